@@ -1,0 +1,110 @@
+//! The arguments of `#[grad(..)]`: which derivative families to generate and
+//! with respect to which parameters.
+//!
+//! Accepted forms: `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`,
+//! `#[grad(hessian)]`, any comma-separated mix of those, and `wrt(a, b)`.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Token};
+
+use crate::symbol::{FORWARD, HESSIAN, REVERSE, WRT};
+
+/// The parsed attribute.
+pub struct Args {
+    pub reverse: bool,
+    /// `forward` or `hessian` as written, so an error can point at them.
+    pub unsupported_modes: Vec<Ident>,
+    /// `wrt(..)`: the only differentiated parameters; `None` means all.
+    pub wrt: Option<Vec<Ident>>,
+}
+
+const USAGE: &str = "expected `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`, \
+                     `#[grad(hessian)]` or `#[grad(wrt(a, b))]`";
+
+pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
+    syn::parse2(tokens)
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Args { reverse: false, unsupported_modes: Vec::new(), wrt: None };
+        let items = Punctuated::<Item, Token![,]>::parse_terminated(input)?;
+        for item in items {
+            match item {
+                Item::Mode(ident) if ident == REVERSE => args.reverse = true,
+                Item::Mode(ident) => args.unsupported_modes.push(ident),
+                Item::Wrt(keyword, names) => {
+                    if args.wrt.is_some() {
+                        return Err(syn::Error::new(keyword.span(), "`wrt` is given twice"));
+                    }
+                    args.wrt = Some(names);
+                }
+            }
+        }
+        if args.unsupported_modes.is_empty() {
+            args.reverse = true;
+        }
+        Ok(args)
+    }
+}
+
+enum Item {
+    Mode(Ident),
+    Wrt(Ident, Vec<Ident>),
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let ident: Ident = input.parse().map_err(|error| syn::Error::new(error.span(), USAGE))?;
+        if ident == WRT {
+            let content;
+            syn::parenthesized!(content in input);
+            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            if names.is_empty() {
+                return Err(syn::Error::new(ident.span(), "`wrt()` names no parameter"));
+            }
+            return Ok(Item::Wrt(ident, names.into_iter().collect()));
+        }
+        if ident == REVERSE || ident == FORWARD || ident == HESSIAN {
+            return Ok(Item::Mode(ident));
+        }
+        Err(syn::Error::new(ident.span(), format!("unknown argument `{ident}`; {USAGE}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn empty_means_reverse_over_everything() {
+        let args = parse(quote!()).unwrap();
+        assert!(args.reverse);
+        assert!(args.wrt.is_none());
+    }
+
+    #[test]
+    fn wrt_lists_names() {
+        let args = parse(quote!(wrt(a, w))).unwrap();
+        let names: Vec<String> = args.wrt.unwrap().iter().map(|i| i.to_string()).collect();
+        assert_eq!(names, ["a", "w"]);
+        assert!(args.reverse);
+    }
+
+    #[test]
+    fn forward_is_recorded_for_an_error() {
+        let args = parse(quote!(forward, reverse)).unwrap();
+        assert!(args.reverse);
+        assert_eq!(args.unsupported_modes.len(), 1);
+    }
+
+    #[test]
+    fn rejects_unknown_words_and_literals() {
+        assert!(parse(quote!(backward)).is_err());
+        assert!(parse(quote!("x")).is_err());
+        assert!(parse(quote!(wrt(a), wrt(b))).is_err());
+    }
+}

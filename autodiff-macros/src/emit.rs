@@ -1,0 +1,256 @@
+//! IR → Rust tokens: primal statements, and partial derivatives of the rule
+//! table. Math is emitted as `f64::exp(x)` (the float type spelled out), so
+//! a literal operand never leaves the float type ambiguous.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::Ident;
+
+use crate::ir::{Body, FloatTy, Op, Operand, Rhs, Ty, Var};
+use crate::rules::{Bin, Cond, MathConst, D};
+use crate::symbol;
+
+pub fn float_type(float: FloatTy) -> TokenStream {
+    match float {
+        FloatTy::F32 => quote!(f32),
+        FloatTy::F64 => quote!(f64),
+    }
+}
+
+/// The float type of a variable known to be a float.
+pub fn float_of(body: &Body, var: Var) -> FloatTy {
+    match body.var(var).ty {
+        Ty::Float(float) => float,
+        _ => FloatTy::F64,
+    }
+}
+
+pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
+    match operand {
+        Operand::Var(var) => body.var(*var).ident.to_token_stream(),
+        Operand::Const(constant) => constant.tokens.clone(),
+    }
+}
+
+/// `let mut x: f64 = 0.0;`: a variable declared before it is assigned,
+/// because it is assigned in a branch and read after it.
+pub fn declaration(body: &Body, var: Var) -> TokenStream {
+    let info = body.var(var);
+    let ident = &info.ident;
+    match info.ty {
+        Ty::Float(float) => {
+            let ty = float_type(float);
+            quote!(let mut #ident: #ty = 0.0;)
+        }
+        Ty::Bool => quote!(let mut #ident: bool = false;),
+        _ => match &info.declared {
+            Some(ty) => quote!(let mut #ident: #ty = ::core::default::Default::default();),
+            None => quote!(let mut #ident = ::core::default::Default::default();),
+        },
+    }
+}
+
+/// The type annotation of a `let` that defines `var`, if one helps.
+pub fn annotation(body: &Body, var: Var) -> TokenStream {
+    let info = body.var(var);
+    match (info.ty, &info.declared) {
+        (Ty::Float(float), _) => {
+            let ty = float_type(float);
+            quote!(: #ty)
+        }
+        (_, Some(ty)) => quote!(: #ty),
+        _ => TokenStream::new(),
+    }
+}
+
+/// The right-hand side as Rust, computing the primal value. `float` is the
+/// destination's float type, used to spell math functions.
+pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
+    match rhs {
+        Rhs::Use(value) => operand(body, value),
+        Rhs::Prim(op, args) => {
+            let args: Vec<TokenStream> = args.iter().map(|arg| operand(body, arg)).collect();
+            prim(*op, &args, float, span)
+        }
+        Rhs::Call(path, args) => {
+            let args = args.iter().map(|arg| operand(body, arg));
+            quote_spanned!(span=> #path(#(#args),*))
+        }
+        Rhs::Method(receiver, method, args) => {
+            let receiver = operand(body, receiver);
+            let args = args.iter().map(|arg| operand(body, arg));
+            quote_spanned!(span=> #receiver.#method(#(#args),*))
+        }
+        Rhs::Cast(value, ty) => {
+            let value = operand(body, value);
+            quote_spanned!(span=> #value as #ty)
+        }
+    }
+}
+
+fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream {
+    if let Op::ToFloat(target) = op {
+        let (value, ty) = (&args[0], float_type(target));
+        return quote_spanned!(span=> #value as #ty);
+    }
+    if let Some(operator) = op.operator() {
+        let operator: TokenStream = operator_tokens(operator, span);
+        return match args {
+            [value] => quote_spanned!(span=> #operator #value),
+            [left, right] => quote_spanned!(span=> #left #operator #right),
+            _ => TokenStream::new(),
+        };
+    }
+    let ty = float_type(float);
+    let method = Ident::new(symbol::method_name(op).unwrap_or("abs"), span);
+    quote_spanned!(span=> #ty::#method(#(#args),*))
+}
+
+fn operator_tokens(operator: &str, span: Span) -> TokenStream {
+    match operator {
+        "+" => quote_spanned!(span=> +),
+        "-" => quote_spanned!(span=> -),
+        "*" => quote_spanned!(span=> *),
+        "/" => quote_spanned!(span=> /),
+        "%" => quote_spanned!(span=> %),
+        "==" => quote_spanned!(span=> ==),
+        "!=" => quote_spanned!(span=> !=),
+        "<" => quote_spanned!(span=> <),
+        "<=" => quote_spanned!(span=> <=),
+        ">" => quote_spanned!(span=> >),
+        ">=" => quote_spanned!(span=> >=),
+        "!" => quote_spanned!(span=> !),
+        "&" => quote_spanned!(span=> &),
+        "|" => quote_spanned!(span=> |),
+        "^" => quote_spanned!(span=> ^),
+        "<<" => quote_spanned!(span=> <<),
+        _ => quote_spanned!(span=> >>),
+    }
+}
+
+/// What the holes of a partial derivative stand for at one statement.
+pub struct Holes<'a> {
+    pub args: &'a [TokenStream],
+    pub out: &'a TokenStream,
+    pub float: FloatTy,
+    pub span: Span,
+}
+
+/// Binding strength, to parenthesize only where Rust needs it.
+fn precedence(d: &D) -> u8 {
+    match d {
+        D::Bin(Bin::Add | Bin::Sub, ..) => 1,
+        D::Bin(Bin::Mul | Bin::Div, ..) => 2,
+        D::Neg(_) => 3,
+        D::Select(..) => 0,
+        _ => 4,
+    }
+}
+
+pub fn partial(d: &D, holes: &Holes) -> TokenStream {
+    let span = holes.span;
+    let ty = float_type(holes.float);
+    let sub = |child: &D, min: u8| {
+        let tokens = partial(child, holes);
+        if precedence(child) < min {
+            quote_spanned!(span=> (#tokens))
+        } else {
+            tokens
+        }
+    };
+    match d {
+        D::Arg(i) => holes.args[*i].clone(),
+        D::Out => holes.out.clone(),
+        D::Lit(value) => {
+            let mut literal = Literal::f64_unsuffixed(*value);
+            literal.set_span(span);
+            literal.into_token_stream()
+        }
+        D::Const(constant) => {
+            let name = match constant {
+                MathConst::Pi => quote!(PI),
+                MathConst::Ln2 => quote!(LN_2),
+                MathConst::Ln10 => quote!(LN_10),
+            };
+            quote_spanned!(span=> ::core::#ty::consts::#name)
+        }
+        D::Neg(inner) => {
+            let inner = sub(inner, 4);
+            quote_spanned!(span=> -#inner)
+        }
+        D::Bin(bin, left, right) => {
+            let own = precedence(d);
+            let left = sub(left, own);
+            // Right operands of `-` and `/` bind tighter than their parent.
+            let right = sub(right, own + 1);
+            match bin {
+                Bin::Add => quote_spanned!(span=> #left + #right),
+                Bin::Sub => quote_spanned!(span=> #left - #right),
+                Bin::Mul => quote_spanned!(span=> #left * #right),
+                Bin::Div => quote_spanned!(span=> #left / #right),
+            }
+        }
+        D::Call(op, args) => {
+            let args: Vec<TokenStream> = args.iter().map(|arg| partial(arg, holes)).collect();
+            prim(*op, &args, holes.float, span)
+        }
+        D::PowiLess(base, exponent) => {
+            let base = partial(base, holes);
+            let exponent = &holes.args[*exponent];
+            quote_spanned!(span=> #ty::powi(#base, #exponent - 1))
+        }
+        D::IntArg(i) => {
+            let value = &holes.args[*i];
+            quote_spanned!(span=> (#value as #ty))
+        }
+        D::Select(cond, then, els) => {
+            let cond = condition(cond, holes);
+            let (then, els) = (partial(then, holes), partial(els, holes));
+            quote_spanned!(span=> if #cond { #then } else { #els })
+        }
+    }
+}
+
+pub fn condition(cond: &Cond, holes: &Holes) -> TokenStream {
+    let Cond::Cmp(op, left, right) = cond;
+    let operator = operator_tokens(op.operator().unwrap_or("=="), holes.span);
+    let left = partial(left, holes);
+    let right = partial(right, holes);
+    quote!(#left #operator #right)
+}
+
+/// `target += seed * d`, written the way a person would: `+= seed`,
+/// `-= seed`, or inside an `if` for a 0-or-1 partial.
+pub fn accumulate(target: &Ident, seed: &TokenStream, d: &D, holes: &Holes) -> TokenStream {
+    let span = holes.span;
+    match d {
+        D::Lit(value) if *value == 0.0 => TokenStream::new(),
+        D::Lit(value) if *value == 1.0 => quote_spanned!(span=> #target += #seed;),
+        D::Neg(inner) if **inner == D::Lit(1.0) => quote_spanned!(span=> #target -= #seed;),
+        D::Select(cond, then, els) if **els == D::Lit(0.0) => {
+            let cond = condition(cond, holes);
+            let inner = accumulate(target, seed, then, holes);
+            quote_spanned!(span=> if #cond { #inner })
+        }
+        D::Select(cond, then, els) if **then == D::Lit(0.0) => {
+            let cond = condition(cond, holes);
+            let inner = accumulate(target, seed, els, holes);
+            quote_spanned!(span=> if !(#cond) { #inner })
+        }
+        D::Select(cond, then, els) => {
+            let cond = condition(cond, holes);
+            let then = accumulate(target, seed, then, holes);
+            let els = accumulate(target, seed, els, holes);
+            quote_spanned!(span=> if #cond { #then } else { #els })
+        }
+        _ => {
+            let d = if precedence(d) < 2 {
+                let tokens = partial(d, holes);
+                quote_spanned!(span=> (#tokens))
+            } else {
+                partial(d, holes)
+            };
+            quote_spanned!(span=> #target += #seed * #d;)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Completes the types lowering could not see at once: which values are
+//! floats, and of which width.
+//!
+//! Arithmetic ties its operands and result to one type, so evidence flows
+//! both ways (`let mut s = 0.0; s += x;` makes `s` an `f64` when `x` is one)
+//! until nothing changes. A call's result that nothing else tells about is
+//! taken as a float when an argument is one (a `let n: usize = f(x)`
+//! annotation says otherwise). Floats of unknown width then take the
+//! function's float type; values with no evidence at all are not floats.
+
+use crate::ir::{Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty};
+
+/// The more informative of two types of one value.
+pub fn join(a: Ty, b: Ty) -> Ty {
+    match (a, b) {
+        (Ty::Unknown, t) | (t, Ty::Unknown) => t,
+        (Ty::AnyFloat, Ty::Float(w)) | (Ty::Float(w), Ty::AnyFloat) => Ty::Float(w),
+        (a, _) => a,
+    }
+}
+
+pub fn infer(body: &mut Body, default: FloatTy) {
+    let block = body.block.clone();
+    while pass(body, &block) {}
+    let mut guessed = false;
+    crate::ir::walk(&block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } = stmt {
+            if body.var(*dst).ty == Ty::Unknown && args.iter().any(|arg| body.ty(arg).is_float()) {
+                body.vars[dst.0].ty = Ty::AnyFloat;
+                guessed = true;
+            }
+        }
+    });
+    if guessed {
+        while pass(body, &block) {}
+    }
+    for info in &mut body.vars {
+        info.ty = match info.ty {
+            Ty::AnyFloat => Ty::Float(default),
+            Ty::Unknown => Ty::Other,
+            ty => ty,
+        };
+    }
+}
+
+/// One sweep over `block`; whether any type changed.
+fn pass(body: &mut Body, block: &Block) -> bool {
+    let mut changed = false;
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Assign { dst, rhs, .. } => {
+                let (result, tied) = constraint(body, rhs);
+                changed |= refine(body, *dst, result);
+                let dst_ty = body.var(*dst).ty;
+                for operand in tied {
+                    if let Some(var) = operand.var() {
+                        changed |= refine(body, var, dst_ty);
+                    }
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                changed |= pass(body, then);
+                changed |= pass(body, els);
+            }
+        }
+    }
+    changed
+}
+
+/// The type an assignment gives its destination, and the operands that
+/// must have the destination's type.
+fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
+    match rhs {
+        Rhs::Use(operand) => (body.ty(operand), vec![operand]),
+        Rhs::Prim(op, args) if op.is_comparison() => {
+            // Compared operands share a type.
+            let shared = args.iter().map(|arg| body.ty(arg)).fold(Ty::Unknown, join);
+            for arg in args {
+                if let Some(var) = arg.var() {
+                    refine(body, var, shared);
+                }
+            }
+            (Ty::Bool, Vec::new())
+        }
+        Rhs::Prim(Op::ToFloat(float), _) => (Ty::Float(*float), Vec::new()),
+        Rhs::Prim(Op::Shl | Op::Shr, args) => (body.ty(&args[0]), vec![&args[0]]),
+        // The exponent of `powi` is an `i32`.
+        Rhs::Prim(Op::Powi, args) => (join(body.ty(&args[0]), Ty::AnyFloat), vec![&args[0]]),
+        Rhs::Prim(op, args) => {
+            let ty = args.iter().map(|arg| body.ty(arg)).fold(Ty::Unknown, join);
+            let ty = if op.operator().is_some() { ty } else { join(ty, Ty::AnyFloat) };
+            (ty, args.iter().collect())
+        }
+        Rhs::Call(..) => (Ty::Unknown, Vec::new()),
+        Rhs::Method(receiver, method, _) => {
+            let ty = if crate::symbol::is_float_predicate(method) || body.ty(receiver) == Ty::Bool {
+                Ty::Bool
+            } else {
+                Ty::Other
+            };
+            (ty, Vec::new())
+        }
+        Rhs::Cast(..) => (Ty::Other, Vec::new()),
+    }
+}
+
+fn refine(body: &mut Body, var: crate::ir::Var, evidence: Ty) -> bool {
+    let info = &mut body.vars[var.0];
+    let joined = join(info.ty, evidence);
+    let changed = joined != info.ty;
+    info.ty = joined;
+    changed
+}

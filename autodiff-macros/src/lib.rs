@@ -1,0 +1,29 @@
+//! The `#[grad]` source transformation behind the `autodiff` crate.
+//!
+//! The macro is a small compiler; `expand::try_expand` runs its stages in
+//! order. Use it through the `autodiff` facade, which documents the contract.
+
+mod activity;
+mod attr;
+mod ctxt;
+mod emit;
+mod expand;
+mod fallback;
+mod infer;
+mod ir;
+mod lower;
+mod naming;
+mod reverse;
+mod rules;
+mod signature;
+mod symbol;
+
+use proc_macro::TokenStream;
+
+/// Adds `NAME_grad` and `NAME_vjp` (reverse mode) beside a numeric function.
+///
+/// See the `autodiff` crate for the contract and the supported subset of Rust.
+#[proc_macro_attribute]
+pub fn grad(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::grad(args.into(), item.into()).into()
+}

@@ -1,0 +1,82 @@
+//! Every identifier the macro invents is made here.
+//!
+//! Names of the generated functions follow the contract (`NAME_grad`,
+//! `NAME_vjp`). Locals that the macro invents (`__t1`, `__bar_x`, the `seed`
+//! parameter) are created at `Span::mixed_site()`, so they cannot capture or
+//! be captured by the user's names; a user variable that lowering had to
+//! rename (shadowing) keeps the user's span and gets a suffix that no
+//! identifier of the function uses. Names are deterministic: counters, no
+//! hashing.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::Span;
+use quote::format_ident;
+use syn::visit::Visit;
+use syn::{Ident, ItemFn};
+
+pub struct Namer {
+    taken: BTreeSet<String>,
+    temps: usize,
+}
+
+impl Namer {
+    /// Reserves every identifier that appears anywhere in `item`.
+    pub fn new(item: &ItemFn) -> Self {
+        struct Collect<'a>(&'a mut BTreeSet<String>);
+        impl Visit<'_> for Collect<'_> {
+            fn visit_ident(&mut self, ident: &Ident) {
+                self.0.insert(ident.to_string());
+            }
+        }
+        let mut taken = BTreeSet::new();
+        Collect(&mut taken).visit_item_fn(item);
+        Namer { taken, temps: 0 }
+    }
+
+    /// The name of a user binding: its own name the first time, a suffixed
+    /// one when an earlier binding of the same name exists (shadowing).
+    pub fn binding(&mut self, ident: &Ident, first: bool) -> Ident {
+        if first {
+            return ident.clone();
+        }
+        let mut n = 1usize;
+        loop {
+            let candidate = format_ident!("{}_{}", ident, n);
+            if self.taken.insert(candidate.to_string()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
+    /// A fresh temporary of lowering: `__t1`, `__t2`, ...
+    pub fn temp(&mut self) -> Ident {
+        self.temps += 1;
+        self.fresh(&format!("__t{}", self.temps))
+    }
+
+    /// A fresh invented local named after `base` (`__bar_x`, `__saved_x`).
+    pub fn fresh(&mut self, base: &str) -> Ident {
+        let mut name = base.to_owned();
+        let mut n = 1;
+        while !self.taken.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        Ident::new(&name, Span::mixed_site())
+    }
+}
+
+/// The adjoint's name for a variable called `ident`: `x` → `__bar_x`.
+pub fn adjoint_base(ident: &Ident) -> String {
+    format!("__bar_{}", ident.to_string().trim_start_matches('_'))
+}
+
+pub fn grad_fn(ident: &Ident) -> Ident {
+    format_ident!("{}_grad", ident)
+}
+
+pub fn vjp_fn(ident: &Ident) -> Ident {
+    format_ident!("{}_vjp", ident)
+}

@@ -1,0 +1,395 @@
+//! The derivative rules: one table, written as math.
+//!
+//! For `y = op(x0, x1, ..)`, `partials(op)` gives ∂y/∂xi for every operand,
+//! as an expression of the operands (`x(i)`) and the result (`y()`); `None`
+//! where no derivative flows (comparisons, integer exponents,
+//! piecewise-constant functions). Reverse mode accumulates `x̄i += ȳ · ∂y/∂xi`;
+//! forward mode computes `ẏ = Σ ∂y/∂xi · ẋi` from the same table. The match
+//! is exhaustive, so a primitive without a rule does not compile.
+//!
+//! Conventions at kinks and edges (those of JAX and PyTorch): `abs'(0) = 0`;
+//! `max`, `min` and `clamp` give the derivative to the operand they return,
+//! the first on ties; `∂(0^b)/∂b = 0` and `∂(x^0)/∂x = 0`; `hypot` and
+//! `atan2` have derivative 0 at the origin; `signum`, `floor`, `ceil`,
+//! `round` and `trunc` have derivative 0, `fract` has derivative 1.
+
+use std::ops;
+
+use crate::ir::Op;
+
+/// A local partial derivative.
+#[derive(Clone, Debug, PartialEq)]
+pub enum D {
+    /// The i-th operand.
+    Arg(usize),
+    /// The result of the operation.
+    Out,
+    Lit(f64),
+    Const(MathConst),
+    Neg(Box<D>),
+    Bin(Bin, Box<D>, Box<D>),
+    /// A float-library function of sub-expressions, such as `cos(x)`.
+    Call(Op, Vec<D>),
+    /// `n * x^(n - 1)`'s `x^(n - 1)`, with the integer exponent operand `n`.
+    PowiLess(Box<D>, usize),
+    /// The integer operand `n` as a float.
+    IntArg(usize),
+    Select(Box<Cond>, Box<D>, Box<D>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MathConst {
+    Pi,
+    Ln2,
+    Ln10,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cond {
+    /// A comparison (`Op::Eq`, `Op::Lt`, ...) of two expressions.
+    Cmp(Op, D, D),
+}
+
+fn x(i: usize) -> D {
+    D::Arg(i)
+}
+fn y() -> D {
+    D::Out
+}
+fn n(value: f64) -> D {
+    D::Lit(value)
+}
+fn call(op: Op, arg: D) -> D {
+    D::Call(op, vec![arg])
+}
+fn call2(op: Op, a: D, b: D) -> D {
+    D::Call(op, vec![a, b])
+}
+fn sel(cond: Cond, then: D, els: D) -> D {
+    D::Select(Box::new(cond), Box::new(then), Box::new(els))
+}
+fn cmp(op: Op, a: D, b: D) -> Cond {
+    Cond::Cmp(op, a, b)
+}
+
+impl ops::Add for D {
+    type Output = D;
+    fn add(self, rhs: D) -> D {
+        D::Bin(Bin::Add, Box::new(self), Box::new(rhs))
+    }
+}
+impl ops::Sub for D {
+    type Output = D;
+    fn sub(self, rhs: D) -> D {
+        D::Bin(Bin::Sub, Box::new(self), Box::new(rhs))
+    }
+}
+impl ops::Mul for D {
+    type Output = D;
+    fn mul(self, rhs: D) -> D {
+        D::Bin(Bin::Mul, Box::new(self), Box::new(rhs))
+    }
+}
+impl ops::Div for D {
+    type Output = D;
+    fn div(self, rhs: D) -> D {
+        D::Bin(Bin::Div, Box::new(self), Box::new(rhs))
+    }
+}
+impl ops::Neg for D {
+    type Output = D;
+    fn neg(self) -> D {
+        D::Neg(Box::new(self))
+    }
+}
+
+/// ∂y/∂xi for each operand of `op`, `None` where no derivative flows.
+pub fn partials(op: Op) -> Vec<Option<D>> {
+    use Op::*;
+    let none = || vec![None; op.arity()];
+    let all = |ds: Vec<D>| ds.into_iter().map(Some).collect();
+    match op {
+        Add => all(vec![n(1.0), n(1.0)]),
+        Sub => all(vec![n(1.0), -n(1.0)]),
+        Mul => all(vec![x(1), x(0)]),
+        Div => all(vec![n(1.0) / x(1), -y() / x(1)]),
+        Rem => all(vec![n(1.0), -call(Trunc, x(0) / x(1))]),
+        Neg => all(vec![-n(1.0)]),
+        ToFloat(_) => all(vec![n(1.0)]),
+        Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr => none(),
+
+        Exp => all(vec![y()]),
+        Exp2 => all(vec![y() * D::Const(MathConst::Ln2)]),
+        ExpM1 => all(vec![y() + n(1.0)]),
+        Ln => all(vec![n(1.0) / x(0)]),
+        Ln1p => all(vec![n(1.0) / (n(1.0) + x(0))]),
+        Log => all(vec![n(1.0) / (x(0) * call(Ln, x(1))), -y() / (x(1) * call(Ln, x(1)))]),
+        Log2 => all(vec![n(1.0) / (x(0) * D::Const(MathConst::Ln2))]),
+        Log10 => all(vec![n(1.0) / (x(0) * D::Const(MathConst::Ln10))]),
+        Sqrt => all(vec![n(0.5) / y()]),
+        Cbrt => all(vec![n(1.0) / (n(3.0) * y() * y())]),
+        Powi => vec![Some(D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1)), None],
+        Powf => all(vec![
+            sel(cmp(Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
+            sel(cmp(Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
+        ]),
+
+        Sin => all(vec![call(Cos, x(0))]),
+        Cos => all(vec![-call(Sin, x(0))]),
+        Tan => all(vec![n(1.0) + y() * y()]),
+        Asin => all(vec![n(1.0) / call(Sqrt, n(1.0) - x(0) * x(0))]),
+        Acos => all(vec![-(n(1.0) / call(Sqrt, n(1.0) - x(0) * x(0)))]),
+        Atan => all(vec![n(1.0) / (n(1.0) + x(0) * x(0))]),
+        Atan2 => {
+            let r2 = || x(0) * x(0) + x(1) * x(1);
+            all(vec![sel(cmp(Eq, r2(), n(0.0)), n(0.0), x(1) / r2()), sel(cmp(Eq, r2(), n(0.0)), n(0.0), -x(0) / r2())])
+        }
+        Sinh => all(vec![call(Cosh, x(0))]),
+        Cosh => all(vec![call(Sinh, x(0))]),
+        Tanh => all(vec![n(1.0) - y() * y()]),
+        Asinh => all(vec![n(1.0) / call(Sqrt, x(0) * x(0) + n(1.0))]),
+        Acosh => all(vec![n(1.0) / call(Sqrt, x(0) * x(0) - n(1.0))]),
+        Atanh => all(vec![n(1.0) / (n(1.0) - x(0) * x(0))]),
+
+        Abs => all(vec![sel(cmp(Gt, x(0), n(0.0)), n(1.0), sel(cmp(Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
+        Max | Min => all(vec![sel(cmp(Eq, y(), x(0)), n(1.0), n(0.0)), sel(cmp(Eq, y(), x(0)), n(0.0), n(1.0))]),
+        Clamp => all(vec![
+            sel(cmp(Eq, y(), x(0)), n(1.0), n(0.0)),
+            sel(cmp(Lt, x(0), x(1)), n(1.0), n(0.0)),
+            sel(cmp(Gt, x(0), x(2)), n(1.0), n(0.0)),
+        ]),
+        Hypot => {
+            all(vec![sel(cmp(Eq, y(), n(0.0)), n(0.0), x(0) / y()), sel(cmp(Eq, y(), n(0.0)), n(0.0), x(1) / y())])
+        }
+        Recip => all(vec![-(y() * y())]),
+        MulAdd => all(vec![x(1), x(0), n(1.0)]),
+        ToDegrees => all(vec![n(180.0) / D::Const(MathConst::Pi)]),
+        ToRadians => all(vec![D::Const(MathConst::Pi) / n(180.0)]),
+        Signum | Floor | Ceil | Round | Trunc => none(),
+        Fract => all(vec![n(1.0)]),
+    }
+}
+
+impl D {
+    /// Calls `visit` on every operand index and on `None` for the result,
+    /// for each place this expression reads them.
+    pub fn reads(&self, visit: &mut dyn FnMut(Option<usize>)) {
+        match self {
+            D::Arg(i) | D::IntArg(i) => visit(Some(*i)),
+            D::Out => visit(None),
+            D::Lit(_) | D::Const(_) => {}
+            D::Neg(a) => a.reads(visit),
+            D::Bin(_, a, b) => {
+                a.reads(visit);
+                b.reads(visit);
+            }
+            D::Call(_, args) => args.iter().for_each(|a| a.reads(visit)),
+            D::PowiLess(a, i) => {
+                a.reads(visit);
+                visit(Some(*i));
+            }
+            D::Select(cond, a, b) => {
+                let Cond::Cmp(_, l, r) = &**cond;
+                for d in [l, r, a, b] {
+                    d.reads(visit);
+                }
+            }
+        }
+    }
+
+    pub fn reads_out(&self) -> bool {
+        let mut found = false;
+        self.reads(&mut |read| found |= read.is_none());
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Evaluates a partial at numbers, to check each rule against a finite
+    /// difference of the function it belongs to.
+    fn eval(d: &D, args: &[f64], out: f64) -> f64 {
+        let e = |d: &D| eval(d, args, out);
+        match d {
+            D::Arg(i) | D::IntArg(i) => args[*i],
+            D::Out => out,
+            D::Lit(v) => *v,
+            D::Const(MathConst::Pi) => std::f64::consts::PI,
+            D::Const(MathConst::Ln2) => std::f64::consts::LN_2,
+            D::Const(MathConst::Ln10) => std::f64::consts::LN_10,
+            D::Neg(a) => -e(a),
+            D::Bin(Bin::Add, a, b) => e(a) + e(b),
+            D::Bin(Bin::Sub, a, b) => e(a) - e(b),
+            D::Bin(Bin::Mul, a, b) => e(a) * e(b),
+            D::Bin(Bin::Div, a, b) => e(a) / e(b),
+            D::Call(op, a) => apply(*op, &a.iter().map(e).collect::<Vec<_>>()),
+            D::PowiLess(a, i) => e(a).powi(args[*i] as i32 - 1),
+            D::Select(cond, a, b) => {
+                let Cond::Cmp(op, l, r) = &**cond;
+                let (l, r) = (e(l), e(r));
+                let holds = match op {
+                    Op::Eq => l == r,
+                    Op::Lt => l < r,
+                    Op::Gt => l > r,
+                    _ => unreachable!(),
+                };
+                if holds {
+                    e(a)
+                } else {
+                    e(b)
+                }
+            }
+        }
+    }
+
+    fn apply(op: Op, a: &[f64]) -> f64 {
+        use Op::*;
+        match op {
+            Add => a[0] + a[1],
+            Sub => a[0] - a[1],
+            Mul => a[0] * a[1],
+            Div => a[0] / a[1],
+            Rem => a[0] % a[1],
+            Neg => -a[0],
+            Exp => a[0].exp(),
+            Exp2 => a[0].exp2(),
+            ExpM1 => a[0].exp_m1(),
+            Ln => a[0].ln(),
+            Ln1p => a[0].ln_1p(),
+            Log => a[0].log(a[1]),
+            Log2 => a[0].log2(),
+            Log10 => a[0].log10(),
+            Sqrt => a[0].sqrt(),
+            Cbrt => a[0].cbrt(),
+            Powi => a[0].powi(a[1] as i32),
+            Powf => a[0].powf(a[1]),
+            Sin => a[0].sin(),
+            Cos => a[0].cos(),
+            Tan => a[0].tan(),
+            Asin => a[0].asin(),
+            Acos => a[0].acos(),
+            Atan => a[0].atan(),
+            Atan2 => a[0].atan2(a[1]),
+            Sinh => a[0].sinh(),
+            Cosh => a[0].cosh(),
+            Tanh => a[0].tanh(),
+            Asinh => a[0].asinh(),
+            Acosh => a[0].acosh(),
+            Atanh => a[0].atanh(),
+            Abs => a[0].abs(),
+            Max => a[0].max(a[1]),
+            Min => a[0].min(a[1]),
+            Hypot => a[0].hypot(a[1]),
+            Recip => a[0].recip(),
+            MulAdd => a[0].mul_add(a[1], a[2]),
+            Clamp => a[0].clamp(a[1], a[2]),
+            ToDegrees => a[0].to_degrees(),
+            ToRadians => a[0].to_radians(),
+            Trunc => a[0].trunc(),
+            Fract => a[0].fract(),
+            other => panic!("no evaluator for {other:?}"),
+        }
+    }
+
+    /// Every differentiable rule matches a central difference at a point
+    /// inside its domain.
+    #[test]
+    fn rules_match_finite_differences() {
+        use Op::*;
+        let cases: &[(Op, &[f64])] = &[
+            (Add, &[0.3, -1.2]),
+            (Sub, &[0.3, -1.2]),
+            (Mul, &[0.3, -1.2]),
+            (Div, &[0.3, -1.2]),
+            (Rem, &[5.3, 1.2]),
+            (Neg, &[0.7]),
+            (Exp, &[0.7]),
+            (Exp2, &[0.7]),
+            (ExpM1, &[0.7]),
+            (Ln, &[0.7]),
+            (Ln1p, &[0.7]),
+            (Log, &[0.7, 3.0]),
+            (Log2, &[0.7]),
+            (Log10, &[0.7]),
+            (Sqrt, &[0.7]),
+            (Cbrt, &[-0.7]),
+            (Powf, &[0.7, 2.3]),
+            (Sin, &[0.7]),
+            (Cos, &[0.7]),
+            (Tan, &[0.7]),
+            (Asin, &[0.3]),
+            (Acos, &[0.3]),
+            (Atan, &[0.7]),
+            (Atan2, &[0.7, -1.1]),
+            (Sinh, &[0.7]),
+            (Cosh, &[0.7]),
+            (Tanh, &[0.7]),
+            (Asinh, &[0.7]),
+            (Acosh, &[1.7]),
+            (Atanh, &[0.3]),
+            (Abs, &[-0.7]),
+            (Max, &[0.7, -1.1]),
+            (Min, &[0.7, -1.1]),
+            (Hypot, &[0.7, -1.1]),
+            (Recip, &[0.7]),
+            (MulAdd, &[0.7, -1.1, 0.4]),
+            (Clamp, &[0.7, -1.0, 1.0]),
+            (Clamp, &[1.7, -1.0, 1.0]),
+            (ToDegrees, &[0.7]),
+            (ToRadians, &[0.7]),
+            (Fract, &[2.3]),
+        ];
+        for &(op, point) in cases {
+            let out = apply(op, point);
+            for (i, partial) in partials(op).iter().enumerate() {
+                let Some(partial) = partial else { continue };
+                let h = 1e-6;
+                let shifted = |delta: f64| {
+                    let mut p = point.to_vec();
+                    p[i] += delta;
+                    apply(op, &p)
+                };
+                let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);
+                let analytic = eval(partial, point, out);
+                assert!(
+                    (numeric - analytic).abs() <= 1e-6 * (1.0 + numeric.abs()),
+                    "{op:?} ∂{i}: {analytic} vs {numeric}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn powi_rule_uses_the_integer_exponent() {
+        let partial = partials(Op::Powi)[0].clone().unwrap();
+        let value = eval(&partial, &[1.5, 3.0], 1.5f64.powi(3));
+        assert!((value - 3.0 * 1.5 * 1.5).abs() < 1e-12);
+        assert!(partials(Op::Powi)[1].is_none());
+    }
+
+    #[test]
+    fn conventions_at_kinks() {
+        let at = |op: Op, i: usize, args: &[f64]| eval(&partials(op)[i].clone().unwrap(), args, apply(op, args));
+        assert_eq!(at(Op::Abs, 0, &[0.0]), 0.0);
+        assert_eq!(at(Op::Max, 0, &[1.0, 1.0]), 1.0);
+        assert_eq!(at(Op::Max, 1, &[1.0, 1.0]), 0.0);
+        assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 1.0);
+        assert_eq!(at(Op::Powf, 1, &[0.0, 2.0]), 0.0);
+        assert_eq!(at(Op::Powf, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Hypot, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Atan2, 1, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Clamp, 0, &[-1.0, -1.0, 1.0]), 1.0);
+        assert_eq!(at(Op::Clamp, 1, &[-1.0, -1.0, 1.0]), 0.0);
+        assert!(partials(Op::Floor).iter().all(Option::is_none));
+    }
+}

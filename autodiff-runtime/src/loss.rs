@@ -1,0 +1,168 @@
+//! Loss functions, each a `#[grad]` function of `(prediction, target)`.
+//!
+//! Both arguments are differentiated, as with every `#[grad]` function that
+//! is meant to compose: `NAME_grad(p, t)` returns `(loss, ∂/∂p, ∂/∂t)`.
+//! Training code usually keeps only `∂/∂p`.
+
+use autodiff_macros::grad;
+
+/// The squared error `(p − t)²` of regression; `∂/∂p = 2(p − t)`,
+/// `∂/∂t = −2(p − t)`.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::{squared_error, squared_error_grad};
+///
+/// assert_eq!(squared_error(3.0, 1.0), 4.0);
+/// assert_eq!(squared_error_grad(3.0, 1.0), (4.0, 4.0, -4.0));
+/// ```
+#[grad]
+pub fn squared_error(prediction: f64, target: f64) -> f64 {
+    let diff = prediction - target;
+    diff * diff
+}
+
+/// The binary cross-entropy of a probability `p ∈ (0, 1)` against a target
+/// `t ∈ [0, 1]`: `−(t·ln p + (1 − t)·ln(1 − p))`;
+/// `∂/∂p = (p − t) / (p(1 − p))`, `∂/∂t = ln(1 − p) − ln p`.
+///
+/// The loss is infinite at `p = 0` or `p = 1` whenever the target disagrees;
+/// when `p` comes out of a sigmoid, prefer
+/// [`binary_cross_entropy_with_logits`], which never is.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::{binary_cross_entropy, binary_cross_entropy_grad};
+///
+/// // A confident right answer costs little, a confident wrong one a lot.
+/// assert!(binary_cross_entropy(0.9, 1.0) < binary_cross_entropy(0.1, 1.0));
+///
+/// let (loss, dp, _dt) = binary_cross_entropy_grad(0.5, 1.0);
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
+/// assert!((dp - -2.0).abs() < 1e-15); // (0.5 − 1) / (0.5 · 0.5)
+/// ```
+#[grad]
+pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
+    // ln_1p(−p) is ln(1 − p) without the cancellation for small p.
+    -(target * p.ln() + (1.0 - target) * (-p).ln_1p())
+}
+
+/// The binary cross-entropy of `σ(z)` against `t`, taking the logit `z`:
+/// `max(z, 0) − z·t + ln(1 + e^−|z|)`, equal to
+/// `binary_cross_entropy(sigmoid(z), t)` but finite for every finite `z`;
+/// `∂/∂z = σ(z) − t`, `∂/∂t = −z`.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::{binary_cross_entropy_with_logits_grad, sigmoid};
+///
+/// let (_, dz, dt) = binary_cross_entropy_with_logits_grad(0.7, 1.0);
+/// assert!((dz - (sigmoid(0.7) - 1.0)).abs() < 1e-15);
+/// assert_eq!(dt, -0.7);
+///
+/// // A logit of −1000 for a positive example costs 1000, not infinity.
+/// let (loss, dz, _) = binary_cross_entropy_with_logits_grad(-1000.0, 1.0);
+/// assert_eq!((loss, dz), (1000.0, -1.0));
+/// ```
+#[grad]
+pub fn binary_cross_entropy_with_logits(z: f64, target: f64) -> f64 {
+    // softplus(z) = max(z, 0) + ln(1 + e^−|z|), already stable.
+    crate::activation::softplus(z) - z * target
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check_gradient, sigmoid};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    #[test]
+    fn squared_error_partials() {
+        for (p, t) in [(3.0, 1.0), (-2.0, 0.5), (0.25, 0.25), (1e3, -1e3)] {
+            let d = p - t;
+            assert_eq!(squared_error_grad(p, t), (d * d, 2.0 * d, -2.0 * d));
+        }
+    }
+
+    #[test]
+    fn binary_cross_entropy_matches_its_formula_and_partials() {
+        for (p, t) in [(0.5, 1.0), (0.9, 1.0), (0.1, 0.0), (0.3, 0.6), (1e-9, 1.0)] {
+            let (loss, dp, dt) = binary_cross_entropy_grad(p, t);
+            let want = -(t * f64::ln(p) + (1.0 - t) * f64::ln(1.0 - p));
+            assert!(close(loss, want), "loss({p}, {t}) = {loss}, want {want}");
+            assert!(
+                close(dp, (p - t) / (p * (1.0 - p))),
+                "∂p at ({p}, {t}) = {dp}"
+            );
+            assert!(
+                close(dt, f64::ln(1.0 - p) - f64::ln(p)),
+                "∂t at ({p}, {t}) = {dt}"
+            );
+        }
+    }
+
+    #[test]
+    fn binary_cross_entropy_is_positive_not_the_lessons_negative() {
+        // The lesson writes t·log p without the minus; a loss must be ≥ 0.
+        assert!(binary_cross_entropy(0.3, 1.0) > 0.0);
+        assert!(close(binary_cross_entropy(0.3, 1.0), -f64::ln(0.3)));
+    }
+
+    #[test]
+    fn with_logits_equals_bce_of_sigmoid_and_has_closed_form_partials() {
+        for z in [-8.0, -1.5, 0.0, 0.4, 3.0, 12.0] {
+            for t in [0.0, 0.3, 1.0] {
+                let (loss, dz, dt) = binary_cross_entropy_with_logits_grad(z, t);
+                let p = sigmoid(z);
+                let want = binary_cross_entropy(p, t);
+                assert!(
+                    (loss - want).abs() < 1e-9,
+                    "loss({z}, {t}) = {loss}, want {want}"
+                );
+                assert!(close(dz, p - t), "∂z at ({z}, {t}) = {dz}");
+                assert!(close(dt, -z), "∂t at ({z}, {t}) = {dt}");
+            }
+        }
+    }
+
+    #[test]
+    fn with_logits_is_stable_at_extreme_logits() {
+        // Each case: (z, t, loss, ∂z); for |z| = 1000, e^−|z| underflows to 0,
+        // so the loss is max(z, 0) − z·t and σ(z) is exactly 0 or 1.
+        let cases = [
+            (1000.0, 1.0, 0.0, 0.0),
+            (1000.0, 0.0, 1000.0, 1.0),
+            (-1000.0, 1.0, 1000.0, -1.0),
+            (-1000.0, 0.0, 0.0, 0.0),
+        ];
+        for (z, t, loss, dz) in cases {
+            let got = binary_cross_entropy_with_logits_grad(z, t);
+            assert_eq!(got, (loss, dz, -z), "z = {z}, t = {t}");
+        }
+    }
+
+    #[test]
+    fn gradients_agree_with_central_differences() {
+        for (a, b) in [(0.2, 0.7), (0.8, 0.1), (0.5, 0.5)] {
+            let p = [a, b];
+            let (_, d0, d1) = squared_error_grad(a, b);
+            check_gradient(|w| squared_error(w[0], w[1]), &p, &[d0, d1]).assert_close(1e-7);
+            let (_, d0, d1) = binary_cross_entropy_grad(a, b);
+            check_gradient(|w| binary_cross_entropy(w[0], w[1]), &p, &[d0, d1]).assert_close(1e-7);
+            let z = 4.0 * a - 2.0;
+            let (_, d0, d1) = binary_cross_entropy_with_logits_grad(z, b);
+            check_gradient(
+                |w| binary_cross_entropy_with_logits(w[0], w[1]),
+                &[z, b],
+                &[d0, d1],
+            )
+            .assert_close(1e-7);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Benchmarks of generated gradients against hand-written adjoints.
