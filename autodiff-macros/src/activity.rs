@@ -190,3 +190,93 @@ fn assign_saves(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, n
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    /// Lowers and analyzes `item` with every float parameter active; returns
+    /// the names of the active and of the needed variables, and the IR.
+    fn analyzed(item: syn::ItemFn) -> (String, String, String) {
+        let (mut body, mut namer) = lowered(item).unwrap();
+        let params: Vec<Var> = body.params.iter().copied().filter(|p| body.var(*p).ty.is_float()).collect();
+        let activity = analyze(&mut body, &mut namer, &params);
+        let names = |pick: &dyn Fn(Var) -> bool| {
+            let names: Vec<String> =
+                (0..body.vars.len()).filter(|&i| pick(Var(i))).map(|i| body.vars[i].ident.to_string()).collect();
+            names.join(" ")
+        };
+        (names(&|v| activity.is_active(v)), names(&|v| activity.is_needed(v)), body.to_string())
+    }
+
+    #[test]
+    fn integer_and_constant_work_is_inactive() {
+        let (active, _, _) = analyzed(syn::parse_quote! {
+            fn f(x: f64, n: i32) -> f64 {
+                let k = n * 2;
+                let c = (k as f64) * 3.0;
+                let unused = x.sin();
+                x * c
+            }
+        });
+        assert_eq!(active, "x __ret");
+    }
+
+    #[test]
+    fn values_that_do_not_reach_the_result_are_inactive() {
+        let (active, _, _) = analyzed(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let flat = x.floor();
+                let z = y * 2.0;
+                let w = x.exp();
+                flat + w
+            }
+        });
+        assert_eq!(active, "x __ret w");
+    }
+
+    #[test]
+    fn linear_updates_need_nothing_saved() {
+        let (_, needed, ir) = analyzed(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let mut s = x;
+                s += y;
+                s *= 2.0;
+                s
+            }
+        });
+        assert_eq!(needed, "");
+        assert!(!ir.contains("__saved"), "{ir}");
+    }
+
+    #[test]
+    fn an_overwritten_operand_is_saved_once() {
+        let (_, needed, ir) = analyzed(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                s = s * s;
+                s.sin()
+            }
+        });
+        assert_eq!(needed, "s");
+        let want = "\
+fn(x: f64) -> __ret: f64
+    s: f64 = x
+    __saved_s = s
+    s: f64 := mul(s, s)
+    __ret: f64 = sin(s)
+";
+        assert_eq!(ir, want);
+    }
+
+    #[test]
+    fn conditions_around_derivative_code_are_needed() {
+        let (_, needed, _) = analyzed(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                if x > 1.0 { x * 3.0 } else { x.exp() }
+            }
+        });
+        assert_eq!(needed, "__ret __t1");
+    }
+}

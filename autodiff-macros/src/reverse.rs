@@ -272,6 +272,13 @@ impl Sweep<'_> {
                     tokens.extend(quote_spanned!(span=> #target += #seed;));
                 }
             }
+            Rhs::Prim(crate::ir::Op::ToFloat(_), _) => {
+                // `y = x as f32`: the adjoint goes back in `x`'s own type.
+                if let (Some(target), Some(source)) = (active_adjoint(0), operands[0].var()) {
+                    let ty = emit::float_type(self.float(source));
+                    tokens.extend(quote_spanned!(span=> #target += #seed as #ty;));
+                }
+            }
             Rhs::Prim(op, _) => {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 for (i, partial) in partials(*op).iter().enumerate() {
@@ -307,5 +314,96 @@ impl Sweep<'_> {
             Rhs::Method(..) | Rhs::Cast(..) => {}
         }
         tokens
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expand::tests::expand_to_string;
+    use quote::quote;
+
+    /// The body of the generated `NAME_vjp`, pretty-printed.
+    fn vjp_of(item: proc_macro2::TokenStream) -> String {
+        let expanded = expand_to_string(quote!(), item);
+        let start = expanded.find("_vjp(").expect("a vjp function");
+        let start = expanded[start..].find('{').map(|i| start + i).unwrap_or(start);
+        expanded[start..].to_owned()
+    }
+
+    #[test]
+    fn straight_line_code_reads_like_the_chain_rule() {
+        let got = vjp_of(quote! {
+            fn j(a: f64, b: f64, c: f64) -> f64 {
+                let v = b * c;
+                let u = a + v;
+                3.0 * u
+            }
+        });
+        let want = "{
+    let v: f64 = b * c;
+    let u: f64 = a + v;
+    let __ret: f64 = 3.0 * u;
+    let mut __bar_a: f64 = 0.0;
+    let mut __bar_b: f64 = 0.0;
+    let mut __bar_c: f64 = 0.0;
+    let mut __bar_ret: f64 = seed;
+    let mut __bar_v: f64 = 0.0;
+    let mut __bar_u: f64 = 0.0;
+    __bar_u += __bar_ret * 3.0;
+    __bar_a += __bar_u;
+    __bar_v += __bar_u;
+    __bar_b += __bar_v * c;
+    __bar_c += __bar_v * b;
+    (__ret, __bar_a, __bar_b, __bar_c)
+}
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_overwrite_resets_the_adjoint_and_restores_the_value() {
+        let got = vjp_of(quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                s = s.exp();
+                s
+            }
+        });
+        assert!(got.contains("let __saved_s = s;"), "{got}");
+        assert!(got.contains("let __seed = __bar_s;\n        __bar_s = 0.0;"), "{got}");
+        assert!(got.contains("let __out = s;\n        s = __saved_s;\n        __bar_s += __seed * __out;"), "{got}");
+    }
+
+    #[test]
+    fn branches_are_replayed_on_the_recorded_condition() {
+        let got = vjp_of(quote! {
+            fn f(x: f64) -> f64 {
+                if x > 1.0 { x * 3.0 } else { x.exp() }
+            }
+        });
+        assert!(got.contains("let __t1 = x > 1.0;"), "{got}");
+        assert!(got.contains("if __t1 {\n        __bar_x += __bar_ret * 3.0;\n    } else {\n        __bar_x += __bar_ret * __ret;\n    }"), "{got}");
+    }
+
+    #[test]
+    fn calls_go_through_the_callee_vjp() {
+        let got = vjp_of(quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                helpers::g(x, n, 2.0) * x
+            }
+        });
+        assert!(got.contains("let (_, __d0, _) = helpers::g_vjp(x, n, 2.0, __bar_t1);"), "{got}");
+    }
+
+    #[test]
+    fn kinks_follow_the_documented_conventions() {
+        let got = vjp_of(quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                x.abs() + x.max(y)
+            }
+        });
+        assert!(got.contains("if __t2 == x {\n        __bar_x += __bar_t2;\n    }"), "{got}");
+        assert!(got.contains("if !(__t2 == x) {\n        __bar_y += __bar_t2;\n    }"), "{got}");
+        assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
     }
 }
