@@ -1,18 +1,27 @@
 //! Activity and to-be-recorded analysis.
 //!
-//! A variable is *active* when it is a float that depends on a
-//! differentiated parameter (varied) and that the result depends on
-//! (useful): only active variables get adjoints and derivative code.
-//! A variable is *needed* when the reverse sweep reads its value: an operand
-//! of a local partial derivative, an argument of a differentiated call, or a
-//! branch condition around derivative code. An assignment that overwrites a
-//! needed variable gets a save slot (`Stmt::Assign::save`), so the reverse
-//! sweep can put the old value back; nothing else is saved.
+//! A variable is *active* when it can carry a derivative (a float or an
+//! aggregate of floats), depends on a differentiated parameter (varied) and
+//! reaches the result or an output (useful): only active variables get
+//! adjoints and derivative code.
 //!
-//! Variables are storage locations, so the analysis is flow-insensitive:
-//! a location is active if any of its assignments is.
+//! A read is *needed* when the reverse sweep repeats it: an operand of a
+//! local partial derivative, an index of an adjoint element, an argument of
+//! a differentiated call, a branch condition or loop bound around reverse
+//! work. A write destroys a needed value when a needed read may run before
+//! it in the forward sweep: the read comes first in program order, or both
+//! sit in a loop that does not also make a new instance of the variable, or
+//! the write makes a new instance inside a loop (a `let` in a loop body).
+//! Only such writes get a save slot (`save` on `Assign`/`Store`,
+//! `index_save` on a counted loop); inside loops the slot is a stack. A
+//! linear update like `s += w[i] * x[i]` saves nothing.
+//!
+//! Variables are storage locations, so varied and useful are
+//! flow-insensitive: a location is active if any of its assignments is.
 
-use crate::ir::{walk, AssignKind, Block, Body, Rhs, Stmt, Var, VarInfo, VarKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::{walk, Arg, AssignKind, Block, Body, Header, LoopId, Operand, Rhs, Stmt, Ty, Var, VarInfo, VarKind};
 use crate::naming::Namer;
 use crate::rules::partials;
 
@@ -23,11 +32,10 @@ pub struct Activity {
 
 impl Activity {
     pub fn is_active(&self, var: Var) -> bool {
-        self.active[var.0]
+        self.active.get(var.0).copied().unwrap_or(false)
     }
 
     /// Whether the reverse sweep reads this variable's value.
-    #[cfg(test)]
     pub fn is_needed(&self, var: Var) -> bool {
         self.needed[var.0]
     }
@@ -35,135 +43,228 @@ impl Activity {
 
 /// The operand positions of `rhs` that a derivative flows through.
 pub fn differentiable_operands(body: &Body, rhs: &Rhs) -> Vec<usize> {
+    let operands = rhs.operands();
     match rhs {
-        Rhs::Use(_) => vec![0],
+        Rhs::Use(_) | Rhs::Repeat(..) => vec![0],
+        Rhs::VecRepeat(..) => vec![0],
+        Rhs::ArrayLit(items) => (0..items.len()).collect(),
         Rhs::Prim(op, _) => partials(*op).iter().enumerate().filter(|(_, d)| d.is_some()).map(|(i, _)| i).collect(),
-        Rhs::Call(_, args) => (0..args.len()).filter(|&i| body.ty(&args[i]).is_float()).collect(),
-        Rhs::Method(..) | Rhs::Cast(..) => Vec::new(),
+        Rhs::Call(..) => (0..operands.len()).filter(|&i| body.ty(operands[i]).is_differentiable()).collect(),
+        Rhs::Deref(_) | Rhs::Method(..) | Rhs::Cast(..) => Vec::new(),
     }
 }
 
-pub fn analyze(body: &mut Body, namer: &mut Namer, active_params: &[Var]) -> Activity {
-    let count = body.vars.len();
-    let is_float: Vec<bool> = body.vars.iter().map(|info| info.ty.is_float()).collect();
-
-    // Varied: forward from the differentiated parameters.
-    let mut varied = vec![false; count];
-    for param in active_params {
-        varied[param.0] = true;
+/// The variables a derivative flows from into the result of `rhs`.
+fn differentiable_sources(body: &Body, rhs: &Rhs) -> Vec<Var> {
+    let operands = rhs.operands();
+    let mut vars: Vec<Var> = differentiable_operands(body, rhs).into_iter().filter_map(|i| operands[i].var()).collect();
+    match rhs {
+        Rhs::Deref(var) => vars.push(*var),
+        Rhs::Call(_, args) => vars.extend(args.iter().filter_map(|arg| match arg {
+            Arg::Ref { place, .. } => Some(place.var),
+            Arg::Value(_) => None,
+        })),
+        _ => {}
     }
-    fixpoint(|| {
-        let mut changed = false;
-        each_assign(&body.block, &mut |dst, rhs| {
-            if varied[dst.0] || !is_float[dst.0] {
-                return;
-            }
-            let operands = rhs.operands();
-            let varies =
-                differentiable_operands(body, rhs).into_iter().any(|i| operands[i].var().is_some_and(|v| varied[v.0]));
-            if varies {
-                varied[dst.0] = true;
-                changed = true;
-            }
-        });
-        changed
-    });
+    vars
+}
 
-    // Useful: backward from the result.
+/// `seeds`: the differentiated parameters; `outputs`: the `&mut` outputs,
+/// which are both.
+pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var]) -> Activity {
+    let count = body.vars.len();
+    let differentiable: Vec<bool> = body.vars.iter().map(|info| info.ty.is_differentiable()).collect();
+
+    let mut varied = vec![false; count];
+    for var in seeds.iter().chain(outputs) {
+        varied[var.0] = true;
+    }
+    while propagate_varied(body, &body.block, &differentiable, &mut varied) {}
+
     let mut useful = vec![false; count];
-    useful[body.ret.0] = true;
-    fixpoint(|| {
-        let mut changed = false;
-        each_assign(&body.block, &mut |dst, rhs| {
-            if !useful[dst.0] {
-                return;
-            }
-            let operands = rhs.operands();
-            for i in differentiable_operands(body, rhs) {
-                if let Some(var) = operands[i].var() {
-                    changed |= !useful[var.0];
-                    useful[var.0] = true;
-                }
-            }
-        });
-        changed
-    });
+    if let Some(ret) = body.ret {
+        useful[ret.0] = true;
+    }
+    for var in outputs {
+        useful[var.0] = true;
+    }
+    while propagate_useful(body, &body.block, &mut useful) {}
 
-    let active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && is_float[i]).collect();
+    let active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect();
 
-    // Needed: what the reverse sweep reads. Saves make more branches carry
-    // reverse work, whose conditions are then needed: iterate.
+    let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
+    let mut saves = BTreeSet::new();
+    let reads = loop {
+        let mut reads = Reads::default();
+        collect_reads(body, &body.block, &active, &saves, &mut Walk::default(), &mut reads);
+        let mut decided = BTreeSet::new();
+        decide_saves(&body.block, &reads, &scopes, &mut Walk::default(), &mut decided);
+        if decided == saves {
+            break reads;
+        }
+        saves = decided;
+    };
     let mut needed = vec![false; count];
-    fixpoint(|| {
-        let before = needed.clone();
-        mark_needed(body, &body.block, &active, &mut needed);
-        needed != before
-    });
-
+    for var in reads.keys() {
+        needed[var.0] = true;
+    }
+    apply_saves(&mut body.block, &mut body.vars, namer, &saves, &mut Walk::default());
     let mut activity = Activity { active, needed };
-    assign_saves(&mut body.block, &mut body.vars, namer, &activity.needed);
     activity.active.resize(body.vars.len(), false);
     activity.needed.resize(body.vars.len(), false);
     activity
 }
 
-fn fixpoint(mut step: impl FnMut() -> bool) {
-    while step() {}
-}
-
-fn each_assign<'a>(block: &'a Block, visit: &mut dyn FnMut(Var, &'a Rhs)) {
+fn propagate_varied(body: &Body, block: &Block, differentiable: &[bool], varied: &mut [bool]) -> bool {
+    let mut changed = false;
     walk(block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { dst, rhs, .. } = stmt {
-            visit(*dst, rhs);
+        let (dst, varies) = match stmt {
+            Stmt::Assign { dst, rhs, .. } => (*dst, differentiable_sources(body, rhs).iter().any(|v| varied[v.0])),
+            Stmt::Store { place, value, .. } => (place.var, value.var().is_some_and(|v| varied[v.0])),
+            _ => return,
+        };
+        if varies && differentiable[dst.0] && !varied[dst.0] {
+            varied[dst.0] = true;
+            changed = true;
         }
     });
+    changed
 }
 
-/// Marks what the reverse sweep of `block` reads; returns whether the block
-/// has any reverse work (derivative code or restores).
-fn mark_needed(body: &Body, block: &Block, active: &[bool], needed: &mut [bool]) -> bool {
+fn propagate_useful(body: &Body, block: &Block, useful: &mut [bool]) -> bool {
+    let mut changed = false;
+    walk(block, 0, &mut |stmt, _| {
+        let sources = match stmt {
+            Stmt::Assign { dst, rhs, .. } if useful[dst.0] => differentiable_sources(body, rhs),
+            Stmt::Store { place, value, .. } if useful[place.var.0] => value.var().into_iter().collect(),
+            _ => return,
+        };
+        for var in sources {
+            changed |= !useful[var.0];
+            useful[var.0] = true;
+        }
+    });
+    changed
+}
+
+/// A needed read: where it happens, as `2·position` (`+1` for a read of a
+/// statement's own result, which happens after its write), and in which loops.
+#[derive(Clone, PartialEq, Debug)]
+struct Read {
+    key: usize,
+    loops: Vec<LoopId>,
+}
+
+type Reads = BTreeMap<Var, Vec<Read>>;
+
+/// Position and loop nesting while walking statements in pre-order; every
+/// walk numbers statements the same way.
+#[derive(Default)]
+struct Walk {
+    pos: usize,
+    loops: Vec<LoopId>,
+}
+
+impl Walk {
+    fn next(&mut self) -> usize {
+        self.pos += 1;
+        self.pos
+    }
+}
+
+fn add(reads: &mut Reads, var: Var, key: usize, loops: &[LoopId]) {
+    reads.entry(var).or_default().push(Read { key, loops: loops.to_vec() });
+}
+
+/// Collects the needed reads of `block`; returns whether its reverse sweep
+/// has any work (derivative code or restores).
+fn collect_reads(
+    body: &Body,
+    block: &Block,
+    active: &[bool],
+    saves: &BTreeSet<usize>,
+    at: &mut Walk,
+    reads: &mut Reads,
+) -> bool {
     let mut work = false;
     for stmt in &block.stmts {
+        let pos = at.next();
+        let key = 2 * pos;
         match stmt {
-            Stmt::Assign { dst, rhs, kind, .. } => {
-                if *kind == AssignKind::Overwrite && needed[dst.0] {
-                    work = true;
-                }
+            Stmt::Assign { dst, rhs, .. } => {
+                work |= saves.contains(&pos);
                 if !active[dst.0] {
                     continue;
                 }
                 work = true;
                 let operands = rhs.operands();
+                let is_active = |operand: &Operand| {
+                    operand.var().is_some_and(|v| active[v.0]) && !matches!(operand, Operand::Const(_))
+                };
                 match rhs {
                     Rhs::Prim(op, _) => {
                         for (i, partial) in partials(*op).into_iter().enumerate() {
-                            let (Some(partial), Some(arg)) = (partial, operands[i].var()) else { continue };
-                            if !active[arg.0] {
+                            let Some(partial) = partial else { continue };
+                            if !is_active(operands[i]) {
                                 continue;
                             }
-                            partial.reads(&mut |read| {
-                                let var = match read {
-                                    Some(j) => operands[j].var(),
-                                    None => Some(*dst),
-                                };
-                                if let Some(var) = var {
-                                    needed[var.0] = true;
-                                }
+                            // The adjoint element `x̄[i]` is indexed like the operand.
+                            if let Some(place) = operands[i].place() {
+                                place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                            }
+                            partial.reads(&mut |read| match read {
+                                Some(j) => operands[j].reads().into_iter().for_each(|v| add(reads, v, key, &at.loops)),
+                                None => add(reads, *dst, key + 1, &at.loops),
                             });
                         }
                     }
-                    // The callee's `_vjp` runs the callee again on the same arguments.
-                    Rhs::Call(..) => operands.iter().filter_map(|o| o.var()).for_each(|v| needed[v.0] = true),
-                    Rhs::Use(_) | Rhs::Method(..) | Rhs::Cast(..) => {}
+                    Rhs::Use(Operand::Place(place)) => place.index_vars().for_each(|v| add(reads, v, key, &at.loops)),
+                    // The callee's `vjp` runs the callee again on the same arguments.
+                    Rhs::Call(..) => rhs.reads().into_iter().for_each(|v| add(reads, v, key, &at.loops)),
+                    _ => {}
+                }
+            }
+            Stmt::Store { place, .. } => {
+                work |= saves.contains(&pos);
+                if active[place.var.0] {
+                    work = true;
+                    place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                } else if saves.contains(&pos) {
+                    place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
                 }
             }
             Stmt::If { cond, then, els, .. } => {
-                let inner = mark_needed(body, then, active, needed) | mark_needed(body, els, active, needed);
+                let inner = collect_reads(body, then, active, saves, at, reads)
+                    | collect_reads(body, els, active, saves, at, reads);
                 if inner {
                     work = true;
                     if let Some(var) = cond.var() {
-                        needed[var.0] = true;
+                        add(reads, var, key, &at.loops);
                     }
+                }
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                let index_saved = saves.contains(&pos);
+                let inner = collect_reads(body, &lp.body, active, saves, at, reads) | index_saved;
+                at.loops.pop();
+                if inner {
+                    work = true;
+                    let bounds: Vec<Var> = match (&lp.header, lp.trips) {
+                        (_, Some(trips)) => vec![trips],
+                        (Header::Range { lo, hi, adaptors, .. }, None) => {
+                            let mut vars: Vec<Var> = lo.reads();
+                            vars.extend(hi.reads());
+                            for adaptor in adaptors {
+                                if let crate::ir::Adaptor::StepBy(step) = adaptor {
+                                    vars.extend(step.reads());
+                                }
+                            }
+                            vars
+                        }
+                        (Header::Forever, None) => Vec::new(),
+                    };
+                    bounds.into_iter().for_each(|v| add(reads, v, key, &at.loops));
                 }
             }
         }
@@ -171,26 +272,105 @@ fn mark_needed(body: &Body, block: &Block, active: &[bool], needed: &mut [bool])
     work
 }
 
-fn assign_saves(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, needed: &[bool]) {
-    for stmt in &mut block.stmts {
+/// The positions of the writes that destroy a needed value.
+fn decide_saves(block: &Block, reads: &Reads, scopes: &[Vec<LoopId>], at: &mut Walk, saves: &mut BTreeSet<usize>) {
+    for stmt in &block.stmts {
+        let pos = at.next();
+        let write = match stmt {
+            Stmt::Assign { dst, kind, .. } => Some((*dst, *kind)),
+            Stmt::Store { place, .. } => Some((place.var, AssignKind::Overwrite)),
+            Stmt::Loop(Loop { header: Header::Range { index, .. }, trips: Some(_), .. }) => {
+                // A counted loop sets its index at each pass: a new instance.
+                Some((*index, AssignKind::Init))
+            }
+            _ => None,
+        };
+        if let Some((var, kind)) = write {
+            let site_loops: Vec<LoopId> = match stmt {
+                Stmt::Loop(lp) => at.loops.iter().copied().chain([lp.id]).collect(),
+                _ => at.loops.clone(),
+            };
+            if let Some(var_reads) = reads.get(&var) {
+                let destroys = match kind {
+                    AssignKind::Init => !site_loops.is_empty(),
+                    AssignKind::Overwrite => var_reads.iter().any(|read| {
+                        read.key <= 2 * pos
+                            || read.loops.iter().any(|l| site_loops.contains(l) && !scopes[var.0].contains(l))
+                    }),
+                };
+                if destroys {
+                    saves.insert(pos);
+                }
+            }
+        }
         match stmt {
-            Stmt::Assign { dst, kind: AssignKind::Overwrite, save, .. } if needed[dst.0] => {
-                let base = format!("__saved_{}", vars[dst.0].ident.to_string().trim_start_matches('_'));
-                let ident = namer.fresh(&base);
-                let ty = vars[dst.0].ty;
-                let declared = vars[dst.0].declared.clone();
-                vars.push(VarInfo { ident, ty, declared, kind: VarKind::Saved, mutable: false });
-                *save = Some(Var(vars.len() - 1));
-            }
-            Stmt::Assign { .. } => {}
             Stmt::If { then, els, .. } => {
-                assign_saves(then, vars, namer, needed);
-                assign_saves(els, vars, namer, needed);
+                decide_saves(then, reads, scopes, at, saves);
+                decide_saves(els, reads, scopes, at, saves);
             }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                decide_saves(&lp.body, reads, scopes, at, saves);
+                at.loops.pop();
+            }
+            _ => {}
         }
     }
 }
 
+use crate::ir::Loop;
+
+fn apply_saves(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, saves: &BTreeSet<usize>, at: &mut Walk) {
+    for stmt in &mut block.stmts {
+        let pos = at.next();
+        let loops = at.loops.clone();
+        let mut slot = |vars: &mut Vec<VarInfo>, of: Var, element: bool, loops: Vec<LoopId>| {
+            let info = &vars[of.0];
+            let base = format!("__saved_{}", info.ident.to_string().trim_start_matches('_'));
+            let ident = namer.fresh(&base);
+            let (ty, declared) = if element {
+                (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)
+            } else {
+                (info.ty, info.declared.clone())
+            };
+            let zero = if element { None } else { info.zero.clone() };
+            let (elem, dims) = if element { (None, None) } else { (info.elem, info.dims) };
+            vars.push(VarInfo {
+                ident,
+                ty,
+                declared,
+                kind: VarKind::Saved,
+                mutable: false,
+                elem,
+                dims,
+                zero,
+                by_ref: false,
+                scope: loops,
+            });
+            Var(vars.len() - 1)
+        };
+        match stmt {
+            Stmt::Assign { dst, save, .. } if saves.contains(&pos) => *save = Some(slot(vars, *dst, false, loops)),
+            Stmt::Store { place, save, .. } if saves.contains(&pos) => *save = Some(slot(vars, place.var, true, loops)),
+            Stmt::If { then, els, .. } => {
+                apply_saves(then, vars, namer, saves, at);
+                apply_saves(els, vars, namer, saves, at);
+            }
+            Stmt::Loop(lp) => {
+                if saves.contains(&pos) {
+                    if let Header::Range { index, index_save, .. } = &mut lp.header {
+                        let loops = loops.iter().copied().chain([lp.id]).collect();
+                        *index_save = Some(slot(vars, *index, false, loops));
+                    }
+                }
+                at.loops.push(lp.id);
+                apply_saves(&mut lp.body, vars, namer, saves, at);
+                at.loops.pop();
+            }
+            _ => {}
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +381,7 @@ mod tests {
     fn analyzed(item: syn::ItemFn) -> (String, String, String) {
         let (mut body, mut namer) = lowered(item).unwrap();
         let params: Vec<Var> = body.params.iter().copied().filter(|p| body.var(*p).ty.is_float()).collect();
-        let activity = analyze(&mut body, &mut namer, &params);
+        let activity = analyze(&mut body, &mut namer, &params, &[]);
         let names = |pick: &dyn Fn(Var) -> bool| {
             let names: Vec<String> =
                 (0..body.vars.len()).filter(|&i| pick(Var(i))).map(|i| body.vars[i].ident.to_string()).collect();
@@ -263,7 +443,7 @@ mod tests {
         let want = "\
 fn(x: f64) -> __ret: f64
     s: f64 = x
-    __saved_s = s
+    __saved_s <- s
     s: f64 := mul(s, s)
     __ret: f64 = sin(s)
 ";

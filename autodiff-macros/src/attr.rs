@@ -37,7 +37,18 @@ impl Parse for Args {
                 Item::Mode(ident) => args.unsupported_modes.push(ident),
                 Item::Wrt(keyword, names) => {
                     if args.wrt.is_some() {
-                        return Err(syn::Error::new(keyword.span(), "`wrt` is given twice"));
+                        return Err(syn::Error::new(
+                            keyword.span(),
+                            "`wrt` is given twice; merge the lists into one `wrt(..)`",
+                        ));
+                    }
+                    for (i, name) in names.iter().enumerate() {
+                        if names[..i].contains(name) {
+                            return Err(syn::Error::new(
+                                name.span(),
+                                format!("`{name}` appears twice in `wrt`; name it once"),
+                            ));
+                        }
                     }
                     args.wrt = Some(names);
                 }
@@ -59,11 +70,17 @@ impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let ident: Ident = input.parse().map_err(|error| syn::Error::new(error.span(), USAGE))?;
         if ident == WRT {
+            if !input.peek(syn::token::Paren) {
+                return Err(syn::Error::new(ident.span(), "`wrt` takes a list of parameters: `wrt(a, b)`"));
+            }
             let content;
             syn::parenthesized!(content in input);
             let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
             if names.is_empty() {
-                return Err(syn::Error::new(ident.span(), "`wrt()` names no parameter"));
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "`wrt()` names no parameter; list the parameters to differentiate, `wrt(a, b)`, or remove `wrt`",
+                ));
             }
             return Ok(Item::Wrt(ident, names.into_iter().collect()));
         }
@@ -106,5 +123,7 @@ mod tests {
         assert!(parse(quote!(backward)).is_err());
         assert!(parse(quote!("x")).is_err());
         assert!(parse(quote!(wrt(a), wrt(b))).is_err());
+        assert!(parse(quote!(wrt(a, a))).is_err());
+        assert!(parse(quote!(wrt)).is_err());
     }
 }

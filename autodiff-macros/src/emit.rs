@@ -6,7 +6,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
-use crate::ir::{Body, FloatTy, Op, Operand, Rhs, Ty, Var};
+use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Ty, Var, Zero};
 use crate::rules::{Bin, Cond, MathConst, D};
 use crate::symbol;
 
@@ -29,20 +29,61 @@ pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
     match operand {
         Operand::Var(var) => body.var(*var).ident.to_token_stream(),
         Operand::Const(constant) => constant.tokens.clone(),
+        Operand::Place(place) => place_at(body, place, &body.var(place.var).ident.to_token_stream()),
     }
 }
 
-/// `let mut x: f64 = 0.0;`: a variable declared before it is assigned,
-/// because it is assigned in a branch and read after it.
-pub fn declaration(body: &Body, var: Var) -> TokenStream {
+/// The element `place` names, rooted at `root` instead of its variable:
+/// `root[i][j]`, `root.w[i]`. With the adjoint as root this is the
+/// element's adjoint.
+pub fn place_at(body: &Body, place: &Place, root: &TokenStream) -> TokenStream {
+    let mut tokens = root.clone();
+    for proj in &place.proj {
+        match proj {
+            Proj::Index(index) => {
+                let index = operand(body, index);
+                tokens = quote!(#tokens[#index]);
+            }
+            Proj::Field(member) => tokens = quote!(#tokens.#member),
+        }
+    }
+    tokens
+}
+
+/// A zero of an aggregate's shape; `like` is an aggregate of that shape
+/// already (for the length of a vector).
+pub fn zero(shape: &Zero, like: &TokenStream) -> TokenStream {
+    match shape {
+        Zero::Scalar => quote!(0.0),
+        Zero::Array(tokens) => tokens.clone(),
+        Zero::Vec(inner) => {
+            let inner = match &**inner {
+                Zero::Scalar => quote!(0.0),
+                Zero::Array(tokens) => tokens.clone(),
+                Zero::Vec(_) => quote!(::std::vec::Vec::new()),
+            };
+            quote!(::std::vec![#inner; #like.len()])
+        }
+    }
+}
+
+/// `let mut x: f64 = 0.0;`: a variable declared up front, because it is
+/// assigned in a branch or a loop and read outside it. A saved value inside
+/// a loop is a stack.
+pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
     let info = body.var(var);
     let ident = &info.ident;
-    match info.ty {
-        Ty::Float(float) => {
+    if stack {
+        return quote!(let mut #ident = ::std::vec::Vec::new(););
+    }
+    match (info.ty, &info.zero) {
+        (Ty::Float(float), _) => {
             let ty = float_type(float);
             quote!(let mut #ident: #ty = 0.0;)
         }
-        Ty::Bool => quote!(let mut #ident: bool = false;),
+        (Ty::Bool, _) => quote!(let mut #ident: bool = false;),
+        (Ty::Aggregate, Some(Zero::Array(tokens))) => quote!(let mut #ident = #tokens;),
+        (Ty::Aggregate, Some(Zero::Vec(_))) => quote!(let mut #ident = ::std::vec::Vec::new();),
         _ => match &info.declared {
             Some(ty) => quote!(let mut #ident: #ty = ::core::default::Default::default();),
             None => quote!(let mut #ident = ::core::default::Default::default();),
@@ -73,8 +114,24 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
             prim(*op, &args, float, span)
         }
         Rhs::Call(path, args) => {
-            let args = args.iter().map(|arg| operand(body, arg));
+            let args = args.iter().map(|arg| argument(body, arg));
             quote_spanned!(span=> #path(#(#args),*))
+        }
+        Rhs::ArrayLit(items) => {
+            let items = items.iter().map(|item| operand(body, item));
+            quote_spanned!(span=> [#(#items),*])
+        }
+        Rhs::Repeat(value, len) => {
+            let value = operand(body, value);
+            quote_spanned!(span=> [#value; #len])
+        }
+        Rhs::VecRepeat(value, len) => {
+            let (value, len) = (operand(body, value), operand(body, len));
+            quote_spanned!(span=> ::std::vec![#value; #len])
+        }
+        Rhs::Deref(var) => {
+            let ident = &body.var(*var).ident;
+            quote_spanned!(span=> *#ident)
         }
         Rhs::Method(receiver, method, args) => {
             let receiver = operand(body, receiver);
@@ -85,6 +142,31 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
             let value = operand(body, value);
             quote_spanned!(span=> #value as #ty)
         }
+    }
+}
+
+/// A call argument as the primal call passes it.
+pub fn argument(body: &Body, arg: &Arg) -> TokenStream {
+    match arg {
+        Arg::Value(value) => operand(body, value),
+        Arg::Ref { place, range, mutable } => {
+            let root = body.var(place.var).ident.to_token_stream();
+            let target = sliced(body, &place_at(body, place, &root), range.as_ref());
+            let mutability = mutable.then(|| quote!(mut));
+            quote!(&#mutability #target)
+        }
+    }
+}
+
+/// `target[lo..hi]` for a slice argument, `target` without one.
+pub fn sliced(body: &Body, target: &TokenStream, range: Option<&crate::ir::SliceRange>) -> TokenStream {
+    let Some(range) = range else { return target.clone() };
+    let lo = range.lo.as_ref().map(|lo| operand(body, lo));
+    let hi = range.hi.as_ref().map(|hi| operand(body, hi));
+    if range.inclusive {
+        quote!(#target[#lo..=#hi])
+    } else {
+        quote!(#target[#lo..#hi])
     }
 }
 
@@ -221,7 +303,7 @@ pub fn condition(cond: &Cond, holes: &Holes) -> TokenStream {
 
 /// `target += seed * d`, written the way a person would: `+= seed`,
 /// `-= seed`, or inside an `if` for a 0-or-1 partial.
-pub fn accumulate(target: &Ident, seed: &TokenStream, d: &D, holes: &Holes) -> TokenStream {
+pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes) -> TokenStream {
     let span = holes.span;
     match d {
         D::Lit(value) if *value == 0.0 => TokenStream::new(),

@@ -18,15 +18,21 @@ use syn::{Attribute, Ident, ItemFn};
 use crate::ctxt::Ctxt;
 use crate::ir::Var;
 use crate::naming::{self, Namer};
-use crate::signature::Signature;
+use crate::signature::{ParamClass, Signature};
 use crate::{activity, attr, emit, fallback, infer, lower, reverse, signature};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item: ItemFn = match syn::parse2(input.clone()) {
-        Ok(item) => item,
-        Err(_) => {
-            let error =
-                syn::Error::new(Span::call_site(), "#[grad] applies to functions (`fn name(x: f64) -> f64 { .. }`)");
+    let item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Fn(item)) => item,
+        Ok(other) => {
+            let error = syn::Error::new_spanned(
+                item_keyword(&other),
+                "#[grad] applies to functions, not to this item; annotate a `fn`",
+            );
+            let error = error.to_compile_error();
+            return quote!(#error #input);
+        }
+        Err(error) => {
             let error = error.to_compile_error();
             return quote!(#error #input);
         }
@@ -34,6 +40,30 @@ pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     match try_expand(args.clone(), &item) {
         Ok(tokens) => tokens,
         Err(error) => fallback::expand(args, &item, error),
+    }
+}
+
+/// The keyword and name of an item that is not a function, for the error.
+fn item_keyword(item: &syn::Item) -> TokenStream {
+    match item {
+        syn::Item::Struct(s) => {
+            let (keyword, name) = (&s.struct_token, &s.ident);
+            quote!(#keyword #name)
+        }
+        syn::Item::Enum(e) => {
+            let (keyword, name) = (&e.enum_token, &e.ident);
+            quote!(#keyword #name)
+        }
+        syn::Item::Impl(i) => i.impl_token.to_token_stream(),
+        syn::Item::Trait(t) => {
+            let (keyword, name) = (&t.trait_token, &t.ident);
+            quote!(#keyword #name)
+        }
+        syn::Item::Mod(m) => {
+            let (keyword, name) = (&m.mod_token, &m.ident);
+            quote!(#keyword #name)
+        }
+        other => other.to_token_stream(),
     }
 }
 
@@ -50,33 +80,61 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut namer = Namer::new(item);
     let mut body = lower::lower(&sig, &mut namer, &cx);
     cx.check()?;
-    infer::infer(&mut body, sig.ret);
-    let active_params: Vec<Var> = sig
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, param)| matches!(param.class, signature::ParamClass::Active(_)))
-        .map(|(i, _)| body.params[i])
-        .collect();
-    let activity = activity::analyze(&mut body, &mut namer, &active_params);
+    infer::infer(&mut body, sig.float());
+    let mut scalars = Vec::new();
+    let mut shadows = Vec::new();
+    let mut outputs = Vec::new();
+    for (param, &var) in sig.params.iter().zip(&body.params) {
+        match &param.class {
+            ParamClass::Active(_) => scalars.push(var),
+            ParamClass::Shadowed { shadow, .. } => shadows.push((var, shadow.clone())),
+            ParamClass::Output { shadow, .. } => {
+                shadows.push((var, shadow.clone()));
+                outputs.push(var);
+            }
+            ParamClass::Constant => {}
+        }
+    }
+    let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
+    let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
     let seed = namer.fresh("seed");
-    let sweeps = reverse::vjp_body(&body, &activity, &active_params, &seed, &mut namer);
-    let functions = generated(&sig, &seed, sweeps.body);
+    let cx = Ctxt::new();
+    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
+    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
+    cx.check()?;
+    let mutated = |ident: &Ident| {
+        body.params.iter().any(|&param| body.var(param).ident == *ident && reverse::is_mutated(&body, param))
+    };
+    let functions = generated(&sig, &seed, &mutated, vjp_body);
     Ok(quote!(#item #functions))
 }
 
-/// `NAME_grad` and `NAME_vjp` around the body of the latter. The fallback
-/// uses this too, with a body that only reports the error.
-pub fn generated(sig: &Signature, seed: &Ident, vjp_body: TokenStream) -> TokenStream {
+/// `NAME_grad`, `NAME_vjp` and the companion that other `#[grad]`
+/// functions call, around the body of `NAME_vjp`. The fallback uses this
+/// too, with a body that only reports the error.
+///
+/// The companion is a braced struct named like the function: it lives in
+/// the type namespace beside the function, so `use path::NAME;` imports
+/// both, and a caller reaches the derivative as `NAME::vjp(..)` wherever it
+/// can name `NAME`.
+pub fn generated(
+    sig: &Signature,
+    seed: &Ident,
+    mutated: &dyn Fn(&Ident) -> bool,
+    vjp_body: TokenStream,
+) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let inputs = &item.sig.inputs;
-    let float = emit::float_type(sig.ret);
-    let partial_types = sig.active().map(|(_, ty)| emit::float_type(ty));
-    let output = if sig.active().next().is_some() { quote!((#float, #(#partial_types),*)) } else { quote!(#float) };
+    let float = emit::float_type(sig.float());
+    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let output = match (sig.ret, partial_types.len()) {
+        (Some(_), 0) => quote!(#float),
+        (Some(_), _) => quote!((#float, #(#partial_types),*)),
+        (None, _) => quote!((#(#partial_types,)*)),
+    };
     let grad_name = naming::grad_fn(name);
     let vjp_name = naming::vjp_fn(name);
     let (doc_grad, doc_vjp) = docs(sig);
@@ -84,27 +142,45 @@ pub fn generated(sig: &Signature, seed: &Ident, vjp_body: TokenStream) -> TokenS
     let inline =
         if item.attrs.iter().any(|attr| attr.path().is_ident("inline")) { None } else { Some(quote!(#[inline])) };
     let lints = quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, clippy::all, clippy::pedantic)]);
-    let param_names = sig.params.iter().map(|param| param.ident);
-    let grad_inputs = sig.params.iter().map(|param| {
-        let (ident, ty) = (param.ident, param.ty);
-        quote!(#ident: #ty)
-    });
+    let plain_inputs = sig.inputs(&|_| false);
+    let vjp_inputs = sig.inputs(mutated);
+    let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
-    quote! {
-        #[doc = #doc_grad]
-        #(#carried)*
-        #inline
-        #lints
-        #vis fn #grad_name #generics (#(#grad_inputs),*) -> #output #where_clause {
-            #vjp_name #turbofish (#(#param_names,)* 1.0)
+    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let seed_arg = sig.ret.map(|_| quote!(#seed));
+    let grad = sig.ret.map(|_| {
+        quote! {
+            #[doc = #doc_grad]
+            #(#carried)*
+            #inline
+            #lints
+            #vis fn #grad_name #generics (#(#plain_inputs),*) -> #output #where_clause {
+                #vjp_name #turbofish (#(#forwarded,)* 1.0)
+            }
         }
+    });
+    quote! {
+        #grad
 
         #[doc = #doc_vjp]
         #(#carried)*
         #inline
         #lints
-        #vis fn #vjp_name #generics (#inputs, #seed: #float) -> #output #where_clause {
+        #vis fn #vjp_name #generics (#(#vjp_inputs,)* #seed_param) -> #output #where_clause {
             #vjp_body
+        }
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        impl #name {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn vjp #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
+                #vjp_name #turbofish (#(#forwarded,)* #seed_arg)
+            }
         }
     }
 }
@@ -198,5 +274,44 @@ pub(crate) mod tests {
             },
         );
         println!("{branchy}");
+    }
+}
+
+#[cfg(test)]
+mod loop_print {
+    use super::tests::expand_to_string;
+    use quote::quote;
+
+    #[test]
+    fn print_loop_examples() {
+        for item in [
+            quote! {
+                fn running_product(x: &[f64]) -> f64 {
+                    let mut p = 1.0;
+                    for i in 0..x.len() {
+                        p = p * x[i];
+                    }
+                    p
+                }
+            },
+            quote! {
+                fn layer(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
+                    let mut h = [0.0; 2];
+                    for i in 0..2 {
+                        let mut z = 0.0;
+                        for (j, &xj) in x.iter().enumerate() {
+                            z += w[i][j] * xj;
+                        }
+                        h[i] = z.max(0.0) + 0.1 * z;
+                    }
+                    h.iter().fold(0.0, |acc, v| acc + v * v)
+                }
+            },
+        ] {
+            let text = expand_to_string(quote!(), item);
+            let start = text.find("_vjp(").unwrap();
+            let end = text.find("#[doc(hidden)]").unwrap();
+            println!("{}", &text[start..end]);
+        }
     }
 }

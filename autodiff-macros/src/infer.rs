@@ -8,7 +8,7 @@
 //! annotation says otherwise). Floats of unknown width then take the
 //! function's float type; values with no evidence at all are not floats.
 
-use crate::ir::{Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty};
+use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var};
 
 /// The more informative of two types of one value.
 pub fn join(a: Ty, b: Ty) -> Ty {
@@ -23,9 +23,13 @@ pub fn infer(body: &mut Body, default: FloatTy) {
     let block = body.block.clone();
     while pass(body, &block) {}
     let mut guessed = false;
-    crate::ir::walk(&block, 0, &mut |stmt, _| {
+    walk(&block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } = stmt {
-            if body.var(*dst).ty == Ty::Unknown && args.iter().any(|arg| body.ty(arg).is_float()) {
+            let float_arg = args.iter().any(|arg| match arg {
+                Arg::Value(operand) => body.ty(operand).is_float(),
+                Arg::Ref { .. } => true,
+            });
+            if body.var(*dst).ty == Ty::Unknown && float_arg {
                 body.vars[dst.0].ty = Ty::AnyFloat;
                 guessed = true;
             }
@@ -40,6 +44,9 @@ pub fn infer(body: &mut Body, default: FloatTy) {
             Ty::Unknown => Ty::Other,
             ty => ty,
         };
+        if info.ty == Ty::Aggregate && info.elem.is_none() && info.dims.is_some() {
+            info.elem = Some(default);
+        }
     }
 }
 
@@ -52,9 +59,21 @@ fn pass(body: &mut Body, block: &Block) -> bool {
                 let (result, tied) = constraint(body, rhs);
                 changed |= refine(body, *dst, result);
                 let dst_ty = body.var(*dst).ty;
-                for operand in tied {
-                    if let Some(var) = operand.var() {
-                        changed |= refine(body, var, dst_ty);
+                if dst_ty != Ty::Aggregate {
+                    for operand in tied {
+                        changed |= refine_operand(body, operand, dst_ty);
+                    }
+                }
+            }
+            Stmt::Store { place, value, .. } => {
+                let element = body.place_ty(place);
+                changed |= refine_operand(body, value, element);
+                // A float stored into an aggregate of unknown width fixes it.
+                if let Ty::Float(float) = body.ty(value) {
+                    let info = &mut body.vars[place.var.0];
+                    if info.ty == Ty::Aggregate && info.elem.is_none() {
+                        info.elem = Some(float);
+                        changed = true;
                     }
                 }
             }
@@ -62,6 +81,7 @@ fn pass(body: &mut Body, block: &Block) -> bool {
                 changed |= pass(body, then);
                 changed |= pass(body, els);
             }
+            Stmt::Loop(lp) => changed |= pass(body, &lp.body),
         }
     }
     changed
@@ -76,9 +96,7 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             // Compared operands share a type.
             let shared = args.iter().map(|arg| body.ty(arg)).fold(Ty::Unknown, join);
             for arg in args {
-                if let Some(var) = arg.var() {
-                    refine(body, var, shared);
-                }
+                refine_operand(body, arg, shared);
             }
             (Ty::Bool, Vec::new())
         }
@@ -92,6 +110,7 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             (ty, args.iter().collect())
         }
         Rhs::Call(..) => (Ty::Unknown, Vec::new()),
+        Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => (Ty::Aggregate, Vec::new()),
         Rhs::Method(receiver, method, _) => {
             let ty = if crate::symbol::is_float_predicate(method) || body.ty(receiver) == Ty::Bool {
                 Ty::Bool
@@ -104,8 +123,28 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
     }
 }
 
-fn refine(body: &mut Body, var: crate::ir::Var, evidence: Ty) -> bool {
+fn refine_operand(body: &mut Body, operand: &Operand, evidence: Ty) -> bool {
+    match operand {
+        Operand::Var(var) => refine(body, *var, evidence),
+        Operand::Const(_) => false,
+        Operand::Place(place) => {
+            let info = &mut body.vars[place.var.0];
+            match evidence {
+                Ty::Float(float) if info.ty == Ty::Aggregate && info.elem.is_none() => {
+                    info.elem = Some(float);
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+fn refine(body: &mut Body, var: Var, evidence: Ty) -> bool {
     let info = &mut body.vars[var.0];
+    if info.ty == Ty::Aggregate {
+        return false;
+    }
     let joined = join(info.ty, evidence);
     let changed = joined != info.ty;
     info.ty = joined;

@@ -8,14 +8,23 @@
 //!   `Prim(op, operands)`, `Call(path, operands)`, `Method(operand, name,
 //!   operands)` or `Cast(operand, type)`: every operand is a variable or a
 //!   constant, never a nested expression;
-//! - `If { cond, then, els }` where `cond` is a variable that is assigned
-//!   exactly once, before the `if`, and never again (so the reverse sweep can
-//!   branch on it after the forward sweep has finished).
+//! - `Store { place, value }`: `a[i][j] = value` or `m.w[i] = value`, where
+//!   the indices are variables or constants;
+//! - `If { cond, then, els }` where `cond` is a temporary assigned just
+//!   before the `if` and never inside it (so the reverse sweep can branch on
+//!   it again);
+//! - `Loop { header, body, exits, trips }`: a `for` over a range (its bounds
+//!   are temporaries or constants, fixed before the loop) or an endless
+//!   `loop`, left after any pass that set one of the `exits` flags.
+//!
+//! Operands are variables, constants, or places (`x[i]`, `m.b[j]`) read in
+//! place, so an element costs no copy.
 //!
 //! Variables are storage locations, not SSA values: `Assign` with
 //! `kind: Overwrite` replaces a value that the program may still hold.
-//! `return` is gone: it became an assignment to the result variable plus a
-//! `done` flag that guards the statements after it.
+//! `return`, `break` and `continue` are gone: each became a flag (`__done`,
+//! a loop's exit flag, its continue flag) that guards the statements after
+//! it.
 
 use std::fmt;
 
@@ -43,11 +52,19 @@ pub enum Ty {
     Other,
     /// No evidence yet (a constant path, the result of a call).
     Unknown,
+    /// Floats in arrays, slices, vectors or a model struct: differentiated
+    /// element by element.
+    Aggregate,
 }
 
 impl Ty {
     pub fn is_float(self) -> bool {
         matches!(self, Ty::AnyFloat | Ty::Float(_))
+    }
+
+    /// Whether values of this type can carry derivatives.
+    pub fn is_differentiable(self) -> bool {
+        self.is_float() || self == Ty::Aggregate
     }
 }
 
@@ -62,8 +79,22 @@ pub enum VarKind {
     Ret,
     /// The flag set by an early `return`.
     Done,
-    /// A value kept for the reverse sweep.
+    /// A value kept for the reverse sweep: one slot outside loops, a stack
+    /// inside them.
     Saved,
+    /// A flag of `break`/`continue`, or a loop's pass counter.
+    Control,
+}
+
+/// How to make a zero of an aggregate's type, for its adjoint.
+#[derive(Clone)]
+pub enum Zero {
+    /// An array: `[0.0; N]`, `[[0.0; N]; M]`, as tokens.
+    Array(TokenStream),
+    /// A vector as long as the primal one, of elements made by the inner zero.
+    Vec(Box<Zero>),
+    /// A float element of a vector.
+    Scalar,
 }
 
 pub struct VarInfo {
@@ -75,6 +106,47 @@ pub struct VarInfo {
     pub kind: VarKind,
     /// Whether the user's pattern said `mut` (parameters keep it).
     pub mutable: bool,
+    /// For aggregates: the float type of their elements.
+    pub elem: Option<FloatTy>,
+    /// For arrays: how many indices reach a float (`[[f64; N]; M]` → 2);
+    /// `None` for model structs, whose fields the macro cannot see.
+    pub dims: Option<usize>,
+    /// For local aggregates: how to make a zero of the same shape.
+    pub zero: Option<Zero>,
+    /// Whether the variable holds a reference (a parameter `&[f64]`), so a
+    /// whole-value copy reads through it.
+    pub by_ref: bool,
+    /// Where it is declared: the loops (innermost last) whose every pass
+    /// makes a new instance of it. Empty for parameters and top-level lets.
+    pub scope: Vec<LoopId>,
+}
+
+/// A loop, numbered in order of appearance.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct LoopId(pub usize);
+
+/// A part of an aggregate: `[i]` or `.field`.
+#[derive(Clone)]
+pub enum Proj {
+    Index(Operand),
+    Field(syn::Member),
+}
+
+/// An element of an aggregate variable: `x[i]`, `w[i][j]`, `m.layer.b[j]`.
+#[derive(Clone)]
+pub struct Place {
+    pub var: Var,
+    pub proj: Vec<Proj>,
+}
+
+impl Place {
+    /// The variables its indices read.
+    pub fn index_vars(&self) -> impl Iterator<Item = Var> + '_ {
+        self.proj.iter().filter_map(|proj| match proj {
+            Proj::Index(operand) => operand.var(),
+            Proj::Field(_) => None,
+        })
+    }
 }
 
 /// A constant: a literal or a path to a `const`, emitted as written.
@@ -88,15 +160,52 @@ pub struct Const {
 pub enum Operand {
     Var(Var),
     Const(Const),
+    /// An element read in place.
+    Place(Box<Place>),
 }
 
 impl Operand {
+    /// The variable whose value this operand is (for a place: its aggregate).
     pub fn var(&self) -> Option<Var> {
         match self {
             Operand::Var(var) => Some(*var),
             Operand::Const(_) => None,
+            Operand::Place(place) => Some(place.var),
         }
     }
+
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            Operand::Place(place) => Some(place),
+            _ => None,
+        }
+    }
+
+    /// Every variable this operand reads: itself, or a place's aggregate and
+    /// indices.
+    pub fn reads(&self) -> Vec<Var> {
+        match self {
+            Operand::Var(var) => vec![*var],
+            Operand::Const(_) => Vec::new(),
+            Operand::Place(place) => std::iter::once(place.var).chain(place.index_vars()).collect(),
+        }
+    }
+}
+
+/// An argument of a call: a value, or a reference to (a part or a slice of)
+/// an aggregate.
+#[derive(Clone)]
+pub enum Arg {
+    Value(Operand),
+    Ref { place: Place, range: Option<SliceRange>, mutable: bool },
+}
+
+/// `[lo..hi]`, `[lo..]`, `[..hi]` of a slice argument.
+#[derive(Clone)]
+pub struct SliceRange {
+    pub lo: Option<Operand>,
+    pub hi: Option<Operand>,
+    pub inclusive: bool,
 }
 
 /// Primitive operations. Every one has a rule in `rules.rs`; the float
@@ -213,8 +322,17 @@ impl Op {
 pub enum Rhs {
     Use(Operand),
     Prim(Op, Vec<Operand>),
-    /// A call of a function by path; differentiated through its `_vjp`.
-    Call(syn::ExprPath, Vec<Operand>),
+    /// A call of a function by path; differentiated through its companion's
+    /// `vjp`.
+    Call(syn::ExprPath, Vec<Arg>),
+    /// `[a, b, c]`.
+    ArrayLit(Vec<Operand>),
+    /// `[v; N]`, with `N` as written.
+    Repeat(Operand, TokenStream),
+    /// `vec![v; n]`.
+    VecRepeat(Operand, Operand),
+    /// `*x`: a copy of a whole array behind a reference.
+    Deref(Var),
     /// A method kept as written, with no derivative (`n.pow(2)`, `x.is_nan()`).
     Method(Operand, Ident, Vec<Operand>),
     /// A cast to a type that is not a float (`x as usize`): no derivative.
@@ -222,12 +340,44 @@ pub enum Rhs {
 }
 
 impl Rhs {
+    /// The value operands, in order (a call's reference arguments are not
+    /// among them; see `Rhs::Call`).
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
-            Rhs::Use(operand) | Rhs::Cast(operand, _) => vec![operand],
-            Rhs::Prim(_, args) | Rhs::Call(_, args) => args.iter().collect(),
+            Rhs::Use(operand) | Rhs::Cast(operand, _) | Rhs::Repeat(operand, _) => vec![operand],
+            Rhs::Prim(_, args) | Rhs::ArrayLit(args) => args.iter().collect(),
+            Rhs::Call(_, args) => args
+                .iter()
+                .filter_map(|arg| match arg {
+                    Arg::Value(operand) => Some(operand),
+                    Arg::Ref { .. } => None,
+                })
+                .collect(),
+            Rhs::VecRepeat(value, len) => vec![value, len],
+            Rhs::Deref(_) => Vec::new(),
             Rhs::Method(receiver, _, args) => std::iter::once(receiver).chain(args).collect(),
         }
+    }
+
+    /// Every variable the right-hand side reads.
+    pub fn reads(&self) -> Vec<Var> {
+        let mut vars: Vec<Var> = self.operands().into_iter().flat_map(Operand::reads).collect();
+        match self {
+            Rhs::Deref(var) => vars.push(*var),
+            Rhs::Call(_, args) => {
+                for arg in args {
+                    if let Arg::Ref { place, range, .. } = arg {
+                        vars.push(place.var);
+                        vars.extend(place.index_vars());
+                        if let Some(range) = range {
+                            vars.extend(range.lo.iter().chain(&range.hi).filter_map(Operand::var));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        vars
     }
 }
 
@@ -252,12 +402,48 @@ pub enum Stmt {
         save: Option<Var>,
         span: Span,
     },
+    Store {
+        place: Place,
+        value: Operand,
+        /// As for `Assign`: where the element this store replaces is kept.
+        save: Option<Var>,
+        span: Span,
+    },
     If {
         cond: Operand,
         then: Block,
         els: Block,
         span: Span,
     },
+    Loop(Loop),
+}
+
+#[derive(Clone)]
+pub struct Loop {
+    pub id: LoopId,
+    pub header: Header,
+    pub body: Block,
+    /// Flags that end the loop after the current pass (`break`, `return`).
+    pub exits: Vec<Var>,
+    /// Counts the passes, for loops the reverse sweep cannot replay from
+    /// their range alone (`loop`, `while`, early exits, `step_by`).
+    pub trips: Option<Var>,
+    pub span: Span,
+}
+
+#[derive(Clone)]
+pub enum Header {
+    /// `for index in lo..hi` (`..=` when inclusive), optionally reversed or
+    /// stepped, with the source order of those adaptors kept.
+    Range { index: Var, lo: Operand, hi: Operand, inclusive: bool, adaptors: Vec<Adaptor>, index_save: Option<Var> },
+    /// `loop`.
+    Forever,
+}
+
+#[derive(Clone)]
+pub enum Adaptor {
+    Rev,
+    StepBy(Operand),
 }
 
 #[derive(Clone, Default)]
@@ -268,10 +454,11 @@ pub struct Block {
 /// A lowered function.
 pub struct Body {
     pub vars: Vec<VarInfo>,
-    /// The parameters that are plain bindings, in order.
+    /// The parameters, in order.
     pub params: Vec<Var>,
     pub block: Block,
-    pub ret: Var,
+    /// The result variable; `None` for a function that returns `()`.
+    pub ret: Option<Var>,
     /// Items declared inside the body (`const`, nested `fn`), kept as written.
     pub items: Vec<syn::Item>,
 }
@@ -285,6 +472,23 @@ impl Body {
         match operand {
             Operand::Var(var) => self.var(*var).ty,
             Operand::Const(constant) => constant.ty,
+            Operand::Place(place) => self.place_ty(place),
+        }
+    }
+
+    /// An element of an aggregate is a float of the aggregate's element type
+    /// once it is fully indexed; fewer indices leave an aggregate (a row).
+    /// Model fields are taken as floats unless used otherwise.
+    pub fn place_ty(&self, place: &Place) -> Ty {
+        let info = self.var(place.var);
+        let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
+        match info.ty {
+            Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
+            Ty::Aggregate => match info.elem {
+                Some(float) => Ty::Float(float),
+                None => Ty::AnyFloat,
+            },
+            ty => ty,
         }
     }
 }
@@ -293,9 +497,13 @@ impl Body {
 pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, usize)) {
     for stmt in &block.stmts {
         visit(stmt, depth);
-        if let Stmt::If { then, els, .. } = stmt {
-            walk(then, depth + 1, visit);
-            walk(els, depth + 1, visit);
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                walk(then, depth + 1, visit);
+                walk(els, depth + 1, visit);
+            }
+            Stmt::Loop(lp) => walk(&lp.body, depth + 1, visit),
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
         }
     }
 }
@@ -305,7 +513,8 @@ pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, 
 impl fmt::Display for Body {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let params: Vec<String> = self.params.iter().map(|&p| self.typed(p)).collect();
-        writeln!(f, "fn({}) -> {}", params.join(", "), self.typed(self.ret))?;
+        let ret = self.ret.map(|ret| self.typed(ret)).unwrap_or_else(|| "()".to_owned());
+        writeln!(f, "fn({}) -> {ret}", params.join(", "))?;
         self.fmt_block(f, &self.block, 1)
     }
 }
@@ -316,16 +525,66 @@ impl Body {
         format!("{}: {}", info.ident, ty_name(info.ty))
     }
 
-    fn operand(&self, operand: &Operand) -> String {
+    pub(crate) fn operand_text(&self, operand: &Operand) -> String {
         match operand {
             Operand::Var(var) => self.var(*var).ident.to_string(),
             Operand::Const(constant) => constant.tokens.to_string(),
+            Operand::Place(place) => self.place_text(place),
         }
     }
 
+    fn place_text(&self, place: &Place) -> String {
+        let mut text = self.var(place.var).ident.to_string();
+        for proj in &place.proj {
+            match proj {
+                Proj::Index(index) => text += &format!("[{}]", self.operand_text(index)),
+                Proj::Field(member) => text += &format!(".{}", quote::quote!(#member)),
+            }
+        }
+        text
+    }
+
     fn operands(&self, operands: &[Operand]) -> String {
-        let names: Vec<String> = operands.iter().map(|o| self.operand(o)).collect();
+        let names: Vec<String> = operands.iter().map(|o| self.operand_text(o)).collect();
         names.join(", ")
+    }
+
+    fn arg_text(&self, arg: &Arg) -> String {
+        match arg {
+            Arg::Value(operand) => self.operand_text(operand),
+            Arg::Ref { place, range, mutable } => {
+                let range = range.as_ref().map(|range| {
+                    let bound = |b: &Option<Operand>| b.as_ref().map(|o| self.operand_text(o)).unwrap_or_default();
+                    let dots = if range.inclusive { "..=" } else { ".." };
+                    format!("[{}{dots}{}]", bound(&range.lo), bound(&range.hi))
+                });
+                let mutability = if *mutable { "&mut " } else { "&" };
+                format!("{mutability}{}{}", self.place_text(place), range.unwrap_or_default())
+            }
+        }
+    }
+
+    fn rhs_text(&self, rhs: &Rhs) -> String {
+        match rhs {
+            Rhs::Use(operand) => self.operand_text(operand),
+            Rhs::Prim(op, args) => format!("{}({})", op_name(*op), self.operands(args)),
+            Rhs::Call(path, args) => {
+                let path = quote::quote!(#path).to_string().replace(' ', "");
+                let args: Vec<String> = args.iter().map(|arg| self.arg_text(arg)).collect();
+                format!("call {path}({})", args.join(", "))
+            }
+            Rhs::ArrayLit(items) => format!("[{}]", self.operands(items)),
+            Rhs::Repeat(value, len) => format!("[{}; {len}]", self.operand_text(value)),
+            Rhs::VecRepeat(value, len) => format!("vec[{}; {}]", self.operand_text(value), self.operand_text(len)),
+            Rhs::Deref(var) => format!("*{}", self.var(*var).ident),
+            Rhs::Method(receiver, name, args) => {
+                format!("{}.{name}({})", self.operand_text(receiver), self.operands(args))
+            }
+            Rhs::Cast(operand, ty) => {
+                let ty = quote::quote!(#ty).to_string();
+                format!("{} as {ty}", self.operand_text(operand))
+            }
+        }
     }
 
     fn fmt_block(&self, f: &mut fmt::Formatter, block: &Block, depth: usize) -> fmt::Result {
@@ -334,36 +593,57 @@ impl Body {
             match stmt {
                 Stmt::Assign { dst, rhs, kind, save, .. } => {
                     if let Some(save) = save {
-                        writeln!(f, "{indent}{} = {}", self.var(*save).ident, self.var(*dst).ident)?;
+                        writeln!(f, "{indent}{} <- {}", self.var(*save).ident, self.var(*dst).ident)?;
                     }
-                    let rhs = match rhs {
-                        Rhs::Use(operand) => self.operand(operand),
-                        Rhs::Prim(op, args) => format!("{}({})", op_name(*op), self.operands(args)),
-                        Rhs::Call(path, args) => {
-                            let path = quote::quote!(#path).to_string().replace(' ', "");
-                            format!("call {path}({})", self.operands(args))
-                        }
-                        Rhs::Method(receiver, name, args) => {
-                            format!("{}.{name}({})", self.operand(receiver), self.operands(args))
-                        }
-                        Rhs::Cast(operand, ty) => {
-                            let ty = quote::quote!(#ty).to_string();
-                            format!("{} as {ty}", self.operand(operand))
-                        }
-                    };
                     let arrow = match kind {
                         AssignKind::Init => "=",
                         AssignKind::Overwrite => ":=",
                     };
-                    writeln!(f, "{indent}{} {arrow} {rhs}", self.typed(*dst))?;
+                    writeln!(f, "{indent}{} {arrow} {}", self.typed(*dst), self.rhs_text(rhs))?;
+                }
+                Stmt::Store { place, value, save, .. } => {
+                    if let Some(save) = save {
+                        writeln!(f, "{indent}{} <- {}", self.var(*save).ident, self.place_text(place))?;
+                    }
+                    writeln!(f, "{indent}{} := {}", self.place_text(place), self.operand_text(value))?;
                 }
                 Stmt::If { cond, then, els, .. } => {
-                    writeln!(f, "{indent}if {} {{", self.operand(cond))?;
+                    writeln!(f, "{indent}if {} {{", self.operand_text(cond))?;
                     self.fmt_block(f, then, depth + 1)?;
                     if !els.stmts.is_empty() {
                         writeln!(f, "{indent}}} else {{")?;
                         self.fmt_block(f, els, depth + 1)?;
                     }
+                    writeln!(f, "{indent}}}")?;
+                }
+                Stmt::Loop(lp) => {
+                    let header = match &lp.header {
+                        Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
+                            let dots = if *inclusive { "..=" } else { ".." };
+                            let mut text = format!(
+                                "for {} in {}{dots}{}",
+                                self.var(*index).ident,
+                                self.operand_text(lo),
+                                self.operand_text(hi)
+                            );
+                            for adaptor in adaptors {
+                                match adaptor {
+                                    Adaptor::Rev => text += " rev",
+                                    Adaptor::StepBy(step) => text += &format!(" step_by {}", self.operand_text(step)),
+                                }
+                            }
+                            if let Some(save) = index_save {
+                                text += &format!(" (index <- {})", self.var(*save).ident);
+                            }
+                            text
+                        }
+                        Header::Forever => "loop".to_owned(),
+                    };
+                    let exits: Vec<String> = lp.exits.iter().map(|v| self.var(*v).ident.to_string()).collect();
+                    let exits = if exits.is_empty() { String::new() } else { format!(" until {}", exits.join(" | ")) };
+                    let trips = lp.trips.map(|t| format!(" counting {}", self.var(t).ident)).unwrap_or_default();
+                    writeln!(f, "{indent}{header}{exits}{trips} {{")?;
+                    self.fmt_block(f, &lp.body, depth + 1)?;
                     writeln!(f, "{indent}}}")?;
                 }
             }
@@ -380,6 +660,7 @@ fn ty_name(ty: Ty) -> &'static str {
         Ty::Bool => "bool",
         Ty::Other => "other",
         Ty::Unknown => "?",
+        Ty::Aggregate => "floats",
     }
 }
 

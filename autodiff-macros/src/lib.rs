@@ -13,6 +13,7 @@ mod infer;
 mod ir;
 mod lower;
 mod naming;
+mod params;
 mod reverse;
 mod rules;
 mod signature;
@@ -26,4 +27,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::grad(args.into(), item.into()).into()
+}
+
+/// Implements `autodiff::Params` for a model struct: a zeroed shadow of the
+/// same shape, the parameter count, and every parameter as flat slices.
+#[proc_macro_derive(Params)]
+pub fn derive_params(input: TokenStream) -> TokenStream {
+    params::derive(input.into()).into()
 }

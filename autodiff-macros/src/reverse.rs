@@ -20,117 +20,212 @@
 //! __bar_c += __bar_v * b;
 //! (__ret, __bar_a, __bar_b, __bar_c)
 //! ```
-//! An assignment that overwrote a value resets the adjoint of that value
-//! and, if the value was saved, puts it back before the assignment's own
-//! partials read their operands.
+//! Loops run backwards: a loop over a plain range walks the range in
+//! reverse; any other loop counted its passes and runs them again. The
+//! adjoints of a loop body's own variables are declared once per reverse
+//! pass, so each pass starts them at zero. An assignment that overwrote a
+//! value resets the adjoint of that value and, if the value was saved, puts
+//! it back before the assignment's own partials read their operands.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::activity::Activity;
+use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
-use crate::ir::{AssignKind, Block, Body, FloatTy, Rhs, Stmt, Var, VarKind};
+use crate::ir::{
+    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Ty, Var, VarKind,
+    Zero,
+};
 use crate::naming::{self, Namer};
 use crate::rules::partials;
 
-pub struct Sweeps {
-    /// The statements of `NAME_vjp`, ending in its result.
-    pub body: TokenStream,
+/// The differentiated parameters and where their adjoints live.
+pub struct Adjoints<'a> {
+    /// Scalars whose partials are returned, in order.
+    pub scalars: &'a [Var],
+    /// Reference parameters and their shadows (`d_x`).
+    pub shadows: &'a [(Var, Ident)],
 }
 
-/// `active_params`: the differentiated parameters, in the order their
-/// partials are returned.
-pub fn vjp_body(body: &Body, activity: &Activity, active_params: &[Var], seed: &Ident, namer: &mut Namer) -> Sweeps {
-    let layout = Layout::new(body);
-    let adjoints: Vec<Option<Ident>> = body
+/// The statements of `NAME_vjp`, ending in its result.
+pub fn vjp_body(
+    body: &Body,
+    activity: &Activity,
+    params: &Adjoints,
+    seed: &Ident,
+    namer: &mut Namer,
+    cx: &Ctxt,
+) -> TokenStream {
+    let layout = Layout::new(body, activity);
+    let adjoints: Vec<Option<TokenStream>> = body
         .vars
         .iter()
         .enumerate()
         .map(|(i, info)| {
-            let wanted = activity.is_active(Var(i)) || active_params.contains(&Var(i));
-            wanted.then(|| namer.fresh(&naming::adjoint_base(&info.ident)))
+            if let Some((_, shadow)) = params.shadows.iter().find(|(var, _)| var.0 == i) {
+                return Some(shadow.to_token_stream());
+            }
+            let wanted = activity.is_active(Var(i)) || params.scalars.contains(&Var(i));
+            wanted.then(|| namer.fresh(&naming::adjoint_base(&info.ident)).to_token_stream())
         })
         .collect();
-    let sweep = Sweep { body, activity, layout: &layout, adjoints: &adjoints };
+    let sweep = Sweep { body, activity, layout: &layout, adjoints: &adjoints, cx };
 
     let items = &body.items;
     let declarations =
-        body.vars.iter().enumerate().filter(|&(i, _)| layout.hoisted[i]).map(|(i, _)| emit::declaration(body, Var(i)));
+        (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| emit::declaration(body, Var(i), layout.stack[i]));
     let forward = sweep.forward(&body.block);
-
-    let ret = body.ret;
-    let adjoint_declarations = adjoints.iter().enumerate().filter_map(|(i, adjoint)| {
-        let adjoint = adjoint.as_ref()?;
-        let ty = emit::float_type(emit::float_of(body, Var(i)));
-        Some(if Var(i) == ret { quote!(let mut #adjoint: #ty = #seed;) } else { quote!(let mut #adjoint: #ty = 0.0;) })
-    });
+    let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block);
 
-    let value = &body.var(ret).ident;
-    let partials = active_params.iter().map(|param| &adjoints[param.0]);
-    let result = if active_params.is_empty() { quote!(#value) } else { quote!((#value, #(#partials),*)) };
-    Sweeps {
-        body: quote! {
-            #(#items)*
-            #(#declarations)*
-            #forward
-            #(#adjoint_declarations)*
-            #reverse
-            #result
-        },
+    let partials = params.scalars.iter().map(|param| &adjoints[param.0]);
+    let result = match body.ret {
+        Some(ret) => {
+            let value = &body.var(ret).ident;
+            if params.scalars.is_empty() {
+                quote!(#value)
+            } else {
+                quote!((#value, #(#partials),*))
+            }
+        }
+        None => quote!((#(#partials,)*)),
+    };
+    quote! {
+        #(#items)*
+        #(#declarations)*
+        #forward
+        #adjoint_declarations
+        #reverse
+        #result
     }
 }
 
 /// Where each variable is declared: in place (`let x = ..` at its only
-/// definition, at the top level) or up front, because it is first assigned
-/// inside a branch and read outside it.
+/// definition) or up front, because it is assigned in a branch, or inside
+/// a loop and read by the reverse sweep outside that loop.
 struct Layout {
     hoisted: Vec<bool>,
+    /// Saved values inside loops: stacks.
+    stack: Vec<bool>,
     mutated: Vec<bool>,
 }
 
 impl Layout {
-    fn new(body: &Body) -> Self {
+    fn new(body: &Body, activity: &Activity) -> Self {
         let count = body.vars.len();
         let mut inits = vec![0usize; count];
-        let mut nested_init = vec![false; count];
+        let mut flat_init = vec![true; count];
         let mut mentioned = vec![false; count];
         let mut mutated = vec![false; count];
-        crate::ir::walk(&body.block, 0, &mut |stmt, depth| match stmt {
-            Stmt::Assign { dst, rhs, kind, save, .. } => {
-                mentioned[dst.0] = true;
-                for operand in rhs.operands() {
-                    if let Some(var) = operand.var() {
-                        mentioned[var.0] = true;
-                    }
-                }
-                match kind {
-                    AssignKind::Init => {
-                        inits[dst.0] += 1;
-                        nested_init[dst.0] |= depth > 0;
-                    }
-                    AssignKind::Overwrite => mutated[dst.0] = true,
-                }
-                if let Some(save) = save {
-                    mentioned[save.0] = true;
-                    inits[save.0] += 1;
-                    nested_init[save.0] |= depth > 0;
+        let mut header_bound = vec![false; count];
+        let mut counted_index = vec![false; count];
+        let mut stack = vec![false; count];
+        mark(body, &body.block, false, &mut |var: Var, event: Event| match event {
+            Event::Init { nested } => {
+                inits[var.0] += 1;
+                flat_init[var.0] &= !nested;
+                mentioned[var.0] = true;
+            }
+            Event::Write => {
+                mutated[var.0] = true;
+                mentioned[var.0] = true;
+            }
+            Event::Read => mentioned[var.0] = true,
+            Event::Header { counted } => {
+                mentioned[var.0] = true;
+                if counted {
+                    counted_index[var.0] = true;
+                    mutated[var.0] = true;
+                } else {
+                    header_bound[var.0] = true;
                 }
             }
-            Stmt::If { cond, .. } => {
-                if let Some(var) = cond.var() {
-                    mentioned[var.0] = true;
-                }
+            Event::Saved { in_loop, nested } => {
+                mentioned[var.0] = true;
+                inits[var.0] += 1;
+                flat_init[var.0] &= !nested;
+                stack[var.0] = in_loop;
             }
         });
         let hoisted = (0..count)
             .map(|i| {
-                let param = body.vars[i].kind == VarKind::Param;
-                !param && mentioned[i] && (inits[i] != 1 || nested_init[i])
+                let info = &body.vars[i];
+                if info.kind == VarKind::Param || header_bound[i] || !mentioned[i] {
+                    return false;
+                }
+                if counted_index[i] || stack[i] || inits[i] != 1 || !flat_init[i] {
+                    return true;
+                }
+                // A loop body's own value is visible to the reverse sweep only
+                // if it is declared outside the loop.
+                !info.scope.is_empty() && (activity.is_needed(Var(i)) || info.kind == VarKind::Saved)
             })
             .collect();
-        Layout { hoisted, mutated }
+        Layout { hoisted, stack, mutated }
+    }
+}
+
+enum Event {
+    Init { nested: bool },
+    Write,
+    Read,
+    Header { counted: bool },
+    Saved { in_loop: bool, nested: bool },
+}
+
+/// Reports every definition, write and read of a variable to `visit`.
+/// `nested`: inside an `if` (whose branches are scopes of their own).
+fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Event)) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Assign { dst, rhs, kind, save, .. } => {
+                rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                if let Some(save) = save {
+                    let in_loop = !body.var(*save).scope.is_empty();
+                    visit(*save, Event::Saved { in_loop, nested });
+                }
+                match kind {
+                    AssignKind::Init => visit(*dst, Event::Init { nested }),
+                    AssignKind::Overwrite => visit(*dst, Event::Write),
+                }
+            }
+            Stmt::Store { place, value, save, .. } => {
+                value.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                place.index_vars().for_each(|var| visit(var, Event::Read));
+                if let Some(save) = save {
+                    let in_loop = !body.var(*save).scope.is_empty();
+                    visit(*save, Event::Saved { in_loop, nested });
+                }
+                visit(place.var, Event::Write);
+            }
+            Stmt::If { cond, then, els, .. } => {
+                if let Some(var) = cond.var() {
+                    visit(var, Event::Read);
+                }
+                mark(body, then, true, visit);
+                mark(body, els, true, visit);
+            }
+            Stmt::Loop(lp) => {
+                if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
+                    let reads = lo.reads().into_iter().chain(hi.reads()).chain(adaptors.iter().flat_map(|a| match a {
+                        Adaptor::StepBy(step) => step.reads(),
+                        Adaptor::Rev => Vec::new(),
+                    }));
+                    reads.for_each(|var| visit(var, Event::Read));
+                    visit(*index, Event::Header { counted: lp.trips.is_some() });
+                    if let Some(save) = index_save {
+                        visit(*save, Event::Saved { in_loop: true, nested: true });
+                    }
+                }
+                if let Some(trips) = lp.trips {
+                    visit(trips, Event::Write);
+                }
+                lp.exits.iter().for_each(|var| visit(*var, Event::Read));
+                mark(body, &lp.body, false, visit);
+            }
+        }
     }
 }
 
@@ -138,7 +233,8 @@ struct Sweep<'a> {
     body: &'a Body,
     activity: &'a Activity,
     layout: &'a Layout,
-    adjoints: &'a [Option<Ident>],
+    adjoints: &'a [Option<TokenStream>],
+    cx: &'a Ctxt,
 }
 
 impl Sweep<'_> {
@@ -150,9 +246,70 @@ impl Sweep<'_> {
         emit::float_of(self.body, var)
     }
 
-    fn adjoint(&self, var: Var) -> Option<&Ident> {
-        self.adjoints[var.0].as_ref()
+    fn adjoint(&self, var: Var) -> Option<&TokenStream> {
+        self.adjoints[var.0].as_ref().filter(|_| self.activity.is_active(var))
     }
+
+    /// The adjoint of an operand, if it is active: `__bar_x`, `d_w[i]`.
+    fn adjoint_of(&self, operand: &Operand) -> Option<TokenStream> {
+        match operand {
+            Operand::Var(var) => self.adjoint(*var).cloned(),
+            Operand::Place(place) => self.adjoint(place.var).map(|root| emit::place_at(self.body, place, root)),
+            Operand::Const(_) => None,
+        }
+    }
+
+    /// Declarations of the adjoints whose instances live in `scope` (the
+    /// function when `None`, else one pass of that loop), at zero.
+    fn adjoint_declarations(&self, scope: Option<LoopId>, seed: Option<&Ident>) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        for (i, adjoint) in self.adjoints.iter().enumerate() {
+            let var = Var(i);
+            let info = self.body.var(var);
+            let Some(adjoint) = adjoint else { continue };
+            if info.kind == VarKind::Param && info.ty == Ty::Aggregate {
+                continue; // a shadow parameter
+            }
+            if info.scope.last().copied() != scope {
+                continue;
+            }
+            let wanted = self.activity.is_active(var) || info.kind == VarKind::Param;
+            if !wanted {
+                continue;
+            }
+            let primal = info.ident.to_token_stream();
+            tokens.extend(match info.ty {
+                _ if Some(var) == self.body.ret && seed.is_some() => {
+                    let ty = emit::float_type(self.float(var));
+                    quote!(let mut #adjoint: #ty = #seed;)
+                }
+                Ty::Aggregate => match &info.zero {
+                    Some(zero) => {
+                        let zero = emit::zero(zero, &primal);
+                        quote!(let mut #adjoint = #zero;)
+                    }
+                    None => {
+                        self.cx.error_spanned_by(
+                            &info.ident,
+                            format!(
+                                "#[grad] cannot tell the shape of `{}` to build its adjoint; give it a type \
+                                 (`let {}: [f64; N] = ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
+                                info.ident, info.ident
+                            ),
+                        );
+                        TokenStream::new()
+                    }
+                },
+                _ => {
+                    let ty = emit::float_type(self.float(var));
+                    quote!(let mut #adjoint: #ty = 0.0;)
+                }
+            });
+        }
+        tokens
+    }
+
+    // ---- forward sweep ----
 
     /// The primal statements, with saves before the overwrites that need them.
     fn forward(&self, block: &Block) -> TokenStream {
@@ -162,14 +319,13 @@ impl Sweep<'_> {
                 Stmt::Assign { dst, rhs, kind, save, span } => {
                     let ident = self.ident(*dst);
                     if let Some(save) = save {
-                        let slot = self.ident(*save);
-                        tokens.extend(if self.layout.hoisted[save.0] {
-                            quote_spanned!(*span=> #slot = #ident;)
-                        } else {
-                            quote_spanned!(*span=> let #slot = #ident;)
-                        });
+                        tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
                     }
-                    let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
+                    let float = match self.body.var(*dst).ty {
+                        Ty::Float(float) => float,
+                        _ => FloatTy::F64,
+                    };
+                    let value = emit::rhs(self.body, rhs, float, *span);
                     let defines = *kind == AssignKind::Init
                         && !self.layout.hoisted[dst.0]
                         && self.body.var(*dst).kind != VarKind::Param;
@@ -181,6 +337,14 @@ impl Sweep<'_> {
                         quote_spanned!(*span=> #ident = #value;)
                     });
                 }
+                Stmt::Store { place, value, save, span } => {
+                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+                    if let Some(save) = save {
+                        tokens.extend(self.save(*save, &target, place.var, *span));
+                    }
+                    let value = emit::operand(self.body, value);
+                    tokens.extend(quote_spanned!(*span=> #target = #value;));
+                }
                 Stmt::If { cond, then, els, span } => {
                     let cond = emit::operand(self.body, cond);
                     let then = self.forward(then);
@@ -191,10 +355,87 @@ impl Sweep<'_> {
                         quote_spanned!(*span=> if #cond { #then } else { #els })
                     });
                 }
+                Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
             }
         }
         tokens
     }
+
+    /// Keeps the value of `target` (a variable or an element of `of`) in `slot`.
+    fn save(&self, slot: Var, target: &TokenStream, of: Var, span: Span) -> TokenStream {
+        let slot_ident = self.ident(slot);
+        let whole_vec = matches!(self.body.var(slot).zero, Some(Zero::Vec(_))) && self.body.var(of).ty == Ty::Aggregate;
+        // A vector about to be replaced is moved out rather than copied.
+        let value = if whole_vec { quote!(::core::mem::take(&mut #target)) } else { target.clone() };
+        if self.layout.stack[slot.0] {
+            quote_spanned!(span=> #slot_ident.push(#value);)
+        } else if self.layout.hoisted[slot.0] {
+            quote_spanned!(span=> #slot_ident = #value;)
+        } else {
+            quote_spanned!(span=> let #slot_ident = #value;)
+        }
+    }
+
+    /// Puts the value kept in `slot` back into `target`.
+    fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
+        let slot_ident = self.ident(slot);
+        if self.layout.stack[slot.0] {
+            quote_spanned!(span=> #target = #slot_ident.pop().expect("autodiff: value stack underflow");)
+        } else {
+            quote_spanned!(span=> #target = #slot_ident;)
+        }
+    }
+
+    fn range_tokens(&self, lo: &Operand, hi: &Operand, inclusive: bool) -> TokenStream {
+        let (lo, hi) = (emit::operand(self.body, lo), emit::operand(self.body, hi));
+        if inclusive {
+            quote!(#lo..=#hi)
+        } else {
+            quote!(#lo..#hi)
+        }
+    }
+
+    fn parenthesized(range: TokenStream) -> TokenStream {
+        quote!((#range))
+    }
+
+    fn forward_loop(&self, lp: &Loop) -> TokenStream {
+        let span = lp.span;
+        let body = self.forward(&lp.body);
+        let count = lp.trips.map(|trips| {
+            let trips = self.ident(trips);
+            quote_spanned!(span=> #trips += 1;)
+        });
+        let exit = (!lp.exits.is_empty()).then(|| {
+            let exits = lp.exits.iter().map(|exit| self.ident(*exit));
+            quote_spanned!(span=> if #(#exits)||* { break; })
+        });
+        match &lp.header {
+            Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
+                let mut range = self.range_tokens(lo, hi, *inclusive);
+                for adaptor in adaptors {
+                    let range_in_parens = Self::parenthesized(range.clone());
+                    range = match adaptor {
+                        Adaptor::Rev => quote!(#range_in_parens.rev()),
+                        Adaptor::StepBy(step) => {
+                            let step = emit::operand(self.body, step);
+                            quote!(#range_in_parens.step_by(#step))
+                        }
+                    };
+                }
+                let index_ident = self.ident(*index);
+                if lp.trips.is_none() {
+                    return quote_spanned!(span=> for #index_ident in #range { #body });
+                }
+                let pass = Ident::new("__pass", Span::mixed_site());
+                let save = index_save.map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
+                quote_spanned!(span=> for #pass in #range { #save #index_ident = #pass; #count #body #exit })
+            }
+            Header::Forever => quote_spanned!(span=> loop { #count #body #exit }),
+        }
+    }
+
+    // ---- reverse sweep ----
 
     /// The adjoint statements, last statement first.
     fn reverse(&self, block: &Block) -> TokenStream {
@@ -203,6 +444,9 @@ impl Sweep<'_> {
             match stmt {
                 Stmt::Assign { dst, rhs, kind, save, span } => {
                     tokens.extend(self.reverse_assign(*dst, rhs, *kind, *save, *span))
+                }
+                Stmt::Store { place, value, save, span } => {
+                    tokens.extend(self.reverse_store(place, value, *save, *span))
                 }
                 Stmt::If { cond, then, els, span } => {
                     let then = self.reverse(then);
@@ -217,29 +461,92 @@ impl Sweep<'_> {
                         quote_spanned!(*span=> if #cond { #then } else { #els })
                     });
                 }
+                Stmt::Loop(lp) => tokens.extend(self.reverse_loop(lp)),
             }
         }
         tokens
     }
 
-    fn reverse_assign(&self, dst: Var, rhs: &Rhs, kind: AssignKind, save: Option<Var>, span: Span) -> TokenStream {
-        let ident = self.ident(dst);
-        let restore = save.map(|slot| {
-            let slot = self.ident(slot);
-            quote_spanned!(span=> #ident = #slot;)
-        });
-        let Some(bar) = self.adjoint(dst).filter(|_| self.activity.is_active(dst)) else {
+    fn reverse_loop(&self, lp: &Loop) -> TokenStream {
+        let span = lp.span;
+        let body = self.reverse(&lp.body);
+        let restore_index = match &lp.header {
+            Header::Range { index, index_save: Some(slot), .. } => {
+                Some(self.restore(*slot, &self.ident(*index).to_token_stream(), span))
+            }
+            _ => None,
+        };
+        if body.is_empty() && restore_index.is_none() {
+            return TokenStream::new();
+        }
+        let declarations = self.adjoint_declarations(Some(lp.id), None);
+        match (&lp.header, lp.trips) {
+            (Header::Range { index, lo, hi, inclusive, adaptors, .. }, None) => {
+                let range = self.range_tokens(lo, hi, *inclusive);
+                // Walking a plain range backwards; a reversed one forwards.
+                let range = if adaptors.iter().any(|a| matches!(a, Adaptor::Rev)) {
+                    range
+                } else {
+                    let range = Self::parenthesized(range);
+                    quote!(#range.rev())
+                };
+                let index = self.ident(*index);
+                quote_spanned!(span=> for #index in #range { #declarations #body })
+            }
+            (_, Some(trips)) => {
+                let trips = self.ident(trips);
+                quote_spanned!(span=> for _ in 0..#trips { #declarations #body #restore_index })
+            }
+            (Header::Forever, None) => TokenStream::new(),
+        }
+    }
+
+    fn reverse_store(&self, place: &Place, value: &Operand, save: Option<Var>, span: Span) -> TokenStream {
+        let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+        let restore = save.map(|slot| self.restore(slot, &target, span));
+        let Some(root) = self.adjoint(place.var) else {
             return restore.unwrap_or_default();
         };
+        let bar = emit::place_at(self.body, place, root);
+        let seed = Ident::new("__seed", Span::mixed_site());
+        let add = self.adjoint_of(value).map(|value_bar| quote_spanned!(span=> #value_bar += #seed;));
+        quote_spanned!(span=> { let #seed = #bar; #bar = 0.0; #restore #add })
+    }
+
+    fn reverse_assign(&self, dst: Var, rhs: &Rhs, kind: AssignKind, save: Option<Var>, span: Span) -> TokenStream {
+        let ident = self.ident(dst).to_token_stream();
+        let restore = save.map(|slot| self.restore(slot, &ident, span));
+        let Some(bar) = self.adjoint(dst) else {
+            return restore.unwrap_or_default();
+        };
+        let aggregate = self.body.var(dst).ty == Ty::Aggregate;
+        // `s = s + e` passes its adjoint through to the old `s` unchanged:
+        // only `e` gets something.
+        if let Rhs::Prim(op @ (crate::ir::Op::Add | crate::ir::Op::Sub), args) = rhs {
+            let accumulates = kind == AssignKind::Overwrite && args[0].var() == Some(dst) && !args[0].place().is_some();
+            if accumulates && !args[1].reads().contains(&dst) {
+                let add = self.adjoint_of(&args[1]).map(|target| match op {
+                    crate::ir::Op::Add => quote_spanned!(span=> #target += #bar;),
+                    _ => quote_spanned!(span=> #target -= #bar;),
+                });
+                return quote!(#restore #add);
+            }
+        }
         let mut prologue = TokenStream::new();
         // The value this assignment replaced starts with a zero adjoint, so
         // the incoming adjoint is taken out first.
         let seed = if kind == AssignKind::Overwrite {
             let seed = Ident::new("__seed", Span::mixed_site());
-            prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
+            if aggregate {
+                let zero =
+                    self.body.var(dst).zero.as_ref().map(|zero| emit::zero(zero, bar)).unwrap_or_else(|| quote!(0.0));
+                prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::replace(&mut #bar, #zero);));
+            } else {
+                prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
+            }
             quote!(#seed)
         } else {
-            quote!(#bar)
+            bar.clone()
         };
         // A partial that reads the result must see it before the restore.
         let reads_out = matches!(rhs, Rhs::Prim(op, _) if partials(*op).iter().flatten().any(|d| d.reads_out()));
@@ -248,7 +555,7 @@ impl Sweep<'_> {
             prologue.extend(quote_spanned!(span=> let #out = #ident;));
             quote!(#out)
         } else {
-            quote!(#ident)
+            ident.clone()
         };
         prologue.extend(restore);
         let accumulations = self.accumulations(dst, rhs, &seed, &out, span);
@@ -264,43 +571,113 @@ impl Sweep<'_> {
         let mut tokens = TokenStream::new();
         let operands = rhs.operands();
         let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
-        let active_adjoint =
-            |i: usize| operands[i].var().filter(|v| self.activity.is_active(*v)).and_then(|v| self.adjoint(v));
         match rhs {
-            Rhs::Use(_) => {
-                if let Some(target) = active_adjoint(0) {
-                    tokens.extend(quote_spanned!(span=> #target += #seed;));
+            Rhs::Use(operand) => {
+                if let Some(target) = self.adjoint_of(operand) {
+                    tokens.extend(self.add_into(&target, seed, self.aggregate_dims(operand), span));
                 }
             }
             Rhs::Prim(crate::ir::Op::ToFloat(_), _) => {
                 // `y = x as f32`: the adjoint goes back in `x`'s own type.
-                if let (Some(target), Some(source)) = (active_adjoint(0), operands[0].var()) {
-                    let ty = emit::float_type(self.float(source));
+                if let (Some(target), Some(source)) = (self.adjoint_of(operands[0]), operands[0].var()) {
+                    let ty = emit::float_type(match self.body.ty(operands[0]) {
+                        Ty::Float(float) => float,
+                        _ => self.float(source),
+                    });
                     tokens.extend(quote_spanned!(span=> #target += #seed as #ty;));
                 }
             }
             Rhs::Prim(op, _) => {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 for (i, partial) in partials(*op).iter().enumerate() {
-                    if let (Some(partial), Some(target)) = (partial, active_adjoint(i)) {
-                        tokens.extend(emit::accumulate(target, seed, partial, &holes));
+                    if let (Some(partial), Some(target)) = (partial, self.adjoint_of(operands[i])) {
+                        tokens.extend(emit::accumulate(&target, seed, partial, &holes));
                     }
                 }
             }
-            Rhs::Call(path, _) => {
-                // `foo(a, n, b)` → `let (_, __d0, __d2) = foo_vjp(a, n, b, ȳ);`: one
-                // partial per float argument, in order.
-                let mut vjp = path.clone();
-                if let Some(last) = vjp.path.segments.last_mut() {
-                    last.ident = naming::vjp_fn(&last.ident);
+            Rhs::ArrayLit(items) => {
+                for (k, item) in items.iter().enumerate() {
+                    if let Some(target) = self.adjoint_of(item) {
+                        let k = proc_macro2::Literal::usize_unsuffixed(k);
+                        tokens.extend(quote_spanned!(span=> #target += #seed[#k];));
+                    }
                 }
-                let mut pattern = vec![quote!(_)];
-                let mut adds = TokenStream::new();
-                for (i, operand) in operands.iter().enumerate() {
+            }
+            Rhs::Repeat(value, _) | Rhs::VecRepeat(value, _) => {
+                if let Some(target) = self.adjoint_of(value) {
+                    let element = Ident::new("__element", Span::mixed_site());
+                    let add = self.add_into(&target, &quote!(#element), self.aggregate_dims(value), span);
+                    tokens.extend(quote_spanned!(span=> for #element in #seed.iter() { #add }));
+                }
+            }
+            Rhs::Deref(var) => {
+                if let Some(target) = self.adjoint(*var) {
+                    tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
+                }
+            }
+            Rhs::Call(path, call_args) => tokens.extend(self.reverse_call(path, call_args, seed, span)),
+            Rhs::Method(..) | Rhs::Cast(..) => {}
+        }
+        tokens
+    }
+
+    /// How many indices reach a float in an aggregate operand (`None` for a
+    /// scalar).
+    fn aggregate_dims(&self, operand: &Operand) -> Option<usize> {
+        if self.body.ty(operand) != Ty::Aggregate {
+            return None;
+        }
+        let var = operand.var()?;
+        let dims = self.body.var(var).dims.unwrap_or(1);
+        let used = operand.place().map_or(0, |place| place.index_vars().count());
+        Some(dims.saturating_sub(used).max(1))
+    }
+
+    /// `target += value`, element by element for aggregates of `dims` levels.
+    fn add_into(&self, target: &TokenStream, value: &TokenStream, dims: Option<usize>, span: Span) -> TokenStream {
+        let Some(dims) = dims else {
+            return quote_spanned!(span=> #target += #value;);
+        };
+        let (a, b) = (Ident::new("__a", Span::mixed_site()), Ident::new("__b", Span::mixed_site()));
+        // Nested arrays add as one flat slice: `[[f64; N]; M]` → `[f64]`.
+        let flatten = |tokens: &TokenStream, mutable: bool| {
+            let mut flat = tokens.clone();
+            for _ in 1..dims.max(1) {
+                flat = if mutable { quote!(#flat.as_flattened_mut()) } else { quote!(#flat.as_flattened()) };
+            }
+            if mutable {
+                quote!(#flat.iter_mut())
+            } else {
+                quote!(#flat.iter())
+            }
+        };
+        let (targets, values) = (flatten(target, true), flatten(value, false));
+        quote_spanned!(span=> for (#a, #b) in #targets.zip(#values) { *#a += *#b; })
+    }
+
+    /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
+    /// one partial per float argument, a shadow after each reference.
+    fn reverse_call(&self, path: &syn::ExprPath, args: &[Arg], seed: &TokenStream, span: Span) -> TokenStream {
+        let mut companion = path.clone();
+        let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
+        let mut vjp_segment = syn::PathSegment::from(Ident::new("vjp", span));
+        if let Some(generics) = generics {
+            vjp_segment.arguments = generics;
+        }
+        companion.path.segments.push(vjp_segment);
+        let mut call_args = Vec::new();
+        let mut pattern = vec![quote!(_)];
+        let mut adds = TokenStream::new();
+        let mut buffers = TokenStream::new();
+        let mut borrowed: Vec<Var> = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            call_args.push(emit::argument(self.body, arg));
+            match arg {
+                Arg::Value(operand) => {
                     if !self.body.ty(operand).is_float() {
                         continue;
                     }
-                    match active_adjoint(i) {
+                    match self.adjoint_of(operand) {
                         Some(target) => {
                             let partial = format_ident!("__d{}", i, span = Span::mixed_site());
                             adds.extend(quote_spanned!(span=> #target += #partial;));
@@ -309,14 +686,69 @@ impl Sweep<'_> {
                         None => pattern.push(quote!(_)),
                     }
                 }
-                tokens.extend(quote_spanned!(span=> { let (#(#pattern),*) = #vjp(#(#args,)* #seed); #adds }));
+                Arg::Ref { place, range, .. } => {
+                    let shadow = match self.adjoint(place.var) {
+                        // The same adjoint cannot be lent twice to one call:
+                        // a second part of it goes through a buffer, added
+                        // back after the call.
+                        Some(root) if borrowed.contains(&place.var) => {
+                            let buffer = format_ident!("__alias{}", i, span = Span::mixed_site());
+                            let primal = self.ident(place.var).to_token_stream();
+                            let part =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
+                            buffers.extend(quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];));
+                            let dims =
+                                self.body.var(place.var).dims.unwrap_or(1).saturating_sub(place.index_vars().count());
+                            if dims > 1 {
+                                self.cx.error_spanned_by(
+                                    self.ident(place.var),
+                                    "an array of arrays passed twice to one call is not supported; pass it once",
+                                );
+                            }
+                            adds.extend(self.add_into(&target, &quote!(#buffer), Some(1), span));
+                            quote!(&mut #buffer)
+                        }
+                        Some(root) => {
+                            borrowed.push(place.var);
+                            let root =
+                                if place.proj.is_empty() && range.is_none() { quote!(*#root) } else { root.clone() };
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
+                            quote!(&mut #target)
+                        }
+                        // An inactive aggregate still needs a buffer for the
+                        // callee to add into; it is thrown away.
+                        None => {
+                            let primal = self.ident(place.var).to_token_stream();
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                            match (&self.body.var(place.var).zero, place.proj.is_empty() && range.is_none()) {
+                                (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
+                                (Some(_), _) => quote!(&mut (#target).to_vec()),
+                                (None, _) => quote!(&mut ::core::clone::Clone::clone(&#target)),
+                            }
+                        }
+                    };
+                    call_args.push(shadow);
+                }
             }
-            Rhs::Method(..) | Rhs::Cast(..) => {}
         }
-        tokens
+        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #seed); #adds })
     }
 }
 
+/// Whether the function writes `var` (so a parameter must be `mut` in `NAME_vjp`).
+pub fn is_mutated(body: &Body, var: Var) -> bool {
+    let mut written = false;
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, .. } => written |= *dst == var,
+        Stmt::Store { place, .. } => written |= place.var == var && !body.var(var).by_ref,
+        _ => {}
+    });
+    written
+}
 #[cfg(test)]
 mod tests {
     use crate::expand::tests::expand_to_string;
@@ -327,7 +759,8 @@ mod tests {
         let expanded = expand_to_string(quote!(), item);
         let start = expanded.find("_vjp(").expect("a vjp function");
         let start = expanded[start..].find('{').map(|i| start + i).unwrap_or(start);
-        expanded[start..].to_owned()
+        let end = expanded[start..].find("\n}\n").map(|i| start + i + 3).unwrap_or(expanded.len());
+        expanded[start..end].to_owned()
     }
 
     #[test]
@@ -365,13 +798,13 @@ mod tests {
         let got = vjp_of(quote! {
             fn f(x: f64) -> f64 {
                 let mut s = x;
-                s = s.exp();
+                s = s.sin();
                 s
             }
         });
         assert!(got.contains("let __saved_s = s;"), "{got}");
         assert!(got.contains("let __seed = __bar_s;\n        __bar_s = 0.0;"), "{got}");
-        assert!(got.contains("let __out = s;\n        s = __saved_s;\n        __bar_s += __seed * __out;"), "{got}");
+        assert!(got.contains("s = __saved_s;\n        __bar_s += __seed * f64::cos(s);"), "{got}");
     }
 
     #[test]
@@ -392,7 +825,7 @@ mod tests {
                 helpers::g(x, n, 2.0) * x
             }
         });
-        assert!(got.contains("let (_, __d0, _) = helpers::g_vjp(x, n, 2.0, __bar_t1);"), "{got}");
+        assert!(got.contains("let (_, __d0, _) = helpers::g::vjp(x, n, 2.0, __bar_t1);"), "{got}");
     }
 
     #[test]
@@ -402,8 +835,8 @@ mod tests {
                 x.abs() + x.max(y)
             }
         });
-        assert!(got.contains("if __t2 == x {\n        __bar_x += __bar_t2;\n    }"), "{got}");
-        assert!(got.contains("if !(__t2 == x) {\n        __bar_y += __bar_t2;\n    }"), "{got}");
+        assert!(got.contains("if x >= y {\n        __bar_x += __bar_t2;\n    }"), "{got}");
+        assert!(got.contains("if !(x >= y) {\n        __bar_y += __bar_t2;\n    }"), "{got}");
         assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
     }
 }

@@ -160,9 +160,11 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Atanh => all(vec![n(1.0) / (n(1.0) - x(0) * x(0))]),
 
         Abs => all(vec![sel(cmp(Gt, x(0), n(0.0)), n(1.0), sel(cmp(Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
-        Max | Min => all(vec![sel(cmp(Eq, y(), x(0)), n(1.0), n(0.0)), sel(cmp(Eq, y(), x(0)), n(0.0), n(1.0))]),
+        // Comparing the operands, not the result, so the result need not be kept.
+        Max => all(vec![sel(cmp(Ge, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Ge, x(0), x(1)), n(0.0), n(1.0))]),
+        Min => all(vec![sel(cmp(Le, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Le, x(0), x(1)), n(0.0), n(1.0))]),
         Clamp => all(vec![
-            sel(cmp(Eq, y(), x(0)), n(1.0), n(0.0)),
+            sel(cmp(Lt, x(0), x(1)), n(0.0), sel(cmp(Gt, x(0), x(2)), n(0.0), n(1.0))),
             sel(cmp(Lt, x(0), x(1)), n(1.0), n(0.0)),
             sel(cmp(Gt, x(0), x(2)), n(1.0), n(0.0)),
         ]),
@@ -241,6 +243,8 @@ mod tests {
                     Op::Eq => l == r,
                     Op::Lt => l < r,
                     Op::Gt => l > r,
+                    Op::Ge => l >= r,
+                    Op::Le => l <= r,
                     _ => unreachable!(),
                 };
                 if holds {

@@ -1,7 +1,10 @@
 //! The checked model of the annotated function's signature: which parameters
-//! are differentiated, and what the generated functions take and return.
+//! are differentiated, their shadows, and what the generated functions take
+//! and return (CONTRACT.md's parameter table).
 
-use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, ToTokens};
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use crate::attr::Args;
 use crate::ctxt::Ctxt;
@@ -10,8 +13,9 @@ use crate::ir::FloatTy;
 pub struct Signature<'a> {
     pub item: &'a ItemFn,
     pub params: Vec<Param<'a>>,
-    /// The float type the function returns.
-    pub ret: FloatTy,
+    /// The float type the function returns; `None` for a function that
+    /// returns `()` and writes its results into `&mut` outputs.
+    pub ret: Option<FloatTy>,
 }
 
 pub struct Param<'a> {
@@ -21,37 +25,139 @@ pub struct Param<'a> {
     pub class: ParamClass,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Debug)]
 pub enum ParamClass {
     /// A by-value float whose partial derivative is returned.
     Active(FloatTy),
     /// Passed through unchanged: not a float, or left out of `wrt(..)`.
     Constant,
+    /// `&[F]`, `&[F; N]`, `&[[F; N]; M]`, `&Vec<F>` or `&Model`: partials are
+    /// added into `shadow: &mut` of the same type.
+    Shadowed { shadow: Ident, target: Box<Type>, kind: RefKind },
+    /// `&mut [F]`, `&mut [F; N]`, `&mut Vec<F>`: an output whose adjoint
+    /// arrives in `shadow` and is consumed.
+    Output { shadow: Ident, target: Box<Type>, elem: FloatTy },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RefKind {
+    /// Floats in (nested) arrays, slices or vectors.
+    Array(FloatTy),
+    /// A model struct implementing `Params`.
+    Model,
 }
 
 impl Signature<'_> {
-    /// The differentiated parameters, in order: one partial each.
+    /// The by-value differentiated parameters, in order: one partial each.
     pub fn active(&self) -> impl Iterator<Item = (&Param<'_>, FloatTy)> {
         self.params.iter().filter_map(|param| match param.class {
             ParamClass::Active(ty) => Some((param, ty)),
-            ParamClass::Constant => None,
+            _ => None,
         })
+    }
+
+    pub fn float(&self) -> FloatTy {
+        self.ret.unwrap_or(FloatTy::F64)
+    }
+
+    /// The parameter list of `NAME_grad` / `NAME_vjp` (without `seed`): the
+    /// original parameters with a shadow after each differentiated reference.
+    pub fn inputs(&self, mutable: &dyn Fn(&Ident) -> bool) -> Vec<TokenStream> {
+        let mut inputs = Vec::new();
+        for param in &self.params {
+            let (ident, ty) = (param.ident, param.ty);
+            let mutability = (param.mutable || mutable(ident)).then(|| quote!(mut));
+            inputs.push(quote!(#mutability #ident: #ty));
+            if let Some((shadow, target)) = param.class.shadow() {
+                inputs.push(quote!(#shadow: &mut #target));
+            }
+        }
+        inputs
+    }
+
+    /// The arguments that forward the inputs to another generated function.
+    pub fn forwarded(&self) -> Vec<TokenStream> {
+        let mut args = Vec::new();
+        for param in &self.params {
+            args.push(param.ident.to_token_stream());
+            if let Some((shadow, _)) = param.class.shadow() {
+                args.push(shadow.to_token_stream());
+            }
+        }
+        args
+    }
+}
+
+impl ParamClass {
+    pub fn shadow(&self) -> Option<(&Ident, &Type)> {
+        match self {
+            ParamClass::Shadowed { shadow, target, .. } | ParamClass::Output { shadow, target, .. } => {
+                Some((shadow, target))
+            }
+            _ => None,
+        }
     }
 }
 
 /// `f32` or `f64` written as a plain type.
 pub fn float_ty(ty: &Type) -> Option<FloatTy> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
-        return None;
-    }
-    let ident = path.path.get_ident()?;
+    let ident = plain_ident(ty)?;
     if ident == "f64" {
         Some(FloatTy::F64)
     } else if ident == "f32" {
         Some(FloatTy::F32)
     } else {
         None
+    }
+}
+
+fn plain_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Type::Paren(paren) => plain_ident(&paren.elem),
+        Type::Group(group) => plain_ident(&group.elem),
+        _ => None,
+    }
+}
+
+/// The float type of the scalars inside `[F]`, `[F; N]`, `Vec<F>` and their
+/// nestings; `None` when the elements are not floats.
+pub fn array_elem(ty: &Type) -> Option<FloatTy> {
+    match ty {
+        Type::Slice(slice) => scalar_or_array(&slice.elem),
+        Type::Array(array) => scalar_or_array(&array.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
+            }
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            match args.args.first()? {
+                GenericArgument::Type(elem) => scalar_or_array(elem),
+                _ => None,
+            }
+        }
+        Type::Paren(paren) => array_elem(&paren.elem),
+        Type::Group(group) => array_elem(&group.elem),
+        _ => None,
+    }
+}
+
+fn scalar_or_array(ty: &Type) -> Option<FloatTy> {
+    float_ty(ty).or_else(|| array_elem(ty))
+}
+
+/// Types passed by reference that hold no parameters: `&str`, `&[usize]`,
+/// `&String`, references to primitives.
+fn is_plain_data(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "str", "String", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+        "isize",
+    ];
+    match ty {
+        Type::Slice(slice) => is_plain_data(&slice.elem) || array_elem(ty).is_none(),
+        Type::Array(array) => is_plain_data(&array.elem) || array_elem(ty).is_none(),
+        _ => plain_ident(ty).is_some_and(|ident| PRIMITIVES.iter().any(|p| ident == p)),
     }
 }
 
@@ -73,25 +179,6 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         cx.error_spanned_by(variadic, "#[grad] does not support variadic functions");
     }
 
-    let ret = match &sig.output {
-        ReturnType::Type(_, ty) => float_ty(ty).or_else(|| {
-            cx.error_spanned_by(
-                ty,
-                "#[grad] differentiates functions that return `f32` or `f64`; \
-                 return the scalar you want the gradient of",
-            );
-            None
-        }),
-        ReturnType::Default => {
-            cx.error_spanned_by(
-                &sig.ident,
-                "#[grad] differentiates functions that return `f32` or `f64`; \
-                 this one returns `()`",
-            );
-            None
-        }
-    };
-
     let mut params = Vec::new();
     for input in &sig.inputs {
         match input {
@@ -103,7 +190,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                 let Pat::Ident(pat) = &*typed.pat else {
                     cx.error_spanned_by(
                         &typed.pat,
-                        "#[grad] does not support patterns in parameters; bind the parameter to a name",
+                        "#[grad] does not support patterns in parameters; bind the parameter to a name (`_x: f64`)",
                     );
                     continue;
                 };
@@ -114,18 +201,9 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                     );
                     continue;
                 }
-                if let Type::Reference(reference) = &*typed.ty {
-                    cx.error_spanned_by(
-                        reference,
-                        "#[grad] does not support reference parameters yet; pass floats by value",
-                    );
-                    continue;
+                if let Some(class) = classify(&pat.ident, &typed.ty, cx) {
+                    params.push(Param { ident: &pat.ident, ty: &typed.ty, mutable: pat.mutability.is_some(), class });
                 }
-                let class = match float_ty(&typed.ty) {
-                    Some(ty) => ParamClass::Active(ty),
-                    None => ParamClass::Constant,
-                };
-                params.push(Param { ident: &pat.ident, ty: &typed.ty, mutable: pat.mutability.is_some(), class });
             }
         }
     }
@@ -133,10 +211,14 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     if let Some(wrt) = &args.wrt {
         for name in wrt {
             match params.iter().find(|param| param.ident == name) {
-                None => cx.error_spanned_by(name, format!("`wrt` names `{name}`, which is not a parameter of this function")),
+                None => cx
+                    .error_spanned_by(name, format!("`wrt` names `{name}`, which is not a parameter of this function")),
                 Some(param) if param.class == ParamClass::Constant => cx.error_spanned_by(
                     name,
-                    format!("`wrt` names `{name}`, which is not an `f32` or `f64` parameter; only floats can be differentiated"),
+                    format!(
+                        "`wrt` names `{name}`, which holds no floats; #[grad] differentiates `f32`/`f64` parameters, \
+                         float arrays and model structs"
+                    ),
                 ),
                 Some(_) => {}
             }
@@ -148,7 +230,83 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         }
     }
 
+    // A shadow must not take the name of another parameter.
+    for param in &params {
+        if let Some((shadow, _)) = param.class.shadow() {
+            if let Some(clash) = params.iter().find(|other| other.ident == shadow) {
+                cx.error_spanned_by(
+                    clash.ident,
+                    format!("`{shadow}` is the name of the shadow of `{}`; rename this parameter", param.ident),
+                );
+            }
+        }
+    }
+
+    let has_output = params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }));
+    let ret = match &sig.output {
+        ReturnType::Type(_, ty) => match float_ty(ty) {
+            Some(float) => Some(Some(float)),
+            None if matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()) && has_output => Some(None),
+            None => {
+                cx.error_spanned_by(
+                    ty,
+                    "#[grad] differentiates functions that return `f32` or `f64`, or that return `()` and write \
+                     `&mut` float outputs; return the scalar you want the gradient of",
+                );
+                None
+            }
+        },
+        ReturnType::Default if has_output => Some(None),
+        ReturnType::Default => {
+            cx.error_spanned_by(
+                &sig.ident,
+                "#[grad] differentiates functions that return `f32` or `f64`; this one returns `()` and has no \
+                 `&mut` float output: add `-> f64` and end the body with the value",
+            );
+            None
+        }
+    };
+
     Some(Signature { item, params, ret: ret? })
+}
+
+/// The class of one parameter by its type (before `wrt`).
+fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
+    if let Some(float) = float_ty(ty) {
+        return Some(ParamClass::Active(float));
+    }
+    let shadow = format_ident!("d_{}", ident);
+    match ty {
+        Type::Reference(reference) => {
+            let target = reference.elem.clone();
+            let elem = array_elem(&target);
+            match (reference.mutability.is_some(), elem) {
+                (false, Some(float)) => Some(ParamClass::Shadowed { shadow, target, kind: RefKind::Array(float) }),
+                (true, Some(float)) => Some(ParamClass::Output { shadow, target, elem: float }),
+                _ if is_plain_data(&target) => Some(ParamClass::Constant),
+                (false, None) if matches!(&*target, Type::Path(_)) => {
+                    Some(ParamClass::Shadowed { shadow, target, kind: RefKind::Model })
+                }
+                (true, None) => {
+                    cx.error_spanned_by(
+                        reference,
+                        "unsupported `&mut` parameter; #[grad] writes outputs through `&mut [F]`, `&mut [F; N]` or \
+                         `&mut Vec<F>`",
+                    );
+                    None
+                }
+                (false, None) => Some(ParamClass::Constant),
+            }
+        }
+        _ if array_elem(ty).is_some() => {
+            cx.error_spanned_by(
+                ty,
+                "#[grad] differentiates arrays passed by reference; take `&[F]`, `&[F; N]` or `&Vec<F>` instead",
+            );
+            None
+        }
+        _ => Some(ParamClass::Constant),
+    }
 }
 
 #[cfg(test)]
@@ -156,55 +314,93 @@ mod tests {
     use super::*;
     use syn::parse_quote;
 
-    fn classes(item: ItemFn, args: proc_macro2::TokenStream) -> Result<Vec<ParamClass>, String> {
+    fn classes(item: ItemFn, args: TokenStream) -> Result<Vec<String>, String> {
         let args = crate::attr::parse(args).unwrap();
         let cx = Ctxt::new();
-        let signature = check(&item, &args, &cx).map(|s| s.params.iter().map(|p| p.class).collect());
+        let signature = check(&item, &args, &cx).map(|s| {
+            s.params
+                .iter()
+                .map(|p| match &p.class {
+                    ParamClass::Active(_) => "active".to_owned(),
+                    ParamClass::Constant => "constant".to_owned(),
+                    ParamClass::Shadowed { shadow, kind: RefKind::Array(_), .. } => format!("array {shadow}"),
+                    ParamClass::Shadowed { shadow, kind: RefKind::Model, .. } => format!("model {shadow}"),
+                    ParamClass::Output { shadow, .. } => format!("output {shadow}"),
+                })
+                .collect()
+        });
         cx.check().map_err(|e| e.to_string())?;
         Ok(signature.unwrap())
     }
 
     #[test]
-    fn floats_are_active_and_the_rest_constant() {
+    fn the_contract_table() {
         let item = parse_quote!(
-            fn f(x: f64, n: usize, y: f32) -> f64 {
+            fn f(
+                x: f64,
+                n: usize,
+                w: &[f64],
+                a: &[[f32; 3]; 2],
+                v: &Vec<f64>,
+                m: &Model,
+                s: &str,
+                i: &[usize],
+                y: &mut [f64],
+            ) -> f64 {
                 x
             }
         );
-        let got = classes(item, quote::quote!()).unwrap();
-        let want = [ParamClass::Active(FloatTy::F64), ParamClass::Constant, ParamClass::Active(FloatTy::F32)];
+        let got = classes(item, quote!()).unwrap();
+        let want = [
+            "active",
+            "constant",
+            "array d_w",
+            "array d_a",
+            "array d_v",
+            "model d_m",
+            "constant",
+            "constant",
+            "output d_y",
+        ];
         assert_eq!(got, want);
     }
 
     #[test]
     fn wrt_keeps_only_the_named() {
         let item = parse_quote!(
-            fn f(x: f64, y: f64) -> f64 {
+            fn f(x: f64, y: f64, w: &[f64]) -> f64 {
                 x * y
             }
         );
-        let got = classes(item, quote::quote!(wrt(y))).unwrap();
-        assert_eq!(got, [ParamClass::Constant, ParamClass::Active(FloatTy::F64)]);
+        let got = classes(item, quote!(wrt(y))).unwrap();
+        assert_eq!(got, ["constant", "active", "constant"]);
+    }
+
+    #[test]
+    fn unit_functions_need_an_output() {
+        let item = parse_quote!(
+            fn f(x: &[f64], y: &mut [f64]) {
+                y[0] = x[0];
+            }
+        );
+        assert!(classes(item, quote!()).is_ok());
+        let item = parse_quote!(
+            fn f(x: &[f64]) {}
+        );
+        assert!(classes(item, quote!()).is_err());
     }
 
     #[test]
     fn errors_are_collected() {
-        let item = parse_quote!(
-            async fn f(&self, (a, b): (f64, f64)) -> i32 {
-                0
-            }
-        );
-        let error = classes(item, quote::quote!(wrt(z))).unwrap_err();
-        assert!(error.contains("async"), "{error}");
         let cx = Ctxt::new();
         let item: ItemFn = parse_quote!(
-            async fn f(&self, (a, b): (f64, f64)) -> i32 {
+            async fn f(&self, (a, b): (f64, f64), v: [f64; 3]) -> i32 {
                 0
             }
         );
-        let args = crate::attr::parse(quote::quote!(wrt(z))).unwrap();
+        let args = crate::attr::parse(quote!(wrt(z))).unwrap();
         assert!(check(&item, &args, &cx).is_none());
         let count = cx.check().unwrap_err().into_iter().count();
-        assert_eq!(count, 5);
+        assert_eq!(count, 6);
     }
 }

@@ -17,48 +17,67 @@
 //! if __t3 { __ret = mul(3.0, u) }
 //! ```
 //!
-//! Everything outside the supported subset is reported to `Ctxt` with the
-//! span of the offending code, and lowering goes on, so one run reports
-//! every problem.
+//! `places.rs` lowers element access and array values, `loops.rs` loops and
+//! iterator chains. Everything outside the supported subset is reported to
+//! `Ctxt` with the span of the offending code, and lowering goes on, so one
+//! run reports every problem.
 
+mod loops;
+mod places;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, ExprIf, Ident, Lit, Pat, UnOp};
 
 use crate::ctxt::Ctxt;
-use crate::ir::{AssignKind, Block, Body, Const, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var, VarInfo, VarKind};
+use crate::ir::{
+    AssignKind, Block, Body, Const, FloatTy, LoopId, Op, Operand, Place, Rhs, Stmt, Ty, Var, VarInfo, VarKind,
+};
 use crate::naming::Namer;
-use crate::signature::{float_ty, Signature};
+use crate::signature::{float_ty, ParamClass, RefKind, Signature};
 use crate::symbol;
 
 pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
-    let mut lowerer =
-        Lowerer { cx, namer, vars: Vec::new(), scopes: vec![Vec::new()], done: None, returns: 0, items: Vec::new() };
-    let params = sig
-        .params
-        .iter()
-        .map(|param| {
-            let ty = match float_ty(param.ty) {
-                Some(float) => Ty::Float(float),
-                None if is_bool(param.ty) => Ty::Bool,
-                None => Ty::Other,
-            };
-            let var = lowerer.new_var(param.ident.clone(), ty, VarKind::Param, Some(param.ty.clone()));
-            lowerer.vars[var.0].mutable = param.mutable;
-            lowerer.bind(param.ident, var);
-            var
-        })
-        .collect();
-    let ret_ident = lowerer.namer.fresh("__ret");
-    let ret = lowerer.new_var(ret_ident, Ty::Float(sig.ret), VarKind::Ret, None);
+    let mut lowerer = Lowerer {
+        cx,
+        namer,
+        vars: Vec::new(),
+        scopes: vec![Vec::new()],
+        done: None,
+        ret: None,
+        items: Vec::new(),
+        loops: Vec::new(),
+        next_loop: 0,
+        escapes: BTreeMap::new(),
+    };
+    let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
+    lowerer.ret = sig.ret.map(|float| {
+        let ident = lowerer.namer.fresh("__ret");
+        lowerer.new_var(ident, Ty::Float(float), VarKind::Ret, None)
+    });
     let mut block = Block::default();
-    lowerer.lower_stmts(&sig.item.block.stmts, &mut block, Sink::Var(ret, AssignKind::Init));
+    let sink = match lowerer.ret {
+        Some(ret) => Sink::Var(ret, AssignKind::Init),
+        None => Sink::Discard,
+    };
+    lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
     if let Some(done) = lowerer.done {
         if !reads(&block, done) {
             strip_writes(&mut block, done);
         }
     }
-    Body { vars: lowerer.vars, params, block, ret, items: lowerer.items }
+    if let Some(ret) = lowerer.ret {
+        if !writes(&block, ret) && !cx.has_errors() {
+            cx.error_spanned_by(
+                &sig.item.block,
+                "the body of a #[grad] function must produce its value; end it with the value or `return` it",
+            );
+        }
+    }
+    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items }
 }
 
 /// Where the value of an expression goes.
@@ -68,25 +87,92 @@ enum Sink {
     Var(Var, AssignKind),
 }
 
+/// What a name stands for: a variable, or an element read in place (a
+/// `for` or closure binding of a slice element).
+#[derive(Clone)]
+enum Binding {
+    Var(Var),
+    Place(Place),
+}
+
+/// A loop being lowered, for `break` and `continue`.
+struct LoopCtx {
+    id: LoopId,
+    /// Set by `break`; made at the first `break`.
+    brk: Option<Var>,
+    /// Set by `continue`; made at the first `continue`.
+    cont: Option<Var>,
+    /// Where `break value` sends its value (a `loop` used as a value).
+    sink: Sink,
+    /// Whether a `return` inside must end this loop too.
+    exits_on_done: bool,
+}
+
 struct Lowerer<'a> {
     cx: &'a Ctxt,
     namer: &'a mut Namer,
     vars: Vec<VarInfo>,
     /// Bindings in scope, innermost scope last; later bindings shadow earlier.
-    scopes: Vec<Vec<(String, Var)>>,
+    scopes: Vec<Vec<(String, Binding)>>,
     /// The flag set by `return`, made when the first `return` is lowered.
     done: Option<Var>,
-    /// How many `return`s have been lowered so far.
-    returns: usize,
+    ret: Option<Var>,
     items: Vec<syn::Item>,
+    /// The loops around the code being lowered, innermost last.
+    loops: Vec<LoopCtx>,
+    next_loop: usize,
+    /// How many times each flag (`__done`, a `break` or `continue` flag) has
+    /// been set so far: a statement that set one guards the rest of its
+    /// block.
+    escapes: BTreeMap<Var, usize>,
 }
 
 impl Lowerer<'_> {
     // ---- variables and scopes ----
 
     fn new_var(&mut self, ident: Ident, ty: Ty, kind: VarKind, declared: Option<syn::Type>) -> Var {
-        self.vars.push(VarInfo { ident, ty, declared, kind, mutable: false });
+        let scope = self.loops.iter().map(|ctx| ctx.id).collect();
+        self.vars.push(VarInfo {
+            ident,
+            ty,
+            declared,
+            kind,
+            mutable: false,
+            elem: None,
+            dims: None,
+            zero: None,
+            by_ref: false,
+            scope,
+        });
         Var(self.vars.len() - 1)
+    }
+
+    fn param(&mut self, param: &crate::signature::Param) -> Var {
+        let (ty, elem, dims, zero) = match &param.class {
+            ParamClass::Active(float) => (Ty::Float(*float), None, None, None),
+            ParamClass::Shadowed { target, kind: RefKind::Array(float), .. }
+            | ParamClass::Output { target, elem: float, .. } => {
+                (Ty::Aggregate, Some(*float), Some(array_dims(target)), places::zero_of_type(target))
+            }
+            ParamClass::Shadowed { kind: RefKind::Model, .. } => (Ty::Aggregate, None, None, None),
+            ParamClass::Constant => match float_ty(param.ty) {
+                Some(float) => (Ty::Float(float), None, None, None),
+                None if is_bool(param.ty) => (Ty::Bool, None, None, None),
+                None => match constant_aggregate(param.ty) {
+                    Some((float, dims)) => (Ty::Aggregate, Some(float), Some(dims), None),
+                    None => (Ty::Other, None, None, None),
+                },
+            },
+        };
+        let var = self.new_var(param.ident.clone(), ty, VarKind::Param, Some(param.ty.clone()));
+        let info = &mut self.vars[var.0];
+        info.mutable = param.mutable;
+        info.elem = elem;
+        info.dims = dims;
+        info.zero = zero;
+        info.by_ref = matches!(param.ty, syn::Type::Reference(_));
+        self.bind(param.ident, Binding::Var(var));
+        var
     }
 
     fn temp(&mut self, ty: Ty) -> Var {
@@ -94,15 +180,26 @@ impl Lowerer<'_> {
         self.new_var(ident, ty, VarKind::Temp, None)
     }
 
-    fn bind(&mut self, ident: &Ident, var: Var) {
+    /// A flag or counter of the loop machinery.
+    fn control(&mut self, base: &str, ty: Ty, declared: Option<syn::Type>) -> Var {
+        let ident = self.namer.fresh(base);
+        self.new_var(ident, ty, VarKind::Control, declared)
+    }
+
+    fn bind(&mut self, ident: &Ident, binding: Binding) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((ident.to_string(), var));
+            scope.push((ident.to_string(), binding));
         }
     }
 
-    fn lookup(&self, ident: &Ident) -> Option<Var> {
+    fn lookup(&self, ident: &Ident) -> Option<Binding> {
         let name = ident.to_string();
-        self.scopes.iter().rev().flat_map(|scope| scope.iter().rev()).find(|(n, _)| *n == name).map(|&(_, var)| var)
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(n, _)| *n == name)
+            .map(|(_, binding)| binding.clone())
     }
 
     /// A user binding: keeps its name unless an earlier binding had it.
@@ -123,8 +220,10 @@ impl Lowerer<'_> {
         if let Some(done) = self.done {
             return done;
         }
-        let ident = self.namer.fresh("__done");
-        let done = self.new_var(ident, Ty::Bool, VarKind::Done, None);
+        let done = self.control("__done", Ty::Bool, None);
+        // Made where the first `return` is, but it outlives every loop.
+        self.vars[done.0].scope.clear();
+        self.vars[done.0].kind = VarKind::Done;
         self.done = Some(done);
         done
     }
@@ -134,13 +233,34 @@ impl Lowerer<'_> {
         Rhs::Use(Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }))
     }
 
+    fn assign(&self, out: &mut Block, dst: Var, rhs: Rhs, kind: AssignKind, span: proc_macro2::Span) {
+        out.stmts.push(Stmt::Assign { dst, rhs, kind, save: None, span });
+    }
+
+    /// Records that a statement set `flag`, so the rest of its block is guarded.
+    fn escape(&mut self, flag: Var) {
+        *self.escapes.entry(flag).or_default() += 1;
+    }
+
+    /// The flags that can end the current block early: `__done` and the
+    /// innermost loop's `break` and `continue` flags.
+    fn guard_flags(&self) -> Vec<Var> {
+        let mut flags: Vec<Var> = self.done.into_iter().collect();
+        if let Some(ctx) = self.loops.last() {
+            flags.extend(ctx.brk);
+            flags.extend(ctx.cont);
+        }
+        flags
+    }
+
     // ---- statements ----
 
     /// Lowers a statement list; the tail expression (if any) goes to `sink`.
-    /// Statements after one that may `return` run under `if !__done`.
+    /// Statements after one that may `return`, `break` or `continue` run
+    /// under `if !(flags)`.
     fn lower_stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block, sink: Sink) {
         for (i, stmt) in stmts.iter().enumerate() {
-            let returns_before = self.returns;
+            let before = self.escapes.clone();
             let last = i + 1 == stmts.len();
             match stmt {
                 syn::Stmt::Local(local) => self.lower_local(local, out),
@@ -151,17 +271,11 @@ impl Lowerer<'_> {
                 syn::Stmt::Expr(expr, None) if last => self.lower_into(expr, out, sink),
                 syn::Stmt::Expr(expr, _) => self.lower_statement_expr(expr, out),
             }
-            if self.returns > returns_before && !last {
-                let done = self.done_var();
-                let cond = self.temp(Ty::Bool);
+            let raised: Vec<Var> =
+                self.guard_flags().into_iter().filter(|flag| self.escapes.get(flag) != before.get(flag)).collect();
+            if !raised.is_empty() && !last {
                 let span = stmts[i + 1].span();
-                out.stmts.push(Stmt::Assign {
-                    dst: cond,
-                    rhs: Rhs::Prim(Op::Not, vec![Operand::Var(done)]),
-                    kind: AssignKind::Init,
-                    save: None,
-                    span,
-                });
+                let cond = self.none_set(&raised, out, span);
                 let mut rest = Block::default();
                 self.lower_stmts(&stmts[i + 1..], &mut rest, sink);
                 out.stmts.push(Stmt::If { cond: Operand::Var(cond), then: rest, els: Block::default(), span });
@@ -170,18 +284,23 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `!(f1 | f2 | ..)` in a fresh temporary.
+    fn none_set(&mut self, flags: &[Var], out: &mut Block, span: proc_macro2::Span) -> Var {
+        let mut any = Operand::Var(flags[0]);
+        for flag in &flags[1..] {
+            let joined = self.temp(Ty::Bool);
+            self.assign(out, joined, Rhs::Prim(Op::BitOr, vec![any, Operand::Var(*flag)]), AssignKind::Init, span);
+            any = Operand::Var(joined);
+        }
+        let cond = self.temp(Ty::Bool);
+        self.assign(out, cond, Rhs::Prim(Op::Not, vec![any]), AssignKind::Init, span);
+        cond
+    }
+
     fn lower_local(&mut self, local: &syn::Local, out: &mut Block) {
         let (pat, declared) = match &local.pat {
             Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
             pat => (pat, None),
-        };
-        let ident = match pat {
-            Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => Some(&binding.ident),
-            Pat::Wild(_) => None,
-            _ => {
-                self.cx.error_spanned_by(pat, "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..` and `let name: T = ..`");
-                return;
-            }
         };
         if let Some(init) = &local.init {
             if let Some((else_token, _)) = &init.diverge {
@@ -189,73 +308,99 @@ impl Lowerer<'_> {
                     .error_spanned_by(else_token, "`let .. else` is not supported inside #[grad] functions; use `if`");
             }
         }
-        let ty = match &declared {
-            Some(declared) => type_of(declared),
-            None => Ty::Unknown,
-        };
-        let Some(ident) = ident else {
-            if let Some(init) = &local.init {
-                self.lower_into(&init.expr, out, Sink::Discard);
+        let ident = match pat {
+            Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => &binding.ident,
+            Pat::Wild(_) => {
+                if let Some(init) = &local.init {
+                    self.lower_into(&init.expr, out, Sink::Discard);
+                }
+                return;
             }
-            return;
+            Pat::Slice(slice) => {
+                if let Some(init) = &local.init {
+                    self.destructure_array(slice, &init.expr, out);
+                }
+                return;
+            }
+            _ => {
+                self.cx.error_spanned_by(
+                    pat,
+                    "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..`, \
+                     `let name: T = ..` and `let [a, b] = *array;`",
+                );
+                return;
+            }
         };
+        let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
         // The initializer is lowered before the new binding enters scope:
         // `let x = x + 1.0` reads the old `x`.
-        let var = self.user_var(ident, ty, declared);
+        let var = self.user_var(ident, ty, declared.clone());
+        if let Some(declared) = &declared {
+            if let Some((float, dims)) = constant_aggregate(declared) {
+                let info = &mut self.vars[var.0];
+                info.ty = Ty::Aggregate;
+                info.elem = Some(float);
+                info.dims = Some(dims);
+                info.zero = places::zero_of_type(declared);
+            }
+        }
         if let Some(init) = &local.init {
             self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
         }
-        self.bind(ident, var);
+        self.bind(ident, Binding::Var(var));
     }
 
     /// An expression in statement position: its value, if any, is dropped.
     fn lower_statement_expr(&mut self, expr: &Expr, out: &mut Block) {
         match expr {
-            Expr::Assign(assign) => {
-                if let Some(var) = self.assigned_var(&assign.left) {
-                    self.lower_into(&assign.right, out, Sink::Var(var, AssignKind::Overwrite));
-                }
-            }
+            Expr::Assign(assign) => self.lower_assignment(&assign.left, None, &assign.right, out, expr.span()),
             Expr::Binary(binary) if compound_op(&binary.op).is_some() => {
-                let Some(var) = self.assigned_var(&binary.left) else { return };
-                let op = compound_op(&binary.op).unwrap_or(Op::Add);
-                let rhs = self.lower_expr(&binary.right, out);
-                out.stmts.push(Stmt::Assign {
-                    dst: var,
-                    rhs: Rhs::Prim(op, vec![Operand::Var(var), rhs]),
-                    kind: AssignKind::Overwrite,
-                    save: None,
-                    span: expr.span(),
-                });
+                self.lower_assignment(&binary.left, compound_op(&binary.op), &binary.right, out, expr.span());
             }
             _ => self.lower_into(expr, out, Sink::Discard),
         }
     }
 
-    /// The local variable on the left of `=` or `+=`.
-    fn assigned_var(&mut self, place: &Expr) -> Option<Var> {
-        if let Expr::Path(path) = place {
-            if let Some(ident) = path.path.get_ident() {
-                if let Some(var) = self.lookup(ident) {
-                    return Some(var);
+    /// `place = value` or `place op= value`, to a local or to an element.
+    fn lower_assignment(
+        &mut self,
+        left: &Expr,
+        op: Option<Op>,
+        right: &Expr,
+        out: &mut Block,
+        span: proc_macro2::Span,
+    ) {
+        let Some(target) = self.assignable(left, out) else { return };
+        match target {
+            Binding::Var(var) => match op {
+                None => self.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
+                Some(op) => {
+                    let value = self.lower_expr(right, out);
+                    let rhs = Rhs::Prim(op, vec![Operand::Var(var), value]);
+                    self.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
+            },
+            Binding::Place(place) => {
+                let value = match op {
+                    None => self.lower_expr(right, out),
+                    Some(op) => {
+                        let value = self.lower_expr(right, out);
+                        let temp = self.temp(Ty::Unknown);
+                        let current = Operand::Place(Box::new(place.clone()));
+                        self.assign(out, temp, Rhs::Prim(op, vec![current, value]), AssignKind::Init, span);
+                        Operand::Var(temp)
+                    }
+                };
+                out.stmts.push(Stmt::Store { place, value, save: None, span });
             }
         }
-        if let Expr::Paren(paren) = place {
-            return self.assigned_var(&paren.expr);
-        }
-        self.cx.error_spanned_by(
-            place,
-            "#[grad] supports assignment to local variables only; assign to a `let mut` variable",
-        );
-        None
     }
 
     // ---- expressions ----
 
     /// Lowers `expr` and sends its value to `sink`. Control flow (`if`,
-    /// blocks, `&&`, `return`) is lowered structurally; the rest becomes one
-    /// assignment whose operands were lowered first.
+    /// blocks, loops, `&&`, `return`) is lowered structurally; the rest
+    /// becomes one assignment whose operands were lowered first.
     fn lower_into(&mut self, expr: &Expr, out: &mut Block, sink: Sink) {
         match expr {
             Expr::Paren(paren) => self.lower_into(&paren.expr, out, sink),
@@ -264,47 +409,51 @@ impl Lowerer<'_> {
             Expr::Block(block) if block.label.is_none() => {
                 self.in_scope(|this| this.lower_stmts(&block.block.stmts, out, sink));
             }
-            Expr::Return(ret) => {
-                let Some(value) = &ret.expr else {
-                    self.cx.error_spanned_by(ret, "`return` needs the value of the function");
-                    return;
-                };
-                let ret_var = self.vars.iter().position(|info| info.kind == VarKind::Ret).map(Var);
-                if let Some(ret_var) = ret_var {
-                    self.lower_into(value, out, Sink::Var(ret_var, AssignKind::Init));
-                }
-                let done = self.done_var();
-                let truth = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
-                out.stmts.push(Stmt::Assign {
-                    dst: done,
-                    rhs: Rhs::Use(truth),
-                    kind: AssignKind::Overwrite,
-                    save: None,
-                    span: ret.span(),
-                });
-                self.returns += 1;
-            }
+            Expr::Return(ret) => self.lower_return(ret, out),
             Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
                 self.lower_short_circuit(binary, out, sink);
             }
+            Expr::ForLoop(for_loop) => self.lower_for(for_loop, out),
+            Expr::While(while_loop) => self.lower_while(while_loop, out),
+            Expr::Loop(endless) => self.lower_loop(endless, out, sink),
+            Expr::Break(brk) => self.lower_break(brk, out),
+            Expr::Continue(cont) => self.lower_continue(cont, out),
+            Expr::MethodCall(call) if loops::is_chain_terminal(call) => self.lower_chain(call, out, sink),
             _ => {
                 let rhs = self.lower_rhs(expr, out);
                 let span = expr.span();
                 match sink {
                     Sink::Var(dst, kind) => {
-                        if kind == AssignKind::Init && self.vars[dst.0].ty == Ty::Unknown {
-                            self.vars[dst.0].ty = self.rhs_ty(&rhs);
+                        if kind == AssignKind::Init {
+                            self.adopt(dst, &rhs);
                         }
-                        out.stmts.push(Stmt::Assign { dst, rhs, kind, save: None, span });
+                        self.assign(out, dst, rhs, kind, span);
                     }
                     // A discarded call may still do something; pure values are dropped.
                     Sink::Discard if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) => {
                         let ty = self.rhs_ty(&rhs);
                         let dst = self.temp(ty);
-                        out.stmts.push(Stmt::Assign { dst, rhs, kind: AssignKind::Init, save: None, span });
+                        self.assign(out, dst, rhs, AssignKind::Init, span);
                     }
                     Sink::Discard => {}
                 }
+            }
+        }
+    }
+
+    /// What a variable learns from its initializer: its type, and for an
+    /// aggregate its element type and shape.
+    fn adopt(&mut self, dst: Var, rhs: &Rhs) {
+        if self.vars[dst.0].ty == Ty::Unknown {
+            self.vars[dst.0].ty = self.rhs_ty(rhs);
+        }
+        if let Some((elem, dims, zero)) = self.aggregate_of(rhs) {
+            let info = &mut self.vars[dst.0];
+            info.ty = Ty::Aggregate;
+            info.elem = info.elem.or(elem);
+            info.dims = info.dims.or(dims);
+            if info.zero.is_none() {
+                info.zero = zero;
             }
         }
     }
@@ -316,6 +465,14 @@ impl Lowerer<'_> {
             Expr::Group(group) => self.lower_expr(&group.expr, out),
             Expr::Lit(lit) => Operand::Const(self.literal(&lit.lit)),
             Expr::Path(path) if path.qself.is_none() => self.path_operand(path),
+            Expr::Index(_) | Expr::Field(_) => match self.place(expr, out) {
+                Some(place) => place_operand(place),
+                None => Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }),
+            },
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) && self.is_place_binding(&unary.expr) => {
+                // `*v` for a `&f64` element binding is the element itself.
+                self.lower_expr(&unary.expr, out)
+            }
             Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) if matches!(&**inner, Expr::Lit(_)) => {
                 // `-1.0` stays a constant.
                 let Expr::Lit(lit) = &**inner else { return self.lower_expr(inner, out) };
@@ -329,6 +486,11 @@ impl Lowerer<'_> {
                 Operand::Var(temp)
             }
         }
+    }
+
+    fn is_place_binding(&self, expr: &Expr) -> bool {
+        let Expr::Path(path) = expr else { return false };
+        path.path.get_ident().and_then(|ident| self.lookup(ident)).is_some_and(|b| matches!(b, Binding::Place(_)))
     }
 
     fn literal(&mut self, lit: &Lit) -> Const {
@@ -345,19 +507,24 @@ impl Lowerer<'_> {
             },
             Lit::Bool(_) => Ty::Bool,
             _ => {
-                self.cx
-                    .error_spanned_by(lit, "only numeric and boolean literals are supported inside #[grad] functions");
+                self.cx.error_spanned_by(
+                    lit,
+                    "only numeric and boolean literals are supported inside #[grad] functions; #[grad] computes with numbers",
+                );
                 Ty::Unknown
             }
         };
         Const { tokens: lit.to_token_stream(), ty }
     }
 
-    /// A local variable, or a constant such as `PI` or `f64::EPSILON`.
+    /// A local variable, an element binding, or a constant such as `PI` or
+    /// `f64::EPSILON`.
     fn path_operand(&mut self, path: &syn::ExprPath) -> Operand {
         if let Some(ident) = path.path.get_ident() {
-            if let Some(var) = self.lookup(ident) {
-                return Operand::Var(var);
+            match self.lookup(ident) {
+                Some(Binding::Var(var)) => return Operand::Var(var),
+                Some(Binding::Place(place)) => return place_operand(place),
+                None => {}
             }
         }
         let mentions = |word: &str| path.path.segments.iter().any(|segment| segment.ident == word);
@@ -374,7 +541,9 @@ impl Lowerer<'_> {
     /// Lowers a leaf expression to one right-hand side.
     fn lower_rhs(&mut self, expr: &Expr, out: &mut Block) -> Rhs {
         match expr {
-            Expr::Lit(_) | Expr::Path(_) | Expr::Paren(_) | Expr::Group(_) => Rhs::Use(self.lower_expr(expr, out)),
+            Expr::Lit(_) | Expr::Path(_) | Expr::Paren(_) | Expr::Group(_) | Expr::Index(_) | Expr::Field(_) => {
+                Rhs::Use(self.lower_expr(expr, out))
+            }
             Expr::Binary(binary) => {
                 let Some(op) = binary_op(&binary.op) else {
                     return self.unsupported(binary.op, "compound assignment is a statement; write it on its own line");
@@ -383,19 +552,11 @@ impl Lowerer<'_> {
                 let right = self.lower_expr(&binary.right, out);
                 Rhs::Prim(op, vec![left, right])
             }
-            Expr::Unary(unary) => {
-                let op = match unary.op {
-                    UnOp::Neg(_) => Op::Neg,
-                    UnOp::Not(_) => Op::Not,
-                    _ => {
-                        return self.unsupported(
-                            unary.op,
-                            "dereferencing is not supported inside #[grad] functions; pass floats by value",
-                        )
-                    }
-                };
-                Rhs::Prim(op, vec![self.lower_expr(&unary.expr, out)])
-            }
+            Expr::Unary(unary) => match unary.op {
+                UnOp::Neg(_) => Rhs::Prim(Op::Neg, vec![self.lower_expr(&unary.expr, out)]),
+                UnOp::Not(_) => Rhs::Prim(Op::Not, vec![self.lower_expr(&unary.expr, out)]),
+                _ => self.lower_deref(unary, out),
+            },
             Expr::Cast(cast) => {
                 let operand = self.lower_expr(&cast.expr, out);
                 match float_ty(&cast.ty) {
@@ -405,7 +566,16 @@ impl Lowerer<'_> {
             }
             Expr::MethodCall(call) => self.lower_method(call, out),
             Expr::Call(call) => self.lower_call(call, out),
-            _ => self.unsupported(expr, unsupported_message(expr)),
+            Expr::Array(array) => {
+                let items = array.elems.iter().map(|item| self.lower_expr(item, out)).collect();
+                Rhs::ArrayLit(items)
+            }
+            Expr::Repeat(repeat) => {
+                let value = self.lower_expr(&repeat.expr, out);
+                Rhs::Repeat(value, repeat.len.to_token_stream())
+            }
+            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => self.lower_vec_macro(&mac.mac, out),
+            _ => self.unsupported(keyword_of(expr), unsupported_message(expr)),
         }
     }
 
@@ -422,6 +592,19 @@ impl Lowerer<'_> {
             // Integer and boolean methods carry no derivative.
             return Rhs::Method(receiver, method.clone(), args);
         }
+        if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
+            if method == "len" && args.is_empty() {
+                return Rhs::Method(receiver, method.clone(), args);
+            }
+            return self.unsupported(
+                method,
+                format!(
+                    "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
+                     the iterator reductions `sum`, `product`, `fold`, `for_each` (after `iter`, `enumerate`, `zip`, \
+                     `map`, `rev`, `step_by`)"
+                ),
+            );
+        }
         if let Some(op) = symbol::float_method(method) {
             return self.prim_call(op, receiver, args, method);
         }
@@ -432,7 +615,8 @@ impl Lowerer<'_> {
             format!("cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = ..`)")
         } else {
             format!(
-                "unsupported method `{method}`; #[grad] differentiates these float methods: {}",
+                "unsupported method `{method}`; #[grad] differentiates these float methods: {}; \
+                 for anything else, call a #[grad] function that computes it",
                 symbol::supported_methods()
             )
         };
@@ -462,7 +646,6 @@ impl Lowerer<'_> {
                 );
             }
         }
-        let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         // `f64::exp(x)` is the method `x.exp()` written as a path.
         let segments = &func.path.segments;
         if func.qself.is_none() && segments.len() == 2 {
@@ -473,6 +656,7 @@ impl Lowerer<'_> {
             };
             if let Some(float) = float {
                 let name = &segments[1].ident;
+                let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
                 let Some(op) = symbol::float_method(name) else {
                     let message = format!(
                         "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
@@ -491,6 +675,7 @@ impl Lowerer<'_> {
                 return self.prim_call(op, receiver, args, name);
             }
         }
+        let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         Rhs::Call(func.clone(), args)
     }
 
@@ -513,19 +698,21 @@ impl Lowerer<'_> {
     /// branches on it again, so nothing may change it after the `if`.
     fn condition(&mut self, cond: &Expr, out: &mut Block) -> Operand {
         let operand = self.lower_expr(cond, out);
+        self.fixed(operand, Ty::Bool, out, cond.span())
+    }
+
+    /// `operand`, copied into a fresh temporary unless it already is one or
+    /// a constant: a value the reverse sweep reads again after the statement
+    /// that uses it.
+    fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
         match operand {
-            Operand::Var(var) if self.vars[var.0].kind != VarKind::Temp => {
-                let temp = self.temp(Ty::Bool);
-                out.stmts.push(Stmt::Assign {
-                    dst: temp,
-                    rhs: Rhs::Use(operand),
-                    kind: AssignKind::Init,
-                    save: None,
-                    span: cond.span(),
-                });
+            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
+            Operand::Const(_) => operand,
+            operand => {
+                let temp = self.temp(ty);
+                self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
                 Operand::Var(temp)
             }
-            operand => operand,
         }
     }
 
@@ -544,10 +731,29 @@ impl Lowerer<'_> {
             if self.vars[dst.0].ty == Ty::Unknown {
                 self.vars[dst.0].ty = Ty::Bool;
             }
-            fixed.stmts.push(Stmt::Assign { dst, rhs: Rhs::Use(constant), kind, save: None, span });
+            self.assign(&mut fixed, dst, Rhs::Use(constant), kind, span);
         }
         let (then, els) = if is_and { (evaluated, fixed) } else { (fixed, evaluated) };
         out.stmts.push(Stmt::If { cond, then, els, span });
+    }
+
+    fn lower_return(&mut self, ret: &syn::ExprReturn, out: &mut Block) {
+        match (&ret.expr, self.ret) {
+            (Some(value), Some(ret_var)) => self.lower_into(value, out, Sink::Var(ret_var, AssignKind::Init)),
+            (None, None) => {}
+            (Some(value), None) => self.lower_into(value, out, Sink::Discard),
+            (None, Some(_)) => {
+                self.cx.error_spanned_by(ret, "`return` needs the value of the function");
+                return;
+            }
+        }
+        let done = self.done_var();
+        let truth = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
+        self.assign(out, done, Rhs::Use(truth), AssignKind::Overwrite, ret.span());
+        for ctx in &mut self.loops {
+            ctx.exits_on_done = true;
+        }
+        self.escape(done);
     }
 
     // ---- types known while lowering (infer.rs completes them) ----
@@ -556,7 +762,22 @@ impl Lowerer<'_> {
         match operand {
             Operand::Var(var) => self.vars[var.0].ty,
             Operand::Const(constant) => constant.ty,
+            Operand::Place(place) => self.place_ty(place),
         }
+    }
+
+    fn place_ty(&self, place: &Place) -> Ty {
+        let info = &self.vars[place.var.0];
+        let indices = place.proj.iter().filter(|p| matches!(p, crate::ir::Proj::Index(_))).count();
+        match info.ty {
+            Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
+            Ty::Aggregate => info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat),
+            ty => ty,
+        }
+    }
+
+    fn is_aggregate_operand(&self, operand: &Operand) -> bool {
+        self.operand_ty(operand) == Ty::Aggregate
     }
 
     fn rhs_ty(&self, rhs: &Rhs) -> Ty {
@@ -569,6 +790,7 @@ impl Lowerer<'_> {
                 _ => args.iter().map(|arg| self.operand_ty(arg)).fold(Ty::Unknown, crate::infer::join),
             },
             Rhs::Call(..) => Ty::Unknown,
+            Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => Ty::Aggregate,
             Rhs::Method(receiver, method, _) => {
                 if symbol::is_float_predicate(method) {
                     Ty::Bool
@@ -584,6 +806,14 @@ impl Lowerer<'_> {
     }
 }
 
+fn place_operand(place: Place) -> Operand {
+    if place.proj.is_empty() {
+        Operand::Var(place.var)
+    } else {
+        Operand::Place(Box::new(place))
+    }
+}
+
 fn is_bool(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.path.is_ident("bool"))
 }
@@ -593,7 +823,37 @@ fn type_of(ty: &syn::Type) -> Ty {
         Some(float) => Ty::Float(float),
         None if is_bool(ty) => Ty::Bool,
         None if matches!(ty, syn::Type::Infer(_)) => Ty::Unknown,
+        None if crate::signature::array_elem(ty).is_some() => Ty::Aggregate,
         None => Ty::Other,
+    }
+}
+
+/// The element float type and depth of an array type written by the user.
+fn constant_aggregate(ty: &syn::Type) -> Option<(FloatTy, usize)> {
+    let target = match ty {
+        syn::Type::Reference(reference) => &*reference.elem,
+        ty => ty,
+    };
+    crate::signature::array_elem(target).map(|float| (float, array_dims(target)))
+}
+
+/// How many indices reach a float in `[[f64; N]; M]`, `Vec<[f64; N]>`, ...
+fn array_dims(ty: &syn::Type) -> usize {
+    match ty {
+        syn::Type::Slice(slice) => 1 + array_dims(&slice.elem),
+        syn::Type::Array(array) => 1 + array_dims(&array.elem),
+        syn::Type::Paren(paren) => array_dims(&paren.elem),
+        syn::Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Vec" => match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(elem)) => 1 + array_dims(elem),
+                    _ => 1,
+                },
+                _ => 1,
+            },
+            _ => 0,
+        },
+        _ => 0,
     }
 }
 
@@ -643,23 +903,20 @@ fn macro_message(mac: &syn::Macro) -> String {
 /// What to say about an expression outside the subset: the construct and the way out.
 fn unsupported_message(expr: &Expr) -> String {
     let (what, way_out) = match expr {
-        Expr::Closure(_) => ("closures are", "write the computation inline, or as a separate #[grad] function"),
+        Expr::Closure(_) => (
+            "closures are",
+            "write the computation inline, as a separate #[grad] function, or inside an iterator reduction \
+             (`.map(|v| ..).sum()`, `.fold(..)`, `.for_each(..)`)",
+        ),
         Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
         Expr::Macro(mac) => return macro_message(&mac.mac),
-        Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
-            ("loops are", "unroll the loop, or compute the loop's result in a separate function")
-        }
         Expr::Match(_) => ("`match` is", "use `if` / `else if`"),
-        Expr::Index(_) => ("indexing is", "pass the elements as scalar parameters"),
-        Expr::Field(_) => ("field access is", "pass the fields as scalar parameters"),
         Expr::Tuple(_) => ("tuples are", "use separate variables"),
-        Expr::Array(_) | Expr::Repeat(_) => ("arrays are", "use separate variables"),
         Expr::Struct(_) => ("struct literals are", "use separate variables"),
-        Expr::Reference(_) => ("references are", "pass values"),
-        Expr::Range(_) => ("ranges are", "use separate variables"),
+        Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
+        Expr::Range(_) => ("ranges are", "use ranges as `for` loop sources or slice arguments"),
         Expr::Try(_) => ("the `?` operator is", "differentiate a function that returns a float"),
         Expr::Async(_) | Expr::Await(_) => ("`async` and `.await` are", "differentiate a synchronous function"),
-        Expr::Break(_) | Expr::Continue(_) => ("`break` and `continue` are", "use `if`"),
         Expr::Let(_) => ("`let` expressions are", "use `if` with a condition"),
         Expr::Assign(_) => ("assignments as values are", "write the assignment as a statement"),
         Expr::Block(_) => ("labeled blocks are", "remove the label"),
@@ -668,12 +925,41 @@ fn unsupported_message(expr: &Expr) -> String {
     format!("{what} not supported inside #[grad] functions; {way_out}")
 }
 
+/// The tokens an error about `expr` points at: its keyword where it has one.
+fn keyword_of(expr: &Expr) -> TokenStream {
+    match expr {
+        Expr::Match(e) => e.match_token.to_token_stream(),
+        Expr::Unsafe(e) => e.unsafe_token.to_token_stream(),
+        Expr::Async(e) => e.async_token.to_token_stream(),
+        Expr::Closure(e) => {
+            let (bar, end) = (&e.or1_token, &e.or2_token);
+            quote!(#bar #end)
+        }
+        _ => expr.to_token_stream(),
+    }
+}
+
 /// Whether any statement reads `var`.
 fn reads(block: &Block, var: Var) -> bool {
     let mut found = false;
     crate::ir::walk(block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { rhs, .. } => found |= rhs.operands().iter().any(|o| o.var() == Some(var)),
+        Stmt::Assign { rhs, .. } => found |= rhs.reads().contains(&var),
+        Stmt::Store { place, value, .. } => {
+            found |= value.reads().contains(&var) || place.index_vars().any(|v| v == var)
+        }
         Stmt::If { cond, .. } => found |= cond.var() == Some(var),
+        Stmt::Loop(lp) => found |= lp.exits.contains(&var),
+    });
+    found
+}
+
+/// Whether any statement assigns `var`.
+fn writes(block: &Block, var: Var) -> bool {
+    let mut found = false;
+    crate::ir::walk(block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, .. } = stmt {
+            found |= *dst == var;
+        }
     });
     found
 }
@@ -682,13 +968,19 @@ fn reads(block: &Block, var: Var) -> bool {
 fn strip_writes(block: &mut Block, var: Var) {
     block.stmts.retain(|stmt| !matches!(stmt, Stmt::Assign { dst, .. } if *dst == var));
     for stmt in &mut block.stmts {
-        if let Stmt::If { then, els, .. } = stmt {
-            strip_writes(then, var);
-            strip_writes(els, var);
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                strip_writes(then, var);
+                strip_writes(els, var);
+            }
+            Stmt::Loop(lp) => {
+                lp.exits.retain(|exit| *exit != var);
+                strip_writes(&mut lp.body, var);
+            }
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
         }
     }
 }
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -702,7 +994,7 @@ pub(crate) mod tests {
         let mut namer = Namer::new(&item);
         let body = sig.map(|sig| {
             let mut body = lower(&sig, &mut namer, &cx);
-            crate::infer::infer(&mut body, sig.ret);
+            crate::infer::infer(&mut body, sig.float());
             body
         });
         cx.check().map_err(|e| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))?;
@@ -712,8 +1004,6 @@ pub(crate) mod tests {
     fn ir(item: ItemFn) -> String {
         lowered(item).map(|(body, _)| body.to_string()).unwrap_or_else(|e| e)
     }
-
-    use proc_macro2::TokenStream;
 
     #[test]
     fn nested_expressions_become_temporaries() {

@@ -1,0 +1,301 @@
+//! Elements and arrays: `x[i]`, `m.w[i][j]`, stores into them, array
+//! values (`[0.0; N]`, `vec![0.0; n]`, `[a, b]`, `*x`), and references
+//! passed to calls.
+
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, UnOp};
+
+use super::{place_operand, Binding, Lowerer, Sink};
+use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Operand, Place, Proj, Rhs, SliceRange, Ty, VarKind, Zero};
+
+impl Lowerer<'_> {
+    /// The place an element expression names: `x[i]`, `w[i][j]`, `m.layer.b`.
+    pub(super) fn place(&mut self, expr: &Expr, out: &mut Block) -> Option<Place> {
+        match expr {
+            Expr::Paren(paren) => self.place(&paren.expr, out),
+            Expr::Group(group) => self.place(&group.expr, out),
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => self.place(&unary.expr, out),
+            Expr::Path(path) => {
+                let ident = path.path.get_ident()?;
+                match self.lookup(ident) {
+                    Some(Binding::Var(var)) => Some(Place { var, proj: Vec::new() }),
+                    Some(Binding::Place(place)) => Some(place),
+                    None => {
+                        self.cx.error_spanned_by(path, format!("`{ident}` is not a local variable or parameter"));
+                        None
+                    }
+                }
+            }
+            Expr::Field(field) => {
+                let mut place = self.place(&field.base, out)?;
+                place.proj.push(Proj::Field(field.member.clone()));
+                Some(place)
+            }
+            Expr::Index(index) => {
+                if matches!(&*index.index, Expr::Range(_)) {
+                    self.cx.error_spanned_by(
+                        &index.index,
+                        "a sub-slice can be passed to a function (`&x[1..]`) or iterated (`for v in &x[1..]`); \
+                         index it element by element otherwise",
+                    );
+                    return None;
+                }
+                let mut place = self.place(&index.expr, out)?;
+                let position = self.lower_expr(&index.index, out);
+                if self.operand_ty(&position).is_float() {
+                    self.cx.error_spanned_by(
+                        &index.index,
+                        "an index must be an integer; floats cannot index arrays (cast with `as usize` if you mean it)",
+                    );
+                }
+                place.proj.push(Proj::Index(position));
+                Some(place)
+            }
+            _ => {
+                self.cx.error_spanned_by(
+                    expr,
+                    "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`",
+                );
+                None
+            }
+        }
+    }
+
+    /// The target of `=` or `op=`: a local variable or an element. Index
+    /// computations go to `out` (they are pure, so running them before the
+    /// right-hand side changes nothing).
+    pub(super) fn assignable(&mut self, left: &Expr, out: &mut Block) -> Option<Binding> {
+        let binding = match left {
+            Expr::Path(path) => path.path.get_ident().and_then(|ident| self.lookup(ident)),
+            Expr::Paren(paren) => return self.assignable(&paren.expr, out),
+            Expr::Index(_) | Expr::Field(_) => return self.place(left, out).map(Binding::Place),
+            _ => None,
+        };
+        if binding.is_none() {
+            self.cx
+                .error_spanned_by(left, "#[grad] supports assignment to local variables and to elements (`y[i] = ..`)");
+        }
+        binding
+    }
+
+    /// `*x`: a copy of the whole array behind a reference.
+    pub(super) fn lower_deref(&mut self, unary: &syn::ExprUnary, out: &mut Block) -> Rhs {
+        match self.place(&unary.expr, out) {
+            Some(place) if place.proj.is_empty() => Rhs::Deref(place.var),
+            Some(place) => Rhs::Use(place_operand(place)),
+            None => Rhs::Use(Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown })),
+        }
+    }
+
+    /// `vec![v; n]`.
+    pub(super) fn lower_vec_macro(&mut self, mac: &syn::Macro, out: &mut Block) -> Rhs {
+        match mac.parse_body::<syn::ExprRepeat>() {
+            Ok(repeat) => {
+                let value = self.lower_expr(&repeat.expr, out);
+                let len = self.lower_expr(&repeat.len, out);
+                Rhs::VecRepeat(value, len)
+            }
+            Err(_) => self
+                .unsupported(mac, "#[grad] supports `vec![value; len]`; build other vectors outside and pass them in"),
+        }
+    }
+
+    /// What an aggregate initializer says about its variable: element type,
+    /// depth, and how to make a zero of its shape.
+    pub(super) fn aggregate_of(&self, rhs: &Rhs) -> Option<(Option<FloatTy>, Option<usize>, Option<Zero>)> {
+        let item = |this: &Self, operand: &Operand| -> (Option<FloatTy>, Option<usize>, Option<Zero>) {
+            match this.operand_ty(operand) {
+                Ty::Aggregate => match operand {
+                    Operand::Var(var) => {
+                        let info = &this.vars[var.0];
+                        (info.elem, info.dims, info.zero.clone())
+                    }
+                    _ => (None, None, None),
+                },
+                Ty::Float(float) => (Some(float), Some(0), Some(Zero::Scalar)),
+                _ => (None, Some(0), Some(Zero::Scalar)),
+            }
+        };
+        let array = |inner: Option<Zero>, len: proc_macro2::TokenStream| {
+            let inner = match inner? {
+                Zero::Scalar => quote!(0.0),
+                Zero::Array(tokens) => tokens,
+                Zero::Vec(_) => return None,
+            };
+            Some(Zero::Array(quote!([#inner; #len])))
+        };
+        match rhs {
+            Rhs::Repeat(value, len) => {
+                let (elem, dims, zero) = item(self, value);
+                Some((elem, dims.map(|d| d + 1), array(zero, len.clone())))
+            }
+            Rhs::ArrayLit(items) => {
+                let first = items.first().map(|first| item(self, first)).unwrap_or((None, Some(0), Some(Zero::Scalar)));
+                let len = proc_macro2::Literal::usize_unsuffixed(items.len());
+                Some((first.0, first.1.map(|d| d + 1), array(first.2, len.into_token_stream())))
+            }
+            Rhs::VecRepeat(value, _) => {
+                let (elem, dims, zero) = item(self, value);
+                Some((elem, dims.map(|d| d + 1), zero.map(|zero| Zero::Vec(Box::new(zero)))))
+            }
+            Rhs::Deref(var) => {
+                let info = &self.vars[var.0];
+                Some((info.elem, info.dims, info.zero.clone()))
+            }
+            Rhs::Use(Operand::Var(var)) if self.vars[var.0].ty == Ty::Aggregate => {
+                let info = &self.vars[var.0];
+                Some((info.elem, info.dims, info.zero.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// `let [a, b, c] = *x;`: one element read per name.
+    pub(super) fn destructure_array(&mut self, pattern: &syn::PatSlice, init: &Expr, out: &mut Block) {
+        let Some(base) = self.place(init, out) else { return };
+        for (i, element) in pattern.elems.iter().enumerate() {
+            let ident = match element {
+                syn::Pat::Ident(binding) if binding.subpat.is_none() && binding.by_ref.is_none() => &binding.ident,
+                syn::Pat::Wild(_) => continue,
+                other => {
+                    self.cx.error_spanned_by(other, "bind each element to a name (`let [a, b, c] = *x;`)");
+                    continue;
+                }
+            };
+            let mut place = base.clone();
+            let index = proc_macro2::Literal::usize_unsuffixed(i);
+            place.proj.push(Proj::Index(Operand::Const(Const { tokens: index.into_token_stream(), ty: Ty::Other })));
+            let var = self.user_var(ident, Ty::Unknown, None);
+            self.lower_place_into(place, out, Sink::Var(var, AssignKind::Init), element.span());
+            self.bind(ident, Binding::Var(var));
+        }
+    }
+
+    fn lower_place_into(&mut self, place: Place, out: &mut Block, sink: Sink, span: proc_macro2::Span) {
+        if let Sink::Var(dst, kind) = sink {
+            let rhs = Rhs::Use(place_operand(place));
+            self.adopt(dst, &rhs);
+            self.assign(out, dst, rhs, kind, span);
+        }
+    }
+
+    /// An argument of a call: a reference to (a slice of) an aggregate, or a value.
+    pub(super) fn call_arg(&mut self, arg: &Expr, out: &mut Block) -> Arg {
+        let (inner, mutable) = match arg {
+            Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some()),
+            other => (other, false),
+        };
+        let is_reference = matches!(arg, Expr::Reference(_));
+        if mutable {
+            self.cx.error_spanned_by(
+                arg,
+                "passing `&mut` to a function inside #[grad] code is not supported yet; return the value instead",
+            );
+        }
+        // `&x[a..b]`: a slice of an aggregate.
+        if let Expr::Index(index) = inner {
+            if let Expr::Range(range) = &*index.index {
+                let Some(place) = self.place(&index.expr, out) else { return Arg::Value(dummy()) };
+                let lo = range.start.as_ref().map(|lo| self.lower_expr(lo, out));
+                let hi = range.end.as_ref().map(|hi| self.lower_expr(hi, out));
+                let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
+                return Arg::Ref { place, range: Some(SliceRange { lo, hi, inclusive }), mutable };
+            }
+        }
+        let aggregate = |this: &mut Self, expr: &Expr| -> Option<Place> {
+            let mut scratch = Block::default();
+            let place = this.place_quiet(expr, &mut scratch)?;
+            let ty = this.place_ty(&place);
+            (ty == Ty::Aggregate && scratch.stmts.is_empty()).then_some(place)
+        };
+        if let Some(place) = aggregate(self, inner) {
+            let is_output =
+                place.proj.is_empty() && self.vars[place.var.0].kind == VarKind::Param && !is_reference && {
+                    let declared = self.vars[place.var.0].declared.as_ref();
+                    matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+                };
+            if is_output {
+                self.cx.error_spanned_by(
+                    arg,
+                    "passing a `&mut` output to a function inside #[grad] code is not supported yet; write it here",
+                );
+            }
+            return Arg::Ref { place, range: None, mutable };
+        }
+        Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// `place`, without reporting an error when `expr` is not one.
+    fn place_quiet(&mut self, expr: &Expr, out: &mut Block) -> Option<Place> {
+        match expr {
+            Expr::Path(path) => {
+                let ident = path.path.get_ident()?;
+                match self.lookup(ident)? {
+                    Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
+                    Binding::Place(place) => Some(place),
+                }
+            }
+            Expr::Field(_) | Expr::Index(_) => {
+                if self.expr_is_rooted(expr) {
+                    self.place(expr, out)
+                } else {
+                    None
+                }
+            }
+            Expr::Paren(paren) => self.place_quiet(&paren.expr, out),
+            _ => None,
+        }
+    }
+
+    /// Whether an element expression starts at a local name.
+    fn expr_is_rooted(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_some()),
+            Expr::Field(field) => self.expr_is_rooted(&field.base),
+            Expr::Index(index) => self.expr_is_rooted(&index.expr),
+            Expr::Paren(paren) => self.expr_is_rooted(&paren.expr),
+            _ => false,
+        }
+    }
+}
+
+fn dummy() -> Operand {
+    Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown })
+}
+
+/// A zero of an array type written by the user: `[f64; N]` → `[0.0; N]`,
+/// `Vec<[f64; N]>` → a vector of `[0.0; N]`, `[f64]` → a vector.
+pub fn zero_of_type(ty: &syn::Type) -> Option<Zero> {
+    match ty {
+        syn::Type::Reference(reference) => zero_of_type(&reference.elem),
+        syn::Type::Paren(paren) => zero_of_type(&paren.elem),
+        syn::Type::Array(array) => {
+            let len = &array.len;
+            let inner = match zero_of_type(&array.elem)? {
+                Zero::Scalar => quote!(0.0),
+                Zero::Array(tokens) => tokens,
+                Zero::Vec(_) => return None,
+            };
+            Some(Zero::Array(quote!([#inner; #len])))
+        }
+        syn::Type::Slice(slice) => Some(Zero::Vec(Box::new(zero_of_type(&slice.elem)?))),
+        syn::Type::Path(path) => {
+            if crate::signature::float_ty(ty).is_some() {
+                return Some(Zero::Scalar);
+            }
+            let last = path.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
+            }
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+                    syn::GenericArgument::Type(elem) => Some(Zero::Vec(Box::new(zero_of_type(elem)?))),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,560 @@
+//! `#[derive(Params)]`: implements `autodiff::Params` for a model struct.
+//!
+//! Each named field is classified by the *syntax* of its type:
+//!
+//! - `Vec<T>` or `[T; N]` where `T` is neither `f64` nor `[f64; K]`: a
+//!   collection of sub-models, visited element by element (recursively, so
+//!   `Vec<[Layer; 2]>` works);
+//! - anything else (`f64`, `[f64; N]`, `[[f64; N]; M]`, `Vec<f64>`,
+//!   `Vec<[f64; N]>`, another model struct, a type alias): a value that
+//!   implements `Params` itself, whose methods are called.
+//!
+//! The generated impl visits the fields in declaration order. Type
+//! parameters get a `T: Params` bound; const parameters are kept as they are;
+//! lifetimes, enums, unions, tuple and unit structs and `f32` fields are
+//! rejected with a spanned error (the derive never panics).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{parse_quote, Data, DeriveInput, Field, Fields, GenericArgument, Ident, PathArguments, Type};
+
+/// The derive's entry point: the `impl ::autodiff::Params` for the struct
+/// in `input`, or the compile errors that explain why there is none.
+pub fn derive(input: TokenStream) -> TokenStream {
+    match syn::parse2::<DeriveInput>(input).and_then(|input| expand(&input)) {
+        Ok(tokens) => tokens,
+        Err(error) => error.to_compile_error(),
+    }
+}
+
+/// The impl, or every error found in the struct.
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let fields = named_fields(input)?;
+    let mut errors = Errors::default();
+    check_generics(input, &mut errors);
+    for field in &fields {
+        reject_f32(&field.ty, &mut errors);
+    }
+    errors.finish()?;
+
+    let name = &input.ident;
+    // Named fields always have an ident; `filter_map` keeps the derive free
+    // of panics all the same.
+    let fields: Vec<(&Ident, Shape)> =
+        fields.iter().filter_map(|f| Some((f.ident.as_ref()?, Shape::of(&f.ty)))).collect();
+
+    let zeros = fields.iter().map(|(ident, shape)| {
+        let value = shape.zeros(&Access::Place(quote!(self.#ident)), 0);
+        quote!(#ident: #value)
+    });
+    let counts: Vec<TokenStream> =
+        fields.iter().map(|(ident, shape)| shape.count(&Access::Place(quote!(self.#ident)), 0)).collect();
+    let count = if counts.is_empty() { quote!(0) } else { quote!(#(#counts)+*) };
+    let visits = fields.iter().map(|(ident, shape)| shape.visit(&Access::Place(quote!(self.#ident)), 0, false));
+    let visits_mut = fields.iter().map(|(ident, shape)| shape.visit(&Access::Place(quote!(self.#ident)), 0, true));
+    let zips = fields.iter().map(|(ident, shape)| {
+        let path = format!("{name}.{ident}");
+        shape.zip(&Access::Place(quote!(self.#ident)), &Access::Place(quote!(#OTHER.#ident)), 0, &path)
+    });
+
+    let mut generics = input.generics.clone();
+    let type_params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
+    if !type_params.is_empty() {
+        let where_clause = generics.make_where_clause();
+        for param in type_params {
+            where_clause.predicates.push(parse_quote!(#param: ::autodiff::Params));
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+
+    Ok(quote! {
+        #[automatically_derived]
+        impl #impl_generics ::autodiff::Params for #name #ty_generics #where_clause {
+            fn zeros_like(&self) -> Self {
+                Self { #(#zeros,)* }
+            }
+
+            fn num_params(&self) -> usize {
+                #count
+            }
+
+            fn for_each_slice(&self, #F: &mut dyn ::core::ops::FnMut(&[f64])) {
+                #(#visits)*
+            }
+
+            fn for_each_slice_mut(&mut self, #F: &mut dyn ::core::ops::FnMut(&mut [f64])) {
+                #(#visits_mut)*
+            }
+
+            fn zip_slices_mut(&mut self, #OTHER: &Self, #F: &mut dyn ::core::ops::FnMut(&mut [f64], &[f64])) {
+                #(#zips)*
+            }
+        }
+    })
+}
+
+/// The name of the generated methods' closure parameter.
+const F: Name = Name("__autodiff_f");
+/// The name of `zip_slices_mut`'s second value.
+const OTHER: Name = Name("__autodiff_other");
+
+/// An identifier of the generated code, written with `#NAME` in `quote!`.
+#[derive(Clone, Copy)]
+struct Name(&'static str);
+
+impl ToTokens for Name {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        Ident::new(self.0, Span::call_site()).to_tokens(tokens);
+    }
+}
+
+/// The fields of a struct with named fields, or the error for anything else.
+fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
+    const NEEDS: &str = "`#[derive(Params)]` needs a struct with named fields";
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => Ok(fields.named.iter().collect()),
+            Fields::Unnamed(fields) => Err(syn::Error::new(
+                fields.span(),
+                format!(
+                    "{NEEDS}; a tuple struct's fields have no names: write `struct {} {{ w: f64, .. }}`",
+                    input.ident
+                ),
+            )),
+            Fields::Unit => Err(syn::Error::new(
+                input.ident.span(),
+                format!("{NEEDS}; a unit struct has no parameters to differentiate"),
+            )),
+        },
+        Data::Enum(data) => Err(syn::Error::new(data.enum_token.span(), format!("{NEEDS}; enums are not supported"))),
+        Data::Union(data) => {
+            Err(syn::Error::new(data.union_token.span(), format!("{NEEDS}; unions are not supported")))
+        }
+    }
+}
+
+/// Rejects lifetime parameters: a model owns its parameters.
+fn check_generics(input: &DeriveInput, errors: &mut Errors) {
+    for lifetime in input.generics.lifetimes() {
+        errors.push(syn::Error::new(
+            lifetime.span(),
+            "`#[derive(Params)]` does not support lifetime parameters: a model struct owns its parameters",
+        ));
+    }
+}
+
+/// Reports every `f32` in a field's type.
+fn reject_f32(ty: &Type, errors: &mut Errors) {
+    struct FindF32<'a>(&'a mut Errors);
+    impl<'ast> Visit<'ast> for FindF32<'_> {
+        fn visit_type_path(&mut self, path: &'ast syn::TypePath) {
+            if path.qself.is_none() && path.path.is_ident("f32") {
+                self.0.push(syn::Error::new(path.span(), "f32 models are not supported; use f64"));
+            }
+            syn::visit::visit_type_path(self, path);
+        }
+    }
+    FindF32(errors).visit_type(ty);
+}
+
+/// Errors collected to be reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(first) => first.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// How a field is walked.
+enum Shape<'a> {
+    /// A value whose type implements `Params`: its methods are called.
+    Leaf(&'a Type),
+    /// A `Vec` of sub-models, walked element by element.
+    Vec(Box<Shape<'a>>),
+    /// An array of sub-models, walked element by element.
+    Array(Box<Shape<'a>>),
+}
+
+impl<'a> Shape<'a> {
+    /// Classifies a field type by its syntax.
+    fn of(ty: &'a Type) -> Shape<'a> {
+        match ty {
+            Type::Paren(inner) => Shape::of(&inner.elem),
+            Type::Group(inner) => Shape::of(&inner.elem),
+            Type::Array(array) if !is_leaf_element(&array.elem) => Shape::Array(Box::new(Shape::of(&array.elem))),
+            _ => match vec_element(ty) {
+                Some(elem) if !is_leaf_element(elem) => Shape::Vec(Box::new(Shape::of(elem))),
+                _ => Shape::Leaf(ty),
+            },
+        }
+    }
+
+    /// An expression of the field's type, zero everywhere, built from `value`.
+    fn zeros(&self, value: &Access, depth: usize) -> TokenStream {
+        match self {
+            Shape::Leaf(ty) => {
+                let arg = value.by_ref(false);
+                quote_spanned!(ty.span()=> <#ty as ::autodiff::Params>::zeros_like(#arg))
+            }
+            Shape::Vec(inner) => {
+                let e = element(depth);
+                let item = inner.zeros(&Access::Ref(e.clone()), depth + 1);
+                let iter = value.iter(false);
+                quote!(#iter.map(|#e| #item).collect::<::std::vec::Vec<_>>())
+            }
+            Shape::Array(inner) => {
+                let (e, i) = (element(depth), index(depth));
+                let item = inner.zeros(&Access::Ref(e.clone()), depth + 1);
+                let place = value.place();
+                quote!(::core::array::from_fn(|#i| {
+                    let #e = &#place[#i];
+                    #item
+                }))
+            }
+        }
+    }
+
+    /// An expression counting the scalars of `value`.
+    fn count(&self, value: &Access, depth: usize) -> TokenStream {
+        match self {
+            Shape::Leaf(ty) => {
+                let arg = value.by_ref(false);
+                quote_spanned!(ty.span()=> <#ty as ::autodiff::Params>::num_params(#arg))
+            }
+            Shape::Vec(inner) | Shape::Array(inner) => {
+                let e = element(depth);
+                let item = inner.count(&Access::Ref(e.clone()), depth + 1);
+                let iter = value.iter(false);
+                quote!(#iter.map(|#e| #item).sum::<usize>())
+            }
+        }
+    }
+
+    /// Statements calling `F` on every slice of `value`.
+    fn visit(&self, value: &Access, depth: usize, mutable: bool) -> TokenStream {
+        match self {
+            Shape::Leaf(ty) => {
+                let arg = value.by_ref(mutable);
+                let method = if mutable { quote!(for_each_slice_mut) } else { quote!(for_each_slice) };
+                quote_spanned!(ty.span()=> <#ty as ::autodiff::Params>::#method(#arg, #F);)
+            }
+            Shape::Vec(inner) | Shape::Array(inner) => {
+                let e = element(depth);
+                let body = inner.visit(&Access::Ref(e.clone()), depth + 1, mutable);
+                let iter = value.iter(mutable);
+                quote!(for #e in #iter { #body })
+            }
+        }
+    }
+
+    /// Statements calling `F` on every slice of `ours` with the matching
+    /// slice of `theirs`; `path` names the field in panic messages.
+    fn zip(&self, ours: &Access, theirs: &Access, depth: usize, path: &str) -> TokenStream {
+        match self {
+            Shape::Leaf(ty) => {
+                let (a, b) = (ours.by_ref(true), theirs.by_ref(false));
+                quote_spanned!(ty.span()=> <#ty as ::autodiff::Params>::zip_slices_mut(#a, #b, #F);)
+            }
+            Shape::Vec(inner) | Shape::Array(inner) => {
+                let (e, o) = (element(depth), format_ident!("__autodiff_o{depth}"));
+                let body =
+                    inner.zip(&Access::Ref(e.clone()), &Access::Ref(o.clone()), depth + 1, &format!("{path}[..]"));
+                let (a, b) = (ours.iter(true), theirs.iter(false));
+                let check = matches!(self, Shape::Vec(_)).then(|| {
+                    let (a_len, b_len) = (ours.len(), theirs.len());
+                    let message = format!(
+                        "Params::zip_slices_mut: `{path}` differs in length between the two values; both must have the same shape"
+                    );
+                    quote!(::core::assert_eq!(#a_len, #b_len, #message);)
+                });
+                quote! {
+                    #check
+                    for (#e, #o) in #a.zip(#b) { #body }
+                }
+            }
+        }
+    }
+}
+
+/// Where a value being walked is.
+enum Access {
+    /// A place expression of the field's type (`self.w`).
+    Place(TokenStream),
+    /// A variable holding a reference to it (a loop's element).
+    Ref(Ident),
+}
+
+impl Access {
+    /// A reference to the value, `&x` / `&mut x`.
+    fn by_ref(&self, mutable: bool) -> TokenStream {
+        match (self, mutable) {
+            (Access::Place(place), false) => quote!(&#place),
+            (Access::Place(place), true) => quote!(&mut #place),
+            (Access::Ref(var), _) => quote!(#var),
+        }
+    }
+
+    /// The value itself, for indexing.
+    fn place(&self) -> TokenStream {
+        match self {
+            Access::Place(place) => place.clone(),
+            Access::Ref(var) => quote!(#var),
+        }
+    }
+
+    /// An iterator over its elements.
+    fn iter(&self, mutable: bool) -> TokenStream {
+        let target = match self {
+            Access::Place(place) => place.clone(),
+            Access::Ref(var) => quote!(#var),
+        };
+        if mutable {
+            quote!(#target.iter_mut())
+        } else {
+            quote!(#target.iter())
+        }
+    }
+
+    /// Its number of elements.
+    fn len(&self) -> TokenStream {
+        match self {
+            Access::Place(place) => quote!(#place.len()),
+            Access::Ref(var) => quote!(#var.len()),
+        }
+    }
+}
+
+/// The loop variable for an element at nesting `depth`.
+fn element(depth: usize) -> Ident {
+    format_ident!("__autodiff_e{depth}")
+}
+
+/// The index variable for an array element at nesting `depth`.
+fn index(depth: usize) -> Ident {
+    format_ident!("__autodiff_i{depth}")
+}
+
+/// Whether a collection of `elem` is a leaf (`Vec<f64>`, `[f64; N]`,
+/// `[[f64; N]; M]`, `Vec<[f64; N]>`): `elem` is `f64` or `[f64; K]`.
+fn is_leaf_element(elem: &Type) -> bool {
+    match elem {
+        Type::Paren(inner) => is_leaf_element(&inner.elem),
+        Type::Group(inner) => is_leaf_element(&inner.elem),
+        Type::Array(array) => is_f64(&array.elem),
+        ty => is_f64(ty),
+    }
+}
+
+/// Whether `ty` is written `f64`.
+fn is_f64(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(inner) => is_f64(&inner.elem),
+        Type::Group(inner) => is_f64(&inner.elem),
+        Type::Path(path) => path.qself.is_none() && path.path.is_ident("f64"),
+        _ => false,
+    }
+}
+
+/// `T` if `ty` is written `Vec<T>` (or `std::vec::Vec<T>`, `alloc::vec::Vec<T>`).
+fn vec_element(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let is_vec = matches!(
+        segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["Vec"] | ["std" | "alloc", "vec", "Vec"]
+    );
+    if !is_vec {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else { return None };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(elem)] => Some(elem),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The derive's output for `input`, or its error messages.
+    fn run(input: TokenStream) -> Result<syn::ItemImpl, Vec<String>> {
+        let input: DeriveInput = syn::parse2(input).expect("test inputs parse");
+        match expand(&input) {
+            Ok(tokens) => Ok(syn::parse2(tokens).expect("the derive emits one impl")),
+            Err(error) => Err(error.into_iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    fn method_names(item: &syn::ItemImpl) -> Vec<String> {
+        item.items
+            .iter()
+            .filter_map(|i| match i {
+                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn implements_every_required_method_of_the_trait() {
+        let item = run(quote!(
+            struct Mlp {
+                w: [[f64; 2]; 3],
+                b: Vec<f64>,
+            }
+        ))
+        .unwrap();
+        assert_eq!(item.trait_.as_ref().unwrap().1, parse_quote!(::autodiff::Params));
+        assert_eq!(
+            method_names(&item),
+            ["zeros_like", "num_params", "for_each_slice", "for_each_slice_mut", "zip_slices_mut"]
+        );
+    }
+
+    #[test]
+    fn classifies_fields_by_their_syntax() {
+        let leaf = |ty: Type| matches!(Shape::of(&ty), Shape::Leaf(_));
+        for ty in [
+            parse_quote!(f64),
+            parse_quote!([f64; 3]),
+            parse_quote!([[f64; N]; M]),
+            parse_quote!(Vec<f64>),
+            parse_quote!(std::vec::Vec<[f64; 4]>),
+            parse_quote!(Layer),
+            parse_quote!(Box<Layer>),
+        ] {
+            assert!(leaf(ty));
+        }
+        assert!(matches!(Shape::of(&parse_quote!(Vec<Layer>)), Shape::Vec(inner) if matches!(*inner, Shape::Leaf(_))));
+        assert!(matches!(Shape::of(&parse_quote!([Layer; 2])), Shape::Array(_)));
+        // Three levels of f64 arrays: an array of matrices.
+        assert!(
+            matches!(Shape::of(&parse_quote!([[[f64; 2]; 2]; 2])), Shape::Array(inner) if matches!(*inner, Shape::Leaf(_)))
+        );
+        assert!(
+            matches!(Shape::of(&parse_quote!(Vec<[Layer; 2]>)), Shape::Vec(inner) if matches!(*inner, Shape::Array(_)))
+        );
+        assert!(matches!(Shape::of(&parse_quote!(Vec<Vec<f64>>)), Shape::Vec(_)));
+    }
+
+    #[test]
+    fn empty_struct_has_zero_parameters() {
+        let item = run(quote!(
+            struct Nothing {}
+        ))
+        .unwrap();
+        let text = item.to_token_stream().to_string();
+        assert!(text.contains("fn num_params (& self) -> usize { 0 }"), "{text}");
+    }
+
+    #[test]
+    fn type_parameters_get_a_params_bound() {
+        let item = run(quote!(
+            struct Stack<L, const N: usize> {
+                layers: [L; N],
+            }
+        ))
+        .unwrap();
+        let where_clause = item.generics.where_clause.unwrap();
+        assert_eq!(where_clause.predicates.len(), 1);
+        assert_eq!(where_clause.predicates[0], parse_quote!(L: ::autodiff::Params));
+    }
+
+    #[test]
+    fn vec_fields_check_lengths_in_zip() {
+        let item = run(quote!(
+            struct Net {
+                layers: Vec<Layer>,
+            }
+        ))
+        .unwrap();
+        let text = item.to_token_stream().to_string();
+        assert!(text.contains("`Net.layers` differs in length"), "{text}");
+    }
+
+    #[test]
+    fn rejects_enums_unions_tuple_and_unit_structs() {
+        let cases = [
+            (
+                quote!(
+                    enum E {
+                        A(f64),
+                    }
+                ),
+                "enums are not supported",
+            ),
+            (
+                quote!(
+                    union U {
+                        a: f64,
+                    }
+                ),
+                "unions are not supported",
+            ),
+            (
+                quote!(
+                    struct T(f64);
+                ),
+                "a tuple struct's fields have no names",
+            ),
+            (
+                quote!(
+                    struct Unit;
+                ),
+                "a unit struct has no parameters",
+            ),
+        ];
+        for (input, message) in cases {
+            let errors = run(input).unwrap_err();
+            assert_eq!(errors.len(), 1);
+            assert!(errors[0].starts_with("`#[derive(Params)]` needs a struct with named fields"), "{errors:?}");
+            assert!(errors[0].contains(message), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_every_f32_field_at_once() {
+        let errors = run(quote!(
+            struct M {
+                a: f32,
+                b: f64,
+                c: Vec<[f32; 2]>,
+            }
+        ))
+        .unwrap_err();
+        assert_eq!(errors, ["f32 models are not supported; use f64"; 2]);
+    }
+
+    #[test]
+    fn rejects_lifetimes() {
+        let errors = run(quote!(
+            struct View<'a> {
+                w: &'a [f64],
+            }
+        ))
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("does not support lifetime parameters"), "{errors:?}");
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        let out = derive(quote!(struct));
+        assert!(out.to_string().contains("compile_error"), "{out}");
+    }
+}
