@@ -2,14 +2,16 @@
 //! with respect to which parameters.
 //!
 //! Accepted forms: `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`,
-//! `#[grad(hessian)]`, any comma-separated mix of those, and `wrt(a, b)`.
+//! `#[grad(hessian)]`, any comma-separated mix of those, `wrt(a, b)`, and
+//! `vjp = path` (a custom derivative: the function's own body is its primal,
+//! `path` its hand-written `NAME_vjp`).
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
-use crate::symbol::{FORWARD, HESSIAN, REVERSE, WRT};
+use crate::symbol::{FORWARD, HESSIAN, REVERSE, VJP, WRT};
 
 /// The parsed attribute.
 pub struct Args {
@@ -18,10 +20,12 @@ pub struct Args {
     pub unsupported_modes: Vec<Ident>,
     /// `wrt(..)`: the only differentiated parameters; `None` means all.
     pub wrt: Option<Vec<Ident>>,
+    /// `vjp = path`: a hand-written derivative with `NAME_vjp`'s signature.
+    pub custom_vjp: Option<syn::Path>,
 }
 
 const USAGE: &str = "expected `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`, \
-                     `#[grad(hessian)]` or `#[grad(wrt(a, b))]`";
+                     `#[grad(hessian)]`, `#[grad(wrt(a, b))]` or `#[grad(vjp = my_vjp)]`";
 
 pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
     syn::parse2(tokens)
@@ -29,12 +33,13 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
 
 impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut args = Args { reverse: false, unsupported_modes: Vec::new(), wrt: None };
+        let mut args = Args { reverse: false, unsupported_modes: Vec::new(), wrt: None, custom_vjp: None };
         let items = Punctuated::<Item, Token![,]>::parse_terminated(input)?;
         for item in items {
             match item {
                 Item::Mode(ident) if ident == REVERSE => args.reverse = true,
                 Item::Mode(ident) => args.unsupported_modes.push(ident),
+                Item::Vjp(path) => args.custom_vjp = Some(path),
                 Item::Wrt(keyword, names) => {
                     if args.wrt.is_some() {
                         return Err(syn::Error::new(
@@ -63,6 +68,7 @@ impl Parse for Args {
 
 enum Item {
     Mode(Ident),
+    Vjp(syn::Path),
     Wrt(Ident, Vec<Ident>),
 }
 
@@ -83,6 +89,10 @@ impl Parse for Item {
                 ));
             }
             return Ok(Item::Wrt(ident, names.into_iter().collect()));
+        }
+        if ident == VJP {
+            input.parse::<Token![=]>()?;
+            return Ok(Item::Vjp(input.parse()?));
         }
         if ident == REVERSE || ident == FORWARD || ident == HESSIAN {
             return Ok(Item::Mode(ident));

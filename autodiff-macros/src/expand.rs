@@ -12,13 +12,14 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ItemFn};
 
 use crate::ctxt::Ctxt;
 use crate::ir::Var;
 use crate::naming::{self, Namer};
-use crate::signature::{ParamClass, Signature};
+use crate::signature::{ParamClass, RefKind, Signature};
 use crate::{activity, attr, emit, fallback, infer, lower, reverse, signature};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -78,6 +79,12 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         return Err(cx.check().err().unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid signature")));
     };
     let mut namer = Namer::new(item);
+    if let Some(path) = &args.custom_vjp {
+        cx.check()?;
+        let seed = namer.fresh("seed");
+        let functions = generated(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
+        return Ok(quote!(#item #functions));
+    }
     let mut body = lower::lower(&sig, &mut namer, &cx);
     cx.check()?;
     infer::infer(&mut body, sig.float());
@@ -95,6 +102,17 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
             ParamClass::Constant => {}
         }
     }
+    let model_checks = sig.params.iter().filter_map(|param| match &param.class {
+        ParamClass::Shadowed { kind: RefKind::Model, target, .. } => {
+            // Points rustc's "not a model" error (Params' diagnostic) at the parameter's type.
+            let ident = param.ident;
+            Some(quote_spanned!(target.span()=> {
+                fn __is_model<T: ::autodiff::Params + ?Sized>(_: &T) {}
+                __is_model(#ident);
+            }))
+        }
+        _ => None,
+    });
     let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
     let seed = namer.fresh("seed");
@@ -102,10 +120,11 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
     let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
     cx.check()?;
+    let vjp_body = quote!(#(#model_checks)* #vjp_body);
     let mutated = |ident: &Ident| {
         body.params.iter().any(|&param| body.var(param).ident == *ident && reverse::is_mutated(&body, param))
     };
-    let functions = generated(&sig, &seed, &mutated, vjp_body);
+    let functions = generated(&sig, &seed, &mutated, Vjp::Generated(vjp_body));
     Ok(quote!(#item #functions))
 }
 
@@ -117,12 +136,14 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
 /// the type namespace beside the function, so `use path::NAME;` imports
 /// both, and a caller reaches the derivative as `NAME::vjp(..)` wherever it
 /// can name `NAME`.
-pub fn generated(
-    sig: &Signature,
-    seed: &Ident,
-    mutated: &dyn Fn(&Ident) -> bool,
-    vjp_body: TokenStream,
-) -> TokenStream {
+/// What `NAME_vjp` is: generated from the body, or a custom derivative
+/// written by hand.
+pub enum Vjp {
+    Generated(TokenStream),
+    Custom(syn::Path),
+}
+
+pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, vjp: Vjp) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
@@ -143,11 +164,41 @@ pub fn generated(
         if item.attrs.iter().any(|attr| attr.path().is_ident("inline")) { None } else { Some(quote!(#[inline])) };
     let lints = quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, clippy::all, clippy::pedantic)]);
     let plain_inputs = sig.inputs(&|_| false);
-    let vjp_inputs = sig.inputs(mutated);
     let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
     let seed_param = sig.ret.map(|_| quote!(#seed: #float));
     let seed_arg = sig.ret.map(|_| quote!(#seed));
+    let (target, vjp_fn) = match vjp {
+        Vjp::Generated(body) => {
+            let vjp_inputs = sig.inputs(mutated);
+            let vjp_fn = quote! {
+                #[doc = #doc_vjp]
+                #(#carried)*
+                #inline
+                #lints
+                #vis fn #vjp_name #generics (#(#vjp_inputs,)* #seed_param) -> #output #where_clause {
+                    #body
+                }
+            };
+            (quote!(#vjp_name #turbofish), Some(vjp_fn))
+        }
+        Vjp::Custom(path) => {
+            // The hand-written derivative may already be `NAME_vjp`.
+            let named_vjp = path.is_ident(&vjp_name);
+            let forward = (!named_vjp).then(|| {
+                quote! {
+                    #[doc = #doc_vjp]
+                    #(#carried)*
+                    #inline
+                    #lints
+                    #vis fn #vjp_name #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
+                        #path #turbofish (#(#forwarded,)* #seed_arg)
+                    }
+                }
+            });
+            (quote!(#path #turbofish), forward)
+        }
+    };
     let grad = sig.ret.map(|_| {
         quote! {
             #[doc = #doc_grad]
@@ -155,20 +206,14 @@ pub fn generated(
             #inline
             #lints
             #vis fn #grad_name #generics (#(#plain_inputs),*) -> #output #where_clause {
-                #vjp_name #turbofish (#(#forwarded,)* 1.0)
+                #target (#(#forwarded,)* 1.0)
             }
         }
     });
     quote! {
         #grad
 
-        #[doc = #doc_vjp]
-        #(#carried)*
-        #inline
-        #lints
-        #vis fn #vjp_name #generics (#(#vjp_inputs,)* #seed_param) -> #output #where_clause {
-            #vjp_body
-        }
+        #vjp_fn
 
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -179,7 +224,7 @@ pub fn generated(
             #[inline]
             #lints
             #vis fn vjp #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
-                #vjp_name #turbofish (#(#forwarded,)* #seed_arg)
+                #target (#(#forwarded,)* #seed_arg)
             }
         }
     }
@@ -189,8 +234,11 @@ pub fn generated(
 fn docs(sig: &Signature) -> (String, String) {
     let name = &sig.item.sig.ident;
     let partials: Vec<String> = sig.active().map(|(param, _)| format!("∂{name}/∂{}", param.ident)).collect();
-    let returns =
-        if partials.is_empty() { format!("`{name}(..)`") } else { format!("`({name}(..), {})`", partials.join(", ")) };
+    let returns = match (sig.ret, partials.is_empty()) {
+        (Some(_), true) => format!("`{name}(..)`"),
+        (Some(_), false) => format!("`({name}(..), {})`", partials.join(", ")),
+        (None, _) => format!("`({})`", partials.join(", ")),
+    };
     let grad = format!(" Value and gradient of [`{name}`] (reverse mode, generated by `#[grad]`): returns {returns}.");
     let vjp = format!(
         " Vector-Jacobian product of [`{name}`] (reverse mode, generated by `#[grad]`): returns {returns}, every partial scaled by the output's adjoint `seed`."

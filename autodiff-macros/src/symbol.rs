@@ -14,6 +14,7 @@ pub const REVERSE: Symbol = Symbol("reverse");
 pub const FORWARD: Symbol = Symbol("forward");
 pub const HESSIAN: Symbol = Symbol("hessian");
 pub const WRT: Symbol = Symbol("wrt");
+pub const VJP: Symbol = Symbol("vjp");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

@@ -445,7 +445,9 @@ impl Lowerer<'_> {
             }
         }
         let base = self.place(inner, out)?;
-        if self.place_ty(&base) != Ty::Aggregate {
+        // A model's fields are aggregates the macro cannot see into.
+        let in_model = self.vars[base.var.0].ty == Ty::Aggregate && self.vars[base.var.0].dims.is_none();
+        if self.place_ty(&base) != Ty::Aggregate && !in_model {
             self.cx.error_spanned_by(expr, "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors");
             return None;
         }

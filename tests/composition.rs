@@ -1,0 +1,103 @@
+//! Calls between `#[grad]` functions: by plain name, by path, across
+//! crates (the runtime's), defined inside a function body or by a
+//! `macro_rules!` macro, with slices, and through a custom derivative.
+//! Each composed gradient is checked against central differences.
+
+use autodiff::grad;
+
+fn numeric(f: impl Fn(&[f64]) -> f64, at: &[f64]) -> Vec<f64> {
+    autodiff::numeric_gradient(f, at)
+}
+
+fn assert_close(analytic: &[f64], numeric: &[f64]) {
+    for (a, n) in analytic.iter().zip(numeric) {
+        assert!((a - n).abs() <= 1e-6 * n.abs().max(1.0), "{analytic:?} vs {numeric:?}");
+    }
+}
+
+/// J(a, b, c) = 3(a + bc).
+#[grad]
+fn j(a: f64, b: f64, c: f64) -> f64 {
+    let v = b * c;
+    let u = a + v;
+    3.0 * u
+}
+
+mod shapes {
+    use autodiff::grad;
+
+    /// The squared norm of a slice.
+    #[grad]
+    pub fn norm2(x: &[f64]) -> f64 {
+        x.iter().map(|v| v * v).sum()
+    }
+
+    /// softplus(x) = ln(1 + eˣ), here by a hand-written derivative:
+    /// d/dx = σ(x).
+    #[grad(vjp = softplus_by_hand)]
+    pub fn softplus(x: f64) -> f64 {
+        x.max(0.0) + (-x.abs()).exp().ln_1p()
+    }
+
+    pub fn softplus_by_hand(x: f64, seed: f64) -> (f64, f64) {
+        (softplus(x), seed / (1.0 + (-x).exp()))
+    }
+}
+
+use shapes::softplus;
+
+macro_rules! scaled {
+    ($name:ident, $k:expr) => {
+        /// k·x².
+        #[grad]
+        fn $name(x: f64) -> f64 {
+            $k * x * x
+        }
+    };
+}
+scaled!(triple_square, 3.0);
+
+/// Uses every way of calling another #[grad] function.
+#[grad]
+fn composite(x: f64, y: f64, w: &[f64]) -> f64 {
+    #[grad]
+    fn inner(t: f64) -> f64 {
+        t.sin() * t
+    }
+    let a = j(x, y, 2.0);
+    let b = shapes::norm2(w) + shapes::norm2(&w[1..]);
+    let c = autodiff::sigmoid(x * y) + softplus(y) + triple_square(x);
+    inner(a) + b * c
+}
+
+#[test]
+fn every_kind_of_call_composes() {
+    for (x, y) in [(0.3, -0.7), (1.2, 0.4), (-0.8, 2.0)] {
+        let w = [0.5, -1.5, 2.0];
+        let mut dw = [0.0; 3];
+        let (value, dx, dy) = composite_grad(x, y, &w, &mut dw);
+        assert_eq!(value, composite(x, y, &w));
+        let point = [x, y, w[0], w[1], w[2]];
+        let expected = numeric(|p| composite(p[0], p[1], &p[2..]), &point);
+        let mut got = vec![dx, dy];
+        got.extend(dw);
+        assert_close(&got, &expected);
+    }
+}
+
+#[test]
+fn a_custom_derivative_is_used_and_forwarded() {
+    // softplus_grad and softplus_vjp come from the hand-written derivative.
+    let (value, d) = shapes::softplus_grad(0.4);
+    assert_eq!(value, shapes::softplus(0.4));
+    assert_eq!(d, 1.0 / (1.0 + (-0.4f64).exp()));
+    assert_eq!(shapes::softplus_vjp(0.4, 2.0).1, 2.0 * d);
+}
+
+#[test]
+fn the_lesson_exercise() {
+    assert_eq!(j_grad(1.0, 2.0, 3.0), (21.0, 3.0, 9.0, 6.0));
+    // ∂J/∂b = 3c and ∂J/∂c = 3b at (5, 3, 2).
+    assert_eq!(j_vjp(5.0, 3.0, 2.0, 1.0), (33.0, 3.0, 6.0, 9.0));
+    assert_eq!(j_vjp(5.0, 3.0, 2.0, 0.5), (33.0, 1.5, 3.0, 4.5));
+}
