@@ -96,7 +96,7 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
     let mut saves = BTreeSet::new();
     let reads = loop {
         let mut reads = Reads::default();
-        collect_reads(body, &body.block, &active, &saves, &mut Walk::default(), &mut reads);
+        collect_reads(&body.block, &active, &saves, &mut Walk::default(), &mut reads);
         let mut decided = BTreeSet::new();
         decide_saves(&body.block, &reads, &scopes, &mut Walk::default(), &mut decided);
         if decided == saves {
@@ -179,7 +179,6 @@ fn add(reads: &mut Reads, var: Var, key: usize, loops: &[LoopId]) {
 /// Collects the needed reads of `block`; returns whether its reverse sweep
 /// has any work (derivative code or restores).
 fn collect_reads(
-    body: &Body,
     block: &Block,
     active: &[bool],
     saves: &BTreeSet<usize>,
@@ -234,8 +233,8 @@ fn collect_reads(
                 }
             }
             Stmt::If { cond, then, els, .. } => {
-                let inner = collect_reads(body, then, active, saves, at, reads)
-                    | collect_reads(body, els, active, saves, at, reads);
+                let inner = collect_reads(then, active, saves, at, reads)
+                    | collect_reads(els, active, saves, at, reads);
                 if inner {
                     work = true;
                     if let Some(var) = cond.var() {
@@ -246,7 +245,7 @@ fn collect_reads(
             Stmt::Loop(lp) => {
                 at.loops.push(lp.id);
                 let index_saved = saves.contains(&pos);
-                let inner = collect_reads(body, &lp.body, active, saves, at, reads) | index_saved;
+                let inner = collect_reads(&lp.body, active, saves, at, reads) | index_saved;
                 at.loops.pop();
                 if inner {
                     work = true;

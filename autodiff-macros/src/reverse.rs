@@ -523,7 +523,7 @@ impl Sweep<'_> {
         // `s = s + e` passes its adjoint through to the old `s` unchanged:
         // only `e` gets something.
         if let Rhs::Prim(op @ (crate::ir::Op::Add | crate::ir::Op::Sub), args) = rhs {
-            let accumulates = kind == AssignKind::Overwrite && args[0].var() == Some(dst) && !args[0].place().is_some();
+            let accumulates = kind == AssignKind::Overwrite && args[0].var() == Some(dst) && args[0].place().is_none();
             if accumulates && !args[1].reads().contains(&dst) {
                 let add = self.adjoint_of(&args[1]).map(|target| match op {
                     crate::ir::Op::Add => quote_spanned!(span=> #target += #bar;),
