@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Compile-time reverse-mode automatic differentiation for plain Rust
 //! functions.
 //!
@@ -63,6 +64,9 @@
 //! ```
 
 pub use autodiff_macros::grad;
+/// `#[derive(Params)]`: implements [`Params`](trait@Params) for a model struct
+/// (see the trait for the field types it accepts).
+pub use autodiff_macros::Params;
 pub use autodiff_runtime::*;
 
 /// Everything a user of the crate needs, for `use autodiff::prelude::*`:
@@ -89,5 +93,6 @@ pub use autodiff_runtime::*;
 /// ```
 pub mod prelude {
     pub use autodiff_macros::grad;
+    pub use autodiff_macros::Params;
     pub use autodiff_runtime::*;
 }

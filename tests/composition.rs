@@ -101,3 +101,25 @@ fn the_lesson_exercise() {
     assert_eq!(j_vjp(5.0, 3.0, 2.0, 1.0), (33.0, 3.0, 6.0, 9.0));
     assert_eq!(j_vjp(5.0, 3.0, 2.0, 0.5), (33.0, 1.5, 3.0, 4.5));
 }
+
+/// Σ (bz)² over a local buffer z = b·x, passed whole and in part to a
+/// `#[grad]` function taking a slice.
+#[grad]
+fn local_buffer_argument(b: f64, x: &[f64; 3]) -> f64 {
+    let mut z = [0.0; 3];
+    for i in 0..3 {
+        z[i] = b * x[i];
+    }
+    shapes::norm2(&z) + shapes::norm2(&z[1..])
+}
+
+#[test]
+fn local_buffers_pass_their_adjoint() {
+    let x = [0.5, -1.0, 2.0];
+    let mut dx = [0.0; 3];
+    let (_, db) = local_buffer_argument_grad(1.5, &x, &mut dx);
+    let expected = numeric(|p| local_buffer_argument(p[0], &[p[1], p[2], p[3]]), &[1.5, 0.5, -1.0, 2.0]);
+    let mut got = vec![db];
+    got.extend(dx);
+    assert_close(&got, &expected);
+}

@@ -29,12 +29,12 @@ fn activations_resolve_at_the_facade_root() {
 
 #[test]
 fn composed_by_path_follows_the_chain_rule() {
-    for (w, b) in [(0.3, -0.1), (-1.2, 0.4), (2.0, 1.0)] {
+    for (w, b) in [(0.3f64, -0.1f64), (-1.2, 0.4), (2.0, 1.0)] {
         let z = 2.0 * w + b;
         let s = 1.0 / (1.0 + (-z).exp());
         let (y, dw, db) = neuron_grad(w, b);
         let ds = s * (1.0 - s);
-        assert!((y - s).abs() < 1e-15);
+        assert!((y - s).abs() < 1e-15 && y == neuron(w, b));
         assert!((dw - 2.0 * ds).abs() < 1e-15 && (db - ds).abs() < 1e-15);
     }
 }

@@ -24,7 +24,7 @@ fn losses_resolve_at_the_facade_root() {
 
 #[test]
 fn both_forms_give_sigma_minus_y_times_x() {
-    for (w, b) in [(0.3, -0.1), (-0.8, 0.2), (1.5, 0.5)] {
+    for (w, b) in [(0.3f64, -0.1f64), (-0.8, 0.2), (1.5, 0.5)] {
         let z = 2.0 * w + b;
         let dz = 1.0 / (1.0 + (-z).exp()) - 1.0;
         for (name, (_, dw, db)) in

@@ -34,6 +34,13 @@ fn sgd_fits_least_squares_line() {
     }
     assert!((params[0] - w_star).abs() < 1e-9, "w = {}, want {w_star}", params[0]);
     assert!((params[1] - b_star).abs() < 1e-9, "b = {}, want {b_star}", params[1]);
+
+    // At the optimum the mean loss is the residual variance: no better line exists.
+    let mean_loss =
+        |w: f64, b: f64| -> f64 { xs.iter().zip(&ys).map(|(&x, &y)| point_loss(w, b, x, y)).sum::<f64>() / n };
+    let best = mean_loss(w_star, b_star);
+    assert!((mean_loss(params[0], params[1]) - best).abs() < 1e-12);
+    assert!(mean_loss(w_star + 1e-3, b_star) > best && mean_loss(w_star, b_star - 1e-3) > best);
 }
 
 #[test]

@@ -712,8 +712,13 @@ impl Sweep<'_> {
                         }
                         Some(root) => {
                             borrowed.push(place.var);
-                            let root =
-                                if place.proj.is_empty() && range.is_none() { quote!(*#root) } else { root.clone() };
+                            // A shadow parameter is a `&mut` already: reborrow it.
+                            let shadow_param = self.body.var(place.var).kind == VarKind::Param;
+                            let root = if shadow_param && place.proj.is_empty() && range.is_none() {
+                                quote!(*#root)
+                            } else {
+                                root.clone()
+                            };
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
                             quote!(&mut #target)

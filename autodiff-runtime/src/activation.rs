@@ -5,6 +5,24 @@
 //! Each one is stable for large `|x|`: no overflow, no `NaN`, at ±1000 and
 //! beyond. Where the derivative has a kink, the convention is the left
 //! derivative (`relu'(0) = 0`, like PyTorch and JAX).
+//!
+//! # Example
+//!
+//! ```
+//! use autodiff_macros::grad;
+//! // `#[grad]` differentiates the call to `sigmoid` by calling
+//! // `sigmoid_vjp`, so both names must be in scope.
+//! use autodiff_runtime::activation::{sigmoid, sigmoid_vjp};
+//!
+//! // A neuron with input 3: y = σ(3w + b), so ∂y/∂w = 3σ'(z), ∂y/∂b = σ'(z).
+//! #[grad]
+//! fn neuron(w: f64, b: f64) -> f64 {
+//!     sigmoid(3.0 * w + b)
+//! }
+//!
+//! let (y, dw, db) = neuron_grad(0.0, 0.0);
+//! assert_eq!((y, dw, db), (0.5, 0.75, 0.25));
+//! ```
 
 use autodiff_macros::grad;
 
@@ -129,9 +147,7 @@ mod tests {
     use crate::check_gradient;
 
     /// Inputs spanning both signs, the kinks at 0, and saturation.
-    const XS: [f64; 11] = [
-        -1000.0, -40.0, -5.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 40.0, 1000.0,
-    ];
+    const XS: [f64; 11] = [-1000.0, -40.0, -5.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 40.0, 1000.0];
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
@@ -152,10 +168,7 @@ mod tests {
         for x in XS {
             let t = x.tanh();
             let (y, dy) = tanh_grad(x);
-            assert!(
-                close(y, t) && close(dy, 1.0 - t * t),
-                "x = {x}: ({y}, {dy})"
-            );
+            assert!(close(y, t) && close(dy, 1.0 - t * t), "x = {x}: ({y}, {dy})");
         }
     }
 
@@ -171,11 +184,7 @@ mod tests {
     fn leaky_relu_partials_in_both_arguments() {
         let alpha = 0.2;
         for x in XS {
-            let want = if x > 0.0 {
-                (x, 1.0, 0.0)
-            } else {
-                (alpha * x, alpha, x)
-            };
+            let want = if x > 0.0 { (x, 1.0, 0.0) } else { (alpha * x, alpha, x) };
             assert_eq!(leaky_relu_grad(x, alpha), want, "x = {x}");
         }
     }
@@ -184,11 +193,7 @@ mod tests {
     fn softplus_derivative_is_the_sigmoid() {
         for x in XS {
             // ln(1 + eˣ) = x + ln(1 + e^−x); pick the form that does not overflow.
-            let want = if x > 0.0 {
-                x + (-x).exp().ln_1p()
-            } else {
-                x.exp().ln_1p()
-            };
+            let want = if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() };
             let (y, dy) = softplus_grad(x);
             assert!(close(y, want), "softplus({x}) = {y}, want {want}");
             assert!(close(dy, 1.0 / (1.0 + (-x).exp())), "softplus'({x}) = {dy}");

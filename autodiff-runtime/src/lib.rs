@@ -1,8 +1,30 @@
+#![warn(missing_docs)]
 //! The runtime of [`autodiff`](https://docs.rs/autodiff): what models built
 //! with `#[grad]` need besides the macro.
 //!
+//! - [`activation`]: [`sigmoid`], [`tanh`], [`relu`], [`leaky_relu`],
+//!   [`softplus`];
+//! - [`loss`]: [`squared_error`], [`binary_cross_entropy`],
+//!   [`binary_cross_entropy_with_logits`];
+//! - [`logits`]: [`softmax`], [`log_softmax`], [`softmax_cross_entropy`]
+//!   over a vector of logits, stable and with hand-written derivatives;
+//! - [`reduce`]: [`mean`] and [`log_sum_exp`], with their derivatives;
 //! - [`gradcheck`]: compare an analytic gradient with central differences;
-//! - [`optim`]: the [`Optimizer`] trait and its update rules ([`Sgd`]).
+//! - [`params`](mod@params): the [`Params`] trait of model structs, seen as
+//!   flat `f64` slices;
+//! - [`optim`]: the [`Optimizer`] trait and its update rules ([`Sgd`] with
+//!   momentum or Nesterov momentum, [`Adam`], [`AdamW`]), over slices or
+//!   whole models;
+//! - [`schedule`]: learning-rate schedules ([`StepDecay`],
+//!   [`CosineAnnealing`]);
+//! - [`data`]: shuffled mini-batches ([`Batches`]) and
+//!   [`train_test_split`];
+//! - [`progress`]: [`Progress`], a training progress bar that keeps quiet
+//!   outside a terminal.
+//!
+//! Activations and losses are written with `#[grad]`, so each `f` comes
+//! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
+//! functions.
 //!
 //! Every item is also re-exported at the crate root.
 //!
@@ -25,11 +47,38 @@
 //! assert!((w[0] - 3.0).abs() < 1e-9);
 //! ```
 
+pub mod activation;
+mod companion;
+pub mod data;
 pub mod gradcheck;
+pub mod logits;
+pub mod loss;
 pub mod optim;
+pub mod params;
+pub mod progress;
+pub mod reduce;
+pub mod schedule;
 
+pub use activation::{
+    leaky_relu, leaky_relu_grad, leaky_relu_vjp, relu, relu_grad, relu_vjp, sigmoid, sigmoid_grad, sigmoid_vjp,
+    softplus, softplus_grad, softplus_vjp, tanh, tanh_grad, tanh_vjp,
+};
+pub use data::{permutation, train_test_split, BatchIter, Batches};
 pub use gradcheck::{
     check_gradient, numeric_gradient, numeric_gradient_with_step, relative_error, GradCheck, GradCheckEntry,
     GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
 };
-pub use optim::{Optimizer, Sgd};
+pub use logits::{
+    log_softmax, log_softmax_vjp, softmax, softmax_cross_entropy, softmax_cross_entropy_grad,
+    softmax_cross_entropy_vjp, softmax_vjp,
+};
+pub use loss::{
+    binary_cross_entropy, binary_cross_entropy_grad, binary_cross_entropy_vjp, binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_grad, binary_cross_entropy_with_logits_vjp, squared_error, squared_error_grad,
+    squared_error_vjp,
+};
+pub use optim::{Adam, AdamW, Optimizer, Sgd};
+pub use params::Params;
+pub use progress::Progress;
+pub use reduce::{log_sum_exp, log_sum_exp_grad, log_sum_exp_vjp, mean, mean_grad, mean_vjp};
+pub use schedule::{CosineAnnealing, Schedule, StepDecay};

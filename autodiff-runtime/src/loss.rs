@@ -3,6 +3,16 @@
 //! Both arguments are differentiated, as with every `#[grad]` function that
 //! is meant to compose: `NAME_grad(p, t)` returns `(loss, ∂/∂p, ∂/∂t)`.
 //! Training code usually keeps only `∂/∂p`.
+//!
+//! # Example
+//!
+//! ```
+//! use autodiff_runtime::loss::squared_error_grad;
+//!
+//! // (p − t)² at p = 2.5, t = 1: loss 2.25, ∂/∂p = 2(p − t) = 3.
+//! let (loss, dp, _) = squared_error_grad(2.5, 1.0);
+//! assert_eq!((loss, dp), (2.25, 3.0));
+//! ```
 
 use autodiff_macros::grad;
 
@@ -96,14 +106,8 @@ mod tests {
             let (loss, dp, dt) = binary_cross_entropy_grad(p, t);
             let want = -(t * f64::ln(p) + (1.0 - t) * f64::ln(1.0 - p));
             assert!(close(loss, want), "loss({p}, {t}) = {loss}, want {want}");
-            assert!(
-                close(dp, (p - t) / (p * (1.0 - p))),
-                "∂p at ({p}, {t}) = {dp}"
-            );
-            assert!(
-                close(dt, f64::ln(1.0 - p) - f64::ln(p)),
-                "∂t at ({p}, {t}) = {dt}"
-            );
+            assert!(close(dp, (p - t) / (p * (1.0 - p))), "∂p at ({p}, {t}) = {dp}");
+            assert!(close(dt, f64::ln(1.0 - p) - f64::ln(p)), "∂t at ({p}, {t}) = {dt}");
         }
     }
 
@@ -121,10 +125,7 @@ mod tests {
                 let (loss, dz, dt) = binary_cross_entropy_with_logits_grad(z, t);
                 let p = sigmoid(z);
                 let want = binary_cross_entropy(p, t);
-                assert!(
-                    (loss - want).abs() < 1e-9,
-                    "loss({z}, {t}) = {loss}, want {want}"
-                );
+                assert!((loss - want).abs() < 1e-9, "loss({z}, {t}) = {loss}, want {want}");
                 assert!(close(dz, p - t), "∂z at ({z}, {t}) = {dz}");
                 assert!(close(dt, -z), "∂t at ({z}, {t}) = {dt}");
             }
@@ -157,12 +158,7 @@ mod tests {
             check_gradient(|w| binary_cross_entropy(w[0], w[1]), &p, &[d0, d1]).assert_close(1e-7);
             let z = 4.0 * a - 2.0;
             let (_, d0, d1) = binary_cross_entropy_with_logits_grad(z, b);
-            check_gradient(
-                |w| binary_cross_entropy_with_logits(w[0], w[1]),
-                &[z, b],
-                &[d0, d1],
-            )
-            .assert_close(1e-7);
+            check_gradient(|w| binary_cross_entropy_with_logits(w[0], w[1]), &[z, b], &[d0, d1]).assert_close(1e-7);
         }
     }
 }

@@ -1,10 +1,22 @@
 //! Gradient checking: compare an analytic gradient (from `#[grad]` or
 //! written by hand) with a central-difference estimate.
 //!
-//! - [`numeric`] estimates gradients by central differences;
-//! - [`report`] compares two gradients and prints the result;
-//! - this module ties them together with the [`check_gradient`] shortcut and
-//!   the configurable [`GradChecker`].
+//! - [`numeric_gradient`] estimates a gradient by central differences
+//!   (submodule `numeric`);
+//! - [`GradCheck`] compares two gradients and prints the result (submodule
+//!   `report`);
+//! - [`check_gradient`] and the configurable [`GradChecker`] tie them
+//!   together.
+//!
+//! # Example
+//!
+//! ```
+//! use autodiff_runtime::gradcheck::check_gradient;
+//!
+//! // ∂(xy)/∂x = y, ∂(xy)/∂y = x.
+//! let report = check_gradient(|w| w[0] * w[1], &[2.0, 5.0], &[5.0, 2.0]);
+//! assert!(report.passes(1e-8), "{report:#}");
+//! ```
 
 mod numeric;
 mod report;

@@ -1,43 +1,121 @@
-//! Plain stochastic gradient descent.
+//! Stochastic gradient descent, with optional (Nesterov) momentum.
 
+use super::state::PerScalar;
 use super::{assert_same_len, Optimizer};
 
-/// Stochastic gradient descent: `w ← w − α·∇w`.
+/// Stochastic gradient descent: `w ← w − α·∇w`, optionally with momentum.
 ///
-/// A negative partial increases its parameter, a positive one decreases it.
+/// With momentum `μ > 0` each scalar keeps a velocity `v` (zero at first),
+/// updated as in PyTorch's SGD:
+///
+/// - classical momentum: `v ← μ·v + g`, then `w ← w − α·v`;
+/// - Nesterov momentum ([`nesterov`](Sgd::nesterov)): `v ← μ·v + g`, then
+///   `w ← w − α·(g + μ·v)`.
+///
+/// With `μ = 0` (the default) both are plain gradient descent.
 ///
 /// # Example
 ///
 /// ```
 /// use autodiff_runtime::{Optimizer, Sgd};
 ///
-/// let mut opt = Sgd { learning_rate: 0.5 };
+/// // Plain SGD: a negative partial increases its parameter.
 /// let mut w = [1.0, -1.0];
-/// opt.step(&mut w, &[-2.0, 3.0]);
+/// Sgd::new(0.5).step(&mut w, &[-2.0, 3.0]);
 /// assert_eq!(w, [2.0, -2.5]);
+///
+/// // Momentum 0.5: the same gradient twice moves 1·α·g, then 1.5·α·g.
+/// let mut opt = Sgd::new(1.0).with_momentum(0.5);
+/// let mut w = [0.0];
+/// opt.step(&mut w, &[1.0]);
+/// opt.step(&mut w, &[1.0]);
+/// assert_eq!(w, [-2.5]);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sgd {
     /// The step size `α`.
     pub learning_rate: f64,
+    /// The momentum `μ`; 0 turns momentum off.
+    pub momentum: f64,
+    /// Whether momentum is Nesterov's (a look-ahead) rather than classical.
+    pub nesterov: bool,
+    /// The velocity `v` of each scalar.
+    velocity: PerScalar,
 }
 
 impl Sgd {
-    /// SGD with step size `learning_rate`.
+    /// Plain SGD with step size `learning_rate` and no momentum.
     ///
     /// # Example
     ///
     /// ```
     /// let opt = autodiff_runtime::Sgd::new(0.01);
-    /// assert_eq!(opt.learning_rate, 0.01);
+    /// assert_eq!((opt.learning_rate, opt.momentum, opt.nesterov), (0.01, 0.0, false));
     /// ```
-    pub const fn new(learning_rate: f64) -> Self {
-        Self { learning_rate }
+    pub fn new(learning_rate: f64) -> Self {
+        Self { learning_rate, momentum: 0.0, nesterov: false, velocity: PerScalar::default() }
+    }
+
+    /// Sets the momentum `μ` (typically 0.9).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use autodiff_runtime::{Optimizer, Sgd};
+    ///
+    /// // v₁ = g = 2, w₁ = 0 − 0.1·2; v₂ = 0.9·2 + 2 = 3.8, w₂ = w₁ − 0.1·3.8.
+    /// let mut opt = Sgd::new(0.1).with_momentum(0.9);
+    /// let mut w = [0.0];
+    /// opt.step(&mut w, &[2.0]);
+    /// opt.step(&mut w, &[2.0]);
+    /// assert!((w[0] - -(0.2 + 0.38)).abs() < 1e-15);
+    /// ```
+    pub fn with_momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Switches to Nesterov momentum: `w ← w − α·(g + μ·v)` after
+    /// `v ← μ·v + g`. Has no effect while the momentum is 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use autodiff_runtime::{Optimizer, Sgd};
+    ///
+    /// // First step: v = g = 1, w = 0 − 1·(1 + 0.5·1) = −1.5.
+    /// let mut opt = Sgd::new(1.0).with_momentum(0.5).nesterov();
+    /// let mut w = [0.0];
+    /// opt.step(&mut w, &[1.0]);
+    /// assert_eq!(w, [-1.5]);
+    /// ```
+    pub fn nesterov(mut self) -> Self {
+        self.nesterov = true;
+        self
+    }
+
+    /// Forgets the velocities, as if no step had been taken.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use autodiff_runtime::{Optimizer, Sgd};
+    ///
+    /// let mut opt = Sgd::new(1.0).with_momentum(0.5);
+    /// let mut w = [0.0];
+    /// opt.step(&mut w, &[1.0]);
+    /// opt.reset();
+    /// opt.step(&mut w, &[1.0]); // a first step again: moves by α·g
+    /// assert_eq!(w, [-2.0]);
+    /// ```
+    pub fn reset(&mut self) {
+        self.velocity.clear();
     }
 }
 
 impl Optimizer for Sgd {
-    /// `params[i] -= learning_rate * grads[i]`.
+    /// The update of the struct's documentation, for scalars
+    /// `offset..offset + params.len()`.
     ///
     /// # Panics
     ///
@@ -52,10 +130,20 @@ impl Optimizer for Sgd {
     /// Sgd::new(0.1).step(&mut [1.0, 2.0], &[0.5]);
     /// ```
     #[track_caller]
-    fn step(&mut self, params: &mut [f64], grads: &[f64]) {
+    fn update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) {
         assert_same_len(params, grads);
-        for (w, g) in params.iter_mut().zip(grads) {
-            *w -= self.learning_rate * g;
+        let (alpha, mu) = (self.learning_rate, self.momentum);
+        if mu == 0.0 {
+            for (w, g) in params.iter_mut().zip(grads) {
+                *w -= alpha * g;
+            }
+            return;
+        }
+        let velocity = self.velocity.chunk(offset, params.len());
+        for ((w, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
+            *v = mu * *v + g;
+            let direction = if self.nesterov { g + mu * *v } else { *v };
+            *w -= alpha * direction;
         }
     }
 
@@ -105,11 +193,62 @@ mod tests {
     #[test]
     fn empty_slices_are_a_no_op() {
         Sgd::new(0.1).step(&mut [], &[]);
+        Sgd::new(0.1).with_momentum(0.9).step(&mut [], &[]);
     }
 
     #[test]
     #[should_panic(expected = "optimizer step: params.len() = 2 but grads.len() = 3")]
     fn rejects_mismatched_lengths() {
         Sgd::new(0.1).step(&mut [0.0, 0.0], &[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn classical_momentum_matches_the_recurrence() {
+        // α = 0.1, μ = 0.9, g = 1, 2, 3:
+        // v = 1, 2.9, 5.61; w = −0.1, −0.39, −0.951.
+        let mut opt = Sgd::new(0.1).with_momentum(0.9);
+        let mut w = [0.0];
+        let mut seen = Vec::new();
+        for g in [1.0, 2.0, 3.0] {
+            opt.step(&mut w, &[g]);
+            seen.push(w[0]);
+        }
+        for (got, want) in seen.iter().zip([-0.1, -0.39, -0.951]) {
+            assert!((got - want).abs() < 1e-12, "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn nesterov_momentum_matches_the_recurrence() {
+        // α = 0.1, μ = 0.9, g = 1, 2, 3: v = 1, 2.9, 5.61;
+        // steps α(g + μv) = 0.19, 0.461, 0.8049.
+        let mut opt = Sgd::new(0.1).with_momentum(0.9).nesterov();
+        let mut w = [0.0];
+        let mut seen = Vec::new();
+        for g in [1.0, 2.0, 3.0] {
+            opt.step(&mut w, &[g]);
+            seen.push(w[0]);
+        }
+        for (got, want) in seen.iter().zip([-0.19, -0.651, -1.4559]) {
+            assert!((got - want).abs() < 1e-12, "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn velocity_is_per_scalar_and_offset() {
+        // Updating scalars 0 and 1 through two chunks gives the same
+        // velocities as one slice of two.
+        let mut split = Sgd::new(1.0).with_momentum(0.5);
+        let mut joint = split.clone();
+        let (mut a, mut b, mut ab) = ([0.0], [0.0], [0.0, 0.0]);
+        for g in [[1.0, -2.0], [3.0, 4.0]] {
+            split.begin_step();
+            split.update(0, &mut a, &g[..1]);
+            split.update(1, &mut b, &g[1..]);
+            joint.step(&mut ab, &g);
+        }
+        assert_eq!([a[0], b[0]], ab);
+        // Scalar 0: v = 1, 3.5 → w = −4.5; scalar 1: v = −2, 3 → w = −1.
+        assert_eq!(ab, [-4.5, -1.0]);
     }
 }

@@ -1,0 +1,318 @@
+//! Softmax, log-softmax and softmax cross-entropy over slices, computed
+//! stably (the largest logit is subtracted before exponentiating), with
+//! hand-written derivatives.
+//!
+//! The derivatives follow the `#[grad]` convention for slice parameters, and
+//! each function has the hidden companion through which `#[grad]` calls
+//! derivatives, so these functions can be called inside `#[grad]`
+//! functions like any function written with `#[grad]`:
+//!
+//! - a function returning a float, `f(x, ..) -> f64`, comes with
+//!   `f_grad(x, d_x, ..) -> f64` and `f_vjp(x, d_x, .., seed) -> f64`: the
+//!   shadow `d_x` follows `x`, and `seed · ∂f/∂x` is **added** into it;
+//! - a function writing an output, `f(x, out)`, comes with
+//!   `f_vjp(x, d_x, out, d_out)`: it writes `out` as `f` does, `d_out` holds
+//!   the adjoint of `out` on entry, `Jᵀ·d_out` is added into `d_x`, and
+//!   `d_out` is zeroed on exit.
+//!
+//! # Example
+//!
+//! One step of multinomial logistic regression's gradient:
+//!
+//! ```
+//! use autodiff_runtime::{softmax, softmax_cross_entropy_grad};
+//!
+//! let logits = [2.0, 1.0, 0.1];
+//! let mut d_logits = [0.0; 3];
+//! let loss = softmax_cross_entropy_grad(&logits, &mut d_logits, 0);
+//!
+//! // ∂loss/∂logits = softmax(logits) − onehot(target).
+//! let mut p = [0.0; 3];
+//! softmax(&logits, &mut p);
+//! assert!((loss - -p[0].ln()).abs() < 1e-15);
+//! assert!((d_logits[0] - (p[0] - 1.0)).abs() < 1e-15);
+//! assert!((d_logits[1] - p[1]).abs() < 1e-15);
+//! ```
+
+use crate::companion::companion;
+use crate::reduce::{assert_shadow_len, log_sum_exp, max};
+
+companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
+companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
+companion!(
+    softmax_cross_entropy => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize, seed: f64) -> f64
+);
+
+/// Writes `softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` into `out`: probabilities
+/// that sum to 1, computed as `exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x)`.
+///
+/// The logits must be finite (or `−∞` for an impossible class, with at least
+/// one finite).
+///
+/// # Panics
+///
+/// If `x` and `out` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::softmax;
+///
+/// let mut p = [0.0; 2];
+/// softmax(&[0.0, 3f64.ln()], &mut p);
+/// assert!((p[0] - 0.25).abs() < 1e-15 && (p[1] - 0.75).abs() < 1e-15);
+///
+/// // Stable where exp overflows: e^1000 is inf, the softmax is not.
+/// softmax(&[1000.0, 1000.0], &mut p);
+/// assert_eq!(p, [0.5, 0.5]);
+/// ```
+#[track_caller]
+pub fn softmax(x: &[f64], out: &mut [f64]) {
+    assert_eq!(x.len(), out.len(), "softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
+    let m = max(x);
+    let mut sum = 0.0;
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = (v - m).exp();
+        sum += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= sum);
+}
+
+/// [`softmax`] as a vector-Jacobian product: writes `softmax(x)` into `out`,
+/// adds `Jᵀ·d_out` into `d_x`, that is
+/// `d_x[i] += sᵢ·(d_out[i] − Σⱼ sⱼ·d_out[j])` with `s = softmax(x)`, and
+/// zeroes `d_out`.
+///
+/// # Panics
+///
+/// If `x`, `d_x`, `out` and `d_out` are not all of one length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::softmax_vjp;
+///
+/// // Uniform s = [½, ½]; the adjoint [1, 0] gives d_x = [¼, −¼].
+/// let (mut d_x, mut out, mut d_out) = ([0.0; 2], [0.0; 2], [1.0, 0.0]);
+/// softmax_vjp(&[5.0, 5.0], &mut d_x, &mut out, &mut d_out);
+/// assert_eq!((d_x, out, d_out), ([0.25, -0.25], [0.5, 0.5], [0.0, 0.0]));
+/// ```
+#[track_caller]
+pub fn softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]) {
+    assert_shadow_len("softmax_vjp", "x", x.len(), d_x.len());
+    assert_shadow_len("softmax_vjp", "out", out.len(), d_out.len());
+    softmax(x, out);
+    let dot: f64 = out.iter().zip(d_out.iter()).map(|(s, d)| s * d).sum();
+    for ((dx, &s), d) in d_x.iter_mut().zip(out.iter()).zip(d_out.iter_mut()) {
+        *dx += s * (*d - dot);
+        *d = 0.0;
+    }
+}
+
+/// Writes `log_softmax(x)ᵢ = xᵢ − ln Σⱼ exp(xⱼ)` into `out`, without
+/// forming the softmax (so `−1000` comes out as about `−1000`, not `−∞`).
+///
+/// # Panics
+///
+/// If `x` and `out` differ in length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::log_softmax;
+///
+/// let mut out = [0.0; 2];
+/// log_softmax(&[0.0, 0.0], &mut out);
+/// assert_eq!(out, [-2f64.ln(); 2]);
+///
+/// log_softmax(&[1000.0, -1000.0], &mut out);
+/// assert_eq!(out, [0.0, -2000.0]);
+/// ```
+#[track_caller]
+pub fn log_softmax(x: &[f64], out: &mut [f64]) {
+    assert_eq!(x.len(), out.len(), "log_softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
+    let lse = log_sum_exp(x);
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = v - lse;
+    }
+}
+
+/// [`log_softmax`] as a vector-Jacobian product: writes `log_softmax(x)`
+/// into `out`, adds `Jᵀ·d_out` into `d_x`, that is
+/// `d_x[i] += d_out[i] − sᵢ·Σⱼ d_out[j]` with `s = softmax(x)`, and zeroes
+/// `d_out`.
+///
+/// # Panics
+///
+/// If `x`, `d_x`, `out` and `d_out` are not all of one length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::log_softmax_vjp;
+///
+/// // The adjoint −onehot(1) is cross-entropy's: d_x = s − onehot(1).
+/// let (mut d_x, mut out, mut d_out) = ([0.0; 2], [0.0; 2], [0.0, -1.0]);
+/// log_softmax_vjp(&[1.0, 1.0], &mut d_x, &mut out, &mut d_out);
+/// assert!((d_x[0] - 0.5).abs() < 1e-15 && (d_x[1] + 0.5).abs() < 1e-15);
+/// assert_eq!(d_out, [0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]) {
+    assert_shadow_len("log_softmax_vjp", "x", x.len(), d_x.len());
+    assert_shadow_len("log_softmax_vjp", "out", out.len(), d_out.len());
+    log_softmax(x, out);
+    let total: f64 = d_out.iter().sum();
+    for ((dx, &o), d) in d_x.iter_mut().zip(out.iter()).zip(d_out.iter_mut()) {
+        *dx += *d - o.exp() * total;
+        *d = 0.0;
+    }
+}
+
+/// The cross-entropy of `softmax(logits)` against the class `target`:
+/// `−ln softmax(logits)[target] = ln Σⱼ exp(logitsⱼ) − logits[target]`,
+/// computed with a stable log-sum-exp.
+///
+/// # Panics
+///
+/// If `target` is not an index of `logits`.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::softmax_cross_entropy;
+///
+/// // Equal logits over 4 classes: ln 4, whatever the target.
+/// assert!((softmax_cross_entropy(&[0.3; 4], 2) - 4f64.ln()).abs() < 1e-15);
+///
+/// // Confidently right costs nothing, confidently wrong costs the margin.
+/// assert_eq!(softmax_cross_entropy(&[1000.0, -1000.0], 0), 0.0);
+/// assert_eq!(softmax_cross_entropy(&[1000.0, -1000.0], 1), 2000.0);
+/// ```
+#[track_caller]
+pub fn softmax_cross_entropy(logits: &[f64], target: usize) -> f64 {
+    assert_target(logits, target);
+    log_sum_exp(logits) - logits[target]
+}
+
+/// [`softmax_cross_entropy`] and its gradient: adds
+/// `softmax(logits) − onehot(target)` into `d_logits` and returns the loss.
+/// The shadow `d_logits` follows `logits`, as `#[grad]` would place it.
+///
+/// # Panics
+///
+/// If `target` is not an index of `logits`, or `d_logits` has another
+/// length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::softmax_cross_entropy_grad;
+///
+/// let mut d = [0.0; 2];
+/// let loss = softmax_cross_entropy_grad(&[0.0, 0.0], &mut d, 1);
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
+/// assert!((d[0] - 0.5).abs() < 1e-15 && (d[1] + 0.5).abs() < 1e-15);
+/// ```
+#[track_caller]
+pub fn softmax_cross_entropy_grad(logits: &[f64], d_logits: &mut [f64], target: usize) -> f64 {
+    softmax_cross_entropy_vjp(logits, d_logits, target, 1.0)
+}
+
+/// [`softmax_cross_entropy`] as a vector-Jacobian product: adds
+/// `seed · (softmax(logits) − onehot(target))` into `d_logits` and returns
+/// the loss. A mean over a batch of `n` passes `seed = 1/n`.
+///
+/// # Panics
+///
+/// If `target` is not an index of `logits`, or `d_logits` has another
+/// length.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::softmax_cross_entropy_vjp;
+///
+/// // Two samples of a batch, each weighted ½, accumulated into one gradient.
+/// let mut d = [0.0; 2];
+/// softmax_cross_entropy_vjp(&[0.0, 0.0], &mut d, 0, 0.5);
+/// softmax_cross_entropy_vjp(&[0.0, 0.0], &mut d, 1, 0.5);
+/// assert!(d.iter().all(|d| d.abs() < 1e-15)); // ½(½ − 1) + ½·½ on each
+/// ```
+#[track_caller]
+pub fn softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize, seed: f64) -> f64 {
+    assert_target(logits, target);
+    assert_shadow_len("softmax_cross_entropy", "logits", logits.len(), d_logits.len());
+    let lse = log_sum_exp(logits);
+    for (d, &z) in d_logits.iter_mut().zip(logits) {
+        *d += seed * (z - lse).exp();
+    }
+    d_logits[target] -= seed;
+    lse - logits[target]
+}
+
+#[track_caller]
+fn assert_target(logits: &[f64], target: usize) {
+    assert!(target < logits.len(), "softmax_cross_entropy: target class {target} but only {} logits", logits.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let mut p = [0.0; 4];
+        softmax(&[-1.0, 0.5, 3.0, 0.0], &mut p);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(p[2] > p[1] && p[1] > p[3] && p[3] > p[0]);
+    }
+
+    #[test]
+    fn softmax_is_shift_invariant() {
+        let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
+        softmax(&[1.0, 2.0, 3.0], &mut a);
+        softmax(&[101.0, 102.0, 103.0], &mut b);
+        for (a, b) in a.iter().zip(&b) {
+            assert!((a - b).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn impossible_classes_get_zero_probability() {
+        let mut p = [0.0; 3];
+        softmax(&[f64::NEG_INFINITY, 0.0, 0.0], &mut p);
+        assert_eq!(p, [0.0, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn log_softmax_is_ln_of_softmax() {
+        let x = [0.2, -1.3, 2.4];
+        let (mut p, mut lp) = ([0.0; 3], [0.0; 3]);
+        softmax(&x, &mut p);
+        log_softmax(&x, &mut lp);
+        for (p, lp) in p.iter().zip(&lp) {
+            assert!((p.ln() - lp).abs() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn cross_entropy_at_extreme_logits_is_finite() {
+        let mut d = [0.0; 3];
+        let loss = softmax_cross_entropy_grad(&[-1000.0, 1000.0, 0.0], &mut d, 0);
+        assert_eq!(loss, 2000.0);
+        assert_eq!(d, [-1.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "softmax_cross_entropy: target class 3 but only 3 logits")]
+    fn cross_entropy_rejects_an_out_of_range_target() {
+        softmax_cross_entropy(&[0.0; 3], 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "softmax_cross_entropy: logits.len() = 2 but d_logits.len() = 1")]
+    fn cross_entropy_rejects_a_short_shadow() {
+        softmax_cross_entropy_grad(&[0.0; 2], &mut [0.0], 0);
+    }
+}

@@ -1,0 +1,197 @@
+//! Reductions of a slice to one number, with hand-written derivatives:
+//! [`mean`] and [`log_sum_exp`].
+//!
+//! Each `f(x: &[f64]) -> f64` comes with `f_grad(x, d_x) -> f64` and
+//! `f_vjp(x, d_x, seed) -> f64` following the `#[grad]` convention for a
+//! slice parameter: the shadow `d_x` follows `x`, the value is returned, and
+//! `seed · ∂f/∂x` is **added** into `d_x` (`f_grad` is `f_vjp` with
+//! `seed = 1`). Both can be called inside `#[grad]` functions, which
+//! differentiate them through these derivatives.
+//!
+//! # Example
+//!
+//! ```
+//! use autodiff_runtime::mean_grad;
+//!
+//! let x = [1.0, 2.0, 6.0];
+//! let mut d_x = [0.0; 3];
+//! assert_eq!(mean_grad(&x, &mut d_x), 3.0);
+//! assert_eq!(d_x, [1.0 / 3.0; 3]);
+//! ```
+
+use crate::companion::companion;
+
+companion!(mean => mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64);
+companion!(log_sum_exp => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64);
+
+/// The arithmetic mean `Σ xᵢ / n`; NaN for an empty slice.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(autodiff_runtime::mean(&[1.0, 2.0, 3.0, 6.0]), 3.0);
+/// assert!(autodiff_runtime::mean(&[]).is_nan());
+/// ```
+pub fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+/// [`mean`] and its gradient: adds `1/n` into each `d_x[i]`.
+///
+/// # Panics
+///
+/// If `x` and `d_x` differ in length.
+///
+/// # Example
+///
+/// ```
+/// let mut d_x = [1.0, 1.0];
+/// assert_eq!(autodiff_runtime::mean_grad(&[3.0, 5.0], &mut d_x), 4.0);
+/// assert_eq!(d_x, [1.5, 1.5]); // accumulated onto what was there
+/// ```
+#[track_caller]
+pub fn mean_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
+    mean_vjp(x, d_x, 1.0)
+}
+
+/// [`mean`] as a vector-Jacobian product: adds `seed / n` into each
+/// `d_x[i]` and returns the mean.
+///
+/// # Panics
+///
+/// If `x` and `d_x` differ in length.
+///
+/// # Example
+///
+/// ```
+/// let mut d_x = [0.0; 4];
+/// assert_eq!(autodiff_runtime::mean_vjp(&[1.0, 2.0, 3.0, 6.0], &mut d_x, 2.0), 3.0);
+/// assert_eq!(d_x, [0.5; 4]);
+/// ```
+#[track_caller]
+pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
+    assert_shadow_len("mean", "x", x.len(), d_x.len());
+    let share = seed / x.len() as f64;
+    d_x.iter_mut().for_each(|d| *d += share);
+    mean(x)
+}
+
+/// `ln Σ exp(xᵢ)`, computed as `m + ln Σ exp(xᵢ − m)` with `m = max xᵢ` so
+/// that no exponential overflows; `−∞` for an empty slice.
+///
+/// # Example
+///
+/// ```
+/// use autodiff_runtime::log_sum_exp;
+///
+/// assert!((log_sum_exp(&[0.0, 0.0]) - 2f64.ln()).abs() < 1e-15);
+/// // exp(1000) overflows, the result does not.
+/// assert!((log_sum_exp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+/// ```
+pub fn log_sum_exp(x: &[f64]) -> f64 {
+    let m = max(x);
+    if m.is_infinite() {
+        // All −∞ (or empty): the sum is 0. Some +∞: the sum is +∞.
+        return m;
+    }
+    m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
+}
+
+/// [`log_sum_exp`] and its gradient, the softmax of `x`, added into `d_x`.
+///
+/// # Panics
+///
+/// If `x` and `d_x` differ in length.
+///
+/// # Example
+///
+/// ```
+/// let mut d_x = [0.0; 2];
+/// autodiff_runtime::log_sum_exp_grad(&[3.0, 3.0], &mut d_x);
+/// assert!(d_x.iter().all(|d| (d - 0.5).abs() < 1e-15));
+/// ```
+#[track_caller]
+pub fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
+    log_sum_exp_vjp(x, d_x, 1.0)
+}
+
+/// [`log_sum_exp`] as a vector-Jacobian product: adds
+/// `seed · softmax(x)ᵢ` into each `d_x[i]` and returns the value.
+///
+/// # Panics
+///
+/// If `x` and `d_x` differ in length.
+///
+/// # Example
+///
+/// ```
+/// let mut d_x = [0.0; 2];
+/// autodiff_runtime::log_sum_exp_vjp(&[0.0, 2f64.ln()], &mut d_x, 3.0);
+/// // softmax = [1/3, 2/3]
+/// assert!((d_x[0] - 1.0).abs() < 1e-14 && (d_x[1] - 2.0).abs() < 1e-14);
+/// ```
+#[track_caller]
+pub fn log_sum_exp_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
+    assert_shadow_len("log_sum_exp", "x", x.len(), d_x.len());
+    let lse = log_sum_exp(x);
+    for (d, &v) in d_x.iter_mut().zip(x) {
+        *d += seed * (v - lse).exp();
+    }
+    lse
+}
+
+/// The largest element, `−∞` for an empty slice.
+pub(crate) fn max(x: &[f64]) -> f64 {
+    x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// The check every hand-written derivative starts with: a shadow has the
+/// shape of its primal.
+#[track_caller]
+pub(crate) fn assert_shadow_len(function: &str, name: &str, primal: usize, shadow: usize) {
+    assert_eq!(
+        primal, shadow,
+        "{function}: {name}.len() = {primal} but d_{name}.len() = {shadow}; a shadow has the length of its parameter"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_vjp_spreads_the_seed_evenly() {
+        let mut d = [0.0; 5];
+        let m = mean_vjp(&[1.0, 2.0, 3.0, 4.0, 5.0], &mut d, 10.0);
+        assert_eq!((m, d), (3.0, [2.0; 5]));
+    }
+
+    #[test]
+    fn log_sum_exp_of_one_element_is_the_element() {
+        assert_eq!(log_sum_exp(&[-7.5]), -7.5);
+        let mut d = [0.0];
+        log_sum_exp_grad(&[-7.5], &mut d);
+        assert_eq!(d, [1.0]);
+    }
+
+    #[test]
+    fn log_sum_exp_of_infinities() {
+        assert_eq!(log_sum_exp(&[]), f64::NEG_INFINITY);
+        assert_eq!(log_sum_exp(&[f64::NEG_INFINITY, 0.0]), 0.0);
+        assert_eq!(log_sum_exp(&[f64::NEG_INFINITY; 2]), f64::NEG_INFINITY);
+        assert_eq!(log_sum_exp(&[1.0, f64::INFINITY]), f64::INFINITY);
+    }
+
+    #[test]
+    fn log_sum_exp_is_stable_far_from_zero() {
+        // ln(e^a + e^b) = a + ln(1 + e^(b − a)).
+        let v = log_sum_exp(&[-1000.0, -1001.0]);
+        assert!((v - (-1000.0 + (-1f64).exp().ln_1p())).abs() < 1e-12);
+    }
+
+    #[test]
+    #[should_panic(expected = "mean: x.len() = 2 but d_x.len() = 1")]
+    fn mean_vjp_rejects_a_short_shadow() {
+        mean_vjp(&[1.0, 2.0], &mut [0.0], 1.0);
+    }
+}
