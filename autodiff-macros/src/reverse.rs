@@ -27,6 +27,8 @@
 //! value resets the adjoint of that value and, if the value was saved, puts
 //! it back before the assignment's own partials read their operands.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
@@ -399,8 +401,47 @@ impl Sweep<'_> {
         quote!((#range))
     }
 
+    /// `stack.reserve(n)` before the outermost loop around a save site,
+    /// when every loop around the site walks a range fixed before that
+    /// loop starts: the stack then allocates once per call.
+    fn reservations(&self, lp: &Loop) -> TokenStream {
+        let mut loops = BTreeMap::new();
+        collect_loops(lp, &mut loops);
+        let fixed_outside = |operand: &Operand| match operand {
+            Operand::Const(_) => true,
+            Operand::Var(var) => !self.body.var(*var).scope.contains(&lp.id),
+            Operand::Place(_) => false,
+        };
+        let mut tokens = TokenStream::new();
+        for (i, info) in self.body.vars.iter().enumerate() {
+            if !self.layout.stack[i] || info.scope.first() != Some(&lp.id) {
+                continue;
+            }
+            let lengths: Option<Vec<TokenStream>> = info
+                .scope
+                .iter()
+                .map(|id| match loops.get(id) {
+                    Some(Loop { header: Header::Range { lo, hi, inclusive, .. }, trips: None, .. })
+                        if fixed_outside(lo) && fixed_outside(hi) =>
+                    {
+                        let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
+                        Some(quote!(#range.size_hint().0))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if let Some(lengths) = lengths {
+                let stack = &info.ident;
+                let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
+                tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
+            }
+        }
+        tokens
+    }
+
     fn forward_loop(&self, lp: &Loop) -> TokenStream {
         let span = lp.span;
+        let reserve = self.reservations(lp);
         let body = self.forward(&lp.body);
         let count = lp.trips.map(|trips| {
             let trips = self.ident(trips);
@@ -425,13 +466,13 @@ impl Sweep<'_> {
                 }
                 let index_ident = self.ident(*index);
                 if lp.trips.is_none() {
-                    return quote_spanned!(span=> for #index_ident in #range { #body });
+                    return quote_spanned!(span=> #reserve for #index_ident in #range { #body });
                 }
                 let pass = Ident::new("__pass", Span::mixed_site());
                 let save = index_save.map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
-                quote_spanned!(span=> for #pass in #range { #save #index_ident = #pass; #count #body #exit })
+                quote_spanned!(span=> #reserve for #pass in #range { #save #index_ident = #pass; #count #body #exit })
             }
-            Header::Forever => quote_spanned!(span=> loop { #count #body #exit }),
+            Header::Forever => quote_spanned!(span=> #reserve loop { #count #body #exit }),
         }
     }
 
@@ -742,6 +783,16 @@ impl Sweep<'_> {
         }
         quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #seed); #adds })
     }
+}
+
+/// Every loop in `lp`, itself included, by id.
+fn collect_loops<'a>(lp: &'a Loop, loops: &mut BTreeMap<LoopId, &'a Loop>) {
+    loops.insert(lp.id, lp);
+    crate::ir::walk(&lp.body, 0, &mut |stmt, _| {
+        if let Stmt::Loop(inner) = stmt {
+            loops.insert(inner.id, inner);
+        }
+    });
 }
 
 /// Whether the function writes `var` (so a parameter must be `mut` in `NAME_vjp`).

@@ -594,6 +594,15 @@ impl Lowerer<'_> {
         }
         if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
             if method == "len" && args.is_empty() {
+                // A parameter's length never changes: read it where it is
+                // needed rather than keeping it for the reverse sweep.
+                if let Operand::Var(var) = receiver {
+                    let info = &self.vars[var.0];
+                    if info.kind == VarKind::Param && info.by_ref {
+                        let ident = &info.ident;
+                        return Rhs::Use(Operand::Const(Const { tokens: quote!(#ident.len()), ty: Ty::Other }));
+                    }
+                }
                 return Rhs::Method(receiver, method.clone(), args);
             }
             return self.unsupported(
@@ -707,6 +716,8 @@ impl Lowerer<'_> {
     fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
         match operand {
             Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
+            // A parameter without `mut` never changes.
+            Operand::Var(var) if self.vars[var.0].kind == VarKind::Param && !self.vars[var.0].mutable => operand,
             Operand::Const(_) => operand,
             operand => {
                 let temp = self.temp(ty);
