@@ -150,3 +150,52 @@ fn refine(body: &mut Body, var: Var, evidence: Ty) -> bool {
     info.ty = joined;
     changed
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lower::tests::lowered;
+
+    fn types(item: syn::ItemFn) -> String {
+        lowered(item).map(|(body, _)| body.to_string()).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn evidence_flows_from_uses_back_to_literals() {
+        let ir = types(syn::parse_quote! {
+            fn f(x: f32) -> f32 {
+                let mut s = 0.0;
+                s += x;
+                s
+            }
+        });
+        assert!(ir.contains("s: f32 = 0.0"), "{ir}");
+    }
+
+    #[test]
+    fn integers_stay_integers_and_call_results_follow_their_arguments() {
+        let ir = types(syn::parse_quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let k = n * 2;
+                let y = helper(x);
+                let m = count(n);
+                y * (k as f64)
+            }
+        });
+        assert!(ir.contains("k: other = mul(n, 2)"), "{ir}");
+        assert!(ir.contains("y: f64 = call helper(x)"), "{ir}");
+        assert!(ir.contains("m: other = call count(n)"), "{ir}");
+    }
+
+    #[test]
+    fn elements_of_float_arrays_are_floats() {
+        let ir = types(syn::parse_quote! {
+            fn f(w: &[[f32; 2]; 3]) -> f32 {
+                let mut h = [0.0; 2];
+                h[0] = w[1][0];
+                h[0]
+            }
+        });
+        assert!(ir.contains("h: floats = [0.0; 2]"), "{ir}");
+        assert!(ir.contains("__ret: f32 = h[0]"), "{ir}");
+    }
+}
