@@ -123,3 +123,54 @@ fn local_buffers_pass_their_adjoint() {
     got.extend(dx);
     assert_close(&got, &expected);
 }
+
+/// `c(x, y) = x sin y`, differentiated with respect to `y` only.
+#[grad(wrt(y))]
+fn wrt_callee(x: f64, y: f64) -> f64 {
+    x * y.sin()
+}
+
+/// `f = x sin y + x`: ∂x = sin y + 1, ∂y = x cos y, although the callee
+/// only offers ∂/∂y to its own users.
+#[grad]
+fn call_wrt(x: f64, y: f64) -> f64 {
+    wrt_callee(x, y) + x
+}
+
+/// `g(x) = x²` in `f32`.
+#[grad]
+fn square32(x: f32) -> f32 {
+    x * x
+}
+
+/// `f(x) = x³` through an `f32` callee: ∂x = 3x² (to f32 precision).
+#[grad]
+fn call_other_float(x: f64) -> f64 {
+    square32(x as f32) as f64 * x
+}
+
+/// `f = n·x + z·x` with `f64::from` conversions: ∂x = n + z, ∂z = x.
+#[grad]
+fn from_conversions(x: f64, n: i32, z: f32) -> f64 {
+    f64::from(n) * x + f64::from(z) * x
+}
+
+#[test]
+fn a_restricted_callee_still_gives_callers_every_partial() {
+    let (x, y) = (0.7_f64, -1.3_f64);
+    let (_, dx, dy) = call_wrt_grad(x, y);
+    assert!((dx - (y.sin() + 1.0)).abs() < 1e-12);
+    assert!((dy - x * y.cos()).abs() < 1e-12);
+    // The callee's own contract is untouched: only ∂/∂y.
+    let (_, only_dy) = wrt_callee_grad(x, y);
+    assert!((only_dy - x * y.cos()).abs() < 1e-12);
+}
+
+#[test]
+fn callees_of_another_float_type_and_from_conversions() {
+    let x = 1.25_f64;
+    let (_, dx) = call_other_float_grad(x);
+    assert!((dx - 3.0 * x * x).abs() < 1e-5, "{dx}");
+    let (_, dx, dz) = from_conversions_grad(x, 3, 0.5);
+    assert!((dx - 3.5).abs() < 1e-12 && (dz - x as f32).abs() < 1e-6);
+}

@@ -78,14 +78,42 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let Some(sig) = sig else {
         return Err(cx.check().err().unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid signature")));
     };
-    let mut namer = Namer::new(item);
+    cx.check()?;
     if let Some(path) = &args.custom_vjp {
-        cx.check()?;
-        let seed = namer.fresh("seed");
-        let functions = generated(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
-        return Ok(quote!(#item #functions));
+        let seed = Namer::new(item).fresh("seed");
+        let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
+        let companion = companion(&sig, &seed, &|_| false, forward_to(&sig, quote!(#path), &seed));
+        return Ok(quote!(#item #functions #companion));
     }
-    let mut body = lower::lower(&sig, &mut namer, &cx);
+    let vjp = reverse_mode(&sig)?;
+    let functions = functions(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), Vjp::Generated(vjp.body));
+    // Callers of this function need its derivative in every float parameter,
+    // whatever `wrt` says, so a restricted function gets a full one for them.
+    let companion = if args.wrt.is_some() {
+        let all = attr::Args { wrt: None, ..args };
+        let full_sig = signature::check(item, &all, &Ctxt::new());
+        let Some(full_sig) = full_sig else { return Ok(quote!(#item #functions)) };
+        let full = reverse_mode(&full_sig)?;
+        companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body)
+    } else {
+        let vjp_name = naming::vjp_fn(&item.sig.ident);
+        companion(&sig, &vjp.seed, &|_| false, forward_to(&sig, quote!(#vjp_name), &vjp.seed))
+    };
+    Ok(quote!(#item #functions #companion))
+}
+
+/// The body of a `NAME_vjp` for `sig`, with its `seed` parameter and the
+/// parameters it writes (which must be `mut`).
+struct ReverseMode {
+    body: TokenStream,
+    seed: Ident,
+    mutated: Vec<Ident>,
+}
+
+fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+    let cx = Ctxt::new();
+    let mut namer = Namer::new(sig.item);
+    let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
     infer::infer(&mut body, sig.float());
     let mut scalars = Vec::new();
@@ -120,22 +148,15 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
     let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
     cx.check()?;
-    let vjp_body = quote!(#(#model_checks)* #vjp_body);
-    let mutated = |ident: &Ident| {
-        body.params.iter().any(|&param| body.var(param).ident == *ident && reverse::is_mutated(&body, param))
-    };
-    let functions = generated(&sig, &seed, &mutated, Vjp::Generated(vjp_body));
-    Ok(quote!(#item #functions))
+    let mutated = body
+        .params
+        .iter()
+        .filter(|&&param| reverse::is_mutated(&body, param))
+        .map(|&param| body.var(param).ident.clone())
+        .collect();
+    Ok(ReverseMode { body: quote!(#(#model_checks)* #vjp_body), seed, mutated })
 }
 
-/// `NAME_grad`, `NAME_vjp` and the companion that other `#[grad]`
-/// functions call, around the body of `NAME_vjp`. The fallback uses this
-/// too, with a body that only reports the error.
-///
-/// The companion is a braced struct named like the function: it lives in
-/// the type namespace beside the function, so `use path::NAME;` imports
-/// both, and a caller reaches the derivative as `NAME::vjp(..)` wherever it
-/// can name `NAME`.
 /// What `NAME_vjp` is: generated from the body, or a custom derivative
 /// written by hand.
 pub enum Vjp {
@@ -143,31 +164,55 @@ pub enum Vjp {
     Custom(syn::Path),
 }
 
-pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, vjp: Vjp) -> TokenStream {
+/// `target(params.., seed)`: a call that forwards every input.
+fn forward_to(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStream {
+    let forwarded = sig.forwarded();
+    let turbofish = turbofish(&sig.item.sig.generics);
+    let seed = sig.ret.map(|_| quote!(#seed));
+    quote!(#target #turbofish (#(#forwarded,)* #seed))
+}
+
+fn lints() -> TokenStream {
+    quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, clippy::all, clippy::pedantic)])
+}
+
+/// What the generated functions return: `(value, partials..)`, the value
+/// alone, or for a function of outputs the partials alone.
+fn output(sig: &Signature) -> TokenStream {
+    let float = emit::float_type(sig.float());
+    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    match (sig.ret, partial_types.len()) {
+        (Some(_), 0) => quote!(#float),
+        (Some(_), _) => quote!((#float, #(#partial_types),*)),
+        (None, _) => quote!((#(#partial_types,)*)),
+    }
+}
+
+/// `NAME_grad` and `NAME_vjp`, around the body of the latter. The fallback
+/// uses this too, with a body that only reports the error.
+pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, vjp: Vjp) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
     let float = emit::float_type(sig.float());
-    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
-    let output = match (sig.ret, partial_types.len()) {
-        (Some(_), 0) => quote!(#float),
-        (Some(_), _) => quote!((#float, #(#partial_types),*)),
-        (None, _) => quote!((#(#partial_types,)*)),
-    };
+    let output = output(sig);
     let grad_name = naming::grad_fn(name);
     let vjp_name = naming::vjp_fn(name);
     let (doc_grad, doc_vjp) = docs(sig);
     let carried = carried_attributes(&item.attrs);
     let inline =
         if item.attrs.iter().any(|attr| attr.path().is_ident("inline")) { None } else { Some(quote!(#[inline])) };
-    let lints = quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, clippy::all, clippy::pedantic)]);
+    let lints = lints();
     let plain_inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
     let seed_param = sig.ret.map(|_| quote!(#seed: #float));
     let seed_arg = sig.ret.map(|_| quote!(#seed));
+    // Differentiating a function counts as using it (no dead-code warning
+    // on a function whose gradient alone is called).
+    let uses_primal = quote!(let _ = #name #turbofish;);
     let (target, vjp_fn) = match vjp {
         Vjp::Generated(body) => {
             let vjp_inputs = sig.inputs(mutated);
@@ -177,6 +222,7 @@ pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
                 #inline
                 #lints
                 #vis fn #vjp_name #generics (#(#vjp_inputs,)* #seed_param) -> #output #where_clause {
+                    #uses_primal
                     #body
                 }
             };
@@ -184,14 +230,14 @@ pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
         }
         Vjp::Custom(path) => {
             // The hand-written derivative may already be `NAME_vjp`.
-            let named_vjp = path.is_ident(&vjp_name);
-            let forward = (!named_vjp).then(|| {
+            let forward = (!path.is_ident(&vjp_name)).then(|| {
                 quote! {
                     #[doc = #doc_vjp]
                     #(#carried)*
                     #inline
                     #lints
                     #vis fn #vjp_name #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
+                        #uses_primal
                         #path #turbofish (#(#forwarded,)* #seed_arg)
                     }
                 }
@@ -210,11 +256,26 @@ pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             }
         }
     });
+    quote!(#grad #vjp_fn)
+}
+
+/// The companion that other `#[grad]` functions call: a braced struct
+/// named like the function. It lives in the type namespace beside the
+/// function, so `use path::NAME;` imports both, and a caller reaches the
+/// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
+/// differentiates every float parameter.
+pub fn companion(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, body: TokenStream) -> TokenStream {
+    let item = sig.item;
+    let name = &item.sig.ident;
+    let vis = &item.vis;
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let float = emit::float_type(sig.float());
+    let output = output(sig);
+    let inputs = sig.inputs(mutated);
+    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let lints = lints();
     quote! {
-        #grad
-
-        #vjp_fn
-
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
@@ -223,8 +284,8 @@ pub fn generated(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             #[doc(hidden)]
             #[inline]
             #lints
-            #vis fn vjp #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
-                #target (#(#forwarded,)* #seed_arg)
+            #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
+                #body
             }
         }
     }

@@ -22,7 +22,9 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
         let seed = Namer::new(item).fresh("seed");
         // Never runs: the errors above stop the build.
         let body = quote!(::core::unimplemented!("#[grad] rejected this function"));
-        Some(expand::generated(&sig, &seed, &|_| false, expand::Vjp::Generated(body)))
+        let functions = expand::functions(&sig, &seed, &|_| false, expand::Vjp::Generated(body.clone()));
+        let companion = expand::companion(&sig, &seed, &|_| false, body);
+        Some(quote!(#functions #companion))
     });
     quote! {
         #errors

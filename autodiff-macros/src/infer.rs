@@ -25,12 +25,14 @@ pub fn infer(body: &mut Body, default: FloatTy) {
     let mut guessed = false;
     walk(&block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } = stmt {
-            let float_arg = args.iter().any(|arg| match arg {
-                Arg::Value(operand) => body.ty(operand).is_float(),
-                Arg::Ref { .. } => true,
+            // The result has the float type of the float arguments.
+            let float_args = args.iter().filter_map(|arg| match arg {
+                Arg::Value(operand) => Some(body.ty(operand)).filter(|ty| ty.is_float()),
+                Arg::Ref { place, .. } => Some(body.var(place.var).elem.map(Ty::Float).unwrap_or(Ty::AnyFloat)),
             });
-            if body.var(*dst).ty == Ty::Unknown && float_arg {
-                body.vars[dst.0].ty = Ty::AnyFloat;
+            let guess = float_args.fold(Ty::Unknown, join);
+            if body.var(*dst).ty == Ty::Unknown && guess != Ty::Unknown {
+                body.vars[dst.0].ty = guess;
                 guessed = true;
             }
         }

@@ -829,6 +829,7 @@ mod tests {
             }
         });
         let want = "{
+    let _ = j;
     let v: f64 = b * c;
     let u: f64 = a + v;
     let __ret: f64 = 3.0 * u;

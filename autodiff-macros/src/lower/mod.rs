@@ -666,6 +666,10 @@ impl Lowerer<'_> {
             if let Some(float) = float {
                 let name = &segments[1].ident;
                 let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+                // `f64::from(x)` is the lossless `x as f64`.
+                if name == "from" && args.len() == 1 {
+                    return Rhs::Prim(Op::ToFloat(float), args);
+                }
                 let Some(op) = symbol::float_method(name) else {
                     let message = format!(
                         "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
