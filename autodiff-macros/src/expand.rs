@@ -404,6 +404,15 @@ mod loop_print {
                 }
             },
             quote! {
+                fn halve(x: f64) -> f64 {
+                    let mut v = x;
+                    while v > 1.0 {
+                        v = v.sqrt() * 0.9;
+                    }
+                    v
+                }
+            },
+            quote! {
                 fn layer(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
                     let mut h = [0.0; 2];
                     for i in 0..2 {
