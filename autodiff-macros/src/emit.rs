@@ -149,9 +149,12 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
 pub fn argument(body: &Body, arg: &Arg) -> TokenStream {
     match arg {
         Arg::Value(value) => operand(body, value),
-        Arg::Ref { place, range, mutable } => {
+        Arg::Ref { place, range, mutable, borrowed } => {
             let root = body.var(place.var).ident.to_token_stream();
             let target = sliced(body, &place_at(body, place, &root), range.as_ref());
+            if !borrowed {
+                return target;
+            }
             let mutability = mutable.then(|| quote!(mut));
             quote!(&#mutability #target)
         }

@@ -197,7 +197,14 @@ impl Operand {
 #[derive(Clone)]
 pub enum Arg {
     Value(Operand),
-    Ref { place: Place, range: Option<SliceRange>, mutable: bool },
+    /// `borrowed`: written with `&`; without it the argument is a
+    /// reference already (a slice or model parameter passed on).
+    Ref {
+        place: Place,
+        range: Option<SliceRange>,
+        mutable: bool,
+        borrowed: bool,
+    },
 }
 
 /// `[lo..hi]`, `[lo..]`, `[..hi]` of a slice argument.
@@ -483,6 +490,7 @@ impl Body {
         let info = self.var(place.var);
         let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
         match info.ty {
+            Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,
             Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
             Ty::Aggregate => match info.elem {
                 Some(float) => Ty::Float(float),
@@ -552,7 +560,7 @@ impl Body {
     fn arg_text(&self, arg: &Arg) -> String {
         match arg {
             Arg::Value(operand) => self.operand_text(operand),
-            Arg::Ref { place, range, mutable } => {
+            Arg::Ref { place, range, mutable, .. } => {
                 let range = range.as_ref().map(|range| {
                     let bound = |b: &Option<Operand>| b.as_ref().map(|o| self.operand_text(o)).unwrap_or_default();
                     let dots = if range.inclusive { "..=" } else { ".." };

@@ -82,10 +82,37 @@ pub fn vjp_body(
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block);
 
+    // The reverse sweep puts back values it saved; what the function
+    // returns and what it left in its outputs are kept aside first.
+    let restored = restored_vars(body);
+    let value = Ident::new("__value", Span::mixed_site());
+    let keep_value = body.ret.filter(|ret| restored.contains(ret)).map(|ret| {
+        let ret = &body.var(ret).ident;
+        quote!(let #value = #ret;)
+    });
+    let (keep_outputs, put_back_outputs): (Vec<TokenStream>, Vec<TokenStream>) = body
+        .params
+        .iter()
+        .filter(|param| restored.contains(param))
+        .map(|&param| {
+            let info = body.var(param);
+            let ident = &info.ident;
+            let kept = format_ident!("__final_{}", ident, span = Span::mixed_site());
+            let is_array =
+                matches!(&info.declared, Some(syn::Type::Reference(r)) if matches!(&*r.elem, syn::Type::Array(_)));
+            if is_array {
+                (quote!(let #kept = *#ident;), quote!(*#ident = #kept;))
+            } else {
+                (quote!(let #kept = #ident.to_vec();), quote!(#ident.copy_from_slice(&#kept);))
+            }
+        })
+        .unzip();
+
     let partials = params.scalars.iter().map(|param| &adjoints[param.0]);
     let result = match body.ret {
         Some(ret) => {
-            let value = &body.var(ret).ident;
+            let value =
+                if keep_value.is_some() { value.to_token_stream() } else { body.var(ret).ident.to_token_stream() };
             if params.scalars.is_empty() {
                 quote!(#value)
             } else {
@@ -98,10 +125,24 @@ pub fn vjp_body(
         #(#items)*
         #(#declarations)*
         #forward
+        #keep_value
+        #(#keep_outputs)*
         #adjoint_declarations
         #reverse
+        #(#put_back_outputs)*
         #result
     }
+}
+
+/// The variables the reverse sweep writes back into.
+fn restored_vars(body: &Body) -> Vec<Var> {
+    let mut vars = Vec::new();
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, save: Some(_), .. } => vars.push(*dst),
+        Stmt::Store { place, save: Some(_), .. } => vars.push(place.var),
+        _ => {}
+    });
+    vars
 }
 
 /// Where each variable is declared: in place (`let x = ..` at its only

@@ -180,6 +180,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     }
 
     let mut params = Vec::new();
+    let mut rejected = false;
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(receiver) => cx.error_spanned_by(
@@ -201,8 +202,14 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                     );
                     continue;
                 }
-                if let Some(class) = classify(&pat.ident, &typed.ty, cx) {
-                    params.push(Param { ident: &pat.ident, ty: &typed.ty, mutable: pat.mutability.is_some(), class });
+                match classify(&pat.ident, &typed.ty, cx) {
+                    Some(class) => params.push(Param {
+                        ident: &pat.ident,
+                        ty: &typed.ty,
+                        mutable: pat.mutability.is_some(),
+                        class,
+                    }),
+                    None => rejected = true,
                 }
             }
         }
@@ -257,6 +264,8 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
             }
         },
         ReturnType::Default if has_output => Some(None),
+        // A rejected parameter may have been the output: one error is enough.
+        ReturnType::Default if rejected => None,
         ReturnType::Default => {
             cx.error_spanned_by(
                 &sig.ident,
@@ -277,6 +286,13 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
     }
     let shadow = format_ident!("d_{}", ident);
     match ty {
+        Type::Reference(reference) if float_ty(&reference.elem).is_some() => {
+            cx.error_spanned_by(
+                reference,
+                "#[grad] takes floats by value; write `x: f64` instead of a reference to one",
+            );
+            None
+        }
         Type::Reference(reference) => {
             let target = reference.elem.clone();
             let elem = array_elem(&target);

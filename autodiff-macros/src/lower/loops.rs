@@ -57,6 +57,38 @@ struct Iteration {
 
 const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each"];
 
+/// Iterator steps the macro lowers.
+const ADAPTORS: &[&str] = &["iter", "into_iter", "enumerate", "zip", "map", "rev", "step_by"];
+
+/// Whether `expr` is an iterator: a range or a chain of iterator methods.
+pub(super) fn is_iterator(expr: &Expr) -> bool {
+    match expr {
+        Expr::Range(_) => true,
+        Expr::Paren(paren) => is_iterator(&paren.expr),
+        Expr::MethodCall(call) => {
+            // Methods that consume an iterator give a value, not an iterator.
+            const CONSUMERS: &[&str] = &[
+                "sum", "product", "fold", "for_each", "count", "min", "max", "min_by", "max_by", "collect", "last",
+                "nth", "any", "all", "position", "find",
+            ];
+            let name = call.method.to_string();
+            if CONSUMERS.contains(&name.as_str()) {
+                return false;
+            }
+            ADAPTORS.contains(&name.as_str()) || is_iterator(&call.receiver)
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
+    format!(
+        "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `enumerate`, \
+         `zip`, `map`, `rev`, `step_by` and the reductions `sum`, `product`, `fold`, `for_each`: write the loop \
+         out with `for` and `if`"
+    )
+}
+
 /// Whether `call` ends an iterator chain the macro lowers to a loop.
 pub(super) fn is_chain_terminal(call: &syn::ExprMethodCall) -> bool {
     REDUCTIONS.iter().any(|name| call.method == name)
@@ -370,6 +402,10 @@ impl Lowerer<'_> {
                 sources.push(other);
                 let n = sources.len() - 1;
                 Some((Kind::Elements(sources), Shape::Pair(Box::new(shape), Box::new(Shape::Elem(n)))))
+            }
+            Expr::MethodCall(call) if !ADAPTORS.contains(&call.method.to_string().as_str()) => {
+                self.cx.error_spanned_by(&call.method, unsupported_iterator_method(&call.method));
+                None
             }
             Expr::MethodCall(call) if call.method == "rev" || call.method == "step_by" => {
                 self.cx.error_spanned_by(

@@ -306,6 +306,7 @@ impl Lowerer<'_> {
             if let Some((else_token, _)) = &init.diverge {
                 self.cx
                     .error_spanned_by(else_token, "`let .. else` is not supported inside #[grad] functions; use `if`");
+                return;
             }
         }
         let ident = match pat {
@@ -580,6 +581,9 @@ impl Lowerer<'_> {
     }
 
     fn lower_method(&mut self, call: &syn::ExprMethodCall, out: &mut Block) -> Rhs {
+        if loops::is_iterator(&call.receiver) {
+            return self.unsupported(&call.method, loops::unsupported_iterator_method(&call.method));
+        }
         if let Some(turbofish) = &call.turbofish {
             return self
                 .unsupported(turbofish, "method calls with `::<..>` are not supported inside #[grad] functions");
@@ -588,6 +592,12 @@ impl Lowerer<'_> {
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         let method = &call.method;
         let receiver_ty = self.operand_ty(&receiver);
+        // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.
+        let model_part = matches!(&receiver, Operand::Place(place)
+            if self.vars[place.var.0].ty == Ty::Aggregate && self.vars[place.var.0].dims.is_none());
+        if model_part && method == "len" && args.is_empty() {
+            return Rhs::Method(receiver, method.clone(), args);
+        }
         if matches!(receiver_ty, Ty::Other | Ty::Bool) {
             // Integer and boolean methods carry no derivative.
             return Rhs::Method(receiver, method.clone(), args);
@@ -785,6 +795,7 @@ impl Lowerer<'_> {
         let info = &self.vars[place.var.0];
         let indices = place.proj.iter().filter(|p| matches!(p, crate::ir::Proj::Index(_))).count();
         match info.ty {
+            Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,
             Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
             Ty::Aggregate => info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat),
             ty => ty,

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, UnOp};
 
 use super::{place_operand, Binding, Lowerer, Sink};
-use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Operand, Place, Proj, Rhs, SliceRange, Ty, VarKind, Zero};
+use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Operand, Place, Proj, Rhs, SliceRange, Ty, Zero};
 
 impl Lowerer<'_> {
     /// The place an element expression names: `x[i]`, `w[i][j]`, `m.layer.b`.
@@ -90,10 +90,15 @@ impl Lowerer<'_> {
 
     /// `vec![v; n]`.
     pub(super) fn lower_vec_macro(&mut self, mac: &syn::Macro, out: &mut Block) -> Rhs {
-        match mac.parse_body::<syn::ExprRepeat>() {
-            Ok(repeat) => {
-                let value = self.lower_expr(&repeat.expr, out);
-                let len = self.lower_expr(&repeat.len, out);
+        let repeat = |input: syn::parse::ParseStream| -> syn::Result<(Expr, Expr)> {
+            let value = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            Ok((value, input.parse()?))
+        };
+        match syn::parse::Parser::parse2(repeat, mac.tokens.clone()) {
+            Ok((value, len)) => {
+                let value = self.lower_expr(&value, out);
+                let len = self.lower_expr(&len, out);
                 Rhs::VecRepeat(value, len)
             }
             Err(_) => self
@@ -182,11 +187,10 @@ impl Lowerer<'_> {
 
     /// An argument of a call: a reference to (a slice of) an aggregate, or a value.
     pub(super) fn call_arg(&mut self, arg: &Expr, out: &mut Block) -> Arg {
-        let (inner, mutable) = match arg {
-            Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some()),
-            other => (other, false),
+        let (inner, mutable, borrowed) = match arg {
+            Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some(), true),
+            other => (other, false, false),
         };
-        let is_reference = matches!(arg, Expr::Reference(_));
         if mutable {
             self.cx.error_spanned_by(
                 arg,
@@ -200,28 +204,32 @@ impl Lowerer<'_> {
                 let lo = range.start.as_ref().map(|lo| self.lower_expr(lo, out));
                 let hi = range.end.as_ref().map(|hi| self.lower_expr(hi, out));
                 let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
-                return Arg::Ref { place, range: Some(SliceRange { lo, hi, inclusive }), mutable };
+                return Arg::Ref { place, range: Some(SliceRange { lo, hi, inclusive }), mutable, borrowed };
             }
         }
-        let aggregate = |this: &mut Self, expr: &Expr| -> Option<Place> {
-            let mut scratch = Block::default();
-            let place = this.place_quiet(expr, &mut scratch)?;
-            let ty = this.place_ty(&place);
-            (ty == Ty::Aggregate && scratch.stmts.is_empty()).then_some(place)
-        };
-        if let Some(place) = aggregate(self, inner) {
-            let is_output =
-                place.proj.is_empty() && self.vars[place.var.0].kind == VarKind::Param && !is_reference && {
-                    let declared = self.vars[place.var.0].declared.as_ref();
-                    matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
-                };
-            if is_output {
-                self.cx.error_spanned_by(
-                    arg,
-                    "passing a `&mut` output to a function inside #[grad] code is not supported yet; write it here",
-                );
+        if borrowed {
+            // `&x`, `&m.layer`, `&h[i]`: a part of an aggregate.
+            if let Some(place) = self.place_quiet(inner, out) {
+                if self.vars[place.var.0].ty == Ty::Aggregate {
+                    return Arg::Ref { place, range: None, mutable, borrowed };
+                }
             }
-            return Arg::Ref { place, range: None, mutable };
+        } else if let Expr::Path(path) = inner {
+            // A slice or model parameter passed on as it is.
+            let var = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
+                Some(Binding::Var(var)) => Some(var),
+                _ => None,
+            });
+            if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
+                let declared = self.vars[var.0].declared.as_ref();
+                if matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) {
+                    self.cx.error_spanned_by(
+                        arg,
+                        "passing a `&mut` output to a function inside #[grad] code is not supported yet; write it here",
+                    );
+                }
+                return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
+            }
         }
         Arg::Value(self.lower_expr(inner, out))
     }

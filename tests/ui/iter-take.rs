@@ -1,0 +1,8 @@
+use autodiff::grad;
+
+#[grad]
+fn f(x: &[f64]) -> f64 {
+    x.iter().take(2).sum::<f64>()
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use autodiff::grad;
+
+#[grad]
+fn f(x: f64, n: usize) -> f64 {
+    let double = |v: f64| 2.0 * v;
+    println!("{x}");
+    let y = x.foo();
+    match n {
+        0 => x,
+        _ => y,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use autodiff::grad;
+
+#[grad]
+struct Model {
+    w: f64,
+}
+
+fn main() {}
