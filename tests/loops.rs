@@ -173,3 +173,21 @@ fn loops() {
         close(&d, &num(&|v| sub(v), &p));
     }
 }
+
+/// `yᵢ = xᵢ²` by a brace-less `for_each`: ∂xᵢ = 2xᵢȳᵢ.
+#[grad]
+fn squares_into(x: &[f64], y: &mut [f64]) {
+    x.iter().enumerate().for_each(|(i, v)| y[i] = v * v);
+}
+
+#[test]
+fn a_for_each_closure_may_be_a_bare_assignment() {
+    let x = [0.5, -1.5, 2.0];
+    let (mut y, mut dx, mut dy) = ([0.0; 3], [0.0; 3], [1.0, 2.0, 3.0]);
+    squares_into_vjp(&x, &mut dx, &mut y, &mut dy);
+    for i in 0..3 {
+        assert_eq!(y[i], x[i] * x[i]);
+        assert_eq!(dx[i], 2.0 * x[i] * [1.0, 2.0, 3.0][i]);
+        assert_eq!(dy[i], 0.0);
+    }
+}

@@ -587,7 +587,8 @@ impl Lowerer<'_> {
                 let Some(each) = call.args.first() else { return };
                 let Some((params, value)) = closure(each, 1, self) else { return };
                 self.lower_iteration(iteration, &params[0], out, span, |this, body| {
-                    this.lower_into(&value, body, Sink::Discard);
+                    // `|(i, v)| y[i] = v * v` is a statement without braces.
+                    this.lower_statement_expr(&value, body);
                 });
             }
         }
