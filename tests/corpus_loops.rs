@@ -41,7 +41,7 @@
 // The `case!` table binds every parameter `mut` and counts adjoints in a
 // `mut` counter, and splits the adjoints; rows without outputs or without
 // adjoints leave them alone.
-#![allow(unused_mut, unused_variables)]
+#![allow(unused_mut, unused_variables, clippy::vec_init_then_push)]
 // The corpus is written the way the constructs under test are written:
 // indexed loops, `&Vec` parameters, `p = p * x[i]` and `let r = ..; r`.
 #![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::assign_op_pattern, clippy::let_and_return)]

@@ -1,6 +1,9 @@
 //! Loops and arrays end to end: each generated gradient against central
 //! differences (or its closed form).
 
+// Index loops and `p = p * x` are the shapes under test, written on purpose.
+#![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
+
 use autodiff::grad;
 
 #[grad]

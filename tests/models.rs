@@ -1,6 +1,9 @@
 //! Model structs (`#[derive(Params)]`) as `#[grad]` parameters: nested
 //! structs, 2-D arrays, vectors and rows iterated in place.
 
+// Index loops over weights are the shape under test, written on purpose.
+#![allow(clippy::needless_range_loop)]
+
 use autodiff::prelude::*;
 
 #[derive(Params, Clone, Debug)]

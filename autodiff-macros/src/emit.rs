@@ -329,7 +329,10 @@ pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes
             quote_spanned!(span=> if #cond { #then } else { #els })
         }
         _ => {
-            let d = if precedence(d) < 2 {
+            // A compound partial is bracketed even where `*` would not need
+            // it: `ȳ * (0.5 / s)` computes the partial off the adjoint's
+            // critical path, `ȳ * 0.5 / s` waits for ȳ before dividing.
+            let d = if matches!(d, D::Bin(..) | D::Select(..)) {
                 let tokens = partial(d, holes);
                 quote_spanned!(span=> (#tokens))
             } else {

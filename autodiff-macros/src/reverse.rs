@@ -93,7 +93,11 @@ pub fn vjp_body(
     let (keep_outputs, put_back_outputs): (Vec<TokenStream>, Vec<TokenStream>) = body
         .params
         .iter()
-        .filter(|param| restored.contains(param))
+        .filter(|&&param| {
+            // Outputs only: scalar parameters are the function's own copies.
+            let declared = &body.var(param).declared;
+            restored.contains(&param) && matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+        })
         .map(|&param| {
             let info = body.var(param);
             let ident = &info.ident;
@@ -108,7 +112,11 @@ pub fn vjp_body(
         })
         .unzip();
 
-    let partials = params.scalars.iter().map(|param| &adjoints[param.0]);
+    // `+ 0.0` turns an untouched -0.0 adjoint into +0.0.
+    let partials = params.scalars.iter().map(|param| {
+        let adjoint = &adjoints[param.0];
+        quote!(#adjoint + 0.0)
+    });
     let result = match body.ret {
         Some(ret) => {
             let value =
@@ -343,9 +351,12 @@ impl Sweep<'_> {
                         TokenStream::new()
                     }
                 },
+                // -0.0 is the exact identity of `+`, so the first `+=` into
+                // it compiles to a move; a returned partial is normalized
+                // back to +0.0 (see `vjp_body`).
                 _ => {
                     let ty = emit::float_type(self.float(var));
-                    quote!(let mut #adjoint: #ty = 0.0;)
+                    quote!(let mut #adjoint: #ty = -0.0;)
                 }
             });
         }
@@ -874,18 +885,18 @@ mod tests {
     let v: f64 = b * c;
     let u: f64 = a + v;
     let __ret: f64 = 3.0 * u;
-    let mut __bar_a: f64 = 0.0;
-    let mut __bar_b: f64 = 0.0;
-    let mut __bar_c: f64 = 0.0;
+    let mut __bar_a: f64 = -0.0;
+    let mut __bar_b: f64 = -0.0;
+    let mut __bar_c: f64 = -0.0;
     let mut __bar_ret: f64 = seed;
-    let mut __bar_v: f64 = 0.0;
-    let mut __bar_u: f64 = 0.0;
+    let mut __bar_v: f64 = -0.0;
+    let mut __bar_u: f64 = -0.0;
     __bar_u += __bar_ret * 3.0;
     __bar_a += __bar_u;
     __bar_v += __bar_u;
     __bar_b += __bar_v * c;
     __bar_c += __bar_v * b;
-    (__ret, __bar_a, __bar_b, __bar_c)
+    (__ret, __bar_a + 0.0, __bar_b + 0.0, __bar_c + 0.0)
 }
 ";
         assert_eq!(got, want);

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Runs the criterion benchmarks, then rewrites the results section of
+# BENCHMARKS.md from criterion's estimates. Arguments go to criterion, e.g.
+#   benchmarks/run.sh --warm-up-time 1 --measurement-time 3
+# Set CARGO_TARGET_DIR as usual; both steps use it.
+set -eu
+cd "$(dirname "$0")/.."
+cargo bench -p autodiff-benchmarks --bench scalar -- "$@"
+cargo run --release -q -p autodiff-benchmarks --bin ratios -- --update BENCHMARKS.md
