@@ -433,3 +433,151 @@ mod loop_print {
         }
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::grad;
+    use quote::quote;
+
+    /// Odd and broken inputs: the macro answers each with tokens (code or
+    /// `compile_error!`), never with a panic.
+    #[test]
+    fn odd_inputs_give_errors_not_panics() {
+        let items = [
+            quote!(
+                fn f() -> f64 {}
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x.max()
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    f64::powi()
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    break;
+                    x
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    continue;
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    return;
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    x[..]
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    x.iter().fold()
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    x.iter().fold(0.0, 1.0)
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    x.iter().map(|a, b| a).sum()
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    for (a, b, c) in x.iter().enumerate() {}
+                    0.0
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    for v in 0.. {}
+                    0.0
+                }
+            ),
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    let [a, (b, c)] = *x;
+                    a
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x[0][1].y
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    (x.exp)()
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    <f64>::exp(x)
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    f64::from()
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let y;
+                    y
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    loop {}
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    while true {}
+                    x
+                }
+            ),
+            quote!(
+                fn f(x: f64, y: &mut f64) {}
+            ),
+            quote!(
+                fn f<T>(x: T) -> T {
+                    x
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    vec![x][0]
+                }
+            ),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x + "a"
+                }
+            ),
+            quote!(
+                struct S;
+            ),
+            quote!(fn),
+            quote!(),
+        ];
+        let args = [quote!(), quote!(wrt(x)), quote!(wrt()), quote!(vjp), quote!(vjp = ), quote!(forward, wrt(q))];
+        for item in &items {
+            for arg in &args {
+                let result = std::panic::catch_unwind(|| grad(arg.clone(), item.clone()).to_string());
+                assert!(result.is_ok(), "panicked on #[grad({arg})] {item}");
+            }
+        }
+    }
+}
