@@ -194,3 +194,28 @@ fn a_for_each_closure_may_be_a_bare_assignment() {
         assert_eq!(dy[i], 0.0);
     }
 }
+
+/// A vector made anew on every pass: f = Σₖ Σᵢ ((k+1)xᵢ)² = 5Σxᵢ², ∂xᵢ = 10xᵢ.
+#[grad]
+fn per_pass_vec(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..2 {
+        let mut h = vec![0.0; x.len()];
+        for i in 0..x.len() {
+            h[i] = x[i] * (k as f64 + 1.0);
+        }
+        s += h.iter().map(|v| v * v).sum::<f64>();
+    }
+    s
+}
+
+#[test]
+fn a_vector_made_on_every_pass() {
+    let x = [0.5, -1.5, 2.0];
+    let mut dx = [0.0; 3];
+    let value = per_pass_vec_grad(&x, &mut dx);
+    assert!((value - 5.0 * x.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+    for i in 0..3 {
+        assert!((dx[i] - 10.0 * x[i]).abs() < 1e-12);
+    }
+}

@@ -210,8 +210,10 @@ impl Layout {
                     return true;
                 }
                 // A loop body's own value is visible to the reverse sweep only
-                // if it is declared outside the loop.
-                !info.scope.is_empty() && (activity.is_needed(Var(i)) || info.kind == VarKind::Saved)
+                // if it is declared outside the loop; so is a vector whose
+                // length its adjoint takes.
+                let sized_adjoint = activity.is_active(Var(i)) && matches!(info.zero, Some(Zero::Vec(_)));
+                !info.scope.is_empty() && (activity.is_needed(Var(i)) || info.kind == VarKind::Saved || sized_adjoint)
             })
             .collect();
         Layout { hoisted, stack, mutated }
