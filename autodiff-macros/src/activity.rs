@@ -16,6 +16,12 @@
 //! `index_save` on a counted loop); inside loops the slot is a stack. A
 //! linear update like `s += w[i] * x[i]` saves nothing.
 //!
+//! A loop body's own value that is cheap to compute (arithmetic, no calls,
+//! no transcendental functions) from what the loop never writes (its
+//! index, values fixed before it, other such values) is *recomputed* at the
+//! start of each reverse pass instead of saved: `let a = x[i + 1] - x[i] *
+//! x[i];` costs what a push and a pop would, without the stack.
+//!
 //! Variables are storage locations, so varied and useful are
 //! flow-insensitive: a location is active if any of its assignments is.
 
@@ -28,11 +34,18 @@ use crate::rules::partials;
 pub struct Activity {
     active: Vec<bool>,
     needed: Vec<bool>,
+    recomputed: Vec<bool>,
 }
 
 impl Activity {
     pub fn is_active(&self, var: Var) -> bool {
         self.active.get(var.0).copied().unwrap_or(false)
+    }
+
+    /// Whether the reverse sweep computes this value again at the start of
+    /// each pass of its loop, rather than restoring it.
+    pub fn is_recomputed(&self, var: Var) -> bool {
+        self.recomputed.get(var.0).copied().unwrap_or(false) && self.is_needed(var)
     }
 
     /// Whether the reverse sweep reads this variable's value.
@@ -93,12 +106,14 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
     let active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect();
 
     let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
+    let recomputable = find_recomputable(body);
     let mut saves = BTreeSet::new();
     let reads = loop {
         let mut reads = Reads::default();
         collect_reads(&body.block, &active, &saves, &mut Walk::default(), &mut reads);
+        need_recomputed_inputs(&body.block, &recomputable, &mut reads);
         let mut decided = BTreeSet::new();
-        decide_saves(&body.block, &reads, &scopes, &mut Walk::default(), &mut decided);
+        decide_saves(&body.block, &reads, &scopes, &recomputable, &mut Walk::default(), &mut decided);
         if decided == saves {
             break reads;
         }
@@ -109,10 +124,132 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
         needed[var.0] = true;
     }
     apply_saves(&mut body.block, &mut body.vars, namer, &saves, &mut Walk::default());
-    let mut activity = Activity { active, needed };
+    let recomputed = (0..body.vars.len()).map(|i| recomputable.contains(&Var(i))).collect();
+    let mut activity = Activity { active, needed, recomputed };
     activity.active.resize(body.vars.len(), false);
     activity.needed.resize(body.vars.len(), false);
     activity
+}
+
+/// The loop bodies' own values the reverse sweep can compute again: defined
+/// once, at the top level of their loop's body, by a cheap operation of
+/// values the loop never writes (or of other such values).
+fn find_recomputable(body: &Body) -> BTreeSet<Var> {
+    let mut assignments: BTreeMap<Var, usize> = BTreeMap::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, .. } = stmt {
+            *assignments.entry(*dst).or_default() += 1;
+        }
+    });
+    let mut recomputable = BTreeSet::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Loop(lp) = stmt else { return };
+        let mut written = BTreeSet::new();
+        walk(&lp.body, 0, &mut |inner, _| match inner {
+            Stmt::Assign { dst, .. } => {
+                written.insert(*dst);
+            }
+            Stmt::Store { place, .. } => {
+                written.insert(place.var);
+            }
+            Stmt::Loop(Loop { header: Header::Range { index, .. }, .. }) => {
+                written.insert(*index);
+            }
+            _ => {}
+        });
+        for stmt in &lp.body.stmts {
+            let Stmt::Assign { dst, rhs, kind: AssignKind::Init, .. } = stmt else { continue };
+            // A pass counter is also written by its loop, outside the IR.
+            let counter = matches!(body.var(*dst).kind, VarKind::Control | VarKind::Done);
+            let own = body.var(*dst).scope.last() == Some(&lp.id) && assignments.get(dst) == Some(&1) && !counter;
+            let inputs_fixed = rhs.reads().iter().all(|read| recomputable.contains(read) || !written.contains(read));
+            if own && is_cheap(rhs) && inputs_fixed {
+                recomputable.insert(*dst);
+            }
+        }
+    });
+    recomputable
+}
+
+/// Arithmetic a push and a pop would cost as much as.
+fn is_cheap(rhs: &Rhs) -> bool {
+    use crate::ir::Op::*;
+    match rhs {
+        Rhs::Use(_) | Rhs::Cast(..) => true,
+        Rhs::Method(_, method, _) => method == "len",
+        Rhs::Prim(op, _) => matches!(
+            op,
+            Add | Sub
+                | Mul
+                | Div
+                | Rem
+                | Neg
+                | Eq
+                | Ne
+                | Lt
+                | Le
+                | Gt
+                | Ge
+                | Not
+                | BitAnd
+                | BitOr
+                | BitXor
+                | Shl
+                | Shr
+                | ToFloat(_)
+                | Abs
+                | Max
+                | Min
+                | MulAdd
+                | Signum
+                | Floor
+                | Ceil
+                | Round
+                | Trunc
+                | Fract
+        ),
+        Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => false,
+    }
+}
+
+/// A recomputed value that the reverse sweep needs makes its own inputs
+/// needed, where it is defined.
+fn need_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, reads: &mut Reads) {
+    // A recomputed value may read another: repeat until nothing is added.
+    loop {
+        let before = reads.values().map(Vec::len).sum::<usize>();
+        add_recomputed_inputs(block, recomputable, &mut Walk::default(), reads);
+        if reads.values().map(Vec::len).sum::<usize>() == before {
+            break;
+        }
+    }
+}
+
+fn add_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, at: &mut Walk, reads: &mut Reads) {
+    for stmt in &block.stmts {
+        let pos = at.next();
+        match stmt {
+            Stmt::Assign { dst, rhs, .. } if recomputable.contains(dst) && reads.contains_key(dst) => {
+                for var in rhs.reads() {
+                    let read = Read { key: 2 * pos, loops: at.loops.clone() };
+                    let known = reads.get(&var).is_some_and(|list| list.contains(&read));
+                    if !known {
+                        reads.entry(var).or_default().push(read);
+                    }
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                add_recomputed_inputs(then, recomputable, at, reads);
+                add_recomputed_inputs(els, recomputable, at, reads);
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                add_recomputed_inputs(&lp.body, recomputable, at, reads);
+                at.loops.pop();
+            }
+            _ => {}
+        }
+    }
 }
 
 fn propagate_varied(body: &Body, block: &Block, differentiable: &[bool], varied: &mut [bool]) -> bool {
@@ -266,10 +403,19 @@ fn collect_reads(block: &Block, active: &[bool], saves: &BTreeSet<usize>, at: &m
 }
 
 /// The positions of the writes that destroy a needed value.
-fn decide_saves(block: &Block, reads: &Reads, scopes: &[Vec<LoopId>], at: &mut Walk, saves: &mut BTreeSet<usize>) {
+fn decide_saves(
+    block: &Block,
+    reads: &Reads,
+    scopes: &[Vec<LoopId>],
+    recomputable: &BTreeSet<Var>,
+    at: &mut Walk,
+    saves: &mut BTreeSet<usize>,
+) {
     for stmt in &block.stmts {
         let pos = at.next();
         let write = match stmt {
+            // A recomputed value is never restored.
+            Stmt::Assign { dst, .. } if recomputable.contains(dst) => None,
             Stmt::Assign { dst, kind, .. } => Some((*dst, *kind)),
             Stmt::Store { place, .. } => Some((place.var, AssignKind::Overwrite)),
             Stmt::Loop(Loop { header: Header::Range { index, .. }, trips: Some(_), .. }) => {
@@ -298,12 +444,12 @@ fn decide_saves(block: &Block, reads: &Reads, scopes: &[Vec<LoopId>], at: &mut W
         }
         match stmt {
             Stmt::If { then, els, .. } => {
-                decide_saves(then, reads, scopes, at, saves);
-                decide_saves(els, reads, scopes, at, saves);
+                decide_saves(then, reads, scopes, recomputable, at, saves);
+                decide_saves(els, reads, scopes, recomputable, at, saves);
             }
             Stmt::Loop(lp) => {
                 at.loops.push(lp.id);
-                decide_saves(&lp.body, reads, scopes, at, saves);
+                decide_saves(&lp.body, reads, scopes, recomputable, at, saves);
                 at.loops.pop();
             }
             _ => {}

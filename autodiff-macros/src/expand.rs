@@ -3,7 +3,8 @@
 //! ```text
 //! attr.rs       TokenStream            -> Args          modes, wrt(..)
 //! signature.rs  &ItemFn, &Args         -> Signature     which parameters are differentiated
-//! lower.rs      &Signature             -> ir::Body      A-normal form; every subset violation reported
+//! lower/        &Signature             -> ir::Body      A-normal form; every subset violation reported
+//! optimize.rs   &mut Body                               element reads shared within a pass
 //! infer.rs      &mut Body                               float types of every value
 //! activity.rs   &mut Body              -> Activity      active and needed values; save slots
 //! reverse.rs    &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
@@ -20,7 +21,7 @@ use crate::ctxt::Ctxt;
 use crate::ir::Var;
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, attr, emit, fallback, infer, lower, reverse, signature};
+use crate::{activity, attr, emit, fallback, infer, lower, optimize, reverse, signature};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -115,6 +116,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let mut namer = Namer::new(sig.item);
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
+    optimize::share_element_reads(&mut body, &mut namer);
     infer::infer(&mut body, sig.float());
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
@@ -401,6 +403,17 @@ mod loop_print {
                         p = p * x[i];
                     }
                     p
+                }
+            },
+            quote! {
+                fn rosenbrock(x: &[f64]) -> f64 {
+                    let mut s = 0.0;
+                    for i in 0..x.len() - 1 {
+                        let a = x[i + 1] - x[i] * x[i];
+                        let b = 1.0 - x[i];
+                        s += 100.0 * a * a + b * b;
+                    }
+                    s
                 }
             },
             quote! {

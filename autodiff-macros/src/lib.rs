@@ -13,6 +13,7 @@ mod infer;
 mod ir;
 mod lower;
 mod naming;
+mod optimize;
 mod params;
 mod reverse;
 mod rules;

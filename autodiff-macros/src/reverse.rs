@@ -213,7 +213,8 @@ impl Layout {
                 // if it is declared outside the loop; so is a vector whose
                 // length its adjoint takes.
                 let sized_adjoint = activity.is_active(Var(i)) && matches!(info.zero, Some(Zero::Vec(_)));
-                !info.scope.is_empty() && (activity.is_needed(Var(i)) || info.kind == VarKind::Saved || sized_adjoint)
+                let kept = activity.is_needed(Var(i)) && !activity.is_recomputed(Var(i));
+                !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
             })
             .collect();
         Layout { hoisted, stack, mutated }
@@ -574,7 +575,18 @@ impl Sweep<'_> {
         if body.is_empty() && restore_index.is_none() {
             return TokenStream::new();
         }
+        // The pass's own cheap values, computed again rather than restored.
+        let recomputations = lp.body.stmts.iter().filter_map(|stmt| match stmt {
+            Stmt::Assign { dst, rhs, span, .. } if self.activity.is_recomputed(*dst) => {
+                let ident = self.ident(*dst);
+                let annotation = emit::annotation(self.body, *dst);
+                let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
+                Some(quote_spanned!(*span=> let #ident #annotation = #value;))
+            }
+            _ => None,
+        });
         let declarations = self.adjoint_declarations(Some(lp.id), None);
+        let declarations = quote!(#declarations #(#recomputations)*);
         match (&lp.header, lp.trips) {
             (Header::Range { index, lo, hi, inclusive, adaptors, .. }, None) => {
                 let range = self.range_tokens(lo, hi, *inclusive);

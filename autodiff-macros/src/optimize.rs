@@ -1,0 +1,157 @@
+//! Element reads shared within a pass.
+//!
+//! Before:
+//! ```text
+//! a = sub(x[__t3], mul(x[i], x[i]))      (in a loop body; x never written)
+//! b = sub(1.0, x[i])
+//! ```
+//! After:
+//! ```text
+//! __t9 = x[i]
+//! a = sub(x[__t3], mul(__t9, __t9))
+//! b = sub(1.0, __t9)
+//! ```
+//! An element of an aggregate the region never writes, read by several
+//! statements of one block, is read once into a temporary. Its adjoint is
+//! then a local of the pass that the reverse sweep adds into the shadow
+//! once, instead of adding into memory at every read. The temporary is
+//! cheap, so the reverse sweep recomputes it rather than saving it.
+
+use std::collections::BTreeSet;
+
+use crate::ir::{
+    walk, AssignKind, Block, Body, Header, LoopId, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarInfo, VarKind,
+};
+use crate::naming::Namer;
+
+pub fn share_element_reads(body: &mut Body, namer: &mut Namer) {
+    let mut block = std::mem::take(&mut body.block);
+    let written = written_in(&block);
+    share_in(&mut block, &written, &[], &mut body.vars, namer);
+    body.block = block;
+}
+
+/// Every variable a block writes, at any depth.
+fn written_in(block: &Block) -> BTreeSet<Var> {
+    let mut written = BTreeSet::new();
+    walk(block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, .. } => {
+            written.insert(*dst);
+        }
+        Stmt::Store { place, .. } => {
+            written.insert(place.var);
+        }
+        Stmt::Loop(lp) => {
+            if let Header::Range { index, .. } = &lp.header {
+                written.insert(*index);
+            }
+        }
+        Stmt::If { .. } => {}
+    });
+    written
+}
+
+/// A place's identity: its variable, and each projection as text.
+fn key(place: &Place) -> (Var, Vec<String>) {
+    let proj = place
+        .proj
+        .iter()
+        .map(|proj| match proj {
+            Proj::Index(Operand::Var(var)) => format!("v{}", var.0),
+            Proj::Index(Operand::Const(constant)) => constant.tokens.to_string(),
+            Proj::Index(Operand::Place(_)) => String::from("?"),
+            Proj::Field(member) => quote::quote!(#member).to_string(),
+        })
+        .collect();
+    (place.var, proj)
+}
+
+fn fixed(place: &Place, written: &BTreeSet<Var>) -> bool {
+    !written.contains(&place.var)
+        && place.proj.iter().all(|proj| match proj {
+            Proj::Index(Operand::Var(var)) => !written.contains(var),
+            Proj::Index(Operand::Const(_)) | Proj::Field(_) => true,
+            Proj::Index(Operand::Place(_)) => false,
+        })
+}
+
+/// The value operands of a statement that may be replaced.
+fn operands_mut(stmt: &mut Stmt) -> Vec<&mut Operand> {
+    match stmt {
+        Stmt::Assign { rhs: Rhs::Prim(_, args), .. } => args.iter_mut().collect(),
+        Stmt::Assign { rhs: Rhs::Use(operand), .. } => vec![operand],
+        _ => Vec::new(),
+    }
+}
+
+/// `scope`: the loops around `block` (each pass of the innermost makes a
+/// new instance of what the block defines).
+fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: &mut Vec<VarInfo>, namer: &mut Namer) {
+    // Inner loops are regions of their own.
+    for stmt in &mut block.stmts {
+        if let Stmt::Loop(lp) = stmt {
+            let inner = written_in(&lp.body);
+            let inner_scope: Vec<LoopId> = scope.iter().copied().chain([lp.id]).collect();
+            share_in(&mut lp.body, &inner, &inner_scope, vars, namer);
+        }
+    }
+    let mut counts: Vec<((Var, Vec<String>), usize, Place)> = Vec::new();
+    for stmt in &mut block.stmts {
+        for operand in operands_mut(stmt) {
+            let Operand::Place(place) = operand else { continue };
+            if !fixed(place, written) || vars[place.var.0].ty != Ty::Aggregate {
+                continue;
+            }
+            let id = key(place);
+            match counts.iter_mut().find(|(k, _, _)| *k == id) {
+                Some(entry) => entry.1 += 1,
+                None => counts.push((id, 1, (**place).clone())),
+            }
+        }
+    }
+    for (id, count, place) in counts {
+        if count < 2 {
+            continue;
+        }
+        let Some(first) = block
+            .stmts
+            .iter_mut()
+            .position(|stmt| operands_mut(stmt).iter().any(|o| matches!(o, Operand::Place(p) if key(p) == id)))
+        else {
+            continue;
+        };
+        let ident = namer.temp();
+        vars.push(VarInfo {
+            ident,
+            ty: Ty::Unknown,
+            declared: None,
+            kind: VarKind::Temp,
+            mutable: false,
+            elem: None,
+            dims: None,
+            zero: None,
+            by_ref: false,
+            scope: scope.to_vec(),
+        });
+        let temp = Var(vars.len() - 1);
+        for stmt in &mut block.stmts {
+            for operand in operands_mut(stmt) {
+                if matches!(operand, Operand::Place(p) if key(p) == id) {
+                    *operand = Operand::Var(temp);
+                }
+            }
+        }
+        let span = match &block.stmts[first] {
+            Stmt::Assign { span, .. } => *span,
+            _ => proc_macro2::Span::call_site(),
+        };
+        let load = Stmt::Assign {
+            dst: temp,
+            rhs: Rhs::Use(Operand::Place(Box::new(place))),
+            kind: AssignKind::Init,
+            save: None,
+            span,
+        };
+        block.stmts.insert(first, load);
+    }
+}
