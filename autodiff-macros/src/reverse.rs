@@ -772,6 +772,14 @@ impl Sweep<'_> {
                     tokens.extend(quote_spanned!(span=> #target += #seed as #ty;));
                 }
             }
+            // `y = x * x`: one accumulation of ȳ·2x rather than two of ȳ·x.
+            Rhs::Prim(crate::ir::Op::Mul, _) if args[0].to_string() == args[1].to_string() => {
+                if let Some(target) = self.adjoint_of(operands[0]) {
+                    let holes = Holes { args: &args, out, float: self.float(dst), span };
+                    let twice = D::Bin(crate::rules::Bin::Mul, Box::new(D::Lit(2.0)), Box::new(D::Arg(0)));
+                    tokens.extend(emit::accumulate(&target, seed, &twice, &holes));
+                }
+            }
             Rhs::Prim(op, _) => {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 for (i, partial) in partials(*op).iter().enumerate() {
