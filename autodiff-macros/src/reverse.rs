@@ -77,8 +77,19 @@ pub fn vjp_body(
     let sweep = Sweep { body, activity, layout: &layout, adjoints: &adjoints, cx, deferred: RefCell::new(None) };
 
     let items = &body.items;
-    let declarations =
-        (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| emit::declaration(body, Var(i), layout.stack[i]));
+    let declarations = (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| match layout.fixed_capacity[i] {
+        Some(capacity) => {
+            let ident = &body.var(Var(i)).ident;
+            let top = stack_top(ident);
+            let zero = match body.var(Var(i)).ty {
+                Ty::Bool => quote!(false),
+                _ => quote!(0.0),
+            };
+            let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
+            quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
+        }
+        None => emit::declaration(body, Var(i), layout.stack[i]),
+    });
     let forward = sweep.forward(&body.block);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block);
@@ -161,6 +172,9 @@ struct Layout {
     hoisted: Vec<bool>,
     /// Saved values inside loops: stacks.
     stack: Vec<bool>,
+    /// A stack whose loops all walk literal ranges (`0..2`) holds at most
+    /// this many values: it lives in an array on the machine stack.
+    fixed_capacity: Vec<Option<usize>>,
     mutated: Vec<bool>,
 }
 
@@ -218,8 +232,46 @@ impl Layout {
                 !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
             })
             .collect();
-        Layout { hoisted, stack, mutated }
+        let fixed_capacity = (0..count).map(|i| stack[i].then(|| fixed_capacity(body, Var(i))).flatten()).collect();
+        Layout { hoisted, stack, mutated, fixed_capacity }
     }
+}
+
+/// The most values a save site's stack can hold when every loop around it
+/// walks a range of integer literals and the values are floats or flags;
+/// small enough to live on the machine stack.
+fn fixed_capacity(body: &Body, slot: Var) -> Option<usize> {
+    const LARGEST: usize = 256;
+    let info = body.var(slot);
+    if !matches!(info.ty, Ty::Float(_) | Ty::Bool) {
+        return None;
+    }
+    let mut loops = BTreeMap::new();
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(lp) = stmt {
+            loops.insert(lp.id, lp);
+        }
+    });
+    let literal = |operand: &Operand| match operand {
+        Operand::Const(constant) => {
+            let text = constant.tokens.to_string();
+            text.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse::<usize>().ok()
+        }
+        _ => None,
+    };
+    let mut capacity = 1usize;
+    for id in &info.scope {
+        let Some(Loop { header: Header::Range { lo, hi, inclusive, adaptors, .. }, trips: None, .. }) = loops.get(id)
+        else {
+            return None;
+        };
+        if !adaptors.is_empty() {
+            return None;
+        }
+        let passes = (literal(hi)? + usize::from(*inclusive)).checked_sub(literal(lo)?)?;
+        capacity = capacity.checked_mul(passes)?;
+    }
+    (capacity <= LARGEST).then_some(capacity)
 }
 
 enum Event {
@@ -435,7 +487,10 @@ impl Sweep<'_> {
         let whole_vec = matches!(self.body.var(slot).zero, Some(Zero::Vec(_))) && self.body.var(of).ty == Ty::Aggregate;
         // A vector about to be replaced is moved out rather than copied.
         let value = if whole_vec { quote!(::core::mem::take(&mut #target)) } else { target.clone() };
-        if self.layout.stack[slot.0] {
+        if self.layout.fixed_capacity[slot.0].is_some() {
+            let top = stack_top(slot_ident);
+            quote_spanned!(span=> #slot_ident[#top] = #value; #top += 1;)
+        } else if self.layout.stack[slot.0] {
             quote_spanned!(span=> #slot_ident.push(#value);)
         } else if self.layout.hoisted[slot.0] {
             quote_spanned!(span=> #slot_ident = #value;)
@@ -447,7 +502,10 @@ impl Sweep<'_> {
     /// Puts the value kept in `slot` back into `target`.
     fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
         let slot_ident = self.ident(slot);
-        if self.layout.stack[slot.0] {
+        if self.layout.fixed_capacity[slot.0].is_some() {
+            let top = stack_top(slot_ident);
+            quote_spanned!(span=> #top -= 1; #target = #slot_ident[#top];)
+        } else if self.layout.stack[slot.0] {
             quote_spanned!(span=> #target = #slot_ident.pop().expect("autodiff: value stack underflow");)
         } else {
             quote_spanned!(span=> #target = #slot_ident;)
@@ -480,7 +538,7 @@ impl Sweep<'_> {
         };
         let mut tokens = TokenStream::new();
         for (i, info) in self.body.vars.iter().enumerate() {
-            if !self.layout.stack[i] || info.scope.first() != Some(&lp.id) {
+            if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
                 continue;
             }
             let lengths: Option<Vec<TokenStream>> = info
@@ -939,6 +997,11 @@ impl Sweep<'_> {
         }
         quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #seed); #adds })
     }
+}
+
+/// The count of values in a fixed-size stack.
+fn stack_top(stack: &Ident) -> Ident {
+    format_ident!("{}_top", stack)
 }
 
 /// Every loop in `lp`, itself included, by id.

@@ -43,6 +43,7 @@ use autodiff_macros::grad;
 /// assert_eq!(sigmoid_grad(1000.0), (1.0, 0.0));
 /// ```
 #[grad]
+#[inline]
 pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
@@ -66,6 +67,7 @@ pub fn sigmoid(x: f64) -> f64 {
 /// assert_eq!(tanh_grad(-1000.0), (-1.0, 0.0));
 /// ```
 #[grad]
+#[inline]
 pub fn tanh(x: f64) -> f64 {
     x.tanh()
 }
@@ -83,6 +85,7 @@ pub fn tanh(x: f64) -> f64 {
 /// assert_eq!(relu_grad(0.0), (0.0, 0.0));
 /// ```
 #[grad]
+#[inline]
 pub fn relu(x: f64) -> f64 {
     if x > 0.0 {
         x
@@ -106,6 +109,7 @@ pub fn relu(x: f64) -> f64 {
 /// assert_eq!(leaky_relu_grad(-2.0, 0.25), (-0.5, 0.25, -2.0));
 /// ```
 #[grad]
+#[inline]
 pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
     if x > 0.0 {
         x
@@ -130,6 +134,7 @@ pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
 /// assert_eq!(softplus_grad(-1000.0), (0.0, 0.0));
 /// ```
 #[grad]
+#[inline]
 pub fn softplus(x: f64) -> f64 {
     // The branches are max(x, 0) + ln_1p(e^−|x|) with the sign of x resolved,
     // so that the derivative at 0 comes out as σ(0) = 1/2 without relying on

@@ -28,6 +28,7 @@ use autodiff_macros::grad;
 /// assert_eq!(squared_error_grad(3.0, 1.0), (4.0, 4.0, -4.0));
 /// ```
 #[grad]
+#[inline]
 pub fn squared_error(prediction: f64, target: f64) -> f64 {
     let diff = prediction - target;
     diff * diff
@@ -54,6 +55,7 @@ pub fn squared_error(prediction: f64, target: f64) -> f64 {
 /// assert!((dp - -2.0).abs() < 1e-15); // (0.5 − 1) / (0.5 · 0.5)
 /// ```
 #[grad]
+#[inline]
 pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
     // ln_1p(−p) is ln(1 − p) without the cancellation for small p.
     -(target * p.ln() + (1.0 - target) * (-p).ln_1p())
@@ -78,6 +80,7 @@ pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
 /// assert_eq!((loss, dz), (1000.0, -1.0));
 /// ```
 #[grad]
+#[inline]
 pub fn binary_cross_entropy_with_logits(z: f64, target: f64) -> f64 {
     // softplus(z) = max(z, 0) + ln(1 + e^−|z|), already stable.
     crate::activation::softplus(z) - z * target
