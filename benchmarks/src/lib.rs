@@ -9,12 +9,15 @@
 //! that each one agrees with the generated gradient to 1e-12 (relative),
 //! which is what makes them a valid baseline.
 
-// Everything here is scalar code: the neural network takes its 17 weights
-// as separate parameters, so its gradient is an 18-tuple (hence the alias).
-// Arrays and loops belong to another benchmark.
+// Everything at the root is scalar code: the neural network takes its 17
+// weights as separate parameters, so its gradient is an 18-tuple (hence the
+// alias). Arrays, loops and model structs are in `loops`.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
 use autodiff::grad;
+
+/// The functions of the `loops` benchmark: slices, loops and model structs.
+pub mod loops;
 
 // ---------------------------------------------------------------------------
 // J(a, b, c) = 3(a + bc), the lesson's example.
