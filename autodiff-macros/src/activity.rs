@@ -103,7 +103,10 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
     }
     while propagate_useful(body, &body.block, &mut useful) {}
 
-    let active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect();
+    let mut active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect();
+    add_tapes(&mut body.block, &mut body.vars, namer, &active, &mut Walk::default());
+    let count = body.vars.len();
+    active.resize(count, false);
 
     let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
     let recomputable = find_recomputable(body);
@@ -129,6 +132,46 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
     activity.active.resize(body.vars.len(), false);
     activity.needed.resize(body.vars.len(), false);
     activity
+}
+
+/// Saves of a call's tape are keyed by the call's position plus this, so
+/// they sit in the same set as the saves of what the call assigns.
+const TAPE: usize = 1 << 40;
+
+/// Gives every differentiated call a variable for the tape its forward
+/// pass leaves for its reverse pass.
+fn add_tapes(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, active: &[bool], at: &mut Walk) {
+    for stmt in &mut block.stmts {
+        let _ = at.next();
+        match stmt {
+            Stmt::Assign { dst, rhs: Rhs::Call(..), tape, .. } if active[dst.0] => {
+                let base = format!("__tape_{}", vars[dst.0].ident.to_string().trim_start_matches('_'));
+                vars.push(VarInfo {
+                    ident: namer.fresh(&base),
+                    ty: Ty::Other,
+                    declared: None,
+                    kind: VarKind::Tape,
+                    mutable: false,
+                    elem: None,
+                    dims: None,
+                    zero: None,
+                    by_ref: false,
+                    scope: at.loops.clone(),
+                });
+                *tape = Some(crate::ir::Tape { var: Var(vars.len() - 1), save: None });
+            }
+            Stmt::If { then, els, .. } => {
+                add_tapes(then, vars, namer, active, at);
+                add_tapes(els, vars, namer, active, at);
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                add_tapes(&mut lp.body, vars, namer, active, at);
+                at.loops.pop();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The loop bodies' own values the reverse sweep can compute again: defined
@@ -322,7 +365,7 @@ fn collect_reads(block: &Block, active: &[bool], saves: &BTreeSet<usize>, at: &m
         let key = 2 * pos;
         match stmt {
             Stmt::Assign { dst, rhs, .. } => {
-                work |= saves.contains(&pos);
+                work |= saves.contains(&pos) || saves.contains(&(TAPE + pos));
                 if !active[dst.0] {
                     continue;
                 }
@@ -349,8 +392,14 @@ fn collect_reads(block: &Block, active: &[bool], saves: &BTreeSet<usize>, at: &m
                         }
                     }
                     Rhs::Use(Operand::Place(place)) => place.index_vars().for_each(|v| add(reads, v, key, &at.loops)),
-                    // The callee's `vjp` runs the callee again on the same arguments.
-                    Rhs::Call(..) => rhs.reads().into_iter().for_each(|v| add(reads, v, key, &at.loops)),
+                    // The callee's reverse pass takes the same arguments, and
+                    // the tape its forward pass left (read after this write).
+                    Rhs::Call(..) => {
+                        rhs.reads().into_iter().for_each(|v| add(reads, v, key, &at.loops));
+                        if let Stmt::Assign { tape: Some(tape), .. } = stmt {
+                            add(reads, tape.var, key + 1, &at.loops);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -424,6 +473,12 @@ fn decide_saves(
             }
             _ => None,
         };
+        // A tape is new at every call: kept if a pass of a loop would lose it.
+        if let Stmt::Assign { tape: Some(tape), .. } = stmt {
+            if reads.contains_key(&tape.var) && !at.loops.is_empty() {
+                saves.insert(TAPE + pos);
+            }
+        }
         if let Some((var, kind)) = write {
             let site_loops: Vec<LoopId> = match stmt {
                 Stmt::Loop(lp) => at.loops.iter().copied().chain([lp.id]).collect(),
@@ -488,6 +543,11 @@ fn apply_saves(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, sa
             });
             Var(vars.len() - 1)
         };
+        if let Stmt::Assign { tape: Some(tape), .. } = stmt {
+            if saves.contains(&(TAPE + pos)) {
+                tape.save = Some(slot(vars, tape.var, false, loops.clone()));
+            }
+        }
         match stmt {
             Stmt::Assign { dst, save, .. } if saves.contains(&pos) => *save = Some(slot(vars, *dst, false, loops)),
             Stmt::Store { place, save, .. } if saves.contains(&pos) => *save = Some(slot(vars, place.var, true, loops)),

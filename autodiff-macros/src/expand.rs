@@ -83,7 +83,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
-        let companion = companion(&sig, &seed, &|_| false, forward_to(&sig, quote!(#path), &seed));
+        let companion = companion(&sig, &seed, &|_| false, forward_to(&sig, quote!(#path), &seed), None);
         return Ok(quote!(#item #functions #companion));
     }
     let vjp = reverse_mode(&sig)?;
@@ -95,10 +95,11 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         let full_sig = signature::check(item, &all, &Ctxt::new());
         let Some(full_sig) = full_sig else { return Ok(quote!(#item #functions)) };
         let full = reverse_mode(&full_sig)?;
-        companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body)
+        companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body, full.split.as_ref())
     } else {
         let vjp_name = naming::vjp_fn(&item.sig.ident);
-        companion(&sig, &vjp.seed, &|_| false, forward_to(&sig, quote!(#vjp_name), &vjp.seed))
+        let body = forward_to(&sig, quote!(#vjp_name), &vjp.seed);
+        companion(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), body, vjp.split.as_ref())
     };
     Ok(quote!(#item #functions #companion))
 }
@@ -107,6 +108,8 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
 /// parameters it writes (which must be `mut`).
 struct ReverseMode {
     body: TokenStream,
+    /// The same cut in two for callers, when the function allows it.
+    split: Option<reverse::Split>,
     seed: Ident,
     mutated: Vec<Ident>,
 }
@@ -156,7 +159,8 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         .filter(|&&param| reverse::is_mutated(&body, param))
         .map(|&param| body.var(param).ident.clone())
         .collect();
-    Ok(ReverseMode { body: quote!(#(#model_checks)* #vjp_body), seed, mutated })
+    let body = &vjp_body.vjp;
+    Ok(ReverseMode { body: quote!(#(#model_checks)* #body), split: vjp_body.split, seed, mutated })
 }
 
 /// What `NAME_vjp` is: generated from the body, or a custom derivative
@@ -266,7 +270,19 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
 /// function, so `use path::NAME;` imports both, and a caller reaches the
 /// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
 /// differentiates every float parameter.
-pub fn companion(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, body: TokenStream) -> TokenStream {
+///
+/// A function that returns a float also gets `fwd` (its value and a tape)
+/// and `rev` (the reverse sweep from that tape): a caller runs `fwd` in its
+/// forward sweep and `rev` in its reverse sweep, so the callee's forward
+/// computation is not done twice. Without a `split`, the tape is `()` and
+/// `rev` is `vjp`.
+pub fn companion(
+    sig: &Signature,
+    seed: &Ident,
+    mutated: &dyn Fn(&Ident) -> bool,
+    body: TokenStream,
+    split: Option<&reverse::Split>,
+) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
@@ -277,6 +293,38 @@ pub fn companion(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let inputs = sig.inputs(mutated);
     let seed_param = sig.ret.map(|_| quote!(#seed: #float));
     let lints = lints();
+    let split_methods = sig.ret.map(|_| {
+        let tape = Ident::new("__tape", Span::mixed_site());
+        let turbofish = turbofish(generics);
+        let (fwd, rev, tape_type) = match split {
+            // Calling `fwd` counts as using the function.
+            Some(split) => {
+                let fwd = &split.fwd;
+                (quote!(let _ = #name #turbofish; #fwd), split.rev.clone(), split.tape_type.clone())
+            }
+            None => {
+                let params = sig.params.iter().map(|param| param.ident);
+                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
+            }
+        };
+        let plain_inputs = sig.inputs(mutated);
+        let primal_inputs = sig.primal_inputs(mutated);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
+                #fwd
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn rev #generics (#(#plain_inputs,)* #tape: #tape_type, #seed_param) -> #output #where_clause {
+                #rev
+            }
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -289,6 +337,8 @@ pub fn companion(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
                 #body
             }
+
+            #split_methods
         }
     }
 }

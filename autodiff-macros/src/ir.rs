@@ -84,6 +84,8 @@ pub enum VarKind {
     Saved,
     /// A flag of `break`/`continue`, or a loop's pass counter.
     Control,
+    /// What a call's forward pass keeps for its reverse pass.
+    Tape,
 }
 
 /// How to make a zero of an aggregate's type, for its adjoint.
@@ -388,6 +390,14 @@ impl Rhs {
     }
 }
 
+/// What a differentiated call's forward pass (`NAME::fwd`) hands to its
+/// reverse pass (`NAME::rev`), and where the value it replaces is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Tape {
+    pub var: Var,
+    pub save: Option<Var>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AssignKind {
     /// The variable held no value the program can still read (a `let`, an
@@ -407,6 +417,9 @@ pub enum Stmt {
         /// for the reverse sweep to put back: set by `activity` when the
         /// reverse sweep needs that value.
         save: Option<Var>,
+        /// For a differentiated call: where the callee's forward pass leaves
+        /// what its reverse pass reads (set by `activity`).
+        tape: Option<Tape>,
         span: Span,
     },
     Store {

@@ -150,6 +150,7 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
             rhs: Rhs::Use(Operand::Place(Box::new(place))),
             kind: AssignKind::Init,
             save: None,
+            tape: None,
             span,
         };
         block.stmts.insert(first, load);

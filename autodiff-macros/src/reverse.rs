@@ -38,8 +38,8 @@ use crate::activity::Activity;
 use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
 use crate::ir::{
-    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Ty, Var, VarKind,
-    Zero,
+    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var,
+    VarKind, Zero,
 };
 use crate::naming::{self, Namer};
 use crate::rules::{partials, D};
@@ -60,7 +60,7 @@ pub fn vjp_body(
     seed: &Ident,
     namer: &mut Namer,
     cx: &Ctxt,
-) -> TokenStream {
+) -> Parts {
     let layout = Layout::new(body, activity);
     let adjoints: Vec<Option<TokenStream>> = body
         .vars
@@ -83,7 +83,8 @@ pub fn vjp_body(
             let top = stack_top(ident);
             let zero = match body.var(Var(i)).ty {
                 Ty::Bool => quote!(false),
-                _ => quote!(0.0),
+                Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
+                _ => quote!(::core::default::Default::default()),
             };
             let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
             quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
@@ -141,16 +142,107 @@ pub fn vjp_body(
         }
         None => quote!((#(#partials,)*)),
     };
-    quote! {
-        #(#items)*
-        #(#declarations)*
-        #forward
-        #keep_value
-        #(#keep_outputs)*
-        #adjoint_declarations
-        #reverse
-        #(#put_back_outputs)*
-        #result
+    let items = quote!(#(#items)*);
+    let declarations = quote!(#(#declarations)*);
+    let backward = quote!(#adjoint_declarations #reverse);
+    // What the reverse sweep reads of the forward sweep's locals: a split
+    // into `fwd` / `rev` hands exactly these over.
+    let tape = split_tape(body, &quote!(#keep_value #backward #result), &keep_outputs);
+    Parts {
+        vjp: quote! {
+            #items
+            #declarations
+            #forward
+            #keep_value
+            #(#keep_outputs)*
+            #backward
+            #(#put_back_outputs)*
+            #result
+        },
+        split: tape.map(|(idents, types)| {
+            let ret = body.ret.map(|ret| body.var(ret).ident.clone());
+            let tape = Ident::new("__tape", Span::mixed_site());
+            Split {
+                fwd: quote! {
+                    #items
+                    #declarations
+                    #forward
+                    (#ret, (#(#idents,)*))
+                },
+                rev: quote! {
+                    #items
+                    let (#(mut #idents,)*) = #tape;
+                    #keep_value
+                    #backward
+                    #result
+                },
+                tape_type: quote!((#(#types,)*)),
+            }
+        }),
+    }
+}
+
+/// The pieces of `NAME_vjp`.
+pub struct Parts {
+    /// The whole body of `NAME_vjp`.
+    pub vjp: TokenStream,
+    /// The same, cut in two where the forward sweep ends, when what crosses
+    /// the cut is a few floats and flags (a function without loops or
+    /// outputs): what a caller's forward pass keeps so that its reverse
+    /// pass does not run this function again.
+    pub split: Option<Split>,
+}
+
+pub struct Split {
+    /// Runs the forward sweep; returns the value and the tape.
+    pub fwd: TokenStream,
+    /// Takes `__tape` and runs the reverse sweep.
+    pub rev: TokenStream,
+    pub tape_type: TokenStream,
+}
+
+/// The forward sweep's locals that `backward` reads, with their types, if
+/// the function can be split there: it returns a float, has no loops and no
+/// outputs, and every such local is a float or a flag.
+fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> Option<(Vec<Ident>, Vec<TokenStream>)> {
+    body.ret?;
+    if !outputs.is_empty() {
+        return None;
+    }
+    let mut has_loop = false;
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| has_loop |= matches!(stmt, Stmt::Loop(_)));
+    if has_loop {
+        return None;
+    }
+    let mut names = BTreeSet::new();
+    collect_idents(backward.clone(), &mut names);
+    let mut idents = Vec::new();
+    let mut types = Vec::new();
+    for (i, info) in body.vars.iter().enumerate() {
+        let crosses = names.contains(&info.ident.to_string());
+        let param_kept = info.kind == VarKind::Param && is_mutated(body, Var(i));
+        if !crosses || (info.kind == VarKind::Param && !param_kept) {
+            continue;
+        }
+        types.push(match info.ty {
+            Ty::Float(float) => emit::float_type(float),
+            Ty::Bool => quote!(bool),
+            _ => return None,
+        });
+        idents.push(info.ident.clone());
+    }
+    Some((idents, types))
+}
+
+fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                names.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => collect_idents(group.stream(), names),
+            _ => {}
+        }
     }
 }
 
@@ -243,7 +335,8 @@ impl Layout {
 fn fixed_capacity(body: &Body, slot: Var) -> Option<usize> {
     const LARGEST: usize = 256;
     let info = body.var(slot);
-    if !matches!(info.ty, Ty::Float(_) | Ty::Bool) {
+    // Floats, flags, and the `Copy` tapes of calls (integers too).
+    if info.ty == Ty::Aggregate {
         return None;
     }
     let mut loops = BTreeMap::new();
@@ -287,8 +380,15 @@ enum Event {
 fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Event)) {
     for stmt in &block.stmts {
         match stmt {
-            Stmt::Assign { dst, rhs, kind, save, .. } => {
+            Stmt::Assign { dst, rhs, kind, save, tape, .. } => {
                 rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                if let Some(tape) = tape {
+                    if let Some(slot) = tape.save {
+                        let in_loop = !body.var(slot).scope.is_empty();
+                        visit(slot, Event::Saved { in_loop, nested });
+                    }
+                    visit(tape.var, Event::Init { nested });
+                }
                 if let Some(save) = save {
                     let in_loop = !body.var(*save).scope.is_empty();
                     visit(*save, Event::Saved { in_loop, nested });
@@ -436,7 +536,7 @@ impl Sweep<'_> {
         let mut tokens = TokenStream::new();
         for stmt in &block.stmts {
             match stmt {
-                Stmt::Assign { dst, rhs, kind, save, span } => {
+                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
                     let ident = self.ident(*dst);
                     if let Some(save) = save {
                         tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
@@ -445,7 +545,24 @@ impl Sweep<'_> {
                         Ty::Float(float) => float,
                         _ => FloatTy::F64,
                     };
-                    let value = emit::rhs(self.body, rhs, float, *span);
+                    let mut value = emit::rhs(self.body, rhs, float, *span);
+                    // A differentiated call runs its forward pass and keeps the tape.
+                    if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
+                        let call = Ident::new("__call", Span::mixed_site());
+                        let fwd = companion_method(path, "fwd", *span);
+                        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+                        tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
+                        let tape_ident = self.ident(tape.var);
+                        if let Some(slot) = tape.save {
+                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
+                        }
+                        tokens.extend(if self.layout.hoisted[tape.var.0] {
+                            quote_spanned!(*span=> #tape_ident = #call.1;)
+                        } else {
+                            quote_spanned!(*span=> let #tape_ident = #call.1;)
+                        });
+                        value = quote!(#call.0);
+                    }
                     let defines = *kind == AssignKind::Init
                         && !self.layout.hoisted[dst.0]
                         && self.body.var(*dst).kind != VarKind::Param;
@@ -607,8 +724,8 @@ impl Sweep<'_> {
         let mut tokens = TokenStream::new();
         for stmt in block.stmts.iter().rev() {
             match stmt {
-                Stmt::Assign { dst, rhs, kind, save, span } => {
-                    tokens.extend(self.reverse_assign(*dst, rhs, *kind, *save, *span))
+                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
+                    tokens.extend(self.reverse_assign(*dst, rhs, *kind, *save, *tape, *span))
                 }
                 Stmt::Store { place, value, save, span } => {
                     tokens.extend(self.reverse_store(place, value, *save, *span))
@@ -704,10 +821,10 @@ impl Sweep<'_> {
         let mut tokens = TokenStream::new();
         let mut pending_additions = Vec::new();
         for stmt in lp.body.stmts.iter().rev() {
-            if let Stmt::Assign { dst, rhs, kind: AssignKind::Init, save, span } = stmt {
+            if let Stmt::Assign { dst, rhs, kind: AssignKind::Init, save, tape, span } = stmt {
                 *self.deferred.borrow_mut() =
                     Some(Deferred { stable: BTreeSet::clone(&stable), additions: Vec::new() });
-                let code = self.reverse_assign(*dst, rhs, AssignKind::Init, *save, *span);
+                let code = self.reverse_assign(*dst, rhs, AssignKind::Init, *save, *tape, *span);
                 tokens.extend(code);
                 if let Some(deferred) = self.deferred.borrow_mut().take() {
                     pending_additions.extend(deferred.additions);
@@ -750,12 +867,26 @@ impl Sweep<'_> {
         quote_spanned!(span=> { let #seed = #bar; #bar = 0.0; #restore #add })
     }
 
-    fn reverse_assign(&self, dst: Var, rhs: &Rhs, kind: AssignKind, save: Option<Var>, span: Span) -> TokenStream {
+    fn reverse_assign(
+        &self,
+        dst: Var,
+        rhs: &Rhs,
+        kind: AssignKind,
+        save: Option<Var>,
+        tape: Option<Tape>,
+        span: Span,
+    ) -> TokenStream {
         let ident = self.ident(dst).to_token_stream();
         let restore = save.map(|slot| self.restore(slot, &ident, span));
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
         };
+        // The call's reverse pass reads this call's tape, then the tape of
+        // the previous call at this site comes back.
+        let restore_tape = tape.and_then(|tape| {
+            let slot = tape.save?;
+            Some(self.restore(slot, &self.ident(tape.var).to_token_stream(), span))
+        });
         let aggregate = self.body.var(dst).ty == Ty::Aggregate;
         // `s = s + e` passes its adjoint through to the old `s` unchanged:
         // only `e` gets something.
@@ -795,16 +926,24 @@ impl Sweep<'_> {
             ident.clone()
         };
         prologue.extend(restore);
-        let accumulations = self.accumulations(dst, rhs, &seed, &out, span);
+        let accumulations = self.accumulations(dst, rhs, tape, &seed, &out, span);
         if kind == AssignKind::Overwrite {
-            quote!({ #prologue #accumulations })
+            quote!({ #prologue #accumulations #restore_tape })
         } else {
-            quote!(#prologue #accumulations)
+            quote!(#prologue #accumulations #restore_tape)
         }
     }
 
     /// `x̄ += ȳ · ∂y/∂x` for every active operand `x` of `y = rhs`.
-    fn accumulations(&self, dst: Var, rhs: &Rhs, seed: &TokenStream, out: &TokenStream, span: Span) -> TokenStream {
+    fn accumulations(
+        &self,
+        dst: Var,
+        rhs: &Rhs,
+        tape: Option<Tape>,
+        seed: &TokenStream,
+        out: &TokenStream,
+        span: Span,
+    ) -> TokenStream {
         let mut tokens = TokenStream::new();
         let operands = rhs.operands();
         let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
@@ -870,7 +1009,7 @@ impl Sweep<'_> {
                     tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
                 }
             }
-            Rhs::Call(path, call_args) => tokens.extend(self.reverse_call(path, call_args, seed, span)),
+            Rhs::Call(path, call_args) => tokens.extend(self.reverse_call(path, call_args, tape, seed, span)),
             Rhs::Method(..) | Rhs::Cast(..) => {}
         }
         tokens
@@ -912,14 +1051,23 @@ impl Sweep<'_> {
 
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
     /// one partial per float argument, a shadow after each reference.
-    fn reverse_call(&self, path: &syn::ExprPath, args: &[Arg], seed: &TokenStream, span: Span) -> TokenStream {
-        let mut companion = path.clone();
-        let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
-        let mut vjp_segment = syn::PathSegment::from(Ident::new("vjp", span));
-        if let Some(generics) = generics {
-            vjp_segment.arguments = generics;
-        }
-        companion.path.segments.push(vjp_segment);
+    fn reverse_call(
+        &self,
+        path: &syn::ExprPath,
+        args: &[Arg],
+        tape: Option<Tape>,
+        seed: &TokenStream,
+        span: Span,
+    ) -> TokenStream {
+        // With the tape of the forward call, `NAME::rev` runs only the
+        // callee's reverse sweep; without one, `NAME::vjp` runs both.
+        let (companion, tape) = match tape {
+            Some(tape) => {
+                let tape = self.ident(tape.var);
+                (companion_method(path, "rev", span), Some(quote!(#tape,)))
+            }
+            None => (companion_method(path, "vjp", span), None),
+        };
         let mut call_args = Vec::new();
         let mut pattern = vec![quote!(_)];
         let mut adds = TokenStream::new();
@@ -995,8 +1143,21 @@ impl Sweep<'_> {
                 }
             }
         }
-        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #seed); #adds })
+        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
     }
+}
+
+/// `path::method` for a call `path(..)`, with the call's generic arguments
+/// moved to the method: `f::<T>(x)` → `f::rev::<T>`.
+fn companion_method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
+    let mut companion = path.clone();
+    let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
+    let mut segment = syn::PathSegment::from(Ident::new(method, span));
+    if let Some(generics) = generics {
+        segment.arguments = generics;
+    }
+    companion.path.segments.push(segment);
+    companion
 }
 
 /// The count of values in a fixed-size stack.
@@ -1101,7 +1262,8 @@ mod tests {
                 helpers::g(x, n, 2.0) * x
             }
         });
-        assert!(got.contains("let (_, __d0, _) = helpers::g::vjp(x, n, 2.0, __bar_t1);"), "{got}");
+        assert!(got.contains("let __call = helpers::g::fwd(x, n, 2.0);"), "{got}");
+        assert!(got.contains("let (_, __d0, _) = helpers::g::rev(x, n, 2.0, __tape_t1, __bar_t1);"), "{got}");
     }
 
     #[test]

@@ -75,6 +75,18 @@ impl Signature<'_> {
         inputs
     }
 
+    /// The original parameters alone (for `NAME::fwd`).
+    pub fn primal_inputs(&self, mutable: &dyn Fn(&Ident) -> bool) -> Vec<TokenStream> {
+        self.params
+            .iter()
+            .map(|param| {
+                let (ident, ty) = (param.ident, param.ty);
+                let mutability = (param.mutable || mutable(ident)).then(|| quote!(mut));
+                quote!(#mutability #ident: #ty)
+            })
+            .collect()
+    }
+
     /// The arguments that forward the inputs to another generated function.
     pub fn forwarded(&self) -> Vec<TokenStream> {
         let mut args = Vec::new();

@@ -40,7 +40,8 @@ use crate::reduce::{assert_shadow_len, log_sum_exp, max};
 companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
 companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
 companion!(
-    softmax_cross_entropy => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize, seed: f64) -> f64
+    softmax_cross_entropy(logits: &[f64], target: usize)
+        => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize) -> f64
 );
 
 /// Writes `softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` into `out`: probabilities

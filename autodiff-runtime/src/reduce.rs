@@ -21,8 +21,8 @@
 
 use crate::companion::companion;
 
-companion!(mean => mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64);
-companion!(log_sum_exp => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64);
+companion!(mean(x: &[f64]) => mean_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
+companion!(log_sum_exp(x: &[f64]) => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
 
 /// The arithmetic mean `Σ xᵢ / n`; NaN for an empty slice.
 ///

@@ -224,7 +224,14 @@ impl Lowerer<'_> {
         if let Some(cont) = ctx.cont {
             body.stmts.insert(
                 0,
-                Stmt::Assign { dst: cont, rhs: Rhs::Use(falsity()), kind: AssignKind::Init, save: None, span },
+                Stmt::Assign {
+                    dst: cont,
+                    rhs: Rhs::Use(falsity()),
+                    kind: AssignKind::Init,
+                    save: None,
+                    tape: None,
+                    span,
+                },
             );
         }
         let trips = (counted || !exits.is_empty()).then(|| {

@@ -234,7 +234,7 @@ impl Lowerer<'_> {
     }
 
     fn assign(&self, out: &mut Block, dst: Var, rhs: Rhs, kind: AssignKind, span: proc_macro2::Span) {
-        out.stmts.push(Stmt::Assign { dst, rhs, kind, save: None, span });
+        out.stmts.push(Stmt::Assign { dst, rhs, kind, save: None, tape: None, span });
     }
 
     /// Records that a statement set `flag`, so the rest of its block is guarded.
@@ -549,6 +549,10 @@ impl Lowerer<'_> {
                 let Some(op) = binary_op(&binary.op) else {
                     return self.unsupported(binary.op, "compound assignment is a statement; write it on its own line");
                 };
+                // `1.0 / x` is `x.recip()`, whose derivative −y² needs no division.
+                if op == Op::Div && is_float_one(&binary.left) {
+                    return Rhs::Prim(Op::Recip, vec![self.lower_expr(&binary.right, out)]);
+                }
                 let left = self.lower_expr(&binary.left, out);
                 let right = self.lower_expr(&binary.right, out);
                 Rhs::Prim(op, vec![left, right])
@@ -829,6 +833,20 @@ impl Lowerer<'_> {
             }
             Rhs::Cast(_, ty) => type_of(ty),
         }
+    }
+}
+
+/// A float literal equal to 1 (`1.0`, `1.`, `1.0_f64`, `1f64`).
+fn is_float_one(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Float(float) => float.base10_parse::<f64>().is_ok_and(|v| v == 1.0),
+            Lit::Int(int) => matches!(int.suffix(), "f32" | "f64") && int.base10_digits() == "1",
+            _ => false,
+        },
+        Expr::Paren(paren) => is_float_one(&paren.expr),
+        Expr::Group(group) => is_float_one(&group.expr),
+        _ => false,
     }
 }
 
