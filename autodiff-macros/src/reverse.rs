@@ -721,32 +721,30 @@ impl Sweep<'_> {
 
     /// The adjoint statements, last statement first.
     fn reverse(&self, block: &Block) -> TokenStream {
-        let mut tokens = TokenStream::new();
-        for stmt in block.stmts.iter().rev() {
-            match stmt {
-                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
-                    tokens.extend(self.reverse_assign(*dst, rhs, *kind, *save, *tape, *span))
-                }
-                Stmt::Store { place, value, save, span } => {
-                    tokens.extend(self.reverse_store(place, value, *save, *span))
-                }
-                Stmt::If { cond, then, els, span } => {
-                    let then = self.reverse(then);
-                    let els = self.reverse(els);
-                    if then.is_empty() && els.is_empty() {
-                        continue;
-                    }
-                    let cond = emit::operand(self.body, cond);
-                    tokens.extend(if els.is_empty() {
-                        quote_spanned!(*span=> if #cond { #then })
-                    } else {
-                        quote_spanned!(*span=> if #cond { #then } else { #els })
-                    });
-                }
-                Stmt::Loop(lp) => tokens.extend(self.reverse_loop(lp)),
+        block.stmts.iter().rev().map(|stmt| self.reverse_stmt(stmt)).collect()
+    }
+
+    fn reverse_stmt(&self, stmt: &Stmt) -> TokenStream {
+        match stmt {
+            Stmt::Assign { dst, rhs, kind, save, tape, span } => {
+                self.reverse_assign(*dst, rhs, *kind, *save, *tape, *span)
             }
+            Stmt::Store { place, value, save, span } => self.reverse_store(place, value, *save, *span),
+            Stmt::If { cond, then, els, span } => {
+                let then = self.reverse(then);
+                let els = self.reverse(els);
+                if then.is_empty() && els.is_empty() {
+                    return TokenStream::new();
+                }
+                let cond = emit::operand(self.body, cond);
+                if els.is_empty() {
+                    quote_spanned!(*span=> if #cond { #then })
+                } else {
+                    quote_spanned!(*span=> if #cond { #then } else { #els })
+                }
+            }
+            Stmt::Loop(lp) => self.reverse_loop(lp),
         }
-        tokens
     }
 
     fn reverse_loop(&self, lp: &Loop) -> TokenStream {
@@ -831,7 +829,7 @@ impl Sweep<'_> {
                 }
                 continue;
             }
-            tokens.extend(self.reverse(&Block { stmts: vec![stmt.clone()] }));
+            tokens.extend(self.reverse_stmt(stmt));
         }
         *self.deferred.borrow_mut() = outer;
         pending_additions.reverse();
