@@ -6,7 +6,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
-use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Ty, Var, Zero};
+use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind, Zero};
 use crate::rules::{Bin, Cond, MathConst, D};
 use crate::symbol;
 
@@ -76,6 +76,15 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
     if stack {
         return quote!(let mut #ident = ::std::vec::Vec::new(););
     }
+    if info.by_ref {
+        // A reference has no zero: it starts as the parameter it aliases
+        // (`let z = if c { x } else { y };` starts as `x`).
+        if let Some(root) = alias_root(body, var) {
+            let root = &body.var(root).ident;
+            let annotation = info.declared.as_ref().map(|ty| quote!(: #ty));
+            return quote!(let mut #ident #annotation = #root;);
+        }
+    }
     match (info.ty, &info.zero) {
         (Ty::Float(float), _) => {
             let ty = float_type(float);
@@ -89,6 +98,31 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
             None => quote!(let mut #ident = ::core::default::Default::default();),
         },
     }
+}
+
+/// The reference parameter that a local reference `var` is first set to,
+/// following locals that alias locals.
+fn alias_root(body: &Body, var: Var) -> Option<Var> {
+    let first_source = |var: Var| {
+        let mut source = None;
+        crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+            if let Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(from)), .. } = stmt {
+                if *dst == var && source.is_none() && body.var(*from).by_ref {
+                    source = Some(*from);
+                }
+            }
+        });
+        source
+    };
+    let mut current = var;
+    // Each step goes to an earlier definition; the bound only guards the walk.
+    for _ in 0..body.vars.len() {
+        current = first_source(current)?;
+        if body.var(current).kind == VarKind::Param {
+            return Some(current);
+        }
+    }
+    None
 }
 
 /// The type annotation of a `let` that defines `var`, if one helps.

@@ -280,7 +280,7 @@ impl Layout {
         let mut header_bound = vec![false; count];
         let mut counted_index = vec![false; count];
         let mut stack = vec![false; count];
-        mark(body, &body.block, false, &mut |var: Var, event: Event| match event {
+        mark(body, &body.block, false, 0, &mut |var: Var, event: Event| match event {
             Event::Init { nested } => {
                 inits[var.0] += 1;
                 flat_init[var.0] &= !nested;
@@ -376,8 +376,12 @@ enum Event {
 }
 
 /// Reports every definition, write and read of a variable to `visit`.
-/// `nested`: inside an `if` (whose branches are scopes of their own).
-fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Event)) {
+/// `nested`: inside an `if` (whose branches are scopes of their own);
+/// `depth`: the number of loops around `block`. A definition inside a loop
+/// that the variable outlives (`let z = loop { break x; }`) is nested too:
+/// the variable must be declared before that loop.
+fn mark(body: &Body, block: &Block, nested: bool, depth: usize, visit: &mut dyn FnMut(Var, Event)) {
+    let outlives_loop = |var: Var| body.var(var).scope.len() < depth;
     for stmt in &block.stmts {
         match stmt {
             Stmt::Assign { dst, rhs, kind, save, tape, .. } => {
@@ -387,14 +391,14 @@ fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Eve
                         let in_loop = !body.var(slot).scope.is_empty();
                         visit(slot, Event::Saved { in_loop, nested });
                     }
-                    visit(tape.var, Event::Init { nested });
+                    visit(tape.var, Event::Init { nested: nested || outlives_loop(tape.var) });
                 }
                 if let Some(save) = save {
                     let in_loop = !body.var(*save).scope.is_empty();
                     visit(*save, Event::Saved { in_loop, nested });
                 }
                 match kind {
-                    AssignKind::Init => visit(*dst, Event::Init { nested }),
+                    AssignKind::Init => visit(*dst, Event::Init { nested: nested || outlives_loop(*dst) }),
                     AssignKind::Overwrite => visit(*dst, Event::Write),
                 }
             }
@@ -411,8 +415,8 @@ fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Eve
                 if let Some(var) = cond.var() {
                     visit(var, Event::Read);
                 }
-                mark(body, then, true, visit);
-                mark(body, els, true, visit);
+                mark(body, then, true, depth, visit);
+                mark(body, els, true, depth, visit);
             }
             Stmt::Loop(lp) => {
                 if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
@@ -430,7 +434,7 @@ fn mark(body: &Body, block: &Block, nested: bool, visit: &mut dyn FnMut(Var, Eve
                     visit(trips, Event::Write);
                 }
                 lp.exits.iter().for_each(|var| visit(*var, Event::Read));
-                mark(body, &lp.body, false, visit);
+                mark(body, &lp.body, false, depth + 1, visit);
             }
         }
     }

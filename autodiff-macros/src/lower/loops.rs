@@ -277,7 +277,9 @@ impl Lowerer<'_> {
         };
         self.open_loop(Sink::Discard);
         let index = match (&iteration.shape, pattern) {
-            (Shape::Index, Pat::Ident(ident)) => self.user_var(&ident.ident, Ty::Other, None),
+            (Shape::Index, Pat::Ident(ident)) if ident.mutability.is_none() => {
+                self.user_var(&ident.ident, Ty::Other, None)
+            }
             _ => self.temp(Ty::Other),
         };
         // The index is bound by the loop header, once per pass.
@@ -309,7 +311,22 @@ impl Lowerer<'_> {
         let pattern = strip_pattern(pattern);
         match (shape, pattern) {
             (_, Pat::Wild(_)) => {}
+            (Shape::Index, Pat::Ident(ident)) if ident.mutability.is_some() => {
+                // `for mut i in ..`: a copy of the pass's index that the body
+                // may change; the reverse sweep still walks the index itself.
+                let copy = self.user_var(&ident.ident, Ty::Other, None);
+                self.vars[copy.0].mutable = true;
+                self.assign(body, copy, Rhs::Use(Operand::Var(index)), AssignKind::Init, ident.span());
+                self.bind(&ident.ident, Binding::Var(copy));
+            }
             (Shape::Index, Pat::Ident(ident)) => self.bind(&ident.ident, Binding::Var(index)),
+            (Shape::Elem(_), Pat::Ident(ident)) if ident.mutability.is_some() => {
+                self.cx.error_spanned_by(
+                    ident,
+                    "a `mut` binding of a loop's element is not supported inside #[grad] functions; \
+                     bind it without `mut` and copy it (`let mut v = v;`)",
+                );
+            }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 self.bind(&ident.ident, Binding::Place(place));

@@ -38,7 +38,7 @@ use crate::ir::{
 };
 use crate::naming::Namer;
 use crate::signature::{float_ty, ParamClass, RefKind, Signature};
-use crate::symbol;
+use crate::{emit, symbol};
 
 pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     let mut lowerer = Lowerer {
@@ -332,6 +332,10 @@ impl Lowerer<'_> {
                 return;
             }
         };
+        if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
+            self.bind(ident, Binding::Var(aliased));
+            return;
+        }
         let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
         // The initializer is lowered before the new binding enters scope:
         // `let x = x + 1.0` reads the old `x`.
@@ -349,6 +353,26 @@ impl Lowerer<'_> {
             self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
         }
         self.bind(ident, Binding::Var(var));
+    }
+
+    /// `let t = v;` without `mut`, of a reference parameter (or another such
+    /// name): `t` is another name for `v`, whose shadow it shares.
+    fn reference_alias(&self, pat: &Pat, declared: Option<&syn::Type>, init: Option<&syn::LocalInit>) -> Option<Var> {
+        let Pat::Ident(binding) = pat else { return None };
+        if binding.mutability.is_some() || !matches!(declared, None | Some(syn::Type::Reference(_))) {
+            return None;
+        }
+        let mut expr = &*init?.expr;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
+            expr
+        {
+            expr = inner;
+        }
+        let Expr::Path(path) = expr else { return None };
+        match self.lookup(path.path.get_ident()?)? {
+            Binding::Var(var) if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref => Some(var),
+            _ => None,
+        }
     }
 
     /// An expression in statement position: its value, if any, is dropped.
@@ -432,7 +456,9 @@ impl Lowerer<'_> {
                     }
                     // A discarded call may still do something; pure values are dropped.
                     Sink::Discard if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) => {
-                        let ty = self.rhs_ty(&rhs);
+                        // A dropped call result reaches nothing, and may be `()`:
+                        // it is no float, whatever its arguments are.
+                        let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
                         let dst = self.temp(ty);
                         self.assign(out, dst, rhs, AssignKind::Init, span);
                     }
@@ -447,6 +473,10 @@ impl Lowerer<'_> {
     fn adopt(&mut self, dst: Var, rhs: &Rhs) {
         if self.vars[dst.0].ty == Ty::Unknown {
             self.vars[dst.0].ty = self.rhs_ty(rhs);
+        }
+        if let Rhs::Use(Operand::Var(source)) = rhs {
+            // `let z = x;` of a reference parameter is a reference too.
+            self.vars[dst.0].by_ref |= self.vars[source.0].by_ref;
         }
         if let Some((elem, dims, zero)) = self.aggregate_of(rhs) {
             let info = &mut self.vars[dst.0];
@@ -465,7 +495,7 @@ impl Lowerer<'_> {
             Expr::Paren(paren) => self.lower_expr(&paren.expr, out),
             Expr::Group(group) => self.lower_expr(&group.expr, out),
             Expr::Lit(lit) => Operand::Const(self.literal(&lit.lit)),
-            Expr::Path(path) if path.qself.is_none() => self.path_operand(path),
+            Expr::Path(path) => self.path_operand(path),
             Expr::Index(_) | Expr::Field(_) => match self.place(expr, out) {
                 Some(place) => place_operand(place),
                 None => Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }),
@@ -521,6 +551,14 @@ impl Lowerer<'_> {
     /// A local variable, an element binding, or a constant such as `PI` or
     /// `f64::EPSILON`.
     fn path_operand(&mut self, path: &syn::ExprPath) -> Operand {
+        if let Some(qself) = &path.qself {
+            // `<f64>::EPSILON` is `f64::EPSILON`.
+            let Some(float) = float_qself(qself) else {
+                self.cx.error_spanned_by(path, qualified_path_message());
+                return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+            };
+            return Operand::Const(Const { tokens: path.to_token_stream(), ty: Ty::Float(float) });
+        }
         if let Some(ident) = path.path.get_ident() {
             match self.lookup(ident) {
                 Some(Binding::Var(var)) => return Operand::Var(var),
@@ -669,41 +707,50 @@ impl Lowerer<'_> {
                 );
             }
         }
-        // `f64::exp(x)` is the method `x.exp()` written as a path.
+        // `f64::exp(x)` (or `<f64>::exp(x)`) is the method `x.exp()` written as a path.
         let segments = &func.path.segments;
-        if func.qself.is_none() && segments.len() == 2 {
-            let float = match segments[0].ident.to_string().as_str() {
-                "f64" => Some(FloatTy::F64),
-                "f32" => Some(FloatTy::F32),
+        let float_function = match &func.qself {
+            None if segments.len() == 2 => match segments[0].ident.to_string().as_str() {
+                "f64" => Some((FloatTy::F64, &segments[1].ident)),
+                "f32" => Some((FloatTy::F32, &segments[1].ident)),
                 _ => None,
-            };
-            if let Some(float) = float {
-                let name = &segments[1].ident;
-                let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
-                // `f64::from(x)` is the lossless `x as f64`.
-                if name == "from" && args.len() == 1 {
-                    return Rhs::Prim(Op::ToFloat(float), args);
-                }
-                let Some(op) = symbol::float_method(name) else {
-                    let message = format!(
-                        "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
-                        segments[0].ident,
-                        symbol::supported_methods()
-                    );
-                    return self.unsupported(name, message);
-                };
-                if args.is_empty() {
-                    return self.unsupported(name, format!("`{name}` needs the value it applies to"));
-                }
-                let mut receiver = args.remove(0);
-                if let Operand::Const(constant) = &mut receiver {
-                    constant.ty = Ty::Float(float);
-                }
-                return self.prim_call(op, receiver, args, name);
-            }
+            },
+            None => None,
+            Some(qself) => match float_qself(qself) {
+                Some(float) if segments.len() == 1 => Some((float, &segments[0].ident)),
+                _ => return self.unsupported(func, qualified_path_message()),
+            },
+        };
+        if let Some((float, name)) = float_function {
+            return self.lower_float_function(float, name, call, out);
         }
         let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         Rhs::Call(func.clone(), args)
+    }
+
+    /// `f64::name(x, args..)`: the float method `x.name(args..)`.
+    fn lower_float_function(&mut self, float: FloatTy, name: &Ident, call: &syn::ExprCall, out: &mut Block) -> Rhs {
+        let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        // `f64::from(x)` is the lossless `x as f64`.
+        if name == "from" && args.len() == 1 {
+            return Rhs::Prim(Op::ToFloat(float), args);
+        }
+        let Some(op) = symbol::float_method(name) else {
+            let message = format!(
+                "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
+                emit::float_type(float),
+                symbol::supported_methods()
+            );
+            return self.unsupported(name, message);
+        };
+        if args.is_empty() {
+            return self.unsupported(name, format!("`{name}` needs the value it applies to"));
+        }
+        let mut receiver = args.remove(0);
+        if let Operand::Const(constant) = &mut receiver {
+            constant.ty = Ty::Float(float);
+        }
+        self.prim_call(op, receiver, args, name)
     }
 
     fn lower_if(&mut self, expr_if: &ExprIf, out: &mut Block, sink: Sink) {
@@ -834,6 +881,21 @@ impl Lowerer<'_> {
             Rhs::Cast(_, ty) => type_of(ty),
         }
     }
+}
+
+/// The float type `T` of a path `<T>::item`, when `T` is `f32` or `f64`
+/// (not `<T as Trait>::item`).
+fn float_qself(qself: &syn::QSelf) -> Option<FloatTy> {
+    if qself.position == 0 {
+        float_ty(&qself.ty)
+    } else {
+        None
+    }
+}
+
+fn qualified_path_message() -> &'static str {
+    "qualified paths (`<T as Trait>::f`) are not supported inside #[grad] functions; \
+     write the float function as `f64::exp(x)` or `x.exp()`, or call a #[grad] function by name or path"
 }
 
 /// A float literal equal to 1 (`1.0`, `1.`, `1.0_f64`, `1f64`).

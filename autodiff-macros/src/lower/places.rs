@@ -214,6 +214,12 @@ impl Lowerer<'_> {
                     return Arg::Ref { place, range: None, mutable, borrowed };
                 }
             }
+            // `&[x, 0.5]`: an array made for the call, passed by reference.
+            if Self::makes_array(inner) {
+                if let Operand::Var(var) = self.lower_expr(inner, out) {
+                    return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
+                }
+            }
         } else if let Expr::Path(path) = inner {
             // A slice or model parameter passed on as it is.
             let var = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
@@ -232,6 +238,16 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// Whether `expr` builds a new array: `[a, b]`, `[v; N]`, `vec![..]`.
+    fn makes_array(expr: &Expr) -> bool {
+        match expr {
+            Expr::Array(_) | Expr::Repeat(_) => true,
+            Expr::Macro(mac) => mac.mac.path.is_ident("vec"),
+            Expr::Paren(paren) => Self::makes_array(&paren.expr),
+            _ => false,
+        }
     }
 
     /// `place`, without reporting an error when `expr` is not one.
