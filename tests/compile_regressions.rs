@@ -208,3 +208,48 @@ fn qualified_self_paths_reach_the_float_library() {
         assert_close(&[d], &[x.exp() + x.cos()]);
     }
 }
+
+/// Σ xᵢ² over an array of any length, by a hand-written generic derivative
+/// named with its generic argument.
+#[grad(vjp = norm2_by_hand::<N>)]
+fn norm2<const N: usize>(x: &[f64; N]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+fn norm2_by_hand<const N: usize>(x: &[f64; N], d_x: &mut [f64; N], seed: f64) -> f64 {
+    for (d, v) in d_x.iter_mut().zip(x) {
+        *d += seed * 2.0 * v;
+    }
+    norm2(x)
+}
+
+/// k·x with a label of any type; the derivative is `NAME_vjp` itself,
+/// named with its generic argument.
+#[grad(vjp = labeled_vjp::<L>)]
+fn labeled<L: Copy>(x: f64, label: L) -> f64 {
+    let _ = label;
+    4.0 * x
+}
+
+fn labeled_vjp<L: Copy>(x: f64, label: L, seed: f64) -> (f64, f64) {
+    (labeled(x, label), 4.0 * seed)
+}
+
+/// Calls both through their companions.
+#[grad]
+fn calls_generic_custom(x: f64, w: &[f64; 2]) -> f64 {
+    labeled(x, 7u8) * norm2(w)
+}
+
+#[test]
+fn a_generic_custom_derivative_keeps_its_generic_arguments() {
+    let w = [1.5, -0.5];
+    let mut dw = [0.0; 2];
+    assert_eq!(norm2_grad(&w, &mut dw), 2.5);
+    assert_eq!(dw, [3.0, -1.0]);
+    assert_eq!(labeled_grad(2.0, "tag"), (8.0, 4.0));
+    let mut dw = [0.0; 2];
+    let (_, dx) = calls_generic_custom_grad(0.5, &w, &mut dw);
+    // f = 4x·|w|².
+    assert_eq!((dx, dw), (10.0, [6.0, -2.0]));
+}

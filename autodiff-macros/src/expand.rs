@@ -83,7 +83,9 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
-        let companion = companion(&sig, &seed, &|_| false, forward_to(&sig, quote!(#path), &seed), None);
+        let target = custom_target(path, &sig.item.sig.generics);
+        let body = forward_call(&sig, target, &seed);
+        let companion = companion(&sig, &seed, &|_| false, body, None);
         return Ok(quote!(#item #functions #companion));
     }
     let vjp = reverse_mode(&sig)?;
@@ -172,10 +174,32 @@ pub enum Vjp {
 
 /// `target(params.., seed)`: a call that forwards every input.
 fn forward_to(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStream {
-    let forwarded = sig.forwarded();
     let turbofish = turbofish(&sig.item.sig.generics);
+    forward_call(sig, quote!(#target #turbofish), seed)
+}
+
+/// `target(params.., seed)`, with `target` complete with its generic arguments.
+fn forward_call(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStream {
+    let forwarded = sig.forwarded();
     let seed = sig.ret.map(|_| quote!(#seed));
-    quote!(#target #turbofish (#(#forwarded,)* #seed))
+    quote!(#target (#(#forwarded,)* #seed))
+}
+
+/// A custom derivative as called: as written when the user gave its generic
+/// arguments (`my_vjp::<T>`), else with the function's own.
+fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
+    if path.segments.iter().any(|segment| !segment.arguments.is_none()) {
+        path.to_token_stream()
+    } else {
+        let turbofish = turbofish(generics);
+        quote!(#path #turbofish)
+    }
+}
+
+/// Whether the custom derivative `path` is `NAME_vjp` itself (`f_vjp` or
+/// `f_vjp::<T>`), which then is not generated.
+fn is_named(path: &syn::Path, name: &Ident) -> bool {
+    path.leading_colon.is_none() && path.segments.len() == 1 && path.segments[0].ident == *name
 }
 
 fn lints() -> TokenStream {
@@ -235,8 +259,9 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             (quote!(#vjp_name #turbofish), Some(vjp_fn))
         }
         Vjp::Custom(path) => {
+            let target = custom_target(&path, generics);
             // The hand-written derivative may already be `NAME_vjp`.
-            let forward = (!path.is_ident(&vjp_name)).then(|| {
+            let forward = (!is_named(&path, &vjp_name)).then(|| {
                 quote! {
                     #[doc = #doc_vjp]
                     #(#carried)*
@@ -244,11 +269,11 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
                     #lints
                     #vis fn #vjp_name #generics (#(#plain_inputs,)* #seed_param) -> #output #where_clause {
                         #uses_primal
-                        #path #turbofish (#(#forwarded,)* #seed_arg)
+                        #target (#(#forwarded,)* #seed_arg)
                     }
                 }
             });
-            (quote!(#path #turbofish), forward)
+            (target, forward)
         }
     };
     let grad = sig.ret.map(|_| {
