@@ -9,7 +9,7 @@ use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::naming::Namer;
-use crate::{attr, expand, signature};
+use crate::{attr, attributes, expand, signature};
 
 pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
@@ -26,6 +26,7 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
         let companion = expand::companion(&sig, &seed, &|_| false, body, None);
         Some(quote!(#functions #companion))
     });
+    let item = attributes::without_rejected(item);
     quote! {
         #errors
         #item

@@ -5,6 +5,7 @@
 
 mod activity;
 mod attr;
+mod attributes;
 mod ctxt;
 mod emit;
 mod expand;
