@@ -2,6 +2,9 @@
 //! (issue 6). Each now compiles, and its gradient is checked against the
 //! math or against central differences.
 
+// The generated code of a deprecated function must not warn by itself.
+#![deny(deprecated)]
+
 use autodiff::{grad, softmax_cross_entropy};
 
 fn numeric(f: impl Fn(&[f64]) -> f64, at: &[f64]) -> Vec<f64> {
@@ -252,4 +255,45 @@ fn a_generic_custom_derivative_keeps_its_generic_arguments() {
     let (_, dx) = calls_generic_custom_grad(0.5, &w, &mut dw);
     // f = 4x·|w|².
     assert_eq!((dx, dw), (10.0, [6.0, -2.0]));
+}
+
+/// x³, with attributes that describe a function: the generated functions
+/// carry them (and their code calls the deprecated original silently).
+#[grad]
+#[inline(always)]
+#[must_use]
+#[deprecated = "use cube_v2"]
+#[allow(clippy::suspicious_operation_groupings)]
+fn cube(x: f64) -> f64 {
+    x * x * x
+}
+
+#[test]
+#[allow(deprecated)]
+fn describing_attributes_are_carried_to_the_generated_functions() {
+    assert_eq!(cube_grad(2.0), (8.0, 12.0));
+    assert_eq!(cube_vjp(2.0, 0.5), (8.0, 6.0));
+}
+
+/// Raw identifiers as parameters and locals; `r#x` and `x` are one name,
+/// and the shadow of `r#type` is `d_type`.
+#[grad]
+fn raw_identifiers(r#x: f64, r#type: &[f64]) -> f64 {
+    let mut r#p = 1.0;
+    for i in 0..r#type.len() {
+        r#p = p * x * r#type[i];
+    }
+    let x = r#x * 2.0;
+    let r#d_x = x * x;
+    r#p + r#x + d_x
+}
+
+#[test]
+fn raw_identifiers_are_their_names() {
+    let (x, t) = (0.75, [1.5, -2.0, 0.5]);
+    let mut d_type = [0.0; 3];
+    let (value, dx) = raw_identifiers_grad(x, &t, &mut d_type);
+    assert_eq!(value, raw_identifiers(x, &t));
+    let expected = numeric(|p| raw_identifiers(p[0], &p[1..]), &[x, t[0], t[1], t[2]]);
+    assert_close(&[dx, d_type[0], d_type[1], d_type[2]], &expected);
 }

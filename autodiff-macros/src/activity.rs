@@ -145,7 +145,7 @@ fn add_tapes(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, acti
         let _ = at.next();
         match stmt {
             Stmt::Assign { dst, rhs: Rhs::Call(..), tape, .. } if active[dst.0] => {
-                let base = format!("__tape_{}", vars[dst.0].ident.to_string().trim_start_matches('_'));
+                let base = crate::naming::derived_base("__tape_", &vars[dst.0].ident);
                 vars.push(VarInfo {
                     ident: namer.fresh(&base),
                     ty: Ty::Other,
@@ -520,7 +520,7 @@ fn apply_saves(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, sa
         let loops = at.loops.clone();
         let mut slot = |vars: &mut Vec<VarInfo>, of: Var, element: bool, loops: Vec<LoopId>| {
             let info = &vars[of.0];
-            let base = format!("__saved_{}", info.ident.to_string().trim_start_matches('_'));
+            let base = crate::naming::derived_base("__saved_", &info.ident);
             let ident = namer.fresh(&base);
             let (ty, declared) = if element {
                 (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)

@@ -26,7 +26,7 @@ impl Namer {
         struct Collect<'a>(&'a mut BTreeSet<String>);
         impl Visit<'_> for Collect<'_> {
             fn visit_ident(&mut self, ident: &Ident) {
-                self.0.insert(ident.to_string());
+                self.0.insert(name_of(ident));
             }
         }
         let mut taken = BTreeSet::new();
@@ -58,7 +58,9 @@ impl Namer {
 
     /// A fresh invented local named after `base` (`__bar_x`, `__saved_x`).
     pub fn fresh(&mut self, base: &str) -> Ident {
-        let mut name = base.to_owned();
+        // A base made from a raw identifier (`__bar_r#x`) names `x`.
+        let base = base.replace("r#", "");
+        let mut name = base.clone();
         let mut n = 1;
         while !self.taken.insert(name.clone()) {
             n += 1;
@@ -68,9 +70,25 @@ impl Namer {
     }
 }
 
+/// The name `ident` stands for, without the `r#` of a raw identifier:
+/// `r#x` and `x` are one name.
+pub fn name_of(ident: &Ident) -> String {
+    let name = ident.to_string();
+    match name.strip_prefix("r#") {
+        Some(bare) => bare.to_owned(),
+        None => name,
+    }
+}
+
+/// A base for an invented local derived from `ident`: `("__bar_", x)` →
+/// `__bar_x`; `r#x` gives the same.
+pub fn derived_base(prefix: &str, ident: &Ident) -> String {
+    format!("{prefix}{}", name_of(ident).trim_start_matches('_'))
+}
+
 /// The adjoint's name for a variable called `ident`: `x` → `__bar_x`.
 pub fn adjoint_base(ident: &Ident) -> String {
-    format!("__bar_{}", ident.to_string().trim_start_matches('_'))
+    derived_base("__bar_", ident)
 }
 
 pub fn grad_fn(ident: &Ident) -> Ident {
@@ -79,4 +97,26 @@ pub fn grad_fn(ident: &Ident) -> Ident {
 
 pub fn vjp_fn(ident: &Ident) -> Ident {
     format_ident!("{}_vjp", ident)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_identifiers_name_their_bare_word() {
+        let raw: Ident = syn::parse_quote!(r#type);
+        assert_eq!(name_of(&raw), "type");
+        assert_eq!(adjoint_base(&raw), "__bar_type");
+        let item: ItemFn = syn::parse_quote!(
+            fn f(r#x: f64) -> f64 {
+                x
+            }
+        );
+        let mut namer = Namer::new(&item);
+        assert_eq!(namer.fresh("__saved_r#x").to_string(), "__saved_x");
+        // `x` is taken by `r#x`.
+        assert_eq!(namer.binding(&raw, false).to_string(), "type_1");
+        assert!(!namer.taken.insert("x".to_owned()));
+    }
 }

@@ -229,7 +229,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
 
     if let Some(wrt) = &args.wrt {
         for name in wrt {
-            match params.iter().find(|param| param.ident == name) {
+            match params.iter().find(|param| same_name(param.ident, name)) {
                 None => cx
                     .error_spanned_by(name, format!("`wrt` names `{name}`, which is not a parameter of this function")),
                 Some(param) if param.class == ParamClass::Constant => cx.error_spanned_by(
@@ -243,7 +243,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
             }
         }
         for param in &mut params {
-            if !wrt.iter().any(|name| name == param.ident) {
+            if !wrt.iter().any(|name| same_name(name, param.ident)) {
                 param.class = ParamClass::Constant;
             }
         }
@@ -252,7 +252,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     // A shadow must not take the name of another parameter.
     for param in &params {
         if let Some((shadow, _)) = param.class.shadow() {
-            if let Some(clash) = params.iter().find(|other| other.ident == shadow) {
+            if let Some(clash) = params.iter().find(|other| same_name(other.ident, shadow)) {
                 cx.error_spanned_by(
                     clash.ident,
                     format!("`{shadow}` is the name of the shadow of `{}`; rename this parameter", param.ident),
@@ -289,6 +289,11 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     };
 
     Some(Signature { item, params, ret: ret? })
+}
+
+/// Whether two identifiers are one name (`r#x` is `x`).
+fn same_name(a: &Ident, b: &Ident) -> bool {
+    crate::naming::name_of(a) == crate::naming::name_of(b)
 }
 
 /// The class of one parameter by its type (before `wrt`).

@@ -320,12 +320,14 @@ impl Lowerer<'_> {
                 self.bind(&ident.ident, Binding::Var(copy));
             }
             (Shape::Index, Pat::Ident(ident)) => self.bind(&ident.ident, Binding::Var(index)),
-            (Shape::Elem(_), Pat::Ident(ident)) if ident.mutability.is_some() => {
+            (Shape::Elem(n), Pat::Ident(ident)) if ident.mutability.is_some() => {
                 self.cx.error_spanned_by(
                     ident,
                     "a `mut` binding of a loop's element is not supported inside #[grad] functions; \
                      bind it without `mut` and copy it (`let mut v = v;`)",
                 );
+                let place = self.element(&sources[*n], index, body, ident.span());
+                self.bind(&ident.ident, Binding::Place(place));
             }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());

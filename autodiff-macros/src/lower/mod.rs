@@ -36,7 +36,7 @@ use crate::ctxt::Ctxt;
 use crate::ir::{
     AssignKind, Block, Body, Const, FloatTy, LoopId, Op, Operand, Place, Rhs, Stmt, Ty, Var, VarInfo, VarKind,
 };
-use crate::naming::Namer;
+use crate::naming::{self, Namer};
 use crate::signature::{float_ty, ParamClass, RefKind, Signature};
 use crate::{emit, symbol};
 
@@ -188,12 +188,12 @@ impl Lowerer<'_> {
 
     fn bind(&mut self, ident: &Ident, binding: Binding) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((ident.to_string(), binding));
+            scope.push((naming::name_of(ident), binding));
         }
     }
 
     fn lookup(&self, ident: &Ident) -> Option<Binding> {
-        let name = ident.to_string();
+        let name = naming::name_of(ident);
         self.scopes
             .iter()
             .rev()
@@ -204,7 +204,8 @@ impl Lowerer<'_> {
 
     /// A user binding: keeps its name unless an earlier binding had it.
     fn user_var(&mut self, ident: &Ident, ty: Ty, declared: Option<syn::Type>) -> Var {
-        let first = !self.vars.iter().any(|info| info.ident == *ident);
+        let name = naming::name_of(ident);
+        let first = !self.vars.iter().any(|info| naming::name_of(&info.ident) == name);
         let name = self.namer.binding(ident, first);
         self.new_var(name, ty, VarKind::Local, declared)
     }
