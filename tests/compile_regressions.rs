@@ -297,3 +297,46 @@ fn raw_identifiers_are_their_names() {
     let expected = numeric(|p| raw_identifiers(p[0], &p[1..]), &[x, t[0], t[1], t[2]]);
     assert_close(&[dx, d_type[0], d_type[1], d_type[2]], &expected);
 }
+
+/// Σ wᵢxᵢ, with the output `y[0] = Σ xᵢ` written on the side.
+#[grad]
+fn weighted(w: &[f64], x: &Vec<f64>, y: &mut [f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * x[i];
+        y[0] += x[i];
+    }
+    s
+}
+
+#[test]
+fn shadows_of_the_right_length_are_accepted() {
+    let (w, x, mut y) = ([1.0, 2.0], vec![3.0, -1.0], [0.0]);
+    let (mut dw, mut dx, mut dy) = ([0.0; 2], vec![0.0; 2], [0.0]);
+    assert_eq!(weighted_grad(&w, &mut dw, &x, &mut dx, &mut y, &mut dy), 1.0);
+    assert_eq!((dw, dx), ([3.0, -1.0], vec![1.0, 2.0]));
+}
+
+#[test]
+#[should_panic(expected = "weighted: w.len() = 2 but d_w.len() = 1; a shadow has the length of its parameter")]
+fn a_short_shadow_is_reported_on_entry() {
+    let (w, x, mut y) = ([1.0, 2.0], vec![3.0, -1.0], [0.0]);
+    let (mut dw, mut dx, mut dy) = ([0.0; 1], vec![0.0; 2], [0.0]);
+    weighted_grad(&w, &mut dw, &x, &mut dx, &mut y, &mut dy);
+}
+
+#[test]
+#[should_panic(expected = "weighted: x.len() = 2 but d_x.len() = 3; a shadow has the length of its parameter")]
+fn a_long_shadow_is_reported_on_entry() {
+    let (w, x, mut y) = ([1.0, 2.0], vec![3.0, -1.0], [0.0]);
+    let (mut dw, mut dx, mut dy) = ([0.0; 2], vec![0.0; 3], [0.0]);
+    weighted_vjp(&w, &mut dw, &x, &mut dx, &mut y, &mut dy, 1.0);
+}
+
+#[test]
+#[should_panic(expected = "weighted: y.len() = 1 but d_y.len() = 2; a shadow has the length of its parameter")]
+fn a_wrong_output_shadow_is_reported_on_entry() {
+    let (w, x, mut y) = ([1.0, 2.0], vec![3.0, -1.0], [0.0]);
+    let (mut dw, mut dx, mut dy) = ([0.0; 2], vec![0.0; 2], [0.0; 2]);
+    weighted_grad(&w, &mut dw, &x, &mut dx, &mut y, &mut dy);
+}

@@ -149,6 +149,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         }
         _ => None,
     });
+    let length_checks = shadow_length_checks(sig);
     let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
     let seed = namer.fresh("seed");
@@ -163,7 +164,43 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         .map(|&param| body.var(param).ident.clone())
         .collect();
     let body = &vjp_body.vjp;
-    Ok(ReverseMode { body: quote!(#(#model_checks)* #body), split: vjp_body.split, seed, mutated })
+    Ok(ReverseMode { body: quote!(#(#length_checks)* #(#model_checks)* #body), split: vjp_body.split, seed, mutated })
+}
+
+/// One comparison per shadow of a slice or vector, on entry: a shadow of
+/// the wrong length would otherwise fail inside the user's code (shorter)
+/// or be accepted silently (longer). Arrays have their length in the type.
+fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
+    let function = &sig.item.sig.ident;
+    sig.params
+        .iter()
+        .filter_map(|param| {
+            let (shadow, target) = param.class.shadow()?;
+            if matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }) || is_array(target) {
+                return None;
+            }
+            let ident = param.ident;
+            let message = format!(
+                "{}: {name}.len() = {{}} but {shadow}.len() = {{}}; a shadow has the length of its parameter",
+                naming::name_of(function),
+                name = naming::name_of(ident),
+            );
+            Some(quote! {
+                if #ident.len() != #shadow.len() {
+                    ::core::panic!(#message, #ident.len(), #shadow.len());
+                }
+            })
+        })
+        .collect()
+}
+
+fn is_array(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Array(_) => true,
+        syn::Type::Paren(paren) => is_array(&paren.elem),
+        syn::Type::Group(group) => is_array(&group.elem),
+        _ => false,
+    }
 }
 
 /// What `NAME_vjp` is: generated from the body, or a custom derivative
