@@ -96,6 +96,20 @@ fn slice_reassigned_in_loop(x: &[f64; 2], y: &[f64; 2]) -> f64 {
     s
 }
 
+/// |z|² + |z₁..|² where z is `x` or `y`, passed on to `#[grad]` callees.
+#[grad]
+fn chosen_slice_passed_on(x: &[f64], y: &[f64], c: bool) -> f64 {
+    let z = if c { x } else { y };
+    let t = z;
+    sum_of_squares(z) + sum_of_squares(&t[1..])
+}
+
+/// Σ vᵢ².
+#[grad]
+fn sum_of_squares(v: &[f64]) -> f64 {
+    v.iter().map(|e| e * e).sum()
+}
+
 #[test]
 fn slices_bound_to_locals_in_branches_and_loops() {
     let v = [1.5, -2.0];
@@ -116,6 +130,12 @@ fn slices_bound_to_locals_in_branches_and_loops() {
         let value = slice_chosen_by_branch_grad(&x, &mut dx, &y, &mut dy, c);
         assert_eq!(value, slice_chosen_by_branch(&x, &y, c));
         let expected = numeric(|p| slice_chosen_by_branch(&p[..2], &p[2..], c), &[x[0], x[1], y[0], y[1]]);
+        assert_close(&[dx[0], dx[1], dy[0], dy[1]], &expected);
+    }
+    for c in [false, true] {
+        let (mut dx, mut dy) = ([0.0; 2], [0.0; 2]);
+        chosen_slice_passed_on_grad(&x, &mut dx, &y, &mut dy, c);
+        let expected = numeric(|p| chosen_slice_passed_on(&p[..2], &p[2..], c), &[x[0], x[1], y[0], y[1]]);
         assert_close(&[dx[0], dx[1], dy[0], dy[1]], &expected);
     }
     let (mut dx, mut dy) = ([0.0; 2], [0.0; 2]);

@@ -210,9 +210,15 @@ impl Lowerer<'_> {
         if borrowed {
             // `&x`, `&m.layer`, `&h[i]`: a part of an aggregate.
             if let Some(place) = self.place_quiet(inner, out) {
-                if self.vars[place.var.0].ty == Ty::Aggregate {
+                let info = &self.vars[place.var.0];
+                if info.ty == Ty::Aggregate {
                     return Arg::Ref { place, range: None, mutable, borrowed };
                 }
+                if place.proj.is_empty() && info.by_ref {
+                    // `&idx` of a reference parameter: `idx` coerces to it.
+                    return Arg::Value(Operand::Var(place.var));
+                }
+                return self.unsupported_borrow(arg);
             }
             // `&[x, 0.5]`: an array made for the call, passed by reference.
             if Self::makes_array(inner) {
@@ -220,6 +226,12 @@ impl Lowerer<'_> {
                     return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
                 }
             }
+            // `&LIMITS`: a constant, borrowed as written.
+            if let Expr::Path(path) = inner {
+                let tokens = quote!(&#path);
+                return Arg::Value(Operand::Const(Const { tokens, ty: Ty::Other }));
+            }
+            return self.unsupported_borrow(arg);
         } else if let Expr::Path(path) = inner {
             // A slice or model parameter passed on as it is.
             let var = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
@@ -238,6 +250,17 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// `&n` of a value that is no array: the call would need a reference to
+    /// a value the generated code keeps elsewhere.
+    fn unsupported_borrow(&self, arg: &Expr) -> Arg {
+        self.cx.error_spanned_by(
+            arg,
+            "inside #[grad] code, `&` passes arrays, slices and models to calls; pass this value by value \
+             (make the callee take it by value)",
+        );
+        Arg::Value(dummy())
     }
 
     /// Whether `expr` builds a new array: `[a, b]`, `[v; N]`, `vec![..]`.
