@@ -4,6 +4,14 @@
 
 // The generated code of a deprecated function must not warn by itself.
 #![deny(deprecated)]
+// The functions keep the shapes that exposed the defects.
+#![allow(
+    clippy::never_loop,
+    clippy::let_and_return,
+    clippy::assign_op_pattern,
+    clippy::needless_range_loop,
+    clippy::ptr_arg
+)]
 
 use autodiff::{grad, softmax_cross_entropy};
 
