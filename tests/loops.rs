@@ -40,6 +40,23 @@ fn while_halving(x: f64) -> f64 {
     v * (n as f64)
 }
 
+/// A `while` with a compound condition and a `continue`: its condition is
+/// set back to `true` in the reverse sweep, not saved.
+#[grad]
+fn while_sines(x: f64, eps: f64) -> f64 {
+    let mut y = x;
+    let mut s = 0.0;
+    while y > eps && s < 2.0 {
+        s += y.sin();
+        y = y * 0.5;
+        if s > 1.5 {
+            continue;
+        }
+        s += 0.1 * y;
+    }
+    s
+}
+
 #[grad]
 fn breaks(x: &[f64]) -> f64 {
     let mut s = 0.0;
@@ -139,6 +156,13 @@ fn loops() {
     let (_, dxw) = while_halving_grad(13.0);
     let n = num(&|v| while_halving(v[0]), &[13.0]);
     close(&[dxw], &n);
+
+    // Ends by its first condition (y ≤ eps) and, from a larger start, by its second (s ≥ 2).
+    for x0 in [1.3, 9.0] {
+        let (_, dx, deps) = while_sines_grad(x0, 0.05);
+        close(&[dx, deps], &num(&|v| while_sines(v[0], v[1]), &[x0, 0.05]));
+        assert!(dx != 0.0);
+    }
 
     let wm = [[0.3, -1.2, 0.7], [0.5, 0.1, -0.4]];
     let xv = [1.1, 0.4, -0.5];

@@ -110,13 +110,21 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
 
     let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
     let recomputable = find_recomputable(body);
+    // Recomputed values are computed again, and a `while` condition is
+    // `true` again, at the start of each reverse pass.
+    let mut unrestored = recomputable.clone();
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(Loop { guard: Some(guard), .. }) = stmt {
+            unrestored.insert(*guard);
+        }
+    });
     let mut saves = BTreeSet::new();
     let reads = loop {
         let mut reads = Reads::default();
         collect_reads(&body.block, &active, &saves, &mut Walk::default(), &mut reads);
         need_recomputed_inputs(&body.block, &recomputable, &mut reads);
         let mut decided = BTreeSet::new();
-        decide_saves(&body.block, &reads, &scopes, &recomputable, &mut Walk::default(), &mut decided);
+        decide_saves(&body.block, &reads, &scopes, &unrestored, &mut Walk::default(), &mut decided);
         if decided == saves {
             break reads;
         }
@@ -451,20 +459,21 @@ fn collect_reads(block: &Block, active: &[bool], saves: &BTreeSet<usize>, at: &m
     work
 }
 
-/// The positions of the writes that destroy a needed value.
+/// The positions of the writes that destroy a needed value, except writes
+/// of the `unrestored` variables, whose old value the reverse sweep gets
+/// without a save.
 fn decide_saves(
     block: &Block,
     reads: &Reads,
     scopes: &[Vec<LoopId>],
-    recomputable: &BTreeSet<Var>,
+    unrestored: &BTreeSet<Var>,
     at: &mut Walk,
     saves: &mut BTreeSet<usize>,
 ) {
     for stmt in &block.stmts {
         let pos = at.next();
         let write = match stmt {
-            // A recomputed value is never restored.
-            Stmt::Assign { dst, .. } if recomputable.contains(dst) => None,
+            Stmt::Assign { dst, .. } if unrestored.contains(dst) => None,
             Stmt::Assign { dst, kind, .. } => Some((*dst, *kind)),
             Stmt::Store { place, .. } => Some((place.var, AssignKind::Overwrite)),
             Stmt::Loop(Loop { header: Header::Range { index, .. }, trips: Some(_), .. }) => {
@@ -499,12 +508,12 @@ fn decide_saves(
         }
         match stmt {
             Stmt::If { then, els, .. } => {
-                decide_saves(then, reads, scopes, recomputable, at, saves);
-                decide_saves(els, reads, scopes, recomputable, at, saves);
+                decide_saves(then, reads, scopes, unrestored, at, saves);
+                decide_saves(els, reads, scopes, unrestored, at, saves);
             }
             Stmt::Loop(lp) => {
                 at.loops.push(lp.id);
-                decide_saves(&lp.body, reads, scopes, recomputable, at, saves);
+                decide_saves(&lp.body, reads, scopes, unrestored, at, saves);
                 at.loops.pop();
             }
             _ => {}
@@ -684,6 +693,23 @@ mod loop_tests {
             }
         });
         assert!(!ir.contains("<-"), "{ir}");
+    }
+
+    #[test]
+    fn a_while_condition_is_not_saved() {
+        // It was true before every pass but the first; `y` is saved, as the
+        // reverse sweep reads the value `y * y` destroys.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut y = x;
+                while y < 10.0 && y > 0.1 {
+                    y = y * y;
+                }
+                y
+            }
+        });
+        assert_eq!(ir.matches("<-").count(), 1, "{ir}");
+        assert!(ir.contains("__saved_y <- y"), "{ir}");
     }
 
     #[test]

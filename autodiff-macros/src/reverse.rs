@@ -790,7 +790,11 @@ impl Sweep<'_> {
             }
             (_, Some(trips)) => {
                 let trips = self.ident(trips);
-                quote_spanned!(span=> for _ in 0..#trips { #declarations #body #restore_index })
+                let guard = lp.guard.filter(|guard| self.activity.is_needed(*guard)).map(|guard| {
+                    let guard = self.ident(guard);
+                    quote_spanned!(span=> #guard = true;)
+                });
+                quote_spanned!(span=> for _ in 0..#trips { #declarations #body #restore_index #guard })
             }
             (Header::Forever, None) => TokenStream::new(),
         }

@@ -118,14 +118,23 @@ impl Lowerer<'_> {
             return;
         }
         let span = while_loop.while_token.span;
+        let mut guard = None;
         self.lower_endless(out, span, Sink::Discard, |this, body| {
             let cond = this.condition(&while_loop.cond, body);
+            // A temporary made for the condition holds one value per pass.
+            guard = match cond {
+                Operand::Var(var) if this.vars[var.0].kind == VarKind::Temp => Some(var),
+                _ => None,
+            };
             let mut then = Block::default();
             this.in_scope(|this| this.lower_stmts(&while_loop.body.stmts, &mut then, Sink::Discard));
             let mut els = Block::default();
             this.set_break(&mut els, span);
             body.stmts.push(Stmt::If { cond, then, els, span });
         });
+        if let Some(Stmt::Loop(lp)) = out.stmts.last_mut() {
+            lp.guard = guard;
+        }
     }
 
     pub(super) fn lower_loop(&mut self, endless: &syn::ExprLoop, out: &mut Block, sink: Sink) {
@@ -241,7 +250,7 @@ impl Lowerer<'_> {
             self.assign(out, trips, Rhs::Use(zero), AssignKind::Init, span);
             trips
         });
-        out.stmts.push(Stmt::Loop(Loop { id: ctx.id, header, body, exits, trips, span }));
+        out.stmts.push(Stmt::Loop(Loop { id: ctx.id, header, body, exits, trips, guard: None, span }));
     }
 
     fn lower_endless(
