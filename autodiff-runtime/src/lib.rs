@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! The runtime of [`autodiff`](https://docs.rs/autodiff): what models built
 //! with `#[grad]` need besides the macro.
