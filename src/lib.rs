@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! Compile-time reverse-mode automatic differentiation for plain Rust
 //! functions.

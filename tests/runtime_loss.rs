@@ -59,3 +59,15 @@ fn gradient_descent_on_the_logits_form_lowers_the_loss() {
         last = now;
     }
 }
+
+#[test]
+fn saturated_sigmoid_into_cross_entropy_has_a_finite_gradient() {
+    // z = 2w + b = 40: σ(40) rounds to 1, so the loss rounds to 0; the exact
+    // ∂loss/∂z = σ(z) − 1 = −e^−z / (1 + e^−z) is tiny but not 0 and not NaN.
+    let (loss, dw, db) = logistic_via_probability_grad(20.0, 0.0);
+    let e = (-40f64).exp();
+    let dz = -e / (1.0 + e);
+    assert_eq!(loss, 0.0);
+    assert!((db - dz).abs() <= 1e-12 * dz.abs(), "db = {db}, want {dz}");
+    assert!((dw - 2.0 * dz).abs() <= 1e-12 * dz.abs(), "dw = {dw}, want {}", 2.0 * dz);
+}

@@ -3,7 +3,8 @@
 //! Every activation `f` comes with the generated `f_grad(x..) -> (f, ∂..)`
 //! and `f_vjp(x.., seed)`, so it composes inside other `#[grad]` functions.
 //! Each one is stable for large `|x|`: no overflow, no `NaN`, at ±1000 and
-//! beyond. Where the derivative has a kink, the convention is the left
+//! beyond, and at ±∞ each gives its limit. A NaN input gives a NaN output.
+//! Where the derivative has a kink, the convention is the left
 //! derivative (`relu'(0) = 0`, like PyTorch and JAX).
 //!
 //! # Example
@@ -73,7 +74,7 @@ pub fn tanh(x: f64) -> f64 {
 }
 
 /// The rectified linear unit `max(x, 0)`; `relu'(x)` is 1 for `x > 0` and
-/// 0 otherwise, including at 0.
+/// 0 otherwise, including at 0. `relu(NaN)` is NaN.
 ///
 /// # Example
 ///
@@ -83,21 +84,25 @@ pub fn tanh(x: f64) -> f64 {
 /// assert_eq!(relu_grad(2.5), (2.5, 1.0));
 /// assert_eq!(relu_grad(-2.5), (0.0, 0.0));
 /// assert_eq!(relu_grad(0.0), (0.0, 0.0));
+/// assert!(relu(f64::NAN).is_nan());
 /// ```
 #[grad]
 #[inline]
 pub fn relu(x: f64) -> f64 {
-    if x > 0.0 {
-        x
-    } else {
+    // Tested as `x <= 0` so that a NaN, for which every comparison is false,
+    // takes the branch that keeps it.
+    if x <= 0.0 {
         0.0
+    } else {
+        x
     }
 }
 
 /// The leaky ReLU: `x` for `x > 0`, `alpha·x` otherwise. Differentiable in
 /// both arguments: `∂/∂x` is 1 or `alpha`, `∂/∂alpha` is 0 or `x` (so
 /// `alpha` can be learned, as in PReLU). At 0 the left derivative is used,
-/// `∂/∂x = alpha`, matching [`relu`] when `alpha = 0`.
+/// `∂/∂x = alpha`, matching [`relu`] when `alpha = 0` (including at
+/// `x = −∞`, where `0·x` is taken as its limit 0, and `∂/∂alpha` as 0).
 ///
 /// # Example
 ///
@@ -113,6 +118,8 @@ pub fn relu(x: f64) -> f64 {
 pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
     if x > 0.0 {
         x
+    } else if alpha == 0.0 && x == f64::NEG_INFINITY {
+        0.0
     } else {
         alpha * x
     }
@@ -223,6 +230,24 @@ mod tests {
             let (_, dx, da) = leaky_relu_grad(x, 0.1);
             check_gradient(|w| leaky_relu(w[0], w[1]), &[x, 0.1], &[dx, da]).assert_close(1e-7);
         }
+    }
+
+    #[test]
+    fn infinite_inputs_give_the_limits() {
+        let inf = f64::INFINITY;
+        assert_eq!((sigmoid_grad(inf), sigmoid_grad(-inf)), ((1.0, 0.0), (0.0, 0.0)));
+        assert_eq!((tanh_grad(inf), tanh_grad(-inf)), ((1.0, 0.0), (-1.0, 0.0)));
+        assert_eq!((relu_grad(inf), relu_grad(-inf)), ((inf, 1.0), (0.0, 0.0)));
+        assert_eq!((softplus_grad(inf), softplus_grad(-inf)), ((inf, 1.0), (0.0, 0.0)));
+        assert_eq!(leaky_relu_grad(-inf, 0.5), (-inf, 0.5, -inf));
+        assert_eq!(leaky_relu(-inf, 0.0), 0.0);
+    }
+
+    #[test]
+    fn a_nan_input_is_never_lost() {
+        let nan = f64::NAN;
+        let values = [sigmoid(nan), tanh(nan), relu(nan), leaky_relu(nan, 0.1), leaky_relu(nan, 0.0), softplus(nan)];
+        assert!(values.iter().all(|v| v.is_nan()), "{values:?}");
     }
 
     #[test]

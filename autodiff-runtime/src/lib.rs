@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! The runtime of [`autodiff`](https://docs.rs/autodiff): what models built
 //! with `#[grad]` need besides the macro.
@@ -14,7 +15,7 @@
 //!   flat `f64` slices;
 //! - [`optim`]: the [`Optimizer`] trait and its update rules ([`Sgd`] with
 //!   momentum or Nesterov momentum, [`Adam`], [`AdamW`]), over slices or
-//!   whole models;
+//!   whole models, refusing non-finite gradients ([`OptimizerError`]);
 //! - [`schedule`]: learning-rate schedules ([`StepDecay`],
 //!   [`CosineAnnealing`]);
 //! - [`data`]: shuffled mini-batches ([`Batches`]) and
@@ -77,7 +78,7 @@ pub use loss::{
     binary_cross_entropy_with_logits_grad, binary_cross_entropy_with_logits_vjp, squared_error, squared_error_grad,
     squared_error_vjp,
 };
-pub use optim::{Adam, AdamW, Optimizer, Sgd};
+pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
 pub use params::Params;
 pub use progress::Progress;
 pub use reduce::{log_sum_exp, log_sum_exp_grad, log_sum_exp_vjp, mean, mean_grad, mean_vjp};

@@ -2,10 +2,7 @@
 //! stably (the largest logit is subtracted before exponentiating), with
 //! hand-written derivatives.
 //!
-//! The derivatives follow the `#[grad]` convention for slice parameters, and
-//! each function has the hidden companion through which `#[grad]` calls
-//! derivatives, so these functions can be called inside `#[grad]`
-//! functions like any function written with `#[grad]`:
+//! The derivatives follow the `#[grad]` convention for slice parameters:
 //!
 //! - a function returning a float, `f(x, ..) -> f64`, comes with
 //!   `f_grad(x, d_x, ..) -> f64` and `f_vjp(x, d_x, .., seed) -> f64`: the
@@ -14,6 +11,29 @@
 //!   `f_vjp(x, d_x, out, d_out)`: it writes `out` as `f` does, `d_out` holds
 //!   the adjoint of `out` on entry, `Jᵀ·d_out` is added into `d_x`, and
 //!   `d_out` is zeroed on exit.
+//!
+//! # Inside `#[grad]` functions
+//!
+//! [`softmax_cross_entropy`] (like [`mean`](crate::mean) and
+//! [`log_sum_exp`](crate::log_sum_exp)) takes slices and returns a float, so
+//! a `#[grad]` function can call it, by name or by path, and is
+//! differentiated through [`softmax_cross_entropy_vjp`].
+//!
+//! [`softmax`] and [`log_softmax`] cannot be called inside a `#[grad]`
+//! function today: they write into a `&mut` output, and `#[grad]` rejects
+//! `&mut` arguments to calls (a compile error that says so). Inside
+//! `#[grad]` code, end in [`softmax_cross_entropy`] instead of taking the
+//! log-softmax and indexing it, or write the softmax out with a loop. Outside
+//! `#[grad]` code, [`softmax_vjp`] and [`log_softmax_vjp`] are their
+//! derivatives, for backpropagation written by hand.
+//!
+//! # Infinite and NaN logits
+//!
+//! A logit of `−∞` is an impossible class. Where the largest logit is `+∞`
+//! (or every logit is `−∞`), `exp(xᵢ − max x)` would be `∞ − ∞`; each
+//! function returns the limit from finite logits instead: the softmax shares
+//! its mass evenly among the logits equal to the largest one (among all of
+//! them when all are `−∞`). A NaN logit makes every output NaN.
 //!
 //! # Example
 //!
@@ -35,7 +55,7 @@
 //! ```
 
 use crate::companion::companion;
-use crate::reduce::{assert_shadow_len, log_sum_exp, max};
+use crate::reduce::{assert_shadow_len, max, LogSoftmax};
 
 companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
 companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
@@ -47,8 +67,8 @@ companion!(
 /// Writes `softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` into `out`: probabilities
 /// that sum to 1, computed as `exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x)`.
 ///
-/// The logits must be finite (or `−∞` for an impossible class, with at least
-/// one finite).
+/// Infinite logits give the limit described in the [module
+/// documentation](self): `softmax([∞, 1]) = [1, 0]`.
 ///
 /// # Panics
 ///
@@ -71,6 +91,13 @@ companion!(
 pub fn softmax(x: &[f64], out: &mut [f64]) {
     assert_eq!(x.len(), out.len(), "softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
     let m = max(x);
+    if m.is_infinite() {
+        let log_softmax = LogSoftmax::new(x);
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = log_softmax.of(v).exp();
+        }
+        return;
+    }
     let mut sum = 0.0;
     for (o, &v) in out.iter_mut().zip(x) {
         *o = (v - m).exp();
@@ -132,9 +159,9 @@ pub fn softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64
 #[track_caller]
 pub fn log_softmax(x: &[f64], out: &mut [f64]) {
     assert_eq!(x.len(), out.len(), "log_softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
-    let lse = log_sum_exp(x);
+    let log_softmax = LogSoftmax::new(x);
     for (o, &v) in out.iter_mut().zip(x) {
-        *o = v - lse;
+        *o = log_softmax.of(v);
     }
 }
 
@@ -193,7 +220,7 @@ pub fn log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut 
 #[track_caller]
 pub fn softmax_cross_entropy(logits: &[f64], target: usize) -> f64 {
     assert_target(logits, target);
-    log_sum_exp(logits) - logits[target]
+    -LogSoftmax::new(logits).of(logits[target])
 }
 
 /// [`softmax_cross_entropy`] and its gradient: adds
@@ -244,12 +271,12 @@ pub fn softmax_cross_entropy_grad(logits: &[f64], d_logits: &mut [f64], target: 
 pub fn softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize, seed: f64) -> f64 {
     assert_target(logits, target);
     assert_shadow_len("softmax_cross_entropy", "logits", logits.len(), d_logits.len());
-    let lse = log_sum_exp(logits);
+    let log_softmax = LogSoftmax::new(logits);
     for (d, &z) in d_logits.iter_mut().zip(logits) {
-        *d += seed * (z - lse).exp();
+        *d += seed * log_softmax.of(z).exp();
     }
     d_logits[target] -= seed;
-    lse - logits[target]
+    -log_softmax.of(logits[target])
 }
 
 #[track_caller]
@@ -284,6 +311,41 @@ mod tests {
         let mut p = [0.0; 3];
         softmax(&[f64::NEG_INFINITY, 0.0, 0.0], &mut p);
         assert_eq!(p, [0.0, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn infinite_logits_give_the_limit_of_finite_ones() {
+        // softmax([z, 1]) → [1, 0] as z → ∞; equal logits (all −∞) share evenly.
+        let inf = f64::INFINITY;
+        let cases: [(&[f64], &[f64]); 3] =
+            [(&[inf, 1.0], &[1.0, 0.0]), (&[inf, 1.0, inf], &[0.5, 0.0, 0.5]), (&[-inf, -inf], &[0.5, 0.5])];
+        for (x, want) in cases {
+            let (mut p, mut lp) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+            softmax(x, &mut p);
+            log_softmax(x, &mut lp);
+            assert_eq!(p, want, "softmax({x:?})");
+            let ln_want: Vec<f64> = want.iter().map(|w| w.ln()).collect();
+            assert_eq!(lp, ln_want, "log_softmax({x:?})");
+        }
+        // Cross-entropy −ln softmax[target], and its gradient softmax − onehot.
+        let mut d = [0.0; 2];
+        assert_eq!(softmax_cross_entropy_grad(&[inf, 1.0], &mut d, 0), 0.0);
+        assert_eq!(d, [0.0, 0.0]);
+        assert_eq!(softmax_cross_entropy(&[inf, 1.0], 1), inf);
+        let mut d = [0.0; 2];
+        assert_eq!(softmax_cross_entropy_grad(&[-inf, -inf], &mut d, 1), 2f64.ln());
+        assert_eq!(d, [0.5, -0.5]);
+    }
+
+    #[test]
+    fn a_nan_logit_is_never_lost() {
+        let x = [0.0, f64::NAN, 1.0];
+        let (mut p, mut lp, mut d) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        softmax(&x, &mut p);
+        log_softmax(&x, &mut lp);
+        assert!(p.iter().chain(&lp).all(|v| v.is_nan()), "{p:?} {lp:?}");
+        assert!(softmax_cross_entropy_grad(&x, &mut d, 0).is_nan());
+        assert!(d.iter().all(|v| v.is_nan()), "{d:?}");
     }
 
     #[test]

@@ -34,13 +34,20 @@ pub fn squared_error(prediction: f64, target: f64) -> f64 {
     diff * diff
 }
 
-/// The binary cross-entropy of a probability `p ∈ (0, 1)` against a target
+/// The binary cross-entropy of a probability `p ∈ [0, 1]` against a target
 /// `t ∈ [0, 1]`: `−(t·ln p + (1 − t)·ln(1 − p))`;
 /// `∂/∂p = (p − t) / (p(1 − p))`, `∂/∂t = ln(1 − p) − ln p`.
 ///
-/// The loss is infinite at `p = 0` or `p = 1` whenever the target disagrees;
-/// when `p` comes out of a sigmoid, prefer
-/// [`binary_cross_entropy_with_logits`], which never is.
+/// At the ends of the domain a term whose weight is zero is zero
+/// (`0·ln 0 = 0`, the limit), so a certain, correct prediction costs
+/// nothing: `p = 0` with `t = 0`, and `p = 1` with `t = 1` (as a sigmoid of
+/// 40 or more rounds to), give loss 0 and `∂/∂p` its limit, `1` and `−1`.
+/// There `∂/∂t` is the remaining term's, `0` (the loss jumps to `+∞` for
+/// any other target, so it has no derivative in `t`). Where the target
+/// disagrees with a certain `p` the loss and `∂/∂p` are infinite, as they
+/// should be; when `p` comes out of a sigmoid, prefer
+/// [`binary_cross_entropy_with_logits`], which is finite for every finite
+/// logit. Outside the domain, or for a NaN input, the loss is NaN.
 ///
 /// # Example
 ///
@@ -53,18 +60,35 @@ pub fn squared_error(prediction: f64, target: f64) -> f64 {
 /// let (loss, dp, _dt) = binary_cross_entropy_grad(0.5, 1.0);
 /// assert!((loss - 2f64.ln()).abs() < 1e-15);
 /// assert!((dp - -2.0).abs() < 1e-15); // (0.5 − 1) / (0.5 · 0.5)
+///
+/// // Certain and right: no loss, and the limit of the slope.
+/// assert_eq!(binary_cross_entropy_grad(1.0, 1.0), (0.0, -1.0, 0.0));
 /// ```
 #[grad]
 #[inline]
 pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
-    // ln_1p(−p) is ln(1 − p) without the cancellation for small p.
-    -(target * p.ln() + (1.0 - target) * (-p).ln_1p())
+    let mut loss = 0.0;
+    // Each term is skipped only at 0·ln 0, whose limit is 0; anywhere else
+    // it runs, so that ∂/∂t keeps its ln p or ln(1 − p).
+    if target != 0.0 || p != 0.0 {
+        loss -= target * p.ln();
+    }
+    if target != 1.0 || p != 1.0 {
+        // ln_1p(−p) is ln(1 − p) without the cancellation for small p.
+        loss -= (1.0 - target) * (-p).ln_1p();
+    }
+    loss
 }
 
 /// The binary cross-entropy of `σ(z)` against `t`, taking the logit `z`:
 /// `max(z, 0) − z·t + ln(1 + e^−|z|)`, equal to
 /// `binary_cross_entropy(sigmoid(z), t)` but finite for every finite `z`;
 /// `∂/∂z = σ(z) − t`, `∂/∂t = −z`.
+///
+/// An infinite logit gives the limit: loss 0 and `∂/∂z = 0` when the target
+/// agrees (`z = +∞` with `t = 1`, `z = −∞` with `t = 0`; there `∂/∂t` is
+/// taken as 0, as in [`binary_cross_entropy`]), and `+∞` otherwise, with
+/// `∂/∂z = σ(z) − t` and `∂/∂t = −z`.
 ///
 /// # Example
 ///
@@ -82,8 +106,16 @@ pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
 #[grad]
 #[inline]
 pub fn binary_cross_entropy_with_logits(z: f64, target: f64) -> f64 {
-    // softplus(z) = max(z, 0) + ln(1 + e^−|z|), already stable.
-    crate::activation::softplus(z) - z * target
+    // softplus(z) − z·t with softplus's two stable branches written out, so
+    // that the linear part is (1 − t)·z or −t·z, never ∞ − ∞; at an infinite
+    // z with a zero weight that part is 0·∞, whose limit is 0.
+    if z > 0.0 {
+        let linear = if target == 1.0 && z == f64::INFINITY { 0.0 } else { (1.0 - target) * z };
+        linear + (-z).exp().ln_1p()
+    } else {
+        let linear = if target == 0.0 && z == f64::NEG_INFINITY { 0.0 } else { -target * z };
+        linear + z.exp().ln_1p()
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +181,56 @@ mod tests {
             let got = binary_cross_entropy_with_logits_grad(z, t);
             assert_eq!(got, (loss, dz, -z), "z = {z}, t = {t}");
         }
+    }
+
+    #[test]
+    fn binary_cross_entropy_of_a_certain_right_answer_is_zero() {
+        // Loss −ln(1 − p) → 0 as p → 0 with t = 0, slope 1/(1 − p) → 1;
+        // −ln p → 0 as p → 1 with t = 1, slope −1/p → −1.
+        let certain_one = sigmoid(40.0);
+        assert_eq!(certain_one, 1.0);
+        for (p, t, dp) in [(0.0, 0.0, 1.0), (1.0, 1.0, -1.0), (certain_one, 1.0, -1.0)] {
+            assert_eq!(binary_cross_entropy_grad(p, t), (0.0, dp, 0.0), "p = {p}, t = {t}");
+        }
+        // The one-sided difference quotients agree with those limits.
+        let h = 1e-8;
+        assert!(((binary_cross_entropy(h, 0.0) - 0.0) / h - 1.0).abs() < 1e-7);
+        assert!(((0.0 - binary_cross_entropy(1.0 - h, 1.0)) / h - -1.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn binary_cross_entropy_of_a_certain_wrong_answer_is_infinite() {
+        let inf = f64::INFINITY;
+        assert_eq!(binary_cross_entropy_grad(0.0, 1.0), (inf, -inf, inf));
+        assert_eq!(binary_cross_entropy_grad(1.0, 0.0), (inf, inf, -inf));
+        let (loss, dp, _) = binary_cross_entropy_grad(0.0, 0.5);
+        assert_eq!((loss, dp), (inf, -inf));
+    }
+
+    #[test]
+    fn binary_cross_entropy_keeps_a_nan() {
+        for (p, t) in [(f64::NAN, 0.0), (f64::NAN, 1.0), (0.0, f64::NAN), (1.0, f64::NAN), (-0.5, 0.0), (1.5, 1.0)] {
+            assert!(binary_cross_entropy(p, t).is_nan(), "p = {p}, t = {t}");
+        }
+    }
+
+    #[test]
+    fn with_logits_at_infinite_logits_gives_the_limit() {
+        let inf = f64::INFINITY;
+        // (z, t, loss, ∂z, ∂t): ∂z = σ(z) − t, ∂t = −z, except ∂t = 0 where
+        // the loss is 0 at a certain right answer.
+        let cases = [
+            (inf, 1.0, 0.0, 0.0, 0.0),
+            (-inf, 0.0, 0.0, 0.0, 0.0),
+            (inf, 0.0, inf, 1.0, -inf),
+            (-inf, 1.0, inf, -1.0, inf),
+            (inf, 0.25, inf, 0.75, -inf),
+        ];
+        for (z, t, loss, dz, dt) in cases {
+            assert_eq!(binary_cross_entropy_with_logits_grad(z, t), (loss, dz, dt), "z = {z}, t = {t}");
+        }
+        assert!(binary_cross_entropy_with_logits(f64::NAN, 1.0).is_nan());
+        assert!(binary_cross_entropy_with_logits(1.0, f64::NAN).is_nan());
     }
 
     #[test]

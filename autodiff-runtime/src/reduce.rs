@@ -24,16 +24,28 @@ use crate::companion::companion;
 companion!(mean(x: &[f64]) => mean_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
 companion!(log_sum_exp(x: &[f64]) => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
 
-/// The arithmetic mean `Σ xᵢ / n`; NaN for an empty slice.
+/// The arithmetic mean `Σ xᵢ / n`; NaN for an empty slice or when some
+/// `xᵢ` is NaN. Finite elements have a finite mean even where their sum
+/// overflows.
 ///
 /// # Example
 ///
 /// ```
 /// assert_eq!(autodiff_runtime::mean(&[1.0, 2.0, 3.0, 6.0]), 3.0);
 /// assert!(autodiff_runtime::mean(&[]).is_nan());
+/// assert_eq!(autodiff_runtime::mean(&[f64::MAX, f64::MAX]), f64::MAX);
 /// ```
 pub fn mean(x: &[f64]) -> f64 {
-    x.iter().sum::<f64>() / x.len() as f64
+    let n = x.len() as f64;
+    let sum: f64 = x.iter().sum();
+    if sum.is_infinite() && x.iter().all(|v| v.is_finite()) {
+        // The sum overflowed, the mean does not: add the elements divided by
+        // a power of two s ≥ n (exact, and the sum stays ≤ f64::MAX), then
+        // divide by n / s (exact too).
+        let s = x.len().next_power_of_two() as f64;
+        return x.iter().map(|v| v / s).sum::<f64>() / (n / s);
+    }
+    sum / n
 }
 
 /// [`mean`] and its gradient: adds `1/n` into each `d_x[i]`.
@@ -77,7 +89,11 @@ pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
 }
 
 /// `ln Σ exp(xᵢ)`, computed as `m + ln Σ exp(xᵢ − m)` with `m = max xᵢ` so
-/// that no exponential overflows; `−∞` for an empty slice.
+/// that no exponential overflows.
+///
+/// Every input has a value: NaN when some `xᵢ` is NaN (a NaN is never
+/// lost), `+∞` when some `xᵢ` is `+∞`, `−∞` when every `xᵢ` is `−∞` or the
+/// slice is empty.
 ///
 /// # Example
 ///
@@ -87,6 +103,8 @@ pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
 /// assert!((log_sum_exp(&[0.0, 0.0]) - 2f64.ln()).abs() < 1e-15);
 /// // exp(1000) overflows, the result does not.
 /// assert!((log_sum_exp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+/// assert!(log_sum_exp(&[f64::NAN, 1.0]).is_nan());
+/// assert_eq!(log_sum_exp(&[f64::INFINITY, 1.0]), f64::INFINITY);
 /// ```
 pub fn log_sum_exp(x: &[f64]) -> f64 {
     let m = max(x);
@@ -94,6 +112,7 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
         // All −∞ (or empty): the sum is 0. Some +∞: the sum is +∞.
         return m;
     }
+    // A NaN maximum makes the result NaN here.
     m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
 }
 
@@ -133,16 +152,46 @@ pub fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
 #[track_caller]
 pub fn log_sum_exp_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
     assert_shadow_len("log_sum_exp", "x", x.len(), d_x.len());
-    let lse = log_sum_exp(x);
+    let log_softmax = LogSoftmax::new(x);
     for (d, &v) in d_x.iter_mut().zip(x) {
-        *d += seed * (v - lse).exp();
+        *d += seed * log_softmax.of(v).exp();
     }
-    lse
+    log_softmax.log_sum_exp
 }
 
-/// The largest element, `−∞` for an empty slice.
+/// The largest element: NaN if any element is NaN, `−∞` for an empty slice.
+/// (`f64::max` would skip a NaN and let it vanish from the result.)
 pub(crate) fn max(x: &[f64]) -> f64 {
-    x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    x.iter().copied().fold(f64::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m })
+}
+
+/// `log softmax(x)ᵢ = xᵢ − log_sum_exp(x)`, also where `log_sum_exp(x)` is
+/// infinite and `xᵢ − log_sum_exp(x)` would be `∞ − ∞`: there it is the
+/// limit from finite inputs, the softmax shared evenly by the elements
+/// equal to the maximum (every element when all are `−∞`), 0 for the rest.
+/// A NaN element makes every entry NaN.
+pub(crate) struct LogSoftmax {
+    /// `log_sum_exp(x)`.
+    pub(crate) log_sum_exp: f64,
+    /// How many elements equal an infinite `log_sum_exp`; 0 when it is finite.
+    ties: usize,
+}
+
+impl LogSoftmax {
+    pub(crate) fn new(x: &[f64]) -> Self {
+        let log_sum_exp = log_sum_exp(x);
+        let ties = if log_sum_exp.is_infinite() { x.iter().filter(|&&v| v == log_sum_exp).count() } else { 0 };
+        Self { log_sum_exp, ties }
+    }
+
+    /// The entry of the element `v` of `x`.
+    pub(crate) fn of(&self, v: f64) -> f64 {
+        match (self.ties, v == self.log_sum_exp) {
+            (0, _) => v - self.log_sum_exp,
+            (ties, true) => -(ties as f64).ln(),
+            (_, false) => f64::NEG_INFINITY,
+        }
+    }
 }
 
 /// The check every hand-written derivative starts with: a shadow has the
@@ -180,6 +229,45 @@ mod tests {
         assert_eq!(log_sum_exp(&[f64::NEG_INFINITY, 0.0]), 0.0);
         assert_eq!(log_sum_exp(&[f64::NEG_INFINITY; 2]), f64::NEG_INFINITY);
         assert_eq!(log_sum_exp(&[1.0, f64::INFINITY]), f64::INFINITY);
+    }
+
+    #[test]
+    fn log_sum_exp_keeps_a_nan() {
+        for x in [&[f64::NAN][..], &[1.0, f64::NAN], &[f64::NAN, f64::INFINITY], &[f64::NEG_INFINITY, f64::NAN]] {
+            assert!(log_sum_exp(x).is_nan(), "{x:?}");
+            let mut d = vec![0.0; x.len()];
+            assert!(log_sum_exp_grad(x, &mut d).is_nan(), "{x:?}");
+            assert!(d.iter().all(|d| d.is_nan()), "{x:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn log_sum_exp_gradient_at_infinities_is_the_softmax_limit() {
+        // softmax(x) as the infinite elements grow: all weight on the
+        // largest, shared evenly by ties; all −∞ is the limit of equal logits.
+        let inf = f64::INFINITY;
+        let cases: [(&[f64], f64, &[f64]); 5] = [
+            (&[inf, 1.0], inf, &[1.0, 0.0]),
+            (&[inf, -inf, inf], inf, &[0.5, 0.0, 0.5]),
+            (&[-inf, -inf], -inf, &[0.5, 0.5]),
+            (&[-inf, 0.0], 0.0, &[0.0, 1.0]),
+            (&[-inf], -inf, &[1.0]),
+        ];
+        for (x, value, softmax) in cases {
+            let mut d = vec![0.0; x.len()];
+            assert_eq!(log_sum_exp_vjp(x, &mut d, 2.0), value, "{x:?}");
+            let want: Vec<f64> = softmax.iter().map(|s| 2.0 * s).collect();
+            assert_eq!(d, want, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn mean_of_finite_values_does_not_overflow() {
+        assert_eq!(mean(&[f64::MAX, f64::MAX, f64::MAX]), f64::MAX);
+        assert_eq!(mean(&[f64::MAX, -f64::MAX]), 0.0);
+        assert_eq!(mean(&[f64::INFINITY, 1.0]), f64::INFINITY);
+        assert!(mean(&[f64::INFINITY, -f64::INFINITY]).is_nan());
+        assert!(mean(&[f64::NAN, 1.0]).is_nan());
     }
 
     #[test]

@@ -21,6 +21,7 @@
 mod numeric;
 mod report;
 
+use numeric::assert_step;
 pub use numeric::{numeric_gradient, numeric_gradient_with_step, DEFAULT_STEP};
 pub use report::{relative_error, GradCheck, GradCheckEntry};
 
@@ -105,11 +106,12 @@ impl GradChecker {
         Self { step: DEFAULT_STEP, floor: DEFAULT_FLOOR }
     }
 
-    /// Uses finite-difference step `step`.
+    /// Uses finite-difference step `step`, relative to each coordinate's
+    /// magnitude beyond 100 as in [`numeric_gradient_with_step`].
     ///
     /// # Panics
     ///
-    /// If `step` is not positive and finite.
+    /// If `step` is not finite or is below `1e-12`.
     ///
     /// # Example
     ///
@@ -119,16 +121,16 @@ impl GradChecker {
     /// ```
     #[must_use]
     pub fn with_step(self, step: f64) -> Self {
-        assert!(step.is_finite() && step > 0.0, "finite-difference step must be positive and finite, got {step}");
+        assert_step(step);
         Self { step, ..self }
     }
 
-    /// Uses `floor` in [`relative_error`].
+    /// Uses `floor` in [`relative_error`]; `0` compares purely relatively
+    /// (equal values, zeros included, still have error 0).
     ///
     /// # Panics
     ///
-    /// If `floor` is not positive and finite (a zero floor would turn two
-    /// exact zeros into `0 / 0`).
+    /// If `floor` is negative or not finite.
     ///
     /// # Example
     ///
@@ -138,7 +140,7 @@ impl GradChecker {
     /// ```
     #[must_use]
     pub fn with_floor(self, floor: f64) -> Self {
-        assert!(floor.is_finite() && floor > 0.0, "relative-error floor must be positive and finite, got {floor}");
+        assert!(floor.is_finite() && floor >= 0.0, "relative-error floor must be finite and not negative, got {floor}");
         Self { floor, ..self }
     }
 
@@ -237,8 +239,20 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "floor must be positive")]
-    fn rejects_a_zero_floor() {
-        let _ = GradChecker::new().with_floor(0.0);
+    fn a_zero_floor_compares_relatively_and_passes_equal_zeros() {
+        // f = x² + 0·y at (0, 1): ∇f = (0, 0), and both central differences
+        // are exactly 0.
+        let checker = GradChecker::new().with_floor(0.0);
+        let report = checker.check(|w| w[0] * w[0] + 0.0 * w[1], &[0.0, 1.0], &[0.0, 0.0]);
+        assert_eq!(report.numeric(), &[0.0, 0.0]);
+        assert!(report.passes(0.0), "{report:#}");
+        // Purely relative: 1e-20 against 0 is entirely wrong.
+        assert!(!checker.check(|w| 0.0 * w[0], &[1.0], &[1e-20]).passes(0.5));
+    }
+
+    #[test]
+    #[should_panic(expected = "floor must be finite and not negative")]
+    fn rejects_a_negative_floor() {
+        let _ = GradChecker::new().with_floor(-1.0);
     }
 }

@@ -8,9 +8,10 @@ use core::fmt;
 ///
 /// The `floor` keeps the error meaningful near zero: where both values are
 /// smaller than `floor` in magnitude, the result is `|a − n| / floor`, an
-/// absolute error (scaled by `1 / floor`). A non-finite result (a `NaN` or
-/// infinite input) is reported as `f64::INFINITY`, so it never passes a
-/// tolerance check.
+/// absolute error (scaled by `1 / floor`). Equal finite values have error
+/// 0, whatever the floor (with `floor = 0`, two zeros are not `0 / 0`). A
+/// non-finite result (a `NaN` or infinite input) is reported as
+/// `f64::INFINITY`, so it never passes a tolerance check.
 ///
 /// # Example
 ///
@@ -20,8 +21,12 @@ use core::fmt;
 /// assert_eq!(relative_error(100.0, 99.0, 1.0), 0.01); // relative
 /// assert_eq!(relative_error(0.0, 0.25, 1.0), 0.25); // absolute, below the floor
 /// assert_eq!(relative_error(f64::NAN, 1.0, 1.0), f64::INFINITY);
+/// assert_eq!(relative_error(0.0, 0.0, 0.0), 0.0);
 /// ```
 pub fn relative_error(a: f64, n: f64, floor: f64) -> f64 {
+    if a == n && a.is_finite() {
+        return 0.0;
+    }
     let err = (a - n).abs() / a.abs().max(n.abs()).max(floor);
     if err.is_finite() {
         err
@@ -289,6 +294,16 @@ mod tests {
         assert_eq!(relative_error(-5.0, -4.0, 1.0), 0.2);
         assert_eq!(relative_error(0.25, 0.0, 0.5), 0.5); // below the floor
         assert_eq!(relative_error(0.0, 0.0, 1.0), 0.0);
+        assert_eq!(relative_error(0.0, -0.0, 0.0), 0.0);
+        assert_eq!(relative_error(2.0, 2.0, 0.0), 0.0);
+        assert_eq!(relative_error(0.0, 1e-30, 0.0), 1.0);
+    }
+
+    #[test]
+    fn equal_zeros_pass_with_a_zero_floor() {
+        let r = GradCheck::new(vec![0.0, 3.0], vec![0.0, 3.0], 1e-6, 0.0);
+        assert_eq!(r.max_relative_error(), 0.0);
+        assert!(r.passes(0.0), "{r:#}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Adam: adaptive moment estimation.
 
 use super::state::{Hyper, Moments};
-use super::{assert_same_len, Optimizer};
+use super::{check_update, expect_ok, Optimizer, OptimizerError};
 
 /// Adam (Kingma & Ba, 2015): per-scalar step sizes from running estimates
 /// of the gradient's first and second moments, with bias correction.
@@ -17,6 +17,10 @@ use super::{assert_same_len, Optimizer};
 /// Defaults: `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`. The first step moves
 /// every parameter by almost exactly `α` against the sign of its partial,
 /// whatever the partial's size.
+///
+/// The moment estimates are bound to the number of parameters of the first
+/// step: one `Adam` per model (see the [module
+/// documentation](crate::optim)).
 ///
 /// # Example
 ///
@@ -108,7 +112,8 @@ impl Adam {
         self.moments.steps()
     }
 
-    /// Forgets the moment estimates and the step count.
+    /// Forgets the moment estimates, the step count and the number of
+    /// parameters they were for.
     ///
     /// # Example
     ///
@@ -124,8 +129,14 @@ impl Adam {
         self.moments.reset();
     }
 
-    pub(crate) fn hyper(&self) -> Hyper {
-        Hyper { learning_rate: self.learning_rate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon }
+    fn hyper(&self) -> Hyper {
+        Hyper {
+            learning_rate: self.learning_rate,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            epsilon: self.epsilon,
+            shrink: 1.0,
+        }
     }
 }
 
@@ -134,12 +145,23 @@ impl Optimizer for Adam {
     ///
     /// # Panics
     ///
-    /// If `params` and `grads` differ in length.
+    /// As [`Optimizer::update`]: with the message of the error
+    /// [`try_update`](Optimizer::try_update) would return.
     #[track_caller]
     fn update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) {
-        assert_same_len(params, grads);
+        expect_ok(self.try_update(offset, params, grads));
+    }
+
+    /// The update, or an error with nothing changed.
+    fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
         let hyper = self.hyper();
-        self.moments.update(offset, params, grads, hyper);
+        self.moments.update(offset, params, grads, hyper)
+    }
+
+    /// Binds the moment estimates to `scalars` parameters, or checks them.
+    fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
+        self.moments.bind(scalars)
     }
 
     /// Counts the step for the bias correction.

@@ -1,7 +1,7 @@
 //! AdamW: Adam with decoupled weight decay.
 
-use super::state::Moments;
-use super::{assert_same_len, Adam, Optimizer};
+use super::state::{Hyper, Moments};
+use super::{check_update, expect_ok, Adam, Optimizer, OptimizerError};
 
 /// AdamW (Loshchilov & Hutter, 2019): [`Adam`] with weight decay applied to
 /// the weights directly rather than through the gradient.
@@ -9,7 +9,9 @@ use super::{assert_same_len, Adam, Optimizer};
 /// Each step first shrinks every parameter, `w ← w − α·λ·w`, then takes
 /// Adam's step with the unchanged gradient. The decay is thus not rescaled
 /// by Adam's per-scalar step sizes, unlike an `L2` term added to the loss.
-/// The default decay is `λ = 0.01`; the Adam defaults are kept.
+/// The default decay is `λ = 0.01`; the Adam defaults are kept. As with
+/// [`Adam`], the moment estimates are bound to the number of parameters of
+/// the first step.
 ///
 /// # Example
 ///
@@ -115,7 +117,8 @@ impl AdamW {
         self.moments.steps()
     }
 
-    /// Forgets the moment estimates and the step count.
+    /// Forgets the moment estimates, the step count and the number of
+    /// parameters they were for.
     ///
     /// # Example
     ///
@@ -137,19 +140,29 @@ impl Optimizer for AdamW {
     ///
     /// # Panics
     ///
-    /// If `params` and `grads` differ in length.
+    /// As [`Optimizer::update`]: with the message of the error
+    /// [`try_update`](Optimizer::try_update) would return.
     #[track_caller]
     fn update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) {
-        assert_same_len(params, grads);
-        let shrink = 1.0 - self.learning_rate * self.weight_decay;
-        params.iter_mut().for_each(|w| *w *= shrink);
-        let hyper = super::state::Hyper {
+        expect_ok(self.try_update(offset, params, grads));
+    }
+
+    /// The update, or an error with nothing changed.
+    fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
+        let hyper = Hyper {
             learning_rate: self.learning_rate,
             beta1: self.beta1,
             beta2: self.beta2,
             epsilon: self.epsilon,
+            shrink: 1.0 - self.learning_rate * self.weight_decay,
         };
-        self.moments.update(offset, params, grads, hyper);
+        self.moments.update(offset, params, grads, hyper)
+    }
+
+    /// Binds the moment estimates to `scalars` parameters, or checks them.
+    fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
+        self.moments.bind(scalars)
     }
 
     /// Counts the step for the bias correction.

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
 use super::state::PerScalar;
-use super::{assert_same_len, Optimizer};
+use super::{check_update, expect_ok, Optimizer, OptimizerError};
 
 /// Stochastic gradient descent: `w ← w − α·∇w`, optionally with momentum.
 ///
@@ -12,7 +12,10 @@ use super::{assert_same_len, Optimizer};
 /// - Nesterov momentum ([`nesterov`](Sgd::nesterov)): `v ← μ·v + g`, then
 ///   `w ← w − α·(g + μ·v)`.
 ///
-/// With `μ = 0` (the default) both are plain gradient descent.
+/// With `μ = 0` (the default) both are plain gradient descent, which keeps
+/// no state and takes parameters of any size. With momentum, the velocities
+/// are bound to the number of parameters of the first step (see the
+/// [module documentation](crate::optim)).
 ///
 /// # Example
 ///
@@ -40,7 +43,7 @@ pub struct Sgd {
     /// Whether momentum is Nesterov's (a look-ahead) rather than classical.
     pub nesterov: bool,
     /// The velocity `v` of each scalar.
-    velocity: PerScalar,
+    velocity: PerScalar<f64>,
 }
 
 impl Sgd {
@@ -94,7 +97,8 @@ impl Sgd {
         self
     }
 
-    /// Forgets the velocities, as if no step had been taken.
+    /// Forgets the velocities, as if no step had been taken, and the number
+    /// of parameters they were for.
     ///
     /// # Example
     ///
@@ -119,7 +123,8 @@ impl Optimizer for Sgd {
     ///
     /// # Panics
     ///
-    /// If `params` and `grads` differ in length.
+    /// As [`Optimizer::update`]: with the message of the error
+    /// [`try_update`](Optimizer::try_update) would return.
     ///
     /// # Example
     ///
@@ -131,20 +136,40 @@ impl Optimizer for Sgd {
     /// ```
     #[track_caller]
     fn update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) {
-        assert_same_len(params, grads);
+        expect_ok(self.try_update(offset, params, grads));
+    }
+
+    /// The update, or an error with nothing changed.
+    fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
         let (alpha, mu) = (self.learning_rate, self.momentum);
         if mu == 0.0 {
             for (w, g) in params.iter_mut().zip(grads) {
                 *w -= alpha * g;
             }
-            return;
+            return Ok(());
         }
-        let velocity = self.velocity.chunk(offset, params.len());
+        let velocity = self.velocity.chunk(offset, params.len())?;
         for ((w, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
             *v = mu * *v + g;
             let direction = if self.nesterov { g + mu * *v } else { *v };
             *w -= alpha * direction;
         }
+        Ok(())
+    }
+
+    /// Binds the velocities to `scalars` parameters; plain SGD (no
+    /// momentum) keeps no state and accepts any size.
+    fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
+        if self.momentum == 0.0 {
+            return Ok(());
+        }
+        self.velocity.bind(scalars)
+    }
+
+    /// Binds velocities sized by `update` calls to that size.
+    fn begin_step(&mut self) {
+        self.velocity.freeze();
     }
 
     fn learning_rate(&self) -> f64 {
