@@ -121,6 +121,9 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     cx.check()?;
     optimize::share_element_reads(&mut body, &mut namer);
     infer::infer(&mut body, sig.float());
+    let cx = Ctxt::new();
+    infer::check_opaque_types(&body, &cx);
+    cx.check()?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
     let mut outputs = Vec::new();

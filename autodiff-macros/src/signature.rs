@@ -123,12 +123,35 @@ pub fn float_ty(ty: &Type) -> Option<FloatTy> {
     }
 }
 
+/// The name of a primitive type written as `f64`, `std::primitive::f64`,
+/// `core::primitive::f64` or `::core::primitive::f64`; a single identifier
+/// otherwise (which may be an alias the macro cannot see through).
 fn plain_ident(ty: &Type) -> Option<&Ident> {
     match ty {
-        Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Type::Path(path) if path.qself.is_none() => primitive_path(&path.path),
         Type::Paren(paren) => plain_ident(&paren.elem),
         Type::Group(group) => plain_ident(&group.elem),
         _ => None,
+    }
+}
+
+/// A type named by a path the macro cannot see through: not a primitive and
+/// without generic arguments, such as `Real` after `type Real = f64;`. It
+/// may stand for a float, so a value of such a type takes its type from
+/// how it is computed and used, never "not a float" by default.
+pub fn is_opaque(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "f32", "f64", "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+        "i128", "isize",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            let primitive = plain_ident(ty).is_some_and(|ident| PRIMITIVES.iter().any(|p| ident == p));
+            !primitive && path.path.segments.iter().all(|segment| segment.arguments.is_none())
+        }
+        Type::Paren(paren) => is_opaque(&paren.elem),
+        Type::Group(group) => is_opaque(&group.elem),
+        _ => false,
     }
 }
 
@@ -153,6 +176,19 @@ pub fn array_elem(ty: &Type) -> Option<FloatTy> {
         Type::Group(group) => array_elem(&group.elem),
         _ => None,
     }
+}
+
+/// The last identifier of `name`, `std::primitive::name` or
+/// `core::primitive::name` (with or without a leading `::`).
+pub fn primitive_path(path: &syn::Path) -> Option<&Ident> {
+    if let Some(ident) = path.get_ident() {
+        return Some(ident);
+    }
+    let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+    let [krate, module, last] = segments[..] else { return None };
+    let plain = segments.iter().all(|segment| segment.arguments.is_none());
+    let prelude = (krate.ident == "std" || krate.ident == "core") && module.ident == "primitive";
+    (plain && prelude).then_some(&last.ident)
 }
 
 fn scalar_or_array(ty: &Type) -> Option<FloatTy> {

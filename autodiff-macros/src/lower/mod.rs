@@ -160,7 +160,7 @@ impl Lowerer<'_> {
                 None if is_bool(param.ty) => (Ty::Bool, None, None, None),
                 None => match constant_aggregate(param.ty) {
                     Some((float, dims)) => (Ty::Aggregate, Some(float), Some(dims), None),
-                    None => (Ty::Other, None, None, None),
+                    None => (type_of(param.ty), None, None, None),
                 },
             },
         };
@@ -813,12 +813,10 @@ impl Lowerer<'_> {
     fn rhs_ty(&self, rhs: &Rhs) -> Ty {
         match rhs {
             Rhs::Use(operand) => self.operand_ty(operand),
-            Rhs::Prim(op, args) => match op {
-                _ if op.is_comparison() => Ty::Bool,
-                Op::Not => self.operand_ty(&args[0]),
-                Op::ToFloat(float) => Ty::Float(*float),
-                _ => args.iter().map(|arg| self.operand_ty(arg)).fold(Ty::Unknown, crate::infer::join),
-            },
+            Rhs::Prim(op, args) => {
+                let tys: Vec<Ty> = args.iter().map(|arg| self.operand_ty(arg)).collect();
+                crate::infer::prim_ty(*op, &tys)
+            }
             Rhs::Call(..) => Ty::Unknown,
             Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => Ty::Aggregate,
             Rhs::Method(receiver, method, _) => {
@@ -862,11 +860,13 @@ fn is_bool(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.path.is_ident("bool"))
 }
 
-fn type_of(ty: &syn::Type) -> Ty {
+/// What a type written by the user says of a value: an alias the macro
+/// cannot see through says nothing (the value's own type decides).
+pub(crate) fn type_of(ty: &syn::Type) -> Ty {
     match float_ty(ty) {
         Some(float) => Ty::Float(float),
         None if is_bool(ty) => Ty::Bool,
-        None if matches!(ty, syn::Type::Infer(_)) => Ty::Unknown,
+        None if matches!(ty, syn::Type::Infer(_)) || crate::signature::is_opaque(ty) => Ty::Unknown,
         None if crate::signature::array_elem(ty).is_some() => Ty::Aggregate,
         None => Ty::Other,
     }
