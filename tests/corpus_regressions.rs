@@ -107,6 +107,37 @@ fn alias_param(x: f64, k: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// 3. A local named like a shadow (`d_x` beside a parameter `x`).
+//
+// Cause: user bindings kept their names in `NAME_vjp`, whose parameter `d_x`
+// is the caller's shadow. The names of the shadows are now reserved: a
+// user binding with one of them is renamed in the generated functions.
+// ---------------------------------------------------------------------------
+
+/// `f = 2x₀x₁ + 2x₂`, built in a local array called `d_x`.
+#[grad]
+fn local_named_like_shadow(x: &[f64; 3]) -> f64 {
+    let mut d_x = [0.0; 3];
+    for i in 0..3 {
+        d_x[i] = 2.0 * x[i];
+    }
+    d_x[0] * x[1] + d_x[2]
+}
+
+/// `f = x₀x₁ + x₂ + 2x₂`: a scalar local and a loop index called `d_x`,
+/// and the local shadowed again.
+#[grad]
+fn scalar_named_like_shadow(x: &[f64; 3]) -> f64 {
+    let d_x = x[0] * x[1];
+    let mut s = d_x;
+    for d_x in 1..3 {
+        s += x[2] * d_x as f64;
+    }
+    let d_x = s;
+    d_x
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -161,7 +192,6 @@ macro_rules! case {
 
 /// A function of one `&[f64; N]`: `grad` and `vjp` add into a shadow
 /// holding `PRIOR`, and the partials are what they added.
-#[allow(unused_macros)]
 macro_rules! array_case {
     ($f:path, $g:path, $v:path; $n:literal; in [$lo:expr, $hi:expr] $(; where $valid:expr)?) => {
         Case {
@@ -202,6 +232,9 @@ fn cases() -> Vec<Case> {
         case!(path_params, path_params_grad, path_params_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0]),
         case!(alias_cast_of_integer, alias_cast_of_integer_grad, alias_cast_of_integer_vjp; (x, 3); x in [-3.0, 3.0]),
         case!(alias_param, alias_param_grad, alias_param_vjp; (x, 1.5); x in [-3.0, 3.0]),
+        // 3. Locals named like shadows.
+        array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+        array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
     ]
 }
 
@@ -291,4 +324,16 @@ fn aliases_and_paths_at_the_issue_point() {
     assert_eq!(path_casts_grad(2.0), (8.0, 8.0));
     assert_eq!(alias_cast_of_integer_grad(2.0, 3), (12.0, 12.0));
     assert_eq!(alias_param_grad(2.0, 1.5), (4.5, 1.5));
+}
+
+#[test]
+fn a_local_named_like_a_shadow_leaves_the_shadow_alone() {
+    let x = [0.5, -1.5, 2.0];
+    let mut d_x = [0.0; 3];
+    let value = local_named_like_shadow_grad(&x, &mut d_x);
+    assert_eq!(value, 2.0 * 0.5 * -1.5 + 4.0);
+    assert_eq!(d_x, [2.0 * -1.5, 2.0 * 0.5, 2.0]);
+    let mut d_x = [0.0; 3];
+    assert_eq!(scalar_named_like_shadow_grad(&x, &mut d_x), 0.5 * -1.5 + 3.0 * 2.0);
+    assert_eq!(d_x, [-1.5, 0.5, 3.0]);
 }
