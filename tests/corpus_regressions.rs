@@ -15,7 +15,7 @@
 //! partials are *added* into it):
 //!
 //! ```text
-//! array_case!(name, name_grad, name_vjp; N; in [lo, hi]; where cond(x));
+//! array_case!(name, name_grad, name_vjp; N; in [lo, hi]; where |x| cond(x));
 //! ```
 
 use autodiff::{grad, numeric_gradient, sigmoid, squared_error};
@@ -138,6 +138,87 @@ fn scalar_named_like_shadow(x: &[f64; 3]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// 4. `return` inside the closure of an iterator reduction.
+//
+// Cause: the closure's body is inlined into a loop, and its `return` was
+// lowered as the function's. It now gives the closure's value for that
+// element (a per-pass flag guards the rest of the closure's body).
+// ---------------------------------------------------------------------------
+
+/// `f = Σ g(vᵢ)`, `g(v) = sin v` for `v > 0`, `v²` otherwise.
+#[grad]
+fn closure_return_map(x: &[f64; 4]) -> f64 {
+    x.iter()
+        .map(|v| {
+            if *v > 0.0 {
+                return v.sin();
+            }
+            v * v
+        })
+        .sum::<f64>()
+}
+
+/// The issue's reproduction: `g(v) = 1` for `v > 0`, `v²` otherwise.
+#[grad]
+fn closure_return_issue(x: &[f64; 3]) -> f64 {
+    x.iter()
+        .map(|v| {
+            if *v > 0.0 {
+                return 1.0;
+            }
+            v * v
+        })
+        .sum::<f64>()
+}
+
+/// `a ← a/2` for `v < 0`, `a·v + v` otherwise, from `a = 1`.
+#[grad]
+fn closure_return_fold(x: &[f64; 4]) -> f64 {
+    x.iter().fold(1.0, |acc, v| {
+        if *v < 0.0 {
+            return acc * 0.5;
+        }
+        acc * v + v
+    })
+}
+
+/// `f = x₀ + Σ_{vᵢ ≥ 0} vᵢ²`: `return;` in `for_each` skips one element.
+#[grad]
+fn closure_return_for_each(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    x.iter().for_each(|v| {
+        if *v < 0.0 {
+            return;
+        }
+        s += v * v;
+    });
+    s + x[0]
+}
+
+/// A `return` of the function and one of a closure (with `enumerate`):
+/// `f = x₀x₁` if `x₀ > 1.5`, else `x₂·Σ gᵢ` with `g₀ = 3x₀`, `gᵢ = −xᵢ` for
+/// `xᵢ < −1`, `xᵢ²` otherwise.
+#[grad]
+fn closure_and_function_return(x: &[f64; 3]) -> f64 {
+    if x[0] > 1.5 {
+        return x[0] * x[1];
+    }
+    let s = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i == 0 {
+                return v * 3.0;
+            } else if *v < -1.0 {
+                return -v;
+            }
+            v * v
+        })
+        .sum::<f64>();
+    s * x[2]
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -150,6 +231,10 @@ struct Case {
     vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
     valid: fn(&[f64]) -> bool,
 }
+
+/// A margin around kinks and branch boundaries: 1000 finite-difference
+/// steps, so `x ± h` never crosses one.
+const M: f64 = 1e-3;
 
 /// What an array row's shadow holds before the call.
 const PRIOR: f64 = 0.25;
@@ -193,7 +278,7 @@ macro_rules! case {
 /// A function of one `&[f64; N]`: `grad` and `vjp` add into a shadow
 /// holding `PRIOR`, and the partials are what they added.
 macro_rules! array_case {
-    ($f:path, $g:path, $v:path; $n:literal; in [$lo:expr, $hi:expr] $(; where $valid:expr)?) => {
+    ($f:path, $g:path, $v:path; $n:literal; in [$lo:expr, $hi:expr] $(; where |$x:ident| $valid:expr)?) => {
         Case {
             name: stringify!($f),
             domain: vec![($lo, $hi); $n],
@@ -209,8 +294,8 @@ macro_rules! array_case {
                 (value, shadow.iter().map(|d| d - PRIOR).collect())
             },
             valid: |w: &[f64]| {
-                let x = w;
-                let _ = x;
+                let _ = w;
+                $(let $x = w;)?
                 let conditions: &[bool] = &[$($valid)?];
                 conditions.iter().all(|&holds| holds)
             },
@@ -234,6 +319,17 @@ fn cases() -> Vec<Case> {
         case!(alias_param, alias_param_grad, alias_param_vjp; (x, 1.5); x in [-3.0, 3.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+        // 4. `return` in a reduction's closure.
+        array_case!(closure_return_map, closure_return_map_grad, closure_return_map_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_issue, closure_return_issue_grad, closure_return_issue_vjp; 3; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_fold, closure_return_fold_grad, closure_return_fold_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_for_each, closure_return_for_each_grad, closure_return_for_each_vjp; 4;
+            in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp; 3;
+            in [-2.0, 2.0]; where |x| (x[0] - 1.5).abs() > M && x.iter().all(|v| (v + 1.0).abs() > M)),
         array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
     ]
 }
@@ -336,4 +432,19 @@ fn a_local_named_like_a_shadow_leaves_the_shadow_alone() {
     let mut d_x = [0.0; 3];
     assert_eq!(scalar_named_like_shadow_grad(&x, &mut d_x), 0.5 * -1.5 + 3.0 * 2.0);
     assert_eq!(d_x, [-1.5, 0.5, 3.0]);
+}
+
+#[test]
+fn return_in_a_closure_at_the_issue_point() {
+    // g(0.5) = 1 (returned), g(−2) = 4, g(1) = 1: f = 6, ∂ = (0, −4, 0).
+    let x = [0.5, -2.0, 1.0];
+    let mut d_x = [0.0; 3];
+    assert_eq!(closure_return_issue_grad(&x, &mut d_x), 6.0);
+    assert_eq!(d_x, [0.0, -4.0, 0.0]);
+    // fold: a = 1·½ + ½ = 1, then halved to ½, then ½·2 + 2 = 3, then
+    // 3·0 + 0 = 0; only the last step's ∂/∂v = a + 1 = 4 survives.
+    let x = [0.5, -1.0, 2.0, 0.0];
+    let mut d_x = [0.0; 4];
+    assert_eq!(closure_return_fold_grad(&x, &mut d_x), 0.0);
+    assert_eq!(d_x, [0.0, 0.0, 0.0, 4.0]);
 }
