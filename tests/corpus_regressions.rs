@@ -219,6 +219,49 @@ fn closure_and_function_return(x: &[f64; 3]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// 5. Items declared in a branch or a block.
+//
+// Cause: every item of the body is declared at the top of `NAME_vjp`. That
+// keeps the meaning of an item whose name nothing outside its block
+// mentions (these rows); one whose name is also mentioned outside its block
+// (the issue's `const K` shadowing an outer `K`, or two blocks declaring
+// one name) is now refused with a spanned error (the macro's
+// `lower::items` tests).
+// ---------------------------------------------------------------------------
+
+const K: f64 = 2.0;
+
+/// `f = 2(x² + 3x)` for `x > 0`, `2x²` otherwise: a `const` in a branch,
+/// the outer `K` outside it.
+#[grad]
+fn item_in_branch(x: f64) -> f64 {
+    let mut r = x * x;
+    if x > 0.0 {
+        const THREE: f64 = 3.0;
+        r += THREE * x;
+    }
+    r * K
+}
+
+/// `f = cube(x) + 5x` with `cube` a `#[grad]` function declared in a block
+/// expression, and a `const` in another block.
+#[grad]
+fn items_in_blocks(x: f64) -> f64 {
+    let a = {
+        #[grad]
+        fn cube(v: f64) -> f64 {
+            v * v * v
+        }
+        cube(x)
+    };
+    let b = {
+        const FIVE: f64 = 5.0;
+        FIVE * x
+    };
+    a + b
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -317,6 +360,9 @@ fn cases() -> Vec<Case> {
         case!(path_params, path_params_grad, path_params_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0]),
         case!(alias_cast_of_integer, alias_cast_of_integer_grad, alias_cast_of_integer_vjp; (x, 3); x in [-3.0, 3.0]),
         case!(alias_param, alias_param_grad, alias_param_vjp; (x, 1.5); x in [-3.0, 3.0]),
+        // 5. Items in blocks.
+        case!(item_in_branch, item_in_branch_grad, item_in_branch_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
+        case!(items_in_blocks, items_in_blocks_grad, items_in_blocks_vjp; (x); x in [-2.0, 2.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -447,4 +493,11 @@ fn return_in_a_closure_at_the_issue_point() {
     let mut d_x = [0.0; 4];
     assert_eq!(closure_return_fold_grad(&x, &mut d_x), 0.0);
     assert_eq!(d_x, [0.0, 0.0, 0.0, 4.0]);
+}
+
+#[test]
+fn items_in_blocks_keep_their_meaning() {
+    assert_eq!(item_in_branch_grad(1.0), (8.0, 2.0 * (2.0 + 3.0)));
+    assert_eq!(item_in_branch_grad(-1.0), (2.0, -4.0));
+    assert_eq!(items_in_blocks_grad(2.0), (18.0, 17.0));
 }

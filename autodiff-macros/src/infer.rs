@@ -285,7 +285,8 @@ mod tests {
         let (body, _) = lowered(item).unwrap();
         let cx = crate::ctxt::Ctxt::new();
         super::check_opaque_types(&body, &cx);
-        cx.check().err().map(|e| e.to_string()).unwrap_or_default()
+        let errors = cx.check().err().into_iter().flatten();
+        errors.map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
     }
 
     #[test]

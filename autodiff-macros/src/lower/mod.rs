@@ -22,6 +22,7 @@
 //! `Ctxt` with the span of the offending code, and lowering goes on, so one
 //! run reports every problem.
 
+mod items;
 mod loops;
 mod places;
 
@@ -54,6 +55,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         next_loop: 0,
         escapes: BTreeMap::new(),
     };
+    items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
     lowerer.ret = sig.ret.map(|float| {
         let ident = lowerer.namer.fresh("__ret");
