@@ -262,6 +262,104 @@ fn items_in_blocks(x: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// 6. A zero adjoint times an infinite or NaN partial.
+//
+// Cause: the reverse sweep runs the rule of every forward statement, also
+// of one whose value did not reach the output on the path taken; its
+// adjoint is then 0, and 0 · ∞ (√ at 0) or 0 · NaN (ln of a negative, or a
+// product with such a value) is NaN. The rules that can give a non-finite
+// partial at finite operands, and the products that read a value that may
+// be non-finite, are now skipped when the adjoint is zero.
+// ---------------------------------------------------------------------------
+
+/// The issue's reproduction: `f = x²` for `x ≤ 0`, `√x` otherwise.
+#[grad]
+fn zero_adjoint_sqrt(x: f64) -> f64 {
+    let r = x.sqrt();
+    if x <= 0.0 {
+        return x * x;
+    }
+    r
+}
+
+/// `f = xy` for `x ≤ 0`, `y·ln x` otherwise: `ln` of a negative is NaN, and
+/// so is the product that reads it.
+#[grad]
+fn zero_adjoint_nan_value(x: f64, y: f64) -> f64 {
+    let l = x.ln();
+    let s = l * y;
+    if x <= 0.0 {
+        return y * x;
+    }
+    s
+}
+
+/// `f = y` for `x = 0`, `y/x` otherwise; `x` for `|x| < ½`, `x⁻²` otherwise;
+/// `−x` for `x < −1`, `1/x` otherwise: poles of `/`, `powi` and `recip`.
+#[grad]
+fn zero_adjoint_poles(x: f64, y: f64) -> f64 {
+    let q = y / x;
+    let p = x.powi(-2);
+    let r = x.recip();
+    let a = if x == 0.0 { y } else { q };
+    let b = if x.abs() < 0.5 { x } else { p };
+    let c = if x < -1.0 { -x } else { r };
+    a + b + c
+}
+
+/// `f = x` for `|x| ≥ 1`, `asin x + atanh x` otherwise; plus `2x` for
+/// `x < 1`, `acosh x` otherwise: outside the domains the values are NaN.
+#[grad]
+fn zero_adjoint_domains(x: f64) -> f64 {
+    let a = x.asin() + x.atanh();
+    let h = x.acosh();
+    let f = if x.abs() >= 1.0 { x } else { a };
+    let g = if x < 1.0 { 2.0 * x } else { h };
+    f + g
+}
+
+/// `f = x` for `x > 700`, `eˣ` otherwise: `eˣ` overflows to ∞ past 709.78.
+#[grad]
+fn zero_adjoint_overflow(x: f64) -> f64 {
+    let e = x.exp();
+    if x > 700.0 {
+        return x;
+    }
+    e
+}
+
+/// `g(a, b) = a·b`.
+#[grad]
+fn product(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+/// `f = y` for `x ≤ 0`, `g(√x, y) = √x·y` otherwise: a call whose argument
+/// is NaN on the path not taken.
+#[grad]
+fn zero_adjoint_call(x: f64, y: f64) -> f64 {
+    let r = x.sqrt();
+    let h = product(r, y);
+    if x <= 0.0 {
+        return y;
+    }
+    h
+}
+
+/// `f = Σ_{xᵢ > 0} √xᵢ`: the same in a loop.
+#[grad]
+fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        let r = x[i].sqrt();
+        if x[i] > 0.0 {
+            s += r;
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -363,6 +461,20 @@ fn cases() -> Vec<Case> {
         // 5. Items in blocks.
         case!(item_in_branch, item_in_branch_grad, item_in_branch_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
         case!(items_in_blocks, items_in_blocks_grad, items_in_blocks_vjp; (x); x in [-2.0, 2.0]),
+        // 6. Zero adjoints.
+        case!(zero_adjoint_sqrt, zero_adjoint_sqrt_grad, zero_adjoint_sqrt_vjp; (x); x in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_nan_value, zero_adjoint_nan_value_grad, zero_adjoint_nan_value_vjp; (x, y);
+            x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_poles, zero_adjoint_poles_grad, zero_adjoint_poles_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > 0.05 && (x.abs() - 0.5).abs() > M && (x + 1.0).abs() > M),
+        case!(zero_adjoint_domains, zero_adjoint_domains_grad, zero_adjoint_domains_vjp; (x); x in [-3.0, 3.0];
+            where (x.abs() - 1.0).abs() > 0.05),
+        case!(zero_adjoint_overflow, zero_adjoint_overflow_grad, zero_adjoint_overflow_vjp; (x); x in [690.0, 720.0];
+            where (x - 700.0).abs() > M),
+        case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > 0.01),
+        array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > 0.01)),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -500,4 +612,27 @@ fn items_in_blocks_keep_their_meaning() {
     assert_eq!(item_in_branch_grad(1.0), (8.0, 2.0 * (2.0 + 3.0)));
     assert_eq!(item_in_branch_grad(-1.0), (2.0, -4.0));
     assert_eq!(items_in_blocks_grad(2.0), (18.0, 17.0));
+}
+
+#[test]
+fn zero_adjoints_give_no_nan_at_the_issue_points() {
+    assert_eq!(zero_adjoint_sqrt_grad(-1.0), (1.0, -2.0));
+    assert_eq!(zero_adjoint_sqrt_grad(0.0), (0.0, 0.0));
+    assert_eq!(zero_adjoint_sqrt_grad(4.0), (2.0, 0.25));
+    assert_eq!(zero_adjoint_nan_value_grad(-2.0, 3.0), (-6.0, 3.0, -2.0));
+    assert_eq!(zero_adjoint_nan_value_grad(0.0, 3.0), (0.0, 3.0, 0.0));
+    // At 0: a = y, b = x, c = 1/0 = ∞ (its partial −1/x² = −∞ is real).
+    let (value, dx, dy) = zero_adjoint_poles_grad(0.0, 2.0);
+    assert_eq!((value, dy), (f64::INFINITY, 1.0));
+    assert_eq!(dx, f64::NEG_INFINITY);
+    let (value, dx, dy) = zero_adjoint_poles_grad(-2.0, 2.0);
+    assert_eq!((value, dx, dy), (-1.0 + 0.25 + 2.0, -2.0 / 4.0 + 2.0 / 8.0 - 1.0, -0.5));
+    assert_eq!(zero_adjoint_domains_grad(2.0).1, 1.0 + 1.0 / 3f64.sqrt());
+    assert_eq!(zero_adjoint_domains_grad(-2.0), (-6.0, 3.0));
+    assert_eq!(zero_adjoint_domains_grad(1.0), (1.0 + 0.0, 1.0 + f64::INFINITY));
+    assert_eq!(zero_adjoint_overflow_grad(800.0), (800.0, 1.0));
+    assert_eq!(zero_adjoint_call_grad(-1.0, 3.0), (3.0, 0.0, 1.0));
+    let mut d_x = [0.0; 4];
+    assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
+    assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);
 }
