@@ -331,6 +331,14 @@ fn zero_adjoint_overflow(x: f64) -> f64 {
     e
 }
 
+/// `f = y·‖(x, y)‖`: at the origin `√`'s partial is infinite but its adjoint
+/// `y` is 0, and the gradient is 0.
+#[grad]
+fn zero_adjoint_norm(x: f64, y: f64) -> f64 {
+    let s = (x * x + y * y).sqrt();
+    s * y
+}
+
 /// `g(a, b) = a·b`.
 #[grad]
 fn product(a: f64, b: f64) -> f64 {
@@ -474,6 +482,8 @@ fn cases() -> Vec<Case> {
             where (x.abs() - 1.0).abs() > 0.05),
         case!(zero_adjoint_overflow, zero_adjoint_overflow_grad, zero_adjoint_overflow_vjp; (x); x in [690.0, 720.0];
             where (x - 700.0).abs() > M),
+        case!(zero_adjoint_norm, zero_adjoint_norm_grad, zero_adjoint_norm_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.hypot(y) > 0.01),
         case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > 0.01),
         array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp; 4; in [-2.0, 2.0];
@@ -635,6 +645,7 @@ fn zero_adjoints_give_no_nan_at_the_issue_points() {
     assert_eq!(zero_adjoint_domains_grad(1.0), (1.0 + 0.0, 1.0 + f64::INFINITY));
     assert_eq!(zero_adjoint_overflow_grad(800.0), (800.0, 1.0));
     assert_eq!(zero_adjoint_call_grad(-1.0, 3.0), (3.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_norm_grad(0.0, 0.0), (0.0, 0.0, 0.0));
     let mut d_x = [0.0; 4];
     assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
     assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);

@@ -12,24 +12,27 @@
 //! `rules::can_blow_up` the operations whose partials may be.
 //!
 //! A value may be non-finite when an operation that can make one from
-//! finite operands (`rules::can_blow_up`) or a call computed it, or when it
-//! is computed from such a value. Parameters are taken as finite, and so is
-//! plain arithmetic of finite values (its overflow is not tracked):
-//! a dot product's partials are never guarded. The analysis is
+//! finite operands computed it (a pole: `/`, `%`, `recip`, the `ln` family,
+//! `atanh`; a domain: `asin`, `acos`, `acosh`, `√` of a value that may be
+//! negative; an overflow: `exp`, `sinh`, `cosh`, `powi`, `powf`), or a call,
+//! or when it is computed from such a value. Parameters are taken as
+//! finite, and so is plain arithmetic of finite values (its overflow is not
+//! tracked): a dot product's partials are never guarded, and neither is
+//! anything computed from `(x * x + y * y).sqrt()`. The analysis is
 //! flow-insensitive, like activity: a variable is marked if any of its
 //! assignments is.
 
-use crate::ir::{walk, Body, Rhs, Stmt, Var};
-use crate::rules::can_blow_up;
+use crate::ir::{walk, Body, Op, Operand, Rhs, Stmt, Ty};
 
 /// For every variable, whether it may hold an infinite or NaN value.
 pub fn unbounded(body: &Body) -> Vec<bool> {
+    let nonnegative = nonnegative(body);
     let mut marked = vec![false; body.vars.len()];
     loop {
         let mut changed = false;
         walk(&body.block, 0, &mut |stmt, _| {
             let (dst, unbounded) = match stmt {
-                Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked)),
+                Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked, &nonnegative)),
                 Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
@@ -44,12 +47,95 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
     }
 }
 
-fn makes_unbounded(rhs: &Rhs, marked: &[bool]) -> bool {
-    let from_operand = rhs.reads().iter().any(|var: &Var| marked[var.0]);
+fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
+    let from_operand = rhs.reads().iter().any(|var| marked[var.0]);
     match rhs {
-        Rhs::Prim(op, _) => can_blow_up(*op) || from_operand,
+        Rhs::Prim(Op::Sqrt, args) => from_operand || !is_nonnegative(&args[0], nonnegative),
+        Rhs::Prim(op, _) => from_operand || makes_non_finite(*op),
         Rhs::Call(..) => true,
         _ => from_operand,
+    }
+}
+
+/// Whether `op` can give an infinite or NaN value from finite operands
+/// (`√` aside: only of a negative value).
+fn makes_non_finite(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Div | Rem
+            | Recip
+            | Exp
+            | Exp2
+            | ExpM1
+            | Sinh
+            | Cosh
+            | Powi
+            | Powf
+            | Ln
+            | Ln1p
+            | Log
+            | Log2
+            | Log10
+            | Asin
+            | Acos
+            | Acosh
+            | Atanh
+    )
+}
+
+/// For every variable, whether all its assignments are provably `≥ 0` (or
+/// NaN): squares, sums and products of such values, `abs`, `√`, `hypot`.
+fn nonnegative(body: &Body) -> Vec<bool> {
+    let mut known: Vec<bool> = body.vars.iter().map(|info| info.ty.is_float() || info.ty == Ty::Unknown).collect();
+    for &param in &body.params {
+        known[param.0] = false;
+    }
+    loop {
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let (var, holds) = match stmt {
+                Stmt::Assign { dst, rhs, .. } => (*dst, rhs_nonnegative(rhs, &known)),
+                Stmt::Store { place, .. } => (place.var, false),
+                Stmt::If { .. } | Stmt::Loop(_) => return,
+            };
+            if !holds && known[var.0] {
+                known[var.0] = false;
+                changed = true;
+            }
+        });
+        if !changed {
+            return known;
+        }
+    }
+}
+
+fn rhs_nonnegative(rhs: &Rhs, known: &[bool]) -> bool {
+    let nonnegative = |operand: &Operand| is_nonnegative(operand, known);
+    match rhs {
+        Rhs::Use(operand) => nonnegative(operand),
+        Rhs::Prim(Op::Mul, args) if args[0].var().is_some() && same_operand(&args[0], &args[1]) => true,
+        Rhs::Prim(Op::Add | Op::Mul | Op::Max | Op::Sqrt, args) => args.iter().all(nonnegative),
+        Rhs::Prim(Op::Abs | Op::Hypot, _) => true,
+        _ => false,
+    }
+}
+
+fn same_operand(a: &Operand, b: &Operand) -> bool {
+    match (a, b) {
+        (Operand::Var(a), Operand::Var(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn is_nonnegative(operand: &Operand, known: &[bool]) -> bool {
+    match operand {
+        Operand::Var(var) => known[var.0],
+        Operand::Const(constant) => {
+            let text = constant.tokens.to_string();
+            !text.starts_with('-') && text.chars().next().is_some_and(|c| c.is_ascii_digit())
+        }
+        Operand::Place(_) => false,
     }
 }
 
@@ -63,6 +149,19 @@ mod tests {
         let names: Vec<String> =
             (0..body.vars.len()).filter(|&i| marked[i]).map(|i| body.vars[i].ident.to_string()).collect();
         names.join(" ")
+    }
+
+    #[test]
+    fn the_root_of_a_sum_of_squares_is_finite() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let s = (x * x + y * y).sqrt();
+                let n = (s * 2.0 + x.abs()).sqrt();
+                let m = (x * y).sqrt();
+                s * x + n + m
+            }
+        });
+        assert_eq!(names, "__ret m");
     }
 
     #[test]

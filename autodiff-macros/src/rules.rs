@@ -185,7 +185,8 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
 /// with `n < 1` at 0, `asin`/`acos`/`atanh` at ±1, `acosh` at 1), outside
 /// its domain, or because its result overflows (`exp`, `sinh`, `cosh`,
 /// `powi`, `powf`). The other rules' partials are finite at finite
-/// operands (see `finite.rs` for why this matters).
+/// operands (see `finite.rs` for why this matters; `finite.rs` has the
+/// values such operations can make).
 pub fn can_blow_up(op: Op) -> bool {
     use Op::*;
     match op {
