@@ -14,11 +14,15 @@ use crate::ctxt::Ctxt;
 use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var};
 use crate::signature::is_opaque;
 
-/// The more informative of two types of one value.
+/// The more informative of two types of one value. Evidence of a float wins
+/// over "not a float": in Rust both cannot hold, so the latter came from a
+/// type the macro could not see (and taking a float for something else
+/// fails to compile, where the reverse would drop a derivative silently).
 pub fn join(a: Ty, b: Ty) -> Ty {
     match (a, b) {
         (Ty::Unknown, t) | (t, Ty::Unknown) => t,
         (Ty::AnyFloat, Ty::Float(w)) | (Ty::Float(w), Ty::AnyFloat) => Ty::Float(w),
+        (Ty::Other, t) | (t, Ty::Other) if t.is_float() => t,
         (a, _) => a,
     }
 }
@@ -250,6 +254,15 @@ mod tests {
         assert!(ir.contains("k: other = mul(n, 2)"), "{ir}");
         assert!(ir.contains("y: f64 = call helper(x)"), "{ir}");
         assert!(ir.contains("m: other = call count(n)"), "{ir}");
+    }
+
+    #[test]
+    fn float_evidence_wins_over_not_a_float() {
+        use crate::ir::{FloatTy, Ty};
+        let f64 = Ty::Float(FloatTy::F64);
+        assert_eq!(super::join(Ty::Other, f64), f64);
+        assert_eq!(super::join(Ty::AnyFloat, Ty::Other), Ty::AnyFloat);
+        assert_eq!(super::join(Ty::Other, Ty::Bool), Ty::Other);
     }
 
     #[test]
