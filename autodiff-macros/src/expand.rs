@@ -120,10 +120,14 @@ struct ReverseMode {
 fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let cx = Ctxt::new();
     let mut namer = Namer::new(sig.item);
+    namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
     optimize::share_element_reads(&mut body, &mut namer);
     infer::infer(&mut body, sig.float());
+    let cx = Ctxt::new();
+    infer::check_opaque_types(&body, &cx);
+    cx.check()?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
     let mut outputs = Vec::new();

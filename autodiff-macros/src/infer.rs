@@ -8,14 +8,43 @@
 //! annotation says otherwise). Floats of unknown width then take the
 //! function's float type; values with no evidence at all are not floats.
 
-use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var};
+use quote::ToTokens;
 
-/// The more informative of two types of one value.
+use crate::ctxt::Ctxt;
+use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var};
+use crate::signature::is_opaque;
+
+/// The more informative of two types of one value. Evidence of a float wins
+/// over "not a float": in Rust both cannot hold, so the latter came from a
+/// type the macro could not see (and taking a float for something else
+/// fails to compile, where the reverse would drop a derivative silently).
 pub fn join(a: Ty, b: Ty) -> Ty {
     match (a, b) {
         (Ty::Unknown, t) | (t, Ty::Unknown) => t,
         (Ty::AnyFloat, Ty::Float(w)) | (Ty::Float(w), Ty::AnyFloat) => Ty::Float(w),
+        (Ty::Other, t) | (t, Ty::Other) if t.is_float() => t,
         (a, _) => a,
+    }
+}
+
+/// The type of `op`'s result from its operands' types: the one rule that
+/// lowering (as it goes) and inference (to a fixed point) both apply. A
+/// float-library op returns a float whatever its non-float operands are
+/// (the `i32` exponent of `powi` says nothing about the result).
+pub fn prim_ty(op: Op, operands: &[Ty]) -> Ty {
+    match op {
+        _ if op.is_comparison() => Ty::Bool,
+        Op::ToFloat(float) => Ty::Float(float),
+        Op::Not | Op::Shl | Op::Shr => operands[0],
+        Op::Powi => join(operands[0], Ty::AnyFloat),
+        _ => {
+            let ty = operands.iter().copied().fold(Ty::Unknown, join);
+            if op.operator().is_some() {
+                ty
+            } else {
+                join(ty, Ty::AnyFloat)
+            }
+        }
     }
 }
 
@@ -48,6 +77,44 @@ pub fn infer(body: &mut Body, default: FloatTy) {
         };
         if info.ty == Ty::Aggregate && info.elem.is_none() && info.dims.is_some() {
             info.elem = Some(default);
+        }
+    }
+}
+
+/// Refuses what an alias the macro cannot see through would make it guess
+/// (see `signature::is_opaque`): a float cast to such a type (is the
+/// derivative 1, or is it cut by an integer type?), and a by-value
+/// parameter of such a type that holds a float (it would not be
+/// differentiated).
+pub fn check_opaque_types(body: &Body, cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { rhs: Rhs::Cast(operand, ty), .. } = stmt {
+            if is_opaque(ty) && body.ty(operand).is_float() {
+                let name = ty.to_token_stream().to_string().replace(' ', "");
+                cx.error_spanned_by(
+                    ty,
+                    format!(
+                        "#[grad] cannot tell whether `{name}` is a float type, so it cannot tell whether the \
+                         derivative passes through this cast; write `as f64` or `as f32` (it passes), or the \
+                         integer type by name (it is cut)"
+                    ),
+                );
+            }
+        }
+    });
+    for &param in &body.params {
+        let info = body.var(param);
+        let Some(ty) = &info.declared else { continue };
+        if is_opaque(ty) && info.ty.is_float() {
+            let name = ty.to_token_stream().to_string().replace(' ', "");
+            cx.error_spanned_by(
+                ty,
+                format!(
+                    "#[grad] cannot tell whether `{name}` is `f32` or `f64`, and differentiates only parameters \
+                     declared as one; write `{}: f64` or `{}: f32` (with `#[grad(wrt(..))]` to leave it out)",
+                    info.ident, info.ident
+                ),
+            );
         }
     }
 }
@@ -102,14 +169,15 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             }
             (Ty::Bool, Vec::new())
         }
-        Rhs::Prim(Op::ToFloat(float), _) => (Ty::Float(*float), Vec::new()),
-        Rhs::Prim(Op::Shl | Op::Shr, args) => (body.ty(&args[0]), vec![&args[0]]),
-        // The exponent of `powi` is an `i32`.
-        Rhs::Prim(Op::Powi, args) => (join(body.ty(&args[0]), Ty::AnyFloat), vec![&args[0]]),
         Rhs::Prim(op, args) => {
-            let ty = args.iter().map(|arg| body.ty(arg)).fold(Ty::Unknown, join);
-            let ty = if op.operator().is_some() { ty } else { join(ty, Ty::AnyFloat) };
-            (ty, args.iter().collect())
+            let tys: Vec<Ty> = args.iter().map(|arg| body.ty(arg)).collect();
+            let tied = match op {
+                Op::ToFloat(_) => Vec::new(),
+                // The exponent of `powi` is an `i32`, the shift amount any integer.
+                Op::Shl | Op::Shr | Op::Powi => vec![&args[0]],
+                _ => args.iter().collect(),
+            };
+            (prim_ty(*op, &tys), tied)
         }
         Rhs::Call(..) => (Ty::Unknown, Vec::new()),
         Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => (Ty::Aggregate, Vec::new()),
@@ -121,7 +189,7 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             };
             (ty, Vec::new())
         }
-        Rhs::Cast(..) => (Ty::Other, Vec::new()),
+        Rhs::Cast(_, ty) => (crate::lower::type_of(ty), Vec::new()),
     }
 }
 
@@ -186,6 +254,76 @@ mod tests {
         assert!(ir.contains("k: other = mul(n, 2)"), "{ir}");
         assert!(ir.contains("y: f64 = call helper(x)"), "{ir}");
         assert!(ir.contains("m: other = call count(n)"), "{ir}");
+    }
+
+    #[test]
+    fn float_evidence_wins_over_not_a_float() {
+        use crate::ir::{FloatTy, Ty};
+        let f64 = Ty::Float(FloatTy::F64);
+        assert_eq!(super::join(Ty::Other, f64), f64);
+        assert_eq!(super::join(Ty::AnyFloat, Ty::Other), Ty::AnyFloat);
+        assert_eq!(super::join(Ty::Other, Ty::Bool), Ty::Other);
+    }
+
+    #[test]
+    fn powi_of_a_call_is_a_float() {
+        // The `i32` exponent says nothing about the result's type.
+        let ir = types(syn::parse_quote! {
+            fn f(p: f64, t: f64) -> f64 {
+                0.5 * squared_error(p, t).powi(2)
+            }
+        });
+        assert!(ir.contains("__t2: f64 = call squared_error(p, t)"), "{ir}");
+        assert!(ir.contains("__t1: f64 = powi(__t2, 2)"), "{ir}");
+    }
+
+    #[test]
+    fn aliases_take_the_type_of_their_value_and_paths_are_resolved() {
+        let ir = types(syn::parse_quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let y: Real = x * x;
+                let k = n as Real;
+                let z: ::core::primitive::f64 = y * k;
+                z + x as std::primitive::f64
+            }
+        });
+        assert!(ir.contains("y: f64 = mul(x, x)"), "{ir}");
+        assert!(ir.contains("k: f64 = n as Real"), "{ir}");
+        assert!(ir.contains("z: f64 = mul(y, k)"), "{ir}");
+        assert!(ir.contains("to_f64(x)"), "{ir}");
+    }
+
+    /// The errors `check_opaque_types` reports for `item`.
+    fn opaque_errors(item: syn::ItemFn) -> String {
+        let (body, _) = lowered(item).unwrap();
+        let cx = crate::ctxt::Ctxt::new();
+        super::check_opaque_types(&body, &cx);
+        let errors = cx.check().err().into_iter().flatten();
+        errors.map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn a_float_cast_to_an_alias_is_refused() {
+        let errors = opaque_errors(syn::parse_quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let a = n as Real;
+                let b = x as Real;
+                a * b
+            }
+        });
+        assert!(errors.contains("cannot tell whether `Real` is a float type"), "{errors}");
+        assert!(errors.contains("write `as f64` or `as f32`"), "{errors}");
+    }
+
+    #[test]
+    fn a_float_parameter_typed_by_an_alias_is_refused() {
+        let errors = opaque_errors(syn::parse_quote! {
+            fn f(x: f64, k: Real, n: Count) -> f64 {
+                k * x
+            }
+        });
+        assert!(errors.contains("write `k: f64` or `k: f32`"), "{errors}");
+        assert!(!errors.contains("`n"), "{errors}");
     }
 
     #[test]

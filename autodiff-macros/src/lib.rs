@@ -10,6 +10,7 @@ mod ctxt;
 mod emit;
 mod expand;
 mod fallback;
+mod finite;
 mod infer;
 mod ir;
 mod lower;

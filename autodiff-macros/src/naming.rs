@@ -17,6 +17,9 @@ use syn::{Ident, ItemFn};
 
 pub struct Namer {
     taken: BTreeSet<String>,
+    /// Names the generated functions give to something else (the shadows
+    /// `d_x` of the contract): a user binding with one of them is renamed.
+    reserved: BTreeSet<String>,
     temps: usize,
 }
 
@@ -31,13 +34,20 @@ impl Namer {
         }
         let mut taken = BTreeSet::new();
         Collect(&mut taken).visit_item_fn(item);
-        Namer { taken, temps: 0 }
+        Namer { taken, reserved: BTreeSet::new(), temps: 0 }
+    }
+
+    /// Keeps `names` for the generated functions' own parameters: a user
+    /// binding named like one (`let mut d_x = ..` beside a parameter `x`)
+    /// is renamed rather than capturing the caller's shadow.
+    pub fn reserve<'a>(&mut self, names: impl IntoIterator<Item = &'a Ident>) {
+        self.reserved.extend(names.into_iter().map(Ident::to_string));
     }
 
     /// The name of a user binding: its own name the first time, a suffixed
     /// one when an earlier binding of the same name exists (shadowing).
     pub fn binding(&mut self, ident: &Ident, first: bool) -> Ident {
-        if first {
+        if first && !self.reserved.contains(&ident.to_string()) {
             return ident.clone();
         }
         let mut n = 1usize;
@@ -118,5 +128,21 @@ mod tests {
         // `x` is taken by `r#x`.
         assert_eq!(namer.binding(&raw, false).to_string(), "type_1");
         assert!(!namer.taken.insert("x".to_owned()));
+    }
+
+    #[test]
+    fn a_binding_named_like_a_shadow_is_renamed() {
+        let item: ItemFn = syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let d_x = x[0];
+                d_x
+            }
+        };
+        let mut namer = Namer::new(&item);
+        namer.reserve([&format_ident!("d_x")]);
+        let local = format_ident!("d_x");
+        assert_eq!(namer.binding(&local, true), "d_x_1");
+        assert_eq!(namer.binding(&local, true), "d_x_2");
+        assert_eq!(namer.binding(&format_ident!("y"), true), "y");
     }
 }

@@ -74,7 +74,16 @@ pub fn vjp_body(
             wanted.then(|| namer.fresh(&naming::adjoint_base(&info.ident)).to_token_stream())
         })
         .collect();
-    let sweep = Sweep { body, activity, layout: &layout, adjoints: &adjoints, cx, deferred: RefCell::new(None) };
+    let unbounded = crate::finite::unbounded(body);
+    let sweep = Sweep {
+        body,
+        activity,
+        layout: &layout,
+        adjoints: &adjoints,
+        unbounded: &unbounded,
+        cx,
+        deferred: RefCell::new(None),
+    };
 
     let items = &body.items;
     let declarations = (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| match layout.fixed_capacity[i] {
@@ -445,6 +454,8 @@ struct Sweep<'a> {
     activity: &'a Activity,
     layout: &'a Layout,
     adjoints: &'a [Option<TokenStream>],
+    /// The values that may be infinite or NaN (`finite.rs`).
+    unbounded: &'a [bool],
     cx: &'a Ctxt,
     /// While reversing a loop pass: the pass's plain additions into the
     /// shadows of its read-only inputs, emitted together at the end of the
@@ -976,23 +987,33 @@ impl Sweep<'_> {
                 }
             }
             // `y = x * x`: one accumulation of ȳ·2x rather than two of ȳ·x.
-            Rhs::Prim(crate::ir::Op::Mul, _) if args[0].to_string() == args[1].to_string() => {
+            Rhs::Prim(op @ crate::ir::Op::Mul, _) if args[0].to_string() == args[1].to_string() => {
                 if let Some(target) = self.adjoint_of(operands[0]) {
                     let holes = Holes { args: &args, out, float: self.float(dst), span };
                     let twice = D::Bin(crate::rules::Bin::Mul, Box::new(D::Lit(2.0)), Box::new(D::Arg(0)));
-                    tokens.extend(emit::accumulate(&target, seed, &twice, &holes));
+                    let addition = emit::accumulate(&target, seed, &twice, &holes);
+                    let guarded = self.may_blow_up(*op, &twice, &operands, dst);
+                    tokens.extend(if guarded { unless_zero(seed, addition, span) } else { addition });
                 }
             }
             Rhs::Prim(op, _) => {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
+                let mut guarded = TokenStream::new();
                 for (i, partial) in partials(*op).iter().enumerate() {
                     if let (Some(partial), Some(target)) = (partial, self.adjoint_of(operands[i])) {
                         let addition = emit::accumulate(&target, seed, partial, &holes);
+                        if self.may_blow_up(*op, partial, &operands, dst) {
+                            guarded.extend(addition);
+                            continue;
+                        }
                         // Only a partial of ±1 reads nothing that could change by the pass's end.
                         let plain = matches!(partial, D::Lit(v) if *v == 1.0)
                             || matches!(partial, D::Neg(inner) if **inner == D::Lit(1.0));
                         tokens.extend(if plain { self.defer(operands[i], addition) } else { Some(addition) });
                     }
+                }
+                if !guarded.is_empty() {
+                    tokens.extend(unless_zero(seed, guarded, span));
                 }
             }
             Rhs::ArrayLit(items) => {
@@ -1015,10 +1036,27 @@ impl Sweep<'_> {
                     tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
                 }
             }
-            Rhs::Call(path, call_args) => tokens.extend(self.reverse_call(path, call_args, tape, seed, span)),
+            Rhs::Call(path, call_args) => {
+                let call = self.reverse_call(path, call_args, tape, seed, span);
+                // The callee guards its own rules, but takes its arguments as
+                // finite: with one that may not be, a zero adjoint skips it.
+                let unbounded_argument = rhs.reads().iter().any(|var| self.unbounded[var.0]);
+                tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
+            }
             Rhs::Method(..) | Rhs::Cast(..) => {}
         }
         tokens
+    }
+
+    /// Whether the partial `d` of `dst = op(operands)` can be infinite or
+    /// NaN at this statement (see `finite.rs`), so that a zero adjoint must
+    /// skip its product rather than make it NaN.
+    fn may_blow_up(&self, op: crate::ir::Op, d: &D, operands: &[&Operand], dst: Var) -> bool {
+        let unbounded = |read: Option<usize>| match read {
+            Some(i) => operands[i].reads().iter().any(|var| self.unbounded[var.0]),
+            None => self.unbounded[dst.0],
+        };
+        crate::rules::can_blow_up(op) || d.reads_unbounded(&unbounded)
     }
 
     /// How many indices reach a float in an aggregate operand (`None` for a
@@ -1153,6 +1191,14 @@ impl Sweep<'_> {
     }
 }
 
+/// `if ȳ != 0 { additions }`: a zero adjoint contributes nothing, and
+/// skipping its products keeps an infinite or NaN partial (at a pole, or of
+/// a value computed on a path that did not reach the output) from making
+/// the gradient NaN, as JAX and PyTorch users expect.
+fn unless_zero(seed: &TokenStream, additions: TokenStream, span: Span) -> TokenStream {
+    quote_spanned!(span=> if #seed != 0.0 { #additions })
+}
+
 /// `path::method` for a call `path(..)`, with the call's generic arguments
 /// moved to the method: `f::<T>(x)` → `f::rev::<T>`.
 fn companion_method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
@@ -1258,7 +1304,29 @@ mod tests {
             }
         });
         assert!(got.contains("let __t1 = x > 1.0;"), "{got}");
-        assert!(got.contains("if __t1 {\n        __bar_x += __bar_ret * 3.0;\n    } else {\n        __bar_x += __bar_ret * __ret;\n    }"), "{got}");
+        assert!(got.contains("if __t1 {\n        __bar_x += __bar_ret * 3.0;\n    } else {\n        if __bar_ret != 0.0 {\n            __bar_x += __bar_ret * __ret;\n        }\n    }"), "{got}");
+    }
+
+    #[test]
+    fn a_zero_adjoint_skips_the_products_that_can_be_infinite() {
+        let got = vjp_of(quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let r = x.sqrt();
+                let p = x * y;
+                let s = r * y + p;
+                if x <= 0.0 {
+                    return x * x;
+                }
+                s
+            }
+        });
+        // √'s partial is infinite at 0, and `r` may be NaN (x < 0): their
+        // products are skipped when the adjoint is 0; `x * y` of finite
+        // inputs needs no test.
+        assert!(got.contains("if __bar_r != 0.0 {\n        __bar_x += __bar_r * (0.5 / r);"), "{got}");
+        assert!(got.contains("if __bar_t1 != 0.0 {\n        __bar_y += __bar_t1 * r;\n    }"), "{got}");
+        assert!(got.contains("__bar_r += __bar_t1 * y;"), "{got}");
+        assert!(got.contains("__bar_x += __bar_p * y;\n    __bar_y += __bar_p * x;"), "{got}");
     }
 
     #[test]

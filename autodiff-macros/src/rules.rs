@@ -180,7 +180,41 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
     }
 }
 
+/// Whether `op` can give an infinite or NaN partial (and result) from
+/// finite operands: at a pole (`1/x`, `ln x`, `√x` and `∛x` at 0, `xⁿ`
+/// with `n < 1` at 0, `asin`/`acos`/`atanh` at ±1, `acosh` at 1), outside
+/// its domain, or because its result overflows (`exp`, `sinh`, `cosh`,
+/// `powi`, `powf`). The other rules' partials are finite at finite
+/// operands (see `finite.rs` for why this matters; `finite.rs` has the
+/// values such operations can make).
+pub fn can_blow_up(op: Op) -> bool {
+    use Op::*;
+    match op {
+        Div | Rem | Exp | Exp2 | ExpM1 | Ln | Ln1p | Log | Log2 | Log10 | Sqrt | Cbrt | Powi | Powf | Asin | Acos
+        | Acosh | Atanh | Sinh | Cosh | Recip => true,
+        Add | Sub | Mul | Neg | Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr
+        | ToFloat(_) | Sin | Cos | Tan | Atan | Atan2 | Tanh | Asinh | Abs | Max | Min | Hypot | MulAdd | Clamp
+        | ToDegrees | ToRadians | Signum | Floor | Ceil | Round | Trunc | Fract => false,
+    }
+}
+
 impl D {
+    /// Whether this partial can be non-finite when the operands and the
+    /// result it reads are finite except those `unbounded` says may not be
+    /// (`None` for the result). A select's condition does not count: only
+    /// the values it chooses between do.
+    pub fn reads_unbounded(&self, unbounded: &dyn Fn(Option<usize>) -> bool) -> bool {
+        match self {
+            D::Arg(i) => unbounded(Some(*i)),
+            D::Out => unbounded(None),
+            D::Lit(_) | D::Const(_) | D::IntArg(_) => false,
+            D::Neg(a) | D::PowiLess(a, _) => a.reads_unbounded(unbounded),
+            D::Bin(_, a, b) => a.reads_unbounded(unbounded) || b.reads_unbounded(unbounded),
+            D::Call(_, args) => args.iter().any(|a| a.reads_unbounded(unbounded)),
+            D::Select(_, a, b) => a.reads_unbounded(unbounded) || b.reads_unbounded(unbounded),
+        }
+    }
+
     /// Calls `visit` on every operand index and on `None` for the result,
     /// for each place this expression reads them.
     pub fn reads(&self, visit: &mut dyn FnMut(Option<usize>)) {

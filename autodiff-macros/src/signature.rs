@@ -123,12 +123,53 @@ pub fn float_ty(ty: &Type) -> Option<FloatTy> {
     }
 }
 
+/// The name of a primitive type written as `f64`, `std::primitive::f64`,
+/// `core::primitive::f64` or `::core::primitive::f64`; a single identifier
+/// otherwise (which may be an alias the macro cannot see through).
 fn plain_ident(ty: &Type) -> Option<&Ident> {
     match ty {
-        Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Type::Path(path) if path.qself.is_none() => primitive_path(&path.path),
         Type::Paren(paren) => plain_ident(&paren.elem),
         Type::Group(group) => plain_ident(&group.elem),
         _ => None,
+    }
+}
+
+/// A type named by a path the macro cannot see through: not a primitive and
+/// without generic arguments, such as `Real` after `type Real = f64;`. It
+/// may stand for a float, so a value of such a type takes its type from
+/// how it is computed and used, never "not a float" by default.
+pub fn is_opaque(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "f32", "f64", "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            let primitive = plain_ident(ty).is_some_and(|ident| PRIMITIVES.iter().any(|p| ident == p));
+            !primitive && path.path.segments.iter().all(|segment| segment.arguments.is_none())
+        }
+        Type::Paren(paren) => is_opaque(&paren.elem),
+        Type::Group(group) => is_opaque(&group.elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` is `[T]`, `[T; N]` or `Vec<T>` (or a nesting of them) whose
+/// innermost `T` is opaque: elements that may be floats the macro cannot see.
+fn opaque_elements(ty: &Type) -> bool {
+    let element = |elem: &Type| is_opaque(elem) || opaque_elements(elem);
+    match ty {
+        Type::Slice(slice) => element(&slice.elem),
+        Type::Array(array) => element(&array.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else { return false };
+            let PathArguments::AngleBracketed(args) = &last.arguments else { return false };
+            last.ident == "Vec" && matches!(args.args.first(), Some(GenericArgument::Type(elem)) if element(elem))
+        }
+        Type::Paren(paren) => opaque_elements(&paren.elem),
+        Type::Group(group) => opaque_elements(&group.elem),
+        _ => false,
     }
 }
 
@@ -153,6 +194,19 @@ pub fn array_elem(ty: &Type) -> Option<FloatTy> {
         Type::Group(group) => array_elem(&group.elem),
         _ => None,
     }
+}
+
+/// The last identifier of `name`, `std::primitive::name` or
+/// `core::primitive::name` (with or without a leading `::`).
+pub fn primitive_path(path: &syn::Path) -> Option<&Ident> {
+    if let Some(ident) = path.get_ident() {
+        return Some(ident);
+    }
+    let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+    let [krate, module, last] = segments[..] else { return None };
+    let plain = segments.iter().all(|segment| segment.arguments.is_none());
+    let prelude = (krate.ident == "std" || krate.ident == "core") && module.ident == "primitive";
+    (plain && prelude).then_some(&last.ident)
 }
 
 fn scalar_or_array(ty: &Type) -> Option<FloatTy> {
@@ -310,6 +364,14 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
             );
             None
         }
+        Type::Reference(reference) if opaque_elements(&reference.elem) => {
+            cx.error_spanned_by(
+                &reference.elem,
+                "#[grad] cannot tell whether the elements of this parameter are floats (a type alias hides it); \
+                 write the element type by name (`f64`, `f32`, `usize`, ..)",
+            );
+            None
+        }
         Type::Reference(reference) => {
             let target = reference.elem.clone();
             let elem = array_elem(&target);
@@ -364,6 +426,24 @@ mod tests {
         });
         cx.check().map_err(|e| e.to_string())?;
         Ok(signature.unwrap())
+    }
+
+    #[test]
+    fn primitive_paths_are_floats_and_aliased_elements_are_refused() {
+        let item = parse_quote!(
+            fn f(x: std::primitive::f64, y: ::core::primitive::f32, w: &[core::primitive::f64]) -> f64 {
+                x
+            }
+        );
+        let got = classes(item, TokenStream::new()).unwrap();
+        assert_eq!(got, ["active", "active", "array d_w"]);
+        let item = parse_quote!(
+            fn f(x: f64, w: &[Real], v: &Vec<[Real; 2]>, s: &[String]) -> f64 {
+                x
+            }
+        );
+        let errors = classes(item, TokenStream::new()).unwrap_err();
+        assert!(errors.contains("cannot tell whether the elements of this parameter are floats"), "{errors}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
-use super::{place_operand, Binding, LoopCtx, Lowerer, Sink};
+use super::{contains_return, place_operand, Binding, LoopCtx, Lowerer, Sink};
 use crate::ir::{
     Adaptor, AssignKind, Block, Const, Header, Loop, LoopId, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind,
 };
@@ -576,6 +576,11 @@ impl Lowerer<'_> {
                 let pattern = pattern.unwrap_or(wildcard);
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
+                        Some((_, value)) if contains_return(value) => {
+                            let item = this.temp(Ty::Unknown);
+                            this.lower_closure_body(value, body, Sink::Var(item, AssignKind::Init));
+                            Operand::Var(item)
+                        }
                         Some((_, value)) => this.lower_expr(value, body),
                         None => this.path_operand(&syn::parse_quote!(__item)),
                     };
@@ -607,7 +612,7 @@ impl Lowerer<'_> {
                 self.lower_iteration(iteration, &params[1], out, span, |this, body| {
                     this.in_scope(|this| {
                         this.bind(&acc_name, Binding::Var(accumulator));
-                        this.lower_into(&value, body, Sink::Var(accumulator, AssignKind::Overwrite));
+                        this.lower_closure_body(&value, body, Sink::Var(accumulator, AssignKind::Overwrite));
                     });
                 });
             }
@@ -623,7 +628,7 @@ impl Lowerer<'_> {
                 let Some((params, value)) = closure(each, 1, self) else { return };
                 self.lower_iteration(iteration, &params[0], out, span, |this, body| {
                     // `|(i, v)| y[i] = v * v` is a statement without braces.
-                    this.lower_statement_expr(&value, body);
+                    this.lower_closure_body(&value, body, Sink::Discard);
                 });
             }
         }

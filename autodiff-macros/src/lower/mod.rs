@@ -22,6 +22,7 @@
 //! `Ctxt` with the span of the offending code, and lowering goes on, so one
 //! run reports every problem.
 
+mod items;
 mod loops;
 mod places;
 
@@ -50,9 +51,11 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         ret: None,
         items: Vec::new(),
         loops: Vec::new(),
+        closures: Vec::new(),
         next_loop: 0,
         escapes: BTreeMap::new(),
     };
+    items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
     lowerer.ret = sig.ret.map(|float| {
         let ident = lowerer.namer.fresh("__ret");
@@ -108,6 +111,20 @@ struct LoopCtx {
     exits_on_done: bool,
 }
 
+/// The inline closure of a reduction whose body is being lowered, for a
+/// `return` inside it: that returns from the closure (the value of one
+/// element), not from the function.
+struct ClosureCtx {
+    /// Where the closure's value goes.
+    sink: Sink,
+    /// Set by `return`, made at the first one; it guards the rest of the
+    /// closure's body and is reset at the start of each call.
+    returned: Option<Var>,
+    /// How many loops were open where the body begins (the reduction's
+    /// own included).
+    depth: usize,
+}
+
 struct Lowerer<'a> {
     cx: &'a Ctxt,
     namer: &'a mut Namer,
@@ -120,6 +137,9 @@ struct Lowerer<'a> {
     items: Vec<syn::Item>,
     /// The loops around the code being lowered, innermost last.
     loops: Vec<LoopCtx>,
+    /// The reduction closures around the code being lowered that contain a
+    /// `return`, innermost last.
+    closures: Vec<ClosureCtx>,
     next_loop: usize,
     /// How many times each flag (`__done`, a `break` or `continue` flag) has
     /// been set so far: a statement that set one guards the rest of its
@@ -160,7 +180,7 @@ impl Lowerer<'_> {
                 None if is_bool(param.ty) => (Ty::Bool, None, None, None),
                 None => match constant_aggregate(param.ty) {
                     Some((float, dims)) => (Ty::Aggregate, Some(float), Some(dims), None),
-                    None => (Ty::Other, None, None, None),
+                    None => (type_of(param.ty), None, None, None),
                 },
             },
         };
@@ -251,7 +271,65 @@ impl Lowerer<'_> {
             flags.extend(ctx.brk);
             flags.extend(ctx.cont);
         }
+        if let Some(closure) = self.closure_here() {
+            flags.extend(closure.returned);
+        }
         flags
+    }
+
+    /// The closure whose body is being lowered, unless a loop inside it is.
+    fn closure_here(&self) -> Option<&ClosureCtx> {
+        self.closures.last().filter(|closure| closure.depth == self.loops.len())
+    }
+
+    /// Lowers the body of a reduction's closure into `out`, its value into
+    /// `sink` (as a statement when `sink` is `Discard`). A `return` inside
+    /// gives the closure's value and skips the rest of its body.
+    fn lower_closure_body(&mut self, value: &Expr, out: &mut Block, sink: Sink) {
+        let lower = |this: &mut Self, out: &mut Block| match sink {
+            Sink::Discard => this.lower_statement_expr(value, out),
+            Sink::Var(..) => this.lower_into(value, out, sink),
+        };
+        if !contains_return(value) {
+            lower(self, out);
+            return;
+        }
+        self.closures.push(ClosureCtx { sink, returned: None, depth: self.loops.len() });
+        let mut body = Block::default();
+        lower(self, &mut body);
+        let closure = self.closures.pop();
+        if let Some(returned) = closure.and_then(|closure| closure.returned) {
+            let falsity = Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool });
+            self.assign(out, returned, Rhs::Use(falsity), AssignKind::Init, value.span());
+        }
+        out.stmts.extend(body.stmts);
+    }
+
+    /// `return` inside a reduction's closure: the closure's value.
+    fn lower_closure_return(&mut self, ret: &syn::ExprReturn, out: &mut Block) {
+        let Some(closure) = self.closures.last() else { return };
+        let sink = closure.sink;
+        match (&ret.expr, sink) {
+            (Some(value), _) => self.lower_into(value, out, sink),
+            (None, Sink::Discard) => {}
+            (None, Sink::Var(..)) => {
+                self.cx.error_spanned_by(ret, "`return` in this closure needs the closure's value");
+                return;
+            }
+        }
+        let returned = match self.closures.last().and_then(|closure| closure.returned) {
+            Some(flag) => flag,
+            None => {
+                let flag = self.control("__returned", Ty::Bool, None);
+                if let Some(closure) = self.closures.last_mut() {
+                    closure.returned = Some(flag);
+                }
+                flag
+            }
+        };
+        let truth = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
+        self.assign(out, returned, Rhs::Use(truth), AssignKind::Overwrite, ret.span());
+        self.escape(returned);
     }
 
     // ---- statements ----
@@ -815,6 +893,18 @@ impl Lowerer<'_> {
     }
 
     fn lower_return(&mut self, ret: &syn::ExprReturn, out: &mut Block) {
+        if let Some(closure) = self.closures.last() {
+            if closure.depth == self.loops.len() {
+                self.lower_closure_return(ret, out);
+            } else {
+                self.cx.error_spanned_by(
+                    ret.return_token,
+                    "`return` inside a loop inside a closure is not supported in #[grad] functions; \
+                     compute the closure's value with a flag, or write the reduction as a `for` loop",
+                );
+            }
+            return;
+        }
         match (&ret.expr, self.ret) {
             (Some(value), Some(ret_var)) => self.lower_into(value, out, Sink::Var(ret_var, AssignKind::Init)),
             (None, None) => {}
@@ -861,12 +951,10 @@ impl Lowerer<'_> {
     fn rhs_ty(&self, rhs: &Rhs) -> Ty {
         match rhs {
             Rhs::Use(operand) => self.operand_ty(operand),
-            Rhs::Prim(op, args) => match op {
-                _ if op.is_comparison() => Ty::Bool,
-                Op::Not => self.operand_ty(&args[0]),
-                Op::ToFloat(float) => Ty::Float(*float),
-                _ => args.iter().map(|arg| self.operand_ty(arg)).fold(Ty::Unknown, crate::infer::join),
-            },
+            Rhs::Prim(op, args) => {
+                let tys: Vec<Ty> = args.iter().map(|arg| self.operand_ty(arg)).collect();
+                crate::infer::prim_ty(*op, &tys)
+            }
             Rhs::Call(..) => Ty::Unknown,
             Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => Ty::Aggregate,
             Rhs::Method(receiver, method, _) => {
@@ -925,11 +1013,13 @@ fn is_bool(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.path.is_ident("bool"))
 }
 
-fn type_of(ty: &syn::Type) -> Ty {
+/// What a type written by the user says of a value: an alias the macro
+/// cannot see through says nothing (the value's own type decides).
+pub(crate) fn type_of(ty: &syn::Type) -> Ty {
     match float_ty(ty) {
         Some(float) => Ty::Float(float),
         None if is_bool(ty) => Ty::Bool,
-        None if matches!(ty, syn::Type::Infer(_)) => Ty::Unknown,
+        None if matches!(ty, syn::Type::Infer(_)) || crate::signature::is_opaque(ty) => Ty::Unknown,
         None if crate::signature::array_elem(ty).is_some() => Ty::Aggregate,
         None => Ty::Other,
     }
@@ -1044,6 +1134,20 @@ fn keyword_of(expr: &Expr) -> TokenStream {
         }
         _ => expr.to_token_stream(),
     }
+}
+
+/// Whether `expr` contains a `return` (not counting nested items).
+fn contains_return(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_expr(&mut find, expr);
+    find.0
 }
 
 /// Whether any statement reads `var`.
@@ -1228,6 +1332,31 @@ fn(x: f64, y: f64) -> __ret: f64
         assert!(errors.contains("macro `println!`"), "{errors}");
         assert!(errors.contains("unsupported pattern in `let`"), "{errors}");
         assert!(errors.contains("`match` is not supported"), "{errors}");
+    }
+
+    #[test]
+    fn return_in_a_closure_gives_the_element_value() {
+        let got = ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                x.iter().map(|v| { if *v > 0.0 { return 1.0; } v * v }).sum::<f64>()
+            }
+        });
+        // The closure's `return` sets its value and a per-pass flag that
+        // guards the rest of its body; the sum still adds every element.
+        assert!(got.contains("__returned: bool = false"), "{got}");
+        assert!(got.contains("__returned: bool := true"), "{got}");
+        assert!(!got.contains("__done"), "{got}");
+        assert!(got.contains("__ret: f64 := add(__ret, __t"), "{got}");
+    }
+
+    #[test]
+    fn return_in_a_loop_in_a_closure_is_refused() {
+        let errors = ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                x.iter().map(|v| { for i in 0..2 { if *v > 0.0 { return 1.0; } } v * v }).sum::<f64>()
+            }
+        });
+        assert!(errors.contains("`return` inside a loop inside a closure"), "{errors}");
     }
 
     #[test]

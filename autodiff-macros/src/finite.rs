@@ -1,0 +1,180 @@
+//! Which values may be infinite or NaN although the inputs are finite.
+//!
+//! The reverse sweep runs the rule of every statement of the forward sweep,
+//! also of those whose result did not reach the output on the path taken
+//! (`let r = x.sqrt(); if x <= 0.0 { return x * x; } r`): their adjoint is
+//! then zero, and `0 · ∂` must stay 0. It does for a finite partial; it is
+//! NaN for an infinite or NaN one: at a pole (`√x` at 0), outside a domain
+//! (`ln x` at −1), or when the partial reads a value that is itself
+//! infinite or NaN (`r · y` with that `r`). So the reverse sweep skips the
+//! products of such partials when the adjoint is zero (`reverse.rs`), and
+//! only of those: this analysis finds the values that may be non-finite,
+//! `rules::can_blow_up` the operations whose partials may be.
+//!
+//! A value may be non-finite when an operation that can make one from
+//! finite operands computed it (a pole: `/`, `%`, `recip`, the `ln` family,
+//! `atanh`; a domain: `asin`, `acos`, `acosh`, `√` of a value that may be
+//! negative; an overflow: `exp`, `sinh`, `cosh`, `powi`, `powf`), or a call,
+//! or when it is computed from such a value. Parameters are taken as
+//! finite, and so is plain arithmetic of finite values (its overflow is not
+//! tracked): a dot product's partials are never guarded, and neither is
+//! anything computed from `(x * x + y * y).sqrt()`. The analysis is
+//! flow-insensitive, like activity: a variable is marked if any of its
+//! assignments is.
+
+use crate::ir::{walk, Body, Op, Operand, Rhs, Stmt, Ty};
+
+/// For every variable, whether it may hold an infinite or NaN value.
+pub fn unbounded(body: &Body) -> Vec<bool> {
+    let nonnegative = nonnegative(body);
+    let mut marked = vec![false; body.vars.len()];
+    loop {
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let (dst, unbounded) = match stmt {
+                Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked, &nonnegative)),
+                Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
+                Stmt::If { .. } | Stmt::Loop(_) => return,
+            };
+            if unbounded && !marked[dst.0] {
+                marked[dst.0] = true;
+                changed = true;
+            }
+        });
+        if !changed {
+            return marked;
+        }
+    }
+}
+
+fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
+    let from_operand = rhs.reads().iter().any(|var| marked[var.0]);
+    match rhs {
+        Rhs::Prim(Op::Sqrt, args) => from_operand || !is_nonnegative(&args[0], nonnegative),
+        Rhs::Prim(op, _) => from_operand || makes_non_finite(*op),
+        Rhs::Call(..) => true,
+        _ => from_operand,
+    }
+}
+
+/// Whether `op` can give an infinite or NaN value from finite operands
+/// (`√` aside: only of a negative value).
+fn makes_non_finite(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Div | Rem
+            | Recip
+            | Exp
+            | Exp2
+            | ExpM1
+            | Sinh
+            | Cosh
+            | Powi
+            | Powf
+            | Ln
+            | Ln1p
+            | Log
+            | Log2
+            | Log10
+            | Asin
+            | Acos
+            | Acosh
+            | Atanh
+    )
+}
+
+/// For every variable, whether all its assignments are provably `≥ 0` (or
+/// NaN): squares, sums and products of such values, `abs`, `√`, `hypot`.
+fn nonnegative(body: &Body) -> Vec<bool> {
+    let mut known: Vec<bool> = body.vars.iter().map(|info| info.ty.is_float() || info.ty == Ty::Unknown).collect();
+    for &param in &body.params {
+        known[param.0] = false;
+    }
+    loop {
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let (var, holds) = match stmt {
+                Stmt::Assign { dst, rhs, .. } => (*dst, rhs_nonnegative(rhs, &known)),
+                Stmt::Store { place, .. } => (place.var, false),
+                Stmt::If { .. } | Stmt::Loop(_) => return,
+            };
+            if !holds && known[var.0] {
+                known[var.0] = false;
+                changed = true;
+            }
+        });
+        if !changed {
+            return known;
+        }
+    }
+}
+
+fn rhs_nonnegative(rhs: &Rhs, known: &[bool]) -> bool {
+    let nonnegative = |operand: &Operand| is_nonnegative(operand, known);
+    match rhs {
+        Rhs::Use(operand) => nonnegative(operand),
+        Rhs::Prim(Op::Mul, args) if args[0].var().is_some() && same_operand(&args[0], &args[1]) => true,
+        Rhs::Prim(Op::Add | Op::Mul | Op::Max | Op::Sqrt, args) => args.iter().all(nonnegative),
+        Rhs::Prim(Op::Abs | Op::Hypot, _) => true,
+        _ => false,
+    }
+}
+
+fn same_operand(a: &Operand, b: &Operand) -> bool {
+    match (a, b) {
+        (Operand::Var(a), Operand::Var(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn is_nonnegative(operand: &Operand, known: &[bool]) -> bool {
+    match operand {
+        Operand::Var(var) => known[var.0],
+        Operand::Const(constant) => {
+            let text = constant.tokens.to_string();
+            !text.starts_with('-') && text.chars().next().is_some_and(|c| c.is_ascii_digit())
+        }
+        Operand::Place(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lower::tests::lowered;
+
+    fn unbounded_names(item: syn::ItemFn) -> String {
+        let (body, _) = lowered(item).unwrap();
+        let marked = super::unbounded(&body);
+        let names: Vec<String> =
+            (0..body.vars.len()).filter(|&i| marked[i]).map(|i| body.vars[i].ident.to_string()).collect();
+        names.join(" ")
+    }
+
+    #[test]
+    fn the_root_of_a_sum_of_squares_is_finite() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let s = (x * x + y * y).sqrt();
+                let n = (s * 2.0 + x.abs()).sqrt();
+                let m = (x * y).sqrt();
+                s * x + n + m
+            }
+        });
+        assert_eq!(names, "__ret m");
+    }
+
+    #[test]
+    fn values_computed_from_a_pole_are_unbounded_and_products_of_inputs_are_not() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64, w: &[f64]) -> f64 {
+                let p = x * y + w[0] * w[1];
+                let r = x.sqrt();
+                let s = r * y;
+                let t = s.tanh() + p;
+                t + p
+            }
+        });
+        assert_eq!(names, "__ret r s t __t3");
+    }
+}

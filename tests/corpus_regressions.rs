@@ -1,0 +1,652 @@
+//! Regression rows for the silent wrong gradients found by fuzzing (issue 6):
+//! each function is a reproduction from the issue or a variant of the same
+//! cause, checked against central differences at random points of its
+//! domain (the harness of `tests/corpus.rs`), plus closed-form checks at the
+//! points the issue names.
+//!
+//! A scalar row:
+//!
+//! ```text
+//! case!(name, name_grad, name_vjp; (x, 3, y); x in [lo, hi], y in [lo, hi]; where cond(x, y));
+//! ```
+//!
+//! A row whose single differentiated parameter is an array `&[f64; N]`
+//! (its shadow is pre-filled with `PRIOR`, so the check also proves the
+//! partials are *added* into it):
+//!
+//! ```text
+//! array_case!(name, name_grad, name_vjp; N; in [lo, hi]; where |x| cond(x));
+//! ```
+
+// The rows keep the forms the fuzzer found, as written.
+#![allow(clippy::unnecessary_cast, clippy::let_and_return, clippy::needless_range_loop)]
+
+use autodiff::{grad, numeric_gradient, sigmoid, squared_error};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+// ---------------------------------------------------------------------------
+// 1. A `#[grad]` call's result through `powi`, then used again.
+//
+// Cause: lowering typed `y = powi(call, 2)` by joining its operands' types,
+// and the `i32` exponent made the result (and, through inference, the call's
+// result) an integer: no adjoint. Lowering and inference now share one rule
+// for a primitive's result type (`infer::prim_ty`).
+// ---------------------------------------------------------------------------
+
+/// `f = ½·se(p, t)²` with `se = (p − t)²`: `∂p = se·2(p − t)`, `∂t = −∂p`.
+#[grad]
+fn powi_of_call(p: f64, t: f64) -> f64 {
+    0.5 * squared_error(p, t).powi(2)
+}
+
+/// `f = ½·σ(y)²`.
+#[grad]
+fn powi_of_sigmoid(y: f64) -> f64 {
+    sigmoid(y).powi(2) * 0.5
+}
+
+/// `f = se(p, t)²` as a path call.
+#[grad]
+fn powi_path_of_call(p: f64, t: f64) -> f64 {
+    f64::powi(squared_error(p, t), 2)
+}
+
+/// `f = σ(y)ᵏ + σ(y)ᵏ·y` with an integer parameter `k`, bound by `let`.
+#[grad]
+fn powi_of_call_let(y: f64, k: i32) -> f64 {
+    let s = sigmoid(y).powi(k);
+    s + s * y
+}
+
+// ---------------------------------------------------------------------------
+// 2. Float types written as an alias or a full path.
+// ---------------------------------------------------------------------------
+
+type Real = f64;
+
+/// `f = x² + x` with `y: Real`: `∂x = 2x + 1` (4 at x = 2 without the `+ x`).
+#[grad]
+fn alias_let(x: f64) -> f64 {
+    let y: Real = x * x;
+    y + x
+}
+
+/// `f = x² + x` with `y: core::primitive::f64`.
+#[grad]
+fn path_let(x: f64) -> f64 {
+    let y: core::primitive::f64 = x * x;
+    y + x
+}
+
+/// `f = x·x` through casts to full paths of `f64`.
+#[grad]
+fn path_casts(x: f64) -> f64 {
+    let a = x as std::primitive::f64;
+    let b = x as core::primitive::f64;
+    let c = x as ::core::primitive::f64;
+    a * b + c * x
+}
+
+/// Parameters and result typed by full paths: `f = x·y + y²`.
+#[grad]
+fn path_params(x: ::core::primitive::f64, y: std::primitive::f64) -> core::primitive::f64 {
+    x * y + y * y
+}
+
+/// `f = n·x²`: an integer cast to the alias multiplies an active value.
+#[grad]
+fn alias_cast_of_integer(x: f64, n: usize) -> f64 {
+    let k = n as Real;
+    k * x * x
+}
+
+/// `f = k·x + k` with `k: Real` passed as an `f64` (a parameter typed by an
+/// alias is refused: see the macro's `opaque` tests).
+#[grad(wrt(x))]
+fn alias_param(x: f64, k: f64) -> f64 {
+    let k: Real = k;
+    k * x + k
+}
+
+// ---------------------------------------------------------------------------
+// 3. A local named like a shadow (`d_x` beside a parameter `x`).
+//
+// Cause: user bindings kept their names in `NAME_vjp`, whose parameter `d_x`
+// is the caller's shadow. The names of the shadows are now reserved: a
+// user binding with one of them is renamed in the generated functions.
+// ---------------------------------------------------------------------------
+
+/// `f = 2x₀x₁ + 2x₂`, built in a local array called `d_x`.
+#[grad]
+fn local_named_like_shadow(x: &[f64; 3]) -> f64 {
+    let mut d_x = [0.0; 3];
+    for i in 0..3 {
+        d_x[i] = 2.0 * x[i];
+    }
+    d_x[0] * x[1] + d_x[2]
+}
+
+/// `f = x₀x₁ + x₂ + 2x₂`: a scalar local and a loop index called `d_x`,
+/// and the local shadowed again.
+#[grad]
+fn scalar_named_like_shadow(x: &[f64; 3]) -> f64 {
+    let d_x = x[0] * x[1];
+    let mut s = d_x;
+    for d_x in 1..3 {
+        s += x[2] * d_x as f64;
+    }
+    let d_x = s;
+    d_x
+}
+
+// ---------------------------------------------------------------------------
+// 4. `return` inside the closure of an iterator reduction.
+//
+// Cause: the closure's body is inlined into a loop, and its `return` was
+// lowered as the function's. It now gives the closure's value for that
+// element (a per-pass flag guards the rest of the closure's body).
+// ---------------------------------------------------------------------------
+
+/// `f = Σ g(vᵢ)`, `g(v) = sin v` for `v > 0`, `v²` otherwise.
+#[grad]
+fn closure_return_map(x: &[f64; 4]) -> f64 {
+    x.iter()
+        .map(|v| {
+            if *v > 0.0 {
+                return v.sin();
+            }
+            v * v
+        })
+        .sum::<f64>()
+}
+
+/// The issue's reproduction: `g(v) = 1` for `v > 0`, `v²` otherwise.
+#[grad]
+fn closure_return_issue(x: &[f64; 3]) -> f64 {
+    x.iter()
+        .map(|v| {
+            if *v > 0.0 {
+                return 1.0;
+            }
+            v * v
+        })
+        .sum::<f64>()
+}
+
+/// `a ← a/2` for `v < 0`, `a·v + v` otherwise, from `a = 1`.
+#[grad]
+fn closure_return_fold(x: &[f64; 4]) -> f64 {
+    x.iter().fold(1.0, |acc, v| {
+        if *v < 0.0 {
+            return acc * 0.5;
+        }
+        acc * v + v
+    })
+}
+
+/// `f = x₀ + Σ_{vᵢ ≥ 0} vᵢ²`: `return;` in `for_each` skips one element.
+#[grad]
+fn closure_return_for_each(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    x.iter().for_each(|v| {
+        if *v < 0.0 {
+            return;
+        }
+        s += v * v;
+    });
+    s + x[0]
+}
+
+/// A `return` of the function and one of a closure (with `enumerate`):
+/// `f = x₀x₁` if `x₀ > 1.5`, else `x₂·Σ gᵢ` with `g₀ = 3x₀`, `gᵢ = −xᵢ` for
+/// `xᵢ < −1`, `xᵢ²` otherwise.
+#[grad]
+fn closure_and_function_return(x: &[f64; 3]) -> f64 {
+    if x[0] > 1.5 {
+        return x[0] * x[1];
+    }
+    let s = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i == 0 {
+                return v * 3.0;
+            } else if *v < -1.0 {
+                return -v;
+            }
+            v * v
+        })
+        .sum::<f64>();
+    s * x[2]
+}
+
+// ---------------------------------------------------------------------------
+// 5. Items declared in a branch or a block.
+//
+// Cause: every item of the body is declared at the top of `NAME_vjp`. That
+// keeps the meaning of an item whose name nothing outside its block
+// mentions (these rows); one whose name is also mentioned outside its block
+// (the issue's `const K` shadowing an outer `K`, or two blocks declaring
+// one name) is now refused with a spanned error (the macro's
+// `lower::items` tests).
+// ---------------------------------------------------------------------------
+
+const K: f64 = 2.0;
+
+/// `f = 2(x² + 3x)` for `x > 0`, `2x²` otherwise: a `const` in a branch,
+/// the outer `K` outside it.
+#[grad]
+fn item_in_branch(x: f64) -> f64 {
+    let mut r = x * x;
+    if x > 0.0 {
+        const THREE: f64 = 3.0;
+        r += THREE * x;
+    }
+    r * K
+}
+
+/// `f = cube(x) + 5x` with `cube` a `#[grad]` function declared in a block
+/// expression, and a `const` in another block.
+#[grad]
+fn items_in_blocks(x: f64) -> f64 {
+    let a = {
+        #[grad]
+        fn cube(v: f64) -> f64 {
+            v * v * v
+        }
+        cube(x)
+    };
+    let b = {
+        const FIVE: f64 = 5.0;
+        FIVE * x
+    };
+    a + b
+}
+
+// ---------------------------------------------------------------------------
+// 6. A zero adjoint times an infinite or NaN partial.
+//
+// Cause: the reverse sweep runs the rule of every forward statement, also
+// of one whose value did not reach the output on the path taken; its
+// adjoint is then 0, and 0 · ∞ (√ at 0) or 0 · NaN (ln of a negative, or a
+// product with such a value) is NaN. The rules that can give a non-finite
+// partial at finite operands, and the products that read a value that may
+// be non-finite, are now skipped when the adjoint is zero.
+// ---------------------------------------------------------------------------
+
+/// The issue's reproduction: `f = x²` for `x ≤ 0`, `√x` otherwise.
+#[grad]
+fn zero_adjoint_sqrt(x: f64) -> f64 {
+    let r = x.sqrt();
+    if x <= 0.0 {
+        return x * x;
+    }
+    r
+}
+
+/// `f = xy` for `x ≤ 0`, `y·ln x` otherwise: `ln` of a negative is NaN, and
+/// so is the product that reads it.
+#[grad]
+fn zero_adjoint_nan_value(x: f64, y: f64) -> f64 {
+    let l = x.ln();
+    let s = l * y;
+    if x <= 0.0 {
+        return y * x;
+    }
+    s
+}
+
+/// `f = y` for `x = 0`, `y/x` otherwise; `x` for `|x| < ½`, `x⁻²` otherwise;
+/// `−x` for `x < −1`, `1/x` otherwise: poles of `/`, `powi` and `recip`.
+#[grad]
+fn zero_adjoint_poles(x: f64, y: f64) -> f64 {
+    let q = y / x;
+    let p = x.powi(-2);
+    let r = x.recip();
+    let a = if x == 0.0 { y } else { q };
+    let b = if x.abs() < 0.5 { x } else { p };
+    let c = if x < -1.0 { -x } else { r };
+    a + b + c
+}
+
+/// `f = x` for `|x| ≥ 1`, `asin x + atanh x` otherwise; plus `2x` for
+/// `x < 1`, `acosh x` otherwise: outside the domains the values are NaN.
+#[grad]
+fn zero_adjoint_domains(x: f64) -> f64 {
+    let a = x.asin() + x.atanh();
+    let h = x.acosh();
+    let f = if x.abs() >= 1.0 { x } else { a };
+    let g = if x < 1.0 { 2.0 * x } else { h };
+    f + g
+}
+
+/// `f = x` for `x > 700`, `eˣ` otherwise: `eˣ` overflows to ∞ past 709.78.
+#[grad]
+fn zero_adjoint_overflow(x: f64) -> f64 {
+    let e = x.exp();
+    if x > 700.0 {
+        return x;
+    }
+    e
+}
+
+/// `f = y·‖(x, y)‖`: at the origin `√`'s partial is infinite but its adjoint
+/// `y` is 0, and the gradient is 0.
+#[grad]
+fn zero_adjoint_norm(x: f64, y: f64) -> f64 {
+    let s = (x * x + y * y).sqrt();
+    s * y
+}
+
+/// `g(a, b) = a·b`.
+#[grad]
+fn product(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+/// `f = y` for `x ≤ 0`, `g(√x, y) = √x·y` otherwise: a call whose argument
+/// is NaN on the path not taken.
+#[grad]
+fn zero_adjoint_call(x: f64, y: f64) -> f64 {
+    let r = x.sqrt();
+    let h = product(r, y);
+    if x <= 0.0 {
+        return y;
+    }
+    h
+}
+
+/// `f = Σ_{xᵢ > 0} √xᵢ`: the same in a loop.
+#[grad]
+fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        let r = x[i].sqrt();
+        if x[i] > 0.0 {
+            s += r;
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// The harness (as in tests/corpus.rs).
+// ---------------------------------------------------------------------------
+
+/// One function, seen as a function of its differentiated scalars.
+struct Case {
+    name: &'static str,
+    domain: Vec<(f64, f64)>,
+    f: fn(&[f64]) -> f64,
+    grad: fn(&[f64]) -> (f64, Vec<f64>),
+    vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+    valid: fn(&[f64]) -> bool,
+}
+
+/// A margin around kinks and branch boundaries: 1000 finite-difference
+/// steps, so `x ± h` never crosses one.
+const M: f64 = 1e-3;
+
+/// What an array row's shadow holds before the call.
+const PRIOR: f64 = 0.25;
+
+macro_rules! case {
+    (
+        $f:path, $g:path, $v:path; ($($arg:expr),*); $($p:ident in [$lo:expr, $hi:expr]),+
+        $(; where $valid:expr)?
+    ) => {
+        Case {
+            name: stringify!($f),
+            domain: vec![$(($lo, $hi)),+],
+            f: |w: &[f64]| {
+                let mut it = w.iter().copied();
+                $(let $p: f64 = it.next().unwrap();)+
+                $f($($arg),*)
+            },
+            grad: |w: &[f64]| {
+                let mut it = w.iter().copied();
+                $(let $p: f64 = it.next().unwrap();)+
+                let (value, $($p),+) = $g($($arg),*);
+                (value, vec![$($p),+])
+            },
+            vjp: |w: &[f64], seed: f64| {
+                let mut it = w.iter().copied();
+                $(let $p: f64 = it.next().unwrap();)+
+                let (value, $($p),+) = $v($($arg,)* seed);
+                (value, vec![$($p),+])
+            },
+            valid: |w: &[f64]| {
+                let mut it = w.iter().copied();
+                $(let $p: f64 = it.next().unwrap();)+
+                let _ = ($($p,)+);
+                let conditions: &[bool] = &[$($valid)?];
+                conditions.iter().all(|&holds| holds)
+            },
+        }
+    };
+}
+
+/// A function of one `&[f64; N]`: `grad` and `vjp` add into a shadow
+/// holding `PRIOR`, and the partials are what they added.
+macro_rules! array_case {
+    ($f:path, $g:path, $v:path; $n:literal; in [$lo:expr, $hi:expr] $(; where |$x:ident| $valid:expr)?) => {
+        Case {
+            name: stringify!($f),
+            domain: vec![($lo, $hi); $n],
+            f: |w: &[f64]| $f(&<[f64; $n]>::try_from(w).unwrap()),
+            grad: |w: &[f64]| {
+                let mut shadow = [PRIOR; $n];
+                let value = $g(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow);
+                (value, shadow.iter().map(|d| d - PRIOR).collect())
+            },
+            vjp: |w: &[f64], seed: f64| {
+                let mut shadow = [PRIOR; $n];
+                let value = $v(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow, seed);
+                (value, shadow.iter().map(|d| d - PRIOR).collect())
+            },
+            valid: |w: &[f64]| {
+                let _ = w;
+                $(let $x = w;)?
+                let conditions: &[bool] = &[$($valid)?];
+                conditions.iter().all(|&holds| holds)
+            },
+        }
+    };
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // 1. powi of a call's result.
+        case!(powi_of_call, powi_of_call_grad, powi_of_call_vjp; (p, t); p in [-2.0, 2.0], t in [-2.0, 2.0]),
+        case!(powi_of_sigmoid, powi_of_sigmoid_grad, powi_of_sigmoid_vjp; (y); y in [-3.0, 3.0]),
+        case!(powi_path_of_call, powi_path_of_call_grad, powi_path_of_call_vjp; (p, t); p in [-2.0, 2.0], t in [-2.0, 2.0]),
+        case!(powi_of_call_let, powi_of_call_let_grad, powi_of_call_let_vjp; (y, 3); y in [-3.0, 3.0]),
+        // 2. Aliases and full paths.
+        case!(alias_let, alias_let_grad, alias_let_vjp; (x); x in [-3.0, 3.0]),
+        case!(path_let, path_let_grad, path_let_vjp; (x); x in [-3.0, 3.0]),
+        case!(path_casts, path_casts_grad, path_casts_vjp; (x); x in [-3.0, 3.0]),
+        case!(path_params, path_params_grad, path_params_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0]),
+        case!(alias_cast_of_integer, alias_cast_of_integer_grad, alias_cast_of_integer_vjp; (x, 3); x in [-3.0, 3.0]),
+        case!(alias_param, alias_param_grad, alias_param_vjp; (x, 1.5); x in [-3.0, 3.0]),
+        // 5. Items in blocks.
+        case!(item_in_branch, item_in_branch_grad, item_in_branch_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
+        case!(items_in_blocks, items_in_blocks_grad, items_in_blocks_vjp; (x); x in [-2.0, 2.0]),
+        // 6. Zero adjoints.
+        case!(zero_adjoint_sqrt, zero_adjoint_sqrt_grad, zero_adjoint_sqrt_vjp; (x); x in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_nan_value, zero_adjoint_nan_value_grad, zero_adjoint_nan_value_vjp; (x, y);
+            x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_poles, zero_adjoint_poles_grad, zero_adjoint_poles_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > 0.05 && (x.abs() - 0.5).abs() > M && (x + 1.0).abs() > M),
+        case!(zero_adjoint_domains, zero_adjoint_domains_grad, zero_adjoint_domains_vjp; (x); x in [-3.0, 3.0];
+            where (x.abs() - 1.0).abs() > 0.05),
+        case!(zero_adjoint_overflow, zero_adjoint_overflow_grad, zero_adjoint_overflow_vjp; (x); x in [690.0, 720.0];
+            where (x - 700.0).abs() > M),
+        case!(zero_adjoint_norm, zero_adjoint_norm_grad, zero_adjoint_norm_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.hypot(y) > 0.01),
+        case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > 0.01),
+        array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > 0.01)),
+        // 3. Locals named like shadows.
+        array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+        // 4. `return` in a reduction's closure.
+        array_case!(closure_return_map, closure_return_map_grad, closure_return_map_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_issue, closure_return_issue_grad, closure_return_issue_vjp; 3; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_fold, closure_return_fold_grad, closure_return_fold_vjp; 4; in [-2.0, 2.0];
+            where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_return_for_each, closure_return_for_each_grad, closure_return_for_each_vjp; 4;
+            in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > M)),
+        array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp; 3;
+            in [-2.0, 2.0]; where |x| (x[0] - 1.5).abs() > M && x.iter().all(|v| (v + 1.0).abs() > M)),
+        array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+    ]
+}
+
+/// `|a − b| ≤ tol · max(1, |b|)`.
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
+
+/// Same bits, or both NaN.
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+/// The tolerances of `tests/corpus.rs`'s default: a central difference with
+/// `h = 1e-6` is good to `1e-6` relative (with a floor of 1), and
+/// `vjp(s)` agrees with `s·grad` to a few ulps.
+const GRADIENT_TOL: f64 = 1e-6;
+const VJP_TOL: f64 = 1e-12;
+
+fn check(case: &Case, w: &[f64], seed: f64) -> Result<(), TestCaseError> {
+    prop_assume!((case.valid)(w));
+    let value = (case.f)(w);
+    prop_assume!(value.is_finite());
+    let (v, g) = (case.grad)(w);
+    prop_assert!(same(v, value), "{} at {w:?}: grad's value {v} != f = {value}", case.name);
+    prop_assert_eq!(g.len(), w.len(), "{}: one partial per differentiated scalar", case.name);
+    let numeric = numeric_gradient(case.f, w);
+    for (i, (&a, &n)) in g.iter().zip(&numeric).enumerate() {
+        prop_assert!(
+            close(a, n, GRADIENT_TOL),
+            "{} at {w:?}: ∂{i} = {a}, numeric {n} (error {:e})",
+            case.name,
+            (a - n).abs()
+        );
+    }
+    let (vv, gv) = (case.vjp)(w, seed);
+    prop_assert!(same(vv, value), "{} at {w:?}: vjp's value {vv} != f = {value}", case.name);
+    for (i, (&a, &b)) in gv.iter().zip(&g).enumerate() {
+        prop_assert!(
+            close(a, seed * b, VJP_TOL),
+            "{} at {w:?}: vjp(s = {seed}) ∂{i} = {a}, s·grad = {}",
+            case.name,
+            seed * b
+        );
+    }
+    Ok(())
+}
+
+/// Every row: `NAME_grad` matches central differences at 96 random points,
+/// its value is the function's, and `NAME_vjp(.., s)` is `s × NAME_grad`.
+#[test]
+fn regressions_match_numeric_gradient() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
+        let result = runner.run(&(point, -4.0..4.0f64), |(w, seed)| check(&case, &w, seed));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} regression row(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Closed forms at the issue's points.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn powi_of_a_call_at_the_issue_point() {
+    // se(2, ½) = 2.25, ∂se/∂p = 3: ∂p = se·3 = 6.75.
+    let (value, dp, dt) = powi_of_call_grad(2.0, 0.5);
+    assert_eq!(value, 0.5 * 2.25f64.powi(2));
+    assert!(close(dp, 6.75, 1e-12) && close(dt, -6.75, 1e-12), "{dp} {dt}");
+    let (_, dp, dt) = powi_path_of_call_grad(2.0, 0.5);
+    assert!(close(dp, 13.5, 1e-12) && close(dt, -13.5, 1e-12), "{dp} {dt}");
+    let s = sigmoid(0.3);
+    let (_, dy) = powi_of_sigmoid_grad(0.3);
+    assert!(close(dy, s * s * (1.0 - s), 1e-12), "{dy}");
+}
+
+#[test]
+fn aliases_and_paths_at_the_issue_point() {
+    assert_eq!(alias_let_grad(2.0), (6.0, 5.0));
+    assert_eq!(path_let_grad(2.0), (6.0, 5.0));
+    assert_eq!(path_casts_grad(2.0), (8.0, 8.0));
+    assert_eq!(alias_cast_of_integer_grad(2.0, 3), (12.0, 12.0));
+    assert_eq!(alias_param_grad(2.0, 1.5), (4.5, 1.5));
+}
+
+#[test]
+fn a_local_named_like_a_shadow_leaves_the_shadow_alone() {
+    let x = [0.5, -1.5, 2.0];
+    let mut d_x = [0.0; 3];
+    let value = local_named_like_shadow_grad(&x, &mut d_x);
+    assert_eq!(value, 2.0 * 0.5 * -1.5 + 4.0);
+    assert_eq!(d_x, [2.0 * -1.5, 2.0 * 0.5, 2.0]);
+    let mut d_x = [0.0; 3];
+    assert_eq!(scalar_named_like_shadow_grad(&x, &mut d_x), 0.5 * -1.5 + 3.0 * 2.0);
+    assert_eq!(d_x, [-1.5, 0.5, 3.0]);
+}
+
+#[test]
+fn return_in_a_closure_at_the_issue_point() {
+    // g(0.5) = 1 (returned), g(−2) = 4, g(1) = 1: f = 6, ∂ = (0, −4, 0).
+    let x = [0.5, -2.0, 1.0];
+    let mut d_x = [0.0; 3];
+    assert_eq!(closure_return_issue_grad(&x, &mut d_x), 6.0);
+    assert_eq!(d_x, [0.0, -4.0, 0.0]);
+    // fold: a = 1·½ + ½ = 1, then halved to ½, then ½·2 + 2 = 3, then
+    // 3·0 + 0 = 0; only the last step's ∂/∂v = a + 1 = 4 survives.
+    let x = [0.5, -1.0, 2.0, 0.0];
+    let mut d_x = [0.0; 4];
+    assert_eq!(closure_return_fold_grad(&x, &mut d_x), 0.0);
+    assert_eq!(d_x, [0.0, 0.0, 0.0, 4.0]);
+}
+
+#[test]
+fn items_in_blocks_keep_their_meaning() {
+    assert_eq!(item_in_branch_grad(1.0), (8.0, 2.0 * (2.0 + 3.0)));
+    assert_eq!(item_in_branch_grad(-1.0), (2.0, -4.0));
+    assert_eq!(items_in_blocks_grad(2.0), (18.0, 17.0));
+}
+
+#[test]
+fn zero_adjoints_give_no_nan_at_the_issue_points() {
+    assert_eq!(zero_adjoint_sqrt_grad(-1.0), (1.0, -2.0));
+    assert_eq!(zero_adjoint_sqrt_grad(0.0), (0.0, 0.0));
+    assert_eq!(zero_adjoint_sqrt_grad(4.0), (2.0, 0.25));
+    assert_eq!(zero_adjoint_nan_value_grad(-2.0, 3.0), (-6.0, 3.0, -2.0));
+    assert_eq!(zero_adjoint_nan_value_grad(0.0, 3.0), (0.0, 3.0, 0.0));
+    // At 0: a = y, b = x, c = 1/0 = ∞ (its partial −1/x² = −∞ is real).
+    let (value, dx, dy) = zero_adjoint_poles_grad(0.0, 2.0);
+    assert_eq!((value, dy), (f64::INFINITY, 1.0));
+    assert_eq!(dx, f64::NEG_INFINITY);
+    let (value, dx, dy) = zero_adjoint_poles_grad(-2.0, 2.0);
+    assert_eq!((value, dx, dy), (-1.0 + 0.25 + 2.0, -2.0 / 4.0 + 2.0 / 8.0 - 1.0, -0.5));
+    assert_eq!(zero_adjoint_domains_grad(2.0).1, 1.0 + 1.0 / 3f64.sqrt());
+    assert_eq!(zero_adjoint_domains_grad(-2.0), (-6.0, 3.0));
+    assert_eq!(zero_adjoint_domains_grad(1.0), (1.0 + 0.0, 1.0 + f64::INFINITY));
+    assert_eq!(zero_adjoint_overflow_grad(800.0), (800.0, 1.0));
+    assert_eq!(zero_adjoint_call_grad(-1.0, 3.0), (3.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_norm_grad(0.0, 0.0), (0.0, 0.0, 0.0));
+    let mut d_x = [0.0; 4];
+    assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
+    assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);
+}
