@@ -448,9 +448,10 @@ pub struct Loop {
     /// Counts the passes, for loops the reverse sweep cannot replay from
     /// their range alone (`loop`, `while`, early exits, `step_by`).
     pub trips: Option<Var>,
-    /// A `while` loop's condition: true at the start of every pass but the
-    /// first (a false one ended the loop), so the reverse sweep sets it
-    /// back to `true` after each pass instead of saving it.
+    /// The condition of a `while` loop that no other loop encloses: true at
+    /// the start of every pass but the first (a false one ended the loop),
+    /// so the reverse sweep sets it back to `true` after each pass instead
+    /// of saving it.
     pub guard: Option<Var>,
     pub span: Span,
 }

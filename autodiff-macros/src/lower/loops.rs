@@ -132,7 +132,9 @@ impl Lowerer<'_> {
             this.set_break(&mut els, span);
             body.stmts.push(Stmt::If { cond, then, els, span });
         });
-        if let Some(Stmt::Loop(lp)) = out.stmts.last_mut() {
+        // Inside another loop, the condition's last value differs from one
+        // run of this loop to the next and is saved like any other value.
+        if let (Some(Stmt::Loop(lp)), true) = (out.stmts.last_mut(), self.loops.is_empty()) {
             lp.guard = guard;
         }
     }
