@@ -10,7 +10,14 @@
 //! - [`logits`]: [`softmax`], [`log_softmax`], [`softmax_cross_entropy`]
 //!   over a vector of logits, stable and with hand-written derivatives;
 //! - [`reduce`]: [`mean`] and [`log_sum_exp`], with their derivatives;
-//! - [`gradcheck`]: compare an analytic gradient with central differences;
+//! - [`gradcheck`]: compare an analytic gradient with central differences,
+//!   and a Jacobian-vector or Hessian-vector product with central
+//!   differences along its direction ([`check_jvp`], [`check_hvp`]);
+//! - [`jacobian`](mod@jacobian): dense Jacobians of functions with `&mut`
+//!   outputs from forward-mode or reverse-mode products ([`jacobian()`],
+//!   [`jacobian_forward`], [`jacobian_reverse`]);
+//! - [`hessian`](mod@hessian): dense Hessians from Hessian-vector products
+//!   ([`hessian()`]), as a [`Matrix`];
 //! - [`params`](mod@params): the [`Params`] trait of model structs, seen as
 //!   flat `f64` slices;
 //! - [`optim`]: the [`Optimizer`] trait and its update rules ([`Sgd`] with
@@ -52,8 +59,11 @@ pub mod activation;
 mod companion;
 pub mod data;
 pub mod gradcheck;
+pub mod hessian;
+pub mod jacobian;
 pub mod logits;
 pub mod loss;
+mod matrix;
 pub mod optim;
 pub mod params;
 pub mod progress;
@@ -66,9 +76,11 @@ pub use activation::{
 };
 pub use data::{permutation, train_test_split, BatchIter, Batches};
 pub use gradcheck::{
-    check_gradient, numeric_gradient, numeric_gradient_with_step, relative_error, GradCheck, GradCheckEntry,
-    GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
+    check_gradient, check_hvp, check_jvp, numeric_gradient, numeric_gradient_with_step, numeric_hvp, numeric_jvp,
+    relative_error, GradCheck, GradCheckEntry, GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
 };
+pub use hessian::hessian;
+pub use jacobian::{jacobian, jacobian_forward, jacobian_reverse};
 pub use logits::{
     log_softmax, log_softmax_vjp, softmax, softmax_cross_entropy, softmax_cross_entropy_grad,
     softmax_cross_entropy_vjp, softmax_vjp,
@@ -78,6 +90,7 @@ pub use loss::{
     binary_cross_entropy_with_logits_grad, binary_cross_entropy_with_logits_vjp, squared_error, squared_error_grad,
     squared_error_vjp,
 };
+pub use matrix::Matrix;
 pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
 pub use params::Params;
 pub use progress::Progress;

@@ -6,7 +6,11 @@
 //! - [`GradCheck`] compares two gradients and prints the result (submodule
 //!   `report`);
 //! - [`check_gradient`] and the configurable [`GradChecker`] tie them
-//!   together.
+//!   together;
+//! - [`check_jvp`] and [`check_hvp`] check a forward-mode product `J·v`
+//!   against a central difference of the function along `v`, and a
+//!   Hessian-vector product `H·v` against one of the gradient (submodule
+//!   `directional`, with [`numeric_jvp`] and [`numeric_hvp`]).
 //!
 //! # Example
 //!
@@ -18,8 +22,11 @@
 //! assert!(report.passes(1e-8), "{report:#}");
 //! ```
 
+mod directional;
 mod numeric;
 mod report;
+
+pub use directional::{check_hvp, check_jvp, numeric_hvp, numeric_jvp};
 
 use numeric::assert_step;
 pub use numeric::{numeric_gradient, numeric_gradient_with_step, DEFAULT_STEP};
