@@ -19,6 +19,14 @@ use autodiff::grad;
 /// The functions of the `loops` benchmark: slices, loops and model structs.
 pub mod loops;
 
+/// Hand-written tangent (forward-mode) code for every benchmark function,
+/// the baselines of the generated `NAME_jvp`.
+pub mod tangents;
+
+/// Hand-written Hessian-vector products (Rosenbrock, the lesson's network),
+/// the baselines of the generated `NAME_hvp`.
+pub mod hvp;
+
 // ---------------------------------------------------------------------------
 // J(a, b, c) = 3(a + bc), the lesson's example.
 // ---------------------------------------------------------------------------
