@@ -200,13 +200,7 @@ pub fn error(x: &[f64]) -> f64 {
 }
 
 fn print_iterate(it: &Iterate) {
-    println!(
-        "  {:>6}  {:>12.4e}  {:>12.4e}  {:>12.4e}",
-        it.step,
-        it.value,
-        it.gradient_norm,
-        error(&it.x)
-    );
+    println!("  {:>6}  {:>12.4e}  {:>12.4e}  {:>12.4e}", it.step, it.value, it.gradient_norm, error(&it.x));
 }
 
 pub fn main() {

@@ -153,24 +153,26 @@ fn transposed_vjp(x: &[f64], d_x: &mut [f64], y: &mut [f64], d_y: &mut [f64]) {
     d_y.fill(0.0);
 }
 
-/// Wraps a jvp and a vjp so that each counts its calls.
-fn counted<'a>(
+/// `jvp`, counting its calls in `calls`.
+fn counted_jvp<'a>(
     mut jvp: impl FnMut(&[f64], &[f64], &mut [f64], &mut [f64]) + 'a,
-    mut vjp: impl FnMut(&[f64], &mut [f64], &mut [f64], &mut [f64]) + 'a,
-    calls: &'a (Cell<usize>, Cell<usize>),
-) -> (
-    impl FnMut(&[f64], &[f64], &mut [f64], &mut [f64]) + 'a,
-    impl FnMut(&[f64], &mut [f64], &mut [f64], &mut [f64]) + 'a,
-) {
-    let counted_jvp = move |x: &[f64], d_x: &[f64], y: &mut [f64], d_y: &mut [f64]| {
-        calls.0.set(calls.0.get() + 1);
+    calls: &'a Cell<usize>,
+) -> impl FnMut(&[f64], &[f64], &mut [f64], &mut [f64]) + 'a {
+    move |x, d_x, y, d_y| {
+        calls.set(calls.get() + 1);
         jvp(x, d_x, y, d_y)
-    };
-    let counted_vjp = move |x: &[f64], d_x: &mut [f64], y: &mut [f64], d_y: &mut [f64]| {
-        calls.1.set(calls.1.get() + 1);
+    }
+}
+
+/// `vjp`, counting its calls in `calls`.
+fn counted_vjp<'a>(
+    mut vjp: impl FnMut(&[f64], &mut [f64], &mut [f64], &mut [f64]) + 'a,
+    calls: &'a Cell<usize>,
+) -> impl FnMut(&[f64], &mut [f64], &mut [f64], &mut [f64]) + 'a {
+    move |x, d_x, y, d_y| {
+        calls.set(calls.get() + 1);
         vjp(x, d_x, y, d_y)
-    };
-    (counted_jvp, counted_vjp)
+    }
 }
 
 #[test]
@@ -187,33 +189,29 @@ fn a_linear_map_is_its_own_jacobian_in_both_modes() {
 #[test]
 fn the_default_mode_is_the_one_with_fewer_products() {
     // ℝ³ → ℝ²: two vjps beat three jvps.
-    let calls = (Cell::new(0), Cell::new(0));
-    let (jvp, vjp) = counted(linear_jvp, linear_vjp, &calls);
-    let j = jacobian(jvp, vjp, &[1.0, 2.0, 3.0], 2);
-    assert_eq!((calls.0.get(), calls.1.get()), (0, 2));
+    let (jvps, vjps) = (Cell::new(0), Cell::new(0));
+    let j = jacobian(counted_jvp(linear_jvp, &jvps), counted_vjp(linear_vjp, &vjps), &[1.0, 2.0, 3.0], 2);
+    assert_eq!((jvps.get(), vjps.get()), (0, 2));
     assert_eq!(j.as_slice(), A.as_flattened());
 
     // ℝ² → ℝ³: two jvps beat three vjps.
-    let calls = (Cell::new(0), Cell::new(0));
-    let (jvp, vjp) = counted(transposed_jvp, transposed_vjp, &calls);
-    jacobian(jvp, vjp, &[1.0, 2.0], 3);
-    assert_eq!((calls.0.get(), calls.1.get()), (2, 0));
+    let (jvps, vjps) = (Cell::new(0), Cell::new(0));
+    jacobian(counted_jvp(transposed_jvp, &jvps), counted_vjp(transposed_vjp, &vjps), &[1.0, 2.0], 3);
+    assert_eq!((jvps.get(), vjps.get()), (2, 0));
 
     // ℝ² → ℝ²: a tie goes to forward mode, which stores nothing.
-    let calls = (Cell::new(0), Cell::new(0));
-    let (jvp, vjp) = counted(polar_jvp, polar_vjp, &calls);
-    jacobian(jvp, vjp, &[1.0, 2.0], 2);
-    assert_eq!((calls.0.get(), calls.1.get()), (2, 0));
+    let (jvps, vjps) = (Cell::new(0), Cell::new(0));
+    jacobian(counted_jvp(polar_jvp, &jvps), counted_vjp(polar_vjp, &vjps), &[1.0, 2.0], 2);
+    assert_eq!((jvps.get(), vjps.get()), (2, 0));
 }
 
 #[test]
 fn either_mode_can_be_asked_for_whatever_the_shape() {
-    let calls = (Cell::new(0), Cell::new(0));
-    let (jvp, vjp) = counted(linear_jvp, linear_vjp, &calls);
+    let (jvps, vjps) = (Cell::new(0), Cell::new(0));
     let x = [1.0, 2.0, 3.0];
-    let forward = jacobian_forward(jvp, &x, 2);
-    let reverse = jacobian_reverse(vjp, &x, 2);
-    assert_eq!((calls.0.get(), calls.1.get()), (3, 2));
+    let forward = jacobian_forward(counted_jvp(linear_jvp, &jvps), &x, 2);
+    let reverse = jacobian_reverse(counted_vjp(linear_vjp, &vjps), &x, 2);
+    assert_eq!((jvps.get(), vjps.get()), (3, 2));
     assert_eq!(forward, reverse);
 }
 
@@ -255,8 +253,7 @@ fn forward_and_reverse_agree_and_match_the_closed_form() {
     for x in [[0.5f64, -1.0, 2.0], [1.5, 0.25, -0.7]] {
         let (a, b, c) = (x[0], x[1], x[2]);
         let e = b.exp();
-        let want: [&[f64]; 4] =
-            [&[b, a, 0.0], &[0.0, 0.0, c.cos()], &[e, a * e, 0.0], &[2.0 * a, c, b]];
+        let want: [&[f64]; 4] = [&[b, a, 0.0], &[0.0, 0.0, c.cos()], &[e, a * e, 0.0], &[2.0 * a, c, b]];
         let forward = jacobian_forward(curvy_jvp, &x, 4);
         let reverse = jacobian_reverse(curvy_vjp, &x, 4);
         assert_matrix_close(&forward, &want);

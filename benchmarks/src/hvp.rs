@@ -77,7 +77,7 @@ pub fn seed_net_hvp_hand(net: &SeedNet, v_net: &SeedNet, hv_net: &mut SeedNet, x
         g_b[i] = slope * w3[i][0] * g_out;
         dg_b[i] = d_slope * w3[i][0] * g_out + slope * (v3[i][0] * g_out + w3[i][0] * dg_out);
     }
-    let mut g_a = [0.0; 2];
+    // (g_a itself, the gradient's part for W1, is not needed: only its tangent.)
     let mut dg_a = [0.0; 2];
     for i in 0..2 {
         // ∇W2[i][j] = f(aᵢ)·g_bⱼ
@@ -89,13 +89,12 @@ pub fn seed_net_hvp_hand(net: &SeedNet, v_net: &SeedNet, hv_net: &mut SeedNet, x
         let d_back = v2[i][0] * g_b[0] + w2[i][0] * dg_b[0] + v2[i][1] * g_b[1] + w2[i][1] * dg_b[1];
         let slope = fa[i] * (1.0 - fa[i]);
         let d_slope = (1.0 - 2.0 * fa[i]) * dfa[i];
-        g_a[i] = slope * back;
         dg_a[i] = d_slope * back + slope * d_back;
     }
     // ∇W1[i][j] = xᵢ·g_aⱼ
-    for i in 0..2 {
-        for j in 0..2 {
-            hv_net.w1[i][j] += x[i] * dg_a[j];
+    for (row, x) in hv_net.w1.iter_mut().zip(x) {
+        for (hv, dg) in row.iter_mut().zip(&dg_a) {
+            *hv += x * dg;
         }
     }
     e * e
