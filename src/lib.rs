@@ -37,8 +37,10 @@
 //! and in the [`prelude`]: activations and losses written with `#[grad]`
 //! (so `sigmoid`, `sigmoid_grad` and `sigmoid_vjp` all exist and compose
 //! inside your own `#[grad]` functions), optimizers behind the
-//! [`Optimizer`] trait, and [`check_gradient`] to compare a gradient with
-//! central differences.
+//! [`Optimizer`] trait, [`check_gradient`] to compare a gradient with
+//! central differences, and [`jacobian()`] and [`hessian()`] to assemble
+//! dense derivative matrices from forward-mode, reverse-mode and
+//! Hessian-vector products.
 //!
 //! ```
 //! use autodiff::prelude::*;
@@ -72,8 +74,9 @@ pub use autodiff_runtime::*;
 
 /// Everything a user of the crate needs, for `use autodiff::prelude::*`:
 /// the [`grad`] macro, the activations and losses (with their `_grad` and
-/// `_vjp` companions), the optimizers with the [`Optimizer`] trait, and the
-/// gradient checks.
+/// `_vjp` companions), the optimizers with the [`Optimizer`] trait, the
+/// gradient checks ([`check_gradient`], [`check_jvp`], [`check_hvp`]), and
+/// [`jacobian()`] and [`hessian()`] with the [`Matrix`] they return.
 ///
 /// # Example
 ///
