@@ -248,12 +248,12 @@ fn directional_difference(
     h: f64,
 ) -> Vec<f64> {
     assert_step(h);
-    let largest_move = v.iter().fold(0.0f64, |m, d| m.max(d.abs()));
-    if v.iter().all(|&d| d == 0.0) {
-        return vec![0.0; outputs];
-    }
-    if !largest_move.is_finite() || v.iter().any(|d| d.is_nan()) {
+    if v.iter().any(|d| !d.is_finite()) {
         return vec![f64::NAN; outputs];
+    }
+    let largest_move = v.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    if largest_move == 0.0 {
+        return vec![0.0; outputs];
     }
     let largest_coordinate = x.iter().fold(0.0f64, |m, c| m.max(c.abs()));
     let s = h * (largest_coordinate / RELATIVE_BEYOND).max(1.0) / largest_move;
@@ -266,7 +266,10 @@ fn directional_difference(
     }
     let mut below = vec![0.0; outputs];
     f(&probe, &mut below);
-    above.iter().zip(&below).map(|(a, b)| (a - b) / (2.0 * s)).collect()
+    for (a, b) in above.iter_mut().zip(&below) {
+        *a = (*a - b) / (2.0 * s);
+    }
+    above
 }
 
 #[track_caller]
