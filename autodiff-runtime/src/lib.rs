@@ -10,6 +10,9 @@
 //! - [`logits`]: [`softmax`], [`log_softmax`], [`softmax_cross_entropy`]
 //!   over a vector of logits, stable and with hand-written derivatives;
 //! - [`reduce`]: [`mean`] and [`log_sum_exp`], with their derivatives;
+//! - the forward-mode derivatives of those written by hand:
+//!   [`softmax_jvp`], [`log_softmax_jvp`], [`softmax_cross_entropy_jvp`],
+//!   [`mean_jvp`], [`log_sum_exp_jvp`];
 //! - [`gradcheck`]: compare an analytic gradient with central differences,
 //!   and a Jacobian-vector or Hessian-vector product with central
 //!   differences along its direction ([`check_jvp`], [`check_hvp`]);
@@ -69,6 +72,7 @@ pub mod params;
 pub mod progress;
 pub mod reduce;
 pub mod schedule;
+mod tangent;
 
 pub use activation::{
     leaky_relu, leaky_relu_grad, leaky_relu_vjp, relu, relu_grad, relu_vjp, sigmoid, sigmoid_grad, sigmoid_vjp,
@@ -96,3 +100,4 @@ pub use params::Params;
 pub use progress::Progress;
 pub use reduce::{log_sum_exp, log_sum_exp_grad, log_sum_exp_vjp, mean, mean_grad, mean_vjp};
 pub use schedule::{CosineAnnealing, Schedule, StepDecay};
+pub use tangent::{log_softmax_jvp, log_sum_exp_jvp, mean_jvp, softmax_cross_entropy_jvp, softmax_jvp};
