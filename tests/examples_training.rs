@@ -5,6 +5,10 @@
 //! least-squares solution. Each example is included as a module, so these
 //! tests run exactly the functions the examples run.
 
+// Both training examples bring the loss chart module along, so it is
+// loaded twice here, once in each.
+#![allow(clippy::duplicate_mod)]
+
 // Each example is a module here; what only its `main` uses would otherwise
 // be reported as dead code.
 #[allow(dead_code)]
