@@ -37,8 +37,9 @@
 //! and in the [`prelude`]: activations and losses written with `#[grad]`
 //! (so `sigmoid`, `sigmoid_grad` and `sigmoid_vjp` all exist and compose
 //! inside your own `#[grad]` functions), optimizers behind the
-//! [`Optimizer`] trait, and [`check_gradient`] to compare a gradient with
-//! central differences.
+//! [`Optimizer`] trait, [`check_gradient`] to compare a gradient with
+//! central differences, and [`Graph`], the computational graph of a
+//! function at a point with its values and adjoints, as DOT or SVG.
 //!
 //! ```
 //! use autodiff::prelude::*;
@@ -69,6 +70,11 @@ pub use autodiff_macros::grad;
 /// (see the trait for the field types it accepts).
 pub use autodiff_macros::Params;
 pub use autodiff_runtime::*;
+
+/// The README's snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
 
 /// Everything a user of the crate needs, for `use autodiff::prelude::*`:
 /// the [`grad`] macro, the activations and losses (with their `_grad` and

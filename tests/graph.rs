@@ -373,6 +373,15 @@ fn svg_is_well_formed_and_shows_every_label_value_and_adjoint_in_their_colours()
 }
 
 #[test]
+fn the_readme_picture_is_the_examples_current_rendering() {
+    let current = computational_graph::j_graph(computational_graph::A, computational_graph::B, computational_graph::C);
+    assert!(
+        include_str!("../docs/computational_graph.svg") == current.to_svg(),
+        "docs/computational_graph.svg is stale: cargo run --example computational_graph -- docs"
+    );
+}
+
+#[test]
 fn svg_reads_left_to_right_inputs_first_result_last() {
     // Each node's box is a <rect> followed by its label's <text>: the
     // inputs' boxes are left of v's, v's left of u's, u's left of J's.
