@@ -237,6 +237,16 @@ fn arrays_are_one_node_with_their_values_and_element_edges() {
 }
 
 #[test]
+fn an_operand_given_twice_is_one_edge_with_the_sum_of_its_partials() {
+    // x * x at x = 3: ∂/∂x = x + x = 6, not 3.
+    let mut g = Graph::new("square");
+    let x = g.input("x", 3.0);
+    let y = g.op("x * x", 9.0, &[(x, 3.0), (x, 3.0)]);
+    assert_eq!(g.parents(y).len(), 1);
+    assert_eq!(g.edge(x, y).and_then(|e| e.partial()), Some(&Value::Scalar(6.0)));
+}
+
+#[test]
 fn set_adjoint_outside_loops_keeps_the_last_value() {
     let mut g = Graph::new("f");
     let x = g.input("x", 1.0);
@@ -401,4 +411,77 @@ fn an_empty_graph_is_an_empty_picture() {
     let g = Graph::new("nothing");
     assert!(svg_texts(&g.to_svg()).iter().any(|(t, _)| t == "nothing"));
     assert_eq!(parse_dot(&g.to_dot()).0.len(), 0);
+}
+
+// ------------------------------------------------------------ any shape of graph
+
+mod any_graph {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One builder call: a node from up to three earlier nodes, or a loop
+    /// around the next calls.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Op { label: u8, parents: Vec<(usize, i8)> },
+        Loop { passes: u8, body: Vec<(u8, Vec<usize>)> },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0u8..6, prop::collection::vec((0usize..64, -3i8..4), 0..4))
+                .prop_map(|(label, parents)| Step::Op { label, parents }),
+            (0u8..4, prop::collection::vec((0u8..4, prop::collection::vec(0usize..64, 0..3)), 1..4))
+                .prop_map(|(passes, body)| Step::Loop { passes, body }),
+        ]
+    }
+
+    fn build(steps: &[Step]) -> Graph {
+        let mut g = Graph::new("any");
+        let mut nodes = vec![g.input("x", 1.0), g.constant("k", 2.0)];
+        for step in steps {
+            match step {
+                Step::Op { label, parents } => {
+                    let parents: Vec<(NodeId, f64)> =
+                        parents.iter().map(|&(p, d)| (nodes[p % nodes.len()], f64::from(d))).collect();
+                    let node = g.op(&format!("t{label}"), f64::from(*label), &parents);
+                    nodes.push(node);
+                }
+                Step::Loop { passes, body } => {
+                    g.begin_loop("for i in 0..n");
+                    for _ in 0..*passes {
+                        g.next_pass();
+                        for (label, parents) in body {
+                            let parents: Vec<(NodeId, f64)> =
+                                parents.iter().map(|&p| (nodes[p % nodes.len()], 0.5)).collect();
+                            let node = g.bind("s", &format!("e{label}"), 1.0, &parents);
+                            nodes.push(node);
+                        }
+                    }
+                    g.end_loop();
+                }
+            }
+            let last = *nodes.last().unwrap();
+            g.set_adjoint(last, 1.0);
+        }
+        g.output(*nodes.last().unwrap());
+        g
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever the builder was asked, the pictures are drawn: DOT that
+        /// parses, SVG that is XML with every node's label.
+        #[test]
+        fn every_graph_draws(steps in prop::collection::vec(step(), 0..12)) {
+            let g = build(&steps);
+            let (nodes, _) = parse_dot(&g.to_dot());
+            prop_assert_eq!(nodes.len(), g.nodes().len());
+            let texts = svg_texts(&g.to_svg());
+            for n in g.nodes() {
+                prop_assert!(texts.iter().any(|(t, _)| t.starts_with(n.label())), "no `{}`", n.label());
+            }
+        }
+    }
 }

@@ -69,7 +69,8 @@ impl Graph {
     }
 
     /// A temporary: the value of the nested expression `expr`, computed from
-    /// `parents`, each with the local partial ∂value/∂parent.
+    /// `parents`, each with the local partial ∂value/∂parent (an operand
+    /// that appears twice may be given twice: its partials add up).
     pub fn op(&mut self, expr: &str, value: impl Into<Value>, parents: &[(NodeId, f64)]) -> NodeId {
         let node = self.add_node(NodeKind::Temporary, None, expr.to_string(), value.into());
         self.add_parents(node, parents);
@@ -229,8 +230,14 @@ impl Graph {
         }
     }
 
+    /// The edges into a node just created. An operand given twice (`x * x`
+    /// gives `(x, x)` and `(x, x)`) is one edge whose partial is the sum.
     fn add_parents(&mut self, node: NodeId, parents: &[(NodeId, f64)]) {
-        for &(parent, partial) in parents {
+        for (k, &(parent, _)) in parents.iter().enumerate() {
+            if parents[..k].iter().any(|&(earlier, _)| earlier == parent) {
+                continue;
+            }
+            let partial = parents.iter().filter(|&&(p, _)| p == parent).map(|&(_, d)| d).sum();
             self.add_edge(parent, node, Some(Value::Scalar(partial)), None);
         }
     }
