@@ -18,14 +18,16 @@
 //!
 //! It also writes the graph as a picture, `computational_graph.svg`, with
 //! each node's value and adjoint and each edge's partial (under
-//! `target/autodiff-pictures/` unless a directory is given:
+//! `autodiff-pictures/` in the build's `target` directory unless a
+//! directory is given:
 //! `cargo run --example computational_graph -- DIR`).
 //!
 //! Run it with `cargo run --example computational_graph`.
 
-use std::path::PathBuf;
-
 use autodiff::{grad, Graph};
+
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// The node v = bc.
 #[grad]
@@ -183,12 +185,6 @@ pub fn j_graph(a: f64, b: f64, c: f64) -> Graph {
     g
 }
 
-/// Where the example writes its picture: the directory given as the first
-/// argument, or `target/autodiff-pictures`.
-pub fn picture_dir() -> PathBuf {
-    std::env::args_os().nth(1).map_or_else(|| PathBuf::from("target").join("autodiff-pictures"), PathBuf::from)
-}
-
 pub fn main() {
     let r = run(A, B, C);
     let f = r.forward;
@@ -259,13 +255,12 @@ pub fn main() {
         draw([&adjoint("a"), &adjoint("b"), &adjoint("c")], &adjoint("v"), &adjoint("u"), &adjoint("J"), true)
     );
 
-    let dir = picture_dir();
-    let path = dir.join("computational_graph.svg");
-    let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, j_graph(A, B, C).to_svg()));
-    match written {
-        Ok(()) => println!("\nThe graph with values, partials and adjoints: {}", path.display()),
-        Err(e) => eprintln!("\ncould not write {}: {e}", path.display()),
-    }
+    println!();
+    pictures::write_picture(
+        "computational_graph.svg",
+        "The graph with values, partials and adjoints",
+        &j_graph(A, B, C).to_svg(),
+    );
 }
 
 /// Draws the graph of J: the inputs `[a, b, c]` on the left, then v = bc,

@@ -17,7 +17,8 @@
 //! patients, beside the exact least-squares fit (the normal equations) that
 //! both should approach. The loss curves of both runs, training and test
 //! by epoch, go to `linear_regression_loss.svg` (under
-//! `target/autodiff-pictures/` unless a directory is given:
+//! `autodiff-pictures/` in the build's `target` directory unless a
+//! directory is given:
 //! `cargo run --release --example linear_regression -- DIR`).
 //!
 //! Run it with `cargo run --release --example linear_regression`.
@@ -32,6 +33,8 @@ use autodiff::prelude::*;
 
 #[path = "support/loss_plot.rs"]
 mod loss_plot;
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// Measurements per patient.
 pub const FEATURES: usize = 10;
@@ -296,10 +299,9 @@ fn main() {
             ]
         })
         .collect();
-    let path = loss_plot::picture_dir().join("linear_regression_loss.svg");
     let title = "diabetes, ŷ = w·x + b: mean squared error (standardized)";
-    match loss_plot::write_loss_plot(&path, title, "MSE", &curves) {
-        Ok(()) => println!("loss curves: {}", path.display()),
-        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+    match loss_plot::loss_plot_svg(title, "MSE", &curves) {
+        Ok(svg) => pictures::write_picture("linear_regression_loss.svg", "loss curves", &svg),
+        Err(e) => eprintln!("could not draw the loss curves: {e}"),
     }
 }

@@ -16,8 +16,8 @@
 //! trains, a few lines report the loss along the way, and the run ends with
 //! the accuracy on the 30 held-out flowers (the target is at least 95 %).
 //! The loss curves, training and test by epoch, go to
-//! `neural_network_loss.svg` (under `target/autodiff-pictures/` unless a
-//! directory is given: `cargo run --release --example neural_network -- DIR`).
+//! `neural_network_loss.svg` (under `autodiff-pictures/` in the build's `target`
+//! directory unless a directory is given: `cargo run --release --example neural_network -- DIR`).
 //!
 //! Run it with `cargo run --release --example neural_network`.
 
@@ -31,6 +31,8 @@ use autodiff::prelude::*;
 
 #[path = "support/loss_plot.rs"]
 mod loss_plot;
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// Measurements per flower: sepal length and width, petal length and width.
 pub const INPUTS: usize = 4;
@@ -309,10 +311,9 @@ fn main() {
         },
         loss_plot::Curve { name: "test (after the epoch)".into(), losses: &test_losses, colour: 1, dashed: true },
     ];
-    let path = loss_plot::picture_dir().join("neural_network_loss.svg");
     let title = "iris MLP 4-16-3, Adam: softmax cross-entropy";
-    match loss_plot::write_loss_plot(&path, title, "loss", &curves) {
-        Ok(()) => println!("loss curves: {}", path.display()),
-        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+    match loss_plot::loss_plot_svg(title, "loss", &curves) {
+        Ok(svg) => pictures::write_picture("neural_network_loss.svg", "loss curves", &svg),
+        Err(e) => eprintln!("could not draw the loss curves: {e}"),
     }
 }

@@ -28,8 +28,9 @@
 //!
 //! It also writes the network's computational graph at that point,
 //! `seed_network.svg`, with every value, every local partial and the
-//! gradient ∇ of each weight (under `target/autodiff-pictures/` unless a
-//! directory is given: `cargo run --example seed_network -- DIR`).
+//! gradient ∇ of each weight (under `autodiff-pictures/` in the build's
+//! `target` directory unless a directory is given:
+//! `cargo run --example seed_network -- DIR`).
 //!
 //! Run it with `cargo run --example seed_network`.
 
@@ -37,9 +38,10 @@
 // would rewrite them as iterator chains.
 #![allow(clippy::needless_range_loop)]
 
-use std::path::PathBuf;
-
 use autodiff::prelude::*;
+
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// The lesson's weights: `w1[i][j]` is W1[i+1, j+1] (0-based in the code,
 /// 1-based in the lesson and in the printout).
@@ -300,12 +302,6 @@ pub fn network_graph(net: &Net, x: &[f64; 2], y: f64) -> Graph {
     g
 }
 
-/// Where the example writes its picture: the directory given as the first
-/// argument, or `target/autodiff-pictures`.
-pub fn picture_dir() -> PathBuf {
-    std::env::args_os().nth(1).map_or_else(|| PathBuf::from("target").join("autodiff-pictures"), PathBuf::from)
-}
-
 fn main() {
     let net = example_net();
     let run = forward(&net, &X, Y);
@@ -346,12 +342,7 @@ fn main() {
         loss(&stepped, &X, Y)
     );
 
-    let dir = picture_dir();
-    let path = dir.join("seed_network.svg");
-    let written =
-        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, network_graph(&net, &X, Y).to_svg()));
-    match written {
-        Ok(()) => println!("\nThe network's graph with the gradient of each weight: {}", path.display()),
-        Err(e) => eprintln!("\ncould not write {}: {e}", path.display()),
-    }
+    println!();
+    let picture = network_graph(&net, &X, Y).to_svg();
+    pictures::write_picture("seed_network.svg", "The network's graph with the gradient of each weight", &picture);
 }

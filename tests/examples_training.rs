@@ -5,8 +5,8 @@
 //! least-squares solution. Each example is included as a module, so these
 //! tests run exactly the functions the examples run.
 
-// Both training examples bring the loss chart module along, so it is
-// loaded twice here, once in each.
+// The examples bring their support modules (the loss chart, where the
+// pictures go) along, so each is loaded more than once here.
 #![allow(clippy::duplicate_mod)]
 
 // Each example is a module here; what only its `main` uses would otherwise

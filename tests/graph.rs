@@ -3,6 +3,10 @@
 //! forms; the builder's loops, calls, arrays; DOT read back by the layout
 //! crate's parser; SVG read back by an XML parser.
 
+// Both examples bring the module that places their pictures along, so it
+// is loaded twice here, once in each.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code)]
 #[path = "../examples/computational_graph.rs"]
 mod computational_graph;

@@ -3,7 +3,6 @@
 //! colour of its training curve.
 
 use std::error::Error;
-use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
@@ -20,24 +19,15 @@ pub struct Curve<'a> {
     pub dashed: bool,
 }
 
-/// Where the examples write their pictures: the directory given as the
-/// first argument, or `target/autodiff-pictures`.
-pub fn picture_dir() -> PathBuf {
-    std::env::args_os().nth(1).map_or_else(|| PathBuf::from("target").join("autodiff-pictures"), PathBuf::from)
-}
-
-/// Writes the chart of `curves` to `path` (an `.svg`), creating its
-/// directory.
-pub fn write_loss_plot(path: &Path, title: &str, y_label: &str, curves: &[Curve]) -> Result<(), Box<dyn Error>> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+/// The chart of `curves` as an SVG document.
+pub fn loss_plot_svg(title: &str, y_label: &str, curves: &[Curve]) -> Result<String, Box<dyn Error>> {
+    let mut svg = String::new();
     let epochs = curves.iter().map(|c| c.losses.len()).max().unwrap_or(0).max(2);
     let finite = curves.iter().flat_map(|c| c.losses.iter().copied()).filter(|v| v.is_finite());
     let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (low, high) = if low <= high { (low.min(0.0), high * 1.05) } else { (0.0, 1.0) };
 
-    let root = SVGBackend::new(path, (800, 500)).into_drawing_area();
+    let root = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
@@ -69,5 +59,7 @@ pub fn write_loss_plot(path: &Path, title: &str, y_label: &str, curves: &[Curve]
         .border_style(BLACK)
         .draw()?;
     root.present()?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }
