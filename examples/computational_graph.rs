@@ -16,9 +16,18 @@
 //! generated code. They are printed beside the lesson's hand chain rule
 //! and the gradient of the whole function `j_grad`.
 //!
+//! It also writes the graph as a picture, `computational_graph.svg`, with
+//! each node's value and adjoint and each edge's partial (under
+//! `autodiff-pictures/` in the build's `target` directory unless a
+//! directory is given:
+//! `cargo run --example computational_graph -- DIR`).
+//!
 //! Run it with `cargo run --example computational_graph`.
 
-use autodiff::grad;
+use autodiff::{grad, Graph};
+
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// The node v = bc.
 #[grad]
@@ -141,6 +150,41 @@ pub fn run(a: f64, b: f64, c: f64) -> Report {
     Report { forward, edges, backward }
 }
 
+/// The computational graph of J(a, b, c) = 3(a + bc), written as
+/// `let v = b * c; let u = a + v; 3.0 * u`, at (a, b, c).
+///
+/// TO BE REPLACED by the `j_graph` that `#[grad(graph)]` generates: this
+/// makes, by hand, the builder calls the generated code makes, one per
+/// statement, with the values of the forward sweep, the partials of the
+/// rule table (here from each node's generated `NODE_grad`) and the
+/// adjoints of the reverse sweep (from the nodes' `NODE_vjp`).
+pub fn j_graph(a: f64, b: f64, c: f64) -> Graph {
+    let mut g = Graph::new("J");
+    // Forward sweep.
+    let na = g.input("a", a);
+    let nb = g.input("b", b);
+    let nc = g.input("c", c);
+    let (v, dv_db, dv_dc) = node_v_grad(b, c);
+    let nv = g.bind("v", "b * c", v, &[(nb, dv_db), (nc, dv_dc)]);
+    let (u, du_da, du_dv) = node_u_grad(a, v);
+    let nu = g.bind("u", "a + v", u, &[(na, du_da), (nv, du_dv)]);
+    let (j, dj_du) = node_j_grad(u);
+    let nj = g.op("3.0 * u", j, &[(nu, dj_du)]);
+    g.output(nj);
+    // Reverse sweep: each adjoint once final, then the inputs'.
+    let bar_j = 1.0;
+    g.set_adjoint(nj, bar_j);
+    let (_, bar_u) = node_j_vjp(u, bar_j);
+    g.set_adjoint(nu, bar_u);
+    let (_, bar_a, bar_v) = node_u_vjp(a, v, bar_u);
+    g.set_adjoint(nv, bar_v);
+    let (_, bar_b, bar_c) = node_v_vjp(b, c, bar_v);
+    g.set_adjoint(na, bar_a);
+    g.set_adjoint(nb, bar_b);
+    g.set_adjoint(nc, bar_c);
+    g
+}
+
 pub fn main() {
     let r = run(A, B, C);
     let f = r.forward;
@@ -209,6 +253,13 @@ pub fn main() {
     println!(
         "{}",
         draw([&adjoint("a"), &adjoint("b"), &adjoint("c")], &adjoint("v"), &adjoint("u"), &adjoint("J"), true)
+    );
+
+    println!();
+    pictures::write_picture(
+        "computational_graph.svg",
+        "The graph with values, partials and adjoints",
+        &j_graph(A, B, C).to_svg(),
     );
 }
 

@@ -15,7 +15,11 @@
 //! zero, by SGD with momentum and by Adam, and each is scored by the
 //! coefficient of determination R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² on the test
 //! patients, beside the exact least-squares fit (the normal equations) that
-//! both should approach.
+//! both should approach. The loss curves of both runs, training and test
+//! by epoch, go to `linear_regression_loss.svg` (under
+//! `autodiff-pictures/` in the build's `target` directory unless a
+//! directory is given:
+//! `cargo run --release --example linear_regression -- DIR`).
 //!
 //! Run it with `cargo run --release --example linear_regression`.
 
@@ -26,6 +30,11 @@
 use std::time::Instant;
 
 use autodiff::prelude::*;
+
+#[path = "support/loss_plot.rs"]
+mod loss_plot;
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// Measurements per patient.
 pub const FEATURES: usize = 10;
@@ -207,7 +216,8 @@ pub fn optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
 
 /// Trains a zero model for `epochs` passes over `train`, one step of `opt`
 /// per shuffled mini-batch (order fixed by `seed`), calling `report` with
-/// each epoch's mean training loss; returns the model and those losses.
+/// each epoch's mean training loss and the model as it ends the epoch;
+/// returns the model and those losses.
 /// The learning rate follows a cosine from `opt`'s own rate down to a
 /// hundredth of it over the run, so the last epochs settle near the optimum
 /// instead of jittering around it with the noise of the mini-batches.
@@ -216,7 +226,7 @@ pub fn train(
     opt: &mut impl Optimizer,
     epochs: usize,
     seed: u64,
-    mut report: impl FnMut(f64),
+    mut report: impl FnMut(f64, &Linear),
 ) -> (Linear, Vec<f64>) {
     let mut model = Linear::zero();
     let mut grads = model.zeros_like();
@@ -234,7 +244,7 @@ pub fn train(
             count += 1;
             opt.step_params(&mut model, &grads);
         }
-        report(sum / count as f64);
+        report(sum / count as f64, &model);
         losses.push(sum / count as f64);
     }
     (model, losses)
@@ -251,9 +261,12 @@ fn main() {
     );
 
     let exact = least_squares(&data.train);
+    let mut runs = Vec::new();
     for (name, mut opt) in optimizers() {
         let progress = Progress::new(EPOCHS);
-        let (model, losses) = train(&data.train, &mut opt, EPOCHS, SEED, |loss| {
+        let mut test_losses = Vec::with_capacity(EPOCHS);
+        let (model, losses) = train(&data.train, &mut opt, EPOCHS, SEED, |loss, model| {
+            test_losses.push(mse(model, &data.test.x, &data.test.y));
             progress.set_message(format!("loss {loss:.4}"));
             progress.inc();
         });
@@ -267,6 +280,7 @@ fn main() {
             mse(&model, &data.test.x, &data.test.y) * data.y_std * data.y_std,
             r_squared(&model, &data.test)
         );
+        runs.push((name, losses, test_losses));
     }
     println!(
         "\nleast squares (normal equations): test MSE {:.1}, R² on held-out data {:.4}",
@@ -274,4 +288,20 @@ fn main() {
         r_squared(&exact, &data.test)
     );
     println!("done in {:.2?}", start.elapsed());
+
+    let curves: Vec<loss_plot::Curve> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (name, train, test))| {
+            [
+                loss_plot::Curve { name: format!("{name}: train"), losses: train, colour: k, dashed: false },
+                loss_plot::Curve { name: format!("{name}: test"), losses: test, colour: k, dashed: true },
+            ]
+        })
+        .collect();
+    let title = "diabetes, ŷ = w·x + b: mean squared error (standardized)";
+    match loss_plot::loss_plot_svg(title, "MSE", &curves) {
+        Ok(svg) => pictures::write_picture("linear_regression_loss.svg", "loss curves", &svg),
+        Err(e) => eprintln!("could not draw the loss curves: {e}"),
+    }
 }

@@ -15,6 +15,9 @@
 //! then makes a step per shuffled mini-batch; a progress bar runs while it
 //! trains, a few lines report the loss along the way, and the run ends with
 //! the accuracy on the 30 held-out flowers (the target is at least 95 %).
+//! The loss curves, training and test by epoch, go to
+//! `neural_network_loss.svg` (under `autodiff-pictures/` in the build's `target`
+//! directory unless a directory is given: `cargo run --release --example neural_network -- DIR`).
 //!
 //! Run it with `cargo run --release --example neural_network`.
 
@@ -25,6 +28,11 @@
 use std::time::Instant;
 
 use autodiff::prelude::*;
+
+#[path = "support/loss_plot.rs"]
+mod loss_plot;
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// Measurements per flower: sepal length and width, petal length and width.
 pub const INPUTS: usize = 4;
@@ -234,8 +242,9 @@ pub struct Epoch {
 
 /// Trains a fresh network for `epochs` passes over `train` with Adam, one step
 /// per shuffled mini-batch, all fixed by `seed`. Calls `report` after every
-/// epoch; returns the network and the history.
-pub fn train(train: &Data, epochs: usize, seed: u64, mut report: impl FnMut(&Epoch)) -> (Mlp, Vec<Epoch>) {
+/// epoch with the epoch and the network as it ends it; returns the network
+/// and the history.
+pub fn train(train: &Data, epochs: usize, seed: u64, mut report: impl FnMut(&Epoch, &Mlp)) -> (Mlp, Vec<Epoch>) {
     let mut model = Mlp::new(seed);
     let mut grads = model.zeros_like();
     let mut opt = Adam::new(LEARNING_RATE);
@@ -251,7 +260,7 @@ pub fn train(train: &Data, epochs: usize, seed: u64, mut report: impl FnMut(&Epo
             opt.step_params(&mut model, &grads);
         }
         let record = Epoch { epoch, train_loss: sum / count as f64 };
-        report(&record);
+        report(&record, &model);
         history.push(record);
     }
     (model, history)
@@ -272,7 +281,9 @@ fn main() {
 
     let progress = Progress::new(EPOCHS);
     let every = (EPOCHS / 6).max(1);
-    let (model, _) = train(&train_set, EPOCHS, SEED, |e| {
+    let mut test_losses = Vec::with_capacity(EPOCHS);
+    let (model, history) = train(&train_set, EPOCHS, SEED, |e, model| {
+        test_losses.push(loss(model, &test_set));
         progress.set_message(format!("loss {:.4}", e.train_loss));
         progress.inc();
         if e.epoch == 1 || e.epoch % every == 0 {
@@ -289,4 +300,20 @@ fn main() {
         test_set.len()
     );
     println!("done in {:.2?}", start.elapsed());
+
+    let train_losses: Vec<f64> = history.iter().map(|e| e.train_loss).collect();
+    let curves = [
+        loss_plot::Curve {
+            name: "train (mean over the epoch's batches)".into(),
+            losses: &train_losses,
+            colour: 0,
+            dashed: false,
+        },
+        loss_plot::Curve { name: "test (after the epoch)".into(), losses: &test_losses, colour: 1, dashed: true },
+    ];
+    let title = "iris MLP 4-16-3, Adam: softmax cross-entropy";
+    match loss_plot::loss_plot_svg(title, "loss", &curves) {
+        Ok(svg) => pictures::write_picture("neural_network_loss.svg", "loss curves", &svg),
+        Err(e) => eprintln!("could not draw the loss curves: {e}"),
+    }
 }

@@ -26,6 +26,12 @@
 //! The three agree to rounding. A last line takes one gradient step
 //! w ← w − α∇w and shows the loss fall.
 //!
+//! It also writes the network's computational graph at that point,
+//! `seed_network.svg`, with every value, every local partial and the
+//! gradient ∇ of each weight (under `autodiff-pictures/` in the build's
+//! `target` directory unless a directory is given:
+//! `cargo run --example seed_network -- DIR`).
+//!
 //! Run it with `cargo run --example seed_network`.
 
 // The loops index arrays as the lesson's formulas do (W[i,j], x_i); clippy
@@ -33,6 +39,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use autodiff::prelude::*;
+
+#[path = "support/pictures.rs"]
+mod pictures;
 
 /// The lesson's weights: `w1[i][j]` is W1[i+1, j+1] (0-based in the code,
 /// 1-based in the lesson and in the printout).
@@ -225,6 +234,74 @@ pub const PATH_FORMULAS: [&str; 10] = [
     "f(b2)·∇out",
 ];
 
+/// The computational graph of the loss at `(net, x, y)`, drawn as the
+/// lesson draws the network: the weights and inputs on the left, then
+/// a1, a2, f(a1), f(a2), b1, b2, f(b1), f(b2), out and the loss, each with
+/// its value and its adjoint ∇ = ∂loss/∂node, each edge with its partial.
+///
+/// TO BE REPLACED by the graph `#[grad(graph)]` generates: this makes, by
+/// hand, the builder calls generated code makes for the loss written
+/// without loops (one statement per neuron), with the values of the
+/// forward sweep, the rule table's partials (σ' from the generated
+/// `sigmoid_grad`) and the adjoints of the reverse sweep.
+pub fn network_graph(net: &Net, x: &[f64; 2], y: f64) -> Graph {
+    let mut g = Graph::new("loss");
+    // Forward sweep: parameters first, the weights differentiated.
+    let n_w1 = [[0, 1], [2, 3]].map(|row| row.map(|k| g.input(NAMES[k], net.w1[k / 2][k % 2])));
+    let n_w2 = [[4, 5], [6, 7]].map(|row| row.map(|k| g.input(NAMES[k], net.w2[(k - 4) / 2][k % 2])));
+    let n_w3 = [8, 9].map(|k| g.input(NAMES[k], net.w3[k - 8][0]));
+    let n_x = [g.constant("x1", x[0]), g.constant("x2", x[1])];
+    let n_y = g.constant("y", y);
+
+    let a = [0, 1].map(|j| x[0] * net.w1[0][j] + x[1] * net.w1[1][j]);
+    let n_a = [0, 1].map(|j| {
+        let expr = format!("x1·W1[1,{0}] + x2·W1[2,{0}]", j + 1);
+        let node = g.bind(&format!("a{}", j + 1), &expr, a[j], &[(n_w1[0][j], x[0]), (n_w1[1][j], x[1])]);
+        n_x.iter().for_each(|&xi| g.link(xi, node, None));
+        node
+    });
+    let (fa, dfa) = (a.map(|v| sigmoid_grad(v).0), a.map(|v| sigmoid_grad(v).1));
+    let n_fa = [0, 1].map(|i| g.call(&format!("f(a{})", i + 1), fa[i], &[(n_a[i], dfa[i])]));
+
+    let b = [0, 1].map(|j| fa[0] * net.w2[0][j] + fa[1] * net.w2[1][j]);
+    let n_b = [0, 1].map(|j| {
+        let expr = format!("f(a1)·W2[1,{0}] + f(a2)·W2[2,{0}]", j + 1);
+        let parents = [(n_fa[0], net.w2[0][j]), (n_fa[1], net.w2[1][j]), (n_w2[0][j], fa[0]), (n_w2[1][j], fa[1])];
+        g.bind(&format!("b{}", j + 1), &expr, b[j], &parents)
+    });
+    let (fb, dfb) = (b.map(|v| sigmoid_grad(v).0), b.map(|v| sigmoid_grad(v).1));
+    let n_fb = [0, 1].map(|i| g.call(&format!("f(b{})", i + 1), fb[i], &[(n_b[i], dfb[i])]));
+
+    let out = fb[0] * net.w3[0][0] + fb[1] * net.w3[1][0];
+    let parents = [(n_fb[0], net.w3[0][0]), (n_fb[1], net.w3[1][0]), (n_w3[0], fb[0]), (n_w3[1], fb[1])];
+    let n_out = g.bind("out", "f(b1)·W3[1,1] + f(b2)·W3[2,1]", out, &parents);
+    let (loss, d_out, _) = squared_error_grad(out, y);
+    let n_loss = g.call("squared_error(out, y)", loss, &[(n_out, d_out)]);
+    g.link(n_y, n_loss, None);
+    g.output(n_loss);
+
+    // Reverse sweep, right to left: each adjoint once final.
+    g.set_adjoint(n_loss, 1.0);
+    let bar_out = d_out;
+    g.set_adjoint(n_out, bar_out);
+    let bar_fb = [0, 1].map(|i| net.w3[i][0] * bar_out);
+    let bar_b = [0, 1].map(|i| dfb[i] * bar_fb[i]);
+    let bar_fa = [0, 1].map(|i| net.w2[i][0] * bar_b[0] + net.w2[i][1] * bar_b[1]);
+    let bar_a = [0, 1].map(|i| dfa[i] * bar_fa[i]);
+    for i in 0..2 {
+        g.set_adjoint(n_fb[i], bar_fb[i]);
+        g.set_adjoint(n_b[i], bar_b[i]);
+        g.set_adjoint(n_fa[i], bar_fa[i]);
+        g.set_adjoint(n_a[i], bar_a[i]);
+        g.set_adjoint(n_w3[i], fb[i] * bar_out);
+        for j in 0..2 {
+            g.set_adjoint(n_w2[i][j], fa[i] * bar_b[j]);
+            g.set_adjoint(n_w1[i][j], x[i] * bar_a[j]);
+        }
+    }
+    g
+}
+
 fn main() {
     let net = example_net();
     let run = forward(&net, &X, Y);
@@ -264,4 +341,8 @@ fn main() {
         loss(&net, &X, Y),
         loss(&stepped, &X, Y)
     );
+
+    println!();
+    let picture = network_graph(&net, &X, Y).to_svg();
+    pictures::write_picture("seed_network.svg", "The network's graph with the gradient of each weight", &picture);
 }

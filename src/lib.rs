@@ -38,9 +38,10 @@
 //! (so `sigmoid`, `sigmoid_grad` and `sigmoid_vjp` all exist and compose
 //! inside your own `#[grad]` functions), optimizers behind the
 //! [`Optimizer`] trait, [`check_gradient`] to compare a gradient with
-//! central differences, and [`jacobian()`] and [`hessian()`] to assemble
+//! central differences, [`jacobian()`] and [`hessian()`] to assemble
 //! dense derivative matrices from forward-mode, reverse-mode and
-//! Hessian-vector products.
+//! Hessian-vector products, and [`Graph`], the computational graph of a
+//! function at a point with its values and adjoints, as DOT or SVG.
 //!
 //! ```
 //! use autodiff::prelude::*;
@@ -71,6 +72,11 @@ pub use autodiff_macros::grad;
 /// (see the trait for the field types it accepts).
 pub use autodiff_macros::Params;
 pub use autodiff_runtime::*;
+
+/// The README's snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
 
 /// Everything a user of the crate needs, for `use autodiff::prelude::*`:
 /// the [`grad`] macro, the activations and losses (with their `_grad` and

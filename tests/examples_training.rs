@@ -5,6 +5,10 @@
 //! least-squares solution. Each example is included as a module, so these
 //! tests run exactly the functions the examples run.
 
+// The examples bring their support modules (the loss chart, where the
+// pictures go) along, so each is loaded more than once here.
+#![allow(clippy::duplicate_mod)]
+
 // Each example is a module here; what only its `main` uses would otherwise
 // be reported as dead code.
 #[allow(dead_code)]
@@ -157,7 +161,7 @@ fn iris_batch_loss_grad_matches_central_differences() {
 fn iris_training_reaches_the_target_accuracy() {
     use neural_network::{accuracy, split, train, CLASSES, EPOCHS, SEED};
     let (train_set, test_set) = split(SEED);
-    let (model, history) = train(&train_set, EPOCHS, SEED, |_| {});
+    let (model, history) = train(&train_set, EPOCHS, SEED, |_, _| {});
     assert_eq!(history.len(), EPOCHS);
     // An untrained network of small weights is near the uniform guess,
     // whose loss is ln 3; training must take it far below.
@@ -174,8 +178,8 @@ fn iris_training_reaches_the_target_accuracy() {
 fn iris_training_is_reproducible() {
     use neural_network::{split, train, SEED};
     let (train_set, _) = split(SEED);
-    let (a, _) = train(&train_set, 3, SEED, |_| {});
-    let (b, _) = train(&train_set, 3, SEED, |_| {});
+    let (a, _) = train(&train_set, 3, SEED, |_, _| {});
+    let (b, _) = train(&train_set, 3, SEED, |_, _| {});
     assert_eq!(a, b);
 }
 
@@ -223,7 +227,7 @@ fn diabetes_both_optimizers_fit_held_out_data() {
     let exact = least_squares(&data.train);
     let best = mse(&exact, &data.train.x, &data.train.y);
     for (name, mut opt) in optimizers() {
-        let (model, losses) = train(&data.train, &mut opt, EPOCHS, SEED, |_| {});
+        let (model, losses) = train(&data.train, &mut opt, EPOCHS, SEED, |_, _| {});
         assert_eq!(losses.len(), EPOCHS);
         // Nothing fits the training set better than least squares; gradient
         // descent should come close to it.

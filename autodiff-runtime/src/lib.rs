@@ -31,7 +31,18 @@
 //! - [`data`]: shuffled mini-batches ([`Batches`]) and
 //!   [`train_test_split`];
 //! - [`progress`]: [`Progress`], a training progress bar that keeps quiet
-//!   outside a terminal.
+//!   outside a terminal;
+//! - [`graph`](mod@graph): [`Graph`], the computational graph of a function at a point
+//!   (what `#[grad(graph)]` returns), as Graphviz DOT or a standalone SVG.
+//!
+//! # Features
+//!
+//! All on by default; without them (`default-features = false`) the crate
+//! needs nothing but the macro crate:
+//!
+//! - `progress`: [`progress`] (the `indicatif` crate);
+//! - `data`: [`data`] (the `rand` crate);
+//! - `svg`: `Graph::to_svg` (the `layout-rs` crate).
 //!
 //! Activations and losses are written with `#[grad]`, so each `f` comes
 //! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
@@ -60,8 +71,10 @@
 
 pub mod activation;
 mod companion;
+#[cfg(feature = "data")]
 pub mod data;
 pub mod gradcheck;
+pub mod graph;
 pub mod hessian;
 pub mod jacobian;
 pub mod logits;
@@ -69,6 +82,7 @@ pub mod loss;
 mod matrix;
 pub mod optim;
 pub mod params;
+#[cfg(feature = "progress")]
 pub mod progress;
 pub mod reduce;
 pub mod schedule;
@@ -78,11 +92,13 @@ pub use activation::{
     leaky_relu, leaky_relu_grad, leaky_relu_vjp, relu, relu_grad, relu_vjp, sigmoid, sigmoid_grad, sigmoid_vjp,
     softplus, softplus_grad, softplus_vjp, tanh, tanh_grad, tanh_vjp,
 };
+#[cfg(feature = "data")]
 pub use data::{permutation, train_test_split, BatchIter, Batches};
 pub use gradcheck::{
     check_gradient, check_hvp, check_jvp, numeric_gradient, numeric_gradient_with_step, numeric_hvp, numeric_jvp,
     relative_error, GradCheck, GradCheckEntry, GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
 };
+pub use graph::{Cluster, ClusterId, ClusterKind, Edge, Graph, Node, NodeId, NodeKind, Value};
 pub use hessian::hessian;
 pub use jacobian::{jacobian, jacobian_forward, jacobian_reverse};
 pub use logits::{
@@ -97,6 +113,7 @@ pub use loss::{
 pub use matrix::Matrix;
 pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
 pub use params::Params;
+#[cfg(feature = "progress")]
 pub use progress::Progress;
 pub use reduce::{log_sum_exp, log_sum_exp_grad, log_sum_exp_vjp, mean, mean_grad, mean_vjp};
 pub use schedule::{CosineAnnealing, Schedule, StepDecay};

@@ -2,7 +2,9 @@
 //!
 //! [`Progress`] is a thin wrapper over an [`indicatif`] bar counting epochs.
 //! It draws on standard error only when standard error is a terminal, so
-//! tests, CI logs and output piped to a file get nothing from it.
+//! tests, CI logs and output piped to a file get nothing from it. When it
+//! finishes it ends its line, so what is printed next starts on a line of
+//! its own.
 //!
 //! # Example
 //!
@@ -20,9 +22,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+use std::sync::Arc;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 /// The layout of the bar: position, length, elapsed time, message.
 const TEMPLATE: &str = "{bar:30.cyan/blue} {pos:>4}/{len} epochs [{elapsed_precise}] {msg}";
@@ -44,8 +47,8 @@ const TEMPLATE: &str = "{bar:30.cyan/blue} {pos:>4}/{len} epochs [{elapsed_preci
 pub struct Progress {
     /// The indicatif bar, drawing nowhere when hidden.
     bar: ProgressBar,
-    /// Whether the bar draws.
-    visible: bool,
+    /// The terminal the bar draws on; `None` when hidden.
+    terminal: Option<Shared>,
 }
 
 impl Progress {
@@ -61,7 +64,11 @@ impl Progress {
     /// assert_eq!(progress.is_visible(), std::io::stderr().is_terminal());
     /// ```
     pub fn new(total_epochs: usize) -> Self {
-        Self::with_visibility(total_epochs, std::io::stderr().is_terminal())
+        if std::io::stderr().is_terminal() {
+            Self::on_terminal(total_epochs, Arc::new(console::Term::buffered_stderr()))
+        } else {
+            Self::hidden(total_epochs)
+        }
     }
 
     /// A bar of `total_epochs` steps that never draws: the same calls, no
@@ -73,18 +80,26 @@ impl Progress {
     /// assert!(!autodiff_runtime::Progress::hidden(10).is_visible());
     /// ```
     pub fn hidden(total_epochs: usize) -> Self {
-        Self::with_visibility(total_epochs, false)
+        Self { bar: Self::bar(total_epochs, ProgressDrawTarget::hidden()), terminal: None }
     }
 
-    fn with_visibility(total_epochs: usize, visible: bool) -> Self {
-        let target = if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    /// A bar drawing on `terminal`, at most 20 times a second (as
+    /// indicatif's own standard-error target).
+    fn on_terminal(total_epochs: usize, terminal: Arc<dyn TermLike>) -> Self {
+        let terminal = Shared(terminal);
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(terminal.clone()), 20);
+        let bar = Self::bar(total_epochs, target);
+        Self { bar, terminal: Some(terminal) }
+    }
+
+    fn bar(total_epochs: usize, target: ProgressDrawTarget) -> ProgressBar {
         let bar = ProgressBar::with_draw_target(Some(total_epochs as u64), target);
         bar.set_style(
             ProgressStyle::with_template(TEMPLATE)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        Self { bar, visible }
+        bar
     }
 
     /// Whether the bar draws anything.
@@ -95,7 +110,7 @@ impl Progress {
     /// assert!(!autodiff_runtime::Progress::hidden(1).is_visible());
     /// ```
     pub fn is_visible(&self) -> bool {
-        self.visible
+        self.terminal.is_some()
     }
 
     /// Shows `message` after the bar (typically the latest loss).
@@ -161,7 +176,9 @@ impl Progress {
         self.bar.suspend(|| println!("{}", line.as_ref()));
     }
 
-    /// Fills the bar and leaves it on screen with its last message.
+    /// Fills the bar and leaves it on screen with its last message, then
+    /// ends its line: the next `println!` starts on a fresh line. A second
+    /// call does nothing.
     ///
     /// # Example
     ///
@@ -171,7 +188,62 @@ impl Progress {
     /// assert_eq!(progress.position(), 10);
     /// ```
     pub fn finish(&self) {
+        if self.bar.is_finished() {
+            return;
+        }
         self.bar.finish();
+        if let Some(terminal) = &self.terminal {
+            // indicatif leaves the cursor at the end of the bar's line.
+            // Nothing to do if the terminal is gone.
+            let _ = terminal.write_line("").and_then(|()| terminal.flush());
+        }
+    }
+}
+
+/// A terminal shared by the bar, which draws on it, and [`Progress`], which
+/// ends the bar's line when it finishes.
+#[derive(Clone, Debug)]
+struct Shared(Arc<dyn TermLike>);
+
+impl TermLike for Shared {
+    fn width(&self) -> u16 {
+        self.0.width()
+    }
+
+    fn height(&self) -> u16 {
+        self.0.height()
+    }
+
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.0.write_line(s)
+    }
+
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.0.write_str(s)
+    }
+
+    fn clear_line(&self) -> io::Result<()> {
+        self.0.clear_line()
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -199,5 +271,73 @@ mod tests {
     #[test]
     fn template_is_valid() {
         assert!(ProgressStyle::with_template(TEMPLATE).is_ok());
+    }
+
+    /// A terminal that records what is written on it: text as is, a
+    /// cleared line as `\r`, the cursor's moves as `<up n>` and the like.
+    #[derive(Debug, Default)]
+    struct Recorder(std::sync::Mutex<String>);
+
+    impl Recorder {
+        fn push(&self, text: &str) -> io::Result<()> {
+            self.0.lock().unwrap().push_str(text);
+            Ok(())
+        }
+
+        fn text(&self) -> String {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl TermLike for Recorder {
+        fn width(&self) -> u16 {
+            100
+        }
+        fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+            self.push(&format!("<up {n}>"))
+        }
+        fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+            self.push(&format!("<down {n}>"))
+        }
+        fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+            self.push(&format!("<right {n}>"))
+        }
+        fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+            self.push(&format!("<left {n}>"))
+        }
+        fn write_line(&self, s: &str) -> io::Result<()> {
+            self.push(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> io::Result<()> {
+            self.push(s)
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            self.push("\r")
+        }
+        fn flush(&self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_finished_bar_leaves_the_cursor_at_the_start_of_a_fresh_line() {
+        let terminal = Arc::new(Recorder::default());
+        let progress = Progress::on_terminal(3, terminal.clone());
+        assert!(progress.is_visible());
+        for epoch in 1..=3 {
+            progress.set_message(format!("loss {epoch}"));
+            progress.inc();
+        }
+        progress.finish();
+        let text = terminal.text();
+        // The bar's last drawing stays, and its line is ended: what is
+        // printed next starts on a line of its own.
+        let (rest, last_line) = text.trim_end_matches('\n').rsplit_once('\r').expect("the bar was drawn");
+        assert!(last_line.contains("3/3 epochs") && last_line.contains("loss 3"), "{text:?}");
+        assert!(text.ends_with('\n'), "the bar's line is not ended: {text:?}");
+        assert!(!rest.is_empty());
+        // Once only.
+        progress.finish();
+        assert_eq!(terminal.text(), text);
     }
 }
