@@ -19,6 +19,7 @@ mod reverse;
 mod rules;
 mod signature;
 mod symbol;
+mod validate;
 
 use proc_macro::TokenStream;
 
