@@ -9,6 +9,8 @@ mod ctxt;
 mod emit;
 mod expand;
 mod fallback;
+#[cfg(test)]
+mod fuzz;
 mod infer;
 mod ir;
 mod lower;

@@ -156,9 +156,6 @@ impl Checker<'_> {
                                 .push(format!("the condition `{}` is written inside its `if`", body.var(var).ident));
                         }
                     }
-                    if stage >= Stage::Typed && !matches!(body.ty(cond), Ty::Bool) {
-                        problems.push(format!("the condition `{}` is not a bool", body.operand_text(cond)));
-                    }
                 }
                 Stmt::Loop(lp) => {
                     if !loop_ids.insert(lp.id) {
@@ -187,31 +184,94 @@ impl Checker<'_> {
 
     /// Definition before use, and references inside the declaring loops.
     fn flow(&mut self) {
-        let mut flow = Flow { body: self.body, defined: self.body.params.iter().copied().collect(), loops: Vec::new() };
+        let mut flow = Flow {
+            written: writes(&self.body.block),
+            body: self.body,
+            defined: self.body.params.iter().copied().collect(),
+            loops: Vec::new(),
+            unreachable: false,
+        };
         let mut problems = Vec::new();
         flow.block(&self.body.block, &mut problems);
         self.problems.extend(problems);
     }
 }
 
-/// A float copied or computed into a variable that is not a float: its
-/// derivative would be lost.
+/// A float copied or computed into a variable taken as not a float: its
+/// derivative would be lost. Ill-typed code is left to rustc, which rejects
+/// it: floats mixed with integers in one operation, or assigned to a
+/// variable declared with a type that is surely not a float (`usize`,
+/// `bool`, an array).
 fn dropped_float(body: &Body, dst: Var, rhs: &Rhs) -> Option<String> {
     let float_operand = match rhs {
-        Rhs::Use(operand) => body.ty(operand).is_float(),
-        Rhs::Prim(op, operands) if carries_derivative(*op) => operands.iter().any(|o| body.ty(o).is_float()),
+        Rhs::Use(_) | Rhs::Prim(..) => {
+            let operands = rhs.operands();
+            let differentiable: Vec<Ty> =
+                crate::activity::differentiable_operands(body, rhs).into_iter().map(|i| body.ty(operands[i])).collect();
+            let mixed = differentiable.iter().any(|ty| matches!(ty, Ty::Other | Ty::Bool | Ty::Aggregate));
+            differentiable.iter().any(|ty| ty.is_float()) && !mixed
+        }
         _ => false,
     };
     let info = body.var(dst);
-    (float_operand && !info.ty.is_float()).then(|| {
+    let taken_as_other = matches!(info.ty, Ty::Other | Ty::Unknown);
+    if let Rhs::Prim(op, _) = rhs {
+        if is_float_only(*op) && taken_as_other {
+            return Some(format!(
+                "`{}` is the result of `{op:?}`, which only floats have, but typed {:?}",
+                info.ident, info.ty
+            ));
+        }
+    }
+    let surely_not_float = info.declared.as_ref().is_some_and(is_surely_not_float);
+    (float_operand && taken_as_other && !surely_not_float).then(|| {
         format!("`{}` is assigned a float but typed {:?}: its derivative would be dropped", info.ident, info.ty)
     })
 }
 
-/// Ops whose result is a float when an operand is one (not comparisons,
-/// logic or bit operations).
-fn carries_derivative(op: Op) -> bool {
-    !op.is_comparison() && !matches!(op, Op::Not | Op::BitAnd | Op::BitOr | Op::BitXor | Op::Shl | Op::Shr)
+/// The operations only floats have (`x.exp()`, `x.powi(2)`): their
+/// result is a float in any code that compiles. Integers have arithmetic,
+/// comparisons, `abs`, `max`, `min`, `clamp` and `signum` too.
+fn is_float_only(op: Op) -> bool {
+    use Op::*;
+    !matches!(
+        op,
+        Add | Sub
+            | Mul
+            | Div
+            | Rem
+            | Neg
+            | Eq
+            | Ne
+            | Lt
+            | Le
+            | Gt
+            | Ge
+            | Not
+            | BitAnd
+            | BitOr
+            | BitXor
+            | Shl
+            | Shr
+            | Abs
+            | Max
+            | Min
+            | Clamp
+            | Signum
+    )
+}
+
+/// Integers, `bool`, `char`, references, arrays, tuples: never a float.
+fn is_surely_not_float(ty: &syn::Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool", "char", "str",
+    ];
+    match ty {
+        syn::Type::Path(path) => PRIMITIVES.iter().any(|name| path.path.is_ident(name)),
+        syn::Type::Paren(inner) => is_surely_not_float(&inner.elem),
+        syn::Type::Reference(_) | syn::Type::Array(_) | syn::Type::Slice(_) | syn::Type::Tuple(_) => true,
+        _ => false,
+    }
 }
 
 fn loop_problems(body: &Body, lp: &crate::ir::Loop) -> Vec<String> {
@@ -253,7 +313,13 @@ fn loop_problems(body: &Body, lp: &crate::ir::Loop) -> Vec<String> {
 struct Flow<'a> {
     body: &'a Body,
     defined: BTreeSet<Var>,
+    /// Every variable written anywhere: one never written holds a `()`
+    /// (`let t = {};`), and rustc rejects reading it as a number.
+    written: BTreeSet<Var>,
     loops: Vec<LoopId>,
+    /// After an endless `loop` without exits: nothing after it runs, so
+    /// what it reads need not be written (`let r = loop {}; s += r;`).
+    unreachable: bool,
 }
 
 impl Flow<'_> {
@@ -276,8 +342,12 @@ impl Flow<'_> {
                 }
                 Stmt::If { cond, then, els, .. } => {
                     self.read_all(&cond.reads(), problems);
+                    let before = self.unreachable;
                     self.block(then, problems);
+                    let after_then = self.unreachable;
+                    self.unreachable = before;
                     self.block(els, problems);
+                    self.unreachable &= after_then;
                 }
                 Stmt::Loop(lp) => {
                     self.read_all(&lp.trips.into_iter().collect::<Vec<_>>(), problems);
@@ -291,10 +361,13 @@ impl Flow<'_> {
                         self.read_all(&bounds, problems);
                         self.write_all([*index].into_iter().chain(*index_save), problems);
                     }
+                    let before = self.unreachable;
                     self.block(&lp.body, problems);
                     self.loops.pop();
                     // The exits are tested after each pass, by the loop itself.
                     self.read_all(&lp.exits, problems);
+                    let endless = matches!(lp.header, Header::Forever) && lp.exits.is_empty();
+                    self.unreachable = before || endless;
                 }
             }
         }
@@ -303,7 +376,7 @@ impl Flow<'_> {
     fn read_all(&mut self, vars: &[Var], problems: &mut Vec<String>) {
         for &var in vars {
             self.in_scope(var, problems);
-            if !self.defined.contains(&var) {
+            if !self.defined.contains(&var) && !self.unreachable && self.written.contains(&var) {
                 problems.push(format!("`{}` is read before it is written", self.body.var(var).ident));
                 // Once is enough.
                 self.defined.insert(var);
@@ -382,5 +455,104 @@ fn stmt_vars(stmt: &Stmt) -> Vec<Var> {
             }
             vars
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{AssignKind, Const, Loop};
+    use crate::lower::tests::lowered;
+    use quote::quote;
+
+    fn typed(item: syn::ItemFn) -> Body {
+        lowered(item).expect("lowers").0
+    }
+
+    fn running_sum() -> Body {
+        typed(syn::parse_quote! {
+            fn f(x: &[f64], y: f64) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    s += x[i] * y;
+                }
+                s
+            }
+        })
+    }
+
+    fn first_loop(block: &mut Block) -> &mut Loop {
+        block
+            .stmts
+            .iter_mut()
+            .find_map(|stmt| match stmt {
+                Stmt::Loop(lp) => Some(lp),
+                _ => None,
+            })
+            .expect("a loop")
+    }
+
+    #[test]
+    fn lowered_functions_pass() {
+        assert_eq!(check(&running_sum(), &[], Stage::Typed), Ok(()));
+    }
+
+    #[test]
+    fn a_write_to_the_loop_index_is_caught() {
+        let mut body = running_sum();
+        let lp = first_loop(&mut body.block);
+        let Header::Range { index, .. } = lp.header else { panic!("a counted loop") };
+        let one = Operand::Const(Const { tokens: quote!(1usize), ty: Ty::Other });
+        let write = Stmt::Assign {
+            dst: index,
+            rhs: Rhs::Use(one),
+            kind: AssignKind::Overwrite,
+            save: None,
+            tape: None,
+            span: proc_macro2::Span::call_site(),
+        };
+        lp.body.stmts.push(write);
+        let problem = check(&body, &[], Stage::Lowered).unwrap_err();
+        assert!(problem.contains("loop index `i` is written inside its loop"), "{problem}");
+    }
+
+    #[test]
+    fn a_name_taken_by_a_shadow_is_caught() {
+        let body = running_sum();
+        let shadow = syn::Ident::new("s", proc_macro2::Span::call_site());
+        let problem = check(&body, &[&shadow], Stage::Lowered).unwrap_err();
+        assert!(problem.contains("the name `s` is declared twice"), "{problem}");
+    }
+
+    #[test]
+    fn a_read_before_the_write_is_caught() {
+        let mut body = running_sum();
+        // `s = 0.0` moved after the loop that reads it.
+        let init = body.block.stmts.remove(0);
+        body.block.stmts.insert(body.block.stmts.len() - 1, init);
+        let problem = check(&body, &[], Stage::Lowered).unwrap_err();
+        assert!(problem.contains("`s` is read before it is written"), "{problem}");
+    }
+
+    #[test]
+    fn a_float_typed_as_something_else_is_caught() {
+        let mut body = running_sum();
+        let s = body.vars.iter().position(|info| info.ident == "s").expect("s");
+        body.vars[s].ty = Ty::Other;
+        let problem = check(&body, &[], Stage::Typed).unwrap_err();
+        assert!(problem.contains("`s` is assigned a float but typed Other"), "{problem}");
+        assert_eq!(check(&body, &[], Stage::Lowered), Ok(()), "types are not checked before inference");
+    }
+
+    #[test]
+    fn saves_before_activity_are_caught() {
+        let mut body = running_sum();
+        let y = body.params[1];
+        if let Some(Stmt::Assign { save, .. }) = body.block.stmts.first_mut() {
+            *save = Some(y);
+        }
+        let problem = check(&body, &[], Stage::Lowered).unwrap_err();
+        assert!(problem.contains("save slot `y` before activity analysis"), "{problem}");
+        assert!(problem.contains("is not of kind Saved"), "{problem}");
     }
 }
