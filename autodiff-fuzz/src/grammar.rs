@@ -475,10 +475,7 @@ impl<'a> Gen<'a> {
                 self.method(&e, name, &[])
             }
             11 => Expr { text: format!("(-{})", e.text), typed: e.typed },
-            12 => {
-                let clamp = self.method(&e, "clamp", &["-1.0", "1.0"]);
-                clamp
-            }
+            12 => self.method(&e, "clamp", &["-1.0", "1.0"]),
             _ => {
                 let positive = Expr { text: format!("({e} * {e} + 1.0)", e = e.text), typed: e.typed };
                 let exponent = self.expr(budget - 1);
@@ -779,7 +776,7 @@ impl<'a> Gen<'a> {
         let counter = self.fresh("k");
         let bound = 1 + self.rng.below(4);
         let int = Local { text: counter.clone(), kind: LocalKind::Counter, mutable: false };
-        let extra = if self.rng.chance(30) { format!(" && {}", self.condition()) } else { String::new() };
+        let extra = if self.rng.chance(30) { format!(" && ({})", self.condition()) } else { String::new() };
         let body = self.loop_body(LoopKind::Plain, vec![int], &format!("{counter} += 1;"));
         let indent = self.indent();
         format!("{indent}let mut {counter} = 0usize;\n{indent}while {counter} < {bound}{extra} {body}\n")

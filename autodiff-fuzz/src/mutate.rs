@@ -51,6 +51,9 @@ fn count_exprs(item: &ItemFn) -> usize {
             self.0 += 1;
             syn::visit::visit_expr(self, expr);
         }
+        // Attributes (`#[doc = ".."]`) are copied to the generated
+        // functions as they are: not mutated.
+        fn visit_attribute(&mut self, _: &syn::Attribute) {}
     }
     let mut count = Count(0);
     count.visit_item_fn(item);
@@ -76,6 +79,7 @@ fn edit_nth_expr(item: &mut ItemFn, n: usize, edit: &mut dyn FnMut(&mut Expr)) {
             self.left -= 1;
             syn::visit_mut::visit_expr_mut(self, expr);
         }
+        fn visit_attribute_mut(&mut self, _: &mut syn::Attribute) {}
     }
     Nth { left: n, edit }.visit_item_fn_mut(item);
 }
@@ -114,7 +118,7 @@ fn swap_operator(item: &mut ItemFn, rng: &mut Rng) {
                     parse_quote!(&),
                     parse_quote!(<<),
                 ];
-                *op = self.rng.pick(&ops).clone();
+                *op = *self.rng.pick(&ops);
             }
         }
     }
@@ -445,6 +449,10 @@ fn rename(item: &mut ItemFn, rng: &mut Rng) {
         format!("{raw}_1"),
     ];
     let new = rng.pick(&candidates).clone();
+    // Two bindings of one name in a parameter list do not compile.
+    if idents.0.iter().any(|ident| *ident == new) {
+        return;
+    }
     struct Rename {
         old: syn::Ident,
         new: String,

@@ -5,7 +5,10 @@
 //! The functions come from `src/grammar.rs` through `build.rs`, all in this
 //! one crate, compiled once. `AUTODIFF_DIFF_CASES` and `AUTODIFF_DIFF_SEED`
 //! choose them (see TESTING.md). Every failure is reported with the
-//! function's source; none is skipped.
+//! function's source; none is skipped. `forbid(unsafe_code)` makes rustc
+//! reject any `unsafe` in what `#[grad]` generated for them.
+
+#![forbid(unsafe_code)]
 
 use autodiff::grad;
 use autodiff_fuzz::grammar::Rng;

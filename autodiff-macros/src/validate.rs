@@ -123,6 +123,7 @@ impl Checker<'_> {
         let mut problems = Vec::new();
         let mut loop_ids = BTreeSet::new();
         let mut save_sites = BTreeSet::new();
+        let integers = if stage >= Stage::Typed { integers(body) } else { Vec::new() };
         walk(&body.block, 0, &mut |stmt, _| {
             let mut saves = Vec::new();
             match stmt {
@@ -133,7 +134,7 @@ impl Checker<'_> {
                         }
                     }
                     if stage >= Stage::Typed {
-                        if let Some(problem) = dropped_float(body, *dst, rhs) {
+                        if let Some(problem) = dropped_float(body, &integers, *dst, rhs) {
                             problems.push(problem);
                         }
                     }
@@ -199,34 +200,82 @@ impl Checker<'_> {
 
 /// A float copied or computed into a variable taken as not a float: its
 /// derivative would be lost. Ill-typed code is left to rustc, which rejects
-/// it: floats mixed with integers in one operation, or assigned to a
-/// variable declared with a type that is surely not a float (`usize`,
-/// `bool`, an array).
-fn dropped_float(body: &Body, dst: Var, rhs: &Rhs) -> Option<String> {
-    let float_operand = match rhs {
-        Rhs::Use(_) | Rhs::Prim(..) => {
-            let operands = rhs.operands();
-            let differentiable: Vec<Ty> =
-                crate::activity::differentiable_operands(body, rhs).into_iter().map(|i| body.ty(operands[i])).collect();
-            let mixed = differentiable.iter().any(|ty| matches!(ty, Ty::Other | Ty::Bool | Ty::Aggregate));
-            differentiable.iter().any(|ty| ty.is_float()) && !mixed
-        }
-        _ => false,
-    };
+/// it: an operation on a value that is surely an integer (declared so, a
+/// literal, a cast, a loop index), or an assignment to a variable declared
+/// with a type that is surely not a float (`usize`, `bool`, an array).
+fn dropped_float(body: &Body, integers: &[bool], dst: Var, rhs: &Rhs) -> Option<String> {
+    let (Rhs::Use(_) | Rhs::Prim(..)) = rhs else { return None };
+    let operands = rhs.operands();
+    let differentiable: Vec<&Operand> =
+        crate::activity::differentiable_operands(body, rhs).into_iter().map(|i| operands[i]).collect();
+    let ill_typed = differentiable
+        .iter()
+        .any(|operand| matches!(body.ty(operand), Ty::Bool | Ty::Aggregate) || is_integer(body, integers, operand));
     let info = body.var(dst);
-    let taken_as_other = matches!(info.ty, Ty::Other | Ty::Unknown);
+    if ill_typed || !matches!(info.ty, Ty::Other | Ty::Unknown) {
+        return None;
+    }
     if let Rhs::Prim(op, _) = rhs {
-        if is_float_only(*op) && taken_as_other {
+        if is_float_only(*op) {
             return Some(format!(
                 "`{}` is the result of `{op:?}`, which only floats have, but typed {:?}",
                 info.ident, info.ty
             ));
         }
     }
+    // A model's field is taken as a float unless used otherwise (an integer
+    // field used as a bound), so it is no evidence here.
+    let model_field = |operand: &Operand| operand.place().is_some_and(|place| body.var(place.var).dims.is_none());
+    let float_operand = differentiable.iter().any(|operand| body.ty(operand).is_float() && !model_field(operand));
     let surely_not_float = info.declared.as_ref().is_some_and(is_surely_not_float);
-    (float_operand && taken_as_other && !surely_not_float).then(|| {
+    (float_operand && !surely_not_float).then(|| {
         format!("`{}` is assigned a float but typed {:?}: its derivative would be dropped", info.ident, info.ty)
     })
+}
+
+fn is_integer(body: &Body, integers: &[bool], operand: &Operand) -> bool {
+    match operand {
+        Operand::Var(var) => integers[var.0],
+        Operand::Const(constant) => constant.ty == Ty::Other,
+        Operand::Place(place) => body.place_ty(place) == Ty::Other && integers[place.var.0],
+    }
+}
+
+/// The variables that surely hold integers (or other non-floats): declared
+/// so, loop indices, casts, kept methods (`len`), and arithmetic on them.
+fn integers(body: &Body) -> Vec<bool> {
+    let mut integers: Vec<bool> = body
+        .vars
+        .iter()
+        .map(|info| info.declared.as_ref().is_some_and(is_surely_not_float) && info.ty == Ty::Other)
+        .collect();
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(lp) = stmt {
+            if let Header::Range { index, .. } = &lp.header {
+                integers[index.0] = true;
+            }
+        }
+    });
+    let mut changed = true;
+    while changed {
+        changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+            let integer = match rhs {
+                Rhs::Cast(..) | Rhs::Method(..) => true,
+                Rhs::Prim(op, _) if is_float_only(*op) => false,
+                Rhs::Use(_) | Rhs::Prim(..) => {
+                    rhs.operands().iter().any(|operand| is_integer(body, &integers, operand))
+                }
+                _ => false,
+            };
+            if integer && !integers[dst.0] && body.var(*dst).ty == Ty::Other {
+                integers[dst.0] = true;
+                changed = true;
+            }
+        });
+    }
+    integers
 }
 
 /// The operations only floats have (`x.exp()`, `x.powi(2)`): their
