@@ -18,10 +18,11 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use crate::ctxt::Ctxt;
-use crate::ir::Var;
+use crate::ir::{self, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, attr, attributes, emit, fallback, infer, lower, optimize, reverse, signature};
+use crate::validate::Stage;
+use crate::{activity, attr, attributes, emit, fallback, infer, lower, optimize, reverse, signature, validate};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -123,11 +124,14 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
+    validate_ir(sig, &body, Stage::Lowered)?;
     optimize::share_element_reads(&mut body, &mut namer);
+    validate_ir(sig, &body, Stage::Lowered)?;
     infer::infer(&mut body, sig.float());
     let cx = Ctxt::new();
     infer::check_opaque_types(&body, &cx);
     cx.check()?;
+    validate_ir(sig, &body, Stage::Typed)?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
     let mut outputs = Vec::new();
@@ -156,6 +160,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let length_checks = shadow_length_checks(sig);
     let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
+    validate_ir(sig, &body, Stage::Analyzed)?;
     let seed = namer.fresh("seed");
     let cx = Ctxt::new();
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
@@ -206,6 +211,28 @@ fn is_array(ty: &syn::Type) -> bool {
         _ => false,
     }
 }
+
+/// Refuses the function when a stage broke an invariant of the IR: that is
+/// a bug of the macro, and the code it would emit may be wrong.
+fn validate_ir(sig: &Signature, body: &ir::Body, stage: Stage) -> syn::Result<()> {
+    let shadows: Vec<&Ident> = sig
+        .params
+        .iter()
+        .filter_map(|param| match &param.class {
+            ParamClass::Shadowed { shadow, .. } | ParamClass::Output { shadow, .. } => Some(shadow),
+            ParamClass::Active(_) | ParamClass::Constant => None,
+        })
+        .collect();
+    validate::check(body, &shadows, stage).map_err(|problem| {
+        let message = format!(
+            "{INTERNAL_ERROR} (IR invariant after {stage:?}): {problem}; #[grad] cannot differentiate this function safely, please report it"
+        );
+        syn::Error::new_spanned(&sig.item.sig, message)
+    })
+}
+
+/// How an error from `validate_ir` begins (the fuzzer looks for it).
+pub const INTERNAL_ERROR: &str = "autodiff internal error";
 
 /// What `NAME_vjp` is: generated from the body, or a custom derivative
 /// written by hand.

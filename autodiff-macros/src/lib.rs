@@ -11,6 +11,8 @@ mod emit;
 mod expand;
 mod fallback;
 mod finite;
+#[cfg(test)]
+mod fuzz;
 mod infer;
 mod ir;
 mod lower;
@@ -21,6 +23,7 @@ mod reverse;
 mod rules;
 mod signature;
 mod symbol;
+mod validate;
 
 use proc_macro::TokenStream;
 

@@ -1,0 +1,137 @@
+//! The differential checker: every generated function's `NAME_grad` against
+//! central differences, and its `NAME_vjp` against `seed × NAME_grad`, at
+//! random points.
+//!
+//! The functions come from `src/grammar.rs` through `build.rs`, all in this
+//! one crate, compiled once. `AUTODIFF_DIFF_CASES` and `AUTODIFF_DIFF_SEED`
+//! choose them (see TESTING.md). Every failure is reported with the
+//! function's source; none is skipped. `forbid(unsafe_code)` makes rustc
+//! reject any `unsafe` in what `#[grad]` generated for them.
+
+#![forbid(unsafe_code)]
+
+use autodiff::grad;
+use autodiff_fuzz::grammar::Rng;
+
+/// A generated function, called on a flat point: its scalars, then the
+/// elements of its slices and arrays.
+pub struct Case {
+    name: &'static str,
+    source: &'static str,
+    inputs: usize,
+    /// The flat inputs whose partials `grad` returns, in its order.
+    differentiated: &'static [usize],
+    value: fn(&[f64]) -> f64,
+    grad: fn(&[f64]) -> (f64, Vec<f64>),
+    vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+}
+
+#[allow(unused, clippy::all, clippy::pedantic)]
+mod cases {
+    use super::{grad, Case};
+    include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+}
+
+/// Points checked per function.
+const POINTS: usize = 3;
+/// Draws allowed to find one point where central differences are stable.
+const DRAWS: usize = 30;
+/// Inputs are drawn from `[-RANGE, RANGE]`.
+const RANGE: f64 = 1.5;
+
+#[test]
+fn generated_gradients_match_central_differences() {
+    let cases = cases::cases();
+    let mut rng = Rng::new(cases::SEED ^ 0xD1FF);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in &cases {
+        for _ in 0..POINTS {
+            match check_point(case, &mut rng) {
+                Ok(()) => checked += 1,
+                Err(problem) => {
+                    failures.push(format!("{}: {problem}\n{}", case.name, case.source));
+                    break;
+                }
+            }
+        }
+    }
+    println!("{} functions (seed {}), {checked} points checked, {} failures", cases.len(), cases::SEED, failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} generated functions fail:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Checks one point where central differences are stable.
+fn check_point(case: &Case, rng: &mut Rng) -> Result<(), String> {
+    for _ in 0..DRAWS {
+        let point: Vec<f64> = (0..case.inputs).map(|_| rng.float(-RANGE, RANGE)).collect();
+        if let Some(expected) = stable_gradient(case, &point) {
+            return compare(case, &point, &expected, rng.float(-2.0, 2.0));
+        }
+    }
+    Err(format!("no point among {DRAWS} draws where central differences with two steps agree"))
+}
+
+/// Central differences at two steps, or `None` where they disagree (a kink,
+/// a jump or a branch boundary nearby).
+fn stable_gradient(case: &Case, point: &[f64]) -> Option<Vec<f64>> {
+    let mut gradient = Vec::new();
+    for &input in case.differentiated {
+        let coarse = central_difference(case, point, input, 1e-4);
+        let fine = central_difference(case, point, input, 1e-6);
+        if !coarse.is_finite() || !fine.is_finite() || (coarse - fine).abs() > 1e-4 * (1.0 + fine.abs()) {
+            return None;
+        }
+        gradient.push(fine);
+    }
+    Some(gradient)
+}
+
+fn central_difference(case: &Case, point: &[f64], input: usize, step: f64) -> f64 {
+    let mut probe = point.to_vec();
+    probe[input] = point[input] + step;
+    let up = (case.value)(&probe);
+    probe[input] = point[input] - step;
+    let down = (case.value)(&probe);
+    (up - down) / (2.0 * step)
+}
+
+fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64) -> Result<(), String> {
+    let value = (case.value)(point);
+    let (grad_value, gradient) = (case.grad)(point);
+    let at = format!("at {point:?}");
+    if !close(grad_value, value, 1e-12) {
+        return Err(format!("{at}: `_grad` value {grad_value} but the function gives {value}"));
+    }
+    if gradient.len() != expected.len() {
+        return Err(format!("{at}: {} partials, expected {}", gradient.len(), expected.len()));
+    }
+    for (k, (&got, &want)) in gradient.iter().zip(expected).enumerate() {
+        if !got.is_finite() || (got - want).abs() > 1e-4 * (1.0 + want.abs()) {
+            let input = case.differentiated[k];
+            return Err(format!("{at}: partial by input {input} is {got}, central differences give {want}"));
+        }
+    }
+    let (vjp_value, scaled) = (case.vjp)(point, seed);
+    if !close(vjp_value, value, 1e-12) {
+        return Err(format!("{at}: `_vjp` value {vjp_value} but the function gives {value}"));
+    }
+    for (k, (&got, &partial)) in scaled.iter().zip(&gradient).enumerate() {
+        if !close(got, seed * partial, 1e-10) {
+            return Err(format!(
+                "{at}: `_vjp` with seed {seed} gives {got} for partial {k}, seed × `_grad` is {}",
+                seed * partial
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    a == b || (a - b).abs() <= tolerance * (1.0 + a.abs().max(b.abs()))
+}
