@@ -368,3 +368,34 @@ fn a_wrong_output_shadow_is_reported_on_entry() {
     let (mut dw, mut dx, mut dy) = ([0.0; 2], vec![0.0; 2], [0.0; 2]);
     weighted_grad(&w, &mut dw, &x, &mut dx, &mut y, &mut dy);
 }
+
+/// `v₀·x`, a callee whose slice the caller below does not differentiate.
+#[grad]
+fn scaled_head(v: &[f64], x: f64) -> f64 {
+    v[0] * x
+}
+
+#[grad]
+fn scaled_head_of_array(v: &[f64; 2], x: f64) -> f64 {
+    v[0] * x
+}
+
+#[grad]
+fn scaled_head_of_vec(v: &Vec<f64>, x: f64) -> f64 {
+    v[0] * x
+}
+
+/// `x(v₀ + v₁) + x·a₀ + x·w₀`, with every aggregate a constant: each call
+/// gets a throwaway shadow of its argument's shape.
+#[grad(wrt(x))]
+fn constant_aggregates_passed_on(v: &[f64], a: &[f64; 2], w: &Vec<f64>, x: f64) -> f64 {
+    scaled_head(v, x) + scaled_head(&v[1..], x) + scaled_head_of_array(a, x) + scaled_head_of_vec(w, x)
+}
+
+#[test]
+fn constant_slices_arrays_and_vectors_pass_on_to_calls() {
+    let (v, a, w) = ([3.0, 5.0], [7.0, 11.0], vec![13.0]);
+    let (value, dx) = constant_aggregates_passed_on_grad(&v, &a, &w, 2.0);
+    assert_eq!(value, 2.0 * (3.0 + 5.0 + 7.0 + 13.0));
+    assert_eq!(dx, 3.0 + 5.0 + 7.0 + 13.0);
+}

@@ -39,7 +39,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
 use crate::ir::{
     Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var,
-    VarKind, Zero,
+    VarInfo, VarKind, Zero,
 };
 use crate::naming::{self, Namer};
 use crate::rules::{partials, D};
@@ -1176,9 +1176,13 @@ impl Sweep<'_> {
                             let primal = self.ident(place.var).to_token_stream();
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                            match (&self.body.var(place.var).zero, place.proj.is_empty() && range.is_none()) {
+                            let info = self.body.var(place.var);
+                            let whole = place.proj.is_empty() && range.is_none();
+                            match (&info.zero, whole) {
                                 (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
                                 (Some(_), _) => quote!(&mut (#target).to_vec()),
+                                (None, true) if info.by_ref => scratch_of_reference(info, &target),
+                                (None, _) if range.is_some() => quote!(&mut (#target).to_vec()),
                                 (None, _) => quote!(&mut ::core::clone::Clone::clone(&#target)),
                             }
                         }
@@ -1188,6 +1192,20 @@ impl Sweep<'_> {
             }
         }
         quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
+    }
+}
+
+/// A throwaway shadow for `reference`, a parameter the caller does not
+/// differentiate (`&[f64]`, `&[f64; N]`, `&Vec<f64>`, `&Model`), of the
+/// shape of what it points to.
+fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream {
+    let slice = matches!(&info.declared, Some(syn::Type::Reference(r)) if matches!(*r.elem, syn::Type::Slice(_)));
+    if slice {
+        quote!(&mut (#reference).to_vec())
+    } else if info.dims.is_none() {
+        quote!(&mut ::autodiff::Params::zeros_like(#reference))
+    } else {
+        quote!(&mut ::core::clone::Clone::clone(#reference))
     }
 }
 
