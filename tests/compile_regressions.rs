@@ -399,3 +399,44 @@ fn constant_slices_arrays_and_vectors_pass_on_to_calls() {
     assert_eq!(value, 2.0 * (3.0 + 5.0 + 7.0 + 13.0));
     assert_eq!(dx, 3.0 + 5.0 + 7.0 + 13.0);
 }
+
+/// Fifteen values that its reverse sweep reads: a tape longer than the
+/// longest tuple with a `Default`.
+#[grad]
+fn long_tape(x: f64, y: f64) -> f64 {
+    let a = x.sin();
+    let b = y.cos();
+    let c = a * b;
+    let d = c.tanh();
+    let e = d * x;
+    let f = e.sin();
+    let g = f * y;
+    let h = g.cos();
+    let i = h * a;
+    let j = i.sin();
+    let k = j * b;
+    let l = k.tanh();
+    let m = l * c;
+    let n = m.sin();
+    n * d
+}
+
+/// A call whose tape is kept in a variable declared before a `loop`.
+#[grad]
+fn long_tape_in_loop(x: f64, y: f64) -> f64 {
+    let mut k = 0;
+    let t = loop {
+        k += 1;
+        if k > 2 {
+            break long_tape(x, y);
+        }
+    };
+    t * x
+}
+
+#[test]
+fn a_long_tape_is_kept_across_a_loop() {
+    let (_, dx, dy) = long_tape_in_loop_grad(0.7, -0.4);
+    let n = numeric(|v| long_tape_in_loop(v[0], v[1]), &[0.7, -0.4]);
+    assert_close(&[dx, dy], &n);
+}

@@ -436,7 +436,7 @@ fn rename(item: &mut ItemFn, rng: &mut Rng) {
         return;
     }
     let old = rng.pick(&idents.0).clone();
-    let other = first_param(item);
+    let other = first_param(item).to_string().trim_start_matches("r#").to_owned();
     let raw = old.to_string().trim_start_matches("r#").to_owned();
     let candidates = [
         format!("r#{raw}"),

@@ -168,27 +168,43 @@ pub fn vjp_body(
             #(#put_back_outputs)*
             #result
         },
-        split: tape.map(|(idents, types)| {
+        split: tape.filter(|(idents, _)| idents.len() <= TAPE_CHUNK * TAPE_CHUNK).map(|(idents, types)| {
             let ret = body.ret.map(|ret| body.var(ret).ident.clone());
             let tape = Ident::new("__tape", Span::mixed_site());
+            let value = chunked(idents.iter().map(|ident| quote!(#ident)));
+            let pattern = chunked(idents.iter().map(|ident| quote!(mut #ident)));
+            let tape_type = chunked(types);
             Split {
                 fwd: quote! {
                     #items
                     #declarations
                     #forward
-                    (#ret, (#(#idents,)*))
+                    (#ret, #value)
                 },
                 rev: quote! {
                     #items
-                    let (#(mut #idents,)*) = #tape;
+                    let #pattern = #tape;
                     #keep_value
                     #backward
                     #result
                 },
-                tape_type: quote!((#(#types,)*)),
+                tape_type,
             }
         }),
     }
+}
+
+/// The longest tuple a tape is made of: a caller may keep a tape in a
+/// variable declared before its first use, made by `Default::default()`,
+/// which tuples have up to 12 elements.
+const TAPE_CHUNK: usize = 12;
+
+/// `((a, .., l), (m, ..))`: `items` as a tuple of tuples of at most
+/// `TAPE_CHUNK` each.
+fn chunked(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.into_iter().collect();
+    let chunks = items.chunks(TAPE_CHUNK).map(|chunk| quote!((#(#chunk,)*)));
+    quote!((#(#chunks,)*))
 }
 
 /// The pieces of `NAME_vjp`.

@@ -289,6 +289,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cross_entropy_of_large_equal_logits_is_ln_2() {
+        let mut d = [0.0; 2];
+        let loss = softmax_cross_entropy_vjp(&[1e16, 1e16], &mut d, 0, 1.0);
+        assert_eq!((loss, d), (2f64.ln(), [-0.5, 0.5]));
+        let mut log_p = [0.0; 2];
+        log_softmax(&[1e15, 1e15], &mut log_p);
+        assert_eq!(log_p, [-(2f64.ln()); 2]);
+    }
+
+    #[test]
     fn softmax_sums_to_one_and_keeps_order() {
         let mut p = [0.0; 4];
         softmax(&[-1.0, 0.5, 3.0, 0.0], &mut p);

@@ -107,13 +107,7 @@ pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
 /// assert_eq!(log_sum_exp(&[f64::INFINITY, 1.0]), f64::INFINITY);
 /// ```
 pub fn log_sum_exp(x: &[f64]) -> f64 {
-    let m = max(x);
-    if m.is_infinite() {
-        // All −∞ (or empty): the sum is 0. Some +∞: the sum is +∞.
-        return m;
-    }
-    // A NaN maximum makes the result NaN here.
-    m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
+    LogSoftmax::new(x).log_sum_exp
 }
 
 /// [`log_sum_exp`] and its gradient, the softmax of `x`, added into `d_x`.
@@ -165,29 +159,41 @@ pub(crate) fn max(x: &[f64]) -> f64 {
     x.iter().copied().fold(f64::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m })
 }
 
-/// `log softmax(x)ᵢ = xᵢ − log_sum_exp(x)`, also where `log_sum_exp(x)` is
-/// infinite and `xᵢ − log_sum_exp(x)` would be `∞ − ∞`: there it is the
-/// limit from finite inputs, the softmax shared evenly by the elements
+/// `log softmax(x)ᵢ = xᵢ − log_sum_exp(x)`, computed as `(xᵢ − m) − ln s`
+/// with `m = max(x)` and `s = Σⱼ exp(xⱼ − m)`: at large logits
+/// (`[1e16, 1e16]`) `m + ln s` has already rounded `ln s` away. Also where
+/// `m` is infinite and `xᵢ − log_sum_exp(x)` would be `∞ − ∞`: there it is
+/// the limit from finite inputs, the softmax shared evenly by the elements
 /// equal to the maximum (every element when all are `−∞`), 0 for the rest.
 /// A NaN element makes every entry NaN.
 pub(crate) struct LogSoftmax {
     /// `log_sum_exp(x)`.
     pub(crate) log_sum_exp: f64,
-    /// How many elements equal an infinite `log_sum_exp`; 0 when it is finite.
+    /// `max(x)`.
+    max: f64,
+    /// `ln Σⱼ exp(xⱼ − max)`, when `max` is finite.
+    ln_sum: f64,
+    /// How many elements equal an infinite maximum; 0 when it is finite.
     ties: usize,
 }
 
 impl LogSoftmax {
     pub(crate) fn new(x: &[f64]) -> Self {
-        let log_sum_exp = log_sum_exp(x);
-        let ties = if log_sum_exp.is_infinite() { x.iter().filter(|&&v| v == log_sum_exp).count() } else { 0 };
-        Self { log_sum_exp, ties }
+        let max = max(x);
+        if max.is_infinite() {
+            // All −∞ (or empty): the sum is 0. Some +∞: the sum is +∞.
+            let ties = x.iter().filter(|&&v| v == max).count();
+            return Self { log_sum_exp: max, max, ln_sum: 0.0, ties };
+        }
+        // A NaN maximum makes every value here NaN.
+        let ln_sum = x.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
+        Self { log_sum_exp: max + ln_sum, max, ln_sum, ties: 0 }
     }
 
     /// The entry of the element `v` of `x`.
     pub(crate) fn of(&self, v: f64) -> f64 {
-        match (self.ties, v == self.log_sum_exp) {
-            (0, _) => v - self.log_sum_exp,
+        match (self.ties, v == self.max) {
+            (0, _) => (v - self.max) - self.ln_sum,
             (ties, true) => -(ties as f64).ln(),
             (_, false) => f64::NEG_INFINITY,
         }
@@ -229,6 +235,18 @@ mod tests {
         assert_eq!(log_sum_exp(&[f64::NEG_INFINITY, 0.0]), 0.0);
         assert_eq!(log_sum_exp(&[f64::NEG_INFINITY; 2]), f64::NEG_INFINITY);
         assert_eq!(log_sum_exp(&[1.0, f64::INFINITY]), f64::INFINITY);
+    }
+
+    #[test]
+    fn large_equal_logits_share_the_softmax_evenly() {
+        // ln 2 is below the spacing of floats at 1e16: `m + ln s − xᵢ`
+        // would round it away.
+        for big in [1e15, 1e16, 1e300] {
+            let mut d = [0.0; 2];
+            log_sum_exp_grad(&[big, big], &mut d);
+            assert_eq!(d, [0.5, 0.5], "{big}");
+            assert_eq!(LogSoftmax::new(&[big, big]).of(big), -(2f64.ln()), "{big}");
+        }
     }
 
     #[test]
