@@ -295,6 +295,7 @@ impl Lowerer<'_> {
         };
         // The index is bound by the loop header, once per pass.
         self.vars[index.0].kind = VarKind::Local;
+        self.loop_indices.insert(index);
         let mut body = Block::default();
         self.in_scope(|this| {
             this.bind_pattern(pattern, &iteration.shape, index, &sources, &mut body);

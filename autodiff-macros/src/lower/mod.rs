@@ -26,7 +26,7 @@ mod items;
 mod loops;
 mod places;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -54,6 +54,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         closures: Vec::new(),
         next_loop: 0,
         escapes: BTreeMap::new(),
+        loop_indices: BTreeSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -145,6 +146,8 @@ struct Lowerer<'a> {
     /// been set so far: a statement that set one guards the rest of its
     /// block.
     escapes: BTreeMap<Var, usize>,
+    /// The indices `for` headers set, which the body must not write.
+    loop_indices: BTreeSet<Var>,
 }
 
 impl Lowerer<'_> {
@@ -475,6 +478,17 @@ impl Lowerer<'_> {
         span: proc_macro2::Span,
     ) {
         let Some(target) = self.assignable(left, out) else { return };
+        let written = match &target {
+            Binding::Var(var) => *var,
+            Binding::Place(place) => place.var,
+        };
+        if self.loop_indices.contains(&written) {
+            self.cx.error_spanned_by(
+                left,
+                "cannot assign to the variable a `for` loop binds; write `for mut i in ..` to change it in the body",
+            );
+            return;
+        }
         match target {
             Binding::Var(var) => match op {
                 None => self.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
