@@ -76,11 +76,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         cx.error_spanned_by(mode, format!("`{mode}` mode is not implemented yet; use `#[grad]` for reverse mode"));
     }
     attributes::check(item, &cx);
-    let sig = signature::check(item, &args, &cx);
-    let Some(sig) = sig else {
-        return Err(cx.check().err().unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid signature")));
-    };
-    cx.check()?;
+    let sig = checked_signature(item, &args, cx)?;
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
@@ -95,8 +91,9 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     // whatever `wrt` says, so a restricted function gets a full one for them.
     let companion = if args.wrt.is_some() {
         let all = attr::Args { wrt: None, ..args };
-        let full_sig = signature::check(item, &all, &Ctxt::new());
-        let Some(full_sig) = full_sig else { return Ok(quote!(#item #functions)) };
+        // Every float parameter gets a shadow here, which may clash with a
+        // parameter that `wrt` left without one.
+        let full_sig = checked_signature(item, &all, Ctxt::new())?;
         let full = reverse_mode(&full_sig)?;
         companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body, full.split.as_ref())
     } else {
@@ -105,6 +102,15 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         companion(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), body, vjp.split.as_ref())
     };
     Ok(quote!(#item #functions #companion))
+}
+
+/// The signature `args` make of `item`, with the errors recorded in `cx`
+/// so far and those the check finds.
+fn checked_signature<'a>(item: &'a ItemFn, args: &attr::Args, cx: Ctxt) -> syn::Result<Signature<'a>> {
+    let sig = signature::check(item, args, &cx);
+    cx.check()?;
+    // `check` gives no signature only after recording why.
+    sig.ok_or_else(|| syn::Error::new_spanned(&item.sig, "#[grad] cannot differentiate this signature"))
 }
 
 /// The body of a `NAME_vjp` for `sig`, with its `seed` parameter and the
