@@ -224,41 +224,10 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
 
 /// Arithmetic a push and a pop would cost as much as.
 fn is_cheap(rhs: &Rhs) -> bool {
-    use crate::ir::Op::*;
     match rhs {
         Rhs::Use(_) | Rhs::Cast(..) => true,
         Rhs::Method(_, method, _) => method == "len",
-        Rhs::Prim(op, _) => matches!(
-            op,
-            Add | Sub
-                | Mul
-                | Div
-                | Rem
-                | Neg
-                | Eq
-                | Ne
-                | Lt
-                | Le
-                | Gt
-                | Ge
-                | Not
-                | BitAnd
-                | BitOr
-                | BitXor
-                | Shl
-                | Shr
-                | ToFloat(_)
-                | Abs
-                | Max
-                | Min
-                | MulAdd
-                | Signum
-                | Floor
-                | Ceil
-                | Round
-                | Trunc
-                | Fract
-        ),
+        Rhs::Prim(op, _) => op.facts().cheap,
         Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => false,
     }
 }
