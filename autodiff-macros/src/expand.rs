@@ -18,10 +18,10 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use crate::ctxt::Ctxt;
-use crate::ir::Var;
+use crate::ir::{Body, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, attr, attributes, emit, fallback, infer, lower, optimize, reverse, signature};
+use crate::{activity, attr, attributes, companion, emit, fallback, infer, jvp, lower, optimize, reverse, signature};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -72,36 +72,86 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
 fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
-    for mode in &args.unsupported_modes {
+    if let Some(mode) = &args.hessian {
         cx.error_spanned_by(mode, format!("`{mode}` mode is not implemented yet; use `#[grad]` for reverse mode"));
     }
     attributes::check(item, &cx);
     let sig = checked_signature(item, &args, cx)?;
-    if let Some(path) = &args.custom_vjp {
-        let seed = Namer::new(item).fresh("seed");
-        let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
-        let target = custom_target(path, &sig.item.sig.generics);
-        let body = forward_call(&sig, target, &seed);
-        let companion = companion(&sig, &seed, &|_| false, body, None);
-        return Ok(quote!(#item #functions #companion));
-    }
-    let vjp = reverse_mode(&sig)?;
-    let functions = functions(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), Vjp::Generated(vjp.body));
     // Callers of this function need its derivative in every float parameter,
     // whatever `wrt` says, so a restricted function gets a full one for them.
-    let companion = if args.wrt.is_some() {
-        let all = attr::Args { wrt: None, ..args };
-        // Every float parameter gets a shadow here, which may clash with a
-        // parameter that `wrt` left without one.
-        let full_sig = checked_signature(item, &all, Ctxt::new())?;
-        let full = reverse_mode(&full_sig)?;
-        companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body, full.split.as_ref())
+    // Every float parameter gets a shadow there, which may clash with a
+    // parameter that `wrt` left without one.
+    let all = attr::Args { wrt: None, ..args.clone() };
+    let full_sig = if args.wrt.is_some() { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
+    let companion_sig = full_sig.as_ref().unwrap_or(&sig);
+    let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
+    if let Some(path) = &args.custom_vjp {
+        let seed = Namer::new(item).fresh("seed");
+        let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
+        let target = custom_target(path, &sig.item.sig.generics);
+        let body = forward_call(&sig, target, &seed);
+        let companion = companion(&sig, &seed, &|_| false, body, None, companion_jvp);
+        return Ok(quote!(#item #functions #jvp_fn #companion));
+    }
+    let vjp = reverse_mode(&sig)?;
+    let mutated = |ident: &Ident| vjp.mutated.contains(ident);
+    let functions = args.reverse.then(|| functions(&sig, &vjp.seed, &mutated, Vjp::Generated(vjp.body.clone())));
+    let companion = if let Some(full_sig) = &full_sig {
+        let full = reverse_mode(full_sig)?;
+        let mutated = |ident: &Ident| full.mutated.contains(ident);
+        companion(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
     } else {
-        let vjp_name = naming::vjp_fn(&item.sig.ident);
-        let body = forward_to(&sig, quote!(#vjp_name), &vjp.seed);
-        companion(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), body, vjp.split.as_ref())
+        let body = if args.reverse {
+            let vjp_name = naming::vjp_fn(&item.sig.ident);
+            forward_to(&sig, quote!(#vjp_name), &vjp.seed)
+        } else {
+            vjp.body
+        };
+        companion(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
-    Ok(quote!(#item #functions #companion))
+    Ok(quote!(#item #functions #jvp_fn #companion))
+}
+
+/// `NAME_jvp` when forward mode is asked for, and the companion's `jvp`
+/// (every `#[grad]` function has one, so that forward-mode callers can call
+/// it): generated from the body, or forwarding to a custom `jvp = path`.
+/// A function with a custom `vjp` and no custom `jvp` gets its companion's
+/// `jvp` from its `vjp` (one reverse sweep, then a dot product).
+fn forward_functions(
+    args: &attr::Args,
+    sig: &Signature,
+    companion_sig: &Signature,
+) -> syn::Result<(Option<TokenStream>, TokenStream)> {
+    let jvp_name = naming::jvp_fn(&sig.item.sig.ident);
+    let jvp_method = Ident::new(companion::JVP, Span::call_site());
+    if let Some(path) = &args.custom_jvp {
+        let target = custom_target(path, &sig.item.sig.generics);
+        let plain = jvp::Jvp::forwarding(sig, &target);
+        let jvp_fn =
+            args.forward.as_ref().filter(|_| !is_named(path, &jvp_name)).map(|_| plain.function(sig, &jvp_name, true));
+        let method = jvp::Jvp::forwarding(companion_sig, &target).function(companion_sig, &jvp_method, false);
+        return Ok((jvp_fn, method));
+    }
+    if args.custom_vjp.is_some() {
+        let through_vjp = jvp::Jvp::through_vjp(companion_sig);
+        let jvp_fn = match (&args.forward, &through_vjp) {
+            (Some(mode), None) => {
+                return Err(syn::Error::new(
+                    mode.span(),
+                    "forward mode of a function with a custom `vjp` and parameters other than floats, slices and \
+                     arrays needs a custom derivative for it too: `#[grad(vjp = my_vjp, jvp = my_jvp)]`",
+                ))
+            }
+            (Some(_), Some(_)) => jvp::Jvp::through_vjp(sig).map(|jvp| jvp.function(sig, &jvp_name, true)),
+            (None, _) => None,
+        };
+        let method = through_vjp.map(|jvp| jvp.function(companion_sig, &jvp_method, false)).unwrap_or_default();
+        return Ok((jvp_fn, method));
+    }
+    let jvp = jvp::Jvp::generated(sig)?;
+    let jvp_fn = args.forward.as_ref().map(|_| jvp.function(sig, &jvp_name, true));
+    let method = if std::ptr::eq(sig, companion_sig) { jvp } else { jvp::Jvp::generated(companion_sig)? };
+    Ok((jvp_fn, method.function(companion_sig, &jvp_method, false)))
 }
 
 /// The signature `args` make of `item`, with the errors recorded in `cx`
@@ -123,7 +173,9 @@ struct ReverseMode {
     mutated: Vec<Ident>,
 }
 
-fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+/// The body of `sig` in IR, with float types inferred: what both modes
+/// start from, with the namer that made its names.
+pub(crate) fn lowered(sig: &Signature) -> syn::Result<(Body, Namer)> {
     let cx = Ctxt::new();
     let mut namer = Namer::new(sig.item);
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
@@ -134,6 +186,11 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let cx = Ctxt::new();
     infer::check_opaque_types(&body, &cx);
     cx.check()?;
+    Ok((body, namer))
+}
+
+fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+    let (mut body, mut namer) = lowered(sig)?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
     let mut outputs = Vec::new();
@@ -180,7 +237,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
 /// One comparison per shadow of a slice or vector, on entry: a shadow of
 /// the wrong length would otherwise fail inside the user's code (shorter)
 /// or be accepted silently (longer). Arrays have their length in the type.
-fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
+pub(crate) fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
     let function = &sig.item.sig.ident;
     sig.params
         .iter()
@@ -235,7 +292,7 @@ fn forward_call(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStre
 
 /// A custom derivative as called: as written when the user gave its generic
 /// arguments (`my_vjp::<T>`), else with the function's own.
-fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
+pub(crate) fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
     if path.segments.iter().any(|segment| !segment.arguments.is_none()) {
         path.to_token_stream()
     } else {
@@ -246,14 +303,14 @@ fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
 
 /// Whether the custom derivative `path` is `NAME_vjp` itself (`f_vjp` or
 /// `f_vjp::<T>`), which then is not generated.
-fn is_named(path: &syn::Path, name: &Ident) -> bool {
+pub(crate) fn is_named(path: &syn::Path, name: &Ident) -> bool {
     path.leading_colon.is_none() && path.segments.len() == 1 && path.segments[0].ident == *name
 }
 
 /// Lints that generated code would trip by construction. `deprecated`: the
 /// generated functions call the user's function and each other, which a
 /// `#[deprecated]` on the original marks too (the user's own calls still warn).
-fn lints() -> TokenStream {
+pub(crate) fn lints() -> TokenStream {
     quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, clippy::all, clippy::pedantic)])
 }
 
@@ -358,6 +415,7 @@ pub fn companion(
     mutated: &dyn Fn(&Ident) -> bool,
     body: TokenStream,
     split: Option<&reverse::Split>,
+    jvp: TokenStream,
 ) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
@@ -415,6 +473,8 @@ pub fn companion(
             }
 
             #split_methods
+
+            #jvp
         }
     }
 }
@@ -437,7 +497,7 @@ fn docs(sig: &Signature) -> (String, String) {
 
 /// `::<T, N>` for the type and const parameters, so the forwarding call
 /// never depends on inference.
-fn turbofish(generics: &syn::Generics) -> TokenStream {
+pub(crate) fn turbofish(generics: &syn::Generics) -> TokenStream {
     let params: Vec<TokenStream> = generics
         .params
         .iter()

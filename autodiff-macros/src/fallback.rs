@@ -24,7 +24,7 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
         // Never runs: the errors above stop the build.
         let body = quote!(::core::unimplemented!("#[grad] rejected this function"));
         let functions = expand::functions(&sig, &seed, &|_| false, expand::Vjp::Generated(body.clone()));
-        let companion = expand::companion(&sig, &seed, &|_| false, body, None);
+        let companion = expand::companion(&sig, &seed, &|_| false, body, None, TokenStream::new());
         Some(quote!(#functions #companion))
     });
     let item = attributes::without_rejected(item);

@@ -86,6 +86,8 @@ pub enum VarKind {
     Control,
     /// What a call's forward pass keeps for its reverse pass.
     Tape,
+    /// The tangent of a variable (forward mode).
+    Tangent,
 }
 
 /// How to make a zero of an aggregate's type, for its adjoint.
@@ -99,6 +101,7 @@ pub enum Zero {
     Scalar,
 }
 
+#[derive(Clone)]
 pub struct VarInfo {
     /// The name emitted for this variable, unique in the generated function.
     pub ident: Ident,
@@ -546,6 +549,7 @@ pub struct Block {
 }
 
 /// A lowered function.
+#[derive(Clone)]
 pub struct Body {
     pub vars: Vec<VarInfo>,
     /// The parameters, in order.

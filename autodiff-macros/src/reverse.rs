@@ -35,6 +35,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::activity::Activity;
+use crate::companion;
 use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
 use crate::ir::{
@@ -86,20 +87,7 @@ pub fn vjp_body(
     };
 
     let items = &body.items;
-    let declarations = (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| match layout.fixed_capacity[i] {
-        Some(capacity) => {
-            let ident = &body.var(Var(i)).ident;
-            let top = stack_top(ident);
-            let zero = match body.var(Var(i)).ty {
-                Ty::Bool => quote!(false),
-                Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
-                _ => quote!(::core::default::Default::default()),
-            };
-            let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
-            quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
-        }
-        None => emit::declaration(body, Var(i), layout.stack[i]),
-    });
+    let declarations = declarations(body, &layout);
     let forward = sweep.forward(&body.block);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block);
@@ -152,7 +140,6 @@ pub fn vjp_body(
         None => quote!((#(#partials,)*)),
     };
     let items = quote!(#(#items)*);
-    let declarations = quote!(#(#declarations)*);
     let backward = quote!(#adjoint_declarations #reverse);
     // What the reverse sweep reads of the forward sweep's locals: a split
     // into `fwd` / `rev` hands exactly these over.
@@ -189,6 +176,49 @@ pub fn vjp_body(
             }
         }),
     }
+}
+
+/// The variables declared up front, before the first statement.
+fn declarations(body: &Body, layout: &Layout) -> TokenStream {
+    (0..body.vars.len())
+        .filter(|&i| layout.hoisted[i])
+        .map(|i| match layout.fixed_capacity[i] {
+            Some(capacity) => {
+                let ident = &body.var(Var(i)).ident;
+                let top = stack_top(ident);
+                let zero = match body.var(Var(i)).ty {
+                    Ty::Bool => quote!(false),
+                    Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
+                    _ => quote!(::core::default::Default::default()),
+                };
+                let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
+                quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
+            }
+            None => emit::declaration(body, Var(i), layout.stack[i]),
+        })
+        .collect()
+}
+
+/// A body that only runs forward (the tangent body of `NAME_jvp`) as
+/// statements: its items, its declarations, then its statements in order.
+pub fn replay(body: &Body) -> TokenStream {
+    let activity = Activity::forward_only(body);
+    let layout = Layout::new(body, &activity);
+    let cx = Ctxt::new();
+    let sweep = Sweep {
+        body,
+        activity: &activity,
+        layout: &layout,
+        adjoints: &[],
+        unbounded: &[],
+        cx: &cx,
+        deferred: RefCell::new(None),
+    };
+    let forward = sweep.forward(&body.block);
+    debug_assert!(cx.check().is_ok(), "the forward statements record no error");
+    let items = &body.items;
+    let declarations = declarations(body, &layout);
+    quote!(#(#items)* #declarations #forward)
 }
 
 /// The pieces of `NAME_vjp`.
@@ -564,7 +594,7 @@ impl Sweep<'_> {
                     // A differentiated call runs its forward pass and keeps the tape.
                     if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
                         let call = Ident::new("__call", Span::mixed_site());
-                        let fwd = companion_method(path, "fwd", *span);
+                        let fwd = companion::method(path, companion::FWD, *span);
                         let args = args.iter().map(|arg| emit::argument(self.body, arg));
                         tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
                         let tape_ident = self.ident(tape.var);
@@ -1108,9 +1138,9 @@ impl Sweep<'_> {
         let (companion, tape) = match tape {
             Some(tape) => {
                 let tape = self.ident(tape.var);
-                (companion_method(path, "rev", span), Some(quote!(#tape,)))
+                (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
             }
-            None => (companion_method(path, "vjp", span), None),
+            None => (companion::method(path, companion::VJP, span), None),
         };
         let mut call_args = Vec::new();
         let mut pattern = vec![quote!(_)];
@@ -1197,19 +1227,6 @@ impl Sweep<'_> {
 /// the gradient NaN, as JAX and PyTorch users expect.
 fn unless_zero(seed: &TokenStream, additions: TokenStream, span: Span) -> TokenStream {
     quote_spanned!(span=> if #seed != 0.0 { #additions })
-}
-
-/// `path::method` for a call `path(..)`, with the call's generic arguments
-/// moved to the method: `f::<T>(x)` → `f::rev::<T>`.
-fn companion_method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
-    let mut companion = path.clone();
-    let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
-    let mut segment = syn::PathSegment::from(Ident::new(method, span));
-    if let Some(generics) = generics {
-        segment.arguments = generics;
-    }
-    companion.path.segments.push(segment);
-    companion
 }
 
 /// The count of values in a fixed-size stack.

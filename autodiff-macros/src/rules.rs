@@ -15,7 +15,7 @@
 
 use std::ops;
 
-use crate::ir::Op;
+use crate::ir::{Op, Operand, Rhs};
 
 /// A local partial derivative.
 #[derive(Clone, Debug, PartialEq)]
@@ -204,6 +204,34 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         ToRadians => all(vec![D::Const(MathConst::Pi) / n(180.0)]),
         Signum | Floor | Ceil | Round | Trunc => none(),
         Fract => all(vec![n(1.0)]),
+    }
+}
+
+/// The tangent of a structural right-hand side, each linear in its
+/// operands: the same form of the operands' tangents (`[ẋ, 0]` for `[x,
+/// 0.5]`, `*ẋ` for `*x`, `vec![ẋ; n]` for `vec![x; n]`); `None` when no
+/// operand has a tangent (the result's tangent is then zero). `zero_like`
+/// stands in for an operand without one. Primitives have `partials`, calls
+/// their callee's `jvp`; methods and casts to non-floats carry nothing.
+/// Their transposes, for reverse mode, are in `reverse.rs`'s accumulations.
+pub fn tangent_form(
+    rhs: &Rhs,
+    tangent: &dyn Fn(&Operand) -> Option<Operand>,
+    zero_like: &dyn Fn(&Operand) -> Operand,
+) -> Option<Rhs> {
+    let or_zero = |operand: &Operand| tangent(operand).unwrap_or_else(|| zero_like(operand));
+    match rhs {
+        Rhs::Use(value) => tangent(value).map(Rhs::Use),
+        Rhs::ArrayLit(items) => {
+            items.iter().any(|item| tangent(item).is_some()).then(|| Rhs::ArrayLit(items.iter().map(or_zero).collect()))
+        }
+        Rhs::Repeat(value, len) => tangent(value).map(|value| Rhs::Repeat(value, len.clone())),
+        Rhs::VecRepeat(value, len) => tangent(value).map(|value| Rhs::VecRepeat(value, len.clone())),
+        Rhs::Deref(var) => match tangent(&Operand::Var(*var)) {
+            Some(Operand::Var(dot)) => Some(Rhs::Deref(dot)),
+            _ => None,
+        },
+        Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => None,
     }
 }
 

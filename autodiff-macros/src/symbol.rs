@@ -15,6 +15,7 @@ pub const FORWARD: Symbol = Symbol("forward");
 pub const HESSIAN: Symbol = Symbol("hessian");
 pub const WRT: Symbol = Symbol("wrt");
 pub const VJP: Symbol = Symbol("vjp");
+pub const JVP: Symbol = Symbol("jvp");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {
