@@ -138,8 +138,9 @@ fn forward_functions(
             (Some(mode), None) => {
                 return Err(syn::Error::new(
                     mode.span(),
-                    "forward mode of a function with a custom `vjp` and parameters other than floats, slices and \
-                     arrays needs a custom derivative for it too: `#[grad(vjp = my_vjp, jvp = my_jvp)]`",
+                    "forward mode through a custom `vjp` covers functions of floats, slices and arrays that \
+                     return a float; for this one (a model or an `&mut` output) write the forward derivative too: \
+                     `#[grad(forward, vjp = my_vjp, jvp = my_jvp)]`",
                 ))
             }
             (Some(_), Some(_)) => jvp::Jvp::through_vjp(sig).map(|jvp| jvp.function(sig, &jvp_name, true)),

@@ -113,6 +113,13 @@ impl Jvp {
         Ok(Jvp { inputs, body: quote!(#(#checks)* #statements #result) })
     }
 
+    /// For the fallback: the signature, and a body that never runs.
+    pub fn stub(sig: &Signature, body: TokenStream) -> Jvp {
+        let mut namer = Namer::new(sig.item);
+        let tangents = tangent_names(sig, &mut namer);
+        Jvp { inputs: inputs(sig, &tangents, &|_| false), body }
+    }
+
     /// A call of the custom derivative `target`, which has `NAME_jvp`'s
     /// signature.
     pub fn forwarding(sig: &Signature, target: &TokenStream) -> Jvp {
