@@ -21,7 +21,9 @@ use crate::ctxt::Ctxt;
 use crate::ir::{Body, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, attr, attributes, companion, emit, fallback, infer, jvp, lower, optimize, reverse, signature};
+use crate::{
+    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, reverse, signature,
+};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -72,8 +74,12 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
 fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
-    if let Some(mode) = &args.hessian {
-        cx.error_spanned_by(mode, format!("`{mode}` mode is not implemented yet; use `#[grad]` for reverse mode"));
+    if let (Some(mode), Some(_)) = (&args.hessian, &args.custom_vjp) {
+        cx.error_spanned_by(
+            mode,
+            "`hessian` differentiates the body twice, which a custom `vjp` replaces; remove `hessian` or the custom \
+             derivative",
+        );
     }
     attributes::check(item, &cx);
     let sig = checked_signature(item, &args, cx)?;
@@ -85,6 +91,8 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let full_sig = if args.wrt.is_some() { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
+    let hvp_fn = args.hessian.as_ref().map(|mode| hvp::function(&sig, mode)).transpose()?;
+    let jvp_fn = quote!(#jvp_fn #hvp_fn);
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
@@ -222,7 +230,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
     let seed = namer.fresh("seed");
     let cx = Ctxt::new();
-    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
+    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
     let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
     cx.check()?;
     let mutated = body

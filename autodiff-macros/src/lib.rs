@@ -13,6 +13,7 @@ mod expand;
 mod fallback;
 mod finite;
 mod forward;
+mod hvp;
 mod infer;
 mod ir;
 mod jvp;

@@ -51,6 +51,10 @@ pub struct Adjoints<'a> {
     pub scalars: &'a [Var],
     /// Reference parameters and their shadows (`d_x`).
     pub shadows: &'a [(Var, Ident)],
+    /// The variable whose value is returned, when it is not the result
+    /// being differentiated: `NAME_hvp` differentiates the tangent of the
+    /// result and returns the result. `None`: the result.
+    pub reported: Option<Var>,
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
@@ -96,7 +100,8 @@ pub fn vjp_body(
     // returns and what it left in its outputs are kept aside first.
     let restored = restored_vars(body);
     let value = Ident::new("__value", Span::mixed_site());
-    let keep_value = body.ret.filter(|ret| restored.contains(ret)).map(|ret| {
+    let returned = body.ret.map(|ret| params.reported.unwrap_or(ret));
+    let keep_value = returned.filter(|ret| restored.contains(ret)).map(|ret| {
         let ret = &body.var(ret).ident;
         quote!(let #value = #ret;)
     });
@@ -127,7 +132,7 @@ pub fn vjp_body(
         let adjoint = &adjoints[param.0];
         quote!(#adjoint + 0.0)
     });
-    let result = match body.ret {
+    let result = match returned {
         Some(ret) => {
             let value =
                 if keep_value.is_some() { value.to_token_stream() } else { body.var(ret).ident.to_token_stream() };
