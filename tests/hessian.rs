@@ -107,3 +107,45 @@ fn hvp_is_the_derivative_of_the_gradient_along_the_direction() {
         }
     }
 }
+
+/// A `hessian` callee of a scalar and of a slice.
+#[grad(hessian)]
+fn energy(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += (w[i] * x).sin();
+    }
+    s * x
+}
+
+/// Calls of it, one in a loop: `NAME_hvp` differentiates through the
+/// callees' `tangent_vjp`.
+#[grad(reverse, hessian)]
+fn calls_energy(x: f64, w: &[f64; 3]) -> f64 {
+    let mut total = energy(x, w);
+    for k in 0..2 {
+        total += energy(total * 0.1 + k as f64, &w[1..]);
+    }
+    total * total
+}
+
+#[test]
+fn hvp_goes_through_calls_of_hessian_functions() {
+    let grad = |w: &[f64]| {
+        let mut d_w = [0.0; 3];
+        let (_, dx) = calls_energy_grad(w[0], &[w[1], w[2], w[3]], &mut d_w);
+        vec![dx, d_w[0], d_w[1], d_w[2]]
+    };
+    let v = [0.75, -0.5, 1.0, 0.25];
+    for w in [[0.4, 0.3, -0.8, 1.1], [-1.2, 0.5, 0.5, -0.2], [0.9, 1.4, 0.1, 0.6]] {
+        let weights = [w[1], w[2], w[3]];
+        let mut hv_w = [0.0; 3];
+        let (value, hx) = calls_energy_hvp(w[0], v[0], &weights, &[v[1], v[2], v[3]], &mut hv_w);
+        assert_eq!(value, calls_energy(w[0], &weights));
+        let analytic = [hx, hv_w[0], hv_w[1], hv_w[2]];
+        let numeric = numeric_hvp(grad, &w, &v);
+        for (a, n) in analytic.iter().zip(&numeric) {
+            assert!(close(*a, *n, 1e-5), "at {w:?}: {analytic:?} vs {numeric:?}");
+        }
+    }
+}

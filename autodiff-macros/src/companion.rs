@@ -32,12 +32,26 @@ pub const FWD: &str = "fwd";
 pub const REV: &str = "rev";
 /// The forward-mode derivative.
 pub const JVP: &str = "jvp";
+/// The tangent alone, `jvp(..).1`, as a function of the parameters and
+/// their tangents: what a caller's `NAME_hvp` differentiates in reverse
+/// mode, through `tangent_vjp`, `tangent_fwd` and `tangent_rev` (written
+/// for `#[grad(hessian)]` functions).
+pub const TANGENT: &str = "tangent";
 
 /// `path::method` for a call `path(..)`, with the call's generic arguments
-/// moved to the method: `f::<T>(x)` → `f::rev::<T>`.
+/// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
+/// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.
 pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     let mut companion = path.clone();
     let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
+    let of_tangent = companion.path.segments.last().is_some_and(|last| last.ident == TANGENT);
+    if of_tangent {
+        companion.path.segments.pop();
+        let mut segment = syn::PathSegment::from(Ident::new(&format!("{TANGENT}_{method}"), span));
+        segment.arguments = generics.unwrap_or_default();
+        companion.path.segments.push(segment);
+        return companion;
+    }
     let mut segment = syn::PathSegment::from(Ident::new(method, span));
     if let Some(generics) = generics {
         segment.arguments = generics;

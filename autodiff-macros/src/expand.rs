@@ -93,6 +93,9 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
     let hvp_fn = args.hessian.as_ref().map(|mode| hvp::function(&sig, mode)).transpose()?;
     let jvp_fn = quote!(#jvp_fn #hvp_fn);
+    // A `hessian` function's callers may be `hessian` functions too.
+    let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;
+    let companion_jvp = quote!(#companion_jvp #tangent_methods);
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));

@@ -49,11 +49,12 @@ pub fn forward(
     body: &Body,
     active: &[bool],
     tangents: &[(Var, Ident)],
+    calls: Calls,
     namer: &mut Namer,
     cx: &Ctxt,
 ) -> (Body, Vec<Option<Var>>) {
     let mut pass =
-        Forward { vars: body.vars.clone(), tangent: vec![None; body.vars.len()], loops: Vec::new(), namer, cx };
+        Forward { vars: body.vars.clone(), tangent: vec![None; body.vars.len()], loops: Vec::new(), calls, namer, cx };
     let mut params = body.params.clone();
     for (var, ident) in tangents {
         let tangent = pass.tangent_var(*var, Some(ident.clone()));
@@ -70,6 +71,17 @@ pub fn forward(
     (out, tangent)
 }
 
+/// How a differentiated call `y = f(x)` becomes its tangent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Calls {
+    /// `(y, ẏ) = f::jvp(x, ẋ)`: one call (`NAME_jvp`).
+    Jvp,
+    /// `y = f(x); ẏ = f::tangent(x, ẋ)`: two calls, each a function of one
+    /// result, so that the reverse sweep can differentiate both
+    /// (`NAME_hvp`).
+    Split,
+}
+
 struct Forward<'a> {
     /// The variables of the new body: those of the primal, then tangents
     /// and temporaries.
@@ -78,6 +90,7 @@ struct Forward<'a> {
     tangent: Vec<Option<Var>>,
     /// The loops around the statement being transformed.
     loops: Vec<LoopId>,
+    calls: Calls,
     namer: &'a mut Namer,
     cx: &'a Ctxt,
 }
@@ -424,6 +437,15 @@ impl Forward<'_> {
                 }
             }
         }
+        if self.calls == Calls::Split {
+            // The tangent first: it reads the arguments before `y` may replace one.
+            let tangent_fn = crate::companion::method(path, crate::companion::TANGENT, span);
+            let rhs = Rhs::Call(tangent_fn, jvp_args);
+            out.stmts.push(Stmt::Assign { dst: tangent, rhs, kind, save: None, tape: None, span });
+            let primal = Rhs::Call(path.clone(), args.to_vec());
+            out.stmts.push(Stmt::Assign { dst, rhs: primal, kind, save: None, tape: None, span });
+            return;
+        }
         let both = self.temp(Ty::Other);
         let jvp = crate::companion::method(path, crate::companion::JVP, span);
         out.stmts.push(init(both, Rhs::Call(jvp, jvp_args), span));
@@ -520,7 +542,7 @@ mod tests {
         let seeds: Vec<Var> = body.params.clone();
         let active = crate::activity::active(&body, &seeds, &[]);
         let cx = Ctxt::new();
-        let (out, _) = forward(&body, &active, &tangents, &mut namer, &cx);
+        let (out, _) = forward(&body, &active, &tangents, Calls::Jvp, &mut namer, &cx);
         cx.check().expect("no error");
         out.to_string()
     }

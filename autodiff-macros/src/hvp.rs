@@ -5,6 +5,13 @@
 //! which gives `∇(∇f·v) = H·v` (reverse over forward, the same product as
 //! forward over reverse). The directions are constants of the reverse sweep.
 //!
+//! A call of another `#[grad]` function `y = f(x)` becomes `y = f(x)` and
+//! `ẏ = f::tangent(x, ẋ)` in the tangent body; the reverse sweep
+//! differentiates the second through `f::tangent_vjp`, which
+//! `tangent_methods` writes into the companion of a `#[grad(hessian)]`
+//! function (reverse over forward of its body, every parameter and tangent
+//! differentiated). So a `hessian` function calls `hessian` functions.
+//!
 //! The signature follows the contract: each differentiated parameter is
 //! followed by its direction (`vx: F` for a scalar, `v_NAME: &T` for a
 //! reference), a reference also by `hv_NAME: &mut T`, into which its part
@@ -17,7 +24,7 @@ use syn::Ident;
 
 use crate::ctxt::Ctxt;
 use crate::expand::{lints, lowered, turbofish};
-use crate::ir::{walk, Rhs, Stmt, Var};
+use crate::ir::Var;
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::{activity, emit, forward, reverse};
@@ -98,8 +105,8 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     }
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
-    refuse_calls(&body, &active, &cx);
-    let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &directions, &mut namer, &cx);
+    let (mut tangent_body, tangent_of) =
+        forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer, &cx);
     cx.check()?;
     let ret = body.ret.expect("a float result, checked above");
     let seed = namer.fresh("seed");
@@ -120,31 +127,17 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             let name = &sig.item.sig.ident;
             let turbofish = turbofish(&sig.item.sig.generics);
             let args = sig.params.iter().map(|param| param.ident);
-            let zeros = scalars.iter().map(|_| quote!(0.0));
-            quote!((#name #turbofish (#(#args),*), #(#zeros),*))
+            let value = quote!(#name #turbofish (#(#args),*));
+            if scalars.is_empty() {
+                value
+            } else {
+                let zeros = scalars.iter().map(|_| quote!(0.0));
+                quote!((#value, #(#zeros),*))
+            }
         }
     };
     let mutated = |var: Var| reverse::is_mutated(&tangent_body, var);
     Ok(signature(sig, &body.params, &extras, &mutated, length_checks(sig, &extras), statements))
-}
-
-/// A call whose result is differentiated: forward mode calls the callee's
-/// `jvp`, whose reverse sweep companions do not offer yet.
-fn refuse_calls(body: &crate::ir::Body, active: &[bool], cx: &Ctxt) {
-    walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { dst, rhs: Rhs::Call(path, _), .. } = stmt {
-            if active[dst.0] {
-                let name = quote::ToTokens::to_token_stream(path).to_string().replace(' ', "");
-                cx.error_spanned_by(
-                    path,
-                    format!(
-                        "`hessian` does not differentiate through calls of other `#[grad]` functions yet; write \
-                         `{name}`'s computation inline here"
-                    ),
-                );
-            }
-        }
-    });
 }
 
 /// One comparison per slice or vector direction and product, on entry.
@@ -228,4 +221,152 @@ fn signature(
             #statements
         }
     }
+}
+
+/// The companion's `tangent`, `tangent_vjp`, `tangent_fwd` and
+/// `tangent_rev` (see `companion.rs`): `ẏ = f::tangent(x, ẋ, w, ẇ)` and its
+/// reverse-mode derivative in every argument, taking a shadow after each
+/// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
+/// Nothing for a function without a float result or with outputs or models.
+pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
+    let plain = |param: &crate::signature::Param| {
+        matches!(
+            param.class,
+            ParamClass::Active(_) | ParamClass::Constant | ParamClass::Shadowed { kind: RefKind::Array(_), .. }
+        )
+    };
+    if sig.ret.is_none() || !sig.params.iter().all(plain) {
+        return Ok(TokenStream::new());
+    }
+    let (body, mut namer) = lowered(sig)?;
+    let mut tangents = Vec::new();
+    let mut differentiated = Vec::new();
+    let mut inputs = Vec::new();
+    let mut tangent_inputs = Vec::new();
+    let mut tangent_args = Vec::new();
+    let mut vjp_args = Vec::new();
+    let mut products = Vec::new();
+    for (param, &var) in sig.params.iter().zip(&body.params) {
+        let (ident, ty) = (param.ident, param.ty);
+        let name = naming::name_of(ident);
+        // `mut` where the body writes the parameter; the lints allow it elsewhere.
+        inputs.push(quote!(mut #ident: #ty));
+        tangent_inputs.push(quote!(#ident: #ty));
+        tangent_args.push(quote!(#ident));
+        vjp_args.push(quote!(#ident));
+        match &param.class {
+            ParamClass::Active(float) => {
+                let float = emit::float_type(*float);
+                let tangent = namer.fresh(&format!("d{name}"));
+                inputs.push(quote!(mut #tangent: #float));
+                tangent_inputs.push(quote!(#tangent: #float));
+                tangent_args.push(quote!(#tangent));
+                vjp_args.push(quote!(#tangent));
+                tangents.push((var, tangent));
+                differentiated.push(var);
+            }
+            ParamClass::Shadowed { target, .. } => {
+                let tangent = format_ident!("d_{}", name);
+                let (bar, tangent_bar) =
+                    (namer.fresh(&format!("__bar_{name}")), namer.fresh(&format!("__bar_d_{name}")));
+                inputs.extend([
+                    quote!(#bar: &mut #target),
+                    quote!(#tangent: &#target),
+                    quote!(#tangent_bar: &mut #target),
+                ]);
+                tangent_inputs.push(quote!(#tangent: &#target));
+                tangent_args.push(quote!(#tangent));
+                vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
+                products.push((var, bar, tangent_bar));
+                tangents.push((var, tangent));
+                differentiated.push(var);
+            }
+            ParamClass::Constant | ParamClass::Output { .. } => {}
+        }
+    }
+    let active = activity::active(&body, &differentiated, &[]);
+    let cx = Ctxt::new();
+    let (mut tangent_body, tangent_of) =
+        forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer, &cx);
+    cx.check()?;
+    let float = emit::float_type(sig.float());
+    // Returned partials: each float parameter, then its tangent.
+    let scalars: Vec<Var> = tangents
+        .iter()
+        .filter(|(var, _)| tangent_body.var(*var).ty.is_float())
+        .flat_map(|(var, _)| [*var, tangent_of[var.0].expect("a parameter's tangent")])
+        .collect();
+    let shadows: Vec<(Var, syn::Ident)> = products
+        .iter()
+        .flat_map(|(var, bar, tangent_bar)| {
+            [(*var, bar.clone()), (tangent_of[var.0].expect("a parameter's tangent"), tangent_bar.clone())]
+        })
+        .collect();
+    let seed = namer.fresh("seed");
+    let ret = body.ret.expect("a float result");
+    let vjp_body = match tangent_of[ret.0] {
+        Some(tangent) => {
+            tangent_body.ret = Some(tangent);
+            let seeds: Vec<Var> =
+                differentiated.iter().flat_map(|var| [*var, tangent_of[var.0].expect("tangent")]).collect();
+            let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
+            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+            let cx = Ctxt::new();
+            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer, &cx);
+            cx.check()?;
+            parts.vjp
+        }
+        None if scalars.is_empty() => quote!(0.0),
+        None => {
+            let zeros = scalars.iter().map(|_| quote!(0.0));
+            quote!((0.0, #(#zeros),*))
+        }
+    };
+    let partials = scalars.iter().map(|_| float.clone());
+    let output = quote!((#float, #(#partials),*));
+    let output = if scalars.is_empty() { float.clone() } else { output };
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    let primal = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
+    let (tangent, vjp, fwd, rev) = (
+        syn::Ident::new(crate::companion::TANGENT, proc_macro2::Span::call_site()),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::VJP),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::FWD),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::REV),
+    );
+    let jvp = syn::Ident::new(crate::companion::JVP, proc_macro2::Span::call_site());
+    let tape = syn::Ident::new("__tape", proc_macro2::Span::mixed_site());
+    Ok(quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
+            #primal::#jvp #turbofish (#(#tangent_args),*).1
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
+            (#primal::#tangent #turbofish (#(#tangent_args),*), ())
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #vjp #generics (#(#inputs,)* #seed: #float) -> #output #where_clause {
+            let _ = #primal #turbofish;
+            #vjp_body
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #rev #generics (#(#inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
+            #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+        }
+    })
 }

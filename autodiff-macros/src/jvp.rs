@@ -88,7 +88,8 @@ impl Jvp {
         }
         let active = activity::active(&body, &differentiated, &outputs);
         let cx = Ctxt::new();
-        let (tangent_body, tangent_of) = forward::forward(&body, &active, &tangent_params, &mut namer, &cx);
+        let (tangent_body, tangent_of) =
+            forward::forward(&body, &active, &tangent_params, forward::Calls::Jvp, &mut namer, &cx);
         cx.check()?;
         let statements = reverse::replay(&tangent_body);
         let result = match tangent_body.ret {
