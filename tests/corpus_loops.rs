@@ -56,7 +56,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// `f(x, y) = Σᵢ xᵢyᵢ` with `for i in 0..x.len()` and indexing.
 /// `∂x = y`, `∂y = x`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -67,7 +67,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢyᵢ` over arrays, `for (a, b) in x.iter().zip(y)`.
 /// `∂x = y`, `∂y = x`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn dot_zip(x: &[f64; 4], y: &[f64; 4]) -> f64 {
     let mut s = 0.0;
     for (a, b) in x.iter().zip(y) {
@@ -78,7 +78,7 @@ fn dot_zip(x: &[f64; 4], y: &[f64; 4]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢ sin yᵢ` over `&Vec<f64>`, `for (&a, &b) in x.iter().zip(y.iter())`.
 /// `∂xᵢ = sin yᵢ`, `∂yᵢ = xᵢ cos yᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn dot_vec(x: &Vec<f64>, y: &Vec<f64>) -> f64 {
     let mut s = 0.0;
     for (&a, &b) in x.iter().zip(y.iter()) {
@@ -89,7 +89,7 @@ fn dot_vec(x: &Vec<f64>, y: &Vec<f64>) -> f64 {
 
 /// Rosenbrock: `f(x) = Σ_{i<n−1} 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`.
 /// `∂xᵢ = −400xᵢ(xᵢ₊₁ − xᵢ²) − 2(1 − xᵢ) + 200(xᵢ − xᵢ₋₁²)` (terms that exist).
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -103,7 +103,7 @@ fn rosenbrock(x: &[f64]) -> f64 {
 /// Rosenbrock as an iterator chain over two sub-slices:
 /// `x[..n−1].iter().zip(&x[1..]).map(|(a, b)| 100(b − a²)² + (1 − a)²).sum()`.
 /// Same gradient as [`rosenbrock`].
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn rosenbrock_iter(x: &[f64]) -> f64 {
     let n = x.len();
     x[..n - 1].iter().zip(&x[1..]).map(|(a, b)| 100.0 * (b - a * a) * (b - a * a) + (1.0 - a) * (1.0 - a)).sum::<f64>()
@@ -112,7 +112,7 @@ fn rosenbrock_iter(x: &[f64]) -> f64 {
 /// `f(W, x) = Σᵢ tanh(Σⱼ Wᵢⱼxⱼ)` over a `&[[f64; 3]; 2]` with `.len()` of
 /// both dimensions. With `tᵢ = tanh zᵢ`: `∂Wᵢⱼ = (1 − tᵢ²)xⱼ`,
 /// `∂xⱼ = Σᵢ (1 − tᵢ²)Wᵢⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn matvec_tanh(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..w.len() {
@@ -127,7 +127,7 @@ fn matvec_tanh(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(R) = Σᵣ Rᵣ₀Rᵣ₁ + Rᵣ₂²` over a `&Vec<[f64; 3]>` (rows of a table).
 /// `∂Rᵣ₀ = Rᵣ₁`, `∂Rᵣ₁ = Rᵣ₀`, `∂Rᵣ₂ = 2Rᵣ₂`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn vec_rows(r: &Vec<[f64; 3]>) -> f64 {
     let mut s = 0.0;
     for k in 0..r.len() {
@@ -138,7 +138,7 @@ fn vec_rows(r: &Vec<[f64; 3]>) -> f64 {
 
 /// `f(W, x) = Σᵢ xᵢ·Wᵢ,₍ᵢ₊₁₎ mod 3`: an index computed from two loop
 /// counters. `∂xᵢ = Wᵢ,₍ᵢ₊₁₎ mod 3`, `∂Wᵢ,₍ᵢ₊₁₎ mod 3 = xᵢ`, others 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn computed_index(w: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -149,7 +149,7 @@ fn computed_index(w: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
 
 /// `f(x) = Σᵢ xᵢ²` for any `N` (a const-generic array).
 /// `∂x = 2x`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn sum_sq<const N: usize>(x: &[f64; N]) -> f64 {
     let mut s = 0.0;
     for v in x.iter() {
@@ -160,7 +160,7 @@ fn sum_sq<const N: usize>(x: &[f64; N]) -> f64 {
 
 /// `f(x; y) = Σᵢ xᵢ exp yᵢ`, differentiated with respect to `x` only
 /// (`wrt(x)`; `y` gets no shadow). `∂x = exp y`.
-#[grad(forward, reverse, wrt(x))]
+#[grad(forward, reverse, hessian, wrt(x))]
 fn wrt_x(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -176,7 +176,7 @@ fn wrt_x(x: &[f64], y: &[f64]) -> f64 {
 /// Softmax cross-entropy of logits `z` against class `k`, with a stable
 /// log-sum-exp: `m = maxⱼ zⱼ`, `f(z) = ln Σⱼ exp(zⱼ − m) + m − z_k`.
 /// `∂zⱼ = softmax(z)ⱼ − [j = k]` (the path through `m` cancels).
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn softmax_xent(z: &[f64], k: usize) -> f64 {
     let mut m = z[0];
     for &v in z.iter() {
@@ -210,7 +210,7 @@ fn softmax_out(z: &[f64], y: &mut Vec<f64>) {
 /// Mean cross-entropy of a batch of logit rows against their labels, the
 /// log-sum-exp by iterator chains: `f(Z) = (1/B) Σ_b [ln Σⱼ exp(Z_bj) − Z_b,lab_b]`.
 /// `∂Z_bj = (softmax(Z_b)ⱼ − [j = lab_b])/B`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn batch_xent(z: &[[f64; 3]; 2], labels: &[usize; 2]) -> f64 {
     let mut total = 0.0;
     for b in 0..z.len() {
@@ -227,7 +227,7 @@ fn batch_xent(z: &[[f64; 3]; 2], labels: &[usize; 2]) -> f64 {
 
 /// `f(x) = Πᵢ xᵢ` by `p = p * x[i]`: the running product is overwritten and
 /// needed backwards. `∂xᵢ = Π_{j≠i} xⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn running_product(x: &[f64]) -> f64 {
     let mut p = 1.0;
     for i in 0..x.len() {
@@ -238,7 +238,7 @@ fn running_product(x: &[f64]) -> f64 {
 
 /// `pᵢ = sin(pᵢ₋₁xᵢ) + xᵢ`, `p₋₁ = 1`, `f = pₙ₋₁`: a nonlinear recurrence.
 /// `∂pᵢ/∂pᵢ₋₁ = xᵢ cos(pᵢ₋₁xᵢ)`, `∂pᵢ/∂xᵢ = pᵢ₋₁ cos(pᵢ₋₁xᵢ) + 1`, chained.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn running_sin(x: &[f64]) -> f64 {
     let mut p = 1.0;
     for i in 0..x.len() {
@@ -249,7 +249,7 @@ fn running_sin(x: &[f64]) -> f64 {
 
 /// Logistic map `v ← r·v(1 − v)` iterated `n` times from `v₀`, with `r`
 /// and `v₀` by value. `∂v/∂v₀ = Πₖ r(1 − 2vₖ)`, `∂v/∂r` by the chain rule.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn logistic_map(r: f64, v0: f64, n: usize) -> f64 {
     let mut v = v0;
     for _ in 0..n {
@@ -264,7 +264,7 @@ fn logistic_map(r: f64, v0: f64, n: usize) -> f64 {
 
 /// `f(x) = Σᵢ g(xᵢ)` with `g(v) = v²` if `v > 0`, `sin v` otherwise (`if`
 /// inside a loop). `∂xᵢ = 2xᵢ` or `cos xᵢ`; kink at 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn branch_in_loop(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -280,7 +280,7 @@ fn branch_in_loop(x: &[f64]) -> f64 {
 /// `f(x) = Σ_{i<k} exp xᵢ`, where `k` is the first count whose partial sum
 /// reaches 3 (or `n`): a `while` with a data-dependent trip count.
 /// `∂xᵢ = exp xᵢ` for `i < k`, else 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn while_threshold(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut i = 0;
@@ -294,7 +294,7 @@ fn while_threshold(x: &[f64]) -> f64 {
 /// `f(a) = √a` by Newton's iteration `y ← (y + a/y)/2` until it stops
 /// moving: a `while` whose trip count depends on `a`. The derivative of the
 /// converged iterate is `1/(2√a)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn newton_sqrt(a: f64) -> f64 {
     let mut y = a + 1.0;
     let mut n = 0;
@@ -307,7 +307,7 @@ fn newton_sqrt(a: f64) -> f64 {
 
 /// `f(x) = Σ_{i<k} xᵢ³`, `k` the first index with `xₖ < −0.5` (or `n`):
 /// `loop` with `break`. `∂xᵢ = 3xᵢ²` for `i < k`, else 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loop_break(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -323,7 +323,7 @@ fn loop_break(x: &[f64]) -> f64 {
 
 /// `f(x) = xₖ exp(xₖ) + x₀` for the first `k` with `xₖ > 1`, else `3x₀`:
 /// `loop` with `break value`. `∂xₖ = (1 + xₖ) exp xₖ`, `∂x₀ += 1` (or 3).
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loop_break_value(x: &[f64]) -> f64 {
     let mut i = 0;
     let r = loop {
@@ -340,7 +340,7 @@ fn loop_break_value(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ (i + 1) cos xᵢ` over the indices not skipped by `continue`
 /// (odd `i` with `xᵢ < 0`). `∂xᵢ = −(i + 1) sin xᵢ` if kept, else 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn continue_odd(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -355,7 +355,7 @@ fn continue_odd(x: &[f64]) -> f64 {
 /// `sⱼ = Σ_{i≤j} exp xᵢ`; returns `2sⱼ` from inside the loop at the first
 /// `j` with `sⱼ > 4`, else `s` after the loop. `∂xᵢ = 2 exp xᵢ` (`i ≤ j`) or
 /// `exp xᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn early_return(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -369,7 +369,7 @@ fn early_return(x: &[f64]) -> f64 {
 
 /// Searches the pairs `i < j` in order and returns `xᵢxⱼ` from inside the
 /// nested loop for the first pair with `xᵢ + xⱼ > 1.5`; `Σᵢ xᵢ²` if none.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn nested_return(x: &[f64]) -> f64 {
     for i in 0..x.len() {
         for j in i + 1..x.len() {
@@ -387,7 +387,7 @@ fn nested_return(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ [xᵢ > 0.3] xᵢ²` for the first three kept elements, combining
 /// `continue` and `break` in one `for` over the slice.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn continue_break(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut kept = 0;
@@ -406,7 +406,7 @@ fn continue_break(x: &[f64]) -> f64 {
 
 /// `if` on data deciding between a `for` and a `while`: `Σᵢ xᵢ³` if
 /// `x₀ > 0`, else `Π_{i<n} (1 + xᵢ²)` by a `while`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loops_in_if(x: &[f64]) -> f64 {
     if x[0] > 0.0 {
         let mut s = 0.0;
@@ -431,7 +431,7 @@ fn loops_in_if(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i<j} exp(−(xᵢ − xⱼ)²)`: nested loops, the inner bound from the
 /// outer counter. `∂xᵢ = Σ_{j≠i} −2(xᵢ − xⱼ) exp(−(xᵢ − xⱼ)²)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn pairwise(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -445,7 +445,7 @@ fn pairwise(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ Σ_{j=0..=i} xⱼ xᵢ` (an inclusive inner range).
 /// `∂xₖ = Σ_{i≥k} xᵢ + Σ_{j≤k} xⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn triangular(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -458,7 +458,7 @@ fn triangular(x: &[f64]) -> f64 {
 
 /// Horner's rule `p(t) = Σᵢ cᵢtⁱ` over `(0..n).rev()`, with `t` by value.
 /// `∂cᵢ = tⁱ`, `∂t = Σᵢ i cᵢ tⁱ⁻¹`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn horner(c: &[f64], t: f64) -> f64 {
     let mut p = 0.0;
     for i in (0..c.len()).rev() {
@@ -469,7 +469,7 @@ fn horner(c: &[f64], t: f64) -> f64 {
 
 /// `f(x) = Σ_{even i} xᵢ x_{i+1}` over `(0..n − 1).step_by(2)`.
 /// `∂x_{2k} = x_{2k+1}`, `∂x_{2k+1} = x_{2k}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn step_pairs(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in (0..x.len() - 1).step_by(2) {
@@ -480,7 +480,7 @@ fn step_pairs(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i=lo..=hi} sin xᵢ`, loop bounds from integer parameters.
 /// `∂xᵢ = cos xᵢ` for `lo ≤ i ≤ hi`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn bounded_sum(x: &[f64], lo: usize, hi: usize) -> f64 {
     let mut s = 0.0;
     for i in lo..=hi {
@@ -491,7 +491,7 @@ fn bounded_sum(x: &[f64], lo: usize, hi: usize) -> f64 {
 
 /// `f(x) = Σₖ (k + 1)·x_{n−1−k}` by `x.iter().rev()` plus `Σ_{even i} xᵢ²` by
 /// `x.iter().step_by(2)`. `∂xᵢ = n − i + [i even]·2xᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn iter_rev_step(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut k = 1.0;
@@ -508,7 +508,7 @@ fn iter_rev_step(x: &[f64]) -> f64 {
 /// `f(x) = Σᵢ (i + 1) xᵢ²`, with an accumulator that depends on the order,
 /// over `.iter().enumerate().rev()`: `aᵢ = sin(aᵢ₊₁) + (i + 1)xᵢ²` from the
 /// last element down. Gradient by the chain rule.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn enumerate_rev(x: &[f64]) -> f64 {
     let mut a: f64 = 0.0;
     for (i, v) in x.iter().enumerate().rev() {
@@ -518,7 +518,7 @@ fn enumerate_rev(x: &[f64]) -> f64 {
 }
 
 /// `f(x, y) = Σ_{even i} xᵢyᵢ` by `.iter().zip(y).step_by(2)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn zip_step(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for (a, b) in x.iter().zip(y).step_by(2) {
@@ -533,7 +533,7 @@ fn zip_step(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(x) = (Σᵢ xᵢ)² + Πᵢ xᵢ` by `.sum::<f64>()` and `.product::<f64>()`.
 /// `∂xᵢ = 2Σⱼxⱼ + Π_{j≠i} xⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn sum_product(x: &[f64]) -> f64 {
     let s = x.iter().sum::<f64>();
     let p = x.iter().product::<f64>();
@@ -542,7 +542,7 @@ fn sum_product(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ ln(1 + xᵢ²)` by `.map(|v| ..).sum()` into a typed `let`.
 /// `∂xᵢ = 2xᵢ/(1 + xᵢ²)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn map_sum(x: &[f64]) -> f64 {
     let s: f64 = x.iter().map(|v| (1.0 + v * v).ln()).sum();
     s
@@ -550,35 +550,35 @@ fn map_sum(x: &[f64]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢyᵢ + Σᵢ sin xᵢ` by `zip(..).map(|(a, b)| a * b).sum()`.
 /// `∂xᵢ = yᵢ + cos xᵢ`, `∂yᵢ = xᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn zip_map_sum(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + x.iter().map(|v| v.sin()).sum::<f64>()
 }
 
 /// `f(x) = Σᵢ (i + 1) sin xᵢ` by `.enumerate().map(|(i, v)| ..).sum()`.
 /// `∂xᵢ = (i + 1) cos xᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn enumerate_map(x: &[f64]) -> f64 {
     x.iter().enumerate().map(|(i, v)| (i as f64 + 1.0) * v.sin()).sum::<f64>()
 }
 
 /// `aₙ` with `a₀ = 1`, `aᵢ₊₁ = aᵢxᵢ + 1` by `.fold(1.0, |acc, v| acc * v + 1.0)`:
 /// the accumulator is needed backwards. `∂aₙ/∂xᵢ = aᵢ Π_{j>i} xⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn fold_affine(x: &[f64]) -> f64 {
     let a = x.iter().fold(1.0, |acc, v| acc * v + 1.0);
     a
 }
 
 /// [`fold_affine`] with the `fold` as the tail expression.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn fold_tail(x: &[f64]) -> f64 {
     x.iter().fold(1.0, |acc, v| acc * v + 1.0)
 }
 
 /// `f(x) = Σᵢ xᵢ² + (Σᵢ xᵢ)` by `.for_each(|v| ..)` updating two locals.
 /// `∂xᵢ = 2xᵢ + 1`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn for_each_acc(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut t = 0.0;
@@ -591,7 +591,7 @@ fn for_each_acc(x: &[f64]) -> f64 {
 
 /// `f(x, y) = Σ_{i<n} xᵢ y_{n−1−i}` by `(0..n).map(|i| ..).sum()` over a range.
 /// `∂xᵢ = y_{n−1−i}`, `∂yⱼ = x_{n−1−j}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn range_map_sum(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len();
     (0..n).map(|i| x[i] * y[n - 1 - i]).sum::<f64>()
@@ -599,7 +599,7 @@ fn range_map_sum(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(W, x) = Σᵢ (Σⱼ Wᵢⱼxⱼ)²`, the inner product as an iterator chain over
 /// each row `w[i]`. `∂Wᵢⱼ = 2zᵢxⱼ`, `∂xⱼ = Σᵢ 2zᵢWᵢⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn row_chains(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..2 {
@@ -633,7 +633,7 @@ fn hidden_layer(w: &[[f64; 3]; 2], v: &[f64; 2], x: &[f64; 3]) -> f64 {
 
 /// The outer product `Mᵢⱼ = xᵢyⱼ` in a local `[[0.0; 3]; 3]`, then
 /// `f = Σᵢⱼ Mᵢⱼ Mⱼᵢ = (x·y)²`. `∂x = 2(x·y)y`, `∂y = 2(x·y)x`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn local_matrix(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     let mut m = [[0.0; 3]; 3];
     for i in 0..3 {
@@ -652,7 +652,7 @@ fn local_matrix(x: &[f64; 3], y: &[f64; 3]) -> f64 {
 
 /// Prefix sums in a local `[0.0; 8]` (`n ≤ 8`): `cᵢ = Σ_{j≤i} xⱼ`,
 /// `f = Σᵢ cᵢ²`. `∂xⱼ = 2Σ_{i≥j} cᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn prefix_squares(x: &[f64]) -> f64 {
     let n = x.len();
     let mut c = [0.0; 8];
@@ -671,7 +671,7 @@ fn prefix_squares(x: &[f64]) -> f64 {
 /// `u = [x₀x₁, sin x₁, t]`, `f = Σᵢ uᵢ·t`, i.e. `t(x₀x₁ + sin x₁ + t)`, summed
 /// over a `[t; 3]` as `3t` more. `∂x₀ = tx₁`, `∂x₁ = t(x₀ + cos x₁)`,
 /// `∂t = x₀x₁ + sin x₁ + 2t + 3`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn array_literals(x: &[f64; 2], t: f64) -> f64 {
     let u = [x[0] * x[1], x[1].sin(), t];
     let r = [t; 3];
@@ -684,7 +684,7 @@ fn array_literals(x: &[f64; 2], t: f64) -> f64 {
 
 /// A copy `let mut y = *x;`, modified in place (`y[i] *= ..`), then reduced:
 /// `f = Σᵢ (xᵢ xᵢ₊₁ mod 3)² + x₀`, where `x` is unchanged. `∂` by the chain rule.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn copy_param(x: &[f64; 3]) -> f64 {
     let mut y = *x;
     for i in 0..3 {
@@ -695,7 +695,7 @@ fn copy_param(x: &[f64; 3]) -> f64 {
 
 /// Destructuring `let [a, b, c] = *x;`: `f = ab + bc² + sin a`.
 /// `∂a = b + cos a`, `∂b = a + c²`, `∂c = 2bc`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn destructure(x: &[f64; 3]) -> f64 {
     let [a, b, c] = *x;
     a * b + b * c * c + a.sin()
@@ -703,7 +703,7 @@ fn destructure(x: &[f64; 3]) -> f64 {
 
 /// A local table of rows `[[0.0; 2]; 6]` (`n ≤ 6`): `pᵢ = (xᵢ, xᵢ²)`,
 /// `f = Σᵢ pᵢ₀pᵢ₁ = Σᵢ xᵢ³`. `∂xᵢ = 3xᵢ²`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn local_rows(x: &[f64]) -> f64 {
     let n = x.len();
     let mut p = [[0.0; 2]; 6];
@@ -725,14 +725,14 @@ fn local_rows(x: &[f64]) -> f64 {
 /// `f(x, y) = Σ_{i≥1} xᵢ yᵢ₋₁` by `dot(&x[1..], y)`: a sub-slice passed to
 /// another `#[grad]` function (`y` one shorter than `x`).
 /// `∂xᵢ = yᵢ₋₁` (`i ≥ 1`), `∂x₀ = 0`, `∂yⱼ = xⱼ₊₁`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn subslice_call(x: &[f64], y: &[f64]) -> f64 {
     dot(&x[1..], y)
 }
 
 /// `f(x) = Σ_{a≤i<b} xᵢ·x₀ + dot(x[a..b], x[0..b − a])`: a sub-slice with
 /// bounds from parameters, iterated and passed on.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn subslice_range(x: &[f64], a: usize, b: usize) -> f64 {
     let mut s = 0.0;
     for v in &x[a..b] {
@@ -743,7 +743,7 @@ fn subslice_range(x: &[f64], a: usize, b: usize) -> f64 {
 
 /// `f(x) = Σ_{i≥2} xᵢ² + x[1..].iter().sum()`: a sub-slice as the receiver
 /// of an iterator chain. `∂x₀ = 0`, `∂x₁ = 1`, `∂xᵢ = 2xᵢ + 1` (`i ≥ 2`).
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn subslice_iter(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for &v in x[2..].iter() {
@@ -765,7 +765,7 @@ fn call_in_loop(w: &[f64], x: &[f64]) -> f64 {
 
 /// A local buffer of active values passed to another `#[grad]` function:
 /// `hᵢ = xᵢ²`, `f = dot(h, y) + sum_sq(h)`. `∂xᵢ = 2xᵢyᵢ + 4xᵢ³`, `∂y = h`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn call_local_buffer(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     let mut h = [0.0; 3];
     for i in 0..3 {
@@ -776,7 +776,7 @@ fn call_local_buffer(x: &[f64; 3], y: &[f64; 3]) -> f64 {
 
 /// A call whose result feeds a loop-carried value:
 /// `p = Πᵣ (1 + dot(Rᵣ, x)²)` over rows `Rᵣ` of a `&[[f64; 3]; 3]`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn call_rows(r: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
     let mut p = 1.0;
     for i in 0..3 {
@@ -792,7 +792,7 @@ fn call_rows(r: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
 
 /// `f(W, x) = Σᵢ tanh(Wᵢ·x)` with `for row in w.iter()` and an iterator chain
 /// on each row. `∂Wᵢⱼ = (1 − tᵢ²)xⱼ`, `∂xⱼ = Σᵢ (1 − tᵢ²)Wᵢⱼ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn rows_iter(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for row in w.iter() {
@@ -803,7 +803,7 @@ fn rows_iter(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(W, x) = Σᵢ Wᵢᵢxᵢ` with `for (i, row) in w.iter().enumerate()`.
 /// `∂Wᵢᵢ = xᵢ`, `∂xᵢ = Wᵢᵢ` (`i < 2`), others 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn rows_enumerate(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for (i, row) in w.iter().enumerate() {
@@ -814,7 +814,7 @@ fn rows_enumerate(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(R) = Σᵣ Rᵣ₀Rᵣ₁` with `for row in r.iter()` over a `&Vec<[f64; 2]>`.
 /// `∂Rᵣ₀ = Rᵣ₁`, `∂Rᵣ₁ = Rᵣ₀`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn vec_rows_iter(r: &Vec<[f64; 2]>) -> f64 {
     let mut s = 0.0;
     for row in r.iter() {
@@ -825,7 +825,7 @@ fn vec_rows_iter(r: &Vec<[f64; 2]>) -> f64 {
 
 /// `sᵢ = sᵢ₋₁/2 + xᵢ`; returns `sₖ²` from inside a `while` at the first `k`
 /// with `sₖ > 2`, else `sₙ₋₁`. `∂xᵢ = 2sₖ·2^{i−k}` (`i ≤ k`) or `2^{i−n+1}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn return_in_while(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -841,7 +841,7 @@ fn return_in_while(x: &[f64]) -> f64 {
 
 /// `f(W) = Σᵢ Σ_{j<kᵢ} √Wᵢⱼ`, `kᵢ` the first column with `Wᵢⱼ < 0`: a `break`
 /// that leaves the inner loop only. `∂Wᵢⱼ = 1/(2√Wᵢⱼ)` for `j < kᵢ`, else 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn inner_break(w: &[[f64; 3]; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -857,7 +857,7 @@ fn inner_break(w: &[[f64; 3]; 3]) -> f64 {
 
 /// `f(x) = Σ_{xᵢ ≥ 0} exp xᵢ` by a `while` with `continue` (the counter is
 /// advanced first). `∂xᵢ = exp xᵢ` if `xᵢ ≥ 0`, else 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn while_continue(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -874,7 +874,7 @@ fn while_continue(x: &[f64]) -> f64 {
 /// For each element, halve `v = xᵢ` while `v > 0.5`, stopping early (`break`)
 /// once `v < 0.7`; `f = Σᵢ vᵢ`. A `while` with a `break` inside a `for`:
 /// `vᵢ = xᵢ2^{−kᵢ}`, `∂xᵢ = 2^{−kᵢ}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn while_in_for(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -892,7 +892,7 @@ fn while_in_for(x: &[f64]) -> f64 {
 
 /// The fixed point `v = a cos v` by `loop` until it stops moving, returned
 /// by `break next`. Implicit differentiation: `∂a = cos v/(1 + a sin v)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn fixed_point(a: f64) -> f64 {
     let mut v: f64 = 0.0;
     let mut n = 0;
@@ -908,7 +908,7 @@ fn fixed_point(a: f64) -> f64 {
 
 /// `s ← sin s + aᵢbᵢ` from the last pair down, over `.iter().zip(y).rev()`.
 /// Gradient by the chain rule.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn zip_rev(x: &[f64], y: &[f64]) -> f64 {
     let mut s: f64 = 0.0;
     for (a, b) in x.iter().zip(y).rev() {
@@ -919,7 +919,7 @@ fn zip_rev(x: &[f64], y: &[f64]) -> f64 {
 
 /// `s ← cos s + xᵢ` for `i = n−1, n−3, ..` over `(0..n).rev().step_by(2)`.
 /// Gradient by the chain rule; the other elements get 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn rev_step(x: &[f64]) -> f64 {
     let mut s: f64 = 0.0;
     for i in (0..x.len()).rev().step_by(2) {
@@ -930,7 +930,7 @@ fn rev_step(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i=1,4,7,..} xᵢxᵢ₋₁` over `(1..n).step_by(3)`.
 /// `∂xᵢ = xᵢ₋₁`, `∂xᵢ₋₁ = xᵢ` for those `i`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn step_offset(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in (1..x.len()).step_by(3) {
@@ -941,7 +941,7 @@ fn step_offset(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ xᵢx_{n−1−i}` (an index counted from the end).
 /// `∂xᵢ = 2x_{n−1−i}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn mirror(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -952,7 +952,7 @@ fn mirror(x: &[f64]) -> f64 {
 }
 
 /// `f(x) = (maxᵢ xᵢ)²` by `m = m.max(x[i])`. `∂x_argmax = 2 max`, others 0.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn running_max(x: &[f64]) -> f64 {
     let mut m = x[0];
     for i in 1..x.len() {
@@ -963,28 +963,28 @@ fn running_max(x: &[f64]) -> f64 {
 
 /// `f(x) = ‖x‖` by `.map(|v| v * v).sum::<f64>().sqrt()`, a method on the
 /// reduction. `∂x = x/‖x‖`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn norm_chain(x: &[f64]) -> f64 {
     x.iter().map(|v| v * v).sum::<f64>().sqrt()
 }
 
 /// `f(x) = Πᵢ (1 + xᵢ²)` by `(0..n).map(|i| ..).product::<f64>()`.
 /// `∂xᵢ = 2xᵢ f/(1 + xᵢ²)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn range_product(x: &[f64]) -> f64 {
     let p = (0..x.len()).map(|i| 1.0 + x[i] * x[i]).product::<f64>();
     p
 }
 
 /// [`range_product`] with the `product` as the tail expression.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn product_tail(x: &[f64]) -> f64 {
     (0..x.len()).map(|i| 1.0 + x[i] * x[i]).product::<f64>()
 }
 
 /// `f(x) = Σᵢ i·xᵢ₊₁²` over `x[1..].iter().enumerate()`.
 /// `∂x₀ = 0`, `∂xᵢ = 2(i − 1)xᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn subslice_enumerate(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for (i, v) in x[1..].iter().enumerate() {
@@ -995,7 +995,7 @@ fn subslice_enumerate(x: &[f64]) -> f64 {
 
 /// The population variance `(1/n) Σᵢ (xᵢ − m)²`, `m` the mean: a closure
 /// capturing an active local. `∂xᵢ = 2(xᵢ − m)/n`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn variance(x: &[f64]) -> f64 {
     let m = x.iter().sum::<f64>() / x.len() as f64;
     x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / x.len() as f64
@@ -1003,7 +1003,7 @@ fn variance(x: &[f64]) -> f64 {
 
 /// `f(x, y, z) = Σᵢ xᵢyᵢzᵢ` over a nested `zip`, `|((a, b), c)|`.
 /// `∂xᵢ = yᵢzᵢ`, `∂yᵢ = xᵢzᵢ`, `∂zᵢ = xᵢyᵢ`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn zip3(x: &[f64], y: &[f64], z: &[f64]) -> f64 {
     x.iter().zip(y).zip(z).map(|((a, b), c)| a * b * c).sum::<f64>()
 }
@@ -1011,7 +1011,7 @@ fn zip3(x: &[f64], y: &[f64], z: &[f64]) -> f64 {
 /// A copy of a matrix parameter, `let mut m = *w;`, modified in place:
 /// `f = w₀₀w₁₁ − w₀₁w₁₀`. `∂w₀₀ = w₁₁`, `∂w₁₁ = w₀₀`, `∂w₀₁ = −w₁₀`,
 /// `∂w₁₀ = −w₀₁`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn copy_matrix(w: &[[f64; 2]; 2]) -> f64 {
     let mut m = *w;
     m[0][1] = m[0][1] * m[1][0];
@@ -1025,7 +1025,7 @@ fn copy_matrix(w: &[[f64; 2]; 2]) -> f64 {
 /// `f(x) = Σᵢ xᵢ·x_{jᵢ}` with `jᵢ = 2i mod n` kept in an integer that the
 /// loop overwrites: the reverse sweep needs each `jᵢ` again.
 /// `∂xₖ = Σ_{i: jᵢ=k} xᵢ + x_{jₖ}`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn strided_index(x: &[f64]) -> f64 {
     let n = x.len();
     let mut j = 0;
@@ -1039,7 +1039,7 @@ fn strided_index(x: &[f64]) -> f64 {
 
 /// A `bool` flag set inside a loop and read by later iterations:
 /// `f = Σᵢ xᵢ²` until the first `xᵢ > 1`, then `Σ 3xᵢ` from there on.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn flag_in_loop(x: &[f64]) -> f64 {
     let mut seen = false;
     let mut s = 0.0;
@@ -1058,7 +1058,7 @@ fn flag_in_loop(x: &[f64]) -> f64 {
 
 /// Loop-local `let`s, a local overwritten inside the body and a shadowing
 /// `let`: `f = Σᵢ sin(xᵢ²)·xᵢ`. `∂xᵢ = 2xᵢ² cos(xᵢ²) + sin(xᵢ²)`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loop_locals(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -1073,7 +1073,7 @@ fn loop_locals(x: &[f64]) -> f64 {
 
 /// Two loops in sequence over one accumulator that the second overwrites
 /// nonlinearly: `a = Σᵢ xᵢ`, then `a ← a·cos(xᵢ)` for each `i`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn two_loops(x: &[f64]) -> f64 {
     let mut a = 0.0;
     for &v in x {
@@ -1087,7 +1087,7 @@ fn two_loops(x: &[f64]) -> f64 {
 
 /// A trip count computed from the data, `k = ⌊3|x₀|⌋` (constant for the
 /// derivative): `f = Σ_{i<k} x_{i mod n}² + x₀`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn data_trip_count(x: &[f64]) -> f64 {
     let k = (x[0].abs() * 3.0) as usize;
     let mut s = x[0];
@@ -1100,7 +1100,7 @@ fn data_trip_count(x: &[f64]) -> f64 {
 /// A `loop` inside a `loop`: for each element, the inner `loop` squares
 /// `v` twice and the outer one stops after the last element.
 /// `f = Σᵢ xᵢ⁴`, `∂xᵢ = 4xᵢ³`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loop_in_loop(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -1125,7 +1125,7 @@ fn loop_in_loop(x: &[f64]) -> f64 {
 
 /// `break value` out of a `loop` nested in a `for`: for each `i`, the
 /// first power `xᵢᵏ` (k ≥ 1) below 0.5 in absolute value, capped at `k = 4`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn break_value_in_for(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -1145,7 +1145,7 @@ fn break_value_in_for(x: &[f64]) -> f64 {
 
 /// `return` from inside a `for` over a slice (`for &v in x`):
 /// `f = 2v·s` at the first `v < −1` (with `s` the sum before it), else `s`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn return_in_iter_loop(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for &v in x {
@@ -1159,7 +1159,7 @@ fn return_in_iter_loop(x: &[f64]) -> f64 {
 
 /// A loop inside an `else if`: `Σ xᵢ²` if `x₀ > 1`, `Π (1 + xᵢ/4)` if
 /// `x₀ < −1`, else `x₀ + Σᵢ xᵢ³`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn loop_in_else_if(x: &[f64]) -> f64 {
     if x[0] > 1.0 {
         x.iter().map(|v| v * v).sum::<f64>()
@@ -1180,7 +1180,7 @@ fn loop_in_else_if(x: &[f64]) -> f64 {
 
 /// `&Vec<f64>` and `&[f64]` parameters passed on as they are:
 /// `f = dot(x, y)·2 + sum_sq(a)` with `a` a `&[f64; 3]`.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn pass_params(x: &Vec<f64>, y: &[f64], a: &[f64; 3]) -> f64 {
     dot(x, y) * 2.0 + sum_sq(a)
 }
@@ -1450,6 +1450,9 @@ struct Case {
     /// `(w, v, a) ↦ seed·ḟ + Σ ȳ·ẏ` by `_jvp` along the direction `v`:
     /// with [`Case::reverse`], the dot-product test.
     forward: fn(&[f64], &[f64], &[f64]) -> f64,
+    /// `(w, v) ↦ (value, H·v)` by `_hvp`, for the rows of functions of
+    /// floats, slices and arrays without outputs.
+    hvp: Option<Hvp>,
     /// For functions returning a float: that `_grad(..)` is `_vjp(.., 1.0)`.
     grad_is_vjp_at_one: Option<Check>,
     /// Whether the point is far enough from kinks.
@@ -1457,6 +1460,9 @@ struct Case {
     /// The relative tolerance `|a − n| ≤ tol·max(1, |n|)`.
     tol: f64,
 }
+
+/// `(w, v) ↦ (value, H·v)`.
+type Hvp = fn(&[f64], &[f64]) -> (f64, Vec<f64>);
 
 /// `(w, a) ↦` the flat gradient, or what went wrong.
 type Reverse = fn(&[f64], &[f64]) -> Result<Vec<f64>, String>;
@@ -1678,6 +1684,56 @@ macro_rules! bind_tangent {
     };
 }
 
+/// Binds one parameter for a `NAME_hvp` call as `(value, direction,
+/// product)`, the product at zero.
+macro_rules! bind_direction {
+    ($w:ident $d:ident; r $x:ident ($init:expr) $($_s:tt)*) => {
+        let mut $x = {
+            let mut value = $init;
+            fill(&mut value, &mut $w);
+            let mut direction = zeros(&value);
+            fill(&mut direction, &mut $d);
+            let product = zeros(&value);
+            (value, direction, product)
+        };
+    };
+    ($w:ident $d:ident; v $x:ident $($_s:tt)*) => {
+        let mut $x: (f64, f64, ()) = ($w.next().expect("an input"), $d.next().expect("a direction"), ());
+    };
+    ($w:ident $d:ident; c $x:ident ($e:expr)) => {
+        let $x = $e;
+    };
+}
+
+/// A `NAME_hvp` call: each differentiated parameter followed by its
+/// direction, a reference also by its product.
+macro_rules! direction_call {
+    ($f:ident [$($acc:tt)*];) => {
+        $f($($acc)*)
+    };
+    ($f:ident [$($acc:tt)*]; (r $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* &$x.0, &$x.1, &mut $x.2,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (v $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* $x.0, $x.1,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (c $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* $x,]; $($rest)*)
+    };
+}
+
+/// Appends one parameter's part of `H·v` (a reference's product, a
+/// scalar's returned partial).
+macro_rules! collect_product {
+    ($h:ident $p:ident; r $x:ident) => {
+        $h.extend($x.2.to_flat());
+    };
+    ($h:ident $p:ident; v $x:ident) => {
+        $h.push($p.next().expect("a returned product"));
+    };
+    ($h:ident $p:ident; c $x:ident) => {};
+}
+
 /// `Σ ȳ·ẏ` for an output after a `NAME_jvp` call, 0 for anything else.
 macro_rules! weigh_tangent {
     (o $x:ident $($_x:tt)*) => {
@@ -1757,16 +1813,16 @@ macro_rules! call {
 /// One row of the table; see the module documentation.
 macro_rules! case {
     (
-        f64 $f:ident / $g:ident / $v:ident / $j:ident ($($p:tt)*)
+        f64 $f:ident / $g:ident / $v:ident / $j:ident $(/ $h:ident)? ($($p:tt)*)
         $(; where $valid:expr)? $(; tol $tol:expr)?
     ) => {
-        case!(@norm {f64 $f $g $v $j [$($valid)?] [$($tol)?]} [] $($p)*)
+        case!(@norm {f64 $f $g $v $j [$($h)?] [$($valid)?] [$($tol)?]} [] $($p)*)
     };
     (
         () $f:ident / $v:ident / $j:ident ($($p:tt)*)
         $(; where $valid:expr)? $(; tol $tol:expr)?
     ) => {
-        case!(@norm {() $f $v $v $j [$($valid)?] [$($tol)?]} [] $($p)*)
+        case!(@norm {() $f $v $v $j [] [$($valid)?] [$($tol)?]} [] $($p)*)
     };
     // Normalises each parameter to `(kind name (spec)..)`.
     (@norm $ctx:tt [$($acc:tt)*] &mut $x:ident = $init:expr $(, $($rest:tt)*)?) => {
@@ -1782,7 +1838,7 @@ macro_rules! case {
         case!(@norm $ctx [$($acc)* (v $x ($lo) ($hi))] $($($rest)*)?)
     };
     (
-        @norm {$ret:tt $f:ident $g:ident $v:ident $j:ident [$($valid:expr)?] [$($tol:expr)?]}
+        @norm {$ret:tt $f:ident $g:ident $v:ident $j:ident [$($h:ident)?] [$($valid:expr)?] [$($tol:expr)?]}
         [$(($k:ident $x:ident $($s:tt)*))*]
     ) => {
         Case {
@@ -1839,6 +1895,7 @@ macro_rules! case {
                 $(total += weigh_tangent!($k $x $($s)*);)*
                 total
             },
+            hvp: case!(@hvp [$($h)?] $(($k $x $($s)*))*),
             grad_is_vjp_at_one: case!(@grad_check $ret $g $v; $(($k $x $($s)*))*),
             valid: |w| {
                 let mut w = w.iter().copied();
@@ -1849,6 +1906,18 @@ macro_rules! case {
             },
             tol: case!(@tol $($tol)?),
         }
+    };
+    (@hvp [] $($_p:tt)*) => { None };
+    (@hvp [$h:ident] $(($k:ident $x:ident $($s:tt)*))*) => {
+        Some(|w, direction| {
+            let (mut w, mut direction) = (w.iter().copied(), direction.iter().copied());
+            $(bind_direction!(w direction; $k $x $($s)*);)*
+            let returned = direction_call!($h []; $(($k $x))*).floats();
+            let mut partials = returned.iter().copied().skip(1);
+            let mut product: Vec<f64> = Vec::new();
+            $(collect_product!(product partials; $k $x);)*
+            (returned[0], product)
+        })
     };
     (@seeds f64) => { 1 };
     (@seeds ()) => { 0 };
@@ -1948,7 +2017,7 @@ fn powers_away(x: &[f64]) -> bool {
 // Not every row has outputs, by-value floats or shadows to pass mutably.
 #[allow(unused_mut, unused_variables, clippy::vec_init_then_push)]
 // ---- once held back by macro bugs, now fixed ----
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn prefix_squares_vec(x: &[f64]) -> f64 {
     let n = x.len();
     let mut c = vec![0.0; n];
@@ -1963,7 +2032,7 @@ fn prefix_squares_vec(x: &[f64]) -> f64 {
     s
 }
 
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn local_vec_rows(x: &[f64]) -> f64 {
     let n = x.len();
     let mut p = vec![[0.0; 2]; n];
@@ -1978,7 +2047,7 @@ fn local_vec_rows(x: &[f64]) -> f64 {
     s
 }
 
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn pass_array(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     dot(y, &x[..]) + sum_sq(y)
 }
@@ -2006,154 +2075,154 @@ fn call_with_field(m: &Dense) -> f64 {
 fn cases() -> Vec<Case> {
     vec![
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.
-        case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 pass_array / pass_array_grad / pass_array_vjp / pass_array_jvp (&x in [-2.0, 2.0] = [0.0; 3], &y in [-2.0, 2.0] = [0.0; 3])),
+        case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp / prefix_squares_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp / local_vec_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 pass_array / pass_array_grad / pass_array_vjp / pass_array_jvp / pass_array_hvp (&x in [-2.0, 2.0] = [0.0; 3], &y in [-2.0, 2.0] = [0.0; 3])),
         case!(f64 field_len / field_len_grad / field_len_vjp / field_len_jvp (&m in [-2.0, 2.0] = Poly { coef: vec![0.0; 3], gain: 0.0 })),
         case!(f64 call_with_model / call_with_model_grad / call_with_model_vjp / call_with_model_jvp (&m in [-1.0, 1.0] = Dense::default(), &x in [-1.0, 1.0] = [0.0; 3])),
         case!(f64 call_with_field / call_with_field_grad / call_with_field_vjp / call_with_field_jvp (&m in [-1.0, 1.0] = Dense::default())),
         // Reference parameters.
-        case!(f64 dot / dot_grad / dot_vjp / dot_jvp (&x in [-2.0, 2.0] = vec![0.0; 5], &y in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 dot_zip / dot_zip_grad / dot_zip_vjp / dot_zip_jvp (&x in [-2.0, 2.0] = [0.0; 4], &y in [-2.0, 2.0] = [0.0; 4])),
-        case!(f64 dot_vec / dot_vec_grad / dot_vec_vjp / dot_vec_jvp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 dot / dot_grad / dot_vjp / dot_jvp / dot_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], &y in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 dot_zip / dot_zip_grad / dot_zip_vjp / dot_zip_jvp / dot_zip_hvp (&x in [-2.0, 2.0] = [0.0; 4], &y in [-2.0, 2.0] = [0.0; 4])),
+        case!(f64 dot_vec / dot_vec_grad / dot_vec_vjp / dot_vec_jvp / dot_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 rosenbrock / rosenbrock_grad / rosenbrock_vjp / rosenbrock_jvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
-        case!(f64 rosenbrock_iter / rosenbrock_iter_grad / rosenbrock_iter_vjp / rosenbrock_iter_jvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
-        case!(f64 matvec_tanh / matvec_tanh_grad / matvec_tanh_vjp / matvec_tanh_jvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 rosenbrock / rosenbrock_grad / rosenbrock_vjp / rosenbrock_jvp / rosenbrock_hvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
+        case!(f64 rosenbrock_iter / rosenbrock_iter_grad / rosenbrock_iter_vjp / rosenbrock_iter_jvp / rosenbrock_iter_hvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
+        case!(f64 matvec_tanh / matvec_tanh_grad / matvec_tanh_vjp / matvec_tanh_jvp / matvec_tanh_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 vec_rows / vec_rows_grad / vec_rows_vjp / vec_rows_jvp (&r in [-2.0, 2.0] = vec![[0.0; 3]; 3])),
-        case!(f64 computed_index / computed_index_grad / computed_index_vjp / computed_index_jvp (&w in [-2.0, 2.0] = [[0.0; 3]; 3],
+        case!(f64 vec_rows / vec_rows_grad / vec_rows_vjp / vec_rows_jvp / vec_rows_hvp (&r in [-2.0, 2.0] = vec![[0.0; 3]; 3])),
+        case!(f64 computed_index / computed_index_grad / computed_index_vjp / computed_index_jvp / computed_index_hvp (&w in [-2.0, 2.0] = [[0.0; 3]; 3],
             &x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 sum_sq / sum_sq_grad / sum_sq_vjp / sum_sq_jvp (&x in [-2.0, 2.0] = [0.0; 5])),
-        case!(f64 wrt_x / wrt_x_grad / wrt_x_vjp / wrt_x_jvp (&x in [-2.0, 2.0] = vec![0.0; 3], const y = &[0.5, -1.0, 0.25])),
+        case!(f64 sum_sq / sum_sq_grad / sum_sq_vjp / sum_sq_jvp / sum_sq_hvp (&x in [-2.0, 2.0] = [0.0; 5])),
+        case!(f64 wrt_x / wrt_x_grad / wrt_x_vjp / wrt_x_jvp / wrt_x_hvp (&x in [-2.0, 2.0] = vec![0.0; 3], const y = &[0.5, -1.0, 0.25])),
         // Softmax.
-        case!(f64 softmax_xent / softmax_xent_grad / softmax_xent_vjp / softmax_xent_jvp (&z in [-3.0, 3.0] = vec![0.0; 4], const k = 2)),
+        case!(f64 softmax_xent / softmax_xent_grad / softmax_xent_vjp / softmax_xent_jvp / softmax_xent_hvp (&z in [-3.0, 3.0] = vec![0.0; 4], const k = 2)),
         case!(() softmax_out / softmax_out_vjp / softmax_out_jvp (&z in [-3.0, 3.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
-        case!(f64 batch_xent / batch_xent_grad / batch_xent_vjp / batch_xent_jvp (&z in [-3.0, 3.0] = [[0.0; 3]; 2],
+        case!(f64 batch_xent / batch_xent_grad / batch_xent_vjp / batch_xent_jvp / batch_xent_hvp (&z in [-3.0, 3.0] = [[0.0; 3]; 2],
             const labels = &[2, 0])),
         // Saved values.
-        case!(f64 running_product / running_product_grad / running_product_vjp / running_product_jvp (&x in [0.5, 1.5] = vec![0.0; 6])),
-        case!(f64 running_sin / running_sin_grad / running_sin_vjp / running_sin_jvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 logistic_map / logistic_map_grad / logistic_map_vjp / logistic_map_jvp (r in [2.5, 3.2], v0 in [0.2, 0.8], const n = 6)),
+        case!(f64 running_product / running_product_grad / running_product_vjp / running_product_jvp / running_product_hvp (&x in [0.5, 1.5] = vec![0.0; 6])),
+        case!(f64 running_sin / running_sin_grad / running_sin_vjp / running_sin_jvp / running_sin_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 logistic_map / logistic_map_grad / logistic_map_vjp / logistic_map_jvp / logistic_map_hvp (r in [2.5, 3.2], v0 in [0.2, 0.8], const n = 6)),
         // Control flow.
-        case!(f64 branch_in_loop / branch_in_loop_grad / branch_in_loop_vjp / branch_in_loop_jvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 branch_in_loop / branch_in_loop_grad / branch_in_loop_vjp / branch_in_loop_jvp / branch_in_loop_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 while_threshold / while_threshold_grad / while_threshold_vjp / while_threshold_jvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
+        case!(f64 while_threshold / while_threshold_grad / while_threshold_vjp / while_threshold_jvp / while_threshold_hvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
             where exp_partial_sums_away(&x, 3.0)),
-        case!(f64 newton_sqrt / newton_sqrt_grad / newton_sqrt_vjp / newton_sqrt_jvp (a in [0.1, 10.0])),
-        case!(f64 loop_break / loop_break_grad / loop_break_vjp / loop_break_jvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
+        case!(f64 newton_sqrt / newton_sqrt_grad / newton_sqrt_vjp / newton_sqrt_jvp / newton_sqrt_hvp (a in [0.1, 10.0])),
+        case!(f64 loop_break / loop_break_grad / loop_break_vjp / loop_break_jvp / loop_break_hvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
             where away(&x, -0.5)),
-        case!(f64 loop_break_value / loop_break_value_grad / loop_break_value_vjp / loop_break_value_jvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
+        case!(f64 loop_break_value / loop_break_value_grad / loop_break_value_vjp / loop_break_value_jvp / loop_break_value_hvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
             where away(&x, 1.0)),
-        case!(f64 continue_odd / continue_odd_grad / continue_odd_vjp / continue_odd_jvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 continue_odd / continue_odd_grad / continue_odd_vjp / continue_odd_jvp / continue_odd_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 early_return / early_return_grad / early_return_vjp / early_return_jvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
+        case!(f64 early_return / early_return_grad / early_return_vjp / early_return_jvp / early_return_hvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
             where exp_partial_sums_away(&x, 4.0)),
-        case!(f64 nested_return / nested_return_grad / nested_return_vjp / nested_return_jvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
+        case!(f64 nested_return / nested_return_grad / nested_return_vjp / nested_return_jvp / nested_return_hvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
             where pair_sums_away(&x, 1.5)),
-        case!(f64 continue_break / continue_break_grad / continue_break_vjp / continue_break_jvp (&x in [-1.0, 1.5] = vec![0.0; 6]);
+        case!(f64 continue_break / continue_break_grad / continue_break_vjp / continue_break_jvp / continue_break_hvp (&x in [-1.0, 1.5] = vec![0.0; 6]);
             where away(&x, 0.3)),
-        case!(f64 loops_in_if / loops_in_if_grad / loops_in_if_vjp / loops_in_if_jvp (&x in [-1.5, 1.5] = vec![0.0; 4]);
+        case!(f64 loops_in_if / loops_in_if_grad / loops_in_if_vjp / loops_in_if_jvp / loops_in_if_hvp (&x in [-1.5, 1.5] = vec![0.0; 4]);
             where away(&x[..1], 0.0)),
         // Ranges and bounds.
-        case!(f64 pairwise / pairwise_grad / pairwise_vjp / pairwise_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 triangular / triangular_grad / triangular_vjp / triangular_jvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 horner / horner_grad / horner_vjp / horner_jvp (&c in [-2.0, 2.0] = vec![0.0; 5], t in [-1.5, 1.5])),
-        case!(f64 step_pairs / step_pairs_grad / step_pairs_vjp / step_pairs_jvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
-        case!(f64 bounded_sum / bounded_sum_grad / bounded_sum_vjp / bounded_sum_jvp (&x in [-2.0, 2.0] = vec![0.0; 6], const lo = 1,
+        case!(f64 pairwise / pairwise_grad / pairwise_vjp / pairwise_jvp / pairwise_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 triangular / triangular_grad / triangular_vjp / triangular_jvp / triangular_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 horner / horner_grad / horner_vjp / horner_jvp / horner_hvp (&c in [-2.0, 2.0] = vec![0.0; 5], t in [-1.5, 1.5])),
+        case!(f64 step_pairs / step_pairs_grad / step_pairs_vjp / step_pairs_jvp / step_pairs_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 bounded_sum / bounded_sum_grad / bounded_sum_vjp / bounded_sum_jvp / bounded_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], const lo = 1,
             const hi = 4)),
-        case!(f64 iter_rev_step / iter_rev_step_grad / iter_rev_step_vjp / iter_rev_step_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 enumerate_rev / enumerate_rev_grad / enumerate_rev_vjp / enumerate_rev_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 zip_step / zip_step_grad / zip_step_vjp / zip_step_jvp (&x in [-2.0, 2.0] = vec![0.0; 5],
+        case!(f64 iter_rev_step / iter_rev_step_grad / iter_rev_step_vjp / iter_rev_step_jvp / iter_rev_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 enumerate_rev / enumerate_rev_grad / enumerate_rev_vjp / enumerate_rev_jvp / enumerate_rev_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 zip_step / zip_step_grad / zip_step_vjp / zip_step_jvp / zip_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 5],
             &y in [-2.0, 2.0] = vec![0.0; 5])),
         // Iterator reductions.
-        case!(f64 sum_product / sum_product_grad / sum_product_vjp / sum_product_jvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 map_sum / map_sum_grad / map_sum_vjp / map_sum_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 zip_map_sum / zip_map_sum_grad / zip_map_sum_vjp / zip_map_sum_jvp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 sum_product / sum_product_grad / sum_product_vjp / sum_product_jvp / sum_product_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 map_sum / map_sum_grad / map_sum_vjp / map_sum_jvp / map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 zip_map_sum / zip_map_sum_grad / zip_map_sum_vjp / zip_map_sum_jvp / zip_map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 enumerate_map / enumerate_map_grad / enumerate_map_vjp / enumerate_map_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 fold_affine / fold_affine_grad / fold_affine_vjp / fold_affine_jvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 fold_tail / fold_tail_grad / fold_tail_vjp / fold_tail_jvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 for_each_acc / for_each_acc_grad / for_each_acc_vjp / for_each_acc_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 range_map_sum / range_map_sum_grad / range_map_sum_vjp / range_map_sum_jvp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 enumerate_map / enumerate_map_grad / enumerate_map_vjp / enumerate_map_jvp / enumerate_map_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 fold_affine / fold_affine_grad / fold_affine_vjp / fold_affine_jvp / fold_affine_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 fold_tail / fold_tail_grad / fold_tail_vjp / fold_tail_jvp / fold_tail_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 for_each_acc / for_each_acc_grad / for_each_acc_vjp / for_each_acc_jvp / for_each_acc_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 range_map_sum / range_map_sum_grad / range_map_sum_vjp / range_map_sum_jvp / range_map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 row_chains / row_chains_grad / row_chains_vjp / row_chains_jvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 row_chains / row_chains_grad / row_chains_vjp / row_chains_jvp / row_chains_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
         // Local buffers.
         case!(f64 hidden_layer / hidden_layer_grad / hidden_layer_vjp / hidden_layer_jvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &v in [-1.0, 1.0] = [0.0; 2], &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 local_matrix / local_matrix_grad / local_matrix_vjp / local_matrix_jvp (&x in [-1.5, 1.5] = [0.0; 3],
+        case!(f64 local_matrix / local_matrix_grad / local_matrix_vjp / local_matrix_jvp / local_matrix_hvp (&x in [-1.5, 1.5] = [0.0; 3],
             &y in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 prefix_squares / prefix_squares_grad / prefix_squares_vjp / prefix_squares_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 array_literals / array_literals_grad / array_literals_vjp / array_literals_jvp (&x in [-2.0, 2.0] = [0.0; 2],
+        case!(f64 prefix_squares / prefix_squares_grad / prefix_squares_vjp / prefix_squares_jvp / prefix_squares_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 array_literals / array_literals_grad / array_literals_vjp / array_literals_jvp / array_literals_hvp (&x in [-2.0, 2.0] = [0.0; 2],
             t in [-2.0, 2.0])),
-        case!(f64 copy_param / copy_param_grad / copy_param_vjp / copy_param_jvp (&x in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 destructure / destructure_grad / destructure_vjp / destructure_jvp (&x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 local_rows / local_rows_grad / local_rows_vjp / local_rows_jvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 copy_param / copy_param_grad / copy_param_vjp / copy_param_jvp / copy_param_hvp (&x in [-1.5, 1.5] = [0.0; 3])),
+        case!(f64 destructure / destructure_grad / destructure_vjp / destructure_jvp / destructure_hvp (&x in [-2.0, 2.0] = [0.0; 3])),
+        case!(f64 local_rows / local_rows_grad / local_rows_vjp / local_rows_jvp / local_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         // Sub-slices and calls.
-        case!(f64 subslice_call / subslice_call_grad / subslice_call_vjp / subslice_call_jvp (&x in [-2.0, 2.0] = vec![0.0; 5],
+        case!(f64 subslice_call / subslice_call_grad / subslice_call_vjp / subslice_call_jvp / subslice_call_hvp (&x in [-2.0, 2.0] = vec![0.0; 5],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 subslice_range / subslice_range_grad / subslice_range_vjp / subslice_range_jvp (&x in [-2.0, 2.0] = vec![0.0; 6],
+        case!(f64 subslice_range / subslice_range_grad / subslice_range_vjp / subslice_range_jvp / subslice_range_hvp (&x in [-2.0, 2.0] = vec![0.0; 6],
             const a = 2, const b = 5)),
-        case!(f64 subslice_iter / subslice_iter_grad / subslice_iter_vjp / subslice_iter_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 subslice_iter / subslice_iter_grad / subslice_iter_vjp / subslice_iter_jvp / subslice_iter_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 call_in_loop / call_in_loop_grad / call_in_loop_vjp / call_in_loop_jvp (&w in [-2.0, 2.0] = vec![0.0; 4],
             &x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 call_local_buffer / call_local_buffer_grad / call_local_buffer_vjp / call_local_buffer_jvp (&x in [-1.5, 1.5] = [0.0; 3],
+        case!(f64 call_local_buffer / call_local_buffer_grad / call_local_buffer_vjp / call_local_buffer_jvp / call_local_buffer_hvp (&x in [-1.5, 1.5] = [0.0; 3],
             &y in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 call_rows / call_rows_grad / call_rows_vjp / call_rows_jvp (&r in [-1.0, 1.0] = [[0.0; 3]; 3],
+        case!(f64 call_rows / call_rows_grad / call_rows_vjp / call_rows_jvp / call_rows_hvp (&r in [-1.0, 1.0] = [[0.0; 3]; 3],
             &x in [-1.0, 1.0] = [0.0; 3])),
         // More loop shapes.
-        case!(f64 rows_iter / rows_iter_grad / rows_iter_vjp / rows_iter_jvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 rows_iter / rows_iter_grad / rows_iter_vjp / rows_iter_jvp / rows_iter_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 rows_enumerate / rows_enumerate_grad / rows_enumerate_vjp / rows_enumerate_jvp (&w in [-2.0, 2.0] = [[0.0; 3]; 2],
+        case!(f64 rows_enumerate / rows_enumerate_grad / rows_enumerate_vjp / rows_enumerate_jvp / rows_enumerate_hvp (&w in [-2.0, 2.0] = [[0.0; 3]; 2],
             &x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 vec_rows_iter / vec_rows_iter_grad / vec_rows_iter_vjp / vec_rows_iter_jvp (&r in [-2.0, 2.0] = vec![[0.0; 2]; 4])),
-        case!(f64 return_in_while / return_in_while_grad / return_in_while_vjp / return_in_while_jvp (&x in [-1.0, 2.0] = vec![0.0; 5]);
+        case!(f64 vec_rows_iter / vec_rows_iter_grad / vec_rows_iter_vjp / vec_rows_iter_jvp / vec_rows_iter_hvp (&r in [-2.0, 2.0] = vec![[0.0; 2]; 4])),
+        case!(f64 return_in_while / return_in_while_grad / return_in_while_vjp / return_in_while_jvp / return_in_while_hvp (&x in [-1.0, 2.0] = vec![0.0; 5]);
             where halving_sums_away(&x, 2.0)),
         // `√w` has `|f‴| = 3/(8w^{5/2})`, ≤ 700 for `w ≥ 0.05`: the truncation
         // error `h²|f‴|/6` stays below 1e-10.
-        case!(f64 inner_break / inner_break_grad / inner_break_vjp / inner_break_jvp (&w in [-0.5, 2.0] = [[0.0; 3]; 3]);
+        case!(f64 inner_break / inner_break_grad / inner_break_vjp / inner_break_jvp / inner_break_hvp (&w in [-0.5, 2.0] = [[0.0; 3]; 3]);
             where w.iter().flatten().all(|v| v.abs() > 0.05)),
-        case!(f64 while_continue / while_continue_grad / while_continue_vjp / while_continue_jvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 while_continue / while_continue_grad / while_continue_vjp / while_continue_jvp / while_continue_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 while_in_for / while_in_for_grad / while_in_for_vjp / while_in_for_jvp (&x in [0.0, 6.0] = vec![0.0; 5]);
+        case!(f64 while_in_for / while_in_for_grad / while_in_for_vjp / while_in_for_jvp / while_in_for_hvp (&x in [0.0, 6.0] = vec![0.0; 5]);
             where halvings_away(&x)),
-        case!(f64 fixed_point / fixed_point_grad / fixed_point_vjp / fixed_point_jvp (a in [0.1, 0.9])),
-        case!(f64 zip_rev / zip_rev_grad / zip_rev_vjp / zip_rev_jvp (&x in [-1.5, 1.5] = vec![0.0; 4],
+        case!(f64 fixed_point / fixed_point_grad / fixed_point_vjp / fixed_point_jvp / fixed_point_hvp (a in [0.1, 0.9])),
+        case!(f64 zip_rev / zip_rev_grad / zip_rev_vjp / zip_rev_jvp / zip_rev_hvp (&x in [-1.5, 1.5] = vec![0.0; 4],
             &y in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 rev_step / rev_step_grad / rev_step_vjp / rev_step_jvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
-        case!(f64 step_offset / step_offset_grad / step_offset_vjp / step_offset_jvp (&x in [-2.0, 2.0] = vec![0.0; 8])),
-        case!(f64 mirror / mirror_grad / mirror_vjp / mirror_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 running_max / running_max_grad / running_max_vjp / running_max_jvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
+        case!(f64 rev_step / rev_step_grad / rev_step_vjp / rev_step_jvp / rev_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 step_offset / step_offset_grad / step_offset_vjp / step_offset_jvp / step_offset_hvp (&x in [-2.0, 2.0] = vec![0.0; 8])),
+        case!(f64 mirror / mirror_grad / mirror_vjp / mirror_jvp / mirror_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 running_max / running_max_grad / running_max_vjp / running_max_jvp / running_max_hvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
             where max_unique(&x)),
-        case!(f64 norm_chain / norm_chain_grad / norm_chain_vjp / norm_chain_jvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
+        case!(f64 norm_chain / norm_chain_grad / norm_chain_vjp / norm_chain_jvp / norm_chain_hvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
             where x.iter().map(|v| v * v).sum::<f64>() > 0.01),
-        case!(f64 range_product / range_product_grad / range_product_vjp / range_product_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 product_tail / product_tail_grad / product_tail_vjp / product_tail_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 subslice_enumerate / subslice_enumerate_grad / subslice_enumerate_vjp / subslice_enumerate_jvp
+        case!(f64 range_product / range_product_grad / range_product_vjp / range_product_jvp / range_product_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 product_tail / product_tail_grad / product_tail_vjp / product_tail_jvp / product_tail_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 subslice_enumerate / subslice_enumerate_grad / subslice_enumerate_vjp / subslice_enumerate_jvp / subslice_enumerate_hvp
             (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 variance / variance_grad / variance_vjp / variance_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 zip3 / zip3_grad / zip3_vjp / zip3_jvp (&x in [-2.0, 2.0] = vec![0.0; 3], &y in [-2.0, 2.0] = vec![0.0; 3],
+        case!(f64 variance / variance_grad / variance_vjp / variance_jvp / variance_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 zip3 / zip3_grad / zip3_vjp / zip3_jvp / zip3_hvp (&x in [-2.0, 2.0] = vec![0.0; 3], &y in [-2.0, 2.0] = vec![0.0; 3],
             &z in [-2.0, 2.0] = vec![0.0; 3])),
-        case!(f64 copy_matrix / copy_matrix_grad / copy_matrix_vjp / copy_matrix_jvp (&w in [-2.0, 2.0] = [[0.0; 2]; 2])),
+        case!(f64 copy_matrix / copy_matrix_grad / copy_matrix_vjp / copy_matrix_jvp / copy_matrix_hvp (&w in [-2.0, 2.0] = [[0.0; 2]; 2])),
         // Integers, flags and locals.
-        case!(f64 strided_index / strided_index_grad / strided_index_vjp / strided_index_jvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 flag_in_loop / flag_in_loop_grad / flag_in_loop_vjp / flag_in_loop_jvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
+        case!(f64 strided_index / strided_index_grad / strided_index_vjp / strided_index_jvp / strided_index_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 flag_in_loop / flag_in_loop_grad / flag_in_loop_vjp / flag_in_loop_jvp / flag_in_loop_hvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
             where away(&x, 1.0)),
-        case!(f64 loop_locals / loop_locals_grad / loop_locals_vjp / loop_locals_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 two_loops / two_loops_grad / two_loops_vjp / two_loops_jvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 data_trip_count / data_trip_count_grad / data_trip_count_vjp / data_trip_count_jvp (&x in [-2.0, 2.0] = vec![0.0; 3]);
+        case!(f64 loop_locals / loop_locals_grad / loop_locals_vjp / loop_locals_jvp / loop_locals_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 two_loops / two_loops_grad / two_loops_vjp / two_loops_jvp / two_loops_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 data_trip_count / data_trip_count_grad / data_trip_count_vjp / data_trip_count_jvp / data_trip_count_hvp (&x in [-2.0, 2.0] = vec![0.0; 3]);
             where off_third(x[0])),
-        case!(f64 loop_in_loop / loop_in_loop_grad / loop_in_loop_vjp / loop_in_loop_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 break_value_in_for / break_value_in_for_grad / break_value_in_for_vjp / break_value_in_for_jvp
+        case!(f64 loop_in_loop / loop_in_loop_grad / loop_in_loop_vjp / loop_in_loop_jvp / loop_in_loop_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 break_value_in_for / break_value_in_for_grad / break_value_in_for_vjp / break_value_in_for_jvp / break_value_in_for_hvp
             (&x in [-1.5, 1.5] = vec![0.0; 4]);
             where powers_away(&x)),
-        case!(f64 return_in_iter_loop / return_in_iter_loop_grad / return_in_iter_loop_vjp / return_in_iter_loop_jvp
+        case!(f64 return_in_iter_loop / return_in_iter_loop_grad / return_in_iter_loop_vjp / return_in_iter_loop_jvp / return_in_iter_loop_hvp
             (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where away(&x, -1.0)),
-        case!(f64 loop_in_else_if / loop_in_else_if_grad / loop_in_else_if_vjp / loop_in_else_if_jvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
+        case!(f64 loop_in_else_if / loop_in_else_if_grad / loop_in_else_if_vjp / loop_in_else_if_jvp / loop_in_else_if_hvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
             where away(&x[..1], 1.0) && away(&x[..1], -1.0)),
-        case!(f64 pass_params / pass_params_grad / pass_params_vjp / pass_params_jvp (&x in [-2.0, 2.0] = vec![0.0; 3],
+        case!(f64 pass_params / pass_params_grad / pass_params_vjp / pass_params_jvp / pass_params_hvp (&x in [-2.0, 2.0] = vec![0.0; 3],
             &y in [-2.0, 2.0] = vec![0.0; 3], &a in [-2.0, 2.0] = [0.0; 3])),
         case!(() outer_into / outer_into_vjp / outer_into_jvp (&x in [-2.0, 2.0] = [0.0; 2], &mut y = [[0.0; 2]; 2])),
         // `&mut` outputs.
@@ -2267,6 +2336,56 @@ fn jvp_is_the_transpose_of_vjp() {
             failures.push(format!("{}: {error}", case.name));
         }
     }
+    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `NAME_hvp` against central differences of the gradient (by
+/// `NAME_vjp` with seed 1) along the direction; its value is `f`'s.
+fn check_hvp(case: &Case, w: &[f64], v: &[f64]) -> Result<(), TestCaseError> {
+    let Some(hvp) = case.hvp else { return Ok(()) };
+    prop_assume!((case.valid)(w));
+    let seed = [1.0];
+    let value = (case.objective)(w, &seed);
+    prop_assume!(value.is_finite());
+    let (hvp_value, product) = hvp(w, v);
+    // `objective` adds the outputs' weights (none here) to the value: -0.0 becomes 0.0.
+    prop_assert!(hvp_value == value, "{} at {w:?}: hvp's value {hvp_value} != f = {value}", case.name);
+    let h = 1e-5;
+    let gradient = |sign: f64| {
+        let shifted: Vec<f64> = w.iter().zip(v).map(|(w, v)| w + sign * h * v).collect();
+        (case.reverse)(&shifted, &seed).map_err(|e| TestCaseError::fail(format!("{}: {e}", case.name)))
+    };
+    let (up, down) = (gradient(1.0)?, gradient(-1.0)?);
+    prop_assert_eq!(product.len(), w.len());
+    for (i, (&a, (u, d))) in product.iter().zip(up.iter().zip(&down)).enumerate() {
+        let numeric = (u - d) / (2.0 * h);
+        prop_assert!(close(a, numeric, 1e-5), "{} at {w:?} along {v:?}: (H·v){i} = {a}, numeric {numeric}", case.name);
+    }
+    Ok(())
+}
+
+/// Every row of a function of floats, slices and arrays without outputs:
+/// `NAME_hvp` is the derivative of the gradient along the direction, at 96
+/// random points.
+#[test]
+fn hvp_is_the_derivative_of_the_gradient() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases() {
+        if case.hvp.is_none() {
+            continue;
+        }
+        checked += 1;
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = (case.domain)().into_iter().map(|_| -1.0..1.0f64).collect();
+        let result = runner.run(&(point, direction), |(w, v)| check_hvp(&case, &w, &v));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(checked >= 40, "{checked} rows with a hessian");
     assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
