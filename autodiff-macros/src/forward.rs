@@ -275,8 +275,22 @@ impl Forward<'_> {
             terms.push(term);
         }
         let sum = self.sum(terms, float, span, out);
-        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(sum), kind, save: None, tape: None, span });
+        self.assign_into(tangent, sum, kind, span, out);
         out.stmts.extend(after);
+    }
+
+    /// `tangent = value`: the statement that computed `value` into a
+    /// temporary of its own writes `tangent` instead (`ṡ := add(ṡ, ė)`, not
+    /// `t = add(ṡ, ė); ṡ := t`).
+    fn assign_into(&mut self, tangent: Var, value: Operand, kind: AssignKind, span: Span, out: &mut Block) {
+        if let (Operand::Var(temp), Some(Stmt::Assign { dst, kind: last_kind, .. })) = (&value, out.stmts.last_mut()) {
+            if dst == temp && self.vars[temp.0].kind == VarKind::Temp && *last_kind == AssignKind::Init {
+                *dst = tangent;
+                *last_kind = kind;
+                return;
+            }
+        }
+        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(value), kind, save: None, tape: None, span });
     }
 
     /// `∂ · ẋ`, written without the product when `∂` is ±1.
@@ -558,14 +572,11 @@ mod tests {
         let want = "fn(x: f64, y: f64, d_x: f64, d_y: f64) -> __ret: f64
     __t2: f64 = mul(y, d_x)
     __t3: f64 = mul(x, d_y)
-    __t4: f64 = add(__t2, __t3)
-    __dot_p: f64 = __t4
+    __dot_p: f64 = add(__t2, __t3)
     p: f64 = mul(x, y)
-    __t5: f64 = mul(2.0, d_x)
-    __dot_t1: f64 = __t5
+    __dot_t1: f64 = mul(2.0, d_x)
     __t1: f64 = mul(2.0, x)
-    __t6: f64 = add(__dot_p, __dot_t1)
-    __dot_ret: f64 = __t6
+    __dot_ret: f64 = add(__dot_p, __dot_t1)
     __ret: f64 = add(p, __t1)
 ";
         assert_eq!(got, want);

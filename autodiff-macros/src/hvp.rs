@@ -370,3 +370,74 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::format_ident;
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    /// The body the reverse sweep of `NAME_hvp` reads: the tangent body
+    /// of `item` along `v_*`, its result the tangent, its saves marked.
+    fn composed_ir(item: syn::ItemFn) -> String {
+        let (body, mut namer) = lowered(item).expect("lowers");
+        let directions: Vec<(Var, Ident)> =
+            body.params.iter().map(|&param| (param, format_ident!("v_{}", body.var(param).ident))).collect();
+        let active = activity::active(&body, &body.params, &[]);
+        let cx = Ctxt::new();
+        let (mut tangent_body, tangent_of) =
+            forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer, &cx);
+        cx.check().expect("no error");
+        tangent_body.ret = tangent_of[body.ret.expect("a result").0];
+        activity::analyze(&mut tangent_body, &mut namer, &body.params, &[]);
+        tangent_body.to_string()
+    }
+
+    #[test]
+    fn the_reverse_sweep_differentiates_the_tangent_of_the_result() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                x * y.sin()
+            }
+        });
+        let want = "fn(x: f64, y: f64, v_x: f64, v_y: f64) -> __dot_ret: f64
+    __t2: f64 = cos(y)
+    __dot_t1: f64 = mul(__t2, v_y)
+    __t1: f64 = sin(y)
+    __t4: f64 = mul(__t1, v_x)
+    __t5: f64 = mul(x, __dot_t1)
+    __dot_ret: f64 = add(__t4, __t5)
+    __ret: f64 = mul(x, __t1)
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_loop_overwrite_of_a_tangent_is_saved_for_the_reverse_sweep() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut p = 1.0;
+                for i in 0..x.len() {
+                    p = p * x[i];
+                }
+                p
+            }
+        });
+        // `ṗ := x[i]·ṗ + p·v_x[i]` reads the old `p` and `ṗ`: both saved per pass.
+        assert!(got.contains("__saved_p <- p"), "{got}");
+        assert!(got.contains("__saved_dot_p <- __dot_p"), "{got}");
+        assert!(got.contains("mul(p, v_x[i])"), "{got}");
+    }
+
+    #[test]
+    fn a_call_becomes_the_callee_and_its_tangent() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                g(x) * x
+            }
+        });
+        assert!(got.contains("__dot_t1: f64 = call g::tangent(x, v_x)\n    __t1: f64 = call g(x)"), "{got}");
+    }
+}
