@@ -1,6 +1,6 @@
 //! What the macro emits when it rejects a function: the function as written
 //! (so its own callers still compile), the errors, and `NAME_grad` /
-//! `NAME_vjp` / `NAME_jvp` (those asked for) with the right signatures, so
+//! `NAME_vjp` / `NAME_jvp` / `NAME_hvp` (those asked for) with the right signatures, so
 //! call sites of those do not add a cascade of "cannot find function"
 //! errors to the real ones.
 
@@ -10,7 +10,7 @@ use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::naming::{self, Namer};
-use crate::{attr, attributes, expand, jvp, signature};
+use crate::{attr, attributes, expand, hvp, jvp, signature};
 
 pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
@@ -34,8 +34,9 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
             let name = naming::jvp_fn(&item.sig.ident);
             jvp::Jvp::stub(&sig, body.clone()).function(&sig, &name, true)
         });
+        let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
         let companion = expand::companion(&sig, &seed, &|_| false, body, None, TokenStream::new());
-        Some(quote!(#functions #jvp #companion))
+        Some(quote!(#functions #jvp #hvp #companion))
     });
     let item = attributes::without_rejected(item);
     quote! {

@@ -140,6 +140,18 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     Ok(signature(sig, &body.params, &extras, &mutated, length_checks(sig, &extras), statements))
 }
 
+/// For the fallback: `NAME_hvp`'s signature around a body that never runs;
+/// none where a parameter clashes with a direction (the expansion reported
+/// that already).
+pub fn stub(sig: &Signature, body: TokenStream) -> Option<TokenStream> {
+    let mut namer = Namer::new(sig.item);
+    let cx = Ctxt::new();
+    let extras = extras(sig, &mut namer, &cx);
+    cx.check().ok()?;
+    let params: Vec<Var> = (0..sig.params.len()).map(Var).collect();
+    Some(signature(sig, &params, &extras, &|_| false, TokenStream::new(), body))
+}
+
 /// One comparison per slice or vector direction and product, on entry.
 fn length_checks(sig: &Signature, extras: &[Option<Extra>]) -> TokenStream {
     let function = naming::name_of(&sig.item.sig.ident);
