@@ -23,6 +23,9 @@ use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
 use crate::ctxt::Ctxt;
+use crate::expand::{lints, output, turbofish};
+use crate::signature::Signature;
+use crate::{emit, reverse};
 
 /// The reverse-mode derivative.
 pub const VJP: &str = "vjp";
@@ -58,6 +61,87 @@ pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     }
     companion.path.segments.push(segment);
     companion
+}
+
+/// The companion that other `#[grad]` functions call: a braced struct
+/// named like the function. It lives in the type namespace beside the
+/// function, so `use path::NAME;` imports both, and a caller reaches the
+/// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
+/// differentiates every float parameter.
+///
+/// A function that returns a float also gets `fwd` (its value and a tape)
+/// and `rev` (the reverse sweep from that tape): a caller runs `fwd` in its
+/// forward sweep and `rev` in its reverse sweep, so the callee's forward
+/// computation is not done twice. Without a `split`, the tape is `()` and
+/// `rev` is `vjp`.
+pub fn generated(
+    sig: &Signature,
+    seed: &Ident,
+    mutated: &dyn Fn(&Ident) -> bool,
+    body: TokenStream,
+    split: Option<&reverse::Split>,
+    jvp: TokenStream,
+) -> TokenStream {
+    let item = sig.item;
+    let name = &item.sig.ident;
+    let vis = &item.vis;
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let float = emit::float_type(sig.float());
+    let output = output(sig);
+    let inputs = sig.inputs(mutated);
+    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let lints = lints();
+    let split_methods = sig.ret.map(|_| {
+        let tape = Ident::new("__tape", Span::mixed_site());
+        let turbofish = turbofish(generics);
+        let (fwd, rev, tape_type) = match split {
+            // Calling `fwd` counts as using the function.
+            Some(split) => {
+                let fwd = &split.fwd;
+                (quote!(let _ = #name #turbofish; #fwd), split.rev.clone(), split.tape_type.clone())
+            }
+            None => {
+                let params = sig.params.iter().map(|param| param.ident);
+                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
+            }
+        };
+        let plain_inputs = sig.inputs(mutated);
+        let primal_inputs = sig.primal_inputs(mutated);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
+                #fwd
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn rev #generics (#(#plain_inputs,)* #tape: #tape_type, #seed_param) -> #output #where_clause {
+                #rev
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        impl #name {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
+                #body
+            }
+
+            #split_methods
+
+            #jvp
+        }
+    }
 }
 
 /// `companion!(f(a: A, ..) => f_vjp(a: A, d_a: DA, ..) -> R)`: the companion

@@ -101,7 +101,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
         let target = custom_target(path, &sig.item.sig.generics);
         let body = forward_call(&sig, target, &seed);
-        let companion = companion(&sig, &seed, &|_| false, body, None, companion_jvp);
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
         return Ok(quote!(#item #functions #jvp_fn #companion));
     }
     let vjp = reverse_mode(&sig)?;
@@ -110,7 +110,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let companion = if let Some(full_sig) = &full_sig {
         let full = reverse_mode(full_sig)?;
         let mutated = |ident: &Ident| full.mutated.contains(ident);
-        companion(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
+        companion::generated(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
     } else {
         let body = if args.reverse {
             let vjp_name = naming::vjp_fn(&item.sig.ident);
@@ -118,7 +118,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         } else {
             vjp.body
         };
-        companion(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
+        companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
     Ok(quote!(#item #functions #jvp_fn #companion))
 }
@@ -328,7 +328,7 @@ pub(crate) fn lints() -> TokenStream {
 
 /// What the generated functions return: `(value, partials..)`, the value
 /// alone, or for a function of outputs the partials alone.
-fn output(sig: &Signature) -> TokenStream {
+pub(crate) fn output(sig: &Signature) -> TokenStream {
     let float = emit::float_type(sig.float());
     let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
     match (sig.ret, partial_types.len()) {
@@ -408,87 +408,6 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
         }
     });
     quote!(#grad #vjp_fn)
-}
-
-/// The companion that other `#[grad]` functions call: a braced struct
-/// named like the function. It lives in the type namespace beside the
-/// function, so `use path::NAME;` imports both, and a caller reaches the
-/// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
-/// differentiates every float parameter.
-///
-/// A function that returns a float also gets `fwd` (its value and a tape)
-/// and `rev` (the reverse sweep from that tape): a caller runs `fwd` in its
-/// forward sweep and `rev` in its reverse sweep, so the callee's forward
-/// computation is not done twice. Without a `split`, the tape is `()` and
-/// `rev` is `vjp`.
-pub fn companion(
-    sig: &Signature,
-    seed: &Ident,
-    mutated: &dyn Fn(&Ident) -> bool,
-    body: TokenStream,
-    split: Option<&reverse::Split>,
-    jvp: TokenStream,
-) -> TokenStream {
-    let item = sig.item;
-    let name = &item.sig.ident;
-    let vis = &item.vis;
-    let generics = &item.sig.generics;
-    let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
-    let output = output(sig);
-    let inputs = sig.inputs(mutated);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
-    let lints = lints();
-    let split_methods = sig.ret.map(|_| {
-        let tape = Ident::new("__tape", Span::mixed_site());
-        let turbofish = turbofish(generics);
-        let (fwd, rev, tape_type) = match split {
-            // Calling `fwd` counts as using the function.
-            Some(split) => {
-                let fwd = &split.fwd;
-                (quote!(let _ = #name #turbofish; #fwd), split.rev.clone(), split.tape_type.clone())
-            }
-            None => {
-                let params = sig.params.iter().map(|param| param.ident);
-                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
-            }
-        };
-        let plain_inputs = sig.inputs(mutated);
-        let primal_inputs = sig.primal_inputs(mutated);
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
-                #fwd
-            }
-
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn rev #generics (#(#plain_inputs,)* #tape: #tape_type, #seed_param) -> #output #where_clause {
-                #rev
-            }
-        }
-    });
-    quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #name {}
-
-        impl #name {
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
-                #body
-            }
-
-            #split_methods
-
-            #jvp
-        }
-    }
 }
 
 /// What the generated functions say they compute.

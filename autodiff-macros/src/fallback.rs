@@ -10,7 +10,7 @@ use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::naming::{self, Namer};
-use crate::{attr, attributes, expand, hvp, jvp, signature};
+use crate::{attr, attributes, companion, expand, hvp, jvp, signature};
 
 pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
@@ -35,7 +35,7 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
             jvp::Jvp::stub(&sig, body.clone()).function(&sig, &name, true)
         });
         let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
-        let companion = expand::companion(&sig, &seed, &|_| false, body, None, TokenStream::new());
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, TokenStream::new());
         Some(quote!(#functions #jvp #hvp #companion))
     });
     let item = attributes::without_rejected(item);
