@@ -22,7 +22,7 @@ use crate::ir::{Body, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, reverse, signature,
+    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, reverse, signature, valid,
 };
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -233,9 +233,10 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
     let seed = namer.fresh("seed");
     let cx = Ctxt::new();
-    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
-    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
+    valid::check_reverse(&body, &activity, &cx);
     cx.check()?;
+    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer);
     let mutated = body
         .params
         .iter()

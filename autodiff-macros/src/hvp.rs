@@ -27,7 +27,7 @@ use crate::expand::{lints, lowered, turbofish};
 use crate::ir::Var;
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, emit, forward, reverse};
+use crate::{activity, emit, forward, reverse, valid};
 
 /// What each parameter of `NAME_hvp` brings after itself.
 struct Extra {
@@ -116,8 +116,9 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             let activity = activity::analyze(&mut tangent_body, &mut namer, &differentiated, &[]);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret) };
             let cx = Ctxt::new();
-            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer, &cx);
+            valid::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
+            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
             let float = emit::float_type(sig.float());
             let vjp = parts.vjp;
             quote!(let #seed: #float = 1.0; #vjp)
@@ -324,8 +325,9 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
             let cx = Ctxt::new();
-            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer, &cx);
+            valid::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
+            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
             parts.vjp
         }
         None if scalars.is_empty() => quote!(0.0),

@@ -25,6 +25,7 @@ mod reverse;
 mod rules;
 mod signature;
 mod symbol;
+mod valid;
 
 use proc_macro::TokenStream;
 

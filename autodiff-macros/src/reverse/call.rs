@@ -64,14 +64,7 @@ impl Sweep<'_> {
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
                             buffers.extend(quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];));
-                            let dims =
-                                self.body.var(place.var).dims.unwrap_or(1).saturating_sub(place.index_vars().count());
-                            if dims > 1 {
-                                self.cx.error_spanned_by(
-                                    self.ident(place.var),
-                                    "an array of arrays passed twice to one call is not supported; pass it once",
-                                );
-                            }
+                            // `valid::check_reverse` refused an array of arrays here.
                             adds.extend(self.add_into(&target, &quote!(#buffer), Some(1), span));
                             quote!(&mut #buffer)
                         }

@@ -35,7 +35,6 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::activity::Activity;
-use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
 use crate::ir::{
     Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var, VarKind,
@@ -63,14 +62,7 @@ pub struct Adjoints<'a> {
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
-pub fn vjp_body(
-    body: &Body,
-    activity: &Activity,
-    params: &Adjoints,
-    seed: &Ident,
-    namer: &mut Namer,
-    cx: &Ctxt,
-) -> Parts {
+pub fn vjp_body(body: &Body, activity: &Activity, params: &Adjoints, seed: &Ident, namer: &mut Namer) -> Parts {
     let layout = Layout::new(body, activity);
     let adjoints: Vec<Option<TokenStream>> = body
         .vars
@@ -91,7 +83,6 @@ pub fn vjp_body(
         layout: &layout,
         adjoints: &adjoints,
         unbounded: &unbounded,
-        cx,
         deferred: RefCell::new(None),
     };
 
@@ -270,7 +261,6 @@ struct Sweep<'a> {
     adjoints: &'a [Option<TokenStream>],
     /// The values that may be infinite or NaN (`finite.rs`).
     unbounded: &'a [bool],
-    cx: &'a Ctxt,
     /// While reversing a loop pass: the pass's plain additions into the
     /// shadows of its read-only inputs, emitted together at the end of the
     /// pass in forward order (see `reverse_loop`), and the variables whose
@@ -334,17 +324,8 @@ impl Sweep<'_> {
                         let zero = emit::zero(zero, &primal);
                         quote!(let mut #adjoint = #zero;)
                     }
-                    None => {
-                        self.cx.error_spanned_by(
-                            &info.ident,
-                            format!(
-                                "#[grad] cannot tell the shape of `{}` to build its adjoint; give it a type \
-                                 (`let {}: [f64; N] = ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
-                                info.ident, info.ident
-                            ),
-                        );
-                        TokenStream::new()
-                    }
+                    // `valid::check_reverse` refused an active aggregate of unknown shape.
+                    None => TokenStream::new(),
                 },
                 // -0.0 is the exact identity of `+`, so the first `+=` into
                 // it compiles to a move; a returned partial is normalized

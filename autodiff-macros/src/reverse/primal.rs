@@ -13,7 +13,6 @@ use super::layout::{declarations, stack_top, Layout};
 use super::Sweep;
 use crate::activity::Activity;
 use crate::companion;
-use crate::ctxt::Ctxt;
 use crate::emit;
 use crate::ir::{
     Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero,
@@ -24,18 +23,15 @@ use crate::ir::{
 pub fn replay(body: &Body) -> TokenStream {
     let activity = Activity::forward_only(body);
     let layout = Layout::new(body, &activity);
-    let cx = Ctxt::new();
     let sweep = Sweep {
         body,
         activity: &activity,
         layout: &layout,
         adjoints: &[],
         unbounded: &[],
-        cx: &cx,
         deferred: RefCell::new(None),
     };
     let forward = sweep.forward(&body.block);
-    debug_assert!(cx.check().is_ok(), "the forward statements record no error");
     let items = &body.items;
     let declarations = declarations(body, &layout);
     quote!(#(#items)* #declarations #forward)
