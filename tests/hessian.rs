@@ -149,3 +149,95 @@ fn hvp_goes_through_calls_of_hessian_functions() {
         }
     }
 }
+
+/// A model: its direction is a model, and so is its product.
+#[derive(autodiff::Params, Clone, Debug, Default, PartialEq)]
+struct Dense {
+    w: [[f64; 3]; 2],
+    b: [f64; 2],
+}
+
+/// `f(m, x) = Σᵢ tanh(Σⱼ m.wᵢⱼxⱼ + m.bᵢ)²`.
+#[grad(reverse, hessian)]
+fn dense_loss(m: &Dense, x: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        let mut z = m.b[i];
+        for j in 0..3 {
+            z += m.w[i][j] * x[j];
+        }
+        s += z.tanh() * z.tanh();
+    }
+    s
+}
+
+#[test]
+fn a_model_has_a_model_direction_and_product() {
+    use autodiff::Params;
+    let flat = |m: &Dense, x: &[f64; 3]| {
+        let mut all = m.to_flat();
+        all.extend_from_slice(x);
+        all
+    };
+    let split = |w: &[f64]| {
+        let mut m = Dense::default();
+        m.copy_from_flat(&w[..8]);
+        (m, [w[8], w[9], w[10]])
+    };
+    let grad = |w: &[f64]| {
+        let (m, x) = split(w);
+        let (mut d_m, mut d_x) = (Dense::default(), [0.0; 3]);
+        dense_loss_grad(&m, &mut d_m, &x, &mut d_x);
+        flat(&d_m, &d_x)
+    };
+    let w: Vec<f64> = (0..11).map(|i| ((i * 7 % 11) as f64 - 5.0) / 8.0).collect();
+    let v: Vec<f64> = (0..11).map(|i| ((i * 3 % 5) as f64 - 2.0) / 3.0).collect();
+    let (m, x) = split(&w);
+    let (vm, vx) = split(&v);
+    let (mut hv_m, mut hv_x) = (Dense::default(), [0.0; 3]);
+    let value = dense_loss_hvp(&m, &vm, &mut hv_m, &x, &vx, &mut hv_x);
+    assert_eq!(value, dense_loss(&m, &x));
+    let analytic = flat(&hv_m, &hv_x);
+    let numeric = numeric_hvp(grad, &w, &v);
+    for (a, n) in analytic.iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-5), "{analytic:?} vs {numeric:?}");
+    }
+}
+
+/// A call of a `hessian` function of a model.
+#[grad(reverse, hessian)]
+fn twice_dense(m: &Dense, x: &[f64; 3]) -> f64 {
+    let a = dense_loss(m, x);
+    a * a + dense_loss(m, &[x[2], x[0], x[1]])
+}
+
+#[test]
+fn hvp_goes_through_calls_of_model_functions() {
+    use autodiff::Params;
+    let split = |w: &[f64]| {
+        let mut m = Dense::default();
+        m.copy_from_flat(&w[..8]);
+        (m, [w[8], w[9], w[10]])
+    };
+    let grad = |w: &[f64]| {
+        let (m, x) = split(w);
+        let (mut d_m, mut d_x) = (Dense::default(), [0.0; 3]);
+        twice_dense_grad(&m, &mut d_m, &x, &mut d_x);
+        let mut all = d_m.to_flat();
+        all.extend_from_slice(&d_x);
+        all
+    };
+    let w: Vec<f64> = (0..11).map(|i| ((i * 5 % 11) as f64 - 5.0) / 9.0).collect();
+    let v: Vec<f64> = (0..11).map(|i| ((i * 3 % 7) as f64 - 3.0) / 4.0).collect();
+    let (m, x) = split(&w);
+    let (vm, vx) = split(&v);
+    let (mut hv_m, mut hv_x) = (Dense::default(), [0.0; 3]);
+    let value = twice_dense_hvp(&m, &vm, &mut hv_m, &x, &vx, &mut hv_x);
+    assert_eq!(value, twice_dense(&m, &x));
+    let mut analytic = hv_m.to_flat();
+    analytic.extend_from_slice(&hv_x);
+    let numeric = numeric_hvp(grad, &w, &v);
+    for (a, n) in analytic.iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-5), "{analytic:?} vs {numeric:?}");
+    }
+}

@@ -80,14 +80,6 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
              function (a loss) of these outputs instead",
         );
     }
-    let model =
-        sig.params.iter().find(|param| matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }));
-    if let Some(model) = model {
-        cx.error_spanned_by(
-            model.ty,
-            "`hessian` of a model struct is not supported yet; pass its parameters as slices",
-        );
-    }
     cx.check()?;
     let (body, mut namer) = lowered(sig)?;
     let cx = Ctxt::new();
@@ -158,7 +150,10 @@ fn length_checks(sig: &Signature, extras: &[Option<Extra>]) -> TokenStream {
     let function = naming::name_of(&sig.item.sig.ident);
     let mut checks = TokenStream::new();
     for (param, extra) in sig.params.iter().zip(extras) {
-        let (ParamClass::Shadowed { target, .. }, Some(extra)) = (&param.class, extra) else { continue };
+        let (ParamClass::Shadowed { target, kind: RefKind::Array(_), .. }, Some(extra)) = (&param.class, extra) else {
+            continue;
+        };
+        // An array has its length in its type (a model its shape).
         if matches!(&**target, syn::Type::Array(_)) {
             continue;
         }
@@ -240,14 +235,9 @@ fn signature(
 /// `tangent_rev` (see `companion.rs`): `ẏ = f::tangent(x, ẋ, w, ẇ)` and its
 /// reverse-mode derivative in every argument, taking a shadow after each
 /// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
-/// Nothing for a function without a float result or with outputs or models.
+/// Nothing for a function without a float result or with outputs.
 pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
-    let plain = |param: &crate::signature::Param| {
-        matches!(
-            param.class,
-            ParamClass::Active(_) | ParamClass::Constant | ParamClass::Shadowed { kind: RefKind::Array(_), .. }
-        )
-    };
+    let plain = |param: &crate::signature::Param| !matches!(param.class, ParamClass::Output { .. });
     if sig.ret.is_none() || !sig.params.iter().all(plain) {
         return Ok(TokenStream::new());
     }
