@@ -147,3 +147,20 @@ fn wrt_leaves_constants_without_tangents() {
     let (value, tangent) = restricted_jvp(2.0, 1.0, &[3.0], 0.5);
     assert!(close(value, 3.0) && close(tangent, 1.5));
 }
+
+/// `wrt(x)`, and the body sets the constant `k` from `x`: `k`'s tangent
+/// starts at zero and follows. `f = (k·x)·x`, `∂x = 2kx`.
+#[grad(forward, reverse, wrt(x))]
+fn reassigned_constant(x: f64, mut k: f64) -> f64 {
+    k *= x;
+    k * x
+}
+
+#[test]
+fn a_constant_set_from_a_differentiated_value_has_a_tangent() {
+    let (value, tangent) = reassigned_constant_jvp(1.5, 2.0, 3.0);
+    assert!(close(value, 3.0 * 1.5 * 1.5));
+    assert!(close(tangent, 2.0 * 3.0 * 1.5 * 2.0));
+    let (_, dx) = reassigned_constant_grad(1.5, 3.0);
+    assert!(close(dx, 2.0 * 3.0 * 1.5));
+}

@@ -97,9 +97,10 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     }
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
-    let (mut tangent_body, tangent_of) =
-        forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer, &cx);
+    valid::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
     cx.check()?;
+    let (mut tangent_body, tangent_of) =
+        forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
     let ret = body.ret.expect("a float result, checked above");
     let seed = namer.fresh("seed");
     let statements = match tangent_of[ret.0] {
@@ -289,9 +290,9 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     }
     let active = activity::active(&body, &differentiated, &[]);
     let cx = Ctxt::new();
-    let (mut tangent_body, tangent_of) =
-        forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer, &cx);
+    valid::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
     cx.check()?;
+    let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
     let float = emit::float_type(sig.float());
     // Returned partials: each float parameter, then its tangent.
     let scalars: Vec<Var> = tangents
@@ -390,10 +391,8 @@ mod tests {
         let directions: Vec<(Var, Ident)> =
             body.params.iter().map(|&param| (param, format_ident!("v_{}", body.var(param).ident))).collect();
         let active = activity::active(&body, &body.params, &[]);
-        let cx = Ctxt::new();
         let (mut tangent_body, tangent_of) =
-            forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer, &cx);
-        cx.check().expect("no error");
+            forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
         tangent_body.ret = tangent_of[body.ret.expect("a result").0];
         activity::analyze(&mut tangent_body, &mut namer, &body.params, &[]);
         tangent_body.to_string()

@@ -4,7 +4,7 @@
 
 use crate::activity::Activity;
 use crate::ctxt::Ctxt;
-use crate::ir::{walk, Arg, Body, Rhs, Stmt, Ty, Var, VarKind};
+use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 
 /// Every reverse-mode refusal that depends on which values are active.
 pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
@@ -57,6 +57,65 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
     });
 }
 
+/// The forward-mode refusals: values whose zero tangent forward mode
+/// cannot build. `active` is `activity::active` of the differentiated
+/// parameters; `given` says which parameters have a tangent parameter.
+pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
+    for &param in &body.params {
+        let info = body.var(param);
+        if active[param.0] && !given(param) && info.ty == Ty::Aggregate {
+            cx.error_spanned_by(
+                &info.ident,
+                format!(
+                    "`{}` is set from differentiated values but is not differentiated itself; add it to `wrt(..)`",
+                    info.ident
+                ),
+            );
+        }
+    }
+    let is_active = |operand: &Operand| operand.var().is_some_and(|var| active[var.0]);
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+        if !active[dst.0] {
+            return;
+        }
+        let operands: Vec<Operand> = match rhs {
+            Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) => {
+                rhs.operands().into_iter().cloned().collect()
+            }
+            Rhs::Deref(var) => vec![Operand::Var(*var)],
+            Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => return,
+        };
+        let info = body.var(*dst);
+        if !operands.iter().any(is_active) {
+            // A reference's zero tangent would have to borrow a buffer that outlives it.
+            if info.ty == Ty::Aggregate && (info.zero.is_none() || info.by_ref) {
+                cx.error_spanned_by(
+                    &info.ident,
+                    format!(
+                        "forward mode cannot build a zero tangent for `{}` here; differentiate the value it is set \
+                         from too (add it to `wrt(..)`)",
+                        info.ident
+                    ),
+                );
+            }
+            return;
+        }
+        if let Rhs::ArrayLit(items) = rhs {
+            for item in items.iter().filter(|item| !is_active(item) && body.ty(item) == Ty::Aggregate) {
+                let shaped = matches!(item, Operand::Var(var) if matches!(body.var(*var).zero, Some(Zero::Array(_))));
+                if !shaped {
+                    cx.error_spanned_by(
+                        &info.ident,
+                        "forward mode cannot build a zero tangent for an element of this array that is not \
+                         differentiated; differentiate it too (add it to `wrt(..)`)",
+                    );
+                }
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use crate::expand::tests::expand_to_string;
@@ -84,5 +143,19 @@ mod tests {
             },
         );
         assert!(!text.contains("compile_error"), "{text}");
+    }
+
+    #[test]
+    fn forward_mode_refuses_a_zero_tangent_of_unknown_shape_before_the_pass() {
+        let text = expand_to_string(
+            quote!(forward, wrt(x)),
+            quote! {
+                fn f(x: &[f64], y: &[f64], c: bool) -> f64 {
+                    let z = if c { x } else { y };
+                    z[0]
+                }
+            },
+        );
+        assert!(text.contains("forward mode cannot build a zero tangent for `z` here"), "{text}");
     }
 }
