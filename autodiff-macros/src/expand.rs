@@ -7,8 +7,12 @@
 //! optimize.rs   &mut Body                               element reads shared within a pass
 //! infer.rs      &mut Body                               float types of every value
 //! activity.rs   &mut Body              -> Activity      active and needed values; save slots
-//! reverse.rs    &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
-//! expand.rs     Sweeps                 -> TokenStream   NAME_grad, NAME_vjp beside the original
+//! valid.rs      &Body, activity        -> errors        what the passes below refuse
+//! reverse/      &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
+//! forward.rs    &Body, active          -> Body          tangents beside the primal (NAME_jvp, jvp.rs)
+//! hvp.rs        forward, then reverse  -> tokens        NAME_hvp, the companion's tangent methods
+//! companion.rs  Sweeps                 -> TokenStream   the companion other #[grad] functions call
+//! expand.rs     the above              -> TokenStream   NAME_grad, NAME_vjp, NAME_jvp, NAME_hvp beside the original
 //! fallback.rs   on error               -> TokenStream   the original, the errors, and stubs
 //! ```
 
