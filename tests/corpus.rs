@@ -28,7 +28,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// `f(x, y) = 2(xy + x)² − xy`: typed `let`, untyped `let`, `let mut` and a
 /// reassignment. `∂x = 4(xy + x)(y + 1) − y`, `∂y = 4(xy + x)x − x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn lets(x: f64, y: f64) -> f64 {
     let a: f64 = x * y;
     let b = a + x;
@@ -38,7 +38,7 @@ fn lets(x: f64, y: f64) -> f64 {
 }
 
 /// `f(x, y) = (x/2 + y)·y / (2 + x²)`: every compound assignment.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn compound(x: f64, y: f64) -> f64 {
     let mut s = x;
     s += y;
@@ -50,7 +50,7 @@ fn compound(x: f64, y: f64) -> f64 {
 
 /// `f(x, y) = sin(x²)·(y + 1)`: a variable overwritten several times with
 /// values the reverse sweep needs. `∂x = 2x cos(x²)(y + 1)`, `∂y = sin(x²)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn reassign(x: f64, y: f64) -> f64 {
     let mut t = x;
     t = t * t;
@@ -61,7 +61,7 @@ fn reassign(x: f64, y: f64) -> f64 {
 
 /// `f(x, y) = 4x² + 2xy − 2x − y`: shadowing with `let x = x * 2.0;`.
 /// `∂x = 8x + 2y − 2`, `∂y = 2x − 1`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn shadowing(x: f64, y: f64) -> f64 {
     let x = x * 2.0;
     let y = x + y;
@@ -71,14 +71,14 @@ fn shadowing(x: f64, y: f64) -> f64 {
 
 /// `f(x, y) = (x + y)(x − y)/(1 + y²) + x % y`; on the domain `trunc(x/y) = 2`,
 /// so `x % y = x − 2y`: `∂x = 2x/(1 + y²) + 1`, `∂y = −2y(1 + x²)/(1 + y²)² − 2`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn arith(x: f64, y: f64) -> f64 {
     (x + y) * (x - y) / (1.0 + y * y) + x % y
 }
 
 /// `f(x, y) = −2x² + xy − 2y − sin x`: unary minus on variables,
 /// parenthesised expressions, literals and calls.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn unary_neg(x: f64, y: f64) -> f64 {
     let a = -x;
     let b = -(y - x);
@@ -87,14 +87,14 @@ fn unary_neg(x: f64, y: f64) -> f64 {
 
 /// `f(x, y) = 2(x + y(x − 1))/(y + 3)`: nested parentheses.
 /// `∂x = 2(1 + y)/(y + 3)`, `∂y = 2(2x − 3)/(y + 3)²`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn parens(x: f64, y: f64) -> f64 {
     ((x + (y * (x - 1.0))) * (2.0)) / ((y) + 3.0)
 }
 
 /// `f(x, y) = 2.1x + 5y + xy/2 + x²`: suffixed (`2.0_f64`, `3f64`),
 /// unsuffixed, exponent and `2.` literals.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn literals(x: f64, y: f64) -> f64 {
     2.0_f64 * x + 3f64 * y + 0.5 * x * y + 1e-1 * x + 2. * y + 1_000.0e-3 * x * x
 }
@@ -102,7 +102,7 @@ fn literals(x: f64, y: f64) -> f64 {
 /// `f(x, y) = n·x + m·y + (n + 1)·x·y` with `m = ⌊2x⌋` (a float cast to an
 /// integer is a constant) and `n` a `usize`: `∂x = n + (n + 1)y`,
 /// `∂y = m + (n + 1)x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn casts_int(x: f64, n: usize, y: f64) -> f64 {
     let k = n as f64;
     let m = (x * 2.0) as i32;
@@ -112,7 +112,7 @@ fn casts_int(x: f64, n: usize, y: f64) -> f64 {
 
 /// `f(x, y) = x̃²·y + x` with `x̃ = x as f32`: an `f64 → f32 → f64` round trip.
 /// `∂x = 2x̃y + 1`, `∂y = x̃²` (rounded to `f32`).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn casts_f32(x: f64, y: f64) -> f64 {
     let a = x as f32;
     let b = a * a;
@@ -121,7 +121,7 @@ fn casts_f32(x: f64, y: f64) -> f64 {
 
 /// `f(x, y) = (x + y)² + sin 2x + x`: block expressions, one of which
 /// shadows `x` without touching the outer one.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn block_expr(x: f64, y: f64) -> f64 {
     let s = {
         let t = x + y;
@@ -136,7 +136,7 @@ fn block_expr(x: f64, y: f64) -> f64 {
 
 /// `r = x²y` if `x > 1`, `xy + 1` if `x < −1`, `−x sin y` otherwise;
 /// `f = 2r` if `y > 0.5`, else `r`: `if`/`else if`/`else` as statements.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn if_stmt(x: f64, y: f64) -> f64 {
     let mut r = 0.0;
     if x > 1.0 {
@@ -155,7 +155,7 @@ fn if_stmt(x: f64, y: f64) -> f64 {
 /// `r = eˣ` if `x > ½`, `−xy` if `x < −½`, `x²y` otherwise;
 /// `f = ln r + y` if `r > 1`, else `r + y`: `if` as an expression, and a
 /// condition on a derived active value.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn if_expr(x: f64, y: f64) -> f64 {
     let r = if x > 0.5 {
         x.exp()
@@ -170,7 +170,7 @@ fn if_expr(x: f64, y: f64) -> f64 {
 
 /// `f = xy` if `xy > 1`, else `y − x` if `x < y`, else `(x − y)²`:
 /// conditions comparing active values with each other.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn cond_active(x: f64, y: f64) -> f64 {
     if x * y > 1.0 {
         x * y
@@ -183,7 +183,7 @@ fn cond_active(x: f64, y: f64) -> f64 {
 
 /// `f = xy` if `x > 0 ∧ y > 0`, else `x + y` if `x < −1 ∨ y < −1`, else
 /// `x² − y`; plus `y` when `x ≥ 0 ∨ y ≥ 0` (a `bool` bound with `||`).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn and_or(x: f64, y: f64) -> f64 {
     let either = x >= 0.0 || y >= 0.0;
     let r = if x > 0.0 && y > 0.0 {
@@ -202,7 +202,7 @@ fn and_or(x: f64, y: f64) -> f64 {
 
 /// `f = −xy` if `x < 0`; else with `t = xy`: `√t` if `t > 2`, else `t²`:
 /// early `return` at the top level.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn early_return(x: f64, y: f64) -> f64 {
     if x < 0.0 {
         return -x * y;
@@ -218,7 +218,7 @@ fn early_return(x: f64, y: f64) -> f64 {
 /// 2a > 1`; `(2a + 1)y` if `x > 0, y ≤ 0, 2a ≤ 1`; `(x − y)²` if `x ≤ 0,
 /// y > 1`; `ay` otherwise: `return` nested inside branches, one returning a
 /// block.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn nested_return(x: f64, y: f64) -> f64 {
     let mut acc = x + y;
     if x > 0.0 {
@@ -242,7 +242,7 @@ fn nested_return(x: f64, y: f64) -> f64 {
 
 /// `f = √x·y` if `x > y, x > 0`; `xy` if `x > y, x ≤ 0`; `y − x` otherwise:
 /// an `if` in tail position with a `return` inside.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn tail_if(x: f64, y: f64) -> f64 {
     if x > y {
         if x > 0.0 {
@@ -259,123 +259,123 @@ fn tail_if(x: f64, y: f64) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// `f = eˣ + 2ʸ + (eˣ − 1)·y`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn exp_methods(x: f64, y: f64) -> f64 {
     x.exp() + y.exp2() + x.exp_m1() * y
 }
 
 /// `f = eˣ·2ʸ − (e^{xy} − 1)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn exp_paths(x: f64, y: f64) -> f64 {
     f64::exp(x) * f64::exp2(y) - f64::exp_m1(x * y)
 }
 
 /// `f = ln x + ln(1 + y) + ln x / ln(y + 2) + y·log₂ x + log₁₀ y`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn log_methods(x: f64, y: f64) -> f64 {
     x.ln() + y.ln_1p() + x.log(y + 2.0) + x.log2() * y + y.log10()
 }
 
 /// `f = ln(xy) + ln(1 + x) − ln y / ln(x + 1.5) + log₂ y + y·log₁₀ x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn log_paths(x: f64, y: f64) -> f64 {
     f64::ln(x * y) + f64::ln_1p(x) - f64::log(y, x + 1.5) + f64::log2(y) + f64::log10(x) * y
 }
 
 /// `f = √x + ∛y + x³·y⁻² + xʸ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn roots_methods(x: f64, y: f64) -> f64 {
     x.sqrt() + y.cbrt() + x.powi(3) * y.powi(-2) + x.powf(y)
 }
 
 /// `f = √(xy) + ∛(y − 3) + x⁴ − y^2.5 + 2ˣ` (`∛` of a negative number).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn roots_paths(x: f64, y: f64) -> f64 {
     f64::sqrt(x * y) + f64::cbrt(y - 3.0) + f64::powi(x, 4) - f64::powf(y, 2.5) + f64::powf(2.0, x)
 }
 
 /// `f = sin x·cos y + tan(xy)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn trig_methods(x: f64, y: f64) -> f64 {
     x.sin() * y.cos() + (x * y).tan()
 }
 
 /// `f = sin(x + y) − cos x·tan y`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn trig_paths(x: f64, y: f64) -> f64 {
     f64::sin(x + y) - f64::cos(x) * f64::tan(y)
 }
 
 /// `f = asin x + acos y + y·atan x + atan2(y, x)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn inv_trig_methods(x: f64, y: f64) -> f64 {
     x.asin() + y.acos() + x.atan() * y + y.atan2(x)
 }
 
 /// `f = asin(xy) − acos x + atan(x + y) + atan2(x, y + 2)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn inv_trig_paths(x: f64, y: f64) -> f64 {
     f64::asin(x * y) - f64::acos(x) + f64::atan(x + y) + f64::atan2(x, y + 2.0)
 }
 
 /// `f = sinh x + x·cosh y + tanh(x − y)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn hyperbolic_methods(x: f64, y: f64) -> f64 {
     x.sinh() + y.cosh() * x + (x - y).tanh()
 }
 
 /// `f = sinh(xy) + cosh x − x·tanh y`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn hyperbolic_paths(x: f64, y: f64) -> f64 {
     f64::sinh(x * y) + f64::cosh(x) - f64::tanh(y) * x
 }
 
 /// `f = asinh x + acosh y + atanh(x/3)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn inv_hyperbolic_methods(x: f64, y: f64) -> f64 {
     x.asinh() + y.acosh() + (x / 3.0).atanh()
 }
 
 /// `f = asinh(xy)·acosh(y + 1.5) − atanh(x/2.5)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn inv_hyperbolic_paths(x: f64, y: f64) -> f64 {
     f64::asinh(x * y) * f64::acosh(y + 1.5) - f64::atanh(x / 2.5)
 }
 
 /// `f = |x| + 2·max(x, y) + x·min(y, ½) + clamp(x, −1, y + 1)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn nonsmooth_methods(x: f64, y: f64) -> f64 {
     x.abs() + x.max(y) * 2.0 + y.min(0.5) * x + x.clamp(-1.0, y + 1.0)
 }
 
 /// `f = |x − y| + max(xy, ½) − min(x, −y) + clamp(y, x − 1, x + 1)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn nonsmooth_paths(x: f64, y: f64) -> f64 {
     f64::abs(x - y) + f64::max(x * y, 0.5) - f64::min(x, -y) + f64::clamp(y, x - 1.0, x + 1.0)
 }
 
 /// `f = √(x² + y²) + 1/x + (xy + x²) + y·180/(100π) + x·π/180`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn misc_methods(x: f64, y: f64) -> f64 {
     x.hypot(y) + x.recip() + x.mul_add(y, x * x) + y.to_degrees() * 0.01 + x.to_radians()
 }
 
 /// `f = √((x + 1)² + y²)/y + (x² + y) + (xy·180/π)/90 + y·π/180`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn misc_paths(x: f64, y: f64) -> f64 {
     f64::hypot(x + 1.0, y) * f64::recip(y) + f64::mul_add(x, x, y) + f64::to_degrees(x * y) / 90.0 + f64::to_radians(y)
 }
 
 /// `f = x·sgn x + ⌊x⌋y + ⌈y⌉x + round(xy) + trunc(y)·x + fract(x)·y`;
 /// `∂x = sgn x + ⌈y⌉ + trunc y + y`, `∂y = ⌊x⌋ + fract x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn piecewise_methods(x: f64, y: f64) -> f64 {
     x * x.signum() + x.floor() * y + y.ceil() * x + (x * y).round() + y.trunc() * x + x.fract() * y
 }
 
 /// `f = sgn(y)·x + ⌊2x⌋y + ⌈x⌉ + round(y)·x − trunc(x)·y + fract(xy)`;
 /// `∂x = sgn y + round y + y`, `∂y = ⌊2x⌋ − trunc x + x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn piecewise_paths(x: f64, y: f64) -> f64 {
     f64::signum(y) * x + f64::floor(x * 2.0) * y + f64::ceil(x) + f64::round(y) * x - f64::trunc(x) * y
         + f64::fract(x * y)
@@ -383,7 +383,7 @@ fn piecewise_paths(x: f64, y: f64) -> f64 {
 
 /// `f = τx + 10¹⁵ε·y + πy² + e·xy − ln 2`: constants by full path,
 /// `f64::EPSILON`, and a bare imported `PI`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn constants(x: f64, y: f64) -> f64 {
     let tau = std::f64::consts::TAU;
     tau * x + f64::EPSILON * 1e15 * y + PI * y * y + std::f64::consts::E * x * y - core::f64::consts::LN_2
@@ -394,14 +394,14 @@ fn constants(x: f64, y: f64) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// `h(x, y) = x² + sin y`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn helper_sq(x: f64, y: f64) -> f64 {
     x * x + y.sin()
 }
 
 /// `f = h(x, y)·h(y, x) + h(2, x)` with `h = helper_sq`: calls by plain
 /// name, one with a constant argument.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_plain(x: f64, y: f64) -> f64 {
     helper_sq(x, y) * helper_sq(y, x) + helper_sq(2.0, x)
 }
@@ -410,7 +410,7 @@ mod inner {
     use autodiff::grad;
 
     /// `g(x, y) = eˣ/(1 + y²)`.
-    #[grad]
+    #[grad(forward, reverse, hessian)]
     pub fn helper(x: f64, y: f64) -> f64 {
         x.exp() / (1.0 + y * y)
     }
@@ -419,7 +419,7 @@ mod inner {
         use autodiff::grad;
 
         /// `c(x) = x³ − x`.
-        #[grad]
+        #[grad(forward, reverse, hessian)]
         pub fn cube(x: f64) -> f64 {
             x.powi(3) - x
         }
@@ -428,16 +428,16 @@ mod inner {
 
 /// `f = g(x, y) + c(x − y) + g(y, ½) + c(xy)` with `g = inner::helper`,
 /// `c = inner::deeper::cube`: calls by path (`inner::`, `self::`, `crate::`).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_path(x: f64, y: f64) -> f64 {
     inner::helper(x, y) + inner::deeper::cube(x - y) + self::inner::helper(y, 0.5) + crate::inner::deeper::cube(x * y)
 }
 
 /// `f = l(xy) + l(y)` with `l(a) = a cos a` a `#[grad]` function defined
 /// inside this function's body.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn nested_def(x: f64, y: f64) -> f64 {
-    #[grad]
+    #[grad(forward, reverse, hessian)]
     fn local(a: f64) -> f64 {
         a * a.cos()
     }
@@ -448,7 +448,7 @@ fn nested_def(x: f64, y: f64) -> f64 {
 macro_rules! scaled_square {
     ($name:ident, $k:expr) => {
         /// `s(x) = k·x² + sin x`, defined by `macro_rules!`.
-        #[grad]
+        #[grad(forward, reverse, hessian)]
         fn $name(x: f64) -> f64 {
             $k * x * x + x.sin()
         }
@@ -459,20 +459,21 @@ scaled_square!(sq3, 3.0);
 
 /// `f = s(x)·y + s(y)` with `s = sq3` (`3x² + sin x`), produced by a
 /// `macro_rules!` macro.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_macro(x: f64, y: f64) -> f64 {
     sq3(x) * y + sq3(y)
 }
 
 /// `f = σ(xy) + softplus(y)·tanh(x) + σ(y) + leaky_relu(x, 0.1)`: the
 /// runtime's activations, by path and by plain (imported) name.
-#[grad]
+// The runtime's activations have no `tangent_vjp` (they are not `hessian`).
+#[grad(forward, reverse)]
 fn call_runtime(x: f64, y: f64) -> f64 {
     autodiff::sigmoid(x * y) + autodiff::softplus(y) * autodiff::tanh(x) + sigmoid(y) + autodiff::leaky_relu(x, 0.1)
 }
 
 /// `p(x, k, y) = xᵏ·y`, with a constant integer parameter.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn powk(x: f64, k: i32, y: f64) -> f64 {
     x.powi(k) * y
 }
@@ -480,7 +481,7 @@ fn powk(x: f64, k: i32, y: f64) -> f64 {
 /// With `a = call_plain(x, y)`: `f = p(ln a, 3, y)` if `a > 2`, else
 /// `call_path(a, x)`: calls of calls, inside branches, one passing an
 /// integer argument.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_chain(x: f64, y: f64) -> f64 {
     let a = call_plain(x, y);
     if a > 2.0 {
@@ -496,7 +497,7 @@ fn call_chain(x: f64, y: f64) -> f64 {
 
 /// With `m = 2n`, `p = n²`, `q = max(3, k)`, `r = (1 + m) mod 3`:
 /// `f = x^m·y + p·x + q·y + r`: integer-only computation mixed in.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn int_mix(x: f64, n: usize, k: i32, y: f64) -> f64 {
     let mut count = 0;
     count += 1;
@@ -509,7 +510,7 @@ fn int_mix(x: f64, n: usize, k: i32, y: f64) -> f64 {
 
 /// With `c = [x > 0] + 2[y > x]`: `f = cx + c²y`: an integer counter
 /// updated inside branches on active conditions.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn counter(x: f64, y: f64) -> f64 {
     let mut c: i32 = 0;
     if x > 0.0 {
@@ -523,28 +524,28 @@ fn counter(x: f64, y: f64) -> f64 {
 }
 
 /// `f = kx + yᵏ` with a constant `i32` parameter `k`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn scaled(x: f64, k: i32, y: f64) -> f64 {
     x * k as f64 + y.powi(k)
 }
 
 /// `f = xⁿ·tanh y + x`, differentiated with respect to `y` only:
 /// `∂y = xⁿ(1 − tanh² y)`.
-#[grad(wrt(y))]
+#[grad(forward, reverse, hessian, wrt(y))]
 fn wrt_y(x: f64, n: i32, y: f64) -> f64 {
     x.powi(n) * y.tanh() + x
 }
 
 /// `f = xy + yz + z sin x`, differentiated with respect to `x` and `z`:
 /// `∂x = y + z cos x`, `∂z = y + sin x`.
-#[grad(wrt(x, z))]
+#[grad(forward, reverse, hessian, wrt(x, z))]
 fn wrt_xz(x: f64, y: f64, z: f64) -> f64 {
     x * y + y * z + z * x.sin()
 }
 
 /// `f = sin(xy + 2)·e^x + y²/2` in `f32`, with the exponential computed in
 /// `f64` (`f32 → f64 → f32` casts).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn f32_fn(x: f32, y: f32) -> f32 {
     let a = x * y + 2.0_f32;
     let b = (x as f64).exp() as f32;
@@ -552,7 +553,7 @@ fn f32_fn(x: f32, y: f32) -> f32 {
 }
 
 /// `f = (xy + 1)·sin(xy + 1)`: a `mut` parameter that is reassigned.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn mut_param(mut x: f64, y: f64) -> f64 {
     x = y * x + 1.0;
     x = x.sin() * x;
@@ -560,7 +561,7 @@ fn mut_param(mut x: f64, y: f64) -> f64 {
 }
 
 /// `f = −xy` if `neg` and `x > 0`, else `x/y`: a constant `bool` parameter.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn flagged(x: f64, neg: bool, y: f64) -> f64 {
     if neg && x > 0.0 {
         -x * y
@@ -577,7 +578,7 @@ fn flagged(x: f64, neg: bool, y: f64) -> f64 {
 /// initializer, assigned in both branches (the construct under test, so
 /// clippy's preference for `let r = if ..` is silenced).
 #[allow(clippy::needless_late_init)]
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn deferred_init(x: f64, y: f64) -> f64 {
     let r;
     if x > y {
@@ -590,7 +591,7 @@ fn deferred_init(x: f64, y: f64) -> f64 {
 
 /// `t = sin x` if `x > 0`, else `eˣ`; `f = t²·y + t`: a variable overwritten
 /// inside branches with values the reverse sweep needs.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn overwrite_in_branches(x: f64, y: f64) -> f64 {
     let mut t = x;
     if x > 0.0 {
@@ -605,7 +606,7 @@ fn overwrite_in_branches(x: f64, y: f64) -> f64 {
 
 /// `s₁ = x²`, `s₂ = s₁ − s₁/2 = x²/2`, `s₃ = s₂/(s₂ + 1)`, `f = s₃·y + s₃²`:
 /// compound assignments whose right-hand side reads the variable itself.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn self_compound(x: f64, y: f64) -> f64 {
     let mut s = x;
     s *= s;
@@ -617,7 +618,7 @@ fn self_compound(x: f64, y: f64) -> f64 {
 }
 
 /// `f = (x mod y)·y` with `%=`; on the domain `trunc(x/y) = 2`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rem_assign(x: f64, y: f64) -> f64 {
     let mut s = x;
     s %= y;
@@ -628,7 +629,7 @@ fn rem_assign(x: f64, y: f64) -> f64 {
 /// `<=` and `>=` in conditions (`!` on a float comparison is the construct
 /// under test, so clippy's `neg_cmp_op_on_partial_ord` is silenced).
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn not_eq(x: f64, y: f64) -> f64 {
     if !(x > y) || x == 0.5 || y != 0.25 {
         if x <= 0.0 {
@@ -645,7 +646,7 @@ fn not_eq(x: f64, y: f64) -> f64 {
 
 /// `f = xy` if `x > 0`, else `2xy`: a `return` inside a block that
 /// initialises a `let`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn return_in_let(x: f64, y: f64) -> f64 {
     let t = {
         if x > 0.0 {
@@ -657,7 +658,7 @@ fn return_in_let(x: f64, y: f64) -> f64 {
 }
 
 /// `f = 2ˣ + x ln 3 + 10ˣ`: methods called on literals.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn literal_receiver(x: f64) -> f64 {
     2.0_f64.powf(x) + (3.0f64).ln() * x + 10f64.powf(x)
 }
@@ -667,20 +668,20 @@ const K: f64 = 2.5;
 
 /// `f = Kx + min(MAX, x) + min(∞, 2x) = 5.5x` (`K = 2.5`): a `const` item,
 /// and `f64::MAX`/`f64::INFINITY` as receivers.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn const_item(x: f64) -> f64 {
     K * x + f64::MAX.min(x) + f64::INFINITY.min(x * 2.0)
 }
 
 /// `f = 2x + 2x + max(0, x) + √(9 + x²)`: float-library paths with literal
 /// operands.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn path_literal_operands(x: f64) -> f64 {
     f64::mul_add(2.0, x, 1.0) + f64::max(0.0, x) + f64::hypot(3.0, x) + f64::mul_add(x, 2.0, 0.0)
 }
 
 /// `f = x³ + 2x + x²`: integer literals with suffixes (`3_i32`, `2u32`).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn int_suffixes(x: f64) -> f64 {
     let k = 3_i32;
     let u = 2u32;
@@ -688,14 +689,14 @@ fn int_suffixes(x: f64) -> f64 {
 }
 
 /// `f = −|x| − cos(sin x)`: unary minus on method calls.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn neg_method(x: f64) -> f64 {
     -x.abs() + -(x.sin()).cos()
 }
 
 /// `f = (x̃·n)²` with `x̃ = x as f32`: parameters shadowed by bindings of
 /// other types.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn shadow_param_type(x: f64, n: usize) -> f64 {
     let n = n as f64;
     let x = x as f32;
@@ -705,7 +706,7 @@ fn shadow_param_type(x: f64, n: usize) -> f64 {
 
 /// With `big = x > 1`: `r = xy` if `big ∧ y > 0`, else `x`; plus `y` if
 /// `¬big`: a `bool` bound with `let`, used in `&&` and `!`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn bool_let(x: f64, y: f64) -> f64 {
     let big = x > 1.0;
     let mut r = x;
@@ -720,7 +721,7 @@ fn bool_let(x: f64, y: f64) -> f64 {
 
 /// `f = 3x`, the results of a discarded call and of an unused binding
 /// dropped; `_y` is never read (its partial is 0).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn discarded(x: f64, _y: f64) -> f64 {
     let _ = helper_sq(x, x);
     let _unused = x * 2.0;
@@ -729,7 +730,7 @@ fn discarded(x: f64, _y: f64) -> f64 {
 
 /// `f = x` if `h(x, y) > 1`, else `y`, with `h = helper_sq`: a call in a
 /// condition.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_in_cond(x: f64, y: f64) -> f64 {
     if helper_sq(x, y) > 1.0 {
         x
@@ -741,7 +742,7 @@ fn call_in_cond(x: f64, y: f64) -> f64 {
 /// `f = h(h(x, y), x).sin()` if `x > 0`; else `h(x, 1)` returned early,
 /// or `h(y, x)` when `y > 0`: nested calls as arguments, a method on a
 /// call, a call returned early, an `if` as an argument.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_nested(x: f64, y: f64) -> f64 {
     if x < 0.0 {
         return helper_sq(if y > 0.0 { y } else { x }, 1.0);
@@ -751,7 +752,7 @@ fn call_nested(x: f64, y: f64) -> f64 {
 
 /// `f = h(x, 1) + x² + xᵏ⁺¹·x` via `probe_mod::outer` (which calls
 /// `super::helper_sq`) and `powk` with an integer parameter passed through.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_super(x: f64, k: i32) -> f64 {
     outer::callee_super(x) + powk(x, k + 1, x)
 }
@@ -760,39 +761,39 @@ mod outer {
     use autodiff::grad;
 
     /// `c(x) = x²`.
-    #[grad]
+    #[grad(forward, reverse, hessian)]
     pub fn callee(x: f64) -> f64 {
         x * x
     }
 
     /// `c(x) = h(x, 1) + x²`, calling up with `super::`.
-    #[grad]
+    #[grad(forward, reverse, hessian)]
     pub fn callee_super(x: f64) -> f64 {
         super::helper_sq(x, 1.0) + callee(x)
     }
 }
 
 /// `g(x) = x²` in `f32`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn square_f32(x: f32) -> f32 {
     x * x
 }
 
 /// `f = g(xy)·x + g(y)` in `f32`: an `f32` function calling another.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_f32(x: f32, y: f32) -> f32 {
     square_f32(x * y) * x + square_f32(y)
 }
 
 /// `f = x²`: generic over an unused type parameter.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn generic<T: Copy>(x: f64, _tag: T) -> f64 {
     x * x
 }
 
 /// `f = 2n`: no differentiated parameter, so `no_float_grad(n)` is just the
 /// value.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn no_float(n: usize) -> f64 {
     n as f64 * 2.0
 }
@@ -802,50 +803,50 @@ fn no_float(n: usize) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// `f = |x|`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_abs(x: f64) -> f64 {
     x.abs()
 }
 
 /// `f = |x|` as a path.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_abs_path(x: f64) -> f64 {
     f64::abs(x)
 }
 
 /// `f = max(a, b)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_max(a: f64, b: f64) -> f64 {
     a.max(b)
 }
 
 /// `f = min(a, b)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_min(a: f64, b: f64) -> f64 {
     f64::min(a, b)
 }
 
 /// `f = xʸ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_powf(x: f64, y: f64) -> f64 {
     x.powf(y)
 }
 
 /// `f = clamp(x, lo, hi)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_clamp(x: f64, lo: f64, hi: f64) -> f64 {
     x.clamp(lo, hi)
 }
 
 /// `f = sgn x + ⌊x⌋ + ⌈x⌉ + round x + trunc x + fract x`: derivative
 /// `0 + 0 + 0 + 0 + 0 + 1` everywhere, jumps included.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_piecewise(x: f64) -> f64 {
     x.signum() + x.floor() + x.ceil() + x.round() + x.trunc() + x.fract()
 }
 
 /// `f = hypot(x, y) + atan2(y, x)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn k_origin(x: f64, y: f64) -> f64 {
     x.hypot(y) + y.atan2(x)
 }
@@ -886,6 +887,11 @@ struct Case {
     f: fn(&[f64]) -> f64,
     grad: fn(&[f64]) -> (f64, Vec<f64>),
     vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+    /// `NAME_jvp` at a point along a direction: the value and `∇f · direction`.
+    jvp: fn(&[f64], &[f64]) -> (f64, f64),
+    /// `NAME_hvp` along a direction: the value and `H · direction`, for the
+    /// functions of `f64`s that call no other `#[grad]` function.
+    hvp: Option<HvpFn>,
     /// Points too close to a kink or a branch boundary are rejected.
     valid: fn(&[f64]) -> bool,
     tol: Tolerance,
@@ -924,6 +930,17 @@ fn tolerance(overrides: &[f64]) -> Tolerance {
     }
 }
 
+thread_local! {
+    /// The direction of the `NAME_jvp` call being checked.
+    static DIRECTION: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The tangent of the `i`-th differentiated parameter: its coordinate of
+/// the direction (`case!`'s jvp arguments write `along(i)` after that parameter).
+fn along<R: Real>(i: usize) -> R {
+    DIRECTION.with(|direction| R::from_f64(direction.borrow()[i]))
+}
+
 /// A margin around kinks and branch boundaries: 1000 finite-difference
 /// steps, so `x ± h` never crosses one.
 const M: f64 = 1e-3;
@@ -940,7 +957,8 @@ fn off_half(x: f64) -> bool {
 
 macro_rules! case {
     (
-        $f:path, $g:path, $v:path; ($($arg:expr),*); $($p:ident in [$lo:expr, $hi:expr]),+
+        $f:path, $g:path, $v:path, $j:path, [$($h:path)?]; ($($arg:expr),*) [$($jarg:expr),*];
+        $($p:ident in [$lo:expr, $hi:expr]),+
         $(; where $valid:expr)?
         $(; tol($step:expr, $tol:expr, $vjp_tol:expr))?
     ) => {
@@ -964,6 +982,14 @@ macro_rules! case {
                 let (value, $($p),+) = $v($($arg,)* Real::from_f64(seed));
                 (value.to_f64(), vec![$($p.to_f64()),+])
             },
+            jvp: |w: &[f64], direction: &[f64]| {
+                let mut it = w.iter().copied();
+                $(let $p = Real::from_f64(it.next().unwrap());)+
+                DIRECTION.with(|d| *d.borrow_mut() = direction.to_vec());
+                let (value, tangent) = $j($($jarg),*);
+                (value.to_f64(), tangent.to_f64())
+            },
+            hvp: hvp!([$($h)?] ($($p),+) [$($jarg),*]),
             valid: |w: &[f64]| {
                 let mut it = w.iter().copied();
                 $(let $p: f64 = it.next().unwrap();)+
@@ -976,144 +1002,157 @@ macro_rules! case {
     };
 }
 
+/// `NAME_hvp` as a [`Case::hvp`], when the row names one.
+macro_rules! hvp {
+    ([] $($_rest:tt)*) => {
+        None
+    };
+    ([$h:path] ($($p:ident),+) [$($jarg:expr),*]) => {
+        Some(|w: &[f64], direction: &[f64]| {
+            let mut it = w.iter().copied();
+            $(let $p = Real::from_f64(it.next().unwrap());)+
+            DIRECTION.with(|d| *d.borrow_mut() = direction.to_vec());
+            let (value, $($p),+) = $h($($jarg),*);
+            (value.to_f64(), vec![$($p.to_f64()),+])
+        })
+    };
+}
+
 fn cases() -> Vec<Case> {
     vec![
-        case!(lets, lets_grad, lets_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(compound, compound_grad, compound_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(reassign, reassign_grad, reassign_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(shadowing, shadowing_grad, shadowing_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(arith, arith_grad, arith_vjp; (x, y); x in [3.2, 3.8], y in [1.35, 1.55]),
-        case!(unary_neg, unary_neg_grad, unary_neg_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(parens, parens_grad, parens_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(literals, literals_grad, literals_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(casts_int, casts_int_grad, casts_int_vjp; (x, 4, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(lets, lets_grad, lets_vjp, lets_jvp, [lets_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(compound, compound_grad, compound_vjp, compound_jvp, [compound_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(reassign, reassign_grad, reassign_vjp, reassign_jvp, [reassign_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(shadowing, shadowing_grad, shadowing_vjp, shadowing_jvp, [shadowing_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(arith, arith_grad, arith_vjp, arith_jvp, [arith_hvp]; (x, y) [x, along(0), y, along(1)]; x in [3.2, 3.8], y in [1.35, 1.55]),
+        case!(unary_neg, unary_neg_grad, unary_neg_vjp, unary_neg_jvp, [unary_neg_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(parens, parens_grad, parens_vjp, parens_jvp, [parens_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(literals, literals_grad, literals_vjp, literals_jvp, [literals_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(casts_int, casts_int_grad, casts_int_vjp, casts_int_jvp, [casts_int_hvp]; (x, 4, y) [x, along(0), 4, y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where off_int(2.0 * x)),
         // The `f32` rounding of `x` and of `x̃²` makes `f` a staircase:
         // `x̃²` (≤ 4) is off by up to half an `f32` ulp (2.4e-7), times
         // `|y| ≤ 2`, over `2h`. With `h = 1e-3` that is ≤ 2.4e-4: tolerance
         // `1e-3`. The adjoint of the `f32` intermediate is an `f32` too, so
         // `vjp(s)` rounds `s·ȳ` to 24 bits: `1e-6` relative.
-        case!(casts_f32, casts_f32_grad, casts_f32_vjp; (x, y); x in [0.5, 2.0], y in [-2.0, 2.0];
+        case!(casts_f32, casts_f32_grad, casts_f32_vjp, casts_f32_jvp, []; (x, y) [x, along(0), y, along(1)]; x in [0.5, 2.0], y in [-2.0, 2.0];
             tol(1e-3, 1e-3, 1e-6)),
-        case!(block_expr, block_expr_grad, block_expr_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(if_stmt, if_stmt_grad, if_stmt_vjp; (x, y); x in [-3.0, 3.0], y in [-2.0, 2.0];
+        case!(block_expr, block_expr_grad, block_expr_vjp, block_expr_jvp, [block_expr_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(if_stmt, if_stmt_grad, if_stmt_vjp, if_stmt_jvp, [if_stmt_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-3.0, 3.0], y in [-2.0, 2.0];
             where (x.abs() - 1.0).abs() > M && (y - 0.5).abs() > M),
-        case!(if_expr, if_expr_grad, if_expr_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(if_expr, if_expr_grad, if_expr_vjp, if_expr_jvp, [if_expr_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x.abs() - 0.5).abs() > M && (-x * y - 1.0).abs() > M && (x * x * y - 1.0).abs() > M),
-        case!(cond_active, cond_active_grad, cond_active_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(cond_active, cond_active_grad, cond_active_vjp, cond_active_jvp, [cond_active_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x * y - 1.0).abs() > M && (x - y).abs() > M),
-        case!(and_or, and_or_grad, and_or_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(and_or, and_or_grad, and_or_vjp, and_or_jvp, [and_or_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > M && y.abs() > M && (x + 1.0).abs() > M && (y + 1.0).abs() > M),
-        case!(early_return, early_return_grad, early_return_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(early_return, early_return_grad, early_return_vjp, early_return_jvp, [early_return_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > M && (x * y - 2.0).abs() > M),
-        case!(nested_return, nested_return_grad, nested_return_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(nested_return, nested_return_grad, nested_return_vjp, nested_return_jvp, [nested_return_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > M && y.abs() > M && (y - 1.0).abs() > M && (2.0 * (x + y) - 1.0).abs() > M),
-        case!(tail_if, tail_if_grad, tail_if_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(tail_if, tail_if_grad, tail_if_vjp, tail_if_jvp, [tail_if_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x - y).abs() > M && x.abs() > M && (x < y || x > 0.05)),
         // The float library.
-        case!(exp_methods, exp_methods_grad, exp_methods_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(exp_paths, exp_paths_grad, exp_paths_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(log_methods, log_methods_grad, log_methods_vjp; (x, y); x in [0.2, 3.0], y in [0.5, 3.0]),
-        case!(log_paths, log_paths_grad, log_paths_vjp; (x, y); x in [0.2, 3.0], y in [0.2, 3.0]),
-        case!(roots_methods, roots_methods_grad, roots_methods_vjp; (x, y); x in [0.2, 3.0], y in [0.5, 2.0]),
-        case!(roots_paths, roots_paths_grad, roots_paths_vjp; (x, y); x in [0.2, 3.0], y in [0.2, 2.0]),
-        case!(trig_methods, trig_methods_grad, trig_methods_vjp; (x, y); x in [-1.0, 1.0], y in [-1.0, 1.0]),
-        case!(trig_paths, trig_paths_grad, trig_paths_vjp; (x, y); x in [-2.0, 2.0], y in [-1.2, 1.2]),
+        case!(exp_methods, exp_methods_grad, exp_methods_vjp, exp_methods_jvp, [exp_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(exp_paths, exp_paths_grad, exp_paths_vjp, exp_paths_jvp, [exp_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(log_methods, log_methods_grad, log_methods_vjp, log_methods_jvp, [log_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.2, 3.0], y in [0.5, 3.0]),
+        case!(log_paths, log_paths_grad, log_paths_vjp, log_paths_jvp, [log_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.2, 3.0], y in [0.2, 3.0]),
+        case!(roots_methods, roots_methods_grad, roots_methods_vjp, roots_methods_jvp, [roots_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.2, 3.0], y in [0.5, 2.0]),
+        case!(roots_paths, roots_paths_grad, roots_paths_vjp, roots_paths_jvp, [roots_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.2, 3.0], y in [0.2, 2.0]),
+        case!(trig_methods, trig_methods_grad, trig_methods_vjp, trig_methods_jvp, [trig_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-1.0, 1.0], y in [-1.0, 1.0]),
+        case!(trig_paths, trig_paths_grad, trig_paths_vjp, trig_paths_jvp, [trig_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-1.2, 1.2]),
         // `atan2(y, x)` jumps by 2π across the negative `x` axis and has a
         // pole at the origin.
-        case!(inv_trig_methods, inv_trig_methods_grad, inv_trig_methods_vjp; (x, y); x in [-0.9, 0.9], y in [-0.9, 0.9];
+        case!(inv_trig_methods, inv_trig_methods_grad, inv_trig_methods_vjp, inv_trig_methods_jvp, [inv_trig_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-0.9, 0.9], y in [-0.9, 0.9];
             where x.hypot(y) > 0.1 && (x > 0.0 || y.abs() > M)),
-        case!(inv_trig_paths, inv_trig_paths_grad, inv_trig_paths_vjp; (x, y); x in [-0.9, 0.9], y in [-0.9, 0.9]),
-        case!(hyperbolic_methods, hyperbolic_methods_grad, hyperbolic_methods_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(hyperbolic_paths, hyperbolic_paths_grad, hyperbolic_paths_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(inv_hyperbolic_methods, inv_hyperbolic_methods_grad, inv_hyperbolic_methods_vjp; (x, y);
-            x in [-2.0, 2.0], y in [1.2, 4.0]),
-        case!(inv_hyperbolic_paths, inv_hyperbolic_paths_grad, inv_hyperbolic_paths_vjp; (x, y);
-            x in [-2.0, 2.0], y in [-0.3, 3.0]),
-        case!(nonsmooth_methods, nonsmooth_methods_grad, nonsmooth_methods_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(inv_trig_paths, inv_trig_paths_grad, inv_trig_paths_vjp, inv_trig_paths_jvp, [inv_trig_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-0.9, 0.9], y in [-0.9, 0.9]),
+        case!(hyperbolic_methods, hyperbolic_methods_grad, hyperbolic_methods_vjp, hyperbolic_methods_jvp, [hyperbolic_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(hyperbolic_paths, hyperbolic_paths_grad, hyperbolic_paths_vjp, hyperbolic_paths_jvp, [hyperbolic_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(inv_hyperbolic_methods, inv_hyperbolic_methods_grad, inv_hyperbolic_methods_vjp, inv_hyperbolic_methods_jvp, [inv_hyperbolic_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [1.2, 4.0]),
+        case!(inv_hyperbolic_paths, inv_hyperbolic_paths_grad, inv_hyperbolic_paths_vjp, inv_hyperbolic_paths_jvp, [inv_hyperbolic_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-0.3, 3.0]),
+        case!(nonsmooth_methods, nonsmooth_methods_grad, nonsmooth_methods_vjp, nonsmooth_methods_jvp, [nonsmooth_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs().min((x - y).abs()).min((y - 0.5).abs()).min((x + 1.0).abs()).min((x - y - 1.0).abs()) > M),
-        case!(nonsmooth_paths, nonsmooth_paths_grad, nonsmooth_paths_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(nonsmooth_paths, nonsmooth_paths_grad, nonsmooth_paths_vjp, nonsmooth_paths_jvp, [nonsmooth_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x - y).abs() > M && (x * y - 0.5).abs() > M && (x + y).abs() > M && ((y - x).abs() - 1.0).abs() > M),
-        case!(misc_methods, misc_methods_grad, misc_methods_vjp; (x, y); x in [0.3, 2.0], y in [-2.0, 2.0]),
-        case!(misc_paths, misc_paths_grad, misc_paths_vjp; (x, y); x in [-2.0, 2.0], y in [0.3, 2.0]),
-        case!(piecewise_methods, piecewise_methods_grad, piecewise_methods_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0];
+        case!(misc_methods, misc_methods_grad, misc_methods_vjp, misc_methods_jvp, [misc_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.3, 2.0], y in [-2.0, 2.0]),
+        case!(misc_paths, misc_paths_grad, misc_paths_vjp, misc_paths_jvp, [misc_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [0.3, 2.0]),
+        case!(piecewise_methods, piecewise_methods_grad, piecewise_methods_vjp, piecewise_methods_jvp, [piecewise_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-3.0, 3.0], y in [-3.0, 3.0];
             where off_int(x) && off_int(y) && off_half(x * y)),
-        case!(piecewise_paths, piecewise_paths_grad, piecewise_paths_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0];
+        case!(piecewise_paths, piecewise_paths_grad, piecewise_paths_vjp, piecewise_paths_jvp, [piecewise_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-3.0, 3.0], y in [-3.0, 3.0];
             where off_int(2.0 * x) && off_half(y) && y.abs() > M && off_int(x * y)),
-        case!(constants, constants_grad, constants_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(constants, constants_grad, constants_vjp, constants_jvp, [constants_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // Calls.
-        case!(helper_sq, helper_sq_grad, helper_sq_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(call_plain, call_plain_grad, call_plain_vjp; (x, y); x in [-1.5, 1.5], y in [-1.5, 1.5]),
-        case!(inner::helper, inner::helper_grad, inner::helper_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(inner::deeper::cube, inner::deeper::cube_grad, inner::deeper::cube_vjp; (x); x in [-2.0, 2.0]),
-        case!(call_path, call_path_grad, call_path_vjp; (x, y); x in [-1.5, 1.5], y in [-1.5, 1.5]),
-        case!(nested_def, nested_def_grad, nested_def_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(sq3, sq3_grad, sq3_vjp; (x); x in [-2.0, 2.0]),
-        case!(call_macro, call_macro_grad, call_macro_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(call_runtime, call_runtime_grad, call_runtime_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0];
+        case!(helper_sq, helper_sq_grad, helper_sq_vjp, helper_sq_jvp, [helper_sq_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(call_plain, call_plain_grad, call_plain_vjp, call_plain_jvp, [call_plain_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
+        case!(inner::helper, inner::helper_grad, inner::helper_vjp, inner::helper_jvp, [inner::helper_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(inner::deeper::cube, inner::deeper::cube_grad, inner::deeper::cube_vjp, inner::deeper::cube_jvp, [inner::deeper::cube_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(call_path, call_path_grad, call_path_vjp, call_path_jvp, [call_path_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
+        case!(nested_def, nested_def_grad, nested_def_vjp, nested_def_jvp, [nested_def_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(sq3, sq3_grad, sq3_vjp, sq3_jvp, [sq3_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(call_macro, call_macro_grad, call_macro_vjp, call_macro_jvp, [call_macro_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(call_runtime, call_runtime_grad, call_runtime_vjp, call_runtime_jvp, []; (x, y) [x, along(0), y, along(1)]; x in [-3.0, 3.0], y in [-3.0, 3.0];
             where x.abs() > M),
-        case!(powk, powk_grad, powk_vjp; (x, 3, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(call_chain, call_chain_grad, call_chain_vjp; (x, y); x in [-1.0, 1.0], y in [-1.0, 1.0];
+        case!(powk, powk_grad, powk_vjp, powk_jvp, [powk_hvp]; (x, 3, y) [x, along(0), 3, y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(call_chain, call_chain_grad, call_chain_vjp, call_chain_jvp, [call_chain_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-1.0, 1.0], y in [-1.0, 1.0];
             where (call_plain(x, y) - 2.0).abs() > M),
         // Integers, `wrt`, `f32`, `mut` and constant parameters.
-        case!(int_mix, int_mix_grad, int_mix_vjp; (x, 2, 5, y); x in [-1.5, 1.5], y in [-2.0, 2.0]),
-        case!(counter, counter_grad, counter_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(int_mix, int_mix_grad, int_mix_vjp, int_mix_jvp, [int_mix_hvp]; (x, 2, 5, y) [x, along(0), 2, 5, y, along(1)]; x in [-1.5, 1.5], y in [-2.0, 2.0]),
+        case!(counter, counter_grad, counter_vjp, counter_jvp, [counter_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > M && (y - x).abs() > M),
-        case!(scaled, scaled_grad, scaled_vjp; (x, 3, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(wrt_y, wrt_y_grad, wrt_y_vjp; (1.3, 3, y); y in [-2.0, 2.0]),
-        case!(wrt_xz, wrt_xz_grad, wrt_xz_vjp; (x, 0.7, z); x in [-2.0, 2.0], z in [-2.0, 2.0]),
+        case!(scaled, scaled_grad, scaled_vjp, scaled_jvp, [scaled_hvp]; (x, 3, y) [x, along(0), 3, y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(wrt_y, wrt_y_grad, wrt_y_vjp, wrt_y_jvp, [wrt_y_hvp]; (1.3, 3, y) [1.3, 3, y, along(0)]; y in [-2.0, 2.0]),
+        case!(wrt_xz, wrt_xz_grad, wrt_xz_vjp, wrt_xz_jvp, [wrt_xz_hvp]; (x, 0.7, z) [x, along(0), 0.7, z, along(1)]; x in [-2.0, 2.0], z in [-2.0, 2.0]),
         // `f32` has 24 bits: with a step of `1e-3` the rounding error of
         // `f` (`|f| ≲ 10`, ulp ≈ 1e-6) is ~1e-3 of the derivative, the
         // truncation error `|f'''|h²/6` ~1e-6; and `vjp` agrees with
         // `s·grad` to a few `f32` ulps (1e-7 each).
-        case!(f32_fn, f32_fn_grad, f32_fn_vjp; (x, y); x in [-1.0, 1.0], y in [-1.0, 1.0];
+        case!(f32_fn, f32_fn_grad, f32_fn_vjp, f32_fn_jvp, []; (x, y) [x, along(0), y, along(1)]; x in [-1.0, 1.0], y in [-1.0, 1.0];
             tol(1e-3, 5e-3, 1e-5)),
-        case!(mut_param, mut_param_grad, mut_param_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(flagged, flagged_grad, flagged_vjp; (x, true, y); x in [-2.0, 2.0], y in [0.5, 2.0];
+        case!(mut_param, mut_param_grad, mut_param_vjp, mut_param_jvp, [mut_param_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(flagged, flagged_grad, flagged_vjp, flagged_jvp, [flagged_hvp]; (x, true, y) [x, along(0), true, y, along(1)]; x in [-2.0, 2.0], y in [0.5, 2.0];
             where x.abs() > M),
-        case!(flagged, flagged_grad, flagged_vjp; (x, false, y); x in [-2.0, 2.0], y in [0.5, 2.0]),
+        case!(flagged, flagged_grad, flagged_vjp, flagged_jvp, [flagged_hvp]; (x, false, y) [x, along(0), false, y, along(1)]; x in [-2.0, 2.0], y in [0.5, 2.0]),
         // More statement and expression forms.
-        case!(deferred_init, deferred_init_grad, deferred_init_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(deferred_init, deferred_init_grad, deferred_init_vjp, deferred_init_jvp, [deferred_init_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x - y).abs() > M),
-        case!(overwrite_in_branches, overwrite_in_branches_grad, overwrite_in_branches_vjp; (x, y);
-            x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
-        case!(self_compound, self_compound_grad, self_compound_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(rem_assign, rem_assign_grad, rem_assign_vjp; (x, y); x in [3.2, 3.8], y in [1.35, 1.55]),
-        case!(not_eq, not_eq_grad, not_eq_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(overwrite_in_branches, overwrite_in_branches_grad, overwrite_in_branches_vjp, overwrite_in_branches_jvp, [overwrite_in_branches_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        case!(self_compound, self_compound_grad, self_compound_vjp, self_compound_jvp, [self_compound_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(rem_assign, rem_assign_grad, rem_assign_vjp, rem_assign_jvp, [rem_assign_hvp]; (x, y) [x, along(0), y, along(1)]; x in [3.2, 3.8], y in [1.35, 1.55]),
+        case!(not_eq, not_eq_grad, not_eq_vjp, not_eq_jvp, [not_eq_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x - y).abs() > M && x.abs() > M && y.abs() > M),
-        case!(return_in_let, return_in_let_grad, return_in_let_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(return_in_let, return_in_let_grad, return_in_let_vjp, return_in_let_jvp, [return_in_let_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > M),
-        case!(literal_receiver, literal_receiver_grad, literal_receiver_vjp; (x); x in [-1.5, 1.5]),
-        case!(const_item, const_item_grad, const_item_vjp; (x); x in [-2.0, 2.0]),
-        case!(path_literal_operands, path_literal_operands_grad, path_literal_operands_vjp; (x); x in [-2.0, 2.0];
+        case!(literal_receiver, literal_receiver_grad, literal_receiver_vjp, literal_receiver_jvp, [literal_receiver_hvp]; (x) [x, along(0)]; x in [-1.5, 1.5]),
+        case!(const_item, const_item_grad, const_item_vjp, const_item_jvp, [const_item_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(path_literal_operands, path_literal_operands_grad, path_literal_operands_vjp, path_literal_operands_jvp, [path_literal_operands_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0];
             where x.abs() > M),
-        case!(int_suffixes, int_suffixes_grad, int_suffixes_vjp; (x); x in [-2.0, 2.0]),
-        case!(neg_method, neg_method_grad, neg_method_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
+        case!(int_suffixes, int_suffixes_grad, int_suffixes_vjp, int_suffixes_jvp, [int_suffixes_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(neg_method, neg_method_grad, neg_method_vjp, neg_method_jvp, [neg_method_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]; where x.abs() > M),
         // `x` goes through `f32`: the same staircase and `f32` adjoint as
         // `casts_f32`.
-        case!(shadow_param_type, shadow_param_type_grad, shadow_param_type_vjp; (x, 3); x in [-2.0, 2.0];
+        case!(shadow_param_type, shadow_param_type_grad, shadow_param_type_vjp, shadow_param_type_jvp, []; (x, 3) [x, along(0), 3]; x in [-2.0, 2.0];
             tol(1e-3, 1e-3, 1e-6)),
-        case!(bool_let, bool_let_grad, bool_let_vjp; (x, y); x in [-2.0, 3.0], y in [-2.0, 2.0];
+        case!(bool_let, bool_let_grad, bool_let_vjp, bool_let_jvp, [bool_let_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 3.0], y in [-2.0, 2.0];
             where (x - 1.0).abs() > M && y.abs() > M),
-        case!(discarded, discarded_grad, discarded_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
-        case!(call_in_cond, call_in_cond_grad, call_in_cond_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(discarded, discarded_grad, discarded_vjp, discarded_jvp, [discarded_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(call_in_cond, call_in_cond_grad, call_in_cond_vjp, call_in_cond_jvp, [call_in_cond_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (helper_sq(x, y) - 1.0).abs() > M),
-        case!(call_nested, call_nested_grad, call_nested_vjp; (x, y); x in [-1.5, 1.5], y in [-1.5, 1.5];
+        case!(call_nested, call_nested_grad, call_nested_vjp, call_nested_jvp, [call_nested_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5];
             where x.abs() > M && y.abs() > M),
-        case!(call_super, call_super_grad, call_super_vjp; (x, 2); x in [-2.0, 2.0]),
-        case!(square_f32, square_f32_grad, square_f32_vjp; (x); x in [-2.0, 2.0]; tol(1e-3, 5e-3, 1e-5)),
-        case!(call_f32, call_f32_grad, call_f32_vjp; (x, y); x in [-1.5, 1.5], y in [-1.5, 1.5]; tol(1e-3, 5e-3, 1e-5)),
-        case!(generic, generic_grad, generic_vjp; (x, 'g'); x in [-2.0, 2.0]),
+        case!(call_super, call_super_grad, call_super_vjp, call_super_jvp, [call_super_hvp]; (x, 2) [x, along(0), 2]; x in [-2.0, 2.0]),
+        case!(square_f32, square_f32_grad, square_f32_vjp, square_f32_jvp, []; (x) [x, along(0)]; x in [-2.0, 2.0]; tol(1e-3, 5e-3, 1e-5)),
+        case!(call_f32, call_f32_grad, call_f32_vjp, call_f32_jvp, []; (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]; tol(1e-3, 5e-3, 1e-5)),
+        case!(generic, generic_grad, generic_vjp, generic_jvp, [generic_hvp]; (x, 'g') [x, along(0), 'g']; x in [-2.0, 2.0]),
         // Kinks, away from them.
-        case!(k_abs, k_abs_grad, k_abs_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
-        case!(k_abs_path, k_abs_path_grad, k_abs_path_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
-        case!(k_max, k_max_grad, k_max_vjp; (a, b); a in [-2.0, 2.0], b in [-2.0, 2.0]; where (a - b).abs() > M),
-        case!(k_min, k_min_grad, k_min_vjp; (a, b); a in [-2.0, 2.0], b in [-2.0, 2.0]; where (a - b).abs() > M),
-        case!(k_powf, k_powf_grad, k_powf_vjp; (x, y); x in [0.1, 3.0], y in [-2.0, 2.0]),
-        case!(k_clamp, k_clamp_grad, k_clamp_vjp; (x, lo, hi); x in [-3.0, 3.0], lo in [-2.0, -0.5], hi in [0.5, 2.0];
+        case!(k_abs, k_abs_grad, k_abs_vjp, k_abs_jvp, [k_abs_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]; where x.abs() > M),
+        case!(k_abs_path, k_abs_path_grad, k_abs_path_vjp, k_abs_path_jvp, [k_abs_path_hvp]; (x) [x, along(0)]; x in [-2.0, 2.0]; where x.abs() > M),
+        case!(k_max, k_max_grad, k_max_vjp, k_max_jvp, [k_max_hvp]; (a, b) [a, along(0), b, along(1)]; a in [-2.0, 2.0], b in [-2.0, 2.0]; where (a - b).abs() > M),
+        case!(k_min, k_min_grad, k_min_vjp, k_min_jvp, [k_min_hvp]; (a, b) [a, along(0), b, along(1)]; a in [-2.0, 2.0], b in [-2.0, 2.0]; where (a - b).abs() > M),
+        case!(k_powf, k_powf_grad, k_powf_vjp, k_powf_jvp, [k_powf_hvp]; (x, y) [x, along(0), y, along(1)]; x in [0.1, 3.0], y in [-2.0, 2.0]),
+        case!(k_clamp, k_clamp_grad, k_clamp_vjp, k_clamp_jvp, [k_clamp_hvp]; (x, lo, hi) [x, along(0), lo, along(1), hi, along(2)]; x in [-3.0, 3.0], lo in [-2.0, -0.5], hi in [0.5, 2.0];
             where (x - lo).abs() > M && (x - hi).abs() > M),
-        case!(k_piecewise, k_piecewise_grad, k_piecewise_vjp; (x); x in [-3.0, 3.0]; where off_int(x) && off_half(x)),
-        case!(k_origin, k_origin_grad, k_origin_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(k_piecewise, k_piecewise_grad, k_piecewise_vjp, k_piecewise_jvp, [k_piecewise_hvp]; (x) [x, along(0)]; x in [-3.0, 3.0]; where off_int(x) && off_half(x)),
+        case!(k_origin, k_origin_grad, k_origin_vjp, k_origin_jvp, [k_origin_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.hypot(y) > 0.1 && (x > 0.0 || y.abs() > M)),
     ]
 }
@@ -1156,6 +1195,93 @@ fn check(case: &Case, w: &[f64], seed: f64) -> Result<(), TestCaseError> {
         );
     }
     Ok(())
+}
+
+/// The dot-product test: `⟨J·v, s⟩ = ⟨v, Jᵀ·s⟩`, `NAME_jvp` along `v`
+/// against `NAME_vjp` with seed `s`, and `NAME_jvp`'s value is `f`'s.
+fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Result<(), TestCaseError> {
+    prop_assume!((case.valid)(w));
+    let value = (case.f)(w);
+    prop_assume!(value.is_finite());
+    let (jvp_value, tangent) = (case.jvp)(w, direction);
+    prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
+    let (_, adjoint) = (case.vjp)(w, seed);
+    let terms: Vec<f64> = direction.iter().zip(&adjoint).map(|(v, a)| v * a).collect();
+    let (forward, reverse) = (seed * tangent, terms.iter().sum::<f64>());
+    // Both sums round each term once: a relative error of the terms' size.
+    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
+    let tol = (100.0 * case.tol.vjp).max(1e-10);
+    prop_assert!(
+        (forward - reverse).abs() <= tol * scale,
+        "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
+        case.name
+    );
+    Ok(())
+}
+
+/// Every corpus function: `NAME_jvp` is the transpose of `NAME_vjp` at 96
+/// random points along random directions.
+#[test]
+fn jvp_is_the_transpose_of_vjp() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
+        let result = runner.run(&(point, direction, -4.0..4.0f64), |(w, v, seed)| check_transpose(&case, &w, &v, seed));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `NAME_hvp` against central differences of `NAME_grad` along the
+/// direction, `(∇f(w + hv) − ∇f(w − hv)) / 2h`, and its value is `f`'s.
+fn check_hvp(case: &Case, hvp: HvpFn, w: &[f64], direction: &[f64]) -> Result<(), TestCaseError> {
+    prop_assume!((case.valid)(w));
+    let value = (case.f)(w);
+    prop_assume!(value.is_finite());
+    let (hvp_value, product) = hvp(w, direction);
+    prop_assert!(same(hvp_value, value), "{} at {w:?}: hvp's value {hvp_value} != f = {value}", case.name);
+    // `M` keeps points 1e-3 from kinks: the steps stay on one side of them.
+    let h = 1e-5;
+    let shifted = |sign: f64| -> Vec<f64> { w.iter().zip(direction).map(|(w, v)| w + sign * h * v).collect() };
+    let (up, down) = ((case.grad)(&shifted(1.0)).1, (case.grad)(&shifted(-1.0)).1);
+    for (i, (&a, (u, d))) in product.iter().zip(up.iter().zip(&down)).enumerate() {
+        let numeric = (u - d) / (2.0 * h);
+        prop_assert!(
+            close(a, numeric, 1e-5),
+            "{} at {w:?} along {direction:?}: (H·v){i} = {a}, numeric {numeric}",
+            case.name
+        );
+    }
+    Ok(())
+}
+
+type HvpFn = fn(&[f64], &[f64]) -> (f64, Vec<f64>);
+
+/// Every corpus function of `f64`s without calls: `NAME_hvp` is the
+/// derivative of `NAME_grad` along the direction, at 96 random points.
+#[test]
+fn hvp_is_the_derivative_of_the_gradient() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases() {
+        let Some(hvp) = case.hvp else { continue };
+        checked += 1;
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
+        let result = runner.run(&(point, direction), |(w, v)| check_hvp(&case, hvp, &w, &v));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(checked >= 40, "{checked} functions with a hessian");
+    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

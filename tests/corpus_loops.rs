@@ -9,8 +9,8 @@
 //! Adding a function to the check is one line of `cases()`:
 //!
 //! ```text
-//! case!(f64 name / name_grad / name_vjp (&x in [lo, hi] = [0.0; 4], s in [lo, hi], const k = 2, &mut y = [0.0; 3]));
-//! case!(() name / name_vjp (&x in [lo, hi] = vec![0.0; 5], &mut y = vec![0.0; 5]); where cond; tol 1e-5);
+//! case!(f64 name / name_grad / name_vjp / name_jvp (&x in [lo, hi] = [0.0; 4], s in [lo, hi], const k = 2, &mut y = [0.0; 3]));
+//! case!(() name / name_vjp / name_jvp (&x in [lo, hi] = vec![0.0; 5], &mut y = vec![0.0; 5]); where cond; tol 1e-5);
 //! ```
 //!
 //! `f64` or `()` is the function's return type. The parenthesised list is
@@ -56,7 +56,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// `f(x, y) = Σᵢ xᵢyᵢ` with `for i in 0..x.len()` and indexing.
 /// `∂x = y`, `∂y = x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -67,7 +67,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢyᵢ` over arrays, `for (a, b) in x.iter().zip(y)`.
 /// `∂x = y`, `∂y = x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn dot_zip(x: &[f64; 4], y: &[f64; 4]) -> f64 {
     let mut s = 0.0;
     for (a, b) in x.iter().zip(y) {
@@ -78,7 +78,7 @@ fn dot_zip(x: &[f64; 4], y: &[f64; 4]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢ sin yᵢ` over `&Vec<f64>`, `for (&a, &b) in x.iter().zip(y.iter())`.
 /// `∂xᵢ = sin yᵢ`, `∂yᵢ = xᵢ cos yᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn dot_vec(x: &Vec<f64>, y: &Vec<f64>) -> f64 {
     let mut s = 0.0;
     for (&a, &b) in x.iter().zip(y.iter()) {
@@ -89,7 +89,7 @@ fn dot_vec(x: &Vec<f64>, y: &Vec<f64>) -> f64 {
 
 /// Rosenbrock: `f(x) = Σ_{i<n−1} 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`.
 /// `∂xᵢ = −400xᵢ(xᵢ₊₁ − xᵢ²) − 2(1 − xᵢ) + 200(xᵢ − xᵢ₋₁²)` (terms that exist).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -103,7 +103,7 @@ fn rosenbrock(x: &[f64]) -> f64 {
 /// Rosenbrock as an iterator chain over two sub-slices:
 /// `x[..n−1].iter().zip(&x[1..]).map(|(a, b)| 100(b − a²)² + (1 − a)²).sum()`.
 /// Same gradient as [`rosenbrock`].
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rosenbrock_iter(x: &[f64]) -> f64 {
     let n = x.len();
     x[..n - 1].iter().zip(&x[1..]).map(|(a, b)| 100.0 * (b - a * a) * (b - a * a) + (1.0 - a) * (1.0 - a)).sum::<f64>()
@@ -112,7 +112,7 @@ fn rosenbrock_iter(x: &[f64]) -> f64 {
 /// `f(W, x) = Σᵢ tanh(Σⱼ Wᵢⱼxⱼ)` over a `&[[f64; 3]; 2]` with `.len()` of
 /// both dimensions. With `tᵢ = tanh zᵢ`: `∂Wᵢⱼ = (1 − tᵢ²)xⱼ`,
 /// `∂xⱼ = Σᵢ (1 − tᵢ²)Wᵢⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn matvec_tanh(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..w.len() {
@@ -127,7 +127,7 @@ fn matvec_tanh(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(R) = Σᵣ Rᵣ₀Rᵣ₁ + Rᵣ₂²` over a `&Vec<[f64; 3]>` (rows of a table).
 /// `∂Rᵣ₀ = Rᵣ₁`, `∂Rᵣ₁ = Rᵣ₀`, `∂Rᵣ₂ = 2Rᵣ₂`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn vec_rows(r: &Vec<[f64; 3]>) -> f64 {
     let mut s = 0.0;
     for k in 0..r.len() {
@@ -138,7 +138,7 @@ fn vec_rows(r: &Vec<[f64; 3]>) -> f64 {
 
 /// `f(W, x) = Σᵢ xᵢ·Wᵢ,₍ᵢ₊₁₎ mod 3`: an index computed from two loop
 /// counters. `∂xᵢ = Wᵢ,₍ᵢ₊₁₎ mod 3`, `∂Wᵢ,₍ᵢ₊₁₎ mod 3 = xᵢ`, others 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn computed_index(w: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -149,7 +149,7 @@ fn computed_index(w: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
 
 /// `f(x) = Σᵢ xᵢ²` for any `N` (a const-generic array).
 /// `∂x = 2x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn sum_sq<const N: usize>(x: &[f64; N]) -> f64 {
     let mut s = 0.0;
     for v in x.iter() {
@@ -160,7 +160,7 @@ fn sum_sq<const N: usize>(x: &[f64; N]) -> f64 {
 
 /// `f(x; y) = Σᵢ xᵢ exp yᵢ`, differentiated with respect to `x` only
 /// (`wrt(x)`; `y` gets no shadow). `∂x = exp y`.
-#[grad(wrt(x))]
+#[grad(forward, reverse, hessian, wrt(x))]
 fn wrt_x(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -176,7 +176,7 @@ fn wrt_x(x: &[f64], y: &[f64]) -> f64 {
 /// Softmax cross-entropy of logits `z` against class `k`, with a stable
 /// log-sum-exp: `m = maxⱼ zⱼ`, `f(z) = ln Σⱼ exp(zⱼ − m) + m − z_k`.
 /// `∂zⱼ = softmax(z)ⱼ − [j = k]` (the path through `m` cancels).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn softmax_xent(z: &[f64], k: usize) -> f64 {
     let mut m = z[0];
     for &v in z.iter() {
@@ -194,7 +194,7 @@ fn softmax_xent(z: &[f64], k: usize) -> f64 {
 /// Softmax into an output `&mut Vec<f64>`: `yᵢ = exp(zᵢ − m)/Σⱼ exp(zⱼ − m)`,
 /// `m` by `fold`. The output is written, then divided in place (`/=`).
 /// `∂z = y ⊙ (ȳ − ȳ·y)`.
-#[grad]
+#[grad(forward, reverse)]
 fn softmax_out(z: &[f64], y: &mut Vec<f64>) {
     let m = z.iter().fold(z[0], |acc, v| acc.max(*v));
     let mut s = 0.0;
@@ -210,7 +210,7 @@ fn softmax_out(z: &[f64], y: &mut Vec<f64>) {
 /// Mean cross-entropy of a batch of logit rows against their labels, the
 /// log-sum-exp by iterator chains: `f(Z) = (1/B) Σ_b [ln Σⱼ exp(Z_bj) − Z_b,lab_b]`.
 /// `∂Z_bj = (softmax(Z_b)ⱼ − [j = lab_b])/B`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn batch_xent(z: &[[f64; 3]; 2], labels: &[usize; 2]) -> f64 {
     let mut total = 0.0;
     for b in 0..z.len() {
@@ -227,7 +227,7 @@ fn batch_xent(z: &[[f64; 3]; 2], labels: &[usize; 2]) -> f64 {
 
 /// `f(x) = Πᵢ xᵢ` by `p = p * x[i]`: the running product is overwritten and
 /// needed backwards. `∂xᵢ = Π_{j≠i} xⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn running_product(x: &[f64]) -> f64 {
     let mut p = 1.0;
     for i in 0..x.len() {
@@ -238,7 +238,7 @@ fn running_product(x: &[f64]) -> f64 {
 
 /// `pᵢ = sin(pᵢ₋₁xᵢ) + xᵢ`, `p₋₁ = 1`, `f = pₙ₋₁`: a nonlinear recurrence.
 /// `∂pᵢ/∂pᵢ₋₁ = xᵢ cos(pᵢ₋₁xᵢ)`, `∂pᵢ/∂xᵢ = pᵢ₋₁ cos(pᵢ₋₁xᵢ) + 1`, chained.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn running_sin(x: &[f64]) -> f64 {
     let mut p = 1.0;
     for i in 0..x.len() {
@@ -249,7 +249,7 @@ fn running_sin(x: &[f64]) -> f64 {
 
 /// Logistic map `v ← r·v(1 − v)` iterated `n` times from `v₀`, with `r`
 /// and `v₀` by value. `∂v/∂v₀ = Πₖ r(1 − 2vₖ)`, `∂v/∂r` by the chain rule.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn logistic_map(r: f64, v0: f64, n: usize) -> f64 {
     let mut v = v0;
     for _ in 0..n {
@@ -264,7 +264,7 @@ fn logistic_map(r: f64, v0: f64, n: usize) -> f64 {
 
 /// `f(x) = Σᵢ g(xᵢ)` with `g(v) = v²` if `v > 0`, `sin v` otherwise (`if`
 /// inside a loop). `∂xᵢ = 2xᵢ` or `cos xᵢ`; kink at 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn branch_in_loop(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -280,7 +280,7 @@ fn branch_in_loop(x: &[f64]) -> f64 {
 /// `f(x) = Σ_{i<k} exp xᵢ`, where `k` is the first count whose partial sum
 /// reaches 3 (or `n`): a `while` with a data-dependent trip count.
 /// `∂xᵢ = exp xᵢ` for `i < k`, else 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn while_threshold(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut i = 0;
@@ -294,7 +294,7 @@ fn while_threshold(x: &[f64]) -> f64 {
 /// `f(a) = √a` by Newton's iteration `y ← (y + a/y)/2` until it stops
 /// moving: a `while` whose trip count depends on `a`. The derivative of the
 /// converged iterate is `1/(2√a)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn newton_sqrt(a: f64) -> f64 {
     let mut y = a + 1.0;
     let mut n = 0;
@@ -307,7 +307,7 @@ fn newton_sqrt(a: f64) -> f64 {
 
 /// `f(x) = Σ_{i<k} xᵢ³`, `k` the first index with `xₖ < −0.5` (or `n`):
 /// `loop` with `break`. `∂xᵢ = 3xᵢ²` for `i < k`, else 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loop_break(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -323,7 +323,7 @@ fn loop_break(x: &[f64]) -> f64 {
 
 /// `f(x) = xₖ exp(xₖ) + x₀` for the first `k` with `xₖ > 1`, else `3x₀`:
 /// `loop` with `break value`. `∂xₖ = (1 + xₖ) exp xₖ`, `∂x₀ += 1` (or 3).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loop_break_value(x: &[f64]) -> f64 {
     let mut i = 0;
     let r = loop {
@@ -340,7 +340,7 @@ fn loop_break_value(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ (i + 1) cos xᵢ` over the indices not skipped by `continue`
 /// (odd `i` with `xᵢ < 0`). `∂xᵢ = −(i + 1) sin xᵢ` if kept, else 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn continue_odd(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -355,7 +355,7 @@ fn continue_odd(x: &[f64]) -> f64 {
 /// `sⱼ = Σ_{i≤j} exp xᵢ`; returns `2sⱼ` from inside the loop at the first
 /// `j` with `sⱼ > 4`, else `s` after the loop. `∂xᵢ = 2 exp xᵢ` (`i ≤ j`) or
 /// `exp xᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn early_return(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -369,7 +369,7 @@ fn early_return(x: &[f64]) -> f64 {
 
 /// Searches the pairs `i < j` in order and returns `xᵢxⱼ` from inside the
 /// nested loop for the first pair with `xᵢ + xⱼ > 1.5`; `Σᵢ xᵢ²` if none.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn nested_return(x: &[f64]) -> f64 {
     for i in 0..x.len() {
         for j in i + 1..x.len() {
@@ -387,7 +387,7 @@ fn nested_return(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ [xᵢ > 0.3] xᵢ²` for the first three kept elements, combining
 /// `continue` and `break` in one `for` over the slice.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn continue_break(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut kept = 0;
@@ -406,7 +406,7 @@ fn continue_break(x: &[f64]) -> f64 {
 
 /// `if` on data deciding between a `for` and a `while`: `Σᵢ xᵢ³` if
 /// `x₀ > 0`, else `Π_{i<n} (1 + xᵢ²)` by a `while`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loops_in_if(x: &[f64]) -> f64 {
     if x[0] > 0.0 {
         let mut s = 0.0;
@@ -431,7 +431,7 @@ fn loops_in_if(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i<j} exp(−(xᵢ − xⱼ)²)`: nested loops, the inner bound from the
 /// outer counter. `∂xᵢ = Σ_{j≠i} −2(xᵢ − xⱼ) exp(−(xᵢ − xⱼ)²)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn pairwise(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -445,7 +445,7 @@ fn pairwise(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ Σ_{j=0..=i} xⱼ xᵢ` (an inclusive inner range).
 /// `∂xₖ = Σ_{i≥k} xᵢ + Σ_{j≤k} xⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn triangular(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -458,7 +458,7 @@ fn triangular(x: &[f64]) -> f64 {
 
 /// Horner's rule `p(t) = Σᵢ cᵢtⁱ` over `(0..n).rev()`, with `t` by value.
 /// `∂cᵢ = tⁱ`, `∂t = Σᵢ i cᵢ tⁱ⁻¹`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn horner(c: &[f64], t: f64) -> f64 {
     let mut p = 0.0;
     for i in (0..c.len()).rev() {
@@ -469,7 +469,7 @@ fn horner(c: &[f64], t: f64) -> f64 {
 
 /// `f(x) = Σ_{even i} xᵢ x_{i+1}` over `(0..n − 1).step_by(2)`.
 /// `∂x_{2k} = x_{2k+1}`, `∂x_{2k+1} = x_{2k}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn step_pairs(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in (0..x.len() - 1).step_by(2) {
@@ -480,7 +480,7 @@ fn step_pairs(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i=lo..=hi} sin xᵢ`, loop bounds from integer parameters.
 /// `∂xᵢ = cos xᵢ` for `lo ≤ i ≤ hi`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn bounded_sum(x: &[f64], lo: usize, hi: usize) -> f64 {
     let mut s = 0.0;
     for i in lo..=hi {
@@ -491,7 +491,7 @@ fn bounded_sum(x: &[f64], lo: usize, hi: usize) -> f64 {
 
 /// `f(x) = Σₖ (k + 1)·x_{n−1−k}` by `x.iter().rev()` plus `Σ_{even i} xᵢ²` by
 /// `x.iter().step_by(2)`. `∂xᵢ = n − i + [i even]·2xᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn iter_rev_step(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut k = 1.0;
@@ -508,7 +508,7 @@ fn iter_rev_step(x: &[f64]) -> f64 {
 /// `f(x) = Σᵢ (i + 1) xᵢ²`, with an accumulator that depends on the order,
 /// over `.iter().enumerate().rev()`: `aᵢ = sin(aᵢ₊₁) + (i + 1)xᵢ²` from the
 /// last element down. Gradient by the chain rule.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn enumerate_rev(x: &[f64]) -> f64 {
     let mut a: f64 = 0.0;
     for (i, v) in x.iter().enumerate().rev() {
@@ -518,7 +518,7 @@ fn enumerate_rev(x: &[f64]) -> f64 {
 }
 
 /// `f(x, y) = Σ_{even i} xᵢyᵢ` by `.iter().zip(y).step_by(2)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn zip_step(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for (a, b) in x.iter().zip(y).step_by(2) {
@@ -533,7 +533,7 @@ fn zip_step(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(x) = (Σᵢ xᵢ)² + Πᵢ xᵢ` by `.sum::<f64>()` and `.product::<f64>()`.
 /// `∂xᵢ = 2Σⱼxⱼ + Π_{j≠i} xⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn sum_product(x: &[f64]) -> f64 {
     let s = x.iter().sum::<f64>();
     let p = x.iter().product::<f64>();
@@ -542,7 +542,7 @@ fn sum_product(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ ln(1 + xᵢ²)` by `.map(|v| ..).sum()` into a typed `let`.
 /// `∂xᵢ = 2xᵢ/(1 + xᵢ²)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn map_sum(x: &[f64]) -> f64 {
     let s: f64 = x.iter().map(|v| (1.0 + v * v).ln()).sum();
     s
@@ -550,35 +550,35 @@ fn map_sum(x: &[f64]) -> f64 {
 
 /// `f(x, y) = Σᵢ xᵢyᵢ + Σᵢ sin xᵢ` by `zip(..).map(|(a, b)| a * b).sum()`.
 /// `∂xᵢ = yᵢ + cos xᵢ`, `∂yᵢ = xᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn zip_map_sum(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + x.iter().map(|v| v.sin()).sum::<f64>()
 }
 
 /// `f(x) = Σᵢ (i + 1) sin xᵢ` by `.enumerate().map(|(i, v)| ..).sum()`.
 /// `∂xᵢ = (i + 1) cos xᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn enumerate_map(x: &[f64]) -> f64 {
     x.iter().enumerate().map(|(i, v)| (i as f64 + 1.0) * v.sin()).sum::<f64>()
 }
 
 /// `aₙ` with `a₀ = 1`, `aᵢ₊₁ = aᵢxᵢ + 1` by `.fold(1.0, |acc, v| acc * v + 1.0)`:
 /// the accumulator is needed backwards. `∂aₙ/∂xᵢ = aᵢ Π_{j>i} xⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn fold_affine(x: &[f64]) -> f64 {
     let a = x.iter().fold(1.0, |acc, v| acc * v + 1.0);
     a
 }
 
 /// [`fold_affine`] with the `fold` as the tail expression.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn fold_tail(x: &[f64]) -> f64 {
     x.iter().fold(1.0, |acc, v| acc * v + 1.0)
 }
 
 /// `f(x) = Σᵢ xᵢ² + (Σᵢ xᵢ)` by `.for_each(|v| ..)` updating two locals.
 /// `∂xᵢ = 2xᵢ + 1`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn for_each_acc(x: &[f64]) -> f64 {
     let mut s = 0.0;
     let mut t = 0.0;
@@ -591,7 +591,7 @@ fn for_each_acc(x: &[f64]) -> f64 {
 
 /// `f(x, y) = Σ_{i<n} xᵢ y_{n−1−i}` by `(0..n).map(|i| ..).sum()` over a range.
 /// `∂xᵢ = y_{n−1−i}`, `∂yⱼ = x_{n−1−j}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn range_map_sum(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len();
     (0..n).map(|i| x[i] * y[n - 1 - i]).sum::<f64>()
@@ -599,7 +599,7 @@ fn range_map_sum(x: &[f64], y: &[f64]) -> f64 {
 
 /// `f(W, x) = Σᵢ (Σⱼ Wᵢⱼxⱼ)²`, the inner product as an iterator chain over
 /// each row `w[i]`. `∂Wᵢⱼ = 2zᵢxⱼ`, `∂xⱼ = Σᵢ 2zᵢWᵢⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn row_chains(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..2 {
@@ -615,7 +615,7 @@ fn row_chains(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// A hidden layer in a local `[0.0; 2]`: `hᵢ = σ(Σⱼ Wᵢⱼxⱼ)`, `f = Σᵢ vᵢhᵢ`.
 /// `∂vᵢ = hᵢ`, `∂Wᵢⱼ = vᵢhᵢ(1 − hᵢ)xⱼ`, `∂xⱼ = Σᵢ vᵢhᵢ(1 − hᵢ)Wᵢⱼ`.
-#[grad]
+#[grad(forward, reverse)]
 fn hidden_layer(w: &[[f64; 3]; 2], v: &[f64; 2], x: &[f64; 3]) -> f64 {
     let mut h = [0.0; 2];
     for i in 0..2 {
@@ -633,7 +633,7 @@ fn hidden_layer(w: &[[f64; 3]; 2], v: &[f64; 2], x: &[f64; 3]) -> f64 {
 
 /// The outer product `Mᵢⱼ = xᵢyⱼ` in a local `[[0.0; 3]; 3]`, then
 /// `f = Σᵢⱼ Mᵢⱼ Mⱼᵢ = (x·y)²`. `∂x = 2(x·y)y`, `∂y = 2(x·y)x`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn local_matrix(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     let mut m = [[0.0; 3]; 3];
     for i in 0..3 {
@@ -652,7 +652,7 @@ fn local_matrix(x: &[f64; 3], y: &[f64; 3]) -> f64 {
 
 /// Prefix sums in a local `[0.0; 8]` (`n ≤ 8`): `cᵢ = Σ_{j≤i} xⱼ`,
 /// `f = Σᵢ cᵢ²`. `∂xⱼ = 2Σ_{i≥j} cᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn prefix_squares(x: &[f64]) -> f64 {
     let n = x.len();
     let mut c = [0.0; 8];
@@ -671,7 +671,7 @@ fn prefix_squares(x: &[f64]) -> f64 {
 /// `u = [x₀x₁, sin x₁, t]`, `f = Σᵢ uᵢ·t`, i.e. `t(x₀x₁ + sin x₁ + t)`, summed
 /// over a `[t; 3]` as `3t` more. `∂x₀ = tx₁`, `∂x₁ = t(x₀ + cos x₁)`,
 /// `∂t = x₀x₁ + sin x₁ + 2t + 3`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn array_literals(x: &[f64; 2], t: f64) -> f64 {
     let u = [x[0] * x[1], x[1].sin(), t];
     let r = [t; 3];
@@ -684,7 +684,7 @@ fn array_literals(x: &[f64; 2], t: f64) -> f64 {
 
 /// A copy `let mut y = *x;`, modified in place (`y[i] *= ..`), then reduced:
 /// `f = Σᵢ (xᵢ xᵢ₊₁ mod 3)² + x₀`, where `x` is unchanged. `∂` by the chain rule.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn copy_param(x: &[f64; 3]) -> f64 {
     let mut y = *x;
     for i in 0..3 {
@@ -695,7 +695,7 @@ fn copy_param(x: &[f64; 3]) -> f64 {
 
 /// Destructuring `let [a, b, c] = *x;`: `f = ab + bc² + sin a`.
 /// `∂a = b + cos a`, `∂b = a + c²`, `∂c = 2bc`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn destructure(x: &[f64; 3]) -> f64 {
     let [a, b, c] = *x;
     a * b + b * c * c + a.sin()
@@ -703,7 +703,7 @@ fn destructure(x: &[f64; 3]) -> f64 {
 
 /// A local table of rows `[[0.0; 2]; 6]` (`n ≤ 6`): `pᵢ = (xᵢ, xᵢ²)`,
 /// `f = Σᵢ pᵢ₀pᵢ₁ = Σᵢ xᵢ³`. `∂xᵢ = 3xᵢ²`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn local_rows(x: &[f64]) -> f64 {
     let n = x.len();
     let mut p = [[0.0; 2]; 6];
@@ -725,14 +725,14 @@ fn local_rows(x: &[f64]) -> f64 {
 /// `f(x, y) = Σ_{i≥1} xᵢ yᵢ₋₁` by `dot(&x[1..], y)`: a sub-slice passed to
 /// another `#[grad]` function (`y` one shorter than `x`).
 /// `∂xᵢ = yᵢ₋₁` (`i ≥ 1`), `∂x₀ = 0`, `∂yⱼ = xⱼ₊₁`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn subslice_call(x: &[f64], y: &[f64]) -> f64 {
     dot(&x[1..], y)
 }
 
 /// `f(x) = Σ_{a≤i<b} xᵢ·x₀ + dot(x[a..b], x[0..b − a])`: a sub-slice with
 /// bounds from parameters, iterated and passed on.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn subslice_range(x: &[f64], a: usize, b: usize) -> f64 {
     let mut s = 0.0;
     for v in &x[a..b] {
@@ -743,7 +743,7 @@ fn subslice_range(x: &[f64], a: usize, b: usize) -> f64 {
 
 /// `f(x) = Σ_{i≥2} xᵢ² + x[1..].iter().sum()`: a sub-slice as the receiver
 /// of an iterator chain. `∂x₀ = 0`, `∂x₁ = 1`, `∂xᵢ = 2xᵢ + 1` (`i ≥ 2`).
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn subslice_iter(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for &v in x[2..].iter() {
@@ -754,7 +754,7 @@ fn subslice_iter(x: &[f64]) -> f64 {
 
 /// A call to a `#[grad]` function of scalars inside a loop:
 /// `f(w, x) = Σᵢ σ(wᵢxᵢ)`. `∂wᵢ = σ'(wᵢxᵢ)xᵢ`, `∂xᵢ = σ'(wᵢxᵢ)wᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn call_in_loop(w: &[f64], x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..w.len() {
@@ -765,7 +765,7 @@ fn call_in_loop(w: &[f64], x: &[f64]) -> f64 {
 
 /// A local buffer of active values passed to another `#[grad]` function:
 /// `hᵢ = xᵢ²`, `f = dot(h, y) + sum_sq(h)`. `∂xᵢ = 2xᵢyᵢ + 4xᵢ³`, `∂y = h`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_local_buffer(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     let mut h = [0.0; 3];
     for i in 0..3 {
@@ -776,7 +776,7 @@ fn call_local_buffer(x: &[f64; 3], y: &[f64; 3]) -> f64 {
 
 /// A call whose result feeds a loop-carried value:
 /// `p = Πᵣ (1 + dot(Rᵣ, x)²)` over rows `Rᵣ` of a `&[[f64; 3]; 3]`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn call_rows(r: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
     let mut p = 1.0;
     for i in 0..3 {
@@ -792,7 +792,7 @@ fn call_rows(r: &[[f64; 3]; 3], x: &[f64; 3]) -> f64 {
 
 /// `f(W, x) = Σᵢ tanh(Wᵢ·x)` with `for row in w.iter()` and an iterator chain
 /// on each row. `∂Wᵢⱼ = (1 − tᵢ²)xⱼ`, `∂xⱼ = Σᵢ (1 − tᵢ²)Wᵢⱼ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rows_iter(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for row in w.iter() {
@@ -803,7 +803,7 @@ fn rows_iter(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(W, x) = Σᵢ Wᵢᵢxᵢ` with `for (i, row) in w.iter().enumerate()`.
 /// `∂Wᵢᵢ = xᵢ`, `∂xᵢ = Wᵢᵢ` (`i < 2`), others 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rows_enumerate(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for (i, row) in w.iter().enumerate() {
@@ -814,7 +814,7 @@ fn rows_enumerate(w: &[[f64; 3]; 2], x: &[f64; 3]) -> f64 {
 
 /// `f(R) = Σᵣ Rᵣ₀Rᵣ₁` with `for row in r.iter()` over a `&Vec<[f64; 2]>`.
 /// `∂Rᵣ₀ = Rᵣ₁`, `∂Rᵣ₁ = Rᵣ₀`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn vec_rows_iter(r: &Vec<[f64; 2]>) -> f64 {
     let mut s = 0.0;
     for row in r.iter() {
@@ -825,7 +825,7 @@ fn vec_rows_iter(r: &Vec<[f64; 2]>) -> f64 {
 
 /// `sᵢ = sᵢ₋₁/2 + xᵢ`; returns `sₖ²` from inside a `while` at the first `k`
 /// with `sₖ > 2`, else `sₙ₋₁`. `∂xᵢ = 2sₖ·2^{i−k}` (`i ≤ k`) or `2^{i−n+1}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn return_in_while(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -841,7 +841,7 @@ fn return_in_while(x: &[f64]) -> f64 {
 
 /// `f(W) = Σᵢ Σ_{j<kᵢ} √Wᵢⱼ`, `kᵢ` the first column with `Wᵢⱼ < 0`: a `break`
 /// that leaves the inner loop only. `∂Wᵢⱼ = 1/(2√Wᵢⱼ)` for `j < kᵢ`, else 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn inner_break(w: &[[f64; 3]; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..3 {
@@ -857,7 +857,7 @@ fn inner_break(w: &[[f64; 3]; 3]) -> f64 {
 
 /// `f(x) = Σ_{xᵢ ≥ 0} exp xᵢ` by a `while` with `continue` (the counter is
 /// advanced first). `∂xᵢ = exp xᵢ` if `xᵢ ≥ 0`, else 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn while_continue(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -874,7 +874,7 @@ fn while_continue(x: &[f64]) -> f64 {
 /// For each element, halve `v = xᵢ` while `v > 0.5`, stopping early (`break`)
 /// once `v < 0.7`; `f = Σᵢ vᵢ`. A `while` with a `break` inside a `for`:
 /// `vᵢ = xᵢ2^{−kᵢ}`, `∂xᵢ = 2^{−kᵢ}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn while_in_for(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -892,7 +892,7 @@ fn while_in_for(x: &[f64]) -> f64 {
 
 /// The fixed point `v = a cos v` by `loop` until it stops moving, returned
 /// by `break next`. Implicit differentiation: `∂a = cos v/(1 + a sin v)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn fixed_point(a: f64) -> f64 {
     let mut v: f64 = 0.0;
     let mut n = 0;
@@ -908,7 +908,7 @@ fn fixed_point(a: f64) -> f64 {
 
 /// `s ← sin s + aᵢbᵢ` from the last pair down, over `.iter().zip(y).rev()`.
 /// Gradient by the chain rule.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn zip_rev(x: &[f64], y: &[f64]) -> f64 {
     let mut s: f64 = 0.0;
     for (a, b) in x.iter().zip(y).rev() {
@@ -919,7 +919,7 @@ fn zip_rev(x: &[f64], y: &[f64]) -> f64 {
 
 /// `s ← cos s + xᵢ` for `i = n−1, n−3, ..` over `(0..n).rev().step_by(2)`.
 /// Gradient by the chain rule; the other elements get 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn rev_step(x: &[f64]) -> f64 {
     let mut s: f64 = 0.0;
     for i in (0..x.len()).rev().step_by(2) {
@@ -930,7 +930,7 @@ fn rev_step(x: &[f64]) -> f64 {
 
 /// `f(x) = Σ_{i=1,4,7,..} xᵢxᵢ₋₁` over `(1..n).step_by(3)`.
 /// `∂xᵢ = xᵢ₋₁`, `∂xᵢ₋₁ = xᵢ` for those `i`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn step_offset(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in (1..x.len()).step_by(3) {
@@ -941,7 +941,7 @@ fn step_offset(x: &[f64]) -> f64 {
 
 /// `f(x) = Σᵢ xᵢx_{n−1−i}` (an index counted from the end).
 /// `∂xᵢ = 2x_{n−1−i}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn mirror(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -952,7 +952,7 @@ fn mirror(x: &[f64]) -> f64 {
 }
 
 /// `f(x) = (maxᵢ xᵢ)²` by `m = m.max(x[i])`. `∂x_argmax = 2 max`, others 0.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn running_max(x: &[f64]) -> f64 {
     let mut m = x[0];
     for i in 1..x.len() {
@@ -963,28 +963,28 @@ fn running_max(x: &[f64]) -> f64 {
 
 /// `f(x) = ‖x‖` by `.map(|v| v * v).sum::<f64>().sqrt()`, a method on the
 /// reduction. `∂x = x/‖x‖`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn norm_chain(x: &[f64]) -> f64 {
     x.iter().map(|v| v * v).sum::<f64>().sqrt()
 }
 
 /// `f(x) = Πᵢ (1 + xᵢ²)` by `(0..n).map(|i| ..).product::<f64>()`.
 /// `∂xᵢ = 2xᵢ f/(1 + xᵢ²)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn range_product(x: &[f64]) -> f64 {
     let p = (0..x.len()).map(|i| 1.0 + x[i] * x[i]).product::<f64>();
     p
 }
 
 /// [`range_product`] with the `product` as the tail expression.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn product_tail(x: &[f64]) -> f64 {
     (0..x.len()).map(|i| 1.0 + x[i] * x[i]).product::<f64>()
 }
 
 /// `f(x) = Σᵢ i·xᵢ₊₁²` over `x[1..].iter().enumerate()`.
 /// `∂x₀ = 0`, `∂xᵢ = 2(i − 1)xᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn subslice_enumerate(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for (i, v) in x[1..].iter().enumerate() {
@@ -995,7 +995,7 @@ fn subslice_enumerate(x: &[f64]) -> f64 {
 
 /// The population variance `(1/n) Σᵢ (xᵢ − m)²`, `m` the mean: a closure
 /// capturing an active local. `∂xᵢ = 2(xᵢ − m)/n`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn variance(x: &[f64]) -> f64 {
     let m = x.iter().sum::<f64>() / x.len() as f64;
     x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / x.len() as f64
@@ -1003,7 +1003,7 @@ fn variance(x: &[f64]) -> f64 {
 
 /// `f(x, y, z) = Σᵢ xᵢyᵢzᵢ` over a nested `zip`, `|((a, b), c)|`.
 /// `∂xᵢ = yᵢzᵢ`, `∂yᵢ = xᵢzᵢ`, `∂zᵢ = xᵢyᵢ`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn zip3(x: &[f64], y: &[f64], z: &[f64]) -> f64 {
     x.iter().zip(y).zip(z).map(|((a, b), c)| a * b * c).sum::<f64>()
 }
@@ -1011,7 +1011,7 @@ fn zip3(x: &[f64], y: &[f64], z: &[f64]) -> f64 {
 /// A copy of a matrix parameter, `let mut m = *w;`, modified in place:
 /// `f = w₀₀w₁₁ − w₀₁w₁₀`. `∂w₀₀ = w₁₁`, `∂w₁₁ = w₀₀`, `∂w₀₁ = −w₁₀`,
 /// `∂w₁₀ = −w₀₁`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn copy_matrix(w: &[[f64; 2]; 2]) -> f64 {
     let mut m = *w;
     m[0][1] = m[0][1] * m[1][0];
@@ -1025,7 +1025,7 @@ fn copy_matrix(w: &[[f64; 2]; 2]) -> f64 {
 /// `f(x) = Σᵢ xᵢ·x_{jᵢ}` with `jᵢ = 2i mod n` kept in an integer that the
 /// loop overwrites: the reverse sweep needs each `jᵢ` again.
 /// `∂xₖ = Σ_{i: jᵢ=k} xᵢ + x_{jₖ}`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn strided_index(x: &[f64]) -> f64 {
     let n = x.len();
     let mut j = 0;
@@ -1039,7 +1039,7 @@ fn strided_index(x: &[f64]) -> f64 {
 
 /// A `bool` flag set inside a loop and read by later iterations:
 /// `f = Σᵢ xᵢ²` until the first `xᵢ > 1`, then `Σ 3xᵢ` from there on.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn flag_in_loop(x: &[f64]) -> f64 {
     let mut seen = false;
     let mut s = 0.0;
@@ -1058,7 +1058,7 @@ fn flag_in_loop(x: &[f64]) -> f64 {
 
 /// Loop-local `let`s, a local overwritten inside the body and a shadowing
 /// `let`: `f = Σᵢ sin(xᵢ²)·xᵢ`. `∂xᵢ = 2xᵢ² cos(xᵢ²) + sin(xᵢ²)`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loop_locals(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -1073,7 +1073,7 @@ fn loop_locals(x: &[f64]) -> f64 {
 
 /// Two loops in sequence over one accumulator that the second overwrites
 /// nonlinearly: `a = Σᵢ xᵢ`, then `a ← a·cos(xᵢ)` for each `i`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn two_loops(x: &[f64]) -> f64 {
     let mut a = 0.0;
     for &v in x {
@@ -1087,7 +1087,7 @@ fn two_loops(x: &[f64]) -> f64 {
 
 /// A trip count computed from the data, `k = ⌊3|x₀|⌋` (constant for the
 /// derivative): `f = Σ_{i<k} x_{i mod n}² + x₀`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn data_trip_count(x: &[f64]) -> f64 {
     let k = (x[0].abs() * 3.0) as usize;
     let mut s = x[0];
@@ -1100,7 +1100,7 @@ fn data_trip_count(x: &[f64]) -> f64 {
 /// A `loop` inside a `loop`: for each element, the inner `loop` squares
 /// `v` twice and the outer one stops after the last element.
 /// `f = Σᵢ xᵢ⁴`, `∂xᵢ = 4xᵢ³`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loop_in_loop(x: &[f64]) -> f64 {
     let mut i = 0;
     let mut s = 0.0;
@@ -1125,7 +1125,7 @@ fn loop_in_loop(x: &[f64]) -> f64 {
 
 /// `break value` out of a `loop` nested in a `for`: for each `i`, the
 /// first power `xᵢᵏ` (k ≥ 1) below 0.5 in absolute value, capped at `k = 4`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn break_value_in_for(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -1145,7 +1145,7 @@ fn break_value_in_for(x: &[f64]) -> f64 {
 
 /// `return` from inside a `for` over a slice (`for &v in x`):
 /// `f = 2v·s` at the first `v < −1` (with `s` the sum before it), else `s`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn return_in_iter_loop(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for &v in x {
@@ -1159,7 +1159,7 @@ fn return_in_iter_loop(x: &[f64]) -> f64 {
 
 /// A loop inside an `else if`: `Σ xᵢ²` if `x₀ > 1`, `Π (1 + xᵢ/4)` if
 /// `x₀ < −1`, else `x₀ + Σᵢ xᵢ³`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn loop_in_else_if(x: &[f64]) -> f64 {
     if x[0] > 1.0 {
         x.iter().map(|v| v * v).sum::<f64>()
@@ -1180,14 +1180,14 @@ fn loop_in_else_if(x: &[f64]) -> f64 {
 
 /// `&Vec<f64>` and `&[f64]` parameters passed on as they are:
 /// `f = dot(x, y)·2 + sum_sq(a)` with `a` a `&[f64; 3]`.
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn pass_params(x: &Vec<f64>, y: &[f64], a: &[f64; 3]) -> f64 {
     dot(x, y) * 2.0 + sum_sq(a)
 }
 
 /// `yᵢⱼ = xᵢxⱼ` into a 2-D output `&mut [[f64; 2]; 2]`.
 /// `∂xₖ = Σⱼ (ȳₖⱼ + ȳⱼₖ)xⱼ`.
-#[grad]
+#[grad(forward, reverse)]
 fn outer_into(x: &[f64; 2], y: &mut [[f64; 2]; 2]) {
     for i in 0..2 {
         for j in 0..2 {
@@ -1202,7 +1202,7 @@ fn outer_into(x: &[f64; 2], y: &mut [[f64; 2]; 2]) {
 
 /// `y = W·x + b` into `&mut [f64; 3]`, written by `y[i] = ..` then `y[i] += ..`.
 /// `∂W = ȳxᵀ`, `∂x = Wᵀȳ`, `∂b = ȳ`.
-#[grad]
+#[grad(forward, reverse)]
 fn affine(w: &[[f64; 2]; 3], x: &[f64; 2], b: &[f64; 3], y: &mut [f64; 3]) {
     for i in 0..3 {
         y[i] = b[i];
@@ -1214,7 +1214,7 @@ fn affine(w: &[[f64; 2]; 3], x: &[f64; 2], b: &[f64; 3], y: &mut [f64; 3]) {
 
 /// Cumulative sums into `&mut [f64]`, each output reading the previous one:
 /// `yᵢ = yᵢ₋₁ + xᵢ²`. `∂xⱼ = 2xⱼ Σ_{i≥j} ȳᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn cumsum_sq(x: &[f64], y: &mut [f64]) {
     y[0] = x[0] * x[0];
     for i in 1..x.len() {
@@ -1224,7 +1224,7 @@ fn cumsum_sq(x: &[f64], y: &mut [f64]) {
 
 /// `y = a·x + 1` with `a` by value: the `()` function's `_vjp` returns
 /// `(∂a,)`. `∂a = Σᵢ ȳᵢxᵢ`, `∂x = aȳ`.
-#[grad]
+#[grad(forward, reverse)]
 fn scale_into(a: f64, x: &[f64; 3], y: &mut [f64; 3]) {
     for i in 0..3 {
         y[i] = a * x[i] + 1.0;
@@ -1233,7 +1233,7 @@ fn scale_into(a: f64, x: &[f64; 3], y: &mut [f64; 3]) {
 
 /// The norm `‖x‖`, returned, and `y = x/‖x‖` written: a float result and an
 /// output together. `∂x = seed·y + (ȳ − (ȳ·y)y)/‖x‖`.
-#[grad]
+#[grad(forward, reverse)]
 fn normalize(x: &[f64], y: &mut [f64]) -> f64 {
     let mut s = 0.0;
     for &v in x {
@@ -1248,7 +1248,7 @@ fn normalize(x: &[f64], y: &mut [f64]) -> f64 {
 
 /// A ReLU-like leaky activation applied element-wise into a `&mut Vec<f64>`,
 /// with a branch per element: `yᵢ = zᵢ` if `zᵢ > 0`, else `0.1zᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn leaky_into(z: &Vec<f64>, y: &mut Vec<f64>) {
     for i in 0..z.len() {
         if z[i] > 0.0 {
@@ -1262,7 +1262,7 @@ fn leaky_into(z: &Vec<f64>, y: &mut Vec<f64>) {
 /// `y ← y + a·x`, an in-place update `y[i] += ..` of an output.
 /// `∂a = Σᵢ ȳᵢxᵢ`, `∂x = aȳ`, and since `∂y_out/∂y_in = I` the output's
 /// shadow ends holding ȳ: the adjoint of `y`'s entry value.
-#[grad]
+#[grad(forward, reverse)]
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     for i in 0..x.len() {
         y[i] += a * x[i];
@@ -1271,7 +1271,7 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 
 /// `yᵢ = xᵢ²` written inside `.enumerate().for_each(|(i, v)| { .. })`.
 /// `∂xᵢ = 2xᵢȳᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn for_each_into(x: &[f64], y: &mut [f64]) {
     x.iter().enumerate().for_each(|(i, v)| {
         y[i] = v * v;
@@ -1280,7 +1280,7 @@ fn for_each_into(x: &[f64], y: &mut [f64]) {
 
 /// `yᵢ = xᵢ³` by two stores to the same output element, `y[i] = xᵢ²` then
 /// `y[i] = y[i]·xᵢ`. `∂xᵢ = 3xᵢ²ȳᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn cube_into(x: &[f64], y: &mut [f64]) {
     for i in 0..x.len() {
         y[i] = x[i] * x[i];
@@ -1291,7 +1291,7 @@ fn cube_into(x: &[f64], y: &mut [f64]) {
 /// `y = a·x` written, `Σᵢ yᵢ²` returned, with `a` by value: a float result,
 /// an output and a returned partial. `∂a = Σᵢ xᵢ(ȳᵢ + 2·seed·yᵢ)`,
 /// `∂xᵢ = a(ȳᵢ + 2·seed·yᵢ)`.
-#[grad]
+#[grad(forward, reverse)]
 fn scaled_energy(a: f64, x: &[f64], y: &mut [f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -1329,7 +1329,7 @@ struct Poly {
 
 /// `f(m, x) = Σᵢ (Σⱼ m.wᵢⱼxⱼ + m.bᵢ)²`: field access `m.w[i][j]`, `m.b[i]`.
 /// `∂wᵢⱼ = 2zᵢxⱼ`, `∂bᵢ = 2zᵢ`, `∂xⱼ = Σᵢ 2zᵢwᵢⱼ`.
-#[grad]
+#[grad(forward, reverse)]
 fn dense_loss(m: &Dense, x: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for i in 0..2 {
@@ -1346,7 +1346,7 @@ fn dense_loss(m: &Dense, x: &[f64; 3]) -> f64 {
 /// m.hidden.bᵢ)`, `out = Σᵢ m.vᵢhᵢ + m.c`, loss `(out − target)²/2`.
 /// `∂out = out − target`, `∂vᵢ = ∂out·hᵢ`, `∂c = ∂out`,
 /// `∂wᵢⱼ = ∂out·vᵢ(1 − hᵢ²)xⱼ`, `∂bᵢ = ∂out·vᵢ(1 − hᵢ²)`.
-#[grad]
+#[grad(forward, reverse)]
 fn mlp_loss(m: &Mlp, x: &[f64; 3], target: f64) -> f64 {
     let mut h = [0.0; 2];
     for i in 0..2 {
@@ -1365,7 +1365,7 @@ fn mlp_loss(m: &Mlp, x: &[f64; 3], target: f64) -> f64 {
 
 /// `f(m, t) = m.gain · Σᵢ m.coefᵢ tⁱ`: a model with a `Vec` field, iterated
 /// with `.iter().enumerate()`. `∂coefᵢ = gain·tⁱ`, `∂gain = p(t)`.
-#[grad]
+#[grad(forward, reverse)]
 fn poly_model(m: &Poly, t: f64) -> f64 {
     let mut s = 0.0;
     for (i, c) in m.coef.iter().enumerate() {
@@ -1390,7 +1390,7 @@ struct Deep {
 /// `h ← tanh(Wₗh + bₗ)` for each layer `m.layers[l]` from `h = x`, then
 /// `f = h₀ + h₁`: field access through a `Vec` of structs, `m.layers[l].w[i][j]`,
 /// and a local copy `let mut h = *x;`. Backpropagation: `∂hₗ = Wₗᵀ((1 − hₗ₊₁²) ⊙ ∂hₗ₊₁)`.
-#[grad]
+#[grad(forward, reverse)]
 fn deep_net(m: &Deep, x: &[f64; 2]) -> f64 {
     let mut h = *x;
     for l in 0..2 {
@@ -1411,7 +1411,7 @@ fn deep_net(m: &Deep, x: &[f64; 2]) -> f64 {
 /// `f(m) = Σᵢ coefᵢ² + gain·Σᵢ coefᵢ` iterating the `Vec` field with
 /// `for &c in m.coef.iter()` and reducing it with `.iter().sum()`.
 /// `∂coefᵢ = 2coefᵢ + gain`, `∂gain = Σᵢ coefᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn poly_fields(m: &Poly) -> f64 {
     let mut s = 0.0;
     for &c in m.coef.iter() {
@@ -1447,6 +1447,12 @@ struct Case {
     /// The gradient of [`Case::objective`] by the generated `_vjp`, after
     /// checking its value, its outputs and its output shadows.
     reverse: Reverse,
+    /// `(w, v, a) ↦ seed·ḟ + Σ ȳ·ẏ` by `_jvp` along the direction `v`:
+    /// with [`Case::reverse`], the dot-product test.
+    forward: fn(&[f64], &[f64], &[f64]) -> f64,
+    /// `(w, v) ↦ (value, H·v)` by `_hvp`, for the rows of functions of
+    /// floats, slices and arrays without outputs.
+    hvp: Option<Hvp>,
     /// For functions returning a float: that `_grad(..)` is `_vjp(.., 1.0)`.
     grad_is_vjp_at_one: Option<Check>,
     /// Whether the point is far enough from kinks.
@@ -1454,6 +1460,9 @@ struct Case {
     /// The relative tolerance `|a − n| ≤ tol·max(1, |n|)`.
     tol: f64,
 }
+
+/// `(w, v) ↦ (value, H·v)`.
+type Hvp = fn(&[f64], &[f64]) -> (f64, Vec<f64>);
 
 /// `(w, a) ↦` the flat gradient, or what went wrong.
 type Reverse = fn(&[f64], &[f64]) -> Result<Vec<f64>, String>;
@@ -1645,6 +1654,132 @@ macro_rules! output_values {
     ($y:ident; $k:ident $($_x:tt)*) => {};
 }
 
+/// Binds one parameter for a `NAME_jvp` call as `(value, adjoint, tangent)`:
+/// the tangent of an input from `$d` (the direction), an output's tangent
+/// at zero (its initial contents are constants) beside its adjoint from `$a`.
+macro_rules! bind_tangent {
+    ($w:ident $d:ident $a:ident; r $x:ident ($init:expr) $($_s:tt)*) => {
+        let mut $x = {
+            let mut value = $init;
+            fill(&mut value, &mut $w);
+            let mut tangent = zeros(&value);
+            fill(&mut tangent, &mut $d);
+            (value, (), tangent)
+        };
+    };
+    ($w:ident $d:ident $a:ident; v $x:ident $($_s:tt)*) => {
+        let mut $x: (f64, (), f64) = ($w.next().expect("an input"), (), $d.next().expect("a direction"));
+    };
+    ($w:ident $d:ident $a:ident; o $x:ident ($init:expr)) => {
+        let mut $x = {
+            let value = $init;
+            let mut adjoint = zeros(&value);
+            fill(&mut adjoint, &mut $a);
+            let tangent = zeros(&value);
+            (value, adjoint, tangent)
+        };
+    };
+    ($w:ident $d:ident $a:ident; c $x:ident ($e:expr)) => {
+        let $x = $e;
+    };
+}
+
+/// Binds one parameter for a `NAME_hvp` call as `(value, direction,
+/// product)`, the product at zero.
+macro_rules! bind_direction {
+    ($w:ident $d:ident; r $x:ident ($init:expr) $($_s:tt)*) => {
+        let mut $x = {
+            let mut value = $init;
+            fill(&mut value, &mut $w);
+            let mut direction = zeros(&value);
+            fill(&mut direction, &mut $d);
+            let product = zeros(&value);
+            (value, direction, product)
+        };
+    };
+    ($w:ident $d:ident; v $x:ident $($_s:tt)*) => {
+        let mut $x: (f64, f64, ()) = ($w.next().expect("an input"), $d.next().expect("a direction"), ());
+    };
+    ($w:ident $d:ident; c $x:ident ($e:expr)) => {
+        let $x = $e;
+    };
+}
+
+/// A `NAME_hvp` call: each differentiated parameter followed by its
+/// direction, a reference also by its product.
+macro_rules! direction_call {
+    ($f:ident [$($acc:tt)*];) => {
+        $f($($acc)*)
+    };
+    ($f:ident [$($acc:tt)*]; (r $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* &$x.0, &$x.1, &mut $x.2,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (v $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* $x.0, $x.1,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (c $x:ident) $($rest:tt)*) => {
+        direction_call!($f [$($acc)* $x,]; $($rest)*)
+    };
+}
+
+/// Appends one parameter's part of `H·v` (a reference's product, a
+/// scalar's returned partial).
+macro_rules! collect_product {
+    ($h:ident $p:ident; r $x:ident) => {
+        $h.extend($x.2.to_flat());
+    };
+    ($h:ident $p:ident; v $x:ident) => {
+        $h.push($p.next().expect("a returned product"));
+    };
+    ($h:ident $p:ident; c $x:ident) => {};
+}
+
+/// `Σ ȳ·ẏ` for an output after a `NAME_jvp` call, 0 for anything else.
+macro_rules! weigh_tangent {
+    (o $x:ident $($_x:tt)*) => {
+        $x.1.to_flat().iter().zip($x.2.to_flat()).map(|(a, t)| a * t).sum::<f64>()
+    };
+    ($k:ident $($_x:tt)*) => {
+        0.0
+    };
+}
+
+/// A `NAME_jvp` call: each differentiated parameter followed by its tangent.
+macro_rules! tangent_call {
+    ($f:ident [$($acc:tt)*];) => {
+        $f($($acc)*)
+    };
+    ($f:ident [$($acc:tt)*]; (r $x:ident) $($rest:tt)*) => {
+        tangent_call!($f [$($acc)* &$x.0, &$x.2,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (v $x:ident) $($rest:tt)*) => {
+        tangent_call!($f [$($acc)* $x.0, $x.2,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (o $x:ident) $($rest:tt)*) => {
+        tangent_call!($f [$($acc)* &mut $x.0, &mut $x.2,]; $($rest)*)
+    };
+    ($f:ident [$($acc:tt)*]; (c $x:ident) $($rest:tt)*) => {
+        tangent_call!($f [$($acc)* $x,]; $($rest)*)
+    };
+}
+
+/// What `NAME_jvp` returns, weighed: `seed·ḟ` for `(f, ḟ)`, 0 for `()`.
+trait Tangent {
+    fn weigh(self, seed: f64) -> f64;
+}
+
+impl Tangent for (f64, f64) {
+    fn weigh(self, seed: f64) -> f64 {
+        seed * self.1
+    }
+}
+
+impl Tangent for () {
+    fn weigh(self, _: f64) -> f64 {
+        0.0
+    }
+}
+
 /// Builds a call from the normalised parameters: `primal` passes values
 /// only, `shadow` also each shadow right after its parameter; `f64 $seed`
 /// appends the seed.
@@ -1678,16 +1813,16 @@ macro_rules! call {
 /// One row of the table; see the module documentation.
 macro_rules! case {
     (
-        f64 $f:ident / $g:ident / $v:ident ($($p:tt)*)
+        f64 $f:ident / $g:ident / $v:ident / $j:ident $(/ $h:ident)? ($($p:tt)*)
         $(; where $valid:expr)? $(; tol $tol:expr)?
     ) => {
-        case!(@norm {f64 $f $g $v [$($valid)?] [$($tol)?]} [] $($p)*)
+        case!(@norm {f64 $f $g $v $j [$($h)?] [$($valid)?] [$($tol)?]} [] $($p)*)
     };
     (
-        () $f:ident / $v:ident ($($p:tt)*)
+        () $f:ident / $v:ident / $j:ident ($($p:tt)*)
         $(; where $valid:expr)? $(; tol $tol:expr)?
     ) => {
-        case!(@norm {() $f $v $v [$($valid)?] [$($tol)?]} [] $($p)*)
+        case!(@norm {() $f $v $v $j [] [$($valid)?] [$($tol)?]} [] $($p)*)
     };
     // Normalises each parameter to `(kind name (spec)..)`.
     (@norm $ctx:tt [$($acc:tt)*] &mut $x:ident = $init:expr $(, $($rest:tt)*)?) => {
@@ -1703,7 +1838,7 @@ macro_rules! case {
         case!(@norm $ctx [$($acc)* (v $x ($lo) ($hi))] $($($rest)*)?)
     };
     (
-        @norm {$ret:tt $f:ident $g:ident $v:ident [$($valid:expr)?] [$($tol:expr)?]}
+        @norm {$ret:tt $f:ident $g:ident $v:ident $j:ident [$($h:ident)?] [$($valid:expr)?] [$($tol:expr)?]}
         [$(($k:ident $x:ident $($s:tt)*))*]
     ) => {
         Case {
@@ -1752,6 +1887,15 @@ macro_rules! case {
                 }
                 Ok(gradient)
             },
+            forward: |w, direction, a| {
+                let (mut w, mut direction, mut a) = (w.iter().copied(), direction.iter().copied(), a.iter().copied());
+                $(bind_tangent!(w direction a; $k $x $($s)*);)*
+                let seed = a.next().unwrap_or(f64::NAN);
+                let mut total = Tangent::weigh(tangent_call!($j []; $(($k $x))*), seed);
+                $(total += weigh_tangent!($k $x $($s)*);)*
+                total
+            },
+            hvp: case!(@hvp [$($h)?] $(($k $x $($s)*))*),
             grad_is_vjp_at_one: case!(@grad_check $ret $g $v; $(($k $x $($s)*))*),
             valid: |w| {
                 let mut w = w.iter().copied();
@@ -1762,6 +1906,18 @@ macro_rules! case {
             },
             tol: case!(@tol $($tol)?),
         }
+    };
+    (@hvp [] $($_p:tt)*) => { None };
+    (@hvp [$h:ident] $(($k:ident $x:ident $($s:tt)*))*) => {
+        Some(|w, direction| {
+            let (mut w, mut direction) = (w.iter().copied(), direction.iter().copied());
+            $(bind_direction!(w direction; $k $x $($s)*);)*
+            let returned = direction_call!($h []; $(($k $x))*).floats();
+            let mut partials = returned.iter().copied().skip(1);
+            let mut product: Vec<f64> = Vec::new();
+            $(collect_product!(product partials; $k $x);)*
+            (returned[0], product)
+        })
     };
     (@seeds f64) => { 1 };
     (@seeds ()) => { 0 };
@@ -1861,7 +2017,7 @@ fn powers_away(x: &[f64]) -> bool {
 // Not every row has outputs, by-value floats or shadows to pass mutably.
 #[allow(unused_mut, unused_variables, clippy::vec_init_then_push)]
 // ---- once held back by macro bugs, now fixed ----
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn prefix_squares_vec(x: &[f64]) -> f64 {
     let n = x.len();
     let mut c = vec![0.0; n];
@@ -1876,7 +2032,7 @@ fn prefix_squares_vec(x: &[f64]) -> f64 {
     s
 }
 
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn local_vec_rows(x: &[f64]) -> f64 {
     let n = x.len();
     let mut p = vec![[0.0; 2]; n];
@@ -1891,12 +2047,12 @@ fn local_vec_rows(x: &[f64]) -> f64 {
     s
 }
 
-#[grad]
+#[grad(forward, reverse, hessian)]
 fn pass_array(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     dot(y, &x[..]) + sum_sq(y)
 }
 
-#[grad]
+#[grad(forward, reverse)]
 fn field_len(m: &Poly) -> f64 {
     let mut s = 0.0;
     for i in 0..m.coef.len() {
@@ -1905,13 +2061,13 @@ fn field_len(m: &Poly) -> f64 {
     m.gain * s
 }
 
-#[grad]
+#[grad(forward, reverse)]
 fn call_with_model(m: &Dense, x: &[f64; 3]) -> f64 {
     let a = dense_loss(m, x);
     a * a
 }
 
-#[grad]
+#[grad(forward, reverse)]
 fn call_with_field(m: &Dense) -> f64 {
     dot(&m.b, &m.b)
 }
@@ -1919,178 +2075,178 @@ fn call_with_field(m: &Dense) -> f64 {
 fn cases() -> Vec<Case> {
     vec![
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.
-        case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 pass_array / pass_array_grad / pass_array_vjp (&x in [-2.0, 2.0] = [0.0; 3], &y in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 field_len / field_len_grad / field_len_vjp (&m in [-2.0, 2.0] = Poly { coef: vec![0.0; 3], gain: 0.0 })),
-        case!(f64 call_with_model / call_with_model_grad / call_with_model_vjp (&m in [-1.0, 1.0] = Dense::default(), &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 call_with_field / call_with_field_grad / call_with_field_vjp (&m in [-1.0, 1.0] = Dense::default())),
+        case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp / prefix_squares_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp / local_vec_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 pass_array / pass_array_grad / pass_array_vjp / pass_array_jvp / pass_array_hvp (&x in [-2.0, 2.0] = [0.0; 3], &y in [-2.0, 2.0] = [0.0; 3])),
+        case!(f64 field_len / field_len_grad / field_len_vjp / field_len_jvp (&m in [-2.0, 2.0] = Poly { coef: vec![0.0; 3], gain: 0.0 })),
+        case!(f64 call_with_model / call_with_model_grad / call_with_model_vjp / call_with_model_jvp (&m in [-1.0, 1.0] = Dense::default(), &x in [-1.0, 1.0] = [0.0; 3])),
+        case!(f64 call_with_field / call_with_field_grad / call_with_field_vjp / call_with_field_jvp (&m in [-1.0, 1.0] = Dense::default())),
         // Reference parameters.
-        case!(f64 dot / dot_grad / dot_vjp (&x in [-2.0, 2.0] = vec![0.0; 5], &y in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 dot_zip / dot_zip_grad / dot_zip_vjp (&x in [-2.0, 2.0] = [0.0; 4], &y in [-2.0, 2.0] = [0.0; 4])),
-        case!(f64 dot_vec / dot_vec_grad / dot_vec_vjp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 dot / dot_grad / dot_vjp / dot_jvp / dot_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], &y in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 dot_zip / dot_zip_grad / dot_zip_vjp / dot_zip_jvp / dot_zip_hvp (&x in [-2.0, 2.0] = [0.0; 4], &y in [-2.0, 2.0] = [0.0; 4])),
+        case!(f64 dot_vec / dot_vec_grad / dot_vec_vjp / dot_vec_jvp / dot_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 rosenbrock / rosenbrock_grad / rosenbrock_vjp (&x in [-1.0, 1.0] = vec![0.0; 5])),
-        case!(f64 rosenbrock_iter / rosenbrock_iter_grad / rosenbrock_iter_vjp (&x in [-1.0, 1.0] = vec![0.0; 5])),
-        case!(f64 matvec_tanh / matvec_tanh_grad / matvec_tanh_vjp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 rosenbrock / rosenbrock_grad / rosenbrock_vjp / rosenbrock_jvp / rosenbrock_hvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
+        case!(f64 rosenbrock_iter / rosenbrock_iter_grad / rosenbrock_iter_vjp / rosenbrock_iter_jvp / rosenbrock_iter_hvp (&x in [-1.0, 1.0] = vec![0.0; 5])),
+        case!(f64 matvec_tanh / matvec_tanh_grad / matvec_tanh_vjp / matvec_tanh_jvp / matvec_tanh_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 vec_rows / vec_rows_grad / vec_rows_vjp (&r in [-2.0, 2.0] = vec![[0.0; 3]; 3])),
-        case!(f64 computed_index / computed_index_grad / computed_index_vjp (&w in [-2.0, 2.0] = [[0.0; 3]; 3],
+        case!(f64 vec_rows / vec_rows_grad / vec_rows_vjp / vec_rows_jvp / vec_rows_hvp (&r in [-2.0, 2.0] = vec![[0.0; 3]; 3])),
+        case!(f64 computed_index / computed_index_grad / computed_index_vjp / computed_index_jvp / computed_index_hvp (&w in [-2.0, 2.0] = [[0.0; 3]; 3],
             &x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 sum_sq / sum_sq_grad / sum_sq_vjp (&x in [-2.0, 2.0] = [0.0; 5])),
-        case!(f64 wrt_x / wrt_x_grad / wrt_x_vjp (&x in [-2.0, 2.0] = vec![0.0; 3], const y = &[0.5, -1.0, 0.25])),
+        case!(f64 sum_sq / sum_sq_grad / sum_sq_vjp / sum_sq_jvp / sum_sq_hvp (&x in [-2.0, 2.0] = [0.0; 5])),
+        case!(f64 wrt_x / wrt_x_grad / wrt_x_vjp / wrt_x_jvp / wrt_x_hvp (&x in [-2.0, 2.0] = vec![0.0; 3], const y = &[0.5, -1.0, 0.25])),
         // Softmax.
-        case!(f64 softmax_xent / softmax_xent_grad / softmax_xent_vjp (&z in [-3.0, 3.0] = vec![0.0; 4], const k = 2)),
-        case!(() softmax_out / softmax_out_vjp (&z in [-3.0, 3.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
-        case!(f64 batch_xent / batch_xent_grad / batch_xent_vjp (&z in [-3.0, 3.0] = [[0.0; 3]; 2],
+        case!(f64 softmax_xent / softmax_xent_grad / softmax_xent_vjp / softmax_xent_jvp / softmax_xent_hvp (&z in [-3.0, 3.0] = vec![0.0; 4], const k = 2)),
+        case!(() softmax_out / softmax_out_vjp / softmax_out_jvp (&z in [-3.0, 3.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
+        case!(f64 batch_xent / batch_xent_grad / batch_xent_vjp / batch_xent_jvp / batch_xent_hvp (&z in [-3.0, 3.0] = [[0.0; 3]; 2],
             const labels = &[2, 0])),
         // Saved values.
-        case!(f64 running_product / running_product_grad / running_product_vjp (&x in [0.5, 1.5] = vec![0.0; 6])),
-        case!(f64 running_sin / running_sin_grad / running_sin_vjp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 logistic_map / logistic_map_grad / logistic_map_vjp (r in [2.5, 3.2], v0 in [0.2, 0.8], const n = 6)),
+        case!(f64 running_product / running_product_grad / running_product_vjp / running_product_jvp / running_product_hvp (&x in [0.5, 1.5] = vec![0.0; 6])),
+        case!(f64 running_sin / running_sin_grad / running_sin_vjp / running_sin_jvp / running_sin_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 logistic_map / logistic_map_grad / logistic_map_vjp / logistic_map_jvp / logistic_map_hvp (r in [2.5, 3.2], v0 in [0.2, 0.8], const n = 6)),
         // Control flow.
-        case!(f64 branch_in_loop / branch_in_loop_grad / branch_in_loop_vjp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 branch_in_loop / branch_in_loop_grad / branch_in_loop_vjp / branch_in_loop_jvp / branch_in_loop_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 while_threshold / while_threshold_grad / while_threshold_vjp (&x in [-1.0, 1.0] = vec![0.0; 6]);
+        case!(f64 while_threshold / while_threshold_grad / while_threshold_vjp / while_threshold_jvp / while_threshold_hvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
             where exp_partial_sums_away(&x, 3.0)),
-        case!(f64 newton_sqrt / newton_sqrt_grad / newton_sqrt_vjp (a in [0.1, 10.0])),
-        case!(f64 loop_break / loop_break_grad / loop_break_vjp (&x in [-1.0, 1.5] = vec![0.0; 5]);
+        case!(f64 newton_sqrt / newton_sqrt_grad / newton_sqrt_vjp / newton_sqrt_jvp / newton_sqrt_hvp (a in [0.1, 10.0])),
+        case!(f64 loop_break / loop_break_grad / loop_break_vjp / loop_break_jvp / loop_break_hvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
             where away(&x, -0.5)),
-        case!(f64 loop_break_value / loop_break_value_grad / loop_break_value_vjp (&x in [-1.0, 1.5] = vec![0.0; 4]);
+        case!(f64 loop_break_value / loop_break_value_grad / loop_break_value_vjp / loop_break_value_jvp / loop_break_value_hvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
             where away(&x, 1.0)),
-        case!(f64 continue_odd / continue_odd_grad / continue_odd_vjp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 continue_odd / continue_odd_grad / continue_odd_vjp / continue_odd_jvp / continue_odd_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 early_return / early_return_grad / early_return_vjp (&x in [-1.0, 1.0] = vec![0.0; 6]);
+        case!(f64 early_return / early_return_grad / early_return_vjp / early_return_jvp / early_return_hvp (&x in [-1.0, 1.0] = vec![0.0; 6]);
             where exp_partial_sums_away(&x, 4.0)),
-        case!(f64 nested_return / nested_return_grad / nested_return_vjp (&x in [-1.0, 1.5] = vec![0.0; 4]);
+        case!(f64 nested_return / nested_return_grad / nested_return_vjp / nested_return_jvp / nested_return_hvp (&x in [-1.0, 1.5] = vec![0.0; 4]);
             where pair_sums_away(&x, 1.5)),
-        case!(f64 continue_break / continue_break_grad / continue_break_vjp (&x in [-1.0, 1.5] = vec![0.0; 6]);
+        case!(f64 continue_break / continue_break_grad / continue_break_vjp / continue_break_jvp / continue_break_hvp (&x in [-1.0, 1.5] = vec![0.0; 6]);
             where away(&x, 0.3)),
-        case!(f64 loops_in_if / loops_in_if_grad / loops_in_if_vjp (&x in [-1.5, 1.5] = vec![0.0; 4]);
+        case!(f64 loops_in_if / loops_in_if_grad / loops_in_if_vjp / loops_in_if_jvp / loops_in_if_hvp (&x in [-1.5, 1.5] = vec![0.0; 4]);
             where away(&x[..1], 0.0)),
         // Ranges and bounds.
-        case!(f64 pairwise / pairwise_grad / pairwise_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 triangular / triangular_grad / triangular_vjp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 horner / horner_grad / horner_vjp (&c in [-2.0, 2.0] = vec![0.0; 5], t in [-1.5, 1.5])),
-        case!(f64 step_pairs / step_pairs_grad / step_pairs_vjp (&x in [-2.0, 2.0] = vec![0.0; 7])),
-        case!(f64 bounded_sum / bounded_sum_grad / bounded_sum_vjp (&x in [-2.0, 2.0] = vec![0.0; 6], const lo = 1,
+        case!(f64 pairwise / pairwise_grad / pairwise_vjp / pairwise_jvp / pairwise_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 triangular / triangular_grad / triangular_vjp / triangular_jvp / triangular_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 horner / horner_grad / horner_vjp / horner_jvp / horner_hvp (&c in [-2.0, 2.0] = vec![0.0; 5], t in [-1.5, 1.5])),
+        case!(f64 step_pairs / step_pairs_grad / step_pairs_vjp / step_pairs_jvp / step_pairs_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 bounded_sum / bounded_sum_grad / bounded_sum_vjp / bounded_sum_jvp / bounded_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], const lo = 1,
             const hi = 4)),
-        case!(f64 iter_rev_step / iter_rev_step_grad / iter_rev_step_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 enumerate_rev / enumerate_rev_grad / enumerate_rev_vjp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 zip_step / zip_step_grad / zip_step_vjp (&x in [-2.0, 2.0] = vec![0.0; 5],
+        case!(f64 iter_rev_step / iter_rev_step_grad / iter_rev_step_vjp / iter_rev_step_jvp / iter_rev_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 enumerate_rev / enumerate_rev_grad / enumerate_rev_vjp / enumerate_rev_jvp / enumerate_rev_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 zip_step / zip_step_grad / zip_step_vjp / zip_step_jvp / zip_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 5],
             &y in [-2.0, 2.0] = vec![0.0; 5])),
         // Iterator reductions.
-        case!(f64 sum_product / sum_product_grad / sum_product_vjp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 map_sum / map_sum_grad / map_sum_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 zip_map_sum / zip_map_sum_grad / zip_map_sum_vjp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 sum_product / sum_product_grad / sum_product_vjp / sum_product_jvp / sum_product_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 map_sum / map_sum_grad / map_sum_vjp / map_sum_jvp / map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 zip_map_sum / zip_map_sum_grad / zip_map_sum_vjp / zip_map_sum_jvp / zip_map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 enumerate_map / enumerate_map_grad / enumerate_map_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 fold_affine / fold_affine_grad / fold_affine_vjp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 fold_tail / fold_tail_grad / fold_tail_vjp (&x in [-1.5, 1.5] = vec![0.0; 5])),
-        case!(f64 for_each_acc / for_each_acc_grad / for_each_acc_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 range_map_sum / range_map_sum_grad / range_map_sum_vjp (&x in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 enumerate_map / enumerate_map_grad / enumerate_map_vjp / enumerate_map_jvp / enumerate_map_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 fold_affine / fold_affine_grad / fold_affine_vjp / fold_affine_jvp / fold_affine_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 fold_tail / fold_tail_grad / fold_tail_vjp / fold_tail_jvp / fold_tail_hvp (&x in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 for_each_acc / for_each_acc_grad / for_each_acc_vjp / for_each_acc_jvp / for_each_acc_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 range_map_sum / range_map_sum_grad / range_map_sum_vjp / range_map_sum_jvp / range_map_sum_hvp (&x in [-2.0, 2.0] = vec![0.0; 4],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 row_chains / row_chains_grad / row_chains_vjp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 row_chains / row_chains_grad / row_chains_vjp / row_chains_jvp / row_chains_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
         // Local buffers.
-        case!(f64 hidden_layer / hidden_layer_grad / hidden_layer_vjp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 hidden_layer / hidden_layer_grad / hidden_layer_vjp / hidden_layer_jvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &v in [-1.0, 1.0] = [0.0; 2], &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 local_matrix / local_matrix_grad / local_matrix_vjp (&x in [-1.5, 1.5] = [0.0; 3],
+        case!(f64 local_matrix / local_matrix_grad / local_matrix_vjp / local_matrix_jvp / local_matrix_hvp (&x in [-1.5, 1.5] = [0.0; 3],
             &y in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 prefix_squares / prefix_squares_grad / prefix_squares_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 array_literals / array_literals_grad / array_literals_vjp (&x in [-2.0, 2.0] = [0.0; 2],
+        case!(f64 prefix_squares / prefix_squares_grad / prefix_squares_vjp / prefix_squares_jvp / prefix_squares_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 array_literals / array_literals_grad / array_literals_vjp / array_literals_jvp / array_literals_hvp (&x in [-2.0, 2.0] = [0.0; 2],
             t in [-2.0, 2.0])),
-        case!(f64 copy_param / copy_param_grad / copy_param_vjp (&x in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 destructure / destructure_grad / destructure_vjp (&x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 local_rows / local_rows_grad / local_rows_vjp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 copy_param / copy_param_grad / copy_param_vjp / copy_param_jvp / copy_param_hvp (&x in [-1.5, 1.5] = [0.0; 3])),
+        case!(f64 destructure / destructure_grad / destructure_vjp / destructure_jvp / destructure_hvp (&x in [-2.0, 2.0] = [0.0; 3])),
+        case!(f64 local_rows / local_rows_grad / local_rows_vjp / local_rows_jvp / local_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         // Sub-slices and calls.
-        case!(f64 subslice_call / subslice_call_grad / subslice_call_vjp (&x in [-2.0, 2.0] = vec![0.0; 5],
+        case!(f64 subslice_call / subslice_call_grad / subslice_call_vjp / subslice_call_jvp / subslice_call_hvp (&x in [-2.0, 2.0] = vec![0.0; 5],
             &y in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 subslice_range / subslice_range_grad / subslice_range_vjp (&x in [-2.0, 2.0] = vec![0.0; 6],
+        case!(f64 subslice_range / subslice_range_grad / subslice_range_vjp / subslice_range_jvp / subslice_range_hvp (&x in [-2.0, 2.0] = vec![0.0; 6],
             const a = 2, const b = 5)),
-        case!(f64 subslice_iter / subslice_iter_grad / subslice_iter_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 call_in_loop / call_in_loop_grad / call_in_loop_vjp (&w in [-2.0, 2.0] = vec![0.0; 4],
+        case!(f64 subslice_iter / subslice_iter_grad / subslice_iter_vjp / subslice_iter_jvp / subslice_iter_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 call_in_loop / call_in_loop_grad / call_in_loop_vjp / call_in_loop_jvp (&w in [-2.0, 2.0] = vec![0.0; 4],
             &x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 call_local_buffer / call_local_buffer_grad / call_local_buffer_vjp (&x in [-1.5, 1.5] = [0.0; 3],
+        case!(f64 call_local_buffer / call_local_buffer_grad / call_local_buffer_vjp / call_local_buffer_jvp / call_local_buffer_hvp (&x in [-1.5, 1.5] = [0.0; 3],
             &y in [-1.5, 1.5] = [0.0; 3])),
-        case!(f64 call_rows / call_rows_grad / call_rows_vjp (&r in [-1.0, 1.0] = [[0.0; 3]; 3],
+        case!(f64 call_rows / call_rows_grad / call_rows_vjp / call_rows_jvp / call_rows_hvp (&r in [-1.0, 1.0] = [[0.0; 3]; 3],
             &x in [-1.0, 1.0] = [0.0; 3])),
         // More loop shapes.
-        case!(f64 rows_iter / rows_iter_grad / rows_iter_vjp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
+        case!(f64 rows_iter / rows_iter_grad / rows_iter_vjp / rows_iter_jvp / rows_iter_hvp (&w in [-1.0, 1.0] = [[0.0; 3]; 2],
             &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 rows_enumerate / rows_enumerate_grad / rows_enumerate_vjp (&w in [-2.0, 2.0] = [[0.0; 3]; 2],
+        case!(f64 rows_enumerate / rows_enumerate_grad / rows_enumerate_vjp / rows_enumerate_jvp / rows_enumerate_hvp (&w in [-2.0, 2.0] = [[0.0; 3]; 2],
             &x in [-2.0, 2.0] = [0.0; 3])),
-        case!(f64 vec_rows_iter / vec_rows_iter_grad / vec_rows_iter_vjp (&r in [-2.0, 2.0] = vec![[0.0; 2]; 4])),
-        case!(f64 return_in_while / return_in_while_grad / return_in_while_vjp (&x in [-1.0, 2.0] = vec![0.0; 5]);
+        case!(f64 vec_rows_iter / vec_rows_iter_grad / vec_rows_iter_vjp / vec_rows_iter_jvp / vec_rows_iter_hvp (&r in [-2.0, 2.0] = vec![[0.0; 2]; 4])),
+        case!(f64 return_in_while / return_in_while_grad / return_in_while_vjp / return_in_while_jvp / return_in_while_hvp (&x in [-1.0, 2.0] = vec![0.0; 5]);
             where halving_sums_away(&x, 2.0)),
         // `√w` has `|f‴| = 3/(8w^{5/2})`, ≤ 700 for `w ≥ 0.05`: the truncation
         // error `h²|f‴|/6` stays below 1e-10.
-        case!(f64 inner_break / inner_break_grad / inner_break_vjp (&w in [-0.5, 2.0] = [[0.0; 3]; 3]);
+        case!(f64 inner_break / inner_break_grad / inner_break_vjp / inner_break_jvp / inner_break_hvp (&w in [-0.5, 2.0] = [[0.0; 3]; 3]);
             where w.iter().flatten().all(|v| v.abs() > 0.05)),
-        case!(f64 while_continue / while_continue_grad / while_continue_vjp (&x in [-2.0, 2.0] = vec![0.0; 6]);
+        case!(f64 while_continue / while_continue_grad / while_continue_vjp / while_continue_jvp / while_continue_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
-        case!(f64 while_in_for / while_in_for_grad / while_in_for_vjp (&x in [0.0, 6.0] = vec![0.0; 5]);
+        case!(f64 while_in_for / while_in_for_grad / while_in_for_vjp / while_in_for_jvp / while_in_for_hvp (&x in [0.0, 6.0] = vec![0.0; 5]);
             where halvings_away(&x)),
-        case!(f64 fixed_point / fixed_point_grad / fixed_point_vjp (a in [0.1, 0.9])),
-        case!(f64 zip_rev / zip_rev_grad / zip_rev_vjp (&x in [-1.5, 1.5] = vec![0.0; 4],
+        case!(f64 fixed_point / fixed_point_grad / fixed_point_vjp / fixed_point_jvp / fixed_point_hvp (a in [0.1, 0.9])),
+        case!(f64 zip_rev / zip_rev_grad / zip_rev_vjp / zip_rev_jvp / zip_rev_hvp (&x in [-1.5, 1.5] = vec![0.0; 4],
             &y in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 rev_step / rev_step_grad / rev_step_vjp (&x in [-2.0, 2.0] = vec![0.0; 6])),
-        case!(f64 step_offset / step_offset_grad / step_offset_vjp (&x in [-2.0, 2.0] = vec![0.0; 8])),
-        case!(f64 mirror / mirror_grad / mirror_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 running_max / running_max_grad / running_max_vjp (&x in [-2.0, 2.0] = vec![0.0; 5]);
+        case!(f64 rev_step / rev_step_grad / rev_step_vjp / rev_step_jvp / rev_step_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 step_offset / step_offset_grad / step_offset_vjp / step_offset_jvp / step_offset_hvp (&x in [-2.0, 2.0] = vec![0.0; 8])),
+        case!(f64 mirror / mirror_grad / mirror_vjp / mirror_jvp / mirror_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 running_max / running_max_grad / running_max_vjp / running_max_jvp / running_max_hvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
             where max_unique(&x)),
-        case!(f64 norm_chain / norm_chain_grad / norm_chain_vjp (&x in [-2.0, 2.0] = vec![0.0; 4]);
+        case!(f64 norm_chain / norm_chain_grad / norm_chain_vjp / norm_chain_jvp / norm_chain_hvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
             where x.iter().map(|v| v * v).sum::<f64>() > 0.01),
-        case!(f64 range_product / range_product_grad / range_product_vjp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 product_tail / product_tail_grad / product_tail_vjp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 subslice_enumerate / subslice_enumerate_grad / subslice_enumerate_vjp
+        case!(f64 range_product / range_product_grad / range_product_vjp / range_product_jvp / range_product_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 product_tail / product_tail_grad / product_tail_vjp / product_tail_jvp / product_tail_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 subslice_enumerate / subslice_enumerate_grad / subslice_enumerate_vjp / subslice_enumerate_jvp / subslice_enumerate_hvp
             (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 variance / variance_grad / variance_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 zip3 / zip3_grad / zip3_vjp (&x in [-2.0, 2.0] = vec![0.0; 3], &y in [-2.0, 2.0] = vec![0.0; 3],
+        case!(f64 variance / variance_grad / variance_vjp / variance_jvp / variance_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 zip3 / zip3_grad / zip3_vjp / zip3_jvp / zip3_hvp (&x in [-2.0, 2.0] = vec![0.0; 3], &y in [-2.0, 2.0] = vec![0.0; 3],
             &z in [-2.0, 2.0] = vec![0.0; 3])),
-        case!(f64 copy_matrix / copy_matrix_grad / copy_matrix_vjp (&w in [-2.0, 2.0] = [[0.0; 2]; 2])),
+        case!(f64 copy_matrix / copy_matrix_grad / copy_matrix_vjp / copy_matrix_jvp / copy_matrix_hvp (&w in [-2.0, 2.0] = [[0.0; 2]; 2])),
         // Integers, flags and locals.
-        case!(f64 strided_index / strided_index_grad / strided_index_vjp (&x in [-2.0, 2.0] = vec![0.0; 5])),
-        case!(f64 flag_in_loop / flag_in_loop_grad / flag_in_loop_vjp (&x in [-1.0, 1.5] = vec![0.0; 5]);
+        case!(f64 strided_index / strided_index_grad / strided_index_vjp / strided_index_jvp / strided_index_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 flag_in_loop / flag_in_loop_grad / flag_in_loop_vjp / flag_in_loop_jvp / flag_in_loop_hvp (&x in [-1.0, 1.5] = vec![0.0; 5]);
             where away(&x, 1.0)),
-        case!(f64 loop_locals / loop_locals_grad / loop_locals_vjp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 two_loops / two_loops_grad / two_loops_vjp (&x in [-2.0, 2.0] = vec![0.0; 4])),
-        case!(f64 data_trip_count / data_trip_count_grad / data_trip_count_vjp (&x in [-2.0, 2.0] = vec![0.0; 3]);
+        case!(f64 loop_locals / loop_locals_grad / loop_locals_vjp / loop_locals_jvp / loop_locals_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 two_loops / two_loops_grad / two_loops_vjp / two_loops_jvp / two_loops_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 data_trip_count / data_trip_count_grad / data_trip_count_vjp / data_trip_count_jvp / data_trip_count_hvp (&x in [-2.0, 2.0] = vec![0.0; 3]);
             where off_third(x[0])),
-        case!(f64 loop_in_loop / loop_in_loop_grad / loop_in_loop_vjp (&x in [-1.5, 1.5] = vec![0.0; 4])),
-        case!(f64 break_value_in_for / break_value_in_for_grad / break_value_in_for_vjp
+        case!(f64 loop_in_loop / loop_in_loop_grad / loop_in_loop_vjp / loop_in_loop_jvp / loop_in_loop_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 break_value_in_for / break_value_in_for_grad / break_value_in_for_vjp / break_value_in_for_jvp / break_value_in_for_hvp
             (&x in [-1.5, 1.5] = vec![0.0; 4]);
             where powers_away(&x)),
-        case!(f64 return_in_iter_loop / return_in_iter_loop_grad / return_in_iter_loop_vjp
+        case!(f64 return_in_iter_loop / return_in_iter_loop_grad / return_in_iter_loop_vjp / return_in_iter_loop_jvp / return_in_iter_loop_hvp
             (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where away(&x, -1.0)),
-        case!(f64 loop_in_else_if / loop_in_else_if_grad / loop_in_else_if_vjp (&x in [-2.0, 2.0] = vec![0.0; 4]);
+        case!(f64 loop_in_else_if / loop_in_else_if_grad / loop_in_else_if_vjp / loop_in_else_if_jvp / loop_in_else_if_hvp (&x in [-2.0, 2.0] = vec![0.0; 4]);
             where away(&x[..1], 1.0) && away(&x[..1], -1.0)),
-        case!(f64 pass_params / pass_params_grad / pass_params_vjp (&x in [-2.0, 2.0] = vec![0.0; 3],
+        case!(f64 pass_params / pass_params_grad / pass_params_vjp / pass_params_jvp / pass_params_hvp (&x in [-2.0, 2.0] = vec![0.0; 3],
             &y in [-2.0, 2.0] = vec![0.0; 3], &a in [-2.0, 2.0] = [0.0; 3])),
-        case!(() outer_into / outer_into_vjp (&x in [-2.0, 2.0] = [0.0; 2], &mut y = [[0.0; 2]; 2])),
+        case!(() outer_into / outer_into_vjp / outer_into_jvp (&x in [-2.0, 2.0] = [0.0; 2], &mut y = [[0.0; 2]; 2])),
         // `&mut` outputs.
-        case!(() affine / affine_vjp (&w in [-2.0, 2.0] = [[0.0; 2]; 3], &x in [-2.0, 2.0] = [0.0; 2],
+        case!(() affine / affine_vjp / affine_jvp (&w in [-2.0, 2.0] = [[0.0; 2]; 3], &x in [-2.0, 2.0] = [0.0; 2],
             &b in [-2.0, 2.0] = [0.0; 3], &mut y = [0.0; 3])),
-        case!(() cumsum_sq / cumsum_sq_vjp (&x in [-2.0, 2.0] = vec![0.0; 5], &mut y = vec![0.0; 5])),
-        case!(() scale_into / scale_into_vjp (a in [-2.0, 2.0], &x in [-2.0, 2.0] = [0.0; 3], &mut y = [0.0; 3])),
-        case!(f64 normalize / normalize_grad / normalize_vjp (&x in [0.3, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
-        case!(() leaky_into / leaky_into_vjp (&z in [-2.0, 2.0] = vec![0.0; 5], &mut y = vec![0.0; 5]);
+        case!(() cumsum_sq / cumsum_sq_vjp / cumsum_sq_jvp (&x in [-2.0, 2.0] = vec![0.0; 5], &mut y = vec![0.0; 5])),
+        case!(() scale_into / scale_into_vjp / scale_into_jvp (a in [-2.0, 2.0], &x in [-2.0, 2.0] = [0.0; 3], &mut y = [0.0; 3])),
+        case!(f64 normalize / normalize_grad / normalize_vjp / normalize_jvp (&x in [0.3, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
+        case!(() leaky_into / leaky_into_vjp / leaky_into_jvp (&z in [-2.0, 2.0] = vec![0.0; 5], &mut y = vec![0.0; 5]);
             where away(&z, 0.0)),
-        case!(() for_each_into / for_each_into_vjp (&x in [-2.0, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
-        case!(() cube_into / cube_into_vjp (&x in [-2.0, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
-        case!(f64 scaled_energy / scaled_energy_grad / scaled_energy_vjp (a in [-2.0, 2.0],
+        case!(() for_each_into / for_each_into_vjp / for_each_into_jvp (&x in [-2.0, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
+        case!(() cube_into / cube_into_vjp / cube_into_jvp (&x in [-2.0, 2.0] = vec![0.0; 4], &mut y = vec![0.0; 4])),
+        case!(f64 scaled_energy / scaled_energy_grad / scaled_energy_vjp / scaled_energy_jvp (a in [-2.0, 2.0],
             &x in [-2.0, 2.0] = vec![0.0; 3], &mut y = vec![0.0; 3])),
         // Model structs.
-        case!(f64 dense_loss / dense_loss_grad / dense_loss_vjp (&m in [-1.0, 1.0] = Dense::default(),
+        case!(f64 dense_loss / dense_loss_grad / dense_loss_vjp / dense_loss_jvp (&m in [-1.0, 1.0] = Dense::default(),
             &x in [-1.0, 1.0] = [0.0; 3])),
-        case!(f64 mlp_loss / mlp_loss_grad / mlp_loss_vjp (&m in [-1.0, 1.0] = Mlp::default(),
+        case!(f64 mlp_loss / mlp_loss_grad / mlp_loss_vjp / mlp_loss_jvp (&m in [-1.0, 1.0] = Mlp::default(),
             &x in [-1.0, 1.0] = [0.0; 3], target in [-1.0, 1.0])),
-        case!(f64 poly_model / poly_model_grad / poly_model_vjp
+        case!(f64 poly_model / poly_model_grad / poly_model_vjp / poly_model_jvp
             (&m in [-1.5, 1.5] = Poly { coef: vec![0.0; 4], gain: 0.0 }, t in [-1.5, 1.5])),
-        case!(f64 deep_net / deep_net_grad / deep_net_vjp
+        case!(f64 deep_net / deep_net_grad / deep_net_vjp / deep_net_jvp
             (&m in [-1.0, 1.0] = Deep { layers: vec![Square::default(); 2] }, &x in [-1.0, 1.0] = [0.0; 2])),
-        case!(f64 poly_fields / poly_fields_grad / poly_fields_vjp
+        case!(f64 poly_fields / poly_fields_grad / poly_fields_vjp / poly_fields_jvp
             (&m in [-2.0, 2.0] = Poly { coef: vec![0.0; 3], gain: 0.0 })),
     ]
 }
@@ -2140,6 +2296,96 @@ fn run() {
             failures.push(format!("{}: {error}", case.name));
         }
     }
+    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The dot-product test: `⟨J·v, ā⟩ = ⟨v, Jᵀ·ā⟩` for `J` the Jacobian of
+/// the result and the outputs, `NAME_jvp` along `v` against `NAME_vjp`
+/// with the adjoints `ā` (the seed and the outputs' adjoints).
+fn check_transpose(case: &Case, w: &[f64], v: &[f64], a: &[f64]) -> Result<(), TestCaseError> {
+    prop_assume!((case.valid)(w));
+    prop_assume!((case.objective)(w, a).is_finite());
+    let gradient =
+        (case.reverse)(w, a).map_err(|e| TestCaseError::fail(format!("{} at {w:?}, {a:?}: {e}", case.name)))?;
+    let terms: Vec<f64> = v.iter().zip(&gradient).map(|(v, g)| v * g).collect();
+    let reverse: f64 = terms.iter().sum();
+    let forward = (case.forward)(w, v, a);
+    // Both sides round each product once: an error of the terms' size.
+    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
+    prop_assert!(
+        (forward - reverse).abs() <= 1e-10 * scale,
+        "{} at {w:?} along {v:?}, adjoints {a:?}: ā·(J·v) = {forward}, v·(Jᵀ·ā) = {reverse}",
+        case.name
+    );
+    Ok(())
+}
+
+/// Every corpus function: `NAME_jvp` is the transpose of `NAME_vjp` at 96
+/// random points along random directions, with random adjoints.
+#[test]
+fn jvp_is_the_transpose_of_vjp() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = (case.domain)().into_iter().map(|_| -1.0..1.0f64).collect();
+        let adjoints: Vec<_> = (0..(case.adjoints)()).map(|_| -2.0..2.0f64).collect();
+        let result = runner.run(&(point, direction, adjoints), |(w, v, a)| check_transpose(&case, &w, &v, &a));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `NAME_hvp` against central differences of the gradient (by
+/// `NAME_vjp` with seed 1) along the direction; its value is `f`'s.
+fn check_hvp(case: &Case, w: &[f64], v: &[f64]) -> Result<(), TestCaseError> {
+    let Some(hvp) = case.hvp else { return Ok(()) };
+    prop_assume!((case.valid)(w));
+    let seed = [1.0];
+    let value = (case.objective)(w, &seed);
+    prop_assume!(value.is_finite());
+    let (hvp_value, product) = hvp(w, v);
+    // `objective` adds the outputs' weights (none here) to the value: -0.0 becomes 0.0.
+    prop_assert!(hvp_value == value, "{} at {w:?}: hvp's value {hvp_value} != f = {value}", case.name);
+    let h = 1e-5;
+    let gradient = |sign: f64| {
+        let shifted: Vec<f64> = w.iter().zip(v).map(|(w, v)| w + sign * h * v).collect();
+        (case.reverse)(&shifted, &seed).map_err(|e| TestCaseError::fail(format!("{}: {e}", case.name)))
+    };
+    let (up, down) = (gradient(1.0)?, gradient(-1.0)?);
+    prop_assert_eq!(product.len(), w.len());
+    for (i, (&a, (u, d))) in product.iter().zip(up.iter().zip(&down)).enumerate() {
+        let numeric = (u - d) / (2.0 * h);
+        prop_assert!(close(a, numeric, 1e-5), "{} at {w:?} along {v:?}: (H·v){i} = {a}, numeric {numeric}", case.name);
+    }
+    Ok(())
+}
+
+/// Every row of a function of floats, slices and arrays without outputs:
+/// `NAME_hvp` is the derivative of the gradient along the direction, at 96
+/// random points.
+#[test]
+fn hvp_is_the_derivative_of_the_gradient() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases() {
+        if case.hvp.is_none() {
+            continue;
+        }
+        checked += 1;
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = (case.domain)().into_iter().map(|_| -1.0..1.0f64).collect();
+        let result = runner.run(&(point, direction), |(w, v)| check_hvp(&case, &w, &v));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(checked >= 40, "{checked} rows with a hessian");
     assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
@@ -2353,7 +2599,7 @@ fn const_generic_arrays_of_any_length() {
 
 /// `f(x, y) = Σᵢ xᵢyᵢ + Σᵢ xᵢ²` in `f32`, a slice and an array.
 /// `∂x = y + 2x`, `∂y = x`.
-#[grad]
+#[grad(forward, reverse)]
 fn dot_f32(x: &[f32], y: &[f32; 3]) -> f32 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -2363,7 +2609,7 @@ fn dot_f32(x: &[f32], y: &[f32; 3]) -> f32 {
 }
 
 /// `yᵢ = sin xᵢ` into a `&mut Vec<f32>`. `∂xᵢ = ȳᵢ cos xᵢ`.
-#[grad]
+#[grad(forward, reverse)]
 fn sin_into_f32(x: &[f32], y: &mut Vec<f32>) {
     for i in 0..x.len() {
         y[i] = x[i].sin();

@@ -35,25 +35,25 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 // ---------------------------------------------------------------------------
 
 /// `f = ½·se(p, t)²` with `se = (p − t)²`: `∂p = se·2(p − t)`, `∂t = −∂p`.
-#[grad]
+#[grad(forward, reverse)]
 fn powi_of_call(p: f64, t: f64) -> f64 {
     0.5 * squared_error(p, t).powi(2)
 }
 
 /// `f = ½·σ(y)²`.
-#[grad]
+#[grad(forward, reverse)]
 fn powi_of_sigmoid(y: f64) -> f64 {
     sigmoid(y).powi(2) * 0.5
 }
 
 /// `f = se(p, t)²` as a path call.
-#[grad]
+#[grad(forward, reverse)]
 fn powi_path_of_call(p: f64, t: f64) -> f64 {
     f64::powi(squared_error(p, t), 2)
 }
 
 /// `f = σ(y)ᵏ + σ(y)ᵏ·y` with an integer parameter `k`, bound by `let`.
-#[grad]
+#[grad(forward, reverse)]
 fn powi_of_call_let(y: f64, k: i32) -> f64 {
     let s = sigmoid(y).powi(k);
     s + s * y
@@ -66,21 +66,21 @@ fn powi_of_call_let(y: f64, k: i32) -> f64 {
 type Real = f64;
 
 /// `f = x² + x` with `y: Real`: `∂x = 2x + 1` (4 at x = 2 without the `+ x`).
-#[grad]
+#[grad(forward, reverse)]
 fn alias_let(x: f64) -> f64 {
     let y: Real = x * x;
     y + x
 }
 
 /// `f = x² + x` with `y: core::primitive::f64`.
-#[grad]
+#[grad(forward, reverse)]
 fn path_let(x: f64) -> f64 {
     let y: core::primitive::f64 = x * x;
     y + x
 }
 
 /// `f = x·x` through casts to full paths of `f64`.
-#[grad]
+#[grad(forward, reverse)]
 fn path_casts(x: f64) -> f64 {
     let a = x as std::primitive::f64;
     let b = x as core::primitive::f64;
@@ -89,13 +89,13 @@ fn path_casts(x: f64) -> f64 {
 }
 
 /// Parameters and result typed by full paths: `f = x·y + y²`.
-#[grad]
+#[grad(forward, reverse)]
 fn path_params(x: ::core::primitive::f64, y: std::primitive::f64) -> core::primitive::f64 {
     x * y + y * y
 }
 
 /// `f = n·x²`: an integer cast to the alias multiplies an active value.
-#[grad]
+#[grad(forward, reverse)]
 fn alias_cast_of_integer(x: f64, n: usize) -> f64 {
     let k = n as Real;
     k * x * x
@@ -103,7 +103,7 @@ fn alias_cast_of_integer(x: f64, n: usize) -> f64 {
 
 /// `f = k·x + k` with `k: Real` passed as an `f64` (a parameter typed by an
 /// alias is refused: see the macro's `opaque` tests).
-#[grad(wrt(x))]
+#[grad(forward, reverse, wrt(x))]
 fn alias_param(x: f64, k: f64) -> f64 {
     let k: Real = k;
     k * x + k
@@ -118,7 +118,7 @@ fn alias_param(x: f64, k: f64) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// `f = 2x₀x₁ + 2x₂`, built in a local array called `d_x`.
-#[grad]
+#[grad(forward, reverse)]
 fn local_named_like_shadow(x: &[f64; 3]) -> f64 {
     let mut d_x = [0.0; 3];
     for i in 0..3 {
@@ -129,7 +129,7 @@ fn local_named_like_shadow(x: &[f64; 3]) -> f64 {
 
 /// `f = x₀x₁ + x₂ + 2x₂`: a scalar local and a loop index called `d_x`,
 /// and the local shadowed again.
-#[grad]
+#[grad(forward, reverse)]
 fn scalar_named_like_shadow(x: &[f64; 3]) -> f64 {
     let d_x = x[0] * x[1];
     let mut s = d_x;
@@ -149,7 +149,7 @@ fn scalar_named_like_shadow(x: &[f64; 3]) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// `f = Σ g(vᵢ)`, `g(v) = sin v` for `v > 0`, `v²` otherwise.
-#[grad]
+#[grad(forward, reverse)]
 fn closure_return_map(x: &[f64; 4]) -> f64 {
     x.iter()
         .map(|v| {
@@ -162,7 +162,7 @@ fn closure_return_map(x: &[f64; 4]) -> f64 {
 }
 
 /// The issue's reproduction: `g(v) = 1` for `v > 0`, `v²` otherwise.
-#[grad]
+#[grad(forward, reverse)]
 fn closure_return_issue(x: &[f64; 3]) -> f64 {
     x.iter()
         .map(|v| {
@@ -175,7 +175,7 @@ fn closure_return_issue(x: &[f64; 3]) -> f64 {
 }
 
 /// `a ← a/2` for `v < 0`, `a·v + v` otherwise, from `a = 1`.
-#[grad]
+#[grad(forward, reverse)]
 fn closure_return_fold(x: &[f64; 4]) -> f64 {
     x.iter().fold(1.0, |acc, v| {
         if *v < 0.0 {
@@ -186,7 +186,7 @@ fn closure_return_fold(x: &[f64; 4]) -> f64 {
 }
 
 /// `f = x₀ + Σ_{vᵢ ≥ 0} vᵢ²`: `return;` in `for_each` skips one element.
-#[grad]
+#[grad(forward, reverse)]
 fn closure_return_for_each(x: &[f64; 4]) -> f64 {
     let mut s = 0.0;
     x.iter().for_each(|v| {
@@ -201,7 +201,7 @@ fn closure_return_for_each(x: &[f64; 4]) -> f64 {
 /// A `return` of the function and one of a closure (with `enumerate`):
 /// `f = x₀x₁` if `x₀ > 1.5`, else `x₂·Σ gᵢ` with `g₀ = 3x₀`, `gᵢ = −xᵢ` for
 /// `xᵢ < −1`, `xᵢ²` otherwise.
-#[grad]
+#[grad(forward, reverse)]
 fn closure_and_function_return(x: &[f64; 3]) -> f64 {
     if x[0] > 1.5 {
         return x[0] * x[1];
@@ -236,7 +236,7 @@ const K: f64 = 2.0;
 
 /// `f = 2(x² + 3x)` for `x > 0`, `2x²` otherwise: a `const` in a branch,
 /// the outer `K` outside it.
-#[grad]
+#[grad(forward, reverse)]
 fn item_in_branch(x: f64) -> f64 {
     let mut r = x * x;
     if x > 0.0 {
@@ -248,10 +248,10 @@ fn item_in_branch(x: f64) -> f64 {
 
 /// `f = cube(x) + 5x` with `cube` a `#[grad]` function declared in a block
 /// expression, and a `const` in another block.
-#[grad]
+#[grad(forward, reverse)]
 fn items_in_blocks(x: f64) -> f64 {
     let a = {
-        #[grad]
+        #[grad(forward, reverse)]
         fn cube(v: f64) -> f64 {
             v * v * v
         }
@@ -276,7 +276,7 @@ fn items_in_blocks(x: f64) -> f64 {
 // ---------------------------------------------------------------------------
 
 /// The issue's reproduction: `f = x²` for `x ≤ 0`, `√x` otherwise.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_sqrt(x: f64) -> f64 {
     let r = x.sqrt();
     if x <= 0.0 {
@@ -287,7 +287,7 @@ fn zero_adjoint_sqrt(x: f64) -> f64 {
 
 /// `f = xy` for `x ≤ 0`, `y·ln x` otherwise: `ln` of a negative is NaN, and
 /// so is the product that reads it.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_nan_value(x: f64, y: f64) -> f64 {
     let l = x.ln();
     let s = l * y;
@@ -299,7 +299,7 @@ fn zero_adjoint_nan_value(x: f64, y: f64) -> f64 {
 
 /// `f = y` for `x = 0`, `y/x` otherwise; `x` for `|x| < ½`, `x⁻²` otherwise;
 /// `−x` for `x < −1`, `1/x` otherwise: poles of `/`, `powi` and `recip`.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_poles(x: f64, y: f64) -> f64 {
     let q = y / x;
     let p = x.powi(-2);
@@ -312,7 +312,7 @@ fn zero_adjoint_poles(x: f64, y: f64) -> f64 {
 
 /// `f = x` for `|x| ≥ 1`, `asin x + atanh x` otherwise; plus `2x` for
 /// `x < 1`, `acosh x` otherwise: outside the domains the values are NaN.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_domains(x: f64) -> f64 {
     let a = x.asin() + x.atanh();
     let h = x.acosh();
@@ -322,7 +322,7 @@ fn zero_adjoint_domains(x: f64) -> f64 {
 }
 
 /// `f = x` for `x > 700`, `eˣ` otherwise: `eˣ` overflows to ∞ past 709.78.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_overflow(x: f64) -> f64 {
     let e = x.exp();
     if x > 700.0 {
@@ -333,21 +333,21 @@ fn zero_adjoint_overflow(x: f64) -> f64 {
 
 /// `f = y·‖(x, y)‖`: at the origin `√`'s partial is infinite but its adjoint
 /// `y` is 0, and the gradient is 0.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_norm(x: f64, y: f64) -> f64 {
     let s = (x * x + y * y).sqrt();
     s * y
 }
 
 /// `g(a, b) = a·b`.
-#[grad]
+#[grad(forward, reverse)]
 fn product(a: f64, b: f64) -> f64 {
     a * b
 }
 
 /// `f = y` for `x ≤ 0`, `g(√x, y) = √x·y` otherwise: a call whose argument
 /// is NaN on the path not taken.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_call(x: f64, y: f64) -> f64 {
     let r = x.sqrt();
     let h = product(r, y);
@@ -358,7 +358,7 @@ fn zero_adjoint_call(x: f64, y: f64) -> f64 {
 }
 
 /// `f = Σ_{xᵢ > 0} √xᵢ`: the same in a loop.
-#[grad]
+#[grad(forward, reverse)]
 fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
     let mut s = 0.0;
     for i in 0..4 {
@@ -381,7 +381,20 @@ struct Case {
     f: fn(&[f64]) -> f64,
     grad: fn(&[f64]) -> (f64, Vec<f64>),
     vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+    /// `NAME_jvp` along a direction: the value and `∇f · direction`.
+    jvp: fn(&[f64], &[f64]) -> (f64, f64),
     valid: fn(&[f64]) -> bool,
+}
+
+thread_local! {
+    /// The direction of the `NAME_jvp` call being checked.
+    static DIRECTION: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The tangent of the `i`-th differentiated parameter: its coordinate of
+/// the direction (`case!`'s jvp arguments write `along(i)` after that parameter).
+fn along(i: usize) -> f64 {
+    DIRECTION.with(|direction| direction.borrow()[i])
 }
 
 /// A margin around kinks and branch boundaries: 1000 finite-difference
@@ -393,7 +406,7 @@ const PRIOR: f64 = 0.25;
 
 macro_rules! case {
     (
-        $f:path, $g:path, $v:path; ($($arg:expr),*); $($p:ident in [$lo:expr, $hi:expr]),+
+        $f:path, $g:path, $v:path, $j:path; ($($arg:expr),*) [$($jarg:expr),*]; $($p:ident in [$lo:expr, $hi:expr]),+
         $(; where $valid:expr)?
     ) => {
         Case {
@@ -416,6 +429,12 @@ macro_rules! case {
                 let (value, $($p),+) = $v($($arg,)* seed);
                 (value, vec![$($p),+])
             },
+            jvp: |w: &[f64], direction: &[f64]| {
+                let mut it = w.iter().copied();
+                $(let $p: f64 = it.next().unwrap();)+
+                DIRECTION.with(|d| *d.borrow_mut() = direction.to_vec());
+                $j($($jarg),*)
+            },
             valid: |w: &[f64]| {
                 let mut it = w.iter().copied();
                 $(let $p: f64 = it.next().unwrap();)+
@@ -430,7 +449,7 @@ macro_rules! case {
 /// A function of one `&[f64; N]`: `grad` and `vjp` add into a shadow
 /// holding `PRIOR`, and the partials are what they added.
 macro_rules! array_case {
-    ($f:path, $g:path, $v:path; $n:literal; in [$lo:expr, $hi:expr] $(; where |$x:ident| $valid:expr)?) => {
+    ($f:path, $g:path, $v:path, $j:path; $n:literal; in [$lo:expr, $hi:expr] $(; where |$x:ident| $valid:expr)?) => {
         Case {
             name: stringify!($f),
             domain: vec![($lo, $hi); $n],
@@ -445,6 +464,9 @@ macro_rules! array_case {
                 let value = $v(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow, seed);
                 (value, shadow.iter().map(|d| d - PRIOR).collect())
             },
+            jvp: |w: &[f64], direction: &[f64]| {
+                $j(&<[f64; $n]>::try_from(w).unwrap(), &<[f64; $n]>::try_from(direction).unwrap())
+            },
             valid: |w: &[f64]| {
                 let _ = w;
                 $(let $x = w;)?
@@ -458,50 +480,49 @@ macro_rules! array_case {
 fn cases() -> Vec<Case> {
     vec![
         // 1. powi of a call's result.
-        case!(powi_of_call, powi_of_call_grad, powi_of_call_vjp; (p, t); p in [-2.0, 2.0], t in [-2.0, 2.0]),
-        case!(powi_of_sigmoid, powi_of_sigmoid_grad, powi_of_sigmoid_vjp; (y); y in [-3.0, 3.0]),
-        case!(powi_path_of_call, powi_path_of_call_grad, powi_path_of_call_vjp; (p, t); p in [-2.0, 2.0], t in [-2.0, 2.0]),
-        case!(powi_of_call_let, powi_of_call_let_grad, powi_of_call_let_vjp; (y, 3); y in [-3.0, 3.0]),
+        case!(powi_of_call, powi_of_call_grad, powi_of_call_vjp, powi_of_call_jvp; (p, t) [p, along(0), t, along(1)]; p in [-2.0, 2.0], t in [-2.0, 2.0]),
+        case!(powi_of_sigmoid, powi_of_sigmoid_grad, powi_of_sigmoid_vjp, powi_of_sigmoid_jvp; (y) [y, along(0)]; y in [-3.0, 3.0]),
+        case!(powi_path_of_call, powi_path_of_call_grad, powi_path_of_call_vjp, powi_path_of_call_jvp; (p, t) [p, along(0), t, along(1)]; p in [-2.0, 2.0], t in [-2.0, 2.0]),
+        case!(powi_of_call_let, powi_of_call_let_grad, powi_of_call_let_vjp, powi_of_call_let_jvp; (y, 3) [y, along(0), 3]; y in [-3.0, 3.0]),
         // 2. Aliases and full paths.
-        case!(alias_let, alias_let_grad, alias_let_vjp; (x); x in [-3.0, 3.0]),
-        case!(path_let, path_let_grad, path_let_vjp; (x); x in [-3.0, 3.0]),
-        case!(path_casts, path_casts_grad, path_casts_vjp; (x); x in [-3.0, 3.0]),
-        case!(path_params, path_params_grad, path_params_vjp; (x, y); x in [-3.0, 3.0], y in [-3.0, 3.0]),
-        case!(alias_cast_of_integer, alias_cast_of_integer_grad, alias_cast_of_integer_vjp; (x, 3); x in [-3.0, 3.0]),
-        case!(alias_param, alias_param_grad, alias_param_vjp; (x, 1.5); x in [-3.0, 3.0]),
+        case!(alias_let, alias_let_grad, alias_let_vjp, alias_let_jvp; (x) [x, along(0)]; x in [-3.0, 3.0]),
+        case!(path_let, path_let_grad, path_let_vjp, path_let_jvp; (x) [x, along(0)]; x in [-3.0, 3.0]),
+        case!(path_casts, path_casts_grad, path_casts_vjp, path_casts_jvp; (x) [x, along(0)]; x in [-3.0, 3.0]),
+        case!(path_params, path_params_grad, path_params_vjp, path_params_jvp; (x, y) [x, along(0), y, along(1)]; x in [-3.0, 3.0], y in [-3.0, 3.0]),
+        case!(alias_cast_of_integer, alias_cast_of_integer_grad, alias_cast_of_integer_vjp, alias_cast_of_integer_jvp; (x, 3) [x, along(0), 3]; x in [-3.0, 3.0]),
+        case!(alias_param, alias_param_grad, alias_param_vjp, alias_param_jvp; (x, 1.5) [x, along(0), 1.5]; x in [-3.0, 3.0]),
         // 5. Items in blocks.
-        case!(item_in_branch, item_in_branch_grad, item_in_branch_vjp; (x); x in [-2.0, 2.0]; where x.abs() > M),
-        case!(items_in_blocks, items_in_blocks_grad, items_in_blocks_vjp; (x); x in [-2.0, 2.0]),
+        case!(item_in_branch, item_in_branch_grad, item_in_branch_vjp, item_in_branch_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]; where x.abs() > M),
+        case!(items_in_blocks, items_in_blocks_grad, items_in_blocks_vjp, items_in_blocks_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
         // 6. Zero adjoints.
-        case!(zero_adjoint_sqrt, zero_adjoint_sqrt_grad, zero_adjoint_sqrt_vjp; (x); x in [-2.0, 2.0]; where x.abs() > 0.01),
-        case!(zero_adjoint_nan_value, zero_adjoint_nan_value_grad, zero_adjoint_nan_value_vjp; (x, y);
-            x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 0.01),
-        case!(zero_adjoint_poles, zero_adjoint_poles_grad, zero_adjoint_poles_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(zero_adjoint_sqrt, zero_adjoint_sqrt_grad, zero_adjoint_sqrt_vjp, zero_adjoint_sqrt_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_nan_value, zero_adjoint_nan_value_grad, zero_adjoint_nan_value_vjp, zero_adjoint_nan_value_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 0.01),
+        case!(zero_adjoint_poles, zero_adjoint_poles_grad, zero_adjoint_poles_vjp, zero_adjoint_poles_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > 0.05 && (x.abs() - 0.5).abs() > M && (x + 1.0).abs() > M),
-        case!(zero_adjoint_domains, zero_adjoint_domains_grad, zero_adjoint_domains_vjp; (x); x in [-3.0, 3.0];
+        case!(zero_adjoint_domains, zero_adjoint_domains_grad, zero_adjoint_domains_vjp, zero_adjoint_domains_jvp; (x) [x, along(0)]; x in [-3.0, 3.0];
             where (x.abs() - 1.0).abs() > 0.05),
-        case!(zero_adjoint_overflow, zero_adjoint_overflow_grad, zero_adjoint_overflow_vjp; (x); x in [690.0, 720.0];
+        case!(zero_adjoint_overflow, zero_adjoint_overflow_grad, zero_adjoint_overflow_vjp, zero_adjoint_overflow_jvp; (x) [x, along(0)]; x in [690.0, 720.0];
             where (x - 700.0).abs() > M),
-        case!(zero_adjoint_norm, zero_adjoint_norm_grad, zero_adjoint_norm_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(zero_adjoint_norm, zero_adjoint_norm_grad, zero_adjoint_norm_vjp, zero_adjoint_norm_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.hypot(y) > 0.01),
-        case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+        case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp, zero_adjoint_call_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > 0.01),
-        array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp; 4; in [-2.0, 2.0];
+        array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp, zero_adjoint_loop_jvp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > 0.01)),
         // 3. Locals named like shadows.
-        array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+        array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp, local_named_like_shadow_jvp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
-        array_case!(closure_return_map, closure_return_map_grad, closure_return_map_vjp; 4; in [-2.0, 2.0];
+        array_case!(closure_return_map, closure_return_map_grad, closure_return_map_vjp, closure_return_map_jvp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > M)),
-        array_case!(closure_return_issue, closure_return_issue_grad, closure_return_issue_vjp; 3; in [-2.0, 2.0];
+        array_case!(closure_return_issue, closure_return_issue_grad, closure_return_issue_vjp, closure_return_issue_jvp; 3; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > M)),
-        array_case!(closure_return_fold, closure_return_fold_grad, closure_return_fold_vjp; 4; in [-2.0, 2.0];
+        array_case!(closure_return_fold, closure_return_fold_grad, closure_return_fold_vjp, closure_return_fold_jvp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > M)),
-        array_case!(closure_return_for_each, closure_return_for_each_grad, closure_return_for_each_vjp; 4;
+        array_case!(closure_return_for_each, closure_return_for_each_grad, closure_return_for_each_vjp, closure_return_for_each_jvp; 4;
             in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > M)),
-        array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp; 3;
+        array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp, closure_and_function_return_jvp; 3;
             in [-2.0, 2.0]; where |x| (x[0] - 1.5).abs() > M && x.iter().all(|v| (v + 1.0).abs() > M)),
-        array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
+        array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp, scalar_named_like_shadow_jvp; 3; in [-2.0, 2.0]),
     ]
 }
 
@@ -560,6 +581,44 @@ fn regressions_match_numeric_gradient() {
         let mut runner = TestRunner::new(config);
         let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
         let result = runner.run(&(point, -4.0..4.0f64), |(w, seed)| check(&case, &w, seed));
+        if let Err(error) = result {
+            failures.push(format!("{}: {error}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} regression row(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The dot-product test: `s·(J·v) = v·(Jᵀ·s)`, `NAME_jvp` along `v` against
+/// `NAME_vjp` with seed `s`, and `NAME_jvp`'s value is `f`'s.
+fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Result<(), TestCaseError> {
+    prop_assume!((case.valid)(w));
+    let value = (case.f)(w);
+    prop_assume!(value.is_finite());
+    let (jvp_value, tangent) = (case.jvp)(w, direction);
+    prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
+    let (_, adjoint) = (case.vjp)(w, seed);
+    let terms: Vec<f64> = direction.iter().zip(&adjoint).map(|(v, a)| v * a).collect();
+    let (forward, reverse) = (seed * tangent, terms.iter().sum::<f64>());
+    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
+    prop_assert!(
+        (forward - reverse).abs() <= 1e-10 * scale,
+        "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
+        case.name
+    );
+    Ok(())
+}
+
+/// Every row: `NAME_jvp` is the transpose of `NAME_vjp` at 96 random points
+/// along random directions.
+#[test]
+fn jvp_is_the_transpose_of_vjp() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
+        let mut runner = TestRunner::new(config);
+        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
+        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
+        let result = runner.run(&(point, direction, -4.0..4.0f64), |(w, v, seed)| check_transpose(&case, &w, &v, seed));
         if let Err(error) = result {
             failures.push(format!("{}: {error}", case.name));
         }

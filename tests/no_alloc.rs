@@ -1,5 +1,5 @@
-//! The generated `NAME_grad` and `NAME_vjp` of scalar functions never touch
-//! the heap: no tape, no `Vec`, no `Box`, for straight-line code, branches,
+//! The generated `NAME_grad`, `NAME_vjp` and `NAME_jvp` of scalar functions
+//! never touch the heap: no tape, no `Vec`, no `Box`, for straight-line code, branches,
 //! early returns and calls of other `#[grad]` functions alike.
 //!
 //! A counting global allocator wraps the system one. Its counter is
@@ -63,7 +63,7 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 }
 
 /// `J = 3(a + bc)`: straight-line code.
-#[grad]
+#[grad(forward, reverse)]
 fn straight(a: f64, b: f64, c: f64) -> f64 {
     let v = b * c;
     let u = a + v;
@@ -71,7 +71,7 @@ fn straight(a: f64, b: f64, c: f64) -> f64 {
 }
 
 /// Overwritten variables, compound assignment and the float library.
-#[grad]
+#[grad(forward, reverse)]
 fn overwrites(x: f64, y: f64) -> f64 {
     let mut t = x * y;
     t += x.sin();
@@ -81,7 +81,7 @@ fn overwrites(x: f64, y: f64) -> f64 {
 }
 
 /// Branches, `&&`, `else if`, and `return` nested inside them.
-#[grad]
+#[grad(forward, reverse)]
 fn branches(x: f64, y: f64) -> f64 {
     let mut acc = x + y;
     if x > 0.0 && y > 0.0 {
@@ -97,7 +97,7 @@ fn branches(x: f64, y: f64) -> f64 {
 }
 
 /// Integers mixed in, with a constant integer parameter.
-#[grad]
+#[grad(forward, reverse)]
 fn integers(x: f64, n: i32, y: f64) -> f64 {
     let mut count = 0;
     if x > y {
@@ -107,7 +107,7 @@ fn integers(x: f64, n: i32, y: f64) -> f64 {
 }
 
 /// Calls of the functions above and of the runtime's activations.
-#[grad]
+#[grad(forward, reverse)]
 fn composed(x: f64, y: f64) -> f64 {
     let a = straight(x, y, 2.0);
     let b = if a > 0.0 { branches(a, x) } else { overwrites(y, x) };
@@ -153,8 +153,29 @@ fn generated_derivatives_do_not_allocate() {
         }
     });
     black_box(sink);
+    assert_eq!(count, 0, "the generated derivatives allocated {count} time(s)");
+    let mut sink = 0.0;
+    let count = allocations_in(|| {
+        for &(x, y) in &points {
+            let (x, y) = (black_box(x), black_box(y));
+            let (v, d) = straight_jvp(x, 1.0, y, -0.5, 2.0, 0.25);
+            sink += v + d;
+            let (v, d) = overwrites_jvp(x.abs() + 0.1, 0.5, y, 1.5);
+            sink += v + d;
+            let (v, d) = branches_jvp(x, 1.0, y, 2.0);
+            sink += v + d;
+            let (v, d) = integers_jvp(x, 0.5, 3, y, -1.0);
+            sink += v + d;
+            let (v, d) = composed_jvp(x, 1.0, y, 0.5);
+            sink += v + d;
+        }
+    });
+    black_box(sink);
+    for &(x, y) in &points {
+        assert_eq!(composed_jvp(x, 1.0, y, 0.0).0, composed(x, y));
+    }
+    assert_eq!(count, 0, "the generated jvps allocated {count} time(s)");
     for &(x, y) in &points {
         assert_eq!(composed_grad(x, y).0, composed(x, y));
     }
-    assert_eq!(count, 0, "the generated derivatives allocated {count} time(s)");
 }

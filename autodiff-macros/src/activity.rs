@@ -85,25 +85,7 @@ fn differentiable_sources(body: &Body, rhs: &Rhs) -> Vec<Var> {
 /// `seeds`: the differentiated parameters; `outputs`: the `&mut` outputs,
 /// which are both.
 pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var]) -> Activity {
-    let count = body.vars.len();
-    let differentiable: Vec<bool> = body.vars.iter().map(|info| info.ty.is_differentiable()).collect();
-
-    let mut varied = vec![false; count];
-    for var in seeds.iter().chain(outputs) {
-        varied[var.0] = true;
-    }
-    while propagate_varied(body, &body.block, &differentiable, &mut varied) {}
-
-    let mut useful = vec![false; count];
-    if let Some(ret) = body.ret {
-        useful[ret.0] = true;
-    }
-    for var in outputs {
-        useful[var.0] = true;
-    }
-    while propagate_useful(body, &body.block, &mut useful) {}
-
-    let mut active: Vec<bool> = (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect();
+    let mut active = active(body, seeds, outputs);
     add_tapes(&mut body.block, &mut body.vars, namer, &active, &mut Walk::default());
     let count = body.vars.len();
     active.resize(count, false);
@@ -140,6 +122,40 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, seeds: &[Var], outputs: &[Var
     activity.active.resize(body.vars.len(), false);
     activity.needed.resize(body.vars.len(), false);
     activity
+}
+
+/// Which variables are active: varied (they depend on a differentiated
+/// input) and useful (they reach the result). Both modes differentiate
+/// only these.
+pub fn active(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
+    let count = body.vars.len();
+    let differentiable: Vec<bool> = body.vars.iter().map(|info| info.ty.is_differentiable()).collect();
+
+    let mut varied = vec![false; count];
+    for var in seeds.iter().chain(outputs) {
+        varied[var.0] = true;
+    }
+    while propagate_varied(body, &body.block, &differentiable, &mut varied) {}
+
+    let mut useful = vec![false; count];
+    if let Some(ret) = body.ret {
+        useful[ret.0] = true;
+    }
+    for var in outputs {
+        useful[var.0] = true;
+    }
+    while propagate_useful(body, &body.block, &mut useful) {}
+
+    (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect()
+}
+
+impl Activity {
+    /// For a body that only runs forward (a tangent body): nothing is read
+    /// back, nothing has an adjoint.
+    pub fn forward_only(body: &Body) -> Activity {
+        let count = body.vars.len();
+        Activity { active: vec![false; count], needed: vec![false; count], recomputed: vec![false; count] }
+    }
 }
 
 /// Saves of a call's tape are keyed by the call's position plus this, so
@@ -224,41 +240,10 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
 
 /// Arithmetic a push and a pop would cost as much as.
 fn is_cheap(rhs: &Rhs) -> bool {
-    use crate::ir::Op::*;
     match rhs {
         Rhs::Use(_) | Rhs::Cast(..) => true,
         Rhs::Method(_, method, _) => method == "len",
-        Rhs::Prim(op, _) => matches!(
-            op,
-            Add | Sub
-                | Mul
-                | Div
-                | Rem
-                | Neg
-                | Eq
-                | Ne
-                | Lt
-                | Le
-                | Gt
-                | Ge
-                | Not
-                | BitAnd
-                | BitOr
-                | BitXor
-                | Shl
-                | Shr
-                | ToFloat(_)
-                | Abs
-                | Max
-                | Min
-                | MulAdd
-                | Signum
-                | Floor
-                | Ceil
-                | Round
-                | Trunc
-                | Fract
-        ),
+        Rhs::Prim(op, _) => op.facts().cheap,
         Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => false,
     }
 }

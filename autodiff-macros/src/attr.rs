@@ -2,30 +2,37 @@
 //! with respect to which parameters.
 //!
 //! Accepted forms: `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`,
-//! `#[grad(hessian)]`, any comma-separated mix of those, `wrt(a, b)`, and
+//! `#[grad(hessian)]`, any comma-separated mix of those, `wrt(a, b)`,
 //! `vjp = path` (a custom derivative: the function's own body is its primal,
-//! `path` its hand-written `NAME_vjp`).
+//! `path` its hand-written `NAME_vjp`) and `jvp = path` (the same for
+//! `NAME_jvp`).
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
-use crate::symbol::{FORWARD, HESSIAN, REVERSE, VJP, WRT};
+use crate::symbol::{FORWARD, HESSIAN, JVP, REVERSE, VJP, WRT};
 
 /// The parsed attribute.
+#[derive(Clone)]
 pub struct Args {
+    /// `NAME_grad` and `NAME_vjp`: `reverse`, or no mode at all.
     pub reverse: bool,
-    /// `forward` or `hessian` as written, so an error can point at them.
-    pub unsupported_modes: Vec<Ident>,
+    /// `NAME_jvp`, as written (an error can point at it).
+    pub forward: Option<Ident>,
+    /// `NAME_hvp`, as written.
+    pub hessian: Option<Ident>,
     /// `wrt(..)`: the only differentiated parameters; `None` means all.
     pub wrt: Option<Vec<Ident>>,
     /// `vjp = path`: a hand-written derivative with `NAME_vjp`'s signature.
     pub custom_vjp: Option<syn::Path>,
+    /// `jvp = path`: a hand-written derivative with `NAME_jvp`'s signature.
+    pub custom_jvp: Option<syn::Path>,
 }
 
 const USAGE: &str = "expected `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`, \
-                     `#[grad(hessian)]`, `#[grad(wrt(a, b))]` or `#[grad(vjp = my_vjp)]`";
+                     `#[grad(hessian)]`, `#[grad(wrt(a, b))]`, `#[grad(vjp = my_vjp)]` or `#[grad(jvp = my_jvp)]`";
 
 pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
     syn::parse2(tokens)
@@ -33,13 +40,24 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
 
 impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut args = Args { reverse: false, unsupported_modes: Vec::new(), wrt: None, custom_vjp: None };
+        let mut args =
+            Args { reverse: false, forward: None, hessian: None, wrt: None, custom_vjp: None, custom_jvp: None };
+        let mut any_mode = false;
         let items = Punctuated::<Item, Token![,]>::parse_terminated(input)?;
         for item in items {
             match item {
-                Item::Mode(ident) if ident == REVERSE => args.reverse = true,
-                Item::Mode(ident) => args.unsupported_modes.push(ident),
+                Item::Mode(ident) => {
+                    any_mode = true;
+                    if ident == REVERSE {
+                        args.reverse = true;
+                    } else if ident == FORWARD {
+                        args.forward = Some(ident);
+                    } else {
+                        args.hessian = Some(ident);
+                    }
+                }
                 Item::Vjp(path) => args.custom_vjp = Some(path),
+                Item::Jvp(path) => args.custom_jvp = Some(path),
                 Item::Wrt(keyword, names) => {
                     if args.wrt.is_some() {
                         return Err(syn::Error::new(
@@ -59,7 +77,7 @@ impl Parse for Args {
                 }
             }
         }
-        if args.unsupported_modes.is_empty() {
+        if !any_mode {
             args.reverse = true;
         }
         Ok(args)
@@ -69,6 +87,7 @@ impl Parse for Args {
 enum Item {
     Mode(Ident),
     Vjp(syn::Path),
+    Jvp(syn::Path),
     Wrt(Ident, Vec<Ident>),
 }
 
@@ -90,9 +109,10 @@ impl Parse for Item {
             }
             return Ok(Item::Wrt(ident, names.into_iter().collect()));
         }
-        if ident == VJP {
+        if ident == VJP || ident == JVP {
             input.parse::<Token![=]>()?;
-            return Ok(Item::Vjp(input.parse()?));
+            let path = input.parse()?;
+            return Ok(if ident == VJP { Item::Vjp(path) } else { Item::Jvp(path) });
         }
         if ident == REVERSE || ident == FORWARD || ident == HESSIAN {
             return Ok(Item::Mode(ident));
@@ -122,10 +142,13 @@ mod tests {
     }
 
     #[test]
-    fn forward_is_recorded_for_an_error() {
+    fn modes_combine_and_forward_alone_is_not_reverse() {
         let args = parse(quote!(forward, reverse)).unwrap();
-        assert!(args.reverse);
-        assert_eq!(args.unsupported_modes.len(), 1);
+        assert!(args.reverse && args.forward.is_some() && args.hessian.is_none());
+        let args = parse(quote!(forward)).unwrap();
+        assert!(!args.reverse && args.forward.is_some());
+        let args = parse(quote!(hessian, wrt(x))).unwrap();
+        assert!(!args.reverse && args.hessian.is_some());
     }
 
     #[test]

@@ -5,16 +5,17 @@ use std::fmt::Display;
 
 use quote::ToTokens;
 
-/// An accumulator of spanned errors (serde_derive's `Ctxt`, without the
-/// drop bomb: `check` is the only way out, and `expand` always calls it).
-#[derive(Default)]
+/// An accumulator of spanned errors (serde_derive's `Ctxt`). `check` is the
+/// only way out: a `Ctxt` dropped unchecked would lose its errors, which a
+/// debug build reports as a bug of the macro.
 pub struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
+    /// `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt::default()
+        Ctxt { errors: RefCell::new(Some(Vec::new())) }
     }
 
     /// Records an error pointing at the tokens of `tokens`.
@@ -23,16 +24,16 @@ impl Ctxt {
     }
 
     pub fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(error);
     }
 
     pub fn has_errors(&self) -> bool {
-        !self.errors.borrow().is_empty()
+        self.errors.borrow().as_ref().is_some_and(|errors| !errors.is_empty())
     }
 
     /// All recorded errors combined into one, or `Ok` if there were none.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let mut errors = self.errors.borrow_mut().take().unwrap_or_default().into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };
@@ -40,5 +41,34 @@ impl Ctxt {
             combined.combine(error);
         }
         Err(combined)
+    }
+}
+
+#[cfg(debug_assertions)]
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if self.errors.get_mut().is_some() && !std::thread::panicking() {
+            panic!("autodiff-macros bug: a Ctxt was dropped without `check`, losing its errors");
+        }
+    }
+}
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::Ctxt;
+
+    #[test]
+    #[should_panic(expected = "dropped without `check`")]
+    fn an_unchecked_ctxt_is_a_bug() {
+        let cx = Ctxt::new();
+        cx.error_spanned_by(quote::quote!(x), "lost");
+    }
+
+    #[test]
+    fn a_checked_ctxt_gives_its_errors() {
+        let cx = Ctxt::new();
+        cx.error_spanned_by(quote::quote!(x), "first");
+        cx.error_spanned_by(quote::quote!(y), "second");
+        assert_eq!(cx.check().unwrap_err().into_iter().count(), 2);
     }
 }

@@ -2,13 +2,12 @@
 //! table. Math is emitted as `f64::exp(x)` (the float type spelled out), so
 //! a literal operand never leaves the float type ambiguous.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
-use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind, Zero};
+use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind, Zero};
 use crate::rules::{Bin, Cond, MathConst, D};
-use crate::symbol;
 
 pub fn float_type(float: FloatTy) -> TokenStream {
     match float {
@@ -208,43 +207,41 @@ pub fn sliced(body: &Body, target: &TokenStream, range: Option<&crate::ir::Slice
 }
 
 fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream {
-    if let Op::ToFloat(target) = op {
-        let (value, ty) = (&args[0], float_type(target));
-        return quote_spanned!(span=> #value as #ty);
+    match op.facts().spelling {
+        Spelling::Cast(target) => {
+            let (value, ty) = (&args[0], float_type(target));
+            quote_spanned!(span=> #value as #ty)
+        }
+        Spelling::Prefix(operator) => {
+            let (operator, value) = (operator_tokens(operator, span), &args[0]);
+            quote_spanned!(span=> #operator #value)
+        }
+        Spelling::Infix(operator) => {
+            let (operator, left, right) = (operator_tokens(operator, span), &args[0], &args[1]);
+            quote_spanned!(span=> #left #operator #right)
+        }
+        Spelling::Method(name) => {
+            let ty = float_type(float);
+            let method = Ident::new(name, span);
+            quote_spanned!(span=> #ty::#method(#(#args),*))
+        }
     }
-    if let Some(operator) = op.operator() {
-        let operator: TokenStream = operator_tokens(operator, span);
-        return match args {
-            [value] => quote_spanned!(span=> #operator #value),
-            [left, right] => quote_spanned!(span=> #left #operator #right),
-            _ => TokenStream::new(),
-        };
-    }
-    let ty = float_type(float);
-    let method = Ident::new(symbol::method_name(op).unwrap_or("abs"), span);
-    quote_spanned!(span=> #ty::#method(#(#args),*))
 }
 
+/// An operator of the op table as tokens: its characters as one joint
+/// sequence of punctuation (`<<` is `<` joint with `<`).
 fn operator_tokens(operator: &str, span: Span) -> TokenStream {
-    match operator {
-        "+" => quote_spanned!(span=> +),
-        "-" => quote_spanned!(span=> -),
-        "*" => quote_spanned!(span=> *),
-        "/" => quote_spanned!(span=> /),
-        "%" => quote_spanned!(span=> %),
-        "==" => quote_spanned!(span=> ==),
-        "!=" => quote_spanned!(span=> !=),
-        "<" => quote_spanned!(span=> <),
-        "<=" => quote_spanned!(span=> <=),
-        ">" => quote_spanned!(span=> >),
-        ">=" => quote_spanned!(span=> >=),
-        "!" => quote_spanned!(span=> !),
-        "&" => quote_spanned!(span=> &),
-        "|" => quote_spanned!(span=> |),
-        "^" => quote_spanned!(span=> ^),
-        "<<" => quote_spanned!(span=> <<),
-        _ => quote_spanned!(span=> >>),
-    }
+    let count = operator.chars().count();
+    operator
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let spacing = if i + 1 < count { Spacing::Joint } else { Spacing::Alone };
+            let mut punct = Punct::new(c, spacing);
+            punct.set_span(span);
+            TokenTree::Punct(punct)
+        })
+        .collect()
 }
 
 /// What the holes of a partial derivative stand for at one statement.
@@ -331,11 +328,9 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
 }
 
 pub fn condition(cond: &Cond, holes: &Holes) -> TokenStream {
-    let Cond::Cmp(op, left, right) = cond;
-    let operator = operator_tokens(op.operator().unwrap_or("=="), holes.span);
-    let left = partial(left, holes);
-    let right = partial(right, holes);
-    quote!(#left #operator #right)
+    let Cond::Cmp(cmp, left, right) = cond;
+    let operands = [partial(left, holes), partial(right, holes)];
+    prim(cmp.op(), &operands, holes.float, holes.span)
 }
 
 /// `target += seed * d`, written the way a person would: `+= seed`,

@@ -7,8 +7,12 @@
 //! optimize.rs   &mut Body                               element reads shared within a pass
 //! infer.rs      &mut Body                               float types of every value
 //! activity.rs   &mut Body              -> Activity      active and needed values; save slots
-//! reverse.rs    &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
-//! expand.rs     Sweeps                 -> TokenStream   NAME_grad, NAME_vjp beside the original
+//! valid.rs      &Body, activity        -> errors        what the passes below refuse
+//! reverse/      &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
+//! forward.rs    &Body, active          -> Body          tangents beside the primal (NAME_jvp, jvp.rs)
+//! hvp.rs        forward, then reverse  -> tokens        NAME_hvp, the companion's tangent methods
+//! companion.rs  Sweeps                 -> TokenStream   the companion other #[grad] functions call
+//! expand.rs     the above              -> TokenStream   NAME_grad, NAME_vjp, NAME_jvp, NAME_hvp beside the original
 //! fallback.rs   on error               -> TokenStream   the original, the errors, and stubs
 //! ```
 
@@ -18,11 +22,14 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use crate::ctxt::Ctxt;
-use crate::ir::{self, Var};
+use crate::ir::{self, Body, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
-use crate::{activity, attr, attributes, emit, fallback, infer, lower, optimize, reverse, signature, validate};
+use crate::{
+    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, reverse, signature, valid,
+    validate,
+};
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -73,39 +80,105 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
 fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
-    for mode in &args.unsupported_modes {
-        cx.error_spanned_by(mode, format!("`{mode}` mode is not implemented yet; use `#[grad]` for reverse mode"));
+    if let (Some(mode), Some(_)) = (&args.hessian, &args.custom_vjp) {
+        cx.error_spanned_by(
+            mode,
+            "`hessian` differentiates the body twice, which a custom `vjp` replaces; remove `hessian` or the custom \
+             derivative",
+        );
     }
     attributes::check(item, &cx);
-    let sig = signature::check(item, &args, &cx);
-    let Some(sig) = sig else {
-        return Err(cx.check().err().unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid signature")));
-    };
-    cx.check()?;
-    if let Some(path) = &args.custom_vjp {
-        let seed = Namer::new(item).fresh("seed");
-        let functions = functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone()));
-        let target = custom_target(path, &sig.item.sig.generics);
-        let body = forward_call(&sig, target, &seed);
-        let companion = companion(&sig, &seed, &|_| false, body, None);
-        return Ok(quote!(#item #functions #companion));
-    }
-    let vjp = reverse_mode(&sig)?;
-    let functions = functions(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), Vjp::Generated(vjp.body));
+    let sig = checked_signature(item, &args, cx)?;
     // Callers of this function need its derivative in every float parameter,
     // whatever `wrt` says, so a restricted function gets a full one for them.
-    let companion = if args.wrt.is_some() {
-        let all = attr::Args { wrt: None, ..args };
-        let full_sig = signature::check(item, &all, &Ctxt::new());
-        let Some(full_sig) = full_sig else { return Ok(quote!(#item #functions)) };
-        let full = reverse_mode(&full_sig)?;
-        companion(&full_sig, &full.seed, &|ident| full.mutated.contains(ident), full.body, full.split.as_ref())
+    // Every float parameter gets a shadow there, which may clash with a
+    // parameter that `wrt` left without one.
+    let all = attr::Args { wrt: None, ..args.clone() };
+    let full_sig = if args.wrt.is_some() { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
+    let companion_sig = full_sig.as_ref().unwrap_or(&sig);
+    let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
+    let hvp_fn = args.hessian.as_ref().map(|mode| hvp::function(&sig, mode)).transpose()?;
+    let jvp_fn = quote!(#jvp_fn #hvp_fn);
+    // A `hessian` function's callers may be `hessian` functions too.
+    let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;
+    let companion_jvp = quote!(#companion_jvp #tangent_methods);
+    if let Some(path) = &args.custom_vjp {
+        let seed = Namer::new(item).fresh("seed");
+        let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
+        let target = custom_target(path, &sig.item.sig.generics);
+        let body = forward_call(&sig, target, &seed);
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
+        return Ok(quote!(#item #functions #jvp_fn #companion));
+    }
+    let vjp = reverse_mode(&sig)?;
+    let mutated = |ident: &Ident| vjp.mutated.contains(ident);
+    let functions = args.reverse.then(|| functions(&sig, &vjp.seed, &mutated, Vjp::Generated(vjp.body.clone())));
+    let companion = if let Some(full_sig) = &full_sig {
+        let full = reverse_mode(full_sig)?;
+        let mutated = |ident: &Ident| full.mutated.contains(ident);
+        companion::generated(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
     } else {
-        let vjp_name = naming::vjp_fn(&item.sig.ident);
-        let body = forward_to(&sig, quote!(#vjp_name), &vjp.seed);
-        companion(&sig, &vjp.seed, &|ident| vjp.mutated.contains(ident), body, vjp.split.as_ref())
+        let body = if args.reverse {
+            let vjp_name = naming::vjp_fn(&item.sig.ident);
+            forward_to(&sig, quote!(#vjp_name), &vjp.seed)
+        } else {
+            vjp.body
+        };
+        companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
-    Ok(quote!(#item #functions #companion))
+    Ok(quote!(#item #functions #jvp_fn #companion))
+}
+
+/// `NAME_jvp` when forward mode is asked for, and the companion's `jvp`
+/// (every `#[grad]` function has one, so that forward-mode callers can call
+/// it): generated from the body, or forwarding to a custom `jvp = path`.
+/// A function with a custom `vjp` and no custom `jvp` gets its companion's
+/// `jvp` from its `vjp` (one reverse sweep, then a dot product).
+fn forward_functions(
+    args: &attr::Args,
+    sig: &Signature,
+    companion_sig: &Signature,
+) -> syn::Result<(Option<TokenStream>, TokenStream)> {
+    let jvp_name = naming::jvp_fn(&sig.item.sig.ident);
+    let jvp_method = Ident::new(companion::JVP, Span::call_site());
+    if let Some(path) = &args.custom_jvp {
+        let target = custom_target(path, &sig.item.sig.generics);
+        let plain = jvp::Jvp::forwarding(sig, &target);
+        let jvp_fn =
+            args.forward.as_ref().filter(|_| !is_named(path, &jvp_name)).map(|_| plain.function(sig, &jvp_name, true));
+        let method = jvp::Jvp::forwarding(companion_sig, &target).function(companion_sig, &jvp_method, false);
+        return Ok((jvp_fn, method));
+    }
+    if args.custom_vjp.is_some() {
+        let through_vjp = jvp::Jvp::through_vjp(companion_sig);
+        let jvp_fn = match (&args.forward, &through_vjp) {
+            (Some(mode), None) => {
+                return Err(syn::Error::new(
+                    mode.span(),
+                    "forward mode through a custom `vjp` covers functions of floats, slices and arrays that \
+                     return a float; for this one (a model or an `&mut` output) write the forward derivative too: \
+                     `#[grad(forward, vjp = my_vjp, jvp = my_jvp)]`",
+                ))
+            }
+            (Some(_), Some(_)) => jvp::Jvp::through_vjp(sig).map(|jvp| jvp.function(sig, &jvp_name, true)),
+            (None, _) => None,
+        };
+        let method = through_vjp.map(|jvp| jvp.function(companion_sig, &jvp_method, false)).unwrap_or_default();
+        return Ok((jvp_fn, method));
+    }
+    let jvp = jvp::Jvp::generated(sig)?;
+    let jvp_fn = args.forward.as_ref().map(|_| jvp.function(sig, &jvp_name, true));
+    let method = if std::ptr::eq(sig, companion_sig) { jvp } else { jvp::Jvp::generated(companion_sig)? };
+    Ok((jvp_fn, method.function(companion_sig, &jvp_method, false)))
+}
+
+/// The signature `args` make of `item`, with the errors recorded in `cx`
+/// so far and those the check finds.
+fn checked_signature<'a>(item: &'a ItemFn, args: &attr::Args, cx: Ctxt) -> syn::Result<Signature<'a>> {
+    let sig = signature::check(item, args, &cx);
+    cx.check()?;
+    // `check` gives no signature only after recording why.
+    sig.ok_or_else(|| syn::Error::new_spanned(&item.sig, "#[grad] cannot differentiate this signature"))
 }
 
 /// The body of a `NAME_vjp` for `sig`, with its `seed` parameter and the
@@ -118,7 +191,9 @@ struct ReverseMode {
     mutated: Vec<Ident>,
 }
 
-fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+/// The body of `sig` in IR, with float types inferred: what both modes
+/// start from, with the namer that made its names.
+pub(crate) fn lowered(sig: &Signature) -> syn::Result<(Body, Namer)> {
     let cx = Ctxt::new();
     let mut namer = Namer::new(sig.item);
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
@@ -132,6 +207,11 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     infer::check_opaque_types(&body, &cx);
     cx.check()?;
     validate_ir(sig, &body, Stage::Typed)?;
+    Ok((body, namer))
+}
+
+fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+    let (mut body, mut namer) = lowered(sig)?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
     let mut outputs = Vec::new();
@@ -163,9 +243,10 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     validate_ir(sig, &body, Stage::Analyzed)?;
     let seed = namer.fresh("seed");
     let cx = Ctxt::new();
-    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows };
-    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer, &cx);
+    valid::check_reverse(&body, &activity, &cx);
     cx.check()?;
+    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer);
     let mutated = body
         .params
         .iter()
@@ -179,7 +260,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
 /// One comparison per shadow of a slice or vector, on entry: a shadow of
 /// the wrong length would otherwise fail inside the user's code (shorter)
 /// or be accepted silently (longer). Arrays have their length in the type.
-fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
+pub(crate) fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
     let function = &sig.item.sig.ident;
     sig.params
         .iter()
@@ -256,7 +337,7 @@ fn forward_call(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStre
 
 /// A custom derivative as called: as written when the user gave its generic
 /// arguments (`my_vjp::<T>`), else with the function's own.
-fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
+pub(crate) fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
     if path.segments.iter().any(|segment| !segment.arguments.is_none()) {
         path.to_token_stream()
     } else {
@@ -267,20 +348,20 @@ fn custom_target(path: &syn::Path, generics: &syn::Generics) -> TokenStream {
 
 /// Whether the custom derivative `path` is `NAME_vjp` itself (`f_vjp` or
 /// `f_vjp::<T>`), which then is not generated.
-fn is_named(path: &syn::Path, name: &Ident) -> bool {
+pub(crate) fn is_named(path: &syn::Path, name: &Ident) -> bool {
     path.leading_colon.is_none() && path.segments.len() == 1 && path.segments[0].ident == *name
 }
 
 /// Lints that generated code would trip by construction. `deprecated`: the
 /// generated functions call the user's function and each other, which a
 /// `#[deprecated]` on the original marks too (the user's own calls still warn).
-fn lints() -> TokenStream {
+pub(crate) fn lints() -> TokenStream {
     quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, clippy::all, clippy::pedantic)])
 }
 
 /// What the generated functions return: `(value, partials..)`, the value
 /// alone, or for a function of outputs the partials alone.
-fn output(sig: &Signature) -> TokenStream {
+pub(crate) fn output(sig: &Signature) -> TokenStream {
     let float = emit::float_type(sig.float());
     let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
     match (sig.ret, partial_types.len()) {
@@ -362,84 +443,6 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     quote!(#grad #vjp_fn)
 }
 
-/// The companion that other `#[grad]` functions call: a braced struct
-/// named like the function. It lives in the type namespace beside the
-/// function, so `use path::NAME;` imports both, and a caller reaches the
-/// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
-/// differentiates every float parameter.
-///
-/// A function that returns a float also gets `fwd` (its value and a tape)
-/// and `rev` (the reverse sweep from that tape): a caller runs `fwd` in its
-/// forward sweep and `rev` in its reverse sweep, so the callee's forward
-/// computation is not done twice. Without a `split`, the tape is `()` and
-/// `rev` is `vjp`.
-pub fn companion(
-    sig: &Signature,
-    seed: &Ident,
-    mutated: &dyn Fn(&Ident) -> bool,
-    body: TokenStream,
-    split: Option<&reverse::Split>,
-) -> TokenStream {
-    let item = sig.item;
-    let name = &item.sig.ident;
-    let vis = &item.vis;
-    let generics = &item.sig.generics;
-    let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
-    let output = output(sig);
-    let inputs = sig.inputs(mutated);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
-    let lints = lints();
-    let split_methods = sig.ret.map(|_| {
-        let tape = Ident::new("__tape", Span::mixed_site());
-        let turbofish = turbofish(generics);
-        let (fwd, rev, tape_type) = match split {
-            // Calling `fwd` counts as using the function.
-            Some(split) => {
-                let fwd = &split.fwd;
-                (quote!(let _ = #name #turbofish; #fwd), split.rev.clone(), split.tape_type.clone())
-            }
-            None => {
-                let params = sig.params.iter().map(|param| param.ident);
-                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
-            }
-        };
-        let plain_inputs = sig.inputs(mutated);
-        let primal_inputs = sig.primal_inputs(mutated);
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
-                #fwd
-            }
-
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn rev #generics (#(#plain_inputs,)* #tape: #tape_type, #seed_param) -> #output #where_clause {
-                #rev
-            }
-        }
-    });
-    quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #name {}
-
-        impl #name {
-            #[doc(hidden)]
-            #[inline]
-            #lints
-            #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
-                #body
-            }
-
-            #split_methods
-        }
-    }
-}
-
 /// What the generated functions say they compute.
 fn docs(sig: &Signature) -> (String, String) {
     let name = &sig.item.sig.ident;
@@ -458,7 +461,7 @@ fn docs(sig: &Signature) -> (String, String) {
 
 /// `::<T, N>` for the type and const parameters, so the forwarding call
 /// never depends on inference.
-fn turbofish(generics: &syn::Generics) -> TokenStream {
+pub(crate) fn turbofish(generics: &syn::Generics) -> TokenStream {
     let params: Vec<TokenStream> = generics
         .params
         .iter()

@@ -1,30 +1,42 @@
 //! What the macro emits when it rejects a function: the function as written
 //! (so its own callers still compile), the errors, and `NAME_grad` /
-//! `NAME_vjp` with the right signatures, so call sites of those do not add a
-//! cascade of "cannot find function" errors to the real ones.
+//! `NAME_vjp` / `NAME_jvp` / `NAME_hvp` (those asked for) with the right signatures, so
+//! call sites of those do not add a cascade of "cannot find function"
+//! errors to the real ones.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
-use crate::naming::Namer;
-use crate::{attr, attributes, expand, signature};
+use crate::naming::{self, Namer};
+use crate::{attr, attributes, companion, expand, hvp, jvp, signature};
 
 pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     let stubs = attr::parse(args).ok().and_then(|args| {
+        // The expansion reported this signature's errors already; stubs
+        // are made only for a signature without any.
         let cx = Ctxt::new();
         let sig = signature::check(item, &args, &cx);
-        let clean = !cx.has_errors();
-        cx.check().ok();
+        let clean = cx.check().is_ok();
         let sig = sig.filter(|_| clean)?;
         let seed = Namer::new(item).fresh("seed");
         // Never runs: the errors above stop the build.
         let body = quote!(::core::unimplemented!("#[grad] rejected this function"));
-        let functions = expand::functions(&sig, &seed, &|_| false, expand::Vjp::Generated(body.clone()));
-        let companion = expand::companion(&sig, &seed, &|_| false, body, None);
-        Some(quote!(#functions #companion))
+        // A custom derivative may be `NAME_vjp` itself: it is not stubbed.
+        let vjp = match &args.custom_vjp {
+            Some(path) => expand::Vjp::Custom(path.clone()),
+            None => expand::Vjp::Generated(body.clone()),
+        };
+        let functions = args.reverse.then(|| expand::functions(&sig, &seed, &|_| false, vjp));
+        let jvp = args.forward.as_ref().map(|_| {
+            let name = naming::jvp_fn(&item.sig.ident);
+            jvp::Jvp::stub(&sig, body.clone()).function(&sig, &name, true)
+        });
+        let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, TokenStream::new());
+        Some(quote!(#functions #jvp #hvp #companion))
     });
     let item = attributes::without_rejected(item);
     quote! {

@@ -39,7 +39,7 @@ pub fn prim_ty(op: Op, operands: &[Ty]) -> Ty {
         Op::Powi => join(operands[0], Ty::AnyFloat),
         _ => {
             let ty = operands.iter().copied().fold(Ty::Unknown, join);
-            if op.operator().is_some() {
+            if op.method_name().is_none() {
                 ty
             } else {
                 join(ty, Ty::AnyFloat)

@@ -86,6 +86,8 @@ pub enum VarKind {
     Control,
     /// What a call's forward pass keeps for its reverse pass.
     Tape,
+    /// The tangent of a variable (forward mode).
+    Tangent,
 }
 
 /// How to make a zero of an aggregate's type, for its adjoint.
@@ -99,6 +101,7 @@ pub enum Zero {
     Scalar,
 }
 
+#[derive(Clone)]
 pub struct VarInfo {
     /// The name emitted for this variable, unique in the generated function.
     pub ident: Ident,
@@ -283,43 +286,112 @@ pub enum Op {
     Fract,
 }
 
-impl Op {
+/// How an op is written in Rust.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Spelling {
+    /// `op a`: `-a`, `!a`.
+    Prefix(&'static str),
+    /// `a op b`: `a + b`, `a < b`, `a << b`.
+    Infix(&'static str),
+    /// A method of `f32`/`f64` by its Rust name (`x.exp()`), taking the
+    /// receiver and `arity - 1` more arguments.
+    Method(&'static str),
+    /// `a as f32`, `a as f64`.
+    Cast(FloatTy),
+}
+
+/// What the passes need to know of an op, in one place.
+#[derive(Clone, Copy, Debug)]
+pub struct OpFacts {
     /// The number of operands, receiver included.
-    pub fn arity(self) -> usize {
-        match self {
-            Op::Neg | Op::Not | Op::ToFloat(_) => 1,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Rem => 2,
-            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => 2,
-            Op::BitAnd | Op::BitOr | Op::BitXor | Op::Shl | Op::Shr => 2,
-            Op::Log | Op::Powi | Op::Powf | Op::Atan2 | Op::Max | Op::Min | Op::Hypot => 2,
-            Op::MulAdd | Op::Clamp => 3,
-            _ => 1,
-        }
+    pub arity: usize,
+    pub spelling: Spelling,
+    /// Costs about what a push and a pop would: a loop body's value made by
+    /// it is computed again in the reverse pass rather than saved.
+    pub cheap: bool,
+}
+
+impl Op {
+    /// The facts of every op: one exhaustive table, so an op without them
+    /// does not compile.
+    pub fn facts(self) -> OpFacts {
+        use Op::*;
+        use Spelling::{Cast, Infix, Method, Prefix};
+        let (arity, spelling, cheap) = match self {
+            Add => (2, Infix("+"), true),
+            Sub => (2, Infix("-"), true),
+            Mul => (2, Infix("*"), true),
+            Div => (2, Infix("/"), true),
+            Rem => (2, Infix("%"), true),
+            Neg => (1, Prefix("-"), true),
+            Eq => (2, Infix("=="), true),
+            Ne => (2, Infix("!="), true),
+            Lt => (2, Infix("<"), true),
+            Le => (2, Infix("<="), true),
+            Gt => (2, Infix(">"), true),
+            Ge => (2, Infix(">="), true),
+            Not => (1, Prefix("!"), true),
+            BitAnd => (2, Infix("&"), true),
+            BitOr => (2, Infix("|"), true),
+            BitXor => (2, Infix("^"), true),
+            Shl => (2, Infix("<<"), true),
+            Shr => (2, Infix(">>"), true),
+            ToFloat(float) => (1, Cast(float), true),
+            Exp => (1, Method("exp"), false),
+            Exp2 => (1, Method("exp2"), false),
+            ExpM1 => (1, Method("exp_m1"), false),
+            Ln => (1, Method("ln"), false),
+            Ln1p => (1, Method("ln_1p"), false),
+            Log => (2, Method("log"), false),
+            Log2 => (1, Method("log2"), false),
+            Log10 => (1, Method("log10"), false),
+            Sqrt => (1, Method("sqrt"), false),
+            Cbrt => (1, Method("cbrt"), false),
+            Powi => (2, Method("powi"), false),
+            Powf => (2, Method("powf"), false),
+            Sin => (1, Method("sin"), false),
+            Cos => (1, Method("cos"), false),
+            Tan => (1, Method("tan"), false),
+            Asin => (1, Method("asin"), false),
+            Acos => (1, Method("acos"), false),
+            Atan => (1, Method("atan"), false),
+            Atan2 => (2, Method("atan2"), false),
+            Sinh => (1, Method("sinh"), false),
+            Cosh => (1, Method("cosh"), false),
+            Tanh => (1, Method("tanh"), false),
+            Asinh => (1, Method("asinh"), false),
+            Acosh => (1, Method("acosh"), false),
+            Atanh => (1, Method("atanh"), false),
+            Abs => (1, Method("abs"), true),
+            Max => (2, Method("max"), true),
+            Min => (2, Method("min"), true),
+            Hypot => (2, Method("hypot"), false),
+            Recip => (1, Method("recip"), false),
+            MulAdd => (3, Method("mul_add"), true),
+            Clamp => (3, Method("clamp"), false),
+            ToDegrees => (1, Method("to_degrees"), false),
+            ToRadians => (1, Method("to_radians"), false),
+            Signum => (1, Method("signum"), true),
+            Floor => (1, Method("floor"), true),
+            Ceil => (1, Method("ceil"), true),
+            Round => (1, Method("round"), true),
+            Trunc => (1, Method("trunc"), true),
+            Fract => (1, Method("fract"), true),
+        };
+        OpFacts { arity, spelling, cheap }
     }
 
-    /// The infix or prefix operator this op is written with, if any.
-    pub fn operator(self) -> Option<&'static str> {
-        Some(match self {
-            Op::Add => "+",
-            Op::Sub => "-",
-            Op::Mul => "*",
-            Op::Div => "/",
-            Op::Rem => "%",
-            Op::Neg => "-",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Not => "!",
-            Op::BitAnd => "&",
-            Op::BitOr => "|",
-            Op::BitXor => "^",
-            Op::Shl => "<<",
-            Op::Shr => ">>",
-            _ => return None,
-        })
+    /// The number of operands, receiver included.
+    pub fn arity(self) -> usize {
+        self.facts().arity
+    }
+
+    /// The `f32`/`f64` method this op stands for, if it is one.
+    pub fn method_name(self) -> Option<&'static str> {
+        match self.facts().spelling {
+            Spelling::Method(name) => Some(name),
+            Spelling::Prefix(_) | Spelling::Infix(_) | Spelling::Cast(_) => None,
+        }
     }
 
     pub fn is_comparison(self) -> bool {
@@ -477,6 +549,7 @@ pub struct Block {
 }
 
 /// A lowered function.
+#[derive(Clone)]
 pub struct Body {
     pub vars: Vec<VarInfo>,
     /// The parameters, in order.
@@ -691,12 +764,10 @@ fn ty_name(ty: Ty) -> &'static str {
 }
 
 fn op_name(op: Op) -> String {
-    match op {
-        Op::ToFloat(FloatTy::F32) => "to_f32".to_owned(),
-        Op::ToFloat(FloatTy::F64) => "to_f64".to_owned(),
-        _ => match crate::symbol::method_name(op) {
-            Some(name) => name.to_owned(),
-            None => format!("{op:?}").to_lowercase(),
-        },
+    match op.facts().spelling {
+        Spelling::Cast(FloatTy::F32) => "to_f32".to_owned(),
+        Spelling::Cast(FloatTy::F64) => "to_f64".to_owned(),
+        Spelling::Method(name) => name.to_owned(),
+        Spelling::Prefix(_) | Spelling::Infix(_) => format!("{op:?}").to_lowercase(),
     }
 }

@@ -6,15 +6,19 @@
 mod activity;
 mod attr;
 mod attributes;
+mod companion;
 mod ctxt;
 mod emit;
 mod expand;
 mod fallback;
 mod finite;
+mod forward;
 #[cfg(test)]
 mod fuzz;
+mod hvp;
 mod infer;
 mod ir;
+mod jvp;
 mod lower;
 mod naming;
 mod optimize;
@@ -23,6 +27,7 @@ mod reverse;
 mod rules;
 mod signature;
 mod symbol;
+mod valid;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -33,6 +38,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::grad(args.into(), item.into()).into()
+}
+
+/// The companion of a function whose derivative is written by hand, for the
+/// runtime: `companion!(f(a: A, ..) => f_vjp(a: A, d_a: DA, ..) -> R)`. Not
+/// part of the public interface.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __companion(input: TokenStream) -> TokenStream {
+    match companion::hand_written(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
 }
 
 /// Implements `autodiff::Params` for a model struct: a zeroed shadow of the

@@ -109,6 +109,10 @@ pub fn vjp_fn(ident: &Ident) -> Ident {
     format_ident!("{}_vjp", ident)
 }
 
+pub fn jvp_fn(ident: &Ident) -> Ident {
+    format_ident!("{}_jvp", ident)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

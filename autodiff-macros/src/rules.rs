@@ -15,7 +15,7 @@
 
 use std::ops;
 
-use crate::ir::Op;
+use crate::ir::{Op, Operand, Rhs};
 
 /// A local partial derivative.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,8 +54,31 @@ pub enum MathConst {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cond {
-    /// A comparison (`Op::Eq`, `Op::Lt`, ...) of two expressions.
-    Cmp(Op, D, D),
+    /// A comparison of two expressions.
+    Cmp(Cmp, D, D),
+}
+
+/// The comparisons a rule can branch on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cmp {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    /// The primitive that computes it.
+    pub fn op(self) -> Op {
+        match self {
+            Cmp::Eq => Op::Eq,
+            Cmp::Lt => Op::Lt,
+            Cmp::Le => Op::Le,
+            Cmp::Gt => Op::Gt,
+            Cmp::Ge => Op::Ge,
+        }
+    }
 }
 
 fn x(i: usize) -> D {
@@ -76,7 +99,7 @@ fn call2(op: Op, a: D, b: D) -> D {
 fn sel(cond: Cond, then: D, els: D) -> D {
     D::Select(Box::new(cond), Box::new(then), Box::new(els))
 }
-fn cmp(op: Op, a: D, b: D) -> Cond {
+fn cmp(op: Cmp, a: D, b: D) -> Cond {
     Cond::Cmp(op, a, b)
 }
 
@@ -138,8 +161,8 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Cbrt => all(vec![n(1.0) / (n(3.0) * y() * y())]),
         Powi => vec![Some(D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1)), None],
         Powf => all(vec![
-            sel(cmp(Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
-            sel(cmp(Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
+            sel(cmp(Cmp::Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
+            sel(cmp(Cmp::Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
         ]),
 
         Sin => all(vec![call(Cos, x(0))]),
@@ -150,7 +173,10 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Atan => all(vec![n(1.0) / (n(1.0) + x(0) * x(0))]),
         Atan2 => {
             let r2 = || x(0) * x(0) + x(1) * x(1);
-            all(vec![sel(cmp(Eq, r2(), n(0.0)), n(0.0), x(1) / r2()), sel(cmp(Eq, r2(), n(0.0)), n(0.0), -x(0) / r2())])
+            all(vec![
+                sel(cmp(Cmp::Eq, r2(), n(0.0)), n(0.0), x(1) / r2()),
+                sel(cmp(Cmp::Eq, r2(), n(0.0)), n(0.0), -x(0) / r2()),
+            ])
         }
         Sinh => all(vec![call(Cosh, x(0))]),
         Cosh => all(vec![call(Sinh, x(0))]),
@@ -159,24 +185,53 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Acosh => all(vec![n(1.0) / call(Sqrt, x(0) * x(0) - n(1.0))]),
         Atanh => all(vec![n(1.0) / (n(1.0) - x(0) * x(0))]),
 
-        Abs => all(vec![sel(cmp(Gt, x(0), n(0.0)), n(1.0), sel(cmp(Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
+        Abs => all(vec![sel(cmp(Cmp::Gt, x(0), n(0.0)), n(1.0), sel(cmp(Cmp::Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
         // Comparing the operands, not the result, so the result need not be kept.
-        Max => all(vec![sel(cmp(Ge, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Ge, x(0), x(1)), n(0.0), n(1.0))]),
-        Min => all(vec![sel(cmp(Le, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Le, x(0), x(1)), n(0.0), n(1.0))]),
+        Max => all(vec![sel(cmp(Cmp::Ge, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Cmp::Ge, x(0), x(1)), n(0.0), n(1.0))]),
+        Min => all(vec![sel(cmp(Cmp::Le, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Cmp::Le, x(0), x(1)), n(0.0), n(1.0))]),
         Clamp => all(vec![
-            sel(cmp(Lt, x(0), x(1)), n(0.0), sel(cmp(Gt, x(0), x(2)), n(0.0), n(1.0))),
-            sel(cmp(Lt, x(0), x(1)), n(1.0), n(0.0)),
-            sel(cmp(Gt, x(0), x(2)), n(1.0), n(0.0)),
+            sel(cmp(Cmp::Lt, x(0), x(1)), n(0.0), sel(cmp(Cmp::Gt, x(0), x(2)), n(0.0), n(1.0))),
+            sel(cmp(Cmp::Lt, x(0), x(1)), n(1.0), n(0.0)),
+            sel(cmp(Cmp::Gt, x(0), x(2)), n(1.0), n(0.0)),
         ]),
-        Hypot => {
-            all(vec![sel(cmp(Eq, y(), n(0.0)), n(0.0), x(0) / y()), sel(cmp(Eq, y(), n(0.0)), n(0.0), x(1) / y())])
-        }
+        Hypot => all(vec![
+            sel(cmp(Cmp::Eq, y(), n(0.0)), n(0.0), x(0) / y()),
+            sel(cmp(Cmp::Eq, y(), n(0.0)), n(0.0), x(1) / y()),
+        ]),
         Recip => all(vec![-(y() * y())]),
         MulAdd => all(vec![x(1), x(0), n(1.0)]),
         ToDegrees => all(vec![n(180.0) / D::Const(MathConst::Pi)]),
         ToRadians => all(vec![D::Const(MathConst::Pi) / n(180.0)]),
         Signum | Floor | Ceil | Round | Trunc => none(),
         Fract => all(vec![n(1.0)]),
+    }
+}
+
+/// The tangent of a structural right-hand side, each linear in its
+/// operands: the same form of the operands' tangents (`[ẋ, 0]` for `[x,
+/// 0.5]`, `*ẋ` for `*x`, `vec![ẋ; n]` for `vec![x; n]`); `None` when no
+/// operand has a tangent (the result's tangent is then zero). `zero_like`
+/// stands in for an operand without one. Primitives have `partials`, calls
+/// their callee's `jvp`; methods and casts to non-floats carry nothing.
+/// Their transposes, for reverse mode, are in `reverse.rs`'s accumulations.
+pub fn tangent_form(
+    rhs: &Rhs,
+    tangent: &dyn Fn(&Operand) -> Option<Operand>,
+    zero_like: &dyn Fn(&Operand) -> Operand,
+) -> Option<Rhs> {
+    let or_zero = |operand: &Operand| tangent(operand).unwrap_or_else(|| zero_like(operand));
+    match rhs {
+        Rhs::Use(value) => tangent(value).map(Rhs::Use),
+        Rhs::ArrayLit(items) => {
+            items.iter().any(|item| tangent(item).is_some()).then(|| Rhs::ArrayLit(items.iter().map(or_zero).collect()))
+        }
+        Rhs::Repeat(value, len) => tangent(value).map(|value| Rhs::Repeat(value, len.clone())),
+        Rhs::VecRepeat(value, len) => tangent(value).map(|value| Rhs::VecRepeat(value, len.clone())),
+        Rhs::Deref(var) => match tangent(&Operand::Var(*var)) {
+            Some(Operand::Var(dot)) => Some(Rhs::Deref(dot)),
+            _ => None,
+        },
+        Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => None,
     }
 }
 
@@ -274,12 +329,11 @@ mod tests {
                 let Cond::Cmp(op, l, r) = &**cond;
                 let (l, r) = (e(l), e(r));
                 let holds = match op {
-                    Op::Eq => l == r,
-                    Op::Lt => l < r,
-                    Op::Gt => l > r,
-                    Op::Ge => l >= r,
-                    Op::Le => l <= r,
-                    _ => unreachable!(),
+                    Cmp::Eq => l == r,
+                    Cmp::Lt => l < r,
+                    Cmp::Gt => l > r,
+                    Cmp::Ge => l >= r,
+                    Cmp::Le => l <= r,
                 };
                 if holds {
                     e(a)

@@ -15,6 +15,7 @@ pub const FORWARD: Symbol = Symbol("forward");
 pub const HESSIAN: Symbol = Symbol("hessian");
 pub const WRT: Symbol = Symbol("wrt");
 pub const VJP: Symbol = Symbol("vjp");
+pub const JVP: Symbol = Symbol("jvp");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {
@@ -34,49 +35,49 @@ impl fmt::Display for Symbol {
     }
 }
 
-/// Methods of `f32`/`f64` with a derivative rule, by the name Rust gives them.
-/// Each takes the receiver and `Op::arity() - 1` more arguments.
-const FLOAT_METHODS: &[(&str, Op)] = &[
-    ("exp", Op::Exp),
-    ("exp2", Op::Exp2),
-    ("exp_m1", Op::ExpM1),
-    ("ln", Op::Ln),
-    ("ln_1p", Op::Ln1p),
-    ("log", Op::Log),
-    ("log2", Op::Log2),
-    ("log10", Op::Log10),
-    ("sqrt", Op::Sqrt),
-    ("cbrt", Op::Cbrt),
-    ("powi", Op::Powi),
-    ("powf", Op::Powf),
-    ("sin", Op::Sin),
-    ("cos", Op::Cos),
-    ("tan", Op::Tan),
-    ("asin", Op::Asin),
-    ("acos", Op::Acos),
-    ("atan", Op::Atan),
-    ("atan2", Op::Atan2),
-    ("sinh", Op::Sinh),
-    ("cosh", Op::Cosh),
-    ("tanh", Op::Tanh),
-    ("asinh", Op::Asinh),
-    ("acosh", Op::Acosh),
-    ("atanh", Op::Atanh),
-    ("abs", Op::Abs),
-    ("max", Op::Max),
-    ("min", Op::Min),
-    ("hypot", Op::Hypot),
-    ("recip", Op::Recip),
-    ("mul_add", Op::MulAdd),
-    ("clamp", Op::Clamp),
-    ("to_degrees", Op::ToDegrees),
-    ("to_radians", Op::ToRadians),
-    ("signum", Op::Signum),
-    ("floor", Op::Floor),
-    ("ceil", Op::Ceil),
-    ("round", Op::Round),
-    ("trunc", Op::Trunc),
-    ("fract", Op::Fract),
+/// Methods of `f32`/`f64` with a derivative rule, in the order error
+/// messages list them; their names are in `Op::facts`.
+const FLOAT_METHODS: &[Op] = &[
+    Op::Exp,
+    Op::Exp2,
+    Op::ExpM1,
+    Op::Ln,
+    Op::Ln1p,
+    Op::Log,
+    Op::Log2,
+    Op::Log10,
+    Op::Sqrt,
+    Op::Cbrt,
+    Op::Powi,
+    Op::Powf,
+    Op::Sin,
+    Op::Cos,
+    Op::Tan,
+    Op::Asin,
+    Op::Acos,
+    Op::Atan,
+    Op::Atan2,
+    Op::Sinh,
+    Op::Cosh,
+    Op::Tanh,
+    Op::Asinh,
+    Op::Acosh,
+    Op::Atanh,
+    Op::Abs,
+    Op::Max,
+    Op::Min,
+    Op::Hypot,
+    Op::Recip,
+    Op::MulAdd,
+    Op::Clamp,
+    Op::ToDegrees,
+    Op::ToRadians,
+    Op::Signum,
+    Op::Floor,
+    Op::Ceil,
+    Op::Round,
+    Op::Trunc,
+    Op::Fract,
 ];
 
 /// Float methods that answer a question about the value; they are kept as
@@ -85,20 +86,29 @@ const FLOAT_PREDICATES: &[&str] =
     &["is_nan", "is_finite", "is_infinite", "is_normal", "is_sign_positive", "is_sign_negative"];
 
 pub fn float_method(name: &Ident) -> Option<Op> {
-    FLOAT_METHODS.iter().find(|(word, _)| name == word).map(|&(_, op)| op)
+    FLOAT_METHODS.iter().copied().find(|op| op.method_name().is_some_and(|word| name == word))
 }
 
 pub fn is_float_predicate(name: &Ident) -> bool {
     FLOAT_PREDICATES.iter().any(|word| name == word)
 }
 
-/// The method name of a float-library op (for printing and emission).
-pub fn method_name(op: Op) -> Option<&'static str> {
-    FLOAT_METHODS.iter().find(|&&(_, o)| o == op).map(|&(word, _)| word)
-}
-
 /// The supported methods, for error messages.
 pub fn supported_methods() -> String {
-    let names: Vec<&str> = FLOAT_METHODS.iter().map(|&(word, _)| word).collect();
+    let names: Vec<&str> = FLOAT_METHODS.iter().filter_map(|op| op.method_name()).collect();
     names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_method_is_a_method_of_its_arity() {
+        for &op in FLOAT_METHODS {
+            let name = op.method_name().expect("a float method");
+            assert_eq!(float_method(&Ident::new(name, proc_macro2::Span::call_site())), Some(op));
+            assert!(op.arity() >= 1);
+        }
+    }
 }

@@ -874,8 +874,15 @@ impl Lowerer<'_> {
     fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
         match operand {
             Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
-            // A parameter without `mut` never changes.
-            Operand::Var(var) if self.vars[var.0].kind == VarKind::Param && !self.vars[var.0].mutable => operand,
+            // A parameter without `mut` never changes (unless it is a
+            // `&mut` output, written through).
+            Operand::Var(var)
+                if self.vars[var.0].kind == VarKind::Param
+                    && !self.vars[var.0].mutable
+                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) =>
+            {
+                operand
+            }
             Operand::Const(_) => operand,
             operand => {
                 let temp = self.temp(ty);

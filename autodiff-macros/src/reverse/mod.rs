@@ -28,21 +28,26 @@
 //! it back before the assignment's own partials read their operands.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::activity::Activity;
-use crate::ctxt::Ctxt;
 use crate::emit::{self, Holes};
 use crate::ir::{
-    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var,
-    VarInfo, VarKind, Zero,
+    Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var, VarKind,
 };
 use crate::naming::{self, Namer};
 use crate::rules::{partials, D};
+
+mod call;
+mod layout;
+mod primal;
+
+use layout::{declarations, Layout};
+pub use primal::replay;
 
 /// The differentiated parameters and where their adjoints live.
 pub struct Adjoints<'a> {
@@ -50,17 +55,14 @@ pub struct Adjoints<'a> {
     pub scalars: &'a [Var],
     /// Reference parameters and their shadows (`d_x`).
     pub shadows: &'a [(Var, Ident)],
+    /// The variable whose value is returned, when it is not the result
+    /// being differentiated: `NAME_hvp` differentiates the tangent of the
+    /// result and returns the result. `None`: the result.
+    pub reported: Option<Var>,
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
-pub fn vjp_body(
-    body: &Body,
-    activity: &Activity,
-    params: &Adjoints,
-    seed: &Ident,
-    namer: &mut Namer,
-    cx: &Ctxt,
-) -> Parts {
+pub fn vjp_body(body: &Body, activity: &Activity, params: &Adjoints, seed: &Ident, namer: &mut Namer) -> Parts {
     let layout = Layout::new(body, activity);
     let adjoints: Vec<Option<TokenStream>> = body
         .vars
@@ -81,25 +83,11 @@ pub fn vjp_body(
         layout: &layout,
         adjoints: &adjoints,
         unbounded: &unbounded,
-        cx,
         deferred: RefCell::new(None),
     };
 
     let items = &body.items;
-    let declarations = (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| match layout.fixed_capacity[i] {
-        Some(capacity) => {
-            let ident = &body.var(Var(i)).ident;
-            let top = stack_top(ident);
-            let zero = match body.var(Var(i)).ty {
-                Ty::Bool => quote!(false),
-                Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
-                _ => quote!(::core::default::Default::default()),
-            };
-            let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
-            quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
-        }
-        None => emit::declaration(body, Var(i), layout.stack[i]),
-    });
+    let declarations = declarations(body, &layout);
     let forward = sweep.forward(&body.block);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block);
@@ -108,7 +96,8 @@ pub fn vjp_body(
     // returns and what it left in its outputs are kept aside first.
     let restored = restored_vars(body);
     let value = Ident::new("__value", Span::mixed_site());
-    let keep_value = body.ret.filter(|ret| restored.contains(ret)).map(|ret| {
+    let returned = body.ret.map(|ret| params.reported.unwrap_or(ret));
+    let keep_value = returned.filter(|ret| restored.contains(ret)).map(|ret| {
         let ret = &body.var(ret).ident;
         quote!(let #value = #ret;)
     });
@@ -139,7 +128,7 @@ pub fn vjp_body(
         let adjoint = &adjoints[param.0];
         quote!(#adjoint + 0.0)
     });
-    let result = match body.ret {
+    let result = match returned {
         Some(ret) => {
             let value =
                 if keep_value.is_some() { value.to_token_stream() } else { body.var(ret).ident.to_token_stream() };
@@ -152,7 +141,6 @@ pub fn vjp_body(
         None => quote!((#(#partials,)*)),
     };
     let items = quote!(#(#items)*);
-    let declarations = quote!(#(#declarations)*);
     let backward = quote!(#adjoint_declarations #reverse);
     // What the reverse sweep reads of the forward sweep's locals: a split
     // into `fwd` / `rev` hands exactly these over.
@@ -282,189 +270,6 @@ fn restored_vars(body: &Body) -> Vec<Var> {
     vars
 }
 
-/// Where each variable is declared: in place (`let x = ..` at its only
-/// definition) or up front, because it is assigned in a branch, or inside
-/// a loop and read by the reverse sweep outside that loop.
-struct Layout {
-    hoisted: Vec<bool>,
-    /// Saved values inside loops: stacks.
-    stack: Vec<bool>,
-    /// A stack whose loops all walk literal ranges (`0..2`) holds at most
-    /// this many values: it lives in an array on the machine stack.
-    fixed_capacity: Vec<Option<usize>>,
-    mutated: Vec<bool>,
-}
-
-impl Layout {
-    fn new(body: &Body, activity: &Activity) -> Self {
-        let count = body.vars.len();
-        let mut inits = vec![0usize; count];
-        let mut flat_init = vec![true; count];
-        let mut mentioned = vec![false; count];
-        let mut mutated = vec![false; count];
-        let mut header_bound = vec![false; count];
-        let mut counted_index = vec![false; count];
-        let mut stack = vec![false; count];
-        mark(body, &body.block, false, 0, &mut |var: Var, event: Event| match event {
-            Event::Init { nested } => {
-                inits[var.0] += 1;
-                flat_init[var.0] &= !nested;
-                mentioned[var.0] = true;
-            }
-            Event::Write => {
-                mutated[var.0] = true;
-                mentioned[var.0] = true;
-            }
-            Event::Read => mentioned[var.0] = true,
-            Event::Header { counted } => {
-                mentioned[var.0] = true;
-                if counted {
-                    counted_index[var.0] = true;
-                    mutated[var.0] = true;
-                } else {
-                    header_bound[var.0] = true;
-                }
-            }
-            Event::Saved { in_loop, nested } => {
-                mentioned[var.0] = true;
-                inits[var.0] += 1;
-                flat_init[var.0] &= !nested;
-                stack[var.0] = in_loop;
-            }
-        });
-        let hoisted = (0..count)
-            .map(|i| {
-                let info = &body.vars[i];
-                if info.kind == VarKind::Param || header_bound[i] || !mentioned[i] {
-                    return false;
-                }
-                if counted_index[i] || stack[i] || inits[i] != 1 || !flat_init[i] {
-                    return true;
-                }
-                // A loop body's own value is visible to the reverse sweep only
-                // if it is declared outside the loop; so is a vector whose
-                // length its adjoint takes.
-                let sized_adjoint = activity.is_active(Var(i)) && matches!(info.zero, Some(Zero::Vec(_)));
-                let kept = activity.is_needed(Var(i)) && !activity.is_recomputed(Var(i));
-                !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
-            })
-            .collect();
-        let fixed_capacity = (0..count).map(|i| stack[i].then(|| fixed_capacity(body, Var(i))).flatten()).collect();
-        Layout { hoisted, stack, mutated, fixed_capacity }
-    }
-}
-
-/// The most values a save site's stack can hold when every loop around it
-/// walks a range of integer literals and the values are floats or flags;
-/// small enough to live on the machine stack.
-fn fixed_capacity(body: &Body, slot: Var) -> Option<usize> {
-    const LARGEST: usize = 256;
-    let info = body.var(slot);
-    // Floats, flags, and the `Copy` tapes of calls (integers too).
-    if info.ty == Ty::Aggregate {
-        return None;
-    }
-    let mut loops = BTreeMap::new();
-    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Loop(lp) = stmt {
-            loops.insert(lp.id, lp);
-        }
-    });
-    let literal = |operand: &Operand| match operand {
-        Operand::Const(constant) => {
-            let text = constant.tokens.to_string();
-            text.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse::<usize>().ok()
-        }
-        _ => None,
-    };
-    let mut capacity = 1usize;
-    for id in &info.scope {
-        let Some(Loop { header: Header::Range { lo, hi, inclusive, adaptors, .. }, trips: None, .. }) = loops.get(id)
-        else {
-            return None;
-        };
-        if !adaptors.is_empty() {
-            return None;
-        }
-        let passes = (literal(hi)? + usize::from(*inclusive)).checked_sub(literal(lo)?)?;
-        capacity = capacity.checked_mul(passes)?;
-    }
-    (capacity <= LARGEST).then_some(capacity)
-}
-
-enum Event {
-    Init { nested: bool },
-    Write,
-    Read,
-    Header { counted: bool },
-    Saved { in_loop: bool, nested: bool },
-}
-
-/// Reports every definition, write and read of a variable to `visit`.
-/// `nested`: inside an `if` (whose branches are scopes of their own);
-/// `depth`: the number of loops around `block`. A definition inside a loop
-/// that the variable outlives (`let z = loop { break x; }`) is nested too:
-/// the variable must be declared before that loop.
-fn mark(body: &Body, block: &Block, nested: bool, depth: usize, visit: &mut dyn FnMut(Var, Event)) {
-    let outlives_loop = |var: Var| body.var(var).scope.len() < depth;
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Assign { dst, rhs, kind, save, tape, .. } => {
-                rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
-                if let Some(tape) = tape {
-                    if let Some(slot) = tape.save {
-                        let in_loop = !body.var(slot).scope.is_empty();
-                        visit(slot, Event::Saved { in_loop, nested });
-                    }
-                    visit(tape.var, Event::Init { nested: nested || outlives_loop(tape.var) });
-                }
-                if let Some(save) = save {
-                    let in_loop = !body.var(*save).scope.is_empty();
-                    visit(*save, Event::Saved { in_loop, nested });
-                }
-                match kind {
-                    AssignKind::Init => visit(*dst, Event::Init { nested: nested || outlives_loop(*dst) }),
-                    AssignKind::Overwrite => visit(*dst, Event::Write),
-                }
-            }
-            Stmt::Store { place, value, save, .. } => {
-                value.reads().into_iter().for_each(|var| visit(var, Event::Read));
-                place.index_vars().for_each(|var| visit(var, Event::Read));
-                if let Some(save) = save {
-                    let in_loop = !body.var(*save).scope.is_empty();
-                    visit(*save, Event::Saved { in_loop, nested });
-                }
-                visit(place.var, Event::Write);
-            }
-            Stmt::If { cond, then, els, .. } => {
-                if let Some(var) = cond.var() {
-                    visit(var, Event::Read);
-                }
-                mark(body, then, true, depth, visit);
-                mark(body, els, true, depth, visit);
-            }
-            Stmt::Loop(lp) => {
-                if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
-                    let reads = lo.reads().into_iter().chain(hi.reads()).chain(adaptors.iter().flat_map(|a| match a {
-                        Adaptor::StepBy(step) => step.reads(),
-                        Adaptor::Rev => Vec::new(),
-                    }));
-                    reads.for_each(|var| visit(var, Event::Read));
-                    visit(*index, Event::Header { counted: lp.trips.is_some() });
-                    if let Some(save) = index_save {
-                        visit(*save, Event::Saved { in_loop: true, nested: true });
-                    }
-                }
-                if let Some(trips) = lp.trips {
-                    visit(trips, Event::Write);
-                }
-                lp.exits.iter().for_each(|var| visit(*var, Event::Read));
-                mark(body, &lp.body, false, depth + 1, visit);
-            }
-        }
-    }
-}
-
 struct Sweep<'a> {
     body: &'a Body,
     activity: &'a Activity,
@@ -472,7 +277,6 @@ struct Sweep<'a> {
     adjoints: &'a [Option<TokenStream>],
     /// The values that may be infinite or NaN (`finite.rs`).
     unbounded: &'a [bool],
-    cx: &'a Ctxt,
     /// While reversing a loop pass: the pass's plain additions into the
     /// shadows of its read-only inputs, emitted together at the end of the
     /// pass in forward order (see `reverse_loop`), and the variables whose
@@ -536,17 +340,8 @@ impl Sweep<'_> {
                         let zero = emit::zero(zero, &primal);
                         quote!(let mut #adjoint = #zero;)
                     }
-                    None => {
-                        self.cx.error_spanned_by(
-                            &info.ident,
-                            format!(
-                                "#[grad] cannot tell the shape of `{}` to build its adjoint; give it a type \
-                                 (`let {}: [f64; N] = ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
-                                info.ident, info.ident
-                            ),
-                        );
-                        TokenStream::new()
-                    }
+                    // `valid::check_reverse` refused an active aggregate of unknown shape.
+                    None => TokenStream::new(),
                 },
                 // -0.0 is the exact identity of `+`, so the first `+=` into
                 // it compiles to a move; a returned partial is normalized
@@ -558,194 +353,6 @@ impl Sweep<'_> {
             });
         }
         tokens
-    }
-
-    // ---- forward sweep ----
-
-    /// The primal statements, with saves before the overwrites that need them.
-    fn forward(&self, block: &Block) -> TokenStream {
-        let mut tokens = TokenStream::new();
-        for stmt in &block.stmts {
-            match stmt {
-                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
-                    let ident = self.ident(*dst);
-                    if let Some(save) = save {
-                        tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
-                    }
-                    let float = match self.body.var(*dst).ty {
-                        Ty::Float(float) => float,
-                        _ => FloatTy::F64,
-                    };
-                    let mut value = emit::rhs(self.body, rhs, float, *span);
-                    // A differentiated call runs its forward pass and keeps the tape.
-                    if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
-                        let call = Ident::new("__call", Span::mixed_site());
-                        let fwd = companion_method(path, "fwd", *span);
-                        let args = args.iter().map(|arg| emit::argument(self.body, arg));
-                        tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
-                        let tape_ident = self.ident(tape.var);
-                        if let Some(slot) = tape.save {
-                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
-                        }
-                        tokens.extend(if self.layout.hoisted[tape.var.0] {
-                            quote_spanned!(*span=> #tape_ident = #call.1;)
-                        } else {
-                            quote_spanned!(*span=> let #tape_ident = #call.1;)
-                        });
-                        value = quote!(#call.0);
-                    }
-                    let defines = *kind == AssignKind::Init
-                        && !self.layout.hoisted[dst.0]
-                        && self.body.var(*dst).kind != VarKind::Param;
-                    tokens.extend(if defines {
-                        let annotation = emit::annotation(self.body, *dst);
-                        let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
-                        quote_spanned!(*span=> let #mutability #ident #annotation = #value;)
-                    } else {
-                        quote_spanned!(*span=> #ident = #value;)
-                    });
-                }
-                Stmt::Store { place, value, save, span } => {
-                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
-                    if let Some(save) = save {
-                        tokens.extend(self.save(*save, &target, place.var, *span));
-                    }
-                    let value = emit::operand(self.body, value);
-                    tokens.extend(quote_spanned!(*span=> #target = #value;));
-                }
-                Stmt::If { cond, then, els, span } => {
-                    let cond = emit::operand(self.body, cond);
-                    let then = self.forward(then);
-                    let els = self.forward(els);
-                    tokens.extend(if els.is_empty() {
-                        quote_spanned!(*span=> if #cond { #then })
-                    } else {
-                        quote_spanned!(*span=> if #cond { #then } else { #els })
-                    });
-                }
-                Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
-            }
-        }
-        tokens
-    }
-
-    /// Keeps the value of `target` (a variable or an element of `of`) in `slot`.
-    fn save(&self, slot: Var, target: &TokenStream, of: Var, span: Span) -> TokenStream {
-        let slot_ident = self.ident(slot);
-        let whole_vec = matches!(self.body.var(slot).zero, Some(Zero::Vec(_))) && self.body.var(of).ty == Ty::Aggregate;
-        // A vector about to be replaced is moved out rather than copied.
-        let value = if whole_vec { quote!(::core::mem::take(&mut #target)) } else { target.clone() };
-        if self.layout.fixed_capacity[slot.0].is_some() {
-            let top = stack_top(slot_ident);
-            quote_spanned!(span=> #slot_ident[#top] = #value; #top += 1;)
-        } else if self.layout.stack[slot.0] {
-            quote_spanned!(span=> #slot_ident.push(#value);)
-        } else if self.layout.hoisted[slot.0] {
-            quote_spanned!(span=> #slot_ident = #value;)
-        } else {
-            quote_spanned!(span=> let #slot_ident = #value;)
-        }
-    }
-
-    /// Puts the value kept in `slot` back into `target`.
-    fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
-        let slot_ident = self.ident(slot);
-        if self.layout.fixed_capacity[slot.0].is_some() {
-            let top = stack_top(slot_ident);
-            quote_spanned!(span=> #top -= 1; #target = #slot_ident[#top];)
-        } else if self.layout.stack[slot.0] {
-            quote_spanned!(span=> #target = #slot_ident.pop().expect("autodiff: value stack underflow");)
-        } else {
-            quote_spanned!(span=> #target = #slot_ident;)
-        }
-    }
-
-    fn range_tokens(&self, lo: &Operand, hi: &Operand, inclusive: bool) -> TokenStream {
-        let (lo, hi) = (emit::operand(self.body, lo), emit::operand(self.body, hi));
-        if inclusive {
-            quote!(#lo..=#hi)
-        } else {
-            quote!(#lo..#hi)
-        }
-    }
-
-    fn parenthesized(range: TokenStream) -> TokenStream {
-        quote!((#range))
-    }
-
-    /// `stack.reserve(n)` before the outermost loop around a save site,
-    /// when every loop around the site walks a range fixed before that
-    /// loop starts: the stack then allocates once per call.
-    fn reservations(&self, lp: &Loop) -> TokenStream {
-        let mut loops = BTreeMap::new();
-        collect_loops(lp, &mut loops);
-        let fixed_outside = |operand: &Operand| match operand {
-            Operand::Const(_) => true,
-            Operand::Var(var) => !self.body.var(*var).scope.contains(&lp.id),
-            Operand::Place(_) => false,
-        };
-        let mut tokens = TokenStream::new();
-        for (i, info) in self.body.vars.iter().enumerate() {
-            if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
-                continue;
-            }
-            let lengths: Option<Vec<TokenStream>> = info
-                .scope
-                .iter()
-                .map(|id| match loops.get(id) {
-                    Some(Loop { header: Header::Range { lo, hi, inclusive, .. }, trips: None, .. })
-                        if fixed_outside(lo) && fixed_outside(hi) =>
-                    {
-                        let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
-                        Some(quote!(#range.size_hint().0))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if let Some(lengths) = lengths {
-                let stack = &info.ident;
-                let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
-                tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
-            }
-        }
-        tokens
-    }
-
-    fn forward_loop(&self, lp: &Loop) -> TokenStream {
-        let span = lp.span;
-        let reserve = self.reservations(lp);
-        let body = self.forward(&lp.body);
-        let count = lp.trips.map(|trips| {
-            let trips = self.ident(trips);
-            quote_spanned!(span=> #trips += 1;)
-        });
-        let exit = (!lp.exits.is_empty()).then(|| {
-            let exits = lp.exits.iter().map(|exit| self.ident(*exit));
-            quote_spanned!(span=> if #(#exits)||* { break; })
-        });
-        match &lp.header {
-            Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
-                let mut range = self.range_tokens(lo, hi, *inclusive);
-                for adaptor in adaptors {
-                    let range_in_parens = Self::parenthesized(range.clone());
-                    range = match adaptor {
-                        Adaptor::Rev => quote!(#range_in_parens.rev()),
-                        Adaptor::StepBy(step) => {
-                            let step = emit::operand(self.body, step);
-                            quote!(#range_in_parens.step_by(#step))
-                        }
-                    };
-                }
-                let index_ident = self.ident(*index);
-                if lp.trips.is_none() {
-                    return quote_spanned!(span=> #reserve for #index_ident in #range { #body });
-                }
-                let pass = Ident::new("__pass", Span::mixed_site());
-                let save = index_save.map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
-                quote_spanned!(span=> #reserve for #pass in #range { #save #index_ident = #pass; #count #body #exit })
-            }
-            Header::Forever => quote_spanned!(span=> #reserve loop { #count #body #exit }),
-        }
     }
 
     // ---- reverse sweep ----
@@ -1108,121 +715,6 @@ impl Sweep<'_> {
         let (targets, values) = (flatten(target, true), flatten(value, false));
         quote_spanned!(span=> for (#a, #b) in #targets.zip(#values) { *#a += *#b; })
     }
-
-    /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
-    /// one partial per float argument, a shadow after each reference.
-    fn reverse_call(
-        &self,
-        path: &syn::ExprPath,
-        args: &[Arg],
-        tape: Option<Tape>,
-        seed: &TokenStream,
-        span: Span,
-    ) -> TokenStream {
-        // With the tape of the forward call, `NAME::rev` runs only the
-        // callee's reverse sweep; without one, `NAME::vjp` runs both.
-        let (companion, tape) = match tape {
-            Some(tape) => {
-                let tape = self.ident(tape.var);
-                (companion_method(path, "rev", span), Some(quote!(#tape,)))
-            }
-            None => (companion_method(path, "vjp", span), None),
-        };
-        let mut call_args = Vec::new();
-        let mut pattern = vec![quote!(_)];
-        let mut adds = TokenStream::new();
-        let mut buffers = TokenStream::new();
-        let mut borrowed: Vec<Var> = Vec::new();
-        for (i, arg) in args.iter().enumerate() {
-            call_args.push(emit::argument(self.body, arg));
-            match arg {
-                Arg::Value(operand) => {
-                    if !self.body.ty(operand).is_float() {
-                        continue;
-                    }
-                    match self.adjoint_of(operand) {
-                        Some(target) => {
-                            let partial = format_ident!("__d{}", i, span = Span::mixed_site());
-                            adds.extend(quote_spanned!(span=> #target += #partial;));
-                            pattern.push(quote!(#partial));
-                        }
-                        None => pattern.push(quote!(_)),
-                    }
-                }
-                Arg::Ref { place, range, .. } => {
-                    let shadow = match self.adjoint(place.var) {
-                        // The same adjoint cannot be lent twice to one call:
-                        // a second part of it goes through a buffer, added
-                        // back after the call.
-                        Some(root) if borrowed.contains(&place.var) => {
-                            let buffer = format_ident!("__alias{}", i, span = Span::mixed_site());
-                            let primal = self.ident(place.var).to_token_stream();
-                            let part =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                            let target =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
-                            buffers.extend(quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];));
-                            let dims =
-                                self.body.var(place.var).dims.unwrap_or(1).saturating_sub(place.index_vars().count());
-                            if dims > 1 {
-                                self.cx.error_spanned_by(
-                                    self.ident(place.var),
-                                    "an array of arrays passed twice to one call is not supported; pass it once",
-                                );
-                            }
-                            adds.extend(self.add_into(&target, &quote!(#buffer), Some(1), span));
-                            quote!(&mut #buffer)
-                        }
-                        Some(root) => {
-                            borrowed.push(place.var);
-                            // A shadow parameter is a `&mut` already: reborrow it.
-                            let shadow_param = self.body.var(place.var).kind == VarKind::Param;
-                            let root = if shadow_param && place.proj.is_empty() && range.is_none() {
-                                quote!(*#root)
-                            } else {
-                                root.clone()
-                            };
-                            let target =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
-                            quote!(&mut #target)
-                        }
-                        // An inactive aggregate still needs a buffer for the
-                        // callee to add into; it is thrown away.
-                        None => {
-                            let primal = self.ident(place.var).to_token_stream();
-                            let target =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                            let info = self.body.var(place.var);
-                            let whole = place.proj.is_empty() && range.is_none();
-                            match (&info.zero, whole) {
-                                (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
-                                (Some(_), _) => quote!(&mut (#target).to_vec()),
-                                (None, true) if info.by_ref => scratch_of_reference(info, &target),
-                                (None, _) if range.is_some() => quote!(&mut (#target).to_vec()),
-                                (None, _) => quote!(&mut ::core::clone::Clone::clone(&#target)),
-                            }
-                        }
-                    };
-                    call_args.push(shadow);
-                }
-            }
-        }
-        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
-    }
-}
-
-/// A throwaway shadow for `reference`, a parameter the caller does not
-/// differentiate (`&[f64]`, `&[f64; N]`, `&Vec<f64>`, `&Model`), of the
-/// shape of what it points to.
-fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream {
-    let slice = matches!(&info.declared, Some(syn::Type::Reference(r)) if matches!(*r.elem, syn::Type::Slice(_)));
-    if slice {
-        quote!(&mut (#reference).to_vec())
-    } else if info.dims.is_none() {
-        quote!(&mut ::autodiff::Params::zeros_like(#reference))
-    } else {
-        quote!(&mut ::core::clone::Clone::clone(#reference))
-    }
 }
 
 /// `if ȳ != 0 { additions }`: a zero adjoint contributes nothing, and
@@ -1231,34 +723,6 @@ fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream 
 /// the gradient NaN, as JAX and PyTorch users expect.
 fn unless_zero(seed: &TokenStream, additions: TokenStream, span: Span) -> TokenStream {
     quote_spanned!(span=> if #seed != 0.0 { #additions })
-}
-
-/// `path::method` for a call `path(..)`, with the call's generic arguments
-/// moved to the method: `f::<T>(x)` → `f::rev::<T>`.
-fn companion_method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
-    let mut companion = path.clone();
-    let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
-    let mut segment = syn::PathSegment::from(Ident::new(method, span));
-    if let Some(generics) = generics {
-        segment.arguments = generics;
-    }
-    companion.path.segments.push(segment);
-    companion
-}
-
-/// The count of values in a fixed-size stack.
-fn stack_top(stack: &Ident) -> Ident {
-    format_ident!("{}_top", stack)
-}
-
-/// Every loop in `lp`, itself included, by id.
-fn collect_loops<'a>(lp: &'a Loop, loops: &mut BTreeMap<LoopId, &'a Loop>) {
-    loops.insert(lp.id, lp);
-    crate::ir::walk(&lp.body, 0, &mut |stmt, _| {
-        if let Stmt::Loop(inner) = stmt {
-            loops.insert(inner.id, inner);
-        }
-    });
 }
 
 /// Whether the function writes `var` (so a parameter must be `mut` in `NAME_vjp`).

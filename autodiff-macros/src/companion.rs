@@ -1,0 +1,251 @@
+//! The calling convention between `#[grad]` functions, defined once.
+//!
+//! A call `path::f(..)` inside a `#[grad]` function is differentiated
+//! through `f`'s *companion*: a hidden braced struct named like the function
+//! (it lives in the type namespace beside it, so `use path::f;` brings both)
+//! whose associated functions are
+//!
+//! - `vjp(params with a shadow after each reference, seed) -> (value, partials..)`;
+//! - `fwd(params) -> (value, tape)` and `rev(params with shadows, tape, seed)`:
+//!   `vjp` cut where its forward sweep ends, so a caller's reverse sweep does
+//!   not run the callee's forward computation again;
+//! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`.
+//!
+//! Every float parameter is differentiated, whatever `wrt` says. `#[grad]`
+//! writes the companion of the functions it annotates; the runtime writes
+//! the companions of its hand-differentiated functions with `companion!`,
+//! which follows this file.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Token};
+
+use crate::ctxt::Ctxt;
+use crate::expand::{lints, output, turbofish};
+use crate::signature::Signature;
+use crate::{emit, reverse};
+
+/// The reverse-mode derivative.
+pub const VJP: &str = "vjp";
+/// The forward half of `vjp`: the value and a tape.
+pub const FWD: &str = "fwd";
+/// The reverse half of `vjp`, from the tape.
+pub const REV: &str = "rev";
+/// The forward-mode derivative.
+pub const JVP: &str = "jvp";
+/// The tangent alone, `jvp(..).1`, as a function of the parameters and
+/// their tangents: what a caller's `NAME_hvp` differentiates in reverse
+/// mode, through `tangent_vjp`, `tangent_fwd` and `tangent_rev` (written
+/// for `#[grad(hessian)]` functions).
+pub const TANGENT: &str = "tangent";
+
+/// `path::method` for a call `path(..)`, with the call's generic arguments
+/// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
+/// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.
+pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
+    let mut companion = path.clone();
+    let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
+    let of_tangent = companion.path.segments.last().is_some_and(|last| last.ident == TANGENT);
+    if of_tangent {
+        companion.path.segments.pop();
+        let mut segment = syn::PathSegment::from(Ident::new(&format!("{TANGENT}_{method}"), span));
+        segment.arguments = generics.unwrap_or_default();
+        companion.path.segments.push(segment);
+        return companion;
+    }
+    let mut segment = syn::PathSegment::from(Ident::new(method, span));
+    if let Some(generics) = generics {
+        segment.arguments = generics;
+    }
+    companion.path.segments.push(segment);
+    companion
+}
+
+/// The companion that other `#[grad]` functions call: a braced struct
+/// named like the function. It lives in the type namespace beside the
+/// function, so `use path::NAME;` imports both, and a caller reaches the
+/// derivative as `NAME::vjp(..)` wherever it can name `NAME`. Its `vjp`
+/// differentiates every float parameter.
+///
+/// A function that returns a float also gets `fwd` (its value and a tape)
+/// and `rev` (the reverse sweep from that tape): a caller runs `fwd` in its
+/// forward sweep and `rev` in its reverse sweep, so the callee's forward
+/// computation is not done twice. Without a `split`, the tape is `()` and
+/// `rev` is `vjp`.
+pub fn generated(
+    sig: &Signature,
+    seed: &Ident,
+    mutated: &dyn Fn(&Ident) -> bool,
+    body: TokenStream,
+    split: Option<&reverse::Split>,
+    jvp: TokenStream,
+) -> TokenStream {
+    let item = sig.item;
+    let name = &item.sig.ident;
+    let vis = &item.vis;
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let float = emit::float_type(sig.float());
+    let output = output(sig);
+    let inputs = sig.inputs(mutated);
+    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let lints = lints();
+    let split_methods = sig.ret.map(|_| {
+        let tape = Ident::new("__tape", Span::mixed_site());
+        let turbofish = turbofish(generics);
+        let (fwd, rev, tape_type) = match split {
+            // Calling `fwd` counts as using the function.
+            Some(split) => {
+                let fwd = &split.fwd;
+                (quote!(let _ = #name #turbofish; #fwd), split.rev.clone(), split.tape_type.clone())
+            }
+            None => {
+                let params = sig.params.iter().map(|param| param.ident);
+                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
+            }
+        };
+        let plain_inputs = sig.inputs(mutated);
+        let primal_inputs = sig.primal_inputs(mutated);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
+                #fwd
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn rev #generics (#(#plain_inputs,)* #tape: #tape_type, #seed_param) -> #output #where_clause {
+                #rev
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        impl #name {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn vjp #generics (#(#inputs,)* #seed_param) -> #output #where_clause {
+                #body
+            }
+
+            #split_methods
+
+            #jvp
+        }
+    }
+}
+
+/// `companion!(f(a: A, ..) => f_vjp(a: A, d_a: DA, ..) -> R)`: the companion
+/// of a function of the runtime whose derivative is written by hand, as
+/// `f_vjp` with the companion's `vjp` signature. For a function that
+/// returns a float it also has `fwd` (the value, with an empty tape), `rev`
+/// (the derivative, given that tape) and `jvp` (from one `vjp`, see
+/// `jvp::Jvp::through_vjp`); `companion!(f => f_vjp(..))`, for a function of
+/// outputs, has `vjp` alone.
+pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
+    let spec: HandWritten = syn::parse2(input)?;
+    let HandWritten { name, primal, vjp, vjp_params, ret } = spec;
+    let vjp_idents: Vec<&Ident> = vjp_params.iter().map(|(ident, _)| ident).collect();
+    let vjp_inputs: Vec<TokenStream> = vjp_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
+    let Some((primal_params, ret)) = primal.zip(ret) else {
+        return Ok(quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            pub struct #name {}
+
+            impl #name {
+                /// The vector-Jacobian product `#[grad]` functions call.
+                #[doc(hidden)]
+                #[inline]
+                #[track_caller]
+                pub fn vjp(#(#vjp_inputs),*) {
+                    #vjp(#(#vjp_idents),*)
+                }
+            }
+        });
+    };
+    let primal_idents: Vec<&Ident> = primal_params.iter().map(|(ident, _)| ident).collect();
+    let primal_inputs: Vec<TokenStream> = primal_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
+    let item: syn::ItemFn = syn::parse_quote!(pub fn #name(#(#primal_inputs),*) -> f64 {});
+    let cx = Ctxt::new();
+    let sig = crate::signature::check(&item, &crate::attr::parse(TokenStream::new())?, &cx);
+    cx.check()?;
+    let jvp = sig
+        .as_ref()
+        .and_then(crate::jvp::Jvp::through_vjp)
+        .map(|jvp| jvp.function(sig.as_ref().expect("checked"), &Ident::new(JVP, Span::call_site()), false));
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub struct #name {}
+
+        impl #name {
+            /// The vector-Jacobian product `#[grad]` functions call.
+            #[doc(hidden)]
+            #[inline]
+            #[track_caller]
+            pub fn vjp(#(#vjp_inputs,)* seed: f64) -> #ret {
+                #vjp(#(#vjp_idents,)* seed)
+            }
+
+            /// The value, and the (empty) tape for `rev`.
+            #[doc(hidden)]
+            #[inline]
+            pub fn fwd(#(#primal_inputs),*) -> (f64, ()) {
+                (#name(#(#primal_idents),*), ())
+            }
+
+            /// The vector-Jacobian product, given what `fwd` kept.
+            #[doc(hidden)]
+            #[inline]
+            #[track_caller]
+            pub fn rev(#(#vjp_inputs,)* _tape: (), seed: f64) -> #ret {
+                #vjp(#(#vjp_idents,)* seed)
+            }
+
+            #jvp
+        }
+    })
+}
+
+type Params = Vec<(Ident, syn::Type)>;
+
+struct HandWritten {
+    name: Ident,
+    primal: Option<Params>,
+    vjp: Ident,
+    vjp_params: Params,
+    ret: Option<syn::Type>,
+}
+
+fn parse_params(input: ParseStream) -> syn::Result<Params> {
+    let content;
+    syn::parenthesized!(content in input);
+    let params = Punctuated::<(Ident, syn::Type), Token![,]>::parse_terminated_with(&content, |input| {
+        let ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        Ok((ident, input.parse()?))
+    })?;
+    Ok(params.into_iter().collect())
+}
+
+impl Parse for HandWritten {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name = input.parse()?;
+        let primal = if input.peek(syn::token::Paren) { Some(parse_params(input)?) } else { None };
+        input.parse::<Token![=>]>()?;
+        let vjp = input.parse()?;
+        let vjp_params = parse_params(input)?;
+        let ret = if input.parse::<Option<Token![->]>>()?.is_some() { Some(input.parse()?) } else { None };
+        Ok(HandWritten { name, primal, vjp, vjp_params, ret })
+    }
+}

@@ -1,0 +1,628 @@
+//! Forward mode: IR → IR. Each active statement gets a tangent statement
+//! beside it, computing the derivative of its value along the direction the
+//! tangents of the inputs give; control flow is kept as it is. The result is
+//! an ordinary body (tangents are ordinary variables), printed by the
+//! primal replay (`reverse::replay`) and, for second order, differentiated
+//! again by the reverse sweep.
+//!
+//! Before (IR of `f(x, y) = x * y + x.sin()`):
+//! ```text
+//! __t1 = mul(x, y)
+//! __t2 = sin(x)
+//! __ret = add(__t1, __t2)
+//! ```
+//! After (`dx`, `dy` the tangents of the parameters):
+//! ```text
+//! __t3 = mul(y, dx)
+//! __t4 = mul(x, dy)
+//! __dot_t1 = add(__t3, __t4)
+//! __t1 = mul(x, y)
+//! __t5 = cos(x)
+//! __dot_t2 = mul(__t5, dx)
+//! __t2 = sin(x)
+//! __dot_ret = add(__dot_t1, __dot_t2)
+//! __ret = add(__t1, __t2)
+//! ```
+//! A tangent whose rule reads the result (`exp`, `sqrt`, `/`) follows its
+//! primal statement; one that does not comes first, so that an overwrite
+//! (`s = s * x`) needs no copy of the old value. Where a rule can be
+//! infinite or NaN at finite operands (`rules::can_blow_up`), a zero tangent
+//! contributes zero, as a zero adjoint does in reverse mode.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote_spanned;
+use syn::Ident;
+
+use crate::ir::{
+    Arg, AssignKind, Block, Body, Const, FloatTy, LoopId, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarInfo,
+    VarKind, Zero,
+};
+use crate::naming::{self, Namer};
+use crate::rules::{self, Bin, Cond, MathConst, D};
+
+/// The tangent body of `body`: the primal statements with the tangent
+/// statements of its `active` variables beside them. `tangents` names the
+/// tangent of each differentiated parameter (a parameter of `NAME_jvp`).
+/// Returns the body and the tangent of each variable of `body`.
+pub fn forward(
+    body: &Body,
+    active: &[bool],
+    tangents: &[(Var, Ident)],
+    calls: Calls,
+    namer: &mut Namer,
+) -> (Body, Vec<Option<Var>>) {
+    let mut pass =
+        Forward { vars: body.vars.clone(), tangent: vec![None; body.vars.len()], loops: Vec::new(), calls, namer };
+    let mut params = body.params.clone();
+    for (var, ident) in tangents {
+        let tangent = pass.tangent_var(*var, Some(ident.clone()));
+        params.push(tangent);
+    }
+    // A scalar parameter outside `wrt(..)` that the body sets from
+    // differentiated values has a tangent of its own, zero on entry.
+    let mut entry = Block::default();
+    for (i, &is_active) in active.iter().enumerate() {
+        if is_active && pass.tangent[i].is_none() {
+            let tangent = pass.tangent_var(Var(i), None);
+            if body.vars[i].kind == VarKind::Param {
+                let float = pass.float_of(Var(i));
+                entry.stmts.push(init(
+                    tangent,
+                    Rhs::Use(zero(float, body.vars[i].ident.span())),
+                    body.vars[i].ident.span(),
+                ));
+            }
+        }
+    }
+    let mut block = pass.block(&body.block);
+    entry.stmts.append(&mut block.stmts);
+    let block = entry;
+    let tangent = pass.tangent.clone();
+    let out = Body { vars: pass.vars, params, block, ret: body.ret, items: body.items.clone() };
+    (out, tangent)
+}
+
+/// How a differentiated call `y = f(x)` becomes its tangent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Calls {
+    /// `(y, ẏ) = f::jvp(x, ẋ)`: one call (`NAME_jvp`).
+    Jvp,
+    /// `y = f(x); ẏ = f::tangent(x, ẋ)`: two calls, each a function of one
+    /// result, so that the reverse sweep can differentiate both
+    /// (`NAME_hvp`).
+    Split,
+}
+
+struct Forward<'a> {
+    /// The variables of the new body: those of the primal, then tangents
+    /// and temporaries.
+    vars: Vec<VarInfo>,
+    /// The tangent of each primal variable, if it is active.
+    tangent: Vec<Option<Var>>,
+    /// The loops around the statement being transformed.
+    loops: Vec<LoopId>,
+    calls: Calls,
+    namer: &'a mut Namer,
+}
+
+impl Forward<'_> {
+    /// A tangent for `var`: of the same type and shape, living where it lives.
+    fn tangent_var(&mut self, var: Var, name: Option<Ident>) -> Var {
+        let primal = &self.vars[var.0];
+        let given = name.is_some();
+        let ident = name.unwrap_or_else(|| self.namer.fresh(&naming::derived_base("__dot_", &primal.ident)));
+        // A parameter's given tangent is a parameter too.
+        let kind = if primal.kind == VarKind::Param && given { VarKind::Param } else { VarKind::Tangent };
+        let info = VarInfo { ident, kind, mutable: true, ..primal.clone() };
+        self.vars.push(info);
+        let tangent = Var(self.vars.len() - 1);
+        self.tangent[var.0] = Some(tangent);
+        tangent
+    }
+
+    fn temp(&mut self, ty: Ty) -> Var {
+        let ident = self.namer.temp();
+        self.vars.push(VarInfo {
+            ident,
+            ty,
+            declared: None,
+            kind: VarKind::Temp,
+            mutable: false,
+            elem: None,
+            dims: None,
+            zero: None,
+            by_ref: false,
+            scope: self.loops.clone(),
+        });
+        Var(self.vars.len() - 1)
+    }
+
+    fn float_of(&self, var: Var) -> FloatTy {
+        match self.vars[var.0].ty {
+            Ty::Float(float) => float,
+            _ => self.vars[var.0].elem.unwrap_or(FloatTy::F64),
+        }
+    }
+
+    /// The tangent of an operand: `dx`, `__dot_w[i]`; `None` for a constant
+    /// or an inactive value.
+    fn tangent_of(&self, operand: &Operand) -> Option<Operand> {
+        match operand {
+            Operand::Var(var) => self.tangent[var.0].map(Operand::Var),
+            Operand::Place(place) => self.tangent[place.var.0]
+                .map(|tangent| Operand::Place(Box::new(Place { var: tangent, proj: place.proj.clone() }))),
+            Operand::Const(_) => None,
+        }
+    }
+
+    fn block(&mut self, block: &Block) -> Block {
+        let mut out = Block::default();
+        for stmt in &block.stmts {
+            self.stmt(stmt, &mut out);
+        }
+        out
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, out: &mut Block) {
+        match stmt {
+            Stmt::Assign { dst, rhs, kind, span, .. } => match self.tangent[dst.0] {
+                Some(tangent) => self.assign(*dst, tangent, rhs, *kind, *span, out),
+                None => out.stmts.push(stmt.clone()),
+            },
+            Stmt::Store { place, value, span, .. } => {
+                out.stmts.push(stmt.clone());
+                if let Some(tangent) = self.tangent[place.var.0] {
+                    let float = self.float_of(place.var);
+                    let value = self.tangent_of(value).unwrap_or_else(|| zero(float, *span));
+                    let place = Place { var: tangent, proj: place.proj.clone() };
+                    out.stmts.push(Stmt::Store { place, value, save: None, span: *span });
+                }
+            }
+            Stmt::If { cond, then, els, span } => {
+                let (then, els) = (self.block(then), self.block(els));
+                out.stmts.push(Stmt::If { cond: cond.clone(), then, els, span: *span });
+            }
+            Stmt::Loop(lp) => {
+                self.loops.push(lp.id);
+                let body = self.block(&lp.body);
+                self.loops.pop();
+                out.stmts.push(Stmt::Loop(crate::ir::Loop { body, ..lp.clone() }));
+            }
+        }
+    }
+
+    /// `dst = rhs` and its tangent `tangent = ∂rhs`.
+    fn assign(&mut self, dst: Var, tangent: Var, rhs: &Rhs, kind: AssignKind, span: Span, out: &mut Block) {
+        let primal = Stmt::Assign { dst, rhs: rhs.clone(), kind, save: None, tape: None, span };
+        match rhs {
+            Rhs::Prim(op, args) => self.prim(dst, tangent, *op, args, kind, span, out),
+            Rhs::Call(path, args) => self.call(dst, tangent, path, args, kind, span, out),
+            _ => {
+                let tangent_rhs = self.structural(dst, rhs, span);
+                // The tangent of a whole vector's zero takes its length from the primal.
+                out.stmts.push(primal);
+                out.stmts.push(Stmt::Assign { dst: tangent, rhs: tangent_rhs, kind, save: None, tape: None, span });
+            }
+        }
+    }
+
+    /// The tangent of a structural right-hand side (`rules::tangent_form`),
+    /// or the zero of the destination's shape when no operand is active.
+    fn structural(&mut self, dst: Var, rhs: &Rhs, span: Span) -> Rhs {
+        let float = self.float_of(dst);
+        let tangent_form =
+            rules::tangent_form(rhs, &|operand| self.tangent_of(operand), &|operand| self.zero_like(operand, span));
+        if let Some(form) = tangent_form {
+            return form;
+        }
+        let info = &self.vars[dst.0];
+        match (&info.zero, info.ty) {
+            (_, ty) if ty.is_float() => Rhs::Use(zero(float, span)),
+            (Some(shape), _) => {
+                let like = info.ident.clone();
+                let tokens = crate::emit::zero(shape, &quote::quote!(#like));
+                Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate }))
+            }
+            // `valid::check_forward` refused an aggregate of unknown shape here.
+            (None, _) => Rhs::Use(zero(float, span)),
+        }
+    }
+
+    /// `y = op(x..)`: `ẏ = Σ ∂y/∂xi · ẋi` from the rule table.
+    #[allow(clippy::too_many_arguments)]
+    fn prim(
+        &mut self,
+        dst: Var,
+        tangent: Var,
+        op: Op,
+        args: &[Operand],
+        kind: AssignKind,
+        span: Span,
+        out: &mut Block,
+    ) {
+        let partials = rules::partials(op);
+        let reads_out = partials.iter().flatten().any(D::reads_out);
+        let overwrites_operand = args.iter().any(|arg| arg.reads().contains(&dst));
+        let float = self.float_of(dst);
+        let primal = |dst: Var, kind: AssignKind| Stmt::Assign {
+            dst,
+            rhs: Rhs::Prim(op, args.to_vec()),
+            kind,
+            save: None,
+            tape: None,
+            span,
+        };
+        let (result, after) = if !reads_out {
+            (Operand::Var(dst), Some(primal(dst, kind)))
+        } else if overwrites_operand {
+            // The rule reads both the old operand and the new result.
+            let value = self.temp(self.vars[dst.0].ty);
+            out.stmts.push(primal(value, AssignKind::Init));
+            let put = Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(value)), kind, save: None, tape: None, span };
+            (Operand::Var(value), Some(put))
+        } else {
+            out.stmts.push(primal(dst, kind));
+            (Operand::Var(dst), None)
+        };
+        let mut terms = Vec::new();
+        for (i, partial) in partials.iter().enumerate() {
+            let (Some(partial), Some(dx)) = (partial, self.tangent_of(&args[i])) else { continue };
+            let term = if let Op::ToFloat(target) = op {
+                // `x as f32`: the tangent changes type with the value.
+                self.op(Op::ToFloat(target), vec![dx], Ty::Float(target), span, out)
+            } else if rules::can_blow_up(op) {
+                self.guarded_term(partial, args, &result, &dx, float, span, out)
+            } else {
+                self.term(partial, args, &result, dx, float, span, out)
+            };
+            terms.push(term);
+        }
+        let sum = self.sum(terms, float, span, out);
+        self.assign_into(tangent, sum, kind, span, out);
+        out.stmts.extend(after);
+    }
+
+    /// `tangent = value`: the statement that computed `value` into a
+    /// temporary of its own writes `tangent` instead (`ṡ := add(ṡ, ė)`, not
+    /// `t = add(ṡ, ė); ṡ := t`).
+    fn assign_into(&mut self, tangent: Var, value: Operand, kind: AssignKind, span: Span, out: &mut Block) {
+        if let (Operand::Var(temp), Some(Stmt::Assign { dst, kind: last_kind, .. })) = (&value, out.stmts.last_mut()) {
+            if dst == temp && self.vars[temp.0].kind == VarKind::Temp && *last_kind == AssignKind::Init {
+                *dst = tangent;
+                *last_kind = kind;
+                return;
+            }
+        }
+        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(value), kind, save: None, tape: None, span });
+    }
+
+    /// `∂ · ẋ`, written without the product when `∂` is ±1.
+    #[allow(clippy::too_many_arguments)]
+    fn term(
+        &mut self,
+        partial: &D,
+        args: &[Operand],
+        result: &Operand,
+        dx: Operand,
+        float: FloatTy,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        match partial {
+            D::Lit(one) if *one == 1.0 => dx,
+            D::Neg(inner) if **inner == D::Lit(1.0) => self.op(Op::Neg, vec![dx], Ty::Float(float), span, out),
+            _ => {
+                let d = self.lower_d(partial, args, result, float, span, out);
+                self.op(Op::Mul, vec![d, dx], Ty::Float(float), span, out)
+            }
+        }
+    }
+
+    /// `if ẋ != 0 { ∂ · ẋ } else { 0 }`: a partial that can be infinite
+    /// must not turn a zero tangent into NaN.
+    #[allow(clippy::too_many_arguments)]
+    fn guarded_term(
+        &mut self,
+        partial: &D,
+        args: &[Operand],
+        result: &Operand,
+        dx: &Operand,
+        float: FloatTy,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
+        let term = self.temp(Ty::Float(float));
+        let mut then = Block::default();
+        let value = self.term(partial, args, result, dx.clone(), float, span, &mut then);
+        then.stmts.push(init(term, Rhs::Use(value), span));
+        let els = Block { stmts: vec![init(term, Rhs::Use(zero(float, span)), span)] };
+        out.stmts.push(Stmt::If { cond: moves, then, els, span });
+        Operand::Var(term)
+    }
+
+    fn sum(&mut self, terms: Vec<Operand>, float: FloatTy, span: Span, out: &mut Block) -> Operand {
+        let mut terms = terms.into_iter();
+        let Some(first) = terms.next() else { return zero(float, span) };
+        terms.fold(first, |sum, term| self.op(Op::Add, vec![sum, term], Ty::Float(float), span, out))
+    }
+
+    /// `t = op(operands)` in a new temporary.
+    fn op(&mut self, op: Op, operands: Vec<Operand>, ty: Ty, span: Span, out: &mut Block) -> Operand {
+        let temp = self.temp(ty);
+        out.stmts.push(init(temp, Rhs::Prim(op, operands), span));
+        Operand::Var(temp)
+    }
+
+    /// A partial of the rule table as statements; returns its value.
+    fn lower_d(
+        &mut self,
+        d: &D,
+        args: &[Operand],
+        result: &Operand,
+        float: FloatTy,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let ty = Ty::Float(float);
+        let sub = |this: &mut Self, d: &D, out: &mut Block| this.lower_d(d, args, result, float, span, out);
+        match d {
+            D::Arg(i) => args[*i].clone(),
+            D::Out => result.clone(),
+            D::Lit(value) => float_literal(*value, float, span),
+            D::Const(constant) => {
+                let name = match constant {
+                    MathConst::Pi => quote::quote!(PI),
+                    MathConst::Ln2 => quote::quote!(LN_2),
+                    MathConst::Ln10 => quote::quote!(LN_10),
+                };
+                let float_ty = crate::emit::float_type(float);
+                Operand::Const(Const { tokens: quote_spanned!(span=> ::core::#float_ty::consts::#name), ty })
+            }
+            D::Neg(inner) => {
+                let inner = sub(self, inner, out);
+                self.op(Op::Neg, vec![inner], ty, span, out)
+            }
+            D::Bin(bin, left, right) => {
+                let (left, right) = (sub(self, left, out), sub(self, right, out));
+                let op = match bin {
+                    Bin::Add => Op::Add,
+                    Bin::Sub => Op::Sub,
+                    Bin::Mul => Op::Mul,
+                    Bin::Div => Op::Div,
+                };
+                self.op(op, vec![left, right], ty, span, out)
+            }
+            D::Call(op, operands) => {
+                let operands = operands.iter().map(|operand| sub(self, operand, out)).collect();
+                self.op(*op, operands, ty, span, out)
+            }
+            D::PowiLess(base, exponent) => {
+                let base = sub(self, base, out);
+                let one = Operand::Const(Const { tokens: quote_spanned!(span=> 1), ty: Ty::Other });
+                let less = self.op(Op::Sub, vec![args[*exponent].clone(), one], Ty::Other, span, out);
+                self.op(Op::Powi, vec![base, less], ty, span, out)
+            }
+            D::IntArg(i) => self.op(Op::ToFloat(float), vec![args[*i].clone()], ty, span, out),
+            D::Select(cond, then, els) => {
+                let Cond::Cmp(cmp, left, right) = &**cond;
+                let (left, right) = (sub(self, left, out), sub(self, right, out));
+                let holds = self.op(cmp.op(), vec![left, right], Ty::Bool, span, out);
+                let chosen = self.temp(ty);
+                let arm = |this: &mut Self, d: &D| {
+                    let mut block = Block::default();
+                    let value = this.lower_d(d, args, result, float, span, &mut block);
+                    block.stmts.push(init(chosen, Rhs::Use(value), span));
+                    block
+                };
+                let (then, els) = (arm(self, then), arm(self, els));
+                out.stmts.push(Stmt::If { cond: holds, then, els, span });
+                Operand::Var(chosen)
+            }
+        }
+    }
+
+    /// `y = f(x, w)` with an active result: `(y, ẏ) = f::jvp(x, ẋ, w, ẇ)`,
+    /// a tangent after each float argument (zero for a constant one).
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        dst: Var,
+        tangent: Var,
+        path: &syn::ExprPath,
+        args: &[Arg],
+        kind: AssignKind,
+        span: Span,
+        out: &mut Block,
+    ) {
+        let float = self.float_of(dst);
+        let mut jvp_args = Vec::new();
+        for arg in args {
+            jvp_args.push(arg.clone());
+            match arg {
+                Arg::Value(operand) if self.is_float(operand) => {
+                    jvp_args.push(Arg::Value(self.tangent_of(operand).unwrap_or_else(|| zero(float, span))));
+                }
+                Arg::Value(_) => {}
+                Arg::Ref { place, range, borrowed, .. } => {
+                    let tangent_place = match self.tangent[place.var.0] {
+                        Some(tangent) => Place { var: tangent, proj: place.proj.clone() },
+                        None => Place { var: self.zero_buffer(place, span, out), proj: place.proj.clone() },
+                    };
+                    let borrowed = *borrowed || self.tangent[place.var.0].is_none();
+                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable: false, borrowed });
+                }
+            }
+        }
+        if self.calls == Calls::Split {
+            // The tangent first: it reads the arguments before `y` may replace one.
+            let tangent_fn = crate::companion::method(path, crate::companion::TANGENT, span);
+            let rhs = Rhs::Call(tangent_fn, jvp_args);
+            out.stmts.push(Stmt::Assign { dst: tangent, rhs, kind, save: None, tape: None, span });
+            let primal = Rhs::Call(path.clone(), args.to_vec());
+            out.stmts.push(Stmt::Assign { dst, rhs: primal, kind, save: None, tape: None, span });
+            return;
+        }
+        let both = self.temp(Ty::Other);
+        let jvp = crate::companion::method(path, crate::companion::JVP, span);
+        out.stmts.push(init(both, Rhs::Call(jvp, jvp_args), span));
+        let field = |index: u32| {
+            let member = syn::Member::Unnamed(syn::Index { index, span });
+            Operand::Place(Box::new(Place { var: both, proj: vec![Proj::Field(member)] }))
+        };
+        out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Use(field(0)), kind, save: None, tape: None, span });
+        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(field(1)), kind, save: None, tape: None, span });
+    }
+
+    /// A zero of an inactive operand's type, beside active ones in one
+    /// structural form (`[x, 0.5]`, `[row, other_row]`).
+    fn zero_like(&self, operand: &Operand, span: Span) -> Operand {
+        if self.is_float(operand) {
+            let float = operand.var().map_or(FloatTy::F64, |var| self.float_of(var));
+            return zero(float, span);
+        }
+        let var = operand.var().expect("an aggregate operand is a variable");
+        match (&self.vars[var.0].zero, operand) {
+            (Some(Zero::Array(tokens)), Operand::Var(_)) => {
+                Operand::Const(Const { tokens: tokens.clone(), ty: Ty::Aggregate })
+            }
+            // `valid::check_forward` refused an aggregate without an array shape here.
+            _ => zero(FloatTy::F64, span),
+        }
+    }
+
+    fn is_float(&self, operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(var) => self.vars[var.0].ty.is_float(),
+            Operand::Const(constant) => constant.ty.is_float(),
+            Operand::Place(place) => {
+                let info = &self.vars[place.var.0];
+                let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
+                info.ty == Ty::Aggregate && info.dims.is_none_or(|dims| indices >= dims)
+            }
+        }
+    }
+
+    /// A zero tangent for an aggregate argument that is not differentiated:
+    /// a local of its shape (a vector as long as it, for a slice).
+    fn zero_buffer(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
+        let info = &self.vars[place.var.0];
+        let ident = &info.ident;
+        let tokens = match &info.zero {
+            Some(Zero::Array(tokens)) => tokens.clone(),
+            _ => quote_spanned!(span=> ::std::vec![0.0; #ident.len()]),
+        };
+        let (elem, dims) = (info.elem, info.dims);
+        let buffer = self.temp(Ty::Aggregate);
+        self.vars[buffer.0].elem = elem;
+        self.vars[buffer.0].dims = dims;
+        out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
+        buffer
+    }
+}
+
+fn init(dst: Var, rhs: Rhs, span: Span) -> Stmt {
+    Stmt::Assign { dst, rhs, kind: AssignKind::Init, save: None, tape: None, span }
+}
+
+fn float_literal(value: f64, float: FloatTy, span: Span) -> Operand {
+    let mut literal = Literal::f64_unsuffixed(value);
+    literal.set_span(span);
+    Operand::Const(Const { tokens: TokenStream::from(proc_macro2::TokenTree::Literal(literal)), ty: Ty::Float(float) })
+}
+
+fn zero(float: FloatTy, span: Span) -> Operand {
+    float_literal(0.0, float, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::format_ident;
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    /// The tangent body of `item`, every float parameter differentiated.
+    fn tangent_ir(item: syn::ItemFn) -> String {
+        let (body, mut namer) = lowered(item).expect("lowers");
+        let tangents: Vec<(Var, Ident)> =
+            body.params.iter().map(|&param| (param, format_ident!("d_{}", body.var(param).ident))).collect();
+        let seeds: Vec<Var> = body.params.clone();
+        let active = crate::activity::active(&body, &seeds, &[]);
+        let (out, _) = forward(&body, &active, &tangents, Calls::Jvp, &mut namer);
+        out.to_string()
+    }
+
+    #[test]
+    fn tangents_sit_beside_the_primal() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let p = x * y;
+                p + 2.0 * x
+            }
+        });
+        let want = "fn(x: f64, y: f64, d_x: f64, d_y: f64) -> __ret: f64
+    __t2: f64 = mul(y, d_x)
+    __t3: f64 = mul(x, d_y)
+    __dot_p: f64 = add(__t2, __t3)
+    p: f64 = mul(x, y)
+    __dot_t1: f64 = mul(2.0, d_x)
+    __t1: f64 = mul(2.0, x)
+    __dot_ret: f64 = add(__dot_p, __dot_t1)
+    __ret: f64 = add(p, __t1)
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_rule_that_reads_the_result_follows_it_and_a_zero_tangent_skips_a_pole() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                x.sqrt()
+            }
+        });
+        let want = "fn(x: f64, d_x: f64) -> __ret: f64
+    __ret: f64 = sqrt(x)
+    __t1: bool = ne(d_x, 0.0)
+    if __t1 {
+        __t3: f64 = div(0.5, __ret)
+        __t4: f64 = mul(__t3, d_x)
+        __t2: f64 = __t4
+    } else {
+        __t2: f64 = 0.0
+    }
+    __dot_ret: f64 = __t2
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn an_overwrite_whose_rule_reads_the_result_keeps_the_old_value() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                s = s.exp();
+                s
+            }
+        });
+        assert!(got.contains("__t1: f64 = exp(s)\n"), "{got}");
+        assert!(got.contains("__t4: f64 = mul(__t1, __dot_s)"), "{got}");
+        assert!(got.contains("__dot_s: f64 := __t3\n    s: f64 := __t1\n"), "{got}");
+    }
+
+    #[test]
+    fn loops_keep_their_shape_and_elements_have_tangent_elements() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    s += x[i] * x[i];
+                }
+                s
+            }
+        });
+        assert!(got.contains("for i in 0..__t1 {"), "{got}");
+        assert!(got.contains("mul(x[i], d_x[i])"), "{got}");
+    }
+}

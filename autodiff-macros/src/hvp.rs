@@ -1,0 +1,446 @@
+//! `NAME_hvp`: the Hessian-vector product as a composition of the two
+//! passes, no third one. Forward mode (`forward.rs`) turns the body into
+//! one that also computes `ḟ = ∇f·v` along the direction `v`; the reverse
+//! sweep (`reverse.rs`) then differentiates `ḟ` with respect to the inputs,
+//! which gives `∇(∇f·v) = H·v` (reverse over forward, the same product as
+//! forward over reverse). The directions are constants of the reverse sweep.
+//!
+//! A call of another `#[grad]` function `y = f(x)` becomes `y = f(x)` and
+//! `ẏ = f::tangent(x, ẋ)` in the tangent body; the reverse sweep
+//! differentiates the second through `f::tangent_vjp`, which
+//! `tangent_methods` writes into the companion of a `#[grad(hessian)]`
+//! function (reverse over forward of its body, every parameter and tangent
+//! differentiated). So a `hessian` function calls `hessian` functions.
+//!
+//! The signature follows the contract: each differentiated parameter is
+//! followed by its direction (`vx: F` for a scalar, `v_NAME: &T` for a
+//! reference), a reference also by `hv_NAME: &mut T`, into which its part
+//! of `H·v` is added; the result is `(value, (H·v)ₓ for each differentiated
+//! scalar)`, like `NAME_grad`'s.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::ctxt::Ctxt;
+use crate::expand::{lints, lowered, turbofish};
+use crate::ir::Var;
+use crate::naming::{self, Namer};
+use crate::signature::{ParamClass, RefKind, Signature};
+use crate::{activity, emit, forward, reverse, valid};
+
+/// What each parameter of `NAME_hvp` brings after itself.
+struct Extra {
+    /// `vx` or `v_w`.
+    direction: Ident,
+    /// `hv_w` for a reference.
+    product: Option<Ident>,
+}
+
+/// The names of the directions and products, checked against the
+/// function's own parameters (a clash would be a duplicate binding).
+fn extras(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Vec<Option<Extra>> {
+    let extras: Vec<Option<Extra>> = sig
+        .params
+        .iter()
+        .map(|param| {
+            let name = naming::name_of(param.ident);
+            match &param.class {
+                ParamClass::Active(_) => Some(Extra { direction: namer.fresh(&format!("v{name}")), product: None }),
+                ParamClass::Shadowed { .. } => {
+                    Some(Extra { direction: format_ident!("v_{}", name), product: Some(format_ident!("hv_{}", name)) })
+                }
+                ParamClass::Output { .. } | ParamClass::Constant => None,
+            }
+        })
+        .collect();
+    for extra in extras.iter().flatten() {
+        for generated in std::iter::once(&extra.direction).chain(&extra.product) {
+            if let Some(clash) = sig.params.iter().find(|param| *generated == naming::name_of(param.ident)) {
+                cx.error_spanned_by(
+                    clash.ident,
+                    format!(
+                        "`{generated}` is also the name `{}_hvp` gives a direction or a product; rename this parameter",
+                        sig.item.sig.ident
+                    ),
+                );
+            }
+        }
+    }
+    extras
+}
+
+/// `NAME_hvp`, or why the function has none.
+pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    if sig.ret.is_none() || sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
+        cx.error_spanned_by(
+            mode,
+            "`hessian` is for functions that return one float and write no `&mut` output; differentiate a scalar \
+             function (a loss) of these outputs instead",
+        );
+    }
+    cx.check()?;
+    let (body, mut namer) = lowered(sig)?;
+    let cx = Ctxt::new();
+    let extras = extras(sig, &mut namer, &cx);
+    let mut scalars = Vec::new();
+    let mut shadows = Vec::new();
+    let mut directions = Vec::new();
+    for (&var, extra) in body.params.iter().zip(&extras) {
+        let Some(extra) = extra else { continue };
+        directions.push((var, extra.direction.clone()));
+        match &extra.product {
+            Some(product) => shadows.push((var, product.clone())),
+            None => scalars.push(var),
+        }
+    }
+    let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
+    let active = activity::active(&body, &differentiated, &[]);
+    valid::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
+    cx.check()?;
+    let (mut tangent_body, tangent_of) =
+        forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
+    let ret = body.ret.expect("a float result, checked above");
+    let seed = namer.fresh("seed");
+    let statements = match tangent_of[ret.0] {
+        Some(tangent) => {
+            tangent_body.ret = Some(tangent);
+            let activity = activity::analyze(&mut tangent_body, &mut namer, &differentiated, &[]);
+            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret) };
+            let cx = Ctxt::new();
+            valid::check_reverse(&tangent_body, &activity, &cx);
+            cx.check()?;
+            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
+            let float = emit::float_type(sig.float());
+            let vjp = parts.vjp;
+            quote!(let #seed: #float = 1.0; #vjp)
+        }
+        // The value does not depend on the differentiated parameters.
+        None => {
+            let name = &sig.item.sig.ident;
+            let turbofish = turbofish(&sig.item.sig.generics);
+            let args = sig.params.iter().map(|param| param.ident);
+            let value = quote!(#name #turbofish (#(#args),*));
+            if scalars.is_empty() {
+                value
+            } else {
+                let zeros = scalars.iter().map(|_| quote!(0.0));
+                quote!((#value, #(#zeros),*))
+            }
+        }
+    };
+    let mutated = |var: Var| reverse::is_mutated(&tangent_body, var);
+    Ok(signature(sig, &body.params, &extras, &mutated, length_checks(sig, &extras), statements))
+}
+
+/// For the fallback: `NAME_hvp`'s signature around a body that never runs;
+/// none where a parameter clashes with a direction (the expansion reported
+/// that already).
+pub fn stub(sig: &Signature, body: TokenStream) -> Option<TokenStream> {
+    let mut namer = Namer::new(sig.item);
+    let cx = Ctxt::new();
+    let extras = extras(sig, &mut namer, &cx);
+    cx.check().ok()?;
+    let params: Vec<Var> = (0..sig.params.len()).map(Var).collect();
+    Some(signature(sig, &params, &extras, &|_| false, TokenStream::new(), body))
+}
+
+/// One comparison per slice or vector direction and product, on entry.
+fn length_checks(sig: &Signature, extras: &[Option<Extra>]) -> TokenStream {
+    let function = naming::name_of(&sig.item.sig.ident);
+    let mut checks = TokenStream::new();
+    for (param, extra) in sig.params.iter().zip(extras) {
+        let (ParamClass::Shadowed { target, kind: RefKind::Array(_), .. }, Some(extra)) = (&param.class, extra) else {
+            continue;
+        };
+        // An array has its length in its type (a model its shape).
+        if matches!(&**target, syn::Type::Array(_)) {
+            continue;
+        }
+        let ident = param.ident;
+        for other in std::iter::once(&extra.direction).chain(&extra.product) {
+            let message = format!(
+                "{function}: {name}.len() = {{}} but {other}.len() = {{}}; a direction or product has the length \
+                 of its parameter",
+                name = naming::name_of(ident),
+            );
+            checks.extend(quote! {
+                if #ident.len() != #other.len() {
+                    ::core::panic!(#message, #ident.len(), #other.len());
+                }
+            });
+        }
+    }
+    checks
+}
+
+fn signature(
+    sig: &Signature,
+    params: &[Var],
+    extras: &[Option<Extra>],
+    mutated: &dyn Fn(Var) -> bool,
+    checks: TokenStream,
+    statements: TokenStream,
+) -> TokenStream {
+    let item = sig.item;
+    let name = format_ident!("{}_hvp", item.sig.ident);
+    let primal = &item.sig.ident;
+    let vis = &item.vis;
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let mut inputs = Vec::new();
+    for ((param, &var), extra) in sig.params.iter().zip(params).zip(extras) {
+        let (ident, ty) = (param.ident, param.ty);
+        let mutability = (param.mutable || mutated(var)).then(|| quote!(mut));
+        inputs.push(quote!(#mutability #ident: #ty));
+        let Some(Extra { direction, product }) = extra else { continue };
+        match (&param.class, product) {
+            (ParamClass::Active(float), _) => {
+                let float = emit::float_type(*float);
+                inputs.push(quote!(mut #direction: #float));
+            }
+            (ParamClass::Shadowed { target, .. }, Some(product)) => {
+                inputs.push(quote!(#direction: &#target));
+                inputs.push(quote!(#product: &mut #target));
+            }
+            _ => {}
+        }
+    }
+    let float = emit::float_type(sig.float());
+    let partials: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let output = if partials.is_empty() { quote!(#float) } else { quote!((#float, #(#partials),*)) };
+    let doc = format!(
+        " Hessian-vector product of [`{primal}`] (forward over reverse, generated by `#[grad]`): returns `({primal}(..), \
+         (H·v) for each differentiated scalar)`, and adds `H·v` into `hv_NAME` for each differentiated reference, \
+         along the directions given after each differentiated parameter."
+    );
+    let carried = crate::attributes::carried(&item.attrs);
+    let inline = (!item.attrs.iter().any(|attr| attr.path().is_ident("inline"))).then(|| quote!(#[inline]));
+    let lints = lints();
+    let turbofish = turbofish(generics);
+    quote! {
+        #[doc = #doc]
+        #(#carried)*
+        #inline
+        #lints
+        #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+            let _ = #primal #turbofish;
+            #checks
+            #statements
+        }
+    }
+}
+
+/// The companion's `tangent`, `tangent_vjp`, `tangent_fwd` and
+/// `tangent_rev` (see `companion.rs`): `ẏ = f::tangent(x, ẋ, w, ẇ)` and its
+/// reverse-mode derivative in every argument, taking a shadow after each
+/// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
+/// Nothing for a function without a float result or with outputs.
+pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
+    let plain = |param: &crate::signature::Param| !matches!(param.class, ParamClass::Output { .. });
+    if sig.ret.is_none() || !sig.params.iter().all(plain) {
+        return Ok(TokenStream::new());
+    }
+    let (body, mut namer) = lowered(sig)?;
+    let mut tangents = Vec::new();
+    let mut differentiated = Vec::new();
+    let mut inputs = Vec::new();
+    let mut tangent_inputs = Vec::new();
+    let mut tangent_args = Vec::new();
+    let mut vjp_args = Vec::new();
+    let mut products = Vec::new();
+    for (param, &var) in sig.params.iter().zip(&body.params) {
+        let (ident, ty) = (param.ident, param.ty);
+        let name = naming::name_of(ident);
+        // `mut` where the body writes the parameter; the lints allow it elsewhere.
+        inputs.push(quote!(mut #ident: #ty));
+        tangent_inputs.push(quote!(#ident: #ty));
+        tangent_args.push(quote!(#ident));
+        vjp_args.push(quote!(#ident));
+        match &param.class {
+            ParamClass::Active(float) => {
+                let float = emit::float_type(*float);
+                let tangent = namer.fresh(&format!("d{name}"));
+                inputs.push(quote!(mut #tangent: #float));
+                tangent_inputs.push(quote!(#tangent: #float));
+                tangent_args.push(quote!(#tangent));
+                vjp_args.push(quote!(#tangent));
+                tangents.push((var, tangent));
+                differentiated.push(var);
+            }
+            ParamClass::Shadowed { target, .. } => {
+                let tangent = format_ident!("d_{}", name);
+                let (bar, tangent_bar) =
+                    (namer.fresh(&format!("__bar_{name}")), namer.fresh(&format!("__bar_d_{name}")));
+                inputs.extend([
+                    quote!(#bar: &mut #target),
+                    quote!(#tangent: &#target),
+                    quote!(#tangent_bar: &mut #target),
+                ]);
+                tangent_inputs.push(quote!(#tangent: &#target));
+                tangent_args.push(quote!(#tangent));
+                vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
+                products.push((var, bar, tangent_bar));
+                tangents.push((var, tangent));
+                differentiated.push(var);
+            }
+            ParamClass::Constant | ParamClass::Output { .. } => {}
+        }
+    }
+    let active = activity::active(&body, &differentiated, &[]);
+    let cx = Ctxt::new();
+    valid::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
+    cx.check()?;
+    let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
+    let float = emit::float_type(sig.float());
+    // Returned partials: each float parameter, then its tangent.
+    let scalars: Vec<Var> = tangents
+        .iter()
+        .filter(|(var, _)| tangent_body.var(*var).ty.is_float())
+        .flat_map(|(var, _)| [*var, tangent_of[var.0].expect("a parameter's tangent")])
+        .collect();
+    let shadows: Vec<(Var, syn::Ident)> = products
+        .iter()
+        .flat_map(|(var, bar, tangent_bar)| {
+            [(*var, bar.clone()), (tangent_of[var.0].expect("a parameter's tangent"), tangent_bar.clone())]
+        })
+        .collect();
+    let seed = namer.fresh("seed");
+    let ret = body.ret.expect("a float result");
+    let vjp_body = match tangent_of[ret.0] {
+        Some(tangent) => {
+            tangent_body.ret = Some(tangent);
+            let seeds: Vec<Var> =
+                differentiated.iter().flat_map(|var| [*var, tangent_of[var.0].expect("tangent")]).collect();
+            let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
+            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+            let cx = Ctxt::new();
+            valid::check_reverse(&tangent_body, &activity, &cx);
+            cx.check()?;
+            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
+            parts.vjp
+        }
+        None if scalars.is_empty() => quote!(0.0),
+        None => {
+            let zeros = scalars.iter().map(|_| quote!(0.0));
+            quote!((0.0, #(#zeros),*))
+        }
+    };
+    let partials = scalars.iter().map(|_| float.clone());
+    let output = quote!((#float, #(#partials),*));
+    let output = if scalars.is_empty() { float.clone() } else { output };
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    let primal = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
+    let (tangent, vjp, fwd, rev) = (
+        syn::Ident::new(crate::companion::TANGENT, proc_macro2::Span::call_site()),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::VJP),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::FWD),
+        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::REV),
+    );
+    let jvp = syn::Ident::new(crate::companion::JVP, proc_macro2::Span::call_site());
+    let tape = syn::Ident::new("__tape", proc_macro2::Span::mixed_site());
+    Ok(quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
+            #primal::#jvp #turbofish (#(#tangent_args),*).1
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
+            (#primal::#tangent #turbofish (#(#tangent_args),*), ())
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #vjp #generics (#(#inputs,)* #seed: #float) -> #output #where_clause {
+            let _ = #primal #turbofish;
+            #vjp_body
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #rev #generics (#(#inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
+            #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::format_ident;
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    /// The body the reverse sweep of `NAME_hvp` reads: the tangent body
+    /// of `item` along `v_*`, its result the tangent, its saves marked.
+    fn composed_ir(item: syn::ItemFn) -> String {
+        let (body, mut namer) = lowered(item).expect("lowers");
+        let directions: Vec<(Var, Ident)> =
+            body.params.iter().map(|&param| (param, format_ident!("v_{}", body.var(param).ident))).collect();
+        let active = activity::active(&body, &body.params, &[]);
+        let (mut tangent_body, tangent_of) =
+            forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
+        tangent_body.ret = tangent_of[body.ret.expect("a result").0];
+        activity::analyze(&mut tangent_body, &mut namer, &body.params, &[]);
+        tangent_body.to_string()
+    }
+
+    #[test]
+    fn the_reverse_sweep_differentiates_the_tangent_of_the_result() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                x * y.sin()
+            }
+        });
+        let want = "fn(x: f64, y: f64, v_x: f64, v_y: f64) -> __dot_ret: f64
+    __t2: f64 = cos(y)
+    __dot_t1: f64 = mul(__t2, v_y)
+    __t1: f64 = sin(y)
+    __t4: f64 = mul(__t1, v_x)
+    __t5: f64 = mul(x, __dot_t1)
+    __dot_ret: f64 = add(__t4, __t5)
+    __ret: f64 = mul(x, __t1)
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_loop_overwrite_of_a_tangent_is_saved_for_the_reverse_sweep() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut p = 1.0;
+                for i in 0..x.len() {
+                    p = p * x[i];
+                }
+                p
+            }
+        });
+        // `ṗ := x[i]·ṗ + p·v_x[i]` reads the old `p` and `ṗ`: both saved per pass.
+        assert!(got.contains("__saved_p <- p"), "{got}");
+        assert!(got.contains("__saved_dot_p <- __dot_p"), "{got}");
+        assert!(got.contains("mul(p, v_x[i])"), "{got}");
+    }
+
+    #[test]
+    fn a_call_becomes_the_callee_and_its_tangent() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                g(x) * x
+            }
+        });
+        assert!(got.contains("__dot_t1: f64 = call g::tangent(x, v_x)\n    __t1: f64 = call g(x)"), "{got}");
+    }
+}

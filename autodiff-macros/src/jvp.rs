@@ -1,0 +1,224 @@
+//! `NAME_jvp` and the companion's `jvp`: their signature, and a body that is
+//! the tangent body (`forward.rs`) printed, a call of a custom derivative,
+//! or (for a function whose derivative is a custom `vjp`) one reverse sweep
+//! and a dot product.
+//!
+//! The signature follows the contract: each differentiated parameter is
+//! followed by its tangent, `dx: F` for a scalar, `d_NAME: &T` for a
+//! reference, `d_NAME: &mut T` for a `&mut` output (it holds the tangent of
+//! the output's contents on entry, zero for an output the function only
+//! writes, and the output's tangent on exit). The result is `(value,
+//! directional derivative)`, or `()` for a function of outputs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::Ident;
+
+use crate::ctxt::Ctxt;
+use crate::expand::{lints, lowered, shadow_length_checks, turbofish};
+use crate::naming::{self, Namer};
+use crate::signature::{ParamClass, RefKind, Signature};
+use crate::{activity, emit, forward, reverse, valid};
+
+pub struct Jvp {
+    /// The parameters, each differentiated one followed by its tangent.
+    inputs: Vec<TokenStream>,
+    body: TokenStream,
+}
+
+/// The tangent of each parameter of `sig`, by position: `dx` for a scalar
+/// (hygienic, so it cannot clash), the shadow's name for a reference.
+fn tangent_names(sig: &Signature, namer: &mut Namer) -> Vec<Option<Ident>> {
+    sig.params
+        .iter()
+        .map(|param| match &param.class {
+            ParamClass::Active(_) => Some(namer.fresh(&format!("d{}", naming::name_of(param.ident)))),
+            ParamClass::Shadowed { shadow, .. } | ParamClass::Output { shadow, .. } => Some(shadow.clone()),
+            ParamClass::Constant => None,
+        })
+        .collect()
+}
+
+/// `x: f64, dx: f64, w: &[f64], d_w: &[f64], y: &mut [f64], d_y: &mut [f64], n: usize`.
+fn inputs(sig: &Signature, tangents: &[Option<Ident>], mutated: &dyn Fn(&Ident) -> bool) -> Vec<TokenStream> {
+    let mut inputs = Vec::new();
+    for (param, tangent) in sig.params.iter().zip(tangents) {
+        let (ident, ty) = (param.ident, param.ty);
+        let mutability = (param.mutable || mutated(ident)).then(|| quote!(mut));
+        inputs.push(quote!(#mutability #ident: #ty));
+        let Some(tangent) = tangent else { continue };
+        inputs.push(match &param.class {
+            ParamClass::Active(float) => {
+                let float = emit::float_type(*float);
+                quote!(mut #tangent: #float)
+            }
+            ParamClass::Shadowed { target, .. } => quote!(#tangent: &#target),
+            ParamClass::Output { target, .. } => quote!(#tangent: &mut #target),
+            ParamClass::Constant => continue,
+        });
+    }
+    inputs
+}
+
+/// The arguments that pass the inputs on: each parameter and its tangent.
+fn forwarded(sig: &Signature, tangents: &[Option<Ident>]) -> Vec<TokenStream> {
+    let mut args = Vec::new();
+    for (param, tangent) in sig.params.iter().zip(tangents) {
+        args.push(param.ident.to_token_stream());
+        args.extend(tangent.as_ref().map(ToTokens::to_token_stream));
+    }
+    args
+}
+
+impl Jvp {
+    /// Forward mode of the body: the tangent body, printed.
+    pub fn generated(sig: &Signature) -> syn::Result<Jvp> {
+        let (body, mut namer) = lowered(sig)?;
+        let tangents = tangent_names(sig, &mut namer);
+        let mut differentiated = Vec::new();
+        let mut outputs = Vec::new();
+        let mut tangent_params = Vec::new();
+        for ((param, &var), tangent) in sig.params.iter().zip(&body.params).zip(&tangents) {
+            let Some(tangent) = tangent else { continue };
+            tangent_params.push((var, tangent.clone()));
+            match param.class {
+                ParamClass::Output { .. } => outputs.push(var),
+                _ => differentiated.push(var),
+            }
+        }
+        let active = activity::active(&body, &differentiated, &outputs);
+        let cx = Ctxt::new();
+        valid::check_forward(&body, &active, &|var| tangent_params.iter().any(|(param, _)| *param == var), &cx);
+        cx.check()?;
+        let (tangent_body, tangent_of) =
+            forward::forward(&body, &active, &tangent_params, forward::Calls::Jvp, &mut namer);
+        let statements = reverse::replay(&tangent_body);
+        let result = match tangent_body.ret {
+            Some(ret) => {
+                let value = &tangent_body.var(ret).ident;
+                let tangent = match tangent_of[ret.0] {
+                    Some(tangent) => tangent_body.var(tangent).ident.to_token_stream(),
+                    None => quote!(0.0),
+                };
+                quote!((#value, #tangent))
+            }
+            None => quote!(()),
+        };
+        let mutated = |ident: &Ident| {
+            (0..body.params.len()).any(|i| {
+                let var = body.params[i];
+                tangent_body.var(var).ident == *ident && reverse::is_mutated(&tangent_body, var)
+            })
+        };
+        let inputs = inputs(sig, &tangents, &mutated);
+        let checks = shadow_length_checks(sig);
+        Ok(Jvp { inputs, body: quote!(#(#checks)* #statements #result) })
+    }
+
+    /// For the fallback: the signature, and a body that never runs.
+    pub fn stub(sig: &Signature, body: TokenStream) -> Jvp {
+        let mut namer = Namer::new(sig.item);
+        let tangents = tangent_names(sig, &mut namer);
+        Jvp { inputs: inputs(sig, &tangents, &|_| false), body }
+    }
+
+    /// A call of the custom derivative `target`, which has `NAME_jvp`'s
+    /// signature.
+    pub fn forwarding(sig: &Signature, target: &TokenStream) -> Jvp {
+        let mut namer = Namer::new(sig.item);
+        let tangents = tangent_names(sig, &mut namer);
+        let args = forwarded(sig, &tangents);
+        Jvp { inputs: inputs(sig, &tangents, &|_| false), body: quote!(#target(#(#args),*)) }
+    }
+
+    /// `⟨∇f, t⟩` from one call of the companion's `vjp` with seed 1: for a
+    /// function whose derivative is a custom `vjp`. Only for a float result
+    /// and parameters that are floats, slices, vectors or arrays of floats
+    /// (`None` otherwise).
+    pub fn through_vjp(sig: &Signature) -> Option<Jvp> {
+        sig.ret?;
+        let mut namer = Namer::new(sig.item);
+        let tangents = tangent_names(sig, &mut namer);
+        let name = &sig.item.sig.ident;
+        let turbofish = turbofish(&sig.item.sig.generics);
+        let mut buffers = TokenStream::new();
+        let mut args = Vec::new();
+        let mut partials = Vec::new();
+        let mut terms = Vec::new();
+        for (param, tangent) in sig.params.iter().zip(&tangents) {
+            let ident = param.ident;
+            args.push(ident.to_token_stream());
+            match &param.class {
+                ParamClass::Active(_) => {
+                    let partial = namer.fresh(&format!("__d_{}", naming::name_of(ident)));
+                    terms.push(quote!(#partial * #tangent));
+                    partials.push(partial);
+                }
+                ParamClass::Shadowed { target, kind: RefKind::Array(elem), .. } => {
+                    let gradient = namer.fresh(&format!("__gradient_{}", naming::name_of(ident)));
+                    let zero = match &**target {
+                        syn::Type::Array(array) if crate::signature::float_ty(&array.elem).is_some() => {
+                            quote!(#ident.map(|_| 0.0))
+                        }
+                        syn::Type::Array(_) => return None,
+                        _ => quote!(::std::vec![0.0; #ident.len()]),
+                    };
+                    buffers.extend(quote!(let mut #gradient = #zero;));
+                    args.push(quote!(&mut #gradient));
+                    let elem = emit::float_type(*elem);
+                    terms.push(quote!(#gradient.iter().zip(#tangent.iter()).map(|(g, t)| g * t).sum::<#elem>()));
+                }
+                ParamClass::Shadowed { .. } | ParamClass::Output { .. } => return None,
+                ParamClass::Constant => {}
+            }
+        }
+        let value = Ident::new("__value", Span::mixed_site());
+        let pattern = if partials.is_empty() { quote!(#value) } else { quote!((#value, #(#partials),*)) };
+        let terms = terms.iter().map(|term| quote!(+ #term));
+        let body = quote! {
+            #buffers
+            let #pattern = #name::vjp #turbofish (#(#args,)* 1.0);
+            (#value, 0.0 #(#terms)*)
+        };
+        Some(Jvp { inputs: inputs(sig, &tangents, &|_| false), body })
+    }
+
+    /// The function `name(inputs) -> (F, F)` around the body: `NAME_jvp`
+    /// (documented, with the function's attributes) or the companion's
+    /// hidden `jvp`.
+    pub fn function(&self, sig: &Signature, name: &Ident, documented: bool) -> TokenStream {
+        let item = sig.item;
+        let vis = &item.vis;
+        let generics = &item.sig.generics;
+        let where_clause = &generics.where_clause;
+        let float = emit::float_type(sig.float());
+        let output = match sig.ret {
+            Some(_) => quote!((#float, #float)),
+            None => quote!(()),
+        };
+        let inputs = &self.inputs;
+        let body = &self.body;
+        let lints = lints();
+        let primal = &item.sig.ident;
+        let turbofish = turbofish(generics);
+        let attributes = if documented {
+            let doc = format!(
+                " Jacobian-vector product of [`{primal}`] (forward mode, generated by `#[grad]`): returns `({primal}(..), \
+                 directional derivative)` along the tangents given after each differentiated parameter."
+            );
+            let carried = crate::attributes::carried(&item.attrs);
+            let inline = (!item.attrs.iter().any(|attr| attr.path().is_ident("inline"))).then(|| quote!(#[inline]));
+            quote!(#[doc = #doc] #(#carried)* #inline)
+        } else {
+            quote!(#[doc(hidden)] #[inline])
+        };
+        quote! {
+            #attributes
+            #lints
+            #vis fn #name #generics (#(#inputs),*) -> #output #where_clause {
+                let _ = #primal #turbofish;
+                #body
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The reverse sweep of a call of another `#[grad]` function: through the
+//! callee's companion (`rev` from the tape its `fwd` left, or `vjp`), a
+//! shadow for each reference argument, the returned partials added in.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+
+use super::Sweep;
+use crate::companion;
+use crate::emit;
+use crate::ir::{Arg, Tape, Var, VarInfo, VarKind, Zero};
+
+impl Sweep<'_> {
+    /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
+    /// one partial per float argument, a shadow after each reference.
+    pub(super) fn reverse_call(
+        &self,
+        path: &syn::ExprPath,
+        args: &[Arg],
+        tape: Option<Tape>,
+        seed: &TokenStream,
+        span: Span,
+    ) -> TokenStream {
+        // With the tape of the forward call, `NAME::rev` runs only the
+        // callee's reverse sweep; without one, `NAME::vjp` runs both.
+        let (companion, tape) = match tape {
+            Some(tape) => {
+                let tape = self.ident(tape.var);
+                (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
+            }
+            None => (companion::method(path, companion::VJP, span), None),
+        };
+        let mut call_args = Vec::new();
+        let mut pattern = vec![quote!(_)];
+        let mut adds = TokenStream::new();
+        let mut buffers = TokenStream::new();
+        let mut borrowed: Vec<Var> = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            call_args.push(emit::argument(self.body, arg));
+            match arg {
+                Arg::Value(operand) => {
+                    if !self.body.ty(operand).is_float() {
+                        continue;
+                    }
+                    match self.adjoint_of(operand) {
+                        Some(target) => {
+                            let partial = format_ident!("__d{}", i, span = Span::mixed_site());
+                            adds.extend(quote_spanned!(span=> #target += #partial;));
+                            pattern.push(quote!(#partial));
+                        }
+                        None => pattern.push(quote!(_)),
+                    }
+                }
+                Arg::Ref { place, range, .. } => {
+                    let shadow = match self.adjoint(place.var) {
+                        // The same adjoint cannot be lent twice to one call:
+                        // a second part of it goes through a buffer, added
+                        // back after the call.
+                        Some(root) if borrowed.contains(&place.var) => {
+                            let buffer = format_ident!("__alias{}", i, span = Span::mixed_site());
+                            let primal = self.ident(place.var).to_token_stream();
+                            let part =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
+                            buffers.extend(quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];));
+                            // `valid::check_reverse` refused an array of arrays here.
+                            adds.extend(self.add_into(&target, &quote!(#buffer), Some(1), span));
+                            quote!(&mut #buffer)
+                        }
+                        Some(root) => {
+                            borrowed.push(place.var);
+                            // A shadow parameter is a `&mut` already: reborrow it.
+                            let shadow_param = self.body.var(place.var).kind == VarKind::Param;
+                            let root = if shadow_param && place.proj.is_empty() && range.is_none() {
+                                quote!(*#root)
+                            } else {
+                                root.clone()
+                            };
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
+                            quote!(&mut #target)
+                        }
+                        // An inactive aggregate still needs a buffer for the
+                        // callee to add into; it is thrown away.
+                        None => {
+                            let primal = self.ident(place.var).to_token_stream();
+                            let target =
+                                emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                            let info = self.body.var(place.var);
+                            let whole = place.proj.is_empty() && range.is_none();
+                            match (&info.zero, whole) {
+                                (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
+                                (Some(_), _) => quote!(&mut (#target).to_vec()),
+                                (None, true) if info.by_ref => scratch_of_reference(info, &target),
+                                (None, _) if range.is_some() => quote!(&mut (#target).to_vec()),
+                                (None, _) => quote!(&mut ::core::clone::Clone::clone(&#target)),
+                            }
+                        }
+                    };
+                    call_args.push(shadow);
+                }
+            }
+        }
+        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
+    }
+}
+
+/// A throwaway shadow for `reference`, a parameter the caller does not
+/// differentiate (`&[f64]`, `&[f64; N]`, `&Vec<f64>`, `&Model`), of the
+/// shape of what it points to.
+fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream {
+    let slice = matches!(&info.declared, Some(syn::Type::Reference(r)) if matches!(*r.elem, syn::Type::Slice(_)));
+    if slice {
+        quote!(&mut (#reference).to_vec())
+    } else if info.dims.is_none() {
+        quote!(&mut ::autodiff::Params::zeros_like(#reference))
+    } else {
+        quote!(&mut ::core::clone::Clone::clone(#reference))
+    }
+}

@@ -1,0 +1,222 @@
+//! Where the generated function keeps each variable: declared in place or
+//! up front, a saved value in one slot, a stack, or an array on the machine
+//! stack when every loop around its save site walks a literal range.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::activity::Activity;
+use crate::emit;
+use crate::ir::{Adaptor, AssignKind, Block, Body, Header, Loop, Operand, Stmt, Ty, Var, VarKind, Zero};
+
+/// The variables declared up front, before the first statement.
+pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
+    (0..body.vars.len())
+        .filter(|&i| layout.hoisted[i])
+        .map(|i| match layout.fixed_capacity[i] {
+            Some(capacity) => {
+                let ident = &body.var(Var(i)).ident;
+                let top = stack_top(ident);
+                let zero = match body.var(Var(i)).ty {
+                    Ty::Bool => quote!(false),
+                    Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
+                    _ => quote!(::core::default::Default::default()),
+                };
+                let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
+                quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
+            }
+            None => emit::declaration(body, Var(i), layout.stack[i]),
+        })
+        .collect()
+}
+
+/// Where each variable is declared: in place (`let x = ..` at its only
+/// definition) or up front, because it is assigned in a branch, or inside
+/// a loop and read by the reverse sweep outside that loop.
+pub(super) struct Layout {
+    pub(super) hoisted: Vec<bool>,
+    /// Saved values inside loops: stacks.
+    pub(super) stack: Vec<bool>,
+    /// A stack whose loops all walk literal ranges (`0..2`) holds at most
+    /// this many values: it lives in an array on the machine stack.
+    pub(super) fixed_capacity: Vec<Option<usize>>,
+    pub(super) mutated: Vec<bool>,
+}
+
+impl Layout {
+    pub(super) fn new(body: &Body, activity: &Activity) -> Self {
+        let count = body.vars.len();
+        let mut inits = vec![0usize; count];
+        let mut flat_init = vec![true; count];
+        let mut mentioned = vec![false; count];
+        let mut mutated = vec![false; count];
+        let mut header_bound = vec![false; count];
+        let mut counted_index = vec![false; count];
+        let mut stack = vec![false; count];
+        mark(body, &body.block, false, 0, &mut |var: Var, event: Event| match event {
+            Event::Init { nested } => {
+                inits[var.0] += 1;
+                flat_init[var.0] &= !nested;
+                mentioned[var.0] = true;
+            }
+            Event::Write => {
+                mutated[var.0] = true;
+                mentioned[var.0] = true;
+            }
+            Event::Read => mentioned[var.0] = true,
+            Event::Header { counted } => {
+                mentioned[var.0] = true;
+                if counted {
+                    counted_index[var.0] = true;
+                    mutated[var.0] = true;
+                } else {
+                    header_bound[var.0] = true;
+                }
+            }
+            Event::Saved { in_loop, nested } => {
+                mentioned[var.0] = true;
+                inits[var.0] += 1;
+                flat_init[var.0] &= !nested;
+                stack[var.0] = in_loop;
+            }
+        });
+        let hoisted = (0..count)
+            .map(|i| {
+                let info = &body.vars[i];
+                if info.kind == VarKind::Param || header_bound[i] || !mentioned[i] {
+                    return false;
+                }
+                if counted_index[i] || stack[i] || inits[i] != 1 || !flat_init[i] {
+                    return true;
+                }
+                // A loop body's own value is visible to the reverse sweep only
+                // if it is declared outside the loop; so is a vector whose
+                // length its adjoint takes.
+                let sized_adjoint = activity.is_active(Var(i)) && matches!(info.zero, Some(Zero::Vec(_)));
+                let kept = activity.is_needed(Var(i)) && !activity.is_recomputed(Var(i));
+                !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
+            })
+            .collect();
+        let fixed_capacity = (0..count).map(|i| stack[i].then(|| fixed_capacity(body, Var(i))).flatten()).collect();
+        Layout { hoisted, stack, mutated, fixed_capacity }
+    }
+}
+
+/// The most values a save site's stack can hold when every loop around it
+/// walks a range of integer literals and the values are floats or flags;
+/// small enough to live on the machine stack.
+pub(super) fn fixed_capacity(body: &Body, slot: Var) -> Option<usize> {
+    const LARGEST: usize = 256;
+    let info = body.var(slot);
+    // Floats, flags, and the `Copy` tapes of calls (integers too).
+    if info.ty == Ty::Aggregate {
+        return None;
+    }
+    let mut loops = BTreeMap::new();
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(lp) = stmt {
+            loops.insert(lp.id, lp);
+        }
+    });
+    let literal = |operand: &Operand| match operand {
+        Operand::Const(constant) => {
+            let text = constant.tokens.to_string();
+            text.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse::<usize>().ok()
+        }
+        _ => None,
+    };
+    let mut capacity = 1usize;
+    for id in &info.scope {
+        let Some(Loop { header: Header::Range { lo, hi, inclusive, adaptors, .. }, trips: None, .. }) = loops.get(id)
+        else {
+            return None;
+        };
+        if !adaptors.is_empty() {
+            return None;
+        }
+        let passes = (literal(hi)? + usize::from(*inclusive)).checked_sub(literal(lo)?)?;
+        capacity = capacity.checked_mul(passes)?;
+    }
+    (capacity <= LARGEST).then_some(capacity)
+}
+
+pub(super) enum Event {
+    Init { nested: bool },
+    Write,
+    Read,
+    Header { counted: bool },
+    Saved { in_loop: bool, nested: bool },
+}
+
+/// Reports every definition, write and read of a variable to `visit`.
+/// `nested`: inside an `if` (whose branches are scopes of their own);
+/// `depth`: the number of loops around `block`. A definition inside a loop
+/// that the variable outlives (`let z = loop { break x; }`) is nested too:
+/// the variable must be declared before that loop.
+pub(super) fn mark(body: &Body, block: &Block, nested: bool, depth: usize, visit: &mut dyn FnMut(Var, Event)) {
+    let outlives_loop = |var: Var| body.var(var).scope.len() < depth;
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Assign { dst, rhs, kind, save, tape, .. } => {
+                rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                if let Some(tape) = tape {
+                    if let Some(slot) = tape.save {
+                        let in_loop = !body.var(slot).scope.is_empty();
+                        visit(slot, Event::Saved { in_loop, nested });
+                    }
+                    visit(tape.var, Event::Init { nested: nested || outlives_loop(tape.var) });
+                }
+                if let Some(save) = save {
+                    let in_loop = !body.var(*save).scope.is_empty();
+                    visit(*save, Event::Saved { in_loop, nested });
+                }
+                match kind {
+                    AssignKind::Init => visit(*dst, Event::Init { nested: nested || outlives_loop(*dst) }),
+                    AssignKind::Overwrite => visit(*dst, Event::Write),
+                }
+            }
+            Stmt::Store { place, value, save, .. } => {
+                value.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                place.index_vars().for_each(|var| visit(var, Event::Read));
+                if let Some(save) = save {
+                    let in_loop = !body.var(*save).scope.is_empty();
+                    visit(*save, Event::Saved { in_loop, nested });
+                }
+                visit(place.var, Event::Write);
+            }
+            Stmt::If { cond, then, els, .. } => {
+                if let Some(var) = cond.var() {
+                    visit(var, Event::Read);
+                }
+                mark(body, then, true, depth, visit);
+                mark(body, els, true, depth, visit);
+            }
+            Stmt::Loop(lp) => {
+                if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
+                    let reads = lo.reads().into_iter().chain(hi.reads()).chain(adaptors.iter().flat_map(|a| match a {
+                        Adaptor::StepBy(step) => step.reads(),
+                        Adaptor::Rev => Vec::new(),
+                    }));
+                    reads.for_each(|var| visit(var, Event::Read));
+                    visit(*index, Event::Header { counted: lp.trips.is_some() });
+                    if let Some(save) = index_save {
+                        visit(*save, Event::Saved { in_loop: true, nested: true });
+                    }
+                }
+                if let Some(trips) = lp.trips {
+                    visit(trips, Event::Write);
+                }
+                lp.exits.iter().for_each(|var| visit(*var, Event::Read));
+                mark(body, &lp.body, false, depth + 1, visit);
+            }
+        }
+    }
+}
+
+/// The count of values in a fixed-size stack.
+pub(super) fn stack_top(stack: &Ident) -> Ident {
+    format_ident!("{}_top", stack)
+}

@@ -1,0 +1,236 @@
+//! The primal replay: a body's statements in order, with the saves the
+//! reverse sweep needs before the overwrites (none in a tangent body, which
+//! `replay` prints for `NAME_jvp`).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::Ident;
+
+use super::layout::{declarations, stack_top, Layout};
+use super::Sweep;
+use crate::activity::Activity;
+use crate::companion;
+use crate::emit;
+use crate::ir::{
+    Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero,
+};
+
+/// A body that only runs forward (the tangent body of `NAME_jvp`) as
+/// statements: its items, its declarations, then its statements in order.
+pub fn replay(body: &Body) -> TokenStream {
+    let activity = Activity::forward_only(body);
+    let layout = Layout::new(body, &activity);
+    let sweep = Sweep {
+        body,
+        activity: &activity,
+        layout: &layout,
+        adjoints: &[],
+        unbounded: &[],
+        deferred: RefCell::new(None),
+    };
+    let forward = sweep.forward(&body.block);
+    let items = &body.items;
+    let declarations = declarations(body, &layout);
+    quote!(#(#items)* #declarations #forward)
+}
+
+/// Every loop in `lp`, itself included, by id.
+pub(super) fn collect_loops<'a>(lp: &'a Loop, loops: &mut BTreeMap<LoopId, &'a Loop>) {
+    loops.insert(lp.id, lp);
+    crate::ir::walk(&lp.body, 0, &mut |stmt, _| {
+        if let Stmt::Loop(inner) = stmt {
+            loops.insert(inner.id, inner);
+        }
+    });
+}
+
+impl Sweep<'_> {
+    /// The primal statements, with saves before the overwrites that need them.
+    pub(super) fn forward(&self, block: &Block) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
+                    let ident = self.ident(*dst);
+                    if let Some(save) = save {
+                        tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
+                    }
+                    let float = match self.body.var(*dst).ty {
+                        Ty::Float(float) => float,
+                        _ => FloatTy::F64,
+                    };
+                    let mut value = emit::rhs(self.body, rhs, float, *span);
+                    // A differentiated call runs its forward pass and keeps the tape.
+                    if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
+                        let call = Ident::new("__call", Span::mixed_site());
+                        let fwd = companion::method(path, companion::FWD, *span);
+                        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+                        tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
+                        let tape_ident = self.ident(tape.var);
+                        if let Some(slot) = tape.save {
+                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
+                        }
+                        tokens.extend(if self.layout.hoisted[tape.var.0] {
+                            quote_spanned!(*span=> #tape_ident = #call.1;)
+                        } else {
+                            quote_spanned!(*span=> let #tape_ident = #call.1;)
+                        });
+                        value = quote!(#call.0);
+                    }
+                    let defines = *kind == AssignKind::Init
+                        && !self.layout.hoisted[dst.0]
+                        && self.body.var(*dst).kind != VarKind::Param;
+                    tokens.extend(if defines {
+                        let annotation = emit::annotation(self.body, *dst);
+                        let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
+                        quote_spanned!(*span=> let #mutability #ident #annotation = #value;)
+                    } else {
+                        quote_spanned!(*span=> #ident = #value;)
+                    });
+                }
+                Stmt::Store { place, value, save, span } => {
+                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+                    if let Some(save) = save {
+                        tokens.extend(self.save(*save, &target, place.var, *span));
+                    }
+                    let value = emit::operand(self.body, value);
+                    tokens.extend(quote_spanned!(*span=> #target = #value;));
+                }
+                Stmt::If { cond, then, els, span } => {
+                    let cond = emit::operand(self.body, cond);
+                    let then = self.forward(then);
+                    let els = self.forward(els);
+                    tokens.extend(if els.is_empty() {
+                        quote_spanned!(*span=> if #cond { #then })
+                    } else {
+                        quote_spanned!(*span=> if #cond { #then } else { #els })
+                    });
+                }
+                Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
+            }
+        }
+        tokens
+    }
+
+    /// Keeps the value of `target` (a variable or an element of `of`) in `slot`.
+    pub(super) fn save(&self, slot: Var, target: &TokenStream, of: Var, span: Span) -> TokenStream {
+        let slot_ident = self.ident(slot);
+        let whole_vec = matches!(self.body.var(slot).zero, Some(Zero::Vec(_))) && self.body.var(of).ty == Ty::Aggregate;
+        // A vector about to be replaced is moved out rather than copied.
+        let value = if whole_vec { quote!(::core::mem::take(&mut #target)) } else { target.clone() };
+        if self.layout.fixed_capacity[slot.0].is_some() {
+            let top = stack_top(slot_ident);
+            quote_spanned!(span=> #slot_ident[#top] = #value; #top += 1;)
+        } else if self.layout.stack[slot.0] {
+            quote_spanned!(span=> #slot_ident.push(#value);)
+        } else if self.layout.hoisted[slot.0] {
+            quote_spanned!(span=> #slot_ident = #value;)
+        } else {
+            quote_spanned!(span=> let #slot_ident = #value;)
+        }
+    }
+
+    /// Puts the value kept in `slot` back into `target`.
+    pub(super) fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
+        let slot_ident = self.ident(slot);
+        if self.layout.fixed_capacity[slot.0].is_some() {
+            let top = stack_top(slot_ident);
+            quote_spanned!(span=> #top -= 1; #target = #slot_ident[#top];)
+        } else if self.layout.stack[slot.0] {
+            quote_spanned!(span=> #target = #slot_ident.pop().expect("autodiff: value stack underflow");)
+        } else {
+            quote_spanned!(span=> #target = #slot_ident;)
+        }
+    }
+
+    pub(super) fn range_tokens(&self, lo: &Operand, hi: &Operand, inclusive: bool) -> TokenStream {
+        let (lo, hi) = (emit::operand(self.body, lo), emit::operand(self.body, hi));
+        if inclusive {
+            quote!(#lo..=#hi)
+        } else {
+            quote!(#lo..#hi)
+        }
+    }
+
+    pub(super) fn parenthesized(range: TokenStream) -> TokenStream {
+        quote!((#range))
+    }
+
+    /// `stack.reserve(n)` before the outermost loop around a save site,
+    /// when every loop around the site walks a range fixed before that
+    /// loop starts: the stack then allocates once per call.
+    pub(super) fn reservations(&self, lp: &Loop) -> TokenStream {
+        let mut loops = BTreeMap::new();
+        collect_loops(lp, &mut loops);
+        let fixed_outside = |operand: &Operand| match operand {
+            Operand::Const(_) => true,
+            Operand::Var(var) => !self.body.var(*var).scope.contains(&lp.id),
+            Operand::Place(_) => false,
+        };
+        let mut tokens = TokenStream::new();
+        for (i, info) in self.body.vars.iter().enumerate() {
+            if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
+                continue;
+            }
+            let lengths: Option<Vec<TokenStream>> = info
+                .scope
+                .iter()
+                .map(|id| match loops.get(id) {
+                    Some(Loop { header: Header::Range { lo, hi, inclusive, .. }, trips: None, .. })
+                        if fixed_outside(lo) && fixed_outside(hi) =>
+                    {
+                        let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
+                        Some(quote!(#range.size_hint().0))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if let Some(lengths) = lengths {
+                let stack = &info.ident;
+                let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
+                tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
+            }
+        }
+        tokens
+    }
+
+    pub(super) fn forward_loop(&self, lp: &Loop) -> TokenStream {
+        let span = lp.span;
+        let reserve = self.reservations(lp);
+        let body = self.forward(&lp.body);
+        let count = lp.trips.map(|trips| {
+            let trips = self.ident(trips);
+            quote_spanned!(span=> #trips += 1;)
+        });
+        let exit = (!lp.exits.is_empty()).then(|| {
+            let exits = lp.exits.iter().map(|exit| self.ident(*exit));
+            quote_spanned!(span=> if #(#exits)||* { break; })
+        });
+        match &lp.header {
+            Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
+                let mut range = self.range_tokens(lo, hi, *inclusive);
+                for adaptor in adaptors {
+                    let range_in_parens = Self::parenthesized(range.clone());
+                    range = match adaptor {
+                        Adaptor::Rev => quote!(#range_in_parens.rev()),
+                        Adaptor::StepBy(step) => {
+                            let step = emit::operand(self.body, step);
+                            quote!(#range_in_parens.step_by(#step))
+                        }
+                    };
+                }
+                let index_ident = self.ident(*index);
+                if lp.trips.is_none() {
+                    return quote_spanned!(span=> #reserve for #index_ident in #range { #body });
+                }
+                let pass = Ident::new("__pass", Span::mixed_site());
+                let save = index_save.map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
+                quote_spanned!(span=> #reserve for #pass in #range { #save #index_ident = #pass; #count #body #exit })
+            }
+            Header::Forever => quote_spanned!(span=> #reserve loop { #count #body #exit }),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Checks of a lowered, analysed body that the sweeps rely on, made before
+//! any sweep runs: what lowering accepted and this accepts, the sweeps
+//! differentiate without failing.
+
+use crate::activity::Activity;
+use crate::ctxt::Ctxt;
+use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
+
+/// Every reverse-mode refusal that depends on which values are active.
+pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
+    shapes_of_adjoints(body, activity, cx);
+    calls_lending_an_adjoint_twice(body, activity, cx);
+}
+
+/// An active local aggregate gets an adjoint of its shape: the shape must
+/// be known.
+fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
+    for (i, info) in body.vars.iter().enumerate() {
+        let local_aggregate = info.ty == Ty::Aggregate && info.kind != VarKind::Param;
+        if local_aggregate && activity.is_active(Var(i)) && info.zero.is_none() {
+            cx.error_spanned_by(
+                &info.ident,
+                format!(
+                    "#[grad] cannot tell the shape of `{}` to build its adjoint; give it a type (`let {}: [f64; N] = \
+                     ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
+                    info.ident, info.ident
+                ),
+            );
+        }
+    }
+}
+
+/// A call takes one shadow per reference argument; a second part of the
+/// same active aggregate goes through a flat buffer, which an array of
+/// arrays cannot.
+fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } = stmt else { return };
+        if !activity.is_active(*dst) {
+            return;
+        }
+        let mut lent = Vec::new();
+        for arg in args {
+            let Arg::Ref { place, .. } = arg else { continue };
+            if !activity.is_active(place.var) {
+                continue;
+            }
+            let dims = body.var(place.var).dims.unwrap_or(1).saturating_sub(place.index_vars().count());
+            if lent.contains(&place.var) && dims > 1 {
+                cx.error_spanned_by(
+                    &body.var(place.var).ident,
+                    "an array of arrays passed twice to one call is not supported; pass it once",
+                );
+            }
+            lent.push(place.var);
+        }
+    });
+}
+
+/// The forward-mode refusals: values whose zero tangent forward mode
+/// cannot build. `active` is `activity::active` of the differentiated
+/// parameters; `given` says which parameters have a tangent parameter.
+pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
+    for &param in &body.params {
+        let info = body.var(param);
+        if active[param.0] && !given(param) && info.ty == Ty::Aggregate {
+            cx.error_spanned_by(
+                &info.ident,
+                format!(
+                    "`{}` is set from differentiated values but is not differentiated itself; add it to `wrt(..)`",
+                    info.ident
+                ),
+            );
+        }
+    }
+    let is_active = |operand: &Operand| operand.var().is_some_and(|var| active[var.0]);
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+        if !active[dst.0] {
+            return;
+        }
+        let operands: Vec<Operand> = match rhs {
+            Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) => {
+                rhs.operands().into_iter().cloned().collect()
+            }
+            Rhs::Deref(var) => vec![Operand::Var(*var)],
+            Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => return,
+        };
+        let info = body.var(*dst);
+        if !operands.iter().any(is_active) {
+            // A reference's zero tangent would have to borrow a buffer that outlives it.
+            if info.ty == Ty::Aggregate && (info.zero.is_none() || info.by_ref) {
+                cx.error_spanned_by(
+                    &info.ident,
+                    format!(
+                        "forward mode cannot build a zero tangent for `{}` here; differentiate the value it is set \
+                         from too (add it to `wrt(..)`)",
+                        info.ident
+                    ),
+                );
+            }
+            return;
+        }
+        if let Rhs::ArrayLit(items) = rhs {
+            for item in items.iter().filter(|item| !is_active(item) && body.ty(item) == Ty::Aggregate) {
+                let shaped = matches!(item, Operand::Var(var) if matches!(body.var(*var).zero, Some(Zero::Array(_))));
+                if !shaped {
+                    cx.error_spanned_by(
+                        &info.ident,
+                        "forward mode cannot build a zero tangent for an element of this array that is not \
+                         differentiated; differentiate it too (add it to `wrt(..)`)",
+                    );
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expand::tests::expand_to_string;
+    use quote::quote;
+
+    #[test]
+    fn a_matrix_lent_twice_to_one_call_is_refused_before_the_sweep() {
+        let text = expand_to_string(
+            quote!(),
+            quote! {
+                fn f(w: &[[f64; 2]; 2]) -> f64 {
+                    g(w, w)
+                }
+            },
+        );
+        assert!(text.contains("an array of arrays passed twice to one call is not supported"), "{text}");
+        // A call whose result does not reach the output lends no shadow: accepted.
+        let text = expand_to_string(
+            quote!(),
+            quote! {
+                fn f(x: f64, w: &[[f64; 2]; 2]) -> f64 {
+                    let unused = g(w, w);
+                    x * x
+                }
+            },
+        );
+        assert!(!text.contains("compile_error"), "{text}");
+    }
+
+    #[test]
+    fn forward_mode_refuses_a_zero_tangent_of_unknown_shape_before_the_pass() {
+        let text = expand_to_string(
+            quote!(forward, wrt(x)),
+            quote! {
+                fn f(x: &[f64], y: &[f64], c: bool) -> f64 {
+                    let z = if c { x } else { y };
+                    z[0]
+                }
+            },
+        );
+        assert!(text.contains("forward mode cannot build a zero tangent for `z` here"), "{text}");
+    }
+}

@@ -1,0 +1,243 @@
+//! Second order: `NAME_hvp` against closed forms (the Hessian of
+//! Rosenbrock's function, column by column) and against central
+//! differences of `NAME_grad` along the direction, for loops, branches,
+//! scalars and arrays.
+
+// Indexed loops are the form under test.
+#![allow(clippy::needless_range_loop)]
+
+use autodiff::grad;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
+
+/// `f(x) = Σ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`.
+#[grad(reverse, hessian)]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        s += 100.0 * a * a + b * b;
+    }
+    s
+}
+
+/// The Hessian of [`rosenbrock`], from its closed form.
+fn rosenbrock_hessian(x: &[f64]) -> Vec<Vec<f64>> {
+    let n = x.len();
+    let mut h = vec![vec![0.0; n]; n];
+    for i in 0..n - 1 {
+        h[i][i] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+        h[i + 1][i + 1] += 200.0;
+        h[i][i + 1] -= 400.0 * x[i];
+        h[i + 1][i] -= 400.0 * x[i];
+    }
+    h
+}
+
+#[test]
+fn the_hessian_of_rosenbrock_is_its_closed_form() {
+    let x = [-1.2, 1.0, 0.3, -0.7, 2.0];
+    let expected = rosenbrock_hessian(&x);
+    for j in 0..x.len() {
+        let mut direction = [0.0; 5];
+        direction[j] = 1.0;
+        // The product is added into the buffer: start it at 1.
+        let mut column = [1.0; 5];
+        let value = rosenbrock_hvp(&x, &direction, &mut column);
+        assert_eq!(value, rosenbrock(&x));
+        for i in 0..x.len() {
+            assert!(
+                close(column[i] - 1.0, expected[i][j], 1e-12),
+                "H[{i}][{j}] = {} vs {}",
+                column[i] - 1.0,
+                expected[i][j]
+            );
+        }
+    }
+}
+
+/// Central differences of `grad` along `v`: `(∇f(w + hv) − ∇f(w − hv)) / 2h`.
+fn numeric_hvp(grad: impl Fn(&[f64]) -> Vec<f64>, w: &[f64], v: &[f64]) -> Vec<f64> {
+    let h = 1e-5;
+    let shifted = |sign: f64| -> Vec<f64> { w.iter().zip(v).map(|(w, v)| w + sign * h * v).collect() };
+    let (up, down) = (grad(&shifted(1.0)), grad(&shifted(-1.0)));
+    up.iter().zip(&down).map(|(u, d)| (u - d) / (2.0 * h)).collect()
+}
+
+/// Scalars, a branch, an early return and an overwrite in a loop.
+#[grad(reverse, hessian)]
+fn mixed(x: f64, y: f64, z: &[f64; 3]) -> f64 {
+    let mut p = x;
+    for i in 0..3 {
+        p = p * z[i] + y.sin();
+    }
+    if p > 10.0 {
+        return p.ln() * y;
+    }
+    let q = if x > y { x.exp() } else { y * y * x };
+    p * q + (x * y).tanh()
+}
+
+#[test]
+fn hvp_is_the_derivative_of_the_gradient_along_the_direction() {
+    let grad = |w: &[f64]| {
+        let mut d_z = [0.0; 3];
+        let (_, dx, dy) = mixed_grad(w[0], w[1], &[w[2], w[3], w[4]], &mut d_z);
+        vec![dx, dy, d_z[0], d_z[1], d_z[2]]
+    };
+    let points = [
+        [0.3, 0.8, 0.5, -1.0, 1.5],
+        [1.1, -0.4, 2.0, 1.5, 1.2],
+        [-0.7, 0.2, 0.9, 0.8, -0.3],
+        [2.0, 1.0, 1.5, 1.5, 1.5],
+    ];
+    let v = [0.5, -1.0, 0.25, 1.0, -0.75];
+    for w in points {
+        let z = [w[2], w[3], w[4]];
+        let mut hv_z = [0.0; 3];
+        let (value, hx, hy) = mixed_hvp(w[0], v[0], w[1], v[1], &z, &[v[2], v[3], v[4]], &mut hv_z);
+        assert_eq!(value, mixed(w[0], w[1], &z));
+        let analytic = [hx, hy, hv_z[0], hv_z[1], hv_z[2]];
+        let numeric = numeric_hvp(grad, &w, &v);
+        for (a, n) in analytic.iter().zip(&numeric) {
+            assert!(close(*a, *n, 1e-5), "at {w:?}: {analytic:?} vs {numeric:?}");
+        }
+    }
+}
+
+/// A `hessian` callee of a scalar and of a slice.
+#[grad(hessian)]
+fn energy(x: f64, w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += (w[i] * x).sin();
+    }
+    s * x
+}
+
+/// Calls of it, one in a loop: `NAME_hvp` differentiates through the
+/// callees' `tangent_vjp`.
+#[grad(reverse, hessian)]
+fn calls_energy(x: f64, w: &[f64; 3]) -> f64 {
+    let mut total = energy(x, w);
+    for k in 0..2 {
+        total += energy(total * 0.1 + k as f64, &w[1..]);
+    }
+    total * total
+}
+
+#[test]
+fn hvp_goes_through_calls_of_hessian_functions() {
+    let grad = |w: &[f64]| {
+        let mut d_w = [0.0; 3];
+        let (_, dx) = calls_energy_grad(w[0], &[w[1], w[2], w[3]], &mut d_w);
+        vec![dx, d_w[0], d_w[1], d_w[2]]
+    };
+    let v = [0.75, -0.5, 1.0, 0.25];
+    for w in [[0.4, 0.3, -0.8, 1.1], [-1.2, 0.5, 0.5, -0.2], [0.9, 1.4, 0.1, 0.6]] {
+        let weights = [w[1], w[2], w[3]];
+        let mut hv_w = [0.0; 3];
+        let (value, hx) = calls_energy_hvp(w[0], v[0], &weights, &[v[1], v[2], v[3]], &mut hv_w);
+        assert_eq!(value, calls_energy(w[0], &weights));
+        let analytic = [hx, hv_w[0], hv_w[1], hv_w[2]];
+        let numeric = numeric_hvp(grad, &w, &v);
+        for (a, n) in analytic.iter().zip(&numeric) {
+            assert!(close(*a, *n, 1e-5), "at {w:?}: {analytic:?} vs {numeric:?}");
+        }
+    }
+}
+
+/// A model: its direction is a model, and so is its product.
+#[derive(autodiff::Params, Clone, Debug, Default, PartialEq)]
+struct Dense {
+    w: [[f64; 3]; 2],
+    b: [f64; 2],
+}
+
+/// `f(m, x) = Σᵢ tanh(Σⱼ m.wᵢⱼxⱼ + m.bᵢ)²`.
+#[grad(reverse, hessian)]
+fn dense_loss(m: &Dense, x: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        let mut z = m.b[i];
+        for j in 0..3 {
+            z += m.w[i][j] * x[j];
+        }
+        s += z.tanh() * z.tanh();
+    }
+    s
+}
+
+#[test]
+fn a_model_has_a_model_direction_and_product() {
+    use autodiff::Params;
+    let flat = |m: &Dense, x: &[f64; 3]| {
+        let mut all = m.to_flat();
+        all.extend_from_slice(x);
+        all
+    };
+    let split = |w: &[f64]| {
+        let mut m = Dense::default();
+        m.copy_from_flat(&w[..8]);
+        (m, [w[8], w[9], w[10]])
+    };
+    let grad = |w: &[f64]| {
+        let (m, x) = split(w);
+        let (mut d_m, mut d_x) = (Dense::default(), [0.0; 3]);
+        dense_loss_grad(&m, &mut d_m, &x, &mut d_x);
+        flat(&d_m, &d_x)
+    };
+    let w: Vec<f64> = (0..11).map(|i| ((i * 7 % 11) as f64 - 5.0) / 8.0).collect();
+    let v: Vec<f64> = (0..11).map(|i| ((i * 3 % 5) as f64 - 2.0) / 3.0).collect();
+    let (m, x) = split(&w);
+    let (vm, vx) = split(&v);
+    let (mut hv_m, mut hv_x) = (Dense::default(), [0.0; 3]);
+    let value = dense_loss_hvp(&m, &vm, &mut hv_m, &x, &vx, &mut hv_x);
+    assert_eq!(value, dense_loss(&m, &x));
+    let analytic = flat(&hv_m, &hv_x);
+    let numeric = numeric_hvp(grad, &w, &v);
+    for (a, n) in analytic.iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-5), "{analytic:?} vs {numeric:?}");
+    }
+}
+
+/// A call of a `hessian` function of a model.
+#[grad(reverse, hessian)]
+fn twice_dense(m: &Dense, x: &[f64; 3]) -> f64 {
+    let a = dense_loss(m, x);
+    a * a + dense_loss(m, &[x[2], x[0], x[1]])
+}
+
+#[test]
+fn hvp_goes_through_calls_of_model_functions() {
+    use autodiff::Params;
+    let split = |w: &[f64]| {
+        let mut m = Dense::default();
+        m.copy_from_flat(&w[..8]);
+        (m, [w[8], w[9], w[10]])
+    };
+    let grad = |w: &[f64]| {
+        let (m, x) = split(w);
+        let (mut d_m, mut d_x) = (Dense::default(), [0.0; 3]);
+        twice_dense_grad(&m, &mut d_m, &x, &mut d_x);
+        let mut all = d_m.to_flat();
+        all.extend_from_slice(&d_x);
+        all
+    };
+    let w: Vec<f64> = (0..11).map(|i| ((i * 5 % 11) as f64 - 5.0) / 9.0).collect();
+    let v: Vec<f64> = (0..11).map(|i| ((i * 3 % 7) as f64 - 3.0) / 4.0).collect();
+    let (m, x) = split(&w);
+    let (vm, vx) = split(&v);
+    let (mut hv_m, mut hv_x) = (Dense::default(), [0.0; 3]);
+    let value = twice_dense_hvp(&m, &vm, &mut hv_m, &x, &vx, &mut hv_x);
+    assert_eq!(value, twice_dense(&m, &x));
+    let mut analytic = hv_m.to_flat();
+    analytic.extend_from_slice(&hv_x);
+    let numeric = numeric_hvp(grad, &w, &v);
+    for (a, n) in analytic.iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-5), "{analytic:?} vs {numeric:?}");
+    }
+}
