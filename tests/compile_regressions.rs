@@ -399,3 +399,21 @@ fn constant_slices_arrays_and_vectors_pass_on_to_calls() {
     assert_eq!(value, 2.0 * (3.0 + 5.0 + 7.0 + 13.0));
     assert_eq!(dx, 3.0 + 5.0 + 7.0 + 13.0);
 }
+
+// ---------------------------------------------------------------------------
+// Second review (B1–B4).
+// ---------------------------------------------------------------------------
+
+/// Empty statements are nothing (they were refused).
+#[rustfmt::skip]
+#[grad]
+#[allow(redundant_semicolons)]
+fn empty_statements(x: f64) -> f64 {
+    let y = x * x;;
+    { ; ; y }
+}
+
+#[test]
+fn empty_statements_are_accepted() {
+    assert_eq!(empty_statements_grad(3.0), (9.0, 6.0));
+}

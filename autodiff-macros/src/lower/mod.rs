@@ -347,6 +347,8 @@ impl Lowerer<'_> {
                 syn::Stmt::Macro(mac) => {
                     self.unsupported(&mac.mac, macro_message(&mac.mac));
                 }
+                // An empty statement (`;;`) is nothing.
+                syn::Stmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
                 syn::Stmt::Expr(expr, None) if last => self.lower_into(expr, out, sink),
                 syn::Stmt::Expr(expr, _) => self.lower_statement_expr(expr, out),
             }
