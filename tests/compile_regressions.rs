@@ -404,6 +404,33 @@ fn constant_slices_arrays_and_vectors_pass_on_to_calls() {
 // Second review (B1–B4).
 // ---------------------------------------------------------------------------
 
+/// A plain function: it has no derivative, and needs none for constants.
+fn half_of(n: usize) -> f64 {
+    n as f64 * 0.5
+}
+
+/// `s = 1·x`, `s` starting as a call of constants (E0433: `half_of::fwd`).
+#[grad]
+fn constant_call_then_active(x: f64) -> f64 {
+    let mut s = half_of(2);
+    s = s * x;
+    s
+}
+
+/// `x²` added to a `Default::default()` (E0782).
+#[grad]
+fn default_then_active(x: f64) -> f64 {
+    let mut z: f64 = Default::default();
+    z += x * x;
+    z
+}
+
+#[test]
+fn a_call_of_constants_needs_no_derivative() {
+    assert_eq!(constant_call_then_active_grad(3.0), (3.0, 1.0));
+    assert_eq!(default_then_active_grad(3.0), (9.0, 6.0));
+}
+
 /// Empty statements are nothing (they were refused).
 #[rustfmt::skip]
 #[grad]
