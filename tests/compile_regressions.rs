@@ -404,6 +404,47 @@ fn constant_slices_arrays_and_vectors_pass_on_to_calls() {
 // Second review (B1–B4).
 // ---------------------------------------------------------------------------
 
+/// `v₀v₁ + w₀w₁` through one slice local, reassigned (`mem::replace` of
+/// its adjoint lent it twice: E0502). `v` and `w` differ in length.
+#[grad]
+fn reassigned_slice_local(v: &[f64], w: &[f64]) -> f64 {
+    let mut t = v;
+    let a = t[0] * t[1];
+    t = w;
+    a + t[0] * t[1]
+}
+
+/// Two layers `hᵢ ← tanh(hᵢ)·xᵢ`, each built in a fresh vector and moved
+/// into `h` (E0382: the reverse sweep read the moved vector's length).
+#[grad]
+fn layer_by_layer(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; n];
+    for i in 0..n {
+        h[i] = x[i];
+    }
+    for _ in 0..2 {
+        let mut next = vec![0.0; n];
+        for i in 0..n {
+            next[i] = h[i].tanh() * x[i];
+        }
+        h = next;
+    }
+    h[0] + h[1]
+}
+
+#[test]
+fn slice_and_vector_locals_can_be_reassigned() {
+    let (v, w) = ([1.5, 2.0, 3.0], [5.0, -7.0]);
+    let (mut dv, mut dw) = ([0.0; 3], [0.0; 2]);
+    assert_eq!(reassigned_slice_local_grad(&v, &mut dv, &w, &mut dw), 3.0 - 35.0);
+    assert_eq!((dv, dw), ([2.0, 1.5, 0.0], [-7.0, 5.0]));
+    let x = [0.3, -0.7, 1.1];
+    let mut dx = [0.0; 3];
+    assert_eq!(layer_by_layer_grad(&x, &mut dx), layer_by_layer(&x));
+    assert_close(&dx, &numeric(|x| layer_by_layer(x), &x));
+}
+
 /// A plain function: it has no derivative, and needs none for constants.
 fn half_of(n: usize) -> f64 {
     n as f64 * 0.5

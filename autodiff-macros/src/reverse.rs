@@ -561,6 +561,10 @@ impl Sweep<'_> {
                         _ => FloatTy::F64,
                     };
                     let mut value = emit::rhs(self.body, rhs, float, *span);
+                    if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
+                        tokens.extend(copied);
+                        continue;
+                    }
                     // A differentiated call runs its forward pass and keeps the tape.
                     if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
                         let call = Ident::new("__call", Span::mixed_site());
@@ -918,14 +922,31 @@ impl Sweep<'_> {
             }
         }
         let mut prologue = TokenStream::new();
+        let mut rezero = TokenStream::new();
         // The value this assignment replaced starts with a zero adjoint, so
         // the incoming adjoint is taken out first.
         let seed = if kind == AssignKind::Overwrite {
             let seed = Ident::new("__seed", Span::mixed_site());
             if aggregate {
-                let zero =
-                    self.body.var(dst).zero.as_ref().map(|zero| emit::zero(zero, bar)).unwrap_or_else(|| quote!(0.0));
-                prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::replace(&mut #bar, #zero);));
+                let info = self.body.var(dst);
+                let zero = |like: &TokenStream| {
+                    info.zero.as_ref().map(|zero| emit::zero(zero, like)).unwrap_or_else(|| quote!(0.0))
+                };
+                if info.by_ref && restore.is_some() && matches!(info.zero, Some(Zero::Vec(_))) {
+                    // A reference (`t = w`) may change length: the old
+                    // value's adjoint has the length of the restored `t`.
+                    prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::take(&mut #bar);));
+                    let zero = zero(&ident);
+                    rezero = quote_spanned!(span=> #bar = #zero;);
+                } else {
+                    // The zero is made before `bar` is lent to `replace`.
+                    let fresh = Ident::new("__zero", Span::mixed_site());
+                    let zero = zero(bar);
+                    prologue.extend(quote_spanned!(span=>
+                        let #fresh = #zero;
+                        let #seed = ::core::mem::replace(&mut #bar, #fresh);
+                    ));
+                }
             } else {
                 prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
             }
@@ -943,6 +964,7 @@ impl Sweep<'_> {
             ident.clone()
         };
         prologue.extend(restore);
+        prologue.extend(rezero);
         let accumulations = self.accumulations(dst, rhs, tape, &seed, &out, span);
         if kind == AssignKind::Overwrite {
             quote!({ #prologue #accumulations #restore_tape })
@@ -1093,6 +1115,26 @@ impl Sweep<'_> {
         };
         let (targets, values) = (flatten(target, true), flatten(value, false));
         quote_spanned!(span=> for (#a, #b) in #targets.zip(#values) { *#a += *#b; })
+    }
+
+    /// `h = next;` for a local vector `next` the reverse sweep still reads
+    /// (its adjoint is as long as it): copied into `h`'s buffer instead of
+    /// moved (`let h = next;` clones it).
+    fn copy_of_moved_vector(&self, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> Option<TokenStream> {
+        let Rhs::Use(Operand::Var(source)) = rhs else { return None };
+        let info = self.body.var(*source);
+        let moved_vector = matches!(info.zero, Some(Zero::Vec(_))) && !info.by_ref && info.kind != VarKind::Param;
+        if !moved_vector || self.adjoint(*source).is_none() {
+            return None;
+        }
+        let (ident, source) = (self.ident(dst), self.ident(*source));
+        let defines = kind == AssignKind::Init && !self.layout.hoisted[dst.0];
+        Some(if defines {
+            let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
+            quote_spanned!(span=> let #mutability #ident = ::core::clone::Clone::clone(&#source);)
+        } else {
+            quote_spanned!(span=> ::core::clone::Clone::clone_from(&mut #ident, &#source);)
+        })
     }
 
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
