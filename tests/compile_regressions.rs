@@ -445,6 +445,55 @@ fn slice_and_vector_locals_can_be_reassigned() {
     assert_close(&dx, &numeric(|x| layer_by_layer(x), &x));
 }
 
+/// `x·y` of two arrays.
+#[grad]
+fn dot_of_pair(x: &[f64; 2], y: &[f64; 2]) -> f64 {
+    x[0] * y[0] + x[1] * y[1]
+}
+
+/// `|x|²` as `dot(x, x)` (E0308: the second shadow was a `Vec`).
+#[grad]
+fn dot_with_itself(x: &[f64; 2]) -> f64 {
+    dot_of_pair(x, x)
+}
+
+/// `a² + 4a²` as `dot(&v, &v)` of a local array.
+#[grad]
+fn dot_of_local_with_itself(a: f64) -> f64 {
+    let v = [a, 2.0 * a];
+    dot_of_pair(&v, &v)
+}
+
+#[derive(autodiff::Params, Clone)]
+struct Pair {
+    w: [f64; 2],
+}
+
+/// `a.w₀·b.w₁`.
+#[grad]
+fn cross_of_models(a: &Pair, b: &Pair) -> f64 {
+    a.w[0] * b.w[1]
+}
+
+/// `m.w₀·m.w₁` as `cross(m, m)`.
+#[grad]
+fn cross_of_model_with_itself(m: &Pair) -> f64 {
+    cross_of_models(m, m)
+}
+
+#[test]
+fn one_array_or_model_passed_twice_to_a_call() {
+    let x = [0.5, -1.5];
+    let mut dx = [0.25; 2];
+    assert_eq!(dot_with_itself_grad(&x, &mut dx), 2.5);
+    assert_eq!(dx, [0.25 + 1.0, 0.25 - 3.0]);
+    assert_eq!(dot_of_local_with_itself_grad(1.5), (5.0 * 2.25, 10.0 * 1.5));
+    let m = Pair { w: [2.0, 3.0] };
+    let mut dm = Pair { w: [1.0, 1.0] };
+    assert_eq!(cross_of_model_with_itself_grad(&m, &mut dm), 6.0);
+    assert_eq!(dm.w, [1.0 + 3.0, 1.0 + 2.0]);
+}
+
 /// A plain function: it has no derivative, and needs none for constants.
 fn half_of(n: usize) -> f64 {
     n as f64 * 0.5
