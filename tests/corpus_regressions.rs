@@ -371,6 +371,35 @@ fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Second review, A1: `powi(0)` at 0.
+//
+// Cause: the rule `n·xⁿ⁻¹` is `0·0⁻¹` = NaN at `n = 0`, `x = 0`; the rule
+// now has the `n = 0` case (as `powf` has).
+// ---------------------------------------------------------------------------
+
+/// `f = x⁰ + x`: `∂x = 1` everywhere, also at 0.
+#[grad]
+fn powi_zero_exponent(x: f64) -> f64 {
+    x.powi(0) + x
+}
+
+/// `f = Σₖ cₖ·xᵏ` with `c = (1, 2, 3)`: `∂x = 2 + 6x`, 2 at 0.
+#[grad(wrt(x))]
+fn polynomial_powi(x: f64, c: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += c[k] * x.powi(k as i32);
+    }
+    s
+}
+
+/// `f = xⁿ` for an integer parameter `n`.
+#[grad(wrt(x))]
+fn powi_of_parameter(x: f64, n: i32) -> f64 {
+    x.powi(n)
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -488,6 +517,11 @@ fn cases() -> Vec<Case> {
             where x.abs() > 0.01),
         array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > 0.01)),
+        // Second review, A1: powi(0).
+        case!(powi_zero_exponent, powi_zero_exponent_grad, powi_zero_exponent_vjp; (x); x in [-2.0, 2.0]),
+        case!(polynomial_powi, polynomial_powi_grad, polynomial_powi_vjp; (x, &[1.0, 2.0, 3.0]); x in [-2.0, 2.0]),
+        case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp; (x, 0); x in [-2.0, 2.0]),
+        case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp; (x, 3); x in [-2.0, 2.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -649,4 +683,16 @@ fn zero_adjoints_give_no_nan_at_the_issue_points() {
     let mut d_x = [0.0; 4];
     assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
     assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);
+}
+
+#[test]
+fn powi_with_exponent_zero_at_zero_is_not_nan() {
+    assert_eq!(powi_zero_exponent_grad(0.0), (1.0, 1.0));
+    assert_eq!(polynomial_powi_grad(0.0, &[1.0, 2.0, 3.0]), (1.0, 2.0));
+    assert_eq!(powi_of_parameter_grad(0.0, 0), (1.0, 0.0));
+    assert_eq!(powi_of_parameter_grad(0.0, 1), (0.0, 1.0));
+    assert_eq!(powi_of_parameter_grad(2.0, 3), (8.0, 12.0));
+    // `n − 1` would overflow: `∂(xⁿ)/∂x = n·xⁿ / x`, and (−1)ⁿ⁻¹ = −1.
+    let (value, dx) = powi_of_parameter_grad(-1.0, i32::MIN);
+    assert_eq!((value, dx), (1.0, -(i32::MIN as f64)));
 }

@@ -136,7 +136,11 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Log10 => all(vec![n(1.0) / (x(0) * D::Const(MathConst::Ln10))]),
         Sqrt => all(vec![n(0.5) / y()]),
         Cbrt => all(vec![n(1.0) / (n(3.0) * y() * y())]),
-        Powi => vec![Some(D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1)), None],
+        // `n·xⁿ⁻¹` is `0·0⁻¹` = NaN at `n = 0`, `x = 0`: the `n = 0` case is 0.
+        Powi => vec![
+            Some(sel(cmp(Eq, D::IntArg(1), n(0.0)), n(0.0), D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1))),
+            None,
+        ],
         Powf => all(vec![
             sel(cmp(Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
             sel(cmp(Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
@@ -424,6 +428,8 @@ mod tests {
         assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 1.0);
         assert_eq!(at(Op::Powf, 1, &[0.0, 2.0]), 0.0);
         assert_eq!(at(Op::Powf, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Powi, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Powi, 0, &[0.0, 1.0]), 1.0);
         assert_eq!(at(Op::Hypot, 0, &[0.0, 0.0]), 0.0);
         assert_eq!(at(Op::Atan2, 1, &[0.0, 0.0]), 0.0);
         assert_eq!(at(Op::Clamp, 0, &[-1.0, -1.0, 1.0]), 1.0);
