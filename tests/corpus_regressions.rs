@@ -400,6 +400,41 @@ fn powi_of_parameter(x: f64, n: i32) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Second review, A2: `max`/`min` with a NaN operand.
+//
+// Cause: the rules compared the operands (`x₀ ≥ x₁`), which is false when
+// `x₁` is NaN, so the derivative went to the NaN operand that Rust's
+// `max`/`min` ignore. The first operand now also gets it when the second
+// is NaN.
+// ---------------------------------------------------------------------------
+
+/// `f = max(x, ln y) + min(x, √y)`: for `y < 0` both are `x`.
+#[grad]
+fn max_min_of_nan(x: f64, y: f64) -> f64 {
+    x.max(y.ln()) + x.min(y.sqrt())
+}
+
+/// `f = max(xᵢ)`, from a NaN start: the start never wins.
+#[grad]
+fn running_max_from_nan(x: &[f64; 3]) -> f64 {
+    let mut m = f64::NAN;
+    for &v in x {
+        m = v.max(m);
+    }
+    m
+}
+
+/// `f = min(xᵢ)` with the NaN first, from a NaN start.
+#[grad]
+fn running_min_from_nan(x: &[f64; 3]) -> f64 {
+    let mut m = f64::NAN;
+    for &v in x {
+        m = m.min(v);
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -522,6 +557,11 @@ fn cases() -> Vec<Case> {
         case!(polynomial_powi, polynomial_powi_grad, polynomial_powi_vjp; (x, &[1.0, 2.0, 3.0]); x in [-2.0, 2.0]),
         case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp; (x, 0); x in [-2.0, 2.0]),
         case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp; (x, 3); x in [-2.0, 2.0]),
+        // Second review, A2: max/min with a NaN operand.
+        case!(max_min_of_nan, max_min_of_nan_grad, max_min_of_nan_vjp; (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where y.abs() > 0.01 && (x - y.abs().ln()).abs() > M && (x - y.abs().sqrt()).abs() > M),
+        array_case!(running_max_from_nan, running_max_from_nan_grad, running_max_from_nan_vjp; 3; in [-2.0, 2.0]),
+        array_case!(running_min_from_nan, running_min_from_nan_grad, running_min_from_nan_vjp; 3; in [-2.0, 2.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -695,4 +735,19 @@ fn powi_with_exponent_zero_at_zero_is_not_nan() {
     // `n − 1` would overflow: `∂(xⁿ)/∂x = n·xⁿ / x`, and (−1)ⁿ⁻¹ = −1.
     let (value, dx) = powi_of_parameter_grad(-1.0, i32::MIN);
     assert_eq!((value, dx), (1.0, -(i32::MIN as f64)));
+}
+
+#[test]
+fn max_and_min_differentiate_the_operand_they_return() {
+    assert_eq!(max_min_of_nan_grad(1.0, -1.0), (2.0, 2.0, 0.0));
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_max_from_nan_grad(&[2.0, 0.5, 1.0], &mut d_x), 2.0);
+    assert_eq!(d_x, [1.0, 0.0, 0.0]);
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_min_from_nan_grad(&[2.0, 0.5, 1.0], &mut d_x), 0.5);
+    assert_eq!(d_x, [0.0, 1.0, 0.0]);
+    // Ties keep the convention: the first operand.
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_max_from_nan_grad(&[1.0, 1.0, 1.0], &mut d_x), 1.0);
+    assert_eq!(d_x, [0.0, 0.0, 1.0]);
 }

@@ -164,9 +164,12 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Atanh => all(vec![n(1.0) / (n(1.0) - x(0) * x(0))]),
 
         Abs => all(vec![sel(cmp(Gt, x(0), n(0.0)), n(1.0), sel(cmp(Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
-        // Comparing the operands, not the result, so the result need not be kept.
-        Max => all(vec![sel(cmp(Ge, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Ge, x(0), x(1)), n(0.0), n(1.0))]),
-        Min => all(vec![sel(cmp(Le, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Le, x(0), x(1)), n(0.0), n(1.0))]),
+        // Comparing the operands, not the result, so the result need not be
+        // kept. Rust's `max`/`min` return the operand that is not NaN: the
+        // first gets the derivative when it wins or ties, or when the second
+        // is NaN (`x₁ ≠ x₁`, tested only when the comparison fails).
+        Max => select_first(Ge),
+        Min => select_first(Le),
         Clamp => all(vec![
             sel(cmp(Lt, x(0), x(1)), n(0.0), sel(cmp(Gt, x(0), x(2)), n(0.0), n(1.0))),
             sel(cmp(Lt, x(0), x(1)), n(1.0), n(0.0)),
@@ -182,6 +185,14 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Signum | Floor | Ceil | Round | Trunc => none(),
         Fract => all(vec![n(1.0)]),
     }
+}
+
+/// The partials of `max` (`order = Ge`) or `min` (`Le`): 1 for the operand
+/// returned, 0 for the other.
+fn select_first(order: Op) -> Vec<Option<D>> {
+    let first = || sel(cmp(order, x(0), x(1)), n(1.0), sel(cmp(Op::Ne, x(1), x(1)), n(1.0), n(0.0)));
+    let second = sel(cmp(order, x(0), x(1)), n(0.0), sel(cmp(Op::Ne, x(1), x(1)), n(0.0), n(1.0)));
+    vec![Some(first()), Some(second)]
 }
 
 /// Whether `op` can give an infinite or NaN partial (and result) from
@@ -283,6 +294,7 @@ mod tests {
                     Op::Gt => l > r,
                     Op::Ge => l >= r,
                     Op::Le => l <= r,
+                    Op::Ne => l != r,
                     _ => unreachable!(),
                 };
                 if holds {
@@ -426,6 +438,11 @@ mod tests {
         assert_eq!(at(Op::Max, 0, &[1.0, 1.0]), 1.0);
         assert_eq!(at(Op::Max, 1, &[1.0, 1.0]), 0.0);
         assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 1.0);
+        // The operand Rust returns gets the derivative: the one not NaN.
+        for op in [Op::Max, Op::Min] {
+            assert_eq!((at(op, 0, &[1.0, f64::NAN]), at(op, 1, &[1.0, f64::NAN])), (1.0, 0.0));
+            assert_eq!((at(op, 0, &[f64::NAN, 1.0]), at(op, 1, &[f64::NAN, 1.0])), (0.0, 1.0));
+        }
         assert_eq!(at(Op::Powf, 1, &[0.0, 2.0]), 0.0);
         assert_eq!(at(Op::Powf, 0, &[0.0, 0.0]), 0.0);
         assert_eq!(at(Op::Powi, 0, &[0.0, 0.0]), 0.0);
