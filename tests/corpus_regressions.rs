@@ -435,6 +435,58 @@ fn running_min_from_nan(x: &[f64; 3]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Second review, A3: infinite and NaN constants.
+//
+// Cause: `finite.rs` took every constant as finite, so a product reading a
+// variable that held `f64::INFINITY` or `NAN` was not skipped at a zero
+// adjoint. Constants not known to be finite now make values that may not
+// be.
+// ---------------------------------------------------------------------------
+
+/// `f = y` for `x ≤ 0`, `xy` otherwise; `d` is ∞ where it is not used.
+#[grad]
+fn zero_adjoint_infinite_constant(x: f64, y: f64) -> f64 {
+    let mut d = f64::INFINITY;
+    if x > 0.0 {
+        d = x;
+    }
+    let p = d * y;
+    if x <= 0.0 {
+        return y;
+    }
+    p
+}
+
+/// `f = xy` for `x > 0`, `y` otherwise; `c` is NaN where it is not used.
+#[grad]
+fn zero_adjoint_nan_constant(x: f64, y: f64) -> f64 {
+    let c = if x > 0.0 { x } else { f64::NAN };
+    let p = c * y;
+    if x > 0.0 {
+        return p;
+    }
+    y
+}
+
+/// A constant the macro cannot see, infinite here.
+const FAR: f64 = f64::INFINITY;
+
+/// `f = y` for `x ≤ 0`, `y·x` for `0 < x ≤ 10`: `a` and `b` (∞·y, through
+/// a user constant and a division by zero) are used only beyond 10.
+#[grad]
+fn zero_adjoint_user_constant(x: f64, y: f64) -> f64 {
+    let a = FAR * y;
+    let b = 1.0 / 0.0 * y;
+    if x <= 0.0 {
+        return y;
+    }
+    if x > 10.0 {
+        return a + b;
+    }
+    y * x
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -562,6 +614,13 @@ fn cases() -> Vec<Case> {
             where y.abs() > 0.01 && (x - y.abs().ln()).abs() > M && (x - y.abs().sqrt()).abs() > M),
         array_case!(running_max_from_nan, running_max_from_nan_grad, running_max_from_nan_vjp; 3; in [-2.0, 2.0]),
         array_case!(running_min_from_nan, running_min_from_nan_grad, running_min_from_nan_vjp; 3; in [-2.0, 2.0]),
+        // Second review, A3: infinite and NaN constants.
+        case!(zero_adjoint_infinite_constant, zero_adjoint_infinite_constant_grad, zero_adjoint_infinite_constant_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        case!(zero_adjoint_nan_constant, zero_adjoint_nan_constant_grad, zero_adjoint_nan_constant_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        case!(zero_adjoint_user_constant, zero_adjoint_user_constant_grad, zero_adjoint_user_constant_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -750,4 +809,12 @@ fn max_and_min_differentiate_the_operand_they_return() {
     let mut d_x = [0.0; 3];
     assert_eq!(running_max_from_nan_grad(&[1.0, 1.0, 1.0], &mut d_x), 1.0);
     assert_eq!(d_x, [0.0, 0.0, 1.0]);
+}
+
+#[test]
+fn infinite_and_nan_constants_give_no_nan_at_zero_adjoints() {
+    assert_eq!(zero_adjoint_infinite_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_infinite_constant_grad(3.0, 2.0), (6.0, 2.0, 3.0));
+    assert_eq!(zero_adjoint_nan_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_user_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
 }

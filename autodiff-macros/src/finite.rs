@@ -15,14 +15,16 @@
 //! finite operands computed it (a pole: `/`, `%`, `recip`, the `ln` family,
 //! `atanh`; a domain: `asin`, `acos`, `acosh`, `√` of a value that may be
 //! negative; an overflow: `exp`, `sinh`, `cosh`, `powi`, `powf`), or a call,
-//! or when it is computed from such a value. Parameters are taken as
+//! or when it is computed from such a value, or is a constant not known to
+//! be finite (`f64::INFINITY`, `NAN`, `MAX`, a `const` the macro cannot
+//! see; literals, `consts::PI` and the like are). Parameters are taken as
 //! finite, and so is plain arithmetic of finite values (its overflow is not
 //! tracked): a dot product's partials are never guarded, and neither is
 //! anything computed from `(x * x + y * y).sqrt()`. The analysis is
 //! flow-insensitive, like activity: a variable is marked if any of its
 //! assignments is.
 
-use crate::ir::{walk, Body, Op, Operand, Rhs, Stmt, Ty};
+use crate::ir::{walk, Body, Const, Op, Operand, Rhs, Stmt, Ty};
 
 /// For every variable, whether it may hold an infinite or NaN value.
 pub fn unbounded(body: &Body) -> Vec<bool> {
@@ -33,7 +35,7 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
         walk(&body.block, 0, &mut |stmt, _| {
             let (dst, unbounded) = match stmt {
                 Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked, &nonnegative)),
-                Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
+                Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
             if unbounded && !marked[dst.0] {
@@ -47,8 +49,44 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
     }
 }
 
+/// Whether `operand` may be infinite or NaN: a marked variable (or an
+/// element of one), or a constant not known to be finite.
+pub fn may_be_non_finite(operand: &Operand, marked: &[bool]) -> bool {
+    match operand {
+        Operand::Const(constant) => !is_finite_constant(constant),
+        _ => operand.reads().iter().any(|var| marked[var.0]),
+    }
+}
+
+/// Whether the right-hand side reads a value that may be infinite or NaN.
+pub fn reads_non_finite(rhs: &Rhs, marked: &[bool]) -> bool {
+    rhs.reads().iter().any(|var| marked[var.0]) || rhs.operands().into_iter().any(|op| may_be_non_finite(op, marked))
+}
+
+/// A constant known to be finite: an integer or boolean, a finite float
+/// literal, a constant of `core::f64::consts`, `EPSILON`, `MIN_POSITIVE`.
+/// `INFINITY`, `NAN`, `MAX` and `MIN` (whose arithmetic overflows), and
+/// constants the macro cannot see (the user's `const`s) may not be.
+fn is_finite_constant(constant: &Const) -> bool {
+    if matches!(constant.ty, Ty::Bool | Ty::Other) {
+        return true;
+    }
+    let text: String = constant.tokens.to_string().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let text = text.trim_start_matches('-');
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        let number = text.trim_end_matches("f64").trim_end_matches("f32");
+        return number.parse::<f64>().is_ok_and(f64::is_finite);
+    }
+    let segments: Vec<&str> = text.split("::").collect();
+    match segments[..] {
+        [.., "consts", _] => true,
+        [.., "f64" | "f32", "EPSILON" | "MIN_POSITIVE"] => true,
+        _ => false,
+    }
+}
+
 fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
-    let from_operand = rhs.reads().iter().any(|var| marked[var.0]);
+    let from_operand = reads_non_finite(rhs, marked);
     match rhs {
         Rhs::Prim(Op::Sqrt, args) => from_operand || !is_nonnegative(&args[0], nonnegative),
         Rhs::Prim(op, _) => from_operand || makes_non_finite(*op),
@@ -162,6 +200,21 @@ mod tests {
             }
         });
         assert_eq!(names, "__ret m");
+    }
+
+    #[test]
+    fn constants_not_known_to_be_finite_are_unbounded() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let a = f64::INFINITY;
+                let b = x * f64::MAX;
+                let c = K * x;
+                let d = x * std::f64::consts::PI + f64::EPSILON + 1.5e3 - 2.0_f64;
+                let e = x * 1e400;
+                a + b + c + d + e
+            }
+        });
+        assert_eq!(names, "__ret a b c e __t4 __t5 __t6");
     }
 
     #[test]

@@ -1064,7 +1064,7 @@ impl Sweep<'_> {
                 let call = self.reverse_call(path, call_args, tape, seed, span);
                 // The callee guards its own rules, but takes its arguments as
                 // finite: with one that may not be, a zero adjoint skips it.
-                let unbounded_argument = rhs.reads().iter().any(|var| self.unbounded[var.0]);
+                let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
                 tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
             }
             Rhs::Method(..) | Rhs::Cast(..) => {}
@@ -1077,7 +1077,7 @@ impl Sweep<'_> {
     /// skip its product rather than make it NaN.
     fn may_blow_up(&self, op: crate::ir::Op, d: &D, operands: &[&Operand], dst: Var) -> bool {
         let unbounded = |read: Option<usize>| match read {
-            Some(i) => operands[i].reads().iter().any(|var| self.unbounded[var.0]),
+            Some(i) => crate::finite::may_be_non_finite(operands[i], self.unbounded),
             None => self.unbounded[dst.0],
         };
         crate::rules::can_blow_up(op) || d.reads_unbounded(&unbounded)
