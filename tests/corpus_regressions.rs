@@ -487,6 +487,65 @@ fn zero_adjoint_user_constant(x: f64, y: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Second review, A4: overflow from finite operands.
+//
+// Cause: `finite.rs` took `as f32` and plain arithmetic of finite values as
+// finite, but `1e300 as f32` and `x·x·x` at 1e120 are infinite, and a
+// product reading them at a zero adjoint was NaN. `as f32` may now make an
+// infinity; so may `+ - *` in a function where an adjoint can vanish (see
+// `finite::adjoints_may_vanish`).
+// ---------------------------------------------------------------------------
+
+/// `f = y` for `x > 1`, `(x as f32)·y` otherwise.
+#[grad]
+fn zero_adjoint_f32_cast(x: f64, y: f32) -> f32 {
+    let a = x as f32;
+    let p = a * y;
+    if x > 1.0 {
+        return y;
+    }
+    p
+}
+
+/// `f = y` for `x > 10¹⁰`, `x³y` otherwise.
+#[grad]
+fn zero_adjoint_product_overflow(x: f64, y: f64) -> f64 {
+    let b = x * x * x;
+    let p = b * y;
+    if x > 1e10 {
+        return y;
+    }
+    p
+}
+
+/// `f = tanh(x³y) + y`: at 10¹²⁰ the product is ∞ and `tanh' = 0`.
+#[grad]
+fn zero_adjoint_saturation(x: f64, y: f64) -> f64 {
+    let z = x * x * x * y;
+    z.tanh() + y
+}
+
+/// `f = y + n·x³y`: with `n = 0` the loop runs no pass.
+#[grad(wrt(x, y))]
+fn zero_adjoint_empty_loop(x: f64, y: f64, n: usize) -> f64 {
+    let p = x * x * x * y;
+    let mut s = y;
+    for _ in 0..n {
+        s += p;
+    }
+    s
+}
+
+/// `f = y`: the first value of `t` is overwritten unread.
+#[grad]
+#[allow(unused_assignments)]
+fn zero_adjoint_overwritten(x: f64, y: f64) -> f64 {
+    let mut t = x * x * x * y;
+    t = y;
+    t
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -621,6 +680,15 @@ fn cases() -> Vec<Case> {
             (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
         case!(zero_adjoint_user_constant, zero_adjoint_user_constant_grad, zero_adjoint_user_constant_vjp;
             (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        // Second review, A4: overflow.
+        case!(zero_adjoint_product_overflow, zero_adjoint_product_overflow_grad, zero_adjoint_product_overflow_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_saturation, zero_adjoint_saturation_grad, zero_adjoint_saturation_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_empty_loop, zero_adjoint_empty_loop_grad, zero_adjoint_empty_loop_vjp;
+            (x, y, 2); x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_overwritten, zero_adjoint_overwritten_grad, zero_adjoint_overwritten_vjp;
+            (x, y); x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -817,4 +885,15 @@ fn infinite_and_nan_constants_give_no_nan_at_zero_adjoints() {
     assert_eq!(zero_adjoint_infinite_constant_grad(3.0, 2.0), (6.0, 2.0, 3.0));
     assert_eq!(zero_adjoint_nan_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
     assert_eq!(zero_adjoint_user_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+}
+
+#[test]
+fn overflow_to_infinity_gives_no_nan_at_zero_adjoints() {
+    assert_eq!(zero_adjoint_f32_cast_grad(1e300, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_f32_cast_grad(0.5, 2.0), (1.0, 2.0, 0.5));
+    assert_eq!(zero_adjoint_product_overflow_grad(1e120, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_saturation_grad(1e120, 2.0), (3.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_empty_loop_grad(1e120, 2.0, 0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_overwritten_grad(1e120, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_empty_loop_grad(2.0, 3.0, 1), (3.0 + 24.0, 36.0, 9.0));
 }
