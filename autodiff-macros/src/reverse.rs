@@ -1059,7 +1059,8 @@ impl Sweep<'_> {
                 }
             }
             // A call with constant arguments only has no derivative.
-            Rhs::Call(_, call_args) if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
+            Rhs::Call(_, call_args)
+                if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
             Rhs::Call(path, call_args) => {
                 let call = self.reverse_call(path, call_args, tape, seed, span);
                 // The callee guards its own rules, but takes its arguments as

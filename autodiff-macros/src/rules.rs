@@ -137,10 +137,9 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Sqrt => all(vec![n(0.5) / y()]),
         Cbrt => all(vec![n(1.0) / (n(3.0) * y() * y())]),
         // `n·xⁿ⁻¹` is `0·0⁻¹` = NaN at `n = 0`, `x = 0`: the `n = 0` case is 0.
-        Powi => vec![
-            Some(sel(cmp(Eq, D::IntArg(1), n(0.0)), n(0.0), D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1))),
-            None,
-        ],
+        Powi => {
+            vec![Some(sel(cmp(Eq, D::IntArg(1), n(0.0)), n(0.0), D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1))), None]
+        }
         Powf => all(vec![
             sel(cmp(Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
             sel(cmp(Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
