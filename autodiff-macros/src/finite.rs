@@ -98,11 +98,7 @@ fn is_finite_constant(constant: &Const) -> bool {
         return number.parse::<f64>().is_ok_and(f64::is_finite);
     }
     let segments: Vec<&str> = text.split("::").collect();
-    match segments[..] {
-        [.., "consts", _] => true,
-        [.., "f64" | "f32", "EPSILON" | "MIN_POSITIVE"] => true,
-        _ => false,
-    }
+    matches!(segments[..], [.., "consts", _] | [.., "f64" | "f32", "EPSILON" | "MIN_POSITIVE"])
 }
 
 fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
