@@ -109,6 +109,8 @@ struct LoopCtx {
     sink: Sink,
     /// Whether a `return` inside must end this loop too.
     exits_on_done: bool,
+    /// The index a `for` over a range binds (not a `mut` copy of it).
+    index: Option<Var>,
 }
 
 /// The inline closure of a reduction whose body is being lowered, for a
@@ -1368,5 +1370,17 @@ fn(x: f64, y: f64) -> __ret: f64
         });
         assert!(errors.contains("unsupported method `frobnicate`"), "{errors}");
         assert!(errors.contains("exp, exp2"), "{errors}");
+    }
+    #[test]
+    fn a_loop_index_is_not_assignable() {
+        for item in [
+            syn::parse_quote! { fn f(x: f64) -> f64 { for i in 0..2 { i = 1; } x } },
+            syn::parse_quote! { fn f(x: &[f64]) -> f64 { for i in 0..2 { i[i] = x[i]; } x[0] } },
+        ] {
+            let error = lowered(item).err().unwrap_or_default();
+            assert!(error.contains("a loop's index cannot be assigned"), "{error}");
+        }
+        // A `mut` index is a copy the body may change.
+        assert!(lowered(syn::parse_quote! { fn f(x: f64) -> f64 { for mut i in 0..2 { i += 1; } x } }).is_ok());
     }
 }
