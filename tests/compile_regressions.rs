@@ -440,3 +440,138 @@ fn a_long_tape_is_kept_across_a_loop() {
     let n = numeric(|v| long_tape_in_loop(v[0], v[1]), &[0.7, -0.4]);
     assert_close(&[dx, dy], &n);
 }
+
+// ---------------------------------------------------------------------------
+// Second review (B1–B4).
+// ---------------------------------------------------------------------------
+
+/// `v₀v₁ + w₀w₁` through one slice local, reassigned (`mem::replace` of
+/// its adjoint lent it twice: E0502). `v` and `w` differ in length.
+#[grad]
+fn reassigned_slice_local(v: &[f64], w: &[f64]) -> f64 {
+    let mut t = v;
+    let a = t[0] * t[1];
+    t = w;
+    a + t[0] * t[1]
+}
+
+/// From `h = x/2`, two layers `hᵢ ← tanh(hᵢ)·xᵢ`, each built in a fresh vector and moved
+/// into `h` (E0382: the reverse sweep read the moved vector's length).
+#[grad]
+fn layer_by_layer(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; n];
+    for i in 0..n {
+        h[i] = x[i] * 0.5;
+    }
+    for _ in 0..2 {
+        let mut next = vec![0.0; n];
+        for i in 0..n {
+            next[i] = h[i].tanh() * x[i];
+        }
+        h = next;
+    }
+    h[0] + h[1]
+}
+
+#[test]
+fn slice_and_vector_locals_can_be_reassigned() {
+    let (v, w) = ([1.5, 2.0, 3.0], [5.0, -7.0]);
+    let (mut dv, mut dw) = ([0.0; 3], [0.0; 2]);
+    assert_eq!(reassigned_slice_local_grad(&v, &mut dv, &w, &mut dw), 3.0 - 35.0);
+    assert_eq!((dv, dw), ([2.0, 1.5, 0.0], [-7.0, 5.0]));
+    let x = [0.3, -0.7, 1.1];
+    let mut dx = [0.0; 3];
+    assert_eq!(layer_by_layer_grad(&x, &mut dx), layer_by_layer(&x));
+    assert_close(&dx, &numeric(layer_by_layer, &x));
+}
+
+/// `x·y` of two arrays.
+#[grad]
+fn dot_of_pair(x: &[f64; 2], y: &[f64; 2]) -> f64 {
+    x[0] * y[0] + x[1] * y[1]
+}
+
+/// `|x|²` as `dot(x, x)` (E0308: the second shadow was a `Vec`).
+#[grad]
+fn dot_with_itself(x: &[f64; 2]) -> f64 {
+    dot_of_pair(x, x)
+}
+
+/// `a² + 4a²` as `dot(&v, &v)` of a local array.
+#[grad]
+fn dot_of_local_with_itself(a: f64) -> f64 {
+    let v = [a, 2.0 * a];
+    dot_of_pair(&v, &v)
+}
+
+#[derive(autodiff::Params, Clone)]
+struct Pair {
+    w: [f64; 2],
+}
+
+/// `a.w₀·b.w₁`.
+#[grad]
+fn cross_of_models(a: &Pair, b: &Pair) -> f64 {
+    a.w[0] * b.w[1]
+}
+
+/// `m.w₀·m.w₁` as `cross(m, m)`.
+#[grad]
+fn cross_of_model_with_itself(m: &Pair) -> f64 {
+    cross_of_models(m, m)
+}
+
+#[test]
+fn one_array_or_model_passed_twice_to_a_call() {
+    let x = [0.5, -1.5];
+    let mut dx = [0.25; 2];
+    assert_eq!(dot_with_itself_grad(&x, &mut dx), 2.5);
+    assert_eq!(dx, [0.25 + 1.0, 0.25 - 3.0]);
+    assert_eq!(dot_of_local_with_itself_grad(1.5), (5.0 * 2.25, 10.0 * 1.5));
+    let m = Pair { w: [2.0, 3.0] };
+    let mut dm = Pair { w: [1.0, 1.0] };
+    assert_eq!(cross_of_model_with_itself_grad(&m, &mut dm), 6.0);
+    assert_eq!(dm.w, [1.0 + 3.0, 1.0 + 2.0]);
+}
+
+/// A plain function: it has no derivative, and needs none for constants.
+fn half_of(n: usize) -> f64 {
+    n as f64 * 0.5
+}
+
+/// `s = 1·x`, `s` starting as a call of constants (E0433: `half_of::fwd`).
+#[grad]
+fn constant_call_then_active(x: f64) -> f64 {
+    let mut s = half_of(2);
+    s = s * x;
+    s
+}
+
+/// `x²` added to a `Default::default()` (E0782).
+#[grad]
+fn default_then_active(x: f64) -> f64 {
+    let mut z: f64 = Default::default();
+    z += x * x;
+    z
+}
+
+#[test]
+fn a_call_of_constants_needs_no_derivative() {
+    assert_eq!(constant_call_then_active_grad(3.0), (3.0, 1.0));
+    assert_eq!(default_then_active_grad(3.0), (9.0, 6.0));
+}
+
+/// Empty statements are nothing (they were refused).
+#[rustfmt::skip]
+#[grad]
+#[allow(redundant_semicolons)]
+fn empty_statements(x: f64) -> f64 {
+    let y = x * x;;
+    { ; ; y }
+}
+
+#[test]
+fn empty_statements_are_accepted() {
+    assert_eq!(empty_statements_grad(3.0), (9.0, 6.0));
+}

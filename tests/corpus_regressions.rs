@@ -7,7 +7,7 @@
 //! A scalar row:
 //!
 //! ```text
-//! case!(name, name_grad, name_vjp; (x, 3, y); x in [lo, hi], y in [lo, hi]; where cond(x, y));
+//! case!(name, name_grad, name_vjp, name_jvp; (x, 3, y) [x, along(0), 3, y, along(1)]; x in [lo, hi], y in [lo, hi]; where cond(x, y));
 //! ```
 //!
 //! A row whose single differentiated parameter is an array `&[f64; N]`
@@ -15,7 +15,7 @@
 //! partials are *added* into it):
 //!
 //! ```text
-//! array_case!(name, name_grad, name_vjp; N; in [lo, hi]; where |x| cond(x));
+//! array_case!(name, name_grad, name_vjp, name_jvp; N; in [lo, hi]; where |x| cond(x));
 //! ```
 
 // The rows keep the forms the fuzzer found, as written.
@@ -371,6 +371,181 @@ fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Second review, A1: `powi(0)` at 0.
+//
+// Cause: the rule `n·xⁿ⁻¹` is `0·0⁻¹` = NaN at `n = 0`, `x = 0`; the rule
+// now has the `n = 0` case (as `powf` has).
+// ---------------------------------------------------------------------------
+
+/// `f = x⁰ + x`: `∂x = 1` everywhere, also at 0.
+#[grad(forward, reverse)]
+fn powi_zero_exponent(x: f64) -> f64 {
+    x.powi(0) + x
+}
+
+/// `f = Σₖ cₖ·xᵏ` with `c = (1, 2, 3)`: `∂x = 2 + 6x`, 2 at 0.
+#[grad(forward, reverse, wrt(x))]
+fn polynomial_powi(x: f64, c: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += c[k] * x.powi(k as i32);
+    }
+    s
+}
+
+/// `f = xⁿ` for an integer parameter `n`.
+#[grad(forward, reverse, wrt(x))]
+fn powi_of_parameter(x: f64, n: i32) -> f64 {
+    x.powi(n)
+}
+
+// ---------------------------------------------------------------------------
+// Second review, A2: `max`/`min` with a NaN operand.
+//
+// Cause: the rules compared the operands (`x₀ ≥ x₁`), which is false when
+// `x₁` is NaN, so the derivative went to the NaN operand that Rust's
+// `max`/`min` ignore. The first operand now also gets it when the second
+// is NaN.
+// ---------------------------------------------------------------------------
+
+/// `f = max(x, ln y) + min(x, √y)`: for `y < 0` both are `x`.
+#[grad(forward, reverse)]
+fn max_min_of_nan(x: f64, y: f64) -> f64 {
+    x.max(y.ln()) + x.min(y.sqrt())
+}
+
+/// `f = max(xᵢ)`, from a NaN start: the start never wins.
+#[grad(forward, reverse)]
+fn running_max_from_nan(x: &[f64; 3]) -> f64 {
+    let mut m = f64::NAN;
+    for &v in x {
+        m = v.max(m);
+    }
+    m
+}
+
+/// `f = min(xᵢ)` with the NaN first, from a NaN start.
+#[grad(forward, reverse)]
+fn running_min_from_nan(x: &[f64; 3]) -> f64 {
+    let mut m = f64::NAN;
+    for &v in x {
+        m = m.min(v);
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------
+// Second review, A3: infinite and NaN constants.
+//
+// Cause: `finite.rs` took every constant as finite, so a product reading a
+// variable that held `f64::INFINITY` or `NAN` was not skipped at a zero
+// adjoint. Constants not known to be finite now make values that may not
+// be.
+// ---------------------------------------------------------------------------
+
+/// `f = y` for `x ≤ 0`, `xy` otherwise; `d` is ∞ where it is not used.
+#[grad(forward, reverse)]
+fn zero_adjoint_infinite_constant(x: f64, y: f64) -> f64 {
+    let mut d = f64::INFINITY;
+    if x > 0.0 {
+        d = x;
+    }
+    let p = d * y;
+    if x <= 0.0 {
+        return y;
+    }
+    p
+}
+
+/// `f = xy` for `x > 0`, `y` otherwise; `c` is NaN where it is not used.
+#[grad(forward, reverse)]
+fn zero_adjoint_nan_constant(x: f64, y: f64) -> f64 {
+    let c = if x > 0.0 { x } else { f64::NAN };
+    let p = c * y;
+    if x > 0.0 {
+        return p;
+    }
+    y
+}
+
+/// A constant the macro cannot see, infinite here.
+const FAR: f64 = f64::INFINITY;
+
+/// `f = y` for `x ≤ 0`, `y·x` for `0 < x ≤ 10`: `a` and `b` (∞·y, through
+/// a user constant and a division by zero) are used only beyond 10.
+#[grad(forward, reverse)]
+fn zero_adjoint_user_constant(x: f64, y: f64) -> f64 {
+    let a = FAR * y;
+    let b = 1.0 / 0.0 * y;
+    if x <= 0.0 {
+        return y;
+    }
+    if x > 10.0 {
+        return a + b;
+    }
+    y * x
+}
+
+// ---------------------------------------------------------------------------
+// Second review, A4: overflow from finite operands.
+//
+// Cause: `finite.rs` took `as f32` and plain arithmetic of finite values as
+// finite, but `1e300 as f32` and `x·x·x` at 1e120 are infinite, and a
+// product reading them at a zero adjoint was NaN. `as f32` may now make an
+// infinity; so may `+ - *` in a function where an adjoint can vanish (see
+// `finite::adjoints_may_vanish`).
+// ---------------------------------------------------------------------------
+
+/// `f = y` for `x > 1`, `(x as f32)·y` otherwise.
+#[grad(forward, reverse)]
+fn zero_adjoint_f32_cast(x: f64, y: f32) -> f32 {
+    let a = x as f32;
+    let p = a * y;
+    if x > 1.0 {
+        return y;
+    }
+    p
+}
+
+/// `f = y` for `x > 10¹⁰`, `x³y` otherwise.
+#[grad(forward, reverse)]
+fn zero_adjoint_product_overflow(x: f64, y: f64) -> f64 {
+    let b = x * x * x;
+    let p = b * y;
+    if x > 1e10 {
+        return y;
+    }
+    p
+}
+
+/// `f = tanh(x³y) + y`: at 10¹²⁰ the product is ∞ and `tanh' = 0`.
+#[grad(forward, reverse)]
+fn zero_adjoint_saturation(x: f64, y: f64) -> f64 {
+    let z = x * x * x * y;
+    z.tanh() + y
+}
+
+/// `f = y + n·x³y`: with `n = 0` the loop runs no pass.
+#[grad(forward, reverse, wrt(x, y))]
+fn zero_adjoint_empty_loop(x: f64, y: f64, n: usize) -> f64 {
+    let p = x * x * x * y;
+    let mut s = y;
+    for _ in 0..n {
+        s += p;
+    }
+    s
+}
+
+/// `f = y`: the first value of `t` is overwritten unread.
+#[grad(forward, reverse)]
+#[allow(unused_assignments)]
+fn zero_adjoint_overwritten(x: f64, y: f64) -> f64 {
+    let mut t = x * x * x * y;
+    t = y;
+    t
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -509,6 +684,32 @@ fn cases() -> Vec<Case> {
             where x.abs() > 0.01),
         array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp, zero_adjoint_loop_jvp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > 0.01)),
+        // Second review, A1: powi(0).
+        case!(powi_zero_exponent, powi_zero_exponent_grad, powi_zero_exponent_vjp, powi_zero_exponent_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(polynomial_powi, polynomial_powi_grad, polynomial_powi_vjp, polynomial_powi_jvp; (x, &[1.0, 2.0, 3.0]) [x, along(0), &[1.0, 2.0, 3.0]]; x in [-2.0, 2.0]),
+        case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp, powi_of_parameter_jvp; (x, 0) [x, along(0), 0]; x in [-2.0, 2.0]),
+        case!(powi_of_parameter, powi_of_parameter_grad, powi_of_parameter_vjp, powi_of_parameter_jvp; (x, 3) [x, along(0), 3]; x in [-2.0, 2.0]),
+        // Second review, A2: max/min with a NaN operand.
+        case!(max_min_of_nan, max_min_of_nan_grad, max_min_of_nan_vjp, max_min_of_nan_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where y.abs() > 0.01 && (x - y.abs().ln()).abs() > M && (x - y.abs().sqrt()).abs() > M),
+        array_case!(running_max_from_nan, running_max_from_nan_grad, running_max_from_nan_vjp, running_max_from_nan_jvp; 3; in [-2.0, 2.0]),
+        array_case!(running_min_from_nan, running_min_from_nan_grad, running_min_from_nan_vjp, running_min_from_nan_jvp; 3; in [-2.0, 2.0]),
+        // Second review, A3: infinite and NaN constants.
+        case!(zero_adjoint_infinite_constant, zero_adjoint_infinite_constant_grad, zero_adjoint_infinite_constant_vjp, zero_adjoint_infinite_constant_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        case!(zero_adjoint_nan_constant, zero_adjoint_nan_constant_grad, zero_adjoint_nan_constant_vjp, zero_adjoint_nan_constant_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        case!(zero_adjoint_user_constant, zero_adjoint_user_constant_grad, zero_adjoint_user_constant_vjp, zero_adjoint_user_constant_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > M),
+        // Second review, A4: overflow.
+        case!(zero_adjoint_product_overflow, zero_adjoint_product_overflow_grad, zero_adjoint_product_overflow_vjp, zero_adjoint_product_overflow_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_saturation, zero_adjoint_saturation_grad, zero_adjoint_saturation_vjp, zero_adjoint_saturation_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_empty_loop, zero_adjoint_empty_loop_grad, zero_adjoint_empty_loop_vjp, zero_adjoint_empty_loop_jvp;
+            (x, y, 2) [x, along(0), y, along(1), 2]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(zero_adjoint_overwritten, zero_adjoint_overwritten_grad, zero_adjoint_overwritten_vjp, zero_adjoint_overwritten_jvp;
+            (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // 3. Locals named like shadows.
         array_case!(local_named_like_shadow, local_named_like_shadow_grad, local_named_like_shadow_vjp, local_named_like_shadow_jvp; 3; in [-2.0, 2.0]),
         // 4. `return` in a reduction's closure.
@@ -708,4 +909,50 @@ fn zero_adjoints_give_no_nan_at_the_issue_points() {
     let mut d_x = [0.0; 4];
     assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
     assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);
+}
+
+#[test]
+fn powi_with_exponent_zero_at_zero_is_not_nan() {
+    assert_eq!(powi_zero_exponent_grad(0.0), (1.0, 1.0));
+    assert_eq!(polynomial_powi_grad(0.0, &[1.0, 2.0, 3.0]), (1.0, 2.0));
+    assert_eq!(powi_of_parameter_grad(0.0, 0), (1.0, 0.0));
+    assert_eq!(powi_of_parameter_grad(0.0, 1), (0.0, 1.0));
+    assert_eq!(powi_of_parameter_grad(2.0, 3), (8.0, 12.0));
+    // `n − 1` would overflow: `∂(xⁿ)/∂x = n·xⁿ / x`, and (−1)ⁿ⁻¹ = −1.
+    let (value, dx) = powi_of_parameter_grad(-1.0, i32::MIN);
+    assert_eq!((value, dx), (1.0, -(i32::MIN as f64)));
+}
+
+#[test]
+fn max_and_min_differentiate_the_operand_they_return() {
+    assert_eq!(max_min_of_nan_grad(1.0, -1.0), (2.0, 2.0, 0.0));
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_max_from_nan_grad(&[2.0, 0.5, 1.0], &mut d_x), 2.0);
+    assert_eq!(d_x, [1.0, 0.0, 0.0]);
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_min_from_nan_grad(&[2.0, 0.5, 1.0], &mut d_x), 0.5);
+    assert_eq!(d_x, [0.0, 1.0, 0.0]);
+    // Ties keep the convention: the first operand.
+    let mut d_x = [0.0; 3];
+    assert_eq!(running_max_from_nan_grad(&[1.0, 1.0, 1.0], &mut d_x), 1.0);
+    assert_eq!(d_x, [0.0, 0.0, 1.0]);
+}
+
+#[test]
+fn infinite_and_nan_constants_give_no_nan_at_zero_adjoints() {
+    assert_eq!(zero_adjoint_infinite_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_infinite_constant_grad(3.0, 2.0), (6.0, 2.0, 3.0));
+    assert_eq!(zero_adjoint_nan_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_user_constant_grad(-1.0, 2.0), (2.0, 0.0, 1.0));
+}
+
+#[test]
+fn overflow_to_infinity_gives_no_nan_at_zero_adjoints() {
+    assert_eq!(zero_adjoint_f32_cast_grad(1e300, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_f32_cast_grad(0.5, 2.0), (1.0, 2.0, 0.5));
+    assert_eq!(zero_adjoint_product_overflow_grad(1e120, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_saturation_grad(1e120, 2.0), (3.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_empty_loop_grad(1e120, 2.0, 0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_overwritten_grad(1e120, 2.0), (2.0, 0.0, 1.0));
+    assert_eq!(zero_adjoint_empty_loop_grad(2.0, 3.0, 1), (3.0 + 24.0, 36.0, 9.0));
 }

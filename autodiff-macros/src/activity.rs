@@ -163,12 +163,15 @@ impl Activity {
 const TAPE: usize = 1 << 40;
 
 /// Gives every differentiated call a variable for the tape its forward
-/// pass leaves for its reverse pass.
+/// pass leaves for its reverse pass. A call with no active argument
+/// (`s = base(2)`) needs no derivative: it is left as written.
 fn add_tapes(block: &mut Block, vars: &mut Vec<VarInfo>, namer: &mut Namer, active: &[bool], at: &mut Walk) {
     for stmt in &mut block.stmts {
         let _ = at.next();
         match stmt {
-            Stmt::Assign { dst, rhs: Rhs::Call(..), tape, .. } if active[dst.0] => {
+            Stmt::Assign { dst, rhs: Rhs::Call(_, args), tape, .. }
+                if active[dst.0] && args.iter().filter_map(Arg::var).any(|var| active[var.0]) =>
+            {
                 let base = crate::naming::derived_base("__tape_", &vars[dst.0].ident);
                 vars.push(VarInfo {
                     ident: namer.fresh(&base),

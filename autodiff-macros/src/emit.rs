@@ -313,7 +313,12 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
         D::PowiLess(base, exponent) => {
             let base = partial(base, holes);
             let exponent = &holes.args[*exponent];
-            quote_spanned!(span=> #ty::powi(#base, #exponent - 1))
+            // `n - 1` overflows at `i32::MIN`, where `xⁿ⁻¹ = xⁿ / x`.
+            let less = Ident::new("__less", Span::mixed_site());
+            quote_spanned!(span=> match i32::checked_sub(#exponent, 1) {
+                ::core::option::Option::Some(#less) => #ty::powi(#base, #less),
+                ::core::option::Option::None => #ty::powi(#base, #exponent) / #base,
+            })
         }
         D::IntArg(i) => {
             let value = &holes.args[*i];

@@ -11,21 +11,43 @@
 //! only of those: this analysis finds the values that may be non-finite,
 //! `rules::can_blow_up` the operations whose partials may be.
 //!
+//! Overflow of plain arithmetic (`x·x·x` at 1e120) counts only where an
+//! adjoint can vanish at all (`adjoints_may_vanish`): in a function where
+//! every value is used on every path by operations that keep an infinity
+//! infinite (`+ - * √ ln sin ..`), an infinity from overflow reaches the
+//! result, which is then not finite either, and no guard is needed; so
+//! `dot`, `rosenbrock` or a physics step get none.
+//!
 //! A value may be non-finite when an operation that can make one from
 //! finite operands computed it (a pole: `/`, `%`, `recip`, the `ln` family,
 //! `atanh`; a domain: `asin`, `acos`, `acosh`, `√` of a value that may be
 //! negative; an overflow: `exp`, `sinh`, `cosh`, `powi`, `powf`), or a call,
-//! or when it is computed from such a value. Parameters are taken as
-//! finite, and so is plain arithmetic of finite values (its overflow is not
-//! tracked): a dot product's partials are never guarded, and neither is
-//! anything computed from `(x * x + y * y).sqrt()`. The analysis is
+//! or when it is computed from such a value, or is a constant not known to
+//! be finite (`f64::INFINITY`, `NAN`, `MAX`, a `const` the macro cannot
+//! see; literals, `consts::PI` and the like are), or an `as f32` cast; and,
+//! where adjoints may vanish, the result of `+ - *` (but `tanh` and `atan`
+//! of an infinity are finite). Parameters are taken as finite: a dot
+//! product's partials are never guarded. The analysis is
 //! flow-insensitive, like activity: a variable is marked if any of its
 //! assignments is.
 
-use crate::ir::{walk, Body, Op, Operand, Rhs, Stmt, Ty};
+use crate::ir::{walk, Block, Body, Const, FloatTy, LoopId, Op, Operand, Rhs, Stmt, Ty};
+use crate::rules::partials;
 
 /// For every variable, whether it may hold an infinite or NaN value.
 pub fn unbounded(body: &Body) -> Vec<bool> {
+    let marked = beyond_domains(body);
+    if adjoints_may_vanish(body) {
+        overflowed(body, marked)
+    } else {
+        marked
+    }
+}
+
+/// The values that may be non-finite without an overflow of plain
+/// arithmetic: from poles, domains, `exp`-like overflow, calls, constants
+/// and `as f32`.
+fn beyond_domains(body: &Body) -> Vec<bool> {
     let nonnegative = nonnegative(body);
     let mut marked = vec![false; body.vars.len()];
     loop {
@@ -33,7 +55,7 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
         walk(&body.block, 0, &mut |stmt, _| {
             let (dst, unbounded) = match stmt {
                 Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked, &nonnegative)),
-                Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
+                Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
             if unbounded && !marked[dst.0] {
@@ -47,13 +69,180 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
     }
 }
 
+/// Whether `operand` may be infinite or NaN: a marked variable (or an
+/// element of one), or a constant not known to be finite.
+pub fn may_be_non_finite(operand: &Operand, marked: &[bool]) -> bool {
+    match operand {
+        Operand::Const(constant) => !is_finite_constant(constant),
+        _ => operand.reads().iter().any(|var| marked[var.0]),
+    }
+}
+
+/// Whether the right-hand side reads a value that may be infinite or NaN.
+pub fn reads_non_finite(rhs: &Rhs, marked: &[bool]) -> bool {
+    rhs.reads().iter().any(|var| marked[var.0]) || rhs.operands().into_iter().any(|op| may_be_non_finite(op, marked))
+}
+
+/// A constant known to be finite: an integer or boolean, a finite float
+/// literal, a constant of `core::f64::consts`, `EPSILON`, `MIN_POSITIVE`.
+/// `INFINITY`, `NAN`, `MAX` and `MIN` (whose arithmetic overflows), and
+/// constants the macro cannot see (the user's `const`s) may not be.
+fn is_finite_constant(constant: &Const) -> bool {
+    if matches!(constant.ty, Ty::Bool | Ty::Other) {
+        return true;
+    }
+    let text: String = constant.tokens.to_string().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let text = text.trim_start_matches('-');
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        let number = text.trim_end_matches("f64").trim_end_matches("f32");
+        return number.parse::<f64>().is_ok_and(f64::is_finite);
+    }
+    let segments: Vec<&str> = text.split("::").collect();
+    matches!(segments[..], [.., "consts", _] | [.., "f64" | "f32", "EPSILON" | "MIN_POSITIVE"])
+}
+
 fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
-    let from_operand = rhs.reads().iter().any(|var| marked[var.0]);
+    let from_operand = reads_non_finite(rhs, marked);
     match rhs {
         Rhs::Prim(Op::Sqrt, args) => from_operand || !is_nonnegative(&args[0], nonnegative),
+        // An `f64` beyond `f32::MAX` is infinite as an `f32`.
+        Rhs::Prim(Op::ToFloat(FloatTy::F32), _) => true,
         Rhs::Prim(op, _) => from_operand || makes_non_finite(*op),
         Rhs::Call(..) => true,
         _ => from_operand,
+    }
+}
+
+/// Adds the values that plain arithmetic (`+ - *`, `mul_add`) may make
+/// infinite by overflow (`x·x·x` at 1e120), and what is computed from them;
+/// `tanh` and `atan` of an infinity are finite and stop it.
+fn overflowed(body: &Body, mut marked: Vec<bool>) -> Vec<bool> {
+    loop {
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let (dst, unbounded) = match stmt {
+                Stmt::Assign { dst, rhs: Rhs::Prim(Op::Tanh | Op::Atan, _), .. } => (*dst, false),
+                Stmt::Assign { dst, rhs: rhs @ Rhs::Prim(op, _), .. } => {
+                    (*dst, body.var(*dst).ty.is_float() && (overflows(*op) || reads_non_finite(rhs, &marked)))
+                }
+                Stmt::Assign { dst, rhs, .. } => (*dst, reads_non_finite(rhs, &marked)),
+                Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
+                Stmt::If { .. } | Stmt::Loop(_) => return,
+            };
+            if unbounded && !marked[dst.0] {
+                marked[dst.0] = true;
+                changed = true;
+            }
+        });
+        if !changed {
+            return marked;
+        }
+    }
+}
+
+fn overflows(op: Op) -> bool {
+    matches!(op, Op::Add | Op::Sub | Op::Mul | Op::MulAdd | Op::ToDegrees)
+}
+
+/// Whether some adjoint may be zero although the result is finite: a value
+/// whose every use may be skipped (a branch, an early `return`, `break` or
+/// `continue`, which all lower to `if`s; a loop that may run no pass; a
+/// later assignment that overwrites it unread), or whose uses may all have
+/// a zero partial (`max`, `tanh` of a large value, a call, anything but
+/// `+ - *`). Without any of these every adjoint is a nonzero seed times
+/// partials that are nonzero or make the result NaN, so an overflow to
+/// infinity in plain arithmetic is never multiplied by a zero adjoint.
+fn adjoints_may_vanish(body: &Body) -> bool {
+    let mut vanish = false;
+    let mut killed: Vec<Vec<Vec<LoopId>>> = vec![Vec::new(); body.vars.len()];
+    let mut reads: Vec<Vec<Vec<LoopId>>> = vec![Vec::new(); body.vars.len()];
+    scan(&body.block, &mut Vec::new(), &mut |stmt, loops| match stmt {
+        Stmt::If { .. } | Stmt::Store { .. } => vanish = true,
+        Stmt::Assign { rhs: Rhs::Call(..), .. } => vanish = true,
+        Stmt::Assign { rhs: Rhs::Prim(op, _), .. }
+            if !keeps_adjoints(*op) && partials(*op).iter().any(Option::is_some) =>
+        {
+            vanish = true
+        }
+        Stmt::Assign { dst, rhs, .. } => {
+            let own = rhs.reads().contains(dst);
+            if !own {
+                killed[dst.0].push(loops.to_vec());
+            }
+            for var in rhs.reads().into_iter().filter(|var| var != dst) {
+                reads[var.0].push(loops.to_vec());
+            }
+        }
+        Stmt::Loop(_) => {}
+    });
+    if vanish {
+        return true;
+    }
+    (0..body.vars.len()).any(|v| {
+        if !body.vars[v].ty.is_differentiable() || killed[v].is_empty() {
+            return false;
+        }
+        // Overwritten twice, or read outside the loops it is set in (after
+        // them, only the last pass's value is read; in a loop it is
+        // outside of, the loop may run no pass).
+        killed[v].len() > 1 || reads[v].iter().any(|read| *read != killed[v][0])
+    })
+}
+
+/// The operations that give an infinite or NaN result for an infinite or
+/// NaN operand: where one of their partials is zero (`√'(∞)`, `cosh'(0)`,
+/// `0·∞`), either that operand is finite, so whatever computed it with
+/// these operations read only finite values, or the result is not finite
+/// and carries on to the function's. `tanh`, `atan`, `exp`, `/`, `max`
+/// and the like can turn an infinity into a finite result and are not.
+fn keeps_adjoints(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Add | Sub
+            | Neg
+            | Mul
+            | MulAdd
+            | ToFloat(_)
+            | Sqrt
+            | Cbrt
+            | Ln
+            | Ln1p
+            | Log2
+            | Log10
+            | Sin
+            | Cos
+            | Tan
+            | Asin
+            | Acos
+            | Atanh
+            | Sinh
+            | Cosh
+            | Asinh
+            | Acosh
+            | Abs
+            | Fract
+            | ToDegrees
+            | ToRadians
+    )
+}
+
+/// Visits every statement with the loops around it, innermost last.
+fn scan(block: &Block, loops: &mut Vec<LoopId>, visit: &mut dyn FnMut(&Stmt, &[LoopId])) {
+    for stmt in &block.stmts {
+        visit(stmt, loops);
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                scan(then, loops, visit);
+                scan(els, loops, visit);
+            }
+            Stmt::Loop(lp) => {
+                loops.push(lp.id);
+                scan(&lp.body, loops, visit);
+                loops.pop();
+            }
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
+        }
     }
 }
 
@@ -164,6 +353,51 @@ mod tests {
         assert_eq!(names, "__ret m");
     }
 
+    fn may_vanish(item: syn::ItemFn) -> bool {
+        let (body, _) = lowered(item).unwrap();
+        super::adjoints_may_vanish(&body)
+    }
+
+    #[test]
+    fn adjoints_vanish_only_where_a_use_can_be_skipped_or_saturate() {
+        // Every value is used on every path, by `+ - * √`: overflow needs no guard.
+        assert!(!may_vanish(syn::parse_quote! {
+            fn rosenbrock(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() - 1 {
+                    let a = x[i + 1] - x[i] * x[i];
+                    let b = 1.0 - x[i];
+                    s += 100.0 * a * a + b * b;
+                }
+                s.sqrt() * s
+            }
+        }));
+        for item in [
+            syn::parse_quote! { fn f(x: f64) -> f64 { let p = x * x; if x > 0.0 { return x; } p } },
+            syn::parse_quote! { fn f(x: f64) -> f64 { (x * x).tanh() } },
+            syn::parse_quote! { fn f(x: f64, n: usize) -> f64 { let p = x * x; let mut s = x; for _ in 0..n { s += p; } s } },
+            syn::parse_quote! { fn f(x: f64) -> f64 { let mut t = x * x; t = x; t } },
+            syn::parse_quote! { fn f(x: &[f64]) -> f64 { let mut t = 0.0; for i in 0..2 { t = x[i] * x[i]; } t } },
+        ] {
+            assert!(may_vanish(item));
+        }
+    }
+
+    #[test]
+    fn constants_not_known_to_be_finite_are_unbounded() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let a = f64::INFINITY;
+                let b = x * f64::MAX;
+                let c = K * x;
+                let d = x * std::f64::consts::PI + f64::EPSILON + 1.5e3 - 2.0_f64;
+                let e = x * 1e400;
+                a + b + c + d + e
+            }
+        });
+        assert_eq!(names, "__ret a b c e __t4 __t5 __t6");
+    }
+
     #[test]
     fn values_computed_from_a_pole_are_unbounded_and_products_of_inputs_are_not() {
         let names = unbounded_names(syn::parse_quote! {
@@ -171,10 +405,23 @@ mod tests {
                 let p = x * y + w[0] * w[1];
                 let r = x.sqrt();
                 let s = r * y;
-                let t = s.tanh() + p;
+                let t = s.sin() + p;
                 t + p
             }
         });
         assert_eq!(names, "__ret r s t __t3");
+    }
+
+    #[test]
+    fn where_adjoints_may_vanish_products_may_overflow() {
+        let names = unbounded_names(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let p = x * y;
+                let h = p.tanh();
+                let a = x as f32;
+                h * y + a as f64
+            }
+        });
+        assert_eq!(names, "__ret p a __t1 __t2");
     }
 }

@@ -194,9 +194,12 @@ impl Forward<'_> {
     /// `dst = rhs` and its tangent `tangent = ∂rhs`.
     fn assign(&mut self, dst: Var, tangent: Var, rhs: &Rhs, kind: AssignKind, span: Span, out: &mut Block) {
         let primal = Stmt::Assign { dst, rhs: rhs.clone(), kind, save: None, tape: None, span };
+        // A call of constants needs no derivative (nor a `#[grad]` callee).
+        let differentiated_call = matches!(rhs, Rhs::Call(_, args)
+            if args.iter().filter_map(Arg::var).any(|var| self.tangent[var.0].is_some()));
         match rhs {
             Rhs::Prim(op, args) => self.prim(dst, tangent, *op, args, kind, span, out),
-            Rhs::Call(path, args) => self.call(dst, tangent, path, args, kind, span, out),
+            Rhs::Call(path, args) if differentiated_call => self.call(dst, tangent, path, args, kind, span, out),
             _ => {
                 let tangent_rhs = self.structural(dst, rhs, span);
                 // The tangent of a whole vector's zero takes its length from the primal.
@@ -296,7 +299,10 @@ impl Forward<'_> {
         out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(value), kind, save: None, tape: None, span });
     }
 
-    /// `∂ · ẋ`, written without the product when `∂` is ±1.
+    /// `∂ · ẋ`, written without the product when `∂` is ±1 or 0. A partial
+    /// that selects (`max`, `abs`, `clamp`) selects the term: the operand
+    /// not chosen contributes exactly 0, even where its tangent is NaN
+    /// (`x.max(y.sqrt())` at `y < 0`).
     #[allow(clippy::too_many_arguments)]
     fn term(
         &mut self,
@@ -310,7 +316,24 @@ impl Forward<'_> {
     ) -> Operand {
         match partial {
             D::Lit(one) if *one == 1.0 => dx,
+            D::Lit(zero_partial) if *zero_partial == 0.0 => zero(float, span),
             D::Neg(inner) if **inner == D::Lit(1.0) => self.op(Op::Neg, vec![dx], Ty::Float(float), span, out),
+            D::Select(cond, then, els) => {
+                let Cond::Cmp(cmp, left, right) = &**cond;
+                let left = self.lower_d(left, args, result, float, span, out);
+                let right = self.lower_d(right, args, result, float, span, out);
+                let holds = self.op(cmp.op(), vec![left, right], Ty::Bool, span, out);
+                let chosen = self.temp(Ty::Float(float));
+                let arm = |this: &mut Self, d: &D| {
+                    let mut block = Block::default();
+                    let value = this.term(d, args, result, dx.clone(), float, span, &mut block);
+                    block.stmts.push(init(chosen, Rhs::Use(value), span));
+                    block
+                };
+                let (then, els) = (arm(self, then), arm(self, els));
+                out.stmts.push(Stmt::If { cond: holds, then, els, span });
+                Operand::Var(chosen)
+            }
             _ => {
                 let d = self.lower_d(partial, args, result, float, span, out);
                 self.op(Op::Mul, vec![d, dx], Ty::Float(float), span, out)

@@ -212,6 +212,16 @@ pub enum Arg {
     },
 }
 
+impl Arg {
+    /// The variable whose value (or part) this argument passes.
+    pub fn var(&self) -> Option<Var> {
+        match self {
+            Arg::Value(operand) => operand.var(),
+            Arg::Ref { place, .. } => Some(place.var),
+        }
+    }
+}
+
 /// `[lo..hi]`, `[lo..]`, `[..hi]` of a slice argument.
 #[derive(Clone)]
 pub struct SliceRange {

@@ -62,6 +62,7 @@ pub enum Cond {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Cmp {
     Eq,
+    Ne,
     Lt,
     Le,
     Gt,
@@ -73,6 +74,7 @@ impl Cmp {
     pub fn op(self) -> Op {
         match self {
             Cmp::Eq => Op::Eq,
+            Cmp::Ne => Op::Ne,
             Cmp::Lt => Op::Lt,
             Cmp::Le => Op::Le,
             Cmp::Gt => Op::Gt,
@@ -159,7 +161,13 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Log10 => all(vec![n(1.0) / (x(0) * D::Const(MathConst::Ln10))]),
         Sqrt => all(vec![n(0.5) / y()]),
         Cbrt => all(vec![n(1.0) / (n(3.0) * y() * y())]),
-        Powi => vec![Some(D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1)), None],
+        // `n·xⁿ⁻¹` is `0·0⁻¹` = NaN at `n = 0`, `x = 0`: the `n = 0` case is 0.
+        Powi => {
+            vec![
+                Some(sel(cmp(Cmp::Eq, D::IntArg(1), n(0.0)), n(0.0), D::IntArg(1) * D::PowiLess(Box::new(x(0)), 1))),
+                None,
+            ]
+        }
         Powf => all(vec![
             sel(cmp(Cmp::Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
             sel(cmp(Cmp::Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
@@ -186,9 +194,12 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Atanh => all(vec![n(1.0) / (n(1.0) - x(0) * x(0))]),
 
         Abs => all(vec![sel(cmp(Cmp::Gt, x(0), n(0.0)), n(1.0), sel(cmp(Cmp::Lt, x(0), n(0.0)), -n(1.0), n(0.0)))]),
-        // Comparing the operands, not the result, so the result need not be kept.
-        Max => all(vec![sel(cmp(Cmp::Ge, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Cmp::Ge, x(0), x(1)), n(0.0), n(1.0))]),
-        Min => all(vec![sel(cmp(Cmp::Le, x(0), x(1)), n(1.0), n(0.0)), sel(cmp(Cmp::Le, x(0), x(1)), n(0.0), n(1.0))]),
+        // Comparing the operands, not the result, so the result need not be
+        // kept. Rust's `max`/`min` return the operand that is not NaN: the
+        // first gets the derivative when it wins or ties, or when the second
+        // is NaN (`x₁ ≠ x₁`, tested only when the comparison fails).
+        Max => select_first(Cmp::Ge),
+        Min => select_first(Cmp::Le),
         Clamp => all(vec![
             sel(cmp(Cmp::Lt, x(0), x(1)), n(0.0), sel(cmp(Cmp::Gt, x(0), x(2)), n(0.0), n(1.0))),
             sel(cmp(Cmp::Lt, x(0), x(1)), n(1.0), n(0.0)),
@@ -233,6 +244,14 @@ pub fn tangent_form(
         },
         Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => None,
     }
+}
+
+/// The partials of `max` (`order = Ge`) or `min` (`Le`): 1 for the operand
+/// returned, 0 for the other.
+fn select_first(order: Cmp) -> Vec<Option<D>> {
+    let first = || sel(cmp(order, x(0), x(1)), n(1.0), sel(cmp(Cmp::Ne, x(1), x(1)), n(1.0), n(0.0)));
+    let second = sel(cmp(order, x(0), x(1)), n(0.0), sel(cmp(Cmp::Ne, x(1), x(1)), n(0.0), n(1.0)));
+    vec![Some(first()), Some(second)]
 }
 
 /// Whether `op` can give an infinite or NaN partial (and result) from
@@ -334,6 +353,7 @@ mod tests {
                     Cmp::Gt => l > r,
                     Cmp::Ge => l >= r,
                     Cmp::Le => l <= r,
+                    Cmp::Ne => l != r,
                 };
                 if holds {
                     e(a)
@@ -476,8 +496,15 @@ mod tests {
         assert_eq!(at(Op::Max, 0, &[1.0, 1.0]), 1.0);
         assert_eq!(at(Op::Max, 1, &[1.0, 1.0]), 0.0);
         assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 1.0);
+        // The operand Rust returns gets the derivative: the one not NaN.
+        for op in [Op::Max, Op::Min] {
+            assert_eq!((at(op, 0, &[1.0, f64::NAN]), at(op, 1, &[1.0, f64::NAN])), (1.0, 0.0));
+            assert_eq!((at(op, 0, &[f64::NAN, 1.0]), at(op, 1, &[f64::NAN, 1.0])), (0.0, 1.0));
+        }
         assert_eq!(at(Op::Powf, 1, &[0.0, 2.0]), 0.0);
         assert_eq!(at(Op::Powf, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Powi, 0, &[0.0, 0.0]), 0.0);
+        assert_eq!(at(Op::Powi, 0, &[0.0, 1.0]), 1.0);
         assert_eq!(at(Op::Hypot, 0, &[0.0, 0.0]), 0.0);
         assert_eq!(at(Op::Atan2, 1, &[0.0, 0.0]), 0.0);
         assert_eq!(at(Op::Clamp, 0, &[-1.0, -1.0, 1.0]), 1.0);

@@ -215,7 +215,7 @@ impl Lowerer<'_> {
     fn open_loop(&mut self, sink: Sink) -> LoopId {
         let id = LoopId(self.next_loop);
         self.next_loop += 1;
-        self.loops.push(LoopCtx { id, brk: None, cont: None, sink, exits_on_done: false });
+        self.loops.push(LoopCtx { id, brk: None, cont: None, sink, exits_on_done: false, index: None });
         id
     }
 
@@ -295,7 +295,9 @@ impl Lowerer<'_> {
         };
         // The index is bound by the loop header, once per pass.
         self.vars[index.0].kind = VarKind::Local;
-        self.loop_indices.insert(index);
+        if let Some(ctx) = self.loops.last_mut() {
+            ctx.index = Some(index);
+        }
         let mut body = Block::default();
         self.in_scope(|this| {
             this.bind_pattern(pattern, &iteration.shape, index, &sources, &mut body);

@@ -26,7 +26,7 @@ mod items;
 mod loops;
 mod places;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -54,7 +54,6 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         closures: Vec::new(),
         next_loop: 0,
         escapes: BTreeMap::new(),
-        loop_indices: BTreeSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -110,6 +109,8 @@ struct LoopCtx {
     sink: Sink,
     /// Whether a `return` inside must end this loop too.
     exits_on_done: bool,
+    /// The index a `for` over a range binds (not a `mut` copy of it).
+    index: Option<Var>,
 }
 
 /// The inline closure of a reduction whose body is being lowered, for a
@@ -146,8 +147,6 @@ struct Lowerer<'a> {
     /// been set so far: a statement that set one guards the rest of its
     /// block.
     escapes: BTreeMap<Var, usize>,
-    /// The indices `for` headers set, which the body must not write.
-    loop_indices: BTreeSet<Var>,
 }
 
 impl Lowerer<'_> {
@@ -350,6 +349,8 @@ impl Lowerer<'_> {
                 syn::Stmt::Macro(mac) => {
                     self.unsupported(&mac.mac, macro_message(&mac.mac));
                 }
+                // An empty statement (`;;`) is nothing.
+                syn::Stmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
                 syn::Stmt::Expr(expr, None) if last => self.lower_into(expr, out, sink),
                 syn::Stmt::Expr(expr, _) => self.lower_statement_expr(expr, out),
             }
@@ -478,17 +479,6 @@ impl Lowerer<'_> {
         span: proc_macro2::Span,
     ) {
         let Some(target) = self.assignable(left, out) else { return };
-        let written = match &target {
-            Binding::Var(var) => *var,
-            Binding::Place(place) => place.var,
-        };
-        if self.loop_indices.contains(&written) {
-            self.cx.error_spanned_by(
-                left,
-                "cannot assign to the variable a `for` loop binds; write `for mut i in ..` to change it in the body",
-            );
-            return;
-        }
         match target {
             Binding::Var(var) => match op {
                 None => self.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
@@ -1387,5 +1377,17 @@ fn(x: f64, y: f64) -> __ret: f64
         });
         assert!(errors.contains("unsupported method `frobnicate`"), "{errors}");
         assert!(errors.contains("exp, exp2"), "{errors}");
+    }
+    #[test]
+    fn a_loop_index_is_not_assignable() {
+        for item in [
+            syn::parse_quote! { fn f(x: f64) -> f64 { for i in 0..2 { i = 1; } x } },
+            syn::parse_quote! { fn f(x: &[f64]) -> f64 { for i in 0..2 { i[i] = x[i]; } x[0] } },
+        ] {
+            let error = lowered(item).err().unwrap_or_default();
+            assert!(error.contains("a loop's index cannot be assigned"), "{error}");
+        }
+        // A `mut` index is a copy the body may change.
+        assert!(lowered(syn::parse_quote! { fn f(x: f64) -> f64 { for mut i in 0..2 { i += 1; } x } }).is_ok());
     }
 }

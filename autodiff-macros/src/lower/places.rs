@@ -69,14 +69,33 @@ impl Lowerer<'_> {
         let binding = match left {
             Expr::Path(path) => path.path.get_ident().and_then(|ident| self.lookup(ident)),
             Expr::Paren(paren) => return self.assignable(&paren.expr, out),
-            Expr::Index(_) | Expr::Field(_) => return self.place(left, out).map(Binding::Place),
+            Expr::Index(_) | Expr::Field(_) => match self.place(left, out) {
+                Some(place) => Some(Binding::Place(place)),
+                None => return None,
+            },
             _ => None,
         };
         if binding.is_none() {
             self.cx
                 .error_spanned_by(left, "#[grad] supports assignment to local variables and to elements (`y[i] = ..`)");
         }
+        if binding.as_ref().is_some_and(|binding| self.is_loop_index(binding)) {
+            // The reverse sweep walks the index again: it must not change.
+            self.cx.error_spanned_by(
+                left,
+                "a loop's index cannot be assigned inside #[grad] functions; bind it `mut` (`for mut i in ..`) to change a copy",
+            );
+            return None;
+        }
         binding
+    }
+
+    fn is_loop_index(&self, binding: &Binding) -> bool {
+        let var = match binding {
+            Binding::Var(var) => *var,
+            Binding::Place(place) => place.var,
+        };
+        self.loops.iter().any(|ctx| ctx.index == Some(var))
     }
 
     /// `*x`: a copy of the whole array behind a reference.

@@ -63,8 +63,31 @@ impl Sweep<'_> {
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
-                            buffers.extend(quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];));
+                            let info = self.body.var(place.var);
+                            let whole_reference = info.by_ref && place.proj.is_empty();
+                            if info.dims.is_none() && range.is_none() {
+                                // A model: a zero model, added back field by field.
+                                let part = if whole_reference { part } else { quote!(&#part) };
+                                let target = if whole_reference { quote!(&mut *#target) } else { quote!(&mut #target) };
+                                buffers.extend(quote_spanned!(span=>
+                                    let mut #buffer = ::autodiff::Params::zeros_like(#part);
+                                ));
+                                adds.extend(quote_spanned!(span=> ::autodiff::Params::accumulate(#target, &#buffer);));
+                                call_args.push(quote!(&mut #buffer));
+                                continue;
+                            }
                             // `valid::check_reverse` refused an array of arrays here.
+                            // A sub-slice gets a vector; an array or a vector a
+                            // zeroed copy of its own type.
+                            buffers.extend(if range.is_some() {
+                                quote_spanned!(span=> let mut #buffer = ::std::vec![0.0; (#part).len()];)
+                            } else {
+                                let part = if whole_reference { part } else { quote!(&#part) };
+                                quote_spanned!(span=>
+                                    let mut #buffer = ::std::borrow::ToOwned::to_owned(#part);
+                                    #buffer.fill(0.0);
+                                )
+                            });
                             adds.extend(self.add_into(&target, &quote!(#buffer), Some(1), span));
                             quote!(&mut #buffer)
                         }

@@ -37,7 +37,8 @@ use syn::Ident;
 use crate::activity::Activity;
 use crate::emit::{self, Holes};
 use crate::ir::{
-    Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var, VarKind,
+    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var,
+    VarKind, Zero,
 };
 use crate::naming::{self, Namer};
 use crate::rules::{partials, D};
@@ -541,14 +542,31 @@ impl Sweep<'_> {
             }
         }
         let mut prologue = TokenStream::new();
+        let mut rezero = TokenStream::new();
         // The value this assignment replaced starts with a zero adjoint, so
         // the incoming adjoint is taken out first.
         let seed = if kind == AssignKind::Overwrite {
             let seed = Ident::new("__seed", Span::mixed_site());
             if aggregate {
-                let zero =
-                    self.body.var(dst).zero.as_ref().map(|zero| emit::zero(zero, bar)).unwrap_or_else(|| quote!(0.0));
-                prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::replace(&mut #bar, #zero);));
+                let info = self.body.var(dst);
+                let zero = |like: &TokenStream| {
+                    info.zero.as_ref().map(|zero| emit::zero(zero, like)).unwrap_or_else(|| quote!(0.0))
+                };
+                if info.by_ref && restore.is_some() && matches!(info.zero, Some(Zero::Vec(_))) {
+                    // A reference (`t = w`) may change length: the old
+                    // value's adjoint has the length of the restored `t`.
+                    prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::take(&mut #bar);));
+                    let zero = zero(&ident);
+                    rezero = quote_spanned!(span=> #bar = #zero;);
+                } else {
+                    // The zero is made before `bar` is lent to `replace`.
+                    let fresh = Ident::new("__zero", Span::mixed_site());
+                    let zero = zero(bar);
+                    prologue.extend(quote_spanned!(span=>
+                        let #fresh = #zero;
+                        let #seed = ::core::mem::replace(&mut #bar, #fresh);
+                    ));
+                }
             } else {
                 prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
             }
@@ -566,6 +584,7 @@ impl Sweep<'_> {
             ident.clone()
         };
         prologue.extend(restore);
+        prologue.extend(rezero);
         let accumulations = self.accumulations(dst, rhs, tape, &seed, &out, span);
         if kind == AssignKind::Overwrite {
             quote!({ #prologue #accumulations #restore_tape })
@@ -659,11 +678,14 @@ impl Sweep<'_> {
                     tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
                 }
             }
+            // A call with constant arguments only has no derivative.
+            Rhs::Call(_, call_args)
+                if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
             Rhs::Call(path, call_args) => {
                 let call = self.reverse_call(path, call_args, tape, seed, span);
                 // The callee guards its own rules, but takes its arguments as
                 // finite: with one that may not be, a zero adjoint skips it.
-                let unbounded_argument = rhs.reads().iter().any(|var| self.unbounded[var.0]);
+                let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
                 tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
             }
             Rhs::Method(..) | Rhs::Cast(..) => {}
@@ -676,7 +698,7 @@ impl Sweep<'_> {
     /// skip its product rather than make it NaN.
     fn may_blow_up(&self, op: crate::ir::Op, d: &D, operands: &[&Operand], dst: Var) -> bool {
         let unbounded = |read: Option<usize>| match read {
-            Some(i) => operands[i].reads().iter().any(|var| self.unbounded[var.0]),
+            Some(i) => crate::finite::may_be_non_finite(operands[i], self.unbounded),
             None => self.unbounded[dst.0],
         };
         crate::rules::can_blow_up(op) || d.reads_unbounded(&unbounded)
@@ -845,8 +867,11 @@ mod tests {
                 x.abs() + x.max(y)
             }
         });
-        assert!(got.contains("if x >= y {\n        __bar_x += __bar_t2;\n    }"), "{got}");
-        assert!(got.contains("if !(x >= y) {\n        __bar_y += __bar_t2;\n    }"), "{got}");
+        // `max` gives the derivative to `x` on ties and where `y` is NaN.
+        let to_x = "if x >= y {\n        __bar_x += __bar_t2;\n    } else {\n        if y != y {\n            __bar_x += __bar_t2;\n        }\n    }";
+        assert!(got.contains(to_x), "{got}");
+        let to_y = "if !(x >= y) {\n        if !(y != y) {\n            __bar_y += __bar_t2;\n        }\n    }";
+        assert!(got.contains(to_y), "{got}");
         assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
     }
 }

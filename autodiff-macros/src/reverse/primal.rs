@@ -63,6 +63,10 @@ impl Sweep<'_> {
                         _ => FloatTy::F64,
                     };
                     let mut value = emit::rhs(self.body, rhs, float, *span);
+                    if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
+                        tokens.extend(copied);
+                        continue;
+                    }
                     // A differentiated call runs its forward pass and keeps the tape.
                     if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
                         let call = Ident::new("__call", Span::mixed_site());
@@ -113,6 +117,27 @@ impl Sweep<'_> {
             }
         }
         tokens
+    }
+
+    /// `h = next;` for a local vector `next` the reverse sweep still reads
+    /// (its adjoint is as long as it): copied into `h`'s buffer instead of
+    /// moved (`let h = next;` clones it).
+    fn copy_of_moved_vector(&self, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> Option<TokenStream> {
+        let Rhs::Use(Operand::Var(source)) = rhs else { return None };
+        let info = self.body.var(*source);
+        let moved_vector = matches!(info.zero, Some(Zero::Vec(_))) && !info.by_ref && info.kind != VarKind::Param;
+        // (A replay of a forward-only body has no adjoints.)
+        if !moved_vector || self.adjoints.is_empty() || self.adjoint(*source).is_none() {
+            return None;
+        }
+        let (ident, source) = (self.ident(dst), self.ident(*source));
+        let defines = kind == AssignKind::Init && !self.layout.hoisted[dst.0];
+        Some(if defines {
+            let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
+            quote_spanned!(span=> let #mutability #ident = ::core::clone::Clone::clone(&#source);)
+        } else {
+            quote_spanned!(span=> ::core::clone::Clone::clone_from(&mut #ident, &#source);)
+        })
     }
 
     /// Keeps the value of `target` (a variable or an element of `of`) in `slot`.
