@@ -575,3 +575,16 @@ fn empty_statements(x: f64) -> f64 {
 fn empty_statements_are_accepted() {
     assert_eq!(empty_statements_grad(3.0), (9.0, 6.0));
 }
+
+/// `a₀·x`, in forward mode with `a` a constant: the callee's `jvp` gets a
+/// zero tangent of `a`'s own type (`[f64; 2]`, not a `Vec`).
+#[grad(forward, reverse, wrt(x))]
+fn constant_array_in_forward_mode(x: f64, a: &[f64; 2], v: &Vec<f64>) -> f64 {
+    scaled_head_of_array(a, x) + scaled_head_of_vec(v, x)
+}
+
+#[test]
+fn a_constant_array_passes_on_in_forward_mode() {
+    let (value, derivative) = constant_array_in_forward_mode_jvp(2.0, 0.5, &[3.0, 5.0], &vec![7.0]);
+    assert_eq!((value, derivative), (20.0, 5.0));
+}

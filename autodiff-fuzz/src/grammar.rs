@@ -123,7 +123,11 @@ impl Function {
     /// The function as a user writes it.
     pub fn source(&self) -> String {
         let args = self.attr_args();
-        let attr = if args.is_empty() { "#[grad]".to_owned() } else { format!("#[grad({args})]") };
+        let attr = if args.is_empty() {
+            "#[grad(forward, reverse)]".to_owned()
+        } else {
+            format!("#[grad(forward, reverse, {args})]")
+        };
         format!("{attr}\n{}", self.item())
     }
 
@@ -157,18 +161,31 @@ impl Function {
     /// `NAME_grad` and through `NAME_vjp`.
     pub fn harness(&self) -> String {
         let mut args = Vec::new();
+        // `NAME_jvp`'s arguments: each differentiated one followed by its
+        // tangent, taken from the flat direction `v`.
+        let mut jvp_args = Vec::new();
         let mut shadows = Vec::new();
         let mut at = 0;
         for (i, (name, kind)) in self.params.iter().enumerate() {
             match kind {
-                ParamKind::Scalar => args.push(format!("p[{at}]")),
+                ParamKind::Scalar => {
+                    args.push(format!("p[{at}]"));
+                    jvp_args.push(format!("p[{at}]"));
+                    if self.is_differentiated(i) {
+                        jvp_args.push(format!("v[{at}]"));
+                    }
+                }
                 ParamKind::Slice | ParamKind::Array => {
-                    let elements: Vec<String> = (at..at + LEN).map(|k| format!("p[{k}]")).collect();
+                    let elements = |of: &str| -> String {
+                        (at..at + LEN).map(|k| format!("{of}[{k}]")).collect::<Vec<_>>().join(", ")
+                    };
                     let slice = if *kind == ParamKind::Slice { "[..]" } else { "" };
-                    args.push(format!("&[{}]{slice}", elements.join(", ")));
+                    args.push(format!("&[{}]{slice}", elements("p")));
+                    jvp_args.push(format!("&[{}]{slice}", elements("p")));
                     if self.is_differentiated(i) {
                         args.push(format!("&mut d_{name}{slice}"));
                         shadows.push(format!("d_{name}"));
+                        jvp_args.push(format!("&[{}]{slice}", elements("v")));
                     }
                 }
             }
@@ -199,8 +216,10 @@ impl Function {
             "Case {{ name: {name:?}, source: {source:?}, inputs: {inputs}, differentiated: &{diff:?}, \
              value: |p: &[f64]| {name}({plain}), \
              grad: |p: &[f64]| -> (f64, Vec<f64>) {grad}, \
-             vjp: |p: &[f64], seed: f64| -> (f64, Vec<f64>) {vjp} }}",
+             vjp: |p: &[f64], seed: f64| -> (f64, Vec<f64>) {vjp}, \
+             jvp: |p: &[f64], v: &[f64]| -> (f64, f64) {{ {name}_jvp({jvp_args}) }} }}",
             name = self.name,
+            jvp_args = jvp_args.join(", "),
             source = self.source(),
             inputs = self.inputs(),
             diff = self.differentiated_inputs(),

@@ -1,6 +1,6 @@
 //! The differential checker: every generated function's `NAME_grad` against
-//! central differences, and its `NAME_vjp` against `seed × NAME_grad`, at
-//! random points.
+//! central differences, its `NAME_vjp` against `seed × NAME_grad`, and its
+//! `NAME_jvp` against the directional derivative `∇f·v` at random points.
 //!
 //! The functions come from `src/grammar.rs` through `build.rs`, all in this
 //! one crate, compiled once. `AUTODIFF_DIFF_CASES` and `AUTODIFF_DIFF_SEED`
@@ -24,6 +24,9 @@ pub struct Case {
     value: fn(&[f64]) -> f64,
     grad: fn(&[f64]) -> (f64, Vec<f64>),
     vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+    /// `NAME_jvp` along a direction over the flat inputs (only the
+    /// differentiated ones are read).
+    jvp: fn(&[f64], &[f64]) -> (f64, f64),
 }
 
 #[allow(unused, clippy::all, clippy::pedantic)]
@@ -71,7 +74,8 @@ fn check_point(case: &Case, rng: &mut Rng) -> Result<(), String> {
     for _ in 0..DRAWS {
         let point: Vec<f64> = (0..case.inputs).map(|_| rng.float(-RANGE, RANGE)).collect();
         if let Some(expected) = stable_gradient(case, &point) {
-            return compare(case, &point, &expected, rng.float(-2.0, 2.0));
+            let direction: Vec<f64> = (0..case.inputs).map(|_| rng.float(-1.0, 1.0)).collect();
+            return compare(case, &point, &expected, rng.float(-2.0, 2.0), &direction);
         }
     }
     Err(format!("no point among {DRAWS} draws where central differences with two steps agree"))
@@ -101,7 +105,7 @@ fn central_difference(case: &Case, point: &[f64], input: usize, step: f64) -> f6
     (up - down) / (2.0 * step)
 }
 
-fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64) -> Result<(), String> {
+fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64, direction: &[f64]) -> Result<(), String> {
     let value = (case.value)(point);
     let (grad_value, gradient) = (case.grad)(point);
     let at = format!("at {point:?}");
@@ -128,6 +132,15 @@ fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64) -> Result<()
                 seed * partial
             ));
         }
+    }
+    let (jvp_value, derivative) = (case.jvp)(point, direction);
+    if !close(jvp_value, value, 1e-12) {
+        return Err(format!("{at}: `_jvp` value {jvp_value} but the function gives {value}"));
+    }
+    let terms = gradient.iter().zip(case.differentiated).map(|(g, &input)| g * direction[input]);
+    let (along, scale) = terms.fold((0.0, 0.0), |(sum, size), term| (sum + term, size + term.abs()));
+    if !derivative.is_finite() || (derivative - along).abs() > 1e-10 * (1.0 + scale) {
+        return Err(format!("{at}: `_jvp` along {direction:?} gives {derivative}, `∇f·v` from `_grad` is {along}"));
     }
     Ok(())
 }

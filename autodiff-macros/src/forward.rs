@@ -531,9 +531,11 @@ impl Forward<'_> {
     fn zero_buffer(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
         let info = &self.vars[place.var.0];
         let ident = &info.ident;
-        let tokens = match &info.zero {
-            Some(Zero::Array(tokens)) => tokens.clone(),
-            _ => quote_spanned!(span=> ::std::vec![0.0; #ident.len()]),
+        // A constant parameter has no zero of its own: its type gives one.
+        let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
+        let tokens = match zero {
+            Some(zero) => crate::emit::zero(&zero, &quote_spanned!(span=> #ident)),
+            None => quote_spanned!(span=> ::autodiff::Params::zeros_like(#ident)),
         };
         let (elem, dims) = (info.elem, info.dims);
         let buffer = self.temp(Ty::Aggregate);

@@ -26,6 +26,8 @@ mod items;
 mod loops;
 mod places;
 
+pub use places::zero_of_type;
+
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
