@@ -728,13 +728,36 @@ mod never_panics {
                     x + "a"
                 }
             ),
+            // Found by the fuzzer: an integer beside floats in an array
+            // literal (forward and second order), a parameter assigned.
+            quote!(
+                fn f(x: &[f64; 3]) -> f64 {
+                    g(&[x[2], 0, x[1]])
+                }
+            ),
+            quote!(
+                fn f(x: &[f64], hi: usize) -> f64 {
+                    for i in 0..hi {
+                        hi += x[i].sin();
+                    }
+                    0.0
+                }
+            ),
             quote!(
                 struct S;
             ),
             quote!(fn),
             quote!(),
         ];
-        let args = [quote!(), quote!(wrt(x)), quote!(wrt()), quote!(vjp), quote!(vjp = ), quote!(forward, wrt(q))];
+        let args = [
+            quote!(),
+            quote!(wrt(x)),
+            quote!(wrt()),
+            quote!(vjp),
+            quote!(vjp = ),
+            quote!(forward, wrt(q)),
+            quote!(forward, reverse, hessian),
+        ];
         for item in &items {
             for arg in &args {
                 let result = std::panic::catch_unwind(|| grad(arg.clone(), item.clone()).to_string());

@@ -504,7 +504,9 @@ impl Forward<'_> {
             let float = operand.var().map_or(FloatTy::F64, |var| self.float_of(var));
             return zero(float, span);
         }
-        let var = operand.var().expect("an aggregate operand is a variable");
+        // A constant that is no float (`[x, 0]`, which rustc rejects) has a
+        // zero tangent too.
+        let Some(var) = operand.var() else { return zero(FloatTy::F64, span) };
         match (&self.vars[var.0].zero, operand) {
             (Some(Zero::Array(tokens)), Operand::Var(_)) => {
                 Operand::Const(Const { tokens: tokens.clone(), ty: Ty::Aggregate })

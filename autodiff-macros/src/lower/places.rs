@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, UnOp};
 
 use super::{place_operand, Binding, Lowerer, Sink};
-use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Operand, Place, Proj, Rhs, SliceRange, Ty, Zero};
+use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Operand, Place, Proj, Rhs, SliceRange, Ty, VarKind, Zero};
 
 impl Lowerer<'_> {
     /// The place an element expression names: `x[i]`, `w[i][j]`, `m.layer.b`.
@@ -78,6 +78,15 @@ impl Lowerer<'_> {
         if binding.is_none() {
             self.cx
                 .error_spanned_by(left, "#[grad] supports assignment to local variables and to elements (`y[i] = ..`)");
+        }
+        if let Some(Binding::Var(var)) = &binding {
+            let info = &self.vars[var.0];
+            if info.kind == VarKind::Param && !info.mutable {
+                // rustc rejects it too (E0384); a parameter that changes
+                // would also change the bounds and reads that rely on it.
+                self.cx.error_spanned_by(left, "cannot assign to a parameter that is not `mut`; write `mut` before it");
+                return None;
+            }
         }
         if binding.as_ref().is_some_and(|binding| self.is_loop_index(binding)) {
             // The reverse sweep walks the index again: it must not change.
