@@ -7,7 +7,7 @@
 //! optimize.rs   &mut Body                               element reads shared within a pass
 //! infer.rs      &mut Body                               float types of every value
 //! activity.rs   &mut Body              -> Activity      active and needed values; save slots
-//! valid.rs      &Body, activity        -> errors        what the passes below refuse
+//! refusals.rs   &Body, activity        -> errors        what the passes below refuse
 //! reverse/      &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
 //! forward.rs    &Body, active          -> Body          tangents beside the primal (NAME_jvp, jvp.rs)
 //! hvp.rs        forward, then reverse  -> tokens        NAME_hvp, the companion's tangent methods
@@ -27,8 +27,8 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, reverse, signature, valid,
-    validate,
+    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, refusals, reverse,
+    signature, validate,
 };
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -243,7 +243,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     validate_ir(sig, &body, Stage::Analyzed)?;
     let seed = namer.fresh("seed");
     let cx = Ctxt::new();
-    valid::check_reverse(&body, &activity, &cx);
+    refusals::check_reverse(&body, &activity, &cx);
     cx.check()?;
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
     let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer);

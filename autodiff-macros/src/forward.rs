@@ -226,7 +226,7 @@ impl Forward<'_> {
                 let tokens = crate::emit::zero(shape, &quote::quote!(#like));
                 Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate }))
             }
-            // `valid::check_forward` refused an aggregate of unknown shape here.
+            // `refusals::check_forward` refused an aggregate of unknown shape here.
             (None, _) => Rhs::Use(zero(float, span)),
         }
     }
@@ -511,7 +511,7 @@ impl Forward<'_> {
             (Some(Zero::Array(tokens)), Operand::Var(_)) => {
                 Operand::Const(Const { tokens: tokens.clone(), ty: Ty::Aggregate })
             }
-            // `valid::check_forward` refused an aggregate without an array shape here.
+            // `refusals::check_forward` refused an aggregate without an array shape here.
             _ => zero(FloatTy::F64, span),
         }
     }

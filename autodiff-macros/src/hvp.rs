@@ -27,7 +27,7 @@ use crate::expand::{lints, lowered, turbofish};
 use crate::ir::Var;
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, emit, forward, reverse, valid};
+use crate::{activity, emit, forward, refusals, reverse};
 
 /// What each parameter of `NAME_hvp` brings after itself.
 struct Extra {
@@ -97,7 +97,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     }
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
-    valid::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =
         forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
@@ -109,7 +109,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             let activity = activity::analyze(&mut tangent_body, &mut namer, &differentiated, &[]);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret) };
             let cx = Ctxt::new();
-            valid::check_reverse(&tangent_body, &activity, &cx);
+            refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
             let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
             let float = emit::float_type(sig.float());
@@ -290,7 +290,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     }
     let active = activity::active(&body, &differentiated, &[]);
     let cx = Ctxt::new();
-    valid::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
     let float = emit::float_type(sig.float());
@@ -316,7 +316,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
             let cx = Ctxt::new();
-            valid::check_reverse(&tangent_body, &activity, &cx);
+            refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
             let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
             parts.vjp

@@ -617,6 +617,27 @@ pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, 
     }
 }
 
+/// Every variable a block writes, at any depth (a counted loop writes its
+/// index).
+pub fn written_in(block: &Block) -> std::collections::BTreeSet<Var> {
+    let mut written = std::collections::BTreeSet::new();
+    walk(block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, .. } => {
+            written.insert(*dst);
+        }
+        Stmt::Store { place, .. } => {
+            written.insert(place.var);
+        }
+        Stmt::Loop(lp) => {
+            if let Header::Range { index, .. } = &lp.header {
+                written.insert(*index);
+            }
+        }
+        Stmt::If { .. } => {}
+    });
+    written
+}
+
 // ---- printing, for tests and for reading what lowering did ----
 
 impl fmt::Display for Body {

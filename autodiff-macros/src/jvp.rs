@@ -18,7 +18,7 @@ use crate::ctxt::Ctxt;
 use crate::expand::{lints, lowered, shadow_length_checks, turbofish};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
-use crate::{activity, emit, forward, reverse, valid};
+use crate::{activity, emit, forward, refusals, reverse};
 
 pub struct Jvp {
     /// The parameters, each differentiated one followed by its tangent.
@@ -88,7 +88,7 @@ impl Jvp {
         }
         let active = activity::active(&body, &differentiated, &outputs);
         let cx = Ctxt::new();
-        valid::check_forward(&body, &active, &|var| tangent_params.iter().any(|(param, _)| *param == var), &cx);
+        refusals::check_forward(&body, &active, &|var| tangent_params.iter().any(|(param, _)| *param == var), &cx);
         cx.check()?;
         let (tangent_body, tangent_of) =
             forward::forward(&body, &active, &tangent_params, forward::Calls::Jvp, &mut namer);

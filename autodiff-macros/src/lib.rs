@@ -23,11 +23,11 @@ mod lower;
 mod naming;
 mod optimize;
 mod params;
+mod refusals;
 mod reverse;
 mod rules;
 mod signature;
 mod symbol;
-mod valid;
 mod validate;
 
 use proc_macro::TokenStream;

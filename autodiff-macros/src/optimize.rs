@@ -19,36 +19,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::ir::{
-    walk, AssignKind, Block, Body, Header, LoopId, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarInfo, VarKind,
-};
+use crate::ir::{AssignKind, Block, Body, LoopId, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarInfo, VarKind};
 use crate::naming::Namer;
 
 pub fn share_element_reads(body: &mut Body, namer: &mut Namer) {
     let mut block = std::mem::take(&mut body.block);
-    let written = written_in(&block);
+    let written = crate::ir::written_in(&block);
     share_in(&mut block, &written, &[], &mut body.vars, namer);
     body.block = block;
-}
-
-/// Every variable a block writes, at any depth.
-fn written_in(block: &Block) -> BTreeSet<Var> {
-    let mut written = BTreeSet::new();
-    walk(block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, .. } => {
-            written.insert(*dst);
-        }
-        Stmt::Store { place, .. } => {
-            written.insert(place.var);
-        }
-        Stmt::Loop(lp) => {
-            if let Header::Range { index, .. } = &lp.header {
-                written.insert(*index);
-            }
-        }
-        Stmt::If { .. } => {}
-    });
-    written
 }
 
 /// A place's identity: its variable, and each projection as text.
@@ -90,7 +68,7 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
     // Inner loops are regions of their own.
     for stmt in &mut block.stmts {
         if let Stmt::Loop(lp) = stmt {
-            let inner = written_in(&lp.body);
+            let inner = crate::ir::written_in(&lp.body);
             let inner_scope: Vec<LoopId> = scope.iter().copied().chain([lp.id]).collect();
             share_in(&mut lp.body, &inner, &inner_scope, vars, namer);
         }

@@ -152,7 +152,7 @@ impl Checker<'_> {
                 Stmt::Store { save, .. } => saves.extend(*save),
                 Stmt::If { cond, then, els, .. } => {
                     if let Some(var) = cond.var() {
-                        if writes(then).contains(&var) || writes(els).contains(&var) {
+                        if crate::ir::written_in(then).contains(&var) || crate::ir::written_in(els).contains(&var) {
                             problems
                                 .push(format!("the condition `{}` is written inside its `if`", body.var(var).ident));
                         }
@@ -186,7 +186,7 @@ impl Checker<'_> {
     /// Definition before use, and references inside the declaring loops.
     fn flow(&mut self) {
         let mut flow = Flow {
-            written: writes(&self.body.block),
+            written: crate::ir::written_in(&self.body.block),
             body: self.body,
             defined: self.body.params.iter().copied().collect(),
             loops: Vec::new(),
@@ -325,7 +325,7 @@ fn is_surely_not_float(ty: &syn::Type) -> bool {
 
 fn loop_problems(body: &Body, lp: &crate::ir::Loop) -> Vec<String> {
     let mut problems = Vec::new();
-    let written = writes(&lp.body);
+    let written = crate::ir::written_in(&lp.body);
     if let Header::Range { index, lo, hi, adaptors, .. } = &lp.header {
         let step = adaptors.iter().filter_map(|adaptor| match adaptor {
             Adaptor::StepBy(step) => Some(step),
@@ -450,26 +450,6 @@ impl Flow<'_> {
             problems.push(format!("`{}` is referenced outside loop {}, which declares it", info.ident, outside.0));
         }
     }
-}
-
-/// The variables a block writes, in any nested statement.
-fn writes(block: &Block) -> BTreeSet<Var> {
-    let mut written = BTreeSet::new();
-    walk(block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, .. } => {
-            written.insert(*dst);
-        }
-        Stmt::Store { place, .. } => {
-            written.insert(place.var);
-        }
-        Stmt::Loop(lp) => {
-            if let Header::Range { index, .. } = &lp.header {
-                written.insert(*index);
-            }
-        }
-        Stmt::If { .. } => {}
-    });
-    written
 }
 
 /// Every variable one statement names (not its nested blocks).

@@ -76,7 +76,7 @@ impl Sweep<'_> {
                                 call_args.push(quote!(&mut #buffer));
                                 continue;
                             }
-                            // `valid::check_reverse` refused an array of arrays here.
+                            // `refusals::check_reverse` refused an array of arrays here.
                             // A sub-slice gets a vector; an array or a vector a
                             // zeroed copy of its own type.
                             buffers.extend(if range.is_some() {

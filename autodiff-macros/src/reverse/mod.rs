@@ -341,7 +341,7 @@ impl Sweep<'_> {
                         let zero = emit::zero(zero, &primal);
                         quote!(let mut #adjoint = #zero;)
                     }
-                    // `valid::check_reverse` refused an active aggregate of unknown shape.
+                    // `refusals::check_reverse` refused an active aggregate of unknown shape.
                     None => TokenStream::new(),
                 },
                 // -0.0 is the exact identity of `+`, so the first `+=` into
