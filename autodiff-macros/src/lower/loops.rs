@@ -22,7 +22,8 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
-use super::{contains_return, place_operand, Binding, LoopCtx, Lowerer, Sink};
+use super::stmt::contains_return;
+use super::{place_operand, Binding, LoopCtx, Lowerer, Sink};
 use crate::ir::{
     Adaptor, AssignKind, Block, Const, Header, Loop, LoopId, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind,
 };

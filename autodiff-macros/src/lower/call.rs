@@ -1,0 +1,164 @@
+//! Calls: float methods (`x.exp()`), float functions written as paths
+//! (`f64::exp(x)`), and calls of other functions by name or path.
+
+use quote::quote;
+use syn::{Expr, Ident};
+
+use super::{loops, Lowerer};
+use crate::ir::{Block, Const, FloatTy, Op, Operand, Rhs, Ty, VarKind};
+use crate::signature::float_ty;
+use crate::{emit, symbol};
+
+impl Lowerer<'_> {
+    pub(super) fn lower_method(&mut self, call: &syn::ExprMethodCall, out: &mut Block) -> Rhs {
+        if loops::is_iterator(&call.receiver) {
+            return self.unsupported(&call.method, loops::unsupported_iterator_method(&call.method));
+        }
+        if let Some(turbofish) = &call.turbofish {
+            return self
+                .unsupported(turbofish, "method calls with `::<..>` are not supported inside #[grad] functions");
+        }
+        let receiver = self.lower_expr(&call.receiver, out);
+        let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        let method = &call.method;
+        let receiver_ty = self.operand_ty(&receiver);
+        // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.
+        let model_part = matches!(&receiver, Operand::Place(place)
+            if self.vars[place.var.0].ty == Ty::Aggregate && self.vars[place.var.0].dims.is_none());
+        if model_part && method == "len" && args.is_empty() {
+            return Rhs::Method(receiver, method.clone(), args);
+        }
+        if matches!(receiver_ty, Ty::Other | Ty::Bool) {
+            // Integer and boolean methods carry no derivative.
+            return Rhs::Method(receiver, method.clone(), args);
+        }
+        if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
+            if method == "len" && args.is_empty() {
+                // A parameter's length never changes: read it where it is
+                // needed rather than keeping it for the reverse sweep.
+                if let Operand::Var(var) = receiver {
+                    let info = &self.vars[var.0];
+                    if info.kind == VarKind::Param && info.by_ref {
+                        let ident = &info.ident;
+                        return Rhs::Use(Operand::Const(Const { tokens: quote!(#ident.len()), ty: Ty::Other }));
+                    }
+                }
+                return Rhs::Method(receiver, method.clone(), args);
+            }
+            return self.unsupported(
+                method,
+                format!(
+                    "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
+                     the iterator reductions `sum`, `product`, `fold`, `for_each` (after `iter`, `enumerate`, `zip`, \
+                     `map`, `rev`, `step_by`)"
+                ),
+            );
+        }
+        if let Some(op) = symbol::float_method(method) {
+            return self.prim_call(op, receiver, args, method);
+        }
+        if symbol::is_float_predicate(method) {
+            return Rhs::Method(receiver, method.clone(), args);
+        }
+        let message = if receiver_ty == Ty::Unknown {
+            format!("cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = ..`)")
+        } else {
+            format!(
+                "unsupported method `{method}`; #[grad] differentiates these float methods: {}; \
+                 for anything else, call a #[grad] function that computes it",
+                symbol::supported_methods()
+            )
+        };
+        self.unsupported(method, message)
+    }
+
+    pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {
+        if args.len() + 1 != op.arity() {
+            let expected = op.arity() - 1;
+            return self
+                .unsupported(name, format!("`{name}` takes {expected} argument(s) besides the value it is called on"));
+        }
+        let mut operands = vec![receiver];
+        operands.extend(args);
+        Rhs::Prim(op, operands)
+    }
+
+    pub(super) fn lower_call(&mut self, call: &syn::ExprCall, out: &mut Block) -> Rhs {
+        let Expr::Path(func) = &*call.func else {
+            return self.unsupported(&call.func, "#[grad] can only call functions by name or path");
+        };
+        if let Some(ident) = func.path.get_ident() {
+            if self.lookup(ident).is_some() {
+                return self.unsupported(
+                    ident,
+                    "calling a local variable is not supported inside #[grad] functions; call a function by name",
+                );
+            }
+        }
+        // `f64::exp(x)` (or `<f64>::exp(x)`) is the method `x.exp()` written as a path.
+        let segments = &func.path.segments;
+        let float_function = match &func.qself {
+            None if segments.len() == 2 => match segments[0].ident.to_string().as_str() {
+                "f64" => Some((FloatTy::F64, &segments[1].ident)),
+                "f32" => Some((FloatTy::F32, &segments[1].ident)),
+                _ => None,
+            },
+            None => None,
+            Some(qself) => match float_qself(qself) {
+                Some(float) if segments.len() == 1 => Some((float, &segments[0].ident)),
+                _ => return self.unsupported(func, qualified_path_message()),
+            },
+        };
+        if let Some((float, name)) = float_function {
+            return self.lower_float_function(float, name, call, out);
+        }
+        let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        Rhs::Call(func.clone(), args)
+    }
+
+    /// `f64::name(x, args..)`: the float method `x.name(args..)`.
+    pub(super) fn lower_float_function(
+        &mut self,
+        float: FloatTy,
+        name: &Ident,
+        call: &syn::ExprCall,
+        out: &mut Block,
+    ) -> Rhs {
+        let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        // `f64::from(x)` is the lossless `x as f64`.
+        if name == "from" && args.len() == 1 {
+            return Rhs::Prim(Op::ToFloat(float), args);
+        }
+        let Some(op) = symbol::float_method(name) else {
+            let message = format!(
+                "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
+                emit::float_type(float),
+                symbol::supported_methods()
+            );
+            return self.unsupported(name, message);
+        };
+        if args.is_empty() {
+            return self.unsupported(name, format!("`{name}` needs the value it applies to"));
+        }
+        let mut receiver = args.remove(0);
+        if let Operand::Const(constant) = &mut receiver {
+            constant.ty = Ty::Float(float);
+        }
+        self.prim_call(op, receiver, args, name)
+    }
+}
+
+/// The float type `T` of a path `<T>::item`, when `T` is `f32` or `f64`
+/// (not `<T as Trait>::item`).
+pub(super) fn float_qself(qself: &syn::QSelf) -> Option<FloatTy> {
+    if qself.position == 0 {
+        float_ty(&qself.ty)
+    } else {
+        None
+    }
+}
+
+pub(super) fn qualified_path_message() -> &'static str {
+    "qualified paths (`<T as Trait>::f`) are not supported inside #[grad] functions; \
+     write the float function as `f64::exp(x)` or `x.exp()`, or call a #[grad] function by name or path"
+}

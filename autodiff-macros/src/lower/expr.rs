@@ -1,0 +1,292 @@
+//! Expressions: an expression into a sink or an operand, literals, paths,
+//! and the leaf right-hand sides (operators, casts, arrays).
+
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Lit, UnOp};
+
+use proc_macro2::TokenStream;
+
+use super::call::{float_qself, qualified_path_message};
+use super::stmt::macro_message;
+use super::{loops, place_operand, Binding, Lowerer, Sink};
+use crate::ir::{AssignKind, Block, Const, FloatTy, Op, Operand, Rhs, Ty, Var};
+use crate::signature::float_ty;
+
+impl Lowerer<'_> {
+    // ---- expressions ----
+
+    /// Lowers `expr` and sends its value to `sink`. Control flow (`if`,
+    /// blocks, loops, `&&`, `return`) is lowered structurally; the rest
+    /// becomes one assignment whose operands were lowered first.
+    pub(super) fn lower_into(&mut self, expr: &Expr, out: &mut Block, sink: Sink) {
+        match expr {
+            Expr::Paren(paren) => self.lower_into(&paren.expr, out, sink),
+            Expr::Group(group) => self.lower_into(&group.expr, out, sink),
+            Expr::If(expr_if) => self.lower_if(expr_if, out, sink),
+            Expr::Block(block) if block.label.is_none() => {
+                self.in_scope(|this| this.lower_stmts(&block.block.stmts, out, sink));
+            }
+            Expr::Return(ret) => self.lower_return(ret, out),
+            Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
+                self.lower_short_circuit(binary, out, sink);
+            }
+            Expr::ForLoop(for_loop) => self.lower_for(for_loop, out),
+            Expr::While(while_loop) => self.lower_while(while_loop, out),
+            Expr::Loop(endless) => self.lower_loop(endless, out, sink),
+            Expr::Break(brk) => self.lower_break(brk, out),
+            Expr::Continue(cont) => self.lower_continue(cont, out),
+            Expr::MethodCall(call) if loops::is_chain_terminal(call) => self.lower_chain(call, out, sink),
+            _ => {
+                let rhs = self.lower_rhs(expr, out);
+                let span = expr.span();
+                match sink {
+                    Sink::Var(dst, kind) => {
+                        if kind == AssignKind::Init {
+                            self.adopt(dst, &rhs);
+                        }
+                        self.assign(out, dst, rhs, kind, span);
+                    }
+                    // A discarded call may still do something; pure values are dropped.
+                    Sink::Discard if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) => {
+                        // A dropped call result reaches nothing, and may be `()`:
+                        // it is no float, whatever its arguments are.
+                        let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
+                        let dst = self.temp(ty);
+                        self.assign(out, dst, rhs, AssignKind::Init, span);
+                    }
+                    Sink::Discard => {}
+                }
+            }
+        }
+    }
+
+    /// What a variable learns from its initializer: its type, and for an
+    /// aggregate its element type and shape.
+    pub(super) fn adopt(&mut self, dst: Var, rhs: &Rhs) {
+        if self.vars[dst.0].ty == Ty::Unknown {
+            self.vars[dst.0].ty = self.rhs_ty(rhs);
+        }
+        if let Rhs::Use(Operand::Var(source)) = rhs {
+            // `let z = x;` of a reference parameter is a reference too.
+            self.vars[dst.0].by_ref |= self.vars[source.0].by_ref;
+        }
+        if let Some((elem, dims, zero)) = self.aggregate_of(rhs) {
+            let info = &mut self.vars[dst.0];
+            info.ty = Ty::Aggregate;
+            info.elem = info.elem.or(elem);
+            info.dims = info.dims.or(dims);
+            if info.zero.is_none() {
+                info.zero = zero;
+            }
+        }
+    }
+
+    /// Lowers `expr` to an operand, through a temporary if it is compound.
+    pub(super) fn lower_expr(&mut self, expr: &Expr, out: &mut Block) -> Operand {
+        match expr {
+            Expr::Paren(paren) => self.lower_expr(&paren.expr, out),
+            Expr::Group(group) => self.lower_expr(&group.expr, out),
+            Expr::Lit(lit) => Operand::Const(self.literal(&lit.lit)),
+            Expr::Path(path) => self.path_operand(path),
+            Expr::Index(_) | Expr::Field(_) => match self.place(expr, out) {
+                Some(place) => place_operand(place),
+                None => Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }),
+            },
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) && self.is_place_binding(&unary.expr) => {
+                // `*v` for a `&f64` element binding is the element itself.
+                self.lower_expr(&unary.expr, out)
+            }
+            Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) if matches!(&**inner, Expr::Lit(_)) => {
+                // `-1.0` stays a constant.
+                let Expr::Lit(lit) = &**inner else { return self.lower_expr(inner, out) };
+                let constant = self.literal(&lit.lit);
+                let tokens = &constant.tokens;
+                Operand::Const(Const { tokens: quote!(-#tokens), ty: constant.ty })
+            }
+            _ => {
+                let temp = self.temp(Ty::Unknown);
+                self.lower_into(expr, out, Sink::Var(temp, AssignKind::Init));
+                Operand::Var(temp)
+            }
+        }
+    }
+
+    pub(super) fn is_place_binding(&self, expr: &Expr) -> bool {
+        let Expr::Path(path) = expr else { return false };
+        path.path.get_ident().and_then(|ident| self.lookup(ident)).is_some_and(|b| matches!(b, Binding::Place(_)))
+    }
+
+    pub(super) fn literal(&mut self, lit: &Lit) -> Const {
+        let ty = match lit {
+            Lit::Float(float) => match float.suffix() {
+                "f32" => Ty::Float(FloatTy::F32),
+                "f64" => Ty::Float(FloatTy::F64),
+                _ => Ty::AnyFloat,
+            },
+            Lit::Int(int) => match int.suffix() {
+                "f32" => Ty::Float(FloatTy::F32),
+                "f64" => Ty::Float(FloatTy::F64),
+                _ => Ty::Other,
+            },
+            Lit::Bool(_) => Ty::Bool,
+            _ => {
+                self.cx.error_spanned_by(
+                    lit,
+                    "only numeric and boolean literals are supported inside #[grad] functions; #[grad] computes with numbers",
+                );
+                Ty::Unknown
+            }
+        };
+        Const { tokens: lit.to_token_stream(), ty }
+    }
+
+    /// A local variable, an element binding, or a constant such as `PI` or
+    /// `f64::EPSILON`.
+    pub(super) fn path_operand(&mut self, path: &syn::ExprPath) -> Operand {
+        if let Some(qself) = &path.qself {
+            // `<f64>::EPSILON` is `f64::EPSILON`.
+            let Some(float) = float_qself(qself) else {
+                self.cx.error_spanned_by(path, qualified_path_message());
+                return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+            };
+            return Operand::Const(Const { tokens: path.to_token_stream(), ty: Ty::Float(float) });
+        }
+        if let Some(ident) = path.path.get_ident() {
+            match self.lookup(ident) {
+                Some(Binding::Var(var)) => return Operand::Var(var),
+                Some(Binding::Place(place)) => return place_operand(place),
+                None => {}
+            }
+        }
+        let mentions = |word: &str| path.path.segments.iter().any(|segment| segment.ident == word);
+        let ty = if mentions("f64") {
+            Ty::Float(FloatTy::F64)
+        } else if mentions("f32") {
+            Ty::Float(FloatTy::F32)
+        } else {
+            Ty::Unknown
+        };
+        Operand::Const(Const { tokens: path.to_token_stream(), ty })
+    }
+
+    /// Lowers a leaf expression to one right-hand side.
+    pub(super) fn lower_rhs(&mut self, expr: &Expr, out: &mut Block) -> Rhs {
+        match expr {
+            Expr::Lit(_) | Expr::Path(_) | Expr::Paren(_) | Expr::Group(_) | Expr::Index(_) | Expr::Field(_) => {
+                Rhs::Use(self.lower_expr(expr, out))
+            }
+            Expr::Binary(binary) => {
+                let Some(op) = binary_op(&binary.op) else {
+                    return self.unsupported(binary.op, "compound assignment is a statement; write it on its own line");
+                };
+                // `1.0 / x` is `x.recip()`, whose derivative −y² needs no division.
+                if op == Op::Div && is_float_one(&binary.left) {
+                    return Rhs::Prim(Op::Recip, vec![self.lower_expr(&binary.right, out)]);
+                }
+                let left = self.lower_expr(&binary.left, out);
+                let right = self.lower_expr(&binary.right, out);
+                Rhs::Prim(op, vec![left, right])
+            }
+            Expr::Unary(unary) => match unary.op {
+                UnOp::Neg(_) => Rhs::Prim(Op::Neg, vec![self.lower_expr(&unary.expr, out)]),
+                UnOp::Not(_) => Rhs::Prim(Op::Not, vec![self.lower_expr(&unary.expr, out)]),
+                _ => self.lower_deref(unary, out),
+            },
+            Expr::Cast(cast) => {
+                let operand = self.lower_expr(&cast.expr, out);
+                match float_ty(&cast.ty) {
+                    Some(float) => Rhs::Prim(Op::ToFloat(float), vec![operand]),
+                    None => Rhs::Cast(operand, cast.ty.clone()),
+                }
+            }
+            Expr::MethodCall(call) => self.lower_method(call, out),
+            Expr::Call(call) => self.lower_call(call, out),
+            Expr::Array(array) => {
+                let items = array.elems.iter().map(|item| self.lower_expr(item, out)).collect();
+                Rhs::ArrayLit(items)
+            }
+            Expr::Repeat(repeat) => {
+                let value = self.lower_expr(&repeat.expr, out);
+                Rhs::Repeat(value, repeat.len.to_token_stream())
+            }
+            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => self.lower_vec_macro(&mac.mac, out),
+            _ => self.unsupported(keyword_of(expr), unsupported_message(expr)),
+        }
+    }
+}
+
+/// A float literal equal to 1 (`1.0`, `1.`, `1.0_f64`, `1f64`).
+pub(super) fn is_float_one(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Float(float) => float.base10_parse::<f64>().is_ok_and(|v| v == 1.0),
+            Lit::Int(int) => matches!(int.suffix(), "f32" | "f64") && int.base10_digits() == "1",
+            _ => false,
+        },
+        Expr::Paren(paren) => is_float_one(&paren.expr),
+        Expr::Group(group) => is_float_one(&group.expr),
+        _ => false,
+    }
+}
+
+pub(super) fn binary_op(op: &BinOp) -> Option<Op> {
+    Some(match op {
+        BinOp::Add(_) => Op::Add,
+        BinOp::Sub(_) => Op::Sub,
+        BinOp::Mul(_) => Op::Mul,
+        BinOp::Div(_) => Op::Div,
+        BinOp::Rem(_) => Op::Rem,
+        BinOp::Eq(_) => Op::Eq,
+        BinOp::Ne(_) => Op::Ne,
+        BinOp::Lt(_) => Op::Lt,
+        BinOp::Le(_) => Op::Le,
+        BinOp::Gt(_) => Op::Gt,
+        BinOp::Ge(_) => Op::Ge,
+        BinOp::BitAnd(_) => Op::BitAnd,
+        BinOp::BitOr(_) => Op::BitOr,
+        BinOp::BitXor(_) => Op::BitXor,
+        BinOp::Shl(_) => Op::Shl,
+        BinOp::Shr(_) => Op::Shr,
+        _ => return None,
+    })
+}
+
+/// What to say about an expression outside the subset: the construct and the way out.
+pub(super) fn unsupported_message(expr: &Expr) -> String {
+    let (what, way_out) = match expr {
+        Expr::Closure(_) => (
+            "closures are",
+            "write the computation inline, as a separate #[grad] function, or inside an iterator reduction \
+             (`.map(|v| ..).sum()`, `.fold(..)`, `.for_each(..)`)",
+        ),
+        Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
+        Expr::Macro(mac) => return macro_message(&mac.mac),
+        Expr::Match(_) => ("`match` is", "use `if` / `else if`"),
+        Expr::Tuple(_) => ("tuples are", "use separate variables"),
+        Expr::Struct(_) => ("struct literals are", "use separate variables"),
+        Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
+        Expr::Range(_) => ("ranges are", "use ranges as `for` loop sources or slice arguments"),
+        Expr::Try(_) => ("the `?` operator is", "differentiate a function that returns a float"),
+        Expr::Async(_) | Expr::Await(_) => ("`async` and `.await` are", "differentiate a synchronous function"),
+        Expr::Let(_) => ("`let` expressions are", "use `if` with a condition"),
+        Expr::Assign(_) => ("assignments as values are", "write the assignment as a statement"),
+        Expr::Block(_) => ("labeled blocks are", "remove the label"),
+        _ => ("this expression is", "see the supported subset in the autodiff documentation"),
+    };
+    format!("{what} not supported inside #[grad] functions; {way_out}")
+}
+
+/// The tokens an error about `expr` points at: its keyword where it has one.
+pub(super) fn keyword_of(expr: &Expr) -> TokenStream {
+    match expr {
+        Expr::Match(e) => e.match_token.to_token_stream(),
+        Expr::Unsafe(e) => e.unsafe_token.to_token_stream(),
+        Expr::Async(e) => e.async_token.to_token_stream(),
+        Expr::Closure(e) => {
+            let (bar, end) = (&e.or1_token, &e.or2_token);
+            quote!(#bar #end)
+        }
+        _ => expr.to_token_stream(),
+    }
+}

@@ -1,0 +1,370 @@
+//! Statements and control flow: statement lists (and the guards after a
+//! `return`, `break` or `continue`), `let`, assignments, `if`, `&&`/`||`,
+//! `return`, and the bodies of reductions' closures.
+
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, ExprIf, Pat};
+
+use super::{constant_aggregate, places, type_of, Binding, ClosureCtx, Lowerer, Sink};
+use crate::ir::{AssignKind, Block, Const, Op, Operand, Rhs, Stmt, Ty, Var, VarKind};
+
+impl Lowerer<'_> {
+    /// Lowers the body of a reduction's closure into `out`, its value into
+    /// `sink` (as a statement when `sink` is `Discard`). A `return` inside
+    /// gives the closure's value and skips the rest of its body.
+    pub(super) fn lower_closure_body(&mut self, value: &Expr, out: &mut Block, sink: Sink) {
+        let lower = |this: &mut Self, out: &mut Block| match sink {
+            Sink::Discard => this.lower_statement_expr(value, out),
+            Sink::Var(..) => this.lower_into(value, out, sink),
+        };
+        if !contains_return(value) {
+            lower(self, out);
+            return;
+        }
+        self.closures.push(ClosureCtx { sink, returned: None, depth: self.loops.len() });
+        let mut body = Block::default();
+        lower(self, &mut body);
+        let closure = self.closures.pop();
+        if let Some(returned) = closure.and_then(|closure| closure.returned) {
+            let falsity = Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool });
+            self.assign(out, returned, Rhs::Use(falsity), AssignKind::Init, value.span());
+        }
+        out.stmts.extend(body.stmts);
+    }
+
+    /// `return` inside a reduction's closure: the closure's value.
+    pub(super) fn lower_closure_return(&mut self, ret: &syn::ExprReturn, out: &mut Block) {
+        let Some(closure) = self.closures.last() else { return };
+        let sink = closure.sink;
+        match (&ret.expr, sink) {
+            (Some(value), _) => self.lower_into(value, out, sink),
+            (None, Sink::Discard) => {}
+            (None, Sink::Var(..)) => {
+                self.cx.error_spanned_by(ret, "`return` in this closure needs the closure's value");
+                return;
+            }
+        }
+        let returned = match self.closures.last().and_then(|closure| closure.returned) {
+            Some(flag) => flag,
+            None => {
+                let flag = self.control("__returned", Ty::Bool, None);
+                if let Some(closure) = self.closures.last_mut() {
+                    closure.returned = Some(flag);
+                }
+                flag
+            }
+        };
+        let truth = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
+        self.assign(out, returned, Rhs::Use(truth), AssignKind::Overwrite, ret.span());
+        self.escape(returned);
+    }
+
+    // ---- statements ----
+
+    /// Lowers a statement list; the tail expression (if any) goes to `sink`.
+    /// Statements after one that may `return`, `break` or `continue` run
+    /// under `if !(flags)`.
+    pub(super) fn lower_stmts(&mut self, stmts: &[syn::Stmt], out: &mut Block, sink: Sink) {
+        for (i, stmt) in stmts.iter().enumerate() {
+            let before = self.escapes.clone();
+            let last = i + 1 == stmts.len();
+            match stmt {
+                syn::Stmt::Local(local) => self.lower_local(local, out),
+                syn::Stmt::Item(item) => self.items.push(item.clone()),
+                syn::Stmt::Macro(mac) => {
+                    self.unsupported(&mac.mac, macro_message(&mac.mac));
+                }
+                // An empty statement (`;;`) is nothing.
+                syn::Stmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
+                syn::Stmt::Expr(expr, None) if last => self.lower_into(expr, out, sink),
+                syn::Stmt::Expr(expr, _) => self.lower_statement_expr(expr, out),
+            }
+            let raised: Vec<Var> =
+                self.guard_flags().into_iter().filter(|flag| self.escapes.get(flag) != before.get(flag)).collect();
+            if !raised.is_empty() && !last {
+                let span = stmts[i + 1].span();
+                let cond = self.none_set(&raised, out, span);
+                let mut rest = Block::default();
+                self.lower_stmts(&stmts[i + 1..], &mut rest, sink);
+                out.stmts.push(Stmt::If { cond: Operand::Var(cond), then: rest, els: Block::default(), span });
+                return;
+            }
+        }
+    }
+
+    /// `!(f1 | f2 | ..)` in a fresh temporary.
+    pub(super) fn none_set(&mut self, flags: &[Var], out: &mut Block, span: proc_macro2::Span) -> Var {
+        let mut any = Operand::Var(flags[0]);
+        for flag in &flags[1..] {
+            let joined = self.temp(Ty::Bool);
+            self.assign(out, joined, Rhs::Prim(Op::BitOr, vec![any, Operand::Var(*flag)]), AssignKind::Init, span);
+            any = Operand::Var(joined);
+        }
+        let cond = self.temp(Ty::Bool);
+        self.assign(out, cond, Rhs::Prim(Op::Not, vec![any]), AssignKind::Init, span);
+        cond
+    }
+
+    pub(super) fn lower_local(&mut self, local: &syn::Local, out: &mut Block) {
+        let (pat, declared) = match &local.pat {
+            Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
+            pat => (pat, None),
+        };
+        if let Some(init) = &local.init {
+            if let Some((else_token, _)) = &init.diverge {
+                self.cx
+                    .error_spanned_by(else_token, "`let .. else` is not supported inside #[grad] functions; use `if`");
+                return;
+            }
+        }
+        let ident = match pat {
+            Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => &binding.ident,
+            Pat::Wild(_) => {
+                if let Some(init) = &local.init {
+                    self.lower_into(&init.expr, out, Sink::Discard);
+                }
+                return;
+            }
+            Pat::Slice(slice) => {
+                if let Some(init) = &local.init {
+                    self.destructure_array(slice, &init.expr, out);
+                }
+                return;
+            }
+            _ => {
+                self.cx.error_spanned_by(
+                    pat,
+                    "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..`, \
+                     `let name: T = ..` and `let [a, b] = *array;`",
+                );
+                return;
+            }
+        };
+        if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
+            self.bind(ident, Binding::Var(aliased));
+            return;
+        }
+        let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
+        // The initializer is lowered before the new binding enters scope:
+        // `let x = x + 1.0` reads the old `x`.
+        let var = self.user_var(ident, ty, declared.clone());
+        if let Some(declared) = &declared {
+            if let Some((float, dims)) = constant_aggregate(declared) {
+                let info = &mut self.vars[var.0];
+                info.ty = Ty::Aggregate;
+                info.elem = Some(float);
+                info.dims = Some(dims);
+                info.zero = places::zero_of_type(declared);
+            }
+        }
+        if let Some(init) = &local.init {
+            self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
+        }
+        self.bind(ident, Binding::Var(var));
+    }
+
+    /// `let t = v;` without `mut`, of a reference parameter (or another such
+    /// name): `t` is another name for `v`, whose shadow it shares.
+    pub(super) fn reference_alias(
+        &self,
+        pat: &Pat,
+        declared: Option<&syn::Type>,
+        init: Option<&syn::LocalInit>,
+    ) -> Option<Var> {
+        let Pat::Ident(binding) = pat else { return None };
+        if binding.mutability.is_some() || !matches!(declared, None | Some(syn::Type::Reference(_))) {
+            return None;
+        }
+        let mut expr = &*init?.expr;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
+            expr
+        {
+            expr = inner;
+        }
+        let Expr::Path(path) = expr else { return None };
+        match self.lookup(path.path.get_ident()?)? {
+            Binding::Var(var) if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref => Some(var),
+            _ => None,
+        }
+    }
+
+    /// An expression in statement position: its value, if any, is dropped.
+    pub(super) fn lower_statement_expr(&mut self, expr: &Expr, out: &mut Block) {
+        match expr {
+            Expr::Assign(assign) => self.lower_assignment(&assign.left, None, &assign.right, out, expr.span()),
+            Expr::Binary(binary) if compound_op(&binary.op).is_some() => {
+                self.lower_assignment(&binary.left, compound_op(&binary.op), &binary.right, out, expr.span());
+            }
+            _ => self.lower_into(expr, out, Sink::Discard),
+        }
+    }
+
+    /// `place = value` or `place op= value`, to a local or to an element.
+    pub(super) fn lower_assignment(
+        &mut self,
+        left: &Expr,
+        op: Option<Op>,
+        right: &Expr,
+        out: &mut Block,
+        span: proc_macro2::Span,
+    ) {
+        let Some(target) = self.assignable(left, out) else { return };
+        match target {
+            Binding::Var(var) => match op {
+                None => self.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
+                Some(op) => {
+                    let value = self.lower_expr(right, out);
+                    let rhs = Rhs::Prim(op, vec![Operand::Var(var), value]);
+                    self.assign(out, var, rhs, AssignKind::Overwrite, span);
+                }
+            },
+            Binding::Place(place) => {
+                let value = match op {
+                    None => self.lower_expr(right, out),
+                    Some(op) => {
+                        let value = self.lower_expr(right, out);
+                        let temp = self.temp(Ty::Unknown);
+                        let current = Operand::Place(Box::new(place.clone()));
+                        self.assign(out, temp, Rhs::Prim(op, vec![current, value]), AssignKind::Init, span);
+                        Operand::Var(temp)
+                    }
+                };
+                out.stmts.push(Stmt::Store { place, value, save: None, span });
+            }
+        }
+    }
+
+    pub(super) fn lower_if(&mut self, expr_if: &ExprIf, out: &mut Block, sink: Sink) {
+        if let Expr::Let(expr_let) = &*expr_if.cond {
+            self.unsupported(expr_let, "`if let` is not supported inside #[grad] functions; use `if` with a condition");
+            return;
+        }
+        let cond = self.condition(&expr_if.cond, out);
+        let mut then = Block::default();
+        self.in_scope(|this| this.lower_stmts(&expr_if.then_branch.stmts, &mut then, sink));
+        let mut els = Block::default();
+        if let Some((_, else_branch)) = &expr_if.else_branch {
+            self.in_scope(|this| this.lower_into(else_branch, &mut els, sink));
+        }
+        out.stmts.push(Stmt::If { cond, then, els, span: expr_if.if_token.span });
+    }
+
+    /// A branch condition, in a temporary of its own: the reverse sweep
+    /// branches on it again, so nothing may change it after the `if`.
+    pub(super) fn condition(&mut self, cond: &Expr, out: &mut Block) -> Operand {
+        let operand = self.lower_expr(cond, out);
+        self.fixed(operand, Ty::Bool, out, cond.span())
+    }
+
+    /// `operand`, copied into a fresh temporary unless it already is one or
+    /// a constant: a value the reverse sweep reads again after the statement
+    /// that uses it.
+    pub(super) fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
+        match operand {
+            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
+            // A parameter without `mut` never changes (unless it is a
+            // `&mut` output, written through).
+            Operand::Var(var)
+                if self.vars[var.0].kind == VarKind::Param
+                    && !self.vars[var.0].mutable
+                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) =>
+            {
+                operand
+            }
+            Operand::Const(_) => operand,
+            operand => {
+                let temp = self.temp(ty);
+                self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
+                Operand::Var(temp)
+            }
+        }
+    }
+
+    /// `a && b` → `if a { b } else { false }`; `a || b` → `if a { true } else { b }`,
+    /// so `b` runs only when Rust would run it.
+    pub(super) fn lower_short_circuit(&mut self, binary: &syn::ExprBinary, out: &mut Block, sink: Sink) {
+        let is_and = matches!(binary.op, BinOp::And(_));
+        let cond = self.condition(&binary.left, out);
+        let constant =
+            Operand::Const(Const { tokens: if is_and { quote!(false) } else { quote!(true) }, ty: Ty::Bool });
+        let span = binary.span();
+        let mut evaluated = Block::default();
+        self.lower_into(&binary.right, &mut evaluated, sink);
+        let mut fixed = Block::default();
+        if let Sink::Var(dst, kind) = sink {
+            if self.vars[dst.0].ty == Ty::Unknown {
+                self.vars[dst.0].ty = Ty::Bool;
+            }
+            self.assign(&mut fixed, dst, Rhs::Use(constant), kind, span);
+        }
+        let (then, els) = if is_and { (evaluated, fixed) } else { (fixed, evaluated) };
+        out.stmts.push(Stmt::If { cond, then, els, span });
+    }
+
+    pub(super) fn lower_return(&mut self, ret: &syn::ExprReturn, out: &mut Block) {
+        if let Some(closure) = self.closures.last() {
+            if closure.depth == self.loops.len() {
+                self.lower_closure_return(ret, out);
+            } else {
+                self.cx.error_spanned_by(
+                    ret.return_token,
+                    "`return` inside a loop inside a closure is not supported in #[grad] functions; \
+                     compute the closure's value with a flag, or write the reduction as a `for` loop",
+                );
+            }
+            return;
+        }
+        match (&ret.expr, self.ret) {
+            (Some(value), Some(ret_var)) => self.lower_into(value, out, Sink::Var(ret_var, AssignKind::Init)),
+            (None, None) => {}
+            (Some(value), None) => self.lower_into(value, out, Sink::Discard),
+            (None, Some(_)) => {
+                self.cx.error_spanned_by(ret, "`return` needs the value of the function");
+                return;
+            }
+        }
+        let done = self.done_var();
+        let truth = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
+        self.assign(out, done, Rhs::Use(truth), AssignKind::Overwrite, ret.span());
+        for ctx in &mut self.loops {
+            ctx.exits_on_done = true;
+        }
+        self.escape(done);
+    }
+}
+
+pub(super) fn compound_op(op: &BinOp) -> Option<Op> {
+    Some(match op {
+        BinOp::AddAssign(_) => Op::Add,
+        BinOp::SubAssign(_) => Op::Sub,
+        BinOp::MulAssign(_) => Op::Mul,
+        BinOp::DivAssign(_) => Op::Div,
+        BinOp::RemAssign(_) => Op::Rem,
+        BinOp::BitAndAssign(_) => Op::BitAnd,
+        BinOp::BitOrAssign(_) => Op::BitOr,
+        BinOp::BitXorAssign(_) => Op::BitXor,
+        BinOp::ShlAssign(_) => Op::Shl,
+        BinOp::ShrAssign(_) => Op::Shr,
+        _ => return None,
+    })
+}
+
+pub(super) fn macro_message(mac: &syn::Macro) -> String {
+    let name = mac.path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+    format!("macro `{name}!` is not supported inside #[grad] functions; move it out of the differentiated function, or call a function instead")
+}
+
+/// Whether `expr` contains a `return` (not counting nested items).
+pub(super) fn contains_return(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_expr(&mut find, expr);
+    find.0
+}
