@@ -30,6 +30,8 @@
 //!   [`CosineAnnealing`]);
 //! - [`data`]: shuffled mini-batches ([`Batches`]) and
 //!   [`train_test_split`];
+//! - [`parallel`]: [`batch_gradient`], the gradient of a mini-batch on
+//!   all cores, with the same bits on any number of threads;
 //! - [`progress`]: [`Progress`], a training progress bar that keeps quiet
 //!   outside a terminal;
 //! - [`graph`](mod@graph): [`Graph`], the computational graph of a function at a point
@@ -42,7 +44,9 @@
 //!
 //! - `progress`: [`progress`] (the `indicatif` crate);
 //! - `data`: [`data`] (the `rand` crate);
-//! - `svg`: `Graph::to_svg` (the `layout-rs` crate).
+//! - `svg`: `Graph::to_svg` (the `layout-rs` crate);
+//! - `rayon`: [`batch_gradient`] on all cores (the `rayon` crate); without
+//!   it, the same sums on one core.
 //!
 //! Activations and losses are written with `#[grad]`, so each `f` comes
 //! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
@@ -81,6 +85,7 @@ pub mod logits;
 pub mod loss;
 mod matrix;
 pub mod optim;
+pub mod parallel;
 pub mod params;
 #[cfg(feature = "progress")]
 pub mod progress;
@@ -112,6 +117,7 @@ pub use loss::{
 };
 pub use matrix::Matrix;
 pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
+pub use parallel::batch_gradient;
 pub use params::Params;
 #[cfg(feature = "progress")]
 pub use progress::Progress;
