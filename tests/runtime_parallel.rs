@@ -2,6 +2,9 @@
 //! and plain slices, against the serial loop over the batch, the same bits on
 //! any number of threads, and a few optimizer steps over shuffled batches.
 
+// The network indexes its weights as the formulas do (W[i][j] x[j]).
+#![allow(clippy::needless_range_loop)]
+
 use autodiff::prelude::*;
 
 #[derive(Params, Clone, Debug, PartialEq)]

@@ -32,6 +32,8 @@
 //!   [`train_test_split`];
 //! - [`parallel`]: [`batch_gradient`], the gradient of a mini-batch on
 //!   all cores, with the same bits on any number of threads;
+//! - `distributed` (feature `mpi`): `MpiWorld`, training on the ranks of an
+//!   MPI job;
 //! - [`progress`]: [`Progress`], a training progress bar that keeps quiet
 //!   outside a terminal;
 //! - [`graph`](mod@graph): [`Graph`], the computational graph of a function at a point
@@ -47,6 +49,10 @@
 //! - `svg`: `Graph::to_svg` (the `layout-rs` crate);
 //! - `rayon`: [`batch_gradient`] on all cores (the `rayon` crate); without
 //!   it, the same sums on one core.
+//!
+//! Off by default: `mpi`, the `distributed` module (`MpiWorld`): the gradient
+//! of a batch summed across the ranks of an MPI job (the `mpi` crate, which
+//! needs a system MPI library).
 //!
 //! Activations and losses are written with `#[grad]`, so each `f` comes
 //! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
@@ -77,6 +83,8 @@ pub mod activation;
 mod companion;
 #[cfg(feature = "data")]
 pub mod data;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;
@@ -99,6 +107,8 @@ pub use activation::{
 };
 #[cfg(feature = "data")]
 pub use data::{permutation, train_test_split, BatchIter, Batches};
+#[cfg(feature = "mpi")]
+pub use distributed::MpiWorld;
 pub use gradcheck::{
     check_gradient, check_hvp, check_jvp, numeric_gradient, numeric_gradient_with_step, numeric_hvp, numeric_jvp,
     relative_error, GradCheck, GradCheckEntry, GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
