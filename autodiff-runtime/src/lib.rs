@@ -30,6 +30,10 @@
 //!   [`CosineAnnealing`]);
 //! - [`data`]: shuffled mini-batches ([`Batches`]) and
 //!   [`train_test_split`];
+//! - [`parallel`]: [`batch_gradient`], the gradient of a mini-batch on
+//!   all cores, with the same bits on any number of threads;
+//! - `distributed` (feature `mpi`): `MpiWorld`, training on the ranks of an
+//!   MPI job;
 //! - [`progress`]: [`Progress`], a training progress bar that keeps quiet
 //!   outside a terminal;
 //! - [`graph`](mod@graph): [`Graph`], the computational graph of a function at a point
@@ -42,7 +46,13 @@
 //!
 //! - `progress`: [`progress`] (the `indicatif` crate);
 //! - `data`: [`data`] (the `rand` crate);
-//! - `svg`: `Graph::to_svg` (the `layout-rs` crate).
+//! - `svg`: `Graph::to_svg` (the `layout-rs` crate);
+//! - `rayon`: [`batch_gradient`] on all cores (the `rayon` crate); without
+//!   it, the same sums on one core.
+//!
+//! Off by default: `mpi`, the `distributed` module (`MpiWorld`): the gradient
+//! of a batch summed across the ranks of an MPI job (the `mpi` crate, which
+//! needs a system MPI library).
 //!
 //! Activations and losses are written with `#[grad]`, so each `f` comes
 //! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
@@ -73,6 +83,8 @@ pub mod activation;
 mod companion;
 #[cfg(feature = "data")]
 pub mod data;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;
@@ -81,6 +93,7 @@ pub mod logits;
 pub mod loss;
 mod matrix;
 pub mod optim;
+pub mod parallel;
 pub mod params;
 #[cfg(feature = "progress")]
 pub mod progress;
@@ -94,6 +107,8 @@ pub use activation::{
 };
 #[cfg(feature = "data")]
 pub use data::{permutation, train_test_split, BatchIter, Batches};
+#[cfg(feature = "mpi")]
+pub use distributed::MpiWorld;
 pub use gradcheck::{
     check_gradient, check_hvp, check_jvp, numeric_gradient, numeric_gradient_with_step, numeric_hvp, numeric_jvp,
     relative_error, GradCheck, GradCheckEntry, GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,
@@ -112,6 +127,7 @@ pub use loss::{
 };
 pub use matrix::Matrix;
 pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
+pub use parallel::batch_gradient;
 pub use params::Params;
 #[cfg(feature = "progress")]
 pub use progress::Progress;
