@@ -52,7 +52,7 @@ pub fn dot_hand(x: &[f64], d_x: &mut [f64], y: &[f64], d_y: &mut [f64]) -> f64 {
 
 /// The Rosenbrock function `Σᵢ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`, as the
 /// formula is indexed.
-#[grad]
+#[grad(reverse, hessian)]
 pub fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -244,7 +244,7 @@ pub struct SeedNet {
 /// The squared error `(out − y)²` of the lesson's network on input `x`:
 /// `a_j = Σᵢ xᵢ W1[i,j]`, `b_j = Σᵢ f(aᵢ) W2[i,j]`, `out = Σᵢ f(bᵢ) W3[i,1]`
 /// with `f` the sigmoid. Only the weights are differentiated.
-#[grad(wrt(net))]
+#[grad(wrt(net), reverse, hessian)]
 pub fn seed_net(net: &SeedNet, x: &[f64; 2], y: f64) -> f64 {
     let mut fa = [0.0; 2];
     for j in 0..2 {
