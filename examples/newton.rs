@@ -32,7 +32,11 @@ pub const TOLERANCE: f64 = 1e-10;
 pub const MAX_STEPS: usize = 1_000_000;
 
 /// `Σᵢ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`, with its minimum 0 at `(1, .., 1)`.
-#[grad]
+///
+/// `reverse` gives `rosenbrock_grad`, for both methods; `hessian` gives
+/// `rosenbrock_hvp(x, v_x, hv_x)`, which returns the value and adds `H·v_x`
+/// into `hv_x`, for Newton's method.
+#[grad(reverse, hessian)]
 pub fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -41,26 +45,6 @@ pub fn rosenbrock(x: &[f64]) -> f64 {
         s += 100.0 * a * a + b * b;
     }
     s
-}
-
-// ---------------------------------------------------------------------------
-// The Hessian-vector product, written by hand with the signature that
-// `#[grad(hessian)]` gives `rosenbrock_hvp` (see the contract): it returns
-// the value and adds `H·v_x` into `hv_x`. Once the macro generates it, this
-// function goes and `rosenbrock` above becomes `#[grad(reverse, hessian)]`.
-// ---------------------------------------------------------------------------
-
-/// `H·v_x` added into `hv_x`: term `i` of the sum contributes the block
-/// `[[1200xᵢ² − 400xᵢ₊₁ + 2, −400xᵢ], [−400xᵢ, 200]]` on coordinates
-/// `i, i + 1`. Returns `rosenbrock(x)`.
-pub fn rosenbrock_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
-    assert!(v_x.len() == x.len() && hv_x.len() == x.len(), "rosenbrock_hvp: v_x and hv_x must have the length of x");
-    for i in 0..x.len() - 1 {
-        let (u, w) = (x[i], x[i + 1]);
-        hv_x[i] += (1200.0 * u * u - 400.0 * w + 2.0) * v_x[i] - 400.0 * u * v_x[i + 1];
-        hv_x[i + 1] += -400.0 * u * v_x[i] + 200.0 * v_x[i + 1];
-    }
-    rosenbrock(x)
 }
 
 // ---------------------------------------------------------------------------

@@ -921,6 +921,11 @@ fn powi_with_exponent_zero_at_zero_is_not_nan() {
     // `n − 1` would overflow: `∂(xⁿ)/∂x = n·xⁿ / x`, and (−1)ⁿ⁻¹ = −1.
     let (value, dx) = powi_of_parameter_grad(-1.0, i32::MIN);
     assert_eq!((value, dx), (1.0, -(i32::MIN as f64)));
+    // Forward mode too (its `n − 1` overflowed in debug builds), along 0.5.
+    assert_eq!(powi_of_parameter_jvp(-1.0, 0.5, i32::MIN), (1.0, -(i32::MIN as f64) * 0.5));
+    assert_eq!(powi_of_parameter_jvp(2.0, 0.5, i32::MIN), (0.0, 0.0));
+    assert_eq!(powi_of_parameter_jvp(2.0, 0.5, 3), (8.0, 6.0));
+    assert_eq!(powi_of_parameter_jvp(0.0, 0.5, 0), (1.0, 0.0));
 }
 
 #[test]

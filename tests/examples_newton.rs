@@ -1,5 +1,6 @@
-//! The `newton` example, checked against the math: the Hessian-vector
-//! product against central differences of the generated gradient, both
+//! The `newton` example, checked against the math: the generated
+//! Hessian-vector product against central differences of the generated
+//! gradient and against the closed form at the minimum, both
 //! methods against the known minimum `(1, .., 1)`, and Newton's quadratic
 //! convergence. The example is included as a module, so these tests run
 //! exactly the functions it runs.

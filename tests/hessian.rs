@@ -241,3 +241,104 @@ fn hvp_goes_through_calls_of_model_functions() {
         assert!(close(*a, *n, 1e-5), "{analytic:?} vs {numeric:?}");
     }
 }
+
+// ------------------------------------------------------------------- f32
+
+/// `f32` throughout: `x²y + x·sin y`.
+#[grad(hessian)]
+fn f32_scalars(x: f32, y: f32) -> f32 {
+    x * x * y + y.sin() * x
+}
+
+/// Rosenbrock in `f32`, a slice and a loop.
+#[grad(hessian)]
+fn f32_rosenbrock(x: &[f32]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        s += 100.0 * a * a + b * b;
+    }
+    s
+}
+
+/// An `f32` `hessian` callee.
+#[grad(hessian)]
+fn f32_cube(x: f32) -> f32 {
+    x * x * x
+}
+
+/// `(x·w₀)³ + w₁·w₁³`, through calls of [`f32_cube`].
+#[grad(hessian)]
+fn f32_calls(x: f32, w: &[f32; 2]) -> f32 {
+    f32_cube(x * w[0]) + w[1] * f32_cube(w[1])
+}
+
+/// `f32` agreement: relative `1e-5` (a few ulps of the terms).
+fn close_f32(got: f32, want: f64) -> bool {
+    (f64::from(got) - want).abs() <= 1e-5 * want.abs().max(1.0)
+}
+
+#[test]
+fn f32_hvps_are_their_closed_forms() {
+    for (x, y) in [(0.5f32, -1.25f32), (2.0, 0.3), (-1.5, 2.5)] {
+        let (xd, yd) = (f64::from(x), f64::from(y));
+        let mixed = 2.0 * xd + yd.cos();
+        let h = [[2.0 * yd, mixed], [mixed, -xd * yd.sin()]];
+        for v in [[1.0f32, 0.0], [0.0, 1.0], [0.75, -1.5]] {
+            let (value, hx, hy) = f32_scalars_hvp(x, v[0], y, v[1]);
+            assert_eq!(value, f32_scalars(x, y));
+            let (v0, v1) = (f64::from(v[0]), f64::from(v[1]));
+            let want = [h[0][0] * v0 + h[0][1] * v1, h[1][0] * v0 + h[1][1] * v1];
+            assert!(close_f32(hx, want[0]) && close_f32(hy, want[1]), "at ({x}, {y}): ({hx}, {hy}) vs {want:?}");
+        }
+    }
+
+    let x = [-1.2f32, 1.0, 0.3, -0.7];
+    let expected = rosenbrock_hessian(&x.map(f64::from));
+    for j in 0..4 {
+        let mut direction = [0.0f32; 4];
+        direction[j] = 1.0;
+        let mut column = [0.0f32; 4];
+        assert_eq!(f32_rosenbrock_hvp(&x, &direction, &mut column), f32_rosenbrock(&x));
+        for i in 0..4 {
+            assert!(close_f32(column[i], expected[i][j]), "H[{i}][{j}] = {} vs {}", column[i], expected[i][j]);
+        }
+    }
+
+    let (x, w) = (0.8f32, [1.5f32, -0.6f32]);
+    let (xd, a, b) = (f64::from(x), f64::from(w[0]), f64::from(w[1]));
+    // ∂/∂x = 3x²a³, ∂/∂a = 3x³a², ∂/∂b = 4b³.
+    let h = [
+        [6.0 * xd * a.powi(3), 9.0 * xd * xd * a * a, 0.0],
+        [9.0 * xd * xd * a * a, 6.0 * xd.powi(3) * a, 0.0],
+        [0.0, 0.0, 12.0 * b * b],
+    ];
+    for v in [[1.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, -1.0, 2.0]] {
+        let mut hv_w = [0.0f32; 2];
+        let (value, hx) = f32_calls_hvp(x, v[0], &w, &[v[1], v[2]], &mut hv_w);
+        assert_eq!(value, f32_calls(x, &w));
+        let got = [hx, hv_w[0], hv_w[1]];
+        for i in 0..3 {
+            let want: f64 = (0..3).map(|j| h[i][j] * f64::from(v[j])).sum();
+            assert!(close_f32(got[i], want), "along {v:?}: {got:?}, row {i} wants {want}");
+        }
+    }
+}
+
+/// `xⁿ` for an integer `n`: the tangent's `n − 1` overflowed at `i32::MIN`.
+#[grad(hessian)]
+fn powi_of_integer(x: f64, n: i32) -> f64 {
+    x.powi(n)
+}
+
+#[test]
+fn the_hvp_of_powi_at_the_smallest_exponent_does_not_overflow() {
+    // f'' = n(n − 1)·xⁿ⁻², and (−1)ⁿ⁻² = 1 for an even n.
+    let n = f64::from(i32::MIN);
+    let (value, hx) = powi_of_integer_hvp(-1.0, 0.5, i32::MIN);
+    assert_eq!(value, 1.0);
+    assert!(close(hx, n * (n - 1.0) * 0.5, 1e-15), "{hx}");
+    assert_eq!(powi_of_integer_hvp(2.0, 0.5, 3), (8.0, 6.0));
+    assert_eq!(powi_of_integer_hvp(2.0, 0.5, i32::MIN), (0.0, 0.0));
+}

@@ -1,6 +1,7 @@
-//! The generated `NAME_grad`, `NAME_vjp` and `NAME_jvp` of scalar functions
-//! never touch the heap: no tape, no `Vec`, no `Box`, for straight-line code, branches,
-//! early returns and calls of other `#[grad]` functions alike.
+//! The generated `NAME_grad`, `NAME_vjp`, `NAME_jvp` and `NAME_hvp` of
+//! scalar functions never touch the heap: no tape, no `Vec`, no `Box`, for
+//! straight-line code, branches, early returns and calls of other `#[grad]`
+//! functions (the runtime's activations among them) alike.
 //!
 //! A counting global allocator wraps the system one. Its counter is
 //! thread-local, so allocations made by the test harness (or by other tests
@@ -63,7 +64,7 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 }
 
 /// `J = 3(a + bc)`: straight-line code.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn straight(a: f64, b: f64, c: f64) -> f64 {
     let v = b * c;
     let u = a + v;
@@ -71,7 +72,7 @@ fn straight(a: f64, b: f64, c: f64) -> f64 {
 }
 
 /// Overwritten variables, compound assignment and the float library.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn overwrites(x: f64, y: f64) -> f64 {
     let mut t = x * y;
     t += x.sin();
@@ -81,7 +82,7 @@ fn overwrites(x: f64, y: f64) -> f64 {
 }
 
 /// Branches, `&&`, `else if`, and `return` nested inside them.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn branches(x: f64, y: f64) -> f64 {
     let mut acc = x + y;
     if x > 0.0 && y > 0.0 {
@@ -97,7 +98,7 @@ fn branches(x: f64, y: f64) -> f64 {
 }
 
 /// Integers mixed in, with a constant integer parameter.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn integers(x: f64, n: i32, y: f64) -> f64 {
     let mut count = 0;
     if x > y {
@@ -107,7 +108,7 @@ fn integers(x: f64, n: i32, y: f64) -> f64 {
 }
 
 /// Calls of the functions above and of the runtime's activations.
-#[grad(forward, reverse)]
+#[grad(forward, reverse, hessian)]
 fn composed(x: f64, y: f64) -> f64 {
     let a = straight(x, y, 2.0);
     let b = if a > 0.0 { branches(a, x) } else { overwrites(y, x) };
@@ -178,4 +179,25 @@ fn generated_derivatives_do_not_allocate() {
     for &(x, y) in &points {
         assert_eq!(composed_grad(x, y).0, composed(x, y));
     }
+    let mut sink = 0.0;
+    let count = allocations_in(|| {
+        for &(x, y) in &points {
+            let (x, y) = (black_box(x), black_box(y));
+            let (v, hx, hy, hz) = straight_hvp(x, 1.0, y, -0.5, 2.0, 0.25);
+            sink += v + hx + hy + hz;
+            let (v, hx, hy) = overwrites_hvp(x.abs() + 0.1, 0.5, y, 1.5);
+            sink += v + hx + hy;
+            let (v, hx, hy) = branches_hvp(x, 1.0, y, 2.0);
+            sink += v + hx + hy;
+            let (v, hx, hy) = integers_hvp(x, 0.5, 3, y, -1.0);
+            sink += v + hx + hy;
+            let (v, hx, hy) = composed_hvp(x, 1.0, y, 0.5);
+            sink += v + hx + hy;
+        }
+    });
+    black_box(sink);
+    for &(x, y) in &points {
+        assert_eq!(composed_hvp(x, 1.0, y, 0.0).0, composed(x, y));
+    }
+    assert_eq!(count, 0, "the generated hvps allocated {count} time(s)");
 }

@@ -9,7 +9,11 @@
 //! - `fwd(params) -> (value, tape)` and `rev(params with shadows, tape, seed)`:
 //!   `vjp` cut where its forward sweep ends, so a caller's reverse sweep does
 //!   not run the callee's forward computation again;
-//! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`.
+//! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`;
+//! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
+//!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
+//!   caller's `NAME_hvp` differentiates: for `hessian` functions and the
+//!   runtime's hand-differentiated ones (`tangent_methods`).
 //!
 //! Every float parameter is differentiated, whatever `wrt` says. `#[grad]`
 //! writes the companion of the functions it annotates; the runtime writes
@@ -17,14 +21,14 @@
 //! which follows this file.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
 use crate::ctxt::Ctxt;
 use crate::expand::{lints, output, turbofish};
-use crate::signature::Signature;
+use crate::signature::{ParamClass, Signature};
 use crate::{emit, reverse};
 
 /// The reverse-mode derivative.
@@ -144,19 +148,103 @@ pub fn generated(
     }
 }
 
+/// The parameters of the companion's second-order methods (written for
+/// `#[grad(hessian)]` functions by `hvp::tangent_methods`, for the runtime's
+/// hand-differentiated ones by `companion!`).
+pub struct Tangents {
+    /// `x: F, dx: F, w: &T, d_w: &T, n: usize`: what `tangent` and
+    /// `tangent_fwd` take.
+    pub tangent_inputs: Vec<TokenStream>,
+    /// The arguments that pass `tangent_inputs` on.
+    pub tangent_args: Vec<TokenStream>,
+    /// `x: F, dx: F, w: &T, w̄: &mut T, d_w: &T, d_w̄: &mut T, n: usize`:
+    /// what `tangent_vjp` and `tangent_rev` take before the seed (and tape).
+    pub vjp_inputs: Vec<TokenStream>,
+    /// The arguments that pass `vjp_inputs` on.
+    pub vjp_args: Vec<TokenStream>,
+    /// How many partials `tangent_vjp` returns after `ẏ`: one for each float
+    /// parameter and one for its tangent.
+    pub partials: usize,
+}
+
+/// The companion's `tangent` (`jvp(..).1`), `tangent_fwd` (it, with an
+/// empty tape), `tangent_vjp` (`vjp_body`, which returns `(ẏ, partials..)`
+/// and adds into the shadows) and `tangent_rev` (`tangent_vjp`, given the
+/// empty tape).
+pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_body: TokenStream) -> TokenStream {
+    let Tangents { tangent_inputs, tangent_args, vjp_inputs, vjp_args, partials } = tangents;
+    let float = emit::float_type(sig.float());
+    let output = if *partials == 0 {
+        float.clone()
+    } else {
+        let partials = (0..*partials).map(|_| &float);
+        quote!((#float, #(#partials),*))
+    };
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    let primal = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
+    let method = |name: &str| Ident::new(name, Span::call_site());
+    let (tangent, jvp) = (method(TANGENT), method(JVP));
+    let (vjp, fwd, rev) =
+        (method(&format!("{TANGENT}_{VJP}")), method(&format!("{TANGENT}_{FWD}")), method(&format!("{TANGENT}_{REV}")));
+    let tape = Ident::new("__tape", Span::mixed_site());
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
+            #primal::#jvp #turbofish (#(#tangent_args),*).1
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
+            (#primal::#tangent #turbofish (#(#tangent_args),*), ())
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #float) -> #output #where_clause {
+            let _ = #primal #turbofish;
+            #vjp_body
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
+            #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+        }
+    }
+}
+
 /// `companion!(f(a: A, ..) => f_vjp(a: A, d_a: DA, ..) -> R)`: the companion
 /// of a function of the runtime whose derivative is written by hand, as
 /// `f_vjp` with the companion's `vjp` signature. For a function that
 /// returns a float it also has `fwd` (the value, with an empty tape), `rev`
-/// (the derivative, given that tape) and `jvp` (from one `vjp`, see
-/// `jvp::Jvp::through_vjp`); `companion!(f => f_vjp(..))`, for a function of
+/// (the derivative, given that tape) and `jvp`: `f_jvp` after `, jvp =
+/// f_jvp` (with `NAME_jvp`'s signature), from one `vjp` otherwise (see
+/// `jvp::Jvp::through_vjp`). After `, tangent_vjp = g` it also has the
+/// second-order methods the `NAME_hvp` of a caller needs, around `g` (see
+/// `hand_written_tangents`). `companion!(f => f_vjp(..))`, for a function of
 /// outputs, has `vjp` alone.
 pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     let spec: HandWritten = syn::parse2(input)?;
-    let HandWritten { name, primal, vjp, vjp_params, ret } = spec;
+    let HandWritten { name, primal, vjp, vjp_params, ret, derivatives } = spec;
     let vjp_idents: Vec<&Ident> = vjp_params.iter().map(|(ident, _)| ident).collect();
     let vjp_inputs: Vec<TokenStream> = vjp_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
     let Some((primal_params, ret)) = primal.zip(ret) else {
+        if derivatives.jvp.is_some() || derivatives.tangent_vjp.is_some() {
+            return Err(syn::Error::new(
+                name.span(),
+                "companion!: `jvp` and `tangent_vjp` need `f(params) => .. -> R`",
+            ));
+        }
         return Ok(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -179,10 +267,17 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let sig = crate::signature::check(&item, &crate::attr::parse(TokenStream::new())?, &cx);
     cx.check()?;
-    let jvp = sig
-        .as_ref()
-        .and_then(crate::jvp::Jvp::through_vjp)
-        .map(|jvp| jvp.function(sig.as_ref().expect("checked"), &Ident::new(JVP, Span::call_site()), false));
+    let Some(sig) = sig else { return Err(syn::Error::new(name.span(), "companion!: an unsupported signature")) };
+    let jvp_method = Ident::new(JVP, Span::call_site());
+    let jvp = match &derivatives.jvp {
+        Some(path) => Some(crate::jvp::Jvp::forwarding(&sig, &quote!(#path))),
+        None => crate::jvp::Jvp::through_vjp(&sig),
+    }
+    .map(|jvp| jvp.function(&sig, &jvp_method, false));
+    let tangent_methods = match &derivatives.tangent_vjp {
+        Some(path) => hand_written_tangents(&sig, path)?,
+        None => TokenStream::new(),
+    };
     Ok(quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -213,8 +308,59 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             }
 
             #jvp
+
+            #tangent_methods
         }
     })
+}
+
+/// The second-order methods of a hand-differentiated function, around
+/// `tangent_vjp`, written by hand with their signature: after each float
+/// parameter its tangent; after each reference its shadow, its tangent and
+/// the tangent's shadow; then the seed. It adds `seed · ∂ẏ/∂·` into the
+/// shadows and returns `(ẏ, then ∂ẏ/∂x and ∂ẏ/∂ẋ for each float x)`, where
+/// `ẏ` is the function's derivative along the tangents.
+fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Result<TokenStream> {
+    let mut tangents =
+        Tangents { tangent_inputs: vec![], tangent_args: vec![], vjp_inputs: vec![], vjp_args: vec![], partials: 0 };
+    for param in &sig.params {
+        let (ident, ty) = (param.ident, param.ty);
+        let tangent = format_ident!("__d_{}", ident);
+        let (bar, tangent_bar) = (format_ident!("__bar_{}", ident), format_ident!("__bar_d_{}", ident));
+        let (tangent_inputs, vjp_inputs) = match &param.class {
+            ParamClass::Active(float) => {
+                let float = emit::float_type(*float);
+                tangents.partials += 2;
+                let both = vec![(ident.clone(), quote!(#ty)), (tangent, float)];
+                (both.clone(), both)
+            }
+            ParamClass::Shadowed { target, .. } => (
+                vec![(ident.clone(), quote!(#ty)), (tangent.clone(), quote!(&#target))],
+                vec![
+                    (ident.clone(), quote!(#ty)),
+                    (bar, quote!(&mut #target)),
+                    (tangent, quote!(&#target)),
+                    (tangent_bar, quote!(&mut #target)),
+                ],
+            ),
+            ParamClass::Constant => (vec![(ident.clone(), quote!(#ty))], vec![(ident.clone(), quote!(#ty))]),
+            ParamClass::Output { .. } => {
+                return Err(syn::Error::new(ident.span(), "companion!: `tangent_vjp` is for functions without outputs"))
+            }
+        };
+        for (ident, ty) in tangent_inputs {
+            tangents.tangent_inputs.push(quote!(#ident: #ty));
+            tangents.tangent_args.push(quote!(#ident));
+        }
+        for (ident, ty) in vjp_inputs {
+            tangents.vjp_inputs.push(quote!(#ident: #ty));
+            tangents.vjp_args.push(quote!(#ident));
+        }
+    }
+    let seed = Ident::new("seed", Span::call_site());
+    let args = &tangents.vjp_args;
+    let body = quote!(#tangent_vjp(#(#args,)* #seed));
+    Ok(tangent_methods(sig, &tangents, &seed, body))
 }
 
 type Params = Vec<(Ident, syn::Type)>;
@@ -225,6 +371,34 @@ struct HandWritten {
     vjp: Ident,
     vjp_params: Params,
     ret: Option<syn::Type>,
+    derivatives: Derivatives,
+}
+
+/// `, jvp = f_jvp, tangent_vjp = f_tangent_vjp` after the return type: the
+/// other hand-written derivatives, each optional.
+#[derive(Default)]
+struct Derivatives {
+    jvp: Option<syn::Path>,
+    tangent_vjp: Option<syn::Path>,
+}
+
+impl Parse for Derivatives {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut derivatives = Derivatives::default();
+        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let slot = match key.to_string().as_str() {
+                "jvp" => &mut derivatives.jvp,
+                "tangent_vjp" => &mut derivatives.tangent_vjp,
+                _ => return Err(syn::Error::new(key.span(), "companion!: expected `jvp = ..` or `tangent_vjp = ..`")),
+            };
+            if slot.replace(input.parse()?).is_some() {
+                return Err(syn::Error::new(key.span(), format!("companion!: `{key}` given twice")));
+            }
+        }
+        Ok(derivatives)
+    }
 }
 
 fn parse_params(input: ParseStream) -> syn::Result<Params> {
@@ -246,6 +420,7 @@ impl Parse for HandWritten {
         let vjp = input.parse()?;
         let vjp_params = parse_params(input)?;
         let ret = if input.parse::<Option<Token![->]>>()?.is_some() { Some(input.parse()?) } else { None };
-        Ok(HandWritten { name, primal, vjp, vjp_params, ret })
+        let derivatives = input.parse()?;
+        Ok(HandWritten { name, primal, vjp, vjp_params, ret, derivatives })
     }
 }

@@ -422,9 +422,7 @@ impl Forward<'_> {
             }
             D::PowiLess(base, exponent) => {
                 let base = sub(self, base, out);
-                let one = Operand::Const(Const { tokens: quote_spanned!(span=> 1), ty: Ty::Other });
-                let less = self.op(Op::Sub, vec![args[*exponent].clone(), one], Ty::Other, span, out);
-                self.op(Op::Powi, vec![base, less], ty, span, out)
+                self.powi_less(base, args[*exponent].clone(), float, span, out)
             }
             D::IntArg(i) => self.op(Op::ToFloat(float), vec![args[*i].clone()], ty, span, out),
             D::Select(cond, then, els) => {
@@ -443,6 +441,27 @@ impl Forward<'_> {
                 Operand::Var(chosen)
             }
         }
+    }
+
+    /// `xⁿ⁻¹` for an `i32` exponent `n`: `powi(x, n - 1)`, except at
+    /// `n = i32::MIN`, where `n - 1` overflows and `xⁿ⁻¹ = xⁿ / x` (as in
+    /// the reverse sweep's partial, `emit::partial`).
+    fn powi_less(&mut self, base: Operand, n: Operand, float: FloatTy, span: Span, out: &mut Block) -> Operand {
+        let ty = Ty::Float(float);
+        let min = Operand::Const(Const { tokens: quote_spanned!(span=> ::core::primitive::i32::MIN), ty: Ty::Other });
+        let at_min = self.op(Op::Eq, vec![n.clone(), min], Ty::Bool, span, out);
+        let chosen = self.temp(ty);
+        let mut then = Block::default();
+        let power = self.op(Op::Powi, vec![base.clone(), n.clone()], ty, span, &mut then);
+        let quotient = self.op(Op::Div, vec![power, base.clone()], ty, span, &mut then);
+        then.stmts.push(init(chosen, Rhs::Use(quotient), span));
+        let mut els = Block::default();
+        let one = Operand::Const(Const { tokens: quote_spanned!(span=> 1), ty: Ty::Other });
+        let less = self.op(Op::Sub, vec![n, one], Ty::Other, span, &mut els);
+        let power = self.op(Op::Powi, vec![base, less], ty, span, &mut els);
+        els.stmts.push(init(chosen, Rhs::Use(power), span));
+        out.stmts.push(Stmt::If { cond: at_min, then, els, span });
+        Operand::Var(chosen)
     }
 
     /// `y = f(x, w)` with an active result: `(y, ẏ) = f::jvp(x, ẋ, w, ẇ)`,
@@ -636,6 +655,21 @@ mod tests {
         assert!(got.contains("__t1: f64 = exp(s)\n"), "{got}");
         assert!(got.contains("__t4: f64 = mul(__t1, __dot_s)"), "{got}");
         assert!(got.contains("__dot_s: f64 := __t3\n    s: f64 := __t1\n"), "{got}");
+    }
+
+    #[test]
+    fn a_powi_tangent_does_not_compute_n_minus_1_at_the_smallest_exponent() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64, n: i32) -> f64 {
+                x.powi(n)
+            }
+        });
+        // `n - 1` overflows at `i32::MIN`: there `xⁿ⁻¹ = xⁿ / x`, and
+        // `n - 1` is computed in the other branch only.
+        let (_, at_min) = got.split_once("eq(n, :: core :: primitive :: i32 :: MIN)").expect("the test");
+        let (then, els) = at_min.split_once("} else {").expect("a branch");
+        assert!(then.contains("powi(x, n)") && then.contains("div(") && !then.contains("sub(n, 1)"), "{got}");
+        assert!(els.contains("sub(n, 1)"), "{got}");
     }
 
     #[test]

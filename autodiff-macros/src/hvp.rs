@@ -293,7 +293,6 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     refusals::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
-    let float = emit::float_type(sig.float());
     // Returned partials: each float parameter, then its tangent.
     let scalars: Vec<Var> = tangents
         .iter()
@@ -327,53 +326,14 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             quote!((0.0, #(#zeros),*))
         }
     };
-    let partials = scalars.iter().map(|_| float.clone());
-    let output = quote!((#float, #(#partials),*));
-    let output = if scalars.is_empty() { float.clone() } else { output };
-    let vis = &sig.item.vis;
-    let generics = &sig.item.sig.generics;
-    let where_clause = &generics.where_clause;
-    let lints = lints();
-    let primal = &sig.item.sig.ident;
-    let turbofish = turbofish(generics);
-    let (tangent, vjp, fwd, rev) = (
-        syn::Ident::new(crate::companion::TANGENT, proc_macro2::Span::call_site()),
-        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::VJP),
-        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::FWD),
-        format_ident!("{}_{}", crate::companion::TANGENT, crate::companion::REV),
-    );
-    let jvp = syn::Ident::new(crate::companion::JVP, proc_macro2::Span::call_site());
-    let tape = syn::Ident::new("__tape", proc_macro2::Span::mixed_site());
-    Ok(quote! {
-        #[doc(hidden)]
-        #[inline]
-        #lints
-        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
-            #primal::#jvp #turbofish (#(#tangent_args),*).1
-        }
-
-        #[doc(hidden)]
-        #[inline]
-        #lints
-        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
-            (#primal::#tangent #turbofish (#(#tangent_args),*), ())
-        }
-
-        #[doc(hidden)]
-        #[inline]
-        #lints
-        #vis fn #vjp #generics (#(#inputs,)* #seed: #float) -> #output #where_clause {
-            let _ = #primal #turbofish;
-            #vjp_body
-        }
-
-        #[doc(hidden)]
-        #[inline]
-        #lints
-        #vis fn #rev #generics (#(#inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
-            #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
-        }
-    })
+    let tangents = crate::companion::Tangents {
+        tangent_inputs,
+        tangent_args,
+        vjp_inputs: inputs,
+        vjp_args,
+        partials: scalars.len(),
+    };
+    Ok(crate::companion::tangent_methods(sig, &tangents, &seed, vjp_body))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Activation functions, each a `#[grad]` function of `f64`.
 //!
-//! Every activation `f` comes with the generated `f_grad(x..) -> (f, ∂..)`
-//! and `f_vjp(x.., seed)`, so it composes inside other `#[grad]` functions.
+//! Every activation `f` comes with the generated `f_grad(x..) -> (f, ∂..)`,
+//! `f_vjp(x.., seed)` and `f_hvp(x, vx..) -> (f, (H·v)..)`, so it composes
+//! inside other `#[grad]` functions, forward, reverse and `hessian` alike.
 //! Each one is stable for large `|x|`: no overflow, no `NaN`, at ±1000 and
 //! beyond, and at ±∞ each gives its limit. A NaN input gives a NaN output.
 //! Where the derivative has a kink, the convention is the left
@@ -43,7 +44,7 @@ use autodiff_macros::grad;
 /// assert_eq!(sigmoid(-1000.0), 0.0);
 /// assert_eq!(sigmoid_grad(1000.0), (1.0, 0.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
@@ -67,7 +68,7 @@ pub fn sigmoid(x: f64) -> f64 {
 /// assert_eq!(tanh(1000.0), 1.0);
 /// assert_eq!(tanh_grad(-1000.0), (-1.0, 0.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn tanh(x: f64) -> f64 {
     x.tanh()
@@ -86,7 +87,7 @@ pub fn tanh(x: f64) -> f64 {
 /// assert_eq!(relu_grad(0.0), (0.0, 0.0));
 /// assert!(relu(f64::NAN).is_nan());
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn relu(x: f64) -> f64 {
     // Tested as `x <= 0` so that a NaN, for which every comparison is false,
@@ -113,7 +114,7 @@ pub fn relu(x: f64) -> f64 {
 /// assert_eq!(leaky_relu_grad(3.0, 0.25), (3.0, 1.0, 0.0));
 /// assert_eq!(leaky_relu_grad(-2.0, 0.25), (-0.5, 0.25, -2.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
     if x > 0.0 {
@@ -140,7 +141,7 @@ pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
 /// assert_eq!(softplus(1000.0), 1000.0);
 /// assert_eq!(softplus_grad(-1000.0), (0.0, 0.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn softplus(x: f64) -> f64 {
     // The branches are max(x, 0) + ln_1p(e^−|x|) with the sign of x resolved,

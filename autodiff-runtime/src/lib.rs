@@ -54,9 +54,11 @@
 //! of a batch summed across the ranks of an MPI job (the `mpi` crate, which
 //! needs a system MPI library).
 //!
-//! Activations and losses are written with `#[grad]`, so each `f` comes
-//! with `f_grad` and `f_vjp` and can be called inside other `#[grad]`
-//! functions.
+//! Activations and losses are written with `#[grad(reverse, hessian)]`,
+//! so each `f` comes with `f_grad`, `f_vjp` and `f_hvp` and can be called
+//! inside other `#[grad]` functions of every mode; so can `mean`,
+//! `log_sum_exp` and `softmax_cross_entropy`, whose derivatives (`_vjp`,
+//! `_jvp`, `_hvp`) are written by hand.
 //!
 //! Every item is also re-exported at the crate root.
 //!
@@ -99,11 +101,13 @@ pub mod params;
 pub mod progress;
 pub mod reduce;
 pub mod schedule;
+mod second_order;
 mod tangent;
 
 pub use activation::{
-    leaky_relu, leaky_relu_grad, leaky_relu_vjp, relu, relu_grad, relu_vjp, sigmoid, sigmoid_grad, sigmoid_vjp,
-    softplus, softplus_grad, softplus_vjp, tanh, tanh_grad, tanh_vjp,
+    leaky_relu, leaky_relu_grad, leaky_relu_hvp, leaky_relu_vjp, relu, relu_grad, relu_hvp, relu_vjp, sigmoid,
+    sigmoid_grad, sigmoid_hvp, sigmoid_vjp, softplus, softplus_grad, softplus_hvp, softplus_vjp, tanh, tanh_grad,
+    tanh_hvp, tanh_vjp,
 };
 #[cfg(feature = "data")]
 pub use data::{permutation, train_test_split, BatchIter, Batches};
@@ -121,9 +125,9 @@ pub use logits::{
     softmax_cross_entropy_vjp, softmax_vjp,
 };
 pub use loss::{
-    binary_cross_entropy, binary_cross_entropy_grad, binary_cross_entropy_vjp, binary_cross_entropy_with_logits,
-    binary_cross_entropy_with_logits_grad, binary_cross_entropy_with_logits_vjp, squared_error, squared_error_grad,
-    squared_error_vjp,
+    binary_cross_entropy, binary_cross_entropy_grad, binary_cross_entropy_hvp, binary_cross_entropy_vjp,
+    binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_grad, binary_cross_entropy_with_logits_hvp,
+    binary_cross_entropy_with_logits_vjp, squared_error, squared_error_grad, squared_error_hvp, squared_error_vjp,
 };
 pub use matrix::Matrix;
 pub use optim::{Adam, AdamW, Optimizer, OptimizerError, Sgd};
@@ -133,4 +137,5 @@ pub use params::Params;
 pub use progress::Progress;
 pub use reduce::{log_sum_exp, log_sum_exp_grad, log_sum_exp_vjp, mean, mean_grad, mean_vjp};
 pub use schedule::{CosineAnnealing, Schedule, StepDecay};
+pub use second_order::{log_sum_exp_hvp, mean_hvp, softmax_cross_entropy_hvp};
 pub use tangent::{log_softmax_jvp, log_sum_exp_jvp, mean_jvp, softmax_cross_entropy_jvp, softmax_jvp};

@@ -61,7 +61,9 @@ companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d
 companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
 companion!(
     softmax_cross_entropy(logits: &[f64], target: usize)
-        => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize) -> f64
+        => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize) -> f64,
+    jvp = crate::tangent::softmax_cross_entropy_jvp,
+    tangent_vjp = crate::second_order::softmax_cross_entropy_tangent_vjp
 );
 
 /// Writes `softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` into `out`: probabilities
@@ -280,7 +282,7 @@ pub fn softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: u
 }
 
 #[track_caller]
-fn assert_target(logits: &[f64], target: usize) {
+pub(crate) fn assert_target(logits: &[f64], target: usize) {
     assert!(target < logits.len(), "softmax_cross_entropy: target class {target} but only {} logits", logits.len());
 }
 

@@ -1,7 +1,9 @@
-//! Loss functions, each a `#[grad]` function of `(prediction, target)`.
+//! Loss functions, each a `#[grad(reverse, hessian)]` function of
+//! `(prediction, target)`.
 //!
 //! Both arguments are differentiated, as with every `#[grad]` function that
-//! is meant to compose: `NAME_grad(p, t)` returns `(loss, ∂/∂p, ∂/∂t)`.
+//! is meant to compose: `NAME_grad(p, t)` returns `(loss, ∂/∂p, ∂/∂t)`, and
+//! `NAME_hvp(p, vp, t, vt)` returns `(loss, (H·v)ₚ, (H·v)ₜ)`.
 //! Training code usually keeps only `∂/∂p`.
 //!
 //! # Example
@@ -27,7 +29,7 @@ use autodiff_macros::grad;
 /// assert_eq!(squared_error(3.0, 1.0), 4.0);
 /// assert_eq!(squared_error_grad(3.0, 1.0), (4.0, 4.0, -4.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn squared_error(prediction: f64, target: f64) -> f64 {
     let diff = prediction - target;
@@ -64,7 +66,7 @@ pub fn squared_error(prediction: f64, target: f64) -> f64 {
 /// // Certain and right: no loss, and the limit of the slope.
 /// assert_eq!(binary_cross_entropy_grad(1.0, 1.0), (0.0, -1.0, 0.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
     let mut loss = 0.0;
@@ -103,7 +105,7 @@ pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
 /// let (loss, dz, _) = binary_cross_entropy_with_logits_grad(-1000.0, 1.0);
 /// assert_eq!((loss, dz), (1000.0, -1.0));
 /// ```
-#[grad]
+#[grad(reverse, hessian)]
 #[inline]
 pub fn binary_cross_entropy_with_logits(z: f64, target: f64) -> f64 {
     // softplus(z) − z·t with softplus's two stable branches written out, so

@@ -21,8 +21,16 @@
 
 use crate::companion::companion;
 
-companion!(mean(x: &[f64]) => mean_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
-companion!(log_sum_exp(x: &[f64]) => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64]) -> f64);
+companion!(
+    mean(x: &[f64]) => mean_vjp(x: &[f64], d_x: &mut [f64]) -> f64,
+    jvp = crate::tangent::mean_jvp,
+    tangent_vjp = crate::second_order::mean_tangent_vjp
+);
+companion!(
+    log_sum_exp(x: &[f64]) => log_sum_exp_vjp(x: &[f64], d_x: &mut [f64]) -> f64,
+    jvp = crate::tangent::log_sum_exp_jvp,
+    tangent_vjp = crate::second_order::log_sum_exp_tangent_vjp
+);
 
 /// The arithmetic mean `Σ xᵢ / n`; NaN for an empty slice or when some
 /// `xᵢ` is NaN. Finite elements have a finite mean even where their sum

@@ -6,8 +6,9 @@
 //! and a function that returns a float returns `(value, directional
 //! derivative)`. They allocate nothing.
 //!
-//! (They are not yet reachable from `#[grad(forward)]` code: that needs the
-//! companion's `jvp`, which the macro's call convention defines.)
+//! The companions of [`mean`], [`log_sum_exp`](crate::log_sum_exp) and
+//! [`softmax_cross_entropy`] forward their `jvp` to these, so a
+//! `#[grad(forward)]` function that calls one runs the function here.
 
 use crate::reduce::{assert_shadow_len, LogSoftmax};
 use crate::{log_softmax, mean, softmax, softmax_cross_entropy};

@@ -140,6 +140,42 @@ mod tests {
         assert!((uhv - vhu).abs() <= 1e-12 * uhv.abs().max(1.0), "{uhv} vs {vhu}");
     }
 
+    /// The generated `NAME_hvp` and the hand-written one agree to rounding,
+    /// which is what makes the hand-written one its baseline.
+    fn assert_agree(what: &str, generated: &[f64], hand: &[f64]) {
+        for (g, h) in generated.iter().zip(hand) {
+            assert!((g - h).abs() <= 1e-12 * h.abs().max(1.0), "{what}: {generated:?} vs {hand:?}");
+        }
+    }
+
+    #[test]
+    fn generated_rosenbrock_hvp_matches_the_hand_written_one() {
+        for n in [2, 10, HVP_N] {
+            let x = uniform(n, -1.5, 2.0, 40);
+            let v = uniform(n, -1.0, 1.0, 41);
+            let mut hv = vec![0.5; n];
+            let value = rosenbrock_hvp(&x, &v, &mut hv);
+            assert_eq!(value, rosenbrock(&x));
+            let hand: Vec<f64> = rosenbrock_hv(&x, &v).iter().map(|h| h + 0.5).collect();
+            assert_agree("rosenbrock_hvp", &hv, &hand);
+        }
+    }
+
+    #[test]
+    fn generated_seed_net_hvp_matches_the_hand_written_one() {
+        let (x, y) = SEED_NET_INPUT;
+        let net = seed_net_weights();
+        let n = net.to_flat().len();
+        for seed in 50..53 {
+            let mut v_net = net.zeros_like();
+            v_net.copy_from_flat(&uniform(n, -1.0, 1.0, seed));
+            let mut hv = net.zeros_like();
+            let value = seed_net_hvp(&net, &v_net, &mut hv, &x, y);
+            assert_eq!(value, seed_net(&net, &x, y));
+            assert_agree("seed_net_hvp", &hv.to_flat(), &seed_net_hv(&net, &v_net.to_flat()));
+        }
+    }
+
     fn seed_net_hv(net: &SeedNet, v: &[f64]) -> Vec<f64> {
         let (x, y) = SEED_NET_INPUT;
         let mut v_net = net.zeros_like();

@@ -32,7 +32,7 @@ pub mod hvp;
 // ---------------------------------------------------------------------------
 
 /// `J(a, b, c) = 3(a + bc)`, split as `v = bc`, `u = a + v`, `J = 3u`.
-#[grad]
+#[grad(forward, reverse)]
 #[inline]
 pub fn j(a: f64, b: f64, c: f64) -> f64 {
     let v = b * c;
@@ -62,7 +62,7 @@ pub fn j_hand(a: f64, b: f64, c: f64) -> (f64, f64, f64, f64) {
 
 /// The sigmoid as the lesson's chain: `σ = a⁻¹`, `a = 1 + b`, `b = eᶜ`,
 /// `c = −x`.
-#[grad]
+#[grad(forward, reverse)]
 #[inline]
 pub fn sigmoid_chain(x: f64) -> f64 {
     let c = -x;
@@ -89,7 +89,7 @@ pub fn sigmoid_chain_hand(x: f64) -> (f64, f64) {
 }
 
 /// The sigmoid in one expression.
-#[grad]
+#[grad(forward, reverse)]
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -112,7 +112,7 @@ pub fn sigmoid_hand(x: f64) -> (f64, f64) {
 
 /// Mean squared-error loss, `(1/5) Σₖ ½ (oₖ − tₖ)²`, of the network
 /// `o = Σᵢ vᵢ tanh(wᵢ₀ x₀ + wᵢ₁ x₁ + bᵢ) + c` on five fixed examples.
-#[grad]
+#[grad(forward, reverse)]
 #[inline]
 pub fn nn(
     w00: f64,
@@ -374,7 +374,7 @@ pub fn nn_hand(
 /// Squared distance from the target `(4, 1)` after ten steps of
 /// `u ← u − dt·(k|u|u + g ĵ)`, `p ← p + dt·u`, from `p = 0`, `u = (vx, vy)`
 /// with drag coefficient `k`.
-#[grad]
+#[grad(forward, reverse)]
 #[inline]
 pub fn drag(vx: f64, vy: f64, k: f64) -> f64 {
     let dt = 0.05;

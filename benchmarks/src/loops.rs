@@ -27,7 +27,7 @@ pub const N: usize = 10_000;
 // ---------------------------------------------------------------------------
 
 /// `x · y`, as an iterator chain.
-#[grad]
+#[grad(forward, reverse)]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum()
 }
@@ -52,7 +52,7 @@ pub fn dot_hand(x: &[f64], d_x: &mut [f64], y: &[f64], d_y: &mut [f64]) -> f64 {
 
 /// The Rosenbrock function `Σᵢ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`, as the
 /// formula is indexed.
-#[grad]
+#[grad(forward, reverse, hessian)]
 pub fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -117,7 +117,7 @@ pub struct Mlp {
 
 /// The softmax cross-entropy of the MLP on one sample `x` of class `y`.
 /// Only the model is differentiated.
-#[grad(wrt(m))]
+#[grad(wrt(m), forward, reverse)]
 pub fn mlp(m: &Mlp, x: &[f64; INPUTS], y: usize) -> f64 {
     let mut h = [0.0; HIDDEN];
     for i in 0..HIDDEN {
@@ -133,7 +133,7 @@ pub fn mlp(m: &Mlp, x: &[f64; INPUTS], y: usize) -> f64 {
 
 /// The sum of the per-sample losses of [`mlp`] over a batch: `x` holds the
 /// samples, `y` their classes.
-#[grad(wrt(m))]
+#[grad(wrt(m), forward, reverse)]
 pub fn mlp_batch(m: &Mlp, x: &[[f64; INPUTS]], y: &[usize]) -> f64 {
     let mut total = 0.0;
     for s in 0..y.len() {
@@ -244,7 +244,7 @@ pub struct SeedNet {
 /// The squared error `(out − y)²` of the lesson's network on input `x`:
 /// `a_j = Σᵢ xᵢ W1[i,j]`, `b_j = Σᵢ f(aᵢ) W2[i,j]`, `out = Σᵢ f(bᵢ) W3[i,1]`
 /// with `f` the sigmoid. Only the weights are differentiated.
-#[grad(wrt(net))]
+#[grad(wrt(net), forward, reverse, hessian)]
 pub fn seed_net(net: &SeedNet, x: &[f64; 2], y: f64) -> f64 {
     let mut fa = [0.0; 2];
     for j in 0..2 {

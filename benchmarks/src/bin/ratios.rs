@@ -1,8 +1,9 @@
-//! Reads the medians criterion wrote for the benchmarks (`benches/scalar.rs`
-//! and `benches/loops.rs`) and prints the results as markdown: the machine,
-//! then for each bench target a table with one row per function: the
-//! primal, generated and hand-written times and their ratios, each ratio
-//! checked against its target.
+//! Reads the medians criterion wrote for the benchmarks (`benches/scalar.rs`,
+//! `benches/loops.rs`, `benches/forward.rs`, `benches/hessian.rs`) and
+//! prints the results as markdown: the machine, then for each bench target
+//! a table with one row per function: the baseline (the primal, or
+//! `NAME_grad` for second order), generated and hand-written times and
+//! their ratios, each ratio checked against its target.
 //!
 //! ```text
 //! cargo run --release -p autodiff-benchmarks --bin ratios                          # print
@@ -24,11 +25,17 @@ struct Suite {
     bench: &'static str,
     /// What its functions have in common.
     title: &'static str,
-    /// Above this generated / hand-written ratio a row misses the target.
-    target: f64,
-    /// Above this generated / primal ratio a row misses the target, if the
+    /// The generated function timed: `_grad`, `_jvp`, `_hvp`.
+    generated: &'static str,
+    /// The criterion bench of each group that the others are divided by
+    /// (`primal`, `grad`), and its column's name.
+    baseline: (&'static str, &'static str),
+    /// Above this generated / hand-written ratio a row misses the target, if
+    /// the suite has one.
+    target: Option<f64>,
+    /// Above this generated / baseline ratio a row misses the target, if the
     /// suite has one.
-    primal_target: Option<f64>,
+    baseline_target: Option<f64>,
     /// The criterion groups, in the order of the table, with what they time.
     groups: &'static [(&'static str, &'static str)],
 }
@@ -37,8 +44,10 @@ const SUITES: &[Suite] = &[
     Suite {
         bench: "scalar",
         title: "Scalar functions",
-        target: 1.1,
-        primal_target: None,
+        generated: "_grad",
+        baseline: PRIMAL,
+        target: Some(1.1),
+        baseline_target: None,
         groups: &[
             ("j", "J(a, b, c) = 3(a + bc)"),
             ("sigmoid_chain", "sigmoid, as the chain a⁻¹, a = 1 + b, b = eᶜ, c = −x"),
@@ -50,8 +59,10 @@ const SUITES: &[Suite] = &[
     Suite {
         bench: "loops",
         title: "Loops, arrays and model structs",
-        target: 1.2,
-        primal_target: Some(4.0),
+        generated: "_grad",
+        baseline: PRIMAL,
+        target: Some(1.2),
+        baseline_target: Some(4.0),
         groups: &[
             ("dot", "x · y, 10⁴ elements, `x.iter().zip(y).map(..).sum()`"),
             ("rosenbrock", "Rosenbrock in 10⁴ dimensions, an index loop"),
@@ -60,7 +71,42 @@ const SUITES: &[Suite] = &[
             ("seed_net", "the lesson's 2-2-2-1 sigmoid network, squared error"),
         ],
     },
+    Suite {
+        bench: "forward",
+        title: "Forward mode, the functions above",
+        generated: "_jvp",
+        baseline: PRIMAL,
+        target: Some(1.1),
+        baseline_target: Some(1.5),
+        groups: &[
+            ("j_jvp", "J(a, b, c) = 3(a + bc)"),
+            ("sigmoid_chain_jvp", "sigmoid, as the chain"),
+            ("sigmoid_jvp", "sigmoid, vs. the closed form σ(1 − σ)·dx"),
+            ("nn_jvp", "2-4-1 tanh network, 17 weights"),
+            ("drag_jvp", "projectile with quadratic drag, 10 Euler steps"),
+            ("dot_jvp", "x · y, 10⁴ elements"),
+            ("rosenbrock_jvp", "Rosenbrock in 10⁴ dimensions"),
+            ("mlp_jvp", "784-128-10 MLP, one sample, along a model"),
+            ("mlp_batch_jvp", "the same MLP, a batch of 32"),
+            ("seed_net_jvp", "the lesson's 2-2-2-1 sigmoid network"),
+        ],
+    },
+    Suite {
+        bench: "hessian",
+        title: "Second order",
+        generated: "_hvp",
+        baseline: ("grad", "`_grad`"),
+        target: None,
+        baseline_target: Some(3.0),
+        groups: &[
+            ("rosenbrock_hvp", "Rosenbrock in 10³ dimensions"),
+            ("seed_net_hvp", "the lesson's 2-2-2-1 sigmoid network (calls `sigmoid`, `squared_error`)"),
+        ],
+    },
 ];
+
+/// The function itself as the baseline.
+const PRIMAL: (&str, &str) = ("primal", "primal");
 
 const BEGIN: &str = "<!-- results:begin -->";
 const END: &str = "<!-- results:end -->";
@@ -134,52 +180,54 @@ fn report(dir: &Path) -> Result<String, String> {
 }
 
 fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), String> {
-    let Suite { bench, title, target, primal_target, groups } = suite;
-    let primal_goal = primal_target.map_or_else(String::new, |t| format!("; generated / primal ≤ {t}"));
-    let _ =
-        writeln!(out, "### {title} (`benches/{bench}.rs`): target generated / hand-written ≤ {target}{primal_goal}");
+    let Suite { bench, title, generated: kind, baseline: (baseline_bench, base), target, baseline_target, groups } =
+        suite;
+    let goals: Vec<String> = target
+        .map(|t| format!("generated / hand-written ≤ {t}"))
+        .into_iter()
+        .chain(baseline_target.map(|t| format!("generated / {base} ≤ {t}")))
+        .collect();
+    let _ = writeln!(out, "### {title} (`benches/{bench}.rs`): target {}", goals.join("; "));
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| function | primal | generated `_grad` | hand-written | generated / hand-written | generated / primal | hand-written / primal |"
+        "| function | {base} | generated `{kind}` | hand-written | generated / hand-written | generated / {base} | \
+         hand-written / {base} |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
     let mut intervals = String::new();
     let mut missed = Vec::new();
-    let mut missed_primal = Vec::new();
+    let mut missed_baseline = Vec::new();
     let mark = |ok: bool| if ok { "✅" } else { "❌" };
+    // A ratio with a target is bold and marked; one without is plain.
+    let cell = |ratio: f64, target: Option<f64>, missed: &mut Vec<String>, group: &str| match target {
+        Some(t) => {
+            if ratio > t {
+                missed.push(format!("`{group}`"));
+            }
+            format!("**{ratio:.2}** {}", mark(ratio <= t))
+        }
+        None => format!("{ratio:.2}"),
+    };
     for &(group, what) in *groups {
-        let primal = read_median(dir, group, "primal")?;
+        let baseline = read_median(dir, group, baseline_bench)?;
         let generated = read_median(dir, group, "generated")?;
         let hand = read_median(dir, group, "hand")?;
-        let ratio = generated.point / hand.point;
-        if ratio > *target {
-            missed.push(format!("`{group}`"));
-        }
-        let over_primal = generated.point / primal.point;
-        let primal_cell = match primal_target {
-            Some(t) => {
-                if over_primal > *t {
-                    missed_primal.push(format!("`{group}`"));
-                }
-                format!("**{over_primal:.2}** {}", mark(over_primal <= *t))
-            }
-            None => format!("{over_primal:.2}"),
-        };
+        let ratio_cell = cell(generated.point / hand.point, *target, &mut missed, group);
+        let baseline_cell = cell(generated.point / baseline.point, *baseline_target, &mut missed_baseline, group);
         let _ = writeln!(
             out,
-            "| `{group}`: {what} | {} | {} | {} | **{ratio:.2}** {} | {primal_cell} | {:.2} |",
-            time(primal.point),
+            "| `{group}`: {what} | {} | {} | {} | {ratio_cell} | {baseline_cell} | {:.2} |",
+            time(baseline.point),
             time(generated.point),
             time(hand.point),
-            mark(ratio <= *target),
-            hand.point / primal.point,
+            hand.point / baseline.point,
         );
         let interval = |m: &Median| format!("{}–{}", time(m.lower), time(m.upper));
         let _ = writeln!(
             intervals,
             "| `{group}` | {} | {} | {} | {:.2}–{:.2} |",
-            interval(&primal),
+            interval(&baseline),
             interval(&generated),
             interval(&hand),
             generated.lower / hand.upper,
@@ -187,22 +235,24 @@ fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), Strin
         );
     }
     let _ = writeln!(out);
-    if missed.is_empty() {
-        let _ = writeln!(out, "Every generated / hand-written ratio is within the target of {target}.");
-    } else {
-        let _ = writeln!(out, "Above the target of {target}: {}.", missed.join(", "));
-    }
-    if let Some(t) = primal_target {
-        if missed_primal.is_empty() {
-            let _ = writeln!(out, "Every generated / primal ratio is within the target of {t}.");
+    if let Some(t) = target {
+        if missed.is_empty() {
+            let _ = writeln!(out, "Every generated / hand-written ratio is within the target of {t}.");
         } else {
-            let _ = writeln!(out, "Generated / primal above {t}: {}.", missed_primal.join(", "));
+            let _ = writeln!(out, "Above the target of {t}: {}.", missed.join(", "));
+        }
+    }
+    if let Some(t) = baseline_target {
+        if missed_baseline.is_empty() {
+            let _ = writeln!(out, "Every generated / {base} ratio is within the target of {t}.");
+        } else {
+            let _ = writeln!(out, "Generated / {base} above {t}: {}.", missed_baseline.join(", "));
         }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "95% confidence intervals of the medians (and the widest ratio they allow):");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| function | primal | generated `_grad` | hand-written | generated / hand-written |");
+    let _ = writeln!(out, "| function | {base} | generated `{kind}` | hand-written | generated / hand-written |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     out.push_str(&intervals);
     Ok(())
