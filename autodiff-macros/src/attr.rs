@@ -5,14 +5,15 @@
 //! `#[grad(hessian)]`, any comma-separated mix of those, `wrt(a, b)`,
 //! `vjp = path` (a custom derivative: the function's own body is its primal,
 //! `path` its hand-written `NAME_vjp`) and `jvp = path` (the same for
-//! `NAME_jvp`).
+//! `NAME_jvp`); `graph` adds `NAME_graph` beside whichever of those are
+//! generated (alone, it keeps the default `reverse`).
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
 
-use crate::symbol::{FORWARD, HESSIAN, JVP, REVERSE, VJP, WRT};
+use crate::symbol::{FORWARD, GRAPH, HESSIAN, JVP, REVERSE, VJP, WRT};
 
 /// The parsed attribute.
 #[derive(Clone)]
@@ -29,10 +30,12 @@ pub struct Args {
     pub custom_vjp: Option<syn::Path>,
     /// `jvp = path`: a hand-written derivative with `NAME_jvp`'s signature.
     pub custom_jvp: Option<syn::Path>,
+    /// `graph`, as written: `NAME_graph`, the computational graph at a point.
+    pub graph: Option<Ident>,
 }
 
 const USAGE: &str = "expected `#[grad]`, `#[grad(reverse)]`, `#[grad(forward)]`, \
-                     `#[grad(hessian)]`, `#[grad(wrt(a, b))]`, `#[grad(vjp = my_vjp)]` or `#[grad(jvp = my_jvp)]`";
+                     `#[grad(hessian)]`, `#[grad(graph)]`, `#[grad(wrt(a, b))]`, `#[grad(vjp = my_vjp)]` or `#[grad(jvp = my_jvp)]`";
 
 pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
     syn::parse2(tokens)
@@ -41,7 +44,7 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
 impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args =
-            Args { reverse: false, forward: None, hessian: None, wrt: None, custom_vjp: None, custom_jvp: None };
+            Args { reverse: false, forward: None, hessian: None, wrt: None, custom_vjp: None, custom_jvp: None, graph: None };
         let mut any_mode = false;
         let items = Punctuated::<Item, Token![,]>::parse_terminated(input)?;
         for item in items {
@@ -56,6 +59,7 @@ impl Parse for Args {
                         args.hessian = Some(ident);
                     }
                 }
+                Item::Graph(ident) => args.graph = Some(ident),
                 Item::Vjp(path) => args.custom_vjp = Some(path),
                 Item::Jvp(path) => args.custom_jvp = Some(path),
                 Item::Wrt(keyword, names) => {
@@ -86,6 +90,7 @@ impl Parse for Args {
 
 enum Item {
     Mode(Ident),
+    Graph(Ident),
     Vjp(syn::Path),
     Jvp(syn::Path),
     Wrt(Ident, Vec<Ident>),
@@ -113,6 +118,9 @@ impl Parse for Item {
             input.parse::<Token![=]>()?;
             let path = input.parse()?;
             return Ok(if ident == VJP { Item::Vjp(path) } else { Item::Jvp(path) });
+        }
+        if ident == GRAPH {
+            return Ok(Item::Graph(ident));
         }
         if ident == REVERSE || ident == FORWARD || ident == HESSIAN {
             return Ok(Item::Mode(ident));

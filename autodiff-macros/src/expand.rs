@@ -27,7 +27,7 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, hvp, infer, jvp, lower, optimize, refusals, reverse,
+    activity, attr, attributes, companion, emit, fallback, graph, hvp, infer, jvp, lower, optimize, refusals, reverse,
     signature, validate,
 };
 
@@ -102,6 +102,13 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     // A `hessian` function's callers may be `hessian` functions too.
     let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;
     let companion_jvp = quote!(#companion_jvp #tangent_methods);
+    if let (Some(mode), Some(_)) = (&args.graph, &args.custom_vjp) {
+        return Err(syn::Error::new(
+            mode.span(),
+            "`graph` draws the sweeps generated from the body, which a custom `vjp` replaces; remove `graph` or \
+             the custom derivative",
+        ));
+    }
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
@@ -110,6 +117,8 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
         return Ok(quote!(#item #functions #jvp_fn #companion));
     }
+    let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;
+    let jvp_fn = quote!(#jvp_fn #graph_fn);
     let vjp = reverse_mode(&sig)?;
     let mutated = |ident: &Ident| vjp.mutated.contains(ident);
     let functions = args.reverse.then(|| functions(&sig, &vjp.seed, &mutated, Vjp::Generated(vjp.body.clone())));
@@ -210,7 +219,19 @@ pub(crate) fn lowered(sig: &Signature) -> syn::Result<(Body, Namer)> {
     Ok((body, namer))
 }
 
-fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
+/// The body of `sig` analyzed for the reverse sweep, with the parameters
+/// whose adjoints it computes: what `NAME_vjp` and `NAME_graph` sweep.
+pub(crate) struct Analyzed {
+    pub body: Body,
+    pub namer: Namer,
+    pub activity: activity::Activity,
+    /// The differentiated scalars, whose partials are returned, in order.
+    pub scalars: Vec<Var>,
+    /// The reference parameters and their shadows.
+    pub shadows: Vec<(Var, Ident)>,
+}
+
+pub(crate) fn analyzed(sig: &Signature) -> syn::Result<Analyzed> {
     let (mut body, mut namer) = lowered(sig)?;
     let mut scalars = Vec::new();
     let mut shadows = Vec::new();
@@ -226,6 +247,16 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
             ParamClass::Constant => {}
         }
     }
+    let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
+    let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
+    validate_ir(sig, &body, Stage::Analyzed)?;
+    let cx = Ctxt::new();
+    refusals::check_reverse(&body, &activity, &cx);
+    cx.check()?;
+    Ok(Analyzed { body, namer, activity, scalars, shadows })
+}
+
+fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let model_checks = sig.params.iter().filter_map(|param| match &param.class {
         ParamClass::Shadowed { kind: RefKind::Model, target, .. } => {
             // Points rustc's "not a model" error (Params' diagnostic) at the parameter's type.
@@ -238,14 +269,9 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         _ => None,
     });
     let length_checks = shadow_length_checks(sig);
-    let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
-    let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
-    validate_ir(sig, &body, Stage::Analyzed)?;
+    let Analyzed { body, mut namer, activity, scalars, shadows } = analyzed(sig)?;
     let seed = namer.fresh("seed");
-    let cx = Ctxt::new();
-    refusals::check_reverse(&body, &activity, &cx);
-    cx.check()?;
-    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
     let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer);
     let mutated = body
         .params

@@ -107,7 +107,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
         Some(tangent) => {
             tangent_body.ret = Some(tangent);
             let activity = activity::analyze(&mut tangent_body, &mut namer, &differentiated, &[]);
-            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret) };
+            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret), graph: None };
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
@@ -313,7 +313,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             let seeds: Vec<Var> =
                 differentiated.iter().flat_map(|var| [*var, tangent_of[var.0].expect("tangent")]).collect();
             let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
-            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
+            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;

@@ -13,6 +13,7 @@ mod expand;
 mod fallback;
 mod finite;
 mod forward;
+mod graph;
 #[cfg(test)]
 mod fuzz;
 mod hvp;

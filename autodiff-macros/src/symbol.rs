@@ -16,6 +16,7 @@ pub const HESSIAN: Symbol = Symbol("hessian");
 pub const WRT: Symbol = Symbol("wrt");
 pub const VJP: Symbol = Symbol("vjp");
 pub const JVP: Symbol = Symbol("jvp");
+pub const GRAPH: Symbol = Symbol("graph");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

@@ -60,6 +60,8 @@ pub struct Adjoints<'a> {
     /// being differentiated: `NAME_hvp` differentiates the tangent of the
     /// result and returns the result. `None`: the result.
     pub reported: Option<Var>,
+    /// `NAME_graph`: the graph builder's calls beside the sweeps' statements.
+    pub graph: Option<&'a crate::graph::Hooks>,
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
@@ -85,6 +87,7 @@ pub fn vjp_body(body: &Body, activity: &Activity, params: &Adjoints, seed: &Iden
         adjoints: &adjoints,
         unbounded: &unbounded,
         deferred: RefCell::new(None),
+        graph: params.graph,
     };
 
     let items = &body.items;
@@ -283,6 +286,8 @@ struct Sweep<'a> {
     /// pass in forward order (see `reverse_loop`), and the variables whose
     /// values stay put for the whole reverse pass.
     deferred: RefCell<Option<Deferred>>,
+    /// For `NAME_graph` (see `crate::graph`).
+    graph: Option<&'a crate::graph::Hooks>,
 }
 
 struct Deferred {
@@ -509,6 +514,21 @@ impl Sweep<'_> {
     }
 
     fn reverse_assign(
+        &self,
+        dst: Var,
+        rhs: &Rhs,
+        kind: AssignKind,
+        save: Option<Var>,
+        tape: Option<Tape>,
+        span: Span,
+    ) -> TokenStream {
+        // `NAME_graph`: the adjoint of the value assigned here is final, its node gets it.
+        let graph = self.graph.zip(self.adjoint(dst)).map(|(graph, bar)| graph.adjoint(self.body, dst, rhs, bar));
+        let code = self.reverse_assign_sweep(dst, rhs, kind, save, tape, span);
+        quote!(#graph #code)
+    }
+
+    fn reverse_assign_sweep(
         &self,
         dst: Var,
         rhs: &Rhs,

@@ -30,6 +30,7 @@ pub fn replay(body: &Body) -> TokenStream {
         adjoints: &[],
         unbounded: &[],
         deferred: RefCell::new(None),
+        graph: None,
     };
     let forward = sweep.forward(&body.block);
     let items = &body.items;
@@ -52,6 +53,17 @@ impl Sweep<'_> {
     pub(super) fn forward(&self, block: &Block) -> TokenStream {
         let mut tokens = TokenStream::new();
         for stmt in &block.stmts {
+            // `NAME_graph`'s builder calls around the statement.
+            let graph = self.graph.map(|graph| (graph.before(self.body, stmt), graph.after(self.body, stmt)));
+            let (before, after) = graph.unzip();
+            tokens.extend(before);
+            self.forward_stmt(stmt, &mut tokens);
+            tokens.extend(after);
+        }
+        tokens
+    }
+
+    fn forward_stmt(&self, stmt: &Stmt, tokens: &mut TokenStream) {
             match stmt {
                 Stmt::Assign { dst, rhs, kind, save, tape, span } => {
                     let ident = self.ident(*dst);
@@ -65,7 +77,7 @@ impl Sweep<'_> {
                     let mut value = emit::rhs(self.body, rhs, float, *span);
                     if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
                         tokens.extend(copied);
-                        continue;
+                        return;
                     }
                     // A differentiated call runs its forward pass and keeps the tape.
                     if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
@@ -115,8 +127,6 @@ impl Sweep<'_> {
                 }
                 Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
             }
-        }
-        tokens
     }
 
     /// `h = next;` for a local vector `next` the reverse sweep still reads
@@ -225,7 +235,9 @@ impl Sweep<'_> {
     pub(super) fn forward_loop(&self, lp: &Loop) -> TokenStream {
         let span = lp.span;
         let reserve = self.reservations(lp);
+        let next_pass = self.graph.map(|graph| graph.next_pass());
         let body = self.forward(&lp.body);
+        let body = quote!(#next_pass #body);
         let count = lp.trips.map(|trips| {
             let trips = self.ident(trips);
             quote_spanned!(span=> #trips += 1;)
