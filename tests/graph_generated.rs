@@ -1,5 +1,35 @@
+//! The graphs `#[grad(graph)]` generates: nodes, values, local partials and
+//! adjoints checked against closed forms and against the generated
+//! `NAME_grad`, for straight-line code, loops, calls and slices.
+
 use autodiff::prelude::*;
-use autodiff::{NodeId, Value};
+use autodiff::{ClusterKind, NodeId, NodeKind, Value};
+
+fn node(g: &Graph, label: &str) -> NodeId {
+    g.find(label).unwrap_or_else(|| {
+        let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
+        panic!("no node `{label}` among {labels:?}")
+    })
+}
+
+fn value(g: &Graph, label: &str) -> f64 {
+    g.node(node(g, label)).value().as_scalar().expect("a scalar value")
+}
+
+fn adjoint(g: &Graph, label: &str) -> f64 {
+    g.node(node(g, label)).adjoint().and_then(Value::as_scalar).unwrap_or_else(|| panic!("`{label}` has no adjoint"))
+}
+
+fn partial(g: &Graph, from: &str, to: &str) -> f64 {
+    let edge = g.edge(node(g, from), node(g, to)).unwrap_or_else(|| panic!("no edge {from} → {to}"));
+    edge.partial().and_then(Value::as_scalar).expect("a scalar partial")
+}
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs().max(1.0)
+}
+
+// ------------------------------------------------------------ straight-line code
 
 #[grad(graph)]
 fn j(a: f64, b: f64, c: f64) -> f64 {
@@ -9,13 +39,206 @@ fn j(a: f64, b: f64, c: f64) -> f64 {
 }
 
 #[test]
-fn scratch() {
-    let g = j_graph(5.0, 3.0, 2.0);
-    for n in g.nodes() {
-        println!("{:?} {} {:?} {:?}", n.kind(), n.label(), n.value(), n.adjoint());
+fn straight_line_code_has_the_lessons_nodes_values_partials_and_adjoints() {
+    for (a, b, c) in [(5.0, 3.0, 2.0), (1.0, 2.0, 3.0), (-0.5, 4.0, -1.5)] {
+        let g = j_graph(a, b, c);
+        assert_eq!(g.name(), "j");
+        let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
+        assert_eq!(labels, ["a", "b", "c", "v = b * c", "u = a + v", "3.0 * u"]);
+        use NodeKind::{Input, Let, Temporary};
+        let kinds: Vec<NodeKind> = g.nodes().iter().map(|n| n.kind()).collect();
+        assert_eq!(kinds, [Input, Input, Input, Let, Let, Temporary]);
+        assert_eq!(g.result(), Some(node(&g, "3.0 * u")));
+        assert_eq!(value(&g, "v = b * c"), b * c);
+        assert_eq!(value(&g, "u = a + v"), a + b * c);
+        assert_eq!(value(&g, "3.0 * u"), 3.0 * (a + b * c));
+        assert_eq!(g.edges().count(), 5);
+        assert_eq!(partial(&g, "b", "v = b * c"), c);
+        assert_eq!(partial(&g, "c", "v = b * c"), b);
+        assert_eq!(partial(&g, "a", "u = a + v"), 1.0);
+        assert_eq!(partial(&g, "v = b * c", "u = a + v"), 1.0);
+        assert_eq!(partial(&g, "u = a + v", "3.0 * u"), 3.0);
+        assert_eq!(adjoint(&g, "3.0 * u"), 1.0);
+        assert_eq!(adjoint(&g, "u = a + v"), 3.0);
+        assert_eq!(adjoint(&g, "v = b * c"), 3.0);
+        assert_eq!(adjoint(&g, "a"), 3.0);
+        assert_eq!(adjoint(&g, "b"), 3.0 * c);
+        assert_eq!(adjoint(&g, "c"), 3.0 * b);
+        // The graph does not change the gradient.
+        assert_eq!(j_grad(a, b, c), (3.0 * (a + b * c), 3.0, 3.0 * c, 3.0 * b));
     }
-    for e in g.edges() {
-        println!("{:?}", e);
+}
+
+/// Nested expressions: a node per temporary, labelled by its expression,
+/// and partials of the rule table (sin, exp, division) at the point.
+#[grad(graph)]
+fn nested(x: f64, y: f64) -> f64 {
+    let s = x.sin() * y;
+    s / (1.0 + y.exp())
+}
+
+#[test]
+fn temporaries_are_labelled_by_their_expressions_with_the_rule_tables_partials() {
+    let (x, y) = (0.7, -0.4);
+    let g = nested_graph(x, y);
+    let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
+    assert_eq!(labels, ["x", "y", "x.sin()", "s = x.sin() * y", "y.exp()", "1.0 + y.exp()", "s / (1.0 + y.exp())"]);
+    let d = 1.0 + y.exp();
+    assert_eq!(partial(&g, "x", "x.sin()"), x.cos());
+    assert_eq!(partial(&g, "x.sin()", "s = x.sin() * y"), y);
+    assert_eq!(partial(&g, "y", "s = x.sin() * y"), x.sin());
+    assert_eq!(partial(&g, "y", "y.exp()"), y.exp());
+    assert!(close(partial(&g, "s = x.sin() * y", "s / (1.0 + y.exp())"), 1.0 / d));
+    assert!(close(partial(&g, "1.0 + y.exp()", "s / (1.0 + y.exp())"), -x.sin() * y / (d * d)));
+    // ∂f/∂x = cos x · y / d, ∂f/∂y = sin x / d − sin x · y · eʸ / d².
+    assert!(close(adjoint(&g, "x"), x.cos() * y / d));
+    assert!(close(adjoint(&g, "y"), x.sin() / d - x.sin() * y * y.exp() / (d * d)));
+    assert!(close(adjoint(&g, "x.sin()"), y / d));
+    let (_, dx, dy) = nested_grad(x, y);
+    assert_eq!((adjoint(&g, "x"), adjoint(&g, "y")), (dx, dy));
+}
+
+// ------------------------------------------------------------------------ loops
+
+/// A scalar loop: p = xⁿ by n multiplications.
+#[grad(graph)]
+fn power(x: f64, n: usize) -> f64 {
+    let mut p = 1.0;
+    for _ in 0..n {
+        p = p * x;
     }
-    let _ = (NodeId::index, Value::as_scalar);
+    p
+}
+
+#[test]
+fn a_loop_is_one_cluster_showing_its_last_pass() {
+    let (x, n) = (1.3, 4);
+    let g = power_graph(x, n);
+    assert_eq!(g.clusters().len(), 1);
+    let cluster = &g.clusters()[0];
+    assert_eq!(cluster.kind(), ClusterKind::Loop);
+    assert_eq!(cluster.label(), "for _ in 0..n");
+    assert_eq!(cluster.passes(), n);
+    assert_eq!(cluster.note(), "4 passes; values of the last");
+    // One node for the body's statement, holding the last pass: p = x⁴,
+    // from the previous p = x³ (a self-edge with ∂/∂p = x) and x (∂/∂x = x³).
+    let p = node(&g, "p = p * x");
+    assert_eq!(g.nodes().iter().filter(|n| n.label() == "p = p * x").count(), 1);
+    assert_eq!(g.node(p).cluster().map(|c| g.cluster(c).kind()), Some(ClusterKind::Loop));
+    assert!(close(value(&g, "p = p * x"), x.powi(4)));
+    assert!(close(partial(&g, "p = p * x", "p = p * x"), x));
+    assert!(close(partial(&g, "x", "p = p * x"), x.powi(3)));
+    // Adjoints of the last pass: ∂out/∂p₄ = 1; the input's is the gradient.
+    assert_eq!(adjoint(&g, "p = p * x"), 1.0);
+    assert_eq!(g.result(), Some(p));
+    let (value, dx) = power_grad(x, n);
+    assert!(close(value, x.powi(4)));
+    assert!(close(adjoint(&g, "x"), 4.0 * x.powi(3)));
+    assert_eq!(adjoint(&g, "x"), dx);
+}
+
+/// A slice parameter, read element by element in a loop.
+#[grad(graph)]
+fn sum_sq(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s = s + x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn a_slice_is_one_node_and_its_reads_are_element_nodes() {
+    let x = [1.0, -2.0, 0.5];
+    let g = sum_sq_graph(&x);
+    let nx = node(&g, "x");
+    assert_eq!(g.node(nx).kind(), NodeKind::Input);
+    assert_eq!(g.node(nx).value(), &Value::Array(x.to_vec()));
+    // The adjoint of the array is the gradient 2x, as `sum_sq_grad` gives it.
+    let mut d_x = [0.0; 3];
+    let total = sum_sq_grad(&x, &mut d_x);
+    assert_eq!(d_x, [2.0, -4.0, 1.0]);
+    assert_eq!(g.node(nx).adjoint(), Some(&Value::Array(d_x.to_vec())));
+    // The last pass read x[2] = 0.5 (once: the element read is shared).
+    let element = node(&g, "x[i]");
+    assert_eq!(g.node(element).kind(), NodeKind::Element);
+    assert_eq!(value(&g, "x[i]"), 0.5);
+    assert_eq!(g.edge(nx, element).and_then(|e| e.index()), Some(2));
+    assert_eq!(adjoint(&g, "x[i]"), 2.0 * 0.5);
+    assert_eq!(partial(&g, "x[i]", "x[i] * x[i]"), 2.0 * 0.5);
+    assert_eq!(value(&g, "s = s + x[i] * x[i]"), total);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(total));
+    assert_eq!(g.clusters()[0].label(), "for i in 0..x.len()");
+    assert_eq!(g.clusters()[0].passes(), 3);
+}
+
+// ------------------------------------------------------------------------ calls
+
+#[grad]
+fn square(z: f64) -> f64 {
+    z * z
+}
+
+/// A call of another `#[grad]` function and of a runtime activation.
+#[grad(graph)]
+fn squashed(x: f64, w: f64) -> f64 {
+    let y = square(x * w);
+    autodiff::sigmoid(y) * 2.0
+}
+
+#[test]
+fn a_call_is_one_node_with_the_callees_partials() {
+    let (x, w) = (0.8, -1.1);
+    let g = squashed_graph(x, w);
+    let y = (x * w) * (x * w);
+    let call = node(&g, "y = square(x * w)");
+    assert_eq!(g.node(call).kind(), NodeKind::Call);
+    assert_eq!(value(&g, "y = square(x * w)"), y);
+    assert!(close(partial(&g, "x * w", "y = square(x * w)"), 2.0 * x * w));
+    let sigma = 1.0 / (1.0 + (-y).exp());
+    let activation = node(&g, "autodiff::sigmoid(y)");
+    assert_eq!(g.node(activation).kind(), NodeKind::Call);
+    assert!(close(value(&g, "autodiff::sigmoid(y)"), sigma));
+    assert!(close(partial(&g, "y = square(x * w)", "autodiff::sigmoid(y)"), sigma * (1.0 - sigma)));
+    // ∂out/∂x = 2σ'(y) · 2xw · w.
+    let dx = 2.0 * sigma * (1.0 - sigma) * 2.0 * x * w * w;
+    assert!(close(adjoint(&g, "x"), dx));
+    let (_, grad_x, grad_w) = squashed_grad(x, w);
+    assert_eq!((adjoint(&g, "x"), adjoint(&g, "w")), (grad_x, grad_w));
+}
+
+// ---------------------------------------------------------- every mode, and wrt
+
+#[grad(forward, reverse, graph, wrt(x))]
+fn scaled(x: f64, k: f64) -> f64 {
+    k * x.exp()
+}
+
+#[test]
+fn graph_combines_with_the_modes_and_draws_the_rest_as_constants() {
+    let g = scaled_graph(0.5, 3.0);
+    assert_eq!(g.node(node(&g, "k")).kind(), NodeKind::Constant);
+    assert_eq!(g.node(node(&g, "k")).adjoint(), None);
+    assert!(close(adjoint(&g, "x"), 3.0 * 0.5f64.exp()));
+    assert_eq!(scaled_grad(0.5, 3.0).1, adjoint(&g, "x"));
+    assert_eq!(scaled_jvp(0.5, 1.0, 3.0).1, adjoint(&g, "x"));
+}
+
+/// Backpropagation read off the generated graphs: every node's adjoint but
+/// the result's is the sum over its children of their adjoint times the
+/// edge's partial.
+#[test]
+fn every_adjoint_is_the_sum_over_children_of_their_adjoint_times_the_edge_partial() {
+    for g in [j_graph(5.0, 3.0, 2.0), nested_graph(0.3, 1.2), squashed_graph(0.4, 0.9)] {
+        for id in g.node_ids().filter(|&id| Some(id) != g.result()) {
+            let child_adjoint = |to: NodeId| g.node(to).adjoint().and_then(Value::as_scalar).unwrap();
+            let by_edges: f64 = g
+                .edges()
+                .filter(|e| e.from() == id)
+                .map(|e| e.partial().and_then(Value::as_scalar).unwrap() * child_adjoint(e.to()))
+                .sum();
+            let own = g.node(id).adjoint().and_then(Value::as_scalar).unwrap();
+            assert!(close(own, by_edges), "{}: {own} vs {by_edges}", g.node(id).label());
+        }
+    }
 }

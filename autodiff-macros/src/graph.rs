@@ -23,7 +23,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::emit::{self, Holes};
-use crate::ir::{walk, Arg, Body, Header, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind};
+use crate::ir::{walk, Arg, Body, Header, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind};
 use crate::naming;
 use crate::rules::partials;
 use crate::signature::{ParamClass, Signature};
@@ -34,10 +34,15 @@ pub struct Hooks {
     /// and the reverse sweep walk the same body), and its number.
     sites: HashMap<*const Rhs, usize>,
     /// What a read of each variable is written as in a label: its name, or
-    /// for a temporary the expression it stands for.
-    texts: Vec<String>,
+    /// for a temporary the expression it stands for, with how tightly that
+    /// expression binds (to bracket it only where Rust would need it).
+    texts: Vec<(String, u8)>,
     /// Whether each variable is drawn (floats and arrays of floats).
     drawn: Vec<bool>,
+    /// The element reads of each assignment: its operands (by position)
+    /// that are drawn as `element` nodes, whose adjoints are the
+    /// assignment's times their partials.
+    reads: HashMap<usize, Vec<usize>>,
 }
 
 /// The graph being built, in the generated code.
@@ -55,6 +60,16 @@ fn site_node(site: usize) -> Ident {
     format_ident!("__graph_site_{}", site, span = Span::mixed_site())
 }
 
+/// The node of the element read by operand `k` of assignment `site`.
+fn read_node(site: usize, k: usize) -> Ident {
+    format_ident!("__graph_read_{}_{}", site, k, span = Span::mixed_site())
+}
+
+/// The partial of assignment `site` in that element, at its last run.
+fn read_partial(site: usize, k: usize) -> Ident {
+    format_ident!("__graph_read_partial_{}_{}", site, k, span = Span::mixed_site())
+}
+
 /// The copy of operand `k` taken before an assignment, which may overwrite
 /// it, for the partials evaluated after it.
 fn operand_copy(k: usize) -> Ident {
@@ -66,8 +81,9 @@ impl Hooks {
         let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty, info.dims) && is_value_kind(info.kind)).collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
-            texts: body.vars.iter().map(|info| naming::name_of(&info.ident)).collect(),
+            texts: body.vars.iter().map(|info| (naming::name_of(&info.ident), ATOM)).collect(),
             drawn,
+            reads: HashMap::new(),
         };
         let mut assignments: HashMap<Var, usize> = HashMap::new();
         walk(&body.block, 0, &mut |stmt, _| {
@@ -81,12 +97,29 @@ impl Hooks {
                 sites.push((*dst, rhs));
             }
         });
+        // `for _ in ..`, `for v in x.iter()`: an index the user did not name.
+        walk(&body.block, 0, &mut |stmt, _| {
+            if let Stmt::Loop(crate::ir::Loop { header: Header::Range { index, .. }, .. }) = stmt {
+                if hooks.texts[index.0].0.starts_with("__") {
+                    hooks.texts[index.0].0 = "_".to_owned();
+                }
+            }
+        });
         for (site, (dst, rhs)) in sites.into_iter().enumerate() {
             hooks.sites.insert(rhs as *const Rhs, site);
+            let reads: Vec<usize> = hooks
+                .edge_operands(body, dst, rhs)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, operand)| matches!(operand, Operand::Place(_)) && hooks.is_drawn_operand(body, operand))
+                .map(|(k, _)| k)
+                .collect();
+            if hooks.drawn[dst.0] && !reads.is_empty() {
+                hooks.reads.insert(site, reads);
+            }
             // A temporary assigned once reads as the expression it holds.
             if body.var(dst).kind == VarKind::Temp && assignments.get(&dst) == Some(&1) {
-                let text = hooks.expression(body, rhs);
-                hooks.texts[dst.0] = if is_compound(rhs) { format!("({text})") } else { text };
+                hooks.texts[dst.0] = (hooks.expression(body, rhs), binding(rhs));
             }
         }
         hooks
@@ -96,10 +129,16 @@ impl Hooks {
     pub fn declarations(&self) -> TokenStream {
         let vars = (0..self.drawn.len()).filter(|&i| self.drawn[i]).map(|i| var_node(Var(i)));
         let sites = (0..self.sites.len()).map(site_node);
+        let reads: Vec<(usize, usize)> =
+            self.reads.iter().flat_map(|(&site, ks)| ks.iter().map(move |&k| (site, k))).collect();
+        let read_nodes = reads.iter().map(|&(site, k)| read_node(site, k));
+        let read_partials = reads.iter().map(|&(site, k)| read_partial(site, k));
         let node = quote!(::core::option::Option<::autodiff::NodeId>);
         quote! {
             #(let mut #vars: #node = ::core::option::Option::None;)*
             #(let mut #sites: #node = ::core::option::Option::None;)*
+            #(let mut #read_nodes: #node = ::core::option::Option::None;)*
+            #(let mut #read_partials: f64 = 0.0;)*
         }
     }
 
@@ -138,17 +177,17 @@ impl Hooks {
 
     fn operand_text(&self, body: &Body, operand: &Operand) -> String {
         match operand {
-            Operand::Var(var) => self.texts[var.0].clone(),
+            Operand::Var(var) => self.texts[var.0].0.clone(),
             Operand::Const(constant) => constant.tokens.to_string(),
             Operand::Place(place) => self.place_text(body, place),
         }
     }
 
     fn place_text(&self, body: &Body, place: &Place) -> String {
-        let mut text = self.texts[place.var.0].clone();
+        let mut text = self.texts[place.var.0].0.clone();
         for proj in &place.proj {
             match proj {
-                Proj::Index(index) => text += &format!("[{}]", unparenthesized(&self.operand_text(body, index))),
+                Proj::Index(index) => text += &format!("[{}]", self.operand_text(body, index)),
                 Proj::Field(member) => text += &format!(".{}", member.to_token_stream()),
             }
         }
@@ -163,12 +202,24 @@ impl Hooks {
         match rhs {
             Rhs::Use(operand) => self.operand_text(body, operand),
             Rhs::Prim(op, args) => {
-                let args = texts(args);
+                let own = binding(rhs);
+                // An operand in brackets where it binds less tightly than
+                // the op (on the right of an infix op, as tightly, too).
+                let bracketed = |k: usize, min: u8| {
+                    let text = self.operand_text(body, &args[k]);
+                    match &args[k] {
+                        Operand::Var(var) if self.texts[var.0].1 < min => format!("({text})"),
+                        _ => text,
+                    }
+                };
                 match op.facts().spelling {
-                    Spelling::Prefix(sign) => format!("{sign}{}", args[0]),
-                    Spelling::Infix(sign) => format!("{} {sign} {}", args[0], args[1]),
-                    Spelling::Method(name) => format!("{}.{name}({})", args[0], args[1..].join(", ")),
-                    Spelling::Cast(float) => format!("{} as {}", args[0], emit::float_type(float)),
+                    Spelling::Prefix(sign) => format!("{sign}{}", bracketed(0, own)),
+                    Spelling::Infix(sign) => format!("{} {sign} {}", bracketed(0, own), bracketed(1, own + 1)),
+                    Spelling::Method(name) => {
+                        let rest: Vec<String> = args[1..].iter().map(|arg| self.operand_text(body, arg)).collect();
+                        format!("{}.{name}({})", bracketed(0, ATOM), rest.join(", "))
+                    }
+                    Spelling::Cast(float) => format!("{} as {}", bracketed(0, own), emit::float_type(float)),
                 }
             }
             Rhs::Call(path, args) => {
@@ -176,7 +227,7 @@ impl Hooks {
                 let args: Vec<String> = args
                     .iter()
                     .map(|arg| match arg {
-                        Arg::Value(operand) => unparenthesized(&self.operand_text(body, operand)).to_string(),
+                        Arg::Value(operand) => self.operand_text(body, operand),
                         Arg::Ref { place, .. } => format!("&{}", self.place_text(body, place)),
                     })
                     .collect();
@@ -187,7 +238,7 @@ impl Hooks {
             Rhs::VecRepeat(value, len) => {
                 format!("vec![{}; {}]", self.operand_text(body, value), self.operand_text(body, len))
             }
-            Rhs::Deref(var) => format!("*{}", self.texts[var.0]),
+            Rhs::Deref(var) => format!("*{}", self.texts[var.0].0),
             Rhs::Method(receiver, name, args) => {
                 format!("{}.{name}({})", self.operand_text(body, receiver), texts(args).join(", "))
             }
@@ -200,7 +251,7 @@ impl Hooks {
             Header::Range { index, lo, hi, inclusive, .. } => {
                 let dots = if *inclusive { "..=" } else { ".." };
                 let (lo, hi) = (self.operand_text(body, lo), self.operand_text(body, hi));
-                format!("for {} in {lo}{dots}{hi}", self.texts[index.0])
+                format!("for {} in {lo}{dots}{hi}", self.texts[index.0].0)
             }
             Header::Forever => "loop".to_owned(),
         }
@@ -251,7 +302,8 @@ impl Hooks {
     /// a value, else a new node with an edge from each operand's node.
     fn assignment(&self, body: &Body, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
         let g = graph();
-        let site = site_node(self.sites[&(rhs as *const Rhs)]);
+        let site_index = self.sites[&(rhs as *const Rhs)];
+        let site = site_node(site_index);
         let current = var_node(dst);
         let info = body.var(dst);
         let named = matches!(info.kind, VarKind::Local | VarKind::Param);
@@ -276,19 +328,17 @@ impl Hooks {
                     if !self.is_drawn_operand(body, operand) {
                         continue;
                     }
-                    let node = self.parent(body, operand, k, &mut tokens);
                     // No rule: a derivative that is zero (piecewise-constant ops).
                     let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes));
-                    parents.push(quote!((#node, (#d) as f64)));
+                    self.edge(body, site_index, k, operand, quote!((#d) as f64), &mut tokens, &mut parents);
                 }
             }
             Rhs::Call(path, args) => {
-                self.call_partials(body, path, args, span, &mut tokens, &mut parents);
+                self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
                 if self.is_drawn_operand(body, operand) && body.ty(operand) != Ty::Aggregate {
-                    let node = self.parent(body, operand, 0, &mut tokens);
-                    parents.push(quote!((#node, 1.0)));
+                    self.edge(body, site_index, 0, operand, quote!(1.0), &mut tokens, &mut parents);
                 }
             }
             Rhs::Deref(var) => {
@@ -335,9 +385,11 @@ impl Hooks {
 
     /// `(value, ∂/∂a, ..) = f::vjp(a, .., 1.0)`: the callee's own generated
     /// derivative gives the partial of each float argument.
+    #[allow(clippy::too_many_arguments)]
     fn call_partials(
         &self,
         body: &Body,
+        site: usize,
         path: &syn::ExprPath,
         args: &[Arg],
         span: Span,
@@ -361,8 +413,44 @@ impl Hooks {
         }
         tokens.extend(quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);));
         for (k, operand, partial) in pending {
-            let node = self.parent(body, operand, k, tokens);
-            parents.push(quote!((#node, #partial as f64)));
+            self.edge(body, site, k, operand, quote!(#partial as f64), tokens, parents);
+        }
+    }
+
+    /// The edge from operand `k` of assignment `site`, with `partial`; an
+    /// element read keeps its node and partial for its adjoint.
+    #[allow(clippy::too_many_arguments)]
+    fn edge(
+        &self,
+        body: &Body,
+        site: usize,
+        k: usize,
+        operand: &Operand,
+        partial: TokenStream,
+        tokens: &mut TokenStream,
+        parents: &mut Vec<TokenStream>,
+    ) {
+        let node = self.parent(body, operand, k, tokens);
+        if matches!(operand, Operand::Place(_)) {
+            let (read, stored) = (read_node(site, k), read_partial(site, k));
+            tokens.extend(quote!(#read = #node; #stored = #partial;));
+            parents.push(quote!((#read, #stored)));
+        } else {
+            parents.push(quote!((#node, #partial)));
+        }
+    }
+
+    /// The operands of `dst = rhs` that are edges into its node, by
+    /// position (a temporary that renames an element read has none: it is
+    /// that element's node).
+    fn edge_operands<'r>(&self, body: &Body, dst: Var, rhs: &'r Rhs) -> Vec<&'r Operand> {
+        let named = matches!(body.var(dst).kind, VarKind::Local | VarKind::Param);
+        match rhs {
+            Rhs::Prim(_, operands) => operands.iter().collect(),
+            Rhs::Call(_, args) => value_operands_of_call(args),
+            Rhs::Use(operand) if named => vec![operand],
+            Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => vec![operand],
+            _ => Vec::new(),
         }
     }
 
@@ -435,19 +523,26 @@ impl Hooks {
     /// Where the reverse sweep reaches `dst = rhs`: `bar`, the adjoint of
     /// the value it assigned, is final.
     pub fn adjoint(&self, body: &Body, dst: Var, rhs: &Rhs, bar: &TokenStream) -> TokenStream {
-        let Some(&site) = self.sites.get(&(rhs as *const Rhs)) else { return TokenStream::new() };
+        let Some(&site_index) = self.sites.get(&(rhs as *const Rhs)) else { return TokenStream::new() };
         if !self.drawn[dst.0] {
             return TokenStream::new();
         }
         let g = graph();
-        let site = site_node(site);
+        let site = site_node(site_index);
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
         let adjoint = if body.var(dst).ty == Ty::Aggregate {
             quote!(::autodiff::Value::from(&#bar[..]))
         } else {
             quote!(#bar + 0.0)
         };
-        quote!(if let ::core::option::Option::Some(__node) = #site { #g.set_adjoint(__node, #adjoint); })
+        let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
+            let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
+            quote!(if let ::core::option::Option::Some(__node) = #read { #g.set_adjoint(__node, (#bar as f64) * #partial + 0.0); })
+        });
+        quote! {
+            if let ::core::option::Option::Some(__node) = #site { #g.set_adjoint(__node, #adjoint); }
+            #(#reads)*
+        }
     }
 }
 
@@ -486,14 +581,26 @@ fn is_value_kind(kind: VarKind) -> bool {
     matches!(kind, VarKind::Param | VarKind::Local | VarKind::Temp | VarKind::Ret)
 }
 
-/// Whether a temporary's expression needs brackets inside another.
-fn is_compound(rhs: &Rhs) -> bool {
-    matches!(rhs, Rhs::Prim(op, _) if matches!(op.facts().spelling, Spelling::Infix(_) | Spelling::Prefix(_) | Spelling::Cast(_)))
-}
+/// How tightly a name, a call or a method call binds.
+const ATOM: u8 = 20;
 
-/// `a + b` for `(a + b)`, where brackets are not needed (an index, an argument).
-fn unparenthesized(text: &str) -> &str {
-    text.strip_prefix('(').and_then(|t| t.strip_suffix(')')).filter(|t| !t.contains(['(', ')'])).unwrap_or(text)
+/// How tightly the expression `rhs` binds, as Rust's precedence ranks it.
+fn binding(rhs: &Rhs) -> u8 {
+    let Rhs::Prim(op, _) = rhs else { return ATOM };
+    match op.facts().spelling {
+        Spelling::Method(_) => ATOM,
+        Spelling::Prefix(_) => 13,
+        Spelling::Cast(_) => 12,
+        Spelling::Infix(_) => match op {
+            Op::Mul | Op::Div | Op::Rem => 11,
+            Op::Add | Op::Sub => 10,
+            Op::Shl | Op::Shr => 9,
+            Op::BitAnd => 8,
+            Op::BitXor => 7,
+            Op::BitOr => 6,
+            _ => 5,
+        },
+    }
 }
 
 /// What `graph` draws, refused with the construct named: a function
