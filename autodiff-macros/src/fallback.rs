@@ -1,6 +1,6 @@
 //! What the macro emits when it rejects a function: the function as written
 //! (so its own callers still compile), the errors, and `NAME_grad` /
-//! `NAME_vjp` / `NAME_jvp` / `NAME_hvp` (those asked for) with the right signatures, so
+//! `NAME_vjp` / `NAME_jvp` / `NAME_hvp` / `NAME_graph` (those asked for) with the right signatures, so
 //! call sites of those do not add a cascade of "cannot find function"
 //! errors to the real ones.
 
@@ -10,7 +10,7 @@ use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::naming::{self, Namer};
-use crate::{attr, attributes, companion, expand, hvp, jvp, signature};
+use crate::{attr, attributes, companion, expand, graph, hvp, jvp, signature};
 
 pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
@@ -35,8 +35,9 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
             jvp::Jvp::stub(&sig, body.clone()).function(&sig, &name, true)
         });
         let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
+        let graph = args.graph.as_ref().map(|_| graph::declaration(&sig, &|_| false, body.clone()));
         let companion = companion::generated(&sig, &seed, &|_| false, body, None, TokenStream::new());
-        Some(quote!(#functions #jvp #hvp #companion))
+        Some(quote!(#functions #jvp #hvp #graph #companion))
     });
     let item = attributes::without_rejected(item);
     quote! {

@@ -1,0 +1,10 @@
+use autodiff::grad;
+
+#[grad(graph)]
+fn scale(x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = 2.0 * x[i];
+    }
+}
+
+fn main() {}
