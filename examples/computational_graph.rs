@@ -16,15 +16,17 @@
 //! generated code. They are printed beside the lesson's hand chain rule
 //! and the gradient of the whole function `j_grad`.
 //!
-//! It also writes the graph as a picture, `computational_graph.svg`, with
-//! each node's value and adjoint and each edge's partial (under
+//! The whole function is `#[grad(graph)]`, so `#[grad]` also generates
+//! `j_graph`, its computational graph at a point, which the example writes
+//! as a picture, `computational_graph.svg`, with each node's value and
+//! adjoint and each edge's partial (under
 //! `autodiff-pictures/` in the build's `target` directory unless a
 //! directory is given:
 //! `cargo run --example computational_graph -- DIR`).
 //!
 //! Run it with `cargo run --example computational_graph`.
 
-use autodiff::{grad, Graph};
+use autodiff::grad;
 
 #[path = "support/pictures.rs"]
 mod pictures;
@@ -47,12 +49,16 @@ pub fn node_j(u: f64) -> f64 {
     3.0 * u
 }
 
-/// The whole function J(a, b, c) = 3(a + bc), built from its nodes.
-#[grad]
+/// The whole function J(a, b, c) = 3(a + bc), split into the lesson's
+/// nodes. `#[grad(graph)]` adds `j_graph(a, b, c)`, its computational
+/// graph at (a, b, c): a node per parameter and per `let`, one for 3u, each
+/// with its value and its adjoint ∂J/∂node from the reverse sweep, and on
+/// each edge the local partial from the rule table.
+#[grad(graph)]
 pub fn j(a: f64, b: f64, c: f64) -> f64 {
-    let v = node_v(b, c);
-    let u = node_u(a, v);
-    node_j(u)
+    let v = b * c;
+    let u = a + v;
+    3.0 * u
 }
 
 /// The inputs of the lesson's figure.
@@ -148,41 +154,6 @@ pub fn run(a: f64, b: f64, c: f64) -> Report {
     ];
 
     Report { forward, edges, backward }
-}
-
-/// The computational graph of J(a, b, c) = 3(a + bc), written as
-/// `let v = b * c; let u = a + v; 3.0 * u`, at (a, b, c).
-///
-/// TO BE REPLACED by the `j_graph` that `#[grad(graph)]` generates: this
-/// makes, by hand, the builder calls the generated code makes, one per
-/// statement, with the values of the forward sweep, the partials of the
-/// rule table (here from each node's generated `NODE_grad`) and the
-/// adjoints of the reverse sweep (from the nodes' `NODE_vjp`).
-pub fn j_graph(a: f64, b: f64, c: f64) -> Graph {
-    let mut g = Graph::new("J");
-    // Forward sweep.
-    let na = g.input("a", a);
-    let nb = g.input("b", b);
-    let nc = g.input("c", c);
-    let (v, dv_db, dv_dc) = node_v_grad(b, c);
-    let nv = g.bind("v", "b * c", v, &[(nb, dv_db), (nc, dv_dc)]);
-    let (u, du_da, du_dv) = node_u_grad(a, v);
-    let nu = g.bind("u", "a + v", u, &[(na, du_da), (nv, du_dv)]);
-    let (j, dj_du) = node_j_grad(u);
-    let nj = g.op("3.0 * u", j, &[(nu, dj_du)]);
-    g.output(nj);
-    // Reverse sweep: each adjoint once final, then the inputs'.
-    let bar_j = 1.0;
-    g.set_adjoint(nj, bar_j);
-    let (_, bar_u) = node_j_vjp(u, bar_j);
-    g.set_adjoint(nu, bar_u);
-    let (_, bar_a, bar_v) = node_u_vjp(a, v, bar_u);
-    g.set_adjoint(nv, bar_v);
-    let (_, bar_b, bar_c) = node_v_vjp(b, c, bar_v);
-    g.set_adjoint(na, bar_a);
-    g.set_adjoint(nb, bar_b);
-    g.set_adjoint(nc, bar_c);
-    g
 }
 
 pub fn main() {

@@ -219,6 +219,9 @@ fn graph_combines_with_the_modes_and_draws_the_rest_as_constants() {
     let g = scaled_graph(0.5, 3.0);
     assert_eq!(g.node(node(&g, "k")).kind(), NodeKind::Constant);
     assert_eq!(g.node(node(&g, "k")).adjoint(), None);
+    // k flows in without a derivative; x.exp() with ∂(k·eˣ)/∂eˣ = k.
+    assert_eq!(g.edge(node(&g, "k"), node(&g, "k * x.exp()")).map(|e| e.partial()), Some(None));
+    assert_eq!(partial(&g, "x.exp()", "k * x.exp()"), 3.0);
     assert!(close(adjoint(&g, "x"), 3.0 * 0.5f64.exp()));
     assert_eq!(scaled_grad(0.5, 3.0).1, adjoint(&g, "x"));
     assert_eq!(scaled_jvp(0.5, 1.0, 3.0).1, adjoint(&g, "x"));

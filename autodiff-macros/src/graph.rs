@@ -22,6 +22,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
+use crate::activity::Activity;
 use crate::emit::{self, Holes};
 use crate::ir::{walk, Arg, Body, Header, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind};
 use crate::naming;
@@ -39,6 +40,9 @@ pub struct Hooks {
     texts: Vec<(String, u8)>,
     /// Whether each variable is drawn (floats and arrays of floats).
     drawn: Vec<bool>,
+    /// Whether a derivative flows from each variable (it is active): the
+    /// edges from the others carry no partial.
+    active: Vec<bool>,
     /// The element reads of each assignment: its operands (by position)
     /// that are drawn as `element` nodes, whose adjoints are the
     /// assignment's times their partials.
@@ -77,12 +81,13 @@ fn operand_copy(k: usize) -> Ident {
 }
 
 impl Hooks {
-    pub fn new(body: &Body) -> Self {
+    pub fn new(body: &Body, activity: &Activity) -> Self {
         let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty, info.dims) && is_value_kind(info.kind)).collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
             texts: body.vars.iter().map(|info| (naming::name_of(&info.ident), ATOM)).collect(),
             drawn,
+            active: (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect(),
             reads: HashMap::new(),
         };
         let mut assignments: HashMap<Var, usize> = HashMap::new();
@@ -111,7 +116,7 @@ impl Hooks {
                 .edge_operands(body, dst, rhs)
                 .into_iter()
                 .enumerate()
-                .filter(|(_, operand)| matches!(operand, Operand::Place(_)) && hooks.is_drawn_operand(body, operand))
+                .filter(|(_, operand)| matches!(operand, Operand::Place(_)) && hooks.is_differentiated(body, operand))
                 .map(|(k, _)| k)
                 .collect();
             if hooks.drawn[dst.0] && !reads.is_empty() {
@@ -343,27 +348,38 @@ impl Hooks {
             }
             Rhs::Deref(var) => {
                 let source = self.current(*var);
-                parents.push(quote!((#source, 1.0)));
+                let partial = self.active[var.0].then(|| quote!(1.0));
+                parents.push(flow(&source, partial.as_ref()));
             }
             Rhs::ArrayLit(_) | Rhs::Method(..) | Rhs::Cast(..) => {}
         }
         let expr = self.expression(body, rhs);
         let value = self.value(body, dst);
         let name = naming::name_of(&info.ident);
-        let parents = quote! {
-            &[#(#parents),*]
-                .into_iter()
-                .filter_map(|(node, partial): (::core::option::Option<::autodiff::NodeId>, f64)| ::core::option::Option::Some((node?, partial)))
-                .collect::<::std::vec::Vec<_>>()
+        // Each parent as `(node, partial)`, the partial `None` on a flow
+        // from a value that is not differentiated: drawn by `link`.
+        let (flows, count) = (Ident::new("__graph_flows", Span::mixed_site()), parents.len());
+        let differentiated = quote! {
+            &#flows.iter().filter_map(|&(node, partial)| ::core::option::Option::Some((node?, partial?))).collect::<::std::vec::Vec<_>>()
         };
         let node = match rhs {
             Rhs::Call(..) => {
                 let label = if named { format!("{name} = {expr}") } else { expr };
-                quote!(#g.call(#label, #value, #parents))
+                quote!(#g.call(#label, #value, #differentiated))
             }
-            _ if named => quote!(#g.bind(#name, #expr, #value, #parents)),
-            _ => quote!(#g.op(#expr, #value, #parents)),
+            _ if named => quote!(#g.bind(#name, #expr, #value, #differentiated)),
+            _ => quote!(#g.op(#expr, #value, #differentiated)),
         };
+        let node = quote! {{
+            let #flows: [(::core::option::Option<::autodiff::NodeId>, ::core::option::Option<f64>); #count] = [#(#parents),*];
+            let __node = #node;
+            for &(__parent, __partial) in &#flows {
+                if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
+                    #g.link(__parent, __node, ::core::option::Option::None);
+                }
+            }
+            __node
+        }};
         tokens.extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site;));
         // An array literal: an edge from each element's node, into its index.
         if let Rhs::ArrayLit(items) = rhs {
@@ -431,13 +447,20 @@ impl Hooks {
         parents: &mut Vec<TokenStream>,
     ) {
         let node = self.parent(body, operand, k, tokens);
-        if matches!(operand, Operand::Place(_)) {
+        if !self.is_differentiated(body, operand) {
+            parents.push(flow(&node, None));
+        } else if matches!(operand, Operand::Place(_)) {
             let (read, stored) = (read_node(site, k), read_partial(site, k));
             tokens.extend(quote!(#read = #node; #stored = #partial;));
-            parents.push(quote!((#read, #stored)));
+            parents.push(flow(&read.to_token_stream(), Some(&stored.to_token_stream())));
         } else {
-            parents.push(quote!((#node, #partial)));
+            parents.push(flow(&node, Some(&partial)));
         }
+    }
+
+    /// Whether a derivative flows from `operand`: a drawn, active value.
+    fn is_differentiated(&self, body: &Body, operand: &Operand) -> bool {
+        self.is_drawn_operand(body, operand) && operand.var().is_some_and(|var| self.active[var.0])
     }
 
     /// The operands of `dst = rhs` that are edges into its node, by
@@ -543,6 +566,14 @@ impl Hooks {
             if let ::core::option::Option::Some(__node) = #site { #g.set_adjoint(__node, #adjoint); }
             #(#reads)*
         }
+    }
+}
+
+/// `(node, Some(partial))`, or `(node, None)` for a flow without a derivative.
+fn flow(node: &TokenStream, partial: Option<&TokenStream>) -> TokenStream {
+    match partial {
+        Some(partial) => quote!((#node, ::core::option::Option::Some(#partial))),
+        None => quote!((#node, ::core::option::Option::None)),
     }
 }
 
@@ -669,7 +700,7 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { body, mut namer, activity, scalars, shadows } = crate::expand::analyzed(sig)?;
     check(sig, &body)?;
-    let hooks = Hooks::new(&body);
+    let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints = crate::reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: Some(&hooks) };
     let sweeps = crate::reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer).vjp;
