@@ -41,7 +41,8 @@
 //! central differences, [`jacobian()`] and [`hessian()`] to assemble
 //! dense derivative matrices from forward-mode, reverse-mode and
 //! Hessian-vector products, and [`Graph`], the computational graph of a
-//! function at a point with its values and adjoints, as DOT or SVG.
+//! function at a point with its values and adjoints, as DOT or SVG, which
+//! `#[grad(graph)]` generates as `NAME_graph(..)`.
 //!
 //! ```
 //! use autodiff::prelude::*;

@@ -43,8 +43,15 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
 
 impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut args =
-            Args { reverse: false, forward: None, hessian: None, wrt: None, custom_vjp: None, custom_jvp: None, graph: None };
+        let mut args = Args {
+            reverse: false,
+            forward: None,
+            hessian: None,
+            wrt: None,
+            custom_vjp: None,
+            custom_jvp: None,
+            graph: None,
+        };
         let mut any_mode = false;
         let items = Punctuated::<Item, Token![,]>::parse_terminated(input)?;
         for item in items {

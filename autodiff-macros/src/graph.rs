@@ -82,7 +82,8 @@ fn operand_copy(k: usize) -> Ident {
 
 impl Hooks {
     pub fn new(body: &Body, activity: &Activity) -> Self {
-        let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty, info.dims) && is_value_kind(info.kind)).collect();
+        let drawn =
+            body.vars.iter().map(|info| is_drawn_type(info.ty, info.dims) && is_value_kind(info.kind)).collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
             texts: body.vars.iter().map(|info| (naming::name_of(&info.ident), ATOM)).collect(),
@@ -702,14 +703,17 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     check(sig, &body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
-    let adjoints = crate::reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: Some(&hooks) };
+    let adjoints =
+        crate::reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: Some(&hooks) };
     let sweeps = crate::reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer).vjp;
 
     let name = &sig.item.sig.ident;
     let title = naming::name_of(name);
     let g = graph();
     let turbofish = crate::expand::turbofish(&sig.item.sig.generics);
-    let mutated = |ident: &Ident| body.params.iter().any(|&var| body.var(var).ident == *ident && crate::reverse::is_mutated(&body, var));
+    let mutated = |ident: &Ident| {
+        body.params.iter().any(|&var| body.var(var).ident == *ident && crate::reverse::is_mutated(&body, var))
+    };
     let declarations = hooks.declarations();
     let parameters = hooks.parameters(sig, &body);
     // Zeroed shadows for the sweep to add the partials of the arrays into.
@@ -838,9 +842,30 @@ mod tests {
     #[test]
     fn refusals_name_the_construct() {
         let cases = [
-            (quote!(fn f(x: &mut [f64]) { x[0] = 1.0; }), "returns nothing"),
-            (quote!(fn f(w: &[[f64; 2]; 2]) -> f64 { w[0][1] }), "`w` is an array of arrays"),
-            (quote!(fn f(x: &[f64]) -> f64 { g(&x) }), "`g(..)` takes a reference to an array"),
+            (
+                quote!(
+                    fn f(x: &mut [f64]) {
+                        x[0] = 1.0;
+                    }
+                ),
+                "returns nothing",
+            ),
+            (
+                quote!(
+                    fn f(w: &[[f64; 2]; 2]) -> f64 {
+                        w[0][1]
+                    }
+                ),
+                "`w` is an array of arrays",
+            ),
+            (
+                quote!(
+                    fn f(x: &[f64]) -> f64 {
+                        g(&x)
+                    }
+                ),
+                "`g(..)` takes a reference to an array",
+            ),
         ];
         for (item, message) in cases {
             let text = expand_to_string(quote!(graph), item);

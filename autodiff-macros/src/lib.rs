@@ -13,9 +13,9 @@ mod expand;
 mod fallback;
 mod finite;
 mod forward;
-mod graph;
 #[cfg(test)]
 mod fuzz;
+mod graph;
 mod hvp;
 mod infer;
 mod ir;
