@@ -2,6 +2,9 @@
 //! adjoints checked against closed forms and against the generated
 //! `NAME_grad`, for straight-line code, loops, calls and slices.
 
+// The functions are written as the graphs' labels read (`s = s + x[i] * x[i]`).
+#![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
+
 use autodiff::prelude::*;
 use autodiff::{ClusterKind, NodeId, NodeKind, Value};
 
