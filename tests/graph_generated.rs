@@ -248,3 +248,83 @@ fn every_adjoint_is_the_sum_over_children_of_their_adjoint_times_the_edge_partia
         }
     }
 }
+
+// ------------------------------------------------- every shape of the subset
+
+#[grad(graph)]
+fn halve(x: f64) -> f64 {
+    let mut v = x;
+    while v > 1.0 {
+        v = v.sqrt() * 0.9;
+    }
+    v
+}
+
+#[grad(graph)]
+fn branchy(x: f64, y: f64) -> f64 {
+    let mut s = 0.0;
+    s += x * y;
+    if x > 0.0 {
+        return s.sin() * 2.0;
+    }
+    let z = if y > 1.0 { y.exp() } else { y * y };
+    s = s * s;
+    s + z + f64::powf(2.0, x) + x.max(y)
+}
+
+#[grad(graph)]
+fn narrow(x: f32, w: &[f32; 3]) -> f32 {
+    let mut acc = 0.0f32;
+    for (j, &wj) in w.iter().enumerate() {
+        acc += wj * x.powi(j as i32);
+    }
+    acc.tanh()
+}
+
+#[grad(graph)]
+fn layer(w: &[f64], x: &[f64], n: usize) -> f64 {
+    let mut h = vec![0.0; n];
+    for i in 0..n {
+        let mut z = 0.0;
+        for j in 0..x.len() {
+            z += w[i * x.len() + j] * x[j];
+        }
+        h[i] = autodiff::relu(z) + 0.1 * z;
+    }
+    let local = [h[0], 2.0 * h[n - 1]];
+    h.iter().map(|v| v * v).sum::<f64>() + local[1] - x.iter().fold(0.0, |a, b| a + b * b)
+}
+
+#[test]
+fn every_shape_of_the_subset_draws_and_its_inputs_adjoints_are_the_gradient() {
+    for x in [0.3, 5.0] {
+        let g = halve_graph(x);
+        assert_eq!(adjoint(&g, "x"), halve_grad(x).1, "halve({x})");
+    }
+    // halve(5): 5 → 2.012 → 1.277 → 1.017 → 0.9077: 4 passes of the body.
+    let g = halve_graph(5.0);
+    let body = node(&g, "v = v.sqrt() * 0.9");
+    assert_eq!(g.cluster(g.node(body).cluster().unwrap()).passes(), 4);
+    assert!(g.is_current(body));
+    for (x, y) in [(0.5, 2.0), (-0.5, 2.0), (-0.5, 0.5)] {
+        let g = branchy_graph(x, y);
+        let (_, dx, dy) = branchy_grad(x, y);
+        assert_eq!((adjoint(&g, "x"), adjoint(&g, "y")), (dx, dy), "branchy({x}, {y})");
+    }
+    let w = [0.5f32, -1.0, 2.0];
+    let g = narrow_graph(0.7, &w);
+    let mut d_w = [0.0f32; 3];
+    let (_, dx) = narrow_grad(0.7, &w, &mut d_w);
+    assert_eq!(adjoint(&g, "x"), f64::from(dx));
+    let d_w: Vec<f64> = d_w.iter().map(|&d| f64::from(d)).collect();
+    assert_eq!(g.node(node(&g, "w")).adjoint(), Some(&Value::Array(d_w)));
+
+    let (w, x) = ([0.5, -1.0, 2.0, 0.25, 1.5, -0.75], [1.0, -2.0, 0.5]);
+    let g = layer_graph(&w, &x, 2);
+    let (mut d_w, mut d_x) = ([0.0; 6], [0.0; 3]);
+    let value = layer_grad(&w, &mut d_w, &x, &mut d_x, 2);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(value));
+    assert_eq!(g.node(node(&g, "w")).adjoint(), Some(&Value::Array(d_w.to_vec())));
+    assert_eq!(g.node(node(&g, "x")).adjoint(), Some(&Value::Array(d_x.to_vec())));
+    assert_eq!(g.clusters().iter().filter(|c| c.kind() == ClusterKind::Loop).count(), 4);
+}

@@ -3,12 +3,12 @@
 //! `Graph` builder calls beside its statements (see the builder's contract,
 //! `autodiff_runtime::graph::build`).
 //!
-//! The sweep calls [`Hooks`] at three places: around each statement of the
-//! primal replay ([`Hooks::before`], [`Hooks::after`]: the node of an
-//! assignment with its value and the local partials of the rule table,
-//! evaluated by the generated code through `emit::partial`), at the start
-//! of each loop pass ([`Hooks::next_pass`]), and where the reverse sweep
-//! reaches an assignment, its adjoint then final ([`Hooks::adjoint`]).
+//! The sweep calls [`Hooks`] at two places: around each statement of the
+//! primal replay ([`Hooks::before`], [`Hooks::after`]: a loop's cluster and
+//! its passes; the node of an assignment with its value and the local
+//! partials of the rule table, evaluated by the generated code through
+//! `emit::partial`), and where the reverse sweep reaches an assignment, the
+//! adjoint of the value it assigned then final ([`Hooks::adjoint`]).
 //! Without `graph` the sweep has no hooks and emits what it always did.
 //!
 //! In the generated code each value the function computes has a
@@ -16,7 +16,7 @@
 //! an edge from) and each assignment a `__graph_site_k` (its node, for the
 //! reverse sweep's adjoint).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -24,7 +24,9 @@ use syn::Ident;
 
 use crate::activity::Activity;
 use crate::emit::{self, Holes};
-use crate::ir::{walk, Arg, Body, Header, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind};
+use crate::ir::{
+    walk, Arg, Body, Header, Loop, LoopId, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind,
+};
 use crate::naming;
 use crate::rules::partials;
 use crate::signature::{ParamClass, Signature};
@@ -47,6 +49,12 @@ pub struct Hooks {
     /// that are drawn as `element` nodes, whose adjoints are the
     /// assignment's times their partials.
     reads: HashMap<usize, Vec<usize>>,
+    /// The statement each loop's pass starts with, by address: the body's
+    /// first, or in a `while` loop the first of the branch its condition
+    /// guards (the pass that finds the condition false draws nothing). A
+    /// loop without one has no statements and no cluster.
+    pass_starts: HashSet<*const Stmt>,
+    loops: HashSet<LoopId>,
 }
 
 /// The graph being built, in the generated code.
@@ -90,7 +98,17 @@ impl Hooks {
             drawn,
             active: (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect(),
             reads: HashMap::new(),
+            pass_starts: HashSet::new(),
+            loops: HashSet::new(),
         };
+        walk(&body.block, 0, &mut |stmt, _| {
+            if let Stmt::Loop(lp) = stmt {
+                if let Some(start) = pass_start(lp) {
+                    hooks.pass_starts.insert(start as *const Stmt);
+                    hooks.loops.insert(lp.id);
+                }
+            }
+        });
         let mut assignments: HashMap<Var, usize> = HashMap::new();
         walk(&body.block, 0, &mut |stmt, _| {
             if let Stmt::Assign { dst, .. } = stmt {
@@ -269,8 +287,9 @@ impl Hooks {
     /// its operands, which it may overwrite, for its partials.
     pub fn before(&self, body: &Body, stmt: &Stmt) -> TokenStream {
         let g = graph();
-        match stmt {
-            Stmt::Loop(lp) => {
+        let next_pass = self.pass_starts.contains(&(stmt as *const Stmt)).then(|| quote!(#g.next_pass();));
+        let own = match stmt {
+            Stmt::Loop(lp) if self.loops.contains(&lp.id) => {
                 let label = self.loop_label(body, &lp.header);
                 quote!(#g.begin_loop(#label);)
             }
@@ -283,13 +302,8 @@ impl Hooks {
                 quote!(#(#copies)*)
             }
             _ => TokenStream::new(),
-        }
-    }
-
-    /// At the start of each pass of a loop.
-    pub fn next_pass(&self) -> TokenStream {
-        let g = graph();
-        quote!(#g.next_pass();)
+        };
+        quote!(#next_pass #own)
     }
 
     /// After a statement: an assignment's node, a store's edge, the end of
@@ -297,7 +311,7 @@ impl Hooks {
     pub fn after(&self, body: &Body, stmt: &Stmt) -> TokenStream {
         let g = graph();
         match stmt {
-            Stmt::Loop(_) => quote!(#g.end_loop();),
+            Stmt::Loop(lp) if self.loops.contains(&lp.id) => quote!(#g.end_loop();),
             Stmt::Assign { dst, rhs, span, .. } if self.drawn[dst.0] => self.assignment(body, *dst, rhs, *span),
             Stmt::Store { place, value, span, .. } if self.drawn[place.var.0] => self.store(body, place, value, *span),
             _ => TokenStream::new(),
@@ -568,6 +582,19 @@ impl Hooks {
             #(#reads)*
         }
     }
+}
+
+/// The first statement of each pass of `lp` that draws something (see
+/// `Hooks::pass_starts`): `while c { b }` is lowered to
+/// `loop { t = c; if t { b } else { exit := true } }`, whose passes are b's.
+fn pass_start(lp: &Loop) -> Option<&Stmt> {
+    if let (Header::Forever, Some(Stmt::If { then, els, .. })) = (&lp.header, lp.body.stmts.last()) {
+        let exits = matches!(els.stmts.as_slice(), [Stmt::Assign { dst, .. }] if lp.exits.contains(dst));
+        if exits {
+            return then.stmts.first();
+        }
+    }
+    lp.body.stmts.first()
 }
 
 /// `(node, Some(partial))`, or `(node, None)` for a flow without a derivative.

@@ -235,9 +235,7 @@ impl Sweep<'_> {
     pub(super) fn forward_loop(&self, lp: &Loop) -> TokenStream {
         let span = lp.span;
         let reserve = self.reservations(lp);
-        let next_pass = self.graph.map(|graph| graph.next_pass());
         let body = self.forward(&lp.body);
-        let body = quote!(#next_pass #body);
         let count = lp.trips.map(|trips| {
             let trips = self.ident(trips);
             quote_spanned!(span=> #trips += 1;)
