@@ -783,6 +783,8 @@ mod never_panics {
             quote!(vjp = ),
             quote!(forward, wrt(q)),
             quote!(forward, reverse, hessian),
+            quote!(graph),
+            quote!(graph, forward, wrt(x)),
         ];
         for item in &items {
             for arg in &args {

@@ -51,82 +51,86 @@ pub(super) fn collect_loops<'a>(lp: &'a Loop, loops: &mut BTreeMap<LoopId, &'a L
 impl Sweep<'_> {
     /// The primal statements, with saves before the overwrites that need them.
     pub(super) fn forward(&self, block: &Block) -> TokenStream {
-        let mut tokens = TokenStream::new();
-        for stmt in &block.stmts {
-            // `NAME_graph`'s builder calls around the statement.
-            let graph = self.graph.map(|graph| (graph.before(self.body, stmt), graph.after(self.body, stmt)));
-            let (before, after) = graph.unzip();
-            tokens.extend(before);
-            self.forward_stmt(stmt, &mut tokens);
-            tokens.extend(after);
-        }
-        tokens
+        let Some(graph) = self.graph else { return self.forward_stmts(&block.stmts) };
+        // `NAME_graph`: the graph builder's calls around each statement.
+        let with_graph = |stmt| {
+            [
+                graph.before(self.body, stmt),
+                self.forward_stmts(std::slice::from_ref(stmt)),
+                graph.after(self.body, stmt),
+            ]
+        };
+        block.stmts.iter().flat_map(with_graph).collect()
     }
 
-    fn forward_stmt(&self, stmt: &Stmt, tokens: &mut TokenStream) {
-        match stmt {
-            Stmt::Assign { dst, rhs, kind, save, tape, span } => {
-                let ident = self.ident(*dst);
-                if let Some(save) = save {
-                    tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
-                }
-                let float = match self.body.var(*dst).ty {
-                    Ty::Float(float) => float,
-                    _ => FloatTy::F64,
-                };
-                let mut value = emit::rhs(self.body, rhs, float, *span);
-                if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
-                    tokens.extend(copied);
-                    return;
-                }
-                // A differentiated call runs its forward pass and keeps the tape.
-                if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
-                    let call = Ident::new("__call", Span::mixed_site());
-                    let fwd = companion::method(path, companion::FWD, *span);
-                    let args = args.iter().map(|arg| emit::argument(self.body, arg));
-                    tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
-                    let tape_ident = self.ident(tape.var);
-                    if let Some(slot) = tape.save {
-                        tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
+    fn forward_stmts(&self, stmts: &[Stmt]) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
+                    let ident = self.ident(*dst);
+                    if let Some(save) = save {
+                        tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
                     }
-                    tokens.extend(if self.layout.hoisted[tape.var.0] {
-                        quote_spanned!(*span=> #tape_ident = #call.1;)
+                    let float = match self.body.var(*dst).ty {
+                        Ty::Float(float) => float,
+                        _ => FloatTy::F64,
+                    };
+                    let mut value = emit::rhs(self.body, rhs, float, *span);
+                    if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
+                        tokens.extend(copied);
+                        continue;
+                    }
+                    // A differentiated call runs its forward pass and keeps the tape.
+                    if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
+                        let call = Ident::new("__call", Span::mixed_site());
+                        let fwd = companion::method(path, companion::FWD, *span);
+                        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+                        tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
+                        let tape_ident = self.ident(tape.var);
+                        if let Some(slot) = tape.save {
+                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
+                        }
+                        tokens.extend(if self.layout.hoisted[tape.var.0] {
+                            quote_spanned!(*span=> #tape_ident = #call.1;)
+                        } else {
+                            quote_spanned!(*span=> let #tape_ident = #call.1;)
+                        });
+                        value = quote!(#call.0);
+                    }
+                    let defines = *kind == AssignKind::Init
+                        && !self.layout.hoisted[dst.0]
+                        && self.body.var(*dst).kind != VarKind::Param;
+                    tokens.extend(if defines {
+                        let annotation = emit::annotation(self.body, *dst);
+                        let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
+                        quote_spanned!(*span=> let #mutability #ident #annotation = #value;)
                     } else {
-                        quote_spanned!(*span=> let #tape_ident = #call.1;)
+                        quote_spanned!(*span=> #ident = #value;)
                     });
-                    value = quote!(#call.0);
                 }
-                let defines = *kind == AssignKind::Init
-                    && !self.layout.hoisted[dst.0]
-                    && self.body.var(*dst).kind != VarKind::Param;
-                tokens.extend(if defines {
-                    let annotation = emit::annotation(self.body, *dst);
-                    let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
-                    quote_spanned!(*span=> let #mutability #ident #annotation = #value;)
-                } else {
-                    quote_spanned!(*span=> #ident = #value;)
-                });
-            }
-            Stmt::Store { place, value, save, span } => {
-                let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
-                if let Some(save) = save {
-                    tokens.extend(self.save(*save, &target, place.var, *span));
+                Stmt::Store { place, value, save, span } => {
+                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+                    if let Some(save) = save {
+                        tokens.extend(self.save(*save, &target, place.var, *span));
+                    }
+                    let value = emit::operand(self.body, value);
+                    tokens.extend(quote_spanned!(*span=> #target = #value;));
                 }
-                let value = emit::operand(self.body, value);
-                tokens.extend(quote_spanned!(*span=> #target = #value;));
+                Stmt::If { cond, then, els, span } => {
+                    let cond = emit::operand(self.body, cond);
+                    let then = self.forward(then);
+                    let els = self.forward(els);
+                    tokens.extend(if els.is_empty() {
+                        quote_spanned!(*span=> if #cond { #then })
+                    } else {
+                        quote_spanned!(*span=> if #cond { #then } else { #els })
+                    });
+                }
+                Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
             }
-            Stmt::If { cond, then, els, span } => {
-                let cond = emit::operand(self.body, cond);
-                let then = self.forward(then);
-                let els = self.forward(els);
-                tokens.extend(if els.is_empty() {
-                    quote_spanned!(*span=> if #cond { #then })
-                } else {
-                    quote_spanned!(*span=> if #cond { #then } else { #els })
-                });
-            }
-            Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
         }
+        tokens
     }
 
     /// `h = next;` for a local vector `next` the reverse sweep still reads
