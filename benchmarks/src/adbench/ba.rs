@@ -37,8 +37,7 @@ pub fn reprojection_error(cam: &[f64], point: &[f64], w: f64, feature: &[f64], e
             y[i] = z[i] * cos_theta + v_cross_z[i] * sin_theta + v[i] * tmp;
         }
     } else {
-        let r_cross_z =
-            [cam[1] * z[2] - cam[2] * z[1], cam[2] * z[0] - cam[0] * z[2], cam[0] * z[1] - cam[1] * z[0]];
+        let r_cross_z = [cam[1] * z[2] - cam[2] * z[1], cam[2] * z[0] - cam[0] * z[2], cam[0] * z[1] - cam[1] * z[0]];
         for i in 0..3 {
             y[i] = z[i] + r_cross_z[i];
         }
@@ -340,7 +339,11 @@ mod tests {
                     assert_near_numeric("ba row", &jacobian[row..row + ROW_LEN], &numeric);
                 }
                 let weight_row = jacobian[2 * input.p * ROW_LEN + i];
-                assert_near_numeric("ba weight row", &[weight_row], &autodiff::numeric_gradient(|q| 1.0 - q[0] * q[0], &[w]));
+                assert_near_numeric(
+                    "ba weight row",
+                    &[weight_row],
+                    &autodiff::numeric_gradient(|q| 1.0 - q[0] * q[0], &[w]),
+                );
             }
         }
     }

@@ -31,8 +31,11 @@ pub fn log_sum_exp(v: &[f64]) -> f64 {
 /// arguments the Wishart normalizer takes when `m` is an integer).
 fn ln_gamma_of_half(k: usize) -> f64 {
     assert!(k > 0, "ln Γ(0) is infinite");
-    let mut value = if k % 2 == 0 { 0.0 } else { 0.5 * PI.ln() };
-    let mut twice = 2 - k % 2; // twice the argument of the known value
+    // start from Γ(1) for an even k, from Γ(½) for an odd one
+    let (mut value, mut twice) = match k % 2 {
+        0 => (0.0, 2),
+        _ => (0.5 * PI.ln(), 1),
+    };
     while twice < k {
         value += (twice as f64 / 2.0).ln();
         twice += 2;

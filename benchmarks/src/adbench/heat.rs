@@ -129,8 +129,7 @@ mod tests {
         let mut d_u0 = vec![0.0; u0.len()];
         let (_, d_kappa) = heat_grad(u0, &mut d_u0, kappa, target, steps);
         let params = [u0, &[kappa]].concat();
-        let numeric =
-            autodiff::numeric_gradient(|p| heat(&p[..p.len() - 1], p[p.len() - 1], target, steps), &params);
+        let numeric = autodiff::numeric_gradient(|p| heat(&p[..p.len() - 1], p[p.len() - 1], target, steps), &params);
         assert_near_numeric("heat", &[&d_u0[..], &[d_kappa]].concat(), &numeric);
     }
 

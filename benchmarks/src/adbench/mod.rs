@@ -10,8 +10,9 @@
 
 // A `#[grad]` function indexes its buffers (`iter_mut` is outside what the
 // macro differentiates), and the formulas are indexed; the hand-written
-// adjoints keep the same indices so the two read alike.
-#![allow(clippy::needless_range_loop)]
+// adjoints keep the same indices so the two read alike. It copies a buffer
+// with a loop too: `#[grad]` refuses `copy_from_slice` and `to_vec`.
+#![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
 
 pub mod ba;
 pub mod data;

@@ -1,8 +1,9 @@
-//! Reads the medians criterion wrote for the benchmarks (`benches/scalar.rs`
-//! and `benches/loops.rs`) and prints the results as markdown: the machine,
-//! then for each bench target a table with one row per function: the
-//! primal, generated and hand-written times and their ratios, each ratio
-//! checked against its target.
+//! Reads the medians criterion wrote for the benchmarks (`benches/scalar.rs`,
+//! `benches/loops.rs`, `benches/adbench.rs`) and prints the results as
+//! markdown: the machine, then for each suite a table with one row per
+//! function: the primal, generated and hand-written times and their ratios,
+//! each ratio checked against its target; for the ADBench suites also the
+//! peak memory of one call that `benches/adbench.rs` recorded.
 //!
 //! ```text
 //! cargo run --release -p autodiff-benchmarks --bin ratios                          # print
@@ -31,6 +32,10 @@ struct Suite {
     primal_target: Option<f64>,
     /// The criterion groups, in the order of the table, with what they time.
     groups: &'static [(&'static str, &'static str)],
+    /// Above this peak memory of the generated gradient over the
+    /// hand-written one a row misses the target, if the suite records
+    /// peak memory (`Some(f64::INFINITY)`: recorded, no target).
+    memory_target: Option<f64>,
 }
 
 const SUITES: &[Suite] = &[
@@ -46,6 +51,7 @@ const SUITES: &[Suite] = &[
             ("nn", "2-4-1 tanh network, squared error on 5 examples (17 weights, 57 statements)"),
             ("drag", "projectile with quadratic drag, 10 Euler steps (3 inputs, 59 statements)"),
         ],
+        memory_target: None,
     },
     Suite {
         bench: "loops",
@@ -59,6 +65,53 @@ const SUITES: &[Suite] = &[
             ("mlp_batch", "the same MLP, sum of the losses of a batch of 32"),
             ("seed_net", "the lesson's 2-2-2-1 sigmoid network, squared error"),
         ],
+        memory_target: None,
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench GMM, gradient of the objective",
+        target: 1.15,
+        primal_target: Some(4.0),
+        groups: &[
+            ("gmm_1k_d2_K5", "n = 1000, d = 2, K = 5"),
+            ("gmm_1k_d10_K25", "n = 1000, d = 10, K = 25"),
+            ("gmm_1k_d20_K50", "n = 1000, d = 20, K = 50"),
+            ("gmm_1k_d64_K100", "n = 1000, d = 64, K = 100"),
+            ("gmm_10k_d10_K25", "n = 10 000, d = 10, K = 25"),
+        ],
+        memory_target: Some(2.0),
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench bundle adjustment, the Jacobian against the residuals",
+        target: 1.15,
+        primal_target: Some(8.0),
+        groups: &[
+            ("ba1", "n = 49 cameras, m = 7776 points, p = 31 843 observations"),
+            ("ba2", "n = 21, m = 11 315, p = 36 455"),
+            ("ba5", "n = 257, m = 65 132, p = 225 911"),
+        ],
+        memory_target: Some(f64::INFINITY),
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench LSTM, gradient of the objective",
+        target: 1.15,
+        primal_target: Some(3.0),
+        groups: &[
+            ("lstm_l2_c1024", "2 layers, 1024 characters"),
+            ("lstm_l4_c1024", "4 layers, 1024 characters"),
+            ("lstm_l2_c4096", "2 layers, 4096 characters"),
+        ],
+        memory_target: Some(f64::INFINITY),
+    },
+    Suite {
+        bench: "adbench",
+        title: "1-D heat equation",
+        target: 1.15,
+        primal_target: None,
+        groups: &[("heat", "200 cells, 200 explicit steps, edges by `if i > 0 { u[i - 1] } else { u[i] }`")],
+        memory_target: Some(f64::INFINITY),
     },
 ];
 
@@ -85,6 +138,27 @@ fn read_median(dir: &Path, group: &str, bench: &str) -> Result<Median, String> {
         lower: number(&median["confidence_interval"]["lower_bound"])?,
         upper: number(&median["confidence_interval"]["upper_bound"])?,
     })
+}
+
+/// The peak heap memory of one call of `bench` in `group`, in bytes, as
+/// `benches/adbench.rs` records it.
+fn read_peak_memory(dir: &Path, group: &str, bench: &str) -> Result<f64, String> {
+    let path = dir.join(group).join(bench).join("peak_memory.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    json["peak_bytes"].as_f64().ok_or_else(|| format!("{}: no peak_bytes", path.display()))
+}
+
+fn bytes(n: f64) -> String {
+    if n < 1024.0 {
+        format!("{n} B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else if n < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MiB", n / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2} GiB", n / (1024.0 * 1024.0 * 1024.0))
+    }
 }
 
 fn time(ns: f64) -> String {
@@ -134,7 +208,7 @@ fn report(dir: &Path) -> Result<String, String> {
 }
 
 fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), String> {
-    let Suite { bench, title, target, primal_target, groups } = suite;
+    let Suite { bench, title, target, primal_target, groups, memory_target } = suite;
     let primal_goal = primal_target.map_or_else(String::new, |t| format!("; generated / primal ≤ {t}"));
     let _ =
         writeln!(out, "### {title} (`benches/{bench}.rs`): target generated / hand-written ≤ {target}{primal_goal}");
@@ -205,6 +279,35 @@ fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), Strin
     let _ = writeln!(out, "| function | primal | generated `_grad` | hand-written | generated / hand-written |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     out.push_str(&intervals);
+    if let Some(limit) = memory_target {
+        memory_report(out, dir, groups, *limit)?;
+    }
+    Ok(())
+}
+
+/// The table of peak memory of one call, generated against hand-written,
+/// checked against `limit` when it is finite.
+fn memory_report(out: &mut String, dir: &Path, groups: &[(&str, &str)], limit: f64) -> Result<(), String> {
+    let _ = writeln!(out);
+    let goal =
+        if limit.is_finite() { format!(" (target generated / hand-written ≤ {limit})") } else { String::new() };
+    let _ = writeln!(out, "Peak heap memory of one call, beyond what was live before it{goal}:");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| function | primal | generated `_grad` | hand-written | generated / hand-written |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for &(group, _) in groups {
+        let [primal, generated, hand] =
+            ["primal", "generated", "hand"].map(|bench| read_peak_memory(dir, group, bench));
+        let (primal, generated, hand) = (primal?, generated?, hand?);
+        let ratio = if hand > 0.0 { format!("{:.2}", generated / hand) } else { "–".to_string() };
+        let mark = match (limit.is_finite(), hand > 0.0 && generated / hand <= limit) {
+            (false, _) => "",
+            (true, true) => " ✅",
+            (true, false) => " ❌",
+        };
+        let _ =
+            writeln!(out, "| `{group}` | {} | {} | {} | {ratio}{mark} |", bytes(primal), bytes(generated), bytes(hand));
+    }
     Ok(())
 }
 
