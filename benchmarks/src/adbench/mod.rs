@@ -19,6 +19,7 @@ pub mod data;
 pub mod gmm;
 pub mod heat;
 pub mod lstm;
+pub mod peers;
 
 #[cfg(test)]
 mod test_support {
