@@ -1,6 +1,8 @@
 //! The ADBench objectives (GMM, bundle adjustment, LSTM) and the 1-D heat
 //! equation: the objective, the generated gradient and the hand-written
-//! gradient, one criterion group per objective and size.
+//! gradient, one criterion group per objective and size, and the same
+//! gradient by the peers where a call takes at most about a second
+//! (`num_dual`: `num-dual`'s `Dual64`; `reverse`: the tape crate).
 //!
 //! Each group has `primal`, `generated` and `hand` benchmarks, as in
 //! `benches/loops.rs`: inputs through `black_box`, shadows allocated once
@@ -9,9 +11,9 @@
 //! under a counting allocator, and the most heap memory it held at once
 //! beyond what was live before the call is written to
 //! `criterion/<group>/<bench>/peak_memory.json` for the `ratios` bin. The
-//! groups whose gradient takes milliseconds or more run 10 samples of
-//! equal iteration counts (criterion's flat sampling), to keep the suite to
-//! a few minutes.
+//! groups whose gradient takes milliseconds or more, and the peers, run 10
+//! samples of equal iteration counts (criterion's flat sampling), to keep
+//! the suite to a few minutes.
 //!
 //! ```text
 //! cargo bench -p autodiff-benchmarks --bench adbench
@@ -32,6 +34,9 @@ use autodiff_benchmarks::adbench::data::{BaInput, GmmInput, LstmInput};
 use autodiff_benchmarks::adbench::gmm::{gmm_generated, gmm_hand, gmm_of, GmmGradient};
 use autodiff_benchmarks::adbench::heat::{heat, heat_grad, heat_hand, heat_input, CELLS, STEPS};
 use autodiff_benchmarks::adbench::lstm::{lstm_generated, lstm_hand, lstm_of};
+use autodiff_benchmarks::adbench::peers::{
+    ba_num_dual, ba_reverse, gmm_num_dual, gmm_reverse, heat_num_dual, heat_reverse, lstm_reverse,
+};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 
 /// The system allocator, counting the bytes live and the most live at once.
@@ -85,27 +90,23 @@ fn criterion_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from).join("criterion")
 }
 
-/// Times `primal`, `generated` and `hand` as the group `name`; `slow`
-/// (a gradient of milliseconds or more) asks for 10 samples of equal
-/// iteration counts (criterion's flat sampling), which keeps the suite to a
-/// few minutes. Each returns a value to `black_box`.
-fn bench_group(
-    c: &mut Criterion,
-    name: &str,
-    slow: bool,
-    primal: impl FnMut() -> f64,
-    generated: impl FnMut() -> f64,
-    hand: impl FnMut() -> f64,
-) {
+/// One benchmark of a group: its name and the call it times, which
+/// returns a value to `black_box`.
+type Call<'a> = (&'static str, Box<dyn FnMut() -> f64 + 'a>);
+
+/// Times the calls as the group `name`: `primal`, `generated`, `hand`, and
+/// the peers where they run. `slow` (a gradient of milliseconds or more),
+/// and every peer, get 10 samples of equal iteration counts (criterion's
+/// flat sampling), which keeps the suite to a few minutes.
+fn bench_group(c: &mut Criterion, name: &str, slow: bool, calls: Vec<Call<'_>>) {
     let mut group = c.benchmark_group(name);
-    if slow {
-        group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    }
-    for (bench, mut call) in [
-        ("primal", Box::new(primal) as Box<dyn FnMut() -> f64>),
-        ("generated", Box::new(generated)),
-        ("hand", Box::new(hand)),
-    ] {
+    for (bench, mut call) in calls {
+        // a group's settings apply to the benchmarks added after them
+        if slow || !matches!(bench, "primal" | "generated" | "hand") {
+            group.sampling_mode(SamplingMode::Flat).sample_size(10);
+        } else {
+            group.sampling_mode(SamplingMode::Auto).sample_size(100);
+        }
         // criterion calls this closure only for a benchmark its filter
         // selects, several times (warm-up, measurement): the memory once
         let mut recorded = false;
@@ -130,96 +131,104 @@ fn record_peak_memory(group: &str, bench: &str, bytes: usize) {
     }
 }
 
+/// A call that returns nothing to time, as one that returns `0`.
+fn boxed<'a>(name: &'static str, mut call: impl FnMut() + 'a) -> Call<'a> {
+    (
+        name,
+        Box::new(move || {
+            call();
+            0.0
+        }),
+    )
+}
+
 /// GMM on 1000 points for the sizes of issue 9, and 10 000 points at
-/// d = 10, K = 25.
+/// d = 10, K = 25. The peers run where a call takes at most about a
+/// second: `num-dual` (a pass per parameter) at d = 2 only, the tape up to
+/// d = 10, K = 25 on 1000 points (its tape there holds millions of nodes;
+/// at d = 64 it would need tens of GB).
 fn bench_gmm(c: &mut Criterion) {
-    for (file, slow) in [
-        ("gmm/1k/gmm_d2_K5.txt", false),
-        ("gmm/1k/gmm_d10_K25.txt", true),
-        ("gmm/1k/gmm_d20_K50.txt", true),
-        ("gmm/1k/gmm_d64_K100.txt", true),
-        ("gmm/10k/gmm_d10_K25.txt", true),
+    for (file, slow, num_dual, tape) in [
+        ("gmm/1k/gmm_d2_K5.txt", false, true, true),
+        ("gmm/1k/gmm_d10_K25.txt", true, false, true),
+        ("gmm/1k/gmm_d20_K50.txt", true, false, false),
+        ("gmm/1k/gmm_d64_K100.txt", true, false, false),
+        ("gmm/10k/gmm_d10_K25.txt", true, false, false),
     ] {
         let input = GmmInput::load(file);
         let name = file.trim_start_matches("gmm/").replace("/gmm", "").replace(".txt", "");
         let mut grad = GmmGradient::zeros(&input);
         let mut hand_grad = GmmGradient::zeros(&input);
-        bench_group(
-            c,
-            &format!("gmm_{name}"),
-            slow,
-            || gmm_of(black_box(&input)),
-            || gmm_generated(black_box(&input), &mut grad),
-            || gmm_hand(black_box(&input), &mut hand_grad),
-        );
+        let input = &input;
+        let mut calls: Vec<Call> = vec![
+            ("primal", Box::new(|| gmm_of(black_box(input)))),
+            ("generated", Box::new(|| gmm_generated(black_box(input), &mut grad))),
+            ("hand", Box::new(|| gmm_hand(black_box(input), &mut hand_grad))),
+        ];
+        if num_dual {
+            calls.push(("num_dual", Box::new(|| gmm_num_dual(black_box(input)).0)));
+        }
+        if tape {
+            calls.push(("reverse", Box::new(|| gmm_reverse(black_box(input)).0)));
+        }
+        bench_group(c, &format!("gmm_{name}"), slow, calls);
     }
 }
 
-/// The BA residuals against the Jacobian, for ba1, ba2 and ba5.
+/// The BA residuals against the Jacobian, for ba1, ba2 and ba5, and both
+/// peers (per observation: 15 dual passes, or a tape and two sweeps).
 fn bench_ba(c: &mut Criterion) {
-    for (file, slow) in [
-        ("ba/ba1_n49_m7776_p31843.txt", true),
-        ("ba/ba2_n21_m11315_p36455.txt", true),
-        ("ba/ba5_n257_m65132_p225911.txt", true),
-    ] {
+    for file in ["ba/ba1_n49_m7776_p31843.txt", "ba/ba2_n21_m11315_p36455.txt", "ba/ba5_n257_m65132_p225911.txt"] {
         let input = BaInput::load(file);
         let name = &file[3..file.find('_').expect("ba file name")];
+        let input = &input;
         let mut residuals = vec![0.0; 3 * input.p];
-        let mut jacobian = vec![0.0; jacobian_len(input.p)];
-        let mut hand_jacobian = vec![0.0; jacobian_len(input.p)];
-        bench_group(
-            c,
-            name,
-            slow,
-            || {
-                ba_objective(black_box(&input), &mut residuals);
-                residuals[0]
-            },
-            || {
-                ba_jacobian_generated(black_box(&input), &mut jacobian);
-                jacobian[0]
-            },
-            || {
-                ba_jacobian_hand(black_box(&input), &mut hand_jacobian);
-                hand_jacobian[0]
-            },
-        );
+        let [mut generated, mut hand, mut dual, mut tape] = [(); 4].map(|()| vec![0.0; jacobian_len(input.p)]);
+        let calls = vec![
+            boxed("primal", || ba_objective(black_box(input), &mut residuals)),
+            boxed("generated", || ba_jacobian_generated(black_box(input), &mut generated)),
+            boxed("hand", || ba_jacobian_hand(black_box(input), &mut hand)),
+            boxed("num_dual", || ba_num_dual(black_box(input), &mut dual)),
+            boxed("reverse", || ba_reverse(black_box(input), &mut tape)),
+        ];
+        bench_group(c, name, true, calls);
     }
 }
 
-/// The LSTM for l2c1024, l4c1024 and l2c4096.
+/// The LSTM for l2c1024, l4c1024 and l2c4096, and the tape peer
+/// (`num-dual` would take 266 or more passes of the objective per gradient,
+/// seconds per call: not timed).
 fn bench_lstm(c: &mut Criterion) {
-    for (file, slow) in
-        [("lstm/lstm_l2_c1024.txt", true), ("lstm/lstm_l4_c1024.txt", true), ("lstm/lstm_l2_c4096.txt", true)]
-    {
+    for file in ["lstm/lstm_l2_c1024.txt", "lstm/lstm_l4_c1024.txt", "lstm/lstm_l2_c4096.txt"] {
         let input = LstmInput::load(file);
         let name = file.trim_start_matches("lstm/").trim_end_matches(".txt");
+        let input = &input;
         let (mut d_main, mut d_extra) = (vec![0.0; input.main_params.len()], vec![0.0; input.extra_params.len()]);
         let (mut hand_main, mut hand_extra) = (d_main.clone(), d_extra.clone());
-        bench_group(
-            c,
-            name,
-            slow,
-            || lstm_of(black_box(&input)),
-            || lstm_generated(black_box(&input), &mut d_main, &mut d_extra),
-            || lstm_hand(black_box(&input), &mut hand_main, &mut hand_extra),
-        );
+        let calls: Vec<Call> = vec![
+            ("primal", Box::new(|| lstm_of(black_box(input)))),
+            ("generated", Box::new(|| lstm_generated(black_box(input), &mut d_main, &mut d_extra))),
+            ("hand", Box::new(|| lstm_hand(black_box(input), &mut hand_main, &mut hand_extra))),
+            ("reverse", Box::new(|| lstm_reverse(black_box(input)).0)),
+        ];
+        bench_group(c, name, true, calls);
     }
 }
 
-/// The heat equation, 200 cells, 200 steps.
+/// The heat equation, 200 cells, 200 steps, and both peers.
 fn bench_heat(c: &mut Criterion) {
     let (u0, kappa, target) = heat_input();
+    let (u0, target) = (&u0[..], &target[..]);
     let mut d_u0 = vec![0.0; CELLS];
     let mut hand_d_u0 = vec![0.0; CELLS];
-    bench_group(
-        c,
-        "heat",
-        false,
-        || heat(black_box(&u0), black_box(kappa), black_box(&target), STEPS),
-        || heat_grad(black_box(&u0), &mut d_u0, black_box(kappa), black_box(&target), STEPS).0,
-        || heat_hand(black_box(&u0), &mut hand_d_u0, black_box(kappa), black_box(&target), STEPS).0,
-    );
+    let calls: Vec<Call> = vec![
+        ("primal", Box::new(|| heat(black_box(u0), black_box(kappa), black_box(target), STEPS))),
+        ("generated", Box::new(|| heat_grad(black_box(u0), &mut d_u0, black_box(kappa), black_box(target), STEPS).0)),
+        ("hand", Box::new(|| heat_hand(black_box(u0), &mut hand_d_u0, black_box(kappa), black_box(target), STEPS).0)),
+        ("num_dual", Box::new(|| heat_num_dual(black_box(u0), black_box(kappa), black_box(target), STEPS).0)),
+        ("reverse", Box::new(|| heat_reverse(black_box(u0), black_box(kappa), black_box(target), STEPS).0)),
+    ];
+    bench_group(c, "heat", false, calls);
 }
 
 /// As in the other bench targets: 1 s of warm-up, 3 s of measurement; the

@@ -36,6 +36,8 @@ struct Suite {
     /// hand-written one a row misses the target, if the suite records
     /// peak memory (`Some(f64::INFINITY)`: recorded, no target).
     memory_target: Option<f64>,
+    /// Whether the groups time the peers (`num_dual`, `reverse`) too.
+    peers: bool,
 }
 
 const SUITES: &[Suite] = &[
@@ -52,6 +54,7 @@ const SUITES: &[Suite] = &[
             ("drag", "projectile with quadratic drag, 10 Euler steps (3 inputs, 59 statements)"),
         ],
         memory_target: None,
+        peers: false,
     },
     Suite {
         bench: "loops",
@@ -66,6 +69,7 @@ const SUITES: &[Suite] = &[
             ("seed_net", "the lesson's 2-2-2-1 sigmoid network, squared error"),
         ],
         memory_target: None,
+        peers: false,
     },
     Suite {
         bench: "adbench",
@@ -80,6 +84,7 @@ const SUITES: &[Suite] = &[
             ("gmm_10k_d10_K25", "n = 10 000, d = 10, K = 25"),
         ],
         memory_target: Some(2.0),
+        peers: true,
     },
     Suite {
         bench: "adbench",
@@ -92,6 +97,7 @@ const SUITES: &[Suite] = &[
             ("ba5", "n = 257, m = 65 132, p = 225 911"),
         ],
         memory_target: Some(f64::INFINITY),
+        peers: true,
     },
     Suite {
         bench: "adbench",
@@ -104,6 +110,7 @@ const SUITES: &[Suite] = &[
             ("lstm_l2_c4096", "2 layers, 4096 characters"),
         ],
         memory_target: Some(f64::INFINITY),
+        peers: true,
     },
     Suite {
         bench: "adbench",
@@ -112,6 +119,7 @@ const SUITES: &[Suite] = &[
         primal_target: None,
         groups: &[("heat", "200 cells, 200 explicit steps, edges by `if i > 0 { u[i - 1] } else { u[i] }`")],
         memory_target: Some(f64::INFINITY),
+        peers: true,
     },
 ];
 
@@ -208,7 +216,7 @@ fn report(dir: &Path) -> Result<String, String> {
 }
 
 fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), String> {
-    let Suite { bench, title, target, primal_target, groups, memory_target } = suite;
+    let Suite { bench, title, target, primal_target, groups, memory_target, peers } = suite;
     let primal_goal = primal_target.map_or_else(String::new, |t| format!("; generated / primal ≤ {t}"));
     let _ =
         writeln!(out, "### {title} (`benches/{bench}.rs`): target generated / hand-written ≤ {target}{primal_goal}");
@@ -281,6 +289,49 @@ fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), Strin
     out.push_str(&intervals);
     if let Some(limit) = memory_target {
         memory_report(out, dir, groups, *limit)?;
+    }
+    if *peers {
+        peers_report(out, dir, groups)?;
+    }
+    Ok(())
+}
+
+/// The generated gradient must be this many times faster than the
+/// tape-based peer.
+const TAPE_SPEEDUP_TARGET: f64 = 10.0;
+
+/// The table of the peers' times against the generated gradient's; a peer
+/// that was not timed for a group (too slow there) shows as such.
+fn peers_report(out: &mut String, dir: &Path, groups: &[(&str, &str)]) -> Result<(), String> {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "The same gradient by the peers (target: generated ≥ {TAPE_SPEEDUP_TARGET}× faster than the tape):"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| function | generated `_grad` | `num-dual` (`Dual64`) | peer / generated | `reverse` (tape) | peer / generated |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    for &(group, _) in groups {
+        let generated = read_median(dir, group, "generated")?.point;
+        let cells = |bench: &str, target: Option<f64>| {
+            if !dir.join(group).join(bench).exists() {
+                return ("not timed".to_string(), "–".to_string());
+            }
+            match read_median(dir, group, bench) {
+                Ok(peer) => {
+                    let speedup = peer.point / generated;
+                    let mark = target.map_or("", |t| if speedup >= t { " ✅" } else { " ❌" });
+                    (time(peer.point), format!("{speedup:.2}{mark}"))
+                }
+                Err(e) => (format!("unreadable: {e}"), "–".to_string()),
+            }
+        };
+        let (dual, dual_ratio) = cells("num_dual", None);
+        let (tape, tape_ratio) = cells("reverse", Some(TAPE_SPEEDUP_TARGET));
+        let _ = writeln!(out, "| `{group}` | {} | {dual} | {dual_ratio} | {tape} | {tape_ratio} |", time(generated));
     }
     Ok(())
 }
