@@ -2,7 +2,8 @@
 //! equation: the objective, the generated gradient and the hand-written
 //! gradient, one criterion group per objective and size, and the same
 //! gradient by the peers where a call takes at most about a second
-//! (`num_dual`: `num-dual`'s `Dual64`; `reverse`: the tape crate).
+//! (`num_dual`: `num-dual`'s `Dual64`; `reverse`: the tape crate;
+//! `candle`: candle's autograd, GMM only, with the `candle` feature).
 //!
 //! Each group has `primal`, `generated` and `hand` benchmarks, as in
 //! `benches/loops.rs`: inputs through `black_box`, shadows allocated once
@@ -16,7 +17,7 @@
 //! the suite to a few minutes.
 //!
 //! ```text
-//! cargo bench -p autodiff-benchmarks --bench adbench
+//! cargo bench -p autodiff-benchmarks --features candle --bench adbench
 //! cargo bench -p autodiff-benchmarks --bench adbench -- gmm_1k_d2_K5   # one group
 //! ```
 //!
@@ -30,6 +31,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use autodiff_benchmarks::adbench::ba::{ba_jacobian_generated, ba_jacobian_hand, ba_objective, jacobian_len};
+#[cfg(feature = "candle")]
+use autodiff_benchmarks::adbench::candle::gmm_candle;
 use autodiff_benchmarks::adbench::data::{BaInput, GmmInput, LstmInput};
 use autodiff_benchmarks::adbench::gmm::{gmm_generated, gmm_hand, gmm_of, GmmGradient};
 use autodiff_benchmarks::adbench::heat::{heat, heat_grad, heat_hand, heat_input, CELLS, STEPS};
@@ -148,7 +151,8 @@ fn boxed<'a>(name: &'static str, mut call: impl FnMut() + 'a) -> Call<'a> {
 /// d = 10, K = 25. The peers run where a call takes at most about a
 /// second: `num-dual` (a pass per parameter) at d = 2 only, the tape up to
 /// d = 10, K = 25 on 1000 points (its tape there holds millions of nodes;
-/// at d = 64 it would need tens of GB).
+/// at d = 64 it would need tens of GB); candle (with the `candle` feature)
+/// at every size.
 fn bench_gmm(c: &mut Criterion) {
     for (file, slow, num_dual, tape) in [
         ("gmm/1k/gmm_d2_K5.txt", false, true, true),
@@ -173,6 +177,8 @@ fn bench_gmm(c: &mut Criterion) {
         if tape {
             calls.push(("reverse", Box::new(|| gmm_reverse(black_box(input)).0)));
         }
+        #[cfg(feature = "candle")]
+        calls.push(("candle", Box::new(|| gmm_candle(black_box(input)).expect("candle's GMM gradient").0)));
         bench_group(c, &format!("gmm_{name}"), slow, calls);
     }
 }

@@ -15,6 +15,8 @@
 #![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
 
 pub mod ba;
+#[cfg(feature = "candle")]
+pub mod candle;
 pub mod data;
 pub mod gmm;
 pub mod heat;

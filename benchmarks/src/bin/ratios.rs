@@ -36,7 +36,8 @@ struct Suite {
     /// hand-written one a row misses the target, if the suite records
     /// peak memory (`Some(f64::INFINITY)`: recorded, no target).
     memory_target: Option<f64>,
-    /// Whether the groups time the peers (`num_dual`, `reverse`) too.
+    /// Whether the groups time the peers (`num_dual`, `reverse`, `candle`)
+    /// too.
     peers: bool,
 }
 
@@ -311,9 +312,9 @@ fn peers_report(out: &mut String, dir: &Path, groups: &[(&str, &str)]) -> Result
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| function | generated `_grad` | `num-dual` (`Dual64`) | peer / generated | `reverse` (tape) | peer / generated |"
+        "| function | generated `_grad` | `num-dual` (`Dual64`) | peer / generated | `reverse` (tape) | peer / generated | candle | peer / generated |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for &(group, _) in groups {
         let generated = read_median(dir, group, "generated")?.point;
         let cells = |bench: &str, target: Option<f64>| {
@@ -331,7 +332,12 @@ fn peers_report(out: &mut String, dir: &Path, groups: &[(&str, &str)]) -> Result
         };
         let (dual, dual_ratio) = cells("num_dual", None);
         let (tape, tape_ratio) = cells("reverse", Some(TAPE_SPEEDUP_TARGET));
-        let _ = writeln!(out, "| `{group}` | {} | {dual} | {dual_ratio} | {tape} | {tape_ratio} |", time(generated));
+        let (candle, candle_ratio) = cells("candle", None);
+        let _ = writeln!(
+            out,
+            "| `{group}` | {} | {dual} | {dual_ratio} | {tape} | {tape_ratio} | {candle} | {candle_ratio} |",
+            time(generated)
+        );
     }
     Ok(())
 }
