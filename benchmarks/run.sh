@@ -5,5 +5,6 @@
 # Set CARGO_TARGET_DIR as usual; both steps use it.
 set -eu
 cd "$(dirname "$0")/.."
-cargo bench -p autodiff-benchmarks --bench scalar --bench loops --bench forward --bench hessian -- "$@"
-cargo run --release -q -p autodiff-benchmarks --bin ratios -- --update BENCHMARKS.md
+cargo bench -p autodiff-benchmarks --features candle \
+    --bench scalar --bench loops --bench forward --bench hessian --bench adbench --bench parallel -- "$@"
+cargo run --release -q -p autodiff-benchmarks --features candle --bin ratios -- --update BENCHMARKS.md

@@ -27,6 +27,10 @@ pub mod tangents;
 /// the baselines of the generated `NAME_hvp`.
 pub mod hvp;
 
+/// The ADBench objectives (GMM, bundle adjustment, LSTM) and a 1-D heat
+/// equation, with a reader of ADBench's files and hand-written adjoints.
+pub mod adbench;
+
 // ---------------------------------------------------------------------------
 // J(a, b, c) = 3(a + bc), the lesson's example.
 // ---------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 //! Reads the medians criterion wrote for the benchmarks (`benches/scalar.rs`,
-//! `benches/loops.rs`, `benches/forward.rs`, `benches/hessian.rs`) and
-//! prints the results as markdown: the machine, then for each bench target
-//! a table with one row per function: the baseline (the primal, or
-//! `NAME_grad` for second order), generated and hand-written times and
-//! their ratios, each ratio checked against its target.
+//! `benches/loops.rs`, `benches/forward.rs`, `benches/hessian.rs`,
+//! `benches/adbench.rs`, `benches/parallel.rs`) and prints the results as
+//! markdown: the machine, then for each suite a table with one row per
+//! function: the baseline (the primal, or `NAME_grad` for second order),
+//! generated and hand-written times and their ratios, each ratio checked
+//! against its target; for the ADBench suites also the peak memory of one
+//! call that `benches/adbench.rs` recorded and the peers; last the batch
+//! gradient on one core and on all of them.
 //!
 //! ```text
 //! cargo run --release -p autodiff-benchmarks --bin ratios                          # print
@@ -38,6 +41,13 @@ struct Suite {
     baseline_target: Option<f64>,
     /// The criterion groups, in the order of the table, with what they time.
     groups: &'static [(&'static str, &'static str)],
+    /// Above this peak memory of the generated gradient over the
+    /// hand-written one a row misses the target, if the suite records
+    /// peak memory (`Some(f64::INFINITY)`: recorded, no target).
+    memory_target: Option<f64>,
+    /// Whether the groups time the peers (`num_dual`, `reverse`, `candle`)
+    /// too.
+    peers: bool,
 }
 
 const SUITES: &[Suite] = &[
@@ -55,6 +65,8 @@ const SUITES: &[Suite] = &[
             ("nn", "2-4-1 tanh network, squared error on 5 examples (17 weights, 57 statements)"),
             ("drag", "projectile with quadratic drag, 10 Euler steps (3 inputs, 59 statements)"),
         ],
+        memory_target: None,
+        peers: false,
     },
     Suite {
         bench: "loops",
@@ -70,6 +82,8 @@ const SUITES: &[Suite] = &[
             ("mlp_batch", "the same MLP, sum of the losses of a batch of 32"),
             ("seed_net", "the lesson's 2-2-2-1 sigmoid network, squared error"),
         ],
+        memory_target: None,
+        peers: false,
     },
     Suite {
         bench: "forward",
@@ -90,6 +104,8 @@ const SUITES: &[Suite] = &[
             ("mlp_batch_jvp", "the same MLP, a batch of 32"),
             ("seed_net_jvp", "the lesson's 2-2-2-1 sigmoid network"),
         ],
+        memory_target: None,
+        peers: false,
     },
     Suite {
         bench: "hessian",
@@ -102,6 +118,66 @@ const SUITES: &[Suite] = &[
             ("rosenbrock_hvp", "Rosenbrock in 10³ dimensions"),
             ("seed_net_hvp", "the lesson's 2-2-2-1 sigmoid network (calls `sigmoid`, `squared_error`)"),
         ],
+        memory_target: None,
+        peers: false,
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench GMM, gradient of the objective",
+        generated: "_grad",
+        baseline: PRIMAL,
+        target: Some(1.15),
+        baseline_target: Some(4.0),
+        groups: &[
+            ("gmm_1k_d2_K5", "n = 1000, d = 2, K = 5"),
+            ("gmm_1k_d10_K25", "n = 1000, d = 10, K = 25"),
+            ("gmm_1k_d20_K50", "n = 1000, d = 20, K = 50"),
+            ("gmm_1k_d64_K100", "n = 1000, d = 64, K = 100"),
+            ("gmm_10k_d10_K25", "n = 10 000, d = 10, K = 25"),
+        ],
+        memory_target: Some(2.0),
+        peers: true,
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench bundle adjustment, the Jacobian against the residuals",
+        generated: "_vjp",
+        baseline: PRIMAL,
+        target: Some(1.15),
+        baseline_target: Some(8.0),
+        groups: &[
+            ("ba1", "n = 49 cameras, m = 7776 points, p = 31 843 observations"),
+            ("ba2", "n = 21, m = 11 315, p = 36 455"),
+            ("ba5", "n = 257, m = 65 132, p = 225 911"),
+        ],
+        memory_target: Some(f64::INFINITY),
+        peers: true,
+    },
+    Suite {
+        bench: "adbench",
+        title: "ADBench LSTM, gradient of the objective",
+        generated: "_grad",
+        baseline: PRIMAL,
+        target: Some(1.15),
+        baseline_target: Some(3.0),
+        groups: &[
+            ("lstm_l2_c1024", "2 layers, 1024 characters"),
+            ("lstm_l4_c1024", "4 layers, 1024 characters"),
+            ("lstm_l2_c4096", "2 layers, 4096 characters"),
+        ],
+        memory_target: Some(f64::INFINITY),
+        peers: true,
+    },
+    Suite {
+        bench: "adbench",
+        title: "1-D heat equation",
+        generated: "_grad",
+        baseline: PRIMAL,
+        target: Some(1.15),
+        baseline_target: None,
+        groups: &[("heat", "200 cells, 200 explicit steps, edges by `if i > 0 { u[i - 1] } else { u[i] }`")],
+        memory_target: Some(f64::INFINITY),
+        peers: true,
     },
 ];
 
@@ -131,6 +207,27 @@ fn read_median(dir: &Path, group: &str, bench: &str) -> Result<Median, String> {
         lower: number(&median["confidence_interval"]["lower_bound"])?,
         upper: number(&median["confidence_interval"]["upper_bound"])?,
     })
+}
+
+/// The peak heap memory of one call of `bench` in `group`, in bytes, as
+/// `benches/adbench.rs` records it.
+fn read_peak_memory(dir: &Path, group: &str, bench: &str) -> Result<f64, String> {
+    let path = dir.join(group).join(bench).join("peak_memory.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    json["peak_bytes"].as_f64().ok_or_else(|| format!("{}: no peak_bytes", path.display()))
+}
+
+fn bytes(n: f64) -> String {
+    if n < 1024.0 {
+        format!("{n} B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else if n < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MiB", n / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2} GiB", n / (1024.0 * 1024.0 * 1024.0))
+    }
 }
 
 fn time(ns: f64) -> String {
@@ -176,12 +273,68 @@ fn report(dir: &Path) -> Result<String, String> {
         let _ = writeln!(out);
         suite_report(&mut out, dir, suite)?;
     }
+    let _ = writeln!(out);
+    parallel_report(&mut out, dir)?;
     Ok(out)
 }
 
+/// The speedup of `batch_gradient` on all cores over a serial loop must
+/// reach this for a batch of 4096 (issue 11, on 2 cores).
+const PARALLEL_TARGET: f64 = 1.8;
+
+/// The batch gradient of the MLP on one core and on all of them
+/// (`benches/parallel.rs`).
+fn parallel_report(out: &mut String, dir: &Path) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(
+        out,
+        "### The gradient of a batch on all cores (`benches/parallel.rs`): target a speedup ≥ {PARALLEL_TARGET} \
+         for 4096 samples on 2 cores"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| MLP 784-128-10, batch | serial loop | `batch_gradient`, 1 thread | `batch_gradient`, {cores} threads | \
+         speedup over the loop |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for size in [256, 4096] {
+        let group = format!("parallel_{size}");
+        let [serial, tree, rayon] = ["serial", "tree_1_thread", "rayon"].map(|bench| read_median(dir, &group, bench));
+        let (serial, tree, rayon) = (serial?, tree?, rayon?);
+        let speedup = serial.point / rayon.point;
+        let mark = if size == 4096 {
+            if speedup >= PARALLEL_TARGET {
+                " ✅"
+            } else {
+                " ❌"
+            }
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| {size} | {} | {} | {} | **{speedup:.2}**{mark} |",
+            time(serial.point),
+            time(tree.point),
+            time(rayon.point)
+        );
+    }
+    Ok(())
+}
+
 fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), String> {
-    let Suite { bench, title, generated: kind, baseline: (baseline_bench, base), target, baseline_target, groups } =
-        suite;
+    let Suite {
+        bench,
+        title,
+        generated: kind,
+        baseline: (baseline_bench, base),
+        target,
+        baseline_target,
+        groups,
+        memory_target,
+        peers,
+    } = suite;
     let goals: Vec<String> = target
         .map(|t| format!("generated / hand-written ≤ {t}"))
         .into_iter()
@@ -255,6 +408,83 @@ fn suite_report(out: &mut String, dir: &Path, suite: &Suite) -> Result<(), Strin
     let _ = writeln!(out, "| function | {base} | generated `{kind}` | hand-written | generated / hand-written |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     out.push_str(&intervals);
+    if let Some(limit) = memory_target {
+        memory_report(out, dir, groups, *limit)?;
+    }
+    if *peers {
+        peers_report(out, dir, groups)?;
+    }
+    Ok(())
+}
+
+/// The generated gradient must be this many times faster than the
+/// tape-based peer.
+const TAPE_SPEEDUP_TARGET: f64 = 10.0;
+
+/// The table of the peers' times against the generated gradient's; a peer
+/// that was not timed for a group (too slow there) shows as such.
+fn peers_report(out: &mut String, dir: &Path, groups: &[(&str, &str)]) -> Result<(), String> {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "The same gradient by the peers (target: generated ≥ {TAPE_SPEEDUP_TARGET}× faster than the tape):"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| function | generated `_grad` | `num-dual` (`Dual64`) | peer / generated | `reverse` (tape) | peer / generated | candle | peer / generated |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for &(group, _) in groups {
+        let generated = read_median(dir, group, "generated")?.point;
+        let cells = |bench: &str, target: Option<f64>| {
+            if !dir.join(group).join(bench).exists() {
+                return ("not timed".to_string(), "–".to_string());
+            }
+            match read_median(dir, group, bench) {
+                Ok(peer) => {
+                    let speedup = peer.point / generated;
+                    let mark = target.map_or("", |t| if speedup >= t { " ✅" } else { " ❌" });
+                    (time(peer.point), format!("{speedup:.2}{mark}"))
+                }
+                Err(e) => (format!("unreadable: {e}"), "–".to_string()),
+            }
+        };
+        let (dual, dual_ratio) = cells("num_dual", None);
+        let (tape, tape_ratio) = cells("reverse", Some(TAPE_SPEEDUP_TARGET));
+        let (candle, candle_ratio) = cells("candle", None);
+        let _ = writeln!(
+            out,
+            "| `{group}` | {} | {dual} | {dual_ratio} | {tape} | {tape_ratio} | {candle} | {candle_ratio} |",
+            time(generated)
+        );
+    }
+    Ok(())
+}
+
+/// The table of peak memory of one call, generated against hand-written,
+/// checked against `limit` when it is finite.
+fn memory_report(out: &mut String, dir: &Path, groups: &[(&str, &str)], limit: f64) -> Result<(), String> {
+    let _ = writeln!(out);
+    let goal =
+        if limit.is_finite() { format!(" (target generated / hand-written ≤ {limit})") } else { String::new() };
+    let _ = writeln!(out, "Peak heap memory of one call, beyond what was live before it{goal}:");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| function | primal | generated `_grad` | hand-written | generated / hand-written |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for &(group, _) in groups {
+        let [primal, generated, hand] =
+            ["primal", "generated", "hand"].map(|bench| read_peak_memory(dir, group, bench));
+        let (primal, generated, hand) = (primal?, generated?, hand?);
+        let ratio = if hand > 0.0 { format!("{:.2}", generated / hand) } else { "–".to_string() };
+        let mark = match (limit.is_finite(), hand > 0.0 && generated / hand <= limit) {
+            (false, _) => "",
+            (true, true) => " ✅",
+            (true, false) => " ❌",
+        };
+        let _ =
+            writeln!(out, "| `{group}` | {} | {} | {} | {ratio}{mark} |", bytes(primal), bytes(generated), bytes(hand));
+    }
     Ok(())
 }
 
