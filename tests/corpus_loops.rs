@@ -51,6 +51,41 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 // ---------------------------------------------------------------------------
+// `match` in loops.
+// ---------------------------------------------------------------------------
+
+/// `Σ gᵢ(xᵢ)` with `g` chosen by `i mod 3`: identity, square, sine. A
+/// `match` on a loop's integer, in value position, inside the loop.
+#[grad(forward, reverse, hessian)]
+fn striped(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, &v) in x.iter().enumerate() {
+        s += match i % 3 {
+            0 => v,
+            1 => v * v,
+            _ => v.sin(),
+        };
+    }
+    s
+}
+
+/// A piecewise-linear interpolation table: for each `t`, `match` picks the
+/// segment by a float range and scales it by the weight of the step it is in
+/// (a guard on an active value). `f = Σ pw(xᵢ)`.
+#[grad(forward, reverse, hessian)]
+fn piecewise_table(x: &[f64], w: f64) -> f64 {
+    let mut total = 0.0;
+    for &t in x {
+        total += match t {
+            ..-1.0 => -w * (t + 1.0),
+            v if v < 1.0 => v * v * w,
+            v => w + 2.0 * (v - 1.0),
+        };
+    }
+    total
+}
+
+// ---------------------------------------------------------------------------
 // Reference parameters: slices, arrays, matrices, `Vec`s, `.len()`.
 // ---------------------------------------------------------------------------
 
@@ -2074,6 +2109,10 @@ fn call_with_field(m: &Dense) -> f64 {
 
 fn cases() -> Vec<Case> {
     vec![
+        // `match` in loops.
+        case!(f64 striped / striped_grad / striped_vjp / striped_jvp / striped_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 piecewise_table / piecewise_table_grad / piecewise_table_vjp / piecewise_table_jvp / piecewise_table_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], w in [0.5, 2.0]);
+            where x.iter().all(|t| (t.abs() - 1.0).abs() > 1e-3)),
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.
         case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp / prefix_squares_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp / local_vec_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),

@@ -7,7 +7,7 @@ fn f(x: f64, n: usize) -> f64 {
     let y = x.foo();
     match n {
         0 => x,
-        _ => y,
+        ref k => y * *k as f64,
     }
 }
 

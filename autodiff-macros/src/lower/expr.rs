@@ -24,6 +24,7 @@ impl Lowerer<'_> {
             Expr::Paren(paren) => self.lower_into(&paren.expr, out, sink),
             Expr::Group(group) => self.lower_into(&group.expr, out, sink),
             Expr::If(expr_if) => self.lower_if(expr_if, out, sink),
+            Expr::Match(expr_match) => self.lower_match(expr_match, out, sink),
             Expr::Block(block) if block.label.is_none() => {
                 self.in_scope(|this| this.lower_stmts(&block.block.stmts, out, sink));
             }
@@ -262,7 +263,6 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
         ),
         Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
         Expr::Macro(mac) => return macro_message(&mac.mac),
-        Expr::Match(_) => ("`match` is", "use `if` / `else if`"),
         Expr::Tuple(_) => ("tuples are", "use separate variables"),
         Expr::Struct(_) => ("struct literals are", "use separate variables"),
         Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
@@ -280,7 +280,6 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
 /// The tokens an error about `expr` points at: its keyword where it has one.
 pub(super) fn keyword_of(expr: &Expr) -> TokenStream {
     match expr {
-        Expr::Match(e) => e.match_token.to_token_stream(),
         Expr::Unsafe(e) => e.unsafe_token.to_token_stream(),
         Expr::Async(e) => e.async_token.to_token_stream(),
         Expr::Closure(e) => {

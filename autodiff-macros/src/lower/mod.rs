@@ -20,7 +20,8 @@
 //! This file holds the entry point and the state shared while lowering
 //! (bindings, scopes, loops and flags, and the types known so far);
 //! `stmt.rs` lowers statements and control flow, `expr.rs` expressions,
-//! `call.rs` method and function calls, `places.rs` element access and
+//! `call.rs` method and function calls, `matches.rs` `match` and
+//! `if let`, `places.rs` element access and
 //! array values, `loops.rs` loops and iterator chains. Everything outside
 //! the supported subset is reported to `Ctxt` with the span of the
 //! offending code, and lowering goes on, so one run reports every problem.
@@ -29,6 +30,7 @@ mod call;
 mod expr;
 mod items;
 mod loops;
+mod matches;
 mod places;
 mod stmt;
 
@@ -335,6 +337,8 @@ impl Lowerer<'_> {
                 }
             }
             Rhs::Cast(_, ty) => type_of(ty),
+            Rhs::Matches(_, _, None) => Ty::Bool,
+            Rhs::Matches(_, _, Some(_)) => Ty::Unknown,
         }
     }
 }

@@ -112,9 +112,8 @@ impl Lowerer<'_> {
             pat => (pat, None),
         };
         if let Some(init) = &local.init {
-            if let Some((else_token, _)) = &init.diverge {
-                self.cx
-                    .error_spanned_by(else_token, "`let .. else` is not supported inside #[grad] functions; use `if`");
+            if let Some((_, diverge)) = &init.diverge {
+                self.lower_let_else(pat, &init.expr, diverge, out);
                 return;
             }
         }
@@ -237,7 +236,7 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_if(&mut self, expr_if: &ExprIf, out: &mut Block, sink: Sink) {
         if let Expr::Let(expr_let) = &*expr_if.cond {
-            self.unsupported(expr_let, "`if let` is not supported inside #[grad] functions; use `if` with a condition");
+            self.lower_if_let(expr_if, expr_let, out, sink);
             return;
         }
         let cond = self.condition(&expr_if.cond, out);
@@ -261,23 +260,27 @@ impl Lowerer<'_> {
     /// a constant: a value the reverse sweep reads again after the statement
     /// that uses it.
     pub(super) fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
+        if self.is_fixed(&operand) {
+            return operand;
+        }
+        let temp = self.temp(ty);
+        self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
+        Operand::Var(temp)
+    }
+
+    /// Whether nothing can change `operand` after it is read: a temporary,
+    /// a constant, or a parameter without `mut` (unless it is a `&mut`
+    /// output, written through).
+    pub(super) fn is_fixed(&self, operand: &Operand) -> bool {
         match operand {
-            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
-            // A parameter without `mut` never changes (unless it is a
-            // `&mut` output, written through).
-            Operand::Var(var)
-                if self.vars[var.0].kind == VarKind::Param
+            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => true,
+            Operand::Var(var) => {
+                self.vars[var.0].kind == VarKind::Param
                     && !self.vars[var.0].mutable
-                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) =>
-            {
-                operand
+                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
             }
-            Operand::Const(_) => operand,
-            operand => {
-                let temp = self.temp(ty);
-                self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
-                Operand::Var(temp)
-            }
+            Operand::Const(_) => true,
+            Operand::Place(_) => false,
         }
     }
 
