@@ -8,6 +8,7 @@
 //! `NAME_jvp`).
 
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
@@ -100,7 +101,8 @@ impl Parse for Item {
             }
             let content;
             syn::parenthesized!(content in input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            // `Ident::parse_any`: a method's `wrt` may name `self`.
+            let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
             if names.is_empty() {
                 return Err(syn::Error::new(
                     ident.span(),

@@ -32,6 +32,18 @@ impl Lowerer<'_> {
             // Integer and boolean methods carry no derivative.
             return Rhs::Method(receiver, method.clone(), args);
         }
+        let model = matches!(&receiver, Operand::Var(var)
+            if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims.is_none());
+        if model && method != "len" {
+            // `self.predict(x)`: a method has no companion to differentiate through.
+            return self.unsupported(
+                method,
+                format!(
+                    "calling a method (`{method}`) of a model is not supported inside #[grad] functions; \
+                     make `{method}` a #[grad] free function that takes the model (`{method}(&model, ..)`) and call that"
+                ),
+            );
+        }
         if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
             if method == "len" && args.is_empty() {
                 // A parameter's length never changes: read it where it is
