@@ -51,6 +51,62 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 // ---------------------------------------------------------------------------
+// More iterator forms: `skip`, `take`, `filter`, `copied`, `cloned`, a float
+// function as the closure, integer index slices.
+// ---------------------------------------------------------------------------
+
+/// `Σ (xᵢ₊₁ − xᵢ)²`: consecutive differences by zipping the slice with
+/// itself one element on.
+#[grad(forward, reverse, hessian)]
+fn roughness(x: &[f64]) -> f64 {
+    x.iter().skip(1).zip(x).map(|(next, prev)| (next - prev).powi(2)).sum()
+}
+
+/// `Σ_{i<3} xᵢ² + Σ_{1≤i<4} xᵢ`: `take`, and `skip` then `take` on a range.
+#[grad(forward, reverse, hessian)]
+fn head_terms(x: &[f64]) -> f64 {
+    let head: f64 = x.iter().take(3).map(|v| v * v).sum();
+    let mut middle = 0.0;
+    for i in (0..x.len()).skip(1).take(3) {
+        middle += x[i];
+    }
+    head + middle
+}
+
+/// `Σ_{xᵢ>0} xᵢ² − Σ_{xᵢ≤0, i even} xᵢ`: `filter`, with a `for` loop and
+/// in a reduction, and after `enumerate`.
+#[grad(forward, reverse, hessian)]
+fn positive_energy(x: &[f64]) -> f64 {
+    let positive: f64 = x.iter().filter(|&&v| v > 0.0).map(|v| v * v).sum();
+    let mut negative = 0.0;
+    for (i, v) in x.iter().enumerate().filter(|(i, v)| i % 2 == 0 && **v <= 0.0) {
+        negative -= v * (i + 1) as f64;
+    }
+    positive + negative
+}
+
+/// The largest element plus the smallest, by `fold` with `f64::max` and
+/// `f64::min` over `copied()` / `cloned()`.
+#[grad(forward, reverse, hessian)]
+fn spread(x: &[f64]) -> f64 {
+    let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let bottom = x.iter().cloned().fold(f64::INFINITY, f64::min);
+    top * top + bottom
+}
+
+/// `Σ_k x[idx[k]]²` and `Σ_k x[idx[k]]·k`: an integer slice as a loop
+/// source (`for &i in idx`, the form clippy suggests) and in a reduction.
+#[grad(forward, reverse, hessian)]
+fn gather(x: &[f64], idx: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for &i in idx {
+        s += x[i] * x[i];
+    }
+    let weighted: f64 = idx.iter().enumerate().map(|(k, &i)| x[i] * k as f64).sum();
+    s + weighted
+}
+
+// ---------------------------------------------------------------------------
 // `match` in loops.
 // ---------------------------------------------------------------------------
 
@@ -2109,6 +2165,15 @@ fn call_with_field(m: &Dense) -> f64 {
 
 fn cases() -> Vec<Case> {
     vec![
+        // More iterator forms.
+        case!(f64 roughness / roughness_grad / roughness_vjp / roughness_jvp / roughness_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 2])),
+        case!(f64 positive_energy / positive_energy_grad / positive_energy_vjp / positive_energy_jvp / positive_energy_hvp (&x in [-2.0, 2.0] = vec![0.0; 7]);
+            where x.iter().all(|v| v.abs() > 1e-3)),
+        case!(f64 spread / spread_grad / spread_vjp / spread_jvp / spread_hvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
+            where { let mut s = x.to_vec(); s.sort_by(f64::total_cmp); s.windows(2).all(|w| w[1] - w[0] > 1e-3) }),
+        case!(f64 gather / gather_grad / gather_vjp / gather_jvp / gather_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], const idx = &[3usize, 0, 3, 4])),
         // `match` in loops.
         case!(f64 striped / striped_grad / striped_vjp / striped_jvp / striped_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
         case!(f64 piecewise_table / piecewise_table_grad / piecewise_table_vjp / piecewise_table_jvp / piecewise_table_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], w in [0.5, 2.0]);

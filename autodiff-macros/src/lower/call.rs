@@ -62,7 +62,7 @@ impl Lowerer<'_> {
                 format!(
                     "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
                      the iterator reductions `sum`, `product`, `fold`, `for_each` (after `iter`, `enumerate`, `zip`, \
-                     `map`, `rev`, `step_by`)"
+                     `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `rev`, `step_by`)"
                 ),
             );
         }

@@ -26,7 +26,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat};
 
-use super::{Binding, Lowerer, Sink};
+use super::{is_integer_type, Binding, Lowerer, Sink};
 use crate::ir::{AssignKind, Block, Const, Operand, Rhs, Stmt, Ty};
 
 /// An arm's pattern, split into what the macro does with it.
@@ -337,10 +337,4 @@ fn erase_bindings(pat: &Pat, keep: Option<&Ident>) -> Pat {
     let mut pat = pat.clone();
     Erase(keep).visit_pat_mut(&mut pat);
     pat
-}
-
-fn is_integer_type(ty: &syn::Type) -> bool {
-    const INTEGERS: [&str; 12] =
-        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize"];
-    matches!(ty, syn::Type::Path(path) if INTEGERS.iter().any(|name| path.path.is_ident(name)))
 }
