@@ -389,6 +389,27 @@ fn let_else(x: f64, scale: Option<f64>, k: i32) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Local closures, inlined at each call.
+// ---------------------------------------------------------------------------
+
+/// `f = 1.5x² + 1.5(xy)²·2 + softplus(y)`: a closure called twice that
+/// reads a name later shadowed (it keeps the value it was written with),
+/// and one with a block body and an early `return`.
+#[grad(forward, reverse, hessian)]
+fn local_closures(x: f64, y: f64) -> f64 {
+    let scale = 1.5;
+    let weighted_square = |v: f64| v * v * scale;
+    let softplus = |v: f64| {
+        if v > 20.0 {
+            return v;
+        }
+        (1.0 + v.exp()).ln()
+    };
+    let scale = 2.0;
+    weighted_square(x) + weighted_square(x * y) * scale + softplus(y)
+}
+
+// ---------------------------------------------------------------------------
 // The float library, as methods and as paths.
 // ---------------------------------------------------------------------------
 
@@ -1214,6 +1235,7 @@ fn cases() -> Vec<Case> {
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 2) [x, along(0), Some(1.5), 2]; x in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 0) [x, along(0), Some(1.5), 0]; x in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, None, 2) [x, along(0), None, 2]; x in [-2.0, 2.0]),
+        case!(local_closures, local_closures_grad, local_closures_vjp, local_closures_jvp, [local_closures_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // The float library.
         case!(exp_methods, exp_methods_grad, exp_methods_vjp, exp_methods_jvp, [exp_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(exp_paths, exp_paths_grad, exp_paths_vjp, exp_paths_jvp, [exp_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),

@@ -107,6 +107,26 @@ fn gather(x: &[f64], idx: &[usize]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Local closures over arrays.
+// ---------------------------------------------------------------------------
+
+/// `f = x₀² + (x·x)² + Σ_{i≥1} (x·x)·xᵢ`: a closure taking two slices, and
+/// one that adds into a captured total (`FnMut`).
+#[grad(forward, reverse, hessian)]
+fn closure_over_arrays(x: &[f64]) -> f64 {
+    let dot = |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(p, q)| p * q).sum() };
+    let mut total = 0.0;
+    let mut add_square = |v: f64| total += v * v;
+    add_square(x[0]);
+    let norm2 = dot(x, x);
+    add_square(norm2);
+    for v in &x[1..] {
+        total += norm2 * v;
+    }
+    total
+}
+
+// ---------------------------------------------------------------------------
 // `match` in loops.
 // ---------------------------------------------------------------------------
 
@@ -2165,6 +2185,7 @@ fn call_with_field(m: &Dense) -> f64 {
 
 fn cases() -> Vec<Case> {
     vec![
+        case!(f64 closure_over_arrays / closure_over_arrays_grad / closure_over_arrays_vjp / closure_over_arrays_jvp / closure_over_arrays_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         // More iterator forms.
         case!(f64 roughness / roughness_grad / roughness_vjp / roughness_jvp / roughness_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
         case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),

@@ -25,6 +25,11 @@ impl Lowerer<'_> {
             Expr::Group(group) => self.lower_into(&group.expr, out, sink),
             Expr::If(expr_if) => self.lower_if(expr_if, out, sink),
             Expr::Match(expr_match) => self.lower_match(expr_match, out, sink),
+            Expr::Call(call) if self.called_closure(call).is_some() => {
+                if let Some(local) = self.called_closure(call) {
+                    self.lower_closure_call(&local, call, out, sink);
+                }
+            }
             Expr::Block(block) if block.label.is_none() => {
                 self.in_scope(|this| this.lower_stmts(&block.block.stmts, out, sink));
             }
@@ -157,6 +162,10 @@ impl Lowerer<'_> {
             match self.lookup(ident) {
                 Some(Binding::Var(var)) => return Operand::Var(var),
                 Some(Binding::Place(place)) => return place_operand(place),
+                Some(Binding::Closure(_)) => {
+                    self.cx.error_spanned_by(path, closure_value_message(ident));
+                    return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+                }
                 None => {}
             }
         }
@@ -215,6 +224,14 @@ impl Lowerer<'_> {
             _ => self.unsupported(keyword_of(expr), unsupported_message(expr)),
         }
     }
+}
+
+/// The error for a local closure's name used as a value.
+pub(super) fn closure_value_message(name: &syn::Ident) -> String {
+    format!(
+        "a local closure can only be called inside #[grad] functions (`{name}(..)`, inlined at the call); \
+         to pass a computation to an iterator, write the closure there (`.map(|v| ..)`)"
+    )
 }
 
 /// A float literal equal to 1 (`1.0`, `1.`, `1.0_f64`, `1f64`).

@@ -20,13 +20,15 @@
 //! This file holds the entry point and the state shared while lowering
 //! (bindings, scopes, loops and flags, and the types known so far);
 //! `stmt.rs` lowers statements and control flow, `expr.rs` expressions,
-//! `call.rs` method and function calls, `matches.rs` `match` and
+//! `call.rs` method and function calls, `closures.rs` local closures,
+//! `matches.rs` `match` and
 //! `if let`, `places.rs` element access and
 //! array values, `loops.rs` loops and iterator chains. Everything outside
 //! the supported subset is reported to `Ctxt` with the span of the
 //! offending code, and lowering goes on, so one run reports every problem.
 
 mod call;
+mod closures;
 mod expr;
 mod items;
 mod loops;
@@ -98,12 +100,13 @@ enum Sink {
     Var(Var, AssignKind),
 }
 
-/// What a name stands for: a variable, or an element read in place (a
-/// `for` or closure binding of a slice element).
+/// What a name stands for: a variable, an element read in place (a
+/// `for` or closure binding of a slice element), or a local closure.
 #[derive(Clone)]
 enum Binding {
     Var(Var),
     Place(Place),
+    Closure(std::rc::Rc<closures::LocalClosure>),
 }
 
 /// A loop being lowered, for `break` and `continue`.

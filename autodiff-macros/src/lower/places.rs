@@ -21,6 +21,10 @@ impl Lowerer<'_> {
                 match self.lookup(ident) {
                     Some(Binding::Var(var)) => Some(Place { var, proj: Vec::new() }),
                     Some(Binding::Place(place)) => Some(place),
+                    Some(Binding::Closure(_)) => {
+                        self.cx.error_spanned_by(path, super::expr::closure_value_message(ident));
+                        None
+                    }
                     None => {
                         self.cx.error_spanned_by(path, format!("`{ident}` is not a local variable or parameter"));
                         None
@@ -103,6 +107,7 @@ impl Lowerer<'_> {
         let var = match binding {
             Binding::Var(var) => *var,
             Binding::Place(place) => place.var,
+            Binding::Closure(_) => return false,
         };
         self.loops.iter().any(|ctx| ctx.index == Some(var))
     }
@@ -309,6 +314,7 @@ impl Lowerer<'_> {
                 match self.lookup(ident)? {
                     Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
                     Binding::Place(place) => Some(place),
+                    Binding::Closure(_) => None,
                 }
             }
             Expr::Field(_) | Expr::Index(_) => {

@@ -140,6 +140,12 @@ impl Lowerer<'_> {
                 return;
             }
         };
+        if let Some(syn::LocalInit { expr, .. }) = &local.init {
+            if let Expr::Closure(closure) = &**expr {
+                self.bind_closure(ident, closure);
+                return;
+            }
+        }
         if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
             self.bind(ident, Binding::Var(aliased));
             return;
@@ -218,6 +224,12 @@ impl Lowerer<'_> {
                     self.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
             },
+            Binding::Closure(_) => {
+                self.cx.error_spanned_by(
+                    left,
+                    "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
+                );
+            }
             Binding::Place(place) => {
                 let value = match op {
                     None => self.lower_expr(right, out),

@@ -130,13 +130,13 @@ fn paths_and_methods_lower_to_the_same_op() {
 fn unsupported_constructs_are_all_reported() {
     let errors = ir(syn::parse_quote! {
         fn f(x: f64) -> f64 {
-            let c = |v: f64| v;
+            let c = move |v: f64| v;
             println!("{}", x);
             let (a, b) = (x, x);
             x
         }
     });
-    assert!(errors.contains("closures are not supported"), "{errors}");
+    assert!(errors.contains("`move` closures are not supported"), "{errors}");
     assert!(errors.contains("macro `println!`"), "{errors}");
     assert!(errors.contains("unsupported pattern in `let`"), "{errors}");
 }
