@@ -409,6 +409,17 @@ fn local_closures(x: f64, y: f64) -> f64 {
     weighted_square(x) + weighted_square(x * y) * scale + softplus(y)
 }
 
+/// Tuple `let`: `(u, v) = (x + y, xy)`, then swapped, with a typed name
+/// and `_`. `f = (xy)²·(x + y) − (x + y)`.
+#[grad(forward, reverse, hessian)]
+fn tuple_let(x: f64, y: f64) -> f64 {
+    let (u, v) = (x + y, x * y);
+    let (u, v): (f64, f64) = (v, u);
+    let (mut w, _) = (u * u, 0.0);
+    w *= v;
+    w - v
+}
+
 // ---------------------------------------------------------------------------
 // The float library, as methods and as paths.
 // ---------------------------------------------------------------------------
@@ -1236,6 +1247,7 @@ fn cases() -> Vec<Case> {
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 0) [x, along(0), Some(1.5), 0]; x in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, None, 2) [x, along(0), None, 2]; x in [-2.0, 2.0]),
         case!(local_closures, local_closures_grad, local_closures_vjp, local_closures_jvp, [local_closures_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(tuple_let, tuple_let_grad, tuple_let_vjp, tuple_let_jvp, [tuple_let_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // The float library.
         case!(exp_methods, exp_methods_grad, exp_methods_vjp, exp_methods_jvp, [exp_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(exp_paths, exp_paths_grad, exp_paths_vjp, exp_paths_jvp, [exp_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),

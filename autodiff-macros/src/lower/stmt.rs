@@ -131,11 +131,17 @@ impl Lowerer<'_> {
                 }
                 return;
             }
+            Pat::Tuple(tuple) => {
+                if let Some(init) = &local.init {
+                    self.destructure_tuple(tuple, &init.expr, out);
+                }
+                return;
+            }
             _ => {
                 self.cx.error_spanned_by(
                     pat,
                     "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..`, \
-                     `let name: T = ..` and `let [a, b] = *array;`",
+                     `let name: T = ..`, `let (a, b) = (x, y);` and `let [a, b] = *array;`",
                 );
                 return;
             }
@@ -167,6 +173,56 @@ impl Lowerer<'_> {
             self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
         }
         self.bind(ident, Binding::Var(var));
+    }
+
+    /// `let (a, b) = (x, y);`: every value first, then the names, so
+    /// `let (a, b) = (b, a);` swaps.
+    fn destructure_tuple(&mut self, pattern: &syn::PatTuple, init: &Expr, out: &mut Block) {
+        let mut values = init;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
+            values
+        {
+            values = inner;
+        }
+        let Expr::Tuple(values) = values else {
+            self.cx.error_spanned_by(
+                init,
+                "a tuple `let` inside #[grad] functions takes a tuple of values (`let (a, b) = (x, y);`); \
+                 a call that returns a tuple is not supported yet: compute each value with a function of its own",
+            );
+            return;
+        };
+        if values.elems.len() != pattern.elems.len() {
+            self.cx.error_spanned_by(init, format!("this tuple has {} values", values.elems.len()));
+            return;
+        }
+        let lowered: Vec<Operand> = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
+        for ((name, value), expr) in pattern.elems.iter().zip(lowered).zip(&values.elems) {
+            let (inner, declared) = match name {
+                Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
+                other => (other, None),
+            };
+            match inner {
+                Pat::Wild(_) => {}
+                Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
+                    let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
+                    let var = self.user_var(&binding.ident, ty, declared);
+                    self.lower_operand_into(value, var, out, expr.span());
+                    self.bind(&binding.ident, Binding::Var(var));
+                }
+                other => {
+                    self.cx
+                        .error_spanned_by(other, "the names of a tuple `let` are plain names (`let (a, mut b) = ..`)");
+                }
+            }
+        }
+    }
+
+    /// `var = value`, a new variable learning its type from the value.
+    fn lower_operand_into(&mut self, value: Operand, var: Var, out: &mut Block, span: proc_macro2::Span) {
+        let rhs = Rhs::Use(value);
+        self.adopt(var, &rhs);
+        self.assign(out, var, rhs, AssignKind::Init, span);
     }
 
     /// `let t = v;` without `mut`, of a reference parameter (or another such
