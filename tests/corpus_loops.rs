@@ -107,6 +107,47 @@ fn gather(x: &[f64], idx: &[usize]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Sub-slice bindings.
+// ---------------------------------------------------------------------------
+
+/// `Σᵢ xᵢ²` over the first half, `⟨head, tail⟩` of the halves' first
+/// elements, and `Σ tail` through a `#[grad]` call: `let head = &x[..n];`
+/// and `let tail = &x[n..];` indexed, measured, iterated, zipped and passed on.
+#[grad(forward, reverse, hessian)]
+fn halves(x: &[f64]) -> f64 {
+    let n = x.len() / 2;
+    let head = &x[..n];
+    let back = &x[n..];
+    let tail = back;
+    let mut s = head[0] * tail[tail.len() - 1];
+    for v in head {
+        s += v * v;
+    }
+    let cross: f64 = head.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
+    s + cross + total(tail)
+}
+
+/// `Σ xᵢ`, a helper called with a sub-slice binding.
+#[grad(forward, reverse, hessian)]
+fn total(x: &[f64]) -> f64 {
+    x.iter().sum()
+}
+
+/// A 1-D convolution with a 3-tap kernel, summed: `Σ_t Σ_j kⱼ·x_{t+j}`
+/// squared per window, over `windows(3)`; plus the energy of pairs by
+/// `chunks_exact(2)` (a trailing odd element is left out).
+#[grad(forward, reverse, hessian)]
+fn convolve(x: &[f64], k: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3) {
+        let y: f64 = w.iter().zip(k).map(|(a, b)| a * b).sum();
+        s += y * y;
+    }
+    let pairs: f64 = x.chunks_exact(2).map(|pair| pair[0] * pair[1]).sum();
+    s + pairs
+}
+
+// ---------------------------------------------------------------------------
 // Local closures over arrays.
 // ---------------------------------------------------------------------------
 
@@ -2185,6 +2226,10 @@ fn call_with_field(m: &Dense) -> f64 {
 
 fn cases() -> Vec<Case> {
     vec![
+        case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &k in [-1.0, 1.0] = [0.0; 3])),
+        case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 2], &k in [-1.0, 1.0] = [0.0; 3])),
+        case!(f64 halves / halves_grad / halves_vjp / halves_jvp / halves_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 halves / halves_grad / halves_vjp / halves_jvp / halves_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
         case!(f64 closure_over_arrays / closure_over_arrays_grad / closure_over_arrays_vjp / closure_over_arrays_jvp / closure_over_arrays_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         // More iterator forms.
         case!(f64 roughness / roughness_grad / roughness_vjp / roughness_jvp / roughness_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),

@@ -18,6 +18,13 @@ impl Lowerer<'_> {
             return self
                 .unsupported(turbofish, "method calls with `::<..>` are not supported inside #[grad] functions");
         }
+        if let Some(slice) = self.slice_binding(&call.receiver) {
+            if call.method == "len" && call.args.is_empty() {
+                return Rhs::Use(slice.len);
+            }
+            let name = quote::ToTokens::to_token_stream(&call.receiver);
+            return self.unsupported(&call.receiver, super::places::slice_use_message(name));
+        }
         let receiver = self.lower_expr(&call.receiver, out);
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         let method = &call.method;

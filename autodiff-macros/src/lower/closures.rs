@@ -114,10 +114,10 @@ impl Lowerer<'_> {
         };
         if let Expr::Path(path) = unborrowed {
             let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
-            if let Some(Binding::Var(var)) = binding {
-                if self.vars[var.0].ty == Ty::Aggregate {
-                    return Binding::Var(var);
-                }
+            match binding {
+                Some(Binding::Var(var)) if self.vars[var.0].ty == Ty::Aggregate => return Binding::Var(var),
+                Some(slice @ Binding::Slice(_)) => return slice,
+                _ => {}
             }
         }
         let value = self.lower_expr(arg, out);

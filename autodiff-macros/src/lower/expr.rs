@@ -166,6 +166,10 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(path, closure_value_message(ident));
                     return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
                 }
+                Some(Binding::Slice(_)) => {
+                    self.cx.error_spanned_by(path, super::places::slice_use_message(ident));
+                    return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+                }
                 None => {}
             }
         }

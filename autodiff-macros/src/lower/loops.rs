@@ -37,13 +37,26 @@ enum Shape {
     Pair(Box<Shape>, Box<Shape>),
 }
 
-/// An aggregate iterated element by element, from `offset` on.
-struct Source {
-    base: Place,
-    offset: Option<Operand>,
-    len: Operand,
+/// An aggregate iterated element by element, from `offset` on; also what
+/// a sub-slice binding (`let y = &x[a..b];`) stands for.
+#[derive(Clone)]
+pub(super) struct Source {
+    pub(super) base: Place,
+    pub(super) offset: Option<Operand>,
+    pub(super) len: Operand,
     /// Integers (`idx: &[usize]`): each pass binds a copy, an index.
     integers: bool,
+    /// `windows(k)` / `chunks_exact(k)`: each pass binds a sub-slice, and
+    /// `len` counts them.
+    window: Option<Window>,
+}
+
+/// The sub-slices `windows` and `chunks_exact` give: `size` elements,
+/// each `stride` after the previous one.
+#[derive(Clone)]
+struct Window {
+    size: Operand,
+    stride: Operand,
 }
 
 /// `filter(|v| ..)`: the closure's parameter and its condition.
@@ -77,8 +90,22 @@ struct Iteration {
 const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each"];
 
 /// Iterator steps the macro lowers.
-const ADAPTORS: &[&str] =
-    &["iter", "into_iter", "enumerate", "zip", "map", "rev", "step_by", "skip", "take", "copied", "cloned", "filter"];
+const ADAPTORS: &[&str] = &[
+    "iter",
+    "into_iter",
+    "enumerate",
+    "zip",
+    "map",
+    "rev",
+    "step_by",
+    "skip",
+    "take",
+    "copied",
+    "cloned",
+    "filter",
+    "windows",
+    "chunks_exact",
+];
 
 /// Whether `expr` is an iterator: a range or a chain of iterator methods.
 pub(super) fn is_iterator(expr: &Expr) -> bool {
@@ -104,8 +131,8 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
 pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `enumerate`, \
-         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `rev`, `step_by` and the reductions `sum`, \
-         `product`, `fold`, `for_each`: write the loop out with `for` and `if`"
+         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, `rev`, `step_by` \
+         and the reductions `sum`, `product`, `fold`, `for_each`: write the loop out with `for` and `if`"
     )
 }
 
@@ -404,6 +431,10 @@ impl Lowerer<'_> {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 self.bind(&ident.ident, Binding::Place(place));
             }
+            (Shape::Elem(n), Pat::Ident(ident)) if sources[*n].window.is_some() => {
+                let slice = self.window(&sources[*n], index, body, ident.span());
+                self.bind(&ident.ident, Binding::Slice(slice));
+            }
             (Shape::Elem(n), Pat::Ident(ident)) if sources[*n].integers => {
                 // An integer is copied: it is an index, not a float to differentiate.
                 let place = self.element(&sources[*n], index, body, ident.span());
@@ -427,6 +458,25 @@ impl Lowerer<'_> {
                 );
             }
         }
+    }
+
+    /// The pass's sub-slice of a `windows` or `chunks_exact` source: `size`
+    /// elements from `offset + index·stride`.
+    fn window(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Source {
+        let Some(window) = &source.window else { return source.clone() };
+        let start = self.temp(Ty::Other);
+        let rhs = Rhs::Prim(Op::Mul, vec![Operand::Var(index), window.stride.clone()]);
+        self.assign(body, start, rhs, AssignKind::Init, span);
+        let start = match &source.offset {
+            None => Operand::Var(start),
+            Some(offset) => {
+                let shifted = self.temp(Ty::Other);
+                let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(start), offset.clone()]);
+                self.assign(body, shifted, rhs, AssignKind::Init, span);
+                Operand::Var(shifted)
+            }
+        };
+        Source { offset: Some(start), len: window.size.clone(), window: None, ..source.clone() }
     }
 
     /// The element of `source` at the pass's index.
@@ -524,9 +574,39 @@ impl Lowerer<'_> {
             }
             // `copied` and `cloned` give the elements by value: the same bindings.
             ("copied" | "cloned", 0) => self.items(&call.receiver, out),
+            ("windows" | "chunks_exact", 1) => {
+                let source = self.source(&call.receiver, out)?;
+                let size = self.lower_expr(&call.args[0], out);
+                let size = self.fixed(size, Ty::Other, out, call.args[0].span());
+                let span = call.method.span();
+                let (len, stride) = if method == "windows" {
+                    // `len + 1 − k` windows, none when the slice is shorter than `k`.
+                    let one = Operand::Const(Const { tokens: quote!(1usize), ty: Ty::Other });
+                    let longer = self.integer(Rhs::Prim(Op::Add, vec![source.len.clone(), one.clone()]), out, span);
+                    let saturating_sub = syn::Ident::new("saturating_sub", span);
+                    (self.integer(Rhs::Method(longer, saturating_sub, vec![size.clone()]), out, span), one)
+                } else {
+                    let whole = Rhs::Prim(Op::Div, vec![source.len.clone(), size.clone()]);
+                    (self.integer(whole, out, span), size.clone())
+                };
+                let source = Source { len, window: Some(Window { size, stride }), ..source };
+                Some(Items { kind: Kind::Elements(vec![source]), shape: Shape::Elem(0), filters: Vec::new() })
+            }
             ("skip" | "take", 1) => {
                 let items = self.items(&call.receiver, out)?;
                 let enumerated = matches!(items.kind, Kind::Elements(_)) && has_position(&items.shape);
+                let windowed =
+                    matches!(&items.kind, Kind::Elements(sources) if sources.iter().any(|s| s.window.is_some()));
+                if windowed {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        format!(
+                            "`{method}` of `windows` or `chunks_exact` is not supported inside #[grad] functions; \
+                                 take the sub-slice first (`x[1..].windows(2)`)"
+                        ),
+                    );
+                    return None;
+                }
                 if !items.filters.is_empty() || enumerated {
                     self.cx.error_spanned_by(
                         &call.method,
@@ -647,7 +727,7 @@ impl Lowerer<'_> {
 
     /// An aggregate iterated element by element: `x`, `&x`, `x.iter()`,
     /// `&x[1..]`, `x[a..b].iter()`, `w[i].iter()`.
-    fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
+    pub(super) fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
         let inner = match expr {
             Expr::MethodCall(call) if (call.method == "iter" || call.method == "into_iter") && call.args.is_empty() => {
                 &*call.receiver
@@ -667,6 +747,9 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => &*reference.expr,
             other => other,
         };
+        if let Some(slice) = self.slice_binding(inner) {
+            return Some(slice);
+        }
         let span = expr.span();
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
@@ -702,7 +785,7 @@ impl Lowerer<'_> {
                     None => end,
                 };
                 let integers = self.holds_integers(&base);
-                return Some(Source { base, offset: lo, len, integers });
+                return Some(Source { base, offset: lo, len, integers, window: None });
             }
         }
         let base = self.place(inner, out)?;
@@ -714,7 +797,36 @@ impl Lowerer<'_> {
             return None;
         }
         let len = self.length(&base, out, span);
-        Some(Source { base, offset: None, len, integers })
+        Some(Source { base, offset: None, len, integers, window: None })
+    }
+
+    /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
+    pub(super) fn slice_binding(&self, expr: &Expr) -> Option<Source> {
+        let Expr::Path(path) = expr else { return None };
+        match self.lookup(path.path.get_ident()?)? {
+            Binding::Slice(source) => Some(source),
+            _ => None,
+        }
+    }
+
+    /// `let y = &x[a..b];`: `y` stands for those elements of `x`, read in
+    /// place (and so does `z` after `let z = y;`). Returns whether `init` is
+    /// such a sub-slice.
+    pub(super) fn bind_sub_slice(&mut self, name: &syn::Ident, init: &Expr, out: &mut Block) -> bool {
+        if let Some(slice) = self.slice_binding(init) {
+            self.bind(name, Binding::Slice(slice));
+            return true;
+        }
+        let Expr::Reference(reference) = init else { return false };
+        let is_range_index =
+            |expr: &Expr| matches!(expr, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)));
+        if reference.mutability.is_some() || !is_range_index(&reference.expr) {
+            return false;
+        }
+        if let Some(source) = self.source(init, out) {
+            self.bind(name, Binding::Slice(source));
+        }
+        true
     }
 
     /// Whether `base` is a variable declared as integers in a slice, array

@@ -101,12 +101,15 @@ enum Sink {
 }
 
 /// What a name stands for: a variable, an element read in place (a
-/// `for` or closure binding of a slice element), or a local closure.
+/// `for` or closure binding of a slice element), a local closure, or a
+/// sub-slice.
 #[derive(Clone)]
 enum Binding {
     Var(Var),
     Place(Place),
     Closure(std::rc::Rc<closures::LocalClosure>),
+    /// `let y = &x[a..b];`: elements `a..b` of `x`, read in place.
+    Slice(loops::Source),
 }
 
 /// A loop being lowered, for `break` and `continue`.

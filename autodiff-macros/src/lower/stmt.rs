@@ -151,6 +151,9 @@ impl Lowerer<'_> {
                 self.bind_closure(ident, closure);
                 return;
             }
+            if self.bind_sub_slice(ident, expr, out) {
+                return;
+            }
         }
         if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
             self.bind(ident, Binding::Var(aliased));
@@ -280,7 +283,7 @@ impl Lowerer<'_> {
                     self.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
             },
-            Binding::Closure(_) => {
+            Binding::Closure(_) | Binding::Slice(_) => {
                 self.cx.error_spanned_by(
                     left,
                     "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
