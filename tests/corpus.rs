@@ -255,6 +255,172 @@ fn tail_if(x: f64, y: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// `match` and `if let`.
+// ---------------------------------------------------------------------------
+
+/// An activation chosen by the caller.
+#[derive(Clone, Copy, Debug)]
+enum Activation {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Identity,
+}
+
+/// `f = act(w·x + ½)`: `match` on an enum, one arm per unit variant.
+/// With `z = wx + ½`: `∂x = act′(z)·w`, `∂w = act′(z)·x`.
+#[grad(forward, reverse, hessian)]
+fn neuron(x: f64, w: f64, act: Activation) -> f64 {
+    let z = w * x + 0.5;
+    match act {
+        Activation::Relu => z.max(0.0),
+        Activation::Tanh => z.tanh(),
+        Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+        Activation::Identity => z,
+    }
+}
+
+/// A polynomial term chosen by an integer: literals, `|`, a range with a
+/// guard on an active value, the same range without it, and a binding of
+/// the rest. `f = 1`, `nx`, `xⁿ` (x > 0), `−x²`, or `k·sin x`.
+#[grad(forward, reverse, hessian)]
+fn by_degree(x: f64, n: u32) -> f64 {
+    match n {
+        0 => 1.0,
+        1 | 2 => x * n as f64,
+        3..=5 if x > 0.0 => x.powi(n as i32),
+        3..=5 => -x * x,
+        k => x.sin() * k as f64,
+    }
+}
+
+/// `match` on a `bool` in statement position, arms that are assignments.
+/// `f = xy + eˣ` when `flip`, `xy − y²` otherwise.
+#[grad(forward, reverse, hessian)]
+fn toggled(x: f64, y: f64, flip: bool) -> f64 {
+    let mut s = x * y;
+    match flip {
+        true => s += x.exp(),
+        false => {
+            s -= y * y;
+        }
+    }
+    s
+}
+
+/// The Huber loss, as a `match` on an active float with guards and a
+/// binding: `½r²` for `|r| ≤ δ`, `δ(|r| − ½δ)` beyond.
+#[grad(forward, reverse, hessian)]
+fn huber_match(r: f64, delta: f64) -> f64 {
+    match r.abs() {
+        a if a <= delta => 0.5 * r * r,
+        a => delta * (a - 0.5 * delta),
+    }
+}
+
+/// An arm that returns from the function, and ranges over a float.
+/// `f = x` for `x < −1`, else `g + 1` with `g = x²` on `[−1, 1)`, `√x` above.
+#[grad(forward, reverse, hessian)]
+fn match_return(x: f64) -> f64 {
+    let g = match x {
+        ..-1.0 => return x,
+        -1.0..1.0 => x * x,
+        _ => x.sqrt(),
+    };
+    g + 1.0
+}
+
+/// `if let` on a range and on an enum variant:
+/// `f = 2xy` when `0 ≤ n ≤ 2` (else `xy`), plus `y²` unless `act` is `Relu`.
+#[grad(forward, reverse, hessian)]
+fn if_let_forms(x: f64, y: f64, n: i32, act: Activation) -> f64 {
+    let mut s = if let 0..=2 = n { 2.0 * x * y } else { x * y };
+    if let Activation::Relu = act {
+    } else {
+        s += y * y;
+    }
+    s
+}
+
+/// `f = wx + b` with an optional bias, then scaled by the bias when it is
+/// over 1, kept without it, negated with none: `if let Some(b)` and a `match`
+/// that binds inside a variant, with a guard.
+#[grad(forward, reverse, hessian)]
+fn biased(x: f64, w: f64, bias: Option<f64>) -> f64 {
+    let z = w * x;
+    let z = if let Some(b) = bias { z + b } else { z };
+    match bias {
+        Some(b) if b > 1.0 => z * b,
+        Some(_) => z,
+        None => -z,
+    }
+}
+
+/// A regularizer carrying its weights.
+#[derive(Clone, Copy, Debug)]
+enum Penalty {
+    Zero,
+    L2(f64),
+    Elastic { l1: f64, l2: f64 },
+}
+
+/// `f = (2w − y)² + penalty(w)`: variants carrying floats, in a tuple and
+/// in a struct variant, bound by name.
+#[grad(forward, reverse, hessian)]
+fn penalized(w: f64, y: f64, penalty: Penalty) -> f64 {
+    let fit = (w * 2.0 - y).powi(2);
+    fit + match penalty {
+        Penalty::Zero => 0.0,
+        Penalty::L2(lambda) => lambda * w * w,
+        Penalty::Elastic { l1, l2 } => l1 * w.abs() + l2 * w * w,
+    }
+}
+
+/// `let .. else` with an early `return`: `f = x·s` for a scale `s`, `x`
+/// without one; and with an integer, `f = x²·k` for `k ≥ 1`, else `−x`.
+#[grad(forward, reverse, hessian)]
+fn let_else(x: f64, scale: Option<f64>, k: i32) -> f64 {
+    let Some(s) = scale else {
+        return x;
+    };
+    let y = x * s;
+    let 1.. = k else { return -y };
+    y * y * k as f64
+}
+
+// ---------------------------------------------------------------------------
+// Local closures, inlined at each call.
+// ---------------------------------------------------------------------------
+
+/// `f = 1.5x² + 1.5(xy)²·2 + softplus(y)`: a closure called twice that
+/// reads a name later shadowed (it keeps the value it was written with),
+/// and one with a block body and an early `return`.
+#[grad(forward, reverse, hessian)]
+fn local_closures(x: f64, y: f64) -> f64 {
+    let scale = 1.5;
+    let weighted_square = |v: f64| v * v * scale;
+    let softplus = |v: f64| {
+        if v > 20.0 {
+            return v;
+        }
+        (1.0 + v.exp()).ln()
+    };
+    let scale = 2.0;
+    weighted_square(x) + weighted_square(x * y) * scale + softplus(y)
+}
+
+/// Tuple `let`: `(u, v) = (x + y, xy)`, then swapped, with a typed name
+/// and `_`. `f = (xy)²·(x + y) − (x + y)`.
+#[grad(forward, reverse, hessian)]
+fn tuple_let(x: f64, y: f64) -> f64 {
+    let (u, v) = (x + y, x * y);
+    let (u, v): (f64, f64) = (v, u);
+    let (mut w, _) = (u * u, 0.0);
+    w *= v;
+    w - v
+}
+
+// ---------------------------------------------------------------------------
 // The float library, as methods and as paths.
 // ---------------------------------------------------------------------------
 
@@ -1052,6 +1218,36 @@ fn cases() -> Vec<Case> {
             where x.abs() > M && y.abs() > M && (y - 1.0).abs() > M && (2.0 * (x + y) - 1.0).abs() > M),
         case!(tail_if, tail_if_grad, tail_if_vjp, tail_if_jvp, [tail_if_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where (x - y).abs() > M && x.abs() > M && (x < y || x > 0.05)),
+        // `match` and `if let`.
+        case!(neuron, neuron_grad, neuron_vjp, neuron_jvp, [neuron_hvp]; (x, w, Activation::Relu) [x, along(0), w, along(1), Activation::Relu]; x in [-2.0, 2.0], w in [-2.0, 2.0];
+            where (w * x + 0.5).abs() > M),
+        case!(neuron, neuron_grad, neuron_vjp, neuron_jvp, [neuron_hvp]; (x, w, Activation::Tanh) [x, along(0), w, along(1), Activation::Tanh]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(neuron, neuron_grad, neuron_vjp, neuron_jvp, [neuron_hvp]; (x, w, Activation::Sigmoid) [x, along(0), w, along(1), Activation::Sigmoid]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(neuron, neuron_grad, neuron_vjp, neuron_jvp, [neuron_hvp]; (x, w, Activation::Identity) [x, along(0), w, along(1), Activation::Identity]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(by_degree, by_degree_grad, by_degree_vjp, by_degree_jvp, [by_degree_hvp]; (x, 0) [x, along(0), 0]; x in [-2.0, 2.0]),
+        case!(by_degree, by_degree_grad, by_degree_vjp, by_degree_jvp, [by_degree_hvp]; (x, 2) [x, along(0), 2]; x in [-2.0, 2.0]),
+        case!(by_degree, by_degree_grad, by_degree_vjp, by_degree_jvp, [by_degree_hvp]; (x, 4) [x, along(0), 4]; x in [-2.0, 2.0]; where x.abs() > M),
+        case!(by_degree, by_degree_grad, by_degree_vjp, by_degree_jvp, [by_degree_hvp]; (x, 7) [x, along(0), 7]; x in [-2.0, 2.0]),
+        case!(toggled, toggled_grad, toggled_vjp, toggled_jvp, [toggled_hvp]; (x, y, true) [x, along(0), y, along(1), true]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(toggled, toggled_grad, toggled_vjp, toggled_jvp, [toggled_hvp]; (x, y, false) [x, along(0), y, along(1), false]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(huber_match, huber_match_grad, huber_match_vjp, huber_match_jvp, [huber_match_hvp]; (r, delta) [r, along(0), delta, along(1)]; r in [-3.0, 3.0], delta in [0.5, 2.0];
+            where (r.abs() - delta).abs() > M && r.abs() > M),
+        case!(match_return, match_return_grad, match_return_vjp, match_return_jvp, [match_return_hvp]; (x) [x, along(0)]; x in [-3.0, 3.0];
+            where (x.abs() - 1.0).abs() > M),
+        case!(if_let_forms, if_let_forms_grad, if_let_forms_vjp, if_let_forms_jvp, [if_let_forms_hvp]; (x, y, 1, Activation::Relu) [x, along(0), y, along(1), 1, Activation::Relu]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(if_let_forms, if_let_forms_grad, if_let_forms_vjp, if_let_forms_jvp, [if_let_forms_hvp]; (x, y, 5, Activation::Tanh) [x, along(0), y, along(1), 5, Activation::Tanh]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(biased, biased_grad, biased_vjp, biased_jvp, [biased_hvp]; (x, w, Some(1.5)) [x, along(0), w, along(1), Some(1.5)]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(biased, biased_grad, biased_vjp, biased_jvp, [biased_hvp]; (x, w, Some(0.5)) [x, along(0), w, along(1), Some(0.5)]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(biased, biased_grad, biased_vjp, biased_jvp, [biased_hvp]; (x, w, None) [x, along(0), w, along(1), None]; x in [-2.0, 2.0], w in [-2.0, 2.0]),
+        case!(penalized, penalized_grad, penalized_vjp, penalized_jvp, [penalized_hvp]; (w, y, Penalty::Zero) [w, along(0), y, along(1), Penalty::Zero]; w in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(penalized, penalized_grad, penalized_vjp, penalized_jvp, [penalized_hvp]; (w, y, Penalty::L2(0.3)) [w, along(0), y, along(1), Penalty::L2(0.3)]; w in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(penalized, penalized_grad, penalized_vjp, penalized_jvp, [penalized_hvp]; (w, y, Penalty::Elastic { l1: 0.2, l2: 0.7 }) [w, along(0), y, along(1), Penalty::Elastic { l1: 0.2, l2: 0.7 }]; w in [-2.0, 2.0], y in [-2.0, 2.0];
+            where w.abs() > M),
+        case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 2) [x, along(0), Some(1.5), 2]; x in [-2.0, 2.0]),
+        case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 0) [x, along(0), Some(1.5), 0]; x in [-2.0, 2.0]),
+        case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, None, 2) [x, along(0), None, 2]; x in [-2.0, 2.0]),
+        case!(local_closures, local_closures_grad, local_closures_vjp, local_closures_jvp, [local_closures_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(tuple_let, tuple_let_grad, tuple_let_vjp, tuple_let_jvp, [tuple_let_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         // The float library.
         case!(exp_methods, exp_methods_grad, exp_methods_vjp, exp_methods_jvp, [exp_methods_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(exp_paths, exp_paths_grad, exp_paths_vjp, exp_paths_jvp, [exp_paths_hvp]; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),

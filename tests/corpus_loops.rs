@@ -51,6 +51,158 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 // ---------------------------------------------------------------------------
+// More iterator forms: `skip`, `take`, `filter`, `copied`, `cloned`, a float
+// function as the closure, integer index slices.
+// ---------------------------------------------------------------------------
+
+/// `Σ (xᵢ₊₁ − xᵢ)²`: consecutive differences by zipping the slice with
+/// itself one element on.
+#[grad(forward, reverse, hessian)]
+fn roughness(x: &[f64]) -> f64 {
+    x.iter().skip(1).zip(x).map(|(next, prev)| (next - prev).powi(2)).sum()
+}
+
+/// `Σ_{i<3} xᵢ² + Σ_{1≤i<4} xᵢ`: `take`, and `skip` then `take` on a range.
+#[grad(forward, reverse, hessian)]
+fn head_terms(x: &[f64]) -> f64 {
+    let head: f64 = x.iter().take(3).map(|v| v * v).sum();
+    let mut middle = 0.0;
+    for i in (0..x.len()).skip(1).take(3) {
+        middle += x[i];
+    }
+    head + middle
+}
+
+/// `Σ_{xᵢ>0} xᵢ² − Σ_{xᵢ≤0, i even} xᵢ`: `filter`, with a `for` loop and
+/// in a reduction, and after `enumerate`.
+#[grad(forward, reverse, hessian)]
+fn positive_energy(x: &[f64]) -> f64 {
+    let positive: f64 = x.iter().filter(|&&v| v > 0.0).map(|v| v * v).sum();
+    let mut negative = 0.0;
+    for (i, v) in x.iter().enumerate().filter(|(i, v)| i % 2 == 0 && **v <= 0.0) {
+        negative -= v * (i + 1) as f64;
+    }
+    positive + negative
+}
+
+/// The largest element plus the smallest, by `fold` with `f64::max` and
+/// `f64::min` over `copied()` / `cloned()`.
+#[grad(forward, reverse, hessian)]
+fn spread(x: &[f64]) -> f64 {
+    let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let bottom = x.iter().cloned().fold(f64::INFINITY, f64::min);
+    top * top + bottom
+}
+
+/// `Σ_k x[idx[k]]²` and `Σ_k x[idx[k]]·k`: an integer slice as a loop
+/// source (`for &i in idx`, the form clippy suggests) and in a reduction.
+#[grad(forward, reverse, hessian)]
+fn gather(x: &[f64], idx: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for &i in idx {
+        s += x[i] * x[i];
+    }
+    let weighted: f64 = idx.iter().enumerate().map(|(k, &i)| x[i] * k as f64).sum();
+    s + weighted
+}
+
+// ---------------------------------------------------------------------------
+// Sub-slice bindings.
+// ---------------------------------------------------------------------------
+
+/// `Σᵢ xᵢ²` over the first half, `⟨head, tail⟩` of the halves' first
+/// elements, and `Σ tail` through a `#[grad]` call: `let head = &x[..n];`
+/// and `let tail = &x[n..];` indexed, measured, iterated, zipped and passed on.
+#[grad(forward, reverse, hessian)]
+fn halves(x: &[f64]) -> f64 {
+    let n = x.len() / 2;
+    let head = &x[..n];
+    let back = &x[n..];
+    let tail = back;
+    let mut s = head[0] * tail[tail.len() - 1];
+    for v in head {
+        s += v * v;
+    }
+    let cross: f64 = head.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
+    s + cross + total(tail)
+}
+
+/// `Σ xᵢ`, a helper called with a sub-slice binding.
+#[grad(forward, reverse, hessian)]
+fn total(x: &[f64]) -> f64 {
+    x.iter().sum()
+}
+
+/// A 1-D convolution with a 3-tap kernel, summed: `Σ_t Σ_j kⱼ·x_{t+j}`
+/// squared per window, over `windows(3)`; plus the energy of pairs by
+/// `chunks_exact(2)` (a trailing odd element is left out).
+#[grad(forward, reverse, hessian)]
+fn convolve(x: &[f64], k: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3) {
+        let y: f64 = w.iter().zip(k).map(|(a, b)| a * b).sum();
+        s += y * y;
+    }
+    let pairs: f64 = x.chunks_exact(2).map(|pair| pair[0] * pair[1]).sum();
+    s + pairs
+}
+
+// ---------------------------------------------------------------------------
+// Local closures over arrays.
+// ---------------------------------------------------------------------------
+
+/// `f = x₀² + (x·x)² + Σ_{i≥1} (x·x)·xᵢ`: a closure taking two slices, and
+/// one that adds into a captured total (`FnMut`).
+#[grad(forward, reverse, hessian)]
+fn closure_over_arrays(x: &[f64]) -> f64 {
+    let dot = |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(p, q)| p * q).sum() };
+    let mut total = 0.0;
+    let mut add_square = |v: f64| total += v * v;
+    add_square(x[0]);
+    let norm2 = dot(x, x);
+    add_square(norm2);
+    for v in &x[1..] {
+        total += norm2 * v;
+    }
+    total
+}
+
+// ---------------------------------------------------------------------------
+// `match` in loops.
+// ---------------------------------------------------------------------------
+
+/// `Σ gᵢ(xᵢ)` with `g` chosen by `i mod 3`: identity, square, sine. A
+/// `match` on a loop's integer, in value position, inside the loop.
+#[grad(forward, reverse, hessian)]
+fn striped(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, &v) in x.iter().enumerate() {
+        s += match i % 3 {
+            0 => v,
+            1 => v * v,
+            _ => v.sin(),
+        };
+    }
+    s
+}
+
+/// A piecewise-linear interpolation table: for each `t`, `match` picks the
+/// segment by a float range and scales it by the weight of the step it is in
+/// (a guard on an active value). `f = Σ pw(xᵢ)`.
+#[grad(forward, reverse, hessian)]
+fn piecewise_table(x: &[f64], w: f64) -> f64 {
+    let mut total = 0.0;
+    for &t in x {
+        total += match t {
+            ..-1.0 => -w * (t + 1.0),
+            v if v < 1.0 => v * v * w,
+            v => w + 2.0 * (v - 1.0),
+        };
+    }
+    total
+}
+
+// ---------------------------------------------------------------------------
 // Reference parameters: slices, arrays, matrices, `Vec`s, `.len()`.
 // ---------------------------------------------------------------------------
 
@@ -2074,6 +2226,24 @@ fn call_with_field(m: &Dense) -> f64 {
 
 fn cases() -> Vec<Case> {
     vec![
+        case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &k in [-1.0, 1.0] = [0.0; 3])),
+        case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 2], &k in [-1.0, 1.0] = [0.0; 3])),
+        case!(f64 halves / halves_grad / halves_vjp / halves_jvp / halves_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 halves / halves_grad / halves_vjp / halves_jvp / halves_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 closure_over_arrays / closure_over_arrays_grad / closure_over_arrays_vjp / closure_over_arrays_jvp / closure_over_arrays_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        // More iterator forms.
+        case!(f64 roughness / roughness_grad / roughness_vjp / roughness_jvp / roughness_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 2])),
+        case!(f64 positive_energy / positive_energy_grad / positive_energy_vjp / positive_energy_jvp / positive_energy_hvp (&x in [-2.0, 2.0] = vec![0.0; 7]);
+            where x.iter().all(|v| v.abs() > 1e-3)),
+        case!(f64 spread / spread_grad / spread_vjp / spread_jvp / spread_hvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
+            where { let mut s = x.to_vec(); s.sort_by(f64::total_cmp); s.windows(2).all(|w| w[1] - w[0] > 1e-3) }),
+        case!(f64 gather / gather_grad / gather_vjp / gather_jvp / gather_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], const idx = &[3usize, 0, 3, 4])),
+        // `match` in loops.
+        case!(f64 striped / striped_grad / striped_vjp / striped_jvp / striped_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 piecewise_table / piecewise_table_grad / piecewise_table_vjp / piecewise_table_jvp / piecewise_table_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], w in [0.5, 2.0]);
+            where x.iter().all(|t| (t.abs() - 1.0).abs() > 1e-3)),
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.
         case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp / prefix_squares_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp / local_vec_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),

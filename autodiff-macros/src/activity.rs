@@ -63,7 +63,7 @@ pub fn differentiable_operands(body: &Body, rhs: &Rhs) -> Vec<usize> {
         Rhs::ArrayLit(items) => (0..items.len()).collect(),
         Rhs::Prim(op, _) => partials(*op).iter().enumerate().filter(|(_, d)| d.is_some()).map(|(i, _)| i).collect(),
         Rhs::Call(..) => (0..operands.len()).filter(|&i| body.ty(operands[i]).is_differentiable()).collect(),
-        Rhs::Deref(_) | Rhs::Method(..) | Rhs::Cast(..) => Vec::new(),
+        Rhs::Deref(_) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => Vec::new(),
     }
 }
 
@@ -247,7 +247,9 @@ fn is_cheap(rhs: &Rhs) -> bool {
         Rhs::Use(_) | Rhs::Cast(..) => true,
         Rhs::Method(_, method, _) => method == "len",
         Rhs::Prim(op, _) => op.facts().cheap,
-        Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => false,
+        Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) | Rhs::Matches(..) => {
+            false
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! generated (alone, it keeps the default `reverse`).
 
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
@@ -112,7 +113,8 @@ impl Parse for Item {
             }
             let content;
             syn::parenthesized!(content in input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            // `Ident::parse_any`: a method's `wrt` may name `self`.
+            let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
             if names.is_empty() {
                 return Err(syn::Error::new(
                     ident.span(),

@@ -175,6 +175,23 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
             let value = operand(body, value);
             quote_spanned!(span=> #value as #ty)
         }
+        Rhs::Matches(value, pat, None) => {
+            let value = operand(body, value);
+            quote_spanned!(span=> ::core::matches!(#value, #pat))
+        }
+        Rhs::Matches(value, pat, Some(name)) => {
+            // Lowering took this branch only on a match; an irrefutable
+            // pattern makes the other arm unreachable.
+            let value = operand(body, value);
+            quote_spanned!(span=> {
+                #[allow(unreachable_patterns)]
+                let bound = match #value {
+                    #pat => #name,
+                    _ => ::core::unreachable!(),
+                };
+                bound
+            })
+        }
     }
 }
 

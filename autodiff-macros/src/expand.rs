@@ -27,8 +27,8 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, graph, hvp, infer, jvp, lower, optimize, refusals, reverse,
-    signature, validate,
+    activity, attr, attributes, companion, emit, fallback, graph, hvp, infer, jvp, lower, method, optimize, refusals,
+    reverse, signature, validate,
 };
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -47,9 +47,17 @@ pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
             return quote!(#error #input);
         }
     };
-    match try_expand(args.clone(), &item) {
+    if method::is_method(&item) {
+        return method::expand(args, &item);
+    }
+    expand_function(args, &item)
+}
+
+/// The functions `#[grad]` adds beside `item`, or on error the stubs.
+pub fn expand_function(args: TokenStream, item: &ItemFn) -> TokenStream {
+    match try_expand(args.clone(), item) {
         Ok(tokens) => tokens,
-        Err(error) => fallback::expand(args, &item, error),
+        Err(error) => fallback::expand(args, item, error),
     }
 }
 

@@ -384,9 +384,11 @@ fn the_checks_catch_what_they_look_for() {
         &quote!(),
         &quote!(
             fn f(x: f64) -> f64 {
-                match x {
-                    _ => x,
+                let mut y = x;
+                while let Some(v) = Some(y) {
+                    y = v;
                 }
+                y
             }
         ),
         true,

@@ -267,6 +267,9 @@ impl Hooks {
                 format!("{}.{name}({})", self.operand_text(body, receiver), texts(args).join(", "))
             }
             Rhs::Cast(operand, ty) => format!("{} as {}", self.operand_text(body, operand), ty.to_token_stream()),
+            Rhs::Matches(operand, pat, _) => {
+                format!("matches!({}, {})", self.operand_text(body, operand), pat.to_token_stream())
+            }
         }
     }
 
@@ -366,7 +369,8 @@ impl Hooks {
                 let partial = self.active[var.0].then(|| quote!(1.0));
                 parents.push(flow(&source, partial.as_ref()));
             }
-            Rhs::ArrayLit(_) | Rhs::Method(..) | Rhs::Cast(..) => {}
+            // No derivative flows through these (a pattern test is a bool).
+            Rhs::ArrayLit(_) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
         let expr = self.expression(body, rhs);
         let value = self.value(body, dst);

@@ -190,6 +190,8 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             (ty, Vec::new())
         }
         Rhs::Cast(_, ty) => (crate::lower::type_of(ty), Vec::new()),
+        Rhs::Matches(_, _, None) => (Ty::Bool, Vec::new()),
+        Rhs::Matches(_, _, Some(_)) => (Ty::Unknown, Vec::new()),
     }
 }
 

@@ -428,6 +428,12 @@ pub enum Rhs {
     Method(Operand, Ident, Vec<Operand>),
     /// A cast to a type that is not a float (`x as usize`): no derivative.
     Cast(Operand, Box<syn::Type>),
+    /// An arm of a `match` or `if let`, no derivative: without a name,
+    /// whether the value matches a pattern that binds nothing
+    /// (`matches!(v, Shape::Square | Shape::Cube)`, a `bool`); with one, the
+    /// value the pattern binds to that name, its only binding, on a value
+    /// known to match (`Some(b)` → `b`).
+    Matches(Operand, Box<syn::Pat>, Option<Ident>),
 }
 
 impl Rhs {
@@ -435,7 +441,9 @@ impl Rhs {
     /// among them; see `Rhs::Call`).
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
-            Rhs::Use(operand) | Rhs::Cast(operand, _) | Rhs::Repeat(operand, _) => vec![operand],
+            Rhs::Use(operand) | Rhs::Cast(operand, _) | Rhs::Repeat(operand, _) | Rhs::Matches(operand, ..) => {
+                vec![operand]
+            }
             Rhs::Prim(_, args) | Rhs::ArrayLit(args) => args.iter().collect(),
             Rhs::Call(_, args) => args
                 .iter()
@@ -713,6 +721,14 @@ impl Body {
             Rhs::Cast(operand, ty) => {
                 let ty = quote::quote!(#ty).to_string();
                 format!("{} as {ty}", self.operand_text(operand))
+            }
+            Rhs::Matches(operand, pat, None) => {
+                let pat = quote::quote!(#pat).to_string();
+                format!("matches({}, {pat})", self.operand_text(operand))
+            }
+            Rhs::Matches(operand, pat, Some(name)) => {
+                let pat = quote::quote!(#pat).to_string();
+                format!("bound({}, {pat} => {name})", self.operand_text(operand))
             }
         }
     }

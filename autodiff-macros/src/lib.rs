@@ -21,6 +21,7 @@ mod infer;
 mod ir;
 mod jvp;
 mod lower;
+mod method;
 mod naming;
 mod optimize;
 mod params;

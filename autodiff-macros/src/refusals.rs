@@ -84,7 +84,7 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
                 rhs.operands().into_iter().cloned().collect()
             }
             Rhs::Deref(var) => vec![Operand::Var(*var)],
-            Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => return,
+            Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => return,
         };
         let info = body.var(*dst);
         if !operands.iter().any(is_active) {

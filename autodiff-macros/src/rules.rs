@@ -242,7 +242,7 @@ pub fn tangent_form(
             Some(Operand::Var(dot)) => Some(Rhs::Deref(dot)),
             _ => None,
         },
-        Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) => None,
+        Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => None,
     }
 }
 

@@ -2,12 +2,12 @@ use autodiff::grad;
 
 #[grad]
 fn f(x: f64, n: usize) -> f64 {
-    let double = |v: f64| 2.0 * v;
+    let double = move |v: f64| 2.0 * v;
     println!("{x}");
     let y = x.foo();
     match n {
         0 => x,
-        _ => y,
+        ref k => y * *k as f64,
     }
 }
 

@@ -18,6 +18,13 @@ impl Lowerer<'_> {
             return self
                 .unsupported(turbofish, "method calls with `::<..>` are not supported inside #[grad] functions");
         }
+        if let Some(slice) = self.slice_binding(&call.receiver) {
+            if call.method == "len" && call.args.is_empty() {
+                return Rhs::Use(slice.len);
+            }
+            let name = quote::ToTokens::to_token_stream(&call.receiver);
+            return self.unsupported(&call.receiver, super::places::slice_use_message(name));
+        }
         let receiver = self.lower_expr(&call.receiver, out);
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         let method = &call.method;
@@ -31,6 +38,18 @@ impl Lowerer<'_> {
         if matches!(receiver_ty, Ty::Other | Ty::Bool) {
             // Integer and boolean methods carry no derivative.
             return Rhs::Method(receiver, method.clone(), args);
+        }
+        let model = matches!(&receiver, Operand::Var(var)
+            if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims.is_none());
+        if model && method != "len" {
+            // `self.predict(x)`: a method has no companion to differentiate through.
+            return self.unsupported(
+                method,
+                format!(
+                    "calling a method (`{method}`) of a model is not supported inside #[grad] functions; \
+                     make `{method}` a #[grad] free function that takes the model (`{method}(&model, ..)`) and call that"
+                ),
+            );
         }
         if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
             if method == "len" && args.is_empty() {
@@ -50,7 +69,7 @@ impl Lowerer<'_> {
                 format!(
                     "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
                      the iterator reductions `sum`, `product`, `fold`, `for_each` (after `iter`, `enumerate`, `zip`, \
-                     `map`, `rev`, `step_by`)"
+                     `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `rev`, `step_by`)"
                 ),
             );
         }

@@ -24,6 +24,12 @@ impl Lowerer<'_> {
             Expr::Paren(paren) => self.lower_into(&paren.expr, out, sink),
             Expr::Group(group) => self.lower_into(&group.expr, out, sink),
             Expr::If(expr_if) => self.lower_if(expr_if, out, sink),
+            Expr::Match(expr_match) => self.lower_match(expr_match, out, sink),
+            Expr::Call(call) if self.called_closure(call).is_some() => {
+                if let Some(local) = self.called_closure(call) {
+                    self.lower_closure_call(&local, call, out, sink);
+                }
+            }
             Expr::Block(block) if block.label.is_none() => {
                 self.in_scope(|this| this.lower_stmts(&block.block.stmts, out, sink));
             }
@@ -156,6 +162,14 @@ impl Lowerer<'_> {
             match self.lookup(ident) {
                 Some(Binding::Var(var)) => return Operand::Var(var),
                 Some(Binding::Place(place)) => return place_operand(place),
+                Some(Binding::Closure(_)) => {
+                    self.cx.error_spanned_by(path, closure_value_message(ident));
+                    return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+                }
+                Some(Binding::Slice(_)) => {
+                    self.cx.error_spanned_by(path, super::places::slice_use_message(ident));
+                    return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+                }
                 None => {}
             }
         }
@@ -216,6 +230,14 @@ impl Lowerer<'_> {
     }
 }
 
+/// The error for a local closure's name used as a value.
+pub(super) fn closure_value_message(name: &syn::Ident) -> String {
+    format!(
+        "a local closure can only be called inside #[grad] functions (`{name}(..)`, inlined at the call); \
+         to pass a computation to an iterator, write the closure there (`.map(|v| ..)`)"
+    )
+}
+
 /// A float literal equal to 1 (`1.0`, `1.`, `1.0_f64`, `1f64`).
 pub(super) fn is_float_one(expr: &Expr) -> bool {
     match expr {
@@ -262,7 +284,6 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
         ),
         Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
         Expr::Macro(mac) => return macro_message(&mac.mac),
-        Expr::Match(_) => ("`match` is", "use `if` / `else if`"),
         Expr::Tuple(_) => ("tuples are", "use separate variables"),
         Expr::Struct(_) => ("struct literals are", "use separate variables"),
         Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
@@ -280,7 +301,6 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
 /// The tokens an error about `expr` points at: its keyword where it has one.
 pub(super) fn keyword_of(expr: &Expr) -> TokenStream {
     match expr {
-        Expr::Match(e) => e.match_token.to_token_stream(),
         Expr::Unsafe(e) => e.unsafe_token.to_token_stream(),
         Expr::Async(e) => e.async_token.to_token_stream(),
         Expr::Closure(e) => {

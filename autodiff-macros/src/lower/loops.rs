@@ -23,7 +23,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::stmt::contains_return;
-use super::{place_operand, Binding, LoopCtx, Lowerer, Sink};
+use super::{is_integer_type, place_operand, Binding, LoopCtx, Lowerer, Sink};
 use crate::ir::{
     Adaptor, AssignKind, Block, Const, Header, Loop, LoopId, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind,
 };
@@ -37,11 +37,40 @@ enum Shape {
     Pair(Box<Shape>, Box<Shape>),
 }
 
-/// An aggregate iterated element by element, from `offset` on.
-struct Source {
-    base: Place,
-    offset: Option<Operand>,
-    len: Operand,
+/// An aggregate iterated element by element, from `offset` on; also what
+/// a sub-slice binding (`let y = &x[a..b];`) stands for.
+#[derive(Clone)]
+pub(super) struct Source {
+    pub(super) base: Place,
+    pub(super) offset: Option<Operand>,
+    pub(super) len: Operand,
+    /// Integers (`idx: &[usize]`): each pass binds a copy, an index.
+    integers: bool,
+    /// `windows(k)` / `chunks_exact(k)`: each pass binds a sub-slice, and
+    /// `len` counts them.
+    window: Option<Window>,
+}
+
+/// The sub-slices `windows` and `chunks_exact` give: `size` elements,
+/// each `stride` after the previous one.
+#[derive(Clone)]
+struct Window {
+    size: Operand,
+    stride: Operand,
+}
+
+/// `filter(|v| ..)`: the closure's parameter and its condition.
+struct Filter {
+    pattern: Pat,
+    condition: Expr,
+}
+
+/// The items of an iterator below its `rev`/`step_by`, and the filters
+/// that keep some of them.
+struct Items {
+    kind: Kind,
+    shape: Shape,
+    filters: Vec<Filter>,
 }
 
 enum Kind {
@@ -54,12 +83,29 @@ struct Iteration {
     shape: Shape,
     /// `rev` and `step_by`, in source order.
     adaptors: Vec<Adaptor>,
+    /// Passes whose item a `filter` rejects run no body.
+    filters: Vec<Filter>,
 }
 
 const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each"];
 
 /// Iterator steps the macro lowers.
-const ADAPTORS: &[&str] = &["iter", "into_iter", "enumerate", "zip", "map", "rev", "step_by"];
+const ADAPTORS: &[&str] = &[
+    "iter",
+    "into_iter",
+    "enumerate",
+    "zip",
+    "map",
+    "rev",
+    "step_by",
+    "skip",
+    "take",
+    "copied",
+    "cloned",
+    "filter",
+    "windows",
+    "chunks_exact",
+];
 
 /// Whether `expr` is an iterator: a range or a chain of iterator methods.
 pub(super) fn is_iterator(expr: &Expr) -> bool {
@@ -85,8 +131,8 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
 pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `enumerate`, \
-         `zip`, `map`, `rev`, `step_by` and the reductions `sum`, `product`, `fold`, `for_each`: write the loop \
-         out with `for` and `if`"
+         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, `rev`, `step_by` \
+         and the reductions `sum`, `product`, `fold`, `for_each`: write the loop out with `for` and `if`"
     )
 }
 
@@ -301,11 +347,52 @@ impl Lowerer<'_> {
         }
         let mut body = Block::default();
         self.in_scope(|this| {
+            let kept = this.filtered(&iteration.filters, &iteration.shape, index, &sources, &mut body);
             this.bind_pattern(pattern, &iteration.shape, index, &sources, &mut body);
-            lower_body(this, &mut body);
+            match kept {
+                None => lower_body(this, &mut body),
+                Some(cond) => {
+                    let mut then = Block::default();
+                    lower_body(this, &mut then);
+                    body.stmts.push(Stmt::If { cond, then, els: Block::default(), span });
+                }
+            }
         });
         let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors, index_save: None };
         self.close_loop(header, body, counted, out, span);
+    }
+
+    /// Whether the pass's item passes every `filter`, in a temporary (the
+    /// next filter is evaluated only if the previous one kept the item);
+    /// `None` without filters.
+    fn filtered(
+        &mut self,
+        filters: &[Filter],
+        shape: &Shape,
+        index: Var,
+        sources: &[Source],
+        body: &mut Block,
+    ) -> Option<Operand> {
+        let mut kept: Option<Var> = None;
+        for filter in filters {
+            let span = filter.condition.span();
+            let flag = self.temp(Ty::Bool);
+            let mut test = Block::default();
+            self.in_scope(|this| {
+                this.bind_pattern(&filter.pattern, shape, index, sources, &mut test);
+                this.lower_closure_body(&filter.condition, &mut test, Sink::Var(flag, AssignKind::Init));
+            });
+            match kept {
+                None => body.stmts.extend(test.stmts),
+                Some(previous) => {
+                    let mut rejected = Block::default();
+                    self.assign(&mut rejected, flag, Rhs::Use(falsity()), AssignKind::Init, span);
+                    body.stmts.push(Stmt::If { cond: Operand::Var(previous), then: test, els: rejected, span });
+                }
+            }
+            kept = Some(flag);
+        }
+        kept.map(Operand::Var)
     }
 
     /// The length of the shortest zipped source.
@@ -344,6 +431,17 @@ impl Lowerer<'_> {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 self.bind(&ident.ident, Binding::Place(place));
             }
+            (Shape::Elem(n), Pat::Ident(ident)) if sources[*n].window.is_some() => {
+                let slice = self.window(&sources[*n], index, body, ident.span());
+                self.bind(&ident.ident, Binding::Slice(slice));
+            }
+            (Shape::Elem(n), Pat::Ident(ident)) if sources[*n].integers => {
+                // An integer is copied: it is an index, not a float to differentiate.
+                let place = self.element(&sources[*n], index, body, ident.span());
+                let copy = self.user_var(&ident.ident, Ty::Other, None);
+                self.assign(body, copy, Rhs::Use(place_operand(place)), AssignKind::Init, ident.span());
+                self.bind(&ident.ident, Binding::Var(copy));
+            }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 self.bind(&ident.ident, Binding::Place(place));
@@ -360,6 +458,25 @@ impl Lowerer<'_> {
                 );
             }
         }
+    }
+
+    /// The pass's sub-slice of a `windows` or `chunks_exact` source: `size`
+    /// elements from `offset + index·stride`.
+    fn window(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Source {
+        let Some(window) = &source.window else { return source.clone() };
+        let start = self.temp(Ty::Other);
+        let rhs = Rhs::Prim(Op::Mul, vec![Operand::Var(index), window.stride.clone()]);
+        self.assign(body, start, rhs, AssignKind::Init, span);
+        let start = match &source.offset {
+            None => Operand::Var(start),
+            Some(offset) => {
+                let shifted = self.temp(Ty::Other);
+                let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(start), offset.clone()]);
+                self.assign(body, shifted, rhs, AssignKind::Init, span);
+                Operand::Var(shifted)
+            }
+        };
+        Source { offset: Some(start), len: window.size.clone(), window: None, ..source.clone() }
     }
 
     /// The element of `source` at the pass's index.
@@ -401,37 +518,43 @@ impl Lowerer<'_> {
             }
         }
         adaptors.reverse();
-        let (kind, shape) = self.items(current, out)?;
-        Some(Iteration { kind, shape, adaptors })
+        let Items { kind, shape, filters } = self.items(current, out)?;
+        Some(Iteration { kind, shape, adaptors, filters })
     }
 
     /// The items of an iterator below its `rev`/`step_by`.
-    fn items(&mut self, expr: &Expr, out: &mut Block) -> Option<(Kind, Shape)> {
-        match expr {
-            Expr::Paren(paren) => self.items(&paren.expr, out),
-            Expr::Range(range) => {
-                let (Some(start), Some(end)) = (&range.start, &range.end) else {
-                    self.cx.error_spanned_by(range, "a loop range needs both bounds (`a..b`)");
-                    return None;
-                };
-                let lo = self.lower_expr(start, out);
-                let lo = self.fixed(lo, Ty::Other, out, start.span());
-                let hi = self.lower_expr(end, out);
-                let hi = self.fixed(hi, Ty::Other, out, end.span());
-                let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
-                Some((Kind::Range { lo, hi, inclusive }, Shape::Index))
-            }
-            Expr::MethodCall(call) if call.method == "enumerate" && call.args.is_empty() => {
-                let (kind, shape) = self.items(&call.receiver, out)?;
-                if matches!(kind, Kind::Range { .. }) {
+    fn items(&mut self, expr: &Expr, out: &mut Block) -> Option<Items> {
+        let Expr::MethodCall(call) = expr else {
+            return match expr {
+                Expr::Paren(paren) => self.items(&paren.expr, out),
+                Expr::Range(range) => self.range_items(range, out),
+                _ => {
+                    let source = self.source(expr, out)?;
+                    Some(Items { kind: Kind::Elements(vec![source]), shape: Shape::Elem(0), filters: Vec::new() })
+                }
+            };
+        };
+        let method = call.method.to_string();
+        match (method.as_str(), call.args.len()) {
+            ("enumerate", 0) => {
+                let items = self.items(&call.receiver, out)?;
+                if matches!(items.kind, Kind::Range { .. }) {
                     self.cx
                         .error_spanned_by(&call.method, "`enumerate` of a range repeats the index; iterate the range");
                     return None;
                 }
-                Some((kind, Shape::Pair(Box::new(Shape::Index), Box::new(shape))))
+                if !items.filters.is_empty() {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        "`enumerate` after `filter` counts the kept items only; enumerate first \
+                         (`.enumerate().filter(|(i, v)| ..)`), or count them in the loop",
+                    );
+                    return None;
+                }
+                Some(Items { shape: Shape::Pair(Box::new(Shape::Index), Box::new(items.shape)), ..items })
             }
-            Expr::MethodCall(call) if call.method == "zip" && call.args.len() == 1 => {
-                let (kind, shape) = self.items(&call.receiver, out)?;
+            ("zip", 1) => {
+                let Items { kind, shape, filters } = self.items(&call.receiver, out)?;
                 let Kind::Elements(mut sources) = kind else {
                     self.cx.error_spanned_by(
                         &call.method,
@@ -439,32 +562,172 @@ impl Lowerer<'_> {
                     );
                     return None;
                 };
+                if !filters.is_empty() {
+                    self.cx.error_spanned_by(&call.method, "`zip` after `filter` is not supported; filter after `zip`");
+                    return None;
+                }
                 let other = self.source(&call.args[0], out)?;
                 sources.push(other);
                 let n = sources.len() - 1;
-                Some((Kind::Elements(sources), Shape::Pair(Box::new(shape), Box::new(Shape::Elem(n)))))
+                let shape = Shape::Pair(Box::new(shape), Box::new(Shape::Elem(n)));
+                Some(Items { kind: Kind::Elements(sources), shape, filters })
             }
-            Expr::MethodCall(call) if !ADAPTORS.contains(&call.method.to_string().as_str()) => {
-                self.cx.error_spanned_by(&call.method, unsupported_iterator_method(&call.method));
-                None
+            // `copied` and `cloned` give the elements by value: the same bindings.
+            ("copied" | "cloned", 0) => self.items(&call.receiver, out),
+            ("windows" | "chunks_exact", 1) => {
+                let source = self.source(&call.receiver, out)?;
+                let size = self.lower_expr(&call.args[0], out);
+                let size = self.fixed(size, Ty::Other, out, call.args[0].span());
+                let span = call.method.span();
+                let (len, stride) = if method == "windows" {
+                    // `len + 1 − k` windows, none when the slice is shorter than `k`.
+                    let one = Operand::Const(Const { tokens: quote!(1usize), ty: Ty::Other });
+                    let longer = self.integer(Rhs::Prim(Op::Add, vec![source.len.clone(), one.clone()]), out, span);
+                    let saturating_sub = syn::Ident::new("saturating_sub", span);
+                    (self.integer(Rhs::Method(longer, saturating_sub, vec![size.clone()]), out, span), one)
+                } else {
+                    let whole = Rhs::Prim(Op::Div, vec![source.len.clone(), size.clone()]);
+                    (self.integer(whole, out, span), size.clone())
+                };
+                let source = Source { len, window: Some(Window { size, stride }), ..source };
+                Some(Items { kind: Kind::Elements(vec![source]), shape: Shape::Elem(0), filters: Vec::new() })
             }
-            Expr::MethodCall(call) if call.method == "rev" || call.method == "step_by" => {
+            ("skip" | "take", 1) => {
+                let items = self.items(&call.receiver, out)?;
+                let enumerated = matches!(items.kind, Kind::Elements(_)) && has_position(&items.shape);
+                let windowed =
+                    matches!(&items.kind, Kind::Elements(sources) if sources.iter().any(|s| s.window.is_some()));
+                if windowed {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        format!(
+                            "`{method}` of `windows` or `chunks_exact` is not supported inside #[grad] functions; \
+                                 take the sub-slice first (`x[1..].windows(2)`)"
+                        ),
+                    );
+                    return None;
+                }
+                if !items.filters.is_empty() || enumerated {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        format!(
+                            "`{method}` after `filter` or `enumerate` is not supported inside #[grad] functions; \
+                             put `.{method}(..)` first (`x.iter().{method}(n).enumerate()`)"
+                        ),
+                    );
+                    return None;
+                }
+                let count = self.lower_expr(&call.args[0], out);
+                let count = self.fixed(count, Ty::Other, out, call.args[0].span());
+                let kind = if method == "skip" {
+                    self.skip(items.kind, count, out, call.method.span())
+                } else {
+                    self.take(items.kind, count, out, call.method.span())
+                };
+                Some(Items { kind, ..items })
+            }
+            ("filter", 1) => {
+                let mut items = self.items(&call.receiver, out)?;
+                let (mut params, condition) = closure(&call.args[0], 1, self)?;
+                items.filters.push(Filter { pattern: params.remove(0), condition });
+                Some(items)
+            }
+            ("rev" | "step_by", _) => {
                 self.cx.error_spanned_by(
                     &call.method,
-                    format!("put `.{}()` last in the chain (after `enumerate` and `zip`)", call.method),
+                    format!("put `.{}()` last in the chain (after `enumerate`, `zip`, `skip`, `take`)", call.method),
                 );
+                None
+            }
+            _ if !ADAPTORS.contains(&method.as_str()) => {
+                self.cx.error_spanned_by(&call.method, unsupported_iterator_method(&call.method));
                 None
             }
             _ => {
                 let source = self.source(expr, out)?;
-                Some((Kind::Elements(vec![source]), Shape::Elem(0)))
+                Some(Items { kind: Kind::Elements(vec![source]), shape: Shape::Elem(0), filters: Vec::new() })
             }
         }
     }
 
+    fn range_items(&mut self, range: &syn::ExprRange, out: &mut Block) -> Option<Items> {
+        let (Some(start), Some(end)) = (&range.start, &range.end) else {
+            self.cx.error_spanned_by(range, "a loop range needs both bounds (`a..b`)");
+            return None;
+        };
+        let lo = self.lower_expr(start, out);
+        let lo = self.fixed(lo, Ty::Other, out, start.span());
+        let hi = self.lower_expr(end, out);
+        let hi = self.fixed(hi, Ty::Other, out, end.span());
+        let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
+        Some(Items { kind: Kind::Range { lo, hi, inclusive }, shape: Shape::Index, filters: Vec::new() })
+    }
+
+    /// `.skip(n)`: a range starts `n` later; each source is read from `n`
+    /// elements further and is `n` shorter (none left when it had fewer).
+    fn skip(&mut self, kind: Kind, n: Operand, out: &mut Block, span: Span) -> Kind {
+        match kind {
+            Kind::Range { lo, hi, inclusive } => {
+                let lo = self.integer(Rhs::Prim(Op::Add, vec![lo, n]), out, span);
+                Kind::Range { lo, hi, inclusive }
+            }
+            Kind::Elements(sources) => Kind::Elements(
+                sources
+                    .into_iter()
+                    .map(|source| {
+                        let offset = match source.offset {
+                            None => n.clone(),
+                            Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, n.clone()]), out, span),
+                        };
+                        let saturating_sub = syn::Ident::new("saturating_sub", span);
+                        let len = self.integer(Rhs::Method(source.len, saturating_sub, vec![n.clone()]), out, span);
+                        Source { offset: Some(offset), len, ..source }
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `.take(n)`: a range ends at most `n` after its start; each source is
+    /// at most `n` long.
+    fn take(&mut self, kind: Kind, n: Operand, out: &mut Block, span: Span) -> Kind {
+        let min = syn::Ident::new("min", span);
+        match kind {
+            Kind::Range { lo, hi, inclusive } => {
+                // `a..=b` is `a..b + 1`, then cut at `a + n`.
+                let end = if inclusive {
+                    let one = Operand::Const(Const { tokens: quote!(1), ty: Ty::Other });
+                    self.integer(Rhs::Prim(Op::Add, vec![hi, one]), out, span)
+                } else {
+                    hi
+                };
+                let limit = self.integer(Rhs::Prim(Op::Add, vec![lo.clone(), n]), out, span);
+                let hi = self.integer(Rhs::Method(end, min, vec![limit]), out, span);
+                Kind::Range { lo, hi, inclusive: false }
+            }
+            Kind::Elements(sources) => Kind::Elements(
+                sources
+                    .into_iter()
+                    .map(|source| {
+                        let len =
+                            self.integer(Rhs::Method(source.len.clone(), min.clone(), vec![n.clone()]), out, span);
+                        Source { len, ..source }
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// An integer computed once before the loop, in a temporary.
+    fn integer(&mut self, rhs: Rhs, out: &mut Block, span: Span) -> Operand {
+        let temp = self.temp(Ty::Other);
+        self.assign(out, temp, rhs, AssignKind::Init, span);
+        Operand::Var(temp)
+    }
+
     /// An aggregate iterated element by element: `x`, `&x`, `x.iter()`,
     /// `&x[1..]`, `x[a..b].iter()`, `w[i].iter()`.
-    fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
+    pub(super) fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
         let inner = match expr {
             Expr::MethodCall(call) if (call.method == "iter" || call.method == "into_iter") && call.args.is_empty() => {
                 &*call.receiver
@@ -484,6 +747,9 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => &*reference.expr,
             other => other,
         };
+        if let Some(slice) = self.slice_binding(inner) {
+            return Some(slice);
+        }
         let span = expr.span();
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
@@ -518,18 +784,77 @@ impl Lowerer<'_> {
                     }
                     None => end,
                 };
-                return Some(Source { base, offset: lo, len });
+                let integers = self.holds_integers(&base);
+                return Some(Source { base, offset: lo, len, integers, window: None });
             }
         }
         let base = self.place(inner, out)?;
         // A model's fields are aggregates the macro cannot see into.
         let in_model = self.vars[base.var.0].ty == Ty::Aggregate && self.vars[base.var.0].dims.is_none();
-        if self.place_ty(&base) != Ty::Aggregate && !in_model {
+        let integers = self.holds_integers(&base);
+        if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers {
             self.cx.error_spanned_by(expr, "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors");
             return None;
         }
         let len = self.length(&base, out, span);
-        Some(Source { base, offset: None, len })
+        Some(Source { base, offset: None, len, integers, window: None })
+    }
+
+    /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
+    pub(super) fn slice_binding(&self, expr: &Expr) -> Option<Source> {
+        let Expr::Path(path) = expr else { return None };
+        match self.lookup(path.path.get_ident()?)? {
+            Binding::Slice(source) => Some(source),
+            _ => None,
+        }
+    }
+
+    /// `let y = &x[a..b];`: `y` stands for those elements of `x`, read in
+    /// place (and so does `z` after `let z = y;`). Returns whether `init` is
+    /// such a sub-slice.
+    pub(super) fn bind_sub_slice(&mut self, name: &syn::Ident, init: &Expr, out: &mut Block) -> bool {
+        if let Some(slice) = self.slice_binding(init) {
+            self.bind(name, Binding::Slice(slice));
+            return true;
+        }
+        let Expr::Reference(reference) = init else { return false };
+        let is_range_index =
+            |expr: &Expr| matches!(expr, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)));
+        if reference.mutability.is_some() || !is_range_index(&reference.expr) {
+            return false;
+        }
+        if let Some(source) = self.source(init, out) {
+            self.bind(name, Binding::Slice(source));
+        }
+        true
+    }
+
+    /// Whether `base` is a variable declared as integers in a slice, array
+    /// or vector (`idx: &[usize]`), possibly behind a reference.
+    fn holds_integers(&self, base: &Place) -> bool {
+        if !base.proj.is_empty() {
+            return false;
+        }
+        let Some(mut ty) = self.vars[base.var.0].declared.as_ref() else { return false };
+        while let syn::Type::Reference(reference) = ty {
+            ty = &reference.elem;
+        }
+        let elem = match ty {
+            syn::Type::Slice(slice) => &*slice.elem,
+            syn::Type::Array(array) => &*array.elem,
+            syn::Type::Path(path) => match path.path.segments.last() {
+                Some(last) if last.ident == "Vec" => match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                        Some(syn::GenericArgument::Type(elem)) => elem,
+                        _ => return false,
+                    },
+                    _ => return false,
+                },
+                _ => return false,
+            },
+            _ => return false,
+        };
+        is_integer_type(elem)
     }
 
     fn length(&mut self, base: &Place, out: &mut Block, span: Span) -> Operand {
@@ -643,6 +968,13 @@ impl Lowerer<'_> {
 
 /// The parameters and body of an inline closure with `arity` parameters.
 fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<(Vec<Pat>, Expr)> {
+    if let Some(function) = float_function(expr) {
+        // `.fold(f64::NEG_INFINITY, f64::max)`, `.map(f64::exp)`: the
+        // closure that calls it.
+        let params: Vec<syn::Ident> = (0..arity).map(|i| quote::format_ident!("__arg{}", i)).collect();
+        let call = syn::parse_quote!(#function(#(#params),*));
+        return Some((params.iter().map(|param| syn::parse_quote!(#param)).collect(), call));
+    }
     let Expr::Closure(closure) = expr else {
         lowerer
             .cx
@@ -654,6 +986,24 @@ fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<(Vec<Pat>, Ex
         return None;
     }
     Some((closure.inputs.iter().cloned().collect(), (*closure.body).clone()))
+}
+
+/// A float function named by path (`f64::max`, `f32::exp`).
+fn float_function(expr: &Expr) -> Option<&syn::ExprPath> {
+    let Expr::Path(path) = expr else { return None };
+    let segments = &path.path.segments;
+    let float =
+        path.qself.is_none() && segments.len() == 2 && (segments[0].ident == "f64" || segments[0].ident == "f32");
+    (float && crate::symbol::float_method(&segments[1].ident).is_some()).then_some(path)
+}
+
+/// Whether the items carry a position (`enumerate`'s, or a range's index).
+fn has_position(shape: &Shape) -> bool {
+    match shape {
+        Shape::Index => true,
+        Shape::Elem(_) => false,
+        Shape::Pair(first, second) => has_position(first) || has_position(second),
+    }
 }
 
 /// `&v`, `v: &f64` and `(v)` bind like `v`.

@@ -20,15 +20,19 @@
 //! This file holds the entry point and the state shared while lowering
 //! (bindings, scopes, loops and flags, and the types known so far);
 //! `stmt.rs` lowers statements and control flow, `expr.rs` expressions,
-//! `call.rs` method and function calls, `places.rs` element access and
+//! `call.rs` method and function calls, `closures.rs` local closures,
+//! `matches.rs` `match` and
+//! `if let`, `places.rs` element access and
 //! array values, `loops.rs` loops and iterator chains. Everything outside
 //! the supported subset is reported to `Ctxt` with the span of the
 //! offending code, and lowering goes on, so one run reports every problem.
 
 mod call;
+mod closures;
 mod expr;
 mod items;
 mod loops;
+mod matches;
 mod places;
 mod stmt;
 
@@ -96,12 +100,16 @@ enum Sink {
     Var(Var, AssignKind),
 }
 
-/// What a name stands for: a variable, or an element read in place (a
-/// `for` or closure binding of a slice element).
+/// What a name stands for: a variable, an element read in place (a
+/// `for` or closure binding of a slice element), a local closure, or a
+/// sub-slice.
 #[derive(Clone)]
 enum Binding {
     Var(Var),
     Place(Place),
+    Closure(std::rc::Rc<closures::LocalClosure>),
+    /// `let y = &x[a..b];`: elements `a..b` of `x`, read in place.
+    Slice(loops::Source),
 }
 
 /// A loop being lowered, for `break` and `continue`.
@@ -335,6 +343,8 @@ impl Lowerer<'_> {
                 }
             }
             Rhs::Cast(_, ty) => type_of(ty),
+            Rhs::Matches(_, _, None) => Ty::Bool,
+            Rhs::Matches(_, _, Some(_)) => Ty::Unknown,
         }
     }
 }
@@ -345,6 +355,13 @@ fn place_operand(place: Place) -> Operand {
     } else {
         Operand::Place(Box::new(place))
     }
+}
+
+/// Whether `ty` is a primitive integer type.
+fn is_integer_type(ty: &syn::Type) -> bool {
+    const INTEGERS: [&str; 12] =
+        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize"];
+    matches!(ty, syn::Type::Path(path) if INTEGERS.iter().any(|name| path.path.is_ident(name)))
 }
 
 fn is_bool(ty: &syn::Type) -> bool {

@@ -21,6 +21,14 @@ impl Lowerer<'_> {
                 match self.lookup(ident) {
                     Some(Binding::Var(var)) => Some(Place { var, proj: Vec::new() }),
                     Some(Binding::Place(place)) => Some(place),
+                    Some(Binding::Closure(_)) => {
+                        self.cx.error_spanned_by(path, super::expr::closure_value_message(ident));
+                        None
+                    }
+                    Some(Binding::Slice(_)) => {
+                        self.cx.error_spanned_by(path, slice_use_message(ident));
+                        None
+                    }
                     None => {
                         self.cx.error_spanned_by(path, format!("`{ident}` is not a local variable or parameter"));
                         None
@@ -41,6 +49,9 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
+                if let Some(slice) = self.slice_binding(&index.expr) {
+                    return Some(self.slice_element(slice, &index.index, out));
+                }
                 let mut place = self.place(&index.expr, out)?;
                 let position = self.lower_expr(&index.index, out);
                 if self.operand_ty(&position).is_float() {
@@ -60,6 +71,23 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// `y[i]` of a sub-slice `y = &x[a..]`: `x[a + i]`.
+    fn slice_element(&mut self, slice: super::loops::Source, index: &Expr, out: &mut Block) -> Place {
+        let position = self.lower_expr(index, out);
+        let position = match slice.offset {
+            None => position,
+            Some(offset) => {
+                let shifted = self.temp(Ty::Other);
+                let rhs = Rhs::Prim(crate::ir::Op::Add, vec![offset, position]);
+                self.assign(out, shifted, rhs, AssignKind::Init, index.span());
+                Operand::Var(shifted)
+            }
+        };
+        let mut place = slice.base;
+        place.proj.push(Proj::Index(position));
+        place
     }
 
     /// The target of `=` or `op=`: a local variable or an element. Index
@@ -103,6 +131,7 @@ impl Lowerer<'_> {
         let var = match binding {
             Binding::Var(var) => *var,
             Binding::Place(place) => place.var,
+            Binding::Closure(_) | Binding::Slice(_) => return false,
         };
         self.loops.iter().any(|ctx| ctx.index == Some(var))
     }
@@ -235,6 +264,15 @@ impl Lowerer<'_> {
                 return Arg::Ref { place, range: Some(SliceRange { lo, hi, inclusive }), mutable, borrowed };
             }
         }
+        if let Some(slice) = self.slice_binding(inner) {
+            // A sub-slice binding passed on (`f(y)` or `f(&y)`): a borrow of the range it stands for.
+            let lo = slice.offset.unwrap_or_else(|| Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other }));
+            let hi = self.temp(Ty::Other);
+            let rhs = Rhs::Prim(crate::ir::Op::Add, vec![lo.clone(), slice.len]);
+            self.assign(out, hi, rhs, AssignKind::Init, arg.span());
+            let range = SliceRange { lo: Some(lo), hi: Some(Operand::Var(hi)), inclusive: false };
+            return Arg::Ref { place: slice.base, range: Some(range), mutable, borrowed: true };
+        }
         if borrowed {
             // `&x`, `&m.layer`, `&h[i]`: a part of an aggregate.
             if let Some(place) = self.place_quiet(inner, out) {
@@ -309,6 +347,7 @@ impl Lowerer<'_> {
                 match self.lookup(ident)? {
                     Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
                     Binding::Place(place) => Some(place),
+                    Binding::Closure(_) | Binding::Slice(_) => None,
                 }
             }
             Expr::Field(_) | Expr::Index(_) => {
@@ -333,6 +372,14 @@ impl Lowerer<'_> {
             _ => false,
         }
     }
+}
+
+/// The error for a sub-slice binding used as a whole value.
+pub(super) fn slice_use_message(name: impl std::fmt::Display) -> String {
+    format!(
+        "`{name}` is a sub-slice: inside #[grad] functions it can be indexed (`{name}[i]`), measured \
+         (`{name}.len()`), iterated or passed to a function"
+    )
 }
 
 fn dummy() -> Operand {

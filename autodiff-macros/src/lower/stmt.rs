@@ -112,9 +112,8 @@ impl Lowerer<'_> {
             pat => (pat, None),
         };
         if let Some(init) = &local.init {
-            if let Some((else_token, _)) = &init.diverge {
-                self.cx
-                    .error_spanned_by(else_token, "`let .. else` is not supported inside #[grad] functions; use `if`");
+            if let Some((_, diverge)) = &init.diverge {
+                self.lower_let_else(pat, &init.expr, diverge, out);
                 return;
             }
         }
@@ -132,15 +131,30 @@ impl Lowerer<'_> {
                 }
                 return;
             }
+            Pat::Tuple(tuple) => {
+                if let Some(init) = &local.init {
+                    self.destructure_tuple(tuple, &init.expr, out);
+                }
+                return;
+            }
             _ => {
                 self.cx.error_spanned_by(
                     pat,
                     "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..`, \
-                     `let name: T = ..` and `let [a, b] = *array;`",
+                     `let name: T = ..`, `let (a, b) = (x, y);` and `let [a, b] = *array;`",
                 );
                 return;
             }
         };
+        if let Some(syn::LocalInit { expr, .. }) = &local.init {
+            if let Expr::Closure(closure) = &**expr {
+                self.bind_closure(ident, closure);
+                return;
+            }
+            if self.bind_sub_slice(ident, expr, out) {
+                return;
+            }
+        }
         if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
             self.bind(ident, Binding::Var(aliased));
             return;
@@ -162,6 +176,56 @@ impl Lowerer<'_> {
             self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
         }
         self.bind(ident, Binding::Var(var));
+    }
+
+    /// `let (a, b) = (x, y);`: every value first, then the names, so
+    /// `let (a, b) = (b, a);` swaps.
+    fn destructure_tuple(&mut self, pattern: &syn::PatTuple, init: &Expr, out: &mut Block) {
+        let mut values = init;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
+            values
+        {
+            values = inner;
+        }
+        let Expr::Tuple(values) = values else {
+            self.cx.error_spanned_by(
+                init,
+                "a tuple `let` inside #[grad] functions takes a tuple of values (`let (a, b) = (x, y);`); \
+                 a call that returns a tuple is not supported yet: compute each value with a function of its own",
+            );
+            return;
+        };
+        if values.elems.len() != pattern.elems.len() {
+            self.cx.error_spanned_by(init, format!("this tuple has {} values", values.elems.len()));
+            return;
+        }
+        let lowered: Vec<Operand> = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
+        for ((name, value), expr) in pattern.elems.iter().zip(lowered).zip(&values.elems) {
+            let (inner, declared) = match name {
+                Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
+                other => (other, None),
+            };
+            match inner {
+                Pat::Wild(_) => {}
+                Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
+                    let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
+                    let var = self.user_var(&binding.ident, ty, declared);
+                    self.lower_operand_into(value, var, out, expr.span());
+                    self.bind(&binding.ident, Binding::Var(var));
+                }
+                other => {
+                    self.cx
+                        .error_spanned_by(other, "the names of a tuple `let` are plain names (`let (a, mut b) = ..`)");
+                }
+            }
+        }
+    }
+
+    /// `var = value`, a new variable learning its type from the value.
+    fn lower_operand_into(&mut self, value: Operand, var: Var, out: &mut Block, span: proc_macro2::Span) {
+        let rhs = Rhs::Use(value);
+        self.adopt(var, &rhs);
+        self.assign(out, var, rhs, AssignKind::Init, span);
     }
 
     /// `let t = v;` without `mut`, of a reference parameter (or another such
@@ -219,6 +283,12 @@ impl Lowerer<'_> {
                     self.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
             },
+            Binding::Closure(_) | Binding::Slice(_) => {
+                self.cx.error_spanned_by(
+                    left,
+                    "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
+                );
+            }
             Binding::Place(place) => {
                 let value = match op {
                     None => self.lower_expr(right, out),
@@ -237,7 +307,7 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_if(&mut self, expr_if: &ExprIf, out: &mut Block, sink: Sink) {
         if let Expr::Let(expr_let) = &*expr_if.cond {
-            self.unsupported(expr_let, "`if let` is not supported inside #[grad] functions; use `if` with a condition");
+            self.lower_if_let(expr_if, expr_let, out, sink);
             return;
         }
         let cond = self.condition(&expr_if.cond, out);
@@ -261,23 +331,27 @@ impl Lowerer<'_> {
     /// a constant: a value the reverse sweep reads again after the statement
     /// that uses it.
     pub(super) fn fixed(&mut self, operand: Operand, ty: Ty, out: &mut Block, span: proc_macro2::Span) -> Operand {
+        if self.is_fixed(&operand) {
+            return operand;
+        }
+        let temp = self.temp(ty);
+        self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
+        Operand::Var(temp)
+    }
+
+    /// Whether nothing can change `operand` after it is read: a temporary,
+    /// a constant, or a parameter without `mut` (unless it is a `&mut`
+    /// output, written through).
+    pub(super) fn is_fixed(&self, operand: &Operand) -> bool {
         match operand {
-            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => operand,
-            // A parameter without `mut` never changes (unless it is a
-            // `&mut` output, written through).
-            Operand::Var(var)
-                if self.vars[var.0].kind == VarKind::Param
+            Operand::Var(var) if self.vars[var.0].kind == VarKind::Temp => true,
+            Operand::Var(var) => {
+                self.vars[var.0].kind == VarKind::Param
                     && !self.vars[var.0].mutable
-                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) =>
-            {
-                operand
+                    && !matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
             }
-            Operand::Const(_) => operand,
-            operand => {
-                let temp = self.temp(ty);
-                self.assign(out, temp, Rhs::Use(operand), AssignKind::Init, span);
-                Operand::Var(temp)
-            }
+            Operand::Const(_) => true,
+            Operand::Place(_) => false,
         }
     }
 

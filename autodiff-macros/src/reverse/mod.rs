@@ -708,7 +708,7 @@ impl Sweep<'_> {
                 let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
                 tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
             }
-            Rhs::Method(..) | Rhs::Cast(..) => {}
+            Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
         tokens
     }

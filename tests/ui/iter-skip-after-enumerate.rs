@@ -3,8 +3,8 @@ use autodiff::grad;
 #[grad]
 fn f(x: &[f64]) -> f64 {
     let mut s = 0.0;
-    for w in x.windows(2) {
-        s += w[0] * w[1];
+    for (i, v) in x.iter().enumerate().skip(1) {
+        s += v * i as f64;
     }
     s
 }
