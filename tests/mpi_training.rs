@@ -16,45 +16,11 @@ use std::process::{Command, ExitCode};
 
 use autodiff::prelude::*;
 
-#[derive(Params, Clone, Debug, PartialEq)]
-struct Net {
-    w1: [[f64; 3]; 8],
-    b1: [f64; 8],
-    w2: [f64; 8],
-    b2: f64,
-}
+#[allow(dead_code)] // each test uses its own part of it
+#[path = "support/training_net.rs"]
+mod training_net;
 
-/// Example `i` of a deterministic synthetic data set.
-fn sample(i: usize) -> ([f64; 3], f64) {
-    let t = i as f64;
-    let x = [(0.37 * t).sin(), (0.11 * t).cos(), (0.05 * t).sin() * (0.2 * t).cos()];
-    (x, (x[0] - 2.0 * x[1] * x[2]).tanh())
-}
-
-#[grad(wrt(m))]
-fn example_loss(m: &Net, x: &[f64; 3], y: f64) -> f64 {
-    let mut out = m.b2;
-    for i in 0..8 {
-        let mut z = m.b1[i];
-        for j in 0..3 {
-            z += m.w1[i][j] * x[j];
-        }
-        out += m.w2[i] * z.tanh();
-    }
-    (out - y) * (out - y)
-}
-
-fn initial() -> Net {
-    let mut m = Net { w1: [[0.0; 3]; 8], b1: [0.0; 8], w2: [0.0; 8], b2: 0.0 };
-    let mut k = 0.0_f64;
-    m.for_each_slice_mut(&mut |s| {
-        for v in s {
-            k += 1.0;
-            *v = 0.5 * (1.7 * k).sin();
-        }
-    });
-    m
-}
+use training_net::{example_grad, initial, Net};
 
 /// Three epochs of Adam over shuffled batches of 100 of 1,000 examples;
 /// `gradient` sums a batch's per-example gradients.
@@ -73,10 +39,7 @@ fn train(mut gradient: impl FnMut(&Net, &[usize]) -> Net) -> Net {
 }
 
 fn per_example(m: &Net) -> impl Fn(usize, &mut Net) -> f64 + Sync + '_ {
-    move |i, d_m| {
-        let (x, y) = sample(i);
-        example_loss_grad(m, d_m, &x, y)
-    }
+    move |i, d_m| example_grad(m, d_m, i)
 }
 
 /// One rank of the job: 0 when both trainings agree to 1e-12.

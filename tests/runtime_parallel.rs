@@ -7,52 +7,17 @@
 
 use autodiff::prelude::*;
 
-#[derive(Params, Clone, Debug, PartialEq)]
-struct Net {
-    w1: [[f64; 3]; 4],
-    b1: [f64; 4],
-    w2: [f64; 4],
-    b2: f64,
-}
+#[allow(dead_code)] // each test uses its own part of it
+#[path = "support/training_net.rs"]
+mod training_net;
 
-/// Example `i` of a deterministic synthetic data set.
-fn sample(i: usize) -> ([f64; 3], f64) {
-    let t = i as f64;
-    let x = [(0.37 * t).sin(), (0.11 * t).cos(), (0.05 * t).sin() * (0.2 * t).cos()];
-    (x, (x[0] - 2.0 * x[1] * x[2]).tanh())
-}
-
-/// The squared error of one example.
-#[grad(wrt(m))]
-fn example_loss(m: &Net, x: &[f64; 3], y: f64) -> f64 {
-    let mut out = m.b2;
-    for i in 0..4 {
-        let mut z = m.b1[i];
-        for j in 0..3 {
-            z += m.w1[i][j] * x[j];
-        }
-        out += m.w2[i] * z.tanh();
-    }
-    (out - y) * (out - y)
-}
+use training_net::{example_grad, initial, sample, Net};
 
 /// Least squares on a slice of weights, y ≈ w · x.
 #[grad(wrt(w))]
 fn linear_loss(w: &[f64], x: &[f64; 3], y: f64) -> f64 {
     let r = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] - y;
     r * r
-}
-
-fn net() -> Net {
-    let mut m = Net { w1: [[0.0; 3]; 4], b1: [0.0; 4], w2: [0.0; 4], b2: 0.1 };
-    let mut k = 0.0_f64;
-    m.for_each_slice_mut(&mut |s| {
-        for v in s {
-            k += 1.0;
-            *v = (1.7 * k).sin();
-        }
-    });
-    m
 }
 
 fn on_threads<R: Send>(threads: usize, run: impl FnOnce() -> R + Send) -> R {
@@ -67,12 +32,9 @@ fn assert_close(a: &[f64], b: &[f64], what: &str) {
 
 #[test]
 fn a_model_gradient_is_the_serial_sum_on_any_thread_count() {
-    let m = net();
+    let m = initial();
     let batch: Vec<usize> = (0..4096).collect();
-    let per_example = |i: usize, d_m: &mut Net| {
-        let (x, y) = sample(i);
-        example_loss_grad(&m, d_m, &x, y)
-    };
+    let per_example = |i: usize, d_m: &mut Net| example_grad(&m, d_m, i);
 
     let mut serial = m.zeros_like();
     let serial_loss: f64 = batch.iter().map(|&i| per_example(i, &mut serial)).sum();
@@ -116,15 +78,12 @@ fn a_slice_gradient_is_the_serial_sum() {
 fn training_on_all_cores_matches_training_on_one() {
     let train = |threads: usize| {
         on_threads(threads, || {
-            let mut m = net();
+            let mut m = initial();
             let mut opt = Adam::new(0.01);
             let mut batches = Batches::new(2000, 128).shuffled(7);
             for _ in 0..3 {
                 for batch in batches.epoch() {
-                    let (_, mut grad) = batch_gradient(&m, batch, |i, d_m: &mut Net| {
-                        let (x, y) = sample(i);
-                        example_loss_grad(&m, d_m, &x, y)
-                    });
+                    let (_, mut grad) = batch_gradient(&m, batch, |i, d_m: &mut Net| example_grad(&m, d_m, i));
                     grad.scale(1.0 / batch.len() as f64);
                     opt.step_params(&mut m, &grad);
                 }
@@ -133,6 +92,6 @@ fn training_on_all_cores_matches_training_on_one() {
         })
     };
     let one = train(1);
-    assert_ne!(one, net(), "the model trained");
+    assert_ne!(one, initial(), "the model trained");
     assert_eq!(train(2), one, "the same model, bit for bit");
 }
