@@ -233,17 +233,7 @@ impl Lowerer<'_> {
             exits.extend(self.done);
         }
         if let Some(cont) = ctx.cont {
-            body.stmts.insert(
-                0,
-                Stmt::Assign {
-                    dst: cont,
-                    rhs: Rhs::Use(falsity()),
-                    kind: AssignKind::Init,
-                    save: None,
-                    tape: None,
-                    span,
-                },
-            );
+            body.stmts.insert(0, Stmt::Assign { dst: cont, rhs: Rhs::Use(falsity()), kind: AssignKind::Init, span });
         }
         let trips = (counted || !exits.is_empty()).then(|| {
             let trips = self.control("__trips", Ty::Other, Some(syn::parse_quote!(usize)));
@@ -303,7 +293,7 @@ impl Lowerer<'_> {
             this.bind_pattern(pattern, &iteration.shape, index, &sources, &mut body);
             lower_body(this, &mut body);
         });
-        let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors, index_save: None };
+        let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors };
         self.close_loop(header, body, counted, out, span);
     }
 
