@@ -325,6 +325,16 @@ fn add(reads: &mut Reads, var: Var, key: usize, loops: &[LoopId]) {
     reads.entry(var).or_default().push(Read { key, loops: loops.to_vec() });
 }
 
+/// The indices of an active element operand (`x[j]`), which the reverse
+/// sweep reads again to address its adjoint (`x̄[j] += ..`).
+fn add_adjoint_indices(reads: &mut Reads, operand: &Operand, active: &[bool], key: usize, loops: &[LoopId]) {
+    if let Operand::Place(place) = operand {
+        if active[place.var.0] {
+            place.index_vars().for_each(|v| add(reads, v, key, loops));
+        }
+    }
+}
+
 /// Collects the needed reads of `block`; returns whether its reverse sweep
 /// has any work (derivative code or restores).
 fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &mut Walk, reads: &mut Reads) -> bool {
@@ -362,7 +372,14 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
                             });
                         }
                     }
+                    // An element's adjoint `x̄[j]` is indexed like the element.
                     Rhs::Use(Operand::Place(place)) => place.index_vars().for_each(|v| add(reads, v, key, &at.loops)),
+                    Rhs::Repeat(item, _) | Rhs::VecRepeat(item, _) => {
+                        add_adjoint_indices(reads, item, active, key, &at.loops);
+                    }
+                    Rhs::ArrayLit(items) => {
+                        items.iter().for_each(|item| add_adjoint_indices(reads, item, active, key, &at.loops));
+                    }
                     // The callee's reverse pass takes the same arguments, and
                     // the tape its forward pass left (read after this write).
                     Rhs::Call(..) => {
@@ -374,11 +391,12 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
                     _ => {}
                 }
             }
-            Stmt::Store { place, .. } => {
+            Stmt::Store { place, value, .. } => {
                 work |= saves.contains(&SaveKey::Value(id));
                 if active[place.var.0] {
                     work = true;
                     place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                    add_adjoint_indices(reads, value, active, key, &at.loops);
                 } else if saves.contains(&SaveKey::Value(id)) {
                     place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
                 }
@@ -726,5 +744,34 @@ mod loop_tests {
             }
         });
         assert!(ir.contains("(index <- __saved_i)"), "{ir}");
+    }
+
+    #[test]
+    fn an_index_of_an_element_adjoint_is_kept_when_overwritten() {
+        // `x̄[j] += ā[0]` and `x̄[j] += ȳ[0]` run after `j := 1` in the
+        // reverse sweep: the `j` they address is put back first.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut j = 0;
+                let a = [x[j], x[2]];
+                j = 1;
+                a[0] * a[1] + x[j]
+            }
+        });
+        assert!(ir.contains("__saved_j <- j\n    j: other := 1"), "{ir}");
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn g(x: &[f64], y: &mut [f64]) {
+                let mut j = 0;
+                y[0] = x[j];
+                j = 1;
+                y[1] = x[j] * 2.0;
+            }
+        })
+        .unwrap();
+        let (x, y) = (body.params[0], body.params[1]);
+        let activity = crate::activity::analyze(&body, &[x, y], &[y]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let ir = body.annotated(&saves).to_string();
+        assert!(ir.contains("__saved_j <- j\n    j: other := 1"), "{ir}");
     }
 }
