@@ -41,7 +41,7 @@ use crate::ir::{
     VarKind, Zero,
 };
 use crate::naming::{self, Namer};
-use crate::rules::{partials, D};
+use crate::rules::{partials, Transpose, D};
 
 mod call;
 mod layout;
@@ -620,15 +620,9 @@ impl Sweep<'_> {
         let operands = rhs.operands();
         let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
         match rhs {
-            Rhs::Use(operand) => {
-                if let Some(target) = self.adjoint_of(operand) {
-                    let addition = self.add_into(&target, seed, self.aggregate_dims(operand), span);
-                    let addition = if self.aggregate_dims(operand).is_none() {
-                        self.defer(operand, addition)
-                    } else {
-                        Some(addition)
-                    };
-                    tokens.extend(addition);
+            Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
+                for (operand, transpose) in crate::rules::transpose_form(rhs) {
+                    tokens.extend(self.transposed(&operand, transpose, seed, span));
                 }
             }
             Rhs::Prim(crate::ir::Op::ToFloat(_), _) => {
@@ -671,26 +665,6 @@ impl Sweep<'_> {
                     tokens.extend(unless_zero(seed, guarded, span));
                 }
             }
-            Rhs::ArrayLit(items) => {
-                for (k, item) in items.iter().enumerate() {
-                    if let Some(target) = self.adjoint_of(item) {
-                        let k = proc_macro2::Literal::usize_unsuffixed(k);
-                        tokens.extend(quote_spanned!(span=> #target += #seed[#k];));
-                    }
-                }
-            }
-            Rhs::Repeat(value, _) | Rhs::VecRepeat(value, _) => {
-                if let Some(target) = self.adjoint_of(value) {
-                    let element = Ident::new("__element", Span::mixed_site());
-                    let add = self.add_into(&target, &quote!(#element), self.aggregate_dims(value), span);
-                    tokens.extend(quote_spanned!(span=> for #element in #seed.iter() { #add }));
-                }
-            }
-            Rhs::Deref(var) => {
-                if let Some(target) = self.adjoint(*var) {
-                    tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
-                }
-            }
             // A call with constant arguments only has no derivative.
             Rhs::Call(_, call_args)
                 if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
@@ -704,6 +678,33 @@ impl Sweep<'_> {
             Rhs::Method(..) | Rhs::Cast(..) => {}
         }
         tokens
+    }
+
+    /// The addition into the adjoint of `operand`, if it is active, of its
+    /// part of `seed` (`rules::transpose_form`).
+    fn transposed(
+        &self,
+        operand: &Operand,
+        transpose: Transpose,
+        seed: &TokenStream,
+        span: Span,
+    ) -> Option<TokenStream> {
+        let target = self.adjoint_of(operand)?;
+        let dims = self.aggregate_dims(operand);
+        match transpose {
+            // A scalar read of a read-only input may wait for the pass's end.
+            Transpose::Whole if dims.is_none() => self.defer(operand, self.add_into(&target, seed, None, span)),
+            Transpose::Whole => Some(self.add_into(&target, seed, dims, span)),
+            Transpose::Item(k) => {
+                let k = proc_macro2::Literal::usize_unsuffixed(k);
+                Some(quote_spanned!(span=> #target += #seed[#k];))
+            }
+            Transpose::EachElement => {
+                let element = Ident::new("__element", Span::mixed_site());
+                let add = self.add_into(&target, &quote!(#element), dims, span);
+                Some(quote_spanned!(span=> for #element in #seed.iter() { #add }))
+            }
+        }
     }
 
     /// Whether the partial `d` of `dst = op(operands)` can be infinite or
