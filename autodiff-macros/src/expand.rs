@@ -248,7 +248,7 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     refusals::check_reverse(&body, &activity, &cx);
     cx.check()?;
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None };
-    let vjp_body = reverse::vjp_body(&body, &activity, &saves, &adjoints, &seed, &mut namer);
+    let vjp_body = reverse::vjp_body(&mut body, &activity, &saves, &adjoints, &seed, &mut namer);
     let mutated = body
         .params
         .iter()

@@ -112,7 +112,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
-            let parts = reverse::vjp_body(&tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
+            let parts = reverse::vjp_body(&mut tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
             let float = emit::float_type(sig.float());
             let vjp = parts.vjp;
             quote!(let #seed: #float = 1.0; #vjp)
@@ -320,7 +320,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
-            let parts = reverse::vjp_body(&tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
+            let parts = reverse::vjp_body(&mut tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
             parts.vjp
         }
         None if scalars.is_empty() => quote!(0.0),

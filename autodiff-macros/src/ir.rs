@@ -93,6 +93,8 @@ pub enum VarKind {
     Tape,
     /// The tangent of a variable (forward mode).
     Tangent,
+    /// The adjoint of a variable (reverse mode, `reverse/adjoints.rs`).
+    Adjoint(Var),
 }
 
 /// How to make a zero of an aggregate's type, for its adjoint.

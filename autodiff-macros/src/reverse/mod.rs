@@ -40,9 +40,10 @@ use crate::ir::{
     Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, StmtId, Ty, Var,
     VarKind, Zero,
 };
-use crate::naming::{self, Namer};
+use crate::naming::Namer;
 use crate::rules::{partials, Transpose, D};
 
+mod adjoints;
 mod call;
 mod layout;
 mod primal;
@@ -65,27 +66,20 @@ pub struct Adjoints<'a> {
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
+/// Adds the adjoint variables to `body` (`adjoints.rs`).
 pub fn vjp_body(
-    body: &Body,
+    body: &mut Body,
     activity: &Activity,
     saves: &Saves,
     params: &Adjoints,
     seed: &Ident,
     namer: &mut Namer,
 ) -> Parts {
+    let adjoint_vars = adjoints::declare(body, activity, params, namer);
+    let body: &Body = body;
     let layout = Layout::new(body, activity, saves);
-    let adjoints: Vec<Option<TokenStream>> = body
-        .vars
-        .iter()
-        .enumerate()
-        .map(|(i, info)| {
-            if let Some((_, shadow)) = params.shadows.iter().find(|(var, _)| var.0 == i) {
-                return Some(shadow.to_token_stream());
-            }
-            let wanted = activity.is_active(Var(i)) || params.scalars.contains(&Var(i));
-            wanted.then(|| namer.fresh(&naming::adjoint_base(&info.ident)).to_token_stream())
-        })
-        .collect();
+    let adjoints: Vec<Option<TokenStream>> =
+        adjoint_vars.iter().map(|adjoint| adjoint.map(|adjoint| body.var(adjoint).ident.to_token_stream())).collect();
     let unbounded = crate::finite::unbounded(body);
     let sweep = Sweep {
         body,
@@ -245,7 +239,9 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     for (i, info) in body.vars.iter().enumerate() {
         let crosses = names.contains(&info.ident.to_string());
         let param_kept = info.kind == VarKind::Param && is_mutated(body, Var(i));
-        if !crosses || (info.kind == VarKind::Param && !param_kept) {
+        // Adjoints are the reverse part's own.
+        let adjoint = matches!(info.kind, VarKind::Adjoint(_));
+        if !crosses || adjoint || (info.kind == VarKind::Param && !param_kept) {
             continue;
         }
         types.push(match info.ty {
@@ -292,6 +288,7 @@ struct Sweep<'a> {
     /// What the forward sweep saves and the calls' tapes (`saves.rs`).
     saves: &'a Saves,
     layout: &'a Layout,
+    /// The names of the adjoint variables, by variable.
     adjoints: &'a [Option<TokenStream>],
     /// The values that may be infinite or NaN (`finite.rs`).
     unbounded: &'a [bool],
