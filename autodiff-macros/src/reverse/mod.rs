@@ -26,6 +26,12 @@
 //! pass, so each pass starts them at zero. An assignment that overwrote a
 //! value resets the adjoint of that value and, if the value was saved, puts
 //! it back before the assignment's own partials read their operands.
+//!
+//! The parts: `saves.rs` decides what the forward sweep keeps (a side table
+//! keyed by statement id), `adjoints.rs` adds the adjoint variables to the
+//! IR, `layout.rs` decides where each value lives, `primal.rs` prints the
+//! forward sweep, this file the reverse sweep (reading the transposes and
+//! partials of `rules.rs`), `call.rs` the reverse of a call.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
