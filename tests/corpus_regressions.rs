@@ -961,3 +961,48 @@ fn overflow_to_infinity_gives_no_nan_at_zero_adjoints() {
     assert_eq!(zero_adjoint_overwritten_grad(1e120, 2.0), (2.0, 0.0, 1.0));
     assert_eq!(zero_adjoint_empty_loop_grad(2.0, 3.0, 1), (3.0 + 24.0, 36.0, 9.0));
 }
+
+// ---------------------------------------------------------------------------
+// An element operand's index overwritten after the read.
+//
+// Cause: the reverse sweep addresses the adjoint of `x[j]` in an array
+// literal (`[x[j], ..]`), a repeat or a stored value (`y[0] = x[j]`) with
+// `j` again, but the save analysis did not count that read: `j = 1` after
+// it went unsaved and the adjoint went to `x[1]`. Those indices are now
+// needed reads (`reverse/saves.rs`), saved like any other.
+// ---------------------------------------------------------------------------
+
+/// `f = x₀·x₂ + x₁`.
+#[grad]
+fn index_overwritten_after_array_literal(x: &[f64]) -> f64 {
+    let mut j = 0;
+    let a = [x[j], x[2]];
+    j = 1;
+    a[0] * a[1] + x[j]
+}
+
+/// `y₀ = x₀`, `y₁ = 2·x₁`.
+#[grad]
+fn index_overwritten_after_store(x: &[f64], y: &mut [f64]) {
+    let mut j = 0;
+    y[0] = x[j];
+    j = 1;
+    y[1] = x[j] * 2.0;
+}
+
+#[test]
+fn an_element_adjoint_goes_to_the_element_read() {
+    let x = [1.5, 2.0, 3.0];
+    let mut d_x = [0.0; 3];
+    let value = index_overwritten_after_array_literal_grad(&x, &mut d_x);
+    assert_eq!(value, 1.5 * 3.0 + 2.0);
+    assert_eq!(d_x, [3.0, 1.0, 1.5]);
+
+    let mut y = [0.0; 2];
+    // Seeds ȳ = (1, 10): x̄ = (1, 20, 0).
+    let mut d_y = [1.0, 10.0];
+    let mut d_x = [0.0; 3];
+    index_overwritten_after_store_vjp(&x, &mut d_x, &mut y, &mut d_y);
+    assert_eq!(y, [1.5, 4.0]);
+    assert_eq!(d_x, [1.0, 20.0, 0.0]);
+}

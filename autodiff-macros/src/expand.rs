@@ -6,9 +6,10 @@
 //! lower/        &Signature             -> ir::Body      A-normal form; every subset violation reported
 //! optimize.rs   &mut Body                               element reads shared within a pass
 //! infer.rs      &mut Body                               float types of every value
-//! activity.rs   &mut Body              -> Activity      active and needed values; save slots
+//! activity.rs   &Body                  -> Activity      active values (varied and useful), both modes
+//! reverse/saves.rs &mut Body, Activity -> Saves         side table by statement id: saves, tapes, needed values
 //! refusals.rs   &Body, activity        -> errors        what the passes below refuse
-//! reverse/      &Body, &Activity       -> Sweeps        forward + reverse sweep of NAME_vjp
+//! reverse/      &Body, Activity, Saves -> Sweeps        forward + reverse sweep of NAME_vjp
 //! forward.rs    &Body, active          -> Body          tangents beside the primal (NAME_jvp, jvp.rs)
 //! hvp.rs        forward, then reverse  -> tokens        NAME_hvp, the companion's tangent methods
 //! companion.rs  Sweeps                 -> TokenStream   the companion other #[grad] functions call
@@ -233,6 +234,8 @@ pub(crate) struct Analyzed {
     pub body: Body,
     pub namer: Namer,
     pub activity: activity::Activity,
+    /// What the reverse sweep saves, keyed by statement.
+    pub saves: reverse::saves::Saves,
     /// The differentiated scalars, whose partials are returned, in order.
     pub scalars: Vec<Var>,
     /// The reference parameters and their shadows.
@@ -256,12 +259,13 @@ pub(crate) fn analyzed(sig: &Signature) -> syn::Result<Analyzed> {
         }
     }
     let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
-    let activity = activity::analyze(&mut body, &mut namer, &seeds, &outputs);
-    validate_ir(sig, &body, Stage::Analyzed)?;
+    let activity = activity::analyze(&body, &seeds, &outputs);
+    let saves = reverse::saves::analyze(&mut body, &mut namer, &activity);
+    validate_ir(sig, &body, Stage::Analyzed(&saves))?;
     let cx = Ctxt::new();
     refusals::check_reverse(&body, &activity, &cx);
     cx.check()?;
-    Ok(Analyzed { body, namer, activity, scalars, shadows })
+    Ok(Analyzed { body, namer, activity, saves, scalars, shadows })
 }
 
 fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
@@ -277,10 +281,10 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         _ => None,
     });
     let length_checks = shadow_length_checks(sig);
-    let Analyzed { body, mut namer, activity, scalars, shadows } = analyzed(sig)?;
+    let Analyzed { mut body, mut namer, activity, saves, scalars, shadows } = analyzed(sig)?;
     let seed = namer.fresh("seed");
     let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
-    let vjp_body = reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer);
+    let vjp_body = reverse::vjp_body(&mut body, &activity, &saves, &adjoints, &seed, &mut namer);
     let mutated = body
         .params
         .iter()

@@ -175,7 +175,7 @@ impl Forward<'_> {
                     let float = self.float_of(place.var);
                     let value = self.tangent_of(value).unwrap_or_else(|| zero(float, *span));
                     let place = Place { var: tangent, proj: place.proj.clone() };
-                    out.stmts.push(Stmt::Store { place, value, save: None, span: *span });
+                    out.stmts.push(Stmt::Store { place, value, span: *span });
                 }
             }
             Stmt::If { cond, then, els, span } => {
@@ -193,7 +193,7 @@ impl Forward<'_> {
 
     /// `dst = rhs` and its tangent `tangent = ∂rhs`.
     fn assign(&mut self, dst: Var, tangent: Var, rhs: &Rhs, kind: AssignKind, span: Span, out: &mut Block) {
-        let primal = Stmt::Assign { dst, rhs: rhs.clone(), kind, save: None, tape: None, span };
+        let primal = Stmt::Assign { dst, rhs: rhs.clone(), kind, span };
         // A call of constants needs no derivative (nor a `#[grad]` callee).
         let differentiated_call = matches!(rhs, Rhs::Call(_, args)
             if args.iter().filter_map(Arg::var).any(|var| self.tangent[var.0].is_some()));
@@ -204,7 +204,7 @@ impl Forward<'_> {
                 let tangent_rhs = self.structural(dst, rhs, span);
                 // The tangent of a whole vector's zero takes its length from the primal.
                 out.stmts.push(primal);
-                out.stmts.push(Stmt::Assign { dst: tangent, rhs: tangent_rhs, kind, save: None, tape: None, span });
+                out.stmts.push(Stmt::Assign { dst: tangent, rhs: tangent_rhs, kind, span });
             }
         }
     }
@@ -247,21 +247,14 @@ impl Forward<'_> {
         let reads_out = partials.iter().flatten().any(D::reads_out);
         let overwrites_operand = args.iter().any(|arg| arg.reads().contains(&dst));
         let float = self.float_of(dst);
-        let primal = |dst: Var, kind: AssignKind| Stmt::Assign {
-            dst,
-            rhs: Rhs::Prim(op, args.to_vec()),
-            kind,
-            save: None,
-            tape: None,
-            span,
-        };
+        let primal = |dst: Var, kind: AssignKind| Stmt::Assign { dst, rhs: Rhs::Prim(op, args.to_vec()), kind, span };
         let (result, after) = if !reads_out {
             (Operand::Var(dst), Some(primal(dst, kind)))
         } else if overwrites_operand {
             // The rule reads both the old operand and the new result.
             let value = self.temp(self.vars[dst.0].ty);
             out.stmts.push(primal(value, AssignKind::Init));
-            let put = Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(value)), kind, save: None, tape: None, span };
+            let put = Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(value)), kind, span };
             (Operand::Var(value), Some(put))
         } else {
             out.stmts.push(primal(dst, kind));
@@ -296,7 +289,7 @@ impl Forward<'_> {
                 return;
             }
         }
-        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(value), kind, save: None, tape: None, span });
+        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(value), kind, span });
     }
 
     /// `∂ · ẋ`, written without the product when `∂` is ±1 or 0. A partial
@@ -500,9 +493,9 @@ impl Forward<'_> {
             // The tangent first: it reads the arguments before `y` may replace one.
             let tangent_fn = crate::companion::method(path, crate::companion::TANGENT, span);
             let rhs = Rhs::Call(tangent_fn, jvp_args);
-            out.stmts.push(Stmt::Assign { dst: tangent, rhs, kind, save: None, tape: None, span });
+            out.stmts.push(Stmt::Assign { dst: tangent, rhs, kind, span });
             let primal = Rhs::Call(path.clone(), args.to_vec());
-            out.stmts.push(Stmt::Assign { dst, rhs: primal, kind, save: None, tape: None, span });
+            out.stmts.push(Stmt::Assign { dst, rhs: primal, kind, span });
             return;
         }
         let both = self.temp(Ty::Other);
@@ -512,8 +505,8 @@ impl Forward<'_> {
             let member = syn::Member::Unnamed(syn::Index { index, span });
             Operand::Place(Box::new(Place { var: both, proj: vec![Proj::Field(member)] }))
         };
-        out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Use(field(0)), kind, save: None, tape: None, span });
-        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(field(1)), kind, save: None, tape: None, span });
+        out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Use(field(0)), kind, span });
+        out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Use(field(1)), kind, span });
     }
 
     /// A zero of an inactive operand's type, beside active ones in one
@@ -568,7 +561,7 @@ impl Forward<'_> {
 }
 
 fn init(dst: Var, rhs: Rhs, span: Span) -> Stmt {
-    Stmt::Assign { dst, rhs, kind: AssignKind::Init, save: None, tape: None, span }
+    Stmt::Assign { dst, rhs, kind: AssignKind::Init, span }
 }
 
 fn float_literal(value: f64, float: FloatTy, span: Span) -> Operand {

@@ -730,13 +730,14 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
 /// sweeps with the builder's calls, seeded with 1; then the result's node
 /// is marked and each parameter's node gets the partial the sweep returned.
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
-    let crate::expand::Analyzed { body, mut namer, activity, scalars, shadows } = crate::expand::analyzed(sig)?;
+    let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
+        crate::expand::analyzed(sig)?;
     check(sig, &body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints =
         crate::reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: Some(&hooks) };
-    let sweeps = crate::reverse::vjp_body(&body, &activity, &adjoints, &seed, &mut namer).vjp;
+    let sweeps = crate::reverse::vjp_body(&mut body, &activity, &saves, &adjoints, &seed, &mut namer).vjp;
 
     let name = &sig.item.sig.ident;
     let title = naming::name_of(name);

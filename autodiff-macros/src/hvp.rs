@@ -106,12 +106,13 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     let statements = match tangent_of[ret.0] {
         Some(tangent) => {
             tangent_body.ret = Some(tangent);
-            let activity = activity::analyze(&mut tangent_body, &mut namer, &differentiated, &[]);
+            let activity = activity::analyze(&tangent_body, &differentiated, &[]);
+            let saves = reverse::saves::analyze(&mut tangent_body, &mut namer, &activity);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret), graph: None };
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
-            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
+            let parts = reverse::vjp_body(&mut tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
             let float = emit::float_type(sig.float());
             let vjp = parts.vjp;
             quote!(let #seed: #float = 1.0; #vjp)
@@ -312,12 +313,13 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
             tangent_body.ret = Some(tangent);
             let seeds: Vec<Var> =
                 differentiated.iter().flat_map(|var| [*var, tangent_of[var.0].expect("tangent")]).collect();
-            let activity = activity::analyze(&mut tangent_body, &mut namer, &seeds, &[]);
+            let activity = activity::analyze(&tangent_body, &seeds, &[]);
+            let saves = reverse::saves::analyze(&mut tangent_body, &mut namer, &activity);
             let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
-            let parts = reverse::vjp_body(&tangent_body, &activity, &adjoints, &seed, &mut namer);
+            let parts = reverse::vjp_body(&mut tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
             parts.vjp
         }
         None if scalars.is_empty() => quote!(0.0),
@@ -354,8 +356,9 @@ mod tests {
         let (mut tangent_body, tangent_of) =
             forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
         tangent_body.ret = tangent_of[body.ret.expect("a result").0];
-        activity::analyze(&mut tangent_body, &mut namer, &body.params, &[]);
-        tangent_body.to_string()
+        let activity = activity::analyze(&tangent_body, &body.params, &[]);
+        let saves = reverse::saves::analyze(&mut tangent_body, &mut namer, &activity);
+        tangent_body.annotated(&saves).to_string()
     }
 
     #[test]
@@ -401,6 +404,8 @@ mod tests {
                 g(x) * x
             }
         });
-        assert!(got.contains("__dot_t1: f64 = call g::tangent(x, v_x)\n    __t1: f64 = call g(x)"), "{got}");
+        let want =
+            "__dot_t1: f64 = call g::tangent(x, v_x) (tape __tape_dot_t1)\n    __t1: f64 = call g(x) (tape __tape_t1)";
+        assert!(got.contains(want), "{got}");
     }
 }

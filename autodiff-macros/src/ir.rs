@@ -25,6 +25,11 @@
 //! `return`, `break` and `continue` are gone: each became a flag (`__done`,
 //! a loop's exit flag, its continue flag) that guards the statements after
 //! it.
+//!
+//! The IR holds what both modes read. A pass's own facts live beside it, in
+//! a side table keyed by `StmtId` (a statement's pre-order position), and
+//! the printer shows them through `Notes`: the reverse sweep's saves and
+//! tapes (`reverse/saves.rs`).
 
 use std::fmt;
 
@@ -88,6 +93,8 @@ pub enum VarKind {
     Tape,
     /// The tangent of a variable (forward mode).
     Tangent,
+    /// The adjoint of a variable (reverse mode, `reverse/adjoints.rs`).
+    Adjoint(Var),
 }
 
 /// How to make a zero of an aggregate's type, for its adjoint.
@@ -480,14 +487,6 @@ impl Rhs {
     }
 }
 
-/// What a differentiated call's forward pass (`NAME::fwd`) hands to its
-/// reverse pass (`NAME::rev`), and where the value it replaces is kept.
-#[derive(Clone, Copy, Debug)]
-pub struct Tape {
-    pub var: Var,
-    pub save: Option<Var>,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AssignKind {
     /// The variable held no value the program can still read (a `let`, an
@@ -499,32 +498,9 @@ pub enum AssignKind {
 
 #[derive(Clone)]
 pub enum Stmt {
-    Assign {
-        dst: Var,
-        rhs: Rhs,
-        kind: AssignKind,
-        /// Where the forward sweep keeps the value this assignment destroys,
-        /// for the reverse sweep to put back: set by `activity` when the
-        /// reverse sweep needs that value.
-        save: Option<Var>,
-        /// For a differentiated call: where the callee's forward pass leaves
-        /// what its reverse pass reads (set by `activity`).
-        tape: Option<Tape>,
-        span: Span,
-    },
-    Store {
-        place: Place,
-        value: Operand,
-        /// As for `Assign`: where the element this store replaces is kept.
-        save: Option<Var>,
-        span: Span,
-    },
-    If {
-        cond: Operand,
-        then: Block,
-        els: Block,
-        span: Span,
-    },
+    Assign { dst: Var, rhs: Rhs, kind: AssignKind, span: Span },
+    Store { place: Place, value: Operand, span: Span },
+    If { cond: Operand, then: Block, els: Block, span: Span },
     Loop(Loop),
 }
 
@@ -550,7 +526,7 @@ pub struct Loop {
 pub enum Header {
     /// `for index in lo..hi` (`..=` when inclusive), optionally reversed or
     /// stepped, with the source order of those adaptors kept.
-    Range { index: Var, lo: Operand, hi: Operand, inclusive: bool, adaptors: Vec<Adaptor>, index_save: Option<Var> },
+    Range { index: Var, lo: Operand, hi: Operand, inclusive: bool, adaptors: Vec<Adaptor> },
     /// `loop`.
     Forever,
 }
@@ -610,6 +586,76 @@ impl Body {
     }
 }
 
+/// A statement of a body, by its position in a pre-order walk (the order of
+/// `walk`: a statement, then its `then`, its `else`, or its loop body),
+/// counted from 0. Passes that keep facts beside the IR (the reverse sweep's
+/// saves) key them by it; any change to the statements renumbers them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct StmtId(pub usize);
+
+impl StmtId {
+    /// The first statement of a body.
+    pub const FIRST: StmtId = StmtId(0);
+
+    /// The id `count` statements further in the walk.
+    pub fn after(self, count: usize) -> StmtId {
+        StmtId(self.0 + count)
+    }
+}
+
+impl Stmt {
+    /// How many statements this one is, those of its nested blocks included.
+    pub fn size(&self) -> usize {
+        1 + match self {
+            Stmt::If { then, els, .. } => then.size() + els.size(),
+            Stmt::Loop(lp) => lp.body.size(),
+            Stmt::Assign { .. } | Stmt::Store { .. } => 0,
+        }
+    }
+}
+
+impl Block {
+    /// How many statements it holds, at any depth.
+    pub fn size(&self) -> usize {
+        self.stmts.iter().map(Stmt::size).sum()
+    }
+
+    /// Its statements with their ids, `first` being the id of the first one.
+    pub fn numbered(&self, first: StmtId) -> Vec<(StmtId, &Stmt)> {
+        let mut next = first;
+        self.stmts
+            .iter()
+            .map(|stmt| {
+                let id = next;
+                next = next.after(stmt.size());
+                (id, stmt)
+            })
+            .collect()
+    }
+}
+
+/// The ids of the first statements of an `if`'s branches (`then`, `els`)
+/// whose own id is `id`.
+pub fn branch_ids(id: StmtId, then: &Block) -> (StmtId, StmtId) {
+    (id.after(1), id.after(1 + then.size()))
+}
+
+/// Calls `visit` on every statement of a body with its id, in the order of `walk`.
+pub fn walk_numbered<'a>(block: &'a Block, first: StmtId, visit: &mut dyn FnMut(StmtId, &'a Stmt)) {
+    for (id, stmt) in block.numbered(first) {
+        visit(id, stmt);
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                let (then_id, els_id) = branch_ids(id, then);
+                walk_numbered(then, then_id, visit);
+                walk_numbered(els, els_id, visit);
+            }
+            Stmt::Loop(lp) => walk_numbered(&lp.body, id.after(1), visit),
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
+        }
+    }
+}
+
 /// Calls `visit` on every statement, outermost first, with its nesting depth.
 pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, usize)) {
     for stmt in &block.stmts {
@@ -648,16 +694,55 @@ pub fn written_in(block: &Block) -> std::collections::BTreeSet<Var> {
 
 // ---- printing, for tests and for reading what lowering did ----
 
+/// What a pass keeps beside the IR, for the printer to show at each
+/// statement (the reverse sweep's saves and tapes, `reverse/saves.rs`).
+pub trait Notes {
+    /// The slot that keeps the value statement `id` overwrites (for a
+    /// counted loop: its index, at each pass).
+    fn saved_at(&self, id: StmtId) -> Option<Var>;
+    /// The tape a call at `id` leaves, and the slot that keeps the previous one.
+    fn tape_at(&self, id: StmtId) -> Option<(Var, Option<Var>)>;
+}
+
+/// No notes: the IR alone.
+impl Notes for () {
+    fn saved_at(&self, _: StmtId) -> Option<Var> {
+        None
+    }
+
+    fn tape_at(&self, _: StmtId) -> Option<(Var, Option<Var>)> {
+        None
+    }
+}
+
 impl fmt::Display for Body {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let params: Vec<String> = self.params.iter().map(|&p| self.typed(p)).collect();
-        let ret = self.ret.map(|ret| self.typed(ret)).unwrap_or_else(|| "()".to_owned());
+        self.annotated(&()).fmt(f)
+    }
+}
+
+/// A body printed with a side table's notes.
+pub struct Annotated<'a> {
+    body: &'a Body,
+    notes: &'a dyn Notes,
+}
+
+impl fmt::Display for Annotated<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let body = self.body;
+        let params: Vec<String> = body.params.iter().map(|&p| body.typed(p)).collect();
+        let ret = body.ret.map(|ret| body.typed(ret)).unwrap_or_else(|| "()".to_owned());
         writeln!(f, "fn({}) -> {ret}", params.join(", "))?;
-        self.fmt_block(f, &self.block, 1)
+        body.fmt_block(f, self.notes, &body.block, StmtId::FIRST, 1)
     }
 }
 
 impl Body {
+    /// The body printed with `notes` beside its statements.
+    pub fn annotated<'a>(&'a self, notes: &'a dyn Notes) -> Annotated<'a> {
+        Annotated { body: self, notes }
+    }
+
     fn typed(&self, var: Var) -> String {
         let info = self.var(var);
         format!("{}: {}", info.ident, ty_name(info.ty))
@@ -733,38 +818,52 @@ impl Body {
         }
     }
 
-    fn fmt_block(&self, f: &mut fmt::Formatter, block: &Block, depth: usize) -> fmt::Result {
+    fn fmt_block(
+        &self,
+        f: &mut fmt::Formatter,
+        notes: &dyn Notes,
+        block: &Block,
+        first: StmtId,
+        depth: usize,
+    ) -> fmt::Result {
         let indent = "    ".repeat(depth);
-        for stmt in &block.stmts {
+        for (id, stmt) in block.numbered(first) {
             match stmt {
-                Stmt::Assign { dst, rhs, kind, save, .. } => {
-                    if let Some(save) = save {
-                        writeln!(f, "{indent}{} <- {}", self.var(*save).ident, self.var(*dst).ident)?;
+                Stmt::Assign { dst, rhs, kind, .. } => {
+                    let tape = notes.tape_at(id);
+                    if let Some(save) = tape.and_then(|(_, save)| save) {
+                        let tape = tape.map(|(tape, _)| self.var(tape).ident.to_string()).unwrap_or_default();
+                        writeln!(f, "{indent}{} <- {tape}", self.var(save).ident)?;
+                    }
+                    if let Some(save) = notes.saved_at(id) {
+                        writeln!(f, "{indent}{} <- {}", self.var(save).ident, self.var(*dst).ident)?;
                     }
                     let arrow = match kind {
                         AssignKind::Init => "=",
                         AssignKind::Overwrite => ":=",
                     };
-                    writeln!(f, "{indent}{} {arrow} {}", self.typed(*dst), self.rhs_text(rhs))?;
+                    let tape = tape.map(|(tape, _)| format!(" (tape {})", self.var(tape).ident)).unwrap_or_default();
+                    writeln!(f, "{indent}{} {arrow} {}{tape}", self.typed(*dst), self.rhs_text(rhs))?;
                 }
-                Stmt::Store { place, value, save, .. } => {
-                    if let Some(save) = save {
-                        writeln!(f, "{indent}{} <- {}", self.var(*save).ident, self.place_text(place))?;
+                Stmt::Store { place, value, .. } => {
+                    if let Some(save) = notes.saved_at(id) {
+                        writeln!(f, "{indent}{} <- {}", self.var(save).ident, self.place_text(place))?;
                     }
                     writeln!(f, "{indent}{} := {}", self.place_text(place), self.operand_text(value))?;
                 }
                 Stmt::If { cond, then, els, .. } => {
+                    let (then_id, els_id) = branch_ids(id, then);
                     writeln!(f, "{indent}if {} {{", self.operand_text(cond))?;
-                    self.fmt_block(f, then, depth + 1)?;
+                    self.fmt_block(f, notes, then, then_id, depth + 1)?;
                     if !els.stmts.is_empty() {
                         writeln!(f, "{indent}}} else {{")?;
-                        self.fmt_block(f, els, depth + 1)?;
+                        self.fmt_block(f, notes, els, els_id, depth + 1)?;
                     }
                     writeln!(f, "{indent}}}")?;
                 }
                 Stmt::Loop(lp) => {
                     let header = match &lp.header {
-                        Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
+                        Header::Range { index, lo, hi, inclusive, adaptors } => {
                             let dots = if *inclusive { "..=" } else { ".." };
                             let mut text = format!(
                                 "for {} in {}{dots}{}",
@@ -778,8 +877,8 @@ impl Body {
                                     Adaptor::StepBy(step) => text += &format!(" step_by {}", self.operand_text(step)),
                                 }
                             }
-                            if let Some(save) = index_save {
-                                text += &format!(" (index <- {})", self.var(*save).ident);
+                            if let Some(save) = notes.saved_at(id) {
+                                text += &format!(" (index <- {})", self.var(save).ident);
                             }
                             text
                         }
@@ -789,7 +888,7 @@ impl Body {
                     let exits = if exits.is_empty() { String::new() } else { format!(" until {}", exits.join(" | ")) };
                     let trips = lp.trips.map(|t| format!(" counting {}", self.var(t).ident)).unwrap_or_default();
                     writeln!(f, "{indent}{header}{exits}{trips} {{")?;
-                    self.fmt_block(f, &lp.body, depth + 1)?;
+                    self.fmt_block(f, notes, &lp.body, id.after(1), depth + 1)?;
                     writeln!(f, "{indent}}}")?;
                 }
             }

@@ -123,14 +123,8 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
             Stmt::Assign { span, .. } => *span,
             _ => proc_macro2::Span::call_site(),
         };
-        let load = Stmt::Assign {
-            dst: temp,
-            rhs: Rhs::Use(Operand::Place(Box::new(place))),
-            kind: AssignKind::Init,
-            save: None,
-            tape: None,
-            span,
-        };
+        let load =
+            Stmt::Assign { dst: temp, rhs: Rhs::Use(Operand::Place(Box::new(place))), kind: AssignKind::Init, span };
         block.stmts.insert(first, load);
     }
 }

@@ -224,7 +224,7 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
 /// operand has a tangent (the result's tangent is then zero). `zero_like`
 /// stands in for an operand without one. Primitives have `partials`, calls
 /// their callee's `jvp`; methods and casts to non-floats carry nothing.
-/// Their transposes, for reverse mode, are in `reverse.rs`'s accumulations.
+/// Their transposes, for reverse mode, are `transpose_form`.
 pub fn tangent_form(
     rhs: &Rhs,
     tangent: &dyn Fn(&Operand) -> Option<Operand>,
@@ -243,6 +243,32 @@ pub fn tangent_form(
             _ => None,
         },
         Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => None,
+    }
+}
+
+/// How the adjoint ȳ of a structural `y = rhs` flows back into one operand
+/// `x`: the transpose of one term of `tangent_form`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transpose {
+    /// `x̄ += ȳ`, element by element for an aggregate: `y = x`, `y = *x`.
+    Whole,
+    /// `x̄ += ȳ[k]`: `y = [.., x, ..]` with `x` the k-th item.
+    Item(usize),
+    /// `x̄ += e` for every element `e` of ȳ: `y = [x; n]`, `y = vec![x; n]`.
+    EachElement,
+}
+
+/// The transpose of `tangent_form`, for reverse mode: each operand the
+/// adjoint of a structural right-hand side flows into, and how. Empty for
+/// the other forms: primitives have `partials`, calls their callee's
+/// `vjp`; methods and casts to non-floats carry nothing.
+pub fn transpose_form(rhs: &Rhs) -> Vec<(Operand, Transpose)> {
+    match rhs {
+        Rhs::Use(value) => vec![(value.clone(), Transpose::Whole)],
+        Rhs::Deref(var) => vec![(Operand::Var(*var), Transpose::Whole)],
+        Rhs::ArrayLit(items) => items.iter().enumerate().map(|(k, item)| (item.clone(), Transpose::Item(k))).collect(),
+        Rhs::Repeat(value, _) | Rhs::VecRepeat(value, _) => vec![(value.clone(), Transpose::EachElement)],
+        Rhs::Prim(..) | Rhs::Call(..) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => Vec::new(),
     }
 }
 
@@ -510,5 +536,25 @@ mod tests {
         assert_eq!(at(Op::Clamp, 0, &[-1.0, -1.0, 1.0]), 1.0);
         assert_eq!(at(Op::Clamp, 1, &[-1.0, -1.0, 1.0]), 0.0);
         assert!(partials(Op::Floor).iter().all(Option::is_none));
+    }
+
+    /// Each structural form's transpose pairs every operand its tangent
+    /// reads with the part of ȳ it came from: `[a, b]` reads `ȧ` into item
+    /// 0 and `ḃ` into item 1, so `ā += ȳ[0]`, `b̄ += ȳ[1]`.
+    #[test]
+    fn structural_transposes_mirror_the_tangent_forms() {
+        use crate::ir::Var;
+        let var = |i| Operand::Var(Var(i));
+        let read = |form: Vec<(Operand, Transpose)>| -> Vec<(Option<Var>, Transpose)> {
+            form.into_iter().map(|(operand, transpose)| (operand.var(), transpose)).collect()
+        };
+        let pair = read(transpose_form(&Rhs::ArrayLit(vec![var(1), var(2)])));
+        assert_eq!(pair, vec![(Some(Var(1)), Transpose::Item(0)), (Some(Var(2)), Transpose::Item(1))]);
+        assert_eq!(read(transpose_form(&Rhs::Deref(Var(3)))), vec![(Some(Var(3)), Transpose::Whole)]);
+        assert_eq!(read(transpose_form(&Rhs::Use(var(4)))), vec![(Some(Var(4)), Transpose::Whole)]);
+        let repeat = Rhs::VecRepeat(var(5), var(6));
+        // The length is not differentiated: only the repeated value gets ȳ.
+        assert_eq!(read(transpose_form(&repeat)), vec![(Some(Var(5)), Transpose::EachElement)]);
+        assert!(transpose_form(&Rhs::Prim(Op::Sin, vec![var(1)])).is_empty());
     }
 }

@@ -17,24 +17,53 @@
 //!   flags, each `break` flag set inside its loop;
 //! - after inference: conditions are `bool`; a copy of a float, or
 //!   arithmetic on one, is a float (else its derivative would be dropped);
-//! - after activity: saves are `Saved` variables, one per save site, and
-//!   tapes are `Tape` variables; before it, there are none.
+//! - after the reverse sweep's analysis, its side table (`reverse/saves.rs`):
+//!   every entry names a statement of the right form (a value save an
+//!   assignment or a store, an index save a counted loop, a tape a call);
+//!   slots are `Saved` variables, one per save site, tapes `Tape` variables;
+//!   they are written at their statement, before the reverse sweep reads them.
 
 use std::collections::BTreeSet;
 
 use syn::Ident;
 
-use crate::ir::{walk, Adaptor, Block, Body, Header, LoopId, Op, Operand, Rhs, Stmt, Ty, Var, VarKind};
+use crate::ir::{
+    walk, walk_numbered, Adaptor, Block, Body, Header, LoopId, Op, Operand, Rhs, Stmt, StmtId, Ty, Var, VarKind,
+};
+use crate::reverse::saves::{SaveKey, Saves};
 
 /// How far the pipeline has gone, hence which invariants hold.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub enum Stage {
+#[derive(Clone, Copy)]
+pub enum Stage<'a> {
     /// After `lower` and `optimize`: structure and names.
     Lowered,
     /// After `infer`: types too.
     Typed,
-    /// After `activity`: save slots and tapes too.
-    Analyzed,
+    /// After the reverse sweep's analysis: its side table too.
+    Analyzed(&'a Saves),
+}
+
+impl<'a> Stage<'a> {
+    fn is_typed(self) -> bool {
+        !matches!(self, Stage::Lowered)
+    }
+
+    fn saves(self) -> Option<&'a Saves> {
+        match self {
+            Stage::Analyzed(saves) => Some(saves),
+            Stage::Lowered | Stage::Typed => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Stage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Lowered => "Lowered",
+            Stage::Typed => "Typed",
+            Stage::Analyzed(_) => "Analyzed",
+        })
+    }
 }
 
 /// Every broken invariant of `body` at `stage`, one line each; `reserved`
@@ -46,6 +75,11 @@ pub fn check(body: &Body, reserved: &[&Ident], stage: Stage) -> Result<(), Strin
         checker.kinds();
         checker.names(reserved);
         checker.statements();
+        if let Some(saves) = stage.saves() {
+            checker.side_table(saves);
+        }
+    }
+    if checker.problems.is_empty() {
         checker.flow();
     }
     if checker.problems.is_empty() {
@@ -57,7 +91,7 @@ pub fn check(body: &Body, reserved: &[&Ident], stage: Stage) -> Result<(), Strin
 
 struct Checker<'a> {
     body: &'a Body,
-    stage: Stage,
+    stage: Stage<'a>,
     problems: Vec<String>,
 }
 
@@ -76,6 +110,9 @@ impl Checker<'_> {
         let mut mentioned: Vec<Var> = self.body.params.clone();
         mentioned.extend(self.body.ret);
         walk(&self.body.block, 0, &mut |stmt, _| mentioned.extend(stmt_vars(stmt)));
+        if let Some(saves) = self.stage.saves() {
+            mentioned.extend(saves.slots().map(|(_, slot)| slot).chain(saves.tapes().map(|(_, tape)| tape)));
+        }
         if let Some(var) = mentioned.into_iter().find(|var| var.0 >= count) {
             self.problem(format!("variable #{} does not exist ({count} variables)", var.0));
         }
@@ -119,67 +156,84 @@ impl Checker<'_> {
     /// Checks that look at one statement at a time.
     fn statements(&mut self) {
         let body = self.body;
-        let stage = self.stage;
+        let typed = self.stage.is_typed();
         let mut problems = Vec::new();
         let mut loop_ids = BTreeSet::new();
-        let mut save_sites = BTreeSet::new();
-        let integers = if stage >= Stage::Typed { integers(body) } else { Vec::new() };
-        walk(&body.block, 0, &mut |stmt, _| {
-            let mut saves = Vec::new();
-            match stmt {
-                Stmt::Assign { dst, rhs, save, tape, .. } => {
-                    if let Rhs::Prim(op, operands) = rhs {
-                        if operands.len() != op.arity() {
-                            problems.push(format!("`{op:?}` has {} operands, not {}", operands.len(), op.arity()));
-                        }
-                    }
-                    if stage >= Stage::Typed {
-                        if let Some(problem) = dropped_float(body, &integers, *dst, rhs) {
-                            problems.push(problem);
-                        }
-                    }
-                    saves.extend(*save);
-                    if let Some(tape) = tape {
-                        if body.var(tape.var).kind != VarKind::Tape {
-                            problems.push(format!("tape `{}` is not of kind Tape", body.var(tape.var).ident));
-                        }
-                        saves.extend(tape.save);
-                    }
-                    if stage < Stage::Analyzed && tape.is_some() {
-                        problems.push("a tape before activity analysis".to_owned());
+        let integers = if typed { integers(body) } else { Vec::new() };
+        walk(&body.block, 0, &mut |stmt, _| match stmt {
+            Stmt::Assign { dst, rhs, .. } => {
+                if let Rhs::Prim(op, operands) = rhs {
+                    if operands.len() != op.arity() {
+                        problems.push(format!("`{op:?}` has {} operands, not {}", operands.len(), op.arity()));
                     }
                 }
-                Stmt::Store { save, .. } => saves.extend(*save),
-                Stmt::If { cond, then, els, .. } => {
-                    if let Some(var) = cond.var() {
-                        if crate::ir::written_in(then).contains(&var) || crate::ir::written_in(els).contains(&var) {
-                            problems
-                                .push(format!("the condition `{}` is written inside its `if`", body.var(var).ident));
-                        }
-                    }
-                }
-                Stmt::Loop(lp) => {
-                    if !loop_ids.insert(lp.id) {
-                        problems.push(format!("loop id {} is used twice", lp.id.0));
-                    }
-                    problems.extend(loop_problems(body, lp));
-                    if let Header::Range { index_save, .. } = &lp.header {
-                        saves.extend(*index_save);
+                if typed {
+                    if let Some(problem) = dropped_float(body, &integers, *dst, rhs) {
+                        problems.push(problem);
                     }
                 }
             }
-            for save in saves {
-                if stage < Stage::Analyzed {
-                    problems.push(format!("save slot `{}` before activity analysis", body.var(save).ident));
+            Stmt::Store { .. } => {}
+            Stmt::If { cond, then, els, .. } => {
+                if let Some(var) = cond.var() {
+                    if crate::ir::written_in(then).contains(&var) || crate::ir::written_in(els).contains(&var) {
+                        problems.push(format!("the condition `{}` is written inside its `if`", body.var(var).ident));
+                    }
                 }
-                if body.var(save).kind != VarKind::Saved {
-                    problems.push(format!("save slot `{}` is not of kind Saved", body.var(save).ident));
+            }
+            Stmt::Loop(lp) => {
+                if !loop_ids.insert(lp.id) {
+                    problems.push(format!("loop id {} is used twice", lp.id.0));
                 }
-                if !save_sites.insert(save) {
-                    problems.push(format!("save slot `{}` serves two sites", body.var(save).ident));
+                problems.extend(loop_problems(body, lp));
+            }
+        });
+        self.problems.extend(problems);
+    }
+
+    /// Every entry of the reverse sweep's side table names a statement of
+    /// its form and a variable of its kind; no slot serves two sites.
+    fn side_table(&mut self, saves: &Saves) {
+        let body = self.body;
+        let mut problems = Vec::new();
+        let mut seen = 0;
+        walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+            let counted_loop = matches!(stmt, Stmt::Loop(lp) if matches!(lp.header, Header::Range { .. }));
+            let call = matches!(stmt, Stmt::Assign { rhs: Rhs::Call(..), .. });
+            let sites = [
+                (SaveKey::Value(id), matches!(stmt, Stmt::Assign { .. } | Stmt::Store { .. }), "a value save"),
+                (SaveKey::Index(id), counted_loop, "an index save"),
+                (SaveKey::Tape(id), saves.tape(id).is_some(), "a tape save"),
+            ];
+            for (key, fits, what) in sites {
+                let Some(slot) = saves.slot(key) else { continue };
+                seen += 1;
+                if !fits {
+                    problems.push(format!("{what} at statement {} of another form", id.0));
+                }
+                if body.var(slot).kind != VarKind::Saved {
+                    problems.push(format!("save slot `{}` is not of kind Saved", body.var(slot).ident));
+                }
+            }
+            if let Some(tape) = saves.tape(id) {
+                seen += 1;
+                if !call {
+                    problems.push(format!("a tape at statement {}, which is not a call", id.0));
+                }
+                if body.var(tape).kind != VarKind::Tape {
+                    problems.push(format!("tape `{}` is not of kind Tape", body.var(tape).ident));
                 }
             }
         });
+        if seen != saves.slots().count() + saves.tapes().count() {
+            problems.push("the side table names a statement the body does not have".to_owned());
+        }
+        let mut slots = BTreeSet::new();
+        for (_, slot) in saves.slots() {
+            if !slots.insert(slot) {
+                problems.push(format!("save slot `{}` serves two sites", body.var(slot).ident));
+            }
+        }
         self.problems.extend(problems);
     }
 
@@ -188,12 +242,13 @@ impl Checker<'_> {
         let mut flow = Flow {
             written: crate::ir::written_in(&self.body.block),
             body: self.body,
+            saves: self.stage.saves(),
             defined: self.body.params.iter().copied().collect(),
             loops: Vec::new(),
             unreachable: false,
         };
         let mut problems = Vec::new();
-        flow.block(&self.body.block, &mut problems);
+        flow.block(&self.body.block, StmtId::FIRST, &mut problems);
         self.problems.extend(problems);
     }
 }
@@ -361,6 +416,9 @@ fn loop_problems(body: &Body, lp: &crate::ir::Loop) -> Vec<String> {
 /// which loops are around.
 struct Flow<'a> {
     body: &'a Body,
+    /// The reverse sweep's side table: its slots and tapes are written at
+    /// their statements.
+    saves: Option<&'a Saves>,
     defined: BTreeSet<Var>,
     /// Every variable written anywhere: one never written holds a `()`
     /// (`let t = {};`), and rustc rejects reading it as a number.
@@ -372,46 +430,55 @@ struct Flow<'a> {
 }
 
 impl Flow<'_> {
-    fn block(&mut self, block: &Block, problems: &mut Vec<String>) {
-        for stmt in &block.stmts {
+    /// The side table's variables written at statement `id`: its save
+    /// slots and its tape.
+    fn side_writes(&self, id: StmtId) -> Vec<Var> {
+        let Some(saves) = self.saves else { return Vec::new() };
+        [SaveKey::Value(id), SaveKey::Tape(id), SaveKey::Index(id)]
+            .into_iter()
+            .filter_map(|key| saves.slot(key))
+            .chain(saves.tape(id))
+            .collect()
+    }
+
+    fn block(&mut self, block: &Block, first: StmtId, problems: &mut Vec<String>) {
+        for (id, stmt) in block.numbered(first) {
             match stmt {
-                Stmt::Assign { dst, rhs, save, tape, .. } => {
+                Stmt::Assign { dst, rhs, .. } => {
                     self.read_all(&rhs.reads(), problems);
-                    let written = [*dst]
-                        .into_iter()
-                        .chain(*save)
-                        .chain(tape.iter().flat_map(|t| [Some(t.var), t.save]).flatten());
+                    let written = [*dst].into_iter().chain(self.side_writes(id));
                     self.write_all(written, problems);
                 }
-                Stmt::Store { place, value, save, .. } => {
+                Stmt::Store { place, value, .. } => {
                     let reads: Vec<Var> =
                         std::iter::once(place.var).chain(place.index_vars()).chain(value.reads()).collect();
                     self.read_all(&reads, problems);
-                    self.write_all(save.iter().copied(), problems);
+                    self.write_all(self.side_writes(id), problems);
                 }
                 Stmt::If { cond, then, els, .. } => {
                     self.read_all(&cond.reads(), problems);
                     let before = self.unreachable;
-                    self.block(then, problems);
+                    let (then_id, els_id) = crate::ir::branch_ids(id, then);
+                    self.block(then, then_id, problems);
                     let after_then = self.unreachable;
                     self.unreachable = before;
-                    self.block(els, problems);
+                    self.block(els, els_id, problems);
                     self.unreachable &= after_then;
                 }
                 Stmt::Loop(lp) => {
                     self.read_all(&lp.trips.into_iter().collect::<Vec<_>>(), problems);
                     self.loops.push(lp.id);
-                    if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
+                    if let Header::Range { index, lo, hi, adaptors, .. } = &lp.header {
                         let step = adaptors.iter().filter_map(|adaptor| match adaptor {
                             Adaptor::StepBy(step) => Some(step),
                             Adaptor::Rev => None,
                         });
                         let bounds: Vec<Var> = [lo, hi].into_iter().chain(step).flat_map(Operand::reads).collect();
                         self.read_all(&bounds, problems);
-                        self.write_all([*index].into_iter().chain(*index_save), problems);
+                        self.write_all([*index].into_iter().chain(self.side_writes(id)), problems);
                     }
                     let before = self.unreachable;
-                    self.block(&lp.body, problems);
+                    self.block(&lp.body, id.after(1), problems);
                     self.loops.pop();
                     // The exits are tested after each pass, by the loop itself.
                     self.read_all(&lp.exits, problems);
@@ -455,28 +522,19 @@ impl Flow<'_> {
 /// Every variable one statement names (not its nested blocks).
 fn stmt_vars(stmt: &Stmt) -> Vec<Var> {
     match stmt {
-        Stmt::Assign { dst, rhs, save, tape, .. } => {
+        Stmt::Assign { dst, rhs, .. } => {
             let mut vars = rhs.reads();
             vars.push(*dst);
-            vars.extend(*save);
-            if let Some(tape) = tape {
-                vars.push(tape.var);
-                vars.extend(tape.save);
-            }
             vars
         }
-        Stmt::Store { place, value, save, .. } => {
-            let mut vars: Vec<Var> =
-                std::iter::once(place.var).chain(place.index_vars()).chain(value.reads()).collect();
-            vars.extend(*save);
-            vars
+        Stmt::Store { place, value, .. } => {
+            std::iter::once(place.var).chain(place.index_vars()).chain(value.reads()).collect()
         }
         Stmt::If { cond, .. } => cond.reads(),
         Stmt::Loop(lp) => {
             let mut vars: Vec<Var> = lp.exits.iter().copied().chain(lp.trips).collect();
-            if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
+            if let Header::Range { index, lo, hi, adaptors, .. } = &lp.header {
                 vars.push(*index);
-                vars.extend(index_save);
                 vars.extend(lo.reads());
                 vars.extend(hi.reads());
                 for adaptor in adaptors {
@@ -539,8 +597,6 @@ mod tests {
             dst: index,
             rhs: Rhs::Use(one),
             kind: AssignKind::Overwrite,
-            save: None,
-            tape: None,
             span: proc_macro2::Span::call_site(),
         };
         lp.body.stmts.push(write);
@@ -580,15 +636,64 @@ mod tests {
         assert_eq!(check(&body, &[], Stage::Lowered), Ok(()), "types are not checked before inference");
     }
 
-    #[test]
-    fn saves_before_activity_are_caught() {
-        let mut body = running_sum();
-        let y = body.params[1];
-        if let Some(Stmt::Assign { save, .. }) = body.block.stmts.first_mut() {
-            *save = Some(y);
+    /// `p := p * x[i]` in a loop: the old `p` is saved at each pass.
+    fn running_product() -> (Body, Saves) {
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn f(x: &[f64], y: f64) -> f64 {
+                let mut p = y;
+                for i in 0..x.len() {
+                    p = p * x[i];
+                }
+                p
+            }
+        })
+        .expect("lowers");
+        let activity = crate::activity::analyze(&body, &body.params, &[]);
+        let saves = crate::reverse::saves::analyze(&mut body, &mut namer, &activity);
+        (body, saves)
+    }
+
+    /// Replaces the statement `target` by `with`, which must be as large.
+    fn replace_at(block: &mut Block, first: StmtId, target: StmtId, with: &Stmt) {
+        let mut id = first;
+        for stmt in &mut block.stmts {
+            if id == target {
+                *stmt = with.clone();
+                return;
+            }
+            let size = stmt.size();
+            match stmt {
+                Stmt::Loop(lp) => replace_at(&mut lp.body, id.after(1), target, with),
+                Stmt::If { then, els, .. } => {
+                    let (then_id, els_id) = crate::ir::branch_ids(id, then);
+                    replace_at(then, then_id, target, with);
+                    replace_at(els, els_id, target, with);
+                }
+                Stmt::Assign { .. } | Stmt::Store { .. } => {}
+            }
+            id = id.after(size);
         }
-        let problem = check(&body, &[], Stage::Lowered).unwrap_err();
-        assert!(problem.contains("save slot `y` before activity analysis"), "{problem}");
-        assert!(problem.contains("is not of kind Saved"), "{problem}");
+    }
+
+    #[test]
+    fn an_analyzed_body_passes_with_its_side_table() {
+        let (body, saves) = running_product();
+        assert_eq!(saves.slots().count(), 1, "{}", body.annotated(&saves));
+        assert_eq!(check(&body, &[], Stage::Analyzed(&saves)), Ok(()));
+    }
+
+    #[test]
+    fn a_side_table_that_no_longer_fits_its_body_is_caught() {
+        let (mut body, saves) = running_product();
+        let (key, _) = saves.slots().next().expect("a save");
+        let SaveKey::Value(id) = key else { panic!("a value save, not {key:?}") };
+        // The saved assignment becomes an `if` of the same size.
+        let cond = Operand::Const(Const { tokens: quote!(true), ty: Ty::Bool });
+        let empty =
+            Stmt::If { cond, then: Block::default(), els: Block::default(), span: proc_macro2::Span::call_site() };
+        replace_at(&mut body.block, StmtId::FIRST, id, &empty);
+        let problem = check(&body, &[], Stage::Analyzed(&saves)).unwrap_err();
+        assert!(problem.contains(&format!("a value save at statement {} of another form", id.0)), "{problem}");
+        assert_eq!(check(&body, &[], Stage::Typed), Ok(()), "the body alone is well formed");
     }
 }

@@ -280,17 +280,7 @@ impl Lowerer<'_> {
             exits.extend(self.done);
         }
         if let Some(cont) = ctx.cont {
-            body.stmts.insert(
-                0,
-                Stmt::Assign {
-                    dst: cont,
-                    rhs: Rhs::Use(falsity()),
-                    kind: AssignKind::Init,
-                    save: None,
-                    tape: None,
-                    span,
-                },
-            );
+            body.stmts.insert(0, Stmt::Assign { dst: cont, rhs: Rhs::Use(falsity()), kind: AssignKind::Init, span });
         }
         let trips = (counted || !exits.is_empty()).then(|| {
             let trips = self.control("__trips", Ty::Other, Some(syn::parse_quote!(usize)));
@@ -358,7 +348,7 @@ impl Lowerer<'_> {
                 }
             }
         });
-        let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors, index_save: None };
+        let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors };
         self.close_loop(header, body, counted, out, span);
     }
 

@@ -271,7 +271,7 @@ impl Lowerer<'_> {
     }
 
     fn assign(&self, out: &mut Block, dst: Var, rhs: Rhs, kind: AssignKind, span: proc_macro2::Span) {
-        out.stmts.push(Stmt::Assign { dst, rhs, kind, save: None, tape: None, span });
+        out.stmts.push(Stmt::Assign { dst, rhs, kind, span });
     }
 
     /// Records that a statement set `flag`, so the rest of its block is guarded.

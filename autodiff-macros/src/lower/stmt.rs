@@ -300,7 +300,7 @@ impl Lowerer<'_> {
                         Operand::Var(temp)
                     }
                 };
-                out.stmts.push(Stmt::Store { place, value, save: None, span });
+                out.stmts.push(Stmt::Store { place, value, span });
             }
         }
     }

@@ -8,7 +8,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use super::Sweep;
 use crate::companion;
 use crate::emit;
-use crate::ir::{Arg, Tape, Var, VarInfo, VarKind, Zero};
+use crate::ir::{Arg, Var, VarInfo, VarKind, Zero};
 
 impl Sweep<'_> {
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
@@ -17,7 +17,7 @@ impl Sweep<'_> {
         &self,
         path: &syn::ExprPath,
         args: &[Arg],
-        tape: Option<Tape>,
+        tape: Option<Var>,
         seed: &TokenStream,
         span: Span,
     ) -> TokenStream {
@@ -25,7 +25,7 @@ impl Sweep<'_> {
         // callee's reverse sweep; without one, `NAME::vjp` runs both.
         let (companion, tape) = match tape {
             Some(tape) => {
-                let tape = self.ident(tape.var);
+                let tape = self.ident(tape);
                 (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
             }
             None => (companion::method(path, companion::VJP, span), None),

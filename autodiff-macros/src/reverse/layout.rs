@@ -8,9 +8,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
+use super::saves::{SaveKey, Saves};
 use crate::activity::Activity;
 use crate::emit;
-use crate::ir::{Adaptor, AssignKind, Block, Body, Header, Loop, Operand, Stmt, Ty, Var, VarKind, Zero};
+use crate::ir::{Adaptor, AssignKind, Block, Body, Header, Loop, Operand, Stmt, StmtId, Ty, Var, VarKind, Zero};
 
 /// The variables declared up front, before the first statement.
 pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
@@ -47,7 +48,7 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    pub(super) fn new(body: &Body, activity: &Activity) -> Self {
+    pub(super) fn new(body: &Body, activity: &Activity, saves: &Saves) -> Self {
         let count = body.vars.len();
         let mut inits = vec![0usize; count];
         let mut flat_init = vec![true; count];
@@ -56,7 +57,7 @@ impl Layout {
         let mut header_bound = vec![false; count];
         let mut counted_index = vec![false; count];
         let mut stack = vec![false; count];
-        mark(body, &body.block, false, 0, &mut |var: Var, event: Event| match event {
+        mark(body, saves, &body.block, StmtId::FIRST, false, 0, &mut |var: Var, event: Event| match event {
             Event::Init { nested } => {
                 inits[var.0] += 1;
                 flat_init[var.0] &= !nested;
@@ -96,7 +97,7 @@ impl Layout {
                 // if it is declared outside the loop; so is a vector whose
                 // length its adjoint takes.
                 let sized_adjoint = activity.is_active(Var(i)) && matches!(info.zero, Some(Zero::Vec(_)));
-                let kept = activity.is_needed(Var(i)) && !activity.is_recomputed(Var(i));
+                let kept = saves.is_needed(Var(i)) && !saves.is_recomputed(Var(i));
                 !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
             })
             .collect();
@@ -155,35 +156,44 @@ pub(super) enum Event {
 /// `nested`: inside an `if` (whose branches are scopes of their own);
 /// `depth`: the number of loops around `block`. A definition inside a loop
 /// that the variable outlives (`let z = loop { break x; }`) is nested too:
-/// the variable must be declared before that loop.
-pub(super) fn mark(body: &Body, block: &Block, nested: bool, depth: usize, visit: &mut dyn FnMut(Var, Event)) {
+/// the variable must be declared before that loop. `first`: the id of the
+/// block's first statement.
+pub(super) fn mark(
+    body: &Body,
+    saves: &Saves,
+    block: &Block,
+    first: StmtId,
+    nested: bool,
+    depth: usize,
+    visit: &mut dyn FnMut(Var, Event),
+) {
     let outlives_loop = |var: Var| body.var(var).scope.len() < depth;
-    for stmt in &block.stmts {
+    for (id, stmt) in block.numbered(first) {
         match stmt {
-            Stmt::Assign { dst, rhs, kind, save, tape, .. } => {
+            Stmt::Assign { dst, rhs, kind, .. } => {
                 rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
-                if let Some(tape) = tape {
-                    if let Some(slot) = tape.save {
+                if let Some(tape) = saves.tape(id) {
+                    if let Some(slot) = saves.slot(SaveKey::Tape(id)) {
                         let in_loop = !body.var(slot).scope.is_empty();
                         visit(slot, Event::Saved { in_loop, nested });
                     }
-                    visit(tape.var, Event::Init { nested: nested || outlives_loop(tape.var) });
+                    visit(tape, Event::Init { nested: nested || outlives_loop(tape) });
                 }
-                if let Some(save) = save {
-                    let in_loop = !body.var(*save).scope.is_empty();
-                    visit(*save, Event::Saved { in_loop, nested });
+                if let Some(save) = saves.slot(SaveKey::Value(id)) {
+                    let in_loop = !body.var(save).scope.is_empty();
+                    visit(save, Event::Saved { in_loop, nested });
                 }
                 match kind {
                     AssignKind::Init => visit(*dst, Event::Init { nested: nested || outlives_loop(*dst) }),
                     AssignKind::Overwrite => visit(*dst, Event::Write),
                 }
             }
-            Stmt::Store { place, value, save, .. } => {
+            Stmt::Store { place, value, .. } => {
                 value.reads().into_iter().for_each(|var| visit(var, Event::Read));
                 place.index_vars().for_each(|var| visit(var, Event::Read));
-                if let Some(save) = save {
-                    let in_loop = !body.var(*save).scope.is_empty();
-                    visit(*save, Event::Saved { in_loop, nested });
+                if let Some(save) = saves.slot(SaveKey::Value(id)) {
+                    let in_loop = !body.var(save).scope.is_empty();
+                    visit(save, Event::Saved { in_loop, nested });
                 }
                 visit(place.var, Event::Write);
             }
@@ -191,26 +201,27 @@ pub(super) fn mark(body: &Body, block: &Block, nested: bool, depth: usize, visit
                 if let Some(var) = cond.var() {
                     visit(var, Event::Read);
                 }
-                mark(body, then, true, depth, visit);
-                mark(body, els, true, depth, visit);
+                let (then_id, els_id) = crate::ir::branch_ids(id, then);
+                mark(body, saves, then, then_id, true, depth, visit);
+                mark(body, saves, els, els_id, true, depth, visit);
             }
             Stmt::Loop(lp) => {
-                if let Header::Range { index, lo, hi, adaptors, index_save, .. } = &lp.header {
+                if let Header::Range { index, lo, hi, adaptors, .. } = &lp.header {
                     let reads = lo.reads().into_iter().chain(hi.reads()).chain(adaptors.iter().flat_map(|a| match a {
                         Adaptor::StepBy(step) => step.reads(),
                         Adaptor::Rev => Vec::new(),
                     }));
                     reads.for_each(|var| visit(var, Event::Read));
                     visit(*index, Event::Header { counted: lp.trips.is_some() });
-                    if let Some(save) = index_save {
-                        visit(*save, Event::Saved { in_loop: true, nested: true });
+                    if let Some(save) = saves.slot(SaveKey::Index(id)) {
+                        visit(save, Event::Saved { in_loop: true, nested: true });
                     }
                 }
                 if let Some(trips) = lp.trips {
                     visit(trips, Event::Write);
                 }
                 lp.exits.iter().for_each(|var| visit(*var, Event::Read));
-                mark(body, &lp.body, false, depth + 1, visit);
+                mark(body, saves, &lp.body, id.after(1), false, depth + 1, visit);
             }
         }
     }

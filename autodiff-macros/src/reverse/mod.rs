@@ -26,6 +26,12 @@
 //! pass, so each pass starts them at zero. An assignment that overwrote a
 //! value resets the adjoint of that value and, if the value was saved, puts
 //! it back before the assignment's own partials read their operands.
+//!
+//! The parts: `saves.rs` decides what the forward sweep keeps (a side table
+//! keyed by statement id), `adjoints.rs` adds the adjoint variables to the
+//! IR, `layout.rs` decides where each value lives, `primal.rs` prints the
+//! forward sweep, this file the reverse sweep (reading the transposes and
+//! partials of `rules.rs`), `call.rs` the reverse of a call.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -37,18 +43,21 @@ use syn::Ident;
 use crate::activity::Activity;
 use crate::emit::{self, Holes};
 use crate::ir::{
-    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, Tape, Ty, Var,
+    Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, StmtId, Ty, Var,
     VarKind, Zero,
 };
-use crate::naming::{self, Namer};
-use crate::rules::{partials, D};
+use crate::naming::Namer;
+use crate::rules::{partials, Transpose, D};
 
+mod adjoints;
 mod call;
 mod layout;
 mod primal;
+pub mod saves;
 
 use layout::{declarations, Layout};
 pub use primal::replay;
+use saves::{SaveKey, Saves};
 
 /// The differentiated parameters and where their adjoints live.
 pub struct Adjoints<'a> {
@@ -65,24 +74,25 @@ pub struct Adjoints<'a> {
 }
 
 /// The statements of `NAME_vjp`, ending in its result.
-pub fn vjp_body(body: &Body, activity: &Activity, params: &Adjoints, seed: &Ident, namer: &mut Namer) -> Parts {
-    let layout = Layout::new(body, activity);
-    let adjoints: Vec<Option<TokenStream>> = body
-        .vars
-        .iter()
-        .enumerate()
-        .map(|(i, info)| {
-            if let Some((_, shadow)) = params.shadows.iter().find(|(var, _)| var.0 == i) {
-                return Some(shadow.to_token_stream());
-            }
-            let wanted = activity.is_active(Var(i)) || params.scalars.contains(&Var(i));
-            wanted.then(|| namer.fresh(&naming::adjoint_base(&info.ident)).to_token_stream())
-        })
-        .collect();
+/// Adds the adjoint variables to `body` (`adjoints.rs`).
+pub fn vjp_body(
+    body: &mut Body,
+    activity: &Activity,
+    saves: &Saves,
+    params: &Adjoints,
+    seed: &Ident,
+    namer: &mut Namer,
+) -> Parts {
+    let adjoint_vars = adjoints::declare(body, activity, params, namer);
+    let body: &Body = body;
+    let layout = Layout::new(body, activity, saves);
+    let adjoints: Vec<Option<TokenStream>> =
+        adjoint_vars.iter().map(|adjoint| adjoint.map(|adjoint| body.var(adjoint).ident.to_token_stream())).collect();
     let unbounded = crate::finite::unbounded(body);
     let sweep = Sweep {
         body,
         activity,
+        saves,
         layout: &layout,
         adjoints: &adjoints,
         unbounded: &unbounded,
@@ -92,13 +102,13 @@ pub fn vjp_body(body: &Body, activity: &Activity, params: &Adjoints, seed: &Iden
 
     let items = &body.items;
     let declarations = declarations(body, &layout);
-    let forward = sweep.forward(&body.block);
+    let forward = sweep.forward(&body.block, StmtId::FIRST);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
-    let reverse = sweep.reverse(&body.block);
+    let reverse = sweep.reverse(&body.block, StmtId::FIRST);
 
     // The reverse sweep puts back values it saved; what the function
     // returns and what it left in its outputs are kept aside first.
-    let restored = restored_vars(body);
+    let restored = restored_vars(body, saves);
     let value = Ident::new("__value", Span::mixed_site());
     let returned = body.ret.map(|ret| params.reported.unwrap_or(ret));
     let keep_value = returned.filter(|ret| restored.contains(ret)).map(|ret| {
@@ -238,7 +248,9 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     for (i, info) in body.vars.iter().enumerate() {
         let crosses = names.contains(&info.ident.to_string());
         let param_kept = info.kind == VarKind::Param && is_mutated(body, Var(i));
-        if !crosses || (info.kind == VarKind::Param && !param_kept) {
+        // Adjoints are the reverse part's own.
+        let adjoint = matches!(info.kind, VarKind::Adjoint(_));
+        if !crosses || adjoint || (info.kind == VarKind::Param && !param_kept) {
             continue;
         }
         types.push(match info.ty {
@@ -264,12 +276,17 @@ fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
 }
 
 /// The variables the reverse sweep writes back into.
-fn restored_vars(body: &Body) -> Vec<Var> {
+fn restored_vars(body: &Body, saves: &Saves) -> Vec<Var> {
     let mut vars = Vec::new();
-    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, save: Some(_), .. } => vars.push(*dst),
-        Stmt::Store { place, save: Some(_), .. } => vars.push(place.var),
-        _ => {}
+    crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+        if saves.slot(SaveKey::Value(id)).is_none() {
+            return;
+        }
+        match stmt {
+            Stmt::Assign { dst, .. } => vars.push(*dst),
+            Stmt::Store { place, .. } => vars.push(place.var),
+            Stmt::If { .. } | Stmt::Loop(_) => {}
+        }
     });
     vars
 }
@@ -277,7 +294,10 @@ fn restored_vars(body: &Body) -> Vec<Var> {
 struct Sweep<'a> {
     body: &'a Body,
     activity: &'a Activity,
+    /// What the forward sweep saves and the calls' tapes (`saves.rs`).
+    saves: &'a Saves,
     layout: &'a Layout,
+    /// The names of the adjoint variables, by variable.
     adjoints: &'a [Option<TokenStream>],
     /// The values that may be infinite or NaN (`finite.rs`).
     unbounded: &'a [bool],
@@ -363,20 +383,22 @@ impl Sweep<'_> {
 
     // ---- reverse sweep ----
 
-    /// The adjoint statements, last statement first.
-    fn reverse(&self, block: &Block) -> TokenStream {
-        block.stmts.iter().rev().map(|stmt| self.reverse_stmt(stmt)).collect()
+    /// The adjoint statements, last statement first; `first` is the id of
+    /// the block's first statement.
+    fn reverse(&self, block: &Block, first: StmtId) -> TokenStream {
+        block.numbered(first).into_iter().rev().map(|(id, stmt)| self.reverse_stmt(id, stmt)).collect()
     }
 
-    fn reverse_stmt(&self, stmt: &Stmt) -> TokenStream {
+    fn reverse_stmt(&self, id: StmtId, stmt: &Stmt) -> TokenStream {
         match stmt {
-            Stmt::Assign { dst, rhs, kind, save, tape, span } => {
-                self.reverse_assign(*dst, rhs, *kind, *save, *tape, *span)
+            Stmt::Assign { dst, rhs, kind, span } => self.reverse_assign(id, *dst, rhs, *kind, *span),
+            Stmt::Store { place, value, span } => {
+                self.reverse_store(place, value, self.saves.slot(SaveKey::Value(id)), *span)
             }
-            Stmt::Store { place, value, save, span } => self.reverse_store(place, value, *save, *span),
             Stmt::If { cond, then, els, span } => {
-                let then = self.reverse(then);
-                let els = self.reverse(els);
+                let (then_id, els_id) = crate::ir::branch_ids(id, then);
+                let then = self.reverse(then, then_id);
+                let els = self.reverse(els, els_id);
                 if then.is_empty() && els.is_empty() {
                     return TokenStream::new();
                 }
@@ -387,16 +409,16 @@ impl Sweep<'_> {
                     quote_spanned!(*span=> if #cond { #then } else { #els })
                 }
             }
-            Stmt::Loop(lp) => self.reverse_loop(lp),
+            Stmt::Loop(lp) => self.reverse_loop(id, lp),
         }
     }
 
-    fn reverse_loop(&self, lp: &Loop) -> TokenStream {
+    fn reverse_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
         let span = lp.span;
-        let body = self.reverse_pass(lp);
-        let restore_index = match &lp.header {
-            Header::Range { index, index_save: Some(slot), .. } => {
-                Some(self.restore(*slot, &self.ident(*index).to_token_stream(), span))
+        let body = self.reverse_pass(id, lp);
+        let restore_index = match (&lp.header, self.saves.slot(SaveKey::Index(id))) {
+            (Header::Range { index, .. }, Some(slot)) => {
+                Some(self.restore(slot, &self.ident(*index).to_token_stream(), span))
             }
             _ => None,
         };
@@ -405,7 +427,7 @@ impl Sweep<'_> {
         }
         // The pass's own cheap values, computed again rather than restored.
         let recomputations = lp.body.stmts.iter().filter_map(|stmt| match stmt {
-            Stmt::Assign { dst, rhs, span, .. } if self.activity.is_recomputed(*dst) => {
+            Stmt::Assign { dst, rhs, span, .. } if self.saves.is_recomputed(*dst) => {
                 let ident = self.ident(*dst);
                 let annotation = emit::annotation(self.body, *dst);
                 let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
@@ -430,7 +452,7 @@ impl Sweep<'_> {
             }
             (_, Some(trips)) => {
                 let trips = self.ident(trips);
-                let guard = lp.guard.filter(|guard| self.activity.is_needed(*guard)).map(|guard| {
+                let guard = lp.guard.filter(|guard| self.saves.is_needed(*guard)).map(|guard| {
                     let guard = self.ident(guard);
                     quote_spanned!(span=> #guard = true;)
                 });
@@ -446,10 +468,10 @@ impl Sweep<'_> {
     /// where they arise, two neighbouring elements updated in reverse order
     /// invite LLVM to pair them into one vector store that the next pass's
     /// load then waits on (3× slower on Rosenbrock).
-    fn reverse_pass(&self, lp: &Loop) -> TokenStream {
+    fn reverse_pass(&self, id: StmtId, lp: &Loop) -> TokenStream {
         let mut written = BTreeSet::new();
         crate::ir::walk(&lp.body, 0, &mut |stmt, _| match stmt {
-            Stmt::Assign { dst, .. } if !self.activity.is_recomputed(*dst) => {
+            Stmt::Assign { dst, .. } if !self.saves.is_recomputed(*dst) => {
                 written.insert(*dst);
             }
             Stmt::Store { place, .. } => {
@@ -466,18 +488,18 @@ impl Sweep<'_> {
         let outer = self.deferred.replace(None);
         let mut tokens = TokenStream::new();
         let mut pending_additions = Vec::new();
-        for stmt in lp.body.stmts.iter().rev() {
-            if let Stmt::Assign { dst, rhs, kind: AssignKind::Init, save, tape, span } = stmt {
+        for (id, stmt) in lp.body.numbered(id.after(1)).into_iter().rev() {
+            if let Stmt::Assign { dst, rhs, kind: AssignKind::Init, span } = stmt {
                 *self.deferred.borrow_mut() =
                     Some(Deferred { stable: BTreeSet::clone(&stable), additions: Vec::new() });
-                let code = self.reverse_assign(*dst, rhs, AssignKind::Init, *save, *tape, *span);
+                let code = self.reverse_assign(id, *dst, rhs, AssignKind::Init, *span);
                 tokens.extend(code);
                 if let Some(deferred) = self.deferred.borrow_mut().take() {
                     pending_additions.extend(deferred.additions);
                 }
                 continue;
             }
-            tokens.extend(self.reverse_stmt(stmt));
+            tokens.extend(self.reverse_stmt(id, stmt));
         }
         *self.deferred.borrow_mut() = outer;
         pending_additions.reverse();
@@ -513,40 +535,26 @@ impl Sweep<'_> {
         quote_spanned!(span=> { let #seed = #bar; #bar = 0.0; #restore #add })
     }
 
-    fn reverse_assign(
-        &self,
-        dst: Var,
-        rhs: &Rhs,
-        kind: AssignKind,
-        save: Option<Var>,
-        tape: Option<Tape>,
-        span: Span,
-    ) -> TokenStream {
+    /// The reverse of the assignment `id`: `dst = rhs`.
+    fn reverse_assign(&self, id: StmtId, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> TokenStream {
         // `NAME_graph`: the adjoint of the value assigned here is final, its node gets it.
         let graph = self.graph.zip(self.adjoint(dst)).map(|(graph, bar)| graph.adjoint(self.body, dst, rhs, bar));
-        let code = self.reverse_assign_sweep(dst, rhs, kind, save, tape, span);
+        let code = self.reverse_assign_sweep(id, dst, rhs, kind, span);
         quote!(#graph #code)
     }
 
-    fn reverse_assign_sweep(
-        &self,
-        dst: Var,
-        rhs: &Rhs,
-        kind: AssignKind,
-        save: Option<Var>,
-        tape: Option<Tape>,
-        span: Span,
-    ) -> TokenStream {
+    fn reverse_assign_sweep(&self, id: StmtId, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> TokenStream {
         let ident = self.ident(dst).to_token_stream();
-        let restore = save.map(|slot| self.restore(slot, &ident, span));
+        let restore = self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore(slot, &ident, span));
+        let tape = self.saves.tape(id);
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
         };
         // The call's reverse pass reads this call's tape, then the tape of
         // the previous call at this site comes back.
         let restore_tape = tape.and_then(|tape| {
-            let slot = tape.save?;
-            Some(self.restore(slot, &self.ident(tape.var).to_token_stream(), span))
+            let slot = self.saves.slot(SaveKey::Tape(id))?;
+            Some(self.restore(slot, &self.ident(tape).to_token_stream(), span))
         });
         let aggregate = self.body.var(dst).ty == Ty::Aggregate;
         // `s = s + e` passes its adjoint through to the old `s` unchanged:
@@ -618,7 +626,7 @@ impl Sweep<'_> {
         &self,
         dst: Var,
         rhs: &Rhs,
-        tape: Option<Tape>,
+        tape: Option<Var>,
         seed: &TokenStream,
         out: &TokenStream,
         span: Span,
@@ -627,15 +635,9 @@ impl Sweep<'_> {
         let operands = rhs.operands();
         let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
         match rhs {
-            Rhs::Use(operand) => {
-                if let Some(target) = self.adjoint_of(operand) {
-                    let addition = self.add_into(&target, seed, self.aggregate_dims(operand), span);
-                    let addition = if self.aggregate_dims(operand).is_none() {
-                        self.defer(operand, addition)
-                    } else {
-                        Some(addition)
-                    };
-                    tokens.extend(addition);
+            Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
+                for (operand, transpose) in crate::rules::transpose_form(rhs) {
+                    tokens.extend(self.transposed(&operand, transpose, seed, span));
                 }
             }
             Rhs::Prim(crate::ir::Op::ToFloat(_), _) => {
@@ -678,26 +680,6 @@ impl Sweep<'_> {
                     tokens.extend(unless_zero(seed, guarded, span));
                 }
             }
-            Rhs::ArrayLit(items) => {
-                for (k, item) in items.iter().enumerate() {
-                    if let Some(target) = self.adjoint_of(item) {
-                        let k = proc_macro2::Literal::usize_unsuffixed(k);
-                        tokens.extend(quote_spanned!(span=> #target += #seed[#k];));
-                    }
-                }
-            }
-            Rhs::Repeat(value, _) | Rhs::VecRepeat(value, _) => {
-                if let Some(target) = self.adjoint_of(value) {
-                    let element = Ident::new("__element", Span::mixed_site());
-                    let add = self.add_into(&target, &quote!(#element), self.aggregate_dims(value), span);
-                    tokens.extend(quote_spanned!(span=> for #element in #seed.iter() { #add }));
-                }
-            }
-            Rhs::Deref(var) => {
-                if let Some(target) = self.adjoint(*var) {
-                    tokens.extend(self.add_into(target, seed, Some(self.body.var(*var).dims.unwrap_or(1)), span));
-                }
-            }
             // A call with constant arguments only has no derivative.
             Rhs::Call(_, call_args)
                 if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
@@ -711,6 +693,33 @@ impl Sweep<'_> {
             Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
         tokens
+    }
+
+    /// The addition into the adjoint of `operand`, if it is active, of its
+    /// part of `seed` (`rules::transpose_form`).
+    fn transposed(
+        &self,
+        operand: &Operand,
+        transpose: Transpose,
+        seed: &TokenStream,
+        span: Span,
+    ) -> Option<TokenStream> {
+        let target = self.adjoint_of(operand)?;
+        let dims = self.aggregate_dims(operand);
+        match transpose {
+            // A scalar read of a read-only input may wait for the pass's end.
+            Transpose::Whole if dims.is_none() => self.defer(operand, self.add_into(&target, seed, None, span)),
+            Transpose::Whole => Some(self.add_into(&target, seed, dims, span)),
+            Transpose::Item(k) => {
+                let k = proc_macro2::Literal::usize_unsuffixed(k);
+                Some(quote_spanned!(span=> #target += #seed[#k];))
+            }
+            Transpose::EachElement => {
+                let element = Ident::new("__element", Span::mixed_site());
+                let add = self.add_into(&target, &quote!(#element), dims, span);
+                Some(quote_spanned!(span=> for #element in #seed.iter() { #add }))
+            }
+        }
     }
 
     /// Whether the partial `d` of `dst = op(operands)` can be infinite or

@@ -10,29 +10,32 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use super::layout::{declarations, stack_top, Layout};
+use super::saves::{SaveKey, Saves};
 use super::Sweep;
 use crate::activity::Activity;
 use crate::companion;
 use crate::emit;
 use crate::ir::{
-    Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero,
+    Adaptor, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Rhs, Stmt, StmtId, Ty, Var, VarKind, Zero,
 };
 
 /// A body that only runs forward (the tangent body of `NAME_jvp`) as
 /// statements: its items, its declarations, then its statements in order.
 pub fn replay(body: &Body) -> TokenStream {
-    let activity = Activity::forward_only(body);
-    let layout = Layout::new(body, &activity);
+    let activity = Activity::forward_only();
+    let saves = Saves::forward_only();
+    let layout = Layout::new(body, &activity, &saves);
     let sweep = Sweep {
         body,
         activity: &activity,
+        saves: &saves,
         layout: &layout,
         adjoints: &[],
         unbounded: &[],
         deferred: RefCell::new(None),
         graph: None,
     };
-    let forward = sweep.forward(&body.block);
+    let forward = sweep.forward(&body.block, StmtId::FIRST);
     let items = &body.items;
     let declarations = declarations(body, &layout);
     quote!(#(#items)* #declarations #forward)
@@ -49,28 +52,26 @@ pub(super) fn collect_loops<'a>(lp: &'a Loop, loops: &mut BTreeMap<LoopId, &'a L
 }
 
 impl Sweep<'_> {
-    /// The primal statements, with saves before the overwrites that need them.
-    pub(super) fn forward(&self, block: &Block) -> TokenStream {
-        let Some(graph) = self.graph else { return self.forward_stmts(&block.stmts) };
+    /// The primal statements, with saves before the overwrites that need
+    /// them; `first` is the id of the block's first statement.
+    pub(super) fn forward(&self, block: &Block, first: StmtId) -> TokenStream {
+        let stmts = block.numbered(first);
+        let Some(graph) = self.graph else { return self.forward_stmts(stmts) };
         // `NAME_graph`: the graph builder's calls around each statement.
-        let with_graph = |stmt| {
-            [
-                graph.before(self.body, stmt),
-                self.forward_stmts(std::slice::from_ref(stmt)),
-                graph.after(self.body, stmt),
-            ]
+        let with_graph = |(id, stmt): (StmtId, &Stmt)| {
+            [graph.before(self.body, stmt), self.forward_stmts(vec![(id, stmt)]), graph.after(self.body, stmt)]
         };
-        block.stmts.iter().flat_map(with_graph).collect()
+        stmts.into_iter().flat_map(with_graph).collect()
     }
 
-    fn forward_stmts(&self, stmts: &[Stmt]) -> TokenStream {
+    fn forward_stmts(&self, stmts: Vec<(StmtId, &Stmt)>) -> TokenStream {
         let mut tokens = TokenStream::new();
-        for stmt in stmts {
+        for (id, stmt) in stmts {
             match stmt {
-                Stmt::Assign { dst, rhs, kind, save, tape, span } => {
+                Stmt::Assign { dst, rhs, kind, span } => {
                     let ident = self.ident(*dst);
-                    if let Some(save) = save {
-                        tokens.extend(self.save(*save, &ident.to_token_stream(), *dst, *span));
+                    if let Some(save) = self.saves.slot(SaveKey::Value(id)) {
+                        tokens.extend(self.save(save, &ident.to_token_stream(), *dst, *span));
                     }
                     let float = match self.body.var(*dst).ty {
                         Ty::Float(float) => float,
@@ -82,16 +83,16 @@ impl Sweep<'_> {
                         continue;
                     }
                     // A differentiated call runs its forward pass and keeps the tape.
-                    if let (Some(tape), Rhs::Call(path, args)) = (tape, rhs) {
+                    if let (Some(tape), Rhs::Call(path, args)) = (self.saves.tape(id), rhs) {
                         let call = Ident::new("__call", Span::mixed_site());
                         let fwd = companion::method(path, companion::FWD, *span);
                         let args = args.iter().map(|arg| emit::argument(self.body, arg));
                         tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
-                        let tape_ident = self.ident(tape.var);
-                        if let Some(slot) = tape.save {
-                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape.var, *span));
+                        let tape_ident = self.ident(tape);
+                        if let Some(slot) = self.saves.slot(SaveKey::Tape(id)) {
+                            tokens.extend(self.save(slot, &tape_ident.to_token_stream(), tape, *span));
                         }
-                        tokens.extend(if self.layout.hoisted[tape.var.0] {
+                        tokens.extend(if self.layout.hoisted[tape.0] {
                             quote_spanned!(*span=> #tape_ident = #call.1;)
                         } else {
                             quote_spanned!(*span=> let #tape_ident = #call.1;)
@@ -109,25 +110,26 @@ impl Sweep<'_> {
                         quote_spanned!(*span=> #ident = #value;)
                     });
                 }
-                Stmt::Store { place, value, save, span } => {
+                Stmt::Store { place, value, span } => {
                     let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
-                    if let Some(save) = save {
-                        tokens.extend(self.save(*save, &target, place.var, *span));
+                    if let Some(save) = self.saves.slot(SaveKey::Value(id)) {
+                        tokens.extend(self.save(save, &target, place.var, *span));
                     }
                     let value = emit::operand(self.body, value);
                     tokens.extend(quote_spanned!(*span=> #target = #value;));
                 }
                 Stmt::If { cond, then, els, span } => {
                     let cond = emit::operand(self.body, cond);
-                    let then = self.forward(then);
-                    let els = self.forward(els);
+                    let (then_id, els_id) = crate::ir::branch_ids(id, then);
+                    let then = self.forward(then, then_id);
+                    let els = self.forward(els, els_id);
                     tokens.extend(if els.is_empty() {
                         quote_spanned!(*span=> if #cond { #then })
                     } else {
                         quote_spanned!(*span=> if #cond { #then } else { #els })
                     });
                 }
-                Stmt::Loop(lp) => tokens.extend(self.forward_loop(lp)),
+                Stmt::Loop(lp) => tokens.extend(self.forward_loop(id, lp)),
             }
         }
         tokens
@@ -236,10 +238,10 @@ impl Sweep<'_> {
         tokens
     }
 
-    pub(super) fn forward_loop(&self, lp: &Loop) -> TokenStream {
+    pub(super) fn forward_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
         let span = lp.span;
         let reserve = self.reservations(lp);
-        let body = self.forward(&lp.body);
+        let body = self.forward(&lp.body, id.after(1));
         let count = lp.trips.map(|trips| {
             let trips = self.ident(trips);
             quote_spanned!(span=> #trips += 1;)
@@ -249,7 +251,7 @@ impl Sweep<'_> {
             quote_spanned!(span=> if #(#exits)||* { break; })
         });
         match &lp.header {
-            Header::Range { index, lo, hi, inclusive, adaptors, index_save } => {
+            Header::Range { index, lo, hi, inclusive, adaptors } => {
                 let mut range = self.range_tokens(lo, hi, *inclusive);
                 for adaptor in adaptors {
                     let range_in_parens = Self::parenthesized(range.clone());
@@ -266,7 +268,10 @@ impl Sweep<'_> {
                     return quote_spanned!(span=> #reserve for #index_ident in #range { #body });
                 }
                 let pass = Ident::new("__pass", Span::mixed_site());
-                let save = index_save.map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
+                let save = self
+                    .saves
+                    .slot(SaveKey::Index(id))
+                    .map(|slot| self.save(slot, &index_ident.to_token_stream(), *index, span));
                 quote_spanned!(span=> #reserve for #pass in #range { #save #index_ident = #pass; #count #body #exit })
             }
             Header::Forever => quote_spanned!(span=> #reserve loop { #count #body #exit }),

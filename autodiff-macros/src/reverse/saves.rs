@@ -1,0 +1,779 @@
+//! What the reverse sweep saves: a reverse-only analysis whose result, a
+//! side table keyed by statement id (`ir::StmtId`), sits beside the IR
+//! rather than in it.
+//!
+//! A read is *needed* when the reverse sweep repeats it: an operand of a
+//! local partial derivative, an index of an adjoint element, an argument of
+//! a differentiated call, a branch condition or loop bound around reverse
+//! work. A write destroys a needed value when a needed read may run before
+//! it in the forward sweep: the read comes first in program order, or both
+//! sit in a loop that does not also make a new instance of the variable, or
+//! the write makes a new instance inside a loop (a `let` in a loop body).
+//! Only such writes get a save slot (`SaveKey::Value` for an assignment or
+//! a store, `SaveKey::Index` for a counted loop's index); inside loops the
+//! slot is a stack. A linear update like `s += w[i] * x[i]` saves nothing.
+//!
+//! A differentiated call leaves a *tape* (what the callee's forward pass
+//! hands to its reverse pass); inside a loop the previous pass's tape is
+//! saved when the call overwrites it (`SaveKey::Tape`).
+//!
+//! A loop body's own value that is cheap to compute (arithmetic, no calls,
+//! no transcendental functions) from what the loop never writes (its
+//! index, values fixed before it, other such values) is *recomputed* at the
+//! start of each reverse pass instead of saved: `let a = x[i + 1] - x[i] *
+//! x[i];` costs what a push and a pop would, without the stack.
+//!
+//! Which values are needed depends on which are saved (a restore reads the
+//! slot's indices): the two are iterated to a fixed point.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::activity::Activity;
+use crate::ir::{
+    walk, Arg, AssignKind, Block, Body, Header, Loop, LoopId, Notes, Operand, Rhs, Stmt, StmtId, Ty, Var, VarInfo,
+    VarKind,
+};
+use crate::naming::Namer;
+use crate::rules::partials;
+
+/// What a save keeps, by the statement that destroys it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum SaveKey {
+    /// The value an assignment overwrites, or the element a store does.
+    Value(StmtId),
+    /// The tape of the previous pass's call at this statement.
+    Tape(StmtId),
+    /// A counted loop's index, set anew at each pass.
+    Index(StmtId),
+}
+
+/// The reverse sweep's side table.
+pub struct Saves {
+    /// The slot (a `VarKind::Saved` variable) of each save.
+    slots: BTreeMap<SaveKey, Var>,
+    /// The tape (a `VarKind::Tape` variable) of each differentiated call.
+    tapes: BTreeMap<StmtId, Var>,
+    needed: Vec<bool>,
+    recomputed: Vec<bool>,
+}
+
+impl Saves {
+    /// For a body that only runs forward (a tangent body): nothing saved,
+    /// nothing read back.
+    pub fn forward_only() -> Saves {
+        Saves { slots: BTreeMap::new(), tapes: BTreeMap::new(), needed: Vec::new(), recomputed: Vec::new() }
+    }
+
+    /// Where the save `key` keeps its value, if the sweep makes it.
+    pub fn slot(&self, key: SaveKey) -> Option<Var> {
+        self.slots.get(&key).copied()
+    }
+
+    /// Every save and its slot.
+    pub fn slots(&self) -> impl Iterator<Item = (SaveKey, Var)> + '_ {
+        self.slots.iter().map(|(key, slot)| (*key, *slot))
+    }
+
+    /// The tape of the differentiated call at `id`.
+    pub fn tape(&self, id: StmtId) -> Option<Var> {
+        self.tapes.get(&id).copied()
+    }
+
+    /// Every differentiated call and its tape.
+    pub fn tapes(&self) -> impl Iterator<Item = (StmtId, Var)> + '_ {
+        self.tapes.iter().map(|(id, tape)| (*id, *tape))
+    }
+
+    /// Whether the reverse sweep reads this variable's value.
+    pub fn is_needed(&self, var: Var) -> bool {
+        self.needed.get(var.0).copied().unwrap_or(false)
+    }
+
+    /// Whether the reverse sweep computes this value again at the start of
+    /// each pass of its loop, rather than restoring it.
+    pub fn is_recomputed(&self, var: Var) -> bool {
+        self.recomputed.get(var.0).copied().unwrap_or(false) && self.is_needed(var)
+    }
+}
+
+impl Notes for Saves {
+    fn saved_at(&self, id: StmtId) -> Option<Var> {
+        self.slot(SaveKey::Value(id)).or(self.slot(SaveKey::Index(id)))
+    }
+
+    fn tape_at(&self, id: StmtId) -> Option<(Var, Option<Var>)> {
+        self.tape(id).map(|tape| (tape, self.slot(SaveKey::Tape(id))))
+    }
+}
+
+/// What `collect_reads` looks at besides the statements.
+struct Facts {
+    active: Vec<bool>,
+    tapes: BTreeMap<StmtId, Var>,
+}
+
+/// Decides the tapes and saves of `body` and makes their variables (added
+/// to `body.vars`; its statements are left as they are).
+pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves {
+    let tapes = add_tapes(body, namer, activity);
+    let active = (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect();
+    let facts = Facts { active, tapes };
+
+    let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
+    let recomputable = find_recomputable(body);
+    // Recomputed values are computed again, and a `while` condition is
+    // `true` again, at the start of each reverse pass.
+    let mut unrestored = recomputable.clone();
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(Loop { guard: Some(guard), .. }) = stmt {
+            unrestored.insert(*guard);
+        }
+    });
+    let mut saves = BTreeSet::new();
+    let reads = loop {
+        let mut reads = Reads::default();
+        collect_reads(&body.block, &facts, &saves, &mut Walk::default(), &mut reads);
+        need_recomputed_inputs(&body.block, &recomputable, &mut reads);
+        let mut decided = BTreeSet::new();
+        decide_saves(&body.block, &reads, &scopes, &unrestored, &facts.tapes, &mut Walk::default(), &mut decided);
+        if decided == saves {
+            break reads;
+        }
+        saves = decided;
+    };
+    let slots = make_slots(body, namer, &saves, &facts.tapes);
+    let count = body.vars.len();
+    let mut needed = vec![false; count];
+    for var in reads.keys() {
+        needed[var.0] = true;
+    }
+    let recomputed = (0..count).map(|i| recomputable.contains(&Var(i))).collect();
+    Saves { slots, tapes: facts.tapes, needed, recomputed }
+}
+
+/// Gives every differentiated call a variable for the tape its forward
+/// pass leaves for its reverse pass. A call with no active argument
+/// (`s = base(2)`) needs no derivative: it is left as written.
+fn add_tapes(body: &mut Body, namer: &mut Namer, activity: &Activity) -> BTreeMap<StmtId, Var> {
+    let mut sites = Vec::new();
+    walk_in_loops(&body.block, &mut Walk::default(), &mut |id, stmt, loops| match stmt {
+        Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. }
+            if activity.is_active(*dst) && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
+        {
+            sites.push((id, *dst, loops.to_vec()));
+        }
+        _ => {}
+    });
+    let mut tapes = BTreeMap::new();
+    for (id, dst, loops) in sites {
+        let base = crate::naming::derived_base("__tape_", &body.var(dst).ident);
+        body.vars.push(VarInfo {
+            ident: namer.fresh(&base),
+            ty: Ty::Other,
+            declared: None,
+            kind: VarKind::Tape,
+            mutable: false,
+            elem: None,
+            dims: None,
+            zero: None,
+            by_ref: false,
+            scope: loops,
+        });
+        tapes.insert(id, Var(body.vars.len() - 1));
+    }
+    tapes
+}
+
+/// Calls `visit` on every statement with its id and the loops around it.
+fn walk_in_loops<'a>(block: &'a Block, at: &mut Walk, visit: &mut dyn FnMut(StmtId, &'a Stmt, &[LoopId])) {
+    for stmt in &block.stmts {
+        let id = at.next();
+        visit(id, stmt, &at.loops);
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                walk_in_loops(then, at, visit);
+                walk_in_loops(els, at, visit);
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                walk_in_loops(&lp.body, at, visit);
+                at.loops.pop();
+            }
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
+        }
+    }
+}
+
+/// The loop bodies' own values the reverse sweep can compute again: defined
+/// once, at the top level of their loop's body, by a cheap operation of
+/// values the loop never writes (or of other such values).
+fn find_recomputable(body: &Body) -> BTreeSet<Var> {
+    let mut assignments: BTreeMap<Var, usize> = BTreeMap::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, .. } = stmt {
+            *assignments.entry(*dst).or_default() += 1;
+        }
+    });
+    let mut recomputable = BTreeSet::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Loop(lp) = stmt else { return };
+        let mut written = BTreeSet::new();
+        walk(&lp.body, 0, &mut |inner, _| match inner {
+            Stmt::Assign { dst, .. } => {
+                written.insert(*dst);
+            }
+            Stmt::Store { place, .. } => {
+                written.insert(place.var);
+            }
+            Stmt::Loop(Loop { header: Header::Range { index, .. }, .. }) => {
+                written.insert(*index);
+            }
+            _ => {}
+        });
+        for stmt in &lp.body.stmts {
+            let Stmt::Assign { dst, rhs, kind: AssignKind::Init, .. } = stmt else { continue };
+            // A pass counter is also written by its loop, outside the IR.
+            let counter = matches!(body.var(*dst).kind, VarKind::Control | VarKind::Done);
+            let own = body.var(*dst).scope.last() == Some(&lp.id) && assignments.get(dst) == Some(&1) && !counter;
+            let inputs_fixed = rhs.reads().iter().all(|read| recomputable.contains(read) || !written.contains(read));
+            if own && is_cheap(rhs) && inputs_fixed {
+                recomputable.insert(*dst);
+            }
+        }
+    });
+    recomputable
+}
+
+/// Arithmetic a push and a pop would cost as much as.
+fn is_cheap(rhs: &Rhs) -> bool {
+    match rhs {
+        Rhs::Use(_) | Rhs::Cast(..) => true,
+        Rhs::Method(_, method, _) => method == "len",
+        Rhs::Prim(op, _) => op.facts().cheap,
+        Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) | Rhs::Matches(..) => {
+            false
+        }
+    }
+}
+
+/// A recomputed value that the reverse sweep needs makes its own inputs
+/// needed, where it is defined.
+fn need_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, reads: &mut Reads) {
+    // A recomputed value may read another: repeat until nothing is added.
+    loop {
+        let before = reads.values().map(Vec::len).sum::<usize>();
+        add_recomputed_inputs(block, recomputable, &mut Walk::default(), reads);
+        if reads.values().map(Vec::len).sum::<usize>() == before {
+            break;
+        }
+    }
+}
+
+fn add_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, at: &mut Walk, reads: &mut Reads) {
+    for stmt in &block.stmts {
+        let id = at.next();
+        let pos = id.0;
+        match stmt {
+            Stmt::Assign { dst, rhs, .. } if recomputable.contains(dst) && reads.contains_key(dst) => {
+                for var in rhs.reads() {
+                    let read = Read { key: 2 * pos, loops: at.loops.clone() };
+                    let known = reads.get(&var).is_some_and(|list| list.contains(&read));
+                    if !known {
+                        reads.entry(var).or_default().push(read);
+                    }
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                add_recomputed_inputs(then, recomputable, at, reads);
+                add_recomputed_inputs(els, recomputable, at, reads);
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                add_recomputed_inputs(&lp.body, recomputable, at, reads);
+                at.loops.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A needed read: where it happens, as `2·position` (`+1` for a read of a
+/// statement's own result, which happens after its write), and in which loops.
+#[derive(Clone, PartialEq, Debug)]
+struct Read {
+    key: usize,
+    loops: Vec<LoopId>,
+}
+
+type Reads = BTreeMap<Var, Vec<Read>>;
+
+/// Statement ids and loop nesting while walking statements in pre-order
+/// (the numbering of `ir::walk_numbered`).
+#[derive(Default)]
+struct Walk {
+    pos: usize,
+    loops: Vec<LoopId>,
+}
+
+impl Walk {
+    fn next(&mut self) -> StmtId {
+        let id = StmtId(self.pos);
+        self.pos += 1;
+        id
+    }
+}
+
+fn add(reads: &mut Reads, var: Var, key: usize, loops: &[LoopId]) {
+    reads.entry(var).or_default().push(Read { key, loops: loops.to_vec() });
+}
+
+/// The indices of an active element operand (`x[j]`), which the reverse
+/// sweep reads again to address its adjoint (`x̄[j] += ..`).
+fn add_adjoint_indices(reads: &mut Reads, operand: &Operand, active: &[bool], key: usize, loops: &[LoopId]) {
+    if let Operand::Place(place) = operand {
+        if active[place.var.0] {
+            place.index_vars().for_each(|v| add(reads, v, key, loops));
+        }
+    }
+}
+
+/// Collects the needed reads of `block`; returns whether its reverse sweep
+/// has any work (derivative code or restores).
+fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &mut Walk, reads: &mut Reads) -> bool {
+    let active = &facts.active;
+    let mut work = false;
+    for stmt in &block.stmts {
+        let id = at.next();
+        let pos = id.0;
+        let key = 2 * pos;
+        match stmt {
+            Stmt::Assign { dst, rhs, .. } => {
+                work |= saves.contains(&SaveKey::Value(id)) || saves.contains(&SaveKey::Tape(id));
+                if !active[dst.0] {
+                    continue;
+                }
+                work = true;
+                let operands = rhs.operands();
+                let is_active = |operand: &Operand| {
+                    operand.var().is_some_and(|v| active[v.0]) && !matches!(operand, Operand::Const(_))
+                };
+                match rhs {
+                    Rhs::Prim(op, _) => {
+                        for (i, partial) in partials(*op).into_iter().enumerate() {
+                            let Some(partial) = partial else { continue };
+                            if !is_active(operands[i]) {
+                                continue;
+                            }
+                            // The adjoint element `x̄[i]` is indexed like the operand.
+                            if let Some(place) = operands[i].place() {
+                                place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                            }
+                            partial.reads(&mut |read| match read {
+                                Some(j) => operands[j].reads().into_iter().for_each(|v| add(reads, v, key, &at.loops)),
+                                None => add(reads, *dst, key + 1, &at.loops),
+                            });
+                        }
+                    }
+                    // An element's adjoint `x̄[j]` is indexed like the element.
+                    Rhs::Use(Operand::Place(place)) => place.index_vars().for_each(|v| add(reads, v, key, &at.loops)),
+                    Rhs::Repeat(item, _) | Rhs::VecRepeat(item, _) => {
+                        add_adjoint_indices(reads, item, active, key, &at.loops);
+                    }
+                    Rhs::ArrayLit(items) => {
+                        items.iter().for_each(|item| add_adjoint_indices(reads, item, active, key, &at.loops));
+                    }
+                    // The callee's reverse pass takes the same arguments, and
+                    // the tape its forward pass left (read after this write).
+                    Rhs::Call(..) => {
+                        rhs.reads().into_iter().for_each(|v| add(reads, v, key, &at.loops));
+                        if let Some(&tape) = facts.tapes.get(&id) {
+                            add(reads, tape, key + 1, &at.loops);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Stmt::Store { place, value, .. } => {
+                work |= saves.contains(&SaveKey::Value(id));
+                if active[place.var.0] {
+                    work = true;
+                    place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                    add_adjoint_indices(reads, value, active, key, &at.loops);
+                } else if saves.contains(&SaveKey::Value(id)) {
+                    place.index_vars().for_each(|v| add(reads, v, key, &at.loops));
+                }
+            }
+            Stmt::If { cond, then, els, .. } => {
+                let inner = collect_reads(then, facts, saves, at, reads) | collect_reads(els, facts, saves, at, reads);
+                if inner {
+                    work = true;
+                    if let Some(var) = cond.var() {
+                        add(reads, var, key, &at.loops);
+                    }
+                }
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                let index_saved = saves.contains(&SaveKey::Index(id));
+                let inner = collect_reads(&lp.body, facts, saves, at, reads) | index_saved;
+                at.loops.pop();
+                if inner {
+                    work = true;
+                    let bounds: Vec<Var> = match (&lp.header, lp.trips) {
+                        (_, Some(trips)) => vec![trips],
+                        (Header::Range { lo, hi, adaptors, .. }, None) => {
+                            let mut vars: Vec<Var> = lo.reads();
+                            vars.extend(hi.reads());
+                            for adaptor in adaptors {
+                                if let crate::ir::Adaptor::StepBy(step) = adaptor {
+                                    vars.extend(step.reads());
+                                }
+                            }
+                            vars
+                        }
+                        (Header::Forever, None) => Vec::new(),
+                    };
+                    bounds.into_iter().for_each(|v| add(reads, v, key, &at.loops));
+                }
+            }
+        }
+    }
+    work
+}
+
+/// The positions of the writes that destroy a needed value, except writes
+/// of the `unrestored` variables, whose old value the reverse sweep gets
+/// without a save.
+fn decide_saves(
+    block: &Block,
+    reads: &Reads,
+    scopes: &[Vec<LoopId>],
+    unrestored: &BTreeSet<Var>,
+    tapes: &BTreeMap<StmtId, Var>,
+    at: &mut Walk,
+    saves: &mut BTreeSet<SaveKey>,
+) {
+    for stmt in &block.stmts {
+        let id = at.next();
+        let pos = id.0;
+        let write = match stmt {
+            Stmt::Assign { dst, .. } if unrestored.contains(dst) => None,
+            Stmt::Assign { dst, kind, .. } => Some((*dst, *kind)),
+            Stmt::Store { place, .. } => Some((place.var, AssignKind::Overwrite)),
+            Stmt::Loop(Loop { header: Header::Range { index, .. }, trips: Some(_), .. }) => {
+                // A counted loop sets its index at each pass: a new instance.
+                Some((*index, AssignKind::Init))
+            }
+            _ => None,
+        };
+        // A tape is new at every call: kept if a pass of a loop would lose it.
+        if let Some(tape) = tapes.get(&id) {
+            if reads.contains_key(tape) && !at.loops.is_empty() {
+                saves.insert(SaveKey::Tape(id));
+            }
+        }
+        if let Some((var, kind)) = write {
+            let site_loops: Vec<LoopId> = match stmt {
+                Stmt::Loop(lp) => at.loops.iter().copied().chain([lp.id]).collect(),
+                _ => at.loops.clone(),
+            };
+            if let Some(var_reads) = reads.get(&var) {
+                let destroys = match kind {
+                    AssignKind::Init => !site_loops.is_empty(),
+                    AssignKind::Overwrite => var_reads.iter().any(|read| {
+                        read.key <= 2 * pos
+                            || read.loops.iter().any(|l| site_loops.contains(l) && !scopes[var.0].contains(l))
+                    }),
+                };
+                if destroys {
+                    saves.insert(match stmt {
+                        Stmt::Loop(_) => SaveKey::Index(id),
+                        _ => SaveKey::Value(id),
+                    });
+                }
+            }
+        }
+        match stmt {
+            Stmt::If { then, els, .. } => {
+                decide_saves(then, reads, scopes, unrestored, tapes, at, saves);
+                decide_saves(els, reads, scopes, unrestored, tapes, at, saves);
+            }
+            Stmt::Loop(lp) => {
+                at.loops.push(lp.id);
+                decide_saves(&lp.body, reads, scopes, unrestored, tapes, at, saves);
+                at.loops.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A slot for each decided save, of the type of what it keeps: a whole
+/// variable, or an element of an aggregate for a store.
+fn make_slots(
+    body: &mut Body,
+    namer: &mut Namer,
+    saves: &BTreeSet<SaveKey>,
+    tapes: &BTreeMap<StmtId, Var>,
+) -> BTreeMap<SaveKey, Var> {
+    let mut sites = Vec::new();
+    walk_in_loops(&body.block, &mut Walk::default(), &mut |id, stmt, loops| {
+        let mut site = |key: SaveKey, of: Var, element: bool, loops: Vec<LoopId>| {
+            if saves.contains(&key) {
+                sites.push((key, of, element, loops));
+            }
+        };
+        if let Some(&tape) = tapes.get(&id) {
+            site(SaveKey::Tape(id), tape, false, loops.to_vec());
+        }
+        match stmt {
+            Stmt::Assign { dst, .. } => site(SaveKey::Value(id), *dst, false, loops.to_vec()),
+            Stmt::Store { place, .. } => site(SaveKey::Value(id), place.var, true, loops.to_vec()),
+            Stmt::Loop(Loop { id: loop_id, header: Header::Range { index, .. }, .. }) => {
+                site(SaveKey::Index(id), *index, false, loops.iter().copied().chain([*loop_id]).collect());
+            }
+            Stmt::Loop(_) | Stmt::If { .. } => {}
+        }
+    });
+    let mut slots = BTreeMap::new();
+    for (key, of, element, loops) in sites {
+        slots.insert(key, new_slot(body, namer, of, element, loops));
+    }
+    slots
+}
+
+/// A `Saved` variable for the value of `of` (an element of it when
+/// `element`), one instance per pass of the innermost of `loops`.
+fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: Vec<LoopId>) -> Var {
+    let info = body.var(of);
+    let base = crate::naming::derived_base("__saved_", &info.ident);
+    let ident = namer.fresh(&base);
+    let (ty, declared) = if element {
+        (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)
+    } else {
+        (info.ty, info.declared.clone())
+    };
+    let zero = if element { None } else { info.zero.clone() };
+    let (elem, dims) = if element { (None, None) } else { (info.elem, info.dims) };
+    body.vars.push(VarInfo {
+        ident,
+        ty,
+        declared,
+        kind: VarKind::Saved,
+        mutable: false,
+        elem,
+        dims,
+        zero,
+        by_ref: false,
+        scope: loops,
+    });
+    Var(body.vars.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    /// Lowers and analyzes `item` with every float parameter active; returns
+    /// the names of the needed variables, and the IR with its saves.
+    fn analyzed(item: syn::ItemFn) -> (String, String) {
+        let (mut body, mut namer) = lowered(item).unwrap();
+        let params: Vec<Var> = body.params.iter().copied().filter(|p| body.var(*p).ty.is_float()).collect();
+        let activity = crate::activity::analyze(&body, &params, &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let needed: Vec<String> =
+            (0..body.vars.len()).filter(|&i| saves.is_needed(Var(i))).map(|i| body.vars[i].ident.to_string()).collect();
+        (needed.join(" "), body.annotated(&saves).to_string())
+    }
+
+    #[test]
+    fn linear_updates_need_nothing_saved() {
+        let (needed, ir) = analyzed(syn::parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let mut s = x;
+                s += y;
+                s *= 2.0;
+                s
+            }
+        });
+        assert_eq!(needed, "");
+        assert!(!ir.contains("__saved"), "{ir}");
+    }
+
+    #[test]
+    fn an_overwritten_operand_is_saved_once() {
+        let (needed, ir) = analyzed(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                s = s * s;
+                s.sin()
+            }
+        });
+        assert_eq!(needed, "s");
+        let want = "\
+fn(x: f64) -> __ret: f64
+    s: f64 = x
+    __saved_s <- s
+    s: f64 := mul(s, s)
+    __ret: f64 = sin(s)
+";
+        assert_eq!(ir, want);
+    }
+
+    #[test]
+    fn conditions_around_derivative_code_are_needed() {
+        let (needed, _) = analyzed(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                if x > 1.0 { x * 3.0 } else { x.exp() }
+            }
+        });
+        assert_eq!(needed, "__ret __t1");
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    fn saved_ir(item: syn::ItemFn) -> String {
+        let (mut body, mut namer) = lowered(item).unwrap();
+        let seeds: Vec<Var> = body.params.iter().copied().filter(|p| body.var(*p).ty.is_differentiable()).collect();
+        let activity = crate::activity::analyze(&body, &seeds, &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        body.annotated(&saves).to_string()
+    }
+
+    #[test]
+    fn a_linear_loop_saves_nothing() {
+        let ir = saved_ir(syn::parse_quote! {
+            fn dot(w: &[f64], x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..w.len() {
+                    s += w[i] * x[i];
+                }
+                s
+            }
+        });
+        assert!(!ir.contains("<-"), "{ir}");
+    }
+
+    #[test]
+    fn a_while_condition_is_not_saved() {
+        // It was true before every pass but the first; `y` is saved, as the
+        // reverse sweep reads the value `y * y` destroys.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut y = x;
+                while y < 10.0 && y > 0.1 {
+                    y = y * y;
+                }
+                y
+            }
+        });
+        assert_eq!(ir.matches("<-").count(), 1, "{ir}");
+        assert!(ir.contains("__saved_y <- y"), "{ir}");
+    }
+
+    #[test]
+    fn a_running_product_saves_one_value_per_pass() {
+        let ir = saved_ir(syn::parse_quote! {
+            fn product(x: &[f64]) -> f64 {
+                let mut p = 1.0;
+                for i in 0..x.len() {
+                    p = p * x[i];
+                }
+                p
+            }
+        });
+        assert_eq!(ir.matches("<-").count(), 1, "{ir}");
+        assert!(ir.contains("__saved_p <- p"), "{ir}");
+    }
+
+    #[test]
+    fn a_loop_local_read_after_its_update_is_not_saved_again() {
+        // `z` is a new instance each pass (saved once at its `let`); the
+        // updates inside the inner loop come before the read by `tanh`.
+        let ir = saved_ir(syn::parse_quote! {
+            fn layer(w: &[[f64; 2]; 2], x: &[f64; 2]) -> f64 {
+                let mut out = 0.0;
+                for i in 0..2 {
+                    let mut z = 0.0;
+                    for j in 0..2 {
+                        z += w[i][j] * x[j];
+                    }
+                    out += z.sin();
+                }
+                out
+            }
+        });
+        assert_eq!(ir.matches("<-").count(), 1, "{ir}");
+        assert!(ir.contains("__saved_z <- z\n"), "{ir}");
+    }
+
+    #[test]
+    fn a_call_in_a_loop_saves_the_previous_pass_tape() {
+        // Each pass's call overwrites the tape the reverse pass of the
+        // previous one reads: kept on a stack, keyed by the call.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], y: f64) -> f64 {
+                let mut t = y;
+                for i in 0..x.len() {
+                    t = g(x[i], t);
+                }
+                t
+            }
+        });
+        assert!(ir.contains("__saved_tape_t <- __tape_t\n"), "{ir}");
+        assert!(ir.contains("t: f64 := call g(x[i], t) (tape __tape_t)\n"), "{ir}");
+    }
+
+    #[test]
+    fn a_counted_loop_saves_its_index_where_it_is_read_back() {
+        // A loop with an early exit replays its passes by count, not by
+        // range: the index each pass read is kept.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 1.0;
+                for i in 0..x.len() {
+                    s = s * x[i];
+                    if s > 3.0 {
+                        break;
+                    }
+                }
+                s
+            }
+        });
+        assert!(ir.contains("(index <- __saved_i)"), "{ir}");
+    }
+
+    #[test]
+    fn an_index_of_an_element_adjoint_is_kept_when_overwritten() {
+        // `x̄[j] += ā[0]` and `x̄[j] += ȳ[0]` run after `j := 1` in the
+        // reverse sweep: the `j` they address is put back first.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut j = 0;
+                let a = [x[j], x[2]];
+                j = 1;
+                a[0] * a[1] + x[j]
+            }
+        });
+        assert!(ir.contains("__saved_j <- j\n    j: other := 1"), "{ir}");
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn g(x: &[f64], y: &mut [f64]) {
+                let mut j = 0;
+                y[0] = x[j];
+                j = 1;
+                y[1] = x[j] * 2.0;
+            }
+        })
+        .unwrap();
+        let (x, y) = (body.params[0], body.params[1]);
+        let activity = crate::activity::analyze(&body, &[x, y], &[y]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let ir = body.annotated(&saves).to_string();
+        assert!(ir.contains("__saved_j <- j\n    j: other := 1"), "{ir}");
+    }
+}
