@@ -173,3 +173,22 @@ fn const_generic_lengths_at_f64_and_f32() {
     let e1 = [0.0, 1.0, 0.0, 0.0];
     assert!(close(sized_jvp(&a, &e1).1, da[1], 1e-12));
 }
+
+/// A generic `#[grad]` helper called from generic `#[grad]` code:
+/// `g(x, y) = smooth(x, y)·x`, `∂x = ∂x smooth·x + smooth`, `∂y = ∂y smooth·x`.
+#[grad(forward, reverse)]
+fn calls_generic<T: Float>(x: T, y: T) -> T {
+    smooth(x, y) * x
+}
+
+#[test]
+fn generic_calls_generic_at_f64_and_f32() {
+    for (x, y) in POINTS {
+        let want = central(|v| calls_generic(v[0], v[1]), &[x, y]);
+        let (_, dx, dy) = calls_generic_grad(x, y);
+        assert_all_close(&[dx, dy], &want, 1e-6);
+        let (_, dx32, dy32) = calls_generic_grad(x as f32, y as f32);
+        assert_all_close(&[dx32 as f64, dy32 as f64], &want, 1e-4);
+        assert!(close(calls_generic_jvp(x, 0.0, y, 1.0).1, dy, 1e-12));
+    }
+}
