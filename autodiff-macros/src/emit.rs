@@ -173,7 +173,8 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
         }
         Rhs::Cast(value, ty) => {
             let value = operand(body, value);
-            quote_spanned!(span=> #value as #ty)
+            // Parenthesised: a generic function respells `(n as f64)` (generic.rs).
+            quote_spanned!(span=> (#value as #ty))
         }
         Rhs::Matches(value, pat, None) => {
             let value = operand(body, value);
@@ -227,7 +228,7 @@ fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream
     match op.facts().spelling {
         Spelling::Cast(target) => {
             let (value, ty) = (&args[0], float_type(target));
-            quote_spanned!(span=> #value as #ty)
+            quote_spanned!(span=> (#value as #ty))
         }
         Spelling::Prefix(operator) => {
             let (operator, value) = (operator_tokens(operator, span), &args[0]);

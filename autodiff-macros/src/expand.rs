@@ -28,8 +28,8 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, graph, hvp, infer, jvp, lower, method, optimize, refusals,
-    reverse, signature, validate,
+    activity, attr, attributes, companion, emit, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
+    refusals, reverse, signature, validate,
 };
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -51,13 +51,17 @@ pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     if method::is_method(&item) {
         return method::expand(args, &item);
     }
-    expand_function(args, &item)
+    match generic::float_param(&item) {
+        Ok(Some(float)) => generic::expand(args, &item, &float),
+        Ok(None) => expand_function(args, &item),
+        Err(error) => fallback::expand(args, &item, error),
+    }
 }
 
 /// The functions `#[grad]` adds beside `item`, or on error the stubs.
 pub fn expand_function(args: TokenStream, item: &ItemFn) -> TokenStream {
     match try_expand(args.clone(), item) {
-        Ok(tokens) => tokens,
+        Ok(generated) => quote!(#item #generated),
         Err(error) => fallback::expand(args, item, error),
     }
 }
@@ -86,7 +90,8 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
     }
 }
 
-fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
+/// The functions `#[grad]` generates beside `item` (not `item` itself).
+pub(crate) fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
     if let (Some(mode), Some(_)) = (&args.hessian, &args.custom_vjp) {
@@ -124,7 +129,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         let target = custom_target(path, &sig.item.sig.generics);
         let body = forward_call(&sig, target, &seed);
         let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
-        return Ok(quote!(#item #functions #jvp_fn #companion));
+        return Ok(quote!(#functions #jvp_fn #companion));
     }
     let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;
     let jvp_fn = quote!(#jvp_fn #graph_fn);
@@ -144,7 +149,7 @@ fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
         };
         companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
-    Ok(quote!(#item #functions #jvp_fn #companion))
+    Ok(quote!(#functions #jvp_fn #companion))
 }
 
 /// `NAME_jvp` when forward mode is asked for, and the companion's `jvp`

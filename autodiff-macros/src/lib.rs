@@ -15,6 +15,7 @@ mod finite;
 mod forward;
 #[cfg(test)]
 mod fuzz;
+mod generic;
 mod graph;
 mod hvp;
 mod infer;

@@ -296,8 +296,11 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                 Some(_) => {}
             }
         }
+        // A `&mut` output is an output whether or not `wrt` names it
+        // (CONTRACT.md): leaving it out must not turn it into a constant.
         for param in &mut params {
-            if !wrt.iter().any(|name| same_name(name, param.ident)) {
+            let output = matches!(param.class, ParamClass::Output { .. });
+            if !output && !wrt.iter().any(|name| same_name(name, param.ident)) {
                 param.class = ParamClass::Constant;
             }
         }
@@ -487,6 +490,17 @@ mod tests {
         );
         let got = classes(item, quote!(wrt(y))).unwrap();
         assert_eq!(got, ["constant", "active", "constant"]);
+    }
+
+    #[test]
+    fn wrt_keeps_mut_outputs() {
+        let item = parse_quote!(
+            fn f(cam: &[f64], point: &[f64], scale: f64, err: &mut [f64]) {
+                err[0] = cam[0] * point[0] * scale;
+            }
+        );
+        let got = classes(item, quote!(wrt(cam, point))).unwrap();
+        assert_eq!(got, ["array d_cam", "array d_point", "constant", "output d_err"]);
     }
 
     #[test]

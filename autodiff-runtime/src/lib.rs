@@ -87,6 +87,7 @@ mod companion;
 pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;
+mod float;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;
@@ -113,6 +114,7 @@ pub use activation::{
 pub use data::{permutation, train_test_split, BatchIter, Batches};
 #[cfg(feature = "mpi")]
 pub use distributed::MpiWorld;
+pub use float::{num_traits, Float};
 pub use gradcheck::{
     check_gradient, check_hvp, check_jvp, numeric_gradient, numeric_gradient_with_step, numeric_hvp, numeric_jvp,
     relative_error, GradCheck, GradCheckEntry, GradChecker, DEFAULT_FLOOR, DEFAULT_STEP,

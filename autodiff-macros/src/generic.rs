@@ -1,0 +1,316 @@
+//! Functions generic over one float type: `fn f<T: Float>(x: T) -> T`.
+//!
+//! The pipeline differentiates concrete floats, so a generic function is
+//! differentiated at `f64` standing in for `T`: the signature and body are
+//! rewritten with `T` spelled `f64` (`T::exp` → `f64::exp`, the literal forms
+//! `T::from(2.0).unwrap()`, `T::from_f64(2.0)`, `T::one()`, `T::zero()` →
+//! `2.0`, `1.0`, `0.0`), the generated functions are expanded as usual, and
+//! their tokens are then spelled back over `T`: `f64` → `T`, each float
+//! literal → `<T as ::autodiff::Float>::from_f64(lit)`. A body that writes
+//! `f64` or `f32` itself is refused, so every `f64` in the output is the
+//! stand-in. The generated functions keep the generics and where-clauses and
+//! add `T: ::autodiff::Float` (the compound assignments and `from_f64` the
+//! generated code needs).
+
+use proc_macro2::{Delimiter, Group, Literal, Spacing, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, GenericParam, Ident, ItemFn, TypeParamBound, WherePredicate};
+
+use crate::ctxt::Ctxt;
+
+/// The one type parameter bounded by a `Float` trait (`num_traits::Float`,
+/// `autodiff::Float`, `Float`), if any; an error for a second one.
+pub fn float_param(item: &ItemFn) -> syn::Result<Option<Ident>> {
+    let generics = &item.sig.generics;
+    let mut floats: Vec<&Ident> = generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(ty) if ty.bounds.iter().any(is_float_bound) => Some(&ty.ident),
+            _ => None,
+        })
+        .collect();
+    for predicate in generics.where_clause.iter().flat_map(|clause| &clause.predicates) {
+        let WherePredicate::Type(predicate) = predicate else { continue };
+        let syn::Type::Path(path) = &predicate.bounded_ty else { continue };
+        let Some(ident) = path.path.get_ident() else { continue };
+        if predicate.bounds.iter().any(is_float_bound) && !floats.contains(&ident) {
+            floats.push(ident);
+        }
+    }
+    match floats[..] {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        [_, second, ..] => Err(syn::Error::new(
+            second.span(),
+            "#[grad] differentiates functions generic over one float type; use one type parameter (`T: Float`) \
+             for every float of the function",
+        )),
+    }
+}
+
+fn is_float_bound(bound: &TypeParamBound) -> bool {
+    matches!(bound, TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|last| last.ident == "Float"))
+}
+
+/// `item` as written, and the generated functions over `float`.
+pub fn expand(args: TokenStream, item: &ItemFn, float: &Ident) -> TokenStream {
+    // `Graph` records `f64` values: a generic function has no graph yet.
+    if let Ok(crate::attr::Args { graph: Some(graph), .. }) = crate::attr::parse(args.clone()) {
+        let message = format!(
+            "`graph` records `f64` values, so it does not draw a function generic over `{float}`; draw a copy of \
+             the function written for `f64`"
+        );
+        return refused(item, syn::Error::new(graph.span(), message));
+    }
+    match concrete(item, float) {
+        Ok(concrete) => match crate::expand::try_expand(args, &concrete) {
+            Ok(generated) => {
+                let generated = respell(generated, float);
+                quote!(#item #generated)
+            }
+            Err(error) => refused(item, error),
+        },
+        Err(error) => refused(item, error),
+    }
+}
+
+fn refused(item: &ItemFn, error: syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    let item = crate::attributes::without_rejected(item);
+    quote!(#errors #item)
+}
+
+/// `item` with `float` spelled `f64`, its literal forms as literals, and
+/// `float: ::autodiff::Float` added to its where-clause.
+fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
+    let cx = Ctxt::new();
+    let mut written = ConcreteFloats { cx: &cx, float };
+    for input in &item.sig.inputs {
+        written.visit_fn_arg(input);
+    }
+    written.visit_return_type(&item.sig.output);
+    written.visit_block(&item.block);
+
+    let mut concrete = item.clone();
+    let mut standin = StandIn { cx: &cx, float };
+    for input in &mut concrete.sig.inputs {
+        standin.visit_fn_arg_mut(input);
+    }
+    standin.visit_return_type_mut(&mut concrete.sig.output);
+    standin.visit_block_mut(&mut concrete.block);
+    cx.check()?;
+    concrete.sig.generics.make_where_clause().predicates.push(syn::parse_quote!(#float: ::autodiff::Float));
+    Ok(concrete)
+}
+
+/// Refuses `f64` and `f32` written in a generic function.
+struct ConcreteFloats<'a> {
+    cx: &'a Ctxt,
+    float: &'a Ident,
+}
+
+impl Visit<'_> for ConcreteFloats<'_> {
+    fn visit_expr_call(&mut self, call: &syn::ExprCall) {
+        // `T::from_f64(n as f64)`: the one place `f64` belongs.
+        match integer_cast(call, self.float) {
+            Some(value) => self.visit_expr(value),
+            None => syn::visit::visit_expr_call(self, call),
+        }
+    }
+
+    fn visit_ident(&mut self, ident: &Ident) {
+        if ident == "f64" || ident == "f32" {
+            let float = self.float;
+            self.cx.error_spanned_by(
+                ident,
+                format!(
+                    "a function generic over `{float}` writes its floats as `{float}`; #[grad] does not \
+                     differentiate `{ident}` beside it (write `{float}`, and literals as `{float}::from_f64(2.0)`)"
+                ),
+            );
+        }
+    }
+}
+
+/// Rewrites `float` to the stand-in `f64`, and its literal forms to literals.
+struct StandIn<'a> {
+    cx: &'a Ctxt,
+    float: &'a Ident,
+}
+
+impl StandIn<'_> {
+    /// `2.0` for `T::from(2.0).unwrap()`, `T::from_f64(2.0)`, `T::one()`,
+    /// `T::zero()`; `None` for any other expression.
+    fn literal(&self, expr: &Expr) -> Option<Expr> {
+        match expr {
+            Expr::MethodCall(call) if call.method == "unwrap" && call.args.is_empty() => {
+                let Expr::Call(inner) = &*call.receiver else { return None };
+                (self.function(&inner.func)? == "from").then(|| self.argument(inner))?
+            }
+            Expr::Call(call) => {
+                let function = self.function(&call.func)?;
+                let constant = |value: f64| Some(float_literal(value, call.func.span()));
+                match function.to_string().as_str() {
+                    "from_f64" => self.argument(call),
+                    "one" if call.args.is_empty() => constant(1.0),
+                    "zero" if call.args.is_empty() => constant(0.0),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `f` in `T::f`.
+    fn function<'e>(&self, func: &'e Expr) -> Option<&'e Ident> {
+        let Expr::Path(path) = func else { return None };
+        let segments = &path.path.segments;
+        (path.qself.is_none() && segments.len() == 2 && segments[0].ident == *self.float).then(|| &segments[1].ident)
+    }
+
+    /// The literal argument of a conversion, or an error that says to write one.
+    fn argument(&self, call: &syn::ExprCall) -> Option<Expr> {
+        if integer_cast(call, self.float).is_some() {
+            let value = &call.args[0];
+            return Some(syn::parse_quote!((#value)));
+        }
+        let value = match call.args.first() {
+            Some(Expr::Lit(lit)) if call.args.len() == 1 => match &lit.lit {
+                syn::Lit::Float(float) => float.base10_parse::<f64>().ok(),
+                syn::Lit::Int(int) => int.base10_parse::<i64>().ok().map(|int| int as f64),
+                _ => None,
+            },
+            _ => None,
+        };
+        match value {
+            Some(value) => Some(float_literal(value, call.func.span())),
+            None => {
+                let float = self.float;
+                self.cx.error_spanned_by(
+                    call,
+                    format!(
+                        "#[grad] converts to `{float}` only literals and integers (`{float}::from_f64(2.0)`, \
+                         `{float}::from_f64(n as f64)`); compute this value from `{float}` values instead"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+impl VisitMut for StandIn<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match self.literal(expr) {
+            Some(literal) => *expr = literal,
+            None => syn::visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if let Some(first) = path.segments.first_mut() {
+            if first.ident == *self.float {
+                first.ident = Ident::new("f64", first.ident.span());
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+fn float_literal(value: f64, span: Span) -> Expr {
+    let mut literal = Literal::f64_unsuffixed(value);
+    literal.set_span(span);
+    syn::parse_quote!(#literal)
+}
+
+/// The generated tokens with the stand-in `f64` spelled `float` again.
+fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Group(group) if is_int_cast(group) => {
+                // `(n as f64)`: an integer made a float, converted at `T`.
+                let mut inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                let target = inner.pop();
+                let value = respell(inner.into_iter().collect(), float);
+                out.extend(convert(quote!(#value #target), float));
+            }
+            TokenTree::Group(group) => {
+                let mut respelled = Group::new(group.delimiter(), respell(group.stream(), float));
+                respelled.set_span(group.span());
+                out.push(respelled.into());
+            }
+            TokenTree::Ident(ident) if ident == "f64" => {
+                if let Some(constant) = math_constant(&tokens[i..], &mut out) {
+                    out.extend(convert(constant, float));
+                    i += 4;
+                } else {
+                    out.push(Ident::new(&float.to_string(), ident.span()).into());
+                }
+            }
+            TokenTree::Literal(literal) if !after_dot(&out) && is_float(literal) => {
+                out.extend(convert(literal.to_token_stream(), float));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+/// For `f64 :: consts :: NAME` after `:: core ::` (already in `out`, taken
+/// back out): the path `::core::f64::consts::NAME`.
+fn math_constant(rest: &[TokenTree], out: &mut Vec<TokenTree>) -> Option<TokenStream> {
+    let [_, TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Ident(consts), TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Ident(name), ..] =
+        rest
+    else {
+        return None;
+    };
+    let prefix = out.len().checked_sub(5)?;
+    let core = matches!(&out[prefix + 2], TokenTree::Ident(core) if core == "core");
+    if consts != "consts" || !core {
+        return None;
+    }
+    out.truncate(prefix);
+    Some(quote!(::core::f64::consts::#name))
+}
+
+/// `<T as ::autodiff::Float>::from_f64(value)`: a literal or constant at `T`.
+fn convert(value: TokenStream, float: &Ident) -> TokenStream {
+    let span = float.span();
+    let value = TokenTree::Group(Group::new(Delimiter::Parenthesis, value));
+    quote_spanned!(span=> <#float as ::autodiff::Float>::from_f64 #value)
+}
+
+/// Whether the previous token is `.` (a tuple field such as `x.0`, never a literal).
+fn after_dot(out: &[TokenTree]) -> bool {
+    matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '.' && p.spacing() == Spacing::Alone)
+}
+
+fn is_float(literal: &Literal) -> bool {
+    matches!(syn::parse2::<syn::Lit>(literal.to_token_stream()), Ok(syn::Lit::Float(_)))
+}
+
+/// Whether `group` is `(value as f64)`: the derivative rules' integer
+/// argument as a float (`n·xⁿ⁻¹` of `powi`).
+fn is_int_cast(group: &Group) -> bool {
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    group.delimiter() == Delimiter::Parenthesis
+        && matches!(&tokens[..], [.., TokenTree::Ident(r#as), TokenTree::Ident(ty)] if r#as == "as" && ty == "f64")
+}
+
+/// `n` in `T::from_f64(n as f64)`: a primitive (`T` has no `as`) made a float.
+fn integer_cast<'e>(call: &'e syn::ExprCall, float: &Ident) -> Option<&'e Expr> {
+    let Expr::Path(path) = &*call.func else { return None };
+    let segments = &path.path.segments;
+    let from_f64 = segments.len() == 2 && segments[0].ident == *float && segments[1].ident == "from_f64";
+    let [Expr::Cast(cast)] = &call.args.iter().collect::<Vec<_>>()[..] else { return None };
+    let to_f64 = matches!(&*cast.ty, syn::Type::Path(ty) if ty.path.is_ident("f64"));
+    (from_f64 && to_f64).then_some(&*cast.expr)
+}

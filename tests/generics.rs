@@ -1,0 +1,194 @@
+//! Functions generic over one float type (`fn f<T: Float>(x: T) -> T`):
+//! the generated `_grad`, `_vjp`, `_jvp` and `_hvp` keep the generics, and
+//! each function instantiated at `f32` and at `f64` agrees with central
+//! differences and with the other mode.
+
+#![allow(clippy::ptr_arg)]
+
+use autodiff::{grad, Float};
+
+/// `f(x, y) = 2·x²·y + sin(x)·exp(y) − 0.5`.
+/// `∂x = 4xy + cos(x)·exp(y)`, `∂y = 2x² + sin(x)·exp(y)`.
+#[grad(forward, reverse, hessian)]
+fn smooth<T: Float>(x: T, y: T) -> T {
+    let two = T::from_f64(2.0);
+    two * x * x * y + x.sin() * y.exp() - T::from_f64(0.5)
+}
+
+/// The same bound from `num_traits`, literals written its way.
+#[grad(forward, reverse, hessian)]
+fn with_num_traits<T: autodiff::num_traits::Float>(x: T, y: T) -> T {
+    let half = T::from(0.5).unwrap();
+    (x * y).tanh() + half * x.powi(3) - y.sqrt() * T::one() + T::zero()
+}
+
+/// A dot product with a slice, a `where` clause and a loop:
+/// `f(w, x) = Σ wᵢ xᵢ + ln(1 + w₀²)`.
+#[grad(forward, reverse, hessian)]
+fn weighted<T>(w: &[T], x: &[T]) -> T
+where
+    T: Float,
+{
+    let mut s = T::zero();
+    for i in 0..w.len() {
+        s += w[i] * x[i];
+    }
+    s + (T::one() + w[0] * w[0]).ln()
+}
+
+/// A fixed-size array: `f(a) = max(a₀, a₁)·a₂`.
+#[grad(forward, reverse)]
+fn array_max<T: Float>(a: &[T; 3]) -> T {
+    a[0].max(a[1]) * a[2]
+}
+
+/// Central differences of `f` at `at` in `f64`.
+fn central(f: impl Fn(&[f64]) -> f64, at: &[f64]) -> Vec<f64> {
+    autodiff::numeric_gradient(f, at)
+}
+
+fn close(got: f64, want: f64, tol: f64) -> bool {
+    (got - want).abs() <= tol * want.abs().max(1.0)
+}
+
+fn assert_all_close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!(close(*g, *w, tol), "{got:?} vs {want:?}");
+    }
+}
+
+const POINTS: [(f64, f64); 4] = [(0.3, 0.7), (-1.2, 0.4), (0.9, 1.6), (2.0, 0.2)];
+
+#[test]
+fn scalar_functions_at_f64_and_f32() {
+    for (x, y) in POINTS {
+        let want = central(|v| smooth(v[0], v[1]), &[x, y]);
+        let (value, dx, dy) = smooth_grad(x, y);
+        assert_eq!(value, smooth(x, y));
+        assert_all_close(&[dx, dy], &want, 1e-6);
+        // f32: the same derivative, to f32 precision.
+        let (value32, dx32, dy32) = smooth_grad(x as f32, y as f32);
+        assert_eq!(value32, smooth(x as f32, y as f32));
+        assert_all_close(&[dx32 as f64, dy32 as f64], &want, 1e-4);
+        // _vjp scales by the seed; _jvp along (1, 0) and (0, 1) agrees.
+        assert_eq!(smooth_vjp(x, y, 2.0), (value, 2.0 * dx, 2.0 * dy));
+        assert!(close(smooth_jvp(x, 1.0, y, 0.0).1, dx, 1e-12));
+        assert!(close(smooth_jvp(x as f32, 0.0, y as f32, 1.0).1 as f64, dy, 1e-4));
+
+        let want = central(|v| with_num_traits(v[0], v[1]), &[x.abs(), y]);
+        let (_, dx, dy) = with_num_traits_grad(x.abs(), y);
+        assert_all_close(&[dx, dy], &want, 1e-6);
+        let (_, dx32, dy32) = with_num_traits_grad(x.abs() as f32, y as f32);
+        assert_all_close(&[dx32 as f64, dy32 as f64], &want, 1e-4);
+    }
+}
+
+#[test]
+fn hessian_vector_products_at_f64_and_f32() {
+    for (x, y) in POINTS {
+        // H·v by central differences of the gradient along v = (0.3, −0.8).
+        let (vx, vy, h) = (0.3, -0.8, 1e-5);
+        let grad_at = |t: f64| {
+            let (_, dx, dy) = smooth_grad(x + t * vx, y + t * vy);
+            [dx, dy]
+        };
+        let (plus, minus) = (grad_at(h), grad_at(-h));
+        let want = [(plus[0] - minus[0]) / (2.0 * h), (plus[1] - minus[1]) / (2.0 * h)];
+        let (_, hx, hy) = smooth_hvp(x, vx, y, vy);
+        assert_all_close(&[hx, hy], &want, 1e-5);
+        let (_, hx32, hy32) = smooth_hvp(x as f32, vx as f32, y as f32, vy as f32);
+        assert_all_close(&[hx32 as f64, hy32 as f64], &want, 1e-3);
+    }
+}
+
+#[test]
+fn slices_at_f64_and_f32() {
+    let (w, x) = ([0.4, -1.3, 2.2], [1.5, 0.25, -0.6]);
+    let mut at = w.to_vec();
+    at.extend(x);
+    let want = central(|v| weighted(&v[..3], &v[3..]), &at);
+
+    let (mut dw, mut dx) = ([0.0; 3], [0.0; 3]);
+    let value = weighted_grad(&w, &mut dw, &x, &mut dx);
+    assert_eq!(value, weighted(&w, &x));
+    assert_all_close(&[dw, dx].concat(), &want, 1e-6);
+
+    let (w32, x32) = (w.map(|v| v as f32), x.map(|v| v as f32));
+    let (mut dw32, mut dx32) = ([0.0f32; 3], [0.0f32; 3]);
+    weighted_grad(&w32, &mut dw32, &x32, &mut dx32);
+    let got: Vec<f64> = dw32.iter().chain(&dx32).map(|&v| v as f64).collect();
+    assert_all_close(&got, &want, 1e-4);
+
+    // Forward mode along e₀ of w: the first partial.
+    let (mut e0, zero) = ([0.0; 3], [0.0; 3]);
+    e0[0] = 1.0;
+    assert!(close(weighted_jvp(&w, &e0, &x, &zero).1, want[0], 1e-6));
+    let (_, hv_w) = {
+        let (mut hv_w, mut hv_x) = ([0.0; 3], [0.0; 3]);
+        let value = weighted_hvp(&w, &e0, &mut hv_w, &x, &zero, &mut hv_x);
+        (value, hv_w)
+    };
+    // ∂²/∂w₀² of ln(1 + w₀²) = 2(1 − w₀²)/(1 + w₀²)².
+    let w0 = w[0];
+    let want_h = 2.0 * (1.0 - w0 * w0) / ((1.0 + w0 * w0) * (1.0 + w0 * w0));
+    assert!(close(hv_w[0], want_h, 1e-12), "{hv_w:?}");
+}
+
+#[test]
+fn arrays_at_f64_and_f32() {
+    for a in [[0.5, -0.2, 3.0], [-1.0, 2.0, 0.7]] {
+        let want = central(|v| array_max(&[v[0], v[1], v[2]]), &a);
+        let mut da = [0.0; 3];
+        array_max_grad(&a, &mut da);
+        assert_all_close(&da, &want, 1e-6);
+        let mut da32 = [0.0f32; 3];
+        array_max_grad(&a.map(|v| v as f32), &mut da32);
+        assert_all_close(&da32.map(|v| v as f64), &want, 1e-4);
+        let e2 = [0.0, 0.0, 1.0];
+        assert!(close(array_max_jvp(&a, &e2).1, da[2], 1e-12));
+    }
+}
+
+/// A const generic length beside the float type: `f(a) = Σ aᵢ²·i`.
+#[grad(forward, reverse)]
+fn sized<T: Float, const N: usize>(a: &[T; N]) -> T {
+    let mut s = T::zero();
+    for (i, v) in a.iter().enumerate() {
+        s += *v * *v * T::from_f64(i as f64);
+    }
+    s
+}
+
+#[test]
+fn const_generic_lengths_at_f64_and_f32() {
+    let a = [0.5, -1.5, 2.0, 0.25];
+    let want = central(|v| sized(&[v[0], v[1], v[2], v[3]]), &a);
+    let mut da = [0.0; 4];
+    assert_eq!(sized_grad(&a, &mut da), sized(&a));
+    assert_all_close(&da, &want, 1e-6);
+    let mut da32 = [0.0f32; 4];
+    sized_grad(&a.map(|v| v as f32), &mut da32);
+    assert_all_close(&da32.map(|v| v as f64), &want, 1e-4);
+    let e1 = [0.0, 1.0, 0.0, 0.0];
+    assert!(close(sized_jvp(&a, &e1).1, da[1], 1e-12));
+}
+
+/// A generic `#[grad]` helper called from generic `#[grad]` code:
+/// `g(x, y) = smooth(x, y)·x`, `∂x = ∂x smooth·x + smooth`, `∂y = ∂y smooth·x`.
+#[grad(forward, reverse)]
+fn calls_generic<T: Float>(x: T, y: T) -> T {
+    smooth(x, y) * x
+}
+
+#[test]
+fn generic_calls_generic_at_f64_and_f32() {
+    for (x, y) in POINTS {
+        let want = central(|v| calls_generic(v[0], v[1]), &[x, y]);
+        let (_, dx, dy) = calls_generic_grad(x, y);
+        assert_all_close(&[dx, dy], &want, 1e-6);
+        let (_, dx32, dy32) = calls_generic_grad(x as f32, y as f32);
+        assert_all_close(&[dx32 as f64, dy32 as f64], &want, 1e-4);
+        assert!(close(calls_generic_jvp(x, 0.0, y, 1.0).1, dy, 1e-12));
+    }
+}
