@@ -5,7 +5,10 @@
 // The network indexes its weights as the formulas do (W[i][j] x[j]).
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
 use autodiff::prelude::*;
+use common::sample;
 
 #[derive(Params, Clone, Debug, PartialEq)]
 struct Net {
@@ -13,13 +16,6 @@ struct Net {
     b1: [f64; 4],
     w2: [f64; 4],
     b2: f64,
-}
-
-/// Example `i` of a deterministic synthetic data set.
-fn sample(i: usize) -> ([f64; 3], f64) {
-    let t = i as f64;
-    let x = [(0.37 * t).sin(), (0.11 * t).cos(), (0.05 * t).sin() * (0.2 * t).cos()];
-    (x, (x[0] - 2.0 * x[1] * x[2]).tanh())
 }
 
 /// The squared error of one example.
