@@ -21,7 +21,7 @@ mod common;
 use std::f64::consts::PI;
 
 use autodiff::{grad, numeric_gradient_with_step, sigmoid};
-use common::{check_every_case, close, directions, points_in, same, M};
+use common::{check_every_case, close, directions, dot_with_allowance, points_in, same, M};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -1391,13 +1391,10 @@ fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Resu
     let (jvp_value, tangent) = (case.jvp)(w, direction);
     prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
     let (_, adjoint) = (case.vjp)(w, seed);
-    let terms: Vec<f64> = direction.iter().zip(&adjoint).map(|(v, a)| v * a).collect();
-    let (forward, reverse) = (seed * tangent, terms.iter().sum::<f64>());
-    // Both sums round each term once: a relative error of the terms' size.
-    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
-    let tol = (100.0 * case.tol.vjp).max(1e-10);
+    let forward = seed * tangent;
+    let (reverse, allowed) = dot_with_allowance(direction, &adjoint, (100.0 * case.tol.vjp).max(1e-10));
     prop_assert!(
-        (forward - reverse).abs() <= tol * scale,
+        (forward - reverse).abs() <= allowed,
         "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
         case.name
     );

@@ -36,6 +36,16 @@ pub fn same(a: f64, b: f64) -> bool {
 /// steps, so `x ± h` never crosses one.
 pub const M: f64 = 1e-3;
 
+/// The dot product `v·g` (the reverse side of a dot-product test,
+/// `v·(Jᵀ·ā)`) and how far another sum of the same products may lie from
+/// it: `tol · Σ|vᵢgᵢ|`, with a floor of `tol`, since both sums round each
+/// product once.
+pub fn dot_with_allowance(v: &[f64], g: &[f64], tol: f64) -> (f64, f64) {
+    let terms: Vec<f64> = v.iter().zip(g).map(|(v, g)| v * g).collect();
+    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
+    (terms.iter().sum(), tol * scale)
+}
+
 /// Points drawn uniformly from a box: one interval `[lo, hi)` per scalar.
 pub fn points_in(domain: &[(f64, f64)]) -> Vec<Range<f64>> {
     domain.iter().map(|&(lo, hi)| lo..hi).collect()
