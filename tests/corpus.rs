@@ -16,11 +16,14 @@
 //! boundary; `tol(step, tol, vjp_tol)` (optional) overrides the default
 //! tolerances for functions where finite differences are noisy.
 
+mod common;
+
 use std::f64::consts::PI;
 
 use autodiff::{grad, numeric_gradient_with_step, sigmoid};
+use common::{check_every_case, close, directions, dot_with_allowance, points_in, same, M};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 // ---------------------------------------------------------------------------
 // The corpus: `let`, assignment, shadowing, operators, literals, casts.
@@ -1107,10 +1110,6 @@ fn along<R: Real>(i: usize) -> R {
     DIRECTION.with(|direction| R::from_f64(direction.borrow()[i]))
 }
 
-/// A margin around kinks and branch boundaries: 1000 finite-difference
-/// steps, so `x ± h` never crosses one.
-const M: f64 = 1e-3;
-
 /// Whether `x` is at least `M` away from every integer.
 fn off_int(x: f64) -> bool {
     (x - x.round()).abs() > M
@@ -1353,16 +1352,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// `|a − b| ≤ tol · max(1, |b|)`.
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * b.abs().max(1.0)
-}
-
-/// Same bits, or both NaN.
-fn same(a: f64, b: f64) -> bool {
-    a == b || (a.is_nan() && b.is_nan())
-}
-
 fn check(case: &Case, w: &[f64], seed: f64) -> Result<(), TestCaseError> {
     prop_assume!((case.valid)(w));
     let value = (case.f)(w);
@@ -1402,13 +1391,10 @@ fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Resu
     let (jvp_value, tangent) = (case.jvp)(w, direction);
     prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
     let (_, adjoint) = (case.vjp)(w, seed);
-    let terms: Vec<f64> = direction.iter().zip(&adjoint).map(|(v, a)| v * a).collect();
-    let (forward, reverse) = (seed * tangent, terms.iter().sum::<f64>());
-    // Both sums round each term once: a relative error of the terms' size.
-    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
-    let tol = (100.0 * case.tol.vjp).max(1e-10);
+    let forward = seed * tangent;
+    let (reverse, allowed) = dot_with_allowance(direction, &adjoint, (100.0 * case.tol.vjp).max(1e-10));
     prop_assert!(
-        (forward - reverse).abs() <= tol * scale,
+        (forward - reverse).abs() <= allowed,
         "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
         case.name
     );
@@ -1419,18 +1405,13 @@ fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Resu
 /// random points along random directions.
 #[test]
 fn jvp_is_the_transpose_of_vjp() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
-        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
-        let result = runner.run(&(point, direction, -4.0..4.0f64), |(w, v, seed)| check_transpose(&case, &w, &v, seed));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "corpus function(s)",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), directions(case.domain.len()), -4.0..4.0f64),
+        |case, (w, v, seed)| check_transpose(case, &w, &v, seed),
+    );
 }
 
 /// `NAME_hvp` against central differences of `NAME_grad` along the
@@ -1462,22 +1443,15 @@ type HvpFn = fn(&[f64], &[f64]) -> (f64, Vec<f64>);
 /// derivative of `NAME_grad` along the direction, at 96 random points.
 #[test]
 fn hvp_is_the_derivative_of_the_gradient() {
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for case in cases() {
-        let Some(hvp) = case.hvp else { continue };
-        checked += 1;
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
-        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
-        let result = runner.run(&(point, direction), |(w, v)| check_hvp(&case, hvp, &w, &v));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(checked >= 40, "{checked} functions with a hessian");
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    let with_hvp: Vec<(Case, HvpFn)> = cases().into_iter().filter_map(|case| case.hvp.map(|hvp| (case, hvp))).collect();
+    assert!(with_hvp.len() >= 40, "{} functions with a hessian", with_hvp.len());
+    check_every_case(
+        "corpus function(s)",
+        with_hvp,
+        |(case, _)| case.name,
+        |(case, _)| (points_in(&case.domain), directions(case.domain.len())),
+        |(case, hvp), (w, v)| check_hvp(case, *hvp, &w, &v),
+    );
 }
 
 #[test]
@@ -1492,17 +1466,13 @@ fn corpus_size() {
 /// another.
 #[test]
 fn corpus_matches_numeric_gradient() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
-        let result = runner.run(&(point, -4.0..4.0f64), |(w, seed)| check(&case, &w, seed));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "corpus function(s)",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), -4.0..4.0f64),
+        |case, (w, seed)| check(case, &w, seed),
+    );
 }
 
 // ---------------------------------------------------------------------------

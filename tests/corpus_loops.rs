@@ -46,9 +46,14 @@
 // indexed loops, `&Vec` parameters, `p = p * x[i]` and `let r = ..; r`.
 #![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::assign_op_pattern, clippy::let_and_return)]
 
+mod common;
+
+use std::ops::Range;
+
 use autodiff::{grad, numeric_gradient, sigmoid, Params};
+use common::{check_every_case, close, directions, dot_with_allowance, points_in, M};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 // ---------------------------------------------------------------------------
 // More iterator forms: `skip`, `take`, `filter`, `copied`, `cloned`, a float
@@ -1580,10 +1585,6 @@ fn poly_fields(m: &Poly) -> f64 {
 /// be added to it, not stored over it.
 const PRIOR: f64 = 0.75;
 
-/// A margin around kinks and branch boundaries: 1000 finite-difference
-/// steps, so `x ± h` never crosses one.
-const M: f64 = 1e-3;
-
 /// One corpus function, type-erased to flat vectors: `w` holds the
 /// differentiated inputs (in parameter order, each flattened row-major),
 /// `a` the adjoints (the outputs' `ȳ`, flattened, then the seed for
@@ -2421,11 +2422,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// `|a − n| ≤ tol · max(1, |n|)`.
-fn close(a: f64, n: f64, tol: f64) -> bool {
-    (a - n).abs() <= tol * n.abs().max(1.0)
-}
-
 fn check(case: &Case, w: &[f64], a: &[f64]) -> Result<(), TestCaseError> {
     prop_assume!((case.valid)(w));
     let objective = |w: &[f64]| (case.objective)(w, a);
@@ -2455,18 +2451,18 @@ fn check(case: &Case, w: &[f64], a: &[f64]) -> Result<(), TestCaseError> {
 /// `NAME_vjp(.., 1.0)`. All failures are collected, so one bug does not
 /// hide another.
 fn run() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
-        let adjoints: Vec<_> = (0..(case.adjoints)()).map(|_| -2.0..2.0f64).collect();
-        let result = runner.run(&(point, adjoints), |(w, a)| check(&case, &w, &a));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "corpus function(s)",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&(case.domain)()), adjoints(case)),
+        |case, (w, a)| check(case, &w, &a),
+    );
+}
+
+/// Random adjoints, each in `[-2, 2)`.
+fn adjoints(case: &Case) -> Vec<Range<f64>> {
+    vec![-2.0..2.0; (case.adjoints)()]
 }
 
 /// The dot-product test: `⟨J·v, ā⟩ = ⟨v, Jᵀ·ā⟩` for `J` the Jacobian of
@@ -2477,13 +2473,10 @@ fn check_transpose(case: &Case, w: &[f64], v: &[f64], a: &[f64]) -> Result<(), T
     prop_assume!((case.objective)(w, a).is_finite());
     let gradient =
         (case.reverse)(w, a).map_err(|e| TestCaseError::fail(format!("{} at {w:?}, {a:?}: {e}", case.name)))?;
-    let terms: Vec<f64> = v.iter().zip(&gradient).map(|(v, g)| v * g).collect();
-    let reverse: f64 = terms.iter().sum();
+    let (reverse, allowed) = dot_with_allowance(v, &gradient, 1e-10);
     let forward = (case.forward)(w, v, a);
-    // Both sides round each product once: an error of the terms' size.
-    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
     prop_assert!(
-        (forward - reverse).abs() <= 1e-10 * scale,
+        (forward - reverse).abs() <= allowed,
         "{} at {w:?} along {v:?}, adjoints {a:?}: ā·(J·v) = {forward}, v·(Jᵀ·ā) = {reverse}",
         case.name
     );
@@ -2494,19 +2487,16 @@ fn check_transpose(case: &Case, w: &[f64], v: &[f64], a: &[f64]) -> Result<(), T
 /// random points along random directions, with random adjoints.
 #[test]
 fn jvp_is_the_transpose_of_vjp() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
-        let direction: Vec<_> = (case.domain)().into_iter().map(|_| -1.0..1.0f64).collect();
-        let adjoints: Vec<_> = (0..(case.adjoints)()).map(|_| -2.0..2.0f64).collect();
-        let result = runner.run(&(point, direction, adjoints), |(w, v, a)| check_transpose(&case, &w, &v, &a));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "corpus function(s)",
+        cases(),
+        |case| case.name,
+        |case| {
+            let domain = (case.domain)();
+            (points_in(&domain), directions(domain.len()), adjoints(case))
+        },
+        |case, (w, v, a)| check_transpose(case, &w, &v, &a),
+    );
 }
 
 /// `NAME_hvp` against central differences of the gradient (by
@@ -2539,24 +2529,18 @@ fn check_hvp(case: &Case, w: &[f64], v: &[f64]) -> Result<(), TestCaseError> {
 /// random points.
 #[test]
 fn hvp_is_the_derivative_of_the_gradient() {
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for case in cases() {
-        if case.hvp.is_none() {
-            continue;
-        }
-        checked += 1;
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = (case.domain)().into_iter().map(|(lo, hi)| lo..hi).collect();
-        let direction: Vec<_> = (case.domain)().into_iter().map(|_| -1.0..1.0f64).collect();
-        let result = runner.run(&(point, direction), |(w, v)| check_hvp(&case, &w, &v));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(checked >= 40, "{checked} rows with a hessian");
-    assert!(failures.is_empty(), "{} corpus function(s) failed:\n{}", failures.len(), failures.join("\n"));
+    let with_hvp: Vec<Case> = cases().into_iter().filter(|case| case.hvp.is_some()).collect();
+    assert!(with_hvp.len() >= 40, "{} rows with a hessian", with_hvp.len());
+    check_every_case(
+        "corpus function(s)",
+        with_hvp,
+        |case| case.name,
+        |case| {
+            let domain = (case.domain)();
+            (points_in(&domain), directions(domain.len()))
+        },
+        |case, (w, v)| check_hvp(case, &w, &v),
+    );
 }
 
 #[test]

@@ -21,9 +21,12 @@
 // The rows keep the forms the fuzzer found, as written.
 #![allow(clippy::unnecessary_cast, clippy::let_and_return, clippy::needless_range_loop)]
 
+mod common;
+
 use autodiff::{grad, numeric_gradient, sigmoid, squared_error};
+use common::{check_every_case, close, directions, dot_with_allowance, points_in, same, M};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 // ---------------------------------------------------------------------------
 // 1. A `#[grad]` call's result through `powi`, then used again.
@@ -572,10 +575,6 @@ fn along(i: usize) -> f64 {
     DIRECTION.with(|direction| direction.borrow()[i])
 }
 
-/// A margin around kinks and branch boundaries: 1000 finite-difference
-/// steps, so `x ± h` never crosses one.
-const M: f64 = 1e-3;
-
 /// What an array row's shadow holds before the call.
 const PRIOR: f64 = 0.25;
 
@@ -727,16 +726,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// `|a − b| ≤ tol · max(1, |b|)`.
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * b.abs().max(1.0)
-}
-
-/// Same bits, or both NaN.
-fn same(a: f64, b: f64) -> bool {
-    a == b || (a.is_nan() && b.is_nan())
-}
-
 /// The tolerances of `tests/corpus.rs`'s default: a central difference with
 /// `h = 1e-6` is good to `1e-6` relative (with a floor of 1), and
 /// `vjp(s)` agrees with `s·grad` to a few ulps.
@@ -776,17 +765,13 @@ fn check(case: &Case, w: &[f64], seed: f64) -> Result<(), TestCaseError> {
 /// its value is the function's, and `NAME_vjp(.., s)` is `s × NAME_grad`.
 #[test]
 fn regressions_match_numeric_gradient() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
-        let result = runner.run(&(point, -4.0..4.0f64), |(w, seed)| check(&case, &w, seed));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} regression row(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "regression row(s)",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), -4.0..4.0f64),
+        |case, (w, seed)| check(case, &w, seed),
+    );
 }
 
 /// The dot-product test: `s·(J·v) = v·(Jᵀ·s)`, `NAME_jvp` along `v` against
@@ -798,11 +783,10 @@ fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Resu
     let (jvp_value, tangent) = (case.jvp)(w, direction);
     prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
     let (_, adjoint) = (case.vjp)(w, seed);
-    let terms: Vec<f64> = direction.iter().zip(&adjoint).map(|(v, a)| v * a).collect();
-    let (forward, reverse) = (seed * tangent, terms.iter().sum::<f64>());
-    let scale = terms.iter().map(|term| term.abs()).sum::<f64>().max(1.0);
+    let forward = seed * tangent;
+    let (reverse, allowed) = dot_with_allowance(direction, &adjoint, 1e-10);
     prop_assert!(
-        (forward - reverse).abs() <= 1e-10 * scale,
+        (forward - reverse).abs() <= allowed,
         "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
         case.name
     );
@@ -813,18 +797,13 @@ fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Resu
 /// along random directions.
 #[test]
 fn jvp_is_the_transpose_of_vjp() {
-    let mut failures = Vec::new();
-    for case in cases() {
-        let config = Config { cases: 96, failure_persistence: None, max_global_rejects: 4096, ..Config::default() };
-        let mut runner = TestRunner::new(config);
-        let point: Vec<_> = case.domain.iter().map(|&(lo, hi)| lo..hi).collect();
-        let direction: Vec<_> = case.domain.iter().map(|_| -1.0..1.0f64).collect();
-        let result = runner.run(&(point, direction, -4.0..4.0f64), |(w, v, seed)| check_transpose(&case, &w, &v, seed));
-        if let Err(error) = result {
-            failures.push(format!("{}: {error}", case.name));
-        }
-    }
-    assert!(failures.is_empty(), "{} regression row(s) failed:\n{}", failures.len(), failures.join("\n"));
+    check_every_case(
+        "regression row(s)",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), directions(case.domain.len()), -4.0..4.0f64),
+        |case, (w, v, seed)| check_transpose(case, &w, &v, seed),
+    );
 }
 
 // ---------------------------------------------------------------------------

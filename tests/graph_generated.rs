@@ -5,28 +5,11 @@
 // The functions are written as the graphs' labels read (`s = s + x[i] * x[i]`).
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
+mod common;
+
 use autodiff::prelude::*;
-use autodiff::{ClusterKind, NodeId, NodeKind, Value};
-
-fn node(g: &Graph, label: &str) -> NodeId {
-    g.find(label).unwrap_or_else(|| {
-        let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
-        panic!("no node `{label}` among {labels:?}")
-    })
-}
-
-fn value(g: &Graph, label: &str) -> f64 {
-    g.node(node(g, label)).value().as_scalar().expect("a scalar value")
-}
-
-fn adjoint(g: &Graph, label: &str) -> f64 {
-    g.node(node(g, label)).adjoint().and_then(Value::as_scalar).unwrap_or_else(|| panic!("`{label}` has no adjoint"))
-}
-
-fn partial(g: &Graph, from: &str, to: &str) -> f64 {
-    let edge = g.edge(node(g, from), node(g, to)).unwrap_or_else(|| panic!("no edge {from} → {to}"));
-    edge.partial().and_then(Value::as_scalar).expect("a scalar partial")
-}
+use autodiff::{ClusterKind, NodeKind, Value};
+use common::graph::{adjoint, assert_is_the_lessons_j_graph, node, partial, value};
 
 fn close(got: f64, want: f64) -> bool {
     (got - want).abs() <= 1e-12 * want.abs().max(1.0)
@@ -46,27 +29,7 @@ fn straight_line_code_has_the_lessons_nodes_values_partials_and_adjoints() {
     for (a, b, c) in [(5.0, 3.0, 2.0), (1.0, 2.0, 3.0), (-0.5, 4.0, -1.5)] {
         let g = j_graph(a, b, c);
         assert_eq!(g.name(), "j");
-        let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
-        assert_eq!(labels, ["a", "b", "c", "v = b * c", "u = a + v", "3.0 * u"]);
-        use NodeKind::{Input, Let, Temporary};
-        let kinds: Vec<NodeKind> = g.nodes().iter().map(|n| n.kind()).collect();
-        assert_eq!(kinds, [Input, Input, Input, Let, Let, Temporary]);
-        assert_eq!(g.result(), Some(node(&g, "3.0 * u")));
-        assert_eq!(value(&g, "v = b * c"), b * c);
-        assert_eq!(value(&g, "u = a + v"), a + b * c);
-        assert_eq!(value(&g, "3.0 * u"), 3.0 * (a + b * c));
-        assert_eq!(g.edges().count(), 5);
-        assert_eq!(partial(&g, "b", "v = b * c"), c);
-        assert_eq!(partial(&g, "c", "v = b * c"), b);
-        assert_eq!(partial(&g, "a", "u = a + v"), 1.0);
-        assert_eq!(partial(&g, "v = b * c", "u = a + v"), 1.0);
-        assert_eq!(partial(&g, "u = a + v", "3.0 * u"), 3.0);
-        assert_eq!(adjoint(&g, "3.0 * u"), 1.0);
-        assert_eq!(adjoint(&g, "u = a + v"), 3.0);
-        assert_eq!(adjoint(&g, "v = b * c"), 3.0);
-        assert_eq!(adjoint(&g, "a"), 3.0);
-        assert_eq!(adjoint(&g, "b"), 3.0 * c);
-        assert_eq!(adjoint(&g, "c"), 3.0 * b);
+        assert_is_the_lessons_j_graph(&g, a, b, c);
         // The graph does not change the gradient.
         assert_eq!(j_grad(a, b, c), (3.0 * (a + b * c), 3.0, 3.0 * c, 3.0 * b));
     }

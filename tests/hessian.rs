@@ -6,11 +6,10 @@
 // Indexed loops are the form under test.
 #![allow(clippy::needless_range_loop)]
 
-use autodiff::grad;
+mod common;
 
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * b.abs().max(1.0)
-}
+use autodiff::grad;
+use common::close;
 
 /// `f(x) = Σ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²`.
 #[grad(reverse, hessian)]

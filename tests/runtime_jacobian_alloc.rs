@@ -1,65 +1,19 @@
 //! A dense Jacobian or Hessian costs a fixed number of heap allocations
 //! (the matrix and one scratch buffer), not one per column or row.
 //!
-//! A counting global allocator wraps the system one, as in `no_alloc.rs`;
+//! A counting global allocator (`common::alloc`) wraps the system one;
 //! its counter is thread-local, so other tests running in parallel threads
 //! are not counted.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
 use std::hint::black_box;
 
 use autodiff::{hessian, jacobian_forward, jacobian_reverse};
-
-struct Counting;
-
-thread_local! {
-    /// Allocations (`alloc`, `alloc_zeroed`, `realloc`) made by this thread.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: during thread teardown the counter may be gone already.
-    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` with the same arguments; the
-// counter is a const-initialised thread-local `Cell<usize>`, which neither
-// allocates nor needs a destructor.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use common::alloc::{allocations_in, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// How many heap allocations this thread makes while running `f`.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 /// `yᵢ = xᵢ · xᵢ₊₁` (cyclically), a map ℝⁿ → ℝⁿ whose derivatives
 /// allocate nothing themselves.

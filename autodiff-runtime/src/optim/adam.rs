@@ -1,5 +1,6 @@
 //! Adam: adaptive moment estimation.
 
+use super::range::{checked, Range};
 use super::state::{Hyper, Moments};
 use super::{check_update, expect_ok, Optimizer, OptimizerError};
 
@@ -49,17 +50,28 @@ impl Adam {
     /// Adam with step size `learning_rate` and the default `β₁ = 0.9`,
     /// `β₂ = 0.999`, `ε = 1e-8`.
     ///
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    ///
     /// # Example
     ///
     /// ```
     /// let opt = autodiff_runtime::Adam::new(1e-3);
     /// assert_eq!((opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon), (1e-3, 0.9, 0.999, 1e-8));
     /// ```
+    #[track_caller]
     pub fn new(learning_rate: f64) -> Self {
+        let learning_rate = checked("learning_rate", learning_rate, Range::NonNegative);
         Self { learning_rate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, moments: Moments::default() }
     }
 
     /// Sets the moment decays `β₁` and `β₂`.
+    ///
+    /// # Panics
+    ///
+    /// If either is not in `[0, 1)` (at 1 the bias correction divides by
+    /// zero).
     ///
     /// # Example
     ///
@@ -73,13 +85,19 @@ impl Adam {
     /// opt.step(&mut w, &[-0.25]);
     /// assert!(w[0].abs() < 1e-7);
     /// ```
+    #[track_caller]
     pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Self {
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        self.beta1 = checked("beta1", beta1, Range::Decay);
+        self.beta2 = checked("beta2", beta2, Range::Decay);
         self
     }
 
     /// Sets `ε`.
+    ///
+    /// # Panics
+    ///
+    /// If `epsilon` is NaN, infinite, zero or negative (a zero gradient's
+    /// step would be `0 / 0`).
     ///
     /// # Example
     ///
@@ -91,8 +109,9 @@ impl Adam {
     /// Adam::new(1.0).with_epsilon(1.0).step(&mut w, &[1.0]);
     /// assert_eq!(w, [-0.5]);
     /// ```
+    #[track_caller]
     pub fn with_epsilon(mut self, epsilon: f64) -> Self {
-        self.epsilon = epsilon;
+        self.epsilon = checked("epsilon", epsilon, Range::Positive);
         self
     }
 
@@ -159,6 +178,12 @@ impl Optimizer for Adam {
         self.moments.update(offset, params, grads, hyper)
     }
 
+    /// The checks of `try_update` for the next step, changing nothing.
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
+        self.moments.check_next_update(offset, params, grads, self.hyper())
+    }
+
     /// Binds the moment estimates to `scalars` parameters, or checks them.
     fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
         self.moments.bind(scalars)
@@ -173,8 +198,12 @@ impl Optimizer for Adam {
         self.learning_rate
     }
 
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    #[track_caller]
     fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+        self.learning_rate = checked("learning_rate", learning_rate, Range::NonNegative);
     }
 }
 

@@ -1,5 +1,6 @@
 //! AdamW: Adam with decoupled weight decay.
 
+use super::range::{check, checked, Range};
 use super::state::{Hyper, Moments};
 use super::{check_update, expect_ok, Adam, Optimizer, OptimizerError};
 
@@ -44,18 +45,27 @@ impl AdamW {
     /// AdamW with step size `learning_rate`, weight decay `0.01` and Adam's
     /// defaults `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
     ///
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    ///
     /// # Example
     ///
     /// ```
     /// let opt = autodiff_runtime::AdamW::new(1e-3);
     /// assert_eq!((opt.learning_rate, opt.weight_decay, opt.beta1), (1e-3, 0.01, 0.9));
     /// ```
+    #[track_caller]
     pub fn new(learning_rate: f64) -> Self {
         let Adam { beta1, beta2, epsilon, .. } = Adam::new(learning_rate);
         Self { learning_rate, beta1, beta2, epsilon, weight_decay: 0.01, moments: Moments::default() }
     }
 
     /// Sets the weight decay `λ`; `0` makes AdamW exactly [`Adam`].
+    ///
+    /// # Panics
+    ///
+    /// If `weight_decay` is NaN, infinite or negative.
     ///
     /// # Example
     ///
@@ -70,12 +80,18 @@ impl AdamW {
     /// }
     /// assert_eq!(a, b);
     /// ```
+    #[track_caller]
     pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
+        self.weight_decay = checked("weight_decay", weight_decay, Range::NonNegative);
         self
     }
 
     /// Sets the moment decays `β₁` and `β₂`, as [`Adam::with_betas`].
+    ///
+    /// # Panics
+    ///
+    /// If either is not in `[0, 1)` (at 1 the bias correction divides by
+    /// zero).
     ///
     /// # Example
     ///
@@ -83,13 +99,19 @@ impl AdamW {
     /// let opt = autodiff_runtime::AdamW::new(0.1).with_betas(0.8, 0.99);
     /// assert_eq!((opt.beta1, opt.beta2), (0.8, 0.99));
     /// ```
+    #[track_caller]
     pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Self {
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        self.beta1 = checked("beta1", beta1, Range::Decay);
+        self.beta2 = checked("beta2", beta2, Range::Decay);
         self
     }
 
     /// Sets `ε`, as [`Adam::with_epsilon`].
+    ///
+    /// # Panics
+    ///
+    /// If `epsilon` is NaN, infinite, zero or negative (a zero gradient's
+    /// step would be `0 / 0`).
     ///
     /// # Example
     ///
@@ -97,8 +119,9 @@ impl AdamW {
     /// let opt = autodiff_runtime::AdamW::new(0.1).with_epsilon(1e-6);
     /// assert_eq!(opt.epsilon, 1e-6);
     /// ```
+    #[track_caller]
     pub fn with_epsilon(mut self, epsilon: f64) -> Self {
-        self.epsilon = epsilon;
+        self.epsilon = checked("epsilon", epsilon, Range::Positive);
         self
     }
 
@@ -133,6 +156,19 @@ impl AdamW {
     pub fn reset(&mut self) {
         self.moments.reset();
     }
+
+    /// Adam's hyperparameters with the decay as a factor `1 − α·λ`, once
+    /// `λ` is checked (the others are checked with Adam's).
+    fn hyper(&self) -> Result<Hyper, OptimizerError> {
+        check("weight_decay", self.weight_decay, Range::NonNegative)?;
+        Ok(Hyper {
+            learning_rate: self.learning_rate,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            epsilon: self.epsilon,
+            shrink: 1.0 - self.learning_rate * self.weight_decay,
+        })
+    }
 }
 
 impl Optimizer for AdamW {
@@ -150,14 +186,14 @@ impl Optimizer for AdamW {
     /// The update, or an error with nothing changed.
     fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
         check_update(offset, params, grads)?;
-        let hyper = Hyper {
-            learning_rate: self.learning_rate,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            epsilon: self.epsilon,
-            shrink: 1.0 - self.learning_rate * self.weight_decay,
-        };
+        let hyper = self.hyper()?;
         self.moments.update(offset, params, grads, hyper)
+    }
+
+    /// The checks of `try_update` for the next step, changing nothing.
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
+        self.moments.check_next_update(offset, params, grads, self.hyper()?)
     }
 
     /// Binds the moment estimates to `scalars` parameters, or checks them.
@@ -174,8 +210,12 @@ impl Optimizer for AdamW {
         self.learning_rate
     }
 
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    #[track_caller]
     fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+        self.learning_rate = checked("learning_rate", learning_rate, Range::NonNegative);
     }
 }
 

@@ -66,6 +66,24 @@ pub enum OptimizerError {
         /// The number of scalars the state would have to cover.
         scalars: usize,
     },
+    /// The gradient is finite but the update it asks for is not: the new
+    /// value of a parameter (or of its momentum) lies beyond `f64::MAX`.
+    /// No finite result would be right, so the step is refused.
+    StepOverflow {
+        /// The parameter's index, as for
+        /// [`NonFiniteGradient`](Self::NonFiniteGradient).
+        index: usize,
+    },
+    /// A hyperparameter (set through a public field) lies outside its valid
+    /// range; the constructors and builders panic on such a value instead.
+    InvalidHyperparameter {
+        /// The field's name, e.g. `"learning_rate"`.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// The valid range, in words.
+        valid: &'static str,
+    },
 }
 
 impl fmt::Display for OptimizerError {
@@ -89,6 +107,14 @@ impl fmt::Display for OptimizerError {
             }
             Self::StateAllocation { scalars } => {
                 write!(f, "optimizer update: cannot allocate optimizer state for {scalars} scalar parameters")
+            }
+            Self::StepOverflow { index } => write!(
+                f,
+                "optimizer step: the update of parameter {index} overflows f64 (its new value or its momentum would \
+                 exceed f64::MAX); the step was refused and nothing was updated"
+            ),
+            Self::InvalidHyperparameter { name, value, valid } => {
+                write!(f, "optimizer: {name} = {value} is invalid; it must be {valid}")
             }
         }
     }

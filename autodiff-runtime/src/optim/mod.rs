@@ -24,6 +24,19 @@
 //!   [`try_update`](Optimizer::try_update) return it as an `Err`, for a
 //!   training loop that skips a bad batch or lowers its learning rate.
 //!
+//! A finite gradient can still ask for an update beyond `f64::MAX` (a
+//! partial of `1e308` with momentum). The updates are computed so that no
+//! intermediate value overflows where the result is finite (Adam's first
+//! step is `±α` for any finite partial, however large); where the result
+//! itself would exceed `f64::MAX`, the update is refused with
+//! [`OptimizerError::StepOverflow`], changing nothing.
+//!
+//! Hyperparameters are checked where they are set: a NaN, infinite or
+//! negative learning rate, a momentum or `β` outside `[0, 1)`, a
+//! non-positive `ε` panic in the constructor or builder (see their
+//! `# Panics`). One written to a public field is refused at the next update
+//! with [`OptimizerError::InvalidHyperparameter`].
+//!
 //! State is bound to the number of scalar parameters of the first step: an
 //! `Sgd` with momentum, an `Adam` or an `AdamW` reused on a model of another
 //! size is an [`OptimizerError::StateMismatch`], not a silent reuse of
@@ -52,6 +65,7 @@
 mod adam;
 mod adamw;
 mod error;
+mod range;
 mod sgd;
 mod state;
 
@@ -151,7 +165,9 @@ pub trait Optimizer {
     ///
     /// [`OptimizerError::LengthMismatch`],
     /// [`OptimizerError::NonFiniteGradient`] (with index `offset + i`),
-    /// [`OptimizerError::OffsetOverflow`], and for stateful optimizers
+    /// [`OptimizerError::OffsetOverflow`],
+    /// [`OptimizerError::StepOverflow`],
+    /// [`OptimizerError::InvalidHyperparameter`], and for stateful optimizers
     /// [`OptimizerError::StateMismatch`] and
     /// [`OptimizerError::StateAllocation`].
     ///
@@ -170,6 +186,34 @@ pub trait Optimizer {
         check_update(offset, params, grads)?;
         self.update(offset, params, grads);
         Ok(())
+    }
+
+    /// Checks, changing nothing, that the next step would accept this chunk:
+    /// what [`try_update`](Optimizer::try_update) would refuse after the
+    /// next [`begin_step`](Optimizer::begin_step). The `step` methods call
+    /// it on every chunk before `begin_step`, so that a refused step
+    /// changes nothing, not even in a chunk before the refused one. The
+    /// default makes the checks of [`try_update`](Optimizer::try_update)'s
+    /// default; an optimizer that can refuse more (an update that
+    /// overflows) overrides it.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_update`](Optimizer::try_update), except for the state's
+    /// size, which [`bind_scalars`](Optimizer::bind_scalars) checks.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use autodiff_runtime::{Optimizer, OptimizerError, Sgd};
+    ///
+    /// // −2·f64::MAX is beyond f64: no finite result is right.
+    /// let opt = Sgd::new(1.0);
+    /// let err = opt.check_next_update(3, &[f64::MAX], &[-f64::MAX]);
+    /// assert_eq!(err, Err(OptimizerError::StepOverflow { index: 3 }));
+    /// ```
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)
     }
 
     /// Checks that a step over `scalars` parameters in all fits the
@@ -245,7 +289,9 @@ pub trait Optimizer {
     ///
     /// [`OptimizerError::LengthMismatch`],
     /// [`OptimizerError::NonFiniteGradient`] (with the index of the first
-    /// non-finite partial), [`OptimizerError::StateMismatch`] and
+    /// non-finite partial), [`OptimizerError::StepOverflow`],
+    /// [`OptimizerError::InvalidHyperparameter`],
+    /// [`OptimizerError::StateMismatch`] and
     /// [`OptimizerError::StateAllocation`].
     ///
     /// # Example
@@ -272,7 +318,7 @@ pub trait Optimizer {
     /// assert!(w.iter().all(|w| w.is_finite()));
     /// ```
     fn try_step(&mut self, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
-        check_update(0, params, grads)?;
+        self.check_next_update(0, params, grads)?;
         self.bind_scalars(params.len())?;
         self.begin_step();
         self.try_update(0, params, grads)
@@ -319,8 +365,11 @@ pub trait Optimizer {
     ///
     /// # Errors
     ///
-    /// [`OptimizerError::NonFiniteGradient`] (with the index in
-    /// [`Params::to_flat`] order), [`OptimizerError::StateMismatch`] and
+    /// [`OptimizerError::NonFiniteGradient`] and
+    /// [`OptimizerError::StepOverflow`] (with the index in
+    /// [`Params::to_flat`] order),
+    /// [`OptimizerError::InvalidHyperparameter`],
+    /// [`OptimizerError::StateMismatch`] and
     /// [`OptimizerError::StateAllocation`].
     ///
     /// # Panics
@@ -346,7 +395,7 @@ pub trait Optimizer {
     where
         Self: Sized,
     {
-        let scalars = check_model_step(model, grads)?;
+        let scalars = check_model_step(self, model, grads)?;
         self.bind_scalars(scalars)?;
         self.begin_step();
         let mut offset = 0;
@@ -374,6 +423,11 @@ pub trait Optimizer {
     /// Replaces the learning rate; learning-rate schedules call this between
     /// steps (see [`Schedule::apply`](crate::Schedule::apply)).
     ///
+    /// # Panics
+    ///
+    /// The optimizers of this crate panic if `learning_rate` is NaN,
+    /// infinite or negative.
+    ///
     /// # Example
     ///
     /// ```
@@ -394,6 +448,10 @@ impl<O: Optimizer + ?Sized> Optimizer for &mut O {
 
     fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
         (**self).try_update(offset, params, grads)
+    }
+
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        (**self).check_next_update(offset, params, grads)
     }
 
     fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
@@ -421,6 +479,10 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
 
     fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
         (**self).try_update(offset, params, grads)
+    }
+
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        (**self).check_next_update(offset, params, grads)
     }
 
     fn bind_scalars(&mut self, scalars: usize) -> Result<(), OptimizerError> {
@@ -464,14 +526,19 @@ fn check_finite(offset: usize, grads: &[f64]) -> Result<(), OptimizerError> {
 
 /// The checks of a whole model's step, made before any parameter changes:
 /// the same shape (`zip_slices_mut` panics on a `Vec` of another length;
-/// the count catches a `Params` implementation that does not) and finite
-/// partials. Returns the number of scalars.
-fn check_model_step<P: Params>(model: &mut P, grads: &P) -> Result<usize, OptimizerError> {
+/// the count catches a `Params` implementation that does not) and the
+/// optimizer's [`check_next_update`](Optimizer::check_next_update) of
+/// every slice. Returns the number of scalars.
+fn check_model_step<O: Optimizer + ?Sized, P: Params>(
+    optimizer: &O,
+    model: &mut P,
+    grads: &P,
+) -> Result<usize, OptimizerError> {
     let mut offset = 0;
     let mut result = Ok(());
     model.zip_slices_mut(grads, &mut |p, g| {
         if result.is_ok() {
-            result = check_finite(offset, g);
+            result = optimizer.check_next_update(offset, p, g);
         }
         offset += p.len();
     });
@@ -480,6 +547,17 @@ fn check_model_step<P: Params>(model: &mut P, grads: &P) -> Result<usize, Optimi
         return Err(OptimizerError::LengthMismatch { params: offset, grads: grad_count });
     }
     result.map(|()| offset)
+}
+
+/// `w − α·d`, rounded once where the product alone would overflow but the
+/// difference does not; infinite where the difference itself overflows.
+pub(crate) fn descend(w: f64, alpha: f64, d: f64) -> f64 {
+    let naive = w - alpha * d;
+    if naive.is_finite() {
+        naive
+    } else {
+        (-alpha).mul_add(d, w)
+    }
 }
 
 /// Panics with the error's message, at the caller's location.

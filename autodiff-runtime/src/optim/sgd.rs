@@ -1,7 +1,10 @@
 //! Stochastic gradient descent, with optional (Nesterov) momentum.
 
+use std::iter;
+
+use super::range::{check, checked, Range};
 use super::state::PerScalar;
-use super::{check_update, expect_ok, Optimizer, OptimizerError};
+use super::{check_update, descend, expect_ok, Optimizer, OptimizerError};
 
 /// Stochastic gradient descent: `w ← w − α·∇w`, optionally with momentum.
 ///
@@ -49,17 +52,28 @@ pub struct Sgd {
 impl Sgd {
     /// Plain SGD with step size `learning_rate` and no momentum.
     ///
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    ///
     /// # Example
     ///
     /// ```
     /// let opt = autodiff_runtime::Sgd::new(0.01);
     /// assert_eq!((opt.learning_rate, opt.momentum, opt.nesterov), (0.01, 0.0, false));
     /// ```
+    #[track_caller]
     pub fn new(learning_rate: f64) -> Self {
+        let learning_rate = checked("learning_rate", learning_rate, Range::NonNegative);
         Self { learning_rate, momentum: 0.0, nesterov: false, velocity: PerScalar::default() }
     }
 
     /// Sets the momentum `μ` (typically 0.9).
+    ///
+    /// # Panics
+    ///
+    /// If `momentum` is not in `[0, 1)` (at 1 the velocity never forgets a
+    /// gradient and grows without bound).
     ///
     /// # Example
     ///
@@ -73,8 +87,9 @@ impl Sgd {
     /// opt.step(&mut w, &[2.0]);
     /// assert!((w[0] - -(0.2 + 0.38)).abs() < 1e-15);
     /// ```
+    #[track_caller]
     pub fn with_momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
+        self.momentum = checked("momentum", momentum, Range::Decay);
         self
     }
 
@@ -115,6 +130,66 @@ impl Sgd {
     pub fn reset(&mut self) {
         self.velocity.clear();
     }
+
+    /// The update rule with this step's hyperparameters.
+    fn rule(&self) -> MomentumRule {
+        MomentumRule { alpha: self.learning_rate, mu: self.momentum, nesterov: self.nesterov }
+    }
+
+    /// The hyperparameters' ranges, for values written to the public fields.
+    fn check_hyperparameters(&self) -> Result<(), OptimizerError> {
+        check("learning_rate", self.learning_rate, Range::NonNegative)?;
+        check("momentum", self.momentum, Range::Decay)
+    }
+}
+
+/// The momentum update of one scalar, with the hyperparameters of a step.
+#[derive(Clone, Copy)]
+struct MomentumRule {
+    alpha: f64,
+    mu: f64,
+    nesterov: bool,
+}
+
+impl MomentumRule {
+    /// The new parameter and velocity: `v ← μ·v + g`, then `w ← w − α·v`
+    /// (or `w − α·(g + μ·v)` for Nesterov), without an intermediate
+    /// overflow where the result is finite. Either is infinite where its
+    /// true value exceeds `f64::MAX`.
+    fn apply(self, w: f64, g: f64, v: f64) -> (f64, f64) {
+        let Self { alpha, mu, nesterov } = self;
+        let naive_v = mu * v + g;
+        let v = if naive_v.is_finite() { naive_v } else { mu.mul_add(v, g) };
+        if !nesterov {
+            return (descend(w, alpha, v), v);
+        }
+        let direction = g + mu * v;
+        let w = if direction.is_finite() {
+            descend(w, alpha, direction)
+        } else {
+            descend(descend(w, alpha, g), alpha * mu, v)
+        };
+        (w, v)
+    }
+
+    /// Refuses, with the index of the first, an update whose new parameter
+    /// or velocity would overflow.
+    fn refuse_overflow(
+        self,
+        offset: usize,
+        params: &[f64],
+        grads: &[f64],
+        velocity: impl Iterator<Item = f64>,
+    ) -> Result<(), OptimizerError> {
+        let overflows = |((&w, &g), v)| {
+            let (w, v) = self.apply(w, g, v);
+            !(w.is_finite() && v.is_finite())
+        };
+        match params.iter().zip(grads).zip(velocity).position(overflows) {
+            Some(i) => Err(OptimizerError::StepOverflow { index: offset + i }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Optimizer for Sgd {
@@ -142,20 +217,28 @@ impl Optimizer for Sgd {
     /// The update, or an error with nothing changed.
     fn try_update(&mut self, offset: usize, params: &mut [f64], grads: &[f64]) -> Result<(), OptimizerError> {
         check_update(offset, params, grads)?;
-        let (alpha, mu) = (self.learning_rate, self.momentum);
-        if mu == 0.0 {
-            for (w, g) in params.iter_mut().zip(grads) {
-                *w -= alpha * g;
+        self.check_hyperparameters()?;
+        let rule = self.rule();
+        if self.momentum == 0.0 {
+            rule.refuse_overflow(offset, params, grads, iter::repeat(0.0))?;
+            for (w, &g) in params.iter_mut().zip(grads) {
+                *w = rule.apply(*w, g, 0.0).0;
             }
             return Ok(());
         }
         let velocity = self.velocity.chunk(offset, params.len())?;
+        rule.refuse_overflow(offset, params, grads, velocity.iter().copied())?;
         for ((w, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
-            *v = mu * *v + g;
-            let direction = if self.nesterov { g + mu * *v } else { *v };
-            *w -= alpha * direction;
+            (*w, *v) = rule.apply(*w, g, *v);
         }
         Ok(())
+    }
+
+    /// The checks of `try_update`, on the velocities as they are.
+    fn check_next_update(&self, offset: usize, params: &[f64], grads: &[f64]) -> Result<(), OptimizerError> {
+        check_update(offset, params, grads)?;
+        self.check_hyperparameters()?;
+        self.rule().refuse_overflow(offset, params, grads, self.velocity.peek(offset))
     }
 
     /// Binds the velocities to `scalars` parameters; plain SGD (no
@@ -176,8 +259,12 @@ impl Optimizer for Sgd {
         self.learning_rate
     }
 
+    /// # Panics
+    ///
+    /// If `learning_rate` is NaN, infinite or negative.
+    #[track_caller]
     fn set_learning_rate(&mut self, learning_rate: f64) {
-        self.learning_rate = learning_rate;
+        self.learning_rate = checked("learning_rate", learning_rate, Range::NonNegative);
     }
 }
 
