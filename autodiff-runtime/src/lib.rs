@@ -41,8 +41,8 @@
 //!
 //! # Features
 //!
-//! All on by default; without them (`default-features = false`) the crate
-//! needs nothing but the macro crate:
+//! All but `mpi` on by default; without them (`default-features = false`) the crate
+//! needs nothing but the macro crate and `num-traits` (the [`Float`] bound):
 //!
 //! - `progress`: [`progress`] (the `indicatif` crate);
 //! - `data`: [`data`] (the `rand` crate);
