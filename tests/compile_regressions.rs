@@ -588,3 +588,25 @@ fn a_constant_array_passes_on_in_forward_mode() {
     let (value, derivative) = constant_array_in_forward_mode_jvp(2.0, 0.5, &[3.0, 5.0], &vec![7.0]);
     assert_eq!((value, derivative), (20.0, 5.0));
 }
+
+/// `z₀·s₀` after copying `s[s0..s0 + b]` into `z`: with `s0 = 1`, `z₀ = s₁`,
+/// so the value is `s₁·s₀`.
+#[grad]
+fn copy_at(s: &[f64], z: &mut [f64], s0: usize, b: usize) -> f64 {
+    for i in 0..b {
+        z[i] = s[s0 + i];
+    }
+    z[0] * s[0]
+}
+
+#[test]
+fn a_copy_at_an_offset_compiles() {
+    let s = [2.0, 3.0, 5.0];
+    let mut z = [0.0; 2];
+    let (mut ds, mut dz) = ([0.0; 3], [0.0; 2]);
+    assert_eq!(copy_at_grad(&s, &mut ds, &mut z, &mut dz, 1, 2), 6.0);
+    assert_eq!(z, [3.0, 5.0]);
+    // ∂(s₁·s₀)/∂s = (s₁, s₀, 0); z was overwritten, so its shadow is zero.
+    assert_eq!(ds, [3.0, 2.0, 0.0]);
+    assert_eq!(dz, [0.0, 0.0]);
+}
