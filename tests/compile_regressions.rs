@@ -10,7 +10,8 @@
     clippy::let_and_return,
     clippy::assign_op_pattern,
     clippy::needless_range_loop,
-    clippy::ptr_arg
+    clippy::ptr_arg,
+    clippy::manual_memcpy
 )]
 
 use autodiff::{grad, softmax_cross_entropy};

@@ -560,8 +560,8 @@ fn zero_adjoint_overwritten(x: f64, y: f64) -> f64 {
 /// a local array and another row.
 #[grad(forward, reverse)]
 fn rows_stored_whole(x: &[f64; 4]) -> f64 {
-    let mut h = vec![[0.0; 3]; 3];
-    let mut g = vec![[0.0; 3]; 3];
+    let mut h = vec![[0.0; 3]; x.len() - 1];
+    let mut g = [[0.0; 3]; 3];
     let mut local = [0.0; 3];
     for t in 0..3 {
         g[t] = [x[t]; 3];
@@ -569,10 +569,11 @@ fn rows_stored_whole(x: &[f64; 4]) -> f64 {
         local[2] = h[t][0] * g[t][1];
         g[t] = local;
         h[t][2] = g[t][2] - h[t][0] * h[t][0] + h[t][0] * x[t + 1];
+        g[t] = h[t];
     }
     let mut s = 0.0;
     for t in 0..3 {
-        s += h[t][0] * h[t][1] + h[t][2];
+        s += g[t][0] * g[t][1] + g[t][2];
     }
     s
 }
