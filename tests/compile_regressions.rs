@@ -10,7 +10,8 @@
     clippy::let_and_return,
     clippy::assign_op_pattern,
     clippy::needless_range_loop,
-    clippy::ptr_arg
+    clippy::ptr_arg,
+    clippy::manual_memcpy
 )]
 
 use autodiff::{grad, softmax_cross_entropy};
@@ -587,4 +588,158 @@ fn constant_array_in_forward_mode(x: f64, a: &[f64; 2], v: &Vec<f64>) -> f64 {
 fn a_constant_array_passes_on_in_forward_mode() {
     let (value, derivative) = constant_array_in_forward_mode_jvp(2.0, 0.5, &[3.0, 5.0], &vec![7.0]);
     assert_eq!((value, derivative), (20.0, 5.0));
+}
+
+/// `z₀·s₀` after copying `s[s0..s0 + b]` into `z`: with `s0 = 1`, `z₀ = s₁`,
+/// so the value is `s₁·s₀`.
+#[grad]
+fn copy_at(s: &[f64], z: &mut [f64], s0: usize, b: usize) -> f64 {
+    for i in 0..b {
+        z[i] = s[s0 + i];
+    }
+    z[0] * s[0]
+}
+
+#[test]
+fn a_copy_at_an_offset_compiles() {
+    let s = [2.0, 3.0, 5.0];
+    let mut z = [0.0; 2];
+    let (mut ds, mut dz) = ([0.0; 3], [0.0; 2]);
+    assert_eq!(copy_at_grad(&s, &mut ds, &mut z, &mut dz, 1, 2), 6.0);
+    assert_eq!(z, [3.0, 5.0]);
+    // ∂(s₁·s₀)/∂s = (s₁, s₀, 0); z was overwritten, so its shadow is zero.
+    assert_eq!(ds, [3.0, 2.0, 0.0]);
+    assert_eq!(dz, [0.0, 0.0]);
+}
+
+/// `Σ xₜ²`, through rows `h[t] = [xₜ; 3]` of a vector of arrays (E0308:
+/// the row was stored as if it were a number).
+#[grad(forward, reverse, hessian)]
+fn rows(x: &[f64], n: usize) -> f64 {
+    let mut h = vec![[0.0; 3]; n];
+    for t in 0..n {
+        h[t] = [x[t]; 3];
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += h[t][0] * h[t][2];
+    }
+    s
+}
+
+/// `Σ (2xₜ² + ½)`, the rows written as array literals.
+#[grad(forward, reverse, hessian)]
+fn rows_of_literals(x: &[f64], n: usize) -> f64 {
+    let mut h = vec![[0.0; 3]; n];
+    for t in 0..n {
+        h[t] = [x[t], 2.0 * x[t], 0.5];
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += h[t][0] * h[t][1] + h[t][2];
+    }
+    s
+}
+
+/// `Σ (3xₜ² + xₜ)`, each row copied from one local array that every pass
+/// overwrites.
+#[grad(forward, reverse, hessian)]
+fn rows_from_a_local(x: &[f64], n: usize) -> f64 {
+    let mut h = vec![[0.0; 3]; n];
+    let mut other_row = [0.0, 0.0, 3.0];
+    for t in 0..n {
+        other_row[0] = x[t] * x[t];
+        other_row[1] = x[t];
+        h[t] = other_row;
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += h[t][0] * h[t][2] + h[t][1];
+    }
+    s
+}
+
+/// `Σ xₜ³`, each row of `h` copied from the row of `g` that holds
+/// `(xₜ, xₜ²)`.
+#[grad(forward, reverse, hessian)]
+fn rows_from_rows(x: &[f64], n: usize) -> f64 {
+    let mut g = vec![[0.0; 2]; n];
+    let mut h = vec![[0.0; 2]; n];
+    for t in 0..n {
+        g[t] = [x[t], x[t] * x[t]];
+        h[t] = g[t];
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += h[t][0] * h[t][1];
+    }
+    s
+}
+
+/// `Σ xₜ³`, through 2×2 blocks `h[t] = [[xₜ; 2]; 2]`, then the row
+/// `h[t][1]` overwritten by the row `h[t][0]` scaled.
+#[grad(forward, reverse, hessian)]
+fn blocks(x: &[f64], n: usize) -> f64 {
+    let mut h = vec![[[0.0; 2]; 2]; n];
+    for t in 0..n {
+        h[t] = [[x[t]; 2]; 2];
+        h[t][1] = [h[t][0][0] * x[t], h[t][0][1]];
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += h[t][1][0] * h[t][1][1];
+    }
+    s
+}
+
+/// Checks `f`'s `_grad`, `_jvp` and `_hvp` at `x` against its gradient
+/// `∇f(x)ᵢ = slope·xᵢ^power + offset` (a separable `f`, so `H = diag(∂∇f)`).
+#[allow(clippy::type_complexity)]
+fn check_separable(
+    (grad, jvp, hvp): (
+        fn(&[f64], &mut [f64], usize) -> f64,
+        fn(&[f64], &[f64], usize) -> (f64, f64),
+        fn(&[f64], &[f64], &mut [f64], usize) -> f64,
+    ),
+    value: f64,
+    (slope, power, offset): (f64, i32, f64),
+) {
+    let x: [f64; 4] = [0.5, -1.5, 2.0, 7.0];
+    let v = [1.0, -2.0, 0.25, 9.0];
+    let n = 3;
+    let gradient: Vec<f64> = (0..n).map(|t| slope * x[t].powi(power) + offset).collect();
+    let hessian: Vec<f64> = (0..n).map(|t| slope * f64::from(power) * x[t].powi(power - 1)).collect();
+
+    let mut dx = [0.0; 4];
+    assert_close(&[grad(&x, &mut dx, n)], &[value]);
+    assert_close(&dx[..n], &gradient);
+    assert_eq!(dx[n], 0.0);
+
+    let (at, derivative) = jvp(&x, &v, n);
+    assert_close(&[at, derivative], &[value, (0..n).map(|t| gradient[t] * v[t]).sum()]);
+
+    let mut hv = [0.0; 4];
+    assert_close(&[hvp(&x, &v, &mut hv, n)], &[value]);
+    let expected: Vec<f64> = (0..n).map(|t| hessian[t] * v[t]).collect();
+    assert_close(&hv[..n], &expected);
+    assert_eq!(hv[n], 0.0);
+}
+
+#[test]
+fn a_whole_row_can_be_stored_into_a_vector_of_arrays() {
+    let x = [0.5, -1.5, 2.0];
+    let sum = |f: fn(f64) -> f64| x.iter().map(|&xt| f(xt)).sum::<f64>();
+    check_separable((rows_grad, rows_jvp, rows_hvp), sum(|x| x * x), (2.0, 1, 0.0));
+    check_separable(
+        (rows_of_literals_grad, rows_of_literals_jvp, rows_of_literals_hvp),
+        sum(|x| 2.0 * x * x + 0.5),
+        (4.0, 1, 0.0),
+    );
+    check_separable(
+        (rows_from_a_local_grad, rows_from_a_local_jvp, rows_from_a_local_hvp),
+        sum(|x| 3.0 * x * x + x),
+        (6.0, 1, 1.0),
+    );
+    check_separable((rows_from_rows_grad, rows_from_rows_jvp, rows_from_rows_hvp), sum(|x| x * x * x), (3.0, 2, 0.0));
+    check_separable((blocks_grad, blocks_jvp, blocks_hvp), sum(|x| x * x * x), (3.0, 2, 0.0));
 }

@@ -549,6 +549,36 @@ fn zero_adjoint_overwritten(x: f64, y: f64) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Issue 8, item 8: a whole row stored into an array of arrays.
+//
+// Cause: `h[t] = [x; 3]` was lowered as a store of a number into an
+// element, and the generated code did not compile (E0308). Lowering now
+// copies the row element by element.
+// ---------------------------------------------------------------------------
+
+/// `Σₜ (xₜ·sin xₜ + xₜ·xₜ₊₁)`, through rows written as a repeat, a literal,
+/// a local array and another row.
+#[grad(forward, reverse)]
+fn rows_stored_whole(x: &[f64; 4]) -> f64 {
+    let mut h = vec![[0.0; 3]; x.len() - 1];
+    let mut g = [[0.0; 3]; 3];
+    let mut local = [0.0; 3];
+    for t in 0..3 {
+        g[t] = [x[t]; 3];
+        h[t] = [x[t], x[t].sin(), x[t + 1]];
+        local[2] = h[t][0] * g[t][1];
+        g[t] = local;
+        h[t][2] = g[t][2] - h[t][0] * h[t][0] + h[t][0] * x[t + 1];
+        g[t] = h[t];
+    }
+    let mut s = 0.0;
+    for t in 0..3 {
+        s += g[t][0] * g[t][1] + g[t][2];
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -723,6 +753,8 @@ fn cases() -> Vec<Case> {
         array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp, closure_and_function_return_jvp; 3;
             in [-2.0, 2.0]; where |x| (x[0] - 1.5).abs() > M && x.iter().all(|v| (v + 1.0).abs() > M)),
         array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp, scalar_named_like_shadow_jvp; 3; in [-2.0, 2.0]),
+        // Issue 8, item 8: whole rows stored into an array of arrays.
+        array_case!(rows_stored_whole, rows_stored_whole_grad, rows_stored_whole_vjp, rows_stored_whole_jvp; 4; in [-2.0, 2.0]),
     ]
 }
 

@@ -2,12 +2,13 @@
 //! `return`, `break` or `continue`), `let`, assignments, `if`, `&&`/`||`,
 //! `return`, and the bodies of reductions' closures.
 
-use quote::quote;
+use quote::{format_ident, quote, ToTokens};
+use syn::parse_quote_spanned;
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, ExprIf, Pat};
 
 use super::{constant_aggregate, places, type_of, Binding, ClosureCtx, Lowerer, Sink};
-use crate::ir::{AssignKind, Block, Const, Op, Operand, Rhs, Stmt, Ty, Var, VarKind};
+use crate::ir::{AssignKind, Block, Const, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 
 impl Lowerer<'_> {
     /// Lowers the body of a reduction's closure into `out`, its value into
@@ -289,6 +290,9 @@ impl Lowerer<'_> {
                     "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
                 );
             }
+            Binding::Place(place) if op.is_none() && self.place_ty(&place) == Ty::Aggregate => {
+                self.store_row(place, right, out);
+            }
             Binding::Place(place) => {
                 let value = match op {
                     None => self.lower_expr(right, out),
@@ -303,6 +307,81 @@ impl Lowerer<'_> {
                 out.stmts.push(Stmt::Store { place, value, span });
             }
         }
+    }
+
+    /// `h[t] = row` where `h[t]` is itself an array (`h: Vec<[f64; 3]>`):
+    /// the row is evaluated once, then copied element by element, as
+    /// `let r = row; for k in 0..r.len() { h[t][k] = r[k]; }`, so each
+    /// element store gets its own adjoint and tangent (a deeper array
+    /// recurses here). The copy through `r` keeps Rust's order: the whole
+    /// right side is read before any element of `h[t]` is written.
+    fn store_row(&mut self, place: crate::ir::Place, right: &Expr, out: &mut Block) {
+        let unique = self.vars.len();
+        let span = right.span();
+        let target = format_ident!("__row_target{}", unique, span = span);
+        let row = format_ident!("__row{}", unique, span = span);
+        let k = format_ident!("__row_index{}", unique, span = span);
+        let Some(shape) = self.element_shape(&place) else {
+            self.cx.error_spanned_by(
+                right,
+                "#[grad] cannot tell the shape of this row to store it whole; write its elements one by one \
+                 (`h[t][0] = ..; h[t][1] = ..;`)",
+            );
+            return;
+        };
+        if let Expr::Index(source) = peel_parens(right) {
+            // A row of an array (`h[t] = g[s]`): copied straight, element by
+            // element; rows at one depth are the same or disjoint, so no
+            // element is written before it is read.
+            let copy: syn::Block = parse_quote_spanned! {span=> {
+                for #k in 0..#source.len() {
+                    #target[#k] = #source[#k];
+                }
+            }};
+            self.in_scope(|this| {
+                this.bind(&target, Binding::Place(place));
+                this.lower_stmts(&copy.stmts, out, Sink::Discard);
+            });
+            return;
+        }
+        let copy: syn::Block = parse_quote_spanned! {span=> {
+            let #row = #right;
+            for #k in 0..#row.len() {
+                #target[#k] = #row[#k];
+            }
+        }};
+        self.in_scope(|this| {
+            this.bind(&target, Binding::Place(place));
+            this.lower_stmts(&copy.stmts[..1], out, Sink::Discard);
+            // The row has the shape of the element it is stored into, even
+            // where its own initializer does not say (`[[x; 2]; 2]`).
+            if let Some(Binding::Var(var)) = this.lookup(&row) {
+                let info = &mut this.vars[var.0];
+                (info.elem, info.dims, info.zero) =
+                    (info.elem.or(shape.0), info.dims.or(shape.1), info.zero.take().or(shape.2));
+            }
+            this.lower_stmts(&copy.stmts[1..], out, Sink::Discard);
+        });
+    }
+
+    /// Element type, depth and zero of the array an element place names
+    /// (`h[t]` of `h: Vec<[f64; 3]>`: `f64`, 1, `[0.0; 3]`).
+    fn element_shape(&self, place: &crate::ir::Place) -> Option<(Option<FloatTy>, Option<usize>, Option<Zero>)> {
+        let info = &self.vars[place.var.0];
+        let mut zero = info.zero.clone()?;
+        for proj in &place.proj {
+            let crate::ir::Proj::Index(_) = proj else { return None };
+            zero = match zero {
+                Zero::Vec(inner) => *inner,
+                Zero::Array(tokens) => match syn::parse2::<syn::ExprRepeat>(tokens).ok()?.expr.as_ref() {
+                    Expr::Repeat(inner) => Zero::Array(inner.to_token_stream()),
+                    _ => Zero::Scalar,
+                },
+                Zero::Scalar => return None,
+            };
+        }
+        let depth = info.dims?.checked_sub(place.proj.len())?;
+        Some((info.elem, Some(depth), Some(zero)))
     }
 
     pub(super) fn lower_if(&mut self, expr_if: &ExprIf, out: &mut Block, sink: Sink) {
@@ -441,4 +520,12 @@ pub(super) fn contains_return(expr: &Expr) -> bool {
     let mut find = Find(false);
     syn::visit::Visit::visit_expr(&mut find, expr);
     find.0
+}
+
+/// `expr` without the parentheses around it.
+fn peel_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => peel_parens(&paren.expr),
+        other => other,
+    }
 }
