@@ -743,3 +743,28 @@ fn a_whole_row_can_be_stored_into_a_vector_of_arrays() {
     check_separable((rows_from_rows_grad, rows_from_rows_jvp, rows_from_rows_hvp), sum(|x| x * x * x), (3.0, 2, 0.0));
     check_separable((blocks_grad, blocks_jvp, blocks_hvp), sum(|x| x * x * x), (3.0, 2, 0.0));
 }
+
+/// A plain function building a local's value: `h` holds floats by its
+/// written type, so the product stored into it keeps its derivative (without
+/// the type, `tests/ui/store-into-untyped-local.rs` is refused; it used to
+/// drop the derivative).
+fn zero_rows(n: usize) -> Vec<[f64; 2]> {
+    vec![[0.0; 2]; n]
+}
+
+#[grad(forward, reverse)]
+fn product_into_typed_local(x: &[f64]) -> f64 {
+    let mut h: Vec<[f64; 2]> = zero_rows(2);
+    h[1][0] = x[0] * x[1];
+    h[1][0]
+}
+
+#[test]
+fn a_float_stored_into_a_typed_local_from_a_plain_call_keeps_its_derivative() {
+    let x = [2.0, 3.0];
+    let mut dx = [0.0; 2];
+    assert_eq!(product_into_typed_local_grad(&x, &mut dx), 6.0);
+    // ∂(x₀x₁) = (x₁, x₀).
+    assert_eq!(dx, [3.0, 2.0]);
+    assert_eq!(product_into_typed_local_jvp(&x, &[1.0, -1.0]), (6.0, 3.0 - 2.0));
+}

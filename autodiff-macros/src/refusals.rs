@@ -8,6 +8,7 @@ use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 
 /// Every reverse-mode refusal that depends on which values are active.
 pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
+    floats_stored_into_untyped_containers(body, cx);
     shapes_of_adjoints(body, activity, cx);
     calls_lending_an_adjoint_twice(body, activity, cx);
 }
@@ -28,6 +29,27 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
             );
         }
     }
+}
+
+/// A float stored into an element of a local whose type lowering could not
+/// tell (`let mut h = zeros(2);`, the result of a plain function) would
+/// get no derivative: the local is not known to hold floats, so it has no
+/// adjoint or tangent. Refused in both modes rather than dropped.
+fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Store { place, value, .. } = stmt else { return };
+        let container = body.var(place.var);
+        if body.ty(value).is_float() && !container.ty.is_differentiable() {
+            cx.error_spanned_by(
+                &container.ident,
+                format!(
+                    "#[grad] cannot tell that `{}` holds floats, so a float written into it would lose its \
+                     derivative; give it a type (`let mut {}: Vec<[f64; N]> = ..`)",
+                    container.ident, container.ident
+                ),
+            );
+        }
+    });
 }
 
 /// A call takes one shadow per reference argument; a second part of the
@@ -61,6 +83,7 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
 /// cannot build. `active` is `activity::active` of the differentiated
 /// parameters; `given` says which parameters have a tangent parameter.
 pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
+    floats_stored_into_untyped_containers(body, cx);
     for &param in &body.params {
         let info = body.var(param);
         if active[param.0] && !given(param) && info.ty == Ty::Aggregate {
