@@ -11,7 +11,7 @@
 //! What the reverse sweep reads back, saves and tapes are reverse-only
 //! facts: `reverse/saves.rs` computes them from this.
 
-use crate::ir::{walk, Arg, Block, Body, Rhs, Stmt, Var};
+use crate::ir::{walk, Arg, Body, Rhs, Stmt, Var};
 use crate::rules::partials;
 
 pub struct Activity {
@@ -69,55 +69,57 @@ pub fn analyze(body: &Body, seeds: &[Var], outputs: &[Var]) -> Activity {
 pub fn active(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
     let count = body.vars.len();
     let differentiable: Vec<bool> = body.vars.iter().map(|info| info.ty.is_differentiable()).collect();
+    let flows = flows(body);
 
-    let mut varied = vec![false; count];
-    for var in seeds.iter().chain(outputs) {
-        varied[var.0] = true;
+    // Each search visits a variable once, so the analysis is linear in the
+    // body's size (a fixed point over the statements would be quadratic on
+    // a long chain).
+    let mut dependents = vec![Vec::new(); count];
+    let mut sources = vec![Vec::new(); count];
+    for (dst, from) in &flows {
+        for source in from {
+            if differentiable[dst.0] {
+                dependents[source.0].push(*dst);
+            }
+            sources[dst.0].push(*source);
+        }
     }
-    while propagate_varied(body, &body.block, &differentiable, &mut varied) {}
-
-    let mut useful = vec![false; count];
-    if let Some(ret) = body.ret {
-        useful[ret.0] = true;
-    }
-    for var in outputs {
-        useful[var.0] = true;
-    }
-    while propagate_useful(body, &body.block, &mut useful) {}
-
+    let varied = reachable(count, seeds.iter().chain(outputs), &dependents);
+    let useful = reachable(count, body.ret.iter().chain(outputs), &sources);
     (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect()
 }
 
-fn propagate_varied(body: &Body, block: &Block, differentiable: &[bool], varied: &mut [bool]) -> bool {
-    let mut changed = false;
-    walk(block, 0, &mut |stmt, _| {
-        let (dst, varies) = match stmt {
-            Stmt::Assign { dst, rhs, .. } => (*dst, differentiable_sources(body, rhs).iter().any(|v| varied[v.0])),
-            Stmt::Store { place, value, .. } => (place.var, value.var().is_some_and(|v| varied[v.0])),
-            _ => return,
-        };
-        if varies && differentiable[dst.0] && !varied[dst.0] {
-            varied[dst.0] = true;
-            changed = true;
-        }
+/// Every assignment of the body as (destination, the variables a derivative
+/// flows from into it), wherever it stands: activity is flow-insensitive.
+fn flows(body: &Body) -> Vec<(Var, Vec<Var>)> {
+    let mut flows = Vec::new();
+    walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, rhs, .. } => flows.push((*dst, differentiable_sources(body, rhs))),
+        Stmt::Store { place, value, .. } => flows.push((place.var, value.var().into_iter().collect())),
+        _ => {}
     });
-    changed
+    flows
 }
 
-fn propagate_useful(body: &Body, block: &Block, useful: &mut [bool]) -> bool {
-    let mut changed = false;
-    walk(block, 0, &mut |stmt, _| {
-        let sources = match stmt {
-            Stmt::Assign { dst, rhs, .. } if useful[dst.0] => differentiable_sources(body, rhs),
-            Stmt::Store { place, value, .. } if useful[place.var.0] => value.var().into_iter().collect(),
-            _ => return,
-        };
-        for var in sources {
-            changed |= !useful[var.0];
-            useful[var.0] = true;
+/// The variables reachable from `roots` along `edges`, the roots included.
+fn reachable<'a>(count: usize, roots: impl Iterator<Item = &'a Var>, edges: &[Vec<Var>]) -> Vec<bool> {
+    let mut seen = vec![false; count];
+    let mut stack: Vec<Var> = Vec::new();
+    for root in roots {
+        if !seen[root.0] {
+            seen[root.0] = true;
+            stack.push(*root);
         }
-    });
-    changed
+    }
+    while let Some(var) = stack.pop() {
+        for next in &edges[var.0] {
+            if !seen[next.0] {
+                seen[next.0] = true;
+                stack.push(*next);
+            }
+        }
+    }
+    seen
 }
 
 #[cfg(test)]

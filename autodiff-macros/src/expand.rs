@@ -53,14 +53,22 @@ pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     match generic::float_param(&item) {
         Ok(Some(float)) => generic::expand(args, &item, &float),
-        Ok(None) => expand_function(args, &item),
+        Ok(None) => expand_function(args, &item, Companion::Beside),
         Err(error) => fallback::expand(args, &item, error),
     }
 }
 
+/// Where the companion type goes: beside the function, or nowhere (an
+/// `impl` block cannot hold a type, so a method has none).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Companion {
+    Beside,
+    Dropped,
+}
+
 /// The functions `#[grad]` adds beside `item`, or on error the stubs.
-pub fn expand_function(args: TokenStream, item: &ItemFn) -> TokenStream {
-    match try_expand(args.clone(), item) {
+pub fn expand_function(args: TokenStream, item: &ItemFn, companion: Companion) -> TokenStream {
+    match try_expand(args.clone(), item, companion) {
         Ok(generated) => quote!(#item #generated),
         Err(error) => fallback::expand(args, item, error),
     }
@@ -91,7 +99,7 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
 }
 
 /// The functions `#[grad]` generates beside `item` (not `item` itself).
-pub(crate) fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
+pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
     if let (Some(mode), Some(_)) = (&args.hessian, &args.custom_vjp) {
@@ -135,7 +143,11 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenS
     let jvp_fn = quote!(#jvp_fn #graph_fn);
     let vjp = reverse_mode(&sig)?;
     let mutated = |ident: &Ident| vjp.mutated.contains(ident);
-    let functions = args.reverse.then(|| functions(&sig, &vjp.seed, &mutated, Vjp::Generated(vjp.body.clone())));
+    let vjp_body = match (&vjp.split, &full_sig) {
+        (Some(_), None) if companion == Companion::Beside => split_call(&sig, &vjp),
+        _ => vjp.body.clone(),
+    };
+    let functions = args.reverse.then(|| functions(&sig, &vjp.seed, &mutated, Vjp::Generated(vjp_body)));
     let companion = if let Some(full_sig) = &full_sig {
         let full = reverse_mode(full_sig)?;
         let mutated = |ident: &Ident| full.mutated.contains(ident);
@@ -207,7 +219,9 @@ fn checked_signature<'a>(item: &'a ItemFn, args: &attr::Args, cx: Ctxt) -> syn::
 /// The body of a `NAME_vjp` for `sig`, with its `seed` parameter and the
 /// parameters it writes (which must be `mut`).
 struct ReverseMode {
+    /// The checks on entry (shadow lengths, models) and the two sweeps.
     body: TokenStream,
+    checks: TokenStream,
     /// The same cut in two for callers, when the function allows it.
     split: Option<reverse::Split>,
     seed: Ident,
@@ -215,8 +229,13 @@ struct ReverseMode {
 }
 
 /// The body of `sig` in IR, with float types inferred: what both modes
-/// start from, with the namer that made its names.
+/// start from, with the namer that made its names. Lowered once per
+/// signature; each mode gets its own copy to transform.
 pub(crate) fn lowered(sig: &Signature) -> syn::Result<(Body, Namer)> {
+    sig.lowered.get_or_init(|| lower_body(sig)).clone()
+}
+
+fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     let cx = Ctxt::new();
     let mut namer = Namer::new(sig.item);
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
@@ -297,7 +316,27 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         .map(|&param| body.var(param).ident.clone())
         .collect();
     let body = &vjp_body.vjp;
-    Ok(ReverseMode { body: quote!(#(#length_checks)* #(#model_checks)* #body), split: vjp_body.split, seed, mutated })
+    let checks = quote!(#(#length_checks)* #(#model_checks)*);
+    Ok(ReverseMode { body: quote!(#checks #body), checks, split: vjp_body.split, seed, mutated })
+}
+
+/// `NAME_vjp`'s body when the companion has the sweeps as `fwd` and `rev`:
+/// the checks on entry, then the two calls, so that the sweeps are written
+/// (and compiled) once. Both are `#[inline]`, and the tape a tuple of
+/// floats, so the optimizer sees the same code as one body.
+fn split_call(sig: &Signature, vjp: &ReverseMode) -> TokenStream {
+    let name = &sig.item.sig.ident;
+    let turbofish = turbofish(&sig.item.sig.generics);
+    let checks = &vjp.checks;
+    let params = sig.params.iter().map(|param| param.ident);
+    let tape = Ident::new("__tape", Span::mixed_site());
+    let forwarded = sig.forwarded();
+    let seed = &vjp.seed;
+    quote! {
+        #checks
+        let (_, #tape) = #name::fwd #turbofish (#(#params),*);
+        #name::rev #turbofish (#(#forwarded,)* #tape, #seed)
+    }
 }
 
 /// One comparison per shadow of a slice or vector, on entry: a shadow of
@@ -527,11 +566,37 @@ pub(crate) mod tests {
 
     /// The expansion of `#[grad(args)] item`, pretty-printed.
     pub fn expand_to_string(args: TokenStream, item: TokenStream) -> String {
-        let tokens = grad(args, item);
+        pretty(grad(args, item))
+    }
+
+    /// The expansion without the companion type, so that `NAME_vjp` holds
+    /// the sweeps themselves rather than calls of the companion's `fwd` and
+    /// `rev` (as a method's does).
+    pub fn expand_sweeps_to_string(item: TokenStream) -> String {
+        let item: ItemFn = syn::parse2(item).expect("a function");
+        pretty(expand_function(quote!(), &item, Companion::Dropped))
+    }
+
+    fn pretty(tokens: TokenStream) -> String {
         match syn::parse2::<syn::File>(tokens.clone()) {
             Ok(file) => prettyplease::unparse(&file),
             Err(_) => tokens.to_string(),
         }
+    }
+
+    #[test]
+    fn a_split_function_writes_its_sweeps_once() {
+        let expanded = expand_to_string(
+            quote!(),
+            quote! {
+                fn j(a: f64, b: f64, c: f64) -> f64 {
+                    3.0 * (a + b * c)
+                }
+            },
+        );
+        let compact: String = expanded.split_whitespace().collect();
+        assert!(compact.contains("let(_,__tape)=j::fwd(a,b,c);j::rev(a,b,c,__tape,seed)"), "{expanded}");
+        assert_eq!(expanded.matches("__bar_ret * 3.0").count(), 1, "{expanded}");
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn expand(args: TokenStream, item: &ItemFn, float: &Ident) -> TokenStream {
         return refused(item, syn::Error::new(graph.span(), message));
     }
     match concrete(item, float) {
-        Ok(concrete) => match crate::expand::try_expand(args, &concrete) {
+        Ok(concrete) => match crate::expand::try_expand(args, &concrete, crate::expand::Companion::Beside) {
             Ok(generated) => {
                 let generated = respell(generated, float);
                 quote!(#item #generated)

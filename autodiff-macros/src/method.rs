@@ -48,7 +48,8 @@ pub fn expand(args: TokenStream, item: &ItemFn) -> TokenStream {
             return quote!(#error #item);
         }
     };
-    let expanded = crate::expand::expand_function(rename(args, "self", PLACEHOLDER), &function);
+    let expanded =
+        crate::expand::expand_function(rename(args, "self", PLACEHOLDER), &function, crate::expand::Companion::Dropped);
     into_methods(expanded, &item.sig.ident)
 }
 

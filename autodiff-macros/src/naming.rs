@@ -15,6 +15,7 @@ use quote::format_ident;
 use syn::visit::Visit;
 use syn::{Ident, ItemFn};
 
+#[derive(Clone)]
 pub struct Namer {
     taken: BTreeSet<String>,
     /// Names the generated functions give to something else (the shadows

@@ -8,7 +8,9 @@ use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType,
 
 use crate::attr::Args;
 use crate::ctxt::Ctxt;
-use crate::ir::FloatTy;
+use crate::ir::{Body, FloatTy};
+use crate::naming::Namer;
+use std::cell::OnceCell;
 
 pub struct Signature<'a> {
     pub item: &'a ItemFn,
@@ -16,6 +18,9 @@ pub struct Signature<'a> {
     /// The float type the function returns; `None` for a function that
     /// returns `()` and writes its results into `&mut` outputs.
     pub ret: Option<FloatTy>,
+    /// The body lowered to IR, made once for every mode that starts from it
+    /// (see `expand::lowered`).
+    pub lowered: OnceCell<syn::Result<(Body, Namer)>>,
 }
 
 pub struct Param<'a> {
@@ -345,7 +350,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         }
     };
 
-    Some(Signature { item, params, ret: ret? })
+    Some(Signature { item, params, ret: ret?, lowered: OnceCell::new() })
 }
 
 /// Whether two identifiers are one name (`r#x` is `x`).

@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 
 /// The directory for the pictures (see the module documentation).
 pub fn picture_dir() -> PathBuf {
-    if let Some(dir) = std::env::args_os().nth(1) {
+    // A test that runs an example's `main` has the test harness's arguments
+    // (`--quiet`, a filter), which name no directory.
+    let argument = if cfg!(test) { None } else { std::env::args_os().nth(1) };
+    if let Some(dir) = argument {
         return PathBuf::from(dir);
     }
-    // The binary is TARGET/PROFILE/examples/NAME (or TARGET/TRIPLE/PROFILE/...).
+    // The binary is TARGET/PROFILE/examples/NAME (or TARGET/TRIPLE/PROFILE/...);
+    // a test's is TARGET/PROFILE/deps/NAME.
     let exe = std::env::current_exe().ok();
     let target = exe.as_deref().and_then(|e| e.ancestors().nth(3)).map(Path::to_path_buf);
     target.unwrap_or_else(|| PathBuf::from("target")).join("autodiff-pictures")

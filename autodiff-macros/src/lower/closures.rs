@@ -27,7 +27,7 @@ use crate::ir::{AssignKind, Block, Rhs, Ty, VarKind};
 pub(super) struct LocalClosure {
     closure: ExprClosure,
     /// The scopes where the closure was written, innermost last.
-    scopes: Vec<Vec<(String, Binding)>>,
+    scopes: Vec<super::Scope>,
 }
 
 impl Lowerer<'_> {
@@ -77,7 +77,7 @@ impl Lowerer<'_> {
             params.push((name, binding));
         }
         let caller_scopes = std::mem::replace(&mut self.scopes, local.scopes.clone());
-        self.scopes.push(Vec::new());
+        self.scopes.push(super::Scope::new());
         for (name, binding) in &params {
             self.bind(name, binding.clone());
         }

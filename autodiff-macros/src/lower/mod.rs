@@ -38,7 +38,10 @@ mod stmt;
 
 pub use places::zero_of_type;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The bindings of one block, by name.
+type Scope = HashMap<String, Binding>;
 
 use quote::{quote, ToTokens};
 use syn::Ident;
@@ -56,7 +59,8 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         cx,
         namer,
         vars: Vec::new(),
-        scopes: vec![Vec::new()],
+        var_names: HashSet::new(),
+        scopes: vec![Scope::new()],
         done: None,
         ret: None,
         items: Vec::new(),
@@ -145,8 +149,11 @@ struct Lowerer<'a> {
     cx: &'a Ctxt,
     namer: &'a mut Namer,
     vars: Vec<VarInfo>,
+    /// The names of `vars` (without `r#`), so that a new binding knows in
+    /// constant time whether it shadows one.
+    var_names: HashSet<String>,
     /// Bindings in scope, innermost scope last; later bindings shadow earlier.
-    scopes: Vec<Vec<(String, Binding)>>,
+    scopes: Vec<Scope>,
     /// The flag set by `return`, made when the first `return` is lowered.
     done: Option<Var>,
     ret: Option<Var>,
@@ -168,6 +175,7 @@ impl Lowerer<'_> {
 
     fn new_var(&mut self, ident: Ident, ty: Ty, kind: VarKind, declared: Option<syn::Type>) -> Var {
         let scope = self.loops.iter().map(|ctx| ctx.id).collect();
+        self.var_names.insert(naming::name_of(&ident));
         self.vars.push(VarInfo {
             ident,
             ty,
@@ -224,30 +232,25 @@ impl Lowerer<'_> {
 
     fn bind(&mut self, ident: &Ident, binding: Binding) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((naming::name_of(ident), binding));
+            // A later binding of the same name in the same scope shadows it.
+            scope.insert(naming::name_of(ident), binding);
         }
     }
 
     fn lookup(&self, ident: &Ident) -> Option<Binding> {
         let name = naming::name_of(ident);
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter().rev())
-            .find(|(n, _)| *n == name)
-            .map(|(_, binding)| binding.clone())
+        self.scopes.iter().rev().find_map(|scope| scope.get(&name)).cloned()
     }
 
     /// A user binding: keeps its name unless an earlier binding had it.
     fn user_var(&mut self, ident: &Ident, ty: Ty, declared: Option<syn::Type>) -> Var {
-        let name = naming::name_of(ident);
-        let first = !self.vars.iter().any(|info| naming::name_of(&info.ident) == name);
+        let first = !self.var_names.contains(&naming::name_of(ident));
         let name = self.namer.binding(ident, first);
         self.new_var(name, ty, VarKind::Local, declared)
     }
 
     fn in_scope<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.scopes.push(Vec::new());
+        self.scopes.push(Scope::new());
         let result = f(self);
         self.scopes.pop();
         result

@@ -788,12 +788,12 @@ pub fn is_mutated(body: &Body, var: Var) -> bool {
 }
 #[cfg(test)]
 mod tests {
-    use crate::expand::tests::expand_to_string;
+    use crate::expand::tests::expand_sweeps_to_string;
     use quote::quote;
 
     /// The body of the generated `NAME_vjp`, pretty-printed.
     fn vjp_of(item: proc_macro2::TokenStream) -> String {
-        let expanded = expand_to_string(quote!(), item);
+        let expanded = expand_sweeps_to_string(item);
         let start = expanded.find("_vjp(").expect("a vjp function");
         let start = expanded[start..].find('{').map(|i| start + i).unwrap_or(start);
         let end = expanded[start..].find("\n}\n").map(|i| start + i + 3).unwrap_or(expanded.len());
