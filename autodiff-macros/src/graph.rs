@@ -90,8 +90,7 @@ fn operand_copy(k: usize) -> Ident {
 
 impl Hooks {
     pub fn new(body: &Body, activity: &Activity) -> Self {
-        let drawn =
-            body.vars.iter().map(|info| is_drawn_type(info.ty, info.dims) && is_value_kind(info.kind)).collect();
+        let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty) && is_value_kind(info.kind)).collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
             texts: body.vars.iter().map(|info| (naming::name_of(&info.ident), ATOM)).collect(),
@@ -180,6 +179,7 @@ impl Hooks {
             let node = var_node(var);
             let method = match param.class {
                 ParamClass::Constant => quote!(constant),
+                ParamClass::Output { .. } => quote!(output_parameter),
                 _ => quote!(input),
             };
             tokens.extend(quote!(#node = ::core::option::Option::Some(#g.#method(#name, #value));));
@@ -189,12 +189,7 @@ impl Hooks {
 
     /// `Value`-convertible tokens for the current value of `var`.
     fn value(&self, body: &Body, var: Var) -> TokenStream {
-        let ident = &body.var(var).ident;
-        if body.var(var).ty == Ty::Aggregate {
-            quote!(::autodiff::Value::from(&#ident[..]))
-        } else {
-            quote!(#ident)
-        }
+        aggregate_value(body, var, &body.var(var).ident.to_token_stream())
     }
 
     // ---- labels ----
@@ -500,7 +495,6 @@ impl Hooks {
     fn store(&self, body: &Body, place: &Place, value: &Operand, span: Span) -> TokenStream {
         let g = graph();
         let array = self.current(place.var);
-        let Some(index) = single_index(body, place) else { return TokenStream::new() };
         let mut tokens = TokenStream::new();
         let from = if self.is_drawn_operand(body, value) {
             self.parent(body, value, 0, &mut tokens)
@@ -510,10 +504,18 @@ impl Hooks {
             let value = emit::operand(body, value);
             quote!(::core::option::Option::Some(#g.op(#text, #value, &[])))
         };
+        // An array of arrays shows all its numbers again, after the write.
+        let write = match single_index(body, place) {
+            Some(index) => quote!(#g.store(__array, (#index) as usize, __from)),
+            None => {
+                let numbers = self.value(body, place.var);
+                quote!(#g.write(__array, __from, #numbers))
+            }
+        };
         quote_spanned!(span=> {
             #tokens
             if let (::core::option::Option::Some(__array), ::core::option::Option::Some(__from)) = (#array, #from) {
-                #g.store(__array, (#index) as usize, __from);
+                #write;
             }
         })
     }
@@ -529,15 +531,22 @@ impl Hooks {
         }
     }
 
-    /// A node for the element read `place`.
+    /// A node for the element read `place`: of a one-dimensional array by
+    /// its index; of a model or an array of arrays by its value.
     fn element(&self, body: &Body, place: &Place, slot: usize, tokens: &mut TokenStream) -> TokenStream {
         let g = graph();
         let array = self.current(place.var);
-        let Some(index) = single_index(body, place) else { return quote!(::core::option::Option::None) };
         let label = self.place_text(body, place);
         let element = format_ident!("__graph_element_{}", slot, span = Span::mixed_site());
+        let read = match single_index(body, place) {
+            Some(index) => quote!(#g.element(#label, __array, (#index) as usize)),
+            None => {
+                let value = emit::place_at(body, place, &body.var(place.var).ident.to_token_stream());
+                quote!(#g.read(#label, __array, (#value) as f64))
+            }
+        };
         tokens.extend(quote! {
-            let #element = #array.map(|__array| #g.element(#label, __array, (#index) as usize));
+            let #element = #array.map(|__array| #read);
         });
         element.to_token_stream()
     }
@@ -572,11 +581,8 @@ impl Hooks {
         let g = graph();
         let site = site_node(site_index);
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
-        let adjoint = if body.var(dst).ty == Ty::Aggregate {
-            quote!(::autodiff::Value::from(&#bar[..]))
-        } else {
-            quote!(#bar + 0.0)
-        };
+        let adjoint =
+            if body.var(dst).ty == Ty::Aggregate { aggregate_value(body, dst, bar) } else { quote!(#bar + 0.0) };
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
             let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
             quote!(if let ::core::option::Option::Some(__node) = #read { #g.set_adjoint(__node, (#bar as f64) * #partial + 0.0); })
@@ -636,8 +642,21 @@ fn single_index(body: &Body, place: &Place) -> Option<TokenStream> {
     }
 }
 
-fn is_drawn_type(ty: Ty, dims: Option<usize>) -> bool {
-    ty.is_float() || (ty == Ty::Aggregate && dims == Some(1))
+/// Floats, and arrays (of arrays), slices, vectors and models of them.
+fn is_drawn_type(ty: Ty) -> bool {
+    ty.is_differentiable()
+}
+
+/// The numbers of `tokens`, a value (or an adjoint) of the type of `var`,
+/// as a `Value`: a float as it is, a model's parameters in the order of
+/// `Params::for_each_slice`, an array (of arrays) flattened.
+fn aggregate_value(body: &Body, var: Var, tokens: &TokenStream) -> TokenStream {
+    let info = body.var(var);
+    match (info.ty, info.dims) {
+        (Ty::Aggregate, None) => quote!(::autodiff::Value::params(&*#tokens)),
+        (Ty::Aggregate, Some(_)) => quote!(::autodiff::Value::numbers(&#tokens)),
+        _ => tokens.clone(),
+    }
 }
 
 fn is_value_kind(kind: VarKind) -> bool {
@@ -668,43 +687,7 @@ fn binding(rhs: &Rhs) -> u8 {
 
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
-pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
-    if sig.ret.is_none() {
-        return Err(syn::Error::new_spanned(
-            &sig.item.sig,
-            "`graph` draws a function that returns a float; this one returns nothing (its results are in `&mut` \
-             outputs): return the value to draw, or remove `graph`",
-        ));
-    }
-    for param in &sig.params {
-        let refused = match &param.class {
-            ParamClass::Output { .. } => Some("an `&mut` output"),
-            ParamClass::Shadowed { kind: crate::signature::RefKind::Model, .. } => Some("a model"),
-            _ => None,
-        };
-        if let Some(what) = refused {
-            return Err(syn::Error::new_spanned(
-                param.ty,
-                format!(
-                    "`graph` draws floats, slices and arrays of floats; `{}` is {what}: pass its numbers as slices \
-                     or arrays, or remove `graph`",
-                    naming::name_of(param.ident)
-                ),
-            ));
-        }
-    }
-    for info in &body.vars {
-        if info.ty == Ty::Aggregate && info.dims.is_some_and(|dims| dims > 1) && is_value_kind(info.kind) {
-            return Err(syn::Error::new_spanned(
-                &info.ident,
-                format!(
-                    "`graph` draws an array as one node of numbers; `{}` is an array of arrays: flatten it, or \
-                     remove `graph`",
-                    naming::name_of(&info.ident)
-                ),
-            ));
-        }
-    }
+pub fn check(body: &Body) -> syn::Result<()> {
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
         if let Stmt::Assign { rhs: Rhs::Call(path, args), span, .. } = stmt {
@@ -732,7 +715,7 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
         crate::expand::analyzed(sig)?;
-    check(sig, &body)?;
+    check(&body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints =
@@ -748,30 +731,57 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     };
     let declarations = hooks.declarations();
     let parameters = hooks.parameters(sig, &body);
-    // Zeroed shadows for the sweep to add the partials of the arrays into.
+    // Zeroed shadows for the sweep to add the partials of the arrays and
+    // models into; an output's holds its seed.
     let shadow_buffers = shadows.iter().map(|(var, shadow)| {
         let info = body.var(*var);
         let ident = &info.ident;
-        let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
-        let zero = zero.map(|zero| emit::zero(&zero, &quote!(#ident))).unwrap_or_else(|| quote!(0.0));
         let buffer = format_ident!("__graph_shadow_{}", var.0, span = Span::mixed_site());
-        let target = sig.params.iter().find(|param| param.ident == ident).and_then(|param| param.class.shadow());
-        let target = target.map(|(_, target)| target.to_token_stream());
-        quote!(let mut #buffer = #zero; let #shadow: &mut #target = &mut #buffer;)
+        let param = sig.params.iter().find(|param| param.ident == ident);
+        let zero = match info.dims {
+            None => quote!(::autodiff::Params::zeros_like(#ident)),
+            Some(_) => {
+                let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
+                zero.map(|zero| emit::zero(&zero, &quote!(#ident))).unwrap_or_else(|| quote!(0.0))
+            }
+        };
+        let is_output = param.is_some_and(|param| matches!(param.class, ParamClass::Output { .. }));
+        let seed = (is_output && sig.ret.is_none()).then(|| quote!(#buffer.fill(1.0);));
+        let target = param.and_then(|param| param.class.shadow()).map(|(_, target)| target.to_token_stream());
+        quote!(let mut #buffer = #zero; #seed let #shadow: &mut #target = &mut #buffer;)
     });
     let float = emit::float_type(sig.float());
     let result = Ident::new("__graph_result", Span::mixed_site());
-    // `NAME_vjp`'s result: `(value, partials of the scalars..)`.
+    // `NAME_vjp`'s result: `(value, partials of the scalars..)`, or
+    // `(partials of the scalars..,)` for a function that returns nothing.
+    let first_partial = usize::from(body.ret.is_some());
     let scalar_adjoints = scalars.iter().enumerate().map(|(k, var)| {
         let node = var_node(*var);
-        let index = syn::Index::from(k + 1);
+        let index = syn::Index::from(k + first_partial);
         let partial = quote!(#result.#index);
         quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partial + 0.0); })
     });
-    let shadow_adjoints = shadows.iter().filter(|(var, _)| hooks.drawn[var.0]).map(|(var, shadow)| {
+    // An output's adjoint is its seed, the adjoint of what the function
+    // left in it (its shadow ends as the adjoint of its entry value).
+    let outputs: HashSet<Var> = sig
+        .params
+        .iter()
+        .zip(&body.params)
+        .filter(|(param, _)| matches!(param.class, ParamClass::Output { .. }))
+        .map(|(_, &var)| var)
+        .collect();
+    let is_output = |var: Var| outputs.contains(&var);
+    let output_seeds = shadows.iter().filter(|(var, _)| hooks.drawn[var.0] && is_output(*var)).map(|(var, shadow)| {
         let node = var_node(*var);
-        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, ::autodiff::Value::from(&#shadow[..])); })
+        let seed = aggregate_value(&body, *var, &shadow.to_token_stream());
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #seed); })
     });
+    let shadow_adjoints =
+        shadows.iter().filter(|(var, _)| hooks.drawn[var.0] && !is_output(*var)).map(|(var, shadow)| {
+            let node = var_node(*var);
+            let partials = aggregate_value(&body, *var, &shadow.to_token_stream());
+            quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partials); })
+        });
     let output = body.ret.filter(|ret| hooks.drawn[ret.0]).map(|ret| {
         let node = var_node(ret);
         quote!(if let ::core::option::Option::Some(__node) = #node { #g.output(__node); })
@@ -785,6 +795,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
             #declarations
             #parameters
             #(#shadow_buffers)*
+            #(#output_seeds)*
             let #seed: #float = 1.0;
             let #result = { #sweeps };
             #output
@@ -873,32 +884,14 @@ mod tests {
 
     #[test]
     fn refusals_name_the_construct() {
-        let cases = [
-            (
-                quote!(
-                    fn f(x: &mut [f64]) {
-                        x[0] = 1.0;
-                    }
-                ),
-                "returns nothing",
+        let cases = [(
+            quote!(
+                fn f(x: &[f64]) -> f64 {
+                    g(&x)
+                }
             ),
-            (
-                quote!(
-                    fn f(w: &[[f64; 2]; 2]) -> f64 {
-                        w[0][1]
-                    }
-                ),
-                "`w` is an array of arrays",
-            ),
-            (
-                quote!(
-                    fn f(x: &[f64]) -> f64 {
-                        g(&x)
-                    }
-                ),
-                "`g(..)` takes a reference to an array",
-            ),
-        ];
+            "`g(..)` takes a reference to an array",
+        )];
         for (item, message) in cases {
             let text = expand_to_string(quote!(graph), item);
             assert!(text.contains(message), "{message}: {text}");

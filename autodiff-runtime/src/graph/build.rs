@@ -12,10 +12,12 @@ use super::{Cluster, ClusterId, ClusterKind, Edge, Graph, Node, NodeId, NodeKind
 /// `NAME_vjp` and calls these methods beside their statements.
 ///
 /// - **Forward sweep**, in the order the function computes: [`input`]
-///   (differentiated parameter) or [`constant`] for each parameter; then
+///   (differentiated parameter), [`output_parameter`] (`&mut` output) or
+///   [`constant`] for each parameter; then
 ///   per statement [`bind`] (`let v = b * c`), [`op`] (a temporary of a
 ///   nested expression), [`call`] (a call to another `#[grad]` function),
-///   [`element`] (`x[i]`) and [`store`] (`y[i] = v`), each given the value
+///   [`element`] (`x[i]`), [`read`] (`m.w[0]`), [`store`] (`y[i] = v`)
+///   and [`write`] (`h[t][j] = v`), each given the value
 ///   it computed and the local partial ∂node/∂parent for each
 ///   differentiated operand (constants flow in through [`link`] with no
 ///   partial); finally [`output`] on the result's node.
@@ -43,6 +45,9 @@ use super::{Cluster, ClusterId, ClusterKind, Edge, Graph, Node, NodeId, NodeKind
 /// [`call`]: Graph::call
 /// [`element`]: Graph::element
 /// [`store`]: Graph::store
+/// [`read`]: Graph::read
+/// [`write`]: Graph::write
+/// [`output_parameter`]: Graph::output_parameter
 /// [`link`]: Graph::link
 /// [`output`]: Graph::output
 /// [`begin_loop`]: Graph::begin_loop
@@ -66,6 +71,13 @@ impl Graph {
     /// A parameter (or a named constant) that is not differentiated.
     pub fn constant(&mut self, name: &str, value: impl Into<Value>) -> NodeId {
         self.add_node(NodeKind::Constant, Some(name), name.to_string(), value.into())
+    }
+
+    /// An `&mut` parameter `name` the function writes its results into,
+    /// with its value on entry; [`Graph::store`] and [`Graph::write`] then
+    /// update it, and its adjoint is the seed of the outputs.
+    pub fn output_parameter(&mut self, name: &str, value: impl Into<Value>) -> NodeId {
+        self.add_node(NodeKind::Output, Some(name), name.to_string(), value.into())
     }
 
     /// A temporary: the value of the nested expression `expr`, computed from
@@ -107,6 +119,25 @@ impl Graph {
         let node = self.add_node(NodeKind::Element, None, expr.to_string(), Value::Scalar(value));
         self.add_edge(array, node, Some(Value::Scalar(1.0)), Some(index));
         node
+    }
+
+    /// The read `expr` (`m.w[0]`, `w[i][j]`, as written) of one number,
+    /// `value`, of `aggregate`, a model or an array of arrays: a node with
+    /// the number and an edge from the aggregate, with partial 1, that
+    /// carries no index (the aggregate's numbers are flattened).
+    pub fn read(&mut self, expr: &str, aggregate: NodeId, value: f64) -> NodeId {
+        let node = self.add_node(NodeKind::Element, None, expr.to_string(), Value::Scalar(value));
+        self.add_edge(aggregate, node, Some(Value::Scalar(1.0)), None);
+        node
+    }
+
+    /// The write of the value of `from` into one number of `aggregate`, an
+    /// array of arrays (`h[t][j] = v`): the aggregate's numbers become
+    /// `numbers` (all of them, after the write), and an edge carries the
+    /// value, with partial 1 and no index.
+    pub fn write(&mut self, aggregate: NodeId, from: NodeId, numbers: impl Into<Value>) {
+        self.nodes[aggregate.0].value = numbers.into();
+        self.add_edge(from, aggregate, Some(Value::Scalar(1.0)), None);
     }
 
     /// The write `array[index] = value of from`: the array node's element

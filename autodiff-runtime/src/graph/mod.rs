@@ -62,6 +62,8 @@ mod svg;
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::params::Params;
+
 /// A node of a [`Graph`]: an index into [`Graph::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(usize);
@@ -109,6 +111,86 @@ impl Value {
             Value::Scalar(_) => None,
             Value::Array(xs) => Some(xs),
         }
+    }
+}
+
+/// The numbers of a float, an array, a slice or a vector of them, nested
+/// to any depth, in order: what a node of an array of arrays shows.
+/// [`Value::numbers`] is what `NAME_graph` calls.
+pub trait Numbers {
+    /// Appends the numbers, in order, to `out`.
+    fn push_numbers(&self, out: &mut Vec<f64>);
+}
+
+impl Numbers for f64 {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        out.push(*self);
+    }
+}
+
+impl Numbers for f32 {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        out.push(f64::from(*self));
+    }
+}
+
+impl<T: Numbers> Numbers for [T] {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self.iter().for_each(|x| x.push_numbers(out));
+    }
+}
+
+impl<T: Numbers, const N: usize> Numbers for [T; N] {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self[..].push_numbers(out);
+    }
+}
+
+impl<T: Numbers> Numbers for Vec<T> {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self[..].push_numbers(out);
+    }
+}
+
+impl<T: Numbers + ?Sized> Numbers for &T {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        (**self).push_numbers(out);
+    }
+}
+
+impl<T: Numbers + ?Sized> Numbers for &mut T {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        (**self).push_numbers(out);
+    }
+}
+
+impl Value {
+    /// The numbers of `x` (a float, or an array, slice or vector of them,
+    /// nested to any depth), in order, as an array.
+    ///
+    /// ```
+    /// use autodiff_runtime::Value;
+    ///
+    /// assert_eq!(Value::numbers(&[[1.0, 2.0], [3.0, 4.0]]), Value::Array(vec![1.0, 2.0, 3.0, 4.0]));
+    /// ```
+    pub fn numbers<T: Numbers + ?Sized>(x: &T) -> Value {
+        let mut out = Vec::new();
+        x.push_numbers(&mut out);
+        Value::Array(out)
+    }
+
+    /// The parameters of a model, in the order of
+    /// [`Params::for_each_slice`], as an array.
+    ///
+    /// ```
+    /// use autodiff_runtime::Value;
+    ///
+    /// assert_eq!(Value::params(&vec![[1.0, 2.0], [3.0, 4.0]]), Value::Array(vec![1.0, 2.0, 3.0, 4.0]));
+    /// ```
+    pub fn params<P: Params + ?Sized>(model: &P) -> Value {
+        let mut out = Vec::with_capacity(model.num_params());
+        model.for_each_slice(&mut |slice| out.extend_from_slice(slice));
+        Value::Array(out)
     }
 }
 
@@ -176,8 +258,12 @@ pub enum NodeKind {
     Temporary,
     /// The result of a call to another `#[grad]` function.
     Call,
-    /// An element read from an array node (`x[i]`).
+    /// An element read from an array node (`x[i]`), or a number read from
+    /// a model or an array of arrays (`m.w[0]`, `w[i][j]`).
     Element,
+    /// An `&mut` parameter the function writes its results into: its
+    /// value is what the function left in it, its adjoint the seed.
+    Output,
 }
 
 /// A value of the function at the point: its label, forward value and

@@ -1,0 +1,212 @@
+//! The graphs of the shapes `#[grad(graph)]` once refused: a model
+//! (`&Model` where `Model: Params`), `&mut` outputs, functions that return
+//! nothing, arrays of arrays. Values and adjoints are checked against closed
+//! forms and against the generated `NAME_grad` / `NAME_vjp`.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use autodiff::prelude::*;
+use autodiff::{NodeKind, Value};
+use common::graph::{adjoint, node, value};
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs().max(1.0)
+}
+
+fn array(g: &Graph, label: &str) -> Vec<f64> {
+    g.node(node(g, label)).value().as_array().expect("an array value").to_vec()
+}
+
+fn array_adjoint(g: &Graph, label: &str) -> Vec<f64> {
+    let adjoint = g.node(node(g, label)).adjoint().unwrap_or_else(|| panic!("`{label}` has no adjoint"));
+    adjoint.as_array().expect("an array adjoint").to_vec()
+}
+
+// ------------------------------------------------------------------- a model
+
+/// The lesson's 2-2-1 network written with a model struct.
+#[derive(Params, Clone)]
+struct Net {
+    w1: [[f64; 2]; 2],
+    b1: [f64; 2],
+    w2: [f64; 2],
+    b2: f64,
+}
+
+#[grad(graph, wrt(net))]
+fn net_loss(net: &Net, x: &[f64; 2], y: f64) -> f64 {
+    let mut out = net.b2;
+    for i in 0..2 {
+        let z = net.w1[i][0] * x[0] + net.w1[i][1] * x[1] + net.b1[i];
+        out += net.w2[i] * autodiff::sigmoid(z);
+    }
+    (out - y) * (out - y)
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+#[test]
+fn a_model_is_one_node_of_its_parameters_with_their_gradient() {
+    let net = Net { w1: [[0.5, -1.0], [0.25, 2.0]], b1: [0.1, -0.3], w2: [1.5, -0.5], b2: 0.2 };
+    let (x, y) = ([0.8, -0.4], 0.3);
+    let g = net_loss_graph(&net, &x, y);
+
+    // The model's node: its parameters in the order of the struct's fields.
+    let n = node(&g, "net");
+    assert_eq!(g.node(n).kind(), NodeKind::Input);
+    assert_eq!(array(&g, "net"), [0.5, -1.0, 0.25, 2.0, 0.1, -0.3, 1.5, -0.5, 0.2]);
+
+    // Closed forms: hᵢ = σ(zᵢ), out = b2 + Σ w2ᵢ hᵢ, L = (out − y)².
+    let z: Vec<f64> = (0..2).map(|i| net.w1[i][0] * x[0] + net.w1[i][1] * x[1] + net.b1[i]).collect();
+    let h: Vec<f64> = z.iter().map(|&z| sigmoid(z)).collect();
+    let out = net.b2 + net.w2[0] * h[0] + net.w2[1] * h[1];
+    let r = 2.0 * (out - y);
+    let mut want = Vec::new();
+    for i in 0..2 {
+        let dz = r * net.w2[i] * h[i] * (1.0 - h[i]);
+        want.extend([dz * x[0], dz * x[1]]);
+    }
+    want.extend((0..2).map(|i| r * net.w2[i] * h[i] * (1.0 - h[i])));
+    want.extend([r * h[0], r * h[1], r]);
+    let got = array_adjoint(&g, "net");
+    assert!(got.iter().zip(&want).all(|(&got, &want)| close(got, want)), "{got:?} vs {want:?}");
+
+    // And exactly what `net_loss_grad` adds into the model's shadow.
+    let mut d_net = Net { w1: [[0.0; 2]; 2], b1: [0.0; 2], w2: [0.0; 2], b2: 0.0 };
+    let loss = net_loss_grad(&net, &mut d_net, &x, y);
+    assert_eq!(got, Value::params(&d_net).as_array().unwrap());
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(loss));
+
+    // A read of a field is an element node with its value, an edge from the
+    // model, and the adjoint of that read (the last pass's, i = 1).
+    let read = node(&g, "net.w2[i]");
+    assert_eq!(g.node(read).kind(), NodeKind::Element);
+    assert_eq!(value(&g, "net.w2[i]"), -0.5);
+    assert_eq!(g.edge(n, read).and_then(|e| e.partial()).and_then(Value::as_scalar), Some(1.0));
+    assert!(close(adjoint(&g, "net.w2[i]"), r * h[1]));
+    assert_eq!(value(&g, "net.b2"), 0.2);
+    assert!(close(adjoint(&g, "net.b2"), r));
+    assert!(close(adjoint(&g, "net.w1[i][1]"), r * net.w2[1] * h[1] * (1.0 - h[1]) * x[1]));
+
+    // Well-formed pictures that name the model.
+    assert!(g.to_dot().contains("\"net\\n"), "{}", g.to_dot());
+    assert!(g.to_svg().contains(">net<"));
+}
+
+// ----------------------------------------------------------- arrays of arrays
+
+#[grad(graph)]
+fn trace_product(m: &[[f64; 2]; 2], v: &[f64; 2]) -> f64 {
+    let mut rows = [[0.0; 2]; 2];
+    for i in 0..2 {
+        for j in 0..2 {
+            rows[i][j] = m[i][j] * v[j];
+        }
+    }
+    rows[0][0] + rows[1][1]
+}
+
+#[test]
+fn an_array_of_arrays_is_one_node_of_its_numbers() {
+    let (m, v) = ([[1.0, 2.0], [3.0, 4.0]], [0.5, -2.0]);
+    let g = trace_product_graph(&m, &v);
+    assert_eq!(array(&g, "m"), [1.0, 2.0, 3.0, 4.0]);
+    // `rows` shows the numbers written into it, all of them.
+    assert_eq!(array(&g, "rows = [[0.0; 2]; 2]"), [0.5, -4.0, 1.5, -8.0]);
+    // f = m₀₀ v₀ + m₁₁ v₁: ∂f/∂m = [[v₀, 0], [0, v₁]], ∂f/∂v = [m₀₀, m₁₁].
+    assert_eq!(array_adjoint(&g, "m"), [0.5, 0.0, 0.0, -2.0]);
+    assert_eq!(array_adjoint(&g, "v"), [1.0, 4.0]);
+    let (mut d_m, mut d_v) = ([[0.0; 2]; 2], [0.0; 2]);
+    let f = trace_product_grad(&m, &mut d_m, &v, &mut d_v);
+    assert_eq!(f, 0.5 - 8.0);
+    assert_eq!(array_adjoint(&g, "m"), Value::numbers(&d_m).as_array().unwrap());
+    // Each read of the last pass: m[1][1] = 4 with adjoint v₁.
+    assert_eq!(value(&g, "m[i][j]"), 4.0);
+    assert_eq!(adjoint(&g, "m[i][j]"), -2.0);
+    assert_eq!(value(&g, "rows[1][1]"), -8.0);
+    assert_eq!(adjoint(&g, "rows[1][1]"), 1.0);
+    assert!(g.to_svg().contains("rows"));
+}
+
+// ------------------------------------------------------------ `&mut` outputs
+
+/// y = 2x element by element, and the sum of squares returned.
+#[grad(graph)]
+fn double_into(x: &[f64], y: &mut [f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        y[i] = 2.0 * x[i];
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn an_output_is_an_output_node_seeded_zero_beside_a_result() {
+    let x = [1.0, -0.5, 3.0];
+    let mut y = [0.0; 3];
+    let g = double_into_graph(&x, &mut y);
+    // The graph ran the function: y holds its results, and so does its node.
+    assert_eq!(y, [2.0, -1.0, 6.0]);
+    let ny = node(&g, "y");
+    assert_eq!(g.node(ny).kind(), NodeKind::Output);
+    assert_eq!(array(&g, "y"), [2.0, -1.0, 6.0]);
+    // The result is seeded 1 and the output 0, as `NAME_grad` with a zero
+    // output shadow: ∂s/∂x = 2x.
+    assert_eq!(array_adjoint(&g, "y"), [0.0; 3]);
+    assert_eq!(array_adjoint(&g, "x"), [2.0, -1.0, 6.0]);
+    let (mut d_x, mut d_y, mut y2) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+    double_into_grad(&x, &mut d_x, &mut y2, &mut d_y);
+    assert_eq!(array_adjoint(&g, "x"), d_x);
+    // The element stored into y is an edge into it, carrying its index.
+    let stored = node(&g, "2.0 * x[i]");
+    assert_eq!(g.edge(stored, ny).and_then(|e| e.index()), Some(2));
+}
+
+/// A function that returns nothing: its results are its outputs.
+#[grad(graph)]
+fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] += a * x[i];
+    }
+}
+
+#[test]
+fn a_function_without_result_is_drawn_with_each_output_seeded_one() {
+    let (a, x) = (1.5, [1.0, -2.0, 0.5]);
+    let mut y = [10.0, 20.0, 30.0];
+    let g = axpy_graph(a, &x, &mut y);
+    assert_eq!(y, [11.5, 17.0, 30.75]);
+    assert_eq!(g.result(), None);
+    assert_eq!(g.node(node(&g, "y")).kind(), NodeKind::Output);
+    assert_eq!(array(&g, "y"), [11.5, 17.0, 30.75]);
+    // Seeded with ones: the graph of Σ yᵢ, whose gradient is (Σ xᵢ, a, ..).
+    assert_eq!(array_adjoint(&g, "y"), [1.0; 3]);
+    assert_eq!(adjoint(&g, "a"), -0.5);
+    assert_eq!(array_adjoint(&g, "x"), [a; 3]);
+    // As `NAME_vjp` gives them with the same seed.
+    let (mut d_x, mut d_y, mut y2) = ([0.0; 3], [1.0; 3], [10.0, 20.0, 30.0]);
+    let (da,) = axpy_vjp(a, &x, &mut d_x, &mut y2, &mut d_y);
+    assert_eq!((adjoint(&g, "a"), array_adjoint(&g, "x")), (da, d_x.to_vec()));
+    assert!(g.to_dot().contains("digraph"));
+    assert!(g.to_svg().contains("</svg>"));
+}
+
+/// A model left out of `wrt` is a constant the labels name; no node.
+#[grad(graph, wrt(x))]
+fn scaled_by(net: &Net, x: f64) -> f64 {
+    net.b2 * x * x
+}
+
+#[test]
+fn a_model_left_out_of_wrt_is_a_constant_the_labels_name() {
+    let net = Net { w1: [[0.0; 2]; 2], b1: [0.0; 2], w2: [0.0; 2], b2: 3.0 };
+    let g = scaled_by_graph(&net, 2.0);
+    assert_eq!(g.find("net"), None);
+    assert_eq!(value(&g, "net.b2 * x"), 6.0);
+    assert_eq!(adjoint(&g, "x"), 12.0);
+}
