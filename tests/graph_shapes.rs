@@ -210,3 +210,101 @@ fn a_model_left_out_of_wrt_is_a_constant_the_labels_name() {
     assert_eq!(value(&g, "net.b2 * x"), 6.0);
     assert_eq!(adjoint(&g, "x"), 12.0);
 }
+
+// ------------------------------------------------------ calls with references
+
+#[grad]
+fn dot(w: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * x[i];
+    }
+    s
+}
+
+/// Whole slices and sub-slices passed to another `#[grad]` function.
+#[grad(graph)]
+fn scored(w: &[f64], x: &[f64], b: f64) -> f64 {
+    let s = dot(w, x) + b;
+    let t = dot(&w[1..], &x[1..]);
+    s * t
+}
+
+#[test]
+fn a_call_with_slices_is_one_node_with_the_callees_partials_in_each_slice() {
+    let (w, x, b) = ([0.5, -1.0, 2.0], [1.0, 3.0, -0.5], 0.25);
+    let g = scored_graph(&w, &x, b);
+    let s = 0.5 - 3.0 - 1.0 + b;
+    let t = -3.0 - 1.0;
+    let whole = node(&g, "dot(w, x)");
+    assert_eq!(g.node(whole).kind(), NodeKind::Call);
+    assert_eq!(value(&g, "dot(w, x)"), s - b);
+    // ∂dot/∂w = x and ∂dot/∂x = w, as arrays on the edges.
+    let partial_array = |from: &str, to: &str| {
+        let edge = g.edge(node(&g, from), node(&g, to)).unwrap_or_else(|| panic!("no edge {from} → {to}"));
+        edge.partial().and_then(Value::as_array).expect("an array partial").to_vec()
+    };
+    assert_eq!(partial_array("w", "dot(w, x)"), x);
+    assert_eq!(partial_array("x", "dot(w, x)"), w);
+    // A sub-slice: the partials in the part it takes.
+    assert_eq!(value(&g, "t = dot(&w[1..], &x[1..])"), t);
+    assert_eq!(partial_array("w", "t = dot(&w[1..], &x[1..])"), x[1..]);
+    assert_eq!(partial_array("x", "t = dot(&w[1..], &x[1..])"), w[1..]);
+    // The adjoints: f = s·t, ∂f/∂(dot(w, x)) = t, ∂f/∂t = s.
+    assert_eq!(adjoint(&g, "dot(w, x)"), t);
+    assert_eq!(adjoint(&g, "t = dot(&w[1..], &x[1..])"), s);
+    let (mut d_w, mut d_x) = ([0.0; 3], [0.0; 3]);
+    let (f, db) = scored_grad(&w, &mut d_w, &x, &mut d_x, b);
+    assert_eq!(f, s * t);
+    assert_eq!((adjoint(&g, "b"), array_adjoint(&g, "w"), array_adjoint(&g, "x")), (db, d_w.to_vec(), d_x.to_vec()));
+    // ∂f/∂w = t·x + s·(0, x₁, x₂).
+    let want: Vec<f64> = (0..3).map(|i| t * x[i] + if i > 0 { s * x[i] } else { 0.0 }).collect();
+    assert_eq!(d_w.to_vec(), want);
+}
+
+#[grad]
+fn predict(net: &Net, x: &[f64; 2]) -> f64 {
+    let mut out = net.b2;
+    for i in 0..2 {
+        let z = net.w1[i][0] * x[0] + net.w1[i][1] * x[1] + net.b1[i];
+        out += net.w2[i] * autodiff::sigmoid(z);
+    }
+    out
+}
+
+#[grad]
+fn quadratic(m: &[[f64; 2]; 2], v: &[f64; 2]) -> f64 {
+    v[0] * (m[0][0] * v[0] + m[0][1] * v[1]) + v[1] * (m[1][0] * v[0] + m[1][1] * v[1])
+}
+
+/// The network's loss through a `predict` that takes the model, and an
+/// array of arrays passed whole.
+#[grad(graph)]
+fn squared_error(net: &Net, x: &[f64; 2], y: f64, m: &[[f64; 2]; 2]) -> f64 {
+    let p = predict(net, x);
+    (p - y) * (p - y) + quadratic(m, x)
+}
+
+#[test]
+fn a_call_taking_a_model_or_an_array_of_arrays_gets_their_partials() {
+    let net = Net { w1: [[0.5, -1.0], [0.25, 2.0]], b1: [0.1, -0.3], w2: [1.5, -0.5], b2: 0.2 };
+    let (x, y, m) = ([0.8, -0.4], 0.3, [[1.0, 2.0], [3.0, 4.0]]);
+    let g = squared_error_graph(&net, &x, y, &m);
+    let p = predict(&net, &x);
+    assert_eq!(value(&g, "p = predict(net, x)"), p);
+    // ∂predict/∂net, as `predict_grad` gives it, on the edge from the model.
+    let mut d_net = Net { w1: [[0.0; 2]; 2], b1: [0.0; 2], w2: [0.0; 2], b2: 0.0 };
+    let mut d_x = [0.0; 2];
+    predict_grad(&net, &mut d_net, &x, &mut d_x);
+    let edge = g.edge(node(&g, "net"), node(&g, "p = predict(net, x)")).unwrap();
+    assert_eq!(edge.partial(), Some(&Value::params(&d_net)));
+    // ∂(vᵀMv)/∂M = v vᵀ, flattened row by row.
+    let edge = g.edge(node(&g, "m"), node(&g, "quadratic(m, x)")).unwrap();
+    let outer = [x[0] * x[0], x[0] * x[1], x[1] * x[0], x[1] * x[1]];
+    assert_eq!(edge.partial(), Some(&Value::Array(outer.to_vec())));
+    // The model's adjoint: 2(p − y)·∂predict/∂net.
+    let want: Vec<f64> = Value::params(&d_net).as_array().unwrap().iter().map(|d| 2.0 * (p - y) * d).collect();
+    let got = array_adjoint(&g, "net");
+    assert!(got.iter().zip(&want).all(|(&got, &want)| close(got, want)), "{got:?} vs {want:?}");
+    assert_eq!(array_adjoint(&g, "m"), outer);
+}

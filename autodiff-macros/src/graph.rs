@@ -82,6 +82,11 @@ fn read_partial(site: usize, k: usize) -> Ident {
     format_ident!("__graph_read_partial_{}_{}", site, k, span = Span::mixed_site())
 }
 
+/// The partials of a call in its reference argument `i`.
+fn reference_partials(i: usize) -> Ident {
+    format_ident!("__graph_shadow_arg_{}", i, span = Span::mixed_site())
+}
+
 /// The copy of operand `k` taken before an assignment, which may overwrite
 /// it, for the partials evaluated after it.
 fn operand_copy(k: usize) -> Ident {
@@ -247,7 +252,17 @@ impl Hooks {
                     .iter()
                     .map(|arg| match arg {
                         Arg::Value(operand) => self.operand_text(body, operand),
-                        Arg::Ref { place, .. } => format!("&{}", self.place_text(body, place)),
+                        Arg::Ref { place, range, mutable, borrowed } => {
+                            let mut text = self.place_text(body, place);
+                            if let Some(range) = range {
+                                text += &self.range_text(body, range);
+                            }
+                            match (borrowed, mutable) {
+                                (false, _) => text,
+                                (true, false) => format!("&{text}"),
+                                (true, true) => format!("&mut {text}"),
+                            }
+                        }
                     })
                     .collect();
                 format!("{path}({})", args.join(", "))
@@ -266,6 +281,13 @@ impl Hooks {
                 format!("matches!({}, {})", self.operand_text(body, operand), pat.to_token_stream())
             }
         }
+    }
+
+    /// `[lo..hi]`, `[lo..]`, `[..=hi]`.
+    fn range_text(&self, body: &Body, range: &crate::ir::SliceRange) -> String {
+        let bound = |bound: &Option<Operand>| bound.as_ref().map(|b| self.operand_text(body, b)).unwrap_or_default();
+        let dots = if range.inclusive { "..=" } else { ".." };
+        format!("[{}{dots}{}]", bound(&range.lo), bound(&range.hi))
     }
 
     fn loop_label(&self, body: &Body, header: &Header) -> String {
@@ -327,6 +349,7 @@ impl Hooks {
         let named = matches!(info.kind, VarKind::Local | VarKind::Param);
         let mut tokens = TokenStream::new();
         let mut parents = Vec::new();
+        let mut array_links = TokenStream::new();
         match rhs {
             // `__t = v`, `__ret = v`: the same value, the same node.
             Rhs::Use(Operand::Var(source)) if !named => {
@@ -353,6 +376,7 @@ impl Hooks {
             }
             Rhs::Call(path, args) => {
                 self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
+                array_links = self.reference_links(body, args, &site);
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
                 if self.is_drawn_operand(body, operand) && body.ty(operand) != Ty::Aggregate {
@@ -394,7 +418,8 @@ impl Hooks {
             }
             __node
         }};
-        tokens.extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site;));
+        tokens
+            .extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site; #array_links));
         // An array literal: an edge from each element's node, into its index.
         if let Rhs::ArrayLit(items) = rhs {
             for (k, item) in items.iter().enumerate() {
@@ -430,7 +455,24 @@ impl Hooks {
         let mut pattern = vec![quote!(_)];
         let mut call_args = Vec::new();
         let mut pending = Vec::new();
-        for (k, operand) in value_operands_of_call(args).into_iter().enumerate() {
+        let mut values = 0..;
+        for (i, arg) in args.iter().enumerate() {
+            let operand = match arg {
+                Arg::Value(operand) => operand,
+                Arg::Ref { place, .. } => {
+                    // A zero shadow for the callee to add the partials into.
+                    let buffer = reference_partials(i);
+                    let argument = emit::argument(body, arg);
+                    let zero = match body.var(place.var).dims {
+                        None => quote!(::autodiff::Params::zeros_like(&*#argument)),
+                        Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#argument)),
+                    };
+                    tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
+                    call_args.extend([argument, quote!(&mut #buffer)]);
+                    continue;
+                }
+            };
+            let k = values.next().unwrap_or_default();
             call_args.push(operand_copy(k).to_token_stream());
             if !body.ty(operand).is_float() {
                 continue;
@@ -445,6 +487,35 @@ impl Hooks {
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, quote!(#partial as f64), tokens, parents);
         }
+    }
+
+    /// The edges into the node of a call, `site`, from the arrays and
+    /// models it takes by reference, each with the callee's partials in
+    /// the part it takes (`call_partials` computed them).
+    fn reference_links(&self, body: &Body, args: &[Arg], site: &Ident) -> TokenStream {
+        let g = graph();
+        let mut links = TokenStream::new();
+        for (i, arg) in args.iter().enumerate() {
+            let Arg::Ref { place, .. } = arg else { continue };
+            if !self.drawn[place.var.0] {
+                continue;
+            }
+            let from = self.current(place.var);
+            let buffer = reference_partials(i);
+            let partial = if !self.active[place.var.0] {
+                quote!(::core::option::Option::None)
+            } else if body.var(place.var).dims.is_none() {
+                quote!(::core::option::Option::Some(::autodiff::Value::params(&#buffer)))
+            } else {
+                quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)))
+            };
+            links.extend(quote! {
+                if let (::core::option::Option::Some(__from), ::core::option::Option::Some(__to)) = (#from, #site) {
+                    #g.link(__from, __to, #partial);
+                }
+            });
+        }
+        links
     }
 
     /// The edge from operand `k` of assignment `site`, with `partial`; an
@@ -691,13 +762,13 @@ pub fn check(body: &Body) -> syn::Result<()> {
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
         if let Stmt::Assign { rhs: Rhs::Call(path, args), span, .. } = stmt {
-            if refused.is_none() && args.iter().any(|arg| matches!(arg, Arg::Ref { .. })) {
+            if refused.is_none() && args.iter().any(|arg| writes_through(body, arg)) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
                     format!(
-                        "`graph` draws a call as one node with the partial of each number it takes; `{path}(..)` \
-                         takes a reference to an array: call it with numbers, or remove `graph`"
+                        "`graph` draws a call as one node computed from what it reads; `{path}(..)` writes into an \
+                         `&mut` argument, which the graph cannot show: return the value instead, or remove `graph`"
                     ),
                 ));
             }
@@ -707,6 +778,14 @@ pub fn check(body: &Body) -> syn::Result<()> {
         return Err(error);
     }
     Ok(())
+}
+
+/// Whether a call may write through `arg`: `&mut y`, or `y` itself where
+/// it is an `&mut` parameter.
+fn writes_through(body: &Body, arg: &Arg) -> bool {
+    let Arg::Ref { place, mutable, .. } = arg else { return false };
+    let declared = &body.var(place.var).declared;
+    *mutable || matches!(declared, Some(syn::Type::Reference(reference)) if reference.mutability.is_some())
 }
 
 /// `NAME_graph(params) -> Graph`: the parameters' nodes, then `NAME_vjp`'s
@@ -882,19 +961,21 @@ mod tests {
         }
     }
 
+    /// A call that writes into an `&mut` argument is refused (by the
+    /// lowering today; `check` refuses it too, should the lowering accept
+    /// it): the graph would show the array's value before the write.
     #[test]
-    fn refusals_name_the_construct() {
-        let cases = [(
-            quote!(
-                fn f(x: &[f64]) -> f64 {
-                    g(&x)
+    fn a_call_writing_through_a_reference_is_refused() {
+        for call in [quote!(g(x, &mut z)), quote!(g(x, y))] {
+            let item = quote!(
+                fn f(x: &[f64], y: &mut [f64]) -> f64 {
+                    let mut z = [0.0; 2];
+                    #call;
+                    y[0] + z[0]
                 }
-            ),
-            "`g(..)` takes a reference to an array",
-        )];
-        for (item, message) in cases {
+            );
             let text = expand_to_string(quote!(graph), item);
-            assert!(text.contains(message), "{message}: {text}");
+            assert!(text.contains("compile_error") && text.contains("`&mut`"), "{call}: {text}");
         }
     }
 }

@@ -164,6 +164,52 @@ impl<T: Numbers + ?Sized> Numbers for &mut T {
     }
 }
 
+/// A zero of the shape of a reference argument, of the type its shadow
+/// points to (`[f64]` → `Vec<f64>`, `[[f64; N]; M]` → the same array):
+/// what `NAME_graph` lends a called `#[grad]` function's `vjp` to add the
+/// partials of an array argument into.
+pub trait ZeroShadow {
+    /// The owned zero.
+    type Zero;
+    /// A zero of the same shape.
+    fn zero_shadow(&self) -> Self::Zero;
+}
+
+impl ZeroShadow for f64 {
+    type Zero = f64;
+    fn zero_shadow(&self) -> f64 {
+        0.0
+    }
+}
+
+impl ZeroShadow for f32 {
+    type Zero = f32;
+    fn zero_shadow(&self) -> f32 {
+        0.0
+    }
+}
+
+impl<T: ZeroShadow> ZeroShadow for [T] {
+    type Zero = Vec<T::Zero>;
+    fn zero_shadow(&self) -> Self::Zero {
+        self.iter().map(T::zero_shadow).collect()
+    }
+}
+
+impl<T: ZeroShadow, const N: usize> ZeroShadow for [T; N] {
+    type Zero = [T::Zero; N];
+    fn zero_shadow(&self) -> Self::Zero {
+        self.each_ref().map(T::zero_shadow)
+    }
+}
+
+impl<T: ZeroShadow> ZeroShadow for Vec<T> {
+    type Zero = Vec<T::Zero>;
+    fn zero_shadow(&self) -> Self::Zero {
+        self[..].zero_shadow()
+    }
+}
+
 impl Value {
     /// The numbers of `x` (a float, or an array, slice or vector of them,
     /// nested to any depth), in order, as an array.
