@@ -308,3 +308,34 @@ fn a_call_taking_a_model_or_an_array_of_arrays_gets_their_partials() {
     assert!(got.iter().zip(&want).all(|(&got, &want)| close(got, want)), "{got:?} vs {want:?}");
     assert_eq!(array_adjoint(&g, "m"), outer);
 }
+
+// ------------------------------------------- element reads stored into arrays
+
+#[grad(graph)]
+fn gather(x: &[f64], a: f64) -> f64 {
+    let pair = [x[0], a * x[2]];
+    let mut y = [0.0; 2];
+    y[0] = x[1];
+    y[1] = pair[0];
+    pair[0] * pair[1] + y[0] * y[0] * y[1]
+}
+
+#[test]
+fn element_reads_in_array_literals_and_stores_have_adjoints() {
+    let (x, a) = ([2.0, -3.0, 0.5], 1.5);
+    let g = gather_graph(&x, a);
+    // pair = [x₀, a x₂], y = [x₁, x₀], f = x₀ a x₂ + x₁² x₀.
+    assert_eq!(array(&g, "pair = [x[0], a * x[2]]"), [x[0], a * x[2]]);
+    assert_eq!(array(&g, "y = [0.0; 2]"), [x[1], x[0]]);
+    // The literal's x[0] is pair[0], read twice: ∂f/∂pair₀ = a x₂ + x₁².
+    assert_eq!(adjoint(&g, "x[0]"), a * x[2] + x[1] * x[1]);
+    // The element stored into y[0] has y₀'s adjoint, 2 y₀ y₁ = 2 x₁ x₀;
+    // the one stored into y[1] has y₁'s, y₀² = x₁².
+    assert_eq!(adjoint(&g, "x[1]"), 2.0 * x[1] * x[0]);
+    assert_eq!(adjoint(&g, "pair[0]"), x[1] * x[1]);
+    let mut d_x = [0.0; 3];
+    let (f, da) = gather_grad(&x, &mut d_x, a);
+    assert_eq!(f, x[0] * a * x[2] + x[1] * x[1] * x[0]);
+    assert_eq!((adjoint(&g, "a"), array_adjoint(&g, "x")), (da, d_x.to_vec()));
+    assert_eq!(d_x, [a * x[2] + x[1] * x[1], 2.0 * x[1] * x[0], x[0] * a]);
+}

@@ -55,6 +55,10 @@ pub struct Hooks {
     /// loop without one has no statements and no cluster.
     pass_starts: HashSet<*const Stmt>,
     loops: HashSet<LoopId>,
+    /// The element reads stored into an array (`y[i] = x[j]`), by the
+    /// address of the stored operand, and their numbers: their adjoints
+    /// are those of the elements they are stored into.
+    stores: HashMap<*const Operand, usize>,
 }
 
 /// The graph being built, in the generated code.
@@ -82,6 +86,11 @@ fn read_partial(site: usize, k: usize) -> Ident {
     format_ident!("__graph_read_partial_{}_{}", site, k, span = Span::mixed_site())
 }
 
+/// The node of the element read stored by store `k`.
+fn store_node(k: usize) -> Ident {
+    format_ident!("__graph_store_{}", k, span = Span::mixed_site())
+}
+
 /// The partials of a call in its reference argument `i`.
 fn reference_partials(i: usize) -> Ident {
     format_ident!("__graph_shadow_arg_{}", i, span = Span::mixed_site())
@@ -104,6 +113,7 @@ impl Hooks {
             reads: HashMap::new(),
             pass_starts: HashSet::new(),
             loops: HashSet::new(),
+            stores: HashMap::new(),
         };
         walk(&body.block, 0, &mut |stmt, _| {
             if let Stmt::Loop(lp) = stmt {
@@ -133,6 +143,18 @@ impl Hooks {
                 }
             }
         });
+        let mut stored = Vec::new();
+        walk(&body.block, 0, &mut |stmt, _| {
+            if let Stmt::Store { place, value, .. } = stmt {
+                if hooks.drawn[place.var.0]
+                    && matches!(value, Operand::Place(_))
+                    && hooks.is_differentiated(body, value)
+                {
+                    stored.push(value as *const Operand);
+                }
+            }
+        });
+        hooks.stores = stored.into_iter().enumerate().map(|(k, value)| (value, k)).collect();
         for (site, (dst, rhs)) in sites.into_iter().enumerate() {
             hooks.sites.insert(rhs as *const Rhs, site);
             let reads: Vec<usize> = hooks
@@ -161,8 +183,10 @@ impl Hooks {
             self.reads.iter().flat_map(|(&site, ks)| ks.iter().map(move |&k| (site, k))).collect();
         let read_nodes = reads.iter().map(|&(site, k)| read_node(site, k));
         let read_partials = reads.iter().map(|&(site, k)| read_partial(site, k));
+        let stores = (0..self.stores.len()).map(store_node);
         let node = quote!(::core::option::Option<::autodiff::NodeId>);
         quote! {
+            #(let mut #stores: #node = ::core::option::Option::None;)*
             #(let mut #vars: #node = ::core::option::Option::None;)*
             #(let mut #sites: #node = ::core::option::Option::None;)*
             #(let mut #read_nodes: #node = ::core::option::Option::None;)*
@@ -426,8 +450,14 @@ impl Hooks {
                 if self.is_drawn_operand(body, item) {
                     let mut element = TokenStream::new();
                     let from = self.parent(body, item, k, &mut element);
+                    // An element read keeps its node for its adjoint.
+                    let kept = self.is_read(site_index, k).then(|| {
+                        let read = read_node(site_index, k);
+                        quote!(#read = #from;)
+                    });
                     tokens.extend(quote! {
                         #element
+                        #kept
                         if let (::core::option::Option::Some(__array), ::core::option::Option::Some(__from)) = (#site, #from) {
                             #g.store(__array, #k, __from);
                         }
@@ -487,6 +517,12 @@ impl Hooks {
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, quote!(#partial as f64), tokens, parents);
         }
+    }
+
+    /// Whether operand `k` of assignment `site` is an element read whose
+    /// node gets an adjoint.
+    fn is_read(&self, site: usize, k: usize) -> bool {
+        self.reads.get(&site).is_some_and(|reads| reads.contains(&k))
     }
 
     /// The edges into the node of a call, `site`, from the arrays and
@@ -558,6 +594,7 @@ impl Hooks {
             Rhs::Call(_, args) => value_operands_of_call(args),
             Rhs::Use(operand) if named => vec![operand],
             Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => vec![operand],
+            Rhs::ArrayLit(items) => items.iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -567,7 +604,13 @@ impl Hooks {
         let g = graph();
         let array = self.current(place.var);
         let mut tokens = TokenStream::new();
-        let from = if self.is_drawn_operand(body, value) {
+        let from = if let Some(&k) = self.stores.get(&(value as *const Operand)) {
+            // An element read: its node is kept for its adjoint.
+            let from = self.parent(body, value, 0, &mut tokens);
+            let kept = store_node(k);
+            tokens.extend(quote!(#kept = #from;));
+            kept.to_token_stream()
+        } else if self.is_drawn_operand(body, value) {
             self.parent(body, value, 0, &mut tokens)
         } else {
             // A constant written in: a node of its own.
@@ -656,12 +699,28 @@ impl Hooks {
             if body.var(dst).ty == Ty::Aggregate { aggregate_value(body, dst, bar) } else { quote!(#bar + 0.0) };
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
             let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
-            quote!(if let ::core::option::Option::Some(__node) = #read { #g.set_adjoint(__node, (#bar as f64) * #partial + 0.0); })
+            // An element of an array literal: the adjoint of its place in the array.
+            let adjoint = match rhs {
+                Rhs::ArrayLit(_) => quote!((#bar)[#k] + 0.0),
+                _ => quote!((#bar as f64) * #partial + 0.0),
+            };
+            quote!(if let ::core::option::Option::Some(__node) = #read { #g.set_adjoint(__node, #adjoint); })
         });
         quote! {
             if let ::core::option::Option::Some(__node) = #site { #g.set_adjoint(__node, #adjoint); }
             #(#reads)*
         }
+    }
+}
+
+impl Hooks {
+    /// Where the reverse sweep reaches the store of `value` into an array
+    /// element: `seed`, that element's adjoint, is the adjoint of the
+    /// element read `value`, if it was drawn as one.
+    pub fn store_adjoint(&self, value: &Operand, seed: &TokenStream) -> TokenStream {
+        let Some(&k) = self.stores.get(&(value as *const Operand)) else { return TokenStream::new() };
+        let (g, node) = (graph(), store_node(k));
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #seed + 0.0); })
     }
 }
 
