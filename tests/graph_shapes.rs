@@ -339,3 +339,40 @@ fn element_reads_in_array_literals_and_stores_have_adjoints() {
     assert_eq!((adjoint(&g, "a"), array_adjoint(&g, "x")), (da, d_x.to_vec()));
     assert_eq!(d_x, [a * x[2] + x[1] * x[1], 2.0 * x[1] * x[0], x[0] * a]);
 }
+
+// --------------------------------------------------------- a custom `vjp`
+
+/// w₀ eˣ + w₁, with its derivative written by hand.
+#[grad(graph, vjp = scaled_exp_vjp)]
+fn scaled_exp(x: f64, w: &[f64; 2], n: usize) -> f64 {
+    w[0] * x.exp() + w[1] * n as f64
+}
+
+fn scaled_exp_vjp(x: f64, w: &[f64; 2], d_w: &mut [f64; 2], n: usize, seed: f64) -> (f64, f64) {
+    d_w[0] += seed * x.exp();
+    d_w[1] += seed * n as f64;
+    (scaled_exp(x, w, n), seed * w[0] * x.exp())
+}
+
+#[test]
+fn a_function_with_a_custom_vjp_is_one_call_node_with_its_partials() {
+    let (x, w) = (0.5, [2.0, -1.0]);
+    let g = scaled_exp_graph(x, &w, 3);
+    let labels: Vec<&str> = g.nodes().iter().map(|n| n.label()).collect();
+    assert_eq!(labels, ["x", "w", "scaled_exp(x, w, n)"]);
+    let call = node(&g, "scaled_exp(x, w, n)");
+    assert_eq!(g.node(call).kind(), NodeKind::Call);
+    assert_eq!(g.result(), Some(call));
+    assert_eq!(value(&g, "scaled_exp(x, w, n)"), 2.0 * x.exp() - 3.0);
+    // The partials are the custom vjp's: ∂f/∂x = w₀ eˣ, ∂f/∂w = (eˣ, n).
+    let edge = g.edge(node(&g, "x"), call).unwrap();
+    assert_eq!(edge.partial(), Some(&Value::Scalar(2.0 * x.exp())));
+    let edge = g.edge(node(&g, "w"), call).unwrap();
+    assert_eq!(edge.partial(), Some(&Value::Array(vec![x.exp(), 3.0])));
+    assert_eq!(adjoint(&g, "x"), 2.0 * x.exp());
+    assert_eq!(array_adjoint(&g, "w"), [x.exp(), 3.0]);
+    assert_eq!(adjoint(&g, "scaled_exp(x, w, n)"), 1.0);
+    let mut d_w = [0.0; 2];
+    assert_eq!(scaled_exp_grad(x, &w, &mut d_w, 3).1, adjoint(&g, "x"));
+    assert!(g.to_svg().contains("scaled_exp(x, w, n)"));
+}

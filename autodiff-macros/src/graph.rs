@@ -944,6 +944,105 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     ))
 }
 
+/// `NAME_graph(params) -> Graph` for a function with a custom `vjp`, whose
+/// body the derivative does not come from: the parameters' nodes and one
+/// call node, the result, whose partials are the custom `vjp`'s at the
+/// point (seeded with 1).
+pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<TokenStream> {
+    check_custom(sig)?;
+    let g = graph();
+    let title = naming::name_of(&sig.item.sig.ident);
+    let label =
+        format!("{title}({})", sig.params.iter().map(|p| naming::name_of(p.ident)).collect::<Vec<_>>().join(", "));
+    let (mut nodes, mut args, mut pattern, mut edges, mut adjoints) =
+        (TokenStream::new(), Vec::new(), Vec::new(), Vec::new(), TokenStream::new());
+    let call = Ident::new("__graph_call", Span::mixed_site());
+    for (k, param) in sig.params.iter().enumerate() {
+        let (ident, name) = (param.ident, naming::name_of(param.ident));
+        let node = format_ident!("__graph_param_{}", k, span = Span::mixed_site());
+        args.push(ident.to_token_stream());
+        match &param.class {
+            ParamClass::Active(_) => {
+                let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
+                nodes.extend(quote!(let #node = #g.input(#name, #ident);));
+                pattern.push(partial.to_token_stream());
+                edges.push(quote!((#node, #partial as f64)));
+                adjoints.extend(quote!(#g.set_adjoint(#node, #partial + 0.0);));
+            }
+            ParamClass::Shadowed { kind, .. } => {
+                let buffer = reference_partials(k);
+                let (value, zero, partials) = match kind {
+                    crate::signature::RefKind::Model => (
+                        quote!(::autodiff::Value::params(#ident)),
+                        quote!(::autodiff::Params::zeros_like(#ident)),
+                        quote!(::autodiff::Value::params(&#buffer)),
+                    ),
+                    crate::signature::RefKind::Array(_) => (
+                        quote!(::autodiff::Value::numbers(#ident)),
+                        quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#ident)),
+                        quote!(::autodiff::Value::numbers(&#buffer)),
+                    ),
+                };
+                nodes.extend(quote!(let #node = #g.input(#name, #value); let mut #buffer = #zero;));
+                args.push(quote!(&mut #buffer));
+                adjoints.extend(quote! {
+                    #g.link(#node, #call, ::core::option::Option::Some(#partials));
+                    #g.set_adjoint(#node, #partials);
+                });
+            }
+            ParamClass::Constant if crate::signature::float_ty(param.ty).is_some() => {
+                nodes.extend(quote!(let #node = #g.constant(#name, #ident);));
+                adjoints.extend(quote!(#g.link(#node, #call, ::core::option::Option::None);));
+            }
+            // Integers and other constants: passed on, not drawn.
+            ParamClass::Constant | ParamClass::Output { .. } => {}
+        }
+    }
+    let value = Ident::new("__graph_value", Span::mixed_site());
+    let returned = if pattern.is_empty() { quote!(#value) } else { quote!((#value, #(#pattern),*)) };
+    let name = &sig.item.sig.ident;
+    let turbofish = crate::expand::turbofish(&sig.item.sig.generics);
+    Ok(declaration(
+        sig,
+        &|_| false,
+        quote! {
+            let _ = #name #turbofish;
+            let mut #g = ::autodiff::Graph::new(#title);
+            #nodes
+            let #returned = #target(#(#args,)* 1.0);
+            let #call = #g.call(#label, #value, &[#(#edges),*]);
+            #g.output(#call);
+            #g.set_adjoint(#call, 1.0);
+            #adjoints
+            #g
+        },
+    ))
+}
+
+/// What the graph of a function with a custom `vjp` draws: a function that
+/// returns a float from its parameters.
+fn check_custom(sig: &Signature) -> syn::Result<()> {
+    let output = sig.params.iter().find(|param| matches!(param.class, ParamClass::Output { .. }));
+    if let Some(param) = output {
+        return Err(syn::Error::new_spanned(
+            param.ty,
+            format!(
+                "`graph` draws a function with a custom `vjp` as one call node of its result; `{}` is an `&mut` \
+                 output, which that node cannot show: remove `graph` or the custom derivative",
+                naming::name_of(param.ident)
+            ),
+        ));
+    }
+    if sig.ret.is_none() {
+        return Err(syn::Error::new_spanned(
+            &sig.item.sig,
+            "`graph` draws a function with a custom `vjp` as one call node of its result; this one returns \
+             nothing: remove `graph` or the custom derivative",
+        ));
+    }
+    Ok(())
+}
+
 /// `fn NAME_graph(params) -> Graph { body }`, its parameters `mut` where
 /// the body writes them. The fallback declares it with a body that never
 /// runs, so that callers do not add errors to the real one.
