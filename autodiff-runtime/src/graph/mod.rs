@@ -51,7 +51,13 @@
 //!   ([`Graph::begin_call`]).
 //! - An array is one node whose value is a [`Value::Array`]; its elements'
 //!   reads are nodes of their own ([`Graph::element`]). Pictures show the
-//!   values of short arrays and the length and ends of long ones.
+//!   values of short arrays and the length and ends of long ones. An array
+//!   of arrays is one node of its numbers ([`Value::numbers`]) and a model
+//!   one node of its parameters ([`Value::params`]); their reads are
+//!   [`Graph::read`] nodes and writes into an array of arrays
+//!   [`Graph::write`] edges.
+//! - An `&mut` output is an [`NodeKind::Output`] node: the values the
+//!   function wrote into it, its adjoint the seed it was given.
 
 mod build;
 mod dot;
