@@ -5,6 +5,10 @@
 
 #![allow(clippy::needless_range_loop)]
 
+#[allow(dead_code)]
+#[path = "../examples/seed_network.rs"]
+mod seed_network;
+
 mod common;
 
 use autodiff::prelude::*;
@@ -45,7 +49,7 @@ fn net_loss(net: &Net, x: &[f64; 2], y: f64) -> f64 {
     (out - y) * (out - y)
 }
 
-fn sigmoid(z: f64) -> f64 {
+fn logistic(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
@@ -62,7 +66,7 @@ fn a_model_is_one_node_of_its_parameters_with_their_gradient() {
 
     // Closed forms: hᵢ = σ(zᵢ), out = b2 + Σ w2ᵢ hᵢ, L = (out − y)².
     let z: Vec<f64> = (0..2).map(|i| net.w1[i][0] * x[0] + net.w1[i][1] * x[1] + net.b1[i]).collect();
-    let h: Vec<f64> = z.iter().map(|&z| sigmoid(z)).collect();
+    let h: Vec<f64> = z.iter().map(|&z| logistic(z)).collect();
     let out = net.b2 + net.w2[0] * h[0] + net.w2[1] * h[1];
     let r = 2.0 * (out - y);
     let mut want = Vec::new();
@@ -280,7 +284,7 @@ fn quadratic(m: &[[f64; 2]; 2], v: &[f64; 2]) -> f64 {
 /// The network's loss through a `predict` that takes the model, and an
 /// array of arrays passed whole.
 #[grad(graph)]
-fn squared_error(net: &Net, x: &[f64; 2], y: f64, m: &[[f64; 2]; 2]) -> f64 {
+fn model_error(net: &Net, x: &[f64; 2], y: f64, m: &[[f64; 2]; 2]) -> f64 {
     let p = predict(net, x);
     (p - y) * (p - y) + quadratic(m, x)
 }
@@ -289,7 +293,7 @@ fn squared_error(net: &Net, x: &[f64; 2], y: f64, m: &[[f64; 2]; 2]) -> f64 {
 fn a_call_taking_a_model_or_an_array_of_arrays_gets_their_partials() {
     let net = Net { w1: [[0.5, -1.0], [0.25, 2.0]], b1: [0.1, -0.3], w2: [1.5, -0.5], b2: 0.2 };
     let (x, y, m) = ([0.8, -0.4], 0.3, [[1.0, 2.0], [3.0, 4.0]]);
-    let g = squared_error_graph(&net, &x, y, &m);
+    let g = model_error_graph(&net, &x, y, &m);
     let p = predict(&net, &x);
     assert_eq!(value(&g, "p = predict(net, x)"), p);
     // ∂predict/∂net, as `predict_grad` gives it, on the edge from the model.
@@ -375,4 +379,70 @@ fn a_function_with_a_custom_vjp_is_one_call_node_with_its_partials() {
     let mut d_w = [0.0; 2];
     assert_eq!(scaled_exp_grad(x, &w, &mut d_w, 3).1, adjoint(&g, "x"));
     assert!(g.to_svg().contains("scaled_exp(x, w, n)"));
+}
+
+// ------------------------------------------- the lesson's network as a model
+
+/// The lesson's 2-2-2-1 network as `seed_network::loss` writes it: loops
+/// over the weight arrays of a `#[derive(Params)]` struct.
+#[grad(graph, wrt(net))]
+fn network_loss(net: &seed_network::Net, x: &[f64; 2], y: f64) -> f64 {
+    let mut fa = [0.0; 2];
+    for j in 0..2 {
+        let mut a = 0.0;
+        for i in 0..2 {
+            a += x[i] * net.w1[i][j];
+        }
+        fa[j] = sigmoid(a);
+    }
+    let mut fb = [0.0; 2];
+    for j in 0..2 {
+        let mut b = 0.0;
+        for i in 0..2 {
+            b += fa[i] * net.w2[i][j];
+        }
+        fb[j] = sigmoid(b);
+    }
+    let mut out = 0.0;
+    for i in 0..2 {
+        out += fb[i] * net.w3[i][0];
+    }
+    squared_error(out, y)
+}
+
+#[test]
+fn the_lessons_network_written_with_a_model_gives_each_weight_the_lessons_gradient() {
+    use seed_network::{by_paths, example_net, forward, X, Y};
+    let net = example_net();
+    let g = network_loss_graph(&net, &X, Y);
+    let run = forward(&net, &X, Y);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(run.loss));
+    // The model's node: the ten weights, their gradient the lesson's sum
+    // over paths.
+    assert_eq!(array(&g, "net"), Value::params(&net).as_array().unwrap());
+    let want = Value::params(&by_paths(&net, &X, Y));
+    let got = array_adjoint(&g, "net");
+    assert!(got.iter().zip(want.as_array().unwrap()).all(|(&got, &want)| close(got, want)), "{got:?} vs {want:?}");
+    // The last pass of the output loop read W3[2,1], whose adjoint is
+    // f(b₂)·∇out.
+    assert_eq!(value(&g, "net.w3[i][0]"), net.w3[1][0]);
+    assert!(close(adjoint(&g, "net.w3[i][0]"), logistic(run.b[1]) * run.d_out));
+    // Each loop's index is labelled as written, though lowering renamed
+    // the second `i` and `j` (they shadow the first loop's).
+    assert!(g.find("fa[i] * net.w2[i][j]").is_some());
+    // x is a constant: its node has no adjoint.
+    assert_eq!(g.node(node(&g, "x")).kind(), NodeKind::Constant);
+    // The pictures: DOT that the layout crate parses, SVG that is XML with
+    // every node's label.
+    let dot = g.to_dot();
+    let mut parser = layout::gv::DotParser::new(&dot);
+    parser.process().unwrap_or_else(|e| panic!("DOT does not parse: {e}\n{dot}"));
+    let svg = g.to_svg();
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("SVG is not well-formed XML: {e}"));
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for n in g.nodes() {
+        assert!(texts.contains(&n.label()), "no label `{}`", n.label());
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-network_loss.svg");
+    std::fs::write(path, &svg).unwrap();
 }

@@ -107,7 +107,7 @@ impl Hooks {
         let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty) && is_value_kind(info.kind)).collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
-            texts: body.vars.iter().map(|info| (naming::name_of(&info.ident), ATOM)).collect(),
+            texts: body.vars.iter().map(|info| (user_name(&info.ident), ATOM)).collect(),
             drawn,
             active: (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect(),
             reads: HashMap::new(),
@@ -791,6 +791,22 @@ fn aggregate_value(body: &Body, var: Var, tokens: &TokenStream) -> TokenStream {
 
 fn is_value_kind(kind: VarKind) -> bool {
     matches!(kind, VarKind::Param | VarKind::Local | VarKind::Temp | VarKind::Ret)
+}
+
+/// The name the user wrote for a binding: lowering renames a binding that
+/// shadows another (`i` of a second loop → `i_1`), keeping the span of the
+/// name as written, which the label shows.
+fn user_name(ident: &Ident) -> String {
+    let name = naming::name_of(ident);
+    let written = ident.span().source_text().map(|text| text.trim_start_matches("r#").to_owned());
+    let is_suffixed = |written: &str| {
+        let suffix = name.strip_prefix(written).and_then(|rest| rest.strip_prefix('_'));
+        suffix.is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+    };
+    match written {
+        Some(written) if is_suffixed(&written) => written,
+        _ => name,
+    }
 }
 
 /// How tightly a name, a call or a method call binds.
