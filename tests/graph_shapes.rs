@@ -446,3 +446,48 @@ fn the_lessons_network_written_with_a_model_gives_each_weight_the_lessons_gradie
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("graph-network_loss.svg");
     std::fs::write(path, &svg).unwrap();
 }
+
+// ------------------------------------------------ the shapes together, in f32
+
+#[grad]
+fn row_dot(w: &[f32; 3], x: &[f32]) -> f32 {
+    w[0] * x[0] + w[1] * x[1] + w[2] * x[2]
+}
+
+/// Rows of an array of arrays passed to a call in a loop, written into an
+/// output in place and read back.
+#[grad(graph)]
+fn layer_into(w: &[[f32; 3]; 2], x: &[f32], h: &mut [f32; 2]) -> f32 {
+    for i in 0..2 {
+        h[i] += row_dot(&w[i], x).tanh();
+    }
+    h[0] * h[1]
+}
+
+#[test]
+fn rows_of_an_array_of_arrays_passed_to_a_call_into_an_f32_output() {
+    let (w, x) = ([[0.5f32, -1.0, 0.25], [1.5, 0.5, -0.75]], [1.0f32, 2.0, -0.5]);
+    let mut h = [0.1f32, -0.2];
+    let g = layer_into_graph(&w, &x, &mut h);
+    let z: Vec<f32> = (0..2).map(|i| row_dot(&w[i], &x)).collect();
+    let want_h = [0.1 + z[0].tanh(), -0.2 + z[1].tanh()];
+    assert_eq!(h, want_h);
+    let as_f64 = |xs: &[f32]| xs.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
+    assert_eq!(array(&g, "h"), as_f64(&want_h));
+    // The call's edge from w carries ∂row_dot/∂w[i] = x in the row it takes.
+    let call = node(&g, "row_dot(&w[i], x)");
+    let edge = g.edge(node(&g, "w"), call).unwrap();
+    assert_eq!(edge.partial(), Some(&Value::Array(as_f64(&x))));
+    // The adjoints are those `NAME_grad` gives, with a zero output shadow.
+    let (mut d_w, mut d_x, mut d_h, mut h2) = ([[0.0f32; 3]; 2], [0.0f32; 3], [0.0f32; 2], [0.1f32, -0.2]);
+    let value = layer_into_grad(&w, &mut d_w, &x, &mut d_x, &mut h2, &mut d_h);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(f64::from(value)));
+    assert_eq!(array_adjoint(&g, "w"), Value::numbers(&d_w).as_array().unwrap());
+    assert_eq!(array_adjoint(&g, "x"), as_f64(&d_x));
+    // ∂(h₀h₁)/∂w₀ⱼ = h₁ (1 − tanh² z₀) xⱼ.
+    let dz0 = f64::from(want_h[1]) * (1.0 - f64::from(z[0].tanh()).powi(2));
+    let got = array_adjoint(&g, "w");
+    for j in 0..3 {
+        assert!((got[j] - dz0 * f64::from(x[j])).abs() < 1e-5, "{got:?}");
+    }
+}
