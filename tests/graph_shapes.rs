@@ -491,3 +491,49 @@ fn rows_of_an_array_of_arrays_passed_to_a_call_into_an_f32_output() {
         assert!((got[j] - dz0 * f64::from(x[j])).abs() < 1e-5, "{got:?}");
     }
 }
+
+// --------------------------------------------------- generic float functions
+
+#[grad]
+fn half_square<T: autodiff::Float>(z: T) -> T {
+    z * z * T::from_f64(0.5)
+}
+
+/// A function generic over its float, with a loop over a slice, a call of
+/// another generic function and a literal: f = tanh(k Σ xᵢ²)².
+#[grad(graph)]
+fn generic_energy<T: autodiff::Float>(x: &[T], k: T) -> T {
+    let mut e = T::zero();
+    for i in 0..x.len() {
+        e += k * x[i] * x[i];
+    }
+    half_square(e.tanh()) * T::from_f64(2.0)
+}
+
+#[test]
+fn a_generic_function_draws_at_f64_and_at_f32() {
+    let (x, k) = ([0.5, -0.25], 1.5);
+    let squares: f64 = 0.25 + 0.0625;
+    let t = (k * squares).tanh();
+    let g = generic_energy_graph(&x, k);
+    assert!(close(g.node(g.result().unwrap()).value().as_scalar().unwrap(), t * t));
+    assert!(close(value(&g, "half_square(e.tanh())"), t * t / 2.0));
+    // ∂f/∂e = 2t(1 − t²): ∂f/∂k = that·Σx², ∂f/∂xᵢ = that·2kxᵢ.
+    let de = 2.0 * t * (1.0 - t * t);
+    assert!(close(adjoint(&g, "k"), de * squares));
+    let dx = array_adjoint(&g, "x");
+    assert!(close(dx[0], de * 2.0 * k * x[0]) && close(dx[1], de * 2.0 * k * x[1]), "{dx:?}");
+    let mut d_x = [0.0; 2];
+    assert_eq!(generic_energy_grad(&x, &mut d_x, k).1, adjoint(&g, "k"));
+    assert_eq!(dx, d_x);
+
+    // At f32: the same graph, its numbers those of the f32 computation.
+    let (x32, k32) = ([0.5f32, -0.25], 1.5f32);
+    let g32 = generic_energy_graph(&x32, k32);
+    let mut d_x32 = [0.0f32; 2];
+    let (value, dk) = generic_energy_grad(&x32, &mut d_x32, k32);
+    assert_eq!(g32.node(g32.result().unwrap()).value().as_scalar(), Some(f64::from(value)));
+    assert_eq!(adjoint(&g32, "k"), f64::from(dk));
+    let labels = |g: &Graph| g.nodes().iter().map(|n| n.label().to_string()).collect::<Vec<_>>();
+    assert_eq!(labels(&g32), labels(&g));
+}

@@ -190,7 +190,7 @@ impl Hooks {
             #(let mut #vars: #node = ::core::option::Option::None;)*
             #(let mut #sites: #node = ::core::option::Option::None;)*
             #(let mut #read_nodes: #node = ::core::option::Option::None;)*
-            #(let mut #read_partials: f64 = 0.0;)*
+            #(let mut #read_partials = ::autodiff::graph::number(0.0);)*
         }
     }
 
@@ -395,7 +395,7 @@ impl Hooks {
                     }
                     // No rule: a derivative that is zero (piecewise-constant ops).
                     let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes));
-                    self.edge(body, site_index, k, operand, quote!((#d) as f64), &mut tokens, &mut parents);
+                    self.edge(body, site_index, k, operand, number(&d), &mut tokens, &mut parents);
                 }
             }
             Rhs::Call(path, args) => {
@@ -404,12 +404,12 @@ impl Hooks {
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
                 if self.is_drawn_operand(body, operand) && body.ty(operand) != Ty::Aggregate {
-                    self.edge(body, site_index, 0, operand, quote!(1.0), &mut tokens, &mut parents);
+                    self.edge(body, site_index, 0, operand, number(&quote!(1.0)), &mut tokens, &mut parents);
                 }
             }
             Rhs::Deref(var) => {
                 let source = self.current(*var);
-                let partial = self.active[var.0].then(|| quote!(1.0));
+                let partial = self.active[var.0].then(|| number(&quote!(1.0)));
                 parents.push(flow(&source, partial.as_ref()));
             }
             // No derivative flows through these (a pattern test is a bool).
@@ -433,7 +433,7 @@ impl Hooks {
             _ => quote!(#g.op(#expr, #value, #differentiated)),
         };
         let node = quote! {{
-            let #flows: [(::core::option::Option<::autodiff::NodeId>, ::core::option::Option<f64>); #count] = [#(#parents),*];
+            let #flows: [::autodiff::graph::Flow; #count] = [#(#parents),*];
             let __node = #node;
             for &(__parent, __partial) in &#flows {
                 if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
@@ -515,7 +515,7 @@ impl Hooks {
         }
         tokens.extend(quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);));
         for (k, operand, partial) in pending {
-            self.edge(body, site, k, operand, quote!(#partial as f64), tokens, parents);
+            self.edge(body, site, k, operand, number(&partial.to_token_stream()), tokens, parents);
         }
     }
 
@@ -615,7 +615,7 @@ impl Hooks {
         } else {
             // A constant written in: a node of its own.
             let text = self.operand_text(body, value);
-            let value = emit::operand(body, value);
+            let value = number(&emit::operand(body, value));
             quote!(::core::option::Option::Some(#g.op(#text, #value, &[])))
         };
         // An array of arrays shows all its numbers again, after the write.
@@ -656,7 +656,8 @@ impl Hooks {
             Some(index) => quote!(#g.element(#label, __array, (#index) as usize)),
             None => {
                 let value = emit::place_at(body, place, &body.var(place.var).ident.to_token_stream());
-                quote!(#g.read(#label, __array, (#value) as f64))
+                let value = number(&value);
+                quote!(#g.read(#label, __array, #value))
             }
         };
         tokens.extend(quote! {
@@ -695,14 +696,16 @@ impl Hooks {
         let g = graph();
         let site = site_node(site_index);
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
-        let adjoint =
-            if body.var(dst).ty == Ty::Aggregate { aggregate_value(body, dst, bar) } else { quote!(#bar + 0.0) };
+        let adjoint = aggregate_value(body, dst, bar);
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
             let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
             // An element of an array literal: the adjoint of its place in the array.
             let adjoint = match rhs {
-                Rhs::ArrayLit(_) => quote!((#bar)[#k] + 0.0),
-                _ => quote!((#bar as f64) * #partial + 0.0),
+                Rhs::ArrayLit(_) => number(&quote!((#bar)[#k])),
+                _ => {
+                    let bar = number(bar);
+                    quote!(#bar * #partial)
+                }
             };
             quote!(if let ::core::option::Option::Some(__node) = #read { #g.set_adjoint(__node, #adjoint); })
         });
@@ -720,7 +723,7 @@ impl Hooks {
     pub fn store_adjoint(&self, value: &Operand, seed: &TokenStream) -> TokenStream {
         let Some(&k) = self.stores.get(&(value as *const Operand)) else { return TokenStream::new() };
         let (g, node) = (graph(), store_node(k));
-        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #seed + 0.0); })
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, ::autodiff::graph::number(#seed)); })
     }
 }
 
@@ -785,12 +788,17 @@ fn aggregate_value(body: &Body, var: Var, tokens: &TokenStream) -> TokenStream {
     match (info.ty, info.dims) {
         (Ty::Aggregate, None) => quote!(::autodiff::Value::params(&*#tokens)),
         (Ty::Aggregate, Some(_)) => quote!(::autodiff::Value::numbers(&#tokens)),
-        _ => tokens.clone(),
+        _ => number(tokens),
     }
 }
 
 fn is_value_kind(kind: VarKind) -> bool {
     matches!(kind, VarKind::Param | VarKind::Local | VarKind::Temp | VarKind::Ret)
+}
+
+/// `x`, of the function's float type, as the `f64` the graph records.
+fn number(x: &TokenStream) -> TokenStream {
+    quote!(::autodiff::graph::number(#x))
 }
 
 /// The name the user wrote for a binding: lowering renames a binding that
@@ -913,7 +921,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
         let node = var_node(*var);
         let index = syn::Index::from(k + first_partial);
         let partial = quote!(#result.#index);
-        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partial + 0.0); })
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, ::autodiff::graph::number(#partial)); })
     });
     // An output's adjoint is its seed, the adjoint of what the function
     // left in it (its shadow ends as the adjoint of its entry value).
@@ -980,10 +988,10 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
         match &param.class {
             ParamClass::Active(_) => {
                 let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
-                nodes.extend(quote!(let #node = #g.input(#name, #ident);));
+                nodes.extend(quote!(let #node = #g.input(#name, ::autodiff::graph::number(#ident));));
                 pattern.push(partial.to_token_stream());
-                edges.push(quote!((#node, #partial as f64)));
-                adjoints.extend(quote!(#g.set_adjoint(#node, #partial + 0.0);));
+                edges.push(quote!((#node, ::autodiff::graph::number(#partial))));
+                adjoints.extend(quote!(#g.set_adjoint(#node, ::autodiff::graph::number(#partial));));
             }
             ParamClass::Shadowed { kind, .. } => {
                 let buffer = reference_partials(k);
@@ -1007,7 +1015,7 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
                 });
             }
             ParamClass::Constant if crate::signature::float_ty(param.ty).is_some() => {
-                nodes.extend(quote!(let #node = #g.constant(#name, #ident);));
+                nodes.extend(quote!(let #node = #g.constant(#name, ::autodiff::graph::number(#ident));));
                 adjoints.extend(quote!(#g.link(#node, #call, ::core::option::Option::None);));
             }
             // Integers and other constants: passed on, not drawn.
@@ -1026,9 +1034,9 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             let mut #g = ::autodiff::Graph::new(#title);
             #nodes
             let #returned = #target(#(#args,)* 1.0);
-            let #call = #g.call(#label, #value, &[#(#edges),*]);
+            let #call = #g.call(#label, ::autodiff::graph::number(#value), &[#(#edges),*]);
             #g.output(#call);
-            #g.set_adjoint(#call, 1.0);
+            #g.set_adjoint(#call, ::autodiff::graph::number(1.0));
             #adjoints
             #g
         },
@@ -1065,7 +1073,13 @@ fn check_custom(sig: &Signature) -> syn::Result<()> {
 pub fn declaration(sig: &Signature, mutated: &dyn Fn(&Ident) -> bool, body: TokenStream) -> TokenStream {
     let item = sig.item;
     let name = &item.sig.ident;
-    let (vis, generics) = (&item.vis, &item.sig.generics);
+    let (vis, mut generics) = (&item.vis, item.sig.generics.clone());
+    // A function generic over its float, expanded at `f64` standing in for
+    // it (`crate::generic`): the graph records its floats as `f64`, which
+    // `f64: Number` (spelled back `T: Number`) allows.
+    if crate::generic::float_param(item).is_ok_and(|float| float.is_some()) {
+        generics.make_where_clause().predicates.push(syn::parse_quote!(f64: ::autodiff::graph::Number));
+    }
     let where_clause = &generics.where_clause;
     let graph_name = format_ident!("{}_graph", name);
     let title = naming::name_of(name);

@@ -170,11 +170,12 @@ impl Graph {
 
     /// Sets the adjoint ∂out/∂node. Outside loops the last call wins;
     /// inside a loop the first does (see [Building a graph](Graph#building-a-graph)).
+    /// A zero is recorded as 0, never -0 (an adjoint nothing reached).
     pub fn set_adjoint(&mut self, node: NodeId, adjoint: impl Into<Value>) {
         let in_loop = self.in_loop(self.nodes[node.0].cluster);
         let slot = &mut self.nodes[node.0].adjoint;
         if !(in_loop && slot.is_some()) {
-            *slot = Some(adjoint.into());
+            *slot = Some(without_negative_zero(adjoint.into()));
         }
     }
 
@@ -329,6 +330,14 @@ impl Graph {
             cluster = self.clusters[c.0].parent;
         }
         false
+    }
+}
+
+/// `value` with each -0 made 0: `x + 0.0` is `x` but for -0.
+fn without_negative_zero(value: Value) -> Value {
+    match value {
+        Value::Scalar(x) => Value::Scalar(x + 0.0),
+        Value::Array(xs) => Value::Array(xs.into_iter().map(|x| x + 0.0).collect()),
     }
 }
 

@@ -170,6 +170,36 @@ impl<T: Numbers + ?Sized> Numbers for &mut T {
     }
 }
 
+/// A float a graph records: `f32` or `f64`, as an `f64`. A function
+/// generic over its float type (`T: Float`) gets `NAME_graph` with the bound
+/// `T: Number`.
+pub trait Number: Numbers + ZeroShadow<Zero = Self> + Copy {
+    /// The number as an `f64`.
+    fn to_f64(self) -> f64;
+}
+
+impl Number for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Number for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// `x` as an `f64`: how `NAME_graph` records a value, a partial or an
+/// adjoint of the function's float type.
+pub fn number<T: Number>(x: T) -> f64 {
+    x.to_f64()
+}
+
+/// A parent of a node as `NAME_graph` passes it: the parent's node, if it
+/// is drawn, and the partial, if a derivative flows from it.
+pub type Flow = (Option<NodeId>, Option<f64>);
+
 /// A zero of the shape of a reference argument, of the type its shadow
 /// points to (`[f64]` → `Vec<f64>`, `[[f64; N]; M]` → the same array):
 /// what `NAME_graph` lends a called `#[grad]` function's `vjp` to add the
