@@ -537,3 +537,34 @@ fn a_generic_function_draws_at_f64_and_at_f32() {
     let labels = |g: &Graph| g.nodes().iter().map(|n| n.label().to_string()).collect::<Vec<_>>();
     assert_eq!(labels(&g32), labels(&g));
 }
+
+/// Vectors of rows and slices of rows: one node each, their numbers row by
+/// row, their gradient as `NAME_grad` adds it (`&Vec` is the point here).
+#[allow(clippy::ptr_arg)]
+#[grad(graph)]
+fn rows_product(a: &Vec<[f64; 2]>, b: &[[f64; 2]], c: &Vec<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i][0] * b[i][1] * c[i];
+    }
+    s
+}
+
+#[test]
+fn vectors_and_slices_of_rows_are_nodes_with_their_gradient() {
+    let (a, b, c) = (vec![[1.0, 2.0], [3.0, 4.0]], [[0.5, -1.0], [2.0, 0.25]], vec![2.0, -3.0]);
+    let g = rows_product_graph(&a, &b, &c);
+    assert_eq!(array(&g, "a"), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(array(&g, "b"), [0.5, -1.0, 2.0, 0.25]);
+    // s = Σ aᵢ₀ bᵢ₁ cᵢ: ∂s/∂aᵢ₀ = bᵢ₁ cᵢ, ∂s/∂bᵢ₁ = aᵢ₀ cᵢ, ∂s/∂cᵢ = aᵢ₀ bᵢ₁.
+    let (b01, b11) = (b[0][1], b[1][1]);
+    assert_eq!(array_adjoint(&g, "a"), [b01 * c[0], 0.0, b11 * c[1], 0.0]);
+    assert_eq!(array_adjoint(&g, "b"), [0.0, a[0][0] * c[0], 0.0, a[1][0] * c[1]]);
+    assert_eq!(array_adjoint(&g, "c"), [a[0][0] * b01, a[1][0] * b11]);
+    let (mut d_a, mut d_b, mut d_c) = (vec![[0.0; 2]; 2], [[0.0; 2]; 2], vec![0.0; 2]);
+    let s = rows_product_grad(&a, &mut d_a, &b, &mut d_b, &c, &mut d_c);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(s));
+    assert_eq!(array_adjoint(&g, "a"), Value::numbers(&d_a).as_array().unwrap());
+    assert_eq!(array_adjoint(&g, "b"), Value::numbers(&d_b).as_array().unwrap());
+    assert_eq!(array_adjoint(&g, "c"), d_c);
+}

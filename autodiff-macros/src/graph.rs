@@ -872,8 +872,10 @@ fn writes_through(body: &Body, arg: &Arg) -> bool {
 }
 
 /// `NAME_graph(params) -> Graph`: the parameters' nodes, then `NAME_vjp`'s
-/// sweeps with the builder's calls, seeded with 1; then the result's node
-/// is marked and each parameter's node gets the partial the sweep returned.
+/// sweeps with the builder's calls, the result seeded with 1 (or, for a
+/// function that returns nothing, each element of its outputs); then the
+/// result's node is marked and each parameter's node gets the partial the
+/// sweep returned.
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
         crate::expand::analyzed(sig)?;
@@ -893,24 +895,18 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     };
     let declarations = hooks.declarations();
     let parameters = hooks.parameters(sig, &body);
-    // Zeroed shadows for the sweep to add the partials of the arrays and
-    // models into; an output's holds its seed.
-    let shadow_buffers = shadows.iter().map(|(var, shadow)| {
-        let info = body.var(*var);
-        let ident = &info.ident;
-        let buffer = format_ident!("__graph_shadow_{}", var.0, span = Span::mixed_site());
-        let param = sig.params.iter().find(|param| param.ident == ident);
-        let zero = match info.dims {
-            None => quote!(::autodiff::Params::zeros_like(#ident)),
-            Some(_) => {
-                let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
-                zero.map(|zero| emit::zero(&zero, &quote!(#ident))).unwrap_or_else(|| quote!(0.0))
-            }
-        };
-        let is_output = param.is_some_and(|param| matches!(param.class, ParamClass::Output { .. }));
-        let seed = (is_output && sig.ret.is_none()).then(|| quote!(#buffer.fill(1.0);));
-        let target = param.and_then(|param| param.class.shadow()).map(|(_, target)| target.to_token_stream());
-        quote!(let mut #buffer = #zero; #seed let #shadow: &mut #target = &mut #buffer;)
+    let outputs: HashSet<Var> = sig
+        .params
+        .iter()
+        .zip(&body.params)
+        .filter(|(param, _)| matches!(param.class, ParamClass::Output { .. }))
+        .map(|(_, &var)| var)
+        .collect();
+    let is_output = |var: Var| outputs.contains(&var);
+    let shadow_buffers = sig.params.iter().zip(&body.params).filter_map(|(param, &var)| {
+        let (shadow, target) = param.class.shadow()?;
+        let seed = is_output(var) && sig.ret.is_none();
+        Some(shadow_buffer(body.var(var), shadow, target, seed))
     });
     let float = emit::float_type(sig.float());
     let result = Ident::new("__graph_result", Span::mixed_site());
@@ -925,14 +921,6 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     });
     // An output's adjoint is its seed, the adjoint of what the function
     // left in it (its shadow ends as the adjoint of its entry value).
-    let outputs: HashSet<Var> = sig
-        .params
-        .iter()
-        .zip(&body.params)
-        .filter(|(param, _)| matches!(param.class, ParamClass::Output { .. }))
-        .map(|(_, &var)| var)
-        .collect();
-    let is_output = |var: Var| outputs.contains(&var);
     let output_seeds = shadows.iter().filter(|(var, _)| hooks.drawn[var.0] && is_output(*var)).map(|(var, shadow)| {
         let node = var_node(*var);
         let seed = aggregate_value(&body, *var, &shadow.to_token_stream());
@@ -1065,6 +1053,21 @@ fn check_custom(sig: &Signature) -> syn::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The shadow `NAME_graph` lends the sweep for the reference parameter
+/// `info`: a zero of its shape for the sweep to add the partials of an array
+/// or a model into; for an output, its seed: 1 in each element when
+/// `seeded` (a function that returns nothing), else 0.
+fn shadow_buffer(info: &crate::ir::VarInfo, shadow: &Ident, target: &syn::Type, seeded: bool) -> TokenStream {
+    let ident = &info.ident;
+    let buffer = format_ident!("__graph_shadow_{}", ident, span = Span::mixed_site());
+    let zero = match info.dims {
+        None => quote!(::autodiff::Params::zeros_like(#ident)),
+        Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#ident)),
+    };
+    let seed = seeded.then(|| quote!(#buffer.fill(1.0);));
+    quote!(let mut #buffer = #zero; #seed let #shadow: &mut #target = &mut #buffer;)
 }
 
 /// `fn NAME_graph(params) -> Graph { body }`, its parameters `mut` where
