@@ -568,3 +568,28 @@ fn vectors_and_slices_of_rows_are_nodes_with_their_gradient() {
     assert_eq!(array_adjoint(&g, "b"), Value::numbers(&d_b).as_array().unwrap());
     assert_eq!(array_adjoint(&g, "c"), d_c);
 }
+
+/// A method of a model: `self` is the model's node.
+#[derive(Params)]
+struct Line {
+    w: [f64; 2],
+}
+
+impl Line {
+    #[grad(graph)]
+    fn squared(&self, x: f64) -> f64 {
+        let p = self.w[0] * x + self.w[1];
+        p * p
+    }
+}
+
+#[test]
+fn a_methods_self_is_the_models_node() {
+    let line = Line { w: [1.0, 2.0] };
+    let g = line.squared_graph(3.0);
+    // p = w₀x + w₁ = 5: ∂/∂w = 2p·(x, 1), ∂/∂x = 2p·w₀.
+    assert_eq!(array(&g, "self"), [1.0, 2.0]);
+    assert_eq!(array_adjoint(&g, "self"), [30.0, 10.0]);
+    assert_eq!(adjoint(&g, "x"), 10.0);
+    assert_eq!(value(&g, "p = self.w[0] * x + self.w[1]"), 5.0);
+}

@@ -7,9 +7,19 @@
 //! primal replay ([`Hooks::before`], [`Hooks::after`]: a loop's cluster and
 //! its passes; the node of an assignment with its value and the local
 //! partials of the rule table, evaluated by the generated code through
-//! `emit::partial`), and where the reverse sweep reaches an assignment, the
-//! adjoint of the value it assigned then final ([`Hooks::adjoint`]).
-//! Without `graph` the sweep has no hooks and emits what it always did.
+//! `emit::partial`), and where the reverse sweep reaches an assignment or
+//! a store, the adjoint of the value it assigned then final
+//! ([`Hooks::adjoint`], [`Hooks::store_adjoint`]). Without `graph` the sweep
+//! has no hooks and emits what it always did.
+//!
+//! Every float the function computes is drawn: scalars, and arrays (of
+//! arrays), slices, vectors and models as one node of their numbers (a
+//! model's in the order of `Params::for_each_slice`). A call's partials come
+//! from the callee's `vjp`, run again beside the call (into zeroed shadows
+//! for its reference arguments). A function with a custom `vjp` is drawn as
+//! one call node ([`custom_function`]). The generated code records each
+//! float through `autodiff::graph::number`, so that a function generic over
+//! its float (expanded at `f64` standing in for `T`) gets a generic graph.
 //!
 //! In the generated code each value the function computes has a
 //! `__graph_var_k: Option<NodeId>` (its current node: what a read of it is
@@ -203,7 +213,7 @@ impl Hooks {
             if !self.drawn[var.0] {
                 continue;
             }
-            let name = naming::name_of(param.ident);
+            let name = user_name(param.ident);
             let value = self.value(body, var);
             let node = var_node(var);
             let method = match param.class {
@@ -803,9 +813,13 @@ fn number(x: &TokenStream) -> TokenStream {
 
 /// The name the user wrote for a binding: lowering renames a binding that
 /// shadows another (`i` of a second loop → `i_1`), keeping the span of the
-/// name as written, which the label shows.
+/// name as written, which the label shows; a method's `self` is `self`.
 fn user_name(ident: &Ident) -> String {
     let name = naming::name_of(ident);
+    // A method's `self`, a parameter while the method is differentiated.
+    if name == crate::method::PLACEHOLDER {
+        return "self".to_owned();
+    }
     let written = ident.span().source_text().map(|text| text.trim_start_matches("r#").to_owned());
     let is_suffixed = |written: &str| {
         let suffix = name.strip_prefix(written).and_then(|rest| rest.strip_prefix('_'));
@@ -964,13 +978,12 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     check_custom(sig)?;
     let g = graph();
     let title = naming::name_of(&sig.item.sig.ident);
-    let label =
-        format!("{title}({})", sig.params.iter().map(|p| naming::name_of(p.ident)).collect::<Vec<_>>().join(", "));
+    let label = format!("{title}({})", sig.params.iter().map(|p| user_name(p.ident)).collect::<Vec<_>>().join(", "));
     let (mut nodes, mut args, mut pattern, mut edges, mut adjoints) =
         (TokenStream::new(), Vec::new(), Vec::new(), Vec::new(), TokenStream::new());
     let call = Ident::new("__graph_call", Span::mixed_site());
     for (k, param) in sig.params.iter().enumerate() {
-        let (ident, name) = (param.ident, naming::name_of(param.ident));
+        let (ident, name) = (param.ident, user_name(param.ident));
         let node = format_ident!("__graph_param_{}", k, span = Span::mixed_site());
         args.push(ident.to_token_stream());
         match &param.class {
@@ -1041,7 +1054,7 @@ fn check_custom(sig: &Signature) -> syn::Result<()> {
             format!(
                 "`graph` draws a function with a custom `vjp` as one call node of its result; `{}` is an `&mut` \
                  output, which that node cannot show: remove `graph` or the custom derivative",
-                naming::name_of(param.ident)
+                user_name(param.ident)
             ),
         ));
     }
