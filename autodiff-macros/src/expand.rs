@@ -124,20 +124,14 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion)
     // A `hessian` function's callers may be `hessian` functions too.
     let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;
     let companion_jvp = quote!(#companion_jvp #tangent_methods);
-    if let (Some(mode), Some(_)) = (&args.graph, &args.custom_vjp) {
-        return Err(syn::Error::new(
-            mode.span(),
-            "`graph` draws the sweeps generated from the body, which a custom `vjp` replaces; remove `graph` or \
-             the custom derivative",
-        ));
-    }
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
         let target = custom_target(path, &sig.item.sig.generics);
+        let graph_fn = args.graph.as_ref().map(|_| graph::custom_function(&sig, &target)).transpose()?;
         let body = forward_call(&sig, target, &seed);
         let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
-        return Ok(quote!(#functions #jvp_fn #companion));
+        return Ok(quote!(#functions #jvp_fn #graph_fn #companion));
     }
     let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;
     let jvp_fn = quote!(#jvp_fn #graph_fn);

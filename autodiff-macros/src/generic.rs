@@ -58,14 +58,6 @@ fn is_float_bound(bound: &TypeParamBound) -> bool {
 
 /// `item` as written, and the generated functions over `float`.
 pub fn expand(args: TokenStream, item: &ItemFn, float: &Ident) -> TokenStream {
-    // `Graph` records `f64` values: a generic function has no graph yet.
-    if let Ok(crate::attr::Args { graph: Some(graph), .. }) = crate::attr::parse(args.clone()) {
-        let message = format!(
-            "`graph` records `f64` values, so it does not draw a function generic over `{float}`; draw a copy of \
-             the function written for `f64`"
-        );
-        return refused(item, syn::Error::new(graph.span(), message));
-    }
     match concrete(item, float) {
         Ok(concrete) => match crate::expand::try_expand(args, &concrete, crate::expand::Companion::Beside) {
             Ok(generated) => {

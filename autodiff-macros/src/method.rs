@@ -24,7 +24,7 @@ use syn::visit_mut::VisitMut;
 use syn::{FnArg, ItemFn};
 
 /// What `self` is called while the method is differentiated as a function.
-const PLACEHOLDER: &str = "__self";
+pub(crate) const PLACEHOLDER: &str = "__self";
 
 /// Whether `item` is a method (its first parameter is a receiver).
 pub fn is_method(item: &ItemFn) -> bool {

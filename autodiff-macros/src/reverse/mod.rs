@@ -532,7 +532,9 @@ impl Sweep<'_> {
         let bar = emit::place_at(self.body, place, root);
         let seed = Ident::new("__seed", Span::mixed_site());
         let add = self.adjoint_of(value).map(|value_bar| quote_spanned!(span=> #value_bar += #seed;));
-        quote_spanned!(span=> { let #seed = #bar; #bar = 0.0; #restore #add })
+        // `NAME_graph`: the element read stored here gets the element's adjoint.
+        let graph = self.graph.map(|graph| graph.store_adjoint(value, &seed.to_token_stream()));
+        quote_spanned!(span=> { let #seed = #bar; #graph #bar = 0.0; #restore #add })
     }
 
     /// The reverse of the assignment `id`: `dst = rhs`.

@@ -12,10 +12,12 @@ use super::{Cluster, ClusterId, ClusterKind, Edge, Graph, Node, NodeId, NodeKind
 /// `NAME_vjp` and calls these methods beside their statements.
 ///
 /// - **Forward sweep**, in the order the function computes: [`input`]
-///   (differentiated parameter) or [`constant`] for each parameter; then
+///   (differentiated parameter), [`output_parameter`] (`&mut` output) or
+///   [`constant`] for each parameter; then
 ///   per statement [`bind`] (`let v = b * c`), [`op`] (a temporary of a
 ///   nested expression), [`call`] (a call to another `#[grad]` function),
-///   [`element`] (`x[i]`) and [`store`] (`y[i] = v`), each given the value
+///   [`element`] (`x[i]`), [`read`] (`m.w[0]`), [`store`] (`y[i] = v`)
+///   and [`write`] (`h[t][j] = v`), each given the value
 ///   it computed and the local partial ∂node/∂parent for each
 ///   differentiated operand (constants flow in through [`link`] with no
 ///   partial); finally [`output`] on the result's node.
@@ -43,6 +45,9 @@ use super::{Cluster, ClusterId, ClusterKind, Edge, Graph, Node, NodeId, NodeKind
 /// [`call`]: Graph::call
 /// [`element`]: Graph::element
 /// [`store`]: Graph::store
+/// [`read`]: Graph::read
+/// [`write`]: Graph::write
+/// [`output_parameter`]: Graph::output_parameter
 /// [`link`]: Graph::link
 /// [`output`]: Graph::output
 /// [`begin_loop`]: Graph::begin_loop
@@ -66,6 +71,13 @@ impl Graph {
     /// A parameter (or a named constant) that is not differentiated.
     pub fn constant(&mut self, name: &str, value: impl Into<Value>) -> NodeId {
         self.add_node(NodeKind::Constant, Some(name), name.to_string(), value.into())
+    }
+
+    /// An `&mut` parameter `name` the function writes its results into,
+    /// with its value on entry; [`Graph::store`] and [`Graph::write`] then
+    /// update it, and its adjoint is the seed of the outputs.
+    pub fn output_parameter(&mut self, name: &str, value: impl Into<Value>) -> NodeId {
+        self.add_node(NodeKind::Output, Some(name), name.to_string(), value.into())
     }
 
     /// A temporary: the value of the nested expression `expr`, computed from
@@ -109,6 +121,25 @@ impl Graph {
         node
     }
 
+    /// The read `expr` (`m.w[0]`, `w[i][j]`, as written) of one number,
+    /// `value`, of `aggregate`, a model or an array of arrays: a node with
+    /// the number and an edge from the aggregate, with partial 1, that
+    /// carries no index (the aggregate's numbers are flattened).
+    pub fn read(&mut self, expr: &str, aggregate: NodeId, value: f64) -> NodeId {
+        let node = self.add_node(NodeKind::Element, None, expr.to_string(), Value::Scalar(value));
+        self.add_edge(aggregate, node, Some(Value::Scalar(1.0)), None);
+        node
+    }
+
+    /// The write of the value of `from` into one number of `aggregate`, an
+    /// array of arrays (`h[t][j] = v`): the aggregate's numbers become
+    /// `numbers` (all of them, after the write), and an edge carries the
+    /// value, with partial 1 and no index.
+    pub fn write(&mut self, aggregate: NodeId, from: NodeId, numbers: impl Into<Value>) {
+        self.nodes[aggregate.0].value = numbers.into();
+        self.add_edge(from, aggregate, Some(Value::Scalar(1.0)), None);
+    }
+
     /// The write `array[index] = value of from`: the array node's element
     /// takes the value of `from`, and an edge carries it, with partial 1.
     ///
@@ -139,11 +170,12 @@ impl Graph {
 
     /// Sets the adjoint ∂out/∂node. Outside loops the last call wins;
     /// inside a loop the first does (see [Building a graph](Graph#building-a-graph)).
+    /// A zero is recorded as 0, never -0 (an adjoint nothing reached).
     pub fn set_adjoint(&mut self, node: NodeId, adjoint: impl Into<Value>) {
         let in_loop = self.in_loop(self.nodes[node.0].cluster);
         let slot = &mut self.nodes[node.0].adjoint;
         if !(in_loop && slot.is_some()) {
-            *slot = Some(adjoint.into());
+            *slot = Some(without_negative_zero(adjoint.into()));
         }
     }
 
@@ -298,6 +330,14 @@ impl Graph {
             cluster = self.clusters[c.0].parent;
         }
         false
+    }
+}
+
+/// `value` with each -0 made 0: `x + 0.0` is `x` but for -0.
+fn without_negative_zero(value: Value) -> Value {
+    match value {
+        Value::Scalar(x) => Value::Scalar(x + 0.0),
+        Value::Array(xs) => Value::Array(xs.into_iter().map(|x| x + 0.0).collect()),
     }
 }
 

@@ -57,7 +57,7 @@ impl Graph {
         let node = self.node(id);
         let text = node_text(self, id);
         let mut attrs = format!("label={}", quote(&text.lines().join("\n")));
-        if self.result() == Some(id) {
+        if self.result() == Some(id) || node.kind() == NodeKind::Output {
             attrs.push_str(", peripheries=2, penwidth=2");
         }
         match node.kind() {

@@ -51,7 +51,13 @@
 //!   ([`Graph::begin_call`]).
 //! - An array is one node whose value is a [`Value::Array`]; its elements'
 //!   reads are nodes of their own ([`Graph::element`]). Pictures show the
-//!   values of short arrays and the length and ends of long ones.
+//!   values of short arrays and the length and ends of long ones. An array
+//!   of arrays is one node of its numbers ([`Value::numbers`]) and a model
+//!   one node of its parameters ([`Value::params`]); their reads are
+//!   [`Graph::read`] nodes and writes into an array of arrays
+//!   [`Graph::write`] edges.
+//! - An `&mut` output is an [`NodeKind::Output`] node: the values the
+//!   function wrote into it, its adjoint the seed it was given.
 
 mod build;
 mod dot;
@@ -61,6 +67,8 @@ mod svg;
 
 use std::collections::HashMap;
 use std::fmt;
+
+use crate::params::Params;
 
 /// A node of a [`Graph`]: an index into [`Graph::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,6 +117,162 @@ impl Value {
             Value::Scalar(_) => None,
             Value::Array(xs) => Some(xs),
         }
+    }
+}
+
+/// The numbers of a float, an array, a slice or a vector of them, nested
+/// to any depth, in order: what a node of an array of arrays shows.
+/// [`Value::numbers`] is what `NAME_graph` calls.
+pub trait Numbers {
+    /// Appends the numbers, in order, to `out`.
+    fn push_numbers(&self, out: &mut Vec<f64>);
+}
+
+impl Numbers for f64 {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        out.push(*self);
+    }
+}
+
+impl Numbers for f32 {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        out.push(f64::from(*self));
+    }
+}
+
+impl<T: Numbers> Numbers for [T] {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self.iter().for_each(|x| x.push_numbers(out));
+    }
+}
+
+impl<T: Numbers, const N: usize> Numbers for [T; N] {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self[..].push_numbers(out);
+    }
+}
+
+impl<T: Numbers> Numbers for Vec<T> {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        self[..].push_numbers(out);
+    }
+}
+
+impl<T: Numbers + ?Sized> Numbers for &T {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        (**self).push_numbers(out);
+    }
+}
+
+impl<T: Numbers + ?Sized> Numbers for &mut T {
+    fn push_numbers(&self, out: &mut Vec<f64>) {
+        (**self).push_numbers(out);
+    }
+}
+
+/// A float a graph records: `f32` or `f64`, as an `f64`. A function
+/// generic over its float type (`T: Float`) gets `NAME_graph` with the bound
+/// `T: Number`.
+pub trait Number: Numbers + ZeroShadow<Zero = Self> + Copy {
+    /// The number as an `f64`.
+    fn to_f64(self) -> f64;
+}
+
+impl Number for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Number for f32 {
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// `x` as an `f64`: how `NAME_graph` records a value, a partial or an
+/// adjoint of the function's float type.
+pub fn number<T: Number>(x: T) -> f64 {
+    x.to_f64()
+}
+
+/// A parent of a node as `NAME_graph` passes it: the parent's node, if it
+/// is drawn, and the partial, if a derivative flows from it.
+pub type Flow = (Option<NodeId>, Option<f64>);
+
+/// A zero of the shape of a reference argument, of the type its shadow
+/// points to (`[f64]` → `Vec<f64>`, `[[f64; N]; M]` → the same array):
+/// what `NAME_graph` lends a called `#[grad]` function's `vjp` to add the
+/// partials of an array argument into.
+pub trait ZeroShadow {
+    /// The owned zero.
+    type Zero;
+    /// A zero of the same shape.
+    fn zero_shadow(&self) -> Self::Zero;
+}
+
+impl ZeroShadow for f64 {
+    type Zero = f64;
+    fn zero_shadow(&self) -> f64 {
+        0.0
+    }
+}
+
+impl ZeroShadow for f32 {
+    type Zero = f32;
+    fn zero_shadow(&self) -> f32 {
+        0.0
+    }
+}
+
+impl<T: ZeroShadow> ZeroShadow for [T] {
+    type Zero = Vec<T::Zero>;
+    fn zero_shadow(&self) -> Self::Zero {
+        self.iter().map(T::zero_shadow).collect()
+    }
+}
+
+impl<T: ZeroShadow, const N: usize> ZeroShadow for [T; N] {
+    type Zero = [T::Zero; N];
+    fn zero_shadow(&self) -> Self::Zero {
+        self.each_ref().map(T::zero_shadow)
+    }
+}
+
+impl<T: ZeroShadow> ZeroShadow for Vec<T> {
+    type Zero = Vec<T::Zero>;
+    fn zero_shadow(&self) -> Self::Zero {
+        self[..].zero_shadow()
+    }
+}
+
+impl Value {
+    /// The numbers of `x` (a float, or an array, slice or vector of them,
+    /// nested to any depth), in order, as an array.
+    ///
+    /// ```
+    /// use autodiff_runtime::Value;
+    ///
+    /// assert_eq!(Value::numbers(&[[1.0, 2.0], [3.0, 4.0]]), Value::Array(vec![1.0, 2.0, 3.0, 4.0]));
+    /// ```
+    pub fn numbers<T: Numbers + ?Sized>(x: &T) -> Value {
+        let mut out = Vec::new();
+        x.push_numbers(&mut out);
+        Value::Array(out)
+    }
+
+    /// The parameters of a model, in the order of
+    /// [`Params::for_each_slice`], as an array.
+    ///
+    /// ```
+    /// use autodiff_runtime::Value;
+    ///
+    /// assert_eq!(Value::params(&vec![[1.0, 2.0], [3.0, 4.0]]), Value::Array(vec![1.0, 2.0, 3.0, 4.0]));
+    /// ```
+    pub fn params<P: Params + ?Sized>(model: &P) -> Value {
+        let mut out = Vec::with_capacity(model.num_params());
+        model.for_each_slice(&mut |slice| out.extend_from_slice(slice));
+        Value::Array(out)
     }
 }
 
@@ -176,8 +340,12 @@ pub enum NodeKind {
     Temporary,
     /// The result of a call to another `#[grad]` function.
     Call,
-    /// An element read from an array node (`x[i]`).
+    /// An element read from an array node (`x[i]`), or a number read from
+    /// a model or an array of arrays (`m.w[0]`, `w[i][j]`).
     Element,
+    /// An `&mut` parameter the function writes its results into: its
+    /// value is what the function left in it, its adjoint the seed.
+    Output,
 }
 
 /// A value of the function at the point: its label, forward value and

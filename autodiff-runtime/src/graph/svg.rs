@@ -417,7 +417,9 @@ fn write_node(svg: &mut String, graph: &Graph, id: NodeId, xy: Point, size: Poin
         NodeKind::Constant => ("#f4f4f4", 1.0),
         _ => ("white", 1.5),
     };
-    let stroke_width = if graph.result() == Some(id) { 3.0 } else { stroke_width };
+    // The result and the outputs the function writes: what it computes.
+    let is_result = graph.result() == Some(id) || node.kind() == NodeKind::Output;
+    let stroke_width = if is_result { 3.0 } else { stroke_width };
     let dash =
         if node.kind() == NodeKind::Constant || !graph.is_current(id) { " stroke-dasharray=\"4 3\"" } else { "" };
     let _ = writeln!(
