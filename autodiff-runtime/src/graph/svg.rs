@@ -66,6 +66,11 @@ impl Graph {
     /// assert!(svg.starts_with("<svg") && svg.contains("x * x") && svg.contains("∇ = 6"));
     /// ```
     pub fn to_svg(&self) -> String {
+        self.laid_out().finish(self)
+    }
+
+    /// Where layout-rs puts the nodes, edges and labels.
+    fn laid_out(&self) -> Canvas {
         let mut visual = VisualGraph::new(Orientation::LeftToRight);
         let handles: Vec<_> = self.node_ids().map(|id| visual.add_node(self.layout_box(id))).collect();
         for edge in self.edges() {
@@ -76,11 +81,12 @@ impl Graph {
             visual.add_edge(arrow, handles[edge.from().index()], handles[edge.to().index()]);
         }
         self.pin_parameters_left(&mut visual, &handles);
+        self.place_fresh_values_where_written(&mut visual, &handles);
         let mut canvas = Canvas::default();
         if !self.nodes().is_empty() {
             visual.do_it(false, false, false, &mut canvas);
         }
-        canvas.finish(self)
+        canvas
     }
 
     /// Puts the parameters in the first column when they are few, as the
@@ -120,6 +126,55 @@ impl Graph {
                 visual.add_edge(invisible, anchor, handles[id.index()]);
             }
         }
+    }
+
+    /// A value the body sets from nothing (`let mut a = 0.0;` before a sum)
+    /// has no edge in, so layout-rs would put it in the first column, and a
+    /// loop it belongs to would be framed from the picture's left edge over
+    /// everything between. Invisible edges from the inputs of the value
+    /// computed next in program order put it in that value's column.
+    fn place_fresh_values_where_written(&self, visual: &mut VisualGraph, handles: &[layout::adt::dag::NodeHandle]) {
+        let fresh = |id: NodeId| {
+            !matches!(self.node(id).kind(), NodeKind::Input | NodeKind::Constant | NodeKind::Output)
+                && self.parents(id).is_empty()
+        };
+        for id in self.node_ids().filter(|&id| fresh(id)) {
+            let Some(next) = self.node_ids().skip(id.index() + 1).find(|&n| !self.parents(n).is_empty()) else {
+                continue;
+            };
+            let reached = self.reachable_from(id);
+            for edge in self.parents(next) {
+                // An edge from a value `id` leads to would close a cycle.
+                if edge.from() != id && !reached[edge.from().index()] {
+                    let invisible = Arrow::new(
+                        LineEndKind::None,
+                        LineEndKind::None,
+                        LineStyleKind::None,
+                        "",
+                        &StyleAttr::simple(),
+                        &None,
+                        &None,
+                    );
+                    visual.add_edge(invisible, handles[edge.from().index()], handles[id.index()]);
+                }
+            }
+        }
+    }
+
+    /// Which nodes a path of edges leads to from `start` (itself included).
+    fn reachable_from(&self, start: NodeId) -> Vec<bool> {
+        let mut children = vec![Vec::new(); self.nodes().len()];
+        for edge in self.edges() {
+            children[edge.from().index()].push(edge.to());
+        }
+        let mut reached = vec![false; self.nodes().len()];
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            if !std::mem::replace(&mut reached[node.index()], true) {
+                stack.extend(children[node.index()].iter().copied());
+            }
+        }
+        reached
     }
 
     /// The `layout-rs` box of a node, sized for its text.
@@ -477,4 +532,35 @@ fn escape(text: &str) -> String {
         }
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loop_is_framed_around_its_own_nodes_only() {
+        // y = 2x and z = y + 1 come before the loop; s starts from nothing
+        // inside it, as `let mut s = 0.0;` does.
+        let mut g = Graph::new("f");
+        let x = g.input("x", 1.0);
+        let y = g.bind("y", "2.0 * x", 2.0, &[(x, 2.0)]);
+        let z = g.bind("z", "y + 1.0", 3.0, &[(y, 1.0)]);
+        g.begin_loop("for i in 0..2");
+        g.next_pass();
+        let s = g.bind("s", "0.0", 0.0, &[]);
+        let sum = g.bind("s", "s + z", 3.0, &[(s, 1.0), (z, 1.0)]);
+        g.end_loop();
+        g.output(sum);
+        let canvas = g.laid_out();
+        let frames = canvas.cluster_frames(&g);
+        assert_eq!(frames.len(), 1);
+        let frame = frames[0].1;
+        for &(index, xy, size) in &canvas.boxes {
+            let inside = g.node(NodeId(index)).cluster().is_some();
+            let b = Bounds::of(xy, size);
+            let overlaps = b.left < frame.right && b.right > frame.left && b.top < frame.bottom && b.bottom > frame.top;
+            assert_eq!(overlaps, inside, "node {index} ({}) and the loop's frame", g.node(NodeId(index)).label());
+        }
+    }
 }
