@@ -207,6 +207,8 @@ fn cases() -> Vec<Case> {
         array_case!(const_matrix, const_matrix_grad, const_matrix_vjp, const_matrix_jvp; 2; in [-2.0, 2.0]),
         array_case!(integer_tables, integer_tables_grad, integer_tables_vjp, integer_tables_jvp; 3; in [-2.0, 2.0]),
         case!(table_in_body, table_in_body_grad, table_in_body_vjp, table_in_body_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        array_case!(to_vec_copies, to_vec_copies_grad, to_vec_copies_vjp, to_vec_copies_jvp; 4; in [-2.0, 2.0]),
+        array_case!(to_vec_row_at, to_vec_row_grad_flat, to_vec_row_grad_at, to_vec_row_jvp_at; 4; in [-2.0, 2.0]),
         array_case!(chunks_products, chunks_products_grad, chunks_products_vjp, chunks_products_jvp; 5; in [-2.0, 2.0]),
         array_case!(chunks_reduction, chunks_reduction_grad, chunks_reduction_vjp, chunks_reduction_jvp; 5; in [-2.0, 2.0]),
     ]
@@ -293,7 +295,56 @@ fn jvp_is_the_transpose_of_vjp() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Second order.
+// 3. `to_vec()`.
+// ---------------------------------------------------------------------------
+
+/// Copies of a parameter, a sub-slice binding and a sub-slice, each
+/// changed after the copy (the parameter keeps its values).
+#[grad(forward, reverse)]
+fn to_vec_copies(x: &[f64; 4]) -> f64 {
+    let mut v = x.to_vec();
+    v[0] = v[0] * v[3];
+    let head = &x[1..3];
+    let mut h: Vec<f64> = head.to_vec();
+    h[1] += x[0].sin();
+    let tail = x[2..].to_vec();
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * x[i];
+    }
+    s + h[0] * h[1] + tail.iter().map(|t| t * t).sum::<f64>()
+}
+
+/// A copy of a row of a matrix, and of an integer slice used as indices.
+#[grad(forward, reverse)]
+fn to_vec_row(w: &[[f64; 2]; 2], order: &[usize]) -> f64 {
+    let mut row = w[1].to_vec();
+    let order = order.to_vec();
+    row[0] *= w[0][order[0]];
+    row[0] * row[1] + w[order[1]][0]
+}
+
+fn to_vec_row_at(w: &[f64; 4]) -> f64 {
+    to_vec_row(&[[w[0], w[1]], [w[2], w[3]]], &[1, 0])
+}
+
+fn to_vec_row_grad_at(w: &[f64; 4], d_w: &mut [f64; 4], seed: f64) -> f64 {
+    let mut shadow = [[d_w[0], d_w[1]], [d_w[2], d_w[3]]];
+    let value = to_vec_row_vjp(&[[w[0], w[1]], [w[2], w[3]]], &mut shadow, &[1, 0], seed);
+    *d_w = [shadow[0][0], shadow[0][1], shadow[1][0], shadow[1][1]];
+    value
+}
+
+fn to_vec_row_grad_flat(w: &[f64; 4], d_w: &mut [f64; 4]) -> f64 {
+    to_vec_row_grad_at(w, d_w, 1.0)
+}
+
+fn to_vec_row_jvp_at(w: &[f64; 4], v: &[f64; 4]) -> (f64, f64) {
+    to_vec_row_jvp(&[[w[0], w[1]], [w[2], w[3]]], &[[v[0], v[1]], [v[2], v[3]]], &[1, 0])
+}
+
+// ---------------------------------------------------------------------------
+// 4. Second order.
 // ---------------------------------------------------------------------------
 
 /// `Σ Wᵢ xⁱ⁺¹`.

@@ -22,6 +22,9 @@ impl Lowerer<'_> {
             if call.method == "len" && call.args.is_empty() {
                 return Rhs::Use(slice.len);
             }
+            if call.method == "to_vec" {
+                return self.unsupported(&call.method, to_vec_message());
+            }
             let name = quote::ToTokens::to_token_stream(&call.receiver);
             return self.unsupported(&call.receiver, super::places::slice_use_message(name));
         }
@@ -69,6 +72,9 @@ impl Lowerer<'_> {
                     }
                 }
                 return Rhs::Method(receiver, method.clone(), args);
+            }
+            if method == "to_vec" {
+                return self.unsupported(method, to_vec_message());
             }
             return self.unsupported(
                 method,
@@ -252,6 +258,10 @@ impl Lowerer<'_> {
         }
         self.prim_call(op, receiver, args, name)
     }
+}
+
+fn to_vec_message() -> &'static str {
+    "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v`"
 }
 
 /// `T` of a parameter `&T` (a model's type, `Self` for `self`).

@@ -842,6 +842,71 @@ impl Lowerer<'_> {
         true
     }
 
+    /// `let name = x.to_vec();` of a slice of floats (a parameter, a local
+    /// array or vector, a row, a sub-slice `x[a..b]`, a sub-slice binding):
+    /// a new vector with its own adjoint, lowered as the copy a person
+    /// writes, so both modes differentiate it element by element:
+    ///
+    /// ```text
+    /// let __to_vec_source = &x[..];            // a sub-slice binding
+    /// let mut name = vec![0.0; __to_vec_source.len()];
+    /// for __to_vec_index in 0..__to_vec_source.len() { name[__to_vec_index] = __to_vec_source[__to_vec_index]; }
+    /// ```
+    ///
+    /// Returns whether it did: the copy of a slice of integers (no
+    /// derivative) is kept as written.
+    pub(super) fn lower_to_vec(
+        &mut self,
+        name: &syn::Ident,
+        declared: Option<&syn::Type>,
+        call: &syn::ExprMethodCall,
+        out: &mut Block,
+    ) -> bool {
+        let span = call.method.span();
+        let receiver = &*call.receiver;
+        let source = syn::Ident::new("__to_vec_source", Span::mixed_site());
+        let index = syn::Ident::new("__to_vec_index", Span::mixed_site());
+        let source_init: Expr = if self.slice_binding(receiver).is_some() {
+            syn::parse_quote_spanned!(span=> #receiver)
+        } else if matches!(receiver, Expr::Index(index) if matches!(&*index.index, Expr::Range(_))) {
+            syn::parse_quote_spanned!(span=> &#receiver)
+        } else {
+            syn::parse_quote_spanned!(span=> &#receiver[..])
+        };
+        let mut probe = Block::default();
+        let slice = self.sub_slice_of(&source_init, &mut probe).filter(|slice| self.is_float_slice(slice));
+        let Some(slice) = slice else { return false };
+        out.stmts.extend(probe.stmts);
+        self.bind(&source, Binding::Slice(slice));
+        let ty = declared.map(|ty| quote!(: #ty));
+        let copy: Vec<syn::Stmt> = syn::parse_quote_spanned! {span=>
+            let mut #name #ty = vec![0.0; #source.len()];
+            for #index in 0..#source.len() {
+                #name[#index] = #source[#index];
+            }
+        };
+        self.lower_stmts(&copy, out, Sink::Discard);
+        true
+    }
+
+    /// What `init` (`&x[a..b]`, or a sub-slice binding) stands for.
+    fn sub_slice_of(&mut self, init: &Expr, out: &mut Block) -> Option<Source> {
+        if let Some(slice) = self.slice_binding(init) {
+            return Some(slice);
+        }
+        self.source(init, out)
+    }
+
+    /// Whether `slice` holds floats, one by element (not rows, not integers).
+    fn is_float_slice(&self, slice: &Source) -> bool {
+        let info = &self.vars[slice.base.var.0];
+        let indices = slice.base.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+        !slice.integers
+            && slice.window.is_none()
+            && info.ty == Ty::Aggregate
+            && info.dims.is_some_and(|dims| dims == indices + 1)
+    }
+
     /// Whether `base` is a variable declared as integers in a slice, array
     /// or vector (`idx: &[usize]`), possibly behind a reference.
     fn holds_integers(&self, base: &Place) -> bool {
@@ -1035,4 +1100,14 @@ fn truth() -> Operand {
 
 fn falsity() -> Operand {
     Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool })
+}
+
+/// `x.to_vec()`, the initializer of a `let`.
+pub(super) fn to_vec_call(expr: &Expr) -> Option<&syn::ExprMethodCall> {
+    match expr {
+        Expr::MethodCall(call) if call.method == "to_vec" && call.args.is_empty() && call.turbofish.is_none() => {
+            Some(call)
+        }
+        _ => None,
+    }
 }

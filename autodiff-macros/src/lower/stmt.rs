@@ -152,6 +152,11 @@ impl Lowerer<'_> {
                 self.bind_closure(ident, closure);
                 return;
             }
+            let copied = super::loops::to_vec_call(expr)
+                .is_some_and(|call| self.lower_to_vec(ident, declared.as_ref(), call, out));
+            if copied {
+                return;
+            }
             if self.bind_sub_slice(ident, expr, out) {
                 return;
             }
