@@ -209,6 +209,13 @@ fn cases() -> Vec<Case> {
         case!(table_in_body, table_in_body_grad, table_in_body_vjp, table_in_body_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
         array_case!(to_vec_copies, to_vec_copies_grad, to_vec_copies_vjp, to_vec_copies_jvp; 4; in [-2.0, 2.0]),
         array_case!(to_vec_row_at, to_vec_row_grad_flat, to_vec_row_grad_at, to_vec_row_jvp_at; 4; in [-2.0, 2.0]),
+        array_case!(pushed_squares, pushed_squares_grad, pushed_squares_vjp, pushed_squares_jvp; 4; in [-2.0, 2.0]),
+        array_case!(pushed_in_loops, pushed_in_loops_grad, pushed_in_loops_vjp, pushed_in_loops_jvp; 3; in [-2.0, 2.0];
+        where |x| {
+            // Away from the while loop's stopping points.
+            let (a, b) = (x[0] * x[0], x[0] * x[0] + x[1] * x[1]);
+            (a - 3.0).abs() > 1e-3 && (b - 3.0).abs() > 1e-3
+        }),
         array_case!(chunks_products, chunks_products_grad, chunks_products_vjp, chunks_products_jvp; 5; in [-2.0, 2.0]),
         array_case!(chunks_reduction, chunks_reduction_grad, chunks_reduction_vjp, chunks_reduction_jvp; 5; in [-2.0, 2.0]),
     ]
@@ -344,7 +351,48 @@ fn to_vec_row_jvp_at(w: &[f64; 4], v: &[f64; 4]) -> (f64, f64) {
 }
 
 // ---------------------------------------------------------------------------
-// 4. Second order.
+// 4. `Vec::new` / `Vec::with_capacity` and `push`.
+// ---------------------------------------------------------------------------
+
+/// Squares pushed in a loop, read back by index and by iterator; the
+/// second vector is built from the first.
+#[grad(forward, reverse)]
+fn pushed_squares(x: &[f64; 4]) -> f64 {
+    let mut squares: Vec<f64> = Vec::new();
+    for i in 0..x.len() {
+        squares.push(x[i] * x[i]);
+    }
+    let mut waves: Vec<f64> = Vec::with_capacity(squares.len());
+    for &s in &squares {
+        waves.push(s.sin() * x[0]);
+    }
+    squares[0] * squares[3] + waves.iter().sum::<f64>() + squares.len() as f64
+}
+
+/// Pushes in a `while` loop whose count depends on the values, and a
+/// vector made anew on every pass of another loop.
+#[grad(forward, reverse)]
+fn pushed_in_loops(x: &[f64; 3]) -> f64 {
+    let mut partial: Vec<f64> = Vec::new();
+    let mut total = 0.0;
+    let mut i = 0;
+    while i < x.len() && total < 3.0 {
+        total += x[i] * x[i];
+        partial.push(total * x[i]);
+        i += 1;
+    }
+    let mut s = 0.0;
+    for k in 0..partial.len() {
+        let mut row: Vec<f64> = Vec::with_capacity(2);
+        row.push(partial[k]);
+        row.push(row[0] * x[k]);
+        s += row[1] - row[0].cos();
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// 5. Second order.
 // ---------------------------------------------------------------------------
 
 /// `Σ Wᵢ xⁱ⁺¹`.
@@ -365,6 +413,29 @@ fn chunk_products(x: &[f64]) -> f64 {
         s += c[0] * c[c.len() - 1];
     }
     s
+}
+
+/// `Σ xᵢ²·xᵢ` through a pushed vector.
+#[grad(reverse, hessian)]
+fn pushed_cubes(x: &[f64]) -> f64 {
+    let mut squares: Vec<f64> = Vec::new();
+    for &v in x {
+        squares.push(v * v);
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += squares[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn pushed_vectors_in_second_order() {
+    // H = diag(6xᵢ).
+    let mut hv = [0.0; 3];
+    let value = pushed_cubes_hvp(&[1.0, -2.0, 0.5], &[1.0, 1.0, 2.0], &mut hv);
+    assert_eq!(value, 1.0 - 8.0 + 0.125);
+    assert_eq!(hv, [6.0, -12.0, 6.0]);
 }
 
 #[test]

@@ -37,7 +37,13 @@ impl Lowerer<'_> {
                 return self.lower_constant_method(constant, receiver, call, out);
             }
         }
+        if let Some(pushed) = self.lower_push(call, &receiver, out) {
+            return pushed;
+        }
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        if self.untyped_push(call, &receiver, &args) {
+            return Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other }));
+        }
         let method = &call.method;
         let receiver_ty = self.operand_ty(&receiver);
         // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.

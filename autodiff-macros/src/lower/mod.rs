@@ -35,8 +35,10 @@ mod loops;
 mod matches;
 mod places;
 mod stmt;
+mod vectors;
 
 pub use places::zero_of_type;
+pub use vectors::is_growth;
 
 use std::collections::BTreeMap;
 

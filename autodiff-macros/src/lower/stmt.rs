@@ -179,7 +179,11 @@ impl Lowerer<'_> {
             }
         }
         if let Some(init) = &local.init {
-            self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
+            let vector_of_floats = self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims == Some(1);
+            match super::vectors::empty_vec(&init.expr).filter(|_| vector_of_floats) {
+                Some(capacity) => self.lower_empty_vec(var, capacity, out, init.expr.span()),
+                None => self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init)),
+            }
         }
         self.bind(ident, Binding::Var(var));
     }
