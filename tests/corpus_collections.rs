@@ -8,7 +8,7 @@
 //! at chosen points follow.
 
 // The rows keep the forms people write.
-#![allow(clippy::needless_range_loop)]
+#![allow(clippy::needless_range_loop, clippy::assign_op_pattern, clippy::vec_init_then_push)]
 
 mod common;
 
