@@ -1,11 +1,14 @@
 //! `Params` models with `f32` weights (issue 8 item 4): `#[derive(Params)]`
 //! on `f32` fields, `#[grad]` functions and methods of such models in
 //! reverse and forward mode against central differences (of the same
-//! formula in `f64`), and the optimizers training them.
+//! formula in `f64`), the optimizers training them, and the runtime's
+//! activations and losses at `f32` (`autodiff::generic`) inside `#[grad]`
+//! code.
 
 // The model reads the way its math does.
 #![allow(clippy::needless_range_loop)]
 
+use autodiff::generic::{binary_cross_entropy_with_logits, sigmoid, softplus};
 use autodiff::prelude::*;
 use proptest::prelude::*;
 
@@ -126,5 +129,53 @@ fn optimizers_train_an_f32_model() {
         }
         let after = total(&m);
         assert!(after < 0.5 * before, "{before} → {after}");
+    }
+}
+
+/// Logistic regression in `f32` through the runtime's generic activations
+/// and loss.
+#[derive(Params, Clone, Debug)]
+struct Logistic32 {
+    w: [f32; 2],
+    b: f32,
+}
+
+#[grad(forward, reverse)]
+fn logistic_loss(m: &Logistic32, x: &[f32; 2], label: f32) -> f32 {
+    let z = m.w[0] * x[0] + m.w[1] * x[1] + m.b;
+    binary_cross_entropy_with_logits(z, label) + 0.1 * softplus(m.b) * sigmoid(z)
+}
+
+fn logistic_loss64(p: &[f64], x: &[f64; 2], label: f64) -> f64 {
+    let z = p[0] * x[0] + p[1] * x[1] + p[2];
+    let bce = z.max(0.0) - z * label + (-z.abs()).exp().ln_1p();
+    bce + 0.1 * p[2].exp().ln_1p() / (1.0 + (-z).exp())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn f32_activations_and_losses_inside_grad_code(
+        p in proptest::array::uniform3(-2.0f32..2.0),
+        x in proptest::array::uniform2(-2.0f32..2.0),
+        label in 0.0f32..1.0,
+    ) {
+        let m = Logistic32 { w: [p[0], p[1]], b: p[2] };
+        let flat = m.to_flat();
+        let x64 = x.map(f64::from);
+        let mut d_m = m.zeros_like();
+        let (value, d_label) = logistic_loss_grad(&m, &mut d_m, &x, &mut [0.0; 2], label);
+        let want = logistic_loss64(&flat, &x64, f64::from(label));
+        prop_assert!(close32(f64::from(value), want, want.abs()), "{value} {want}");
+        let numeric = numeric_gradient(|w| logistic_loss64(w, &x64, f64::from(label)), &flat);
+        for (got, want) in d_m.to_flat().iter().zip(&numeric) {
+            prop_assert!(close32(*got, *want, 1.0), "{:?} {numeric:?}", d_m.to_flat());
+        }
+        let numeric_label = numeric_gradient(|w| logistic_loss64(&flat, &x64, w[0]), &[f64::from(label)]);
+        prop_assert!(close32(f64::from(d_label), numeric_label[0], 1.0), "{d_label} {numeric_label:?}");
+        let (_, tangent) = logistic_loss_jvp(&m, &m, &x, &[0.0; 2], label, 0.0);
+        let along: f64 = d_m.to_flat().iter().zip(&flat).map(|(g, v)| g * v).sum();
+        prop_assert!(close32(f64::from(tangent), along, 4.0), "{tangent} {along}");
     }
 }
