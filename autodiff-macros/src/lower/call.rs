@@ -144,7 +144,9 @@ impl Lowerer<'_> {
         let mut values = Vec::new();
         for arg in &args {
             match arg {
-                Arg::Value(value) if !matches!(self.operand_ty(value), Ty::Other | Ty::Bool) => {}
+                // A float (an integer or a value of a type unknown here is
+                // kept as written, as a call of a plain method).
+                Arg::Value(value) if self.operand_ty(value).is_float() => {}
                 Arg::Value(value) => {
                     values.push(value.clone());
                     continue;
