@@ -2237,14 +2237,14 @@ fn cases() -> Vec<Case> {
         case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
         case!(f64 head_terms / head_terms_grad / head_terms_vjp / head_terms_jvp / head_terms_hvp (&x in [-2.0, 2.0] = vec![0.0; 2])),
         case!(f64 positive_energy / positive_energy_grad / positive_energy_vjp / positive_energy_jvp / positive_energy_hvp (&x in [-2.0, 2.0] = vec![0.0; 7]);
-            where x.iter().all(|v| v.abs() > 1e-3)),
+            where x.iter().all(|v: &f64| v.abs() > 1e-3)),
         case!(f64 spread / spread_grad / spread_vjp / spread_jvp / spread_hvp (&x in [-2.0, 2.0] = vec![0.0; 5]);
             where { let mut s = x.to_vec(); s.sort_by(f64::total_cmp); s.windows(2).all(|w| w[1] - w[0] > 1e-3) }),
         case!(f64 gather / gather_grad / gather_vjp / gather_jvp / gather_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], const idx = &[3usize, 0, 3, 4])),
         // `match` in loops.
         case!(f64 striped / striped_grad / striped_vjp / striped_jvp / striped_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
         case!(f64 piecewise_table / piecewise_table_grad / piecewise_table_vjp / piecewise_table_jvp / piecewise_table_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], w in [0.5, 2.0]);
-            where x.iter().all(|t| (t.abs() - 1.0).abs() > 1e-3)),
+            where x.iter().all(|t: &f64| (t.abs() - 1.0).abs() > 1e-3)),
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.
         case!(f64 prefix_squares_vec / prefix_squares_vec_grad / prefix_squares_vec_vjp / prefix_squares_vec_jvp / prefix_squares_vec_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 local_vec_rows / local_vec_rows_grad / local_vec_rows_vjp / local_vec_rows_jvp / local_vec_rows_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
@@ -2353,7 +2353,7 @@ fn cases() -> Vec<Case> {
         // `√w` has `|f‴| = 3/(8w^{5/2})`, ≤ 700 for `w ≥ 0.05`: the truncation
         // error `h²|f‴|/6` stays below 1e-10.
         case!(f64 inner_break / inner_break_grad / inner_break_vjp / inner_break_jvp / inner_break_hvp (&w in [-0.5, 2.0] = [[0.0; 3]; 3]);
-            where w.iter().flatten().all(|v| v.abs() > 0.05)),
+            where w.iter().flatten().all(|v: &f64| v.abs() > 0.05)),
         case!(f64 while_continue / while_continue_grad / while_continue_vjp / while_continue_jvp / while_continue_hvp (&x in [-2.0, 2.0] = vec![0.0; 6]);
             where away(&x, 0.0)),
         case!(f64 while_in_for / while_in_for_grad / while_in_for_vjp / while_in_for_jvp / while_in_for_hvp (&x in [0.0, 6.0] = vec![0.0; 5]);

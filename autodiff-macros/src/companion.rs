@@ -48,8 +48,28 @@ pub const TANGENT: &str = "tangent";
 /// `path::method` for a call `path(..)`, with the call's generic arguments
 /// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
 /// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.
+///
+/// A call of a `#[grad]` method, `<T>::NAME(receiver, ..)` (the lowering
+/// writes a method call so; a path with a `<T>` of the user's is refused),
+/// has its companion's functions beside the method: `<T>::__NAME_vjp`, and
+/// for its tangent `<T>::__NAME_tangent`, `<T>::__NAME_tangent_vjp`.
 pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     let mut companion = path.clone();
+    if companion.qself.is_some() {
+        let on_constant = on_constant_self(path);
+        if let Some(last) = companion.path.segments.last_mut() {
+            let name = last.ident.to_string();
+            let of_tangent = name.starts_with("__") && name.ends_with(&format!("_{TANGENT}"));
+            last.ident = if of_tangent {
+                format_ident!("{name}_{method}", span = span)
+            } else if on_constant {
+                of_method(&crate::method::constant_self_name(&last.ident), method)
+            } else {
+                of_method(&last.ident, method)
+            };
+        }
+        return companion;
+    }
     let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
     let of_tangent = companion.path.segments.last().is_some_and(|last| last.ident == TANGENT);
     if of_tangent {
@@ -65,6 +85,27 @@ pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     }
     companion.path.segments.push(segment);
     companion
+}
+
+/// `<S>::NAME` for a call of a method on a receiver that is not
+/// differentiated (`spring.energy(x)`), whose derivatives are those of the
+/// method's twin for a constant `self` (see `method.rs`): the call as
+/// written, its type `S` marked by an invisible group around it.
+pub fn method_on_constant(ty: syn::Type, method: &Ident) -> syn::ExprPath {
+    let marked = syn::Type::Group(syn::TypeGroup { group_token: Default::default(), elem: Box::new(ty) });
+    syn::parse_quote_spanned!(method.span()=> <#marked>::#method)
+}
+
+/// Whether a method call's path is `method_on_constant`'s.
+fn on_constant_self(path: &syn::ExprPath) -> bool {
+    path.qself.as_ref().is_some_and(|qself| matches!(&*qself.ty, syn::Type::Group(_)))
+}
+
+/// The name of a method's companion function `method` (`vjp`, `jvp`, ..)
+/// beside the method `name` in its `impl` block, which cannot hold a
+/// companion type: `__NAME_vjp`.
+pub fn of_method(name: &Ident, method: &str) -> Ident {
+    format_ident!("__{}_{}", name, method, span = name.span())
 }
 
 /// The companion that other `#[grad]` functions call: a braced struct

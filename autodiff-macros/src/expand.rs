@@ -100,6 +100,18 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
 
 /// The functions `#[grad]` generates beside `item` (not `item` itself).
 pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion) -> syn::Result<TokenStream> {
+    try_expand_with(args, item, companion, None)
+}
+
+/// `try_expand`, with the companion differentiating only the parameters
+/// `companion_wrt` names when given (a method's companion for a constant
+/// `self`, see `method.rs`), every float parameter otherwise.
+pub(crate) fn try_expand_with(
+    args: TokenStream,
+    item: &ItemFn,
+    companion: Companion,
+    companion_wrt: Option<Vec<Ident>>,
+) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
     if let (Some(mode), Some(_)) = (&args.hessian, &args.custom_vjp) {
@@ -115,8 +127,9 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion)
     // whatever `wrt` says, so a restricted function gets a full one for them.
     // Every float parameter gets a shadow there, which may clash with a
     // parameter that `wrt` left without one.
-    let all = attr::Args { wrt: None, ..args.clone() };
-    let full_sig = if args.wrt.is_some() { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
+    let restricted = args.wrt.is_some() || companion_wrt.is_some();
+    let all = attr::Args { wrt: companion_wrt, ..args.clone() };
+    let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
     let hvp_fn = args.hessian.as_ref().map(|mode| hvp::function(&sig, mode)).transpose()?;

@@ -167,7 +167,10 @@ impl Forward<'_> {
         match stmt {
             Stmt::Assign { dst, rhs, kind, span, .. } => match self.tangent[dst.0] {
                 Some(tangent) => self.assign(*dst, tangent, rhs, *kind, *span, out),
-                None => out.stmts.push(stmt.clone()),
+                None => {
+                    out.stmts.push(stmt.clone());
+                    self.grow_tangent(rhs, *span, out);
+                }
             },
             Stmt::Store { place, value, span, .. } => {
                 out.stmts.push(stmt.clone());
@@ -189,6 +192,17 @@ impl Forward<'_> {
                 out.stmts.push(Stmt::Loop(crate::ir::Loop { body, ..lp.clone() }));
             }
         }
+    }
+
+    /// A vector grown for a `push` (`v.push(0.0)`, `v.reserve(n)`, see
+    /// `lower/vectors.rs`) grows its tangent alike, so that the tangent has
+    /// the element the next store writes.
+    fn grow_tangent(&mut self, rhs: &Rhs, span: Span, out: &mut Block) {
+        let Rhs::Method(Operand::Var(vector), method, args) = rhs else { return };
+        let Some(tangent) = self.tangent[vector.0].filter(|_| crate::lower::is_growth(method)) else { return };
+        let done = self.temp(Ty::Other);
+        let rhs = Rhs::Method(Operand::Var(tangent), method.clone(), args.clone());
+        out.stmts.push(Stmt::Assign { dst: done, rhs, kind: AssignKind::Init, span });
     }
 
     /// `dst = rhs` and its tangent `tangent = ∂rhs`.

@@ -555,6 +555,13 @@ pub struct Body {
     pub items: Vec<syn::Item>,
 }
 
+/// Whether `info` is a reference to a `const` or `static` table the body
+/// indexes (`W[i]`), whose element type the macro cannot see: its declared
+/// type is `_`.
+pub fn is_table(info: &VarInfo) -> bool {
+    matches!(info.declared, Some(syn::Type::Infer(_)))
+}
+
 impl Body {
     pub fn var(&self, var: Var) -> &VarInfo {
         &self.vars[var.0]
@@ -570,11 +577,13 @@ impl Body {
 
     /// An element of an aggregate is a float of the aggregate's element type
     /// once it is fully indexed; fewer indices leave an aggregate (a row).
-    /// Model fields are taken as floats unless used otherwise.
+    /// Model fields are taken as floats unless used otherwise; the elements
+    /// of a `const` table (`is_table`) are what their use says.
     pub fn place_ty(&self, place: &Place) -> Ty {
         let info = self.var(place.var);
         let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
         match info.ty {
+            Ty::Aggregate if is_table(info) && !place.proj.is_empty() => Ty::Unknown,
             Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,
             Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
             Ty::Aggregate => match info.elem {

@@ -13,10 +13,18 @@
 //! ```
 //! gives, beside `loss`, `loss_grad(&self, d_self: &mut Self, x, y)`,
 //! `loss_vjp(.., seed)`, and with `forward` / `hessian` `loss_jvp(&self,
-//! d_self: &Self, x, dx, y, dy)` and `loss_hvp`. The companion that lets
-//! other `#[grad]` functions call a function is not made for a method (an
-//! `impl` block cannot hold it), so a call `self.loss(..)` inside `#[grad]`
-//! code is refused.
+//! d_self: &Self, x, dx, y, dy)` and `loss_hvp`.
+//!
+//! Calls `self.loss(..)` and `model.loss(..)` inside `#[grad]` code go
+//! through the method's companion, whose functions (an `impl` block cannot
+//! hold the companion type) are hidden methods beside it: `__loss_vjp`,
+//! `__loss_fwd`, `__loss_rev`, `__loss_jvp`, .. (`companion::of_method`).
+//! They differentiate `self`, so they exist only when `loss` does (`Self:
+//! Params`); a call on a receiver the caller does not differentiate goes
+//! through the twin `__loss_constant_self` instead, whose companion
+//! differentiates every float parameter but `self` (any `Self`). A call on
+//! a differentiated model of a method that leaves `self` out of `wrt` finds
+//! no `__loss_vjp`: a compile error rather than a missing partial.
 
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
@@ -48,9 +56,89 @@ pub fn expand(args: TokenStream, item: &ItemFn) -> TokenStream {
             return quote!(#error #item);
         }
     };
-    let expanded =
-        crate::expand::expand_function(rename(args, "self", PLACEHOLDER), &function, crate::expand::Companion::Dropped);
-    into_methods(expanded, &item.sig.ident)
+    let args = rename(args, "self", PLACEHOLDER);
+    let parsed = crate::attr::parse(args.clone()).ok();
+    let self_differentiated = parsed
+        .as_ref()
+        .is_some_and(|parsed| parsed.wrt.as_ref().is_none_or(|wrt| wrt.iter().any(|name| name == PLACEHOLDER)));
+    let expanded = crate::expand::expand_function(args, &function, crate::expand::Companion::Dropped);
+    // The companion differentiates `self`: only for a method that does
+    // (`Self: Params`), called on a differentiated model.
+    let keep = Keep { functions: true, companion: self_differentiated };
+    let mut methods = into_methods(expanded, &item.sig.ident, keep);
+    if let Some(parsed) = parsed {
+        methods.extend(constant_self_variant(&parsed, &function));
+    }
+    methods
+}
+
+/// The name of the method's twin for calls on a constant `self`.
+pub fn constant_self_name(method: &Ident) -> Ident {
+    quote::format_ident!("__{}_constant_self", method)
+}
+
+/// For calls on a receiver that is not differentiated (`spring.energy(x)`,
+/// `model.predict(x)` with `model` left out of `wrt`): the method again,
+/// hidden, as `__NAME_constant_self`, with a companion that differentiates
+/// every float parameter but `self` (which needs no `Self: Params`). None
+/// beside a custom derivative, whose signature differentiates `self`.
+fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenStream {
+    if args.custom_vjp.is_some() || args.custom_jvp.is_some() {
+        return TokenStream::new();
+    }
+    let name = constant_self_name(&function.sig.ident);
+    let mut variant = function.clone();
+    variant.sig.ident = name.clone();
+    variant.attrs = vec![syn::parse_quote!(#[doc(hidden)]), syn::parse_quote!(#[allow(dead_code)])];
+    let wrt = differentiated_but_self(&variant);
+    if wrt.is_empty() {
+        // Nothing to differentiate: calls of it are kept as written.
+        return TokenStream::new();
+    }
+    let modes = [
+        args.reverse.then(|| quote!(reverse)),
+        args.forward.as_ref().map(|_| quote!(forward)),
+        args.hessian.as_ref().map(|_| quote!(hessian)),
+    ];
+    let modes = modes.into_iter().flatten();
+    let variant_args = quote!(#(#modes,)* wrt(#(#wrt),*));
+    // An error here is one of the method's own, reported by its expansion.
+    let Ok(generated) = crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(wrt)) else {
+        return TokenStream::new();
+    };
+    into_methods(quote!(#variant #generated), &name, Keep { functions: false, companion: true })
+}
+
+/// The parameters but `self` that can be differentiated (floats, float
+/// arrays, models), by their types.
+fn differentiated_but_self(function: &ItemFn) -> Vec<Ident> {
+    let cx = crate::ctxt::Ctxt::new();
+    let Ok(all) = crate::attr::parse(TokenStream::new()) else { return Vec::new() };
+    let names = crate::signature::check(function, &all, &cx).map_or_else(Vec::new, |sig| {
+        sig.params
+            .iter()
+            .filter(|param| param.ident != PLACEHOLDER)
+            .filter(|param| {
+                matches!(
+                    param.class,
+                    crate::signature::ParamClass::Active(_) | crate::signature::ParamClass::Shadowed { .. }
+                )
+            })
+            .map(|param| param.ident.clone())
+            .collect()
+    });
+    // Its errors are the method's own, reported by its expansion.
+    let _ = cx.check();
+    names
+}
+
+/// Which parts of an expansion become items of the `impl` block.
+struct Keep {
+    /// The generated functions (`NAME_grad`, ..); the function itself is
+    /// always kept.
+    functions: bool,
+    /// The companion's functions.
+    companion: bool,
 }
 
 /// `item` with `&self` as the parameter `__self: &Self`.
@@ -83,22 +171,42 @@ fn rename(tokens: TokenStream, from: &str, to: &str) -> TokenStream {
 }
 
 /// The expansion of the function, as items of the `impl` block: its
-/// functions as methods, its errors; not its companion (a type and its
-/// `impl`, which an `impl` block cannot hold).
-fn into_methods(expanded: TokenStream, name: &Ident) -> TokenStream {
+/// functions as methods, its errors, and its companion's functions as
+/// hidden methods beside it (`vjp` as `__NAME_vjp`, see
+/// `companion::of_method`), since an `impl` block cannot hold the companion
+/// type.
+fn into_methods(expanded: TokenStream, name: &Ident, keep: Keep) -> TokenStream {
     let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else { return expanded };
-    let mut methods = Methods { names: generated_names(name) };
+    let mut methods = Methods { name: name.clone(), names: generated_names(name) };
     file.items
         .into_iter()
-        .filter_map(|item| match item {
-            syn::Item::Fn(mut function) => {
+        .flat_map(|item| match item {
+            syn::Item::Fn(mut function) if keep.functions || function.sig.ident == *name => {
                 methods.visit_item_fn_mut(&mut function);
-                Some(function.into_token_stream())
+                vec![function.into_token_stream()]
             }
-            syn::Item::Macro(error) => Some(error.into_token_stream()),
-            _ => None,
+            syn::Item::Macro(error) => vec![error.into_token_stream()],
+            syn::Item::Impl(companion) if keep.companion && is_companion(&companion, name) => companion
+                .items
+                .into_iter()
+                .filter_map(|item| match item {
+                    syn::ImplItem::Fn(mut function) => {
+                        function.sig.ident = crate::companion::of_method(name, &function.sig.ident.to_string());
+                        function.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+                        methods.visit_impl_item_fn_mut(&mut function);
+                        Some(function.into_token_stream())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
         })
         .collect()
+}
+
+/// Whether `item` is the `impl` of the companion type named like the method.
+fn is_companion(item: &syn::ItemImpl, name: &Ident) -> bool {
+    item.trait_.is_none() && matches!(&*item.self_ty, syn::Type::Path(path) if path.path.is_ident(name))
 }
 
 fn generated_names(name: &Ident) -> Vec<Ident> {
@@ -109,6 +217,8 @@ fn generated_names(name: &Ident) -> Vec<Ident> {
 
 /// Turns the generated functions back into methods.
 struct Methods {
+    /// The method.
+    name: Ident,
     /// The method and its generated functions, called as `Self::NAME`.
     names: Vec<Ident>,
 }
@@ -127,6 +237,19 @@ impl VisitMut for Methods {
         let named = path.qself.is_none() && path.path.get_ident().is_some_and(|ident| self.names.contains(ident));
         if named {
             path.path.segments.insert(0, syn::PathSegment::from(Ident::new("Self", proc_macro2::Span::call_site())));
+        }
+        // `NAME::jvp` (the companion's functions calling each other) →
+        // `Self::__NAME_jvp`.
+        let segments = &path.path.segments;
+        let of_companion = path.qself.is_none() && segments.len() == 2 && segments[0].ident == self.name;
+        if of_companion {
+            let method = crate::companion::of_method(&self.name, &segments[1].ident.to_string());
+            let arguments = segments[1].arguments.clone();
+            let mut segment = syn::PathSegment::from(method);
+            segment.arguments = arguments;
+            path.path.segments = [syn::PathSegment::from(Ident::new("Self", proc_macro2::Span::call_site())), segment]
+                .into_iter()
+                .collect();
         }
         syn::visit_mut::visit_expr_path_mut(self, path);
     }

@@ -2,7 +2,8 @@
 //!
 //! Each named field is classified by the *syntax* of its type:
 //!
-//! - `Vec<T>` or `[T; N]` where `T` is neither `f64` nor `[f64; K]`: a
+//! - `Vec<T>` or `[T; N]` where `T` is neither a float (`f64`, `f32`) nor
+//!   `[F; K]` of one: a
 //!   collection of sub-models, visited element by element (recursively, so
 //!   `Vec<[Layer; 2]>` works);
 //! - anything else (`f64`, `[f64; N]`, `[[f64; N]; M]`, `Vec<f64>`,
@@ -11,13 +12,13 @@
 //!
 //! The generated impl visits the fields in declaration order. Type
 //! parameters get a `T: Params` bound; const parameters are kept as they are;
-//! lifetimes, enums, unions, tuple and unit structs and `f32` fields are
-//! rejected with a spanned error (the derive never panics).
+//! lifetimes, enums, unions, tuple and unit structs are rejected with a
+//! spanned error (the derive never panics). `f32` fields are leaves like
+//! `f64` ones (the runtime visits them as `f64` slices).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{parse_quote, Data, DeriveInput, Field, Fields, GenericArgument, Ident, PathArguments, Type};
 
 /// The derive's entry point: the `impl ::autodiff::Params` for the struct
@@ -34,9 +35,6 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let fields = named_fields(input)?;
     let mut errors = Errors::default();
     check_generics(input, &mut errors);
-    for field in &fields {
-        reject_f32(&field.ty, &mut errors);
-    }
     errors.finish()?;
 
     let name = &input.ident;
@@ -143,20 +141,6 @@ fn check_generics(input: &DeriveInput, errors: &mut Errors) {
             "`#[derive(Params)]` does not support lifetime parameters: a model struct owns its parameters",
         ));
     }
-}
-
-/// Reports every `f32` in a field's type.
-fn reject_f32(ty: &Type, errors: &mut Errors) {
-    struct FindF32<'a>(&'a mut Errors);
-    impl<'ast> Visit<'ast> for FindF32<'_> {
-        fn visit_type_path(&mut self, path: &'ast syn::TypePath) {
-            if path.qself.is_none() && path.path.is_ident("f32") {
-                self.0.push(syn::Error::new(path.span(), "f32 models are not supported; use f64"));
-            }
-            syn::visit::visit_type_path(self, path);
-        }
-    }
-    FindF32(errors).visit_type(ty);
 }
 
 /// Errors collected to be reported together.
@@ -351,17 +335,17 @@ fn is_leaf_element(elem: &Type) -> bool {
     match elem {
         Type::Paren(inner) => is_leaf_element(&inner.elem),
         Type::Group(inner) => is_leaf_element(&inner.elem),
-        Type::Array(array) => is_f64(&array.elem),
-        ty => is_f64(ty),
+        Type::Array(array) => is_float(&array.elem),
+        ty => is_float(ty),
     }
 }
 
-/// Whether `ty` is written `f64`.
-fn is_f64(ty: &Type) -> bool {
+/// Whether `ty` is written `f64` or `f32`.
+fn is_float(ty: &Type) -> bool {
     match ty {
-        Type::Paren(inner) => is_f64(&inner.elem),
-        Type::Group(inner) => is_f64(&inner.elem),
-        Type::Path(path) => path.qself.is_none() && path.path.is_ident("f64"),
+        Type::Paren(inner) => is_float(&inner.elem),
+        Type::Group(inner) => is_float(&inner.elem),
+        Type::Path(path) => path.qself.is_none() && (path.path.is_ident("f64") || path.path.is_ident("f32")),
         _ => false,
     }
 }
@@ -528,16 +512,20 @@ mod tests {
     }
 
     #[test]
-    fn rejects_every_f32_field_at_once() {
-        let errors = run(quote!(
+    fn f32_fields_are_leaves_like_f64_ones() {
+        let item = run(quote!(
             struct M {
                 a: f32,
                 b: f64,
                 c: Vec<[f32; 2]>,
+                d: [f32; 3],
             }
         ))
-        .unwrap_err();
-        assert_eq!(errors, ["f32 models are not supported; use f64"; 2]);
+        .expect("f32 fields are accepted");
+        let text = item.to_token_stream().to_string();
+        // Each field's own `Params` methods are called: no element-by-element walk.
+        let leaf = |ty: &str| text.contains(&format!("< {ty} as :: autodiff :: Params > :: for_each_slice (& self"));
+        assert!(leaf("Vec < [f32 ; 2] >") && leaf("[f32 ; 3]") && leaf("f32"), "{text}");
     }
 
     #[test]

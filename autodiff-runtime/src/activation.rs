@@ -28,6 +28,8 @@
 
 use autodiff_macros::grad;
 
+use crate::generic;
+
 /// The logistic sigmoid `σ(x) = 1 / (1 + e^−x)`; `σ'(x) = σ(x)(1 − σ(x))`.
 ///
 /// Only `e^−|x|` is ever computed, which lies in `(0, 1]`, so neither branch
@@ -47,12 +49,7 @@ use autodiff_macros::grad;
 #[grad(reverse, hessian)]
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    generic::sigmoid(x)
 }
 
 /// The hyperbolic tangent; `tanh'(x) = 1 − tanh²(x)`.
@@ -71,7 +68,7 @@ pub fn sigmoid(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn tanh(x: f64) -> f64 {
-    x.tanh()
+    generic::tanh(x)
 }
 
 /// The rectified linear unit `max(x, 0)`; `relu'(x)` is 1 for `x > 0` and
@@ -90,13 +87,7 @@ pub fn tanh(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn relu(x: f64) -> f64 {
-    // Tested as `x <= 0` so that a NaN, for which every comparison is false,
-    // takes the branch that keeps it.
-    if x <= 0.0 {
-        0.0
-    } else {
-        x
-    }
+    generic::relu(x)
 }
 
 /// The leaky ReLU: `x` for `x > 0`, `alpha·x` otherwise. Differentiable in
@@ -117,13 +108,7 @@ pub fn relu(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
-    if x > 0.0 {
-        x
-    } else if alpha == 0.0 && x == f64::NEG_INFINITY {
-        0.0
-    } else {
-        alpha * x
-    }
+    generic::leaky_relu(x, alpha)
 }
 
 /// The softplus `ln(1 + eˣ)`, a smooth ReLU; `softplus'(x) = σ(x)`.
@@ -144,14 +129,7 @@ pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn softplus(x: f64) -> f64 {
-    // The branches are max(x, 0) + ln_1p(e^−|x|) with the sign of x resolved,
-    // so that the derivative at 0 comes out as σ(0) = 1/2 without relying on
-    // a convention for d|x| and d max at a tie.
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
+    generic::softplus(x)
 }
 
 #[cfg(test)]

@@ -81,6 +81,10 @@
 //! assert!((w[0] - 3.0).abs() < 1e-9);
 //! ```
 
+// The code `#[grad]` generates for the runtime's own generic functions
+// names `::autodiff::Float`.
+extern crate self as autodiff;
+
 pub mod activation;
 mod companion;
 #[cfg(feature = "data")]
@@ -88,6 +92,7 @@ pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;
 mod float;
+pub mod generic;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;

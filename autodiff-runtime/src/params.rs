@@ -17,7 +17,10 @@
 //! | `Vec<[f64; N]>` | one slice of length `N·len`, row after row |
 //! | `Box<P>` | those of `P` |
 //!
-//! Only `f64` models are supported; `f32` parameters are not.
+//! and the same with `f32` in place of `f64`: `f32` parameters are visited
+//! as `f64` slices of at most 64 scalars each, widened on the stack and, by
+//! the `_mut` visits, rounded back (so an optimizer updates an `f32` model
+//! in `f64` and stores the result as `f32`).
 //!
 //! A gradient of a model has the model's type: [`Params::zeros_like`] makes
 //! one, `#[grad]` accumulates into it, and [`Params::zip_slices_mut`] walks a
@@ -44,8 +47,8 @@
 ///
 /// Derive it with `#[derive(Params)]` for structs with named fields of the
 /// leaf types listed in the [module documentation](self), of nested
-/// `Params` structs, and of `Vec`s and arrays of those. `f32` models are not
-/// supported.
+/// `Params` structs, and of `Vec`s and arrays of those; `f32` and `f64`
+/// fields alike.
 ///
 /// [`to_flat`]: Params::to_flat
 /// [`copy_from_flat`]: Params::copy_from_flat
@@ -468,6 +471,167 @@ impl<const N: usize> Params for Vec<[f64; N]> {
     }
 }
 
+// `f32` parameters are visited as `f64` slices: each run of up to `WIDE`
+// of them is widened into a buffer on the stack, handed to `f`, and, in the
+// `_mut` visits, rounded back when `f` returns. The runs depend only on the
+// shape, as the trait asks, and nothing is allocated.
+
+/// The longest run of `f32` parameters visited as one `f64` slice.
+const WIDE: usize = 64;
+
+fn visit_wide(values: &[f32], f: &mut dyn FnMut(&[f64])) {
+    let mut wide = [0.0f64; WIDE];
+    for run in values.chunks(WIDE) {
+        let wide = &mut wide[..run.len()];
+        for (w, v) in wide.iter_mut().zip(run) {
+            *w = f64::from(*v);
+        }
+        f(wide);
+    }
+}
+
+fn visit_wide_mut(values: &mut [f32], f: &mut dyn FnMut(&mut [f64])) {
+    let mut wide = [0.0f64; WIDE];
+    for run in values.chunks_mut(WIDE) {
+        let wide = &mut wide[..run.len()];
+        for (w, v) in wide.iter_mut().zip(run.iter()) {
+            *w = f64::from(*v);
+        }
+        f(wide);
+        for (v, w) in run.iter_mut().zip(wide.iter()) {
+            *v = *w as f32;
+        }
+    }
+}
+
+fn zip_wide(values: &mut [f32], other: &[f32], f: &mut dyn FnMut(&mut [f64], &[f64])) {
+    let (mut wide, mut wide_other) = ([0.0f64; WIDE], [0.0f64; WIDE]);
+    for (run, other_run) in values.chunks_mut(WIDE).zip(other.chunks(WIDE)) {
+        let (wide, wide_other) = (&mut wide[..run.len()], &mut wide_other[..run.len()]);
+        for ((w, o), (v, u)) in wide.iter_mut().zip(wide_other.iter_mut()).zip(run.iter().zip(other_run)) {
+            (*w, *o) = (f64::from(*v), f64::from(*u));
+        }
+        f(wide, wide_other);
+        for (v, w) in run.iter_mut().zip(wide.iter()) {
+            *v = *w as f32;
+        }
+    }
+}
+
+impl Params for f32 {
+    fn zeros_like(&self) -> Self {
+        0.0
+    }
+
+    fn num_params(&self) -> usize {
+        1
+    }
+
+    fn for_each_slice(&self, f: &mut dyn FnMut(&[f64])) {
+        visit_wide(std::slice::from_ref(self), f);
+    }
+
+    fn for_each_slice_mut(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        visit_wide_mut(std::slice::from_mut(self), f);
+    }
+
+    fn zip_slices_mut(&mut self, other: &Self, f: &mut dyn FnMut(&mut [f64], &[f64])) {
+        zip_wide(std::slice::from_mut(self), std::slice::from_ref(other), f);
+    }
+}
+
+impl<const N: usize> Params for [f32; N] {
+    fn zeros_like(&self) -> Self {
+        [0.0; N]
+    }
+
+    fn num_params(&self) -> usize {
+        N
+    }
+
+    fn for_each_slice(&self, f: &mut dyn FnMut(&[f64])) {
+        visit_wide(self, f);
+    }
+
+    fn for_each_slice_mut(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        visit_wide_mut(self, f);
+    }
+
+    fn zip_slices_mut(&mut self, other: &Self, f: &mut dyn FnMut(&mut [f64], &[f64])) {
+        zip_wide(self, other, f);
+    }
+}
+
+impl<const N: usize, const M: usize> Params for [[f32; N]; M] {
+    fn zeros_like(&self) -> Self {
+        [[0.0; N]; M]
+    }
+
+    fn num_params(&self) -> usize {
+        N * M
+    }
+
+    fn for_each_slice(&self, f: &mut dyn FnMut(&[f64])) {
+        visit_wide(self.as_flattened(), f);
+    }
+
+    fn for_each_slice_mut(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        visit_wide_mut(self.as_flattened_mut(), f);
+    }
+
+    fn zip_slices_mut(&mut self, other: &Self, f: &mut dyn FnMut(&mut [f64], &[f64])) {
+        zip_wide(self.as_flattened_mut(), other.as_flattened(), f);
+    }
+}
+
+impl Params for Vec<f32> {
+    fn zeros_like(&self) -> Self {
+        vec![0.0; self.len()]
+    }
+
+    fn num_params(&self) -> usize {
+        self.len()
+    }
+
+    fn for_each_slice(&self, f: &mut dyn FnMut(&[f64])) {
+        visit_wide(self, f);
+    }
+
+    fn for_each_slice_mut(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        visit_wide_mut(self, f);
+    }
+
+    #[track_caller]
+    fn zip_slices_mut(&mut self, other: &Self, f: &mut dyn FnMut(&mut [f64], &[f64])) {
+        assert_same_shape("a Vec<f32>", self.len(), other.len());
+        zip_wide(self, other, f);
+    }
+}
+
+impl<const N: usize> Params for Vec<[f32; N]> {
+    fn zeros_like(&self) -> Self {
+        vec![[0.0; N]; self.len()]
+    }
+
+    fn num_params(&self) -> usize {
+        N * self.len()
+    }
+
+    fn for_each_slice(&self, f: &mut dyn FnMut(&[f64])) {
+        visit_wide(self.as_flattened(), f);
+    }
+
+    fn for_each_slice_mut(&mut self, f: &mut dyn FnMut(&mut [f64])) {
+        visit_wide_mut(self.as_flattened_mut(), f);
+    }
+
+    #[track_caller]
+    fn zip_slices_mut(&mut self, other: &Self, f: &mut dyn FnMut(&mut [f64], &[f64])) {
+        assert_same_shape("a Vec<[f32; N]>", self.len(), other.len());
+        zip_wide(self.as_flattened_mut(), other.as_flattened(), f);
+    }
+}
+
 /// A boxed model is a model: what recursive or large models are stored in.
 impl<P: Params> Params for Box<P> {
     fn zeros_like(&self) -> Self {
@@ -572,6 +736,25 @@ mod tests {
     #[should_panic(expected = "the model has 4 parameters but the flat slice has 3")]
     fn copy_from_flat_rejects_a_wrong_length() {
         [[0.0; 2]; 2].copy_from_flat(&[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn f32_parameters_are_visited_as_f64_and_rounded_back() {
+        let mut w: Vec<f32> = (0..150).map(|i| i as f32 * 0.5).collect();
+        // Runs of at most 64, in order.
+        assert_eq!(slice_lengths(&w), vec![64, 64, 22]);
+        assert_eq!(w.to_flat(), (0..150).map(|i| i as f64 * 0.5).collect::<Vec<_>>());
+        w.add_scaled(&vec![1.0f32; 150], -0.25);
+        assert_eq!(w[149], 74.25);
+        let mut m = [[1.0f32, 2.0], [3.0, 4.0]];
+        m.copy_from_flat(&[0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(m, [[0.1f32, 0.2], [0.3, 0.4]]);
+        let mut x = 1.5f32;
+        x.accumulate(&2.0);
+        assert_eq!((x, x.num_params(), x.zeros_like()), (3.5, 1, 0.0));
+        let rows = vec![[1.0f32, -1.0]; 2];
+        assert_eq!((rows.num_params(), rows.norm()), (4, 2.0));
+        assert_eq!([0.5f32; 3].to_flat(), [0.5; 3]);
     }
 
     #[test]

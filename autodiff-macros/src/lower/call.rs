@@ -5,7 +5,7 @@ use quote::quote;
 use syn::{Expr, Ident};
 
 use super::{loops, Lowerer};
-use crate::ir::{Block, Const, FloatTy, Op, Operand, Rhs, Ty, VarKind};
+use crate::ir::{Arg, Block, Const, FloatTy, Op, Operand, Place, Rhs, Ty, Var, VarKind};
 use crate::signature::float_ty;
 use crate::{emit, symbol};
 
@@ -22,11 +22,28 @@ impl Lowerer<'_> {
             if call.method == "len" && call.args.is_empty() {
                 return Rhs::Use(slice.len);
             }
+            if call.method == "to_vec" {
+                return self.unsupported(&call.method, to_vec_message());
+            }
             let name = quote::ToTokens::to_token_stream(&call.receiver);
             return self.unsupported(&call.receiver, super::places::slice_use_message(name));
         }
         let receiver = self.lower_expr(&call.receiver, out);
+        if call.method != "len" {
+            if let Some(model) = self.model_var(&receiver) {
+                return self.lower_model_method(model, call, out);
+            }
+            if let Some(constant) = self.constant_struct(&receiver) {
+                return self.lower_constant_method(constant, receiver, call, out);
+            }
+        }
+        if let Some(pushed) = self.lower_push(call, &receiver, out) {
+            return pushed;
+        }
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        if self.untyped_push(call, &receiver, &args) {
+            return Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other }));
+        }
         let method = &call.method;
         let receiver_ty = self.operand_ty(&receiver);
         // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.
@@ -35,21 +52,19 @@ impl Lowerer<'_> {
         if model_part && method == "len" && args.is_empty() {
             return Rhs::Method(receiver, method.clone(), args);
         }
-        if matches!(receiver_ty, Ty::Other | Ty::Bool) {
-            // Integer and boolean methods carry no derivative.
-            return Rhs::Method(receiver, method.clone(), args);
-        }
-        let model = matches!(&receiver, Operand::Var(var)
-            if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims.is_none());
-        if model && method != "len" {
-            // `self.predict(x)`: a method has no companion to differentiate through.
+        if model_part && symbol::float_method(method).is_none() && !symbol::is_float_predicate(method) {
             return self.unsupported(
                 method,
                 format!(
-                    "calling a method (`{method}`) of a model is not supported inside #[grad] functions; \
-                     make `{method}` a #[grad] free function that takes the model (`{method}(&model, ..)`) and call that"
+                    "calling a method (`{method}`) of a part of a model is not supported inside #[grad] functions; \
+                     call it on the model itself (`self.{method}(..)`, `model.{method}(..)`), or make `{method}` a \
+                     #[grad] free function and pass it the part (`{method}(&self.part, ..)`)"
                 ),
             );
+        }
+        if matches!(receiver_ty, Ty::Other | Ty::Bool) {
+            // Integer and boolean methods carry no derivative.
+            return Rhs::Method(receiver, method.clone(), args);
         }
         if receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
             if method == "len" && args.is_empty() {
@@ -63,6 +78,9 @@ impl Lowerer<'_> {
                     }
                 }
                 return Rhs::Method(receiver, method.clone(), args);
+            }
+            if method == "to_vec" {
+                return self.unsupported(method, to_vec_message());
             }
             return self.unsupported(
                 method,
@@ -89,6 +107,89 @@ impl Lowerer<'_> {
             )
         };
         self.unsupported(method, message)
+    }
+
+    /// The model a method is called on (`self`, a `&Model` parameter), whose
+    /// type names the method.
+    fn model_var(&self, receiver: &Operand) -> Option<Var> {
+        let Operand::Var(var) = receiver else { return None };
+        let info = &self.vars[var.0];
+        (info.ty == Ty::Aggregate && info.dims.is_none()).then_some(*var)
+    }
+
+    /// A parameter `s: &S` of a struct type that is not differentiated
+    /// (`wrt` leaves it out, or `self` of a method that does).
+    fn constant_struct(&self, receiver: &Operand) -> Option<Var> {
+        let Operand::Var(var) = receiver else { return None };
+        let info = &self.vars[var.0];
+        let is_struct = info.declared.as_ref().and_then(referenced_type).is_some_and(
+            |ty| matches!(&ty, syn::Type::Path(path) if path.qself.is_none() && !is_primitive(&path.path)),
+        );
+        (info.kind == VarKind::Param && info.ty == Ty::Other && is_struct).then_some(*var)
+    }
+
+    /// `spring.energy(x)` on a constant struct: a plain method call when no
+    /// argument can carry a derivative; with a float argument, a call of a
+    /// `#[grad]` method (whose derivative in `x` is needed), as on a model,
+    /// rather than a call kept as written that would drop it.
+    fn lower_constant_method(
+        &mut self,
+        constant: Var,
+        receiver: Operand,
+        call: &syn::ExprMethodCall,
+        out: &mut Block,
+    ) -> Rhs {
+        let mut probe = Block::default();
+        let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, &mut probe)).collect();
+        let mut values = Vec::new();
+        for arg in &args {
+            match arg {
+                // A float (an integer or a value of a type unknown here is
+                // kept as written, as a call of a plain method).
+                Arg::Value(value) if self.operand_ty(value).is_float() => {}
+                Arg::Value(value) => {
+                    values.push(value.clone());
+                    continue;
+                }
+                Arg::Ref { .. } => {}
+            }
+            out.stmts.extend(probe.stmts);
+            // Differentiated through the method's twin for a constant `self`
+            // (see `method.rs`), the receiver passed as a value.
+            let Some(ty) = self.vars[constant.0].declared.as_ref().and_then(referenced_type) else {
+                return self.unsupported(&call.method, "cannot tell the type of the value this method is called on");
+            };
+            let path = crate::companion::method_on_constant(ty, &call.method);
+            let receiver = Arg::Value(Operand::Var(constant));
+            return Rhs::Call(path, std::iter::once(receiver).chain(args).collect());
+        }
+        out.stmts.extend(probe.stmts);
+        Rhs::Method(receiver, call.method.clone(), values)
+    }
+
+    /// `model.predict(x)`, a `#[grad]` method of the model: the call
+    /// `<Model>::predict(model, x)`, differentiated through the method's
+    /// companion functions beside it (`companion::method`), the model
+    /// passed like a model argument (with its shadow).
+    fn lower_model_method(&mut self, model: Var, call: &syn::ExprMethodCall, out: &mut Block) -> Rhs {
+        let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        self.model_method_call(model, call, args)
+    }
+
+    /// `<Model>::method(model, args..)`, `model` a parameter `&Model`.
+    fn model_method_call(&mut self, model: Var, call: &syn::ExprMethodCall, args: Vec<Arg>) -> Rhs {
+        let method = &call.method;
+        let Some(ty) = self.vars[model.0].declared.as_ref().and_then(referenced_type) else {
+            let message = format!(
+                "cannot tell the type of the model `{method}` is called on; call it on `self` or on a parameter \
+                 `model: &Model`"
+            );
+            return self.unsupported(method, message);
+        };
+        let receiver =
+            Arg::Ref { place: Place { var: model, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
+        let path: syn::ExprPath = syn::parse_quote_spanned!(method.span()=> <#ty>::#method);
+        Rhs::Call(path, std::iter::once(receiver).chain(args).collect())
     }
 
     pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {
@@ -165,6 +266,28 @@ impl Lowerer<'_> {
         }
         self.prim_call(op, receiver, args, name)
     }
+}
+
+fn to_vec_message() -> &'static str {
+    "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v`"
+}
+
+/// `T` of a parameter `&T` (a model's type, `Self` for `self`).
+fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
+    match declared {
+        syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),
+        _ => None,
+    }
+}
+
+/// Whether `path` names a primitive type (`str`, `usize`, ..), whose
+/// methods are no `#[grad]` methods.
+fn is_primitive(path: &syn::Path) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    path.get_ident().is_some_and(|ident| PRIMITIVES.iter().any(|name| ident == name))
 }
 
 /// The float type `T` of a path `<T>::item`, when `T` is `f32` or `f64`

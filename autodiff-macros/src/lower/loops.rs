@@ -46,17 +46,20 @@ pub(super) struct Source {
     pub(super) len: Operand,
     /// Integers (`idx: &[usize]`): each pass binds a copy, an index.
     integers: bool,
-    /// `windows(k)` / `chunks_exact(k)`: each pass binds a sub-slice, and
-    /// `len` counts them.
+    /// `windows(k)` / `chunks_exact(k)` / `chunks(k)`: each pass binds a
+    /// sub-slice, and `len` counts them.
     window: Option<Window>,
 }
 
-/// The sub-slices `windows` and `chunks_exact` give: `size` elements,
-/// each `stride` after the previous one.
+/// The sub-slices `windows`, `chunks_exact` and `chunks` give: `size`
+/// elements, each `stride` after the previous one.
 #[derive(Clone)]
 struct Window {
     size: Operand,
     stride: Operand,
+    /// `chunks`: the length of the slice cut, whose last chunk holds what
+    /// is left (fewer than `size` elements when `size` does not divide it).
+    ragged: Option<Box<Operand>>,
 }
 
 /// `filter(|v| ..)`: the closure's parameter and its condition.
@@ -105,6 +108,7 @@ const ADAPTORS: &[&str] = &[
     "filter",
     "windows",
     "chunks_exact",
+    "chunks",
 ];
 
 /// Whether `expr` is an iterator: a range or a chain of iterator methods.
@@ -131,7 +135,8 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
 pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `enumerate`, \
-         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, `rev`, `step_by` \
+         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, `chunks`, `rev`, \
+         `step_by` \
          and the reductions `sum`, `product`, `fold`, `for_each`: write the loop out with `for` and `if`"
     )
 }
@@ -450,13 +455,22 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The pass's sub-slice of a `windows` or `chunks_exact` source: `size`
-    /// elements from `offset + index·stride`.
+    /// The pass's sub-slice of a `windows`, `chunks_exact` or `chunks`
+    /// source: `size` elements from `offset + index·stride` (for `chunks`,
+    /// at most `size`: the last one takes what is left).
     fn window(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Source {
         let Some(window) = &source.window else { return source.clone() };
         let start = self.temp(Ty::Other);
         let rhs = Rhs::Prim(Op::Mul, vec![Operand::Var(index), window.stride.clone()]);
         self.assign(body, start, rhs, AssignKind::Init, span);
+        let len = match &window.ragged {
+            None => window.size.clone(),
+            Some(total) => {
+                let rest = self.integer(Rhs::Prim(Op::Sub, vec![(**total).clone(), Operand::Var(start)]), body, span);
+                let min = syn::Ident::new("min", span);
+                self.integer(Rhs::Method(rest, min, vec![window.size.clone()]), body, span)
+            }
+        };
         let start = match &source.offset {
             None => Operand::Var(start),
             Some(offset) => {
@@ -466,7 +480,7 @@ impl Lowerer<'_> {
                 Operand::Var(shifted)
             }
         };
-        Source { offset: Some(start), len: window.size.clone(), window: None, ..source.clone() }
+        Source { offset: Some(start), len, window: None, ..source.clone() }
     }
 
     /// The element of `source` at the pass's index.
@@ -564,22 +578,31 @@ impl Lowerer<'_> {
             }
             // `copied` and `cloned` give the elements by value: the same bindings.
             ("copied" | "cloned", 0) => self.items(&call.receiver, out),
-            ("windows" | "chunks_exact", 1) => {
+            ("windows" | "chunks_exact" | "chunks", 1) => {
                 let source = self.source(&call.receiver, out)?;
                 let size = self.lower_expr(&call.args[0], out);
                 let size = self.fixed(size, Ty::Other, out, call.args[0].span());
                 let span = call.method.span();
+                let mut ragged = None;
                 let (len, stride) = if method == "windows" {
                     // `len + 1 − k` windows, none when the slice is shorter than `k`.
                     let one = Operand::Const(Const { tokens: quote!(1usize), ty: Ty::Other });
                     let longer = self.integer(Rhs::Prim(Op::Add, vec![source.len.clone(), one.clone()]), out, span);
                     let saturating_sub = syn::Ident::new("saturating_sub", span);
                     (self.integer(Rhs::Method(longer, saturating_sub, vec![size.clone()]), out, span), one)
+                } else if method == "chunks" {
+                    // `⌈len / k⌉` chunks, the last one shorter.
+                    ragged = Some(Box::new(source.len.clone()));
+                    let div_ceil = syn::Ident::new("div_ceil", span);
+                    (
+                        self.integer(Rhs::Method(source.len.clone(), div_ceil, vec![size.clone()]), out, span),
+                        size.clone(),
+                    )
                 } else {
                     let whole = Rhs::Prim(Op::Div, vec![source.len.clone(), size.clone()]);
                     (self.integer(whole, out, span), size.clone())
                 };
-                let source = Source { len, window: Some(Window { size, stride }), ..source };
+                let source = Source { len, window: Some(Window { size, stride, ragged }), ..source };
                 Some(Items { kind: Kind::Elements(vec![source]), shape: Shape::Elem(0), filters: Vec::new() })
             }
             ("skip" | "take", 1) => {
@@ -591,7 +614,7 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(
                         &call.method,
                         format!(
-                            "`{method}` of `windows` or `chunks_exact` is not supported inside #[grad] functions; \
+                            "`{method}` of `windows`, `chunks_exact` or `chunks` is not supported inside #[grad] functions; \
                                  take the sub-slice first (`x[1..].windows(2)`)"
                         ),
                     );
@@ -819,6 +842,71 @@ impl Lowerer<'_> {
         true
     }
 
+    /// `let name = x.to_vec();` of a slice of floats (a parameter, a local
+    /// array or vector, a row, a sub-slice `x[a..b]`, a sub-slice binding):
+    /// a new vector with its own adjoint, lowered as the copy a person
+    /// writes, so both modes differentiate it element by element:
+    ///
+    /// ```text
+    /// let __to_vec_source = &x[..];            // a sub-slice binding
+    /// let mut name = vec![0.0; __to_vec_source.len()];
+    /// for __to_vec_index in 0..__to_vec_source.len() { name[__to_vec_index] = __to_vec_source[__to_vec_index]; }
+    /// ```
+    ///
+    /// Returns whether it did: the copy of a slice of integers (no
+    /// derivative) is kept as written.
+    pub(super) fn lower_to_vec(
+        &mut self,
+        name: &syn::Ident,
+        declared: Option<&syn::Type>,
+        call: &syn::ExprMethodCall,
+        out: &mut Block,
+    ) -> bool {
+        let span = call.method.span();
+        let receiver = &*call.receiver;
+        let source = syn::Ident::new("__to_vec_source", Span::mixed_site());
+        let index = syn::Ident::new("__to_vec_index", Span::mixed_site());
+        let source_init: Expr = if self.slice_binding(receiver).is_some() {
+            syn::parse_quote_spanned!(span=> #receiver)
+        } else if matches!(receiver, Expr::Index(index) if matches!(&*index.index, Expr::Range(_))) {
+            syn::parse_quote_spanned!(span=> &#receiver)
+        } else {
+            syn::parse_quote_spanned!(span=> &#receiver[..])
+        };
+        let mut probe = Block::default();
+        let slice = self.sub_slice_of(&source_init, &mut probe).filter(|slice| self.is_float_slice(slice));
+        let Some(slice) = slice else { return false };
+        out.stmts.extend(probe.stmts);
+        self.bind(&source, Binding::Slice(slice));
+        let ty = declared.map(|ty| quote!(: #ty));
+        let copy: Vec<syn::Stmt> = syn::parse_quote_spanned! {span=>
+            let mut #name #ty = vec![0.0; #source.len()];
+            for #index in 0..#source.len() {
+                #name[#index] = #source[#index];
+            }
+        };
+        self.lower_stmts(&copy, out, Sink::Discard);
+        true
+    }
+
+    /// What `init` (`&x[a..b]`, or a sub-slice binding) stands for.
+    fn sub_slice_of(&mut self, init: &Expr, out: &mut Block) -> Option<Source> {
+        if let Some(slice) = self.slice_binding(init) {
+            return Some(slice);
+        }
+        self.source(init, out)
+    }
+
+    /// Whether `slice` holds floats, one by element (not rows, not integers).
+    fn is_float_slice(&self, slice: &Source) -> bool {
+        let info = &self.vars[slice.base.var.0];
+        let indices = slice.base.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+        !slice.integers
+            && slice.window.is_none()
+            && info.ty == Ty::Aggregate
+            && info.dims.is_some_and(|dims| dims == indices + 1)
+    }
+
     /// Whether `base` is a variable declared as integers in a slice, array
     /// or vector (`idx: &[usize]`), possibly behind a reference.
     fn holds_integers(&self, base: &Place) -> bool {
@@ -1012,4 +1100,14 @@ fn truth() -> Operand {
 
 fn falsity() -> Operand {
     Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool })
+}
+
+/// `x.to_vec()`, the initializer of a `let`.
+pub(super) fn to_vec_call(expr: &Expr) -> Option<&syn::ExprMethodCall> {
+    match expr {
+        Expr::MethodCall(call) if call.method == "to_vec" && call.args.is_empty() && call.turbofish.is_none() => {
+            Some(call)
+        }
+        _ => None,
+    }
 }

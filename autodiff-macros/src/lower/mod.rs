@@ -35,8 +35,10 @@ mod loops;
 mod matches;
 mod places;
 mod stmt;
+mod vectors;
 
 pub use places::zero_of_type;
+pub use vectors::is_growth;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -68,6 +70,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         closures: Vec::new(),
         next_loop: 0,
         escapes: BTreeMap::new(),
+        tables: Vec::new(),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -81,6 +84,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         None => Sink::Discard,
     };
     lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
+    lowerer.bind_tables(&mut block);
     if let Some(done) = lowerer.done {
         if !reads(&block, done) {
             strip_writes(&mut block, done);
@@ -168,10 +172,23 @@ struct Lowerer<'a> {
     /// been set so far: a statement that set one guards the rest of its
     /// block.
     escapes: BTreeMap<Var, usize>,
+    /// The `const` and `static` tables the body indexes (`W[i]`), each read
+    /// through a reference made at the top of the function.
+    tables: Vec<(Ident, Var)>,
 }
 
 impl Lowerer<'_> {
     // ---- variables and scopes ----
+
+    /// `let __table_W = &W;` for each table, first in the body.
+    fn bind_tables(&mut self, block: &mut Block) {
+        let bindings = self.tables.iter().map(|(ident, var)| {
+            let tokens = quote::quote_spanned!(ident.span()=> &#ident);
+            let rhs = Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate }));
+            Stmt::Assign { dst: *var, rhs, kind: AssignKind::Init, span: ident.span() }
+        });
+        block.stmts.splice(0..0, bindings.collect::<Vec<_>>());
+    }
 
     fn new_var(&mut self, ident: Ident, ty: Ty, kind: VarKind, declared: Option<syn::Type>) -> Var {
         let scope = self.loops.iter().map(|ctx| ctx.id).collect();
@@ -315,6 +332,7 @@ impl Lowerer<'_> {
         let info = &self.vars[place.var.0];
         let indices = place.proj.iter().filter(|p| matches!(p, crate::ir::Proj::Index(_))).count();
         match info.ty {
+            Ty::Aggregate if crate::ir::is_table(info) && !place.proj.is_empty() => Ty::Unknown,
             Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,
             Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
             Ty::Aggregate => info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat),

@@ -52,7 +52,11 @@ impl Lowerer<'_> {
                 if let Some(slice) = self.slice_binding(&index.expr) {
                     return Some(self.slice_element(slice, &index.index, out));
                 }
-                let mut place = self.place(&index.expr, out)?;
+                let table = self.table(&index.expr).map(|var| Place { var, proj: Vec::new() });
+                let mut place = match table {
+                    Some(place) => place,
+                    None => self.place(&index.expr, out)?,
+                };
                 let position = self.lower_expr(&index.index, out);
                 if self.operand_ty(&position).is_float() {
                     self.cx.error_spanned_by(
@@ -340,6 +344,29 @@ impl Lowerer<'_> {
     }
 
     /// `place`, without reporting an error when `expr` is not one.
+    /// `W` in `W[i]`, a name bound to nothing in the body: a `const` or
+    /// `static` table (`const W: [f64; 3] = ..;`), read through a reference
+    /// made once at the top of the function (`lower` writes it), so the
+    /// reads are element reads like any other. It is never differentiated.
+    fn table(&mut self, expr: &Expr) -> Option<crate::ir::Var> {
+        let Expr::Path(path) = expr else { return None };
+        let ident = path.path.get_ident().filter(|_| path.qself.is_none())?;
+        if self.lookup(ident).is_some() {
+            return None;
+        }
+        let name = crate::naming::name_of(ident);
+        if let Some((_, var)) = self.tables.iter().find(|(table, _)| crate::naming::name_of(table) == name) {
+            return Some(*var);
+        }
+        let reference = self.namer.fresh(&format!("__table_{name}"));
+        let var = self.new_var(reference, Ty::Aggregate, VarKind::Local, Some(syn::parse_quote!(_)));
+        let info = &mut self.vars[var.0];
+        info.by_ref = true;
+        info.scope.clear();
+        self.tables.push((ident.clone(), var));
+        Some(var)
+    }
+
     fn place_quiet(&mut self, expr: &Expr, out: &mut Block) -> Option<Place> {
         match expr {
             Expr::Path(path) => {

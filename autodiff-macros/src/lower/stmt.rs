@@ -152,6 +152,11 @@ impl Lowerer<'_> {
                 self.bind_closure(ident, closure);
                 return;
             }
+            let copied = super::loops::to_vec_call(expr)
+                .is_some_and(|call| self.lower_to_vec(ident, declared.as_ref(), call, out));
+            if copied {
+                return;
+            }
             if self.bind_sub_slice(ident, expr, out) {
                 return;
             }
@@ -174,7 +179,11 @@ impl Lowerer<'_> {
             }
         }
         if let Some(init) = &local.init {
-            self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init));
+            let vector_of_floats = self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims == Some(1);
+            match super::vectors::empty_vec(&init.expr).filter(|_| vector_of_floats) {
+                Some(capacity) => self.lower_empty_vec(var, capacity, out, init.expr.span()),
+                None => self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init)),
+            }
         }
         self.bind(ident, Binding::Var(var));
     }

@@ -1,0 +1,122 @@
+//! Local vectors of floats grown with `push`: `let mut v: Vec<f64> =
+//! Vec::new();` (or `Vec::with_capacity(n)`), then `v.push(x)`.
+//!
+//! A `push` is lowered as what it does to the elements: the vector grows
+//! by a zero (`v.push(0.0)`, a method with no derivative), then the new
+//! element is written (`v[k] = x`, a store like any other, so both modes
+//! differentiate it). The adjoint of `v` takes `v`'s length where the
+//! reverse sweep begins, when every push has run; forward mode grows the
+//! tangent of `v` beside it (`forward.rs`, through `is_growth`).
+//!
+//! ```text
+//! let mut v: Vec<f64> = Vec::with_capacity(n);   v = vec![0.0; 0]; _ = v.reserve(n)
+//! v.push(x * x);                                 k = v.len(); _ = v.push(0.0); v[k] = x * x
+//! ```
+
+use quote::quote;
+use syn::{Expr, Ident};
+
+use super::Lowerer;
+use crate::ir::{AssignKind, Block, Const, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind};
+
+/// Whether `method`, called on a vector of floats, grows it as lowering
+/// writes a `push` (`push` of a zero, `reserve`): forward mode grows the
+/// vector's tangent alike.
+pub fn is_growth(method: &Ident) -> bool {
+    method == "push" || method == "reserve"
+}
+
+/// `Vec::new()`, `Vec::with_capacity(n)` (by any path ending so): the
+/// capacity asked for, if any.
+pub(super) fn empty_vec(expr: &Expr) -> Option<Option<&Expr>> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Path(path) = &*call.func else { return None };
+    let segments = &path.path.segments;
+    let n = segments.len();
+    if path.qself.is_some() || n < 2 || segments[n - 2].ident != "Vec" {
+        return None;
+    }
+    match (segments[n - 1].ident.to_string().as_str(), call.args.len()) {
+        ("new", 0) => Some(None),
+        ("with_capacity", 1) => Some(call.args.first()),
+        _ => None,
+    }
+}
+
+impl Lowerer<'_> {
+    /// `vector = Vec::new()` / `Vec::with_capacity(n)` for a local typed as
+    /// a vector of floats: an empty vector (`vec![0.0; 0]`, which does not
+    /// allocate), then the capacity reserved.
+    pub(super) fn lower_empty_vec(
+        &mut self,
+        vector: Var,
+        capacity: Option<&Expr>,
+        out: &mut Block,
+        span: proc_macro2::Span,
+    ) {
+        let float = self.vars[vector.0].elem;
+        let zero = Operand::Const(Const { tokens: quote!(0.0), ty: float.map_or(Ty::AnyFloat, Ty::Float) });
+        let empty = Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other });
+        self.assign(out, vector, Rhs::VecRepeat(zero, empty), AssignKind::Init, span);
+        if let Some(capacity) = capacity {
+            let capacity = self.lower_expr(capacity, out);
+            self.grow(vector, "reserve", capacity, out, span);
+        }
+    }
+
+    /// `v.push(x)` on a local vector of floats, lowered as a zero pushed
+    /// and the element written; `None` for any other call.
+    pub(super) fn lower_push(
+        &mut self,
+        call: &syn::ExprMethodCall,
+        receiver: &Operand,
+        out: &mut Block,
+    ) -> Option<Rhs> {
+        let Operand::Var(vector) = receiver else { return None };
+        let info = &self.vars[vector.0];
+        let local_floats = info.ty == Ty::Aggregate && info.dims == Some(1) && info.kind == VarKind::Local;
+        if call.method != "push" || call.args.len() != 1 || !local_floats || info.by_ref {
+            return None;
+        }
+        let span = call.method.span();
+        let value = self.lower_expr(&call.args[0], out);
+        let position = self.temp(Ty::Other);
+        let len = Ident::new("len", span);
+        self.assign(out, position, Rhs::Method(Operand::Var(*vector), len, Vec::new()), AssignKind::Init, span);
+        let float = self.vars[vector.0].elem;
+        let zero = Operand::Const(Const { tokens: quote!(0.0), ty: float.map_or(Ty::AnyFloat, Ty::Float) });
+        self.grow(*vector, "push", zero, out, span);
+        let place = Place { var: *vector, proj: vec![Proj::Index(Operand::Var(position))] };
+        out.stmts.push(Stmt::Store { place, value, span });
+        Some(Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other })))
+    }
+
+    /// `_ = vector.method(argument)`, a call that grows the vector.
+    fn grow(&mut self, vector: Var, method: &str, argument: Operand, out: &mut Block, span: proc_macro2::Span) {
+        let done = self.temp(Ty::Other);
+        let method = Ident::new(method, span);
+        self.assign(out, done, Rhs::Method(Operand::Var(vector), method, vec![argument]), AssignKind::Init, span);
+    }
+
+    /// A float pushed onto a local whose type the macro cannot see (`let
+    /// mut v = Vec::new();`) would lose its derivative: refused, asking for
+    /// the type.
+    pub(super) fn untyped_push(&mut self, call: &syn::ExprMethodCall, receiver: &Operand, args: &[Operand]) -> bool {
+        let Operand::Var(vector) = receiver else { return false };
+        let info = &self.vars[vector.0];
+        let untyped = info.kind == VarKind::Local && info.declared.is_none() && info.ty != Ty::Aggregate;
+        let pushes_float = args.iter().any(|arg| !matches!(self.operand_ty(arg), Ty::Other | Ty::Bool));
+        if call.method != "push" || !untyped || !pushes_float {
+            return false;
+        }
+        let name = &info.ident;
+        self.cx.error_spanned_by(
+            &call.method,
+            format!(
+                "#[grad] cannot tell that `{name}` holds floats, so a float pushed onto it would lose its \
+                 derivative; give it its type: `let mut {name}: Vec<f64> = Vec::new();`"
+            ),
+        );
+        true
+    }
+}

@@ -1,0 +1,267 @@
+//! Calls of `#[grad]` methods inside `#[grad]` code (issue 8 item 3):
+//! `self.helper(x)` inside a method of a `Params` model, the model's shadow
+//! `d_self` receiving the callee's partials, and `model.predict(x)` inside a
+//! free function of `model: &Model`; in reverse, forward and second-order
+//! mode, against central differences at random points (proptest).
+
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+use proptest::prelude::*;
+
+/// A line through the plane, with a curvature term.
+#[derive(Params, Clone, Debug)]
+struct Curve {
+    slope: f64,
+    intercept: f64,
+    bend: f64,
+}
+
+impl Curve {
+    /// The curve at `x`.
+    #[grad(forward, reverse, hessian)]
+    fn predict(&self, x: f64) -> f64 {
+        self.slope * x + self.intercept + self.bend * x.sin()
+    }
+
+    /// Squared error at one point, through `self.predict`.
+    #[grad(forward, reverse, hessian)]
+    fn loss(&self, x: f64, y: f64) -> f64 {
+        let r = self.predict(x) - y;
+        r * r
+    }
+
+    /// A penalty differentiated only in the model: its callers still get
+    /// the partial in `x` from the method's companion.
+    #[grad(forward, reverse, wrt(self))]
+    fn damped(&self, x: f64) -> f64 {
+        self.bend * (self.slope * x).tanh()
+    }
+
+    /// Calls of two methods, one of them restricted by `wrt`, in a loop.
+    #[grad(forward, reverse)]
+    fn objective(&self, xs: &[f64], scale: f64) -> f64 {
+        let mut total = 0.0;
+        for &x in xs {
+            total += self.loss(x, scale * x) + self.damped(scale * x);
+        }
+        total
+    }
+}
+
+/// The mean squared error of `model` over the points, through `model.predict`.
+#[grad(forward, reverse, hessian)]
+fn mse(model: &Curve, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..xs.len() {
+        let r = model.predict(xs[i]) - ys[i];
+        total += r * r;
+    }
+    total / xs.len() as f64
+}
+
+/// A method called on a model the caller does not differentiate (a
+/// constant), with a differentiated argument.
+#[grad(forward, reverse, wrt(x))]
+fn through_constant_model(model: &Curve, x: f64) -> f64 {
+    model.predict(x * x).exp()
+}
+
+const XS: [f64; 4] = [-1.0, 0.25, 0.8, 2.0];
+const YS: [f64; 4] = [0.5, -0.3, 1.1, 2.4];
+
+fn curve(w: &[f64]) -> Curve {
+    Curve { slope: w[0], intercept: w[1], bend: w[2] }
+}
+
+fn assert_all_close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (a, b) in got.iter().zip(want) {
+        assert!(close(*a, *b, tol), "got {got:?}, want {want:?}");
+    }
+}
+
+fn self_helper_gives_the_model_and_argument_partials(m: Curve, x: f64, y: f64) {
+    let mut d_self = m.zeros_like();
+    let (value, dx, dy) = m.loss_grad(&mut d_self, x, y);
+    assert!(close(value, m.loss(x, y), 1e-15));
+    let numeric = numeric_gradient(|w| curve(w).loss(w[3], w[4]), &[m.slope, m.intercept, m.bend, x, y]);
+    let mut got = d_self.to_flat();
+    got.extend([dx, dy]);
+    assert_all_close(&got, &numeric, 1e-6);
+    // Forward mode along a direction of every input.
+    let v = Curve { slope: 0.3, intercept: -0.8, bend: 0.5 };
+    let (vx, vy) = (0.6, -1.1);
+    let (jvp_value, tangent) = m.loss_jvp(&v, x, vx, y, vy);
+    assert!(close(jvp_value, value, 1e-15));
+    let along: f64 = got.iter().zip([v.slope, v.intercept, v.bend, vx, vy]).map(|(g, v)| g * v).sum();
+    assert!(close(tangent, along, 1e-12), "{tangent} {along}");
+}
+
+fn self_helper_second_order_matches_differences_of_the_gradient(m: Curve, x: f64, y: f64) {
+    let v = Curve { slope: 0.3, intercept: -0.8, bend: 0.5 };
+    let (vx, vy) = (0.6, -1.1);
+    let gradient_at = |t: f64| {
+        let shifted = curve(&[m.slope + t * v.slope, m.intercept + t * v.intercept, m.bend + t * v.bend]);
+        let mut d = shifted.zeros_like();
+        let (_, dx, dy) = shifted.loss_grad(&mut d, x + t * vx, y + t * vy);
+        let mut flat = d.to_flat();
+        flat.extend([dx, dy]);
+        flat
+    };
+    let h = 1e-5;
+    let (plus, minus) = (gradient_at(h), gradient_at(-h));
+    let numeric: Vec<f64> = plus.iter().zip(&minus).map(|(p, q)| (p - q) / (2.0 * h)).collect();
+    let mut hv = m.zeros_like();
+    let (value, hx, hy) = m.loss_hvp(&v, &mut hv, x, vx, y, vy);
+    assert!(close(value, m.loss(x, y), 1e-15));
+    let mut got = hv.to_flat();
+    got.extend([hx, hy]);
+    assert_all_close(&got, &numeric, 1e-6);
+}
+
+fn calls_of_restricted_methods_in_a_loop_get_every_partial(m: Curve, scale: f64) {
+    let mut d_self = m.zeros_like();
+    let mut d_xs = [0.0; 4];
+    let (value, d_scale) = m.objective_grad(&mut d_self, &XS, &mut d_xs, scale);
+    assert!(close(value, m.objective(&XS, scale), 1e-14));
+    let mut point = m.to_flat();
+    point.extend(XS);
+    point.push(scale);
+    let numeric = numeric_gradient(|w| curve(w).objective(&w[3..7], w[7]), &point);
+    let mut got = d_self.to_flat();
+    got.extend(d_xs);
+    got.push(d_scale);
+    assert_all_close(&got, &numeric, 1e-6);
+    let v = Curve { slope: 0.2, intercept: 0.7, bend: -0.4 };
+    let v_xs = [0.1, -0.2, 0.3, 0.5];
+    let v_scale = -0.6;
+    let (_, tangent) = m.objective_jvp(&v, &XS, &v_xs, scale, v_scale);
+    let mut direction = v.to_flat();
+    direction.extend(v_xs);
+    direction.push(v_scale);
+    let along: f64 = got.iter().zip(&direction).map(|(g, v)| g * v).sum();
+    assert!(close(tangent, along, 1e-12), "{tangent} {along}");
+}
+
+fn a_free_function_calls_a_method_of_its_model(m: Curve) {
+    let mut d_m = m.zeros_like();
+    let mut d_xs = [0.0; 4];
+    let mut d_ys = [0.0; 4];
+    let value = mse_grad(&m, &mut d_m, &XS, &mut d_xs, &YS, &mut d_ys);
+    assert!(close(value, mse(&m, &XS, &YS), 1e-15));
+    let mut point = m.to_flat();
+    point.extend(XS);
+    point.extend(YS);
+    let numeric = numeric_gradient(|w| mse(&curve(w), &w[3..7], &w[7..11]), &point);
+    let mut got = d_m.to_flat();
+    got.extend(d_xs);
+    got.extend(d_ys);
+    assert_all_close(&got, &numeric, 1e-6);
+    // Forward mode: the tangent along the model direction alone.
+    let v = Curve { slope: 1.0, intercept: -0.5, bend: 0.25 };
+    let (_, tangent) = mse_jvp(&m, &v, &XS, &[0.0; 4], &YS, &[0.0; 4]);
+    let along = got[0] * v.slope + got[1] * v.intercept + got[2] * v.bend;
+    assert!(close(tangent, along, 1e-12), "{tangent} {along}");
+    // Second order along the model direction, against differences of the gradient.
+    let gradient_at = |t: f64| {
+        let shifted = curve(&[m.slope + t * v.slope, m.intercept + t * v.intercept, m.bend + t * v.bend]);
+        let mut d = shifted.zeros_like();
+        mse_grad(&shifted, &mut d, &XS, &mut [0.0; 4], &YS, &mut [0.0; 4]);
+        d.to_flat()
+    };
+    let h = 1e-5;
+    let (plus, minus) = (gradient_at(h), gradient_at(-h));
+    let mut hv = m.zeros_like();
+    let (mut hv_xs, mut hv_ys) = ([0.0; 4], [0.0; 4]);
+    mse_hvp(&m, &v, &mut hv, &XS, &[0.0; 4], &mut hv_xs, &YS, &[0.0; 4], &mut hv_ys);
+    let numeric: Vec<f64> = plus.iter().zip(&minus).map(|(p, q)| (p - q) / (2.0 * h)).collect();
+    assert_all_close(&hv.to_flat(), &numeric, 1e-6);
+}
+
+fn a_method_of_a_constant_model_is_differentiated_in_its_arguments(m: Curve, x: f64) {
+    let (value, dx) = through_constant_model_grad(&m, x);
+    assert!(close(value, through_constant_model(&m, x), 1e-15));
+    let numeric = numeric_gradient(|w| through_constant_model(&m, w[0]), &[x]);
+    assert!(close(dx, numeric[0], 1e-6), "{dx} {numeric:?}");
+    let (_, tangent) = through_constant_model_jvp(&m, x, 0.3);
+    assert!(close(tangent, 0.3 * dx, 1e-12));
+}
+
+/// Springs: a struct of constants that is no `Params` model.
+struct Spring {
+    stiffness: f64,
+    rest: f64,
+}
+
+impl Spring {
+    /// `½k(x − r)²`, differentiated in `x` only.
+    #[grad(forward, reverse, wrt(x))]
+    fn energy(&self, x: f64) -> f64 {
+        0.5 * self.stiffness * (x - self.rest).powi(2)
+    }
+
+    /// A plain method: called with constants only, it needs no derivative.
+    fn scaled_stiffness(&self, factor: f64) -> f64 {
+        factor * self.stiffness
+    }
+
+    /// Two calls of `self.energy` on the constant `self`, and a plain
+    /// method of constants.
+    #[grad(forward, reverse, wrt(x, y))]
+    fn pair(&self, x: f64, y: f64) -> f64 {
+        self.energy(x) + self.energy(x * y) * self.scaled_stiffness(0.5)
+    }
+}
+
+fn methods_of_a_constant_struct_are_differentiated_in_their_arguments(x: f64, y: f64) {
+    let s = Spring { stiffness: 3.0, rest: 0.5 };
+    let (value, dx, dy) = s.pair_grad(x, y);
+    assert!(close(value, s.pair(x, y), 1e-15));
+    let numeric = numeric_gradient(|w| s.pair(w[0], w[1]), &[x, y]);
+    assert_all_close(&[dx, dy], &numeric, 1e-6);
+    let (_, tangent) = s.pair_jvp(x, 0.4, y, -0.9);
+    assert!(close(tangent, 0.4 * dx - 0.9 * dy, 1e-12));
+    // Closed form: k(x − r) + 0.5k · k(xy − r)·y.
+    let k = 3.0;
+    assert!(close(dx, k * (x - 0.5) + 0.5 * k * k * (x * y - 0.5) * y, 1e-12));
+}
+
+fn curves() -> impl Strategy<Value = Curve> {
+    (-2.0..2.0, -2.0..2.0, -2.0..2.0).prop_map(|(slope, intercept, bend)| Curve { slope, intercept, bend })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn self_helper(m in curves(), x in -2.0..2.0, y in -2.0..2.0) {
+        self_helper_gives_the_model_and_argument_partials(m, x, y);
+    }
+
+    #[test]
+    fn self_helper_second_order(m in curves(), x in -2.0..2.0, y in -2.0..2.0) {
+        self_helper_second_order_matches_differences_of_the_gradient(m, x, y);
+    }
+
+    #[test]
+    fn restricted_methods_in_a_loop(m in curves(), scale in -1.5..1.5) {
+        calls_of_restricted_methods_in_a_loop_get_every_partial(m, scale);
+    }
+
+    #[test]
+    fn free_function_calls_a_method(m in curves()) {
+        a_free_function_calls_a_method_of_its_model(m);
+    }
+
+    #[test]
+    fn method_of_a_constant_model(m in curves(), x in -1.5..1.5) {
+        a_method_of_a_constant_model_is_differentiated_in_its_arguments(m, x);
+    }
+
+    #[test]
+    fn methods_of_a_constant_struct(x in -2.0..2.0, y in -2.0..2.0) {
+        methods_of_a_constant_struct_are_differentiated_in_their_arguments(x, y);
+    }
+}
