@@ -51,9 +51,11 @@ use crate::rules::{partials, Transpose, D};
 
 mod adjoints;
 mod call;
+mod integers;
 mod layout;
 mod primal;
 pub mod saves;
+mod shield;
 
 use layout::{declarations, Layout};
 pub use primal::replay;
@@ -279,7 +281,7 @@ fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
 fn restored_vars(body: &Body, saves: &Saves) -> Vec<Var> {
     let mut vars = Vec::new();
     crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
-        if saves.slot(SaveKey::Value(id)).is_none() {
+        if saves.slot(SaveKey::Value(id)).is_none() && !saves.is_undone(id) {
             return;
         }
         match stmt {
@@ -545,7 +547,11 @@ impl Sweep<'_> {
 
     fn reverse_assign_sweep(&self, id: StmtId, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> TokenStream {
         let ident = self.ident(dst).to_token_stream();
-        let restore = self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore(slot, &ident, span));
+        let restore = match self.saves.slot(SaveKey::Value(id)) {
+            Some(slot) => Some(self.restore(slot, &ident, span)),
+            None if self.saves.is_undone(id) => integers::undo(self.body, dst, rhs, span),
+            None => None,
+        };
         let tape = self.saves.tape(id);
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
@@ -902,5 +908,25 @@ mod tests {
         let to_y = "if !(x >= y) {\n        if !(y != y) {\n            __bar_y += __bar_t2;\n        }\n    }";
         assert!(got.contains(to_y), "{got}");
         assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
+    }
+
+    #[test]
+    fn a_counter_walking_a_triangle_is_counted_back_down() {
+        let got = vjp_of(quote! {
+            fn f(d: usize, l: &[f64], x: &[f64]) -> f64 {
+                let mut qx = vec![0.0; d];
+                let mut li = 0;
+                for col in 0..d {
+                    for row in col + 1..d {
+                        qx[row] += l[li] * x[col];
+                        li += 1;
+                    }
+                }
+                qx.iter().map(|v| v * v).sum()
+            }
+        });
+        assert!(!got.contains("__saved"), "{got}");
+        assert!(!got.contains(".push("), "{got}");
+        assert!(got.contains("let mut __bar_t3: f64 = -0.0;\n            li = li - 1;\n"), "{got}");
     }
 }
