@@ -2395,6 +2395,60 @@ fn strided_counter(x: &[f64], stride: usize) -> f64 {
     s + t
 }
 
+/// A 1-D stencil with its edges in branches (`u[i - 1]` only where `i > 0`),
+/// three explicit steps: the neighbour indices are computed again in the
+/// reverse sweep's branches, not pushed per cell and step. (Copies are
+/// loops: `#[grad]` refuses `copy_from_slice`.)
+#[allow(clippy::manual_memcpy)]
+#[grad(forward, reverse, hessian)]
+fn stencil_edges(u0: &[f64], kappa: f64) -> f64 {
+    let n = u0.len();
+    let mut u = vec![0.0; n];
+    for i in 0..n {
+        u[i] = u0[i];
+    }
+    let mut next = vec![0.0; n];
+    for _step in 0..3 {
+        for i in 0..n {
+            let left = if i > 0 { u[i - 1] } else { u[i] };
+            let right = if i + 1 < n { u[i + 1] } else { u[i] };
+            next[i] = u[i] + kappa * (left - 2.0 * u[i] + right) * u[i];
+        }
+        for i in 0..n {
+            u[i] = next[i];
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += u[i] * u[i] * (i as f64 + 1.0);
+    }
+    s
+}
+
+/// Indices computed in nested branches from the pass's own index (`base`,
+/// computed again at the start of the reverse pass), each guarded by the
+/// condition that keeps it from underflowing.
+#[grad(forward, reverse, hessian)]
+fn nested_branch_indices(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for r in 0..2 {
+        for i in 0..n {
+            let base = i * 2;
+            if i > 0 {
+                let j = i - 1;
+                if base > 3 {
+                    let k = base - 4;
+                    s += x[k / 2] * x[j].sin();
+                } else {
+                    s += x[j] * x[i] * (r as f64 + 1.0);
+                }
+            }
+        }
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
         // What the reverse sweep saves: increments after a fill, integer counters undone.
@@ -2404,6 +2458,8 @@ fn cases() -> Vec<Case> {
         case!(f64 increments_without_refill / increments_without_refill_grad / increments_without_refill_vjp / increments_without_refill_jvp / increments_without_refill_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 branch_counter / branch_counter_grad / branch_counter_vjp / branch_counter_jvp / branch_counter_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &w in [-2.0, 2.0] = vec![0.0; 4]);
             where x.iter().all(|v| v.abs() > 1e-3)),
+        case!(f64 stencil_edges / stencil_edges_grad / stencil_edges_vjp / stencil_edges_jvp / stencil_edges_hvp (&u0 in [-1.0, 1.0] = vec![0.0; 5], kappa in [0.05, 0.3])),
+        case!(f64 nested_branch_indices / nested_branch_indices_grad / nested_branch_indices_vjp / nested_branch_indices_jvp / nested_branch_indices_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 triangle_twice / triangle_twice_grad / triangle_twice_vjp / triangle_twice_jvp / triangle_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 triangle_alias_read / triangle_alias_read_grad / triangle_alias_read_vjp / triangle_alias_read_jvp / triangle_alias_read_hvp (&x in [-1.0, 1.0] = vec![0.0; 4])),
         case!(f64 scatter_twice / scatter_twice_grad / scatter_twice_vjp / scatter_twice_jvp / scatter_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4], const idx = &[2usize, 0, 2, 3, 2])),

@@ -399,8 +399,8 @@ impl Sweep<'_> {
             }
             Stmt::If { cond, then, els, span } => {
                 let (then_id, els_id) = crate::ir::branch_ids(id, then);
-                let then = self.reverse(then, then_id);
-                let els = self.reverse(els, els_id);
+                let then = self.reverse_branch(then, then_id);
+                let els = self.reverse_branch(els, els_id);
                 if then.is_empty() && els.is_empty() {
                     return TokenStream::new();
                 }
@@ -427,18 +427,9 @@ impl Sweep<'_> {
         if body.is_empty() && restore_index.is_none() {
             return TokenStream::new();
         }
-        // The pass's own cheap values, computed again rather than restored.
-        let recomputations = lp.body.stmts.iter().filter_map(|stmt| match stmt {
-            Stmt::Assign { dst, rhs, span, .. } if self.saves.is_recomputed(*dst) => {
-                let ident = self.ident(*dst);
-                let annotation = emit::annotation(self.body, *dst);
-                let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
-                Some(quote_spanned!(*span=> let #ident #annotation = #value;))
-            }
-            _ => None,
-        });
         let declarations = self.adjoint_declarations(Some(lp.id), None);
-        let declarations = quote!(#declarations #(#recomputations)*);
+        let recomputations = self.recomputations(&lp.body);
+        let declarations = quote!(#declarations #recomputations);
         match (&lp.header, lp.trips) {
             (Header::Range { index, lo, hi, inclusive, adaptors, .. }, None) => {
                 let range = self.range_tokens(lo, hi, *inclusive);
@@ -464,6 +455,32 @@ impl Sweep<'_> {
         }
     }
 
+    /// A block's own cheap values (`saves.rs`), computed again rather than
+    /// restored, at the start of its reverse.
+    fn recomputations(&self, block: &Block) -> TokenStream {
+        let recomputed = block.stmts.iter().filter_map(|stmt| match stmt {
+            Stmt::Assign { dst, rhs, span, .. } if self.saves.is_recomputed(*dst) => {
+                let ident = self.ident(*dst);
+                let annotation = emit::annotation(self.body, *dst);
+                let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
+                Some(quote_spanned!(*span=> let #ident #annotation = #value;))
+            }
+            _ => None,
+        });
+        quote!(#(#recomputed)*)
+    }
+
+    /// A branch of an `if`, backwards, after its own cheap values computed
+    /// again (under the condition that guarded them: `i - 1` where `i > 0`).
+    fn reverse_branch(&self, block: &Block, first: StmtId) -> TokenStream {
+        let reversed = self.reverse(block, first);
+        if reversed.is_empty() {
+            return reversed;
+        }
+        let recomputations = self.recomputations(block);
+        quote!(#recomputations #reversed)
+    }
+
     /// One pass of a loop, backwards. The plain additions into shadows of
     /// inputs the loop only reads (`d_x[i] += x̄ᵢ`) are gathered and made at
     /// the end of the pass in forward order, as a person writes them: made
@@ -471,9 +488,20 @@ impl Sweep<'_> {
     /// invite LLVM to pair them into one vector store that the next pass's
     /// load then waits on (3× slower on Rosenbrock).
     fn reverse_pass(&self, id: StmtId, lp: &Loop) -> TokenStream {
+        // A value computed again at the start of the pass stays put; one
+        // computed again in a branch is only there, and counts as written.
+        let pass_recomputed: BTreeSet<Var> = lp
+            .body
+            .stmts
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::Assign { dst, .. } if self.saves.is_recomputed(*dst) => Some(*dst),
+                _ => None,
+            })
+            .collect();
         let mut written = BTreeSet::new();
         crate::ir::walk(&lp.body, 0, &mut |stmt, _| match stmt {
-            Stmt::Assign { dst, .. } if !self.saves.is_recomputed(*dst) => {
+            Stmt::Assign { dst, .. } if !pass_recomputed.contains(dst) => {
                 written.insert(*dst);
             }
             Stmt::Store { place, .. } => {

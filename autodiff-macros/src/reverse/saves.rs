@@ -239,8 +239,11 @@ fn walk_in_loops<'a>(block: &'a Block, at: &mut Walk, visit: &mut dyn FnMut(Stmt
 }
 
 /// The loop bodies' own values the reverse sweep can compute again: defined
-/// once, at the top level of their loop's body, by a cheap operation of
-/// values the loop never writes (or of other such values).
+/// once, at the top level of their loop's body or of a branch in it
+/// (`if i > 0 { let j = i - 1; .. }`), by a cheap operation of values the loop
+/// never writes (or of other such values). The reverse sweep computes them
+/// at the start of the block that defines them: of each reverse pass, or
+/// of the branch, under the condition that guarded them.
 fn find_recomputable(body: &Body) -> BTreeSet<Var> {
     let mut assignments: BTreeMap<Var, usize> = BTreeMap::new();
     walk(&body.block, 0, &mut |stmt, _| {
@@ -264,7 +267,7 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
             }
             _ => {}
         });
-        for stmt in &lp.body.stmts {
+        for stmt in outside_inner_loops(&lp.body) {
             let Stmt::Assign { dst, rhs, kind: AssignKind::Init, .. } = stmt else { continue };
             // A pass counter is also written by its loop, outside the IR.
             let counter = matches!(body.var(*dst).kind, VarKind::Control | VarKind::Done);
@@ -280,6 +283,20 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
         }
     });
     recomputable
+}
+
+/// The statements of `block` and of the branches of its `if`s, at any
+/// depth, in program order; not those of its inner loops.
+fn outside_inner_loops(block: &Block) -> Vec<&Stmt> {
+    let mut stmts = Vec::new();
+    for stmt in &block.stmts {
+        stmts.push(stmt);
+        if let Stmt::If { then, els, .. } = stmt {
+            stmts.extend(outside_inner_loops(then));
+            stmts.extend(outside_inner_loops(els));
+        }
+    }
+    stmts
 }
 
 /// The vector of `v.len()`, when `v` is defined once, outside every loop,
@@ -1014,5 +1031,49 @@ mod loop_tests {
         let ir = body.annotated(&saves).to_string();
         assert!(!ir.contains("__saved_j"), "{ir}");
         assert!(ir.contains("__saved_k <- k\n        k: other := rem("), "{ir}");
+    }
+
+    #[test]
+    fn an_index_computed_in_a_branch_is_computed_again() {
+        // The heat equation's edges: `i - 1` only where `i > 0`, computed
+        // again in the reverse sweep's branch rather than pushed per pass.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(u: &[f64], steps: usize) -> f64 {
+                let n = u.len();
+                let mut s = 0.0;
+                for _step in 0..steps {
+                    for i in 0..n {
+                        let left = if i > 0 { u[i - 1] } else { u[i] };
+                        s += left * u[i];
+                    }
+                }
+                s
+            }
+        });
+        // (`left`, which the product reads, is kept: a float of two branches.)
+        assert!(!ir.contains("<- __t3"), "{ir}");
+        assert_eq!(ir.matches("<-").count(), 2, "{ir}");
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn f(u: &[f64], steps: usize) -> f64 {
+                let n = u.len();
+                let mut s = 0.0;
+                for _step in 0..steps {
+                    for i in 0..n {
+                        let left = if i > 0 { u[i - 1] } else { u[i] };
+                        s += left * u[i];
+                    }
+                }
+                s
+            }
+        })
+        .unwrap();
+        let u = body.params[0];
+        let activity = crate::activity::analyze(&body, &[u], &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let recomputed: Vec<String> = (0..body.vars.len())
+            .filter(|&i| saves.is_recomputed(Var(i)))
+            .map(|i| body.vars[i].ident.to_string())
+            .collect();
+        assert_eq!(recomputed, ["__t1", "__t2", "__t3"]);
     }
 }
