@@ -2449,6 +2449,24 @@ fn nested_branch_indices(x: &[f64]) -> f64 {
     s
 }
 
+/// A running product over a triangle, in two rounds, the inner range from a
+/// value of the middle pass (`start = c + 1`): its stack reserves the passes
+/// counted before the nest.
+#[grad(forward, reverse, hessian)]
+fn triangle_rounds(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut p = 1.0;
+    for round in 0..2 {
+        for c in 0..n {
+            let start = c + 1;
+            for r in start..n {
+                p = p * (0.5 + 0.25 * x[r].sin()) + x[c] * (round as f64 + 1.0);
+            }
+        }
+    }
+    p
+}
+
 fn cases() -> Vec<Case> {
     vec![
         // What the reverse sweep saves: increments after a fill, integer counters undone.
@@ -2460,6 +2478,7 @@ fn cases() -> Vec<Case> {
             where x.iter().all(|v| v.abs() > 1e-3)),
         case!(f64 stencil_edges / stencil_edges_grad / stencil_edges_vjp / stencil_edges_jvp / stencil_edges_hvp (&u0 in [-1.0, 1.0] = vec![0.0; 5], kappa in [0.05, 0.3])),
         case!(f64 nested_branch_indices / nested_branch_indices_grad / nested_branch_indices_vjp / nested_branch_indices_jvp / nested_branch_indices_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 triangle_rounds / triangle_rounds_grad / triangle_rounds_vjp / triangle_rounds_jvp / triangle_rounds_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 triangle_twice / triangle_twice_grad / triangle_twice_vjp / triangle_twice_jvp / triangle_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 triangle_alias_read / triangle_alias_read_grad / triangle_alias_read_vjp / triangle_alias_read_jvp / triangle_alias_read_hvp (&x in [-1.0, 1.0] = vec![0.0; 4])),
         case!(f64 scatter_twice / scatter_twice_grad / scatter_twice_vjp / scatter_twice_jvp / scatter_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4], const idx = &[2usize, 0, 2, 3, 2])),

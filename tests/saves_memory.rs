@@ -24,9 +24,11 @@ struct Peak;
 thread_local! {
     static LIVE: Cell<usize> = const { Cell::new(0) };
     static MOST: Cell<usize> = const { Cell::new(0) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn grow(bytes: usize) {
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
     let _ = LIVE.try_with(|live| {
         live.set(live.get() + bytes);
         let _ = MOST.try_with(|most| most.set(most.get().max(live.get())));
@@ -70,6 +72,13 @@ fn peak_bytes_of(f: impl FnOnce()) -> usize {
     MOST.with(|most| most.set(before));
     f();
     MOST.with(Cell::get) - before
+}
+
+/// How many allocations (`alloc` and `realloc`) `f` makes.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
 }
 
 /// `Σ_points Σ_k ln(1 + ‖Q_k (x − μ_k)‖²)`, `Q_k` lower triangular with
@@ -152,4 +161,34 @@ fn the_gmm_triangle_keeps_nothing_per_multiply_add() {
             + d_icf.iter().zip(&di).map(|(a, b)| a * b).sum::<f64>();
         assert!((numeric - analytic).abs() <= 1e-6 * (1.0 + analytic.abs()), "{numeric} vs {analytic}");
     }
+}
+
+/// A running product over a strictly lower triangle: one saved value per
+/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`.
+#[grad]
+fn triangle_product(x: &[f64], d: usize) -> f64 {
+    let mut p = 1.0;
+    for col in 0..d {
+        for row in col + 1..d {
+            p = p * x[row] + x[col];
+        }
+    }
+    p
+}
+
+#[test]
+fn a_triangular_stack_allocates_once_and_exactly() {
+    let d = 40;
+    let x: Vec<f64> = values(d, 7).iter().map(|v| 0.5 + 0.25 * v).collect();
+    let mut dx = vec![0.0; d];
+    // The passes are counted before the nest: one allocation of exactly
+    // d(d−1)/2 values, where a growing stack reallocates about log₂ times.
+    let allocations = allocations_in(|| {
+        triangle_product_grad(&x, &mut dx, d);
+    });
+    let peak = peak_bytes_of(|| {
+        triangle_product_grad(&x, &mut dx, d);
+    });
+    assert_eq!(allocations, 1);
+    assert_eq!(peak, 8 * d * (d - 1) / 2);
 }

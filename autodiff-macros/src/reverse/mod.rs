@@ -957,4 +957,34 @@ mod tests {
         assert!(!got.contains(".push("), "{got}");
         assert!(got.contains("let mut __bar_t3: f64 = -0.0;\n            li = li - 1;\n"), "{got}");
     }
+
+    #[test]
+    fn a_stack_in_a_triangular_nest_reserves_the_passes_counted_first() {
+        let got = vjp_of(quote! {
+            fn f(x: &[f64], d: usize) -> f64 {
+                let mut p = 1.0;
+                for col in 0..d {
+                    for row in col + 1..d {
+                        p = p * x[row] + x[col];
+                    }
+                }
+                p
+            }
+        });
+        let counted = "{
+        let __passes = {
+            let mut __passes = 0usize;
+            for col in (0..d) {
+                let _ = col;
+                let __t1 = col + 1;
+                let _ = __t1;
+                __passes += (__t1..d).size_hint().0;
+            }
+            __passes
+        };
+        __saved_p.reserve(__passes);
+    }
+    for col in 0..d {";
+        assert!(got.contains(counted), "{got}");
+    }
 }
