@@ -2467,6 +2467,27 @@ fn triangle_rounds(x: &[f64]) -> f64 {
     p
 }
 
+/// A fill whose bound shrinks while the outer index keeps to the first
+/// range: later increments lie outside the later fills and keep their old
+/// values; and a fill bounded by a local (`n`, copied where each loop
+/// starts) that covers the triangle's increments.
+#[grad(forward, reverse, hessian)]
+fn shrinking_fill(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = n;
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..h {
+        for i in 0..h {
+            a[i] = x[i] * x[r];
+        }
+        a[r] += x[0] * x[r];
+        s += a[r] * a[n - 1] + a[0].sin();
+        h = h / 2;
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
         // What the reverse sweep saves: increments after a fill, integer counters undone.
@@ -2479,6 +2500,7 @@ fn cases() -> Vec<Case> {
         case!(f64 stencil_edges / stencil_edges_grad / stencil_edges_vjp / stencil_edges_jvp / stencil_edges_hvp (&u0 in [-1.0, 1.0] = vec![0.0; 5], kappa in [0.05, 0.3])),
         case!(f64 nested_branch_indices / nested_branch_indices_grad / nested_branch_indices_vjp / nested_branch_indices_jvp / nested_branch_indices_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 triangle_rounds / triangle_rounds_grad / triangle_rounds_vjp / triangle_rounds_jvp / triangle_rounds_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 shrinking_fill / shrinking_fill_grad / shrinking_fill_vjp / shrinking_fill_jvp / shrinking_fill_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
         case!(f64 triangle_twice / triangle_twice_grad / triangle_twice_vjp / triangle_twice_jvp / triangle_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 triangle_alias_read / triangle_alias_read_grad / triangle_alias_read_vjp / triangle_alias_read_jvp / triangle_alias_read_hvp (&x in [-1.0, 1.0] = vec![0.0; 4])),
         case!(f64 scatter_twice / scatter_twice_grad / scatter_twice_vjp / scatter_twice_jvp / scatter_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4], const idx = &[2usize, 0, 2, 3, 2])),

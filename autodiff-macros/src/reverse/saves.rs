@@ -1076,4 +1076,53 @@ mod loop_tests {
             .collect();
         assert_eq!(recomputed, ["__t1", "__t2", "__t3"]);
     }
+
+    #[test]
+    fn a_fill_whose_bound_changes_in_the_index_loop_covers_nothing() {
+        // `r` keeps to the first `0..h`, the fill of a later pass to a
+        // smaller `h`: the increment keeps what it overwrites.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut h = n;
+                let mut a = vec![0.0; n];
+                let mut s = 0.0;
+                for r in 0..h {
+                    for i in 0..h {
+                        a[i] = x[i] * x[r];
+                    }
+                    a[r] += x[0];
+                    s += a[r] * a[n - 1];
+                    h = h / 2;
+                }
+                s
+            }
+        });
+        assert!(ir.contains("<- a[r]\n        a[r] := __t"), "{ir}");
+    }
+
+    #[test]
+    fn a_fill_bounded_by_a_local_covers_increments_bounded_by_it() {
+        // Each loop reads `n` through a copy made where it starts.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut a = vec![0.0; n];
+                let mut s = 0.0;
+                for pass in 0..2 {
+                    for i in 0..n {
+                        a[i] = x[i] * x[pass];
+                    }
+                    for c in 0..n {
+                        for r in c..n {
+                            a[r] += x[c] * x[r];
+                        }
+                    }
+                    s += a[0] * a[n - 1];
+                }
+                s
+            }
+        });
+        let saves: Vec<&str> = ir.lines().filter(|line| line.contains("<-")).map(str::trim).collect();
+        assert_eq!(saves, ["__saved_a <- a[i]"], "{ir}");
+    }
 }

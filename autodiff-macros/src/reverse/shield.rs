@@ -17,7 +17,7 @@
 //! be a loop around `W`). Every read of `a` the reverse sweep makes after
 //! undoing `W` is then one that ran before `C`: `C`'s restore comes first.
 
-use crate::ir::{Adaptor, Body, Header, Loop, LoopId, Operand, Place, Proj, Stmt, StmtId, Var};
+use crate::ir::{Adaptor, AssignKind, Body, Header, Loop, LoopId, Operand, Place, Proj, Rhs, Stmt, StmtId, Var};
 
 /// A block around the statement being decided: its statements with their
 /// ids, and which of them holds that statement.
@@ -31,15 +31,24 @@ pub(super) struct Facts<'a> {
     /// The statements that define each variable (assignments, stores into
     /// it, the loops whose index it is).
     definitions: Vec<Vec<StmtId>>,
+    /// The variable each copy holds, for a variable defined once by
+    /// `t = v` (as a loop's bound is copied where the loop starts).
+    copies: Vec<Option<(Var, StmtId)>>,
     loops: std::collections::BTreeMap<LoopId, (StmtId, &'a Loop)>,
 }
 
 impl<'a> Facts<'a> {
     pub(super) fn new(body: &'a Body) -> Self {
         let mut definitions = vec![Vec::new(); body.vars.len()];
+        let mut copies = vec![None; body.vars.len()];
         let mut loops = std::collections::BTreeMap::new();
         crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| match stmt {
-            Stmt::Assign { dst, .. } => definitions[dst.0].push(id),
+            Stmt::Assign { dst, rhs, kind, .. } => {
+                definitions[dst.0].push(id);
+                if let (Rhs::Use(Operand::Var(source)), AssignKind::Init) = (rhs, kind) {
+                    copies[dst.0] = Some((*source, id));
+                }
+            }
             Stmt::Store { place, .. } => definitions[place.var.0].push(id),
             Stmt::Loop(lp) => {
                 if let Header::Range { index, .. } = &lp.header {
@@ -49,7 +58,24 @@ impl<'a> Facts<'a> {
             }
             Stmt::If { .. } => {}
         });
-        Facts { definitions, loops }
+        // Only a variable defined once is surely the copy.
+        for (var, copy) in copies.iter_mut().enumerate() {
+            if definitions[var].len() != 1 {
+                *copy = None;
+            }
+        }
+        Facts { definitions, copies, loops }
+    }
+
+    /// The variable `operand` copies, and where, when it is such a copy.
+    fn source(&self, operand: &Operand) -> (Operand, Option<StmtId>) {
+        match operand {
+            Operand::Var(var) => match self.copies[var.0] {
+                Some((source, id)) => (Operand::Var(source), Some(id)),
+                None => (operand.clone(), None),
+            },
+            _ => (operand.clone(), None),
+        }
     }
 
     /// Whether nothing defines `var` from statement `from` to before `to`.
@@ -175,22 +201,32 @@ fn fills_range(
         return false;
     };
     // The bounds are read when each loop starts: nothing may change them
-    // from the first of those starts to the end of the write's statement.
+    // from the first of those starts to the end of the write's statement,
+    // nor in the rest of the index's loop when it holds both (its next pass
+    // fills by the new bound, while the index keeps to the old one).
+    // A bound read through copies (`__t1 = n`) is the same where both
+    // copies hold the same variable, unchanged from the first copy on.
     let from = id.0.min(inner_id.0);
-    let unchanged = |operand: &Operand| match operand {
-        Operand::Var(var) => facts.unchanged(*var, from, end),
-        Operand::Const(_) => true,
-        Operand::Place(_) => false,
+    let to = end.max(inner_id.0 + 1 + inner.body.size());
+    let same_bound = |a: &Operand, b: &Operand| {
+        let ((a, a_copied), (b, b_copied)) = (facts.source(a), facts.source(b));
+        let from = [Some(StmtId(from)), a_copied, b_copied].into_iter().flatten().map(|id| id.0).min().unwrap_or(from);
+        same_operand(&a, &b)
+            && match a {
+                Operand::Var(var) => facts.unchanged(var, from, to),
+                Operand::Const(_) => true,
+                Operand::Place(_) => false,
+            }
     };
     let below = match (literal(lo), literal(inner_lo)) {
         // An index is a `usize`: at least 0.
         (Some(0), _) => true,
         (Some(lo), Some(inner_lo)) => inner_lo >= lo,
-        _ => same_operand(lo, inner_lo) && unchanged(lo),
+        _ => same_bound(lo, inner_lo),
     };
     let above = match (literal(hi), literal(inner_hi)) {
         (Some(hi), Some(inner_hi)) => inner_hi + usize::from(*inner_inclusive) <= hi + usize::from(*inclusive),
-        _ => same_operand(hi, inner_hi) && unchanged(hi) && (*inclusive || !*inner_inclusive),
+        _ => same_bound(hi, inner_hi) && (*inclusive || !*inner_inclusive),
     };
     below && above
 }
