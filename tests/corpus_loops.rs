@@ -2469,8 +2469,9 @@ fn triangle_rounds(x: &[f64]) -> f64 {
 
 /// A fill whose bound shrinks while the outer index keeps to the first
 /// range: later increments lie outside the later fills and keep their old
-/// values; and a fill bounded by a local (`n`, copied where each loop
-/// starts) that covers the triangle's increments.
+/// values. (The outer range is
+/// fixed when the loop starts, as the case needs.)
+#[allow(clippy::mut_range_bound)]
 #[grad(forward, reverse, hessian)]
 fn shrinking_fill(x: &[f64]) -> f64 {
     let n = x.len();
