@@ -2225,8 +2225,288 @@ fn call_with_field(m: &Dense) -> f64 {
     dot(&m.b, &m.b)
 }
 
+// ---------------------------------------------------------------------------
+// What the reverse sweep saves (issue 9): in-place increments after a saved
+// fill, integer counters undone, and the cases where the old value must be
+// kept all the same.
+// ---------------------------------------------------------------------------
+
+/// ADBench's `Qtimesx` over `k` packed lower triangles: `qx = exp(diag)·x`,
+/// then `qx[row] += l·x[col]` walking the strictly lower entries with a
+/// counter `li`; `Σₖ ln(1 + ‖qx‖²)`. Neither the increments nor the counter
+/// save anything.
+#[grad(forward, reverse, hessian)]
+fn packed_triangle(icf: &[f64], x: &[f64], d: usize, k: usize) -> f64 {
+    let tri = d * (d + 1) / 2;
+    let mut qx = vec![0.0; d];
+    let mut total = 0.0;
+    for ik in 0..k {
+        for id in 0..d {
+            qx[id] = icf[ik * tri + id].exp() * x[id];
+        }
+        let mut li = ik * tri + d;
+        for col in 0..d {
+            for row in col + 1..d {
+                qx[row] += icf[li] * x[col];
+                li += 1;
+            }
+        }
+        let sq: f64 = qx.iter().map(|v| v * v).sum();
+        total += (1.0 + sq).ln();
+    }
+    total
+}
+
+/// An increment whose old value a nonlinear operation reads (`sin`) before
+/// the next increment destroys it: that increment must keep it.
+#[grad(forward, reverse, hessian)]
+fn increment_read_by_sin(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..3 {
+        for i in 0..n {
+            a[i] = x[i] * (r as f64 + 1.0);
+        }
+        for i in 0..n {
+            a[i] += x[(i + 1) % n];
+            s += a[i].sin();
+            a[i] += 0.5 * x[i];
+            s += a[i] * a[i];
+        }
+    }
+    s
+}
+
+/// Increments into an array no store refills: each pass reads what the
+/// previous ones left (`a[i]²`), so every increment keeps its old value.
+#[grad(forward, reverse, hessian)]
+fn increments_without_refill(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..3 {
+        for i in 0..n {
+            a[i] += x[(i + r) % n] * x[i];
+            s += a[i] * a[i];
+        }
+    }
+    s
+}
+
+/// A counter stepped by different amounts in the branches of an `if` and
+/// wrapped back by `-=` in another: undone step by step in the reverse sweep.
+#[grad(forward, reverse, hessian)]
+fn branch_counter(x: &[f64], w: &[f64]) -> f64 {
+    let mut j = 0;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            j += 1;
+        } else {
+            j += 2;
+        }
+        if j >= w.len() {
+            j -= w.len();
+        }
+        s += w[j] * x[i] * x[i];
+    }
+    s
+}
+
+/// Two increments of the same element per pass of a triangular nest, after
+/// a fill: nothing of `a` is read inside the nest, so nothing is kept.
+#[grad(forward, reverse, hessian)]
+fn triangle_twice(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for pass in 0..2 {
+        for i in 0..n {
+            a[i] = x[i] * x[i];
+        }
+        for c in 0..n {
+            for r in c..n {
+                a[r] += x[c] * x[r];
+                a[r] += x[c];
+            }
+        }
+        s += a.iter().map(|v| v * v).sum::<f64>() * (pass as f64 + 1.0);
+    }
+    s
+}
+
+/// The same nest reading `a[c]` in the product, which is `a[r]` itself on
+/// the diagonal (`r == c`): the increments keep what they overwrite.
+#[grad(forward, reverse, hessian)]
+fn triangle_alias_read(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for pass in 0..2 {
+        for i in 0..n {
+            a[i] = x[i] * x[i];
+        }
+        for c in 0..n {
+            for r in c..n {
+                a[r] += x[c] * a[c];
+                a[r] += x[r];
+            }
+        }
+        s += a.iter().map(|v| v * v).sum::<f64>() * (pass as f64 + 1.0);
+    }
+    s
+}
+
+/// Increments through an index table with repeats (`a[idx[i]]`, the same
+/// element twice), after a fill, the old value read by `tanh` in between.
+#[grad(forward, reverse, hessian)]
+fn scatter_twice(x: &[f64], idx: &[usize]) -> f64 {
+    let n = x.len();
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..2 {
+        for i in 0..n {
+            a[i] = x[i] * (r as f64 + 0.5);
+        }
+        for i in 0..idx.len() {
+            a[idx[i]] += x[i % n];
+            s += a[idx[i]].tanh();
+        }
+        s += a.iter().map(|v| v * v).sum::<f64>();
+    }
+    s
+}
+
+/// A counter stepped by a parameter (`k += stride`) walking `x` in a
+/// `while` loop, and a scalar refilled each pass before its increments.
+#[grad(forward, reverse, hessian)]
+fn strided_counter(x: &[f64], stride: usize) -> f64 {
+    let mut k = 0;
+    let mut s = 0.0;
+    let mut t = 0.0;
+    while k < x.len() {
+        t = x[k] * x[k];
+        t += x[k];
+        t -= 0.5 * x[(k + 1) % x.len()];
+        s += t * t;
+        k += stride;
+    }
+    s + t
+}
+
+/// A 1-D stencil with its edges in branches (`u[i - 1]` only where `i > 0`),
+/// three explicit steps: the neighbour indices are computed again in the
+/// reverse sweep's branches, not pushed per cell and step. (Copies are
+/// loops: `#[grad]` refuses `copy_from_slice`.)
+#[allow(clippy::manual_memcpy)]
+#[grad(forward, reverse, hessian)]
+fn stencil_edges(u0: &[f64], kappa: f64) -> f64 {
+    let n = u0.len();
+    let mut u = vec![0.0; n];
+    for i in 0..n {
+        u[i] = u0[i];
+    }
+    let mut next = vec![0.0; n];
+    for _step in 0..3 {
+        for i in 0..n {
+            let left = if i > 0 { u[i - 1] } else { u[i] };
+            let right = if i + 1 < n { u[i + 1] } else { u[i] };
+            next[i] = u[i] + kappa * (left - 2.0 * u[i] + right) * u[i];
+        }
+        for i in 0..n {
+            u[i] = next[i];
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += u[i] * u[i] * (i as f64 + 1.0);
+    }
+    s
+}
+
+/// Indices computed in nested branches from the pass's own index (`base`,
+/// computed again at the start of the reverse pass), each guarded by the
+/// condition that keeps it from underflowing.
+#[grad(forward, reverse, hessian)]
+fn nested_branch_indices(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for r in 0..2 {
+        for i in 0..n {
+            let base = i * 2;
+            if i > 0 {
+                let j = i - 1;
+                if base > 3 {
+                    let k = base - 4;
+                    s += x[k / 2] * x[j].sin();
+                } else {
+                    s += x[j] * x[i] * (r as f64 + 1.0);
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A running product over a triangle, in two rounds, the inner range from a
+/// value of the middle pass (`start = c + 1`): its stack reserves the passes
+/// counted before the nest.
+#[grad(forward, reverse, hessian)]
+fn triangle_rounds(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut p = 1.0;
+    for round in 0..2 {
+        for c in 0..n {
+            let start = c + 1;
+            for r in start..n {
+                p = p * (0.5 + 0.25 * x[r].sin()) + x[c] * (round as f64 + 1.0);
+            }
+        }
+    }
+    p
+}
+
+/// A fill whose bound shrinks while the outer index keeps to the first
+/// range: later increments lie outside the later fills and keep their old
+/// values. (The outer range is
+/// fixed when the loop starts, as the case needs.)
+#[allow(clippy::mut_range_bound)]
+#[grad(forward, reverse, hessian)]
+fn shrinking_fill(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = n;
+    let mut a = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..h {
+        for i in 0..h {
+            a[i] = x[i] * x[r];
+        }
+        a[r] += x[0] * x[r];
+        s += a[r] * a[n - 1] + a[0].sin();
+        h = h / 2;
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        // What the reverse sweep saves: increments after a fill, integer counters undone.
+        case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 12], &x in [-2.0, 2.0] = vec![0.0; 3], const d = 3, const k = 2)),
+        case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 30], &x in [-2.0, 2.0] = vec![0.0; 4], const d = 4, const k = 3)),
+        case!(f64 increment_read_by_sin / increment_read_by_sin_grad / increment_read_by_sin_vjp / increment_read_by_sin_jvp / increment_read_by_sin_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 increments_without_refill / increments_without_refill_grad / increments_without_refill_vjp / increments_without_refill_jvp / increments_without_refill_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 branch_counter / branch_counter_grad / branch_counter_vjp / branch_counter_jvp / branch_counter_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &w in [-2.0, 2.0] = vec![0.0; 4]);
+            where x.iter().all(|v| v.abs() > 1e-3)),
+        case!(f64 stencil_edges / stencil_edges_grad / stencil_edges_vjp / stencil_edges_jvp / stencil_edges_hvp (&u0 in [-1.0, 1.0] = vec![0.0; 5], kappa in [0.05, 0.3])),
+        case!(f64 nested_branch_indices / nested_branch_indices_grad / nested_branch_indices_vjp / nested_branch_indices_jvp / nested_branch_indices_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 triangle_rounds / triangle_rounds_grad / triangle_rounds_vjp / triangle_rounds_jvp / triangle_rounds_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 shrinking_fill / shrinking_fill_grad / shrinking_fill_vjp / shrinking_fill_jvp / shrinking_fill_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),
+        case!(f64 triangle_twice / triangle_twice_grad / triangle_twice_vjp / triangle_twice_jvp / triangle_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
+        case!(f64 triangle_alias_read / triangle_alias_read_grad / triangle_alias_read_vjp / triangle_alias_read_jvp / triangle_alias_read_hvp (&x in [-1.0, 1.0] = vec![0.0; 4])),
+        case!(f64 scatter_twice / scatter_twice_grad / scatter_twice_vjp / scatter_twice_jvp / scatter_twice_hvp (&x in [-2.0, 2.0] = vec![0.0; 4], const idx = &[2usize, 0, 2, 3, 2])),
+        case!(f64 strided_counter / strided_counter_grad / strided_counter_vjp / strided_counter_jvp / strided_counter_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], const stride = 2)),
+        case!(f64 strided_counter / strided_counter_grad / strided_counter_vjp / strided_counter_jvp / strided_counter_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], const stride = 3)),
         case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &k in [-1.0, 1.0] = [0.0; 3])),
         case!(f64 convolve / convolve_grad / convolve_vjp / convolve_jvp / convolve_hvp (&x in [-2.0, 2.0] = vec![0.0; 2], &k in [-1.0, 1.0] = [0.0; 3])),
         case!(f64 halves / halves_grad / halves_vjp / halves_jvp / halves_hvp (&x in [-2.0, 2.0] = vec![0.0; 6])),

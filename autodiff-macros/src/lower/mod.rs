@@ -379,7 +379,7 @@ fn place_operand(place: Place) -> Operand {
 }
 
 /// Whether `ty` is a primitive integer type.
-fn is_integer_type(ty: &syn::Type) -> bool {
+pub(crate) fn is_integer_type(ty: &syn::Type) -> bool {
     const INTEGERS: [&str; 12] =
         ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize"];
     matches!(ty, syn::Type::Path(path) if INTEGERS.iter().any(|name| path.path.is_ident(name)))

@@ -51,9 +51,11 @@ use crate::rules::{partials, Transpose, D};
 
 mod adjoints;
 mod call;
+mod integers;
 mod layout;
 mod primal;
 pub mod saves;
+mod shield;
 
 use layout::{declarations, Layout};
 pub use primal::replay;
@@ -279,7 +281,7 @@ fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
 fn restored_vars(body: &Body, saves: &Saves) -> Vec<Var> {
     let mut vars = Vec::new();
     crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
-        if saves.slot(SaveKey::Value(id)).is_none() {
+        if saves.slot(SaveKey::Value(id)).is_none() && !saves.is_undone(id) {
             return;
         }
         match stmt {
@@ -397,8 +399,8 @@ impl Sweep<'_> {
             }
             Stmt::If { cond, then, els, span } => {
                 let (then_id, els_id) = crate::ir::branch_ids(id, then);
-                let then = self.reverse(then, then_id);
-                let els = self.reverse(els, els_id);
+                let then = self.reverse_branch(then, then_id);
+                let els = self.reverse_branch(els, els_id);
                 if then.is_empty() && els.is_empty() {
                     return TokenStream::new();
                 }
@@ -425,18 +427,9 @@ impl Sweep<'_> {
         if body.is_empty() && restore_index.is_none() {
             return TokenStream::new();
         }
-        // The pass's own cheap values, computed again rather than restored.
-        let recomputations = lp.body.stmts.iter().filter_map(|stmt| match stmt {
-            Stmt::Assign { dst, rhs, span, .. } if self.saves.is_recomputed(*dst) => {
-                let ident = self.ident(*dst);
-                let annotation = emit::annotation(self.body, *dst);
-                let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
-                Some(quote_spanned!(*span=> let #ident #annotation = #value;))
-            }
-            _ => None,
-        });
         let declarations = self.adjoint_declarations(Some(lp.id), None);
-        let declarations = quote!(#declarations #(#recomputations)*);
+        let recomputations = self.recomputations(&lp.body);
+        let declarations = quote!(#declarations #recomputations);
         match (&lp.header, lp.trips) {
             (Header::Range { index, lo, hi, inclusive, adaptors, .. }, None) => {
                 let range = self.range_tokens(lo, hi, *inclusive);
@@ -462,6 +455,32 @@ impl Sweep<'_> {
         }
     }
 
+    /// A block's own cheap values (`saves.rs`), computed again rather than
+    /// restored, at the start of its reverse.
+    fn recomputations(&self, block: &Block) -> TokenStream {
+        let recomputed = block.stmts.iter().filter_map(|stmt| match stmt {
+            Stmt::Assign { dst, rhs, span, .. } if self.saves.is_recomputed(*dst) => {
+                let ident = self.ident(*dst);
+                let annotation = emit::annotation(self.body, *dst);
+                let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
+                Some(quote_spanned!(*span=> let #ident #annotation = #value;))
+            }
+            _ => None,
+        });
+        quote!(#(#recomputed)*)
+    }
+
+    /// A branch of an `if`, backwards, after its own cheap values computed
+    /// again (under the condition that guarded them: `i - 1` where `i > 0`).
+    fn reverse_branch(&self, block: &Block, first: StmtId) -> TokenStream {
+        let reversed = self.reverse(block, first);
+        if reversed.is_empty() {
+            return reversed;
+        }
+        let recomputations = self.recomputations(block);
+        quote!(#recomputations #reversed)
+    }
+
     /// One pass of a loop, backwards. The plain additions into shadows of
     /// inputs the loop only reads (`d_x[i] += x̄ᵢ`) are gathered and made at
     /// the end of the pass in forward order, as a person writes them: made
@@ -469,9 +488,20 @@ impl Sweep<'_> {
     /// invite LLVM to pair them into one vector store that the next pass's
     /// load then waits on (3× slower on Rosenbrock).
     fn reverse_pass(&self, id: StmtId, lp: &Loop) -> TokenStream {
+        // A value computed again at the start of the pass stays put; one
+        // computed again in a branch is only there, and counts as written.
+        let pass_recomputed: BTreeSet<Var> = lp
+            .body
+            .stmts
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::Assign { dst, .. } if self.saves.is_recomputed(*dst) => Some(*dst),
+                _ => None,
+            })
+            .collect();
         let mut written = BTreeSet::new();
         crate::ir::walk(&lp.body, 0, &mut |stmt, _| match stmt {
-            Stmt::Assign { dst, .. } if !self.saves.is_recomputed(*dst) => {
+            Stmt::Assign { dst, .. } if !pass_recomputed.contains(dst) => {
                 written.insert(*dst);
             }
             Stmt::Store { place, .. } => {
@@ -547,7 +577,11 @@ impl Sweep<'_> {
 
     fn reverse_assign_sweep(&self, id: StmtId, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> TokenStream {
         let ident = self.ident(dst).to_token_stream();
-        let restore = self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore(slot, &ident, span));
+        let restore = match self.saves.slot(SaveKey::Value(id)) {
+            Some(slot) => Some(self.restore(slot, &ident, span)),
+            None if self.saves.is_undone(id) => integers::undo(self.body, dst, rhs, span),
+            None => None,
+        };
         let tape = self.saves.tape(id);
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
@@ -904,5 +938,55 @@ mod tests {
         let to_y = "if !(x >= y) {\n        if !(y != y) {\n            __bar_y += __bar_t2;\n        }\n    }";
         assert!(got.contains(to_y), "{got}");
         assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
+    }
+
+    #[test]
+    fn a_counter_walking_a_triangle_is_counted_back_down() {
+        let got = vjp_of(quote! {
+            fn f(d: usize, l: &[f64], x: &[f64]) -> f64 {
+                let mut qx = vec![0.0; d];
+                let mut li = 0;
+                for col in 0..d {
+                    for row in col + 1..d {
+                        qx[row] += l[li] * x[col];
+                        li += 1;
+                    }
+                }
+                qx.iter().map(|v| v * v).sum()
+            }
+        });
+        assert!(!got.contains("__saved"), "{got}");
+        assert!(!got.contains(".push("), "{got}");
+        assert!(got.contains("let mut __bar_t3: f64 = -0.0;\n            li = li - 1;\n"), "{got}");
+    }
+
+    #[test]
+    fn a_stack_in_a_triangular_nest_reserves_the_passes_counted_first() {
+        let got = vjp_of(quote! {
+            fn f(x: &[f64], d: usize) -> f64 {
+                let mut p = 1.0;
+                for col in 0..d {
+                    for row in col + 1..d {
+                        p = p * x[row] + x[col];
+                    }
+                }
+                p
+            }
+        });
+        let counted = "{
+        let __passes = {
+            let mut __passes = 0usize;
+            for col in (0..d) {
+                let _ = col;
+                let __t1 = col + 1;
+                let _ = __t1;
+                __passes += (__t1..d).size_hint().0;
+            }
+            __passes
+        };
+        __saved_p.reserve(__passes);
+    }
+    for col in 0..d {";
+        assert!(got.contains(counted), "{got}");
     }
 }

@@ -3,7 +3,7 @@
 //! `replay` prints for `NAME_jvp`).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -202,7 +202,9 @@ impl Sweep<'_> {
 
     /// `stack.reserve(n)` before the outermost loop around a save site,
     /// when every loop around the site walks a range fixed before that
-    /// loop starts: the stack then allocates once per call.
+    /// loop starts, or one computed from the indices around it (a
+    /// triangular nest: its passes are counted first, see
+    /// `counted_passes`): the stack then allocates once per call.
     pub(super) fn reservations(&self, lp: &Loop) -> TokenStream {
         let mut loops = BTreeMap::new();
         collect_loops(lp, &mut loops);
@@ -212,6 +214,7 @@ impl Sweep<'_> {
             Operand::Place(_) => false,
         };
         let mut tokens = TokenStream::new();
+        let mut counted: BTreeMap<&[LoopId], Vec<&Ident>> = BTreeMap::new();
         for (i, info) in self.body.vars.iter().enumerate() {
             if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
                 continue;
@@ -229,13 +232,95 @@ impl Sweep<'_> {
                     _ => None,
                 })
                 .collect();
-            if let Some(lengths) = lengths {
-                let stack = &info.ident;
-                let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
-                tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
+            match lengths {
+                Some(lengths) => {
+                    let stack = &info.ident;
+                    let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
+                    tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
+                }
+                None => counted.entry(&info.scope[..]).or_default().push(&info.ident),
             }
         }
+        for (scope, stacks) in counted {
+            let Some(passes) = self.counted_passes(lp, scope, &loops) else { continue };
+            let count = Ident::new("__passes", Span::mixed_site());
+            tokens.extend(quote_spanned!(lp.span=> { let #count = #passes; #(#stacks.reserve(#count);)* }));
+        }
         tokens
+    }
+
+    /// The number of passes of the innermost of the loops `scope` (the
+    /// outermost being `lp`), counted before `lp` runs by walking the loops'
+    /// ranges alone: each loop's bounds are fixed before `lp`, an index of
+    /// a loop around it, or a value of an enclosing pass that the reverse
+    /// sweep computes again anyway (cheap, of what the loops do not write),
+    /// such as `col + 1` in `for col in 0..d { for row in col + 1..d { .. } }`.
+    /// `None` when a bound is anything else (the stack then grows as it goes).
+    fn counted_passes(&self, lp: &Loop, scope: &[LoopId], loops: &BTreeMap<LoopId, &Loop>) -> Option<TokenStream> {
+        let nest: Vec<&Loop> = scope.iter().map(|id| loops.get(id).copied()).collect::<Option<_>>()?;
+        // A value from before `lp` is the same when counting only if `lp`
+        // does not change it.
+        let mut written = BTreeSet::new();
+        crate::ir::walk(&lp.body, 0, &mut |stmt, _| match stmt {
+            Stmt::Assign { dst, .. } => {
+                written.insert(*dst);
+            }
+            Stmt::Store { place, .. } => {
+                written.insert(place.var);
+            }
+            Stmt::If { .. } | Stmt::Loop(_) => {}
+        });
+        let mut available = BTreeSet::new();
+        let is_available = |available: &BTreeSet<Var>, operand: &Operand| match operand {
+            Operand::Const(_) => true,
+            Operand::Var(var) => {
+                available.contains(var) || !(self.body.var(*var).scope.contains(&lp.id) || written.contains(var))
+            }
+            Operand::Place(_) => false,
+        };
+        // Outermost first: each level's header, and the values it computes
+        // again for the levels inside.
+        let mut levels = Vec::new();
+        for (depth, inner) in nest.iter().enumerate() {
+            let Loop { header: Header::Range { index, lo, hi, inclusive, adaptors }, trips: None, .. } = inner else {
+                return None;
+            };
+            if adaptors.iter().any(|adaptor| !matches!(adaptor, Adaptor::Rev))
+                || !is_available(&available, lo)
+                || !is_available(&available, hi)
+            {
+                return None;
+            }
+            let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
+            if depth + 1 == nest.len() {
+                levels.push((range, *index, TokenStream::new()));
+                break;
+            }
+            available.insert(*index);
+            // (`let _ = ..`: an index or value no inner bound reads is no warning.)
+            let index_ident = self.ident(*index);
+            let mut lets = quote!(let _ = #index_ident;);
+            for stmt in &inner.body.stmts {
+                let Stmt::Assign { dst, rhs, kind: AssignKind::Init, span } = stmt else { continue };
+                let reads_available = rhs.reads().iter().all(|var| is_available(&available, &Operand::Var(*var)));
+                if self.saves.is_recomputed(*dst) && reads_available {
+                    let ident = self.ident(*dst);
+                    let annotation = emit::annotation(self.body, *dst);
+                    let value = emit::rhs(self.body, rhs, self.float(*dst), *span);
+                    lets.extend(quote_spanned!(*span=> let #ident #annotation = #value; let _ = #ident;));
+                    available.insert(*dst);
+                }
+            }
+            levels.push((range, *index, lets));
+        }
+        let passes = Ident::new("__passes", Span::mixed_site());
+        let (innermost, _, _) = levels.pop()?;
+        let mut count = quote!(#passes += #innermost.size_hint().0;);
+        for (range, index, lets) in levels.into_iter().rev() {
+            let index = self.ident(index);
+            count = quote!(for #index in #range { #lets #count });
+        }
+        Some(quote!({ let mut #passes = 0usize; #count #passes }))
     }
 
     pub(super) fn forward_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {

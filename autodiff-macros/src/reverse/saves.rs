@@ -28,6 +28,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::shield::{Level, Written};
 use crate::activity::Activity;
 use crate::ir::{
     walk, Arg, AssignKind, Block, Body, Header, Loop, LoopId, Notes, Operand, Rhs, Stmt, StmtId, Ty, Var, VarInfo,
@@ -55,13 +56,22 @@ pub struct Saves {
     tapes: BTreeMap<StmtId, Var>,
     needed: Vec<bool>,
     recomputed: Vec<bool>,
+    /// Integer steps (`li += 1`) the reverse sweep undoes (`li -= 1`)
+    /// rather than restoring from a save.
+    undone: BTreeSet<StmtId>,
 }
 
 impl Saves {
     /// For a body that only runs forward (a tangent body): nothing saved,
     /// nothing read back.
     pub fn forward_only() -> Saves {
-        Saves { slots: BTreeMap::new(), tapes: BTreeMap::new(), needed: Vec::new(), recomputed: Vec::new() }
+        Saves {
+            slots: BTreeMap::new(),
+            tapes: BTreeMap::new(),
+            needed: Vec::new(),
+            recomputed: Vec::new(),
+            undone: BTreeSet::new(),
+        }
     }
 
     /// Where the save `key` keeps its value, if the sweep makes it.
@@ -87,6 +97,12 @@ impl Saves {
     /// Whether the reverse sweep reads this variable's value.
     pub fn is_needed(&self, var: Var) -> bool {
         self.needed.get(var.0).copied().unwrap_or(false)
+    }
+
+    /// Whether the reverse sweep gets the value the integer step at `id`
+    /// overwrote by undoing the step (see `integers.rs`).
+    pub fn is_undone(&self, id: StmtId) -> bool {
+        self.undone.contains(&id)
     }
 
     /// Whether the reverse sweep computes this value again at the start of
@@ -129,17 +145,35 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
             unrestored.insert(*guard);
         }
     });
+    let integers = super::integers::primitive_integers(body);
+    let mut steps = BTreeSet::new();
+    crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+        if super::integers::is_step(&integers, stmt) {
+            steps.insert(id);
+        }
+    });
+    let shield = super::shield::Facts::new(body);
     let mut saves = BTreeSet::new();
+    let mut undone = BTreeSet::new();
     let reads = loop {
         let mut reads = Reads::default();
-        collect_reads(&body.block, &facts, &saves, &mut Walk::default(), &mut reads);
-        need_recomputed_inputs(&body.block, &recomputable, &mut reads);
-        let mut decided = BTreeSet::new();
-        decide_saves(&body.block, &reads, &scopes, &unrestored, &facts.tapes, &mut Walk::default(), &mut decided);
-        if decided == saves {
+        collect_reads(&body.block, &facts, &saves, &undone, &mut Walk::default(), &mut reads);
+        need_recomputed_inputs(body, &recomputable, &mut reads);
+        let decider = Decider {
+            body,
+            reads: &reads,
+            scopes: &scopes,
+            unrestored: &unrestored,
+            tapes: &facts.tapes,
+            shield: &shield,
+            steps: &steps,
+        };
+        let mut decided = Decided::default();
+        decider.decide(&body.block, &mut Walk::default(), &mut Vec::new(), &mut decided);
+        if decided.saves == saves && decided.undone == undone {
             break reads;
         }
-        saves = decided;
+        (saves, undone) = (decided.saves, decided.undone);
     };
     let slots = make_slots(body, namer, &saves, &facts.tapes);
     let count = body.vars.len();
@@ -148,7 +182,7 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
         needed[var.0] = true;
     }
     let recomputed = (0..count).map(|i| recomputable.contains(&Var(i))).collect();
-    Saves { slots, tapes: facts.tapes, needed, recomputed }
+    Saves { slots, tapes: facts.tapes, needed, recomputed, undone }
 }
 
 /// Gives every differentiated call a variable for the tape its forward
@@ -205,8 +239,11 @@ fn walk_in_loops<'a>(block: &'a Block, at: &mut Walk, visit: &mut dyn FnMut(Stmt
 }
 
 /// The loop bodies' own values the reverse sweep can compute again: defined
-/// once, at the top level of their loop's body, by a cheap operation of
-/// values the loop never writes (or of other such values).
+/// once, at the top level of their loop's body or of a branch in it
+/// (`if i > 0 { let j = i - 1; .. }`), by a cheap operation of values the loop
+/// never writes (or of other such values). The reverse sweep computes them
+/// at the start of the block that defines them: of each reverse pass, or
+/// of the branch, under the condition that guarded them.
 fn find_recomputable(body: &Body) -> BTreeSet<Var> {
     let mut assignments: BTreeMap<Var, usize> = BTreeMap::new();
     walk(&body.block, 0, &mut |stmt, _| {
@@ -230,18 +267,58 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
             }
             _ => {}
         });
-        for stmt in &lp.body.stmts {
+        for stmt in outside_inner_loops(&lp.body) {
             let Stmt::Assign { dst, rhs, kind: AssignKind::Init, .. } = stmt else { continue };
             // A pass counter is also written by its loop, outside the IR.
             let counter = matches!(body.var(*dst).kind, VarKind::Control | VarKind::Done);
             let own = body.var(*dst).scope.last() == Some(&lp.id) && assignments.get(dst) == Some(&1) && !counter;
-            let inputs_fixed = rhs.reads().iter().all(|read| recomputable.contains(read) || !written.contains(read));
+            let fixed_length = fixed_length_of(body, rhs);
+            let inputs_fixed = rhs
+                .reads()
+                .iter()
+                .all(|read| recomputable.contains(read) || !written.contains(read) || Some(*read) == fixed_length);
             if own && is_cheap(rhs) && inputs_fixed {
                 recomputable.insert(*dst);
             }
         }
     });
     recomputable
+}
+
+/// The statements of `block` and of the branches of its `if`s, at any
+/// depth, in program order; not those of its inner loops.
+fn outside_inner_loops(block: &Block) -> Vec<&Stmt> {
+    let mut stmts = Vec::new();
+    for stmt in &block.stmts {
+        stmts.push(stmt);
+        if let Stmt::If { then, els, .. } = stmt {
+            stmts.extend(outside_inner_loops(then));
+            stmts.extend(outside_inner_loops(els));
+        }
+    }
+    stmts
+}
+
+/// The vector of `v.len()`, when `v` is defined once, outside every loop,
+/// and never assigned again: stores into it do not change its length, so
+/// the length is the same wherever the reverse sweep computes it again.
+fn fixed_length_of(body: &Body, rhs: &Rhs) -> Option<Var> {
+    let Rhs::Method(Operand::Var(vector), method, args) = rhs else { return None };
+    if method != "len" || !args.is_empty() || body.var(*vector).ty != Ty::Aggregate {
+        return None;
+    }
+    let info = body.var(*vector);
+    let mut assignments = 0;
+    walk(&body.block, 0, &mut |stmt, _| {
+        if matches!(stmt, Stmt::Assign { dst, .. } if dst == vector) {
+            assignments += 1;
+        }
+    });
+    let defined_once = match info.kind {
+        VarKind::Param => assignments == 0,
+        _ => assignments == 1 && info.scope.is_empty(),
+    };
+    defined_once.then_some(*vector)
 }
 
 /// Arithmetic a push and a pop would cost as much as.
@@ -258,24 +335,26 @@ fn is_cheap(rhs: &Rhs) -> bool {
 
 /// A recomputed value that the reverse sweep needs makes its own inputs
 /// needed, where it is defined.
-fn need_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, reads: &mut Reads) {
+fn need_recomputed_inputs(body: &Body, recomputable: &BTreeSet<Var>, reads: &mut Reads) {
     // A recomputed value may read another: repeat until nothing is added.
     loop {
         let before = reads.values().map(Vec::len).sum::<usize>();
-        add_recomputed_inputs(block, recomputable, &mut Walk::default(), reads);
+        add_recomputed_inputs(body, &body.block, recomputable, &mut Walk::default(), reads);
         if reads.values().map(Vec::len).sum::<usize>() == before {
             break;
         }
     }
 }
 
-fn add_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, at: &mut Walk, reads: &mut Reads) {
+fn add_recomputed_inputs(body: &Body, block: &Block, recomputable: &BTreeSet<Var>, at: &mut Walk, reads: &mut Reads) {
     for stmt in &block.stmts {
         let id = at.next();
         let pos = id.0;
         match stmt {
             Stmt::Assign { dst, rhs, .. } if recomputable.contains(dst) && reads.contains_key(dst) => {
-                for var in rhs.reads() {
+                // The length of a vector of fixed length reads none of its values.
+                let fixed_length = fixed_length_of(body, rhs);
+                for var in rhs.reads().into_iter().filter(|var| Some(*var) != fixed_length) {
                     let read = Read { key: 2 * pos, loops: at.loops.clone() };
                     let known = reads.get(&var).is_some_and(|list| list.contains(&read));
                     if !known {
@@ -284,12 +363,12 @@ fn add_recomputed_inputs(block: &Block, recomputable: &BTreeSet<Var>, at: &mut W
                 }
             }
             Stmt::If { then, els, .. } => {
-                add_recomputed_inputs(then, recomputable, at, reads);
-                add_recomputed_inputs(els, recomputable, at, reads);
+                add_recomputed_inputs(body, then, recomputable, at, reads);
+                add_recomputed_inputs(body, els, recomputable, at, reads);
             }
             Stmt::Loop(lp) => {
                 at.loops.push(lp.id);
-                add_recomputed_inputs(&lp.body, recomputable, at, reads);
+                add_recomputed_inputs(body, &lp.body, recomputable, at, reads);
                 at.loops.pop();
             }
             _ => {}
@@ -339,7 +418,14 @@ fn add_adjoint_indices(reads: &mut Reads, operand: &Operand, active: &[bool], ke
 
 /// Collects the needed reads of `block`; returns whether its reverse sweep
 /// has any work (derivative code or restores).
-fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &mut Walk, reads: &mut Reads) -> bool {
+fn collect_reads(
+    block: &Block,
+    facts: &Facts,
+    saves: &BTreeSet<SaveKey>,
+    undone: &BTreeSet<StmtId>,
+    at: &mut Walk,
+    reads: &mut Reads,
+) -> bool {
     let active = &facts.active;
     let mut work = false;
     for stmt in &block.stmts {
@@ -349,6 +435,12 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
         match stmt {
             Stmt::Assign { dst, rhs, .. } => {
                 work |= saves.contains(&SaveKey::Value(id)) || saves.contains(&SaveKey::Tape(id));
+                if undone.contains(&id) {
+                    // Undoing `x += c` reads the new `x` and the step `c`.
+                    work = true;
+                    add(reads, *dst, key + 1, &at.loops);
+                    rhs.reads().into_iter().filter(|v| v != dst).for_each(|v| add(reads, v, key, &at.loops));
+                }
                 if !active[dst.0] {
                     continue;
                 }
@@ -404,7 +496,8 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
                 }
             }
             Stmt::If { cond, then, els, .. } => {
-                let inner = collect_reads(then, facts, saves, at, reads) | collect_reads(els, facts, saves, at, reads);
+                let inner = collect_reads(then, facts, saves, undone, at, reads)
+                    | collect_reads(els, facts, saves, undone, at, reads);
                 if inner {
                     work = true;
                     if let Some(var) = cond.var() {
@@ -415,7 +508,7 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
             Stmt::Loop(lp) => {
                 at.loops.push(lp.id);
                 let index_saved = saves.contains(&SaveKey::Index(id));
-                let inner = collect_reads(&lp.body, facts, saves, at, reads) | index_saved;
+                let inner = collect_reads(&lp.body, facts, saves, undone, at, reads) | index_saved;
                 at.loops.pop();
                 if inner {
                     work = true;
@@ -441,23 +534,58 @@ fn collect_reads(block: &Block, facts: &Facts, saves: &BTreeSet<SaveKey>, at: &m
     work
 }
 
-/// The positions of the writes that destroy a needed value, except writes
-/// of the `unrestored` variables, whose old value the reverse sweep gets
-/// without a save.
-fn decide_saves(
-    block: &Block,
-    reads: &Reads,
-    scopes: &[Vec<LoopId>],
-    unrestored: &BTreeSet<Var>,
-    tapes: &BTreeMap<StmtId, Var>,
-    at: &mut Walk,
-    saves: &mut BTreeSet<SaveKey>,
-) {
-    for stmt in &block.stmts {
-        let id = at.next();
+/// What `Decider::decide` finds: the saves, and the integer steps undone
+/// instead of saved.
+#[derive(Default)]
+struct Decided {
+    saves: BTreeSet<SaveKey>,
+    undone: BTreeSet<StmtId>,
+}
+
+/// Decides which writes destroy a needed value, except writes of the
+/// `unrestored` variables, whose old value the reverse sweep gets without a
+/// save; of those, which need no save because an earlier save restores
+/// what they change first (`shield.rs`), and which are integer steps the
+/// reverse sweep undoes (`integers.rs`).
+struct Decider<'a> {
+    body: &'a Body,
+    reads: &'a Reads,
+    scopes: &'a [Vec<LoopId>],
+    unrestored: &'a BTreeSet<Var>,
+    tapes: &'a BTreeMap<StmtId, Var>,
+    shield: &'a super::shield::Facts<'a>,
+    steps: &'a BTreeSet<StmtId>,
+}
+
+impl<'a> Decider<'a> {
+    fn decide(&self, block: &'a Block, at: &mut Walk, enclosing: &mut Vec<Level<'a>>, decided: &mut Decided) {
+        enclosing.push(Level { stmts: block.numbered(StmtId(at.pos)), current: 0 });
+        for (current, stmt) in block.stmts.iter().enumerate() {
+            if let Some(level) = enclosing.last_mut() {
+                level.current = current;
+            }
+            let id = at.next();
+            self.decide_stmt(id, stmt, at, enclosing, decided);
+            match stmt {
+                Stmt::If { then, els, .. } => {
+                    self.decide(then, at, enclosing, decided);
+                    self.decide(els, at, enclosing, decided);
+                }
+                Stmt::Loop(lp) => {
+                    at.loops.push(lp.id);
+                    self.decide(&lp.body, at, enclosing, decided);
+                    at.loops.pop();
+                }
+                _ => {}
+            }
+        }
+        enclosing.pop();
+    }
+
+    fn decide_stmt(&self, id: StmtId, stmt: &Stmt, at: &Walk, enclosing: &[Level], decided: &mut Decided) {
         let pos = id.0;
         let write = match stmt {
-            Stmt::Assign { dst, .. } if unrestored.contains(dst) => None,
+            Stmt::Assign { dst, .. } if self.unrestored.contains(dst) => None,
             Stmt::Assign { dst, kind, .. } => Some((*dst, *kind)),
             Stmt::Store { place, .. } => Some((place.var, AssignKind::Overwrite)),
             Stmt::Loop(Loop { header: Header::Range { index, .. }, trips: Some(_), .. }) => {
@@ -467,44 +595,52 @@ fn decide_saves(
             _ => None,
         };
         // A tape is new at every call: kept if a pass of a loop would lose it.
-        if let Some(tape) = tapes.get(&id) {
-            if reads.contains_key(tape) && !at.loops.is_empty() {
-                saves.insert(SaveKey::Tape(id));
+        if let Some(tape) = self.tapes.get(&id) {
+            if self.reads.contains_key(tape) && !at.loops.is_empty() {
+                decided.saves.insert(SaveKey::Tape(id));
             }
         }
-        if let Some((var, kind)) = write {
-            let site_loops: Vec<LoopId> = match stmt {
-                Stmt::Loop(lp) => at.loops.iter().copied().chain([lp.id]).collect(),
-                _ => at.loops.clone(),
-            };
-            if let Some(var_reads) = reads.get(&var) {
-                let destroys = match kind {
-                    AssignKind::Init => !site_loops.is_empty(),
-                    AssignKind::Overwrite => var_reads.iter().any(|read| {
-                        read.key <= 2 * pos
-                            || read.loops.iter().any(|l| site_loops.contains(l) && !scopes[var.0].contains(l))
-                    }),
-                };
-                if destroys {
-                    saves.insert(match stmt {
-                        Stmt::Loop(_) => SaveKey::Index(id),
-                        _ => SaveKey::Value(id),
-                    });
-                }
-            }
+        let Some((var, kind)) = write else { return };
+        let site_loops: Vec<LoopId> = match stmt {
+            Stmt::Loop(lp) => at.loops.iter().copied().chain([lp.id]).collect(),
+            _ => at.loops.clone(),
+        };
+        let Some(var_reads) = self.reads.get(&var) else { return };
+        let destroys = match kind {
+            AssignKind::Init => !site_loops.is_empty(),
+            AssignKind::Overwrite => var_reads.iter().any(|read| {
+                read.key <= 2 * pos
+                    || read.loops.iter().any(|l| site_loops.contains(l) && !self.scopes[var.0].contains(l))
+            }),
+        };
+        if !destroys {
+            return;
         }
-        match stmt {
-            Stmt::If { then, els, .. } => {
-                decide_saves(then, reads, scopes, unrestored, tapes, at, saves);
-                decide_saves(els, reads, scopes, unrestored, tapes, at, saves);
-            }
-            Stmt::Loop(lp) => {
-                at.loops.push(lp.id);
-                decide_saves(&lp.body, reads, scopes, unrestored, tapes, at, saves);
-                at.loops.pop();
-            }
-            _ => {}
+        // (A whole aggregate may change length: its adjoint takes the
+        // length of the value put back, so it is not left to a cover.)
+        let written = match stmt {
+            Stmt::Assign { dst, .. } if self.body.var(*dst).ty != Ty::Aggregate => Some(Written::Whole(*dst)),
+            Stmt::Store { place, .. } => Some(Written::Element(place)),
+            _ => None,
+        };
+        let saved = |id: StmtId| decided.saves.contains(&SaveKey::Value(id));
+        let read_between = |var: Var, from: usize, to: usize| {
+            self.reads.get(&var).is_some_and(|reads| reads.iter().any(|read| (from..to).contains(&read.key)))
+        };
+        let shielded = written.is_some_and(|written| {
+            super::shield::is_shielded(self.shield, written, &at.loops, enclosing, &saved, &read_between)
+        });
+        if shielded {
+            return;
         }
+        if self.steps.contains(&id) {
+            decided.undone.insert(id);
+            return;
+        }
+        decided.saves.insert(match stmt {
+            Stmt::Loop(_) => SaveKey::Index(id),
+            _ => SaveKey::Value(id),
+        });
     }
 }
 
@@ -775,5 +911,218 @@ mod loop_tests {
         let saves = analyze(&mut body, &mut namer, &activity);
         let ir = body.annotated(&saves).to_string();
         assert!(ir.contains("__saved_j <- j\n    j: other := 1"), "{ir}");
+    }
+
+    /// ADBench's `Qtimesx` inside a loop over components: `qx` filled by a
+    /// store at every index of `0..d`, then incremented over the packed
+    /// lower triangle by a counter `li`, then read (`Σ qx²`).
+    const QTIMESX: &str = "
+        fn f(d: usize, k: usize, icf: &[f64], xc: &[f64], q: &[f64]) -> f64 {
+            let mut qx = vec![0.0; d];
+            let mut total = 0.0;
+            for ik in 0..k {
+                for id in 0..d {
+                    qx[id] = q[id] * xc[id];
+                }
+                let mut li = ik * d;
+                for col in 0..d {
+                    for row in col + 1..d {
+                        qx[row] += icf[li] * xc[col];
+                        li += 1;
+                    }
+                }
+                let sq: f64 = qx.iter().map(|v| v * v).sum();
+                total += sq;
+            }
+            total
+        }";
+
+    #[test]
+    fn increments_after_a_saved_fill_keep_nothing() {
+        let ir = saved_ir(syn::parse_str(QTIMESX).unwrap());
+        // The fill keeps the previous pass's `qx`, and the counter its
+        // previous pass's end, once per component; nothing in the triangle,
+        // and `qx.len()` is computed again.
+        let saves: Vec<&str> = ir.lines().filter(|line| line.contains("<-")).map(str::trim).collect();
+        assert_eq!(saves, ["__saved_qx <- qx[id]", "__saved_li <- li"], "{ir}");
+        assert!(ir.contains("qx[row] := __t4\n                li: other := add(li, 1)\n"), "{ir}");
+    }
+
+    #[test]
+    fn an_increment_whose_old_value_is_read_keeps_it() {
+        // `sin` reads the element between the two increments of a pass.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut a = vec![0.0; n];
+                let mut s = 0.0;
+                for r in 0..3 {
+                    for i in 0..n {
+                        a[i] = x[i] * x[r];
+                    }
+                    for i in 0..n {
+                        a[i] += x[i];
+                        s += a[i].sin();
+                        a[i] += x[r];
+                        s += a[i] * a[i];
+                    }
+                }
+                s
+            }
+        });
+        assert_eq!(ir.matches("<- a[i").count(), 3, "{ir}");
+    }
+
+    #[test]
+    fn an_increment_outside_the_filled_range_keeps_its_value() {
+        // The fill covers `0..d`, the increment walks `0..m`: nothing says
+        // `m ≤ d`, so the elements past `d` are kept.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], d: usize, m: usize) -> f64 {
+                let mut a = vec![0.0; m];
+                let mut s = 0.0;
+                for r in 0..2 {
+                    for i in 0..d {
+                        a[i] = x[i] * x[r];
+                    }
+                    for i in 0..m {
+                        a[i] += x[i];
+                    }
+                    s += a[0] * a[1];
+                }
+                s
+            }
+        });
+        assert!(ir.contains("__saved_a_2 <- a[i_1]\n            a[i_1] := __t2"), "{ir}");
+    }
+
+    #[test]
+    fn integer_steps_are_undone_and_other_writes_saved() {
+        // `j += 1` and `j -= n` are undone; `k = k * 2 % n` cannot be.
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut j = 0;
+                let mut k = 1;
+                let mut s = 0.0;
+                for i in 0..n {
+                    j += 1;
+                    if j >= n {
+                        j -= n;
+                    }
+                    s += x[j] * x[i];
+                    k = k * 2 % n;
+                    s += x[k];
+                }
+                s
+            }
+        })
+        .unwrap();
+        let x = body.params[0];
+        let activity = crate::activity::analyze(&body, &[x], &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let mut undone = Vec::new();
+        crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+            if let Stmt::Assign { dst, .. } = stmt {
+                if saves.is_undone(id) {
+                    undone.push(body.var(*dst).ident.to_string());
+                }
+            }
+        });
+        assert_eq!(undone, ["j", "j"]);
+        let ir = body.annotated(&saves).to_string();
+        assert!(!ir.contains("__saved_j"), "{ir}");
+        assert!(ir.contains("__saved_k <- k\n        k: other := rem("), "{ir}");
+    }
+
+    #[test]
+    fn an_index_computed_in_a_branch_is_computed_again() {
+        // The heat equation's edges: `i - 1` only where `i > 0`, computed
+        // again in the reverse sweep's branch rather than pushed per pass.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(u: &[f64], steps: usize) -> f64 {
+                let n = u.len();
+                let mut s = 0.0;
+                for _step in 0..steps {
+                    for i in 0..n {
+                        let left = if i > 0 { u[i - 1] } else { u[i] };
+                        s += left * u[i];
+                    }
+                }
+                s
+            }
+        });
+        // (`left`, which the product reads, is kept: a float of two branches.)
+        assert!(!ir.contains("<- __t3"), "{ir}");
+        assert_eq!(ir.matches("<-").count(), 2, "{ir}");
+        let (mut body, mut namer) = lowered(syn::parse_quote! {
+            fn f(u: &[f64], steps: usize) -> f64 {
+                let n = u.len();
+                let mut s = 0.0;
+                for _step in 0..steps {
+                    for i in 0..n {
+                        let left = if i > 0 { u[i - 1] } else { u[i] };
+                        s += left * u[i];
+                    }
+                }
+                s
+            }
+        })
+        .unwrap();
+        let u = body.params[0];
+        let activity = crate::activity::analyze(&body, &[u], &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        let recomputed: Vec<String> = (0..body.vars.len())
+            .filter(|&i| saves.is_recomputed(Var(i)))
+            .map(|i| body.vars[i].ident.to_string())
+            .collect();
+        assert_eq!(recomputed, ["__t1", "__t2", "__t3"]);
+    }
+
+    #[test]
+    fn a_fill_whose_bound_changes_in_the_index_loop_covers_nothing() {
+        // `r` keeps to the first `0..h`, the fill of a later pass to a
+        // smaller `h`: the increment keeps what it overwrites.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut h = n;
+                let mut a = vec![0.0; n];
+                let mut s = 0.0;
+                for r in 0..h {
+                    for i in 0..h {
+                        a[i] = x[i] * x[r];
+                    }
+                    a[r] += x[0];
+                    s += a[r] * a[n - 1];
+                    h = h / 2;
+                }
+                s
+            }
+        });
+        assert!(ir.contains("<- a[r]\n        a[r] := __t"), "{ir}");
+    }
+
+    #[test]
+    fn a_fill_bounded_by_a_local_covers_increments_bounded_by_it() {
+        // Each loop reads `n` through a copy made where it starts.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut a = vec![0.0; n];
+                let mut s = 0.0;
+                for pass in 0..2 {
+                    for i in 0..n {
+                        a[i] = x[i] * x[pass];
+                    }
+                    for c in 0..n {
+                        for r in c..n {
+                            a[r] += x[c] * x[r];
+                        }
+                    }
+                    s += a[0] * a[n - 1];
+                }
+                s
+            }
+        });
+        let saves: Vec<&str> = ir.lines().filter(|line| line.contains("<-")).map(str::trim).collect();
+        assert_eq!(saves, ["__saved_a <- a[i]"], "{ir}");
     }
 }

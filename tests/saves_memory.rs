@@ -1,0 +1,194 @@
+//! How much a gradient keeps for its reverse sweep (issue 9): the heap a
+//! `_grad` call holds at its peak, measured by a counting allocator,
+//! against what the reverse sweep must read back.
+//!
+//! The function is ADBench's GMM inner loop (`Qtimesx` over packed lower
+//! triangles): per point and component, `xc = x − μ` and `qx = exp(q)·xc`
+//! overwrite `d` values each that the previous pass's reverse sweep reads,
+//! so those `2d` floats, the `d` values of `exp(q)`, the counter's start and
+//! the operand of `ln` are kept; the increments
+//! `qx[row] += l·xc[col]` and the counter `li += 1` over the `d(d−1)/2`
+//! strictly lower entries keep nothing (they kept two values each).
+
+#![allow(clippy::needless_range_loop)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use autodiff::grad;
+
+/// The system allocator, counting the bytes each thread holds and the most
+/// it held at once.
+struct Peak;
+
+thread_local! {
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+    static MOST: Cell<usize> = const { Cell::new(0) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn grow(bytes: usize) {
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+    let _ = LIVE.try_with(|live| {
+        live.set(live.get() + bytes);
+        let _ = MOST.try_with(|most| most.set(most.get().max(live.get())));
+    });
+}
+
+fn shrink(bytes: usize) {
+    let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(bytes)));
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; the counters are
+// const-initialised thread-local cells, which neither allocate nor need a
+// destructor.
+unsafe impl GlobalAlloc for Peak {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grow(layout.size());
+        // SAFETY: forwarded unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrink(layout.size());
+        // SAFETY: forwarded unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        grow(new_size);
+        shrink(layout.size());
+        // SAFETY: forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Peak = Peak;
+
+/// The most heap bytes held at once while `f` runs, beyond those held before.
+fn peak_bytes_of(f: impl FnOnce()) -> usize {
+    let before = LIVE.with(Cell::get);
+    MOST.with(|most| most.set(before));
+    f();
+    MOST.with(Cell::get) - before
+}
+
+/// How many allocations (`alloc` and `realloc`) `f` makes.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// `Σ_points Σ_k ln(1 + ‖Q_k (x − μ_k)‖²)`, `Q_k` lower triangular with
+/// diagonal `exp(q_k)`, packed as ADBench packs it.
+#[grad(wrt(means, icf))]
+fn gmm_like(d: usize, k: usize, n: usize, means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+    let icf_size = d * (d + 1) / 2;
+    let mut xc = vec![0.0; d];
+    let mut qx = vec![0.0; d];
+    let mut total = 0.0;
+    for ix in 0..n {
+        for ik in 0..k {
+            for id in 0..d {
+                xc[id] = x[ix * d + id] - means[ik * d + id];
+            }
+            for id in 0..d {
+                qx[id] = icf[ik * icf_size + id].exp() * xc[id];
+            }
+            let mut li = ik * icf_size + d;
+            for col in 0..d {
+                for row in col + 1..d {
+                    qx[row] += icf[li] * xc[col];
+                    li += 1;
+                }
+            }
+            let sq: f64 = qx.iter().map(|v| v * v).sum();
+            total += (1.0 + sq).ln();
+        }
+    }
+    total
+}
+
+/// Deterministic values in `[-1, 1)`.
+fn values(len: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn the_gmm_triangle_keeps_nothing_per_multiply_add() {
+    let (d, k, n) = (16, 6, 8);
+    let icf_size = d * (d + 1) / 2;
+    let means = values(k * d, 1);
+    let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+    let x = values(n * d, 3);
+    let (mut d_means, mut d_icf) = (vec![0.0; k * d], vec![0.0; k * icf_size]);
+    let peak = peak_bytes_of(|| {
+        gmm_like_grad(d, k, n, &means, &mut d_means, &icf, &mut d_icf, &x);
+    });
+    // Kept per pass: `xc`, `qx` and `exp(q)` (3d floats), the counter's
+    // start and `1 + ‖qx‖²` (what `ln` is differentiated at); the locals `xc`,
+    // `qx` and their adjoints (4d floats).
+    let passes = n * k;
+    let kept = 8 * passes * (3 * d + 2);
+    let locals = 8 * 4 * d;
+    // One save per multiply-add of the triangle would add 8·passes·d(d−1).
+    let per_increment = 8 * passes * d * (d - 1);
+    assert!(
+        peak <= kept + locals + 1024,
+        "peak {peak} B; kept {kept} B, locals {locals} B (a save per increment and counter step: {per_increment} B more)"
+    );
+
+    // And the gradient is the gradient: central differences in a few directions.
+    let f = |means: &[f64], icf: &[f64]| gmm_like(d, k, n, means, icf, &x);
+    for (seed, h) in [(4, 1e-6), (5, 1e-6)] {
+        let dm = values(means.len(), seed);
+        let di = values(icf.len(), seed + 10);
+        let shifted = |t: f64| {
+            let m: Vec<f64> = means.iter().zip(&dm).map(|(a, b)| a + t * b).collect();
+            let i: Vec<f64> = icf.iter().zip(&di).map(|(a, b)| a + t * b).collect();
+            f(&m, &i)
+        };
+        let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);
+        let analytic: f64 = d_means.iter().zip(&dm).map(|(a, b)| a * b).sum::<f64>()
+            + d_icf.iter().zip(&di).map(|(a, b)| a * b).sum::<f64>();
+        assert!((numeric - analytic).abs() <= 1e-6 * (1.0 + analytic.abs()), "{numeric} vs {analytic}");
+    }
+}
+
+/// A running product over a strictly lower triangle: one saved value per
+/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`.
+#[grad]
+fn triangle_product(x: &[f64], d: usize) -> f64 {
+    let mut p = 1.0;
+    for col in 0..d {
+        for row in col + 1..d {
+            p = p * x[row] + x[col];
+        }
+    }
+    p
+}
+
+#[test]
+fn a_triangular_stack_allocates_once_and_exactly() {
+    let d = 40;
+    let x: Vec<f64> = values(d, 7).iter().map(|v| 0.5 + 0.25 * v).collect();
+    let mut dx = vec![0.0; d];
+    // The passes are counted before the nest: one allocation of exactly
+    // d(d−1)/2 values, where a growing stack reallocates about log₂ times.
+    let allocations = allocations_in(|| {
+        triangle_product_grad(&x, &mut dx, d);
+    });
+    let peak = peak_bytes_of(|| {
+        triangle_product_grad(&x, &mut dx, d);
+    });
+    assert_eq!(allocations, 1);
+    assert_eq!(peak, 8 * d * (d - 1) / 2);
+}
