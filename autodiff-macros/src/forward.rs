@@ -479,15 +479,24 @@ impl Forward<'_> {
                     jvp_args.push(Arg::Value(self.tangent_of(operand).unwrap_or_else(|| zero(float, span))));
                 }
                 Arg::Value(_) => {}
-                Arg::Ref { place, range, borrowed, .. } => {
+                Arg::Ref { place, range, borrowed, mutable } => {
                     let tangent_place = match self.tangent[place.var.0] {
                         Some(tangent) => Place { var: tangent, proj: place.proj.clone() },
                         None => Place { var: self.zero_buffer(place, span, out), proj: place.proj.clone() },
                     };
                     let borrowed = *borrowed || self.tangent[place.var.0].is_none();
-                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable: false, borrowed });
+                    // An output's tangent is written by the callee's `jvp`.
+                    let mutable = *mutable;
+                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable, borrowed });
                 }
             }
+        }
+        // `helper(x, &mut out)`: one call of `jvp`, which writes `out` and
+        // its tangent in place and returns `()`.
+        if Rhs::Call(path.clone(), args.to_vec()).written_in_place() == Some(dst) {
+            let jvp = crate::companion::method(path, crate::companion::JVP, span);
+            out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Call(jvp, jvp_args), kind, span });
+            return;
         }
         if self.calls == Calls::Split {
             // The tangent first: it reads the arguments before `y` may replace one.

@@ -98,6 +98,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
     refusals::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_second_order(&body, &active, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =
         forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
@@ -292,6 +293,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let active = activity::active(&body, &differentiated, &[]);
     let cx = Ctxt::new();
     refusals::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_second_order(&body, &active, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
     // Returned partials: each float parameter, then its tangent.

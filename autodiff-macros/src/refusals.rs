@@ -139,6 +139,26 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
     });
 }
 
+/// The refusals of second order (`NAME_hvp` and the companion's tangent
+/// methods): a differentiated call that writes a `&mut` argument
+/// (`helper(x, &mut out)`) has no second derivative to call, since a
+/// function with a `&mut` output cannot be `hessian`.
+pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, _), .. } = stmt else { return };
+        if rhs.written_in_place() == Some(*dst) && active[dst.0] {
+            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`hessian` cannot differentiate `{name}(..)`, a call that writes a `&mut` argument, twice; \
+                     remove `hessian`, or make `{name}` return the float you need"
+                ),
+            );
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use crate::expand::tests::expand_to_string;

@@ -48,20 +48,25 @@ impl Lowerer<'_> {
                 let span = expr.span();
                 match sink {
                     Sink::Var(dst, kind) => {
+                        self.call_written_in_place(&rhs, true, expr);
                         if kind == AssignKind::Init {
                             self.adopt(dst, &rhs);
                         }
                         self.assign(out, dst, rhs, kind, span);
                     }
-                    // A discarded call may still do something; pure values are dropped.
-                    Sink::Discard if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) => {
-                        // A dropped call result reaches nothing, and may be `()`:
-                        // it is no float, whatever its arguments are.
-                        let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
-                        let dst = self.temp(ty);
-                        self.assign(out, dst, rhs, AssignKind::Init, span);
+                    Sink::Discard => {
+                        if let Some(written) = self.call_written_in_place(&rhs, false, expr) {
+                            // `helper(x, &mut out);`: the call overwrites `out`.
+                            self.assign(out, written, rhs, AssignKind::Overwrite, span);
+                        } else if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) {
+                            // A discarded call may still do something; pure values are dropped.
+                            // A dropped call result reaches nothing, and may be `()`:
+                            // it is no float, whatever its arguments are.
+                            let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
+                            let dst = self.temp(ty);
+                            self.assign(out, dst, rhs, AssignKind::Init, span);
+                        }
                     }
-                    Sink::Discard => {}
                 }
             }
         }

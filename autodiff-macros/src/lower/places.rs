@@ -248,12 +248,7 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some(), true),
             other => (other, false, false),
         };
-        if mutable {
-            self.cx.error_spanned_by(
-                arg,
-                "passing `&mut` to a function inside #[grad] code is not supported yet; return the value instead",
-            );
-        }
+        // `&mut` arguments are checked by `lower_call` (`check_written_argument`).
         // `&x[a..b]`: a slice of an aggregate.
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {

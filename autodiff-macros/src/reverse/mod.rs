@@ -550,6 +550,14 @@ impl Sweep<'_> {
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
         };
+        // `helper(x, &mut out)`: `out` back to its value before the call,
+        // then the callee consumes its adjoint in place.
+        if let (Some(written), Rhs::Call(path, call_args)) = (rhs.written_in_place(), rhs) {
+            if written == dst {
+                let call = self.reverse_call(path, call_args, None, None, span);
+                return quote!({ #restore #call });
+            }
+        }
         // The call's reverse pass reads this call's tape, then the tape of
         // the previous call at this site comes back.
         let restore_tape = tape.and_then(|tape| {
@@ -684,7 +692,7 @@ impl Sweep<'_> {
             Rhs::Call(_, call_args)
                 if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
             Rhs::Call(path, call_args) => {
-                let call = self.reverse_call(path, call_args, tape, seed, span);
+                let call = self.reverse_call(path, call_args, tape, Some(seed), span);
                 // The callee guards its own rules, but takes its arguments as
                 // finite: with one that may not be, a zero adjoint skips it.
                 let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);

@@ -157,8 +157,11 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
 fn add_tapes(body: &mut Body, namer: &mut Namer, activity: &Activity) -> BTreeMap<StmtId, Var> {
     let mut sites = Vec::new();
     walk_in_loops(&body.block, &mut Walk::default(), &mut |id, stmt, loops| match stmt {
-        Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. }
-            if activity.is_active(*dst) && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
+        // A call that writes a buffer in place has no `fwd`: its reverse runs its `vjp`.
+        Stmt::Assign { dst, rhs: rhs @ Rhs::Call(_, args), .. }
+            if activity.is_active(*dst)
+                && rhs.written_in_place().is_none()
+                && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
         {
             sites.push((id, *dst, loops.to_vec()));
         }

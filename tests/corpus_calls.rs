@@ -1,0 +1,249 @@
+//! Calls of `#[grad]` functions that write a `&mut` output (issue 8, item
+//! 1): `helper(x, &mut out)` into a local buffer, a range of one, in loops,
+//! updated in place, from a callee that also returns a value, and the
+//! runtime's `softmax`. Each row is a function of one array `&[f64; N]`,
+//! checked at random points: `NAME_grad` against central differences (its
+//! shadow pre-filled, so partials must be *added*), `NAME_vjp(.., s)`
+//! against `s × NAME_grad`, and `NAME_jvp` by the dot-product test
+//! `J·v = v·∇f`.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use autodiff::{grad, numeric_gradient, softmax};
+use common::{check_every_case, close, directions, dot_with_allowance, points_in, same};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+// ---------------------------------------------------------------------------
+// Callees that write `&mut` outputs.
+// ---------------------------------------------------------------------------
+
+/// ADBench GMM's `Qtimesx`: `out = Q·x` for the lower-triangular `Q` with
+/// diagonal `exp(qdiag)` and strict lower part `l`, packed by columns.
+#[grad(forward, reverse)]
+fn qtimesx(qdiag: &[f64], l: &[f64], x: &[f64], out: &mut [f64]) {
+    let d = x.len();
+    for i in 0..d {
+        out[i] = qdiag[i].exp() * x[i];
+    }
+    let mut lparamsidx = 0;
+    for i in 0..d {
+        for j in i + 1..d {
+            out[j] += l[lparamsidx] * x[i];
+            lparamsidx += 1;
+        }
+    }
+}
+
+/// Updates its output in place: it reads what it overwrites.
+#[grad(forward, reverse)]
+fn scale_shift(a: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = y[i] * a + (i as f64) * 0.5;
+    }
+}
+
+/// Writes two entries and returns a value too.
+#[grad(forward, reverse)]
+fn polar_into(r: f64, theta: f64, out: &mut [f64]) -> f64 {
+    out[0] = r * theta.cos();
+    out[1] = r * theta.sin();
+    r * r
+}
+
+// ---------------------------------------------------------------------------
+// Callers.
+// ---------------------------------------------------------------------------
+
+/// A GMM-like objective: per component, the centred point through `Q`, into
+/// local vector buffers, in a loop.
+#[grad(forward, reverse)]
+fn gmm_like(w: &[f64; 9]) -> f64 {
+    let x = [0.3, -0.7];
+    let mut total = 0.0;
+    let mut xcentered = vec![0.0; 2];
+    let mut qx = vec![0.0; 2];
+    for k in 0..2 {
+        let means = &w[2 * k..2 * k + 2];
+        for i in 0..2 {
+            xcentered[i] = x[i] - means[i];
+        }
+        qtimesx(&w[4 + 2 * k..6 + 2 * k], &w[8..9], &xcentered, &mut qx);
+        let sqnorm = qx[0] * qx[0] + qx[1] * qx[1];
+        total += (w[4 + 2 * k] + w[5 + 2 * k] - 0.5 * sqnorm).exp();
+    }
+    total.ln()
+}
+
+/// A local array written twice by a callee that reads what it writes.
+#[grad(forward, reverse)]
+fn updated_twice(x: &[f64; 3]) -> f64 {
+    let mut buf = [x[2], 1.0, x[2] * x[2]];
+    scale_shift(x[0], &mut buf);
+    let first = buf[0] * buf[2];
+    scale_shift(x[1], &mut buf);
+    first + buf[0] * buf[1] + buf[2]
+}
+
+/// A range of a local buffer: the entries outside it keep their adjoint.
+#[grad(forward, reverse)]
+fn into_a_range(x: &[f64; 3]) -> f64 {
+    let mut buf = [x[2]; 4];
+    polar_into(x[0], x[1], &mut buf[1..3]);
+    buf[0] * buf[1] + buf[2] * buf[3] + buf[1] * buf[2]
+}
+
+/// A callee that returns a value, called for its output alone, in a loop
+/// over a literal range (the buffer's copies kept on a fixed-size stack).
+#[grad(forward, reverse)]
+fn in_a_literal_loop(x: &[f64; 2]) -> f64 {
+    let mut out = [0.0; 2];
+    let mut s = 0.0;
+    for k in 0..3 {
+        polar_into(x[0] + k as f64, x[1] * out[0], &mut out);
+        s += out[0] * out[1];
+    }
+    s
+}
+
+/// The runtime's `softmax`, written into a local buffer.
+#[grad(forward, reverse)]
+fn softmax_loss(z: &[f64; 4]) -> f64 {
+    let mut p = [0.0; 4];
+    softmax(z, &mut p);
+    let mut loss = 0.0;
+    for i in 0..4 {
+        loss += (i as f64 + 1.0) * p[i] * p[i];
+    }
+    loss
+}
+
+/// A vector buffer sized at run time, written once.
+#[grad(forward, reverse)]
+fn vec_buffer(x: &[f64; 4]) -> f64 {
+    let n = x.len();
+    let mut y = vec![0.0; n];
+    qtimesx(&x[..2], &x[2..3], &x[..2], &mut y[..2]);
+    y[0] * y[1] + y[2] + x[3] * y[3]
+}
+
+// ---------------------------------------------------------------------------
+// The harness.
+// ---------------------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    domain: Vec<(f64, f64)>,
+    f: fn(&[f64]) -> f64,
+    grad: fn(&[f64]) -> (f64, Vec<f64>),
+    vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
+    jvp: fn(&[f64], &[f64]) -> (f64, f64),
+}
+
+/// What the shadow holds before the call: partials must be added into it.
+const PRIOR: f64 = 0.25;
+
+macro_rules! row {
+    ($f:ident, $g:ident, $v:ident, $j:ident; $n:literal; in [$lo:expr, $hi:expr]) => {
+        Case {
+            name: stringify!($f),
+            domain: vec![($lo, $hi); $n],
+            f: |w: &[f64]| $f(&<[f64; $n]>::try_from(w).unwrap()),
+            grad: |w: &[f64]| {
+                let mut shadow = [PRIOR; $n];
+                let value = $g(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow);
+                (value, shadow.iter().map(|d| d - PRIOR).collect())
+            },
+            vjp: |w: &[f64], seed: f64| {
+                let mut shadow = [PRIOR; $n];
+                let value = $v(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow, seed);
+                (value, shadow.iter().map(|d| d - PRIOR).collect())
+            },
+            jvp: |w: &[f64], direction: &[f64]| {
+                $j(&<[f64; $n]>::try_from(w).unwrap(), &<[f64; $n]>::try_from(direction).unwrap())
+            },
+        }
+    };
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        row!(gmm_like, gmm_like_grad, gmm_like_vjp, gmm_like_jvp; 9; in [-1.0, 1.0]),
+        row!(updated_twice, updated_twice_grad, updated_twice_vjp, updated_twice_jvp; 3; in [-1.5, 1.5]),
+        row!(into_a_range, into_a_range_grad, into_a_range_vjp, into_a_range_jvp; 3; in [-1.5, 1.5]),
+        row!(in_a_literal_loop, in_a_literal_loop_grad, in_a_literal_loop_vjp, in_a_literal_loop_jvp; 2; in [-1.0, 1.0]),
+        row!(softmax_loss, softmax_loss_grad, softmax_loss_vjp, softmax_loss_jvp; 4; in [-2.0, 2.0]),
+        row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
+    ]
+}
+
+const GRADIENT_TOL: f64 = 1e-6;
+const VJP_TOL: f64 = 1e-12;
+const DOT_TOL: f64 = 1e-12;
+
+fn check(case: &Case, (w, v, seed): (Vec<f64>, Vec<f64>, f64)) -> Result<(), TestCaseError> {
+    let value = (case.f)(&w);
+    prop_assume!(value.is_finite());
+    let (gv, g) = (case.grad)(&w);
+    prop_assert!(same(gv, value), "{} at {w:?}: grad's value {gv} != f = {value}", case.name);
+    let numeric = numeric_gradient(case.f, &w);
+    for (i, (&a, &n)) in g.iter().zip(&numeric).enumerate() {
+        prop_assert!(close(a, n, GRADIENT_TOL), "{} at {w:?}: ∂{i} = {a}, numeric {n}", case.name);
+    }
+    let (vv, gs) = (case.vjp)(&w, seed);
+    prop_assert!(same(vv, value), "{} at {w:?}: vjp's value {vv} != f = {value}", case.name);
+    for (i, (&a, &b)) in gs.iter().zip(&g).enumerate() {
+        prop_assert!(
+            close(a, seed * b, VJP_TOL),
+            "{} at {w:?}: vjp(s = {seed}) ∂{i} = {a}, s·grad = {}",
+            case.name,
+            seed * b
+        );
+    }
+    // The dot-product test: the tangent along v is v·∇f.
+    let (jv, tangent) = (case.jvp)(&w, &v);
+    prop_assert!(same(jv, value), "{} at {w:?}: jvp's value {jv} != f = {value}", case.name);
+    let (expected, allowance) = dot_with_allowance(&v, &g, DOT_TOL);
+    prop_assert!(
+        (tangent - expected).abs() <= allowance,
+        "{} at {w:?} along {v:?}: J·v = {tangent}, v·∇f = {expected}",
+        case.name
+    );
+    Ok(())
+}
+
+/// Every row against central differences, its `vjp` against its gradient,
+/// and its `jvp` by the dot-product test.
+#[test]
+fn calls_writing_outputs_match_numeric_gradient() {
+    check_every_case(
+        "row(s) of calls writing outputs",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), directions(case.domain.len()), -2.0..2.0f64),
+        check,
+    );
+}
+
+/// Closed forms at one point: `qtimesx` into a buffer, differentiated by
+/// hand.
+#[test]
+fn qtimesx_into_a_buffer_closed_form() {
+    #[grad]
+    fn quad(q: &[f64; 2], l: &[f64; 1], x: &[f64; 2]) -> f64 {
+        let mut out = [0.0; 2];
+        qtimesx(q, l, x, &mut out);
+        out[0] + 3.0 * out[1]
+    }
+    let (q, l, x) = ([0.0, 0.5f64], [2.0], [1.5, -1.0]);
+    let (mut dq, mut dl, mut dx) = ([0.0; 2], [0.0; 1], [0.0; 2]);
+    // out0 = e^q0·x0, out1 = e^q1·x1 + l·x0.
+    let value = quad_grad(&q, &mut dq, &l, &mut dl, &x, &mut dx);
+    let e1 = 0.5f64.exp();
+    assert!((value - (1.5 + 3.0 * (e1 * -1.0 + 2.0 * 1.5))).abs() < 1e-12);
+    assert!((dq[0] - 1.5).abs() < 1e-12 && (dq[1] - 3.0 * e1 * -1.0).abs() < 1e-12, "{dq:?}");
+    assert!((dl[0] - 3.0 * 1.5).abs() < 1e-12, "{dl:?}");
+    assert!((dx[0] - (1.0 + 3.0 * 2.0)).abs() < 1e-12 && (dx[1] - 3.0 * e1).abs() < 1e-12, "{dx:?}");
+}
