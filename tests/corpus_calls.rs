@@ -1,7 +1,9 @@
-//! Calls of `#[grad]` functions that write a `&mut` output (issue 8, item
-//! 1): `helper(x, &mut out)` into a local buffer, a range of one, in loops,
-//! updated in place, from a callee that also returns a value, and the
-//! runtime's `softmax`. Each row is a function of one array `&[f64; N]`,
+//! Vector-valued helpers (issue 8, item 1): calls of `#[grad]` functions
+//! that write a `&mut` output (`helper(x, &mut out)` into a local buffer, a
+//! range of one, in loops, updated in place, from a callee that also
+//! returns a value, and the runtime's `softmax`), functions that return an
+//! array `[F; N]` and take arrays by value (an RK4 step), and calls of
+//! them. Each row is a function of one array `&[f64; N]`,
 //! checked at random points: `NAME_grad` against central differences (its
 //! shadow pre-filled, so partials must be *added*), `NAME_vjp(.., s)`
 //! against `s × NAME_grad`, and `NAME_jvp` by the dot-product test
@@ -130,6 +132,82 @@ fn vec_buffer(x: &[f64; 4]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Arrays by value and array results: an RK4 step.
+// ---------------------------------------------------------------------------
+
+/// A projectile with quadratic drag, `s = (x, y, vx, vy)`: `ṡ = f(s, k)`.
+#[grad(forward, reverse)]
+fn deriv(s: [f64; 4], k: f64) -> [f64; 4] {
+    let speed = (s[2] * s[2] + s[3] * s[3]).sqrt();
+    [s[2], s[3], -k * speed * s[2], -9.81 - k * speed * s[3]]
+}
+
+/// One RK4 step from `s` (a slice), scored by `x² + y`.
+#[grad(forward, reverse)]
+fn rk4(s: &[f64], k: f64, h: f64) -> f64 {
+    let s0 = [s[0], s[1], s[2], s[3]];
+    let k1: [f64; 4] = deriv(s0, k);
+    let mut s1 = [0.0; 4];
+    for i in 0..4 {
+        s1[i] = s0[i] + 0.5 * h * k1[i];
+    }
+    let k2: [f64; 4] = deriv(s1, k);
+    let mut s2 = [0.0; 4];
+    for i in 0..4 {
+        s2[i] = s0[i] + 0.5 * h * k2[i];
+    }
+    let k3: [f64; 4] = deriv(s2, k);
+    let mut s3 = [0.0; 4];
+    for i in 0..4 {
+        s3[i] = s0[i] + h * k3[i];
+    }
+    let k4: [f64; 4] = deriv(s3, k);
+    let x = s0[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]);
+    let y = s0[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]);
+    x * x + y
+}
+
+/// `rk4` over its six numbers, for the harness.
+#[grad(forward, reverse)]
+fn rk4_row(w: &[f64; 6]) -> f64 {
+    rk4(&w[..4], w[4], w[5])
+}
+
+/// An Euler step returning the new state: an array function calling one.
+#[grad(forward, reverse)]
+fn euler(s: [f64; 4], k: f64, h: f64) -> [f64; 4] {
+    let d: [f64; 4] = deriv(s, k);
+    let mut next = s;
+    for i in 0..4 {
+        next[i] += h * d[i];
+    }
+    next
+}
+
+/// Three Euler steps in a loop, the state carried by value.
+#[grad(forward, reverse)]
+fn euler_row(w: &[f64; 5]) -> f64 {
+    let mut s = [w[0], w[1], w[2], w[3]];
+    for _ in 0..3 {
+        s = euler(s, w[4], 0.1);
+    }
+    s[0] * s[1] + s[2] - s[3] * s[3]
+}
+
+/// A by-value array parameter of the caller passed on, and an array
+/// literal passed by value.
+#[grad(forward, reverse)]
+fn energy(s: [f64; 3], k: f64) -> f64 {
+    k * (s[0] * s[0] + s[1] * s[2])
+}
+
+#[grad(forward, reverse)]
+fn energies(x: &[f64; 3]) -> f64 {
+    let s = [x[0], x[1] * 2.0, x[2]];
+    energy(s, x[0]) + energy([x[2], 1.0, x[1]], 0.5)
+}
+
+// ---------------------------------------------------------------------------
 // The harness.
 // ---------------------------------------------------------------------------
 
@@ -176,6 +254,9 @@ fn cases() -> Vec<Case> {
         row!(in_a_literal_loop, in_a_literal_loop_grad, in_a_literal_loop_vjp, in_a_literal_loop_jvp; 2; in [-1.0, 1.0]),
         row!(softmax_loss, softmax_loss_grad, softmax_loss_vjp, softmax_loss_jvp; 4; in [-2.0, 2.0]),
         row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
+        row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
+        row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),
+        row!(energies, energies_grad, energies_vjp, energies_jvp; 3; in [-1.5, 1.5]),
     ]
 }
 
@@ -246,4 +327,57 @@ fn qtimesx_into_a_buffer_closed_form() {
     assert!((dq[0] - 1.5).abs() < 1e-12 && (dq[1] - 3.0 * e1 * -1.0).abs() < 1e-12, "{dq:?}");
     assert!((dl[0] - 3.0 * 1.5).abs() < 1e-12, "{dl:?}");
     assert!((dx[0] - (1.0 + 3.0 * 2.0)).abs() < 1e-12 && (dx[1] - 3.0 * e1).abs() < 1e-12, "{dx:?}");
+}
+
+/// `deriv`'s own derivatives, at random points: `deriv_jvp` against the
+/// central difference of `deriv` along the direction, and `deriv_vjp` by
+/// the dot-product test `⟨J·v, w⟩ = ⟨v, Jᵀ·w⟩` (one seed per output).
+#[test]
+fn array_function_jvp_and_vjp_agree_with_differences() {
+    let domain = points_in(&[(0.1, 1.0); 5]);
+    check_every_case(
+        "array function(s)",
+        ["deriv"],
+        |name| name,
+        |_| (domain.clone(), directions(5), directions(4)),
+        |_, (p, v, w): (Vec<f64>, Vec<f64>, Vec<f64>)| {
+            let s = [p[0], p[1], p[2], p[3]];
+            let vs = [v[0], v[1], v[2], v[3]];
+            let (value, jv) = deriv_jvp(s, vs, p[4], v[4]);
+            prop_assert_eq!(value, deriv(s, p[4]));
+            // Central difference along (vs, v4).
+            let h = 1e-6;
+            let at = |t: f64| {
+                let moved = [s[0] + t * vs[0], s[1] + t * vs[1], s[2] + t * vs[2], s[3] + t * vs[3]];
+                deriv(moved, p[4] + t * v[4])
+            };
+            let (plus, minus) = (at(h), at(-h));
+            for i in 0..4 {
+                let numeric = (plus[i] - minus[i]) / (2.0 * h);
+                prop_assert!(close(jv[i], numeric, 1e-6), "J·v[{}] = {}, numeric {}", i, jv[i], numeric);
+            }
+            let seed = [w[0], w[1], w[2], w[3]];
+            let (value, ds, dk) = deriv_vjp(s, p[4], seed);
+            prop_assert_eq!(value, deriv(s, p[4]));
+            let forward: f64 = jv.iter().zip(&seed).map(|(a, b)| a * b).sum();
+            let mut g = ds.to_vec();
+            g.push(dk);
+            let (reverse, allowance) = dot_with_allowance(&v, &g, DOT_TOL);
+            prop_assert!((forward - reverse).abs() <= allowance, "⟨J·v, w⟩ = {forward}, ⟨v, Jᵀ·w⟩ = {reverse}");
+            Ok(())
+        },
+    );
+}
+
+/// `deriv_vjp` at one point against the closed form: with `w = e₂` (the
+/// seed of `v̇x = −k·|v|·vx`), `∂/∂vx = −k(|v| + vx²/|v|)`, `∂/∂vy =
+/// −k·vx·vy/|v|`, `∂/∂k = −|v|·vx`.
+#[test]
+fn array_function_vjp_closed_form() {
+    let (s, k) = ([0.0, 0.0, 3.0, 4.0], 0.5);
+    let (_, ds, dk) = deriv_vjp(s, k, [0.0, 0.0, 1.0, 0.0]);
+    assert_eq!(ds[..2], [0.0, 0.0]);
+    assert!((ds[2] - -0.5 * (5.0 + 9.0 / 5.0)).abs() < 1e-12, "{ds:?}");
+    assert!((ds[3] - -0.5 * 12.0 / 5.0).abs() < 1e-12, "{ds:?}");
+    assert!((dk - -15.0).abs() < 1e-12, "{dk}");
 }

@@ -95,10 +95,10 @@ pub fn generated(
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
     let output = output(sig);
     let inputs = sig.inputs(mutated);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let value_type = sig.value_type();
+    let seed_param = sig.ret.map(|_| quote!(#seed: #value_type));
     let lints = lints();
     let split_methods = sig.ret.map(|_| {
         let tape = Ident::new("__tape", Span::mixed_site());
@@ -120,7 +120,7 @@ pub fn generated(
             #[doc(hidden)]
             #[inline]
             #lints
-            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
+            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#value_type, #tape_type) #where_clause {
                 #fwd
             }
 
@@ -165,15 +165,20 @@ fn in_place_method(sig: &Signature) -> Option<TokenStream> {
     let where_clause = &generics.where_clause;
     let inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
-    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let partial_types = sig.partial_types();
+    // The value's seed is zero: `0.0`, or an array of zeros.
+    let zero = match sig.ret_array.as_deref().and_then(crate::lower::zero_of_type) {
+        Some(crate::ir::Zero::Array(zero)) => zero,
+        _ => quote!(0.0),
+    };
     let body = match sig.ret {
         None => quote!(Self::vjp(#(#forwarded),*)),
-        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* 0.0);),
+        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* #zero);),
         Some(_) => {
             let partials: Vec<Ident> =
                 (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
             quote! {
-                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* 0.0);
+                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* #zero);
                 (#(#partials,)*)
             }
         }

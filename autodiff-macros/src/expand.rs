@@ -28,7 +28,7 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
+    activity, attr, attributes, companion, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
     refusals, reverse, signature, validate,
 };
 
@@ -405,8 +405,8 @@ pub(crate) fn lints() -> TokenStream {
 /// What the generated functions return: `(value, partials..)`, the value
 /// alone, or for a function of outputs the partials alone.
 pub(crate) fn output(sig: &Signature) -> TokenStream {
-    let float = emit::float_type(sig.float());
-    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let float = sig.value_type();
+    let partial_types = sig.partial_types();
     match (sig.ret, partial_types.len()) {
         (Some(_), 0) => quote!(#float),
         (Some(_), _) => quote!((#float, #(#partial_types),*)),
@@ -422,7 +422,6 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
     let output = output(sig);
     let grad_name = naming::grad_fn(name);
     let vjp_name = naming::vjp_fn(name);
@@ -434,7 +433,8 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let plain_inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let value_type = sig.value_type();
+    let seed_param = sig.ret.map(|_| quote!(#seed: #value_type));
     let seed_arg = sig.ret.map(|_| quote!(#seed));
     // Differentiating a function counts as using it (no dead-code warning
     // on a function whose gradient alone is called).
@@ -472,7 +472,8 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             (target, forward)
         }
     };
-    let grad = sig.ret.map(|_| {
+    // Several outputs have no single gradient: `NAME_vjp` alone.
+    let grad = sig.ret.filter(|_| sig.ret_array.is_none()).map(|_| {
         quote! {
             #[doc = #doc_grad]
             #(#carried)*

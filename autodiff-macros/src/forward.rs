@@ -478,6 +478,11 @@ impl Forward<'_> {
                 Arg::Value(operand) if self.is_float(operand) => {
                     jvp_args.push(Arg::Value(self.tangent_of(operand).unwrap_or_else(|| zero(float, span))));
                 }
+                // A float array passed by value: its tangent, by value too.
+                Arg::Value(operand) if self.is_array_value(operand) => {
+                    let tangent = self.tangent_of(operand).unwrap_or_else(|| self.zero_like(operand, span));
+                    jvp_args.push(Arg::Value(tangent));
+                }
                 Arg::Value(_) => {}
                 Arg::Ref { place, range, borrowed, mutable } => {
                     let tangent_place = match self.tangent[place.var.0] {
@@ -535,6 +540,16 @@ impl Forward<'_> {
             // `refusals::check_forward` refused an aggregate without an array shape here.
             _ => zero(FloatTy::F64, span),
         }
+    }
+
+    /// An array (not an element of one) read by value.
+    fn is_array_value(&self, operand: &Operand) -> bool {
+        let Some(var) = operand.var() else { return false };
+        let info = &self.vars[var.0];
+        let indices = operand.place().map_or(0, |place| {
+            place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count()
+        });
+        info.ty == Ty::Aggregate && info.dims.is_some_and(|dims| indices < dims)
     }
 
     fn is_float(&self, operand: &Operand) -> bool {

@@ -669,6 +669,13 @@ fn binding(rhs: &Rhs) -> u8 {
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
 pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
+    if let Some(array) = &sig.ret_array {
+        return Err(syn::Error::new_spanned(
+            array,
+            "`graph` draws a function that returns one float; this one returns several: draw a scalar function of \
+             them, or remove `graph`",
+        ));
+    }
     if sig.ret.is_none() {
         return Err(syn::Error::new_spanned(
             &sig.item.sig,
@@ -680,6 +687,7 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
         let refused = match &param.class {
             ParamClass::Output { .. } => Some("an `&mut` output"),
             ParamClass::Shadowed { kind: crate::signature::RefKind::Model, .. } => Some("a model"),
+            ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => Some("an array taken by value"),
             _ => None,
         };
         if let Some(what) = refused {

@@ -69,7 +69,16 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
     lowerer.ret = sig.ret.map(|float| {
         let ident = lowerer.namer.fresh("__ret");
-        lowerer.new_var(ident, Ty::Float(float), VarKind::Ret, None)
+        let Some(array) = &sig.ret_array else {
+            return lowerer.new_var(ident, Ty::Float(float), VarKind::Ret, None);
+        };
+        // `-> [F; N]`: the result is an array, its adjoint the seed.
+        let ret = lowerer.new_var(ident, Ty::Aggregate, VarKind::Ret, Some((**array).clone()));
+        let info = &mut lowerer.vars[ret.0];
+        info.elem = Some(float);
+        info.dims = Some(array_dims(array));
+        info.zero = places::zero_of_type(array);
+        ret
     });
     let mut block = Block::default();
     let sink = match lowerer.ret {
@@ -185,6 +194,9 @@ impl Lowerer<'_> {
 
     fn param(&mut self, param: &crate::signature::Param) -> Var {
         let (ty, elem, dims, zero) = match &param.class {
+            ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => {
+                (Ty::Aggregate, Some(*float), Some(array_dims(param.ty)), places::zero_of_type(param.ty))
+            }
             ParamClass::Active(float) => (Ty::Float(*float), None, None, None),
             ParamClass::Shadowed { target, kind: RefKind::Array(float), .. }
             | ParamClass::Output { target, elem: float, .. } => {

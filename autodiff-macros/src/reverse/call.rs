@@ -56,13 +56,16 @@ impl Sweep<'_> {
             });
             match arg {
                 Arg::Value(operand) => {
-                    if !self.body.ty(operand).is_float() {
+                    // A float, or a float array passed by value, whose
+                    // partial (an array) is added element by element.
+                    if !self.body.ty(operand).is_differentiable() {
                         continue;
                     }
                     match self.adjoint_of(operand) {
                         Some(target) => {
                             let partial = format_ident!("__d{}", i, span = Span::mixed_site());
-                            adds.extend(quote_spanned!(span=> #target += #partial;));
+                            let dims = self.aggregate_dims(operand);
+                            adds.extend(self.add_into(&target, &quote!(#partial), dims, span));
                             pattern.push(quote!(#partial));
                         }
                         None => pattern.push(quote!(_)),

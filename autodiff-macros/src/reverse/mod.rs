@@ -138,9 +138,14 @@ pub fn vjp_body(
         .unzip();
 
     // `+ 0.0` turns an untouched -0.0 adjoint into +0.0.
+    // (An array taken by value has an adjoint made of +0.0.)
     let partials = params.scalars.iter().map(|param| {
         let adjoint = &adjoints[param.0];
-        quote!(#adjoint + 0.0)
+        if body.var(*param).ty == Ty::Aggregate {
+            quote!(#adjoint)
+        } else {
+            quote!(#adjoint + 0.0)
+        }
     });
     let result = match returned {
         Some(ret) => {
@@ -345,7 +350,7 @@ impl Sweep<'_> {
             let var = Var(i);
             let info = self.body.var(var);
             let Some(adjoint) = adjoint else { continue };
-            if info.kind == VarKind::Param && info.ty == Ty::Aggregate {
+            if info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.by_ref {
                 continue; // a shadow parameter
             }
             if info.scope.last().copied() != scope {
@@ -357,6 +362,8 @@ impl Sweep<'_> {
             }
             let primal = info.ident.to_token_stream();
             tokens.extend(match info.ty {
+                // An array's seed is an array (`-> [F; N]`).
+                Ty::Aggregate if Some(var) == self.body.ret && seed.is_some() => quote!(let mut #adjoint = #seed;),
                 _ if Some(var) == self.body.ret && seed.is_some() => {
                     let ty = emit::float_type(self.float(var));
                     quote!(let mut #adjoint: #ty = #seed;)
@@ -696,7 +703,14 @@ impl Sweep<'_> {
                 // The callee guards its own rules, but takes its arguments as
                 // finite: with one that may not be, a zero adjoint skips it.
                 let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
-                tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
+                tokens.extend(match unbounded_argument {
+                    // An array's seed (`-> [F; N]`) is zero when all its elements are.
+                    true if self.body.var(dst).ty == Ty::Aggregate => {
+                        quote_spanned!(span=> if #seed.iter().any(|s| *s != 0.0) { #call })
+                    }
+                    true => unless_zero(seed, call, span),
+                    false => call,
+                });
             }
             Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
