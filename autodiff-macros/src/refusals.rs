@@ -181,8 +181,9 @@ pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
             cx.error_spanned_by(
                 path,
                 format!(
-                    "`hessian` cannot differentiate `{name}(..)`, a call that writes a `&mut` argument, twice; \
-                     remove `hessian`, or make `{name}` return the float you need"
+                    "`hessian` does not support calls that write a `&mut` argument (`{name}(..)`): a function \
+                     with a `&mut` output has no second derivative; remove `hessian`, or make `{name}` return the \
+                     float you need"
                 ),
             );
         }
