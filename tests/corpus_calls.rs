@@ -131,6 +131,29 @@ fn vec_buffer(x: &[f64; 4]) -> f64 {
     y[0] * y[1] + y[2] + x[3] * y[3]
 }
 
+/// Passes its own `&mut` output on: whole (updated in place, so the callee
+/// reads what the caller's caller put there), as a range, then writes it.
+#[grad(forward, reverse)]
+fn chain_into(x: &[f64], y: &mut [f64]) {
+    scale_shift(x[0], y);
+    polar_into(x[1], x[2], &mut y[1..3]);
+    y[0] = y[0] * y[3];
+}
+
+/// Two levels of outputs passed on: `&mut y[..]` and `y` itself.
+#[grad(forward, reverse)]
+fn chain_twice(x: &[f64], y: &mut [f64]) {
+    chain_into(x, &mut y[..]);
+    scale_shift(x[2], y);
+}
+
+#[grad(forward, reverse)]
+fn chain_row(x: &[f64; 4]) -> f64 {
+    let mut y = [x[3], 0.5, 0.25, x[0]];
+    chain_twice(&x[..3], &mut y);
+    y[0] + y[1] * y[2] + y[3]
+}
+
 // ---------------------------------------------------------------------------
 // Arrays by value and array results: an RK4 step.
 // ---------------------------------------------------------------------------
@@ -254,6 +277,7 @@ fn cases() -> Vec<Case> {
         row!(in_a_literal_loop, in_a_literal_loop_grad, in_a_literal_loop_vjp, in_a_literal_loop_jvp; 2; in [-1.0, 1.0]),
         row!(softmax_loss, softmax_loss_grad, softmax_loss_vjp, softmax_loss_jvp; 4; in [-2.0, 2.0]),
         row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
+        row!(chain_row, chain_row_grad, chain_row_vjp, chain_row_jvp; 4; in [-1.5, 1.5]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
         row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),
         row!(energies, energies_grad, energies_vjp, energies_jvp; 3; in [-1.5, 1.5]),
@@ -380,4 +404,49 @@ fn array_function_vjp_closed_form() {
     assert!((ds[2] - -0.5 * (5.0 + 9.0 / 5.0)).abs() < 1e-12, "{ds:?}");
     assert!((ds[3] - -0.5 * 12.0 / 5.0).abs() < 1e-12, "{ds:?}");
     assert!((dk - -15.0).abs() < 1e-12, "{dk}");
+}
+
+/// `chain_twice`, which passes its own output on, against central
+/// differences of the map `(x, y₀) ↦ y₁`: its `vjp` adds `Jₓᵀ·w` into `d_x`
+/// and leaves `J_yᵀ·w` (the adjoint of the output's entry value) in `d_y`,
+/// and its `jvp` gives `Jₓ·v + J_y·u`.
+#[test]
+fn output_passed_on_matches_differences() {
+    let run = |p: &[f64]| {
+        let mut y = [p[3], p[4], p[5], p[6]];
+        chain_twice(&p[..3], &mut y);
+        y
+    };
+    check_every_case(
+        "function(s) with outputs passed on",
+        ["chain_twice"],
+        |name| name,
+        |_| (points_in(&[(-1.5, 1.5); 7]), directions(4), directions(7)),
+        |_, (p, w, v): (Vec<f64>, Vec<f64>, Vec<f64>)| {
+            let mut d_x = [PRIOR; 3];
+            let mut y = [p[3], p[4], p[5], p[6]];
+            let mut d_y = [w[0], w[1], w[2], w[3]];
+            chain_twice_vjp(&p[..3], &mut d_x, &mut y, &mut d_y);
+            prop_assert_eq!(y, run(&p));
+            let h = 1e-6;
+            for j in 0..7 {
+                let (mut plus, mut minus) = (p.clone(), p.clone());
+                plus[j] += h;
+                minus[j] -= h;
+                let (fp, fm) = (run(&plus), run(&minus));
+                let column: f64 = (0..4).map(|i| w[i] * (fp[i] - fm[i]) / (2.0 * h)).sum();
+                let got = if j < 3 { d_x[j] - PRIOR } else { d_y[j - 3] };
+                prop_assert!(close(got, column, 1e-6), "(Jᵀw)[{}] = {}, numeric {}", j, got, column);
+            }
+            // Forward mode, by the dot-product test against the reverse result.
+            let mut y = [p[3], p[4], p[5], p[6]];
+            let mut t_y = [v[3], v[4], v[5], v[6]];
+            chain_twice_jvp(&p[..3], &v[..3], &mut y, &mut t_y);
+            let forward: f64 = t_y.iter().zip(&w).map(|(a, b)| a * b).sum();
+            let g = [d_x[0] - PRIOR, d_x[1] - PRIOR, d_x[2] - PRIOR, d_y[0], d_y[1], d_y[2], d_y[3]];
+            let (reverse, allowance) = dot_with_allowance(&v, &g, 1e-10);
+            prop_assert!((forward - reverse).abs() <= allowance, "⟨J·v, w⟩ = {forward}, ⟨v, Jᵀ·w⟩ = {reverse}");
+            Ok(())
+        },
+    );
 }

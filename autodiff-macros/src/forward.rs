@@ -546,9 +546,8 @@ impl Forward<'_> {
     fn is_array_value(&self, operand: &Operand) -> bool {
         let Some(var) = operand.var() else { return false };
         let info = &self.vars[var.0];
-        let indices = operand.place().map_or(0, |place| {
-            place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count()
-        });
+        let indices =
+            operand.place().map_or(0, |place| place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count());
         info.ty == Ty::Aggregate && info.dims.is_some_and(|dims| indices < dims)
     }
 

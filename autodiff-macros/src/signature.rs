@@ -65,21 +65,21 @@ impl Signature<'_> {
     /// array taken by value.
     pub fn partial_types(&self) -> Vec<TokenStream> {
         self.active()
-            .map(|(param, float)| {
-                if is_array_value(param.ty) {
-                    param.ty.to_token_stream()
-                } else {
-                    crate::emit::float_type(float)
-                }
-            })
+            .map(
+                |(param, float)| {
+                    if is_array_value(param.ty) {
+                        param.ty.to_token_stream()
+                    } else {
+                        crate::emit::float_type(float)
+                    }
+                },
+            )
             .collect()
     }
 
     /// Whether a parameter is a float array taken by value (`s: [f64; 4]`).
     pub fn has_array_value(&self) -> Option<&Param<'_>> {
-        self.params
-            .iter()
-            .find(|param| matches!(param.class, ParamClass::Active(_)) && is_array_value(param.ty))
+        self.params.iter().find(|param| matches!(param.class, ParamClass::Active(_)) && is_array_value(param.ty))
     }
 
     /// The type of the value and of its seed: `F`, or `[F; N]`.

@@ -149,14 +149,16 @@ impl Lowerer<'_> {
 
     /// A `&mut` argument (`helper(x, &mut out)`, `&mut out[a..b]`) is an
     /// output the callee writes: it must be a whole local float buffer
-    /// (`[0.0; N]`, `vec![0.0; n]`) or a range of one, whose adjoint the
-    /// callee's `vjp` consumes in place.
+    /// (`[0.0; N]`, `vec![0.0; n]`), a `&mut` output of the caller passed on,
+    /// or a range of one, whose adjoint the callee's `vjp` consumes in place.
     fn check_written_argument(&self, arg: &Arg, expr: &Expr) {
         let Arg::Ref { place, .. } = arg else { return };
         let info = &self.vars[place.var.0];
-        let message = if info.kind == VarKind::Param || info.by_ref {
-            "passing on a `&mut` output (or a reference) to a function inside #[grad] code is not supported yet; \
-             write into a local buffer (`let mut out = [0.0; N];`) and copy it into the output"
+        let output_param = info.kind == VarKind::Param
+            && matches!(&info.declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());
+        let message = if (info.kind == VarKind::Param || info.by_ref) && !output_param {
+            "inside #[grad] code, `&mut` passes a local float buffer or a `&mut` output of the function to a \
+             #[grad] function; write into a local buffer (`let mut out = [0.0; N];`)"
         } else if !place.proj.is_empty() || info.dims != Some(1) || info.zero.is_none() {
             "inside #[grad] code, `&mut` passes a local float buffer (`[0.0; N]`, `vec![0.0; n]`) or a range of \
              one (`&mut out[a..b]`) to a #[grad] function; write into such a buffer"

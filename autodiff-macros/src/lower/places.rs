@@ -300,13 +300,9 @@ impl Lowerer<'_> {
                 _ => None,
             });
             if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
+                // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
-                if matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) {
-                    self.cx.error_spanned_by(
-                        arg,
-                        "passing a `&mut` output to a function inside #[grad] code is not supported yet; write it here",
-                    );
-                }
+                let mutable = matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());
                 return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
             }
         }

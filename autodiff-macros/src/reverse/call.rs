@@ -49,7 +49,12 @@ impl Sweep<'_> {
                 // so the caller's own copy keeps it for the statements before.
                 Arg::Ref { place, range, mutable: true, .. } => {
                     let primal = self.ident(place.var).to_token_stream();
-                    let entry = emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                    let whole_output = self.body.var(place.var).by_ref && range.is_none();
+                    let entry = if whole_output {
+                        quote!(*#primal)
+                    } else {
+                        emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref())
+                    };
                     quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry))
                 }
                 _ => emit::argument(self.body, arg),

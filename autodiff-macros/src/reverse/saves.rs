@@ -553,6 +553,9 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
     let ident = namer.fresh(&base);
     let (ty, declared) = if element {
         (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)
+    } else if info.by_ref && info.kind == VarKind::Param {
+        // The values an output parameter points to, owned (`Vec<F>`, `[F; N]`).
+        (info.ty, None)
     } else {
         (info.ty, info.declared.clone())
     };
