@@ -137,7 +137,7 @@ fn vec_buffer(x: &[f64; 4]) -> f64 {
 fn chain_into(x: &[f64], y: &mut [f64]) {
     scale_shift(x[0], y);
     polar_into(x[1], x[2], &mut y[1..3]);
-    y[0] = y[0] * y[3];
+    y[0] *= y[3];
 }
 
 /// Two levels of outputs passed on: `&mut y[..]` and `y` itself.
@@ -347,8 +347,8 @@ fn qtimesx_into_a_buffer_closed_form() {
     // out0 = e^q0·x0, out1 = e^q1·x1 + l·x0.
     let value = quad_grad(&q, &mut dq, &l, &mut dl, &x, &mut dx);
     let e1 = 0.5f64.exp();
-    assert!((value - (1.5 + 3.0 * (e1 * -1.0 + 2.0 * 1.5))).abs() < 1e-12);
-    assert!((dq[0] - 1.5).abs() < 1e-12 && (dq[1] - 3.0 * e1 * -1.0).abs() < 1e-12, "{dq:?}");
+    assert!((value - (1.5 + 3.0 * (2.0 * 1.5 - e1))).abs() < 1e-12);
+    assert!((dq[0] - 1.5).abs() < 1e-12 && (dq[1] + 3.0 * e1).abs() < 1e-12, "{dq:?}");
     assert!((dl[0] - 3.0 * 1.5).abs() < 1e-12, "{dl:?}");
     assert!((dx[0] - (1.0 + 3.0 * 2.0)).abs() < 1e-12 && (dx[1] - 3.0 * e1).abs() < 1e-12, "{dx:?}");
 }
