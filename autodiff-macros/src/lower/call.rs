@@ -160,8 +160,9 @@ impl Lowerer<'_> {
             "inside #[grad] code, `&mut` passes a local float buffer or a `&mut` output of the function to a \
              #[grad] function; write into a local buffer (`let mut out = [0.0; N];`)"
         } else if !place.proj.is_empty() || info.dims != Some(1) || info.zero.is_none() {
-            "inside #[grad] code, `&mut` passes a local float buffer (`[0.0; N]`, `vec![0.0; n]`) or a range of \
-             one (`&mut out[a..b]`) to a #[grad] function; write into such a buffer"
+            "inside #[grad] code, `&mut` passes a local float buffer (`[0.0; N]`, `vec![0.0; n]`), a `&mut` \
+             output of the function, or a range of one (`&mut out[a..b]`) to a #[grad] function; write into such \
+             a buffer"
         } else {
             return;
         };
