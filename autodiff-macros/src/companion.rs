@@ -111,7 +111,14 @@ pub fn generated(
             }
             None => {
                 let params = sig.params.iter().map(|param| param.ident);
-                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
+                let mut value = quote!(#name #turbofish (#(#params),*));
+                // A tuple result is an array between `#[grad]` functions.
+                if let Some(len) = sig.ret_tuple {
+                    let fields = (0..len).map(syn::Index::from);
+                    let tuple = Ident::new("__value", Span::mixed_site());
+                    value = quote!({ let #tuple = #value; [#(#tuple.#fields),*] });
+                }
+                (quote!((#value, ())), quote!(let _ = #tape; #body), quote!(()))
             }
         };
         let plain_inputs = sig.inputs(mutated);

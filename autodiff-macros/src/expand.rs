@@ -18,7 +18,7 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
@@ -103,6 +103,12 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenS
     }
     attributes::check(item, &cx);
     let sig = checked_signature(item, &args, cx)?;
+    if let (Some(_), Some(path)) = (sig.ret_tuple, args.custom_vjp.as_ref().or(args.custom_jvp.as_ref())) {
+        return Err(syn::Error::new_spanned(
+            path,
+            "a custom derivative of a function that returns a tuple is not supported; return an array (`[f64; N]`)",
+        ));
+    }
     // Callers of this function need its derivative in every float parameter,
     // whatever `wrt` says, so a restricted function gets a full one for them.
     // Every float parameter gets a shadow there, which may clash with a
@@ -141,7 +147,8 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn) -> syn::Result<TokenS
         let mutated = |ident: &Ident| full.mutated.contains(ident);
         companion::generated(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
     } else {
-        let body = if args.reverse {
+        // (`NAME_vjp` of a tuple takes and gives tuples, the companion arrays.)
+        let body = if args.reverse && sig.ret_tuple.is_none() {
             let vjp_name = naming::vjp_fn(&item.sig.ident);
             forward_to(&sig, quote!(#vjp_name), &vjp.seed)
         } else {
@@ -414,6 +421,44 @@ pub(crate) fn output(sig: &Signature) -> TokenStream {
     }
 }
 
+/// What `NAME_vjp` returns: `output`, with the value as the tuple the
+/// function returns when it returns one.
+pub(crate) fn public_output(sig: &Signature) -> TokenStream {
+    let value = sig.public_value_type();
+    let partial_types = sig.partial_types();
+    match (sig.ret_tuple, partial_types.len()) {
+        (Some(_), 0) => quote!(#value),
+        (Some(_), _) => quote!((#value, #(#partial_types),*)),
+        (None, _) => output(sig),
+    }
+}
+
+/// `array` (an expression of type `[F; len]`) as the tuple `(F, .., F)`.
+pub(crate) fn array_to_tuple(array: &TokenStream, len: usize) -> TokenStream {
+    let items = (0..len).map(proc_macro2::Literal::usize_unsuffixed);
+    quote!((#(#array[#items]),*))
+}
+
+/// The body of `NAME_vjp` for a function that returns a tuple, around
+/// `body` (which takes the seed and gives the value as arrays).
+fn vjp_of_tuple(sig: &Signature, seed: &Ident, body: TokenStream, len: usize) -> TokenStream {
+    let fields = (0..len).map(syn::Index::from);
+    let value = Ident::new("__value", Span::mixed_site());
+    let partials: Vec<Ident> =
+        (0..sig.partial_types().len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
+    let tuple = array_to_tuple(&quote!(#value), len);
+    let (pattern, result) = if partials.is_empty() {
+        (quote!(#value), tuple)
+    } else {
+        (quote!((#value, #(#partials),*)), quote!((#tuple, #(#partials),*)))
+    };
+    quote! {
+        let #seed = [#(#seed.#fields),*];
+        let #pattern = { #body };
+        #result
+    }
+}
+
 /// `NAME_grad` and `NAME_vjp`, around the body of the latter. The fallback
 /// uses this too, with a body that only reports the error.
 pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool, vjp: Vjp) -> TokenStream {
@@ -422,7 +467,7 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let output = output(sig);
+    let output = public_output(sig);
     let grad_name = naming::grad_fn(name);
     let vjp_name = naming::vjp_fn(name);
     let (doc_grad, doc_vjp) = docs(sig);
@@ -433,7 +478,7 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let plain_inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
-    let value_type = sig.value_type();
+    let value_type = sig.public_value_type();
     let seed_param = sig.ret.map(|_| quote!(#seed: #value_type));
     let seed_arg = sig.ret.map(|_| quote!(#seed));
     // Differentiating a function counts as using it (no dead-code warning
@@ -441,6 +486,10 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let uses_primal = quote!(let _ = #name #turbofish;);
     let (target, vjp_fn) = match vjp {
         Vjp::Generated(body) => {
+            let body = match sig.ret_tuple {
+                Some(len) => vjp_of_tuple(sig, seed, body, len),
+                None => body,
+            };
             let vjp_inputs = sig.inputs(mutated);
             let vjp_fn = quote! {
                 #[doc = #doc_vjp]

@@ -715,7 +715,20 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
     }
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { rhs: Rhs::Call(path, args), span, .. } = stmt {
+        if let Stmt::Assign { dst, rhs: Rhs::Call(path, args), span, .. } = stmt {
+            // A call that gives several floats (an array, a tuple) or takes an array by value.
+            let several = body.var(*dst).ty == Ty::Aggregate
+                || args.iter().any(|arg| matches!(arg, Arg::Value(value) if body.ty(value) == Ty::Aggregate));
+            if refused.is_none() && several {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                refused = Some(syn::Error::new(
+                    *span,
+                    format!(
+                        "`graph` draws a call as one node of one number; `{path}(..)` takes or gives an array or a \
+                         tuple: call a function of numbers, or remove `graph`"
+                    ),
+                ));
+            }
             if refused.is_none() && args.iter().any(|arg| matches!(arg, Arg::Ref { .. })) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(

@@ -198,13 +198,23 @@ impl Jvp {
         let vis = &item.vis;
         let generics = &item.sig.generics;
         let where_clause = &generics.where_clause;
-        let value = sig.value_type();
+        // A tuple result is an array between `#[grad]` functions.
+        let value = if documented { sig.public_value_type() } else { sig.value_type() };
         let output = match sig.ret {
             Some(_) => quote!((#value, #value)),
             None => quote!(()),
         };
         let inputs = &self.inputs;
-        let body = &self.body;
+        let body = match sig.ret_tuple.filter(|_| documented) {
+            Some(len) => {
+                let (v, t) = (Ident::new("__value", Span::mixed_site()), Ident::new("__tangent", Span::mixed_site()));
+                let (v_tuple, t_tuple) =
+                    (crate::expand::array_to_tuple(&quote!(#v), len), crate::expand::array_to_tuple(&quote!(#t), len));
+                let body = &self.body;
+                quote!(let (#v, #t) = { #body }; (#v_tuple, #t_tuple))
+            }
+            None => self.body.clone(),
+        };
         let lints = lints();
         let primal = &item.sig.ident;
         let turbofish = turbofish(generics);

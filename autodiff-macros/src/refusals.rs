@@ -171,11 +171,24 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
 
 /// The refusals of second order (`NAME_hvp` and the companion's tangent
 /// methods): a differentiated call that writes a `&mut` argument
-/// (`helper(x, &mut out)`) has no second derivative to call, since a
-/// function with a `&mut` output cannot be `hessian`.
+/// (`helper(x, &mut out)`) or gives several floats (`-> [F; N]`, a tuple)
+/// has no second derivative to call, since such a function cannot be
+/// `hessian`.
 pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
     walk(&body.block, 0, &mut |stmt, _| {
         let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, _), .. } = stmt else { return };
+        if active[dst.0] && body.var(*dst).ty == Ty::Aggregate && rhs.written_in_place() != Some(*dst) {
+            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`hessian` does not support calls of functions that return several floats (`{name}(..)`): \
+                     they have no second derivative; remove `hessian`, or compute each float with a function \
+                     that returns it"
+                ),
+            );
+            return;
+        }
         if rhs.written_in_place() == Some(*dst) && active[dst.0] {
             let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
             cx.error_spanned_by(

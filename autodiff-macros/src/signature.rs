@@ -20,6 +20,11 @@ pub struct Signature<'a> {
     /// that type (`ret` is then its element type). Its `vjp` takes one
     /// seed per output, and it has no `NAME_grad`.
     pub ret_array: Option<Box<Type>>,
+    /// For a function that returns a tuple of floats `(F, .., F)`: how many.
+    /// Between `#[grad]` functions (the companion) the value and its seed
+    /// are the array `ret_array`; `NAME_vjp` and `NAME_jvp` take and return
+    /// tuples.
+    pub ret_tuple: Option<usize>,
 }
 
 pub struct Param<'a> {
@@ -90,6 +95,15 @@ impl Signature<'_> {
         }
     }
 
+    /// The type of the value and of its seed in `NAME_vjp` and `NAME_jvp`:
+    /// `value_type`, or the tuple the function returns.
+    pub fn public_value_type(&self) -> TokenStream {
+        match (self.ret_tuple, &self.item.sig.output) {
+            (Some(_), ReturnType::Type(_, ty)) => ty.to_token_stream(),
+            _ => self.value_type(),
+        }
+    }
+
     pub fn float(&self) -> FloatTy {
         self.ret.unwrap_or(FloatTy::F64)
     }
@@ -143,6 +157,14 @@ impl ParamClass {
             _ => None,
         }
     }
+}
+
+/// `(F, .., F)`: at least two floats of one type, and how many.
+fn float_tuple(ty: &Type) -> Option<(FloatTy, usize)> {
+    let Type::Tuple(tuple) = ty else { return None };
+    let first = float_ty(tuple.elems.first()?)?;
+    let same = tuple.elems.iter().all(|elem| float_ty(elem) == Some(first));
+    (same && tuple.elems.len() >= 2).then_some((first, tuple.elems.len()))
 }
 
 /// A float array taken by value: `[F; N]`, `[[F; N]; M]`.
@@ -363,11 +385,22 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     }
 
     let has_output = params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }));
+    let ret_tuple = match &sig.output {
+        ReturnType::Type(_, ty) => float_tuple(ty),
+        ReturnType::Default => None,
+    };
     let ret_array = match &sig.output {
         ReturnType::Type(_, ty) if is_array_value(ty) => Some(ty.clone()),
-        _ => None,
+        // A tuple of floats is an array inside.
+        ReturnType::Type(..) => ret_tuple.map(|(float, len)| {
+            let float = crate::emit::float_type(float);
+            let len = proc_macro2::Literal::usize_unsuffixed(len);
+            Box::new(syn::parse_quote!([#float; #len]))
+        }),
+        ReturnType::Default => None,
     };
     let ret = match &sig.output {
+        ReturnType::Type(_, _) if ret_tuple.is_some() => Some(ret_tuple.map(|(float, _)| float)),
         ReturnType::Type(_, ty) if ret_array.is_some() => Some(array_elem(ty)),
         ReturnType::Type(_, ty) => match float_ty(ty) {
             Some(float) => Some(Some(float)),
@@ -394,7 +427,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         }
     };
 
-    Some(Signature { item, params, ret: ret?, ret_array })
+    Some(Signature { item, params, ret: ret?, ret_array, ret_tuple: ret_tuple.map(|(_, len)| len) })
 }
 
 /// Whether two identifiers are one name (`r#x` is `x`).

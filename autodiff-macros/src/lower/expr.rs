@@ -43,6 +43,13 @@ impl Lowerer<'_> {
             Expr::Break(brk) => self.lower_break(brk, out),
             Expr::Continue(cont) => self.lower_continue(cont, out),
             Expr::MethodCall(call) if loops::is_chain_terminal(call) => self.lower_chain(call, out, sink),
+            // `(a, b)` as the value of a function that returns a tuple: the array `[a, b]`.
+            Expr::Tuple(tuple) if self.returns_tuple && matches!(sink, Sink::Var(dst, _) if Some(dst) == self.ret) => {
+                let items = tuple.elems.iter().map(|item| self.lower_expr(item, out)).collect();
+                if let Sink::Var(dst, kind) = sink {
+                    self.assign(out, dst, Rhs::ArrayLit(items), kind, expr.span());
+                }
+            }
             _ => {
                 let rhs = self.lower_rhs(expr, out);
                 let span = expr.span();

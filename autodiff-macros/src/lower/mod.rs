@@ -59,6 +59,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         scopes: vec![Vec::new()],
         done: None,
         ret: None,
+        returns_tuple: sig.ret_tuple.is_some(),
         items: Vec::new(),
         loops: Vec::new(),
         closures: Vec::new(),
@@ -159,6 +160,9 @@ struct Lowerer<'a> {
     /// The flag set by `return`, made when the first `return` is lowered.
     done: Option<Var>,
     ret: Option<Var>,
+    /// Whether the function returns a tuple of floats, lowered as an array
+    /// (`(a, b)` as its value is `[a, b]`).
+    returns_tuple: bool,
     items: Vec<syn::Item>,
     /// The loops around the code being lowered, innermost last.
     loops: Vec<LoopCtx>,

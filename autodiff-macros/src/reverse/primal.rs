@@ -91,6 +91,13 @@ impl Sweep<'_> {
                         _ => FloatTy::F64,
                     };
                     let mut value = emit::rhs(self.body, rhs, float, *span);
+                    // A tuple result is kept as an array (the companion's `fwd` gives one).
+                    let direct_call = matches!(rhs, Rhs::Call(..)) && self.saves.tape(id).is_none();
+                    if let Some(len) = emit::tuple_result(self.body, *dst).filter(|_| direct_call) {
+                        let tuple = Ident::new("__tuple", Span::mixed_site());
+                        let fields = (0..len).map(syn::Index::from);
+                        value = quote_spanned!(*span=> { let #tuple = #value; [#(#tuple.#fields),*] });
+                    }
                     if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
                         tokens.extend(copied);
                         continue;
