@@ -13,7 +13,7 @@
 
 mod common;
 
-use autodiff::{grad, numeric_gradient, softmax};
+use autodiff::{grad, numeric_gradient, softmax, Float};
 use common::{check_every_case, close, directions, dot_with_allowance, points_in, same};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -493,4 +493,68 @@ fn tuple_function_vjp_and_jvp_closed_form() {
     assert_eq!(value, split(-0.5, 2.0));
     // (eˣ, x + y) along (1, −1): (eˣ, 0).
     assert_eq!(tangent, ((-0.5f64).exp(), 0.0));
+}
+
+// ---------------------------------------------------------------------------
+// `f32` and generic floats: a tuple of `f32`s, an array of `T`s by value
+// and as a result, a `&mut [T]` output written into a local buffer.
+// ---------------------------------------------------------------------------
+
+/// `(xy, x − y)` in `f32`.
+#[grad(forward, reverse)]
+fn split32(x: f32, y: f32) -> (f32, f32) {
+    (x * y, x - y)
+}
+
+#[grad(forward, reverse)]
+fn use32(w: &[f32; 2]) -> f32 {
+    let (a, b) = split32(w[0], w[1]);
+    a * b
+}
+
+#[grad(forward, reverse)]
+fn rot<T: Float>(s: [T; 2], k: T) -> [T; 2] {
+    [s[1] * k, -s[0]]
+}
+
+#[grad(forward, reverse)]
+fn use_rot<T: Float>(w: &[T; 2]) -> T {
+    let r: [T; 2] = rot([w[0], w[1]], w[0]);
+    r[0] * r[1]
+}
+
+#[grad(forward, reverse)]
+fn fill<T: Float>(x: &[T], out: &mut [T]) {
+    for i in 0..x.len() {
+        out[i] = x[i] * x[i];
+    }
+}
+
+#[grad(forward, reverse)]
+fn use_fill<T: Float>(w: &[T; 2]) -> T {
+    let mut out = [T::zero(); 2];
+    fill(w, &mut out);
+    out[0] * out[1]
+}
+
+/// Closed forms: `use32 = xy(x − y)`, `use_rot = −x·y·x` (`r = (y·x, −x)`),
+/// `use_fill = x²y²`.
+#[test]
+fn f32_and_generic_floats_closed_form() {
+    let mut d = [0.0f32; 2];
+    let v = use32_grad(&[2.0, 1.0], &mut d);
+    // ∂x = y(x − y) + xy = 1 + 2, ∂y = x(x − y) − xy = 2 − 2.
+    assert_eq!((v, d), (2.0, [3.0, 0.0]));
+    let mut d = [0.0f64; 2];
+    let v = use_rot_grad(&[2.0, 3.0], &mut d);
+    // ∂x = −2xy = −12, ∂y = −x² = −4.
+    assert_eq!((v, d), (-12.0, [-12.0, -4.0]));
+    let mut d = [0.0f32; 2];
+    let v = use_fill_grad(&[2.0, 3.0], &mut d);
+    // ∂x = 2xy² = 36, ∂y = 2x²y = 24.
+    assert_eq!((v, d), (36.0, [36.0, 24.0]));
+    // Forward mode, along each axis.
+    assert_eq!(use32_jvp(&[2.0f32, 1.0], &[0.0, 1.0]).1, 0.0);
+    assert_eq!(use_rot_jvp(&[2.0f64, 3.0], &[1.0, 0.0]).1, -12.0);
+    assert_eq!(use_fill_jvp(&[2.0f32, 3.0], &[0.0, 1.0]).1, 24.0);
 }
