@@ -558,3 +558,31 @@ fn f32_and_generic_floats_closed_form() {
     assert_eq!(use_rot_jvp(&[2.0f64, 3.0], &[1.0, 0.0]).1, -12.0);
     assert_eq!(use_fill_jvp(&[2.0f32, 3.0], &[0.0, 1.0]).1, 24.0);
 }
+
+/// Squares its argument into the buffer.
+#[grad]
+fn square_into(a: f64, out: &mut [f64]) {
+    out[0] = a * a;
+}
+
+/// At `x = 0` the buffer does not reach the result, and the argument
+/// `1/x` is infinite: the call's zero adjoint must contribute zero, not
+/// `∞·0 = NaN` (as for a call that returns a float).
+#[grad]
+fn zero_adjoint_through_buffer(x: f64) -> f64 {
+    let r = 1.0 / x;
+    let mut out = [0.0; 1];
+    square_into(r, &mut out);
+    if x == 0.0 {
+        return x;
+    }
+    out[0] * x
+}
+
+#[test]
+fn a_zero_adjoint_skips_a_call_writing_a_buffer() {
+    assert_eq!(zero_adjoint_through_buffer_grad(0.0), (0.0, 1.0));
+    // Elsewhere, out[0]·x = 1/x: ∂ = −1/x².
+    let (value, d) = zero_adjoint_through_buffer_grad(2.0);
+    assert_eq!((value, d), (0.5, -0.25));
+}

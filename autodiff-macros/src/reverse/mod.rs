@@ -570,7 +570,12 @@ impl Sweep<'_> {
                     }
                     _ => restore,
                 };
-                let call = self.reverse_call(path, call_args, None, None, span);
+                let mut call = self.reverse_call(path, call_args, None, None, span);
+                // As for a call that returns a float: with an argument that may
+                // not be finite, a zero adjoint (the whole buffer's) skips it.
+                if crate::finite::reads_non_finite(rhs, self.unbounded) {
+                    call = quote_spanned!(span=> if #bar.iter().any(|s| *s != 0.0) { #call });
+                }
                 return quote!({ #restore #call });
             }
         }
