@@ -586,3 +586,36 @@ fn a_zero_adjoint_skips_a_call_writing_a_buffer() {
     let (value, d) = zero_adjoint_through_buffer_grad(2.0);
     assert_eq!((value, d), (0.5, -0.25));
 }
+
+/// `k·s₀·s₁` of a pair taken by value.
+#[grad(forward, reverse)]
+fn pair_energy(s: [f64; 2], k: f64) -> f64 {
+    k * s[0] * s[1]
+}
+
+/// Rows of a matrix passed by value, at a loop index and a constant one.
+#[grad(forward, reverse)]
+fn rows(x: &[f64; 2]) -> f64 {
+    let mut h = [[0.0; 2]; 2];
+    h[0][0] = x[0];
+    h[0][1] = x[1];
+    h[1][0] = x[1];
+    h[1][1] = 2.0;
+    let mut t = 0.0;
+    for i in 0..2 {
+        t += pair_energy(h[i], x[0]);
+    }
+    t + pair_energy(h[0], 1.0)
+}
+
+/// The closed form, and forward mode along x₀.
+#[test]
+fn rows_passed_by_value_closed_form() {
+    let mut d = [0.0; 2];
+    let v = rows_grad(&[2.0, 3.0], &mut d);
+    // f = x0·x0·x1 + x0·x1·2 + x0·x1 = 12 + 12 + 6.
+    assert_eq!(v, 30.0);
+    assert_eq!(d, [2.0 * 2.0 * 3.0 + 3.0 * 2.0 + 3.0, 4.0 + 2.0 * 2.0 + 2.0]);
+    let (_, t) = rows_jvp(&[2.0, 3.0], &[1.0, 0.0]);
+    assert_eq!(t, d[0]);
+}

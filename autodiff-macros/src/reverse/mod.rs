@@ -777,7 +777,10 @@ impl Sweep<'_> {
         }
         let var = operand.var()?;
         let dims = self.body.var(var).dims.unwrap_or(1);
-        let used = operand.place().map_or(0, |place| place.index_vars().count());
+        // Constant indices count too: `h[0]` of `[[f64; N]; M]` is a row.
+        let used = operand
+            .place()
+            .map_or(0, |place| place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count());
         Some(dims.saturating_sub(used).max(1))
     }
 
