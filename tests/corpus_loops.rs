@@ -2497,7 +2497,7 @@ fn cases() -> Vec<Case> {
         case!(f64 increment_read_by_sin / increment_read_by_sin_grad / increment_read_by_sin_vjp / increment_read_by_sin_jvp / increment_read_by_sin_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 increments_without_refill / increments_without_refill_grad / increments_without_refill_vjp / increments_without_refill_jvp / increments_without_refill_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 branch_counter / branch_counter_grad / branch_counter_vjp / branch_counter_jvp / branch_counter_hvp (&x in [-2.0, 2.0] = vec![0.0; 7], &w in [-2.0, 2.0] = vec![0.0; 4]);
-            where x.iter().all(|v| v.abs() > 1e-3)),
+            where x.iter().all(|v: &f64| v.abs() > 1e-3)),
         case!(f64 stencil_edges / stencil_edges_grad / stencil_edges_vjp / stencil_edges_jvp / stencil_edges_hvp (&u0 in [-1.0, 1.0] = vec![0.0; 5], kappa in [0.05, 0.3])),
         case!(f64 nested_branch_indices / nested_branch_indices_grad / nested_branch_indices_vjp / nested_branch_indices_jvp / nested_branch_indices_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
         case!(f64 triangle_rounds / triangle_rounds_grad / triangle_rounds_vjp / triangle_rounds_jvp / triangle_rounds_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),

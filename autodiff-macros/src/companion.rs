@@ -33,6 +33,10 @@ use crate::{emit, reverse};
 
 /// The reverse-mode derivative.
 pub const VJP: &str = "vjp";
+/// The derivative of a call whose value is dropped and which writes a
+/// `&mut` argument (`helper(x, &mut out);`): `vjp` with a zero seed for the
+/// value, if any, returning the partials alone (a tuple, `()` for none).
+pub const VJP_IN_PLACE: &str = "vjp_in_place";
 /// The forward half of `vjp`: the value and a tape.
 pub const FWD: &str = "fwd";
 /// The reverse half of `vjp`, from the tape.
@@ -132,10 +136,10 @@ pub fn generated(
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
     let output = output(sig);
     let inputs = sig.inputs(mutated);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let value_type = sig.value_type();
+    let seed_param = sig.ret.map(|_| quote!(#seed: #value_type));
     let lints = lints();
     let split_methods = sig.ret.map(|_| {
         let tape = Ident::new("__tape", Span::mixed_site());
@@ -148,7 +152,14 @@ pub fn generated(
             }
             None => {
                 let params = sig.params.iter().map(|param| param.ident);
-                (quote!((#name #turbofish (#(#params),*), ())), quote!(let _ = #tape; #body), quote!(()))
+                let mut value = quote!(#name #turbofish (#(#params),*));
+                // A tuple result is an array between `#[grad]` functions.
+                if let Some(len) = sig.ret_tuple {
+                    let fields = (0..len).map(syn::Index::from);
+                    let tuple = Ident::new("__value", Span::mixed_site());
+                    value = quote!({ let #tuple = #value; [#(#tuple.#fields),*] });
+                }
+                (quote!((#value, ())), quote!(let _ = #tape; #body), quote!(()))
             }
         };
         let plain_inputs = sig.inputs(mutated);
@@ -157,7 +168,7 @@ pub fn generated(
             #[doc(hidden)]
             #[inline]
             #lints
-            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#float, #tape_type) #where_clause {
+            #vis fn fwd #generics (#(#primal_inputs,)*) -> (#value_type, #tape_type) #where_clause {
                 #fwd
             }
 
@@ -169,6 +180,7 @@ pub fn generated(
             }
         }
     });
+    let in_place = in_place_method(sig);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -182,11 +194,52 @@ pub fn generated(
                 #body
             }
 
+            #in_place
+
             #split_methods
 
             #jvp
         }
     }
+}
+
+/// `vjp_in_place` (`VJP_IN_PLACE`), for a function with a `&mut` output.
+fn in_place_method(sig: &Signature) -> Option<TokenStream> {
+    if !sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
+        return None;
+    }
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs = sig.inputs(&|_| false);
+    let forwarded = sig.forwarded();
+    let partial_types = sig.partial_types();
+    // The value's seed is zero: `0.0`, or an array of zeros.
+    let zero = match sig.ret_array.as_deref().and_then(crate::lower::zero_of_type) {
+        Some(crate::ir::Zero::Array(zero)) => zero,
+        _ => quote!(0.0),
+    };
+    let body = match sig.ret {
+        None => quote!(Self::vjp(#(#forwarded),*)),
+        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* #zero);),
+        Some(_) => {
+            let partials: Vec<Ident> =
+                (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
+            quote! {
+                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* #zero);
+                (#(#partials,)*)
+            }
+        }
+    };
+    let lints = lints();
+    Some(quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn vjp_in_place #generics (#(#inputs),*) -> (#(#partial_types,)*) #where_clause {
+            #body
+        }
+    })
 }
 
 /// The parameters of the companion's second-order methods (written for
@@ -280,12 +333,35 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     let vjp_idents: Vec<&Ident> = vjp_params.iter().map(|(ident, _)| ident).collect();
     let vjp_inputs: Vec<TokenStream> = vjp_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
     let Some((primal_params, ret)) = primal.zip(ret) else {
-        if derivatives.jvp.is_some() || derivatives.tangent_vjp.is_some() {
-            return Err(syn::Error::new(
-                name.span(),
-                "companion!: `jvp` and `tangent_vjp` need `f(params) => .. -> R`",
-            ));
+        if derivatives.tangent_vjp.is_some() {
+            return Err(syn::Error::new(name.span(), "companion!: `tangent_vjp` needs `f(params) => .. -> R`"));
         }
+        // A function of outputs: its `jvp` takes the `vjp`'s parameters,
+        // with an input's tangent (the shadow after a `&` reference) shared.
+        let jvp = derivatives.jvp.as_ref().map(|path| {
+            let mut jvp_inputs = Vec::new();
+            let mut after_input = false;
+            for (ident, ty) in &vjp_params {
+                let tangent_of_input = after_input && matches!(ty, syn::Type::Reference(r) if r.mutability.is_some());
+                after_input = matches!(ty, syn::Type::Reference(r) if r.mutability.is_none());
+                jvp_inputs.push(match ty {
+                    syn::Type::Reference(r) if tangent_of_input => {
+                        let elem = &r.elem;
+                        quote!(#ident: &#elem)
+                    }
+                    _ => quote!(#ident: #ty),
+                });
+            }
+            quote! {
+                /// The Jacobian-vector product `#[grad(forward)]` functions call.
+                #[doc(hidden)]
+                #[inline]
+                #[track_caller]
+                pub fn jvp(#(#jvp_inputs),*) {
+                    #path(#(#vjp_idents),*)
+                }
+            }
+        });
         return Ok(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -299,6 +375,16 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 pub fn vjp(#(#vjp_inputs),*) {
                     #vjp(#(#vjp_idents),*)
                 }
+
+                /// The same, for a call that writes its output in place.
+                #[doc(hidden)]
+                #[inline]
+                #[track_caller]
+                pub fn vjp_in_place(#(#vjp_inputs),*) {
+                    #vjp(#(#vjp_idents),*)
+                }
+
+                #jvp
             }
         });
     };

@@ -124,9 +124,22 @@ fn alias_root(body: &Body, var: Var) -> Option<Var> {
     None
 }
 
+/// For the result of a call of a function that returns a tuple of floats
+/// (`let (a, b) = split(x);`, kept as an array): how many.
+pub fn tuple_result(body: &Body, var: Var) -> Option<usize> {
+    let info = body.var(var);
+    match &info.declared {
+        Some(syn::Type::Tuple(tuple)) if info.ty == Ty::Aggregate => Some(tuple.elems.len()),
+        _ => None,
+    }
+}
+
 /// The type annotation of a `let` that defines `var`, if one helps.
 pub fn annotation(body: &Body, var: Var) -> TokenStream {
     let info = body.var(var);
+    if tuple_result(body, var).is_some() {
+        return TokenStream::new(); // an array, whose length the value gives
+    }
     match (info.ty, &info.declared) {
         (Ty::Float(float), _) => {
             let ty = float_type(float);

@@ -18,7 +18,7 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
@@ -28,7 +28,7 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, emit, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
+    activity, attr, attributes, companion, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
     refusals, reverse, signature, validate,
 };
 
@@ -123,6 +123,12 @@ pub(crate) fn try_expand_with(
     }
     attributes::check(item, &cx);
     let sig = checked_signature(item, &args, cx)?;
+    if let (Some(_), Some(path)) = (sig.ret_tuple, args.custom_vjp.as_ref().or(args.custom_jvp.as_ref())) {
+        return Err(syn::Error::new_spanned(
+            path,
+            "a custom derivative of a function that returns a tuple is not supported; return an array (`[f64; N]`)",
+        ));
+    }
     // Callers of this function need its derivative in every float parameter,
     // whatever `wrt` says, so a restricted function gets a full one for them.
     // Every float parameter gets a shadow there, which may clash with a
@@ -160,7 +166,8 @@ pub(crate) fn try_expand_with(
         let mutated = |ident: &Ident| full.mutated.contains(ident);
         companion::generated(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
     } else {
-        let body = if args.reverse {
+        // (`NAME_vjp` of a tuple takes and gives tuples, the companion arrays.)
+        let body = if args.reverse && sig.ret_tuple.is_none() {
             let vjp_name = naming::vjp_fn(&item.sig.ident);
             forward_to(&sig, quote!(#vjp_name), &vjp.seed)
         } else {
@@ -451,12 +458,50 @@ pub(crate) fn lints() -> TokenStream {
 /// What the generated functions return: `(value, partials..)`, the value
 /// alone, or for a function of outputs the partials alone.
 pub(crate) fn output(sig: &Signature) -> TokenStream {
-    let float = emit::float_type(sig.float());
-    let partial_types: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let float = sig.value_type();
+    let partial_types = sig.partial_types();
     match (sig.ret, partial_types.len()) {
         (Some(_), 0) => quote!(#float),
         (Some(_), _) => quote!((#float, #(#partial_types),*)),
         (None, _) => quote!((#(#partial_types,)*)),
+    }
+}
+
+/// What `NAME_vjp` returns: `output`, with the value as the tuple the
+/// function returns when it returns one.
+pub(crate) fn public_output(sig: &Signature) -> TokenStream {
+    let value = sig.public_value_type();
+    let partial_types = sig.partial_types();
+    match (sig.ret_tuple, partial_types.len()) {
+        (Some(_), 0) => quote!(#value),
+        (Some(_), _) => quote!((#value, #(#partial_types),*)),
+        (None, _) => output(sig),
+    }
+}
+
+/// `array` (an expression of type `[F; len]`) as the tuple `(F, .., F)`.
+pub(crate) fn array_to_tuple(array: &TokenStream, len: usize) -> TokenStream {
+    let items = (0..len).map(proc_macro2::Literal::usize_unsuffixed);
+    quote!((#(#array[#items]),*))
+}
+
+/// The body of `NAME_vjp` for a function that returns a tuple, around
+/// `body` (which takes the seed and gives the value as arrays).
+fn vjp_of_tuple(sig: &Signature, seed: &Ident, body: TokenStream, len: usize) -> TokenStream {
+    let fields = (0..len).map(syn::Index::from);
+    let value = Ident::new("__value", Span::mixed_site());
+    let partials: Vec<Ident> =
+        (0..sig.partial_types().len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
+    let tuple = array_to_tuple(&quote!(#value), len);
+    let (pattern, result) = if partials.is_empty() {
+        (quote!(#value), tuple)
+    } else {
+        (quote!((#value, #(#partials),*)), quote!((#tuple, #(#partials),*)))
+    };
+    quote! {
+        let #seed = [#(#seed.#fields),*];
+        let #pattern = { #body };
+        #result
     }
 }
 
@@ -468,8 +513,7 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let vis = &item.vis;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
-    let float = emit::float_type(sig.float());
-    let output = output(sig);
+    let output = public_output(sig);
     let grad_name = naming::grad_fn(name);
     let vjp_name = naming::vjp_fn(name);
     let (doc_grad, doc_vjp) = docs(sig);
@@ -480,13 +524,18 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
     let plain_inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let turbofish = turbofish(generics);
-    let seed_param = sig.ret.map(|_| quote!(#seed: #float));
+    let value_type = sig.public_value_type();
+    let seed_param = sig.ret.map(|_| quote!(#seed: #value_type));
     let seed_arg = sig.ret.map(|_| quote!(#seed));
     // Differentiating a function counts as using it (no dead-code warning
     // on a function whose gradient alone is called).
     let uses_primal = quote!(let _ = #name #turbofish;);
     let (target, vjp_fn) = match vjp {
         Vjp::Generated(body) => {
+            let body = match sig.ret_tuple {
+                Some(len) => vjp_of_tuple(sig, seed, body, len),
+                None => body,
+            };
             let vjp_inputs = sig.inputs(mutated);
             let vjp_fn = quote! {
                 #[doc = #doc_vjp]
@@ -518,7 +567,8 @@ pub fn functions(sig: &Signature, seed: &Ident, mutated: &dyn Fn(&Ident) -> bool
             (target, forward)
         }
     };
-    let grad = sig.ret.map(|_| {
+    // Several outputs have no single gradient: `NAME_vjp` alone.
+    let grad = sig.ret.filter(|_| sig.ret_array.is_none()).map(|_| {
         quote! {
             #[doc = #doc_grad]
             #(#carried)*

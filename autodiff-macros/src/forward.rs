@@ -492,16 +492,30 @@ impl Forward<'_> {
                 Arg::Value(operand) if self.is_float(operand) => {
                     jvp_args.push(Arg::Value(self.tangent_of(operand).unwrap_or_else(|| zero(float, span))));
                 }
+                // A float array passed by value: its tangent, by value too.
+                Arg::Value(operand) if self.is_array_value(operand) => {
+                    let tangent = self.tangent_of(operand).unwrap_or_else(|| self.zero_like(operand, span));
+                    jvp_args.push(Arg::Value(tangent));
+                }
                 Arg::Value(_) => {}
-                Arg::Ref { place, range, borrowed, .. } => {
+                Arg::Ref { place, range, borrowed, mutable } => {
                     let tangent_place = match self.tangent[place.var.0] {
                         Some(tangent) => Place { var: tangent, proj: place.proj.clone() },
                         None => Place { var: self.zero_buffer(place, span, out), proj: place.proj.clone() },
                     };
                     let borrowed = *borrowed || self.tangent[place.var.0].is_none();
-                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable: false, borrowed });
+                    // An output's tangent is written by the callee's `jvp`.
+                    let mutable = *mutable;
+                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable, borrowed });
                 }
             }
+        }
+        // `helper(x, &mut out)`: one call of `jvp`, which writes `out` and
+        // its tangent in place and returns `()`.
+        if Rhs::Call(path.clone(), args.to_vec()).written_in_place() == Some(dst) {
+            let jvp = crate::companion::method(path, crate::companion::JVP, span);
+            out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Call(jvp, jvp_args), kind, span });
+            return;
         }
         if self.calls == Calls::Split {
             // The tangent first: it reads the arguments before `y` may replace one.
@@ -540,6 +554,15 @@ impl Forward<'_> {
             // `refusals::check_forward` refused an aggregate without an array shape here.
             _ => zero(FloatTy::F64, span),
         }
+    }
+
+    /// An array (not an element of one) read by value.
+    fn is_array_value(&self, operand: &Operand) -> bool {
+        let Some(var) = operand.var() else { return false };
+        let info = &self.vars[var.0];
+        let indices =
+            operand.place().map_or(0, |place| place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count());
+        info.ty == Ty::Aggregate && info.dims.is_some_and(|dims| indices < dims)
     }
 
     fn is_float(&self, operand: &Operand) -> bool {

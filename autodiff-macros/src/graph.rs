@@ -855,10 +855,29 @@ fn binding(rhs: &Rhs) -> u8 {
 
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
-pub fn check(body: &Body) -> syn::Result<()> {
+pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
+    if let Some(array) = &sig.ret_array {
+        return Err(syn::Error::new_spanned(
+            array,
+            "`graph` draws a function that returns one float; this one returns several: draw a scalar function of \
+             them, or remove `graph`",
+        ));
+    }
+    for param in &sig.params {
+        if matches!(param.class, ParamClass::Active(_)) && crate::signature::is_array_value(param.ty) {
+            return Err(syn::Error::new_spanned(
+                param.ty,
+                format!(
+                    "`graph` draws floats, slices, arrays and models; `{}` is an array taken by value: take it by \
+                     reference (`&[f64; N]`), or remove `graph`",
+                    naming::name_of(param.ident)
+                ),
+            ));
+        }
+    }
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { rhs: Rhs::Call(path, args), span, .. } = stmt {
+        if let Stmt::Assign { dst, rhs: Rhs::Call(path, args), span, .. } = stmt {
             if refused.is_none() && args.iter().any(|arg| writes_through(body, arg)) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
@@ -866,6 +885,19 @@ pub fn check(body: &Body) -> syn::Result<()> {
                     format!(
                         "`graph` draws a call as one node computed from what it reads; `{path}(..)` writes into an \
                          `&mut` argument, which the graph cannot show: return the value instead, or remove `graph`"
+                    ),
+                ));
+            }
+            // A call that gives several floats (an array, a tuple) or takes an array by value.
+            let several = body.var(*dst).ty == Ty::Aggregate
+                || args.iter().any(|arg| matches!(arg, Arg::Value(value) if body.ty(value) == Ty::Aggregate));
+            if refused.is_none() && several {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                refused = Some(syn::Error::new(
+                    *span,
+                    format!(
+                        "`graph` draws a call as one node of one number; `{path}(..)` takes or gives an array or a \
+                         tuple: call a function of numbers, or remove `graph`"
                     ),
                 ));
             }
@@ -893,7 +925,7 @@ fn writes_through(body: &Body, arg: &Arg) -> bool {
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
         crate::expand::analyzed(sig)?;
-    check(&body)?;
+    check(sig, &body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints =

@@ -71,6 +71,10 @@ fn extras(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Vec<Option<Extra>> {
 }
 
 /// `NAME_hvp`, or why the function has none.
+/// Why `hessian` refuses `s: [f64; N]`.
+const ARRAY_VALUE_MESSAGE: &str =
+    "`hessian` does not support arrays taken by value yet; take the array by reference (`&[f64; N]`)";
+
 pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     if sig.ret.is_none() || sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
@@ -79,6 +83,12 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             "`hessian` is for functions that return one float and write no `&mut` output; differentiate a scalar \
              function (a loss) of these outputs instead",
         );
+    }
+    if let Some(param) = sig.has_array_value() {
+        cx.error_spanned_by(param.ty, ARRAY_VALUE_MESSAGE);
+    }
+    if let Some(array) = &sig.ret_array {
+        cx.error_spanned_by(array, "`hessian` is for functions that return one float; this one returns several");
     }
     cx.check()?;
     let (body, mut namer) = lowered(sig)?;
@@ -98,6 +108,7 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
     refusals::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_second_order(&body, &active, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =
         forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
@@ -240,8 +251,11 @@ fn signature(
 /// Nothing for a function without a float result or with outputs.
 pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let plain = |param: &crate::signature::Param| !matches!(param.class, ParamClass::Output { .. });
-    if sig.ret.is_none() || !sig.params.iter().all(plain) {
+    if sig.ret.is_none() || sig.ret_array.is_some() || !sig.params.iter().all(plain) {
         return Ok(TokenStream::new());
+    }
+    if let Some(param) = sig.has_array_value() {
+        return Err(syn::Error::new_spanned(param.ty, ARRAY_VALUE_MESSAGE));
     }
     let (body, mut namer) = lowered(sig)?;
     let mut tangents = Vec::new();
@@ -292,6 +306,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let active = activity::active(&body, &differentiated, &[]);
     let cx = Ctxt::new();
     refusals::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
+    refusals::check_second_order(&body, &active, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
     // Returned partials: each float parameter, then its tangent.

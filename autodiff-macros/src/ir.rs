@@ -444,6 +444,17 @@ pub enum Rhs {
 }
 
 impl Rhs {
+    /// The aggregate a call writes through its `&mut` argument
+    /// (`helper(x, &mut out)`): lowering makes it the destination of the
+    /// call's statement, so every pass sees the call overwrite it.
+    pub fn written_in_place(&self) -> Option<Var> {
+        let Rhs::Call(_, args) = self else { return None };
+        args.iter().find_map(|arg| match arg {
+            Arg::Ref { place, mutable: true, .. } => Some(place.var),
+            _ => None,
+        })
+    }
+
     /// The value operands, in order (a call's reference arguments are not
     /// among them; see `Rhs::Call`).
     pub fn operands(&self) -> Vec<&Operand> {

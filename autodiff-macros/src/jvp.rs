@@ -48,6 +48,7 @@ fn inputs(sig: &Signature, tangents: &[Option<Ident>], mutated: &dyn Fn(&Ident) 
         inputs.push(quote!(#mutability #ident: #ty));
         let Some(tangent) = tangent else { continue };
         inputs.push(match &param.class {
+            ParamClass::Active(_) if crate::signature::is_array_value(ty) => quote!(mut #tangent: #ty),
             ParamClass::Active(float) => {
                 let float = emit::float_type(*float);
                 quote!(mut #tangent: #float)
@@ -137,6 +138,10 @@ impl Jvp {
     /// (`None` otherwise).
     pub fn through_vjp(sig: &Signature) -> Option<Jvp> {
         sig.ret?;
+        // Several outputs: their tangents are not one dot product.
+        if sig.ret_array.is_some() {
+            return None;
+        }
         let mut namer = Namer::new(sig.item);
         let tangents = tangent_names(sig, &mut namer);
         let name = &sig.item.sig.ident;
@@ -149,6 +154,8 @@ impl Jvp {
             let ident = param.ident;
             args.push(ident.to_token_stream());
             match &param.class {
+                // An array's partial is an array: this needs `jvp = ..`.
+                ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => return None,
                 ParamClass::Active(_) => {
                     let partial = namer.fresh(&format!("__d_{}", naming::name_of(ident)));
                     terms.push(quote!(#partial * #tangent));
@@ -191,13 +198,23 @@ impl Jvp {
         let vis = &item.vis;
         let generics = &item.sig.generics;
         let where_clause = &generics.where_clause;
-        let float = emit::float_type(sig.float());
+        // A tuple result is an array between `#[grad]` functions.
+        let value = if documented { sig.public_value_type() } else { sig.value_type() };
         let output = match sig.ret {
-            Some(_) => quote!((#float, #float)),
+            Some(_) => quote!((#value, #value)),
             None => quote!(()),
         };
         let inputs = &self.inputs;
-        let body = &self.body;
+        let body = match sig.ret_tuple.filter(|_| documented) {
+            Some(len) => {
+                let (v, t) = (Ident::new("__value", Span::mixed_site()), Ident::new("__tangent", Span::mixed_site()));
+                let (v_tuple, t_tuple) =
+                    (crate::expand::array_to_tuple(&quote!(#v), len), crate::expand::array_to_tuple(&quote!(#t), len));
+                let body = &self.body;
+                quote!(let (#v, #t) = { #body }; (#v_tuple, #t_tuple))
+            }
+            None => self.body.clone(),
+        };
         let lints = lints();
         let primal = &item.sig.ident;
         let turbofish = turbofish(generics);

@@ -103,7 +103,9 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
     let modes = modes.into_iter().flatten();
     let variant_args = quote!(#(#modes,)* wrt(#(#wrt),*));
     // An error here is one of the method's own, reported by its expansion.
-    let Ok(generated) = crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(wrt)) else {
+    let Ok(generated) =
+        crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(wrt))
+    else {
         return TokenStream::new();
     };
     into_methods(quote!(#variant #generated), &name, Keep { functions: false, companion: true })

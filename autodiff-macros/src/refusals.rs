@@ -9,6 +9,7 @@ use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 /// Every reverse-mode refusal that depends on which values are active.
 pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
+    call_results_indexed_without_type(body, cx);
     shapes_of_adjoints(body, activity, cx);
     calls_lending_an_adjoint_twice(body, activity, cx);
 }
@@ -52,6 +53,34 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
     });
 }
 
+/// `let k1 = deriv(s, k);` then `k1[0]`: the macro takes a call's result
+/// for a float unless told otherwise, and a float cannot be indexed. The
+/// result of a function that returns an array needs its type written.
+fn call_results_indexed_without_type(body: &Body, cx: &Ctxt) {
+    let mut reported = Vec::new();
+    let mut check = |operand: &Operand| {
+        let Some(place) = operand.place() else { return };
+        let info = body.var(place.var);
+        let indexed = place.proj.iter().any(|proj| matches!(proj, crate::ir::Proj::Index(_)));
+        if indexed && info.ty.is_float() && !reported.contains(&place.var) {
+            reported.push(place.var);
+            cx.error_spanned_by(
+                &info.ident,
+                format!(
+                    "`{}` is indexed, but #[grad] takes it for a float: if it is the array a #[grad] function \
+                     returns, write its type (`let {}: [f64; N] = ..`)",
+                    info.ident, info.ident
+                ),
+            );
+        }
+    };
+    walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { rhs, .. } => rhs.operands().into_iter().for_each(&mut check),
+        Stmt::Store { value, .. } => check(value),
+        Stmt::If { .. } | Stmt::Loop(_) => {}
+    });
+}
+
 /// A call takes one shadow per reference argument; a second part of the
 /// same active aggregate goes through a flat buffer, which an array of
 /// arrays cannot.
@@ -84,6 +113,7 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
 /// parameters; `given` says which parameters have a tangent parameter.
 pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
+    call_results_indexed_without_type(body, cx);
     for &param in &body.params {
         let info = body.var(param);
         if active[param.0] && !given(param) && info.ty == Ty::Aggregate {
@@ -135,6 +165,40 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
                     );
                 }
             }
+        }
+    });
+}
+
+/// The refusals of second order (`NAME_hvp` and the companion's tangent
+/// methods): a differentiated call that writes a `&mut` argument
+/// (`helper(x, &mut out)`) or gives several floats (`-> [F; N]`, a tuple)
+/// has no second derivative to call, since such a function cannot be
+/// `hessian`.
+pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, _), .. } = stmt else { return };
+        if active[dst.0] && body.var(*dst).ty == Ty::Aggregate && rhs.written_in_place() != Some(*dst) {
+            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`hessian` does not support calls of functions that return several floats (`{name}(..)`): \
+                     they have no second derivative; remove `hessian`, or compute each float with a function \
+                     that returns it"
+                ),
+            );
+            return;
+        }
+        if rhs.written_in_place() == Some(*dst) && active[dst.0] {
+            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`hessian` does not support calls that write a `&mut` argument (`{name}(..)`): a function \
+                     with a `&mut` output has no second derivative; remove `hessian`, or make `{name}` return the \
+                     float you need"
+                ),
+            );
         }
     });
 }

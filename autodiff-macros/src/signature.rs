@@ -18,6 +18,15 @@ pub struct Signature<'a> {
     /// The float type the function returns; `None` for a function that
     /// returns `()` and writes its results into `&mut` outputs.
     pub ret: Option<FloatTy>,
+    /// For a function that returns several floats as an array `[F; N]`:
+    /// that type (`ret` is then its element type). Its `vjp` takes one
+    /// seed per output, and it has no `NAME_grad`.
+    pub ret_array: Option<Box<Type>>,
+    /// For a function that returns a tuple of floats `(F, .., F)`: how many.
+    /// Between `#[grad]` functions (the companion) the value and its seed
+    /// are the array `ret_array`; `NAME_vjp` and `NAME_jvp` take and return
+    /// tuples.
+    pub ret_tuple: Option<usize>,
     /// The body lowered to IR, made once for every mode that starts from it
     /// (see `expand::lowered`).
     pub lowered: OnceCell<syn::Result<(Body, Namer)>>,
@@ -32,7 +41,8 @@ pub struct Param<'a> {
 
 #[derive(Clone, PartialEq, Debug)]
 pub enum ParamClass {
-    /// A by-value float whose partial derivative is returned.
+    /// A by-value float, or a by-value float array `[F; N]` (`param.ty` says
+    /// which, see `is_array_value`), whose partial derivative is returned.
     Active(FloatTy),
     /// Passed through unchanged: not a float, or left out of `wrt(..)`.
     Constant,
@@ -59,6 +69,44 @@ impl Signature<'_> {
             ParamClass::Active(ty) => Some((param, ty)),
             _ => None,
         })
+    }
+
+    /// The type of each returned partial, in order: `F`, or `[F; N]` for an
+    /// array taken by value.
+    pub fn partial_types(&self) -> Vec<TokenStream> {
+        self.active()
+            .map(
+                |(param, float)| {
+                    if is_array_value(param.ty) {
+                        param.ty.to_token_stream()
+                    } else {
+                        crate::emit::float_type(float)
+                    }
+                },
+            )
+            .collect()
+    }
+
+    /// Whether a parameter is a float array taken by value (`s: [f64; 4]`).
+    pub fn has_array_value(&self) -> Option<&Param<'_>> {
+        self.params.iter().find(|param| matches!(param.class, ParamClass::Active(_)) && is_array_value(param.ty))
+    }
+
+    /// The type of the value and of its seed: `F`, or `[F; N]`.
+    pub fn value_type(&self) -> TokenStream {
+        match &self.ret_array {
+            Some(ty) => ty.to_token_stream(),
+            None => crate::emit::float_type(self.float()),
+        }
+    }
+
+    /// The type of the value and of its seed in `NAME_vjp` and `NAME_jvp`:
+    /// `value_type`, or the tuple the function returns.
+    pub fn public_value_type(&self) -> TokenStream {
+        match (self.ret_tuple, &self.item.sig.output) {
+            (Some(_), ReturnType::Type(_, ty)) => ty.to_token_stream(),
+            _ => self.value_type(),
+        }
     }
 
     pub fn float(&self) -> FloatTy {
@@ -113,6 +161,24 @@ impl ParamClass {
             }
             _ => None,
         }
+    }
+}
+
+/// `(F, .., F)`: at least two floats of one type, and how many.
+fn float_tuple(ty: &Type) -> Option<(FloatTy, usize)> {
+    let Type::Tuple(tuple) = ty else { return None };
+    let first = float_ty(tuple.elems.first()?)?;
+    let same = tuple.elems.iter().all(|elem| float_ty(elem) == Some(first));
+    (same && tuple.elems.len() >= 2).then_some((first, tuple.elems.len()))
+}
+
+/// A float array taken by value: `[F; N]`, `[[F; N]; M]`.
+pub fn is_array_value(ty: &Type) -> bool {
+    match ty {
+        Type::Array(_) => array_elem(ty).is_some(),
+        Type::Paren(paren) => is_array_value(&paren.elem),
+        Type::Group(group) => is_array_value(&group.elem),
+        _ => false,
     }
 }
 
@@ -324,15 +390,31 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     }
 
     let has_output = params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }));
+    let ret_tuple = match &sig.output {
+        ReturnType::Type(_, ty) => float_tuple(ty),
+        ReturnType::Default => None,
+    };
+    let ret_array = match &sig.output {
+        ReturnType::Type(_, ty) if is_array_value(ty) => Some(ty.clone()),
+        // A tuple of floats is an array inside.
+        ReturnType::Type(..) => ret_tuple.map(|(float, len)| {
+            let float = crate::emit::float_type(float);
+            let len = proc_macro2::Literal::usize_unsuffixed(len);
+            Box::new(syn::parse_quote!([#float; #len]))
+        }),
+        ReturnType::Default => None,
+    };
     let ret = match &sig.output {
+        ReturnType::Type(_, _) if ret_tuple.is_some() => Some(ret_tuple.map(|(float, _)| float)),
+        ReturnType::Type(_, ty) if ret_array.is_some() => Some(array_elem(ty)),
         ReturnType::Type(_, ty) => match float_ty(ty) {
             Some(float) => Some(Some(float)),
             None if matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()) && has_output => Some(None),
             None => {
                 cx.error_spanned_by(
                     ty,
-                    "#[grad] differentiates functions that return `f32` or `f64`, or that return `()` and write \
-                     `&mut` float outputs; return the scalar you want the gradient of",
+                    "#[grad] differentiates functions that return `f32` or `f64`, an array of them (`[f64; N]`), \
+                     or `()` and write `&mut` float outputs; return the scalar you want the gradient of",
                 );
                 None
             }
@@ -350,7 +432,14 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         }
     };
 
-    Some(Signature { item, params, ret: ret?, lowered: OnceCell::new() })
+    Some(Signature {
+        item,
+        params,
+        ret: ret?,
+        ret_array,
+        ret_tuple: ret_tuple.map(|(_, len)| len),
+        lowered: OnceCell::new(),
+    })
 }
 
 /// Whether two identifiers are one name (`r#x` is `x`).
@@ -401,10 +490,13 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
                 (false, None) => Some(ParamClass::Constant),
             }
         }
+        // `s: [f64; 4]`: its partial is returned as an array.
+        _ if is_array_value(ty) => array_elem(ty).map(ParamClass::Active),
         _ if array_elem(ty).is_some() => {
             cx.error_spanned_by(
                 ty,
-                "#[grad] differentiates arrays passed by reference; take `&[F]`, `&[F; N]` or `&Vec<F>` instead",
+                "#[grad] differentiates vectors passed by reference; take `&[F]` or `&Vec<F>` instead (arrays \
+                 `[F; N]` may also be taken by value)",
             );
             None
         }
@@ -487,6 +579,30 @@ mod tests {
     }
 
     #[test]
+    fn arrays_by_value_are_differentiated_and_returned() {
+        let item: ItemFn = parse_quote!(
+            fn deriv(s: [f64; 4], k: f64, m: [[f32; 2]; 2]) -> [f64; 4] {
+                s
+            }
+        );
+        let args = crate::attr::parse(quote!()).unwrap();
+        let cx = Ctxt::new();
+        let sig = check(&item, &args, &cx).expect("accepted");
+        cx.check().unwrap();
+        let partials: Vec<String> = sig.partial_types().iter().map(ToString::to_string).collect();
+        assert_eq!(partials, ["[f64 ; 4]", "f64", "[[f32 ; 2] ; 2]"]);
+        assert_eq!(sig.value_type().to_string(), "[f64 ; 4]");
+        assert_eq!(sig.ret, Some(FloatTy::F64));
+        // A vector by value is refused.
+        let item: ItemFn = parse_quote!(
+            fn f(v: Vec<f64>) -> f64 {
+                v[0]
+            }
+        );
+        assert!(classes(item, quote!()).unwrap_err().contains("vectors passed by reference"));
+    }
+
+    #[test]
     fn wrt_keeps_only_the_named() {
         let item = parse_quote!(
             fn f(x: f64, y: f64, w: &[f64]) -> f64 {
@@ -526,7 +642,7 @@ mod tests {
     fn errors_are_collected() {
         let cx = Ctxt::new();
         let item: ItemFn = parse_quote!(
-            async fn f(&self, (a, b): (f64, f64), v: [f64; 3]) -> i32 {
+            async fn f(&self, (a, b): (f64, f64), v: Vec<f64>) -> i32 {
                 0
             }
         );

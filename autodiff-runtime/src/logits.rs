@@ -57,8 +57,8 @@
 use crate::companion::companion;
 use crate::reduce::{assert_shadow_len, max, LogSoftmax};
 
-companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
-companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]));
+companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]), jvp = crate::tangent::softmax_jvp);
+companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]), jvp = crate::tangent::log_softmax_jvp);
 companion!(
     softmax_cross_entropy(logits: &[f64], target: usize)
         => softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize) -> f64,

@@ -1,13 +1,11 @@
 use autodiff::grad;
 
-fn split(x: f64) -> (f64, f64) {
-    (x.floor(), x.fract())
-}
-
+// A tuple `let` takes a tuple of values or a call's result, not a tuple
+// computed another way.
 #[grad]
 fn f(x: f64, y: f64) -> f64 {
-    let (whole, part) = split(x);
-    whole * y + part
+    let (big, small) = if x > y { (x, y) } else { (y, x) };
+    big * y + small
 }
 
 fn main() {}

@@ -232,8 +232,57 @@ impl Lowerer<'_> {
         if let Some((float, name)) = float_function {
             return self.lower_float_function(float, name, call, out);
         }
-        let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        for (arg, expr) in args.iter().zip(&call.args).filter(|(arg, _)| matches!(arg, Arg::Ref { mutable: true, .. }))
+        {
+            self.check_written_argument(arg, expr);
+        }
+        let written = args.iter().filter(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).count();
+        if written > 1 {
+            return self.unsupported(
+                func,
+                "a call that writes more than one `&mut` argument is not supported inside #[grad] functions; \
+                 split the callee into one #[grad] function per output",
+            );
+        }
         Rhs::Call(func.clone(), args)
+    }
+
+    /// A `&mut` argument (`helper(x, &mut out)`, `&mut out[a..b]`) is an
+    /// output the callee writes: it must be a whole local float buffer
+    /// (`[0.0; N]`, `vec![0.0; n]`), a `&mut` output of the caller passed on,
+    /// or a range of one, whose adjoint the callee's `vjp` consumes in place.
+    fn check_written_argument(&self, arg: &Arg, expr: &Expr) {
+        let Arg::Ref { place, .. } = arg else { return };
+        let info = &self.vars[place.var.0];
+        let output_param = info.kind == VarKind::Param
+            && matches!(&info.declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());
+        let message = if (info.kind == VarKind::Param || info.by_ref) && !output_param {
+            "inside #[grad] code, `&mut` passes a local float buffer or a `&mut` output of the function to a \
+             #[grad] function; write into a local buffer (`let mut out = [0.0; N];`)"
+        } else if !place.proj.is_empty() || info.dims != Some(1) || info.zero.is_none() {
+            "inside #[grad] code, `&mut` passes a local float buffer (`[0.0; N]`, `vec![0.0; n]`), a `&mut` \
+             output of the function, or a range of one (`&mut out[a..b]`) to a #[grad] function; write into such \
+             a buffer"
+        } else {
+            return;
+        };
+        self.cx.error_spanned_by(expr, message);
+    }
+
+    /// The variable a call statement writes in place, for a call whose
+    /// value is dropped (`helper(x, &mut out);`); a call that writes a
+    /// `&mut` argument and whose value is used is refused.
+    pub(super) fn call_written_in_place(&self, rhs: &Rhs, used: bool, expr: &Expr) -> Option<Var> {
+        let written = rhs.written_in_place()?;
+        if used {
+            self.cx.error_spanned_by(
+                expr,
+                "the value of a call that writes a `&mut` argument cannot be used inside #[grad] code yet; \
+                 call it as a statement (`helper(x, &mut out);`) and return the value through another output",
+            );
+        }
+        Some(written)
     }
 
     /// `f64::name(x, args..)`: the float method `x.name(args..)`.

@@ -43,25 +43,37 @@ impl Lowerer<'_> {
             Expr::Break(brk) => self.lower_break(brk, out),
             Expr::Continue(cont) => self.lower_continue(cont, out),
             Expr::MethodCall(call) if loops::is_chain_terminal(call) => self.lower_chain(call, out, sink),
+            // `(a, b)` as the value of a function that returns a tuple: the array `[a, b]`.
+            Expr::Tuple(tuple) if self.returns_tuple && matches!(sink, Sink::Var(dst, _) if Some(dst) == self.ret) => {
+                let items = tuple.elems.iter().map(|item| self.lower_expr(item, out)).collect();
+                if let Sink::Var(dst, kind) = sink {
+                    self.assign(out, dst, Rhs::ArrayLit(items), kind, expr.span());
+                }
+            }
             _ => {
                 let rhs = self.lower_rhs(expr, out);
                 let span = expr.span();
                 match sink {
                     Sink::Var(dst, kind) => {
+                        self.call_written_in_place(&rhs, true, expr);
                         if kind == AssignKind::Init {
                             self.adopt(dst, &rhs);
                         }
                         self.assign(out, dst, rhs, kind, span);
                     }
-                    // A discarded call may still do something; pure values are dropped.
-                    Sink::Discard if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) => {
-                        // A dropped call result reaches nothing, and may be `()`:
-                        // it is no float, whatever its arguments are.
-                        let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
-                        let dst = self.temp(ty);
-                        self.assign(out, dst, rhs, AssignKind::Init, span);
+                    Sink::Discard => {
+                        if let Some(written) = self.call_written_in_place(&rhs, false, expr) {
+                            // `helper(x, &mut out);`: the call overwrites `out`.
+                            self.assign(out, written, rhs, AssignKind::Overwrite, span);
+                        } else if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) {
+                            // A discarded call may still do something; pure values are dropped.
+                            // A dropped call result reaches nothing, and may be `()`:
+                            // it is no float, whatever its arguments are.
+                            let ty = if matches!(rhs, Rhs::Call(..)) { Ty::Other } else { self.rhs_ty(&rhs) };
+                            let dst = self.temp(ty);
+                            self.assign(out, dst, rhs, AssignKind::Init, span);
+                        }
                     }
-                    Sink::Discard => {}
                 }
             }
         }

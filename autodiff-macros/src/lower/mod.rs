@@ -65,6 +65,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         scopes: vec![Scope::new()],
         done: None,
         ret: None,
+        returns_tuple: sig.ret_tuple.is_some(),
         items: Vec::new(),
         loops: Vec::new(),
         closures: Vec::new(),
@@ -76,7 +77,16 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
     lowerer.ret = sig.ret.map(|float| {
         let ident = lowerer.namer.fresh("__ret");
-        lowerer.new_var(ident, Ty::Float(float), VarKind::Ret, None)
+        let Some(array) = &sig.ret_array else {
+            return lowerer.new_var(ident, Ty::Float(float), VarKind::Ret, None);
+        };
+        // `-> [F; N]`: the result is an array, its adjoint the seed.
+        let ret = lowerer.new_var(ident, Ty::Aggregate, VarKind::Ret, Some((**array).clone()));
+        let info = &mut lowerer.vars[ret.0];
+        info.elem = Some(float);
+        info.dims = Some(array_dims(array));
+        info.zero = places::zero_of_type(array);
+        ret
     });
     let mut block = Block::default();
     let sink = match lowerer.ret {
@@ -161,6 +171,9 @@ struct Lowerer<'a> {
     /// The flag set by `return`, made when the first `return` is lowered.
     done: Option<Var>,
     ret: Option<Var>,
+    /// Whether the function returns a tuple of floats, lowered as an array
+    /// (`(a, b)` as its value is `[a, b]`).
+    returns_tuple: bool,
     items: Vec<syn::Item>,
     /// The loops around the code being lowered, innermost last.
     loops: Vec<LoopCtx>,
@@ -210,6 +223,9 @@ impl Lowerer<'_> {
 
     fn param(&mut self, param: &crate::signature::Param) -> Var {
         let (ty, elem, dims, zero) = match &param.class {
+            ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => {
+                (Ty::Aggregate, Some(*float), Some(array_dims(param.ty)), places::zero_of_type(param.ty))
+            }
             ParamClass::Active(float) => (Ty::Float(*float), None, None, None),
             ParamClass::Shadowed { target, kind: RefKind::Array(float), .. }
             | ParamClass::Output { target, elem: float, .. } => {

@@ -252,12 +252,7 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some(), true),
             other => (other, false, false),
         };
-        if mutable {
-            self.cx.error_spanned_by(
-                arg,
-                "passing `&mut` to a function inside #[grad] code is not supported yet; return the value instead",
-            );
-        }
+        // `&mut` arguments are checked by `lower_call` (`check_written_argument`).
         // `&x[a..b]`: a slice of an aggregate.
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
@@ -309,13 +304,9 @@ impl Lowerer<'_> {
                 _ => None,
             });
             if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
+                // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
-                if matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()) {
-                    self.cx.error_spanned_by(
-                        arg,
-                        "passing a `&mut` output to a function inside #[grad] code is not supported yet; write it here",
-                    );
-                }
+                let mutable = matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());
                 return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
             }
         }

@@ -197,20 +197,29 @@ impl Lowerer<'_> {
         {
             values = inner;
         }
-        let Expr::Tuple(values) = values else {
-            self.cx.error_spanned_by(
-                init,
-                "a tuple `let` inside #[grad] functions takes a tuple of values (`let (a, b) = (x, y);`); \
-                 a call that returns a tuple is not supported yet: compute each value with a function of its own",
-            );
-            return;
+        let (lowered, spans): (Vec<Operand>, Vec<proc_macro2::Span>) = match values {
+            Expr::Tuple(values) => {
+                if values.elems.len() != pattern.elems.len() {
+                    self.cx.error_spanned_by(init, format!("this tuple has {} values", values.elems.len()));
+                    return;
+                }
+                let lowered = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
+                (lowered, values.elems.iter().map(|value| value.span()).collect())
+            }
+            Expr::Call(_) => {
+                let lowered = self.tuple_of_call(values, pattern.elems.len(), out);
+                (lowered, vec![values.span(); pattern.elems.len()])
+            }
+            _ => {
+                self.cx.error_spanned_by(
+                    init,
+                    "a tuple `let` inside #[grad] functions takes a tuple of values (`let (a, b) = (x, y);`) or \
+                     the result of a call (`let (a, b) = split(x);`)",
+                );
+                return;
+            }
         };
-        if values.elems.len() != pattern.elems.len() {
-            self.cx.error_spanned_by(init, format!("this tuple has {} values", values.elems.len()));
-            return;
-        }
-        let lowered: Vec<Operand> = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
-        for ((name, value), expr) in pattern.elems.iter().zip(lowered).zip(&values.elems) {
+        for ((name, value), span) in pattern.elems.iter().zip(lowered).zip(spans) {
             let (inner, declared) = match name {
                 Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
                 other => (other, None),
@@ -220,7 +229,7 @@ impl Lowerer<'_> {
                 Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
                     let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
                     let var = self.user_var(&binding.ident, ty, declared);
-                    self.lower_operand_into(value, var, out, expr.span());
+                    self.lower_operand_into(value, var, out, span);
                     self.bind(&binding.ident, Binding::Var(var));
                 }
                 other => {
@@ -229,6 +238,26 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+
+    /// `split(x)` in `let (a, b) = split(x);`: a call of a function that
+    /// returns a tuple of `len` floats, kept as an array between `#[grad]`
+    /// functions (the companion's convention); its elements, read in place.
+    fn tuple_of_call(&mut self, call: &Expr, len: usize, out: &mut Block) -> Vec<Operand> {
+        let result = self.temp(Ty::Aggregate);
+        let info = &mut self.vars[result.0];
+        info.dims = Some(1);
+        info.zero = Some(crate::ir::Zero::Array(quote!([0.0; #len])));
+        // A tuple type marks a call whose primal value is a tuple (`emit::tuple_result`).
+        let holes = (0..len).map(|_| quote!(_));
+        info.declared = Some(syn::parse_quote!((#(#holes,)*)));
+        self.lower_into(call, out, Sink::Var(result, AssignKind::Init));
+        (0..len)
+            .map(|i| {
+                let index = Operand::Const(Const { tokens: quote!(#i), ty: Ty::Other });
+                Operand::Place(Box::new(crate::ir::Place { var: result, proj: vec![crate::ir::Proj::Index(index)] }))
+            })
+            .collect()
     }
 
     /// `var = value`, a new variable learning its type from the value.

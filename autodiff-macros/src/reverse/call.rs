@@ -13,39 +13,64 @@ use crate::ir::{Arg, Var, VarInfo, VarKind, Zero};
 impl Sweep<'_> {
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
     /// one partial per float argument, a shadow after each reference.
+    /// Without `seed`, the call writes its `&mut` argument in place
+    /// (`helper(x, &mut out)`): `foo::vjp_in_place` consumes that buffer's
+    /// adjoint, lent as its shadow, and leaves the adjoint of its value
+    /// before the call (CONTRACT.md's `&mut` outputs).
     pub(super) fn reverse_call(
         &self,
         path: &syn::ExprPath,
         args: &[Arg],
         tape: Option<Var>,
-        seed: &TokenStream,
+        seed: Option<&TokenStream>,
         span: Span,
     ) -> TokenStream {
         // With the tape of the forward call, `NAME::rev` runs only the
         // callee's reverse sweep; without one, `NAME::vjp` runs both.
+        let in_place = seed.is_none();
         let (companion, tape) = match tape {
             Some(tape) => {
                 let tape = self.ident(tape);
                 (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
             }
+            None if in_place => (companion::method(path, companion::VJP_IN_PLACE, span), None),
             None => (companion::method(path, companion::VJP, span), None),
         };
         let mut call_args = Vec::new();
-        let mut pattern = vec![quote!(_)];
+        // `vjp_in_place` returns the partials alone.
+        let mut pattern = if in_place { Vec::new() } else { vec![quote!(_)] };
         let mut adds = TokenStream::new();
         let mut buffers = TokenStream::new();
         let mut borrowed: Vec<Var> = Vec::new();
         for (i, arg) in args.iter().enumerate() {
-            call_args.push(emit::argument(self.body, arg));
+            call_args.push(match arg {
+                // The callee's `vjp` writes the output again: it gets a copy
+                // of the buffer's value before the call (restored by now),
+                // so the caller's own copy keeps it for the statements before.
+                Arg::Ref { place, range, mutable: true, .. } => {
+                    let primal = self.ident(place.var).to_token_stream();
+                    let whole_output = self.body.var(place.var).by_ref && range.is_none();
+                    let entry = if whole_output {
+                        quote!(*#primal)
+                    } else {
+                        emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref())
+                    };
+                    quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry))
+                }
+                _ => emit::argument(self.body, arg),
+            });
             match arg {
                 Arg::Value(operand) => {
-                    if !self.body.ty(operand).is_float() {
+                    // A float, or a float array passed by value, whose
+                    // partial (an array) is added element by element.
+                    if !self.body.ty(operand).is_differentiable() {
                         continue;
                     }
                     match self.adjoint_of(operand) {
                         Some(target) => {
                             let partial = format_ident!("__d{}", i, span = Span::mixed_site());
-                            adds.extend(quote_spanned!(span=> #target += #partial;));
+                            let dims = self.aggregate_dims(operand);
+                            adds.extend(self.add_into(&target, &quote!(#partial), dims, span));
                             pattern.push(quote!(#partial));
                         }
                         None => pattern.push(quote!(_)),
@@ -124,6 +149,9 @@ impl Sweep<'_> {
                     call_args.push(shadow);
                 }
             }
+        }
+        if in_place {
+            return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
         }
         quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
     }

@@ -11,7 +11,9 @@ use syn::Ident;
 use super::saves::{SaveKey, Saves};
 use crate::activity::Activity;
 use crate::emit;
-use crate::ir::{Adaptor, AssignKind, Block, Body, Header, Loop, Operand, Stmt, StmtId, Ty, Var, VarKind, Zero};
+use crate::ir::{
+    Adaptor, Arg, AssignKind, Block, Body, Header, Loop, Operand, Rhs, Stmt, StmtId, Ty, Var, VarKind, Zero,
+};
 
 /// The variables declared up front, before the first statement.
 pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
@@ -172,6 +174,15 @@ pub(super) fn mark(
         match stmt {
             Stmt::Assign { dst, rhs, kind, .. } => {
                 rhs.reads().into_iter().for_each(|var| visit(var, Event::Read));
+                // A buffer lent as `&mut` to a call (a forward-mode call's
+                // output tangent) is written by it.
+                if let Rhs::Call(_, args) = rhs {
+                    for arg in args {
+                        if let Arg::Ref { place, mutable: true, .. } = arg {
+                            visit(place.var, Event::Write);
+                        }
+                    }
+                }
                 if let Some(tape) = saves.tape(id) {
                     if let Some(slot) = saves.slot(SaveKey::Tape(id)) {
                         let in_loop = !body.var(slot).scope.is_empty();

@@ -140,9 +140,14 @@ pub fn vjp_body(
         .unzip();
 
     // `+ 0.0` turns an untouched -0.0 adjoint into +0.0.
+    // (An array taken by value has an adjoint made of +0.0.)
     let partials = params.scalars.iter().map(|param| {
         let adjoint = &adjoints[param.0];
-        quote!(#adjoint + 0.0)
+        if body.var(*param).ty == Ty::Aggregate {
+            quote!(#adjoint)
+        } else {
+            quote!(#adjoint + 0.0)
+        }
     });
     let result = match returned {
         Some(ret) => {
@@ -347,7 +352,7 @@ impl Sweep<'_> {
             let var = Var(i);
             let info = self.body.var(var);
             let Some(adjoint) = adjoint else { continue };
-            if info.kind == VarKind::Param && info.ty == Ty::Aggregate {
+            if info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.by_ref {
                 continue; // a shadow parameter
             }
             if info.scope.last().copied() != scope {
@@ -359,6 +364,8 @@ impl Sweep<'_> {
             }
             let primal = info.ident.to_token_stream();
             tokens.extend(match info.ty {
+                // An array's seed is an array (`-> [F; N]`).
+                Ty::Aggregate if Some(var) == self.body.ret && seed.is_some() => quote!(let mut #adjoint = #seed;),
                 _ if Some(var) == self.body.ret && seed.is_some() => {
                     let ty = emit::float_type(self.float(var));
                     quote!(let mut #adjoint: #ty = #seed;)
@@ -586,6 +593,28 @@ impl Sweep<'_> {
         let Some(bar) = self.adjoint(dst) else {
             return restore.unwrap_or_default();
         };
+        // `helper(x, &mut out)`: `out` back to its value before the call,
+        // then the callee consumes its adjoint in place.
+        if let (Some(written), Rhs::Call(path, call_args)) = (rhs.written_in_place(), rhs) {
+            if written == dst {
+                // An output parameter gets its values back, not another reference.
+                let restore = match self.saves.slot(SaveKey::Value(id)) {
+                    Some(slot) if self.body.var(dst).by_ref => {
+                        let entry = Ident::new("__entry", Span::mixed_site());
+                        let take = self.restore(slot, &quote!(let #entry), span);
+                        Some(quote_spanned!(span=> #take #ident.copy_from_slice(&#entry);))
+                    }
+                    _ => restore,
+                };
+                let mut call = self.reverse_call(path, call_args, None, None, span);
+                // As for a call that returns a float: with an argument that may
+                // not be finite, a zero adjoint (the whole buffer's) skips it.
+                if crate::finite::reads_non_finite(rhs, self.unbounded) {
+                    call = quote_spanned!(span=> if #bar.iter().any(|s| *s != 0.0) { #call });
+                }
+                return quote!({ #restore #call });
+            }
+        }
         // The call's reverse pass reads this call's tape, then the tape of
         // the previous call at this site comes back.
         let restore_tape = tape.and_then(|tape| {
@@ -720,11 +749,18 @@ impl Sweep<'_> {
             Rhs::Call(_, call_args)
                 if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
             Rhs::Call(path, call_args) => {
-                let call = self.reverse_call(path, call_args, tape, seed, span);
+                let call = self.reverse_call(path, call_args, tape, Some(seed), span);
                 // The callee guards its own rules, but takes its arguments as
                 // finite: with one that may not be, a zero adjoint skips it.
                 let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
-                tokens.extend(if unbounded_argument { unless_zero(seed, call, span) } else { call });
+                tokens.extend(match unbounded_argument {
+                    // An array's seed (`-> [F; N]`) is zero when all its elements are.
+                    true if self.body.var(dst).ty == Ty::Aggregate => {
+                        quote_spanned!(span=> if #seed.iter().any(|s| *s != 0.0) { #call })
+                    }
+                    true => unless_zero(seed, call, span),
+                    false => call,
+                });
             }
             Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
@@ -777,7 +813,10 @@ impl Sweep<'_> {
         }
         let var = operand.var()?;
         let dims = self.body.var(var).dims.unwrap_or(1);
-        let used = operand.place().map_or(0, |place| place.index_vars().count());
+        // Constant indices count too: `h[0]` of `[[f64; N]; M]` is a row.
+        let used = operand
+            .place()
+            .map_or(0, |place| place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count());
         Some(dims.saturating_sub(used).max(1))
     }
 

@@ -70,14 +70,34 @@ impl Sweep<'_> {
             match stmt {
                 Stmt::Assign { dst, rhs, kind, span } => {
                     let ident = self.ident(*dst);
+                    let in_place = rhs.written_in_place() == Some(*dst);
                     if let Some(save) = self.saves.slot(SaveKey::Value(id)) {
-                        tokens.extend(self.save(save, &ident.to_token_stream(), *dst, *span));
+                        // A buffer the call writes in place is copied, not moved out
+                        // (through an output parameter, the values it points to).
+                        let buffer = if self.body.var(*dst).by_ref { quote!(&*#ident) } else { quote!(&#ident) };
+                        tokens.extend(if in_place {
+                            self.save_value(save, &quote!(::std::borrow::ToOwned::to_owned(#buffer)), *span)
+                        } else {
+                            self.save(save, &ident.to_token_stream(), *dst, *span)
+                        });
+                    }
+                    if in_place {
+                        let call = emit::rhs(self.body, rhs, FloatTy::F64, *span);
+                        tokens.extend(quote_spanned!(*span=> #call;));
+                        continue;
                     }
                     let float = match self.body.var(*dst).ty {
                         Ty::Float(float) => float,
                         _ => FloatTy::F64,
                     };
                     let mut value = emit::rhs(self.body, rhs, float, *span);
+                    // A tuple result is kept as an array (the companion's `fwd` gives one).
+                    let direct_call = matches!(rhs, Rhs::Call(..)) && self.saves.tape(id).is_none();
+                    if let Some(len) = emit::tuple_result(self.body, *dst).filter(|_| direct_call) {
+                        let tuple = Ident::new("__tuple", Span::mixed_site());
+                        let fields = (0..len).map(syn::Index::from);
+                        value = quote_spanned!(*span=> { let #tuple = #value; [#(#tuple.#fields),*] });
+                    }
                     if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
                         tokens.extend(copied);
                         continue;
@@ -158,10 +178,15 @@ impl Sweep<'_> {
 
     /// Keeps the value of `target` (a variable or an element of `of`) in `slot`.
     pub(super) fn save(&self, slot: Var, target: &TokenStream, of: Var, span: Span) -> TokenStream {
-        let slot_ident = self.ident(slot);
         let whole_vec = matches!(self.body.var(slot).zero, Some(Zero::Vec(_))) && self.body.var(of).ty == Ty::Aggregate;
         // A vector about to be replaced is moved out rather than copied.
         let value = if whole_vec { quote!(::core::mem::take(&mut #target)) } else { target.clone() };
+        self.save_value(slot, &value, span)
+    }
+
+    /// Keeps `value` in `slot`.
+    pub(super) fn save_value(&self, slot: Var, value: &TokenStream, span: Span) -> TokenStream {
+        let slot_ident = self.ident(slot);
         if self.layout.fixed_capacity[slot.0].is_some() {
             let top = stack_top(slot_ident);
             quote_spanned!(span=> #slot_ident[#top] = #value; #top += 1;)

@@ -191,8 +191,11 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
 fn add_tapes(body: &mut Body, namer: &mut Namer, activity: &Activity) -> BTreeMap<StmtId, Var> {
     let mut sites = Vec::new();
     walk_in_loops(&body.block, &mut Walk::default(), &mut |id, stmt, loops| match stmt {
-        Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. }
-            if activity.is_active(*dst) && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
+        // A call that writes a buffer in place has no `fwd`: its reverse runs its `vjp`.
+        Stmt::Assign { dst, rhs: rhs @ Rhs::Call(_, args), .. }
+            if activity.is_active(*dst)
+                && rhs.written_in_place().is_none()
+                && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
         {
             sites.push((id, *dst, loops.to_vec()));
         }
@@ -300,7 +303,7 @@ fn outside_inner_loops(block: &Block) -> Vec<&Stmt> {
 }
 
 /// The vector of `v.len()`, when `v` is defined once, outside every loop,
-/// and never assigned again: stores into it do not change its length, so
+/// never assigned again and never grown: stores into it do not change its length, so
 /// the length is the same wherever the reverse sweep computes it again.
 fn fixed_length_of(body: &Body, rhs: &Rhs) -> Option<Var> {
     let Rhs::Method(Operand::Var(vector), method, args) = rhs else { return None };
@@ -309,11 +312,23 @@ fn fixed_length_of(body: &Body, rhs: &Rhs) -> Option<Var> {
     }
     let info = body.var(*vector);
     let mut assignments = 0;
-    walk(&body.block, 0, &mut |stmt, _| {
-        if matches!(stmt, Stmt::Assign { dst, .. } if dst == vector) {
-            assignments += 1;
+    let mut resized = false;
+    walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, .. } if dst == vector => assignments += 1,
+        // `v.push(..)` (what `push` lowers to) changes the length in place.
+        Stmt::Assign { rhs: Rhs::Method(Operand::Var(receiver), method, _), .. } => {
+            resized |= receiver == vector && method != "len";
         }
+        // A callee that is lent the vector could do the same.
+        Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
+            resized |=
+                args.iter().any(|arg| matches!(arg, Arg::Ref { place, mutable: true, .. } if place.var == *vector));
+        }
+        _ => {}
     });
+    if resized {
+        return None;
+    }
     let defined_once = match info.kind {
         VarKind::Param => assignments == 0,
         _ => assignments == 1 && info.scope.is_empty(),
@@ -686,6 +701,9 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
     let ident = namer.fresh(&base);
     let (ty, declared) = if element {
         (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)
+    } else if info.by_ref && info.kind == VarKind::Param {
+        // The values an output parameter points to, owned (`Vec<F>`, `[F; N]`).
+        (info.ty, None)
     } else {
         (info.ty, info.declared.clone())
     };

@@ -7,11 +7,11 @@ fn double_into(x: &[f64], y: &mut [f64]) {
     }
 }
 
-#[grad]
+#[grad(graph)]
 fn f(x: &[f64; 2]) -> f64 {
     let mut y = [0.0; 2];
     double_into(x, &mut y);
-    y[0] + y[1]
+    y[0] * y[1]
 }
 
 fn main() {}

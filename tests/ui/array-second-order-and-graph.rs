@@ -1,0 +1,18 @@
+use autodiff::grad;
+
+#[grad(reverse, hessian)]
+fn energy(s: [f64; 2], k: f64) -> f64 {
+    k * s[0] * s[1]
+}
+
+#[grad(reverse, hessian)]
+fn deriv(s: &[f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0]]
+}
+
+#[grad(graph)]
+fn rotate(s: &[f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0]]
+}
+
+fn main() {}

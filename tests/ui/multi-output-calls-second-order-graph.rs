@@ -1,0 +1,31 @@
+use autodiff::grad;
+
+#[grad]
+fn split(x: f64) -> (f64, f64) {
+    (x.sin(), x.cos())
+}
+
+#[grad]
+fn rotate(s: [f64; 2]) -> [f64; 2] {
+    [s[1], -s[0]]
+}
+
+#[grad(reverse, hessian)]
+fn tuple_in_hessian(x: f64) -> f64 {
+    let (a, b) = split(x);
+    a * b
+}
+
+#[grad(reverse, hessian)]
+fn array_in_hessian(x: f64) -> f64 {
+    let r: [f64; 2] = rotate([x, 1.0]);
+    r[0] * r[1]
+}
+
+#[grad(graph)]
+fn tuple_in_graph(x: f64) -> f64 {
+    let (a, b) = split(x);
+    a * b
+}
+
+fn main() {}
