@@ -93,6 +93,7 @@ pub mod data;
 pub mod distributed;
 mod float;
 pub mod generic;
+mod generic_logits;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;
