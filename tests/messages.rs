@@ -2,7 +2,7 @@
 //! grown with `push` without a written type, and an array literal of
 //! active floats passed by reference to a function of a slice.
 
-use autodiff::{grad, log_sum_exp, numeric_gradient};
+use autodiff::{grad, log_sum_exp, numeric_gradient, numeric_hvp};
 
 /// Picks the elements of `x` at the even positions through a vector of
 /// indices grown with `push`: `f(x) = Σ_{i even} xᵢ²`.
@@ -21,8 +21,9 @@ fn even_squares(x: &[f64]) -> f64 {
     total
 }
 
-/// `ln(eᵃ + eᵇ) · a`: `log_sum_exp` of a slice literal of active floats.
-#[grad]
+/// `ln(eᵃ + eᵇ) · a`: `log_sum_exp` of a slice literal of active floats,
+/// in every mode.
+#[grad(forward, reverse, hessian)]
 fn soft_max_times(a: f64, b: f64) -> f64 {
     log_sum_exp(&[a, b]) * a
 }
@@ -46,5 +47,20 @@ fn a_slice_literal_of_active_floats_is_differentiated() {
         let (value, da, db) = soft_max_times_grad(a, b);
         assert_eq!(value, soft_max_times(a, b));
         assert!((da - want[0]).abs() < 1e-6 && (db - want[1]).abs() < 1e-6, "{da} {db} vs {want:?}");
+        // Forward mode along (1, −2), and H·(1, −2) by central differences
+        // of the gradient.
+        let (_, tangent) = soft_max_times_jvp(a, 1.0, b, -2.0);
+        assert!((tangent - (da - 2.0 * db)).abs() < 1e-12);
+        let want = numeric_hvp(
+            |v, g| {
+                let (value, da, db) = soft_max_times_grad(v[0], v[1]);
+                g.copy_from_slice(&[da, db]);
+                value
+            },
+            &[a, b],
+            &[1.0, -2.0],
+        );
+        let (_, ha, hb) = soft_max_times_hvp(a, 1.0, b, -2.0);
+        assert!((ha - want[0]).abs() < 1e-6 && (hb - want[1]).abs() < 1e-6, "{ha} {hb} vs {want:?}");
     }
 }
