@@ -19,13 +19,14 @@
 //! a `#[grad]` function can call it, by name or by path, and is
 //! differentiated through [`softmax_cross_entropy_vjp`].
 //!
-//! [`softmax`] and [`log_softmax`] cannot be called inside a `#[grad]`
-//! function today: they write into a `&mut` output, and `#[grad]` rejects
-//! `&mut` arguments to calls (a compile error that says so). Inside
-//! `#[grad]` code, end in [`softmax_cross_entropy`] instead of taking the
-//! log-softmax and indexing it, or write the softmax out with a loop. Outside
-//! `#[grad]` code, [`softmax_vjp`] and [`log_softmax_vjp`] are their
-//! derivatives, for backpropagation written by hand.
+//! [`softmax`] and [`log_softmax`] write a `&mut` output; a `#[grad]`
+//! function calls them as a statement (`softmax(&z, &mut p);`, `p` a local
+//! float buffer or an output of its own), differentiated through
+//! [`softmax_vjp`] and [`log_softmax_vjp`], which are also their
+//! derivatives for backpropagation written by hand.
+//!
+//! Every function here is the `f64` form of the one in
+//! [`generic`](crate::generic), which `f32` and generic code calls.
 //!
 //! # Infinite and NaN logits
 //!

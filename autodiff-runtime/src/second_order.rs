@@ -1,5 +1,5 @@
 //! Second derivatives of the functions whose first derivatives are written
-//! by hand ([`mean`], [`log_sum_exp`], [`softmax_cross_entropy`]), from
+//! by hand ([`mean`](crate::mean), [`log_sum_exp`](crate::log_sum_exp), [`softmax_cross_entropy`](crate::softmax_cross_entropy)), from
 //! their closed forms.
 //!
 //! With `s = softmax(x)` and a direction `v`, `log_sum_exp` has the
@@ -21,7 +21,7 @@
 //!
 //! None of them allocates.
 
-/// [`mean`] and its Hessian-vector product, which is zero: `hv_x` is left
+/// [`mean`](crate::mean) and its Hessian-vector product, which is zero: `hv_x` is left
 /// as it is. Returns `mean(x)`.
 ///
 /// # Panics
@@ -40,7 +40,7 @@ pub fn mean_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
     crate::generic_logits::mean_hvp(x, v_x, hv_x)
 }
 
-/// [`log_sum_exp`] and its Hessian-vector product: adds
+/// [`log_sum_exp`](crate::log_sum_exp) and its Hessian-vector product: adds
 /// `sᵢ·(v_xᵢ − ⟨s, v_x⟩)` into `hv_x[i]`, `s = softmax(x)`. Returns the value.
 ///
 /// # Panics
@@ -60,8 +60,8 @@ pub fn log_sum_exp_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
     crate::generic_logits::log_sum_exp_hvp(x, v_x, hv_x)
 }
 
-/// [`softmax_cross_entropy`] and its Hessian-vector product in the logits,
-/// the one of [`log_sum_exp`]: adds `sᵢ·(v_logitsᵢ − ⟨s, v_logits⟩)` into
+/// [`softmax_cross_entropy`](crate::softmax_cross_entropy) and its Hessian-vector product in the logits,
+/// the one of [`log_sum_exp`](crate::log_sum_exp): adds `sᵢ·(v_logitsᵢ − ⟨s, v_logits⟩)` into
 /// `hv_logits[i]`, `s = softmax(logits)`. Returns the loss.
 ///
 /// # Panics

@@ -6,11 +6,11 @@
 //! and a function that returns a float returns `(value, directional
 //! derivative)`. They allocate nothing.
 //!
-//! The companions of [`mean`], [`log_sum_exp`](crate::log_sum_exp) and
-//! [`softmax_cross_entropy`] forward their `jvp` to these, so a
+//! The companions of [`mean`](crate::mean), [`log_sum_exp`](crate::log_sum_exp) and
+//! [`softmax_cross_entropy`](crate::softmax_cross_entropy) forward their `jvp` to these, so a
 //! `#[grad(forward)]` function that calls one runs the function here.
 
-/// [`mean`] and its derivative along `d_x`: `(mean(x), mean(d_x))`.
+/// [`mean`](crate::mean) and its derivative along `d_x`: `(mean(x), mean(d_x))`.
 ///
 /// # Panics
 ///
@@ -45,7 +45,7 @@ pub fn log_sum_exp_jvp(x: &[f64], d_x: &[f64]) -> (f64, f64) {
     crate::generic_logits::log_sum_exp_jvp(x, d_x)
 }
 
-/// [`softmax`] and its derivative along `d_x`: writes `s = softmax(x)` into
+/// [`softmax`](crate::softmax) and its derivative along `d_x`: writes `s = softmax(x)` into
 /// `out` and `sᵢ·(d_xᵢ − Σⱼ sⱼ·d_xⱼ)` into `d_out`.
 ///
 /// # Panics
@@ -67,7 +67,7 @@ pub fn softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64]) {
     crate::generic_logits::softmax_jvp(x, d_x, out, d_out)
 }
 
-/// [`log_softmax`] and its derivative along `d_x`: writes `log_softmax(x)`
+/// [`log_softmax`](crate::log_softmax) and its derivative along `d_x`: writes `log_softmax(x)`
 /// into `out` and `d_xᵢ − Σⱼ softmax(x)ⱼ·d_xⱼ` into `d_out`.
 ///
 /// # Panics
@@ -89,7 +89,7 @@ pub fn log_softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64
     crate::generic_logits::log_softmax_jvp(x, d_x, out, d_out)
 }
 
-/// [`softmax_cross_entropy`] and its derivative along `d_logits`:
+/// [`softmax_cross_entropy`](crate::softmax_cross_entropy) and its derivative along `d_logits`:
 /// `Σⱼ softmax(logits)ⱼ·d_logitsⱼ − d_logits[target]`.
 ///
 /// # Panics
