@@ -121,3 +121,19 @@ fn the_generic_functions_match_the_f64_ones_at_f32() {
     softmax(&[100.0f32, 100.0], &mut p);
     assert_eq!(p, [0.5, 0.5]);
 }
+
+/// `log_sum_exp` of a slice literal of `f32` values being differentiated.
+#[grad]
+fn soft_maximum(a: f32, b: f32) -> f32 {
+    log_sum_exp(&[a, b])
+}
+
+#[test]
+fn a_slice_literal_of_f32_values_is_differentiated() {
+    // ∂/∂a ln(eᵃ + eᵇ) = σ(a − b), ∂/∂b = σ(b − a).
+    for (a, b) in [(0.5f32, -1.0f32), (3.0, 3.0), (-2.0, 1.5)] {
+        let (_, da, db) = soft_maximum_grad(a, b);
+        let sigma = 1.0 / (1.0 + (f64::from(b) - f64::from(a)).exp());
+        assert_close(&[f64::from(da), f64::from(db)], &[sigma, 1.0 - sigma], 1e-6);
+    }
+}
