@@ -326,10 +326,13 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
 /// `jvp::Jvp::through_vjp`). After `, tangent_vjp = g` it also has the
 /// second-order methods the `NAME_hvp` of a caller needs, around `g` (see
 /// `hand_written_tangents`). `companion!(f => f_vjp(..))`, for a function of
-/// outputs, has `vjp` alone.
+/// outputs, has `vjp` alone. A function generic over its float is written
+/// `f<T: Float>(a: &[T]) => f_vjp(a: &[T], d_a: &mut [T]) -> T`, and its
+/// companion's methods are generic alike.
 pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     let spec: HandWritten = syn::parse2(input)?;
-    let HandWritten { name, primal, vjp, vjp_params, ret, derivatives } = spec;
+    let HandWritten { name, generics, primal, vjp, vjp_params, ret, derivatives } = spec;
+    let where_clause = &generics.where_clause;
     let vjp_idents: Vec<&Ident> = vjp_params.iter().map(|(ident, _)| ident).collect();
     let vjp_inputs: Vec<TokenStream> = vjp_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
     let Some((primal_params, ret)) = primal.zip(ret) else {
@@ -357,7 +360,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 #[doc(hidden)]
                 #[inline]
                 #[track_caller]
-                pub fn jvp(#(#jvp_inputs),*) {
+                pub fn jvp #generics (#(#jvp_inputs),*) #where_clause {
                     #path(#(#vjp_idents),*)
                 }
             }
@@ -372,7 +375,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 #[doc(hidden)]
                 #[inline]
                 #[track_caller]
-                pub fn vjp(#(#vjp_inputs),*) {
+                pub fn vjp #generics (#(#vjp_inputs),*) #where_clause {
                     #vjp(#(#vjp_idents),*)
                 }
 
@@ -380,7 +383,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 #[doc(hidden)]
                 #[inline]
                 #[track_caller]
-                pub fn vjp_in_place(#(#vjp_inputs),*) {
+                pub fn vjp_in_place #generics (#(#vjp_inputs),*) #where_clause {
                     #vjp(#(#vjp_idents),*)
                 }
 
@@ -390,7 +393,18 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     };
     let primal_idents: Vec<&Ident> = primal_params.iter().map(|(ident, _)| ident).collect();
     let primal_inputs: Vec<TokenStream> = primal_params.iter().map(|(ident, ty)| quote!(#ident: #ty)).collect();
-    let item: syn::ItemFn = syn::parse_quote!(pub fn #name(#(#primal_inputs),*) -> f64 {});
+    // The value's type (`f64`, or the float `T` of a generic function) is
+    // the seed's and that of the value `fwd` returns.
+    let value = &ret;
+    let item: syn::ItemFn = syn::parse_quote!(pub fn #name #generics (#(#primal_inputs),*) -> #value #where_clause {});
+    // A generic function's `jvp` and second-order methods are written as
+    // `#[grad]` writes a generic function's: at `f64` standing in for `T`,
+    // then spelled over `T` (see `generic.rs`).
+    let float = crate::generic::float_param(&item)?;
+    let item = match &float {
+        Some(float) => crate::generic::concrete(&item, float)?,
+        None => item,
+    };
     let cx = Ctxt::new();
     let sig = crate::signature::check(&item, &crate::attr::parse(TokenStream::new())?, &cx);
     cx.check()?;
@@ -405,6 +419,12 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
         Some(path) => hand_written_tangents(&sig, path)?,
         None => TokenStream::new(),
     };
+    let (jvp, tangent_methods) = match &float {
+        Some(float) => {
+            (jvp.map(|jvp| crate::generic::respell(jvp, float)), crate::generic::respell(tangent_methods, float))
+        }
+        None => (jvp, tangent_methods),
+    };
     Ok(quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -415,14 +435,14 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             #[doc(hidden)]
             #[inline]
             #[track_caller]
-            pub fn vjp(#(#vjp_inputs,)* seed: f64) -> #ret {
+            pub fn vjp #generics (#(#vjp_inputs,)* seed: #value) -> #ret #where_clause {
                 #vjp(#(#vjp_idents,)* seed)
             }
 
             /// The value, and the (empty) tape for `rev`.
             #[doc(hidden)]
             #[inline]
-            pub fn fwd(#(#primal_inputs),*) -> (f64, ()) {
+            pub fn fwd #generics (#(#primal_inputs),*) -> (#value, ()) #where_clause {
                 (#name(#(#primal_idents),*), ())
             }
 
@@ -430,7 +450,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             #[doc(hidden)]
             #[inline]
             #[track_caller]
-            pub fn rev(#(#vjp_inputs,)* _tape: (), seed: f64) -> #ret {
+            pub fn rev #generics (#(#vjp_inputs,)* _tape: (), seed: #value) -> #ret #where_clause {
                 #vjp(#(#vjp_idents,)* seed)
             }
 
@@ -494,6 +514,8 @@ type Params = Vec<(Ident, syn::Type)>;
 
 struct HandWritten {
     name: Ident,
+    /// `<T: Float>` after the name, for a generic function.
+    generics: syn::Generics,
     primal: Option<Params>,
     vjp: Ident,
     vjp_params: Params,
@@ -542,12 +564,14 @@ fn parse_params(input: ParseStream) -> syn::Result<Params> {
 impl Parse for HandWritten {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let name = input.parse()?;
+        let mut generics: syn::Generics = input.parse()?;
+        generics.where_clause = input.parse()?;
         let primal = if input.peek(syn::token::Paren) { Some(parse_params(input)?) } else { None };
         input.parse::<Token![=>]>()?;
         let vjp = input.parse()?;
         let vjp_params = parse_params(input)?;
         let ret = if input.parse::<Option<Token![->]>>()?.is_some() { Some(input.parse()?) } else { None };
         let derivatives = input.parse()?;
-        Ok(HandWritten { name, primal, vjp, vjp_params, ret, derivatives })
+        Ok(HandWritten { name, generics, primal, vjp, vjp_params, ret, derivatives })
     }
 }

@@ -78,7 +78,7 @@ fn refused(item: &ItemFn, error: syn::Error) -> TokenStream {
 
 /// `item` with `float` spelled `f64`, its literal forms as literals, and
 /// `float: ::autodiff::Float` added to its where-clause.
-fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
+pub fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
     let cx = Ctxt::new();
     let mut written = ConcreteFloats { cx: &cx, float };
     for input in &item.sig.inputs {
@@ -220,7 +220,7 @@ fn float_literal(value: f64, span: Span) -> Expr {
 }
 
 /// The generated tokens with the stand-in `f64` spelled `float` again.
-fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
+pub fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
     let mut i = 0;

@@ -7,6 +7,13 @@
 //! `NAME_grad`, `NAME_vjp` and `NAME_hvp` for `f32` and `f64`, and can be
 //! called inside `#[grad]` code of either type.
 //!
+//! So are the softmax family and the reductions, [`softmax`],
+//! [`log_softmax`], [`softmax_cross_entropy`], [`mean`] and
+//! [`log_sum_exp`], with their hand-written derivatives (`NAME_vjp`,
+//! `NAME_jvp`, and `NAME_grad`, `NAME_hvp` for those that return a float):
+//! callable inside `#[grad]` code of either type, in every mode, as the
+//! `f64` functions of the crate root (which forward to these) are.
+//!
 //! # Example
 //!
 //! ```
@@ -20,6 +27,15 @@
 use autodiff_macros::grad;
 
 use crate::Float;
+
+// Each name brings the function and its companion, so `#[grad]` code that
+// imports one differentiates through it.
+pub use crate::generic_logits::{
+    log_softmax, log_softmax_jvp, log_softmax_vjp, log_sum_exp, log_sum_exp_grad, log_sum_exp_hvp, log_sum_exp_jvp,
+    log_sum_exp_vjp, mean, mean_grad, mean_hvp, mean_jvp, mean_vjp, softmax, softmax_cross_entropy,
+    softmax_cross_entropy_grad, softmax_cross_entropy_hvp, softmax_cross_entropy_jvp, softmax_cross_entropy_vjp,
+    softmax_jvp, softmax_vjp,
+};
 
 /// The logistic sigmoid `σ(x) = 1 / (1 + e^−x)`, stable for large `|x|` (see [`crate::sigmoid`]).
 #[grad(reverse, hessian)]

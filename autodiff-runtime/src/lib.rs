@@ -13,6 +13,8 @@
 //! - the forward-mode derivatives of those written by hand:
 //!   [`softmax_jvp`], [`log_softmax_jvp`], [`softmax_cross_entropy_jvp`],
 //!   [`mean_jvp`], [`log_sum_exp_jvp`];
+//! - [`generic`](mod@generic): all of the above for any float type
+//!   (`f32` code calls these), which the `f64` functions forward to;
 //! - [`gradcheck`]: compare an analytic gradient with central differences,
 //!   and a Jacobian-vector or Hessian-vector product with central
 //!   differences along its direction ([`check_jvp`], [`check_hvp`]);
@@ -93,6 +95,7 @@ pub mod data;
 pub mod distributed;
 mod float;
 pub mod generic;
+mod generic_logits;
 pub mod gradcheck;
 pub mod graph;
 pub mod hessian;

@@ -19,13 +19,14 @@
 //! a `#[grad]` function can call it, by name or by path, and is
 //! differentiated through [`softmax_cross_entropy_vjp`].
 //!
-//! [`softmax`] and [`log_softmax`] cannot be called inside a `#[grad]`
-//! function today: they write into a `&mut` output, and `#[grad]` rejects
-//! `&mut` arguments to calls (a compile error that says so). Inside
-//! `#[grad]` code, end in [`softmax_cross_entropy`] instead of taking the
-//! log-softmax and indexing it, or write the softmax out with a loop. Outside
-//! `#[grad]` code, [`softmax_vjp`] and [`log_softmax_vjp`] are their
-//! derivatives, for backpropagation written by hand.
+//! [`softmax`] and [`log_softmax`] write a `&mut` output; a `#[grad]`
+//! function calls them as a statement (`softmax(&z, &mut p);`, `p` a local
+//! float buffer or an output of its own), differentiated through
+//! [`softmax_vjp`] and [`log_softmax_vjp`], which are also their
+//! derivatives for backpropagation written by hand.
+//!
+//! Every function here is the `f64` form of the one in
+//! [`generic`](crate::generic), which `f32` and generic code calls.
 //!
 //! # Infinite and NaN logits
 //!
@@ -55,7 +56,6 @@
 //! ```
 
 use crate::companion::companion;
-use crate::reduce::{assert_shadow_len, max, LogSoftmax};
 
 companion!(softmax => softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]), jvp = crate::tangent::softmax_jvp);
 companion!(log_softmax => log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]), jvp = crate::tangent::log_softmax_jvp);
@@ -91,21 +91,7 @@ companion!(
 /// ```
 #[track_caller]
 pub fn softmax(x: &[f64], out: &mut [f64]) {
-    assert_eq!(x.len(), out.len(), "softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
-    let m = max(x);
-    if m.is_infinite() {
-        let log_softmax = LogSoftmax::new(x);
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = log_softmax.of(v).exp();
-        }
-        return;
-    }
-    let mut sum = 0.0;
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = (v - m).exp();
-        sum += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= sum);
+    crate::generic_logits::softmax(x, out)
 }
 
 /// [`softmax`] as a vector-Jacobian product: writes `softmax(x)` into `out`,
@@ -129,14 +115,7 @@ pub fn softmax(x: &[f64], out: &mut [f64]) {
 /// ```
 #[track_caller]
 pub fn softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]) {
-    assert_shadow_len("softmax_vjp", "x", x.len(), d_x.len());
-    assert_shadow_len("softmax_vjp", "out", out.len(), d_out.len());
-    softmax(x, out);
-    let dot: f64 = out.iter().zip(d_out.iter()).map(|(s, d)| s * d).sum();
-    for ((dx, &s), d) in d_x.iter_mut().zip(out.iter()).zip(d_out.iter_mut()) {
-        *dx += s * (*d - dot);
-        *d = 0.0;
-    }
+    crate::generic_logits::softmax_vjp(x, d_x, out, d_out)
 }
 
 /// Writes `log_softmax(x)ᵢ = xᵢ − ln Σⱼ exp(xⱼ)` into `out`, without
@@ -160,11 +139,7 @@ pub fn softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64
 /// ```
 #[track_caller]
 pub fn log_softmax(x: &[f64], out: &mut [f64]) {
-    assert_eq!(x.len(), out.len(), "log_softmax: x.len() = {} but out.len() = {}", x.len(), out.len());
-    let log_softmax = LogSoftmax::new(x);
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = log_softmax.of(v);
-    }
+    crate::generic_logits::log_softmax(x, out)
 }
 
 /// [`log_softmax`] as a vector-Jacobian product: writes `log_softmax(x)`
@@ -189,14 +164,7 @@ pub fn log_softmax(x: &[f64], out: &mut [f64]) {
 /// ```
 #[track_caller]
 pub fn log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut [f64]) {
-    assert_shadow_len("log_softmax_vjp", "x", x.len(), d_x.len());
-    assert_shadow_len("log_softmax_vjp", "out", out.len(), d_out.len());
-    log_softmax(x, out);
-    let total: f64 = d_out.iter().sum();
-    for ((dx, &o), d) in d_x.iter_mut().zip(out.iter()).zip(d_out.iter_mut()) {
-        *dx += *d - o.exp() * total;
-        *d = 0.0;
-    }
+    crate::generic_logits::log_softmax_vjp(x, d_x, out, d_out)
 }
 
 /// The cross-entropy of `softmax(logits)` against the class `target`:
@@ -221,8 +189,7 @@ pub fn log_softmax_vjp(x: &[f64], d_x: &mut [f64], out: &mut [f64], d_out: &mut 
 /// ```
 #[track_caller]
 pub fn softmax_cross_entropy(logits: &[f64], target: usize) -> f64 {
-    assert_target(logits, target);
-    -LogSoftmax::new(logits).of(logits[target])
+    crate::generic_logits::softmax_cross_entropy(logits, target)
 }
 
 /// [`softmax_cross_entropy`] and its gradient: adds
@@ -271,19 +238,7 @@ pub fn softmax_cross_entropy_grad(logits: &[f64], d_logits: &mut [f64], target: 
 /// ```
 #[track_caller]
 pub fn softmax_cross_entropy_vjp(logits: &[f64], d_logits: &mut [f64], target: usize, seed: f64) -> f64 {
-    assert_target(logits, target);
-    assert_shadow_len("softmax_cross_entropy", "logits", logits.len(), d_logits.len());
-    let log_softmax = LogSoftmax::new(logits);
-    for (d, &z) in d_logits.iter_mut().zip(logits) {
-        *d += seed * log_softmax.of(z).exp();
-    }
-    d_logits[target] -= seed;
-    -log_softmax.of(logits[target])
-}
-
-#[track_caller]
-pub(crate) fn assert_target(logits: &[f64], target: usize) {
-    assert!(target < logits.len(), "softmax_cross_entropy: target class {target} but only {} logits", logits.len());
+    crate::generic_logits::softmax_cross_entropy_vjp(logits, d_logits, target, seed)
 }
 
 #[cfg(test)]

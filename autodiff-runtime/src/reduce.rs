@@ -44,16 +44,7 @@ companion!(
 /// assert_eq!(autodiff_runtime::mean(&[f64::MAX, f64::MAX]), f64::MAX);
 /// ```
 pub fn mean(x: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let sum: f64 = x.iter().sum();
-    if sum.is_infinite() && x.iter().all(|v| v.is_finite()) {
-        // The sum overflowed, the mean does not: add the elements divided by
-        // a power of two s ≥ n (exact, and the sum stays ≤ f64::MAX), then
-        // divide by n / s (exact too).
-        let s = x.len().next_power_of_two() as f64;
-        return x.iter().map(|v| v / s).sum::<f64>() / (n / s);
-    }
-    sum / n
+    crate::generic_logits::mean(x)
 }
 
 /// [`mean`] and its gradient: adds `1/n` into each `d_x[i]`.
@@ -90,10 +81,7 @@ pub fn mean_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
 /// ```
 #[track_caller]
 pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
-    assert_shadow_len("mean", "x", x.len(), d_x.len());
-    let share = seed / x.len() as f64;
-    d_x.iter_mut().for_each(|d| *d += share);
-    mean(x)
+    crate::generic_logits::mean_vjp(x, d_x, seed)
 }
 
 /// `ln Σ exp(xᵢ)`, computed as `m + ln Σ exp(xᵢ − m)` with `m = max xᵢ` so
@@ -115,7 +103,7 @@ pub fn mean_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
 /// assert_eq!(log_sum_exp(&[f64::INFINITY, 1.0]), f64::INFINITY);
 /// ```
 pub fn log_sum_exp(x: &[f64]) -> f64 {
-    LogSoftmax::new(x).log_sum_exp
+    crate::generic_logits::log_sum_exp(x)
 }
 
 /// [`log_sum_exp`] and its gradient, the softmax of `x`, added into `d_x`.
@@ -153,59 +141,7 @@ pub fn log_sum_exp_grad(x: &[f64], d_x: &mut [f64]) -> f64 {
 /// ```
 #[track_caller]
 pub fn log_sum_exp_vjp(x: &[f64], d_x: &mut [f64], seed: f64) -> f64 {
-    assert_shadow_len("log_sum_exp", "x", x.len(), d_x.len());
-    let log_softmax = LogSoftmax::new(x);
-    for (d, &v) in d_x.iter_mut().zip(x) {
-        *d += seed * log_softmax.of(v).exp();
-    }
-    log_softmax.log_sum_exp
-}
-
-/// The largest element: NaN if any element is NaN, `−∞` for an empty slice.
-/// (`f64::max` would skip a NaN and let it vanish from the result.)
-pub(crate) fn max(x: &[f64]) -> f64 {
-    x.iter().copied().fold(f64::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m })
-}
-
-/// `log softmax(x)ᵢ = xᵢ − log_sum_exp(x)`, computed as `(xᵢ − m) − ln s`
-/// with `m = max(x)` and `s = Σⱼ exp(xⱼ − m)`: at large logits
-/// (`[1e16, 1e16]`) `m + ln s` has already rounded `ln s` away. Also where
-/// `m` is infinite and `xᵢ − log_sum_exp(x)` would be `∞ − ∞`: there it is
-/// the limit from finite inputs, the softmax shared evenly by the elements
-/// equal to the maximum (every element when all are `−∞`), 0 for the rest.
-/// A NaN element makes every entry NaN.
-pub(crate) struct LogSoftmax {
-    /// `log_sum_exp(x)`.
-    pub(crate) log_sum_exp: f64,
-    /// `max(x)`.
-    max: f64,
-    /// `ln Σⱼ exp(xⱼ − max)`, when `max` is finite.
-    ln_sum: f64,
-    /// How many elements equal an infinite maximum; 0 when it is finite.
-    ties: usize,
-}
-
-impl LogSoftmax {
-    pub(crate) fn new(x: &[f64]) -> Self {
-        let max = max(x);
-        if max.is_infinite() {
-            // All −∞ (or empty): the sum is 0. Some +∞: the sum is +∞.
-            let ties = x.iter().filter(|&&v| v == max).count();
-            return Self { log_sum_exp: max, max, ln_sum: 0.0, ties };
-        }
-        // A NaN maximum makes every value here NaN.
-        let ln_sum = x.iter().map(|&v| (v - max).exp()).sum::<f64>().ln();
-        Self { log_sum_exp: max + ln_sum, max, ln_sum, ties: 0 }
-    }
-
-    /// The entry of the element `v` of `x`.
-    pub(crate) fn of(&self, v: f64) -> f64 {
-        match (self.ties, v == self.max) {
-            (0, _) => (v - self.max) - self.ln_sum,
-            (ties, true) => -(ties as f64).ln(),
-            (_, false) => f64::NEG_INFINITY,
-        }
-    }
+    crate::generic_logits::log_sum_exp_vjp(x, d_x, seed)
 }
 
 /// The check every hand-written derivative starts with: a shadow has the
@@ -253,7 +189,7 @@ mod tests {
             let mut d = [0.0; 2];
             log_sum_exp_grad(&[big, big], &mut d);
             assert_eq!(d, [0.5, 0.5], "{big}");
-            assert_eq!(LogSoftmax::new(&[big, big]).of(big), -(2f64.ln()), "{big}");
+            assert_eq!(crate::generic_logits::LogSoftmax::new(&[big, big]).of(big), -(2f64.ln()), "{big}");
         }
     }
 

@@ -1,5 +1,5 @@
 //! Second derivatives of the functions whose first derivatives are written
-//! by hand ([`mean`], [`log_sum_exp`], [`softmax_cross_entropy`]), from
+//! by hand ([`mean`](crate::mean), [`log_sum_exp`](crate::log_sum_exp), [`softmax_cross_entropy`](crate::softmax_cross_entropy)), from
 //! their closed forms.
 //!
 //! With `s = softmax(x)` and a direction `v`, `log_sum_exp` has the
@@ -21,52 +21,7 @@
 //!
 //! None of them allocates.
 
-use crate::logits::assert_target;
-use crate::reduce::LogSoftmax;
-use crate::{log_sum_exp, mean, softmax_cross_entropy};
-
-/// Panics unless each of `others` (a direction, a product or a shadow,
-/// named) has the length of `x`.
-#[track_caller]
-fn assert_lengths(function: &str, x: usize, others: &[(&str, usize)]) {
-    for &(name, len) in others {
-        assert!(
-            len == x,
-            "{function}: x.len() = {x} but {name}.len() = {len}; a direction, product or shadow has the length of its \
-             parameter"
-        );
-    }
-}
-
-/// Adds `scale · (diag(s) − s·sᵀ)·d` into `out`, with `s = softmax(x)`, and
-/// `gradient_scale · s` into `gradient` when there is one; returns `⟨s, d⟩`.
-fn add_softmax_curvature(
-    x: &[f64],
-    d: &[f64],
-    scale: f64,
-    out: &mut [f64],
-    gradient: Option<(&mut [f64], f64)>,
-) -> f64 {
-    let log_softmax = LogSoftmax::new(x);
-    let along: f64 = x.iter().zip(d).map(|(&v, d)| log_softmax.of(v).exp() * d).sum();
-    match gradient {
-        Some((gradient, gradient_scale)) => {
-            for (((o, g), &v), d) in out.iter_mut().zip(gradient.iter_mut()).zip(x).zip(d) {
-                let s = log_softmax.of(v).exp();
-                *o += scale * s * (d - along);
-                *g += gradient_scale * s;
-            }
-        }
-        None => {
-            for ((o, &v), d) in out.iter_mut().zip(x).zip(d) {
-                *o += scale * log_softmax.of(v).exp() * (d - along);
-            }
-        }
-    }
-    along
-}
-
-/// [`mean`] and its Hessian-vector product, which is zero: `hv_x` is left
+/// [`mean`](crate::mean) and its Hessian-vector product, which is zero: `hv_x` is left
 /// as it is. Returns `mean(x)`.
 ///
 /// # Panics
@@ -82,11 +37,10 @@ fn add_softmax_curvature(
 /// ```
 #[track_caller]
 pub fn mean_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
-    assert_lengths("mean_hvp", x.len(), &[("v_x", v_x.len()), ("hv_x", hv_x.len())]);
-    mean(x)
+    crate::generic_logits::mean_hvp(x, v_x, hv_x)
 }
 
-/// [`log_sum_exp`] and its Hessian-vector product: adds
+/// [`log_sum_exp`](crate::log_sum_exp) and its Hessian-vector product: adds
 /// `sᵢ·(v_xᵢ − ⟨s, v_x⟩)` into `hv_x[i]`, `s = softmax(x)`. Returns the value.
 ///
 /// # Panics
@@ -103,13 +57,11 @@ pub fn mean_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
 /// ```
 #[track_caller]
 pub fn log_sum_exp_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
-    assert_lengths("log_sum_exp_hvp", x.len(), &[("v_x", v_x.len()), ("hv_x", hv_x.len())]);
-    add_softmax_curvature(x, v_x, 1.0, hv_x, None);
-    log_sum_exp(x)
+    crate::generic_logits::log_sum_exp_hvp(x, v_x, hv_x)
 }
 
-/// [`softmax_cross_entropy`] and its Hessian-vector product in the logits,
-/// the one of [`log_sum_exp`]: adds `sᵢ·(v_logitsᵢ − ⟨s, v_logits⟩)` into
+/// [`softmax_cross_entropy`](crate::softmax_cross_entropy) and its Hessian-vector product in the logits,
+/// the one of [`log_sum_exp`](crate::log_sum_exp): adds `sᵢ·(v_logitsᵢ − ⟨s, v_logits⟩)` into
 /// `hv_logits[i]`, `s = softmax(logits)`. Returns the loss.
 ///
 /// # Panics
@@ -127,14 +79,7 @@ pub fn log_sum_exp_hvp(x: &[f64], v_x: &[f64], hv_x: &mut [f64]) -> f64 {
 /// ```
 #[track_caller]
 pub fn softmax_cross_entropy_hvp(logits: &[f64], v_logits: &[f64], hv_logits: &mut [f64], target: usize) -> f64 {
-    let loss = softmax_cross_entropy(logits, target);
-    assert_lengths(
-        "softmax_cross_entropy_hvp",
-        logits.len(),
-        &[("v_logits", v_logits.len()), ("hv_logits", hv_logits.len())],
-    );
-    add_softmax_curvature(logits, v_logits, 1.0, hv_logits, None);
-    loss
+    crate::generic_logits::softmax_cross_entropy_hvp(logits, v_logits, hv_logits, target)
 }
 
 /// The reverse-mode derivative of `ẏ = mean(d_x)`: adds nothing into
@@ -142,10 +87,7 @@ pub fn softmax_cross_entropy_hvp(logits: &[f64], v_logits: &[f64], hv_logits: &m
 #[doc(hidden)]
 #[track_caller]
 pub fn mean_tangent_vjp(x: &[f64], bar_x: &mut [f64], d_x: &[f64], bar_d_x: &mut [f64], seed: f64) -> f64 {
-    assert_lengths("mean", x.len(), &[("bar_x", bar_x.len()), ("d_x", d_x.len()), ("bar_d_x", bar_d_x.len())]);
-    let share = seed / x.len() as f64;
-    bar_d_x.iter_mut().for_each(|bar| *bar += share);
-    mean(d_x)
+    crate::generic_logits::mean_tangent_vjp(x, bar_x, d_x, bar_d_x, seed)
 }
 
 /// The reverse-mode derivative of `ẏ = ⟨softmax(x), d_x⟩`: adds
@@ -153,8 +95,7 @@ pub fn mean_tangent_vjp(x: &[f64], bar_x: &mut [f64], d_x: &[f64], bar_d_x: &mut
 #[doc(hidden)]
 #[track_caller]
 pub fn log_sum_exp_tangent_vjp(x: &[f64], bar_x: &mut [f64], d_x: &[f64], bar_d_x: &mut [f64], seed: f64) -> f64 {
-    assert_lengths("log_sum_exp", x.len(), &[("bar_x", bar_x.len()), ("d_x", d_x.len()), ("bar_d_x", bar_d_x.len())]);
-    add_softmax_curvature(x, d_x, seed, bar_x, Some((bar_d_x, seed)))
+    crate::generic_logits::log_sum_exp_tangent_vjp(x, bar_x, d_x, bar_d_x, seed)
 }
 
 /// The reverse-mode derivative of `ẏ = ⟨softmax(logits), d_logits⟩ −
@@ -170,13 +111,5 @@ pub fn softmax_cross_entropy_tangent_vjp(
     target: usize,
     seed: f64,
 ) -> f64 {
-    assert_target(logits, target);
-    assert_lengths(
-        "softmax_cross_entropy",
-        logits.len(),
-        &[("bar_logits", bar_logits.len()), ("d_logits", d_logits.len()), ("bar_d_logits", bar_d_logits.len())],
-    );
-    let along = add_softmax_curvature(logits, d_logits, seed, bar_logits, Some((&mut *bar_d_logits, seed)));
-    bar_d_logits[target] -= seed;
-    along - d_logits[target]
+    crate::generic_logits::softmax_cross_entropy_tangent_vjp(logits, bar_logits, d_logits, bar_d_logits, target, seed)
 }

@@ -6,14 +6,11 @@
 //! and a function that returns a float returns `(value, directional
 //! derivative)`. They allocate nothing.
 //!
-//! The companions of [`mean`], [`log_sum_exp`](crate::log_sum_exp) and
-//! [`softmax_cross_entropy`] forward their `jvp` to these, so a
+//! The companions of [`mean`](crate::mean), [`log_sum_exp`](crate::log_sum_exp) and
+//! [`softmax_cross_entropy`](crate::softmax_cross_entropy) forward their `jvp` to these, so a
 //! `#[grad(forward)]` function that calls one runs the function here.
 
-use crate::reduce::{assert_shadow_len, LogSoftmax};
-use crate::{log_softmax, mean, softmax, softmax_cross_entropy};
-
-/// [`mean`] and its derivative along `d_x`: `(mean(x), mean(d_x))`.
+/// [`mean`](crate::mean) and its derivative along `d_x`: `(mean(x), mean(d_x))`.
 ///
 /// # Panics
 ///
@@ -26,9 +23,7 @@ use crate::{log_softmax, mean, softmax, softmax_cross_entropy};
 /// ```
 #[track_caller]
 pub fn mean_jvp(x: &[f64], d_x: &[f64]) -> (f64, f64) {
-    assert_shadow_len("mean_jvp", "x", x.len(), d_x.len());
-    // The mean is linear: its tangent is the mean of the tangents.
-    (mean(x), mean(d_x))
+    crate::generic_logits::mean_jvp(x, d_x)
 }
 
 /// [`log_sum_exp`](crate::log_sum_exp) and its derivative along `d_x`,
@@ -47,12 +42,10 @@ pub fn mean_jvp(x: &[f64], d_x: &[f64]) -> (f64, f64) {
 /// ```
 #[track_caller]
 pub fn log_sum_exp_jvp(x: &[f64], d_x: &[f64]) -> (f64, f64) {
-    assert_shadow_len("log_sum_exp_jvp", "x", x.len(), d_x.len());
-    let log_softmax = LogSoftmax::new(x);
-    (log_softmax.log_sum_exp, softmax_dot(&log_softmax, x, d_x))
+    crate::generic_logits::log_sum_exp_jvp(x, d_x)
 }
 
-/// [`softmax`] and its derivative along `d_x`: writes `s = softmax(x)` into
+/// [`softmax`](crate::softmax) and its derivative along `d_x`: writes `s = softmax(x)` into
 /// `out` and `sᵢ·(d_xᵢ − Σⱼ sⱼ·d_xⱼ)` into `d_out`.
 ///
 /// # Panics
@@ -71,16 +64,10 @@ pub fn log_sum_exp_jvp(x: &[f64], d_x: &[f64]) -> (f64, f64) {
 /// ```
 #[track_caller]
 pub fn softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64]) {
-    assert_shadow_len("softmax_jvp", "x", x.len(), d_x.len());
-    assert_shadow_len("softmax_jvp", "out", out.len(), d_out.len());
-    softmax(x, out);
-    let mean_tangent: f64 = out.iter().zip(d_x).map(|(s, d)| s * d).sum();
-    for ((t, &s), d) in d_out.iter_mut().zip(out.iter()).zip(d_x) {
-        *t = s * (d - mean_tangent);
-    }
+    crate::generic_logits::softmax_jvp(x, d_x, out, d_out)
 }
 
-/// [`log_softmax`] and its derivative along `d_x`: writes `log_softmax(x)`
+/// [`log_softmax`](crate::log_softmax) and its derivative along `d_x`: writes `log_softmax(x)`
 /// into `out` and `d_xᵢ − Σⱼ softmax(x)ⱼ·d_xⱼ` into `d_out`.
 ///
 /// # Panics
@@ -99,16 +86,10 @@ pub fn softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64]) {
 /// ```
 #[track_caller]
 pub fn log_softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64]) {
-    assert_shadow_len("log_softmax_jvp", "x", x.len(), d_x.len());
-    assert_shadow_len("log_softmax_jvp", "out", out.len(), d_out.len());
-    log_softmax(x, out);
-    let mean_tangent: f64 = out.iter().zip(d_x).map(|(o, d)| o.exp() * d).sum();
-    for (t, d) in d_out.iter_mut().zip(d_x) {
-        *t = d - mean_tangent;
-    }
+    crate::generic_logits::log_softmax_jvp(x, d_x, out, d_out)
 }
 
-/// [`softmax_cross_entropy`] and its derivative along `d_logits`:
+/// [`softmax_cross_entropy`](crate::softmax_cross_entropy) and its derivative along `d_logits`:
 /// `Σⱼ softmax(logits)ⱼ·d_logitsⱼ − d_logits[target]`.
 ///
 /// # Panics
@@ -127,23 +108,15 @@ pub fn log_softmax_jvp(x: &[f64], d_x: &[f64], out: &mut [f64], d_out: &mut [f64
 /// ```
 #[track_caller]
 pub fn softmax_cross_entropy_jvp(logits: &[f64], d_logits: &[f64], target: usize) -> (f64, f64) {
-    let value = softmax_cross_entropy(logits, target);
-    assert_shadow_len("softmax_cross_entropy_jvp", "logits", logits.len(), d_logits.len());
-    let log_softmax = LogSoftmax::new(logits);
-    (value, softmax_dot(&log_softmax, logits, d_logits) - d_logits[target])
-}
-
-/// `Σᵢ softmax(x)ᵢ·dᵢ`, the softmax taken from `log_softmax` (so it is
-/// right at infinite logits too).
-fn softmax_dot(log_softmax: &LogSoftmax, x: &[f64], d: &[f64]) -> f64 {
-    x.iter().zip(d).map(|(&v, d)| log_softmax.of(v).exp() * d).sum()
+    crate::generic_logits::softmax_cross_entropy_jvp(logits, d_logits, target)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{
-        check_jvp, log_softmax_vjp, log_sum_exp, log_sum_exp_grad, mean_grad, softmax_cross_entropy_grad, softmax_vjp,
+        check_jvp, log_softmax, log_softmax_vjp, log_sum_exp, log_sum_exp_grad, mean, mean_grad, softmax,
+        softmax_cross_entropy, softmax_cross_entropy_grad, softmax_vjp,
     };
 
     const X: [f64; 4] = [0.5, -1.0, 2.0, 0.1];

@@ -44,6 +44,9 @@ impl Lowerer<'_> {
         if self.untyped_push(call, &receiver, &args) {
             return Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other }));
         }
+        if self.integer_push(call, &receiver, &args) {
+            return Rhs::Method(receiver, call.method.clone(), args);
+        }
         let method = &call.method;
         let receiver_ty = self.operand_ty(&receiver);
         // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.
@@ -315,6 +318,23 @@ impl Lowerer<'_> {
         }
         self.prim_call(op, receiver, args, name)
     }
+}
+
+/// For a call of a function `#[grad]` generates, `g_grad(..)` (or `_vjp`,
+/// `_jvp`, `_hvp`), the error that says what to do instead.
+pub(super) fn derivative_called(expr: &Expr) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Path(func) = &*call.func else { return None };
+    let name = func.path.segments.last()?.ident.to_string();
+    let primal = ["_grad", "_vjp", "_jvp", "_hvp"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix).filter(|primal| !primal.is_empty()))?;
+    Some(format!(
+        "`{name}` is a derivative #[grad] generated for `{primal}`: a derivative inside #[grad] code would itself \
+         need differentiating, which needs second order; mark `{primal}` `#[grad(hessian)]` and use its \
+         `{primal}_hvp` outside differentiated code, or compute `{name}(..)` outside and pass the value in as a \
+         parameter left out of `wrt(..)`"
+    ))
 }
 
 fn to_vec_message() -> &'static str {

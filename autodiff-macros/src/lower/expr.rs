@@ -107,6 +107,13 @@ impl Lowerer<'_> {
             Expr::Group(group) => self.lower_expr(&group.expr, out),
             Expr::Lit(lit) => Operand::Const(self.literal(&lit.lit)),
             Expr::Path(path) => self.path_operand(path),
+            // `g_grad(x).1`: a derivative called inside differentiated code.
+            Expr::Field(field) if super::call::derivative_called(&field.base).is_some() => {
+                if let Some(message) = super::call::derivative_called(&field.base) {
+                    self.cx.error_spanned_by(&field.base, message);
+                }
+                Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown })
+            }
             Expr::Index(_) | Expr::Field(_) => match self.place(expr, out) {
                 Some(place) => place_operand(place),
                 None => Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }),

@@ -98,6 +98,23 @@ impl Lowerer<'_> {
         self.assign(out, done, Rhs::Method(Operand::Var(vector), method, vec![argument]), AssignKind::Init, span);
     }
 
+    /// Integers (or `bool`s) pushed onto a local whose type the macro cannot
+    /// see (`let mut idx = Vec::new(); idx.push(i);`): a vector of values
+    /// without derivatives, kept as written. Rust gives the vector the
+    /// pushed type, so from here on it is known to hold no floats (its
+    /// `len()` and elements are integers).
+    pub(super) fn integer_push(&mut self, call: &syn::ExprMethodCall, receiver: &Operand, args: &[Operand]) -> bool {
+        let Operand::Var(vector) = receiver else { return false };
+        let info = &self.vars[vector.0];
+        let untyped = info.kind == VarKind::Local && info.declared.is_none() && info.ty != Ty::Aggregate;
+        let pushes_integer = args.len() == 1 && matches!(self.operand_ty(&args[0]), Ty::Other | Ty::Bool);
+        if call.method != "push" || !untyped || !pushes_integer {
+            return false;
+        }
+        self.vars[vector.0].ty = Ty::Other;
+        true
+    }
+
     /// A float pushed onto a local whose type the macro cannot see (`let
     /// mut v = Vec::new();`) would lose its derivative: refused, asking for
     /// the type.

@@ -183,6 +183,12 @@ pub(super) fn mark(
                         }
                     }
                 }
+                // A vector grown by `push` (one of integers, kept as written).
+                if let Rhs::Method(Operand::Var(vector), method, _) = rhs {
+                    if crate::lower::is_growth(method) {
+                        visit(*vector, Event::Write);
+                    }
+                }
                 if let Some(tape) = saves.tape(id) {
                     if let Some(slot) = saves.slot(SaveKey::Tape(id)) {
                         let in_loop = !body.var(slot).scope.is_empty();
