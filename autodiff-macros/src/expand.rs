@@ -134,6 +134,7 @@ pub(crate) fn try_expand_with(
     // Every float parameter gets a shadow there, which may clash with a
     // parameter that `wrt` left without one.
     let restricted = args.wrt.is_some() || companion_wrt.is_some();
+    let companion_wrt = companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, wrt)));
     let all = attr::Args { wrt: companion_wrt, ..args.clone() };
     let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
@@ -176,6 +177,31 @@ pub(crate) fn try_expand_with(
         companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
     Ok(quote!(#functions #jvp_fn #companion))
+}
+
+/// The parameters a restricted function's companion differentiates: every
+/// float, float array and output, whatever `wrt` says (its callers need
+/// their partials), but a struct only when `wrt` names it: one left out is
+/// a constant everywhere, and need not be a `Params` model (`s: &Spring`).
+fn differentiated_for_callers(item: &ItemFn, wrt: &[Ident]) -> Vec<Ident> {
+    let cx = Ctxt::new();
+    let Ok(every) = attr::parse(TokenStream::new()) else { return wrt.to_vec() };
+    let names = signature::check(item, &every, &cx).map_or_else(Vec::new, |sig| {
+        sig.params
+            .iter()
+            .filter(|param| match &param.class {
+                ParamClass::Shadowed { kind: RefKind::Model, .. } => {
+                    wrt.iter().any(|name| naming::name_of(name) == naming::name_of(param.ident))
+                }
+                ParamClass::Constant => false,
+                ParamClass::Active(_) | ParamClass::Shadowed { .. } | ParamClass::Output { .. } => true,
+            })
+            .map(|param| param.ident.clone())
+            .collect()
+    });
+    // Its errors are the function's own, reported with its signature.
+    let _ = cx.check();
+    names
 }
 
 /// `NAME_jvp` when forward mode is asked for, and the companion's `jvp`
