@@ -635,6 +635,35 @@ fn calls_with_constant_struct(s: &Spring, x: f64, idx: &Vec<usize>) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Nested array literals of active rows.
+//
+// Cause: the reverse sweep added the adjoint of the k-th item of an array
+// literal as a float (`x̄ += ȳ[k]`), which does not compile when the item is
+// a row (`[[x[0], x[1]], [x[1], 2.0]]`): it now adds a row element by element.
+// ---------------------------------------------------------------------------
+
+/// `h₀₁·h₁₀ + h₀₀·x₀ = x₁² + x₀²`.
+#[grad(forward, reverse)]
+fn nested_array_literal(x: &[f64; 2]) -> f64 {
+    let h = [[x[0], x[1]], [x[1], 2.0]];
+    h[0][1] * h[1][0] + h[0][0] * x[0]
+}
+
+/// `x₀·x₁x₂ + 1·2 + x₂·x₀`: rows that are locals, a constant row and a
+/// literal row, read in a loop.
+#[grad(forward, reverse)]
+fn array_literal_of_rows(x: &[f64; 3]) -> f64 {
+    let r = [x[0], x[1] * x[2]];
+    let c = [1.0, 2.0];
+    let h = [r, c, [x[2], x[0]]];
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += h[i][0] * h[i][1];
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -816,6 +845,9 @@ fn cases() -> Vec<Case> {
             (&SPRING, x, &vec![1, 2]) [&SPRING, x, along(0), &vec![1, 2]]; x in [-2.0, 2.0]),
         case!(calls_with_constant_struct, calls_with_constant_struct_grad, calls_with_constant_struct_vjp, calls_with_constant_struct_jvp;
             (&SPRING, x, &vec![1, 2, 3]) [&SPRING, x, along(0), &vec![1, 2, 3]]; x in [-2.0, 2.0]),
+        // Nested array literals of active rows.
+        array_case!(nested_array_literal, nested_array_literal_grad, nested_array_literal_vjp, nested_array_literal_jvp; 2; in [-2.0, 2.0]),
+        array_case!(array_literal_of_rows, array_literal_of_rows_grad, array_literal_of_rows_vjp, array_literal_of_rows_jvp; 3; in [-2.0, 2.0]),
         // Issue 8, item 8: whole rows stored into an array of arrays.
         array_case!(rows_stored_whole, rows_stored_whole_grad, rows_stored_whole_vjp, rows_stored_whole_jvp; 4; in [-2.0, 2.0]),
     ]
