@@ -285,6 +285,7 @@ fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     optimize::share_element_reads(&mut body, &mut namer);
     validate_ir(sig, &body, Stage::Lowered)?;
     infer::infer(&mut body, sig.float());
+    infer::arrays_by_their_use(&mut body);
     let cx = Ctxt::new();
     infer::check_opaque_types(&body, &cx);
     cx.check()?;
