@@ -623,12 +623,16 @@ fn spring_of_typed_call(s: &Spring, x: f64) -> f64 {
 }
 
 /// `k·x·n` with a struct and an index vector left out of `wrt`.
+// `&Vec<usize>` is the form the report used.
+#[allow(clippy::ptr_arg)]
 #[grad(forward, reverse, wrt(x))]
 fn constant_struct_and_indices(s: &Spring, x: f64, idx: &Vec<usize>) -> f64 {
     s.k * x * x * idx.len() as f64 + s.energy(x)
 }
 
 /// Calls `constant_struct_and_indices` through its companion.
+// `&Vec<usize>` is the form the report used.
+#[allow(clippy::ptr_arg)]
 #[grad(forward, reverse, wrt(x))]
 fn calls_with_constant_struct(s: &Spring, x: f64, idx: &Vec<usize>) -> f64 {
     constant_struct_and_indices(s, x.cos(), idx) * x
