@@ -1,4 +1,4 @@
-use autodiff::grad;
+use autodiff::{grad, Params};
 
 pub struct Spring {
     k: f64,
@@ -36,6 +36,25 @@ fn through_plain_method(s: &Spring, x: f64) -> f64 {
 #[grad(wrt(x))]
 fn call_as_argument(s: &Spring, x: f64) -> f64 {
     s.energy(wobble(x))
+}
+
+#[derive(Params, Clone)]
+pub struct Curve {
+    a: f64,
+}
+
+impl Curve {
+    #[grad]
+    fn predict(&self, x: f64) -> f64 {
+        self.a * x * x
+    }
+}
+
+// A model left out of `wrt` is a constant receiver too.
+#[grad(wrt(x))]
+fn through_constant_model(m: &Curve, x: f64) -> f64 {
+    let y = wobble(x);
+    m.predict(y)
 }
 
 fn main() {}
