@@ -607,7 +607,24 @@ impl Spring {
     }
 }
 
+impl Spring {
+    /// `E(x) + k'(x − r')²` with a second spring: a struct parameter of a
+    /// method, left out of `wrt`, is a constant for its callers too.
+    #[grad(forward, reverse, wrt(x))]
+    fn coupled(&self, other: &Spring, x: f64) -> f64 {
+        self.energy(x) + other.k * (x - other.rest).powi(2)
+    }
+}
+
+/// `coupled` of two constant springs at `sin x`.
+#[grad(forward, reverse, wrt(x))]
+fn spring_pair(s: &Spring, other: &Spring, x: f64) -> f64 {
+    let y: f64 = x.sin();
+    s.coupled(other, y)
+}
+
 const SPRING: Spring = Spring { k: 3.0, rest: 0.5 };
+const OTHER_SPRING: Spring = Spring { k: 0.5, rest: -1.0 };
 
 /// `sin(x)·x`, a `#[grad]` helper whose result type lowering cannot tell.
 #[grad(forward, reverse)]
@@ -847,6 +864,8 @@ fn cases() -> Vec<Case> {
             (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(constant_struct_and_indices, constant_struct_and_indices_grad, constant_struct_and_indices_vjp, constant_struct_and_indices_jvp;
             (&SPRING, x, &vec![1, 2]) [&SPRING, x, along(0), &vec![1, 2]]; x in [-2.0, 2.0]),
+        case!(spring_pair, spring_pair_grad, spring_pair_vjp, spring_pair_jvp;
+            (&SPRING, &OTHER_SPRING, x) [&SPRING, &OTHER_SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(calls_with_constant_struct, calls_with_constant_struct_grad, calls_with_constant_struct_vjp, calls_with_constant_struct_jvp;
             (&SPRING, x, &vec![1, 2, 3]) [&SPRING, x, along(0), &vec![1, 2, 3]]; x in [-2.0, 2.0]),
         // Nested array literals of active rows.

@@ -134,7 +134,8 @@ pub(crate) fn try_expand_with(
     // Every float parameter gets a shadow there, which may clash with a
     // parameter that `wrt` left without one.
     let restricted = args.wrt.is_some() || companion_wrt.is_some();
-    let companion_wrt = companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, wrt)));
+    let companion_wrt =
+        companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, Some(wrt))));
     let all = attr::Args { wrt: companion_wrt, ..args.clone() };
     let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
@@ -181,17 +182,18 @@ pub(crate) fn try_expand_with(
 
 /// The parameters a restricted function's companion differentiates: every
 /// float, float array and output, whatever `wrt` says (its callers need
-/// their partials), but a struct only when `wrt` names it: one left out is
-/// a constant everywhere, and need not be a `Params` model (`s: &Spring`).
-fn differentiated_for_callers(item: &ItemFn, wrt: &[Ident]) -> Vec<Ident> {
+/// their partials), but a struct only when `wrt` names it (or there is no
+/// `wrt`): one left out is a constant everywhere, and need not be a
+/// `Params` model (`s: &Spring`).
+pub(crate) fn differentiated_for_callers(item: &ItemFn, wrt: Option<&[Ident]>) -> Vec<Ident> {
     let cx = Ctxt::new();
-    let Ok(every) = attr::parse(TokenStream::new()) else { return wrt.to_vec() };
+    let Ok(every) = attr::parse(TokenStream::new()) else { return wrt.map(<[Ident]>::to_vec).unwrap_or_default() };
     let names = signature::check(item, &every, &cx).map_or_else(Vec::new, |sig| {
         sig.params
             .iter()
             .filter(|param| match &param.class {
                 ParamClass::Shadowed { kind: RefKind::Model, .. } => {
-                    wrt.iter().any(|name| naming::name_of(name) == naming::name_of(param.ident))
+                    wrt.is_none_or(|wrt| wrt.iter().any(|name| naming::name_of(name) == naming::name_of(param.ident)))
                 }
                 ParamClass::Constant => false,
                 ParamClass::Active(_) | ParamClass::Shadowed { .. } | ParamClass::Output { .. } => true,
