@@ -190,6 +190,71 @@ fn rk4(s: &[f64], k: f64, h: f64) -> f64 {
     x * x + y
 }
 
+/// `rk4` as first written, the results' types left out.
+#[grad(forward, reverse)]
+fn rk4_untyped(s: &[f64], k: f64, h: f64) -> f64 {
+    let s0 = [s[0], s[1], s[2], s[3]];
+    let k1 = deriv(s0, k);
+    let mut s1 = [0.0; 4];
+    for i in 0..4 {
+        s1[i] = s0[i] + 0.5 * h * k1[i];
+    }
+    let k2 = deriv(s1, k);
+    let mut s2 = [0.0; 4];
+    for i in 0..4 {
+        s2[i] = s0[i] + 0.5 * h * k2[i];
+    }
+    let k3 = deriv(s2, k);
+    let mut s3 = [0.0; 4];
+    for i in 0..4 {
+        s3[i] = s0[i] + h * k3[i];
+    }
+    let k4 = deriv(s3, k);
+    let x = s0[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]);
+    let y = s0[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]);
+    x * x + y
+}
+
+/// `rk4_untyped` over its six numbers, for the harness.
+#[grad(forward, reverse)]
+fn rk4_untyped_row(w: &[f64; 6]) -> f64 {
+    rk4_untyped(&w[..4], w[4], w[5])
+}
+
+/// Euler steps whose untyped derivative lives in a loop pass (its adjoint
+/// is zeroed per pass), a result reassigned in place.
+#[grad(forward, reverse)]
+fn untyped_in_a_loop(w: &[f64; 5]) -> f64 {
+    let mut s = [w[0], w[1], w[2], w[3]];
+    let mut last = deriv(s, w[4]);
+    for _ in 0..3 {
+        let d = deriv(s, w[4]);
+        for i in 0..4 {
+            s[i] += 0.1 * d[i];
+        }
+        last = deriv(s, w[4]);
+    }
+    s[0] * s[1] + s[2] + last[3] * last[0]
+}
+
+/// A damped oscillator's derivative, generic over the float.
+#[grad(forward, reverse)]
+fn oscillator<T: Float>(s: [T; 2], k: T) -> [T; 2] {
+    [s[1], -k * s[0] - T::from_f64(0.1) * s[1]]
+}
+
+/// Two Euler steps of `oscillator`, its result's type left out, generic.
+#[grad(forward, reverse)]
+fn oscillator_steps<T: Float>(w: &[T; 3]) -> T {
+    let mut s = [w[0], w[1]];
+    for _ in 0..2 {
+        let d = oscillator(s, w[2]);
+        s[0] += T::from_f64(0.1) * d[0];
+        s[1] += T::from_f64(0.1) * d[1];
+    }
+    s[0] * s[1]
+}
+
 /// `rk4` over its six numbers, for the harness.
 #[grad(forward, reverse)]
 fn rk4_row(w: &[f64; 6]) -> f64 {
@@ -306,6 +371,9 @@ fn cases() -> Vec<Case> {
         row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
         row!(chain_row, chain_row_grad, chain_row_vjp, chain_row_jvp; 4; in [-1.5, 1.5]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
+        row!(rk4_untyped_row, rk4_untyped_row_grad, rk4_untyped_row_vjp, rk4_untyped_row_jvp; 6; in [0.1, 1.0]),
+        row!(untyped_in_a_loop, untyped_in_a_loop_grad, untyped_in_a_loop_vjp, untyped_in_a_loop_jvp; 5; in [0.1, 1.0]),
+        row!(oscillator_steps, oscillator_steps_grad, oscillator_steps_vjp, oscillator_steps_jvp; 3; in [-1.0, 1.0]),
         row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),
         row!(tuple_row, tuple_row_grad, tuple_row_vjp, tuple_row_jvp; 2; in [-1.5, 1.5]),
         row!(energies, energies_grad, energies_vjp, energies_jvp; 3; in [-1.5, 1.5]),

@@ -579,6 +579,112 @@ fn rows_stored_whole(x: &[f64; 4]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// A float of a type lowering cannot tell, passed to a method of a constant
+// struct.
+//
+// Cause: `let y = id(x); s.energy(y)` kept the call as written (a plain
+// method call: `y` was not known to be a float) and dropped the derivative
+// in `y`. Such a call is now refused, asking for `let y: f64 = ..`
+// (tests/ui/method-argument-untyped.rs); with the type written the call goes
+// through the method's derivative, as these rows check. And a function
+// restricted by `wrt` built its companion for callers differentiating every
+// struct parameter, which needed `Spring: Params`: a struct (or `&Vec<usize>`)
+// left out of `wrt` is now a constant there too.
+// ---------------------------------------------------------------------------
+
+/// A spring whose constants are no parameters (not `Params`).
+pub struct Spring {
+    k: f64,
+    rest: f64,
+}
+
+impl Spring {
+    /// `½k(x − r)²`.
+    #[grad(forward, reverse, wrt(x))]
+    fn energy(&self, x: f64) -> f64 {
+        let d = x - self.rest;
+        0.5 * self.k * d * d
+    }
+}
+
+impl Spring {
+    /// `E(x) + k'(x − r')²` with a second spring: a struct parameter of a
+    /// method, left out of `wrt`, is a constant for its callers too.
+    #[grad(forward, reverse, wrt(x))]
+    fn coupled(&self, other: &Spring, x: f64) -> f64 {
+        self.energy(x) + other.k * (x - other.rest).powi(2)
+    }
+}
+
+/// `coupled` of two constant springs at `sin x`.
+#[grad(forward, reverse, wrt(x))]
+fn spring_pair(s: &Spring, other: &Spring, x: f64) -> f64 {
+    let y: f64 = x.sin();
+    s.coupled(other, y)
+}
+
+const SPRING: Spring = Spring { k: 3.0, rest: 0.5 };
+const OTHER_SPRING: Spring = Spring { k: 0.5, rest: -1.0 };
+
+/// `sin(x)·x`, a `#[grad]` helper whose result type lowering cannot tell.
+#[grad(forward, reverse)]
+fn wobble(x: f64) -> f64 {
+    x.sin() * x
+}
+
+/// `E(wobble(x)) + k·wobble(x)`, the helper's result typed before the call.
+#[grad(forward, reverse, wrt(x))]
+fn spring_of_typed_call(s: &Spring, x: f64) -> f64 {
+    let y: f64 = wobble(x);
+    s.energy(y) + s.k * y
+}
+
+/// `k·x·n` with a struct and an index vector left out of `wrt`.
+// `&Vec<usize>` is the form the report used.
+#[allow(clippy::ptr_arg)]
+#[grad(forward, reverse, wrt(x))]
+fn constant_struct_and_indices(s: &Spring, x: f64, idx: &Vec<usize>) -> f64 {
+    s.k * x * x * idx.len() as f64 + s.energy(x)
+}
+
+/// Calls `constant_struct_and_indices` through its companion.
+// `&Vec<usize>` is the form the report used.
+#[allow(clippy::ptr_arg)]
+#[grad(forward, reverse, wrt(x))]
+fn calls_with_constant_struct(s: &Spring, x: f64, idx: &Vec<usize>) -> f64 {
+    constant_struct_and_indices(s, x.cos(), idx) * x
+}
+
+// ---------------------------------------------------------------------------
+// Nested array literals of active rows.
+//
+// Cause: the reverse sweep added the adjoint of the k-th item of an array
+// literal as a float (`x̄ += ȳ[k]`), which does not compile when the item is
+// a row (`[[x[0], x[1]], [x[1], 2.0]]`): it now adds a row element by element.
+// ---------------------------------------------------------------------------
+
+/// `h₀₁·h₁₀ + h₀₀·x₀ = x₁² + x₀²`.
+#[grad(forward, reverse)]
+fn nested_array_literal(x: &[f64; 2]) -> f64 {
+    let h = [[x[0], x[1]], [x[1], 2.0]];
+    h[0][1] * h[1][0] + h[0][0] * x[0]
+}
+
+/// `x₀·x₁x₂ + 1·2 + x₂·x₀`: rows that are locals, a constant row and a
+/// literal row, read in a loop.
+#[grad(forward, reverse)]
+fn array_literal_of_rows(x: &[f64; 3]) -> f64 {
+    let r = [x[0], x[1] * x[2]];
+    let c = [1.0, 2.0];
+    let h = [r, c, [x[2], x[0]]];
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += h[i][0] * h[i][1];
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
 // The harness (as in tests/corpus.rs).
 // ---------------------------------------------------------------------------
 
@@ -753,6 +859,18 @@ fn cases() -> Vec<Case> {
         array_case!(closure_and_function_return, closure_and_function_return_grad, closure_and_function_return_vjp, closure_and_function_return_jvp; 3;
             in [-2.0, 2.0]; where |x| (x[0] - 1.5).abs() > M && x.iter().all(|v| (v + 1.0).abs() > M)),
         array_case!(scalar_named_like_shadow, scalar_named_like_shadow_grad, scalar_named_like_shadow_vjp, scalar_named_like_shadow_jvp; 3; in [-2.0, 2.0]),
+        // A float passed to a method of a constant struct; a struct left out of `wrt`.
+        case!(spring_of_typed_call, spring_of_typed_call_grad, spring_of_typed_call_vjp, spring_of_typed_call_jvp;
+            (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
+        case!(constant_struct_and_indices, constant_struct_and_indices_grad, constant_struct_and_indices_vjp, constant_struct_and_indices_jvp;
+            (&SPRING, x, &vec![1, 2]) [&SPRING, x, along(0), &vec![1, 2]]; x in [-2.0, 2.0]),
+        case!(spring_pair, spring_pair_grad, spring_pair_vjp, spring_pair_jvp;
+            (&SPRING, &OTHER_SPRING, x) [&SPRING, &OTHER_SPRING, x, along(0)]; x in [-2.0, 2.0]),
+        case!(calls_with_constant_struct, calls_with_constant_struct_grad, calls_with_constant_struct_vjp, calls_with_constant_struct_jvp;
+            (&SPRING, x, &vec![1, 2, 3]) [&SPRING, x, along(0), &vec![1, 2, 3]]; x in [-2.0, 2.0]),
+        // Nested array literals of active rows.
+        array_case!(nested_array_literal, nested_array_literal_grad, nested_array_literal_vjp, nested_array_literal_jvp; 2; in [-2.0, 2.0]),
+        array_case!(array_literal_of_rows, array_literal_of_rows_grad, array_literal_of_rows_vjp, array_literal_of_rows_jvp; 3; in [-2.0, 2.0]),
         // Issue 8, item 8: whole rows stored into an array of arrays.
         array_case!(rows_stored_whole, rows_stored_whole_grad, rows_stored_whole_vjp, rows_stored_whole_jvp; 4; in [-2.0, 2.0]),
     ]

@@ -52,6 +52,10 @@ fn differentiable_sources(body: &Body, rhs: &Rhs) -> Vec<Var> {
             Arg::Ref { place, .. } => Some(place.var),
             Arg::Value(_) => None,
         })),
+        // A method kept as written differentiates nothing, but a float
+        // argument of it must look active for `refusals` to refuse it (it
+        // would lose its derivative).
+        Rhs::Method(_, _, args) => vars.extend(args.iter().filter_map(|arg| arg.var())),
         _ => {}
     }
     vars

@@ -55,11 +55,14 @@ pub fn zero(shape: &Zero, like: &TokenStream) -> TokenStream {
     match shape {
         Zero::Scalar => quote!(0.0),
         Zero::Array(tokens) => tokens.clone(),
+        // Its length is inferred from the call the adjoint (or tangent) is
+        // passed to, which also fixes the primal's.
+        Zero::OfCallResult => quote!(::core::array::from_fn(|_| 0.0)),
         Zero::Vec(inner) => {
             let inner = match &**inner {
                 Zero::Scalar => quote!(0.0),
                 Zero::Array(tokens) => tokens.clone(),
-                Zero::Vec(_) => quote!(::std::vec::Vec::new()),
+                Zero::Vec(_) | Zero::OfCallResult => quote!(::std::vec::Vec::new()),
             };
             quote!(::std::vec![#inner; #like.len()])
         }
@@ -92,6 +95,7 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
         (Ty::Bool, _) => quote!(let mut #ident: bool = false;),
         (Ty::Aggregate, Some(Zero::Array(tokens))) => quote!(let mut #ident = #tokens;),
         (Ty::Aggregate, Some(Zero::Vec(_))) => quote!(let mut #ident = ::std::vec::Vec::new();),
+        (Ty::Aggregate, Some(Zero::OfCallResult)) => quote!(let mut #ident = ::core::array::from_fn(|_| 0.0);),
         _ => match &info.declared {
             Some(ty) => quote!(let mut #ident: #ty = ::core::default::Default::default();),
             None => quote!(let mut #ident = ::core::default::Default::default();),

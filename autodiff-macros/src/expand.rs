@@ -134,6 +134,8 @@ pub(crate) fn try_expand_with(
     // Every float parameter gets a shadow there, which may clash with a
     // parameter that `wrt` left without one.
     let restricted = args.wrt.is_some() || companion_wrt.is_some();
+    let companion_wrt =
+        companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, Some(wrt))));
     let all = attr::Args { wrt: companion_wrt, ..args.clone() };
     let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
@@ -176,6 +178,32 @@ pub(crate) fn try_expand_with(
         companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
     };
     Ok(quote!(#functions #jvp_fn #companion))
+}
+
+/// The parameters a restricted function's companion differentiates: every
+/// float, float array and output, whatever `wrt` says (its callers need
+/// their partials), but a struct only when `wrt` names it (or there is no
+/// `wrt`): one left out is a constant everywhere, and need not be a
+/// `Params` model (`s: &Spring`).
+pub(crate) fn differentiated_for_callers(item: &ItemFn, wrt: Option<&[Ident]>) -> Vec<Ident> {
+    let cx = Ctxt::new();
+    let Ok(every) = attr::parse(TokenStream::new()) else { return wrt.map(<[Ident]>::to_vec).unwrap_or_default() };
+    let names = signature::check(item, &every, &cx).map_or_else(Vec::new, |sig| {
+        sig.params
+            .iter()
+            .filter(|param| match &param.class {
+                ParamClass::Shadowed { kind: RefKind::Model, .. } => {
+                    wrt.is_none_or(|wrt| wrt.iter().any(|name| naming::name_of(name) == naming::name_of(param.ident)))
+                }
+                ParamClass::Constant => false,
+                ParamClass::Active(_) | ParamClass::Shadowed { .. } | ParamClass::Output { .. } => true,
+            })
+            .map(|param| param.ident.clone())
+            .collect()
+    });
+    // Its errors are the function's own, reported with its signature.
+    let _ = cx.check();
+    names
 }
 
 /// `NAME_jvp` when forward mode is asked for, and the companion's `jvp`
@@ -259,6 +287,7 @@ fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     optimize::share_element_reads(&mut body, &mut namer);
     validate_ir(sig, &body, Stage::Lowered)?;
     infer::infer(&mut body, sig.float());
+    infer::arrays_by_their_use(&mut body);
     let cx = Ctxt::new();
     infer::check_opaque_types(&body, &cx);
     cx.check()?;

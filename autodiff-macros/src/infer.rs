@@ -81,6 +81,41 @@ pub fn infer(body: &mut Body, default: FloatTy) {
     }
 }
 
+/// `let k1 = deriv(s, k);` then `k1[i]`: a local whose type is not written,
+/// set only by calls and taken for a float (a call's result) but indexed,
+/// is the array `[F; N]` that a `#[grad]` function returns. Its adjoint and
+/// tangent are arrays of zeros whose length rustc infers from the callee
+/// (`Zero::OfCallResult`). Another such local (indexed twice, `h[i][j]`,
+/// or copied, `let k = k1;`) is left to
+/// `refusals::call_results_indexed_without_type`, which asks for its type.
+pub fn arrays_by_their_use(body: &mut Body) {
+    let mut depth = vec![0usize; body.vars.len()];
+    let mut set_by_calls_only = vec![true; body.vars.len()];
+    let mut record = |place: &crate::ir::Place| {
+        let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+        depth[place.var.0] = depth[place.var.0].max(indices.min(2));
+    };
+    walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, rhs, .. } => {
+            set_by_calls_only[dst.0] &= matches!(rhs, Rhs::Call(..));
+            rhs.operands().into_iter().filter_map(Operand::place).for_each(&mut record);
+        }
+        Stmt::Store { place, value, .. } => {
+            record(place);
+            value.place().into_iter().for_each(&mut record);
+        }
+        Stmt::If { .. } | Stmt::Loop(_) => {}
+    });
+    for (i, info) in body.vars.iter_mut().enumerate() {
+        let Ty::Float(float) = info.ty else { continue };
+        let local = info.kind == crate::ir::VarKind::Local && info.declared.is_none();
+        if depth[i] == 1 && set_by_calls_only[i] && local {
+            info.ty = Ty::Aggregate;
+            (info.elem, info.dims, info.zero) = (Some(float), Some(1), Some(crate::ir::Zero::OfCallResult));
+        }
+    }
+}
+
 /// Refuses what an alias the macro cannot see through would make it guess
 /// (see `signature::is_opaque`): a float cast to such a type (is the
 /// derivative 1, or is it cut by an integer type?), and a by-value

@@ -106,6 +106,11 @@ pub enum Zero {
     Vec(Box<Zero>),
     /// A float element of a vector.
     Scalar,
+    /// An array of zeros of a length rustc infers (`array::from_fn(|_|
+    /// 0.0)`): for the array a call returns into a local whose type is not
+    /// written (`let k1 = deriv(s, k);`), whose adjoint or tangent is passed
+    /// to the callee's derivative, which fixes the length.
+    OfCallResult,
 }
 
 #[derive(Clone)]

@@ -90,7 +90,7 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
     let mut variant = function.clone();
     variant.sig.ident = name.clone();
     variant.attrs = vec![syn::parse_quote!(#[doc(hidden)]), syn::parse_quote!(#[allow(dead_code)])];
-    let wrt = differentiated_but_self(&variant);
+    let wrt = differentiated_but_self(&variant, args.wrt.as_deref());
     if wrt.is_empty() {
         // Nothing to differentiate: calls of it are kept as written.
         return TokenStream::new();
@@ -111,26 +111,12 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
     into_methods(quote!(#variant #generated), &name, Keep { functions: false, companion: true })
 }
 
-/// The parameters but `self` that can be differentiated (floats, float
-/// arrays, models), by their types.
-fn differentiated_but_self(function: &ItemFn) -> Vec<Ident> {
-    let cx = crate::ctxt::Ctxt::new();
-    let Ok(all) = crate::attr::parse(TokenStream::new()) else { return Vec::new() };
-    let names = crate::signature::check(function, &all, &cx).map_or_else(Vec::new, |sig| {
-        sig.params
-            .iter()
-            .filter(|param| param.ident != PLACEHOLDER)
-            .filter(|param| {
-                matches!(
-                    param.class,
-                    crate::signature::ParamClass::Active(_) | crate::signature::ParamClass::Shadowed { .. }
-                )
-            })
-            .map(|param| param.ident.clone())
-            .collect()
-    });
-    // Its errors are the method's own, reported by its expansion.
-    let _ = cx.check();
+/// The parameters but `self` that the method's callers differentiate (see
+/// `expand::differentiated_for_callers`): floats, float arrays, and the
+/// structs `wrt` names.
+fn differentiated_but_self(function: &ItemFn, wrt: Option<&[Ident]>) -> Vec<Ident> {
+    let mut names = crate::expand::differentiated_for_callers(function, wrt);
+    names.retain(|name| name != PLACEHOLDER);
     names
 }
 

@@ -10,6 +10,7 @@ use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
     call_results_indexed_without_type(body, cx);
+    floats_passed_to_methods_kept_as_written(body, &|var| activity.is_active(var), cx);
     shapes_of_adjoints(body, activity, cx);
     calls_lending_an_adjoint_twice(body, activity, cx);
 }
@@ -50,6 +51,34 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
                 ),
             );
         }
+    });
+}
+
+/// `s.energy(y)` on a constant struct, with `y` of a type lowering could
+/// not tell (`let y = helper(x);`, typed only later by inference): the call
+/// is kept as written, a plain method call, and would drop the derivative
+/// in `y`. Refused in both modes, asking for the type, with which the call
+/// goes through `energy`'s derivative (`lower/call.rs`).
+fn floats_passed_to_methods_kept_as_written(body: &Body, active: &dyn Fn(Var) -> bool, cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { rhs: Rhs::Method(_, method, args), .. } = stmt else { return };
+        let varied = |arg: &&Operand| arg.var().is_some_and(|var| active(var) && body.ty(arg).is_differentiable());
+        let Some(arg) = args.iter().find(varied) else { return };
+        let info = body.var(arg.var().unwrap_or(Var(0)));
+        let (value, fix) = if info.kind == VarKind::Temp {
+            ("this argument".to_owned(), "bind it with a typed `let` (`let y: f64 = ..;`) and pass that".to_owned())
+        } else {
+            let name = &info.ident;
+            (format!("`{name}`"), format!("give it its type (`let {name}: f64 = ..`)"))
+        };
+        cx.error_spanned_by(
+            method,
+            format!(
+                "#[grad] cannot tell that {value} is a float where it is passed to `{method}`, so the call would \
+                 be kept as written and lose its derivative; {fix}, so that the call goes through the derivative \
+                 of `{method}` (a #[grad] method)"
+            ),
+        );
     });
 }
 
@@ -114,6 +143,7 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
 pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
     call_results_indexed_without_type(body, cx);
+    floats_passed_to_methods_kept_as_written(body, &|var| active[var.0], cx);
     for &param in &body.params {
         let info = body.var(param);
         if active[param.0] && !given(param) && info.ty == Ty::Aggregate {

@@ -267,6 +267,17 @@ pub fn array_elem(ty: &Type) -> Option<FloatTy> {
     }
 }
 
+/// `T` of `Vec<T>`.
+fn vec_elem(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last().filter(|last| path.qself.is_none() && last.ident == "Vec")?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first()? {
+        GenericArgument::Type(elem) => Some(elem),
+        _ => None,
+    }
+}
+
 /// The last identifier of `name`, `std::primitive::name` or
 /// `core::primitive::name` (with or without a leading `::`).
 pub fn primitive_path(path: &syn::Path) -> Option<&Ident> {
@@ -294,6 +305,8 @@ fn is_plain_data(ty: &Type) -> bool {
     match ty {
         Type::Slice(slice) => is_plain_data(&slice.elem) || array_elem(ty).is_none(),
         Type::Array(array) => is_plain_data(&array.elem) || array_elem(ty).is_none(),
+        // `Vec<usize>`: a vector of plain data is plain data.
+        _ if vec_elem(ty).is_some_and(is_plain_data) => true,
         _ => plain_ident(ty).is_some_and(|ident| PRIMITIVES.iter().any(|p| ident == p)),
     }
 }

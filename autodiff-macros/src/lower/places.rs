@@ -187,7 +187,7 @@ impl Lowerer<'_> {
             let inner = match inner? {
                 Zero::Scalar => quote!(0.0),
                 Zero::Array(tokens) => tokens,
-                Zero::Vec(_) => return None,
+                Zero::Vec(_) | Zero::OfCallResult => return None,
             };
             Some(Zero::Array(quote!([#inner; #len])))
         };
@@ -415,7 +415,7 @@ pub fn zero_of_type(ty: &syn::Type) -> Option<Zero> {
             let inner = match zero_of_type(&array.elem)? {
                 Zero::Scalar => quote!(0.0),
                 Zero::Array(tokens) => tokens,
-                Zero::Vec(_) => return None,
+                Zero::Vec(_) | Zero::OfCallResult => return None,
             };
             Some(Zero::Array(quote!([#inner; #len])))
         }

@@ -415,7 +415,7 @@ impl Lowerer<'_> {
                     Expr::Repeat(inner) => Zero::Array(inner.to_token_stream()),
                     _ => Zero::Scalar,
                 },
-                Zero::Scalar => return None,
+                Zero::Scalar | Zero::OfCallResult => return None,
             };
         }
         let depth = info.dims?.checked_sub(place.proj.len())?;

@@ -782,9 +782,10 @@ impl Sweep<'_> {
             // A scalar read of a read-only input may wait for the pass's end.
             Transpose::Whole if dims.is_none() => self.defer(operand, self.add_into(&target, seed, None, span)),
             Transpose::Whole => Some(self.add_into(&target, seed, dims, span)),
+            // A row of an array of arrays (`[[x[0], x[1]], ..]`) adds as a row.
             Transpose::Item(k) => {
                 let k = proc_macro2::Literal::usize_unsuffixed(k);
-                Some(quote_spanned!(span=> #target += #seed[#k];))
+                Some(self.add_into(&target, &quote!(#seed[#k]), dims, span))
             }
             Transpose::EachElement => {
                 let element = Ident::new("__element", Span::mixed_site());
