@@ -353,7 +353,16 @@ impl Hooks {
                     let value = emit::operand(body, operand);
                     quote_spanned!(*span=> let #copy = #value;)
                 });
-                quote!(#(#copies)*)
+                // A call writing in place: the part it writes, before it.
+                let written = match rhs {
+                    Rhs::Call(_, args) => written_part(body, args, *dst),
+                    _ => None,
+                };
+                let entry = written.map(|part| {
+                    let entry = written_entry();
+                    quote_spanned!(*span=> let #entry = ::std::borrow::ToOwned::to_owned(&#part);)
+                });
+                quote!(#(#copies)* #entry)
             }
             _ => TokenStream::new(),
         };
@@ -384,6 +393,9 @@ impl Hooks {
         let mut tokens = TokenStream::new();
         let mut parents = Vec::new();
         let mut array_links = TokenStream::new();
+        if rhs.written_in_place() == Some(dst) {
+            return self.in_place_call(body, dst, rhs, span);
+        }
         match rhs {
             // `__t = v`, `__ret = v`: the same value, the same node.
             Rhs::Use(Operand::Var(source)) if !named => {
@@ -428,30 +440,14 @@ impl Hooks {
         let expr = self.expression(body, rhs);
         let value = self.value(body, dst);
         let name = naming::name_of(&info.ident);
-        // Each parent as `(node, partial)`, the partial `None` on a flow
-        // from a value that is not differentiated: drawn by `link`.
-        let (flows, count) = (Ident::new("__graph_flows", Span::mixed_site()), parents.len());
-        let differentiated = quote! {
-            &#flows.iter().filter_map(|&(node, partial)| ::core::option::Option::Some((node?, partial?))).collect::<::std::vec::Vec<_>>()
-        };
-        let node = match rhs {
+        let node = with_flows(&parents, |differentiated| match rhs {
             Rhs::Call(..) => {
                 let label = if named { format!("{name} = {expr}") } else { expr };
                 quote!(#g.call(#label, #value, #differentiated))
             }
             _ if named => quote!(#g.bind(#name, #expr, #value, #differentiated)),
             _ => quote!(#g.op(#expr, #value, #differentiated)),
-        };
-        let node = quote! {{
-            let #flows: [::autodiff::graph::Flow; #count] = [#(#parents),*];
-            let __node = #node;
-            for &(__parent, __partial) in &#flows {
-                if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
-                    #g.link(__parent, __node, ::core::option::Option::None);
-                }
-            }
-            __node
-        }};
+        });
         tokens
             .extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site; #array_links));
         // An array literal: an edge from each element's node, into its index.
@@ -478,6 +474,49 @@ impl Hooks {
         tokens
     }
 
+    /// `helper(x, &mut out)`: a call node holding what the call wrote (the
+    /// buffer, or its range), with edges from what it reads, then written
+    /// into the buffer's node (`Graph::write`), which stays the buffer's
+    /// node. The partials are the callee's `vjp_in_place` seeded with 1 in
+    /// each element it writes (those of the sum of what it writes); the
+    /// buffer's entry value is an edge where the callee reads it (a partial
+    /// in it that is not zero: it updated the buffer rather than overwrote
+    /// it).
+    fn in_place_call(&self, body: &Body, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let Rhs::Call(path, args) = rhs else { return TokenStream::new() };
+        let g = graph();
+        let site_index = self.sites[&(rhs as *const Rhs)];
+        let site = site_node(site_index);
+        let (mut tokens, mut parents) = (TokenStream::new(), Vec::new());
+        self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
+        let array_links = self.reference_links(body, args, &site);
+        let written = args.iter().position(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).unwrap_or_default();
+        let Some(part) = written_part(body, args, dst) else { return TokenStream::new() };
+        let label = self.expression(body, rhs);
+        let node = with_flows(
+            &parents,
+            |differentiated| quote!(#g.call(#label, ::autodiff::Value::numbers(&#part), #differentiated)),
+        );
+        let (buffer, entry_partials) = (self.current(dst), reference_partials(written));
+        let partial = if self.active[dst.0] {
+            quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#entry_partials)))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let numbers = self.value(body, dst);
+        tokens.extend(quote_spanned!(span=>
+            #site = ::core::option::Option::Some(#node);
+            #array_links
+            if let (::core::option::Option::Some(__buffer), ::core::option::Option::Some(__call)) = (#buffer, #site) {
+                if #entry_partials.iter().any(|d| ::autodiff::graph::number(*d) != 0.0) {
+                    #g.link(__buffer, __call, #partial);
+                }
+                #g.write(__buffer, __call, #numbers);
+            }
+        ));
+        tokens
+    }
+
     /// `(value, ∂/∂a, ..) = f::vjp(a, .., 1.0)`: the callee's own generated
     /// derivative gives the partial of each float argument.
     #[allow(clippy::too_many_arguments)]
@@ -492,6 +531,7 @@ impl Hooks {
         parents: &mut Vec<TokenStream>,
     ) {
         let vjp = crate::companion::method(path, crate::companion::VJP, span);
+        let in_place = args.iter().any(|arg| matches!(arg, Arg::Ref { mutable: true, .. }));
         let mut pattern = vec![quote!(_)];
         let mut call_args = Vec::new();
         let mut pending = Vec::new();
@@ -499,6 +539,19 @@ impl Hooks {
         for (i, arg) in args.iter().enumerate() {
             let operand = match arg {
                 Arg::Value(operand) => operand,
+                // The written buffer: a copy of its entry value for the
+                // callee to overwrite, and a seed of 1 in each element it
+                // writes, which the callee leaves as the partials in its
+                // entry value.
+                Arg::Ref { mutable: true, .. } => {
+                    let (entry, seed) = (written_entry(), reference_partials(i));
+                    tokens.extend(quote_spanned!(span=>
+                        let mut #seed = ::std::borrow::ToOwned::to_owned(&#entry);
+                        #seed.fill(1.0);
+                    ));
+                    call_args.extend([quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry)), quote!(&mut #seed)]);
+                    continue;
+                }
                 Arg::Ref { place, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
@@ -523,7 +576,15 @@ impl Hooks {
                 pending.push((k, operand, partial));
             }
         }
-        tokens.extend(quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);));
+        let call = if in_place {
+            // `vjp_in_place` returns the partials alone.
+            pattern.remove(0);
+            let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
+            quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#call_args,)*);)
+        } else {
+            quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);)
+        };
+        tokens.extend(call);
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, number(&partial.to_token_stream()), tokens, parents);
         }
@@ -542,8 +603,8 @@ impl Hooks {
         let g = graph();
         let mut links = TokenStream::new();
         for (i, arg) in args.iter().enumerate() {
-            let Arg::Ref { place, .. } = arg else { continue };
-            if !self.drawn[place.var.0] {
+            let Arg::Ref { place, mutable, .. } = arg else { continue };
+            if !self.drawn[place.var.0] || *mutable {
                 continue;
             }
             let from = self.current(place.var);
@@ -705,6 +766,16 @@ impl Hooks {
         }
         let g = graph();
         let site = site_node(site_index);
+        // A call writing in place: the adjoint of the part it wrote.
+        if let Rhs::Call(_, args) = rhs {
+            if let Some(part) = written_part_of(body, args, dst, bar).filter(|_| rhs.written_in_place() == Some(dst)) {
+                return quote! {
+                    if let ::core::option::Option::Some(__node) = #site {
+                        #g.set_adjoint(__node, ::autodiff::Value::numbers(&#part));
+                    }
+                };
+            }
+        }
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
         let adjoint = aggregate_value(body, dst, bar);
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
@@ -748,6 +819,49 @@ fn pass_start(lp: &Loop) -> Option<&Stmt> {
         }
     }
     lp.body.stmts.first()
+}
+
+/// A node made by `make` from the differentiated `parents` (each
+/// `(node, partial)`), and a `link` without partial from each of the others
+/// (a flow from a value that is not differentiated).
+fn with_flows(parents: &[TokenStream], make: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+    let g = graph();
+    let (flows, count) = (Ident::new("__graph_flows", Span::mixed_site()), parents.len());
+    let node = make(quote! {
+        &#flows.iter().filter_map(|&(node, partial)| ::core::option::Option::Some((node?, partial?))).collect::<::std::vec::Vec<_>>()
+    });
+    quote! {{
+        let #flows: [::autodiff::graph::Flow; #count] = [#(#parents),*];
+        let __node = #node;
+        for &(__parent, __partial) in &#flows {
+            if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
+                #g.link(__parent, __node, ::core::option::Option::None);
+            }
+        }
+        __node
+    }}
+}
+
+/// The copy of the part a call writes in place, taken before the call.
+fn written_entry() -> Ident {
+    Ident::new("__graph_entry", Span::mixed_site())
+}
+
+/// The part of `buffer` the call with `args` writes in place: the buffer
+/// (what an output parameter points to), or its range.
+fn written_part(body: &Body, args: &[Arg], buffer: Var) -> Option<TokenStream> {
+    written_part_of(body, args, buffer, &body.var(buffer).ident.to_token_stream())
+}
+
+/// That part of `root`, the buffer or its adjoint.
+fn written_part_of(body: &Body, args: &[Arg], buffer: Var, root: &TokenStream) -> Option<TokenStream> {
+    args.iter().find_map(|arg| match arg {
+        Arg::Ref { place, range, mutable: true, .. } if place.var == buffer => {
+            let target = emit::sliced(body, &emit::place_at(body, place, root), range.as_ref());
+            Some(if body.var(buffer).by_ref && range.is_none() { quote!(*#target) } else { target })
+        }
+        _ => None,
+    })
 }
 
 /// `(node, Some(partial))`, or `(node, None)` for a flow without a derivative.
@@ -877,8 +991,9 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
     }
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { dst, rhs: Rhs::Call(path, args), span, .. } = stmt {
-            if refused.is_none() && args.iter().any(|arg| writes_through(body, arg)) {
+        if let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), span, .. } = stmt {
+            let in_place = rhs.written_in_place() == Some(*dst);
+            if refused.is_none() && !in_place && args.iter().any(|arg| writes_through(body, arg)) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
@@ -888,8 +1003,26 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
                     ),
                 ));
             }
+            // An element read's adjoint is its call's times the partial:
+            // a call writing several floats has no one adjoint.
+            let element_read = args.iter().find_map(|arg| match arg {
+                Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place).is_float() => Some(operand),
+                _ => None,
+            });
+            if let Some(read) = element_read.filter(|_| refused.is_none() && in_place) {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                let read = emit::operand(body, read).to_string().replace(' ', "");
+                refused = Some(syn::Error::new(
+                    *span,
+                    format!(
+                        "`graph` gives an element read passed to a call the call's adjoint times the partial in it; \
+                         `{path}(..)` writes several floats, whose adjoints are not one number: bind `{read}` first \
+                         (`let v = {read};`) and pass `v`, or remove `graph`"
+                    ),
+                ));
+            }
             // A call that gives several floats (an array, a tuple) or takes an array by value.
-            let several = body.var(*dst).ty == Ty::Aggregate
+            let several = (!in_place && body.var(*dst).ty == Ty::Aggregate)
                 || args.iter().any(|arg| matches!(arg, Arg::Value(value) if body.ty(value) == Ty::Aggregate));
             if refused.is_none() && several {
                 let path = path.to_token_stream().to_string().replace(' ', "");
@@ -1197,21 +1330,23 @@ mod tests {
         }
     }
 
-    /// A call that writes into an `&mut` argument is refused (by the
-    /// lowering today; `check` refuses it too, should the lowering accept
-    /// it): the graph would show the array's value before the write.
+    /// A call that writes an `&mut` argument is drawn; an element read
+    /// passed to it is refused (its adjoint is no one number times the
+    /// call's), with the way out.
     #[test]
-    fn a_call_writing_through_a_reference_is_refused() {
-        for call in [quote!(g(x, &mut z)), quote!(g(x, y))] {
+    fn an_element_read_passed_to_a_call_writing_in_place_is_refused() {
+        for (call, refused) in [(quote!(g(x[0], &mut z)), true), (quote!(g(v, &mut z)), false)] {
             let item = quote!(
-                fn f(x: &[f64], y: &mut [f64]) -> f64 {
+                fn f(x: &[f64]) -> f64 {
+                    let v = x[0];
                     let mut z = [0.0; 2];
                     #call;
-                    y[0] + z[0]
+                    z[0] + z[1]
                 }
             );
             let text = expand_to_string(quote!(graph), item);
-            assert!(text.contains("compile_error") && text.contains("`&mut`"), "{call}: {text}");
+            assert_eq!(text.contains("compile_error"), refused, "{call}: {text}");
+            assert_eq!(text.contains("let v = x[0];`) and pass `v`"), refused, "{call}: {text}");
         }
     }
 }

@@ -1,16 +1,16 @@
 use autodiff::grad;
 
 #[grad]
-fn double_into(x: &[f64], y: &mut [f64]) {
+fn scale_into(a: f64, x: &[f64], y: &mut [f64]) {
     for i in 0..x.len() {
-        y[i] = 2.0 * x[i];
+        y[i] = a * x[i];
     }
 }
 
 #[grad(graph)]
 fn f(x: &[f64; 2]) -> f64 {
     let mut y = [0.0; 2];
-    double_into(x, &mut y);
+    scale_into(x[0], x, &mut y);
     y[0] * y[1]
 }
 

@@ -1,0 +1,158 @@
+//! The graphs of the shapes `#[grad(graph)]` drew last: calls that write an
+//! `&mut` argument, functions that return several floats, arrays taken by
+//! value and calls that give several floats. Values, partials and adjoints
+//! are checked against closed forms and the generated `NAME_grad` /
+//! `NAME_vjp`.
+
+mod common;
+
+use autodiff::prelude::*;
+use autodiff::{NodeKind, Value};
+use common::graph::node;
+
+fn array(g: &Graph, label: &str) -> Vec<f64> {
+    g.node(node(g, label)).value().as_array().expect("an array value").to_vec()
+}
+
+fn array_adjoint(g: &Graph, label: &str) -> Vec<f64> {
+    let adjoint = g.node(node(g, label)).adjoint().unwrap_or_else(|| panic!("`{label}` has no adjoint"));
+    adjoint.as_array().expect("an array adjoint").to_vec()
+}
+
+/// The pictures are drawn: DOT the layout crate parses into a graph of as
+/// many nodes, SVG that is well-formed XML holding every node's label.
+fn assert_draws(g: &Graph) {
+    let dot = g.to_dot();
+    let mut parser = layout::gv::DotParser::new(&dot);
+    let ast = parser.process().unwrap_or_else(|e| panic!("DOT does not parse: {e}\n{dot}"));
+    let mut builder = layout::gv::GraphBuilder::new();
+    builder.visit_graph(&ast);
+    assert_eq!(builder.get().num_nodes(), g.nodes().len());
+    let svg = g.to_svg();
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("SVG is not well-formed XML: {e}"));
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for n in g.nodes() {
+        assert!(texts.iter().any(|t| t.starts_with(n.label())), "no `{}` in the SVG", n.label());
+    }
+}
+
+fn edge_partial(g: &Graph, from: &str, to: &str) -> Option<Value> {
+    let edge = g.edge(node(g, from), node(g, to))?;
+    Some(edge.partial().expect("a partial").clone())
+}
+
+// ------------------------------------------------- calls that write `&mut`
+
+#[grad]
+fn double_into(x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = 2.0 * x[i];
+    }
+}
+
+#[grad]
+fn scale_in_place(a: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = a * y[i];
+    }
+}
+
+#[grad(graph)]
+fn doubled_product(x: &[f64; 2]) -> f64 {
+    let mut y = [0.0; 2];
+    double_into(x, &mut y);
+    y[0] * y[1]
+}
+
+#[test]
+fn a_call_writing_a_local_buffer_is_a_call_node_written_into_it() {
+    let x = [1.5, -0.5];
+    let g = doubled_product_graph(&x);
+    assert_draws(&g);
+    let call = "double_into(x, &mut y)";
+    assert_eq!(g.node(node(&g, call)).kind(), NodeKind::Call);
+    // What the call wrote, and the buffer after it.
+    assert_eq!(array(&g, call), [2.0 * x[0], 2.0 * x[1]]);
+    assert_eq!(array(&g, "y = [0.0; 2]"), [2.0 * x[0], 2.0 * x[1]]);
+    // ∂(y₀ + y₁)/∂x = [2, 2] on the edge from x; the call overwrites y,
+    // so no edge from y's entry value; an edge from the call into y.
+    assert_eq!(edge_partial(&g, "x", call), Some(Value::Array(vec![2.0, 2.0])));
+    assert!(g.edge(node(&g, "y = [0.0; 2]"), node(&g, call)).is_none());
+    assert!(g.edge(node(&g, call), node(&g, "y = [0.0; 2]")).is_some());
+    // f = 4 x₀ x₁: the call's adjoint is ∂f/∂y = [y₁, y₀].
+    assert_eq!(array_adjoint(&g, call), [2.0 * x[1], 2.0 * x[0]]);
+    let mut d_x = [0.0; 2];
+    let f = doubled_product_vjp(&x, &mut d_x, 1.0);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(f));
+    assert_eq!(array_adjoint(&g, "x"), d_x);
+    assert_eq!(d_x, [4.0 * x[1], 4.0 * x[0]]);
+}
+
+#[grad(graph)]
+fn scaled_range(a: f64, x: &[f64; 2]) -> f64 {
+    let mut y = [0.0; 3];
+    y[0] = x[0];
+    y[1] = x[1];
+    y[2] = 1.0;
+    scale_in_place(a, &mut y[1..3]);
+    y[0] + y[1] * y[2]
+}
+
+#[test]
+fn a_call_updating_a_range_in_place_reads_the_buffers_entry_value() {
+    let (a, x) = (1.5, [0.25, -2.0]);
+    let g = scaled_range_graph(a, &x);
+    assert_draws(&g);
+    let call = "scale_in_place(a, &mut y[1..3])";
+    // It writes y[1..3] = [a x₁, a]; y is then [x₀, a x₁, a].
+    assert_eq!(array(&g, call), [a * x[1], a]);
+    assert_eq!(array(&g, "y = [0.0; 3]"), [x[0], a * x[1], a]);
+    // Partials of the sum of what it writes, a(y₁ + y₂): in a, y₁ + y₂ on
+    // entry; in the entry range, [a, a] (it reads it: an edge).
+    assert_eq!(edge_partial(&g, "a", call), Some(Value::Scalar(x[1] + 1.0)));
+    assert_eq!(edge_partial(&g, "y = [0.0; 3]", call), Some(Value::Array(vec![a, a])));
+    // f = x₀ + a² x₁: ∂f/∂(y₁, y₂) after the call is [y₂, y₁] = [a, a x₁].
+    assert_eq!(array_adjoint(&g, call), [a, a * x[1]]);
+    let mut d_x = [0.0; 2];
+    let (f, d_a) = scaled_range_vjp(a, &x, &mut d_x, 1.0);
+    assert_eq!(f, x[0] + a * a * x[1]);
+    assert_eq!((d_a, d_x), (2.0 * a * x[1], [1.0, a * a]));
+    assert_eq!(g.node(node(&g, "a")).adjoint(), Some(&Value::Scalar(d_a)));
+    assert_eq!(array_adjoint(&g, "x"), d_x);
+}
+
+#[grad(graph)]
+fn passed_on(a: f64, x: &[f64], y: &mut [f64]) {
+    double_into(x, y);
+    for _ in 0..2 {
+        scale_in_place(a, &mut y[..]);
+    }
+}
+
+#[test]
+fn an_output_passed_on_is_written_by_each_call_in_a_loop() {
+    let (a, x) = (1.5, [0.5, -1.0, 2.0]);
+    let mut y = [0.0; 3];
+    let g = passed_on_graph(a, &x, &mut y);
+    assert_draws(&g);
+    // The output node holds what the function left: 2a²x.
+    let want: Vec<f64> = x.iter().map(|x| 2.0 * a * a * x).collect();
+    assert_eq!(array(&g, "y"), want);
+    assert_eq!(g.node(node(&g, "y")).kind(), NodeKind::Output);
+    assert_eq!(array(&g, "double_into(x, y)"), [2.0 * x[0], 2.0 * x[1], 2.0 * x[2]]);
+    // The loop's call node, at the last pass: it read 2a x, wrote 2a²x.
+    let call = "scale_in_place(a, &mut y[..])";
+    assert_eq!(array(&g, call), want);
+    let entry_sum: f64 = x.iter().map(|x| 2.0 * a * x).sum();
+    assert_eq!(edge_partial(&g, "a", call), Some(Value::Scalar(entry_sum)));
+    assert_eq!(edge_partial(&g, "y", call), Some(Value::Array(vec![a; 3])));
+    // The graph of the sum of the outputs: every element seeded 1.
+    assert_eq!(array_adjoint(&g, call), [1.0; 3]);
+    assert_eq!(array_adjoint(&g, "double_into(x, y)"), [a * a; 3]);
+    let (mut d_x, mut y, mut d_y) = ([0.0; 3], [0.0; 3], [1.0; 3]);
+    let (d_a,) = passed_on_vjp(a, &x, &mut d_x, &mut y, &mut d_y);
+    assert_eq!(d_x, [2.0 * a * a; 3]);
+    assert_eq!(g.node(node(&g, "a")).adjoint(), Some(&Value::Scalar(d_a)));
+    assert_eq!(d_a, 2.0 * 2.0 * a * x.iter().sum::<f64>());
+    assert_eq!(array_adjoint(&g, "x"), d_x);
+}
