@@ -135,6 +135,11 @@ fn an_output_passed_on_is_written_by_each_call_in_a_loop() {
     let mut y = [0.0; 3];
     let g = passed_on_graph(a, &x, &mut y);
     assert_draws(&g);
+    // The edge from y into the call closes a cycle (y → call → y): it is
+    // drawn back, its head at the call, and each edge has one head.
+    let svg = g.to_svg();
+    assert_eq!(svg.matches("marker-start=").count() + svg.matches("marker-end=").count(), g.edges().count());
+    assert_eq!(svg.matches("marker-start=").count(), 1);
     // The output node holds what the function left: 2a²x.
     let want: Vec<f64> = x.iter().map(|x| 2.0 * a * a * x).collect();
     assert_eq!(array(&g, "y"), want);
@@ -155,4 +160,72 @@ fn an_output_passed_on_is_written_by_each_call_in_a_loop() {
     assert_eq!(g.node(node(&g, "a")).adjoint(), Some(&Value::Scalar(d_a)));
     assert_eq!(d_a, 2.0 * 2.0 * a * x.iter().sum::<f64>());
     assert_eq!(array_adjoint(&g, "x"), d_x);
+}
+
+// ------------------------------------------------- several results
+
+#[grad(graph)]
+fn rotate(s: &[f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0]]
+}
+
+#[grad(graph)]
+fn polar(r: f64, t: f64) -> (f64, f64) {
+    (r * t.cos(), r * t.sin())
+}
+
+#[test]
+fn a_function_returning_an_array_is_the_graph_of_the_sum_of_its_elements() {
+    let (s, k) = ([0.5, -1.25], 3.0);
+    let g = rotate_graph(&s, k);
+    assert_draws(&g);
+    let result = g.result().expect("a result node");
+    assert_eq!(g.node(result).value().as_array(), Some(&[s[1], -k * s[0]][..]));
+    assert_eq!(g.node(result).adjoint(), Some(&Value::Array(vec![1.0, 1.0])));
+    // Seeded [1, 1]: ∂(s₁ − k s₀)/∂s = [−k, 1], ∂/∂k = −s₀.
+    let mut d_s = [0.0; 2];
+    let (value, d_k) = rotate_vjp(&s, &mut d_s, k, [1.0, 1.0]);
+    assert_eq!(value, [s[1], -k * s[0]]);
+    assert_eq!((d_s, d_k), ([-k, 1.0], -s[0]));
+    assert_eq!(array_adjoint(&g, "s"), d_s);
+    assert_eq!(g.node(node(&g, "k")).adjoint(), Some(&Value::Scalar(d_k)));
+}
+
+#[test]
+fn a_function_returning_a_tuple_is_the_graph_of_the_sum_of_its_floats() {
+    let (r, t) = (2.0, 0.75_f64);
+    let g = polar_graph(r, t);
+    assert_draws(&g);
+    let result = g.result().expect("a result node");
+    assert_eq!(g.node(result).value().as_array(), Some(&[r * t.cos(), r * t.sin()][..]));
+    let ((x, y), d_r, d_t) = polar_vjp(r, t, (1.0, 1.0));
+    assert_eq!((x, y), (r * t.cos(), r * t.sin()));
+    assert_eq!(g.node(node(&g, "r")).adjoint(), Some(&Value::Scalar(d_r)));
+    assert_eq!(g.node(node(&g, "t")).adjoint(), Some(&Value::Scalar(d_t)));
+    let (want_r, want_t) = (t.cos() + t.sin(), r * (t.cos() - t.sin()));
+    assert!((d_r - want_r).abs() < 1e-15 && (d_t - want_t).abs() < 1e-15);
+}
+
+#[grad(graph, vjp = swap_scaled_vjp)]
+fn swap_scaled(k: f64, s: &[f64; 2]) -> [f64; 2] {
+    [k * s[1], s[0]]
+}
+
+fn swap_scaled_vjp(k: f64, s: &[f64; 2], d_s: &mut [f64; 2], seed: [f64; 2]) -> ([f64; 2], f64) {
+    d_s[0] += seed[1];
+    d_s[1] += k * seed[0];
+    ([k * s[1], s[0]], seed[0] * s[1])
+}
+
+#[test]
+fn a_custom_vjp_returning_an_array_is_one_call_node_seeded_one_in_each_element() {
+    let (k, s) = (2.5, [0.5, -4.0]);
+    let g = swap_scaled_graph(k, &s);
+    assert_draws(&g);
+    let call = g.result().expect("a result node");
+    assert_eq!(g.node(call).value().as_array(), Some(&[k * s[1], s[0]][..]));
+    assert_eq!(g.node(call).adjoint(), Some(&Value::Array(vec![1.0, 1.0])));
+    // ∂(k s₁ + s₀)/∂k = s₁, ∂/∂s = [1, k].
+    assert_eq!(g.node(node(&g, "k")).adjoint(), Some(&Value::Scalar(s[1])));
+    assert_eq!(array_adjoint(&g, "s"), [1.0, k]);
 }

@@ -970,13 +970,6 @@ fn binding(rhs: &Rhs) -> u8 {
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
 pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
-    if let Some(array) = &sig.ret_array {
-        return Err(syn::Error::new_spanned(
-            array,
-            "`graph` draws a function that returns one float; this one returns several: draw a scalar function of \
-             them, or remove `graph`",
-        ));
-    }
     for param in &sig.params {
         if matches!(param.class, ParamClass::Active(_)) && crate::signature::is_array_value(param.ty) {
             return Err(syn::Error::new_spanned(
@@ -1088,6 +1081,11 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
         Some(shadow_buffer(body.var(var), shadow, target, seed))
     });
     let float = emit::float_type(sig.float());
+    // Several results (an array, a tuple): each seeded 1, the graph of their sum.
+    let seed_value = match &sig.ret_array {
+        Some(array) => quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+        None => quote!(let #seed: #float = 1.0;),
+    };
     let result = Ident::new("__graph_result", Span::mixed_site());
     // `NAME_vjp`'s result: `(value, partials of the scalars..)`, or
     // `(partials of the scalars..,)` for a function that returns nothing.
@@ -1125,7 +1123,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
             #parameters
             #(#shadow_buffers)*
             #(#output_seeds)*
-            let #seed: #float = 1.0;
+            #seed_value
             let #result = { #sweeps };
             #output
             #(#scalar_adjoints)*
@@ -1189,6 +1187,16 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
         }
     }
     let value = Ident::new("__graph_value", Span::mixed_site());
+    // Several results: each seeded 1, the graph of their sum.
+    let seed = Ident::new("__graph_seed", Span::mixed_site());
+    let (seed_value, value_of, seed_of) = match &sig.ret_array {
+        Some(array) => (
+            quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+            quote!(::autodiff::Value::numbers(&#value)),
+            quote!(::autodiff::Value::numbers(&#seed)),
+        ),
+        None => (quote!(let #seed = 1.0;), number(&quote!(#value)), number(&quote!(#seed))),
+    };
     let returned = if pattern.is_empty() { quote!(#value) } else { quote!((#value, #(#pattern),*)) };
     let name = &sig.item.sig.ident;
     let turbofish = crate::expand::turbofish(&sig.item.sig.generics);
@@ -1199,10 +1207,11 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             let _ = #name #turbofish;
             let mut #g = ::autodiff::Graph::new(#title);
             #nodes
-            let #returned = #target(#(#args,)* 1.0);
-            let #call = #g.call(#label, ::autodiff::graph::number(#value), &[#(#edges),*]);
+            #seed_value
+            let #returned = #target(#(#args,)* #seed);
+            let #call = #g.call(#label, #value_of, &[#(#edges),*]);
             #g.output(#call);
-            #g.set_adjoint(#call, ::autodiff::graph::number(1.0));
+            #g.set_adjoint(#call, #seed_of);
             #adjoints
             #g
         },
