@@ -229,3 +229,73 @@ fn a_custom_vjp_returning_an_array_is_one_call_node_seeded_one_in_each_element()
     assert_eq!(g.node(node(&g, "k")).adjoint(), Some(&Value::Scalar(s[1])));
     assert_eq!(array_adjoint(&g, "s"), [1.0, k]);
 }
+
+// ------------------------------------------- arrays by value, several results of a call
+
+#[grad]
+fn deriv(s: [f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0]]
+}
+
+#[grad]
+fn split(x: f64) -> (f64, f64) {
+    (x.sin(), x.cos())
+}
+
+#[grad(graph)]
+fn euler_energy(s: [f64; 2], k: f64, h: f64) -> f64 {
+    let d: [f64; 2] = deriv(s, k);
+    let next = [s[0] + h * d[0], s[1] + h * d[1]];
+    next[0] * next[0] + next[1] * next[1]
+}
+
+#[grad(graph)]
+fn split_product(x: f64) -> f64 {
+    let (a, b) = split(x);
+    a * b
+}
+
+#[test]
+fn an_array_by_value_is_one_node_and_a_call_giving_an_array_a_call_node_of_it() {
+    let (s, k, h) = ([0.75, -0.5], 2.0, 0.1);
+    let g = euler_energy_graph(s, k, h);
+    assert_draws(&g);
+    assert_eq!(g.node(node(&g, "s")).kind(), NodeKind::Input);
+    assert_eq!(array(&g, "s"), s);
+    let call = "d = deriv(s, k)";
+    assert_eq!(g.node(node(&g, call)).kind(), NodeKind::Call);
+    assert_eq!(array(&g, call), [s[1], -k * s[0]]);
+    // Partials of the sum d₀ + d₁ = s₁ − k s₀: in s, [−k, 1]; in k, −s₀.
+    assert_eq!(edge_partial(&g, "s", call), Some(Value::Array(vec![-k, 1.0])));
+    assert_eq!(edge_partial(&g, "k", call), Some(Value::Scalar(-s[0])));
+    // E = |s + h d|²: ∂E/∂d = 2h (s + h d), the call node's adjoint.
+    let next = [s[0] + h * s[1], s[1] - h * k * s[0]];
+    assert_eq!(array_adjoint(&g, call), [2.0 * h * next[0], 2.0 * h * next[1]]);
+    let (e, d_s, d_k, d_h) = euler_energy_vjp(s, k, h, 1.0);
+    assert_eq!(e, next[0] * next[0] + next[1] * next[1]);
+    assert_eq!(array_adjoint(&g, "s"), d_s);
+    assert_eq!(g.node(node(&g, "k")).adjoint(), Some(&Value::Scalar(d_k)));
+    assert_eq!(g.node(node(&g, "h")).adjoint(), Some(&Value::Scalar(d_h)));
+    let want_s = [2.0 * next[0] - 2.0 * next[1] * h * k, 2.0 * next[0] * h + 2.0 * next[1]];
+    assert!(d_s.iter().zip(want_s).all(|(got, want)| (got - want).abs() < 1e-14), "{d_s:?} vs {want_s:?}");
+}
+
+#[test]
+fn a_call_giving_a_tuple_is_a_call_node_of_its_floats() {
+    let x = 0.4_f64;
+    let g = split_product_graph(x);
+    assert_draws(&g);
+    let call = node(&g, "split(x)");
+    assert_eq!(g.node(call).kind(), NodeKind::Call);
+    // Each float of the tuple is read from the call's node.
+    assert_eq!(g.node(node(&g, "a = split(x).0")).value().as_scalar(), Some(x.sin()));
+    assert_eq!(g.node(node(&g, "b = split(x).1")).value().as_scalar(), Some(x.cos()));
+    assert_eq!(g.node(call).value().as_array(), Some(&[x.sin(), x.cos()][..]));
+    // ∂(sin x + cos x)/∂x on the edge from x; the adjoint ∂(ab)/∂(a, b) = [b, a].
+    let from_x = g.edge(node(&g, "x"), call).and_then(|e| e.partial()).and_then(Value::as_scalar);
+    assert_eq!(from_x, Some(x.cos() - x.sin()));
+    assert_eq!(g.node(call).adjoint(), Some(&Value::Array(vec![x.cos(), x.sin()])));
+    let (_, d_x) = split_product_vjp(x, 1.0);
+    assert_eq!(g.node(node(&g, "x")).adjoint(), Some(&Value::Scalar(d_x)));
+    assert!((d_x - (2.0 * x).cos()).abs() < 1e-15);
+}

@@ -243,6 +243,12 @@ impl Hooks {
 
     fn place_text(&self, body: &Body, place: &Place) -> String {
         let mut text = self.texts[place.var.0].0.clone();
+        // A float of a call's tuple result (kept as an array): `split(x).0`.
+        if let ([Proj::Index(Operand::Const(index))], Some(_)) =
+            (place.proj.as_slice(), emit::tuple_result(body, place.var))
+        {
+            return format!("{text}.{}", index.tokens.to_string().trim_end_matches("usize"));
+        }
         for proj in &place.proj {
             match proj {
                 Proj::Index(index) => text += &format!("[{}]", self.operand_text(body, index)),
@@ -421,8 +427,8 @@ impl Hooks {
                 }
             }
             Rhs::Call(path, args) => {
-                self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
-                array_links = self.reference_links(body, args, &site);
+                array_links = self.call_partials(body, (site_index, dst), path, args, span, &mut tokens, &mut parents);
+                array_links.extend(self.reference_links(body, args, &site));
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
                 if self.is_drawn_operand(body, operand) && body.ty(operand) != Ty::Aggregate {
@@ -488,8 +494,8 @@ impl Hooks {
         let site_index = self.sites[&(rhs as *const Rhs)];
         let site = site_node(site_index);
         let (mut tokens, mut parents) = (TokenStream::new(), Vec::new());
-        self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
-        let array_links = self.reference_links(body, args, &site);
+        let mut array_links = self.call_partials(body, (site_index, dst), path, args, span, &mut tokens, &mut parents);
+        array_links.extend(self.reference_links(body, args, &site));
         let written = args.iter().position(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).unwrap_or_default();
         let Some(part) = written_part(body, args, dst) else { return TokenStream::new() };
         let label = self.expression(body, rhs);
@@ -518,23 +524,27 @@ impl Hooks {
     }
 
     /// `(value, ∂/∂a, ..) = f::vjp(a, .., 1.0)`: the callee's own generated
-    /// derivative gives the partial of each float argument.
+    /// derivative gives the partial of each float argument (seeded with 1
+    /// in each element of a call that gives several floats: the partials of
+    /// their sum). Returns the edges from the arrays passed by value, with
+    /// their partials, for after the call's node (`#site`).
     #[allow(clippy::too_many_arguments)]
     fn call_partials(
         &self,
         body: &Body,
-        site: usize,
+        (site, dst): (usize, Var),
         path: &syn::ExprPath,
         args: &[Arg],
         span: Span,
         tokens: &mut TokenStream,
         parents: &mut Vec<TokenStream>,
-    ) {
+    ) -> TokenStream {
         let vjp = crate::companion::method(path, crate::companion::VJP, span);
         let in_place = args.iter().any(|arg| matches!(arg, Arg::Ref { mutable: true, .. }));
         let mut pattern = vec![quote!(_)];
         let mut call_args = Vec::new();
         let mut pending = Vec::new();
+        let mut array_links = TokenStream::new();
         let mut values = 0..;
         for (i, arg) in args.iter().enumerate() {
             let operand = match arg {
@@ -567,13 +577,18 @@ impl Hooks {
             };
             let k = values.next().unwrap_or_default();
             call_args.push(operand_copy(k).to_token_stream());
-            if !body.ty(operand).is_float() {
+            if !body.ty(operand).is_differentiable() {
                 continue;
             }
             let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
             pattern.push(quote!(#partial));
-            if self.is_drawn_operand(body, operand) {
-                pending.push((k, operand, partial));
+            match operand {
+                // An array by value: an edge from its node, the partials in it.
+                Operand::Var(var) if body.ty(operand) == Ty::Aggregate && self.drawn[var.0] => {
+                    array_links.extend(self.link_from(body, *var, &site_node(site), &quote!(&#partial)));
+                }
+                _ if self.is_drawn_operand(body, operand) => pending.push((k, operand, partial)),
+                _ => {}
             }
         }
         let call = if in_place {
@@ -581,12 +596,35 @@ impl Hooks {
             pattern.remove(0);
             let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
             quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#call_args,)*);)
+        } else if body.var(dst).ty == Ty::Aggregate {
+            quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* ::core::array::from_fn(|_| 1.0));)
         } else {
             quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);)
         };
         tokens.extend(call);
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, number(&partial.to_token_stream()), tokens, parents);
+        }
+        array_links
+    }
+
+    /// The edge from the node of `var`, an array (of arrays), a slice or a
+    /// model, into the node `to`, with the partials `partials` (a reference
+    /// to them) if a derivative flows from `var`.
+    fn link_from(&self, body: &Body, var: Var, to: &Ident, partials: &TokenStream) -> TokenStream {
+        let g = graph();
+        let from = self.current(var);
+        let partial = if !self.active[var.0] {
+            quote!(::core::option::Option::None)
+        } else if body.var(var).dims.is_none() {
+            quote!(::core::option::Option::Some(::autodiff::Value::params(#partials)))
+        } else {
+            quote!(::core::option::Option::Some(::autodiff::Value::numbers(#partials)))
+        };
+        quote! {
+            if let (::core::option::Option::Some(__from), ::core::option::Option::Some(__to)) = (#from, #to) {
+                #g.link(__from, __to, #partial);
+            }
         }
     }
 
@@ -600,27 +638,13 @@ impl Hooks {
     /// models it takes by reference, each with the callee's partials in
     /// the part it takes (`call_partials` computed them).
     fn reference_links(&self, body: &Body, args: &[Arg], site: &Ident) -> TokenStream {
-        let g = graph();
         let mut links = TokenStream::new();
         for (i, arg) in args.iter().enumerate() {
             let Arg::Ref { place, mutable, .. } = arg else { continue };
-            if !self.drawn[place.var.0] || *mutable {
-                continue;
+            if self.drawn[place.var.0] && !*mutable {
+                let buffer = reference_partials(i);
+                links.extend(self.link_from(body, place.var, site, &quote!(&#buffer)));
             }
-            let from = self.current(place.var);
-            let buffer = reference_partials(i);
-            let partial = if !self.active[place.var.0] {
-                quote!(::core::option::Option::None)
-            } else if body.var(place.var).dims.is_none() {
-                quote!(::core::option::Option::Some(::autodiff::Value::params(&#buffer)))
-            } else {
-                quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)))
-            };
-            links.extend(quote! {
-                if let (::core::option::Option::Some(__from), ::core::option::Option::Some(__to)) = (#from, #site) {
-                    #g.link(__from, __to, #partial);
-                }
-            });
         }
         links
     }
@@ -969,19 +993,7 @@ fn binding(rhs: &Rhs) -> u8 {
 
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
-pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
-    for param in &sig.params {
-        if matches!(param.class, ParamClass::Active(_)) && crate::signature::is_array_value(param.ty) {
-            return Err(syn::Error::new_spanned(
-                param.ty,
-                format!(
-                    "`graph` draws floats, slices, arrays and models; `{}` is an array taken by value: take it by \
-                     reference (`&[f64; N]`), or remove `graph`",
-                    naming::name_of(param.ident)
-                ),
-            ));
-        }
-    }
+pub fn check(body: &Body) -> syn::Result<()> {
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), span, .. } = stmt {
@@ -1002,28 +1014,33 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
                 Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place).is_float() => Some(operand),
                 _ => None,
             });
-            if let Some(read) = element_read.filter(|_| refused.is_none() && in_place) {
+            let several = in_place || body.var(*dst).ty == Ty::Aggregate;
+            if let Some(read) = element_read.filter(|_| refused.is_none() && several) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 let read = emit::operand(body, read).to_string().replace(' ', "");
+                let verb = if in_place { "writes" } else { "gives" };
                 refused = Some(syn::Error::new(
                     *span,
                     format!(
                         "`graph` gives an element read passed to a call the call's adjoint times the partial in it; \
-                         `{path}(..)` writes several floats, whose adjoints are not one number: bind `{read}` first \
+                         `{path}(..)` {verb} several floats, whose adjoints are not one number: bind `{read}` first \
                          (`let v = {read};`) and pass `v`, or remove `graph`"
                     ),
                 ));
             }
-            // A call that gives several floats (an array, a tuple) or takes an array by value.
-            let several = (!in_place && body.var(*dst).ty == Ty::Aggregate)
-                || args.iter().any(|arg| matches!(arg, Arg::Value(value) if body.ty(value) == Ty::Aggregate));
-            if refused.is_none() && several {
-                let path = path.to_token_stream().to_string().replace(' ', "");
+            // A row of an array of arrays passed by value (`h[0]`).
+            let row = args.iter().find_map(|arg| match arg {
+                Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place) == Ty::Aggregate => Some(operand),
+                _ => None,
+            });
+            if let Some(row) = row.filter(|_| refused.is_none()) {
+                let row = emit::operand(body, row).to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
                     format!(
-                        "`graph` draws a call as one node of one number; `{path}(..)` takes or gives an array or a \
-                         tuple: call a function of numbers, or remove `graph`"
+                        "`graph` draws an array passed by value as an edge from its node; `{row}` is a row of an \
+                         array of arrays, which has no node of its own: pass an array the function holds whole, or \
+                         remove `graph`"
                     ),
                 ));
             }
@@ -1051,7 +1068,7 @@ fn writes_through(body: &Body, arg: &Arg) -> bool {
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
         crate::expand::analyzed(sig)?;
-    check(sig, &body)?;
+    check(&body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints =
@@ -1093,8 +1110,9 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let scalar_adjoints = scalars.iter().enumerate().map(|(k, var)| {
         let node = var_node(*var);
         let index = syn::Index::from(k + first_partial);
-        let partial = quote!(#result.#index);
-        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, ::autodiff::graph::number(#partial)); })
+        // A float, or an array taken by value.
+        let partial = aggregate_value(&body, *var, &quote!(#result.#index));
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partial); })
     });
     // An output's adjoint is its seed, the adjoint of what the function
     // left in it (its shadow ends as the adjoint of its entry value).
