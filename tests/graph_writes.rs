@@ -299,3 +299,74 @@ fn a_call_giving_a_tuple_is_a_call_node_of_its_floats() {
     assert_eq!(g.node(node(&g, "x")).adjoint(), Some(&Value::Scalar(d_x)));
     assert!((d_x - (2.0 * x).cos()).abs() < 1e-15);
 }
+
+// ------------------------------------------- a custom vjp with an `&mut` output
+
+#[grad(graph, vjp = double_vjp)]
+fn double(x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = 2.0 * x[i];
+    }
+}
+
+fn double_vjp(x: &[f64], d_x: &mut [f64], y: &mut [f64], d_y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = 2.0 * x[i];
+        d_x[i] += 2.0 * d_y[i];
+        d_y[i] = 0.0;
+    }
+}
+
+#[grad(graph, vjp = shift_vjp)]
+fn shift(a: f64, y: &mut [f64; 2]) -> f64 {
+    y[0] += a;
+    y[1] += a;
+    a * a
+}
+
+fn shift_vjp(a: f64, y: &mut [f64; 2], d_y: &mut [f64; 2], seed: f64) -> (f64, f64) {
+    y[0] += a;
+    y[1] += a;
+    // y is updated in place: its adjoint passes through to its entry value.
+    (a * a, 2.0 * a * seed + d_y[0] + d_y[1])
+}
+
+#[test]
+fn a_custom_vjp_writing_an_output_is_a_call_node_written_into_it() {
+    let x = [0.5, -1.5];
+    let mut y = [7.0; 2];
+    let g = double_graph(&x, &mut y);
+    assert_draws(&g);
+    // The call wrote 2x into y, which the graph function wrote too.
+    assert_eq!(y, [1.0, -3.0]);
+    let call = "double(x, y)";
+    assert_eq!(array(&g, call), [1.0, -3.0]);
+    assert_eq!(array(&g, "y"), [1.0, -3.0]);
+    assert_eq!(g.node(node(&g, "y")).kind(), NodeKind::Output);
+    // Nothing returned: each output element seeded 1 (the graph of the sum).
+    assert_eq!(array_adjoint(&g, call), [1.0, 1.0]);
+    assert_eq!(array_adjoint(&g, "y"), [1.0, 1.0]);
+    assert_eq!(array_adjoint(&g, "x"), [2.0, 2.0]);
+    // The call overwrites y: no edge from its entry value; one into it.
+    assert!(g.edge(node(&g, "y"), node(&g, call)).is_none());
+    assert!(g.edge(node(&g, call), node(&g, "y")).is_some());
+}
+
+#[test]
+fn a_custom_vjp_with_a_result_and_an_output_seeds_the_result() {
+    let a = 1.25;
+    let mut y = [1.0, 2.0];
+    let g = shift_graph(a, &mut y);
+    assert_draws(&g);
+    assert_eq!(y, [1.0 + a, 2.0 + a]);
+    let call = g.result().expect("the call is the result");
+    assert_eq!(g.node(call).value().as_scalar(), Some(a * a));
+    assert_eq!(array(&g, "y"), [1.0 + a, 2.0 + a]);
+    // The result seeded 1, the output 0: ∂(a²)/∂a = 2a.
+    assert_eq!(g.node(node(&g, "a")).adjoint(), Some(&Value::Scalar(2.0 * a)));
+    assert_eq!(array_adjoint(&g, "y"), [0.0, 0.0]);
+    // The call node is the result, which does not read y's entry value:
+    // no edge from it, an edge into y (the call writes it).
+    assert!(g.edge(node(&g, "y"), call).is_none());
+    assert!(g.edge(call, node(&g, "y")).is_some());
+}

@@ -1153,8 +1153,12 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
 
 /// `NAME_graph(params) -> Graph` for a function with a custom `vjp`, whose
 /// body the derivative does not come from: the parameters' nodes and one
-/// call node, the result, whose partials are the custom `vjp`'s at the
-/// point (seeded with 1).
+/// call node whose partials are the custom `vjp`'s at the point, seeded as
+/// `function` seeds: the call node is the result (each of its floats
+/// seeded 1, the outputs 0), or, for a function that returns nothing, what
+/// it wrote into its outputs (each seeded 1). Each output's node is
+/// written by the call, with an edge from its entry value where the
+/// partial in it is not zero.
 pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<TokenStream> {
     check_custom(sig)?;
     let g = graph();
@@ -1162,6 +1166,8 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     let label = format!("{title}({})", sig.params.iter().map(|p| user_name(p.ident)).collect::<Vec<_>>().join(", "));
     let (mut nodes, mut args, mut pattern, mut edges, mut adjoints) =
         (TokenStream::new(), Vec::new(), Vec::new(), Vec::new(), TokenStream::new());
+    // What the call writes into each output, after it.
+    let mut written = Vec::new();
     let call = Ident::new("__graph_call", Span::mixed_site());
     for (k, param) in sig.params.iter().enumerate() {
         let (ident, name) = (param.ident, user_name(param.ident));
@@ -1200,22 +1206,60 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
                 nodes.extend(quote!(let #node = #g.constant(#name, ::autodiff::graph::number(#ident));));
                 adjoints.extend(quote!(#g.link(#node, #call, ::core::option::Option::None);));
             }
+            // An output: its node with its entry value, a shadow seeded as
+            // `NAME_graph` seeds outputs, written by the call (see below).
+            ParamClass::Output { .. } => {
+                let buffer = reference_partials(k);
+                let seed = format_ident!("__graph_seed_{}", k, span = Span::mixed_site());
+                let fill = sig.ret.is_none().then(|| quote!(#buffer.fill(1.0);));
+                nodes.extend(quote! {
+                    let #node = #g.output_parameter(#name, ::autodiff::Value::numbers(&*#ident));
+                    let mut #buffer = ::autodiff::graph::ZeroShadow::zero_shadow(&*#ident);
+                    #fill
+                    let #seed = ::autodiff::Value::numbers(&#buffer);
+                });
+                *args.last_mut().expect("the output's argument") = quote!(&mut *#ident);
+                args.push(quote!(&mut #buffer));
+                written.push(quote!(::autodiff::Value::numbers(&*#ident)));
+                adjoints.extend(quote! {
+                    // The output's entry value, where the call reads it.
+                    if #buffer.iter().any(|d| ::autodiff::graph::number(*d) != 0.0) {
+                        #g.link(#node, #call, ::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)));
+                    }
+                    #g.write(#node, #call, ::autodiff::Value::numbers(&*#ident));
+                    #g.set_adjoint(#node, #seed);
+                });
+            }
             // Integers and other constants: passed on, not drawn.
-            ParamClass::Constant | ParamClass::Output { .. } => {}
+            ParamClass::Constant => {}
         }
     }
     let value = Ident::new("__graph_value", Span::mixed_site());
     // Several results: each seeded 1, the graph of their sum.
     let seed = Ident::new("__graph_seed", Span::mixed_site());
-    let (seed_value, value_of, seed_of) = match &sig.ret_array {
-        Some(array) => (
+    let (seed_value, value_after, value_of, seed_of) = match (&sig.ret_array, sig.ret) {
+        (Some(array), _) => (
             quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+            TokenStream::new(),
             quote!(::autodiff::Value::numbers(&#value)),
             quote!(::autodiff::Value::numbers(&#seed)),
         ),
-        None => (quote!(let #seed = 1.0;), number(&quote!(#value)), number(&quote!(#seed))),
+        (None, Some(_)) => {
+            (quote!(let #seed = 1.0;), TokenStream::new(), number(&quote!(#value)), number(&quote!(#seed)))
+        }
+        // No result: the call node holds what it wrote into the outputs,
+        // each number seeded 1.
+        (None, None) => {
+            let numbers = quote!(::autodiff::Value::Array([#(#written.as_array().unwrap_or_default()),*].concat()));
+            let ones = quote!(::autodiff::Value::Array(::std::vec![1.0; #value.as_array().map_or(0, <[f64]>::len)]));
+            (TokenStream::new(), quote!(let #value = #numbers;), quote!(#value.clone()), ones)
+        }
     };
-    let returned = if pattern.is_empty() { quote!(#value) } else { quote!((#value, #(#pattern),*)) };
+    let (returned, call_args, marked) = match sig.ret {
+        Some(_) if pattern.is_empty() => (quote!(#value), quote!(#(#args,)* #seed), Some(quote!(#g.output(#call);))),
+        Some(_) => (quote!((#value, #(#pattern),*)), quote!(#(#args,)* #seed), Some(quote!(#g.output(#call);))),
+        None => (quote!((#(#pattern,)*)), quote!(#(#args),*), None),
+    };
     let name = &sig.item.sig.ident;
     let turbofish = crate::expand::turbofish(&sig.item.sig.generics);
     Ok(declaration(
@@ -1226,9 +1270,10 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             let mut #g = ::autodiff::Graph::new(#title);
             #nodes
             #seed_value
-            let #returned = #target(#(#args,)* #seed);
+            let #returned = #target(#call_args);
+            #value_after
             let #call = #g.call(#label, #value_of, &[#(#edges),*]);
-            #g.output(#call);
+            #marked
             #g.set_adjoint(#call, #seed_of);
             #adjoints
             #g
@@ -1237,20 +1282,10 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
 }
 
 /// What the graph of a function with a custom `vjp` draws: a function that
-/// returns a float from its parameters.
+/// returns floats or writes them into its outputs.
 fn check_custom(sig: &Signature) -> syn::Result<()> {
-    let output = sig.params.iter().find(|param| matches!(param.class, ParamClass::Output { .. }));
-    if let Some(param) = output {
-        return Err(syn::Error::new_spanned(
-            param.ty,
-            format!(
-                "`graph` draws a function with a custom `vjp` as one call node of its result; `{}` is an `&mut` \
-                 output, which that node cannot show: remove `graph` or the custom derivative",
-                user_name(param.ident)
-            ),
-        ));
-    }
-    if sig.ret.is_none() {
+    let has_output = sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }));
+    if sig.ret.is_none() && !has_output {
         return Err(syn::Error::new_spanned(
             &sig.item.sig,
             "`graph` draws a function with a custom `vjp` as one call node of its result; this one returns \
