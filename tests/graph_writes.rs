@@ -370,3 +370,105 @@ fn a_custom_vjp_with_a_result_and_an_output_seeds_the_result() {
     assert!(g.edge(node(&g, "y"), call).is_none());
     assert!(g.edge(call, node(&g, "y")).is_some());
 }
+
+// ------------------------------------------------------------ generic floats
+
+#[grad]
+fn rot<T: Float>(s: [T; 2], k: T) -> [T; 2] {
+    [s[1] * k, -s[0]]
+}
+
+#[grad(graph)]
+fn use_rot<T: Float>(w: &[T; 2]) -> T {
+    let r: [T; 2] = rot([w[0], w[1]], w[0]);
+    r[0] * r[1]
+}
+
+#[grad]
+fn fill<T: Float>(x: &[T], out: &mut [T]) {
+    for i in 0..x.len() {
+        out[i] = x[i] * x[i];
+    }
+}
+
+#[grad(graph)]
+fn use_fill<T: Float>(w: &[T; 2]) -> T {
+    let mut out = [T::zero(); 2];
+    fill(w, &mut out);
+    out[0] * out[1]
+}
+
+#[test]
+fn generic_functions_draw_these_calls_at_f64_and_at_f32() {
+    let (x, y) = (1.5, -0.5);
+    // use_rot = (y·x)(−x) = −x²y; use_fill = x²y².
+    let g = use_rot_graph(&[x, y]);
+    assert_draws(&g);
+    assert_eq!(array_adjoint(&g, "w"), [-2.0 * x * y, -x * x]);
+    let g = use_rot_graph(&[x as f32, y as f32]);
+    assert_eq!(array_adjoint(&g, "w"), [-2.0 * x * y, -x * x]);
+    let g = use_fill_graph(&[x as f32, y as f32]);
+    assert_draws(&g);
+    assert_eq!(array(&g, "fill(w, &mut out)"), [x * x, y * y]);
+    assert_eq!(array_adjoint(&g, "w"), [2.0 * x * y * y, 2.0 * x * x * y]);
+}
+
+// ------------------------- element reads passed to calls of several floats
+
+#[grad]
+fn scale_into(a: f64, x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = a * x[i] + y[i];
+    }
+}
+
+#[grad(graph)]
+fn split_of_elements(w: &[f64; 2]) -> f64 {
+    let (a, b) = split(w[0] * w[1]);
+    let s: [f64; 2] = deriv([w[1], 1.0], w[0]);
+    a * b + s[0] * s[1]
+}
+
+#[grad(graph)]
+fn scaled_by_element(x: &[f64; 2]) -> f64 {
+    let mut y = [1.0, 2.0];
+    scale_into(x[0], x, &mut y);
+    y[0] * y[1]
+}
+
+#[test]
+fn an_element_read_passed_to_a_call_of_several_floats_gets_the_adjoint_through_each() {
+    let w = [0.7, -1.1];
+    let g = split_of_elements_graph(&w);
+    assert_draws(&g);
+    let mut d_w = [0.0; 2];
+    let f = split_of_elements_vjp(&w, &mut d_w, 1.0);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(f));
+    assert_eq!(array_adjoint(&g, "w"), d_w);
+    // deriv([w₁, 1], w₀) = [1, −w₀ w₁]: s₀ s₁ = −w₀ w₁, whose partial in
+    // the read w[0] passed as k is −w₁ (the adjoint of that read node).
+    let k = g
+        .edges()
+        .find(|e| g.node(e.to()).label() == "s = deriv([w[1], 1.0], w[0])" && g.node(e.from()).label() == "w[0]")
+        .expect("an edge from the read w[0]");
+    assert_eq!(g.node(k.from()).adjoint(), Some(&Value::Scalar(-w[1])));
+    // Its edge carries the partial of the sum of the floats: ∂(1 − w₀ w₁)/∂k = −w₁.
+    assert_eq!(k.partial(), Some(&Value::Scalar(-w[1])));
+
+    let x = [0.5, -1.5];
+    let g = scaled_by_element_graph(&x);
+    assert_draws(&g);
+    // y = [x₀² + 1, x₀ x₁ + 2]; f = y₀ y₁: through a = x₀ alone,
+    // ∂f/∂a = x₀ y₁ + x₁ y₀, the adjoint of the read x[0] passed as a.
+    let y = [x[0] * x[0] + 1.0, x[0] * x[1] + 2.0];
+    let read = g
+        .edges()
+        .find(|e| g.node(e.to()).label() == "scale_into(x[0], x, &mut y)" && g.node(e.from()).label() == "x[0]")
+        .expect("an edge from the read x[0]");
+    let want = x[0] * y[1] + x[1] * y[0];
+    let got = g.node(read.from()).adjoint().and_then(Value::as_scalar).unwrap();
+    assert!((got - want).abs() < 1e-14, "{got} vs {want}");
+    let mut d_x = [0.0; 2];
+    scaled_by_element_vjp(&x, &mut d_x, 1.0);
+    assert_eq!(array_adjoint(&g, "x"), d_x);
+}

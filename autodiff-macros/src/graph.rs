@@ -65,6 +65,10 @@ pub struct Hooks {
     /// loop without one has no statements and no cluster.
     pass_starts: HashSet<*const Stmt>,
     loops: HashSet<LoopId>,
+    /// The assignments of calls that give or write several floats: an
+    /// element read passed to one has, as its partial for its adjoint, one
+    /// per float (`__graph_read_partial_*` is a vector).
+    several: HashSet<usize>,
     /// The element reads stored into an array (`y[i] = x[j]`), by the
     /// address of the stored operand, and their numbers: their adjoints
     /// are those of the elements they are stored into.
@@ -123,6 +127,7 @@ impl Hooks {
             reads: HashMap::new(),
             pass_starts: HashSet::new(),
             loops: HashSet::new(),
+            several: HashSet::new(),
             stores: HashMap::new(),
         };
         walk(&body.block, 0, &mut |stmt, _| {
@@ -167,6 +172,9 @@ impl Hooks {
         hooks.stores = stored.into_iter().enumerate().map(|(k, value)| (value, k)).collect();
         for (site, (dst, rhs)) in sites.into_iter().enumerate() {
             hooks.sites.insert(rhs as *const Rhs, site);
+            if matches!(rhs, Rhs::Call(..)) && body.var(dst).ty == Ty::Aggregate {
+                hooks.several.insert(site);
+            }
             let reads: Vec<usize> = hooks
                 .edge_operands(body, dst, rhs)
                 .into_iter()
@@ -192,7 +200,9 @@ impl Hooks {
         let reads: Vec<(usize, usize)> =
             self.reads.iter().flat_map(|(&site, ks)| ks.iter().map(move |&k| (site, k))).collect();
         let read_nodes = reads.iter().map(|&(site, k)| read_node(site, k));
-        let read_partials = reads.iter().map(|&(site, k)| read_partial(site, k));
+        let (several, single): (Vec<_>, Vec<_>) = reads.iter().partition(|(site, _)| self.several.contains(site));
+        let read_partials = single.iter().map(|&&(site, k)| read_partial(site, k));
+        let read_jacobians = several.iter().map(|&&(site, k)| read_partial(site, k));
         let stores = (0..self.stores.len()).map(store_node);
         let node = quote!(::core::option::Option<::autodiff::NodeId>);
         quote! {
@@ -201,6 +211,7 @@ impl Hooks {
             #(let mut #sites: #node = ::core::option::Option::None;)*
             #(let mut #read_nodes: #node = ::core::option::Option::None;)*
             #(let mut #read_partials = ::autodiff::graph::number(0.0);)*
+            #(let mut #read_jacobians = ::std::vec::Vec::new();)*
         }
     }
 
@@ -427,7 +438,7 @@ impl Hooks {
                 }
             }
             Rhs::Call(path, args) => {
-                array_links = self.call_partials(body, (site_index, dst), path, args, span, &mut tokens, &mut parents);
+                array_links = self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
                 array_links.extend(self.reference_links(body, args, &site));
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
@@ -494,7 +505,7 @@ impl Hooks {
         let site_index = self.sites[&(rhs as *const Rhs)];
         let site = site_node(site_index);
         let (mut tokens, mut parents) = (TokenStream::new(), Vec::new());
-        let mut array_links = self.call_partials(body, (site_index, dst), path, args, span, &mut tokens, &mut parents);
+        let mut array_links = self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
         array_links.extend(self.reference_links(body, args, &site));
         let written = args.iter().position(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).unwrap_or_default();
         let Some(part) = written_part(body, args, dst) else { return TokenStream::new() };
@@ -514,7 +525,7 @@ impl Hooks {
             #site = ::core::option::Option::Some(#node);
             #array_links
             if let (::core::option::Option::Some(__buffer), ::core::option::Option::Some(__call)) = (#buffer, #site) {
-                if #entry_partials.iter().any(|d| ::autodiff::graph::number(*d) != 0.0) {
+                if #entry_partials.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
                     #g.link(__buffer, __call, #partial);
                 }
                 #g.write(__buffer, __call, #numbers);
@@ -532,17 +543,19 @@ impl Hooks {
     fn call_partials(
         &self,
         body: &Body,
-        (site, dst): (usize, Var),
+        site: usize,
         path: &syn::ExprPath,
         args: &[Arg],
         span: Span,
         tokens: &mut TokenStream,
         parents: &mut Vec<TokenStream>,
     ) -> TokenStream {
-        let vjp = crate::companion::method(path, crate::companion::VJP, span);
         let in_place = args.iter().any(|arg| matches!(arg, Arg::Ref { mutable: true, .. }));
         let mut pattern = vec![quote!(_)];
-        let mut call_args = Vec::new();
+        // The arguments of the call, and of the calls seeded with one float
+        // at a time (`unit_seed`), which get shadows of their own.
+        let (mut call_args, mut unit_args) = (Vec::new(), Vec::new());
+        let unit_seed = Ident::new("__graph_unit_seed", Span::mixed_site());
         let mut pending = Vec::new();
         let mut array_links = TokenStream::new();
         let mut values = 0..;
@@ -559,7 +572,9 @@ impl Hooks {
                         let mut #seed = ::std::borrow::ToOwned::to_owned(&#entry);
                         #seed.fill(1.0);
                     ));
-                    call_args.extend([quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry)), quote!(&mut #seed)]);
+                    let copy = quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry));
+                    call_args.extend([copy.clone(), quote!(&mut #seed)]);
+                    unit_args.extend([copy, quote!(&mut #unit_seed)]);
                     continue;
                 }
                 Arg::Ref { place, .. } => {
@@ -571,12 +586,14 @@ impl Hooks {
                         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#argument)),
                     };
                     tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
-                    call_args.extend([argument, quote!(&mut #buffer)]);
+                    call_args.extend([argument.clone(), quote!(&mut #buffer)]);
+                    unit_args.extend([argument, quote!(&mut #zero)]);
                     continue;
                 }
             };
             let k = values.next().unwrap_or_default();
             call_args.push(operand_copy(k).to_token_stream());
+            unit_args.push(operand_copy(k).to_token_stream());
             if !body.ty(operand).is_differentiable() {
                 continue;
             }
@@ -591,17 +608,55 @@ impl Hooks {
                 _ => {}
             }
         }
-        let call = if in_place {
+        let several = self.several.contains(&site);
+        let value = Ident::new("__graph_values", Span::mixed_site());
+        if in_place {
             // `vjp_in_place` returns the partials alone.
             pattern.remove(0);
-            let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
-            quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#call_args,)*);)
-        } else if body.var(dst).ty == Ty::Aggregate {
-            quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* ::core::array::from_fn(|_| 1.0));)
-        } else {
-            quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);)
+        } else if several {
+            pattern[0] = value.to_token_stream();
+        }
+        let call = |args: &[TokenStream], seed: TokenStream| {
+            if in_place {
+                let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
+                quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#args,)*);)
+            } else {
+                let vjp = crate::companion::method(path, crate::companion::VJP, span);
+                quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#args,)* #seed);)
+            }
         };
-        tokens.extend(call);
+        let ones = if several { quote!(::core::array::from_fn(|_| 1.0)) } else { quote!(1.0) };
+        tokens.extend(call(&call_args, ones));
+        // An element read passed to a call of several floats: its partial
+        // in each float, by a call seeded with that float alone.
+        let reads: Vec<usize> = pending.iter().map(|&(k, ..)| k).filter(|&k| self.is_read(site, k)).collect();
+        if several && !reads.is_empty() {
+            let (count, seed) = if in_place {
+                let entry = written_entry();
+                let seed = quote! {
+                    let mut #unit_seed = ::std::borrow::ToOwned::to_owned(&#entry);
+                    #unit_seed.fill(0.0);
+                    #unit_seed[__unit] = 1.0;
+                };
+                (quote!(#entry.len()), seed)
+            } else {
+                let seed = quote! {
+                    let #unit_seed = ::core::array::from_fn(|__j| if __j == __unit { 1.0 } else { 0.0 });
+                };
+                (quote!(#value.len()), seed)
+            };
+            let unit_call = call(&unit_args, unit_seed.to_token_stream());
+            let jacobians: Vec<Ident> = reads.iter().map(|&k| read_partial(site, k)).collect();
+            let partials = reads.iter().map(|&k| format_ident!("__graph_d{}", k, span = Span::mixed_site()));
+            tokens.extend(quote_spanned!(span=>
+                #(#jacobians.clear();)*
+                for __unit in 0..#count {
+                    #seed
+                    #unit_call
+                    #(#jacobians.push(::autodiff::graph::number(#partials));)*
+                }
+            ));
+        }
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, number(&partial.to_token_stream()), tokens, parents);
         }
@@ -665,6 +720,11 @@ impl Hooks {
         let node = self.parent(body, operand, k, tokens);
         if !self.is_differentiated(body, operand) {
             parents.push(flow(&node, None));
+        } else if matches!(operand, Operand::Place(_)) && self.several.contains(&site) {
+            // Its partials, one per float of the call, are `call_partials`'.
+            let read = read_node(site, k);
+            tokens.extend(quote!(#read = #node;));
+            parents.push(flow(&read.to_token_stream(), Some(&partial)));
         } else if matches!(operand, Operand::Place(_)) {
             let (read, stored) = (read_node(site, k), read_partial(site, k));
             tokens.extend(quote!(#read = #node; #stored = #partial;));
@@ -791,22 +851,31 @@ impl Hooks {
         let g = graph();
         let site = site_node(site_index);
         // A call writing in place: the adjoint of the part it wrote.
-        if let Rhs::Call(_, args) = rhs {
-            if let Some(part) = written_part_of(body, args, dst, bar).filter(|_| rhs.written_in_place() == Some(dst)) {
-                return quote! {
-                    if let ::core::option::Option::Some(__node) = #site {
-                        #g.set_adjoint(__node, ::autodiff::Value::numbers(&#part));
-                    }
-                };
-            }
-        }
+        let written = match rhs {
+            Rhs::Call(_, args) if rhs.written_in_place() == Some(dst) => written_part_of(body, args, dst, bar),
+            _ => None,
+        };
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
-        let adjoint = aggregate_value(body, dst, bar);
+        let adjoint = match &written {
+            Some(part) => quote!(::autodiff::Value::numbers(&#part)),
+            None => aggregate_value(body, dst, bar),
+        };
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
             let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
             // An element of an array literal: the adjoint of its place in the array.
             let adjoint = match rhs {
                 Rhs::ArrayLit(_) => number(&quote!((#bar)[#k])),
+                // Passed to a call of several floats: the adjoint of each
+                // times the partial in it.
+                _ if self.several.contains(&site_index) => {
+                    let bar = written.clone().unwrap_or_else(|| bar.clone());
+                    let zero = number(&quote!(0.0));
+                    quote! {
+                        #partial.iter().zip((#bar).iter()).fold(#zero, |__sum, (__d, __bar)| {
+                            __sum + __d * ::autodiff::graph::number(*__bar)
+                        })
+                    }
+                }
                 _ => {
                     let bar = number(bar);
                     quote!(#bar * #partial)
@@ -1008,26 +1077,6 @@ pub fn check(body: &Body) -> syn::Result<()> {
                     ),
                 ));
             }
-            // An element read's adjoint is its call's times the partial:
-            // a call writing several floats has no one adjoint.
-            let element_read = args.iter().find_map(|arg| match arg {
-                Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place).is_float() => Some(operand),
-                _ => None,
-            });
-            let several = in_place || body.var(*dst).ty == Ty::Aggregate;
-            if let Some(read) = element_read.filter(|_| refused.is_none() && several) {
-                let path = path.to_token_stream().to_string().replace(' ', "");
-                let read = emit::operand(body, read).to_string().replace(' ', "");
-                let verb = if in_place { "writes" } else { "gives" };
-                refused = Some(syn::Error::new(
-                    *span,
-                    format!(
-                        "`graph` gives an element read passed to a call the call's adjoint times the partial in it; \
-                         `{path}(..)` {verb} several floats, whose adjoints are not one number: bind `{read}` first \
-                         (`let v = {read};`) and pass `v`, or remove `graph`"
-                    ),
-                ));
-            }
             // A row of an array of arrays passed by value (`h[0]`).
             let row = args.iter().find_map(|arg| match arg {
                 Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place) == Ty::Aggregate => Some(operand),
@@ -1223,7 +1272,7 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
                 written.push(quote!(::autodiff::Value::numbers(&*#ident)));
                 adjoints.extend(quote! {
                     // The output's entry value, where the call reads it.
-                    if #buffer.iter().any(|d| ::autodiff::graph::number(*d) != 0.0) {
+                    if #buffer.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
                         #g.link(#node, #call, ::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)));
                     }
                     #g.write(#node, #call, ::autodiff::Value::numbers(&*#ident));
@@ -1251,7 +1300,9 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
         // each number seeded 1.
         (None, None) => {
             let numbers = quote!(::autodiff::Value::Array([#(#written.as_array().unwrap_or_default()),*].concat()));
-            let ones = quote!(::autodiff::Value::Array(::std::vec![1.0; #value.as_array().map_or(0, <[f64]>::len)]));
+            // `number(1.0)`: a literal in a generic function is spelled `T`.
+            let len = quote!(#value.as_array().map_or(0, |numbers| numbers.len()));
+            let ones = quote!(::autodiff::Value::Array(::std::vec![::autodiff::graph::number(1.0); #len]));
             (TokenStream::new(), quote!(let #value = #numbers;), quote!(#value.clone()), ones)
         }
     };
@@ -1392,14 +1443,16 @@ mod tests {
         }
     }
 
-    /// A call that writes an `&mut` argument is drawn; an element read
-    /// passed to it is refused (its adjoint is no one number times the
-    /// call's), with the way out.
+    /// A call that writes an `&mut` argument is drawn, with an element
+    /// read passed to it too; a row of an array of arrays passed by value
+    /// is refused, with the way out.
     #[test]
-    fn an_element_read_passed_to_a_call_writing_in_place_is_refused() {
-        for (call, refused) in [(quote!(g(x[0], &mut z)), true), (quote!(g(v, &mut z)), false)] {
+    fn calls_writing_in_place_are_drawn_and_rows_by_value_refused() {
+        for (call, refused) in
+            [(quote!(g(x[0], &mut z)), false), (quote!(g(v, &mut z)), false), (quote!(h(m[0], &mut z)), true)]
+        {
             let item = quote!(
-                fn f(x: &[f64]) -> f64 {
+                fn f(x: &[f64], m: &[[f64; 2]; 2]) -> f64 {
                     let v = x[0];
                     let mut z = [0.0; 2];
                     #call;
@@ -1408,7 +1461,7 @@ mod tests {
             );
             let text = expand_to_string(quote!(graph), item);
             assert_eq!(text.contains("compile_error"), refused, "{call}: {text}");
-            assert_eq!(text.contains("let v = x[0];`) and pass `v`"), refused, "{call}: {text}");
+            assert_eq!(text.contains("`m[0]` is a row of an array of arrays"), refused, "{call}: {text}");
         }
     }
 }

@@ -23,12 +23,6 @@ fn array_in_hessian(x: f64) -> f64 {
 }
 
 #[grad(graph)]
-fn element_read_into_a_tuple_call_in_graph(x: &[f64]) -> f64 {
-    let (a, b) = split(x[0]);
-    a * b
-}
-
-#[grad(graph)]
 fn row_by_value_in_graph(h: &[[f64; 2]; 2]) -> f64 {
     let r: [f64; 2] = rotate(h[0]);
     r[0] * r[1]
