@@ -16,8 +16,12 @@
 //! arrays), slices, vectors and models as one node of their numbers (a
 //! model's in the order of `Params::for_each_slice`). A call's partials come
 //! from the callee's `vjp`, run again beside the call (into zeroed shadows
-//! for its reference arguments). A function with a custom `vjp` is drawn as
-//! one call node ([`custom_function`]). The generated code records each
+//! for its reference arguments). A call that gives several floats, or
+//! writes them into an `&mut` argument (then written into that buffer's
+//! node), is one node of them, its partials those of their sum (each float
+//! seeded 1), as is the result of a function that returns several. A
+//! function with a custom `vjp` is drawn as one call node
+//! ([`custom_function`]). The generated code records each
 //! float through `autodiff::graph::number`, so that a function generic over
 //! its float (expanded at `f64` standing in for `T`) gets a generic graph.
 //!
