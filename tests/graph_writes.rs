@@ -4,6 +4,8 @@
 //! are checked against closed forms and the generated `NAME_grad` /
 //! `NAME_vjp`.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use autodiff::prelude::*;
@@ -53,7 +55,7 @@ fn double_into(x: &[f64], y: &mut [f64]) {
 #[grad]
 fn scale_in_place(a: f64, y: &mut [f64]) {
     for i in 0..y.len() {
-        y[i] = a * y[i];
+        y[i] *= a;
     }
 }
 
@@ -418,7 +420,7 @@ fn generic_functions_draw_these_calls_at_f64_and_at_f32() {
 #[grad]
 fn scale_into(a: f64, x: &[f64], y: &mut [f64]) {
     for i in 0..x.len() {
-        y[i] = a * x[i] + y[i];
+        y[i] += a * x[i];
     }
 }
 
