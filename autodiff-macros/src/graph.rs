@@ -16,8 +16,12 @@
 //! arrays), slices, vectors and models as one node of their numbers (a
 //! model's in the order of `Params::for_each_slice`). A call's partials come
 //! from the callee's `vjp`, run again beside the call (into zeroed shadows
-//! for its reference arguments). A function with a custom `vjp` is drawn as
-//! one call node ([`custom_function`]). The generated code records each
+//! for its reference arguments). A call that gives several floats, or
+//! writes them into an `&mut` argument (then written into that buffer's
+//! node), is one node of them, its partials those of their sum (each float
+//! seeded 1), as is the result of a function that returns several. A
+//! function with a custom `vjp` is drawn as one call node
+//! ([`custom_function`]). The generated code records each
 //! float through `autodiff::graph::number`, so that a function generic over
 //! its float (expanded at `f64` standing in for `T`) gets a generic graph.
 //!
@@ -65,6 +69,10 @@ pub struct Hooks {
     /// loop without one has no statements and no cluster.
     pass_starts: HashSet<*const Stmt>,
     loops: HashSet<LoopId>,
+    /// The assignments of calls that give or write several floats: an
+    /// element read passed to one has, as its partial for its adjoint, one
+    /// per float (`__graph_read_partial_*` is a vector).
+    several: HashSet<usize>,
     /// The element reads stored into an array (`y[i] = x[j]`), by the
     /// address of the stored operand, and their numbers: their adjoints
     /// are those of the elements they are stored into.
@@ -123,6 +131,7 @@ impl Hooks {
             reads: HashMap::new(),
             pass_starts: HashSet::new(),
             loops: HashSet::new(),
+            several: HashSet::new(),
             stores: HashMap::new(),
         };
         walk(&body.block, 0, &mut |stmt, _| {
@@ -167,6 +176,9 @@ impl Hooks {
         hooks.stores = stored.into_iter().enumerate().map(|(k, value)| (value, k)).collect();
         for (site, (dst, rhs)) in sites.into_iter().enumerate() {
             hooks.sites.insert(rhs as *const Rhs, site);
+            if matches!(rhs, Rhs::Call(..)) && body.var(dst).ty == Ty::Aggregate {
+                hooks.several.insert(site);
+            }
             let reads: Vec<usize> = hooks
                 .edge_operands(body, dst, rhs)
                 .into_iter()
@@ -192,7 +204,9 @@ impl Hooks {
         let reads: Vec<(usize, usize)> =
             self.reads.iter().flat_map(|(&site, ks)| ks.iter().map(move |&k| (site, k))).collect();
         let read_nodes = reads.iter().map(|&(site, k)| read_node(site, k));
-        let read_partials = reads.iter().map(|&(site, k)| read_partial(site, k));
+        let (several, single): (Vec<_>, Vec<_>) = reads.iter().partition(|(site, _)| self.several.contains(site));
+        let read_partials = single.iter().map(|&&(site, k)| read_partial(site, k));
+        let read_jacobians = several.iter().map(|&&(site, k)| read_partial(site, k));
         let stores = (0..self.stores.len()).map(store_node);
         let node = quote!(::core::option::Option<::autodiff::NodeId>);
         quote! {
@@ -201,6 +215,7 @@ impl Hooks {
             #(let mut #sites: #node = ::core::option::Option::None;)*
             #(let mut #read_nodes: #node = ::core::option::Option::None;)*
             #(let mut #read_partials = ::autodiff::graph::number(0.0);)*
+            #(let mut #read_jacobians = ::std::vec::Vec::new();)*
         }
     }
 
@@ -243,6 +258,12 @@ impl Hooks {
 
     fn place_text(&self, body: &Body, place: &Place) -> String {
         let mut text = self.texts[place.var.0].0.clone();
+        // A float of a call's tuple result (kept as an array): `split(x).0`.
+        if let ([Proj::Index(Operand::Const(index))], Some(_)) =
+            (place.proj.as_slice(), emit::tuple_result(body, place.var))
+        {
+            return format!("{text}.{}", index.tokens.to_string().trim_end_matches("usize"));
+        }
         for proj in &place.proj {
             match proj {
                 Proj::Index(index) => text += &format!("[{}]", self.operand_text(body, index)),
@@ -353,7 +374,16 @@ impl Hooks {
                     let value = emit::operand(body, operand);
                     quote_spanned!(*span=> let #copy = #value;)
                 });
-                quote!(#(#copies)*)
+                // A call writing in place: the part it writes, before it.
+                let written = match rhs {
+                    Rhs::Call(_, args) => written_part(body, args, *dst),
+                    _ => None,
+                };
+                let entry = written.map(|part| {
+                    let entry = written_entry();
+                    quote_spanned!(*span=> let #entry = ::std::borrow::ToOwned::to_owned(&#part);)
+                });
+                quote!(#(#copies)* #entry)
             }
             _ => TokenStream::new(),
         };
@@ -384,6 +414,9 @@ impl Hooks {
         let mut tokens = TokenStream::new();
         let mut parents = Vec::new();
         let mut array_links = TokenStream::new();
+        if rhs.written_in_place() == Some(dst) {
+            return self.in_place_call(body, dst, rhs, span);
+        }
         match rhs {
             // `__t = v`, `__ret = v`: the same value, the same node.
             Rhs::Use(Operand::Var(source)) if !named => {
@@ -409,8 +442,8 @@ impl Hooks {
                 }
             }
             Rhs::Call(path, args) => {
-                self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
-                array_links = self.reference_links(body, args, &site);
+                array_links = self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
+                array_links.extend(self.reference_links(body, args, &site));
             }
             Rhs::Use(operand) | Rhs::Repeat(operand, _) | Rhs::VecRepeat(operand, _) => {
                 if self.is_drawn_operand(body, operand) && body.ty(operand) != Ty::Aggregate {
@@ -428,30 +461,14 @@ impl Hooks {
         let expr = self.expression(body, rhs);
         let value = self.value(body, dst);
         let name = naming::name_of(&info.ident);
-        // Each parent as `(node, partial)`, the partial `None` on a flow
-        // from a value that is not differentiated: drawn by `link`.
-        let (flows, count) = (Ident::new("__graph_flows", Span::mixed_site()), parents.len());
-        let differentiated = quote! {
-            &#flows.iter().filter_map(|&(node, partial)| ::core::option::Option::Some((node?, partial?))).collect::<::std::vec::Vec<_>>()
-        };
-        let node = match rhs {
+        let node = with_flows(&parents, |differentiated| match rhs {
             Rhs::Call(..) => {
                 let label = if named { format!("{name} = {expr}") } else { expr };
                 quote!(#g.call(#label, #value, #differentiated))
             }
             _ if named => quote!(#g.bind(#name, #expr, #value, #differentiated)),
             _ => quote!(#g.op(#expr, #value, #differentiated)),
-        };
-        let node = quote! {{
-            let #flows: [::autodiff::graph::Flow; #count] = [#(#parents),*];
-            let __node = #node;
-            for &(__parent, __partial) in &#flows {
-                if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
-                    #g.link(__parent, __node, ::core::option::Option::None);
-                }
-            }
-            __node
-        }};
+        });
         tokens
             .extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site; #array_links));
         // An array literal: an edge from each element's node, into its index.
@@ -478,8 +495,54 @@ impl Hooks {
         tokens
     }
 
+    /// `helper(x, &mut out)`: a call node holding what the call wrote (the
+    /// buffer, or its range), with edges from what it reads, then written
+    /// into the buffer's node (`Graph::write`), which stays the buffer's
+    /// node. The partials are the callee's `vjp_in_place` seeded with 1 in
+    /// each element it writes (those of the sum of what it writes); the
+    /// buffer's entry value is an edge where the callee reads it (a partial
+    /// in it that is not zero: it updated the buffer rather than overwrote
+    /// it).
+    fn in_place_call(&self, body: &Body, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let Rhs::Call(path, args) = rhs else { return TokenStream::new() };
+        let g = graph();
+        let site_index = self.sites[&(rhs as *const Rhs)];
+        let site = site_node(site_index);
+        let (mut tokens, mut parents) = (TokenStream::new(), Vec::new());
+        let mut array_links = self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
+        array_links.extend(self.reference_links(body, args, &site));
+        let written = args.iter().position(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).unwrap_or_default();
+        let Some(part) = written_part(body, args, dst) else { return TokenStream::new() };
+        let label = self.expression(body, rhs);
+        let node = with_flows(
+            &parents,
+            |differentiated| quote!(#g.call(#label, ::autodiff::Value::numbers(&#part), #differentiated)),
+        );
+        let (buffer, entry_partials) = (self.current(dst), reference_partials(written));
+        let partial = if self.active[dst.0] {
+            quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#entry_partials)))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let numbers = self.value(body, dst);
+        tokens.extend(quote_spanned!(span=>
+            #site = ::core::option::Option::Some(#node);
+            #array_links
+            if let (::core::option::Option::Some(__buffer), ::core::option::Option::Some(__call)) = (#buffer, #site) {
+                if #entry_partials.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
+                    #g.link(__buffer, __call, #partial);
+                }
+                #g.write(__buffer, __call, #numbers);
+            }
+        ));
+        tokens
+    }
+
     /// `(value, ∂/∂a, ..) = f::vjp(a, .., 1.0)`: the callee's own generated
-    /// derivative gives the partial of each float argument.
+    /// derivative gives the partial of each float argument (seeded with 1
+    /// in each element of a call that gives several floats: the partials of
+    /// their sum). Returns the edges from the arrays passed by value, with
+    /// their partials, for after the call's node (`#site`).
     #[allow(clippy::too_many_arguments)]
     fn call_partials(
         &self,
@@ -490,15 +553,34 @@ impl Hooks {
         span: Span,
         tokens: &mut TokenStream,
         parents: &mut Vec<TokenStream>,
-    ) {
-        let vjp = crate::companion::method(path, crate::companion::VJP, span);
+    ) -> TokenStream {
+        let in_place = args.iter().any(|arg| matches!(arg, Arg::Ref { mutable: true, .. }));
         let mut pattern = vec![quote!(_)];
-        let mut call_args = Vec::new();
+        // The arguments of the call, and of the calls seeded with one float
+        // at a time (`unit_seed`), which get shadows of their own.
+        let (mut call_args, mut unit_args) = (Vec::new(), Vec::new());
+        let unit_seed = Ident::new("__graph_unit_seed", Span::mixed_site());
         let mut pending = Vec::new();
+        let mut array_links = TokenStream::new();
         let mut values = 0..;
         for (i, arg) in args.iter().enumerate() {
             let operand = match arg {
                 Arg::Value(operand) => operand,
+                // The written buffer: a copy of its entry value for the
+                // callee to overwrite, and a seed of 1 in each element it
+                // writes, which the callee leaves as the partials in its
+                // entry value.
+                Arg::Ref { mutable: true, .. } => {
+                    let (entry, seed) = (written_entry(), reference_partials(i));
+                    tokens.extend(quote_spanned!(span=>
+                        let mut #seed = ::std::borrow::ToOwned::to_owned(&#entry);
+                        #seed.fill(1.0);
+                    ));
+                    let copy = quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry));
+                    call_args.extend([copy.clone(), quote!(&mut #seed)]);
+                    unit_args.extend([copy, quote!(&mut #unit_seed)]);
+                    continue;
+                }
                 Arg::Ref { place, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
@@ -508,24 +590,100 @@ impl Hooks {
                         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#argument)),
                     };
                     tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
-                    call_args.extend([argument, quote!(&mut #buffer)]);
+                    call_args.extend([argument.clone(), quote!(&mut #buffer)]);
+                    unit_args.extend([argument, quote!(&mut #zero)]);
                     continue;
                 }
             };
             let k = values.next().unwrap_or_default();
             call_args.push(operand_copy(k).to_token_stream());
-            if !body.ty(operand).is_float() {
+            unit_args.push(operand_copy(k).to_token_stream());
+            if !body.ty(operand).is_differentiable() {
                 continue;
             }
             let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
             pattern.push(quote!(#partial));
-            if self.is_drawn_operand(body, operand) {
-                pending.push((k, operand, partial));
+            match operand {
+                // An array by value: an edge from its node, the partials in it.
+                Operand::Var(var) if body.ty(operand) == Ty::Aggregate && self.drawn[var.0] => {
+                    array_links.extend(self.link_from(body, *var, &site_node(site), &quote!(&#partial)));
+                }
+                _ if self.is_drawn_operand(body, operand) => pending.push((k, operand, partial)),
+                _ => {}
             }
         }
-        tokens.extend(quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#call_args,)* 1.0);));
+        let several = self.several.contains(&site);
+        let value = Ident::new("__graph_values", Span::mixed_site());
+        if in_place {
+            // `vjp_in_place` returns the partials alone.
+            pattern.remove(0);
+        } else if several {
+            pattern[0] = value.to_token_stream();
+        }
+        let call = |args: &[TokenStream], seed: TokenStream| {
+            if in_place {
+                let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
+                quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#args,)*);)
+            } else {
+                let vjp = crate::companion::method(path, crate::companion::VJP, span);
+                quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#args,)* #seed);)
+            }
+        };
+        let ones = if several { quote!(::core::array::from_fn(|_| 1.0)) } else { quote!(1.0) };
+        tokens.extend(call(&call_args, ones));
+        // An element read passed to a call of several floats: its partial
+        // in each float, by a call seeded with that float alone.
+        let reads: Vec<usize> = pending.iter().map(|&(k, ..)| k).filter(|&k| self.is_read(site, k)).collect();
+        if several && !reads.is_empty() {
+            let (count, seed) = if in_place {
+                let entry = written_entry();
+                let seed = quote! {
+                    let mut #unit_seed = ::std::borrow::ToOwned::to_owned(&#entry);
+                    #unit_seed.fill(0.0);
+                    #unit_seed[__unit] = 1.0;
+                };
+                (quote!(#entry.len()), seed)
+            } else {
+                let seed = quote! {
+                    let #unit_seed = ::core::array::from_fn(|__j| if __j == __unit { 1.0 } else { 0.0 });
+                };
+                (quote!(#value.len()), seed)
+            };
+            let unit_call = call(&unit_args, unit_seed.to_token_stream());
+            let jacobians: Vec<Ident> = reads.iter().map(|&k| read_partial(site, k)).collect();
+            let partials = reads.iter().map(|&k| format_ident!("__graph_d{}", k, span = Span::mixed_site()));
+            tokens.extend(quote_spanned!(span=>
+                #(#jacobians.clear();)*
+                for __unit in 0..#count {
+                    #seed
+                    #unit_call
+                    #(#jacobians.push(::autodiff::graph::number(#partials));)*
+                }
+            ));
+        }
         for (k, operand, partial) in pending {
             self.edge(body, site, k, operand, number(&partial.to_token_stream()), tokens, parents);
+        }
+        array_links
+    }
+
+    /// The edge from the node of `var`, an array (of arrays), a slice or a
+    /// model, into the node `to`, with the partials `partials` (a reference
+    /// to them) if a derivative flows from `var`.
+    fn link_from(&self, body: &Body, var: Var, to: &Ident, partials: &TokenStream) -> TokenStream {
+        let g = graph();
+        let from = self.current(var);
+        let partial = if !self.active[var.0] {
+            quote!(::core::option::Option::None)
+        } else if body.var(var).dims.is_none() {
+            quote!(::core::option::Option::Some(::autodiff::Value::params(#partials)))
+        } else {
+            quote!(::core::option::Option::Some(::autodiff::Value::numbers(#partials)))
+        };
+        quote! {
+            if let (::core::option::Option::Some(__from), ::core::option::Option::Some(__to)) = (#from, #to) {
+                #g.link(__from, __to, #partial);
+            }
         }
     }
 
@@ -539,27 +697,13 @@ impl Hooks {
     /// models it takes by reference, each with the callee's partials in
     /// the part it takes (`call_partials` computed them).
     fn reference_links(&self, body: &Body, args: &[Arg], site: &Ident) -> TokenStream {
-        let g = graph();
         let mut links = TokenStream::new();
         for (i, arg) in args.iter().enumerate() {
-            let Arg::Ref { place, .. } = arg else { continue };
-            if !self.drawn[place.var.0] {
-                continue;
+            let Arg::Ref { place, mutable, .. } = arg else { continue };
+            if self.drawn[place.var.0] && !*mutable {
+                let buffer = reference_partials(i);
+                links.extend(self.link_from(body, place.var, site, &quote!(&#buffer)));
             }
-            let from = self.current(place.var);
-            let buffer = reference_partials(i);
-            let partial = if !self.active[place.var.0] {
-                quote!(::core::option::Option::None)
-            } else if body.var(place.var).dims.is_none() {
-                quote!(::core::option::Option::Some(::autodiff::Value::params(&#buffer)))
-            } else {
-                quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)))
-            };
-            links.extend(quote! {
-                if let (::core::option::Option::Some(__from), ::core::option::Option::Some(__to)) = (#from, #site) {
-                    #g.link(__from, __to, #partial);
-                }
-            });
         }
         links
     }
@@ -580,6 +724,11 @@ impl Hooks {
         let node = self.parent(body, operand, k, tokens);
         if !self.is_differentiated(body, operand) {
             parents.push(flow(&node, None));
+        } else if matches!(operand, Operand::Place(_)) && self.several.contains(&site) {
+            // Its partials, one per float of the call, are `call_partials`'.
+            let read = read_node(site, k);
+            tokens.extend(quote!(#read = #node;));
+            parents.push(flow(&read.to_token_stream(), Some(&partial)));
         } else if matches!(operand, Operand::Place(_)) {
             let (read, stored) = (read_node(site, k), read_partial(site, k));
             tokens.extend(quote!(#read = #node; #stored = #partial;));
@@ -705,13 +854,32 @@ impl Hooks {
         }
         let g = graph();
         let site = site_node(site_index);
+        // A call writing in place: the adjoint of the part it wrote.
+        let written = match rhs {
+            Rhs::Call(_, args) if rhs.written_in_place() == Some(dst) => written_part_of(body, args, dst, bar),
+            _ => None,
+        };
         // `+ 0.0`: an adjoint nothing reached reads 0, not -0.
-        let adjoint = aggregate_value(body, dst, bar);
+        let adjoint = match &written {
+            Some(part) => quote!(::autodiff::Value::numbers(&#part)),
+            None => aggregate_value(body, dst, bar),
+        };
         let reads = self.reads.get(&site_index).into_iter().flatten().map(|&k| {
             let (read, partial) = (read_node(site_index, k), read_partial(site_index, k));
             // An element of an array literal: the adjoint of its place in the array.
             let adjoint = match rhs {
                 Rhs::ArrayLit(_) => number(&quote!((#bar)[#k])),
+                // Passed to a call of several floats: the adjoint of each
+                // times the partial in it.
+                _ if self.several.contains(&site_index) => {
+                    let bar = written.clone().unwrap_or_else(|| bar.clone());
+                    let zero = number(&quote!(0.0));
+                    quote! {
+                        #partial.iter().zip((#bar).iter()).fold(#zero, |__sum, (__d, __bar)| {
+                            __sum + __d * ::autodiff::graph::number(*__bar)
+                        })
+                    }
+                }
                 _ => {
                     let bar = number(bar);
                     quote!(#bar * #partial)
@@ -748,6 +916,49 @@ fn pass_start(lp: &Loop) -> Option<&Stmt> {
         }
     }
     lp.body.stmts.first()
+}
+
+/// A node made by `make` from the differentiated `parents` (each
+/// `(node, partial)`), and a `link` without partial from each of the others
+/// (a flow from a value that is not differentiated).
+fn with_flows(parents: &[TokenStream], make: impl FnOnce(TokenStream) -> TokenStream) -> TokenStream {
+    let g = graph();
+    let (flows, count) = (Ident::new("__graph_flows", Span::mixed_site()), parents.len());
+    let node = make(quote! {
+        &#flows.iter().filter_map(|&(node, partial)| ::core::option::Option::Some((node?, partial?))).collect::<::std::vec::Vec<_>>()
+    });
+    quote! {{
+        let #flows: [::autodiff::graph::Flow; #count] = [#(#parents),*];
+        let __node = #node;
+        for &(__parent, __partial) in &#flows {
+            if let (::core::option::Option::Some(__parent), ::core::option::Option::None) = (__parent, __partial) {
+                #g.link(__parent, __node, ::core::option::Option::None);
+            }
+        }
+        __node
+    }}
+}
+
+/// The copy of the part a call writes in place, taken before the call.
+fn written_entry() -> Ident {
+    Ident::new("__graph_entry", Span::mixed_site())
+}
+
+/// The part of `buffer` the call with `args` writes in place: the buffer
+/// (what an output parameter points to), or its range.
+fn written_part(body: &Body, args: &[Arg], buffer: Var) -> Option<TokenStream> {
+    written_part_of(body, args, buffer, &body.var(buffer).ident.to_token_stream())
+}
+
+/// That part of `root`, the buffer or its adjoint.
+fn written_part_of(body: &Body, args: &[Arg], buffer: Var, root: &TokenStream) -> Option<TokenStream> {
+    args.iter().find_map(|arg| match arg {
+        Arg::Ref { place, range, mutable: true, .. } if place.var == buffer => {
+            let target = emit::sliced(body, &emit::place_at(body, place, root), range.as_ref());
+            Some(if body.var(buffer).by_ref && range.is_none() { quote!(*#target) } else { target })
+        }
+        _ => None,
+    })
 }
 
 /// `(node, Some(partial))`, or `(node, None)` for a flow without a derivative.
@@ -855,30 +1066,12 @@ fn binding(rhs: &Rhs) -> u8 {
 
 /// What `graph` draws, refused with the construct named: a function
 /// `graph` cannot draw gets an error rather than a wrong picture.
-pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
-    if let Some(array) = &sig.ret_array {
-        return Err(syn::Error::new_spanned(
-            array,
-            "`graph` draws a function that returns one float; this one returns several: draw a scalar function of \
-             them, or remove `graph`",
-        ));
-    }
-    for param in &sig.params {
-        if matches!(param.class, ParamClass::Active(_)) && crate::signature::is_array_value(param.ty) {
-            return Err(syn::Error::new_spanned(
-                param.ty,
-                format!(
-                    "`graph` draws floats, slices, arrays and models; `{}` is an array taken by value: take it by \
-                     reference (`&[f64; N]`), or remove `graph`",
-                    naming::name_of(param.ident)
-                ),
-            ));
-        }
-    }
+pub fn check(body: &Body) -> syn::Result<()> {
     let mut refused = None;
     walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { dst, rhs: Rhs::Call(path, args), span, .. } = stmt {
-            if refused.is_none() && args.iter().any(|arg| writes_through(body, arg)) {
+        if let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), span, .. } = stmt {
+            let in_place = rhs.written_in_place() == Some(*dst);
+            if refused.is_none() && !in_place && args.iter().any(|arg| writes_through(body, arg)) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
@@ -888,16 +1081,19 @@ pub fn check(sig: &Signature, body: &Body) -> syn::Result<()> {
                     ),
                 ));
             }
-            // A call that gives several floats (an array, a tuple) or takes an array by value.
-            let several = body.var(*dst).ty == Ty::Aggregate
-                || args.iter().any(|arg| matches!(arg, Arg::Value(value) if body.ty(value) == Ty::Aggregate));
-            if refused.is_none() && several {
-                let path = path.to_token_stream().to_string().replace(' ', "");
+            // A row of an array of arrays passed by value (`h[0]`).
+            let row = args.iter().find_map(|arg| match arg {
+                Arg::Value(operand @ Operand::Place(place)) if body.place_ty(place) == Ty::Aggregate => Some(operand),
+                _ => None,
+            });
+            if let Some(row) = row.filter(|_| refused.is_none()) {
+                let row = emit::operand(body, row).to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
                     format!(
-                        "`graph` draws a call as one node of one number; `{path}(..)` takes or gives an array or a \
-                         tuple: call a function of numbers, or remove `graph`"
+                        "`graph` draws an array passed by value as an edge from its node; `{row}` is a row of an \
+                         array of arrays, which has no node of its own: pass an array the function holds whole, or \
+                         remove `graph`"
                     ),
                 ));
             }
@@ -925,7 +1121,7 @@ fn writes_through(body: &Body, arg: &Arg) -> bool {
 pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let crate::expand::Analyzed { mut body, mut namer, activity, saves, scalars, shadows } =
         crate::expand::analyzed(sig)?;
-    check(sig, &body)?;
+    check(&body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
     let adjoints =
@@ -955,6 +1151,11 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
         Some(shadow_buffer(body.var(var), shadow, target, seed))
     });
     let float = emit::float_type(sig.float());
+    // Several results (an array, a tuple): each seeded 1, the graph of their sum.
+    let seed_value = match &sig.ret_array {
+        Some(array) => quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+        None => quote!(let #seed: #float = 1.0;),
+    };
     let result = Ident::new("__graph_result", Span::mixed_site());
     // `NAME_vjp`'s result: `(value, partials of the scalars..)`, or
     // `(partials of the scalars..,)` for a function that returns nothing.
@@ -962,8 +1163,9 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let scalar_adjoints = scalars.iter().enumerate().map(|(k, var)| {
         let node = var_node(*var);
         let index = syn::Index::from(k + first_partial);
-        let partial = quote!(#result.#index);
-        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, ::autodiff::graph::number(#partial)); })
+        // A float, or an array taken by value.
+        let partial = aggregate_value(&body, *var, &quote!(#result.#index));
+        quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partial); })
     });
     // An output's adjoint is its seed, the adjoint of what the function
     // left in it (its shadow ends as the adjoint of its entry value).
@@ -992,7 +1194,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
             #parameters
             #(#shadow_buffers)*
             #(#output_seeds)*
-            let #seed: #float = 1.0;
+            #seed_value
             let #result = { #sweeps };
             #output
             #(#scalar_adjoints)*
@@ -1004,8 +1206,12 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
 
 /// `NAME_graph(params) -> Graph` for a function with a custom `vjp`, whose
 /// body the derivative does not come from: the parameters' nodes and one
-/// call node, the result, whose partials are the custom `vjp`'s at the
-/// point (seeded with 1).
+/// call node whose partials are the custom `vjp`'s at the point, seeded as
+/// `function` seeds: the call node is the result (each of its floats
+/// seeded 1, the outputs 0), or, for a function that returns nothing, what
+/// it wrote into its outputs (each seeded 1). Each output's node is
+/// written by the call, with an edge from its entry value where the
+/// partial in it is not zero.
 pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<TokenStream> {
     check_custom(sig)?;
     let g = graph();
@@ -1013,6 +1219,8 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     let label = format!("{title}({})", sig.params.iter().map(|p| user_name(p.ident)).collect::<Vec<_>>().join(", "));
     let (mut nodes, mut args, mut pattern, mut edges, mut adjoints) =
         (TokenStream::new(), Vec::new(), Vec::new(), Vec::new(), TokenStream::new());
+    // What the call writes into each output, after it.
+    let mut written = Vec::new();
     let call = Ident::new("__graph_call", Span::mixed_site());
     for (k, param) in sig.params.iter().enumerate() {
         let (ident, name) = (param.ident, user_name(param.ident));
@@ -1051,12 +1259,62 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
                 nodes.extend(quote!(let #node = #g.constant(#name, ::autodiff::graph::number(#ident));));
                 adjoints.extend(quote!(#g.link(#node, #call, ::core::option::Option::None);));
             }
+            // An output: its node with its entry value, a shadow seeded as
+            // `NAME_graph` seeds outputs, written by the call (see below).
+            ParamClass::Output { .. } => {
+                let buffer = reference_partials(k);
+                let seed = format_ident!("__graph_seed_{}", k, span = Span::mixed_site());
+                let fill = sig.ret.is_none().then(|| quote!(#buffer.fill(1.0);));
+                nodes.extend(quote! {
+                    let #node = #g.output_parameter(#name, ::autodiff::Value::numbers(&*#ident));
+                    let mut #buffer = ::autodiff::graph::ZeroShadow::zero_shadow(&*#ident);
+                    #fill
+                    let #seed = ::autodiff::Value::numbers(&#buffer);
+                });
+                *args.last_mut().expect("the output's argument") = quote!(&mut *#ident);
+                args.push(quote!(&mut #buffer));
+                written.push(quote!(::autodiff::Value::numbers(&*#ident)));
+                adjoints.extend(quote! {
+                    // The output's entry value, where the call reads it.
+                    if #buffer.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
+                        #g.link(#node, #call, ::core::option::Option::Some(::autodiff::Value::numbers(&#buffer)));
+                    }
+                    #g.write(#node, #call, ::autodiff::Value::numbers(&*#ident));
+                    #g.set_adjoint(#node, #seed);
+                });
+            }
             // Integers and other constants: passed on, not drawn.
-            ParamClass::Constant | ParamClass::Output { .. } => {}
+            ParamClass::Constant => {}
         }
     }
     let value = Ident::new("__graph_value", Span::mixed_site());
-    let returned = if pattern.is_empty() { quote!(#value) } else { quote!((#value, #(#pattern),*)) };
+    // Several results: each seeded 1, the graph of their sum.
+    let seed = Ident::new("__graph_seed", Span::mixed_site());
+    let (seed_value, value_after, value_of, seed_of) = match (&sig.ret_array, sig.ret) {
+        (Some(array), _) => (
+            quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+            TokenStream::new(),
+            quote!(::autodiff::Value::numbers(&#value)),
+            quote!(::autodiff::Value::numbers(&#seed)),
+        ),
+        (None, Some(_)) => {
+            (quote!(let #seed = 1.0;), TokenStream::new(), number(&quote!(#value)), number(&quote!(#seed)))
+        }
+        // No result: the call node holds what it wrote into the outputs,
+        // each number seeded 1.
+        (None, None) => {
+            let numbers = quote!(::autodiff::Value::Array([#(#written.as_array().unwrap_or_default()),*].concat()));
+            // `number(1.0)`: a literal in a generic function is spelled `T`.
+            let len = quote!(#value.as_array().map_or(0, |numbers| numbers.len()));
+            let ones = quote!(::autodiff::Value::Array(::std::vec![::autodiff::graph::number(1.0); #len]));
+            (TokenStream::new(), quote!(let #value = #numbers;), quote!(#value.clone()), ones)
+        }
+    };
+    let (returned, call_args, marked) = match sig.ret {
+        Some(_) if pattern.is_empty() => (quote!(#value), quote!(#(#args,)* #seed), Some(quote!(#g.output(#call);))),
+        Some(_) => (quote!((#value, #(#pattern),*)), quote!(#(#args,)* #seed), Some(quote!(#g.output(#call);))),
+        None => (quote!((#(#pattern,)*)), quote!(#(#args),*), None),
+    };
     let name = &sig.item.sig.ident;
     let turbofish = crate::expand::turbofish(&sig.item.sig.generics);
     Ok(declaration(
@@ -1066,10 +1324,12 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             let _ = #name #turbofish;
             let mut #g = ::autodiff::Graph::new(#title);
             #nodes
-            let #returned = #target(#(#args,)* 1.0);
-            let #call = #g.call(#label, ::autodiff::graph::number(#value), &[#(#edges),*]);
-            #g.output(#call);
-            #g.set_adjoint(#call, ::autodiff::graph::number(1.0));
+            #seed_value
+            let #returned = #target(#call_args);
+            #value_after
+            let #call = #g.call(#label, #value_of, &[#(#edges),*]);
+            #marked
+            #g.set_adjoint(#call, #seed_of);
             #adjoints
             #g
         },
@@ -1077,20 +1337,10 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
 }
 
 /// What the graph of a function with a custom `vjp` draws: a function that
-/// returns a float from its parameters.
+/// returns floats or writes them into its outputs.
 fn check_custom(sig: &Signature) -> syn::Result<()> {
-    let output = sig.params.iter().find(|param| matches!(param.class, ParamClass::Output { .. }));
-    if let Some(param) = output {
-        return Err(syn::Error::new_spanned(
-            param.ty,
-            format!(
-                "`graph` draws a function with a custom `vjp` as one call node of its result; `{}` is an `&mut` \
-                 output, which that node cannot show: remove `graph` or the custom derivative",
-                user_name(param.ident)
-            ),
-        ));
-    }
-    if sig.ret.is_none() {
+    let has_output = sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }));
+    if sig.ret.is_none() && !has_output {
         return Err(syn::Error::new_spanned(
             &sig.item.sig,
             "`graph` draws a function with a custom `vjp` as one call node of its result; this one returns \
@@ -1197,21 +1447,25 @@ mod tests {
         }
     }
 
-    /// A call that writes into an `&mut` argument is refused (by the
-    /// lowering today; `check` refuses it too, should the lowering accept
-    /// it): the graph would show the array's value before the write.
+    /// A call that writes an `&mut` argument is drawn, with an element
+    /// read passed to it too; a row of an array of arrays passed by value
+    /// is refused, with the way out.
     #[test]
-    fn a_call_writing_through_a_reference_is_refused() {
-        for call in [quote!(g(x, &mut z)), quote!(g(x, y))] {
+    fn calls_writing_in_place_are_drawn_and_rows_by_value_refused() {
+        for (call, refused) in
+            [(quote!(g(x[0], &mut z)), false), (quote!(g(v, &mut z)), false), (quote!(h(m[0], &mut z)), true)]
+        {
             let item = quote!(
-                fn f(x: &[f64], y: &mut [f64]) -> f64 {
+                fn f(x: &[f64], m: &[[f64; 2]; 2]) -> f64 {
+                    let v = x[0];
                     let mut z = [0.0; 2];
                     #call;
-                    y[0] + z[0]
+                    z[0] + z[1]
                 }
             );
             let text = expand_to_string(quote!(graph), item);
-            assert!(text.contains("compile_error") && text.contains("`&mut`"), "{call}: {text}");
+            assert_eq!(text.contains("compile_error"), refused, "{call}: {text}");
+            assert_eq!(text.contains("`m[0]` is a row of an array of arrays"), refused, "{call}: {text}");
         }
     }
 }

@@ -10,9 +10,4 @@ fn deriv(s: &[f64; 2], k: f64) -> [f64; 2] {
     [s[1], -k * s[0]]
 }
 
-#[grad(graph)]
-fn rotate(s: &[f64; 2], k: f64) -> [f64; 2] {
-    [s[1], -k * s[0]]
-}
-
 fn main() {}

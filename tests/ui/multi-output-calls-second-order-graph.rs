@@ -23,9 +23,9 @@ fn array_in_hessian(x: f64) -> f64 {
 }
 
 #[grad(graph)]
-fn tuple_in_graph(x: f64) -> f64 {
-    let (a, b) = split(x);
-    a * b
+fn row_by_value_in_graph(h: &[[f64; 2]; 2]) -> f64 {
+    let r: [f64; 2] = rotate(h[0]);
+    r[0] * r[1]
 }
 
 fn main() {}

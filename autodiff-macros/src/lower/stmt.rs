@@ -476,10 +476,19 @@ impl Lowerer<'_> {
     /// so `b` runs only when Rust would run it.
     pub(super) fn lower_short_circuit(&mut self, binary: &syn::ExprBinary, out: &mut Block, sink: Sink) {
         let is_and = matches!(binary.op, BinOp::And(_));
-        let cond = self.condition(&binary.left, out);
+        let span = binary.span();
+        let mut cond = self.condition(&binary.left, out);
+        // `v = v || ..` (a fold's accumulator): the branches write `v`, so
+        // the condition is a copy of it.
+        if let (Sink::Var(dst, _), Operand::Var(var)) = (sink, &cond) {
+            if *var == dst {
+                let copy = self.temp(Ty::Bool);
+                self.assign(out, copy, Rhs::Use(cond), AssignKind::Init, span);
+                cond = Operand::Var(copy);
+            }
+        }
         let constant =
             Operand::Const(Const { tokens: if is_and { quote!(false) } else { quote!(true) }, ty: Ty::Bool });
-        let span = binary.span();
         let mut evaluated = Block::default();
         self.lower_into(&binary.right, &mut evaluated, sink);
         let mut fixed = Block::default();

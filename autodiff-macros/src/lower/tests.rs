@@ -240,3 +240,17 @@ fn names_inside_a_variant_are_read_once_the_arm_is_taken() {
     assert!(got.contains("bound(shape, Shape :: Rect { w : _ , h } => h)"), "{got}");
     assert!(got.contains("__ret: f64 = x\n"), "{got}");
 }
+
+/// `fold(false, |any, &v| any || ..)` writes the accumulator in the
+/// branches of its own test: the test reads a copy (the IR's invariant: an
+/// `if` does not write its condition).
+#[test]
+fn a_short_circuit_into_its_own_left_side_tests_a_copy() {
+    let (body, _) = lowered(syn::parse_quote! {
+        fn f(x: &[f64]) -> f64 {
+            if x.iter().fold(false, |any, &v| any || v > 0.0) { x[0] } else { 0.0 }
+        }
+    })
+    .expect("lowers");
+    crate::validate::check(&body, &[], crate::validate::Stage::Lowered).expect("the IR's invariants hold");
+}

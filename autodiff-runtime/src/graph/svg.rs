@@ -208,9 +208,18 @@ struct Canvas {
     boxes: Vec<(usize, Point, Point)>,
     /// Each edge's label and where its middle is.
     labels: Vec<(Point, String)>,
-    /// Each edge's path: a start, then bezier control pairs, as layout-rs
-    /// gives them (see `RenderBackend::draw_arrow`), and whether dashed.
-    arrows: Vec<(Vec<(Point, Point)>, bool)>,
+    /// Each edge's path.
+    arrows: Vec<EdgePath>,
+}
+
+/// An edge as layout-rs routes it.
+struct EdgePath {
+    /// A start, then bezier control pairs (see `RenderBackend::draw_arrow`).
+    path: Vec<(Point, Point)>,
+    dashed: bool,
+    /// Which ends have the head: layout-rs routes a back edge, one that
+    /// closes a cycle, from its end to its start, the head at the start.
+    heads: (bool, bool),
 }
 
 impl RenderBackend for Canvas {
@@ -236,12 +245,12 @@ impl RenderBackend for Canvas {
         &mut self,
         path: &[(Point, Point)],
         dashed: bool,
-        _: (bool, bool),
+        heads: (bool, bool),
         _: &StyleAttr,
         _: Option<String>,
         _: &str,
     ) {
-        self.arrows.push((path.to_vec(), dashed));
+        self.arrows.push(EdgePath { path: path.to_vec(), dashed, heads });
     }
 
     fn create_clip(&mut self, _: Point, _: Point, _: usize) -> ClipHandle {
@@ -314,8 +323,8 @@ impl Canvas {
         for (id, frame) in &clusters {
             write_cluster(&mut svg, graph, *id, *frame);
         }
-        for (path, dashed) in &self.arrows {
-            write_arrow(&mut svg, path, *dashed);
+        for arrow in &self.arrows {
+            write_arrow(&mut svg, arrow);
         }
         for &(index, xy, size) in &self.boxes {
             write_node(&mut svg, graph, NodeId(index), xy, size);
@@ -375,7 +384,7 @@ impl Canvas {
     /// Everything drawn: boxes, edge paths, labels and cluster frames.
     fn content_bounds(&self, clusters: &[(ClusterId, Bounds)]) -> Bounds {
         let boxes = self.boxes.iter().map(|&(_, xy, size)| Bounds::of(xy, size));
-        let points = self.arrows.iter().flat_map(|(p, _)| p).flat_map(|&(a, b)| [a, b]);
+        let points = self.arrows.iter().flat_map(|arrow| &arrow.path).flat_map(|&(a, b)| [a, b]);
         let points = points.map(|p| Bounds::of(p, Point::zero()));
         let labels = self.labels.iter().map(|(xy, text)| {
             let half = text.chars().count() as f64 * SMALL_FONT * CHAR_WIDTH / 2.0;
@@ -445,7 +454,7 @@ fn write_cluster(svg: &mut String, graph: &Graph, id: ClusterId, b: Bounds) {
     );
 }
 
-fn write_arrow(svg: &mut String, path: &[(Point, Point)], dashed: bool) {
+fn write_arrow(svg: &mut String, EdgePath { path, dashed, heads: (head_at_start, head_at_end) }: &EdgePath) {
     let Some(((start, control), rest)) = path.split_first().map(|(first, rest)| (*first, rest)) else { return };
     let mut d = format!("M {:.1} {:.1}", start.x, start.y);
     if let Some(((point, entry), more)) = rest.split_first().map(|(first, more)| (*first, more)) {
@@ -458,11 +467,10 @@ fn write_arrow(svg: &mut String, path: &[(Point, Point)], dashed: bool) {
             let _ = write!(d, " S {:.1} {:.1}, {:.1} {:.1}", point.x, point.y, entry.x, entry.y);
         }
     }
-    let dash = if dashed { " stroke-dasharray=\"5 4\"" } else { "" };
-    let _ = writeln!(
-        svg,
-        "<path d=\"{d}\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.3\"{dash} marker-end=\"url(#arrow)\"/>"
-    );
+    let dash = if *dashed { " stroke-dasharray=\"5 4\"" } else { "" };
+    let start = if *head_at_start { " marker-start=\"url(#arrow)\"" } else { "" };
+    let end = if *head_at_end { " marker-end=\"url(#arrow)\"" } else { "" };
+    let _ = writeln!(svg, "<path d=\"{d}\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.3\"{dash}{start}{end}/>");
 }
 
 fn write_node(svg: &mut String, graph: &Graph, id: NodeId, xy: Point, size: Point) {
