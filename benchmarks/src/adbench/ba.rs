@@ -363,6 +363,29 @@ mod tests {
         }
     }
 
+    /// A quarter turn about z takes x to y; the zero rotation's first-order
+    /// branch is the identity, and its partials those of `pt + r × pt`:
+    /// `∂r = pt × s`, `∂pt = s` at `r = 0`.
+    #[test]
+    fn rodrigues_rotates_and_its_zero_branch_differentiates() {
+        let quarter = [0.0, 0.0, std::f64::consts::FRAC_PI_2];
+        let y = rodrigues_rotate_point(&quarter, [1.0, 0.0, 0.0]);
+        assert!((y[0]).abs() < 1e-15 && (y[1] - 1.0).abs() < 1e-15 && y[2] == 0.0, "{y:?}");
+        let pt = [1.0, 2.0, 3.0];
+        assert_eq!(rodrigues_rotate_point(&[0.0; 3], pt), pt);
+        let mut d_rot = [0.0; 3];
+        let (value, d_pt) = rodrigues_rotate_point_vjp(&[0.0; 3], &mut d_rot, pt, [0.0, 0.0, 1.0]);
+        assert_eq!(value, pt);
+        assert_eq!(d_rot, [2.0, -1.0, 0.0]);
+        assert_eq!(d_pt, [0.0, 0.0, 1.0]);
+    }
+
+    /// `u·(1 + κ1·s + κ2·s²)` at `u = (1, 2)`, `s = 5`.
+    #[test]
+    fn radial_distort_scales_by_the_polynomial() {
+        assert_eq!(radial_distort(&[0.1, 0.01], [1.0, 2.0]), [1.75, 3.5]);
+    }
+
     #[test]
     fn ba_hand_matches_generated() {
         for input in [BaInput::load("ba/test.txt"), varied(), unrotated()] {

@@ -380,6 +380,25 @@ mod tests {
         }
     }
 
+    /// `qtimesx` against `Q = [[2, 0, 0], [5, 3, 0], [6, 7, 4]]` written out,
+    /// and its reverse sweep against `∂x = Qᵀ·s`, `∂Q = (s·xᵀ)` lower part.
+    #[test]
+    fn qtimesx_is_the_lower_triangular_product() {
+        let (q_diag, ltri, x) = ([2.0, 3.0, 4.0], [5.0, 6.0, 7.0], [1.0, -1.0, 2.0]);
+        let mut out = [f64::NAN; 3];
+        qtimesx(&q_diag, &ltri, &x, &mut out);
+        assert_eq!(out, [2.0, 5.0 - 3.0, 6.0 - 7.0 + 8.0]);
+        let (mut d_q_diag, mut d_ltri, mut d_x) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        let mut d_out = [1.0, 2.0, 3.0];
+        qtimesx_vjp(&q_diag, &mut d_q_diag, &ltri, &mut d_ltri, &x, &mut d_x, &mut out, &mut d_out);
+        assert_eq!(d_q_diag, [1.0, -2.0, 6.0]);
+        // l₁₀, l₂₀, l₂₁: s₁x₀, s₂x₀, s₂x₁
+        assert_eq!(d_ltri, [2.0, 3.0, -3.0]);
+        assert_eq!(d_x, [2.0 + 10.0 + 18.0, 6.0 + 21.0, 12.0]);
+        // every element of `out` was overwritten: no adjoint of its old value
+        assert_eq!(d_out, [0.0; 3]);
+    }
+
     #[test]
     fn wishart_normalizer_uses_exact_half_integer_gammas() {
         // Γ(5/2) = 3√π/4, Γ(3) = 2

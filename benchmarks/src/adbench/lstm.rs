@@ -306,6 +306,15 @@ mod tests {
         assert_near_numeric("lstm", &grad, &numeric);
     }
 
+    /// With zero weights and biases every gate is ½ and the candidate 0:
+    /// `c ← c/2`, `h ← tanh(c)/2`.
+    #[test]
+    fn lstm_cell_with_zero_parameters_halves_the_cell() {
+        let mut state = [1.0, -3.0, 2.0, 4.0];
+        lstm_cell(&[0.0; 8], &[0.0; 8], &[0.7, 0.2], &mut state);
+        assert_eq!(state, [0.5 * 1f64.tanh(), 0.5 * 2f64.tanh(), 1.0, 2.0]);
+    }
+
     #[test]
     fn lstm_hand_matches_generated() {
         for input in [truncated(2), truncated(40), three_layers(12)] {
