@@ -2,12 +2,9 @@
 //! `shared/adbench/README.md`, objective 2), its Jacobian by per-observation
 //! gradients, and the hand-written Jacobian.
 //!
-//! The Rodrigues rotation, the perspective division, the radial distortion
-//! and the projection are written inline in [`reprojection_error`]: each
-//! returns a vector, which a separate function would write into a `&mut`
-//! buffer, and `#[grad]` refuses `&mut` arguments to calls ("passing `&mut`
-//! to a function inside #[grad] code is not supported yet; return the value
-//! instead").
+//! The helpers are ADBench's, each a `#[grad]` function returning an array:
+//! [`rodrigues_rotate_point`] (with its `θ = 0` branch), [`radial_distort`]
+//! and [`project`], which [`reprojection_error`] calls.
 
 use autodiff::grad;
 
@@ -17,38 +14,56 @@ use super::data::{BaInput, CAMERA_LEN};
 /// parameters, the point's 3 coordinates, the weight.
 pub const ROW_LEN: usize = CAMERA_LEN + 3 + 1;
 
-/// The weighted reprojection error of `point` seen by the camera `cam`
-/// (`r (3), C (3), f, u0, v0, κ1, κ2`) against the measured `feature`,
-/// written into `err` (2 values): `w·(proj − feature)`.
-#[grad(wrt(cam, point, w, err))]
-pub fn reprojection_error(cam: &[f64], point: &[f64], w: f64, feature: &[f64], err: &mut [f64]) {
-    // Y = R(r)·(X − C), Rodrigues' formula; to first order when θ = 0
-    let z = [point[0] - cam[3], point[1] - cam[4], point[2] - cam[5]];
-    let sqtheta = cam[0] * cam[0] + cam[1] * cam[1] + cam[2] * cam[2];
-    let mut y = [0.0; 3];
+/// `pt` rotated by the angle-axis vector `rot` (Rodrigues' formula), to
+/// first order when the angle is exactly zero.
+#[grad]
+pub fn rodrigues_rotate_point(rot: &[f64], pt: [f64; 3]) -> [f64; 3] {
+    let sqtheta = rot[0] * rot[0] + rot[1] * rot[1] + rot[2] * rot[2];
     if sqtheta != 0.0 {
         let theta = sqtheta.sqrt();
         let cos_theta = theta.cos();
         let sin_theta = theta.sin();
-        let v = [cam[0] / theta, cam[1] / theta, cam[2] / theta];
-        let v_cross_z = [v[1] * z[2] - v[2] * z[1], v[2] * z[0] - v[0] * z[2], v[0] * z[1] - v[1] * z[0]];
-        let tmp = (v[0] * z[0] + v[1] * z[1] + v[2] * z[2]) * (1.0 - cos_theta);
-        for i in 0..3 {
-            y[i] = z[i] * cos_theta + v_cross_z[i] * sin_theta + v[i] * tmp;
-        }
+        let w = [rot[0] / theta, rot[1] / theta, rot[2] / theta];
+        let w_cross_pt = [w[1] * pt[2] - w[2] * pt[1], w[2] * pt[0] - w[0] * pt[2], w[0] * pt[1] - w[1] * pt[0]];
+        let tmp = (w[0] * pt[0] + w[1] * pt[1] + w[2] * pt[2]) * (1.0 - cos_theta);
+        [
+            pt[0] * cos_theta + w_cross_pt[0] * sin_theta + w[0] * tmp,
+            pt[1] * cos_theta + w_cross_pt[1] * sin_theta + w[1] * tmp,
+            pt[2] * cos_theta + w_cross_pt[2] * sin_theta + w[2] * tmp,
+        ]
     } else {
-        let r_cross_z = [cam[1] * z[2] - cam[2] * z[1], cam[2] * z[0] - cam[0] * z[2], cam[0] * z[1] - cam[1] * z[0]];
-        for i in 0..3 {
-            y[i] = z[i] + r_cross_z[i];
-        }
+        let rot_cross_pt =
+            [rot[1] * pt[2] - rot[2] * pt[1], rot[2] * pt[0] - rot[0] * pt[2], rot[0] * pt[1] - rot[1] * pt[0]];
+        [pt[0] + rot_cross_pt[0], pt[1] + rot_cross_pt[1], pt[2] + rot_cross_pt[2]]
     }
-    // perspective division
-    let u = [y[0] / y[2], y[1] / y[2]];
-    // radial distortion
+}
+
+/// `u·(1 + κ1·‖u‖² + κ2·‖u‖⁴)` with `rad_params = (κ1, κ2)`.
+#[grad]
+pub fn radial_distort(rad_params: &[f64], u: [f64; 2]) -> [f64; 2] {
     let rsq = u[0] * u[0] + u[1] * u[1];
-    let distortion = 1.0 + cam[9] * rsq + cam[10] * rsq * rsq;
-    // projection
-    let proj = [cam[6] * u[0] * distortion + cam[7], cam[6] * u[1] * distortion + cam[8]];
+    let distortion = 1.0 + rad_params[0] * rsq + rad_params[1] * rsq * rsq;
+    [u[0] * distortion, u[1] * distortion]
+}
+
+/// Where the camera `cam` (`r (3), C (3), f, u0, v0, κ1, κ2`) sees the
+/// point `x`: rotated into the camera's frame, divided by its depth,
+/// distorted, scaled by `f` and shifted by `(u0, v0)`.
+#[grad]
+pub fn project(cam: &[f64], x: &[f64]) -> [f64; 2] {
+    let xo = [x[0] - cam[3], x[1] - cam[4], x[2] - cam[5]];
+    let xcam: [f64; 3] = rodrigues_rotate_point(&cam[0..3], xo);
+    let u = [xcam[0] / xcam[2], xcam[1] / xcam[2]];
+    let distorted: [f64; 2] = radial_distort(&cam[9..11], u);
+    [distorted[0] * cam[6] + cam[7], distorted[1] * cam[6] + cam[8]]
+}
+
+/// The weighted reprojection error of `point` seen by the camera `cam`
+/// against the measured `feature`, written into `err` (2 values):
+/// `w·(proj − feature)`.
+#[grad(wrt(cam, point, w, err))]
+pub fn reprojection_error(cam: &[f64], point: &[f64], w: f64, feature: &[f64], err: &mut [f64]) {
+    let proj: [f64; 2] = project(cam, point);
     err[0] = w * (proj[0] - feature[0]);
     err[1] = w * (proj[1] - feature[1]);
 }
@@ -346,6 +361,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A quarter turn about z takes x to y; the zero rotation's first-order
+    /// branch is the identity, and its partials those of `pt + r × pt`:
+    /// `∂r = pt × s`, `∂pt = s` at `r = 0`.
+    #[test]
+    fn rodrigues_rotates_and_its_zero_branch_differentiates() {
+        let quarter = [0.0, 0.0, std::f64::consts::FRAC_PI_2];
+        let y = rodrigues_rotate_point(&quarter, [1.0, 0.0, 0.0]);
+        assert!((y[0]).abs() < 1e-15 && (y[1] - 1.0).abs() < 1e-15 && y[2] == 0.0, "{y:?}");
+        let pt = [1.0, 2.0, 3.0];
+        assert_eq!(rodrigues_rotate_point(&[0.0; 3], pt), pt);
+        let mut d_rot = [0.0; 3];
+        let (value, d_pt) = rodrigues_rotate_point_vjp(&[0.0; 3], &mut d_rot, pt, [0.0, 0.0, 1.0]);
+        assert_eq!(value, pt);
+        assert_eq!(d_rot, [2.0, -1.0, 0.0]);
+        assert_eq!(d_pt, [0.0, 0.0, 1.0]);
+    }
+
+    /// `u·(1 + κ1·s + κ2·s²)` at `u = (1, 2)`, `s = 5`.
+    #[test]
+    fn radial_distort_scales_by_the_polynomial() {
+        assert_eq!(radial_distort(&[0.1, 0.01], [1.0, 2.0]), [1.75, 3.5]);
     }
 
     #[test]

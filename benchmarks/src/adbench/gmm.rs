@@ -1,11 +1,10 @@
 //! ADBench's Gaussian mixture model objective, written from the math (see
 //! `shared/adbench/README.md`, objective 1), and its hand-written adjoint.
 //!
-//! `Qtimesx` (the triangular matrix-vector product `Q_k (x_i − μ_k)`) is
-//! written inline: as a separate function it would write its result into a
-//! `&mut` buffer, and `#[grad]` refuses `&mut` arguments to calls ("passing
-//! `&mut` to a function inside #[grad] code is not supported yet; return
-//! the value instead").
+//! The helpers are ADBench's: [`qtimesx`] (the triangular matrix-vector
+//! product `Q_k (x_i − μ_k)`, written into a buffer), [`log_sum_exp`] and
+//! the Wishart prior's [`wishart_log_normalizer`], each a `#[grad]`
+//! function that [`gmm_objective`] calls.
 
 use autodiff::grad;
 use std::f64::consts::PI;
@@ -24,6 +23,24 @@ pub fn log_sum_exp(v: &[f64]) -> f64 {
         sum += (v[i] - max).exp();
     }
     max + sum.ln()
+}
+
+/// `out = Q·x` for the lower-triangular `Q` with the diagonal `q_diag` and
+/// the strictly lower entries `ltri`, stored column by column (ADBench's
+/// `Qtimesx`).
+#[grad]
+pub fn qtimesx(q_diag: &[f64], ltri: &[f64], x: &[f64], out: &mut [f64]) {
+    let d = x.len();
+    for i in 0..d {
+        out[i] = q_diag[i] * x[i];
+    }
+    let mut li = 0;
+    for col in 0..d {
+        for row in col + 1..d {
+            out[row] += ltri[li] * x[col];
+            li += 1;
+        }
+    }
 }
 
 /// `ln Γ(k/2)` for a positive integer `k`, exactly as the recurrence
@@ -96,17 +113,8 @@ pub fn gmm_objective(
             for id in 0..d {
                 xcentered[id] = x[ix * d + id] - means[ik * d + id];
             }
-            // Qtimesx: the diagonal, then the strictly lower entries, column by column
-            for id in 0..d {
-                qxcentered[id] = q_diags[ik * d + id] * xcentered[id];
-            }
-            let mut li = ik * icf_size + d;
-            for col in 0..d {
-                for row in col + 1..d {
-                    qxcentered[row] += icf[li] * xcentered[col];
-                    li += 1;
-                }
-            }
+            let ltri = ik * icf_size + d;
+            qtimesx(&q_diags[ik * d..(ik + 1) * d], &icf[ltri..(ik + 1) * icf_size], &xcentered, &mut qxcentered);
             let sqnorm: f64 = qxcentered.iter().map(|v| v * v).sum();
             main_term[ik] = alphas[ik] + sum_qs[ik] - 0.5 * sqnorm;
         }
@@ -370,6 +378,25 @@ mod tests {
             assert_close(file, &grad, &hand_grad, 1e-10);
             assert_eq!(value, gmm_of(&input), "{file}: the gradient's value is the objective");
         }
+    }
+
+    /// `qtimesx` against `Q = [[2, 0, 0], [5, 3, 0], [6, 7, 4]]` written out,
+    /// and its reverse sweep against `∂x = Qᵀ·s`, `∂Q = (s·xᵀ)` lower part.
+    #[test]
+    fn qtimesx_is_the_lower_triangular_product() {
+        let (q_diag, ltri, x) = ([2.0, 3.0, 4.0], [5.0, 6.0, 7.0], [1.0, -1.0, 2.0]);
+        let mut out = [f64::NAN; 3];
+        qtimesx(&q_diag, &ltri, &x, &mut out);
+        assert_eq!(out, [2.0, 5.0 - 3.0, 6.0 - 7.0 + 8.0]);
+        let (mut d_q_diag, mut d_ltri, mut d_x) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        let mut d_out = [1.0, 2.0, 3.0];
+        qtimesx_vjp(&q_diag, &mut d_q_diag, &ltri, &mut d_ltri, &x, &mut d_x, &mut out, &mut d_out);
+        assert_eq!(d_q_diag, [1.0, -2.0, 6.0]);
+        // l₁₀, l₂₀, l₂₁: s₁x₀, s₂x₀, s₂x₁
+        assert_eq!(d_ltri, [2.0, 3.0, -3.0]);
+        assert_eq!(d_x, [2.0 + 10.0 + 18.0, 6.0 + 21.0, 12.0]);
+        // every element of `out` was overwritten: no adjoint of its old value
+        assert_eq!(d_out, [0.0; 3]);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! ADBench's LSTM objective, written from the math (see
 //! `shared/adbench/README.md`, objective 3), and its hand-written adjoint.
 //!
-//! The LSTM cell is written inline in [`lstm_objective`]: it updates the
-//! hidden and cell state in place, which a separate function would take as
-//! `&mut` buffers, and `#[grad]` refuses `&mut` arguments to calls
-//! ("passing `&mut` to a function inside #[grad] code is not supported yet;
-//! return the value instead"). The state is copied with a loop: `#[grad]`
-//! refuses `state.to_vec()` ("unsupported method `to_vec` on an array").
+//! The LSTM cell is ADBench's `lstm_model`, a `#[grad]` function
+//! ([`lstm_cell`]) that updates one layer's state in place. It takes the
+//! hidden and the cell state as one buffer, not two: `#[grad]` refuses a
+//! call that writes two `&mut` arguments ("a call that writes more than one
+//! `&mut` argument is not supported inside #[grad] functions"). For the
+//! same reason `lstm_predict` (which writes the state and the prediction)
+//! is written inline in [`lstm_objective`].
 
 use autodiff::grad;
 
@@ -29,6 +30,23 @@ pub fn lstm_log_sum_exp(v: &[f64]) -> f64 {
     (sum + 2.0).ln()
 }
 
+/// One step of one layer: `state` holds its hidden state (`b` values)
+/// then its cell state (`b`), both updated in place from `input`, with the
+/// layer's diagonal `weight`s and `bias`es for the forget, input and output
+/// gates and the candidate (`b` each, in that order).
+#[grad]
+pub fn lstm_cell(weight: &[f64], bias: &[f64], input: &[f64], state: &mut [f64]) {
+    let b = input.len();
+    for i in 0..b {
+        let forget = sigmoid(input[i] * weight[i] + bias[i]);
+        let ingate = sigmoid(state[i] * weight[b + i] + bias[b + i]);
+        let outgate = sigmoid(input[i] * weight[2 * b + i] + bias[2 * b + i]);
+        let change = (state[i] * weight[3 * b + i] + bias[3 * b + i]).tanh();
+        state[b + i] = state[b + i] * forget + ingate * change;
+        state[i] = outgate * state[b + i].tanh();
+    }
+}
+
 /// The loss of an `l`-layer diagonal LSTM predicting each of the `c`
 /// characters (`b` bits each) of `sequence` from the one before.
 #[grad(wrt(main_params, extra_params))]
@@ -42,10 +60,7 @@ pub fn lstm_objective(
     sequence: &[f64],
 ) -> f64 {
     // per layer: hidden (b), then cell (b); a copy, the caller's is not changed
-    let mut st = vec![0.0; 2 * l * b];
-    for i in 0..2 * l * b {
-        st[i] = state[i];
-    }
+    let mut st = state.to_vec();
     let mut input = vec![0.0; b];
     let mut ypred = vec![0.0; b];
     let mut total = 0.0;
@@ -57,17 +72,15 @@ pub fn lstm_objective(
             let weight = layer * 8 * b;
             let bias = weight + 4 * b;
             let hidden = layer * 2 * b;
-            let cell = hidden + b;
+            lstm_cell(
+                &main_params[weight..bias],
+                &main_params[bias..bias + 4 * b],
+                &input,
+                &mut st[hidden..hidden + 2 * b],
+            );
+            // the next layer's input
             for i in 0..b {
-                let forget = sigmoid(input[i] * main_params[weight + i] + main_params[bias + i]);
-                let ingate = sigmoid(st[hidden + i] * main_params[weight + b + i] + main_params[bias + b + i]);
-                let outgate = sigmoid(input[i] * main_params[weight + 2 * b + i] + main_params[bias + 2 * b + i]);
-                let change = (st[hidden + i] * main_params[weight + 3 * b + i] + main_params[bias + 3 * b + i]).tanh();
-                st[cell + i] = st[cell + i] * forget + ingate * change;
-                let new_hidden = outgate * st[cell + i].tanh();
-                st[hidden + i] = new_hidden;
-                // the next layer's input (this layer has read `input[i]`)
-                input[i] = new_hidden;
+                input[i] = st[hidden + i];
             }
         }
         for i in 0..b {
@@ -291,6 +304,15 @@ mod tests {
             &params,
         );
         assert_near_numeric("lstm", &grad, &numeric);
+    }
+
+    /// With zero weights and biases every gate is ½ and the candidate 0:
+    /// `c ← c/2`, `h ← tanh(c)/2`.
+    #[test]
+    fn lstm_cell_with_zero_parameters_halves_the_cell() {
+        let mut state = [1.0, -3.0, 2.0, 4.0];
+        lstm_cell(&[0.0; 8], &[0.0; 8], &[0.7, 0.2], &mut state);
+        assert_eq!(state, [0.5 * 1f64.tanh(), 0.5 * 2f64.tanh(), 1.0, 2.0]);
     }
 
     #[test]
