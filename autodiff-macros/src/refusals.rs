@@ -212,9 +212,9 @@ pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
             cx.error_spanned_by(
                 path,
                 format!(
-                    "`hessian` does not support calls of functions that return several floats (`{name}(..)`): \
-                     they have no second derivative; remove `hessian`, or compute each float with a function \
-                     that returns it"
+                    "`hessian` does not support calls of functions that return several floats (`{name}(..)`) \
+                     yet: such a function cannot be `hessian` itself, so it has no second-order companion to \
+                     call; compute each float with a function that returns it, or remove `hessian`"
                 ),
             );
             return;
