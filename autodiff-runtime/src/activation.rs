@@ -28,7 +28,10 @@
 
 use autodiff_macros::grad;
 
-use crate::generic;
+// The f64 functions are written out rather than forwarding to their
+// generic twins in `crate::generic`: a `#[grad]` function that calls another
+// keeps the callee's tape inside its own, and a loop then saves the larger
+// tape on every pass (seed_net's gradient was 10-25% slower forwarding).
 
 /// The logistic sigmoid `σ(x) = 1 / (1 + e^−x)`; `σ'(x) = σ(x)(1 − σ(x))`.
 ///
@@ -49,7 +52,12 @@ use crate::generic;
 #[grad(reverse, hessian)]
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
-    generic::sigmoid(x)
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// The hyperbolic tangent; `tanh'(x) = 1 − tanh²(x)`.
@@ -68,7 +76,7 @@ pub fn sigmoid(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn tanh(x: f64) -> f64 {
-    generic::tanh(x)
+    x.tanh()
 }
 
 /// The rectified linear unit `max(x, 0)`; `relu'(x)` is 1 for `x > 0` and
@@ -87,7 +95,13 @@ pub fn tanh(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn relu(x: f64) -> f64 {
-    generic::relu(x)
+    // Tested as `x <= 0` so that a NaN, for which every comparison is false,
+    // takes the branch that keeps it.
+    if x <= 0.0 {
+        0.0
+    } else {
+        x
+    }
 }
 
 /// The leaky ReLU: `x` for `x > 0`, `alpha·x` otherwise. Differentiable in
@@ -108,7 +122,13 @@ pub fn relu(x: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
-    generic::leaky_relu(x, alpha)
+    if x > 0.0 {
+        x
+    } else if alpha == 0.0 && x == f64::NEG_INFINITY {
+        0.0
+    } else {
+        alpha * x
+    }
 }
 
 /// The softplus `ln(1 + eˣ)`, a smooth ReLU; `softplus'(x) = σ(x)`.
@@ -129,7 +149,14 @@ pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn softplus(x: f64) -> f64 {
-    generic::softplus(x)
+    // The branches are max(x, 0) + ln_1p(e^−|x|) with the sign of x resolved,
+    // so that the derivative at 0 comes out as σ(0) = 1/2 without relying on
+    // a convention for d|x| and d max at a tie.
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@
 
 use autodiff_macros::grad;
 
-use crate::generic;
+// Written out rather than forwarding to the generic twins in `crate::generic`,
+// as the activations are (see `activation.rs`): a call would nest the
+// callee's tape in each function's own.
 
 /// The squared error `(p − t)²` of regression; `∂/∂p = 2(p − t)`,
 /// `∂/∂t = −2(p − t)`.
@@ -34,7 +36,8 @@ use crate::generic;
 #[grad(reverse, hessian)]
 #[inline]
 pub fn squared_error(prediction: f64, target: f64) -> f64 {
-    generic::squared_error(prediction, target)
+    let diff = prediction - target;
+    diff * diff
 }
 
 /// The binary cross-entropy of a probability `p ∈ [0, 1]` against a target
@@ -70,7 +73,17 @@ pub fn squared_error(prediction: f64, target: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
-    generic::binary_cross_entropy(p, target)
+    let mut loss = 0.0;
+    // Each term is skipped only at 0·ln 0, whose limit is 0; anywhere else
+    // it runs, so that ∂/∂t keeps its ln p or ln(1 − p).
+    if target != 0.0 || p != 0.0 {
+        loss -= target * p.ln();
+    }
+    if target != 1.0 || p != 1.0 {
+        // ln_1p(−p) is ln(1 − p) without the cancellation for small p.
+        loss -= (1.0 - target) * (-p).ln_1p();
+    }
+    loss
 }
 
 /// The binary cross-entropy of `σ(z)` against `t`, taking the logit `z`:
@@ -99,7 +112,16 @@ pub fn binary_cross_entropy(p: f64, target: f64) -> f64 {
 #[grad(reverse, hessian)]
 #[inline]
 pub fn binary_cross_entropy_with_logits(z: f64, target: f64) -> f64 {
-    generic::binary_cross_entropy_with_logits(z, target)
+    // softplus(z) − z·t with softplus's two stable branches written out, so
+    // that the linear part is (1 − t)·z or −t·z, never ∞ − ∞; at an infinite
+    // z with a zero weight that part is 0·∞, whose limit is 0.
+    if z > 0.0 {
+        let linear = if target == 1.0 && z == f64::INFINITY { 0.0 } else { (1.0 - target) * z };
+        linear + (-z).exp().ln_1p()
+    } else {
+        let linear = if target == 0.0 && z == f64::NEG_INFINITY { 0.0 } else { -target * z };
+        linear + z.exp().ln_1p()
+    }
 }
 
 #[cfg(test)]
