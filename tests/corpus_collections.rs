@@ -10,12 +10,12 @@
 // The rows keep the forms people write.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern, clippy::vec_init_then_push)]
 
+#[macro_use]
 mod common;
 
-use autodiff::{grad, numeric_gradient};
-use common::{check_every_case, close, directions, dot_with_allowance, points_in, same};
-use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
+use autodiff::grad;
+use common::close;
+use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
 
 // ---------------------------------------------------------------------------
 // 1. `const` and `static` tables.
@@ -102,105 +102,6 @@ fn chunks_reduction(x: &[f64; 5]) -> f64 {
     firsts + weighted
 }
 
-/// One function, seen as a function of its differentiated scalars.
-struct Case {
-    name: &'static str,
-    domain: Vec<(f64, f64)>,
-    f: fn(&[f64]) -> f64,
-    grad: fn(&[f64]) -> (f64, Vec<f64>),
-    vjp: fn(&[f64], f64) -> (f64, Vec<f64>),
-    /// `NAME_jvp` along a direction: the value and `∇f · direction`.
-    jvp: fn(&[f64], &[f64]) -> (f64, f64),
-    valid: fn(&[f64]) -> bool,
-}
-
-thread_local! {
-    /// The direction of the `NAME_jvp` call being checked.
-    static DIRECTION: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The tangent of the `i`-th differentiated parameter: its coordinate of
-/// the direction (`case!`'s jvp arguments write `along(i)` after that parameter).
-fn along(i: usize) -> f64 {
-    DIRECTION.with(|direction| direction.borrow()[i])
-}
-
-/// What an array row's shadow holds before the call.
-const PRIOR: f64 = 0.25;
-
-macro_rules! case {
-    (
-        $f:path, $g:path, $v:path, $j:path; ($($arg:expr),*) [$($jarg:expr),*]; $($p:ident in [$lo:expr, $hi:expr]),+
-        $(; where $valid:expr)?
-    ) => {
-        Case {
-            name: stringify!($f),
-            domain: vec![$(($lo, $hi)),+],
-            f: |w: &[f64]| {
-                let mut it = w.iter().copied();
-                $(let $p: f64 = it.next().unwrap();)+
-                $f($($arg),*)
-            },
-            grad: |w: &[f64]| {
-                let mut it = w.iter().copied();
-                $(let $p: f64 = it.next().unwrap();)+
-                let (value, $($p),+) = $g($($arg),*);
-                (value, vec![$($p),+])
-            },
-            vjp: |w: &[f64], seed: f64| {
-                let mut it = w.iter().copied();
-                $(let $p: f64 = it.next().unwrap();)+
-                let (value, $($p),+) = $v($($arg,)* seed);
-                (value, vec![$($p),+])
-            },
-            jvp: |w: &[f64], direction: &[f64]| {
-                let mut it = w.iter().copied();
-                $(let $p: f64 = it.next().unwrap();)+
-                DIRECTION.with(|d| *d.borrow_mut() = direction.to_vec());
-                $j($($jarg),*)
-            },
-            valid: |w: &[f64]| {
-                let mut it = w.iter().copied();
-                $(let $p: f64 = it.next().unwrap();)+
-                let _ = ($($p,)+);
-                let conditions: &[bool] = &[$($valid)?];
-                conditions.iter().all(|&holds| holds)
-            },
-        }
-    };
-}
-
-/// A function of one `&[f64; N]`: `grad` and `vjp` add into a shadow
-/// holding `PRIOR`, and the partials are what they added.
-macro_rules! array_case {
-    ($f:path, $g:path, $v:path, $j:path; $n:literal; in [$lo:expr, $hi:expr] $(; where |$x:ident| $valid:expr)?) => {
-        Case {
-            name: stringify!($f),
-            domain: vec![($lo, $hi); $n],
-            f: |w: &[f64]| $f(&<[f64; $n]>::try_from(w).unwrap()),
-            grad: |w: &[f64]| {
-                let mut shadow = [PRIOR; $n];
-                let value = $g(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow);
-                (value, shadow.iter().map(|d| d - PRIOR).collect())
-            },
-            vjp: |w: &[f64], seed: f64| {
-                let mut shadow = [PRIOR; $n];
-                let value = $v(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow, seed);
-                (value, shadow.iter().map(|d| d - PRIOR).collect())
-            },
-            jvp: |w: &[f64], direction: &[f64]| {
-                $j(&<[f64; $n]>::try_from(w).unwrap(), &<[f64; $n]>::try_from(direction).unwrap())
-            },
-            valid: |w: &[f64]| {
-                let _ = w;
-                $(let $x = w;)?
-                let conditions: &[bool] = &[$($valid)?];
-                conditions.iter().all(|&holds| holds)
-            },
-        }
-    };
-}
-
 fn cases() -> Vec<Case> {
     vec![
         array_case!(const_table, const_table_grad, const_table_vjp, const_table_jvp; 3; in [-2.0, 2.0]),
@@ -221,84 +122,18 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// The tolerances of `tests/corpus.rs`'s default: a central difference with
-/// `h = 1e-6` is good to `1e-6` relative (with a floor of 1), and
-/// `vjp(s)` agrees with `s·grad` to a few ulps.
-const GRADIENT_TOL: f64 = 1e-6;
-const VJP_TOL: f64 = 1e-12;
-
-fn check(case: &Case, w: &[f64], seed: f64) -> Result<(), TestCaseError> {
-    prop_assume!((case.valid)(w));
-    let value = (case.f)(w);
-    prop_assume!(value.is_finite());
-    let (v, g) = (case.grad)(w);
-    prop_assert!(same(v, value), "{} at {w:?}: grad's value {v} != f = {value}", case.name);
-    prop_assert_eq!(g.len(), w.len(), "{}: one partial per differentiated scalar", case.name);
-    let numeric = numeric_gradient(case.f, w);
-    for (i, (&a, &n)) in g.iter().zip(&numeric).enumerate() {
-        prop_assert!(
-            close(a, n, GRADIENT_TOL),
-            "{} at {w:?}: ∂{i} = {a}, numeric {n} (error {:e})",
-            case.name,
-            (a - n).abs()
-        );
-    }
-    let (vv, gv) = (case.vjp)(w, seed);
-    prop_assert!(same(vv, value), "{} at {w:?}: vjp's value {vv} != f = {value}", case.name);
-    for (i, (&a, &b)) in gv.iter().zip(&g).enumerate() {
-        prop_assert!(
-            close(a, seed * b, VJP_TOL),
-            "{} at {w:?}: vjp(s = {seed}) ∂{i} = {a}, s·grad = {}",
-            case.name,
-            seed * b
-        );
-    }
-    Ok(())
-}
-
 /// Every row: `NAME_grad` matches central differences at 96 random points,
 /// its value is the function's, and `NAME_vjp(.., s)` is `s × NAME_grad`.
 #[test]
 fn collection_rows_match_numeric_gradient() {
-    check_every_case(
-        "collection row(s)",
-        cases(),
-        |case| case.name,
-        |case| (points_in(&case.domain), -4.0..4.0f64),
-        |case, (w, seed)| check(case, &w, seed),
-    );
-}
-
-/// The dot-product test: `s·(J·v) = v·(Jᵀ·s)`, `NAME_jvp` along `v` against
-/// `NAME_vjp` with seed `s`, and `NAME_jvp`'s value is `f`'s.
-fn check_transpose(case: &Case, w: &[f64], direction: &[f64], seed: f64) -> Result<(), TestCaseError> {
-    prop_assume!((case.valid)(w));
-    let value = (case.f)(w);
-    prop_assume!(value.is_finite());
-    let (jvp_value, tangent) = (case.jvp)(w, direction);
-    prop_assert!(same(jvp_value, value), "{} at {w:?}: jvp's value {jvp_value} != f = {value}", case.name);
-    let (_, adjoint) = (case.vjp)(w, seed);
-    let forward = seed * tangent;
-    let (reverse, allowed) = dot_with_allowance(direction, &adjoint, 1e-10);
-    prop_assert!(
-        (forward - reverse).abs() <= allowed,
-        "{} at {w:?} along {direction:?}: s·(J·v) = {forward}, v·(Jᵀ·s) = {reverse}",
-        case.name
-    );
-    Ok(())
+    rows_match_numeric_gradient("collection row(s)", cases());
 }
 
 /// Every row: `NAME_jvp` is the transpose of `NAME_vjp` at 96 random points
 /// along random directions.
 #[test]
 fn jvp_is_the_transpose_of_vjp() {
-    check_every_case(
-        "collection row(s)",
-        cases(),
-        |case| case.name,
-        |case| (points_in(&case.domain), directions(case.domain.len()), -4.0..4.0f64),
-        |case, (w, v, seed)| check_transpose(case, &w, &v, seed),
-    );
+    rows_jvp_is_the_transpose_of_vjp("collection row(s)", cases());
 }
 
 // ---------------------------------------------------------------------------

@@ -5,16 +5,20 @@
 //!   runner ([`check_every_case`]);
 //! - [`alloc`]: a counting global allocator, for the tests that count heap
 //!   allocations;
+//! - [`rows`]: the `case!` / `array_case!` rows of `corpus_regressions.rs`
+//!   and `corpus_collections.rs`, and their checks;
 //! - [`graph`]: finding nodes, values, adjoints and partials of a `Graph`
 //!   by label, and the checks of the lesson's `J = 3(a + bc)` graph.
 //!
 //! The training tests' network and data set are in `support/training_net.rs`.
 
 // Every test file is its own crate and uses only some of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 pub mod alloc;
 pub mod graph;
+#[macro_use]
+pub mod rows;
 
 use std::fmt::Debug;
 use std::ops::Range;
