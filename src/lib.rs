@@ -68,6 +68,8 @@
 //! assert!(loss(params[0], params[1]) < loss(w, b));
 //! ```
 
+#[doc = include_str!("../docs/grad.md")]
+#[doc(inline)]
 pub use autodiff_macros::grad;
 /// `#[derive(Params)]`: implements [`Params`](trait@Params) for a model struct
 /// (see the trait for the field types it accepts).

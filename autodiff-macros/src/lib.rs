@@ -35,9 +35,10 @@ mod validate;
 
 use proc_macro::TokenStream;
 
-/// Adds `NAME_grad` and `NAME_vjp` (reverse mode) beside a numeric function.
-///
-/// See the `autodiff` crate for the contract and the supported subset of Rust.
+/// In short: `#[grad]` adds `NAME_grad` and `NAME_vjp` (reverse mode, the
+/// default), `#[grad(forward)]` `NAME_jvp`, `#[grad(hessian)]` `NAME_hvp`,
+/// `#[grad(graph)]` `NAME_graph`. The full reference, with runnable
+/// examples, is the page of `grad` in the `autodiff` crate.
 #[proc_macro_attribute]
 pub fn grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::grad(args.into(), item.into()).into()
