@@ -379,6 +379,31 @@ fn penalized(w: f64, y: f64, penalty: Penalty) -> f64 {
     }
 }
 
+/// A `match` on a tuple of conditions, as people sort cases by quadrant:
+/// `xy` in the first, `x − y` in the fourth, `(x + y)·k` for `k > 2` in
+/// the rest, else `x + y`.
+#[grad(forward, reverse, hessian)]
+fn quadrant(x: f64, y: f64, k: i32) -> f64 {
+    match (x > 0.0, y > 0.0) {
+        (true, true) => x * y,
+        (true, false) => x - y,
+        _ if k > 2 => (x + y) * k as f64,
+        _ => x + y,
+    }
+}
+
+/// A `match` on a float and an enum together, with names bound in both
+/// parts and a guard reading them: `f = r²·l2` for `L2(l2)` when `|r| < 1`,
+/// `|r|·l2` for `L2` beyond, `r` otherwise.
+#[grad(forward, reverse, hessian)]
+fn tuple_bindings(r: f64, penalty: Penalty) -> f64 {
+    match (r.abs(), penalty) {
+        (a, Penalty::L2(l2)) if a < 1.0 => r * r * l2,
+        (a, Penalty::L2(l2)) => a * l2,
+        (_, _) => r,
+    }
+}
+
 /// `let .. else` with an early `return`: `f = x·s` for a scale `s`, `x`
 /// without one; and with an integer, `f = x²·k` for `k ≥ 1`, else `−x`.
 #[grad(forward, reverse, hessian)]
@@ -1242,6 +1267,13 @@ fn cases() -> Vec<Case> {
         case!(penalized, penalized_grad, penalized_vjp, penalized_jvp, [penalized_hvp]; (w, y, Penalty::L2(0.3)) [w, along(0), y, along(1), Penalty::L2(0.3)]; w in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(penalized, penalized_grad, penalized_vjp, penalized_jvp, [penalized_hvp]; (w, y, Penalty::Elastic { l1: 0.2, l2: 0.7 }) [w, along(0), y, along(1), Penalty::Elastic { l1: 0.2, l2: 0.7 }]; w in [-2.0, 2.0], y in [-2.0, 2.0];
             where w.abs() > M),
+        case!(quadrant, quadrant_grad, quadrant_vjp, quadrant_jvp, [quadrant_hvp]; (x, y, 1) [x, along(0), y, along(1), 1]; x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > M && y.abs() > M),
+        case!(quadrant, quadrant_grad, quadrant_vjp, quadrant_jvp, [quadrant_hvp]; (x, y, 3) [x, along(0), y, along(1), 3]; x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where x.abs() > M && y.abs() > M),
+        case!(tuple_bindings, tuple_bindings_grad, tuple_bindings_vjp, tuple_bindings_jvp, [tuple_bindings_hvp]; (r, Penalty::L2(0.7)) [r, along(0), Penalty::L2(0.7)]; r in [-2.0, 2.0];
+            where (r.abs() - 1.0).abs() > M && r.abs() > M),
+        case!(tuple_bindings, tuple_bindings_grad, tuple_bindings_vjp, tuple_bindings_jvp, [tuple_bindings_hvp]; (r, Penalty::Zero) [r, along(0), Penalty::Zero]; r in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 2) [x, along(0), Some(1.5), 2]; x in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, Some(1.5), 0) [x, along(0), Some(1.5), 0]; x in [-2.0, 2.0]),
         case!(let_else, let_else_grad, let_else_vjp, let_else_jvp, [let_else_hvp]; (x, None, 2) [x, along(0), None, 2]; x in [-2.0, 2.0]),

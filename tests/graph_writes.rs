@@ -474,3 +474,38 @@ fn an_element_read_passed_to_a_call_of_several_floats_gets_the_adjoint_through_e
     scaled_by_element_vjp(&x, &mut d_x, 1.0);
     assert_eq!(array_adjoint(&g, "x"), d_x);
 }
+
+// ------------------------------------- vectors grown by `push` or `collect`
+
+/// `Σ 2xᵢ²` through a vector built by `collect`, doubled through
+/// `iter_mut`, and a vector grown by `push`.
+#[grad(graph)]
+fn grown(x: &[f64; 3]) -> f64 {
+    let mut y: Vec<f64> = x.iter().map(|v| v * v).collect();
+    for o in y.iter_mut() {
+        *o *= 2.0;
+    }
+    let mut z: Vec<f64> = Vec::new();
+    for v in y.iter() {
+        z.push(v + 0.0);
+    }
+    z.iter().sum()
+}
+
+#[test]
+fn vectors_grown_by_push_and_collect_are_drawn_with_their_values_and_adjoints() {
+    let x = [1.0, -2.0, 0.5];
+    let g = grown_graph(&x);
+    assert_draws(&g);
+    // The vectors' nodes end holding every element pushed.
+    assert_eq!(array(&g, "z = Vec::new()"), vec![2.0, 8.0, 0.5]);
+    // ∂/∂xᵢ = 4xᵢ; a read of z (the last pass's) has adjoint 1, while the
+    // node of `z` itself holds the adjoint of what it was bound to: every
+    // element is written by a push, so nothing of that reaches the result.
+    assert_eq!(array_adjoint(&g, "x"), vec![4.0, -8.0, 2.0]);
+    assert_eq!(common::graph::adjoint(&g, "z[_]"), 1.0);
+    assert_eq!(array_adjoint(&g, "z = Vec::new()"), vec![0.0, 0.0, 0.0]);
+    let mut d_x = [0.0; 3];
+    grown_grad(&x, &mut d_x);
+    assert_eq!(array_adjoint(&g, "x"), d_x.to_vec());
+}

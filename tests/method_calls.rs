@@ -265,3 +265,52 @@ proptest! {
         methods_of_a_constant_struct_are_differentiated_in_their_arguments(x, y);
     }
 }
+
+/// A one-hidden-layer network over 2-d inputs, written as people write it:
+/// the loss walks the samples with `xs.iter().zip(ys)` and hands each row
+/// (a `&[f64; 2]`) to `self.forward(x)`.
+#[derive(Params, Clone)]
+struct Net {
+    w1: Vec<[f64; 2]>,
+    b1: Vec<f64>,
+    w2: Vec<f64>,
+    b2: f64,
+}
+
+impl Net {
+    #[grad(wrt(self))]
+    fn forward(&self, x: &[f64; 2]) -> f64 {
+        let mut out = self.b2;
+        for j in 0..self.b1.len() {
+            let h = (self.w1[j][0] * x[0] + self.w1[j][1] * x[1] + self.b1[j]).tanh();
+            out += self.w2[j] * h;
+        }
+        out
+    }
+
+    #[grad(wrt(self))]
+    fn loss(&self, xs: &[[f64; 2]], ys: &[f64]) -> f64 {
+        let mut total = 0.0;
+        for (x, &y) in xs.iter().zip(ys) {
+            let p = self.forward(x);
+            total += (p - y) * (p - y);
+        }
+        total / xs.len() as f64
+    }
+}
+
+#[test]
+fn a_row_borrowed_by_iteration_is_passed_to_a_method_and_differentiated_through() {
+    let net = Net { w1: vec![[0.5, -0.3], [0.2, 0.8]], b1: vec![0.1, -0.2], w2: vec![1.0, -1.5], b2: 0.3 };
+    let xs = [[1.0, 2.0], [-0.5, 0.25], [0.3, -1.0]];
+    let ys = [0.5, -0.2, 0.1];
+    let mut d_net = net.zeros_like();
+    let value = net.loss_grad(&mut d_net, &xs, &ys);
+    assert_eq!(value, net.loss(&xs, &ys));
+    let at = |flat: &[f64]| {
+        let mut moved = net.clone();
+        moved.copy_from_flat(flat);
+        moved.loss(&xs, &ys)
+    };
+    check_gradient(at, &net.to_flat(), &d_net.to_flat()).assert_close(1e-6);
+}

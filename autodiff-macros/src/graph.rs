@@ -324,6 +324,8 @@ impl Hooks {
             }
             Rhs::ArrayLit(items) => format!("[{}]", texts(items).join(", ")),
             Rhs::Repeat(value, len) => format!("[{}; {len}]", self.operand_text(body, value)),
+            // An empty vector is what `Vec::new()` (and `collect`) lowered to.
+            Rhs::VecRepeat(_, Operand::Const(len)) if len.tokens.to_string() == "0usize" => "Vec::new()".to_owned(),
             Rhs::VecRepeat(value, len) => {
                 format!("vec![{}; {}]", self.operand_text(body, value), self.operand_text(body, len))
             }

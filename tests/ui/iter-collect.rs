@@ -1,9 +1,25 @@
 use autodiff::grad;
 
+fn table(i: usize) -> f64 {
+    [0.5, 1.5, 2.5][i]
+}
+
+// `Vec<_>` of items the macro cannot type: floats or not?
 #[grad]
-fn f(x: &[f64]) -> f64 {
-    let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
-    squares[0]
+fn untyped(x: &[f64], idx: &[usize]) -> f64 {
+    let weights: Vec<_> = idx.iter().map(|&i| table(i)).collect();
+    weights[0] * x[0]
+}
+
+#[grad]
+fn helper(v: &[f64]) -> f64 {
+    v[0]
+}
+
+// Outside a `let`: bind it first.
+#[grad]
+fn passed_on(x: &[f64]) -> f64 {
+    helper(&x.iter().map(|v| v * v).collect::<Vec<f64>>())
 }
 
 fn main() {}

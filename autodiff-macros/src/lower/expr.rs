@@ -139,7 +139,10 @@ impl Lowerer<'_> {
 
     pub(super) fn is_place_binding(&self, expr: &Expr) -> bool {
         let Expr::Path(path) = expr else { return false };
-        path.path.get_ident().and_then(|ident| self.lookup(ident)).is_some_and(|b| matches!(b, Binding::Place(_)))
+        path.path
+            .get_ident()
+            .and_then(|ident| self.lookup(ident))
+            .is_some_and(|b| matches!(b, Binding::Place(_) | Binding::Row(_)))
     }
 
     pub(super) fn literal(&mut self, lit: &Lit) -> Const {
@@ -180,7 +183,7 @@ impl Lowerer<'_> {
         if let Some(ident) = path.path.get_ident() {
             match self.lookup(ident) {
                 Some(Binding::Var(var)) => return Operand::Var(var),
-                Some(Binding::Place(place)) => return place_operand(place),
+                Some(Binding::Place(place) | Binding::Row(place)) => return place_operand(place),
                 Some(Binding::Closure(_)) => {
                     self.cx.error_spanned_by(path, closure_value_message(ident));
                     return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });

@@ -49,6 +49,10 @@ pub(super) struct Source {
     /// `windows(k)` / `chunks_exact(k)` / `chunks(k)`: each pass binds a
     /// sub-slice, and `len` counts them.
     window: Option<Window>,
+    /// Whether its items are references (`x.iter()`, `&x`, a reference
+    /// parameter), not values moved out of a local (`for v in v_owned`):
+    /// a row bound by such an item is passed to calls as a borrow.
+    by_reference: bool,
 }
 
 /// The sub-slices `windows`, `chunks_exact` and `chunks` give: `size`
@@ -95,6 +99,7 @@ const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each"];
 /// Iterator steps the macro lowers.
 const ADAPTORS: &[&str] = &[
     "iter",
+    "iter_mut",
     "into_iter",
     "enumerate",
     "zip",
@@ -134,10 +139,10 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
 
 pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
-        "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `enumerate`, \
-         `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, `chunks`, `rev`, \
-         `step_by` \
-         and the reductions `sum`, `product`, `fold`, `for_each`: write the loop out with `for` and `if`"
+        "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `iter_mut`, \
+         `enumerate`, `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, \
+         `chunks`, `rev`, `step_by`, the reductions `sum`, `product`, `fold`, `for_each`, and `collect` into a \
+         typed `let`: write the loop out with `for` and `if`"
     )
 }
 
@@ -405,6 +410,7 @@ impl Lowerer<'_> {
     /// Binds the names of a `for` pattern or closure parameter to the pass's
     /// index and elements.
     fn bind_pattern(&mut self, pattern: &Pat, shape: &Shape, index: Var, sources: &[Source], body: &mut Block) {
+        let written = pattern;
         let pattern = strip_pattern(pattern);
         match (shape, pattern) {
             (_, Pat::Wild(_)) => {}
@@ -439,7 +445,11 @@ impl Lowerer<'_> {
             }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());
-                self.bind(&ident.ident, Binding::Place(place));
+                // `for x in xs.iter()` over rows: `x` is a `&[f64; N]`.
+                let row_reference = sources[*n].by_reference
+                    && !is_reference_pattern(written)
+                    && self.place_ty(&place) == Ty::Aggregate;
+                self.bind(&ident.ident, if row_reference { Binding::Row(place) } else { Binding::Place(place) });
             }
             (Shape::Pair(first, second), Pat::Tuple(tuple)) if tuple.elems.len() == 2 => {
                 self.bind_pattern(&tuple.elems[0], first, index, sources, body);
@@ -741,16 +751,19 @@ impl Lowerer<'_> {
     /// An aggregate iterated element by element: `x`, `&x`, `x.iter()`,
     /// `&x[1..]`, `x[a..b].iter()`, `w[i].iter()`.
     pub(super) fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
+        let borrows = match expr {
+            // `iter_mut` rows stay places, written through.
+            Expr::MethodCall(call) => call.method == "iter",
+            Expr::Reference(_) => true,
+            _ => false,
+        };
         let inner = match expr {
-            Expr::MethodCall(call) if (call.method == "iter" || call.method == "into_iter") && call.args.is_empty() => {
+            // `iter_mut` binds each element as a place, so `*o = ..` is a
+            // store into it.
+            Expr::MethodCall(call)
+                if ["iter", "into_iter", "iter_mut"].iter().any(|name| call.method == name) && call.args.is_empty() =>
+            {
                 &*call.receiver
-            }
-            Expr::MethodCall(call) if call.method == "iter_mut" => {
-                self.cx.error_spanned_by(
-                    &call.method,
-                    "`iter_mut` is not supported inside #[grad] functions; assign by index (`y[i] = ..`)",
-                );
-                return None;
             }
             Expr::Reference(reference) if reference.mutability.is_none() => &*reference.expr,
             other => other,
@@ -798,7 +811,7 @@ impl Lowerer<'_> {
                     None => end,
                 };
                 let integers = self.holds_integers(&base);
-                return Some(Source { base, offset: lo, len, integers, window: None });
+                return Some(Source { base, offset: lo, len, integers, window: None, by_reference: true });
             }
         }
         let base = self.place(inner, out)?;
@@ -810,7 +823,8 @@ impl Lowerer<'_> {
             return None;
         }
         let len = self.length(&base, out, span);
-        Some(Source { base, offset: None, len, integers, window: None })
+        let by_reference = borrows || self.vars[base.var.0].by_ref;
+        Some(Source { base, offset: None, len, integers, window: None, by_reference })
     }
 
     /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
@@ -908,10 +922,14 @@ impl Lowerer<'_> {
     }
 
     /// Whether `base` is a variable declared as integers in a slice, array
-    /// or vector (`idx: &[usize]`), possibly behind a reference.
+    /// or vector (`idx: &[usize]`), possibly behind a reference, or an
+    /// untyped local vector that integers were pushed onto.
     fn holds_integers(&self, base: &Place) -> bool {
         if !base.proj.is_empty() {
             return false;
+        }
+        if self.integer_vectors.contains(&base.var) {
+            return true;
         }
         let Some(mut ty) = self.vars[base.var.0].declared.as_ref() else { return false };
         while let syn::Type::Reference(reference) = ty {
@@ -1085,6 +1103,16 @@ fn has_position(shape: &Shape) -> bool {
 }
 
 /// `&v`, `v: &f64` and `(v)` bind like `v`.
+/// `&v` (under a type or parentheses): the item is dereferenced.
+fn is_reference_pattern(pattern: &Pat) -> bool {
+    match pattern {
+        Pat::Reference(_) => true,
+        Pat::Type(typed) => is_reference_pattern(&typed.pat),
+        Pat::Paren(paren) => is_reference_pattern(&paren.pat),
+        _ => false,
+    }
+}
+
 fn strip_pattern(pattern: &Pat) -> &Pat {
     match pattern {
         Pat::Reference(reference) => strip_pattern(&reference.pat),

@@ -30,6 +30,7 @@ use super::{is_integer_type, Binding, Lowerer, Sink};
 use crate::ir::{AssignKind, Block, Const, Operand, Rhs, Stmt, Ty};
 
 /// An arm's pattern, split into what the macro does with it.
+#[derive(Clone)]
 struct ArmPattern {
     /// What the value must match, with its bindings erased (`Some(_)`);
     /// `None` for an irrefutable pattern.
@@ -87,12 +88,51 @@ impl Lowerer<'_> {
         out.stmts.push(Stmt::If { cond, then, els, span: pat.span() });
     }
 
+    /// A `match` on a tuple written in place (`match (a > 0.0, k) { (true,
+    /// 0) => .., _ => .. }`) matches each part on its own: an arm's test is
+    /// the conjunction of its parts' tests.
     fn lower_arms_of(&mut self, scrutinee: &Expr, arms: &[Arm], exhaustive: bool, out: &mut Block, sink: Sink) {
-        let patterns: Option<Vec<ArmPattern>> = arms.iter().map(|arm| self.arm_pattern(arm.pat)).collect();
+        let parts: Vec<&Expr> = match peel(scrutinee) {
+            Expr::Tuple(tuple) if tuple.elems.len() > 1 => tuple.elems.iter().collect(),
+            _ => vec![scrutinee],
+        };
+        let patterns: Option<Vec<Vec<ArmPattern>>> =
+            arms.iter().map(|arm| self.arm_patterns(arm.pat, parts.len())).collect();
         let Some(patterns) = patterns else { return };
-        let Some(value) = self.scrutinee(scrutinee, &patterns, out) else { return };
-        let arms: Vec<(&Arm, &ArmPattern)> = arms.iter().zip(&patterns).collect();
-        self.lower_arms(&value, &arms, exhaustive, out, sink);
+        let mut values = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let column: Vec<ArmPattern> = patterns.iter().map(|arm| arm[i].clone()).collect();
+            let Some(value) = self.scrutinee(part, &column, out) else { return };
+            values.push(value);
+        }
+        let arms: Vec<(&Arm, &[ArmPattern])> = arms.iter().zip(patterns.iter().map(Vec::as_slice)).collect();
+        self.lower_arms(&values, &arms, exhaustive, out, sink);
+    }
+
+    /// An arm's pattern as one pattern per part of the matched tuple.
+    fn arm_patterns(&self, pat: &Pat, parts: usize) -> Option<Vec<ArmPattern>> {
+        if parts == 1 {
+            return Some(vec![self.arm_pattern(pat)?]);
+        }
+        match pat {
+            Pat::Paren(paren) => self.arm_patterns(&paren.pat, parts),
+            Pat::Wild(_) => Some(vec![ArmPattern { test: None, name: None, inner: Vec::new() }; parts]),
+            Pat::Tuple(tuple)
+                if tuple.elems.len() == parts && !tuple.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
+            {
+                tuple.elems.iter().map(|part| self.arm_pattern(part)).collect()
+            }
+            other => {
+                self.cx.error_spanned_by(
+                    other,
+                    format!(
+                        "in a `match` on a tuple, #[grad] takes arms written as a tuple of {parts} patterns \
+                         (`(a, _)`) or `_`"
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// The matched value, as an operand every arm may read: a copy when an
@@ -153,26 +193,28 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Lowers `arms` in order as nested `if`s. When `exhaustive`, the last
-    /// arm is taken without a test.
+    /// Lowers `arms` in order as nested `if`s, each arm's patterns tested
+    /// against the `scrutinees` (the parts of a tuple, or the one value).
+    /// When `exhaustive`, the last arm is taken without a test.
     fn lower_arms(
         &mut self,
-        scrutinee: &Operand,
-        arms: &[(&Arm, &ArmPattern)],
+        scrutinees: &[Operand],
+        arms: &[(&Arm, &[ArmPattern])],
         exhaustive: bool,
         out: &mut Block,
         sink: Sink,
     ) {
-        let Some(((arm, pattern), rest)) = arms.split_first() else { return };
+        let Some(((arm, patterns), rest)) = arms.split_first() else { return };
         let untested = rest.is_empty() && exhaustive;
-        let cond = match (untested, &pattern.test, arm.guard) {
-            (true, ..) | (false, None, None) => None,
-            (false, Some(test), None) => Some(self.test(scrutinee, test, out)),
-            (false, test, Some(guard)) => Some(self.guarded_test(scrutinee, test.as_ref(), pattern, guard, out)),
+        let tested = patterns.iter().any(|pattern| pattern.test.is_some());
+        let cond = match (untested, tested, arm.guard) {
+            (true, ..) | (false, false, None) => None,
+            (false, true, None) => Some(self.tests(scrutinees, patterns, out)),
+            (false, _, Some(guard)) => Some(self.guarded_test(scrutinees, patterns, guard, out)),
         };
         let mut then = Block::default();
         self.in_scope(|this| {
-            this.bind_pattern_names(scrutinee, pattern, &mut then, arm.pat.span());
+            this.bind_all_names(scrutinees, patterns, &mut then, arm.pat.span());
             this.lower_arm_body(arm.body, &mut then, sink);
         });
         let Some(cond) = cond else {
@@ -181,8 +223,14 @@ impl Lowerer<'_> {
             return;
         };
         let mut els = Block::default();
-        self.lower_arms(scrutinee, rest, exhaustive, &mut els, sink);
+        self.lower_arms(scrutinees, rest, exhaustive, &mut els, sink);
         out.stmts.push(Stmt::If { cond, then, els, span: arm.pat.span() });
+    }
+
+    fn bind_all_names(&mut self, scrutinees: &[Operand], patterns: &[ArmPattern], out: &mut Block, span: Span) {
+        for (scrutinee, pattern) in scrutinees.iter().zip(patterns) {
+            self.bind_pattern_names(scrutinee, pattern, out, span);
+        }
     }
 
     /// Binds the names of an arm taken: the whole value, and each name
@@ -212,33 +260,55 @@ impl Lowerer<'_> {
         Operand::Var(flag)
     }
 
-    /// `test && guard`, the guard evaluated (with the pattern's names bound)
-    /// only when the pattern matches.
+    /// Whether every part matches its pattern: the parts' tests in order,
+    /// each run only when those before it matched.
+    fn tests(&mut self, scrutinees: &[Operand], patterns: &[ArmPattern], out: &mut Block) -> Operand {
+        let mut tested =
+            scrutinees.iter().zip(patterns).filter_map(|(value, pattern)| Some((value, pattern.test.as_ref()?)));
+        let (value, test) = tested.next().expect("an arm with a test");
+        let mut matched = self.test(value, test, out);
+        for (value, test) in tested {
+            let both = self.temp(Ty::Bool);
+            let mut then = Block::default();
+            let next = self.test(value, test, &mut then);
+            self.assign(&mut then, both, Rhs::Use(next), AssignKind::Init, test.span());
+            self.and_not_taken(matched, both, then, out, test.span());
+            matched = Operand::Var(both);
+        }
+        matched
+    }
+
+    /// `if cond { then } else { flag = false }`.
+    fn and_not_taken(&mut self, cond: Operand, flag: crate::ir::Var, then: Block, out: &mut Block, span: Span) {
+        let mut unmatched = Block::default();
+        let falsity = Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool });
+        self.assign(&mut unmatched, flag, Rhs::Use(falsity), AssignKind::Init, span);
+        out.stmts.push(Stmt::If { cond, then, els: unmatched, span });
+    }
+
+    /// `tests && guard`, the guard evaluated (with the patterns' names
+    /// bound) only when the patterns match.
     fn guarded_test(
         &mut self,
-        scrutinee: &Operand,
-        test: Option<&Pat>,
-        pattern: &ArmPattern,
+        scrutinees: &[Operand],
+        patterns: &[ArmPattern],
         guard: &Expr,
         out: &mut Block,
     ) -> Operand {
-        let Some(test) = test else {
+        if patterns.iter().all(|pattern| pattern.test.is_none()) {
             return self.in_scope(|this| {
-                this.bind_pattern_names(scrutinee, pattern, out, guard.span());
+                this.bind_all_names(scrutinees, patterns, out, guard.span());
                 this.condition(guard, out)
             });
-        };
-        let matched = self.test(scrutinee, test, out);
+        }
+        let matched = self.tests(scrutinees, patterns, out);
         let both = self.temp(Ty::Bool);
         let mut guarded = Block::default();
         self.in_scope(|this| {
-            this.bind_pattern_names(scrutinee, pattern, &mut guarded, guard.span());
+            this.bind_all_names(scrutinees, patterns, &mut guarded, guard.span());
             this.lower_into(guard, &mut guarded, Sink::Var(both, AssignKind::Init));
         });
-        let mut unmatched = Block::default();
-        let falsity = Operand::Const(Const { tokens: quote!(false), ty: Ty::Bool });
-        self.assign(&mut unmatched, both, Rhs::Use(falsity), AssignKind::Init, guard.span());
-        out.stmts.push(Stmt::If { cond: matched, then: guarded, els: unmatched, span: guard.span() });
+        self.and_not_taken(matched, both, guarded, out, guard.span());
         Operand::Var(both)
     }
 
@@ -337,4 +407,12 @@ fn erase_bindings(pat: &Pat, keep: Option<&Ident>) -> Pat {
     let mut pat = pat.clone();
     Erase(keep).visit_pat_mut(&mut pat);
     pat
+}
+
+fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => peel(&paren.expr),
+        Expr::Group(group) => peel(&group.expr),
+        other => other,
+    }
 }

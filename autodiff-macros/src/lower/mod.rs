@@ -29,6 +29,7 @@
 
 mod call;
 mod closures;
+mod collect;
 mod expr;
 mod items;
 mod loops;
@@ -72,6 +73,8 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         next_loop: 0,
         escapes: BTreeMap::new(),
         tables: Vec::new(),
+        untyped_collections: HashSet::new(),
+        integer_vectors: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -125,6 +128,10 @@ enum Sink {
 enum Binding {
     Var(Var),
     Place(Place),
+    /// A row of an array of arrays bound by reference (`x` of `for x in
+    /// xs.iter()`, a `&[f64; N]`): read like a place, passed to calls as a
+    /// borrow of the row.
+    Row(Place),
     Closure(std::rc::Rc<closures::LocalClosure>),
     /// `let y = &x[a..b];`: elements `a..b` of `x`, read in place.
     Slice(loops::Source),
@@ -188,6 +195,12 @@ struct Lowerer<'a> {
     /// The `const` and `static` tables the body indexes (`W[i]`), each read
     /// through a reference made at the top of the function.
     tables: Vec<(Ident, Var)>,
+    /// Vectors `collect` builds into a `Vec<_>`, until their `push` tells
+    /// whether they hold floats (`collect.rs`).
+    untyped_collections: HashSet<Var>,
+    /// Untyped local vectors that integers were pushed onto: iterated,
+    /// their elements are indices (`vectors.rs`).
+    integer_vectors: HashSet<Var>,
 }
 
 impl Lowerer<'_> {

@@ -20,7 +20,7 @@ impl Lowerer<'_> {
                 let ident = path.path.get_ident()?;
                 match self.lookup(ident) {
                     Some(Binding::Var(var)) => Some(Place { var, proj: Vec::new() }),
-                    Some(Binding::Place(place)) => Some(place),
+                    Some(Binding::Place(place) | Binding::Row(place)) => Some(place),
                     Some(Binding::Closure(_)) => {
                         self.cx.error_spanned_by(path, super::expr::closure_value_message(ident));
                         None
@@ -105,6 +105,16 @@ impl Lowerer<'_> {
                 Some(place) => Some(Binding::Place(place)),
                 None => return None,
             },
+            // `*o = ..` where `o` is an element bound by `iter_mut`.
+            Expr::Unary(syn::ExprUnary { op: UnOp::Deref(_), expr, .. }) => match &**expr {
+                Expr::Path(path) => match path.path.get_ident().and_then(|ident| self.lookup(ident)) {
+                    Some(Binding::Place(place) | Binding::Row(place)) if !place.proj.is_empty() => {
+                        Some(Binding::Place(place))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
             _ => None,
         };
         if binding.is_none() {
@@ -134,7 +144,7 @@ impl Lowerer<'_> {
     fn is_loop_index(&self, binding: &Binding) -> bool {
         let var = match binding {
             Binding::Var(var) => *var,
-            Binding::Place(place) => place.var,
+            Binding::Place(place) | Binding::Row(place) => place.var,
             Binding::Closure(_) | Binding::Slice(_) => return false,
         };
         self.loops.iter().any(|ctx| ctx.index == Some(var))
@@ -298,6 +308,10 @@ impl Lowerer<'_> {
             }
             return self.unsupported_borrow(arg);
         } else if let Expr::Path(path) = inner {
+            // A row bound by reference (`for x in xs.iter()`) passed on: a borrow of it.
+            if let Some(Binding::Row(place)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) {
+                return Arg::Ref { place, range: None, mutable: false, borrowed: true };
+            }
             // A slice or model parameter passed on as it is.
             let var = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
                 Some(Binding::Var(var)) => Some(var),
@@ -316,11 +330,18 @@ impl Lowerer<'_> {
     /// `&n` of a value that is no array: the call would need a reference to
     /// a value the generated code keeps elsewhere.
     fn unsupported_borrow(&self, arg: &Expr) -> Arg {
-        self.cx.error_spanned_by(
-            arg,
+        let borrowed = match arg {
+            Expr::Reference(reference) => &*reference.expr,
+            other => other,
+        };
+        let message = if super::collect::collect_call(borrowed).is_some() {
+            "inside #[grad] code, a collected vector is built in a `let`; bind it first \
+             (`let v: Vec<f64> = ..collect();`) and pass `&v`"
+        } else {
             "inside #[grad] code, `&` passes arrays, slices and models to calls; pass this value by value \
-             (make the callee take it by value)",
-        );
+             (make the callee take it by value)"
+        };
+        self.cx.error_spanned_by(arg, message);
         Arg::Value(dummy())
     }
 
@@ -364,7 +385,7 @@ impl Lowerer<'_> {
                 let ident = path.path.get_ident()?;
                 match self.lookup(ident)? {
                     Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
-                    Binding::Place(place) => Some(place),
+                    Binding::Place(place) | Binding::Row(place) => Some(place),
                     Binding::Closure(_) | Binding::Slice(_) => None,
                 }
             }

@@ -157,6 +157,10 @@ impl Lowerer<'_> {
             if copied {
                 return;
             }
+            if let Some(call) = super::collect::collect_call(expr) {
+                self.lower_collect(ident, declared.as_ref(), call, out);
+                return;
+            }
             if self.bind_sub_slice(ident, expr, out) {
                 return;
             }
@@ -327,6 +331,9 @@ impl Lowerer<'_> {
                     left,
                     "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
                 );
+            }
+            Binding::Row(_) => {
+                self.cx.error_spanned_by(left, "a row borrowed from its array cannot be assigned; write its elements");
             }
             Binding::Place(place) if op.is_none() && self.place_ty(&place) == Ty::Aggregate => {
                 self.store_row(place, right, out);

@@ -78,17 +78,22 @@ impl Lowerer<'_> {
         if call.method != "push" || call.args.len() != 1 || !local_floats || info.by_ref {
             return None;
         }
-        let span = call.method.span();
         let value = self.lower_expr(&call.args[0], out);
+        Some(self.push_float(*vector, value, out, call.method.span()))
+    }
+
+    /// `vector.push(value)` on a vector of floats: a zero pushed, then the
+    /// element written.
+    pub(super) fn push_float(&mut self, vector: Var, value: Operand, out: &mut Block, span: proc_macro2::Span) -> Rhs {
         let position = self.temp(Ty::Other);
         let len = Ident::new("len", span);
-        self.assign(out, position, Rhs::Method(Operand::Var(*vector), len, Vec::new()), AssignKind::Init, span);
+        self.assign(out, position, Rhs::Method(Operand::Var(vector), len, Vec::new()), AssignKind::Init, span);
         let float = self.vars[vector.0].elem;
         let zero = Operand::Const(Const { tokens: quote!(0.0), ty: float.map_or(Ty::AnyFloat, Ty::Float) });
-        self.grow(*vector, "push", zero, out, span);
-        let place = Place { var: *vector, proj: vec![Proj::Index(Operand::Var(position))] };
+        self.grow(vector, "push", zero, out, span);
+        let place = Place { var: vector, proj: vec![Proj::Index(Operand::Var(position))] };
         out.stmts.push(Stmt::Store { place, value, span });
-        Some(Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other })))
+        Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other }))
     }
 
     /// `_ = vector.method(argument)`, a call that grows the vector.
@@ -112,6 +117,7 @@ impl Lowerer<'_> {
             return false;
         }
         self.vars[vector.0].ty = Ty::Other;
+        self.integer_vectors.insert(*vector);
         true
     }
 

@@ -142,16 +142,23 @@ impl Graph {
 
     /// The write `array[index] = value of from`: the array node's element
     /// takes the value of `from`, and an edge carries it, with partial 1.
+    /// A store past the end grows the node (zeros up to `index`): a vector
+    /// the function grows with `push` is bound empty, then written element
+    /// by element.
     ///
     /// # Panics
     ///
-    /// If `array` is not an array node or `index` is out of its bounds, or
-    /// `from` is not a scalar.
+    /// If `array` is not an array node, or `from` is not a scalar.
     pub fn store(&mut self, array: NodeId, index: usize, from: NodeId) {
         let value = self.nodes[from.0].value.as_scalar().expect("autodiff graph: an array element is a scalar");
         match &mut self.nodes[array.0].value {
-            Value::Array(xs) if index < xs.len() => xs[index] = value,
-            _ => panic!("autodiff graph: `{}[{index}]` is no element", self.nodes[array.0].label),
+            Value::Array(xs) => {
+                if index >= xs.len() {
+                    xs.resize(index + 1, 0.0);
+                }
+                xs[index] = value;
+            }
+            Value::Scalar(_) => panic!("autodiff graph: `{}` is no array", self.nodes[array.0].label),
         }
         self.add_edge(from, array, Some(Value::Scalar(1.0)), Some(index));
     }

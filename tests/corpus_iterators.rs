@@ -1,0 +1,272 @@
+//! Rows for iterator forms people write for numeric code: `collect()`
+//! into a vector (`let y: Vec<f64> = x.iter().map(..).collect();`, or
+//! `Vec<_>`), `iter_mut()` to write elements in place (`for (o, v) in
+//! y.iter_mut().zip(x) { *o = .. }`), and rows of an array of arrays
+//! iterated by reference and passed on to calls (`for x in xs.iter() {
+//! norm2(x) }`). Each row is checked against central
+//! differences at random points, its `NAME_vjp` against `NAME_grad`, and its
+//! `NAME_jvp` against `NAME_vjp` by the dot-product test (the harness of
+//! `tests/common/rows.rs`); closed forms at chosen points follow.
+
+// The rows keep the forms people write.
+#![allow(clippy::iter_cloned_collect, clippy::assign_op_pattern, clippy::needless_borrow)]
+
+#[macro_use]
+mod common;
+
+use autodiff::grad;
+use common::close;
+use common::rows::{rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+
+// ---------------------------------------------------------------------------
+// 1. `collect()`.
+// ---------------------------------------------------------------------------
+
+/// `Σ (xᵢ² − sin xᵢ)`, through two collected vectors.
+#[grad(forward, reverse)]
+fn collected_maps(x: &[f64; 4]) -> f64 {
+    let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
+    let shifted: Vec<f64> = squares.iter().zip(x).map(|(a, b)| a - b.sin()).collect();
+    shifted.iter().sum()
+}
+
+/// A turbofish, a typed closure parameter, a copy without `map`, and a
+/// range source: `Σ xᵢ·x_{i+1} + Σ xᵢ^i + Π xᵢ`.
+#[grad(forward, reverse)]
+fn collected_forms(x: &[f64; 4]) -> f64 {
+    let pairs = x.windows(2).map(|w: &[f64]| w[0] * w[1]).collect::<Vec<f64>>();
+    let powers: Vec<f64> = (0..4).map(|i| x[i].powi(i as i32)).collect();
+    let copy: Vec<f64> = x.iter().copied().collect();
+    pairs.iter().sum::<f64>() + powers.iter().sum::<f64>() + copy.iter().product::<f64>()
+}
+
+/// `filter` keeps the positive elements: `Σ_{xᵢ > 0} 3xᵢ²`; the indices
+/// of the even positions, collected as integers, pick `Σ x₀, x₂`.
+#[grad(forward, reverse)]
+fn collected_filtered(x: &[f64; 4]) -> f64 {
+    let kept: Vec<f64> = x.iter().copied().filter(|v| *v > 0.0).map(|v| 3.0 * v * v).collect();
+    let even: Vec<usize> = (0..4).filter(|i| i % 2 == 0).collect();
+    let mut s: f64 = kept.iter().sum();
+    for &i in &even {
+        s += x[i];
+    }
+    s
+}
+
+/// `Vec<_>`, as people write it: the items pushed decide that `scaled`
+/// holds floats and `picked` integers: `Σ_{i odd} 2xᵢ·tanh xᵢ`.
+#[grad(forward, reverse)]
+fn collected_inferred(x: &[f64; 4]) -> f64 {
+    let scaled: Vec<_> = x.iter().map(|&v| 2.0 * v * v.tanh()).collect();
+    let picked = (0..4).filter(|i| i % 2 == 1).collect::<Vec<_>>();
+    picked.iter().map(|&i| scaled[i]).sum()
+}
+
+// ---------------------------------------------------------------------------
+// 2. `iter_mut()`.
+// ---------------------------------------------------------------------------
+
+/// `Σ (2xᵢ² + 1)·sin xᵢ`, written element by element through `iter_mut`.
+#[grad(forward, reverse)]
+fn written_in_place(x: &[f64; 4]) -> f64 {
+    let mut y = [0.0; 4];
+    for (o, v) in y.iter_mut().zip(x) {
+        *o = v * v;
+    }
+    for o in y.iter_mut() {
+        *o *= 2.0;
+    }
+    y.iter_mut().for_each(|o| *o += 1.0);
+    for (i, o) in y.iter_mut().enumerate() {
+        *o = *o * x[i].sin();
+    }
+    y.iter().sum()
+}
+
+/// A `&mut` output written through `iter_mut`: `yᵢ = k·xᵢ + yᵢ`.
+#[grad(forward, reverse)]
+fn axpy(k: f64, x: &[f64], y: &mut [f64]) {
+    for (o, v) in y.iter_mut().zip(x) {
+        *o += k * v;
+    }
+}
+
+/// A caller of `axpy` on a local vector built by `collect`.
+#[grad(forward, reverse)]
+fn axpy_then_norm(x: &[f64; 3], k: f64) -> f64 {
+    let mut y: Vec<f64> = x.iter().map(|v| v.exp()).collect();
+    axpy(k, x, &mut y);
+    y.iter().map(|v| v * v).sum()
+}
+
+fn axpy_then_norm_at(w: &[f64]) -> f64 {
+    axpy_then_norm(&[w[0], w[1], w[2]], w[3])
+}
+
+fn axpy_then_norm_vjp_at(w: &[f64], seed: f64) -> (f64, Vec<f64>) {
+    let mut d_x = [0.0; 3];
+    let (value, dk) = axpy_then_norm_vjp(&[w[0], w[1], w[2]], &mut d_x, w[3], seed);
+    (value, vec![d_x[0], d_x[1], d_x[2], dk])
+}
+
+fn axpy_then_norm_grad_at(w: &[f64]) -> (f64, Vec<f64>) {
+    axpy_then_norm_vjp_at(w, 1.0)
+}
+
+fn axpy_then_norm_jvp_at(w: &[f64], v: &[f64]) -> (f64, f64) {
+    axpy_then_norm_jvp(&[w[0], w[1], w[2]], &[v[0], v[1], v[2]], w[3], v[3])
+}
+
+// ---------------------------------------------------------------------------
+// 3. Rows bound by reference (`for x in xs.iter()`, `x: &[f64; 2]`) passed
+//    on to a `#[grad]` function, as written (`norm2(x)`), or borrowed again
+//    (`norm2(&x)`).
+// ---------------------------------------------------------------------------
+
+#[grad(forward, reverse)]
+fn norm2(x: &[f64; 2]) -> f64 {
+    x[0] * x[0] + x[1] * x[1]
+}
+
+/// `Σ |xᵢ|²·xᵢ₀ + Σ i·|xᵢ|² + |x₀|²·y₀` over rows iterated, enumerated and zipped.
+#[grad(forward, reverse)]
+fn rows_passed_on(xs: &[[f64; 2]], ys: &[f64]) -> f64 {
+    let mut t = 0.0;
+    for x in xs.iter() {
+        t += norm2(x) * x[0];
+    }
+    for (i, x) in xs.iter().enumerate() {
+        t += norm2(&x) * i as f64;
+    }
+    for (x, &y) in xs.iter().zip(ys).take(1) {
+        t += norm2(x) * y;
+    }
+    t
+}
+
+fn rows_at(w: &[f64]) -> ([[f64; 2]; 3], [f64; 1]) {
+    ([[w[0], w[1]], [w[2], w[3]], [w[4], w[5]]], [w[6]])
+}
+
+fn rows_passed_on_at(w: &[f64]) -> f64 {
+    let (xs, ys) = rows_at(w);
+    rows_passed_on(&xs, &ys)
+}
+
+fn rows_passed_on_vjp_at(w: &[f64], seed: f64) -> (f64, Vec<f64>) {
+    let (xs, ys) = rows_at(w);
+    let (mut d_xs, mut d_ys) = ([[0.0; 2]; 3], [0.0]);
+    let value = rows_passed_on_vjp(&xs, &mut d_xs, &ys, &mut d_ys, seed);
+    (value, d_xs.iter().flatten().copied().chain(d_ys).collect())
+}
+
+fn rows_passed_on_grad_at(w: &[f64]) -> (f64, Vec<f64>) {
+    rows_passed_on_vjp_at(w, 1.0)
+}
+
+fn rows_passed_on_jvp_at(w: &[f64], v: &[f64]) -> (f64, f64) {
+    let ((xs, ys), (vxs, vys)) = (rows_at(w), rows_at(v));
+    rows_passed_on_jvp(&xs, &vxs, &ys, &vys)
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
+        array_case!(collected_forms, collected_forms_grad, collected_forms_vjp, collected_forms_jvp; 4; in [-2.0, 2.0]),
+        array_case!(collected_filtered, collected_filtered_grad, collected_filtered_vjp, collected_filtered_jvp; 4;
+            in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > 1e-3)),
+        array_case!(collected_inferred, collected_inferred_grad, collected_inferred_vjp, collected_inferred_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(written_in_place, written_in_place_grad, written_in_place_vjp, written_in_place_jvp; 4;
+            in [-2.0, 2.0]),
+        Case {
+            name: "axpy_then_norm",
+            domain: vec![(-1.0, 1.0); 4],
+            f: axpy_then_norm_at,
+            grad: axpy_then_norm_grad_at,
+            vjp: axpy_then_norm_vjp_at,
+            jvp: axpy_then_norm_jvp_at,
+            valid: |_| true,
+        },
+        Case {
+            name: "rows_passed_on",
+            domain: vec![(-1.5, 1.5); 7],
+            f: rows_passed_on_at,
+            grad: rows_passed_on_grad_at,
+            vjp: rows_passed_on_vjp_at,
+            jvp: rows_passed_on_jvp_at,
+            valid: |_| true,
+        },
+    ]
+}
+
+#[test]
+fn iterator_rows_match_central_differences() {
+    rows_match_numeric_gradient("corpus_iterators", cases());
+}
+
+#[test]
+fn iterator_rows_jvp_is_the_transpose_of_vjp() {
+    rows_jvp_is_the_transpose_of_vjp("corpus_iterators", cases());
+}
+
+#[test]
+fn collected_rows_match_their_closed_forms() {
+    let x = [0.5, -1.0, 1.5, 2.0];
+    let mut d_x = [0.0; 4];
+    let value = collected_maps_grad(&x, &mut d_x);
+    let expected: f64 = x.iter().map(|v| v * v - v.sin()).sum();
+    assert!(close(value, expected, 1e-12));
+    for (d, v) in d_x.iter().zip(&x) {
+        assert!(close(*d, 2.0 * v - v.cos(), 1e-12));
+    }
+
+    let mut d_x = [0.0; 4];
+    let value = collected_filtered_grad(&x, &mut d_x);
+    // Kept: 0.5, 1.5, 2.0; the even positions 0 and 2.
+    assert!(close(value, 3.0 * (0.25 + 2.25 + 4.0) + 0.5 + 1.5, 1e-12));
+    assert_eq!(d_x, [6.0 * 0.5 + 1.0, 0.0, 6.0 * 1.5 + 1.0, 6.0 * 2.0]);
+}
+
+#[test]
+fn an_output_written_through_iter_mut_follows_the_output_convention() {
+    // y ← y + k·x: the adjoint of y's entry value is the adjoint of y (an
+    // update in place), ∂k = Σ ȳᵢxᵢ, x̄ = k·ȳ.
+    let (x, mut y) = ([1.0, 2.0, 3.0], [0.5, 0.5, 0.5]);
+    let (mut d_x, mut d_y) = ([0.0; 3], [1.0, -1.0, 2.0]);
+    let (dk,) = axpy_vjp(2.0, &x, &mut d_x, &mut y, &mut d_y);
+    assert_eq!(y, [2.5, 4.5, 6.5]);
+    assert_eq!(dk, 1.0 - 2.0 + 6.0);
+    assert_eq!(d_x, [2.0, -2.0, 4.0]);
+    assert_eq!(d_y, [1.0, -1.0, 2.0]);
+
+    let mut y = [0.5, 0.5, 0.5];
+    let mut dy = [0.0; 3];
+    axpy_jvp(2.0, 1.0, &x, &[0.0, 1.0, 0.0], &mut y, &mut dy);
+    assert_eq!(dy, [1.0, 2.0 + 2.0, 3.0]); // ẏ = k̇·x + k·ẋ
+}
+
+/// `Σ (xᵢ² − sin xᵢ)·yᵢ` over collected vectors and an `iter_mut` write:
+/// second order goes through the same loops.
+#[grad(reverse, hessian)]
+fn collected_second_order(x: &[f64; 3]) -> f64 {
+    let mut y: Vec<f64> = x.iter().map(|v| v * v - v.sin()).collect();
+    for (o, v) in y.iter_mut().zip(x) {
+        *o *= v;
+    }
+    y.iter().sum()
+}
+
+#[test]
+fn second_order_through_collect_and_iter_mut_matches_the_closed_form() {
+    // f = Σ xᵢ³ − xᵢ sin xᵢ, so H is diagonal: 6xᵢ − 2cos xᵢ + xᵢ sin xᵢ.
+    let x = [0.5, -1.0, 1.5];
+    let v = [1.0, -2.0, 0.5];
+    let mut hv = [0.0; 3];
+    let value = collected_second_order_hvp(&x, &v, &mut hv);
+    assert!(close(value, x.iter().map(|t| t * t * t - t * t.sin()).sum(), 1e-12));
+    for i in 0..3 {
+        let h = 6.0 * x[i] - 2.0 * x[i].cos() + x[i] * x[i].sin();
+        assert!(close(hv[i], h * v[i], 1e-12), "{i}: {} vs {}", hv[i], h * v[i]);
+    }
+}
