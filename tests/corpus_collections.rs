@@ -111,6 +111,7 @@ fn cases() -> Vec<Case> {
         array_case!(to_vec_copies, to_vec_copies_grad, to_vec_copies_vjp, to_vec_copies_jvp; 4; in [-2.0, 2.0]),
         array_case!(to_vec_row_at, to_vec_row_grad_flat, to_vec_row_grad_at, to_vec_row_jvp_at; 4; in [-2.0, 2.0]),
         array_case!(pushed_squares, pushed_squares_grad, pushed_squares_vjp, pushed_squares_jvp; 4; in [-2.0, 2.0]),
+        array_case!(pushed_untyped, pushed_untyped_grad, pushed_untyped_vjp, pushed_untyped_jvp; 4; in [-2.0, 2.0]),
         array_case!(pushed_in_loops, pushed_in_loops_grad, pushed_in_loops_vjp, pushed_in_loops_jvp; 3; in [-2.0, 2.0];
         where |x| {
             // Away from the while loop's stopping points.
@@ -202,6 +203,35 @@ fn pushed_squares(x: &[f64; 4]) -> f64 {
         waves.push(s.sin() * x[0]);
     }
     squares[0] * squares[3] + waves.iter().sum::<f64>() + squares.len() as f64
+}
+
+/// The same without the types written, as people write it: each vector
+/// learns from its first `push` that it holds floats, including a running
+/// sum started from a literal (`let mut s = 0.0`), and a vector of indices
+/// stays a vector of integers.
+#[grad(forward, reverse)]
+fn pushed_untyped(x: &[f64; 4]) -> f64 {
+    let mut squares = Vec::new();
+    for i in 0..x.len() {
+        squares.push(x[i] * x[i]);
+    }
+    let mut sums = Vec::with_capacity(x.len());
+    let mut s = 0.0;
+    for v in x {
+        s += v;
+        sums.push(s);
+    }
+    let mut odd = Vec::new();
+    for i in 0..4 {
+        if i % 2 == 1 {
+            odd.push(i);
+        }
+    }
+    let mut total = squares[0] * squares[3] + sums.iter().map(|v| v.sin()).sum::<f64>();
+    for &i in &odd {
+        total += x[i] * sums[i];
+    }
+    total
 }
 
 /// Pushes in a `while` loop whose count depends on the values, and a

@@ -41,7 +41,7 @@ impl Lowerer<'_> {
             return pushed;
         }
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
-        if let Some(pushed) = self.collected_push(call, &receiver, &args, out) {
+        if let Some(pushed) = self.inferred_push(call, &receiver, &args, out) {
             return pushed;
         }
         if self.untyped_push(call, &receiver, &args) {

@@ -11,19 +11,15 @@
 //! ```
 //!
 //! The vector's type is written on the `let` or as `collect::<..>()`, as
-//! Rust needs. In a `Vec<_>`, what the loop pushes decides: a float of a
-//! known type makes it a vector of floats, an integer a constant vector;
-//! anything else is refused (the macro could not tell floats from
-//! integers, so a derivative could be lost).
+//! Rust needs. A `Vec<_>` is an untyped vector, whose pushes decide what it
+//! holds (`vectors.rs`).
 
 use proc_macro2::Span;
 use syn::{Expr, Ident};
 
-use quote::quote;
-
 use super::stmt::contains_return;
 use super::{Lowerer, Sink};
-use crate::ir::{Block, Const, Operand, Rhs, Stmt, Ty};
+use crate::ir::Block;
 
 /// `chain.collect()` or `chain.collect::<T>()`, the initializer of a `let`.
 pub(super) fn collect_call(expr: &Expr) -> Option<&syn::ExprMethodCall> {
@@ -91,63 +87,17 @@ impl Lowerer<'_> {
             self.lower_stmts(&[declaration, pushes], out, Sink::Discard);
             return;
         }
+        // `Vec<_>`: the pushes decide (`vectors.rs`, `inferred_push`).
         let declaration: syn::Stmt = syn::parse_quote_spanned!(span=> let mut #name = Vec::new(););
-        let before = out.stmts.len();
         self.lower_stmts(&[declaration], out, Sink::Discard);
-        let Some(super::Binding::Var(vector)) = self.lookup(name) else { return };
-        let declared_at =
-            (before..out.stmts.len()).find(|&at| matches!(&out.stmts[at], Stmt::Assign { dst, .. } if *dst == vector));
-        self.untyped_collections.insert(vector);
+        if let Some(super::Binding::Var(vector)) = self.lookup(name) {
+            self.collected.insert(vector);
+        }
         self.lower_stmts(&[pushes], out, Sink::Discard);
-        self.untyped_collections.remove(&vector);
-        if let Some(float) = self.vars[vector.0].elem {
-            // The pushes made it a vector of floats: it starts empty, as one.
-            let zero = Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Float(float) });
-            let empty = Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other });
-            if let Some(Stmt::Assign { rhs, .. }) = declared_at.and_then(|at| out.stmts.get_mut(at)) {
-                *rhs = Rhs::VecRepeat(zero, empty);
-            }
-        }
-    }
-
-    /// A `push` onto a vector `collect` builds into a `Vec<_>`: a float
-    /// makes it a vector of floats (and is pushed as one); an integer or a
-    /// `bool` leaves it to `integer_push`; anything else is refused.
-    pub(super) fn collected_push(
-        &mut self,
-        call: &syn::ExprMethodCall,
-        receiver: &Operand,
-        args: &[Operand],
-        out: &mut Block,
-    ) -> Option<Rhs> {
-        let Operand::Var(vector) = *receiver else { return None };
-        if call.method != "push" || args.len() != 1 || !self.untyped_collections.remove(&vector) {
-            return None;
-        }
-        let unit = Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other }));
-        match self.operand_ty(&args[0]) {
-            Ty::Float(float) => {
-                let element = crate::emit::float_type(float);
-                let declared: syn::Type = syn::parse_quote!(Vec<#element>);
-                let info = &mut self.vars[vector.0];
-                info.ty = Ty::Aggregate;
-                info.elem = Some(float);
-                info.dims = Some(1);
-                info.zero = super::places::zero_of_type(&declared);
-                info.declared = Some(declared);
-                Some(self.push_float(vector, args[0].clone(), out, call.method.span()))
-            }
-            Ty::Other | Ty::Bool => None,
-            _ => {
-                let name = self.vars[vector.0].ident.clone();
-                self.cx.error_spanned_by(&call.method, type_needed(&name));
-                Some(unit)
-            }
-        }
     }
 }
 
-fn type_needed(name: &Ident) -> String {
+pub(super) fn type_needed(name: &Ident) -> String {
     format!(
         "#[grad] cannot tell whether the items `collect` gathers into `{name}` are floats, so their derivative \
          could be lost; write the vector's type: `let {name}: Vec<f64> = ..collect();`"
@@ -160,7 +110,7 @@ fn is_vec(ty: &syn::Type) -> bool {
 }
 
 /// `Vec<_>`.
-fn is_untyped_vec(ty: &syn::Type) -> bool {
+pub(super) fn is_untyped_vec(ty: &syn::Type) -> bool {
     matches!(vec_elem(ty), Some(syn::Type::Infer(_)))
 }
 

@@ -73,8 +73,11 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         next_loop: 0,
         escapes: BTreeMap::new(),
         tables: Vec::new(),
-        untyped_collections: HashSet::new(),
+        untyped_vectors: HashSet::new(),
+        collected: HashSet::new(),
+        inferred_vectors: Vec::new(),
         integer_vectors: HashSet::new(),
+        float: None,
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -91,12 +94,19 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         info.zero = places::zero_of_type(array);
         ret
     });
+    let mut floats = lowerer.vars.iter().filter_map(|info| match info.ty {
+        Ty::Float(float) => Some(float),
+        _ => info.elem,
+    });
+    let first = floats.next();
+    lowerer.float = first.filter(|&first| floats.all(|float| float == first));
     let mut block = Block::default();
     let sink = match lowerer.ret {
         Some(ret) => Sink::Var(ret, AssignKind::Init),
         None => Sink::Discard,
     };
     lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
+    lowerer.declare_inferred_vectors(&mut block);
     lowerer.bind_tables(&mut block);
     if let Some(done) = lowerer.done {
         if !reads(&block, done) {
@@ -195,9 +205,17 @@ struct Lowerer<'a> {
     /// The `const` and `static` tables the body indexes (`W[i]`), each read
     /// through a reference made at the top of the function.
     tables: Vec<(Ident, Var)>,
-    /// Vectors `collect` builds into a `Vec<_>`, until their `push` tells
-    /// whether they hold floats (`collect.rs`).
-    untyped_collections: HashSet<Var>,
+    /// Untyped local vectors (`let mut v = Vec::new();`), until their first
+    /// `push` tells whether they hold floats (`vectors.rs`).
+    untyped_vectors: HashSet<Var>,
+    /// Those a `collect` made, for the wording of a refusal.
+    collected: HashSet<Var>,
+    /// Untyped vectors a float was pushed onto: their declarations become
+    /// those of vectors of floats once the body is lowered.
+    inferred_vectors: Vec<Var>,
+    /// The one float type of the signature, if it has one: what an
+    /// unsuffixed float literal is in the body.
+    float: Option<FloatTy>,
     /// Untyped local vectors that integers were pushed onto: iterated,
     /// their elements are indices (`vectors.rs`).
     integer_vectors: HashSet<Var>,

@@ -184,9 +184,13 @@ impl Lowerer<'_> {
         }
         if let Some(init) = &local.init {
             let vector_of_floats = self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims == Some(1);
-            match super::vectors::empty_vec(&init.expr).filter(|_| vector_of_floats) {
+            let empty = super::vectors::empty_vec(&init.expr);
+            match empty.filter(|_| vector_of_floats) {
                 Some(capacity) => self.lower_empty_vec(var, capacity, out, init.expr.span()),
                 None => self.lower_into(&init.expr, out, Sink::Var(var, AssignKind::Init)),
+            }
+            if empty.is_some() && !vector_of_floats && declared.as_ref().is_none_or(super::collect::is_untyped_vec) {
+                self.untyped_vectors.insert(var);
             }
         }
         self.bind(ident, Binding::Var(var));

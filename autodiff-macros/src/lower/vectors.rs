@@ -54,12 +54,19 @@ impl Lowerer<'_> {
         out: &mut Block,
         span: proc_macro2::Span,
     ) {
+        let mut reserved = Block::default();
+        let capacity = capacity.map(|capacity| self.lower_expr(capacity, &mut reserved));
+        out.stmts.extend(reserved.stmts);
+        self.lower_empty_vec_of(vector, capacity, out, span);
+    }
+
+    /// `vector = vec![0.0; 0]`, then `_ = vector.reserve(capacity)`.
+    fn lower_empty_vec_of(&mut self, vector: Var, capacity: Option<Operand>, out: &mut Block, span: proc_macro2::Span) {
         let float = self.vars[vector.0].elem;
         let zero = Operand::Const(Const { tokens: quote!(0.0), ty: float.map_or(Ty::AnyFloat, Ty::Float) });
         let empty = Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other });
         self.assign(out, vector, Rhs::VecRepeat(zero, empty), AssignKind::Init, span);
         if let Some(capacity) = capacity {
-            let capacity = self.lower_expr(capacity, out);
             self.grow(vector, "reserve", capacity, out, span);
         }
     }
@@ -101,6 +108,99 @@ impl Lowerer<'_> {
         let done = self.temp(Ty::Other);
         let method = Ident::new(method, span);
         self.assign(out, done, Rhs::Method(Operand::Var(vector), method, vec![argument]), AssignKind::Init, span);
+    }
+
+    /// A `push` onto an untyped local vector (`let mut v = Vec::new();`,
+    /// `Vec<_>`, a `collect`) before any other: a float of a known type
+    /// makes it a vector of floats (pushed as one, its declaration made one
+    /// by `declare_inferred_vectors`); an integer or a `bool` leaves it to
+    /// `integer_push`; a value of unknown type is refused.
+    pub(super) fn inferred_push(
+        &mut self,
+        call: &syn::ExprMethodCall,
+        receiver: &Operand,
+        args: &[Operand],
+        out: &mut Block,
+    ) -> Option<Rhs> {
+        let Operand::Var(vector) = *receiver else { return None };
+        if call.method != "push" || args.len() != 1 || !self.untyped_vectors.remove(&vector) {
+            return None;
+        }
+        let ty = match self.operand_ty(&args[0]) {
+            // A float from literals (`let mut s = 0.0; s += x[i]; v.push(s)`)
+            // has the signature's one float type.
+            Ty::AnyFloat => self.float.map_or(Ty::AnyFloat, Ty::Float),
+            ty => ty,
+        };
+        match ty {
+            Ty::Float(float) => {
+                let element = crate::emit::float_type(float);
+                let declared: syn::Type = syn::parse_quote!(Vec<#element>);
+                let info = &mut self.vars[vector.0];
+                info.ty = Ty::Aggregate;
+                info.elem = Some(float);
+                info.dims = Some(1);
+                info.zero = super::places::zero_of_type(&declared);
+                info.declared = Some(declared);
+                self.inferred_vectors.push(vector);
+                Some(self.push_float(vector, args[0].clone(), out, call.method.span()))
+            }
+            Ty::Other | Ty::Bool => None,
+            _ if self.collected.contains(&vector) => {
+                let name = self.vars[vector.0].ident.clone();
+                self.cx.error_spanned_by(&call.method, super::collect::type_needed(&name));
+                Some(Rhs::Use(Operand::Const(Const { tokens: quote!(()), ty: Ty::Other })))
+            }
+            // `untyped_push` refuses it.
+            _ => None,
+        }
+    }
+
+    /// Makes the declaration of each vector `inferred_push` found to hold
+    /// floats that of an empty vector of floats, with the capacity asked
+    /// for reserved: `v = Vec::with_capacity(n)` becomes `v = vec![0.0;
+    /// 0]; _ = v.reserve(n)`, as for a vector typed where it is declared.
+    pub(super) fn declare_inferred_vectors(&mut self, block: &mut Block) {
+        for vector in std::mem::take(&mut self.inferred_vectors) {
+            self.declare_inferred(vector, block);
+        }
+    }
+
+    /// Returns whether it found the declaration of `vector` in `block`.
+    fn declare_inferred(&mut self, vector: Var, block: &mut Block) -> bool {
+        for at in 0..block.stmts.len() {
+            let found = match &mut block.stmts[at] {
+                Stmt::Assign { dst, rhs, kind: AssignKind::Init, span } if *dst == vector => {
+                    let capacity = match rhs {
+                        Rhs::Call(_, args) => match args.as_slice() {
+                            [crate::ir::Arg::Value(capacity)] => Some(capacity.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    Some((capacity, *span))
+                }
+                Stmt::If { then, els, .. } => {
+                    if self.declare_inferred(vector, then) || self.declare_inferred(vector, els) {
+                        return true;
+                    }
+                    None
+                }
+                Stmt::Loop(lp) => {
+                    if self.declare_inferred(vector, &mut lp.body) {
+                        return true;
+                    }
+                    None
+                }
+                _ => None,
+            };
+            let Some((capacity, span)) = found else { continue };
+            let mut declaration = Block::default();
+            self.lower_empty_vec_of(vector, capacity, &mut declaration, span);
+            block.stmts.splice(at..=at, declaration.stmts);
+            return true;
+        }
+        false
     }
 
     /// Integers (or `bool`s) pushed onto a local whose type the macro cannot
