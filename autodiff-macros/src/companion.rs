@@ -267,12 +267,15 @@ pub struct Tangents {
 /// empty tape).
 pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_body: TokenStream) -> TokenStream {
     let Tangents { tangent_inputs, tangent_args, vjp_inputs, vjp_args, partials } = tangents;
+    // `ẏ` and its seed have the value's type: `F`, or `[F; N]` for several
+    // floats (a tuple's too, as between `#[grad]` functions).
+    let value = sig.value_type();
     let float = emit::float_type(sig.float());
     let output = if *partials == 0 {
-        float.clone()
+        value.clone()
     } else {
         let partials = (0..*partials).map(|_| &float);
-        quote!((#float, #(#partials),*))
+        quote!((#value, #(#partials),*))
     };
     let vis = &sig.item.vis;
     let generics = &sig.item.sig.generics;
@@ -289,21 +292,21 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
+        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #value #where_clause {
             #primal::#jvp #turbofish (#(#tangent_args),*).1
         }
 
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
+        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#value, ()) #where_clause {
             (#primal::#tangent #turbofish (#(#tangent_args),*), ())
         }
 
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #float) -> #output #where_clause {
+        #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #value) -> #output #where_clause {
             let _ = #primal #turbofish;
             #vjp_body
         }
@@ -311,8 +314,48 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
+        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #value) -> #output #where_clause {
             #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+        }
+    }
+}
+
+/// For a function with `&mut` outputs, the companion's `tangent` (which
+/// writes the outputs' tangents from their entry values, `tangent_body`)
+/// and `tangent_vjp_in_place` (`VJP_IN_PLACE` of it: the adjoints of the
+/// tangents arrive in their shadows, and `vjp_body` returns the partials
+/// alone), which a caller's `NAME_hvp` calls for `helper(x, &mut out)`.
+pub fn tangent_methods_in_place(
+    sig: &Signature,
+    tangents: &Tangents,
+    tangent_body: TokenStream,
+    vjp_body: TokenStream,
+) -> TokenStream {
+    let Tangents { tangent_inputs, vjp_inputs, partials, .. } = tangents;
+    let float = emit::float_type(sig.float());
+    let partials = (0..*partials).map(|_| &float);
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    let primal = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
+    let tangent = Ident::new(TANGENT, Span::call_site());
+    let vjp = Ident::new(&format!("{TANGENT}_{VJP_IN_PLACE}"), Span::call_site());
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #tangent #generics (#(#tangent_inputs),*) #where_clause {
+            #tangent_body
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #vjp #generics (#(#vjp_inputs),*) -> (#(#partials,)*) #where_clause {
+            let _ = #primal #turbofish;
+            #vjp_body
         }
     }
 }

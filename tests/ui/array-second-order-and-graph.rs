@@ -5,9 +5,4 @@ fn energy(s: [f64; 2], k: f64) -> f64 {
     k * s[0] * s[1]
 }
 
-#[grad(reverse, hessian)]
-fn deriv(s: &[f64; 2], k: f64) -> [f64; 2] {
-    [s[1], -k * s[0]]
-}
-
 fn main() {}

@@ -1,0 +1,254 @@
+//! Second order through vector-valued helpers (issue 8, item 1): the
+//! `NAME_hvp` of functions that call `#[grad(hessian)]` functions returning
+//! several floats (`[F; N]`, a tuple; typed or untyped `let`) and functions
+//! writing `&mut` outputs (into a local buffer, a range of one, the
+//! caller's own output passed on, in a loop). Each row is a function of one
+//! array `&[f64; N]`, checked at random points and directions: `NAME_hvp`
+//! against central differences of `NAME_grad` along the direction (its
+//! product buffer pre-filled, so `H·v` must be *added*), and its value
+//! against the function's.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use autodiff::{grad, numeric_hvp};
+use common::{check_every_case, close, directions, points_in, same};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+// ---------------------------------------------------------------------------
+// Callees that return several floats.
+// ---------------------------------------------------------------------------
+
+/// A nonlinear oscillator `s' = (s₁, −k·sin s₀ − 0.1·s₁·s₀²)`.
+#[grad(reverse, hessian)]
+fn pendulum(s: &[f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0].sin() - 0.1 * s[1] * s[0] * s[0]]
+}
+
+/// Two results of two scalars, with an early `return`.
+#[grad(reverse, hessian)]
+fn polar(r: f64, theta: f64) -> (f64, f64) {
+    if r < 0.0 {
+        return (r * theta, theta.exp());
+    }
+    (r * theta.cos(), r * theta.sin())
+}
+
+// ---------------------------------------------------------------------------
+// Callers of them.
+// ---------------------------------------------------------------------------
+
+/// One RK4 step of the pendulum: four typed calls, each on a local state.
+#[grad(reverse, hessian)]
+fn rk4_step(s: &[f64; 2], k: f64, h: f64) -> [f64; 2] {
+    let k1: [f64; 2] = pendulum(s, k);
+    let s2 = [s[0] + 0.5 * h * k1[0], s[1] + 0.5 * h * k1[1]];
+    let k2: [f64; 2] = pendulum(&s2, k);
+    let s3 = [s[0] + 0.5 * h * k2[0], s[1] + 0.5 * h * k2[1]];
+    let k3: [f64; 2] = pendulum(&s3, k);
+    let s4 = [s[0] + h * k3[0], s[1] + h * k3[1]];
+    let k4: [f64; 2] = pendulum(&s4, k);
+    [
+        s[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]),
+        s[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]),
+    ]
+}
+
+/// The squared miss of three RK4 steps from `(w₀, w₁)` with stiffness `w₂`:
+/// a call of an array function that itself calls one, in a loop.
+#[grad(reverse, hessian)]
+fn rk4_miss(w: &[f64; 3]) -> f64 {
+    let mut s = [w[0], w[1]];
+    for _ in 0..3 {
+        s = rk4_step(&s, w[2], 0.2);
+    }
+    let (a, b) = (s[0] - 0.3, s[1] + 0.1);
+    a * a + b * b
+}
+
+/// An untyped `let k = f(..)`, indexed.
+#[grad(reverse, hessian)]
+fn untyped_array(w: &[f64; 3]) -> f64 {
+    let s = [w[0] * w[1], w[2]];
+    let k = pendulum(&s, w[0]);
+    k[0] * k[1] + k[1].exp()
+}
+
+/// `let (a, b) = polar(..)`: at the top, in a loop (one name ignored), and
+/// of constants.
+#[grad(reverse, hessian)]
+fn tuple_row(w: &[f64; 2]) -> f64 {
+    let (a, b) = polar(w[0], w[1]);
+    let mut s = a * b;
+    for i in 0..2 {
+        let (c, _) = polar(w[1] + i as f64, s);
+        s += c * c;
+    }
+    let (p, q) = polar(1.0, 2.0);
+    s * p + q
+}
+
+// ---------------------------------------------------------------------------
+// Callees that write `&mut` outputs.
+// ---------------------------------------------------------------------------
+
+/// Overwrites its output: `out = (a·x₀², x₀·x₁, sin x₁)`.
+#[grad(reverse, hessian)]
+fn features(a: f64, x: &[f64], out: &mut [f64]) {
+    out[0] = a * x[0] * x[0];
+    out[1] = x[0] * x[1];
+    out[2] = x[1].sin();
+}
+
+/// Updates its output in place: it reads what it overwrites, nonlinearly.
+#[grad(reverse, hessian)]
+fn damp(a: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = y[i] * (a * y[i]).tanh() + 0.5 * a;
+    }
+}
+
+/// Passes its own output on, to a callee and then to another on a range.
+#[grad(reverse, hessian)]
+fn features_damped(a: f64, x: &[f64], out: &mut [f64]) {
+    features(a, x, out);
+    damp(x[1], &mut out[1..3]);
+}
+
+/// Writes two entries and returns a value too (dropped by its callers).
+#[grad(reverse, hessian)]
+fn polar_into(r: f64, theta: f64, out: &mut [f64; 2]) -> f64 {
+    out[0] = r * theta.cos();
+    out[1] = r * theta.sin();
+    r * r
+}
+
+// ---------------------------------------------------------------------------
+// Callers of them.
+// ---------------------------------------------------------------------------
+
+/// A local buffer written by a callee, then reduced.
+#[grad(reverse, hessian)]
+fn local_buffer(w: &[f64; 3]) -> f64 {
+    let mut f = vec![0.0; 3];
+    features(w[2], &w[0..2], &mut f);
+    f[0] * f[1] + f[2] * f[2] * w[0]
+}
+
+/// The callee passes its own output on, whole and as a range.
+#[grad(reverse, hessian)]
+fn output_passed_on(w: &[f64; 3]) -> f64 {
+    let mut f = [0.0; 3];
+    features_damped(w[0], &w[1..3], &mut f);
+    f[0] * f[2] + f[1].exp()
+}
+
+/// A sub-slice of a local buffer, updated in place twice.
+#[grad(reverse, hessian)]
+fn sub_slice(w: &[f64; 4]) -> f64 {
+    let mut y = [w[0], w[1] * w[2], w[3], 1.0];
+    damp(w[3], &mut y[1..3]);
+    damp(w[0] * w[1], &mut y[0..2]);
+    y[0] * y[1] + y[2] * y[3]
+}
+
+/// A call in a loop, into one buffer overwritten each pass, and one whose
+/// value is dropped.
+#[grad(reverse, hessian)]
+fn call_in_a_loop(w: &[f64; 3]) -> f64 {
+    let mut total = 0.0;
+    let mut f = [0.0; 3];
+    let mut p = [0.0; 2];
+    for i in 0..3 {
+        let a = w[i] + 0.1 * i as f64;
+        features(a, &w[1..3], &mut f);
+        polar_into(f[1], a, &mut p);
+        total += f[0] * p[0] + f[2] * p[1];
+    }
+    total
+}
+
+// ---------------------------------------------------------------------------
+// The harness.
+// ---------------------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    domain: Vec<(f64, f64)>,
+    f: fn(&[f64]) -> f64,
+    grad: fn(&[f64], &mut [f64]) -> f64,
+    /// `NAME_hvp(w, v, hv)`, adding `H·v` into `hv`.
+    hvp: fn(&[f64], &[f64], &mut [f64]) -> f64,
+}
+
+macro_rules! row {
+    ($f:ident, $g:ident, $h:ident; $n:literal; in [$lo:expr, $hi:expr]) => {
+        Case {
+            name: stringify!($f),
+            domain: vec![($lo, $hi); $n],
+            f: |w: &[f64]| $f(&<[f64; $n]>::try_from(w).unwrap()),
+            grad: |w: &[f64], g: &mut [f64]| {
+                let mut shadow = [0.0; $n];
+                let value = $g(&<[f64; $n]>::try_from(w).unwrap(), &mut shadow);
+                for (g, d) in g.iter_mut().zip(shadow) {
+                    *g += d;
+                }
+                value
+            },
+            hvp: |w: &[f64], v: &[f64], hv: &mut [f64]| {
+                let mut product = <[f64; $n]>::try_from(&*hv).unwrap();
+                let value = $h(&<[f64; $n]>::try_from(w).unwrap(), &<[f64; $n]>::try_from(v).unwrap(), &mut product);
+                hv.copy_from_slice(&product);
+                value
+            },
+        }
+    };
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        row!(rk4_miss, rk4_miss_grad, rk4_miss_hvp; 3; in [0.1, 1.0]),
+        row!(untyped_array, untyped_array_grad, untyped_array_hvp; 3; in [-1.0, 1.0]),
+        row!(tuple_row, tuple_row_grad, tuple_row_hvp; 2; in [-1.5, 1.5]),
+        row!(local_buffer, local_buffer_grad, local_buffer_hvp; 3; in [-1.5, 1.5]),
+        row!(output_passed_on, output_passed_on_grad, output_passed_on_hvp; 3; in [-1.5, 1.5]),
+        row!(sub_slice, sub_slice_grad, sub_slice_hvp; 4; in [-1.5, 1.5]),
+        row!(call_in_a_loop, call_in_a_loop_grad, call_in_a_loop_hvp; 3; in [-1.5, 1.5]),
+    ]
+}
+
+/// What the product buffer holds before the call: `H·v` must be added.
+const PRIOR: f64 = 0.25;
+const HVP_TOL: f64 = 1e-6;
+
+fn check(case: &Case, (w, v): (Vec<f64>, Vec<f64>)) -> Result<(), TestCaseError> {
+    let value = (case.f)(&w);
+    prop_assume!(value.is_finite());
+    let mut hv = vec![PRIOR; w.len()];
+    let hvp_value = (case.hvp)(&w, &v, &mut hv);
+    prop_assert!(same(hvp_value, value), "{} at {w:?}: hvp's value {hvp_value} != f = {value}", case.name);
+    let numeric = numeric_hvp(case.grad, &w, &v);
+    for (i, (&a, &n)) in hv.iter().zip(&numeric).enumerate() {
+        prop_assert!(
+            close(a - PRIOR, n, HVP_TOL),
+            "{} at {w:?} along {v:?}: (H·v){i} = {}, numeric {n}",
+            case.name,
+            a - PRIOR
+        );
+    }
+    Ok(())
+}
+
+/// Every row's `H·v` against central differences of its gradient.
+#[test]
+fn hvp_through_vector_valued_calls_matches_differences_of_the_gradient() {
+    check_every_case(
+        "row(s) of second order through vector-valued calls",
+        cases(),
+        |case| case.name,
+        |case| (points_in(&case.domain), directions(case.domain.len())),
+        check,
+    );
+}
