@@ -12,7 +12,7 @@
 
 mod common;
 
-use autodiff::{grad, numeric_hvp};
+use autodiff::{grad, numeric_hvp, Float, Params};
 use common::{check_every_case, close, directions, points_in, same};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -170,6 +170,27 @@ fn call_in_a_loop(w: &[f64; 3]) -> f64 {
     total
 }
 
+/// Generic callees of both kinds, and a generic caller (rows at `f64`).
+#[grad(reverse, hessian)]
+fn turn<T: Float>(s: &[T; 2], k: T) -> [T; 2] {
+    [s[1] * k, -s[0] * s[0]]
+}
+
+#[grad(reverse, hessian)]
+fn cube_into<T: Float>(x: &[T], out: &mut [T]) {
+    for i in 0..x.len() {
+        out[i] = x[i] * x[i] * x[i];
+    }
+}
+
+#[grad(reverse, hessian)]
+fn generic_calls<T: Float>(w: &[T; 2]) -> T {
+    let r: [T; 2] = turn(w, w[0]);
+    let mut o = [T::zero(); 2];
+    cube_into(&r, &mut o);
+    o[0] * o[1] + o[1]
+}
+
 // ---------------------------------------------------------------------------
 // The harness.
 // ---------------------------------------------------------------------------
@@ -216,6 +237,7 @@ fn cases() -> Vec<Case> {
         row!(output_passed_on, output_passed_on_grad, output_passed_on_hvp; 3; in [-1.5, 1.5]),
         row!(sub_slice, sub_slice_grad, sub_slice_hvp; 4; in [-1.5, 1.5]),
         row!(call_in_a_loop, call_in_a_loop_grad, call_in_a_loop_hvp; 3; in [-1.5, 1.5]),
+        row!(generic_calls, generic_calls_grad, generic_calls_hvp; 2; in [-1.5, 1.5]),
     ]
 }
 
@@ -251,4 +273,111 @@ fn hvp_through_vector_valued_calls_matches_differences_of_the_gradient() {
         |case| (points_in(&case.domain), directions(case.domain.len())),
         check,
     );
+}
+
+/// The squared miss of a shot: the pendulum's angle after ten RK4 steps
+/// from rest at 0.5, against `target`.
+#[grad(reverse, hessian, wrt(k))]
+fn shot_miss(k: f64, target: f64) -> f64 {
+    let mut s = [0.5, 0.0];
+    for _ in 0..10 {
+        s = rk4_step(&s, k, 0.1);
+    }
+    (s[0] - target) * (s[0] - target)
+}
+
+/// Newton's method on the stiffness with the second derivative from
+/// `shot_miss_hvp` (along the direction 1): from 0.9 it recovers the
+/// stiffness 1.3 that produced the target, the error at least squaring
+/// each step near the end (quadratic convergence).
+#[test]
+fn newton_recovers_the_stiffness_of_an_rk4_shot() {
+    let truth = 1.3;
+    let mut s = [0.5, 0.0];
+    for _ in 0..10 {
+        s = rk4_step(&s, truth, 0.1);
+    }
+    let target = s[0];
+    let mut k = 0.9;
+    let mut errors: Vec<f64> = vec![(k - truth).abs()];
+    for _ in 0..8 {
+        let (value, slope) = shot_miss_grad(k, target);
+        let (hvp_value, curvature) = shot_miss_hvp(k, 1.0, target);
+        assert_eq!(value, hvp_value);
+        assert!(curvature > 0.0, "curvature {curvature} at k = {k}");
+        k -= slope / curvature;
+        errors.push((k - truth).abs());
+        if errors[errors.len() - 1] < 1e-12 {
+            break;
+        }
+    }
+    assert!(errors.len() <= 8 && errors[errors.len() - 1] < 1e-12, "errors {errors:?}");
+    // Quadratic: e_{n+1} ≤ C·e_n² once the error is small.
+    let close_pairs: Vec<&[f64]> = errors.windows(2).filter(|pair| pair[0] < 1e-2 && pair[1] > 1e-13).collect();
+    assert!(!close_pairs.is_empty(), "errors {errors:?}");
+    for pair in close_pairs {
+        assert!(pair[1] <= 10.0 * pair[0] * pair[0], "errors {errors:?}");
+    }
+}
+
+/// A model whose methods write an output and return an array.
+#[derive(Params, Clone)]
+struct Layer {
+    w: [f64; 2],
+}
+
+impl Layer {
+    #[grad(reverse, hessian)]
+    fn apply(&self, x: &[f64], out: &mut [f64]) {
+        out[0] = self.w[0] * x[0] * x[1];
+        out[1] = (self.w[1] * x[1]).sin();
+    }
+
+    #[grad(reverse, hessian)]
+    fn pair(&self, x: f64) -> [f64; 2] {
+        [self.w[0] * x * x, self.w[1] * x]
+    }
+
+    /// Calls both on `self`.
+    #[grad(reverse, hessian)]
+    fn loss(&self, x: &[f64]) -> f64 {
+        let mut o = [0.0; 2];
+        self.apply(x, &mut o);
+        let p: [f64; 2] = self.pair(x[0]);
+        o[0] * o[1] + p[0] * p[1]
+    }
+}
+
+/// `loss_hvp` of a method calling `&mut`-output and array methods on
+/// `self`: each column of the Hessian in `(w, x)` against central
+/// differences of `loss_grad`.
+#[test]
+fn methods_writing_outputs_and_returning_arrays_have_an_hvp() {
+    let (model, x) = (Layer { w: [0.3, 0.8] }, [0.4, -0.6]);
+    // The gradient in (w₀, w₁, x₀, x₁).
+    let gradient = |point: &[f64]| {
+        let model = Layer { w: [point[0], point[1]] };
+        let (mut d_model, mut d_x) = (Layer { w: [0.0; 2] }, [0.0; 2]);
+        model.loss_grad(&mut d_model, &point[2..], &mut d_x);
+        [d_model.w[0], d_model.w[1], d_x[0], d_x[1]]
+    };
+    let point = [model.w[0], model.w[1], x[0], x[1]];
+    let h = 1e-5;
+    for j in 0..4 {
+        let mut direction = [0.0; 4];
+        direction[j] = 1.0;
+        let v_model = Layer { w: [direction[0], direction[1]] };
+        let (mut hv_model, mut hv_x) = (Layer { w: [0.0; 2] }, [0.0; 2]);
+        let value = model.loss_hvp(&v_model, &mut hv_model, &x, &direction[2..], &mut hv_x);
+        assert_eq!(value, model.loss(&x));
+        let product = [hv_model.w[0], hv_model.w[1], hv_x[0], hv_x[1]];
+        let (mut ahead, mut behind) = (point, point);
+        ahead[j] += h;
+        behind[j] -= h;
+        let (ahead, behind) = (gradient(&ahead), gradient(&behind));
+        for i in 0..4 {
+            let numeric = (ahead[i] - behind[i]) / (2.0 * h);
+            assert!(close(product[i], numeric, 1e-6), "H[{i}][{j}] = {} vs {numeric}", product[i]);
+        }
+    }
 }

@@ -219,14 +219,17 @@ fn in_place_method(sig: &Signature) -> Option<TokenStream> {
         Some(crate::ir::Zero::Array(zero)) => zero,
         _ => quote!(0.0),
     };
+    // `NAME::vjp`, not `Self::vjp`: a method's companion functions are
+    // methods of the model's `impl` (`method.rs` renames this path).
+    let name = &sig.item.sig.ident;
     let body = match sig.ret {
-        None => quote!(Self::vjp(#(#forwarded),*)),
-        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* #zero);),
+        None => quote!(#name::vjp(#(#forwarded),*)),
+        Some(_) if partial_types.is_empty() => quote!(let _ = #name::vjp(#(#forwarded,)* #zero);),
         Some(_) => {
             let partials: Vec<Ident> =
                 (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
             quote! {
-                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* #zero);
+                let (_, #(#partials,)*) = #name::vjp(#(#forwarded,)* #zero);
                 (#(#partials,)*)
             }
         }
