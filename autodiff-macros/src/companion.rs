@@ -13,7 +13,11 @@
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
 //!   caller's `NAME_hvp` differentiates: for `hessian` functions and the
-//!   runtime's hand-differentiated ones (`tangent_methods`).
+//!   runtime's hand-differentiated ones (`tangent_methods`). For several
+//!   floats `ẏ` and its seed are an array `[F; N]`; a function with `&mut`
+//!   outputs has instead `tangent(.., y: &T, ẏ: &mut T)`, writing the
+//!   outputs' tangents from their entry values, and its `vjp_in_place`,
+//!   `tangent_vjp_in_place` (`tangent_methods_in_place`).
 //!
 //! Every float parameter is differentiated, whatever `wrt` says. `#[grad]`
 //! writes the companion of the functions it annotates; the runtime writes

@@ -11,6 +11,10 @@
 //! `tangent_methods` writes into the companion of a `#[grad(hessian)]`
 //! function (reverse over forward of its body, every parameter and tangent
 //! differentiated). So a `hessian` function calls `hessian` functions.
+//! Of several floats `ẏ` is an array; a call writing `y` in place becomes
+//! `f::tangent(x, ẋ, &y, &mut ẏ)` (from `y`'s entry value) and then
+//! `f(x, &mut y)`, the first differentiated through
+//! `f::tangent_vjp_in_place`. Such a function has no `NAME_hvp` of its own.
 //!
 //! The signature follows the contract: each differentiated parameter is
 //! followed by its direction (`vx: F` for a scalar, `v_NAME: &T` for a
@@ -552,6 +556,22 @@ mod tests {
         assert!(got.contains("__saved_p <- p"), "{got}");
         assert!(got.contains("__saved_dot_p <- __dot_p"), "{got}");
         assert!(got.contains("mul(p, v_x[i])"), "{got}");
+    }
+
+    #[test]
+    fn an_in_place_call_becomes_its_tangent_from_the_entry_value_then_the_callee() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut y = [0.0; 2];
+                g(x, &mut y[0..2]);
+                y[0] * y[1]
+            }
+        });
+        // The tangent reads `y` (`&y`) and writes its tangent, before `g`
+        // replaces `y`: each call writes one buffer.
+        let tangent = got.find("call g::tangent(&x, &v_x, &y[0..2], &mut __dot_y[0..2])");
+        let primal = got.find("call g(&x, &mut y[0..2])");
+        assert!(tangent.is_some() && primal.is_some() && tangent < primal, "{got}");
     }
 
     #[test]
