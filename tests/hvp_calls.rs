@@ -170,6 +170,31 @@ fn call_in_a_loop(w: &[f64; 3]) -> f64 {
     total
 }
 
+/// A scalar `hessian` helper that writes a buffer inside, called twice:
+/// through its own second-order companion.
+#[grad(reverse, hessian)]
+fn calls_a_buffer_user(w: &[f64; 3]) -> f64 {
+    let shifted = [w[1], w[2], w[0]];
+    local_buffer(w) * w[0] + local_buffer(&shifted)
+}
+
+/// Writes a vector output.
+#[grad(reverse, hessian)]
+fn squares_into_vec(x: &[f64], out: &mut Vec<f64>) {
+    for i in 0..x.len() {
+        out[i] = x[i] * x[i] + x[0];
+    }
+}
+
+/// A `Vec` output, and an array callee whose constant argument is a literal.
+#[grad(reverse, hessian)]
+fn vec_output(w: &[f64; 3]) -> f64 {
+    let mut v = vec![0.0; 3];
+    squares_into_vec(w, &mut v);
+    let k: [f64; 2] = pendulum(&[0.5, 0.25], v[1]);
+    v[0] * v[2] + k[1]
+}
+
 /// Generic callees of both kinds, and a generic caller (rows at `f64`).
 #[grad(reverse, hessian)]
 fn turn<T: Float>(s: &[T; 2], k: T) -> [T; 2] {
@@ -238,6 +263,8 @@ fn cases() -> Vec<Case> {
         row!(sub_slice, sub_slice_grad, sub_slice_hvp; 4; in [-1.5, 1.5]),
         row!(call_in_a_loop, call_in_a_loop_grad, call_in_a_loop_hvp; 3; in [-1.5, 1.5]),
         row!(generic_calls, generic_calls_grad, generic_calls_hvp; 2; in [-1.5, 1.5]),
+        row!(calls_a_buffer_user, calls_a_buffer_user_grad, calls_a_buffer_user_hvp; 3; in [-1.5, 1.5]),
+        row!(vec_output, vec_output_grad, vec_output_hvp; 3; in [-1.5, 1.5]),
     ]
 }
 
