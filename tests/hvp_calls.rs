@@ -178,7 +178,8 @@ fn calls_a_buffer_user(w: &[f64; 3]) -> f64 {
     local_buffer(w) * w[0] + local_buffer(&shifted)
 }
 
-/// Writes a vector output.
+/// Writes a vector output (the type is the form under test).
+#[allow(clippy::ptr_arg)]
 #[grad(reverse, hessian)]
 fn squares_into_vec(x: &[f64], out: &mut Vec<f64>) {
     for i in 0..x.len() {
