@@ -196,6 +196,45 @@ fn vec_output(w: &[f64; 3]) -> f64 {
     v[0] * v[2] + k[1]
 }
 
+/// The pendulum with its state taken by value, as RK4 code writes it.
+#[grad(reverse, hessian)]
+fn deriv(s: [f64; 2], k: f64) -> [f64; 2] {
+    [s[1], -k * s[0].sin()]
+}
+
+/// An RK4 step on states passed by value (untyped `let k1 = ..`).
+#[grad(reverse, hessian)]
+fn rk4_by_value(w: &[f64; 3]) -> f64 {
+    let (s, k, h) = ([w[0], w[1]], w[2], 0.3);
+    let k1 = deriv(s, k);
+    let k2 = deriv([s[0] + 0.5 * h * k1[0], s[1] + 0.5 * h * k1[1]], k);
+    let k3 = deriv([s[0] + 0.5 * h * k2[0], s[1] + 0.5 * h * k2[1]], k);
+    let k4 = deriv([s[0] + h * k3[0], s[1] + h * k3[1]], k);
+    let next = [
+        s[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]),
+        s[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]),
+    ];
+    energy(next, k)
+}
+
+/// A scalar function of an array taken by value: its own `energy_hvp`
+/// takes the array's direction by value and returns its part of `H·v`.
+#[grad(reverse, hessian)]
+fn energy(s: [f64; 2], k: f64) -> f64 {
+    0.5 * s[1] * s[1] + k * (1.0 - s[0].cos())
+}
+
+/// Rows of a local matrix passed by value, in a loop.
+#[grad(reverse, hessian)]
+fn rows_by_value(w: &[f64; 4]) -> f64 {
+    let m = [[w[0], w[1]], [w[2], w[3] * w[0]]];
+    let mut total = 0.0;
+    for i in 0..2 {
+        total += energy(m[i], w[3 - i]) * m[1 - i][0];
+    }
+    total
+}
+
 /// Generic callees of both kinds, and a generic caller (rows at `f64`).
 #[grad(reverse, hessian)]
 fn turn<T: Float>(s: &[T; 2], k: T) -> [T; 2] {
@@ -266,6 +305,8 @@ fn cases() -> Vec<Case> {
         row!(generic_calls, generic_calls_grad, generic_calls_hvp; 2; in [-1.5, 1.5]),
         row!(calls_a_buffer_user, calls_a_buffer_user_grad, calls_a_buffer_user_hvp; 3; in [-1.5, 1.5]),
         row!(vec_output, vec_output_grad, vec_output_hvp; 3; in [-1.5, 1.5]),
+        row!(rk4_by_value, rk4_by_value_grad, rk4_by_value_hvp; 3; in [-1.5, 1.5]),
+        row!(rows_by_value, rows_by_value_grad, rows_by_value_hvp; 4; in [-1.5, 1.5]),
     ]
 }
 
@@ -408,4 +449,20 @@ fn methods_writing_outputs_and_returning_arrays_have_an_hvp() {
             assert!(close(product[i], numeric, 1e-6), "H[{i}][{j}] = {} vs {numeric}", product[i]);
         }
     }
+}
+
+/// `energy_hvp` against its closed form: `H = [[k cos s₀, 0, sin s₀],
+/// [0, 1, 0], [sin s₀, 0, 0]]` in `(s₀, s₁, k)`.
+#[test]
+fn the_hvp_of_an_array_taken_by_value_is_its_closed_form() {
+    let (s, k) = ([0.7, -0.4], 1.3);
+    let (vs, vk) = ([0.2, -0.5], 0.9);
+    let (value, hv_s, hv_k) = energy_hvp(s, vs, k, vk);
+    assert_eq!(value, energy(s, k));
+    let expected_s = [k * s[0].cos() * vs[0] + s[0].sin() * vk, vs[1]];
+    let expected_k = s[0].sin() * vs[0];
+    for i in 0..2 {
+        assert!(close(hv_s[i], expected_s[i], 1e-12), "(H·v)s{i} = {} vs {}", hv_s[i], expected_s[i]);
+    }
+    assert!(close(hv_k, expected_k, 1e-12), "(H·v)k = {hv_k} vs {expected_k}");
 }

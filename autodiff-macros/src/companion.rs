@@ -263,9 +263,10 @@ pub struct Tangents {
     pub vjp_inputs: Vec<TokenStream>,
     /// The arguments that pass `vjp_inputs` on.
     pub vjp_args: Vec<TokenStream>,
-    /// How many partials `tangent_vjp` returns after `ẏ`: one for each float
-    /// parameter and one for its tangent.
-    pub partials: usize,
+    /// The types of the partials `tangent_vjp` returns after `ẏ`: for each
+    /// float parameter (`F`, or `[F; N]` for an array taken by value), its
+    /// own and its tangent's.
+    pub partials: Vec<TokenStream>,
 }
 
 /// The companion's `tangent` (`jvp(..).1`), `tangent_fwd` (it, with an
@@ -277,13 +278,7 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
     // `ẏ` and its seed have the value's type: `F`, or `[F; N]` for several
     // floats (a tuple's too, as between `#[grad]` functions).
     let value = sig.value_type();
-    let float = emit::float_type(sig.float());
-    let output = if *partials == 0 {
-        value.clone()
-    } else {
-        let partials = (0..*partials).map(|_| &float);
-        quote!((#value, #(#partials),*))
-    };
+    let output = if partials.is_empty() { value.clone() } else { quote!((#value, #(#partials),*)) };
     let vis = &sig.item.vis;
     let generics = &sig.item.sig.generics;
     let where_clause = &generics.where_clause;
@@ -339,8 +334,6 @@ pub fn tangent_methods_in_place(
     vjp_body: TokenStream,
 ) -> TokenStream {
     let Tangents { tangent_inputs, vjp_inputs, partials, .. } = tangents;
-    let float = emit::float_type(sig.float());
-    let partials = (0..*partials).map(|_| &float);
     let vis = &sig.item.vis;
     let generics = &sig.item.sig.generics;
     let where_clause = &generics.where_clause;
@@ -518,8 +511,13 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
 /// shadows and returns `(ẏ, then ∂ẏ/∂x and ∂ẏ/∂ẋ for each float x)`, where
 /// `ẏ` is the function's derivative along the tangents.
 fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Result<TokenStream> {
-    let mut tangents =
-        Tangents { tangent_inputs: vec![], tangent_args: vec![], vjp_inputs: vec![], vjp_args: vec![], partials: 0 };
+    let mut tangents = Tangents {
+        tangent_inputs: vec![],
+        tangent_args: vec![],
+        vjp_inputs: vec![],
+        vjp_args: vec![],
+        partials: vec![],
+    };
     for param in &sig.params {
         let (ident, ty) = (param.ident, param.ty);
         let tangent = format_ident!("__d_{}", ident);
@@ -527,7 +525,7 @@ fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Resul
         let (tangent_inputs, vjp_inputs) = match &param.class {
             ParamClass::Active(float) => {
                 let float = emit::float_type(*float);
-                tangents.partials += 2;
+                tangents.partials.extend([float.clone(), float.clone()]);
                 let both = vec![(ident.clone(), quote!(#ty)), (tangent, float)];
                 (both.clone(), both)
             }
