@@ -154,6 +154,20 @@ fn sub_slice(w: &[f64; 4]) -> f64 {
     y[0] * y[1] + y[2] * y[3]
 }
 
+/// Constants passed to a callee writing in place: a literal scalar, a
+/// local constant array, and a range of a buffer the callee filled.
+#[grad(reverse, hessian)]
+fn constant_arguments(w: &[f64; 2]) -> f64 {
+    let grid = [0.5, -1.5];
+    let mut f = [0.0; 3];
+    features(2.0, &grid, &mut f);
+    let mut g = [0.0; 3];
+    features(w[0], &f[1..3], &mut g);
+    let mut h = [0.0; 3];
+    features(w[1], w, &mut h);
+    g[0] * h[1] + g[2] * h[2] + f[0] * w[1]
+}
+
 /// A call in a loop, into one buffer overwritten each pass, and one whose
 /// value is dropped.
 #[grad(reverse, hessian)]
@@ -302,6 +316,7 @@ fn cases() -> Vec<Case> {
         row!(output_passed_on, output_passed_on_grad, output_passed_on_hvp; 3; in [-1.5, 1.5]),
         row!(sub_slice, sub_slice_grad, sub_slice_hvp; 4; in [-1.5, 1.5]),
         row!(call_in_a_loop, call_in_a_loop_grad, call_in_a_loop_hvp; 3; in [-1.5, 1.5]),
+        row!(constant_arguments, constant_arguments_grad, constant_arguments_hvp; 2; in [-1.5, 1.5]),
         row!(generic_calls, generic_calls_grad, generic_calls_hvp; 2; in [-1.5, 1.5]),
         row!(calls_a_buffer_user, calls_a_buffer_user_grad, calls_a_buffer_user_hvp; 3; in [-1.5, 1.5]),
         row!(vec_output, vec_output_grad, vec_output_hvp; 3; in [-1.5, 1.5]),
@@ -465,4 +480,28 @@ fn the_hvp_of_an_array_taken_by_value_is_its_closed_form() {
         assert!(close(hv_s[i], expected_s[i], 1e-12), "(H·v)s{i} = {} vs {}", hv_s[i], expected_s[i]);
     }
     assert!(close(hv_k, expected_k, 1e-12), "(H·v)k = {hv_k} vs {expected_k}");
+}
+
+/// A parameter left out of `wrt`, passed to a callee writing in place.
+#[grad(reverse, hessian, wrt(w))]
+fn restricted(w: &[f64], c: &[f64]) -> f64 {
+    let mut f = vec![0.0; 3];
+    features(w[0], c, &mut f);
+    let mut g = vec![0.0; 3];
+    features(f[1], w, &mut g);
+    g[0] * g[2] + f[0] * w[1]
+}
+
+/// `restricted_hvp` against central differences of `restricted_grad`,
+/// the constant fixed.
+#[test]
+fn a_constant_parameter_passed_to_a_callee_writing_in_place() {
+    let (w, c, v) = ([0.7, -0.4], [1.1, 0.3], [0.6, -0.8]);
+    let mut hv = [PRIOR; 2];
+    let value = restricted_hvp(&w, &v, &mut hv, &c);
+    assert_eq!(value, restricted(&w, &c));
+    let numeric = numeric_hvp(|w, g| restricted_grad(w, g, &c), &w, &v);
+    for i in 0..2 {
+        assert!(close(hv[i] - PRIOR, numeric[i], HVP_TOL), "(H·v){i} = {} vs {}", hv[i] - PRIOR, numeric[i]);
+    }
 }
