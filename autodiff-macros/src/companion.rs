@@ -13,7 +13,11 @@
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
 //!   caller's `NAME_hvp` differentiates: for `hessian` functions and the
-//!   runtime's hand-differentiated ones (`tangent_methods`).
+//!   runtime's hand-differentiated ones (`tangent_methods`). For several
+//!   floats `ẏ` and its seed are an array `[F; N]`; a function with `&mut`
+//!   outputs has instead `tangent(.., y: &T, ẏ: &mut T)`, writing the
+//!   outputs' tangents from their entry values, and its `vjp_in_place`,
+//!   `tangent_vjp_in_place` (`tangent_methods_in_place`).
 //!
 //! Every float parameter is differentiated, whatever `wrt` says. `#[grad]`
 //! writes the companion of the functions it annotates; the runtime writes
@@ -219,14 +223,17 @@ fn in_place_method(sig: &Signature) -> Option<TokenStream> {
         Some(crate::ir::Zero::Array(zero)) => zero,
         _ => quote!(0.0),
     };
+    // `NAME::vjp`, not `Self::vjp`: a method's companion functions are
+    // methods of the model's `impl` (`method.rs` renames this path).
+    let name = &sig.item.sig.ident;
     let body = match sig.ret {
-        None => quote!(Self::vjp(#(#forwarded),*)),
-        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* #zero);),
+        None => quote!(#name::vjp(#(#forwarded),*)),
+        Some(_) if partial_types.is_empty() => quote!(let _ = #name::vjp(#(#forwarded,)* #zero);),
         Some(_) => {
             let partials: Vec<Ident> =
                 (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
             quote! {
-                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* #zero);
+                let (_, #(#partials,)*) = #name::vjp(#(#forwarded,)* #zero);
                 (#(#partials,)*)
             }
         }
@@ -256,9 +263,10 @@ pub struct Tangents {
     pub vjp_inputs: Vec<TokenStream>,
     /// The arguments that pass `vjp_inputs` on.
     pub vjp_args: Vec<TokenStream>,
-    /// How many partials `tangent_vjp` returns after `ẏ`: one for each float
-    /// parameter and one for its tangent.
-    pub partials: usize,
+    /// The types of the partials `tangent_vjp` returns after `ẏ`: for each
+    /// float parameter (`F`, or `[F; N]` for an array taken by value), its
+    /// own and its tangent's.
+    pub partials: Vec<TokenStream>,
 }
 
 /// The companion's `tangent` (`jvp(..).1`), `tangent_fwd` (it, with an
@@ -267,13 +275,10 @@ pub struct Tangents {
 /// empty tape).
 pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_body: TokenStream) -> TokenStream {
     let Tangents { tangent_inputs, tangent_args, vjp_inputs, vjp_args, partials } = tangents;
-    let float = emit::float_type(sig.float());
-    let output = if *partials == 0 {
-        float.clone()
-    } else {
-        let partials = (0..*partials).map(|_| &float);
-        quote!((#float, #(#partials),*))
-    };
+    // `ẏ` and its seed have the value's type: `F`, or `[F; N]` for several
+    // floats (a tuple's too, as between `#[grad]` functions).
+    let value = sig.value_type();
+    let output = if partials.is_empty() { value.clone() } else { quote!((#value, #(#partials),*)) };
     let vis = &sig.item.vis;
     let generics = &sig.item.sig.generics;
     let where_clause = &generics.where_clause;
@@ -289,21 +294,21 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #float #where_clause {
+        #vis fn #tangent #generics (#(#tangent_inputs),*) -> #value #where_clause {
             #primal::#jvp #turbofish (#(#tangent_args),*).1
         }
 
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#float, ()) #where_clause {
+        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#value, ()) #where_clause {
             (#primal::#tangent #turbofish (#(#tangent_args),*), ())
         }
 
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #float) -> #output #where_clause {
+        #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #value) -> #output #where_clause {
             let _ = #primal #turbofish;
             #vjp_body
         }
@@ -311,8 +316,46 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #float) -> #output #where_clause {
+        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #value) -> #output #where_clause {
             #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+        }
+    }
+}
+
+/// For a function with `&mut` outputs, the companion's `tangent` (which
+/// writes the outputs' tangents from their entry values, `tangent_body`)
+/// and `tangent_vjp_in_place` (`VJP_IN_PLACE` of it: the adjoints of the
+/// tangents arrive in their shadows, and `vjp_body` returns the partials
+/// alone), which a caller's `NAME_hvp` calls for `helper(x, &mut out)`.
+pub fn tangent_methods_in_place(
+    sig: &Signature,
+    tangents: &Tangents,
+    tangent_body: TokenStream,
+    vjp_body: TokenStream,
+) -> TokenStream {
+    let Tangents { tangent_inputs, vjp_inputs, partials, .. } = tangents;
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    let primal = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
+    let tangent = Ident::new(TANGENT, Span::call_site());
+    let vjp = Ident::new(&format!("{TANGENT}_{VJP_IN_PLACE}"), Span::call_site());
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #tangent #generics (#(#tangent_inputs),*) #where_clause {
+            #tangent_body
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #vjp #generics (#(#vjp_inputs),*) -> (#(#partials,)*) #where_clause {
+            let _ = #primal #turbofish;
+            #vjp_body
         }
     }
 }
@@ -468,8 +511,13 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
 /// shadows and returns `(ẏ, then ∂ẏ/∂x and ∂ẏ/∂ẋ for each float x)`, where
 /// `ẏ` is the function's derivative along the tangents.
 fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Result<TokenStream> {
-    let mut tangents =
-        Tangents { tangent_inputs: vec![], tangent_args: vec![], vjp_inputs: vec![], vjp_args: vec![], partials: 0 };
+    let mut tangents = Tangents {
+        tangent_inputs: vec![],
+        tangent_args: vec![],
+        vjp_inputs: vec![],
+        vjp_args: vec![],
+        partials: vec![],
+    };
     for param in &sig.params {
         let (ident, ty) = (param.ident, param.ty);
         let tangent = format_ident!("__d_{}", ident);
@@ -477,7 +525,7 @@ fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Resul
         let (tangent_inputs, vjp_inputs) = match &param.class {
             ParamClass::Active(float) => {
                 let float = emit::float_type(*float);
-                tangents.partials += 2;
+                tangents.partials.extend([float.clone(), float.clone()]);
                 let both = vec![(ident.clone(), quote!(#ty)), (tangent, float)];
                 (both.clone(), both)
             }

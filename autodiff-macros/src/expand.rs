@@ -140,7 +140,7 @@ pub(crate) fn try_expand_with(
     let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
-    let hvp_fn = args.hessian.as_ref().map(|mode| hvp::function(&sig, mode)).transpose()?;
+    let hvp_fn = args.hessian.as_ref().map(|_| hvp::function(&sig)).transpose()?;
     let jvp_fn = quote!(#jvp_fn #hvp_fn);
     // A `hessian` function's callers may be `hessian` functions too.
     let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;

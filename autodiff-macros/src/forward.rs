@@ -510,9 +510,20 @@ impl Forward<'_> {
                 }
             }
         }
-        // `helper(x, &mut out)`: one call of `jvp`, which writes `out` and
-        // its tangent in place and returns `()`.
         if Rhs::Call(path.clone(), args.to_vec()).written_in_place() == Some(dst) {
+            if self.calls == Calls::Split {
+                // `helper::tangent(x, ẋ, &out, &mut ȯut)` writes the tangent
+                // from the entry value of `out`, which `helper(x, &mut out)`
+                // then replaces: each call writes one buffer, so the reverse
+                // sweep can differentiate both.
+                let tangent_args = jvp_args.into_iter().map(|arg| entry_value_of(arg, dst)).collect();
+                let tangent_fn = crate::companion::method(path, crate::companion::TANGENT, span);
+                out.stmts.push(Stmt::Assign { dst: tangent, rhs: Rhs::Call(tangent_fn, tangent_args), kind, span });
+                out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Call(path.clone(), args.to_vec()), kind, span });
+                return;
+            }
+            // `helper(x, &mut out)`: one call of `jvp`, which writes `out`
+            // and its tangent in place and returns `()`.
             let jvp = crate::companion::method(path, crate::companion::JVP, span);
             out.stmts.push(Stmt::Assign { dst, rhs: Rhs::Call(jvp, jvp_args), kind, span });
             return;
@@ -594,6 +605,17 @@ impl Forward<'_> {
         self.vars[buffer.0].dims = dims;
         out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
         buffer
+    }
+}
+
+/// The argument that writes `written` in place, read instead: the tangent
+/// of an in-place call reads the buffer's entry value.
+fn entry_value_of(arg: Arg, written: Var) -> Arg {
+    match arg {
+        Arg::Ref { place, range, mutable: true, borrowed } if place.var == written => {
+            Arg::Ref { place, range, mutable: false, borrowed }
+        }
+        other => other,
     }
 }
 

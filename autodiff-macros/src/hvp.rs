@@ -11,20 +11,24 @@
 //! `tangent_methods` writes into the companion of a `#[grad(hessian)]`
 //! function (reverse over forward of its body, every parameter and tangent
 //! differentiated). So a `hessian` function calls `hessian` functions.
+//! Of several floats `ẏ` is an array; a call writing `y` in place becomes
+//! `f::tangent(x, ẋ, &y, &mut ẏ)` (from `y`'s entry value) and then
+//! `f(x, &mut y)`, the first differentiated through
+//! `f::tangent_vjp_in_place`. Such a function has no `NAME_hvp` of its own.
 //!
 //! The signature follows the contract: each differentiated parameter is
-//! followed by its direction (`vx: F` for a scalar, `v_NAME: &T` for a
-//! reference), a reference also by `hv_NAME: &mut T`, into which its part
-//! of `H·v` is added; the result is `(value, (H·v)ₓ for each differentiated
-//! scalar)`, like `NAME_grad`'s.
+//! followed by its direction (`vx: F` for a scalar, `vs: [F; N]` for an
+//! array taken by value, `v_NAME: &T` for a reference), a reference also by
+//! `hv_NAME: &mut T`, into which its part of `H·v` is added; the result is
+//! `(value, (H·v)ₓ for each parameter taken by value)`, like `NAME_grad`'s.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
 use crate::ctxt::Ctxt;
 use crate::expand::{lints, lowered, turbofish};
-use crate::ir::Var;
+use crate::ir::{Body, Var};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::{activity, emit, forward, refusals, reverse};
@@ -70,27 +74,22 @@ fn extras(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Vec<Option<Extra>> {
     extras
 }
 
-/// `NAME_hvp`, or why the function has none.
-/// Why `hessian` refuses `s: [f64; N]`.
-const ARRAY_VALUE_MESSAGE: &str =
-    "`hessian` does not support arrays taken by value yet; take the array by reference (`&[f64; N]`)";
+/// Whether `NAME_hvp` exists: for a function of one float result and no
+/// `&mut` output. On one of several floats or of outputs there is no single
+/// Hessian, and `hessian` writes only the companion's second-order methods
+/// its callers' `NAME_hvp` differentiate through (`tangent_methods`).
+pub fn has_hvp(sig: &Signature) -> bool {
+    sig.ret.is_some()
+        && sig.ret_array.is_none()
+        && !sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. }))
+}
 
-pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
-    let cx = Ctxt::new();
-    if sig.ret.is_none() || sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
-        cx.error_spanned_by(
-            mode,
-            "`hessian` is for functions that return one float and write no `&mut` output; differentiate a scalar \
-             function (a loss) of these outputs instead",
-        );
+/// `NAME_hvp` (nothing where `has_hvp` says there is none), or why the
+/// function cannot have one.
+pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
+    if !has_hvp(sig) {
+        return Ok(TokenStream::new());
     }
-    if let Some(param) = sig.has_array_value() {
-        cx.error_spanned_by(param.ty, ARRAY_VALUE_MESSAGE);
-    }
-    if let Some(array) = &sig.ret_array {
-        cx.error_spanned_by(array, "`hessian` is for functions that return one float; this one returns several");
-    }
-    cx.check()?;
     let (body, mut namer) = lowered(sig)?;
     let cx = Ctxt::new();
     let extras = extras(sig, &mut namer, &cx);
@@ -108,7 +107,6 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
     refusals::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
-    refusals::check_second_order(&body, &active, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =
         forward::forward(&body, &active, &directions, forward::Calls::Split, &mut namer);
@@ -137,7 +135,13 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
             if scalars.is_empty() {
                 value
             } else {
-                let zeros = scalars.iter().map(|_| quote!(0.0));
+                let zeros = sig.active().map(|(param, _)| {
+                    if crate::signature::is_array_value(param.ty) {
+                        zero_of(param.ty)
+                    } else {
+                        quote!(0.0)
+                    }
+                });
                 quote!((#value, #(#zeros),*))
             }
         }
@@ -150,6 +154,9 @@ pub fn function(sig: &Signature, mode: &Ident) -> syn::Result<TokenStream> {
 /// none where a parameter clashes with a direction (the expansion reported
 /// that already).
 pub fn stub(sig: &Signature, body: TokenStream) -> Option<TokenStream> {
+    if !has_hvp(sig) {
+        return None;
+    }
     let mut namer = Namer::new(sig.item);
     let cx = Ctxt::new();
     let extras = extras(sig, &mut namer, &cx);
@@ -208,9 +215,10 @@ fn signature(
         inputs.push(quote!(#mutability #ident: #ty));
         let Some(Extra { direction, product }) = extra else { continue };
         match (&param.class, product) {
+            // A float, or an array taken by value, whose direction is an array.
             (ParamClass::Active(float), _) => {
-                let float = emit::float_type(*float);
-                inputs.push(quote!(mut #direction: #float));
+                let ty = if crate::signature::is_array_value(ty) { quote!(#ty) } else { emit::float_type(*float) };
+                inputs.push(quote!(mut #direction: #ty));
             }
             (ParamClass::Shadowed { target, .. }, Some(product)) => {
                 inputs.push(quote!(#direction: &#target));
@@ -220,7 +228,7 @@ fn signature(
         }
     }
     let float = emit::float_type(sig.float());
-    let partials: Vec<TokenStream> = sig.active().map(|(_, ty)| emit::float_type(ty)).collect();
+    let partials = sig.partial_types();
     let output = if partials.is_empty() { quote!(#float) } else { quote!((#float, #(#partials),*)) };
     let doc = format!(
         " Hessian-vector product of [`{primal}`] (forward over reverse, generated by `#[grad]`): returns `({primal}(..), \
@@ -248,109 +256,254 @@ fn signature(
 /// `tangent_rev` (see `companion.rs`): `ẏ = f::tangent(x, ẋ, w, ẇ)` and its
 /// reverse-mode derivative in every argument, taking a shadow after each
 /// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
-/// Nothing for a function without a float result or with outputs.
+/// For a function of several floats, `ẏ` and its seed are arrays `[F; N]`.
+///
+/// A function with a `&mut` output `y` gets `tangent` and
+/// `tangent_vjp_in_place` instead: `f::tangent(x, ẋ, &y, &mut ẏ)` writes
+/// the output's tangent from its entry value (its value is dropped, as a
+/// call writing in place drops it), and the derivative of that takes
+/// `x, ẋ, y, ȳ, ẏ, ẏ̄` and returns `(x̄, ẋ̄, ..)`.
 pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
-    let plain = |param: &crate::signature::Param| !matches!(param.class, ParamClass::Output { .. });
-    if sig.ret.is_none() || sig.ret_array.is_some() || !sig.params.iter().all(plain) {
-        return Ok(TokenStream::new());
-    }
-    if let Some(param) = sig.has_array_value() {
-        return Err(syn::Error::new_spanned(param.ty, ARRAY_VALUE_MESSAGE));
-    }
     let (body, mut namer) = lowered(sig)?;
-    let mut tangents = Vec::new();
-    let mut differentiated = Vec::new();
-    let mut inputs = Vec::new();
-    let mut tangent_inputs = Vec::new();
-    let mut tangent_args = Vec::new();
-    let mut vjp_args = Vec::new();
-    let mut products = Vec::new();
+    let mut plan = Plan::default();
     for (param, &var) in sig.params.iter().zip(&body.params) {
+        plan.param(param, var, &mut namer);
+    }
+    let outputs: Vec<Var> = plan.outputs.iter().map(|output| output.var).collect();
+    let active = activity::active(&body, &plan.differentiated, &outputs);
+    let cx = Ctxt::new();
+    refusals::check_forward(&body, &active, &|var| plan.tangents.iter().any(|(param, _)| *param == var), &cx);
+    cx.check()?;
+    let (mut tangent_body, tangent_of) =
+        forward::forward(&body, &active, &plan.tangents, forward::Calls::Split, &mut namer);
+    let tangent_of_param = |var: &Var| tangent_of[var.0].expect("a parameter's tangent");
+    // Returned partials: each float parameter, then its tangent.
+    let scalars: Vec<Var> = plan.scalars.iter().flat_map(|var| [*var, tangent_of_param(var)]).collect();
+    let shadows: Vec<(Var, syn::Ident)> = plan
+        .products
+        .iter()
+        .flat_map(|(var, bar, tangent_bar)| [(*var, bar.clone()), (tangent_of_param(var), tangent_bar.clone())])
+        .collect();
+    let seeds: Vec<Var> = plan.differentiated.iter().flat_map(|var| [*var, tangent_of_param(var)]).collect();
+    let seed = namer.fresh("seed");
+    let mut sweep = |tangent_body: &mut Body, outputs: &[Var]| -> syn::Result<TokenStream> {
+        let activity = activity::analyze(tangent_body, &seeds, outputs);
+        let saves = reverse::saves::analyze(tangent_body, &mut namer, &activity);
+        let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
+        let cx = Ctxt::new();
+        refusals::check_reverse(tangent_body, &activity, &cx);
+        cx.check()?;
+        Ok(reverse::vjp_body(tangent_body, &activity, &saves, &adjoints, &seed, &mut namer).vjp)
+    };
+    if !plan.outputs.is_empty() {
+        // The value's tangent is dropped; the outputs' tangents are the results.
+        tangent_body.ret = None;
+        let tangent_outputs: Vec<Var> = outputs.iter().map(tangent_of_param).collect();
+        let vjp_body = sweep(&mut tangent_body, &tangent_outputs)?;
+        let (tangent_body, vjp_body) = plan.in_place_bodies(sig, vjp_body);
+        return Ok(crate::companion::tangent_methods_in_place(sig, &plan.tangents(), tangent_body, vjp_body));
+    }
+    let ret = body.ret.expect("a float result");
+    let vjp_body = match tangent_of[ret.0] {
+        Some(tangent) => {
+            tangent_body.ret = Some(tangent);
+            sweep(&mut tangent_body, &[])?
+        }
+        None => {
+            let zero = zero_value(sig);
+            let zeros = &plan.partial_zeros;
+            if scalars.is_empty() {
+                zero
+            } else {
+                quote!((#zero, #(#zeros),*))
+            }
+        }
+    };
+    Ok(crate::companion::tangent_methods(sig, &plan.tangents(), &seed, vjp_body))
+}
+
+/// The parameters of the second-order methods, parameter by parameter.
+#[derive(Default)]
+struct Plan {
+    /// What `tangent_vjp` (or `tangent_vjp_in_place`) takes, and the
+    /// arguments that pass it on.
+    vjp_inputs: Vec<TokenStream>,
+    vjp_args: Vec<TokenStream>,
+    /// What `tangent` takes, and the arguments that pass it on.
+    tangent_inputs: Vec<TokenStream>,
+    tangent_args: Vec<TokenStream>,
+    /// The arguments of `jvp` in `tangent`: those of `tangent`, but for an
+    /// output, a copy of its entry value.
+    jvp_args: Vec<TokenStream>,
+    /// Each differentiated parameter and its tangent's name.
+    tangents: Vec<(Var, Ident)>,
+    /// The parameters taken by value, whose partials (and their tangents')
+    /// are returned, and the types of those partials.
+    scalars: Vec<Var>,
+    partial_types: Vec<TokenStream>,
+    /// A zero of each, for a result that does not depend on the parameters.
+    partial_zeros: Vec<TokenStream>,
+    differentiated: Vec<Var>,
+    /// Each reference parameter, its shadow and its tangent's shadow.
+    products: Vec<(Var, Ident, Ident)>,
+    outputs: Vec<Output>,
+}
+
+/// A `&mut` output `y: &mut T`, which the second-order methods take as
+/// `y: &T` (its entry value) and work on a copy of.
+struct Output {
+    var: Var,
+    ident: Ident,
+    target: syn::Type,
+    /// The copy.
+    copy: Ident,
+    /// The caller's adjoint of the entry value, into which the local
+    /// `own_bar` (the sweep's, zero on entry) is added at the end.
+    bar: Ident,
+    own_bar: Ident,
+}
+
+impl Plan {
+    fn param(&mut self, param: &crate::signature::Param, var: Var, namer: &mut Namer) {
         let (ident, ty) = (param.ident, param.ty);
         let name = naming::name_of(ident);
+        if let ParamClass::Output { target, .. } = &param.class {
+            let tangent = format_ident!("d_{}", name);
+            let (bar, tangent_bar) = (namer.fresh(&format!("__bar_{name}")), namer.fresh(&format!("__bar_d_{name}")));
+            let (copy, own_bar) = (namer.fresh(&format!("__entry_{name}")), namer.fresh(&format!("__own_bar_{name}")));
+            self.tangent_inputs.extend([quote!(#ident: &#target), quote!(#tangent: &mut #target)]);
+            self.tangent_args.extend([quote!(#ident), quote!(#tangent)]);
+            self.jvp_args.extend([quote!(&mut #copy), quote!(#tangent)]);
+            self.vjp_inputs.extend([
+                quote!(#ident: &#target),
+                quote!(#bar: &mut #target),
+                quote!(#tangent: &mut #target),
+                quote!(#tangent_bar: &mut #target),
+            ]);
+            self.vjp_args.extend([quote!(#ident), quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
+            self.products.push((var, own_bar.clone(), tangent_bar));
+            self.tangents.push((var, tangent));
+            self.differentiated.push(var);
+            self.outputs.push(Output { var, ident: ident.clone(), target: (**target).clone(), copy, bar, own_bar });
+            return;
+        }
         // `mut` where the body writes the parameter; the lints allow it elsewhere.
-        inputs.push(quote!(mut #ident: #ty));
-        tangent_inputs.push(quote!(#ident: #ty));
-        tangent_args.push(quote!(#ident));
-        vjp_args.push(quote!(#ident));
+        self.vjp_inputs.push(quote!(mut #ident: #ty));
+        self.tangent_inputs.push(quote!(#ident: #ty));
+        for args in [&mut self.tangent_args, &mut self.jvp_args, &mut self.vjp_args] {
+            args.push(quote!(#ident));
+        }
         match &param.class {
             ParamClass::Active(float) => {
-                let float = emit::float_type(*float);
+                // A float, or an array taken by value, whose tangent and
+                // partials are arrays too.
+                let (ty, zero) = if crate::signature::is_array_value(ty) {
+                    (quote!(#ty), zero_of(ty))
+                } else {
+                    (emit::float_type(*float), quote!(0.0))
+                };
                 let tangent = namer.fresh(&format!("d{name}"));
-                inputs.push(quote!(mut #tangent: #float));
-                tangent_inputs.push(quote!(#tangent: #float));
-                tangent_args.push(quote!(#tangent));
-                vjp_args.push(quote!(#tangent));
-                tangents.push((var, tangent));
-                differentiated.push(var);
+                self.vjp_inputs.push(quote!(mut #tangent: #ty));
+                self.tangent_inputs.push(quote!(#tangent: #ty));
+                self.partial_types.extend([ty.clone(), ty]);
+                self.partial_zeros.extend([zero.clone(), zero]);
+                self.scalars.push(var);
+                for args in [&mut self.tangent_args, &mut self.jvp_args, &mut self.vjp_args] {
+                    args.push(quote!(#tangent));
+                }
+                self.tangents.push((var, tangent));
+                self.differentiated.push(var);
             }
             ParamClass::Shadowed { target, .. } => {
                 let tangent = format_ident!("d_{}", name);
                 let (bar, tangent_bar) =
                     (namer.fresh(&format!("__bar_{name}")), namer.fresh(&format!("__bar_d_{name}")));
-                inputs.extend([
+                self.vjp_inputs.extend([
                     quote!(#bar: &mut #target),
                     quote!(#tangent: &#target),
                     quote!(#tangent_bar: &mut #target),
                 ]);
-                tangent_inputs.push(quote!(#tangent: &#target));
-                tangent_args.push(quote!(#tangent));
-                vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
-                products.push((var, bar, tangent_bar));
-                tangents.push((var, tangent));
-                differentiated.push(var);
+                self.tangent_inputs.push(quote!(#tangent: &#target));
+                self.tangent_args.push(quote!(#tangent));
+                self.jvp_args.push(quote!(#tangent));
+                self.vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
+                self.products.push((var, bar, tangent_bar));
+                self.tangents.push((var, tangent));
+                self.differentiated.push(var);
             }
             ParamClass::Constant | ParamClass::Output { .. } => {}
         }
     }
-    let active = activity::active(&body, &differentiated, &[]);
-    let cx = Ctxt::new();
-    refusals::check_forward(&body, &active, &|var| tangents.iter().any(|(param, _)| *param == var), &cx);
-    refusals::check_second_order(&body, &active, &cx);
-    cx.check()?;
-    let (mut tangent_body, tangent_of) = forward::forward(&body, &active, &tangents, forward::Calls::Split, &mut namer);
-    // Returned partials: each float parameter, then its tangent.
-    let scalars: Vec<Var> = tangents
-        .iter()
-        .filter(|(var, _)| tangent_body.var(*var).ty.is_float())
-        .flat_map(|(var, _)| [*var, tangent_of[var.0].expect("a parameter's tangent")])
-        .collect();
-    let shadows: Vec<(Var, syn::Ident)> = products
-        .iter()
-        .flat_map(|(var, bar, tangent_bar)| {
-            [(*var, bar.clone()), (tangent_of[var.0].expect("a parameter's tangent"), tangent_bar.clone())]
-        })
-        .collect();
-    let seed = namer.fresh("seed");
-    let ret = body.ret.expect("a float result");
-    let vjp_body = match tangent_of[ret.0] {
-        Some(tangent) => {
-            tangent_body.ret = Some(tangent);
-            let seeds: Vec<Var> =
-                differentiated.iter().flat_map(|var| [*var, tangent_of[var.0].expect("tangent")]).collect();
-            let activity = activity::analyze(&tangent_body, &seeds, &[]);
-            let saves = reverse::saves::analyze(&mut tangent_body, &mut namer, &activity);
-            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
-            let cx = Ctxt::new();
-            refusals::check_reverse(&tangent_body, &activity, &cx);
-            cx.check()?;
-            let parts = reverse::vjp_body(&mut tangent_body, &activity, &saves, &adjoints, &seed, &mut namer);
-            parts.vjp
+
+    fn tangents(&self) -> crate::companion::Tangents {
+        crate::companion::Tangents {
+            tangent_inputs: self.tangent_inputs.clone(),
+            tangent_args: self.tangent_args.clone(),
+            vjp_inputs: self.vjp_inputs.clone(),
+            vjp_args: self.vjp_args.clone(),
+            partials: self.partial_types.clone(),
         }
-        None if scalars.is_empty() => quote!(0.0),
-        None => {
-            let zeros = scalars.iter().map(|_| quote!(0.0));
-            quote!((0.0, #(#zeros),*))
+    }
+
+    /// The bodies of `tangent` and `tangent_vjp_in_place` for a function
+    /// with outputs. Each works on a copy of each output's entry value
+    /// (the function writes it; the caller's stays as it is), and the
+    /// derivative sweeps into a zeroed adjoint of that entry value, added
+    /// into the caller's at the end.
+    fn in_place_bodies(&self, sig: &Signature, vjp_body: TokenStream) -> (TokenStream, TokenStream) {
+        let copies: TokenStream = self
+            .outputs
+            .iter()
+            .map(|Output { ident, copy, .. }| quote!(let mut #copy = ::std::borrow::ToOwned::to_owned(#ident);))
+            .collect();
+        let primal = &sig.item.sig.ident;
+        let turbofish = turbofish(&sig.item.sig.generics);
+        let jvp = Ident::new(crate::companion::JVP, Span::call_site());
+        let jvp_args = &self.jvp_args;
+        let tangent_body = quote! {
+            #copies
+            let _ = #primal::#jvp #turbofish (#(#jvp_args),*);
+        };
+        let mut entry = TokenStream::new();
+        let mut adds = TokenStream::new();
+        for Output { ident, target, copy, bar, own_bar, .. } in &self.outputs {
+            let zero = crate::lower::zero_of_type(target)
+                .map_or_else(|| quote!(::core::clone::Clone::clone(&#copy)), |zero| emit::zero(&zero, &quote!(#ident)));
+            let zeroed = format_ident!("{}_zeroed", own_bar);
+            entry.extend(quote! {
+                let mut #copy = ::std::borrow::ToOwned::to_owned(#ident);
+                let #ident: &mut #target = &mut #copy;
+                let mut #zeroed = #zero;
+                let #own_bar: &mut #target = &mut #zeroed;
+            });
+            adds.extend(quote! {
+                for (__sum, __part) in #bar.iter_mut().zip(#own_bar.iter()) {
+                    *__sum += *__part;
+                }
+            });
         }
-    };
-    let tangents = crate::companion::Tangents {
-        tangent_inputs,
-        tangent_args,
-        vjp_inputs: inputs,
-        vjp_args,
-        partials: scalars.len(),
-    };
-    Ok(crate::companion::tangent_methods(sig, &tangents, &seed, vjp_body))
+        let partials = Ident::new("__partials", Span::mixed_site());
+        let vjp_body = quote! {
+            #entry
+            let #partials = { #vjp_body };
+            #adds
+            #partials
+        };
+        (tangent_body, vjp_body)
+    }
+}
+
+/// A zero of the function's value type: `0.0`, or an array of zeros.
+fn zero_value(sig: &Signature) -> TokenStream {
+    sig.ret_array.as_deref().map_or_else(|| quote!(0.0), zero_of)
+}
+
+/// A zero of a float or float array type.
+fn zero_of(ty: &syn::Type) -> TokenStream {
+    match crate::lower::zero_of_type(ty) {
+        Some(crate::ir::Zero::Array(zero)) => zero,
+        _ => quote!(0.0),
+    }
 }
 
 #[cfg(test)]
@@ -410,6 +563,22 @@ mod tests {
         assert!(got.contains("__saved_p <- p"), "{got}");
         assert!(got.contains("__saved_dot_p <- __dot_p"), "{got}");
         assert!(got.contains("mul(p, v_x[i])"), "{got}");
+    }
+
+    #[test]
+    fn an_in_place_call_becomes_its_tangent_from_the_entry_value_then_the_callee() {
+        let got = composed_ir(parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut y = [0.0; 2];
+                g(x, &mut y[0..2]);
+                y[0] * y[1]
+            }
+        });
+        // The tangent reads `y` (`&y`) and writes its tangent, before `g`
+        // replaces `y`: each call writes one buffer.
+        let tangent = got.find("call g::tangent(&x, &v_x, &y[0..2], &mut __dot_y[0..2])");
+        let primal = got.find("call g(&x, &mut y[0..2])");
+        assert!(tangent.is_some() && primal.is_some() && tangent < primal, "{got}");
     }
 
     #[test]

@@ -199,40 +199,6 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
     });
 }
 
-/// The refusals of second order (`NAME_hvp` and the companion's tangent
-/// methods): a differentiated call that writes a `&mut` argument
-/// (`helper(x, &mut out)`) or gives several floats (`-> [F; N]`, a tuple)
-/// has no second derivative to call, since such a function cannot be
-/// `hessian`.
-pub fn check_second_order(body: &Body, active: &[bool], cx: &Ctxt) {
-    walk(&body.block, 0, &mut |stmt, _| {
-        let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, _), .. } = stmt else { return };
-        if active[dst.0] && body.var(*dst).ty == Ty::Aggregate && rhs.written_in_place() != Some(*dst) {
-            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
-            cx.error_spanned_by(
-                path,
-                format!(
-                    "`hessian` does not support calls of functions that return several floats (`{name}(..)`) \
-                     yet: such a function cannot be `hessian` itself, so it has no second-order companion to \
-                     call; compute each float with a function that returns it, or remove `hessian`"
-                ),
-            );
-            return;
-        }
-        if rhs.written_in_place() == Some(*dst) && active[dst.0] {
-            let name = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
-            cx.error_spanned_by(
-                path,
-                format!(
-                    "`hessian` does not support calls that write a `&mut` argument (`{name}(..)`): a function \
-                     with a `&mut` output has no second derivative; remove `hessian`, or make `{name}` return the \
-                     float you need"
-                ),
-            );
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use crate::expand::tests::expand_to_string;

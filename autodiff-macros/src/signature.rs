@@ -87,11 +87,6 @@ impl Signature<'_> {
             .collect()
     }
 
-    /// Whether a parameter is a float array taken by value (`s: [f64; 4]`).
-    pub fn has_array_value(&self) -> Option<&Param<'_>> {
-        self.params.iter().find(|param| matches!(param.class, ParamClass::Active(_)) && is_array_value(param.ty))
-    }
-
     /// The type of the value and of its seed: `F`, or `[F; N]`.
     pub fn value_type(&self) -> TokenStream {
         match &self.ret_array {

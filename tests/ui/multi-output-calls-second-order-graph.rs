@@ -1,5 +1,9 @@
 use autodiff::grad;
 
+// `split` and `rotate` are not `hessian`: their companions have no
+// `tangent_fwd` / `tangent_rev`, so the `_hvp` of their callers cannot
+// differentiate through them (rustc names what is missing); `hessian` on
+// each is the way out.
 #[grad]
 fn split(x: f64) -> (f64, f64) {
     (x.sin(), x.cos())
