@@ -314,3 +314,62 @@ fn a_row_borrowed_by_iteration_is_passed_to_a_method_and_differentiated_through(
     };
     check_gradient(at, &net.to_flat(), &d_net.to_flat()).assert_close(1e-6);
 }
+
+/// A two-link arm whose tip a method returns as a tuple.
+#[derive(Params, Clone)]
+struct Arm {
+    l1: f64,
+    l2: f64,
+}
+
+impl Arm {
+    #[grad(forward, reverse)]
+    fn tip(&self, a: f64, b: f64) -> (f64, f64) {
+        (self.l1 * a.cos() + self.l2 * (a + b).cos(), self.l1 * a.sin() + self.l2 * (a + b).sin())
+    }
+
+    /// The tip's distance from the shoulder, through `let (x, y) = self.tip(..)`.
+    #[grad(forward, reverse)]
+    fn reach(&self, a: f64, b: f64) -> f64 {
+        let (x, y) = self.tip(a, b);
+        (x * x + y * y).sqrt()
+    }
+}
+
+/// The same destructuring of a method call, in a free function.
+#[grad(forward, reverse)]
+fn tip_product(arm: &Arm, a: f64, b: f64) -> f64 {
+    let (x, y) = arm.tip(a, b);
+    x * y
+}
+
+#[test]
+fn a_tuple_let_destructures_a_method_call() {
+    let arm = Arm { l1: 1.0, l2: 0.5 };
+    let point = [arm.l1, arm.l2, 0.3, 0.7];
+    let at = |p: &[f64]| (Arm { l1: p[0], l2: p[1] }, p[2], p[3]);
+
+    let mut d_arm = arm.zeros_like();
+    let (value, da, db) = arm.reach_grad(&mut d_arm, 0.3, 0.7);
+    assert_eq!(value, arm.reach(0.3, 0.7));
+    let reach = |p: &[f64]| {
+        let (arm, a, b) = at(p);
+        arm.reach(a, b)
+    };
+    check_gradient(reach, &point, &[d_arm.l1, d_arm.l2, da, db]).assert_close(1e-6);
+    // The law of cosines: reach² = l1² + l2² + 2·l1·l2·cos b.
+    let expected = (1.0f64 + 0.25 + 2.0 * 0.5 * 0.7f64.cos()).sqrt();
+    assert!(close(value, expected, 1e-12));
+
+    let mut d_arm = arm.zeros_like();
+    let (_, da, db) = tip_product_grad(&arm, &mut d_arm, 0.3, 0.7);
+    let product = |p: &[f64]| {
+        let (arm, a, b) = at(p);
+        tip_product(&arm, a, b)
+    };
+    check_gradient(product, &point, &[d_arm.l1, d_arm.l2, da, db]).assert_close(1e-6);
+    // Forward mode along (0, 0, 1, −2): the gradient's dot product.
+    let direction = Arm { l1: 0.0, l2: 0.0 };
+    let (_, tangent) = tip_product_jvp(&arm, &direction, 0.3, 1.0, 0.7, -2.0);
+    assert!(close(tangent, da - 2.0 * db, 1e-12));
+}

@@ -214,7 +214,7 @@ impl Lowerer<'_> {
                 let lowered = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
                 (lowered, values.elems.iter().map(|value| value.span()).collect())
             }
-            Expr::Call(_) => {
+            Expr::Call(_) | Expr::MethodCall(_) => {
                 let lowered = self.tuple_of_call(values, pattern.elems.len(), out);
                 (lowered, vec![values.span(); pattern.elems.len()])
             }
