@@ -21,7 +21,7 @@
 //! which follows this file.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
@@ -37,6 +37,14 @@ pub const VJP: &str = "vjp";
 /// `&mut` argument (`helper(x, &mut out);`): `vjp` with a zero seed for the
 /// value, if any, returning the partials alone (a tuple, `()` for none).
 pub const VJP_IN_PLACE: &str = "vjp_in_place";
+/// The forward half of `vjp_in_place`: writes the outputs as the function
+/// does and returns the reverse half, a closure that takes the inputs with
+/// their shadows (as `vjp_in_place` does) and returns the partials. What
+/// the closure captures is the tape: a caller keeps it from its forward
+/// sweep to its reverse sweep, so the callee's forward computation is not
+/// done twice, and the caller's buffer need not hold any particular value
+/// when the closure runs.
+pub const FWD_IN_PLACE: &str = "fwd_in_place";
 /// The forward half of `vjp`: the value and a tape.
 pub const FWD: &str = "fwd";
 /// The reverse half of `vjp`, from the tape.
@@ -129,6 +137,7 @@ pub fn generated(
     mutated: &dyn Fn(&Ident) -> bool,
     body: TokenStream,
     split: Option<&reverse::Split>,
+    in_place: Option<&reverse::InPlace>,
     jvp: TokenStream,
 ) -> TokenStream {
     let item = sig.item;
@@ -180,7 +189,7 @@ pub fn generated(
             }
         }
     });
-    let in_place = in_place_method(sig);
+    let in_place = in_place_methods(sig, mutated, in_place);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -203,8 +212,138 @@ pub fn generated(
     }
 }
 
+/// `vjp_in_place` and `fwd_in_place`, for a function with a `&mut` output.
+fn in_place_methods(
+    sig: &Signature,
+    mutated: &dyn Fn(&Ident) -> bool,
+    split: Option<&reverse::InPlace>,
+) -> Option<TokenStream> {
+    let vjp_in_place = vjp_in_place_method(sig)?;
+    let closure_type = closure_type(
+        &sig.params
+            .iter()
+            .map(|param| (param.ty.to_token_stream(), param.class.shadow().map(|(_, t)| t)))
+            .collect::<Vec<_>>(),
+        &sig.partial_types(),
+        &sig.item.sig.generics,
+    );
+    let primal_inputs = sig.primal_inputs(mutated);
+    let body = match split {
+        Some(split) => split_in_place(sig, split),
+        None => fwd_in_place_through_vjp(sig),
+    };
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    Some(quote! {
+        #vjp_in_place
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
+            #body
+        }
+    })
+}
+
+/// `impl FnOnce(A, &mut A, B, ..) -> (partials..) + use<..>`: the reverse
+/// half `fwd_in_place` returns, over the `params` (each type, with its
+/// shadow's target if it has one). It captures the function's generic
+/// parameters, and no lifetime of the arguments (the caller's buffers
+/// stay free while it keeps the closure).
+fn closure_type(
+    params: &[(TokenStream, Option<&syn::Type>)],
+    partial_types: &[TokenStream],
+    generics: &syn::Generics,
+) -> TokenStream {
+    let inputs = params
+        .iter()
+        .flat_map(|(ty, shadow)| std::iter::once(ty.clone()).chain(shadow.map(|target| quote!(&mut #target))));
+    let captures = generics.params.iter().map(|param| match param {
+        syn::GenericParam::Lifetime(lifetime) => lifetime.lifetime.to_token_stream(),
+        syn::GenericParam::Type(ty) => ty.ident.to_token_stream(),
+        syn::GenericParam::Const(constant) => constant.ident.to_token_stream(),
+    });
+    quote!(impl ::core::ops::FnOnce(#(#inputs),*) -> (#(#partial_types,)*) + use<#(#captures),*>)
+}
+
+/// `fwd_in_place` from the function's sweeps cut in two: the forward sweep,
+/// then the reverse sweep as a `move` closure over what it reads.
+fn split_in_place(sig: &Signature, split: &reverse::InPlace) -> TokenStream {
+    let mut params = Vec::new();
+    let mut keep = TokenStream::new();
+    let mut lend = TokenStream::new();
+    for param in &sig.params {
+        let (ident, ty) = (param.ident, param.ty);
+        let passed = match &param.class {
+            ParamClass::Output { .. } => {
+                // Its final values, if the reverse sweep reads them, come
+                // from the copy the forward sweep kept, not from the caller.
+                if split.kept.contains(ident) {
+                    let kept = format_ident!("__kept_{}", ident, span = Span::mixed_site());
+                    keep.extend(quote!(let mut #kept = ::std::borrow::ToOwned::to_owned(&*#ident);));
+                    lend.extend(quote!(let #ident: #ty = &mut #kept;));
+                }
+                quote!(_)
+            }
+            _ if split.captured.contains(ident) => quote!(_),
+            _ => ident.to_token_stream(),
+        };
+        params.push(quote!(#passed: #ty));
+        if let Some((shadow, target)) = param.class.shadow() {
+            params.push(quote!(#shadow: &mut #target));
+        }
+    }
+    let (forward, backward) = (&split.forward, &split.backward);
+    quote! {
+        #forward
+        #keep
+        move |#(#params),*| {
+            #lend
+            #backward
+        }
+    }
+}
+
+/// `fwd_in_place` through `vjp_in_place`, for a function whose sweeps do
+/// not split: the outputs' values before the call are kept, the function
+/// runs, and the closure runs `vjp_in_place` from the kept values.
+fn fwd_in_place_through_vjp(sig: &Signature) -> TokenStream {
+    let name = &sig.item.sig.ident;
+    let turbofish = turbofish(&sig.item.sig.generics);
+    let primal_args = sig.params.iter().map(|param| param.ident);
+    let mut keep = TokenStream::new();
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (i, param) in sig.params.iter().enumerate() {
+        let (ident, ty) = (param.ident, param.ty);
+        let arg = format_ident!("__a{}", i, span = Span::mixed_site());
+        if matches!(param.class, ParamClass::Output { .. }) {
+            let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
+            keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
+            params.push(quote!(_: #ty));
+            args.push(quote!(&mut #entry));
+        } else {
+            params.push(quote!(#arg: #ty));
+            args.push(arg.to_token_stream());
+        }
+        if let Some((_, target)) = param.class.shadow() {
+            let shadow = format_ident!("__s{}", i, span = Span::mixed_site());
+            params.push(quote!(#shadow: &mut #target));
+            args.push(shadow.to_token_stream());
+        }
+    }
+    quote! {
+        #keep
+        let _ = #name #turbofish (#(#primal_args),*);
+        move |#(#params),*| #name::vjp_in_place #turbofish (#(#args),*)
+    }
+}
+
 /// `vjp_in_place` (`VJP_IN_PLACE`), for a function with a `&mut` output.
-fn in_place_method(sig: &Signature) -> Option<TokenStream> {
+fn vjp_in_place_method(sig: &Signature) -> Option<TokenStream> {
     if !sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
         return None;
     }
@@ -365,6 +504,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 }
             }
         });
+        let fwd_in_place = hand_written_fwd_in_place(&name, &generics, &vjp_params);
         return Ok(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -386,6 +526,8 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 pub fn vjp_in_place #generics (#(#vjp_inputs),*) #where_clause {
                     #vjp(#(#vjp_idents),*)
                 }
+
+                #fwd_in_place
 
                 #jvp
             }
@@ -459,6 +601,57 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             #tangent_methods
         }
     })
+}
+
+/// `fwd_in_place` of a hand-differentiated function of outputs, whose
+/// `vjp` (`vjp_params`, a shadow after each reference) writes the outputs
+/// again from their values on entry: those are kept, the function runs,
+/// and the closure runs `vjp_in_place` from the kept values.
+fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params: &Params) -> TokenStream {
+    let where_clause = &generics.where_clause;
+    let turbofish = turbofish(generics);
+    let mut primal_inputs = Vec::new();
+    let mut primal_args = Vec::new();
+    let mut keep = TokenStream::new();
+    let mut closure_params = Vec::new();
+    let mut types = Vec::new();
+    let mut args = Vec::new();
+    let mut params = vjp_params.iter().enumerate();
+    while let Some((i, (ident, ty))) = params.next() {
+        primal_inputs.push(quote!(#ident: #ty));
+        primal_args.push(ident.clone());
+        types.push((ty.to_token_stream(), None));
+        let output = matches!(ty, syn::Type::Reference(r) if r.mutability.is_some());
+        if output {
+            let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
+            keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
+            closure_params.push(quote!(_: #ty));
+            args.push(quote!(&mut #entry));
+        } else {
+            let arg = format_ident!("__a{}", i, span = Span::mixed_site());
+            closure_params.push(quote!(#arg: #ty));
+            args.push(arg.to_token_stream());
+        }
+        // A reference's shadow follows it.
+        if let (syn::Type::Reference(_), Some((j, (_, shadow_ty)))) = (ty, params.next()) {
+            let shadow = format_ident!("__a{}", j, span = Span::mixed_site());
+            closure_params.push(quote!(#shadow: #shadow_ty));
+            types.push((shadow_ty.to_token_stream(), None));
+            args.push(shadow.to_token_stream());
+        }
+    }
+    let closure_type = closure_type(&types, &[], generics);
+    // (`()`, which `vjp` returns, is the empty tuple of partials.)
+    quote! {
+        /// The function, and the closure that runs `vjp_in_place` after it.
+        #[doc(hidden)]
+        #[inline]
+        pub fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
+            #keep
+            let _ = #name #turbofish (#(#primal_args),*);
+            move |#(#closure_params),*| #name::vjp_in_place #turbofish (#(#args),*)
+        }
+    }
 }
 
 /// The second-order methods of a hand-differentiated function, around

@@ -2,15 +2,38 @@
 //! callee's companion (`rev` from the tape its `fwd` left, or `vjp`), a
 //! shadow for each reference argument, the returned partials added in.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
+use super::saves::SaveKey;
 use super::Sweep;
 use crate::companion;
 use crate::emit;
-use crate::ir::{Arg, Var, VarInfo, VarKind, Zero};
+use crate::ir::{Arg, FloatTy, Rhs, StmtId, Var, VarInfo, VarKind, Zero};
 
 impl Sweep<'_> {
+    /// The forward sweep's `helper(x, &mut out);`: differentiated, through
+    /// `helper::fwd_in_place`, whose closure (the reverse half) is the
+    /// call's tape, an `Option` so that it can be declared before the call
+    /// (`Default`) and moved out by the reverse sweep.
+    pub(super) fn forward_in_place_call(&self, id: StmtId, rhs: &Rhs, span: Span) -> TokenStream {
+        let (Some(tape), Rhs::Call(path, args)) = (self.saves.tape(id), rhs) else {
+            let call = emit::rhs(self.body, rhs, FloatTy::F64, span);
+            return quote_spanned!(span=> #call;);
+        };
+        let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
+        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+        let tape_ident = self.ident(tape);
+        let save =
+            self.saves.slot(SaveKey::Tape(id)).map(|slot| self.save(slot, &tape_ident.to_token_stream(), tape, span));
+        let call = quote_spanned!(span=> ::core::option::Option::Some(#fwd(#(#args),*)));
+        if self.layout.hoisted[tape.0] {
+            quote_spanned!(span=> #save #tape_ident = #call;)
+        } else {
+            quote_spanned!(span=> #save let #tape_ident = #call;)
+        }
+    }
+
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
     /// one partial per float argument, a shadow after each reference.
     /// Without `seed`, the call writes its `&mut` argument in place
@@ -29,6 +52,14 @@ impl Sweep<'_> {
         // callee's reverse sweep; without one, `NAME::vjp` runs both.
         let in_place = seed.is_none();
         let (companion, tape) = match tape {
+            // The closure `fwd_in_place` left runs the callee's reverse sweep.
+            Some(tape) if in_place => {
+                let reverse_half = Ident::new("__reverse_half", Span::mixed_site());
+                (
+                    syn::ExprPath { attrs: Vec::new(), qself: None, path: reverse_half.into() },
+                    Some(self.ident(tape).to_token_stream()),
+                )
+            }
             Some(tape) => {
                 let tape = self.ident(tape);
                 (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
@@ -44,6 +75,18 @@ impl Sweep<'_> {
         let mut borrowed: Vec<Var> = Vec::new();
         for (i, arg) in args.iter().enumerate() {
             call_args.push(match arg {
+                // The reverse half does not read the buffer (it kept what it
+                // needs): the buffer itself, whatever it holds now.
+                Arg::Ref { place, range, mutable: true, .. } if tape.is_some() => {
+                    let primal = self.ident(place.var).to_token_stream();
+                    let whole_output = self.body.var(place.var).by_ref && range.is_none();
+                    if whole_output && place.proj.is_empty() {
+                        quote!(&mut *#primal)
+                    } else {
+                        let part = emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
+                        quote!(&mut #part)
+                    }
+                }
                 // The callee's `vjp` writes the output again: it gets a copy
                 // of the buffer's value before the call (restored by now),
                 // so the caller's own copy keeps it for the statements before.
@@ -150,6 +193,16 @@ impl Sweep<'_> {
                 }
             }
         }
+        if let (true, Some(tape)) = (in_place, &tape) {
+            let reverse_half = &companion;
+            return quote_spanned!(span=> {
+                #buffers
+                if let ::core::option::Option::Some(#reverse_half) = #tape {
+                    let (#(#pattern,)*) = #reverse_half(#(#call_args,)*);
+                    #adds
+                }
+            });
+        }
         if in_place {
             return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
         }
@@ -168,5 +221,75 @@ fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream 
         quote!(&mut ::autodiff::Params::zeros_like(#reference))
     } else {
         quote!(&mut ::core::clone::Clone::clone(#reference))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expand::tests::expand_to_string;
+    use quote::quote;
+
+    fn compact(text: &str) -> String {
+        text.split_whitespace().collect()
+    }
+
+    /// The companion's `fwd_in_place` of `scale_shift`, which reads the
+    /// values it overwrites.
+    fn scale_shift() -> String {
+        expand_to_string(
+            quote!(),
+            quote! {
+                fn scale_shift(a: f64, y: &mut [f64]) {
+                    for i in 0..y.len() {
+                        y[i] = y[i] * a + (i as f64) * 0.5;
+                    }
+                }
+            },
+        )
+    }
+
+    #[test]
+    fn fwd_in_place_runs_the_forward_sweep_and_returns_the_reverse_one() {
+        let text = compact(&scale_shift());
+        let start = text.find("fnfwd_in_place(").expect("a fwd_in_place");
+        let fwd = &text[start..];
+        // The forward sweep, with its stack, then the closure over it.
+        assert!(fwd.contains("__saved_y.push(y[i]);y[i]=__t2;"), "{fwd}");
+        assert!(fwd.contains("+use<>"), "{fwd}");
+        assert!(fwd.contains("move|a:f64,_:&mut[f64],d_y:&mut[f64]|"), "{fwd}");
+        // The reverse sweep reads the final values: it has its own copy.
+        assert!(fwd.contains("lety:&mut[f64]=&mut__kept_y;"), "{fwd}");
+        let end = fwd.find("fnjvp(").unwrap_or(fwd.len());
+        assert!(!fwd[..end].contains("vjp_in_place"), "{fwd}");
+    }
+
+    #[test]
+    fn a_call_in_place_keeps_the_closure_and_calls_it_on_the_way_back() {
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(x: &[f64]) -> f64 {
+                    let mut buf = vec![0.0; 2];
+                    buf[0] = x[2];
+                    for k in 0..2 {
+                        scale_shift(x[k], &mut buf[0..2]);
+                    }
+                    buf[0] * buf[1]
+                }
+            },
+        ));
+        let start = text.find("fncaller_vjp(").expect("caller_vjp");
+        let vjp = &text[start..];
+        let vjp = &vjp[..vjp.find("structcaller").unwrap_or(vjp.len())];
+        assert!(
+            vjp.contains("=::core::option::Option::Some(scale_shift::fwd_in_place(x[k],&mutbuf[0..2]),);"),
+            "{vjp}"
+        );
+        assert!(vjp.contains("__reverse_half(x[k],&mutbuf[0..2],&mut__bar_buf[0..2],)"), "{vjp}");
+        // No copy of the buffer: neither a save (the closure does not read
+        // it) nor a scratch copy for the callee.
+        assert!(!vjp.contains("to_owned"), "{vjp}");
+        assert!(!vjp.contains("__saved_buf"), "{vjp}");
+        assert!(!vjp.contains("vjp_in_place"), "{vjp}");
     }
 }

@@ -82,8 +82,7 @@ impl Sweep<'_> {
                         });
                     }
                     if in_place {
-                        let call = emit::rhs(self.body, rhs, FloatTy::F64, *span);
-                        tokens.extend(quote_spanned!(*span=> #call;));
+                        tokens.extend(self.forward_in_place_call(id, rhs, *span));
                         continue;
                     }
                     let float = match self.body.var(*dst).ty {
