@@ -154,6 +154,73 @@ fn chain_row(x: &[f64; 4]) -> f64 {
     y[0] + y[1] * y[2] + y[3]
 }
 
+/// A range of a vector whose values before each call are read (by the
+/// product before it): the range alone is kept per pass.
+#[grad(forward, reverse)]
+fn range_kept_in_a_loop(x: &[f64; 3]) -> f64 {
+    let mut buf = vec![0.0; 4];
+    for i in 0..4 {
+        buf[i] = x[i % 3] + 0.5;
+    }
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += buf[1] * buf[2] * buf[0];
+        scale_shift(x[k], &mut buf[1..3]);
+    }
+    s + buf[1] * buf[3]
+}
+
+/// A call in each branch: a range in one, the whole buffer in the other,
+/// the values before read after the `if`.
+#[grad(forward, reverse)]
+fn in_a_branch(x: &[f64; 3]) -> f64 {
+    let mut buf = [x[0], x[1], x[2]];
+    let before = buf[1] * buf[2];
+    if x[0] > 0.0 {
+        scale_shift(x[1], &mut buf[1..3]);
+    } else {
+        scale_shift(x[2], &mut buf);
+    }
+    before + buf[0] * buf[1] * buf[2]
+}
+
+/// A callee that changes its scalar parameter as it goes, into an array
+/// output: its reverse sweep needs the parameter's last value.
+#[grad(forward, reverse)]
+fn decay_into(mut a: f64, y: &mut [f64; 3]) {
+    for i in 0..3 {
+        y[i] = y[i] * a + a;
+        a = a * a * 0.5;
+    }
+}
+
+#[grad(forward, reverse)]
+fn decayed(x: &[f64; 2]) -> f64 {
+    let mut y = [x[1], 1.0, x[0]];
+    decay_into(x[0], &mut y);
+    decay_into(x[1], &mut y);
+    y[0] * y[1] + y[2]
+}
+
+/// Passes ranges of its own output on, in a loop: the ranges overlap, so
+/// each call reads what the one before wrote.
+#[grad(forward, reverse)]
+fn shift_rows(x: &[f64], y: &mut [f64]) {
+    for k in 0..2 {
+        scale_shift(x[k], &mut y[k..k + 2]);
+    }
+}
+
+#[grad(forward, reverse)]
+fn shift_rows_row(x: &[f64; 3]) -> f64 {
+    let mut y = vec![0.0; 3];
+    for i in 0..3 {
+        y[i] = x[i] * x[i];
+    }
+    shift_rows(&x[..2], &mut y);
+    y[0] * y[1] * y[2] + x[2] * y[2]
+}
+
 // ---------------------------------------------------------------------------
 // Arrays by value and array results: an RK4 step.
 // ---------------------------------------------------------------------------
@@ -370,6 +437,10 @@ fn cases() -> Vec<Case> {
         row!(softmax_loss, softmax_loss_grad, softmax_loss_vjp, softmax_loss_jvp; 4; in [-2.0, 2.0]),
         row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
         row!(chain_row, chain_row_grad, chain_row_vjp, chain_row_jvp; 4; in [-1.5, 1.5]),
+        row!(range_kept_in_a_loop, range_kept_in_a_loop_grad, range_kept_in_a_loop_vjp, range_kept_in_a_loop_jvp; 3; in [-1.5, 1.5]),
+        row!(in_a_branch, in_a_branch_grad, in_a_branch_vjp, in_a_branch_jvp; 3; in [-1.5, 1.5]),
+        row!(decayed, decayed_grad, decayed_vjp, decayed_jvp; 2; in [-1.5, 1.5]),
+        row!(shift_rows_row, shift_rows_row_grad, shift_rows_row_vjp, shift_rows_row_jvp; 3; in [-1.5, 1.5]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
         row!(rk4_untyped_row, rk4_untyped_row_grad, rk4_untyped_row_vjp, rk4_untyped_row_jvp; 6; in [0.1, 1.0]),
         row!(untyped_in_a_loop, untyped_in_a_loop_grad, untyped_in_a_loop_vjp, untyped_in_a_loop_jvp; 5; in [0.1, 1.0]),

@@ -219,14 +219,16 @@ fn in_place_methods(
     split: Option<&reverse::InPlace>,
 ) -> Option<TokenStream> {
     let vjp_in_place = vjp_in_place_method(sig)?;
-    let closure_type = closure_type(
-        &sig.params
-            .iter()
-            .map(|param| (param.ty.to_token_stream(), param.class.shadow().map(|(_, t)| t)))
-            .collect::<Vec<_>>(),
-        &sig.partial_types(),
-        &sig.item.sig.generics,
-    );
+    // An output's values are not the closure's to read: its shadow alone.
+    let closure_inputs: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .flat_map(|param| {
+            let primal = (!matches!(param.class, ParamClass::Output { .. })).then(|| param.ty.to_token_stream());
+            primal.into_iter().chain(param.class.shadow().map(|(_, target)| quote!(&mut #target)))
+        })
+        .collect();
+    let closure_type = closure_type(&closure_inputs, &sig.partial_types(), &sig.item.sig.generics);
     let primal_inputs = sig.primal_inputs(mutated);
     let body = match split {
         Some(split) => split_in_place(sig, split),
@@ -249,18 +251,11 @@ fn in_place_methods(
 }
 
 /// `impl FnOnce(A, &mut A, B, ..) -> (partials..) + use<..>`: the reverse
-/// half `fwd_in_place` returns, over the `params` (each type, with its
-/// shadow's target if it has one). It captures the function's generic
-/// parameters, and no lifetime of the arguments (the caller's buffers
-/// stay free while it keeps the closure).
-fn closure_type(
-    params: &[(TokenStream, Option<&syn::Type>)],
-    partial_types: &[TokenStream],
-    generics: &syn::Generics,
-) -> TokenStream {
-    let inputs = params
-        .iter()
-        .flat_map(|(ty, shadow)| std::iter::once(ty.clone()).chain(shadow.map(|target| quote!(&mut #target))));
+/// half `fwd_in_place` returns, over `inputs` (the function's inputs, each
+/// followed by its shadow, an output by its shadow alone). It captures the
+/// function's generic parameters, and no lifetime of the arguments (the
+/// caller's buffers stay free while it keeps the closure).
+fn closure_type(inputs: &[TokenStream], partial_types: &[TokenStream], generics: &syn::Generics) -> TokenStream {
     let captures = generics.params.iter().map(|param| match param {
         syn::GenericParam::Lifetime(lifetime) => lifetime.lifetime.to_token_stream(),
         syn::GenericParam::Type(ty) => ty.ident.to_token_stream(),
@@ -277,21 +272,18 @@ fn split_in_place(sig: &Signature, split: &reverse::InPlace) -> TokenStream {
     let mut lend = TokenStream::new();
     for param in &sig.params {
         let (ident, ty) = (param.ident, param.ty);
-        let passed = match &param.class {
-            ParamClass::Output { .. } => {
-                // Its final values, if the reverse sweep reads them, come
-                // from the copy the forward sweep kept, not from the caller.
-                if split.kept.contains(ident) {
-                    let kept = format_ident!("__kept_{}", ident, span = Span::mixed_site());
-                    keep.extend(quote!(let mut #kept = ::std::borrow::ToOwned::to_owned(&*#ident);));
-                    lend.extend(quote!(let #ident: #ty = &mut #kept;));
-                }
-                quote!(_)
+        match &param.class {
+            // Its final values, if the reverse sweep reads them, come from
+            // the copy the forward sweep kept.
+            ParamClass::Output { .. } if split.kept.contains(ident) => {
+                let kept = format_ident!("__kept_{}", ident, span = Span::mixed_site());
+                keep.extend(quote!(let mut #kept = ::std::borrow::ToOwned::to_owned(&*#ident);));
+                lend.extend(quote!(let #ident: #ty = &mut #kept;));
             }
-            _ if split.captured.contains(ident) => quote!(_),
-            _ => ident.to_token_stream(),
-        };
-        params.push(quote!(#passed: #ty));
+            ParamClass::Output { .. } => {}
+            _ if split.captured.contains(ident) => params.push(quote!(_: #ty)),
+            _ => params.push(quote!(#ident: #ty)),
+        }
         if let Some((shadow, target)) = param.class.shadow() {
             params.push(quote!(#shadow: &mut #target));
         }
@@ -323,7 +315,6 @@ fn fwd_in_place_through_vjp(sig: &Signature) -> TokenStream {
         if matches!(param.class, ParamClass::Output { .. }) {
             let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
             keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
-            params.push(quote!(_: #ty));
             args.push(quote!(&mut #entry));
         } else {
             params.push(quote!(#arg: #ty));
@@ -620,23 +611,22 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
     while let Some((i, (ident, ty))) = params.next() {
         primal_inputs.push(quote!(#ident: #ty));
         primal_args.push(ident.clone());
-        types.push((ty.to_token_stream(), None));
         let output = matches!(ty, syn::Type::Reference(r) if r.mutability.is_some());
         if output {
             let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
             keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
-            closure_params.push(quote!(_: #ty));
             args.push(quote!(&mut #entry));
         } else {
             let arg = format_ident!("__a{}", i, span = Span::mixed_site());
             closure_params.push(quote!(#arg: #ty));
+            types.push(ty.to_token_stream());
             args.push(arg.to_token_stream());
         }
         // A reference's shadow follows it.
         if let (syn::Type::Reference(_), Some((j, (_, shadow_ty)))) = (ty, params.next()) {
             let shadow = format_ident!("__a{}", j, span = Span::mixed_site());
             closure_params.push(quote!(#shadow: #shadow_ty));
-            types.push((shadow_ty.to_token_stream(), None));
+            types.push(shadow_ty.to_token_stream());
             args.push(shadow.to_token_stream());
         }
     }

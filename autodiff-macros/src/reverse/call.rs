@@ -34,6 +34,46 @@ impl Sweep<'_> {
         }
     }
 
+    /// What a call that writes in place overwrites: the range or element it
+    /// is lent (`out[a..b]`), when the save slot can hold a vector of
+    /// another length than the buffer's (a stack, or a slot made at the
+    /// save); the whole buffer otherwise (through an output parameter, the
+    /// values it points to). `None` for a whole local buffer, which is the
+    /// variable itself.
+    fn written_part(&self, slot: Var, rhs: &Rhs) -> Option<TokenStream> {
+        let Rhs::Call(_, args) = rhs else { return None };
+        let Some(Arg::Ref { place, range, .. }) = args.iter().find(|arg| matches!(arg, Arg::Ref { mutable: true, .. }))
+        else {
+            return None;
+        };
+        let primal = self.ident(place.var).to_token_stream();
+        let part_fits = self.layout.stack[slot.0] || !self.layout.hoisted[slot.0];
+        let whole = place.proj.is_empty() && range.is_none();
+        if whole || !part_fits {
+            return self.body.var(place.var).by_ref.then(|| quote!((*#primal)));
+        }
+        Some(emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref()))
+    }
+
+    /// Keeps what the call `rhs` (writing `dst` in place) is about to
+    /// overwrite in `slot`: copied, not moved out (the callee writes into
+    /// the buffer).
+    pub(super) fn save_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let part = self.written_part(slot, rhs).unwrap_or_else(|| self.ident(dst).to_token_stream());
+        self.save_value(slot, &quote!(::std::borrow::ToOwned::to_owned(&#part)), span)
+    }
+
+    /// Puts back what `save_written_part` kept in `slot`: a whole local
+    /// buffer is moved back, a part or an output's values copied back.
+    pub(super) fn restore_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let Some(part) = self.written_part(slot, rhs) else {
+            return self.restore(slot, &self.ident(dst).to_token_stream(), span);
+        };
+        let entry = Ident::new("__entry", Span::mixed_site());
+        let take = self.restore(slot, &quote!(let #entry), span);
+        quote_spanned!(span=> #take #part.clone_from_slice(&#entry);)
+    }
+
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
     /// one partial per float argument, a shadow after each reference.
     /// Without `seed`, the call writes its `&mut` argument in place
@@ -76,17 +116,8 @@ impl Sweep<'_> {
         for (i, arg) in args.iter().enumerate() {
             call_args.push(match arg {
                 // The reverse half does not read the buffer (it kept what it
-                // needs): the buffer itself, whatever it holds now.
-                Arg::Ref { place, range, mutable: true, .. } if tape.is_some() => {
-                    let primal = self.ident(place.var).to_token_stream();
-                    let whole_output = self.body.var(place.var).by_ref && range.is_none();
-                    if whole_output && place.proj.is_empty() {
-                        quote!(&mut *#primal)
-                    } else {
-                        let part = emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                        quote!(&mut #part)
-                    }
-                }
+                // needs): it takes the buffer's adjoint alone.
+                Arg::Ref { mutable: true, .. } if in_place && tape.is_some() => TokenStream::new(),
                 // The callee's `vjp` writes the output again: it gets a copy
                 // of the buffer's value before the call (restored by now),
                 // so the caller's own copy keeps it for the statements before.
@@ -193,6 +224,8 @@ impl Sweep<'_> {
                 }
             }
         }
+        // (An argument the reverse half does not take is left empty.)
+        call_args.retain(|arg| !arg.is_empty());
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
             return quote_spanned!(span=> {
@@ -256,7 +289,7 @@ mod tests {
         // The forward sweep, with its stack, then the closure over it.
         assert!(fwd.contains("__saved_y.push(y[i]);y[i]=__t2;"), "{fwd}");
         assert!(fwd.contains("+use<>"), "{fwd}");
-        assert!(fwd.contains("move|a:f64,_:&mut[f64],d_y:&mut[f64]|"), "{fwd}");
+        assert!(fwd.contains("move|a:f64,d_y:&mut[f64]|"), "{fwd}");
         // The reverse sweep reads the final values: it has its own copy.
         assert!(fwd.contains("lety:&mut[f64]=&mut__kept_y;"), "{fwd}");
         let end = fwd.find("fnjvp(").unwrap_or(fwd.len());
@@ -285,11 +318,35 @@ mod tests {
             vjp.contains("=::core::option::Option::Some(scale_shift::fwd_in_place(x[k],&mutbuf[0..2]),);"),
             "{vjp}"
         );
-        assert!(vjp.contains("__reverse_half(x[k],&mutbuf[0..2],&mut__bar_buf[0..2],)"), "{vjp}");
+        assert!(vjp.contains("__reverse_half(x[k],&mut__bar_buf[0..2])"), "{vjp}");
         // No copy of the buffer: neither a save (the closure does not read
         // it) nor a scratch copy for the callee.
         assert!(!vjp.contains("to_owned"), "{vjp}");
         assert!(!vjp.contains("__saved_buf"), "{vjp}");
         assert!(!vjp.contains("vjp_in_place"), "{vjp}");
+    }
+
+    #[test]
+    fn only_the_range_a_call_overwrites_is_kept() {
+        // The product before each call reads the range's values before it.
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(x: &[f64; 3]) -> f64 {
+                    let mut buf = vec![0.0; 4];
+                    for i in 0..4 {
+                        buf[i] = x[i % 3] + 0.5;
+                    }
+                    let mut s = 0.0;
+                    for k in 0..3 {
+                        s += buf[1] * buf[2] * buf[0];
+                        scale_shift(x[k], &mut buf[1..3]);
+                    }
+                    s + buf[1] * buf[3]
+                }
+            },
+        ));
+        assert!(text.contains("__saved_buf.push(::std::borrow::ToOwned::to_owned(&buf[1..3]));"), "{text}");
+        assert!(text.contains("buf[1..3].clone_from_slice(&__entry);"), "{text}");
     }
 }

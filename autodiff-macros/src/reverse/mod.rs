@@ -664,15 +664,8 @@ impl Sweep<'_> {
         // then the callee consumes its adjoint in place.
         if let (Some(written), Rhs::Call(path, call_args)) = (rhs.written_in_place(), rhs) {
             if written == dst {
-                // An output parameter gets its values back, not another reference.
-                let restore = match self.saves.slot(SaveKey::Value(id)) {
-                    Some(slot) if self.body.var(dst).by_ref => {
-                        let entry = Ident::new("__entry", Span::mixed_site());
-                        let take = self.restore(slot, &quote!(let #entry), span);
-                        Some(quote_spanned!(span=> #take #ident.copy_from_slice(&#entry);))
-                    }
-                    _ => restore,
-                };
+                let restore =
+                    self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore_written_part(slot, dst, rhs, span));
                 let mut call = self.reverse_call(path, call_args, tape, None, span);
                 // As for a call that returns a float: with an argument that may
                 // not be finite, a zero adjoint (the whole buffer's) skips it.
