@@ -57,21 +57,49 @@ impl Sweep<'_> {
 
     /// Keeps what the call `rhs` (writing `dst` in place) is about to
     /// overwrite in `slot`: copied, not moved out (the callee writes into
-    /// the buffer).
+    /// the buffer). On a stack, the values are appended to one flat vector
+    /// (no allocation per pass) when the part has the same length when it
+    /// is put back: a buffer that is never grown.
     pub(super) fn save_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
         let part = self.written_part(slot, rhs).unwrap_or_else(|| self.ident(dst).to_token_stream());
+        if self.flat_stack(slot, dst) {
+            let stack = self.ident(slot);
+            return quote_spanned!(span=> #stack.extend_from_slice(&#part););
+        }
         self.save_value(slot, &quote!(::std::borrow::ToOwned::to_owned(&#part)), span)
     }
 
     /// Puts back what `save_written_part` kept in `slot`: a whole local
     /// buffer is moved back, a part or an output's values copied back.
     pub(super) fn restore_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
-        let Some(part) = self.written_part(slot, rhs) else {
+        let part = self.written_part(slot, rhs);
+        if self.flat_stack(slot, dst) {
+            let part = part.unwrap_or_else(|| self.ident(dst).to_token_stream());
+            let (stack, at) = (self.ident(slot), Ident::new("__at", Span::mixed_site()));
+            return quote_spanned!(span=> {
+                let #at = #stack.len() - #part.len();
+                #part.copy_from_slice(&#stack[#at..]);
+                #stack.truncate(#at);
+            });
+        }
+        let Some(part) = part else {
             return self.restore(slot, &self.ident(dst).to_token_stream(), span);
         };
         let entry = Ident::new("__entry", Span::mixed_site());
         let take = self.restore(slot, &quote!(let #entry), span);
         quote_spanned!(span=> #take #part.clone_from_slice(&#entry);)
+    }
+
+    /// Whether the values a call overwrites in `dst` are kept in the flat
+    /// vector `slot`: a stack, for floats of a buffer that keeps its length.
+    fn flat_stack(&self, slot: Var, dst: Var) -> bool {
+        let mut grown = false;
+        crate::ir::walk(&self.body.block, 0, &mut |stmt, _| {
+            if let crate::ir::Stmt::Assign { rhs: Rhs::Method(crate::ir::Operand::Var(vector), method, _), .. } = stmt {
+                grown |= *vector == dst && crate::lower::is_growth(method);
+            }
+        });
+        self.layout.stack[slot.0] && self.layout.fixed_capacity[slot.0].is_none() && !grown
     }
 
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
@@ -346,7 +374,8 @@ mod tests {
                 }
             },
         ));
-        assert!(text.contains("__saved_buf.push(::std::borrow::ToOwned::to_owned(&buf[1..3]));"), "{text}");
-        assert!(text.contains("buf[1..3].clone_from_slice(&__entry);"), "{text}");
+        // On one flat stack, no allocation per pass.
+        assert!(text.contains("__saved_buf.extend_from_slice(&buf[1..3]);"), "{text}");
+        assert!(text.contains("buf[1..3].copy_from_slice(&__saved_buf[__at..]);__saved_buf.truncate(__at);"), "{text}");
     }
 }
