@@ -155,8 +155,10 @@ fn chain_row(x: &[f64; 4]) -> f64 {
 }
 
 /// A range of a vector whose values before each call are read (by the
-/// product before it): the range alone is kept per pass.
+/// product before it): the range alone is kept per pass. (A vector, not
+/// an array: what a run-time size needs.)
 #[grad(forward, reverse)]
+#[allow(clippy::useless_vec)]
 fn range_kept_in_a_loop(x: &[f64; 3]) -> f64 {
     let mut buf = vec![0.0; 4];
     for i in 0..4 {
