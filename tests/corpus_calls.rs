@@ -223,6 +223,40 @@ fn shift_rows_row(x: &[f64; 3]) -> f64 {
     y[0] * y[1] * y[2] + x[2] * y[2]
 }
 
+/// Weights and biases as two ranges of one slice, as the LSTM's
+/// `main_params[weight..bias]` and `main_params[bias..]`: `s = w·s + b`.
+#[grad(forward, reverse)]
+fn affine_into(w: &[f64], b: &[f64], s: &mut [f64]) {
+    for i in 0..s.len() {
+        s[i] = w[i] * s[i] + b[i];
+    }
+}
+
+/// `w·v` over two ranges of one slice.
+#[grad(forward, reverse)]
+fn dot(w: &[f64], v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * v[i];
+    }
+    s
+}
+
+/// Two ranges of `p` in each call: side by side, in either order, and
+/// overlapping (`p[1..3]` and `p[2..4]`, whose shadows cannot be split),
+/// in a loop, written in place and returning a value.
+#[grad(forward, reverse)]
+fn two_ranges_of_one_slice(p: &[f64; 5]) -> f64 {
+    let mut s = [p[4], 0.5];
+    for k in 0..2 {
+        affine_into(&p[0..2], &p[2..4], &mut s);
+        affine_into(&p[2..4], &p[..2], &mut s);
+        affine_into(&p[1..3], &p[2..=3], &mut s);
+        s[k] += 0.1 * p[k];
+    }
+    s[0] * s[1] + dot(&p[..2], &p[3..]) + dot(&p[1..3], &p[2..4])
+}
+
 // ---------------------------------------------------------------------------
 // Arrays by value and array results: an RK4 step.
 // ---------------------------------------------------------------------------
@@ -443,6 +477,7 @@ fn cases() -> Vec<Case> {
         row!(in_a_branch, in_a_branch_grad, in_a_branch_vjp, in_a_branch_jvp; 3; in [-1.5, 1.5]),
         row!(decayed, decayed_grad, decayed_vjp, decayed_jvp; 2; in [-1.5, 1.5]),
         row!(shift_rows_row, shift_rows_row_grad, shift_rows_row_vjp, shift_rows_row_jvp; 3; in [-1.5, 1.5]),
+        row!(two_ranges_of_one_slice, two_ranges_of_one_slice_grad, two_ranges_of_one_slice_vjp, two_ranges_of_one_slice_jvp; 5; in [-1.2, 1.2]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
         row!(rk4_untyped_row, rk4_untyped_row_grad, rk4_untyped_row_vjp, rk4_untyped_row_jvp; 6; in [0.1, 1.0]),
         row!(untyped_in_a_loop, untyped_in_a_loop_grad, untyped_in_a_loop_vjp, untyped_in_a_loop_jvp; 5; in [0.1, 1.0]),

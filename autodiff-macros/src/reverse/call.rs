@@ -108,12 +108,103 @@ impl Sweep<'_> {
     /// (`helper(x, &mut out)`): `foo::vjp_in_place` consumes that buffer's
     /// adjoint, lent as its shadow, and leaves the adjoint of its value
     /// before the call (CONTRACT.md's `&mut` outputs).
+    ///
+    /// Two ranges of one slice (`f(&w[a..b], &w[b..c])`) cannot both
+    /// borrow its shadow: when they do not overlap (checked when the call
+    /// runs), the shadow is split in two (`split_at_mut`); otherwise the
+    /// second gets a buffer, added back after the call.
     pub(super) fn reverse_call(
         &self,
         path: &syn::ExprPath,
         args: &[Arg],
         tape: Option<Var>,
         seed: Option<&TokenStream>,
+        span: Span,
+    ) -> TokenStream {
+        let pair = self.two_ranges_of_one_slice(args).and_then(|(first, second)| {
+            let root = self.adjoint(args[first].var()?)?;
+            Some((first, second, self.range_bounds(&args[first])?, self.range_bounds(&args[second])?, root))
+        });
+        let Some((first, second, first_bounds, second_bounds, root)) = pair else {
+            return self.reverse_call_with(path, args, tape, seed, None, span);
+        };
+        let parts = [Ident::new("__first", Span::mixed_site()), Ident::new("__second", Span::mixed_site())];
+        let [first_part, second_part] = &parts;
+        let split = self.reverse_call_with(path, args, tape, seed, Some((first, second, &parts)), span);
+        let aliased = self.reverse_call_with(path, args, tape, seed, None, span);
+        let disjoint = Ident::new("__disjoint", Span::mixed_site());
+        let bounds = Ident::new("__bounds", Span::mixed_site());
+        quote_spanned!(span=> {
+            /// The two ranges `a` and `b` of `s`, when they do not overlap.
+            #[inline(always)]
+            fn #disjoint<T>(s: &mut [T], a: (usize, usize), b: (usize, usize)) -> ::core::option::Option<(&mut [T], &mut [T])> {
+                if a.1 <= b.0 {
+                    let (head, tail) = s.split_at_mut(b.0);
+                    ::core::option::Option::Some((&mut head[a.0..a.1], &mut tail[..b.1 - b.0]))
+                } else if b.1 <= a.0 {
+                    let (head, tail) = s.split_at_mut(a.0);
+                    ::core::option::Option::Some((&mut tail[..a.1 - a.0], &mut head[b.0..b.1]))
+                } else {
+                    ::core::option::Option::None
+                }
+            }
+            let #bounds = (#first_bounds, #second_bounds);
+            match #disjoint(&mut #root[..], #bounds.0, #bounds.1) {
+                ::core::option::Option::Some((#first_part, #second_part)) => #split,
+                ::core::option::Option::None => #aliased,
+            }
+        })
+    }
+
+    /// `(lo, hi)` of a range argument `&x[lo..hi]` (`0` and `x.len()` when
+    /// left out), as `usize`s.
+    fn range_bounds(&self, arg: &Arg) -> Option<TokenStream> {
+        let Arg::Ref { place, range: Some(range), .. } = arg else { return None };
+        let lo = range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo));
+        let primal = self.ident(place.var);
+        let hi = match (&range.hi, range.inclusive) {
+            (Some(hi), false) => emit::operand(self.body, hi),
+            (Some(hi), true) => {
+                let hi = emit::operand(self.body, hi);
+                quote!(#hi + 1)
+            }
+            (None, _) => quote!(#primal.len()),
+        };
+        Some(quote!((#lo, #hi)))
+    }
+
+    /// The indices of the only two arguments that are ranges of the same
+    /// differentiated slice or vector (`&w[a..b]`, `&w[c..d]`), read only.
+    fn two_ranges_of_one_slice(&self, args: &[Arg]) -> Option<(usize, usize)> {
+        let range_of = |arg: &Arg| match arg {
+            Arg::Ref { place, range: Some(_), mutable: false, .. }
+                if place.proj.is_empty() && self.body.var(place.var).dims == Some(1) =>
+            {
+                Some(place.var)
+            }
+            _ => None,
+        };
+        for (i, arg) in args.iter().enumerate() {
+            let Some(var) = range_of(arg) else { continue };
+            self.adjoint(var)?;
+            let same: Vec<usize> = (0..args.len()).filter(|&j| args[j].var() == Some(var)).collect();
+            let both_ranges = same.iter().all(|&j| range_of(&args[j]) == Some(var));
+            if same.len() == 2 && both_ranges && same[0] == i {
+                return Some((same[0], same[1]));
+            }
+        }
+        None
+    }
+
+    /// `reverse_call`, with the shadows of the arguments `split` names (two
+    /// ranges of one slice) given as the parts of a split shadow.
+    fn reverse_call_with(
+        &self,
+        path: &syn::ExprPath,
+        args: &[Arg],
+        tape: Option<Var>,
+        seed: Option<&TokenStream>,
+        split: Option<(usize, usize, &[Ident; 2])>,
         span: Span,
     ) -> TokenStream {
         // With the tape of the forward call, `NAME::rev` runs only the
@@ -179,6 +270,13 @@ impl Sweep<'_> {
                     }
                 }
                 Arg::Ref { place, range, .. } => {
+                    let part = split.and_then(|(first, second, parts)| {
+                        [first, second].iter().position(|&j| j == i).map(|k| &parts[k])
+                    });
+                    if let Some(part) = part {
+                        call_args.push(quote!(&mut *#part));
+                        continue;
+                    }
                     let shadow = match self.adjoint(place.var) {
                         // The same adjoint cannot be lent twice to one call:
                         // a second part of it goes through a buffer, added
@@ -352,6 +450,28 @@ mod tests {
         assert!(!vjp.contains("to_owned"), "{vjp}");
         assert!(!vjp.contains("__saved_buf"), "{vjp}");
         assert!(!vjp.contains("vjp_in_place"), "{vjp}");
+    }
+
+    #[test]
+    fn two_ranges_of_one_slice_split_its_shadow_when_apart() {
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(p: &[f64], n: usize) -> f64 {
+                    dot(&p[..n], &p[n..])
+                }
+            },
+        ));
+        let start = text.find("fncaller_vjp(").expect("caller_vjp");
+        let vjp = &text[start..];
+        let vjp = &vjp[..vjp.find("structcaller").unwrap_or(vjp.len())];
+        assert!(vjp.contains("=((0usize,n),(n,p.len()));match__disjoint(&mutd_p[..],"), "{vjp}");
+        assert!(vjp.contains("dot::rev(&p[..n],&mut*__first,&p[n..],&mut*__second,__tape_ret,__bar_ret,)"), "{vjp}");
+        // Overlapping ranges still get a buffer for the second one.
+        assert!(
+            vjp.contains("::core::option::Option::None=>{letmut__alias1=::std::vec![0.0;(p[n..]).len()];"),
+            "{vjp}"
+        );
     }
 
     #[test]
