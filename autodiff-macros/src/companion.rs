@@ -9,6 +9,11 @@
 //! - `fwd(params) -> (value, tape)` and `rev(params with shadows, tape, seed)`:
 //!   `vjp` cut where its forward sweep ends, so a caller's reverse sweep does
 //!   not run the callee's forward computation again;
+//! - for a function with `&mut` outputs, `vjp_in_place(params with shadows)
+//!   -> (partials..)` and `fwd_in_place(params) -> impl FnOnce(params with
+//!   shadows, an output's shadow alone) -> (partials..)`: the same cut for a
+//!   call that writes a buffer (`helper(x, &mut out);`), whose tape is the
+//!   closure;
 //! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`;
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
