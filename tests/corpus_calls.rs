@@ -257,6 +257,28 @@ fn two_ranges_of_one_slice(p: &[f64; 5]) -> f64 {
     s[0] * s[1] + dot(&p[..2], &p[3..]) + dot(&p[1..3], &p[2..4])
 }
 
+/// A method with an output, in an `impl` block with a generic parameter.
+struct Gain<const N: usize> {
+    k: f64,
+}
+
+impl<const N: usize> Gain<N> {
+    #[grad(wrt(x))]
+    fn apply(&self, x: &[f64], out: &mut [f64]) {
+        for i in 0..N {
+            out[i] = self.k * x[i] * x[i] + out[i];
+        }
+    }
+}
+
+/// Calls the method in place, on a constant receiver.
+#[grad(wrt(x))]
+fn gained(gain: &Gain<2>, x: &[f64; 2]) -> f64 {
+    let mut out = [x[1], 0.5];
+    gain.apply(x, &mut out);
+    out[0] * out[1]
+}
+
 // ---------------------------------------------------------------------------
 // Arrays by value and array results: an RK4 step.
 // ---------------------------------------------------------------------------
@@ -794,4 +816,19 @@ fn rows_passed_by_value_closed_form() {
     assert_eq!(d, [2.0 * 2.0 * 3.0 + 3.0 * 2.0 + 3.0, 4.0 + 2.0 * 2.0 + 2.0]);
     let (_, t) = rows_jvp(&[2.0, 3.0], &[1.0, 0.0]);
     assert_eq!(t, d[0]);
+}
+
+/// `gained` at one point: `out = (k·x₀² + x₁, k·x₁² + ½)`, `f = out₀·out₁`,
+/// so `∂f/∂x₀ = 2k·x₀·out₁` and `∂f/∂x₁ = out₁ + 2k·x₁·out₀`; and against
+/// central differences.
+#[test]
+fn a_method_writing_an_output_in_a_generic_impl_closed_form() {
+    let gain = Gain::<2> { k: 2.0 };
+    let x = [0.5, -1.0];
+    let mut d_x = [0.0; 2];
+    let value = gained_grad(&gain, &x, &mut d_x);
+    assert!((value - -1.25).abs() < 1e-15, "{value}");
+    assert!((d_x[0] - 5.0).abs() < 1e-14 && (d_x[1] - 4.5).abs() < 1e-14, "{d_x:?}");
+    let numeric = numeric_gradient(|w: &[f64]| gained(&gain, &[w[0], w[1]]), &x);
+    assert!(close(d_x[0], numeric[0], 1e-6) && close(d_x[1], numeric[1], 1e-6), "{d_x:?} vs {numeric:?}");
 }

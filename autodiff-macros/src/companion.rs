@@ -224,6 +224,12 @@ fn in_place_methods(
     split: Option<&reverse::InPlace>,
 ) -> Option<TokenStream> {
     let vjp_in_place = vjp_in_place_method(sig)?;
+    // A method is called in place through `vjp_in_place` (see
+    // `reverse::saves`): an `impl Trait` in its `impl` block would have to
+    // name the block's generic parameters, which this expansion cannot see.
+    if sig.params.iter().any(|param| param.ident == crate::method::PLACEHOLDER) {
+        return Some(vjp_in_place);
+    }
     // An output's values are not the closure's to read: its shadow alone.
     let closure_inputs: Vec<TokenStream> = sig
         .params
@@ -349,19 +355,23 @@ fn vjp_in_place_method(sig: &Signature) -> Option<TokenStream> {
     let inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let partial_types = sig.partial_types();
+    // `NAME::vjp`, not `Self::vjp`: a method's companion functions are
+    // methods of its own type (`method.rs` renames `NAME::vjp`).
+    let name = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
     // The value's seed is zero: `0.0`, or an array of zeros.
     let zero = match sig.ret_array.as_deref().and_then(crate::lower::zero_of_type) {
         Some(crate::ir::Zero::Array(zero)) => zero,
         _ => quote!(0.0),
     };
     let body = match sig.ret {
-        None => quote!(Self::vjp(#(#forwarded),*)),
-        Some(_) if partial_types.is_empty() => quote!(let _ = Self::vjp(#(#forwarded,)* #zero);),
+        None => quote!(#name::vjp #turbofish (#(#forwarded),*)),
+        Some(_) if partial_types.is_empty() => quote!(let _ = #name::vjp #turbofish (#(#forwarded,)* #zero);),
         Some(_) => {
             let partials: Vec<Ident> =
                 (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
             quote! {
-                let (_, #(#partials,)*) = Self::vjp(#(#forwarded,)* #zero);
+                let (_, #(#partials,)*) = #name::vjp #turbofish (#(#forwarded,)* #zero);
                 (#(#partials,)*)
             }
         }
