@@ -266,7 +266,7 @@ impl<const N: usize> Gain<N> {
     #[grad(wrt(x))]
     fn apply(&self, x: &[f64], out: &mut [f64]) {
         for i in 0..N {
-            out[i] = self.k * x[i] * x[i] + out[i];
+            out[i] += self.k * x[i] * x[i];
         }
     }
 }
