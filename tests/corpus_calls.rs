@@ -154,6 +154,131 @@ fn chain_row(x: &[f64; 4]) -> f64 {
     y[0] + y[1] * y[2] + y[3]
 }
 
+/// A range of a vector whose values before each call are read (by the
+/// product before it): the range alone is kept per pass. (A vector, not
+/// an array: what a run-time size needs.)
+#[grad(forward, reverse)]
+#[allow(clippy::useless_vec)]
+fn range_kept_in_a_loop(x: &[f64; 3]) -> f64 {
+    let mut buf = vec![0.0; 4];
+    for i in 0..4 {
+        buf[i] = x[i % 3] + 0.5;
+    }
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += buf[1] * buf[2] * buf[0];
+        scale_shift(x[k], &mut buf[1..3]);
+    }
+    s + buf[1] * buf[3]
+}
+
+/// A call in each branch: a range in one, the whole buffer in the other,
+/// the values before read after the `if`.
+#[grad(forward, reverse)]
+fn in_a_branch(x: &[f64; 3]) -> f64 {
+    let mut buf = [x[0], x[1], x[2]];
+    let before = buf[1] * buf[2];
+    if x[0] > 0.0 {
+        scale_shift(x[1], &mut buf[1..3]);
+    } else {
+        scale_shift(x[2], &mut buf);
+    }
+    before + buf[0] * buf[1] * buf[2]
+}
+
+/// A callee that changes its scalar parameter as it goes, into an array
+/// output: its reverse sweep needs the parameter's last value.
+#[grad(forward, reverse)]
+fn decay_into(mut a: f64, y: &mut [f64; 3]) {
+    for i in 0..3 {
+        y[i] = y[i] * a + a;
+        a = a * a * 0.5;
+    }
+}
+
+#[grad(forward, reverse)]
+fn decayed(x: &[f64; 2]) -> f64 {
+    let mut y = [x[1], 1.0, x[0]];
+    decay_into(x[0], &mut y);
+    decay_into(x[1], &mut y);
+    y[0] * y[1] + y[2]
+}
+
+/// Passes ranges of its own output on, in a loop: the ranges overlap, so
+/// each call reads what the one before wrote.
+#[grad(forward, reverse)]
+fn shift_rows(x: &[f64], y: &mut [f64]) {
+    for k in 0..2 {
+        scale_shift(x[k], &mut y[k..k + 2]);
+    }
+}
+
+#[grad(forward, reverse)]
+fn shift_rows_row(x: &[f64; 3]) -> f64 {
+    let mut y = vec![0.0; 3];
+    for i in 0..3 {
+        y[i] = x[i] * x[i];
+    }
+    shift_rows(&x[..2], &mut y);
+    y[0] * y[1] * y[2] + x[2] * y[2]
+}
+
+/// Weights and biases as two ranges of one slice, as the LSTM's
+/// `main_params[weight..bias]` and `main_params[bias..]`: `s = w·s + b`.
+#[grad(forward, reverse)]
+fn affine_into(w: &[f64], b: &[f64], s: &mut [f64]) {
+    for i in 0..s.len() {
+        s[i] = w[i] * s[i] + b[i];
+    }
+}
+
+/// `w·v` over two ranges of one slice.
+#[grad(forward, reverse)]
+fn dot(w: &[f64], v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * v[i];
+    }
+    s
+}
+
+/// Two ranges of `p` in each call: side by side, in either order, and
+/// overlapping (`p[1..3]` and `p[2..4]`, whose shadows cannot be split),
+/// in a loop, written in place and returning a value.
+#[grad(forward, reverse)]
+fn two_ranges_of_one_slice(p: &[f64; 5]) -> f64 {
+    let mut s = [p[4], 0.5];
+    for k in 0..2 {
+        affine_into(&p[0..2], &p[2..4], &mut s);
+        affine_into(&p[2..4], &p[..2], &mut s);
+        affine_into(&p[1..3], &p[2..=3], &mut s);
+        s[k] += 0.1 * p[k];
+    }
+    s[0] * s[1] + dot(&p[..2], &p[3..]) + dot(&p[1..3], &p[2..4])
+}
+
+/// A method with an output, in an `impl` block with a generic parameter.
+struct Gain<const N: usize> {
+    k: f64,
+}
+
+impl<const N: usize> Gain<N> {
+    #[grad(wrt(x))]
+    fn apply(&self, x: &[f64], out: &mut [f64]) {
+        for i in 0..N {
+            out[i] += self.k * x[i] * x[i];
+        }
+    }
+}
+
+/// Calls the method in place, on a constant receiver.
+#[grad(wrt(x))]
+fn gained(gain: &Gain<2>, x: &[f64; 2]) -> f64 {
+    let mut out = [x[1], 0.5];
+    gain.apply(x, &mut out);
+    out[0] * out[1]
+}
+
 // ---------------------------------------------------------------------------
 // Arrays by value and array results: an RK4 step.
 // ---------------------------------------------------------------------------
@@ -370,6 +495,11 @@ fn cases() -> Vec<Case> {
         row!(softmax_loss, softmax_loss_grad, softmax_loss_vjp, softmax_loss_jvp; 4; in [-2.0, 2.0]),
         row!(vec_buffer, vec_buffer_grad, vec_buffer_vjp, vec_buffer_jvp; 4; in [-1.5, 1.5]),
         row!(chain_row, chain_row_grad, chain_row_vjp, chain_row_jvp; 4; in [-1.5, 1.5]),
+        row!(range_kept_in_a_loop, range_kept_in_a_loop_grad, range_kept_in_a_loop_vjp, range_kept_in_a_loop_jvp; 3; in [-1.5, 1.5]),
+        row!(in_a_branch, in_a_branch_grad, in_a_branch_vjp, in_a_branch_jvp; 3; in [-1.5, 1.5]),
+        row!(decayed, decayed_grad, decayed_vjp, decayed_jvp; 2; in [-1.5, 1.5]),
+        row!(shift_rows_row, shift_rows_row_grad, shift_rows_row_vjp, shift_rows_row_jvp; 3; in [-1.5, 1.5]),
+        row!(two_ranges_of_one_slice, two_ranges_of_one_slice_grad, two_ranges_of_one_slice_vjp, two_ranges_of_one_slice_jvp; 5; in [-1.2, 1.2]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
         row!(rk4_untyped_row, rk4_untyped_row_grad, rk4_untyped_row_vjp, rk4_untyped_row_jvp; 6; in [0.1, 1.0]),
         row!(untyped_in_a_loop, untyped_in_a_loop_grad, untyped_in_a_loop_vjp, untyped_in_a_loop_jvp; 5; in [0.1, 1.0]),
@@ -686,4 +816,19 @@ fn rows_passed_by_value_closed_form() {
     assert_eq!(d, [2.0 * 2.0 * 3.0 + 3.0 * 2.0 + 3.0, 4.0 + 2.0 * 2.0 + 2.0]);
     let (_, t) = rows_jvp(&[2.0, 3.0], &[1.0, 0.0]);
     assert_eq!(t, d[0]);
+}
+
+/// `gained` at one point: `out = (k·x₀² + x₁, k·x₁² + ½)`, `f = out₀·out₁`,
+/// so `∂f/∂x₀ = 2k·x₀·out₁` and `∂f/∂x₁ = out₁ + 2k·x₁·out₀`; and against
+/// central differences.
+#[test]
+fn a_method_writing_an_output_in_a_generic_impl_closed_form() {
+    let gain = Gain::<2> { k: 2.0 };
+    let x = [0.5, -1.0];
+    let mut d_x = [0.0; 2];
+    let value = gained_grad(&gain, &x, &mut d_x);
+    assert!((value - -1.25).abs() < 1e-15, "{value}");
+    assert!((d_x[0] - 5.0).abs() < 1e-14 && (d_x[1] - 4.5).abs() < 1e-14, "{d_x:?}");
+    let numeric = numeric_gradient(|w: &[f64]| gained(&gain, &[w[0], w[1]]), &x);
+    assert!(close(d_x[0], numeric[0], 1e-6) && close(d_x[1], numeric[1], 1e-6), "{d_x:?} vs {numeric:?}");
 }

@@ -9,6 +9,11 @@
 //! - `fwd(params) -> (value, tape)` and `rev(params with shadows, tape, seed)`:
 //!   `vjp` cut where its forward sweep ends, so a caller's reverse sweep does
 //!   not run the callee's forward computation again;
+//! - for a function with `&mut` outputs, `vjp_in_place(params with shadows)
+//!   -> (partials..)` and `fwd_in_place(params) -> impl FnOnce(params with
+//!   shadows, an output's shadow alone) -> (partials..)`: the same cut for a
+//!   call that writes a buffer (`helper(x, &mut out);`), whose tape is the
+//!   closure;
 //! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`;
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
@@ -25,7 +30,7 @@
 //! which follows this file.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token};
@@ -41,6 +46,14 @@ pub const VJP: &str = "vjp";
 /// `&mut` argument (`helper(x, &mut out);`): `vjp` with a zero seed for the
 /// value, if any, returning the partials alone (a tuple, `()` for none).
 pub const VJP_IN_PLACE: &str = "vjp_in_place";
+/// The forward half of `vjp_in_place`: writes the outputs as the function
+/// does and returns the reverse half, a closure that takes the inputs with
+/// their shadows (as `vjp_in_place` does) and returns the partials. What
+/// the closure captures is the tape: a caller keeps it from its forward
+/// sweep to its reverse sweep, so the callee's forward computation is not
+/// done twice, and the caller's buffer need not hold any particular value
+/// when the closure runs.
+pub const FWD_IN_PLACE: &str = "fwd_in_place";
 /// The forward half of `vjp`: the value and a tape.
 pub const FWD: &str = "fwd";
 /// The reverse half of `vjp`, from the tape.
@@ -61,6 +74,11 @@ pub const TANGENT: &str = "tangent";
 /// writes a method call so; a path with a `<T>` of the user's is refused),
 /// has its companion's functions beside the method: `<T>::__NAME_vjp`, and
 /// for its tangent `<T>::__NAME_tangent`, `<T>::__NAME_tangent_vjp`.
+/// Whether `path` names a function's second-order companion (`g::tangent`).
+pub fn is_tangent(path: &syn::ExprPath) -> bool {
+    path.path.segments.last().is_some_and(|last| last.ident == TANGENT)
+}
+
 pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     let mut companion = path.clone();
     if companion.qself.is_some() {
@@ -79,8 +97,7 @@ pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
         return companion;
     }
     let generics = companion.path.segments.last_mut().map(|last| std::mem::take(&mut last.arguments));
-    let of_tangent = companion.path.segments.last().is_some_and(|last| last.ident == TANGENT);
-    if of_tangent {
+    if is_tangent(&companion) {
         companion.path.segments.pop();
         let mut segment = syn::PathSegment::from(Ident::new(&format!("{TANGENT}_{method}"), span));
         segment.arguments = generics.unwrap_or_default();
@@ -133,6 +150,7 @@ pub fn generated(
     mutated: &dyn Fn(&Ident) -> bool,
     body: TokenStream,
     split: Option<&reverse::Split>,
+    in_place: Option<&reverse::InPlace>,
     jvp: TokenStream,
 ) -> TokenStream {
     let item = sig.item;
@@ -184,7 +202,7 @@ pub fn generated(
             }
         }
     });
-    let in_place = in_place_method(sig);
+    let in_place = in_place_methods(sig, mutated, in_place);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
@@ -207,8 +225,135 @@ pub fn generated(
     }
 }
 
+/// `vjp_in_place` and `fwd_in_place`, for a function with a `&mut` output.
+fn in_place_methods(
+    sig: &Signature,
+    mutated: &dyn Fn(&Ident) -> bool,
+    split: Option<&reverse::InPlace>,
+) -> Option<TokenStream> {
+    let vjp_in_place = vjp_in_place_method(sig)?;
+    // A method is called in place through `vjp_in_place` (see
+    // `reverse::saves`): an `impl Trait` in its `impl` block would have to
+    // name the block's generic parameters, which this expansion cannot see.
+    if sig.params.iter().any(|param| param.ident == crate::method::PLACEHOLDER) {
+        return Some(vjp_in_place);
+    }
+    // An output's values are not the closure's to read: its shadow alone.
+    let closure_inputs: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .flat_map(|param| {
+            let primal = (!matches!(param.class, ParamClass::Output { .. })).then(|| param.ty.to_token_stream());
+            primal.into_iter().chain(param.class.shadow().map(|(_, target)| quote!(&mut #target)))
+        })
+        .collect();
+    let closure_type = closure_type(&closure_inputs, &sig.partial_types(), &sig.item.sig.generics);
+    let primal_inputs = sig.primal_inputs(mutated);
+    let body = match split {
+        Some(split) => split_in_place(sig, split),
+        None => fwd_in_place_through_vjp(sig),
+    };
+    let vis = &sig.item.vis;
+    let generics = &sig.item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let lints = lints();
+    Some(quote! {
+        #vjp_in_place
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
+            #body
+        }
+    })
+}
+
+/// `impl FnOnce(A, &mut A, B, ..) -> (partials..) + use<..>`: the reverse
+/// half `fwd_in_place` returns, over `inputs` (the function's inputs, each
+/// followed by its shadow, an output by its shadow alone). It captures the
+/// function's generic parameters, and no lifetime of the arguments (the
+/// caller's buffers stay free while it keeps the closure).
+fn closure_type(inputs: &[TokenStream], partial_types: &[TokenStream], generics: &syn::Generics) -> TokenStream {
+    let captures = generics.params.iter().map(|param| match param {
+        syn::GenericParam::Lifetime(lifetime) => lifetime.lifetime.to_token_stream(),
+        syn::GenericParam::Type(ty) => ty.ident.to_token_stream(),
+        syn::GenericParam::Const(constant) => constant.ident.to_token_stream(),
+    });
+    quote!(impl ::core::ops::FnOnce(#(#inputs),*) -> (#(#partial_types,)*) + use<#(#captures),*>)
+}
+
+/// `fwd_in_place` from the function's sweeps cut in two: the forward sweep,
+/// then the reverse sweep as a `move` closure over what it reads.
+fn split_in_place(sig: &Signature, split: &reverse::InPlace) -> TokenStream {
+    let mut params = Vec::new();
+    let mut keep = TokenStream::new();
+    let mut lend = TokenStream::new();
+    for param in &sig.params {
+        let (ident, ty) = (param.ident, param.ty);
+        match &param.class {
+            // Its final values, if the reverse sweep reads them, come from
+            // the copy the forward sweep kept.
+            ParamClass::Output { .. } if split.kept.contains(ident) => {
+                let kept = format_ident!("__kept_{}", ident, span = Span::mixed_site());
+                keep.extend(quote!(let mut #kept = ::std::borrow::ToOwned::to_owned(&*#ident);));
+                lend.extend(quote!(let #ident: #ty = &mut #kept;));
+            }
+            ParamClass::Output { .. } => {}
+            _ if split.captured.contains(ident) => params.push(quote!(_: #ty)),
+            _ => params.push(quote!(#ident: #ty)),
+        }
+        if let Some((shadow, target)) = param.class.shadow() {
+            params.push(quote!(#shadow: &mut #target));
+        }
+    }
+    let (forward, backward) = (&split.forward, &split.backward);
+    quote! {
+        #forward
+        #keep
+        move |#(#params),*| {
+            #lend
+            #backward
+        }
+    }
+}
+
+/// `fwd_in_place` through `vjp_in_place`, for a function whose sweeps do
+/// not split: the outputs' values before the call are kept, the function
+/// runs, and the closure runs `vjp_in_place` from the kept values.
+fn fwd_in_place_through_vjp(sig: &Signature) -> TokenStream {
+    let name = &sig.item.sig.ident;
+    let turbofish = turbofish(&sig.item.sig.generics);
+    let primal_args = sig.params.iter().map(|param| param.ident);
+    let mut keep = TokenStream::new();
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (i, param) in sig.params.iter().enumerate() {
+        let (ident, ty) = (param.ident, param.ty);
+        let arg = format_ident!("__a{}", i, span = Span::mixed_site());
+        if matches!(param.class, ParamClass::Output { .. }) {
+            let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
+            keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
+            args.push(quote!(&mut #entry));
+        } else {
+            params.push(quote!(#arg: #ty));
+            args.push(arg.to_token_stream());
+        }
+        if let Some((_, target)) = param.class.shadow() {
+            let shadow = format_ident!("__s{}", i, span = Span::mixed_site());
+            params.push(quote!(#shadow: &mut #target));
+            args.push(shadow.to_token_stream());
+        }
+    }
+    quote! {
+        #keep
+        let _ = #name #turbofish (#(#primal_args),*);
+        move |#(#params),*| #name::vjp_in_place #turbofish (#(#args),*)
+    }
+}
+
 /// `vjp_in_place` (`VJP_IN_PLACE`), for a function with a `&mut` output.
-fn in_place_method(sig: &Signature) -> Option<TokenStream> {
+fn vjp_in_place_method(sig: &Signature) -> Option<TokenStream> {
     if !sig.params.iter().any(|param| matches!(param.class, ParamClass::Output { .. })) {
         return None;
     }
@@ -218,22 +363,23 @@ fn in_place_method(sig: &Signature) -> Option<TokenStream> {
     let inputs = sig.inputs(&|_| false);
     let forwarded = sig.forwarded();
     let partial_types = sig.partial_types();
+    // `NAME::vjp`, not `Self::vjp`: a method's companion functions are
+    // methods of its own type (`method.rs` renames `NAME::vjp`).
+    let name = &sig.item.sig.ident;
+    let turbofish = turbofish(generics);
     // The value's seed is zero: `0.0`, or an array of zeros.
     let zero = match sig.ret_array.as_deref().and_then(crate::lower::zero_of_type) {
         Some(crate::ir::Zero::Array(zero)) => zero,
         _ => quote!(0.0),
     };
-    // `NAME::vjp`, not `Self::vjp`: a method's companion functions are
-    // methods of the model's `impl` (`method.rs` renames this path).
-    let name = &sig.item.sig.ident;
     let body = match sig.ret {
-        None => quote!(#name::vjp(#(#forwarded),*)),
-        Some(_) if partial_types.is_empty() => quote!(let _ = #name::vjp(#(#forwarded,)* #zero);),
+        None => quote!(#name::vjp #turbofish (#(#forwarded),*)),
+        Some(_) if partial_types.is_empty() => quote!(let _ = #name::vjp #turbofish (#(#forwarded,)* #zero);),
         Some(_) => {
             let partials: Vec<Ident> =
                 (0..partial_types.len()).map(|i| format_ident!("__d{}", i, span = Span::mixed_site())).collect();
             quote! {
-                let (_, #(#partials,)*) = #name::vjp(#(#forwarded,)* #zero);
+                let (_, #(#partials,)*) = #name::vjp #turbofish (#(#forwarded,)* #zero);
                 (#(#partials,)*)
             }
         }
@@ -408,6 +554,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 }
             }
         });
+        let fwd_in_place = hand_written_fwd_in_place(&name, &generics, &vjp_params);
         return Ok(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -429,6 +576,8 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
                 pub fn vjp_in_place #generics (#(#vjp_inputs),*) #where_clause {
                     #vjp(#(#vjp_idents),*)
                 }
+
+                #fwd_in_place
 
                 #jvp
             }
@@ -502,6 +651,56 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             #tangent_methods
         }
     })
+}
+
+/// `fwd_in_place` of a hand-differentiated function of outputs, whose
+/// `vjp` (`vjp_params`, a shadow after each reference) writes the outputs
+/// again from their values on entry: those are kept, the function runs,
+/// and the closure runs `vjp_in_place` from the kept values.
+fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params: &Params) -> TokenStream {
+    let where_clause = &generics.where_clause;
+    let turbofish = turbofish(generics);
+    let mut primal_inputs = Vec::new();
+    let mut primal_args = Vec::new();
+    let mut keep = TokenStream::new();
+    let mut closure_params = Vec::new();
+    let mut types = Vec::new();
+    let mut args = Vec::new();
+    let mut params = vjp_params.iter().enumerate();
+    while let Some((i, (ident, ty))) = params.next() {
+        primal_inputs.push(quote!(#ident: #ty));
+        primal_args.push(ident.clone());
+        let output = matches!(ty, syn::Type::Reference(r) if r.mutability.is_some());
+        if output {
+            let entry = format_ident!("__entry{}", i, span = Span::mixed_site());
+            keep.extend(quote!(let mut #entry = ::std::borrow::ToOwned::to_owned(&*#ident);));
+            args.push(quote!(&mut #entry));
+        } else {
+            let arg = format_ident!("__a{}", i, span = Span::mixed_site());
+            closure_params.push(quote!(#arg: #ty));
+            types.push(ty.to_token_stream());
+            args.push(arg.to_token_stream());
+        }
+        // A reference's shadow follows it.
+        if let (syn::Type::Reference(_), Some((j, (_, shadow_ty)))) = (ty, params.next()) {
+            let shadow = format_ident!("__a{}", j, span = Span::mixed_site());
+            closure_params.push(quote!(#shadow: #shadow_ty));
+            types.push(shadow_ty.to_token_stream());
+            args.push(shadow.to_token_stream());
+        }
+    }
+    let closure_type = closure_type(&types, &[], generics);
+    // (`()`, which `vjp` returns, is the empty tuple of partials.)
+    quote! {
+        /// The function, and the closure that runs `vjp_in_place` after it.
+        #[doc(hidden)]
+        #[inline]
+        pub fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
+            #keep
+            let _ = #name #turbofish (#(#primal_args),*);
+            move |#(#closure_params),*| #name::vjp_in_place #turbofish (#(#args),*)
+        }
+    }
 }
 
 /// The second-order methods of a hand-differentiated function, around

@@ -151,7 +151,7 @@ pub(crate) fn try_expand_with(
         let target = custom_target(path, &sig.item.sig.generics);
         let graph_fn = args.graph.as_ref().map(|_| graph::custom_function(&sig, &target)).transpose()?;
         let body = forward_call(&sig, target, &seed);
-        let companion = companion::generated(&sig, &seed, &|_| false, body, None, companion_jvp);
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, None, companion_jvp);
         return Ok(quote!(#functions #jvp_fn #graph_fn #companion));
     }
     let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;
@@ -166,7 +166,8 @@ pub(crate) fn try_expand_with(
     let companion = if let Some(full_sig) = &full_sig {
         let full = reverse_mode(full_sig)?;
         let mutated = |ident: &Ident| full.mutated.contains(ident);
-        companion::generated(full_sig, &full.seed, &mutated, full.body, full.split.as_ref(), companion_jvp)
+        let (split, in_place) = (full.split.as_ref(), full.in_place.as_ref());
+        companion::generated(full_sig, &full.seed, &mutated, full.body, split, in_place, companion_jvp)
     } else {
         // (`NAME_vjp` of a tuple takes and gives tuples, the companion arrays.)
         let body = if args.reverse && sig.ret_tuple.is_none() {
@@ -175,7 +176,7 @@ pub(crate) fn try_expand_with(
         } else {
             vjp.body
         };
-        companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), companion_jvp)
+        companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), vjp.in_place.as_ref(), companion_jvp)
     };
     Ok(quote!(#functions #jvp_fn #companion))
 }
@@ -266,6 +267,8 @@ struct ReverseMode {
     checks: TokenStream,
     /// The same cut in two for callers, when the function allows it.
     split: Option<reverse::Split>,
+    /// The same cut in two for callers that write a buffer through it.
+    in_place: Option<reverse::InPlace>,
     seed: Ident,
     mutated: Vec<Ident>,
 }
@@ -360,7 +363,8 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         .collect();
     let body = &vjp_body.vjp;
     let checks = quote!(#(#length_checks)* #(#model_checks)*);
-    Ok(ReverseMode { body: quote!(#checks #body), checks, split: vjp_body.split, seed, mutated })
+    let (split, in_place) = (vjp_body.split, vjp_body.in_place);
+    Ok(ReverseMode { body: quote!(#checks #body), checks, split, in_place, seed, mutated })
 }
 
 /// `NAME_vjp`'s body when the companion has the sweeps as `fwd` and `rev`:

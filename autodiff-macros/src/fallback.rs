@@ -36,7 +36,7 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
         });
         let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
         let graph = args.graph.as_ref().map(|_| graph::declaration(&sig, &|_| false, body.clone()));
-        let companion = companion::generated(&sig, &seed, &|_| false, body, None, TokenStream::new());
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, None, TokenStream::new());
         Some(quote!(#functions #jvp #hvp #graph #companion))
     });
     let item = attributes::without_rejected(item);

@@ -2,21 +2,117 @@
 //! callee's companion (`rev` from the tape its `fwd` left, or `vjp`), a
 //! shadow for each reference argument, the returned partials added in.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
+use super::saves::SaveKey;
 use super::Sweep;
 use crate::companion;
 use crate::emit;
-use crate::ir::{Arg, Var, VarInfo, VarKind, Zero};
+use crate::ir::{Arg, FloatTy, Rhs, StmtId, Var, VarInfo, VarKind, Zero};
 
 impl Sweep<'_> {
+    /// The forward sweep's `helper(x, &mut out);`: differentiated, through
+    /// `helper::fwd_in_place`, whose closure (the reverse half) is the
+    /// call's tape, an `Option` so that it can be declared before the call
+    /// (`Default`) and moved out by the reverse sweep.
+    pub(super) fn forward_in_place_call(&self, id: StmtId, rhs: &Rhs, span: Span) -> TokenStream {
+        let (Some(tape), Rhs::Call(path, args)) = (self.saves.tape(id), rhs) else {
+            let call = emit::rhs(self.body, rhs, FloatTy::F64, span);
+            return quote_spanned!(span=> #call;);
+        };
+        let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
+        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+        let tape_ident = self.ident(tape);
+        let save =
+            self.saves.slot(SaveKey::Tape(id)).map(|slot| self.save(slot, &tape_ident.to_token_stream(), tape, span));
+        let call = quote_spanned!(span=> ::core::option::Option::Some(#fwd(#(#args),*)));
+        if self.layout.hoisted[tape.0] {
+            quote_spanned!(span=> #save #tape_ident = #call;)
+        } else {
+            quote_spanned!(span=> #save let #tape_ident = #call;)
+        }
+    }
+
+    /// What a call that writes in place overwrites: the range or element it
+    /// is lent (`out[a..b]`), when the save slot can hold a vector of
+    /// another length than the buffer's (a stack, or a slot made at the
+    /// save); the whole buffer otherwise (through an output parameter, the
+    /// values it points to). `None` for a whole local buffer, which is the
+    /// variable itself.
+    fn written_part(&self, slot: Var, rhs: &Rhs) -> Option<TokenStream> {
+        let Rhs::Call(_, args) = rhs else { return None };
+        let Some(Arg::Ref { place, range, .. }) = args.iter().find(|arg| matches!(arg, Arg::Ref { mutable: true, .. }))
+        else {
+            return None;
+        };
+        let primal = self.ident(place.var).to_token_stream();
+        let part_fits = self.layout.stack[slot.0] || !self.layout.hoisted[slot.0];
+        let whole = place.proj.is_empty() && range.is_none();
+        if whole || !part_fits {
+            return self.body.var(place.var).by_ref.then(|| quote!((*#primal)));
+        }
+        Some(emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref()))
+    }
+
+    /// Keeps what the call `rhs` (writing `dst` in place) is about to
+    /// overwrite in `slot`: copied, not moved out (the callee writes into
+    /// the buffer). On a stack, the values are appended to one flat vector
+    /// (no allocation per pass) when the part has the same length when it
+    /// is put back: a buffer that is never grown.
+    pub(super) fn save_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let part = self.written_part(slot, rhs).unwrap_or_else(|| self.ident(dst).to_token_stream());
+        if self.flat_stack(slot, dst) {
+            let stack = self.ident(slot);
+            return quote_spanned!(span=> #stack.extend_from_slice(&#part););
+        }
+        self.save_value(slot, &quote!(::std::borrow::ToOwned::to_owned(&#part)), span)
+    }
+
+    /// Puts back what `save_written_part` kept in `slot`: a whole local
+    /// buffer is moved back, a part or an output's values copied back.
+    pub(super) fn restore_written_part(&self, slot: Var, dst: Var, rhs: &Rhs, span: Span) -> TokenStream {
+        let part = self.written_part(slot, rhs);
+        if self.flat_stack(slot, dst) {
+            let part = part.unwrap_or_else(|| self.ident(dst).to_token_stream());
+            let (stack, at) = (self.ident(slot), Ident::new("__at", Span::mixed_site()));
+            return quote_spanned!(span=> {
+                let #at = #stack.len() - #part.len();
+                #part.copy_from_slice(&#stack[#at..]);
+                #stack.truncate(#at);
+            });
+        }
+        let Some(part) = part else {
+            return self.restore(slot, &self.ident(dst).to_token_stream(), span);
+        };
+        let entry = Ident::new("__entry", Span::mixed_site());
+        let take = self.restore(slot, &quote!(let #entry), span);
+        quote_spanned!(span=> #take #part.clone_from_slice(&#entry);)
+    }
+
+    /// Whether the values a call overwrites in `dst` are kept in the flat
+    /// vector `slot`: a stack, for floats of a buffer that keeps its length.
+    fn flat_stack(&self, slot: Var, dst: Var) -> bool {
+        let mut grown = false;
+        crate::ir::walk(&self.body.block, 0, &mut |stmt, _| {
+            if let crate::ir::Stmt::Assign { rhs: Rhs::Method(crate::ir::Operand::Var(vector), method, _), .. } = stmt {
+                grown |= *vector == dst && crate::lower::is_growth(method);
+            }
+        });
+        self.layout.stack[slot.0] && self.layout.fixed_capacity[slot.0].is_none() && !grown
+    }
+
     /// `foo(a, &x, n)` → `{ let (_, __d0) = foo::vjp(a, &x, &mut x̄, n, ȳ); ā += __d0; }`:
     /// one partial per float argument, a shadow after each reference.
     /// Without `seed`, the call writes its `&mut` argument in place
     /// (`helper(x, &mut out)`): `foo::vjp_in_place` consumes that buffer's
     /// adjoint, lent as its shadow, and leaves the adjoint of its value
     /// before the call (CONTRACT.md's `&mut` outputs).
+    ///
+    /// Two ranges of one slice (`f(&w[a..b], &w[b..c])`) cannot both
+    /// borrow its shadow: when they do not overlap (checked when the call
+    /// runs), the shadow is split in two (`split_at_mut`); otherwise the
+    /// second gets a buffer, added back after the call.
     pub(super) fn reverse_call(
         &self,
         path: &syn::ExprPath,
@@ -25,10 +121,104 @@ impl Sweep<'_> {
         seed: Option<&TokenStream>,
         span: Span,
     ) -> TokenStream {
+        let pair = self.two_ranges_of_one_slice(args).and_then(|(first, second)| {
+            let root = self.adjoint(args[first].var()?)?;
+            Some((first, second, self.range_bounds(&args[first])?, self.range_bounds(&args[second])?, root))
+        });
+        let Some((first, second, first_bounds, second_bounds, root)) = pair else {
+            return self.reverse_call_with(path, args, tape, seed, None, span);
+        };
+        let parts = [Ident::new("__first", Span::mixed_site()), Ident::new("__second", Span::mixed_site())];
+        let [first_part, second_part] = &parts;
+        let split = self.reverse_call_with(path, args, tape, seed, Some((first, second, &parts)), span);
+        let aliased = self.reverse_call_with(path, args, tape, seed, None, span);
+        let disjoint = Ident::new("__disjoint", Span::mixed_site());
+        let bounds = Ident::new("__bounds", Span::mixed_site());
+        quote_spanned!(span=> {
+            /// The two ranges `a` and `b` of `s`, when they do not overlap.
+            #[inline(always)]
+            fn #disjoint<T>(s: &mut [T], a: (usize, usize), b: (usize, usize)) -> ::core::option::Option<(&mut [T], &mut [T])> {
+                if a.1 <= b.0 {
+                    let (head, tail) = s.split_at_mut(b.0);
+                    ::core::option::Option::Some((&mut head[a.0..a.1], &mut tail[..b.1 - b.0]))
+                } else if b.1 <= a.0 {
+                    let (head, tail) = s.split_at_mut(a.0);
+                    ::core::option::Option::Some((&mut tail[..a.1 - a.0], &mut head[b.0..b.1]))
+                } else {
+                    ::core::option::Option::None
+                }
+            }
+            let #bounds = (#first_bounds, #second_bounds);
+            match #disjoint(&mut #root[..], #bounds.0, #bounds.1) {
+                ::core::option::Option::Some((#first_part, #second_part)) => #split,
+                ::core::option::Option::None => #aliased,
+            }
+        })
+    }
+
+    /// `(lo, hi)` of a range argument `&x[lo..hi]` (`0` and `x.len()` when
+    /// left out), as `usize`s.
+    fn range_bounds(&self, arg: &Arg) -> Option<TokenStream> {
+        let Arg::Ref { place, range: Some(range), .. } = arg else { return None };
+        let lo = range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo));
+        let primal = self.ident(place.var);
+        let hi = match (&range.hi, range.inclusive) {
+            (Some(hi), false) => emit::operand(self.body, hi),
+            (Some(hi), true) => {
+                let hi = emit::operand(self.body, hi);
+                quote!(#hi + 1)
+            }
+            (None, _) => quote!(#primal.len()),
+        };
+        Some(quote!((#lo, #hi)))
+    }
+
+    /// The indices of the only two arguments that are ranges of the same
+    /// differentiated slice or vector (`&w[a..b]`, `&w[c..d]`), read only.
+    fn two_ranges_of_one_slice(&self, args: &[Arg]) -> Option<(usize, usize)> {
+        let range_of = |arg: &Arg| match arg {
+            Arg::Ref { place, range: Some(_), mutable: false, .. }
+                if place.proj.is_empty() && self.body.var(place.var).dims == Some(1) =>
+            {
+                Some(place.var)
+            }
+            _ => None,
+        };
+        for (i, arg) in args.iter().enumerate() {
+            let Some(var) = range_of(arg) else { continue };
+            self.adjoint(var)?;
+            let same: Vec<usize> = (0..args.len()).filter(|&j| args[j].var() == Some(var)).collect();
+            let both_ranges = same.iter().all(|&j| range_of(&args[j]) == Some(var));
+            if same.len() == 2 && both_ranges && same[0] == i {
+                return Some((same[0], same[1]));
+            }
+        }
+        None
+    }
+
+    /// `reverse_call`, with the shadows of the arguments `split` names (two
+    /// ranges of one slice) given as the parts of a split shadow.
+    fn reverse_call_with(
+        &self,
+        path: &syn::ExprPath,
+        args: &[Arg],
+        tape: Option<Var>,
+        seed: Option<&TokenStream>,
+        split: Option<(usize, usize, &[Ident; 2])>,
+        span: Span,
+    ) -> TokenStream {
         // With the tape of the forward call, `NAME::rev` runs only the
         // callee's reverse sweep; without one, `NAME::vjp` runs both.
         let in_place = seed.is_none();
         let (companion, tape) = match tape {
+            // The closure `fwd_in_place` left runs the callee's reverse sweep.
+            Some(tape) if in_place => {
+                let reverse_half = Ident::new("__reverse_half", Span::mixed_site());
+                (
+                    syn::ExprPath { attrs: Vec::new(), qself: None, path: reverse_half.into() },
+                    Some(self.ident(tape).to_token_stream()),
+                )
+            }
             Some(tape) => {
                 let tape = self.ident(tape);
                 (companion::method(path, companion::REV, span), Some(quote!(#tape,)))
@@ -44,6 +234,9 @@ impl Sweep<'_> {
         let mut borrowed: Vec<Var> = Vec::new();
         for (i, arg) in args.iter().enumerate() {
             call_args.push(match arg {
+                // The reverse half does not read the buffer (it kept what it
+                // needs): it takes the buffer's adjoint alone.
+                Arg::Ref { mutable: true, .. } if in_place && tape.is_some() => TokenStream::new(),
                 // The callee's `vjp` writes the output again: it gets a copy
                 // of the buffer's value before the call (restored by now),
                 // so the caller's own copy keeps it for the statements before.
@@ -77,6 +270,13 @@ impl Sweep<'_> {
                     }
                 }
                 Arg::Ref { place, range, .. } => {
+                    let part = split.and_then(|(first, second, parts)| {
+                        [first, second].iter().position(|&j| j == i).map(|k| &parts[k])
+                    });
+                    if let Some(part) = part {
+                        call_args.push(quote!(&mut *#part));
+                        continue;
+                    }
                     let shadow = match self.adjoint(place.var) {
                         // The same adjoint cannot be lent twice to one call:
                         // a second part of it goes through a buffer, added
@@ -150,6 +350,18 @@ impl Sweep<'_> {
                 }
             }
         }
+        // (An argument the reverse half does not take is left empty.)
+        call_args.retain(|arg| !arg.is_empty());
+        if let (true, Some(tape)) = (in_place, &tape) {
+            let reverse_half = &companion;
+            return quote_spanned!(span=> {
+                #buffers
+                if let ::core::option::Option::Some(#reverse_half) = #tape {
+                    let (#(#pattern,)*) = #reverse_half(#(#call_args,)*);
+                    #adds
+                }
+            });
+        }
         if in_place {
             return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
         }
@@ -168,5 +380,122 @@ fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream 
         quote!(&mut ::autodiff::Params::zeros_like(#reference))
     } else {
         quote!(&mut ::core::clone::Clone::clone(#reference))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expand::tests::expand_to_string;
+    use quote::quote;
+
+    fn compact(text: &str) -> String {
+        text.split_whitespace().collect()
+    }
+
+    /// The companion's `fwd_in_place` of `scale_shift`, which reads the
+    /// values it overwrites.
+    fn scale_shift() -> String {
+        expand_to_string(
+            quote!(),
+            quote! {
+                fn scale_shift(a: f64, y: &mut [f64]) {
+                    for i in 0..y.len() {
+                        y[i] = y[i] * a + (i as f64) * 0.5;
+                    }
+                }
+            },
+        )
+    }
+
+    #[test]
+    fn fwd_in_place_runs_the_forward_sweep_and_returns_the_reverse_one() {
+        let text = compact(&scale_shift());
+        let start = text.find("fnfwd_in_place(").expect("a fwd_in_place");
+        let fwd = &text[start..];
+        // The forward sweep, with its stack, then the closure over it.
+        assert!(fwd.contains("__saved_y.push(y[i]);y[i]=__t2;"), "{fwd}");
+        assert!(fwd.contains("+use<>"), "{fwd}");
+        assert!(fwd.contains("move|a:f64,d_y:&mut[f64]|"), "{fwd}");
+        // The reverse sweep reads the final values: it has its own copy.
+        assert!(fwd.contains("lety:&mut[f64]=&mut__kept_y;"), "{fwd}");
+        let end = fwd.find("fnjvp(").unwrap_or(fwd.len());
+        assert!(!fwd[..end].contains("vjp_in_place"), "{fwd}");
+    }
+
+    #[test]
+    fn a_call_in_place_keeps_the_closure_and_calls_it_on_the_way_back() {
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(x: &[f64]) -> f64 {
+                    let mut buf = vec![0.0; 2];
+                    buf[0] = x[2];
+                    for k in 0..2 {
+                        scale_shift(x[k], &mut buf[0..2]);
+                    }
+                    buf[0] * buf[1]
+                }
+            },
+        ));
+        let start = text.find("fncaller_vjp(").expect("caller_vjp");
+        let vjp = &text[start..];
+        let vjp = &vjp[..vjp.find("structcaller").unwrap_or(vjp.len())];
+        assert!(
+            vjp.contains("=::core::option::Option::Some(scale_shift::fwd_in_place(x[k],&mutbuf[0..2]),);"),
+            "{vjp}"
+        );
+        assert!(vjp.contains("__reverse_half(x[k],&mut__bar_buf[0..2])"), "{vjp}");
+        // No copy of the buffer: neither a save (the closure does not read
+        // it) nor a scratch copy for the callee.
+        assert!(!vjp.contains("to_owned"), "{vjp}");
+        assert!(!vjp.contains("__saved_buf"), "{vjp}");
+        assert!(!vjp.contains("vjp_in_place"), "{vjp}");
+    }
+
+    #[test]
+    fn two_ranges_of_one_slice_split_its_shadow_when_apart() {
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(p: &[f64], n: usize) -> f64 {
+                    dot(&p[..n], &p[n..])
+                }
+            },
+        ));
+        let start = text.find("fncaller_vjp(").expect("caller_vjp");
+        let vjp = &text[start..];
+        let vjp = &vjp[..vjp.find("structcaller").unwrap_or(vjp.len())];
+        assert!(vjp.contains("=((0usize,n),(n,p.len()));match__disjoint(&mutd_p[..],"), "{vjp}");
+        assert!(vjp.contains("dot::rev(&p[..n],&mut*__first,&p[n..],&mut*__second,__tape_ret,__bar_ret,)"), "{vjp}");
+        // Overlapping ranges still get a buffer for the second one.
+        assert!(
+            vjp.contains("::core::option::Option::None=>{letmut__alias1=::std::vec![0.0;(p[n..]).len()];"),
+            "{vjp}"
+        );
+    }
+
+    #[test]
+    fn only_the_range_a_call_overwrites_is_kept() {
+        // The product before each call reads the range's values before it.
+        let text = compact(&expand_to_string(
+            quote!(),
+            quote! {
+                fn caller(x: &[f64; 3]) -> f64 {
+                    let mut buf = vec![0.0; 4];
+                    for i in 0..4 {
+                        buf[i] = x[i % 3] + 0.5;
+                    }
+                    let mut s = 0.0;
+                    for k in 0..3 {
+                        s += buf[1] * buf[2] * buf[0];
+                        scale_shift(x[k], &mut buf[1..3]);
+                    }
+                    s + buf[1] * buf[3]
+                }
+            },
+        ));
+        // On one flat stack, no allocation per pass.
+        assert!(text.contains("__saved_buf.extend_from_slice(&buf[1..3]);"), "{text}");
+        assert!(text.contains("buf[1..3].copy_from_slice(&__saved_buf[__at..]);__saved_buf.truncate(__at);"), "{text}");
     }
 }

@@ -166,7 +166,9 @@ pub fn vjp_body(
     // What the reverse sweep reads of the forward sweep's locals: a split
     // into `fwd` / `rev` hands exactly these over.
     let tape = split_tape(body, &quote!(#keep_value #backward #result), &keep_outputs);
+    let in_place = in_place_split(body, &items, &quote!(#declarations #forward), &quote!(#backward #result));
     Parts {
+        in_place,
         vjp: quote! {
             #items
             #declarations
@@ -225,6 +227,71 @@ pub struct Parts {
     /// outputs): what a caller's forward pass keeps so that its reverse
     /// pass does not run this function again.
     pub split: Option<Split>,
+    /// The same for a function of outputs, as a closure (see `InPlace`).
+    pub in_place: Option<InPlace>,
+}
+
+/// `InPlace` of `body`, when it returns nothing, writes an output, and
+/// what `backward` reads of the forward sweep can move into a closure: no
+/// local reference (it borrows an input), no reference parameter set to
+/// another, and no method's `self` (a closure has no such parameter).
+fn in_place_split(body: &Body, items: &TokenStream, forward: &TokenStream, backward: &TokenStream) -> Option<InPlace> {
+    if body.ret.is_some() || !body.params.iter().any(|&param| is_output(body, param)) {
+        return None;
+    }
+    let mut names = BTreeSet::new();
+    collect_idents(backward.clone(), &mut names);
+    let mentioned = |info: &crate::ir::VarInfo| names.contains(&info.ident.to_string());
+    let mut captured = Vec::new();
+    let mut kept = Vec::new();
+    for &param in &body.params {
+        let info = body.var(param);
+        if info.ident == crate::method::PLACEHOLDER {
+            return None;
+        }
+        if is_output(body, param) {
+            if mentioned(info) {
+                kept.push(info.ident.clone());
+            }
+        } else if is_mutated(body, param) {
+            if info.by_ref {
+                return None;
+            }
+            captured.push(info.ident.clone());
+        }
+    }
+    // (The shadows are the closure's parameters.)
+    let local_reference =
+        |info: &crate::ir::VarInfo| info.by_ref && !matches!(info.kind, VarKind::Param | VarKind::Adjoint(_));
+    let borrows = body.vars.iter().any(|info| local_reference(info) && mentioned(info));
+    if borrows {
+        return None;
+    }
+    Some(InPlace { forward: quote!(#items #forward), backward: quote!(#items #backward), captured, kept })
+}
+
+/// Whether `param` is a `&mut` output.
+fn is_output(body: &Body, param: Var) -> bool {
+    matches!(&body.var(param).declared, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+}
+
+/// A function of `&mut` outputs (it returns nothing) cut where its
+/// forward sweep ends, for callers that write a buffer through it
+/// (`helper(x, &mut out);`): its `fwd_in_place` runs `forward` and returns
+/// a `move` closure around `backward`, which takes what the forward sweep
+/// left by capture. The closure's parameters are the function's inputs
+/// with their shadows; a parameter the forward sweep changed is not one
+/// (the closure captures its final value instead), and an output whose
+/// final values the reverse sweep reads is kept by the forward sweep
+/// (`kept`) and lent to `backward` in its place, so the caller's buffer
+/// need not hold them when it calls the closure.
+pub struct InPlace {
+    pub forward: TokenStream,
+    pub backward: TokenStream,
+    /// Scalar parameters the forward sweep changed: captured, not passed.
+    pub captured: Vec<Ident>,
+    /// Outputs whose final values `backward` reads.
+    pub kept: Vec<Ident>,
 }
 
 pub struct Split {
@@ -597,22 +664,20 @@ impl Sweep<'_> {
         // then the callee consumes its adjoint in place.
         if let (Some(written), Rhs::Call(path, call_args)) = (rhs.written_in_place(), rhs) {
             if written == dst {
-                // An output parameter gets its values back, not another reference.
-                let restore = match self.saves.slot(SaveKey::Value(id)) {
-                    Some(slot) if self.body.var(dst).by_ref => {
-                        let entry = Ident::new("__entry", Span::mixed_site());
-                        let take = self.restore(slot, &quote!(let #entry), span);
-                        Some(quote_spanned!(span=> #take #ident.copy_from_slice(&#entry);))
-                    }
-                    _ => restore,
-                };
-                let mut call = self.reverse_call(path, call_args, None, None, span);
+                let restore =
+                    self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore_written_part(slot, dst, rhs, span));
+                let mut call = self.reverse_call(path, call_args, tape, None, span);
                 // As for a call that returns a float: with an argument that may
                 // not be finite, a zero adjoint (the whole buffer's) skips it.
                 if crate::finite::reads_non_finite(rhs, self.unbounded) {
                     call = quote_spanned!(span=> if #bar.iter().any(|s| *s != 0.0) { #call });
                 }
-                return quote!({ #restore #call });
+                // The tape of the previous call at this site comes back.
+                let restore_tape = tape.and_then(|tape| {
+                    let slot = self.saves.slot(SaveKey::Tape(id))?;
+                    Some(self.restore(slot, &self.ident(tape).to_token_stream(), span))
+                });
+                return quote!({ #restore #call #restore_tape });
             }
         }
         // The call's reverse pass reads this call's tape, then the tape of

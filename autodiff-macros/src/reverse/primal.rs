@@ -72,18 +72,14 @@ impl Sweep<'_> {
                     let ident = self.ident(*dst);
                     let in_place = rhs.written_in_place() == Some(*dst);
                     if let Some(save) = self.saves.slot(SaveKey::Value(id)) {
-                        // A buffer the call writes in place is copied, not moved out
-                        // (through an output parameter, the values it points to).
-                        let buffer = if self.body.var(*dst).by_ref { quote!(&*#ident) } else { quote!(&#ident) };
                         tokens.extend(if in_place {
-                            self.save_value(save, &quote!(::std::borrow::ToOwned::to_owned(#buffer)), *span)
+                            self.save_written_part(save, *dst, rhs, *span)
                         } else {
                             self.save(save, &ident.to_token_stream(), *dst, *span)
                         });
                     }
                     if in_place {
-                        let call = emit::rhs(self.body, rhs, FloatTy::F64, *span);
-                        tokens.extend(quote_spanned!(*span=> #call;));
+                        tokens.extend(self.forward_in_place_call(id, rhs, *span));
                         continue;
                     }
                     let float = match self.body.var(*dst).ty {

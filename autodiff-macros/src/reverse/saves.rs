@@ -191,22 +191,27 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
 fn add_tapes(body: &mut Body, namer: &mut Namer, activity: &Activity) -> BTreeMap<StmtId, Var> {
     let mut sites = Vec::new();
     walk_in_loops(&body.block, &mut Walk::default(), &mut |id, stmt, loops| match stmt {
-        // A call that writes a buffer in place has no `fwd`: its reverse runs its `vjp`.
-        Stmt::Assign { dst, rhs: rhs @ Rhs::Call(_, args), .. }
+        // A call that writes a buffer in place of a method, or of a second-order
+        // companion (`g::tangent`, `NAME_hvp`'s), has no tape: its reverse
+        // runs its `vjp_in_place`.
+        Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), .. }
             if activity.is_active(*dst)
-                && rhs.written_in_place().is_none()
+                && (rhs.written_in_place().is_none()
+                    || (path.qself.is_none() && !crate::companion::is_tangent(path)))
                 && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
         {
-            sites.push((id, *dst, loops.to_vec()));
+            sites.push((id, *dst, loops.to_vec(), rhs.written_in_place().is_some()));
         }
         _ => {}
     });
     let mut tapes = BTreeMap::new();
-    for (id, dst, loops) in sites {
+    for (id, dst, loops, in_place) in sites {
         let base = crate::naming::derived_base("__tape_", &body.var(dst).ident);
+        // The tape of a call that writes in place is a closure (see
+        // `companion::FWD_IN_PLACE`), neither `Copy` nor a float.
         body.vars.push(VarInfo {
             ident: namer.fresh(&base),
-            ty: Ty::Other,
+            ty: if in_place { Ty::Aggregate } else { Ty::Other },
             declared: None,
             kind: VarKind::Tape,
             mutable: false,
@@ -491,8 +496,12 @@ fn collect_reads(
                     }
                     // The callee's reverse pass takes the same arguments, and
                     // the tape its forward pass left (read after this write).
+                    // The buffer a call writes in place is not among them:
+                    // its reverse pass (a closure) does not read it.
                     Rhs::Call(..) => {
-                        rhs.reads().into_iter().for_each(|v| add(reads, v, key, &at.loops));
+                        let written = rhs.written_in_place().filter(|_| facts.tapes.contains_key(&id));
+                        let read = rhs.reads().into_iter().filter(|v| Some(*v) != written);
+                        read.for_each(|v| add(reads, v, key, &at.loops));
                         if let Some(&tape) = facts.tapes.get(&id) {
                             add(reads, tape, key + 1, &at.loops);
                         }
