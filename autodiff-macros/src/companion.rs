@@ -66,6 +66,11 @@ pub const JVP: &str = "jvp";
 /// for `#[grad(hessian)]` functions).
 pub const TANGENT: &str = "tangent";
 
+/// Whether `path` names a function's second-order companion (`g::tangent`).
+pub fn is_tangent(path: &syn::ExprPath) -> bool {
+    path.path.segments.last().is_some_and(|last| last.ident == TANGENT)
+}
+
 /// `path::method` for a call `path(..)`, with the call's generic arguments
 /// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
 /// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.
@@ -74,11 +79,6 @@ pub const TANGENT: &str = "tangent";
 /// writes a method call so; a path with a `<T>` of the user's is refused),
 /// has its companion's functions beside the method: `<T>::__NAME_vjp`, and
 /// for its tangent `<T>::__NAME_tangent`, `<T>::__NAME_tangent_vjp`.
-/// Whether `path` names a function's second-order companion (`g::tangent`).
-pub fn is_tangent(path: &syn::ExprPath) -> bool {
-    path.path.segments.last().is_some_and(|last| last.ident == TANGENT)
-}
-
 pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     let mut companion = path.clone();
     if companion.qself.is_some() {
