@@ -258,6 +258,9 @@ enum LocalKind {
     Counter,
     Slice,
     Array,
+    /// A local `Vec<f64>` of `LEN` elements, built by `collect` or `push`
+    /// (iterated, indexed, written through `iter_mut`; not passed to calls).
+    Vector,
 }
 
 /// An expression and whether its type is known to be `f64`.
@@ -355,6 +358,7 @@ impl<'a> Gen<'a> {
     fn sequences(&self) -> Vec<Local> {
         let mut all = self.locals(LocalKind::Slice);
         all.extend(self.locals(LocalKind::Array));
+        all.extend(self.locals(LocalKind::Vector));
         all
     }
 
@@ -623,7 +627,7 @@ impl<'a> Gen<'a> {
         let nested_ok = self.depth < MAX_DEPTH;
         let in_loop = !self.loops.is_empty();
         loop {
-            let choice = self.rng.below(16);
+            let choice = self.rng.below(20);
             let text = match choice {
                 0..=3 => self.let_statement(),
                 4..=6 => match self.assignment() {
@@ -639,6 +643,19 @@ impl<'a> Gen<'a> {
                 13 if nested_ok => self.valued_loop(),
                 14 if in_loop => self.escape(),
                 15 => self.block_statement(),
+                16 => match self.collect_statement() {
+                    Some(text) => text,
+                    None => continue,
+                },
+                17 => match self.push_statement() {
+                    Some(text) => text,
+                    None => continue,
+                },
+                18 => match self.iter_mut_statement() {
+                    Some(text) => text,
+                    None => continue,
+                },
+                19 => self.tuple_match(),
                 _ => continue,
             };
             return text;
@@ -706,6 +723,114 @@ impl<'a> Gen<'a> {
         let b = self.expr(2);
         let ty = if a.typed || b.typed { "" } else { ": f64" };
         let text = format!("{}let {name}{ty} = if {cond} {{ {} }} else {{ {} }};\n", self.indent(), a.text, b.text);
+        self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
+        text
+    }
+
+    /// `let v: Vec<f64> = s.iter().map(|&w| e).collect();` (or `Vec<_>`,
+    /// or a turbofish), a new vector of `LEN` elements.
+    fn collect_statement(&mut self) -> Option<String> {
+        let sequences = self.sequences();
+        if sequences.is_empty() {
+            return None;
+        }
+        let source = self.rng.pick(&sequences).text.clone();
+        let name = self.fresh("v");
+        let element = self.fresh("w");
+        let item = self.nested(|gen| {
+            gen.bind(Local { text: element.clone(), kind: LocalKind::Float, mutable: false });
+            gen.expr(2).text
+        });
+        let text = match self.rng.below(3) {
+            0 => format!("let mut {name}: Vec<f64> = {source}.iter().map(|&{element}| {item}).collect();"),
+            // `Vec<_>`: the item is one the macro can tell is a float.
+            1 => {
+                let item = self.float_of(&element);
+                format!("let mut {name}: Vec<_> = {source}.iter().map(|&{element}| {item}).collect();")
+            }
+            _ => format!("let mut {name} = {source}.iter().map(|&{element}| {item}).collect::<Vec<f64>>();"),
+        };
+        self.bind(Local { text: name, kind: LocalKind::Vector, mutable: true });
+        Some(format!("{}{text}\n", self.indent()))
+    }
+
+    /// `let mut v = Vec::new(); for &w in s.iter() { v.push(e); }`, typed or
+    /// not: a new vector of `LEN` elements.
+    fn push_statement(&mut self) -> Option<String> {
+        let sequences = self.sequences();
+        if sequences.is_empty() {
+            return None;
+        }
+        let source = self.rng.pick(&sequences).text.clone();
+        let name = self.fresh("v");
+        let element = self.fresh("w");
+        let item = self.nested(|gen| {
+            gen.bind(Local { text: element.clone(), kind: LocalKind::Float, mutable: false });
+            gen.expr(2).text
+        });
+        // Untyped, the first push must be a value the macro can tell is a float.
+        let (declaration, item) = match self.rng.below(3) {
+            0 => (format!("let mut {name} = Vec::new();"), self.float_of(&element)),
+            1 => (format!("let mut {name} = Vec::with_capacity({LEN});"), self.float_of(&element)),
+            _ => (format!("let mut {name}: Vec<f64> = Vec::new();"), item),
+        };
+        let indent = self.indent();
+        let text =
+            format!("{indent}{declaration}\n{indent}for &{element} in {source}.iter() {{ {name}.push({item}); }}\n");
+        self.bind(Local { text: name, kind: LocalKind::Vector, mutable: true });
+        Some(text)
+    }
+
+    /// Writes a local vector through `iter_mut`, alone or zipped with
+    /// another sequence (never itself, which Rust would not borrow twice).
+    fn iter_mut_statement(&mut self) -> Option<String> {
+        let vectors = self.locals(LocalKind::Vector);
+        // Outside loops: a loop may be iterating the vector, borrowed.
+        if vectors.is_empty() || !self.loops.is_empty() {
+            return None;
+        }
+        let vector = self.rng.pick(&vectors).text.clone();
+        let others: Vec<Local> = self.sequences().into_iter().filter(|local| local.text != vector).collect();
+        // The factor is computed before the loop: it may read the vector,
+        // which the loop borrows.
+        let inner = self.expr(1);
+        let value = self.method(&inner, "cos", &[]).text;
+        let factor = self.fresh("f");
+        let indent = self.indent();
+        let out = self.fresh("o");
+        let text = match (others.is_empty(), self.rng.below(3)) {
+            (false, 0) => {
+                let other = self.rng.pick(&others).text.clone();
+                let element = self.fresh("w");
+                format!("for ({out}, &{element}) in {vector}.iter_mut().zip({other}.iter()) {{ *{out} = *{out} * {factor} + {element}; }}")
+            }
+            (_, 1) => format!("{vector}.iter_mut().for_each(|{out}| *{out} *= {factor});"),
+            _ => format!("for {out} in {vector}.iter_mut() {{ *{out} += {factor}; }}"),
+        };
+        Some(format!("{indent}let {factor}: f64 = {value};\n{indent}{text}\n"))
+    }
+
+    /// A float of the element `w` whose type the macro sees (no call): what
+    /// an untyped vector's first push may be.
+    fn float_of(&mut self, element: &str) -> String {
+        let c = self.literal().text;
+        match self.rng.below(3) {
+            0 => format!("{element} * {c}"),
+            1 => format!("({element} * {element} + {c}).sqrt()"),
+            _ => format!("{element}.sin() * {c}"),
+        }
+    }
+
+    /// `let t = match (c1, c2) { (true, true) => a, (true, false) => b, _ => c };`
+    fn tuple_match(&mut self) -> String {
+        let name = self.fresh("t");
+        let (first, second) = (self.condition(), self.condition());
+        let (a, b, c) = (self.expr(2).text, self.expr(2).text, self.expr(2).text);
+        let last = if self.rng.chance(50) { "_" } else { "(false, _)" };
+        let text = format!(
+            "{}let {name}: f64 = match ({first}, {second}) {{ (true, true) => {a}, (true, false) => {b}, {last} => {c} }};\n",
+            self.indent()
+        );
         self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
         text
     }

@@ -121,13 +121,21 @@ fn modes_agree(case: &Case, rng: &mut Rng) -> Result<(), String> {
 }
 
 /// Central differences at two steps, or `None` where they disagree (a kink,
-/// a jump or a branch boundary nearby).
+/// a jump or a branch boundary nearby) or where the value is so large that
+/// rounding swamps them (a value of 3·10⁹ moves by whole ulps of 5·10⁻⁷).
 fn stable_gradient(case: &Case, point: &[f64]) -> Option<Vec<f64>> {
     let mut gradient = Vec::new();
+    let value = (case.value)(point);
     for &input in case.differentiated {
         let coarse = central_difference(case, point, input, 1e-4);
         let fine = central_difference(case, point, input, 1e-6);
-        if !coarse.is_finite() || !fine.is_finite() || (coarse - fine).abs() > 1e-4 * (1.0 + fine.abs()) {
+        // The rounding error of the fine step, against the tolerance of `compare`.
+        let rounding = f64::EPSILON * value.abs() / 1e-6;
+        if !coarse.is_finite()
+            || !fine.is_finite()
+            || (coarse - fine).abs() > 1e-4 * (1.0 + fine.abs())
+            || rounding > 1e-5 * (1.0 + fine.abs())
+        {
             return None;
         }
         gradient.push(fine);
