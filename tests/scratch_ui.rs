@@ -1,7 +1,0 @@
-#[test]
-fn ui() {
-    let t = trybuild::TestCases::new();
-    for f in std::env::var("UI").unwrap().split(',') {
-        t.compile_fail(format!("tests/ui/{f}.rs"));
-    }
-}
