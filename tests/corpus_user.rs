@@ -1,6 +1,6 @@
 //! Programs written the way a Rust user writes them (issue 8): the array a
 //! `#[grad]` helper returns bound without its type and passed on, returned
-//! or copied. Each row is checked against central differences at random
+//! or copied; a local struct built by a literal, its fields lent to calls. Each row is checked against central differences at random
 //! points (the harness of `tests/corpus_regressions.rs`), its `NAME_vjp`
 //! against `NAME_grad`, and its `NAME_jvp` against `NAME_vjp` by the
 //! dot-product test.
@@ -101,6 +101,58 @@ fn array_arguments_only(x: &[f64; 2]) -> f64 {
     a[0] * a[1] + b[1] * b[0]
 }
 
+// ---------------------------------------------------------------------------
+// 2. A local struct built by a literal, its fields read, assigned and lent.
+// ---------------------------------------------------------------------------
+
+/// An LSTM-like state: arrays and a vector.
+struct State {
+    h: [f64; 2],
+    c: Vec<f64>,
+    scale: f64,
+}
+
+/// A pair of states, nested.
+struct Pair {
+    a: State,
+    weight: f64,
+}
+
+/// A cell that writes the hidden state.
+#[grad(forward, reverse)]
+fn cell(x: &[f64], h: &mut [f64; 2]) {
+    h[0] = (x[0] * x[1]).tanh();
+    h[1] = x[0].sin() + x[1];
+}
+
+/// A cell that writes a vector.
+#[grad(forward, reverse)]
+fn accumulate(h: &[f64; 2], c: &mut [f64]) {
+    for i in 0..c.len() {
+        c[i] = c[i] * 0.5 + h[i % 2] * h[i % 2];
+    }
+}
+
+/// The state built once, its fields lent to the cells, read and assigned.
+#[grad(forward, reverse)]
+fn struct_state(x: &[f64; 3]) -> f64 {
+    let mut st = State { h: [0.0; 2], c: vec![x[2]; 3], scale: x[0] * 2.0 };
+    cell(&x[..2], &mut st.h);
+    accumulate(&st.h, &mut st.c);
+    st.scale = st.scale * x[1] + st.h[1];
+    let total: f64 = st.c.iter().sum();
+    total * st.scale + st.h[0]
+}
+
+/// A struct inside a struct, its fields reached through both.
+#[grad(forward, reverse)]
+fn nested_struct(x: &[f64; 3]) -> f64 {
+    let mut pair = Pair { a: State { h: [x[0], x[1]], c: vec![0.0; 2], scale: x[2] }, weight: x[0] * x[1] };
+    accumulate(&pair.a.h, &mut pair.a.c);
+    pair.weight += pair.a.c[1] * pair.a.scale;
+    pair.weight * pair.a.h[0] + pair.a.c[0]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(passed_on, passed_on_grad, passed_on_vjp, passed_on_jvp; 3; in [-1.5, 1.5]),
@@ -108,6 +160,8 @@ fn cases() -> Vec<Case> {
         array_case!(returned, returned_grad, returned_vjp, returned_jvp; 3; in [-1.5, 1.5]),
         array_case!(copied, copied_grad, copied_vjp, copied_jvp; 3; in [-1.5, 1.5]),
         array_case!(array_arguments_only, array_arguments_only_grad, array_arguments_only_vjp, array_arguments_only_jvp; 2; in [-1.5, 1.5]),
+        array_case!(struct_state, struct_state_grad, struct_state_vjp, struct_state_jvp; 3; in [-1.5, 1.5]),
+        array_case!(nested_struct, nested_struct_grad, nested_struct_vjp, nested_struct_jvp; 3; in [-1.5, 1.5]),
         array_case!(euler_step, euler_step_grad, euler_step_vjp, euler_step_jvp; 3; in [-1.5, 1.5]),
     ]
 }
@@ -143,4 +197,19 @@ fn a_call_of_array_arguments_only_is_differentiated() {
     let value = array_arguments_only_grad(&[3.0, 2.0], &mut d_x);
     assert_eq!(value, 11.0);
     assert_eq!(d_x, [6.0, 1.0]);
+}
+
+/// `nested_struct` at a point, by hand: c = (x₀², x₁²), w = x₀x₁ + x₁²x₂,
+/// f = w·x₀ + x₀², so ∂f/∂x = (2x₀x₁ + x₁²x₂ + 2x₀, x₀² + 2x₀x₁x₂, x₀x₁²).
+#[test]
+fn a_nested_struct_has_the_closed_form_gradient() {
+    let x = [1.5, -0.5, 2.0];
+    let mut d_x = [0.0; 3];
+    let value = nested_struct_grad(&x, &mut d_x);
+    let (a, b, c) = (x[0], x[1], x[2]);
+    assert_eq!(value, nested_struct(&x));
+    let expected = [2.0 * a * b + b * b * c + 2.0 * a, a * a + 2.0 * a * b * c, a * b * b];
+    for (got, want) in d_x.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-12, "{d_x:?} vs {expected:?}");
+    }
 }
