@@ -29,7 +29,13 @@ impl Lowerer<'_> {
     /// `let [mut] name = Path { field: value, .. };`: each value into a
     /// variable of its own, in the order written (Rust's order), then
     /// `name` stands for them. Returns whether `init` is a struct literal.
-    pub(super) fn bind_struct_literal(&mut self, name: &syn::Ident, mutable: bool, init: &Expr, out: &mut Block) -> bool {
+    pub(super) fn bind_struct_literal(
+        &mut self,
+        name: &syn::Ident,
+        mutable: bool,
+        init: &Expr,
+        out: &mut Block,
+    ) -> bool {
         let Some(literal) = struct_literal(init) else { return false };
         if let Some(rest) = &literal.rest {
             // The fields written are still bound, so their uses say nothing more.
