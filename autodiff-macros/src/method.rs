@@ -103,8 +103,10 @@ pub fn missing_derivative_fallback(method: &Ident, of_constant: bool) -> Vec<syn
             format!("`{method}` has no derivative that #[grad] code can call"),
             "called here with a differentiated argument",
             format!(
-                "put `#[grad]` on `{method}` (if it has one, give it the modes of the calling function, \
-                 `#[grad(forward, reverse)]` for a `_jvp`), or pass it only values that are not differentiated"
+                "put `#[grad]` on `{method}`, or pass it only values that are not differentiated; if it has \
+                 `#[grad]`, give it the modes of the calling function (`#[grad(forward, reverse)]` for a `_jvp`), \
+                 and check that its body differentiates with `self` constant: `#[grad(wrt(..))]` on it without \
+                 `self` reports what does not"
             ),
         )
     } else {

@@ -804,9 +804,28 @@ impl Lowerer<'_> {
         let base = self.place(inner, out)?;
         // A model's fields are aggregates the macro cannot see into.
         let in_model = self.vars[base.var.0].ty == Ty::Aggregate && self.vars[base.var.0].dims.is_none();
+        // So are a constant struct's (`self.weights` of a `&self` left out
+        // of `wrt`), whose elements are constants whatever their type.
+        let of_constant_struct = self.vars[base.var.0].kind == VarKind::Param
+            && self.vars[base.var.0].ty == Ty::Other
+            && base.proj.first().is_some_and(|proj| matches!(proj, crate::ir::Proj::Field(_)));
+        let in_model = in_model || of_constant_struct;
         let integers = self.holds_integers(&base);
         if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers {
-            self.cx.error_spanned_by(expr, "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors");
+            let info = &self.vars[base.var.0];
+            let untyped = base.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown;
+            let message = if untyped {
+                // `let z = self.logits(x);` then `z.iter()`: a call's value
+                // whose type the macro cannot see (it sees one function).
+                let name = &info.ident;
+                format!(
+                    "#[grad] cannot see the type of `{name}` here, so it cannot iterate it; write its type \
+                     (`let {name}: [f64; N] = ..` or `Vec<f64>`)"
+                )
+            } else {
+                "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors".to_owned()
+            };
+            self.cx.error_spanned_by(expr, message);
             return None;
         }
         let len = self.length(&base, out, span);

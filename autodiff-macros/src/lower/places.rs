@@ -336,6 +336,15 @@ impl Lowerer<'_> {
             }
             return self.unsupported_borrow(arg);
         } else if let Expr::Path(path) = inner {
+            // A row bound by a loop (`for x in xs.iter()` over `&[[f64; 2]]`,
+            // then `f(x)`): a reference to that row, as `f(&xs[i])`.
+            let row = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
+                Some(Binding::Place(place)) if self.place_ty(&place) == Ty::Aggregate => Some(place),
+                _ => None,
+            });
+            if let Some(place) = row {
+                return Arg::Ref { place, range: None, mutable: false, borrowed: true };
+            }
             // A slice or model parameter passed on as it is.
             let var = path.path.get_ident().and_then(|ident| match self.lookup(ident) {
                 Some(Binding::Var(var)) => Some(var),
