@@ -645,6 +645,15 @@ impl Lowerer<'_> {
                 items.filters.push(Filter { pattern: params.remove(0), condition });
                 Some(items)
             }
+            ("map", 1) => {
+                self.cx.error_spanned_by(
+                    &call.method,
+                    "#[grad] reads `map` only just before the reduction (`.map(..).sum()`, `.map(..).fold(..)`, \
+                     `.map(..).for_each(..)`); put the other adaptors first (`x.iter().enumerate().map(..)`), \
+                     or do the mapping in the closure",
+                );
+                None
+            }
             ("rev" | "step_by", _) => {
                 self.cx.error_spanned_by(
                     &call.method,
@@ -1004,12 +1013,7 @@ impl Lowerer<'_> {
                 let pattern = pattern.unwrap_or(wildcard);
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
-                        Some((_, value)) if contains_return(value) => {
-                            let item = this.temp(Ty::Unknown);
-                            this.lower_closure_body(value, body, Sink::Var(item, AssignKind::Init));
-                            Operand::Var(item)
-                        }
-                        Some((_, value)) => this.lower_expr(value, body),
+                        Some((_, value)) => this.mapped_item(value, body),
                         None => this.path_operand(&syn::parse_quote!(__item)),
                     };
                     let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), item]);
@@ -1017,13 +1021,6 @@ impl Lowerer<'_> {
                 });
             }
             "fold" => {
-                if map.is_some() {
-                    self.cx.error_spanned_by(
-                        &call.method,
-                        "`map` before `fold` is not supported; do the mapping inside the fold",
-                    );
-                    return;
-                }
                 let (Some(init), Some(folder)) = (call.args.first(), call.args.get(1)) else {
                     self.cx.error_spanned_by(&call.method, "`fold` takes an initial value and a closure `|acc, v| ..`");
                     return;
@@ -1037,29 +1034,64 @@ impl Lowerer<'_> {
                         return;
                     }
                 };
-                self.lower_iteration(iteration, &params[1], out, span, |this, body| {
+                let Some((item_pattern, map)) = self.item_after_map(&params[1], map) else { return };
+                self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
                     this.in_scope(|this| {
+                        this.bind_mapped_item(map.as_ref(), &params[1], body);
                         this.bind(&acc_name, Binding::Var(accumulator));
                         this.lower_closure_body(&value, body, Sink::Var(accumulator, AssignKind::Overwrite));
                     });
                 });
             }
             _ => {
-                if map.is_some() {
-                    self.cx.error_spanned_by(
-                        &call.method,
-                        "`map` before `for_each` is not supported; do the mapping inside",
-                    );
-                    return;
-                }
                 let Some(each) = call.args.first() else { return };
                 let Some((params, value)) = closure(each, 1, self) else { return };
-                self.lower_iteration(iteration, &params[0], out, span, |this, body| {
-                    // `|(i, v)| y[i] = v * v` is a statement without braces.
-                    this.lower_closure_body(&value, body, Sink::Discard);
+                let Some((item_pattern, map)) = self.item_after_map(&params[0], map) else { return };
+                self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
+                    this.in_scope(|this| {
+                        this.bind_mapped_item(map.as_ref(), &params[0], body);
+                        // `|(i, v)| y[i] = v * v` is a statement without braces.
+                        this.lower_closure_body(&value, body, Sink::Discard);
+                    });
                 });
             }
         }
+    }
+}
+
+impl Lowerer<'_> {
+    /// The value of a `map` closure's body for one item, its parameter
+    /// bound by the iteration.
+    fn mapped_item(&mut self, value: &Expr, body: &mut Block) -> Operand {
+        if contains_return(value) {
+            let item = self.temp(Ty::Unknown);
+            self.lower_closure_body(value, body, Sink::Var(item, AssignKind::Init));
+            return Operand::Var(item);
+        }
+        self.lower_expr(value, body)
+    }
+
+    /// The pattern the iteration binds, for a reduction whose closure takes
+    /// `item` after an optional `map`: the map's parameter (the closure's
+    /// item is then the mapped value, which must be bound to a name, as in
+    /// `.map(|v| v.abs()).fold(0.0, |m, a| m.max(a))`), or `item` itself.
+    fn item_after_map(&self, item: &Pat, map: Option<(Vec<Pat>, Expr)>) -> Option<(Pat, Option<(Vec<Pat>, Expr)>)> {
+        let Some((params, value)) = map else { return Some((item.clone(), None)) };
+        if !matches!(strip_pattern(item), Pat::Ident(_) | Pat::Wild(_)) {
+            self.cx.error_spanned_by(item, "after `map`, name the mapped value (`|acc, v| ..`)");
+            return None;
+        }
+        Some((params[0].clone(), Some((params, value))))
+    }
+
+    /// After `map`, binds the reduction's item name to the mapped value.
+    fn bind_mapped_item(&mut self, map: Option<&(Vec<Pat>, Expr)>, item: &Pat, body: &mut Block) {
+        let Some((_, value)) = map else { return };
+        let mapped = self.mapped_item(value, body);
+        let Pat::Ident(name) = strip_pattern(item) else { return };
+        let var = self.user_var(&name.ident, Ty::Unknown, None);
+        self.assign(body, var, Rhs::Use(mapped), AssignKind::Init, name.ident.span());
+        self.bind(&name.ident, Binding::Var(var));
     }
 }
 
