@@ -6,7 +6,7 @@
 //! dot-product test.
 
 // The rows keep the forms people write.
-#![allow(clippy::needless_range_loop)]
+#![allow(clippy::needless_range_loop, clippy::let_and_return)]
 
 #[macro_use]
 mod common;

@@ -1075,7 +1075,7 @@ impl Lowerer<'_> {
     /// `item` after an optional `map`: the map's parameter (the closure's
     /// item is then the mapped value, which must be bound to a name, as in
     /// `.map(|v| v.abs()).fold(0.0, |m, a| m.max(a))`), or `item` itself.
-    fn item_after_map(&self, item: &Pat, map: Option<(Vec<Pat>, Expr)>) -> Option<(Pat, Option<(Vec<Pat>, Expr)>)> {
+    fn item_after_map(&self, item: &Pat, map: Option<InlineClosure>) -> Option<(Pat, Option<InlineClosure>)> {
         let Some((params, value)) = map else { return Some((item.clone(), None)) };
         if !matches!(strip_pattern(item), Pat::Ident(_) | Pat::Wild(_)) {
             self.cx.error_spanned_by(item, "after `map`, name the mapped value (`|acc, v| ..`)");
@@ -1085,7 +1085,7 @@ impl Lowerer<'_> {
     }
 
     /// After `map`, binds the reduction's item name to the mapped value.
-    fn bind_mapped_item(&mut self, map: Option<&(Vec<Pat>, Expr)>, item: &Pat, body: &mut Block) {
+    fn bind_mapped_item(&mut self, map: Option<&InlineClosure>, item: &Pat, body: &mut Block) {
         let Some((_, value)) = map else { return };
         let mapped = self.mapped_item(value, body);
         let Pat::Ident(name) = strip_pattern(item) else { return };
@@ -1095,8 +1095,11 @@ impl Lowerer<'_> {
     }
 }
 
+/// An inline closure's parameters and body.
+type InlineClosure = (Vec<Pat>, Expr);
+
 /// The parameters and body of an inline closure with `arity` parameters.
-fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<(Vec<Pat>, Expr)> {
+fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<InlineClosure> {
     if let Some(function) = float_function(expr) {
         // `.fold(f64::NEG_INFINITY, f64::max)`, `.map(f64::exp)`: the
         // closure that calls it.
