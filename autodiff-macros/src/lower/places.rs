@@ -321,6 +321,17 @@ impl Lowerer<'_> {
                     // `&idx` of a reference parameter: `idx` coerces to it.
                     return Arg::Value(Operand::Var(place.var));
                 }
+                if place.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown {
+                    // `let a = deriv(s, k); energy(&a)`: a call's value, whose
+                    // type the macro cannot see.
+                    let name = &info.ident;
+                    let message = format!(
+                        "#[grad] cannot see the type of `{name}` here, so it cannot tell what `&{name}` lends; \
+                         write its type (`let {name}: [f64; N] = ..`)"
+                    );
+                    self.cx.error_spanned_by(arg, message);
+                    return Arg::Value(dummy());
+                }
                 return self.unsupported_borrow(arg);
             }
             // `&[x, 0.5]`: an array made for the call, passed by reference.
