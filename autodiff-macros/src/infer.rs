@@ -248,10 +248,12 @@ impl ArrayEvidence {
 }
 
 /// The path of a callee as written, without generic arguments
-/// (`deriv::<f32>` and `deriv` are one function).
+/// (`deriv::<f32>` and `deriv` are one function); a method's keeps its type
+/// (`<Model>::predict` is not `<Spring>::predict`).
 fn callee_key(path: &syn::ExprPath) -> String {
+    let owner = path.qself.as_ref().map(|qself| qself.ty.to_token_stream().to_string());
     let segments = path.path.segments.iter().map(|segment| segment.ident.to_string());
-    segments.collect::<Vec<_>>().join("::")
+    owner.into_iter().chain(segments).collect::<Vec<_>>().join("::")
 }
 
 /// Refuses what an alias the macro cannot see through would make it guess
@@ -542,6 +544,13 @@ mod tests {
         assert!(ir.contains("a: floats = call deriv("), "{ir}");
         assert!(ir.contains("k: floats = a"), "{ir}");
         assert!(ir.contains("r: floats = call deriv("), "{ir}");
+    }
+
+    #[test]
+    fn a_callee_is_its_path_without_generics_and_a_method_keeps_its_type() {
+        let key = |path: syn::ExprPath| super::callee_key(&path);
+        assert_eq!(key(syn::parse_quote!(deriv::<f32>)), key(syn::parse_quote!(deriv)));
+        assert_ne!(key(syn::parse_quote!(<Model>::predict)), key(syn::parse_quote!(<Spring>::predict)));
     }
 
     #[test]
