@@ -768,3 +768,42 @@ fn a_float_stored_into_a_typed_local_from_a_plain_call_keeps_its_derivative() {
     assert_eq!(dx, [3.0, 2.0]);
     assert_eq!(product_into_typed_local_jvp(&x, &[1.0, -1.0]), (6.0, 3.0 - 2.0));
 }
+
+/// x₀·x₁ of one row.
+#[grad]
+fn row_product(x: &[f64; 2]) -> f64 {
+    x[0] * x[1]
+}
+
+/// Rows of a constant array of arrays, bound by a loop and passed on as
+/// they are (`f(x)`, not `f(&xs[i])`): the row went by value once.
+#[grad(wrt(w))]
+fn constant_rows_passed_on(w: f64, xs: &[[f64; 2]]) -> f64 {
+    let mut t = 0.0;
+    for x in xs.iter() {
+        t += w * row_product(x);
+    }
+    t
+}
+
+/// The same with the rows differentiated.
+#[grad]
+fn rows_passed_on(xs: &[[f64; 2]; 2]) -> f64 {
+    let mut t = 0.0;
+    for x in xs {
+        t += row_product(x) * x[0];
+    }
+    t
+}
+
+#[test]
+fn a_row_bound_by_a_loop_can_be_passed_to_a_call() {
+    let xs = [[1.0, 2.0], [3.0, 4.0]];
+    // Σ w·a·b: value 2·(2 + 12), derivative 2 + 12.
+    assert_eq!(constant_rows_passed_on_grad(2.0, &xs), (28.0, 14.0));
+    // Σ a²b: ∂a = 2ab, ∂b = a².
+    let mut d_xs = [[0.0; 2]; 2];
+    let value = rows_passed_on_grad(&xs, &mut d_xs);
+    assert_eq!(value, 2.0 + 36.0);
+    assert_eq!(d_xs, [[4.0, 1.0], [24.0, 9.0]]);
+}

@@ -11,7 +11,7 @@
 use quote::ToTokens;
 
 use crate::ctxt::Ctxt;
-use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var};
+use crate::ir::{walk, Arg, Block, Body, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var, VarKind};
 use crate::signature::is_opaque;
 
 /// The more informative of two types of one value. Evidence of a float wins
@@ -55,7 +55,13 @@ pub fn infer(body: &mut Body, default: FloatTy) {
     walk(&block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } = stmt {
             // The result has the float type of the float arguments.
+            // An array passed by value counts as floats (`deriv([x, 1.0])`),
+            // as one passed by reference does.
             let float_args = args.iter().filter_map(|arg| match arg {
+                Arg::Value(operand) if body.ty(operand) == Ty::Aggregate => {
+                    let elem = operand.var().and_then(|var| body.var(var).elem);
+                    Some(elem.map(Ty::Float).unwrap_or(Ty::AnyFloat))
+                }
                 Arg::Value(operand) => Some(body.ty(operand)).filter(|ty| ty.is_float()),
                 Arg::Ref { place, .. } => Some(body.var(place.var).elem.map(Ty::Float).unwrap_or(Ty::AnyFloat)),
             });
@@ -82,38 +88,172 @@ pub fn infer(body: &mut Body, default: FloatTy) {
 }
 
 /// `let k1 = deriv(s, k);` then `k1[i]`: a local whose type is not written,
-/// set only by calls and taken for a float (a call's result) but indexed,
-/// is the array `[F; N]` that a `#[grad]` function returns. Its adjoint and
-/// tangent are arrays of zeros whose length rustc infers from the callee
-/// (`Zero::OfCallResult`). Another such local (indexed twice, `h[i][j]`,
-/// or copied, `let k = k1;`) is left to
-/// `refusals::call_results_indexed_without_type`, which asks for its type.
+/// set only by calls (or copies of such locals) and taken for a float (a
+/// call's result) may be the array `[F; N]` that a `#[grad]` function
+/// returns. It is one when its use says so, or when another call says what
+/// the callee gives or takes (see `ArrayEvidence`). Its adjoint and tangent
+/// are arrays of zeros of its length (`Zero::OfCallResult`). A local indexed
+/// twice (`h[i][j]`) is left to `refusals::call_results_indexed_without_type`,
+/// which asks for its type.
 pub fn arrays_by_their_use(body: &mut Body) {
+    let candidates = untyped_call_results(body);
+    let depth = index_depths(body);
+    let mut arrays: Vec<bool> = (0..body.vars.len()).map(|i| candidates[i] && depth[i] == 1).collect();
+    loop {
+        let known = arrays.clone();
+        let evidence = ArrayEvidence::gather(body, &known);
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+            let mut learn = |var: Var| {
+                if candidates[var.0] && !arrays[var.0] {
+                    arrays[var.0] = true;
+                    changed = true;
+                }
+            };
+            match rhs {
+                Rhs::Call(path, args) => {
+                    if evidence.returns_array(path) {
+                        learn(*dst);
+                    }
+                    for (position, arg) in args.iter().enumerate() {
+                        if let (Arg::Value(Operand::Var(var)), true) = (arg, evidence.takes_array(path, position)) {
+                            learn(*var);
+                        }
+                    }
+                }
+                // A copy has the type of what it copies, both ways.
+                Rhs::Use(Operand::Var(src)) => {
+                    if is_flat_array(body, &known, *src) {
+                        learn(*dst);
+                    }
+                    if is_flat_array(body, &known, *dst) {
+                        learn(*src);
+                    }
+                }
+                _ => {}
+            }
+        });
+        if !changed {
+            break;
+        }
+    }
+    for (info, is_array) in body.vars.iter_mut().zip(arrays) {
+        let Ty::Float(float) = info.ty else { continue };
+        if is_array {
+            info.ty = Ty::Aggregate;
+            (info.elem, info.dims, info.zero) = (Some(float), Some(1), Some(crate::ir::Zero::OfCallResult));
+        }
+    }
+}
+
+/// The locals that may be the array a call returns: type not written, taken
+/// for a float, and set only by calls and by copies of other locals.
+fn untyped_call_results(body: &Body) -> Vec<bool> {
+    let mut candidates: Vec<bool> = body
+        .vars
+        .iter()
+        .map(|info| info.ty.is_float() && info.kind == VarKind::Local && info.declared.is_none())
+        .collect();
+    let mut set_by_call = vec![false; body.vars.len()];
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+        match rhs {
+            Rhs::Call(..) => set_by_call[dst.0] = true,
+            Rhs::Use(Operand::Var(_)) => {}
+            _ => candidates[dst.0] = false,
+        }
+    });
+    // A local set only by copies of others must trace back to a call; one
+    // set by copies alone (`let y = x;` of a float parameter) is a float.
+    let mut reaches_call = set_by_call;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            if let Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(src)), .. } = stmt {
+                if reaches_call[src.0] && candidates[src.0] && !reaches_call[dst.0] {
+                    reaches_call[dst.0] = true;
+                    changed = true;
+                }
+            }
+        });
+    }
+    candidates.iter().zip(reaches_call).map(|(&candidate, reaches)| candidate && reaches).collect()
+}
+
+/// How many indices (at most 2) reach into each variable anywhere.
+fn index_depths(body: &Body) -> Vec<usize> {
     let mut depth = vec![0usize; body.vars.len()];
-    let mut set_by_calls_only = vec![true; body.vars.len()];
     let mut record = |place: &crate::ir::Place| {
         let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
         depth[place.var.0] = depth[place.var.0].max(indices.min(2));
     };
     walk(&body.block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, rhs, .. } => {
-            set_by_calls_only[dst.0] &= matches!(rhs, Rhs::Call(..));
-            rhs.operands().into_iter().filter_map(Operand::place).for_each(&mut record);
-        }
+        Stmt::Assign { rhs, .. } => rhs.operands().into_iter().filter_map(Operand::place).for_each(&mut record),
         Stmt::Store { place, value, .. } => {
             record(place);
             value.place().into_iter().for_each(&mut record);
         }
         Stmt::If { .. } | Stmt::Loop(_) => {}
     });
-    for (i, info) in body.vars.iter_mut().enumerate() {
-        let Ty::Float(float) = info.ty else { continue };
-        let local = info.kind == crate::ir::VarKind::Local && info.declared.is_none();
-        if depth[i] == 1 && set_by_calls_only[i] && local {
-            info.ty = Ty::Aggregate;
-            (info.elem, info.dims, info.zero) = (Some(float), Some(1), Some(crate::ir::Zero::OfCallResult));
-        }
+    depth
+}
+
+/// A one-dimensional float array: an aggregate of one index level, or a
+/// local already found to be one.
+fn is_flat_array(body: &Body, arrays: &[bool], var: Var) -> bool {
+    let info = body.var(var);
+    arrays[var.0] || (info.ty == Ty::Aggregate && info.dims == Some(1) && info.elem.is_some() && !info.by_ref)
+}
+
+/// What the calls of a body say about their callees: a function returns
+/// one type and takes one type at each position, whatever the call (a
+/// generic callee is generic over the float, not over array or float), so
+/// one call whose result or argument is an array tells about every call of
+/// the same path.
+struct ArrayEvidence {
+    returns: Vec<String>,
+    takes: Vec<(String, usize)>,
+}
+
+impl ArrayEvidence {
+    fn gather(body: &Body, arrays: &[bool]) -> Self {
+        let mut evidence = ArrayEvidence { returns: Vec::new(), takes: Vec::new() };
+        walk(&body.block, 0, &mut |stmt, _| {
+            let Stmt::Assign { dst, rhs: Rhs::Call(path, args), .. } = stmt else { return };
+            let key = callee_key(path);
+            if is_flat_array(body, arrays, *dst) {
+                evidence.returns.push(key.clone());
+            }
+            for (position, arg) in args.iter().enumerate() {
+                if let Arg::Value(Operand::Var(var)) = arg {
+                    if is_flat_array(body, arrays, *var) {
+                        evidence.takes.push((key.clone(), position));
+                    }
+                }
+            }
+        });
+        evidence
     }
+
+    fn returns_array(&self, path: &syn::ExprPath) -> bool {
+        self.returns.contains(&callee_key(path))
+    }
+
+    fn takes_array(&self, path: &syn::ExprPath, position: usize) -> bool {
+        let key = callee_key(path);
+        self.takes.iter().any(|(callee, at)| *callee == key && *at == position)
+    }
+}
+
+/// The path of a callee as written, without generic arguments
+/// (`deriv::<f32>` and `deriv` are one function); a method's keeps its type
+/// (`<Model>::predict` is not `<Spring>::predict`).
+fn callee_key(path: &syn::ExprPath) -> String {
+    let owner = path.qself.as_ref().map(|qself| qself.ty.to_token_stream().to_string());
+    let segments = path.path.segments.iter().map(|segment| segment.ident.to_string());
+    owner.into_iter().chain(segments).collect::<Vec<_>>().join("::")
 }
 
 /// Refuses what an alias the macro cannot see through would make it guess
@@ -266,6 +406,13 @@ mod tests {
         lowered(item).map(|(body, _)| body.to_string()).unwrap_or_else(|e| e)
     }
 
+    /// The IR once the arrays that calls return are known too.
+    fn types_with_arrays(item: syn::ItemFn) -> String {
+        let (mut body, _) = lowered(item).unwrap();
+        super::arrays_by_their_use(&mut body);
+        body.to_string()
+    }
+
     #[test]
     fn evidence_flows_from_uses_back_to_literals() {
         let ir = types(syn::parse_quote! {
@@ -361,6 +508,49 @@ mod tests {
         });
         assert!(errors.contains("write `k: f64` or `k: f32`"), "{errors}");
         assert!(!errors.contains("`n"), "{errors}");
+    }
+
+    #[test]
+    fn a_call_result_is_an_array_when_another_call_of_its_callee_says_so() {
+        let ir = types_with_arrays(syn::parse_quote! {
+            fn f(x: f64, k: f64) -> f64 {
+                let a = deriv([x, 1.0], k);
+                let b = deriv(a, k);
+                let c = step(x);
+                let e = energy([x, k]) + energy(c);
+                let y = helper(x);
+                let z = y;
+                b[0] + other(z) + e
+            }
+        });
+        // `b` is indexed, so `deriv` returns an array, and takes one first.
+        assert!(ir.contains("a: floats = call deriv("), "{ir}");
+        assert!(ir.contains("c: floats = call step(x)"), "{ir}");
+        // Nothing says `helper` returns an array, nor that a copy of it is one.
+        assert!(ir.contains("y: f64 = call helper(x)"), "{ir}");
+        assert!(ir.contains("z: f64 = y"), "{ir}");
+    }
+
+    #[test]
+    fn a_copy_of_a_call_result_is_an_array_both_ways() {
+        let ir = types_with_arrays(syn::parse_quote! {
+            fn f(x: f64) -> [f64; 2] {
+                let a = deriv([x, 1.0]);
+                let k = a;
+                let r = deriv([k[0], x]);
+                r
+            }
+        });
+        assert!(ir.contains("a: floats = call deriv("), "{ir}");
+        assert!(ir.contains("k: floats = a"), "{ir}");
+        assert!(ir.contains("r: floats = call deriv("), "{ir}");
+    }
+
+    #[test]
+    fn a_callee_is_its_path_without_generics_and_a_method_keeps_its_type() {
+        let key = |path: syn::ExprPath| super::callee_key(&path);
+        assert_eq!(key(syn::parse_quote!(deriv::<f32>)), key(syn::parse_quote!(deriv)));
+        assert_ne!(key(syn::parse_quote!(<Model>::predict)), key(syn::parse_quote!(<Spring>::predict)));
     }
 
     #[test]

@@ -77,6 +77,66 @@ pub fn constant_self_name(method: &Ident) -> Ident {
     quote::format_ident!("__{}_constant_self", method)
 }
 
+/// Items that make a call of a method without a derivative fail with a
+/// message naming the method and the fix, rather than rustc's "no
+/// associated item named `____stretch_constant_self_fwd`". The macro sees
+/// one method at a time and cannot tell whether `method` has `#[grad]`, so
+/// the caller declares, in the generated functions, a trait whose items
+/// have the names of the method's companion functions (`of_constant`: of
+/// its twin for a constant `self`) and which every type implements only
+/// with `__has_a_derivative`, which none does. A method with `#[grad]` has
+/// them as inherent items, which rustc takes first; without it, the path
+/// finds only this trait's, whose unmet bound gives the message
+/// (`diagnostic::on_unimplemented`).
+pub fn missing_derivative_fallback(method: &Ident, of_constant: bool) -> Vec<syn::Item> {
+    use crate::companion::{of_method, FWD, JVP, REV, TANGENT, VJP, VJP_IN_PLACE};
+    let base = if of_constant { constant_self_name(method) } else { method.clone() };
+    let mut names: Vec<Ident> =
+        [VJP, VJP_IN_PLACE, FWD, REV, JVP, TANGENT].iter().map(|s| of_method(&base, s)).collect();
+    let tangent = of_method(&base, TANGENT);
+    names.extend([VJP, FWD, REV].iter().map(|s| quote::format_ident!("{}_{}", tangent, s)));
+    let span = method.span();
+    let fallback = quote::format_ident!("__autodiff_fallback_{}", base, span = span);
+    let marker = quote::format_ident!("__autodiff_has_a_derivative_{}", base, span = span);
+    let (message, label, note) = if of_constant {
+        (
+            format!("`{method}` has no derivative that #[grad] code can call"),
+            "called here with a differentiated argument",
+            format!(
+                "put `#[grad]` on `{method}`, or pass it only values that are not differentiated; if it has \
+                 `#[grad]`, give it the modes of the calling function (`#[grad(forward, reverse)]` for a `_jvp`), \
+                 and check that its body differentiates with `self` constant: `#[grad(wrt(..))]` on it without \
+                 `self` reports what does not"
+            ),
+        )
+    } else {
+        (
+            format!("`{method}` has no derivative in its model that #[grad] code can call"),
+            "called here on a differentiated model",
+            format!(
+                "put `#[grad]` on `{method}` with `self` differentiated (not left out of `wrt(..)`) and the \
+                 modes of the calling function, or call it on a model that is not differentiated"
+            ),
+        )
+    };
+    vec![
+        syn::parse_quote_spanned! {span=>
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[allow(non_camel_case_types, dead_code)]
+            trait #marker {}
+        },
+        syn::parse_quote_spanned! {span=>
+            #[allow(non_camel_case_types, non_upper_case_globals, dead_code)]
+            trait #fallback {
+                #(const #names: () = ();)*
+            }
+        },
+        syn::parse_quote_spanned! {span=>
+            impl<T: ?::core::marker::Sized + #marker> #fallback for T {}
+        },
+    ]
+}
+
 /// For calls on a receiver that is not differentiated (`spring.energy(x)`,
 /// `model.predict(x)` with `model` left out of `wrt`): the method again,
 /// hidden, as `__NAME_constant_self`, with a companion that differentiates

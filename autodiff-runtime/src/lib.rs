@@ -98,6 +98,8 @@ pub mod generic;
 mod generic_logits;
 pub mod gradcheck;
 pub mod graph;
+#[doc(hidden)]
+pub mod guards;
 pub mod hessian;
 pub mod jacobian;
 pub mod logits;

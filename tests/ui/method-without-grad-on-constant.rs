@@ -1,9 +1,9 @@
 // A method without #[grad], called on a value that is not differentiated
-// (here `self`, left out of `wrt`) with an argument that is: rustc reports
-// the missing derivative, the twin `__stretch_constant_self` (its `_fwd`
-// and `_rev`) that #[grad] on `stretch` would have written. The macro sees
-// one function at a time and cannot tell that `stretch` has none; the
-// README names both fixes: put #[grad] on `stretch`, or pass it a constant.
+// (here `self`, left out of `wrt`) with an argument that is: the macro sees
+// one function at a time and cannot tell that `stretch` has no derivative,
+// so the generated code declares a fallback that rustc finds only when
+// `stretch`'s derivative (the twin #[grad] would write) is missing, and
+// whose unmet bound names the method and the fixes.
 use autodiff::grad;
 
 struct Spring {

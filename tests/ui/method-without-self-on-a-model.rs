@@ -1,6 +1,7 @@
 // A method that leaves `self` out of `wrt` has no derivative in its model:
 // calling it on a differentiated model is a compile error, not a gradient
-// that silently misses the model's part.
+// that silently misses the model's part. The error names the method and
+// the fix.
 use autodiff::prelude::*;
 
 #[derive(Params, Clone)]

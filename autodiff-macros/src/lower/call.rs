@@ -166,6 +166,7 @@ impl Lowerer<'_> {
                 return self.unsupported(&call.method, "cannot tell the type of the value this method is called on");
             };
             let path = crate::companion::method_on_constant(ty, &call.method);
+            self.declare_fallback(&call.method, true);
             let receiver = Arg::Value(Operand::Var(constant));
             return Rhs::Call(path, std::iter::once(receiver).chain(args).collect());
         }
@@ -195,7 +196,18 @@ impl Lowerer<'_> {
         let receiver =
             Arg::Ref { place: Place { var: model, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
         let path: syn::ExprPath = syn::parse_quote_spanned!(method.span()=> <#ty>::#method);
+        self.declare_fallback(method, false);
         Rhs::Call(path, std::iter::once(receiver).chain(args).collect())
+    }
+
+    /// The items that name the fix if `method` has no derivative
+    /// (`method::missing_derivative_fallback`), once per method and kind.
+    fn declare_fallback(&mut self, method: &Ident, of_constant: bool) {
+        let items = crate::method::missing_derivative_fallback(method, of_constant);
+        let declared = |item: &syn::Item| self.items.iter().any(|old| old == item);
+        if !items.iter().all(declared) {
+            self.items.extend(items);
+        }
     }
 
     pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {

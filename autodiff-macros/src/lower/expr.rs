@@ -192,6 +192,10 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(path, super::places::slice_use_message(ident));
                     return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
                 }
+                Some(Binding::Struct(_)) => {
+                    self.cx.error_spanned_by(path, super::structs::whole_struct_message(ident));
+                    return Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown });
+                }
                 None => {}
             }
         }
@@ -307,7 +311,10 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
         Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
         Expr::Macro(mac) => return macro_message(&mac.mac),
         Expr::Tuple(_) => ("tuples are", "use separate variables"),
-        Expr::Struct(_) => ("struct literals are", "use separate variables"),
+        Expr::Struct(_) => (
+            "struct literals outside a `let` are",
+            "bind the struct with `let` (`let st = State { .. };`) and use its fields",
+        ),
         Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
         Expr::Range(_) => ("ranges are", "use ranges as `for` loop sources or slice arguments"),
         Expr::Try(_) => ("the `?` operator is", "differentiate a function that returns a float"),

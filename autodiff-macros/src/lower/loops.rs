@@ -655,6 +655,15 @@ impl Lowerer<'_> {
                 items.filters.push(Filter { pattern: params.remove(0), condition });
                 Some(items)
             }
+            ("map", 1) => {
+                self.cx.error_spanned_by(
+                    &call.method,
+                    "#[grad] reads `map` only just before the reduction (`.map(..).sum()`, `.map(..).fold(..)`, \
+                     `.map(..).for_each(..)`); put the other adaptors first (`x.iter().enumerate().map(..)`), \
+                     or do the mapping in the closure",
+                );
+                None
+            }
             ("rev" | "step_by", _) => {
                 self.cx.error_spanned_by(
                     &call.method,
@@ -817,9 +826,28 @@ impl Lowerer<'_> {
         let base = self.place(inner, out)?;
         // A model's fields are aggregates the macro cannot see into.
         let in_model = self.vars[base.var.0].ty == Ty::Aggregate && self.vars[base.var.0].dims.is_none();
+        // So are a constant struct's (`self.weights` of a `&self` left out
+        // of `wrt`), whose elements are constants whatever their type.
+        let of_constant_struct = self.vars[base.var.0].kind == VarKind::Param
+            && self.vars[base.var.0].ty == Ty::Other
+            && base.proj.first().is_some_and(|proj| matches!(proj, crate::ir::Proj::Field(_)));
+        let in_model = in_model || of_constant_struct;
         let integers = self.holds_integers(&base);
         if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers {
-            self.cx.error_spanned_by(expr, "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors");
+            let info = &self.vars[base.var.0];
+            let untyped = base.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown;
+            let message = if untyped {
+                // `let z = self.logits(x);` then `z.iter()`: a call's value
+                // whose type the macro cannot see (it sees one function).
+                let name = &info.ident;
+                format!(
+                    "#[grad] cannot see the type of `{name}` here, so it cannot iterate it; write its type \
+                     (`let {name}: [f64; N] = ..` or `Vec<f64>`)"
+                )
+            } else {
+                "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors".to_owned()
+            };
+            self.cx.error_spanned_by(expr, message);
             return None;
         }
         let len = self.length(&base, out, span);
@@ -1003,12 +1031,7 @@ impl Lowerer<'_> {
                 let pattern = pattern.unwrap_or(wildcard);
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
-                        Some((_, value)) if contains_return(value) => {
-                            let item = this.temp(Ty::Unknown);
-                            this.lower_closure_body(value, body, Sink::Var(item, AssignKind::Init));
-                            Operand::Var(item)
-                        }
-                        Some((_, value)) => this.lower_expr(value, body),
+                        Some((_, value)) => this.mapped_item(value, body),
                         None => this.path_operand(&syn::parse_quote!(__item)),
                     };
                     let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), item]);
@@ -1016,13 +1039,6 @@ impl Lowerer<'_> {
                 });
             }
             "fold" => {
-                if map.is_some() {
-                    self.cx.error_spanned_by(
-                        &call.method,
-                        "`map` before `fold` is not supported; do the mapping inside the fold",
-                    );
-                    return;
-                }
                 let (Some(init), Some(folder)) = (call.args.first(), call.args.get(1)) else {
                     self.cx.error_spanned_by(&call.method, "`fold` takes an initial value and a closure `|acc, v| ..`");
                     return;
@@ -1036,34 +1052,72 @@ impl Lowerer<'_> {
                         return;
                     }
                 };
-                self.lower_iteration(iteration, &params[1], out, span, |this, body| {
+                let Some((item_pattern, map)) = self.item_after_map(&params[1], map) else { return };
+                self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
                     this.in_scope(|this| {
+                        this.bind_mapped_item(map.as_ref(), &params[1], body);
                         this.bind(&acc_name, Binding::Var(accumulator));
                         this.lower_closure_body(&value, body, Sink::Var(accumulator, AssignKind::Overwrite));
                     });
                 });
             }
             _ => {
-                if map.is_some() {
-                    self.cx.error_spanned_by(
-                        &call.method,
-                        "`map` before `for_each` is not supported; do the mapping inside",
-                    );
-                    return;
-                }
                 let Some(each) = call.args.first() else { return };
                 let Some((params, value)) = closure(each, 1, self) else { return };
-                self.lower_iteration(iteration, &params[0], out, span, |this, body| {
-                    // `|(i, v)| y[i] = v * v` is a statement without braces.
-                    this.lower_closure_body(&value, body, Sink::Discard);
+                let Some((item_pattern, map)) = self.item_after_map(&params[0], map) else { return };
+                self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
+                    this.in_scope(|this| {
+                        this.bind_mapped_item(map.as_ref(), &params[0], body);
+                        // `|(i, v)| y[i] = v * v` is a statement without braces.
+                        this.lower_closure_body(&value, body, Sink::Discard);
+                    });
                 });
             }
         }
     }
 }
 
+impl Lowerer<'_> {
+    /// The value of a `map` closure's body for one item, its parameter
+    /// bound by the iteration.
+    fn mapped_item(&mut self, value: &Expr, body: &mut Block) -> Operand {
+        if contains_return(value) {
+            let item = self.temp(Ty::Unknown);
+            self.lower_closure_body(value, body, Sink::Var(item, AssignKind::Init));
+            return Operand::Var(item);
+        }
+        self.lower_expr(value, body)
+    }
+
+    /// The pattern the iteration binds, for a reduction whose closure takes
+    /// `item` after an optional `map`: the map's parameter (the closure's
+    /// item is then the mapped value, which must be bound to a name, as in
+    /// `.map(|v| v.abs()).fold(0.0, |m, a| m.max(a))`), or `item` itself.
+    fn item_after_map(&self, item: &Pat, map: Option<InlineClosure>) -> Option<(Pat, Option<InlineClosure>)> {
+        let Some((params, value)) = map else { return Some((item.clone(), None)) };
+        if !matches!(strip_pattern(item), Pat::Ident(_) | Pat::Wild(_)) {
+            self.cx.error_spanned_by(item, "after `map`, name the mapped value (`|acc, v| ..`)");
+            return None;
+        }
+        Some((params[0].clone(), Some((params, value))))
+    }
+
+    /// After `map`, binds the reduction's item name to the mapped value.
+    fn bind_mapped_item(&mut self, map: Option<&InlineClosure>, item: &Pat, body: &mut Block) {
+        let Some((_, value)) = map else { return };
+        let mapped = self.mapped_item(value, body);
+        let Pat::Ident(name) = strip_pattern(item) else { return };
+        let var = self.user_var(&name.ident, Ty::Unknown, None);
+        self.assign(body, var, Rhs::Use(mapped), AssignKind::Init, name.ident.span());
+        self.bind(&name.ident, Binding::Var(var));
+    }
+}
+
+/// An inline closure's parameters and body.
+type InlineClosure = (Vec<Pat>, Expr);
+
 /// The parameters and body of an inline closure with `arity` parameters.
-fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<(Vec<Pat>, Expr)> {
+fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<InlineClosure> {
     if let Some(function) = float_function(expr) {
         // `.fold(f64::NEG_INFINITY, f64::max)`, `.map(f64::exp)`: the
         // closure that calls it.

@@ -36,6 +36,7 @@ mod loops;
 mod matches;
 mod places;
 mod stmt;
+mod structs;
 mod vectors;
 
 pub use places::zero_of_type;
@@ -145,6 +146,9 @@ enum Binding {
     Closure(std::rc::Rc<closures::LocalClosure>),
     /// `let y = &x[a..b];`: elements `a..b` of `x`, read in place.
     Slice(loops::Source),
+    /// `let st = State { .. };`: a struct built in the body, its fields
+    /// kept as separate bindings.
+    Struct(std::rc::Rc<structs::LocalStruct>),
 }
 
 /// A loop being lowered, for `break` and `continue`.

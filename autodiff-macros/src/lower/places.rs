@@ -29,6 +29,10 @@ impl Lowerer<'_> {
                         self.cx.error_spanned_by(path, slice_use_message(ident));
                         None
                     }
+                    Some(Binding::Struct(_)) => {
+                        self.cx.error_spanned_by(path, super::structs::whole_struct_message(ident));
+                        None
+                    }
                     None => {
                         self.cx.error_spanned_by(path, format!("`{ident}` is not a local variable or parameter"));
                         None
@@ -36,6 +40,9 @@ impl Lowerer<'_> {
                 }
             }
             Expr::Field(field) => {
+                if let Some(binding) = self.struct_field(field) {
+                    return self.field_place(binding, expr);
+                }
                 let mut place = self.place(&field.base, out)?;
                 place.proj.push(Proj::Field(field.member.clone()));
                 Some(place)
@@ -77,6 +84,27 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The place a field of a struct built in the body names: its variable.
+    fn field_place(&mut self, binding: Binding, expr: &Expr) -> Option<Place> {
+        match binding {
+            Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
+            Binding::Place(place) | Binding::Row(place) => Some(place),
+            Binding::Struct(_) => {
+                let name = quote!(#expr).to_string().replace(' ', "");
+                self.cx.error_spanned_by(expr, super::structs::whole_struct_message(name));
+                None
+            }
+            Binding::Closure(_) | Binding::Slice(_) => {
+                self.cx.error_spanned_by(
+                    expr,
+                    "a struct field inside #[grad] code holds floats, arrays or vectors; bind closures and \
+                     sub-slices with `let`",
+                );
+                None
+            }
+        }
+    }
+
     /// `y[i]` of a sub-slice `y = &x[a..]`: `x[a + i]`.
     fn slice_element(&mut self, slice: super::loops::Source, index: &Expr, out: &mut Block) -> Place {
         let position = self.lower_expr(index, out);
@@ -102,6 +130,8 @@ impl Lowerer<'_> {
             Expr::Path(path) => path.path.get_ident().and_then(|ident| self.lookup(ident)),
             Expr::Paren(paren) => return self.assignable(&paren.expr, out),
             Expr::Index(_) | Expr::Field(_) => match self.place(left, out) {
+                // A field of a struct built in the body is a variable.
+                Some(place) if place.proj.is_empty() => Some(Binding::Var(place.var)),
                 Some(place) => Some(Binding::Place(place)),
                 None => return None,
             },
@@ -145,7 +175,7 @@ impl Lowerer<'_> {
         let var = match binding {
             Binding::Var(var) => *var,
             Binding::Place(place) | Binding::Row(place) => place.var,
-            Binding::Closure(_) | Binding::Slice(_) => return false,
+            Binding::Closure(_) | Binding::Slice(_) | Binding::Struct(_) => return false,
         };
         self.loops.iter().any(|ctx| ctx.index == Some(var))
     }
@@ -283,6 +313,14 @@ impl Lowerer<'_> {
             return Arg::Ref { place: slice.base, range: Some(range), mutable, borrowed: true };
         }
         if borrowed {
+            if let Expr::Struct(_) = inner {
+                self.cx.error_spanned_by(arg, super::expr::unsupported_message(inner));
+                return Arg::Value(dummy());
+            }
+            if let Some(name) = self.struct_name(inner) {
+                self.cx.error_spanned_by(arg, super::structs::whole_struct_message(name));
+                return Arg::Value(dummy());
+            }
             // `&x`, `&m.layer`, `&h[i]`: a part of an aggregate.
             if let Some(place) = self.place_quiet(inner, out) {
                 let info = &self.vars[place.var.0];
@@ -292,6 +330,17 @@ impl Lowerer<'_> {
                 if place.proj.is_empty() && info.by_ref {
                     // `&idx` of a reference parameter: `idx` coerces to it.
                     return Arg::Value(Operand::Var(place.var));
+                }
+                if place.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown {
+                    // `let a = deriv(s, k); energy(&a)`: a call's value, whose
+                    // type the macro cannot see.
+                    let name = &info.ident;
+                    let message = format!(
+                        "#[grad] cannot see the type of `{name}` here, so it cannot tell what `&{name}` lends; \
+                         write its type (`let {name}: [f64; N] = ..`)"
+                    );
+                    self.cx.error_spanned_by(arg, message);
+                    return Arg::Value(dummy());
                 }
                 return self.unsupported_borrow(arg);
             }
@@ -386,7 +435,7 @@ impl Lowerer<'_> {
                 match self.lookup(ident)? {
                     Binding::Var(var) => Some(Place { var, proj: Vec::new() }),
                     Binding::Place(place) | Binding::Row(place) => Some(place),
-                    Binding::Closure(_) | Binding::Slice(_) => None,
+                    Binding::Closure(_) | Binding::Slice(_) | Binding::Struct(_) => None,
                 }
             }
             Expr::Field(_) | Expr::Index(_) => {

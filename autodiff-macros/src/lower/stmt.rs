@@ -164,6 +164,10 @@ impl Lowerer<'_> {
             if self.bind_sub_slice(ident, expr, out) {
                 return;
             }
+            let mutable = matches!(pat, Pat::Ident(binding) if binding.mutability.is_some());
+            if self.bind_struct_literal(ident, mutable, expr, out) {
+                return;
+            }
         }
         if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
             self.bind(ident, Binding::Var(aliased));
@@ -338,6 +342,13 @@ impl Lowerer<'_> {
             }
             Binding::Row(_) => {
                 self.cx.error_spanned_by(left, "a row borrowed from its array cannot be assigned; write its elements");
+            }
+            Binding::Struct(_) => {
+                self.cx.error_spanned_by(
+                    left,
+                    "a struct built in a #[grad] function cannot be assigned as a whole; assign its fields \
+                     (`st.h = ..`), or bind a new one with `let`",
+                );
             }
             Binding::Place(place) if op.is_none() && self.place_ty(&place) == Ty::Aggregate => {
                 self.store_row(place, right, out);

@@ -766,6 +766,7 @@ impl Sweep<'_> {
         let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
         match rhs {
             Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
+                tokens.extend(self.same_length(dst, rhs, seed, span));
                 for (operand, transpose) in crate::rules::transpose_form(rhs) {
                     tokens.extend(self.transposed(&operand, transpose, seed, span));
                 }
@@ -830,6 +831,19 @@ impl Sweep<'_> {
             Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
         tokens
+    }
+
+    /// `k = a` between arrays a call returned into locals whose type is not
+    /// written (`Zero::OfCallResult`): nothing else fixes the length of the
+    /// copy's adjoint, so it is tied to the source's (one type, as in Rust).
+    fn same_length(&self, dst: Var, rhs: &Rhs, seed: &TokenStream, span: Span) -> Option<TokenStream> {
+        let Rhs::Use(Operand::Var(src)) = rhs else { return None };
+        let of_call = |var: Var| matches!(self.body.var(var).zero, Some(Zero::OfCallResult));
+        if !of_call(dst) && !of_call(*src) {
+            return None;
+        }
+        let target = self.adjoint(*src)?;
+        Some(quote_spanned!(span=> ::autodiff::guards::same_type(&#target, &#seed);))
     }
 
     /// The addition into the adjoint of `operand`, if it is active, of its

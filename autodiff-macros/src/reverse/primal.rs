@@ -115,6 +115,7 @@ impl Sweep<'_> {
                         });
                         value = quote!(#call.0);
                     }
+                    let value = emit::checked_call_result(self.body, *dst, rhs, value, *span);
                     let defines = *kind == AssignKind::Init
                         && !self.layout.hoisted[dst.0]
                         && self.body.var(*dst).kind != VarKind::Param;

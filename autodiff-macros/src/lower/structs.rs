@@ -1,0 +1,122 @@
+//! Struct literals built inside the body (`let mut st = State { h: [0.0;
+//! 4], c: [0.0; 4] };`): each field becomes a variable of its own, so a
+//! field is read (`st.h[i]`), assigned (`st.t = x`) and lent to a call
+//! (`cell(&mut st.h, ..)`) like any local, and gets its own adjoint. The
+//! struct as a whole is never built in the generated code: using it whole
+//! (passed, returned, copied, a method called on it) is refused.
+
+use std::rc::Rc;
+
+use syn::spanned::Spanned;
+use syn::{Expr, Member};
+
+use super::{Binding, Lowerer};
+use crate::ir::Block;
+
+/// A struct built by a literal in the body: the binding of each field.
+pub(super) struct LocalStruct {
+    fields: Vec<(String, Binding)>,
+}
+
+impl LocalStruct {
+    fn field(&self, member: &Member) -> Option<&Binding> {
+        let name = member_name(member);
+        self.fields.iter().find(|(field, _)| *field == name).map(|(_, binding)| binding)
+    }
+}
+
+impl Lowerer<'_> {
+    /// `let [mut] name = Path { field: value, .. };`: each value into a
+    /// variable of its own, in the order written (Rust's order), then
+    /// `name` stands for them. Returns whether `init` is a struct literal.
+    pub(super) fn bind_struct_literal(
+        &mut self,
+        name: &syn::Ident,
+        mutable: bool,
+        init: &Expr,
+        out: &mut Block,
+    ) -> bool {
+        let Some(literal) = struct_literal(init) else { return false };
+        if let Some(rest) = &literal.rest {
+            // The fields written are still bound, so their uses say nothing more.
+            self.cx.error_spanned_by(
+                rest,
+                "`..` in a struct literal is not supported in #[grad] functions; write every field",
+            );
+        }
+        let mut fields = Vec::new();
+        for field in &literal.fields {
+            let field_name = member_name(&field.member);
+            let ident = self.namer.fresh(&format!("{name}_{field_name}"));
+            // Errors about the field point at it.
+            let ident = syn::Ident::new(&ident.to_string(), field.member.span().resolved_at(ident.span()));
+            let mutability = mutable.then(<syn::Token![mut]>::default);
+            let value = &field.expr;
+            let stmt: syn::Stmt = syn::parse_quote_spanned!(field.span()=> let #mutability #ident = #value;);
+            if let syn::Stmt::Local(local) = &stmt {
+                self.lower_local(local, out);
+            }
+            if let Some(binding) = self.lookup(&ident) {
+                fields.push((field_name, binding));
+            }
+        }
+        self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields })));
+        true
+    }
+
+    /// The name of a struct built in the body, if `expr` is one.
+    pub(super) fn struct_name(&self, expr: &Expr) -> Option<syn::Ident> {
+        let Expr::Path(path) = peel(expr) else { return None };
+        let ident = path.path.get_ident()?;
+        matches!(self.lookup(ident)?, Binding::Struct(_)).then(|| ident.clone())
+    }
+
+    /// What `st.h` (or `st.inner.h`) stands for when `st` is a struct built
+    /// in the body: `None` for any other field access.
+    pub(super) fn struct_field(&self, field: &syn::ExprField) -> Option<Binding> {
+        let owner = match peel(&field.base) {
+            Expr::Path(path) => self.lookup(path.path.get_ident()?)?,
+            Expr::Field(inner) => self.struct_field(inner)?,
+            _ => return None,
+        };
+        let Binding::Struct(local) = owner else { return None };
+        match local.field(&field.member) {
+            Some(binding) => Some(binding.clone()),
+            None => {
+                let message = format!("this struct literal has no field `{}`", member_name(&field.member));
+                self.cx.error_spanned_by(&field.member, message);
+                None
+            }
+        }
+    }
+}
+
+/// The error for a struct built in the body and used as a whole value.
+pub(super) fn whole_struct_message(name: impl std::fmt::Display) -> String {
+    format!(
+        "`{name}` is a struct built in this #[grad] function, whose fields #[grad] keeps as separate variables; \
+         use its fields (`{name}.field`, `&mut {name}.field` passed to a call), not the whole struct"
+    )
+}
+
+fn struct_literal(expr: &Expr) -> Option<&syn::ExprStruct> {
+    match peel(expr) {
+        Expr::Struct(literal) => Some(literal),
+        _ => None,
+    }
+}
+
+fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => peel(&paren.expr),
+        Expr::Group(group) => peel(&group.expr),
+        expr => expr,
+    }
+}
+
+fn member_name(member: &Member) -> String {
+    match member {
+        Member::Named(ident) => crate::naming::name_of(ident),
+        Member::Unnamed(index) => index.index.to_string(),
+    }
+}
