@@ -51,6 +51,7 @@ use crate::rules::{partials, Transpose, D};
 
 mod adjoints;
 mod call;
+mod checkpoint;
 mod integers;
 mod layout;
 mod primal;
@@ -104,6 +105,8 @@ pub fn vjp_body(
 
     let items = &body.items;
     let declarations = declarations(body, &layout);
+    let snapshots = sweep.snapshot_declarations();
+    let declarations = quote!(#declarations #(#snapshots)*);
     let forward = sweep.forward(&body.block, StmtId::FIRST);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block, StmtId::FIRST);
@@ -423,6 +426,9 @@ impl Sweep<'_> {
     }
 
     fn reverse_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
+        if let Some(checkpoint) = self.checkpoint(id) {
+            return self.reverse_checkpointed(id, lp, checkpoint);
+        }
         let span = lp.span;
         let body = self.reverse_pass(id, lp);
         let restore_index = match (&lp.header, self.saves.slot(SaveKey::Index(id))) {
@@ -460,6 +466,30 @@ impl Sweep<'_> {
             }
             (Header::Forever, None) => TokenStream::new(),
         }
+    }
+
+    /// A checkpointed loop (`checkpoint.rs`), backwards: each pass puts its
+    /// snapshots back, runs forward again with its saves, then backwards,
+    /// and leaves the snapshots as the pass found them.
+    fn reverse_checkpointed(&self, id: StmtId, lp: &Loop, checkpoint: &checkpoint::Checkpoint) -> TokenStream {
+        let span = lp.span;
+        let Header::Range { index, lo, hi, inclusive, adaptors } = &lp.header else {
+            unreachable!("checkpoint.rs checkpoints plain ranges only")
+        };
+        let declarations = self.adjoint_declarations(Some(lp.id), None);
+        let (peek, pop) = self.snapshot_restores(checkpoint);
+        // (The values a plain reverse pass computes again, the rerun computes.)
+        let rerun = self.forward(&lp.body, id.after(1));
+        let body = self.reverse_pass(id, lp);
+        let range = self.range_tokens(lo, hi, *inclusive);
+        let range = if adaptors.iter().any(|a| matches!(a, Adaptor::Rev)) {
+            range
+        } else {
+            let range = Self::parenthesized(range);
+            quote!(#range.rev())
+        };
+        let index = self.ident(*index);
+        quote_spanned!(span=> for #index in #range { #peek #declarations #rerun #body #pop })
     }
 
     /// A block's own cheap values (`saves.rs`), computed again rather than
@@ -1004,13 +1034,17 @@ mod tests {
     fn a_stack_in_a_triangular_nest_reserves_the_passes_counted_first() {
         let got = vjp_of(quote! {
             fn f(x: &[f64], d: usize) -> f64 {
+                // (`y`, read by every pass and written after the loop,
+                // keeps the passes from being run again one by one.)
+                let mut y = x[0];
                 let mut p = 1.0;
                 for col in 0..d {
                     for row in col + 1..d {
-                        p = p * x[row] + x[col];
+                        p = p * x[row] + y;
                     }
                 }
-                p
+                y = 2.0;
+                p * y
             }
         });
         let counted = "{
