@@ -164,16 +164,20 @@ fn the_gmm_triangle_keeps_nothing_per_multiply_add() {
 }
 
 /// A running product over a strictly lower triangle: one saved value per
-/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`.
+/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`. (`y`,
+/// read by every pass and written after the nest, keeps the passes of `col`
+/// from being run again one at a time: the whole triangle is kept.)
 #[grad]
 fn triangle_product(x: &[f64], d: usize) -> f64 {
+    let mut y = x[0];
     let mut p = 1.0;
     for col in 0..d {
         for row in col + 1..d {
-            p = p * x[row] + x[col];
+            p = p * x[row] + y * x[col];
         }
     }
-    p
+    y = 2.0;
+    p * y
 }
 
 #[test]

@@ -7,10 +7,10 @@
 //! - what a pass writes is its own (a `let` in the body), or written before
 //!   any read in every pass (*fresh*: an assignment, or a loop storing every
 //!   element of a vector of fixed length), or an *accumulator* (`total +=
-//!   e`, whose old value no pass otherwise reads), or a float or vector of
-//!   floats whose value at the start of each pass is kept (a *snapshot*:
-//!   GMM's buffer written by `qtimesx(.., &mut qx)`, a callee that may read
-//!   what it is lent);
+//!   e`, whose old value no pass otherwise reads), or a float, or a vector
+//!   of floats only lent to calls that write it, whose value at the start
+//!   of each pass is kept (a *snapshot*: GMM's buffer written by
+//!   `qtimesx(.., &mut qx)`, a callee that may read what it is lent);
 //! - what a pass reads and does not write, nothing writes later (after the
 //!   loop, or in any loop around it): it is the same in the reverse sweep;
 //! - it is a plain range (its reverse sets the index), and some save inside
@@ -179,7 +179,7 @@ fn try_checkpoint(
         if !needed_outside && fresh_in(body, &lp.body, var) {
             continue;
         }
-        snapshots.push(snapshot_of(body, namer, var)?);
+        snapshots.push(snapshot_of(body, namer, &lp.body, var)?);
     }
     let mut read = BTreeSet::new();
     crate::ir::walk(&lp.body, 0, &mut |stmt, _| read.extend(reads_of(stmt)));
@@ -248,15 +248,27 @@ fn accumulated(stmt: &Stmt) -> Option<Var> {
     (into_itself && !args[1].reads().contains(dst)).then_some(*dst)
 }
 
-/// A snapshot for `var`, if it is a float or a local vector of floats.
-fn snapshot_of(body: &Body, namer: &mut Namer, var: Var) -> Result<Snapshot, Refusal> {
+/// A snapshot for `var`, if it is a float, or a local vector of floats that
+/// the pass only lends to calls writing it in place (whose saves keep the
+/// whole vector at each call already: one more copy per pass costs less).
+/// A vector the pass stores into element by element is refused: its
+/// snapshot could cost more than the saves it spares.
+fn snapshot_of(body: &Body, namer: &mut Namer, pass: &Block, var: Var) -> Result<Snapshot, Refusal> {
     let info = body.var(var);
+    let mut stored = false;
+    crate::ir::walk(pass, 0, &mut |stmt, _| match stmt {
+        Stmt::Store { place, .. } => stored |= place.var == var,
+        Stmt::Assign { dst, rhs, .. } => stored |= *dst == var && rhs.written_in_place() != Some(var),
+        Stmt::If { .. } | Stmt::Loop(_) => {}
+    });
     let unkept = info.by_ref || matches!(info.kind, VarKind::Ret | VarKind::Done | VarKind::Control);
     let values = namer.fresh(&crate::naming::derived_base("__snapshot_", &info.ident));
     match (info.ty, &info.zero) {
         _ if unkept => Err(Refusal::Carries(var)),
         (Ty::Float(_) | Ty::AnyFloat, _) => Ok(Snapshot { var, values, lengths: None }),
-        (Ty::Aggregate, Some(Zero::Vec(inner))) if matches!(**inner, Zero::Scalar) && info.kind != VarKind::Param => {
+        (Ty::Aggregate, Some(Zero::Vec(inner)))
+            if matches!(**inner, Zero::Scalar) && info.kind != VarKind::Param && !stored =>
+        {
             let lengths = namer.fresh(&crate::naming::derived_base("__snapshot_lengths_", &info.ident));
             Ok(Snapshot { var, values, lengths: Some(lengths) })
         }

@@ -893,18 +893,23 @@ pub fn is_mutated(body: &Body, var: Var) -> bool {
     written
 }
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use crate::expand::tests::expand_sweeps_to_string;
-    use quote::quote;
 
     /// The body of the generated `NAME_vjp`, pretty-printed.
-    fn vjp_of(item: proc_macro2::TokenStream) -> String {
+    pub(super) fn vjp_of(item: proc_macro2::TokenStream) -> String {
         let expanded = expand_sweeps_to_string(item);
         let start = expanded.find("_vjp(").expect("a vjp function");
         let start = expanded[start..].find('{').map(|i| start + i).unwrap_or(start);
         let end = expanded[start..].find("\n}\n").map(|i| start + i + 3).unwrap_or(expanded.len());
         expanded[start..end].to_owned()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::vjp_of;
+    use quote::quote;
 
     #[test]
     fn straight_line_code_reads_like_the_chain_rule() {
@@ -1062,5 +1067,43 @@ mod tests {
     }
     for col in 0..d {";
         assert!(got.contains(counted), "{got}");
+    }
+
+    #[test]
+    fn a_checkpointed_loop_saves_nothing_forward_and_runs_each_pass_again() {
+        let got = vjp_of(quote! {
+            fn f(d: usize, k: usize, n: usize, means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+                let icf_size = d * (d + 1) / 2;
+                let mut xc = vec![0.0; d];
+                let mut qx = vec![0.0; d];
+                let mut total = 0.0;
+                for ix in 0..n {
+                    for ik in 0..k {
+                        for id in 0..d {
+                            xc[id] = x[ix * d + id] - means[ik * d + id];
+                        }
+                        qtimesx(&icf[0..d], &icf[d..icf_size], &xc, &mut qx);
+                        let sq: f64 = qx.iter().map(|v| v * v).sum();
+                        total += (1.0 + sq).ln();
+                    }
+                }
+                total
+            }
+        });
+        let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
+        // Forward: the primal, and `qx` (lent to a callee) kept at each pass's start.
+        let pushes: Vec<&str> = forward.lines().map(str::trim).filter(|line| line.contains(".push(")).collect();
+        assert_eq!(pushes, ["__snapshot_lengths_qx.push(qx.len());"], "{got}");
+        assert!(forward.contains("for ix in 0..n {\n        __snapshot_qx.extend_from_slice(&qx);"), "{got}");
+        assert!(forward.contains("__snapshot_qx.reserve(__passes * qx.len());"), "{got}");
+        // Reverse: per pass, `qx` back, the pass again with its saves but not
+        // the total's update, its reverse, and the snapshot dropped.
+        let pass = reverse.split_once("for ix in (0..n).rev() {").map(|(_, pass)| pass).expect("a reverse loop");
+        let again = pass.find("__saved_xc.push(xc[id]);").expect("saves in the pass run again");
+        let back = pass.find("__bar_t11 += __bar_total;").expect("the pass's reverse");
+        let peek = pass.find("qx.extend_from_slice(&__snapshot_qx[__start..]);").expect("the snapshot put back");
+        let drop = pass.find("__snapshot_qx.truncate(__start);").expect("the snapshot dropped");
+        assert!(peek < again && again < back && back < drop, "{got}");
+        assert_eq!(got.matches("total = total + __t11;").count(), 1, "{got}");
     }
 }

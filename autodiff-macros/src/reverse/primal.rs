@@ -368,7 +368,9 @@ impl Sweep<'_> {
             let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), ..*self };
             let body = sweep.forward(&lp.body, id.after(1));
             let snapshots = self.snapshot_pushes(checkpoint);
-            return self.loop_over_range(lp, quote!(#snapshots #body));
+            let reserve = self.snapshot_reservations(lp, checkpoint);
+            let run = self.loop_over_range(lp, quote!(#snapshots #body));
+            return quote!(#reserve #run);
         }
         let reserve = self.reservations(lp);
         let body = self.forward(&lp.body, id.after(1));
@@ -447,6 +449,29 @@ impl Sweep<'_> {
             return Vec::new();
         }
         self.saves.checkpoints().map(super::checkpoint::declarations).collect()
+    }
+
+    /// Room in the snapshot stacks for every pass of `lp` (a vector's as
+    /// long as it is when the loop starts): they then allocate once.
+    fn snapshot_reservations(&self, lp: &Loop, checkpoint: &Checkpoint) -> TokenStream {
+        let Header::Range { lo, hi, inclusive, .. } = &lp.header else { return TokenStream::new() };
+        let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
+        let passes = Ident::new("__passes", Span::mixed_site());
+        let reserve: TokenStream = checkpoint
+            .snapshots
+            .iter()
+            .map(|snapshot| {
+                let (var, values) = (self.ident(snapshot.var), &snapshot.values);
+                match &snapshot.lengths {
+                    Some(lengths) => quote!(#values.reserve(#passes * #var.len()); #lengths.reserve(#passes);),
+                    None => quote!(#values.reserve(#passes);),
+                }
+            })
+            .collect();
+        if reserve.is_empty() {
+            return reserve;
+        }
+        quote_spanned!(lp.span=> { let #passes = #range.size_hint().0; #reserve })
     }
 
     /// Keeps each snapshot's value at the start of a forward pass.

@@ -1346,4 +1346,24 @@ mod checkpoint_tests {
         assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
         assert_eq!(note(&ir, "for j in"), "", "{ir}");
     }
+
+    #[test]
+    fn a_vector_stored_into_and_read_by_the_next_pass_is_not_checkpointed() {
+        // Pass `r` reads what pass `r − 1` stored in `a`: a snapshot of `a`
+        // per pass could cost more than the saves it spares.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut a = vec![1.0; n];
+                let mut s = 0.0;
+                for r in 0..n {
+                    for i in 1..n {
+                        a[i] = a[i - 1] * x[i] + a[i] * x[r];
+                    }
+                    s += a[n - 1];
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for r in"), "not checkpointed: passes carry a", "{ir}");
+    }
 }
