@@ -98,17 +98,20 @@ fn visit(
     verdicts: &mut BTreeMap<StmtId, Verdict>,
 ) {
     let numbered = block.numbered(first);
-    // What the statements after each one write, from the end.
-    let mut after = Vec::with_capacity(numbered.len());
+    // What the statements after each loop (or branch holding one) write,
+    // from the end; straight-line code needs none of it.
+    let mut laters = vec![None; numbered.len()];
     let mut running = BTreeSet::new();
-    for (_, stmt) in numbered.iter().rev() {
-        after.push(running.clone());
+    for (i, (_, stmt)) in numbered.iter().enumerate().rev() {
+        if holds_a_loop(stmt) {
+            let mut after = later.clone();
+            after.extend(running.iter().copied());
+            laters[i] = Some(after);
+        }
         writes_of(stmt, &mut running);
     }
-    after.reverse();
-    for ((id, stmt), after) in numbered.into_iter().zip(after) {
-        let mut later = later.clone();
-        later.extend(after);
+    for ((id, stmt), later) in numbered.into_iter().zip(laters) {
+        let Some(mut later) = later else { continue };
         match stmt {
             Stmt::If { then, els, .. } => {
                 let (then_id, els_id) = crate::ir::branch_ids(id, then);
@@ -327,7 +330,8 @@ fn fixed_length(body: &Body, var: Var) -> Option<Operand> {
             if *dst == var {
                 definitions.push(rhs);
             }
-            resized |= matches!(rhs, Rhs::Method(Operand::Var(receiver), method, _) if *receiver == var && method != "len");
+            resized |=
+                matches!(rhs, Rhs::Method(Operand::Var(receiver), method, _) if *receiver == var && method != "len");
         }
         Stmt::Store { .. } | Stmt::If { .. } | Stmt::Loop(_) => {}
     });
@@ -357,6 +361,15 @@ fn same_value(body: &Body, a: &Operand, b: &Operand) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// Whether `stmt` is a loop or a branch holding one.
+fn holds_a_loop(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Loop(_) => true,
+        Stmt::If { then, els, .. } => then.stmts.iter().chain(&els.stmts).any(holds_a_loop),
+        Stmt::Assign { .. } | Stmt::Store { .. } => false,
     }
 }
 
@@ -452,9 +465,10 @@ pub(super) fn declarations(checkpoint: &Checkpoint) -> TokenStream {
         .iter()
         .map(|snapshot| {
             let values = &snapshot.values;
-            let lengths = snapshot.lengths.as_ref().map(|lengths| {
-                quote::quote!(let mut #lengths: ::std::vec::Vec<usize> = ::std::vec::Vec::new();)
-            });
+            let lengths = snapshot
+                .lengths
+                .as_ref()
+                .map(|lengths| quote::quote!(let mut #lengths: ::std::vec::Vec<usize> = ::std::vec::Vec::new();));
             quote::quote!(let mut #values = ::std::vec::Vec::new(); #lengths)
         })
         .collect()

@@ -9,8 +9,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
-use super::layout::{declarations, stack_top, Layout};
 use super::checkpoint::Checkpoint;
+use super::layout::{declarations, stack_top, Layout};
 use super::saves::{SaveKey, Saves};
 use super::Sweep;
 use crate::activity::Activity;
@@ -248,7 +248,9 @@ impl Sweep<'_> {
         // A stack of this sweep, not of a checkpointed loop's (one pass's):
         // a sweep without saves pushes nothing.
         let slots: BTreeSet<Var> = self.saves.slots().map(|(_, slot)| slot).collect();
-        let per_pass = |info: &crate::ir::VarInfo| info.scope.iter().any(|l| self.checkpointed_loops().contains(l));
+        let checkpointed = self.saves.checkpointed_loops();
+        let per_pass =
+            |info: &crate::ir::VarInfo| self.graph.is_none() && info.scope.iter().any(|l| checkpointed.contains(l));
         for (i, info) in self.body.vars.iter().enumerate() {
             if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
                 continue;
@@ -430,17 +432,6 @@ impl Sweep<'_> {
     /// `NAME_graph`, whose hooks follow every statement once).
     pub(super) fn checkpoint(&self, id: StmtId) -> Option<&Checkpoint> {
         self.graph.is_none().then(|| self.saves.checkpoint(id)).flatten()
-    }
-
-    /// The loops that are checkpointed.
-    fn checkpointed_loops(&self) -> BTreeSet<LoopId> {
-        let mut loops = BTreeSet::new();
-        crate::ir::walk_numbered(&self.body.block, StmtId::FIRST, &mut |id, stmt| {
-            if let (Stmt::Loop(lp), Some(_)) = (stmt, self.checkpoint(id)) {
-                loops.insert(lp.id);
-            }
-        });
-        loops
     }
 
     /// The stacks of the snapshots, declared up front.

@@ -66,6 +66,7 @@ pub struct Saves {
     /// The accumulators' updates of checkpointed loops, left out when a
     /// pass runs again.
     skipped: BTreeSet<StmtId>,
+    checkpointed_loops: BTreeSet<LoopId>,
 }
 
 impl Saves {
@@ -80,6 +81,7 @@ impl Saves {
             undone: BTreeSet::new(),
             verdicts: BTreeMap::new(),
             skipped: BTreeSet::new(),
+            checkpointed_loops: BTreeSet::new(),
         }
     }
 
@@ -90,6 +92,11 @@ impl Saves {
             Some(Verdict::Checkpointed(checkpoint)) => Some(checkpoint),
             _ => None,
         }
+    }
+
+    /// The ids of the checkpointed loops.
+    pub fn checkpointed_loops(&self) -> &BTreeSet<LoopId> {
+        &self.checkpointed_loops
     }
 
     /// Every checkpointed loop.
@@ -228,7 +235,13 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
         })
         .flatten()
         .collect();
-    Saves { slots, tapes: facts.tapes, needed, recomputed, undone, verdicts, skipped }
+    let mut checkpointed_loops = BTreeSet::new();
+    crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+        if let (Stmt::Loop(lp), Some(Verdict::Checkpointed(_))) = (stmt, verdicts.get(&id)) {
+            checkpointed_loops.insert(lp.id);
+        }
+    });
+    Saves { slots, tapes: facts.tapes, needed, recomputed, undone, verdicts, skipped, checkpointed_loops }
 }
 
 /// Gives every differentiated call a variable for the tape its forward
@@ -1207,7 +1220,9 @@ mod checkpoint_tests {
     /// The note on the loop whose header starts with `header`.
     fn note(ir: &str, header: &str) -> String {
         let line = ir.lines().map(str::trim).find(|line| line.starts_with(header)).unwrap_or_else(|| panic!("{ir}"));
-        line.split_once(" (").map(|(_, note)| note.trim_end_matches(" {").trim_end_matches(')').to_owned()).unwrap_or_default()
+        line.split_once(" (")
+            .map(|(_, note)| note.trim_end_matches(" {").trim_end_matches(')').to_owned())
+            .unwrap_or_default()
     }
 
     /// GMM's loop over points: per point and component `xc = x − μ`, the
