@@ -1381,4 +1381,28 @@ mod checkpoint_tests {
         });
         assert_eq!(note(&ir, "for r in"), "not checkpointed: passes carry a", "{ir}");
     }
+
+    #[test]
+    fn a_reversed_range_with_continue_is_checkpointed() {
+        // `continue` guards the rest of the pass with a flag of the pass's
+        // own; the reverse sweep walks the reversed range forwards.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut s = 0.0;
+                for i in (0..n).rev() {
+                    if x[i] < 0.0 {
+                        continue;
+                    }
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * (x[j] * x[i]).sin() + 0.5;
+                    }
+                    s += p * x[i];
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
+    }
 }
