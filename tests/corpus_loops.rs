@@ -2667,6 +2667,27 @@ fn skipped_rows_reversed(x: &[f64]) -> f64 {
     s
 }
 
+/// A float each pass writes before reading it (`last`), whose value the
+/// reverse sweep also reads before the loop (`pre * last`, with `last` from
+/// before the loop): kept at each pass's start, so that the reverse sweep
+/// finds it as the loop found it.
+#[grad(forward, reverse, hessian)]
+fn last_row_kept(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut last = x[0] * x[1];
+    let pre = (last * x[2]).sin();
+    let mut s = 0.0;
+    for i in 0..n {
+        last = x[i] * 0.5;
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * last).sin() + 0.5;
+        }
+        s += p;
+    }
+    s + pre * last
+}
+
 /// A checkpointed loop inside a loop that is not (a `while`): each of its
 /// passes runs again inside the outer pass's reverse, `s` (which the passes
 /// read) kept at each pass's start.
@@ -2701,6 +2722,7 @@ fn cases() -> Vec<Case> {
         case!(f64 carried_through_callee / carried_through_callee_grad / carried_through_callee_vjp / carried_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 skipped_rows_reversed / skipped_rows_reversed_grad / skipped_rows_reversed_vjp / skipped_rows_reversed_jvp / skipped_rows_reversed_hvp (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where x.iter().all(|v: &f64| v.abs() > 1e-3)),
+        case!(f64 last_row_kept / last_row_kept_grad / last_row_kept_vjp / last_row_kept_jvp / last_row_kept_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 checkpoint_in_while / checkpoint_in_while_grad / checkpoint_in_while_vjp / checkpoint_in_while_jvp / checkpoint_in_while_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         // What the reverse sweep saves: increments after a fill, integer counters undone.
         case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 12], &x in [-2.0, 2.0] = vec![0.0; 3], const d = 3, const k = 2)),

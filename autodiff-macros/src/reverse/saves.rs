@@ -1405,4 +1405,29 @@ mod checkpoint_tests {
         });
         assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
     }
+
+    #[test]
+    fn a_value_written_first_in_each_pass_but_read_before_the_loop_is_kept() {
+        // `last` is written before it is read in every pass, but `pre`'s
+        // partial reads the value from before the loop: the reverse sweep
+        // must find it there after the passes ran again.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut last = x[0] * x[1];
+                let pre = (last * x[2]).sin();
+                let mut s = 0.0;
+                for i in 0..n {
+                    last = x[i] * 0.5;
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * (x[j] * last).sin() + 0.5;
+                    }
+                    s += p;
+                }
+                s + pre * last
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed, snapshots last", "{ir}");
+    }
 }
