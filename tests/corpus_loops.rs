@@ -2589,7 +2589,7 @@ fn total_read_by_pass(x: &[f64]) -> f64 {
 }
 
 /// Near miss: the passes read `scale`, which is overwritten after the
-/// loop: not checkpointed.
+/// loop and not put back (no partial reads it): not checkpointed.
 #[grad(forward, reverse, hessian)]
 fn rescaled_after(x: &[f64]) -> f64 {
     let n = x.len();
@@ -2598,11 +2598,11 @@ fn rescaled_after(x: &[f64]) -> f64 {
     for i in 0..n {
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * scale).sin() + x[i];
+            p = p * (x[j] * x[i]).sin() + scale;
         }
         s += p;
     }
-    scale = scale * scale;
+    scale = x[1] * 2.0;
     s * scale
 }
 
