@@ -2489,8 +2489,241 @@ fn shrinking_fill(x: &[f64]) -> f64 {
     s
 }
 
+// ---------------------------------------------------------------------------
+// Independent passes (`reverse/checkpoint.rs`): loops whose passes the
+// reverse sweep runs again one at a time, and near misses that must not be
+// (their verdicts are shown in the IR tests of `reverse/saves.rs`).
+// ---------------------------------------------------------------------------
+
+/// `out = Q·x` for a lower-triangular `Q` (diagonal `q`, strict lower part
+/// `l` packed by columns), ADBench's `Qtimesx` as a callee writing in place.
+#[grad(forward, reverse)]
+fn packed_times(q: &[f64], l: &[f64], x: &[f64], out: &mut [f64]) {
+    let d = x.len();
+    for i in 0..d {
+        out[i] = q[i] * x[i];
+    }
+    let mut li = 0;
+    for col in 0..d {
+        for row in col + 1..d {
+            out[row] += l[li] * x[col];
+            li += 1;
+        }
+    }
+}
+
+/// `ln Σ exp(vᵢ)`, the maximum shifted out.
+#[grad(forward, reverse)]
+fn shifted_lse(v: &[f64]) -> f64 {
+    let mut max = v[0];
+    for i in 1..v.len() {
+        max = max.max(v[i]);
+    }
+    let mut sum = 0.0;
+    for i in 0..v.len() {
+        sum += (v[i] - max).exp();
+    }
+    max + sum.ln()
+}
+
+/// GMM's loop over points, its helpers called: checkpointed, the buffer
+/// lent to `packed_times` kept at each pass's start, the total left final
+/// when a pass runs again.
+#[grad(forward, reverse)]
+fn mixture_points(alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64], d: usize, k: usize) -> f64 {
+    let n = x.len() / d;
+    let tri = d * (d + 1) / 2;
+    let mut q = vec![0.0; k * d];
+    for i in 0..k * d {
+        q[i] = icf[(i / d) * tri + i % d].exp();
+    }
+    let mut xc = vec![0.0; d];
+    let mut qx = vec![0.0; d];
+    let mut main_term = vec![0.0; k];
+    let mut slse = 0.0;
+    for ix in 0..n {
+        for ik in 0..k {
+            for id in 0..d {
+                xc[id] = x[ix * d + id] - means[ik * d + id];
+            }
+            let ltri = ik * tri + d;
+            packed_times(&q[ik * d..(ik + 1) * d], &icf[ltri..(ik + 1) * tri], &xc, &mut qx);
+            let sq: f64 = qx.iter().map(|v| v * v).sum();
+            main_term[ik] = alphas[ik] - 0.5 * sq;
+        }
+        slse += shifted_lse(&main_term);
+    }
+    slse
+}
+
+/// Rows of an inner running product into a total: checkpointed without a
+/// snapshot (`p` is each pass's own).
+#[grad(forward, reverse, hessian)]
+fn row_products(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * w[i]).sin() + 0.5;
+        }
+        s += p * w[i];
+    }
+    s
+}
+
+/// Near miss: the pass reads the total it adds to (`+ 0.1·s` inside), so
+/// `s` is no accumulator: it is kept at the start of each pass.
+#[grad(forward, reverse, hessian)]
+fn total_read_by_pass(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * x[i]).cos() + 0.1 * s;
+        }
+        s += p;
+    }
+    s
+}
+
+/// Near miss: the passes read `scale`, which is overwritten after the
+/// loop and not put back (no partial reads it): not checkpointed.
+#[grad(forward, reverse, hessian)]
+fn rescaled_after(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut scale = x[0];
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * x[i]).sin() + scale;
+        }
+        s += p;
+    }
+    scale = x[1] * 2.0;
+    s * scale
+}
+
+/// Near miss: each pass stores into `a` what the next reads: not
+/// checkpointed (the passes carry `a`).
+#[grad(forward, reverse, hessian)]
+fn carried_row(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut a = vec![1.0; n];
+    let mut s = 0.0;
+    for r in 0..n {
+        for i in 1..n {
+            a[i] = (a[i - 1] * x[i]).sin() + a[i] * x[r];
+        }
+        s += a[n - 1];
+    }
+    s
+}
+
+/// A callee that reads the buffer it is lent (`y = y·a + i/2`), in a pass
+/// whose other work keeps a stack: the buffer is carried from pass to pass,
+/// kept at each pass's start.
+#[grad(forward, reverse)]
+fn scale_in_place(a: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = y[i] * a + (i as f64) * 0.5;
+    }
+}
+
+#[grad(forward, reverse)]
+fn carried_through_callee(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..n {
+        scale_in_place(x[r], &mut buf);
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (buf[j] * x[j]).sin() + 0.5;
+        }
+        s += p;
+    }
+    s
+}
+
+/// Rows walked backwards, some skipped by `continue`: checkpointed (its
+/// reverse sweep walks the rows forwards, each run again).
+#[grad(forward, reverse, hessian)]
+fn skipped_rows_reversed(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in (0..n).rev() {
+        if x[i] < 0.0 {
+            continue;
+        }
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * x[i]).sin() + 0.5;
+        }
+        s += p * x[i];
+    }
+    s
+}
+
+/// A float each pass writes before reading it (`last`), whose value the
+/// reverse sweep also reads before the loop (`pre * last`, with `last` from
+/// before the loop): kept at each pass's start, so that the reverse sweep
+/// finds it as the loop found it.
+#[grad(forward, reverse, hessian)]
+fn last_row_kept(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut last = x[0] * x[1];
+    let pre = (last * x[2]).sin();
+    let mut s = 0.0;
+    for i in 0..n {
+        last = x[i] * 0.5;
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (x[j] * last).sin() + 0.5;
+        }
+        s += p;
+    }
+    s + pre * last
+}
+
+/// A checkpointed loop inside a loop that is not (a `while`): each of its
+/// passes runs again inside the outer pass's reverse, `s` (which the passes
+/// read) kept at each pass's start.
+#[grad(forward, reverse, hessian)]
+fn checkpoint_in_while(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    let mut rounds = 0;
+    while rounds < 2 {
+        for i in 0..n {
+            let mut p = 1.0;
+            for j in 0..n {
+                p = p * (x[j] + x[i] * s).sin() + 0.5;
+            }
+            s += 0.1 * p;
+        }
+        rounds += 1;
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        // Independent passes, and near misses.
+        case!(f64 mixture_points / mixture_points_grad / mixture_points_vjp / mixture_points_jvp (&alphas in [-1.0, 1.0] = vec![0.0; 3],
+            &means in [-1.0, 1.0] = vec![0.0; 9], &icf in [-0.5, 0.5] = vec![0.0; 18], &x in [-1.5, 1.5] = vec![0.0; 12], const d = 3, const k = 3)),
+        case!(f64 row_products / row_products_grad / row_products_vjp / row_products_jvp / row_products_hvp (&x in [-1.5, 1.5] = vec![0.0; 4],
+            &w in [-1.5, 1.5] = vec![0.0; 3])),
+        case!(f64 total_read_by_pass / total_read_by_pass_grad / total_read_by_pass_vjp / total_read_by_pass_jvp / total_read_by_pass_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 rescaled_after / rescaled_after_grad / rescaled_after_vjp / rescaled_after_jvp / rescaled_after_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 carried_row / carried_row_grad / carried_row_vjp / carried_row_jvp / carried_row_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 carried_through_callee / carried_through_callee_grad / carried_through_callee_vjp / carried_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 skipped_rows_reversed / skipped_rows_reversed_grad / skipped_rows_reversed_vjp / skipped_rows_reversed_jvp / skipped_rows_reversed_hvp (&x in [-1.5, 1.5] = vec![0.0; 5]);
+            where x.iter().all(|v: &f64| v.abs() > 1e-3)),
+        case!(f64 last_row_kept / last_row_kept_grad / last_row_kept_vjp / last_row_kept_jvp / last_row_kept_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 checkpoint_in_while / checkpoint_in_while_grad / checkpoint_in_while_vjp / checkpoint_in_while_jvp / checkpoint_in_while_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         // What the reverse sweep saves: increments after a fill, integer counters undone.
         case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 12], &x in [-2.0, 2.0] = vec![0.0; 3], const d = 3, const k = 2)),
         case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 30], &x in [-2.0, 2.0] = vec![0.0; 4], const d = 4, const k = 3)),

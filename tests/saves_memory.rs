@@ -164,16 +164,20 @@ fn the_gmm_triangle_keeps_nothing_per_multiply_add() {
 }
 
 /// A running product over a strictly lower triangle: one saved value per
-/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`.
+/// pass, `d(d−1)/2` passes, the inner range starting at `col + 1`. (`y`,
+/// read by every pass and written after the nest, keeps the passes of `col`
+/// from being run again one at a time: the whole triangle is kept.)
 #[grad]
 fn triangle_product(x: &[f64], d: usize) -> f64 {
+    let mut y = x[0];
     let mut p = 1.0;
     for col in 0..d {
         for row in col + 1..d {
-            p = p * x[row] + x[col];
+            p = p * x[row] + y * x[col];
         }
     }
-    p
+    y = 2.0;
+    p * y
 }
 
 #[test]
@@ -191,4 +195,143 @@ fn a_triangular_stack_allocates_once_and_exactly() {
     });
     assert_eq!(allocations, 1);
     assert_eq!(peak, 8 * d * (d - 1) / 2);
+}
+
+/// The most heap `gmm_like_grad` holds for `n` points of `d` dimensions and
+/// `k` components.
+fn gmm_like_peak(d: usize, k: usize, n: usize) -> usize {
+    let icf_size = d * (d + 1) / 2;
+    let means = values(k * d, 1);
+    let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+    let x = values(n * d, 3);
+    let (mut d_means, mut d_icf) = (vec![0.0; k * d], vec![0.0; k * icf_size]);
+    peak_bytes_of(|| {
+        gmm_like_grad(d, k, n, &means, &mut d_means, &icf, &mut d_icf, &x);
+    })
+}
+
+#[test]
+fn gmm_points_keep_one_point_at_a_time() {
+    // The loop over points runs each point again in the reverse sweep
+    // (independent passes): the stacks hold one point's components, whatever
+    // the number of points.
+    let (d, k) = (8, 5);
+    // Per component: `xc`, `qx` and `exp(q)` (3d floats), the counter's start
+    // and `1 + ‖qx‖²`; a stack grows by doubling, so it holds at most twice
+    // what it keeps (or 4 values, a `Vec`'s first allocation).
+    let one_point = 8 * k * (3 * d + 2);
+    let locals = 8 * 4 * d;
+    let stacks = 5;
+    let few = gmm_like_peak(d, k, 4);
+    let many = gmm_like_peak(d, k, 64);
+    assert!(few <= 2 * one_point + stacks * 32 + locals + 1024, "peak {few} B, one point {one_point} B");
+    assert_eq!(many, few, "64 points hold what 4 do");
+    // Without it the stacks held every point: 64 points, 64 × one_point.
+    assert!(many < 4 * one_point, "peak {many} B against {} B for all points", 64 * one_point);
+}
+
+/// ADBench's `Qtimesx`, a callee writing its buffer in place (it may read it).
+#[grad]
+fn packed_times(q: &[f64], l: &[f64], x: &[f64], out: &mut [f64]) {
+    let d = x.len();
+    for i in 0..d {
+        out[i] = q[i] * x[i];
+    }
+    let mut li = 0;
+    for col in 0..d {
+        for row in col + 1..d {
+            out[row] += l[li] * x[col];
+            li += 1;
+        }
+    }
+}
+
+/// `ln Σ exp(vᵢ)`, the maximum shifted out.
+#[grad]
+fn shifted_lse(v: &[f64]) -> f64 {
+    let mut max = v[0];
+    for i in 1..v.len() {
+        max = max.max(v[i]);
+    }
+    let mut sum = 0.0;
+    for i in 0..v.len() {
+        sum += (v[i] - max).exp();
+    }
+    max + sum.ln()
+}
+
+/// GMM's main term as the benchmark writes it: the helpers called.
+#[grad(wrt(alphas, means, icf))]
+fn gmm_calls(d: usize, k: usize, n: usize, alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+    let icf_size = d * (d + 1) / 2;
+    let mut q = vec![0.0; k * d];
+    for i in 0..k * d {
+        q[i] = icf[(i / d) * icf_size + i % d].exp();
+    }
+    let mut xc = vec![0.0; d];
+    let mut qx = vec![0.0; d];
+    let mut main_term = vec![0.0; k];
+    let mut slse = 0.0;
+    for ix in 0..n {
+        for ik in 0..k {
+            for id in 0..d {
+                xc[id] = x[ix * d + id] - means[ik * d + id];
+            }
+            let ltri = ik * icf_size + d;
+            packed_times(&q[ik * d..(ik + 1) * d], &icf[ltri..(ik + 1) * icf_size], &xc, &mut qx);
+            let sq: f64 = qx.iter().map(|v| v * v).sum();
+            main_term[ik] = alphas[ik] - 0.5 * sq;
+        }
+        slse += shifted_lse(&main_term);
+    }
+    slse
+}
+
+fn gmm_calls_peak(d: usize, k: usize, n: usize) -> usize {
+    let icf_size = d * (d + 1) / 2;
+    let alphas = values(k, 4);
+    let means = values(k * d, 1);
+    let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+    let x = values(n * d, 3);
+    let (mut d_alphas, mut d_means, mut d_icf) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * icf_size]);
+    peak_bytes_of(|| {
+        gmm_calls_grad(d, k, n, &alphas, &mut d_alphas, &means, &mut d_means, &icf, &mut d_icf, &x);
+    })
+}
+
+#[test]
+fn gmm_calling_its_helpers_keeps_one_point_and_the_lent_buffer_per_point() {
+    // Per point the forward sweep keeps only the buffer lent to `packed_times`
+    // (d floats and its length: the callee may read it); the reverse sweep's
+    // stacks hold one point's components (per component `xc`, a copy of
+    // `qx` in its own allocation, its length and a term: more than 2d
+    // floats).
+    let (d, k) = (8, 5);
+    let per_point_snapshot = 8 * d + 8;
+    let one_point = k * (8 * 2 * d + 24 + 16);
+    let (few, many) = (gmm_calls_peak(d, k, 4), gmm_calls_peak(d, k, 64));
+    assert!(
+        many <= few + 60 * per_point_snapshot,
+        "peak {few} B for 4 points, {many} B for 64; kept per point {per_point_snapshot} B"
+    );
+    assert!(many < few + 60 * one_point / 4, "the 60 more points cost less than a quarter of their saves");
+
+    // And the gradient is the gradient: central differences in a direction.
+    let (d, k, n) = (3, 2, 5);
+    let icf_size = d * (d + 1) / 2;
+    let (alphas, means) = (values(k, 4), values(k * d, 1));
+    let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+    let x = values(n * d, 3);
+    let (mut d_alphas, mut d_means, mut d_icf) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * icf_size]);
+    gmm_calls_grad(d, k, n, &alphas, &mut d_alphas, &means, &mut d_means, &icf, &mut d_icf, &x);
+    let (da, dm, di) = (values(k, 14), values(k * d, 15), values(k * icf_size, 16));
+    let shifted = |t: f64| {
+        let along = |v: &[f64], dv: &[f64]| -> Vec<f64> { v.iter().zip(dv).map(|(a, b)| a + t * b).collect() };
+        gmm_calls(d, k, n, &along(&alphas, &da), &along(&means, &dm), &along(&icf, &di), &x)
+    };
+    let h = 1e-6;
+    let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);
+    let dot = |g: &[f64], v: &[f64]| -> f64 { g.iter().zip(v).map(|(a, b)| a * b).sum() };
+    let analytic = dot(&d_alphas, &da) + dot(&d_means, &dm) + dot(&d_icf, &di);
+    assert!((numeric - analytic).abs() <= 1e-6 * (1.0 + analytic.abs()), "{numeric} vs {analytic}");
 }

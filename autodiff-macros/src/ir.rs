@@ -727,6 +727,11 @@ pub trait Notes {
     fn saved_at(&self, id: StmtId) -> Option<Var>;
     /// The tape a call at `id` leaves, and the slot that keeps the previous one.
     fn tape_at(&self, id: StmtId) -> Option<(Var, Option<Var>)>;
+    /// What the sweeps do with the loop at `id` beyond running it
+    /// (`reverse/checkpoint.rs`).
+    fn loop_note(&self, _id: StmtId, _body: &Body) -> Option<String> {
+        None
+    }
 }
 
 /// No notes: the IR alone.
@@ -912,7 +917,8 @@ impl Body {
                     let exits: Vec<String> = lp.exits.iter().map(|v| self.var(*v).ident.to_string()).collect();
                     let exits = if exits.is_empty() { String::new() } else { format!(" until {}", exits.join(" | ")) };
                     let trips = lp.trips.map(|t| format!(" counting {}", self.var(t).ident)).unwrap_or_default();
-                    writeln!(f, "{indent}{header}{exits}{trips} {{")?;
+                    let note = notes.loop_note(id, self).map(|note| format!(" ({note})")).unwrap_or_default();
+                    writeln!(f, "{indent}{header}{exits}{trips}{note} {{")?;
                     self.fmt_block(f, notes, &lp.body, id.after(1), depth + 1)?;
                     writeln!(f, "{indent}}}")?;
                 }

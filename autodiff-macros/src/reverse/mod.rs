@@ -51,6 +51,7 @@ use crate::rules::{partials, Transpose, D};
 
 mod adjoints;
 mod call;
+mod checkpoint;
 mod integers;
 mod layout;
 mod primal;
@@ -104,6 +105,8 @@ pub fn vjp_body(
 
     let items = &body.items;
     let declarations = declarations(body, &layout);
+    let snapshots = sweep.snapshot_declarations();
+    let declarations = quote!(#declarations #(#snapshots)*);
     let forward = sweep.forward(&body.block, StmtId::FIRST);
     let adjoint_declarations = sweep.adjoint_declarations(None, Some(seed));
     let reverse = sweep.reverse(&body.block, StmtId::FIRST);
@@ -490,6 +493,9 @@ impl Sweep<'_> {
     }
 
     fn reverse_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
+        if let Some(checkpoint) = self.checkpoint(id) {
+            return self.reverse_checkpointed(id, lp, checkpoint);
+        }
         let span = lp.span;
         let body = self.reverse_pass(id, lp);
         let restore_index = match (&lp.header, self.saves.slot(SaveKey::Index(id))) {
@@ -527,6 +533,30 @@ impl Sweep<'_> {
             }
             (Header::Forever, None) => TokenStream::new(),
         }
+    }
+
+    /// A checkpointed loop (`checkpoint.rs`), backwards: each pass puts its
+    /// snapshots back, runs forward again with its saves, then backwards,
+    /// and leaves the snapshots as the pass found them.
+    fn reverse_checkpointed(&self, id: StmtId, lp: &Loop, checkpoint: &checkpoint::Checkpoint) -> TokenStream {
+        let span = lp.span;
+        let Header::Range { index, lo, hi, inclusive, adaptors } = &lp.header else {
+            unreachable!("checkpoint.rs checkpoints plain ranges only")
+        };
+        let declarations = self.adjoint_declarations(Some(lp.id), None);
+        let (peek, pop) = self.snapshot_restores(checkpoint);
+        // (The values a plain reverse pass computes again, the rerun computes.)
+        let rerun = self.forward(&lp.body, id.after(1));
+        let body = self.reverse_pass(id, lp);
+        let range = self.range_tokens(lo, hi, *inclusive);
+        let range = if adaptors.iter().any(|a| matches!(a, Adaptor::Rev)) {
+            range
+        } else {
+            let range = Self::parenthesized(range);
+            quote!(#range.rev())
+        };
+        let index = self.ident(*index);
+        quote_spanned!(span=> for #index in #range { #peek #declarations #rerun #body #pop })
     }
 
     /// A block's own cheap values (`saves.rs`), computed again rather than
@@ -942,18 +972,23 @@ pub fn is_mutated(body: &Body, var: Var) -> bool {
     written
 }
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use crate::expand::tests::expand_sweeps_to_string;
-    use quote::quote;
 
     /// The body of the generated `NAME_vjp`, pretty-printed.
-    fn vjp_of(item: proc_macro2::TokenStream) -> String {
+    pub(super) fn vjp_of(item: proc_macro2::TokenStream) -> String {
         let expanded = expand_sweeps_to_string(item);
         let start = expanded.find("_vjp(").expect("a vjp function");
         let start = expanded[start..].find('{').map(|i| start + i).unwrap_or(start);
         let end = expanded[start..].find("\n}\n").map(|i| start + i + 3).unwrap_or(expanded.len());
         expanded[start..end].to_owned()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::vjp_of;
+    use quote::quote;
 
     #[test]
     fn straight_line_code_reads_like_the_chain_rule() {
@@ -1083,13 +1118,17 @@ mod tests {
     fn a_stack_in_a_triangular_nest_reserves_the_passes_counted_first() {
         let got = vjp_of(quote! {
             fn f(x: &[f64], d: usize) -> f64 {
+                // (`y`, read by every pass and written after the loop,
+                // keeps the passes from being run again one by one.)
+                let mut y = x[0];
                 let mut p = 1.0;
                 for col in 0..d {
                     for row in col + 1..d {
-                        p = p * x[row] + x[col];
+                        p = p * x[row] + y;
                     }
                 }
-                p
+                y = 2.0;
+                p * y
             }
         });
         let counted = "{
@@ -1107,5 +1146,43 @@ mod tests {
     }
     for col in 0..d {";
         assert!(got.contains(counted), "{got}");
+    }
+
+    #[test]
+    fn a_checkpointed_loop_saves_nothing_forward_and_runs_each_pass_again() {
+        let got = vjp_of(quote! {
+            fn f(d: usize, k: usize, n: usize, means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+                let icf_size = d * (d + 1) / 2;
+                let mut xc = vec![0.0; d];
+                let mut qx = vec![0.0; d];
+                let mut total = 0.0;
+                for ix in 0..n {
+                    for ik in 0..k {
+                        for id in 0..d {
+                            xc[id] = x[ix * d + id] - means[ik * d + id];
+                        }
+                        qtimesx(&icf[0..d], &icf[d..icf_size], &xc, &mut qx);
+                        let sq: f64 = qx.iter().map(|v| v * v).sum();
+                        total += (1.0 + sq).ln();
+                    }
+                }
+                total
+            }
+        });
+        let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
+        // Forward: the primal, and `qx` (lent to a callee) kept at each pass's start.
+        let pushes: Vec<&str> = forward.lines().map(str::trim).filter(|line| line.contains(".push(")).collect();
+        assert_eq!(pushes, ["__snapshot_lengths_qx.push(qx.len());"], "{got}");
+        assert!(forward.contains("for ix in 0..n {\n        __snapshot_qx.extend_from_slice(&qx);"), "{got}");
+        assert!(forward.contains("__snapshot_qx.reserve(__passes * qx.len());"), "{got}");
+        // Reverse: per pass, `qx` back, the pass again with its saves but not
+        // the total's update, its reverse, and the snapshot dropped.
+        let pass = reverse.split_once("for ix in (0..n).rev() {").map(|(_, pass)| pass).expect("a reverse loop");
+        let again = pass.find("__saved_xc.push(xc[id]);").expect("saves in the pass run again");
+        let back = pass.find("__bar_t11 += __bar_total;").expect("the pass's reverse");
+        let peek = pass.find("qx.extend_from_slice(&__snapshot_qx[__start..]);").expect("the snapshot put back");
+        let drop = pass.find("__snapshot_qx.truncate(__start);").expect("the snapshot dropped");
+        assert!(peek < again && again < back && back < drop, "{got}");
+        assert_eq!(got.matches("total = total + __t11;").count(), 1, "{got}");
     }
 }

@@ -9,6 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
+use super::checkpoint::Checkpoint;
 use super::layout::{declarations, stack_top, Layout};
 use super::saves::{SaveKey, Saves};
 use super::Sweep;
@@ -67,6 +68,10 @@ impl Sweep<'_> {
     fn forward_stmts(&self, stmts: Vec<(StmtId, &Stmt)>) -> TokenStream {
         let mut tokens = TokenStream::new();
         for (id, stmt) in stmts {
+            // A checkpointed pass run again leaves its accumulators final.
+            if self.graph.is_none() && self.saves.is_skipped_in_rerun(id) {
+                continue;
+            }
             match stmt {
                 Stmt::Assign { dst, rhs, kind, span } => {
                     let ident = self.ident(*dst);
@@ -237,8 +242,17 @@ impl Sweep<'_> {
         };
         let mut tokens = TokenStream::new();
         let mut counted: BTreeMap<&[LoopId], Vec<&Ident>> = BTreeMap::new();
+        // A stack of this sweep, not of a checkpointed loop's (one pass's):
+        // a sweep without saves pushes nothing.
+        let slots: BTreeSet<Var> = self.saves.slots().map(|(_, slot)| slot).collect();
+        let checkpointed = self.saves.checkpointed_loops();
+        let per_pass =
+            |info: &crate::ir::VarInfo| self.graph.is_none() && info.scope.iter().any(|l| checkpointed.contains(l));
         for (i, info) in self.body.vars.iter().enumerate() {
             if !self.layout.stack[i] || self.layout.fixed_capacity[i].is_some() || info.scope.first() != Some(&lp.id) {
+                continue;
+            }
+            if !slots.contains(&Var(i)) || per_pass(info) {
                 continue;
             }
             let lengths: Option<Vec<TokenStream>> = info
@@ -347,6 +361,16 @@ impl Sweep<'_> {
 
     pub(super) fn forward_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
         let span = lp.span;
+        if let Some(checkpoint) = self.checkpoint(id) {
+            // The primal alone, and the snapshots at the start of each pass.
+            let quiet = Saves::forward_only();
+            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), ..*self };
+            let body = sweep.forward(&lp.body, id.after(1));
+            let snapshots = self.snapshot_pushes(checkpoint);
+            let reserve = self.snapshot_reservations(lp, checkpoint);
+            let run = self.loop_over_range(lp, quote!(#snapshots #body));
+            return quote!(#reserve #run);
+        }
         let reserve = self.reservations(lp);
         let body = self.forward(&lp.body, id.after(1));
         let count = lp.trips.map(|trips| {
@@ -358,21 +382,12 @@ impl Sweep<'_> {
             quote_spanned!(span=> if #(#exits)||* { break; })
         });
         match &lp.header {
-            Header::Range { index, lo, hi, inclusive, adaptors } => {
-                let mut range = self.range_tokens(lo, hi, *inclusive);
-                for adaptor in adaptors {
-                    let range_in_parens = Self::parenthesized(range.clone());
-                    range = match adaptor {
-                        Adaptor::Rev => quote!(#range_in_parens.rev()),
-                        Adaptor::StepBy(step) => {
-                            let step = emit::operand(self.body, step);
-                            quote!(#range_in_parens.step_by(#step))
-                        }
-                    };
-                }
+            Header::Range { index, .. } => {
+                let range = self.forward_range(lp);
                 let index_ident = self.ident(*index);
                 if lp.trips.is_none() {
-                    return quote_spanned!(span=> #reserve for #index_ident in #range { #body });
+                    let run = self.loop_over_range(lp, body);
+                    return quote_spanned!(span=> #reserve #run);
                 }
                 let pass = Ident::new("__pass", Span::mixed_site());
                 let save = self
@@ -383,5 +398,113 @@ impl Sweep<'_> {
             }
             Header::Forever => quote_spanned!(span=> #reserve loop { #count #body #exit }),
         }
+    }
+
+    /// `lp`'s range as the forward sweep walks it, adaptors applied.
+    fn forward_range(&self, lp: &Loop) -> TokenStream {
+        let Header::Range { lo, hi, inclusive, adaptors, .. } = &lp.header else { return TokenStream::new() };
+        let mut range = self.range_tokens(lo, hi, *inclusive);
+        for adaptor in adaptors {
+            let range_in_parens = Self::parenthesized(range.clone());
+            range = match adaptor {
+                Adaptor::Rev => quote!(#range_in_parens.rev()),
+                Adaptor::StepBy(step) => {
+                    let step = emit::operand(self.body, step);
+                    quote!(#range_in_parens.step_by(#step))
+                }
+            };
+        }
+        range
+    }
+
+    /// `for index in range { body }` for a loop over a range without a pass counter.
+    fn loop_over_range(&self, lp: &Loop, body: TokenStream) -> TokenStream {
+        let Header::Range { index, .. } = &lp.header else { return TokenStream::new() };
+        let range = self.forward_range(lp);
+        let index = self.ident(*index);
+        quote_spanned!(lp.span=> for #index in #range { #body })
+    }
+
+    /// How the sweep runs the loop at `id`, if it is checkpointed (not in
+    /// `NAME_graph`, whose hooks follow every statement once).
+    pub(super) fn checkpoint(&self, id: StmtId) -> Option<&Checkpoint> {
+        self.graph.is_none().then(|| self.saves.checkpoint(id)).flatten()
+    }
+
+    /// The stacks of the snapshots, declared up front.
+    pub(super) fn snapshot_declarations(&self) -> Vec<TokenStream> {
+        if self.graph.is_some() {
+            return Vec::new();
+        }
+        self.saves.checkpoints().map(super::checkpoint::declarations).collect()
+    }
+
+    /// Room in the snapshot stacks for every pass of `lp` (a vector's as
+    /// long as it is when the loop starts): they then allocate once.
+    fn snapshot_reservations(&self, lp: &Loop, checkpoint: &Checkpoint) -> TokenStream {
+        let Header::Range { lo, hi, inclusive, .. } = &lp.header else { return TokenStream::new() };
+        let range = Self::parenthesized(self.range_tokens(lo, hi, *inclusive));
+        let passes = Ident::new("__passes", Span::mixed_site());
+        let reserve: TokenStream = checkpoint
+            .snapshots
+            .iter()
+            .map(|snapshot| {
+                let (var, values) = (self.ident(snapshot.var), &snapshot.values);
+                match &snapshot.lengths {
+                    Some(lengths) => quote!(#values.reserve(#passes * #var.len()); #lengths.reserve(#passes);),
+                    None => quote!(#values.reserve(#passes);),
+                }
+            })
+            .collect();
+        if reserve.is_empty() {
+            return reserve;
+        }
+        quote_spanned!(lp.span=> { let #passes = #range.size_hint().0; #reserve })
+    }
+
+    /// Keeps each snapshot's value at the start of a forward pass.
+    fn snapshot_pushes(&self, checkpoint: &Checkpoint) -> TokenStream {
+        checkpoint
+            .snapshots
+            .iter()
+            .map(|snapshot| {
+                let (var, values) = (self.ident(snapshot.var), &snapshot.values);
+                match &snapshot.lengths {
+                    Some(lengths) => quote!(#values.extend_from_slice(&#var); #lengths.push(#var.len());),
+                    None => quote!(#values.push(#var);),
+                }
+            })
+            .collect()
+    }
+
+    /// Puts each snapshot back at the start of a reverse pass (keeping it),
+    /// and at its end (dropping it).
+    pub(super) fn snapshot_restores(&self, checkpoint: &Checkpoint) -> (TokenStream, TokenStream) {
+        let start = Ident::new("__start", Span::mixed_site());
+        let empty = "autodiff: snapshot stack underflow";
+        let mut peek = TokenStream::new();
+        let mut pop = TokenStream::new();
+        for snapshot in &checkpoint.snapshots {
+            let (var, values) = (self.ident(snapshot.var), &snapshot.values);
+            match &snapshot.lengths {
+                Some(lengths) => {
+                    let copy = quote!(#var.clear(); #var.extend_from_slice(&#values[#start..]););
+                    peek.extend(quote!({
+                        let #start = #values.len() - *#lengths.last().expect(#empty);
+                        #copy
+                    }));
+                    pop.extend(quote!({
+                        let #start = #values.len() - #lengths.pop().expect(#empty);
+                        #copy
+                        #values.truncate(#start);
+                    }));
+                }
+                None => {
+                    peek.extend(quote!(#var = *#values.last().expect(#empty);));
+                    pop.extend(quote!(#var = #values.pop().expect(#empty);));
+                }
+            }
+        }
+        (peek, pop)
     }
 }

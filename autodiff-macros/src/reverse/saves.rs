@@ -28,6 +28,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::checkpoint::{Checkpoint, Verdict};
 use super::shield::{Level, Written};
 use crate::activity::Activity;
 use crate::ir::{
@@ -59,6 +60,13 @@ pub struct Saves {
     /// Integer steps (`li += 1`) the reverse sweep undoes (`li -= 1`)
     /// rather than restoring from a save.
     undone: BTreeSet<StmtId>,
+    /// The verdict on each loop looked at for independent passes
+    /// (`checkpoint.rs`), by the loop's statement id.
+    verdicts: BTreeMap<StmtId, Verdict>,
+    /// The accumulators' updates of checkpointed loops, left out when a
+    /// pass runs again.
+    skipped: BTreeSet<StmtId>,
+    checkpointed_loops: BTreeSet<LoopId>,
 }
 
 impl Saves {
@@ -71,7 +79,38 @@ impl Saves {
             needed: Vec::new(),
             recomputed: Vec::new(),
             undone: BTreeSet::new(),
+            verdicts: BTreeMap::new(),
+            skipped: BTreeSet::new(),
+            checkpointed_loops: BTreeSet::new(),
         }
+    }
+
+    /// How the sweeps run the loop at `id`, if its passes are independent
+    /// (see `checkpoint.rs`).
+    pub fn checkpoint(&self, id: StmtId) -> Option<&Checkpoint> {
+        match self.verdicts.get(&id) {
+            Some(Verdict::Checkpointed(checkpoint)) => Some(checkpoint),
+            _ => None,
+        }
+    }
+
+    /// The ids of the checkpointed loops.
+    pub fn checkpointed_loops(&self) -> &BTreeSet<LoopId> {
+        &self.checkpointed_loops
+    }
+
+    /// Every checkpointed loop.
+    pub fn checkpoints(&self) -> impl Iterator<Item = &Checkpoint> + '_ {
+        self.verdicts.values().filter_map(|verdict| match verdict {
+            Verdict::Checkpointed(checkpoint) => Some(checkpoint),
+            Verdict::Refused(_) => None,
+        })
+    }
+
+    /// Whether the statement at `id` is an accumulator's update that a
+    /// checkpointed loop's pass leaves out when it runs again.
+    pub fn is_skipped_in_rerun(&self, id: StmtId) -> bool {
+        self.skipped.contains(&id)
     }
 
     /// Where the save `key` keeps its value, if the sweep makes it.
@@ -119,6 +158,10 @@ impl Notes for Saves {
 
     fn tape_at(&self, id: StmtId) -> Option<(Var, Option<Var>)> {
         self.tape(id).map(|tape| (tape, self.slot(SaveKey::Tape(id))))
+    }
+
+    fn loop_note(&self, id: StmtId, body: &Body) -> Option<String> {
+        self.verdicts.get(&id).map(|verdict| super::checkpoint::Note(verdict, body).to_string())
     }
 }
 
@@ -182,7 +225,23 @@ pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves
         needed[var.0] = true;
     }
     let recomputed = (0..count).map(|i| recomputable.contains(&Var(i))).collect();
-    Saves { slots, tapes: facts.tapes, needed, recomputed, undone }
+    let inputs = super::checkpoint::Inputs { slots: &slots, undone: &undone, reads: &reads };
+    let verdicts = super::checkpoint::decide(body, namer, &inputs);
+    let skipped = verdicts
+        .values()
+        .filter_map(|verdict| match verdict {
+            Verdict::Checkpointed(checkpoint) => Some(checkpoint.skipped.iter().copied()),
+            Verdict::Refused(_) => None,
+        })
+        .flatten()
+        .collect();
+    let mut checkpointed_loops = BTreeSet::new();
+    crate::ir::walk_numbered(&body.block, StmtId::FIRST, &mut |id, stmt| {
+        if let (Stmt::Loop(lp), Some(Verdict::Checkpointed(_))) = (stmt, verdicts.get(&id)) {
+            checkpointed_loops.insert(lp.id);
+        }
+    });
+    Saves { slots, tapes: facts.tapes, needed, recomputed, undone, verdicts, skipped, checkpointed_loops }
 }
 
 /// Gives every differentiated call a variable for the tape its forward
@@ -399,12 +458,12 @@ fn add_recomputed_inputs(body: &Body, block: &Block, recomputable: &BTreeSet<Var
 /// A needed read: where it happens, as `2·position` (`+1` for a read of a
 /// statement's own result, which happens after its write), and in which loops.
 #[derive(Clone, PartialEq, Debug)]
-struct Read {
+pub(super) struct Read {
     key: usize,
-    loops: Vec<LoopId>,
+    pub(super) loops: Vec<LoopId>,
 }
 
-type Reads = BTreeMap<Var, Vec<Read>>;
+pub(super) type Reads = BTreeMap<Var, Vec<Read>>;
 
 /// Statement ids and loop nesting while walking statements in pre-order
 /// (the numbering of `ir::walk_numbered`).
@@ -1151,5 +1210,233 @@ mod loop_tests {
         });
         let saves: Vec<&str> = ir.lines().filter(|line| line.contains("<-")).map(str::trim).collect();
         assert_eq!(saves, ["__saved_a <- a[i]"], "{ir}");
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+    use crate::lower::tests::lowered;
+
+    fn saved_ir(item: syn::ItemFn) -> String {
+        let (mut body, mut namer) = lowered(item).unwrap();
+        let seeds: Vec<Var> = body.params.iter().copied().filter(|p| body.var(*p).ty.is_differentiable()).collect();
+        let activity = crate::activity::analyze(&body, &seeds, &[]);
+        let saves = analyze(&mut body, &mut namer, &activity);
+        body.annotated(&saves).to_string()
+    }
+
+    /// The note on the loop whose header starts with `header`.
+    fn note(ir: &str, header: &str) -> String {
+        let line = ir.lines().map(str::trim).find(|line| line.starts_with(header)).unwrap_or_else(|| panic!("{ir}"));
+        line.split_once(" (")
+            .map(|(_, note)| note.trim_end_matches(" {").trim_end_matches(')').to_owned())
+            .unwrap_or_default()
+    }
+
+    /// GMM's loop over points: per point and component `xc = x − μ`, the
+    /// triangular product by a callee writing `qx` in place, a log-sum-exp
+    /// into a running total.
+    const GMM: &str = "
+        fn gmm(d: usize, k: usize, n: usize, alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+            let icf_size = d * (d + 1) / 2;
+            let mut xcentered = vec![0.0; d];
+            let mut qxcentered = vec![0.0; d];
+            let mut main_term = vec![0.0; k];
+            let mut slse = 0.0;
+            for ix in 0..n {
+                for ik in 0..k {
+                    for id in 0..d {
+                        xcentered[id] = x[ix * d + id] - means[ik * d + id];
+                    }
+                    let ltri = ik * icf_size + d;
+                    qtimesx(&icf[ik * d..(ik + 1) * d], &icf[ltri..(ik + 1) * icf_size], &xcentered, &mut qxcentered);
+                    let sqnorm: f64 = qxcentered.iter().map(|v| v * v).sum();
+                    main_term[ik] = alphas[ik] - 0.5 * sqnorm;
+                }
+                slse += log_sum_exp(&main_term);
+            }
+            slse
+        }";
+
+    #[test]
+    fn gmm_points_are_checkpointed_with_the_lent_buffer_kept() {
+        let ir = saved_ir(syn::parse_str(GMM).unwrap());
+        // `xcentered` and `main_term` are filled before they are read in
+        // every pass; `qxcentered` is lent to a callee that may read it.
+        assert_eq!(note(&ir, "for ix in"), "checkpointed, snapshots qxcentered", "{ir}");
+        // The loops inside are run as they are, per pass.
+        assert_eq!(note(&ir, "for ik in"), "", "{ir}");
+    }
+
+    #[test]
+    fn a_loop_saving_a_scalar_per_pass_is_not_checkpointed() {
+        let ir = saved_ir(syn::parse_quote! {
+            fn product(x: &[f64]) -> f64 {
+                let mut p = 1.0;
+                for i in 0..x.len() {
+                    p = p * x[i];
+                }
+                p
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "not checkpointed: nothing grows per pass", "{ir}");
+    }
+
+    #[test]
+    fn a_pass_reading_a_value_written_after_the_loop_is_not_checkpointed() {
+        // The reverse sweep reaches the loop after `scale` changed.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut scale = x[0];
+                let mut s = 0.0;
+                for i in 0..n {
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * x[j] * scale;
+                    }
+                    s += p;
+                }
+                scale = 2.0;
+                s * scale
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "not checkpointed: reads scale, written later", "{ir}");
+    }
+
+    #[test]
+    fn a_pass_reading_the_accumulator_keeps_it_per_pass() {
+        // `s` is read by the pass (`p * s`): not an accumulator, a float
+        // handed from pass to pass, kept at the start of each.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                for i in 0..n {
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * x[j] + s;
+                    }
+                    s += p;
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed, snapshots s", "{ir}");
+    }
+
+    #[test]
+    fn an_integer_handed_between_passes_is_not_checkpointed() {
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                let mut k = 0;
+                for i in 0..n {
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * x[(j + k) % n];
+                    }
+                    k = (k * 7 + i) % n;
+                    s += p;
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "not checkpointed: passes carry k", "{ir}");
+    }
+
+    #[test]
+    fn an_inner_loop_of_an_unqualified_loop_is_checkpointed() {
+        // The outer loop hands `s` on through an exit; the middle one
+        // qualifies, the innermost is left to it.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                loop {
+                    for i in 0..n {
+                        let mut p = 1.0;
+                        for j in 0..n {
+                            p = p * x[j] * x[i];
+                        }
+                        s += p;
+                    }
+                    if s > 1.0 {
+                        break;
+                    }
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "loop"), "not checkpointed: not a plain range", "{ir}");
+        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
+        assert_eq!(note(&ir, "for j in"), "", "{ir}");
+    }
+
+    #[test]
+    fn a_vector_stored_into_and_read_by_the_next_pass_is_not_checkpointed() {
+        // Pass `r` reads what pass `r − 1` stored in `a`: a snapshot of `a`
+        // per pass could cost more than the saves it spares.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut a = vec![1.0; n];
+                let mut s = 0.0;
+                for r in 0..n {
+                    for i in 1..n {
+                        a[i] = a[i - 1] * x[i] + a[i] * x[r];
+                    }
+                    s += a[n - 1];
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for r in"), "not checkpointed: passes carry a", "{ir}");
+    }
+
+    #[test]
+    fn a_reversed_range_with_continue_is_checkpointed() {
+        // `continue` guards the rest of the pass with a flag of the pass's
+        // own; the reverse sweep walks the reversed range forwards.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut s = 0.0;
+                for i in (0..n).rev() {
+                    if x[i] < 0.0 {
+                        continue;
+                    }
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * (x[j] * x[i]).sin() + 0.5;
+                    }
+                    s += p * x[i];
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
+    }
+
+    #[test]
+    fn a_value_written_first_in_each_pass_but_read_before_the_loop_is_kept() {
+        // `last` is written before it is read in every pass, but `pre`'s
+        // partial reads the value from before the loop: the reverse sweep
+        // must find it there after the passes ran again.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut last = x[0] * x[1];
+                let pre = (last * x[2]).sin();
+                let mut s = 0.0;
+                for i in 0..n {
+                    last = x[i] * 0.5;
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        p = p * (x[j] * last).sin() + 0.5;
+                    }
+                    s += p;
+                }
+                s + pre * last
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed, snapshots last", "{ir}");
     }
 }
