@@ -169,6 +169,41 @@ fn rows_passed_on_jvp_at(w: &[f64], v: &[f64]) -> (f64, f64) {
     rows_passed_on_jvp(&xs, &vxs, &ys, &vys)
 }
 
+// ---------------------------------------------------------------------------
+// 4. Buffers made inside a loop body, then changed in place: the reverse
+//    sweep must not rebuild them from their definition alone (it did for
+//    a copy of a local array, `let mut v = w;`, and for the tangent buffers
+//    of `_hvp`, so both gave wrong derivatives).
+// ---------------------------------------------------------------------------
+
+/// `Σₖ (k+1)²·xₖxₖ₊₁` through a vector pushed in each pass: `Σₖ vₖvₖ₊₁`.
+#[grad(forward, reverse, hessian)]
+fn pushed_per_pass(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        let mut v = Vec::new();
+        for i in 0..4 {
+            v.push(x[i] * (k as f64 + 1.0));
+        }
+        s += v[k] * v[k + 1];
+    }
+    s
+}
+
+/// `2·((x₀x₁)² + x₂x₃/4)`: a copy of a local array, one element
+/// replaced in each pass.
+#[grad(forward, reverse, hessian)]
+fn copied_per_pass(x: &[f64; 4]) -> f64 {
+    let w = [0.5, 0.25];
+    let mut s = 0.0;
+    for _ in 0..2 {
+        let mut v = w;
+        v[0] = x[0] * x[1];
+        s += v[0] * v[0] + v[1] * x[2] * x[3];
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
@@ -178,6 +213,10 @@ fn cases() -> Vec<Case> {
         array_case!(collected_inferred, collected_inferred_grad, collected_inferred_vjp, collected_inferred_jvp; 4;
             in [-2.0, 2.0]),
         array_case!(written_in_place, written_in_place_grad, written_in_place_vjp, written_in_place_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(pushed_per_pass, pushed_per_pass_grad, pushed_per_pass_vjp, pushed_per_pass_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(copied_per_pass, copied_per_pass_grad, copied_per_pass_vjp, copied_per_pass_jvp; 4;
             in [-2.0, 2.0]),
         Case {
             name: "axpy_then_norm",
@@ -268,5 +307,32 @@ fn second_order_through_collect_and_iter_mut_matches_the_closed_form() {
     for i in 0..3 {
         let h = 6.0 * x[i] - 2.0 * x[i].cos() + x[i] * x[i].sin();
         assert!(close(hv[i], h * v[i], 1e-12), "{i}: {} vs {}", hv[i], h * v[i]);
+    }
+}
+
+#[test]
+fn buffers_made_in_a_loop_body_have_the_hessian_of_their_closed_form() {
+    // pushed_per_pass = x₀x₁ + 4x₁x₂ + 9x₂x₃: H is constant.
+    let h = [[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 4.0, 0.0], [0.0, 4.0, 0.0, 9.0], [0.0, 0.0, 9.0, 0.0]];
+    let (x, v) = ([0.7, -1.3, 0.4, 1.9], [0.3, -0.5, 0.8, 0.1]);
+    let mut hv = [0.0; 4];
+    let value = pushed_per_pass_hvp(&x, &v, &mut hv);
+    assert!(close(value, x[0] * x[1] + 4.0 * x[1] * x[2] + 9.0 * x[2] * x[3], 1e-12));
+    for i in 0..4 {
+        let expected: f64 = (0..4).map(|j| h[i][j] * v[j]).sum();
+        assert!(close(hv[i], expected, 1e-12), "pushed_per_pass {i}: {} vs {expected}", hv[i]);
+    }
+    // copied_per_pass = 2(x₀x₁)² + x₂x₃/2: H·v from p = x₀x₁.
+    let mut hv = [0.0; 4];
+    copied_per_pass_hvp(&x, &v, &mut hv);
+    let p = x[0] * x[1];
+    let expected = [
+        4.0 * (x[1] * x[1] * v[0] + 2.0 * p * v[1]),
+        4.0 * (2.0 * p * v[0] + x[0] * x[0] * v[1]),
+        0.5 * v[3],
+        0.5 * v[2],
+    ];
+    for i in 0..4 {
+        assert!(close(hv[i], expected[i], 1e-12), "copied_per_pass {i}: {} vs {}", hv[i], expected[i]);
     }
 }
