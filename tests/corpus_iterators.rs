@@ -62,6 +62,18 @@ fn collected_inferred(x: &[f64; 4]) -> f64 {
     picked.iter().map(|&i| scaled[i]).sum()
 }
 
+/// Names people reuse: the closure's item named as the vector, and a
+/// vector that shadows its source (the loop `collect` becomes once read
+/// the new, empty `x`, so the value and the gradient were 0):
+/// `Σ (2xᵢ)² + Σ 3·2xᵢ`.
+#[grad(forward, reverse, hessian)]
+fn collected_shadowing(x: &[f64; 4]) -> f64 {
+    let v: Vec<f64> = x.iter().map(|v| v * v).collect();
+    let x: Vec<f64> = x.iter().map(|t| 2.0 * t).collect();
+    let y: Vec<_> = x.iter().map(|y| 3.0 * y).collect();
+    v.iter().sum::<f64>() * 4.0 + y.iter().sum::<f64>()
+}
+
 // ---------------------------------------------------------------------------
 // 2. `iter_mut()`.
 // ---------------------------------------------------------------------------
@@ -212,6 +224,8 @@ fn cases() -> Vec<Case> {
             in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > 1e-3)),
         array_case!(collected_inferred, collected_inferred_grad, collected_inferred_vjp, collected_inferred_jvp; 4;
             in [-2.0, 2.0]),
+        array_case!(collected_shadowing, collected_shadowing_grad, collected_shadowing_vjp, collected_shadowing_jvp; 4;
+            in [-2.0, 2.0]),
         array_case!(written_in_place, written_in_place_grad, written_in_place_vjp, written_in_place_jvp; 4;
             in [-2.0, 2.0]),
         array_case!(pushed_per_pass, pushed_per_pass_grad, pushed_per_pass_vjp, pushed_per_pass_jvp; 4;
@@ -259,6 +273,16 @@ fn collected_rows_match_their_closed_forms() {
     for (d, v) in d_x.iter().zip(&x) {
         assert!(close(*d, 2.0 * v - v.cos(), 1e-12));
     }
+
+    let mut d_x = [0.0; 4];
+    let value = collected_shadowing_grad(&x, &mut d_x);
+    assert!(close(value, x.iter().map(|v| 4.0 * v * v + 6.0 * v).sum(), 1e-12));
+    for (d, v) in d_x.iter().zip(&x) {
+        assert!(close(*d, 8.0 * v + 6.0, 1e-12));
+    }
+    let (direction, mut hv) = ([1.0, -2.0, 0.5, 3.0], [0.0; 4]);
+    collected_shadowing_hvp(&x, &direction, &mut hv);
+    assert_eq!(hv, direction.map(|d| 8.0 * d));
 
     let mut d_x = [0.0; 4];
     let value = collected_filtered_grad(&x, &mut d_x);

@@ -73,27 +73,39 @@ impl Lowerer<'_> {
                 (receiver, syn::parse_quote!(#item), syn::parse_quote!(#item))
             }
         };
+        // The loop pushes onto the vector under a name of its own: the
+        // closure's item (`|v| ..` collected into `v`) and the source
+        // (`let x: Vec<f64> = x.iter()..`) may be named as the vector is.
+        let vector = self.namer.fresh("__collect_vector");
         let pushes: syn::Stmt = syn::parse_quote_spanned! {span=>
             for #pattern in #source {
-                #name.push(#item);
+                #vector.push(#item);
             }
         };
-        if !is_untyped_vec(&ty) {
+        let untyped = is_untyped_vec(&ty);
+        let declaration: syn::Stmt = if untyped {
+            // `Vec<_>`: the pushes decide (`vectors.rs`, `inferred_push`).
+            syn::parse_quote_spanned!(span=> let mut #name = Vec::new();)
+        } else {
             let empty: Expr = match innermost_source(source) {
                 Some(base) => syn::parse_quote_spanned!(span=> Vec::with_capacity(#base.len())),
                 None => syn::parse_quote_spanned!(span=> Vec::new()),
             };
-            let declaration: syn::Stmt = syn::parse_quote_spanned!(span=> let mut #name: #ty = #empty;);
-            self.lower_stmts(&[declaration, pushes], out, Sink::Discard);
-            return;
-        }
-        // `Vec<_>`: the pushes decide (`vectors.rs`, `inferred_push`).
-        let declaration: syn::Stmt = syn::parse_quote_spanned!(span=> let mut #name = Vec::new(););
+            syn::parse_quote_spanned!(span=> let mut #name: #ty = #empty;)
+        };
+        let shadowed = self.bound_here(name);
         self.lower_stmts(&[declaration], out, Sink::Discard);
-        if let Some(super::Binding::Var(vector)) = self.lookup(name) {
-            self.collected.insert(vector);
+        let Some(collected) = self.lookup(name) else { return };
+        if untyped {
+            if let super::Binding::Var(var) = collected {
+                self.collected.insert(var);
+            }
         }
+        // Until the loop has run, `name` is what it was before the `let`.
+        self.restore_here(name, shadowed);
+        self.bind(&vector, collected.clone());
         self.lower_stmts(&[pushes], out, Sink::Discard);
+        self.bind(name, collected);
     }
 }
 
