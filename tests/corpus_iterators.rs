@@ -156,6 +156,29 @@ fn rows_passed_on(xs: &[[f64; 2]], ys: &[f64]) -> f64 {
     t
 }
 
+#[grad(forward, reverse, hessian)]
+fn dot2(a: &[f64; 2], b: &[f64; 2]) -> f64 {
+    a[0] * b[0] + a[1] * b[1]
+}
+
+/// Rows of a constant table and of a local array of arrays passed on:
+/// the throwaway adjoint of a constant row was a `Vec` where the callee
+/// takes `&mut [f64; 2]` (rustc rejected `_grad`), and `_hvp` lends one
+/// for every row of the direction, itself a constant there.
+#[grad(forward, reverse, hessian)]
+fn rows_of_a_table(w: &[f64; 4]) -> f64 {
+    let table = [[1.0, 2.0], [3.0, -1.0]];
+    let ws = [[w[0], w[1]], [w[2], w[3]]];
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += dot2(&ws[i], &table[i]).powi(2);
+    }
+    for (r, t) in ws.iter().zip(table.iter()) {
+        s += dot2(r, r) * dot2(r, t);
+    }
+    s
+}
+
 fn rows_at(w: &[f64]) -> ([[f64; 2]; 3], [f64; 1]) {
     ([[w[0], w[1]], [w[2], w[3]], [w[4], w[5]]], [w[6]])
 }
@@ -225,6 +248,8 @@ fn cases() -> Vec<Case> {
         array_case!(collected_inferred, collected_inferred_grad, collected_inferred_vjp, collected_inferred_jvp; 4;
             in [-2.0, 2.0]),
         array_case!(collected_shadowing, collected_shadowing_grad, collected_shadowing_vjp, collected_shadowing_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(rows_of_a_table, rows_of_a_table_grad, rows_of_a_table_vjp, rows_of_a_table_jvp; 4;
             in [-2.0, 2.0]),
         array_case!(written_in_place, written_in_place_grad, written_in_place_vjp, written_in_place_jvp; 4;
             in [-2.0, 2.0]),
@@ -358,5 +383,24 @@ fn buffers_made_in_a_loop_body_have_the_hessian_of_their_closed_form() {
     ];
     for i in 0..4 {
         assert!(close(hv[i], expected[i], 1e-12), "copied_per_pass {i}: {} vs {}", hv[i], expected[i]);
+    }
+}
+
+#[test]
+fn rows_passed_on_have_the_hessian_of_their_gradient() {
+    for (x, v) in [([0.7, -1.3, 0.4, 1.9], [0.3, -0.5, 0.8, 0.1]), ([-1.1, 0.2, 1.5, -0.6], [1.0, 0.0, -1.0, 0.5])] {
+        let mut hv = [0.0; 4];
+        let value = rows_of_a_table_hvp(&x, &v, &mut hv);
+        assert_eq!(value, rows_of_a_table(&x));
+        let grad = |w: &[f64], g: &mut [f64]| {
+            let mut d = [0.0; 4];
+            let value = rows_of_a_table_grad(&<[f64; 4]>::try_from(w).unwrap(), &mut d);
+            g.iter_mut().zip(d).for_each(|(g, d)| *g += d);
+            value
+        };
+        let numeric = autodiff::numeric_hvp(grad, &x, &v);
+        for i in 0..4 {
+            assert!(close(hv[i], numeric[i], 1e-6), "{i}: {} vs {}", hv[i], numeric[i]);
+        }
     }
 }
