@@ -47,6 +47,14 @@ impl Lowerer<'_> {
             self.cx.error_spanned_by(&call.method, type_needed(name));
             return;
         };
+        if let Some(syn::Type::Reference(reference)) = vec_elem(&ty) {
+            self.cx.error_spanned_by(
+                reference,
+                "#[grad] collects values, not references; collect copies of the items: \
+                 `.copied().collect::<Vec<f64>>()`",
+            );
+            return;
+        }
         let (source, pattern, item): (&Expr, syn::Pat, Expr) = match &*call.receiver {
             Expr::MethodCall(map) if map.method == "map" && map.args.len() == 1 => {
                 let Expr::Closure(closure) = &map.args[0] else {
