@@ -232,7 +232,7 @@ impl Lowerer<'_> {
         if call.method != "push" || !untyped || !pushes_float {
             return false;
         }
-        let name = &info.ident;
+        let name = written_name(call).unwrap_or_else(|| info.ident.clone());
         self.cx.error_spanned_by(
             &call.method,
             format!(
@@ -241,5 +241,14 @@ impl Lowerer<'_> {
             ),
         );
         true
+    }
+}
+
+/// The vector's name as the user wrote it (`v` in `v.push(x)`), not the
+/// one the generated code gives it when an earlier binding had it (`v_1`).
+fn written_name(call: &syn::ExprMethodCall) -> Option<Ident> {
+    match &*call.receiver {
+        Expr::Path(path) => path.path.get_ident().cloned(),
+        _ => None,
     }
 }
