@@ -77,6 +77,16 @@ impl Lowerer<'_> {
                 (&map.receiver, pattern, (*closure.body).clone())
             }
             receiver => {
+                if let Some(adaptor) = compound_items(receiver) {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        format!(
+                            "#[grad] collects floats or integers, and the items after `{adaptor}` are not: \
+                             map each to one first (`.map(|(a, b)| a * b).collect()`)"
+                        ),
+                    );
+                    return;
+                }
                 let item = Ident::new("__collect_item", Span::mixed_site());
                 (receiver, syn::parse_quote!(#item), syn::parse_quote!(#item))
             }
@@ -148,6 +158,24 @@ fn vec_elem(ty: &syn::Type) -> Option<&syn::Type> {
 fn turbofish_vec(call: &syn::ExprMethodCall) -> Option<syn::Type> {
     match call.turbofish.as_ref()?.args.first()? {
         syn::GenericArgument::Type(ty) if is_vec(ty) => Some(ty.clone()),
+        _ => None,
+    }
+}
+
+/// The adaptor of `chain` whose items are pairs or sub-slices (`zip`,
+/// `enumerate`, `windows`, `chunks`, `chunks_exact`) and reach its end
+/// with no `map` after it, if any.
+fn compound_items(chain: &Expr) -> Option<&Ident> {
+    match chain {
+        Expr::MethodCall(call) if call.method == "map" => None,
+        Expr::MethodCall(call) => {
+            let compound = ["zip", "enumerate", "windows", "chunks", "chunks_exact"];
+            if compound.iter().any(|name| call.method == name) {
+                return Some(&call.method);
+            }
+            compound_items(&call.receiver)
+        }
+        Expr::Paren(paren) => compound_items(&paren.expr),
         _ => None,
     }
 }
