@@ -3,7 +3,9 @@
 //! `Vec<_>`), `iter_mut()` to write elements in place (`for (o, v) in
 //! y.iter_mut().zip(x) { *o = .. }`), and rows of an array of arrays
 //! iterated by reference and passed on to calls (`for x in xs.iter() {
-//! norm2(x) }`). Each row is checked against central
+//! norm2(x) }`), buffers made in a loop body then changed in place, and
+//! the forms together as a review wrote them (each also with `_hvp` and
+//! `_graph`). Each row is checked against central
 //! differences at random points, its `NAME_vjp` against `NAME_grad`, and its
 //! `NAME_jvp` against `NAME_vjp` by the dot-product test (the harness of
 //! `tests/common/rows.rs`); closed forms at chosen points follow.
@@ -217,8 +219,8 @@ fn pushed_per_pass(x: &[f64; 4]) -> f64 {
     let mut s = 0.0;
     for k in 0..3 {
         let mut v = Vec::new();
-        for i in 0..4 {
-            v.push(x[i] * (k as f64 + 1.0));
+        for t in x {
+            v.push(t * (k as f64 + 1.0));
         }
         s += v[k] * v[k + 1];
     }
@@ -239,6 +241,190 @@ fn copied_per_pass(x: &[f64; 4]) -> f64 {
     s
 }
 
+// ---------------------------------------------------------------------------
+// 5. The forms together, as a review wrote them: pushes in branches and
+//    loops, a vector read before its first push decides its type, collect
+//    then iter_mut, nested iter_mut over rows, iter_mut adaptors, tuple
+//    matches of three parts with guards, helpers writing in place or
+//    returning several floats, `while`/`loop` with early exits. Each is
+//    also drawn (`graph`) and has a `_hvp`.
+// ---------------------------------------------------------------------------
+
+/// The first push inside an `if`, later ones outside: `[x₀x₁]? ++ [x₂x₃, e^x₁]`, `Σ vᵢ²`.
+#[grad(graph, forward, reverse, hessian)]
+fn pushed_in_branches(x: &[f64; 4]) -> f64 {
+    let mut v = Vec::new();
+    if x[0] > 0.0 {
+        v.push(x[0] * x[1]);
+    }
+    v.push(x[2] * x[3]);
+    v.push(x[1].exp());
+    let mut s = 0.0;
+    for e in v.iter() {
+        s += e * e;
+    }
+    s
+}
+
+/// A vector read (`v[i - 1]`) before the push that decides it holds floats.
+#[grad(graph, forward, reverse, hessian)]
+fn read_before_pushed(x: &[f64; 4]) -> f64 {
+    let mut v = Vec::new();
+    let mut w = Vec::new();
+    for i in 0..4 {
+        if i > 0 {
+            w.push(v[i - 1] * x[i]);
+        }
+        v.push(x[i].sin());
+    }
+    w.iter().sum()
+}
+
+/// A softmax written through a collected vector normalized in place.
+#[grad(graph, forward, reverse, hessian)]
+fn softmax_in_place(x: &[f64; 4]) -> f64 {
+    let mut p: Vec<f64> = x.iter().map(|v| v.exp()).collect();
+    let total: f64 = p.iter().sum();
+    for o in p.iter_mut() {
+        *o /= total;
+    }
+    p.iter().zip(x).map(|(p, v)| p * v).sum()
+}
+
+/// Nested `iter_mut` over the rows of a local array of arrays, and the
+/// adaptors of `iter_mut`: `skip`, `skip(..).rev()`, `step_by`, `for_each`.
+#[grad(graph, forward, reverse, hessian)]
+fn rows_and_adaptors_in_place(x: &[f64; 4]) -> f64 {
+    let mut h = [[1.0; 2]; 2];
+    for (i, row) in h.iter_mut().enumerate() {
+        for (j, o) in row.iter_mut().enumerate() {
+            *o = x[i] * x[2 + j] + *o;
+        }
+    }
+    let mut y = [0.0; 4];
+    y.iter_mut().enumerate().for_each(|(i, o)| *o = x[i] * x[i]);
+    for o in y.iter_mut().skip(1) {
+        *o -= 0.5;
+    }
+    for o in y.iter_mut().skip(2).rev() {
+        *o /= 3.0;
+    }
+    for o in y.iter_mut().step_by(2) {
+        *o = o.exp();
+    }
+    h[0][0] * h[1][1] - h[0][1] * h[1][0] + y[0] * y[1] + y[2] * y[3]
+}
+
+/// A `match` on three parts, with a guard and a name bound to a part.
+#[grad(graph, forward, reverse, hessian)]
+fn matched_on_three_parts(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        s += match (x[i] > 0.0, i % 3, x[(i + 1) % 4] > 0.5) {
+            (true, 0, _) => x[i] * x[i],
+            (true, n, true) if n > 1 => x[i] * 3.0,
+            (false, 1 | 2, b) => {
+                if b {
+                    x[i].exp()
+                } else {
+                    x[i]
+                }
+            }
+            (_, _, _) => x[i].sin(),
+        };
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian)]
+fn squared_into(x: &[f64], out: &mut [f64]) {
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v * v * *o;
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn square_and_sine(x: f64) -> (f64, f64) {
+    (x * x, x.sin())
+}
+
+/// Helpers writing a buffer made in each pass, and returning two floats.
+#[grad(graph, forward, reverse, hessian)]
+fn helpers_in_each_pass(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut buf = [1.0; 2];
+        squared_into(&x[i..i + 2], &mut buf);
+        let (a, b) = square_and_sine(buf[0] + buf[1]);
+        s += a + b;
+    }
+    s
+}
+
+/// Pushes in a `while` with `continue` and `break`, then a vector
+/// collected and an array written in place in each pass of a `loop`.
+#[grad(graph, forward, reverse, hessian)]
+fn early_exits(x: &[f64; 4]) -> f64 {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while i < 4 {
+        if x[i] < -1.0 {
+            i += 1;
+            continue;
+        }
+        v.push(x[i] * x[(i + 1) % 4]);
+        if v.len() == 3 {
+            break;
+        }
+        i += 1;
+    }
+    let mut s = 0.0;
+    let mut k = 0;
+    loop {
+        if k >= v.len() {
+            break;
+        }
+        let y: Vec<f64> = v.iter().map(|t| t * (k as f64 + 1.0)).collect();
+        let mut z = [0.0; 2];
+        for (o, t) in z.iter_mut().zip(y.iter()) {
+            *o = t.sin();
+        }
+        s += z[0] * z[1] + y[k];
+        k += 1;
+    }
+    s
+}
+
+type Hvp = fn(&[f64; 4], &[f64; 4], &mut [f64; 4]) -> f64;
+type Grad = fn(&[f64; 4], &mut [f64; 4]) -> f64;
+type Drawn = fn(&[f64; 4]) -> autodiff::Graph;
+
+/// The rows of section 5 with their `_hvp`, `_grad` and `_graph`.
+fn second_order_rows() -> Vec<(&'static str, Hvp, Grad, Drawn)> {
+    vec![
+        ("pushed_in_branches", pushed_in_branches_hvp, pushed_in_branches_grad, pushed_in_branches_graph),
+        ("read_before_pushed", read_before_pushed_hvp, read_before_pushed_grad, read_before_pushed_graph),
+        ("softmax_in_place", softmax_in_place_hvp, softmax_in_place_grad, softmax_in_place_graph),
+        (
+            "rows_and_adaptors_in_place",
+            rows_and_adaptors_in_place_hvp,
+            rows_and_adaptors_in_place_grad,
+            rows_and_adaptors_in_place_graph,
+        ),
+        (
+            "matched_on_three_parts",
+            matched_on_three_parts_hvp,
+            matched_on_three_parts_grad,
+            matched_on_three_parts_graph,
+        ),
+        ("helpers_in_each_pass", helpers_in_each_pass_hvp, helpers_in_each_pass_grad, helpers_in_each_pass_graph),
+        ("early_exits", early_exits_hvp, early_exits_grad, early_exits_graph),
+    ]
+}
+
+/// Points away from every row's branch boundaries (0, 0.5, -1).
+const REVIEW_POINTS: [[f64; 4]; 3] = [[0.7, -1.3, 0.4, 1.9], [-0.45, 0.8, -1.7, 0.35], [1.2, 0.3, -0.4, 0.9]];
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
@@ -257,6 +443,20 @@ fn cases() -> Vec<Case> {
             in [-2.0, 2.0]),
         array_case!(copied_per_pass, copied_per_pass_grad, copied_per_pass_vjp, copied_per_pass_jvp; 4;
             in [-2.0, 2.0]),
+        array_case!(pushed_in_branches, pushed_in_branches_grad, pushed_in_branches_vjp, pushed_in_branches_jvp; 4;
+            in [-2.0, 2.0]; where |x| x[0].abs() > 1e-3),
+        array_case!(read_before_pushed, read_before_pushed_grad, read_before_pushed_vjp, read_before_pushed_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(softmax_in_place, softmax_in_place_grad, softmax_in_place_vjp, softmax_in_place_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(rows_and_adaptors_in_place, rows_and_adaptors_in_place_grad, rows_and_adaptors_in_place_vjp,
+            rows_and_adaptors_in_place_jvp; 4; in [-2.0, 2.0]),
+        array_case!(matched_on_three_parts, matched_on_three_parts_grad, matched_on_three_parts_vjp,
+            matched_on_three_parts_jvp; 4; in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > 1e-3 && (v - 0.5).abs() > 1e-3)),
+        array_case!(helpers_in_each_pass, helpers_in_each_pass_grad, helpers_in_each_pass_vjp, helpers_in_each_pass_jvp; 4;
+            in [-2.0, 2.0]),
+        array_case!(early_exits, early_exits_grad, early_exits_vjp, early_exits_jvp; 4;
+            in [-2.0, 2.0]; where |x| x.iter().all(|v| (v + 1.0).abs() > 1e-3)),
         Case {
             name: "axpy_then_norm",
             domain: vec![(-1.0, 1.0); 4],
@@ -401,6 +601,44 @@ fn rows_passed_on_have_the_hessian_of_their_gradient() {
         let numeric = autodiff::numeric_hvp(grad, &x, &v);
         for i in 0..4 {
             assert!(close(hv[i], numeric[i], 1e-6), "{i}: {} vs {}", hv[i], numeric[i]);
+        }
+    }
+}
+
+#[test]
+fn the_review_rows_have_the_hessian_of_their_gradient() {
+    let direction = [0.3, -0.5, 0.7, 0.2];
+    for (name, hvp, grad, _) in second_order_rows() {
+        for x in REVIEW_POINTS {
+            let mut hv = [0.0; 4];
+            let value = hvp(&x, &direction, &mut hv);
+            let mut d_x = [0.0; 4];
+            assert_eq!(value, grad(&x, &mut d_x), "{name}: _hvp's value is _grad's");
+            let differences = |w: &[f64], g: &mut [f64]| {
+                let mut d = [0.0; 4];
+                let value = grad(&<[f64; 4]>::try_from(w).unwrap(), &mut d);
+                g.iter_mut().zip(d).for_each(|(g, d)| *g += d);
+                value
+            };
+            let numeric = autodiff::numeric_hvp(differences, &x, &direction);
+            for i in 0..4 {
+                assert!(close(hv[i], numeric[i], 1e-6), "{name} at {x:?}, {i}: {} vs {}", hv[i], numeric[i]);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_review_rows_draw_graphs_whose_adjoints_are_the_gradient() {
+    for (name, _, grad, drawn) in second_order_rows() {
+        for x in REVIEW_POINTS {
+            let graph = drawn(&x);
+            let mut d_x = [0.0; 4];
+            let value = grad(&x, &mut d_x);
+            assert_eq!(graph.node(graph.result().expect("a result")).value().as_scalar(), Some(value), "{name}");
+            let x_node = graph.find("x").expect("a node for x");
+            assert_eq!(graph.node(x_node).adjoint(), Some(&autodiff::Value::Array(d_x.to_vec())), "{name} at {x:?}");
+            assert!(graph.to_dot().starts_with("digraph"), "{name}");
         }
     }
 }
