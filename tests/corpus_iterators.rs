@@ -395,6 +395,33 @@ fn early_exits(x: &[f64; 4]) -> f64 {
     s
 }
 
+/// Empty vectors as people spell them (`vec![]`, `Vec::<f64>::new()`, a
+/// path, `Vec<_>`), then pushed; `vec![]` of indices stays a constant.
+#[grad(graph, forward, reverse, hessian)]
+fn spelled_empty(x: &[f64; 4]) -> f64 {
+    let mut a = vec![];
+    let mut b: Vec<_> = Vec::new();
+    let mut c = Vec::<f64>::new();
+    let mut d = std::vec::Vec::new();
+    let mut e: Vec<f64> = vec![];
+    let mut picked = vec![];
+    for (i, &t) in x.iter().enumerate() {
+        a.push(t * t);
+        b.push(t.sin());
+        c.push(t.exp());
+        d.push(t * 2.0);
+        e.push(t);
+        if i % 2 == 0 {
+            picked.push(i);
+        }
+    }
+    let mut s = a[0] * b[1] + c[2] * d[3] + e[1] * e[2];
+    for &i in picked.iter() {
+        s += x[i] * e[i];
+    }
+    s
+}
+
 type Hvp = fn(&[f64; 4], &[f64; 4], &mut [f64; 4]) -> f64;
 type Grad = fn(&[f64; 4], &mut [f64; 4]) -> f64;
 type Drawn = fn(&[f64; 4]) -> autodiff::Graph;
@@ -419,6 +446,7 @@ fn second_order_rows() -> Vec<(&'static str, Hvp, Grad, Drawn)> {
         ),
         ("helpers_in_each_pass", helpers_in_each_pass_hvp, helpers_in_each_pass_grad, helpers_in_each_pass_graph),
         ("early_exits", early_exits_hvp, early_exits_grad, early_exits_graph),
+        ("spelled_empty", spelled_empty_hvp, spelled_empty_grad, spelled_empty_graph),
     ]
 }
 
@@ -457,6 +485,7 @@ fn cases() -> Vec<Case> {
             in [-2.0, 2.0]),
         array_case!(early_exits, early_exits_grad, early_exits_vjp, early_exits_jvp; 4;
             in [-2.0, 2.0]; where |x| x.iter().all(|v| (v + 1.0).abs() > 1e-3)),
+        array_case!(spelled_empty, spelled_empty_grad, spelled_empty_vjp, spelled_empty_jvp; 4; in [-2.0, 2.0]),
         Case {
             name: "axpy_then_norm",
             domain: vec![(-1.0, 1.0); 4],

@@ -43,6 +43,16 @@ pub(super) fn empty_vec(expr: &Expr) -> Option<Option<&Expr>> {
     }
 }
 
+/// `vec![]`, written as the `Vec::new()` it is.
+pub(super) fn empty_vec_macro(expr: &Expr) -> Option<Expr> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("vec") || !mac.mac.tokens.is_empty() {
+        return None;
+    }
+    let span = syn::spanned::Spanned::span(&mac.mac);
+    Some(syn::parse_quote_spanned!(span=> ::std::vec::Vec::new()))
+}
+
 impl Lowerer<'_> {
     /// `vector = Vec::new()` / `Vec::with_capacity(n)` for a local typed as
     /// a vector of floats: an empty vector (`vec![0.0; 0]`, which does not
