@@ -22,4 +22,12 @@ fn passed_on(x: &[f64]) -> f64 {
     helper(&x.iter().map(|v| v * v).collect::<Vec<f64>>())
 }
 
+// Pairs: `zip` and `enumerate` items are not floats.
+#[grad]
+fn pairs(x: &[f64], y: &[f64]) -> f64 {
+    let _p: Vec<_> = x.iter().zip(y.iter()).collect();
+    let _q = x.iter().enumerate().skip(1).collect::<Vec<_>>();
+    x[0]
+}
+
 fn main() {}

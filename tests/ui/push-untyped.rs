@@ -15,4 +15,14 @@ fn f(x: &[f64]) -> f64 {
     weights[0] * x[0]
 }
 
+// The same, for a vector named as an earlier binding (the closure's `t`):
+// the message names it as written.
+#[grad]
+fn g(x: &[f64]) -> f64 {
+    let sq = |t: f64| t * t;
+    let mut t = Vec::new();
+    t.push(weight(0));
+    sq(t[0] * x[0])
+}
+
 fn main() {}

@@ -47,6 +47,14 @@ impl Lowerer<'_> {
             self.cx.error_spanned_by(&call.method, type_needed(name));
             return;
         };
+        if let Some(syn::Type::Reference(reference)) = vec_elem(&ty) {
+            self.cx.error_spanned_by(
+                reference,
+                "#[grad] collects values, not references; collect copies of the items: \
+                 `.copied().collect::<Vec<f64>>()`",
+            );
+            return;
+        }
         let (source, pattern, item): (&Expr, syn::Pat, Expr) = match &*call.receiver {
             Expr::MethodCall(map) if map.method == "map" && map.args.len() == 1 => {
                 let Expr::Closure(closure) = &map.args[0] else {
@@ -69,31 +77,53 @@ impl Lowerer<'_> {
                 (&map.receiver, pattern, (*closure.body).clone())
             }
             receiver => {
+                if let Some(adaptor) = compound_items(receiver) {
+                    self.cx.error_spanned_by(
+                        &call.method,
+                        format!(
+                            "#[grad] collects floats or integers, and the items after `{adaptor}` are not: \
+                             map each to one first (`.map(|(a, b)| a * b).collect()`)"
+                        ),
+                    );
+                    return;
+                }
                 let item = Ident::new("__collect_item", Span::mixed_site());
                 (receiver, syn::parse_quote!(#item), syn::parse_quote!(#item))
             }
         };
+        // The loop pushes onto the vector under a name of its own: the
+        // closure's item (`|v| ..` collected into `v`) and the source
+        // (`let x: Vec<f64> = x.iter()..`) may be named as the vector is.
+        let vector = self.namer.fresh("__collect_vector");
         let pushes: syn::Stmt = syn::parse_quote_spanned! {span=>
             for #pattern in #source {
-                #name.push(#item);
+                #vector.push(#item);
             }
         };
-        if !is_untyped_vec(&ty) {
+        let untyped = is_untyped_vec(&ty);
+        let declaration: syn::Stmt = if untyped {
+            // `Vec<_>`: the pushes decide (`vectors.rs`, `inferred_push`).
+            syn::parse_quote_spanned!(span=> let mut #name = Vec::new();)
+        } else {
             let empty: Expr = match innermost_source(source) {
                 Some(base) => syn::parse_quote_spanned!(span=> Vec::with_capacity(#base.len())),
                 None => syn::parse_quote_spanned!(span=> Vec::new()),
             };
-            let declaration: syn::Stmt = syn::parse_quote_spanned!(span=> let mut #name: #ty = #empty;);
-            self.lower_stmts(&[declaration, pushes], out, Sink::Discard);
-            return;
-        }
-        // `Vec<_>`: the pushes decide (`vectors.rs`, `inferred_push`).
-        let declaration: syn::Stmt = syn::parse_quote_spanned!(span=> let mut #name = Vec::new(););
+            syn::parse_quote_spanned!(span=> let mut #name: #ty = #empty;)
+        };
+        let shadowed = self.bound_here(name);
         self.lower_stmts(&[declaration], out, Sink::Discard);
-        if let Some(super::Binding::Var(vector)) = self.lookup(name) {
-            self.collected.insert(vector);
+        let Some(collected) = self.lookup(name) else { return };
+        if untyped {
+            if let super::Binding::Var(var) = collected {
+                self.collected.insert(var);
+            }
         }
+        // Until the loop has run, `name` is what it was before the `let`.
+        self.restore_here(name, shadowed);
+        self.bind(&vector, collected.clone());
         self.lower_stmts(&[pushes], out, Sink::Discard);
+        self.bind(name, collected);
     }
 }
 
@@ -128,6 +158,24 @@ fn vec_elem(ty: &syn::Type) -> Option<&syn::Type> {
 fn turbofish_vec(call: &syn::ExprMethodCall) -> Option<syn::Type> {
     match call.turbofish.as_ref()?.args.first()? {
         syn::GenericArgument::Type(ty) if is_vec(ty) => Some(ty.clone()),
+        _ => None,
+    }
+}
+
+/// The adaptor of `chain` whose items are pairs or sub-slices (`zip`,
+/// `enumerate`, `windows`, `chunks`, `chunks_exact`) and reach its end
+/// with no `map` after it, if any.
+fn compound_items(chain: &Expr) -> Option<&Ident> {
+    match chain {
+        Expr::MethodCall(call) if call.method == "map" => None,
+        Expr::MethodCall(call) => {
+            let compound = ["zip", "enumerate", "windows", "chunks", "chunks_exact"];
+            if compound.iter().any(|name| call.method == name) {
+                return Some(&call.method);
+            }
+            compound_items(&call.receiver)
+        }
+        Expr::Paren(paren) => compound_items(&paren.expr),
         _ => None,
     }
 }

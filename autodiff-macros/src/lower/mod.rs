@@ -305,6 +305,22 @@ impl Lowerer<'_> {
         }
     }
 
+    /// What `ident` is bound to in the innermost scope itself.
+    fn bound_here(&self, ident: &Ident) -> Option<Binding> {
+        self.scopes.last().and_then(|scope| scope.get(&naming::name_of(ident))).cloned()
+    }
+
+    /// Gives `ident` in the innermost scope the binding `bound_here` found
+    /// before a `let` rebound it (none: the outer scopes' one shows again).
+    fn restore_here(&mut self, ident: &Ident, previous: Option<Binding>) {
+        let Some(scope) = self.scopes.last_mut() else { return };
+        let name = naming::name_of(ident);
+        match previous {
+            Some(previous) => scope.insert(name, previous),
+            None => scope.remove(&name),
+        };
+    }
+
     fn lookup(&self, ident: &Ident) -> Option<Binding> {
         let name = naming::name_of(ident);
         self.scopes.iter().rev().find_map(|scope| scope.get(&name)).cloned()

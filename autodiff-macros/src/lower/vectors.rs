@@ -43,6 +43,16 @@ pub(super) fn empty_vec(expr: &Expr) -> Option<Option<&Expr>> {
     }
 }
 
+/// `vec![]`, written as the `Vec::new()` it is.
+pub(super) fn empty_vec_macro(expr: &Expr) -> Option<Expr> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("vec") || !mac.mac.tokens.is_empty() {
+        return None;
+    }
+    let span = syn::spanned::Spanned::span(&mac.mac);
+    Some(syn::parse_quote_spanned!(span=> ::std::vec::Vec::new()))
+}
+
 impl Lowerer<'_> {
     /// `vector = Vec::new()` / `Vec::with_capacity(n)` for a local typed as
     /// a vector of floats: an empty vector (`vec![0.0; 0]`, which does not
@@ -232,7 +242,7 @@ impl Lowerer<'_> {
         if call.method != "push" || !untyped || !pushes_float {
             return false;
         }
-        let name = &info.ident;
+        let name = written_name(call).unwrap_or_else(|| info.ident.clone());
         self.cx.error_spanned_by(
             &call.method,
             format!(
@@ -241,5 +251,14 @@ impl Lowerer<'_> {
             ),
         );
         true
+    }
+}
+
+/// The vector's name as the user wrote it (`v` in `v.push(x)`), not the
+/// one the generated code gives it when an earlier binding had it (`v_1`).
+fn written_name(call: &syn::ExprMethodCall) -> Option<Ident> {
+    match &*call.receiver {
+        Expr::Path(path) => path.path.get_ident().cloned(),
+        _ => None,
     }
 }

@@ -339,10 +339,12 @@ impl Sweep<'_> {
                             let whole = place.proj.is_empty() && range.is_none();
                             match (&info.zero, whole) {
                                 (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
-                                (Some(_), _) => quote!(&mut (#target).to_vec()),
+                                (Some(_), true) => quote!(&mut (#target).to_vec()),
                                 (None, true) if info.by_ref => scratch_of_reference(info, &target),
-                                (None, _) if range.is_some() => quote!(&mut (#target).to_vec()),
-                                (None, _) => quote!(&mut ::core::clone::Clone::clone(&#target)),
+                                _ if range.is_some() => quote!(&mut (#target).to_vec()),
+                                // A row (`&xs[i]`): a copy of its own type, an
+                                // array where the callee takes `&[f64; N]`.
+                                _ => quote!(&mut ::core::clone::Clone::clone(&#target)),
                             }
                         }
                     };

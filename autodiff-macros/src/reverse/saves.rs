@@ -318,6 +318,7 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
             *assignments.entry(*dst).or_default() += 1;
         }
     });
+    let changed = changed_in_place(body);
     let mut recomputable = BTreeSet::new();
     walk(&body.block, 0, &mut |stmt, _| {
         let Stmt::Loop(lp) = stmt else { return };
@@ -338,7 +339,10 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
             let Stmt::Assign { dst, rhs, kind: AssignKind::Init, .. } = stmt else { continue };
             // A pass counter is also written by its loop, outside the IR.
             let counter = matches!(body.var(*dst).kind, VarKind::Control | VarKind::Done);
-            let own = body.var(*dst).scope.last() == Some(&lp.id) && assignments.get(dst) == Some(&1) && !counter;
+            let own = body.var(*dst).scope.last() == Some(&lp.id)
+                && assignments.get(dst) == Some(&1)
+                && !counter
+                && !changed.contains(dst);
             let fixed_length = fixed_length_of(body, rhs);
             let inputs_fixed = rhs
                 .reads()
@@ -350,6 +354,22 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
         }
     });
     recomputable
+}
+
+/// The aggregates changed in place (an element stored, `v.push(..)`): their
+/// definition alone (`let mut v = w;`) does not give their value later.
+fn changed_in_place(body: &Body) -> BTreeSet<Var> {
+    let mut changed = BTreeSet::new();
+    walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Store { place, .. } => {
+            changed.insert(place.var);
+        }
+        Stmt::Assign { rhs: Rhs::Method(Operand::Var(receiver), method, _), .. } if method != "len" => {
+            changed.insert(*receiver);
+        }
+        _ => {}
+    });
+    changed
 }
 
 /// The statements of `block` and of the branches of its `if`s, at any
