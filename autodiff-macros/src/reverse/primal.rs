@@ -79,7 +79,10 @@ impl Sweep<'_> {
                         });
                     }
                     if in_place {
-                        tokens.extend(self.forward_in_place_call(id, rhs, *span));
+                        // A marker runs nothing: the call after it writes its output.
+                        if !rhs.is_output_marker() {
+                            tokens.extend(self.forward_in_place_call(id, rhs, *span));
+                        }
                         continue;
                     }
                     let float = match self.body.var(*dst).ty {
