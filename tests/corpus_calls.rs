@@ -448,6 +448,95 @@ fn tuple_row(w: &[f64; 2]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Calls that write two `&mut` outputs.
+// ---------------------------------------------------------------------------
+
+/// An LSTM-like cell: reads and overwrites both its state buffers.
+#[grad(forward, reverse)]
+fn cell(w: &[f64], x: f64, h: &mut [f64], c: &mut [f64]) {
+    for i in 0..h.len() {
+        let gate = (w[i] * x + h[i]).tanh();
+        c[i] = c[i] * gate + w[i + 2] * x;
+        h[i] = c[i].sin() * gate;
+    }
+}
+
+/// Splits its input into two outputs it does not read.
+#[grad(forward, reverse)]
+fn halves(x: &[f64], even: &mut [f64], odd: &mut [f64]) {
+    for i in 0..even.len() {
+        even[i] = x[2 * i] * x[2 * i + 1];
+        odd[i] = x[2 * i + 1].exp();
+    }
+}
+
+/// Two local buffers.
+#[grad(forward, reverse)]
+fn two_locals(x: &[f64; 4]) -> f64 {
+    let mut even = [0.0; 2];
+    let mut odd = vec![0.0; 2];
+    halves(x, &mut even, &mut odd);
+    even[0] * odd[1] + even[1] * odd[0]
+}
+
+/// The cell over time steps, on state read before and after each step.
+#[grad(forward, reverse)]
+fn lstm_like(w: &[f64; 6]) -> f64 {
+    let mut h = [w[4], 0.3];
+    let mut c = vec![0.1; 2];
+    c[1] = w[5];
+    let mut total = 0.0;
+    for t in 0..3 {
+        cell(&w[..4], 0.5 + t as f64, &mut h, &mut c);
+        total += h[0] * c[1] - h[1];
+    }
+    total + c[0]
+}
+
+/// One buffer constant: `c` depends on nothing differentiated, `h` does.
+#[grad(forward, reverse)]
+fn one_constant(x: &[f64; 4]) -> f64 {
+    let mut even = [0.0; 2];
+    let mut odd = [0.0; 2];
+    halves(&[0.5, 0.25, -0.5, 1.5], &mut even, &mut odd);
+    let mut h = [x[0], x[1]];
+    let mut c = [0.2, -0.3];
+    cell(&[0.1, 0.2, 0.3, 0.4], 0.7, &mut h, &mut c);
+    // `c` is active after the call (it read `h`), `even` and `odd` are not.
+    h[0] * c[1] + x[2] * even[0] + x[3] * odd[1]
+}
+
+/// Only the second output reaches the result.
+#[grad(forward, reverse)]
+fn second_output_only(x: &[f64; 4]) -> f64 {
+    let mut even = [0.0; 2];
+    let mut odd = [0.0; 2];
+    halves(x, &mut even, &mut odd);
+    odd[0] * odd[1]
+}
+
+/// The caller's own two outputs passed on, and one output with a local buffer.
+#[grad(forward, reverse)]
+fn passed_on(x: &[f64], h: &mut [f64], c: &mut [f64]) {
+    let mut scratch = vec![0.0; 2];
+    halves(x, h, &mut scratch);
+    for i in 0..2 {
+        c[i] = scratch[i] * h[i];
+    }
+    cell(x, x[0], h, c);
+    cell(x, x[1], &mut scratch, c);
+}
+
+/// `passed_on` as a function of one array.
+#[grad(forward, reverse)]
+fn passed_on_row(x: &[f64; 4]) -> f64 {
+    let mut h = [0.0; 2];
+    let mut c = [0.0; 2];
+    passed_on(x, &mut h, &mut c);
+    h[0] * c[0] + h[1] - c[1]
+}
+
+// ---------------------------------------------------------------------------
 // The harness.
 // ---------------------------------------------------------------------------
 
@@ -507,6 +596,11 @@ fn cases() -> Vec<Case> {
         row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),
         row!(tuple_row, tuple_row_grad, tuple_row_vjp, tuple_row_jvp; 2; in [-1.5, 1.5]),
         row!(energies, energies_grad, energies_vjp, energies_jvp; 3; in [-1.5, 1.5]),
+        row!(two_locals, two_locals_grad, two_locals_vjp, two_locals_jvp; 4; in [-1.0, 1.0]),
+        row!(lstm_like, lstm_like_grad, lstm_like_vjp, lstm_like_jvp; 6; in [-1.0, 1.0]),
+        row!(one_constant, one_constant_grad, one_constant_vjp, one_constant_jvp; 4; in [-1.0, 1.0]),
+        row!(second_output_only, second_output_only_grad, second_output_only_vjp, second_output_only_jvp; 4; in [-1.0, 1.0]),
+        row!(passed_on_row, passed_on_row_grad, passed_on_row_vjp, passed_on_row_jvp; 4; in [-1.0, 1.0]),
     ]
 }
 

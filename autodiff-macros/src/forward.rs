@@ -165,8 +165,16 @@ impl Forward<'_> {
 
     fn stmt(&mut self, stmt: &Stmt, out: &mut Block) {
         match stmt {
+            // The call after a marker writes its output and the tangent.
+            Stmt::Assign { rhs, .. } if rhs.is_output_marker() => {}
             Stmt::Assign { dst, rhs, kind, span, .. } => match self.tangent[dst.0] {
                 Some(tangent) => self.assign(*dst, tangent, rhs, *kind, *span, out),
+                // `step(x, &mut h, &mut c)` with a constant `h` still writes
+                // the tangent of `c` (`jvp` takes no tangent of the result).
+                None if self.writes_a_tangent(rhs) => {
+                    let Rhs::Call(path, args) = rhs else { return };
+                    self.call(*dst, *dst, path, args, *kind, *span, out);
+                }
                 None => {
                     out.stmts.push(stmt.clone());
                     self.grow_tangent(rhs, *span, out);
@@ -192,6 +200,12 @@ impl Forward<'_> {
                 out.stmts.push(Stmt::Loop(crate::ir::Loop { body, ..lp.clone() }));
             }
         }
+    }
+
+    /// Whether a call writes an output with a tangent (`jvp`, not `tangent`
+    /// of second order: `hvp` refuses calls of two outputs).
+    fn writes_a_tangent(&self, rhs: &Rhs) -> bool {
+        self.calls != Calls::Split && rhs.outputs().into_iter().any(|output| self.tangent[output.0].is_some())
     }
 
     /// A vector grown for a `push` (`v.push(0.0)`, `v.reserve(n)`, see

@@ -1073,6 +1073,17 @@ pub fn check(body: &Body) -> syn::Result<()> {
     walk(&body.block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), span, .. } = stmt {
             let in_place = rhs.written_in_place() == Some(*dst);
+            if refused.is_none() && rhs.outputs().len() > 1 {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                refused = Some(syn::Error::new(
+                    *span,
+                    format!(
+                        "`graph` draws a call that writes in place as the node of its one output; `{path}(..)` \
+                         writes two `&mut` arguments: split it into one #[grad] function per output, or remove \
+                         `graph`"
+                    ),
+                ));
+            }
             if refused.is_none() && !in_place && args.iter().any(|arg| writes_through(body, arg)) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(

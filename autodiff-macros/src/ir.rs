@@ -453,11 +453,47 @@ impl Rhs {
     /// (`helper(x, &mut out)`): lowering makes it the destination of the
     /// call's statement, so every pass sees the call overwrite it.
     pub fn written_in_place(&self) -> Option<Var> {
-        let Rhs::Call(_, args) = self else { return None };
-        args.iter().find_map(|arg| match arg {
-            Arg::Ref { place, mutable: true, .. } => Some(place.var),
-            _ => None,
-        })
+        self.outputs().first().copied()
+    }
+
+    /// Every aggregate a call writes through a `&mut` argument, in order
+    /// (`step(x, &mut h, &mut c)` writes `h` and `c`).
+    pub fn outputs(&self) -> Vec<Var> {
+        let Rhs::Call(_, args) = self else { return Vec::new() };
+        args.iter()
+            .filter_map(|arg| match arg {
+                Arg::Ref { place, mutable: true, .. } => Some(place.var),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The marker that a call of two or more outputs (`step(x, &mut h, &mut
+    /// c)`) writes `output` (`c`, not the first), put just before the call
+    /// statement (which writes the first): the call itself, with `output`
+    /// its only `&mut` argument, so that every pass that sees one written
+    /// variable per statement sees `c` written with what the call reads,
+    /// and before the call, so that what it overwrites is kept before it
+    /// does. It runs no code: the sweeps skip it (`is_output_marker`), and
+    /// the call's reverse sweep gives the adjoints of both.
+    pub fn output_marker(path: &syn::ExprPath, args: &[Arg], output: Var) -> Rhs {
+        let mut path = path.clone();
+        path.attrs.push(syn::parse_quote!(#[autodiff_output_marker]));
+        let args = args
+            .iter()
+            .map(|arg| match arg {
+                Arg::Ref { place, range, mutable: true, borrowed } if place.var != output => {
+                    Arg::Ref { place: place.clone(), range: range.clone(), mutable: false, borrowed: *borrowed }
+                }
+                _ => arg.clone(),
+            })
+            .collect();
+        Rhs::Call(path, args)
+    }
+
+    /// Whether this is a marker `output_marker` made, which runs no code.
+    pub fn is_output_marker(&self) -> bool {
+        matches!(self, Rhs::Call(path, _) if path.attrs.iter().any(|attr| attr.path().is_ident("autodiff_output_marker")))
     }
 
     /// The value operands, in order (a call's reference arguments are not

@@ -199,6 +199,26 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
     });
 }
 
+/// Second order differentiates a call that writes in place through its
+/// callee's `tangent` and `tangent_vjp_in_place`, one output at a time: a
+/// call that writes two (`step(x, &mut h, &mut c)`) is refused.
+pub fn calls_writing_two_outputs_in_second_order(body: &Body, cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { rhs: rhs @ Rhs::Call(path, _), .. } = stmt else { return };
+        if rhs.outputs().len() > 1 && !rhs.is_output_marker() {
+            let name = quote::ToTokens::to_token_stream(path).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "second order (`hessian`) does not support a call that writes more than one `&mut` argument \
+                     (`{name}(..)`); split `{name}` into one #[grad] function per output, or use `NAME_grad` / \
+                     `NAME_jvp`, which support it"
+                ),
+            );
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use crate::expand::tests::expand_to_string;

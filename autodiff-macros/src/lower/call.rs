@@ -165,6 +165,9 @@ impl Lowerer<'_> {
             let Some(ty) = self.vars[constant.0].declared.as_ref().and_then(referenced_type) else {
                 return self.unsupported(&call.method, "cannot tell the type of the value this method is called on");
             };
+            if let Some(refusal) = self.methods_write_one_output(&call.method, &args) {
+                return refusal;
+            }
             let path = crate::companion::method_on_constant(ty, &call.method);
             self.declare_fallback(&call.method, true);
             let receiver = Arg::Value(Operand::Var(constant));
@@ -186,6 +189,9 @@ impl Lowerer<'_> {
     /// `<Model>::method(model, args..)`, `model` a parameter `&Model`.
     fn model_method_call(&mut self, model: Var, call: &syn::ExprMethodCall, args: Vec<Arg>) -> Rhs {
         let method = &call.method;
+        if let Some(refusal) = self.methods_write_one_output(method, &args) {
+            return refusal;
+        }
         let Some(ty) = self.vars[model.0].declared.as_ref().and_then(referenced_type) else {
             let message = format!(
                 "cannot tell the type of the model `{method}` is called on; call it on `self` or on a parameter \
@@ -208,6 +214,24 @@ impl Lowerer<'_> {
         if !items.iter().all(declared) {
             self.items.extend(items);
         }
+    }
+
+    /// A method is differentiated in place through its `vjp_in_place`,
+    /// which reads the values its outputs had before the call: with two
+    /// outputs, the reverse sweep could not give it both (see
+    /// `Rhs::output_marker`), so a method call writes one.
+    fn methods_write_one_output(&mut self, method: &Ident, args: &[Arg]) -> Option<Rhs> {
+        let written = args.iter().filter(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).count();
+        (written > 1).then(|| {
+            self.unsupported(
+                method,
+                format!(
+                    "a method call that writes more than one `&mut` argument is not supported inside #[grad] \
+                     functions; make `{method}` a #[grad] free function (which may write several outputs), or \
+                     split it into one method per output"
+                ),
+            )
+        })
     }
 
     pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {
@@ -255,15 +279,16 @@ impl Lowerer<'_> {
         {
             self.check_written_argument(arg, expr);
         }
-        let written = args.iter().filter(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).count();
-        if written > 1 {
+        let rhs = Rhs::Call(func.clone(), args);
+        let outputs = rhs.outputs();
+        if outputs.iter().enumerate().any(|(i, output)| outputs[..i].contains(output)) {
             return self.unsupported(
                 func,
-                "a call that writes more than one `&mut` argument is not supported inside #[grad] functions; \
-                 split the callee into one #[grad] function per output",
+                "a call that writes two `&mut` arguments of one buffer (`&mut s[..k]`, `&mut s[k..]`) is not \
+                 supported inside #[grad] functions; write the outputs into two local buffers",
             );
         }
-        Rhs::Call(func.clone(), args)
+        rhs
     }
 
     /// A `&mut` argument (`helper(x, &mut out)`, `&mut out[a..b]`) is an

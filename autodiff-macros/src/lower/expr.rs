@@ -63,6 +63,15 @@ impl Lowerer<'_> {
                     }
                     Sink::Discard => {
                         if let Some(written) = self.call_written_in_place(&rhs, false, expr) {
+                            // `step(x, &mut h, &mut c);`: a marker for each
+                            // output after the first, then the call, which
+                            // overwrites the first (see `Rhs::output_marker`).
+                            if let Rhs::Call(path, args) = &rhs {
+                                for output in rhs.outputs().into_iter().skip(1) {
+                                    let marker = Rhs::output_marker(path, args, output);
+                                    self.assign(out, output, marker, AssignKind::Overwrite, span);
+                                }
+                            }
                             // `helper(x, &mut out);`: the call overwrites `out`.
                             self.assign(out, written, rhs, AssignKind::Overwrite, span);
                         } else if matches!(rhs, Rhs::Call(..) | Rhs::Method(..)) {

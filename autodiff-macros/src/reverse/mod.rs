@@ -687,20 +687,24 @@ impl Sweep<'_> {
             None => None,
         };
         let tape = self.saves.tape(id);
-        let Some(bar) = self.adjoint(dst) else {
-            return restore.unwrap_or_default();
-        };
         // `helper(x, &mut out)`: `out` back to its value before the call,
         // then the callee consumes its adjoint in place.
         if let (Some(written), Rhs::Call(path, call_args)) = (rhs.written_in_place(), rhs) {
-            if written == dst {
-                let restore =
-                    self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore_written_part(slot, dst, rhs, span));
+            let restore_written =
+                || self.saves.slot(SaveKey::Value(id)).map(|slot| self.restore_written_part(slot, dst, rhs, span));
+            // The call after a marker gave its output's adjoint already.
+            if rhs.is_output_marker() {
+                return restore_written().unwrap_or_default();
+            }
+            // With two outputs, the call runs when either has an adjoint.
+            let bars: Vec<&TokenStream> = rhs.outputs().into_iter().filter_map(|output| self.adjoint(output)).collect();
+            if written == dst && !bars.is_empty() {
+                let restore = restore_written();
                 let mut call = self.reverse_call(path, call_args, tape, None, span);
                 // As for a call that returns a float: with an argument that may
-                // not be finite, a zero adjoint (the whole buffer's) skips it.
+                // not be finite, a zero adjoint (the whole buffers') skips it.
                 if crate::finite::reads_non_finite(rhs, self.unbounded) {
-                    call = quote_spanned!(span=> if #bar.iter().any(|s| *s != 0.0) { #call });
+                    call = quote_spanned!(span=> if #(#bars.iter().any(|s| *s != 0.0))||* { #call });
                 }
                 // The tape of the previous call at this site comes back.
                 let restore_tape = tape.and_then(|tape| {
@@ -710,6 +714,9 @@ impl Sweep<'_> {
                 return quote!({ #restore #call #restore_tape });
             }
         }
+        let Some(bar) = self.adjoint(dst) else {
+            return restore.unwrap_or_default();
+        };
         // The call's reverse pass reads this call's tape, then the tape of
         // the previous call at this site comes back.
         let restore_tape = tape.and_then(|tape| {

@@ -84,7 +84,10 @@ impl Sweep<'_> {
                         });
                     }
                     if in_place {
-                        tokens.extend(self.forward_in_place_call(id, rhs, *span));
+                        // A marker runs nothing: the call after it writes its output.
+                        if !rhs.is_output_marker() {
+                            tokens.extend(self.forward_in_place_call(id, rhs, *span));
+                        }
                         continue;
                     }
                     let float = match self.body.var(*dst).ty {
@@ -93,7 +96,9 @@ impl Sweep<'_> {
                     };
                     let mut value = emit::rhs(self.body, rhs, float, *span);
                     // A tuple result is kept as an array (the companion's `fwd` gives one).
-                    let direct_call = matches!(rhs, Rhs::Call(..)) && self.saves.tape(id).is_none();
+                    // A tangent companion (inside `_hvp`) returns an array already.
+                    let direct_call = matches!(rhs, Rhs::Call(path, _) if !companion::is_tangent(path))
+                        && self.saves.tape(id).is_none();
                     if let Some(len) = emit::tuple_result(self.body, *dst).filter(|_| direct_call) {
                         let tuple = Ident::new("__tuple", Span::mixed_site());
                         let fields = (0..len).map(syn::Index::from);

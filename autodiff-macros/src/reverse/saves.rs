@@ -253,8 +253,11 @@ fn add_tapes(body: &mut Body, namer: &mut Namer, activity: &Activity) -> BTreeMa
         // A call that writes a buffer in place of a method, or of a second-order
         // companion (`g::tangent`, `NAME_hvp`'s), has no tape: its reverse
         // runs its `vjp_in_place`.
+        // A call that writes two outputs has one, when either is active
+        // (its marker none: it runs nothing).
         Stmt::Assign { dst, rhs: rhs @ Rhs::Call(path, args), .. }
-            if activity.is_active(*dst)
+            if (activity.is_active(*dst) || rhs.outputs().into_iter().any(|output| activity.is_active(output)))
+                && !rhs.is_output_marker()
                 && (rhs.written_in_place().is_none()
                     || (path.qself.is_none() && !crate::companion::is_tangent(path)))
                 && args.iter().filter_map(Arg::var).any(|var| activity.is_active(var)) =>
@@ -540,7 +543,8 @@ fn collect_reads(
                     add(reads, *dst, key + 1, &at.loops);
                     rhs.reads().into_iter().filter(|v| v != dst).for_each(|v| add(reads, v, key, &at.loops));
                 }
-                if !active[dst.0] {
+                // A call's reverse sweep runs when any output it writes is active.
+                if !rhs.outputs().into_iter().chain([*dst]).any(|var| active[var.0]) {
                     continue;
                 }
                 work = true;
@@ -577,9 +581,11 @@ fn collect_reads(
                     // the tape its forward pass left (read after this write).
                     // The buffer a call writes in place is not among them:
                     // its reverse pass (a closure) does not read it.
+                    // A marker's reverse sweep reads nothing.
+                    Rhs::Call(..) if rhs.is_output_marker() => {}
                     Rhs::Call(..) => {
-                        let written = rhs.written_in_place().filter(|_| facts.tapes.contains_key(&id));
-                        let read = rhs.reads().into_iter().filter(|v| Some(*v) != written);
+                        let written = if facts.tapes.contains_key(&id) { rhs.outputs() } else { Vec::new() };
+                        let read = rhs.reads().into_iter().filter(|v| !written.contains(v));
                         read.for_each(|v| add(reads, v, key, &at.loops));
                         if let Some(&tape) = facts.tapes.get(&id) {
                             add(reads, tape, key + 1, &at.loops);

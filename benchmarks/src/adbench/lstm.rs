@@ -3,11 +3,11 @@
 //!
 //! The LSTM cell is ADBench's `lstm_model`, a `#[grad]` function
 //! ([`lstm_cell`]) that updates one layer's state in place. It takes the
-//! hidden and the cell state as one buffer, not two: `#[grad]` refuses a
-//! call that writes two `&mut` arguments ("a call that writes more than one
-//! `&mut` argument is not supported inside #[grad] functions"). For the
-//! same reason `lstm_predict` (which writes the state and the prediction)
-//! is written inline in [`lstm_objective`].
+//! hidden and the cell state as one buffer, not two: ADBench passes two
+//! pointers into one array, which Rust lends as two `&mut` ranges of one
+//! slice only through `split_at_mut`, and `#[grad]` refuses a call that
+//! writes two ranges of one buffer. ADBench's `lstm_predict`, which writes
+//! the state and the prediction, is [`lstm_predict`].
 
 use autodiff::grad;
 
@@ -47,6 +47,44 @@ pub fn lstm_cell(weight: &[f64], bias: &[f64], input: &[f64], state: &mut [f64])
     }
 }
 
+/// One step of the `l`-layer LSTM: the character `x` (`b` bits) scaled by
+/// the input weights, through every layer (updating its part of `state`,
+/// hidden then cell, `2b` values per layer), then the last hidden state
+/// through the output weights and biases into `ypred`. As in ADBench,
+/// `ypred` holds each layer's input on the way (no other buffer).
+#[grad(wrt(main_params, extra_params))]
+pub fn lstm_predict(
+    l: usize,
+    b: usize,
+    main_params: &[f64],
+    extra_params: &[f64],
+    state: &mut [f64],
+    x: &[f64],
+    ypred: &mut [f64],
+) {
+    for i in 0..b {
+        ypred[i] = x[i] * extra_params[i];
+    }
+    for layer in 0..l {
+        let weight = layer * 8 * b;
+        let bias = weight + 4 * b;
+        let hidden = layer * 2 * b;
+        lstm_cell(
+            &main_params[weight..bias],
+            &main_params[bias..bias + 4 * b],
+            &ypred[..],
+            &mut state[hidden..hidden + 2 * b],
+        );
+        // the next layer's input
+        for i in 0..b {
+            ypred[i] = state[hidden + i];
+        }
+    }
+    for i in 0..b {
+        ypred[i] = ypred[i] * extra_params[b + i] + extra_params[2 * b + i];
+    }
+}
+
 /// The loss of an `l`-layer diagonal LSTM predicting each of the `c`
 /// characters (`b` bits each) of `sequence` from the one before.
 #[grad(wrt(main_params, extra_params))]
@@ -61,31 +99,10 @@ pub fn lstm_objective(
 ) -> f64 {
     // per layer: hidden (b), then cell (b); a copy, the caller's is not changed
     let mut st = state.to_vec();
-    let mut input = vec![0.0; b];
     let mut ypred = vec![0.0; b];
     let mut total = 0.0;
     for t in 0..c - 1 {
-        for i in 0..b {
-            input[i] = sequence[t * b + i] * extra_params[i];
-        }
-        for layer in 0..l {
-            let weight = layer * 8 * b;
-            let bias = weight + 4 * b;
-            let hidden = layer * 2 * b;
-            lstm_cell(
-                &main_params[weight..bias],
-                &main_params[bias..bias + 4 * b],
-                &input,
-                &mut st[hidden..hidden + 2 * b],
-            );
-            // the next layer's input
-            for i in 0..b {
-                input[i] = st[hidden + i];
-            }
-        }
-        for i in 0..b {
-            ypred[i] = input[i] * extra_params[b + i] + extra_params[2 * b + i];
-        }
+        lstm_predict(l, b, main_params, extra_params, &mut st, &sequence[t * b..(t + 1) * b], &mut ypred);
         let lse = lstm_log_sum_exp(&ypred);
         for i in 0..b {
             total += sequence[(t + 1) * b + i] * (ypred[i] - lse);
