@@ -15,7 +15,10 @@
 //!   loop, or in any loop around it): it is the same in the reverse sweep;
 //! - it is a plain range (its reverse sets the index), and some save inside
 //!   it grows with the data (in an inner loop, or a whole vector); a pass
-//!   that keeps a few scalars gains nothing from running twice.
+//!   that keeps a few scalars gains nothing from running twice, and nor does
+//!   one that would keep a vector per pass when its saves are whole vectors
+//!   too (LSTM's state, lent to one step per pass: the snapshot costs about
+//!   what the step's tape does, and the time loop would run twice).
 //!
 //! The forward sweep then runs the loop's primal without saves (and takes
 //! the snapshots); the reverse sweep, for each pass, puts the snapshots
@@ -63,6 +66,10 @@ pub enum Refusal {
     /// Passes hand each other this value, which cannot be kept per pass (an
     /// output, an integer, an array of another shape).
     Carries(Var),
+    /// Passes hand each other this vector, and the saves of a pass are
+    /// whole vectors too, none in an inner loop: keeping the vector per pass
+    /// would spare a constant factor of memory for one more run of the loop.
+    SnapshotNoSmaller(Var),
 }
 
 pub enum Verdict {
@@ -161,9 +168,9 @@ fn try_checkpoint(
     if lp.trips.is_some() || !lp.exits.is_empty() {
         return Err(Refusal::NotAPlainRange);
     }
-    if !grows_per_pass(body, inputs, id, lp, depth) {
+    let Some(growth) = growth_per_pass(body, inputs, id, lp, depth) else {
         return Err(Refusal::NothingGrowsPerPass);
-    }
+    };
     let (accumulators, skipped) = accumulators(body, inputs, id, lp);
     // (The index the reverse sweep sets itself.)
     let mut written = BTreeSet::from([*index]);
@@ -182,7 +189,11 @@ fn try_checkpoint(
         if !needed_outside && fresh_in(body, &lp.body, var) {
             continue;
         }
-        snapshots.push(snapshot_of(body, namer, &lp.body, var)?);
+        let snapshot = snapshot_of(body, namer, &lp.body, var)?;
+        if snapshot.lengths.is_some() && growth == Growth::WholeVectors {
+            return Err(Refusal::SnapshotNoSmaller(var));
+        }
+        snapshots.push(snapshot);
     }
     let mut read = BTreeSet::new();
     crate::ir::walk(&lp.body, 0, &mut |stmt, _| read.extend(reads_of(stmt)));
@@ -192,17 +203,30 @@ fn try_checkpoint(
     Ok(Checkpoint { snapshots, skipped })
 }
 
-/// Whether some save inside the loop keeps more per pass as the data grows:
-/// one inside an inner loop, or a whole vector's.
-fn grows_per_pass(body: &Body, inputs: &Inputs, id: StmtId, lp: &Loop, depth: usize) -> bool {
+/// How the saves of a pass grow with the data.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Growth {
+    /// Some save is inside an inner loop: a pass keeps more per element.
+    InnerLoop,
+    /// Only whole vectors grow (a vector's save, a callee's tape).
+    WholeVectors,
+}
+
+/// How some save inside the loop keeps more per pass as the data grows, if
+/// one does.
+fn growth_per_pass(body: &Body, inputs: &Inputs, id: StmtId, lp: &Loop, depth: usize) -> Option<Growth> {
     let inside = |key: &SaveKey| {
         let (SaveKey::Value(at) | SaveKey::Tape(at) | SaveKey::Index(at)) = *key;
         at > id && at.0 <= id.0 + lp.body.size()
     };
-    inputs.slots.iter().filter(|(key, _)| inside(key)).any(|(_, &slot)| {
-        let info = body.var(slot);
-        info.scope.len() > depth + 1 || info.ty == Ty::Aggregate
-    })
+    let slots: Vec<_> = inputs.slots.iter().filter(|(key, _)| inside(key)).map(|(_, &slot)| body.var(slot)).collect();
+    if slots.iter().any(|info| info.scope.len() > depth + 1) {
+        Some(Growth::InnerLoop)
+    } else if slots.iter().any(|info| info.ty == Ty::Aggregate) {
+        Some(Growth::WholeVectors)
+    } else {
+        None
+    }
 }
 
 /// The loop's accumulators (written only by `v = v ± e` with an `e` that
@@ -454,6 +478,9 @@ impl fmt::Display for Note<'_> {
                 write!(f, "not checkpointed: reads {}, written later", name(*var))
             }
             Verdict::Refused(Refusal::Carries(var)) => write!(f, "not checkpointed: passes carry {}", name(*var)),
+            Verdict::Refused(Refusal::SnapshotNoSmaller(var)) => {
+                write!(f, "not checkpointed: keeping {} per pass spares little", name(*var))
+            }
         }
     }
 }

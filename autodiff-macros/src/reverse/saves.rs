@@ -1296,6 +1296,26 @@ mod checkpoint_tests {
     }
 
     #[test]
+    fn a_state_lent_to_a_step_per_pass_is_not_checkpointed() {
+        // LSTM's time loop: each pass lends the state to a callee writing it
+        // in place, whose tape is the pass's one growing save. Keeping the
+        // state per pass would cost about as much as that tape, and the
+        // loop would run twice.
+        let ir = saved_ir(syn::parse_quote! {
+            fn rollout(w: &[f64], state: &[f64], steps: usize) -> f64 {
+                let mut st = state.to_vec();
+                let mut total = 0.0;
+                for t in 0..steps {
+                    step(w, &mut st);
+                    total += st[0] * (t as f64);
+                }
+                total
+            }
+        });
+        assert_eq!(note(&ir, "for t in"), "not checkpointed: keeping st per pass spares little", "{ir}");
+    }
+
+    #[test]
     fn a_loop_saving_a_scalar_per_pass_is_not_checkpointed() {
         let ir = saved_ir(syn::parse_quote! {
             fn product(x: &[f64]) -> f64 {
