@@ -198,7 +198,7 @@ fn conv_pool(kernel: &[f64; 3], bias: f64, x: &[f64]) -> f64 {
 }
 
 // 9. Huber / smooth loss with if / else if.
-#[grad(forward, reverse, hessian, wrt(pred))]
+#[grad(forward, reverse, hessian, graph, wrt(pred))]
 fn robust_loss(pred: &[f64], target: &[f64], delta: f64) -> f64 {
     let mut total = 0.0;
     for i in 0..pred.len() {
@@ -266,7 +266,7 @@ fn polar(r: f64, theta: f64) -> (f64, f64) {
     (r * theta.cos(), r * theta.sin())
 }
 
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn arm_reach_error(t1: f64, t2: f64, target_x: f64, target_y: f64) -> f64 {
     let (x1, y1) = polar(1.0, t1);
     let (x2, y2) = polar(0.7, t1 + t2);
@@ -355,7 +355,7 @@ const GL_NODES: [f64; 5] =
 const GL_WEIGHTS: [f64; 5] =
     [0.236_926_885_056_189, 0.478_628_670_499_366, 0.568_888_888_888_889, 0.478_628_670_499_366, 0.236_926_885_056_189];
 
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn integrate_gaussian(a: f64, b: f64, mu: f64, s: f64) -> f64 {
     let half = 0.5 * (b - a);
     let mid = 0.5 * (a + b);
@@ -421,6 +421,359 @@ fn bezier_length(ctrl: &[[f64; 2]], samples: usize) -> f64 {
         prev = p;
     }
     length
+}
+
+// 21. Recursion: a power by repeated multiplication, in every mode.
+#[grad(forward, reverse, hessian, graph)]
+fn power_rec(x: f64, n: u32) -> f64 {
+    if n == 0 {
+        1.0
+    } else {
+        x * power_rec(x, n - 1)
+    }
+}
+
+// 22. RK4 with a local closure that returns the state's derivative.
+#[grad(forward, reverse, hessian)]
+fn rk4_oscillator(x0: f64, v0: f64, k: f64) -> f64 {
+    let f = |s: [f64; 2]| [s[1], -k * s[0]];
+    let mut s = [x0, v0];
+    let h = 0.1;
+    for _ in 0..10 {
+        let k1 = f(s);
+        let k2 = f([s[0] + 0.5 * h * k1[0], s[1] + 0.5 * h * k1[1]]);
+        let k3 = f([s[0] + 0.5 * h * k2[0], s[1] + 0.5 * h * k2[1]]);
+        let k4 = f([s[0] + h * k3[0], s[1] + h * k3[1]]);
+        for i in 0..2 {
+            s[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    s[0]
+}
+
+// 23. An optional parameter with a default.
+#[grad(forward, reverse, wrt(x))]
+fn scaled_energy(x: &[f64], k: Option<f64>) -> f64 {
+    let k = k.unwrap_or(1.0);
+    x.iter().map(|v| k * v * v).sum()
+}
+
+// 24. A const generic length.
+#[grad(forward, reverse)]
+fn mean_of<const N: usize>(x: &[f64; N]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>() / N as f64
+}
+
+// 25. Table interpolation with a float cast to an index.
+#[grad(forward, reverse, hessian)]
+fn table_lookup(table: &[f64], x: f64, h: f64) -> f64 {
+    let n = table.len();
+    let i = ((x / h).floor() as usize).min(n - 2);
+    let t = x / h - i as f64;
+    (1.0 - t) * table[i] + t * table[i + 1]
+}
+
+// 26. Heron's square root: `loop` with `break value`.
+#[grad(forward, reverse)]
+fn heron_sqrt(a: f64) -> f64 {
+    let mut x: f64 = 1.0;
+    let mut n = 0;
+    loop {
+        let next = 0.5 * (x + a / x);
+        n += 1;
+        if (next - x).abs() < 1e-14 || n > 100 {
+            break next;
+        }
+        x = next;
+    }
+}
+
+// 27. Total-variation denoising objective.
+#[grad(forward, reverse, hessian)]
+fn tv_objective(x: &[f64], lambda: f64) -> f64 {
+    let mut tv = 0.0;
+    for i in 1..x.len() {
+        tv += (x[i] - x[i - 1]).abs();
+    }
+    let fit: f64 = x.iter().map(|v| (v - 1.0).powi(2)).sum();
+    fit + lambda * tv
+}
+
+// 28. A triangle's area through a cross-product helper returning `[f64; 3]`.
+#[grad(forward, reverse, hessian)]
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
+#[grad(forward, reverse, hessian)]
+fn triangle_area(u: [f64; 3], v: [f64; 3]) -> f64 {
+    let n = cross(u, v);
+    0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
+}
+
+// 29. A closure adding into a captured total.
+#[grad(forward, reverse)]
+fn sum_of_squares_closure(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    let mut add = |v: f64| total += v * v;
+    for &v in x {
+        add(v);
+    }
+    total
+}
+
+// 30. f32: a radial wave, with an f32 constant.
+#[grad(forward, reverse)]
+fn radial_wave(x: f32, y: f32) -> f32 {
+    let r = (x * x + y * y).sqrt();
+    (std::f32::consts::PI * r).sin() / r + 0.5f32 * x
+}
+
+// 31. Shadowed parameters, powf with a parameter exponent, a NaN guard.
+#[grad(forward, reverse, hessian)]
+fn shadowed(x: f64, y: f64, n: i32) -> f64 {
+    if x.is_nan() {
+        return 0.0;
+    }
+    let x = x * 2.0;
+    let x = x.sin() + x;
+    x * x + x.powf(y) + x.powi(n) + std::f64::consts::E.powf(y) + f64::sqrt(2.0) * x.ln_1p() + y.exp_m1()
+}
+
+// 32. Sample standard deviation of a `&Vec<f64>`.
+#[grad(forward, reverse, hessian)]
+fn sample_std(x: &Vec<f64>) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    var.sqrt()
+}
+
+// 33. Accumulating into a local array with `iter_mut().zip().for_each()`, and
+// positions weighted by `enumerate`.
+#[grad(forward, reverse)]
+fn bucket_energy(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 3];
+    acc.iter_mut().zip(x).for_each(|(a, b)| *a += b * b);
+    let weighted: f64 = x.iter().enumerate().map(|(i, v)| v * (i as f64 + 1.0)).sum();
+    acc.iter().sum::<f64>() * weighted
+}
+
+// 34. A closure reads the `a` in scope where it was written, not the shadow.
+#[grad(forward, reverse, hessian)]
+fn closure_before_shadow(x: f64, a: f64) -> f64 {
+    let f = |t: f64| t * a;
+    let a = 5.0 * x;
+    f(x) * f(x) + a
+}
+
+// 35. Index walks: reversed strides, lags, reversed windows, partial chunks,
+// a cyclic neighbour.
+#[grad(forward, reverse)]
+fn strided_walks(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in (0..x.len()).rev().step_by(2) {
+        s += x[i] * x[i] * (i as f64 + 1.0);
+    }
+    let mut t = 0.0;
+    for i in (0..x.len()).step_by(2).rev() {
+        t = t * 0.5 + x[i] * (i as f64 + 1.0);
+    }
+    let lag: f64 = x.iter().skip(1).zip(x.iter()).map(|(a, b)| (a - b).powi(2) * a).sum();
+    let mut w = 0.0;
+    for pair in x.windows(2).rev() {
+        w = w * 0.9 + pair[0] * pair[1];
+    }
+    let mut c = 0.0;
+    for chunk in x.chunks(3) {
+        let m: f64 = chunk.iter().sum::<f64>() / chunk.len() as f64;
+        c += m * m;
+    }
+    let n = x.len();
+    let mut cyc = 0.0;
+    for i in 0..n {
+        cyc += x[i] * x[(i + 1) % n] - x[(i * 2) % n];
+    }
+    s + t + lag + w + c + cyc
+}
+
+// 36. Gauss-Seidel sweeps on a local vector updated in place.
+#[grad(forward, reverse, hessian)]
+fn gauss_seidel(a: &[f64], b: &[f64]) -> f64 {
+    let n = b.len();
+    let mut x = vec![0.0; n];
+    for _sweep in 0..20 {
+        for i in 0..n {
+            let mut s = b[i];
+            for j in 0..n {
+                if j != i {
+                    s -= a[i * n + j] * x[j];
+                }
+            }
+            x[i] = s / a[i * n + i];
+        }
+    }
+    x.iter().enumerate().map(|(i, v)| v * (i as f64 + 1.0)).sum()
+}
+
+// 37. Prefix sums, an insertion sort (a trimmed, weighted mean) and an
+// update that reads the element it writes.
+#[grad(forward, reverse)]
+fn prefix_energy(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    for i in 1..v.len() {
+        v[i] += v[i - 1];
+    }
+    v.iter().map(|c| c * c).sum()
+}
+
+#[grad(forward, reverse)]
+fn trimmed_mean(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let n = v.len();
+    for i in 1..n {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            let t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+            j -= 1;
+        }
+    }
+    let mut s = 0.0;
+    for k in 1..n - 1 {
+        s += v[k] * (k as f64);
+    }
+    s / (n - 2) as f64
+}
+
+#[grad(forward, reverse, hessian)]
+fn self_coupled(x: &[f64], w: f64) -> f64 {
+    let mut v = x.to_vec();
+    let n = v.len();
+    for i in 0..n {
+        for j in 0..n {
+            v[i] += v[j] * w;
+        }
+    }
+    v.iter().sum()
+}
+
+// 38. `match` on a float with guards.
+#[grad(forward, reverse, hessian)]
+fn banded(x: f64, y: f64) -> f64 {
+    match x {
+        v if v < -1.0 => -v * y,
+        v if v < 1.0 => v * v * y,
+        _ => x.ln() * y + 1.0,
+    }
+}
+
+// 39. Ranges that may be empty.
+#[grad(forward, reverse)]
+fn tail_product(x: &[f64], k: usize) -> f64 {
+    let mut s = 0.0;
+    for i in k..=x.len() - 1 {
+        s += x[i].sin();
+    }
+    for i in (0..k).rev() {
+        s *= x[i];
+    }
+    s
+}
+
+// 40. Normalized weights written back with `iter_mut`.
+#[grad(forward, reverse)]
+fn normalized_dot(x: &[f64]) -> f64 {
+    let mut v = vec![0.0; x.len()];
+    for (vi, xi) in v.iter_mut().zip(x) {
+        *vi = xi * xi;
+    }
+    let total: f64 = v.iter().sum();
+    for vi in v.iter_mut() {
+        *vi /= total;
+    }
+    v.iter().zip(x).map(|(p, xi)| p * xi).sum()
+}
+
+// 41. A model of layers (`Vec<Dense>`), each of the same width.
+#[derive(Params, Clone)]
+struct Dense {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+#[derive(Params, Clone)]
+struct Net {
+    layers: Vec<Dense>,
+}
+
+impl Net {
+    #[grad(forward, reverse)]
+    fn forward(&self, x: &[f64]) -> f64 {
+        let mut h = x.to_vec();
+        for layer in self.layers.iter() {
+            let mut next = vec![0.0; layer.b.len()];
+            for (j, row) in layer.w.iter().enumerate() {
+                next[j] = (row.iter().zip(&h).map(|(w, v)| w * v).sum::<f64>() + layer.b[j]).tanh();
+            }
+            h = next;
+        }
+        h.iter().sum()
+    }
+}
+
+// 42. A model whose method returns its hidden layer.
+#[derive(Params, Clone)]
+struct TwoLayer {
+    w1: [[f64; 2]; 3],
+    w2: [f64; 3],
+}
+
+impl TwoLayer {
+    #[grad(forward, reverse, hessian)]
+    fn hidden(&self, x: &[f64; 2]) -> [f64; 3] {
+        let mut h = [0.0; 3];
+        for j in 0..3 {
+            h[j] = (self.w1[j][0] * x[0] + self.w1[j][1] * x[1]).tanh();
+        }
+        h
+    }
+
+    #[grad(forward, reverse, hessian)]
+    fn predict(&self, x: &[f64; 2]) -> f64 {
+        let h: [f64; 3] = self.hidden(x);
+        self.w2.iter().zip(h.iter()).map(|(a, b)| a * b).sum()
+    }
+}
+
+// 43. Second order through a helper writing `&mut`, and through generics.
+#[grad(forward, reverse, hessian)]
+fn square_into(x: &[f64], y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = x[i] * x[i];
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn squares_times_first(x: &[f64]) -> f64 {
+    let mut y = [0.0; 3];
+    square_into(x, &mut y);
+    y.iter().sum::<f64>() * x[0]
+}
+
+#[grad(forward, reverse, hessian)]
+fn x_sin_x<T: Float>(x: T) -> T {
+    x.sin() * x
+}
+
+#[grad(forward, reverse, hessian)]
+fn sum_x_sin_x<T: Float>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for &v in x {
+        s = s + x_sin_x(v);
+    }
+    s
 }
 
 // ===========================================================================
@@ -1091,6 +1444,348 @@ fn bezier_prog() -> Prog {
     }
 }
 
+// --- 21-43 -----------------------------------------------------------------------
+
+/// A program of scalars `f(w₀, .., wₖ)`, every mode written out by a macro.
+macro_rules! scalars {
+    ($name:ident, $grad:ident, $vjp:ident, $jvp:ident, $hvp:tt; [$($lo:expr => $hi:expr),+]; |$w:ident| ($($arg:expr),+) $(, extra ($($extra:expr),*))?) => {
+        Prog {
+            name: stringify!($name),
+            domain: vec![$(($lo, $hi)),+],
+            f: |$w| $name($($arg),+ $($(, $extra)*)?),
+            grad: |$w| {
+                let r = $grad($($arg),+ $($(, $extra)*)?);
+                scalars!(@unpack r; $($arg),+)
+            },
+            vjp: |$w, s| {
+                let r = $vjp($($arg),+ $($(, $extra)*)?, s);
+                scalars!(@unpack r; $($arg),+)
+            },
+            jvp: Some(|$w, v| scalars!(@jvp $jvp; $w, v; 0; []; $($arg),+; $($($extra),*)?)),
+            hvp: scalars!(@hvp $hvp; $w; $($arg),+; $($($extra),*)?),
+            valid: always,
+            tol: 1e-6,
+        }
+    };
+    (@unpack $r:ident; $a:expr) => {{ let (value, d0) = $r; (value, vec![d0]) }};
+    (@unpack $r:ident; $a:expr, $b:expr) => {{ let (value, d0, d1) = $r; (value, vec![d0, d1]) }};
+    (@unpack $r:ident; $a:expr, $b:expr, $c:expr) => {{ let (value, d0, d1, d2) = $r; (value, vec![d0, d1, d2]) }};
+    (@jvp $jvp:ident; $w:ident, $v:ident; $i:expr; [$($done:expr),*]; $a:expr $(, $rest:expr)*; $($extra:expr),*) => {
+        scalars!(@jvp $jvp; $w, $v; $i + 1; [$($done,)* $a, $v[$i]]; $($rest),*; $($extra),*)
+    };
+    (@jvp $jvp:ident; $w:ident, $v:ident; $i:expr; [$($done:expr),*]; ; $($extra:expr),*) => {
+        $jvp($($done),* $(, $extra)*)
+    };
+    (@hvp none; $w:ident; $($arg:expr),+; $($extra:expr),*) => { None };
+    (@hvp $hvp:ident; $w:ident; $($arg:expr),+; $($extra:expr),*) => {
+        Some(|$w, v| {
+            let r = scalars!(@jvp $hvp; $w, v; 0; []; $($arg),+; $($extra),*);
+            scalars!(@unpack r; $($arg),+)
+        })
+    };
+}
+
+fn power_prog() -> Prog {
+    scalars!(power_rec, power_rec_grad, power_rec_vjp, power_rec_jvp, power_rec_hvp; [-1.5 => 1.5]; |w| (w[0]), extra (5))
+}
+
+fn rk4_prog() -> Prog {
+    scalars!(rk4_oscillator, rk4_oscillator_grad, rk4_oscillator_vjp, rk4_oscillator_jvp, rk4_oscillator_hvp;
+        [-1.0 => 1.0, -1.0 => 1.0, 0.5 => 3.0]; |w| (w[0], w[1], w[2]))
+}
+
+fn heron_prog() -> Prog {
+    scalars!(heron_sqrt, heron_sqrt_grad, heron_sqrt_vjp, heron_sqrt_jvp, none; [0.1 => 10.0]; |w| (w[0]))
+}
+
+fn radial_wave_f64(w: &[f64]) -> f64 {
+    f64::from(radial_wave(w[0] as f32, w[1] as f32))
+}
+
+fn shadowed_prog() -> Prog {
+    scalars!(shadowed, shadowed_grad, shadowed_vjp, shadowed_jvp, shadowed_hvp; [0.1 => 1.5, -1.0 => 2.0]; |w| (w[0], w[1]), extra (3))
+}
+
+fn closure_shadow_prog() -> Prog {
+    scalars!(closure_before_shadow, closure_before_shadow_grad, closure_before_shadow_vjp, closure_before_shadow_jvp,
+        closure_before_shadow_hvp; [-2.0 => 2.0, -2.0 => 2.0]; |w| (w[0], w[1]))
+}
+
+fn banded_prog() -> Prog {
+    Prog {
+        valid: |w| (w[0].abs() - 1.0).abs() > 1e-3,
+        ..scalars!(banded, banded_grad, banded_vjp, banded_jvp, banded_hvp; [-3.0 => 3.0, -2.0 => 2.0]; |w| (w[0], w[1]))
+    }
+}
+
+fn table_prog() -> Prog {
+    Prog {
+        name: "table_lookup",
+        domain: vec![(-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0), (0.0, 2.9), (0.9, 1.1)],
+        f: |w| table_lookup(&w[..4], w[4], w[5]),
+        grad: |w| {
+            let mut d = [0.0; 4];
+            let (v, dx, dh) = table_lookup_grad(&w[..4], &mut d, w[4], w[5]);
+            (v, [&d[..], &[dx, dh]].concat())
+        },
+        vjp: |w, s| {
+            let mut d = [0.0; 4];
+            let (v, dx, dh) = table_lookup_vjp(&w[..4], &mut d, w[4], w[5], s);
+            (v, [&d[..], &[dx, dh]].concat())
+        },
+        jvp: Some(|w, v| table_lookup_jvp(&w[..4], &v[..4], w[4], v[4], w[5], v[5])),
+        hvp: Some(|w, v| {
+            let mut hv = [0.0; 4];
+            let (value, hx, hh) = table_lookup_hvp(&w[..4], &v[..4], &mut hv, w[4], v[4], w[5], v[5]);
+            (value, [&hv[..], &[hx, hh]].concat())
+        }),
+        // Away from the knots, where the segment changes.
+        valid: |w| {
+            let u = w[4] / w[5];
+            (u - u.round()).abs() > 1e-3 && u < 2.999
+        },
+        tol: 1e-6,
+    }
+}
+
+fn tv_prog() -> Prog {
+    Prog {
+        name: "tv_objective",
+        domain: vec![(-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (0.0, 1.0)],
+        f: |w| tv_objective(&w[..4], w[4]),
+        grad: |w| {
+            let mut d = [0.0; 4];
+            let (v, dl) = tv_objective_grad(&w[..4], &mut d, w[4]);
+            (v, [&d[..], &[dl]].concat())
+        },
+        vjp: |w, s| {
+            let mut d = [0.0; 4];
+            let (v, dl) = tv_objective_vjp(&w[..4], &mut d, w[4], s);
+            (v, [&d[..], &[dl]].concat())
+        },
+        jvp: Some(|w, v| tv_objective_jvp(&w[..4], &v[..4], w[4], v[4])),
+        hvp: Some(|w, v| {
+            let mut hv = [0.0; 4];
+            let (value, hl) = tv_objective_hvp(&w[..4], &v[..4], &mut hv, w[4], v[4]);
+            (value, [&hv[..], &[hl]].concat())
+        }),
+        valid: |w| w[..4].windows(2).all(|p| (p[1] - p[0]).abs() > 1e-3),
+        tol: 1e-6,
+    }
+}
+
+fn triangle_prog() -> Prog {
+    Prog {
+        name: "triangle_area",
+        domain: vec![(-2.0, 2.0); 6],
+        f: |w| triangle_area(arr::<3>(&w[..3]), arr::<3>(&w[3..])),
+        grad: |w| {
+            let (v, du, dv) = triangle_area_grad(arr::<3>(&w[..3]), arr::<3>(&w[3..]));
+            (v, [du, dv].concat())
+        },
+        vjp: |w, s| {
+            let (v, du, dv) = triangle_area_vjp(arr::<3>(&w[..3]), arr::<3>(&w[3..]), s);
+            (v, [du, dv].concat())
+        },
+        jvp: Some(|w, v| triangle_area_jvp(arr::<3>(&w[..3]), arr::<3>(&v[..3]), arr::<3>(&w[3..]), arr::<3>(&v[3..]))),
+        hvp: Some(|w, v| {
+            let (value, hu, hv) =
+                triangle_area_hvp(arr::<3>(&w[..3]), arr::<3>(&v[..3]), arr::<3>(&w[3..]), arr::<3>(&v[3..]));
+            (value, [hu, hv].concat())
+        }),
+        // Away from parallel sides, where the area's gradient has a kink.
+        valid: |w| triangle_area(arr::<3>(&w[..3]), arr::<3>(&w[3..])) > 0.05,
+        tol: 1e-6,
+    }
+}
+
+/// A program of one slice `x: &[f64]` of length `$n`.
+macro_rules! slice_prog {
+    ($name:ident, $grad:ident, $vjp:ident, $jvp:ident, $hvp:tt; $n:literal in [$lo:expr, $hi:expr] $(; valid $valid:expr)?) => {
+        Prog {
+            name: stringify!($name),
+            domain: vec![($lo, $hi); $n],
+            f: |w| $name(w),
+            grad: |w| {
+                let mut d = [0.0; $n];
+                let v = $grad(w, &mut d);
+                (v, d.to_vec())
+            },
+            vjp: |w, s| {
+                let mut d = [0.0; $n];
+                let v = $vjp(w, &mut d, s);
+                (v, d.to_vec())
+            },
+            jvp: Some(|w, v| $jvp(w, v)),
+            hvp: slice_prog!(@hvp $hvp; $n),
+            valid: slice_prog!(@valid $($valid)?),
+            tol: 1e-6,
+        }
+    };
+    (@hvp none; $n:literal) => { None };
+    (@hvp $hvp:ident; $n:literal) => {
+        Some(|w, v| {
+            let mut hv = [0.0; $n];
+            let value = $hvp(w, v, &mut hv);
+            (value, hv.to_vec())
+        })
+    };
+    (@valid) => { always };
+    (@valid $valid:expr) => { $valid };
+}
+
+/// Whether the entries of `w` are pairwise apart (no ties in a sort).
+fn distinct(w: &[f64]) -> bool {
+    w.iter().enumerate().all(|(i, a)| w[i + 1..].iter().all(|b| (a - b).abs() > 1e-3))
+}
+
+fn slice_progs() -> Vec<Prog> {
+    vec![
+        slice_prog!(sum_of_squares_closure, sum_of_squares_closure_grad, sum_of_squares_closure_vjp,
+            sum_of_squares_closure_jvp, none; 4 in [-2.0, 2.0]),
+        slice_prog!(bucket_energy, bucket_energy_grad, bucket_energy_vjp, bucket_energy_jvp, none; 3 in [-2.0, 2.0]),
+        slice_prog!(strided_walks, strided_walks_grad, strided_walks_vjp, strided_walks_jvp, none; 7 in [-2.0, 2.0]),
+        slice_prog!(prefix_energy, prefix_energy_grad, prefix_energy_vjp, prefix_energy_jvp, none; 5 in [-2.0, 2.0]),
+        slice_prog!(trimmed_mean, trimmed_mean_grad, trimmed_mean_vjp, trimmed_mean_jvp, none; 6 in [-2.0, 2.0];
+            valid distinct),
+        slice_prog!(normalized_dot, normalized_dot_grad, normalized_dot_vjp, normalized_dot_jvp, none; 4 in [0.2, 2.0]),
+        slice_prog!(squares_times_first, squares_times_first_grad, squares_times_first_vjp, squares_times_first_jvp,
+            squares_times_first_hvp; 3 in [-2.0, 2.0]),
+        slice_prog!(sum_x_sin_x, sum_x_sin_x_grad, sum_x_sin_x_vjp, sum_x_sin_x_jvp, sum_x_sin_x_hvp; 4 in [-3.0, 3.0]),
+        Prog {
+            name: "mean_of",
+            domain: vec![(-2.0, 2.0); 3],
+            f: |w| mean_of(&arr::<3>(w)),
+            grad: |w| {
+                let mut d = [0.0; 3];
+                let v = mean_of_grad(&arr::<3>(w), &mut d);
+                (v, d.to_vec())
+            },
+            vjp: |w, s| {
+                let mut d = [0.0; 3];
+                let v = mean_of_vjp(&arr::<3>(w), &mut d, s);
+                (v, d.to_vec())
+            },
+            jvp: Some(|w, v| mean_of_jvp(&arr::<3>(w), &arr::<3>(v))),
+            hvp: None,
+            valid: always,
+            tol: 1e-6,
+        },
+        Prog {
+            name: "sample_std",
+            domain: vec![(-2.0, 2.0); 5],
+            f: |w| sample_std(&w.to_vec()),
+            grad: |w| {
+                let mut d = vec![0.0; 5];
+                let v = sample_std_grad(&w.to_vec(), &mut d);
+                (v, d)
+            },
+            vjp: |w, s| {
+                let mut d = vec![0.0; 5];
+                let v = sample_std_vjp(&w.to_vec(), &mut d, s);
+                (v, d)
+            },
+            jvp: Some(|w, v| sample_std_jvp(&w.to_vec(), &v.to_vec())),
+            hvp: Some(|w, v| {
+                let mut hv = vec![0.0; 5];
+                let value = sample_std_hvp(&w.to_vec(), &v.to_vec(), &mut hv);
+                (value, hv)
+            }),
+            valid: always,
+            tol: 1e-6,
+        },
+        Prog {
+            name: "scaled_energy",
+            domain: vec![(-2.0, 2.0); 3],
+            f: |w| scaled_energy(w, Some(2.5)),
+            grad: |w| {
+                let mut d = [0.0; 3];
+                let v = scaled_energy_grad(w, &mut d, Some(2.5));
+                (v, d.to_vec())
+            },
+            vjp: |w, s| {
+                let mut d = [0.0; 3];
+                let v = scaled_energy_vjp(w, &mut d, Some(2.5), s);
+                (v, d.to_vec())
+            },
+            jvp: Some(|w, v| scaled_energy_jvp(w, v, Some(2.5))),
+            hvp: None,
+            valid: always,
+            tol: 1e-6,
+        },
+        Prog {
+            name: "tail_product",
+            domain: vec![(-2.0, 2.0); 5],
+            f: |w| tail_product(w, 2),
+            grad: |w| {
+                let mut d = [0.0; 5];
+                let v = tail_product_grad(w, &mut d, 2);
+                (v, d.to_vec())
+            },
+            vjp: |w, s| {
+                let mut d = [0.0; 5];
+                let v = tail_product_vjp(w, &mut d, 2, s);
+                (v, d.to_vec())
+            },
+            jvp: Some(|w, v| tail_product_jvp(w, v, 2)),
+            hvp: None,
+            valid: always,
+            tol: 1e-6,
+        },
+        Prog {
+            name: "gauss_seidel",
+            // A diagonally dominant 3×3 system, perturbed, and its right side.
+            domain: [4.0, 1.0, 0.5, 1.0, 5.0, 1.0, 0.5, 1.0, 3.0]
+                .iter()
+                .map(|&a| (a - 0.3, a + 0.3))
+                .chain([(-2.0, 2.0); 3])
+                .collect(),
+            f: |w| gauss_seidel(&w[..9], &w[9..]),
+            grad: |w| {
+                let (mut da, mut db) = ([0.0; 9], [0.0; 3]);
+                let v = gauss_seidel_grad(&w[..9], &mut da, &w[9..], &mut db);
+                (v, [&da[..], &db[..]].concat())
+            },
+            vjp: |w, s| {
+                let (mut da, mut db) = ([0.0; 9], [0.0; 3]);
+                let v = gauss_seidel_vjp(&w[..9], &mut da, &w[9..], &mut db, s);
+                (v, [&da[..], &db[..]].concat())
+            },
+            jvp: Some(|w, v| gauss_seidel_jvp(&w[..9], &v[..9], &w[9..], &v[9..])),
+            hvp: Some(|w, v| {
+                let (mut ha, mut hb) = ([0.0; 9], [0.0; 3]);
+                let value = gauss_seidel_hvp(&w[..9], &v[..9], &mut ha, &w[9..], &v[9..], &mut hb);
+                (value, [&ha[..], &hb[..]].concat())
+            }),
+            valid: always,
+            tol: 1e-6,
+        },
+        Prog {
+            name: "self_coupled",
+            domain: vec![(-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (-0.5, 0.5)],
+            f: |w| self_coupled(&w[..4], w[4]),
+            grad: |w| {
+                let mut d = [0.0; 4];
+                let (v, dw) = self_coupled_grad(&w[..4], &mut d, w[4]);
+                (v, [&d[..], &[dw]].concat())
+            },
+            vjp: |w, s| {
+                let mut d = [0.0; 4];
+                let (v, dw) = self_coupled_vjp(&w[..4], &mut d, w[4], s);
+                (v, [&d[..], &[dw]].concat())
+            },
+            jvp: Some(|w, v| self_coupled_jvp(&w[..4], &v[..4], w[4], v[4])),
+            hvp: Some(|w, v| {
+                let mut hv = [0.0; 4];
+                let (value, hw) = self_coupled_hvp(&w[..4], &v[..4], &mut hv, w[4], v[4]);
+                (value, [&hv[..], &[hw]].concat())
+            }),
+            valid: always,
+            tol: 1e-6,
+        },
+    ]
+}
+
 #[test]
 fn programs_match_central_differences_and_their_other_modes() {
     let mut progs = vec![
@@ -1114,5 +1809,17 @@ fn programs_match_central_differences_and_their_other_modes() {
         bezier_prog(),
     ];
     progs.extend(dense_act_progs());
+    progs.extend([
+        power_prog(),
+        rk4_prog(),
+        heron_prog(),
+        shadowed_prog(),
+        closure_shadow_prog(),
+        banded_prog(),
+        table_prog(),
+        tv_prog(),
+        triangle_prog(),
+    ]);
+    progs.extend(slice_progs());
     check_all(progs);
 }
