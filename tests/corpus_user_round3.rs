@@ -1823,3 +1823,359 @@ fn programs_match_central_differences_and_their_other_modes() {
     progs.extend(slice_progs());
     check_all(progs);
 }
+
+// --- Several results: the dot-product test, and the Jacobian's closed form ----
+
+/// `polar(r, θ) = (r cos θ, r sin θ)`: `NAME_vjp` with a tuple seed is
+/// `Jᵀ·s`, `NAME_jvp` is `J·v`, and `⟨J·v, s⟩ = ⟨v, Jᵀ·s⟩`.
+#[test]
+fn polar_vjp_and_jvp_are_transposes_and_match_the_jacobian() {
+    proptest!(|(r in 0.1..3.0f64, t in -3.0..3.0f64, v in proptest::array::uniform2(-1.0..1.0f64), s in proptest::array::uniform2(-1.0..1.0f64))| {
+        let ((x, y), dr, dt) = polar_vjp(r, t, (s[0], s[1]));
+        prop_assert_eq!((x, y), polar(r, t));
+        // J = [[cos θ, −r sin θ], [sin θ, r cos θ]]
+        let jt_s = [t.cos() * s[0] + t.sin() * s[1], -r * t.sin() * s[0] + r * t.cos() * s[1]];
+        prop_assert!(close(dr, jt_s[0], 1e-12) && close(dt, jt_s[1], 1e-12), "{dr} {dt} vs {jt_s:?}");
+        let ((x2, y2), (tx, ty)) = polar_jvp(r, v[0], t, v[1]);
+        prop_assert_eq!((x2, y2), (x, y));
+        let (reverse, allowed) = dot_with_allowance(&v, &[dr, dt], 1e-10);
+        prop_assert!((tx * s[0] + ty * s[1] - reverse).abs() <= allowed);
+    });
+}
+
+/// `C = A·B` for 2×2 matrices: `Ā = C̄·Bᵀ`, `B̄ = Aᵀ·C̄`, and the jvp is the
+/// product rule.
+#[test]
+fn mat_mul_vjp_is_the_matrix_product_rule() {
+    proptest!(|(w in proptest::collection::vec(-2.0..2.0f64, 12))| {
+        let (a, b, c_bar) = (mat(&w[..4]), mat(&w[4..8]), mat(&w[8..12]));
+        let (c, a_bar, b_bar) = mat_mul_vjp(a, b, c_bar);
+        prop_assert_eq!(c, mat_mul(a, b));
+        for i in 0..2 {
+            for j in 0..2 {
+                let want_a = c_bar[i][0] * b[j][0] + c_bar[i][1] * b[j][1];
+                let want_b = a[0][i] * c_bar[0][j] + a[1][i] * c_bar[1][j];
+                prop_assert!(close(a_bar[i][j], want_a, 1e-12), "Ā{i}{j} = {}, want {want_a}", a_bar[i][j]);
+                prop_assert!(close(b_bar[i][j], want_b, 1e-12), "B̄{i}{j} = {}, want {want_b}", b_bar[i][j]);
+            }
+        }
+    });
+}
+
+// --- Models ----------------------------------------------------------------------
+
+fn mlp() -> Mlp {
+    Mlp {
+        w1: vec![vec![0.5, -0.3], vec![0.2, 0.1], vec![-0.4, 0.6]],
+        b1: vec![0.0, 0.1, -0.2],
+        w2: vec![0.3, -0.7, 0.5],
+        b2: 0.05,
+    }
+}
+
+/// `Mlp` (fields `Vec<Vec<f64>>`, `Vec<f64>`, `f64`): `mse`'s gradient in
+/// the model, `predict`'s in the model and the input, and `predict_jvp`
+/// along a model direction against `predict_grad`.
+#[test]
+fn mlp_methods_match_central_differences() {
+    let model = mlp();
+    let xs = vec![vec![1.0, 2.0], vec![-0.5, 0.3], vec![0.2, -1.0]];
+    let ys = [0.5, -0.2, 0.1];
+    let mut d = model.zeros_like();
+    let value = model.mse_grad(&mut d, &xs, &ys);
+    assert_eq!(value, model.mse(&xs, &ys));
+    let f = |p: &[f64]| {
+        let mut m = model.clone();
+        m.copy_from_flat(p);
+        m.mse(&xs, &ys)
+    };
+    let numeric = numeric_gradient(f, &model.to_flat());
+    for (a, n) in d.to_flat().iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-6), "mse: {:?} vs {numeric:?}", d.to_flat());
+    }
+    let x = [0.7, -0.4];
+    let mut d_model = model.zeros_like();
+    let mut d_x = [0.0; 2];
+    model.predict_grad(&mut d_model, &x, &mut d_x);
+    let numeric_x = numeric_gradient(|w| model.predict(w), &x);
+    assert!(close(d_x[0], numeric_x[0], 1e-6) && close(d_x[1], numeric_x[1], 1e-6), "{d_x:?} vs {numeric_x:?}");
+    // Along the model direction `dir` (every weight 0.1·(k+1), alternating sign).
+    let mut dir = model.zeros_like();
+    let flat: Vec<f64> =
+        (0..model.to_flat().len()).map(|k| 0.1 * (k as f64 + 1.0) * if k % 2 == 0 { 1.0 } else { -1.0 }).collect();
+    dir.copy_from_flat(&flat);
+    let (_, tangent) = model.predict_jvp(&dir, &x, &[0.3, -0.2]);
+    let (reverse, allowed) =
+        dot_with_allowance(&[flat, vec![0.3, -0.2]].concat(), &[d_model.to_flat(), d_x.to_vec()].concat(), 1e-10);
+    assert!((tangent - reverse).abs() <= allowed, "jvp {tangent} vs ⟨v, ∇⟩ {reverse}");
+}
+
+/// A model of layers of equal width: the gradient in the model and the input.
+#[test]
+fn layered_net_matches_central_differences() {
+    let layer = |w: Vec<Vec<f64>>, b: Vec<f64>| Dense { w, b };
+    let net = Net {
+        layers: vec![
+            layer(vec![vec![0.5, -0.3], vec![0.2, 0.1]], vec![0.0, 0.1]),
+            layer(vec![vec![0.3, 0.2], vec![-0.4, 0.6]], vec![-0.1, 0.2]),
+        ],
+    };
+    let x = [0.4, -0.7];
+    let mut d_net = net.zeros_like();
+    let mut d_x = [0.0; 2];
+    let value = net.forward_grad(&mut d_net, &x, &mut d_x);
+    assert_eq!(value, net.forward(&x));
+    let f = |p: &[f64]| {
+        let mut m = net.clone();
+        m.copy_from_flat(p);
+        m.forward(&x)
+    };
+    let numeric = numeric_gradient(f, &net.to_flat());
+    for (a, n) in d_net.to_flat().iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-6), "{:?} vs {numeric:?}", d_net.to_flat());
+    }
+    let numeric_x = numeric_gradient(|w| net.forward(w), &x);
+    assert!(close(d_x[0], numeric_x[0], 1e-6) && close(d_x[1], numeric_x[1], 1e-6), "{d_x:?} vs {numeric_x:?}");
+    let (_, tangent) = net.forward_jvp(&net.zeros_like(), &x, &[1.0, 0.0]);
+    assert!(close(tangent, d_x[0], 1e-10), "{tangent} vs {}", d_x[0]);
+}
+
+/// A method returning the hidden layer, called by another: the gradient,
+/// and `H·v` in the model against differences of the gradient.
+#[test]
+fn two_layer_model_matches_central_differences_and_its_hessian() {
+    let model = TwoLayer { w1: [[0.5, -0.3], [0.2, 0.1], [0.7, -0.4]], w2: [0.3, -0.2, 0.5] };
+    let x = [0.4, -0.7];
+    let grad_at = |m: &TwoLayer| {
+        let mut d = m.zeros_like();
+        let mut d_x = [0.0; 2];
+        m.predict_grad(&mut d, &x, &mut d_x);
+        d.to_flat()
+    };
+    let flat = model.to_flat();
+    let f = |p: &[f64]| {
+        let mut m = model.clone();
+        m.copy_from_flat(p);
+        m.predict(&x)
+    };
+    let numeric = numeric_gradient(f, &flat);
+    let g = grad_at(&model);
+    for (a, n) in g.iter().zip(&numeric) {
+        assert!(close(*a, *n, 1e-6), "{g:?} vs {numeric:?}");
+    }
+    let v: Vec<f64> = (0..flat.len()).map(|k| ((k * 7 % 5) as f64 - 2.0) * 0.3).collect();
+    let mut v_model = model.zeros_like();
+    v_model.copy_from_flat(&v);
+    let mut hv = model.zeros_like();
+    let mut hv_x = [0.0; 2];
+    model.predict_hvp(&v_model, &mut hv, &x, &[0.0; 2], &mut hv_x);
+    let h = 1e-5;
+    let shifted = |sign: f64| {
+        let mut m = model.clone();
+        m.copy_from_flat(&flat.iter().zip(&v).map(|(a, b)| a + sign * h * b).collect::<Vec<_>>());
+        grad_at(&m)
+    };
+    let (plus, minus) = (shifted(1.0), shifted(-1.0));
+    for (k, got) in hv.to_flat().iter().enumerate() {
+        let fd = (plus[k] - minus[k]) / (2.0 * h);
+        assert!((got - fd).abs() < 1e-6, "(H·v){k} = {got}, differences {fd}");
+    }
+}
+
+// --- f32 -------------------------------------------------------------------------
+
+/// The logistic loss in `f32` against its closed-form gradient:
+/// `∂/∂w = mean((p − y)·x)`, `∂/∂b = mean(p − y)`, `∂/∂x = (p − y)·w/n`,
+/// `∂/∂y = −z/n`.
+#[test]
+fn logistic_f32_has_the_closed_form_gradient() {
+    let (w, b) = ([0.5f32, -0.25], 0.1f32);
+    let xs = [[1.0f32, 2.0], [-0.5, 0.3], [0.2, -1.0]];
+    let ys = [1.0f32, 0.0, 1.0];
+    let (mut d_w, mut d_xs, mut d_ys) = ([0.0f32; 2], [[0.0f32; 2]; 3], [0.0f32; 3]);
+    let (value, d_b) = logistic_f32_grad(&w, &mut d_w, b, &xs, &mut d_xs, &ys, &mut d_ys);
+    assert_eq!(value, logistic_f32(&w, b, &xs, &ys));
+    let n = xs.len() as f64;
+    let (mut want_w, mut want_b) = ([0.0f64; 2], 0.0f64);
+    for (i, (x, &y)) in xs.iter().zip(&ys).enumerate() {
+        let z = f64::from(w[0]) * f64::from(x[0]) + f64::from(w[1]) * f64::from(x[1]) + f64::from(b);
+        let r = 1.0 / (1.0 + (-z).exp()) - f64::from(y);
+        want_w[0] += r * f64::from(x[0]) / n;
+        want_w[1] += r * f64::from(x[1]) / n;
+        want_b += r / n;
+        for k in 0..2 {
+            assert!((f64::from(d_xs[i][k]) - r * f64::from(w[k]) / n).abs() < 1e-6, "∂x{i}{k} = {}", d_xs[i][k]);
+        }
+        assert!((f64::from(d_ys[i]) + z / n).abs() < 1e-6, "∂y{i} = {}", d_ys[i]);
+    }
+    assert!((f64::from(d_b) - want_b).abs() < 1e-6, "{d_b} vs {want_b}");
+    for k in 0..2 {
+        assert!((f64::from(d_w[k]) - want_w[k]).abs() < 1e-6, "{d_w:?} vs {want_w:?}");
+    }
+    let (_, tangent) = logistic_f32_jvp(&w, &[1.0, 0.0], b, 0.0, &xs, &[[0.0; 2]; 3], &ys, &[0.0; 3]);
+    assert!((tangent - d_w[0]).abs() < 1e-6, "{tangent} vs {}", d_w[0]);
+}
+
+/// `sin(πr)/r + x/2` in `f32`, `r = |(x, y)|`: its gradient in closed form.
+#[test]
+fn radial_wave_in_f32_has_the_closed_form_gradient() {
+    for (x, y) in [(0.3f32, 0.4f32), (-1.2, 0.5), (0.7, -0.9)] {
+        let (value, dx, dy) = radial_wave_grad(x, y);
+        assert_eq!(value, radial_wave(x, y));
+        let (xf, yf) = (f64::from(x), f64::from(y));
+        let r = xf.hypot(yf);
+        let pi = std::f64::consts::PI;
+        let dr = (pi * (pi * r).cos() * r - (pi * r).sin()) / (r * r);
+        assert!((f64::from(dx) - (dr * xf / r + 0.5)).abs() < 1e-4, "{dx} vs {}", dr * xf / r + 0.5);
+        assert!((f64::from(dy) - dr * yf / r).abs() < 1e-4, "{dy} vs {}", dr * yf / r);
+        let (_, tangent) = radial_wave_jvp(x, 1.0, y, 0.0);
+        assert!((tangent - dx).abs() < 1e-5, "{tangent} vs {dx}");
+        assert!(radial_wave_f64(&[xf, yf]).is_finite());
+    }
+}
+
+/// The generic Rosenbrock and `Σ x sin x` at `f32`: the same gradient and
+/// `H·v` as at `f64`, to `f32` precision.
+#[test]
+fn generic_programs_agree_in_f32_and_f64() {
+    let x = [0.5, -0.3, 1.2, 0.8];
+    let v = [1.0, -0.5, 0.25, 0.0];
+    let x32 = x.map(|a| a as f32);
+    let v32 = v.map(|a| a as f32);
+    let (mut d, mut d32) = ([0.0; 4], [0.0f32; 4]);
+    rosen_generic_grad(&x, &mut d);
+    rosen_generic_grad(&x32, &mut d32);
+    let (mut hv, mut hv32) = ([0.0; 4], [0.0f32; 4]);
+    rosen_generic_hvp(&x, &v, &mut hv);
+    rosen_generic_hvp(&x32, &v32, &mut hv32);
+    for k in 0..4 {
+        assert!((f64::from(d32[k]) - d[k]).abs() < 1e-3 * d[k].abs().max(1.0), "{d32:?} vs {d:?}");
+        assert!((f64::from(hv32[k]) - hv[k]).abs() < 1e-3 * hv[k].abs().max(1.0), "{hv32:?} vs {hv:?}");
+    }
+    let (mut hs, mut hs32) = ([0.0; 4], [0.0f32; 4]);
+    sum_x_sin_x_hvp(&x, &v, &mut hs);
+    sum_x_sin_x_hvp(&x32, &v32, &mut hs32);
+    for k in 0..4 {
+        // d²/dx² (x sin x) = 2 cos x − x sin x, on the diagonal.
+        let want = (2.0 * x[k].cos() - x[k] * x[k].sin()) * v[k];
+        assert!((hs[k] - want).abs() < 1e-12, "{hs:?}");
+        assert!((f64::from(hs32[k]) - want).abs() < 1e-5, "{hs32:?}");
+    }
+}
+
+// --- Closed forms of iterations -----------------------------------------------------
+
+/// The fixed point of `x = a cos x`: `dx/da = cos x / (1 + a sin x)`
+/// (implicit differentiation), through the `while` loop that converges.
+#[test]
+fn fixed_point_has_the_implicit_derivative() {
+    for a in [0.3, 0.6, 0.9] {
+        let (x, dx) = fixed_point_grad(a);
+        assert!((x - a * x.cos()).abs() < 1e-12);
+        let want = x.cos() / (1.0 + a * x.sin());
+        assert!((dx - want).abs() < 1e-9, "a = {a}: {dx} vs {want}");
+        let (_, tangent) = fixed_point_jvp(a, 1.0);
+        assert!((tangent - want).abs() < 1e-9, "a = {a}: {tangent} vs {want}");
+    }
+}
+
+/// Newton's root `r` of `p(x) = Σ cₖ xᵏ`: `∂r/∂cₖ = −rᵏ / p'(r)`, and the
+/// start does not matter (`∂r/∂x₀ = 0`).
+#[test]
+fn newton_root_has_the_implicit_derivative() {
+    let c = [-1.0, 1.0, -1.0, 1.0];
+    for x0 in [0.8, 1.3, 2.0] {
+        let mut d = [0.0; 4];
+        let (r, dx0) = newton_root_grad(&c, &mut d, x0);
+        assert!((r - 1.0).abs() < 1e-12);
+        let dp = c[1] + 2.0 * c[2] * r + 3.0 * c[3] * r * r;
+        for k in 0..4 {
+            let want = -r.powi(k as i32) / dp;
+            assert!((d[k] - want).abs() < 1e-9, "x0 = {x0}: ∂c{k} = {}, want {want}", d[k]);
+        }
+        assert!(dx0.abs() < 1e-9, "x0 = {x0}: ∂x0 = {dx0}");
+    }
+}
+
+/// Heron's iteration converges to √a: its derivative is `1 / (2√a)`.
+#[test]
+fn heron_has_the_derivative_of_the_square_root() {
+    for a in [0.25, 2.0, 9.0] {
+        let (r, d) = heron_sqrt_grad(a);
+        assert!((r - a.sqrt()).abs() < 1e-12);
+        assert!((d - 0.5 / a.sqrt()).abs() < 1e-10, "{d}");
+    }
+}
+
+// --- In place ------------------------------------------------------------------------
+
+/// `normalize(v)` in place: `v ← v/|v|`, whose Jacobian `(I − u uᵀ)/|v|` is
+/// symmetric. `NAME_vjp` takes the output's adjoint in the shadow and
+/// leaves the input's there; `NAME_jvp` writes the tangent.
+#[test]
+fn normalize_in_place_has_the_projection_jacobian() {
+    let v0 = [3.0, -1.0, 2.0];
+    let norm = (14.0f64).sqrt();
+    let u = v0.map(|a| a / norm);
+    let seed = [0.5, 1.0, -2.0];
+    let mut v = v0;
+    let mut d_v = seed;
+    normalize_vjp(&mut v, &mut d_v);
+    let u_dot_s: f64 = u.iter().zip(&seed).map(|(a, b)| a * b).sum();
+    for k in 0..3 {
+        assert!((v[k] - u[k]).abs() < 1e-15);
+        let want = (seed[k] - u[k] * u_dot_s) / norm;
+        assert!((d_v[k] - want).abs() < 1e-12, "{d_v:?}");
+    }
+    let mut v = v0;
+    let mut t = seed;
+    normalize_jvp(&mut v, &mut t);
+    for k in 0..3 {
+        // Symmetric: the tangent along `seed` is the same vector.
+        let want = (seed[k] - u[k] * u_dot_s) / norm;
+        assert!((t[k] - want).abs() < 1e-12, "{t:?}");
+    }
+}
+
+// --- Graphs ---------------------------------------------------------------------------
+
+/// `NAME_graph`: its result is the function's value and its inputs'
+/// adjoints are `NAME_grad`'s partials.
+#[test]
+fn graphs_hold_the_value_and_the_gradient() {
+    let scalar_adjoint = |g: &Graph, name: &str| {
+        let id = g.find(name).unwrap_or_else(|| panic!("no node `{name}`"));
+        g.node(id).adjoint().and_then(|a| a.as_scalar()).unwrap_or_else(|| panic!("`{name}` has no adjoint"))
+    };
+    let result = |g: &Graph| g.node(g.result().expect("a result")).value().as_scalar().expect("a scalar");
+
+    let g = power_rec_graph(1.3, 4);
+    assert_eq!(result(&g), power_rec(1.3, 4));
+    assert!(close(scalar_adjoint(&g, "x"), power_rec_grad(1.3, 4).1, 1e-12));
+
+    let (t1, t2, tx, ty) = (0.4, 1.1, 0.9, 0.8);
+    let g = arm_reach_error_graph(t1, t2, tx, ty);
+    let (value, d1, d2, dx, dy) = arm_reach_error_grad(t1, t2, tx, ty);
+    assert_eq!(result(&g), value);
+    for (name, want) in [("t1", d1), ("t2", d2), ("target_x", dx), ("target_y", dy)] {
+        assert!(close(scalar_adjoint(&g, name), want, 1e-12), "{name}");
+    }
+
+    let g = integrate_gaussian_graph(-1.0, 1.5, 0.2, 0.8);
+    let (value, da, db, dm, ds) = integrate_gaussian_grad(-1.0, 1.5, 0.2, 0.8);
+    assert!(close(result(&g), value, 1e-15));
+    for (name, want) in [("a", da), ("b", db), ("mu", dm), ("s", ds)] {
+        assert!(close(scalar_adjoint(&g, name), want, 1e-12), "{name}");
+    }
+
+    let pred = [0.3, -1.5, 2.0, 4.0];
+    let g = robust_loss_graph(&pred, &TARGETS, 0.7);
+    let mut d = [0.0; 4];
+    let value = robust_loss_grad(&pred, &mut d, &TARGETS, 0.7);
+    assert!(close(result(&g), value, 1e-15));
+    let id = g.find("pred").expect("a node for `pred`");
+    let adjoint = g.node(id).adjoint().and_then(|a| a.as_array()).expect("an array adjoint").to_vec();
+    for k in 0..4 {
+        assert!(close(adjoint[k], d[k], 1e-12), "{adjoint:?} vs {d:?}");
+    }
+}
