@@ -86,6 +86,15 @@ impl Lowerer<'_> {
                 return Rhs::Method(receiver, method.clone(), args);
             }
             if method == "to_vec" {
+                let rows = matches!(&receiver, Operand::Var(var) if self.vars[var.0].dims.is_some_and(|dims| dims > 1));
+                if rows {
+                    return self.unsupported(
+                        method,
+                        "`to_vec` of a slice of arrays (rows) is not supported inside #[grad] functions; build the \
+                         copy as a local vector of rows (`let mut v = vec![[0.0; N]; x.len()];`) and copy each row \
+                         (`for i in 0..x.len() { v[i] = x[i]; }`)",
+                    );
+                }
                 return self.unsupported(method, to_vec_message());
             }
             return self.unsupported(
@@ -103,7 +112,24 @@ impl Lowerer<'_> {
         if symbol::is_float_predicate(method) {
             return Rhs::Method(receiver, method.clone(), args);
         }
-        let message = if receiver_ty == Ty::Unknown {
+        // A struct or an enum taken by value (`act: Activation`): its
+        // methods are called on a reference to a parameter.
+        let by_value_struct = match &receiver {
+            Operand::Var(var) => {
+                let info = &self.vars[var.0];
+                let declared = info.declared.as_ref().filter(|ty| names_a_struct(ty));
+                declared.filter(|_| info.kind == VarKind::Param && !info.by_ref)
+            }
+            _ => None,
+        };
+        let message = if let Some(ty) = by_value_struct {
+            let name = quote::ToTokens::to_token_stream(&*call.receiver).to_string().replace(' ', "");
+            let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+            format!(
+                "#[grad] calls the methods of a struct or an enum parameter taken by reference; take `{name}` by \
+                 reference (`{name}: &{ty}`) to call `{method}` on it"
+            )
+        } else if receiver_ty == Ty::Unknown {
             format!("cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = ..`)")
         } else {
             format!(
@@ -387,6 +413,11 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
         syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),
         _ => None,
     }
+}
+
+/// Whether `ty` names a struct or an enum (a path that is no primitive).
+fn names_a_struct(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path.qself.is_none() && !is_primitive(&path.path))
 }
 
 /// Whether `path` names a primitive type (`str`, `usize`, ..), whose
