@@ -776,6 +776,134 @@ fn sum_x_sin_x<T: Float>(x: &[T]) -> T {
     s
 }
 
+// 44. The heat equation, explicit steps between two buffers copied back.
+#[grad(forward, reverse, hessian, wrt(alpha, u0))]
+fn heat_misfit(alpha: f64, u0: &[f64], target: &[f64], steps: usize) -> f64 {
+    let n = u0.len();
+    let mut u = u0.to_vec();
+    let mut next = vec![0.0; n];
+    for _ in 0..steps {
+        for i in 1..n - 1 {
+            next[i] = u[i] + alpha * (u[i - 1] - 2.0 * u[i] + u[i + 1]);
+        }
+        next[0] = 0.0;
+        next[n - 1] = 0.0;
+        for i in 0..n {
+            u[i] = next[i];
+        }
+    }
+    u.iter().zip(target).map(|(a, b)| (a - b).powi(2)).sum()
+}
+
+// 45. Sobel edge energy of an image of rows (`&[Vec<f64>]`).
+#[grad(forward, reverse, wrt(img))]
+fn sobel_energy(img: &[Vec<f64>]) -> f64 {
+    let h = img.len();
+    let w = img[0].len();
+    let mut total = 0.0;
+    for i in 1..h - 1 {
+        for j in 1..w - 1 {
+            let gx = img[i - 1][j + 1] + 2.0 * img[i][j + 1] + img[i + 1][j + 1]
+                - img[i - 1][j - 1]
+                - 2.0 * img[i][j - 1]
+                - img[i + 1][j - 1];
+            let gy = img[i + 1][j - 1] + 2.0 * img[i + 1][j] + img[i + 1][j + 1]
+                - img[i - 1][j - 1]
+                - 2.0 * img[i - 1][j]
+                - img[i - 1][j + 1];
+            total += (gx * gx + gy * gy + 1e-8).sqrt();
+        }
+    }
+    total
+}
+
+// 46. A portfolio's negative Sharpe ratio.
+#[grad(forward, reverse, hessian)]
+fn neg_sharpe(w: &[f64; 3], cov: &[[f64; 3]; 3], mu: &[f64; 3]) -> f64 {
+    let mut var = 0.0;
+    for i in 0..3 {
+        for j in 0..3 {
+            var += w[i] * cov[i][j] * w[j];
+        }
+    }
+    let ret: f64 = w.iter().zip(mu.iter()).map(|(a, b)| a * b).sum();
+    -ret / var.sqrt()
+}
+
+// 47. One attention head: scores collected, a stable softmax, a weighted sum.
+#[grad(forward, reverse, wrt(q, keys, values))]
+fn attention(q: &[f64], keys: &[Vec<f64>], values: &[f64]) -> f64 {
+    let d = q.len() as f64;
+    let scores: Vec<f64> = keys.iter().map(|k| k.iter().zip(q).map(|(a, b)| a * b).sum::<f64>() / d.sqrt()).collect();
+    let m = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = scores.iter().map(|s| (s - m).exp()).collect();
+    let z: f64 = exps.iter().sum();
+    exps.iter().zip(values).map(|(e, v)| e / z * v).sum()
+}
+
+// 48. Distance from a point to a segment, the projection clamped.
+#[grad(forward, reverse, hessian)]
+fn point_segment_distance(px: f64, py: f64, ax: f64, ay: f64, bx: f64, by: f64) -> f64 {
+    let (dx, dy) = (bx - ax, by - ay);
+    let t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+    let (cx, cy) = (ax + t * dx, ay + t * dy);
+    ((px - cx).powi(2) + (py - cy).powi(2)).sqrt()
+}
+
+// 49. Kepler's equation by Newton, breaking on convergence.
+#[grad(forward, reverse)]
+fn kepler(mean_anomaly: f64, e: f64) -> f64 {
+    let mut ecc = mean_anomaly;
+    for _ in 0..50 {
+        let f = ecc - e * ecc.sin() - mean_anomaly;
+        if f.abs() < 1e-15 {
+            break;
+        }
+        ecc -= f / (1.0 - e * ecc.cos());
+    }
+    ecc
+}
+
+// 50. A generic struct read by a generic free function; a product with
+// zeros; mixed precision; `continue` in a `while`.
+#[derive(Clone, Copy)]
+struct Spring<T> {
+    k: T,
+    rest: T,
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn spring_energy<T: Float>(s: &Spring<T>, x: T) -> T {
+    let stretch = x - s.rest;
+    s.k * stretch * stretch / (T::one() + T::one())
+}
+
+#[grad(forward, reverse, hessian)]
+fn product_of(x: &[f64]) -> f64 {
+    x.iter().product::<f64>()
+}
+
+#[grad(forward, reverse)]
+fn mixed_precision(x: f32, y: f64) -> f64 {
+    let a = (x as f64).exp() * y;
+    let b = (y as f32).sin();
+    a + b as f64
+}
+
+#[grad(forward, reverse)]
+fn sqrt_of_positives(x: &[f64]) -> f64 {
+    let mut i = 0;
+    let mut s = 0.0;
+    while i < x.len() {
+        i += 1;
+        if x[i - 1] < 0.0 {
+            continue;
+        }
+        s += x[i - 1].sqrt();
+    }
+    s
+}
+
 // ===========================================================================
 // The checks.
 // ===========================================================================
@@ -1786,6 +1914,206 @@ fn slice_progs() -> Vec<Prog> {
     ]
 }
 
+// --- 44-50 -----------------------------------------------------------------------
+
+const HEAT_TARGET: [f64; 6] = [0.0, 0.4, 0.6, 0.5, 0.2, 0.0];
+
+fn heat_prog() -> Prog {
+    let mut domain = vec![(0.05, 0.45)];
+    domain.extend([(-1.0, 1.0); 6]);
+    Prog {
+        name: "heat_misfit",
+        domain,
+        f: |w| heat_misfit(w[0], &w[1..], &HEAT_TARGET, 5),
+        grad: |w| {
+            let mut d = [0.0; 6];
+            let (v, da) = heat_misfit_grad(w[0], &w[1..], &mut d, &HEAT_TARGET, 5);
+            (v, [&[da], &d[..]].concat())
+        },
+        vjp: |w, s| {
+            let mut d = [0.0; 6];
+            let (v, da) = heat_misfit_vjp(w[0], &w[1..], &mut d, &HEAT_TARGET, 5, s);
+            (v, [&[da], &d[..]].concat())
+        },
+        jvp: Some(|w, v| heat_misfit_jvp(w[0], v[0], &w[1..], &v[1..], &HEAT_TARGET, 5)),
+        hvp: Some(|w, v| {
+            let mut hv = [0.0; 6];
+            let (value, ha) = heat_misfit_hvp(w[0], v[0], &w[1..], &v[1..], &mut hv, &HEAT_TARGET, 5);
+            (value, [&[ha], &hv[..]].concat())
+        }),
+        valid: always,
+        tol: 1e-6,
+    }
+}
+
+fn image(w: &[f64]) -> Vec<Vec<f64>> {
+    w.chunks(4).map(|row| row.to_vec()).collect()
+}
+
+fn sobel_prog() -> Prog {
+    Prog {
+        name: "sobel_energy",
+        domain: vec![(-1.0, 1.0); 16],
+        f: |w| sobel_energy(&image(w)),
+        grad: |w| {
+            let mut d = vec![vec![0.0; 4]; 4];
+            let v = sobel_energy_grad(&image(w), &mut d);
+            (v, d.concat())
+        },
+        vjp: |w, s| {
+            let mut d = vec![vec![0.0; 4]; 4];
+            let v = sobel_energy_vjp(&image(w), &mut d, s);
+            (v, d.concat())
+        },
+        jvp: Some(|w, v| sobel_energy_jvp(&image(w), &image(v))),
+        hvp: None,
+        valid: always,
+        tol: 1e-6,
+    }
+}
+
+const COV: [[f64; 3]; 3] = [[0.1, 0.02, 0.01], [0.02, 0.2, 0.03], [0.01, 0.03, 0.15]];
+const MU: [f64; 3] = [0.05, 0.08, 0.06];
+
+fn sharpe_prog() -> Prog {
+    Prog {
+        name: "neg_sharpe",
+        domain: vec![(0.1, 1.0); 3],
+        f: |w| neg_sharpe(&arr::<3>(w), &COV, &MU),
+        grad: |w| {
+            let (mut dw, mut dc, mut dm) = ([0.0; 3], [[0.0; 3]; 3], [0.0; 3]);
+            let v = neg_sharpe_grad(&arr::<3>(w), &mut dw, &COV, &mut dc, &MU, &mut dm);
+            (v, dw.to_vec())
+        },
+        vjp: |w, s| {
+            let (mut dw, mut dc, mut dm) = ([0.0; 3], [[0.0; 3]; 3], [0.0; 3]);
+            let v = neg_sharpe_vjp(&arr::<3>(w), &mut dw, &COV, &mut dc, &MU, &mut dm, s);
+            (v, dw.to_vec())
+        },
+        jvp: Some(|w, v| neg_sharpe_jvp(&arr::<3>(w), &arr::<3>(v), &COV, &[[0.0; 3]; 3], &MU, &[0.0; 3])),
+        hvp: Some(|w, v| {
+            let (mut hw, mut hc, mut hm) = ([0.0; 3], [[0.0; 3]; 3], [0.0; 3]);
+            let value = neg_sharpe_hvp(
+                &arr::<3>(w),
+                &arr::<3>(v),
+                &mut hw,
+                &COV,
+                &[[0.0; 3]; 3],
+                &mut hc,
+                &MU,
+                &[0.0; 3],
+                &mut hm,
+            );
+            (value, hw.to_vec())
+        }),
+        valid: always,
+        tol: 1e-6,
+    }
+}
+
+fn keys(w: &[f64]) -> Vec<Vec<f64>> {
+    w.chunks(2).map(|k| k.to_vec()).collect()
+}
+
+fn attention_prog() -> Prog {
+    Prog {
+        name: "attention",
+        domain: vec![(-1.5, 1.5); 11],
+        f: |w| attention(&w[..2], &keys(&w[2..8]), &w[8..]),
+        grad: |w| {
+            let (mut dq, mut dk, mut dv) = ([0.0; 2], vec![vec![0.0; 2]; 3], [0.0; 3]);
+            let v = attention_grad(&w[..2], &mut dq, &keys(&w[2..8]), &mut dk, &w[8..], &mut dv);
+            (v, [&dq[..], &dk.concat(), &dv[..]].concat())
+        },
+        vjp: |w, s| {
+            let (mut dq, mut dk, mut dv) = ([0.0; 2], vec![vec![0.0; 2]; 3], [0.0; 3]);
+            let v = attention_vjp(&w[..2], &mut dq, &keys(&w[2..8]), &mut dk, &w[8..], &mut dv, s);
+            (v, [&dq[..], &dk.concat(), &dv[..]].concat())
+        },
+        jvp: Some(|w, v| attention_jvp(&w[..2], &v[..2], &keys(&w[2..8]), &keys(&v[2..8]), &w[8..], &v[8..])),
+        hvp: None,
+        // Away from ties of the largest score (the max's kink, which the
+        // softmax cancels, but central differences see).
+        valid: always,
+        tol: 1e-6,
+    }
+}
+
+fn segment_prog() -> Prog {
+    Prog {
+        name: "point_segment_distance",
+        domain: vec![(-2.0, 2.0), (0.5, 2.0), (-1.0, 0.0), (-0.5, 0.0), (1.0, 2.0), (0.0, 0.5)],
+        f: |w| point_segment_distance(w[0], w[1], w[2], w[3], w[4], w[5]),
+        grad: |w| {
+            let (v, a, b, c, d, e, f) = point_segment_distance_grad(w[0], w[1], w[2], w[3], w[4], w[5]);
+            (v, vec![a, b, c, d, e, f])
+        },
+        vjp: |w, s| {
+            let (v, a, b, c, d, e, f) = point_segment_distance_vjp(w[0], w[1], w[2], w[3], w[4], w[5], s);
+            (v, vec![a, b, c, d, e, f])
+        },
+        jvp: Some(|w, v| {
+            point_segment_distance_jvp(w[0], v[0], w[1], v[1], w[2], v[2], w[3], v[3], w[4], v[4], w[5], v[5])
+        }),
+        hvp: Some(|w, v| {
+            let (value, a, b, c, d, e, f) =
+                point_segment_distance_hvp(w[0], v[0], w[1], v[1], w[2], v[2], w[3], v[3], w[4], v[4], w[5], v[5]);
+            (value, vec![a, b, c, d, e, f])
+        }),
+        // Away from the segment's ends, where the clamp starts or stops.
+        valid: |w| {
+            let (dx, dy) = (w[4] - w[2], w[5] - w[3]);
+            let t = ((w[0] - w[2]) * dx + (w[1] - w[3]) * dy) / (dx * dx + dy * dy);
+            t.abs() > 1e-3 && (t - 1.0).abs() > 1e-3
+        },
+        tol: 1e-6,
+    }
+}
+
+fn product_prog() -> Prog {
+    slice_prog!(product_of, product_of_grad, product_of_vjp, product_of_jvp, product_of_hvp; 4 in [-2.0, 2.0])
+}
+
+fn sqrt_of_positives_prog() -> Prog {
+    slice_prog!(sqrt_of_positives, sqrt_of_positives_grad, sqrt_of_positives_vjp, sqrt_of_positives_jvp, none;
+        5 in [-2.0, 2.0]; valid |w: &[f64]| w.iter().all(|v| v.abs() > 1e-3))
+}
+
+/// Kepler: `E − e sin E = M`, so `∂E/∂M = 1/(1 − e cos E)` and
+/// `∂E/∂e = sin E/(1 − e cos E)`.
+#[test]
+fn kepler_has_the_implicit_derivatives() {
+    proptest!(|(m in 0.1..3.0f64, e in 0.0..0.8f64)| {
+        let (ecc, dm, de) = kepler_grad(m, e);
+        prop_assert!((ecc - e * ecc.sin() - m).abs() < 1e-12);
+        let denominator = 1.0 - e * ecc.cos();
+        prop_assert!((dm - 1.0 / denominator).abs() < 1e-9, "{dm}");
+        prop_assert!((de - ecc.sin() / denominator).abs() < 1e-9, "{de}");
+        let (_, tangent) = kepler_jvp(m, 0.5, e, -0.25);
+        prop_assert!((tangent - 0.5 * dm + 0.25 * de).abs() < 1e-9);
+    });
+}
+
+/// The generic spring at `f32` and `f64`, and `x ↦ e^x·y + sin y` mixing
+/// `f32` and `f64`.
+#[test]
+fn generic_struct_and_mixed_precision_have_the_closed_forms() {
+    let s = Spring { k: 2.0f64, rest: 0.5 };
+    assert_eq!(spring_energy_grad(&s, 3.0), (6.25, 5.0));
+    assert_eq!(spring_energy_hvp(&s, 3.0, 1.0), (6.25, 2.0));
+    let s32 = Spring { k: 2.0f32, rest: 0.5 };
+    assert_eq!(spring_energy_grad(&s32, 3.0), (6.25, 5.0));
+    assert_eq!(spring_energy_jvp(&s32, 3.0, 1.0), (6.25, 5.0));
+    let (x, y) = (0.3f32, 1.2f64);
+    let (value, dx, dy) = mixed_precision_grad(x, y);
+    assert_eq!(value, mixed_precision(x, y));
+    let ex = f64::from(x).exp();
+    assert!((f64::from(dx) - ex * y).abs() < 1e-6, "{dx}");
+    assert!((dy - (ex + f64::from((y as f32).cos()))).abs() < 1e-6, "{dy}");
+    let (_, tangent) = mixed_precision_jvp(x, 1.0, y, 0.0);
+    assert!((tangent - f64::from(dx)).abs() < 1e-6);
+}
+
 #[test]
 fn programs_match_central_differences_and_their_other_modes() {
     let mut progs = vec![
@@ -1821,6 +2149,15 @@ fn programs_match_central_differences_and_their_other_modes() {
         triangle_prog(),
     ]);
     progs.extend(slice_progs());
+    progs.extend([
+        heat_prog(),
+        sobel_prog(),
+        sharpe_prog(),
+        attention_prog(),
+        segment_prog(),
+        product_prog(),
+        sqrt_of_positives_prog(),
+    ]);
     check_all(progs);
 }
 

@@ -97,6 +97,13 @@ impl Lowerer<'_> {
                 }
                 return self.unsupported(method, to_vec_message());
             }
+            if method == "clone" && args.is_empty() {
+                return self.unsupported(
+                    method,
+                    "`clone` of an array or a vector is not supported inside #[grad] functions; copy a vector with \
+                     `let v = x.to_vec();` and an array with `let a = x;`",
+                );
+            }
             return self.unsupported(
                 method,
                 format!(
@@ -299,6 +306,20 @@ impl Lowerer<'_> {
         };
         if let Some((float, name)) = float_function {
             return self.lower_float_function(float, name, call, out);
+        }
+        // `std::mem::swap(&mut u, &mut next)`: a function of the standard
+        // library, with no derivative, that rustc would report as a missing
+        // type `swap` (the companion `swap::vjp`).
+        let mem = segments.len() >= 2 && segments[segments.len() - 2].ident == "mem";
+        let name = &segments[segments.len() - 1].ident;
+        if func.qself.is_none() && mem && (name == "swap" || name == "replace" || name == "take") {
+            return self.unsupported(
+                func,
+                format!(
+                    "`mem::{name}` is not supported inside #[grad] functions; copy the values element by element \
+                     (`for i in 0..n {{ u[i] = next[i]; }}`), or keep one buffer per step"
+                ),
+            );
         }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         for (arg, expr) in args.iter().zip(&call.args).filter(|(arg, _)| matches!(arg, Arg::Ref { mutable: true, .. }))
