@@ -516,6 +516,25 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
     }
 }
 
+/// For a type written as a lone name like `T` that the function does not
+/// declare (a type parameter of the `impl` block around a method, which
+/// the attribute on the method cannot see), what to write instead.
+fn outer_type_parameter(ty: &Type, sig: &syn::Signature) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let ident = path.path.get_ident()?;
+    let text = ident.to_string();
+    let looks_generic = text.len() <= 2 && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let declared = sig.generics.type_params().any(|param| param.ident == *ident);
+    (looks_generic && !declared).then(|| {
+        format!(
+            " (`{text}` is not a type parameter of this function: #[grad] on a method does not see the type \
+             parameters of its `impl` block; write a free function generic over it, `fn {name}<{text}: Float>(s: \
+             &Struct<{text}>, x: {text}) -> {text}`, with `wrt(x)` if the struct is a constant)",
+            name = sig.ident
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,23 +682,4 @@ mod tests {
         let count = cx.check().unwrap_err().into_iter().count();
         assert_eq!(count, 6);
     }
-}
-
-/// For a type written as a lone name like `T` that the function does not
-/// declare (a type parameter of the `impl` block around a method, which
-/// the attribute on the method cannot see), what to write instead.
-fn outer_type_parameter(ty: &Type, sig: &syn::Signature) -> Option<String> {
-    let Type::Path(path) = ty else { return None };
-    let ident = path.path.get_ident()?;
-    let text = ident.to_string();
-    let looks_generic = text.len() <= 2 && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    let declared = sig.generics.type_params().any(|param| param.ident == *ident);
-    (looks_generic && !declared).then(|| {
-        format!(
-            " (`{text}` is not a type parameter of this function: #[grad] on a method does not see the type \
-             parameters of its `impl` block; write a free function generic over it, `fn {name}<{text}: Float>(s: \
-             &Struct<{text}>, x: {text}) -> {text}`, with `wrt(x)` if the struct is a constant)",
-            name = sig.ident
-        )
-    })
 }

@@ -40,6 +40,24 @@ impl Lowerer<'_> {
         if let Some(pushed) = self.lower_push(call, &receiver, out) {
             return pushed;
         }
+        // Slice methods that write in place, which clippy suggests for the
+        // loops a person writes first: the loop is the way out (and their
+        // arguments, `&next`, are not lowered, so as not to add an error).
+        if self.operand_ty(&receiver) == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
+            let way_out = match call.method.to_string().as_str() {
+                "swap" => Some("swap through a local (`let t = v[i]; v[i] = v[j]; v[j] = t;`)"),
+                "copy_from_slice" | "clone_from_slice" => {
+                    Some("copy element by element (`for i in 0..n { u[i] = next[i]; }`)")
+                }
+                "fill" => Some("write each element (`for v in x.iter_mut() { *v = 0.0; }`)"),
+                _ => None,
+            };
+            if let Some(way_out) = way_out {
+                let method = &call.method;
+                return self
+                    .unsupported(method, format!("`{method}` is not supported inside #[grad] functions; {way_out}"));
+            }
+        }
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         if let Some(pushed) = self.inferred_push(call, &receiver, &args, out) {
             return pushed;
