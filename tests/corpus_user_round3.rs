@@ -24,7 +24,7 @@ use autodiff::prelude::*;
 use std::f64::consts::PI;
 
 // 1. Scalar Kalman filter: negative log-likelihood of the innovations.
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn kalman_nll(log_q: f64, log_r: f64, zs: &[f64]) -> f64 {
     let q = log_q.exp();
     let r = log_r.exp();
@@ -205,7 +205,7 @@ fn spline_eval(knots: &[f64], ys: &[f64], m: &[f64], x: f64) -> f64 {
 }
 
 // 8. A 1-D CNN: convolution, ReLU, max-pool with chunks_exact.
-#[grad(forward, reverse, wrt(kernel, x))]
+#[grad(forward, reverse, graph, wrt(kernel, x))]
 fn conv_pool(kernel: &[f64; 3], bias: f64, x: &[f64]) -> f64 {
     let mut conv = vec![0.0; x.len() - 2];
     for (i, win) in x.windows(3).enumerate() {
@@ -258,7 +258,7 @@ struct Mlp {
 }
 
 impl Mlp {
-    #[grad(forward, reverse)]
+    #[grad(forward, reverse, graph)]
     fn predict(&self, x: &[f64]) -> f64 {
         let mut out = self.b2;
         for (j, row) in self.w1.iter().enumerate() {
@@ -579,7 +579,7 @@ fn bucket_energy(x: &[f64]) -> f64 {
 }
 
 // 34. A closure reads the `a` in scope where it was written, not the shadow.
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn closure_before_shadow(x: f64, a: f64) -> f64 {
     let f = |t: f64| t * a;
     let a = 5.0 * x;
@@ -2523,6 +2523,50 @@ fn graphs_hold_the_value_and_the_gradient() {
     for (name, want) in [("a", da), ("b", db), ("mu", dm), ("s", ds)] {
         assert!(close(scalar_adjoint(&g, name), want, 1e-12), "{name}");
     }
+
+    let array_adjoint = |g: &Graph, name: &str| {
+        let id = g.find(name).unwrap_or_else(|| panic!("no node `{name}`"));
+        g.node(id)
+            .adjoint()
+            .and_then(|a| a.as_array())
+            .unwrap_or_else(|| panic!("`{name}` has no array adjoint"))
+            .to_vec()
+    };
+    let same =
+        |got: &[f64], want: &[f64]| got.len() == want.len() && got.iter().zip(want).all(|(a, b)| close(*a, *b, 1e-12));
+
+    // A filter's loop over the data, the data differentiated too.
+    let zs = [0.3, 0.1, 0.7, 1.2];
+    let g = kalman_nll_graph(-0.5, 0.2, &zs);
+    let mut d_zs = [0.0; 4];
+    let (value, dq, dr) = kalman_nll_grad(-0.5, 0.2, &zs, &mut d_zs);
+    assert!(close(result(&g), value, 1e-15));
+    assert!(close(scalar_adjoint(&g, "log_q"), dq, 1e-12) && close(scalar_adjoint(&g, "log_r"), dr, 1e-12));
+    assert!(same(&array_adjoint(&g, "zs"), &d_zs), "{:?} vs {d_zs:?}", array_adjoint(&g, "zs"));
+
+    // Windows, ReLU, a collected max-pool.
+    let (kernel, x) = ([0.5, -0.2, 0.8], [0.5, -1.0, 2.0, 0.3, 1.1, 0.7, -0.4, 0.9]);
+    let g = conv_pool_graph(&kernel, 0.1, &x);
+    let (mut d_k, mut d_x) = ([0.0; 3], [0.0; 8]);
+    let value = conv_pool_grad(&kernel, &mut d_k, 0.1, &x, &mut d_x);
+    assert!(close(result(&g), value, 1e-15));
+    assert!(same(&array_adjoint(&g, "kernel"), &d_k) && same(&array_adjoint(&g, "x"), &d_x));
+
+    // An inlined closure.
+    let g = closure_before_shadow_graph(0.4, 1.1);
+    let (value, dx, da) = closure_before_shadow_grad(0.4, 1.1);
+    assert_eq!(result(&g), value);
+    assert!(close(scalar_adjoint(&g, "x"), dx, 1e-12) && close(scalar_adjoint(&g, "a"), da, 1e-12));
+
+    // A method of a model: `self` is one node of the model's weights.
+    let model = mlp();
+    let x = [0.7, -0.4];
+    let g = model.predict_graph(&x);
+    let mut d_model = model.zeros_like();
+    let mut d_x = [0.0; 2];
+    let value = model.predict_grad(&mut d_model, &x, &mut d_x);
+    assert!(close(result(&g), value, 1e-15));
+    assert!(same(&array_adjoint(&g, "self"), &d_model.to_flat()) && same(&array_adjoint(&g, "x"), &d_x));
 
     let pred = [0.3, -1.5, 2.0, 4.0];
     let g = robust_loss_graph(&pred, &TARGETS, 0.7);
