@@ -923,6 +923,58 @@ fn sqrt_of_positives(x: &[f64]) -> f64 {
     s
 }
 
+// 51. Second order through an early `return` from a `while`, through a
+// loop that overwrites two coupled values, and through generic closures
+// and folds; a `&mut` output updated in place.
+#[grad(forward, reverse, hessian)]
+fn capped_sum(x: &[f64], a: f64) -> f64 {
+    let mut i = 0;
+    let mut s = 0.0;
+    while i < x.len() {
+        s += (a * x[i]).sin() * x[i];
+        if s > 3.0 {
+            return s * s;
+        }
+        i += 1;
+    }
+    s * a
+}
+
+#[grad(forward, reverse, hessian)]
+fn coupled_recurrence(x: &[f64]) -> f64 {
+    let mut p = 1.0;
+    let mut q = 0.0;
+    for i in 0..x.len() {
+        p = p * x[i].cos() + q;
+        q = q * 0.5 + p * x[i];
+    }
+    p * q
+}
+
+#[grad(forward, reverse, hessian)]
+fn soft_squares<T: Float>(x: &[T], k: T) -> T {
+    let sq = |v: T| v * v * k;
+    let mut s = T::zero();
+    for &v in x {
+        s = s + sq(v).tanh();
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian)]
+fn log_sum_exp_generic<T: Float + std::iter::Sum>(x: &[T]) -> T {
+    let m = x.iter().fold(x[0], |a, &b| a.max(b));
+    let z: T = x.iter().map(|&v| (v - m).exp()).sum();
+    m + z.ln()
+}
+
+#[grad(forward, reverse)]
+fn scale_in_place(a: f64, x: &[f64], y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] += a * x[i] * y[i];
+    }
+}
+
 // ===========================================================================
 // The checks.
 // ===========================================================================
@@ -2133,6 +2185,112 @@ fn generic_struct_and_mixed_precision_have_the_closed_forms() {
     assert!((tangent - f64::from(dx)).abs() < 1e-6);
 }
 
+// --- 51 ----------------------------------------------------------------------------
+
+fn capped_sum_prog() -> Prog {
+    Prog {
+        name: "capped_sum",
+        domain: vec![(-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (-2.0, 2.0), (0.5, 2.0)],
+        f: |w| capped_sum(&w[..4], w[4]),
+        grad: |w| {
+            let mut d = [0.0; 4];
+            let (v, da) = capped_sum_grad(&w[..4], &mut d, w[4]);
+            (v, [&d[..], &[da]].concat())
+        },
+        vjp: |w, s| {
+            let mut d = [0.0; 4];
+            let (v, da) = capped_sum_vjp(&w[..4], &mut d, w[4], s);
+            (v, [&d[..], &[da]].concat())
+        },
+        jvp: Some(|w, v| capped_sum_jvp(&w[..4], &v[..4], w[4], v[4])),
+        hvp: Some(|w, v| {
+            let mut hv = [0.0; 4];
+            let (value, ha) = capped_sum_hvp(&w[..4], &v[..4], &mut hv, w[4], v[4]);
+            (value, [&hv[..], &[ha]].concat())
+        }),
+        // Away from the cap: no running sum within 1e-3 of 3.
+        valid: |w| {
+            let mut s = 0.0;
+            for v in &w[..4] {
+                s += (w[4] * v).sin() * v;
+                if (s - 3.0f64).abs() < 1e-3 {
+                    return false;
+                }
+                if s > 3.0 {
+                    break;
+                }
+            }
+            true
+        },
+        tol: 1e-6,
+    }
+}
+
+fn soft_squares_prog() -> Prog {
+    Prog {
+        name: "soft_squares",
+        domain: vec![(-1.5, 1.5), (-1.5, 1.5), (-1.5, 1.5), (0.2, 1.5)],
+        f: |w| soft_squares(&w[..3], w[3]),
+        grad: |w| {
+            let mut d = [0.0; 3];
+            let (v, dk) = soft_squares_grad(&w[..3], &mut d, w[3]);
+            (v, [&d[..], &[dk]].concat())
+        },
+        vjp: |w, s| {
+            let mut d = [0.0; 3];
+            let (v, dk) = soft_squares_vjp(&w[..3], &mut d, w[3], s);
+            (v, [&d[..], &[dk]].concat())
+        },
+        jvp: Some(|w, v| soft_squares_jvp(&w[..3], &v[..3], w[3], v[3])),
+        hvp: Some(|w, v| {
+            let mut hv = [0.0; 3];
+            let (value, hk) = soft_squares_hvp(&w[..3], &v[..3], &mut hv, w[3], v[3]);
+            (value, [&hv[..], &[hk]].concat())
+        }),
+        valid: always,
+        tol: 1e-6,
+    }
+}
+
+fn round3_tail_progs() -> Vec<Prog> {
+    vec![
+        capped_sum_prog(),
+        soft_squares_prog(),
+        slice_prog!(coupled_recurrence, coupled_recurrence_grad, coupled_recurrence_vjp, coupled_recurrence_jvp,
+            coupled_recurrence_hvp; 4 in [-1.5, 1.5]),
+        slice_prog!(log_sum_exp_generic, log_sum_exp_generic_grad, log_sum_exp_generic_vjp, log_sum_exp_generic_jvp,
+            log_sum_exp_generic_hvp; 4 in [-2.0, 2.0]; valid |w: &[f64]| distinct(w)),
+    ]
+}
+
+/// `y ← y + a·x⊙y` in place: Enzyme's convention, the shadow of `y` goes
+/// from the output's adjoint ȳ to the entry value's, `(1 + a·x)⊙ȳ`, and
+/// `∂a = Σ x y ȳ`, `∂x = a y ȳ` at the entry `y`.
+#[test]
+fn an_output_updated_in_place_follows_enzymes_convention() {
+    proptest!(|(a in -2.0..2.0f64, w in proptest::collection::vec(-2.0..2.0f64, 6))| {
+        let (x, y0, seed) = ([w[0], w[1]], [w[2], w[3]], [w[4], w[5]]);
+        let mut y = y0;
+        let (mut d_x, mut d_y) = ([0.0; 2], seed);
+        let (d_a,) = scale_in_place_vjp(a, &x, &mut d_x, &mut y, &mut d_y);
+        let mut want_a = 0.0;
+        for i in 0..2 {
+            prop_assert!(close(y[i], y0[i] * (1.0 + a * x[i]), 1e-15));
+            prop_assert!(close(d_y[i], (1.0 + a * x[i]) * seed[i], 1e-12), "{d_y:?}");
+            prop_assert!(close(d_x[i], a * y0[i] * seed[i], 1e-12), "{d_x:?}");
+            want_a += x[i] * y0[i] * seed[i];
+        }
+        prop_assert!(close(d_a, want_a, 1e-12), "{d_a} vs {want_a}");
+        // Forward: the tangent of y along (ȧ, ẋ, ẏ) = (1, 0, 0) is x⊙y.
+        let mut y = y0;
+        let mut t = [0.0; 2];
+        scale_in_place_jvp(a, 1.0, &x, &[0.0; 2], &mut y, &mut t);
+        for i in 0..2 {
+            prop_assert!(close(t[i], x[i] * y0[i], 1e-12), "{t:?}");
+        }
+    });
+}
+
 #[test]
 fn programs_match_central_differences_and_their_other_modes() {
     let mut progs = vec![
@@ -2177,6 +2335,7 @@ fn programs_match_central_differences_and_their_other_modes() {
         product_prog(),
         sqrt_of_positives_prog(),
     ]);
+    progs.extend(round3_tail_progs());
     check_all(progs);
 }
 
