@@ -150,6 +150,26 @@ impl StandIn<'_> {
                     "from_f64" => self.argument(call),
                     "one" if call.args.is_empty() => constant(1.0),
                     "zero" if call.args.is_empty() => constant(0.0),
+                    // `num_traits::Float`'s special values have no literal;
+                    // refused here, in the words the user wrote, rather than
+                    // later as a method of the stand-in `f64`.
+                    "neg_infinity" | "infinity" | "nan" | "epsilon" | "max_value" | "min_value"
+                    | "min_positive_value"
+                        if call.args.is_empty() =>
+                    {
+                        let float = self.float;
+                        self.cx.error_spanned_by(
+                            call,
+                            format!(
+                                "`{float}::{function}()` is not supported in a function generic over `{float}`: \
+                                 #[grad] converts only literals and integers to `{float}` (`{float}::from(2.0).unwrap()`, \
+                                 `{float}::one()`, `{float}::zero()`); write the value as a literal \
+                                 (`{float}::from(1e-12).unwrap()`), or start a running maximum or minimum from the \
+                                 first element (`x.iter().fold(x[0], |m, &v| m.max(v))`)"
+                            ),
+                        );
+                        constant(0.0)
+                    }
                     _ => None,
                 }
             }

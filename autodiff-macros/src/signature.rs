@@ -369,7 +369,8 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                     name,
                     format!(
                         "`wrt` names `{name}`, which holds no floats; #[grad] differentiates `f32`/`f64` parameters, \
-                         float arrays and model structs"
+                         float arrays and model structs{}",
+                        outer_type_parameter(param.ty, sig).unwrap_or_default()
                     ),
                 ),
                 Some(_) => {}
@@ -421,8 +422,11 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
             None => {
                 cx.error_spanned_by(
                     ty,
-                    "#[grad] differentiates functions that return `f32` or `f64`, an array of them (`[f64; N]`), \
-                     or `()` and write `&mut` float outputs; return the scalar you want the gradient of",
+                    format!(
+                        "#[grad] differentiates functions that return `f32` or `f64`, an array of them (`[f64; N]`), \
+                         or `()` and write `&mut` float outputs; return the scalar you want the gradient of{}",
+                        outer_type_parameter(ty, sig).unwrap_or_default()
+                    ),
                 );
                 None
             }
@@ -510,6 +514,25 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
         }
         _ => Some(ParamClass::Constant),
     }
+}
+
+/// For a type written as a lone name like `T` that the function does not
+/// declare (a type parameter of the `impl` block around a method, which
+/// the attribute on the method cannot see), what to write instead.
+fn outer_type_parameter(ty: &Type, sig: &syn::Signature) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let ident = path.path.get_ident()?;
+    let text = ident.to_string();
+    let looks_generic = text.len() <= 2 && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let declared = sig.generics.type_params().any(|param| param.ident == *ident);
+    (looks_generic && !declared).then(|| {
+        format!(
+            " (`{text}` is not a type parameter of this function: #[grad] on a method does not see the type \
+             parameters of its `impl` block; write a free function generic over it, `fn {name}<{text}: Float>(s: \
+             &Struct<{text}>, x: {text}) -> {text}`, with `wrt(x)` if the struct is a constant)",
+            name = sig.ident
+        )
+    })
 }
 
 #[cfg(test)]

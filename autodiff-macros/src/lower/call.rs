@@ -40,6 +40,24 @@ impl Lowerer<'_> {
         if let Some(pushed) = self.lower_push(call, &receiver, out) {
             return pushed;
         }
+        // Slice methods that write in place, which clippy suggests for the
+        // loops a person writes first: the loop is the way out (and their
+        // arguments, `&next`, are not lowered, so as not to add an error).
+        if self.operand_ty(&receiver) == Ty::Aggregate || self.is_aggregate_operand(&receiver) {
+            let way_out = match call.method.to_string().as_str() {
+                "swap" => Some("swap through a local (`let t = v[i]; v[i] = v[j]; v[j] = t;`)"),
+                "copy_from_slice" | "clone_from_slice" => {
+                    Some("copy element by element (`for i in 0..n { u[i] = next[i]; }`)")
+                }
+                "fill" => Some("write each element (`for v in x.iter_mut() { *v = 0.0; }`)"),
+                _ => None,
+            };
+            if let Some(way_out) = way_out {
+                let method = &call.method;
+                return self
+                    .unsupported(method, format!("`{method}` is not supported inside #[grad] functions; {way_out}"));
+            }
+        }
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
         if let Some(pushed) = self.inferred_push(call, &receiver, &args, out) {
             return pushed;
@@ -86,7 +104,23 @@ impl Lowerer<'_> {
                 return Rhs::Method(receiver, method.clone(), args);
             }
             if method == "to_vec" {
+                let rows = matches!(&receiver, Operand::Var(var) if self.vars[var.0].dims.is_some_and(|dims| dims > 1));
+                if rows {
+                    return self.unsupported(
+                        method,
+                        "`to_vec` of a slice of arrays (rows) is not supported inside #[grad] functions; build the \
+                         copy as a local vector of rows (`let mut v = vec![[0.0; N]; x.len()];`) and copy each row \
+                         (`for i in 0..x.len() { v[i] = x[i]; }`)",
+                    );
+                }
                 return self.unsupported(method, to_vec_message());
+            }
+            if method == "clone" && args.is_empty() {
+                return self.unsupported(
+                    method,
+                    "`clone` of an array or a vector is not supported inside #[grad] functions; copy a vector with \
+                     `let v = x.to_vec();` and an array with `let a = x;`",
+                );
             }
             return self.unsupported(
                 method,
@@ -103,7 +137,24 @@ impl Lowerer<'_> {
         if symbol::is_float_predicate(method) {
             return Rhs::Method(receiver, method.clone(), args);
         }
-        let message = if receiver_ty == Ty::Unknown {
+        // A struct or an enum taken by value (`act: Activation`): its
+        // methods are called on a reference to a parameter.
+        let by_value_struct = match &receiver {
+            Operand::Var(var) => {
+                let info = &self.vars[var.0];
+                let declared = info.declared.as_ref().filter(|ty| names_a_struct(ty));
+                declared.filter(|_| info.kind == VarKind::Param && !info.by_ref)
+            }
+            _ => None,
+        };
+        let message = if let Some(ty) = by_value_struct {
+            let name = quote::ToTokens::to_token_stream(&*call.receiver).to_string().replace(' ', "");
+            let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+            format!(
+                "#[grad] calls the methods of a struct or an enum parameter taken by reference; take `{name}` by \
+                 reference (`{name}: &{ty}`) to call `{method}` on it"
+            )
+        } else if receiver_ty == Ty::Unknown {
             format!("cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = ..`)")
         } else {
             format!(
@@ -274,6 +325,20 @@ impl Lowerer<'_> {
         if let Some((float, name)) = float_function {
             return self.lower_float_function(float, name, call, out);
         }
+        // `std::mem::swap(&mut u, &mut next)`: a function of the standard
+        // library, with no derivative, that rustc would report as a missing
+        // type `swap` (the companion `swap::vjp`).
+        let mem = segments.len() >= 2 && segments[segments.len() - 2].ident == "mem";
+        let name = &segments[segments.len() - 1].ident;
+        if func.qself.is_none() && mem && (name == "swap" || name == "replace" || name == "take") {
+            return self.unsupported(
+                func,
+                format!(
+                    "`mem::{name}` is not supported inside #[grad] functions; copy the values element by element \
+                     (`for i in 0..n {{ u[i] = next[i]; }}`), or keep one buffer per step"
+                ),
+            );
+        }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         for (arg, expr) in args.iter().zip(&call.args).filter(|(arg, _)| matches!(arg, Arg::Ref { mutable: true, .. }))
         {
@@ -387,6 +452,11 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
         syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),
         _ => None,
     }
+}
+
+/// Whether `ty` names a struct or an enum (a path that is no primitive).
+fn names_a_struct(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path.qself.is_none() && !is_primitive(&path.path))
 }
 
 /// Whether `path` names a primitive type (`str`, `usize`, ..), whose

@@ -665,9 +665,24 @@ impl Lowerer<'_> {
                 None
             }
             ("rev" | "step_by", _) => {
+                // Moving it to the end would change the meaning: say so,
+                // rather than suggest a rewrite that numbers, pairs or skips
+                // other items.
+                let example = if call.method == "rev" {
+                    "`x.iter().rev().enumerate()` numbers the last item 0, `x.iter().enumerate().rev()` numbers it \
+                     `n - 1`"
+                } else {
+                    "`x.iter().step_by(2).enumerate()` numbers the items 0, 1, 2, .., \
+                     `x.iter().enumerate().step_by(2)` numbers them 0, 2, 4, .."
+                };
                 self.cx.error_spanned_by(
                     &call.method,
-                    format!("put `.{}()` last in the chain (after `enumerate`, `zip`, `skip`, `take`)", call.method),
+                    format!(
+                        "#[grad] supports `.{method}()` only last in the chain (after `enumerate`, `zip`, `skip`, \
+                         `take`), and moving it there changes which items are numbered, paired or skipped ({example}); \
+                         write the loop over indices instead (`for k in 0..n {{ let i = ..; .. x[i] .. }}`)",
+                        method = call.method
+                    ),
                 );
                 None
             }

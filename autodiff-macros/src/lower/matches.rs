@@ -142,10 +142,18 @@ impl Lowerer<'_> {
         if patterns.iter().any(|pattern| !pattern.inner.is_empty()) {
             if let Operand::Var(var) = &operand {
                 if self.vars[var.0].by_ref {
+                    // `self` of a method is lowered under its placeholder name.
+                    let name = quote::ToTokens::to_token_stream(expr)
+                        .to_string()
+                        .replace(' ', "")
+                        .replace(crate::method::PLACEHOLDER, "self");
                     self.cx.error_spanned_by(
                         expr,
-                        "binding names inside a pattern on a reference is not supported in #[grad] functions; \
-                         pass the value itself (`Option<f64>`, not `&Option<f64>`)",
+                        format!(
+                            "binding names inside a pattern on a reference is not supported in #[grad] functions; \
+                             match a copy of the value (`*{name}`, for a `Copy` type) or pass the value itself \
+                             (`Option<f64>`, not `&Option<f64>`)"
+                        ),
                     );
                     return None;
                 }

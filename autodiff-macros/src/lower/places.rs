@@ -75,10 +75,7 @@ impl Lowerer<'_> {
                 Some(place)
             }
             _ => {
-                self.cx.error_spanned_by(
-                    expr,
-                    "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`",
-                );
+                self.cx.error_spanned_by(expr, element_access_message(expr));
                 None
             }
         }
@@ -507,5 +504,37 @@ pub fn zero_of_type(ty: &syn::Type) -> Option<Zero> {
             }
         }
         _ => None,
+    }
+}
+
+/// What to write instead of `expr` where an element or an array is read:
+/// a method that picks an element (`x.last()`), a chunked view passed
+/// where a slice is expected (`zip(x.windows(3))`), or anything else.
+fn element_access_message(expr: &Expr) -> String {
+    let mut peeled = expr;
+    loop {
+        match peeled {
+            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Deref(_), expr, .. })
+            | Expr::Paren(syn::ExprParen { expr, .. })
+            | Expr::Reference(syn::ExprReference { expr, .. }) => peeled = expr,
+            Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => peeled = &call.receiver,
+            _ => break,
+        }
+    }
+    const PICKS: &[&str] = &["first", "last", "get", "first_mut", "last_mut", "get_mut"];
+    const VIEWS: &[&str] = &["windows", "chunks", "chunks_exact"];
+    match peeled {
+        Expr::MethodCall(call) if PICKS.iter().any(|name| call.method == name) => format!(
+            "`.{}()` is not supported inside #[grad] functions; read the element by its index (`x[0]`, \
+             `x[x.len() - 1]`, `x[i]`)",
+            call.method
+        ),
+        Expr::MethodCall(call) if VIEWS.iter().any(|name| call.method == name) => format!(
+            "#[grad] iterates `.{0}(..)` as the source of a loop (`for w in x.{0}(3)`, `x.{0}(3).enumerate()`), \
+             not as an argument of `zip`; enumerate it and index the other sequence by the position \
+             (`for (i, w) in x.{0}(3).enumerate() {{ y[i] = .. }}`)",
+            call.method
+        ),
+        _ => "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`".to_string(),
     }
 }

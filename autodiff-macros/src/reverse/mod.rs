@@ -858,8 +858,10 @@ impl Sweep<'_> {
                 let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
                 tokens.extend(match unbounded_argument {
                     // An array's seed (`-> [F; N]`) is zero when all its elements are.
+                    // Of an array of arrays (`-> [[F; N]; M]`), when all its rows' are.
                     true if self.body.var(dst).ty == Ty::Aggregate => {
-                        quote_spanned!(span=> if #seed.iter().any(|s| *s != 0.0) { #call })
+                        let flatten = (1..self.body.var(dst).dims.unwrap_or(1)).map(|_| quote!(.flatten()));
+                        quote_spanned!(span=> if #seed.iter()#(#flatten)*.any(|s| *s != 0.0) { #call })
                     }
                     true => unless_zero(seed, call, span),
                     false => call,
