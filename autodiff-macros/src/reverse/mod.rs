@@ -747,9 +747,10 @@ impl Sweep<'_> {
                 let zero = |like: &TokenStream| {
                     info.zero.as_ref().map(|zero| emit::zero(zero, like)).unwrap_or_else(|| quote!(0.0))
                 };
-                if info.by_ref && restore.is_some() && matches!(info.zero, Some(Zero::Vec(_))) {
-                    // A reference (`t = w`) may change length: the old
-                    // value's adjoint has the length of the restored `t`.
+                if restore.is_some() && matches!(info.zero, Some(Zero::Vec(_))) {
+                    // A vector (`h = next`, a reference `t = w`) may change
+                    // length: the old value's adjoint has the length of the
+                    // restored one.
                     prologue.extend(quote_spanned!(span=> let #seed = ::core::mem::take(&mut #bar);));
                     let zero = zero(&ident);
                     rezero = quote_spanned!(span=> #bar = #zero;);
@@ -899,7 +900,11 @@ impl Sweep<'_> {
         match transpose {
             // A scalar read of a read-only input may wait for the pass's end.
             Transpose::Whole if dims.is_none() => self.defer(operand, self.add_into(&target, seed, None, span)),
-            Transpose::Whole => Some(self.add_into(&target, seed, dims, span)),
+            Transpose::Whole => {
+                let grow = self.grow_to(operand, &target, seed, span);
+                let add = self.add_into(&target, seed, dims, span);
+                Some(quote!(#grow #add))
+            }
             // A row of an array of arrays (`[[x[0], x[1]], ..]`) adds as a row.
             Transpose::Item(k) => {
                 let k = proc_macro2::Literal::usize_unsuffixed(k);
@@ -937,6 +942,25 @@ impl Sweep<'_> {
             .place()
             .map_or(0, |place| place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count());
         Some(dims.saturating_sub(used).max(1))
+    }
+
+    /// For a whole local vector's adjoint `target` about to take `value`, the
+    /// adjoint of a copy of it: `target` grown to `value`'s length. It was
+    /// made at the start of the pass with the length the vector has last
+    /// (`next` in `for .. { let next = vec![0.0; h.len() - 1]; .. h = next; }`),
+    /// and an addition by `zip` would drop the rest.
+    fn grow_to(&self, operand: &Operand, target: &TokenStream, value: &TokenStream, span: Span) -> TokenStream {
+        let Operand::Var(var) = operand else { return TokenStream::new() };
+        let info = self.body.var(*var);
+        let element = match &info.zero {
+            Some(Zero::Vec(inner)) if info.kind != VarKind::Param && !info.by_ref => match &**inner {
+                Zero::Scalar => quote!(0.0),
+                Zero::Array(zero) => zero.clone(),
+                Zero::Vec(_) | Zero::OfCallResult => return TokenStream::new(),
+            },
+            _ => return TokenStream::new(),
+        };
+        quote_spanned!(span=> if #target.len() < #value.len() { #target.resize(#value.len(), #element); })
     }
 
     /// `target += value`, element by element for aggregates of `dims` levels.

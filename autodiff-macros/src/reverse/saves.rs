@@ -169,6 +169,8 @@ impl Notes for Saves {
 struct Facts {
     active: Vec<bool>,
     tapes: BTreeMap<StmtId, Var>,
+    /// Local vectors, whose length an assignment of the whole may change.
+    resizable: Vec<bool>,
 }
 
 /// Decides the tapes and saves of `body` and makes their variables (added
@@ -176,7 +178,12 @@ struct Facts {
 pub fn analyze(body: &mut Body, namer: &mut Namer, activity: &Activity) -> Saves {
     let tapes = add_tapes(body, namer, activity);
     let active = (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect();
-    let facts = Facts { active, tapes };
+    let resizable = body
+        .vars
+        .iter()
+        .map(|info| info.kind != VarKind::Param && matches!(info.zero, Some(crate::ir::Zero::Vec(_))))
+        .collect();
+    let facts = Facts { active, tapes, resizable };
 
     let scopes: Vec<Vec<LoopId>> = body.vars.iter().map(|info| info.scope.clone()).collect();
     let recomputable = find_recomputable(body);
@@ -535,8 +542,15 @@ fn collect_reads(
         let pos = id.0;
         let key = 2 * pos;
         match stmt {
-            Stmt::Assign { dst, rhs, .. } => {
+            Stmt::Assign { dst, rhs, kind, .. } => {
                 work |= saves.contains(&SaveKey::Value(id)) || saves.contains(&SaveKey::Tape(id));
+                // A vector replaced whole may have had another length: the
+                // adjoint of the old value is made with the old length. (A
+                // call writing it in place keeps its length.)
+                let replaced = *kind == AssignKind::Overwrite && !rhs.outputs().contains(dst);
+                if replaced && active[dst.0] && facts.resizable[dst.0] {
+                    add(reads, *dst, key, &at.loops);
+                }
                 if undone.contains(&id) {
                     // Undoing `x += c` reads the new `x` and the step `c`.
                     work = true;
