@@ -2709,8 +2709,86 @@ fn checkpoint_in_while(x: &[f64]) -> f64 {
     s
 }
 
+// ---------------------------------------------------------------------------
+// Loop-invariant adjoints kept in a local across a loop's reverse
+// (`reverse/invariant.rs`), and the near misses that must not be.
+// ---------------------------------------------------------------------------
+
+/// `Σ_col Σ_{row>col} sin(x_col·w_row)`: `x[col]` is invariant in the inner
+/// loop only; its adjoint is summed across the inner reverse.
+#[grad(forward, reverse, hessian)]
+fn invariant_in_inner(x: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for col in 0..x.len() {
+        for row in col + 1..w.len() {
+            s += (x[col] * w[row]).sin();
+        }
+    }
+    s
+}
+
+/// `x[k]` is invariant in both loops (held across the outer one) and read
+/// again after them.
+#[grad(forward, reverse, hessian)]
+fn invariant_in_both(x: &[f64], w: &[f64], k: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        for j in i..w.len() {
+            s += x[k] * w[i] * w[j] + (x[k] * w[j]).cos();
+        }
+    }
+    s * x[k]
+}
+
+/// Near miss: `x[col]` and `x[row]` in one loop may be the same element.
+#[grad(forward, reverse, hessian)]
+fn invariant_aliasing(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for col in 0..x.len() {
+        for row in 0..x.len() {
+            s += (x[col] * x[row] + 0.5 * x[col]).sin();
+        }
+    }
+    s
+}
+
+/// Near miss: the loop writes the vector whose invariant element it reads.
+#[grad(forward, reverse, hessian)]
+fn invariant_written(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let n = v.len();
+    let mut s = 0.0;
+    for col in 0..n {
+        for row in col + 1..n {
+            s += v[col] * v[row];
+            v[row] += 0.3 * v[col].sin();
+        }
+    }
+    s + v.iter().map(|e| e * e).sum::<f64>()
+}
+
+/// `x[col]` at `col = n` is out of bounds, and read only by an inner loop
+/// that then runs no pass: its local sum must not be added back.
+#[grad(forward, reverse, hessian)]
+fn invariant_past_the_end(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for col in 0..=n {
+        for row in col + 1..=n {
+            s += x[col] * w[row - 1] * w[row - 1];
+        }
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        // Loop-invariant adjoints summed in locals, and near misses.
+        case!(f64 invariant_in_inner / invariant_in_inner_grad / invariant_in_inner_vjp / invariant_in_inner_jvp / invariant_in_inner_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], &w in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 invariant_in_both / invariant_in_both_grad / invariant_in_both_vjp / invariant_in_both_jvp / invariant_in_both_hvp (&x in [-1.5, 1.5] = vec![0.0; 3], &w in [-1.5, 1.5] = vec![0.0; 4], const k = 1)),
+        case!(f64 invariant_aliasing / invariant_aliasing_grad / invariant_aliasing_vjp / invariant_aliasing_jvp / invariant_aliasing_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 invariant_written / invariant_written_grad / invariant_written_vjp / invariant_written_jvp / invariant_written_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 invariant_past_the_end / invariant_past_the_end_grad / invariant_past_the_end_vjp / invariant_past_the_end_jvp / invariant_past_the_end_hvp (&x in [-1.5, 1.5] = vec![0.0; 3], &w in [-1.5, 1.5] = vec![0.0; 3])),
         // Independent passes, and near misses.
         case!(f64 mixture_points / mixture_points_grad / mixture_points_vjp / mixture_points_jvp (&alphas in [-1.0, 1.0] = vec![0.0; 3],
             &means in [-1.0, 1.0] = vec![0.0; 9], &icf in [-0.5, 0.5] = vec![0.0; 18], &x in [-1.5, 1.5] = vec![0.0; 12], const d = 3, const k = 3)),

@@ -34,6 +34,8 @@ pub fn replay(body: &Body) -> TokenStream {
         adjoints: &[],
         unbounded: &[],
         deferred: RefCell::new(None),
+        registers: &BTreeMap::new(),
+        held: RefCell::new(Vec::new()),
         graph: None,
     };
     let forward = sweep.forward(&body.block, StmtId::FIRST);
@@ -369,7 +371,7 @@ impl Sweep<'_> {
         if let Some(checkpoint) = self.checkpoint(id) {
             // The primal alone, and the snapshots at the start of each pass.
             let quiet = Saves::forward_only();
-            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), ..*self };
+            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), held: RefCell::new(Vec::new()), ..*self };
             let body = sweep.forward(&lp.body, id.after(1));
             let snapshots = self.snapshot_pushes(checkpoint);
             let reserve = self.snapshot_reservations(lp, checkpoint);
