@@ -257,6 +257,11 @@ fn in_place_methods(
     let generics = &sig.item.sig.generics;
     let where_clause = &generics.where_clause;
     let lints = lints();
+    // (A body that does not lower fills nothing.)
+    let filled = crate::expand::lowered(sig)
+        .map(|(body, _)| reverse::filled::filled_first(&body))
+        .unwrap_or_else(|_| vec![false; sig.params.len()]);
+    let filled_first = Ident::new(reverse::filled::FILLED_FIRST, Span::call_site());
     Some(quote! {
         #vjp_in_place
 
@@ -266,6 +271,11 @@ fn in_place_methods(
         #vis fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
             #body
         }
+
+        /// For each parameter, whether the function writes all of it
+        /// before reading any: a caller's pass lending it needs no copy.
+        #[doc(hidden)]
+        #vis const #filled_first: &'static [bool] = &[#(#filled),*];
     })
 }
 
@@ -691,6 +701,7 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
     }
     let closure_type = closure_type(&types, &[], generics);
     // (`()`, which `vjp` returns, is the empty tuple of partials.)
+    let filled_first = Ident::new(reverse::filled::FILLED_FIRST, Span::call_site());
     quote! {
         /// The function, and the closure that runs `vjp_in_place` after it.
         #[doc(hidden)]
@@ -700,6 +711,11 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
             let _ = #name #turbofish (#(#primal_args),*);
             move |#(#closure_params),*| #name::vjp_in_place #turbofish (#(#args),*)
         }
+
+        /// A hand-written body is not looked into: no output is known to
+        /// be written before it is read.
+        #[doc(hidden)]
+        pub const #filled_first: &'static [bool] = &[];
     }
 }
 

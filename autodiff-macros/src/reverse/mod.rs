@@ -53,6 +53,7 @@ use crate::rules::{partials, Transpose, D};
 mod adjoints;
 mod call;
 mod checkpoint;
+pub mod filled;
 mod integers;
 mod invariant;
 mod layout;
@@ -1229,11 +1230,19 @@ mod tests {
             }
         });
         let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
-        // Forward: the primal, and `qx` (lent to a callee) kept at each pass's start.
+        // Forward: the primal, and `qx` (lent to a callee) kept at each
+        // pass's start, unless the callee's companion says it fills `qx`
+        // before reading it (a constant: the copy is compiled out).
         let pushes: Vec<&str> = forward.lines().map(str::trim).filter(|line| line.contains(".push(")).collect();
         assert_eq!(pushes, ["__snapshot_lengths_qx.push(qx.len());"], "{got}");
-        assert!(forward.contains("for ix in 0..n {\n        __snapshot_qx.extend_from_slice(&qx);"), "{got}");
-        assert!(forward.contains("__snapshot_qx.reserve(__passes * qx.len());"), "{got}");
+        let unless = "if !(const { (qtimesx::FILLED_FIRST.len() > 3 && qtimesx::FILLED_FIRST[3]) }) {";
+        let kept = format!("for ix in 0..n {{\n        {unless}\n            __snapshot_qx.extend_from_slice(&qx);");
+        assert!(forward.contains(&kept), "{got}");
+        assert!(
+            forward.contains(&format!("{unless}\n            __snapshot_qx.reserve(__passes * qx.len());")),
+            "{got}"
+        );
+        assert_eq!(got.matches(unless).count(), 4, "reserve, push, put back, drop: {got}");
         // Reverse: per pass, `qx` back, the pass again with its saves but not
         // the total's update, its reverse, and the snapshot dropped.
         let pass = reverse.split_once("for ix in (0..n).rev() {").map(|(_, pass)| pass).expect("a reverse loop");
