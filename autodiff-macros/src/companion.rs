@@ -13,7 +13,10 @@
 //!   -> (partials..)` and `fwd_in_place(params) -> impl FnOnce(params with
 //!   shadows, an output's shadow alone) -> (partials..)`: the same cut for a
 //!   call that writes a buffer (`helper(x, &mut out);`), whose tape is the
-//!   closure;
+//!   closure; beside them the constant `FILLED_FIRST`, for each parameter
+//!   whether the function writes all of it before reading any
+//!   (`reverse::filled`), which a caller's checkpointed loop reads to keep
+//!   no copy of a buffer it lends;
 //! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`;
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a

@@ -9,8 +9,11 @@
 //!   element of a vector of fixed length), or an *accumulator* (`total +=
 //!   e`, whose old value no pass otherwise reads), or a float, or a vector
 //!   of floats only lent to calls that write it, whose value at the start
-//!   of each pass is kept (a *snapshot*: GMM's buffer written by
-//!   `qtimesx(.., &mut qx)`, a callee that may read what it is lent);
+//!   of each pass is kept (a *snapshot*: a buffer written by
+//!   `helper(.., &mut buf)`, a callee that may read what it is lent; the
+//!   snapshot is compiled out when the callee's companion says it writes
+//!   all of the buffer before reading it, as GMM's `qtimesx` does:
+//!   `filled.rs`);
 //! - what a pass reads and does not write, nothing writes later (after the
 //!   loop, or in any loop around it): it is the same in the reverse sweep;
 //! - it is a plain range (its reverse sets the index), and some save inside
