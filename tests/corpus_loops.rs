@@ -2648,6 +2648,63 @@ fn carried_through_callee(x: &[f64]) -> f64 {
     s
 }
 
+/// A callee that writes all of its output before reading it (a first loop
+/// over `out.len()`): its companion says so (`FILLED_FIRST`), and a
+/// checkpointed caller's passes keep no copy of the buffer they lend it.
+#[grad(forward, reverse)]
+fn fill_then_smooth(a: f64, x: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    for i in 0..n {
+        out[i] = a * x[i] + 0.25 * x[i] * x[i];
+    }
+    for i in 1..n {
+        out[i] += 0.5 * out[i - 1].sin();
+    }
+}
+
+#[grad(forward, reverse)]
+fn filled_through_callee(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..n {
+        fill_then_smooth(x[r], x, &mut buf);
+        let mut p = 1.0;
+        for j in 0..n {
+            p = p * (buf[j] * x[j]).sin() + 0.5;
+        }
+        s += p;
+    }
+    s
+}
+
+/// Near miss: a callee that writes only as many elements as another slice
+/// has (`x.len()`), so the rest of the buffer, written by a second callee
+/// that reads it, is carried from pass to pass: kept at each pass's start.
+#[grad(forward, reverse)]
+fn fill_prefix(x: &[f64], out: &mut [f64]) {
+    for i in 0..x.len() {
+        out[i] = x[i].cos();
+    }
+}
+
+#[grad(forward, reverse)]
+fn prefix_filled_through_callee(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.5; n + 2];
+    let mut s = 0.0;
+    for r in 0..n {
+        fill_prefix(x, &mut buf);
+        scale_in_place(x[r], &mut buf);
+        let mut p = 1.0;
+        for j in 0..n + 2 {
+            p = p * (buf[j] * x[r]).sin() + 0.5;
+        }
+        s += p;
+    }
+    s
+}
+
 /// Rows walked backwards, some skipped by `continue`: checkpointed (its
 /// reverse sweep walks the rows forwards, each run again).
 #[grad(forward, reverse, hessian)]
@@ -2709,8 +2766,86 @@ fn checkpoint_in_while(x: &[f64]) -> f64 {
     s
 }
 
+// ---------------------------------------------------------------------------
+// Loop-invariant adjoints kept in a local across a loop's reverse
+// (`reverse/invariant.rs`), and the near misses that must not be.
+// ---------------------------------------------------------------------------
+
+/// `Σ_col Σ_{row>col} sin(x_col·w_row)`: `x[col]` is invariant in the inner
+/// loop only; its adjoint is summed across the inner reverse.
+#[grad(forward, reverse, hessian)]
+fn invariant_in_inner(x: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for col in 0..x.len() {
+        for row in col + 1..w.len() {
+            s += (x[col] * w[row]).sin();
+        }
+    }
+    s
+}
+
+/// `x[k]` is invariant in both loops (held across the outer one) and read
+/// again after them.
+#[grad(forward, reverse, hessian)]
+fn invariant_in_both(x: &[f64], w: &[f64], k: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        for j in i..w.len() {
+            s += x[k] * w[i] * w[j] + (x[k] * w[j]).cos();
+        }
+    }
+    s * x[k]
+}
+
+/// Near miss: `x[col]` and `x[row]` in one loop may be the same element.
+#[grad(forward, reverse, hessian)]
+fn invariant_aliasing(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for col in 0..x.len() {
+        for row in 0..x.len() {
+            s += (x[col] * x[row] + 0.5 * x[col]).sin();
+        }
+    }
+    s
+}
+
+/// Near miss: the loop writes the vector whose invariant element it reads.
+#[grad(forward, reverse, hessian)]
+fn invariant_written(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let n = v.len();
+    let mut s = 0.0;
+    for col in 0..n {
+        for row in col + 1..n {
+            s += v[col] * v[row];
+            v[row] += 0.3 * v[col].sin();
+        }
+    }
+    s + v.iter().map(|e| e * e).sum::<f64>()
+}
+
+/// `x[col]` at `col = n` is out of bounds, and read only by an inner loop
+/// that then runs no pass: its local sum must not be added back.
+#[grad(forward, reverse, hessian)]
+fn invariant_past_the_end(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for col in 0..=n {
+        for row in col + 1..=n {
+            s += x[col] * w[row - 1] * w[row - 1];
+        }
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        // Loop-invariant adjoints summed in locals, and near misses.
+        case!(f64 invariant_in_inner / invariant_in_inner_grad / invariant_in_inner_vjp / invariant_in_inner_jvp / invariant_in_inner_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], &w in [-1.5, 1.5] = vec![0.0; 5])),
+        case!(f64 invariant_in_both / invariant_in_both_grad / invariant_in_both_vjp / invariant_in_both_jvp / invariant_in_both_hvp (&x in [-1.5, 1.5] = vec![0.0; 3], &w in [-1.5, 1.5] = vec![0.0; 4], const k = 1)),
+        case!(f64 invariant_aliasing / invariant_aliasing_grad / invariant_aliasing_vjp / invariant_aliasing_jvp / invariant_aliasing_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 invariant_written / invariant_written_grad / invariant_written_vjp / invariant_written_jvp / invariant_written_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 invariant_past_the_end / invariant_past_the_end_grad / invariant_past_the_end_vjp / invariant_past_the_end_jvp / invariant_past_the_end_hvp (&x in [-1.5, 1.5] = vec![0.0; 3], &w in [-1.5, 1.5] = vec![0.0; 3])),
         // Independent passes, and near misses.
         case!(f64 mixture_points / mixture_points_grad / mixture_points_vjp / mixture_points_jvp (&alphas in [-1.0, 1.0] = vec![0.0; 3],
             &means in [-1.0, 1.0] = vec![0.0; 9], &icf in [-0.5, 0.5] = vec![0.0; 18], &x in [-1.5, 1.5] = vec![0.0; 12], const d = 3, const k = 3)),
@@ -2720,6 +2855,8 @@ fn cases() -> Vec<Case> {
         case!(f64 rescaled_after / rescaled_after_grad / rescaled_after_vjp / rescaled_after_jvp / rescaled_after_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 carried_row / carried_row_grad / carried_row_vjp / carried_row_jvp / carried_row_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 carried_through_callee / carried_through_callee_grad / carried_through_callee_vjp / carried_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 filled_through_callee / filled_through_callee_grad / filled_through_callee_vjp / filled_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 prefix_filled_through_callee / prefix_filled_through_callee_grad / prefix_filled_through_callee_vjp / prefix_filled_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 skipped_rows_reversed / skipped_rows_reversed_grad / skipped_rows_reversed_vjp / skipped_rows_reversed_jvp / skipped_rows_reversed_hvp (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where x.iter().all(|v: &f64| v.abs() > 1e-3)),
         case!(f64 last_row_kept / last_row_kept_grad / last_row_kept_vjp / last_row_kept_jvp / last_row_kept_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
@@ -3078,6 +3215,15 @@ fn assert_all_close(a: &[f64], b: &[f64]) {
     for (x, y) in a.iter().zip(b) {
         assert!(close(*x, *y, 1e-12), "{a:?} vs {b:?}");
     }
+}
+
+/// The rows `filled_through_callee` and `prefix_filled_through_callee`
+/// take the two paths of a checkpointed pass lending a buffer.
+#[test]
+fn callees_say_which_outputs_they_fill_first() {
+    assert_eq!(fill_then_smooth::FILLED_FIRST, [false, false, true]);
+    assert_eq!(fill_prefix::FILLED_FIRST, [false, false]);
+    assert_eq!(scale_in_place::FILLED_FIRST, [false, false]);
 }
 
 #[test]

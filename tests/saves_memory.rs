@@ -335,3 +335,96 @@ fn gmm_calling_its_helpers_keeps_one_point_and_the_lent_buffer_per_point() {
     let analytic = dot(&d_alphas, &da) + dot(&d_means, &dm) + dot(&d_icf, &di);
     assert!((numeric - analytic).abs() <= 1e-6 * (1.0 + analytic.abs()), "{numeric} vs {analytic}");
 }
+
+/// `packed_times` with `d` taken from the buffer's length: its first loop
+/// then provably writes all of `out`, and its companion says so
+/// (`FILLED_FIRST`).
+#[grad]
+fn packed_times_filled(q: &[f64], l: &[f64], x: &[f64], out: &mut [f64]) {
+    let d = out.len();
+    for i in 0..d {
+        out[i] = q[i] * x[i];
+    }
+    let mut li = 0;
+    for col in 0..d {
+        for row in col + 1..d {
+            out[row] += l[li] * x[col];
+            li += 1;
+        }
+    }
+}
+
+/// `gmm_calls` through `packed_times_filled`.
+#[grad(wrt(alphas, means, icf))]
+fn gmm_filled_calls(d: usize, k: usize, n: usize, alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+    let icf_size = d * (d + 1) / 2;
+    let mut q = vec![0.0; k * d];
+    for i in 0..k * d {
+        q[i] = icf[(i / d) * icf_size + i % d].exp();
+    }
+    let mut xc = vec![0.0; d];
+    let mut qx = vec![0.0; d];
+    let mut main_term = vec![0.0; k];
+    let mut slse = 0.0;
+    for ix in 0..n {
+        for ik in 0..k {
+            for id in 0..d {
+                xc[id] = x[ix * d + id] - means[ik * d + id];
+            }
+            let ltri = ik * icf_size + d;
+            packed_times_filled(&q[ik * d..(ik + 1) * d], &icf[ltri..(ik + 1) * icf_size], &xc, &mut qx);
+            let sq: f64 = qx.iter().map(|v| v * v).sum();
+            main_term[ik] = alphas[ik] - 0.5 * sq;
+        }
+        slse += shifted_lse(&main_term);
+    }
+    slse
+}
+
+#[test]
+fn a_buffer_its_callee_fills_first_is_not_kept_per_point() {
+    assert_eq!(packed_times_filled::FILLED_FIRST, [false, false, false, true]);
+    // `packed_times` loops over `x`'s length, which `out`'s need not be.
+    assert_eq!(packed_times::FILLED_FIRST, [false; 4]);
+    let (d, k) = (8, 5);
+    let icf_size = d * (d + 1) / 2;
+    let peak = |n: usize| {
+        let alphas = values(k, 4);
+        let means = values(k * d, 1);
+        let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+        let x = values(n * d, 3);
+        let (mut d_alphas, mut d_means, mut d_icf) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * icf_size]);
+        peak_bytes_of(|| {
+            gmm_filled_calls_grad(d, k, n, &alphas, &mut d_alphas, &means, &mut d_means, &icf, &mut d_icf, &x);
+        })
+    };
+    assert_eq!(peak(64), peak(4), "64 points hold what 4 do");
+    // The snapshot was 8d + 8 bytes a point.
+    assert!(
+        peak(64) + 60 * (8 * d + 8) <= gmm_calls_peak(d, k, 64),
+        "{} B against {} B",
+        peak(64),
+        gmm_calls_peak(d, k, 64)
+    );
+
+    // The same gradient as through `packed_times`, which keeps the snapshots.
+    let n = 7;
+    let alphas = values(k, 4);
+    let means = values(k * d, 1);
+    let icf: Vec<f64> = values(k * icf_size, 2).iter().map(|v| 0.3 * v).collect();
+    let x = values(n * d, 3);
+    let gradient = |filled: bool| {
+        let (mut d_alphas, mut d_means, mut d_icf) = (vec![0.0; k], vec![0.0; k * d], vec![0.0; k * icf_size]);
+        let value = if filled {
+            gmm_filled_calls_grad(d, k, n, &alphas, &mut d_alphas, &means, &mut d_means, &icf, &mut d_icf, &x)
+        } else {
+            gmm_calls_grad(d, k, n, &alphas, &mut d_alphas, &means, &mut d_means, &icf, &mut d_icf, &x)
+        };
+        (value, [d_alphas, d_means, d_icf].concat())
+    };
+    let ((value, filled), (reference, kept)) = (gradient(true), gradient(false));
+    assert_eq!(value, reference);
+    for (a, b) in filled.iter().zip(&kept) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+}

@@ -13,7 +13,10 @@
 //!   -> (partials..)` and `fwd_in_place(params) -> impl FnOnce(params with
 //!   shadows, an output's shadow alone) -> (partials..)`: the same cut for a
 //!   call that writes a buffer (`helper(x, &mut out);`), whose tape is the
-//!   closure;
+//!   closure; beside them the constant `FILLED_FIRST`, for each parameter
+//!   whether the function writes all of it before reading any
+//!   (`reverse::filled`), which a caller's checkpointed loop reads to keep
+//!   no copy of a buffer it lends;
 //! - `jvp(params with a tangent after each float parameter) -> (value, tangent)`;
 //! - `tangent(params with tangents) -> ẏ` (`jvp(..).1`), and its reverse-mode
 //!   derivative `tangent_vjp` (with `tangent_fwd`/`tangent_rev`), which a
@@ -257,6 +260,11 @@ fn in_place_methods(
     let generics = &sig.item.sig.generics;
     let where_clause = &generics.where_clause;
     let lints = lints();
+    // (A body that does not lower fills nothing.)
+    let filled = crate::expand::lowered(sig)
+        .map(|(body, _)| reverse::filled::filled_first(&body))
+        .unwrap_or_else(|_| vec![false; sig.params.len()]);
+    let filled_first = Ident::new(reverse::filled::FILLED_FIRST, Span::call_site());
     Some(quote! {
         #vjp_in_place
 
@@ -266,6 +274,11 @@ fn in_place_methods(
         #vis fn fwd_in_place #generics (#(#primal_inputs),*) -> #closure_type #where_clause {
             #body
         }
+
+        /// For each parameter, whether the function writes all of it
+        /// before reading any: a caller's pass lending it needs no copy.
+        #[doc(hidden)]
+        #vis const #filled_first: &'static [bool] = &[#(#filled),*];
     })
 }
 
@@ -691,6 +704,7 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
     }
     let closure_type = closure_type(&types, &[], generics);
     // (`()`, which `vjp` returns, is the empty tuple of partials.)
+    let filled_first = Ident::new(reverse::filled::FILLED_FIRST, Span::call_site());
     quote! {
         /// The function, and the closure that runs `vjp_in_place` after it.
         #[doc(hidden)]
@@ -700,6 +714,11 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
             let _ = #name #turbofish (#(#primal_args),*);
             move |#(#closure_params),*| #name::vjp_in_place #turbofish (#(#args),*)
         }
+
+        /// A hand-written body is not looked into: no output is known to
+        /// be written before it is read.
+        #[doc(hidden)]
+        pub const #filled_first: &'static [bool] = &[];
     }
 }
 

@@ -9,8 +9,11 @@
 //!   element of a vector of fixed length), or an *accumulator* (`total +=
 //!   e`, whose old value no pass otherwise reads), or a float, or a vector
 //!   of floats only lent to calls that write it, whose value at the start
-//!   of each pass is kept (a *snapshot*: GMM's buffer written by
-//!   `qtimesx(.., &mut qx)`, a callee that may read what it is lent);
+//!   of each pass is kept (a *snapshot*: a buffer written by
+//!   `helper(.., &mut buf)`, a callee that may read what it is lent; the
+//!   snapshot is compiled out when the callee's companion says it writes
+//!   all of the buffer before reading it, as GMM's `qtimesx` does:
+//!   `filled.rs`);
 //! - what a pass reads and does not write, nothing writes later (after the
 //!   loop, or in any loop around it): it is the same in the reverse sweep;
 //! - it is a plain range (its reverse sets the index), and some save inside
@@ -43,6 +46,9 @@ pub struct Snapshot {
     pub values: Ident,
     /// For a vector: the stack of its lengths.
     pub lengths: Option<Ident>,
+    /// A compile-time condition under which the passes need no snapshot:
+    /// the callees that write the vector fill it first (`filled.rs`).
+    pub unless: Option<TokenStream>,
 }
 
 /// How the sweeps run a checkpointed loop.
@@ -186,13 +192,18 @@ fn try_checkpoint(
         }
         let needed_outside =
             inputs.reads.get(&var).is_some_and(|reads| reads.iter().any(|read| !read.loops.contains(&lp.id)));
-        if !needed_outside && fresh_in(body, &lp.body, var) {
+        let fresh = if needed_outside { None } else { fresh_in(body, &lp.body, var) };
+        if fresh.as_ref().is_some_and(Vec::is_empty) {
             continue;
         }
-        let snapshot = snapshot_of(body, namer, &lp.body, var)?;
+        let mut snapshot = snapshot_of(body, namer, &lp.body, var)?;
+        // (Also when a callee may fill it first: only rustc knows whether
+        // one does, and where none does the loop would run twice for a
+        // constant factor of memory.)
         if snapshot.lengths.is_some() && growth == Growth::WholeVectors {
             return Err(Refusal::SnapshotNoSmaller(var));
         }
+        snapshot.unless = fresh.map(|conditions| quote::quote!(#((#conditions))&&*));
         snapshots.push(snapshot);
     }
     let mut read = BTreeSet::new();
@@ -292,12 +303,12 @@ fn snapshot_of(body: &Body, namer: &mut Namer, pass: &Block, var: Var) -> Result
     let values = namer.fresh(&crate::naming::derived_base("__snapshot_", &info.ident));
     match (info.ty, &info.zero) {
         _ if unkept => Err(Refusal::Carries(var)),
-        (Ty::Float(_) | Ty::AnyFloat, _) => Ok(Snapshot { var, values, lengths: None }),
+        (Ty::Float(_) | Ty::AnyFloat, _) => Ok(Snapshot { var, values, lengths: None, unless: None }),
         (Ty::Aggregate, Some(Zero::Vec(inner)))
             if matches!(**inner, Zero::Scalar) && info.kind != VarKind::Param && !stored =>
         {
             let lengths = namer.fresh(&crate::naming::derived_base("__snapshot_lengths_", &info.ident));
-            Ok(Snapshot { var, values, lengths: Some(lengths) })
+            Ok(Snapshot { var, values, lengths: Some(lengths), unless: None })
         }
         _ => Err(Refusal::Carries(var)),
     }
@@ -305,31 +316,38 @@ fn snapshot_of(body: &Body, namer: &mut Namer, pass: &Block, var: Var) -> Result
 
 /// Whether every execution of `block` writes `var` before it reads it: a
 /// statement reading `var` comes after one that writes all of it (an
-/// assignment, or a fill: a loop storing every element), or is a loop or
-/// branch in which this holds on its own.
-fn fresh_in(body: &Body, block: &Block, var: Var) -> bool {
+/// assignment, a fill: a loop storing every element, or a call whose
+/// callee fills it), or is a loop or branch in which this holds on its own.
+/// `Some(conditions)`: it holds when the callees' compile-time flags
+/// `conditions` do (none: always); `None`: it does not.
+fn fresh_in(body: &Body, block: &Block, var: Var) -> Option<Vec<TokenStream>> {
+    let mut conditions = Vec::new();
     for stmt in &block.stmts {
         if !mentions(stmt, var) {
             continue;
         }
         match stmt {
-            Stmt::Assign { dst, rhs, .. } if *dst == var && !rhs.reads().contains(&var) => return true,
-            Stmt::Loop(lp) if fills(body, lp, var) => return true,
-            Stmt::Loop(lp) if !reads_of(stmt).contains(&var) && fresh_in(body, &lp.body, var) => {}
-            Stmt::If { then, els, cond, .. } if cond.var() != Some(var) => {
-                if !(fresh_in(body, then, var) && fresh_in(body, els, var)) {
-                    return false;
-                }
+            Stmt::Assign { dst, rhs, .. } if *dst == var && !rhs.reads().contains(&var) => return Some(conditions),
+            Stmt::Assign { dst, rhs, .. } if *dst == var => {
+                conditions.push(super::filled::by_call(rhs, var)?);
+                return Some(conditions);
             }
-            _ => return false,
+            Stmt::Loop(lp) if fills(body, lp, var) => return Some(conditions),
+            Stmt::Loop(lp) if !reads_of(stmt).contains(&var) => conditions.extend(fresh_in(body, &lp.body, var)?),
+            Stmt::If { then, els, cond, .. } if cond.var() != Some(var) => {
+                conditions.extend(fresh_in(body, then, var)?);
+                conditions.extend(fresh_in(body, els, var)?);
+            }
+            _ => return None,
         }
     }
-    true
+    Some(conditions)
 }
 
 /// Whether `lp` is `for i in 0..n { .. v[i] = e; .. }` over every element of
-/// the vector `v` of fixed length `n`, reading none of it.
-fn fills(body: &Body, lp: &Loop, var: Var) -> bool {
+/// the vector `v` of fixed length `n` (or the slice parameter `v` of
+/// length `n`), reading none of it.
+pub(super) fn fills(body: &Body, lp: &Loop, var: Var) -> bool {
     let Header::Range { index, lo, hi, inclusive: false, adaptors } = &lp.header else { return false };
     let from_zero = matches!(lo, Operand::Const(c) if matches!(c.tokens.to_string().as_str(), "0" | "0usize"));
     if !from_zero || !adaptors.is_empty() || lp.trips.is_some() || !lp.exits.is_empty() {
@@ -341,7 +359,9 @@ fn fills(body: &Body, lp: &Loop, var: Var) -> bool {
     });
     let mut reads = false;
     crate::ir::walk(&lp.body, 0, &mut |stmt, _| reads |= reads_of(stmt).contains(&var));
-    stores_each && !reads && fixed_length(body, var).is_some_and(|length| same_value(body, &length, hi))
+    let whole = fixed_length(body, var).is_some_and(|length| same_value(body, &length, hi))
+        || super::filled::spans_param(body, lp, var);
+    stores_each && !reads && whole
 }
 
 /// The length of a local vector made once by `vec![v; n]` outside every
@@ -398,7 +418,7 @@ fn holds_a_loop(stmt: &Stmt) -> bool {
 }
 
 /// Whether `stmt` (at any depth) reads or writes `var`.
-fn mentions(stmt: &Stmt, var: Var) -> bool {
+pub(super) fn mentions(stmt: &Stmt, var: Var) -> bool {
     let mut written = BTreeSet::new();
     writes_of(stmt, &mut written);
     let mut found = written.contains(&var) || reads_of(stmt).contains(&var);
@@ -467,7 +487,14 @@ impl fmt::Display for Note<'_> {
             Verdict::Checkpointed(checkpoint) => {
                 write!(f, "checkpointed")?;
                 if !checkpoint.snapshots.is_empty() {
-                    let kept: Vec<String> = checkpoint.snapshots.iter().map(|s| name(s.var)).collect();
+                    let kept: Vec<String> = checkpoint
+                        .snapshots
+                        .iter()
+                        .map(|s| match s.unless {
+                            Some(_) => format!("{} unless its callees fill it", name(s.var)),
+                            None => name(s.var),
+                        })
+                        .collect();
                     write!(f, ", snapshots {}", kept.join(" "))?;
                 }
                 Ok(())

@@ -31,7 +31,8 @@
 //! keyed by statement id), `adjoints.rs` adds the adjoint variables to the
 //! IR, `layout.rs` decides where each value lives, `primal.rs` prints the
 //! forward sweep, this file the reverse sweep (reading the transposes and
-//! partials of `rules.rs`), `call.rs` the reverse of a call.
+//! partials of `rules.rs`), `call.rs` the reverse of a call, `invariant.rs`
+//! the loop-invariant elements whose adjoints a loop sums in a local.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -52,7 +53,9 @@ use crate::rules::{partials, Transpose, D};
 mod adjoints;
 mod call;
 mod checkpoint;
+pub mod filled;
 mod integers;
+mod invariant;
 mod layout;
 mod primal;
 pub mod saves;
@@ -87,6 +90,14 @@ pub fn vjp_body(
     namer: &mut Namer,
 ) -> Parts {
     let adjoint_vars = adjoints::declare(body, activity, params, namer);
+    // (`NAME_graph` reads every addition where it is made.)
+    let registers = match params.graph {
+        Some(_) => Default::default(),
+        None => {
+            let has_adjoint = |var: Var| adjoint_vars[var.0].is_some() && activity.is_active(var);
+            invariant::decide(body, &has_adjoint, namer)
+        }
+    };
     let body: &Body = body;
     let layout = Layout::new(body, activity, saves);
     let adjoints: Vec<Option<TokenStream>> =
@@ -100,6 +111,8 @@ pub fn vjp_body(
         adjoints: &adjoints,
         unbounded: &unbounded,
         deferred: RefCell::new(None),
+        registers: &registers,
+        held: RefCell::new(Vec::new()),
         graph: params.graph,
     };
 
@@ -383,6 +396,10 @@ struct Sweep<'a> {
     /// pass in forward order (see `reverse_loop`), and the variables whose
     /// values stay put for the whole reverse pass.
     deferred: RefCell<Option<Deferred>>,
+    /// The elements whose adjoints a loop's reverse keeps in a local
+    /// (`invariant.rs`), by loop, and those of the loops being reversed.
+    registers: &'a std::collections::BTreeMap<StmtId, Vec<invariant::Register>>,
+    held: RefCell<Vec<(Place, Ident)>>,
     /// For `NAME_graph` (see `crate::graph`).
     graph: Option<&'a crate::graph::Hooks>,
 }
@@ -409,9 +426,41 @@ impl Sweep<'_> {
     fn adjoint_of(&self, operand: &Operand) -> Option<TokenStream> {
         match operand {
             Operand::Var(var) => self.adjoint(*var).cloned(),
-            Operand::Place(place) => self.adjoint(place.var).map(|root| emit::place_at(self.body, place, root)),
+            Operand::Place(place) => {
+                let root = self.adjoint(place.var)?;
+                let held = self.held.borrow();
+                match held.iter().find(|(held, _)| invariant::same_place(held, place)) {
+                    Some((_, register)) => Some(register.to_token_stream()),
+                    None => Some(emit::place_at(self.body, place, root)),
+                }
+            }
             Operand::Const(_) => None,
         }
+    }
+
+    /// The reverse of the loop `id`, made by `reverse`, with the adjoints
+    /// of its loop-invariant elements (`invariant.rs`) summed in locals
+    /// while it runs and added into memory once after it.
+    fn with_registers(&self, id: StmtId, reverse: impl FnOnce() -> TokenStream) -> TokenStream {
+        let registers = self.registers.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let count = self.held.borrow().len();
+        self.held.borrow_mut().extend(registers.iter().map(|register| (register.place.clone(), register.name.clone())));
+        let tokens = reverse();
+        self.held.borrow_mut().truncate(count);
+        if tokens.is_empty() {
+            return tokens;
+        }
+        let mut names = BTreeSet::new();
+        collect_idents(tokens.clone(), &mut names);
+        let (mut before, mut after) = (TokenStream::new(), TokenStream::new());
+        for register in registers.iter().filter(|register| names.contains(&register.name.to_string())) {
+            let Some(root) = self.adjoint(register.place.var) else { continue };
+            let (name, ty) = (&register.name, emit::float_type(register.float));
+            let target = emit::place_at(self.body, &register.place, root);
+            before.extend(quote!(let mut #name: #ty = -0.0;));
+            after.extend(quote!(if #name != 0.0 { #target += #name; }));
+        }
+        quote!(#before #tokens #after)
     }
 
     /// Declarations of the adjoints whose instances live in `scope` (the
@@ -493,6 +542,10 @@ impl Sweep<'_> {
     }
 
     fn reverse_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
+        self.with_registers(id, || self.reverse_loop_itself(id, lp))
+    }
+
+    fn reverse_loop_itself(&self, id: StmtId, lp: &Loop) -> TokenStream {
         if let Some(checkpoint) = self.checkpoint(id) {
             return self.reverse_checkpointed(id, lp, checkpoint);
         }
@@ -1203,11 +1256,19 @@ mod tests {
             }
         });
         let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
-        // Forward: the primal, and `qx` (lent to a callee) kept at each pass's start.
+        // Forward: the primal, and `qx` (lent to a callee) kept at each
+        // pass's start, unless the callee's companion says it fills `qx`
+        // before reading it (a constant: the copy is compiled out).
         let pushes: Vec<&str> = forward.lines().map(str::trim).filter(|line| line.contains(".push(")).collect();
         assert_eq!(pushes, ["__snapshot_lengths_qx.push(qx.len());"], "{got}");
-        assert!(forward.contains("for ix in 0..n {\n        __snapshot_qx.extend_from_slice(&qx);"), "{got}");
-        assert!(forward.contains("__snapshot_qx.reserve(__passes * qx.len());"), "{got}");
+        let unless = "if !(const { (qtimesx::FILLED_FIRST.len() > 3 && qtimesx::FILLED_FIRST[3]) }) {";
+        let kept = format!("for ix in 0..n {{\n        {unless}\n            __snapshot_qx.extend_from_slice(&qx);");
+        assert!(forward.contains(&kept), "{got}");
+        assert!(
+            forward.contains(&format!("{unless}\n            __snapshot_qx.reserve(__passes * qx.len());")),
+            "{got}"
+        );
+        assert_eq!(got.matches(unless).count(), 4, "reserve, push, put back, drop: {got}");
         // Reverse: per pass, `qx` back, the pass again with its saves but not
         // the total's update, its reverse, and the snapshot dropped.
         let pass = reverse.split_once("for ix in (0..n).rev() {").map(|(_, pass)| pass).expect("a reverse loop");

@@ -34,6 +34,8 @@ pub fn replay(body: &Body) -> TokenStream {
         adjoints: &[],
         unbounded: &[],
         deferred: RefCell::new(None),
+        registers: &BTreeMap::new(),
+        held: RefCell::new(Vec::new()),
         graph: None,
     };
     let forward = sweep.forward(&body.block, StmtId::FIRST);
@@ -369,7 +371,7 @@ impl Sweep<'_> {
         if let Some(checkpoint) = self.checkpoint(id) {
             // The primal alone, and the snapshots at the start of each pass.
             let quiet = Saves::forward_only();
-            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), ..*self };
+            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), held: RefCell::new(Vec::new()), ..*self };
             let body = sweep.forward(&lp.body, id.after(1));
             let snapshots = self.snapshot_pushes(checkpoint);
             let reserve = self.snapshot_reservations(lp, checkpoint);
@@ -455,10 +457,11 @@ impl Sweep<'_> {
             .iter()
             .map(|snapshot| {
                 let (var, values) = (self.ident(snapshot.var), &snapshot.values);
-                match &snapshot.lengths {
+                let reserve = match &snapshot.lengths {
                     Some(lengths) => quote!(#values.reserve(#passes * #var.len()); #lengths.reserve(#passes);),
                     None => quote!(#values.reserve(#passes);),
-                }
+                };
+                unless(snapshot, reserve)
             })
             .collect();
         if reserve.is_empty() {
@@ -474,10 +477,11 @@ impl Sweep<'_> {
             .iter()
             .map(|snapshot| {
                 let (var, values) = (self.ident(snapshot.var), &snapshot.values);
-                match &snapshot.lengths {
+                let push = match &snapshot.lengths {
                     Some(lengths) => quote!(#values.extend_from_slice(&#var); #lengths.push(#var.len());),
                     None => quote!(#values.push(#var);),
-                }
+                };
+                unless(snapshot, push)
             })
             .collect()
     }
@@ -491,25 +495,34 @@ impl Sweep<'_> {
         let mut pop = TokenStream::new();
         for snapshot in &checkpoint.snapshots {
             let (var, values) = (self.ident(snapshot.var), &snapshot.values);
-            match &snapshot.lengths {
+            let (put_back, drop) = match &snapshot.lengths {
                 Some(lengths) => {
                     let copy = quote!(#var.clear(); #var.extend_from_slice(&#values[#start..]););
-                    peek.extend(quote!({
+                    let put_back = quote!({
                         let #start = #values.len() - *#lengths.last().expect(#empty);
                         #copy
-                    }));
-                    pop.extend(quote!({
+                    });
+                    let drop = quote!({
                         let #start = #values.len() - #lengths.pop().expect(#empty);
                         #copy
                         #values.truncate(#start);
-                    }));
+                    });
+                    (put_back, drop)
                 }
-                None => {
-                    peek.extend(quote!(#var = *#values.last().expect(#empty);));
-                    pop.extend(quote!(#var = #values.pop().expect(#empty);));
-                }
-            }
+                None => (quote!(#var = *#values.last().expect(#empty);), quote!(#var = #values.pop().expect(#empty);)),
+            };
+            peek.extend(unless(snapshot, put_back));
+            pop.extend(unless(snapshot, drop));
         }
         (peek, pop)
+    }
+}
+
+/// `code` of a snapshot, compiled out when its callees fill the vector
+/// first (`filled.rs`).
+fn unless(snapshot: &super::checkpoint::Snapshot, code: TokenStream) -> TokenStream {
+    match &snapshot.unless {
+        Some(filled) => quote!(if !(const { #filled }) { #code }),
+        None => code,
     }
 }

@@ -28,9 +28,14 @@ pub fn log_sum_exp(v: &[f64]) -> f64 {
 /// `out = Q·x` for the lower-triangular `Q` with the diagonal `q_diag` and
 /// the strictly lower entries `ltri`, stored column by column (ADBench's
 /// `Qtimesx`).
+///
+/// `d` is `out`'s length (ADBench passes it; `x` has the same): the macro
+/// then sees that the first loop writes all of `out` before anything reads
+/// it, and the caller's passes keep no copy of the buffer they lend
+/// (`qtimesx::FILLED_FIRST`).
 #[grad]
 pub fn qtimesx(q_diag: &[f64], ltri: &[f64], x: &[f64], out: &mut [f64]) {
-    let d = x.len();
+    let d = out.len();
     for i in 0..d {
         out[i] = q_diag[i] * x[i];
     }
@@ -397,6 +402,7 @@ mod tests {
         assert_eq!(d_x, [2.0 + 10.0 + 18.0, 6.0 + 21.0, 12.0]);
         // every element of `out` was overwritten: no adjoint of its old value
         assert_eq!(d_out, [0.0; 3]);
+        assert_eq!(qtimesx::FILLED_FIRST, [false, false, false, true]);
     }
 
     #[test]
