@@ -536,6 +536,32 @@ fn passed_on_row(x: &[f64; 4]) -> f64 {
     h[0] * c[0] + h[1] - c[1]
 }
 
+/// Reads its slice: a callee a `&mut` output is lent to bare.
+#[grad(forward, reverse, hessian)]
+fn sum_of_squares(y: &[f64]) -> f64 {
+    y.iter().map(|v| v * v).sum()
+}
+
+/// A `&mut` output of the function passed on bare to calls whose value is
+/// used (`sum_of_squares(y)`): read by them, before and after it is
+/// overwritten (issue 8 review; it was refused as a call writing `y`).
+#[grad(forward, reverse, graph)]
+fn output_read_bare(x: &[f64], y: &mut [f64]) {
+    y[0] = x[0] * 2.0;
+    y[1] = x[1] * x[0];
+    let s = sum_of_squares(y);
+    y[0] = 3.0 * x[1] + s;
+    y[1] += sum_of_squares(y) * x[0];
+}
+
+/// `output_read_bare` as a function of one array.
+#[grad(forward, reverse)]
+fn output_read_bare_row(x: &[f64; 2]) -> f64 {
+    let mut y = [0.0; 2];
+    output_read_bare(x, &mut y);
+    y[0] * y[1] + y[0]
+}
+
 // ---------------------------------------------------------------------------
 // The harness.
 // ---------------------------------------------------------------------------
@@ -601,6 +627,7 @@ fn cases() -> Vec<Case> {
         row!(one_constant, one_constant_grad, one_constant_vjp, one_constant_jvp; 4; in [-1.0, 1.0]),
         row!(second_output_only, second_output_only_grad, second_output_only_vjp, second_output_only_jvp; 4; in [-1.0, 1.0]),
         row!(passed_on_row, passed_on_row_grad, passed_on_row_vjp, passed_on_row_jvp; 4; in [-1.0, 1.0]),
+        row!(output_read_bare_row, output_read_bare_row_grad, output_read_bare_row_vjp, output_read_bare_row_jvp; 2; in [-1.0, 1.0]),
     ]
 }
 

@@ -33,3 +33,97 @@ pub fn float_result<F, V: TakenForAFloat<F>>(value: V) -> F {
 /// of its source.
 #[inline(always)]
 pub fn same_type<T: ?Sized>(_: &T, _: &T) {}
+
+/// The parameter a `&mut` argument of a `#[grad]` call is passed to:
+/// `#[grad]` takes such an argument for an output the callee writes
+/// (`helper(x, &mut out)`, and a `&mut` output passed on bare,
+/// `helper(x, y)`), and differentiates the call so. Only a `&mut`
+/// parameter is one, so a callee that only reads the argument fails here,
+/// with the fix, rather than in the generated code.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this `&mut` argument for an output the callee writes, but the callee's parameter is \
+               `{Self}`: lend it as `&y[..]` if the callee only reads it",
+    label = "passed where the callee only reads it",
+    note = "#[grad] cannot see the callee's signature: it takes a `&mut` argument, or a `&mut` output of \
+            the function passed on bare (`helper(x, y)`), for one the call writes; lend a value the callee \
+            only reads as `&y[..]` (or `&y` for an array)"
+)]
+pub trait WrittenByTheCall<'a, T: ?Sized> {
+    /// `output`, as the parameter's type.
+    fn lend(output: &'a mut T) -> Self;
+}
+
+impl<'a, T: ?Sized> WrittenByTheCall<'a, T> for &'a mut T {
+    #[inline(always)]
+    fn lend(output: &'a mut T) -> Self {
+        output
+    }
+}
+
+/// A vector lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F> WrittenByTheCall<'a, Vec<F>> for &'a mut [F] {
+    #[inline(always)]
+    fn lend(output: &'a mut Vec<F>) -> Self {
+        output
+    }
+}
+
+/// An array lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F, const N: usize> WrittenByTheCall<'a, [F; N]> for &'a mut [F] {
+    #[inline(always)]
+    fn lend(output: &'a mut [F; N]) -> Self {
+        output
+    }
+}
+
+/// `output`, lent to a `&mut` parameter of a call (see [`WrittenByTheCall`]).
+#[inline(always)]
+pub fn written<'a, T: ?Sized, P: WrittenByTheCall<'a, T>>(output: &'a mut T) -> P {
+    P::lend(output)
+}
+
+/// The parameter a `&mut` output of the calling function, passed on bare
+/// to a call whose value is used (`let s = total(y);`), is passed to:
+/// `#[grad]` takes it for read (a call that writes a `&mut` argument is a
+/// statement), so only a shared reference is one, and a callee that
+/// writes it fails here with the fix rather than in the generated code.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this `&mut` output for a value the call only reads, since the call's value is used, \
+               but the callee's parameter is `{Self}`: call it as a statement (`helper(x, y);`)",
+    label = "passed where the callee writes it",
+    note = "a call that writes a `&mut` argument is a statement inside #[grad] code (`helper(x, y);`, \
+            `helper(x, &mut out);`); return its value through another output"
+)]
+pub trait ReadByTheCall<'a, T: ?Sized> {
+    /// `value`, as the parameter's type.
+    fn lend(value: &'a T) -> Self;
+}
+
+impl<'a, T: ?Sized> ReadByTheCall<'a, T> for &'a T {
+    #[inline(always)]
+    fn lend(value: &'a T) -> Self {
+        value
+    }
+}
+
+/// A vector lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F> ReadByTheCall<'a, Vec<F>> for &'a [F] {
+    #[inline(always)]
+    fn lend(value: &'a Vec<F>) -> Self {
+        value
+    }
+}
+
+/// An array lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F, const N: usize> ReadByTheCall<'a, [F; N]> for &'a [F] {
+    #[inline(always)]
+    fn lend(value: &'a [F; N]) -> Self {
+        value
+    }
+}
+
+/// `value`, a `&mut` output lent to a call that reads it (see [`ReadByTheCall`]).
+#[inline(always)]
+pub fn read<'a, T: ?Sized, P: ReadByTheCall<'a, T>>(value: &'a T) -> P {
+    P::lend(value)
+}

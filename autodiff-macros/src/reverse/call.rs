@@ -22,7 +22,7 @@ impl Sweep<'_> {
             return quote_spanned!(span=> #call;);
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
-        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+        let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
         let tape_ident = self.ident(tape);
         let save =
             self.saves.slot(SaveKey::Tape(id)).map(|slot| self.save(slot, &tape_ident.to_token_stream(), tape, span));
@@ -250,7 +250,7 @@ impl Sweep<'_> {
                     };
                     quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry))
                 }
-                _ => emit::argument(self.body, arg),
+                _ => emit::argument(self.body, arg, span),
             });
             match arg {
                 Arg::Value(operand) => {
