@@ -127,3 +127,98 @@ impl<'a, F, const N: usize> ReadByTheCall<'a, [F; N]> for &'a [F] {
 pub fn read<'a, T: ?Sized, P: ReadByTheCall<'a, T>>(value: &'a T) -> P {
     P::lend(value)
 }
+
+/// Implemented by the companion of a function restricted by `wrt(..)` for
+/// the position `I` of each float parameter it leaves out: a constant
+/// there, whose derivative the function's derivatives do not compute.
+pub trait LeavesOut<const I: usize> {}
+
+/// Whether the callee `C` leaves its parameter `I` out of `wrt(..)`, told
+/// apart at compile time (`Probe::verdict`): by `LeftOutProbe` when `C:
+/// LeavesOut<I>`, by `DifferentiatedProbe` (one reference further) when not.
+pub struct Probe<C, const I: usize>(core::marker::PhantomData<fn() -> C>);
+
+impl<C, const I: usize> Probe<C, I> {
+    /// The probe of parameter `I` of the callee `C`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Probe(core::marker::PhantomData)
+    }
+}
+
+impl<C, const I: usize> Default for Probe<C, I> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A companion's own type, as a value (`NAME::COMPANION`): a caller reaches
+/// it by the path of the call, which names a function in the value
+/// namespace too, so that a callee without a companion gets rustc's one
+/// error for the missing path, not a second one for a type.
+pub struct Me<C>(core::marker::PhantomData<fn() -> C>);
+
+impl<C> Me<C> {
+    /// The companion `C`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Me(core::marker::PhantomData)
+    }
+
+    /// The probe of its parameter `I` (see [`Probe`]). A method, so that
+    /// on a path that does not resolve its type is an error too, and the
+    /// checks that follow are not reported.
+    #[inline(always)]
+    pub const fn probe<const I: usize>(self) -> Probe<C, I> {
+        Probe::new()
+    }
+}
+
+/// The verdict for a parameter of the companion `C` left out of `wrt(..)`.
+/// It names `C` so that where `C` is no companion (a callee without a
+/// derivative, which rustc reports at its path) the failed check, about an
+/// erroneous type, is not reported again.
+pub struct LeftOutOfWrt<C>(core::marker::PhantomData<fn() -> C>);
+
+/// The verdict for a differentiated parameter.
+pub struct Differentiated;
+
+/// `verdict` for a parameter `C` leaves out.
+pub trait LeftOutProbe<C> {
+    /// [`LeftOutOfWrt`].
+    #[inline(always)]
+    fn verdict(&self) -> LeftOutOfWrt<C> {
+        LeftOutOfWrt(core::marker::PhantomData)
+    }
+}
+
+impl<C: LeavesOut<I>, const I: usize> LeftOutProbe<C> for Probe<C, I> {}
+
+/// `verdict` for any other parameter.
+pub trait DifferentiatedProbe {
+    /// [`Differentiated`].
+    #[inline(always)]
+    fn verdict(&self) -> Differentiated {
+        Differentiated
+    }
+}
+
+impl<C, const I: usize> DifferentiatedProbe for &Probe<C, I> {}
+
+/// A verdict that lets a value that varies with the differentiated inputs
+/// be passed: only [`Differentiated`].
+#[diagnostic::on_unimplemented(
+    message = "this argument varies with what #[grad] differentiates, but the callee leaves its parameter out of \
+               `wrt(..)`: a constant there, whose derivative it does not compute",
+    label = "a value with a derivative, passed where the callee takes a constant",
+    note = "name the parameter in the callee's `wrt(..)`, or pass a value that does not depend on the \
+            differentiated inputs"
+)]
+pub trait TakesAVariedValue {}
+
+impl TakesAVariedValue for Differentiated {}
+
+/// Checks, at compile time, the verdict on a parameter a varied value is
+/// passed to (see [`Probe`]).
+#[inline(always)]
+pub fn varied_argument<V: TakesAVariedValue>(_: V) {}
