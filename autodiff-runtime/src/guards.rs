@@ -174,6 +174,12 @@ impl<C> Me<C> {
     }
 }
 
+impl<C> Default for Me<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The verdict for a parameter of the companion `C` left out of `wrt(..)`.
 /// It names `C` so that where `C` is no companion (a callee without a
 /// derivative, which rustc reports at its path) the failed check, about an

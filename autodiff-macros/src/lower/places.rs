@@ -341,7 +341,8 @@ impl Lowerer<'_> {
                     return Arg::Value(Operand::Const(Const { tokens: quote!(&#ident), ty: Ty::Other }));
                 }
                 let info = &self.vars[var.0];
-                if info.kind == VarKind::Local && is_struct_type(info.declared.as_ref()) {
+                let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
+                if info.kind == VarKind::Local && not_floats && is_struct_type(info.declared.as_ref()) {
                     let name = &info.ident;
                     let message = format!(
                         "#[grad] lends a struct `&{name}` as a constant when it is declared in the function's own \
@@ -566,7 +567,11 @@ fn name_of_path(expr: &Expr) -> Option<&syn::Ident> {
     }
 }
 
-/// Whether `ty` names a type that is no primitive (`Config`, `geo::Frame`).
+/// Whether `ty` names a type that is no primitive and holds no floats the
+/// macro sees (`Config`, `geo::Frame`; not `Vec<f64>`).
 fn is_struct_type(ty: Option<&syn::Type>) -> bool {
-    matches!(ty, Some(syn::Type::Path(path)) if path.qself.is_none() && !super::call::is_primitive(&path.path))
+    matches!(ty, Some(ty @ syn::Type::Path(path))
+        if path.qself.is_none()
+            && !super::call::is_primitive(&path.path)
+            && crate::signature::array_elem(ty).is_none())
 }
