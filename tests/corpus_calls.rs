@@ -536,6 +536,58 @@ fn passed_on_row(x: &[f64; 4]) -> f64 {
     h[0] * c[0] + h[1] - c[1]
 }
 
+/// Reads its slice: a callee a `&mut` output is lent to bare.
+#[grad(forward, reverse, hessian)]
+fn sum_of_squares(y: &[f64]) -> f64 {
+    y.iter().map(|v| v * v).sum()
+}
+
+/// A `&mut` output of the function passed on bare to calls whose value is
+/// used (`sum_of_squares(y)`): read by them, before and after it is
+/// overwritten (issue 8 review; it was refused as a call writing `y`).
+#[grad(forward, reverse, graph)]
+fn output_read_bare(x: &[f64], y: &mut [f64]) {
+    y[0] = x[0] * 2.0;
+    y[1] = x[1] * x[0];
+    let s = sum_of_squares(y);
+    y[0] = 3.0 * x[1] + s;
+    y[1] += sum_of_squares(y) * x[0];
+}
+
+/// `output_read_bare` as a function of one array.
+#[grad(forward, reverse)]
+fn output_read_bare_row(x: &[f64; 2]) -> f64 {
+    let mut y = [0.0; 2];
+    output_read_bare(x, &mut y);
+    y[0] * y[1] + y[0]
+}
+
+/// Plain functions: no derivative.
+fn stiffness(k: f64) -> f64 {
+    k * k + 1.0
+}
+
+fn half_sum(w: &[f64]) -> f64 {
+    w.iter().sum::<f64>() * 0.5
+}
+
+/// Restricted to `x`: `k` and `w` are constants everywhere, for callers
+/// too, so they may be passed to plain functions (issue 8 review: its
+/// companion differentiated them and called `stiffness::fwd`, so the
+/// function did not compile).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn spring(x: &[f64], k: f64, w: &[f64]) -> f64 {
+    let c = stiffness(k) + half_sum(w);
+    c * (x[0] * x[0] + x[1].sin() * x[0])
+}
+
+/// Calls `spring`, passing constants for what it leaves out.
+#[grad(forward, reverse, hessian, graph)]
+fn springs(x: &[f64; 2]) -> f64 {
+    let w = [0.5, 1.5];
+    spring(x, 2.0, &w) + spring(&[x[1], x[0]], 0.5, &w) * x[0]
+}
+
 // ---------------------------------------------------------------------------
 // The harness.
 // ---------------------------------------------------------------------------
@@ -601,6 +653,8 @@ fn cases() -> Vec<Case> {
         row!(one_constant, one_constant_grad, one_constant_vjp, one_constant_jvp; 4; in [-1.0, 1.0]),
         row!(second_output_only, second_output_only_grad, second_output_only_vjp, second_output_only_jvp; 4; in [-1.0, 1.0]),
         row!(passed_on_row, passed_on_row_grad, passed_on_row_vjp, passed_on_row_jvp; 4; in [-1.0, 1.0]),
+        row!(springs, springs_grad, springs_vjp, springs_jvp; 2; in [-1.5, 1.5]),
+        row!(output_read_bare_row, output_read_bare_row_grad, output_read_bare_row_vjp, output_read_bare_row_jvp; 2; in [-1.0, 1.0]),
     ]
 }
 
@@ -925,4 +979,31 @@ fn a_method_writing_an_output_in_a_generic_impl_closed_form() {
     assert!((d_x[0] - 5.0).abs() < 1e-14 && (d_x[1] - 4.5).abs() < 1e-14, "{d_x:?}");
     let numeric = numeric_gradient(|w: &[f64]| gained(&gain, &[w[0], w[1]]), &x);
     assert!(close(d_x[0], numeric[0], 1e-6) && close(d_x[1], numeric[1], 1e-6), "{d_x:?} vs {numeric:?}");
+}
+
+/// `springs` in second order and as a graph: `springs_hvp` against central
+/// differences of `springs_grad`, the graph's value and the adjoint of its
+/// input against `springs` and `springs_grad`.
+#[test]
+fn a_caller_of_a_restricted_function_in_second_order_and_graph() {
+    let (x, v) = ([0.4, -0.9], [1.0, 0.5]);
+    let mut hv = [0.0; 2];
+    assert_eq!(springs_hvp(&x, &v, &mut hv), springs(&x));
+    let gradient = |t: f64| {
+        let mut d = [0.0; 2];
+        springs_grad(&[x[0] + t * v[0], x[1] + t * v[1]], &mut d);
+        d
+    };
+    let h = 1e-5;
+    let (plus, minus) = (gradient(h), gradient(-h));
+    for i in 0..2 {
+        let numeric = (plus[i] - minus[i]) / (2.0 * h);
+        assert!((hv[i] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()), "(H·v){i} = {}, numeric {numeric}", hv[i]);
+    }
+    let mut d = [0.0; 2];
+    springs_grad(&x, &mut d);
+    let graph = springs_graph(&x);
+    let input = graph.node(graph.find("x").expect("a node x"));
+    assert_eq!(input.adjoint().and_then(autodiff::Value::as_array), Some(&d[..]));
+    assert_eq!(graph.node(graph.result().expect("a result")).value().as_scalar(), Some(springs(&x)));
 }

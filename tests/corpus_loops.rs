@@ -191,6 +191,34 @@ fn striped(x: &[f64]) -> f64 {
     s
 }
 
+/// A `match` on a range loop's index itself, the index read in the arms
+/// (issue 8 review: it was refused as a value the arm could not copy).
+#[grad(forward, reverse, hessian)]
+fn index_match(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        match i {
+            0 => s += x[i] * x[i],
+            _ => s += 2.0 * x[i] * x[i - 1],
+        }
+    }
+    s
+}
+
+/// An arm naming the whole index, in its guard and its value: the last
+/// element is cubed, the others doubled.
+#[grad(forward, reverse, hessian)]
+fn index_named_in_arm(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += match i {
+            j if j + 1 == x.len() => x[j] * x[j] * x[j],
+            j => 2.0 * x[j] * (j as f64 + 1.0),
+        };
+    }
+    s
+}
+
 /// A piecewise-linear interpolation table: for each `t`, `match` picks the
 /// segment by a float range and scales it by the weight of the step it is in
 /// (a guard on an active value). `f = Σ pw(xᵢ)`.
@@ -2893,6 +2921,8 @@ fn cases() -> Vec<Case> {
         case!(f64 gather / gather_grad / gather_vjp / gather_jvp / gather_hvp (&x in [-2.0, 2.0] = vec![0.0; 5], const idx = &[3usize, 0, 3, 4])),
         // `match` in loops.
         case!(f64 striped / striped_grad / striped_vjp / striped_jvp / striped_hvp (&x in [-2.0, 2.0] = vec![0.0; 7])),
+        case!(f64 index_match / index_match_grad / index_match_vjp / index_match_jvp / index_match_hvp (&x in [-2.0, 2.0] = vec![0.0; 5])),
+        case!(f64 index_named_in_arm / index_named_in_arm_grad / index_named_in_arm_vjp / index_named_in_arm_jvp / index_named_in_arm_hvp (&x in [-2.0, 2.0] = vec![0.0; 4])),
         case!(f64 piecewise_table / piecewise_table_grad / piecewise_table_vjp / piecewise_table_jvp / piecewise_table_hvp (&x in [-2.0, 2.0] = vec![0.0; 6], w in [0.5, 2.0]);
             where x.iter().all(|t: &f64| (t.abs() - 1.0).abs() > 1e-3)),
         // Once held back by macro bugs: `vec!` locals, arrays passed on, model fields and calls.

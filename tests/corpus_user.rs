@@ -153,6 +153,57 @@ fn nested_struct(x: &[f64; 3]) -> f64 {
     pair.weight * pair.a.h[0] + pair.a.c[0]
 }
 
+/// A tuple struct (issue 8 review: `Point(a, b)` was taken for a call of a
+/// function named `Point`).
+struct Point(f64, f64);
+
+/// A tuple struct holding a buffer that is lent to a call.
+struct Hidden([f64; 2], f64);
+
+/// A tuple struct's literal bound by `let`, its fields read and assigned.
+#[grad(forward, reverse, hessian, graph)]
+fn tuple_struct(x: &[f64; 3]) -> f64 {
+    let mut p = Point(x[0] * x[1], x[2]);
+    p.1 += p.0.sin();
+    p.0 * p.1 + p.1 * x[0]
+}
+
+/// A field of a tuple struct lent to a call that writes it.
+#[grad(forward, reverse)]
+fn tuple_struct_lent(x: &[f64; 3]) -> f64 {
+    let mut hs = Hidden([0.0; 2], x[2] * 2.0);
+    cell(&x[..2], &mut hs.0);
+    hs.1 += hs.0[0];
+    hs.0[1] * hs.1
+}
+
+/// A model's settings, made by a plain function.
+struct Settings {
+    rate: f64,
+    offset: [f64; 2],
+}
+
+fn settings(k: f64) -> Settings {
+    Settings { rate: k, offset: [k, 1.0 - k] }
+}
+
+/// Reads its settings, a constant (`wrt` leaves them out).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn settled(s: &Settings, x: &[f64]) -> f64 {
+    s.rate * (x[0] - s.offset[0]).powi(2) + (x[1] * x[2] - s.offset[1]).sin()
+}
+
+/// Structs a plain function made from constants, lent to a #[grad] callee,
+/// their type written or not (issue 8 review: `&cfg` was refused, and a
+/// field of an untyped one was read as a field of a float).
+#[grad(forward, reverse, hessian, graph)]
+fn constant_settings(x: &[f64; 3]) -> f64 {
+    let s: Settings = settings(0.75);
+    let untyped = settings(0.25);
+    let bias = untyped.rate;
+    settled(&s, x) + settled(&untyped, x) * bias + s.offset[1] * x[0]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(passed_on, passed_on_grad, passed_on_vjp, passed_on_jvp; 3; in [-1.5, 1.5]),
@@ -163,6 +214,9 @@ fn cases() -> Vec<Case> {
         array_case!(struct_state, struct_state_grad, struct_state_vjp, struct_state_jvp; 3; in [-1.5, 1.5]),
         array_case!(nested_struct, nested_struct_grad, nested_struct_vjp, nested_struct_jvp; 3; in [-1.5, 1.5]),
         array_case!(euler_step, euler_step_grad, euler_step_vjp, euler_step_jvp; 3; in [-1.5, 1.5]),
+        array_case!(tuple_struct, tuple_struct_grad, tuple_struct_vjp, tuple_struct_jvp; 3; in [-1.5, 1.5]),
+        array_case!(tuple_struct_lent, tuple_struct_lent_grad, tuple_struct_lent_vjp, tuple_struct_lent_jvp; 3; in [-1.5, 1.5]),
+        array_case!(constant_settings, constant_settings_grad, constant_settings_vjp, constant_settings_jvp; 3; in [-1.5, 1.5]),
     ]
 }
 
@@ -212,4 +266,59 @@ fn a_nested_struct_has_the_closed_form_gradient() {
     for (got, want) in d_x.iter().zip(expected) {
         assert!((got - want).abs() < 1e-12, "{d_x:?} vs {expected:?}");
     }
+}
+
+/// A function of one array with `NAME_grad`, `NAME_hvp` and `NAME_graph`.
+struct SecondOrderRow {
+    f: fn(&[f64; 3]) -> f64,
+    grad: fn(&[f64; 3], &mut [f64; 3]) -> f64,
+    hvp: fn(&[f64; 3], &[f64; 3], &mut [f64; 3]) -> f64,
+    graph: fn(&[f64; 3]) -> autodiff::Graph,
+}
+
+/// `hvp` against central differences of `grad` along `v`, and the graph's
+/// value and the adjoint of its input against `f` and `grad`.
+fn check_second_order_and_graph(row: &SecondOrderRow) {
+    let (x, v) = ([0.3, -0.7, 1.1], [0.5, 1.0, -0.25]);
+    let mut hv = [0.0; 3];
+    let value = (row.hvp)(&x, &v, &mut hv);
+    assert_eq!(value, (row.f)(&x));
+    let gradient = |t: f64| {
+        let moved = [x[0] + t * v[0], x[1] + t * v[1], x[2] + t * v[2]];
+        let mut d = [0.0; 3];
+        (row.grad)(&moved, &mut d);
+        d
+    };
+    let h = 1e-5;
+    let (plus, minus) = (gradient(h), gradient(-h));
+    for i in 0..3 {
+        let numeric = (plus[i] - minus[i]) / (2.0 * h);
+        assert!((hv[i] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()), "(H·v){i} = {}, numeric {numeric}", hv[i]);
+    }
+    let mut d = [0.0; 3];
+    (row.grad)(&x, &mut d);
+    let graph = (row.graph)(&x);
+    let input = graph.node(common::graph::node(&graph, "x"));
+    assert_eq!(input.adjoint().and_then(autodiff::Value::as_array), Some(&d[..]));
+    assert_eq!(graph.node(graph.result().expect("a result")).value().as_scalar(), Some((row.f)(&x)));
+}
+
+#[test]
+fn tuple_struct_second_order_and_graph() {
+    check_second_order_and_graph(&SecondOrderRow {
+        f: tuple_struct,
+        grad: tuple_struct_grad,
+        hvp: tuple_struct_hvp,
+        graph: tuple_struct_graph,
+    });
+}
+
+#[test]
+fn constant_struct_second_order_and_graph() {
+    check_second_order_and_graph(&SecondOrderRow {
+        f: constant_settings,
+        grad: constant_settings_grad,
+        hvp: constant_settings_hvp,
+        graph: constant_settings_graph,
+    });
 }

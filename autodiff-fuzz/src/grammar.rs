@@ -535,18 +535,23 @@ impl<'a> Gen<'a> {
             .callees
             .iter()
             .filter(|f| {
-                f.params.iter().all(|(_, kind)| match kind {
+                // A parameter the callee's `wrt` leaves out is a constant for
+                // callers too: it gets a literal, so only scalars are left out.
+                f.params.iter().enumerate().all(|(i, (_, kind))| match kind {
                     ParamKind::Scalar => true,
-                    ParamKind::Slice => !self.locals(LocalKind::Slice).is_empty(),
-                    ParamKind::Array => !self.locals(LocalKind::Array).is_empty(),
+                    ParamKind::Slice => f.is_differentiated(i) && !self.locals(LocalKind::Slice).is_empty(),
+                    ParamKind::Array => f.is_differentiated(i) && !self.locals(LocalKind::Array).is_empty(),
                 })
             })
             .collect();
         if !callable.is_empty() && self.rng.chance(50) {
             let callee = callable[self.rng.below(callable.len())].clone();
             let mut args = Vec::new();
-            for (_, kind) in &callee.params {
+            for (i, (_, kind)) in callee.params.iter().enumerate() {
                 args.push(match kind {
+                    ParamKind::Scalar if !callee.is_differentiated(i) => {
+                        format!("{:.2}", 0.25 * (1 + self.rng.below(6)) as f64)
+                    }
                     ParamKind::Scalar => self.expr(budget - 1).text,
                     ParamKind::Slice => self.pick_local(LocalKind::Slice),
                     ParamKind::Array => self.pick_local(LocalKind::Array),

@@ -27,7 +27,11 @@
 //!   outputs' tangents from their entry values, and its `vjp_in_place`,
 //!   `tangent_vjp_in_place` (`tangent_methods_in_place`).
 //!
-//! Every float parameter is differentiated, whatever `wrt` says. `#[grad]`
+//! Every float parameter has its slots (partial, shadow, tangent), whatever
+//! `wrt` says; those `wrt` leaves out are constants, as in the function's
+//! own derivatives (`Signature::left_out`), and the companion implements
+//! `guards::LeavesOut<I>` for each, so that a caller passing one a value
+//! that varies fails to compile (`guards::Probe`). `#[grad]`
 //! writes the companion of the functions it annotates; the runtime writes
 //! the companions of its hand-differentiated functions with `companion!`,
 //! which follows this file.
@@ -206,10 +210,19 @@ pub fn generated(
         }
     });
     let in_place = in_place_methods(sig, mutated, in_place);
+    // The parameters `wrt(..)` leaves out, which callers must pass constants.
+    let left_out = sig.left_out.iter().map(|i| quote!(impl ::autodiff::guards::LeavesOut<#i> for #name {}));
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
+
+        #(#left_out)*
+
+        impl #name {
+            #[doc(hidden)]
+            #vis const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();
+        }
 
         impl #name {
             #[doc(hidden)]
@@ -574,6 +587,11 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             pub struct #name {}
 
             impl #name {
+                #[doc(hidden)]
+                pub const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();
+            }
+
+            impl #name {
                 /// The vector-Jacobian product `#[grad]` functions call.
                 #[doc(hidden)]
                 #[inline]
@@ -634,6 +652,11 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
         pub struct #name {}
+
+        impl #name {
+            #[doc(hidden)]
+            pub const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();
+        }
 
         impl #name {
             /// The vector-Jacobian product `#[grad]` functions call.

@@ -179,7 +179,7 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
             prim(*op, &args, float, span)
         }
         Rhs::Call(path, args) => {
-            let args = args.iter().map(|arg| argument(body, arg));
+            let args = args.iter().map(|arg| argument(body, arg, span));
             quote_spanned!(span=> #path(#(#args),*))
         }
         Rhs::ArrayLit(items) => {
@@ -229,7 +229,35 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
 }
 
 /// A call argument as the primal call passes it.
-pub fn argument(body: &Body, arg: &Arg) -> TokenStream {
+///
+/// The macro cannot see the callee's parameters, so a `&mut` argument goes
+/// through a guard that fails, with the fix, when the parameter is not
+/// what the macro took it for: `guards::written` for one it takes for an
+/// output the call writes, `guards::read` for a `&mut` output of the
+/// function passed on bare to a call whose value is used (read). Both are
+/// the identity at run time.
+pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
+    match arg {
+        Arg::Value(value) => operand(body, value),
+        Arg::Ref { place, range, mutable, borrowed } => {
+            let info = body.var(place.var);
+            let root = info.ident.to_token_stream();
+            let target = sliced(body, &place_at(body, place, &root), range.as_ref());
+            match (*mutable, *borrowed) {
+                (true, true) => quote_spanned!(span=> ::autodiff::guards::written(&mut #target)),
+                (true, false) => quote_spanned!(span=> ::autodiff::guards::written(&mut *#target)),
+                (false, false) if is_mut_reference(info.declared.as_ref()) && place.proj.is_empty() => {
+                    quote_spanned!(span=> ::autodiff::guards::read(&*#target))
+                }
+                _ => unguarded_argument(body, arg),
+            }
+        }
+    }
+}
+
+/// The argument as written, without `argument`'s guards: for the shape of
+/// a buffer made beside it.
+pub fn unguarded_argument(body: &Body, arg: &Arg) -> TokenStream {
     match arg {
         Arg::Value(value) => operand(body, value),
         Arg::Ref { place, range, mutable, borrowed } => {
@@ -242,6 +270,11 @@ pub fn argument(body: &Body, arg: &Arg) -> TokenStream {
             quote!(&#mutability #target)
         }
     }
+}
+
+/// Whether `ty` is `&mut T`.
+fn is_mut_reference(ty: Option<&syn::Type>) -> bool {
+    matches!(ty, Some(syn::Type::Reference(reference)) if reference.mutability.is_some())
 }
 
 /// `target[lo..hi]` for a slice argument, `target` without one.

@@ -137,7 +137,10 @@ pub(crate) fn try_expand_with(
     let companion_wrt =
         companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, Some(wrt))));
     let all = attr::Args { wrt: companion_wrt, ..args.clone() };
-    let full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
+    let mut full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
+    if let Some(full_sig) = full_sig.as_mut().filter(|_| companion == Companion::Beside && args.wrt.is_some()) {
+        full_sig.left_out = left_out(&sig, full_sig);
+    }
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
     let hvp_fn = args.hessian.as_ref().map(|_| hvp::function(&sig)).transpose()?;
@@ -179,6 +182,25 @@ pub(crate) fn try_expand_with(
         companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), vjp.in_place.as_ref(), companion_jvp)
     };
     Ok(quote!(#functions #jvp_fn #companion))
+}
+
+/// The parameters `wrt(..)` leaves out that the companion has slots for
+/// (floats, float arrays): constants there too, as in the function's own
+/// derivatives, so they may be passed to plain functions. Callers learn it
+/// from `guards::LeavesOut` (see `companion::generated`).
+fn left_out(sig: &Signature, full_sig: &Signature) -> Vec<usize> {
+    let slot = |class: &ParamClass| match class {
+        ParamClass::Active(_) => true,
+        ParamClass::Shadowed { kind, .. } => *kind != RefKind::Model,
+        ParamClass::Output { .. } | ParamClass::Constant => false,
+    };
+    sig.params
+        .iter()
+        .zip(&full_sig.params)
+        .enumerate()
+        .filter(|(_, (own, full))| own.class == ParamClass::Constant && slot(&full.class))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The parameters a restricted function's companion differentiates: every
@@ -328,7 +350,11 @@ pub(crate) fn analyzed(sig: &Signature) -> syn::Result<Analyzed> {
             ParamClass::Constant => {}
         }
     }
-    let seeds: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
+    // A parameter `left_out` keeps its slot (a partial, a shadow) and is a constant.
+    let differentiated =
+        |var: &Var| body.params.iter().position(|param| param == var).is_none_or(|i| sig.differentiates(i));
+    let seeds: Vec<Var> =
+        scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).filter(differentiated).collect();
     let activity = activity::analyze(&body, &seeds, &outputs);
     let saves = reverse::saves::analyze(&mut body, &mut namer, &activity);
     validate_ir(sig, &body, Stage::Analyzed(&saves))?;

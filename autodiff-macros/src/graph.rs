@@ -586,10 +586,11 @@ impl Hooks {
                 Arg::Ref { place, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
-                    let argument = emit::argument(body, arg);
+                    let argument = emit::argument(body, arg, span);
+                    let shape = emit::unguarded_argument(body, arg);
                     let zero = match body.var(place.var).dims {
-                        None => quote!(::autodiff::Params::zeros_like(&*#argument)),
-                        Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#argument)),
+                        None => quote!(::autodiff::Params::zeros_like(&*#shape)),
+                        Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#shape)),
                     };
                     tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
                     call_args.extend([argument.clone(), quote!(&mut #buffer)]);
@@ -1084,7 +1085,7 @@ pub fn check(body: &Body) -> syn::Result<()> {
                     ),
                 ));
             }
-            if refused.is_none() && !in_place && args.iter().any(|arg| writes_through(body, arg)) {
+            if refused.is_none() && !in_place && args.iter().any(writes_through) {
                 let path = path.to_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
@@ -1118,12 +1119,11 @@ pub fn check(body: &Body) -> syn::Result<()> {
     Ok(())
 }
 
-/// Whether a call may write through `arg`: `&mut y`, or `y` itself where
-/// it is an `&mut` parameter.
-fn writes_through(body: &Body, arg: &Arg) -> bool {
-    let Arg::Ref { place, mutable, .. } = arg else { return false };
-    let declared = &body.var(place.var).declared;
-    *mutable || matches!(declared, Some(syn::Type::Reference(reference)) if reference.mutability.is_some())
+/// Whether a call may write through `arg`: `&mut y`, or an `&mut`
+/// parameter passed on bare to a call statement. One passed bare to a call
+/// whose value is used is read (`guards::read` makes rustc check it).
+fn writes_through(arg: &Arg) -> bool {
+    matches!(arg, Arg::Ref { mutable: true, .. })
 }
 
 /// `NAME_graph(params) -> Graph`: the parameters' nodes, then `NAME_vjp`'s

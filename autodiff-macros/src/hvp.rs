@@ -271,6 +271,9 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
         plan.param(param, var, &mut namer);
     }
     let outputs: Vec<Var> = plan.outputs.iter().map(|output| output.var).collect();
+    // A parameter `left_out` keeps its slots and is a constant.
+    let left_out: Vec<Var> = sig.left_out.iter().map(|&i| body.params[i]).collect();
+    plan.differentiated.retain(|var| !left_out.contains(var));
     let active = activity::active(&body, &plan.differentiated, &outputs);
     let cx = Ctxt::new();
     refusals::check_forward(&body, &active, &|var| plan.tangents.iter().any(|(param, _)| *param == var), &cx);

@@ -79,11 +79,13 @@ impl Jvp {
         let mut differentiated = Vec::new();
         let mut outputs = Vec::new();
         let mut tangent_params = Vec::new();
-        for ((param, &var), tangent) in sig.params.iter().zip(&body.params).zip(&tangents) {
+        for (i, ((param, &var), tangent)) in sig.params.iter().zip(&body.params).zip(&tangents).enumerate() {
             let Some(tangent) = tangent else { continue };
             tangent_params.push((var, tangent.clone()));
             match param.class {
                 ParamClass::Output { .. } => outputs.push(var),
+                // A parameter `left_out` keeps its tangent's slot and is a constant.
+                _ if !sig.differentiates(i) => {}
                 _ => differentiated.push(var),
             }
         }

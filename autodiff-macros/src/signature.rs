@@ -30,6 +30,20 @@ pub struct Signature<'a> {
     /// The body lowered to IR, made once for every mode that starts from it
     /// (see `expand::lowered`).
     pub lowered: OnceCell<syn::Result<(Body, Namer)>>,
+    /// The positions of the parameters this signature has slots for (a
+    /// partial, a shadow, a tangent) but does not differentiate: in the
+    /// companion of a function restricted by `wrt(..)`, the floats it
+    /// leaves out, constants everywhere (they may be passed to plain
+    /// functions). A caller that passes such a parameter a varied value is
+    /// stopped at compile time (`guards::LeavesOut`).
+    pub left_out: Vec<usize>,
+}
+
+impl Signature<'_> {
+    /// The parameters differentiated: every one but those `left_out`.
+    pub fn differentiates(&self, index: usize) -> bool {
+        !self.left_out.contains(&index)
+    }
 }
 
 pub struct Param<'a> {
@@ -451,6 +465,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         ret_array,
         ret_tuple: ret_tuple.map(|(_, len)| len),
         lowered: OnceCell::new(),
+        left_out: Vec::new(),
     })
 }
 

@@ -11,6 +11,8 @@
 //! # Example
 //!
 //! ```
+//! # // Generated code reaches the runtime as `::autodiff` (the facade).
+//! # extern crate autodiff_runtime as autodiff;
 //! use autodiff_macros::grad;
 //! // `#[grad]` differentiates the call to `sigmoid` by calling
 //! // `sigmoid_vjp`, so both names must be in scope.

@@ -33,3 +33,198 @@ pub fn float_result<F, V: TakenForAFloat<F>>(value: V) -> F {
 /// of its source.
 #[inline(always)]
 pub fn same_type<T: ?Sized>(_: &T, _: &T) {}
+
+/// The parameter a `&mut` argument of a `#[grad]` call is passed to:
+/// `#[grad]` takes such an argument for an output the callee writes
+/// (`helper(x, &mut out)`, and a `&mut` output passed on bare,
+/// `helper(x, y)`), and differentiates the call so. Only a `&mut`
+/// parameter is one, so a callee that only reads the argument fails here,
+/// with the fix, rather than in the generated code.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this `&mut` argument for an output the callee writes, but the callee's parameter is \
+               `{Self}`: lend it as `&y[..]` if the callee only reads it",
+    label = "passed where the callee only reads it",
+    note = "#[grad] cannot see the callee's signature: it takes a `&mut` argument, or a `&mut` output of \
+            the function passed on bare (`helper(x, y)`), for one the call writes; lend a value the callee \
+            only reads as `&y[..]` (or `&y` for an array)"
+)]
+pub trait WrittenByTheCall<'a, T: ?Sized> {
+    /// `output`, as the parameter's type.
+    fn lend(output: &'a mut T) -> Self;
+}
+
+impl<'a, T: ?Sized> WrittenByTheCall<'a, T> for &'a mut T {
+    #[inline(always)]
+    fn lend(output: &'a mut T) -> Self {
+        output
+    }
+}
+
+/// A vector lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F> WrittenByTheCall<'a, Vec<F>> for &'a mut [F] {
+    #[inline(always)]
+    fn lend(output: &'a mut Vec<F>) -> Self {
+        output
+    }
+}
+
+/// An array lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F, const N: usize> WrittenByTheCall<'a, [F; N]> for &'a mut [F] {
+    #[inline(always)]
+    fn lend(output: &'a mut [F; N]) -> Self {
+        output
+    }
+}
+
+/// `output`, lent to a `&mut` parameter of a call (see [`WrittenByTheCall`]).
+#[inline(always)]
+pub fn written<'a, T: ?Sized, P: WrittenByTheCall<'a, T>>(output: &'a mut T) -> P {
+    P::lend(output)
+}
+
+/// The parameter a `&mut` output of the calling function, passed on bare
+/// to a call whose value is used (`let s = total(y);`), is passed to:
+/// `#[grad]` takes it for read (a call that writes a `&mut` argument is a
+/// statement), so only a shared reference is one, and a callee that
+/// writes it fails here with the fix rather than in the generated code.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this `&mut` output for a value the call only reads, since the call's value is used, \
+               but the callee's parameter is `{Self}`: call it as a statement (`helper(x, y);`)",
+    label = "passed where the callee writes it",
+    note = "a call that writes a `&mut` argument is a statement inside #[grad] code (`helper(x, y);`, \
+            `helper(x, &mut out);`); return its value through another output"
+)]
+pub trait ReadByTheCall<'a, T: ?Sized> {
+    /// `value`, as the parameter's type.
+    fn lend(value: &'a T) -> Self;
+}
+
+impl<'a, T: ?Sized> ReadByTheCall<'a, T> for &'a T {
+    #[inline(always)]
+    fn lend(value: &'a T) -> Self {
+        value
+    }
+}
+
+/// A vector lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F> ReadByTheCall<'a, Vec<F>> for &'a [F] {
+    #[inline(always)]
+    fn lend(value: &'a Vec<F>) -> Self {
+        value
+    }
+}
+
+/// An array lent to a slice parameter, as the coercion of a plain call.
+impl<'a, F, const N: usize> ReadByTheCall<'a, [F; N]> for &'a [F] {
+    #[inline(always)]
+    fn lend(value: &'a [F; N]) -> Self {
+        value
+    }
+}
+
+/// `value`, a `&mut` output lent to a call that reads it (see [`ReadByTheCall`]).
+#[inline(always)]
+pub fn read<'a, T: ?Sized, P: ReadByTheCall<'a, T>>(value: &'a T) -> P {
+    P::lend(value)
+}
+
+/// Implemented by the companion of a function restricted by `wrt(..)` for
+/// the position `I` of each float parameter it leaves out: a constant
+/// there, whose derivative the function's derivatives do not compute.
+pub trait LeavesOut<const I: usize> {}
+
+/// Whether the callee `C` leaves its parameter `I` out of `wrt(..)`, told
+/// apart at compile time (`Probe::verdict`): by `LeftOutProbe` when `C:
+/// LeavesOut<I>`, by `DifferentiatedProbe` (one reference further) when not.
+pub struct Probe<C, const I: usize>(core::marker::PhantomData<fn() -> C>);
+
+impl<C, const I: usize> Probe<C, I> {
+    /// The probe of parameter `I` of the callee `C`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Probe(core::marker::PhantomData)
+    }
+}
+
+impl<C, const I: usize> Default for Probe<C, I> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A companion's own type, as a value (`NAME::COMPANION`): a caller reaches
+/// it by the path of the call, which names a function in the value
+/// namespace too, so that a callee without a companion gets rustc's one
+/// error for the missing path, not a second one for a type.
+pub struct Me<C>(core::marker::PhantomData<fn() -> C>);
+
+impl<C> Me<C> {
+    /// The companion `C`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Me(core::marker::PhantomData)
+    }
+
+    /// The probe of its parameter `I` (see [`Probe`]). A method, so that
+    /// on a path that does not resolve its type is an error too, and the
+    /// checks that follow are not reported.
+    #[inline(always)]
+    pub const fn probe<const I: usize>(self) -> Probe<C, I> {
+        Probe::new()
+    }
+}
+
+impl<C> Default for Me<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The verdict for a parameter of the companion `C` left out of `wrt(..)`.
+/// It names `C` so that where `C` is no companion (a callee without a
+/// derivative, which rustc reports at its path) the failed check, about an
+/// erroneous type, is not reported again.
+pub struct LeftOutOfWrt<C>(core::marker::PhantomData<fn() -> C>);
+
+/// The verdict for a differentiated parameter.
+pub struct Differentiated;
+
+/// `verdict` for a parameter `C` leaves out.
+pub trait LeftOutProbe<C> {
+    /// [`LeftOutOfWrt`].
+    #[inline(always)]
+    fn verdict(&self) -> LeftOutOfWrt<C> {
+        LeftOutOfWrt(core::marker::PhantomData)
+    }
+}
+
+impl<C: LeavesOut<I>, const I: usize> LeftOutProbe<C> for Probe<C, I> {}
+
+/// `verdict` for any other parameter.
+pub trait DifferentiatedProbe {
+    /// [`Differentiated`].
+    #[inline(always)]
+    fn verdict(&self) -> Differentiated {
+        Differentiated
+    }
+}
+
+impl<C, const I: usize> DifferentiatedProbe for &Probe<C, I> {}
+
+/// A verdict that lets a value that varies with the differentiated inputs
+/// be passed: only [`Differentiated`].
+#[diagnostic::on_unimplemented(
+    message = "this argument varies with what #[grad] differentiates, but the callee leaves its parameter out of \
+               `wrt(..)`: a constant there, whose derivative it does not compute",
+    label = "a value with a derivative, passed where the callee takes a constant",
+    note = "name the parameter in the callee's `wrt(..)`, or pass a value that does not depend on the \
+            differentiated inputs"
+)]
+pub trait TakesAVariedValue {}
+
+impl TakesAVariedValue for Differentiated {}
+
+/// Checks, at compile time, the verdict on a parameter a varied value is
+/// passed to (see [`Probe`]).
+#[inline(always)]
+pub fn varied_argument<V: TakesAVariedValue>(_: V) {}

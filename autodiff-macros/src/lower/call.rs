@@ -340,6 +340,18 @@ impl Lowerer<'_> {
             );
         }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
+            let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
+            return self.unsupported(
+                func,
+                format!(
+                    "`{name}(..)` is named like a type: #[grad] takes it for a tuple struct's literal, which it \
+                     supports bound by `let` (`let p = {name}(..);`, then `p.0`, `&mut p.1` passed to a call), each \
+                     field a variable of its own; bind it and pass its fields, or, if `{name}` is a function, name \
+                     it in snake case"
+                ),
+            );
+        }
         for (arg, expr) in args.iter().zip(&call.args).filter(|(arg, _)| matches!(arg, Arg::Ref { mutable: true, .. }))
         {
             self.check_written_argument(arg, expr);
@@ -354,6 +366,18 @@ impl Lowerer<'_> {
             );
         }
         rhs
+    }
+
+    /// Whether an argument is a variable holding floats (a literal or an
+    /// integer is a constant, which a plain call may take).
+    fn holds_a_float(&self, args: &[Arg]) -> bool {
+        args.iter().any(|arg| match arg {
+            Arg::Value(value @ (Operand::Var(_) | Operand::Place(_))) => {
+                self.operand_ty(value).is_float() || self.is_aggregate_operand(value)
+            }
+            Arg::Value(Operand::Const(_)) => false,
+            Arg::Ref { .. } => true,
+        })
     }
 
     /// A `&mut` argument (`helper(x, &mut out)`, `&mut out[a..b]`) is an
@@ -461,7 +485,7 @@ fn names_a_struct(ty: &syn::Type) -> bool {
 
 /// Whether `path` names a primitive type (`str`, `usize`, ..), whose
 /// methods are no `#[grad]` methods.
-fn is_primitive(path: &syn::Path) -> bool {
+pub(super) fn is_primitive(path: &syn::Path) -> bool {
     const PRIMITIVES: &[&str] = &[
         "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64",

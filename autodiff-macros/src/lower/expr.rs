@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use super::call::{float_qself, qualified_path_message};
 use super::stmt::macro_message;
 use super::{loops, place_operand, Binding, Lowerer, Sink};
-use crate::ir::{AssignKind, Block, Const, FloatTy, Op, Operand, Rhs, Ty, Var};
+use crate::ir::{Arg, AssignKind, Block, Const, FloatTy, Op, Operand, Rhs, Ty, Var};
 use crate::signature::float_ty;
 
 impl Lowerer<'_> {
@@ -55,6 +55,7 @@ impl Lowerer<'_> {
                 let span = expr.span();
                 match sink {
                     Sink::Var(dst, kind) => {
+                        let rhs = read_bare_outputs(rhs);
                         self.call_written_in_place(&rhs, true, expr);
                         if kind == AssignKind::Init {
                             self.adopt(dst, &rhs);
@@ -347,4 +348,23 @@ pub(super) fn keyword_of(expr: &Expr) -> TokenStream {
         }
         _ => expr.to_token_stream(),
     }
+}
+
+/// A call whose value is used (`let s = total(y);`) writes no `&mut`
+/// argument (`call_written_in_place` refuses one that does), so a `&mut`
+/// output of the function passed on bare, which could be either, is read
+/// by it. The emitted argument goes through `guards::read`, which says so
+/// if the callee writes it after all.
+fn read_bare_outputs(rhs: Rhs) -> Rhs {
+    let Rhs::Call(path, args) = rhs else { return rhs };
+    let args = args
+        .into_iter()
+        .map(|arg| match arg {
+            Arg::Ref { place, range: None, mutable: true, borrowed: false } => {
+                Arg::Ref { place, range: None, mutable: false, borrowed: false }
+            }
+            other => other,
+        })
+        .collect();
+    Rhs::Call(path, args)
 }

@@ -170,8 +170,9 @@ impl Lowerer<'_> {
             // A copy of a value that is not `Copy` would move it.
             self.cx.error_spanned_by(
                 expr,
-                "naming the whole matched value in an arm is supported for floats, integers and `bool`s; \
-                 for another value, refer to it by the name it has outside the `match`",
+                "an arm that names the whole matched value needs a copy of it, which #[grad] makes of floats, \
+                 `bool`s and values it knows to be integers (a typed `let`, a parameter, a loop's index); refer \
+                 to it by the name it has outside the `match`, or give it a type (`let k: usize = ..;`)",
             );
             return None;
         }
@@ -195,7 +196,9 @@ impl Lowerer<'_> {
             Expr::Path(path) => {
                 let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
                 let Some(Binding::Var(var)) = binding else { return false };
-                self.vars[var.0].declared.as_ref().is_some_and(is_integer_type)
+                // A `for` over a range binds an integer index, with no type written.
+                let index = self.loops.iter().any(|ctx| ctx.index == Some(var));
+                index || self.vars[var.0].declared.as_ref().is_some_and(is_integer_type)
             }
             _ => false,
         }

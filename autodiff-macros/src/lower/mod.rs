@@ -79,6 +79,9 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         inferred_vectors: Vec::new(),
         integer_vectors: HashSet::new(),
         float: None,
+        top_level: HashSet::new(),
+        body_depth: 0,
+        structs_by_field: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -106,6 +109,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         Some(ret) => Sink::Var(ret, AssignKind::Init),
         None => Sink::Discard,
     };
+    lowerer.body_depth = lowerer.scopes.len();
     lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
     lowerer.declare_inferred_vectors(&mut block);
     lowerer.bind_tables(&mut block);
@@ -223,6 +227,14 @@ struct Lowerer<'a> {
     /// Untyped local vectors that integers were pushed onto: iterated,
     /// their elements are indices (`vectors.rs`).
     integer_vectors: HashSet<Var>,
+    /// The user's locals declared in the body's own block, before anything
+    /// that may `return`: each holds one value wherever the generated code,
+    /// its reverse sweep included, names it.
+    top_level: HashSet<Var>,
+    /// How many scopes are open in the body's own block.
+    body_depth: usize,
+    /// Untyped locals whose named fields were read (`cfg.rate`): structs.
+    structs_by_field: HashSet<Var>,
 }
 
 impl Lowerer<'_> {

@@ -44,6 +44,15 @@ impl Lowerer<'_> {
                     return self.field_place(binding, expr);
                 }
                 let mut place = self.place(&field.base, out)?;
+                let info = &mut self.vars[place.var.0];
+                let named = matches!(field.member, syn::Member::Named(_));
+                if named && place.proj.is_empty() && info.kind == VarKind::Local && info.ty == Ty::Unknown {
+                    // `cfg.a` of `let cfg = make_config(k);`: a value with
+                    // named fields is a struct, no float or array, whatever
+                    // its call could return.
+                    info.ty = Ty::Other;
+                    self.structs_by_field.insert(place.var);
+                }
                 place.proj.push(Proj::Field(field.member.clone()));
                 Some(place)
             }
@@ -318,6 +327,29 @@ impl Lowerer<'_> {
                 self.cx.error_spanned_by(arg, super::structs::whole_struct_message(name));
                 return Arg::Value(dummy());
             }
+            // `let cfg: Config = make_config(k);` then `&cfg`: a value no
+            // derivative flows through, lent as written, like a `const` table.
+            if let Some(Binding::Var(var)) = name_of_path(inner).and_then(|ident| self.lookup(ident)) {
+                if self.constant_struct_local(var) {
+                    // Lent by `&`, it is no float (which `&` cannot lend),
+                    // whatever an alias could have been.
+                    self.vars[var.0].ty = Ty::Other;
+                    let ident = &self.vars[var.0].ident;
+                    return Arg::Value(Operand::Const(Const { tokens: quote!(&#ident), ty: Ty::Other }));
+                }
+                let info = &self.vars[var.0];
+                let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
+                if info.kind == VarKind::Local && not_floats && is_struct_type(info.declared.as_ref()) {
+                    let name = &info.ident;
+                    let message = format!(
+                        "#[grad] lends a struct `&{name}` as a constant when it is declared in the function's own \
+                         block, not `mut`, before any `return` (`let {name}: Config = make_config(k);`, at the top); \
+                         declare `{name}` there"
+                    );
+                    self.cx.error_spanned_by(arg, message);
+                    return Arg::Value(dummy());
+                }
+            }
             // `&x`, `&m.layer`, `&h[i]`: a part of an aggregate.
             if let Some(place) = self.place_quiet(inner, out) {
                 let info = &self.vars[place.var.0];
@@ -334,7 +366,8 @@ impl Lowerer<'_> {
                     let name = &info.ident;
                     let message = format!(
                         "#[grad] cannot see the type of `{name}` here, so it cannot tell what `&{name}` lends; \
-                         write its type (`let {name}: [f64; N] = ..`)"
+                         write its type (`let {name}: [f64; N] = ..` for an array, `let {name}: Config = ..` for a \
+                         struct, which is lent as a constant)"
                     );
                     self.cx.error_spanned_by(arg, message);
                     return Arg::Value(dummy());
@@ -371,6 +404,22 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// A local of a struct type written in its `let` (`let cfg: Config =
+    /// make_config(k);`), or whose named fields were read before
+    /// (`cfg.rate`): nothing the macro differentiates flows through
+    /// it (a plain function's value on varied inputs fails to compile on
+    /// its own, its companion missing), so it is lent as a constant. It
+    /// must hold one value wherever the generated code names it: not
+    /// `mut`, and declared in the body's own block (`top_level`), not in a
+    /// loop or a nested block, whose reverse sweep runs where it is out of
+    /// scope.
+    fn constant_struct_local(&self, var: crate::ir::Var) -> bool {
+        let info = &self.vars[var.0];
+        let is_struct = is_struct_type(info.declared.as_ref()) || self.structs_by_field.contains(&var);
+        let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
+        info.kind == VarKind::Local && not_floats && is_struct && self.top_level.contains(&var)
     }
 
     /// `&n` of a value that is no array: the call would need a reference to
@@ -537,4 +586,21 @@ fn element_access_message(expr: &Expr) -> String {
         ),
         _ => "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`".to_string(),
     }
+}
+
+/// `name` of an expression that is a plain name.
+fn name_of_path(expr: &Expr) -> Option<&syn::Ident> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether `ty` names a type that is no primitive and holds no floats the
+/// macro sees (`Config`, `geo::Frame`; not `Vec<f64>`).
+fn is_struct_type(ty: Option<&syn::Type>) -> bool {
+    matches!(ty, Some(ty @ syn::Type::Path(path))
+        if path.qself.is_none()
+            && !super::call::is_primitive(&path.path)
+            && crate::signature::array_elem(ty).is_none())
 }

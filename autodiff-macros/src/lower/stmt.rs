@@ -177,6 +177,13 @@ impl Lowerer<'_> {
         // The initializer is lowered before the new binding enters scope:
         // `let x = x + 1.0` reads the old `x`.
         let var = self.user_var(ident, ty, declared.clone());
+        let top_level = self.scopes.len() == self.body_depth
+            && self.loops.is_empty()
+            && self.closures.is_empty()
+            && self.done.is_none();
+        if top_level && matches!(pat, Pat::Ident(binding) if binding.mutability.is_none()) {
+            self.top_level.insert(var);
+        }
         if let Some(declared) = &declared {
             if let Some((float, dims)) = constant_aggregate(declared) {
                 let info = &mut self.vars[var.0];

@@ -36,23 +36,30 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) -> bool {
-        let Some(literal) = struct_literal(init) else { return false };
-        if let Some(rest) = &literal.rest {
-            // The fields written are still bound, so their uses say nothing more.
-            self.cx.error_spanned_by(
-                rest,
-                "`..` in a struct literal is not supported in #[grad] functions; write every field",
-            );
-        }
+        let written: Vec<(Member, &Expr)> = if let Some(literal) = struct_literal(init) {
+            if let Some(rest) = &literal.rest {
+                // The fields written are still bound, so their uses say nothing more.
+                self.cx.error_spanned_by(
+                    rest,
+                    "`..` in a struct literal is not supported in #[grad] functions; write every field",
+                );
+            }
+            literal.fields.iter().map(|field| (field.member.clone(), &field.expr)).collect()
+        } else if let Some(call) = tuple_struct_literal(init) {
+            // `Point(a, b)`: the fields `0`, `1`, .. in order.
+            let unnamed = |i: usize, arg: &Expr| Member::Unnamed(syn::Index { index: i as u32, span: arg.span() });
+            call.args.iter().enumerate().map(|(i, arg)| (unnamed(i, arg), arg)).collect()
+        } else {
+            return false;
+        };
         let mut fields = Vec::new();
-        for field in &literal.fields {
-            let field_name = member_name(&field.member);
+        for (member, value) in written {
+            let field_name = member_name(&member);
             let ident = self.namer.fresh(&format!("{name}_{field_name}"));
             // Errors about the field point at it.
-            let ident = syn::Ident::new(&ident.to_string(), field.member.span().resolved_at(ident.span()));
+            let ident = syn::Ident::new(&ident.to_string(), member.span().resolved_at(ident.span()));
             let mutability = mutable.then(<syn::Token![mut]>::default);
-            let value = &field.expr;
-            let stmt: syn::Stmt = syn::parse_quote_spanned!(field.span()=> let #mutability #ident = #value;);
+            let stmt: syn::Stmt = syn::parse_quote_spanned!(value.span()=> let #mutability #ident = #value;);
             if let syn::Stmt::Local(local) = &stmt {
                 self.lower_local(local, out);
             }
@@ -104,6 +111,24 @@ fn struct_literal(expr: &Expr) -> Option<&syn::ExprStruct> {
         Expr::Struct(literal) => Some(literal),
         _ => None,
     }
+}
+
+/// `Point(a, b)`, `geometry::Point(a, b)`: a call of a path whose last
+/// segment is named like a type (Rust names functions in snake case), and
+/// not like an enum's variant (`Shape::Circle(r)`, after a type's name;
+/// `Some(x)`, `Ok(x)`, `Err(e)`), is a tuple struct's literal.
+pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
+    let Expr::Call(call) = peel(expr) else { return None };
+    let Expr::Path(path) = peel(&call.func) else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    let (last, before) = segments.split_last()?;
+    let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+    let variant = before.last().is_some_and(|owner| type_like(&owner.ident) || owner.ident == "Self")
+        || ["Some", "Ok", "Err", "Self"].iter().any(|name| last.ident == name);
+    (type_like(&last.ident) && !variant && last.arguments.is_none()).then_some(call)
 }
 
 fn peel(expr: &Expr) -> &Expr {

@@ -22,7 +22,7 @@ impl Sweep<'_> {
             return quote_spanned!(span=> #call;);
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
-        let args = args.iter().map(|arg| emit::argument(self.body, arg));
+        let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
         let tape_ident = self.ident(tape);
         let save =
             self.saves.slot(SaveKey::Tape(id)).map(|slot| self.save(slot, &tape_ident.to_token_stream(), tape, span));
@@ -250,7 +250,7 @@ impl Sweep<'_> {
                     };
                     quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry))
                 }
-                _ => emit::argument(self.body, arg),
+                _ => emit::argument(self.body, arg, span),
             });
             match arg {
                 Arg::Value(operand) => {
@@ -354,6 +354,7 @@ impl Sweep<'_> {
         }
         // (An argument the reverse half does not take is left empty.)
         call_args.retain(|arg| !arg.is_empty());
+        buffers.extend(self.varied_arguments_checked(path, args, span));
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
             return quote_spanned!(span=> {
@@ -368,6 +369,41 @@ impl Sweep<'_> {
             return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
         }
         quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
+    }
+}
+
+impl Sweep<'_> {
+    /// For each argument with an adjoint (a value that varies with what is
+    /// differentiated and reaches the result), a check at compile time that
+    /// the callee does not leave its parameter out of `wrt(..)`, where it is
+    /// a constant whose partial its companion does not compute
+    /// (`guards::Probe`). Free functions only: a method's companion is no
+    /// type (its `wrt` leaves no slots constant).
+    fn varied_arguments_checked(&self, path: &syn::ExprPath, args: &[Arg], span: Span) -> TokenStream {
+        if path.qself.is_some() || companion::is_tangent(path) {
+            return TokenStream::new();
+        }
+        let mut callee = path.path.clone();
+        if let Some(last) = callee.segments.last_mut() {
+            last.arguments = syn::PathArguments::None;
+        }
+        let varied = args.iter().enumerate().filter(|(_, arg)| match arg {
+            Arg::Value(operand) => self.body.ty(operand).is_differentiable() && self.adjoint_of(operand).is_some(),
+            Arg::Ref { place, mutable: false, .. } => self.adjoint(place.var).is_some(),
+            Arg::Ref { mutable: true, .. } => false,
+        });
+        varied
+            .map(|(i, _)| {
+                // One of the two probes answers; the other is not used.
+                quote_spanned!(span=> {
+                    #[allow(unused_imports)]
+                    use ::autodiff::guards::{DifferentiatedProbe as _, LeftOutProbe as _};
+                    ::autodiff::guards::varied_argument(
+                        (&#callee::COMPANION.probe::<#i>()).verdict()
+                    );
+                })
+            })
+            .collect()
     }
 }
 
@@ -443,7 +479,10 @@ mod tests {
         let vjp = &text[start..];
         let vjp = &vjp[..vjp.find("structcaller").unwrap_or(vjp.len())];
         assert!(
-            vjp.contains("=::core::option::Option::Some(scale_shift::fwd_in_place(x[k],&mutbuf[0..2]),);"),
+            vjp.contains(
+                "=::core::option::Option::Some(scale_shift::fwd_in_place(x[k],\
+                 ::autodiff::guards::written(&mutbuf[0..2])),);"
+            ),
             "{vjp}"
         );
         assert!(vjp.contains("__reverse_half(x[k],&mut__bar_buf[0..2])"), "{vjp}");
