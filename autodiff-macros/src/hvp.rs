@@ -539,13 +539,13 @@ mod tests {
             }
         });
         let want = "fn(x: f64, y: f64, v_x: f64, v_y: f64) -> __dot_ret: f64
+    __t1: f64 = sin(y)
     __t2: f64 = cos(y)
     __dot_t1: f64 = mul(__t2, v_y)
-    __t1: f64 = sin(y)
+    __ret: f64 = mul(x, __t1)
     __t4: f64 = mul(__t1, v_x)
     __t5: f64 = mul(x, __dot_t1)
     __dot_ret: f64 = add(__t4, __t5)
-    __ret: f64 = mul(x, __t1)
 ";
         assert_eq!(got, want);
     }
