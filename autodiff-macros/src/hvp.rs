@@ -258,6 +258,8 @@ fn signature(
 /// reverse-mode derivative in every argument, taking a shadow after each
 /// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
 /// For a function of several floats, `ẏ` and its seed are arrays `[F; N]`.
+/// `tangent_fwd` / `tangent_rev` are `tangent_vjp` cut where its forward
+/// sweep ends, when `reverse::vjp_body` can cut it (`Parts::split`).
 ///
 /// A function with a `&mut` output `y` gets `tangent` and
 /// `tangent_vjp_in_place` instead: `f::tangent(x, ẋ, &y, &mut ẏ)` writes
