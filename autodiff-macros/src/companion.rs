@@ -428,6 +428,9 @@ pub struct Tangents {
     /// `x: F, dx: F, w: &T, d_w: &T, n: usize`: what `tangent` and
     /// `tangent_fwd` take.
     pub tangent_inputs: Vec<TokenStream>,
+    /// The same, each scalar `mut`: what `tangent_fwd` takes when it runs
+    /// the forward sweep itself.
+    pub fwd_inputs: Vec<TokenStream>,
     /// The arguments that pass `tangent_inputs` on.
     pub tangent_args: Vec<TokenStream>,
     /// `x: F, dx: F, w: &T, w̄: &mut T, d_w: &T, d_w̄: &mut T, n: usize`:
@@ -441,12 +444,22 @@ pub struct Tangents {
     pub partials: Vec<TokenStream>,
 }
 
-/// The companion's `tangent` (`jvp(..).1`), `tangent_fwd` (it, with an
-/// empty tape), `tangent_vjp` (`vjp_body`, which returns `(ẏ, partials..)`
-/// and adds into the shadows) and `tangent_rev` (`tangent_vjp`, given the
-/// empty tape).
-pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_body: TokenStream) -> TokenStream {
-    let Tangents { tangent_inputs, tangent_args, vjp_inputs, vjp_args, partials } = tangents;
+/// The companion's `tangent` (`jvp(..).1`), `tangent_vjp` (`vjp_body`,
+/// which returns `(ẏ, partials..)` and adds into the shadows), and
+/// `tangent_fwd` / `tangent_rev`, that derivative cut in two for a caller's
+/// `NAME_hvp`: given `split`, the forward sweep of `tangent_vjp` with the
+/// few floats and flags its reverse sweep reads as the tape, so that the
+/// caller's reverse sweep does not run the callee's tangent again (for the
+/// sigmoid, an `exp` per call); otherwise `tangent` with an empty tape and
+/// `tangent_vjp` from scratch.
+pub fn tangent_methods(
+    sig: &Signature,
+    tangents: &Tangents,
+    seed: &Ident,
+    vjp_body: TokenStream,
+    split: Option<&reverse::Split>,
+) -> TokenStream {
+    let Tangents { tangent_inputs, fwd_inputs, tangent_args, vjp_inputs, vjp_args, partials } = tangents;
     // `ẏ` and its seed have the value's type: `F`, or `[F; N]` for several
     // floats (a tuple's too, as between `#[grad]` functions).
     let value = sig.value_type();
@@ -462,6 +475,41 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
     let (vjp, fwd, rev) =
         (method(&format!("{TANGENT}_{VJP}")), method(&format!("{TANGENT}_{FWD}")), method(&format!("{TANGENT}_{REV}")));
     let tape = Ident::new("__tape", Span::mixed_site());
+    // A tape of floats and flags only: the caller keeps it in its own
+    // locals and arrays (`Copy + Default`), as it keeps a `fwd`'s.
+    let split_methods = match split {
+        Some(reverse::Split { fwd: forward, rev: backward, tape_type }) => quote! {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn #fwd #generics (#(#fwd_inputs),*) -> (#value, #tape_type) #where_clause {
+                let _ = #primal #turbofish;
+                #forward
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn #rev #generics (#(#vjp_inputs,)* #tape: #tape_type, #seed: #value) -> #output #where_clause {
+                #backward
+            }
+        },
+        None => quote! {
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#value, ()) #where_clause {
+                (#primal::#tangent #turbofish (#(#tangent_args),*), ())
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            #lints
+            #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #value) -> #output #where_clause {
+                #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
+            }
+        },
+    };
     quote! {
         #[doc(hidden)]
         #[inline]
@@ -473,24 +521,12 @@ pub fn tangent_methods(sig: &Signature, tangents: &Tangents, seed: &Ident, vjp_b
         #[doc(hidden)]
         #[inline]
         #lints
-        #vis fn #fwd #generics (#(#tangent_inputs),*) -> (#value, ()) #where_clause {
-            (#primal::#tangent #turbofish (#(#tangent_args),*), ())
-        }
-
-        #[doc(hidden)]
-        #[inline]
-        #lints
         #vis fn #vjp #generics (#(#vjp_inputs,)* #seed: #value) -> #output #where_clause {
             let _ = #primal #turbofish;
             #vjp_body
         }
 
-        #[doc(hidden)]
-        #[inline]
-        #lints
-        #vis fn #rev #generics (#(#vjp_inputs,)* #tape: (), #seed: #value) -> #output #where_clause {
-            #primal::#vjp #turbofish (#(#vjp_args,)* #seed)
-        }
+        #split_methods
     }
 }
 
@@ -754,6 +790,8 @@ fn hand_written_fwd_in_place(name: &Ident, generics: &syn::Generics, vjp_params:
 fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Result<TokenStream> {
     let mut tangents = Tangents {
         tangent_inputs: vec![],
+        // `tangent_fwd` forwards to `tangent` here (no split).
+        fwd_inputs: vec![],
         tangent_args: vec![],
         vjp_inputs: vec![],
         vjp_args: vec![],
@@ -796,7 +834,7 @@ fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Resul
     let seed = Ident::new("seed", Span::call_site());
     let args = &tangents.vjp_args;
     let body = quote!(#tangent_vjp(#(#args,)* #seed));
-    Ok(tangent_methods(sig, &tangents, &seed, body))
+    Ok(tangent_methods(sig, &tangents, &seed, body, None))
 }
 
 type Params = Vec<(Ident, syn::Type)>;

@@ -13,19 +13,22 @@
 //! ```
 //! After (`dx`, `dy` the tangents of the parameters):
 //! ```text
+//! __t1 = mul(x, y)
 //! __t3 = mul(y, dx)
 //! __t4 = mul(x, dy)
 //! __dot_t1 = add(__t3, __t4)
-//! __t1 = mul(x, y)
+//! __t2 = sin(x)
 //! __t5 = cos(x)
 //! __dot_t2 = mul(__t5, dx)
-//! __t2 = sin(x)
-//! __dot_ret = add(__dot_t1, __dot_t2)
 //! __ret = add(__t1, __t2)
+//! __dot_ret = add(__dot_t1, __dot_t2)
 //! ```
-//! A tangent whose rule reads the result (`exp`, `sqrt`, `/`) follows its
-//! primal statement; one that does not comes first, so that an overwrite
-//! (`s = s * x`) needs no copy of the old value. Where a rule can be
+//! A tangent follows its primal statement, except where that statement
+//! overwrites an operand (`s = s * x`): then the tangent comes first, so
+//! that the old value needs no copy (or, when the rule reads the result
+//! too, the new value goes to a temporary first). A product whose two
+//! product-rule terms are one number, `x * x` or `(c * x) * x` with `c`
+//! constant, has the tangent `2·(p·ẋ)` from one product. Where a rule can be
 //! infinite or NaN at finite operands (`rules::can_blow_up`), a zero tangent
 //! contributes zero, as a zero adjoint does in reverse mode.
 
@@ -51,8 +54,14 @@ pub fn forward(
     calls: Calls,
     namer: &mut Namer,
 ) -> (Body, Vec<Option<Var>>) {
-    let mut pass =
-        Forward { vars: body.vars.clone(), tangent: vec![None; body.vars.len()], loops: Vec::new(), calls, namer };
+    let mut pass = Forward {
+        vars: body.vars.clone(),
+        tangent: vec![None; body.vars.len()],
+        loops: Vec::new(),
+        calls,
+        namer,
+        scaled: Vec::new(),
+    };
     let mut params = body.params.clone();
     for (var, ident) in tangents {
         let tangent = pass.tangent_var(*var, Some(ident.clone()));
@@ -103,6 +112,11 @@ struct Forward<'a> {
     loops: Vec<LoopId>,
     calls: Calls,
     namer: &'a mut Namer,
+    /// `(p, q)` for each `p = u * q` of the straight-line code just
+    /// transformed, `u` without a tangent (so `ṗ = u·q̇`), neither `p` nor
+    /// `q` assigned since: `p·q` then has the tangent `2·(p·q̇)`
+    /// (`100 * a * a`, whose two product-rule terms are the same number).
+    scaled: Vec<(Var, Var)>,
 }
 
 impl Forward<'_> {
@@ -164,6 +178,59 @@ impl Forward<'_> {
     }
 
     fn stmt(&mut self, stmt: &Stmt, out: &mut Block) {
+        match stmt {
+            Stmt::Assign { dst, rhs, .. } => {
+                // What a statement assigns is no longer what `scaled` saw.
+                let written: Vec<Var> = std::iter::once(*dst).chain(rhs.outputs()).collect();
+                self.scaled.retain(|(p, q)| !written.contains(p) && !written.contains(q));
+            }
+            // A branch or a loop may assign anything: start afresh inside and after it.
+            Stmt::If { .. } | Stmt::Loop(_) => self.scaled.clear(),
+            Stmt::Store { .. } => {}
+        }
+        self.transform(stmt, out);
+        match stmt {
+            Stmt::Assign { dst, rhs: Rhs::Prim(Op::Mul, args), .. } => {
+                if let Some(q) = self.scaling_of(*dst, args) {
+                    self.scaled.push((*dst, q));
+                }
+            }
+            Stmt::If { .. } | Stmt::Loop(_) => self.scaled.clear(),
+            _ => {}
+        }
+    }
+
+    /// `q` if `p = mul(args)` is `u * q` or `q * u` with `u` constant
+    /// (no tangent) and `q` another variable, with a tangent.
+    fn scaling_of(&self, p: Var, args: &[Operand]) -> Option<Var> {
+        let [a, b] = args else { return None };
+        let q = match (self.tangent_of(a), self.tangent_of(b)) {
+            (None, Some(_)) => plain_var(b)?,
+            (Some(_), None) => plain_var(a)?,
+            _ => return None,
+        };
+        (q != p && self.tangent[p.0].is_some()).then_some(q)
+    }
+
+    /// For `p · q` whose two product-rule terms `q·ṗ` and `p·q̇` are the
+    /// same number, `x · x` or `(u·x) · x`: the operand `p` of `p·q̇`.
+    fn doubled_product(&self, args: &[Operand]) -> Option<(Operand, Operand)> {
+        let [a, b] = args else { return None };
+        let (a_var, b_var) = (plain_var(a)?, plain_var(b)?);
+        let tangent = |var: Var| self.tangent[var.0].map(Operand::Var);
+        if a_var == b_var {
+            return Some((a.clone(), tangent(a_var)?));
+        }
+        if self.scaled.contains(&(a_var, b_var)) {
+            return Some((a.clone(), tangent(b_var)?));
+        }
+        if self.scaled.contains(&(b_var, a_var)) {
+            return Some((b.clone(), tangent(a_var)?));
+        }
+        None
+    }
+
+    fn transform(&mut self, stmt: &Stmt, out: &mut Block) {
         match stmt {
             // The call after a marker writes its output and the tangent.
             Stmt::Assign { rhs, .. } if rhs.is_output_marker() => {}
@@ -276,18 +343,34 @@ impl Forward<'_> {
         let overwrites_operand = args.iter().any(|arg| arg.reads().contains(&dst));
         let float = self.float_of(dst);
         let primal = |dst: Var, kind: AssignKind| Stmt::Assign { dst, rhs: Rhs::Prim(op, args.to_vec()), kind, span };
-        let (result, after) = if !reads_out {
+        // The primal statement comes first unless it replaces an operand the
+        // tangent reads: its reads of `x[i]` then come before the tangent's
+        // of `ẋ[i]`, and the bounds checks LLVM removes for `x` cover `ẋ`
+        // (which has `x`'s length) too. A rule that reads the result needs
+        // it first anyway; an overwrite (`s = s * x`) whose rule does not
+        // has its tangent first, so the old value needs no copy.
+        let (result, after) = if !overwrites_operand {
+            out.stmts.push(primal(dst, kind));
+            (Operand::Var(dst), None)
+        } else if !reads_out {
             (Operand::Var(dst), Some(primal(dst, kind)))
-        } else if overwrites_operand {
+        } else {
             // The rule reads both the old operand and the new result.
             let value = self.temp(self.vars[dst.0].ty);
             out.stmts.push(primal(value, AssignKind::Init));
             let put = Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(value)), kind, span };
             (Operand::Var(value), Some(put))
-        } else {
-            out.stmts.push(primal(dst, kind));
-            (Operand::Var(dst), None)
         };
+        if op == Op::Mul {
+            if let Some((p, q_dot)) = self.doubled_product(args) {
+                // `2·(p·q̇)`: one product instead of two, and `u·q̇` not needed.
+                let term = self.op(Op::Mul, vec![p, q_dot], Ty::Float(float), span, out);
+                let sum = self.op(Op::Add, vec![term.clone(), term], Ty::Float(float), span, out);
+                self.assign_into(tangent, sum, kind, span, out);
+                out.stmts.extend(after);
+                return;
+            }
+        }
         let mut terms = Vec::new();
         for (i, partial) in partials.iter().enumerate() {
             let (Some(partial), Some(dx)) = (partial, self.tangent_of(&args[i])) else { continue };
@@ -633,6 +716,13 @@ fn entry_value_of(arg: Arg, written: Var) -> Arg {
     }
 }
 
+fn plain_var(operand: &Operand) -> Option<Var> {
+    match operand {
+        Operand::Var(var) => Some(*var),
+        _ => None,
+    }
+}
+
 fn init(dst: Var, rhs: Rhs, span: Span) -> Stmt {
     Stmt::Assign { dst, rhs, kind: AssignKind::Init, span }
 }
@@ -675,16 +765,63 @@ mod tests {
             }
         });
         let want = "fn(x: f64, y: f64, d_x: f64, d_y: f64) -> __ret: f64
+    p: f64 = mul(x, y)
     __t2: f64 = mul(y, d_x)
     __t3: f64 = mul(x, d_y)
     __dot_p: f64 = add(__t2, __t3)
-    p: f64 = mul(x, y)
-    __dot_t1: f64 = mul(2.0, d_x)
     __t1: f64 = mul(2.0, x)
-    __dot_ret: f64 = add(__dot_p, __dot_t1)
+    __dot_t1: f64 = mul(2.0, d_x)
     __ret: f64 = add(p, __t1)
+    __dot_ret: f64 = add(__dot_p, __dot_t1)
 ";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_square_and_a_scaled_square_take_one_product() {
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                let a = x * x;
+                100.0 * a * a
+            }
+        });
+        let want = "fn(x: f64, d_x: f64) -> __ret: f64
+    a: f64 = mul(x, x)
+    __t2: f64 = mul(x, d_x)
+    __dot_a: f64 = add(__t2, __t2)
+    __t1: f64 = mul(100.0, a)
+    __dot_t1: f64 = mul(100.0, __dot_a)
+    __ret: f64 = mul(__t1, a)
+    __t5: f64 = mul(__t1, __dot_a)
+    __dot_ret: f64 = add(__t5, __t5)
+";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_scaled_operand_assigned_since_takes_the_product_rule() {
+        // `a` changes between `p = 3a` and `p·a`: the terms differ.
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64) -> f64 {
+                let mut a = x;
+                let p = 3.0 * a;
+                a = a * x;
+                p * a
+            }
+        });
+        assert!(got.contains("mul(a, __dot_p)") && got.contains("mul(p, __dot_a)"), "{got}");
+        // Nor after a branch that may assign it.
+        let got = tangent_ir(parse_quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let mut a = x;
+                let p = 3.0 * a;
+                if y > 0.0 {
+                    a = y;
+                }
+                p * a
+            }
+        });
+        assert!(got.contains("mul(a, __dot_p)") && got.contains("mul(p, __dot_a)"), "{got}");
     }
 
     #[test]

@@ -258,6 +258,8 @@ fn signature(
 /// reverse-mode derivative in every argument, taking a shadow after each
 /// reference (`x, ẋ, w, w̄, ẇ, ẇ̄, seed`) and returning `(ẏ, x̄, ẋ̄, ..)`.
 /// For a function of several floats, `ẏ` and its seed are arrays `[F; N]`.
+/// `tangent_fwd` / `tangent_rev` are `tangent_vjp` cut where its forward
+/// sweep ends, when `reverse::vjp_body` can cut it (`Parts::split`).
 ///
 /// A function with a `&mut` output `y` gets `tangent` and
 /// `tangent_vjp_in_place` instead: `f::tangent(x, ẋ, &y, &mut ẏ)` writes
@@ -291,40 +293,38 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
         .collect();
     let seeds: Vec<Var> = plan.differentiated.iter().flat_map(|var| [*var, tangent_of_param(var)]).collect();
     let seed = namer.fresh("seed");
-    let mut sweep = |tangent_body: &mut Body, outputs: &[Var]| -> syn::Result<TokenStream> {
+    let mut sweep = |tangent_body: &mut Body, outputs: &[Var]| -> syn::Result<reverse::Parts> {
         let activity = activity::analyze(tangent_body, &seeds, outputs);
         let saves = reverse::saves::analyze(tangent_body, &mut namer, &activity);
         let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
         let cx = Ctxt::new();
         refusals::check_reverse(tangent_body, &activity, &cx);
         cx.check()?;
-        Ok(reverse::vjp_body(tangent_body, &activity, &saves, &adjoints, &seed, &mut namer).vjp)
+        Ok(reverse::vjp_body(tangent_body, &activity, &saves, &adjoints, &seed, &mut namer))
     };
     if !plan.outputs.is_empty() {
         // The value's tangent is dropped; the outputs' tangents are the results.
         tangent_body.ret = None;
         let tangent_outputs: Vec<Var> = outputs.iter().map(tangent_of_param).collect();
-        let vjp_body = sweep(&mut tangent_body, &tangent_outputs)?;
+        let vjp_body = sweep(&mut tangent_body, &tangent_outputs)?.vjp;
         let (tangent_body, vjp_body) = plan.in_place_bodies(sig, vjp_body);
         return Ok(crate::companion::tangent_methods_in_place(sig, &plan.tangents(), tangent_body, vjp_body));
     }
     let ret = body.ret.expect("a float result");
-    let vjp_body = match tangent_of[ret.0] {
+    let (vjp_body, split) = match tangent_of[ret.0] {
         Some(tangent) => {
             tangent_body.ret = Some(tangent);
-            sweep(&mut tangent_body, &[])?
+            let parts = sweep(&mut tangent_body, &[])?;
+            (parts.vjp, parts.split)
         }
         None => {
             let zero = zero_value(sig);
             let zeros = &plan.partial_zeros;
-            if scalars.is_empty() {
-                zero
-            } else {
-                quote!((#zero, #(#zeros),*))
-            }
+            let vjp_body = if scalars.is_empty() { zero } else { quote!((#zero, #(#zeros),*)) };
+            (vjp_body, None)
         }
     };
-    Ok(crate::companion::tangent_methods(sig, &plan.tangents(), &seed, vjp_body))
+    Ok(crate::companion::tangent_methods(sig, &plan.tangents(), &seed, vjp_body, split.as_ref()))
 }
 
 /// The parameters of the second-order methods, parameter by parameter.
@@ -336,6 +336,8 @@ struct Plan {
     vjp_args: Vec<TokenStream>,
     /// What `tangent` takes, and the arguments that pass it on.
     tangent_inputs: Vec<TokenStream>,
+    /// The same, each scalar `mut` (the forward sweep may write it).
+    fwd_inputs: Vec<TokenStream>,
     tangent_args: Vec<TokenStream>,
     /// The arguments of `jvp` in `tangent`: those of `tangent`, but for an
     /// output, a copy of its entry value.
@@ -377,6 +379,7 @@ impl Plan {
             let (bar, tangent_bar) = (namer.fresh(&format!("__bar_{name}")), namer.fresh(&format!("__bar_d_{name}")));
             let (copy, own_bar) = (namer.fresh(&format!("__entry_{name}")), namer.fresh(&format!("__own_bar_{name}")));
             self.tangent_inputs.extend([quote!(#ident: &#target), quote!(#tangent: &mut #target)]);
+            self.fwd_inputs.extend([quote!(#ident: &#target), quote!(#tangent: &mut #target)]);
             self.tangent_args.extend([quote!(#ident), quote!(#tangent)]);
             self.jvp_args.extend([quote!(&mut #copy), quote!(#tangent)]);
             self.vjp_inputs.extend([
@@ -395,6 +398,7 @@ impl Plan {
         // `mut` where the body writes the parameter; the lints allow it elsewhere.
         self.vjp_inputs.push(quote!(mut #ident: #ty));
         self.tangent_inputs.push(quote!(#ident: #ty));
+        self.fwd_inputs.push(quote!(mut #ident: #ty));
         for args in [&mut self.tangent_args, &mut self.jvp_args, &mut self.vjp_args] {
             args.push(quote!(#ident));
         }
@@ -410,6 +414,7 @@ impl Plan {
                 let tangent = namer.fresh(&format!("d{name}"));
                 self.vjp_inputs.push(quote!(mut #tangent: #ty));
                 self.tangent_inputs.push(quote!(#tangent: #ty));
+                self.fwd_inputs.push(quote!(mut #tangent: #ty));
                 self.partial_types.extend([ty.clone(), ty]);
                 self.partial_zeros.extend([zero.clone(), zero]);
                 self.scalars.push(var);
@@ -429,6 +434,7 @@ impl Plan {
                     quote!(#tangent_bar: &mut #target),
                 ]);
                 self.tangent_inputs.push(quote!(#tangent: &#target));
+                self.fwd_inputs.push(quote!(#tangent: &#target));
                 self.tangent_args.push(quote!(#tangent));
                 self.jvp_args.push(quote!(#tangent));
                 self.vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
@@ -443,6 +449,7 @@ impl Plan {
     fn tangents(&self) -> crate::companion::Tangents {
         crate::companion::Tangents {
             tangent_inputs: self.tangent_inputs.clone(),
+            fwd_inputs: self.fwd_inputs.clone(),
             tangent_args: self.tangent_args.clone(),
             vjp_inputs: self.vjp_inputs.clone(),
             vjp_args: self.vjp_args.clone(),
@@ -542,13 +549,13 @@ mod tests {
             }
         });
         let want = "fn(x: f64, y: f64, v_x: f64, v_y: f64) -> __dot_ret: f64
+    __t1: f64 = sin(y)
     __t2: f64 = cos(y)
     __dot_t1: f64 = mul(__t2, v_y)
-    __t1: f64 = sin(y)
+    __ret: f64 = mul(x, __t1)
     __t4: f64 = mul(__t1, v_x)
     __t5: f64 = mul(x, __dot_t1)
     __dot_ret: f64 = add(__t4, __t5)
-    __ret: f64 = mul(x, __t1)
 ";
         assert_eq!(got, want);
     }
@@ -596,5 +603,24 @@ mod tests {
         let want =
             "__dot_t1: f64 = call g::tangent(x, v_x) (tape __tape_dot_t1)\n    __t1: f64 = call g(x) (tape __tape_t1)";
         assert!(got.contains(want), "{got}");
+    }
+
+    #[test]
+    fn a_callers_reverse_sweep_gets_the_tangents_forward_sweep_on_a_tape() {
+        let got = crate::expand::tests::expand_to_string(
+            quote::quote!(hessian),
+            quote::quote! {
+                fn f(x: f64) -> f64 {
+                    x.exp() * x
+                }
+            },
+        );
+        // `tangent_rev` reads what `tangent_fwd` kept (`exp(x)` among it)
+        // instead of calling `tangent_vjp`, which runs the tangent again.
+        let rev = &got[got.find("fn tangent_rev(").expect("tangent_rev")..];
+        let rev = &rev[..rev.find("\n    }\n").expect("its end")];
+        assert!(rev.contains("= __tape;") && !rev.contains("tangent_vjp") && !rev.contains("exp("), "{rev}");
+        let fwd = &got[got.find("fn tangent_fwd(").expect("tangent_fwd")..];
+        assert!(!fwd[..fwd.find('{').expect("a body")].contains("()"), "{fwd}");
     }
 }

@@ -51,7 +51,7 @@ use autodiff_macros::grad;
 /// assert_eq!(sigmoid(-1000.0), 0.0);
 /// assert_eq!(sigmoid_grad(1000.0), (1.0, 0.0));
 /// ```
-#[grad(reverse, hessian)]
+#[grad(reverse, hessian, jvp = sigmoid_closed_jvp)]
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
@@ -60,6 +60,16 @@ pub fn sigmoid(x: f64) -> f64 {
         let e = x.exp();
         e / (1.0 + e)
     }
+}
+
+/// `(σ(x), σ(x)(1 − σ(x))·dx)`: the forward derivative that `#[grad]` code
+/// calling [`sigmoid`] runs. Differentiated from the two-branch body, it
+/// took twice the operations (and, in the `x < 0` branch, three divisions)
+/// plus a zero-tangent test per step; `σ(1 − σ)` is finite everywhere.
+#[inline]
+fn sigmoid_closed_jvp(x: f64, dx: f64) -> (f64, f64) {
+    let y = sigmoid(x);
+    (y, y * (1.0 - y) * dx)
 }
 
 /// The hyperbolic tangent; `tanh'(x) = 1 − tanh²(x)`.
@@ -180,6 +190,24 @@ mod tests {
             let (y, dy) = sigmoid_grad(x);
             assert!(close(y, s), "σ({x}) = {y}, want {s}");
             assert!(close(dy, s * (1.0 - s)), "σ'({x}) = {dy}");
+        }
+    }
+
+    #[test]
+    fn the_forward_derivative_of_sigmoid_is_its_gradient_times_the_tangent() {
+        for x in XS {
+            for dx in [1.0, -0.75, 0.0] {
+                let (y, dy) = sigmoid_grad(x);
+                let (value, tangent) = sigmoid::jvp(x, dx);
+                assert_eq!(value, y, "x = {x}");
+                assert!(close(tangent, dy * dx), "x = {x}, dx = {dx}: {tangent} vs {}", dy * dx);
+            }
+        }
+        // Central differences where σ is not flat.
+        for x in [-3.0, -0.4, 0.0, 0.7, 2.5] {
+            let h = 1e-6;
+            let numeric = (sigmoid(x + h) - sigmoid(x - h)) / (2.0 * h);
+            assert!((sigmoid::jvp(x, 1.0).1 - numeric).abs() < 1e-9, "x = {x}");
         }
     }
 
