@@ -2,18 +2,74 @@
 //! table. Math is emitted as `f64::exp(x)` (the float type spelled out), so
 //! a literal operand never leaves the float type ambiguous.
 
-use proc_macro2::{Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind, Zero};
 use crate::rules::{Bin, Cond, MathConst, D};
 
-pub fn float_type(float: FloatTy) -> TokenStream {
-    match float {
-        FloatTy::F32 => quote!(f32),
-        FloatTy::F64 => quote!(f64),
+/// A few tokens of a statement (an operand, an operator, an annotation),
+/// kept as trees when they can be. Inside rustc every `TokenStream` lives
+/// in the compiler: interpolating one into `quote!` costs several calls
+/// across proc_macro's bridge, while pushing trees costs none until the
+/// statement is complete. The tokens are the same either way.
+#[derive(Clone)]
+pub enum Piece {
+    Trees(Vec<TokenTree>),
+    Stream(TokenStream),
+}
+
+impl Piece {
+    fn word(ident: &Ident) -> Piece {
+        Piece::Trees(vec![TokenTree::Ident(ident.clone())])
     }
+
+    /// `self[index]`.
+    fn index(self, index: Piece) -> Piece {
+        match self {
+            Piece::Trees(mut trees) => {
+                trees.push(TokenTree::Group(Group::new(Delimiter::Bracket, index.into_token_stream())));
+                Piece::Trees(trees)
+            }
+            Piece::Stream(tokens) => Piece::Stream(quote!(#tokens[#index])),
+        }
+    }
+
+    /// `self.member`.
+    fn field(self, member: &syn::Member) -> Piece {
+        let tokens = self;
+        Piece::Stream(quote!(#tokens.#member))
+    }
+}
+
+impl ToTokens for Piece {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Piece::Trees(trees) => tokens.extend(trees.iter().cloned()),
+            Piece::Stream(stream) => stream.to_tokens(tokens),
+        }
+    }
+
+    fn into_token_stream(self) -> TokenStream {
+        match self {
+            Piece::Trees(trees) => {
+                let mut tokens = TokenStream::new();
+                tokens.extend(trees);
+                tokens
+            }
+            Piece::Stream(stream) => stream,
+        }
+    }
+}
+
+/// `f32` or `f64`, as a word rather than a `TokenStream` (see `Piece`).
+pub fn float_type(float: FloatTy) -> Ident {
+    let name = match float {
+        FloatTy::F32 => "f32",
+        FloatTy::F64 => "f64",
+    };
+    Ident::new(name, Span::call_site())
 }
 
 /// The float type of a variable known to be a float.
@@ -24,11 +80,11 @@ pub fn float_of(body: &Body, var: Var) -> FloatTy {
     }
 }
 
-pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
+pub fn operand(body: &Body, operand: &Operand) -> Piece {
     match operand {
-        Operand::Var(var) => body.var(*var).ident.to_token_stream(),
-        Operand::Const(constant) => constant.tokens.clone(),
-        Operand::Place(place) => place_at(body, place, &body.var(place.var).ident.to_token_stream()),
+        Operand::Var(var) => Piece::word(&body.var(*var).ident),
+        Operand::Const(constant) => Piece::Stream(constant.tokens.clone()),
+        Operand::Place(place) => element(body, place, Piece::word(&body.var(place.var).ident)),
     }
 }
 
@@ -36,15 +92,16 @@ pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
 /// `root[i][j]`, `root.w[i]`. With the adjoint as root this is the
 /// element's adjoint.
 pub fn place_at(body: &Body, place: &Place, root: &TokenStream) -> TokenStream {
-    let mut tokens = root.clone();
+    element(body, place, Piece::Stream(root.clone())).into_token_stream()
+}
+
+fn element(body: &Body, place: &Place, root: Piece) -> Piece {
+    let mut tokens = root;
     for proj in &place.proj {
-        match proj {
-            Proj::Index(index) => {
-                let index = operand(body, index);
-                tokens = quote!(#tokens[#index]);
-            }
-            Proj::Field(member) => tokens = quote!(#tokens.#member),
-        }
+        tokens = match proj {
+            Proj::Index(index) => tokens.index(operand(body, index)),
+            Proj::Field(member) => tokens.field(member),
+        };
     }
     tokens
 }
@@ -139,18 +196,18 @@ pub fn tuple_result(body: &Body, var: Var) -> Option<usize> {
 }
 
 /// The type annotation of a `let` that defines `var`, if one helps.
-pub fn annotation(body: &Body, var: Var) -> TokenStream {
+pub fn annotation(body: &Body, var: Var) -> Piece {
     let info = body.var(var);
     if tuple_result(body, var).is_some() {
-        return TokenStream::new(); // an array, whose length the value gives
+        return Piece::Trees(Vec::new()); // an array, whose length the value gives
     }
     match (info.ty, &info.declared) {
         (Ty::Float(float), _) => {
-            let ty = float_type(float);
-            quote!(: #ty)
+            let colon = TokenTree::Punct(Punct::new(':', Spacing::Alone));
+            Piece::Trees(vec![colon, TokenTree::Ident(float_type(float))])
         }
-        (_, Some(ty)) => quote!(: #ty),
-        _ => TokenStream::new(),
+        (_, Some(ty)) => Piece::Stream(quote!(: #ty)),
+        _ => Piece::Trees(Vec::new()),
     }
 }
 
@@ -159,23 +216,35 @@ pub fn annotation(body: &Body, var: Var) -> TokenStream {
 /// written: the macro took it for one (`infer.rs`), and if the callee
 /// returns an array rustc says so with the fix (`guards::TakenForAFloat`)
 /// rather than report the adjoint's type. Free at run time.
-pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: TokenStream, span: Span) -> TokenStream {
+pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: Piece, span: Span) -> Piece {
     let info = body.var(dst);
     let Ty::Float(float) = info.ty else { return value };
     if !matches!(rhs, Rhs::Call(..)) || info.kind != VarKind::Local || info.declared.is_some() {
         return value;
     }
     let float = float_type(float);
-    quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value))
+    Piece::Stream(quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value)))
 }
 
 /// The right-hand side as Rust, computing the primal value. `float` is the
 /// destination's float type, used to spell math functions.
-pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
+pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> Piece {
     match rhs {
         Rhs::Use(value) => operand(body, value),
         Rhs::Prim(op, args) => {
-            let args: Vec<TokenStream> = args.iter().map(|arg| operand(body, arg)).collect();
+            let args: Vec<Piece> = args.iter().map(|arg| operand(body, arg)).collect();
+            prim_piece(*op, args, float, span)
+        }
+        _ => Piece::Stream(rhs_stream(body, rhs, float, span)),
+    }
+}
+
+/// `rhs` for the forms that are not kept as trees.
+fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
+    match rhs {
+        Rhs::Use(value) => operand(body, value).into_token_stream(),
+        Rhs::Prim(op, args) => {
+            let args: Vec<Piece> = args.iter().map(|arg| operand(body, arg)).collect();
             prim(*op, &args, float, span)
         }
         Rhs::Call(path, args) => {
@@ -231,7 +300,7 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
 /// A call argument as the primal call passes it.
 pub fn argument(body: &Body, arg: &Arg) -> TokenStream {
     match arg {
-        Arg::Value(value) => operand(body, value),
+        Arg::Value(value) => operand(body, value).into_token_stream(),
         Arg::Ref { place, range, mutable, borrowed } => {
             let root = body.var(place.var).ident.to_token_stream();
             let target = sliced(body, &place_at(body, place, &root), range.as_ref());
@@ -256,7 +325,66 @@ pub fn sliced(body: &Body, target: &TokenStream, range: Option<&crate::ir::Slice
     }
 }
 
-fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream {
+/// `prim` as trees, for the two spellings of nearly every statement:
+/// `a * b` and `f64::sin(a)` (the tokens `prim` gives).
+fn prim_piece(op: Op, args: Vec<Piece>, float: FloatTy, span: Span) -> Piece {
+    match (op.facts().spelling, args.as_slice()) {
+        (Spelling::Infix(operator), [Piece::Trees(left), Piece::Trees(right)]) => {
+            let operator = operator_trees(operator, span);
+            Piece::Trees(left.iter().cloned().chain(operator).chain(right.iter().cloned()).collect())
+        }
+        (Spelling::Method(name), _) => {
+            let mut inner = TokenStream::new();
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    inner.extend([punct(',', Spacing::Alone, span)]);
+                }
+                arg.to_tokens(&mut inner);
+            }
+            let mut group = Group::new(Delimiter::Parenthesis, inner);
+            group.set_span(span);
+            Piece::Trees(vec![
+                TokenTree::Ident(float_type(float)),
+                punct(':', Spacing::Joint, span),
+                punct(':', Spacing::Alone, span),
+                TokenTree::Ident(Ident::new(name, span)),
+                TokenTree::Group(group),
+            ])
+        }
+        _ => Piece::Stream(prim(op, &args, float, span)),
+    }
+}
+
+fn punct(c: char, spacing: Spacing, span: Span) -> TokenTree {
+    let mut punct = Punct::new(c, spacing);
+    punct.set_span(span);
+    TokenTree::Punct(punct)
+}
+
+/// `let mut ident: ty = value;` (`mut` and the annotation when given)
+/// pushed onto `tokens` as trees: the tokens of
+/// `quote_spanned!(span=> let #mutability #ident #annotation = #value;)`
+/// without a stream per statement (see `Piece`).
+pub fn push_let(tokens: &mut TokenStream, span: Span, mutable: bool, ident: &Ident, annotation: &Piece, value: &Piece) {
+    tokens.extend([TokenTree::Ident(Ident::new("let", span))]);
+    if mutable {
+        tokens.extend([TokenTree::Ident(Ident::new("mut", Span::call_site()))]);
+    }
+    tokens.extend([TokenTree::Ident(ident.clone())]);
+    annotation.to_tokens(tokens);
+    tokens.extend([punct('=', Spacing::Alone, span)]);
+    value.to_tokens(tokens);
+    tokens.extend([punct(';', Spacing::Alone, span)]);
+}
+
+/// `ident = value;`, as `push_let` pushes a `let`.
+pub fn push_assign(tokens: &mut TokenStream, span: Span, ident: &Ident, value: &Piece) {
+    tokens.extend([TokenTree::Ident(ident.clone()), punct('=', Spacing::Alone, span)]);
+    value.to_tokens(tokens);
+    tokens.extend([punct(';', Spacing::Alone, span)]);
+}
+
+fn prim<T: ToTokens>(op: Op, args: &[T], float: FloatTy, span: Span) -> TokenStream {
     match op.facts().spelling {
         Spelling::Cast(target) => {
             let (value, ty) = (&args[0], float_type(target));
@@ -280,17 +408,16 @@ fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream
 
 /// An operator of the op table as tokens: its characters as one joint
 /// sequence of punctuation (`<<` is `<` joint with `<`).
-fn operator_tokens(operator: &str, span: Span) -> TokenStream {
+fn operator_tokens(operator: &str, span: Span) -> Piece {
+    Piece::Trees(operator_trees(operator, span))
+}
+
+fn operator_trees(operator: &str, span: Span) -> Vec<TokenTree> {
     let count = operator.chars().count();
     operator
         .chars()
         .enumerate()
-        .map(|(i, c)| {
-            let spacing = if i + 1 < count { Spacing::Joint } else { Spacing::Alone };
-            let mut punct = Punct::new(c, spacing);
-            punct.set_span(span);
-            TokenTree::Punct(punct)
-        })
+        .map(|(i, c)| punct(c, if i + 1 < count { Spacing::Joint } else { Spacing::Alone }, span))
         .collect()
 }
 

@@ -776,7 +776,7 @@ impl Hooks {
         } else {
             // A constant written in: a node of its own.
             let text = self.operand_text(body, value);
-            let value = number(&emit::operand(body, value));
+            let value = number(&emit::operand(body, value).into_token_stream());
             quote!(::core::option::Option::Some(#g.op(#text, #value, &[])))
         };
         // An array of arrays shows all its numbers again, after the write.
@@ -993,7 +993,7 @@ fn value_operands_of_call(args: &[Arg]) -> Vec<&Operand> {
 /// The index of an element of a one-dimensional array.
 fn single_index(body: &Body, place: &Place) -> Option<TokenStream> {
     match place.proj.as_slice() {
-        [Proj::Index(index)] => Some(emit::operand(body, index)),
+        [Proj::Index(index)] => Some(emit::operand(body, index).into_token_stream()),
         _ => None,
     }
 }
@@ -1100,7 +1100,7 @@ pub fn check(body: &Body) -> syn::Result<()> {
                 _ => None,
             });
             if let Some(row) = row.filter(|_| refused.is_none()) {
-                let row = emit::operand(body, row).to_string().replace(' ', "");
+                let row = emit::operand(body, row).into_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
                     format!(

@@ -736,21 +736,35 @@ pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, 
 /// index).
 pub fn written_in(block: &Block) -> std::collections::BTreeSet<Var> {
     let mut written = std::collections::BTreeSet::new();
+    walk_writes(block, &mut |var| {
+        written.insert(var);
+    });
+    written
+}
+
+/// `written_in` as a flag per variable of a body of `count` variables
+/// (a variable out of range is left out).
+pub fn written_flags(block: &Block, count: usize) -> Vec<bool> {
+    let mut written = vec![false; count];
+    walk_writes(block, &mut |var| {
+        if let Some(flag) = written.get_mut(var.0) {
+            *flag = true;
+        }
+    });
+    written
+}
+
+fn walk_writes(block: &Block, write: &mut dyn FnMut(Var)) {
     walk(block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, .. } => {
-            written.insert(*dst);
-        }
-        Stmt::Store { place, .. } => {
-            written.insert(place.var);
-        }
+        Stmt::Assign { dst, .. } => write(*dst),
+        Stmt::Store { place, .. } => write(place.var),
         Stmt::Loop(lp) => {
             if let Header::Range { index, .. } = &lp.header {
-                written.insert(*index);
+                write(*index);
             }
         }
         Stmt::If { .. } => {}
     });
-    written
 }
 
 // ---- printing, for tests and for reading what lowering did ----

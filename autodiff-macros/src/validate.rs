@@ -30,6 +30,7 @@ use syn::Ident;
 use crate::ir::{
     walk, walk_numbered, Adaptor, Block, Body, Header, LoopId, Op, Operand, Rhs, Stmt, StmtId, Ty, Var, VarKind,
 };
+use crate::names::NameSet;
 use crate::reverse::saves::{SaveKey, Saves};
 
 /// How far the pipeline has gone, hence which invariants hold.
@@ -142,7 +143,7 @@ impl Checker<'_> {
     }
 
     fn names(&mut self, reserved: &[&Ident]) {
-        let mut seen = BTreeSet::new();
+        let mut seen = NameSet::default();
         for ident in reserved {
             seen.insert(ident.to_string());
         }
@@ -239,11 +240,16 @@ impl Checker<'_> {
 
     /// Definition before use, and references inside the declaring loops.
     fn flow(&mut self) {
+        let count = self.body.vars.len();
+        let mut defined = vec![false; count];
+        for param in &self.body.params {
+            defined[param.0] = true;
+        }
         let mut flow = Flow {
-            written: crate::ir::written_in(&self.body.block),
+            written: crate::ir::written_flags(&self.body.block, count),
             body: self.body,
             saves: self.stage.saves(),
-            defined: self.body.params.iter().copied().collect(),
+            defined,
             loops: Vec::new(),
             unreachable: false,
         };
@@ -419,10 +425,12 @@ struct Flow<'a> {
     /// The reverse sweep's side table: its slots and tapes are written at
     /// their statements.
     saves: Option<&'a Saves>,
-    defined: BTreeSet<Var>,
+    /// By variable (flags: the checks run on every function at every
+    /// stage, unoptimized, where a set of `Var`s costs a tree walk each).
+    defined: Vec<bool>,
     /// Every variable written anywhere: one never written holds a `()`
     /// (`let t = {};`), and rustc rejects reading it as a number.
-    written: BTreeSet<Var>,
+    written: Vec<bool>,
     loops: Vec<LoopId>,
     /// After an endless `loop` without exits: nothing after it runs, so
     /// what it reads need not be written (`let r = loop {}; s += r;`).
@@ -495,10 +503,10 @@ impl Flow<'_> {
             // A user's `let r;` read before it is set is the user's error,
             // which rustc reports on the function itself.
             let users = self.body.var(var).kind == VarKind::Local;
-            if !users && !self.defined.contains(&var) && !self.unreachable && self.written.contains(&var) {
+            if !users && !self.defined[var.0] && !self.unreachable && self.written[var.0] {
                 problems.push(format!("`{}` is read before it is written", self.body.var(var).ident));
                 // Once is enough.
-                self.defined.insert(var);
+                self.defined[var.0] = true;
             }
         }
     }
@@ -506,7 +514,7 @@ impl Flow<'_> {
     fn write_all(&mut self, vars: impl IntoIterator<Item = Var>, problems: &mut Vec<String>) {
         for var in vars {
             self.in_scope(var, problems);
-            self.defined.insert(var);
+            self.defined[var.0] = true;
         }
     }
 

@@ -160,10 +160,11 @@ impl Sweep<'_> {
     /// left out), as `usize`s.
     fn range_bounds(&self, arg: &Arg) -> Option<TokenStream> {
         let Arg::Ref { place, range: Some(range), .. } = arg else { return None };
-        let lo = range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo));
+        let lo =
+            range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo).into_token_stream());
         let primal = self.ident(place.var);
         let hi = match (&range.hi, range.inclusive) {
-            (Some(hi), false) => emit::operand(self.body, hi),
+            (Some(hi), false) => emit::operand(self.body, hi).into_token_stream(),
             (Some(hi), true) => {
                 let hi = emit::operand(self.body, hi);
                 quote!(#hi + 1)

@@ -46,6 +46,7 @@ use crate::ir::{
     Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, StmtId, Ty, Var,
     VarKind, Zero,
 };
+use crate::names::NameSet;
 use crate::naming::Namer;
 use crate::rules::{partials, Transpose, D};
 
@@ -242,7 +243,7 @@ fn in_place_split(body: &Body, items: &TokenStream, forward: &TokenStream, backw
     if body.ret.is_some() || !body.params.iter().any(|&param| is_output(body, param)) {
         return None;
     }
-    let mut names = BTreeSet::new();
+    let mut names = NameSet::default();
     collect_idents(backward.clone(), &mut names);
     let mentioned = |info: &crate::ir::VarInfo| names.contains(&info.ident.to_string());
     let mut captured = Vec::new();
@@ -318,7 +319,7 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     if has_loop {
         return None;
     }
-    let mut names = BTreeSet::new();
+    let mut names = NameSet::default();
     collect_idents(backward.clone(), &mut names);
     let mut idents = Vec::new();
     let mut types = Vec::new();
@@ -331,7 +332,7 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
             continue;
         }
         types.push(match info.ty {
-            Ty::Float(float) => emit::float_type(float),
+            Ty::Float(float) => emit::float_type(float).into_token_stream(),
             Ty::Bool => quote!(bool),
             _ => return None,
         });
@@ -340,7 +341,7 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     Some((idents, types))
 }
 
-fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
+fn collect_idents(tokens: TokenStream, names: &mut NameSet) {
     for tree in tokens {
         match tree {
             proc_macro2::TokenTree::Ident(ident) => {
@@ -658,7 +659,7 @@ impl Sweep<'_> {
     }
 
     fn reverse_store(&self, place: &Place, value: &Operand, save: Option<Var>, span: Span) -> TokenStream {
-        let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+        let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone()))).into_token_stream();
         let restore = save.map(|slot| self.restore(slot, &target, span));
         let Some(root) = self.adjoint(place.var) else {
             return restore.unwrap_or_default();
@@ -800,7 +801,8 @@ impl Sweep<'_> {
     ) -> TokenStream {
         let mut tokens = TokenStream::new();
         let operands = rhs.operands();
-        let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
+        let args: Vec<TokenStream> =
+            operands.iter().map(|operand| emit::operand(self.body, operand).into_token_stream()).collect();
         match rhs {
             Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
                 tokens.extend(self.same_length(dst, rhs, seed, span));
