@@ -43,6 +43,24 @@ impl Piece {
     }
 }
 
+impl Piece {
+    /// The pieces one after the other.
+    fn concat(pieces: Vec<Piece>) -> Piece {
+        if pieces.iter().all(|piece| matches!(piece, Piece::Trees(_))) {
+            let trees = pieces.into_iter().flat_map(|piece| match piece {
+                Piece::Trees(trees) => trees,
+                Piece::Stream(_) => Vec::new(),
+            });
+            return Piece::Trees(trees.collect());
+        }
+        let mut tokens = TokenStream::new();
+        for piece in pieces {
+            piece.to_tokens(&mut tokens);
+        }
+        Piece::Stream(tokens)
+    }
+}
+
 impl ToTokens for Piece {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         match self {
@@ -93,6 +111,11 @@ pub fn operand(body: &Body, operand: &Operand) -> Piece {
 /// element's adjoint.
 pub fn place_at(body: &Body, place: &Place, root: &TokenStream) -> TokenStream {
     element(body, place, Piece::Stream(root.clone())).into_token_stream()
+}
+
+/// `place_at` with a variable's name (an adjoint) as root.
+pub fn element_of(body: &Body, place: &Place, root: &Ident) -> TokenStream {
+    element(body, place, Piece::word(root)).into_token_stream()
 }
 
 fn element(body: &Body, place: &Place, root: Piece) -> Piece {
@@ -195,6 +218,16 @@ pub fn tuple_result(body: &Body, var: Var) -> Option<usize> {
     }
 }
 
+/// `: f64`.
+pub fn float_annotation(float: FloatTy) -> Piece {
+    Piece::Trees(vec![punct(':', Spacing::Alone, Span::call_site()), TokenTree::Ident(float_type(float))])
+}
+
+/// `-0.0`, as `quote!(-0.0)` gives it.
+pub fn negative_zero() -> Piece {
+    Piece::Trees(vec![punct('-', Spacing::Alone, Span::call_site()), TokenTree::Literal(Literal::f64_unsuffixed(0.0))])
+}
+
 /// The type annotation of a `let` that defines `var`, if one helps.
 pub fn annotation(body: &Body, var: Var) -> Piece {
     let info = body.var(var);
@@ -202,10 +235,7 @@ pub fn annotation(body: &Body, var: Var) -> Piece {
         return Piece::Trees(Vec::new()); // an array, whose length the value gives
     }
     match (info.ty, &info.declared) {
-        (Ty::Float(float), _) => {
-            let colon = TokenTree::Punct(Punct::new(':', Spacing::Alone));
-            Piece::Trees(vec![colon, TokenTree::Ident(float_type(float))])
-        }
+        (Ty::Float(float), _) => float_annotation(float),
         (_, Some(ty)) => Piece::Stream(quote!(: #ty)),
         _ => Piece::Trees(Vec::new()),
     }
@@ -423,8 +453,8 @@ fn operator_trees(operator: &str, span: Span) -> Vec<TokenTree> {
 
 /// What the holes of a partial derivative stand for at one statement.
 pub struct Holes<'a> {
-    pub args: &'a [TokenStream],
-    pub out: &'a TokenStream,
+    pub args: &'a [Piece],
+    pub out: &'a Piece,
     pub float: FloatTy,
     pub span: Span,
 }
@@ -440,15 +470,16 @@ fn precedence(d: &D) -> u8 {
     }
 }
 
-pub fn partial(d: &D, holes: &Holes) -> TokenStream {
+/// The partial `d` at one statement, as trees where it can be (its
+/// arithmetic, literals, float methods; see `Piece`).
+pub fn partial(d: &D, holes: &Holes) -> Piece {
     let span = holes.span;
-    let ty = float_type(holes.float);
     let sub = |child: &D, min: u8| {
-        let tokens = partial(child, holes);
+        let piece = partial(child, holes);
         if precedence(child) < min {
-            quote_spanned!(span=> (#tokens))
+            parenthesized(piece, span)
         } else {
-            tokens
+            piece
         }
     };
     match d {
@@ -457,8 +488,43 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
         D::Lit(value) => {
             let mut literal = Literal::f64_unsuffixed(*value);
             literal.set_span(span);
-            literal.into_token_stream()
+            Piece::Trees(vec![TokenTree::Literal(literal)])
         }
+        D::Neg(inner) => Piece::concat(vec![Piece::Trees(vec![punct('-', Spacing::Alone, span)]), sub(inner, 4)]),
+        D::Bin(bin, left, right) => {
+            let own = precedence(d);
+            let left = sub(left, own);
+            // Right operands of `-` and `/` bind tighter than their parent.
+            let right = sub(right, own + 1);
+            let operator = match bin {
+                Bin::Add => '+',
+                Bin::Sub => '-',
+                Bin::Mul => '*',
+                Bin::Div => '/',
+            };
+            Piece::concat(vec![left, Piece::Trees(vec![punct(operator, Spacing::Alone, span)]), right])
+        }
+        D::Call(op, args) => {
+            let args: Vec<Piece> = args.iter().map(|arg| partial(arg, holes)).collect();
+            prim_piece(*op, args, holes.float, span)
+        }
+        _ => Piece::Stream(partial_stream(d, holes)),
+    }
+}
+
+/// `(piece)`, the group spanned at `span`.
+fn parenthesized(piece: Piece, span: Span) -> Piece {
+    let mut group = Group::new(Delimiter::Parenthesis, piece.into_token_stream());
+    group.set_span(span);
+    Piece::Trees(vec![TokenTree::Group(group)])
+}
+
+/// `partial` for the forms it does not keep as trees.
+fn partial_stream(d: &D, holes: &Holes) -> TokenStream {
+    let span = holes.span;
+    let ty = float_type(holes.float);
+    match d {
+        D::Arg(_) | D::Out | D::Lit(_) | D::Neg(_) | D::Bin(..) | D::Call(..) => partial(d, holes).into_token_stream(),
         D::Const(constant) => {
             let name = match constant {
                 MathConst::Pi => quote!(PI),
@@ -466,26 +532,6 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
                 MathConst::Ln10 => quote!(LN_10),
             };
             quote_spanned!(span=> ::core::#ty::consts::#name)
-        }
-        D::Neg(inner) => {
-            let inner = sub(inner, 4);
-            quote_spanned!(span=> -#inner)
-        }
-        D::Bin(bin, left, right) => {
-            let own = precedence(d);
-            let left = sub(left, own);
-            // Right operands of `-` and `/` bind tighter than their parent.
-            let right = sub(right, own + 1);
-            match bin {
-                Bin::Add => quote_spanned!(span=> #left + #right),
-                Bin::Sub => quote_spanned!(span=> #left - #right),
-                Bin::Mul => quote_spanned!(span=> #left * #right),
-                Bin::Div => quote_spanned!(span=> #left / #right),
-            }
-        }
-        D::Call(op, args) => {
-            let args: Vec<TokenStream> = args.iter().map(|arg| partial(arg, holes)).collect();
-            prim(*op, &args, holes.float, span)
         }
         D::PowiLess(base, exponent) => {
             let base = partial(base, holes);
@@ -544,8 +590,7 @@ pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes
             // it: `ȳ * (0.5 / s)` computes the partial off the adjoint's
             // critical path, `ȳ * 0.5 / s` waits for ȳ before dividing.
             let d = if matches!(d, D::Bin(..) | D::Select(..)) {
-                let tokens = partial(d, holes);
-                quote_spanned!(span=> (#tokens))
+                parenthesized(partial(d, holes), span)
             } else {
                 partial(d, holes)
             };

@@ -431,15 +431,16 @@ impl Hooks {
                 return quote!(#tokens #site = #element; #current = #site;);
             }
             Rhs::Prim(op, operands) => {
-                let args: Vec<TokenStream> = (0..operands.len()).map(|k| operand_copy(k).to_token_stream()).collect();
-                let out = info.ident.to_token_stream();
+                let args: Vec<emit::Piece> =
+                    (0..operands.len()).map(|k| emit::Piece::Stream(operand_copy(k).to_token_stream())).collect();
+                let out = emit::Piece::Stream(info.ident.to_token_stream());
                 let holes = Holes { args: &args, out: &out, float: emit::float_of(body, dst), span };
                 for (k, (operand, d)) in operands.iter().zip(partials(*op)).enumerate() {
                     if !self.is_drawn_operand(body, operand) {
                         continue;
                     }
                     // No rule: a derivative that is zero (piecewise-constant ops).
-                    let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes));
+                    let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes).into_token_stream());
                     self.edge(body, site_index, k, operand, number(&d), &mut tokens, &mut parents);
                 }
             }

@@ -108,13 +108,22 @@ impl Checker<'_> {
     /// Every variable mentioned anywhere is an index into `vars`.
     fn vars_exist(&mut self) {
         let count = self.body.vars.len();
-        let mut mentioned: Vec<Var> = self.body.params.clone();
-        mentioned.extend(self.body.ret);
-        walk(&self.body.block, 0, &mut |stmt, _| mentioned.extend(stmt_vars(stmt)));
-        if let Some(saves) = self.stage.saves() {
-            mentioned.extend(saves.slots().map(|(_, slot)| slot).chain(saves.tapes().map(|(_, tape)| tape)));
+        // The first variable out of range, in the order: parameters, result,
+        // statements, side table.
+        let mut missing = self.body.params.iter().copied().chain(self.body.ret).find(|var| var.0 >= count);
+        walk(&self.body.block, 0, &mut |stmt, _| {
+            if missing.is_none() {
+                missing = stmt_vars(stmt).into_iter().find(|var| var.0 >= count);
+            }
+        });
+        if let (None, Some(saves)) = (missing, self.stage.saves()) {
+            missing = saves
+                .slots()
+                .map(|(_, slot)| slot)
+                .chain(saves.tapes().map(|(_, tape)| tape))
+                .find(|var| var.0 >= count);
         }
-        if let Some(var) = mentioned.into_iter().find(|var| var.0 >= count) {
+        if let Some(var) = missing {
             self.problem(format!("variable #{} does not exist ({count} variables)", var.0));
         }
     }

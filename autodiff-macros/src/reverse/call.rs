@@ -287,8 +287,11 @@ impl Sweep<'_> {
                             let primal = self.ident(place.var).to_token_stream();
                             let part =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                            let target =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
+                            let target = emit::sliced(
+                                self.body,
+                                &emit::place_at(self.body, place, &root.to_token_stream()),
+                                range.as_ref(),
+                            );
                             let info = self.body.var(place.var);
                             let whole_reference = info.by_ref && place.proj.is_empty();
                             if info.dims.is_none() && range.is_none() {
@@ -324,7 +327,7 @@ impl Sweep<'_> {
                             let root = if shadow_param && place.proj.is_empty() && range.is_none() {
                                 quote!(*#root)
                             } else {
-                                root.clone()
+                                root.to_token_stream()
                             };
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
