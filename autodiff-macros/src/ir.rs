@@ -201,10 +201,26 @@ impl Operand {
     /// Every variable this operand reads: itself, or a place's aggregate and
     /// indices.
     pub fn reads(&self) -> Vec<Var> {
+        let mut vars = Vec::new();
+        self.push_reads(&mut vars);
+        vars
+    }
+
+    /// `reads`, pushed onto `vars` (plain loops: every pass asks this of
+    /// every statement, in an unoptimized build).
+    fn push_reads(&self, vars: &mut Vec<Var>) {
         match self {
-            Operand::Var(var) => vec![*var],
-            Operand::Const(_) => Vec::new(),
-            Operand::Place(place) => std::iter::once(place.var).chain(place.index_vars()).collect(),
+            Operand::Var(var) => vars.push(*var),
+            Operand::Const(_) => {}
+            Operand::Place(place) => {
+                vars.push(place.var);
+                // (`index_vars`, unrolled.)
+                for proj in &place.proj {
+                    if let Proj::Index(index) = proj {
+                        vars.extend(index.var());
+                    }
+                }
+            }
         }
     }
 }
@@ -519,7 +535,22 @@ impl Rhs {
 
     /// Every variable the right-hand side reads.
     pub fn reads(&self) -> Vec<Var> {
-        let mut vars: Vec<Var> = self.operands().into_iter().flat_map(Operand::reads).collect();
+        let mut vars = Vec::new();
+        match self {
+            Rhs::Use(operand) | Rhs::Cast(operand, _) | Rhs::Repeat(operand, _) | Rhs::Matches(operand, ..) => {
+                operand.push_reads(&mut vars)
+            }
+            Rhs::Prim(_, args) | Rhs::ArrayLit(args) => args.iter().for_each(|arg| arg.push_reads(&mut vars)),
+            Rhs::VecRepeat(value, len) => {
+                value.push_reads(&mut vars);
+                len.push_reads(&mut vars);
+            }
+            Rhs::Method(receiver, _, args) => {
+                receiver.push_reads(&mut vars);
+                args.iter().for_each(|arg| arg.push_reads(&mut vars));
+            }
+            Rhs::Call(..) | Rhs::Deref(_) => self.operands().into_iter().for_each(|arg| arg.push_reads(&mut vars)),
+        }
         match self {
             Rhs::Deref(var) => vars.push(*var),
             Rhs::Call(_, args) => {
