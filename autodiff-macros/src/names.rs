@@ -9,7 +9,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A set of identifiers, by their text.
 pub type NameSet = HashSet<String, BuildHasherDefault<FxHasher>>;
 
-/// FxHash: a rotate, a xor and a multiply per word.
+/// FxHash: a rotate, a xor and a multiply per byte (a plain loop: the
+/// iterators of a word-at-a-time version cost more unoptimized).
 #[derive(Default)]
 pub struct FxHasher {
     hash: u64,
@@ -23,10 +24,10 @@ impl FxHasher {
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+        let mut i = 0;
+        while i < bytes.len() {
+            self.add(u64::from(bytes[i]));
+            i += 1;
         }
     }
 
@@ -34,8 +35,11 @@ impl Hasher for FxHasher {
         self.add(u64::from(byte));
     }
 
+    /// The product's high bits are its well-mixed ones, and the table
+    /// picks a bucket by the low bits: rotated down (as rustc-hash 2 does),
+    /// else `__t1`, `__t2`, .. would share their buckets.
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 

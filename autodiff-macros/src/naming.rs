@@ -70,7 +70,7 @@ impl Namer {
     /// A fresh invented local named after `base` (`__bar_x`, `__saved_x`).
     pub fn fresh(&mut self, base: &str) -> Ident {
         // A base made from a raw identifier (`__bar_r#x`) names `x`.
-        let base = base.replace("r#", "");
+        let base = if base.as_bytes().contains(&b'#') { base.replace("r#", "") } else { base.to_owned() };
         let mut name = base.clone();
         let mut n = 1;
         while !self.taken.insert(name.clone()) {
