@@ -21,7 +21,7 @@ pub enum Piece {
 }
 
 impl Piece {
-    fn word(ident: &Ident) -> Piece {
+    pub fn word(ident: &Ident) -> Piece {
         Piece::Trees(vec![TokenTree::Ident(ident.clone())])
     }
 
@@ -44,6 +44,14 @@ impl Piece {
 }
 
 impl Piece {
+    /// Appends the tokens to `tokens`, moving them (`to_tokens` clones).
+    fn push_onto(self, tokens: &mut TokenStream) {
+        match self {
+            Piece::Trees(trees) => tokens.extend(trees),
+            Piece::Stream(stream) => tokens.extend([stream]),
+        }
+    }
+
     /// The pieces one after the other.
     fn concat(pieces: Vec<Piece>) -> Piece {
         if pieces.iter().all(|piece| matches!(piece, Piece::Trees(_))) {
@@ -118,7 +126,7 @@ pub fn element_of(body: &Body, place: &Place, root: &Ident) -> TokenStream {
     element(body, place, Piece::word(root)).into_token_stream()
 }
 
-fn element(body: &Body, place: &Place, root: Piece) -> Piece {
+pub fn element(body: &Body, place: &Place, root: Piece) -> Piece {
     let mut tokens = root;
     for proj in &place.proj {
         tokens = match proj {
@@ -357,19 +365,30 @@ pub fn sliced(body: &Body, target: &TokenStream, range: Option<&crate::ir::Slice
 
 /// `prim` as trees, for the two spellings of nearly every statement:
 /// `a * b` and `f64::sin(a)` (the tokens `prim` gives).
+/// (The arguments are moved, not cloned: a group's clone and drop are
+/// calls into the compiler too.)
 fn prim_piece(op: Op, args: Vec<Piece>, float: FloatTy, span: Span) -> Piece {
-    match (op.facts().spelling, args.as_slice()) {
-        (Spelling::Infix(operator), [Piece::Trees(left), Piece::Trees(right)]) => {
-            let operator = operator_trees(operator, span);
-            Piece::Trees(left.iter().cloned().chain(operator).chain(right.iter().cloned()).collect())
+    let trees = args.iter().all(|arg| matches!(arg, Piece::Trees(_)));
+    match op.facts().spelling {
+        Spelling::Infix(operator) if trees && args.len() == 2 => {
+            let mut tokens = Vec::new();
+            for (i, arg) in args.into_iter().enumerate() {
+                if i == 1 {
+                    tokens.extend(operator_trees(operator, span));
+                }
+                if let Piece::Trees(arg) = arg {
+                    tokens.extend(arg);
+                }
+            }
+            Piece::Trees(tokens)
         }
-        (Spelling::Method(name), _) => {
+        Spelling::Method(name) => {
             let mut inner = TokenStream::new();
-            for (i, arg) in args.iter().enumerate() {
+            for (i, arg) in args.into_iter().enumerate() {
                 if i > 0 {
                     inner.extend([punct(',', Spacing::Alone, span)]);
                 }
-                arg.to_tokens(&mut inner);
+                arg.push_onto(&mut inner);
             }
             let mut group = Group::new(Delimiter::Parenthesis, inner);
             group.set_span(span);
@@ -391,26 +410,36 @@ fn punct(c: char, spacing: Spacing, span: Span) -> TokenTree {
     TokenTree::Punct(punct)
 }
 
+/// `tokens` with the trees pushed onto it handed to the compiler. A
+/// stream built by pushing trees holds them on the macro's side until it
+/// is used; `quote!` interpolates by reference, and would clone (and later
+/// drop) every one of them, a call into the compiler per group, each time
+/// the stream is interpolated.
+pub fn flushed(mut tokens: TokenStream) -> TokenStream {
+    tokens.extend(None::<TokenStream>);
+    tokens
+}
+
 /// `let mut ident: ty = value;` (`mut` and the annotation when given)
 /// pushed onto `tokens` as trees: the tokens of
 /// `quote_spanned!(span=> let #mutability #ident #annotation = #value;)`
 /// without a stream per statement (see `Piece`).
-pub fn push_let(tokens: &mut TokenStream, span: Span, mutable: bool, ident: &Ident, annotation: &Piece, value: &Piece) {
+pub fn push_let(tokens: &mut TokenStream, span: Span, mutable: bool, ident: &Ident, annotation: Piece, value: Piece) {
     tokens.extend([TokenTree::Ident(Ident::new("let", span))]);
     if mutable {
         tokens.extend([TokenTree::Ident(Ident::new("mut", Span::call_site()))]);
     }
     tokens.extend([TokenTree::Ident(ident.clone())]);
-    annotation.to_tokens(tokens);
+    annotation.push_onto(tokens);
     tokens.extend([punct('=', Spacing::Alone, span)]);
-    value.to_tokens(tokens);
+    value.push_onto(tokens);
     tokens.extend([punct(';', Spacing::Alone, span)]);
 }
 
 /// `ident = value;`, as `push_let` pushes a `let`.
-pub fn push_assign(tokens: &mut TokenStream, span: Span, ident: &Ident, value: &Piece) {
+pub fn push_assign(tokens: &mut TokenStream, span: Span, ident: &Ident, value: Piece) {
     tokens.extend([TokenTree::Ident(ident.clone()), punct('=', Spacing::Alone, span)]);
-    value.to_tokens(tokens);
+    value.push_onto(tokens);
     tokens.extend([punct(';', Spacing::Alone, span)]);
 }
 
@@ -563,7 +592,7 @@ pub fn condition(cond: &Cond, holes: &Holes) -> TokenStream {
 
 /// `target += seed * d`, written the way a person would: `+= seed`,
 /// `-= seed`, or inside an `if` for a 0-or-1 partial.
-pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes) -> TokenStream {
+pub fn accumulate(target: &Piece, seed: &Ident, d: &D, holes: &Holes) -> TokenStream {
     let span = holes.span;
     match d {
         D::Lit(value) if *value == 0.0 => TokenStream::new(),

@@ -430,6 +430,17 @@ impl Sweep<'_> {
         self.adjoints[var.0].as_ref().filter(|_| self.activity.is_active(var))
     }
 
+    /// `adjoint_of`, as trees.
+    fn adjoint_piece(&self, operand: &Operand) -> Option<emit::Piece> {
+        match operand {
+            Operand::Var(var) => self.adjoint(*var).map(emit::Piece::word),
+            Operand::Place(place) => {
+                self.adjoint(place.var).map(|root| emit::element(self.body, place, emit::Piece::word(root)))
+            }
+            Operand::Const(_) => None,
+        }
+    }
+
     /// The adjoint of an operand, if it is active: `__bar_x`, `d_w[i]`.
     fn adjoint_of(&self, operand: &Operand) -> Option<TokenStream> {
         match operand {
@@ -461,7 +472,7 @@ impl Sweep<'_> {
             if info.ty != Ty::Aggregate && (Some(var) != self.body.ret || seed.is_none()) {
                 // Nearly every declaration: pushed as trees (see `emit::Piece`).
                 let ty = emit::float_annotation(self.float(var));
-                emit::push_let(&mut tokens, Span::call_site(), true, adjoint, &ty, &emit::negative_zero());
+                emit::push_let(&mut tokens, Span::call_site(), true, adjoint, ty, emit::negative_zero());
                 continue;
             }
             tokens.extend(match info.ty {
@@ -488,7 +499,7 @@ impl Sweep<'_> {
                 }
             });
         }
-        tokens
+        emit::flushed(tokens)
     }
 
     // ---- reverse sweep ----
@@ -800,9 +811,9 @@ impl Sweep<'_> {
             } else {
                 prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
             }
-            quote!(#seed)
+            seed
         } else {
-            bar.to_token_stream()
+            bar.clone()
         };
         // A partial that reads the result must see it before the restore.
         let reads_out = matches!(rhs, Rhs::Prim(op, _) if partials(*op).iter().flatten().any(|d| d.reads_out()));
@@ -829,10 +840,13 @@ impl Sweep<'_> {
         dst: Var,
         rhs: &Rhs,
         tape: Option<Var>,
-        seed: &TokenStream,
+        seed_word: &Ident,
         out: &TokenStream,
         span: Span,
     ) -> TokenStream {
+        // The seed and the targets of the accumulations are words and
+        // elements, kept as trees (see `emit::Piece`).
+        let seed = &seed_word.to_token_stream();
         let mut tokens = TokenStream::new();
         let operands = rhs.operands();
         let args: Vec<emit::Piece> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
@@ -858,10 +872,10 @@ impl Sweep<'_> {
             Rhs::Prim(op @ crate::ir::Op::Mul, _)
                 if args[0].to_token_stream().to_string() == args[1].to_token_stream().to_string() =>
             {
-                if let Some(target) = self.adjoint_of(operands[0]) {
+                if let Some(target) = self.adjoint_piece(operands[0]) {
                     let holes = Holes { args: &args, out, float: self.float(dst), span };
                     let twice = D::Bin(crate::rules::Bin::Mul, Box::new(D::Lit(2.0)), Box::new(D::Arg(0)));
-                    let addition = emit::accumulate(&target, seed, &twice, &holes);
+                    let addition = emit::accumulate(&target, seed_word, &twice, &holes);
                     let guarded = self.may_blow_up(*op, &twice, &operands, dst);
                     tokens.extend(if guarded { unless_zero(seed, addition, span) } else { addition });
                 }
@@ -870,8 +884,8 @@ impl Sweep<'_> {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 let mut guarded = TokenStream::new();
                 for (i, partial) in partials(*op).iter().enumerate() {
-                    if let (Some(partial), Some(target)) = (partial, self.adjoint_of(operands[i])) {
-                        let addition = emit::accumulate(&target, seed, partial, &holes);
+                    if let (Some(partial), Some(target)) = (partial, self.adjoint_piece(operands[i])) {
+                        let addition = emit::accumulate(&target, seed_word, partial, &holes);
                         if self.may_blow_up(*op, partial, &operands, dst) {
                             guarded.extend(addition);
                             continue;

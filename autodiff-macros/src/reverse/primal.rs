@@ -132,9 +132,9 @@ impl Sweep<'_> {
                         && self.body.var(*dst).kind != VarKind::Param;
                     if defines {
                         let annotation = emit::annotation(self.body, *dst);
-                        emit::push_let(&mut tokens, *span, self.layout.mutated[dst.0], ident, &annotation, &value);
+                        emit::push_let(&mut tokens, *span, self.layout.mutated[dst.0], ident, annotation, value);
                     } else {
-                        emit::push_assign(&mut tokens, *span, ident, &value);
+                        emit::push_assign(&mut tokens, *span, ident, value);
                     }
                 }
                 Stmt::Store { place, value, span } => {
@@ -159,7 +159,7 @@ impl Sweep<'_> {
                 Stmt::Loop(lp) => tokens.extend(self.forward_loop(id, lp)),
             }
         }
-        tokens
+        emit::flushed(tokens)
     }
 
     /// `h = next;` for a local vector `next` the reverse sweep still reads
