@@ -803,7 +803,7 @@ fn hand_written_tangents(sig: &Signature, tangent_vjp: &syn::Path) -> syn::Resul
         let (bar, tangent_bar) = (format_ident!("__bar_{}", ident), format_ident!("__bar_d_{}", ident));
         let (tangent_inputs, vjp_inputs) = match &param.class {
             ParamClass::Active(float) => {
-                let float = emit::float_type(*float);
+                let float = emit::float_type(*float).into_token_stream();
                 tangents.partials.extend([float.clone(), float.clone()]);
                 let both = vec![(ident.clone(), quote!(#ty)), (tangent, float)];
                 (both.clone(), both)

@@ -2,18 +2,100 @@
 //! table. Math is emitted as `f64::exp(x)` (the float type spelled out), so
 //! a literal operand never leaves the float type ambiguous.
 
-use proc_macro2::{Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::ir::{Arg, Body, FloatTy, Op, Operand, Place, Proj, Rhs, Spelling, Stmt, Ty, Var, VarKind, Zero};
 use crate::rules::{Bin, Cond, MathConst, D};
 
-pub fn float_type(float: FloatTy) -> TokenStream {
-    match float {
-        FloatTy::F32 => quote!(f32),
-        FloatTy::F64 => quote!(f64),
+/// A few tokens of a statement (an operand, an operator, an annotation),
+/// kept as trees when they can be. Inside rustc every `TokenStream` lives
+/// in the compiler: interpolating one into `quote!` costs several calls
+/// across proc_macro's bridge, while pushing trees costs none until the
+/// statement is complete. The tokens are the same either way.
+#[derive(Clone)]
+pub enum Piece {
+    Trees(Vec<TokenTree>),
+    Stream(TokenStream),
+}
+
+impl Piece {
+    pub fn word(ident: &Ident) -> Piece {
+        Piece::Trees(vec![TokenTree::Ident(ident.clone())])
     }
+
+    /// `self[index]`.
+    fn index(self, index: Piece) -> Piece {
+        match self {
+            Piece::Trees(mut trees) => {
+                trees.push(TokenTree::Group(Group::new(Delimiter::Bracket, index.into_token_stream())));
+                Piece::Trees(trees)
+            }
+            Piece::Stream(tokens) => Piece::Stream(quote!(#tokens[#index])),
+        }
+    }
+
+    /// `self.member`.
+    fn field(self, member: &syn::Member) -> Piece {
+        let tokens = self;
+        Piece::Stream(quote!(#tokens.#member))
+    }
+}
+
+impl Piece {
+    /// Appends the tokens to `tokens`, moving them (`to_tokens` clones).
+    fn push_onto(self, tokens: &mut TokenStream) {
+        match self {
+            Piece::Trees(trees) => tokens.extend(trees),
+            Piece::Stream(stream) => tokens.extend([stream]),
+        }
+    }
+
+    /// The pieces one after the other.
+    fn concat(pieces: Vec<Piece>) -> Piece {
+        if pieces.iter().all(|piece| matches!(piece, Piece::Trees(_))) {
+            let trees = pieces.into_iter().flat_map(|piece| match piece {
+                Piece::Trees(trees) => trees,
+                Piece::Stream(_) => Vec::new(),
+            });
+            return Piece::Trees(trees.collect());
+        }
+        let mut tokens = TokenStream::new();
+        for piece in pieces {
+            piece.to_tokens(&mut tokens);
+        }
+        Piece::Stream(tokens)
+    }
+}
+
+impl ToTokens for Piece {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Piece::Trees(trees) => tokens.extend(trees.iter().cloned()),
+            Piece::Stream(stream) => stream.to_tokens(tokens),
+        }
+    }
+
+    fn into_token_stream(self) -> TokenStream {
+        match self {
+            Piece::Trees(trees) => {
+                let mut tokens = TokenStream::new();
+                tokens.extend(trees);
+                tokens
+            }
+            Piece::Stream(stream) => stream,
+        }
+    }
+}
+
+/// `f32` or `f64`, as a word rather than a `TokenStream` (see `Piece`).
+pub fn float_type(float: FloatTy) -> Ident {
+    let name = match float {
+        FloatTy::F32 => "f32",
+        FloatTy::F64 => "f64",
+    };
+    Ident::new(name, Span::call_site())
 }
 
 /// The float type of a variable known to be a float.
@@ -24,11 +106,11 @@ pub fn float_of(body: &Body, var: Var) -> FloatTy {
     }
 }
 
-pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
+pub fn operand(body: &Body, operand: &Operand) -> Piece {
     match operand {
-        Operand::Var(var) => body.var(*var).ident.to_token_stream(),
-        Operand::Const(constant) => constant.tokens.clone(),
-        Operand::Place(place) => place_at(body, place, &body.var(place.var).ident.to_token_stream()),
+        Operand::Var(var) => Piece::word(&body.var(*var).ident),
+        Operand::Const(constant) => Piece::Stream(constant.tokens.clone()),
+        Operand::Place(place) => element(body, place, Piece::word(&body.var(place.var).ident)),
     }
 }
 
@@ -36,15 +118,21 @@ pub fn operand(body: &Body, operand: &Operand) -> TokenStream {
 /// `root[i][j]`, `root.w[i]`. With the adjoint as root this is the
 /// element's adjoint.
 pub fn place_at(body: &Body, place: &Place, root: &TokenStream) -> TokenStream {
-    let mut tokens = root.clone();
+    element(body, place, Piece::Stream(root.clone())).into_token_stream()
+}
+
+/// `place_at` with a variable's name (an adjoint) as root.
+pub fn element_of(body: &Body, place: &Place, root: &Ident) -> TokenStream {
+    element(body, place, Piece::word(root)).into_token_stream()
+}
+
+pub fn element(body: &Body, place: &Place, root: Piece) -> Piece {
+    let mut tokens = root;
     for proj in &place.proj {
-        match proj {
-            Proj::Index(index) => {
-                let index = operand(body, index);
-                tokens = quote!(#tokens[#index]);
-            }
-            Proj::Field(member) => tokens = quote!(#tokens.#member),
-        }
+        tokens = match proj {
+            Proj::Index(index) => tokens.index(operand(body, index)),
+            Proj::Field(member) => tokens.field(member),
+        };
     }
     tokens
 }
@@ -138,19 +226,26 @@ pub fn tuple_result(body: &Body, var: Var) -> Option<usize> {
     }
 }
 
+/// `: f64`.
+pub fn float_annotation(float: FloatTy) -> Piece {
+    Piece::Trees(vec![punct(':', Spacing::Alone, Span::call_site()), TokenTree::Ident(float_type(float))])
+}
+
+/// `-0.0`, as `quote!(-0.0)` gives it.
+pub fn negative_zero() -> Piece {
+    Piece::Trees(vec![punct('-', Spacing::Alone, Span::call_site()), TokenTree::Literal(Literal::f64_unsuffixed(0.0))])
+}
+
 /// The type annotation of a `let` that defines `var`, if one helps.
-pub fn annotation(body: &Body, var: Var) -> TokenStream {
+pub fn annotation(body: &Body, var: Var) -> Piece {
     let info = body.var(var);
     if tuple_result(body, var).is_some() {
-        return TokenStream::new(); // an array, whose length the value gives
+        return Piece::Trees(Vec::new()); // an array, whose length the value gives
     }
     match (info.ty, &info.declared) {
-        (Ty::Float(float), _) => {
-            let ty = float_type(float);
-            quote!(: #ty)
-        }
-        (_, Some(ty)) => quote!(: #ty),
-        _ => TokenStream::new(),
+        (Ty::Float(float), _) => float_annotation(float),
+        (_, Some(ty)) => Piece::Stream(quote!(: #ty)),
+        _ => Piece::Trees(Vec::new()),
     }
 }
 
@@ -159,23 +254,35 @@ pub fn annotation(body: &Body, var: Var) -> TokenStream {
 /// written: the macro took it for one (`infer.rs`), and if the callee
 /// returns an array rustc says so with the fix (`guards::TakenForAFloat`)
 /// rather than report the adjoint's type. Free at run time.
-pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: TokenStream, span: Span) -> TokenStream {
+pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: Piece, span: Span) -> Piece {
     let info = body.var(dst);
     let Ty::Float(float) = info.ty else { return value };
     if !matches!(rhs, Rhs::Call(..)) || info.kind != VarKind::Local || info.declared.is_some() {
         return value;
     }
     let float = float_type(float);
-    quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value))
+    Piece::Stream(quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value)))
 }
 
 /// The right-hand side as Rust, computing the primal value. `float` is the
 /// destination's float type, used to spell math functions.
-pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
+pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> Piece {
     match rhs {
         Rhs::Use(value) => operand(body, value),
         Rhs::Prim(op, args) => {
-            let args: Vec<TokenStream> = args.iter().map(|arg| operand(body, arg)).collect();
+            let args: Vec<Piece> = args.iter().map(|arg| operand(body, arg)).collect();
+            prim_piece(*op, args, float, span)
+        }
+        _ => Piece::Stream(rhs_stream(body, rhs, float, span)),
+    }
+}
+
+/// `rhs` for the forms that are not kept as trees.
+fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
+    match rhs {
+        Rhs::Use(value) => operand(body, value).into_token_stream(),
+        Rhs::Prim(op, args) => {
+            let args: Vec<Piece> = args.iter().map(|arg| operand(body, arg)).collect();
             prim(*op, &args, float, span)
         }
         Rhs::Call(path, args) => {
@@ -238,7 +345,7 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream {
 /// the identity at run time.
 pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
     match arg {
-        Arg::Value(value) => operand(body, value),
+        Arg::Value(value) => operand(body, value).into_token_stream(),
         Arg::Ref { place, range, mutable, borrowed } => {
             let info = body.var(place.var);
             let root = info.ident.to_token_stream();
@@ -259,7 +366,7 @@ pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
 /// a buffer made beside it.
 pub fn unguarded_argument(body: &Body, arg: &Arg) -> TokenStream {
     match arg {
-        Arg::Value(value) => operand(body, value),
+        Arg::Value(value) => operand(body, value).into_token_stream(),
         Arg::Ref { place, range, mutable, borrowed } => {
             let root = body.var(place.var).ident.to_token_stream();
             let target = sliced(body, &place_at(body, place, &root), range.as_ref());
@@ -289,7 +396,87 @@ pub fn sliced(body: &Body, target: &TokenStream, range: Option<&crate::ir::Slice
     }
 }
 
-fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream {
+/// `prim` as trees, for the two spellings of nearly every statement:
+/// `a * b` and `f64::sin(a)` (the tokens `prim` gives).
+/// (The arguments are moved, not cloned: a group's clone and drop are
+/// calls into the compiler too.)
+fn prim_piece(op: Op, args: Vec<Piece>, float: FloatTy, span: Span) -> Piece {
+    let trees = args.iter().all(|arg| matches!(arg, Piece::Trees(_)));
+    match op.facts().spelling {
+        Spelling::Infix(operator) if trees && args.len() == 2 => {
+            let mut tokens = Vec::new();
+            for (i, arg) in args.into_iter().enumerate() {
+                if i == 1 {
+                    tokens.extend(operator_trees(operator, span));
+                }
+                if let Piece::Trees(arg) = arg {
+                    tokens.extend(arg);
+                }
+            }
+            Piece::Trees(tokens)
+        }
+        Spelling::Method(name) => {
+            let mut inner = TokenStream::new();
+            for (i, arg) in args.into_iter().enumerate() {
+                if i > 0 {
+                    inner.extend([punct(',', Spacing::Alone, span)]);
+                }
+                arg.push_onto(&mut inner);
+            }
+            let mut group = Group::new(Delimiter::Parenthesis, inner);
+            group.set_span(span);
+            Piece::Trees(vec![
+                TokenTree::Ident(float_type(float)),
+                punct(':', Spacing::Joint, span),
+                punct(':', Spacing::Alone, span),
+                TokenTree::Ident(Ident::new(name, span)),
+                TokenTree::Group(group),
+            ])
+        }
+        _ => Piece::Stream(prim(op, &args, float, span)),
+    }
+}
+
+fn punct(c: char, spacing: Spacing, span: Span) -> TokenTree {
+    let mut punct = Punct::new(c, spacing);
+    punct.set_span(span);
+    TokenTree::Punct(punct)
+}
+
+/// `tokens` with the trees pushed onto it handed to the compiler. A
+/// stream built by pushing trees holds them on the macro's side until it
+/// is used; `quote!` interpolates by reference, and would clone (and later
+/// drop) every one of them, a call into the compiler per group, each time
+/// the stream is interpolated.
+pub fn flushed(mut tokens: TokenStream) -> TokenStream {
+    tokens.extend(None::<TokenStream>);
+    tokens
+}
+
+/// `let mut ident: ty = value;` (`mut` and the annotation when given)
+/// pushed onto `tokens` as trees: the tokens of
+/// `quote_spanned!(span=> let #mutability #ident #annotation = #value;)`
+/// without a stream per statement (see `Piece`).
+pub fn push_let(tokens: &mut TokenStream, span: Span, mutable: bool, ident: &Ident, annotation: Piece, value: Piece) {
+    tokens.extend([TokenTree::Ident(Ident::new("let", span))]);
+    if mutable {
+        tokens.extend([TokenTree::Ident(Ident::new("mut", Span::call_site()))]);
+    }
+    tokens.extend([TokenTree::Ident(ident.clone())]);
+    annotation.push_onto(tokens);
+    tokens.extend([punct('=', Spacing::Alone, span)]);
+    value.push_onto(tokens);
+    tokens.extend([punct(';', Spacing::Alone, span)]);
+}
+
+/// `ident = value;`, as `push_let` pushes a `let`.
+pub fn push_assign(tokens: &mut TokenStream, span: Span, ident: &Ident, value: Piece) {
+    tokens.extend([TokenTree::Ident(ident.clone()), punct('=', Spacing::Alone, span)]);
+    value.push_onto(tokens);
+    tokens.extend([punct(';', Spacing::Alone, span)]);
+}
+
+fn prim<T: ToTokens>(op: Op, args: &[T], float: FloatTy, span: Span) -> TokenStream {
     match op.facts().spelling {
         Spelling::Cast(target) => {
             let (value, ty) = (&args[0], float_type(target));
@@ -313,24 +500,23 @@ fn prim(op: Op, args: &[TokenStream], float: FloatTy, span: Span) -> TokenStream
 
 /// An operator of the op table as tokens: its characters as one joint
 /// sequence of punctuation (`<<` is `<` joint with `<`).
-fn operator_tokens(operator: &str, span: Span) -> TokenStream {
+fn operator_tokens(operator: &str, span: Span) -> Piece {
+    Piece::Trees(operator_trees(operator, span))
+}
+
+fn operator_trees(operator: &str, span: Span) -> Vec<TokenTree> {
     let count = operator.chars().count();
     operator
         .chars()
         .enumerate()
-        .map(|(i, c)| {
-            let spacing = if i + 1 < count { Spacing::Joint } else { Spacing::Alone };
-            let mut punct = Punct::new(c, spacing);
-            punct.set_span(span);
-            TokenTree::Punct(punct)
-        })
+        .map(|(i, c)| punct(c, if i + 1 < count { Spacing::Joint } else { Spacing::Alone }, span))
         .collect()
 }
 
 /// What the holes of a partial derivative stand for at one statement.
 pub struct Holes<'a> {
-    pub args: &'a [TokenStream],
-    pub out: &'a TokenStream,
+    pub args: &'a [Piece],
+    pub out: &'a Piece,
     pub float: FloatTy,
     pub span: Span,
 }
@@ -346,15 +532,16 @@ fn precedence(d: &D) -> u8 {
     }
 }
 
-pub fn partial(d: &D, holes: &Holes) -> TokenStream {
+/// The partial `d` at one statement, as trees where it can be (its
+/// arithmetic, literals, float methods; see `Piece`).
+pub fn partial(d: &D, holes: &Holes) -> Piece {
     let span = holes.span;
-    let ty = float_type(holes.float);
     let sub = |child: &D, min: u8| {
-        let tokens = partial(child, holes);
+        let piece = partial(child, holes);
         if precedence(child) < min {
-            quote_spanned!(span=> (#tokens))
+            parenthesized(piece, span)
         } else {
-            tokens
+            piece
         }
     };
     match d {
@@ -363,8 +550,43 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
         D::Lit(value) => {
             let mut literal = Literal::f64_unsuffixed(*value);
             literal.set_span(span);
-            literal.into_token_stream()
+            Piece::Trees(vec![TokenTree::Literal(literal)])
         }
+        D::Neg(inner) => Piece::concat(vec![Piece::Trees(vec![punct('-', Spacing::Alone, span)]), sub(inner, 4)]),
+        D::Bin(bin, left, right) => {
+            let own = precedence(d);
+            let left = sub(left, own);
+            // Right operands of `-` and `/` bind tighter than their parent.
+            let right = sub(right, own + 1);
+            let operator = match bin {
+                Bin::Add => '+',
+                Bin::Sub => '-',
+                Bin::Mul => '*',
+                Bin::Div => '/',
+            };
+            Piece::concat(vec![left, Piece::Trees(vec![punct(operator, Spacing::Alone, span)]), right])
+        }
+        D::Call(op, args) => {
+            let args: Vec<Piece> = args.iter().map(|arg| partial(arg, holes)).collect();
+            prim_piece(*op, args, holes.float, span)
+        }
+        _ => Piece::Stream(partial_stream(d, holes)),
+    }
+}
+
+/// `(piece)`, the group spanned at `span`.
+fn parenthesized(piece: Piece, span: Span) -> Piece {
+    let mut group = Group::new(Delimiter::Parenthesis, piece.into_token_stream());
+    group.set_span(span);
+    Piece::Trees(vec![TokenTree::Group(group)])
+}
+
+/// `partial` for the forms it does not keep as trees.
+fn partial_stream(d: &D, holes: &Holes) -> TokenStream {
+    let span = holes.span;
+    let ty = float_type(holes.float);
+    match d {
+        D::Arg(_) | D::Out | D::Lit(_) | D::Neg(_) | D::Bin(..) | D::Call(..) => partial(d, holes).into_token_stream(),
         D::Const(constant) => {
             let name = match constant {
                 MathConst::Pi => quote!(PI),
@@ -372,26 +594,6 @@ pub fn partial(d: &D, holes: &Holes) -> TokenStream {
                 MathConst::Ln10 => quote!(LN_10),
             };
             quote_spanned!(span=> ::core::#ty::consts::#name)
-        }
-        D::Neg(inner) => {
-            let inner = sub(inner, 4);
-            quote_spanned!(span=> -#inner)
-        }
-        D::Bin(bin, left, right) => {
-            let own = precedence(d);
-            let left = sub(left, own);
-            // Right operands of `-` and `/` bind tighter than their parent.
-            let right = sub(right, own + 1);
-            match bin {
-                Bin::Add => quote_spanned!(span=> #left + #right),
-                Bin::Sub => quote_spanned!(span=> #left - #right),
-                Bin::Mul => quote_spanned!(span=> #left * #right),
-                Bin::Div => quote_spanned!(span=> #left / #right),
-            }
-        }
-        D::Call(op, args) => {
-            let args: Vec<TokenStream> = args.iter().map(|arg| partial(arg, holes)).collect();
-            prim(*op, &args, holes.float, span)
         }
         D::PowiLess(base, exponent) => {
             let base = partial(base, holes);
@@ -423,7 +625,7 @@ pub fn condition(cond: &Cond, holes: &Holes) -> TokenStream {
 
 /// `target += seed * d`, written the way a person would: `+= seed`,
 /// `-= seed`, or inside an `if` for a 0-or-1 partial.
-pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes) -> TokenStream {
+pub fn accumulate(target: &Piece, seed: &Ident, d: &D, holes: &Holes) -> TokenStream {
     let span = holes.span;
     match d {
         D::Lit(value) if *value == 0.0 => TokenStream::new(),
@@ -450,8 +652,7 @@ pub fn accumulate(target: &TokenStream, seed: &TokenStream, d: &D, holes: &Holes
             // it: `ȳ * (0.5 / s)` computes the partial off the adjoint's
             // critical path, `ȳ * 0.5 / s` waits for ȳ before dividing.
             let d = if matches!(d, D::Bin(..) | D::Select(..)) {
-                let tokens = partial(d, holes);
-                quote_spanned!(span=> (#tokens))
+                parenthesized(partial(d, holes), span)
             } else {
                 partial(d, holes)
             };

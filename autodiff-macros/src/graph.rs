@@ -431,15 +431,16 @@ impl Hooks {
                 return quote!(#tokens #site = #element; #current = #site;);
             }
             Rhs::Prim(op, operands) => {
-                let args: Vec<TokenStream> = (0..operands.len()).map(|k| operand_copy(k).to_token_stream()).collect();
-                let out = info.ident.to_token_stream();
+                let args: Vec<emit::Piece> =
+                    (0..operands.len()).map(|k| emit::Piece::Stream(operand_copy(k).to_token_stream())).collect();
+                let out = emit::Piece::Stream(info.ident.to_token_stream());
                 let holes = Holes { args: &args, out: &out, float: emit::float_of(body, dst), span };
                 for (k, (operand, d)) in operands.iter().zip(partials(*op)).enumerate() {
                     if !self.is_drawn_operand(body, operand) {
                         continue;
                     }
                     // No rule: a derivative that is zero (piecewise-constant ops).
-                    let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes));
+                    let d = d.map_or_else(|| quote!(0.0), |d| emit::partial(&d, &holes).into_token_stream());
                     self.edge(body, site_index, k, operand, number(&d), &mut tokens, &mut parents);
                 }
             }
@@ -777,7 +778,7 @@ impl Hooks {
         } else {
             // A constant written in: a node of its own.
             let text = self.operand_text(body, value);
-            let value = number(&emit::operand(body, value));
+            let value = number(&emit::operand(body, value).into_token_stream());
             quote!(::core::option::Option::Some(#g.op(#text, #value, &[])))
         };
         // An array of arrays shows all its numbers again, after the write.
@@ -994,7 +995,7 @@ fn value_operands_of_call(args: &[Arg]) -> Vec<&Operand> {
 /// The index of an element of a one-dimensional array.
 fn single_index(body: &Body, place: &Place) -> Option<TokenStream> {
     match place.proj.as_slice() {
-        [Proj::Index(index)] => Some(emit::operand(body, index)),
+        [Proj::Index(index)] => Some(emit::operand(body, index).into_token_stream()),
         _ => None,
     }
 }
@@ -1101,7 +1102,7 @@ pub fn check(body: &Body) -> syn::Result<()> {
                 _ => None,
             });
             if let Some(row) = row.filter(|_| refused.is_none()) {
-                let row = emit::operand(body, row).to_string().replace(' ', "");
+                let row = emit::operand(body, row).into_token_stream().to_string().replace(' ', "");
                 refused = Some(syn::Error::new(
                     *span,
                     format!(

@@ -23,7 +23,7 @@
 //! `(value, (H·v)ₓ for each parameter taken by value)`, like `NAME_grad`'s.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 use syn::Ident;
 
 use crate::ctxt::Ctxt;
@@ -218,7 +218,11 @@ fn signature(
         match (&param.class, product) {
             // A float, or an array taken by value, whose direction is an array.
             (ParamClass::Active(float), _) => {
-                let ty = if crate::signature::is_array_value(ty) { quote!(#ty) } else { emit::float_type(*float) };
+                let ty = if crate::signature::is_array_value(ty) {
+                    quote!(#ty)
+                } else {
+                    emit::float_type(*float).into_token_stream()
+                };
                 inputs.push(quote!(mut #direction: #ty));
             }
             (ParamClass::Shadowed { target, .. }, Some(product)) => {
@@ -409,7 +413,7 @@ impl Plan {
                 let (ty, zero) = if crate::signature::is_array_value(ty) {
                     (quote!(#ty), zero_of(ty))
                 } else {
-                    (emit::float_type(*float), quote!(0.0))
+                    (emit::float_type(*float).into_token_stream(), quote!(0.0))
                 };
                 let tangent = namer.fresh(&format!("d{name}"));
                 self.vjp_inputs.push(quote!(mut #tangent: #ty));

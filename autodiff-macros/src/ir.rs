@@ -201,10 +201,26 @@ impl Operand {
     /// Every variable this operand reads: itself, or a place's aggregate and
     /// indices.
     pub fn reads(&self) -> Vec<Var> {
+        let mut vars = Vec::new();
+        self.push_reads(&mut vars);
+        vars
+    }
+
+    /// `reads`, pushed onto `vars` (plain loops: every pass asks this of
+    /// every statement, in an unoptimized build).
+    fn push_reads(&self, vars: &mut Vec<Var>) {
         match self {
-            Operand::Var(var) => vec![*var],
-            Operand::Const(_) => Vec::new(),
-            Operand::Place(place) => std::iter::once(place.var).chain(place.index_vars()).collect(),
+            Operand::Var(var) => vars.push(*var),
+            Operand::Const(_) => {}
+            Operand::Place(place) => {
+                vars.push(place.var);
+                // (`index_vars`, unrolled.)
+                for proj in &place.proj {
+                    if let Proj::Index(index) = proj {
+                        vars.extend(index.var());
+                    }
+                }
+            }
         }
     }
 }
@@ -519,7 +535,22 @@ impl Rhs {
 
     /// Every variable the right-hand side reads.
     pub fn reads(&self) -> Vec<Var> {
-        let mut vars: Vec<Var> = self.operands().into_iter().flat_map(Operand::reads).collect();
+        let mut vars = Vec::new();
+        match self {
+            Rhs::Use(operand) | Rhs::Cast(operand, _) | Rhs::Repeat(operand, _) | Rhs::Matches(operand, ..) => {
+                operand.push_reads(&mut vars)
+            }
+            Rhs::Prim(_, args) | Rhs::ArrayLit(args) => args.iter().for_each(|arg| arg.push_reads(&mut vars)),
+            Rhs::VecRepeat(value, len) => {
+                value.push_reads(&mut vars);
+                len.push_reads(&mut vars);
+            }
+            Rhs::Method(receiver, _, args) => {
+                receiver.push_reads(&mut vars);
+                args.iter().for_each(|arg| arg.push_reads(&mut vars));
+            }
+            Rhs::Call(..) | Rhs::Deref(_) => self.operands().into_iter().for_each(|arg| arg.push_reads(&mut vars)),
+        }
         match self {
             Rhs::Deref(var) => vars.push(*var),
             Rhs::Call(_, args) => {
@@ -736,21 +767,35 @@ pub fn walk<'a>(block: &'a Block, depth: usize, visit: &mut dyn FnMut(&'a Stmt, 
 /// index).
 pub fn written_in(block: &Block) -> std::collections::BTreeSet<Var> {
     let mut written = std::collections::BTreeSet::new();
+    walk_writes(block, &mut |var| {
+        written.insert(var);
+    });
+    written
+}
+
+/// `written_in` as a flag per variable of a body of `count` variables
+/// (a variable out of range is left out).
+pub fn written_flags(block: &Block, count: usize) -> Vec<bool> {
+    let mut written = vec![false; count];
+    walk_writes(block, &mut |var| {
+        if let Some(flag) = written.get_mut(var.0) {
+            *flag = true;
+        }
+    });
+    written
+}
+
+fn walk_writes(block: &Block, write: &mut dyn FnMut(Var)) {
     walk(block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, .. } => {
-            written.insert(*dst);
-        }
-        Stmt::Store { place, .. } => {
-            written.insert(place.var);
-        }
+        Stmt::Assign { dst, .. } => write(*dst),
+        Stmt::Store { place, .. } => write(place.var),
         Stmt::Loop(lp) => {
             if let Header::Range { index, .. } = &lp.header {
-                written.insert(*index);
+                write(*index);
             }
         }
         Stmt::If { .. } => {}
     });
-    written
 }
 
 // ---- printing, for tests and for reading what lowering did ----

@@ -23,9 +23,12 @@ mod ir;
 mod jvp;
 mod lower;
 mod method;
+mod names;
 mod naming;
 mod optimize;
 mod params;
+#[cfg(test)]
+mod profile;
 mod refusals;
 mod reverse;
 mod rules;

@@ -8,34 +8,34 @@
 //! identifier of the function uses. Names are deterministic: counters, no
 //! hashing.
 
-use std::collections::BTreeSet;
-
 use proc_macro2::Span;
 use quote::format_ident;
 use syn::visit::Visit;
 use syn::{Ident, ItemFn};
 
+use crate::names::NameSet;
+
 #[derive(Clone)]
 pub struct Namer {
-    taken: BTreeSet<String>,
+    taken: NameSet,
     /// Names the generated functions give to something else (the shadows
     /// `d_x` of the contract): a user binding with one of them is renamed.
-    reserved: BTreeSet<String>,
+    reserved: NameSet,
     temps: usize,
 }
 
 impl Namer {
     /// Reserves every identifier that appears anywhere in `item`.
     pub fn new(item: &ItemFn) -> Self {
-        struct Collect<'a>(&'a mut BTreeSet<String>);
+        struct Collect<'a>(&'a mut NameSet);
         impl Visit<'_> for Collect<'_> {
             fn visit_ident(&mut self, ident: &Ident) {
                 self.0.insert(name_of(ident));
             }
         }
-        let mut taken = BTreeSet::new();
+        let mut taken = NameSet::default();
         Collect(&mut taken).visit_item_fn(item);
-        Namer { taken, reserved: BTreeSet::new(), temps: 0 }
+        Namer { taken, reserved: NameSet::default(), temps: 0 }
     }
 
     /// Keeps `names` for the generated functions' own parameters: a user
@@ -70,7 +70,7 @@ impl Namer {
     /// A fresh invented local named after `base` (`__bar_x`, `__saved_x`).
     pub fn fresh(&mut self, base: &str) -> Ident {
         // A base made from a raw identifier (`__bar_r#x`) names `x`.
-        let base = base.replace("r#", "");
+        let base = if base.as_bytes().contains(&b'#') { base.replace("r#", "") } else { base.to_owned() };
         let mut name = base.clone();
         let mut n = 1;
         while !self.taken.insert(name.clone()) {

@@ -89,15 +89,13 @@ impl Signature<'_> {
     /// array taken by value.
     pub fn partial_types(&self) -> Vec<TokenStream> {
         self.active()
-            .map(
-                |(param, float)| {
-                    if is_array_value(param.ty) {
-                        param.ty.to_token_stream()
-                    } else {
-                        crate::emit::float_type(float)
-                    }
-                },
-            )
+            .map(|(param, float)| {
+                if is_array_value(param.ty) {
+                    param.ty.to_token_stream()
+                } else {
+                    crate::emit::float_type(float).into_token_stream()
+                }
+            })
             .collect()
     }
 
@@ -105,7 +103,7 @@ impl Signature<'_> {
     pub fn value_type(&self) -> TokenStream {
         match &self.ret_array {
             Some(ty) => ty.to_token_stream(),
-            None => crate::emit::float_type(self.float()),
+            None => crate::emit::float_type(self.float()).into_token_stream(),
         }
     }
 

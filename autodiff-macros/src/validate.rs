@@ -30,6 +30,7 @@ use syn::Ident;
 use crate::ir::{
     walk, walk_numbered, Adaptor, Block, Body, Header, LoopId, Op, Operand, Rhs, Stmt, StmtId, Ty, Var, VarKind,
 };
+use crate::names::NameSet;
 use crate::reverse::saves::{SaveKey, Saves};
 
 /// How far the pipeline has gone, hence which invariants hold.
@@ -107,13 +108,22 @@ impl Checker<'_> {
     /// Every variable mentioned anywhere is an index into `vars`.
     fn vars_exist(&mut self) {
         let count = self.body.vars.len();
-        let mut mentioned: Vec<Var> = self.body.params.clone();
-        mentioned.extend(self.body.ret);
-        walk(&self.body.block, 0, &mut |stmt, _| mentioned.extend(stmt_vars(stmt)));
-        if let Some(saves) = self.stage.saves() {
-            mentioned.extend(saves.slots().map(|(_, slot)| slot).chain(saves.tapes().map(|(_, tape)| tape)));
+        // The first variable out of range, in the order: parameters, result,
+        // statements, side table.
+        let mut missing = self.body.params.iter().copied().chain(self.body.ret).find(|var| var.0 >= count);
+        walk(&self.body.block, 0, &mut |stmt, _| {
+            if missing.is_none() {
+                missing = stmt_vars(stmt).into_iter().find(|var| var.0 >= count);
+            }
+        });
+        if let (None, Some(saves)) = (missing, self.stage.saves()) {
+            missing = saves
+                .slots()
+                .map(|(_, slot)| slot)
+                .chain(saves.tapes().map(|(_, tape)| tape))
+                .find(|var| var.0 >= count);
         }
-        if let Some(var) = mentioned.into_iter().find(|var| var.0 >= count) {
+        if let Some(var) = missing {
             self.problem(format!("variable #{} does not exist ({count} variables)", var.0));
         }
     }
@@ -142,7 +152,7 @@ impl Checker<'_> {
     }
 
     fn names(&mut self, reserved: &[&Ident]) {
-        let mut seen = BTreeSet::new();
+        let mut seen = NameSet::default();
         for ident in reserved {
             seen.insert(ident.to_string());
         }
@@ -239,11 +249,16 @@ impl Checker<'_> {
 
     /// Definition before use, and references inside the declaring loops.
     fn flow(&mut self) {
+        let count = self.body.vars.len();
+        let mut defined = vec![false; count];
+        for param in &self.body.params {
+            defined[param.0] = true;
+        }
         let mut flow = Flow {
-            written: crate::ir::written_in(&self.body.block),
+            written: crate::ir::written_flags(&self.body.block, count),
             body: self.body,
             saves: self.stage.saves(),
-            defined: self.body.params.iter().copied().collect(),
+            defined,
             loops: Vec::new(),
             unreachable: false,
         };
@@ -419,10 +434,12 @@ struct Flow<'a> {
     /// The reverse sweep's side table: its slots and tapes are written at
     /// their statements.
     saves: Option<&'a Saves>,
-    defined: BTreeSet<Var>,
+    /// By variable (flags: the checks run on every function at every
+    /// stage, unoptimized, where a set of `Var`s costs a tree walk each).
+    defined: Vec<bool>,
     /// Every variable written anywhere: one never written holds a `()`
     /// (`let t = {};`), and rustc rejects reading it as a number.
-    written: BTreeSet<Var>,
+    written: Vec<bool>,
     loops: Vec<LoopId>,
     /// After an endless `loop` without exits: nothing after it runs, so
     /// what it reads need not be written (`let r = loop {}; s += r;`).
@@ -495,10 +512,10 @@ impl Flow<'_> {
             // A user's `let r;` read before it is set is the user's error,
             // which rustc reports on the function itself.
             let users = self.body.var(var).kind == VarKind::Local;
-            if !users && !self.defined.contains(&var) && !self.unreachable && self.written.contains(&var) {
+            if !users && !self.defined[var.0] && !self.unreachable && self.written[var.0] {
                 problems.push(format!("`{}` is read before it is written", self.body.var(var).ident));
                 // Once is enough.
-                self.defined.insert(var);
+                self.defined[var.0] = true;
             }
         }
     }
@@ -506,7 +523,7 @@ impl Flow<'_> {
     fn write_all(&mut self, vars: impl IntoIterator<Item = Var>, problems: &mut Vec<String>) {
         for var in vars {
             self.in_scope(var, problems);
-            self.defined.insert(var);
+            self.defined[var.0] = true;
         }
     }
 

@@ -160,10 +160,11 @@ impl Sweep<'_> {
     /// left out), as `usize`s.
     fn range_bounds(&self, arg: &Arg) -> Option<TokenStream> {
         let Arg::Ref { place, range: Some(range), .. } = arg else { return None };
-        let lo = range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo));
+        let lo =
+            range.lo.as_ref().map_or_else(|| quote!(0usize), |lo| emit::operand(self.body, lo).into_token_stream());
         let primal = self.ident(place.var);
         let hi = match (&range.hi, range.inclusive) {
-            (Some(hi), false) => emit::operand(self.body, hi),
+            (Some(hi), false) => emit::operand(self.body, hi).into_token_stream(),
             (Some(hi), true) => {
                 let hi = emit::operand(self.body, hi);
                 quote!(#hi + 1)
@@ -286,8 +287,11 @@ impl Sweep<'_> {
                             let primal = self.ident(place.var).to_token_stream();
                             let part =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
-                            let target =
-                                emit::sliced(self.body, &emit::place_at(self.body, place, root), range.as_ref());
+                            let target = emit::sliced(
+                                self.body,
+                                &emit::place_at(self.body, place, &root.to_token_stream()),
+                                range.as_ref(),
+                            );
                             let info = self.body.var(place.var);
                             let whole_reference = info.by_ref && place.proj.is_empty();
                             if info.dims.is_none() && range.is_none() {
@@ -323,7 +327,7 @@ impl Sweep<'_> {
                             let root = if shadow_param && place.proj.is_empty() && range.is_none() {
                                 quote!(*#root)
                             } else {
-                                root.clone()
+                                root.to_token_stream()
                             };
                             let target =
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());

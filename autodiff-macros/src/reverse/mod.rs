@@ -47,6 +47,7 @@ use crate::ir::{
     Adaptor, Arg, AssignKind, Block, Body, FloatTy, Header, Loop, LoopId, Operand, Place, Rhs, Stmt, StmtId, Ty, Var,
     VarKind, Zero,
 };
+use crate::names::NameSet;
 use crate::naming::Namer;
 use crate::rules::{partials, Transpose, D};
 
@@ -100,8 +101,8 @@ pub fn vjp_body(
     };
     let body: &Body = body;
     let layout = Layout::new(body, activity, saves);
-    let adjoints: Vec<Option<TokenStream>> =
-        adjoint_vars.iter().map(|adjoint| adjoint.map(|adjoint| body.var(adjoint).ident.to_token_stream())).collect();
+    let adjoints: Vec<Option<Ident>> =
+        adjoint_vars.iter().map(|adjoint| adjoint.map(|adjoint| body.var(adjoint).ident.clone())).collect();
     let unbounded = crate::finite::unbounded(body);
     let sweep = Sweep {
         body,
@@ -181,8 +182,10 @@ pub fn vjp_body(
     let backward = quote!(#adjoint_declarations #reverse);
     // What the reverse sweep reads of the forward sweep's locals: a split
     // into `fwd` / `rev` hands exactly these over.
-    let tape = split_tape(body, &quote!(#keep_value #backward #result), &keep_outputs);
-    let in_place = in_place_split(body, &items, &quote!(#declarations #forward), &quote!(#backward #result));
+    // (The pieces are scanned and joined where they are needed: each join
+    // copies the statements once more inside rustc.)
+    let tape = split_tape(body, &[keep_value.to_token_stream(), backward.clone(), result.clone()], &keep_outputs);
+    let in_place = in_place_split(body, &items, [&declarations, &forward], [&backward, &result]);
     Parts {
         in_place,
         vjp: quote! {
@@ -251,12 +254,21 @@ pub struct Parts {
 /// what `backward` reads of the forward sweep can move into a closure: no
 /// local reference (it borrows an input), no reference parameter set to
 /// another, and no method's `self` (a closure has no such parameter).
-fn in_place_split(body: &Body, items: &TokenStream, forward: &TokenStream, backward: &TokenStream) -> Option<InPlace> {
+/// `forward` is the declarations and the forward sweep, `backward` the
+/// reverse sweep and the result.
+fn in_place_split(
+    body: &Body,
+    items: &TokenStream,
+    forward: [&TokenStream; 2],
+    backward: [&TokenStream; 2],
+) -> Option<InPlace> {
     if body.ret.is_some() || !body.params.iter().any(|&param| is_output(body, param)) {
         return None;
     }
-    let mut names = BTreeSet::new();
-    collect_idents(backward.clone(), &mut names);
+    let mut names = NameSet::default();
+    for part in backward {
+        collect_idents(part.clone(), &mut names);
+    }
     let mentioned = |info: &crate::ir::VarInfo| names.contains(&info.ident.to_string());
     let mut captured = Vec::new();
     let mut kept = Vec::new();
@@ -283,7 +295,13 @@ fn in_place_split(body: &Body, items: &TokenStream, forward: &TokenStream, backw
     if borrows {
         return None;
     }
-    Some(InPlace { forward: quote!(#items #forward), backward: quote!(#items #backward), captured, kept })
+    let ([declarations, forward], [backward, result]) = (forward, backward);
+    Some(InPlace {
+        forward: quote!(#items #declarations #forward),
+        backward: quote!(#items #backward #result),
+        captured,
+        kept,
+    })
 }
 
 /// Whether `param` is a `&mut` output.
@@ -318,10 +336,14 @@ pub struct Split {
     pub tape_type: TokenStream,
 }
 
-/// The forward sweep's locals that `backward` reads, with their types, if
+/// The forward sweep's locals that `backward` (in parts) reads, with their types, if
 /// the function can be split there: it returns a float, has no loops and no
 /// outputs, and every such local is a float or a flag.
-fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> Option<(Vec<Ident>, Vec<TokenStream>)> {
+fn split_tape(
+    body: &Body,
+    backward: &[TokenStream],
+    outputs: &[TokenStream],
+) -> Option<(Vec<Ident>, Vec<TokenStream>)> {
     body.ret?;
     if !outputs.is_empty() {
         return None;
@@ -331,8 +353,10 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     if has_loop {
         return None;
     }
-    let mut names = BTreeSet::new();
-    collect_idents(backward.clone(), &mut names);
+    let mut names = NameSet::default();
+    for part in backward {
+        collect_idents(part.clone(), &mut names);
+    }
     let mut idents = Vec::new();
     let mut types = Vec::new();
     for (i, info) in body.vars.iter().enumerate() {
@@ -344,7 +368,7 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
             continue;
         }
         types.push(match info.ty {
-            Ty::Float(float) => emit::float_type(float),
+            Ty::Float(float) => emit::float_type(float).into_token_stream(),
             Ty::Bool => quote!(bool),
             _ => return None,
         });
@@ -353,7 +377,7 @@ fn split_tape(body: &Body, backward: &TokenStream, outputs: &[TokenStream]) -> O
     Some((idents, types))
 }
 
-fn collect_idents(tokens: TokenStream, names: &mut BTreeSet<String>) {
+fn collect_idents(tokens: TokenStream, names: &mut NameSet) {
     for tree in tokens {
         match tree {
             proc_macro2::TokenTree::Ident(ident) => {
@@ -388,7 +412,8 @@ struct Sweep<'a> {
     saves: &'a Saves,
     layout: &'a Layout,
     /// The names of the adjoint variables, by variable.
-    adjoints: &'a [Option<TokenStream>],
+    /// (Words, not streams: see `emit::Piece`.)
+    adjoints: &'a [Option<Ident>],
     /// The values that may be infinite or NaN (`finite.rs`).
     unbounded: &'a [bool],
     /// While reversing a loop pass: the pass's plain additions into the
@@ -418,24 +443,31 @@ impl Sweep<'_> {
         emit::float_of(self.body, var)
     }
 
-    fn adjoint(&self, var: Var) -> Option<&TokenStream> {
+    fn adjoint(&self, var: Var) -> Option<&Ident> {
         self.adjoints[var.0].as_ref().filter(|_| self.activity.is_active(var))
     }
 
-    /// The adjoint of an operand, if it is active: `__bar_x`, `d_w[i]`.
-    fn adjoint_of(&self, operand: &Operand) -> Option<TokenStream> {
+    /// The adjoint of an operand, if it is active: `__bar_x`, `d_w[i]`, or
+    /// the local an invariant element's adjoint is summed in
+    /// (`invariant.rs`). As trees (see `emit::Piece`).
+    fn adjoint_piece(&self, operand: &Operand) -> Option<emit::Piece> {
         match operand {
-            Operand::Var(var) => self.adjoint(*var).cloned(),
+            Operand::Var(var) => self.adjoint(*var).map(emit::Piece::word),
             Operand::Place(place) => {
                 let root = self.adjoint(place.var)?;
                 let held = self.held.borrow();
                 match held.iter().find(|(held, _)| invariant::same_place(held, place)) {
-                    Some((_, register)) => Some(register.to_token_stream()),
-                    None => Some(emit::place_at(self.body, place, root)),
+                    Some((_, register)) => Some(emit::Piece::word(register)),
+                    None => Some(emit::element(self.body, place, emit::Piece::word(root))),
                 }
             }
             Operand::Const(_) => None,
         }
+    }
+
+    /// `adjoint_piece` as a stream.
+    fn adjoint_of(&self, operand: &Operand) -> Option<TokenStream> {
+        self.adjoint_piece(operand).map(|piece| piece.into_token_stream())
     }
 
     /// The reverse of the loop `id`, made by `reverse`, with the adjoints
@@ -450,13 +482,13 @@ impl Sweep<'_> {
         if tokens.is_empty() {
             return tokens;
         }
-        let mut names = BTreeSet::new();
+        let mut names = NameSet::default();
         collect_idents(tokens.clone(), &mut names);
         let (mut before, mut after) = (TokenStream::new(), TokenStream::new());
         for register in registers.iter().filter(|register| names.contains(&register.name.to_string())) {
             let Some(root) = self.adjoint(register.place.var) else { continue };
             let (name, ty) = (&register.name, emit::float_type(register.float));
-            let target = emit::place_at(self.body, &register.place, root);
+            let target = emit::element_of(self.body, &register.place, root);
             before.extend(quote!(let mut #name: #ty = -0.0;));
             after.extend(quote!(if #name != 0.0 { #target += #name; }));
         }
@@ -482,6 +514,12 @@ impl Sweep<'_> {
                 continue;
             }
             let primal = info.ident.to_token_stream();
+            if info.ty != Ty::Aggregate && (Some(var) != self.body.ret || seed.is_none()) {
+                // Nearly every declaration: pushed as trees (see `emit::Piece`).
+                let ty = emit::float_annotation(self.float(var));
+                emit::push_let(&mut tokens, Span::call_site(), true, adjoint, ty, emit::negative_zero());
+                continue;
+            }
             tokens.extend(match info.ty {
                 // An array's seed is an array (`-> [F; N]`).
                 Ty::Aggregate if Some(var) == self.body.ret && seed.is_some() => quote!(let mut #adjoint = #seed;),
@@ -506,7 +544,7 @@ impl Sweep<'_> {
                 }
             });
         }
-        tokens
+        emit::flushed(tokens)
     }
 
     // ---- reverse sweep ----
@@ -711,12 +749,12 @@ impl Sweep<'_> {
     }
 
     fn reverse_store(&self, place: &Place, value: &Operand, save: Option<Var>, span: Span) -> TokenStream {
-        let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+        let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone()))).into_token_stream();
         let restore = save.map(|slot| self.restore(slot, &target, span));
         let Some(root) = self.adjoint(place.var) else {
             return restore.unwrap_or_default();
         };
-        let bar = emit::place_at(self.body, place, root);
+        let bar = emit::element_of(self.body, place, root);
         let seed = Ident::new("__seed", Span::mixed_site());
         let add = self.adjoint_of(value).map(|value_bar| quote_spanned!(span=> #value_bar += #seed;));
         // `NAME_graph`: the element read stored here gets the element's adjoint.
@@ -727,7 +765,10 @@ impl Sweep<'_> {
     /// The reverse of the assignment `id`: `dst = rhs`.
     fn reverse_assign(&self, id: StmtId, dst: Var, rhs: &Rhs, kind: AssignKind, span: Span) -> TokenStream {
         // `NAME_graph`: the adjoint of the value assigned here is final, its node gets it.
-        let graph = self.graph.zip(self.adjoint(dst)).map(|(graph, bar)| graph.adjoint(self.body, dst, rhs, bar));
+        let graph = self
+            .graph
+            .zip(self.adjoint(dst))
+            .map(|(graph, bar)| graph.adjoint(self.body, dst, rhs, &bar.to_token_stream()));
         let code = self.reverse_assign_sweep(id, dst, rhs, kind, span);
         quote!(#graph #code)
     }
@@ -750,7 +791,7 @@ impl Sweep<'_> {
                 return restore_written().unwrap_or_default();
             }
             // With two outputs, the call runs when either has an adjoint.
-            let bars: Vec<&TokenStream> = rhs.outputs().into_iter().filter_map(|output| self.adjoint(output)).collect();
+            let bars: Vec<&Ident> = rhs.outputs().into_iter().filter_map(|output| self.adjoint(output)).collect();
             if written == dst && !bars.is_empty() {
                 let restore = restore_written();
                 let mut call = self.reverse_call(path, call_args, tape, None, span);
@@ -797,8 +838,9 @@ impl Sweep<'_> {
             let seed = Ident::new("__seed", Span::mixed_site());
             if aggregate {
                 let info = self.body.var(dst);
-                let zero = |like: &TokenStream| {
-                    info.zero.as_ref().map(|zero| emit::zero(zero, like)).unwrap_or_else(|| quote!(0.0))
+                let zero = |like: &dyn ToTokens| {
+                    let like = like.to_token_stream();
+                    info.zero.as_ref().map(|zero| emit::zero(zero, &like)).unwrap_or_else(|| quote!(0.0))
                 };
                 if restore.is_some() && matches!(info.zero, Some(Zero::Vec(_))) {
                     // A vector (`h = next`, a reference `t = w`) may change
@@ -819,7 +861,7 @@ impl Sweep<'_> {
             } else {
                 prologue.extend(quote_spanned!(span=> let #seed = #bar; #bar = 0.0;));
             }
-            quote!(#seed)
+            seed
         } else {
             bar.clone()
         };
@@ -848,13 +890,17 @@ impl Sweep<'_> {
         dst: Var,
         rhs: &Rhs,
         tape: Option<Var>,
-        seed: &TokenStream,
+        seed_word: &Ident,
         out: &TokenStream,
         span: Span,
     ) -> TokenStream {
+        // The seed and the targets of the accumulations are words and
+        // elements, kept as trees (see `emit::Piece`).
+        let seed = &seed_word.to_token_stream();
         let mut tokens = TokenStream::new();
         let operands = rhs.operands();
-        let args: Vec<TokenStream> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
+        let args: Vec<emit::Piece> = operands.iter().map(|operand| emit::operand(self.body, operand)).collect();
+        let out = &emit::Piece::Stream(out.clone());
         match rhs {
             Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
                 tokens.extend(self.same_length(dst, rhs, seed, span));
@@ -873,11 +919,13 @@ impl Sweep<'_> {
                 }
             }
             // `y = x * x`: one accumulation of ȳ·2x rather than two of ȳ·x.
-            Rhs::Prim(op @ crate::ir::Op::Mul, _) if args[0].to_string() == args[1].to_string() => {
-                if let Some(target) = self.adjoint_of(operands[0]) {
+            Rhs::Prim(op @ crate::ir::Op::Mul, _)
+                if args[0].to_token_stream().to_string() == args[1].to_token_stream().to_string() =>
+            {
+                if let Some(target) = self.adjoint_piece(operands[0]) {
                     let holes = Holes { args: &args, out, float: self.float(dst), span };
                     let twice = D::Bin(crate::rules::Bin::Mul, Box::new(D::Lit(2.0)), Box::new(D::Arg(0)));
-                    let addition = emit::accumulate(&target, seed, &twice, &holes);
+                    let addition = emit::accumulate(&target, seed_word, &twice, &holes);
                     let guarded = self.may_blow_up(*op, &twice, &operands, dst);
                     tokens.extend(if guarded { unless_zero(seed, addition, span) } else { addition });
                 }
@@ -886,8 +934,8 @@ impl Sweep<'_> {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 let mut guarded = TokenStream::new();
                 for (i, partial) in partials(*op).iter().enumerate() {
-                    if let (Some(partial), Some(target)) = (partial, self.adjoint_of(operands[i])) {
-                        let addition = emit::accumulate(&target, seed, partial, &holes);
+                    if let (Some(partial), Some(target)) = (partial, self.adjoint_piece(operands[i])) {
+                        let addition = emit::accumulate(&target, seed_word, partial, &holes);
                         if self.may_blow_up(*op, partial, &operands, dst) {
                             guarded.extend(addition);
                             continue;

@@ -104,7 +104,8 @@ impl Sweep<'_> {
                     if let Some(len) = emit::tuple_result(self.body, *dst).filter(|_| direct_call) {
                         let tuple = Ident::new("__tuple", Span::mixed_site());
                         let fields = (0..len).map(syn::Index::from);
-                        value = quote_spanned!(*span=> { let #tuple = #value; [#(#tuple.#fields),*] });
+                        value =
+                            emit::Piece::Stream(quote_spanned!(*span=> { let #tuple = #value; [#(#tuple.#fields),*] }));
                     }
                     if let Some(copied) = self.copy_of_moved_vector(*dst, rhs, *kind, *span) {
                         tokens.extend(copied);
@@ -125,22 +126,21 @@ impl Sweep<'_> {
                         } else {
                             quote_spanned!(*span=> let #tape_ident = #call.1;)
                         });
-                        value = quote!(#call.0);
+                        value = emit::Piece::Stream(quote!(#call.0));
                     }
                     let value = emit::checked_call_result(self.body, *dst, rhs, value, *span);
                     let defines = *kind == AssignKind::Init
                         && !self.layout.hoisted[dst.0]
                         && self.body.var(*dst).kind != VarKind::Param;
-                    tokens.extend(if defines {
+                    if defines {
                         let annotation = emit::annotation(self.body, *dst);
-                        let mutability = self.layout.mutated[dst.0].then(|| quote!(mut));
-                        quote_spanned!(*span=> let #mutability #ident #annotation = #value;)
+                        emit::push_let(&mut tokens, *span, self.layout.mutated[dst.0], ident, annotation, value);
                     } else {
-                        quote_spanned!(*span=> #ident = #value;)
-                    });
+                        emit::push_assign(&mut tokens, *span, ident, value);
+                    }
                 }
                 Stmt::Store { place, value, span } => {
-                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone())));
+                    let target = emit::operand(self.body, &Operand::Place(Box::new(place.clone()))).into_token_stream();
                     if let Some(save) = self.saves.slot(SaveKey::Value(id)) {
                         tokens.extend(self.save(save, &target, place.var, *span));
                     }
@@ -161,7 +161,7 @@ impl Sweep<'_> {
                 Stmt::Loop(lp) => tokens.extend(self.forward_loop(id, lp)),
             }
         }
-        tokens
+        emit::flushed(tokens)
     }
 
     /// `h = next;` for a local vector `next` the reverse sweep still reads
