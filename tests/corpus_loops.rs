@@ -2585,7 +2585,9 @@ fn mixture_points(alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64], d: usiz
 }
 
 /// Rows of an inner running product into a total: checkpointed without a
-/// snapshot (`p` is each pass's own).
+/// snapshot (`p` is each pass's own). The rows here keep a value two loops
+/// deep, per `(j, _)`, so that their saves grow with a product of sizes
+/// and the loop qualifies (`checkpoint.rs`).
 #[grad(forward, reverse, hessian)]
 fn row_products(x: &[f64], w: &[f64]) -> f64 {
     let n = x.len();
@@ -2593,7 +2595,9 @@ fn row_products(x: &[f64], w: &[f64]) -> f64 {
     for i in 0..w.len() {
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * w[i]).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (x[j] * w[i]).sin() + 0.5;
+            }
         }
         s += p * w[i];
     }
@@ -2609,7 +2613,9 @@ fn total_read_by_pass(x: &[f64]) -> f64 {
     for i in 0..n {
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * x[i]).cos() + 0.1 * s;
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).cos() + 0.1 * s;
+            }
         }
         s += p;
     }
@@ -2626,7 +2632,9 @@ fn rescaled_after(x: &[f64]) -> f64 {
     for i in 0..n {
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * x[i]).sin() + scale;
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).sin() + scale;
+            }
         }
         s += p;
     }
@@ -2669,7 +2677,9 @@ fn carried_through_callee(x: &[f64]) -> f64 {
         scale_in_place(x[r], &mut buf);
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (buf[j] * x[j]).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (buf[j] * x[j]).sin() + 0.5;
+            }
         }
         s += p;
     }
@@ -2699,7 +2709,9 @@ fn filled_through_callee(x: &[f64]) -> f64 {
         fill_then_smooth(x[r], x, &mut buf);
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (buf[j] * x[j]).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (buf[j] * x[j]).sin() + 0.5;
+            }
         }
         s += p;
     }
@@ -2726,7 +2738,9 @@ fn prefix_filled_through_callee(x: &[f64]) -> f64 {
         scale_in_place(x[r], &mut buf);
         let mut p = 1.0;
         for j in 0..n + 2 {
-            p = p * (buf[j] * x[r]).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (buf[j] * x[r]).sin() + 0.5;
+            }
         }
         s += p;
     }
@@ -2745,7 +2759,9 @@ fn skipped_rows_reversed(x: &[f64]) -> f64 {
         }
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * x[i]).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).sin() + 0.5;
+            }
         }
         s += p * x[i];
     }
@@ -2766,7 +2782,9 @@ fn last_row_kept(x: &[f64]) -> f64 {
         last = x[i] * 0.5;
         let mut p = 1.0;
         for j in 0..n {
-            p = p * (x[j] * last).sin() + 0.5;
+            for _ in 0..2 {
+                p = p * (x[j] * last).sin() + 0.5;
+            }
         }
         s += p;
     }
@@ -2785,7 +2803,9 @@ fn checkpoint_in_while(x: &[f64]) -> f64 {
         for i in 0..n {
             let mut p = 1.0;
             for j in 0..n {
-                p = p * (x[j] + x[i] * s).sin() + 0.5;
+                for _ in 0..2 {
+                    p = p * (x[j] + x[i] * s).sin() + 0.5;
+                }
             }
             s += 0.1 * p;
         }

@@ -16,12 +16,12 @@
 //!   `filled.rs`);
 //! - what a pass reads and does not write, nothing writes later (after the
 //!   loop, or in any loop around it): it is the same in the reverse sweep;
-//! - it is a plain range (its reverse sets the index), and some save inside
-//!   it grows with the data (in an inner loop, or a whole vector); a pass
-//!   that keeps a few scalars gains nothing from running twice, and nor does
-//!   one that would keep a vector per pass when its saves are whole vectors
-//!   too (LSTM's state, lent to one step per pass: the snapshot costs about
-//!   what the step's tape does, and the time loop would run twice).
+//! - it is a plain range (its reverse sets the index), and its saves per
+//!   pass grow with the product of two sizes (a save two loops deep, or a
+//!   vector or tape per pass of an inner loop: GMM's tape per component per
+//!   point). A pass that keeps a few scalars, a value per pass of an inner
+//!   loop, or whole vectors (an MLP's batch, LSTM's steps) keeps a few
+//!   times what the loop reads in all; running it twice would cost more.
 //!
 //! The forward sweep then runs the loop's primal without saves (and takes
 //! the snapshots); the reverse sweep, for each pass, puts the snapshots
@@ -72,10 +72,10 @@ pub enum Refusal {
     /// Passes hand each other this value, which cannot be kept per pass (an
     /// output, an integer, an array of another shape).
     Carries(Var),
-    /// Passes hand each other this vector, and the saves of a pass are
-    /// whole vectors too, none in an inner loop: keeping the vector per pass
-    /// would spare a constant factor of memory for one more run of the loop.
-    SnapshotNoSmaller(Var),
+    /// A pass keeps at most one value per pass of an inner loop, or a few
+    /// whole vectors: all passes' saves are small next to the time of one
+    /// more run of the loop.
+    SavesAreSmall,
 }
 
 pub enum Verdict {
@@ -174,9 +174,11 @@ fn try_checkpoint(
     if lp.trips.is_some() || !lp.exits.is_empty() {
         return Err(Refusal::NotAPlainRange);
     }
-    let Some(growth) = growth_per_pass(body, inputs, id, lp, depth) else {
-        return Err(Refusal::NothingGrowsPerPass);
-    };
+    match growth_per_pass(body, inputs, id, lp, depth) {
+        None => return Err(Refusal::NothingGrowsPerPass),
+        Some(Growth::Linear) => return Err(Refusal::SavesAreSmall),
+        Some(Growth::Product) => {}
+    }
     let (accumulators, skipped) = accumulators(body, inputs, id, lp);
     // (The index the reverse sweep sets itself.)
     let mut written = BTreeSet::from([*index]);
@@ -197,12 +199,6 @@ fn try_checkpoint(
             continue;
         }
         let mut snapshot = snapshot_of(body, namer, &lp.body, var)?;
-        // (Also when a callee may fill it first: only rustc knows whether
-        // one does, and where none does the loop would run twice for a
-        // constant factor of memory.)
-        if snapshot.lengths.is_some() && growth == Growth::WholeVectors {
-            return Err(Refusal::SnapshotNoSmaller(var));
-        }
         snapshot.unless = fresh.map(|conditions| quote::quote!(#((#conditions))&&*));
         snapshots.push(snapshot);
     }
@@ -217,24 +213,30 @@ fn try_checkpoint(
 /// How the saves of a pass grow with the data.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Growth {
-    /// Some save is inside an inner loop: a pass keeps more per element.
-    InnerLoop,
-    /// Only whole vectors grow (a vector's save, a callee's tape).
-    WholeVectors,
+    /// With one size: a value per pass of an inner loop, or whole vectors
+    /// (a vector's save, a callee's tape). All passes together keep about
+    /// what the loop reads (an MLP's batch: a hidden layer per sample;
+    /// LSTM's steps: a step's tape each).
+    Linear,
+    /// With the product of two: a save two loops deep, or a vector or tape
+    /// per pass of an inner loop (GMM: a tape per component per point).
+    Product,
 }
 
-/// How some save inside the loop keeps more per pass as the data grows, if
-/// one does.
+/// How the saves inside the loop grow per pass, if some grow with the data.
 fn growth_per_pass(body: &Body, inputs: &Inputs, id: StmtId, lp: &Loop, depth: usize) -> Option<Growth> {
     let inside = |key: &SaveKey| {
         let (SaveKey::Value(at) | SaveKey::Tape(at) | SaveKey::Index(at)) = *key;
         at > id && at.0 <= id.0 + lp.body.size()
     };
     let slots: Vec<_> = inputs.slots.iter().filter(|(key, _)| inside(key)).map(|(_, &slot)| body.var(slot)).collect();
-    if slots.iter().any(|info| info.scope.len() > depth + 1) {
-        Some(Growth::InnerLoop)
-    } else if slots.iter().any(|info| info.ty == Ty::Aggregate) {
-        Some(Growth::WholeVectors)
+    let product = |info: &&crate::ir::VarInfo| {
+        info.scope.len() > depth + 2 || (info.scope.len() > depth + 1 && info.ty == Ty::Aggregate)
+    };
+    if slots.iter().any(product) {
+        Some(Growth::Product)
+    } else if slots.iter().any(|info| info.scope.len() > depth + 1 || info.ty == Ty::Aggregate) {
+        Some(Growth::Linear)
     } else {
         None
     }
@@ -505,9 +507,7 @@ impl fmt::Display for Note<'_> {
                 write!(f, "not checkpointed: reads {}, written later", name(*var))
             }
             Verdict::Refused(Refusal::Carries(var)) => write!(f, "not checkpointed: passes carry {}", name(*var)),
-            Verdict::Refused(Refusal::SnapshotNoSmaller(var)) => {
-                write!(f, "not checkpointed: keeping {} per pass spares little", name(*var))
-            }
+            Verdict::Refused(Refusal::SavesAreSmall) => write!(f, "not checkpointed: its saves grow with one size"),
         }
     }
 }

@@ -1314,9 +1314,9 @@ mod checkpoint_tests {
     #[test]
     fn a_state_lent_to_a_step_per_pass_is_not_checkpointed() {
         // LSTM's time loop: each pass lends the state to a callee writing it
-        // in place, whose tape is the pass's one growing save. Keeping the
-        // state per pass would cost about as much as that tape, and the
-        // loop would run twice.
+        // in place, whose tape is the pass's one growing save: all passes
+        // keep about what the loop reads, and running it twice would cost
+        // more than that spares.
         let ir = saved_ir(syn::parse_quote! {
             fn rollout(w: &[f64], state: &[f64], steps: usize) -> f64 {
                 let mut st = state.to_vec();
@@ -1328,7 +1328,32 @@ mod checkpoint_tests {
                 total
             }
         });
-        assert_eq!(note(&ir, "for t in"), "not checkpointed: keeping st per pass spares little", "{ir}");
+        assert_eq!(note(&ir, "for t in"), "not checkpointed: its saves grow with one size", "{ir}");
+    }
+
+    #[test]
+    fn a_batch_keeping_a_hidden_layer_per_sample_is_not_checkpointed() {
+        // An MLP's batch: each sample keeps its hidden layer's `tanh`s, one
+        // per pass of the loop over units. All samples together keep a few
+        // times the batch; running the batch twice would cost a forward pass.
+        let ir = saved_ir(syn::parse_quote! {
+            fn batch(w: &[f64], xs: &[f64], n: usize, h: usize) -> f64 {
+                let mut total = 0.0;
+                for s in 0..xs.len() / n {
+                    let mut out = 0.0;
+                    for j in 0..h {
+                        let mut z = 0.0;
+                        for i in 0..n {
+                            z += w[j * n + i] * xs[s * n + i];
+                        }
+                        out += z.tanh();
+                    }
+                    total += out * out;
+                }
+                total
+            }
+        });
+        assert_eq!(note(&ir, "for s in"), "not checkpointed: its saves grow with one size", "{ir}");
     }
 
     #[test]
@@ -1355,7 +1380,9 @@ mod checkpoint_tests {
                 for i in 0..n {
                     let mut p = 1.0;
                     for j in 0..n {
-                        p = p * x[j] * scale;
+                        for l in 0..n {
+                            p = p * x[j] * x[l] * scale;
+                        }
                     }
                     s += p;
                 }
@@ -1376,7 +1403,9 @@ mod checkpoint_tests {
                 for i in 0..n {
                     let mut p = 1.0;
                     for j in 0..n {
-                        p = p * x[j] + s;
+                        for l in 0..n {
+                            p = p * x[j] * x[l] + s;
+                        }
                     }
                     s += p;
                 }
@@ -1395,7 +1424,9 @@ mod checkpoint_tests {
                 for i in 0..n {
                     let mut p = 1.0;
                     for j in 0..n {
-                        p = p * x[(j + k) % n];
+                        for l in 0..n {
+                            p = p * x[(j + k) % n] * x[l];
+                        }
                     }
                     k = (k * 7 + i) % n;
                     s += p;
@@ -1417,7 +1448,9 @@ mod checkpoint_tests {
                     for i in 0..n {
                         let mut p = 1.0;
                         for j in 0..n {
-                            p = p * x[j] * x[i];
+                            for l in 0..n {
+                                p = p * x[j] * x[i] * x[l];
+                            }
                         }
                         s += p;
                     }
@@ -1443,7 +1476,9 @@ mod checkpoint_tests {
                 let mut s = 0.0;
                 for r in 0..n {
                     for i in 1..n {
-                        a[i] = a[i - 1] * x[i] + a[i] * x[r];
+                        for l in 0..n {
+                            a[i] = a[i - 1] * x[i] + a[i] * x[r] * x[l];
+                        }
                     }
                     s += a[n - 1];
                 }
@@ -1467,7 +1502,9 @@ mod checkpoint_tests {
                     }
                     let mut p = 1.0;
                     for j in 0..n {
-                        p = p * (x[j] * x[i]).sin() + 0.5;
+                        for l in 0..n {
+                            p = p * (x[j] * x[i] * x[l]).sin() + 0.5;
+                        }
                     }
                     s += p * x[i];
                 }
@@ -1492,7 +1529,9 @@ mod checkpoint_tests {
                     last = x[i] * 0.5;
                     let mut p = 1.0;
                     for j in 0..n {
-                        p = p * (x[j] * last).sin() + 0.5;
+                        for l in 0..n {
+                            p = p * (x[j] * x[l] * last).sin() + 0.5;
+                        }
                     }
                     s += p;
                 }
