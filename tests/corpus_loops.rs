@@ -2718,6 +2718,27 @@ fn filled_through_callee(x: &[f64]) -> f64 {
     s
 }
 
+/// Near miss: the call lending `buf` to a callee that fills it first also
+/// passes `buf[r]`, the previous pass's value, by value: the pass reads
+/// `buf` before the call, so it keeps it at its start all the same.
+#[grad(forward, reverse)]
+fn filled_and_read_by_the_call(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.5; n];
+    let mut s = 0.0;
+    for r in 0..n {
+        fill_then_smooth(buf[r], x, &mut buf);
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (buf[j] * x[j]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    s
+}
+
 /// Near miss: a callee that writes only as many elements as another slice
 /// has (`x.len()`), so the rest of the buffer, written by a second callee
 /// that reads it, is carried from pass to pass: kept at each pass's start.
@@ -2905,6 +2926,7 @@ fn cases() -> Vec<Case> {
         case!(f64 carried_through_callee / carried_through_callee_grad / carried_through_callee_vjp / carried_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 filled_through_callee / filled_through_callee_grad / filled_through_callee_vjp / filled_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 prefix_filled_through_callee / prefix_filled_through_callee_grad / prefix_filled_through_callee_vjp / prefix_filled_through_callee_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 filled_and_read_by_the_call / filled_and_read_by_the_call_grad / filled_and_read_by_the_call_vjp / filled_and_read_by_the_call_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 skipped_rows_reversed / skipped_rows_reversed_grad / skipped_rows_reversed_vjp / skipped_rows_reversed_jvp / skipped_rows_reversed_hvp (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where x.iter().all(|v: &f64| v.abs() > 1e-3)),
         case!(f64 last_row_kept / last_row_kept_grad / last_row_kept_vjp / last_row_kept_jvp / last_row_kept_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),

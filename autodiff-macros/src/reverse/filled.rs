@@ -108,6 +108,13 @@ pub fn by_call(rhs: &Rhs, var: Var) -> Option<TokenStream> {
     let position = args.iter().position(|arg| {
         matches!(arg, Arg::Ref { place, range: None, mutable: true, .. } if place.var == var && place.proj.is_empty())
     })?;
+    // The flag speaks of what the callee reads of its output; an argument
+    // that reads `var` too (`fill(buf[r], x, &mut buf)`) reads the value
+    // from before the call, which the pass must then have kept.
+    let reads_elsewhere = args.iter().enumerate().any(|(i, arg)| i != position && arg_reads(arg, var));
+    if reads_elsewhere {
+        return None;
+    }
     // The constant is the companion type's, which takes no generic arguments.
     let mut companion = path.clone();
     if let Some(last) = companion.path.segments.last_mut() {
@@ -116,6 +123,20 @@ pub fn by_call(rhs: &Rhs, var: Var) -> Option<TokenStream> {
     let flags = crate::companion::method(&companion, FILLED_FIRST, Span::mixed_site());
     let position = proc_macro2::Literal::usize_unsuffixed(position);
     Some(quote!(#flags.len() > #position && #flags[#position]))
+}
+
+/// Whether a call argument reads any of `var`: its value, an element, a
+/// loan of it, or an index or bound.
+fn arg_reads(arg: &Arg, var: Var) -> bool {
+    match arg {
+        Arg::Value(operand) => operand.reads().contains(&var),
+        Arg::Ref { place, range, .. } => {
+            let bounds = range.iter().flat_map(|range| range.lo.iter().chain(&range.hi));
+            place.var == var
+                || place.index_vars().any(|index| index == var)
+                || bounds.into_iter().any(|bound| bound.reads().contains(&var))
+        }
+    }
 }
 
 #[cfg(test)]
