@@ -32,9 +32,9 @@ impl Curve {
         r * r
     }
 
-    /// A penalty differentiated only in the model: its callers still get
-    /// the partial in `x` from the method's companion.
-    #[grad(forward, reverse, wrt(self))]
+    /// A penalty restricted by `wrt`: its callers get the partials of what
+    /// it names (a parameter it left out would be a constant for them too).
+    #[grad(forward, reverse, wrt(self, x))]
     fn damped(&self, x: f64) -> f64 {
         self.bend * (self.slope * x).tanh()
     }

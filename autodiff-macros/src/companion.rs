@@ -78,6 +78,16 @@ pub fn is_tangent(path: &syn::ExprPath) -> bool {
     path.path.segments.last().is_some_and(|last| last.ident == TANGENT)
 }
 
+/// Whether `path` names a method's second-order companion
+/// (`<T>::__NAME_tangent`, see `method`).
+pub fn is_method_tangent(path: &syn::ExprPath) -> bool {
+    path.qself.is_some()
+        && path.path.segments.last().is_some_and(|last| {
+            let name = last.ident.to_string();
+            name.starts_with("__") && name.ends_with(&format!("_{TANGENT}"))
+        })
+}
+
 /// `path::method` for a call `path(..)`, with the call's generic arguments
 /// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
 /// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.
@@ -90,9 +100,9 @@ pub fn method(path: &syn::ExprPath, method: &str, span: Span) -> syn::ExprPath {
     let mut companion = path.clone();
     if companion.qself.is_some() {
         let on_constant = on_constant_self(path);
+        let of_tangent = is_method_tangent(path);
         if let Some(last) = companion.path.segments.last_mut() {
             let name = last.ident.to_string();
-            let of_tangent = name.starts_with("__") && name.ends_with(&format!("_{TANGENT}"));
             last.ident = if of_tangent {
                 format_ident!("{name}_{method}", span = span)
             } else if on_constant {

@@ -27,6 +27,19 @@ impl Ctxt {
         self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(error);
     }
 
+    /// How many errors were recorded so far: a mark for `truncate`.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
+    /// Drops the errors recorded since the mark `count`: those of the parts
+    /// of a construct that is itself refused, which would only repeat it.
+    pub fn truncate(&self, count: usize) {
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.truncate(count);
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.errors.borrow().as_ref().is_some_and(|errors| !errors.is_empty())
     }

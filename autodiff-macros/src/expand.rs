@@ -103,14 +103,23 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion)
     try_expand_with(args, item, companion, None)
 }
 
+/// The parameters the companion of a method's twin for a constant `self`
+/// has slots for (see `method.rs`), and those of them the method leaves out
+/// of its `wrt(..)`: constants there, as in a restricted free function's
+/// companion.
+pub(crate) struct ForCallers {
+    pub wrt: Vec<Ident>,
+    pub left_out: Vec<Ident>,
+}
+
 /// `try_expand`, with the companion differentiating only the parameters
-/// `companion_wrt` names when given (a method's companion for a constant
+/// `for_callers` names when given (a method's companion for a constant
 /// `self`, see `method.rs`), every float parameter otherwise.
 pub(crate) fn try_expand_with(
     args: TokenStream,
     item: &ItemFn,
     companion: Companion,
-    companion_wrt: Option<Vec<Ident>>,
+    for_callers: Option<ForCallers>,
 ) -> syn::Result<TokenStream> {
     let args = attr::parse(args)?;
     let cx = Ctxt::new();
@@ -122,7 +131,12 @@ pub(crate) fn try_expand_with(
         );
     }
     attributes::check(item, &cx);
-    let sig = checked_signature(item, &args, cx)?;
+    let mut sig = checked_signature(item, &args, cx)?;
+    let (companion_wrt, named_left_out) = match for_callers {
+        Some(ForCallers { wrt, left_out }) => (Some(wrt), left_out),
+        None => (None, Vec::new()),
+    };
+    sig.left_out = positions(&sig, &named_left_out);
     if let (Some(_), Some(path)) = (sig.ret_tuple, args.custom_vjp.as_ref().or(args.custom_jvp.as_ref())) {
         return Err(syn::Error::new_spanned(
             path,
@@ -138,8 +152,12 @@ pub(crate) fn try_expand_with(
         companion_wrt.or_else(|| args.wrt.as_ref().map(|wrt| differentiated_for_callers(item, Some(wrt))));
     let all = attr::Args { wrt: companion_wrt, ..args.clone() };
     let mut full_sig = if restricted { Some(checked_signature(item, &all, Ctxt::new())?) } else { None };
-    if let Some(full_sig) = full_sig.as_mut().filter(|_| companion == Companion::Beside && args.wrt.is_some()) {
-        full_sig.left_out = left_out(&sig, full_sig);
+    if let Some(full_sig) = full_sig.as_mut() {
+        full_sig.left_out = if named_left_out.is_empty() && args.wrt.is_some() {
+            left_out(&sig, full_sig)
+        } else {
+            positions(full_sig, &named_left_out)
+        };
     }
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
@@ -201,6 +219,12 @@ fn left_out(sig: &Signature, full_sig: &Signature) -> Vec<usize> {
         .filter(|(_, (own, full))| own.class == ParamClass::Constant && slot(&full.class))
         .map(|(i, _)| i)
         .collect()
+}
+
+/// The positions of the parameters `names` names.
+fn positions(sig: &Signature, names: &[Ident]) -> Vec<usize> {
+    let named = |ident: &Ident| names.iter().any(|name| naming::name_of(name) == naming::name_of(ident));
+    sig.params.iter().enumerate().filter(|(_, param)| named(param.ident)).map(|(i, _)| i).collect()
 }
 
 /// The parameters a restricted function's companion differentiates: every

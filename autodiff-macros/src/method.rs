@@ -21,10 +21,19 @@
 //! `__loss_fwd`, `__loss_rev`, `__loss_jvp`, .. (`companion::of_method`).
 //! They differentiate `self`, so they exist only when `loss` does (`Self:
 //! Params`); a call on a receiver the caller does not differentiate goes
-//! through the twin `__loss_constant_self` instead, whose companion
-//! differentiates every float parameter but `self` (any `Self`). A call on
-//! a differentiated model of a method that leaves `self` out of `wrt` finds
+//! through the twin `__loss_constant_self` instead, whose companion has the
+//! slots of every float parameter but `self` (any `Self`). A call on a
+//! differentiated model of a method that leaves `self` out of `wrt` finds
 //! no `__loss_vjp`: a compile error rather than a missing partial.
+//!
+//! The floats `wrt` leaves out are constants in both companions, as in a
+//! free function's (`Signature::left_out`), so they may be passed to plain
+//! functions. Where a free function's companion implements
+//! `guards::LeavesOut<I>`, a method states each as an associated constant,
+//! `__loss_left_out_I` (`__loss_constant_self_left_out_I`), which a caller
+//! passing that parameter a varied value names and `guards::varied_argument`
+//! refuses; the caller's own defaults (`left_out_fallback`) answer for the
+//! others.
 
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
@@ -65,7 +74,7 @@ pub fn expand(args: TokenStream, item: &ItemFn) -> TokenStream {
     // The companion differentiates `self`: only for a method that does
     // (`Self: Params`), called on a differentiated model.
     let keep = Keep { functions: true, companion: self_differentiated };
-    let mut methods = into_methods(expanded, &item.sig.ident, keep);
+    let mut methods = into_methods(expanded, &item.sig.ident, &item.vis, keep);
     if let Some(parsed) = parsed {
         methods.extend(constant_self_variant(&parsed, &function));
     }
@@ -88,7 +97,7 @@ pub fn constant_self_name(method: &Ident) -> Ident {
 /// them as inherent items, which rustc takes first; without it, the path
 /// finds only this trait's, whose unmet bound gives the message
 /// (`diagnostic::on_unimplemented`).
-pub fn missing_derivative_fallback(method: &Ident, of_constant: bool) -> Vec<syn::Item> {
+pub fn missing_derivative_fallback(method: &Ident, of_constant: bool, arity: usize) -> Vec<syn::Item> {
     use crate::companion::{of_method, FWD, JVP, REV, TANGENT, VJP, VJP_IN_PLACE};
     let base = if of_constant { constant_self_name(method) } else { method.clone() };
     let mut names: Vec<Ident> =
@@ -119,7 +128,8 @@ pub fn missing_derivative_fallback(method: &Ident, of_constant: bool) -> Vec<syn
             ),
         )
     };
-    vec![
+    let mut items = left_out_fallback(&base, arity, span);
+    items.extend([
         syn::parse_quote_spanned! {span=>
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
             #[allow(non_camel_case_types, dead_code)]
@@ -134,7 +144,8 @@ pub fn missing_derivative_fallback(method: &Ident, of_constant: bool) -> Vec<syn
         syn::parse_quote_spanned! {span=>
             impl<T: ?::core::marker::Sized + #marker> #fallback for T {}
         },
-    ]
+    ]);
+    items
 }
 
 /// For calls on a receiver that is not differentiated (`spring.energy(x)`,
@@ -155,6 +166,12 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
         // Nothing to differentiate: calls of it are kept as written.
         return TokenStream::new();
     }
+    // The floats the method leaves out of `wrt(..)` keep their slots and
+    // are constants, for its callers too (`expand::ForCallers`).
+    let left_out: Vec<Ident> = match &args.wrt {
+        Some(named) => wrt.iter().filter(|param| !named.iter().any(|name| same_name(name, param))).cloned().collect(),
+        None => Vec::new(),
+    };
     let modes = [
         args.reverse.then(|| quote!(reverse)),
         args.forward.as_ref().map(|_| quote!(forward)),
@@ -163,12 +180,13 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
     let modes = modes.into_iter().flatten();
     let variant_args = quote!(#(#modes,)* wrt(#(#wrt),*));
     // An error here is one of the method's own, reported by its expansion.
+    let for_callers = crate::expand::ForCallers { wrt, left_out };
     let Ok(generated) =
-        crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(wrt))
+        crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(for_callers))
     else {
         return TokenStream::new();
     };
-    into_methods(quote!(#variant #generated), &name, Keep { functions: false, companion: true })
+    into_methods(quote!(#variant #generated), &name, &function.vis, Keep { functions: false, companion: true })
 }
 
 /// The parameters but `self` that the method's callers differentiate (see
@@ -178,6 +196,10 @@ fn differentiated_but_self(function: &ItemFn, wrt: Option<&[Ident]>) -> Vec<Iden
     let mut names = crate::expand::differentiated_for_callers(function, wrt);
     names.retain(|name| name != PLACEHOLDER);
     names
+}
+
+fn same_name(a: &Ident, b: &Ident) -> bool {
+    crate::naming::name_of(a) == crate::naming::name_of(b)
 }
 
 /// Which parts of an expansion become items of the `impl` block.
@@ -223,7 +245,7 @@ fn rename(tokens: TokenStream, from: &str, to: &str) -> TokenStream {
 /// hidden methods beside it (`vjp` as `__NAME_vjp`, see
 /// `companion::of_method`), since an `impl` block cannot hold the companion
 /// type.
-fn into_methods(expanded: TokenStream, name: &Ident, keep: Keep) -> TokenStream {
+fn into_methods(expanded: TokenStream, name: &Ident, vis: &syn::Visibility, keep: Keep) -> TokenStream {
     let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else { return expanded };
     let mut methods = Methods { name: name.clone(), names: generated_names(name) };
     file.items
@@ -234,6 +256,9 @@ fn into_methods(expanded: TokenStream, name: &Ident, keep: Keep) -> TokenStream 
                 vec![function.into_token_stream()]
             }
             syn::Item::Macro(error) => vec![error.into_token_stream()],
+            syn::Item::Impl(guard) if keep.companion && guard.trait_.is_some() && is_companion_type(&guard, name) => {
+                left_out_const(&guard, name, vis).into_iter().collect()
+            }
             syn::Item::Impl(companion) if keep.companion && is_companion(&companion, name) => companion
                 .items
                 .into_iter()
@@ -254,7 +279,60 @@ fn into_methods(expanded: TokenStream, name: &Ident, keep: Keep) -> TokenStream 
 
 /// Whether `item` is the `impl` of the companion type named like the method.
 fn is_companion(item: &syn::ItemImpl, name: &Ident) -> bool {
-    item.trait_.is_none() && matches!(&*item.self_ty, syn::Type::Path(path) if path.path.is_ident(name))
+    item.trait_.is_none() && is_companion_type(item, name)
+}
+
+fn is_companion_type(item: &syn::ItemImpl, name: &Ident) -> bool {
+    matches!(&*item.self_ty, syn::Type::Path(path) if path.path.is_ident(name))
+}
+
+/// What the companion says of a parameter `I` the method leaves out of
+/// `wrt(..)`, `impl guards::LeavesOut<I> for NAME {}`, as an item of the
+/// `impl` block: `const __NAME_left_out_I: guards::LeftOutOfWrt<Self>`. A
+/// caller passing that parameter a varied value names it, and finds this
+/// verdict rather than its own fallback, `guards::Differentiated`
+/// (`left_out_fallback`), which `guards::varied_argument` refuses.
+fn left_out_const(guard: &syn::ItemImpl, name: &Ident, vis: &syn::Visibility) -> Option<TokenStream> {
+    let (_, path, _) = guard.trait_.as_ref()?;
+    let last = path.segments.last().filter(|last| last.ident == "LeavesOut")?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else { return None };
+    let Some(syn::GenericArgument::Const(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(index), .. }))) =
+        arguments.args.first()
+    else {
+        return None;
+    };
+    let index: usize = index.base10_parse().ok()?;
+    let constant = left_out_name(name, index);
+    Some(quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #constant: ::autodiff::guards::LeftOutOfWrt<Self> = ::autodiff::guards::LeftOutOfWrt::new();
+    })
+}
+
+/// The associated constant that says a method (or its twin, `base`) leaves
+/// its parameter `index` out of `wrt(..)`.
+pub fn left_out_name(base: &Ident, index: usize) -> Ident {
+    crate::companion::of_method(base, &format!("left_out_{index}"))
+}
+
+/// The caller's defaults for `left_out_name`s of a method it calls with
+/// `arity` arguments, the receiver included: `guards::Differentiated`,
+/// which an inherent constant of the method (`left_out_const`) shadows.
+fn left_out_fallback(base: &Ident, arity: usize, span: proc_macro2::Span) -> Vec<syn::Item> {
+    let names = (0..arity).map(|i| left_out_name(base, i));
+    let fallback = quote::format_ident!("__autodiff_wrt_{}", base, span = span);
+    vec![
+        syn::parse_quote_spanned! {span=>
+            #[allow(non_camel_case_types, non_upper_case_globals, dead_code)]
+            trait #fallback {
+                #(const #names: ::autodiff::guards::Differentiated = ::autodiff::guards::Differentiated;)*
+            }
+        },
+        syn::parse_quote_spanned! {span=>
+            impl<T: ?::core::marker::Sized> #fallback for T {}
+        },
+    ]
 }
 
 fn generated_names(name: &Ident) -> Vec<Ident> {

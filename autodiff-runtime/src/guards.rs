@@ -186,6 +186,17 @@ impl<C> Default for Me<C> {
 /// erroneous type, is not reported again.
 pub struct LeftOutOfWrt<C>(core::marker::PhantomData<fn() -> C>);
 
+impl<C> LeftOutOfWrt<C> {
+    /// The verdict, as a method of `C` states it (`#[grad]` on a method
+    /// with `wrt(..)`: an associated constant per parameter left out, which
+    /// a caller's check names).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub const fn new() -> Self {
+        LeftOutOfWrt(core::marker::PhantomData)
+    }
+}
+
 /// The verdict for a differentiated parameter.
 pub struct Differentiated;
 

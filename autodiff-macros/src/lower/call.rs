@@ -28,13 +28,32 @@ impl Lowerer<'_> {
             let name = quote::ToTokens::to_token_stream(&call.receiver);
             return self.unsupported(&call.receiver, super::places::slice_use_message(name));
         }
+        if let Some((ty, receiver)) = self.local_constant_receiver(&call.receiver) {
+            return self.lower_constant_method(ty, receiver, call, out);
+        }
+        if let Some(name) = self.struct_name(&call.receiver) {
+            if let Some(super::Binding::Struct(local)) = self.lookup(&name) {
+                let message = super::structs::method_on_local_struct_message(&name, &local.path, &call.method);
+                return self.unsupported(&call.method, message);
+            }
+        }
+        let before_receiver = self.cx.error_count();
         let receiver = self.lower_expr(&call.receiver, out);
+        if self.cx.error_count() > before_receiver || self.is_refused(&receiver) {
+            // A method of a refused value (`x.first().unwrap()`): its type
+            // is unknown because of the error already reported.
+            return self.already_refused();
+        }
         if call.method != "len" {
             if let Some(model) = self.model_var(&receiver) {
                 return self.lower_model_method(model, call, out);
             }
             if let Some(constant) = self.constant_struct(&receiver) {
-                return self.lower_constant_method(constant, receiver, call, out);
+                let Some(ty) = self.vars[constant.0].declared.as_ref().and_then(referenced_type) else {
+                    return self
+                        .unsupported(&call.method, "cannot tell the type of the value this method is called on");
+                };
+                return self.lower_constant_method(ty, receiver, call, out);
             }
         }
         if let Some(pushed) = self.lower_push(call, &receiver, out) {
@@ -58,7 +77,14 @@ impl Lowerer<'_> {
                     .unsupported(method, format!("`{method}` is not supported inside #[grad] functions; {way_out}"));
             }
         }
+        // Errors in the arguments of a method refused below would only
+        // repeat the refusal (`x.partition_point(|v| ..)`: the closure).
+        let before_args = self.cx.error_count();
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        let refuse = |this: &Self, tokens: &dyn quote::ToTokens, message: String| {
+            this.cx.truncate(before_args);
+            this.unsupported(tokens, message)
+        };
         if let Some(pushed) = self.inferred_push(call, &receiver, &args, out) {
             return pushed;
         }
@@ -77,7 +103,8 @@ impl Lowerer<'_> {
             return Rhs::Method(receiver, method.clone(), args);
         }
         if model_part && symbol::float_method(method).is_none() && !symbol::is_float_predicate(method) {
-            return self.unsupported(
+            return refuse(
+                self,
                 method,
                 format!(
                     "calling a method (`{method}`) of a part of a model is not supported inside #[grad] functions; \
@@ -122,7 +149,8 @@ impl Lowerer<'_> {
                      `let v = x.to_vec();` and an array with `let a = x;`",
                 );
             }
-            return self.unsupported(
+            return refuse(
+                self,
                 method,
                 format!(
                     "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
@@ -163,7 +191,7 @@ impl Lowerer<'_> {
                 symbol::supported_methods()
             )
         };
-        self.unsupported(method, message)
+        refuse(self, method, message)
     }
 
     /// The model a method is called on (`self`, a `&Model` parameter), whose
@@ -191,7 +219,7 @@ impl Lowerer<'_> {
     /// rather than a call kept as written that would drop it.
     fn lower_constant_method(
         &mut self,
-        constant: Var,
+        ty: syn::Type,
         receiver: Operand,
         call: &syn::ExprMethodCall,
         out: &mut Block,
@@ -213,19 +241,43 @@ impl Lowerer<'_> {
             out.stmts.extend(probe.stmts);
             // Differentiated through the method's twin for a constant `self`
             // (see `method.rs`), the receiver passed as a value.
-            let Some(ty) = self.vars[constant.0].declared.as_ref().and_then(referenced_type) else {
-                return self.unsupported(&call.method, "cannot tell the type of the value this method is called on");
-            };
             if let Some(refusal) = self.methods_write_one_output(&call.method, &args) {
                 return refusal;
             }
             let path = crate::companion::method_on_constant(ty, &call.method);
-            self.declare_fallback(&call.method, true);
-            let receiver = Arg::Value(Operand::Var(constant));
-            return Rhs::Call(path, std::iter::once(receiver).chain(args).collect());
+            self.declare_fallback(&call.method, true, args.len() + 1);
+            return Rhs::Call(path, std::iter::once(Arg::Value(receiver)).chain(args).collect());
         }
         out.stmts.extend(probe.stmts);
         Rhs::Method(receiver, call.method.clone(), values)
+    }
+
+    /// A local struct a method is called on as a constant, with its type,
+    /// as a reference to it: one a plain function made, its type written
+    /// (`let cfg: Config = make_config(k);`, lent like `&cfg`, see
+    /// `constant_struct_local`), or one built by a literal of constants
+    /// (`let cfg = Config { scale: 2.0 };`), whose fields are separate
+    /// variables: the literal again, which no derivative flows through.
+    fn local_constant_receiver(&mut self, receiver: &Expr) -> Option<(syn::Type, Operand)> {
+        let ident = match receiver {
+            Expr::Path(path) => path.path.get_ident()?,
+            _ => return None,
+        };
+        let (ty, tokens) = match self.lookup(ident)? {
+            super::Binding::Var(var) if self.constant_struct_local(var) => {
+                let ty = self.vars[var.0].declared.clone()?;
+                self.vars[var.0].ty = Ty::Other;
+                let ident = &self.vars[var.0].ident;
+                (ty, quote!((&#ident)))
+            }
+            super::Binding::Struct(local) => {
+                let literal = local.constant.clone()?;
+                let path = &local.path;
+                (syn::parse_quote!(#path), quote!((&#literal)))
+            }
+            _ => return None,
+        };
+        Some((ty, Operand::Const(Const { tokens, ty: Ty::Other })))
     }
 
     /// `model.predict(x)`, a `#[grad]` method of the model: the call
@@ -253,14 +305,15 @@ impl Lowerer<'_> {
         let receiver =
             Arg::Ref { place: Place { var: model, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
         let path: syn::ExprPath = syn::parse_quote_spanned!(method.span()=> <#ty>::#method);
-        self.declare_fallback(method, false);
+        self.declare_fallback(method, false, args.len() + 1);
         Rhs::Call(path, std::iter::once(receiver).chain(args).collect())
     }
 
     /// The items that name the fix if `method` has no derivative
     /// (`method::missing_derivative_fallback`), once per method and kind.
-    fn declare_fallback(&mut self, method: &Ident, of_constant: bool) {
-        let items = crate::method::missing_derivative_fallback(method, of_constant);
+    /// `arity` counts the receiver.
+    fn declare_fallback(&mut self, method: &Ident, of_constant: bool, arity: usize) {
+        let items = crate::method::missing_derivative_fallback(method, of_constant, arity);
         let declared = |item: &syn::Item| self.items.iter().any(|old| old == item);
         if !items.iter().all(declared) {
             self.items.extend(items);

@@ -82,6 +82,8 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         top_level: HashSet::new(),
         body_depth: 0,
         structs_by_field: HashSet::new(),
+        refused: HashSet::new(),
+        read_refused: std::cell::Cell::new(false),
     };
     items::check_scopes(sig.item, cx);
     let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -235,6 +237,14 @@ struct Lowerer<'a> {
     body_depth: usize,
     /// Untyped locals whose named fields were read (`cfg.rate`): structs.
     structs_by_field: HashSet<Var>,
+    /// Locals whose value a refused construct gave, directly or through
+    /// another such local (`let i = x.partition_point(..); let j = i + 1;`):
+    /// their type is unknown because of an error already reported, so what
+    /// their type would decide (an index, a method's receiver) reports no
+    /// second one.
+    refused: HashSet<Var>,
+    /// Whether a local in `refused` was read since the mark (`mark_refused`).
+    read_refused: std::cell::Cell<bool>,
 }
 
 impl Lowerer<'_> {
@@ -335,7 +345,35 @@ impl Lowerer<'_> {
 
     fn lookup(&self, ident: &Ident) -> Option<Binding> {
         let name = naming::name_of(ident);
-        self.scopes.iter().rev().find_map(|scope| scope.get(&name)).cloned()
+        let binding = self.scopes.iter().rev().find_map(|scope| scope.get(&name)).cloned();
+        if matches!(binding, Some(Binding::Var(var)) if self.refused.contains(&var)) {
+            self.read_refused.set(true);
+        }
+        binding
+    }
+
+    /// Lowers a value into `var` (`lower`), and marks `var` refused when
+    /// lowering it reported an error or read a refused local.
+    fn mark_refused<R>(&mut self, var: Var, lower: impl FnOnce(&mut Self) -> R) -> R {
+        let (errors, outer) = (self.cx.error_count(), self.read_refused.replace(false));
+        let result = lower(self);
+        if self.cx.error_count() > errors || self.read_refused.get() {
+            self.refused.insert(var);
+        }
+        self.read_refused.set(outer || self.read_refused.get());
+        result
+    }
+
+    /// Whether `operand` is a local a refused construct gave (see `refused`).
+    fn is_refused(&self, operand: &Operand) -> bool {
+        operand.var().is_some_and(|var| self.refused.contains(&var))
+    }
+
+    /// A value standing for a construct refused because of an earlier error
+    /// (see `refused`): no second error.
+    fn already_refused(&self) -> Rhs {
+        debug_assert!(self.cx.has_errors());
+        Rhs::Use(Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }))
     }
 
     /// A user binding: keeps its name unless an earlier binding had it.

@@ -74,7 +74,7 @@ impl Lowerer<'_> {
                     None => self.place(&index.expr, out)?,
                 };
                 let position = self.lower_expr(&index.index, out);
-                if self.operand_ty(&position).is_float() {
+                if self.operand_ty(&position).is_float() && !self.is_refused(&position) {
                     self.cx.error_spanned_by(
                         &index.index,
                         "an index must be an integer; floats cannot index arrays (cast with `as usize` if you mean it)",
@@ -415,7 +415,7 @@ impl Lowerer<'_> {
     /// `mut`, and declared in the body's own block (`top_level`), not in a
     /// loop or a nested block, whose reverse sweep runs where it is out of
     /// scope.
-    fn constant_struct_local(&self, var: crate::ir::Var) -> bool {
+    pub(super) fn constant_struct_local(&self, var: crate::ir::Var) -> bool {
         let info = &self.vars[var.0];
         let is_struct = is_struct_type(info.declared.as_ref()) || self.structs_by_field.contains(&var);
         let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);

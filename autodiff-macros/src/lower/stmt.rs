@@ -198,10 +198,10 @@ impl Lowerer<'_> {
             let new_vec = super::vectors::empty_vec_macro(&init.expr);
             let init_expr = new_vec.as_ref().unwrap_or(&init.expr);
             let empty = super::vectors::empty_vec(init_expr);
-            match empty.filter(|_| vector_of_floats) {
-                Some(capacity) => self.lower_empty_vec(var, capacity, out, init.expr.span()),
-                None => self.lower_into(init_expr, out, Sink::Var(var, AssignKind::Init)),
-            }
+            self.mark_refused(var, |this| match empty.filter(|_| vector_of_floats) {
+                Some(capacity) => this.lower_empty_vec(var, capacity, out, init.expr.span()),
+                None => this.lower_into(init_expr, out, Sink::Var(var, AssignKind::Init)),
+            });
             if empty.is_some() && !vector_of_floats && declared.as_ref().is_none_or(super::collect::is_untyped_vec) {
                 self.untyped_vectors.insert(var);
             }

@@ -16,6 +16,12 @@ use crate::ir::Block;
 /// A struct built by a literal in the body: the binding of each field.
 pub(super) struct LocalStruct {
     fields: Vec<(String, Binding)>,
+    /// Its type, as the literal names it (`Config`, `geometry::Point`).
+    pub(super) path: syn::Path,
+    /// The literal, when the struct is a constant: not `mut`, each field a
+    /// literal or a constant's path (`Config { scale: 2.0, n: 3 }`), so it
+    /// may be built again wherever it is needed whole (a method's receiver).
+    pub(super) constant: Option<Expr>,
 }
 
 impl LocalStruct {
@@ -36,6 +42,14 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) -> bool {
+        let path = match (struct_literal(init), tuple_struct_literal(init)) {
+            (Some(literal), _) => literal.path.clone(),
+            (None, Some(syn::ExprCall { func, .. })) => match peel(func) {
+                Expr::Path(path) => path.path.clone(),
+                _ => return false,
+            },
+            (None, None) => return false,
+        };
         let written: Vec<(Member, &Expr)> = if let Some(literal) = struct_literal(init) {
             if let Some(rest) = &literal.rest {
                 // The fields written are still bound, so their uses say nothing more.
@@ -53,6 +67,7 @@ impl Lowerer<'_> {
             return false;
         };
         let mut fields = Vec::new();
+        let values: Vec<&Expr> = written.iter().map(|(_, value)| *value).collect();
         for (member, value) in written {
             let field_name = member_name(&member);
             let ident = self.namer.fresh(&format!("{name}_{field_name}"));
@@ -67,7 +82,8 @@ impl Lowerer<'_> {
                 fields.push((field_name, binding));
             }
         }
-        self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields })));
+        let constant = (!mutable && values.iter().all(|value| is_constant(value))).then(|| peel(init).clone());
+        self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields, path, constant })));
         true
     }
 
@@ -96,6 +112,19 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// The error for a method called on a struct built in the body that is no
+/// constant (`LocalStruct::constant`): it exists as its fields only.
+pub(super) fn method_on_local_struct_message(name: &syn::Ident, ty: &syn::Path, method: &syn::Ident) -> String {
+    let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+    format!(
+        "`{name}` is a struct built in this #[grad] function from values that are not constants, whose fields \
+         #[grad] keeps as separate variables, so the method `{method}` cannot be called on it; a method is called \
+         on a local struct that is a constant: built by a literal of constants, not `mut` (`let {name} = \
+         {ty} {{ field: 2.0 }};`), or by a plain function, its type written (`let {name}: {ty} = make(k);`); \
+         otherwise build `{name}` in the caller and take it as a parameter left out of `wrt` (`{name}: &{ty}`)"
+    )
 }
 
 /// The error for a struct built in the body and used as a whole value.
@@ -129,6 +158,25 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
     let variant = before.last().is_some_and(|owner| type_like(&owner.ident) || owner.ident == "Self")
         || ["Some", "Ok", "Err", "Self"].iter().any(|name| last.ident == name);
     (type_like(&last.ident) && !variant && last.arguments.is_none()).then_some(call)
+}
+
+/// A value no derivative can flow into: a literal (`2.0`, `-1.5`, `[0.0;
+/// 3]`, `[1.0, 2.0]`) or a constant's path (`SCALE`, `f64::consts::PI`).
+fn is_constant(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Lit(_) => true,
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => is_constant(expr),
+        Expr::Array(array) => array.elems.iter().all(is_constant),
+        Expr::Repeat(repeat) => is_constant(&repeat.expr),
+        Expr::Path(path) => {
+            let last = path.path.segments.last();
+            last.is_some_and(|last| {
+                let name = crate::naming::name_of(&last.ident);
+                name.len() > 1 && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+        }
+        _ => false,
+    }
 }
 
 fn peel(expr: &Expr) -> &Expr {

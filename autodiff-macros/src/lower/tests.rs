@@ -142,6 +142,22 @@ fn unsupported_constructs_are_all_reported() {
 }
 
 #[test]
+fn a_refused_value_is_reported_once() {
+    let errors = ir(syn::parse_quote! {
+        fn f(x: &[f64], t: f64) -> f64 {
+            let i = x.partition_point(|&v| v < t);
+            let j = i + 1;
+            let k = j.min(3);
+            let w = some_macro!(t);
+            x[i] * x[k] * w.sin() + w.unknown()
+        }
+    });
+    assert_eq!(errors.lines().count(), 2, "{errors}");
+    assert!(errors.contains("unsupported method `partition_point`"), "{errors}");
+    assert!(errors.contains("macro `some_macro!`"), "{errors}");
+}
+
+#[test]
 fn return_in_a_closure_gives_the_element_value() {
     let got = ir(syn::parse_quote! {
         fn f(x: &[f64]) -> f64 {

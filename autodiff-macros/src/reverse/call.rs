@@ -381,21 +381,30 @@ impl Sweep<'_> {
     /// differentiated and reaches the result), a check at compile time that
     /// the callee does not leave its parameter out of `wrt(..)`, where it is
     /// a constant whose partial its companion does not compute
-    /// (`guards::Probe`). Free functions only: a method's companion is no
-    /// type (its `wrt` leaves no slots constant).
+    /// (`guards::Probe`). A method's companion is no type: the method states
+    /// each parameter it leaves out as an associated constant, which the
+    /// call names (`method::left_out_name`).
     fn varied_arguments_checked(&self, path: &syn::ExprPath, args: &[Arg], span: Span) -> TokenStream {
-        if path.qself.is_some() || companion::is_tangent(path) {
+        if companion::is_tangent(path) || companion::is_method_tangent(path) {
             return TokenStream::new();
-        }
-        let mut callee = path.path.clone();
-        if let Some(last) = callee.segments.last_mut() {
-            last.arguments = syn::PathArguments::None;
         }
         let varied = args.iter().enumerate().filter(|(_, arg)| match arg {
             Arg::Value(operand) => self.body.ty(operand).is_differentiable() && self.adjoint_of(operand).is_some(),
             Arg::Ref { place, mutable: false, .. } => self.adjoint(place.var).is_some(),
             Arg::Ref { mutable: true, .. } => false,
         });
+        if path.qself.is_some() {
+            return varied
+                .map(|(i, _)| {
+                    let verdict = companion::method(path, &format!("left_out_{i}"), span);
+                    quote_spanned!(span=> ::autodiff::guards::varied_argument(#verdict);)
+                })
+                .collect();
+        }
+        let mut callee = path.path.clone();
+        if let Some(last) = callee.segments.last_mut() {
+            last.arguments = syn::PathArguments::None;
+        }
         varied
             .map(|(i, _)| {
                 // One of the two probes answers; the other is not used.

@@ -1,0 +1,272 @@
+//! Methods restricted by `wrt(..)` (issue 8): a parameter a method leaves
+//! out is a constant everywhere, as for a free function: in the method's
+//! own derivatives and in the companion its callers go through, so it may
+//! be passed to a plain function (`stiffness(k)`), and its callers get no
+//! partial for it. Each row is checked against central differences at
+//! random points, its `NAME_vjp` against `NAME_grad`, its `NAME_jvp`
+//! against `NAME_vjp` by the dot-product test, and `NAME_hvp` against
+//! central differences of the gradient.
+//!
+//! Also methods called on local structs that are constants: a literal of
+//! constants, or a plain function's value with its type written.
+
+#[macro_use]
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+
+/// A plain function: no derivative, so only constants may reach it.
+fn stiffness(k: f64) -> f64 {
+    k * k + 1.0
+}
+
+/// A plain function of a slice.
+fn total_weight(w: &[f64]) -> f64 {
+    w.iter().sum()
+}
+
+/// A struct of constants that is no `Params` model.
+struct Spring {
+    rest: f64,
+}
+
+impl Spring {
+    /// `½ s(2k) (x − r)²`: `k` left out of `wrt`, passed (scaled) to a
+    /// plain function.
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn energy(&self, x: f64, k: f64) -> f64 {
+        let doubled = 2.0 * k;
+        0.5 * stiffness(doubled) * (x - self.rest).powi(2)
+    }
+
+    /// A slice left out of `wrt`, passed to a plain function.
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn weighted(&self, x: f64, w: &[f64]) -> f64 {
+        total_weight(w) * (x * x - self.rest).sin()
+    }
+
+    /// Calls of both on the constant `self`, with constants where they
+    /// leave parameters out.
+    #[grad(forward, reverse, hessian, wrt(x, y))]
+    fn pair(&self, x: f64, y: f64) -> f64 {
+        let w = [0.5, 1.5];
+        self.energy(x * y, 1.5) + self.weighted(y - x, &w) * self.rest
+    }
+}
+
+/// A model whose method leaves `k` out: called on a differentiated model
+/// (its companion differentiates `self` and `x`) and on a constant one.
+#[derive(Params, Clone, Debug)]
+struct Gain {
+    w: f64,
+    b: f64,
+}
+
+impl Gain {
+    #[grad(forward, reverse, hessian, wrt(self, x))]
+    fn apply(&self, x: f64, k: f64) -> f64 {
+        (self.w * x + self.b).tanh() * stiffness(k)
+    }
+
+    /// Through `self.apply` with the model differentiated.
+    #[grad(forward, reverse, hessian)]
+    fn twice(&self, x: f64) -> f64 {
+        let h = self.apply(x, 0.5);
+        self.apply(h * x, 2.0)
+    }
+}
+
+const SPRING: Spring = Spring { rest: 0.25 };
+const GAIN: Gain = Gain { w: 0.8, b: -0.3 };
+
+/// A free function calling the restricted method on a constant model.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn through_constant_gain(g: &Gain, x: f64) -> f64 {
+    g.apply(x * x, 3.0) + 0.25 * x
+}
+
+/// A free function calling `Spring::energy` on a parameter.
+#[grad(forward, reverse, hessian, wrt(x, y))]
+fn springs(s: &Spring, x: f64, y: f64) -> f64 {
+    s.energy(x, 0.5) * s.energy(y, 1.0) + s.pair(x, y)
+}
+
+/// Settings of a transform: a struct of constants with a `#[grad]` method.
+struct Settings {
+    scale: f64,
+    shift: [f64; 2],
+}
+
+impl Settings {
+    #[grad(forward, reverse, hessian, wrt(x, y))]
+    fn transform(&self, x: f64, y: f64) -> f64 {
+        (self.scale * x + self.shift[0]).sin() * (y - self.shift[1])
+    }
+}
+
+fn make_settings(k: f64) -> Settings {
+    Settings { scale: k, shift: [1.0 - k, k] }
+}
+
+const SHIFT: f64 = 0.5;
+
+/// Methods called on local structs that are constants (issue 8): one built
+/// by a literal of constants, whose fields are also read, in a loop, and
+/// one a plain function made, its type written.
+#[grad(forward, reverse, hessian)]
+fn local_settings(x: f64, y: f64) -> f64 {
+    let lit = Settings { scale: -1.5, shift: [SHIFT, 0.25] };
+    let made: Settings = make_settings(0.75);
+    let mut total = 0.0;
+    for i in 0..3 {
+        total += lit.transform(x * i as f64, y) * lit.scale;
+    }
+    total + made.transform(y, x * x) + made.shift[1] * x
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
+              (&SPRING, x, 1.25) [&SPRING, x, along(0), 1.25]; x in [-2.0, 2.0]),
+        case!(Spring::weighted, Spring::weighted_grad, Spring::weighted_vjp, Spring::weighted_jvp;
+              (&SPRING, x, &[0.5, -2.0, 1.0]) [&SPRING, x, along(0), &[0.5, -2.0, 1.0]]; x in [-2.0, 2.0]),
+        case!(Spring::pair, Spring::pair_grad, Spring::pair_vjp, Spring::pair_jvp;
+              (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(through_constant_gain, through_constant_gain_grad, through_constant_gain_vjp, through_constant_gain_jvp;
+              (&GAIN, x) [&GAIN, x, along(0)]; x in [-2.0, 2.0]),
+        case!(local_settings, local_settings_grad, local_settings_vjp, local_settings_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(springs, springs_grad, springs_vjp, springs_jvp;
+              (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+    ]
+}
+
+#[test]
+fn restricted_methods_match_numeric_gradient() {
+    rows_match_numeric_gradient("method row(s)", cases());
+}
+
+#[test]
+fn restricted_methods_jvp_is_the_transpose_of_vjp() {
+    rows_jvp_is_the_transpose_of_vjp("method row(s)", cases());
+}
+
+/// `hvp(x, v)` against central differences of `grad` along `v`.
+fn check_hvp(grad: impl Fn(&[f64]) -> Vec<f64>, hvp: impl Fn(&[f64], &[f64]) -> Vec<f64>, x: &[f64], v: &[f64]) {
+    let h = 1e-5;
+    let moved = |t: f64| -> Vec<f64> { x.iter().zip(v).map(|(x, v)| x + t * v).collect() };
+    let (plus, minus) = (grad(&moved(h)), grad(&moved(-h)));
+    let got = hvp(x, v);
+    for i in 0..x.len() {
+        let numeric = (plus[i] - minus[i]) / (2.0 * h);
+        assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric} at {x:?} along {v:?}", got[i]);
+    }
+}
+
+#[test]
+fn restricted_methods_second_order_matches_differences_of_the_gradient() {
+    for (x, y, vx, vy) in [(0.3, -0.7, 0.5, 1.0), (1.2, 0.4, -0.8, 0.3), (-1.5, 1.1, 1.0, -1.0)] {
+        check_hvp(
+            |p| vec![SPRING.energy_grad(p[0], 1.25).1],
+            |p, v| vec![SPRING.energy_hvp(p[0], v[0], 1.25).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = SPRING.pair_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = SPRING.pair_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| vec![through_constant_gain_grad(&GAIN, p[0]).1],
+            |p, v| vec![through_constant_gain_hvp(&GAIN, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = local_settings_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = local_settings_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = springs_grad(&SPRING, p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = springs_hvp(&SPRING, p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+    }
+}
+
+/// `Spring::energy` in closed form: ∂/∂x = s(2k)(x − r), no partial in `k`.
+#[test]
+fn a_left_out_parameter_has_no_partial_and_the_closed_form_holds() {
+    let (x, k) = (1.5, 0.75);
+    let (value, dx) = SPRING.energy_grad(x, k);
+    let s = stiffness(2.0 * k);
+    assert!(close(value, 0.5 * s * (x - 0.25) * (x - 0.25), 1e-15));
+    assert!(close(dx, s * (x - 0.25), 1e-14));
+    let (_, tangent) = SPRING.energy_jvp(x, 0.5, k);
+    assert!(close(tangent, 0.5 * dx, 1e-14));
+    let (_, hx) = SPRING.energy_hvp(x, 0.5, k);
+    assert!(close(hx, 0.5 * s, 1e-14));
+}
+
+/// `Gain::twice` differentiates the model through `self.apply`, whose
+/// companion leaves `k` out: the model's and `x`'s partials against
+/// central differences, the jvp against them, and the hvp against
+/// differences of the gradient.
+#[test]
+fn a_model_method_leaving_a_float_out_is_differentiated_in_the_model() {
+    let flat_value = |p: &[f64]| Gain { w: p[0], b: p[1] }.twice(p[2]);
+    for (w, b, x) in [(0.8, -0.3, 0.6), (-1.1, 0.4, -1.3), (0.2, 0.9, 1.7)] {
+        let m = Gain { w, b };
+        let mut d = m.zeros_like();
+        let (value, dx) = m.twice_grad(&mut d, x);
+        assert_eq!(value, m.twice(x));
+        let numeric = numeric_gradient(flat_value, &[w, b, x]);
+        let got = [d.w, d.b, dx];
+        for i in 0..3 {
+            assert!(close(got[i], numeric[i], 1e-6), "{got:?} vs {numeric:?}");
+        }
+        let v = Gain { w: 0.3, b: -0.7 };
+        let (_, tangent) = m.twice_jvp(&v, x, 0.4);
+        assert!(close(tangent, 0.3 * got[0] - 0.7 * got[1] + 0.4 * got[2], 1e-12));
+        let grad_at = |t: f64| {
+            let moved = Gain { w: w + t * 0.3, b: b - t * 0.7 };
+            let mut d = moved.zeros_like();
+            let (_, dx) = moved.twice_grad(&mut d, x + t * 0.4);
+            [d.w, d.b, dx]
+        };
+        let h = 1e-5;
+        let (plus, minus) = (grad_at(h), grad_at(-h));
+        let mut hv = m.zeros_like();
+        let (_, hx) = m.twice_hvp(&v, &mut hv, x, 0.4);
+        let got = [hv.w, hv.b, hx];
+        for i in 0..3 {
+            let numeric = (plus[i] - minus[i]) / (2.0 * h);
+            assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric}", got[i]);
+        }
+    }
+}
