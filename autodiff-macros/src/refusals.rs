@@ -61,9 +61,27 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
 /// goes through `energy`'s derivative (`lower/call.rs`).
 fn floats_passed_to_methods_kept_as_written(body: &Body, active: &dyn Fn(Var) -> bool, cx: &Ctxt) {
     walk(&body.block, 0, &mut |stmt, _| {
-        let Stmt::Assign { rhs: Rhs::Method(_, method, args), .. } = stmt else { return };
+        let Stmt::Assign { rhs: Rhs::Method(receiver, method, args), .. } = stmt else { return };
         let varied = |arg: &&Operand| arg.var().is_some_and(|var| active(var) && body.ty(arg).is_differentiable());
         let Some(arg) = args.iter().find(varied) else { return };
+        // `let cfg = make(k); cfg.rate; cfg.apply(x)`: a struct whose type
+        // is not written, so its methods are not known to be #[grad] ones.
+        let untyped_struct = receiver
+            .var()
+            .map(|var| body.var(var))
+            .filter(|info| info.kind == VarKind::Local && info.declared.is_none() && info.ty == Ty::Other);
+        if let Some(info) = untyped_struct {
+            let name = &info.ident;
+            cx.error_spanned_by(
+                method,
+                format!(
+                    "#[grad] cannot see the type of `{name}`, so `{method}` would be called as a plain method and \
+                     lose the derivative of its argument; write the type (`let {name}: Config = ..`), so that the \
+                     call goes through the derivative of `{method}` (a #[grad] method)"
+                ),
+            );
+            return;
+        }
         let info = body.var(arg.var().unwrap_or(Var(0)));
         let (value, fix) = if info.kind == VarKind::Temp {
             ("this argument".to_owned(), "bind it with a typed `let` (`let y: f64 = ..;`) and pass that".to_owned())

@@ -67,7 +67,9 @@ impl Lowerer<'_> {
             return false;
         };
         let mut fields = Vec::new();
-        let values: Vec<&Expr> = written.iter().map(|(_, value)| *value).collect();
+        let is_local = |ident: &syn::Ident| self.lookup(ident).is_some();
+        let constant_field = |(_, value): &(Member, &Expr)| is_constant(value, &is_local);
+        let constant = (!mutable && written.iter().all(constant_field)).then(|| peel(init).clone());
         for (member, value) in written {
             let field_name = member_name(&member);
             let ident = self.namer.fresh(&format!("{name}_{field_name}"));
@@ -82,7 +84,6 @@ impl Lowerer<'_> {
                 fields.push((field_name, binding));
             }
         }
-        let constant = (!mutable && values.iter().all(|value| is_constant(value))).then(|| peel(init).clone());
         self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields, path, constant })));
         true
     }
@@ -161,13 +162,15 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
 }
 
 /// A value no derivative can flow into: a literal (`2.0`, `-1.5`, `[0.0;
-/// 3]`, `[1.0, 2.0]`) or a constant's path (`SCALE`, `f64::consts::PI`).
-fn is_constant(expr: &Expr) -> bool {
+/// 3]`, `[1.0, 2.0]`) or a constant's path (`SCALE`, `f64::consts::PI`),
+/// not a local named like one (`is_local`).
+fn is_constant(expr: &Expr, is_local: &dyn Fn(&syn::Ident) -> bool) -> bool {
     match peel(expr) {
         Expr::Lit(_) => true,
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => is_constant(expr),
-        Expr::Array(array) => array.elems.iter().all(is_constant),
-        Expr::Repeat(repeat) => is_constant(&repeat.expr),
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => is_constant(expr, is_local),
+        Expr::Array(array) => array.elems.iter().all(|elem| is_constant(elem, is_local)),
+        Expr::Repeat(repeat) => is_constant(&repeat.expr, is_local),
+        Expr::Path(path) if path.path.get_ident().is_some_and(is_local) => false,
         Expr::Path(path) => {
             let last = path.path.segments.last();
             last.is_some_and(|last| {

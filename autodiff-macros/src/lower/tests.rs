@@ -270,3 +270,23 @@ fn a_short_circuit_into_its_own_left_side_tests_a_copy() {
     .expect("lowers");
     crate::validate::check(&body, &[], crate::validate::Stage::Lowered).expect("the IR's invariants hold");
 }
+
+#[test]
+fn a_method_is_called_on_a_local_struct_only_when_it_is_a_constant() {
+    let constant = ir(syn::parse_quote! {
+        fn f(x: f64) -> f64 {
+            let cfg = Config { scale: -SCALE, shift: [0.5; 2] };
+            cfg.apply(x)
+        }
+    });
+    assert!(constant.contains("Config { scale : - SCALE , shift : [0.5 ; 2] }"), "{constant}");
+    // A local named like a constant, a `mut` struct, a field of a value.
+    for item in [
+        syn::parse_quote! { fn f(x: f64) -> f64 { let K = x; let cfg = Config { scale: K }; cfg.apply(x) } },
+        syn::parse_quote! { fn f(x: f64) -> f64 { let mut cfg = Config { scale: 2.0 }; cfg.apply(x) } },
+        syn::parse_quote! { fn f(x: f64) -> f64 { let cfg = Config { scale: 2.0 * x }; cfg.apply(x) } },
+    ] {
+        let errors = ir(item);
+        assert!(errors.contains("from values that are not constants"), "{errors}");
+    }
+}
