@@ -88,7 +88,7 @@ fn through_constant_gain(g: &Gain, x: f64) -> f64 {
 }
 
 /// A free function calling `Spring::energy` on a parameter.
-#[grad(forward, reverse, hessian, wrt(x, y))]
+#[grad(forward, reverse, hessian, graph, wrt(x, y))]
 fn springs(s: &Spring, x: f64, y: f64) -> f64 {
     s.energy(x, 0.5) * s.energy(y, 1.0) + s.pair(x, y)
 }
@@ -115,7 +115,7 @@ const SHIFT: f64 = 0.5;
 /// Methods called on local structs that are constants (issue 8): one built
 /// by a literal of constants, whose fields are also read, in a loop, and
 /// one a plain function made, its type written.
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn local_settings(x: f64, y: f64) -> f64 {
     let lit = Settings { scale: -1.5, shift: [SHIFT, 0.25] };
     let made: Settings = make_settings(0.75);
@@ -268,5 +268,23 @@ fn a_model_method_leaving_a_float_out_is_differentiated_in_the_model() {
             let numeric = (plus[i] - minus[i]) / (2.0 * h);
             assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric}", got[i]);
         }
+    }
+}
+
+/// The graphs of callers of restricted methods and of methods on local
+/// constant structs: their value is the function's, and the adjoints of
+/// their inputs are `NAME_grad`'s partials.
+#[test]
+fn graphs_of_method_calls_have_the_gradients_adjoints() {
+    use common::graph::adjoint;
+    for (x, y) in [(0.3, -0.7), (1.2, 0.4), (-1.5, 1.1)] {
+        let graph = springs_graph(&SPRING, x, y);
+        let (value, dx, dy) = springs_grad(&SPRING, x, y);
+        assert_eq!(graph.node(graph.result().expect("a result")).value().as_scalar(), Some(value));
+        assert!(close(adjoint(&graph, "x"), dx, 1e-12) && close(adjoint(&graph, "y"), dy, 1e-12));
+        let graph = local_settings_graph(x, y);
+        let (value, dx, dy) = local_settings_grad(x, y);
+        assert_eq!(graph.node(graph.result().expect("a result")).value().as_scalar(), Some(value));
+        assert!(close(adjoint(&graph, "x"), dx, 1e-12) && close(adjoint(&graph, "y"), dy, 1e-12));
     }
 }

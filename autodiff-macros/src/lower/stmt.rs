@@ -335,14 +335,14 @@ impl Lowerer<'_> {
     ) {
         let Some(target) = self.assignable(left, out) else { return };
         match target {
-            Binding::Var(var) => match op {
-                None => self.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
+            Binding::Var(var) => self.mark_refused(var, |this| match op {
+                None => this.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
                 Some(op) => {
-                    let value = self.lower_expr(right, out);
+                    let value = this.lower_expr(right, out);
                     let rhs = Rhs::Prim(op, vec![Operand::Var(var), value]);
-                    self.assign(out, var, rhs, AssignKind::Overwrite, span);
+                    this.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
-            },
+            }),
             Binding::Closure(_) | Binding::Slice(_) => {
                 self.cx.error_spanned_by(
                     left,
