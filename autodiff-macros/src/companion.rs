@@ -73,6 +73,13 @@ pub const JVP: &str = "jvp";
 /// for `#[grad(hessian)]` functions).
 pub const TANGENT: &str = "tangent";
 
+/// The name, beside a method's companion functions, of the associated
+/// constant saying that the method leaves its parameter `index` out of
+/// `wrt(..)` (`method::left_out_const`): `left_out_I`, as `__NAME_left_out_I`.
+pub fn left_out(index: usize) -> String {
+    format!("left_out_{index}")
+}
+
 /// Whether `path` names a function's second-order companion (`g::tangent`).
 pub fn is_tangent(path: &syn::ExprPath) -> bool {
     path.path.segments.last().is_some_and(|last| last.ident == TANGENT)

@@ -96,7 +96,9 @@ pub fn constant_self_name(method: &Ident) -> Ident {
 /// with `__has_a_derivative`, which none does. A method with `#[grad]` has
 /// them as inherent items, which rustc takes first; without it, the path
 /// finds only this trait's, whose unmet bound gives the message
-/// (`diagnostic::on_unimplemented`).
+/// (`diagnostic::on_unimplemented`). Beside them, the defaults of the
+/// method's verdicts on its parameters (`left_out_fallback`), for a call of
+/// `arity` arguments, the receiver included.
 pub fn missing_derivative_fallback(method: &Ident, of_constant: bool, arity: usize) -> Vec<syn::Item> {
     use crate::companion::{of_method, FWD, JVP, REV, TANGENT, VJP, VJP_IN_PLACE};
     let base = if of_constant { constant_self_name(method) } else { method.clone() };
@@ -313,7 +315,7 @@ fn left_out_const(guard: &syn::ItemImpl, name: &Ident, vis: &syn::Visibility) ->
 /// The associated constant that says a method (or its twin, `base`) leaves
 /// its parameter `index` out of `wrt(..)`.
 pub fn left_out_name(base: &Ident, index: usize) -> Ident {
-    crate::companion::of_method(base, &format!("left_out_{index}"))
+    crate::companion::of_method(base, &crate::companion::left_out(index))
 }
 
 /// The caller's defaults for `left_out_name`s of a method it calls with

@@ -396,7 +396,7 @@ impl Sweep<'_> {
         if path.qself.is_some() {
             return varied
                 .map(|(i, _)| {
-                    let verdict = companion::method(path, &format!("left_out_{i}"), span);
+                    let verdict = companion::method(path, &companion::left_out(i), span);
                     quote_spanned!(span=> ::autodiff::guards::varied_argument(#verdict);)
                 })
                 .collect();
