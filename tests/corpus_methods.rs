@@ -126,6 +126,14 @@ fn local_settings(x: f64, y: f64) -> f64 {
     total + made.transform(y, x * x) + made.shift[1] * x
 }
 
+/// A local struct built from a parameter left out of `wrt` (a constant),
+/// its method called with a differentiated argument.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn settings_of_a_constant(x: f64, k: f64) -> f64 {
+    let s = Settings { scale: k, shift: [0.5, -k] };
+    s.transform(x, x * x) * k
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
@@ -138,6 +146,8 @@ fn cases() -> Vec<Case> {
               (&GAIN, x) [&GAIN, x, along(0)]; x in [-2.0, 2.0]),
         case!(local_settings, local_settings_grad, local_settings_vjp, local_settings_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(settings_of_a_constant, settings_of_a_constant_grad, settings_of_a_constant_vjp,
+              settings_of_a_constant_jvp; (x, 0.75) [x, along(0), 0.75]; x in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -189,6 +199,12 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
         check_hvp(
             |p| vec![through_constant_gain_grad(&GAIN, p[0]).1],
             |p, v| vec![through_constant_gain_hvp(&GAIN, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| vec![settings_of_a_constant_grad(p[0], 1.25).1],
+            |p, v| vec![settings_of_a_constant_hvp(p[0], v[0], 1.25).1],
             &[x],
             &[vx],
         );

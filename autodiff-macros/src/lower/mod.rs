@@ -84,9 +84,14 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         structs_by_field: HashSet::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
+        constant_params: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
-    let params = sig.params.iter().map(|param| lowerer.param(param)).collect();
+    let params: Vec<Var> = sig.params.iter().map(|param| lowerer.param(param)).collect();
+    lowerer.constant_params = (sig.params.iter().zip(&params).enumerate())
+        .filter(|(i, (param, _))| !param.mutable && (param.class == ParamClass::Constant || !sig.differentiates(*i)))
+        .map(|(_, (_, &var))| var)
+        .collect();
     lowerer.ret = sig.ret.map(|float| {
         let ident = lowerer.namer.fresh("__ret");
         let Some(array) = &sig.ret_array else {
@@ -245,6 +250,9 @@ struct Lowerer<'a> {
     refused: HashSet<Var>,
     /// Whether a local in `refused` was read since the mark (`mark_refused`).
     read_refused: std::cell::Cell<bool>,
+    /// The parameters that are constants: not differentiated (left out of
+    /// `wrt`, or of no float type) and not `mut`, so one value throughout.
+    constant_params: HashSet<Var>,
 }
 
 impl Lowerer<'_> {

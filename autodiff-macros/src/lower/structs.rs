@@ -19,8 +19,9 @@ pub(super) struct LocalStruct {
     /// Its type, as the literal names it (`Config`, `geometry::Point`).
     pub(super) path: syn::Path,
     /// The literal, when the struct is a constant: not `mut`, each field a
-    /// literal or a constant's path (`Config { scale: 2.0, n: 3 }`), so it
-    /// may be built again wherever it is needed whole (a method's receiver).
+    /// literal, a constant's path or a constant parameter (`Config { scale:
+    /// 2.0, n: 3, k }` with `k` left out of `wrt`), so it may be built again
+    /// wherever it is needed whole (a method's receiver).
     pub(super) constant: Option<Expr>,
 }
 
@@ -67,8 +68,12 @@ impl Lowerer<'_> {
             return false;
         };
         let mut fields = Vec::new();
-        let is_local = |ident: &syn::Ident| self.lookup(ident).is_some();
-        let constant_field = |(_, value): &(Member, &Expr)| is_constant(value, &is_local);
+        let constant_name = |ident: &syn::Ident| match self.lookup(ident) {
+            Some(Binding::Var(var)) => Some(self.constant_params.contains(&var)),
+            Some(_) => Some(false),
+            None => None,
+        };
+        let constant_field = |(_, value): &(Member, &Expr)| is_constant(value, &constant_name);
         let constant = (!mutable && written.iter().all(constant_field)).then(|| peel(init).clone());
         for (member, value) in written {
             let field_name = member_name(&member);
@@ -122,8 +127,8 @@ pub(super) fn method_on_local_struct_message(name: &syn::Ident, ty: &syn::Path, 
     format!(
         "`{name}` is a struct built in this #[grad] function from values that are not constants, whose fields \
          #[grad] keeps as separate variables, so the method `{method}` cannot be called on it; a method is called \
-         on a local struct that is a constant: built by a literal of constants, not `mut` (`let {name} = \
-         {ty} {{ field: 2.0 }};`), or by a plain function, its type written (`let {name}: {ty} = make(k);`); \
+         on a local struct that is a constant: built by a literal of constants (or of parameters left out of \
+         `wrt`), not `mut` (`let {name} = {ty} {{ field: 2.0 }};`), or by a plain function, its type written (`let {name}: {ty} = make(k);`); \
          otherwise build `{name}` in the caller and take it as a parameter left out of `wrt` (`{name}: &{ty}`)"
     )
 }
@@ -162,15 +167,19 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
 }
 
 /// A value no derivative can flow into: a literal (`2.0`, `-1.5`, `[0.0;
-/// 3]`, `[1.0, 2.0]`) or a constant's path (`SCALE`, `f64::consts::PI`),
-/// not a local named like one (`is_local`).
-fn is_constant(expr: &Expr, is_local: &dyn Fn(&syn::Ident) -> bool) -> bool {
+/// 3]`, `[1.0, 2.0]`), a constant's path (`SCALE`, `f64::consts::PI`), or
+/// a name `bound` says is a constant (a parameter left out of `wrt`, not
+/// `mut`); not another local or parameter (`bound` says `Some(false)`),
+/// whatever its name.
+fn is_constant(expr: &Expr, bound: &dyn Fn(&syn::Ident) -> Option<bool>) -> bool {
     match peel(expr) {
         Expr::Lit(_) => true,
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => is_constant(expr, is_local),
-        Expr::Array(array) => array.elems.iter().all(|elem| is_constant(elem, is_local)),
-        Expr::Repeat(repeat) => is_constant(&repeat.expr, is_local),
-        Expr::Path(path) if path.path.get_ident().is_some_and(is_local) => false,
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => is_constant(expr, bound),
+        Expr::Array(array) => array.elems.iter().all(|elem| is_constant(elem, bound)),
+        Expr::Repeat(repeat) => is_constant(&repeat.expr, bound),
+        Expr::Path(path) if path.path.get_ident().and_then(bound).is_some() => {
+            path.path.get_ident().and_then(bound) == Some(true)
+        }
         Expr::Path(path) => {
             let last = path.path.segments.last();
             last.is_some_and(|last| {

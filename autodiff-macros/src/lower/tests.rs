@@ -284,8 +284,18 @@ fn a_method_is_called_on_a_local_struct_only_when_it_is_a_constant() {
         }
     });
     assert!(constant.contains("Config { scale : - SCALE , shift : [0.5 ; 2] }"), "{constant}");
-    // A local named like a constant, a `mut` struct, a field of a value.
+    // A parameter of no float type is a constant.
+    let constant = ir(syn::parse_quote! {
+        fn f(x: f64, n: usize) -> f64 {
+            let cfg = Config { n, scale: 2.0 };
+            cfg.apply(x)
+        }
+    });
+    assert!(constant.contains("Config { n , scale : 2.0 }"), "{constant}");
+    // A local named like a constant, a `mut` struct, a field of a value, a
+    // differentiated parameter.
     for item in [
+        syn::parse_quote! { fn f(x: f64, k: f64) -> f64 { let cfg = Config { scale: k }; cfg.apply(x) } },
         syn::parse_quote! { fn f(x: f64) -> f64 { let K = x; let cfg = Config { scale: K }; cfg.apply(x) } },
         syn::parse_quote! { fn f(x: f64) -> f64 { let mut cfg = Config { scale: 2.0 }; cfg.apply(x) } },
         syn::parse_quote! { fn f(x: f64) -> f64 { let cfg = Config { scale: 2.0 * x }; cfg.apply(x) } },
