@@ -110,6 +110,8 @@ pub mod parallel;
 pub mod params;
 #[cfg(feature = "progress")]
 pub mod progress;
+#[doc(hidden)]
+pub mod records;
 pub mod reduce;
 pub mod schedule;
 mod second_order;

@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
+use super::records::Records;
 use super::saves::{SaveKey, Saves};
 use crate::activity::Activity;
 use crate::emit;
@@ -17,23 +18,23 @@ use crate::ir::{
 
 /// The variables declared up front, before the first statement.
 pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
-    (0..body.vars.len())
-        .filter(|&i| layout.hoisted[i])
-        .map(|i| match layout.fixed_capacity[i] {
-            Some(capacity) => {
-                let ident = &body.var(Var(i)).ident;
-                let top = stack_top(ident);
-                let zero = match body.var(Var(i)).ty {
-                    Ty::Bool => quote!(false),
-                    Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
-                    _ => quote!(::core::default::Default::default()),
-                };
-                let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
-                quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
-            }
-            None => emit::declaration(body, Var(i), layout.stack[i]),
-        })
-        .collect()
+    let records = layout.records.declarations();
+    let each = (0..body.vars.len()).filter(|&i| layout.hoisted[i]).map(|i| match layout.fixed_capacity[i] {
+        Some(capacity) => {
+            let ident = &body.var(Var(i)).ident;
+            let top = stack_top(ident);
+            let zero = match body.var(Var(i)).ty {
+                Ty::Bool => quote!(false),
+                Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
+                _ => quote!(::core::default::Default::default()),
+            };
+            let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
+            quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
+        }
+        None if layout.records.is_member(Var(i)) => Records::member_declaration(&body.var(Var(i)).ident),
+        None => emit::declaration(body, Var(i), layout.stack[i]),
+    });
+    quote!(#records #(#each)*)
 }
 
 /// Where each variable is declared: in place (`let x = ..` at its only
@@ -46,6 +47,8 @@ pub(super) struct Layout {
     /// A stack whose loops all walk literal ranges (`0..2`) holds at most
     /// this many values: it lives in an array on the machine stack.
     pub(super) fixed_capacity: Vec<Option<usize>>,
+    /// Stacks on the heap of one loop nest that share one vector.
+    pub(super) records: Records,
     pub(super) mutated: Vec<bool>,
 }
 
@@ -59,6 +62,7 @@ impl Layout {
         let mut header_bound = vec![false; count];
         let mut counted_index = vec![false; count];
         let mut stack = vec![false; count];
+        let mut branched = vec![false; count];
         mark(body, saves, &body.block, StmtId::FIRST, false, 0, &mut |var: Var, event: Event| match event {
             Event::Init { nested } => {
                 inits[var.0] += 1;
@@ -84,6 +88,7 @@ impl Layout {
                 inits[var.0] += 1;
                 flat_init[var.0] &= !nested;
                 stack[var.0] = in_loop;
+                branched[var.0] |= nested;
             }
         });
         let hoisted = (0..count)
@@ -103,8 +108,13 @@ impl Layout {
                 !info.scope.is_empty() && (kept || info.kind == VarKind::Saved || sized_adjoint)
             })
             .collect();
-        let fixed_capacity = (0..count).map(|i| stack[i].then(|| fixed_capacity(body, Var(i))).flatten()).collect();
-        Layout { hoisted, stack, mutated, fixed_capacity }
+        let fixed_capacity: Vec<Option<usize>> =
+            (0..count).map(|i| stack[i].then(|| fixed_capacity(body, Var(i))).flatten()).collect();
+        // (A save in a branch may skip passes: its record would hold gaps.)
+        let candidates: Vec<bool> =
+            (0..count).map(|i| stack[i] && fixed_capacity[i].is_none() && !branched[i]).collect();
+        let records = Records::new(body, saves, &candidates);
+        Layout { hoisted, stack, mutated, fixed_capacity, records }
     }
 }
 

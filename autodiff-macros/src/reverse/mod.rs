@@ -29,7 +29,8 @@
 //!
 //! The parts: `saves.rs` decides what the forward sweep keeps (a side table
 //! keyed by statement id), `adjoints.rs` adds the adjoint variables to the
-//! IR, `layout.rs` decides where each value lives, `primal.rs` prints the
+//! IR, `layout.rs` decides where each value lives (`records.rs`: the stacks
+//! of one loop nest that share a vector), `primal.rs` prints the
 //! forward sweep, this file the reverse sweep (reading the transposes and
 //! partials of `rules.rs`), `call.rs` the reverse of a call, `invariant.rs`
 //! the loop-invariant elements whose adjoints a loop sums in a local.
@@ -59,6 +60,7 @@ mod integers;
 mod invariant;
 mod layout;
 mod primal;
+mod records;
 pub mod saves;
 mod shield;
 

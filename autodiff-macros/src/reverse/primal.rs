@@ -196,7 +196,9 @@ impl Sweep<'_> {
     /// Keeps `value` in `slot`.
     pub(super) fn save_value(&self, slot: Var, value: &TokenStream, span: Span) -> TokenStream {
         let slot_ident = self.ident(slot);
-        if self.layout.fixed_capacity[slot.0].is_some() {
+        if let Some(put) = self.layout.records.put(slot, slot_ident, value) {
+            put
+        } else if self.layout.fixed_capacity[slot.0].is_some() {
             let top = stack_top(slot_ident);
             quote_spanned!(span=> #slot_ident[#top] = #value; #top += 1;)
         } else if self.layout.stack[slot.0] {
@@ -211,7 +213,9 @@ impl Sweep<'_> {
     /// Puts the value kept in `slot` back into `target`.
     pub(super) fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
         let slot_ident = self.ident(slot);
-        if self.layout.fixed_capacity[slot.0].is_some() {
+        if let Some(take) = self.layout.records.take(slot, slot_ident, target) {
+            take
+        } else if self.layout.fixed_capacity[slot.0].is_some() {
             let top = stack_top(slot_ident);
             quote_spanned!(span=> #top -= 1; #target = #slot_ident[#top];)
         } else if self.layout.stack[slot.0] {
@@ -248,7 +252,7 @@ impl Sweep<'_> {
             Operand::Place(_) => false,
         };
         let mut tokens = TokenStream::new();
-        let mut counted: BTreeMap<&[LoopId], Vec<&Ident>> = BTreeMap::new();
+        let mut counted: BTreeMap<&[LoopId], Vec<Var>> = BTreeMap::new();
         // A stack of this sweep, not of a checkpointed loop's (one pass's):
         // a sweep without saves pushes nothing.
         let slots: BTreeSet<Var> = self.saves.slots().map(|(_, slot)| slot).collect();
@@ -277,19 +281,28 @@ impl Sweep<'_> {
                 .collect();
             match lengths {
                 Some(lengths) => {
-                    let stack = &info.ident;
                     let total = lengths.into_iter().reduce(|a, b| quote!(#a * #b)).unwrap_or_else(|| quote!(0));
-                    tokens.extend(quote_spanned!(lp.span=> #stack.reserve(#total);));
+                    tokens.extend(self.reserve(Var(i), &total));
                 }
-                None => counted.entry(&info.scope[..]).or_default().push(&info.ident),
+                None => counted.entry(&info.scope[..]).or_default().push(Var(i)),
             }
         }
         for (scope, stacks) in counted {
             let Some(passes) = self.counted_passes(lp, scope, &loops) else { continue };
             let count = Ident::new("__passes", Span::mixed_site());
-            tokens.extend(quote_spanned!(lp.span=> { let #count = #passes; #(#stacks.reserve(#count);)* }));
+            let reserve = stacks.into_iter().map(|stack| self.reserve(stack, &count.to_token_stream()));
+            tokens.extend(quote_spanned!(lp.span=> { let #count = #passes; #(#reserve)* }));
         }
         tokens
+    }
+
+    /// Room for `passes` values in the stack `slot` (in its group's vector
+    /// when it has one, which its first member reserves for all).
+    fn reserve(&self, slot: Var, passes: &TokenStream) -> TokenStream {
+        self.layout.records.reservation(slot, passes).unwrap_or_else(|| {
+            let stack = self.ident(slot);
+            quote!(#stack.reserve(#passes);)
+        })
     }
 
     /// The number of passes of the innermost of the loops `scope` (the
