@@ -360,6 +360,29 @@ fn zero_adjoint_call(x: f64, y: f64) -> f64 {
     h
 }
 
+/// `g(x) = eˣ`, ∞ past 709.78.
+#[grad(forward, reverse)]
+fn exp_of(x: f64) -> f64 {
+    x.exp()
+}
+
+/// `f = y + √(xy)` for `x > 700`, `eˣ·y + sigmoid(√(xy))` otherwise: past
+/// 709.78 the call's value `eˣ` is ∞, and the product `eˣ·y` that reads it
+/// has a zero adjoint; at `xy = 0` the √'s partial is ∞ and so is the
+/// argument of `sigmoid`'s derivative (σ'(√(xy))·∂√/∂x), which has a
+/// nonzero adjoint: that one is real. Away from 0 everything is finite.
+#[grad(forward, reverse)]
+fn zero_adjoint_after_call(x: f64, y: f64) -> f64 {
+    let e = exp_of(x);
+    let p = e * y;
+    let s = product(x, y).abs().sqrt();
+    let t = sigmoid(s);
+    if x > 700.0 {
+        return y + s;
+    }
+    p + t
+}
+
 /// `f = Σ_{xᵢ > 0} √xᵢ`: the same in a loop.
 #[grad(forward, reverse)]
 fn zero_adjoint_loop(x: &[f64; 4]) -> f64 {
@@ -718,6 +741,8 @@ fn cases() -> Vec<Case> {
             where x.hypot(y) > 0.01),
         case!(zero_adjoint_call, zero_adjoint_call_grad, zero_adjoint_call_vjp, zero_adjoint_call_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
             where x.abs() > 0.01),
+        case!(zero_adjoint_after_call, zero_adjoint_after_call_grad, zero_adjoint_after_call_vjp, zero_adjoint_after_call_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0];
+            where (x * y).abs() > 0.01),
         array_case!(zero_adjoint_loop, zero_adjoint_loop_grad, zero_adjoint_loop_vjp, zero_adjoint_loop_jvp; 4; in [-2.0, 2.0];
             where |x| x.iter().all(|v| v.abs() > 0.01)),
         // Second review, A1: powi(0).
@@ -870,6 +895,13 @@ fn zero_adjoints_give_no_nan_at_the_issue_points() {
     assert_eq!(zero_adjoint_overflow_grad(800.0), (800.0, 1.0));
     assert_eq!(zero_adjoint_call_grad(-1.0, 3.0), (3.0, 0.0, 1.0));
     assert_eq!(zero_adjoint_norm_grad(0.0, 0.0), (0.0, 0.0, 0.0));
+    // x = 800, y = 2: f = y + √(xy) = 42, ∂f/∂x = y/(2√(xy)) = 1/40,
+    // ∂f/∂y = 1 + x/(2√(xy)) = 11; the ∞ of e^800 and its product skipped.
+    assert_eq!(zero_adjoint_after_call_grad(800.0, 2.0), (42.0, 1.0 / 40.0, 11.0));
+    // x = 1, y = 0: f = e·0 + σ(0) = ½; ∂f/∂x = y·eˣ = 0, ∂f/∂y = eˣ = e:
+    // the path through √|xy| (∞ partial, adjoint σ'(0) = ¼) ends at
+    // `abs`, whose derivative at 0 is 0 by convention.
+    assert_eq!(zero_adjoint_after_call_grad(1.0, 0.0), (0.5, 0.0, 1f64.exp()));
     let mut d_x = [0.0; 4];
     assert_eq!(zero_adjoint_loop_grad(&[4.0, -1.0, 0.0, 1.0], &mut d_x), 3.0);
     assert_eq!(d_x, [0.25, 0.0, 0.0, 0.5]);

@@ -33,7 +33,9 @@
 //! of one loop nest that share a vector), `primal.rs` prints the
 //! forward sweep, this file the reverse sweep (reading the transposes and
 //! partials of `rules.rs`), `call.rs` the reverse of a call, `invariant.rs`
-//! the loop-invariant elements whose adjoints a loop sums in a local.
+//! the loop-invariant elements whose adjoints a loop sums in a local,
+//! `guard.rs` the tests that keep a zero adjoint from meeting an infinite
+//! partial.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -56,6 +58,7 @@ mod adjoints;
 mod call;
 mod checkpoint;
 pub mod filled;
+mod guard;
 mod integers;
 mod invariant;
 mod layout;
@@ -64,6 +67,7 @@ mod records;
 pub mod saves;
 mod shield;
 
+use guard::Finite;
 use layout::{declarations, Layout};
 pub use primal::replay;
 use saves::{SaveKey, Saves};
@@ -929,16 +933,24 @@ impl Sweep<'_> {
                     let twice = D::Bin(crate::rules::Bin::Mul, Box::new(D::Lit(2.0)), Box::new(D::Arg(0)));
                     let addition = emit::accumulate(&target, seed_word, &twice, &holes);
                     let guarded = self.may_blow_up(*op, &twice, &operands, dst);
-                    tokens.extend(if guarded { unless_zero(seed, addition, span) } else { addition });
+                    tokens.extend(if guarded {
+                        let mut finite = Finite::When(Vec::new());
+                        finite.partial(&twice, &holes);
+                        guard::unless_zero(seed, finite, addition, span)
+                    } else {
+                        addition
+                    });
                 }
             }
             Rhs::Prim(op, _) => {
                 let holes = Holes { args: &args, out, float: self.float(dst), span };
                 let mut guarded = TokenStream::new();
+                let mut finite = Finite::When(Vec::new());
                 for (i, partial) in partials(*op).iter().enumerate() {
                     if let (Some(partial), Some(target)) = (partial, self.adjoint_piece(operands[i])) {
                         let addition = emit::accumulate(&target, seed_word, partial, &holes);
                         if self.may_blow_up(*op, partial, &operands, dst) {
+                            finite.partial(partial, &holes);
                             guarded.extend(addition);
                             continue;
                         }
@@ -949,7 +961,7 @@ impl Sweep<'_> {
                     }
                 }
                 if !guarded.is_empty() {
-                    tokens.extend(unless_zero(seed, guarded, span));
+                    tokens.extend(guard::unless_zero(seed, finite, guarded, span));
                 }
             }
             // A call with constant arguments only has no derivative.
@@ -967,7 +979,7 @@ impl Sweep<'_> {
                         let flatten = (1..self.body.var(dst).dims.unwrap_or(1)).map(|_| quote!(.flatten()));
                         quote_spanned!(span=> if #seed.iter()#(#flatten)*.any(|s| *s != 0.0) { #call })
                     }
-                    true => unless_zero(seed, call, span),
+                    true => guard::unless_zero(seed, self.finite_arguments(call_args), call, span),
                     false => call,
                 });
             }
@@ -1032,6 +1044,39 @@ impl Sweep<'_> {
         crate::rules::can_blow_up(op) || d.reads_unbounded(&unbounded)
     }
 
+    /// When a call's reverse is safe with a zero adjoint: the callee guards
+    /// its own rules for finite arguments, so when those that may not be
+    /// finite are (scalars, tested one by one; an array is not tested).
+    fn finite_arguments(&self, call_args: &[Arg]) -> Finite {
+        let mut tests = Vec::new();
+        for arg in call_args {
+            match arg {
+                Arg::Value(operand) if crate::finite::may_be_non_finite(operand, self.unbounded) => {
+                    let Ty::Float(float) = self.body.ty(operand) else { return Finite::Never };
+                    let (ty, value) = (emit::float_type(float), emit::operand(self.body, operand));
+                    tests.push(quote!(#ty::is_finite(#value)));
+                }
+                Arg::Value(_) => {}
+                Arg::Ref { place, range, .. } => {
+                    let bounds = range.iter().flat_map(|range| range.lo.iter().chain(&range.hi));
+                    let reads_unbounded = std::iter::once(place.var)
+                        .chain(place.index_vars())
+                        .chain(bounds.flat_map(|bound| bound.reads()))
+                        .any(|var| self.unbounded[var.0]);
+                    if reads_unbounded {
+                        return Finite::Never;
+                    }
+                }
+            }
+        }
+        // (Only called where an argument may not be finite: none found
+        // here means one this scan does not see, so only the adjoint tells.)
+        if tests.is_empty() {
+            return Finite::Never;
+        }
+        Finite::When(tests)
+    }
+
     /// How many indices reach a float in an aggregate operand (`None` for a
     /// scalar).
     fn aggregate_dims(&self, operand: &Operand) -> Option<usize> {
@@ -1087,14 +1132,6 @@ impl Sweep<'_> {
         let (targets, values) = (flatten(target, true), flatten(value, false));
         quote_spanned!(span=> for (#a, #b) in #targets.zip(#values) { *#a += *#b; })
     }
-}
-
-/// `if ȳ != 0 { additions }`: a zero adjoint contributes nothing, and
-/// skipping its products keeps an infinite or NaN partial (at a pole, or of
-/// a value computed on a path that did not reach the output) from making
-/// the gradient NaN, as JAX and PyTorch users expect.
-fn unless_zero(seed: &TokenStream, additions: TokenStream, span: Span) -> TokenStream {
-    quote_spanned!(span=> if #seed != 0.0 { #additions })
 }
 
 /// Whether the function writes `var` (so a parameter must be `mut` in `NAME_vjp`).
@@ -1179,7 +1216,7 @@ mod tests {
             }
         });
         assert!(got.contains("let __t1 = x > 1.0;"), "{got}");
-        assert!(got.contains("if __t1 {\n        __bar_x += __bar_ret * 3.0;\n    } else {\n        if __bar_ret != 0.0 {\n            __bar_x += __bar_ret * __ret;\n        }\n    }"), "{got}");
+        assert!(got.contains("if __t1 {\n        __bar_x += __bar_ret * 3.0;\n    } else {\n        if f64::is_finite(__ret) || __bar_ret != 0.0 {\n            __bar_x += __bar_ret * __ret;\n        }\n    }"), "{got}");
     }
 
     #[test]
@@ -1196,12 +1233,37 @@ mod tests {
             }
         });
         // √'s partial is infinite at 0, and `r` may be NaN (x < 0): their
-        // products are skipped when the adjoint is 0; `x * y` of finite
-        // inputs needs no test.
-        assert!(got.contains("if __bar_r != 0.0 {\n        __bar_x += __bar_r * (0.5 / r);"), "{got}");
-        assert!(got.contains("if __bar_t1 != 0.0 {\n        __bar_y += __bar_t1 * r;\n    }"), "{got}");
+        // products are skipped when the adjoint is 0 and the partial, known
+        // from the forward sweep, is not finite; `x * y` of finite inputs
+        // needs no test.
+        let sqrt = "if f64::is_finite(0.5 / r) || __bar_r != 0.0 {\n        __bar_x += __bar_r * (0.5 / r);";
+        assert!(got.contains(sqrt), "{got}");
+        assert!(
+            got.contains("if f64::is_finite(r) || __bar_t1 != 0.0 {\n        __bar_y += __bar_t1 * r;\n    }"),
+            "{got}"
+        );
         assert!(got.contains("__bar_r += __bar_t1 * y;"), "{got}");
         assert!(got.contains("__bar_x += __bar_p * y;\n    __bar_y += __bar_p * x;"), "{got}");
+    }
+
+    #[test]
+    fn a_guard_tests_the_forward_values_before_the_adjoint() {
+        let got = vjp_of(quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let r = x.ln();
+                helpers::g(r, y) + x % y
+            }
+        });
+        // A call whose argument may not be finite runs when it is, or when
+        // its adjoint is not zero; only that argument is tested.
+        let call = "if f64::is_finite(r) || __bar_t1 != 0.0 {";
+        assert!(got.contains(call), "{got}");
+        assert!(!got.contains("f64::is_finite(y)"), "{got}");
+        // `%`'s partials: 1 needs no test, `-trunc(x / y)` does (y = 0).
+        let rem = "if f64::is_finite(-f64::trunc(x / y)) || __bar_t2 != 0.0 {\n        __bar_x += __bar_t2;\n        __bar_y += __bar_t2 * -f64::trunc(x / y);";
+        assert!(got.contains(rem), "{got}");
+        // `ln`'s partial 1/x: tested, then added.
+        assert!(got.contains("if f64::is_finite(1.0 / x) || __bar_r != 0.0 {"), "{got}");
     }
 
     #[test]
