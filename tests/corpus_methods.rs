@@ -134,6 +134,40 @@ fn settings_of_a_constant(x: f64, k: f64) -> f64 {
     s.transform(x, x * x) * k
 }
 
+/// Two types with a `#[grad]` method of one name and different argument
+/// counts, both called in one function: the items that name a missing
+/// derivative are declared once, for the larger count (they were declared
+/// twice, which failed to compile).
+struct Quadratic {
+    a: f64,
+}
+
+impl Quadratic {
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn run(&self, x: f64) -> f64 {
+        self.a * x * x
+    }
+}
+
+struct Bilinear {
+    b: f64,
+}
+
+impl Bilinear {
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn run(&self, x: f64, k: f64) -> f64 {
+        self.b * x.sin() * k
+    }
+}
+
+const QUADRATIC: Quadratic = Quadratic { a: 0.5 };
+const BILINEAR: Bilinear = Bilinear { b: 1.5 };
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn same_name_two_arities(a: &Quadratic, b: &Bilinear, x: f64) -> f64 {
+    a.run(x) + b.run(x, 2.0) * b.run(x * x, -0.5)
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
@@ -148,6 +182,9 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(settings_of_a_constant, settings_of_a_constant_grad, settings_of_a_constant_vjp,
               settings_of_a_constant_jvp; (x, 0.75) [x, along(0), 0.75]; x in [-2.0, 2.0]),
+        case!(same_name_two_arities, same_name_two_arities_grad, same_name_two_arities_vjp,
+              same_name_two_arities_jvp; (&QUADRATIC, &BILINEAR, x) [&QUADRATIC, &BILINEAR, x, along(0)];
+              x in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -199,6 +236,12 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
         check_hvp(
             |p| vec![through_constant_gain_grad(&GAIN, p[0]).1],
             |p, v| vec![through_constant_gain_hvp(&GAIN, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| vec![same_name_two_arities_grad(&QUADRATIC, &BILINEAR, p[0]).1],
+            |p, v| vec![same_name_two_arities_hvp(&QUADRATIC, &BILINEAR, p[0], v[0]).1],
             &[x],
             &[vx],
         );

@@ -311,13 +311,23 @@ impl Lowerer<'_> {
 
     /// The items that name the fix if `method` has no derivative
     /// (`method::missing_derivative_fallback`), once per method and kind.
-    /// `arity` counts the receiver.
+    /// `arity` counts the receiver. Methods of one name on two types may
+    /// take different counts (`a.run(x)`, `b.run(x, 2.0)`), but the items
+    /// are named by the method alone: one set, for the largest count, so
+    /// that no name is declared twice.
     fn declare_fallback(&mut self, method: &Ident, of_constant: bool, arity: usize) {
-        let items = crate::method::missing_derivative_fallback(method, of_constant, arity);
-        let declared = |item: &syn::Item| self.items.iter().any(|old| old == item);
-        if !items.iter().all(declared) {
-            self.items.extend(items);
+        use crate::method::missing_derivative_fallback;
+        let key = (crate::naming::name_of(method), of_constant);
+        let previous = self.fallback_arities.get(&key).copied();
+        if previous.is_some_and(|previous| previous >= arity) {
+            return;
         }
+        if let Some(previous) = previous {
+            let old = missing_derivative_fallback(method, of_constant, previous);
+            self.items.retain(|item| !old.contains(item));
+        }
+        self.fallback_arities.insert(key, arity);
+        self.items.extend(missing_derivative_fallback(method, of_constant, arity));
     }
 
     /// A method is differentiated in place through its `vjp_in_place`,

@@ -85,6 +85,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
+        fallback_arities: HashMap::new(),
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -253,6 +254,9 @@ struct Lowerer<'a> {
     /// The parameters that are constants: not differentiated (left out of
     /// `wrt`, or of no float type) and not `mut`, so one value throughout.
     constant_params: HashSet<Var>,
+    /// The methods whose fallback items were declared (`declare_fallback`),
+    /// by name and kind, with the argument count they were declared for.
+    fallback_arities: HashMap<(String, bool), usize>,
 }
 
 impl Lowerer<'_> {
