@@ -168,6 +168,18 @@ fn same_name_two_arities(a: &Quadratic, b: &Bilinear, x: f64) -> f64 {
     a.run(x) + b.run(x, 2.0) * b.run(x * x, -0.5)
 }
 
+/// Methods called on results of methods: the inner call is differentiated
+/// (its argument is a float), so its result is a float and the outer call
+/// goes through its derivative too, on a parameter, on a local literal, and
+/// with the result reaching the output only through `#[grad]` calls (it
+/// was kept as a plain call, its derivative dropped).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn nested_method_calls(s: &Spring, x: f64) -> f64 {
+    let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
+    let inner = autodiff::sigmoid(s.energy(s.energy(x, 0.5), 1.5));
+    inner + lit.transform(lit.transform(x, 1.0), s.energy(x, 2.0))
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
@@ -185,6 +197,8 @@ fn cases() -> Vec<Case> {
         case!(same_name_two_arities, same_name_two_arities_grad, same_name_two_arities_vjp,
               same_name_two_arities_jvp; (&QUADRATIC, &BILINEAR, x) [&QUADRATIC, &BILINEAR, x, along(0)];
               x in [-2.0, 2.0]),
+        case!(nested_method_calls, nested_method_calls_grad, nested_method_calls_vjp, nested_method_calls_jvp;
+              (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -242,6 +256,12 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
         check_hvp(
             |p| vec![same_name_two_arities_grad(&QUADRATIC, &BILINEAR, p[0]).1],
             |p, v| vec![same_name_two_arities_hvp(&QUADRATIC, &BILINEAR, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| vec![nested_method_calls_grad(&SPRING, p[0]).1],
+            |p, v| vec![nested_method_calls_hvp(&SPRING, p[0], v[0]).1],
             &[x],
             &[vx],
         );

@@ -134,7 +134,9 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
             );
         }
     }
-    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items }
+    let mut structs: Vec<Var> = lowerer.structs_by_field.iter().copied().collect();
+    structs.sort_by_key(|var| var.0);
+    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items, structs }
 }
 
 /// Where the value of an expression goes.
