@@ -94,6 +94,7 @@ fn springs(s: &Spring, x: f64, y: f64) -> f64 {
 }
 
 /// Settings of a transform: a struct of constants with a `#[grad]` method.
+#[derive(Clone)]
 struct Settings {
     scale: f64,
     shift: [f64; 2],
@@ -180,6 +181,20 @@ fn nested_method_calls(s: &Spring, x: f64) -> f64 {
     inner + lit.transform(lit.transform(x, 1.0), s.energy(x, 2.0))
 }
 
+fn settings_weight(s: Settings) -> f64 {
+    s.scale + s.shift[0]
+}
+
+/// A local struct a plain function made, its method called, then given to
+/// a plain function by a copy: the ways out of moving it (which the
+/// reverse sweep, lending it after the move, refuses).
+#[grad(forward, reverse, hessian)]
+fn settings_copied_after_a_method(x: f64) -> f64 {
+    let made: Settings = make_settings(0.75);
+    let y = made.transform(x, x * x);
+    y * settings_weight(made.clone())
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
@@ -199,6 +214,9 @@ fn cases() -> Vec<Case> {
               x in [-2.0, 2.0]),
         case!(nested_method_calls, nested_method_calls_grad, nested_method_calls_vjp, nested_method_calls_jvp;
               (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
+        case!(settings_copied_after_a_method, settings_copied_after_a_method_grad,
+              settings_copied_after_a_method_vjp, settings_copied_after_a_method_jvp; (x) [x, along(0)];
+              x in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]

@@ -287,6 +287,7 @@ impl Lowerer<'_> {
             super::Binding::Var(var) if self.constant_struct_local(var) => {
                 let ty = self.vars[var.0].declared.clone()?;
                 self.vars[var.0].ty = Ty::Other;
+                self.lent_constants.insert(var);
                 let ident = &self.vars[var.0].ident;
                 (ty, quote!((&#ident)))
             }

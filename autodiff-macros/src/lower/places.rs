@@ -334,6 +334,7 @@ impl Lowerer<'_> {
                     // Lent by `&`, it is no float (which `&` cannot lend),
                     // whatever an alias could have been.
                     self.vars[var.0].ty = Ty::Other;
+                    self.lent_constants.insert(var);
                     let ident = &self.vars[var.0].ident;
                     return Arg::Value(Operand::Const(Const { tokens: quote!(&#ident), ty: Ty::Other }));
                 }
@@ -396,6 +397,9 @@ impl Lowerer<'_> {
                 Some(Binding::Var(var)) => Some(var),
                 _ => None,
             });
+            if let Some(var) = var.filter(|&var| self.constant_struct_local(var)) {
+                self.moved_constants.push((var, path.span()));
+            }
             if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
                 // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
