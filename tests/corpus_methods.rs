@@ -181,6 +181,25 @@ fn nested_method_calls(s: &Spring, x: f64) -> f64 {
     inner + lit.transform(lit.transform(x, 1.0), s.energy(x, 2.0))
 }
 
+/// Methods called by their paths (`Spring::energy(s, x, k)`, on a
+/// parameter, a local literal, a local a plain function made, and
+/// `Self::apply(self, ..)` in a model's method): the same as method calls.
+#[grad(forward, reverse, hessian, wrt(x, y))]
+fn methods_by_path(s: &Spring, g: &Gain, x: f64, y: f64) -> f64 {
+    let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
+    let made: Settings = make_settings(1.25);
+    Spring::energy(s, x, 0.5) * Settings::transform(&lit, y, x)
+        + Settings::transform(&made, x * y, 1.0)
+        + Gain::apply_by_path(g, y)
+}
+
+impl Gain {
+    #[grad(forward, reverse, hessian)]
+    fn apply_by_path(&self, x: f64) -> f64 {
+        Self::apply(self, Gain::apply(self, x, 0.5) * x, 2.0)
+    }
+}
+
 fn settings_weight(s: Settings) -> f64 {
     s.scale + s.shift[0]
 }
@@ -217,6 +236,8 @@ fn cases() -> Vec<Case> {
         case!(settings_copied_after_a_method, settings_copied_after_a_method_grad,
               settings_copied_after_a_method_vjp, settings_copied_after_a_method_jvp; (x) [x, along(0)];
               x in [-2.0, 2.0]),
+        case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
+              (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -284,6 +305,18 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
             &[vx],
         );
         check_hvp(
+            |p| {
+                let (_, dx, dy) = methods_by_path_grad(&SPRING, &GAIN, p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = methods_by_path_hvp(&SPRING, &GAIN, p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
             |p| vec![settings_of_a_constant_grad(p[0], 1.25).1],
             |p, v| vec![settings_of_a_constant_hvp(p[0], v[0], 1.25).1],
             &[x],
@@ -346,6 +379,15 @@ fn a_model_method_leaving_a_float_out_is_differentiated_in_the_model() {
         let got = [d.w, d.b, dx];
         for i in 0..3 {
             assert!(close(got[i], numeric[i], 1e-6), "{got:?} vs {numeric:?}");
+        }
+        // `Self::apply(self, ..)`, by path, differentiates the model too.
+        let by_path = |p: &[f64]| Gain { w: p[0], b: p[1] }.apply_by_path(p[2]);
+        let mut d = m.zeros_like();
+        let (_, dx) = m.apply_by_path_grad(&mut d, x);
+        let numeric = numeric_gradient(by_path, &[w, b, x]);
+        let by_path_got = [d.w, d.b, dx];
+        for i in 0..3 {
+            assert!(close(by_path_got[i], numeric[i], 1e-6), "{by_path_got:?} vs {numeric:?}");
         }
         let v = Gain { w: 0.3, b: -0.7 };
         let (_, tangent) = m.twice_jvp(&v, x, 0.4);

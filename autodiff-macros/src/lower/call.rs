@@ -423,6 +423,9 @@ impl Lowerer<'_> {
                 ),
             );
         }
+        if let Some(method_call) = self.method_called_by_path(func, call) {
+            return self.lower_method(&method_call, out);
+        }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
@@ -450,6 +453,50 @@ impl Lowerer<'_> {
             );
         }
         rhs
+    }
+
+    /// `Config::apply(s, x)` (or `Config::apply(&cfg, x)`, `Self::apply(self,
+    /// x)`): a method called by its path, the same as `s.apply(x)`, which
+    /// it is lowered as (as a path call, its derivative would be named
+    /// `Config::apply::vjp`, which is no path). Taken for one when the path
+    /// is a type's (`Config::`, `Self::`) and the first argument names a
+    /// struct the method may be called on: a struct parameter, a model, a
+    /// local constant struct (`Config::new(k)`, an associated function,
+    /// is no method).
+    fn method_called_by_path(&self, func: &syn::ExprPath, call: &syn::ExprCall) -> Option<syn::ExprMethodCall> {
+        let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
+        let (last, before) = segments.split_last()?;
+        let owner = before.last()?;
+        let snake = |ident: &Ident| !crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+        let type_like = owner.ident == "Self" || !snake(&owner.ident);
+        if func.qself.is_some() || !type_like || !snake(&last.ident) || !last.arguments.is_none() {
+            return None;
+        }
+        let first = call.args.first()?;
+        let receiver = match first {
+            Expr::Reference(reference) if reference.mutability.is_none() => &*reference.expr,
+            other => other,
+        };
+        let Expr::Path(path) = receiver else { return None };
+        let is_receiver = match self.lookup(path.path.get_ident()?)? {
+            super::Binding::Struct(_) => true,
+            super::Binding::Var(var) => {
+                let info = &self.vars[var.0];
+                let struct_param = info.kind == VarKind::Param
+                    && info.declared.as_ref().and_then(referenced_type).is_some_and(|ty| names_a_struct(&ty));
+                struct_param || self.constant_struct_local(var)
+            }
+            _ => false,
+        };
+        is_receiver.then(|| syn::ExprMethodCall {
+            attrs: Vec::new(),
+            receiver: Box::new(receiver.clone()),
+            dot_token: Default::default(),
+            method: last.ident.clone(),
+            turbofish: None,
+            paren_token: call.paren_token,
+            args: call.args.iter().skip(1).cloned().collect(),
+        })
     }
 
     /// Whether an argument is a variable holding floats (a literal or an
