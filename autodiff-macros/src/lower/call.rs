@@ -33,7 +33,7 @@ impl Lowerer<'_> {
         }
         if let Some(name) = self.struct_name(&call.receiver) {
             if let Some(super::Binding::Struct(local)) = self.lookup(&name) {
-                let message = super::structs::method_on_local_struct_message(&name, &local.path, &call.method);
+                let message = super::structs::method_on_local_struct_message(&name, &local, &call.method);
                 return self.unsupported(&call.method, message);
             }
         }
@@ -175,7 +175,15 @@ impl Lowerer<'_> {
             }
             _ => None,
         };
-        let message = if let Some(ty) = by_value_struct {
+        // A local struct, its type written, that is no constant receiver
+        // (`mut`, or in a loop): the reason, rather than asking for a type.
+        let not_constant = match &receiver {
+            Operand::Var(var) if receiver_ty == Ty::Unknown => self.struct_local_not_constant(*var, method),
+            _ => None,
+        };
+        let message = if let Some(message) = not_constant {
+            message
+        } else if let Some(ty) = by_value_struct {
             let name = quote::ToTokens::to_token_stream(&*call.receiver).to_string().replace(' ', "");
             let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
             format!(

@@ -88,6 +88,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         fallback_arities: HashMap::new(),
         lent_constants: HashSet::new(),
         moved_constants: Vec::new(),
+        mutable_locals: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -267,6 +268,8 @@ struct Lowerer<'a> {
     lent_constants: HashSet<Var>,
     /// Those passed by value to a call (`total(cfg)`), where.
     moved_constants: Vec<(Var, proc_macro2::Span)>,
+    /// The user's locals declared `mut`, for the wording of a refusal.
+    mutable_locals: HashSet<Var>,
 }
 
 impl Lowerer<'_> {

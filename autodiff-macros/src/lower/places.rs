@@ -426,6 +426,37 @@ impl Lowerer<'_> {
         info.kind == VarKind::Local && not_floats && is_struct && self.top_level.contains(&var)
     }
 
+    /// Why a local of a struct type written in its `let` is no constant
+    /// struct (`constant_struct_local`), for a method called on it: `mut`,
+    /// or declared where it may hold several values.
+    pub(super) fn struct_local_not_constant(&self, var: crate::ir::Var, method: &syn::Ident) -> Option<String> {
+        let info = &self.vars[var.0];
+        let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
+        if info.kind != VarKind::Local || !not_floats || !is_struct_type(info.declared.as_ref()) {
+            return None;
+        }
+        if self.constant_struct_local(var) {
+            return None;
+        }
+        let name = &info.ident;
+        let ty = info.declared.as_ref().map(|ty| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""));
+        let ty = ty.unwrap_or_default();
+        let reason = if self.mutable_locals.contains(&var) {
+            format!("`{name}` is declared `mut`, so it may change between the call and its derivative; drop the `mut`")
+        } else {
+            format!(
+                "`{name}` is declared inside a loop, a nested block or a closure, or after a `return`, where the \
+                 derivative code, which runs after the function's own code, cannot reach one value of it; declare \
+                 it in the function's own block, before any `return`"
+            )
+        };
+        Some(format!(
+            "#[grad] calls the #[grad] method `{method}` on a local struct as a constant, declared in the \
+             function's own block, not `mut`, before any `return` (`let {name}: {ty} = make_config(k);`); {reason}, \
+             or take it as a parameter left out of `wrt` (`{name}: &{ty}`)"
+        ))
+    }
+
     /// `&n` of a value that is no array: the call would need a reference to
     /// a value the generated code keeps elsewhere.
     fn unsupported_borrow(&self, arg: &Expr) -> Arg {
