@@ -94,6 +94,7 @@ fn springs(s: &Spring, x: f64, y: f64) -> f64 {
 }
 
 /// Settings of a transform: a struct of constants with a `#[grad]` method.
+#[derive(Clone)]
 struct Settings {
     scale: f64,
     shift: [f64; 2],
@@ -134,6 +135,85 @@ fn settings_of_a_constant(x: f64, k: f64) -> f64 {
     s.transform(x, x * x) * k
 }
 
+/// Two types with a `#[grad]` method of one name and different argument
+/// counts, both called in one function: the items that name a missing
+/// derivative are declared once, for the larger count (they were declared
+/// twice, which failed to compile).
+struct Quadratic {
+    a: f64,
+}
+
+impl Quadratic {
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn run(&self, x: f64) -> f64 {
+        self.a * x * x
+    }
+}
+
+struct Bilinear {
+    b: f64,
+}
+
+impl Bilinear {
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn run(&self, x: f64, k: f64) -> f64 {
+        self.b * x.sin() * k
+    }
+}
+
+const QUADRATIC: Quadratic = Quadratic { a: 0.5 };
+const BILINEAR: Bilinear = Bilinear { b: 1.5 };
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn same_name_two_arities(a: &Quadratic, b: &Bilinear, x: f64) -> f64 {
+    a.run(x) + b.run(x, 2.0) * b.run(x * x, -0.5)
+}
+
+/// Methods called on results of methods: the inner call is differentiated
+/// (its argument is a float), so its result is a float and the outer call
+/// goes through its derivative too, on a parameter, on a local literal, and
+/// with the result reaching the output only through `#[grad]` calls (it
+/// was kept as a plain call, its derivative dropped).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn nested_method_calls(s: &Spring, x: f64) -> f64 {
+    let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
+    let inner = autodiff::sigmoid(s.energy(s.energy(x, 0.5), 1.5));
+    inner + lit.transform(lit.transform(x, 1.0), s.energy(x, 2.0))
+}
+
+/// Methods called by their paths (`Spring::energy(s, x, k)`, on a
+/// parameter, a local literal, a local a plain function made, and
+/// `Self::apply(self, ..)` in a model's method): the same as method calls.
+#[grad(forward, reverse, hessian, wrt(x, y))]
+fn methods_by_path(s: &Spring, g: &Gain, x: f64, y: f64) -> f64 {
+    let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
+    let made: Settings = make_settings(1.25);
+    Spring::energy(s, x, 0.5) * Settings::transform(&lit, y, x)
+        + Settings::transform(&made, x * y, 1.0)
+        + Gain::apply_by_path(g, y)
+}
+
+impl Gain {
+    #[grad(forward, reverse, hessian)]
+    fn apply_by_path(&self, x: f64) -> f64 {
+        Self::apply(self, Gain::apply(self, x, 0.5) * x, 2.0)
+    }
+}
+
+fn settings_weight(s: Settings) -> f64 {
+    s.scale + s.shift[0]
+}
+
+/// A local struct a plain function made, its method called, then given to
+/// a plain function by a copy: the ways out of moving it (which the
+/// reverse sweep, lending it after the move, refuses).
+#[grad(forward, reverse, hessian)]
+fn settings_copied_after_a_method(x: f64) -> f64 {
+    let made: Settings = make_settings(0.75);
+    let y = made.transform(x, x * x);
+    y * settings_weight(made.clone())
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(Spring::energy, Spring::energy_grad, Spring::energy_vjp, Spring::energy_jvp;
@@ -148,6 +228,16 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(settings_of_a_constant, settings_of_a_constant_grad, settings_of_a_constant_vjp,
               settings_of_a_constant_jvp; (x, 0.75) [x, along(0), 0.75]; x in [-2.0, 2.0]),
+        case!(same_name_two_arities, same_name_two_arities_grad, same_name_two_arities_vjp,
+              same_name_two_arities_jvp; (&QUADRATIC, &BILINEAR, x) [&QUADRATIC, &BILINEAR, x, along(0)];
+              x in [-2.0, 2.0]),
+        case!(nested_method_calls, nested_method_calls_grad, nested_method_calls_vjp, nested_method_calls_jvp;
+              (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
+        case!(settings_copied_after_a_method, settings_copied_after_a_method_grad,
+              settings_copied_after_a_method_vjp, settings_copied_after_a_method_jvp; (x) [x, along(0)];
+              x in [-2.0, 2.0]),
+        case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
+              (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -201,6 +291,30 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
             |p, v| vec![through_constant_gain_hvp(&GAIN, p[0], v[0]).1],
             &[x],
             &[vx],
+        );
+        check_hvp(
+            |p| vec![same_name_two_arities_grad(&QUADRATIC, &BILINEAR, p[0]).1],
+            |p, v| vec![same_name_two_arities_hvp(&QUADRATIC, &BILINEAR, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| vec![nested_method_calls_grad(&SPRING, p[0]).1],
+            |p, v| vec![nested_method_calls_hvp(&SPRING, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = methods_by_path_grad(&SPRING, &GAIN, p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = methods_by_path_hvp(&SPRING, &GAIN, p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
         );
         check_hvp(
             |p| vec![settings_of_a_constant_grad(p[0], 1.25).1],
@@ -265,6 +379,15 @@ fn a_model_method_leaving_a_float_out_is_differentiated_in_the_model() {
         let got = [d.w, d.b, dx];
         for i in 0..3 {
             assert!(close(got[i], numeric[i], 1e-6), "{got:?} vs {numeric:?}");
+        }
+        // `Self::apply(self, ..)`, by path, differentiates the model too.
+        let by_path = |p: &[f64]| Gain { w: p[0], b: p[1] }.apply_by_path(p[2]);
+        let mut d = m.zeros_like();
+        let (_, dx) = m.apply_by_path_grad(&mut d, x);
+        let numeric = numeric_gradient(by_path, &[w, b, x]);
+        let by_path_got = [d.w, d.b, dx];
+        for i in 0..3 {
+            assert!(close(by_path_got[i], numeric[i], 1e-6), "{by_path_got:?} vs {numeric:?}");
         }
         let v = Gain { w: 0.3, b: -0.7 };
         let (_, tangent) = m.twice_jvp(&v, x, 0.4);

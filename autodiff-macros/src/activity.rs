@@ -93,6 +93,23 @@ pub fn active(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
     (0..count).map(|i| varied[i] && useful[i] && differentiable[i]).collect()
 }
 
+/// Which variables are varied (depend on a differentiated input), useful or
+/// not: what a refusal of a value that would lose its derivative asks
+/// (`refusals::plain_calls_of_varied_values`), since a value kept out of the
+/// derivative code is no longer useful to activity.
+pub fn varied(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
+    let count = body.vars.len();
+    let mut dependents = vec![Vec::new(); count];
+    for (dst, from) in &flows(body) {
+        if body.vars[dst.0].ty.is_differentiable() {
+            for source in from {
+                dependents[source.0].push(*dst);
+            }
+        }
+    }
+    reachable(count, seeds.iter().chain(outputs), &dependents)
+}
+
 /// Every assignment of the body as (destination, the variables a derivative
 /// flows from into it), wherever it stands: activity is flow-insensitive.
 fn flows(body: &Body) -> Vec<(Var, Vec<Var>)> {

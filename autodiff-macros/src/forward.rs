@@ -87,7 +87,14 @@ pub fn forward(
     entry.stmts.append(&mut block.stmts);
     let block = entry;
     let tangent = pass.tangent.clone();
-    let out = Body { vars: pass.vars, params, block, ret: body.ret, items: body.items.clone() };
+    let out = Body {
+        vars: pass.vars,
+        params,
+        block,
+        ret: body.ret,
+        items: body.items.clone(),
+        structs: body.structs.clone(),
+    };
     (out, tangent)
 }
 

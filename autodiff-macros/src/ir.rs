@@ -636,6 +636,9 @@ pub struct Body {
     pub ret: Option<Var>,
     /// Items declared inside the body (`const`, nested `fn`), kept as written.
     pub items: Vec<syn::Item>,
+    /// Locals whose type is not written but whose named fields are read
+    /// (`let cfg = make(k); cfg.rate`): structs.
+    pub structs: Vec<Var>,
 }
 
 /// Whether `info` is a reference to a `const` or `static` table the body

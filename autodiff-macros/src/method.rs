@@ -58,6 +58,22 @@ pub fn expand(args: TokenStream, item: &ItemFn) -> TokenStream {
         .to_compile_error();
         return quote!(#error #item);
     }
+    // The method's companions are methods beside it, which the expansion
+    // cannot give generics of their own: `T` would read as no float.
+    if let Some(param) = item.sig.generics.type_params().next() {
+        let name = &item.sig.ident;
+        let param = &param.ident;
+        let error = syn::Error::new_spanned(
+            &item.sig.generics,
+            format!(
+                "#[grad] does not support a method with generic parameters of its own (`{name}<{param}: Float>`); \
+                 write the method for `f64` (or `f32`), or make it a generic free function taking the struct \
+                 by reference (`#[grad(wrt(x))] fn {name}<{param}: Float>(s: &MyStruct, x: {param}) -> {param}`)"
+            ),
+        )
+        .to_compile_error();
+        return quote!(#error #item);
+    }
     let function = match as_function(item) {
         Ok(function) => function,
         Err(error) => {

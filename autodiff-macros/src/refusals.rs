@@ -10,7 +10,6 @@ use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
     call_results_indexed_without_type(body, cx);
-    floats_passed_to_methods_kept_as_written(body, &|var| activity.is_active(var), cx);
     shapes_of_adjoints(body, activity, cx);
     calls_lending_an_adjoint_twice(body, activity, cx);
 }
@@ -54,15 +53,95 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
     });
 }
 
+/// The refusals of calls that no derivative code goes through although a
+/// differentiated value reaches them, in every mode, on the primal body.
+/// `varied` is `activity::varied` of the differentiated inputs: whether
+/// such a call's result is useful cannot be asked, since the derivative it
+/// drops is what would make it so (`sigmoid(s.apply(y))`: `y` reaches the
+/// output only through the call kept as written).
+pub fn plain_calls_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
+    calls_making_structs_of_varied_values(body, varied, cx);
+    floats_passed_to_methods_kept_as_written(body, &|var| varied[var.0], cx);
+}
+
+/// `let cfg: Config = make(x);` (or `Config::new(x)`, or untyped and read
+/// by field, `cfg.scale`), `x` differentiated: the call returns no float,
+/// so no derivative goes through it, and every use of `cfg` (a field, a
+/// method, `&cfg` lent) would be a constant that is not one. Refused. A
+/// result known to hold integers or `bool`s (`let i: usize = bucket(x);`)
+/// is piecewise constant in `x`: its derivative is zero, and it is kept.
+fn calls_making_structs_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs: Rhs::Call(path, args), .. } = stmt else { return };
+        let info = body.var(*dst);
+        if info.ty.is_differentiable() || info.ty == Ty::Bool {
+            return;
+        }
+        let holds_a_struct = match &info.declared {
+            Some(declared) => !holds_only_integers(declared),
+            None => body.structs.contains(dst),
+        };
+        let varied_arg = args.iter().any(|arg| match arg {
+            Arg::Value(operand) => operand.var().is_some_and(|var| varied[var.0]),
+            Arg::Ref { place, .. } => varied[place.var.0],
+        });
+        if !holds_a_struct || !varied_arg {
+            return;
+        }
+        let callee = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+        let name = &info.ident;
+        let ty = info
+            .declared
+            .as_ref()
+            .map_or("Type".to_owned(), |ty| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""));
+        cx.error_spanned_by(
+            path,
+            format!(
+                "`{callee}(..)` is given a differentiated value but returns no float (`{name}`): #[grad] does not \
+                 differentiate through a struct, so the derivative that `{name}` carries would be lost; build \
+                 `{name}` in the caller and take it as a parameter left out of `wrt` (`{name}: &{ty}`), make `{ty}` \
+                 a model (`#[derive(Params)]`, a differentiated parameter `&{ty}`), or compute from the \
+                 differentiated values the floats you need here, without the struct"
+            ),
+        );
+    });
+}
+
+/// Whether a value of type `ty` holds integers or `bool`s only (`usize`,
+/// `Vec<usize>`, `Option<(usize, bool)>`, `[i32; 3]`): piecewise constant.
+fn holds_only_integers(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => {
+            if crate::lower::is_integer_type(ty) || path.path.is_ident("bool") {
+                return true;
+            }
+            let Some(last) = path.path.segments.last() else { return false };
+            let syn::PathArguments::AngleBracketed(generic) = &last.arguments else { return false };
+            let known = ["Vec", "Option", "VecDeque", "HashSet", "BTreeSet"].iter().any(|name| last.ident == name);
+            known
+                && generic
+                    .args
+                    .iter()
+                    .all(|arg| matches!(arg, syn::GenericArgument::Type(ty) if holds_only_integers(ty)))
+        }
+        syn::Type::Array(array) => holds_only_integers(&array.elem),
+        syn::Type::Slice(slice) => holds_only_integers(&slice.elem),
+        syn::Type::Reference(reference) => holds_only_integers(&reference.elem),
+        syn::Type::Paren(paren) => holds_only_integers(&paren.elem),
+        syn::Type::Tuple(tuple) => tuple.elems.iter().all(holds_only_integers),
+        _ => false,
+    }
+}
+
 /// `s.energy(y)` on a constant struct, with `y` of a type lowering could
 /// not tell (`let y = helper(x);`, typed only later by inference): the call
 /// is kept as written, a plain method call, and would drop the derivative
 /// in `y`. Refused in both modes, asking for the type, with which the call
 /// goes through `energy`'s derivative (`lower/call.rs`).
-fn floats_passed_to_methods_kept_as_written(body: &Body, active: &dyn Fn(Var) -> bool, cx: &Ctxt) {
+fn floats_passed_to_methods_kept_as_written(body: &Body, varied: &dyn Fn(Var) -> bool, cx: &Ctxt) {
     walk(&body.block, 0, &mut |stmt, _| {
         let Stmt::Assign { rhs: Rhs::Method(receiver, method, args), .. } = stmt else { return };
-        let varied = |arg: &&Operand| arg.var().is_some_and(|var| active(var) && body.ty(arg).is_differentiable());
+        let varied = |arg: &&Operand| arg.var().is_some_and(|var| varied(var) && body.ty(arg).is_differentiable());
         let Some(arg) = args.iter().find(varied) else { return };
         // `let cfg = make(k); cfg.rate; cfg.apply(x)`: a struct whose type
         // is not written, so its methods are not known to be #[grad] ones.
@@ -161,7 +240,6 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
 pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, cx: &Ctxt) {
     floats_stored_into_untyped_containers(body, cx);
     call_results_indexed_without_type(body, cx);
-    floats_passed_to_methods_kept_as_written(body, &|var| active[var.0], cx);
     for &param in &body.params {
         let info = body.var(param);
         if active[param.0] && !given(param) && info.ty == Ty::Aggregate {

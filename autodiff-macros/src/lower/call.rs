@@ -33,7 +33,7 @@ impl Lowerer<'_> {
         }
         if let Some(name) = self.struct_name(&call.receiver) {
             if let Some(super::Binding::Struct(local)) = self.lookup(&name) {
-                let message = super::structs::method_on_local_struct_message(&name, &local.path, &call.method);
+                let message = super::structs::method_on_local_struct_message(&name, &local, &call.method);
                 return self.unsupported(&call.method, message);
             }
         }
@@ -175,7 +175,15 @@ impl Lowerer<'_> {
             }
             _ => None,
         };
-        let message = if let Some(ty) = by_value_struct {
+        // A local struct, its type written, that is no constant receiver
+        // (`mut`, or in a loop): the reason, rather than asking for a type.
+        let not_constant = match &receiver {
+            Operand::Var(var) if receiver_ty == Ty::Unknown => self.struct_local_not_constant(*var, method),
+            _ => None,
+        };
+        let message = if let Some(message) = not_constant {
+            message
+        } else if let Some(ty) = by_value_struct {
             let name = quote::ToTokens::to_token_stream(&*call.receiver).to_string().replace(' ', "");
             let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
             format!(
@@ -226,6 +234,16 @@ impl Lowerer<'_> {
     ) -> Rhs {
         let mut probe = Block::default();
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, &mut probe)).collect();
+        for arg in &args {
+            // `s.apply(s.apply(x))`: the inner call is differentiated (its
+            // argument is a float), so its result is a float, as inference
+            // would find later; known now, the outer call is too.
+            if let Arg::Value(Operand::Var(var)) = arg {
+                if self.vars[var.0].ty == Ty::Unknown && self.differentiated_call_result(&probe, *var) {
+                    self.vars[var.0].ty = Ty::AnyFloat;
+                }
+            }
+        }
         let mut values = Vec::new();
         for arg in &args {
             match arg {
@@ -252,6 +270,16 @@ impl Lowerer<'_> {
         Rhs::Method(receiver, call.method.clone(), values)
     }
 
+    /// Whether `block` sets the temporary `var` to the result of a call
+    /// that takes a float (a `#[grad]` call, whose result is a float).
+    fn differentiated_call_result(&self, block: &Block, var: Var) -> bool {
+        self.vars[var.0].kind == VarKind::Temp
+            && block.stmts.iter().any(|stmt| {
+                matches!(stmt, crate::ir::Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. }
+                    if *dst == var && self.holds_a_float(args))
+            })
+    }
+
     /// A local struct a method is called on as a constant, with its type,
     /// as a reference to it: one a plain function made, its type written
     /// (`let cfg: Config = make_config(k);`, lent like `&cfg`, see
@@ -267,6 +295,7 @@ impl Lowerer<'_> {
             super::Binding::Var(var) if self.constant_struct_local(var) => {
                 let ty = self.vars[var.0].declared.clone()?;
                 self.vars[var.0].ty = Ty::Other;
+                self.lent_constants.insert(var);
                 let ident = &self.vars[var.0].ident;
                 (ty, quote!((&#ident)))
             }
@@ -311,13 +340,23 @@ impl Lowerer<'_> {
 
     /// The items that name the fix if `method` has no derivative
     /// (`method::missing_derivative_fallback`), once per method and kind.
-    /// `arity` counts the receiver.
+    /// `arity` counts the receiver. Methods of one name on two types may
+    /// take different counts (`a.run(x)`, `b.run(x, 2.0)`), but the items
+    /// are named by the method alone: one set, for the largest count, so
+    /// that no name is declared twice.
     fn declare_fallback(&mut self, method: &Ident, of_constant: bool, arity: usize) {
-        let items = crate::method::missing_derivative_fallback(method, of_constant, arity);
-        let declared = |item: &syn::Item| self.items.iter().any(|old| old == item);
-        if !items.iter().all(declared) {
-            self.items.extend(items);
+        use crate::method::missing_derivative_fallback;
+        let key = (crate::naming::name_of(method), of_constant);
+        let previous = self.fallback_arities.get(&key).copied();
+        if previous.is_some_and(|previous| previous >= arity) {
+            return;
         }
+        if let Some(previous) = previous {
+            let old = missing_derivative_fallback(method, of_constant, previous);
+            self.items.retain(|item| !old.contains(item));
+        }
+        self.fallback_arities.insert(key, arity);
+        self.items.extend(missing_derivative_fallback(method, of_constant, arity));
     }
 
     /// A method is differentiated in place through its `vjp_in_place`,
@@ -392,6 +431,9 @@ impl Lowerer<'_> {
                 ),
             );
         }
+        if let Some(method_call) = self.method_called_by_path(func, call) {
+            return self.lower_method(&method_call, out);
+        }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
@@ -419,6 +461,50 @@ impl Lowerer<'_> {
             );
         }
         rhs
+    }
+
+    /// `Config::apply(s, x)` (or `Config::apply(&cfg, x)`, `Self::apply(self,
+    /// x)`): a method called by its path, the same as `s.apply(x)`, which
+    /// it is lowered as (as a path call, its derivative would be named
+    /// `Config::apply::vjp`, which is no path). Taken for one when the path
+    /// is a type's (`Config::`, `Self::`) and the first argument names a
+    /// struct the method may be called on: a struct parameter, a model, a
+    /// local constant struct (`Config::new(k)`, an associated function,
+    /// is no method).
+    fn method_called_by_path(&self, func: &syn::ExprPath, call: &syn::ExprCall) -> Option<syn::ExprMethodCall> {
+        let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
+        let (last, before) = segments.split_last()?;
+        let owner = before.last()?;
+        let snake = |ident: &Ident| !crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+        let type_like = owner.ident == "Self" || !snake(&owner.ident);
+        if func.qself.is_some() || !type_like || !snake(&last.ident) || !last.arguments.is_none() {
+            return None;
+        }
+        let first = call.args.first()?;
+        let receiver = match first {
+            Expr::Reference(reference) if reference.mutability.is_none() => &*reference.expr,
+            other => other,
+        };
+        let Expr::Path(path) = receiver else { return None };
+        let is_receiver = match self.lookup(path.path.get_ident()?)? {
+            super::Binding::Struct(_) => true,
+            super::Binding::Var(var) => {
+                let info = &self.vars[var.0];
+                let struct_param = info.kind == VarKind::Param
+                    && info.declared.as_ref().and_then(referenced_type).is_some_and(|ty| names_a_struct(&ty));
+                struct_param || self.constant_struct_local(var)
+            }
+            _ => false,
+        };
+        is_receiver.then(|| syn::ExprMethodCall {
+            attrs: Vec::new(),
+            receiver: Box::new(receiver.clone()),
+            dot_token: Default::default(),
+            method: last.ident.clone(),
+            turbofish: None,
+            paren_token: call.paren_token,
+            args: call.args.iter().skip(1).cloned().collect(),
+        })
     }
 
     /// Whether an argument is a variable holding floats (a literal or an

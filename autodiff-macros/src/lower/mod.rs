@@ -85,6 +85,10 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
+        fallback_arities: HashMap::new(),
+        lent_constants: HashSet::new(),
+        moved_constants: Vec::new(),
+        mutable_locals: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> = sig.params.iter().map(|param| lowerer.param(param)).collect();
@@ -119,6 +123,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     lowerer.body_depth = lowerer.scopes.len();
     lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
     lowerer.declare_inferred_vectors(&mut block);
+    lowerer.constants_lent_after_a_move();
     lowerer.bind_tables(&mut block);
     if let Some(done) = lowerer.done {
         if !reads(&block, done) {
@@ -133,7 +138,9 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
             );
         }
     }
-    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items }
+    let mut structs: Vec<Var> = lowerer.structs_by_field.iter().copied().collect();
+    structs.sort_by_key(|var| var.0);
+    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items, structs }
 }
 
 /// Where the value of an expression goes.
@@ -253,6 +260,16 @@ struct Lowerer<'a> {
     /// The parameters that are constants: not differentiated (left out of
     /// `wrt`, or of no float type) and not `mut`, so one value throughout.
     constant_params: HashSet<Var>,
+    /// The methods whose fallback items were declared (`declare_fallback`),
+    /// by name and kind, with the argument count they were declared for.
+    fallback_arities: HashMap<(String, bool), usize>,
+    /// The constant struct locals (`constant_struct_local`) that the
+    /// generated code lends (`&cfg`, as a receiver or an argument).
+    lent_constants: HashSet<Var>,
+    /// Those passed by value to a call (`total(cfg)`), where.
+    moved_constants: Vec<(Var, proc_macro2::Span)>,
+    /// The user's locals declared `mut`, for the wording of a refusal.
+    mutable_locals: HashSet<Var>,
 }
 
 impl Lowerer<'_> {
@@ -382,6 +399,27 @@ impl Lowerer<'_> {
     fn already_refused(&self) -> Rhs {
         debug_assert!(self.cx.has_errors());
         Rhs::Use(Operand::Const(Const { tokens: quote!(0.0), ty: Ty::Unknown }))
+    }
+
+    /// `let cfg: Config = make(2.0); cfg.apply(x); total(cfg)`: the reverse
+    /// sweep (which runs after the whole primal) lends `&cfg` again to the
+    /// derivative of `apply`, after the move: refused, rather than failing
+    /// to compile with rustc's "borrow of moved value".
+    fn constants_lent_after_a_move(&self) {
+        for (var, span) in &self.moved_constants {
+            if !self.lent_constants.contains(var) {
+                continue;
+            }
+            let name = &self.vars[var.0].ident;
+            self.cx.error_spanned_by(
+                Ident::new(&name.to_string(), *span),
+                format!(
+                    "`{name}` is moved here, but the derivative code #[grad] generates lends `&{name}` to the \
+                     #[grad] calls it is used in after the function's own code has run; pass a reference \
+                     (`&{name}`, the callee taking `&T`) or a copy (`{name}.clone()`)"
+                ),
+            );
+        }
     }
 
     /// A user binding: keeps its name unless an earlier binding had it.

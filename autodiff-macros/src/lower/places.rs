@@ -334,6 +334,7 @@ impl Lowerer<'_> {
                     // Lent by `&`, it is no float (which `&` cannot lend),
                     // whatever an alias could have been.
                     self.vars[var.0].ty = Ty::Other;
+                    self.lent_constants.insert(var);
                     let ident = &self.vars[var.0].ident;
                     return Arg::Value(Operand::Const(Const { tokens: quote!(&#ident), ty: Ty::Other }));
                 }
@@ -396,6 +397,9 @@ impl Lowerer<'_> {
                 Some(Binding::Var(var)) => Some(var),
                 _ => None,
             });
+            if let Some(var) = var.filter(|&var| self.constant_struct_local(var)) {
+                self.moved_constants.push((var, path.span()));
+            }
             if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
                 // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
@@ -420,6 +424,37 @@ impl Lowerer<'_> {
         let is_struct = is_struct_type(info.declared.as_ref()) || self.structs_by_field.contains(&var);
         let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
         info.kind == VarKind::Local && not_floats && is_struct && self.top_level.contains(&var)
+    }
+
+    /// Why a local of a struct type written in its `let` is no constant
+    /// struct (`constant_struct_local`), for a method called on it: `mut`,
+    /// or declared where it may hold several values.
+    pub(super) fn struct_local_not_constant(&self, var: crate::ir::Var, method: &syn::Ident) -> Option<String> {
+        let info = &self.vars[var.0];
+        let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
+        if info.kind != VarKind::Local || !not_floats || !is_struct_type(info.declared.as_ref()) {
+            return None;
+        }
+        if self.constant_struct_local(var) {
+            return None;
+        }
+        let name = &info.ident;
+        let ty = info.declared.as_ref().map(|ty| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""));
+        let ty = ty.unwrap_or_default();
+        let reason = if self.mutable_locals.contains(&var) {
+            format!("`{name}` is declared `mut`, so it may change between the call and its derivative; drop the `mut`")
+        } else {
+            format!(
+                "`{name}` is declared inside a loop, a nested block or a closure, or after a `return`, where the \
+                 derivative code, which runs after the function's own code, cannot reach one value of it; declare \
+                 it in the function's own block, before any `return`"
+            )
+        };
+        Some(format!(
+            "#[grad] calls the #[grad] method `{method}` on a local struct as a constant, declared in the \
+             function's own block, not `mut`, before any `return` (`let {name}: {ty} = make_config(k);`); {reason}, \
+             or take it as a parameter left out of `wrt` (`{name}: &{ty}`)"
+        ))
     }
 
     /// `&n` of a value that is no array: the call would need a reference to

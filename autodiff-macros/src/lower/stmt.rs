@@ -184,6 +184,9 @@ impl Lowerer<'_> {
         if top_level && matches!(pat, Pat::Ident(binding) if binding.mutability.is_none()) {
             self.top_level.insert(var);
         }
+        if matches!(pat, Pat::Ident(binding) if binding.mutability.is_some()) {
+            self.mutable_locals.insert(var);
+        }
         if let Some(declared) = &declared {
             if let Some((float, dims)) = constant_aggregate(declared) {
                 let info = &mut self.vars[var.0];

@@ -23,6 +23,8 @@ pub(super) struct LocalStruct {
     /// 2.0, n: 3, k }` with `k` left out of `wrt`), so it may be built again
     /// wherever it is needed whole (a method's receiver).
     pub(super) constant: Option<Expr>,
+    /// Declared `mut`, each field a constant: a constant but for the `mut`.
+    mutable_constant: bool,
 }
 
 impl LocalStruct {
@@ -74,7 +76,9 @@ impl Lowerer<'_> {
             None => None,
         };
         let constant_field = |(_, value): &(Member, &Expr)| is_constant(value, &constant_name);
-        let constant = (!mutable && written.iter().all(constant_field)).then(|| peel(init).clone());
+        let all_constant = written.iter().all(constant_field);
+        let constant = (!mutable && all_constant).then(|| peel(init).clone());
+        let mutable_constant = mutable && all_constant;
         for (member, value) in written {
             let field_name = member_name(&member);
             let ident = self.namer.fresh(&format!("{name}_{field_name}"));
@@ -89,7 +93,7 @@ impl Lowerer<'_> {
                 fields.push((field_name, binding));
             }
         }
-        self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields, path, constant })));
+        self.bind(name, Binding::Struct(Rc::new(LocalStruct { fields, path, constant, mutable_constant })));
         true
     }
 
@@ -122,8 +126,17 @@ impl Lowerer<'_> {
 
 /// The error for a method called on a struct built in the body that is no
 /// constant (`LocalStruct::constant`): it exists as its fields only.
-pub(super) fn method_on_local_struct_message(name: &syn::Ident, ty: &syn::Path, method: &syn::Ident) -> String {
-    let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+pub(super) fn method_on_local_struct_message(name: &syn::Ident, local: &LocalStruct, method: &syn::Ident) -> String {
+    let ty = quote::ToTokens::to_token_stream(&local.path).to_string().replace(' ', "");
+    if local.mutable_constant {
+        // Its fields are constants: the `mut` is what stands in the way.
+        return format!(
+            "`{name}` is declared `mut`: #[grad] keeps the fields of a local struct as separate variables and \
+             calls the method `{method}` on one only when it is a constant, which a `mut` struct is not; drop the \
+             `mut` (`let {name} = {ty} {{ .. }};`), or build `{name}` in the caller and take it as a parameter left \
+             out of `wrt` (`{name}: &{ty}`)"
+        );
+    }
     format!(
         "`{name}` is a struct built in this #[grad] function from values that are not constants, whose fields \
          #[grad] keeps as separate variables, so the method `{method}` cannot be called on it; a method is called \
