@@ -2890,6 +2890,59 @@ fn scaled_rows(x: &[f64], a: f64) -> f64 {
     s * a
 }
 
+/// As [`scaled_rows`], the total added to the result: the passes start
+/// from the seed and add into the adjoints of `q` and `b` themselves,
+/// declared before the loop.
+#[grad(forward, reverse, hessian)]
+fn seeded_local_rows(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut q = vec![0.0; n];
+    for i in 0..n {
+        q[i] = (0.5 * x[i]).exp();
+    }
+    let b = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (q[j] * b + x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    s + a
+}
+
+/// Two loops reversed at once from the seed, both reading the local `b`:
+/// its adjoint is declared before the first, and the second adds to it.
+#[grad(forward, reverse, hessian)]
+fn two_seeded_loops(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let b = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] * b + x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    let mut t = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] + b * x[i]).cos() + 0.5;
+            }
+        }
+        t += p;
+    }
+    s - t
+}
+
 /// Each pass fills `buf` before reading it: its adjoint starts each pass
 /// at zero and leaves none.
 #[grad(forward, reverse, hessian)]
@@ -3132,6 +3185,8 @@ fn cases() -> Vec<Case> {
         case!(f64 helper_rows / helper_rows_grad / helper_rows_vjp / helper_rows_jvp / helper_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4],
             &w in [-1.5, 1.5] = vec![0.0; 3])),
         case!(f64 scaled_rows / scaled_rows_grad / scaled_rows_vjp / scaled_rows_jvp / scaled_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
+        case!(f64 seeded_local_rows / seeded_local_rows_grad / seeded_local_rows_vjp / seeded_local_rows_jvp / seeded_local_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
+        case!(f64 two_seeded_loops / two_seeded_loops_grad / two_seeded_loops_vjp / two_seeded_loops_jvp / two_seeded_loops_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
         case!(f64 filled_rows / filled_rows_grad / filled_rows_vjp / filled_rows_jvp / filled_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], const m = 5)),
         case!(f64 remade_rows / remade_rows_grad / remade_rows_vjp / remade_rows_jvp / remade_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         case!(f64 sqrt_total / sqrt_total_grad / sqrt_total_vjp / sqrt_total_jvp (&x in [0.5, 1.5] = vec![0.0; 3])),

@@ -16,9 +16,10 @@
 //! to zero before meeting an infinite partial.) Where the total reaches the
 //! result only through `+`, `-` and copies (`seed_sign`), `ā` is the seed or
 //! its negation, known before the loop: the passes are reversed from it,
-//! straight into the shadows of the inputs (no scratch, no scaling: the
-//! same products as the reverse sweep would make), and only the adjoints of
-//! locals, declared after the forward sweep, take scratch, added as they are.
+//! straight into the shadows of the inputs and the adjoints of the locals
+//! they read, which are declared before the loop instead of after the
+//! forward sweep (`Sweep::early`): no scratch but for the vectors each pass
+//! writes first, no scaling, the same products as the reverse sweep makes.
 //!
 //! Before (GMM's loop over points, checkpointed):
 //! ```text
@@ -67,9 +68,9 @@
 //! And, when the sweep emits it (`Sweep::at_once`):
 //! - exactly one accumulator has an adjoint;
 //! - every adjoint from outside the loop that the pass's reverse names and
-//!   that takes scratch is a float, a `Vec` of floats, or the shadow of a
-//!   `&[F]` / `&Vec<F>` (reversed from the seed, an input's shadow takes
-//!   none).
+//!   that takes scratch (or, from the seed, is a local's declared early)
+//!   is a float, a `Vec` of floats, or the shadow of a `&[F]` / `&Vec<F>`
+//!   (from the seed, an input's shadow of any shape takes none).
 //!
 //! Where a condition fails the loop keeps today's treatment. `NAME_graph`
 //! never checkpoints; `NAME_hvp` differentiates the tangent body with the
@@ -281,6 +282,7 @@ impl Sweep<'_> {
         // straight into the shadows of the inputs.
         let direct = self.seed.zip(plan.linear.get(&total));
         let mut scratches = Vec::new();
+        let mut early = Vec::new();
         for (i, adjoint) in self.adjoints.iter().enumerate() {
             let var = Var(i);
             let Some(adjoint) = adjoint.as_ref().filter(|_| self.activity.is_active(var) || self.is_shadow(var)) else {
@@ -298,6 +300,13 @@ impl Sweep<'_> {
                 continue;
             }
             let kind = self.scratch_kind(var)?;
+            // From the seed, a local's own adjoint can take the additions:
+            // it is declared here, before the loop, rather than after the
+            // forward sweep (`early`).
+            if direct.is_some() && !fresh && matches!(kind, Kind::Scalar | Kind::Vector) {
+                early.push((var, kind));
+                continue;
+            }
             let name = format_ident!("__scratch_{}", adjoint, span = Span::mixed_site());
             scratches.push(Scratch { var, adjoint: adjoint.clone(), name, kind, fresh });
         }
@@ -323,7 +332,13 @@ impl Sweep<'_> {
             #take_back
         });
         let run = self.loop_over_range(lp, body);
-        let made: TokenStream = scratches.iter().map(|s| self.make(s)).collect();
+        let mut made: TokenStream = scratches.iter().map(|s| self.make(s)).collect();
+        for (var, kind) in early {
+            // (Once: a loop before may have declared it.)
+            if self.early.borrow_mut().insert(var) {
+                made.extend(self.declare_early(var, &kind));
+            }
+        }
 
         // Reverse: `ā · scratch` into the real adjoints, unless `ā` is zero
         // (the scratch as it is, when the passes started from `ā` itself).
@@ -381,6 +396,17 @@ impl Sweep<'_> {
             Kind::Vector | Kind::Slice | Kind::VecShadow => {
                 quote!(let mut #name: ::std::vec::Vec<#float> = ::std::vec![0.0; #primal.len()];)
             }
+        }
+    }
+
+    /// The declaration of a local's adjoint, at zero, as
+    /// `adjoint_declarations` makes it after the forward sweep.
+    fn declare_early(&self, var: Var, kind: &Kind) -> TokenStream {
+        let (adjoint, primal) = (self.adjoints[var.0].as_ref(), self.ident(var));
+        let float = emit::float_type(self.float(var));
+        match kind {
+            Kind::Scalar => quote!(let mut #adjoint: #float = -0.0;),
+            _ => quote!(let mut #adjoint = ::std::vec![0.0; #primal.len()];),
         }
     }
 
@@ -486,6 +512,43 @@ mod tests {
         assert_eq!(at_once(rows(quote!(s * a))), (true, false));
     }
 
+    #[test]
+    fn from_the_seed_the_adjoints_of_locals_are_declared_before_the_loop() {
+        let expanded = expand_to_string(
+            quote!(reverse),
+            quote! {
+                fn f(x: &[f64], a: f64) -> f64 {
+                    let n = x.len();
+                    let mut q = vec![0.0; n];
+                    for i in 0..n {
+                        q[i] = (0.5 * x[i]).exp();
+                    }
+                    let b = a * a;
+                    let mut s = 0.0;
+                    for i in 0..n {
+                        let mut p = 1.0;
+                        for j in 0..n {
+                            for _ in 0..2 {
+                                p = p * (q[j] * b + x[i]).sin() + 0.5;
+                            }
+                        }
+                        s += p;
+                    }
+                    s + a
+                }
+            },
+        );
+        let vjp = function(&expanded, "f_vjp");
+        let (forward, _) = vjp.split_once("let __ret").expect("a result");
+        // Declared once, before the loop, and added into by the passes.
+        for declaration in ["let mut __bar_b: f64 = -0.0;", "let mut __bar_q = ::std::vec![0.0; q.len()];"] {
+            assert_eq!(vjp.matches(declaration).count(), 1, "{declaration}: {vjp}");
+            assert!(forward.find(declaration) < forward.find("let mut __bar_s: f64 = seed;"), "{declaration}: {vjp}");
+        }
+        assert!(forward.contains("let mut __bar_s: f64 = seed;"), "{vjp}");
+        assert!(!vjp.contains("__scratch"), "{vjp}");
+    }
+
     /// The forms `tests/corpus_loops.rs` checks against central differences.
     #[test]
     fn the_corpus_rows_take_the_forms_they_are_named_for() {
@@ -550,6 +613,39 @@ mod tests {
             }
         });
         assert!(remade_rows.0);
+        let two_seeded_loops = expand_to_string(
+            quote!(reverse),
+            quote! {
+                fn f(x: &[f64], a: f64) -> f64 {
+                    let n = x.len();
+                    let b = a * a;
+                    let mut s = 0.0;
+                    for i in 0..n {
+                        let mut p = 1.0;
+                        for j in 0..n {
+                            for _ in 0..2 {
+                                p = p * (x[j] * b + x[i]).sin() + 0.5;
+                            }
+                        }
+                        s += p;
+                    }
+                    let mut t = 0.0;
+                    for i in 0..n {
+                        let mut p = 1.0;
+                        for j in 0..n {
+                            for _ in 0..2 {
+                                p = p * (x[j] + b * x[i]).cos() + 0.5;
+                            }
+                        }
+                        t += p;
+                    }
+                    s - t
+                }
+            },
+        );
+        let vjp = function(&two_seeded_loops, "f_vjp");
+        assert!(vjp.contains("let mut __bar_s: f64 = seed;") && vjp.contains("let mut __bar_t: f64 = -seed;"), "{vjp}");
+        assert_eq!(vjp.matches("let mut __bar_b: f64").count(), 1, "{vjp}");
         let mixture_points = at_once(quote! {
             fn f(alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64], d: usize, k: usize) -> f64 {
                 let n = x.len() / d;

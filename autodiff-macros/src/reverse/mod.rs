@@ -118,6 +118,7 @@ pub fn vjp_body(
         graph: params.graph,
         rerun: false,
         seed: Some(seed),
+        early: RefCell::new(BTreeSet::new()),
     };
 
     let items = &body.items;
@@ -435,6 +436,9 @@ struct Sweep<'a> {
     rerun: bool,
     /// The result's adjoint, for passes reversed at once (`immediate.rs`).
     seed: Option<&'a Ident>,
+    /// The adjoints of locals that such passes add into, declared before
+    /// their loop rather than after the forward sweep.
+    early: RefCell<BTreeSet<Var>>,
 }
 
 struct Deferred {
@@ -514,7 +518,7 @@ impl Sweep<'_> {
             if info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.by_ref {
                 continue; // a shadow parameter
             }
-            if info.scope.last().copied() != scope {
+            if info.scope.last().copied() != scope || self.early.borrow().contains(&var) {
                 continue;
             }
             let wanted = self.activity.is_active(var) || info.kind == VarKind::Param;
@@ -647,7 +651,13 @@ impl Sweep<'_> {
         let declarations = self.adjoint_declarations(Some(lp.id), None);
         let (peek, pop) = self.snapshot_restores(checkpoint);
         // (The values a plain reverse pass computes again, the rerun computes.)
-        let again = Sweep { rerun: true, deferred: RefCell::new(None), held: RefCell::new(Vec::new()), ..*self };
+        let again = Sweep {
+            rerun: true,
+            deferred: RefCell::new(None),
+            held: RefCell::new(Vec::new()),
+            early: RefCell::new(BTreeSet::new()),
+            ..*self
+        };
         let rerun = again.forward(&lp.body, id.after(1));
         let body = self.reverse_pass(id, lp);
         let range = self.range_tokens(lo, hi, *inclusive);

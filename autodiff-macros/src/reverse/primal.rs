@@ -39,6 +39,7 @@ pub fn replay(body: &Body) -> TokenStream {
         graph: None,
         rerun: false,
         seed: None,
+        early: RefCell::new(BTreeSet::new()),
     };
     let forward = sweep.forward(&body.block, StmtId::FIRST);
     let items = &body.items;
@@ -408,7 +409,13 @@ impl Sweep<'_> {
     /// the start of each pass.
     pub(super) fn checkpointed_forward(&self, id: StmtId, lp: &Loop, checkpoint: &Checkpoint) -> TokenStream {
         let quiet = Saves::forward_only();
-        let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), held: RefCell::new(Vec::new()), ..*self };
+        let sweep = Sweep {
+            saves: &quiet,
+            deferred: RefCell::new(None),
+            held: RefCell::new(Vec::new()),
+            early: RefCell::new(BTreeSet::new()),
+            ..*self
+        };
         let body = sweep.forward(&lp.body, id.after(1));
         let snapshots = self.snapshot_pushes(checkpoint);
         let reserve = self.snapshot_reservations(lp, checkpoint);
