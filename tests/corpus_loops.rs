@@ -2836,6 +2836,257 @@ fn checkpoint_in_while(x: &[f64]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Passes reversed at once (`reverse/immediate.rs`): checkpointed loops whose
+// passes hand on one total, reversed right after each pass runs, and near
+// misses that keep today's checkpoint (their verdicts are shown in the IR
+// tests of `reverse/saves.rs`).
+// ---------------------------------------------------------------------------
+
+/// A helper with a second order, for passes that call it.
+#[grad(forward, reverse, hessian)]
+fn soft_pair(a: f64, b: f64) -> f64 {
+    (a * b).tanh() + 0.5 * a
+}
+
+/// Each pass calls a helper two loops deep and takes its total away
+/// (`s -= ..`): reversed at once.
+#[grad(forward, reverse, hessian)]
+fn helper_rows(x: &[f64], w: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = soft_pair(p * x[j], w[i]);
+            }
+        }
+        s -= p * w[i];
+    }
+    s
+}
+
+/// The passes read a local vector (`q`), a local float (`b`) and the
+/// input: their adjoints get scratch of their own, scaled by the total's
+/// adjoint `a` after the loop.
+#[grad(forward, reverse, hessian)]
+fn scaled_rows(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut q = vec![0.0; n];
+    for i in 0..n {
+        q[i] = (0.5 * x[i]).exp();
+    }
+    let b = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (q[j] * b + x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    s * a
+}
+
+/// As [`scaled_rows`], the total added to the result: the passes start
+/// from the seed and add into the adjoints of `q` and `b` themselves,
+/// declared before the loop.
+#[grad(forward, reverse, hessian)]
+fn seeded_local_rows(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut q = vec![0.0; n];
+    for i in 0..n {
+        q[i] = (0.5 * x[i]).exp();
+    }
+    let b = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (q[j] * b + x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    s + a
+}
+
+/// Two loops reversed at once from the seed, both reading the local `b`:
+/// its adjoint is declared before the first, and the second adds to it.
+#[grad(forward, reverse, hessian)]
+fn two_seeded_loops(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let b = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] * b + x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    let mut t = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] + b * x[i]).cos() + 0.5;
+            }
+        }
+        t += p;
+    }
+    s - t
+}
+
+/// Each pass fills `buf` before reading it: its adjoint starts each pass
+/// at zero and leaves none.
+#[grad(forward, reverse, hessian)]
+fn filled_rows(x: &[f64], m: usize) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.0; m];
+    let mut s = 0.0;
+    for i in 0..n {
+        for j in 0..m {
+            buf[j] = x[j % n] * x[i];
+        }
+        let mut p = 1.0;
+        for j in 0..m {
+            for l in 0..2 {
+                p = p * buf[j].sin() + 0.5 * buf[(j + l) % m];
+            }
+        }
+        s += p;
+    }
+    s
+}
+
+/// Each pass makes `row` anew, longer than before the loop: its adjoint
+/// starts each pass at zero with the length the pass gave it. The result
+/// subtracts the total: the passes start from the negated seed.
+#[grad(forward, reverse, hessian)]
+fn remade_rows(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut row = vec![0.0; 1];
+    let mut s = 0.0;
+    for i in 0..n {
+        let made = x.to_vec();
+        row = made;
+        row[i] = row[i] * 2.0;
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (row[j] * x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    1.5 - s
+}
+
+/// Near miss: the buffer a callee fills in each pass is read after the
+/// loop: today's checkpoint, the buffer kept at each pass's start.
+#[grad(forward, reverse)]
+fn filled_and_read_after(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut buf = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..n {
+        fill_then_smooth(x[r], x, &mut buf);
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (buf[j] * x[j]).sin() + 0.5;
+            }
+        }
+        s += p;
+    }
+    s + buf[1] * buf[0]
+}
+
+/// Near miss: a loop around (carrying `k`): every outer pass runs the
+/// inner loop forward before its first reverse visit. Today's checkpoint.
+#[grad(forward, reverse, hessian)]
+fn rows_in_rounds(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    let mut k = 0;
+    for r in 0..2 {
+        for i in 0..n {
+            let mut p = 1.0;
+            for j in 0..n {
+                for _ in 0..2 {
+                    p = p * (x[j] * x[i]).sin() + 0.5;
+                }
+            }
+            s += p * x[r];
+        }
+        s += x[k] * x[k];
+        k = (k + r + 1) % n;
+    }
+    s
+}
+
+/// Near miss: two totals with adjoints (`s` and `t`): today's checkpoint.
+#[grad(forward, reverse, hessian)]
+fn two_totals(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    let mut t = 0.0;
+    for i in 0..n {
+        let mut p = 1.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).sin() + 0.5;
+            }
+        }
+        s += p;
+        t += p * p;
+    }
+    s * t
+}
+
+/// `Σᵢ pᵢ` of [`sqrt_rows`]: the total is the result, its adjoint the seed.
+#[grad(forward, reverse)]
+fn sqrt_total(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 0.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = (0.5 * p + x[j] * x[j] * x[i] * x[i]).sqrt();
+            }
+        }
+        s += p;
+    }
+    s
+}
+
+/// `w · Σᵢ pᵢ` where `pᵢ` nests square roots of `xⱼ²xᵢ²`: at `x = 0` the
+/// roots' partials are infinite. At `w = 0` the total's adjoint is zero and
+/// the gradient must stay finite (`sqrt_rows_with_a_zero_weight_...`).
+#[grad(forward, reverse, hessian)]
+fn sqrt_rows(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut p = 0.0;
+        for j in 0..n {
+            for _ in 0..2 {
+                p = (0.5 * p + x[j] * x[j] * x[i] * x[i]).sqrt();
+            }
+        }
+        s += p;
+    }
+    w * s
+}
+
+// ---------------------------------------------------------------------------
 // Loop-invariant adjoints kept in a local across a loop's reverse
 // (`reverse/invariant.rs`), and the near misses that must not be.
 // ---------------------------------------------------------------------------
@@ -2930,6 +3181,19 @@ fn cases() -> Vec<Case> {
         case!(f64 skipped_rows_reversed / skipped_rows_reversed_grad / skipped_rows_reversed_vjp / skipped_rows_reversed_jvp / skipped_rows_reversed_hvp (&x in [-1.5, 1.5] = vec![0.0; 5]);
             where x.iter().all(|v: &f64| v.abs() > 1e-3)),
         case!(f64 last_row_kept / last_row_kept_grad / last_row_kept_vjp / last_row_kept_jvp / last_row_kept_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        // Passes reversed at once, and near misses.
+        case!(f64 helper_rows / helper_rows_grad / helper_rows_vjp / helper_rows_jvp / helper_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4],
+            &w in [-1.5, 1.5] = vec![0.0; 3])),
+        case!(f64 scaled_rows / scaled_rows_grad / scaled_rows_vjp / scaled_rows_jvp / scaled_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
+        case!(f64 seeded_local_rows / seeded_local_rows_grad / seeded_local_rows_vjp / seeded_local_rows_jvp / seeded_local_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
+        case!(f64 two_seeded_loops / two_seeded_loops_grad / two_seeded_loops_vjp / two_seeded_loops_jvp / two_seeded_loops_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], a in [-1.5, 1.5])),
+        case!(f64 filled_rows / filled_rows_grad / filled_rows_vjp / filled_rows_jvp / filled_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4], const m = 5)),
+        case!(f64 remade_rows / remade_rows_grad / remade_rows_vjp / remade_rows_jvp / remade_rows_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 sqrt_total / sqrt_total_grad / sqrt_total_vjp / sqrt_total_jvp (&x in [0.5, 1.5] = vec![0.0; 3])),
+        case!(f64 filled_and_read_after / filled_and_read_after_grad / filled_and_read_after_vjp / filled_and_read_after_jvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 rows_in_rounds / rows_in_rounds_grad / rows_in_rounds_vjp / rows_in_rounds_jvp / rows_in_rounds_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 two_totals / two_totals_grad / two_totals_vjp / two_totals_jvp / two_totals_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
+        case!(f64 sqrt_rows / sqrt_rows_grad / sqrt_rows_vjp / sqrt_rows_jvp / sqrt_rows_hvp (&x in [0.5, 1.5] = vec![0.0; 3], w in [-1.5, 1.5])),
         case!(f64 checkpoint_in_while / checkpoint_in_while_grad / checkpoint_in_while_vjp / checkpoint_in_while_jvp / checkpoint_in_while_hvp (&x in [-1.5, 1.5] = vec![0.0; 4])),
         // What the reverse sweep saves: increments after a fill, integer counters undone.
         case!(f64 packed_triangle / packed_triangle_grad / packed_triangle_vjp / packed_triangle_jvp / packed_triangle_hvp (&icf in [-1.0, 1.0] = vec![0.0; 12], &x in [-2.0, 2.0] = vec![0.0; 3], const d = 3, const k = 2)),
@@ -3287,6 +3551,30 @@ fn assert_all_close(a: &[f64], b: &[f64]) {
     for (x, y) in a.iter().zip(b) {
         assert!(close(*x, *y, 1e-12), "{a:?} vs {b:?}");
     }
+}
+
+/// A zero adjoint of the total meets the infinite partials of `√` at 0:
+/// the passes reversed at once hold them in their scratch, which the
+/// reverse sweep must not scale by zero (`finite.rs`).
+#[test]
+fn sqrt_rows_with_a_zero_weight_keeps_a_finite_gradient_where_roots_are_zero() {
+    let x = [0.0, 0.75, 0.0];
+    let mut dx = [0.0; 3];
+    let (value, dw) = sqrt_rows_grad(&x, &mut dx, 0.0);
+    assert_eq!(value, 0.0);
+    // ∂f/∂w = Σ pᵢ, ∂f/∂x = w · ∂s/∂x = 0.
+    assert!(close(dw, sqrt_rows(&x, 1.0), 1e-12), "{dw}");
+    assert_eq!(dx, [0.0; 3]);
+    // The same with a seed through `_vjp`.
+    let mut dx = [0.0; 3];
+    let (_, dw) = sqrt_rows_vjp(&x, &mut dx, 0.0, -2.0);
+    assert!(close(dw, -2.0 * sqrt_rows(&x, 1.0), 1e-12), "{dw}");
+    assert_eq!(dx, [0.0; 3]);
+    // A total that is the result, reversed from the seed itself: a zero
+    // seed skips the infinite partials inside each pass.
+    let mut dx = [0.0; 3];
+    assert_eq!(sqrt_total_vjp(&x, &mut dx, 0.0), sqrt_total(&x));
+    assert_eq!(dx, [0.0; 3]);
 }
 
 /// The rows `filled_through_callee` and `prefix_filled_through_callee`

@@ -192,3 +192,66 @@ fn generic_calls_generic_at_f64_and_f32() {
         assert!(close(calls_generic_jvp(x, 0.0, y, 1.0).1, dy, 1e-12));
     }
 }
+
+/// Rows of a running product into a total, the total the result (its
+/// passes reversed at once from the seed) or scaled by `w` (from 1 into
+/// scratch, `reverse/immediate.rs`), generic over the float.
+#[grad(forward, reverse)]
+fn rows_total<T: Float>(x: &[T]) -> T {
+    let n = x.len();
+    let mut s = T::zero();
+    for i in 0..n {
+        let mut p = T::one();
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).sin() + T::from(0.5).unwrap();
+            }
+        }
+        s += p;
+    }
+    T::from(2.0).unwrap() - s
+}
+
+#[grad(forward, reverse)]
+fn rows_scaled<T: Float>(x: &[T], w: T) -> T {
+    let n = x.len();
+    let mut s = T::zero();
+    for i in 0..n {
+        let mut p = T::one();
+        for j in 0..n {
+            for _ in 0..2 {
+                p = p * (x[j] * x[i]).sin() + T::from(0.5).unwrap();
+            }
+        }
+        s += p;
+    }
+    w * s
+}
+
+#[test]
+fn passes_reversed_at_once_at_f64_and_f32() {
+    let x = [0.3, -1.1, 0.8, 1.4];
+    let want = central(rows_total::<f64>, &x);
+    let mut dx = [0.0; 4];
+    assert_eq!(rows_total_grad(&x, &mut dx), rows_total(&x));
+    assert_all_close(&dx, &want, 1e-6);
+    let x32 = x.map(|v| v as f32);
+    let mut dx32 = [0.0f32; 4];
+    rows_total_grad(&x32, &mut dx32);
+    assert_all_close(&dx32.map(f64::from), &want, 1e-3);
+
+    let w = -0.7;
+    let mut at = x.to_vec();
+    at.push(w);
+    let want = central(|v| rows_scaled(&v[..4], v[4]), &at);
+    let mut dx = [0.0; 4];
+    let (_, dw) = rows_scaled_grad(&x, &mut dx, w);
+    let mut got = dx.to_vec();
+    got.push(dw);
+    assert_all_close(&got, &want, 1e-6);
+    let mut dx32 = [0.0f32; 4];
+    let (_, dw32) = rows_scaled_grad(&x32, &mut dx32, w as f32);
+    let mut got32: Vec<f64> = dx32.iter().map(|v| f64::from(*v)).collect();
+    got32.push(f64::from(dw32));
+    assert_all_close(&got32, &want, 1e-3);
+}

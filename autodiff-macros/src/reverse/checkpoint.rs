@@ -28,6 +28,8 @@
 //! back, runs the pass forward with its saves (the accumulators' updates
 //! left out: the primal's totals are final) and at once backwards. Only the
 //! outermost such loop is checkpointed; a loop that is not is looked into.
+//! Where a pass hands on one total only, `immediate.rs` reverses each pass
+//! right after it runs instead, and no pass runs twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -56,6 +58,9 @@ pub struct Checkpoint {
     pub snapshots: Vec<Snapshot>,
     /// The accumulators' updates, left out when a pass runs again.
     pub skipped: BTreeSet<StmtId>,
+    /// When each pass can instead be reversed right after it runs, in the
+    /// forward sweep (`immediate.rs`): how.
+    pub at_once: Option<super::immediate::Plan>,
 }
 
 /// Why a loop is not checkpointed.
@@ -132,7 +137,9 @@ fn visit(
                 visit(body, namer, inputs, els, els_id, &later, depth, verdicts);
             }
             Stmt::Loop(lp) => {
-                let verdict = judge(body, namer, inputs, id, lp, &later, depth);
+                // (A statement of the function's own block: `immediate.rs`.)
+                let top = std::ptr::eq(block, &body.block);
+                let verdict = judge(body, namer, inputs, id, lp, &later, depth, top);
                 let checkpointed = matches!(verdict, Verdict::Checkpointed(_));
                 verdicts.insert(id, verdict);
                 if !checkpointed {
@@ -146,6 +153,7 @@ fn visit(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn judge(
     body: &Body,
     namer: &mut Namer,
@@ -154,13 +162,15 @@ fn judge(
     lp: &Loop,
     later: &BTreeSet<Var>,
     depth: usize,
+    top: bool,
 ) -> Verdict {
-    match try_checkpoint(body, namer, inputs, id, lp, later, depth) {
+    match try_checkpoint(body, namer, inputs, id, lp, later, depth, top) {
         Ok(checkpoint) => Verdict::Checkpointed(checkpoint),
         Err(refusal) => Verdict::Refused(refusal),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn try_checkpoint(
     body: &Body,
     namer: &mut Namer,
@@ -169,6 +179,7 @@ fn try_checkpoint(
     lp: &Loop,
     later: &BTreeSet<Var>,
     depth: usize,
+    top: bool,
 ) -> Result<Checkpoint, Refusal> {
     let Header::Range { index, .. } = &lp.header else { return Err(Refusal::NotAPlainRange) };
     if lp.trips.is_some() || !lp.exits.is_empty() {
@@ -207,7 +218,13 @@ fn try_checkpoint(
     if let Some(&var) = read.iter().find(|var| !written.contains(var) && later.contains(var)) {
         return Err(Refusal::ReadsALaterWrite(var));
     }
-    Ok(Checkpoint { snapshots, skipped })
+    let carried: BTreeSet<Var> = written
+        .iter()
+        .copied()
+        .filter(|var| *var != *index && !accumulators.contains(var) && !body.var(*var).scope.contains(&lp.id))
+        .collect();
+    let at_once = super::immediate::plan(body, id, lp, top, &accumulators, &carried, &snapshots);
+    Ok(Checkpoint { snapshots, skipped, at_once })
 }
 
 /// How the saves of a pass grow with the data.
@@ -488,6 +505,9 @@ impl fmt::Display for Note<'_> {
         match self.0 {
             Verdict::Checkpointed(checkpoint) => {
                 write!(f, "checkpointed")?;
+                if checkpoint.at_once.is_some() {
+                    write!(f, ", each pass reversed at once")?;
+                }
                 if !checkpoint.snapshots.is_empty() {
                     let kept: Vec<String> = checkpoint
                         .snapshots

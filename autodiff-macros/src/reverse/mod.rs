@@ -59,6 +59,7 @@ mod call;
 mod checkpoint;
 pub mod filled;
 mod guard;
+mod immediate;
 mod integers;
 mod invariant;
 mod layout;
@@ -121,6 +122,9 @@ pub fn vjp_body(
         registers: &registers,
         held: RefCell::new(Vec::new()),
         graph: params.graph,
+        rerun: false,
+        seed: Some(seed),
+        early: RefCell::new(BTreeSet::new()),
     };
 
     let items = &body.items;
@@ -433,6 +437,14 @@ struct Sweep<'a> {
     held: RefCell<Vec<(Place, Ident)>>,
     /// For `NAME_graph` (see `crate::graph`).
     graph: Option<&'a crate::graph::Hooks>,
+    /// Whether this sweep prints a checkpointed pass run again, which
+    /// leaves the accumulators' updates out (`checkpoint.rs`).
+    rerun: bool,
+    /// The result's adjoint, for passes reversed at once (`immediate.rs`).
+    seed: Option<&'a Ident>,
+    /// The adjoints of locals that such passes add into, declared before
+    /// their loop rather than after the forward sweep.
+    early: RefCell<BTreeSet<Var>>,
 }
 
 struct Deferred {
@@ -512,7 +524,7 @@ impl Sweep<'_> {
             if info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.by_ref {
                 continue; // a shadow parameter
             }
-            if info.scope.last().copied() != scope {
+            if info.scope.last().copied() != scope || self.early.borrow().contains(&var) {
                 continue;
             }
             let wanted = self.activity.is_active(var) || info.kind == VarKind::Param;
@@ -591,7 +603,9 @@ impl Sweep<'_> {
 
     fn reverse_loop_itself(&self, id: StmtId, lp: &Loop) -> TokenStream {
         if let Some(checkpoint) = self.checkpoint(id) {
-            return self.reverse_checkpointed(id, lp, checkpoint);
+            return self
+                .at_once(id, lp, checkpoint, immediate::Half::Reverse)
+                .unwrap_or_else(|| self.reverse_checkpointed(id, lp, checkpoint));
         }
         let span = lp.span;
         let body = self.reverse_pass(id, lp);
@@ -643,7 +657,14 @@ impl Sweep<'_> {
         let declarations = self.adjoint_declarations(Some(lp.id), None);
         let (peek, pop) = self.snapshot_restores(checkpoint);
         // (The values a plain reverse pass computes again, the rerun computes.)
-        let rerun = self.forward(&lp.body, id.after(1));
+        let again = Sweep {
+            rerun: true,
+            deferred: RefCell::new(None),
+            held: RefCell::new(Vec::new()),
+            early: RefCell::new(BTreeSet::new()),
+            ..*self
+        };
+        let rerun = again.forward(&lp.body, id.after(1));
         let body = self.reverse_pass(id, lp);
         let range = self.range_tokens(lo, hi, *inclusive);
         let range = if adaptors.iter().any(|a| matches!(a, Adaptor::Rev)) {
@@ -1346,9 +1367,10 @@ mod tests {
         assert!(got.contains(counted), "{got}");
     }
 
-    #[test]
-    fn a_checkpointed_loop_saves_nothing_forward_and_runs_each_pass_again() {
-        let got = vjp_of(quote! {
+    /// GMM's loop over points, reduced: `total` is the result (its adjoint
+    /// is the seed) or its logarithm's argument (`result`).
+    fn points(result: proc_macro2::TokenStream) -> String {
+        vjp_of(quote! {
             fn f(d: usize, k: usize, n: usize, means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
                 let icf_size = d * (d + 1) / 2;
                 let mut xc = vec![0.0; d];
@@ -1364,9 +1386,128 @@ mod tests {
                         total += (1.0 + sq).ln();
                     }
                 }
-                total
+                #result
+            }
+        })
+    }
+
+    /// The loop's forms in `got`: (the scratch made before it, the loop
+    /// reversed at once, today's checkpoint; the reverse sweep's part for
+    /// it, today's), split at the callee's flag that `qx` is filled first.
+    fn forms(got: &str) -> [&str; 5] {
+        let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
+        let filled = "if const { ((qtimesx::FILLED_FIRST.len() > 3 && qtimesx::FILLED_FIRST[3])) }";
+        let (made, rest) = forward.split_once(filled).expect("the form under the callee's flag");
+        let (at_once, today) = rest.split_once("\n    } else {\n").expect("today's checkpoint otherwise");
+        let (_, reverse) =
+            reverse.split_once("if const {").unwrap_or_else(|| panic!("the reverse under the flag: {got}"));
+        let (under, today_reverse) = reverse.split_once("else {").expect("today's reverse otherwise");
+        let scaled = under.split_once('}').map_or("", |(_, scaled)| scaled.trim());
+        [made, at_once, today, scaled.trim_start_matches('{').trim_end_matches('}'), today_reverse]
+    }
+
+    /// `order` appears in `text` in that order.
+    fn in_order(text: &str, order: &[&str], got: &str) {
+        let at: Vec<usize> =
+            order.iter().map(|line| text.find(line).unwrap_or_else(|| panic!("{line}: {got}"))).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}: {got}");
+    }
+
+    #[test]
+    fn a_pass_handing_on_the_result_is_reversed_at_once_into_the_shadows() {
+        let got = points(quote!(total));
+        let [made, at_once, today, scaled, _] = forms(&got);
+        // `total` is the result: its adjoint is the seed, known before the
+        // loop. Each pass runs forward with its saves and its total's update,
+        // then backwards from the seed straight into the inputs' shadows;
+        // the vectors each pass writes first lend their adjoints scratch.
+        assert!(!made.contains("__scratch_d_means"), "{got}");
+        assert!(
+            made.contains("let mut __scratch___bar_xc: ::std::vec::Vec<f64> = ::std::vec![0.0; xc.len()];"),
+            "{got}"
+        );
+        let order = [
+            "for ix in 0..n {",
+            "__saved_xc.push(xc[id]);",
+            "total = total + __t11;",
+            "let mut __bar_total: f64 = seed;",
+            "let mut __bar_xc = ::core::mem::take(&mut __scratch___bar_xc);",
+            "__bar_xc.clear();",
+            "__bar_xc.resize(xc.len(), 0.0);",
+            "__bar_t11 += __bar_total;",
+            "d_means[__t6] -= __bar_t3;",
+            "__scratch___bar_xc = __bar_xc;",
+        ];
+        in_order(at_once, &order, &got);
+        assert!(!at_once.contains("let d_means"), "{got}");
+        // No snapshot is taken there; today's checkpoint keeps it.
+        assert!(!at_once.contains("__snapshot"), "{got}");
+        assert!(today.contains("__snapshot_qx.extend_from_slice(&qx);"), "{got}");
+        // The reverse sweep has nothing left to do for the loop.
+        assert_eq!(scaled.trim(), "", "{got}");
+        assert_eq!(got.matches("total = total + __t11;").count(), 2, "{got}");
+    }
+
+    #[test]
+    fn a_pass_handing_on_a_total_read_otherwise_is_reversed_at_once_into_scratch() {
+        let got = points(quote!(total.ln()));
+        let [made, at_once, _, scaled, today_reverse] = forms(&got);
+        // `ln(total)`: the total's adjoint is known only in the reverse
+        // sweep. The passes are reversed from 1 into scratch as large as
+        // the adjoints they add into, under the names of the real ones.
+        assert!(
+            made.contains("let mut __scratch_d_means: ::std::vec::Vec<f64> = ::std::vec![0.0; means.len()];"),
+            "{got}"
+        );
+        let order = [
+            "for ix in 0..n {",
+            "total = total + __t11;",
+            "let mut __bar_total: f64 = 1.0;",
+            "let d_means = &mut __scratch_d_means[..];",
+            "__bar_t11 += __bar_total;",
+            "d_means[__t6] -= __bar_t3;",
+        ];
+        in_order(at_once, &order, &got);
+        // Reverse: `ā · scratch`, only where `ā` and the part are not zero,
+        // and no pass again.
+        let add = "if __bar_total != 0.0 {
+            for (__target, __part) in d_means.iter_mut().zip(__scratch_d_means.iter()) {
+                if *__part != 0.0 {
+                    *__target += __bar_total * *__part;
+                }
+            }";
+        assert!(scaled.contains(add), "{got}");
+        assert!(!scaled.contains("__saved_xc"), "{got}");
+        // Written first by every pass, `xc`'s adjoint leaves no pass.
+        assert!(!scaled.contains("__scratch___bar_xc"), "{got}");
+        assert!(today_reverse.contains("__saved_xc.push(xc[id]);"), "{got}");
+    }
+
+    #[test]
+    fn a_checkpointed_loop_with_two_totals_saves_nothing_forward_and_runs_each_pass_again() {
+        let got = vjp_of(quote! {
+            fn f(d: usize, k: usize, n: usize, means: &[f64], icf: &[f64], x: &[f64]) -> f64 {
+                let icf_size = d * (d + 1) / 2;
+                let mut xc = vec![0.0; d];
+                let mut qx = vec![0.0; d];
+                let mut total = 0.0;
+                let mut other = 0.0;
+                for ix in 0..n {
+                    for ik in 0..k {
+                        for id in 0..d {
+                            xc[id] = x[ix * d + id] - means[ik * d + id];
+                        }
+                        qtimesx(&icf[0..d], &icf[d..icf_size], &xc, &mut qx);
+                        let sq: f64 = qx.iter().map(|v| v * v).sum();
+                        total += (1.0 + sq).ln();
+                        other += sq;
+                    }
+                }
+                total * other
             }
         });
+        // Two totals with adjoints: no pass is reversed at once (`immediate.rs`).
+        assert!(!got.contains("__scratch"), "{got}");
         let (forward, reverse) = got.split_once("let __ret").expect("the forward sweep ends at the result");
         // Forward: the primal, and `qx` (lent to a callee) kept at each
         // pass's start, unless the callee's companion says it fills `qx`

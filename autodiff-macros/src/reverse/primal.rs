@@ -37,6 +37,9 @@ pub fn replay(body: &Body) -> TokenStream {
         registers: &BTreeMap::new(),
         held: RefCell::new(Vec::new()),
         graph: None,
+        rerun: false,
+        seed: None,
+        early: RefCell::new(BTreeSet::new()),
     };
     let forward = sweep.forward(&body.block, StmtId::FIRST);
     let items = &body.items;
@@ -71,7 +74,7 @@ impl Sweep<'_> {
         let mut tokens = TokenStream::new();
         for (id, stmt) in stmts {
             // A checkpointed pass run again leaves its accumulators final.
-            if self.graph.is_none() && self.saves.is_skipped_in_rerun(id) {
+            if self.rerun && self.graph.is_none() && self.saves.is_skipped_in_rerun(id) {
                 continue;
             }
             match stmt {
@@ -382,14 +385,9 @@ impl Sweep<'_> {
     pub(super) fn forward_loop(&self, id: StmtId, lp: &Loop) -> TokenStream {
         let span = lp.span;
         if let Some(checkpoint) = self.checkpoint(id) {
-            // The primal alone, and the snapshots at the start of each pass.
-            let quiet = Saves::forward_only();
-            let sweep = Sweep { saves: &quiet, deferred: RefCell::new(None), held: RefCell::new(Vec::new()), ..*self };
-            let body = sweep.forward(&lp.body, id.after(1));
-            let snapshots = self.snapshot_pushes(checkpoint);
-            let reserve = self.snapshot_reservations(lp, checkpoint);
-            let run = self.loop_over_range(lp, quote!(#snapshots #body));
-            return quote!(#reserve #run);
+            return self
+                .at_once(id, lp, checkpoint, super::immediate::Half::Forward)
+                .unwrap_or_else(|| self.checkpointed_forward(id, lp, checkpoint));
         }
         let reserve = self.reservations(lp);
         let body = self.forward(&lp.body, id.after(1));
@@ -420,6 +418,24 @@ impl Sweep<'_> {
         }
     }
 
+    /// A checkpointed loop forward: the primal alone, and the snapshots at
+    /// the start of each pass.
+    pub(super) fn checkpointed_forward(&self, id: StmtId, lp: &Loop, checkpoint: &Checkpoint) -> TokenStream {
+        let quiet = Saves::forward_only();
+        let sweep = Sweep {
+            saves: &quiet,
+            deferred: RefCell::new(None),
+            held: RefCell::new(Vec::new()),
+            early: RefCell::new(BTreeSet::new()),
+            ..*self
+        };
+        let body = sweep.forward(&lp.body, id.after(1));
+        let snapshots = self.snapshot_pushes(checkpoint);
+        let reserve = self.snapshot_reservations(lp, checkpoint);
+        let run = self.loop_over_range(lp, quote!(#snapshots #body));
+        quote!(#reserve #run)
+    }
+
     /// `lp`'s range as the forward sweep walks it, adaptors applied.
     fn forward_range(&self, lp: &Loop) -> TokenStream {
         let Header::Range { lo, hi, inclusive, adaptors, .. } = &lp.header else { return TokenStream::new() };
@@ -438,7 +454,7 @@ impl Sweep<'_> {
     }
 
     /// `for index in range { body }` for a loop over a range without a pass counter.
-    fn loop_over_range(&self, lp: &Loop, body: TokenStream) -> TokenStream {
+    pub(super) fn loop_over_range(&self, lp: &Loop, body: TokenStream) -> TokenStream {
         let Header::Range { index, .. } = &lp.header else { return TokenStream::new() };
         let range = self.forward_range(lp);
         let index = self.ident(*index);

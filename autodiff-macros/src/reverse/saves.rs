@@ -1306,7 +1306,13 @@ mod checkpoint_tests {
         // every pass; `qxcentered` is lent to a callee that may read it,
         // unless its companion says it fills it first (`filled.rs`).
         let note_ix = note(&ir, "for ix in");
-        assert_eq!(note_ix, "checkpointed, snapshots qxcentered unless its callees fill it", "{ir}");
+        // Its one total, `slse`, is all a pass hands on: each pass is
+        // reversed right after it runs (`immediate.rs`), where the callee
+        // fills the buffer first.
+        assert_eq!(
+            note_ix, "checkpointed, each pass reversed at once, snapshots qxcentered unless its callees fill it",
+            "{ir}"
+        );
         // The loops inside are run as they are, per pass.
         assert_eq!(note(&ir, "for ik in"), "", "{ir}");
     }
@@ -1511,7 +1517,7 @@ mod checkpoint_tests {
                 s
             }
         });
-        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
+        assert_eq!(note(&ir, "for i in"), "checkpointed, each pass reversed at once", "{ir}");
     }
 
     #[test]
@@ -1539,5 +1545,80 @@ mod checkpoint_tests {
             }
         });
         assert_eq!(note(&ir, "for i in"), "checkpointed, snapshots last", "{ir}");
+    }
+
+    #[test]
+    fn a_value_written_first_in_each_pass_and_read_after_the_loop_is_not_reversed_at_once() {
+        // The reverse right after a pass would put the value from before the
+        // pass back; the rest of the function reads what the loop left.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64]) -> f64 {
+                let n = x.len();
+                let mut last = 0.0;
+                let mut s = 0.0;
+                for i in 0..n {
+                    last = x[i] * 0.5;
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        for l in 0..n {
+                            p = p * (x[j] * x[l] * last).sin() + 0.5;
+                        }
+                    }
+                    s += p;
+                }
+                s * last
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed, snapshots last", "{ir}");
+    }
+
+    #[test]
+    fn a_pass_writing_a_parameter_is_not_reversed_at_once() {
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], mut a: f64) -> f64 {
+                let n = x.len();
+                let mut s = 0.0;
+                for i in 0..n {
+                    a = x[i] * 0.5;
+                    let mut p = 1.0;
+                    for j in 0..n {
+                        for l in 0..n {
+                            p = p * (x[j] * x[l] * a).sin() + 0.5;
+                        }
+                    }
+                    s += p;
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
+    }
+
+    #[test]
+    fn a_checkpointed_loop_inside_a_for_loop_is_not_reversed_at_once() {
+        // The outer loop carries `k`; the inner one qualifies, but all the
+        // outer passes run forward before its first reverse visit.
+        let ir = saved_ir(syn::parse_quote! {
+            fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                let mut k = 0;
+                for r in 0..2 {
+                    for i in 0..n {
+                        let mut p = 1.0;
+                        for j in 0..n {
+                            for l in 0..n {
+                                p = p * x[j] * x[l] * x[i];
+                            }
+                        }
+                        s += p;
+                    }
+                    s += x[k];
+                    k = (k + r + 1) % n;
+                }
+                s
+            }
+        });
+        assert_eq!(note(&ir, "for r in"), "not checkpointed: passes carry k", "{ir}");
+        assert_eq!(note(&ir, "for i in"), "checkpointed", "{ir}");
     }
 }
