@@ -121,6 +121,31 @@ fn generic_recurrence_f64(w: &[f64; 4]) -> f64 {
     generic_recurrence(&w[..])
 }
 
+/// A helper with a loop: its reverse runs it again, so its tape is `()`,
+/// a zero-sized record.
+#[grad(forward, reverse)]
+fn wavy(x: f64) -> f64 {
+    let mut s = x;
+    for _ in 0..2 {
+        s = (s * x).sin() + 0.5;
+    }
+    s
+}
+
+/// Two calls of `wavy` per pass: their empty tapes share one vector of
+/// zero-sized records (whose capacity is `usize::MAX`: growing it to its
+/// capacity never ended).
+#[grad(forward, reverse)]
+fn empty_tapes(w: &[f64; 4]) -> f64 {
+    let mut s = 0.1;
+    for i in 0..w.len() {
+        let a = wavy(w[i] * s);
+        let b = wavy(a * w[i]);
+        s = (a * b).sin();
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(cell_over_time, cell_over_time_grad, cell_over_time_vjp, cell_over_time_jvp; 12; in [-1.0, 1.0]),
@@ -143,6 +168,7 @@ fn cases() -> Vec<Case> {
         }),
         array_case!(growing_nest, growing_nest_grad, growing_nest_vjp, growing_nest_jvp; 3; in [-1.5, 1.5]),
         array_case!(generic_recurrence_f64, generic_recurrence_f64_grad, generic_recurrence_f64_vjp, generic_recurrence_f64_jvp; 4; in [-1.5, 1.5]),
+        array_case!(empty_tapes, empty_tapes_grad, empty_tapes_vjp, empty_tapes_jvp; 4; in [-0.7, 0.7]),
     ]
 }
 

@@ -6,6 +6,8 @@
 /// Stores `value` at `at` in `records`, first growing it when `at` is past
 /// its end: to its capacity when that holds `at` (the generated code
 /// reserves what the loops will save), else to at least twice its length.
+/// (A record of a zero-sized type, the tape of a callee that keeps nothing,
+/// has a capacity of `usize::MAX` and no reservation to fill.)
 #[inline(always)]
 pub fn put<T: Copy>(records: &mut Vec<T>, at: usize, value: T) {
     if at >= records.len() {
@@ -17,7 +19,8 @@ pub fn put<T: Copy>(records: &mut Vec<T>, at: usize, value: T) {
 #[cold]
 #[inline(never)]
 fn grow<T: Copy>(records: &mut Vec<T>, at: usize, fill: T) {
-    let len = records.capacity().max(2 * records.len()).max(at + 1);
+    let reserved = if std::mem::size_of::<T>() == 0 { 0 } else { records.capacity() };
+    let len = reserved.max(2 * records.len()).max(at + 1);
     records.resize(len, fill);
 }
 
@@ -32,6 +35,14 @@ mod tests {
         assert_eq!(records.len(), 6);
         put(&mut records, 4, 2.0);
         assert_eq!((records.len(), records[0], records[4]), (6, 1.0, 2.0));
+    }
+
+    #[test]
+    fn put_of_a_zero_sized_record_grows_only_to_what_is_stored() {
+        let mut records: Vec<()> = Vec::new();
+        put(&mut records, 0, ());
+        put(&mut records, 9, ());
+        assert_eq!(records.len(), 10);
     }
 
     #[test]
