@@ -169,16 +169,18 @@ fn same_name_two_arities(a: &Quadratic, b: &Bilinear, x: f64) -> f64 {
     a.run(x) + b.run(x, 2.0) * b.run(x * x, -0.5)
 }
 
-/// Methods called on results of methods: the inner call is differentiated
-/// (its argument is a float), so its result is a float and the outer call
-/// goes through its derivative too, on a parameter, on a local literal, and
-/// with the result reaching the output only through `#[grad]` calls (it
-/// was kept as a plain call, its derivative dropped).
+/// Methods called on results of methods, each result bound with its type
+/// (a method's result type is not visible to the macro, and an untyped one
+/// given to another call is refused: it may be an array): on a parameter,
+/// on a local literal, and with the result reaching the output only through
+/// `#[grad]` calls (it was kept as a plain call, its derivative dropped).
 #[grad(forward, reverse, hessian, wrt(x))]
 fn nested_method_calls(s: &Spring, x: f64) -> f64 {
     let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
-    let inner = autodiff::sigmoid(s.energy(s.energy(x, 0.5), 1.5));
-    inner + lit.transform(lit.transform(x, 1.0), s.energy(x, 2.0))
+    let first: f64 = s.energy(x, 0.5);
+    let inner = autodiff::sigmoid(s.energy(first, 1.5));
+    let moved: f64 = lit.transform(x, 1.0);
+    inner + lit.transform(moved, s.energy(x, 2.0))
 }
 
 /// Methods called by their paths (`Spring::energy(s, x, k)`, on a

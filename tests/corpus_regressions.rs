@@ -876,6 +876,75 @@ fn items_in_blocks_keep_their_meaning() {
     assert_eq!(items_in_blocks_grad(2.0), (18.0, 17.0));
 }
 
+/// `v²m/2`: no branch, so its own adjoints never vanish and the overflow of
+/// `v * v` is not guarded inside it.
+#[grad(reverse, hessian)]
+fn kinetic_energy(v: f64, m: f64) -> f64 {
+    v * v * m * 0.5
+}
+
+/// The energy of momentum `p`, or `p` itself for a vanishing mass: there
+/// the call's adjoint is zero and its value infinite (`v = 10²⁰⁰`, `v²`
+/// overflows). Third review: a call whose arguments were finite was run
+/// with the zero adjoint, and `0 · ∞` inside the callee made a NaN.
+#[grad(reverse, hessian)]
+fn momentum_energy(p: f64, m: f64) -> f64 {
+    let v = p / m;
+    let e = kinetic_energy(v, m);
+    if m < 1e-100 {
+        return p;
+    }
+    e
+}
+
+/// The same with arguments the caller takes as finite (parameters): the
+/// callee's overflow is met by the zero adjoint all the same.
+#[grad(reverse, hessian)]
+fn energy_or_momentum(v: f64, m: f64) -> f64 {
+    let e = kinetic_energy(v, m);
+    if m < 1e-100 {
+        return v;
+    }
+    e
+}
+
+fn half_sqrt_vjp(x: f64, seed: f64) -> (f64, f64) {
+    let y = x.sqrt();
+    (y, seed * (0.5 / y))
+}
+
+/// `√x` with a hand-written derivative, infinite at 0.
+#[grad(vjp = half_sqrt_vjp)]
+fn half_sqrt(x: f64) -> f64 {
+    x.sqrt()
+}
+
+/// `3x` below 1, `√(x/2)` above: at 0 the custom derivative's pole meets
+/// the zero adjoint of the call.
+#[grad]
+fn pole_off_the_path(x: f64) -> f64 {
+    let z = x / 2.0;
+    let r = half_sqrt(z);
+    if x < 1.0 {
+        return x * 3.0;
+    }
+    r
+}
+
+#[test]
+fn a_call_off_the_path_gives_no_nan() {
+    // p = 1, m = 1e-200: f = p, ∂f/∂p = 1, ∂f/∂m = 0.
+    assert_eq!(momentum_energy_grad(1.0, 1e-200), (1.0, 1.0, 0.0));
+    // Away from it f = p²/(2m): at (1, 2), ∂p = p/m = ½, ∂m = −p²/(2m²) = −⅛.
+    assert_eq!(momentum_energy_grad(1.0, 2.0), (0.25, 0.5, -0.125));
+    // v = 1e200, m = 1e-200: f = v, ∂f/∂v = 1, ∂f/∂m = 0.
+    assert_eq!(energy_or_momentum_grad(1e200, 1e-200), (1e200, 1.0, 0.0));
+    // H·(0, 1) of f = v there: the Hessian is zero.
+    assert_eq!(energy_or_momentum_hvp(1e200, 0.0, 1e-200, 1.0), (1e200, 0.0, 0.0));
+    // f = 3x below 1: ∂f/∂x = 3 at 0, where √'s derivative is infinite.
+    assert_eq!(pole_off_the_path_grad(0.0), (0.0, 3.0));
+}
+
 #[test]
 fn zero_adjoints_give_no_nan_at_the_issue_points() {
     assert_eq!(zero_adjoint_sqrt_grad(-1.0), (1.0, -2.0));

@@ -33,6 +33,11 @@ fn through_plain_method(s: &Spring, x: f64) -> f64 {
     s.plain_energy(y) + y
 }
 
+#[grad(wrt(x))]
+fn call_as_argument(s: &Spring, x: f64) -> f64 {
+    s.energy(wobble(x))
+}
+
 #[derive(Params, Clone)]
 pub struct Curve {
     a: f64,

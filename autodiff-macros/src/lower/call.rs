@@ -234,16 +234,6 @@ impl Lowerer<'_> {
     ) -> Rhs {
         let mut probe = Block::default();
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, &mut probe)).collect();
-        for arg in &args {
-            // `s.apply(s.apply(x))`: the inner call is differentiated (its
-            // argument is a float), so its result is a float, as inference
-            // would find later; known now, the outer call is too.
-            if let Arg::Value(Operand::Var(var)) = arg {
-                if self.vars[var.0].ty == Ty::Unknown && self.differentiated_call_result(&probe, *var) {
-                    self.vars[var.0].ty = Ty::AnyFloat;
-                }
-            }
-        }
         let mut values = Vec::new();
         for arg in &args {
             match arg {
@@ -268,16 +258,6 @@ impl Lowerer<'_> {
         }
         out.stmts.extend(probe.stmts);
         Rhs::Method(receiver, call.method.clone(), values)
-    }
-
-    /// Whether `block` sets the temporary `var` to the result of a call
-    /// that takes a float (a `#[grad]` call, whose result is a float).
-    fn differentiated_call_result(&self, block: &Block, var: Var) -> bool {
-        self.vars[var.0].kind == VarKind::Temp
-            && block.stmts.iter().any(|stmt| {
-                matches!(stmt, crate::ir::Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. }
-                    if *dst == var && self.holds_a_float(args))
-            })
     }
 
     /// A local struct a method is called on as a constant, with its type,

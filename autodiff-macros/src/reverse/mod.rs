@@ -990,18 +990,19 @@ impl Sweep<'_> {
                 if !call_args.iter().filter_map(Arg::var).any(|var| self.adjoint(var).is_some()) => {}
             Rhs::Call(path, call_args) => {
                 let call = self.reverse_call(path, call_args, tape, Some(seed), span);
-                // The callee guards its own rules, but takes its arguments as
-                // finite: with one that may not be, a zero adjoint skips it.
-                let unbounded_argument = crate::finite::reads_non_finite(rhs, self.unbounded);
-                tokens.extend(match unbounded_argument {
+                // A zero adjoint skips the callee: its own rules may multiply
+                // a value that overflowed inside it (`v * v` at 1e200) by the
+                // adjoint, unguarded where its own adjoints cannot vanish.
+                // (Testing its arguments first, as `guard.rs` does for a
+                // partial, would not see that.)
+                tokens.extend(match self.body.var(dst).ty {
                     // An array's seed (`-> [F; N]`) is zero when all its elements are.
                     // Of an array of arrays (`-> [[F; N]; M]`), when all its rows' are.
-                    true if self.body.var(dst).ty == Ty::Aggregate => {
+                    Ty::Aggregate => {
                         let flatten = (1..self.body.var(dst).dims.unwrap_or(1)).map(|_| quote!(.flatten()));
                         quote_spanned!(span=> if #seed.iter()#(#flatten)*.any(|s| *s != 0.0) { #call })
                     }
-                    true => guard::unless_zero(seed, self.finite_arguments(call_args), call, span),
-                    false => call,
+                    _ => guard::unless_zero(seed, Finite::Never, call, span),
                 });
             }
             Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
@@ -1063,39 +1064,6 @@ impl Sweep<'_> {
             None => self.unbounded[dst.0],
         };
         crate::rules::can_blow_up(op) || d.reads_unbounded(&unbounded)
-    }
-
-    /// When a call's reverse is safe with a zero adjoint: the callee guards
-    /// its own rules for finite arguments, so when those that may not be
-    /// finite are (scalars, tested one by one; an array is not tested).
-    fn finite_arguments(&self, call_args: &[Arg]) -> Finite {
-        let mut tests = Vec::new();
-        for arg in call_args {
-            match arg {
-                Arg::Value(operand) if crate::finite::may_be_non_finite(operand, self.unbounded) => {
-                    let Ty::Float(float) = self.body.ty(operand) else { return Finite::Never };
-                    let (ty, value) = (emit::float_type(float), emit::operand(self.body, operand));
-                    tests.push(quote!(#ty::is_finite(#value)));
-                }
-                Arg::Value(_) => {}
-                Arg::Ref { place, range, .. } => {
-                    let bounds = range.iter().flat_map(|range| range.lo.iter().chain(&range.hi));
-                    let reads_unbounded = std::iter::once(place.var)
-                        .chain(place.index_vars())
-                        .chain(bounds.flat_map(|bound| bound.reads()))
-                        .any(|var| self.unbounded[var.0]);
-                    if reads_unbounded {
-                        return Finite::Never;
-                    }
-                }
-            }
-        }
-        // (Only called where an argument may not be finite: none found
-        // here means one this scan does not see, so only the adjoint tells.)
-        if tests.is_empty() {
-            return Finite::Never;
-        }
-        Finite::When(tests)
     }
 
     /// How many indices reach a float in an aggregate operand (`None` for a
@@ -1275,11 +1243,10 @@ mod tests {
                 helpers::g(r, y) + x % y
             }
         });
-        // A call whose argument may not be finite runs when it is, or when
-        // its adjoint is not zero; only that argument is tested.
-        let call = "if f64::is_finite(r) || __bar_t1 != 0.0 {";
-        assert!(got.contains(call), "{got}");
-        assert!(!got.contains("f64::is_finite(y)"), "{got}");
+        // A call runs only when its adjoint is not zero: a value may
+        // overflow inside it although its arguments are finite.
+        assert!(got.contains("if __bar_t1 != 0.0 {"), "{got}");
+        assert!(!got.contains("f64::is_finite(r)"), "{got}");
         // `%`'s partials: 1 needs no test, `-trunc(x / y)` does (y = 0).
         let rem = "if f64::is_finite(-f64::trunc(x / y)) || __bar_t2 != 0.0 {\n        __bar_x += __bar_t2;\n        __bar_y += __bar_t2 * -f64::trunc(x / y);";
         assert!(got.contains(rem), "{got}");
