@@ -404,7 +404,8 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
     let length_checks = shadow_length_checks(sig);
     let Analyzed { mut body, mut namer, activity, saves, scalars, shadows } = analyzed(sig)?;
     let seed = namer.fresh("seed");
-    let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
+    let adjoints =
+        reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None, second_order: false };
     let vjp_body = reverse::vjp_body(&mut body, &activity, &saves, &adjoints, &seed, &mut namer);
     let mutated = body
         .params

@@ -1138,8 +1138,13 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     check(&body)?;
     let hooks = Hooks::new(&body, &activity);
     let seed = namer.fresh("seed");
-    let adjoints =
-        crate::reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: Some(&hooks) };
+    let adjoints = crate::reverse::Adjoints {
+        scalars: &scalars,
+        shadows: &shadows,
+        reported: None,
+        graph: Some(&hooks),
+        second_order: false,
+    };
     let sweeps = crate::reverse::vjp_body(&mut body, &activity, &saves, &adjoints, &seed, &mut namer).vjp;
 
     let name = &sig.item.sig.ident;

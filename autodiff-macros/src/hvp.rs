@@ -119,7 +119,13 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
             tangent_body.ret = Some(tangent);
             let activity = activity::analyze(&tangent_body, &differentiated, &[]);
             let saves = reverse::saves::analyze(&mut tangent_body, &mut namer, &activity);
-            let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: Some(ret), graph: None };
+            let adjoints = reverse::Adjoints {
+                scalars: &scalars,
+                shadows: &shadows,
+                reported: Some(ret),
+                graph: None,
+                second_order: true,
+            };
             let cx = Ctxt::new();
             refusals::check_reverse(&tangent_body, &activity, &cx);
             cx.check()?;
@@ -302,7 +308,8 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let mut sweep = |tangent_body: &mut Body, outputs: &[Var]| -> syn::Result<reverse::Parts> {
         let activity = activity::analyze(tangent_body, &seeds, outputs);
         let saves = reverse::saves::analyze(tangent_body, &mut namer, &activity);
-        let adjoints = reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None };
+        let adjoints =
+            reverse::Adjoints { scalars: &scalars, shadows: &shadows, reported: None, graph: None, second_order: true };
         let cx = Ctxt::new();
         refusals::check_reverse(tangent_body, &activity, &cx);
         cx.check()?;

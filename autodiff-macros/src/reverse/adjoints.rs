@@ -54,7 +54,7 @@ mod tests {
         let shadow = syn::Ident::new("d_w", proc_macro2::Span::call_site());
         let activity = crate::activity::analyze(&body, &[x, w], &[]);
         let shadows = [(w, shadow)];
-        let params = Adjoints { scalars: &[x], shadows: &shadows, reported: None, graph: None };
+        let params = Adjoints { scalars: &[x], shadows: &shadows, reported: None, graph: None, second_order: false };
         let adjoint_of = declare(&mut body, &activity, &params, &mut namer);
         let named: Vec<String> = adjoint_of
             .iter()

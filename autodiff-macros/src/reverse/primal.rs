@@ -37,6 +37,7 @@ pub fn replay(body: &Body) -> TokenStream {
         registers: &BTreeMap::new(),
         held: RefCell::new(Vec::new()),
         graph: None,
+        second_order: false,
         rerun: false,
         seed: None,
         early: RefCell::new(BTreeSet::new()),
