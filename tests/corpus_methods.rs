@@ -127,6 +127,21 @@ fn local_settings(x: f64, y: f64) -> f64 {
     total + made.transform(y, x * x) + made.shift[1] * x
 }
 
+/// A tuple struct a plain function makes from constants.
+struct Pair(f64, f64);
+
+fn make_pair(k: f64) -> Pair {
+    Pair(3.0 * k, k)
+}
+
+/// A constant tuple struct's fields read by position, its type written
+/// (the local was declared an `f64`, which failed to compile).
+#[grad(forward, reverse, hessian)]
+fn pair_fields(x: f64, y: f64) -> f64 {
+    let p: Pair = make_pair(2.0);
+    p.1 * y * x + p.0 * x.sin()
+}
+
 /// A local struct built from a parameter left out of `wrt` (a constant),
 /// its method called with a differentiated argument.
 #[grad(forward, reverse, hessian, wrt(x))]
@@ -227,6 +242,8 @@ fn cases() -> Vec<Case> {
         case!(through_constant_gain, through_constant_gain_grad, through_constant_gain_vjp, through_constant_gain_jvp;
               (&GAIN, x) [&GAIN, x, along(0)]; x in [-2.0, 2.0]),
         case!(local_settings, local_settings_grad, local_settings_vjp, local_settings_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(pair_fields, pair_fields_grad, pair_fields_vjp, pair_fields_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(settings_of_a_constant, settings_of_a_constant_grad, settings_of_a_constant_vjp,
               settings_of_a_constant_jvp; (x, 0.75) [x, along(0), 0.75]; x in [-2.0, 2.0]),
@@ -352,6 +369,16 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
 }
 
 /// `Spring::energy` in closed form: ∂/∂x = s(2k)(x − r), no partial in `k`.
+/// `pair_fields` = 2xy + 6 sin x: ∂x = 2y + 6 cos x, ∂y = 2x.
+#[test]
+fn a_tuple_struct_made_by_a_plain_function_is_read_by_position() {
+    let (x, y) = (0.5, 0.7);
+    let (value, dx, dy) = pair_fields_grad(x, y);
+    assert!(close(value, 2.0 * x * y + 6.0 * x.sin(), 1e-15));
+    assert!(close(dx, 2.0 * y + 6.0 * x.cos(), 1e-14));
+    assert!(close(dy, 2.0 * x, 1e-15));
+}
+
 #[test]
 fn a_left_out_parameter_has_no_partial_and_the_closed_form_holds() {
     let (x, k) = (1.5, 0.75);

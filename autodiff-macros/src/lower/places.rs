@@ -45,11 +45,12 @@ impl Lowerer<'_> {
                 }
                 let mut place = self.place(&field.base, out)?;
                 let info = &mut self.vars[place.var.0];
+                // `cfg.a` of `let cfg = make_config(k);`: a value with named
+                // fields is a struct, no float or array, whatever its call
+                // could return; so is `p.1` of `let p: Pair = make_pair(k);`.
                 let named = matches!(field.member, syn::Member::Named(_));
-                if named && place.proj.is_empty() && info.kind == VarKind::Local && info.ty == Ty::Unknown {
-                    // `cfg.a` of `let cfg = make_config(k);`: a value with
-                    // named fields is a struct, no float or array, whatever
-                    // its call could return.
+                let is_struct = named || is_struct_type(info.declared.as_ref());
+                if is_struct && place.proj.is_empty() && info.kind == VarKind::Local && info.ty == Ty::Unknown {
                     info.ty = Ty::Other;
                     self.structs_by_field.insert(place.var);
                 }
