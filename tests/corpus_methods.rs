@@ -210,6 +210,14 @@ fn methods_by_path(s: &Spring, g: &Gain, x: f64, y: f64) -> f64 {
         + Gain::apply_by_path(g, y)
 }
 
+/// A method called by its path with an empty turbofish (rustfmt would
+/// drop it).
+#[rustfmt::skip]
+#[grad(forward, reverse, hessian, wrt(x))]
+fn method_by_path_turbofish(s: &Spring, x: f64) -> f64 {
+    Spring::energy::<>(s, x, 0.5)
+}
+
 impl Gain {
     #[grad(forward, reverse, hessian)]
     fn apply_by_path(&self, x: f64) -> f64 {
@@ -255,6 +263,8 @@ fn cases() -> Vec<Case> {
         case!(settings_copied_after_a_method, settings_copied_after_a_method_grad,
               settings_copied_after_a_method_vjp, settings_copied_after_a_method_jvp; (x) [x, along(0)];
               x in [-2.0, 2.0]),
+        case!(method_by_path_turbofish, method_by_path_turbofish_grad, method_by_path_turbofish_vjp,
+              method_by_path_turbofish_jvp; (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
               (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;

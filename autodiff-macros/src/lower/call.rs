@@ -457,7 +457,13 @@ impl Lowerer<'_> {
         let owner = before.last()?;
         let snake = |ident: &Ident| !crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
         let type_like = owner.ident == "Self" || !snake(&owner.ident);
-        if func.qself.is_some() || !type_like || !snake(&last.ident) || !last.arguments.is_none() {
+        // (`Config::apply::<>(..)`: an empty turbofish names no generics.)
+        let no_generics = match &last.arguments {
+            syn::PathArguments::None => true,
+            syn::PathArguments::AngleBracketed(generics) => generics.args.is_empty(),
+            syn::PathArguments::Parenthesized(_) => false,
+        };
+        if func.qself.is_some() || !type_like || !snake(&last.ident) || !no_generics {
             return None;
         }
         let first = call.args.first()?;
