@@ -94,16 +94,29 @@ fn calls_making_structs_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt
             .declared
             .as_ref()
             .map_or("Type".to_owned(), |ty| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""));
-        cx.error_spanned_by(
-            path,
+        // (A struct has the ways out of a struct; a tuple, an `Option` or a
+        // `Box` of floats has those of a value #[grad] cannot see into.)
+        let is_struct = info.declared.as_ref().is_none_or(|ty| {
+            matches!(ty, syn::Type::Path(path) if path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| last.arguments.is_none()))
+        });
+        let message = if is_struct {
             format!(
                 "`{callee}(..)` is given a differentiated value but returns no float (`{name}`): #[grad] does not \
                  differentiate through a struct, so the derivative that `{name}` carries would be lost; build \
                  `{name}` in the caller and take it as a parameter left out of `wrt` (`{name}: &{ty}`), make `{ty}` \
                  a model (`#[derive(Params)]`, a differentiated parameter `&{ty}`), or compute from the \
                  differentiated values the floats you need here, without the struct"
-            ),
-        );
+            )
+        } else {
+            format!(
+                "`{callee}(..)` is given a differentiated value and returns `{ty}`, which #[grad] does not \
+                 differentiate through, so the derivative that `{name}` carries would be lost; return the floats \
+                 from a #[grad] function (a float, an array of floats, or a tuple of floats taken apart: `let (a, \
+                 b) = f(x);`), or compute them here"
+            )
+        };
+        cx.error_spanned_by(path, message);
     });
 }
 
