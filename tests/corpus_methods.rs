@@ -111,6 +111,28 @@ fn make_settings(k: f64) -> Settings {
     Settings { scale: k, shift: [1.0 - k, k] }
 }
 
+impl Settings {
+    fn new(k: f64) -> Self {
+        make_settings(k)
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { scale: 0.5, shift: [0.25, -0.75] }
+    }
+}
+
+/// Methods called on untyped locals that constructors made
+/// (`Settings::new(k)`, `Settings::default()`): taken for the constructor's
+/// type, as a `let` with the type written is; fields read too.
+#[grad(forward, reverse, hessian)]
+fn constructed_settings(x: f64, y: f64) -> f64 {
+    let made = Settings::new(1.25);
+    let plain = Settings::default();
+    made.transform(x, y) + plain.transform(y * x, x) * plain.scale + made.shift[0] * y
+}
+
 const SHIFT: f64 = 0.5;
 
 /// Methods called on local structs that are constants (issue 8): one built
@@ -267,6 +289,8 @@ fn cases() -> Vec<Case> {
               method_by_path_turbofish_jvp; (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
               (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(constructed_settings, constructed_settings_grad, constructed_settings_vjp, constructed_settings_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
               (&SPRING, x, y) [&SPRING, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
     ]
@@ -358,6 +382,18 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
             },
             |p, v| {
                 let (_, hx, hy) = local_settings_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = constructed_settings_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = constructed_settings_hvp(p[0], v[0], p[1], v[1]);
                 vec![hx, hy]
             },
             &[x, y],

@@ -90,10 +90,8 @@ fn calls_making_structs_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt
         }
         let callee = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
         let name = &info.ident;
-        let ty = info
-            .declared
-            .as_ref()
-            .map_or("Type".to_owned(), |ty| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""));
+        let ty = info.declared.clone().or_else(|| crate::lower::constructor_owner(path));
+        let ty = ty.map_or("Type".to_owned(), |ty| quote::ToTokens::to_token_stream(&ty).to_string().replace(' ', ""));
         // (A struct has the ways out of a struct; a tuple, an `Option` or a
         // `Box` of floats has those of a value #[grad] cannot see into.)
         let is_struct = info.declared.as_ref().is_none_or(|ty| {

@@ -51,6 +51,12 @@ fn untyped_field_of_it(x: f64) -> f64 {
     cfg.scale * x
 }
 
+#[grad(forward, reverse, hessian, wrt(x))]
+fn untyped_constructed(x: f64) -> f64 {
+    let cfg = Config::new(x);
+    cfg.apply(x)
+}
+
 #[grad(forward, wrt(x))]
 fn lent(x: f64) -> f64 {
     let cfg: Config = make(x);

@@ -191,7 +191,7 @@ impl Lowerer<'_> {
                  reference (`{name}: &{ty}`) to call `{method}` on it"
             )
         } else if receiver_ty == Ty::Unknown {
-            format!("cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = ..`)")
+            unknown_receiver_message(&call.receiver, method)
         } else {
             format!(
                 "unsupported method `{method}`; #[grad] differentiates these float methods: {}; \
@@ -273,7 +273,10 @@ impl Lowerer<'_> {
         };
         let (ty, tokens) = match self.lookup(ident)? {
             super::Binding::Var(var) if self.constant_struct_local(var) => {
-                let ty = self.vars[var.0].declared.clone()?;
+                let constructed = self.constructed.get(&var).cloned();
+                let ty = self.vars[var.0].declared.clone().or(constructed)?;
+                // (A struct, for the refusal of one made from a varied value.)
+                self.structs_by_field.insert(var);
                 self.vars[var.0].ty = Ty::Other;
                 self.lent_constants.insert(var);
                 let ident = &self.vars[var.0].ident;
@@ -610,6 +613,44 @@ fn names_a_struct(ty: &syn::Type) -> bool {
 
 /// Whether `path` names a primitive type (`str`, `usize`, ..), whose
 /// methods are no `#[grad]` methods.
+/// Why a method called on a value of a type the macro cannot see is
+/// refused, with the binding that fixes it.
+fn unknown_receiver_message(receiver: &Expr, method: &Ident) -> String {
+    let mut receiver = receiver;
+    while let Expr::Paren(syn::ExprParen { expr, .. }) | Expr::Group(syn::ExprGroup { expr, .. }) = receiver {
+        receiver = expr;
+    }
+    let constructor = match receiver {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => super::constructor_owner(path).map(|ty| (path, ty)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some((path, ty)) = constructor {
+        let path = quote::ToTokens::to_token_stream(&path.path).to_string().replace(' ', "");
+        let ty = quote::ToTokens::to_token_stream(&ty).to_string().replace(' ', "");
+        return format!(
+            "#[grad] calls `{method}` on a named value: bind the value first (`let value = {path}(..);`, taken for \
+             a `{ty}`), then call `value.{method}(..)`"
+        );
+    }
+    let name = match receiver {
+        Expr::Path(path) => path.path.get_ident().map(crate::naming::name_of),
+        _ => None,
+    };
+    match name {
+        Some(name) => format!(
+            "cannot tell the type of `{name}`, which `{method}` is called on; write it where `{name}` is bound \
+             (`let {name}: usize = ..`, `let {name}: Config = ..`)"
+        ),
+        None => format!(
+            "cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = \
+             ..`, `let cfg: Config = ..`) and call `{method}` on that"
+        ),
+    }
+}
+
 pub(super) fn is_primitive(path: &syn::Path) -> bool {
     const PRIMITIVES: &[&str] = &[
         "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",

@@ -40,6 +40,7 @@ mod structs;
 mod vectors;
 
 pub use places::zero_of_type;
+pub use structs::constructor_owner;
 pub use vectors::is_growth;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,6 +83,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         top_level: HashSet::new(),
         body_depth: 0,
         structs_by_field: HashSet::new(),
+        constructed: HashMap::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
@@ -249,6 +251,10 @@ struct Lowerer<'a> {
     body_depth: usize,
     /// Untyped locals whose named fields were read (`cfg.rate`): structs.
     structs_by_field: HashSet<Var>,
+    /// Untyped locals a constructor made (`let cfg = Config::new(k);`,
+    /// `structs::constructor_type`), with the type a method called on one
+    /// is taken for.
+    constructed: HashMap<Var, syn::Type>,
     /// Locals whose value a refused construct gave, directly or through
     /// another such local (`let i = x.partition_point(..); let j = i + 1;`):
     /// their type is unknown because of an error already reported, so what

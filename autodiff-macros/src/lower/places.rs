@@ -422,7 +422,9 @@ impl Lowerer<'_> {
     /// scope.
     pub(super) fn constant_struct_local(&self, var: crate::ir::Var) -> bool {
         let info = &self.vars[var.0];
-        let is_struct = is_struct_type(info.declared.as_ref()) || self.structs_by_field.contains(&var);
+        let is_struct = is_struct_type(info.declared.as_ref())
+            || self.structs_by_field.contains(&var)
+            || self.constructed.contains_key(&var);
         let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
         info.kind == VarKind::Local && not_floats && is_struct && self.top_level.contains(&var)
     }

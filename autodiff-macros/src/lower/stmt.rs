@@ -7,6 +7,7 @@ use syn::parse_quote_spanned;
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, ExprIf, Pat};
 
+use super::structs::constructor_type;
 use super::{constant_aggregate, places, type_of, Binding, ClosureCtx, Lowerer, Sink};
 use crate::ir::{AssignKind, Block, Const, FloatTy, Op, Operand, Rhs, Stmt, Ty, Var, VarKind, Zero};
 
@@ -186,6 +187,11 @@ impl Lowerer<'_> {
         }
         if matches!(pat, Pat::Ident(binding) if binding.mutability.is_some()) {
             self.mutable_locals.insert(var);
+        }
+        if let Some(ty) =
+            local.init.as_ref().filter(|_| declared.is_none()).and_then(|init| constructor_type(&init.expr))
+        {
+            self.constructed.insert(var, ty);
         }
         if let Some(declared) = &declared {
             if let Some((float, dims)) = constant_aggregate(declared) {

@@ -179,6 +179,47 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
     (type_like(&last.ident) && !variant && last.arguments.is_none()).then_some(call)
 }
 
+/// `Config` of `Config::new(k)`, `geo::Frame::default()` or
+/// `Self::with_scale(k)`: a call of an associated function of a type named
+/// like one (not `f64::from`), whose value a method is then called on
+/// (`cfg.apply(x)`) is taken for that type, as Rust code calling a method
+/// on it almost always means. Where it is not (`Box<Config>`, `&Config`),
+/// the generated call lends `&cfg` to `<Config>::method`, which deref
+/// coercion still accepts; where the type has no such method rustc's error
+/// is the user's own. The standard library's containers, whose methods
+/// are the user's to call, are not taken.
+pub(super) fn constructor_type(expr: &Expr) -> Option<syn::Type> {
+    let Expr::Call(call) = peel(expr) else { return None };
+    let Expr::Path(path) = peel(&call.func) else { return None };
+    constructor_owner(path)
+}
+
+/// `Config` of the path `Config::new` (see `constructor_type`).
+pub fn constructor_owner(path: &syn::ExprPath) -> Option<syn::Type> {
+    const CONTAINERS: &[&str] = &[
+        "Vec", "VecDeque", "String", "Box", "Rc", "Arc", "Option", "Result", "HashMap", "HashSet", "BTreeMap",
+        "BTreeSet", "Cell", "RefCell",
+    ];
+    if path.qself.is_some() || path.path.segments.len() < 2 {
+        return None;
+    }
+    let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+    // `Shape::Circle(r)` is an enum's variant, not a constructor's call.
+    if type_like(&path.path.segments.last()?.ident) {
+        return None;
+    }
+    let mut owner = path.path.clone();
+    owner.segments.pop();
+    owner.segments.pop_punct();
+    let ty_segment = owner.segments.last()?;
+    if !(type_like(&ty_segment.ident) || ty_segment.ident == "Self")
+        || CONTAINERS.iter().any(|name| ty_segment.ident == name)
+    {
+        return None;
+    }
+    Some(syn::Type::Path(syn::TypePath { qself: None, path: owner }))
+}
+
 /// A value no derivative can flow into: a literal (`2.0`, `-1.5`, `[0.0;
 /// 3]`, `[1.0, 2.0]`), a constant's path (`SCALE`, `f64::consts::PI`), or
 /// a name `bound` says is a constant (a parameter left out of `wrt`, not
