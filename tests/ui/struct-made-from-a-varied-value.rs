@@ -63,6 +63,12 @@ fn lent(x: f64) -> f64 {
     use_cfg(&cfg, x)
 }
 
+#[grad(wrt(x))]
+fn lent_untyped_constructed(x: f64) -> f64 {
+    let cfg = Config::new(2.0 * x);
+    use_cfg(&cfg, x)
+}
+
 // Accepted: an integer of a differentiated value, and a struct of constants.
 #[grad(wrt(x))]
 fn integers_are_fine(x: f64) -> f64 {

@@ -275,8 +275,6 @@ impl Lowerer<'_> {
             super::Binding::Var(var) if self.constant_struct_local(var) => {
                 let constructed = self.constructed.get(&var).cloned();
                 let ty = self.vars[var.0].declared.clone().or(constructed)?;
-                // (A struct, for the refusal of one made from a varied value.)
-                self.structs_by_field.insert(var);
                 self.vars[var.0].ty = Ty::Other;
                 self.lent_constants.insert(var);
                 let ident = &self.vars[var.0].ident;

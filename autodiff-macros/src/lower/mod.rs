@@ -140,8 +140,15 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
             );
         }
     }
-    let mut structs: Vec<Var> = lowerer.structs_by_field.iter().copied().collect();
+    // A constructor's local used as a struct (a receiver, lent, moved) is
+    // one, for the refusal of a struct made from a varied value.
+    let used_whole = |var: &Var| {
+        lowerer.lent_constants.contains(var) || lowerer.moved_constants.iter().any(|(moved, _)| moved == var)
+    };
+    let constructed = lowerer.constructed.keys().filter(|var| used_whole(var));
+    let mut structs: Vec<Var> = lowerer.structs_by_field.iter().chain(constructed).copied().collect();
     structs.sort_by_key(|var| var.0);
+    structs.dedup();
     Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items, structs }
 }
 
