@@ -43,6 +43,19 @@ impl Hasher for FxHasher {
     }
 }
 
+/// Adds to `names` every identifier `tokens` holds, inside groups too.
+pub fn collect_idents(tokens: proc_macro2::TokenStream, names: &mut NameSet) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                names.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => collect_idents(group.stream(), names),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

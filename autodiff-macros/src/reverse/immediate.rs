@@ -277,7 +277,7 @@ impl Sweep<'_> {
         let declarations = self.adjoint_declarations(Some(lp.id), None);
         let backward = self.reverse_pass(id, lp);
         let mut names = NameSet::default();
-        super::collect_idents(quote!(#declarations #backward), &mut names);
+        crate::names::collect_idents(quote!(#declarations #backward), &mut names);
         // A total whose adjoint is the seed: the passes are reversed from it,
         // straight into the shadows of the inputs.
         let direct = self.seed.zip(plan.linear.get(&total));
