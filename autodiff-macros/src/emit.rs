@@ -251,17 +251,22 @@ pub fn annotation(body: &Body, var: Var) -> Piece {
 
 /// `value`, the primal value of `rhs` assigned to `dst`, checked to be a
 /// float when it is a call's value bound to a local whose type is not
-/// written: the macro took it for one (`infer.rs`), and if the callee
-/// returns an array rustc says so with the fix (`guards::TakenForAFloat`)
-/// rather than report the adjoint's type. Free at run time.
+/// written, or used in place (`sum2(two(x))`, a temporary): the macro took
+/// it for one (`infer.rs`), and if the callee returns an array rustc says
+/// so with the fix (`guards::TakenForAFloat`, `guards::UsedAsAFloat`)
+/// first. Free at run time.
 pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: Piece, span: Span) -> Piece {
     let info = body.var(dst);
     let Ty::Float(float) = info.ty else { return value };
-    if !matches!(rhs, Rhs::Call(..)) || info.kind != VarKind::Local || info.declared.is_some() {
+    if !matches!(rhs, Rhs::Call(..)) || info.declared.is_some() {
         return value;
     }
     let float = float_type(float);
-    Piece::Stream(quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value)))
+    match info.kind {
+        VarKind::Local => Piece::Stream(quote_spanned!(span=> ::autodiff::guards::float_result::<#float, _>(#value))),
+        VarKind::Temp => Piece::Stream(quote_spanned!(span=> ::autodiff::guards::float_in_place::<#float, _>(#value))),
+        _ => value,
+    }
 }
 
 /// The right-hand side as Rust, computing the primal value. `float` is the

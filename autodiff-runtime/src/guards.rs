@@ -28,6 +28,32 @@ pub fn float_result<F, V: TakenForAFloat<F>>(value: V) -> F {
     value.into_float()
 }
 
+/// A call's value used in place (`sum2(two(x))`, `two(x)[0] * y`) that
+/// `#[grad]` took for the float `F`: as [`TakenForAFloat`], with the fix
+/// for a value that is not bound.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took the value of this call for `{F}`, but it is `{Self}`",
+    label = "used in place, where #[grad] cannot see its type",
+    note = "bind it first, with its type (`let name: {Self} = ..;`), and use `name`: #[grad] cannot see the \
+            callee's return type"
+)]
+pub trait UsedAsAFloat<F> {
+    fn into_float(self) -> F;
+}
+
+impl<F> UsedAsAFloat<F> for F {
+    #[inline(always)]
+    fn into_float(self) -> F {
+        self
+    }
+}
+
+/// `value`, which `#[grad]` took for an `F` (see [`UsedAsAFloat`]).
+#[inline(always)]
+pub fn float_in_place<F, V: UsedAsAFloat<F>>(value: V) -> F {
+    value.into_float()
+}
+
 /// Ties the types of two values: the adjoint of an array copied from
 /// another (`let k = a;`), whose length nothing else fixes, to the adjoint
 /// of its source.
