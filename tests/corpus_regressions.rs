@@ -1071,3 +1071,74 @@ fn an_element_adjoint_goes_to_the_element_read() {
     assert_eq!(y, [1.5, 4.0]);
     assert_eq!(d_x, [1.0, 20.0, 0.0]);
 }
+
+/// `t % p` (review, stop 17): the partial in `p` is minus the quotient `%`
+/// took, which `trunc(t / p)` got one too high where the rounded division
+/// lands on an integer: `1.0 % 0.1` is `1.0 − 9·0.1`.
+#[grad(forward, reverse, hessian)]
+fn wrap(t: f64, period: f64) -> f64 {
+    t % period
+}
+
+/// `atan2` near the origin (review, stop 17): `y² + x²` underflowed to 0
+/// below about 1e-162, and the partials with it.
+#[grad(forward, reverse, hessian)]
+fn angle(y: f64, x: f64) -> f64 {
+    y.atan2(x)
+}
+
+#[test]
+fn remainder_and_atan2_partials_hold_where_their_formulas_round() {
+    let (value, dt, dp) = wrap_grad(1.0, 0.1);
+    assert_eq!(((1.0 - value) / 0.1).round(), 9.0);
+    assert_eq!((dt, dp), (1.0, -9.0));
+    assert_eq!(wrap_jvp(1.0, 0.0, 0.1, 1.0).1, -9.0);
+    // ∂/∂y atan2(y, x) = x / (x² + y²), ∂/∂x = −y / (x² + y²): ±1/2a at y = x = a.
+    for a in [1e-170, 1e-300, 1.0, 1e200] {
+        let (_, dy, dx) = angle_grad(a, a);
+        let want = 0.5 / a;
+        assert!(close(dy, want, 1e-12) && close(dx, -want, 1e-12), "at {a}: ({dy}, {dx}), want ±{want}");
+        assert!(close(angle_jvp(a, 1.0, a, 0.0).1, want, 1e-12));
+    }
+    assert_eq!(angle_grad(0.0, 0.0), (0.0, 0.0, 0.0));
+}
+
+/// Results no differentiated input reaches (review, stop 17): their
+/// tangent is a zero of their shape, not `0.0`, which did not compile.
+#[allow(unused_variables)]
+#[grad(forward, reverse, wrt(x))]
+fn constant_pair(x: f64, k: f64) -> [f64; 2] {
+    [k, k * 2.0]
+}
+
+#[allow(unused_variables)]
+#[grad(forward, reverse)]
+fn counted_pair(x: f64, n: usize) -> (f64, f64) {
+    let a = n as f64;
+    (a, 2.0 * a)
+}
+
+#[allow(unused_variables)]
+#[grad(forward, reverse)]
+fn constant_matrix(x: f64) -> [[f64; 2]; 2] {
+    [[1.0, 2.0], [3.0, 4.0]]
+}
+
+#[grad(forward, reverse)]
+fn through_constant_results(x: f64) -> f64 {
+    let a: [f64; 2] = constant_pair(x, 2.0);
+    let (p, q) = counted_pair(x, 3);
+    let m: [[f64; 2]; 2] = constant_matrix(x);
+    a[0] * x + p * q * x * m[1][0]
+}
+
+#[test]
+fn results_no_input_reaches_have_zero_tangents_of_their_shape() {
+    let _ = (constant_pair(0.0, 1.0), counted_pair(0.0, 1), constant_matrix(0.0));
+    assert_eq!(constant_pair_jvp(1.0, 1.0, 2.0), ([2.0, 4.0], [0.0, 0.0]));
+    assert_eq!(counted_pair_jvp(1.0, 1.0, 3), ((3.0, 6.0), (0.0, 0.0)));
+    assert_eq!(constant_matrix_jvp(0.5, 1.0), ([[1.0, 2.0], [3.0, 4.0]], [[0.0; 2]; 2]));
+    // 2x + 18·3x: 56 at every x.
+    assert_eq!(through_constant_results_grad(0.7).1, 56.0);
+    assert_eq!(through_constant_results_jvp(0.7, 1.0).1, 56.0);
+}

@@ -102,7 +102,11 @@ impl Jvp {
                 let value = &tangent_body.var(ret).ident;
                 let tangent = match tangent_of[ret.0] {
                     Some(tangent) => tangent_body.var(tangent).ident.to_token_stream(),
-                    None => quote!(0.0),
+                    // (A result no input reaches: zero, of its shape.)
+                    None => match sig.ret_array.as_deref().and_then(crate::lower::zero_of_type) {
+                        Some(crate::ir::Zero::Array(zero)) => zero,
+                        _ => quote!(0.0),
+                    },
                 };
                 quote!((#value, #tangent))
             }

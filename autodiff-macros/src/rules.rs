@@ -146,7 +146,10 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Sub => all(vec![n(1.0), -n(1.0)]),
         Mul => all(vec![x(1), x(0)]),
         Div => all(vec![n(1.0) / x(1), -y() / x(1)]),
-        Rem => all(vec![n(1.0), -call(Trunc, x(0) / x(1))]),
+        // The quotient `%` took, from its result: `trunc(x₀ / x₁)` rounds the
+        // division first, and is one off where it lands on an integer
+        // (`1.0 % 0.1` takes 9 tenths, `1.0 / 0.1` is exactly 10).
+        Rem => all(vec![n(1.0), -call(Round, (x(0) - y()) / x(1))]),
         Neg => all(vec![-n(1.0)]),
         ToFloat(_) => all(vec![n(1.0)]),
         Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr => none(),
@@ -179,11 +182,14 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         Asin => all(vec![n(1.0) / call(Sqrt, n(1.0) - x(0) * x(0))]),
         Acos => all(vec![-(n(1.0) / call(Sqrt, n(1.0) - x(0) * x(0)))]),
         Atan => all(vec![n(1.0) / (n(1.0) + x(0) * x(0))]),
+        // `x₁ / r²` as `(x₁ / r) / r` with `r = hypot(x₀, x₁)`: `r²` underflows
+        // to 0 below about 1e-162 (1e-22 in f32), away from the origin, where
+        // `r` is 0 only at the origin itself (the convention: 0 there).
         Atan2 => {
-            let r2 = || x(0) * x(0) + x(1) * x(1);
+            let r = || call2(Hypot, x(0), x(1));
             all(vec![
-                sel(cmp(Cmp::Eq, r2(), n(0.0)), n(0.0), x(1) / r2()),
-                sel(cmp(Cmp::Eq, r2(), n(0.0)), n(0.0), -x(0) / r2()),
+                sel(cmp(Cmp::Eq, r(), n(0.0)), n(0.0), x(1) / r() / r()),
+                sel(cmp(Cmp::Eq, r(), n(0.0)), n(0.0), -(x(0) / r() / r())),
             ])
         }
         Sinh => all(vec![call(Cosh, x(0))]),
@@ -434,6 +440,7 @@ mod tests {
             ToDegrees => a[0].to_degrees(),
             ToRadians => a[0].to_radians(),
             Trunc => a[0].trunc(),
+            Round => a[0].round(),
             Fract => a[0].fract(),
             other => panic!("no evaluator for {other:?}"),
         }
@@ -505,6 +512,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Two rules that were wrong at points where their formula rounds:
+    /// `%`'s quotient where the division lands on an integer (1.0 % 0.1
+    /// takes 9 tenths: locally `x₀ − 9x₁`), and `atan2` near the origin,
+    /// where `x₀² + x₁²` underflows to 0 (the exact partials, from
+    /// `∂/∂x₀ = x₁ / (x₀² + x₁²)` at `x₀ = x₁ = a`: `1 / 2a`).
+    #[test]
+    fn partials_hold_where_their_formulas_round() {
+        let at = |op: Op, i: usize, args: &[f64]| eval(&partials(op)[i].clone().unwrap(), args, apply(op, args));
+        assert_eq!(at(Op::Rem, 1, &[1.0, 0.1]), -9.0);
+        assert_eq!(at(Op::Rem, 1, &[-7.5, 2.0]), 3.0);
+        for a in [1e-170, 1e-200, 1e150] {
+            let (dy, dx) = (at(Op::Atan2, 0, &[a, a]), at(Op::Atan2, 1, &[a, a]));
+            let want = 1.0 / (2.0 * a);
+            assert!((dy - want).abs() <= 1e-12 * want && (dx + want).abs() <= 1e-12 * want, "{a}: {dy}, {dx}");
+        }
+        assert_eq!((at(Op::Atan2, 0, &[0.0, 0.0]), at(Op::Atan2, 1, &[0.0, 0.0])), (0.0, 0.0));
     }
 
     #[test]

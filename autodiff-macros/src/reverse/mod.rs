@@ -1077,8 +1077,8 @@ mod tests {
         // overflow inside it although its arguments are finite.
         assert!(got.contains("if __bar_t1 != 0.0 {"), "{got}");
         assert!(!got.contains("f64::is_finite(r)"), "{got}");
-        // `%`'s partials: 1 needs no test, `-trunc(x / y)` does (y = 0).
-        let rem = "if f64::is_finite(-f64::trunc(x / y)) || __bar_t2 != 0.0 {\n        __bar_x += __bar_t2;\n        __bar_y += __bar_t2 * -f64::trunc(x / y);";
+        // `%`'s partials: 1 needs no test, minus the quotient does (y = 0).
+        let rem = "if f64::is_finite(-f64::round((x - __t2) / y)) || __bar_t2 != 0.0 {\n        __bar_x += __bar_t2;\n        __bar_y += __bar_t2 * -f64::round((x - __t2) / y);";
         assert!(got.contains(rem), "{got}");
         // `ln`'s partial 1/x: tested, then added.
         assert!(got.contains("if f64::is_finite(1.0 / x) || __bar_r != 0.0 {"), "{got}");
