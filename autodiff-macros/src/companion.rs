@@ -463,6 +463,13 @@ pub struct Tangents {
 
 /// The companion's `tangent` (`jvp(..).1`), `tangent_vjp` (`vjp_body`,
 /// which returns `(ẏ, partials..)` and adds into the shadows), and
+/// That the companion `name` has the second-order methods, which a
+/// caller's `NAME_hvp` checks before it calls them (`guards::SecondOrder`),
+/// so that a callee without them is named with the fix.
+pub fn second_order(name: &Ident) -> TokenStream {
+    quote!(impl ::autodiff::guards::SecondOrder for #name {})
+}
+
 /// `tangent_fwd` / `tangent_rev`, that derivative cut in two for a caller's
 /// `NAME_hvp`: given `split`, the forward sweep of `tangent_vjp` with the
 /// few floats and flags its reverse sweep reads as the tape, so that the
@@ -695,6 +702,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
         Some(path) => hand_written_tangents(&sig, path)?,
         None => TokenStream::new(),
     };
+    let second_order = derivatives.tangent_vjp.as_ref().map(|_| second_order(&name));
     let (jvp, tangent_methods) = match &float {
         Some(float) => {
             (jvp.map(|jvp| crate::generic::respell(jvp, float)), crate::generic::respell(tangent_methods, float))
@@ -705,6 +713,8 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
         pub struct #name {}
+
+        #second_order
 
         impl #name {
             #[doc(hidden)]

@@ -166,6 +166,7 @@ pub(crate) fn try_expand_with(
     // A `hessian` function's callers may be `hessian` functions too.
     let tangent_methods = args.hessian.as_ref().map(|_| hvp::tangent_methods(companion_sig)).transpose()?;
     let companion_jvp = quote!(#companion_jvp #tangent_methods);
+    let second_order = args.hessian.as_ref().map(|_| companion::second_order(&item.sig.ident));
     if let Some(path) = &args.custom_vjp {
         let seed = Namer::new(item).fresh("seed");
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
@@ -199,7 +200,7 @@ pub(crate) fn try_expand_with(
         };
         companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), vjp.in_place.as_ref(), companion_jvp)
     };
-    Ok(quote!(#functions #jvp_fn #companion))
+    Ok(quote!(#functions #jvp_fn #companion #second_order))
 }
 
 /// The parameters `wrt(..)` leaves out that the companion has slots for

@@ -54,6 +54,23 @@ pub fn float_in_place<F, V: UsedAsAFloat<F>>(value: V) -> F {
     value.into_float()
 }
 
+/// Implemented by the companion of a function with second derivatives
+/// (`#[grad(hessian)]`, and the runtime's hand-differentiated functions
+/// that have them): its `tangent_vjp`, `tangent_fwd` and `tangent_rev`,
+/// through which a `#[grad(hessian)]` caller differentiates the call twice.
+#[diagnostic::on_unimplemented(
+    message = "a `#[grad(hessian)]` function calls `{Self}`, whose derivatives are first-order only",
+    label = "called here, and differentiated twice",
+    note = "put `hessian` in the `#[grad(..)]` of `{Self}` (`#[grad(reverse, hessian)]`, with `forward` if its \
+            `NAME_jvp` is used): a function's Hessian needs the second derivatives of what it calls"
+)]
+pub trait SecondOrder {}
+
+/// Checks that the callee `C` of a `#[grad(hessian)]` function has second
+/// derivatives (see [`SecondOrder`]).
+#[inline(always)]
+pub fn second_order<C: SecondOrder>(_: Me<C>) {}
+
 /// Ties the types of two values: the adjoint of an array copied from
 /// another (`let k = a;`), whose length nothing else fixes, to the adjoint
 /// of its source.

@@ -385,7 +385,17 @@ impl Sweep<'_> {
     /// each parameter it leaves out as an associated constant, which the
     /// call names (`method::left_out_name`).
     fn varied_arguments_checked(&self, path: &syn::ExprPath, args: &[Arg], span: Span) -> TokenStream {
-        if companion::is_tangent(path) || companion::is_method_tangent(path) {
+        if companion::is_tangent(path) {
+            // (`f::tangent`: the companion `f` must have the derivatives of it.)
+            let mut callee = path.path.clone();
+            callee.segments.pop();
+            callee.segments.pop_punct();
+            if let Some(last) = callee.segments.last_mut() {
+                last.arguments = syn::PathArguments::None;
+            }
+            return quote_spanned!(span=> ::autodiff::guards::second_order(#callee::COMPANION););
+        }
+        if companion::is_method_tangent(path) {
             return TokenStream::new();
         }
         let varied = args.iter().enumerate().filter(|(_, arg)| match arg {
