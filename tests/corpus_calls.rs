@@ -424,6 +424,26 @@ fn energies(x: &[f64; 3]) -> f64 {
 // Tuples of floats as results.
 // ---------------------------------------------------------------------------
 
+/// `let [a, b, c] = f(..)` of an array result (review, stop 17: refused
+/// with a message about element access): at the top, in a loop (one
+/// element ignored), and of a method-free chain of calls.
+#[grad(forward, reverse)]
+fn array_pattern_row(w: &[f64; 3]) -> f64 {
+    let [x, y, z] = [w[0], w[1], w[2]];
+    let [a, b] = deriv_pair(x, y);
+    let mut s = a * z - b;
+    for i in 0..2 {
+        let [c, _] = deriv_pair(s, z + i as f64);
+        s += c;
+    }
+    s
+}
+
+#[grad(forward, reverse)]
+fn deriv_pair(x: f64, y: f64) -> [f64; 2] {
+    [x * y.sin(), x + y * y]
+}
+
 /// Two results, with an early `return` of a tuple.
 #[grad(forward, reverse)]
 fn split(x: f64, y: f64) -> (f64, f64) {
@@ -647,6 +667,7 @@ fn cases() -> Vec<Case> {
         row!(oscillator_steps, oscillator_steps_grad, oscillator_steps_vjp, oscillator_steps_jvp; 3; in [-1.0, 1.0]),
         row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),
         row!(tuple_row, tuple_row_grad, tuple_row_vjp, tuple_row_jvp; 2; in [-1.5, 1.5]),
+        row!(array_pattern_row, array_pattern_row_grad, array_pattern_row_vjp, array_pattern_row_jvp; 3; in [-1.5, 1.5]),
         row!(energies, energies_grad, energies_vjp, energies_jvp; 3; in [-1.5, 1.5]),
         row!(two_locals, two_locals_grad, two_locals_vjp, two_locals_jvp; 4; in [-1.0, 1.0]),
         row!(lstm_like, lstm_like_grad, lstm_like_vjp, lstm_like_jvp; 6; in [-1.0, 1.0]),

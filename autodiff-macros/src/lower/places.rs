@@ -266,6 +266,26 @@ impl Lowerer<'_> {
 
     /// `let [a, b, c] = *x;`: one element read per name.
     pub(super) fn destructure_array(&mut self, pattern: &syn::PatSlice, init: &Expr, out: &mut Block) {
+        let mut peeled = init;
+        while let Expr::Paren(syn::ExprParen { expr, .. }) | Expr::Group(syn::ExprGroup { expr, .. }) = peeled {
+            peeled = expr;
+        }
+        if matches!(peeled, Expr::Call(_) | Expr::MethodCall(_)) {
+            self.destructure_array_of_call(pattern, peeled, out);
+            return;
+        }
+        // `let [a, b] = [x, y];`: the values first, then the names, as the
+        // tuple `let` does.
+        if let Expr::Array(values) = peeled {
+            if values.elems.len() == pattern.elems.len() {
+                let names =
+                    syn::PatTuple { attrs: Vec::new(), paren_token: Default::default(), elems: pattern.elems.clone() };
+                let values =
+                    syn::ExprTuple { attrs: Vec::new(), paren_token: Default::default(), elems: values.elems.clone() };
+                self.destructure_tuple(&names, &Expr::Tuple(values), out);
+                return;
+            }
+        }
         let Some(base) = self.place(init, out) else { return };
         for (i, element) in pattern.elems.iter().enumerate() {
             let ident = match element {
@@ -283,6 +303,29 @@ impl Lowerer<'_> {
             self.lower_place_into(place, out, Sink::Var(var, AssignKind::Init), element.span());
             self.bind(ident, Binding::Var(var));
         }
+    }
+
+    /// `let [a, b, c] = three(v);`: the call's value bound first, as an
+    /// array of as many of the function's floats as the pattern names
+    /// (`let __array: [f64; 3] = three(v);`), then taken apart. A callee
+    /// that returns something else fails to compile at the call, as the
+    /// pattern would without `#[grad]`.
+    fn destructure_array_of_call(&mut self, pattern: &syn::PatSlice, call: &Expr, out: &mut Block) {
+        let Some(float) = self.float else {
+            self.cx.error_spanned_by(
+                call,
+                "bind the call's value with its type first (`let t: [f64; 3] = ..;`), then take it apart \
+                 (`let [a, b, c] = t;`): the function has no one float type that the array's would be",
+            );
+            return;
+        };
+        let (float, len) = (crate::emit::float_type(float), pattern.elems.len());
+        let name = self.namer.fresh("__array");
+        let stmt: syn::Stmt = syn::parse_quote_spanned!(call.span()=> let #name: [#float; #len] = #call;);
+        if let syn::Stmt::Local(local) = stmt {
+            self.lower_local(&local, out);
+        }
+        self.destructure_array(pattern, &syn::parse_quote!(#name), out);
     }
 
     fn lower_place_into(&mut self, place: Place, out: &mut Block, sink: Sink, span: proc_macro2::Span) {

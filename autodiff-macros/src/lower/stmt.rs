@@ -220,7 +220,7 @@ impl Lowerer<'_> {
 
     /// `let (a, b) = (x, y);`: every value first, then the names, so
     /// `let (a, b) = (b, a);` swaps.
-    fn destructure_tuple(&mut self, pattern: &syn::PatTuple, init: &Expr, out: &mut Block) {
+    pub(super) fn destructure_tuple(&mut self, pattern: &syn::PatTuple, init: &Expr, out: &mut Block) {
         let mut values = init;
         while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
             values
