@@ -25,6 +25,20 @@ use common::rows::{rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient
 // ---------------------------------------------------------------------------
 
 /// `Σ (xᵢ² − sin xᵢ)`, through two collected vectors.
+/// `zip` with a chain (review, stop 17: refused with a message about
+/// element access): neighbours by `x.iter().skip(1)`, and a lagged
+/// window by `skip` then `take`, and a float's `clone`.
+#[allow(clippy::clone_on_copy)]
+#[grad(forward, reverse)]
+fn zipped_with_chains(x: &[f64; 4]) -> f64 {
+    let steps: f64 = x.iter().zip(x.iter().skip(1)).map(|(a, b)| (b - a) * (b - a)).sum();
+    let mut lagged = 0.0;
+    for (a, b) in x.iter().zip(x.iter().skip(2).take(1)) {
+        lagged += a.clone() * b.sin();
+    }
+    steps + lagged
+}
+
 #[grad(forward, reverse)]
 fn collected_maps(x: &[f64; 4]) -> f64 {
     let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
@@ -456,6 +470,8 @@ const REVIEW_POINTS: [[f64; 4]; 3] = [[0.7, -1.3, 0.4, 1.9], [-0.45, 0.8, -1.7, 
 fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
+        array_case!(zipped_with_chains, zipped_with_chains_grad, zipped_with_chains_vjp, zipped_with_chains_jvp; 4;
+                    in [-2.0, 2.0]),
         array_case!(collected_forms, collected_forms_grad, collected_forms_vjp, collected_forms_jvp; 4; in [-2.0, 2.0]),
         array_case!(collected_filtered, collected_filtered_grad, collected_filtered_vjp, collected_filtered_jvp; 4;
             in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > 1e-3)),

@@ -149,6 +149,14 @@ impl Lowerer<'_> {
                      `let v = x.to_vec();` and an array with `let a = x;`",
                 );
             }
+            if method == "push" {
+                // (A vector of floats takes `push`; this one holds arrays.)
+                return self.unsupported(
+                    method,
+                    "`push` onto a vector of arrays is not supported inside #[grad] functions; make the vector \
+                     with its length (`let mut v = vec![[0.0; 2]; n];`) and write its rows (`v[i] = [a, b];`)",
+                );
+            }
             return refuse(
                 self,
                 method,
@@ -161,6 +169,17 @@ impl Lowerer<'_> {
         }
         if let Some(op) = symbol::float_method(method) {
             return self.prim_call(op, receiver, args, method);
+        }
+        // A float is `Copy`: its `clone` is itself.
+        if receiver_ty.is_differentiable() && args.is_empty() && (method == "clone" || method == "to_owned") {
+            return Rhs::Use(receiver);
+        }
+        if receiver_ty.is_differentiable() && args.is_empty() && method == "into" {
+            return self.unsupported(
+                method,
+                "`into` is not supported on a float inside #[grad] functions; write the conversion as a cast \
+                 (`x as f64`)",
+            );
         }
         if symbol::is_float_predicate(method) {
             return Rhs::Method(receiver, method.clone(), args);

@@ -580,7 +580,10 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(&call.method, "`zip` after `filter` is not supported; filter after `zip`");
                     return None;
                 }
-                let other = self.source(&call.args[0], out)?;
+                let other = match is_iterator(&call.args[0]) {
+                    true => self.zipped_chain(&call.args[0], out)?,
+                    false => self.source(&call.args[0], out)?,
+                };
                 sources.push(other);
                 let n = sources.len() - 1;
                 let shape = Shape::Pair(Box::new(shape), Box::new(Shape::Elem(n)));
@@ -762,6 +765,24 @@ impl Lowerer<'_> {
                     })
                     .collect(),
             ),
+        }
+    }
+
+    /// The argument of `zip` written as a chain, `x.iter().skip(1)`: the
+    /// elements of one source, cut by `skip` and `take` (`copied` and
+    /// `cloned` too), as `&x[1..]` would be.
+    fn zipped_chain(&mut self, chain: &Expr, out: &mut Block) -> Option<Source> {
+        let Items { kind, shape, filters } = self.items(chain, out)?;
+        match (kind, shape) {
+            (Kind::Elements(mut sources), Shape::Elem(0)) if sources.len() == 1 && filters.is_empty() => sources.pop(),
+            _ => {
+                self.cx.error_spanned_by(
+                    chain,
+                    "#[grad] zips with a slice, a sub-slice (`zip(&x[1..])`) or one's `iter()` cut by `skip` and \
+                     `take`; write the index out otherwise",
+                );
+                None
+            }
         }
     }
 
