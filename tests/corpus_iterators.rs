@@ -39,6 +39,23 @@ fn zipped_with_chains(x: &[f64; 4]) -> f64 {
     steps + lagged
 }
 
+/// `skip` and `take` after `enumerate` (review, stop 17: refused): the
+/// positions are the original ones, `(1, x[1])` first after `skip(1)`.
+#[grad(forward, reverse)]
+fn enumerated_then_cut(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate().skip(1) {
+        s += v * v * i as f64;
+    }
+    for (i, v) in x.iter().enumerate().take(2) {
+        s += v.sin() * (i + 1) as f64;
+    }
+    for (i, (a, b)) in x.iter().zip(&x[1..]).enumerate().skip(1).skip(1) {
+        s += a * b * i as f64;
+    }
+    s
+}
+
 #[grad(forward, reverse)]
 fn collected_maps(x: &[f64; 4]) -> f64 {
     let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
@@ -471,6 +488,8 @@ fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
         array_case!(zipped_with_chains, zipped_with_chains_grad, zipped_with_chains_vjp, zipped_with_chains_jvp; 4;
+                    in [-2.0, 2.0]),
+        array_case!(enumerated_then_cut, enumerated_then_cut_grad, enumerated_then_cut_vjp, enumerated_then_cut_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(collected_forms, collected_forms_grad, collected_forms_vjp, collected_forms_jvp; 4; in [-2.0, 2.0]),
         array_case!(collected_filtered, collected_filtered_grad, collected_filtered_vjp, collected_filtered_jvp; 4;

@@ -32,6 +32,9 @@ use crate::ir::{
 enum Shape {
     /// The index of a range, or the position of `enumerate`.
     Index,
+    /// The position of `enumerate` after `skip(n)`: the pass's index plus
+    /// `n` (the elements are read from `n` on too).
+    Position(Operand),
     /// The element of the n-th zipped source.
     Elem(usize),
     Pair(Box<Shape>, Box<Shape>),
@@ -423,6 +426,13 @@ impl Lowerer<'_> {
                 self.bind(&ident.ident, Binding::Var(copy));
             }
             (Shape::Index, Pat::Ident(ident)) => self.bind(&ident.ident, Binding::Var(index)),
+            (Shape::Position(skipped), Pat::Ident(ident)) => {
+                let position = self.user_var(&ident.ident, Ty::Other, None);
+                self.vars[position.0].mutable = ident.mutability.is_some();
+                let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(index), skipped.clone()]);
+                self.assign(body, position, rhs, AssignKind::Init, ident.span());
+                self.bind(&ident.ident, Binding::Var(position));
+            }
             (Shape::Elem(n), Pat::Ident(ident)) if ident.mutability.is_some() => {
                 self.cx.error_spanned_by(
                     ident,
@@ -633,24 +643,31 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                if !items.filters.is_empty() || enumerated {
+                if !items.filters.is_empty() {
                     self.cx.error_spanned_by(
                         &call.method,
                         format!(
-                            "`{method}` after `filter` or `enumerate` is not supported inside #[grad] functions; \
-                             put `.{method}(..)` first (`x.iter().{method}(n).enumerate()`)"
+                            "`{method}` after `filter` counts the kept items, which #[grad] does not track; write the \
+                             loop out with `for` and `if`, counting the kept items in a local"
                         ),
                     );
                     return None;
                 }
                 let count = self.lower_expr(&call.args[0], out);
                 let count = self.fixed(count, Ty::Other, out, call.args[0].span());
-                let kind = if method == "skip" {
-                    self.skip(items.kind, count, out, call.method.span())
+                let span = call.method.span();
+                let (kind, shape) = if method == "skip" {
+                    // `enumerate` counted from the first element: its
+                    // positions go on from `n`.
+                    let shape = match enumerated {
+                        true => self.positions_after(items.shape, &count, out, span),
+                        false => items.shape,
+                    };
+                    (self.skip(items.kind, count, out, span), shape)
                 } else {
-                    self.take(items.kind, count, out, call.method.span())
+                    (self.take(items.kind, count, out, span), items.shape)
                 };
-                Some(Items { kind, ..items })
+                Some(Items { kind, shape, ..items })
             }
             ("filter", 1) => {
                 let mut items = self.items(&call.receiver, out)?;
@@ -735,6 +752,22 @@ impl Lowerer<'_> {
                     })
                     .collect(),
             ),
+        }
+    }
+
+    /// `shape` after `skip(n)`: each `enumerate` position `n` further on.
+    fn positions_after(&mut self, shape: Shape, n: &Operand, out: &mut Block, span: Span) -> Shape {
+        match shape {
+            Shape::Index => Shape::Position(n.clone()),
+            Shape::Position(skipped) => {
+                Shape::Position(self.integer(Rhs::Prim(Op::Add, vec![skipped, n.clone()]), out, span))
+            }
+            Shape::Elem(k) => Shape::Elem(k),
+            Shape::Pair(first, second) => {
+                let first = self.positions_after(*first, n, out, span);
+                let second = self.positions_after(*second, n, out, span);
+                Shape::Pair(Box::new(first), Box::new(second))
+            }
         }
     }
 
@@ -1186,7 +1219,7 @@ fn float_function(expr: &Expr) -> Option<&syn::ExprPath> {
 /// Whether the items carry a position (`enumerate`'s, or a range's index).
 fn has_position(shape: &Shape) -> bool {
     match shape {
-        Shape::Index => true,
+        Shape::Index | Shape::Position(_) => true,
         Shape::Elem(_) => false,
         Shape::Pair(first, second) => has_position(first) || has_position(second),
     }
