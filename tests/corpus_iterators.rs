@@ -39,6 +39,22 @@ fn zipped_with_chains(x: &[f64; 4]) -> f64 {
     steps + lagged
 }
 
+/// `windows` and `chunks` as the argument of `zip` (refused before stop
+/// 17, asking for `enumerate`): outputs written per window, and weights
+/// per chunk, the last one ragged.
+#[grad(forward, reverse)]
+fn zipped_with_windows(x: &[f64; 4]) -> f64 {
+    let mut y = vec![0.0; x.len() - 1];
+    for (o, w) in y.iter_mut().zip(x.windows(2)) {
+        *o = w[0] * w[1].sin();
+    }
+    let mut s: f64 = y.iter().map(|v| v * v).sum();
+    for (a, c) in y.iter().zip(x[1..].chunks(2)) {
+        s += a * c[c.len() - 1] * c[0];
+    }
+    s
+}
+
 /// `skip` and `take` after `enumerate` (review, stop 17: refused): the
 /// positions are the original ones, `(1, x[1])` first after `skip(1)`.
 #[grad(forward, reverse)]
@@ -488,6 +504,8 @@ fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
         array_case!(zipped_with_chains, zipped_with_chains_grad, zipped_with_chains_vjp, zipped_with_chains_jvp; 4;
+                    in [-2.0, 2.0]),
+        array_case!(zipped_with_windows, zipped_with_windows_grad, zipped_with_windows_vjp, zipped_with_windows_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(enumerated_then_cut, enumerated_then_cut_grad, enumerated_then_cut_vjp, enumerated_then_cut_jvp; 4;
                     in [-2.0, 2.0]),

@@ -660,9 +660,8 @@ fn element_access_message(expr: &Expr) -> String {
             call.method
         ),
         Expr::MethodCall(call) if VIEWS.iter().any(|name| call.method == name) => format!(
-            "#[grad] iterates `.{0}(..)` as the source of a loop (`for w in x.{0}(3)`, `x.{0}(3).enumerate()`), \
-             not as an argument of `zip`; enumerate it and index the other sequence by the position \
-             (`for (i, w) in x.{0}(3).enumerate() {{ y[i] = .. }}`)",
+            "#[grad] iterates `.{0}(..)` in a loop or a reduction only (`for w in x.{0}(3)`, \
+             `x.{0}(3).enumerate()`, `y.iter().zip(x.{0}(3))`); write the loop over it",
             call.method
         ),
         _ => "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`".to_string(),
