@@ -590,6 +590,8 @@ impl Hooks {
                     let argument = emit::argument(body, arg, span);
                     let shape = emit::unguarded_argument(body, arg);
                     let zero = match body.var(place.var).dims {
+                        // A field of a constant struct, of a type the macro cannot see.
+                        _ if body.is_unseen_field(place) => emit::lent_zero(body, place),
                         None => quote!(::autodiff::Params::zeros_like(&*#shape)),
                         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#shape)),
                     };
@@ -624,12 +626,14 @@ impl Hooks {
         } else if several {
             pattern[0] = value.to_token_stream();
         }
+        let call_args_of = args;
         let call = |args: &[TokenStream], seed: TokenStream| {
+            let method = if in_place { crate::companion::VJP_IN_PLACE } else { crate::companion::VJP };
+            let vjp = crate::companion::method(path, method, span);
+            let vjp = emit::gated_callee(body, vjp.to_token_stream(), call_args_of);
             if in_place {
-                let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
                 quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#args,)*);)
             } else {
-                let vjp = crate::companion::method(path, crate::companion::VJP, span);
                 quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#args,)* #seed);)
             }
         };

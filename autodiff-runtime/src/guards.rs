@@ -239,3 +239,193 @@ impl TakesAVariedValue for Differentiated {}
 /// passed to (see [`Probe`]).
 #[inline(always)]
 pub fn varied_argument<V: TakesAVariedValue>(_: V) {}
+
+/// A field of a struct `#[grad]` does not differentiate (`s.scale`,
+/// `&self.weights`, with `s` left out of `wrt(..)` or `self` no model),
+/// passed to a `#[grad]` call. The macro cannot see the field's type, but
+/// the callee's calling convention gives every float parameter slots (a
+/// partial, a shadow, a tangent) that the caller must fill, so the type
+/// decides the call's shape: the probe of the field (`Unseen::of(&s.n)`)
+/// tells rustc's answer, at compile time, through the trait its method
+/// resolves to (`(&probe).passed()`, `(&probe).lent()`): the one of
+/// `Unseen<T>` where `T` qualifies, the one of `&Unseen<T>` (one reference
+/// further) for anything else. The answer, [`Seen`], gates the callee's
+/// derivative ([`passed_by_value`], [`lent`]): where it is not the shape
+/// the macro wrote the call for, the gate fails with the fix, and its
+/// result's type is an error, so that rustc reports nothing else about the
+/// call.
+pub struct Unseen<T>(core::marker::PhantomData<fn() -> T>);
+
+impl<T> Unseen<T> {
+    /// The probe of `value`'s type.
+    #[inline(always)]
+    pub const fn of(_value: &T) -> Self {
+        Unseen(core::marker::PhantomData)
+    }
+}
+
+/// What a probe found: `K` is [`Floats`] or [`NoFloats`], of the type `T`.
+pub struct Seen<K, T>(core::marker::PhantomData<fn() -> (K, T)>);
+
+/// A float, or an array of them (of arrays ..).
+pub struct Floats;
+
+/// Anything else.
+pub struct NoFloats;
+
+/// A float, or an array of them, passed by value: the values for which a
+/// callee has a partial (and a tangent), which a field whose type the
+/// macro cannot see is taken not to be.
+pub trait FloatValue {}
+
+impl<T: crate::Float> FloatValue for T {}
+
+impl<T: FloatValue, const N: usize> FloatValue for [T; N] {}
+
+/// `passed` for a float value.
+pub trait FloatValueProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn passed(&self) -> Seen<Floats, T> {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+impl<T: FloatValue> FloatValueProbe<T> for Unseen<T> {}
+
+/// `passed` for any other value.
+pub trait OtherValueProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn passed(&self) -> Seen<NoFloats, T> {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+impl<T> OtherValueProbe<T> for &Unseen<T> {}
+
+/// `lent` for floats lent by reference: an array, a vector or a model
+/// (`Params`), which a callee's parameter takes with a shadow.
+pub trait FloatsLentProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn lent(&self) -> Seen<Floats, T> {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+impl<T: crate::Params> FloatsLentProbe<T> for Unseen<T> {}
+
+/// `lent` for anything else.
+pub trait OtherLentProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn lent(&self) -> Seen<NoFloats, T> {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+impl<T> OtherLentProbe<T> for &Unseen<T> {}
+
+/// A field passed by value to a `#[grad]` call whose type is no float:
+/// `#[grad]` passes it so (without the slots of a float), and only
+/// [`NoFloats`] lets that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] cannot see the type of this field, and passed it as a value without a derivative, but it is \
+               `{T}`",
+    label = "a field of type `{T}`, whose type #[grad] cannot see",
+    note = "bind it with a typed `let` (`let b: {T} = s.field;`) and pass `b`: #[grad] then passes a float with \
+            its derivative's slots"
+)]
+pub trait PassedByValue<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+impl<T> PassedByValue<T> for NoFloats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// `callee`, the derivative of a call given a field whose type `#[grad]`
+/// cannot see, by value (see [`Unseen`], [`PassedByValue`]).
+#[inline(always)]
+pub fn passed_by_value<K: PassedByValue<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
+/// A field lent by reference to a `#[grad]` call (`&s.weights`), whose
+/// type `#[grad]` cannot see: it is lent as a constant array, vector or
+/// model, with a throwaway shadow (a zero tangent in forward mode), and
+/// only [`Floats`] lets that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] lends a field by reference to a #[grad] function as floats (an array, a vector or a model), \
+               but this one is `{T}`",
+    label = "a field of type `{T}`, lent where #[grad] expects floats",
+    note = "#[grad] cannot see the field's type; lend a field of floats (`[f64; N]`, `Vec<f64>`, a \
+            `#[derive(Params)]` model), or pass the whole struct to the callee and read the field there"
+)]
+pub trait Lent<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+impl<T: crate::Params> Lent<T> for Floats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// The zero [`lent_zero`] makes: of the field's shape for [`Floats`]; for
+/// [`NoFloats`] nothing, passed to a callee that [`lent`] has refused
+/// already (so that its error is the only one).
+pub trait LentZero<T> {
+    /// The zero.
+    type Zero;
+
+    /// A zero of `value`'s shape.
+    fn zero(value: &T) -> Self::Zero;
+}
+
+impl<T: crate::Params> LentZero<T> for Floats {
+    type Zero = T;
+
+    #[inline(always)]
+    fn zero(value: &T) -> T {
+        value.zeros_like()
+    }
+}
+
+impl<T> LentZero<T> for NoFloats {
+    type Zero = ();
+
+    #[inline(always)]
+    fn zero(_value: &T) {}
+}
+
+/// `callee`, the derivative of a call given a field by reference whose type
+/// `#[grad]` cannot see (see [`Unseen`], [`Lent`]).
+#[inline(always)]
+pub fn lent<K: Lent<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
+/// A zero of the shape of `value`, a field lent to a `#[grad]` call (see
+/// [`lent`]): the throwaway shadow of the constant, or its zero tangent.
+#[inline(always)]
+pub fn lent_zero<K: LentZero<T>, T>(_seen: Seen<K, T>, value: &T) -> K::Zero {
+    K::zero(value)
+}

@@ -22,6 +22,7 @@ impl Sweep<'_> {
             return quote_spanned!(span=> #call;);
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
+        let fwd = emit::gated_callee(self.body, fwd.to_token_stream(), args);
         let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
         let tape_ident = self.ident(tape);
         let save =
@@ -333,6 +334,13 @@ impl Sweep<'_> {
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
                             quote!(&mut #target)
                         }
+                        // A field of a constant struct, of a type the macro
+                        // cannot see: a zero of its shape, made by rustc.
+                        None if self.body.is_unseen_field(place) => {
+                            let zero = emit::lent_zero(self.body, place);
+                            let target = emit::sliced(self.body, &quote!((#zero)), range.as_ref());
+                            quote!(&mut #target)
+                        }
                         // An inactive aggregate still needs a buffer for the
                         // callee to add into; it is thrown away.
                         None => {
@@ -358,21 +366,22 @@ impl Sweep<'_> {
         }
         // (An argument the reverse half does not take is left empty.)
         call_args.retain(|arg| !arg.is_empty());
+        let callee = emit::gated_callee(self.body, companion.to_token_stream(), args);
         buffers.extend(self.varied_arguments_checked(path, args, span));
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
             return quote_spanned!(span=> {
                 #buffers
                 if let ::core::option::Option::Some(#reverse_half) = #tape {
-                    let (#(#pattern,)*) = #reverse_half(#(#call_args,)*);
+                    let (#(#pattern,)*) = #callee(#(#call_args,)*);
                     #adds
                 }
             });
         }
         if in_place {
-            return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
+            return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #callee(#(#call_args,)*); #adds });
         }
-        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
+        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #callee(#(#call_args,)* #tape #seed); #adds })
     }
 }
 
