@@ -584,14 +584,25 @@ impl Hooks {
                     unit_args.extend([copy, quote!(&mut #unit_seed)]);
                     continue;
                 }
+                // A field of a constant struct, of a type the macro cannot
+                // see: a zero of the field's shape, the range of it lent.
+                Arg::Ref { place, range, .. } if body.is_unseen_field(place) => {
+                    let buffer = reference_partials(i);
+                    let argument = emit::argument(body, arg, span);
+                    let zero = emit::lent_zero(body, place);
+                    let part = emit::sliced(body, &quote!(#buffer), range.as_ref());
+                    let unit_part = emit::sliced(body, &quote!((#zero)), range.as_ref());
+                    tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
+                    call_args.extend([argument.clone(), quote!(&mut #part)]);
+                    unit_args.extend([argument, quote!(&mut #unit_part)]);
+                    continue;
+                }
                 Arg::Ref { place, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
                     let argument = emit::argument(body, arg, span);
                     let shape = emit::unguarded_argument(body, arg);
                     let zero = match body.var(place.var).dims {
-                        // A field of a constant struct, of a type the macro cannot see.
-                        _ if body.is_unseen_field(place) => emit::lent_zero(body, place),
                         None => quote!(::autodiff::Params::zeros_like(&*#shape)),
                         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#shape)),
                     };
