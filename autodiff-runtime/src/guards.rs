@@ -331,11 +331,11 @@ impl<T> OtherLentProbe<T> for &Unseen<T> {}
 /// `#[grad]` passes it so (without the slots of a float), and only
 /// [`NoFloats`] lets that call through.
 #[diagnostic::on_unimplemented(
-    message = "#[grad] cannot see the type of this field, and passed it as a value without a derivative, but it is \
-               `{T}`",
-    label = "a field of type `{T}`, whose type #[grad] cannot see",
-    note = "bind it with a typed `let` (`let b: {T} = s.field;`) and pass `b`: #[grad] then passes a float with \
-            its derivative's slots"
+    message = "#[grad] cannot see the type of this field (`{T}`); bind it with a typed `let` (`let v: {T} = \
+               s.field;`) and pass `v`",
+    label = "#[grad] took this field for a value without a derivative (an integer, an enum)",
+    note = "the callee has a partial and a tangent for a float parameter, which #[grad] gives a float whose type \
+            it sees; the field of a struct left out of `wrt(..)` stays a constant"
 )]
 pub trait PassedByValue<T> {
     /// The callee, as it is.
