@@ -125,18 +125,20 @@ fn lent_vector(k: &Knobs, x: f64, y: f64) -> f64 {
 /// arrays, a field of a field, and a model field lent to a model parameter.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn lent_arrays(k: &Knobs, x: f64) -> f64 {
-    fixed3(x, &k.weights) + poly(x, &k.weights) * rows2(x, &k.rows)
+    fixed3(x, &k.weights)
+        + poly(x, &k.weights) * rows2(x, &k.rows)
         + poly(x, &k.rows[1])
         + poly(x * x, &k.inner.coef)
         + lin_apply(&k.lin, x)
 }
 
-/// A field lent in a loop, the call's value carried across passes.
+/// Fields lent in a loop, a row by the loop's index, the call's value
+/// carried across passes.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn lent_in_a_loop(k: &Knobs, x: f64) -> f64 {
     let mut total = 0.0;
     for i in 0..k.count {
-        total = total * 0.5 + poly(x + i as f64 * 0.25, &k.table);
+        total = total * 0.5 + poly(x + i as f64 * 0.25, &k.table) * poly(x, &k.rows[i % 2]);
     }
     total
 }
@@ -269,14 +271,22 @@ fn fields_of_constant_structs_second_order_matches_differences_of_the_gradient()
         ("typed_float_fields", (typed_float_fields_grad, typed_float_fields_hvp)),
         ("through_a_method", (through_a_method_grad, through_a_method_hvp)),
         ("lent_fields_of_self", (|k, x| k.lent_fields_of_self_grad(x), |k, x, v| k.lent_fields_of_self_hvp(x, v))),
-        ("typed_element_of_self", (|k, x| k.typed_element_of_self_grad(x), |k, x, v| k.typed_element_of_self_hvp(x, v))),
+        (
+            "typed_element_of_self",
+            (|k, x| k.typed_element_of_self_grad(x), |k, x, v| k.typed_element_of_self_hvp(x, v)),
+        ),
     ];
     for (x, y, vx, vy) in [(0.3, -0.7, 0.5, 1.0), (1.2, 0.4, -0.8, 0.3), (-1.4, 1.1, 1.0, -1.0)] {
         for (name, (grad, hvp)) in scalar {
             eprintln!("{name}");
             check_hvp(|p| vec![grad(&k, p[0]).1], |p, v| vec![hvp(&k, p[0], v[0]).1], &[x], &[vx]);
         }
-        check_hvp(|p| vec![lent_from_a_local_grad(p[0]).1], |p, v| vec![lent_from_a_local_hvp(p[0], v[0]).1], &[x], &[vx]);
+        check_hvp(
+            |p| vec![lent_from_a_local_grad(p[0]).1],
+            |p, v| vec![lent_from_a_local_hvp(p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
         check_hvp(
             |p| {
                 let (_, dx, dy) = lent_vector_grad(&k, p[0], p[1]);

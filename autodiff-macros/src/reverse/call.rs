@@ -537,6 +537,34 @@ mod tests {
         );
     }
 
+    /// A field of a constant struct: by value, the derivatives' callee is
+    /// gated by rustc's probe of its type (no float); lent, it gets a zero
+    /// of its shape (`guards::lent_zero`) and the callee is gated too (it
+    /// holds floats). Known types are not probed.
+    #[test]
+    fn fields_of_constant_structs_are_probed_and_nothing_else() {
+        let text = compact(&expand_to_string(
+            quote!(forward, reverse, hessian, wrt(x)),
+            quote! {
+                fn caller(x: f64, b: f64, w: &[f64], s: &Cfg) -> f64 {
+                    take_n(x, s.n) * dot(x, &s.v[1..]) + free2(x, b) * dot(b, w)
+                }
+            },
+        ));
+        for derivative in ["take_n::rev", "take_n::jvp", "take_n::tangent_rev", "take_n::tangent_fwd"] {
+            let gated = format!("(&::autodiff::guards::Unseen::of(&s.n)).passed()}},{derivative},)(");
+            assert!(text.contains(&gated), "{derivative}: {text}");
+        }
+        for derivative in ["dot::rev", "dot::jvp", "dot::tangent_rev", "dot::tangent_fwd"] {
+            let gated = format!("(&::autodiff::guards::Unseen::of(&s.v)).lent()}},{derivative},)(");
+            assert!(text.contains(&gated), "{derivative}: {text}");
+        }
+        assert!(text.contains("&mut(::autodiff::guards::lent_zero("), "{text}");
+        // `b`, `w` and the plain call are as they were.
+        assert!(!text.contains(",free2::"), "{text}");
+        assert!(!text.contains("Unseen::of(&b)") && !text.contains("Unseen::of(&w)"), "{text}");
+    }
+
     #[test]
     fn only_the_range_a_call_overwrites_is_kept() {
         // The product before each call reads the range's values before it.
