@@ -69,8 +69,8 @@ fn knobs() -> Knobs {
 #[grad(forward, reverse, hessian)]
 fn poly(x: f64, w: &[f64]) -> f64 {
     let mut s = 0.0;
-    for i in 0..w.len() {
-        s = s * x + w[i];
+    for &c in w {
+        s = s * x + c;
     }
     s
 }
