@@ -4,9 +4,10 @@
 //!
 //! - a field lent by reference (`&k.table`, `&self.weights`,
 //!   `&k.inner.coef`, `&k.table[1..]`, `&k.rows[1]`, a model field
-//!   `&k.lin`) is a constant, as a constant slice parameter is: the callee
-//!   gets a throwaway zero shadow, or a zero tangent, of the field's shape
-//!   (`guards::lent_zero`); these were refused (`pass this value by value`);
+//!   `&k.lin`, a `Vec<T>` of a generic float type) is a constant, as a
+//!   constant slice parameter is: the callee gets a throwaway zero shadow,
+//!   or a zero tangent, of the field's shape (`guards::lent_zero`); these
+//!   were refused (`pass this value by value`);
 //! - a field passed by value is a value without a derivative: integers and
 //!   enums work as before (a float field fails to compile with the fix,
 //!   `tests/ui/unseen-float-field*.rs`), and the fix, a typed `let`, works.
@@ -164,6 +165,40 @@ fn lent_from_a_local(x: f64) -> f64 {
     poly(x, &made.table) * made.scale
 }
 
+/// Constants of a generic float type.
+struct Generic<T> {
+    table: Vec<T>,
+    weights: [T; 2],
+    scale: T,
+    count: usize,
+}
+
+fn generic() -> Generic<f64> {
+    Generic { table: vec![0.5, -1.5, 0.75], weights: [1.25, -0.5], scale: 0.8, count: 2 }
+}
+
+#[grad(forward, reverse, hessian)]
+fn poly_of<T: Float>(x: T, w: &[T]) -> T {
+    let mut s = T::from_f64(0.0);
+    for &c in w {
+        s = s * x + c;
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian)]
+fn scaled_of<T: Float>(x: T, s: T, n: usize) -> T {
+    (x * s).sin() * T::from_f64(n as f64)
+}
+
+/// Fields of a generic float type (no `Params`) lent, an integer field by
+/// value, and a float field through the typed `let` the probe asks for.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn generic_fields<T: Float>(k: &Generic<T>, x: T) -> T {
+    let s: T = k.scale;
+    poly_of(x, &k.table) * poly_of(x, &k.weights) + scaled_of(x, s, k.count)
+}
+
 impl Knobs {
     #[grad(forward, reverse, hessian, wrt(x))]
     fn apply(&self, x: f64, b: f64) -> f64 {
@@ -235,6 +270,8 @@ fn cases() -> Vec<Case> {
               typed_element_of_self_jvp; (x) [x, along(0)]; x in [-1.5, 1.5]),
         case!(through_a_method, through_a_method_grad, through_a_method_vjp, through_a_method_jvp;
               (&knobs(), x) [&knobs(), x, along(0)]; x in [-1.5, 1.5]),
+        case!(generic_fields::<f64>, generic_fields_grad::<f64>, generic_fields_vjp::<f64>,
+              generic_fields_jvp::<f64>; (&generic(), x) [&generic(), x, along(0)]; x in [-1.5, 1.5]),
     ]
 }
 
@@ -281,6 +318,13 @@ fn fields_of_constant_structs_second_order_matches_differences_of_the_gradient()
             eprintln!("{name}");
             check_hvp(|p| vec![grad(&k, p[0]).1], |p, v| vec![hvp(&k, p[0], v[0]).1], &[x], &[vx]);
         }
+        let g = generic();
+        check_hvp(
+            |p| vec![generic_fields_grad(&g, p[0]).1],
+            |p, v| vec![generic_fields_hvp(&g, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
         check_hvp(
             |p| vec![lent_from_a_local_grad(p[0]).1],
             |p, v| vec![lent_from_a_local_hvp(p[0], v[0]).1],

@@ -385,14 +385,20 @@ fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
     let root = body.var(place.var).ident.to_token_stream();
     let field = place_at(body, place, &root);
     let (method, traits) = if lent {
-        (quote_spanned!(span=> lent), quote_spanned!(span=> FloatsLentProbe as _, OtherLentProbe as _))
+        (
+            quote_spanned!(span=> lent),
+            quote_spanned!(span=> FloatsLentProbe as _, ShapedLentProbe as _, OtherLentProbe as _),
+        )
     } else {
-        (quote_spanned!(span=> passed), quote_spanned!(span=> FloatValueProbe as _, OtherValueProbe as _))
+        (
+            quote_spanned!(span=> passed),
+            quote_spanned!(span=> FloatValueProbe as _, FloatScalarProbe as _, OtherValueProbe as _),
+        )
     };
     quote_spanned!(span=> {
         #[allow(unused_imports)]
         use ::autodiff::guards::{#traits};
-        (&::autodiff::guards::Unseen::of(&#field)).#method()
+        (&&::autodiff::guards::Unseen::of(&#field)).#method()
     })
 }
 

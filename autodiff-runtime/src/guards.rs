@@ -247,14 +247,25 @@ pub fn varied_argument<V: TakesAVariedValue>(_: V) {}
 /// partial, a shadow, a tangent) that the caller must fill, so the type
 /// decides the call's shape: the probe of the field (`Unseen::of(&s.n)`)
 /// tells rustc's answer, at compile time, through the trait its method
-/// resolves to (`(&probe).passed()`, `(&probe).lent()`): the one of
-/// `Unseen<T>` where `T` qualifies, the one of `&Unseen<T>` (one reference
-/// further) for anything else. The answer, [`Seen`], gates the callee's
-/// derivative ([`passed_by_value`], [`lent`]): where it is not the shape
-/// the macro wrote the call for, the gate fails with the fix, and its
-/// result's type is an error, so that rustc reports nothing else about the
-/// call.
+/// resolves to (`(&&probe).passed()`, `(&&probe).lent()`): the one of
+/// `&&Unseen<T>` where `T` qualifies first, else the one of `&Unseen<T>`
+/// where it qualifies second, else the one of `Unseen<T>` (method lookup
+/// takes off one reference at a time). The answer, [`Seen`], gates the
+/// callee's derivative ([`passed_by_value`], [`lent`]): where it is not
+/// the shape the macro wrote the call for, the gate fails with the fix, and
+/// its result's type is an error, so that rustc reports nothing else about
+/// the call.
 pub struct Unseen<T>(core::marker::PhantomData<fn() -> T>);
+
+// `Copy` whatever `T`: the last probe takes it by value, behind references.
+impl<T> Clone for Unseen<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Unseen<T> {}
 
 impl<T> Unseen<T> {
     /// The probe of `value`'s type.
@@ -264,11 +275,24 @@ impl<T> Unseen<T> {
     }
 }
 
-/// What a probe found: `K` is [`Floats`] or [`NoFloats`], of the type `T`.
+/// What a probe found: `K` is [`Floats`], [`Shaped`] or [`NoFloats`], of
+/// the type `T`.
 pub struct Seen<K, T>(core::marker::PhantomData<fn() -> (K, T)>);
 
-/// A float, or an array of them (of arrays ..).
+impl<K, T> Seen<K, T> {
+    #[inline(always)]
+    const fn new() -> Self {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+/// Floats: by value a float or an array of them (of arrays ..), lent by
+/// reference a `Params` value (an array, a vector, a model).
 pub struct Floats;
+
+/// Lent by reference, floats of a generic float type (`Vec<T>`, `[T; N]`
+/// with `T: Float`), which are no `Params`.
+pub struct Shaped;
 
 /// Anything else.
 pub struct NoFloats;
@@ -282,50 +306,120 @@ impl<T: crate::Float> FloatValue for T {}
 
 impl<T: FloatValue, const N: usize> FloatValue for [T; N] {}
 
-/// `passed` for a float value.
+/// `passed`, first: a float value (an array of them).
 pub trait FloatValueProbe<T> {
     /// [`Floats`].
     #[inline(always)]
-    fn passed(&self) -> Seen<Floats, T> {
-        Seen(core::marker::PhantomData)
+    fn passed(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
     }
 }
 
-impl<T: FloatValue> FloatValueProbe<T> for Unseen<T> {}
+impl<T: FloatValue> FloatValueProbe<T> for &&Unseen<T> {}
+
+/// `passed`, second: a float of a generic type bounded by
+/// `num_traits::Float` alone.
+pub trait FloatScalarProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn passed(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: crate::num_traits::Float> FloatScalarProbe<T> for &Unseen<T> {}
 
 /// `passed` for any other value.
 pub trait OtherValueProbe<T> {
     /// [`NoFloats`].
     #[inline(always)]
-    fn passed(&self) -> Seen<NoFloats, T> {
-        Seen(core::marker::PhantomData)
+    fn passed(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
     }
 }
 
-impl<T> OtherValueProbe<T> for &Unseen<T> {}
+impl<T> OtherValueProbe<T> for Unseen<T> {}
 
-/// `lent` for floats lent by reference: an array, a vector or a model
-/// (`Params`), which a callee's parameter takes with a shadow.
+/// The floats of a generic float type a field may hold (`Vec<T>`,
+/// `[T; N]`, `Vec<[T; N]>`, `[[T; N]; M]`, `T: Float`), with a zero of the
+/// same shape.
+pub trait FloatShape {
+    /// Zeros, of the shape of `self`.
+    fn zeroed(&self) -> Self;
+}
+
+impl<F: crate::Float> FloatShape for F {
+    #[inline(always)]
+    fn zeroed(&self) -> F {
+        F::zero()
+    }
+}
+
+impl<S: FloatShape, const N: usize> FloatShape for [S; N] {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        core::array::from_fn(|i| self[i].zeroed())
+    }
+}
+
+impl<S: FloatShape> FloatShape for Vec<S> {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        self.iter().map(FloatShape::zeroed).collect()
+    }
+}
+
+/// `lent`, first: floats lent by reference that are `Params` (an array, a
+/// vector, a model), which a callee's parameter takes with a shadow.
 pub trait FloatsLentProbe<T> {
     /// [`Floats`].
     #[inline(always)]
-    fn lent(&self) -> Seen<Floats, T> {
-        Seen(core::marker::PhantomData)
+    fn lent(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
     }
 }
 
-impl<T: crate::Params> FloatsLentProbe<T> for Unseen<T> {}
+impl<T: crate::Params> FloatsLentProbe<T> for &&Unseen<T> {}
+
+/// `lent`, second: floats of a generic float type ([`FloatShape`]).
+pub trait ShapedLentProbe<T> {
+    /// [`Shaped`].
+    #[inline(always)]
+    fn lent(self) -> Seen<Shaped, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: FloatShape> ShapedLentProbe<T> for &Unseen<T> {}
 
 /// `lent` for anything else.
 pub trait OtherLentProbe<T> {
     /// [`NoFloats`].
     #[inline(always)]
-    fn lent(&self) -> Seen<NoFloats, T> {
-        Seen(core::marker::PhantomData)
+    fn lent(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
     }
 }
 
-impl<T> OtherLentProbe<T> for &Unseen<T> {}
+impl<T> OtherLentProbe<T> for Unseen<T> {}
 
 /// A field passed by value to a `#[grad]` call whose type is no float:
 /// `#[grad]` passes it so (without the slots of a float), and only
@@ -364,7 +458,7 @@ pub fn passed_by_value<K: PassedByValue<T>, T, F>(_seen: Seen<K, T>, callee: F) 
 /// A field lent by reference to a `#[grad]` call (`&s.weights`), whose
 /// type `#[grad]` cannot see: it is lent as a constant array, vector or
 /// model, with a throwaway shadow (a zero tangent in forward mode), and
-/// only [`Floats`] lets that call through.
+/// only [`Floats`] and [`Shaped`] let that call through.
 #[diagnostic::on_unimplemented(
     message = "#[grad] lends a field by reference to a #[grad] function as floats (an array, a vector or a model), \
                but this one is `{T}`",
@@ -389,7 +483,8 @@ impl<T: crate::Params> Lent<T> for Floats {
     }
 }
 
-/// The zero [`lent_zero`] makes: of the field's shape for [`Floats`]; for
+/// The zero [`lent_zero`] makes: of the field's shape for [`Floats`] and
+/// [`Shaped`]; for
 /// [`NoFloats`] nothing, passed to a callee that [`lent`] has refused
 /// already (so that its error is the only one).
 pub trait LentZero<T> {
@@ -398,6 +493,24 @@ pub trait LentZero<T> {
 
     /// A zero of `value`'s shape.
     fn zero(value: &T) -> Self::Zero;
+}
+
+impl<T: FloatShape> Lent<T> for Shaped {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+impl<T: FloatShape> LentZero<T> for Shaped {
+    type Zero = T;
+
+    #[inline(always)]
+    fn zero(value: &T) -> T {
+        value.zeroed()
+    }
 }
 
 impl<T: crate::Params> LentZero<T> for Floats {
