@@ -205,10 +205,19 @@ impl Knobs {
         (x * b).sin() + self.scale * x * b
     }
 
-    /// Fields of `self` lent, an integer field by value.
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn power(&self, x: f64, n: usize, w: &[f64]) -> f64 {
+        x.powi(n as i32) * w[0] + self.scale
+    }
+
+    /// Fields of `self` lent, an integer field by value, to functions and
+    /// to a method of `self`.
     #[grad(forward, reverse, hessian, wrt(x))]
     fn lent_fields_of_self(&self, x: f64) -> f64 {
-        poly(x, &self.table) + fixed3(x, &self.weights) * self.scale + times(x, self.count)
+        poly(x, &self.table)
+            + fixed3(x, &self.weights) * self.scale
+            + times(x, self.count)
+            + self.power(x, self.count, &self.inner.coef)
     }
 
     /// The typed `let` for a float field given to a method of `self`.
