@@ -287,7 +287,7 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
         }
         Rhs::Call(path, args) => {
             let callee = if crate::companion::is_forward_derivative(path) {
-                gated_callee(body, path.to_token_stream(), args)
+                gated_callee(body, path, args)
             } else {
                 path.to_token_stream()
             };
@@ -409,9 +409,18 @@ fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
 /// lent by reference holds floats (it gets a shadow or a tangent, as a
 /// constant slice). Where one is not, the check fails with the fix and
 /// rustc says nothing else of the call (`guards::passed_by_value`,
-/// `guards::lent`). Other calls are as they are.
-pub fn gated_callee(body: &Body, callee: TokenStream, args: &[Arg]) -> TokenStream {
-    let mut callee = callee;
+/// `guards::lent`). Other calls are as they are. The gate of a function's
+/// derivative (`f::rev`) is a method of its companion's `f::COMPANION`
+/// (`guards::Me`), so that where `f` has none, rustc reports the path
+/// alone.
+pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenStream {
+    let owner = (callee.qself.is_none() && callee.path.segments.len() > 1).then(|| {
+        let mut owner = callee.path.clone();
+        owner.segments.pop();
+        owner.segments.pop_punct();
+        owner
+    });
+    let mut callee = callee.to_token_stream();
     for arg in args {
         let (place, lent) = match arg {
             Arg::Value(Operand::Place(place)) => (&**place, false),
@@ -424,7 +433,10 @@ pub fn gated_callee(body: &Body, callee: TokenStream, args: &[Arg]) -> TokenStre
         let span = field_span(place);
         let probe = probe(body, place, lent);
         let gate = if lent { quote_spanned!(span=> lent) } else { quote_spanned!(span=> passed_by_value) };
-        callee = quote_spanned!(span=> ::autodiff::guards::#gate(#probe, #callee));
+        callee = match &owner {
+            Some(owner) => quote_spanned!(span=> #owner::COMPANION.#gate(#probe, #callee)),
+            None => quote_spanned!(span=> ::autodiff::guards::#gate(#probe, #callee)),
+        };
     }
     callee
 }

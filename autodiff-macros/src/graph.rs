@@ -641,7 +641,7 @@ impl Hooks {
         let call = |args: &[TokenStream], seed: TokenStream| {
             let method = if in_place { crate::companion::VJP_IN_PLACE } else { crate::companion::VJP };
             let vjp = crate::companion::method(path, method, span);
-            let vjp = emit::gated_callee(body, vjp.to_token_stream(), call_args_of);
+            let vjp = emit::gated_callee(body, &vjp, call_args_of);
             if in_place {
                 quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#args,)*);)
             } else {

@@ -455,6 +455,25 @@ pub fn passed_by_value<K: PassedByValue<T>, T, F>(_seen: Seen<K, T>, callee: F) 
     K::callee(callee)
 }
 
+/// The gates of a call of the function whose companion is `C` (the
+/// derivative `C::rev`, `C::jvp`, ..), as methods of `C::COMPANION`: where
+/// the call's path names no companion (a function without a derivative,
+/// which rustc reports there), the gate is not checked, so that the field
+/// is not reported as well.
+impl<C> Me<C> {
+    /// [`passed_by_value`].
+    #[inline(always)]
+    pub fn passed_by_value<K: PassedByValue<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        passed_by_value(seen, callee)
+    }
+
+    /// [`lent`].
+    #[inline(always)]
+    pub fn lent<K: Lent<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        lent(seen, callee)
+    }
+}
+
 /// A field lent by reference to a `#[grad]` call (`&s.weights`), whose
 /// type `#[grad]` cannot see: it is lent as a constant array, vector or
 /// model, with a throwaway shadow (a zero tangent in forward mode), and

@@ -22,7 +22,7 @@ impl Sweep<'_> {
             return quote_spanned!(span=> #call;);
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
-        let fwd = emit::gated_callee(self.body, fwd.to_token_stream(), args);
+        let fwd = emit::gated_callee(self.body, &fwd, args);
         let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
         let tape_ident = self.ident(tape);
         let save =
@@ -366,7 +366,7 @@ impl Sweep<'_> {
         }
         // (An argument the reverse half does not take is left empty.)
         call_args.retain(|arg| !arg.is_empty());
-        let callee = emit::gated_callee(self.body, companion.to_token_stream(), args);
+        let callee = emit::gated_callee(self.body, &companion, args);
         buffers.extend(self.varied_arguments_checked(path, args, span));
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
