@@ -99,7 +99,9 @@ pub fn is_method_tangent(path: &syn::ExprPath) -> bool {
 /// `g::tangent`, a method's `<T>::__NAME_jvp`), not a function of the
 /// user's: its arguments have the slots of the calling convention, which
 /// for a field whose type the macro cannot see rustc checks
-/// (`emit::gated_callee`).
+/// (`emit::gated_callee`). Told by name: a function of the user's named
+/// `jvp` or `tangent`, called by a path with a float field of a constant
+/// struct, would be checked too.
 pub fn is_forward_derivative(path: &syn::ExprPath) -> bool {
     let Some(last) = path.path.segments.last() else { return false };
     if path.qself.is_some() {

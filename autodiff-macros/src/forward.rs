@@ -703,6 +703,8 @@ impl Forward<'_> {
     /// where one is needed (the throwaway shadow of this tangent, in
     /// `NAME_hvp`).
     fn lent_zero(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
+        // `emit` names the place's variables (an index) from a body; the
+        // variables so far are all it reads. (Rare: one per lent field.)
         let body = Body {
             vars: self.vars.clone(),
             params: Vec::new(),
