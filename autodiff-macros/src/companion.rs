@@ -95,6 +95,22 @@ pub fn is_method_tangent(path: &syn::ExprPath) -> bool {
         })
 }
 
+/// Whether `path` names a derivative a forward sweep calls (`g::jvp`,
+/// `g::tangent`, a method's `<T>::__NAME_jvp`), not a function of the
+/// user's: its arguments have the slots of the calling convention, which
+/// for a field whose type the macro cannot see rustc checks
+/// (`emit::gated_callee`). Told by name: a function of the user's named
+/// `jvp` or `tangent`, called by a path with a float field of a constant
+/// struct, would be checked too.
+pub fn is_forward_derivative(path: &syn::ExprPath) -> bool {
+    let Some(last) = path.path.segments.last() else { return false };
+    if path.qself.is_some() {
+        let name = last.ident.to_string();
+        return is_method_tangent(path) || (name.starts_with("__") && name.ends_with(&format!("_{JVP}")));
+    }
+    path.path.segments.len() > 1 && (last.ident == JVP || last.ident == TANGENT)
+}
+
 /// `path::method` for a call `path(..)`, with the call's generic arguments
 /// moved to the method: `f::<T>(x)` → `f::rev::<T>`. A call of a tangent,
 /// `f::tangent(..)`, has its derivatives beside it: `f::tangent_vjp`.

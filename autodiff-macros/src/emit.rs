@@ -291,8 +291,13 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
             prim(*op, &args, float, span)
         }
         Rhs::Call(path, args) => {
+            let callee = if crate::companion::is_forward_derivative(path) {
+                gated_callee(body, path, args)
+            } else {
+                path.to_token_stream()
+            };
             let args = args.iter().map(|arg| argument(body, arg, span));
-            quote_spanned!(span=> #path(#(#args),*))
+            quote_spanned!(span=> #callee(#(#args),*))
         }
         Rhs::ArrayLit(items) => {
             let items = items.iter().map(|item| operand(body, item));
@@ -365,6 +370,91 @@ pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
             }
         }
     }
+}
+
+/// The span of the field an unseen place reads (`scale` of `s.scale`, `v`
+/// of `s.inner.v`), where rustc's verdict on its type points.
+fn field_span(place: &Place) -> Span {
+    let member = place.proj.iter().rev().find_map(|proj| match proj {
+        Proj::Field(member) => Some(member),
+        Proj::Index(_) => None,
+    });
+    member.map_or_else(Span::call_site, syn::spanned::Spanned::span)
+}
+
+/// `guards::Unseen`'s probe of a field whose type the macro cannot see
+/// (`Body::is_unseen_field`): `passed` for one passed by value, `lent` for
+/// one lent by reference. Its verdict is a `guards::Seen`.
+fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
+    let span = field_span(place);
+    let root = body.var(place.var).ident.to_token_stream();
+    let field = place_at(body, place, &root);
+    let (method, traits) = if lent {
+        (
+            quote_spanned!(span=> lent),
+            quote_spanned!(span=> FloatsLentProbe as _, ShapedLentProbe as _, OtherLentProbe as _),
+        )
+    } else {
+        (
+            quote_spanned!(span=> passed),
+            quote_spanned!(span=> FloatValueProbe as _, FloatScalarProbe as _, OtherValueProbe as _),
+        )
+    };
+    quote_spanned!(span=> {
+        #[allow(unused_imports)]
+        use ::autodiff::guards::{#traits};
+        (&&::autodiff::guards::Unseen::of(&#field)).#method()
+    })
+}
+
+/// `callee`, a derivative (`f::rev`, `f::jvp`, ..) of a call given fields
+/// whose types the macro cannot see (`Body::is_unseen_field`), checked by
+/// rustc to be what the macro wrote the call for: a field passed by value
+/// is no float (it gets no partial and no tangent, as an integer), a field
+/// lent by reference holds floats (it gets a shadow or a tangent, as a
+/// constant slice). Where one is not, the check fails with the fix and
+/// rustc says nothing else of the call (`guards::passed_by_value`,
+/// `guards::lent`). Other calls are as they are. The gate of a function's
+/// derivative (`f::rev`) is a method of its companion's `f::COMPANION`
+/// (`guards::Me`), so that where `f` has none, rustc reports the path
+/// alone.
+pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenStream {
+    let owner = (callee.qself.is_none() && callee.path.segments.len() > 1).then(|| {
+        let mut owner = callee.path.clone();
+        owner.segments.pop();
+        owner.segments.pop_punct();
+        owner
+    });
+    let mut callee = callee.to_token_stream();
+    for arg in args {
+        let (place, lent) = match arg {
+            Arg::Value(Operand::Place(place)) => (&**place, false),
+            Arg::Ref { place, mutable: false, .. } => (place, true),
+            _ => continue,
+        };
+        if !body.is_unseen_field(place) {
+            continue;
+        }
+        let span = field_span(place);
+        let probe = probe(body, place, lent);
+        let gate = if lent { quote_spanned!(span=> lent) } else { quote_spanned!(span=> passed_by_value) };
+        callee = match &owner {
+            Some(owner) => quote_spanned!(span=> #owner::COMPANION.#gate(#probe, #callee)),
+            None => quote_spanned!(span=> ::autodiff::guards::#gate(#probe, #callee)),
+        };
+    }
+    callee
+}
+
+/// A zero of the shape of `place`, a field lent to a `#[grad]` call whose
+/// type the macro cannot see (`Body::is_unseen_field`): the throwaway
+/// shadow of a constant, or its zero tangent (`guards::lent_zero`).
+pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
+    let span = field_span(place);
+    let probe = probe(body, place, true);
+    let root = body.var(place.var).ident.to_token_stream();
+    let field = place_at(body, place, &root);
+    quote_spanned!(span=> ::autodiff::guards::lent_zero(#probe, &#field))
 }
 
 /// The argument as written, without `argument`'s guards: for the shape of

@@ -605,6 +605,11 @@ impl Forward<'_> {
                 Arg::Ref { place, range, borrowed, mutable } => {
                     let tangent_place = match self.tangent[place.var.0] {
                         Some(tangent) => Place { var: tangent, proj: place.proj.clone() },
+                        // A field of a constant struct (`&s.weights`): a zero
+                        // of the field's own shape, whose type rustc knows.
+                        None if crate::ir::is_unseen_field(&self.vars[place.var.0], place) => {
+                            Place { var: self.lent_zero(place, span, out), proj: Vec::new() }
+                        }
                         None => Place { var: self.zero_buffer(place, span, out), proj: place.proj.clone() },
                     };
                     let borrowed = *borrowed || self.tangent[place.var.0].is_none();
@@ -690,6 +695,29 @@ impl Forward<'_> {
                 info.ty == Ty::Aggregate && info.dims.is_none_or(|dims| indices >= dims)
             }
         }
+    }
+
+    /// A zero tangent for `place`, a field of a constant struct lent to a
+    /// call (`&s.weights`), whose type the macro cannot see
+    /// (`emit::lent_zero`). The same tokens make another zero of its shape
+    /// where one is needed (the throwaway shadow of this tangent, in
+    /// `NAME_hvp`).
+    fn lent_zero(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
+        // `emit` names the place's variables (an index) from a body; the
+        // variables so far are all it reads. (Rare: one per lent field.)
+        let body = Body {
+            vars: self.vars.clone(),
+            params: Vec::new(),
+            block: Block::default(),
+            ret: None,
+            items: Vec::new(),
+            structs: Vec::new(),
+        };
+        let tokens = crate::emit::lent_zero(&body, place);
+        let buffer = self.temp(Ty::Aggregate);
+        self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
+        out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
+        buffer
     }
 
     /// A zero tangent for an aggregate argument that is not differentiated:

@@ -584,6 +584,19 @@ impl Hooks {
                     unit_args.extend([copy, quote!(&mut #unit_seed)]);
                     continue;
                 }
+                // A field of a constant struct, of a type the macro cannot
+                // see: a zero of the field's shape, the range of it lent.
+                Arg::Ref { place, range, .. } if body.is_unseen_field(place) => {
+                    let buffer = reference_partials(i);
+                    let argument = emit::argument(body, arg, span);
+                    let zero = emit::lent_zero(body, place);
+                    let part = emit::sliced(body, &quote!(#buffer), range.as_ref());
+                    let unit_part = emit::sliced(body, &quote!((#zero)), range.as_ref());
+                    tokens.extend(quote_spanned!(span=> let mut #buffer = #zero;));
+                    call_args.extend([argument.clone(), quote!(&mut #part)]);
+                    unit_args.extend([argument, quote!(&mut #unit_part)]);
+                    continue;
+                }
                 Arg::Ref { place, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
@@ -624,12 +637,14 @@ impl Hooks {
         } else if several {
             pattern[0] = value.to_token_stream();
         }
+        let call_args_of = args;
         let call = |args: &[TokenStream], seed: TokenStream| {
+            let method = if in_place { crate::companion::VJP_IN_PLACE } else { crate::companion::VJP };
+            let vjp = crate::companion::method(path, method, span);
+            let vjp = emit::gated_callee(body, &vjp, call_args_of);
             if in_place {
-                let vjp = crate::companion::method(path, crate::companion::VJP_IN_PLACE, span);
                 quote_spanned!(span=> let (#(#pattern,)*) = #vjp(#(#args,)*);)
             } else {
-                let vjp = crate::companion::method(path, crate::companion::VJP, span);
                 quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#args,)* #seed);)
             }
         };

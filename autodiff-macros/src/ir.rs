@@ -100,7 +100,9 @@ pub enum VarKind {
 /// How to make a zero of an aggregate's type, for its adjoint.
 #[derive(Clone)]
 pub enum Zero {
-    /// An array: `[0.0; N]`, `[[0.0; N]; M]`, as tokens.
+    /// An array: `[0.0; N]`, `[[0.0; N]; M]`, as tokens; or any expression
+    /// that makes a zero of the shape (`guards::lent_zero(..)` for a field
+    /// whose type the macro cannot see, `forward::lent_zero`).
     Array(TokenStream),
     /// A vector as long as the primal one, of elements made by the inner zero.
     Vec(Box<Zero>),
@@ -661,6 +663,15 @@ impl Body {
         }
     }
 
+    /// Whether `place` is a field (or a part of one) of a struct the macro
+    /// does not differentiate (`s.scale`, `self.ws[1]`, `&s.inner.v`: a
+    /// parameter left out of `wrt(..)`, a `self` that is no model, a local
+    /// constant struct), whose type it cannot see: passed to a `#[grad]`
+    /// call, rustc checks what it is (`emit::gated_callee`).
+    pub fn is_unseen_field(&self, place: &Place) -> bool {
+        is_unseen_field(self.var(place.var), place)
+    }
+
     /// An element of an aggregate is a float of the aggregate's element type
     /// once it is fully indexed; fewer indices leave an aggregate (a row).
     /// Model fields are taken as floats unless used otherwise; the elements
@@ -679,6 +690,13 @@ impl Body {
             ty => ty,
         }
     }
+}
+
+/// `Body::is_unseen_field`, `info` being the variable of `place`.
+pub fn is_unseen_field(info: &VarInfo, place: &Place) -> bool {
+    matches!(info.ty, Ty::Other | Ty::Unknown)
+        && matches!(info.kind, VarKind::Param | VarKind::Local)
+        && matches!(place.proj.first(), Some(Proj::Field(_)))
 }
 
 /// A statement of a body, by its position in a pre-order walk (the order of

@@ -282,3 +282,325 @@ impl TakesAVariedValue for Differentiated {}
 /// passed to (see [`Probe`]).
 #[inline(always)]
 pub fn varied_argument<V: TakesAVariedValue>(_: V) {}
+
+/// A field of a struct `#[grad]` does not differentiate (`s.scale`,
+/// `&self.weights`, with `s` left out of `wrt(..)` or `self` no model),
+/// passed to a `#[grad]` call. The macro cannot see the field's type, but
+/// the callee's calling convention gives every float parameter slots (a
+/// partial, a shadow, a tangent) that the caller must fill, so the type
+/// decides the call's shape: the probe of the field (`Unseen::of(&s.n)`)
+/// tells rustc's answer, at compile time, through the trait its method
+/// resolves to (`(&&probe).passed()`, `(&&probe).lent()`): the one of
+/// `&&Unseen<T>` where `T` qualifies first, else the one of `&Unseen<T>`
+/// where it qualifies second, else the one of `Unseen<T>` (method lookup
+/// takes off one reference at a time). The answer, [`Seen`], gates the
+/// callee's derivative ([`passed_by_value`], [`lent`]): where it is not
+/// the shape the macro wrote the call for, the gate fails with the fix, and
+/// its result's type is an error, so that rustc reports nothing else about
+/// the call.
+pub struct Unseen<T>(core::marker::PhantomData<fn() -> T>);
+
+// `Copy` whatever `T`: the last probe takes it by value, behind references.
+impl<T> Clone for Unseen<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Unseen<T> {}
+
+impl<T> Unseen<T> {
+    /// The probe of `value`'s type.
+    #[inline(always)]
+    pub const fn of(_value: &T) -> Self {
+        Unseen(core::marker::PhantomData)
+    }
+}
+
+/// What a probe found: `K` is [`Floats`], [`Shaped`] or [`NoFloats`], of
+/// the type `T`.
+pub struct Seen<K, T>(core::marker::PhantomData<fn() -> (K, T)>);
+
+impl<K, T> Seen<K, T> {
+    #[inline(always)]
+    const fn new() -> Self {
+        Seen(core::marker::PhantomData)
+    }
+}
+
+/// Floats: by value a float or an array of them (of arrays ..), lent by
+/// reference a `Params` value (an array, a vector, a model).
+pub struct Floats;
+
+/// Lent by reference, floats of a generic float type (`Vec<T>`, `[T; N]`
+/// with `T: Float`), which are no `Params`.
+pub struct Shaped;
+
+/// Anything else.
+pub struct NoFloats;
+
+/// A float, or an array of them, passed by value: the values for which a
+/// callee has a partial (and a tangent), which a field whose type the
+/// macro cannot see is taken not to be.
+pub trait FloatValue {}
+
+impl<T: crate::Float> FloatValue for T {}
+
+impl<T: FloatValue, const N: usize> FloatValue for [T; N] {}
+
+/// `passed`, first: a float value (an array of them).
+pub trait FloatValueProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn passed(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: FloatValue> FloatValueProbe<T> for &&Unseen<T> {}
+
+/// `passed`, second: a float of a generic type bounded by
+/// `num_traits::Float` alone.
+pub trait FloatScalarProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn passed(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: crate::num_traits::Float> FloatScalarProbe<T> for &Unseen<T> {}
+
+/// `passed` for any other value.
+pub trait OtherValueProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn passed(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T> OtherValueProbe<T> for Unseen<T> {}
+
+/// The floats of a generic float type a field may hold (`Vec<T>`,
+/// `[T; N]`, `Vec<[T; N]>`, `[[T; N]; M]`, `T: Float`), with a zero of the
+/// same shape.
+pub trait FloatShape {
+    /// Zeros, of the shape of `self`.
+    fn zeroed(&self) -> Self;
+}
+
+impl<F: crate::Float> FloatShape for F {
+    #[inline(always)]
+    fn zeroed(&self) -> F {
+        F::zero()
+    }
+}
+
+impl<S: FloatShape, const N: usize> FloatShape for [S; N] {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        core::array::from_fn(|i| self[i].zeroed())
+    }
+}
+
+impl<S: FloatShape> FloatShape for Vec<S> {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        self.iter().map(FloatShape::zeroed).collect()
+    }
+}
+
+/// `lent`, first: floats lent by reference that are `Params` (an array, a
+/// vector, a model), which a callee's parameter takes with a shadow.
+pub trait FloatsLentProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn lent(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: crate::Params> FloatsLentProbe<T> for &&Unseen<T> {}
+
+/// `lent`, second: floats of a generic float type ([`FloatShape`]).
+pub trait ShapedLentProbe<T> {
+    /// [`Shaped`].
+    #[inline(always)]
+    fn lent(self) -> Seen<Shaped, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: FloatShape> ShapedLentProbe<T> for &Unseen<T> {}
+
+/// `lent` for anything else.
+pub trait OtherLentProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn lent(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T> OtherLentProbe<T> for Unseen<T> {}
+
+/// A field passed by value to a `#[grad]` call whose type is no float:
+/// `#[grad]` passes it so (without the slots of a float), and only
+/// [`NoFloats`] lets that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] cannot see the type of this field (`{T}`); bind it with a typed `let` (`let v: {T} = \
+               s.field;`) and pass `v`",
+    label = "#[grad] took this field for a value without a derivative (an integer, an enum)",
+    note = "the callee has a partial and a tangent for a float parameter, which #[grad] gives a float whose type \
+            it sees; the field of a struct left out of `wrt(..)` stays a constant"
+)]
+pub trait PassedByValue<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+impl<T> PassedByValue<T> for NoFloats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// `callee`, the derivative of a call given a field whose type `#[grad]`
+/// cannot see, by value (see [`Unseen`], [`PassedByValue`]).
+#[inline(always)]
+pub fn passed_by_value<K: PassedByValue<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
+/// The gates of a call of the function whose companion is `C` (the
+/// derivative `C::rev`, `C::jvp`, ..), as methods of `C::COMPANION`: where
+/// the call's path names no companion (a function without a derivative,
+/// which rustc reports there), the gate is not checked, so that the field
+/// is not reported as well.
+impl<C> Me<C> {
+    /// [`passed_by_value`].
+    #[inline(always)]
+    pub fn passed_by_value<K: PassedByValue<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        passed_by_value(seen, callee)
+    }
+
+    /// [`lent`].
+    #[inline(always)]
+    pub fn lent<K: Lent<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        lent(seen, callee)
+    }
+}
+
+/// A field lent by reference to a `#[grad]` call (`&s.weights`), whose
+/// type `#[grad]` cannot see: it is lent as a constant array, vector or
+/// model, with a throwaway shadow (a zero tangent in forward mode), and
+/// only [`Floats`] and [`Shaped`] let that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] lends a field by reference to a #[grad] function as floats (an array, a vector or a model), \
+               but this one is `{T}`",
+    label = "a field of type `{T}`, lent where #[grad] expects floats",
+    note = "#[grad] cannot see the field's type; lend a field of floats (`[f64; N]`, `Vec<f64>`, a \
+            `#[derive(Params)]` model), or pass the whole struct to the callee and read the field there"
+)]
+pub trait Lent<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+impl<T: crate::Params> Lent<T> for Floats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// The zero [`lent_zero`] makes: of the field's shape for [`Floats`] and
+/// [`Shaped`]; for
+/// [`NoFloats`] nothing, passed to a callee that [`lent`] has refused
+/// already (so that its error is the only one).
+pub trait LentZero<T> {
+    /// The zero.
+    type Zero;
+
+    /// A zero of `value`'s shape.
+    fn zero(value: &T) -> Self::Zero;
+}
+
+impl<T: FloatShape> Lent<T> for Shaped {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+impl<T: FloatShape> LentZero<T> for Shaped {
+    type Zero = T;
+
+    #[inline(always)]
+    fn zero(value: &T) -> T {
+        value.zeroed()
+    }
+}
+
+impl<T: crate::Params> LentZero<T> for Floats {
+    type Zero = T;
+
+    #[inline(always)]
+    fn zero(value: &T) -> T {
+        value.zeros_like()
+    }
+}
+
+impl<T> LentZero<T> for NoFloats {
+    type Zero = ();
+
+    #[inline(always)]
+    fn zero(_value: &T) {}
+}
+
+/// `callee`, the derivative of a call given a field by reference whose type
+/// `#[grad]` cannot see (see [`Unseen`], [`Lent`]).
+#[inline(always)]
+pub fn lent<K: Lent<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
+/// A zero of the shape of `value`, a field lent to a `#[grad]` call (see
+/// [`lent`]): the throwaway shadow of the constant, or its zero tangent.
+#[inline(always)]
+pub fn lent_zero<K: LentZero<T>, T>(_seen: Seen<K, T>, value: &T) -> K::Zero {
+    K::zero(value)
+}

@@ -401,6 +401,18 @@ impl Lowerer<'_> {
                 if info.ty == Ty::Aggregate {
                     return Arg::Ref { place, range: None, mutable, borrowed };
                 }
+                // `&s.weights` of a struct left out of `wrt(..)`: lent as
+                // a constant, as a constant slice parameter is, whatever
+                // its type (which rustc checks, `emit::gated_callee`).
+                let constant_struct =
+                    self.constant_params.contains(&place.var) || self.constant_struct_local(place.var);
+                if !mutable && constant_struct && crate::ir::is_unseen_field(info, &place) {
+                    if info.kind == VarKind::Local {
+                        self.lent_constants.insert(place.var);
+                    }
+                    return Arg::Ref { place, range: None, mutable, borrowed };
+                }
+                let info = &self.vars[place.var.0];
                 if place.proj.is_empty() && info.by_ref {
                     // `&idx` of a reference parameter: `idx` coerces to it.
                     return Arg::Value(Operand::Var(place.var));

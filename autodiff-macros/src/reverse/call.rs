@@ -22,6 +22,7 @@ impl Sweep<'_> {
             return quote_spanned!(span=> #call;);
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
+        let fwd = emit::gated_callee(self.body, &fwd, args);
         let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
         let tape_ident = self.ident(tape);
         let save =
@@ -333,6 +334,13 @@ impl Sweep<'_> {
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &root), range.as_ref());
                             quote!(&mut #target)
                         }
+                        // A field of a constant struct, of a type the macro
+                        // cannot see: a zero of its shape, made by rustc.
+                        None if self.body.is_unseen_field(place) => {
+                            let zero = emit::lent_zero(self.body, place);
+                            let target = emit::sliced(self.body, &quote!((#zero)), range.as_ref());
+                            quote!(&mut #target)
+                        }
                         // An inactive aggregate still needs a buffer for the
                         // callee to add into; it is thrown away.
                         None => {
@@ -358,21 +366,22 @@ impl Sweep<'_> {
         }
         // (An argument the reverse half does not take is left empty.)
         call_args.retain(|arg| !arg.is_empty());
+        let callee = emit::gated_callee(self.body, &companion, args);
         buffers.extend(self.varied_arguments_checked(path, args, span));
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
             return quote_spanned!(span=> {
                 #buffers
                 if let ::core::option::Option::Some(#reverse_half) = #tape {
-                    let (#(#pattern,)*) = #reverse_half(#(#call_args,)*);
+                    let (#(#pattern,)*) = #callee(#(#call_args,)*);
                     #adds
                 }
             });
         }
         if in_place {
-            return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #companion(#(#call_args,)*); #adds });
+            return quote_spanned!(span=> { #buffers let (#(#pattern,)*) = #callee(#(#call_args,)*); #adds });
         }
-        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #companion(#(#call_args,)* #tape #seed); #adds })
+        quote_spanned!(span=> { #buffers let (#(#pattern),*) = #callee(#(#call_args,)* #tape #seed); #adds })
     }
 }
 
@@ -536,6 +545,34 @@ mod tests {
             vjp.contains("::core::option::Option::None=>{letmut__alias1=::std::vec![0.0;(p[n..]).len()];"),
             "{vjp}"
         );
+    }
+
+    /// A field of a constant struct: by value, the derivatives' callee is
+    /// gated by rustc's probe of its type (no float); lent, it gets a zero
+    /// of its shape (`guards::lent_zero`) and the callee is gated too (it
+    /// holds floats). Known types are not probed.
+    #[test]
+    fn fields_of_constant_structs_are_probed_and_nothing_else() {
+        let text = compact(&expand_to_string(
+            quote!(forward, reverse, hessian, wrt(x)),
+            quote! {
+                fn caller(x: f64, b: f64, w: &[f64], s: &Cfg) -> f64 {
+                    take_n(x, s.n) * dot(x, &s.v[1..]) + free2(x, b) * dot(b, w)
+                }
+            },
+        ));
+        for derivative in ["take_n::rev", "take_n::jvp", "take_n::tangent_rev", "take_n::tangent_fwd"] {
+            let gated = format!("(&&::autodiff::guards::Unseen::of(&s.n)).passed()}},{derivative},)(");
+            assert!(text.contains(&gated), "{derivative}: {text}");
+        }
+        for derivative in ["dot::rev", "dot::jvp", "dot::tangent_rev", "dot::tangent_fwd"] {
+            let gated = format!("(&&::autodiff::guards::Unseen::of(&s.v)).lent()}},{derivative},)(");
+            assert!(text.contains(&gated), "{derivative}: {text}");
+        }
+        assert!(text.contains("&mut(::autodiff::guards::lent_zero("), "{text}");
+        // `b`, `w` and the plain call are as they were.
+        assert!(!text.contains(",free2::"), "{text}");
+        assert!(!text.contains("Unseen::of(&b)") && !text.contains("Unseen::of(&w)"), "{text}");
     }
 
     #[test]

@@ -119,6 +119,7 @@ impl Sweep<'_> {
                     if let (Some(tape), Rhs::Call(path, args)) = (self.saves.tape(id), rhs) {
                         let call = Ident::new("__call", Span::mixed_site());
                         let fwd = companion::method(path, companion::FWD, *span);
+                        let fwd = emit::gated_callee(self.body, &fwd, args);
                         let args = args.iter().map(|arg| emit::argument(self.body, arg, *span));
                         tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
                         let tape_ident = self.ident(tape);
