@@ -158,6 +158,22 @@ fn typed_float_fields(k: &Knobs, x: f64) -> f64 {
     scaled(x, s) + by_array(x, w)
 }
 
+/// Constants that borrow their numbers.
+struct View<'a> {
+    coef: &'a [f64],
+}
+
+const COEF: [f64; 4] = [0.5, -1.0, 0.25, 2.0];
+
+/// A field that is itself a reference to floats, bound with its type
+/// written (the fix its refusal asks for; the local was passed as a float,
+/// which did not compile), passed on and lent cut.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn typed_reference_field(v: &View, x: f64) -> f64 {
+    let c: &[f64] = v.coef;
+    poly(x, c) + poly(x.sin(), &c[1..])
+}
+
 /// A local constant struct a plain function made, its field lent.
 #[grad(forward, reverse, hessian)]
 fn lent_from_a_local(x: f64) -> f64 {
@@ -271,6 +287,9 @@ fn cases() -> Vec<Case> {
               by_value_integers_and_enums_jvp; (&knobs(), x) [&knobs(), x, along(0)]; x in [-1.5, 1.5]),
         case!(typed_float_fields, typed_float_fields_grad, typed_float_fields_vjp, typed_float_fields_jvp;
               (&knobs(), x) [&knobs(), x, along(0)]; x in [-1.5, 1.5]),
+        case!(typed_reference_field, typed_reference_field_grad, typed_reference_field_vjp,
+              typed_reference_field_jvp; (&View { coef: &COEF }, x) [&View { coef: &COEF }, x, along(0)];
+              x in [-1.5, 1.5]),
         case!(lent_from_a_local, lent_from_a_local_grad, lent_from_a_local_vjp, lent_from_a_local_jvp;
               (x) [x, along(0)]; x in [-1.5, 1.5]),
         case!(lent_fields_of_self, lent_fields_of_self_grad, lent_fields_of_self_vjp, lent_fields_of_self_jvp;

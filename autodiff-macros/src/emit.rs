@@ -397,13 +397,17 @@ fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
     } else {
         (
             quote_spanned!(span=> passed),
-            quote_spanned!(span=> FloatValueProbe as _, FloatScalarProbe as _, OtherValueProbe as _),
+            quote_spanned!(span=>
+                FloatReferenceProbe as _, FloatValueProbe as _, FloatScalarProbe as _, OtherValueProbe as _
+            ),
         )
     };
+    // (Three references: the probe of a reference field passed by value,
+    // `FloatReferenceProbe`, comes first.)
     quote_spanned!(span=> {
         #[allow(unused_imports)]
         use ::autodiff::guards::{#traits};
-        (&&::autodiff::guards::Unseen::of(&#field)).#method()
+        (&&&::autodiff::guards::Unseen::of(&#field)).#method()
     })
 }
 

@@ -290,8 +290,9 @@ pub fn varied_argument<V: TakesAVariedValue>(_: V) {}
 /// partial, a shadow, a tangent) that the caller must fill, so the type
 /// decides the call's shape: the probe of the field (`Unseen::of(&s.n)`)
 /// tells rustc's answer, at compile time, through the trait its method
-/// resolves to (`(&&probe).passed()`, `(&&probe).lent()`): the one of
-/// `&&Unseen<T>` where `T` qualifies first, else the one of `&Unseen<T>`
+/// resolves to (`(&&&probe).passed()`, `(&&&probe).lent()`): the one of
+/// `&&&Unseen<T>` where `T` qualifies first (a reference to floats passed
+/// by value), else of `&&Unseen<T>`, else the one of `&Unseen<T>`
 /// where it qualifies second, else the one of `Unseen<T>` (method lookup
 /// takes off one reference at a time). The answer, [`Seen`], gates the
 /// callee's derivative ([`passed_by_value`], [`lent`]): where it is not
@@ -348,6 +349,32 @@ pub trait FloatValue {}
 impl<T: crate::Float> FloatValue for T {}
 
 impl<T: FloatValue, const N: usize> FloatValue for [T; N] {}
+
+/// A shared reference to floats (`&[f64]`, `&Vec<f64>`, `&[f64; N]`): a
+/// field holding one, passed by value, is lent to the callee's reference
+/// parameter, which has a shadow (and a tangent) the caller must give, so
+/// it is told as [`Floats`] and refused with the fix (a typed `let`).
+pub trait FloatsBehindAReference {}
+
+impl<T: FloatValue> FloatsBehindAReference for [T] {}
+
+impl<T: FloatValue, const N: usize> FloatsBehindAReference for [T; N] {}
+
+impl<T: FloatValue> FloatsBehindAReference for Vec<T> {}
+
+/// `passed`, before all others: a shared reference to floats.
+pub trait FloatReferenceProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn passed(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<'a, T: FloatsBehindAReference + ?Sized> FloatReferenceProbe<&'a T> for &&&Unseen<&'a T> {}
 
 /// `passed`, first: a float value (an array of them).
 pub trait FloatValueProbe<T> {
@@ -471,8 +498,9 @@ impl<T> OtherLentProbe<T> for Unseen<T> {}
     message = "#[grad] cannot see the type of this field (`{T}`); bind it with a typed `let` (`let v: {T} = \
                s.field;`) and pass `v`",
     label = "#[grad] took this field for a value without a derivative (an integer, an enum)",
-    note = "the callee has a partial and a tangent for a float parameter, which #[grad] gives a float whose type \
-            it sees; the field of a struct left out of `wrt(..)` stays a constant"
+    note = "the callee has slots for a float or a slice parameter (a partial or a shadow, and a tangent), which \
+            #[grad] fills for a value whose type it sees; the field of a struct left out of `wrt(..)` stays a \
+            constant"
 )]
 pub trait PassedByValue<T> {
     /// The callee, as it is.
@@ -526,7 +554,8 @@ impl<C> Me<C> {
                but this one is `{T}`",
     label = "a field of type `{T}`, lent where #[grad] expects floats",
     note = "#[grad] cannot see the field's type; lend a field of floats (`[f64; N]`, `Vec<f64>`, a \
-            `#[derive(Params)]` model), or pass the whole struct to the callee and read the field there"
+            `#[derive(Params)]` model), bind a field that is a reference with its type first (`let c: &[f64] = \
+            s.field;`, then `&c[1..]`), or pass the whole struct to the callee and read the field there"
 )]
 pub trait Lent<T> {
     /// The callee, as it is.

@@ -456,7 +456,11 @@ impl Lowerer<'_> {
             if let Some(var) = var.filter(|&var| self.constant_struct_local(var)) {
                 self.moved_constants.push((var, path.span()));
             }
-            if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref) {
+            // (Or a local bound to one with its type written, `let w: &[f64] = s.r;`.)
+            let lent = |info: &crate::ir::VarInfo| {
+                info.by_ref || (info.kind == VarKind::Local && matches!(&info.declared, Some(syn::Type::Reference(_))))
+            };
+            if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && lent(&self.vars[var.0])) {
                 // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
                 let mutable = matches!(declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());

@@ -562,11 +562,11 @@ mod tests {
             },
         ));
         for derivative in ["take_n::rev", "take_n::jvp", "take_n::tangent_rev", "take_n::tangent_fwd"] {
-            let gated = format!("(&&::autodiff::guards::Unseen::of(&s.n)).passed()}},{derivative},)(");
+            let gated = format!("(&&&::autodiff::guards::Unseen::of(&s.n)).passed()}},{derivative},)(");
             assert!(text.contains(&gated), "{derivative}: {text}");
         }
         for derivative in ["dot::rev", "dot::jvp", "dot::tangent_rev", "dot::tangent_fwd"] {
-            let gated = format!("(&&::autodiff::guards::Unseen::of(&s.v)).lent()}},{derivative},)(");
+            let gated = format!("(&&&::autodiff::guards::Unseen::of(&s.v)).lent()}},{derivative},)(");
             assert!(text.contains(&gated), "{derivative}: {text}");
         }
         assert!(text.contains("&mut(::autodiff::guards::lent_zero("), "{text}");
