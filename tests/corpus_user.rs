@@ -204,8 +204,32 @@ fn constant_settings(x: &[f64; 3]) -> f64 {
     settled(&s, x) + settled(&untyped, x) * bias + s.offset[1] * x[0]
 }
 
+/// Destructuring assignments (review, stop 17: refused), as a state
+/// update is written: every value is read before any target is written.
+#[grad(forward, reverse)]
+fn destructuring_assignments(x: &[f64; 3]) -> f64 {
+    let (mut a, mut b) = (x[0], x[1]);
+    let mut p = [x[2], x[0] * x[1]];
+    for _ in 0..3 {
+        (a, b) = (b, a + b * x[2]);
+        [p[0], p[1]] = [p[1], p[0] * 0.5 + a];
+    }
+    let mut c = 0.0;
+    (c, _) = split(a * p[1] + c);
+    c += b;
+    (a, _, p[0]) = (c, 1.0, a * c);
+    a * p[0] + p[1]
+}
+
+#[grad(forward, reverse)]
+fn split(v: f64) -> (f64, f64) {
+    (v.sin(), v.cos())
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        array_case!(destructuring_assignments, destructuring_assignments_grad, destructuring_assignments_vjp,
+                    destructuring_assignments_jvp; 3; in [-1.5, 1.5]),
         array_case!(passed_on, passed_on_grad, passed_on_vjp, passed_on_jvp; 3; in [-1.5, 1.5]),
         array_case!(passed_to_another, passed_to_another_grad, passed_to_another_vjp, passed_to_another_jvp; 3; in [-1.5, 1.5]),
         array_case!(returned, returned_grad, returned_vjp, returned_jvp; 3; in [-1.5, 1.5]),

@@ -342,6 +342,9 @@ impl Lowerer<'_> {
         out: &mut Block,
         span: proc_macro2::Span,
     ) {
+        if op.is_none() && self.destructuring_assignment(left, right, out, span) {
+            return;
+        }
         let Some(target) = self.assignable(left, out) else { return };
         match target {
             Binding::Var(var) => self.mark_refused(var, |this| match op {
@@ -385,6 +388,66 @@ impl Lowerer<'_> {
                 out.stmts.push(Stmt::Store { place, value, span });
             }
         }
+    }
+
+    /// `(a, b) = (b, a + b);`, `[p[0], p[1]] = [p[1], p[0]];`, `(a, b) =
+    /// split(x);`: every value first, into a new local, then each target
+    /// assigned from its own, as Rust does (so the first reads no value the
+    /// second wrote). `false` when `left` is no tuple or array of targets.
+    fn destructuring_assignment(
+        &mut self,
+        left: &Expr,
+        right: &Expr,
+        out: &mut Block,
+        span: proc_macro2::Span,
+    ) -> bool {
+        let targets: Vec<&Expr> = match left {
+            Expr::Tuple(tuple) => tuple.elems.iter().collect(),
+            Expr::Array(array) => array.elems.iter().collect(),
+            _ => return false,
+        };
+        let mut right = right;
+        while let Expr::Paren(syn::ExprParen { expr, .. }) | Expr::Group(syn::ExprGroup { expr, .. }) = right {
+            right = expr;
+        }
+        let values: Vec<Operand> = match right {
+            Expr::Tuple(syn::ExprTuple { elems, .. }) | Expr::Array(syn::ExprArray { elems, .. })
+                if elems.len() == targets.len() =>
+            {
+                elems.iter().map(|value| self.lower_expr(value, out)).collect()
+            }
+            Expr::Call(_) | Expr::MethodCall(_) if matches!(left, Expr::Tuple(_)) => {
+                self.tuple_of_call(right, targets.len(), out)
+            }
+            _ => {
+                self.cx.error_spanned_by(
+                    right,
+                    format!(
+                        "a destructuring assignment inside #[grad] functions takes {} values written out (`(a, b) \
+                         = (b, a + b);`) or a call's tuple (`(a, b) = split(x);`)",
+                        targets.len()
+                    ),
+                );
+                return true;
+            }
+        };
+        let mut assigned = Vec::new();
+        for (target, value) in targets.into_iter().zip(values) {
+            if matches!(target, Expr::Infer(_)) {
+                continue;
+            }
+            let name = self.namer.fresh("__assigned");
+            let var = self.user_var(&name, Ty::Unknown, None);
+            self.lower_operand_into(value, var, out, span);
+            assigned.push((target, name, var));
+        }
+        self.in_scope(|this| {
+            for (target, name, var) in assigned {
+                this.bind(&name, Binding::Var(var));
+                this.lower_assignment(target, None, &syn::parse_quote!(#name), out, span);
+            }
+        });
+        true
     }
 
     /// `h[t] = row` where `h[t]` is itself an array (`h: Vec<[f64; 3]>`):
