@@ -55,6 +55,19 @@ fn zipped_with_windows(x: &[f64; 4]) -> f64 {
     s
 }
 
+/// `any` and `all` in conditions (stop 17: refused), after a `map` too:
+/// piecewise constant tests that choose the branch.
+#[grad(forward, reverse)]
+fn tested_items(x: &[f64; 4]) -> f64 {
+    let spread = if x.iter().any(|v| *v < -1.0) { x[0] * x[1] } else { x[2].sin() };
+    let all_small = x.iter().map(|v| v * v).all(|v| v < 2.0);
+    if all_small {
+        spread + x[3].exp()
+    } else {
+        spread * x[3]
+    }
+}
+
 /// `skip` and `take` after `enumerate` (review, stop 17: refused): the
 /// positions are the original ones, `(1, x[1])` first after `skip(1)`.
 #[grad(forward, reverse)]
@@ -507,6 +520,7 @@ fn cases() -> Vec<Case> {
                     in [-2.0, 2.0]),
         array_case!(zipped_with_windows, zipped_with_windows_grad, zipped_with_windows_vjp, zipped_with_windows_jvp; 4;
                     in [-2.0, 2.0]),
+        array_case!(tested_items, tested_items_grad, tested_items_vjp, tested_items_jvp; 4; in [-2.0, 2.0]),
         array_case!(enumerated_then_cut, enumerated_then_cut_grad, enumerated_then_cut_vjp, enumerated_then_cut_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(collected_forms, collected_forms_grad, collected_forms_vjp, collected_forms_jvp; 4; in [-2.0, 2.0]),

@@ -97,7 +97,7 @@ struct Iteration {
     filters: Vec<Filter>,
 }
 
-const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each"];
+const REDUCTIONS: &[&str] = &["sum", "product", "fold", "for_each", "any", "all"];
 
 /// Iterator steps the macro lowers.
 const ADAPTORS: &[&str] = &[
@@ -127,8 +127,25 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
         Expr::MethodCall(call) => {
             // Methods that consume an iterator give a value, not an iterator.
             const CONSUMERS: &[&str] = &[
-                "sum", "product", "fold", "for_each", "count", "min", "max", "min_by", "max_by", "collect", "last",
-                "nth", "any", "all", "position", "find",
+                "sum",
+                "product",
+                "fold",
+                "for_each",
+                "count",
+                "min",
+                "max",
+                "min_by",
+                "max_by",
+                "collect",
+                "last",
+                "nth",
+                "any",
+                "all",
+                "position",
+                "find",
+                "reduce",
+                "min_by_key",
+                "max_by_key",
             ];
             let name = call.method.to_string();
             if CONSUMERS.contains(&name.as_str()) {
@@ -144,8 +161,14 @@ pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `iter_mut`, \
          `enumerate`, `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, \
-         `chunks`, `rev`, `step_by`, the reductions `sum`, `product`, `fold`, `for_each`, and `collect` into a \
-         typed `let`: write the loop out with `for` and `if`"
+         `chunks`, `rev`, `step_by`, the reductions `sum`, `product`, `fold`, `for_each`, `any`, `all`, and \
+         `collect` into a typed `let`: write the loop out with `for` and `if`{}",
+        match method.to_string().as_str() {
+            "reduce" | "max_by" | "min_by" | "max" | "min" => {
+                " (a maximum: `.fold(f64::NEG_INFINITY, f64::max)`; a minimum: `.fold(f64::INFINITY, f64::min)`)"
+            }
+            _ => "",
+        }
     )
 }
 
@@ -1127,6 +1150,27 @@ impl Lowerer<'_> {
                         this.bind_mapped_item(map.as_ref(), &params[1], body);
                         this.bind(&acc_name, Binding::Var(accumulator));
                         this.lower_closure_body(&value, body, Sink::Var(accumulator, AssignKind::Overwrite));
+                    });
+                });
+            }
+            // A test of the items, `false` (`true`) until one passes (fails):
+            // piecewise constant, so every pass runs, without a `break`.
+            "any" | "all" => {
+                let Some(test) = call.args.first() else { return };
+                let Some((params, value)) = closure(test, 1, self) else { return };
+                let Some((item_pattern, map)) = self.item_after_map(&params[0], map) else { return };
+                let (start, op) =
+                    if terminal == "any" { (quote!(false), Op::BitOr) } else { (quote!(true), Op::BitAnd) };
+                let start = Rhs::Use(Operand::Const(Const { tokens: start, ty: Ty::Bool }));
+                self.adopt(accumulator, &start);
+                self.assign(out, accumulator, start, kind, span);
+                self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
+                    this.in_scope(|this| {
+                        this.bind_mapped_item(map.as_ref(), &params[0], body);
+                        let passed = this.temp(Ty::Bool);
+                        this.lower_closure_body(&value, body, Sink::Var(passed, AssignKind::Init));
+                        let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), Operand::Var(passed)]);
+                        this.assign(body, accumulator, rhs, AssignKind::Overwrite, span);
                     });
                 });
             }
