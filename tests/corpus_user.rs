@@ -55,6 +55,20 @@ fn second_derivative(s: [f64; 2], k: f64) -> [f64; 2] {
     b
 }
 
+/// The array a helper returns, bound without its type and iterated (stop
+/// 17: refused, asking for the type): by `iter()`, zipped with itself cut,
+/// and in a `for` loop.
+#[grad(forward, reverse)]
+fn iterated(x: &[f64; 3]) -> f64 {
+    let s = deriv([x[0], x[1]], x[2]);
+    let squares: f64 = s.iter().map(|v| v * v).sum();
+    let mut cross = 0.0;
+    for (a, b) in s.iter().zip(s.iter().skip(1)) {
+        cross += a * b.sin();
+    }
+    squares + cross * x[2]
+}
+
 /// `second_derivative`'s result, indexed.
 #[grad(forward, reverse)]
 fn returned(x: &[f64; 3]) -> f64 {
@@ -231,6 +245,7 @@ fn cases() -> Vec<Case> {
         array_case!(destructuring_assignments, destructuring_assignments_grad, destructuring_assignments_vjp,
                     destructuring_assignments_jvp; 3; in [-1.5, 1.5]),
         array_case!(passed_on, passed_on_grad, passed_on_vjp, passed_on_jvp; 3; in [-1.5, 1.5]),
+        array_case!(iterated, iterated_grad, iterated_vjp, iterated_jvp; 3; in [-1.5, 1.5]),
         array_case!(passed_to_another, passed_to_another_grad, passed_to_another_vjp, passed_to_another_jvp; 3; in [-1.5, 1.5]),
         array_case!(returned, returned_grad, returned_vjp, returned_jvp; 3; in [-1.5, 1.5]),
         array_case!(copied, copied_grad, copied_vjp, copied_jvp; 3; in [-1.5, 1.5]),

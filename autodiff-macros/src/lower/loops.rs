@@ -925,9 +925,13 @@ impl Lowerer<'_> {
             && base.proj.first().is_some_and(|proj| matches!(proj, crate::ir::Proj::Field(_)));
         let in_model = in_model || of_constant_struct;
         let integers = self.holds_integers(&base);
-        if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers {
-            let info = &self.vars[base.var.0];
-            let untyped = base.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown;
+        // `let h = self.hidden(x);` then `h.iter()`: a call's value whose
+        // type is not written, iterated as the array it must then be (its
+        // elements read `h[i]` tell inference so, `infer::arrays_by_their_use`).
+        let info = &self.vars[base.var.0];
+        let untyped = base.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown;
+        let call_result = untyped && info.kind == VarKind::Local && self.call_results.contains(&base.var);
+        if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers && !call_result {
             let message = if untyped {
                 // `let z = self.logits(x);` then `z.iter()`: a call's value
                 // whose type the macro cannot see (it sees one function).

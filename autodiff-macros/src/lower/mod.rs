@@ -84,6 +84,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         body_depth: 0,
         structs_by_field: HashSet::new(),
         constructed: HashMap::new(),
+        call_results: HashSet::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
@@ -262,6 +263,9 @@ struct Lowerer<'a> {
     /// `structs::constructor_type`), with the type a method called on one
     /// is taken for.
     constructed: HashMap<Var, syn::Type>,
+    /// Untyped locals a call's value initialized (`let h = hidden(x);`),
+    /// which may be the arrays `#[grad]` functions return.
+    call_results: HashSet<Var>,
     /// Locals whose value a refused construct gave, directly or through
     /// another such local (`let i = x.partition_point(..); let j = i + 1;`):
     /// their type is unknown because of an error already reported, so what

@@ -188,10 +188,13 @@ impl Lowerer<'_> {
         if matches!(pat, Pat::Ident(binding) if binding.mutability.is_some()) {
             self.mutable_locals.insert(var);
         }
-        if let Some(ty) =
-            local.init.as_ref().filter(|_| declared.is_none()).and_then(|init| constructor_type(&init.expr))
-        {
-            self.constructed.insert(var, ty);
+        if let Some(init) = local.init.as_ref().filter(|_| declared.is_none()) {
+            if let Some(ty) = constructor_type(&init.expr) {
+                self.constructed.insert(var, ty);
+            }
+            if matches!(&*init.expr, Expr::Call(_) | Expr::MethodCall(_)) {
+                self.call_results.insert(var);
+            }
         }
         if let Some(declared) = &declared {
             if let Some((float, dims)) = constant_aggregate(declared) {
