@@ -150,6 +150,36 @@ fn arrays_at_f64_and_f32() {
     }
 }
 
+/// `num_traits::Float`'s special values in generic code (refused before
+/// stop 17): `log Σ exp(xᵢ)` from a running maximum started at
+/// `T::neg_infinity()`, with `T::epsilon()` (each type's own) inside the
+/// logarithm. `∂ᵢ = exp(xᵢ − m) / (z + ε)`.
+#[grad(forward, reverse, hessian)]
+fn log_sum_exp<T: Float + std::iter::Sum>(x: &[T]) -> T {
+    let m = x.iter().fold(T::neg_infinity(), |a, &b| a.max(b));
+    let z: T = x.iter().map(|&v| (v - m).exp()).sum();
+    m + (z + T::epsilon()).ln()
+}
+
+#[test]
+fn special_values_at_f64_and_f32() {
+    let x = [0.5, -1.0, 2.0];
+    let m = 2.0f64;
+    let z: f64 = x.iter().map(|v| (v - m).exp()).sum();
+    let mut d = [0.0; 3];
+    let value = log_sum_exp_grad(&x, &mut d);
+    assert!(close(value, m + (z + f64::EPSILON).ln(), 1e-15));
+    let want: Vec<f64> = x.iter().map(|v| (v - m).exp() / (z + f64::EPSILON)).collect();
+    assert_all_close(&d, &want, 1e-12);
+    let mut d32 = [0.0f32; 3];
+    let value32 = log_sum_exp_grad(&x.map(|v| v as f32), &mut d32);
+    // f32's own epsilon, not f64's converted: 1 + ε32 differs from 1 in f32.
+    let z32 = z as f32;
+    assert_eq!(value32, 2.0 + (z32 + f32::EPSILON).ln());
+    assert_all_close(&d32.map(|v| v as f64), &want, 1e-5);
+    assert_all_close(&[log_sum_exp_jvp(&x, &[0.0, 0.0, 1.0]).1], &[want[2]], 1e-12);
+}
+
 /// A const generic length beside the float type: `f(a) = Σ aᵢ²·i`.
 #[grad(forward, reverse)]
 fn sized<T: Float, const N: usize>(a: &[T; N]) -> T {

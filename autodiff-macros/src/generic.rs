@@ -150,25 +150,13 @@ impl StandIn<'_> {
                     "from_f64" => self.argument(call),
                     "one" if call.args.is_empty() => constant(1.0),
                     "zero" if call.args.is_empty() => constant(0.0),
-                    // `num_traits::Float`'s special values have no literal;
-                    // refused here, in the words the user wrote, rather than
-                    // later as a method of the stand-in `f64`.
-                    "neg_infinity" | "infinity" | "nan" | "epsilon" | "max_value" | "min_value"
-                    | "min_positive_value"
-                        if call.args.is_empty() =>
-                    {
-                        let float = self.float;
-                        self.cx.error_spanned_by(
-                            call,
-                            format!(
-                                "`{float}::{function}()` is not supported in a function generic over `{float}`: \
-                                 #[grad] converts only literals and integers to `{float}` (`{float}::from(2.0).unwrap()`, \
-                                 `{float}::one()`, `{float}::zero()`); write the value as a literal \
-                                 (`{float}::from(1e-12).unwrap()`), or start a running maximum or minimum from the \
-                                 first element (`x.iter().fold(x[0], |m, &v| m.max(v))`)"
-                            ),
-                        );
-                        constant(0.0)
+                    // `num_traits::Float`'s special values have no literal:
+                    // the stand-in's constant (`::core::f64::NEG_INFINITY`),
+                    // which `respell` turns back into the method at `T`.
+                    name if call.args.is_empty() && special_value(name).is_some() => {
+                        let constant = special_value(name).map(|(constant, _)| constant)?;
+                        let constant = Ident::new(constant, call.func.span());
+                        Some(syn::parse_quote_spanned!(call.func.span()=> ::core::f64::#constant))
                     }
                     _ => None,
                 }
@@ -262,6 +250,9 @@ pub fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
                 if let Some(constant) = math_constant(&tokens[i..], &mut out) {
                     out.extend(convert(constant, float));
                     i += 4;
+                } else if let Some(value) = special_constant(&tokens[i..], &mut out, float) {
+                    out.extend(value);
+                    i += 3;
                 } else {
                     out.push(Ident::new(&float.to_string(), ident.span()).into());
                 }
@@ -274,6 +265,40 @@ pub fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// `num_traits::Float`'s special values: the method's name, the constant
+/// of `f64` that stands in for it.
+const SPECIAL_VALUES: &[(&str, &str)] = &[
+    ("infinity", "INFINITY"),
+    ("neg_infinity", "NEG_INFINITY"),
+    ("nan", "NAN"),
+    ("epsilon", "EPSILON"),
+    ("max_value", "MAX"),
+    ("min_value", "MIN"),
+    ("min_positive_value", "MIN_POSITIVE"),
+];
+
+/// The stand-in constant and the method of the special value `name`.
+fn special_value(name: &str) -> Option<(&'static str, &'static str)> {
+    SPECIAL_VALUES.iter().find(|(method, _)| *method == name).map(|(method, constant)| (*constant, *method))
+}
+
+/// For `f64 :: NAME` after `:: core ::` (already in `out`, taken back out),
+/// `NAME` a special value's stand-in: the method at `T`,
+/// `<T as ::autodiff::num_traits::Float>::neg_infinity()` (not `from_f64` of the
+/// constant: `f64::EPSILON` is no `f32`'s).
+fn special_constant(rest: &[TokenTree], out: &mut Vec<TokenTree>, float: &Ident) -> Option<TokenStream> {
+    let [_, TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Ident(name), ..] = rest else { return None };
+    let method = SPECIAL_VALUES.iter().find(|(_, constant)| name == constant).map(|(method, _)| *method)?;
+    let prefix = out.len().checked_sub(5)?;
+    let core = matches!(&out[prefix + 2], TokenTree::Ident(core) if core == "core");
+    if !core {
+        return None;
+    }
+    out.truncate(prefix);
+    let method = Ident::new(method, name.span());
+    Some(quote!(<#float as ::autodiff::num_traits::Float>::#method()))
 }
 
 /// For `f64 :: consts :: NAME` after `:: core ::` (already in `out`, taken
