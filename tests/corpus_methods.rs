@@ -123,6 +123,58 @@ impl Default for Settings {
     }
 }
 
+/// A holder built from a constructor's local, and a tuple struct's
+/// constructor read by position (review, stop 17: `Holder::new(c)` was
+/// taken for `c.new()`, `p.0` for a field of a float).
+struct Holder {
+    inner: Settings,
+}
+
+impl Holder {
+    fn new(inner: Settings) -> Self {
+        Holder { inner }
+    }
+
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn apply(&self, x: f64) -> f64 {
+        (self.inner.scale * x).sin() * self.inner.shift[1]
+    }
+}
+
+struct Twin(f64, f64);
+
+impl Twin {
+    fn new(a: f64) -> Self {
+        Twin(a, 2.0 * a)
+    }
+}
+
+/// A `Copy` struct passed by value to a `#[grad]` function, which its
+/// derivative passes again.
+#[derive(Clone, Copy)]
+struct Gauge {
+    k: f64,
+}
+
+impl Gauge {
+    fn new(k: f64) -> Self {
+        Gauge { k }
+    }
+}
+
+#[grad(forward, reverse, hessian, wrt(y))]
+fn gauged(g: Gauge, y: f64) -> f64 {
+    g.k * y * y.sin()
+}
+
+#[grad(forward, reverse, hessian)]
+fn constructors_composed(x: f64, y: f64) -> f64 {
+    let h = Holder::new(Settings::new(0.5));
+    let p = Twin::new(1.5);
+    let g = Gauge::new(-0.75);
+    h.apply(x) + p.0 * y + x * p.1 * y + gauged(g, x * y)
+}
+
 /// Methods called on untyped locals that constructors made
 /// (`Settings::new(k)`, `Settings::default()`): taken for the constructor's
 /// type, as a `let` with the type written is; fields read too.
@@ -289,6 +341,8 @@ fn cases() -> Vec<Case> {
               method_by_path_turbofish_jvp; (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
               (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(constructors_composed, constructors_composed_grad, constructors_composed_vjp,
+              constructors_composed_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(constructed_settings, constructed_settings_grad, constructed_settings_vjp, constructed_settings_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(springs, springs_grad, springs_vjp, springs_jvp;
@@ -382,6 +436,18 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
             },
             |p, v| {
                 let (_, hx, hy) = local_settings_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = constructors_composed_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = constructors_composed_hvp(p[0], v[0], p[1], v[1]);
                 vec![hx, hy]
             },
             &[x, y],

@@ -71,6 +71,41 @@ pub trait SecondOrder {}
 #[inline(always)]
 pub fn second_order<C: SecondOrder>(_: Me<C>) {}
 
+/// A struct passed by value to a `#[grad]` call, which the call's
+/// derivative is passed again (after the call's own code has run): it must
+/// be `Copy`.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] passes this `{Self}` to the call and again to the call's derivative, but it is not `Copy`",
+    label = "moved into a #[grad] call",
+    note = "take it by reference in the callee (`c: &{Self}`) and pass `&c`, or make it `Copy` \
+            (`#[derive(Clone, Copy)]`)"
+)]
+pub trait PassedAgain {}
+
+impl<T: Copy> PassedAgain for T {}
+
+/// Checks that `value`, passed by value to a `#[grad]` call, may be passed
+/// again (see [`PassedAgain`]).
+#[inline(always)]
+pub fn passed_again<T: PassedAgain>(_: &T) {}
+
+/// `T` itself: the check [`owner_is_self`] makes.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this call for a method of `{T}`, called by its path, but the path names `{Self}`",
+    label = "`{Self}::..` given `self`",
+    note = "a function of another type given `self` is no method of `self`: #[grad] differentiates it only as a \
+            `#[grad]` function of that type; call the method as `self.name(..)` or `Self::name(self, ..)`"
+)]
+pub trait SameType<T: ?Sized> {}
+
+impl<T: ?Sized> SameType<T> for T {}
+
+/// Checks that `Owner` is `S`: `Gain::apply(self, ..)` in a method, which
+/// `#[grad]` takes for `self.apply(..)` only where `Gain` is `Self` (the
+/// method cannot see its `impl`'s type; rustc can).
+#[inline(always)]
+pub fn owner_is_self<Owner: ?Sized + SameType<S>, S: ?Sized>() {}
+
 /// Ties the types of two values: the adjoint of an array copied from
 /// another (`let k = a;`), whose length nothing else fixes, to the adjoint
 /// of its source.

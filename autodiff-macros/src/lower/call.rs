@@ -31,6 +31,9 @@ impl Lowerer<'_> {
         if let Some((ty, receiver)) = self.local_constant_receiver(&call.receiver) {
             return self.lower_constant_method(ty, receiver, call, out);
         }
+        if super::structs::constructor_type(&call.receiver).is_some() {
+            return self.unsupported(&call.method, unknown_receiver_message(&call.receiver, &call.method));
+        }
         if let Some(name) = self.struct_name(&call.receiver) {
             if let Some(super::Binding::Struct(local)) = self.lookup(&name) {
                 let message = super::structs::method_on_local_struct_message(&name, &local, &call.method);
@@ -431,7 +434,21 @@ impl Lowerer<'_> {
                 ),
             );
         }
-        if let Some(method_call) = self.method_called_by_path(func, call) {
+        if let Some((method_call, owner_check)) = self.method_called_by_path(func, call) {
+            if let Some(owner) = owner_check {
+                // `Gain::apply(self, ..)`: `Gain` must be `Self`, which the
+                // method cannot name; rustc checks it (free at run time).
+                let span = owner.span();
+                let tokens = quote::quote_spanned!(span=> ::autodiff::guards::owner_is_self::<#owner, Self>);
+                let check = self.temp(Ty::Other);
+                self.assign(
+                    out,
+                    check,
+                    Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Other })),
+                    crate::ir::AssignKind::Init,
+                    span,
+                );
+            }
             return self.lower_method(&method_call, out);
         }
         let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
@@ -471,7 +488,13 @@ impl Lowerer<'_> {
     /// struct the method may be called on: a struct parameter, a model, a
     /// local constant struct (`Config::new(k)`, an associated function,
     /// is no method).
-    fn method_called_by_path(&self, func: &syn::ExprPath, call: &syn::ExprCall) -> Option<syn::ExprMethodCall> {
+    /// With the method call, the owner whose being `Self` rustc must check
+    /// (`Gain::apply(self, ..)`: the method cannot see its `impl`'s type).
+    fn method_called_by_path(
+        &self,
+        func: &syn::ExprPath,
+        call: &syn::ExprCall,
+    ) -> Option<(syn::ExprMethodCall, Option<Ident>)> {
         let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
         let (last, before) = segments.split_last()?;
         let owner = before.last()?;
@@ -492,17 +515,38 @@ impl Lowerer<'_> {
             other => other,
         };
         let Expr::Path(path) = receiver else { return None };
-        let is_receiver = match self.lookup(path.path.get_ident()?)? {
-            super::Binding::Struct(_) => true,
+        let name = path.path.get_ident()?;
+        // The receiver's type, which must be the path's owner: `Other::scale(&c, x)`
+        // with `c: Config` is `Other`'s function, not `c.scale(x)`.
+        let receiver_type: Option<syn::Type> = match self.lookup(name)? {
+            super::Binding::Struct(local) => {
+                Some(syn::Type::Path(syn::TypePath { qself: None, path: local.path.clone() }))
+            }
             super::Binding::Var(var) => {
                 let info = &self.vars[var.0];
-                let struct_param = info.kind == VarKind::Param
-                    && info.declared.as_ref().and_then(referenced_type).is_some_and(|ty| names_a_struct(&ty));
-                struct_param || self.constant_struct_local(var)
+                if info.kind == VarKind::Param {
+                    info.declared.as_ref().and_then(referenced_type).filter(names_a_struct)
+                } else if self.constant_struct_local(var) {
+                    info.declared.clone().or_else(|| self.constructed.get(&var).cloned())
+                } else {
+                    None
+                }
             }
-            _ => false,
+            _ => None,
         };
-        is_receiver.then(|| syn::ExprMethodCall {
+        let receiver_type = receiver_type?;
+        let type_name = match &receiver_type {
+            syn::Type::Path(ty) => ty.path.segments.last().map(|last| last.ident.clone()),
+            _ => None,
+        };
+        // (`Self::apply(self, x)`: `self`'s type is `Self`, whatever its name;
+        // `Gain::apply(self, x)` is checked to name it.)
+        let of_self = name == "self" || type_name_is_self(&receiver_type);
+        let owner_check = (of_self && owner.ident != "Self").then(|| owner.ident.clone());
+        let owned = owner_check.is_some()
+            || owner.ident == "Self" && of_self
+            || type_name.is_some_and(|type_name| type_name == owner.ident);
+        let method_call = owned.then(|| syn::ExprMethodCall {
             attrs: Vec::new(),
             receiver: Box::new(receiver.clone()),
             dot_token: Default::default(),
@@ -510,7 +554,8 @@ impl Lowerer<'_> {
             turbofish: None,
             paren_token: call.paren_token,
             args: call.args.iter().skip(1).cloned().collect(),
-        })
+        })?;
+        Some((method_call, owner_check))
     }
 
     /// Whether an argument is a variable holding floats (a literal or an
@@ -616,6 +661,11 @@ fn to_vec_message() -> &'static str {
 }
 
 /// `T` of a parameter `&T` (a model's type, `Self` for `self`).
+/// Whether `ty` is `Self`.
+fn type_name_is_self(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path.path.is_ident("Self"))
+}
+
 fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
     match declared {
         syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),

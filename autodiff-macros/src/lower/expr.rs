@@ -141,6 +141,12 @@ impl Lowerer<'_> {
             }
             _ => {
                 let temp = self.temp(Ty::Unknown);
+                // `Holder::new(Settings::new(0.5))`: a constructor's value
+                // is of its type (`structs::constructor_type`), no float.
+                if let Some(ty) = super::structs::constructor_type(expr) {
+                    let info = &mut self.vars[temp.0];
+                    (info.ty, info.declared) = (Ty::Other, Some(ty));
+                }
                 self.lower_into(expr, out, Sink::Var(temp, AssignKind::Init));
                 Operand::Var(temp)
             }

@@ -44,12 +44,14 @@ impl Lowerer<'_> {
                     return self.field_place(binding, expr);
                 }
                 let mut place = self.place(&field.base, out)?;
+                let constructed = self.constructed.contains_key(&place.var);
                 let info = &mut self.vars[place.var.0];
                 // `cfg.a` of `let cfg = make_config(k);`: a value with named
                 // fields is a struct, no float or array, whatever its call
-                // could return; so is `p.1` of `let p: Pair = make_pair(k);`.
+                // could return; so is `p.1` of `let p: Pair = make_pair(k);`
+                // or of `let p = Pair::new(k);`.
                 let named = matches!(field.member, syn::Member::Named(_));
-                let is_struct = named || is_struct_type(info.declared.as_ref());
+                let is_struct = named || constructed || is_struct_type(info.declared.as_ref());
                 if is_struct && place.proj.is_empty() && info.kind == VarKind::Local && info.ty == Ty::Unknown {
                     info.ty = Ty::Other;
                     self.structs_by_field.insert(place.var);
@@ -455,6 +457,8 @@ impl Lowerer<'_> {
             });
             if let Some(var) = var.filter(|&var| self.constant_struct_local(var)) {
                 self.moved_constants.push((var, path.span()));
+                // (A struct, whatever a call's value would be taken for.)
+                self.vars[var.0].ty = Ty::Other;
             }
             // (Or a local bound to one with its type written, `let w: &[f64] = s.r;`.)
             let lent = |info: &crate::ir::VarInfo| {

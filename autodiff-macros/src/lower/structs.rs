@@ -180,8 +180,9 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
 }
 
 /// `Config` of `Config::new(k)`, `geo::Frame::default()` or
-/// `Self::with_scale(k)`: a call of an associated function of a type named
-/// like one (not `f64::from`), whose value a method is then called on
+/// `Self::with_scale(k)`: a call of a constructor (named `new`, `default`,
+/// `from`, or `new_..`, `with_..`, `from_..`) of a type named like one (not
+/// `f64::from`), whose value a method is then called on
 /// (`cfg.apply(x)`) is taken for that type, as Rust code calling a method
 /// on it almost always means. Where it is not (`Box<Config>`, `&Config`),
 /// the generated call lends `&cfg` to `<Config>::method`, which deref
@@ -204,8 +205,13 @@ pub fn constructor_owner(path: &syn::ExprPath) -> Option<syn::Type> {
         return None;
     }
     let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
-    // `Shape::Circle(r)` is an enum's variant, not a constructor's call.
-    if type_like(&path.path.segments.last()?.ident) {
+    // `Shape::Circle(r)` is an enum's variant, not a constructor's call;
+    // and only a constructor's name says it returns its type (`Config::new`,
+    // `::default`, `::with_scale`, `::from_parts`; `Factory::config` need not).
+    let function = crate::naming::name_of(&path.path.segments.last()?.ident);
+    let constructor = ["new", "default", "from"].contains(&function.as_str())
+        || ["new_", "with_", "from_"].iter().any(|prefix| function.starts_with(prefix));
+    if !constructor {
         return None;
     }
     let mut owner = path.path.clone();

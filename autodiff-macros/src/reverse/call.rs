@@ -368,6 +368,7 @@ impl Sweep<'_> {
         call_args.retain(|arg| !arg.is_empty());
         let callee = emit::gated_callee(self.body, &companion, args);
         buffers.extend(self.varied_arguments_checked(path, args, span));
+        buffers.extend(self.structs_passed_again(args, syn::spanned::Spanned::span(&path.path)));
         if let (true, Some(tape)) = (in_place, &tape) {
             let reverse_half = &companion;
             return quote_spanned!(span=> {
@@ -436,6 +437,35 @@ impl Sweep<'_> {
                 })
             })
             .collect()
+    }
+}
+
+impl Sweep<'_> {
+    /// A struct passed by value to the call (`by_val(cfg, y)`) is passed
+    /// again to its derivative: a check at compile time that it is `Copy`
+    /// (`guards::PassedAgain`), so that a struct that is not is refused with
+    /// the fix rather than moved twice.
+    fn structs_passed_again(&self, args: &[Arg], span: Span) -> TokenStream {
+        args.iter()
+            .filter_map(|arg| match arg {
+                Arg::Value(crate::ir::Operand::Var(var))
+                    if self.body.structs.contains(var) || self.is_declared_struct(*var) =>
+                {
+                    let ident = self.ident(*var);
+                    Some(quote_spanned!(span=> ::autodiff::guards::passed_again(&#ident);))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether `var` is a local or parameter of a struct type written out.
+    fn is_declared_struct(&self, var: Var) -> bool {
+        let info = self.body.var(var);
+        info.ty == crate::ir::Ty::Other
+            && matches!(&info.declared, Some(syn::Type::Path(path))
+                if path.qself.is_none() && !crate::lower::is_integer_type(&syn::Type::Path(path.clone()))
+                    && !path.path.is_ident("bool"))
     }
 }
 
