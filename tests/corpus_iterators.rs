@@ -82,6 +82,11 @@ fn enumerated_then_cut(x: &[f64; 4]) -> f64 {
     for (i, (a, b)) in x.iter().zip(&x[1..]).enumerate().skip(1).skip(1) {
         s += a * b * i as f64;
     }
+    // (The filter's pattern binds the position by reference, as in Rust:
+    // `*i` failed to compile, review of stop 17.)
+    for (i, v) in x.iter().enumerate().filter(|(i, _)| *i != 2) {
+        s += v.cos() * i as f64;
+    }
     s
 }
 

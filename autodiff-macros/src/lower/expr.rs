@@ -132,6 +132,10 @@ impl Lowerer<'_> {
                 // `*v` for a `&f64` element binding is the element itself.
                 self.lower_expr(&unary.expr, out)
             }
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) && self.is_position(&unary.expr) => {
+                // `*i` of `.filter(|(i, _)| *i != 2)`: the position itself.
+                self.lower_expr(&unary.expr, out)
+            }
             Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) if matches!(&**inner, Expr::Lit(_)) => {
                 // `-1.0` stays a constant.
                 let Expr::Lit(lit) = &**inner else { return self.lower_expr(inner, out) };
@@ -151,6 +155,13 @@ impl Lowerer<'_> {
                 Operand::Var(temp)
             }
         }
+    }
+
+    /// Whether `expr` names a loop's index or position (`Lowerer::positions`).
+    fn is_position(&self, expr: &Expr) -> bool {
+        let Expr::Path(path) = expr else { return false };
+        let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
+        matches!(binding, Some(Binding::Var(var)) if self.positions.contains(&var))
     }
 
     pub(super) fn is_place_binding(&self, expr: &Expr) -> bool {

@@ -448,12 +448,16 @@ impl Lowerer<'_> {
                 self.assign(body, copy, Rhs::Use(Operand::Var(index)), AssignKind::Init, ident.span());
                 self.bind(&ident.ident, Binding::Var(copy));
             }
-            (Shape::Index, Pat::Ident(ident)) => self.bind(&ident.ident, Binding::Var(index)),
+            (Shape::Index, Pat::Ident(ident)) => {
+                self.positions.insert(index);
+                self.bind(&ident.ident, Binding::Var(index));
+            }
             (Shape::Position(skipped), Pat::Ident(ident)) => {
                 let position = self.user_var(&ident.ident, Ty::Other, None);
                 self.vars[position.0].mutable = ident.mutability.is_some();
                 let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(index), skipped.clone()]);
                 self.assign(body, position, rhs, AssignKind::Init, ident.span());
+                self.positions.insert(position);
                 self.bind(&ident.ident, Binding::Var(position));
             }
             (Shape::Elem(n), Pat::Ident(ident)) if ident.mutability.is_some() => {

@@ -85,6 +85,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         structs_by_field: HashSet::new(),
         constructed: HashMap::new(),
         call_results: HashSet::new(),
+        positions: HashSet::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
@@ -266,6 +267,10 @@ struct Lowerer<'a> {
     /// Untyped locals a call's value initialized (`let h = hidden(x);`),
     /// which may be the arrays `#[grad]` functions return.
     call_results: HashSet<Var>,
+    /// The names loops bind to a pass's index or position (`i` of
+    /// `for (i, v) in x.iter().enumerate()`), which a closure's pattern
+    /// (`.filter(|(i, _)| *i != 2)`) binds by reference in Rust.
+    positions: HashSet<Var>,
     /// Locals whose value a refused construct gave, directly or through
     /// another such local (`let i = x.partition_point(..); let j = i + 1;`):
     /// their type is unknown because of an error already reported, so what
