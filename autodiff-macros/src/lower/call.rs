@@ -485,11 +485,12 @@ impl Lowerer<'_> {
     /// it is lowered as (as a path call, its derivative would be named
     /// `Config::apply::vjp`, which is no path). Taken for one when the path
     /// is a type's (`Config::`, `Self::`) and the first argument names a
-    /// struct the method may be called on: a struct parameter, a model, a
-    /// local constant struct (`Config::new(k)`, an associated function,
-    /// is no method).
-    /// With the method call, the owner whose being `Self` rustc must check
-    /// (`Gain::apply(self, ..)`: the method cannot see its `impl`'s type).
+    /// struct of that type the method may be called on: a struct
+    /// parameter, a model, a local constant struct (`Config::new(k)`, an
+    /// associated function, is no method; `Other::scale(&cfg, x)` is
+    /// `Other`'s function). Returned with the owner whose being `Self`
+    /// rustc must check (`Gain::apply(self, ..)`: the method cannot see its
+    /// `impl`'s type).
     fn method_called_by_path(
         &self,
         func: &syn::ExprPath,
@@ -660,12 +661,12 @@ fn to_vec_message() -> &'static str {
     "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v`"
 }
 
-/// `T` of a parameter `&T` (a model's type, `Self` for `self`).
 /// Whether `ty` is `Self`.
 fn type_name_is_self(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.path.is_ident("Self"))
 }
 
+/// `T` of a parameter `&T` (a model's type, `Self` for `self`).
 fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
     match declared {
         syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),
@@ -678,8 +679,6 @@ fn names_a_struct(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.qself.is_none() && !is_primitive(&path.path))
 }
 
-/// Whether `path` names a primitive type (`str`, `usize`, ..), whose
-/// methods are no `#[grad]` methods.
 /// Why a method called on a value of a type the macro cannot see is
 /// refused, with the binding that fixes it.
 fn unknown_receiver_message(receiver: &Expr, method: &Ident) -> String {
@@ -718,6 +717,8 @@ fn unknown_receiver_message(receiver: &Expr, method: &Ident) -> String {
     }
 }
 
+/// Whether `path` names a primitive type (`str`, `usize`, ..), whose
+/// methods are no `#[grad]` methods.
 pub(super) fn is_primitive(path: &syn::Path) -> bool {
     const PRIMITIVES: &[&str] = &[
         "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
