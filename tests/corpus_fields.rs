@@ -22,7 +22,7 @@ mod common;
 
 use autodiff::prelude::*;
 use common::close;
-use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+use common::rows::{along, check_hvp, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -311,18 +311,6 @@ fn fields_of_constant_structs_match_numeric_gradient() {
 #[test]
 fn fields_of_constant_structs_jvp_is_the_transpose_of_vjp() {
     rows_jvp_is_the_transpose_of_vjp("field row(s)", cases());
-}
-
-/// `hvp(x, v)` against central differences of `grad` along `v`.
-fn check_hvp(grad: impl Fn(&[f64]) -> Vec<f64>, hvp: impl Fn(&[f64], &[f64]) -> Vec<f64>, x: &[f64], v: &[f64]) {
-    let h = 1e-5;
-    let moved = |t: f64| -> Vec<f64> { x.iter().zip(v).map(|(x, v)| x + t * v).collect() };
-    let (plus, minus) = (grad(&moved(h)), grad(&moved(-h)));
-    let got = hvp(x, v);
-    for i in 0..x.len() {
-        let numeric = (plus[i] - minus[i]) / (2.0 * h);
-        assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric} at {x:?} along {v:?}", got[i]);
-    }
 }
 
 #[test]

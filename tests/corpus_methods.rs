@@ -15,7 +15,7 @@ mod common;
 
 use autodiff::prelude::*;
 use common::close;
-use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+use common::rows::{along, check_hvp, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
 
 /// A plain function: no derivative, so only constants may reach it.
 fn stiffness(k: f64) -> f64 {
@@ -358,18 +358,6 @@ fn restricted_methods_match_numeric_gradient() {
 #[test]
 fn restricted_methods_jvp_is_the_transpose_of_vjp() {
     rows_jvp_is_the_transpose_of_vjp("method row(s)", cases());
-}
-
-/// `hvp(x, v)` against central differences of `grad` along `v`.
-fn check_hvp(grad: impl Fn(&[f64]) -> Vec<f64>, hvp: impl Fn(&[f64], &[f64]) -> Vec<f64>, x: &[f64], v: &[f64]) {
-    let h = 1e-5;
-    let moved = |t: f64| -> Vec<f64> { x.iter().zip(v).map(|(x, v)| x + t * v).collect() };
-    let (plus, minus) = (grad(&moved(h)), grad(&moved(-h)));
-    let got = hvp(x, v);
-    for i in 0..x.len() {
-        let numeric = (plus[i] - minus[i]) / (2.0 * h);
-        assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric} at {x:?} along {v:?}", got[i]);
-    }
 }
 
 #[test]

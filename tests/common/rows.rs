@@ -186,3 +186,15 @@ pub fn rows_jvp_is_the_transpose_of_vjp(failed: &str, cases: Vec<Case>) {
         |case, (w, v, seed)| check_transpose(case, &w, &v, seed),
     );
 }
+
+/// `hvp(x, v)` against central differences of `grad` along `v`.
+pub fn check_hvp(grad: impl Fn(&[f64]) -> Vec<f64>, hvp: impl Fn(&[f64], &[f64]) -> Vec<f64>, x: &[f64], v: &[f64]) {
+    let h = 1e-5;
+    let moved = |t: f64| -> Vec<f64> { x.iter().zip(v).map(|(x, v)| x + t * v).collect() };
+    let (plus, minus) = (grad(&moved(h)), grad(&moved(-h)));
+    let got = hvp(x, v);
+    for i in 0..x.len() {
+        let numeric = (plus[i] - minus[i]) / (2.0 * h);
+        assert!(close(got[i], numeric, 1e-6), "(H·v){i} = {}, numeric {numeric} at {x:?} along {v:?}", got[i]);
+    }
+}
