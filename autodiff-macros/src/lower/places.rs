@@ -45,7 +45,29 @@ impl Lowerer<'_> {
                 }
                 let mut place = self.place(&field.base, out)?;
                 let constructed = self.constructed.contains_key(&place.var);
+                let untyped_result = self.call_results.contains(&place.var) && !constructed;
                 let info = &mut self.vars[place.var.0];
+                // `t.0` of `let t = two(x);`: a tuple a call returned, which
+                // #[grad] takes apart where it is bound (a `#[grad]` helper's
+                // tuple is an array between derivatives); a tuple struct's
+                // fields need its type.
+                let positional = matches!(field.member, syn::Member::Unnamed(_));
+                if positional && untyped_result && place.proj.is_empty() && info.declared.is_none() {
+                    // (Once per local: its other reads would only repeat it.)
+                    if !self.refused.insert(place.var) {
+                        return None;
+                    }
+                    let name = self.vars[place.var.0].ident.clone();
+                    self.cx.error_spanned_by(
+                        field,
+                        format!(
+                            "#[grad] cannot see the type of `{name}`, read by position: take a call's tuple apart \
+                             where it is bound (`let (a, b) = f(x);`), or write the type of a tuple struct \
+                             (`let {name}: Pair = ..`)"
+                        ),
+                    );
+                    return None;
+                }
                 // `cfg.a` of `let cfg = make_config(k);`: a value with named
                 // fields is a struct, no float or array, whatever its call
                 // could return; so is `p.1` of `let p: Pair = make_pair(k);`
