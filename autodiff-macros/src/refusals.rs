@@ -173,6 +173,21 @@ fn floats_passed_to_methods_kept_as_written(body: &Body, varied: &dyn Fn(Var) ->
             return;
         }
         let info = body.var(arg.var().unwrap_or(Var(0)));
+        // `self.inner.apply(x)` with `x: f64`: the argument's type is known;
+        // what #[grad] cannot see is the receiver's (a field, a call's value).
+        if info.kind == VarKind::Param || info.declared.is_some() {
+            let name = &info.ident;
+            cx.error_spanned_by(
+                method,
+                format!(
+                    "`{method}` is called on a value whose type #[grad] cannot see (a field, or another call's \
+                     value), so the call would be kept as written and lose the derivative of `{name}`; call it on \
+                     a parameter (`inner: &Settings`, passed `&self.inner` by the caller) or on a local whose type \
+                     is written (`let s: Settings = ..;`)"
+                ),
+            );
+            return;
+        }
         let (value, fix) = if info.kind == VarKind::Temp {
             ("this argument".to_owned(), "bind it with a typed `let` (`let y: f64 = ..;`) and pass that".to_owned())
         } else {
