@@ -175,6 +175,20 @@ fn constructors_composed(x: f64, y: f64) -> f64 {
     h.apply(x) + p.0 * y + x * p.1 * y + gauged(g, x * y)
 }
 
+/// A differentiated call's value passed to a `#[grad]` method on a
+/// constant, bound without its type or in place, on a struct and on a
+/// model left out of `wrt` (stop 17: refused, asking for `let y: f64`).
+#[grad(forward, reverse, hessian)]
+fn wobble(x: f64) -> f64 {
+    x.sin() * x
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn through_call_values(s: &Spring, g: &Gain, x: f64) -> f64 {
+    let y = wobble(x);
+    s.energy(y, 1.25) + s.energy(wobble(0.5 * x), 0.75) + g.twice(y)
+}
+
 /// Methods called on untyped locals that constructors made
 /// (`Settings::new(k)`, `Settings::default()`): taken for the constructor's
 /// type, as a `let` with the type written is; fields read too.
@@ -341,6 +355,8 @@ fn cases() -> Vec<Case> {
               method_by_path_turbofish_jvp; (&SPRING, x) [&SPRING, x, along(0)]; x in [-2.0, 2.0]),
         case!(methods_by_path, methods_by_path_grad, methods_by_path_vjp, methods_by_path_jvp;
               (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(through_call_values, through_call_values_grad, through_call_values_vjp, through_call_values_jvp;
+              (&SPRING, &GAIN, x) [&SPRING, &GAIN, x, along(0)]; x in [-2.0, 2.0]),
         case!(constructors_composed, constructors_composed_grad, constructors_composed_vjp,
               constructors_composed_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(constructed_settings, constructed_settings_grad, constructed_settings_vjp, constructed_settings_jvp;
@@ -380,6 +396,12 @@ fn restricted_methods_second_order_matches_differences_of_the_gradient() {
             },
             &[x, y],
             &[vx, vy],
+        );
+        check_hvp(
+            |p| vec![through_call_values_grad(&SPRING, &GAIN, p[0]).1],
+            |p, v| vec![through_call_values_hvp(&SPRING, &GAIN, p[0], v[0]).1],
+            &[x],
+            &[vx],
         );
         check_hvp(
             |p| vec![through_constant_gain_grad(&GAIN, p[0]).1],

@@ -260,8 +260,11 @@ impl Lowerer<'_> {
         for arg in &args {
             match arg {
                 // A float (an integer or a value of a type unknown here is
-                // kept as written, as a call of a plain method).
+                // kept as written, as a call of a plain method), or what a
+                // call of a differentiated value gave (`wobble(x)`, taken
+                // for a float as any such call's value is, and checked so).
                 Arg::Value(value) if self.operand_ty(value).is_float() => {}
+                Arg::Value(Operand::Var(var)) if self.varied_call_value(*var, &probe) => {}
                 Arg::Value(value) => {
                     values.push(value.clone());
                     continue;
@@ -280,6 +283,38 @@ impl Lowerer<'_> {
         }
         out.stmts.extend(probe.stmts);
         Rhs::Method(receiver, call.method.clone(), values)
+    }
+
+    /// Whether `var` holds the value of a call given a float that is no
+    /// constant (`let y = wobble(x);`, or `wobble(x)` in place, assigned in
+    /// `probe`): a `#[grad]` call's value, which #[grad] takes for a float
+    /// (`emit::checked_call_result` checks it). A call of constants
+    /// (`count(k)`) may give an integer, and is not taken so.
+    fn varied_call_value(&self, var: Var, probe: &Block) -> bool {
+        let info = &self.vars[var.0];
+        if info.declared.is_some() || info.ty != Ty::Unknown {
+            return false;
+        }
+        let assigned = |stmts: &[crate::ir::Stmt]| {
+            stmts.iter().rev().find_map(|stmt| match stmt {
+                crate::ir::Stmt::Assign { dst, rhs: Rhs::Call(_, args), .. } if *dst == var => Some(args.clone()),
+                _ => None,
+            })
+        };
+        let args = match info.kind {
+            VarKind::Temp => assigned(&probe.stmts),
+            VarKind::Local => {
+                self.call_results.contains(&var).then(|| self.float_call_args.get(&var).cloned()).flatten()
+            }
+            _ => None,
+        };
+        args.is_some_and(|args| {
+            args.iter().any(|arg| match arg {
+                Arg::Value(Operand::Var(arg)) => self.vars[arg.0].ty.is_float() && !self.constant_params.contains(arg),
+                Arg::Value(Operand::Place(place)) => !self.constant_params.contains(&place.var),
+                _ => false,
+            })
+        })
     }
 
     /// A local struct a method is called on as a constant, with its type,

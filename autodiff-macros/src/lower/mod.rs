@@ -85,6 +85,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         structs_by_field: HashSet::new(),
         constructed: HashMap::new(),
         call_results: HashSet::new(),
+        float_call_args: HashMap::new(),
         positions: HashSet::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
@@ -267,6 +268,8 @@ struct Lowerer<'a> {
     /// Untyped locals a call's value initialized (`let h = hidden(x);`),
     /// which may be the arrays `#[grad]` functions return.
     call_results: HashSet<Var>,
+    /// The arguments of the call that made each of `call_results`.
+    float_call_args: HashMap<Var, Vec<crate::ir::Arg>>,
     /// The names loops bind to a pass's index or position (`i` of
     /// `for (i, v) in x.iter().enumerate()`), which a closure's pattern
     /// (`.filter(|(i, _)| *i != 2)`) binds by reference in Rust.

@@ -214,6 +214,11 @@ impl Lowerer<'_> {
                 Some(capacity) => this.lower_empty_vec(var, capacity, out, init.expr.span()),
                 None => this.lower_into(init_expr, out, Sink::Var(var, AssignKind::Init)),
             });
+            if self.call_results.contains(&var) {
+                if let Some(Stmt::Assign { rhs: Rhs::Call(_, args), .. }) = out.stmts.last() {
+                    self.float_call_args.insert(var, args.clone());
+                }
+            }
             if empty.is_some() && !vector_of_floats && declared.as_ref().is_none_or(super::collect::is_untyped_vec) {
                 self.untyped_vectors.insert(var);
             }
