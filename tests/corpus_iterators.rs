@@ -68,6 +68,29 @@ fn tested_items(x: &[f64; 4]) -> f64 {
     }
 }
 
+/// `any` and `all` whose closures write what they capture: Rust stops at
+/// the first item that decides, and so do the writes (review, stop 17:
+/// every item was tested, a wrong value and gradient).
+#[grad(forward, reverse)]
+fn tested_with_effects(x: &[f64; 4]) -> f64 {
+    let mut s = 0.0;
+    let found = x.iter().any(|v| {
+        s += v * v;
+        *v > 0.5
+    });
+    let mut p = 1.0;
+    let all_small = x.iter().all(|&v| {
+        p = p * v.cos() + 0.5;
+        v < 1.0
+    });
+    let t = if found { s } else { -s };
+    if all_small {
+        t + p
+    } else {
+        t * p
+    }
+}
+
 /// `skip` and `take` after `enumerate` (review, stop 17: refused): the
 /// positions are the original ones, `(1, x[1])` first after `skip(1)`.
 #[grad(forward, reverse)]
@@ -526,6 +549,8 @@ fn cases() -> Vec<Case> {
         array_case!(zipped_with_windows, zipped_with_windows_grad, zipped_with_windows_vjp, zipped_with_windows_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(tested_items, tested_items_grad, tested_items_vjp, tested_items_jvp; 4; in [-2.0, 2.0]),
+        array_case!(tested_with_effects, tested_with_effects_grad, tested_with_effects_vjp, tested_with_effects_jvp; 4;
+                    in [-2.0, 2.0]),
         array_case!(enumerated_then_cut, enumerated_then_cut_grad, enumerated_then_cut_vjp, enumerated_then_cut_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(collected_forms, collected_forms_grad, collected_forms_vjp, collected_forms_jvp; 4; in [-2.0, 2.0]),

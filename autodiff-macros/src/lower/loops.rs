@@ -1161,25 +1161,36 @@ impl Lowerer<'_> {
                     });
                 });
             }
-            // A test of the items, `false` (`true`) until one passes (fails):
-            // piecewise constant, so every pass runs, without a `break`.
+            // A test of the items, `false` (`true`) until one passes (fails),
+            // then no more tests, as Rust stops there: a closure that writes
+            // what it captures (`|v| { s += v; *v > 0.0 }`) runs as often.
+            // Every pass is still made, without a `break`.
             "any" | "all" => {
                 let Some(test) = call.args.first() else { return };
                 let Some((params, value)) = closure(test, 1, self) else { return };
                 let Some((item_pattern, map)) = self.item_after_map(&params[0], map) else { return };
-                let (start, op) =
-                    if terminal == "any" { (quote!(false), Op::BitOr) } else { (quote!(true), Op::BitAnd) };
-                let start = Rhs::Use(Operand::Const(Const { tokens: start, ty: Ty::Bool }));
+                let any = terminal == "any";
+                let start = Rhs::Use(Operand::Const(Const {
+                    tokens: if any { quote!(false) } else { quote!(true) },
+                    ty: Ty::Bool,
+                }));
                 self.adopt(accumulator, &start);
                 self.assign(out, accumulator, start, kind, span);
                 self.lower_iteration(iteration, &item_pattern, out, span, |this, body| {
+                    // `any` tests while nothing passed, `all` while everything
+                    // did (in a flag of its own: an `if` writes no condition).
+                    let undecided = this.temp(Ty::Bool);
+                    let rhs = match any {
+                        true => Rhs::Prim(Op::Not, vec![Operand::Var(accumulator)]),
+                        false => Rhs::Use(Operand::Var(accumulator)),
+                    };
+                    this.assign(body, undecided, rhs, AssignKind::Init, span);
+                    let mut then = Block::default();
                     this.in_scope(|this| {
-                        this.bind_mapped_item(map.as_ref(), &params[0], body);
-                        let passed = this.temp(Ty::Bool);
-                        this.lower_closure_body(&value, body, Sink::Var(passed, AssignKind::Init));
-                        let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), Operand::Var(passed)]);
-                        this.assign(body, accumulator, rhs, AssignKind::Overwrite, span);
+                        this.bind_mapped_item(map.as_ref(), &params[0], &mut then);
+                        this.lower_closure_body(&value, &mut then, Sink::Var(accumulator, AssignKind::Overwrite));
                     });
+                    body.stmts.push(Stmt::If { cond: Operand::Var(undecided), then, els: Block::default(), span });
                 });
             }
             _ => {
