@@ -286,9 +286,14 @@ fn nested_method_calls(s: &Spring, x: f64) -> f64 {
     inner + lit.transform(moved, s.energy(x, 2.0))
 }
 
+/// `Spring` by another name: a call by this path is checked by rustc to
+/// name the receiver's type (review, stop 17: it became a plain call).
+type Coil = Spring;
+
 /// Methods called by their paths (`Spring::energy(s, x, k)`, on a
-/// parameter, a local literal, a local a plain function made, and
-/// `Self::apply(self, ..)` in a model's method): the same as method calls.
+/// parameter, a local literal, a local a plain function made, through a
+/// type alias, and `Self::apply(self, ..)` in a model's method): the same
+/// as method calls.
 #[grad(forward, reverse, hessian, wrt(x, y))]
 fn methods_by_path(s: &Spring, g: &Gain, x: f64, y: f64) -> f64 {
     let lit = Settings { scale: 0.5, shift: [0.25, -0.5] };
@@ -296,6 +301,7 @@ fn methods_by_path(s: &Spring, g: &Gain, x: f64, y: f64) -> f64 {
     Spring::energy(s, x, 0.5) * Settings::transform(&lit, y, x)
         + Settings::transform(&made, x * y, 1.0)
         + Gain::apply_by_path(g, y)
+        + Coil::energy(s, y, 1.5)
 }
 
 /// A method called by its path with an empty turbofish (rustfmt would

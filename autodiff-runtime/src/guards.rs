@@ -92,9 +92,10 @@ pub fn passed_again<T: PassedAgain>(_: &T) {}
 /// `T` itself: the check [`owner_is_self`] makes.
 #[diagnostic::on_unimplemented(
     message = "#[grad] took this call for a method of `{T}`, called by its path, but the path names `{Self}`",
-    label = "`{Self}::..` given `self`",
-    note = "a function of another type given `self` is no method of `self`: #[grad] differentiates it only as a \
-            `#[grad]` function of that type; call the method as `self.name(..)` or `Self::name(self, ..)`"
+    label = "`{Self}` is not the type of the first argument, `{T}`",
+    note = "a function of another type is no method of its first argument, and #[grad] differentiates a call by \
+            its path only as a method; call the method on the value (`value.name(..)`), or compute outside \
+            #[grad] code what the other type's function gives"
 )]
 pub trait SameType<T: ?Sized> {}
 
@@ -102,7 +103,8 @@ impl<T: ?Sized> SameType<T> for T {}
 
 /// Checks that `Owner` is `S`: `Gain::apply(self, ..)` in a method, which
 /// `#[grad]` takes for `self.apply(..)` only where `Gain` is `Self` (the
-/// method cannot see its `impl`'s type; rustc can).
+/// method cannot see its `impl`'s type; rustc can), or `Cf::apply(&cfg, ..)`
+/// with `cfg: Config` (the same type through an alias, or another's).
 #[inline(always)]
 pub fn owner_is_self<Owner: ?Sized + SameType<S>, S: ?Sized>() {}
 

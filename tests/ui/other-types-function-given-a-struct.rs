@@ -1,7 +1,7 @@
 // `Other::scale(&c, x)` with `c` a constant `Config`: a function of another
 // type, taken for `c.scale(x)` (review, stop 17: a wrong value and
-// derivative, silently). It is a call of `Other::scale`, which has no
-// derivative here, and rustc says so.
+// derivative, silently). rustc now checks that the path names the
+// receiver's type (an alias of it, `Cf::scale(&c, x)`, passes).
 use autodiff::grad;
 
 pub struct Config {

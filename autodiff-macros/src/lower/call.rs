@@ -470,11 +470,13 @@ impl Lowerer<'_> {
             );
         }
         if let Some((method_call, owner_check)) = self.method_called_by_path(func, call) {
-            if let Some(owner) = owner_check {
-                // `Gain::apply(self, ..)`: `Gain` must be `Self`, which the
-                // method cannot name; rustc checks it (free at run time).
-                let span = owner.span();
-                let tokens = quote::quote_spanned!(span=> ::autodiff::guards::owner_is_self::<#owner, Self>);
+            if let Some((owner, receiver_type)) = owner_check {
+                // `Gain::apply(self, ..)`, `Cf::apply(&cfg, ..)`: the path's
+                // type must be the receiver's (`Self`, `Config`), which the
+                // macro cannot tell by their names; rustc checks it (free at
+                // run time).
+                let span = syn::spanned::Spanned::span(&owner);
+                let tokens = quote::quote_spanned!(span=> ::autodiff::guards::owner_is_self::<#owner, #receiver_type>);
                 let check = self.temp(Ty::Other);
                 self.assign(
                     out,
@@ -530,7 +532,7 @@ impl Lowerer<'_> {
         &self,
         func: &syn::ExprPath,
         call: &syn::ExprCall,
-    ) -> Option<(syn::ExprMethodCall, Option<Ident>)> {
+    ) -> Option<(syn::ExprMethodCall, Option<(syn::Path, syn::Type)>)> {
         let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
         let (last, before) = segments.split_last()?;
         let owner = before.last()?;
@@ -575,14 +577,20 @@ impl Lowerer<'_> {
             syn::Type::Path(ty) => ty.path.segments.last().map(|last| last.ident.clone()),
             _ => None,
         };
-        // (`Self::apply(self, x)`: `self`'s type is `Self`, whatever its name;
-        // `Gain::apply(self, x)` is checked to name it.)
+        // (`Self::apply(self, x)`: `self`'s type is `Self`, whatever its name.
+        // Where the names differ, `Gain::apply(self, x)` or `Cf::apply(&cfg,
+        // x)` through an alias, rustc checks that the types are one.)
         let of_self = name == "self" || type_name_is_self(&receiver_type);
-        let owner_check = (of_self && owner.ident != "Self").then(|| owner.ident.clone());
-        let owned = owner_check.is_some()
-            || owner.ident == "Self" && of_self
-            || type_name.is_some_and(|type_name| type_name == owner.ident);
-        let method_call = owned.then(|| syn::ExprMethodCall {
+        let same_name =
+            if of_self { owner.ident == "Self" } else { type_name.is_some_and(|type_name| type_name == owner.ident) };
+        let owner_check = (!same_name).then(|| {
+            let mut owner_path = func.path.clone();
+            owner_path.segments.pop();
+            owner_path.segments.pop_punct();
+            let checked: syn::Type = if of_self { syn::parse_quote!(Self) } else { receiver_type.clone() };
+            (owner_path, checked)
+        });
+        let method_call = syn::ExprMethodCall {
             attrs: Vec::new(),
             receiver: Box::new(receiver.clone()),
             dot_token: Default::default(),
@@ -590,7 +598,7 @@ impl Lowerer<'_> {
             turbofish: None,
             paren_token: call.paren_token,
             args: call.args.iter().skip(1).cloned().collect(),
-        })?;
+        };
         Some((method_call, owner_check))
     }
 
