@@ -167,6 +167,15 @@ fn gauged(g: Gauge, y: f64) -> f64 {
     g.k * y * y.sin()
 }
 
+/// A `Copy` struct parameter passed on by value, `*g` (review, stop 17:
+/// taken for a float, which did not compile).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn gauge_by_value(g: &Gauge, x: f64) -> f64 {
+    gauged(*g, x) * x.cos()
+}
+
+const GAUGE: Gauge = Gauge { k: 0.6 };
+
 #[grad(forward, reverse, hessian)]
 fn constructors_composed(x: f64, y: f64) -> f64 {
     let h = Holder::new(Settings::new(0.5));
@@ -363,6 +372,8 @@ fn cases() -> Vec<Case> {
               (&SPRING, &GAIN, x, y) [&SPRING, &GAIN, x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(through_call_values, through_call_values_grad, through_call_values_vjp, through_call_values_jvp;
               (&SPRING, &GAIN, x) [&SPRING, &GAIN, x, along(0)]; x in [-2.0, 2.0]),
+        case!(gauge_by_value, gauge_by_value_grad, gauge_by_value_vjp, gauge_by_value_jvp;
+              (&GAUGE, x) [&GAUGE, x, along(0)]; x in [-2.0, 2.0]),
         case!(constructors_composed, constructors_composed_grad, constructors_composed_vjp,
               constructors_composed_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(constructed_settings, constructed_settings_grad, constructed_settings_vjp, constructed_settings_jvp;

@@ -467,6 +467,8 @@ impl Lowerer<'_> {
                 return Arg::Value(Operand::Const(Const { tokens, ty: Ty::Other }));
             }
             return self.unsupported_borrow(arg);
+        } else if let Some(tokens) = self.copied_constant_struct(inner) {
+            return Arg::Value(Operand::Const(Const { tokens, ty: Ty::Other }));
         } else if let Expr::Path(path) = inner {
             // A row bound by reference (`for x in xs.iter()`) passed on: a borrow of it.
             if let Some(Binding::Row(place)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) {
@@ -494,6 +496,21 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// `*c` of a struct parameter `c: &Config` that is a constant, passed by
+    /// value (`by_value(*c, x)`, `Config: Copy` as Rust requires): the
+    /// copy, as written, no float.
+    fn copied_constant_struct(&self, expr: &Expr) -> Option<proc_macro2::TokenStream> {
+        let Expr::Unary(syn::ExprUnary { op: UnOp::Deref(_), expr: inner, .. }) = expr else { return None };
+        let ident = name_of_path(inner)?;
+        let Some(Binding::Var(var)) = self.lookup(ident) else { return None };
+        let info = &self.vars[var.0];
+        let referenced_struct = matches!(&info.declared, Some(syn::Type::Reference(reference))
+            if reference.mutability.is_none() && is_struct_type(Some(&reference.elem)));
+        let constant = info.kind == VarKind::Param && self.constant_params.contains(&var);
+        let ident = &info.ident;
+        (referenced_struct && constant).then(|| quote!((*#ident)))
     }
 
     /// A local of a struct type written in its `let` (`let cfg: Config =
