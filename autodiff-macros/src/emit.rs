@@ -461,6 +461,22 @@ pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
     quote_spanned!(span=> ::autodiff::guards::lent_zero(#probe, &#field))
 }
 
+/// The filling of the slot of a struct (`var`, lent whole) that the caller
+/// does not differentiate, in a call: a zero model or `guards::NoShadow`,
+/// as the callee's parameter says (`guards::slot`); `&mut` for a shadow.
+pub fn struct_slot(body: &Body, var: Var, mutable: bool) -> TokenStream {
+    let info = body.var(var);
+    let value = struct_slot_value(&info.ident, info.by_ref);
+    let mutability = mutable.then(|| quote!(mut));
+    quote!(&#mutability #value)
+}
+
+/// `guards::slot(s)` for `s`, a struct or (`by_ref`) a reference to one.
+pub fn struct_slot_value(ident: &Ident, by_ref: bool) -> TokenStream {
+    let reference = if by_ref { quote!(#ident) } else { quote!(&#ident) };
+    quote!(::autodiff::guards::slot(#reference))
+}
+
 /// The argument as written, without `argument`'s guards: for the shape of
 /// a buffer made beside it.
 pub fn unguarded_argument(body: &Body, arg: &Arg) -> TokenStream {

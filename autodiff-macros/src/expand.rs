@@ -158,6 +158,9 @@ pub(crate) fn try_expand_with(
         } else {
             positions(full_sig, &named_left_out)
         };
+        let cx = Ctxt::new();
+        signature::slot_left_out_structs(full_sig, &cx);
+        cx.check()?;
     }
     let companion_sig = full_sig.as_ref().unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
@@ -391,8 +394,8 @@ pub(crate) fn analyzed(sig: &Signature) -> syn::Result<Analyzed> {
 }
 
 fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
-    let model_checks = sig.params.iter().filter_map(|param| match &param.class {
-        ParamClass::Shadowed { kind: RefKind::Model, target, .. } => {
+    let model_checks = sig.params.iter().enumerate().filter_map(|(i, param)| match &param.class {
+        ParamClass::Shadowed { kind: RefKind::Model, target, .. } if sig.differentiates(i) => {
             // Points rustc's "not a model" error (Params' diagnostic) at the parameter's type.
             let ident = param.ident;
             Some(quote_spanned!(target.span()=> {

@@ -724,12 +724,19 @@ impl Forward<'_> {
     /// a local of its shape (a vector as long as it, for a slice).
     fn zero_buffer(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
         let info = &self.vars[place.var.0];
+        if info.ty != Ty::Aggregate && place.proj.is_empty() {
+            // A struct the caller does not differentiate.
+            let tokens = crate::emit::struct_slot_value(&info.ident, info.by_ref);
+            let buffer = self.temp(Ty::Other);
+            out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Other })), span));
+            return buffer;
+        }
         let ident = &info.ident;
         // A constant parameter has no zero of its own: its type gives one.
         let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
         let tokens = match zero {
             Some(zero) => crate::emit::zero(&zero, &quote_spanned!(span=> #ident)),
-            None => quote_spanned!(span=> ::autodiff::Params::zeros_like(#ident)),
+            None => quote_spanned!(span=> ::autodiff::guards::slot(#ident)),
         };
         let (elem, dims) = (info.elem, info.dims);
         let buffer = self.temp(Ty::Aggregate);

@@ -602,7 +602,10 @@ impl Hooks {
                     let buffer = reference_partials(i);
                     let argument = emit::argument(body, arg, span);
                     let shape = emit::unguarded_argument(body, arg);
-                    let zero = match body.var(place.var).dims {
+                    let info = body.var(place.var);
+                    let zero = match info.dims {
+                        // A struct the function does not differentiate (`guards::slot`).
+                        None if info.ty != Ty::Aggregate => quote!(::autodiff::guards::slot(&*#shape)),
                         None => quote!(::autodiff::Params::zeros_like(&*#shape)),
                         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#shape)),
                     };

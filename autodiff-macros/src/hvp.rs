@@ -280,8 +280,8 @@ fn signature(
 pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let (body, mut namer) = lowered(sig)?;
     let mut plan = Plan::default();
-    for (param, &var) in sig.params.iter().zip(&body.params) {
-        plan.param(param, var, &mut namer);
+    for (i, (param, &var)) in sig.params.iter().zip(&body.params).enumerate() {
+        plan.param(param, var, sig.differentiates(i), &mut namer);
     }
     let outputs: Vec<Var> = plan.outputs.iter().map(|output| output.var).collect();
     // A parameter `left_out` keeps its slots and is a constant.
@@ -384,7 +384,7 @@ struct Output {
 }
 
 impl Plan {
-    fn param(&mut self, param: &crate::signature::Param, var: Var, namer: &mut Namer) {
+    fn param(&mut self, param: &crate::signature::Param, var: Var, differentiated: bool, namer: &mut Namer) {
         let (ident, ty) = (param.ident, param.ty);
         let name = naming::name_of(ident);
         if let ParamClass::Output { target, .. } = &param.class {
@@ -451,6 +451,10 @@ impl Plan {
                 self.tangent_args.push(quote!(#tangent));
                 self.jvp_args.push(quote!(#tangent));
                 self.vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
+                // A struct left out has the slots (`guards::NoShadow`) and is a constant.
+                if !differentiated && matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }) {
+                    return;
+                }
                 self.products.push((var, bar, tangent_bar));
                 self.tangents.push((var, tangent));
                 self.differentiated.push(var);

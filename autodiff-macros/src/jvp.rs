@@ -81,6 +81,10 @@ impl Jvp {
         let mut tangent_params = Vec::new();
         for (i, ((param, &var), tangent)) in sig.params.iter().zip(&body.params).zip(&tangents).enumerate() {
             let Some(tangent) = tangent else { continue };
+            // A struct left out has the slot of a tangent (`guards::NoShadow`), which holds none.
+            if !sig.differentiates(i) && matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }) {
+                continue;
+            }
             tangent_params.push((var, tangent.clone()));
             match param.class {
                 ParamClass::Output { .. } => outputs.push(var),

@@ -529,6 +529,46 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
     }
 }
 
+/// Whether a parameter of type `ty` is a struct taken by reference
+/// (`&Model`, `&Spring`): the slots of a model between `#[grad]` functions,
+/// whatever `wrt(..)` says (`slot_left_out_structs`).
+pub fn is_struct_reference(ty: &Type) -> bool {
+    // (Its errors, if any, are the function's own, reported with its signature.)
+    let scratch = Ctxt::new();
+    let class = classify(&format_ident!("_"), ty, &scratch);
+    let _ = scratch.check();
+    matches!(class, Some(ParamClass::Shadowed { kind: RefKind::Model, .. }))
+}
+
+/// Gives each struct parameter that `sig` leaves out of `wrt(..)` the slots
+/// of a model, typed `guards::NoShadow`, and lists it in `left_out`: for
+/// the companion, where every struct parameter has its slots whatever the
+/// function differentiates, because a caller (which reads one function at
+/// a time) fills the same slots for any callee (`guards::slot`). A method's
+/// `self` keeps the convention of `method.rs`.
+pub fn slot_left_out_structs(sig: &mut Signature, cx: &Ctxt) {
+    let no_shadow: Box<Type> = Box::new(syn::parse_quote!(::autodiff::guards::NoShadow));
+    let idents: Vec<Ident> = sig.params.iter().map(|param| param.ident.clone()).collect();
+    for (i, param) in sig.params.iter_mut().enumerate() {
+        if param.class != ParamClass::Constant || param.ident == crate::method::PLACEHOLDER {
+            continue;
+        }
+        if !is_struct_reference(param.ty) {
+            continue;
+        }
+        let shadow = format_ident!("d_{}", param.ident);
+        if let Some(clash) = idents.iter().find(|ident| same_name(ident, &shadow)) {
+            cx.error_spanned_by(
+                clash,
+                format!("`{shadow}` is the name of the shadow of `{}`; rename this parameter", param.ident),
+            );
+        }
+        param.class = ParamClass::Shadowed { shadow, target: no_shadow.clone(), kind: RefKind::Model };
+        sig.left_out.push(i);
+    }
+    sig.left_out.sort_unstable();
+}
+
 /// For a type written as a lone name like `T` that the function does not
 /// declare (a type parameter of the `impl` block around a method, which
 /// the attribute on the method cannot see), what to write instead.

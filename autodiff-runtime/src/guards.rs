@@ -2,6 +2,10 @@
 //! (it reads one function at a time) but rustc can: each fails with a
 //! message that names the fix instead of an error in generated code.
 
+mod slots;
+
+pub use slots::{slot, NoShadow, Slot};
+
 /// A call's value that `#[grad]` took for the float `F`: only `F` itself
 /// is one (`impl<F> TakenForAFloat<F> for F`), so an array returned into a
 /// local whose type is not written fails here, with the fix.

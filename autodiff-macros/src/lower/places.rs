@@ -400,11 +400,11 @@ impl Lowerer<'_> {
             if let Some(Binding::Var(var)) = name_of_path(inner).and_then(|ident| self.lookup(ident)) {
                 if self.constant_struct_local(var) {
                     // Lent by `&`, it is no float (which `&` cannot lend),
-                    // whatever an alias could have been.
+                    // whatever an alias could have been. A struct has the
+                    // slots of a model in the callee (`guards::slot`).
                     self.vars[var.0].ty = Ty::Other;
                     self.lent_constants.insert(var);
-                    let ident = &self.vars[var.0].ident;
-                    return Arg::Value(Operand::Const(Const { tokens: quote!(&#ident), ty: Ty::Other }));
+                    return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable: false, borrowed };
                 }
                 let info = &self.vars[var.0];
                 let not_floats = matches!(info.ty, Ty::Other | Ty::Unknown);
@@ -488,6 +488,11 @@ impl Lowerer<'_> {
             let lent = |info: &crate::ir::VarInfo| {
                 info.by_ref || (info.kind == VarKind::Local && matches!(&info.declared, Some(syn::Type::Reference(_))))
             };
+            // A struct parameter left out of `wrt(..)`, lent as it is: the
+            // slots of a model in the callee (`guards::slot`).
+            if let Some(var) = var.filter(|var| self.is_constant_struct_reference(*var)) {
+                return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable: false, borrowed };
+            }
             if let Some(var) = var.filter(|var| self.vars[var.0].ty == Ty::Aggregate && lent(&self.vars[var.0])) {
                 // A `&mut` output passed on (`helper(x, y)`) is written by the call.
                 let declared = self.vars[var.0].declared.as_ref();
@@ -496,6 +501,15 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// Whether `var` is a parameter `m: &Model` (a struct by reference) left
+    /// out of `wrt(..)`.
+    fn is_constant_struct_reference(&self, var: crate::ir::Var) -> bool {
+        let info = &self.vars[var.0];
+        info.kind == VarKind::Param
+            && self.constant_params.contains(&var)
+            && info.declared.as_ref().is_some_and(crate::signature::is_struct_reference)
     }
 
     /// `*c` of a struct parameter `c: &Config` that is a constant, passed by

@@ -349,6 +349,11 @@ impl Sweep<'_> {
                                 emit::sliced(self.body, &emit::place_at(self.body, place, &primal), range.as_ref());
                             let info = self.body.var(place.var);
                             let whole = place.proj.is_empty() && range.is_none();
+                            if info.ty != crate::ir::Ty::Aggregate && whole {
+                                // A struct the caller does not differentiate.
+                                call_args.push(emit::struct_slot(self.body, place.var, true));
+                                continue;
+                            }
                             match (&info.zero, whole) {
                                 (Some(Zero::Array(zero)), true) => quote!(&mut #zero),
                                 (Some(_), true) => quote!(&mut (#target).to_vec()),
@@ -477,7 +482,7 @@ fn scratch_of_reference(info: &VarInfo, reference: &TokenStream) -> TokenStream 
     if slice {
         quote!(&mut (#reference).to_vec())
     } else if info.dims.is_none() {
-        quote!(&mut ::autodiff::Params::zeros_like(#reference))
+        quote!(&mut ::autodiff::guards::slot(#reference))
     } else {
         quote!(&mut ::core::clone::Clone::clone(#reference))
     }

@@ -1,0 +1,46 @@
+//! The slots of a struct lent to a `#[grad]` call.
+//!
+//! Between `#[grad]` functions every struct parameter (`m: &Model`,
+//! `s: &Spring`) has the slots of a model (a shadow, a tangent), whether
+//! the callee differentiates it or leaves it out of `wrt(..)`: the caller,
+//! which reads one function at a time, fills the same slots whatever the
+//! callee does. A callee that differentiates the struct types the slot
+//! `&mut Model` (`&Model` for a tangent); one that leaves it out types it
+//! [`NoShadow`]. A caller that does not differentiate the struct fills it
+//! with [`slot`], whose type rustc infers from the callee's parameter: a
+//! zero model, thrown away after the call, or [`NoShadow`].
+
+/// The slot of a struct parameter that the function leaves out of
+/// `wrt(..)`: it holds nothing, and the function never reads it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoShadow;
+
+/// What [`slot`] makes for a slot of type `Self` beside a `&T`.
+pub trait Slot<T: ?Sized> {
+    /// The slot's filling, for the struct `value`.
+    fn of(value: &T) -> Self;
+}
+
+/// A model the callee differentiates: a zero of its shape, into which the
+/// callee adds what the caller throws away.
+impl<T: crate::Params> Slot<T> for T {
+    #[inline(always)]
+    fn of(value: &T) -> T {
+        value.zeros_like()
+    }
+}
+
+/// A struct the callee leaves out: nothing.
+impl<T: ?Sized> Slot<T> for NoShadow {
+    #[inline(always)]
+    fn of(_value: &T) -> NoShadow {
+        NoShadow
+    }
+}
+
+/// The filling of a struct's slot in a call to a `#[grad]` function, for a
+/// struct the caller does not differentiate (see the module's text).
+#[inline(always)]
+pub fn slot<S: Slot<T>, T: ?Sized>(value: &T) -> S {
+    S::of(value)
+}

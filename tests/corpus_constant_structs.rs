@@ -1,0 +1,176 @@
+//! Structs passed whole to `#[grad]` callees, whatever each side
+//! differentiates. Between `#[grad]` functions every struct parameter
+//! (`m: &Model`, `s: &Spring`) has the slots of a model, whether the callee
+//! differentiates it or leaves it out of `wrt(..)`; a caller that does not
+//! differentiate the struct fills them with `guards::slot`, a zero model or
+//! `guards::NoShadow` as the callee's parameter says. Before, a model left
+//! out of the caller's `wrt(..)` and passed to a callee that differentiates
+//! it (the gradient of a fixed model's output with respect to its input)
+//! failed to compile (E0061, a missing shadow).
+//!
+//! Each row is checked against central differences at random points, its
+//! `NAME_vjp` against `NAME_grad`, its `NAME_jvp` against `NAME_vjp` by the
+//! dot-product test, and `NAME_hvp` against central differences of the
+//! gradient; closed forms check the constants get nothing.
+
+#[macro_use]
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+use common::rows::{along, check_hvp, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+
+/// A model: differentiated by `predict`, a constant for its callers here.
+#[derive(Params, Clone)]
+struct Lin {
+    w: [f64; 2],
+    b: f64,
+}
+
+/// Constants, no model.
+struct Spring {
+    k: f64,
+    turns: usize,
+}
+
+fn lin() -> Lin {
+    Lin { w: [0.75, -1.25], b: 0.5 }
+}
+
+fn spring() -> Spring {
+    Spring { k: 1.5, turns: 3 }
+}
+
+/// Differentiates the model and the input.
+#[grad(forward, reverse, hessian)]
+fn predict(m: &Lin, x: f64, y: f64) -> f64 {
+    (m.w[0] * x + m.w[1] * y + m.b).tanh()
+}
+
+/// Leaves the model out.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn shifted(m: &Lin, x: f64) -> f64 {
+    (x - m.b).powi(2) * m.w[0]
+}
+
+/// Leaves the struct of constants out (it is no model).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn stretch(s: &Spring, x: f64) -> f64 {
+    0.5 * s.k * (s.turns as f64) * x * x
+}
+
+/// The gradient of a fixed model's output with respect to its input.
+#[grad(forward, reverse, hessian, graph, wrt(x, y))]
+fn saliency(m: &Lin, x: f64, y: f64) -> f64 {
+    predict(m, x, y) * x + shifted(m, y)
+}
+
+/// Two structs left out, passed to callees that differentiate them or not.
+#[grad(forward, reverse, hessian, graph, wrt(x))]
+fn spring_and_model(s: &Spring, m: &Lin, x: f64) -> f64 {
+    stretch(s, x) + predict(m, x, 0.5 * x) * shifted(m, x)
+}
+
+/// A model made by a plain function, lent by `&`.
+#[grad(forward, reverse, hessian, graph)]
+fn local_model(x: f64, y: f64) -> f64 {
+    let m: Lin = lin();
+    let s: Spring = spring();
+    predict(&m, x, y) + stretch(&s, y) * shifted(&m, x)
+}
+
+/// A caller that differentiates the model, through one that does not.
+#[grad(forward, reverse, hessian, wrt(m, x))]
+fn through_a_fixed_model(m: &Lin, fixed: &Lin, x: f64) -> f64 {
+    saliency(fixed, x, m.b) + predict(m, x, x)
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case!(saliency, saliency_grad, saliency_vjp, saliency_jvp;
+              (&lin(), x, y) [&lin(), x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
+        case!(spring_and_model, spring_and_model_grad, spring_and_model_vjp, spring_and_model_jvp;
+              (&spring(), &lin(), x) [&spring(), &lin(), x, along(0)]; x in [-1.5, 1.5]),
+        case!(local_model, local_model_grad, local_model_vjp, local_model_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
+    ]
+}
+
+#[test]
+fn structs_passed_whole_match_numeric_gradient() {
+    rows_match_numeric_gradient("struct row(s)", cases());
+}
+
+#[test]
+fn structs_passed_whole_jvp_is_the_transpose_of_vjp() {
+    rows_jvp_is_the_transpose_of_vjp("struct row(s)", cases());
+}
+
+#[test]
+fn structs_passed_whole_second_order_matches_differences_of_the_gradient() {
+    let (m, s) = (lin(), spring());
+    for (x, y, vx, vy) in [(0.3, -0.7, 0.5, 1.0), (1.2, 0.4, -0.8, 0.3), (-1.4, 1.1, 1.0, -1.0)] {
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = saliency_grad(&m, p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = saliency_hvp(&m, p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| vec![spring_and_model_grad(&s, &m, p[0]).1],
+            |p, v| vec![spring_and_model_hvp(&s, &m, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = local_model_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = local_model_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+    }
+}
+
+/// The model a caller differentiates gets its own partials, and nothing of
+/// the fixed model's: `through_a_fixed_model`'s `∂/∂m` is `predict`'s.
+#[test]
+fn a_differentiated_model_gets_its_partials_alone() {
+    let (m, x) = (Lin { w: [0.5, 0.25], b: -0.75 }, 0.6);
+    let mut d_m = Lin { w: [0.0; 2], b: 0.0 };
+    let fixed = lin();
+    let (value, dx) = through_a_fixed_model_grad(&m, &mut d_m, &fixed, x);
+    // saliency(lin, x, b) = tanh(0.75x - 1.25b + 0.5)·x + (b - 0.5)²·0.75.
+    let u = fixed.w[0] * x + fixed.w[1] * m.b + fixed.b;
+    let z = m.w[0] * x + m.w[1] * x + m.b;
+    let expected = u.tanh() * x + (m.b - fixed.b).powi(2) * fixed.w[0] + z.tanh();
+    assert!(close(value, expected, 1e-14), "{value} vs {expected}");
+    let sech2 = |t: f64| 1.0 - t.tanh().powi(2);
+    let dx_expected = sech2(u) * fixed.w[0] * x + u.tanh() + sech2(z) * (m.w[0] + m.w[1]);
+    assert!(close(dx, dx_expected, 1e-13), "{dx} vs {dx_expected}");
+    // ∂/∂w₀ = sech²(z)·x, ∂/∂w₁ = sech²(z)·x, and b reaches both terms.
+    assert!(close(d_m.w[0], sech2(z) * x, 1e-14));
+    assert!(close(d_m.w[1], sech2(z) * x, 1e-14));
+    let db = sech2(u) * fixed.w[1] * x + 2.0 * (m.b - fixed.b) * fixed.w[0] + sech2(z);
+    assert!(close(d_m.b, db, 1e-13), "{} vs {db}", d_m.b);
+    let (_, tangent) = through_a_fixed_model_jvp(&m, &Lin { w: [0.0; 2], b: 0.0 }, &fixed, x, 1.0);
+    assert!(close(tangent, dx, 1e-13));
+}
+
+/// The graph of a function passing a fixed model on: each call is a node.
+#[test]
+fn the_graph_draws_the_calls() {
+    let dot = spring_and_model_graph(&spring(), &lin(), 0.4).to_dot();
+    assert!(dot.contains("predict") && dot.contains("stretch"), "{dot}");
+}
