@@ -367,14 +367,43 @@ struct Methods {
     names: Vec<Ident>,
 }
 
+/// `__self` → `self`, `d___self` → `d_self`, `hv___self` → `hv_self`.
+fn restore_self(ident: &mut Ident) {
+    let text = ident.to_string();
+    if let Some(prefix) = text.strip_suffix(PLACEHOLDER) {
+        let prefix = prefix.strip_suffix('_').map_or(prefix.to_owned(), |p| format!("{p}_"));
+        *ident = Ident::new(&format!("{prefix}self"), ident.span());
+    }
+}
+
+/// `restore_self` on every identifier of `tokens`: the arguments of a
+/// macro (`vec![0.0; __self.w.len()]`), which syn does not parse.
+fn restore_self_in(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(mut ident) => {
+                restore_self(&mut ident);
+                TokenTree::Ident(ident)
+            }
+            TokenTree::Group(group) => {
+                let mut restored = Group::new(group.delimiter(), restore_self_in(group.stream()));
+                restored.set_span(group.span());
+                TokenTree::Group(restored)
+            }
+            tree => tree,
+        })
+        .collect()
+}
+
 impl VisitMut for Methods {
     fn visit_ident_mut(&mut self, ident: &mut Ident) {
-        // `__self` → `self`, `d___self` → `d_self`, `hv___self` → `hv_self`.
-        let text = ident.to_string();
-        if let Some(prefix) = text.strip_suffix(PLACEHOLDER) {
-            let prefix = prefix.strip_suffix('_').map_or(prefix.to_owned(), |p| format!("{p}_"));
-            *ident = Ident::new(&format!("{prefix}self"), ident.span());
-        }
+        restore_self(ident);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        mac.tokens = restore_self_in(std::mem::take(&mut mac.tokens));
+        syn::visit_mut::visit_macro_mut(self, mac);
     }
 
     fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {

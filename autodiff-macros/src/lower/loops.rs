@@ -482,10 +482,13 @@ impl Lowerer<'_> {
             }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());
-                // `for x in xs.iter()` over rows: `x` is a `&[f64; N]`.
+                // `for x in xs.iter()` over rows: `x` is a `&[f64; N]`; over
+                // a model's field, whose elements may be floats or models
+                // (`for layer in &net.layers`), a reference to either: a
+                // float is read through it, a model lent by it.
                 let row_reference = sources[*n].by_reference
                     && !is_reference_pattern(written)
-                    && self.place_ty(&place) == Ty::Aggregate;
+                    && matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat);
                 self.bind(&ident.ident, if row_reference { Binding::Row(place) } else { Binding::Place(place) });
             }
             (Shape::Pair(first, second), Pat::Tuple(tuple)) if tuple.elems.len() == 2 => {

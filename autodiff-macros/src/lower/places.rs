@@ -43,7 +43,16 @@ impl Lowerer<'_> {
                 if let Some(binding) = self.struct_field(field) {
                     return self.field_place(binding, expr);
                 }
-                let mut place = self.place(&field.base, out)?;
+                // `CFG.k` of a `const` or `static` struct: read through a
+                // reference, as a table is, a constant struct's fields.
+                let table = self.table(&field.base).map(|var| {
+                    self.vars[var.0].ty = Ty::Other;
+                    Place { var, proj: Vec::new() }
+                });
+                let mut place = match table {
+                    Some(place) => place,
+                    None => self.place(&field.base, out)?,
+                };
                 let constructed = self.constructed.contains_key(&place.var);
                 let untyped_result = self.call_results.contains(&place.var) && !constructed;
                 let info = &mut self.vars[place.var.0];

@@ -1,0 +1,222 @@
+//! Round 4 of user programs (issue 8): the forms a new user wrote first that
+//! failed to compile in generated code, each now checked in the modes it
+//! names against central differences over the model's flat parameters and
+//! the input, `NAME_jvp` against the gradient, and `NAME_hvp` against
+//! central differences of the gradient:
+//!
+//! - a loop over a model's sub-models lending each to a `#[grad]` call
+//!   (`for layer in &net.layers { score(layer, x) }`): the element was
+//!   taken for a float (E0308, E0061);
+//! - `vec![0.0; self.w.len()]` in a `#[grad]` method: `self` inside a
+//!   macro's arguments was left renamed (E0425 "cannot find `__self`");
+//! - `self` lent to a `#[grad]` function (`predict(self, x)`), in the
+//!   method's twin for a constant `self` a struct left out of `wrt`;
+//! - a field of a `const` struct (`CFG.k`): refused as "not a local".
+
+// The programs keep the forms people write (an index loop over a buffer).
+#![allow(clippy::needless_range_loop)]
+
+use autodiff::prelude::*;
+
+#[derive(Params, Clone)]
+struct Layer {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[derive(Params, Clone)]
+struct Deep {
+    layers: Vec<Layer>,
+    gains: Vec<f64>,
+}
+
+#[grad(forward, reverse, hessian)]
+fn score(l: &Layer, x: f64) -> f64 {
+    (l.w[0] * x + l.b).tanh() * l.w[1]
+}
+
+#[grad(forward, reverse, hessian)]
+fn square(v: f64) -> f64 {
+    v * v
+}
+
+#[grad(forward, reverse, hessian)]
+fn total(net: &Deep, x: f64) -> f64 {
+    let mut s = 0.0;
+    for layer in &net.layers {
+        s += score(layer, x);
+    }
+    for (i, layer) in net.layers.iter().enumerate() {
+        s += score(layer, x * (i as f64 + 1.0)) * net.gains[i];
+    }
+    for g in &net.gains {
+        s += g * x + square(*g);
+    }
+    s
+}
+
+#[derive(Params, Clone)]
+struct Lin {
+    w: Vec<f64>,
+    b: f64,
+}
+
+#[grad(forward, reverse, hessian)]
+fn predict(m: &Lin, x: f64) -> f64 {
+    m.w[0] * x + m.w[1] * x * x + m.b
+}
+
+#[grad(forward, reverse, hessian)]
+fn weighted(w0: f64, x: f64) -> f64 {
+    (w0 * x).sin()
+}
+
+impl Lin {
+    #[grad(forward, reverse, hessian)]
+    fn energy(&self) -> f64 {
+        let mut h = vec![0.0; self.w.len()];
+        for i in 0..h.len() {
+            h[i] = self.w[i] * self.w[i] * self.b;
+        }
+        h.iter().sum()
+    }
+
+    #[grad(forward, reverse, hessian)]
+    fn loss(&self, x: f64) -> f64 {
+        // (A float field of `self` passed by value takes a typed `let`: the
+        // method's twin for a constant `self` cannot see the field's type.)
+        let w0: f64 = self.w[0];
+        predict(self, x).powi(2) + weighted(w0, x) * self.b
+    }
+}
+
+/// A constant receiver: `loss`'s twin for a constant `self`.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn loss_at(m: &Lin, x: f64) -> f64 {
+    m.loss(x) + m.energy() * x
+}
+
+struct Cfg {
+    k: f64,
+    w: [f64; 2],
+}
+
+const CFG: Cfg = Cfg { k: 1.5, w: [0.5, -2.0] };
+static TUNING: Cfg = Cfg { k: -0.25, w: [1.0, 3.0] };
+
+#[grad(forward, reverse, hessian)]
+fn configured(x: f64) -> f64 {
+    // (A float field passed by value takes a typed `let`, as any constant
+    // struct's does: #[grad] cannot see the field's type.)
+    let k: f64 = TUNING.k;
+    CFG.k * x * x + square(CFG.w[1] * x) + TUNING.w[0] * weighted(k, x)
+}
+
+fn deep() -> Deep {
+    Deep {
+        layers: vec![Layer { w: vec![0.5, -1.0], b: 0.2 }, Layer { w: vec![1.5, 0.7], b: -0.4 }],
+        gains: vec![0.3, -0.8],
+    }
+}
+
+fn lin() -> Lin {
+    Lin { w: vec![0.75, -0.5], b: 1.25 }
+}
+
+const H: f64 = 1e-6;
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+/// Central differences of `f` in each of the model's flat parameters.
+fn model_differences<M: Params + Clone>(model: &M, f: impl Fn(&M) -> f64) -> Vec<f64> {
+    let flat = model.to_flat();
+    (0..flat.len())
+        .map(|i| {
+            let moved = |t: f64| {
+                let mut p = flat.clone();
+                p[i] += t;
+                let mut m = model.clone();
+                m.copy_from_flat(&p);
+                f(&m)
+            };
+            (moved(H) - moved(-H)) / (2.0 * H)
+        })
+        .collect()
+}
+
+fn assert_all_close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(close(*g, *w, 1e-6), "{what}: {got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn sub_models_lent_in_a_loop_have_their_partials() {
+    let net = deep();
+    for x in [-1.2, 0.3, 0.9] {
+        let mut d = net.zeros_like();
+        let (value, dx) = total_grad(&net, &mut d, x);
+        assert!(close(value, total(&net, x), 1e-15));
+        assert!(close(dx, (total(&net, x + H) - total(&net, x - H)) / (2.0 * H), 1e-6));
+        assert_all_close(&d.to_flat(), &model_differences(&net, |m| total(m, x)), "∂net");
+        let (_, tangent) = total_jvp(&net, &net.zeros_like(), x, 1.0);
+        assert!(close(tangent, dx, 1e-13));
+        // Along the model: ⟨∇_net, v⟩.
+        let mut v = net.zeros_like();
+        v.copy_from_flat(&(0..d.num_params()).map(|i| 0.5 - 0.25 * i as f64).collect::<Vec<_>>());
+        let (_, along) = total_jvp(&net, &v, x, 0.0);
+        let expected: f64 = d.to_flat().iter().zip(v.to_flat()).map(|(g, v)| g * v).sum();
+        assert!(close(along, expected, 1e-12), "{along} vs {expected}");
+        let mut hv = net.zeros_like();
+        let (_, hx) = total_hvp(&net, &net.zeros_like(), &mut hv, x, 1.0);
+        let g = |x: f64| total_grad(&net, &mut net.zeros_like(), x).1;
+        assert!(close(hx, (g(x + H) - g(x - H)) / (2.0 * H), 1e-6));
+    }
+}
+
+#[test]
+fn methods_with_macros_self_fields_and_self_lent_have_their_partials() {
+    let m = lin();
+    let mut d = m.zeros_like();
+    let value = m.energy_grad(&mut d);
+    assert!(close(value, m.energy(), 1e-15));
+    // Σ wᵢ² b: ∂wᵢ = 2 wᵢ b, ∂b = Σ wᵢ².
+    assert_all_close(&d.to_flat(), &[2.0 * 0.75 * 1.25, 2.0 * -0.5 * 1.25, 0.75 * 0.75 + 0.25], "energy");
+    for x in [-0.8, 0.4, 1.1] {
+        let mut d = m.zeros_like();
+        let (value, dx) = m.loss_grad(&mut d, x);
+        assert!(close(value, m.loss(x), 1e-15));
+        assert!(close(dx, (m.loss(x + H) - m.loss(x - H)) / (2.0 * H), 1e-6));
+        assert_all_close(&d.to_flat(), &model_differences(&m, |m| m.loss(x)), "∂self");
+        let (_, tangent) = m.loss_jvp(&m.zeros_like(), x, 1.0);
+        assert!(close(tangent, dx, 1e-13));
+        let (_, hx) = m.loss_hvp(&m.zeros_like(), &mut m.zeros_like(), x, 1.0);
+        let g = |x: f64| m.loss_grad(&mut m.zeros_like(), x).1;
+        assert!(close(hx, (g(x + H) - g(x - H)) / (2.0 * H), 1e-6));
+        // On a constant receiver.
+        let f = |x: f64| loss_at(&m, x);
+        let (value, dx) = loss_at_grad(&m, x);
+        assert!(close(value, f(x), 1e-15));
+        assert!(close(dx, (f(x + H) - f(x - H)) / (2.0 * H), 1e-6));
+        assert!(close(loss_at_jvp(&m, x, 1.0).1, dx, 1e-13));
+        let g = |x: f64| loss_at_grad(&m, x).1;
+        assert!(close(loss_at_hvp(&m, x, 1.0).1, (g(x + H) - g(x - H)) / (2.0 * H), 1e-6));
+    }
+}
+
+#[test]
+fn fields_of_const_and_static_structs_are_constants() {
+    for x in [-1.3, 0.2, 0.7] {
+        let (value, dx) = configured_grad(x);
+        // 1.5x² + 4x² + sin(-0.25x): ∂x = 3x + 8x - 0.25 cos(-0.25x).
+        let expected = 1.5 * x * x + 4.0 * x * x + (-0.25 * x).sin();
+        assert!(close(value, expected, 1e-15));
+        assert!(close(dx, 11.0 * x - 0.25 * (-0.25 * x).cos(), 1e-14));
+        assert!(close(configured_jvp(x, 1.0).1, dx, 1e-14));
+        // ∂²x = 11 - 0.0625 sin(-0.25x).
+        assert!(close(configured_hvp(x, 1.0).1, 11.0 - 0.0625 * (-0.25 * x).sin(), 1e-13));
+    }
+}
