@@ -2,6 +2,8 @@
 //! (`f64::exp(x)`), and calls of other functions by name or path.
 
 use quote::quote;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use super::{loops, Lowerer};
@@ -83,7 +85,12 @@ impl Lowerer<'_> {
         // Errors in the arguments of a method refused below would only
         // repeat the refusal (`x.partition_point(|v| ..)`: the closure).
         let before_args = self.cx.error_count();
-        let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        let mut args_block = Block::default();
+        let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, &mut args_block)).collect();
+        // An argument that changes the receiver (`s.powf({ s += y; s })`)
+        // runs after Rust has read it.
+        let receiver = self.read_before(receiver, &args_block, out, call.receiver.span());
+        out.stmts.append(&mut args_block.stmts);
         let refuse = |this: &Self, tokens: &dyn quote::ToTokens, message: String| {
             this.cx.truncate(before_args);
             this.unsupported(tokens, message)
@@ -352,7 +359,7 @@ impl Lowerer<'_> {
     /// companion functions beside it (`companion::method`), the model
     /// passed like a model argument (with its shadow).
     fn lower_model_method(&mut self, model: Var, call: &syn::ExprMethodCall, out: &mut Block) -> Rhs {
-        let args = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        let args = self.call_args(&call.args, out);
         self.model_method_call(model, call, args)
     }
 
@@ -488,7 +495,7 @@ impl Lowerer<'_> {
             }
             return self.lower_method(&method_call, out);
         }
-        let args: Vec<Arg> = call.args.iter().map(|arg| self.call_arg(arg, out)).collect();
+        let args: Vec<Arg> = self.call_args(&call.args, out);
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
             return self.unsupported(
@@ -652,6 +659,50 @@ impl Lowerer<'_> {
     }
 
     /// `f64::name(x, args..)`: the float method `x.name(args..)`.
+    /// The arguments of a call, lowered left to right as Rust evaluates
+    /// them: a value that a later argument's statements change (`f(s, { s
+    /// *= y; s })`) is read into a temporary before them.
+    fn call_args(&mut self, args: &Punctuated<Expr, syn::Token![,]>, out: &mut Block) -> Vec<Arg> {
+        let mut lowered: Vec<(Block, Arg)> = args
+            .iter()
+            .map(|arg| {
+                let mut block = Block::default();
+                let arg = self.call_arg(arg, &mut block);
+                (block, arg)
+            })
+            .collect();
+        for i in 0..lowered.len() {
+            let later = Block { stmts: lowered[i + 1..].iter().flat_map(|(block, _)| block.stmts.clone()).collect() };
+            if let Arg::Value(value) = lowered[i].1.clone() {
+                let mut block = std::mem::take(&mut lowered[i].0);
+                let value = self.read_before(value, &later, &mut block, args[i].span());
+                lowered[i] = (block, Arg::Value(value));
+            }
+        }
+        lowered
+            .into_iter()
+            .map(|(mut block, arg)| {
+                out.stmts.append(&mut block.stmts);
+                arg
+            })
+            .collect()
+    }
+
+    /// `value`, or a temporary holding it (assigned in `out`) when the
+    /// statements `later` write what it reads.
+    fn read_before(&mut self, value: Operand, later: &Block, out: &mut Block, span: proc_macro2::Span) -> Operand {
+        if later.stmts.is_empty() {
+            return value;
+        }
+        let changed = crate::ir::written_in(later);
+        if !value.reads().iter().any(|var| changed.contains(var)) {
+            return value;
+        }
+        let read = self.temp(self.operand_ty(&value));
+        self.assign(out, read, Rhs::Use(value), crate::ir::AssignKind::Init, span);
+        Operand::Var(read)
+    }
+
     pub(super) fn lower_float_function(
         &mut self,
         float: FloatTy,

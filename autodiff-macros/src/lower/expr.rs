@@ -237,6 +237,37 @@ impl Lowerer<'_> {
         Operand::Const(Const { tokens: path.to_token_stream(), ty })
     }
 
+    /// Lowers `exprs` left to right, as Rust evaluates operands: an operand
+    /// that a later one's statements change (`s * { s += y; s }`) is read
+    /// into a temporary before them.
+    pub(super) fn lower_in_order(&mut self, exprs: &[&Expr], out: &mut Block) -> Vec<Operand> {
+        let mut parts: Vec<(Block, Operand)> = exprs
+            .iter()
+            .map(|expr| {
+                let mut block = Block::default();
+                let operand = self.lower_expr(expr, &mut block);
+                (block, operand)
+            })
+            .collect();
+        for i in 0..parts.len() {
+            let later: std::collections::BTreeSet<Var> =
+                parts[i + 1..].iter().flat_map(|(block, _)| crate::ir::written_in(block)).collect();
+            if parts[i].1.reads().iter().any(|var| later.contains(var)) {
+                let operand = parts[i].1.clone();
+                let read = self.temp(self.operand_ty(&operand));
+                self.assign(&mut parts[i].0, read, Rhs::Use(operand), AssignKind::Init, exprs[i].span());
+                parts[i].1 = Operand::Var(read);
+            }
+        }
+        parts
+            .into_iter()
+            .map(|(block, operand)| {
+                out.stmts.extend(block.stmts);
+                operand
+            })
+            .collect()
+    }
+
     /// Lowers a leaf expression to one right-hand side.
     pub(super) fn lower_rhs(&mut self, expr: &Expr, out: &mut Block) -> Rhs {
         match expr {
@@ -251,9 +282,7 @@ impl Lowerer<'_> {
                 if op == Op::Div && is_float_one(&binary.left) {
                     return Rhs::Prim(Op::Recip, vec![self.lower_expr(&binary.right, out)]);
                 }
-                let left = self.lower_expr(&binary.left, out);
-                let right = self.lower_expr(&binary.right, out);
-                Rhs::Prim(op, vec![left, right])
+                Rhs::Prim(op, self.lower_in_order(&[&*binary.left, &*binary.right], out))
             }
             Expr::Unary(unary) => match unary.op {
                 UnOp::Neg(_) => Rhs::Prim(Op::Neg, vec![self.lower_expr(&unary.expr, out)]),
@@ -270,8 +299,8 @@ impl Lowerer<'_> {
             Expr::MethodCall(call) => self.lower_method(call, out),
             Expr::Call(call) => self.lower_call(call, out),
             Expr::Array(array) => {
-                let items = array.elems.iter().map(|item| self.lower_expr(item, out)).collect();
-                Rhs::ArrayLit(items)
+                let items: Vec<&Expr> = array.elems.iter().collect();
+                Rhs::ArrayLit(self.lower_in_order(&items, out))
             }
             Expr::Repeat(repeat) => {
                 let value = self.lower_expr(&repeat.expr, out);

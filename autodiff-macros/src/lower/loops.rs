@@ -56,6 +56,8 @@ pub(super) struct Source {
     /// parameter), not values moved out of a local (`for v in v_owned`):
     /// a row bound by such an item is passed to calls as a borrow.
     by_reference: bool,
+    /// `y.iter_mut()`: its elements are places the body writes through.
+    written_through: bool,
 }
 
 /// The sub-slices `windows`, `chunks_exact` and `chunks` give: `size`
@@ -384,8 +386,34 @@ impl Lowerer<'_> {
                 }
             }
         });
+        self.check_source_kept(&sources, &body, span);
         let header = Header::Range { index, lo, hi, inclusive, adaptors: iteration.adaptors };
         self.close_loop(header, body, counted, out, span);
+    }
+
+    /// Rust iterates what a source was when the loop began: the array a
+    /// `for v in a` copied, the slice `a.iter()` borrowed before `a = y;`.
+    /// The loop reads its source in place on every pass, so a body that
+    /// writes a local array it iterates by value, or gives a name it
+    /// iterates another slice, is refused.
+    fn check_source_kept(&self, sources: &[Source], body: &Block, span: Span) {
+        let stored = crate::ir::written_in(body);
+        for source in sources {
+            let var = source.base.var;
+            let stored_into = !source.by_reference && !source.written_through && stored.contains(&var);
+            let changed = super::writes(body, var) || stored_into;
+            if changed {
+                let name = &self.vars[var.0].ident;
+                self.cx.error_spanned_by(
+                    quote::quote_spanned!(span=> for),
+                    format!(
+                        "this loop iterates `{name}` and its body changes `{name}`: Rust iterates the value \
+                         `{name}` had when the loop began, which #[grad] would read in place; bind that value \
+                         first and iterate it (`let old = {name}; for v in old {{ .. }}`)"
+                    ),
+                );
+            }
+        }
     }
 
     /// Whether the pass's item passes every `filter`, in a temporary (the
@@ -554,6 +582,7 @@ impl Lowerer<'_> {
     fn iteration(&mut self, expr: &Expr, out: &mut Block) -> Option<Iteration> {
         let mut adaptors = Vec::new();
         let mut current = expr;
+        let mut step_by = None;
         // Peel `rev`/`step_by` from the outside; they must come last.
         loop {
             match current {
@@ -565,6 +594,7 @@ impl Lowerer<'_> {
                     let step = self.lower_expr(&call.args[0], out);
                     let step = self.fixed(step, Ty::Other, out, call.args[0].span());
                     adaptors.push(Adaptor::StepBy(step));
+                    step_by = Some(&call.method);
                     current = &call.receiver;
                 }
                 Expr::Paren(paren) => current = &paren.expr,
@@ -573,6 +603,16 @@ impl Lowerer<'_> {
         }
         adaptors.reverse();
         let Items { kind, shape, filters } = self.items(current, out)?;
+        // The loop steps over all the items and tests the filters on each
+        // pass it makes, where Rust steps over the kept ones.
+        if let (Some(method), false) = (step_by, filters.is_empty()) {
+            self.cx.error_spanned_by(
+                method,
+                "`step_by` after `filter` steps over the kept items, which #[grad] does not track; write the loop \
+                 out with `for` and `if`, counting the kept items in a local (`if kept % k == 0 { .. } kept += 1;`)",
+            );
+            return None;
+        }
         Some(Iteration { kind, shape, adaptors, filters })
     }
 
@@ -865,6 +905,7 @@ impl Lowerer<'_> {
             Expr::Reference(_) => true,
             _ => false,
         };
+        let written_through = matches!(expr, Expr::MethodCall(call) if call.method == "iter_mut");
         let inner = match expr {
             // `iter_mut` binds each element as a place, so `*o = ..` is a
             // store into it.
@@ -919,7 +960,15 @@ impl Lowerer<'_> {
                     None => end,
                 };
                 let integers = self.holds_integers(&base);
-                return Some(Source { base, offset: lo, len, integers, window: None, by_reference: true });
+                return Some(Source {
+                    base,
+                    offset: lo,
+                    len,
+                    integers,
+                    window: None,
+                    by_reference: true,
+                    written_through,
+                });
             }
         }
         let base = self.place(inner, out)?;
@@ -955,7 +1004,7 @@ impl Lowerer<'_> {
         }
         let len = self.length(&base, out, span);
         let by_reference = borrows || self.vars[base.var.0].by_ref;
-        Some(Source { base, offset: None, len, integers, window: None, by_reference })
+        Some(Source { base, offset: None, len, integers, window: None, by_reference, written_through })
     }
 
     /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
@@ -982,6 +1031,21 @@ impl Lowerer<'_> {
             return false;
         }
         if let Some(source) = self.source(init, out) {
+            // The binding is read through the name it was cut from, which
+            // must name the same slice wherever it is read.
+            let base = &self.vars[source.base.var.0];
+            if base.by_ref && (base.mutable || self.mutable_locals.contains(&source.base.var)) {
+                let base = &base.ident;
+                self.cx.error_spanned_by(
+                    init,
+                    format!(
+                        "a sub-slice of `{base}`, a `mut` name that may be given another slice, is not supported \
+                         inside #[grad] functions; cut it from a name that is not `mut` (`let whole = {base}; let \
+                         part = &whole[..];`)"
+                    ),
+                );
+                return true;
+            }
             self.bind(name, Binding::Slice(source));
         }
         true

@@ -639,7 +639,7 @@ fn reads(block: &Block, var: Var) -> bool {
 }
 
 /// Whether any statement assigns `var`.
-fn writes(block: &Block, var: Var) -> bool {
+pub(super) fn writes(block: &Block, var: Var) -> bool {
     let mut found = false;
     crate::ir::walk(block, 0, &mut |stmt, _| {
         if let Stmt::Assign { dst, .. } = stmt {

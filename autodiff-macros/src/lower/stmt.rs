@@ -324,8 +324,17 @@ impl Lowerer<'_> {
             expr = inner;
         }
         let Expr::Path(path) = expr else { return None };
+        // (A name that may be given another slice later is no alias: `t`
+        // keeps the slice `v` names now.)
         match self.lookup(path.path.get_ident()?)? {
-            Binding::Var(var) if self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].by_ref => Some(var),
+            Binding::Var(var)
+                if self.vars[var.0].ty == Ty::Aggregate
+                    && self.vars[var.0].by_ref
+                    && !self.vars[var.0].mutable
+                    && !self.mutable_locals.contains(&var) =>
+            {
+                Some(var)
+            }
             _ => None,
         }
     }
@@ -353,7 +362,13 @@ impl Lowerer<'_> {
         if op.is_none() && self.destructuring_assignment(left, right, out, span) {
             return;
         }
-        let Some(target) = self.assignable(left, out) else { return };
+        // Rust evaluates the value before the place (`a[{ i += 1; i }] +=
+        // a[i]` reads `a[i]` at the old `i`): the place's statements wait.
+        let mut place_block = Block::default();
+        let Some(target) = self.assignable(left, &mut place_block) else { return };
+        if !matches!(target, Binding::Place(_)) || place_block.stmts.is_empty() {
+            out.stmts.append(&mut place_block.stmts);
+        }
         match target {
             Binding::Var(var) => self.mark_refused(var, |this| match op {
                 None => this.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
@@ -380,13 +395,23 @@ impl Lowerer<'_> {
                 );
             }
             Binding::Place(place) if op.is_none() && self.place_ty(&place) == Ty::Aggregate => {
+                out.stmts.append(&mut place_block.stmts);
                 self.store_row(place, right, out);
             }
             Binding::Place(place) => {
+                let mut value = self.lower_expr(right, out);
+                if !place_block.stmts.is_empty() {
+                    let changed = crate::ir::written_in(&place_block);
+                    if value.reads().iter().any(|var| changed.contains(var)) {
+                        let read = self.temp(self.operand_ty(&value));
+                        self.assign(out, read, Rhs::Use(value), AssignKind::Init, span);
+                        value = Operand::Var(read);
+                    }
+                    out.stmts.append(&mut place_block.stmts);
+                }
                 let value = match op {
-                    None => self.lower_expr(right, out),
+                    None => value,
                     Some(op) => {
-                        let value = self.lower_expr(right, out);
                         let temp = self.temp(Ty::Unknown);
                         let current = Operand::Place(Box::new(place.clone()));
                         self.assign(out, temp, Rhs::Prim(op, vec![current, value]), AssignKind::Init, span);

@@ -1,0 +1,223 @@
+//! What Rust evaluates, in the order it does (adversarial review, stop 18):
+//! each function gave a wrong value and derivative in every mode, without a
+//! word, before its fix. Rows are checked against central differences at
+//! random points, `NAME_vjp` against `NAME_grad` and `NAME_jvp` against
+//! `NAME_vjp` (the dot-product test); the slice functions against central
+//! differences and closed forms.
+//!
+//! - Operands left to right: an operand a later one changes
+//!   (`s * { s = s + y; s }`, a call's or a method's argument, an array
+//!   literal's item) is read first; `a[{ i += 1; i }] += a[i]` reads the value before the
+//!   place, as Rust does for a primitive compound assignment.
+//! - `let t = a;` of a `mut` slice name keeps the slice `a` names then (the
+//!   swap of two buffers through a temporary); it followed `a`.
+//! - The refused forms (`step_by` after `filter`, a loop whose body changes
+//!   what it iterates, a sub-slice of a `mut` name) are ui tests; the ways
+//!   out their messages give are rows here.
+
+// The rows keep the forms the review wrote.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::blocks_in_conditions,
+    clippy::assign_op_pattern,
+    clippy::explicit_counter_loop,
+    clippy::manual_swap
+)]
+
+#[macro_use]
+mod common;
+
+use autodiff::grad;
+use common::close;
+use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+
+#[grad(forward, reverse, hessian)]
+fn changed_by_the_right_operand(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    s * {
+        s = s + y;
+        s
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn scaled_square(v: f64, w: f64) -> f64 {
+    v * w * w
+}
+
+#[grad(forward, reverse, hessian)]
+fn changed_by_a_later_argument(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    scaled_square(s, {
+        s = s * y;
+        s
+    })
+}
+
+#[grad(forward, reverse, hessian)]
+fn receiver_changed_by_its_argument(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    s.powf({
+        s = s + y;
+        s
+    })
+}
+
+#[grad(forward, reverse, hessian)]
+fn item_changed_by_a_later_item(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    let a = [s, {
+        s = s * y;
+        s
+    }];
+    a[0] + 2.0 * a[1]
+}
+
+/// `a[{ i += 1; i }] += a[i] * 3.0`: the value reads `a[0]`, the place is `a[1]`.
+#[grad(forward, reverse, hessian)]
+fn value_before_the_place(x: &[f64; 2]) -> f64 {
+    let mut a = [x[0], x[1]];
+    let mut i = 0;
+    a[{
+        i += 1;
+        i
+    }] += a[i] * 3.0;
+    a[1] * a[0]
+}
+
+#[grad(forward, reverse, hessian)]
+fn index_changed_by_the_right_operand(x: &[f64; 3]) -> f64 {
+    let a = [x[0], x[1], x[2]];
+    let mut i = 0;
+    a[i] * {
+        i += 1;
+        a[i]
+    }
+}
+
+/// The way out of "a loop whose body changes what it iterates".
+#[grad(forward, reverse, hessian)]
+fn iterates_a_copy(x: &[f64; 3]) -> f64 {
+    let mut a = [x[0], x[1], x[2]];
+    let mut s = 0.5;
+    let old = a;
+    for v in old {
+        a[2] = s * 3.0;
+        s = s * v + 1.0;
+    }
+    s + a[2]
+}
+
+/// The way out of `filter(..).step_by(2)`: the kept items counted.
+#[grad(forward, reverse, hessian)]
+fn every_other_kept(x: &[f64; 5]) -> f64 {
+    let mut s = 0.0;
+    let mut kept = 0;
+    for v in x.iter().filter(|v| **v > 0.0) {
+        if kept % 2 == 0 {
+            s += v * v;
+        }
+        kept += 1;
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian)]
+fn swapped_through_a_temporary(x: &[f64], y: &[f64]) -> f64 {
+    let mut a = x;
+    let t = a;
+    a = y;
+    t[0] + 10.0 * a[0]
+}
+
+#[grad(forward, reverse, hessian)]
+fn ping_pong(x: &[f64], y: &[f64]) -> f64 {
+    let mut a = x;
+    let mut b = y;
+    let mut s = 1.0;
+    for i in 0..3 {
+        s = s * a[i] + b[i];
+        let t = a;
+        a = b;
+        b = t;
+    }
+    s
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case!(changed_by_the_right_operand, changed_by_the_right_operand_grad, changed_by_the_right_operand_vjp,
+              changed_by_the_right_operand_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(changed_by_a_later_argument, changed_by_a_later_argument_grad, changed_by_a_later_argument_vjp,
+              changed_by_a_later_argument_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(receiver_changed_by_its_argument, receiver_changed_by_its_argument_grad,
+              receiver_changed_by_its_argument_vjp, receiver_changed_by_its_argument_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [0.5, 2.0], y in [0.0, 1.5]),
+        case!(item_changed_by_a_later_item, item_changed_by_a_later_item_grad, item_changed_by_a_later_item_vjp,
+              item_changed_by_a_later_item_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        array_case!(value_before_the_place, value_before_the_place_grad, value_before_the_place_vjp,
+                    value_before_the_place_jvp; 2; in [-2.0, 2.0]),
+        array_case!(index_changed_by_the_right_operand, index_changed_by_the_right_operand_grad,
+                    index_changed_by_the_right_operand_vjp, index_changed_by_the_right_operand_jvp; 3; in [-2.0, 2.0]),
+        array_case!(iterates_a_copy, iterates_a_copy_grad, iterates_a_copy_vjp, iterates_a_copy_jvp; 3; in [-2.0, 2.0]),
+        array_case!(every_other_kept, every_other_kept_grad, every_other_kept_vjp, every_other_kept_jvp; 5;
+                    in [-2.0, 2.0]; where |x| x.iter().all(|v| v.abs() > 1e-3)),
+    ]
+}
+
+#[test]
+fn rows_match_numeric_gradient_in_rusts_order() {
+    rows_match_numeric_gradient("order row(s)", cases());
+}
+
+#[test]
+fn rows_jvp_is_the_transpose_of_vjp_in_rusts_order() {
+    rows_jvp_is_the_transpose_of_vjp("order row(s)", cases());
+}
+
+/// The closed forms at the review's points.
+#[test]
+fn the_reviews_points_have_rusts_values() {
+    // s·(s + y) at (2, 1): 6, ∂x = 2x + y = 5, ∂y = x = 2.
+    assert_eq!(changed_by_the_right_operand_grad(2.0, 1.0), (6.0, 5.0, 2.0));
+    // a[1] = 5 + 3·2 = 11; 11·2 = 22; ∂x0 = 3·2 + 11, ∂x1 = 2.
+    let mut d = [0.0; 2];
+    assert_eq!(value_before_the_place_grad(&[2.0, 5.0], &mut d), 22.0);
+    assert_eq!(d, [17.0, 2.0]);
+    // x = [1, -1, 2, 3, 0.5]: kept 1, 2, 3, 0.5; every other: 1, 3.
+    let mut d = [0.0; 5];
+    assert_eq!(every_other_kept_grad(&[1.0, -1.0, 2.0, 3.0, 0.5], &mut d), 10.0);
+    assert_eq!(d, [2.0, 0.0, 0.0, 6.0, 0.0]);
+}
+
+#[test]
+fn slices_swapped_through_a_temporary_keep_their_values() {
+    let (x, y) = ([0.3, 0.7, -1.2], [0.5, 1.1, -0.4]);
+    let (mut dx, mut dy) = ([0.0; 3], [0.0; 3]);
+    let value = swapped_through_a_temporary_grad(&x, &mut dx, &y, &mut dy);
+    assert!(close(value, x[0] + 10.0 * y[0], 1e-15));
+    assert_eq!((dx, dy), ([1.0, 0.0, 0.0], [10.0, 0.0, 0.0]));
+    let (_, tangent) = swapped_through_a_temporary_jvp(&x, &[1.0, 0.0, 0.0], &y, &[0.0; 3]);
+    assert_eq!(tangent, 1.0);
+
+    let (mut dx, mut dy) = ([0.0; 3], [0.0; 3]);
+    let value = ping_pong_grad(&x, &mut dx, &y, &mut dy);
+    assert!(close(value, ping_pong(&x, &y), 1e-15));
+    let h = 1e-6;
+    for i in 0..3 {
+        let moved = |t: f64, on_x: bool| {
+            let (mut a, mut b) = (x, y);
+            if on_x {
+                a[i] += t
+            } else {
+                b[i] += t
+            }
+            ping_pong(&a, &b)
+        };
+        assert!(close(dx[i], (moved(h, true) - moved(-h, true)) / (2.0 * h), 1e-7), "{dx:?}");
+        assert!(close(dy[i], (moved(h, false) - moved(-h, false)) / (2.0 * h), 1e-7), "{dy:?}");
+    }
+    // By hand at x = [0.3, 0.7, -1.2], y = [0.5, 1.1, -0.4]: s = 0.3 + 0.5,
+    // then 0.8·1.1 + 0.7, then 1.58·(-1.2) + (-0.4).
+    assert!(close(value, (0.8 * 1.1 + 0.7) * -1.2 - 0.4, 1e-15));
+}
