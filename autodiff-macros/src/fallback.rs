@@ -36,7 +36,10 @@ pub fn expand(args: TokenStream, item: &ItemFn, error: syn::Error) -> TokenStrea
         });
         let hvp = args.hessian.as_ref().and_then(|_| hvp::stub(&sig, body.clone()));
         let graph = args.graph.as_ref().map(|_| graph::declaration(&sig, &|_| false, body.clone()));
-        let companion = companion::generated(&sig, &seed, &|_| false, body, None, None, TokenStream::new());
+        // The companion's `jvp` too, which forward-mode callers call.
+        let jvp_method = proc_macro2::Ident::new(companion::JVP, proc_macro2::Span::call_site());
+        let companion_jvp = jvp::Jvp::stub(&sig, body.clone()).function(&sig, &jvp_method, false);
+        let companion = companion::generated(&sig, &seed, &|_| false, body, None, None, companion_jvp);
         Some(quote!(#functions #jvp #hvp #graph #companion))
     });
     let item = attributes::without_rejected(item);

@@ -496,6 +496,17 @@ impl Lowerer<'_> {
             return self.lower_method(&method_call, out);
         }
         let args: Vec<Arg> = self.call_args(&call.args, out);
+        if super::structs::is_variant_call(call) && self.holds_a_float(&args) {
+            let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
+            return self.unsupported(
+                func,
+                format!(
+                    "`{name}(..)` builds an enum value that carries a float, which #[grad] does not differentiate \
+                     through; keep the float in a local of its own and choose with a plain value (`let r = ..;` \
+                     and a `bool` or an enum without floats), or take the enum as a parameter and `match` on it"
+                ),
+            );
+        }
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
             return self.unsupported(

@@ -179,6 +179,18 @@ pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
     (type_like(&last.ident) && !variant && last.arguments.is_none()).then_some(call)
 }
 
+/// `Shape::Circle(r)`, `Some(v)`, `Ok(v)`: a call of an enum's variant.
+pub(super) fn is_variant_call(call: &syn::ExprCall) -> bool {
+    let Expr::Path(path) = peel(&call.func) else { return false };
+    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    let Some((last, before)) = segments.split_last() else { return false };
+    let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+    let of_a_type = before.last().is_some_and(|owner| type_like(&owner.ident) || owner.ident == "Self");
+    path.qself.is_none()
+        && type_like(&last.ident)
+        && (of_a_type || ["Some", "Ok", "Err"].iter().any(|name| last.ident == name))
+}
+
 /// `Config` of `Config::new(k)`, `geo::Frame::default()` or
 /// `Self::with_scale(k)`: a call of a constructor (named `new`, `default`,
 /// `from`, or `new_..`, `with_..`, `from_..`) of a type named like one (not
