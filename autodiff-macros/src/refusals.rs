@@ -106,6 +106,13 @@ fn calls_making_structs_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt
                  a model (`#[derive(Params)]`, a differentiated parameter `&{ty}`), or compute from the \
                  differentiated values the floats you need here, without the struct"
             )
+        } else if info.declared.as_ref().is_some_and(|ty| matches!(ty, syn::Type::Tuple(_))) {
+            // (`let mv: (f64, f64) = mean_var(x);`: the tuple of a #[grad] function.)
+            format!(
+                "#[grad] differentiates through the tuple of floats a #[grad] function returns where the tuple \
+                 is taken apart as it is bound, each float a local of its own: write `let (a, b) = \
+                 {callee}(..);` rather than binding it whole to `{name}: {ty}`"
+            )
         } else {
             format!(
                 "`{callee}(..)` is given a differentiated value and returns `{ty}`, which #[grad] does not \
