@@ -11,7 +11,9 @@
 //!   macro's arguments was left renamed (E0425 "cannot find `__self`");
 //! - `self` lent to a `#[grad]` function (`predict(self, x)`), in the
 //!   method's twin for a constant `self` a struct left out of `wrt`;
-//! - a field of a `const` struct (`CFG.k`): refused as "not a local".
+//! - a field of a `const` struct (`CFG.k`): refused as "not a local";
+//! - `v.is_empty()` of a local vector, a slice, a sub-slice or a model's
+//!   field (clippy's suggestion for `len() == 0`): refused as a method.
 
 // The programs keep the forms people write (an index loop over a buffer).
 #![allow(clippy::needless_range_loop)]
@@ -219,4 +221,38 @@ fn fields_of_const_and_static_structs_are_constants() {
         // ∂²x = 11 - 0.0625 sin(-0.25x).
         assert!(close(configured_hvp(x, 1.0).1, 11.0 - 0.0625 * (-0.25 * x).sin(), 1e-13));
     }
+}
+
+#[grad(forward, reverse, hessian)]
+fn kept_or_nothing(x: &[f64], m: &Lin) -> f64 {
+    let mut v = Vec::new();
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            v.push(x[i] * m.w[i]);
+        }
+    }
+    let head = &x[1..];
+    let mut s = if v.is_empty() { 0.0 } else { v[0] * v[0] };
+    if !x.is_empty() && !m.w.is_empty() && !head.is_empty() {
+        s += head[0] * x[0];
+    }
+    s
+}
+
+#[test]
+fn is_empty_is_a_length_of_zero() {
+    let m = lin();
+    // x = [0.5, -1.0]: v = [0.375]; s = 0.375² + (-1)(0.5).
+    let (x, mut dx, mut dm) = ([0.5, -1.0], [0.0; 2], m.zeros_like());
+    let value = kept_or_nothing_grad(&x, &mut dx, &m, &mut dm);
+    assert!(close(value, 0.375 * 0.375 - 0.5, 1e-15));
+    assert_all_close(&dx, &[2.0 * 0.375 * 0.75 - 1.0, 0.5], "∂x");
+    assert_all_close(&dm.to_flat(), &[2.0 * 0.375 * 0.5, 0.0, 0.0], "∂m");
+    // No positive entry: v stays empty.
+    let (x, mut dx, mut dm) = ([-0.5, -2.0], [0.0; 2], m.zeros_like());
+    let value = kept_or_nothing_grad(&x, &mut dx, &m, &mut dm);
+    assert!(close(value, 1.0, 1e-15), "{value}");
+    assert_all_close(&dx, &[-2.0, -0.5], "∂x");
+    let (_, tangent) = kept_or_nothing_jvp(&x, &[1.0, 0.0], &m, &m.zeros_like());
+    assert!(close(tangent, dx[0], 1e-14));
 }

@@ -24,6 +24,9 @@ impl Lowerer<'_> {
             if call.method == "len" && call.args.is_empty() {
                 return Rhs::Use(slice.len);
             }
+            if call.method == "is_empty" && call.args.is_empty() {
+                return is_zero(slice.len);
+            }
             if call.method == "to_vec" {
                 return self.unsupported(&call.method, to_vec_message());
             }
@@ -111,6 +114,15 @@ impl Lowerer<'_> {
             if self.vars[place.var.0].ty == Ty::Aggregate && self.vars[place.var.0].dims.is_none());
         if model_part && method == "len" && args.is_empty() {
             return Rhs::Method(receiver, method.clone(), args);
+        }
+        // `x.is_empty()` of an array, a slice or a vector (which clippy
+        // suggests for `x.len() == 0`): its length compared with zero.
+        let aggregate = model_part || receiver_ty == Ty::Aggregate || self.is_aggregate_operand(&receiver);
+        if aggregate && method == "is_empty" && args.is_empty() {
+            let len = self.temp(Ty::Other);
+            let rhs = Rhs::Method(receiver, Ident::new("len", method.span()), Vec::new());
+            self.assign(out, len, rhs, crate::ir::AssignKind::Init, method.span());
+            return is_zero(Operand::Var(len));
         }
         if model_part && symbol::float_method(method).is_none() && !symbol::is_float_predicate(method) {
             return refuse(
@@ -845,4 +857,9 @@ pub(super) fn float_qself(qself: &syn::QSelf) -> Option<FloatTy> {
 pub(super) fn qualified_path_message() -> &'static str {
     "qualified paths (`<T as Trait>::f`) are not supported inside #[grad] functions; \
      write the float function as `f64::exp(x)` or `x.exp()`, or call a #[grad] function by name or path"
+}
+
+/// `len == 0`.
+fn is_zero(len: Operand) -> Rhs {
+    Rhs::Prim(Op::Eq, vec![len, Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other })])
 }
