@@ -8,10 +8,18 @@
 //! it (the gradient of a fixed model's output with respect to its input)
 //! failed to compile (E0061, a missing shadow).
 //!
+//! Every form a struct is lent in gets its slots: the parameter itself,
+//! `&s`, a rename (`let t = s;`), a closure's parameter, a `const` or
+//! `static` struct (`&SPRING`), and a callee with a custom `vjp` (a review
+//! found each failing to compile, E0061, once callees had the slots).
+//!
 //! Each row is checked against central differences at random points, its
 //! `NAME_vjp` against `NAME_grad`, its `NAME_jvp` against `NAME_vjp` by the
 //! dot-product test, and `NAME_hvp` against central differences of the
 //! gradient; closed forms check the constants get nothing.
+
+// `&s` of `s: &Spring` is one of the forms under test.
+#![allow(clippy::needless_borrow)]
 
 #[macro_use]
 mod common;
@@ -85,6 +93,38 @@ fn through_a_fixed_model(m: &Lin, fixed: &Lin, x: f64) -> f64 {
     saliency(fixed, x, m.b) + predict(m, x, x)
 }
 
+const STIFF: Spring = Spring { k: 2.5, turns: 2 };
+static SOFT: Spring = Spring { k: 0.5, turns: 4 };
+
+/// Two structs, both left out.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn two_springs(s: &Spring, t: &Spring, x: f64) -> f64 {
+    s.k * x + t.k * (t.turns as f64) * x * x
+}
+
+fn custom_sine_vjp(s: &Spring, x: f64, seed: f64) -> (f64, f64) {
+    (s.k * x.sin(), seed * s.k * x.cos())
+}
+
+/// A custom derivative, leaving its struct out.
+#[grad(vjp = custom_sine_vjp, wrt(x))]
+fn custom_sine(s: &Spring, x: f64) -> f64 {
+    s.k * x.sin()
+}
+
+/// The forms a struct left out is lent in.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn lent_every_way(s: &Spring, x: f64) -> f64 {
+    let t = s;
+    let f = |sp: &Spring, v: f64| stretch(sp, v);
+    stretch(&s, x) + two_springs(&s, t, x) + f(s, 0.5 * x) + stretch(&STIFF, x) * two_springs(&SOFT, &STIFF, x)
+}
+
+#[grad(wrt(x))]
+fn through_a_custom_derivative(s: &Spring, x: f64) -> f64 {
+    custom_sine(s, x) * x
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(saliency, saliency_grad, saliency_vjp, saliency_jvp;
@@ -93,6 +133,8 @@ fn cases() -> Vec<Case> {
               (&spring(), &lin(), x) [&spring(), &lin(), x, along(0)]; x in [-1.5, 1.5]),
         case!(local_model, local_model_grad, local_model_vjp, local_model_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
+        case!(lent_every_way, lent_every_way_grad, lent_every_way_vjp, lent_every_way_jvp;
+              (&spring(), x) [&spring(), x, along(0)]; x in [-1.5, 1.5]),
     ]
 }
 
@@ -121,6 +163,12 @@ fn structs_passed_whole_second_order_matches_differences_of_the_gradient() {
             },
             &[x, y],
             &[vx, vy],
+        );
+        check_hvp(
+            |p| vec![lent_every_way_grad(&s, p[0]).1],
+            |p, v| vec![lent_every_way_hvp(&s, p[0], v[0]).1],
+            &[x],
+            &[vx],
         );
         check_hvp(
             |p| vec![spring_and_model_grad(&s, &m, p[0]).1],
@@ -173,4 +221,15 @@ fn a_differentiated_model_gets_its_partials_alone() {
 fn the_graph_draws_the_calls() {
     let dot = spring_and_model_graph(&spring(), &lin(), 0.4).to_dot();
     assert!(dot.contains("predict") && dot.contains("stretch"), "{dot}");
+}
+
+/// `k·sin(x)·x` through the custom derivative: `∂x = k(cos(x)·x + sin(x))`.
+#[test]
+fn a_custom_derivative_leaving_a_struct_out_is_called_with_its_slots() {
+    let s = spring();
+    for x in [-1.2, 0.4, 0.9] {
+        let (value, dx) = through_a_custom_derivative_grad(&s, x);
+        assert!(close(value, s.k * x.sin() * x, 1e-15));
+        assert!(close(dx, s.k * (x.cos() * x + x.sin()), 1e-14));
+    }
 }

@@ -9,6 +9,9 @@
 //!   (`s * { s = s + y; s }`, a call's or a method's argument, an array
 //!   literal's item) is read first; `a[{ i += 1; i }] += a[i]` reads the value before the
 //!   place, as Rust does for a primitive compound assignment.
+//!   Also a float function called by its path (`f64::powf(s, ..)`) and the
+//!   items of a tuple (`let (a, b) = (s, { .. })`, a destructuring
+//!   assignment, a tuple returned).
 //! - `let t = a;` of a `mut` slice name keeps the slice `a` names then (the
 //!   swap of two buffers through a temporary); it followed `a`.
 //! - The refused forms (`step_by` after `filter`, a loop whose body changes
@@ -144,6 +147,33 @@ fn ping_pong(x: &[f64], y: &[f64]) -> f64 {
     s
 }
 
+/// A float function called by its path (`f64::powf(s, ..)`).
+#[grad(forward, reverse, hessian)]
+fn path_call_changed_by_its_argument(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    f64::powf(s, {
+        s = s + y;
+        s
+    }) + s
+}
+
+/// A tuple `let` and a destructuring assignment.
+#[grad(forward, reverse, hessian)]
+fn tuple_items_in_order(x: f64, y: f64) -> f64 {
+    let mut s = x;
+    let (a, b) = (s, {
+        s = s * y;
+        s
+    });
+    let (mut c, mut d) = (a, b);
+    c *= d;
+    (c, d) = (s + c, {
+        s = s + a;
+        s
+    });
+    a + 3.0 * b + c * d
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(changed_by_the_right_operand, changed_by_the_right_operand_grad, changed_by_the_right_operand_vjp,
@@ -155,6 +185,11 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [0.5, 2.0], y in [0.0, 1.5]),
         case!(item_changed_by_a_later_item, item_changed_by_a_later_item_grad, item_changed_by_a_later_item_vjp,
               item_changed_by_a_later_item_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(path_call_changed_by_its_argument, path_call_changed_by_its_argument_grad,
+              path_call_changed_by_its_argument_vjp, path_call_changed_by_its_argument_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [0.5, 2.0], y in [0.0, 1.5]),
+        case!(tuple_items_in_order, tuple_items_in_order_grad, tuple_items_in_order_vjp, tuple_items_in_order_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         array_case!(value_before_the_place, value_before_the_place_grad, value_before_the_place_vjp,
                     value_before_the_place_jvp; 2; in [-2.0, 2.0]),
         array_case!(index_changed_by_the_right_operand, index_changed_by_the_right_operand_grad,

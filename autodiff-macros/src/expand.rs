@@ -176,7 +176,15 @@ pub(crate) fn try_expand_with(
         let target = custom_target(path, &sig.item.sig.generics);
         let graph_fn = args.graph.as_ref().map(|_| graph::custom_function(&sig, &target)).transpose()?;
         let body = forward_call(&sig, target, &seed);
-        let companion = companion::generated(&sig, &seed, &|_| false, body, None, None, companion_jvp);
+        // The companion has the slots of every struct parameter (the
+        // convention of `companion.rs`); the custom derivative is called
+        // without those of the structs it leaves out.
+        let mut slotted = checked_signature(item, &args, Ctxt::new())?;
+        slotted.left_out = sig.left_out.clone();
+        let cx = Ctxt::new();
+        signature::slot_left_out_structs(&mut slotted, &cx);
+        cx.check()?;
+        let companion = companion::generated(&slotted, &seed, &|_| false, body, None, None, companion_jvp);
         return Ok(quote!(#functions #jvp_fn #graph_fn #companion));
     }
     let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;

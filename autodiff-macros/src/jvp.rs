@@ -161,10 +161,14 @@ impl Jvp {
         let mut args = Vec::new();
         let mut partials = Vec::new();
         let mut terms = Vec::new();
-        for (param, tangent) in sig.params.iter().zip(&tangents) {
+        for (i, (param, tangent)) in sig.params.iter().zip(&tangents).enumerate() {
             let ident = param.ident;
             args.push(ident.to_token_stream());
             match &param.class {
+                // A struct left out: the companion's `vjp` has its slot.
+                ParamClass::Shadowed { kind: RefKind::Model, .. } if !sig.differentiates(i) => {
+                    args.push(quote!(&mut ::autodiff::guards::NoShadow));
+                }
                 // An array's partial is an array: this needs `jvp = ..`.
                 ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => return None,
                 ParamClass::Active(_) => {

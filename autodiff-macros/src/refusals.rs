@@ -109,9 +109,10 @@ fn calls_making_structs_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt
         } else if info.declared.as_ref().is_some_and(|ty| matches!(ty, syn::Type::Tuple(_))) {
             // (`let mv: (f64, f64) = mean_var(x);`: the tuple of a #[grad] function.)
             format!(
-                "#[grad] differentiates through the tuple of floats a #[grad] function returns where the tuple \
-                 is taken apart as it is bound, each float a local of its own: write `let (a, b) = \
-                 {callee}(..);` rather than binding it whole to `{name}: {ty}`"
+                "`{callee}(..)` is given a differentiated value and its tuple `{ty}` is bound whole to `{name}`, \
+                 where #[grad] cannot follow the derivative; a tuple of floats is differentiated when a #[grad] \
+                 function returns it and it is taken apart as it is bound (`let (a, b) = {callee}(..);`): put \
+                 #[grad] on `{callee}` if it has none, and bind its floats each to a local"
             )
         } else {
             format!(

@@ -89,7 +89,7 @@ impl Lowerer<'_> {
         // repeat the refusal (`x.partition_point(|v| ..)`: the closure).
         let before_args = self.cx.error_count();
         let mut args_block = Block::default();
-        let args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, &mut args_block)).collect();
+        let args = self.lower_in_order(&call.args.iter().collect::<Vec<_>>(), &mut args_block);
         // An argument that changes the receiver (`s.powf({ s += y; s })`)
         // runs after Rust has read it.
         let receiver = self.read_before(receiver, &args_block, out, call.receiver.span());
@@ -733,7 +733,7 @@ impl Lowerer<'_> {
         call: &syn::ExprCall,
         out: &mut Block,
     ) -> Rhs {
-        let mut args: Vec<Operand> = call.args.iter().map(|arg| self.lower_expr(arg, out)).collect();
+        let mut args = self.lower_in_order(&call.args.iter().collect::<Vec<_>>(), out);
         // `f64::from(x)` is the lossless `x as f64`.
         if name == "from" && args.len() == 1 {
             return Rhs::Prim(Op::ToFloat(float), args);

@@ -116,6 +116,8 @@ impl Lowerer<'_> {
             let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
             match binding {
                 Some(Binding::Var(var)) if self.vars[var.0].ty == Ty::Aggregate => return Binding::Var(var),
+                // A struct left out of `wrt(..)`: itself, lent with its slots.
+                Some(Binding::Var(var)) if self.is_constant_struct_reference(var) => return Binding::Var(var),
                 Some(slice @ Binding::Slice(_)) => return slice,
                 _ => {}
             }

@@ -45,7 +45,8 @@ impl Lowerer<'_> {
             Expr::MethodCall(call) if loops::is_chain_terminal(call) => self.lower_chain(call, out, sink),
             // `(a, b)` as the value of a function that returns a tuple: the array `[a, b]`.
             Expr::Tuple(tuple) if self.returns_tuple && matches!(sink, Sink::Var(dst, _) if Some(dst) == self.ret) => {
-                let items = tuple.elems.iter().map(|item| self.lower_expr(item, out)).collect();
+                let items: Vec<&Expr> = tuple.elems.iter().collect();
+                let items = self.lower_in_order(&items, out);
                 if let Sink::Var(dst, kind) = sink {
                     self.assign(out, dst, Rhs::ArrayLit(items), kind, expr.span());
                 }

@@ -445,6 +445,10 @@ impl Lowerer<'_> {
                     }
                     return Arg::Ref { place, range: None, mutable, borrowed };
                 }
+                if place.proj.is_empty() && self.is_constant_struct_reference(place.var) {
+                    // `&s` of `s: &Spring` left out of `wrt`: `s`, with its slots.
+                    return Arg::Ref { place, range: None, mutable: false, borrowed: false };
+                }
                 let info = &self.vars[place.var.0];
                 if place.proj.is_empty() && info.by_ref {
                     // `&idx` of a reference parameter: `idx` coerces to it.
@@ -470,7 +474,18 @@ impl Lowerer<'_> {
                     return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable, borrowed };
                 }
             }
-            // `&LIMITS`: a constant, borrowed as written.
+            // `&SPRING` of a `const` or `static` (a struct, a table):
+            // lent through a reference made once, with the slots of a
+            // struct (`guards::slot`: a `#[grad]` callee may take a struct).
+            if let Some(var) = self.table(inner) {
+                return Arg::Ref {
+                    place: Place { var, proj: Vec::new() },
+                    range: None,
+                    mutable: false,
+                    borrowed: false,
+                };
+            }
+            // `&f64::consts::PI`: a constant, borrowed as written.
             if let Expr::Path(path) = inner {
                 let tokens = quote!(&#path);
                 return Arg::Value(Operand::Const(Const { tokens, ty: Ty::Other }));
@@ -514,7 +529,7 @@ impl Lowerer<'_> {
 
     /// Whether `var` is a parameter `m: &Model` (a struct by reference) left
     /// out of `wrt(..)`.
-    fn is_constant_struct_reference(&self, var: crate::ir::Var) -> bool {
+    pub(super) fn is_constant_struct_reference(&self, var: crate::ir::Var) -> bool {
         let info = &self.vars[var.0];
         info.kind == VarKind::Param
             && self.constant_params.contains(&var)

@@ -241,7 +241,8 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(init, format!("this tuple has {} values", values.elems.len()));
                     return;
                 }
-                let lowered = values.elems.iter().map(|value| self.lower_expr(value, out)).collect();
+                let values_in_order: Vec<&Expr> = values.elems.iter().collect();
+                let lowered = self.lower_in_order(&values_in_order, out);
                 (lowered, values.elems.iter().map(|value| value.span()).collect())
             }
             Expr::Call(_) | Expr::MethodCall(_) => {
@@ -335,6 +336,8 @@ impl Lowerer<'_> {
             {
                 Some(var)
             }
+            // A struct parameter left out of `wrt(..)`, renamed.
+            Binding::Var(var) if self.is_constant_struct_reference(var) => Some(var),
             _ => None,
         }
     }
@@ -447,7 +450,7 @@ impl Lowerer<'_> {
             Expr::Tuple(syn::ExprTuple { elems, .. }) | Expr::Array(syn::ExprArray { elems, .. })
                 if elems.len() == targets.len() =>
             {
-                elems.iter().map(|value| self.lower_expr(value, out)).collect()
+                self.lower_in_order(&elems.iter().collect::<Vec<_>>(), out)
             }
             Expr::Call(_) | Expr::MethodCall(_) if matches!(left, Expr::Tuple(_)) => {
                 self.tuple_of_call(right, targets.len(), out)
