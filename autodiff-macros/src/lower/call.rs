@@ -681,34 +681,16 @@ impl Lowerer<'_> {
         Some(written)
     }
 
-    /// `f64::name(x, args..)`: the float method `x.name(args..)`.
     /// The arguments of a call, lowered left to right as Rust evaluates
     /// them: a value that a later argument's statements change (`f(s, { s
     /// *= y; s })`) is read into a temporary before them.
     fn call_args(&mut self, args: &Punctuated<Expr, syn::Token![,]>, out: &mut Block) -> Vec<Arg> {
-        let mut lowered: Vec<(Block, Arg)> = args
-            .iter()
-            .map(|arg| {
-                let mut block = Block::default();
-                let arg = self.call_arg(arg, &mut block);
-                (block, arg)
-            })
-            .collect();
-        for i in 0..lowered.len() {
-            let later = Block { stmts: lowered[i + 1..].iter().flat_map(|(block, _)| block.stmts.clone()).collect() };
-            if let Arg::Value(value) = lowered[i].1.clone() {
-                let mut block = std::mem::take(&mut lowered[i].0);
-                let value = self.read_before(value, &later, &mut block, args[i].span());
-                lowered[i] = (block, Arg::Value(value));
-            }
-        }
-        lowered
-            .into_iter()
-            .map(|(mut block, arg)| {
-                out.stmts.append(&mut block.stmts);
-                arg
-            })
-            .collect()
+        let exprs: Vec<&Expr> = args.iter().collect();
+        let value = |arg: &Arg| match arg {
+            Arg::Value(value) => Some(value.clone()),
+            Arg::Ref { .. } => None,
+        };
+        self.lower_each_in_order(&exprs, out, Self::call_arg, value, Arg::Value)
     }
 
     /// `value`, or a temporary holding it (assigned in `out`) when the
@@ -726,6 +708,7 @@ impl Lowerer<'_> {
         Operand::Var(read)
     }
 
+    /// `f64::name(x, args..)`: the float method `x.name(args..)`.
     pub(super) fn lower_float_function(
         &mut self,
         float: FloatTy,

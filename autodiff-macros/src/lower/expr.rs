@@ -242,29 +242,44 @@ impl Lowerer<'_> {
     /// that a later one's statements change (`s * { s += y; s }`) is read
     /// into a temporary before them.
     pub(super) fn lower_in_order(&mut self, exprs: &[&Expr], out: &mut Block) -> Vec<Operand> {
-        let mut parts: Vec<(Block, Operand)> = exprs
+        self.lower_each_in_order(exprs, out, Self::lower_expr, |operand| Some(operand.clone()), |operand| operand)
+    }
+
+    /// `lower_in_order` with `lower` for each item (an operand, a call's
+    /// argument): the value an item holds (`value`) is read into a
+    /// temporary, which `with` makes an item of, when a later item's
+    /// statements change it.
+    pub(super) fn lower_each_in_order<T>(
+        &mut self,
+        exprs: &[&Expr],
+        out: &mut Block,
+        lower: impl Fn(&mut Self, &Expr, &mut Block) -> T,
+        value: impl Fn(&T) -> Option<Operand>,
+        with: impl Fn(Operand) -> T,
+    ) -> Vec<T> {
+        let mut parts: Vec<(Block, T)> = exprs
             .iter()
             .map(|expr| {
                 let mut block = Block::default();
-                let operand = self.lower_expr(expr, &mut block);
-                (block, operand)
+                let item = lower(self, expr, &mut block);
+                (block, item)
             })
             .collect();
         for i in 0..parts.len() {
+            let Some(operand) = value(&parts[i].1) else { continue };
             let later: std::collections::BTreeSet<Var> =
                 parts[i + 1..].iter().flat_map(|(block, _)| crate::ir::written_in(block)).collect();
-            if parts[i].1.reads().iter().any(|var| later.contains(var)) {
-                let operand = parts[i].1.clone();
+            if operand.reads().iter().any(|var| later.contains(var)) {
                 let read = self.temp(self.operand_ty(&operand));
                 self.assign(&mut parts[i].0, read, Rhs::Use(operand), AssignKind::Init, exprs[i].span());
-                parts[i].1 = Operand::Var(read);
+                parts[i].1 = with(Operand::Var(read));
             }
         }
         parts
             .into_iter()
-            .map(|(block, operand)| {
+            .map(|(block, item)| {
                 out.stmts.extend(block.stmts);
-                operand
+                item
             })
             .collect()
     }
