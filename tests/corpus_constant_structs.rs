@@ -13,6 +13,11 @@
 //! `static` struct (`&SPRING`), and a callee with a custom `vjp` (a review
 //! found each failing to compile, E0061, once callees had the slots).
 //!
+//! So does a part of a struct left out: a model field (`&n.lin`), an
+//! element of a vector of models (`&n.layers[1]`), and each model of a
+//! loop over one (`for layer in &n.layers`), whether the callee
+//! differentiates it or not (a zero model or `NoShadow`, `guards::lent_zero`).
+//!
 //! Each row is checked against central differences at random points, its
 //! `NAME_vjp` against `NAME_grad`, its `NAME_jvp` against `NAME_vjp` by the
 //! dot-product test, and `NAME_hvp` against central differences of the
@@ -125,6 +130,65 @@ fn through_a_custom_derivative(s: &Spring, x: f64) -> f64 {
     custom_sine(s, x) * x
 }
 
+#[derive(Params, Clone)]
+struct Layer {
+    w: Vec<f64>,
+    b: f64,
+}
+
+/// Constants holding models.
+struct Net {
+    lin: Lin,
+    layers: Vec<Layer>,
+    table: Vec<f64>,
+}
+
+fn net() -> Net {
+    Net {
+        lin: Lin { w: [0.5, 1.0], b: 0.25 },
+        layers: vec![Layer { w: vec![1.5], b: -0.5 }, Layer { w: vec![-0.5], b: 0.75 }],
+        table: vec![2.0, -1.0],
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn layer_score(l: &Layer, x: f64) -> f64 {
+    (l.w[0] * x + l.b).tanh()
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn layer_wave(l: &Layer, x: f64) -> f64 {
+    (l.w[0] * x + l.b).sin()
+}
+
+#[grad(forward, reverse, hessian)]
+fn quadratic(w: &[f64], x: f64) -> f64 {
+    w[0] * x + w[1] * x * x
+}
+
+/// Parts of a struct left out, lent to callees that differentiate them or not.
+#[grad(forward, reverse, hessian, graph, wrt(x))]
+fn parts_lent(n: &Net, x: f64) -> f64 {
+    shifted(&n.lin, x)
+        + predict(&n.lin, x, 0.5)
+        + layer_wave(&n.layers[1], x)
+        + layer_score(&n.layers[0], x)
+        + quadratic(&n.table, x)
+}
+
+/// Each model of a vector in a struct left out, lent by the loop.
+#[grad(forward, reverse, hessian, graph, wrt(x))]
+fn models_of_a_constant_lent_in_a_loop(n: &Net, x: f64) -> f64 {
+    let mut s = 0.0;
+    for layer in &n.layers {
+        s += layer_score(layer, x) + layer_wave(layer, 0.5 * x);
+    }
+    for (i, layer) in n.layers.iter().enumerate() {
+        s += layer_score(layer, x) * (i as f64 + 1.0);
+    }
+    s
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(saliency, saliency_grad, saliency_vjp, saliency_jvp;
@@ -135,6 +199,11 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [-1.5, 1.5], y in [-1.5, 1.5]),
         case!(lent_every_way, lent_every_way_grad, lent_every_way_vjp, lent_every_way_jvp;
               (&spring(), x) [&spring(), x, along(0)]; x in [-1.5, 1.5]),
+        case!(parts_lent, parts_lent_grad, parts_lent_vjp, parts_lent_jvp;
+              (&net(), x) [&net(), x, along(0)]; x in [-1.5, 1.5]),
+        case!(models_of_a_constant_lent_in_a_loop, models_of_a_constant_lent_in_a_loop_grad,
+              models_of_a_constant_lent_in_a_loop_vjp, models_of_a_constant_lent_in_a_loop_jvp;
+              (&net(), x) [&net(), x, along(0)]; x in [-1.5, 1.5]),
     ]
 }
 
@@ -163,6 +232,14 @@ fn structs_passed_whole_second_order_matches_differences_of_the_gradient() {
             },
             &[x, y],
             &[vx, vy],
+        );
+        let n = net();
+        check_hvp(|p| vec![parts_lent_grad(&n, p[0]).1], |p, v| vec![parts_lent_hvp(&n, p[0], v[0]).1], &[x], &[vx]);
+        check_hvp(
+            |p| vec![models_of_a_constant_lent_in_a_loop_grad(&n, p[0]).1],
+            |p, v| vec![models_of_a_constant_lent_in_a_loop_hvp(&n, p[0], v[0]).1],
+            &[x],
+            &[vx],
         );
         check_hvp(
             |p| vec![lent_every_way_grad(&s, p[0]).1],
@@ -221,6 +298,8 @@ fn a_differentiated_model_gets_its_partials_alone() {
 fn the_graph_draws_the_calls() {
     let dot = spring_and_model_graph(&spring(), &lin(), 0.4).to_dot();
     assert!(dot.contains("predict") && dot.contains("stretch"), "{dot}");
+    let dot = models_of_a_constant_lent_in_a_loop_graph(&net(), 0.4).to_dot();
+    assert!(dot.contains("layer_score") && dot.contains("layer_wave"), "{dot}");
 }
 
 /// `k·sin(x)·x` through the custom derivative: `∂x = k(cos(x)·x + sin(x))`.

@@ -489,22 +489,9 @@ impl<S: FloatShape> FloatShape for Vec<S> {
     }
 }
 
-/// `lent`, first: floats lent by reference that are `Params` (an array, a
-/// vector, a model), which a callee's parameter takes with a shadow.
-pub trait FloatsLentProbe<T> {
-    /// [`Floats`].
-    #[inline(always)]
-    fn lent(self) -> Seen<Floats, T>
-    where
-        Self: Sized,
-    {
-        Seen::new()
-    }
-}
-
-impl<T: crate::Params> FloatsLentProbe<T> for &&Unseen<T> {}
-
-/// `lent`, second: floats of a generic float type ([`FloatShape`]).
+/// `lent`, first: floats in arrays or vectors ([`FloatShape`], of `f32`,
+/// `f64` or a generic float type), which a callee's parameter (a slice, an
+/// array, a vector) takes with a shadow of the same shape.
 pub trait ShapedLentProbe<T> {
     /// [`Shaped`].
     #[inline(always)]
@@ -516,7 +503,22 @@ pub trait ShapedLentProbe<T> {
     }
 }
 
-impl<T: FloatShape> ShapedLentProbe<T> for &Unseen<T> {}
+impl<T: FloatShape> ShapedLentProbe<T> for &&Unseen<T> {}
+
+/// `lent`, second: a model (`Params`), which a callee's parameter takes
+/// with the slots of a struct (see [`slot`]).
+pub trait FloatsLentProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn lent(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: crate::Params> FloatsLentProbe<T> for &Unseen<T> {}
 
 /// `lent` for anything else.
 pub trait OtherLentProbe<T> {
@@ -615,16 +617,15 @@ impl<T: crate::Params> Lent<T> for Floats {
     }
 }
 
-/// The zero [`lent_zero`] makes: of the field's shape for [`Floats`] and
-/// [`Shaped`]; for
+/// The zero [`lent_zero`] makes, `Z`: of the field's shape for [`Shaped`];
+/// for [`Floats`] the filling of the callee's slots for a struct ([`slot`]:
+/// a zero model, or [`NoShadow`] where the callee leaves the struct out of
+/// `wrt(..)`), which rustc infers from the callee's parameter; for
 /// [`NoFloats`] nothing, passed to a callee that [`lent`] has refused
 /// already (so that its error is the only one).
-pub trait LentZero<T> {
-    /// The zero.
-    type Zero;
-
+pub trait LentZero<T, Z> {
     /// A zero of `value`'s shape.
-    fn zero(value: &T) -> Self::Zero;
+    fn zero(value: &T) -> Z;
 }
 
 impl<T: FloatShape> Lent<T> for Shaped {
@@ -636,27 +637,21 @@ impl<T: FloatShape> Lent<T> for Shaped {
     }
 }
 
-impl<T: FloatShape> LentZero<T> for Shaped {
-    type Zero = T;
-
+impl<T: FloatShape> LentZero<T, T> for Shaped {
     #[inline(always)]
     fn zero(value: &T) -> T {
         value.zeroed()
     }
 }
 
-impl<T: crate::Params> LentZero<T> for Floats {
-    type Zero = T;
-
+impl<T: crate::Params, Z: Slot<T>> LentZero<T, Z> for Floats {
     #[inline(always)]
-    fn zero(value: &T) -> T {
-        value.zeros_like()
+    fn zero(value: &T) -> Z {
+        slot(value)
     }
 }
 
-impl<T> LentZero<T> for NoFloats {
-    type Zero = ();
-
+impl<T> LentZero<T, ()> for NoFloats {
     #[inline(always)]
     fn zero(_value: &T) {}
 }
@@ -671,6 +666,6 @@ pub fn lent<K: Lent<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
 /// A zero of the shape of `value`, a field lent to a `#[grad]` call (see
 /// [`lent`]): the throwaway shadow of the constant, or its zero tangent.
 #[inline(always)]
-pub fn lent_zero<K: LentZero<T>, T>(_seen: Seen<K, T>, value: &T) -> K::Zero {
+pub fn lent_zero<K: LentZero<T, Z>, T, Z>(_seen: Seen<K, T>, value: &T) -> Z {
     K::zero(value)
 }

@@ -514,9 +514,11 @@ impl Lowerer<'_> {
                 // a model's field, whose elements may be floats or models
                 // (`for layer in &net.layers`), a reference to either: a
                 // float is read through it, a model lent by it.
+                // So over a field of a struct left out of `wrt(..)`.
+                let unseen = crate::ir::is_unseen_field(&self.vars[place.var.0], &place);
                 let row_reference = sources[*n].by_reference
                     && !is_reference_pattern(written)
-                    && matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat);
+                    && (unseen || matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat));
                 self.bind(&ident.ident, if row_reference { Binding::Row(place) } else { Binding::Place(place) });
             }
             (Shape::Pair(first, second), Pat::Tuple(tuple)) if tuple.elems.len() == 2 => {
