@@ -131,7 +131,8 @@ pub fn missing_derivative_fallback(method: &Ident, of_constant: bool, arity: usi
             "called here with a differentiated argument",
             format!(
                 "put `#[grad]` on `{method}`, or pass it only values that are not differentiated; if it has \
-                 `#[grad]`, give it the modes of the calling function (`#[grad(forward, reverse)]` for a `_jvp`), \
+                 `#[grad]`, give it the modes of the calling function (`#[grad(forward, reverse)]` for a `_jvp`, \
+                 `#[grad(forward, reverse, hessian)]` for a `_hvp`), \
                  and check that its body differentiates with `self` constant: `#[grad(wrt(..))]` on it without \
                  `self` reports what does not"
             ),
@@ -142,7 +143,8 @@ pub fn missing_derivative_fallback(method: &Ident, of_constant: bool, arity: usi
             "called here on a differentiated model",
             format!(
                 "put `#[grad]` on `{method}` with `self` differentiated (not left out of `wrt(..)`) and the \
-                 modes of the calling function, or call it on a model that is not differentiated"
+                 modes of the calling function (`hessian` too for a `_hvp`), or call it on a model that is not \
+                 differentiated"
             ),
         )
     };
