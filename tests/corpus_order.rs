@@ -174,6 +174,31 @@ fn tuple_items_in_order(x: f64, y: f64) -> f64 {
     a + 3.0 * b + c * d
 }
 
+/// A slice name given another slice in a branch (it failed to compile: the
+/// reverse sweep kept the name's old slice as an owned vector).
+#[grad(forward, reverse, hessian)]
+fn given_another_slice_in_a_branch(x: &[f64], y: &[f64]) -> f64 {
+    let mut a = x;
+    if x[0] > 0.0 {
+        a = y;
+    }
+    a[0] * 2.0 + a[1] * a[1] * x[1]
+}
+
+/// The same in a loop, once the sum passes a threshold.
+#[grad(forward, reverse, hessian)]
+fn given_another_slice_in_a_loop(x: &[f64], y: &[f64]) -> f64 {
+    let mut a = x;
+    let mut s = 0.0;
+    for i in 0..3 {
+        if s > 0.5 {
+            a = y;
+        }
+        s += a[i] * a[i];
+    }
+    s + a[0]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(changed_by_the_right_operand, changed_by_the_right_operand_grad, changed_by_the_right_operand_vjp,
@@ -255,4 +280,69 @@ fn slices_swapped_through_a_temporary_keep_their_values() {
     // By hand at x = [0.3, 0.7, -1.2], y = [0.5, 1.1, -0.4]: s = 0.3 + 0.5,
     // then 0.8·1.1 + 0.7, then 1.58·(-1.2) + (-0.4).
     assert!(close(value, (0.8 * 1.1 + 0.7) * -1.2 - 0.4, 1e-15));
+}
+
+type TwoSlices = fn(&[f64], &[f64]) -> f64;
+type TwoSlicesGrad = fn(&[f64], &mut [f64], &[f64], &mut [f64]) -> f64;
+
+/// Central differences of `f` in each element of `x` and of `y`.
+fn slice_differences(f: TwoSlices, x: &[f64; 3], y: &[f64; 3]) -> ([f64; 3], [f64; 3]) {
+    let h = 1e-6;
+    let (mut dx, mut dy) = ([0.0; 3], [0.0; 3]);
+    for i in 0..3 {
+        let (mut xp, mut xm, mut yp, mut ym) = (*x, *x, *y, *y);
+        xp[i] += h;
+        xm[i] -= h;
+        yp[i] += h;
+        ym[i] -= h;
+        dx[i] = (f(&xp, y) - f(&xm, y)) / (2.0 * h);
+        dy[i] = (f(x, &yp) - f(x, &ym)) / (2.0 * h);
+    }
+    (dx, dy)
+}
+
+#[test]
+fn slice_names_given_another_slice_in_a_branch_or_a_loop() {
+    let y = [0.5, 1.1, -0.4];
+    let functions: [(&str, TwoSlices, TwoSlicesGrad); 2] = [
+        ("branch", given_another_slice_in_a_branch, given_another_slice_in_a_branch_grad),
+        ("loop", given_another_slice_in_a_loop, given_another_slice_in_a_loop_grad),
+    ];
+    for x in [[0.3, 0.7, -1.2], [-0.3, 0.7, -1.2], [0.2, 0.1, 0.3]] {
+        for (name, f, grad) in functions {
+            let (mut dx, mut dy) = ([0.0; 3], [0.0; 3]);
+            let value = grad(&x, &mut dx, &y, &mut dy);
+            assert!(close(value, f(&x, &y), 1e-15), "{name}");
+            let (fx, fy) = slice_differences(f, &x, &y);
+            for i in 0..3 {
+                assert!(
+                    close(dx[i], fx[i], 1e-7) && close(dy[i], fy[i], 1e-7),
+                    "{name}: {dx:?} {dy:?} vs {fx:?} {fy:?}"
+                );
+            }
+        }
+        // Along (v, w): the directional derivative and H·(v, w) against
+        // differences of the gradient.
+        let (v, w) = ([1.0, -0.5, 0.25], [0.5, 0.75, -1.0]);
+        let (mut dx, mut dy) = ([0.0; 3], [0.0; 3]);
+        given_another_slice_in_a_branch_grad(&x, &mut dx, &y, &mut dy);
+        let along: f64 = (0..3).map(|i| dx[i] * v[i] + dy[i] * w[i]).sum();
+        let (_, tangent) = given_another_slice_in_a_branch_jvp(&x, &v, &y, &w);
+        assert!(close(tangent, along, 1e-13));
+        let (mut hx, mut hy) = ([0.0; 3], [0.0; 3]);
+        given_another_slice_in_a_branch_hvp(&x, &v, &mut hx, &y, &w, &mut hy);
+        let h = 1e-6;
+        let gradient_at = |t: f64| {
+            let xs: Vec<f64> = (0..3).map(|i| x[i] + t * v[i]).collect();
+            let ys: Vec<f64> = (0..3).map(|i| y[i] + t * w[i]).collect();
+            let (mut gx, mut gy) = ([0.0; 3], [0.0; 3]);
+            given_another_slice_in_a_branch_grad(&xs, &mut gx, &ys, &mut gy);
+            (gx, gy)
+        };
+        let ((px, py), (mx, my)) = (gradient_at(h), gradient_at(-h));
+        for i in 0..3 {
+            assert!(close(hx[i], (px[i] - mx[i]) / (2.0 * h), 1e-6), "{hx:?}");
+            assert!(close(hy[i], (py[i] - my[i]) / (2.0 * h), 1e-6), "{hy:?}");
+        }
+    }
 }

@@ -193,7 +193,7 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
 
 /// The reference parameter that a local reference `var` is first set to,
 /// following locals that alias locals.
-fn alias_root(body: &Body, var: Var) -> Option<Var> {
+pub fn alias_root(body: &Body, var: Var) -> Option<Var> {
     let first_source = |var: Var| {
         let mut source = None;
         crate::ir::walk(&body.block, 0, &mut |stmt, _| {

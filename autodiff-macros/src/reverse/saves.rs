@@ -815,7 +815,16 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
     } else {
         (info.ty, info.declared.clone())
     };
-    let zero = if element { None } else { info.zero.clone() };
+    let zero = if element {
+        None
+    } else if info.by_ref && matches!(info.kind, VarKind::Local | VarKind::Tangent) {
+        // A slice name (`let mut a = x;` given `y` in a branch): the slot
+        // keeps a reference, copied, and starts as the slice `a` first names.
+        crate::emit::alias_root(body, of)
+            .map(|root| crate::ir::Zero::Array(quote::ToTokens::to_token_stream(&body.var(root).ident)))
+    } else {
+        info.zero.clone()
+    };
     let (elem, dims) = if element { (None, None) } else { (info.elem, info.dims) };
     body.vars.push(VarInfo {
         ident,
