@@ -373,6 +373,21 @@ impl Lowerer<'_> {
             out.stmts.append(&mut place_block.stmts);
         }
         match target {
+            // `c = m;` of `mut c: &Model`: which struct the calls after it
+            // lend, with or without a derivative, is decided as the
+            // function is read, once.
+            Binding::Var(var)
+                if self.vars[var.0].declared.as_ref().is_some_and(crate::signature::is_struct_reference) =>
+            {
+                let name = &self.vars[var.0].ident;
+                self.cx.error_spanned_by(
+                    left,
+                    format!(
+                        "`{name}`, a reference to a struct, cannot be given another struct inside #[grad] \
+                         functions; use each struct by its own name"
+                    ),
+                );
+            }
             Binding::Var(var) => self.mark_refused(var, |this| match op {
                 None => this.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
                 Some(op) => {
