@@ -281,7 +281,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let (body, mut namer) = lowered(sig)?;
     let mut plan = Plan::default();
     for (i, (param, &var)) in sig.params.iter().zip(&body.params).enumerate() {
-        plan.param(param, var, sig.differentiates(i), &mut namer);
+        plan.param(param, var, sig.is_left_out_struct(i), &mut namer);
     }
     let outputs: Vec<Var> = plan.outputs.iter().map(|output| output.var).collect();
     // A parameter `left_out` keeps its slots and is a constant.
@@ -384,7 +384,7 @@ struct Output {
 }
 
 impl Plan {
-    fn param(&mut self, param: &crate::signature::Param, var: Var, differentiated: bool, namer: &mut Namer) {
+    fn param(&mut self, param: &crate::signature::Param, var: Var, left_out_struct: bool, namer: &mut Namer) {
         let (ident, ty) = (param.ident, param.ty);
         let name = naming::name_of(ident);
         if let ParamClass::Output { target, .. } = &param.class {
@@ -452,7 +452,7 @@ impl Plan {
                 self.jvp_args.push(quote!(#tangent));
                 self.vjp_args.extend([quote!(#bar), quote!(#tangent), quote!(#tangent_bar)]);
                 // A struct left out has the slots (`guards::NoShadow`) and is a constant.
-                if !differentiated && matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }) {
+                if left_out_struct {
                     return;
                 }
                 self.products.push((var, bar, tangent_bar));

@@ -82,7 +82,7 @@ impl Jvp {
         for (i, ((param, &var), tangent)) in sig.params.iter().zip(&body.params).zip(&tangents).enumerate() {
             let Some(tangent) = tangent else { continue };
             // A struct left out has the slot of a tangent (`guards::NoShadow`), which holds none.
-            if !sig.differentiates(i) && matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. }) {
+            if sig.is_left_out_struct(i) {
                 continue;
             }
             tangent_params.push((var, tangent.clone()));
@@ -166,7 +166,7 @@ impl Jvp {
             args.push(ident.to_token_stream());
             match &param.class {
                 // A struct left out: the companion's `vjp` has its slot.
-                ParamClass::Shadowed { kind: RefKind::Model, .. } if !sig.differentiates(i) => {
+                _ if sig.is_left_out_struct(i) => {
                     args.push(quote!(&mut ::autodiff::guards::NoShadow));
                 }
                 // An array's partial is an array: this needs `jvp = ..`.

@@ -44,6 +44,14 @@ impl Signature<'_> {
     pub fn differentiates(&self, index: usize) -> bool {
         !self.left_out.contains(&index)
     }
+
+    /// Whether parameter `index` is a struct left out of `wrt(..)`, which
+    /// has the slots of a model typed `guards::NoShadow` and is a constant
+    /// (`slot_left_out_structs`).
+    pub fn is_left_out_struct(&self, index: usize) -> bool {
+        !self.differentiates(index)
+            && matches!(self.params[index].class, ParamClass::Shadowed { kind: RefKind::Model, .. })
+    }
 }
 
 pub struct Param<'a> {

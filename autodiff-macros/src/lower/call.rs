@@ -695,7 +695,13 @@ impl Lowerer<'_> {
 
     /// `value`, or a temporary holding it (assigned in `out`) when the
     /// statements `later` write what it reads.
-    fn read_before(&mut self, value: Operand, later: &Block, out: &mut Block, span: proc_macro2::Span) -> Operand {
+    pub(super) fn read_before(
+        &mut self,
+        value: Operand,
+        later: &Block,
+        out: &mut Block,
+        span: proc_macro2::Span,
+    ) -> Operand {
         if later.stmts.is_empty() {
             return value;
         }

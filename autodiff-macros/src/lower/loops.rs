@@ -511,10 +511,10 @@ impl Lowerer<'_> {
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 // `for x in xs.iter()` over rows: `x` is a `&[f64; N]`; over
-                // a model's field, whose elements may be floats or models
-                // (`for layer in &net.layers`), a reference to either: a
-                // float is read through it, a model lent by it.
-                // So over a field of a struct left out of `wrt(..)`.
+                // a field of a model or of a struct left out of `wrt(..)`,
+                // whose elements may be floats or models (`for layer in
+                // &net.layers`), a reference to either: a float is read
+                // through it, a model lent by it.
                 let unseen = crate::ir::is_unseen_field(&self.vars[place.var.0], &place);
                 let row_reference = sources[*n].by_reference
                     && !is_reference_pattern(written)

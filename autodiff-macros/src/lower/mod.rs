@@ -97,7 +97,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> =
-        sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, sig.differentiates(i))).collect();
+        sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, sig.is_left_out_struct(i))).collect();
     lowerer.constant_params = (sig.params.iter().zip(&params).enumerate())
         .filter(|(i, (param, _))| !param.mutable && (param.class == ParamClass::Constant || !sig.differentiates(*i)))
         .map(|(_, (_, &var))| var)
@@ -330,11 +330,9 @@ impl Lowerer<'_> {
     }
 
     /// A variable for `param`; a struct the function leaves out of
-    /// `wrt(..)` (`differentiated` false) is a constant, whatever slots it has.
-    fn param(&mut self, param: &crate::signature::Param, differentiated: bool) -> Var {
-        let constant_struct =
-            !differentiated && matches!(param.class, ParamClass::Shadowed { kind: RefKind::Model, .. });
-        let class = if constant_struct { &ParamClass::Constant } else { &param.class };
+    /// `wrt(..)` (`left_out_struct`) is a constant, whatever slots it has.
+    fn param(&mut self, param: &crate::signature::Param, left_out_struct: bool) -> Var {
+        let class = if left_out_struct { &ParamClass::Constant } else { &param.class };
         let (ty, elem, dims, zero) = match class {
             ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => {
                 (Ty::Aggregate, Some(*float), Some(array_dims(param.ty)), places::zero_of_type(param.ty))

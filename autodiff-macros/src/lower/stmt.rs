@@ -417,16 +417,9 @@ impl Lowerer<'_> {
                 self.store_row(place, right, out);
             }
             Binding::Place(place) => {
-                let mut value = self.lower_expr(right, out);
-                if !place_block.stmts.is_empty() {
-                    let changed = crate::ir::written_in(&place_block);
-                    if value.reads().iter().any(|var| changed.contains(var)) {
-                        let read = self.temp(self.operand_ty(&value));
-                        self.assign(out, read, Rhs::Use(value), AssignKind::Init, span);
-                        value = Operand::Var(read);
-                    }
-                    out.stmts.append(&mut place_block.stmts);
-                }
+                let value = self.lower_expr(right, out);
+                let value = self.read_before(value, &place_block, out, span);
+                out.stmts.append(&mut place_block.stmts);
                 let value = match op {
                     None => value,
                     Some(op) => {
