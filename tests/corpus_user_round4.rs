@@ -12,6 +12,9 @@
 //! - `self` lent to a `#[grad]` function (`predict(self, x)`), in the
 //!   method's twin for a constant `self` a struct left out of `wrt`;
 //! - a field of a `const` struct (`CFG.k`): refused as "not a local";
+//! - a model's array field, or a row of a vector of arrays, used by value
+//!   (`let c: [f64; 3] = m.b;`, `norm2(m.pos[i])`): its adjoint was added
+//!   as one float (E0368);
 //! - `v.is_empty()` of a local vector, a slice, a sub-slice or a model's
 //!   field (clippy's suggestion for `len() == 0`): refused as a method.
 
@@ -255,4 +258,65 @@ fn is_empty_is_a_length_of_zero() {
     assert_all_close(&dx, &[-2.0, -0.5], "∂x");
     let (_, tangent) = kept_or_nothing_jvp(&x, &[1.0, 0.0], &m, &m.zeros_like());
     assert!(close(tangent, dx[0], 1e-14));
+}
+
+#[derive(Params, Clone)]
+struct Particles {
+    pos: Vec<[f64; 3]>,
+    b: [f64; 3],
+    w: f64,
+}
+
+#[grad(forward, reverse, hessian)]
+fn norm2(v: [f64; 3]) -> f64 {
+    v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
+}
+
+#[grad(forward, reverse, hessian)]
+fn scaled(w: f64, x: f64) -> f64 {
+    w * x * x
+}
+
+/// Parts of a model used by value: bound with their type, passed to calls,
+/// copied from a row in a loop.
+#[grad(forward, reverse, hessian)]
+fn parts_by_value(m: &Particles, i: usize) -> f64 {
+    let c: [f64; 3] = m.b;
+    let p: [f64; 3] = m.pos[i];
+    let mut s = c[0] * c[1] + p[0] * p[2] + norm2(m.pos[i]) + norm2(m.b) + scaled(m.w, c[2]);
+    for row in m.pos.iter() {
+        let q: [f64; 3] = *row;
+        s += q[0] * q[2];
+    }
+    s
+}
+
+#[test]
+fn parts_of_a_model_by_value_have_their_partials() {
+    let m = Particles { pos: vec![[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], b: [0.3, 0.7, -1.1], w: 0.8 };
+    for i in 0..2 {
+        let mut d = m.zeros_like();
+        let value = parts_by_value_grad(&m, &mut d, i);
+        assert!(close(value, parts_by_value(&m, i), 1e-15));
+        assert_all_close(&d.to_flat(), &model_differences(&m, |m| parts_by_value(m, i)), "∂m");
+        let mut v = m.zeros_like();
+        v.copy_from_flat(&(0..d.num_params()).map(|k| 0.25 * k as f64 - 0.5).collect::<Vec<_>>());
+        let (_, along) = parts_by_value_jvp(&m, &v, i);
+        let expected: f64 = d.to_flat().iter().zip(v.to_flat()).map(|(g, v)| g * v).sum();
+        assert!(close(along, expected, 1e-12), "{along} vs {expected}");
+        // H·v against differences of the gradient along v.
+        let mut hv = m.zeros_like();
+        parts_by_value_hvp(&m, &v, &mut hv, i);
+        let gradient_at = |t: f64| {
+            let mut moved = m.clone();
+            let flat: Vec<f64> = m.to_flat().iter().zip(v.to_flat()).map(|(p, v)| p + t * v).collect();
+            moved.copy_from_flat(&flat);
+            let mut g = m.zeros_like();
+            parts_by_value_grad(&moved, &mut g, i);
+            g.to_flat()
+        };
+        let (plus, minus) = (gradient_at(H), gradient_at(-H));
+        let differences: Vec<f64> = plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * H)).collect();
+        assert_all_close(&hv.to_flat(), &differences, "H·v");
+    }
 }

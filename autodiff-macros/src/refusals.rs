@@ -62,6 +62,40 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
 pub fn plain_calls_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
     calls_making_structs_of_varied_values(body, varied, cx);
     floats_passed_to_methods_kept_as_written(body, &|var| varied[var.0], cx);
+    methods_by_path_on_fields(body, varied, cx);
+}
+
+/// `Lin::predict(&p.lin, x)`, `x` differentiated: a method called by its
+/// type's path on a field of a struct, which would be differentiated as a
+/// function at that path (rustc: "ambiguous associated type"). Refused with
+/// the way out; given constants only, it is a plain call, kept.
+fn methods_by_path_on_fields(body: &Body, varied: &[bool], cx: &Ctxt) {
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { rhs: Rhs::Call(path, args), .. } = stmt else { return };
+        let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+        let Some((last, before)) = segments.split_last() else { return };
+        let Some(owner) = before.last() else { return };
+        let upper = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
+        let method_path = path.qself.is_none() && (upper(&owner.ident) || owner.ident == "Self") && !upper(&last.ident);
+        let Some(Arg::Ref { place, .. }) = args.first() else { return };
+        let on_a_field = matches!(place.proj.first(), Some(crate::ir::Proj::Field(_)));
+        let varied_arg = args.iter().any(|arg| match arg {
+            Arg::Value(operand) => operand.reads().iter().any(|var| varied[var.0]),
+            Arg::Ref { place, .. } => varied[place.var.0],
+        });
+        if !method_path || !on_a_field || !varied_arg {
+            return;
+        }
+        let (owner, method) = (&owner.ident, &last.ident);
+        cx.error_spanned_by(
+            path,
+            format!(
+                "`{owner}::{method}(..)` is called by its type's path on a field of a struct, which #[grad] does \
+                 not differentiate through; make `{method}` a #[grad] free function taking `&{owner}` and pass it \
+                 the field (`{method}(&s.field, ..)`)"
+            ),
+        );
+    });
 }
 
 /// `let cfg: Config = make(x);` (or `Config::new(x)`, or untyped and read

@@ -2,8 +2,10 @@
 //! (it reads one function at a time) but rustc can: each fails with a
 //! message that names the fix instead of an error in generated code.
 
+mod parts;
 mod slots;
 
+pub use parts::{add_part, ModelPart};
 pub use slots::{slot, NoShadow, Slot};
 
 /// A call's value that `#[grad]` took for the float `F`: only `F` itself

@@ -9,7 +9,7 @@ use super::saves::SaveKey;
 use super::Sweep;
 use crate::companion;
 use crate::emit;
-use crate::ir::{Arg, FloatTy, Rhs, StmtId, Var, VarInfo, VarKind, Zero};
+use crate::ir::{Arg, FloatTy, Operand, Rhs, StmtId, Var, VarInfo, VarKind, Zero};
 
 impl Sweep<'_> {
     /// The forward sweep's `helper(x, &mut out);`: differentiated, through
@@ -265,7 +265,15 @@ impl Sweep<'_> {
                         Some(target) => {
                             let partial = format_ident!("__d{}", i, span = Span::mixed_site());
                             let dims = self.aggregate_dims(operand);
-                            adds.extend(self.add_into(&target, &quote!(#partial), dims, span));
+                            let model_part = matches!(operand, Operand::Place(place) if self.is_model_place(place));
+                            if model_part {
+                                // (A float, or an array passed by value: its type decides.)
+                                adds.extend(
+                                    quote_spanned!(span=> ::autodiff::guards::add_part(&mut #target, #partial);),
+                                );
+                            } else {
+                                adds.extend(self.add_into(&target, &quote!(#partial), dims, span));
+                            }
                             pattern.push(quote!(#partial));
                         }
                         None => pattern.push(quote!(_)),

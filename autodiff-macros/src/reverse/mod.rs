@@ -750,6 +750,15 @@ impl Sweep<'_> {
             Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
                 tokens.extend(self.same_length(dst, rhs, seed, span));
                 for (operand, transpose) in crate::rules::transpose_form(rhs) {
+                    // `let c: [f64; 3] = m.b;`: a model's field, which the
+                    // macro takes for a float unless it is indexed, copied
+                    // into an array: added as one model part into another.
+                    let model_part = self.body.var(dst).ty == Ty::Aggregate
+                        && matches!(&operand, Operand::Place(place) if self.is_model_place(place));
+                    if let (true, Rhs::Use(_), Some(target)) = (model_part, rhs, self.adjoint_of(&operand)) {
+                        tokens.extend(quote_spanned!(span=> ::autodiff::Params::accumulate(&mut #target, &#seed);));
+                        continue;
+                    }
                     tokens.extend(self.transposed(&operand, transpose, seed, span));
                 }
             }
@@ -898,6 +907,13 @@ impl Sweep<'_> {
 
     /// How many indices reach a float in an aggregate operand (`None` for a
     /// scalar).
+    /// Whether `place` is a part of a model (`m.b`, `m.pos[i]`), whose
+    /// type the macro cannot see.
+    pub(super) fn is_model_place(&self, place: &crate::ir::Place) -> bool {
+        let info = self.body.var(place.var);
+        info.ty == Ty::Aggregate && info.dims.is_none() && !place.proj.is_empty()
+    }
+
     fn aggregate_dims(&self, operand: &Operand) -> Option<usize> {
         if self.body.ty(operand) != Ty::Aggregate {
             return None;
