@@ -497,8 +497,9 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
         Type::Reference(reference) if opaque_elements(&reference.elem) => {
             cx.error_spanned_by(
                 &reference.elem,
-                "#[grad] cannot tell whether the elements of this parameter are floats (a type alias hides it); \
-                 write the element type by name (`f64`, `f32`, `usize`, ..)",
+                "#[grad] cannot tell whether the elements of this parameter are floats (a type alias may hide \
+                 them); write the element type by name (`f64`, `f32`, `usize`, ..); a slice of structs \
+                 (`&[Sample]`) #[grad] cannot read: pass their fields as slices (`xs: &[[f64; 4]], ys: &[f64]`)",
             );
             None
         }
