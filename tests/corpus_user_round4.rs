@@ -288,7 +288,10 @@ fn parts_by_value(m: &Particles, i: usize) -> f64 {
         let q: [f64; 3] = *row;
         s += q[0] * q[2];
     }
-    s
+    // Parts in an array literal: rows, and floats.
+    let r: [[f64; 3]; 2] = [m.b, m.pos[0]];
+    let t: [f64; 2] = [m.w, m.b[1] * 2.0];
+    s + r[0][1] * r[1][2] + t[0] * t[1]
 }
 
 #[test]

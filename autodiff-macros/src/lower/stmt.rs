@@ -174,6 +174,21 @@ impl Lowerer<'_> {
             self.bind(ident, Binding::Var(aliased));
             return;
         }
+        if let (Pat::Ident(binding), Some(init)) = (pat, &local.init) {
+            if binding.mutability.is_some() && self.names_a_struct_reference(&init.expr) {
+                // `let mut c = n;` then `c = m;`: which struct `c` names,
+                // and whether it is differentiated, would change as the
+                // function runs.
+                self.cx.error_spanned_by(
+                    binding,
+                    format!(
+                        "a `mut` name for a struct (`{ident}`) is not supported inside #[grad] functions, since it \
+                         may be given another struct; use each struct by its own name"
+                    ),
+                );
+                return;
+            }
+        }
         let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
         // The initializer is lowered before the new binding enters scope:
         // `let x = x + 1.0` reads the old `x`.
@@ -304,6 +319,22 @@ impl Lowerer<'_> {
         let rhs = Rhs::Use(value);
         self.adopt(var, &rhs);
         self.assign(out, var, rhs, AssignKind::Init, span);
+    }
+
+    /// Whether `expr` names a struct by reference: a model (`m: &Model`) or
+    /// a struct parameter (`s: &Spring`).
+    fn names_a_struct_reference(&self, expr: &Expr) -> bool {
+        let mut expr = expr;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. })
+        | Expr::Reference(syn::ExprReference { expr: inner, .. }) = expr
+        {
+            expr = inner;
+        }
+        let Expr::Path(path) = expr else { return false };
+        let Some(Binding::Var(var)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) else { return false };
+        let info = &self.vars[var.0];
+        let model = info.ty == Ty::Aggregate && info.dims.is_none();
+        model || info.declared.as_ref().is_some_and(crate::signature::is_struct_reference)
     }
 
     /// `let t = v;` without `mut`, of a reference parameter (or another such

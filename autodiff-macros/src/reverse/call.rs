@@ -269,7 +269,7 @@ impl Sweep<'_> {
                             if model_part {
                                 // (A float, or an array passed by value: its type decides.)
                                 adds.extend(
-                                    quote_spanned!(span=> ::autodiff::guards::add_part(&mut #target, #partial);),
+                                    quote_spanned!(span=> ::autodiff::guards::add_part(&mut #target, &#partial);),
                                 );
                             } else {
                                 adds.extend(self.add_into(&target, &quote!(#partial), dims, span));

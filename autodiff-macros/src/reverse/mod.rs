@@ -750,13 +750,22 @@ impl Sweep<'_> {
             Rhs::Use(_) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => {
                 tokens.extend(self.same_length(dst, rhs, seed, span));
                 for (operand, transpose) in crate::rules::transpose_form(rhs) {
-                    // `let c: [f64; 3] = m.b;`: a model's field, which the
-                    // macro takes for a float unless it is indexed, copied
-                    // into an array: added as one model part into another.
+                    // `let c: [f64; 3] = m.b;`, `[m.b, m.c]`: a model's
+                    // part, which the macro takes for a float unless it is
+                    // indexed, read whole into an array: its adjoint is the
+                    // array's (or the item's), whatever its shape.
                     let model_part = self.body.var(dst).ty == Ty::Aggregate
                         && matches!(&operand, Operand::Place(place) if self.is_model_place(place));
-                    if let (true, Rhs::Use(_), Some(target)) = (model_part, rhs, self.adjoint_of(&operand)) {
-                        tokens.extend(quote_spanned!(span=> ::autodiff::Params::accumulate(&mut #target, &#seed);));
+                    let part = match transpose {
+                        Transpose::Whole => Some(seed.clone()),
+                        Transpose::Item(k) => {
+                            let k = proc_macro2::Literal::usize_unsuffixed(k);
+                            Some(quote!(#seed[#k]))
+                        }
+                        Transpose::EachElement => None,
+                    };
+                    if let (true, Some(part), Some(target)) = (model_part, part, self.adjoint_of(&operand)) {
+                        tokens.extend(quote_spanned!(span=> ::autodiff::guards::add_part(&mut #target, &#part);));
                         continue;
                     }
                     tokens.extend(self.transposed(&operand, transpose, seed, span));

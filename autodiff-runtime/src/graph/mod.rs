@@ -173,6 +173,13 @@ impl<T: Numbers + ?Sized> Numbers for &mut T {
 /// A float a graph records: `f32` or `f64`, as an `f64`. A function
 /// generic over its float type (`T: Float`) gets `NAME_graph` with the bound
 /// `T: Number`.
+#[diagnostic::on_unimplemented(
+    message = "the graph draws this value as one number, but it is `{Self}`",
+    label = "a part of a model read whole (an array), which `NAME_graph` cannot draw",
+    note = "the graph draws a model's parts read by value as floats: read its elements (`m.c[0]`, or \
+            `let [a, b, c] = m.c;`), or leave `graph` out of this function's attribute (the other modes \
+            differentiate it)"
+)]
 pub trait Number: Numbers + ZeroShadow<Zero = Self> + Copy {
     /// The number as an `f64`.
     fn to_f64(self) -> f64;

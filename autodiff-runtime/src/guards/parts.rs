@@ -40,9 +40,9 @@ impl<T: ModelPart> ModelPart for Vec<T> {
     }
 }
 
-/// `target += part` for a part of a model passed by value to a `#[grad]`
-/// call (`norm2(m.b)`), whatever its shape.
+/// `target += part` for a part of a model used by value (`norm2(m.b)`,
+/// `let c: [f64; 3] = m.b;`, `[m.b, m.c]`), whatever its shape.
 #[inline(always)]
-pub fn add_part<T: ModelPart>(target: &mut T, part: T) {
-    target.add_part(&part);
+pub fn add_part<T: ModelPart>(target: &mut T, part: &T) {
+    target.add_part(part);
 }
