@@ -15,8 +15,8 @@
 //! - a model's array field, or a row of a vector of arrays, used by value
 //!   (`let c: [f64; 3] = m.b;`, `norm2(m.pos[i])`): its adjoint was added
 //!   as one float (E0368);
-//! - `v.is_empty()` of a local vector, a slice, a sub-slice or a model's
-//!   field (clippy's suggestion for `len() == 0`): refused as a method.
+//! - `v.is_empty()` of a local vector, a slice, a sub-slice (bound, or cut
+//!   in place: `x[k..].is_empty()`, `x[k..].len()`) or a model's field (clippy's suggestion for `len() == 0`): refused as a method.
 
 // The programs keep the forms people write (an index loop over a buffer).
 #![allow(clippy::needless_range_loop)]
@@ -242,8 +242,26 @@ fn kept_or_nothing(x: &[f64], m: &Lin) -> f64 {
     s
 }
 
+/// The length of a range cut in place (`x[k..].len()`, `.is_empty()`).
+#[grad(forward, reverse, hessian)]
+fn tail_weight(x: &[f64], k: usize) -> f64 {
+    let mut s = x[0];
+    if !x[k..].is_empty() {
+        s += x[k] * (x[k..].len() as f64) * x[0];
+    }
+    s
+}
+
 #[test]
 fn is_empty_is_a_length_of_zero() {
+    // x₀ + x₁·2·x₀ past k = 1; x₀ alone past the end.
+    let x = [0.5, 2.0, 3.0];
+    let mut d = [0.0; 3];
+    assert_eq!(tail_weight_grad(&x, &mut d, 1), 2.5);
+    assert_eq!(d, [5.0, 1.0, 0.0]);
+    let mut d = [0.0; 3];
+    assert_eq!(tail_weight_grad(&x, &mut d, 3), 0.5);
+    assert_eq!(d, [1.0, 0.0, 0.0]);
     let m = lin();
     // x = [0.5, -1.0]: v = [0.375]; s = 0.375² + (-1)(0.5).
     let (x, mut dx, mut dm) = ([0.5, -1.0], [0.0; 2], m.zeros_like());

@@ -20,6 +20,12 @@ impl Lowerer<'_> {
             return self
                 .unsupported(turbofish, "method calls with `::<..>` are not supported inside #[grad] functions");
         }
+        // `x[1..].len()`, `x[a..b].is_empty()`: the range's length.
+        let of_a_range = matches!(&*call.receiver, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)));
+        if of_a_range && (call.method == "len" || call.method == "is_empty") && call.args.is_empty() {
+            let Some(source) = self.source(&call.receiver, out) else { return self.already_refused() };
+            return if call.method == "len" { Rhs::Use(source.len) } else { is_zero(source.len) };
+        }
         if let Some(slice) = self.slice_binding(&call.receiver) {
             if call.method == "len" && call.args.is_empty() {
                 return Rhs::Use(slice.len);
