@@ -54,6 +54,17 @@ pub(super) struct Layout {
 
 impl Layout {
     pub(super) fn new(body: &Body, activity: &Activity, saves: &Saves) -> Self {
+        Self::with(body, activity, saves, false)
+    }
+
+    /// The layout of a sweep with no reverse part (a replay), where a
+    /// temporary assigned in a branch and read nowhere else is declared
+    /// where it is assigned.
+    pub(super) fn forward_only(body: &Body, activity: &Activity, saves: &Saves) -> Self {
+        Self::with(body, activity, saves, true)
+    }
+
+    fn with(body: &Body, activity: &Activity, saves: &Saves, forward_only: bool) -> Self {
         let count = body.vars.len();
         let mut inits = vec![0usize; count];
         let mut flat_init = vec![true; count];
@@ -95,6 +106,17 @@ impl Layout {
             .map(|i| {
                 let info = &body.vars[i];
                 if info.kind == VarKind::Param || header_bound[i] || !mentioned[i] {
+                    return false;
+                }
+                // (A forward sweep's temporary, read only in the block that
+                // sets it, as the zero a call lends in a branch: declared
+                // up front, its initializer could read the loop's index.)
+                let confined = forward_only
+                    && info.kind == VarKind::Temp
+                    && inits[i] == 1
+                    && !flat_init[i]
+                    && confined_to_its_block(&body.block, Var(i));
+                if confined {
                     return false;
                 }
                 if counted_index[i] || stack[i] || inits[i] != 1 || !flat_init[i] {
@@ -257,4 +279,66 @@ pub(super) fn mark(
 /// The count of values in a fixed-size stack.
 pub(super) fn stack_top(stack: &Ident) -> Ident {
     format_ident!("{}_top", stack)
+}
+
+/// Whether every mention of `var` lies in the block whose statements set
+/// it (nested blocks included).
+fn confined_to_its_block(block: &Block, var: Var) -> bool {
+    let sets = |stmt: &Stmt| matches!(stmt, Stmt::Assign { dst, kind: AssignKind::Init, .. } if *dst == var);
+    if block.stmts.iter().any(sets) {
+        return true;
+    }
+    let mentioned = |block: &Block| mentions(block, var) > 0;
+    for stmt in &block.stmts {
+        let inner: Vec<&Block> = match stmt {
+            Stmt::If { then, els, .. } => vec![then, els],
+            Stmt::Loop(lp) => vec![&lp.body],
+            Stmt::Assign { .. } | Stmt::Store { .. } => continue,
+        };
+        for inner in inner {
+            if mentioned(inner) {
+                // The block that sets it is in here: nothing outside may mention it.
+                let outside = mentions(block, var) - mentions(inner, var);
+                return outside == 0 && confined_to_its_block(inner, var);
+            }
+        }
+    }
+    false
+}
+
+/// How many times the statements of `block` (nested ones too) name `var`.
+fn mentions(block: &Block, var: Var) -> usize {
+    let mut count = 0;
+    crate::ir::walk(block, 0, &mut |stmt, _| {
+        count += match stmt {
+            Stmt::Assign { dst, rhs, .. } => {
+                usize::from(*dst == var) + rhs.reads().iter().filter(|v| **v == var).count()
+            }
+            Stmt::Store { place, value, .. } => {
+                usize::from(place.var == var)
+                    + place.index_vars().filter(|v| *v == var).count()
+                    + value.reads().iter().filter(|v| **v == var).count()
+            }
+            Stmt::If { cond, .. } => usize::from(cond.reads().contains(&var)),
+            Stmt::Loop(lp) => {
+                let header = match &lp.header {
+                    crate::ir::Header::Range { index, lo, hi, adaptors, .. } => {
+                        let steps = adaptors.iter().filter_map(|adaptor| match adaptor {
+                            crate::ir::Adaptor::StepBy(step) => Some(step),
+                            crate::ir::Adaptor::Rev => None,
+                        });
+                        usize::from(*index == var)
+                            + lo.reads().iter().chain(&hi.reads()).filter(|v| **v == var).count()
+                            + steps.map(|step| step.reads().iter().filter(|v| **v == var).count()).sum::<usize>()
+                    }
+                    crate::ir::Header::Forever => 0,
+                };
+                header
+                    + lp.exits.iter().filter(|v| **v == var).count()
+                    + usize::from(lp.trips == Some(var))
+                    + usize::from(lp.guard == Some(var))
+            }
+        };
+    });
+    count
 }

@@ -25,7 +25,7 @@ use crate::ir::{
 pub fn replay(body: &Body) -> TokenStream {
     let activity = Activity::forward_only();
     let saves = Saves::forward_only();
-    let layout = Layout::new(body, &activity, &saves);
+    let layout = Layout::forward_only(body, &activity, &saves);
     let sweep = Sweep {
         body,
         activity: &activity,
