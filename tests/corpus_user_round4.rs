@@ -11,7 +11,8 @@
 //!   macro's arguments was left renamed (E0425 "cannot find `__self`");
 //! - `self` lent to a `#[grad]` function (`predict(self, x)`), in the
 //!   method's twin for a constant `self` a struct left out of `wrt`;
-//! - a field of a `const` struct (`CFG.k`): refused as "not a local";
+//! - a field of a `const` struct (`CFG.k`), and a `const` or `static`
+//!   table iterated (`for it in ITEMS.iter()`): refused as "not a local";
 //! - a model's array field, or a row of a vector of arrays, used by value
 //!   (`let c: [f64; 3] = m.b;`, `norm2(m.pos[i])`): its adjoint was added
 //!   as one float (E0368);
@@ -339,5 +340,38 @@ fn parts_of_a_model_by_value_have_their_partials() {
         let (plus, minus) = (gradient_at(H), gradient_at(-H));
         let differences: Vec<f64> = plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * H)).collect();
         assert_all_close(&hv.to_flat(), &differences, "H·v");
+    }
+}
+
+struct Item {
+    k: f64,
+    n: usize,
+}
+
+const ITEMS: [Item; 2] = [Item { k: 1.5, n: 2 }, Item { k: -0.5, n: 3 }];
+static GAINS: [f64; 3] = [0.5, 1.0, 2.0];
+
+/// `const` and `static` tables iterated, of structs and of floats.
+#[grad(forward, reverse, hessian)]
+fn tables_iterated(x: f64) -> f64 {
+    let mut s = 0.0;
+    for it in ITEMS.iter() {
+        s += it.k * x * x * (it.n as f64);
+    }
+    for (i, g) in GAINS.iter().enumerate() {
+        s += g * x + *g * (i as f64) * x.sin();
+    }
+    s
+}
+
+#[test]
+fn tables_iterated_have_their_closed_forms() {
+    for x in [-0.9, 0.3, 1.2] {
+        // (3 - 1.5)x² + 3.5x + (1 + 4) sin x.
+        let (value, dx) = tables_iterated_grad(x);
+        assert!(close(value, 1.5 * x * x + 3.5 * x + 5.0 * x.sin(), 1e-14));
+        assert!(close(dx, 3.0 * x + 3.5 + 5.0 * x.cos(), 1e-14));
+        assert!(close(tables_iterated_jvp(x, 1.0).1, dx, 1e-14));
+        assert!(close(tables_iterated_hvp(x, 1.0).1, 3.0 - 5.0 * x.sin(), 1e-13));
     }
 }

@@ -973,7 +973,12 @@ impl Lowerer<'_> {
                 });
             }
         }
-        let base = self.place(inner, out)?;
+        // `ITEMS.iter()` of a `const` or `static` table.
+        let table = self.table(inner).map(|var| Place { var, proj: Vec::new() });
+        let base = match table {
+            Some(base) => base,
+            None => self.place(inner, out)?,
+        };
         // A model's fields are aggregates the macro cannot see into.
         let in_model = self.vars[base.var.0].ty == Ty::Aggregate && self.vars[base.var.0].dims.is_none();
         // So are a constant struct's (`self.weights` of a `&self` left out

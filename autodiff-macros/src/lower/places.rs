@@ -633,7 +633,7 @@ impl Lowerer<'_> {
     /// `static` table (`const W: [f64; 3] = ..;`), read through a reference
     /// made once at the top of the function (`lower` writes it), so the
     /// reads are element reads like any other. It is never differentiated.
-    fn table(&mut self, expr: &Expr) -> Option<crate::ir::Var> {
+    pub(super) fn table(&mut self, expr: &Expr) -> Option<crate::ir::Var> {
         let Expr::Path(path) = expr else { return None };
         let ident = path.path.get_ident().filter(|_| path.qself.is_none())?;
         if self.lookup(ident).is_some() {

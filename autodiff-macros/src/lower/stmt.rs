@@ -427,10 +427,17 @@ impl Lowerer<'_> {
                     this.assign(out, var, rhs, AssignKind::Overwrite, span);
                 }
             }),
-            Binding::Closure(_) | Binding::Slice(_) => {
+            Binding::Closure(_) => {
                 self.cx.error_spanned_by(
                     left,
                     "a local closure cannot be assigned inside #[grad] functions; bind a new one with `let`",
+                );
+            }
+            Binding::Slice(_) => {
+                self.cx.error_spanned_by(
+                    left,
+                    "a name bound to a sub-slice (`let h = &x[1..];`) cannot be given another slice inside #[grad] \
+                     functions; bind a new name with `let`",
                 );
             }
             Binding::Row(_) => {
