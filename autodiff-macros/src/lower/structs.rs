@@ -163,32 +163,34 @@ fn struct_literal(expr: &Expr) -> Option<&syn::ExprStruct> {
 
 /// `Point(a, b)`, `geometry::Point(a, b)`: a call of a path whose last
 /// segment is named like a type (Rust names functions in snake case), and
-/// not like an enum's variant (`Shape::Circle(r)`, after a type's name;
-/// `Some(x)`, `Ok(x)`, `Err(e)`), is a tuple struct's literal.
+/// not like an enum's variant (`is_variant_call`) or `Self(..)`, is a tuple
+/// struct's literal.
 pub(super) fn tuple_struct_literal(expr: &Expr) -> Option<&syn::ExprCall> {
     let Expr::Call(call) = peel(expr) else { return None };
-    let Expr::Path(path) = peel(&call.func) else { return None };
-    if path.qself.is_some() {
-        return None;
-    }
-    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
-    let (last, before) = segments.split_last()?;
-    let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
-    let variant = before.last().is_some_and(|owner| type_like(&owner.ident) || owner.ident == "Self")
-        || ["Some", "Ok", "Err", "Self"].iter().any(|name| last.ident == name);
-    (type_like(&last.ident) && !variant && last.arguments.is_none()).then_some(call)
+    let (last, _) = type_like_call(call)?;
+    (last.arguments.is_none() && last.ident != "Self" && !is_variant_call(call)).then_some(call)
 }
 
-/// `Shape::Circle(r)`, `Some(v)`, `Ok(v)`: a call of an enum's variant.
+/// `Shape::Circle(r)`, `Some(v)`, `Ok(v)`: a call of an enum's variant, a
+/// name like a type's after a type's name, or one of the prelude's.
 pub(super) fn is_variant_call(call: &syn::ExprCall) -> bool {
-    let Expr::Path(path) = peel(&call.func) else { return false };
-    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
-    let Some((last, before)) = segments.split_last() else { return false };
-    let type_like = |ident: &syn::Ident| crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase());
-    let of_a_type = before.last().is_some_and(|owner| type_like(&owner.ident) || owner.ident == "Self");
-    path.qself.is_none()
-        && type_like(&last.ident)
-        && (of_a_type || ["Some", "Ok", "Err"].iter().any(|name| last.ident == name))
+    let Some((last, owner)) = type_like_call(call) else { return false };
+    let of_a_type = owner.is_some_and(|owner| is_type_like(&owner.ident) || owner.ident == "Self");
+    of_a_type || ["Some", "Ok", "Err"].iter().any(|name| last.ident == name)
+}
+
+/// The last segment of a call's path, named like a type, and the segment
+/// before it, if any; `None` for a qualified path or a snake-case name.
+fn type_like_call(call: &syn::ExprCall) -> Option<(&syn::PathSegment, Option<&syn::PathSegment>)> {
+    let Expr::Path(path) = peel(&call.func) else { return None };
+    let mut segments = path.path.segments.iter().rev();
+    let last = segments.next()?;
+    (path.qself.is_none() && is_type_like(&last.ident)).then(|| (last, segments.next()))
+}
+
+/// Named like a type: `Point`, `Self`.
+fn is_type_like(ident: &syn::Ident) -> bool {
+    crate::naming::name_of(ident).starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// `Config` of `Config::new(k)`, `geo::Frame::default()` or

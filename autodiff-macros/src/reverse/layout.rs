@@ -115,7 +115,7 @@ impl Layout {
                     && info.kind == VarKind::Temp
                     && inits[i] == 1
                     && !flat_init[i]
-                    && confined_to_its_block(&body.block, Var(i));
+                    && confined_to_its_block(body, saves, &body.block, Var(i));
                 if confined {
                     return false;
                 }
@@ -282,13 +282,18 @@ pub(super) fn stack_top(stack: &Ident) -> Ident {
 }
 
 /// Whether every mention of `var` lies in the block whose statements set
-/// it (nested blocks included).
-fn confined_to_its_block(block: &Block, var: Var) -> bool {
+/// it (nested blocks included). For a forward-only sweep: the statement
+/// ids `mark` is given matter only to saves, which such a sweep has none of.
+fn confined_to_its_block(body: &Body, saves: &Saves, block: &Block, var: Var) -> bool {
     let sets = |stmt: &Stmt| matches!(stmt, Stmt::Assign { dst, kind: AssignKind::Init, .. } if *dst == var);
     if block.stmts.iter().any(sets) {
         return true;
     }
-    let mentioned = |block: &Block| mentions(block, var) > 0;
+    let mentions = |block: &Block| {
+        let mut count = 0;
+        mark(body, saves, block, StmtId::FIRST, false, 0, &mut |seen, _| count += usize::from(seen == var));
+        count
+    };
     for stmt in &block.stmts {
         let inner: Vec<&Block> = match stmt {
             Stmt::If { then, els, .. } => vec![then, els],
@@ -296,49 +301,12 @@ fn confined_to_its_block(block: &Block, var: Var) -> bool {
             Stmt::Assign { .. } | Stmt::Store { .. } => continue,
         };
         for inner in inner {
-            if mentioned(inner) {
+            let within = mentions(inner);
+            if within > 0 {
                 // The block that sets it is in here: nothing outside may mention it.
-                let outside = mentions(block, var) - mentions(inner, var);
-                return outside == 0 && confined_to_its_block(inner, var);
+                return mentions(block) == within && confined_to_its_block(body, saves, inner, var);
             }
         }
     }
     false
-}
-
-/// How many times the statements of `block` (nested ones too) name `var`.
-fn mentions(block: &Block, var: Var) -> usize {
-    let mut count = 0;
-    crate::ir::walk(block, 0, &mut |stmt, _| {
-        count += match stmt {
-            Stmt::Assign { dst, rhs, .. } => {
-                usize::from(*dst == var) + rhs.reads().iter().filter(|v| **v == var).count()
-            }
-            Stmt::Store { place, value, .. } => {
-                usize::from(place.var == var)
-                    + place.index_vars().filter(|v| *v == var).count()
-                    + value.reads().iter().filter(|v| **v == var).count()
-            }
-            Stmt::If { cond, .. } => usize::from(cond.reads().contains(&var)),
-            Stmt::Loop(lp) => {
-                let header = match &lp.header {
-                    crate::ir::Header::Range { index, lo, hi, adaptors, .. } => {
-                        let steps = adaptors.iter().filter_map(|adaptor| match adaptor {
-                            crate::ir::Adaptor::StepBy(step) => Some(step),
-                            crate::ir::Adaptor::Rev => None,
-                        });
-                        usize::from(*index == var)
-                            + lo.reads().iter().chain(&hi.reads()).filter(|v| **v == var).count()
-                            + steps.map(|step| step.reads().iter().filter(|v| **v == var).count()).sum::<usize>()
-                    }
-                    crate::ir::Header::Forever => 0,
-                };
-                header
-                    + lp.exits.iter().filter(|v| **v == var).count()
-                    + usize::from(lp.trips == Some(var))
-                    + usize::from(lp.guard == Some(var))
-            }
-        };
-    });
-    count
 }
