@@ -386,9 +386,12 @@ fn field_span(place: &Place) -> Span {
 /// (`Body::is_unseen_field`): `passed` for one passed by value, `lent` for
 /// one lent by reference. Its verdict is a `guards::Seen`.
 fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
-    let span = field_span(place);
     let root = body.var(place.var).ident.to_token_stream();
-    let field = place_at(body, place, &root);
+    probe_of(&place_at(body, place, &root), field_span(place), lent)
+}
+
+/// `probe` of the value `field` stands for.
+fn probe_of(field: &TokenStream, span: Span, lent: bool) -> TokenStream {
     let (method, traits) = if lent {
         (
             quote_spanned!(span=> lent),
@@ -430,24 +433,43 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
         owner
     });
     let mut callee = callee.to_token_stream();
+    let gated = |callee: TokenStream, probe: TokenStream, gate: TokenStream, span: Span| match &owner {
+        Some(owner) => quote_spanned!(span=> #owner::COMPANION.#gate(#probe, #callee)),
+        None => quote_spanned!(span=> ::autodiff::guards::#gate(#probe, #callee)),
+    };
     for arg in args {
         let (place, lent) = match arg {
             Arg::Value(Operand::Place(place)) => (&**place, false),
             Arg::Ref { place, mutable: false, .. } => (place, true),
+            // `two(s, K)` of a `const` or `static` `K`, whose type is not in
+            // sight: passed as no float, which rustc checks.
+            Arg::Value(Operand::Const(constant)) if is_unseen_constant(constant) => {
+                let span =
+                    constant.tokens.clone().into_iter().next().map_or_else(Span::call_site, |token| token.span());
+                let gate = quote_spanned!(span=> passed_by_value);
+                callee = gated(callee, probe_of(&constant.tokens, span, false), gate, span);
+                continue;
+            }
             _ => continue,
         };
-        if !body.is_unseen_field(place) {
+        // (A table's element lent whole is any constant: the callee's
+        // parameter decides its slots.)
+        if !body.is_unseen_field(place) || (lent && crate::ir::is_table_element(body.var(place.var), place)) {
             continue;
         }
         let span = field_span(place);
-        let probe = probe(body, place, lent);
         let gate = if lent { quote_spanned!(span=> lent) } else { quote_spanned!(span=> passed_by_value) };
-        callee = match &owner {
-            Some(owner) => quote_spanned!(span=> #owner::COMPANION.#gate(#probe, #callee)),
-            None => quote_spanned!(span=> ::autodiff::guards::#gate(#probe, #callee)),
-        };
+        callee = gated(callee, probe(body, place, lent), gate, span);
     }
     callee
+}
+
+/// A name bound to nothing in the body (a `const` or `static`), read as a
+/// value of a type the macro cannot see.
+fn is_unseen_constant(constant: &crate::ir::Const) -> bool {
+    let mut tokens = constant.tokens.clone().into_iter();
+    constant.ty == Ty::Unknown
+        && matches!((tokens.next(), tokens.next()), (Some(proc_macro2::TokenTree::Ident(_)), None))
 }
 
 /// A zero of the shape of `place`, a field lent to a `#[grad]` call whose
@@ -458,7 +480,11 @@ pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
     let probe = probe(body, place, true);
     let root = body.var(place.var).ident.to_token_stream();
     let field = place_at(body, place, &root);
-    quote_spanned!(span=> ::autodiff::guards::lent_zero(#probe, &#field))
+    let zero = match crate::ir::is_table_element(body.var(place.var), place) {
+        true => quote_spanned!(span=> element_zero),
+        false => quote_spanned!(span=> lent_zero),
+    };
+    quote_spanned!(span=> ::autodiff::guards::#zero(#probe, &#field))
 }
 
 /// The filling of the slot of a struct (`var`, lent whole) that the caller

@@ -426,7 +426,8 @@ fn reverse_mode(sig: &Signature) -> syn::Result<ReverseMode> {
         .map(|&param| body.var(param).ident.clone())
         .collect();
     let body = &vjp_body.vjp;
-    let checks = quote!(#(#length_checks)* #(#model_checks)*);
+    let constant_data = constant_data_checks(sig);
+    let checks = quote!(#(#length_checks)* #(#model_checks)* #constant_data);
     let (split, in_place) = (vjp_body.split, vjp_body.in_place);
     Ok(ReverseMode { body: quote!(#checks #body), checks, split, in_place, seed, mutated })
 }
@@ -475,6 +476,23 @@ pub(crate) fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
             })
         })
         .collect()
+}
+
+/// One probe per table parameter (`data: &[Sample]`, `ir::is_table`), on
+/// entry: its elements must be no floats behind a name (`type Real = f64`),
+/// which #[grad] would read as constants (`guards::Elements`).
+pub(crate) fn constant_data_checks(sig: &Signature) -> TokenStream {
+    let checks = sig.params.iter().filter(|param| crate::ir::is_table_type(param.ty)).filter_map(|param| {
+        let elem = crate::signature::innermost_element(param.ty)?;
+        Some(quote_spanned! {elem.span()=>
+            {
+                #[allow(unused_imports)]
+                use ::autodiff::guards::{FloatElementsProbe as _, OtherElementsProbe as _};
+                ::autodiff::guards::constant_data((&::autodiff::guards::Elements::<#elem>::probe()).table());
+            }
+        })
+    });
+    quote!(#(#checks)*)
 }
 
 fn is_array(ty: &syn::Type) -> bool {

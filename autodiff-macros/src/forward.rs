@@ -671,6 +671,13 @@ impl Forward<'_> {
             (Some(Zero::Array(tokens)), Operand::Var(_)) => {
                 Operand::Const(Const { tokens: tokens.clone(), ty: Ty::Aggregate })
             }
+            // A constant array by value (a parameter left out of `wrt(..)`,
+            // `*row` of a constant slice of rows): the shape of the callee's
+            // parameter, which rustc infers.
+            _ if self.is_array_value(operand) => Operand::Const(Const {
+                tokens: quote_spanned!(span=> ::autodiff::guards::zero_array()),
+                ty: Ty::Aggregate,
+            }),
             // `refusals::check_forward` refused an aggregate without an array shape here.
             _ => zero(FloatTy::F64, span),
         }

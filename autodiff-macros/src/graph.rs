@@ -122,7 +122,13 @@ fn operand_copy(k: usize) -> Ident {
 
 impl Hooks {
     pub fn new(body: &Body, activity: &Activity) -> Self {
-        let drawn = body.vars.iter().map(|info| is_drawn_type(info.ty) && is_value_kind(info.kind)).collect();
+        // (A table, `data: &[Sample]`, is constant data the graph does not draw: its elements are
+        // constants where the body reads them.)
+        let drawn = body
+            .vars
+            .iter()
+            .map(|info| is_drawn_type(info.ty) && is_value_kind(info.kind) && !crate::ir::is_table(info))
+            .collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
             texts: body.vars.iter().map(|info| (user_name(&info.ident), ATOM)).collect(),

@@ -155,7 +155,9 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
         }
     };
     let mutated = |var: Var| reverse::is_mutated(&tangent_body, var);
-    Ok(signature(sig, &body.params, &extras, &mutated, length_checks(sig, &extras), statements))
+    let checks = length_checks(sig, &extras);
+    let constant_data = crate::expand::constant_data_checks(sig);
+    Ok(signature(sig, &body.params, &extras, &mutated, quote!(#checks #constant_data), statements))
 }
 
 /// For the fallback: `NAME_hvp`'s signature around a body that never runs;

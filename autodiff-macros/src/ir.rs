@@ -643,11 +643,23 @@ pub struct Body {
     pub structs: Vec<Var>,
 }
 
-/// Whether `info` is a reference to a `const` or `static` table the body
-/// indexes (`W[i]`), whose element type the macro cannot see: its declared
-/// type is `_`.
+/// Whether `info` is a table of constants whose element type the macro
+/// cannot see: a `const` or `static` the body indexes (`W[i]`, declared
+/// `_`), or a parameter `data: &[Sample]` (constant data: no float type is
+/// in sight to differentiate).
 pub fn is_table(info: &VarInfo) -> bool {
-    matches!(info.declared, Some(syn::Type::Infer(_)))
+    match &info.declared {
+        Some(syn::Type::Infer(_)) => true,
+        Some(ty) => info.kind == VarKind::Param && is_table_type(ty),
+        None => false,
+    }
+}
+
+/// `&[Sample]`, `&Vec<Sample>`: a parameter type whose elements the macro
+/// cannot see.
+pub fn is_table_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(reference)
+        if reference.mutability.is_none() && crate::signature::opaque_elements(&reference.elem))
 }
 
 impl Body {
@@ -692,11 +704,30 @@ impl Body {
     }
 }
 
+/// Whether `place` is an element of a table lent whole (`&data[i]`, a
+/// `Sample` or, behind an alias, floats): constant data whose slots in a
+/// callee are what the callee's parameter says (`guards::element_zero`).
+pub fn is_table_element(info: &VarInfo, place: &Place) -> bool {
+    is_table(info)
+        && place.proj.len() == table_depth(info)
+        && place.proj.iter().all(|proj| matches!(proj, Proj::Index(_)))
+}
+
+/// How many indices reach an element of a table: one for a `const` table
+/// (whose type is not in sight), the nesting of a parameter's type
+/// (`&[[Sample; 2]]`: two).
+pub fn table_depth(info: &VarInfo) -> usize {
+    let Some(syn::Type::Reference(reference)) = &info.declared else { return 1 };
+    (1..).take_while(|&depth| crate::signature::element_type(&reference.elem, depth).is_some()).last().unwrap_or(1)
+}
+
 /// `Body::is_unseen_field`, `info` being the variable of `place`.
+/// An element of a table (`data[i]`, `data[i].x`) is one too.
 pub fn is_unseen_field(info: &VarInfo, place: &Place) -> bool {
-    matches!(info.ty, Ty::Other | Ty::Unknown)
+    let field = matches!(info.ty, Ty::Other | Ty::Unknown)
         && matches!(info.kind, VarKind::Param | VarKind::Local)
-        && matches!(place.proj.first(), Some(Proj::Field(_)))
+        && matches!(place.proj.first(), Some(Proj::Field(_)));
+    field || (is_table(info) && !place.proj.is_empty())
 }
 
 /// A statement of a body, by its position in a pre-order walk (the order of

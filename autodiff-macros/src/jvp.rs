@@ -15,7 +15,7 @@ use quote::{quote, ToTokens};
 use syn::Ident;
 
 use crate::ctxt::Ctxt;
-use crate::expand::{lints, lowered, shadow_length_checks, turbofish};
+use crate::expand::{constant_data_checks, lints, lowered, shadow_length_checks, turbofish};
 use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::{activity, emit, forward, refusals, reverse};
@@ -124,7 +124,8 @@ impl Jvp {
         };
         let inputs = inputs(sig, &tangents, &mutated);
         let checks = shadow_length_checks(sig);
-        Ok(Jvp { inputs, body: quote!(#(#checks)* #statements #result) })
+        let constant_data = constant_data_checks(sig);
+        Ok(Jvp { inputs, body: quote!(#(#checks)* #constant_data #statements #result) })
     }
 
     /// For the fallback: the signature, and a body that never runs.

@@ -243,7 +243,7 @@ pub fn is_opaque(ty: &Type) -> bool {
 
 /// Whether `ty` is `[T]`, `[T; N]` or `Vec<T>` (or a nesting of them) whose
 /// innermost `T` is opaque: elements that may be floats the macro cannot see.
-fn opaque_elements(ty: &Type) -> bool {
+pub fn opaque_elements(ty: &Type) -> bool {
     let element = |elem: &Type| is_opaque(elem) || opaque_elements(elem);
     match ty {
         Type::Slice(slice) => element(&slice.elem),
@@ -256,6 +256,41 @@ fn opaque_elements(ty: &Type) -> bool {
         Type::Paren(paren) => opaque_elements(&paren.elem),
         Type::Group(group) => opaque_elements(&group.elem),
         _ => false,
+    }
+}
+
+/// The type of the elements `depth` indices reach in `[T]`, `[T; N]`,
+/// `Vec<T>` and their nestings.
+pub fn element_type(ty: &Type, depth: usize) -> Option<Type> {
+    if depth == 0 {
+        return Some(ty.clone());
+    }
+    let elem = match ty {
+        Type::Slice(slice) => &*slice.elem,
+        Type::Array(array) => &*array.elem,
+        Type::Paren(paren) => return element_type(&paren.elem, depth),
+        Type::Group(group) => return element_type(&group.elem, depth),
+        _ => vec_elem(ty)?,
+    };
+    element_type(elem, depth - 1)
+}
+
+/// The innermost element type of a reference to (nested) slices, arrays
+/// or vectors (`&[[Sample; 2]]`: `Sample`).
+pub fn innermost_element(ty: &Type) -> Option<&Type> {
+    let Type::Reference(reference) = ty else { return None };
+    let mut ty = &*reference.elem;
+    loop {
+        ty = match ty {
+            Type::Slice(slice) => &slice.elem,
+            Type::Array(array) => &array.elem,
+            Type::Paren(paren) => &paren.elem,
+            Type::Group(group) => &group.elem,
+            _ => match vec_elem(ty) {
+                Some(elem) => elem,
+                None => return Some(ty),
+            },
+        };
     }
 }
 
@@ -494,12 +529,16 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
             );
             None
         }
+        // `data: &[Sample]`: constant data the body reads (`ir::is_table`).
+        Type::Reference(reference) if opaque_elements(&reference.elem) && reference.mutability.is_none() => {
+            Some(ParamClass::Constant)
+        }
         Type::Reference(reference) if opaque_elements(&reference.elem) => {
             cx.error_spanned_by(
                 &reference.elem,
-                "#[grad] cannot tell whether the elements of this parameter are floats (a type alias may hide \
-                 them); write the element type by name (`f64`, `f32`, `usize`, ..); a slice of structs \
-                 (`&[Sample]`) #[grad] cannot read: pass their fields as slices (`xs: &[[f64; 4]], ys: &[f64]`)",
+                "#[grad] cannot tell whether the elements of this `&mut` parameter are floats (a type alias may \
+                 hide them); write the element type by name (`&mut [f64]`, `&mut [f32]`); a slice of structs \
+                 #[grad] cannot write: pass their fields as slices (`xs: &mut [[f64; 4]], ys: &mut [f64]`)",
             );
             None
         }

@@ -462,6 +462,35 @@ pub trait OtherValueProbe<T> {
 
 impl<T> OtherValueProbe<T> for Unseen<T> {}
 
+/// A float or an array of them (of arrays ..), whose zero needs no value
+/// to copy the shape of: the length is in the type.
+pub trait ZeroArray {
+    /// Zeros.
+    fn zero_array() -> Self;
+}
+
+impl<F: crate::Float> ZeroArray for F {
+    #[inline(always)]
+    fn zero_array() -> F {
+        F::zero()
+    }
+}
+
+impl<S: ZeroArray, const N: usize> ZeroArray for [S; N] {
+    #[inline(always)]
+    fn zero_array() -> Self {
+        core::array::from_fn(|_| S::zero_array())
+    }
+}
+
+/// The zero tangent of a constant array passed by value to a `#[grad]`
+/// call (`wnorm(s, v)`, `v` left out of `wrt(..)`, or `*row` of a constant
+/// slice of rows): its shape is the callee's parameter's, which rustc infers.
+#[inline(always)]
+pub fn zero_array<A: ZeroArray>() -> A {
+    A::zero_array()
+}
+
 /// The floats of a generic float type a field may hold (`Vec<T>`,
 /// `[T; N]`, `Vec<[T; N]>`, `[[T; N]; M]`, `T: Float`), with a zero of the
 /// same shape.
@@ -540,12 +569,11 @@ impl<T> OtherLentProbe<T> for Unseen<T> {}
 /// `#[grad]` passes it so (without the slots of a float), and only
 /// [`NoFloats`] lets that call through.
 #[diagnostic::on_unimplemented(
-    message = "#[grad] cannot see the type of this field (`{T}`); bind it with a typed `let` (`let v: {T} = \
-               s.field;`) and pass `v`",
-    label = "#[grad] took this field for a value without a derivative (an integer, an enum)",
+    message = "#[grad] cannot see the type of this value (`{T}`), a field or a `const`; bind it with a typed \
+               `let` (`let v: {T} = ..;`) and pass `v`",
+    label = "#[grad] took this value for one without a derivative (an integer, an enum)",
     note = "the callee has slots for a float or a slice parameter (a partial or a shadow, and a tangent), which \
-            #[grad] fills for a value whose type it sees; the field of a struct left out of `wrt(..)` stays a \
-            constant"
+            #[grad] fills for a value whose type it sees; the value stays a constant"
 )]
 pub trait PassedByValue<T> {
     /// The callee, as it is.
@@ -663,6 +691,110 @@ impl<T> LentZero<T, ()> for NoFloats {
 #[inline(always)]
 pub fn lent<K: Lent<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
     K::callee(callee)
+}
+
+/// The innermost element type `T` of a slice parameter that `#[grad]`
+/// reads as constant data because it cannot see what `T` is (`data:
+/// &[Sample]`); probed so that floats behind a name (`type Real = f64;`,
+/// `x: &[Real]`) are refused rather than left out of the derivative.
+pub struct Elements<T>(core::marker::PhantomData<fn() -> T>);
+
+impl<T> Clone for Elements<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Elements<T> {}
+
+impl<T> Elements<T> {
+    /// The probe of `T`.
+    #[inline(always)]
+    pub const fn probe() -> Self {
+        Elements(core::marker::PhantomData)
+    }
+}
+
+/// `table`, first: floats.
+pub trait FloatElementsProbe<T> {
+    /// [`Floats`].
+    #[inline(always)]
+    fn table(self) -> Seen<Floats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: crate::Float> FloatElementsProbe<T> for &Elements<T> {}
+
+/// `table` for anything else.
+pub trait OtherElementsProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn table(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T> OtherElementsProbe<T> for Elements<T> {}
+
+/// Constant data: elements that are no floats.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] reads this slice as constant data, since it cannot see that its elements (`{T}`) are floats",
+    label = "a slice of `{T}`, which #[grad] does not differentiate",
+    note = "write the element type by name (`&[f64]`, `&[[f64; 3]]`): a slice of floats is differentiated, or left \
+            out of `wrt(..)` as a constant"
+)]
+pub trait ConstantData<T> {}
+
+impl<T> ConstantData<T> for NoFloats {}
+
+/// Checks that a slice parameter read as constant data (see [`Elements`])
+/// holds no floats.
+#[inline(always)]
+pub fn constant_data<K: ConstantData<T>, T>(_seen: Seen<K, T>) {}
+
+/// The zero [`element_zero`] makes: as [`LentZero`], and for [`NoFloats`]
+/// (a struct) the filling of the callee's slots for a struct.
+pub trait ElementZero<T, Z> {
+    /// A zero of `value`'s shape.
+    fn zero(value: &T) -> Z;
+}
+
+impl<T: FloatShape> ElementZero<T, T> for Shaped {
+    #[inline(always)]
+    fn zero(value: &T) -> T {
+        value.zeroed()
+    }
+}
+
+impl<T: crate::Params, Z: Slot<T>> ElementZero<T, Z> for Floats {
+    #[inline(always)]
+    fn zero(value: &T) -> Z {
+        slot(value)
+    }
+}
+
+impl<T, Z: Slot<T>> ElementZero<T, Z> for NoFloats {
+    #[inline(always)]
+    fn zero(value: &T) -> Z {
+        slot(value)
+    }
+}
+
+/// A zero of the shape of `value`, an element of a slice parameter whose
+/// type `#[grad]` cannot see (`data: &[Sample]`, constant data) lent whole
+/// to a `#[grad]` call (`&data[i]`): a struct gets the slots the callee's
+/// parameter has for it (see [`slot`]), floats a zero of their shape.
+#[inline(always)]
+pub fn element_zero<K: ElementZero<T, Z>, T, Z>(_seen: Seen<K, T>, value: &T) -> Z {
+    K::zero(value)
 }
 
 /// A zero of the shape of `value`, a field lent to a `#[grad]` call (see

@@ -26,6 +26,16 @@ impl Lowerer<'_> {
             let Some(source) = self.source(&call.receiver, out) else { return self.already_refused() };
             return if call.method == "len" { Rhs::Use(source.len) } else { is_zero(source.len) };
         }
+        // `TABLE.len()` of a `const` or `static` table or `data.len()` of a
+        // table parameter (`data: &[Sample]`): a constant.
+        let of_a_table = self.table_param(&call.receiver).is_some()
+            || matches!(&*call.receiver, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_none()));
+        if of_a_table && (call.method == "len" || call.method == "is_empty") && call.args.is_empty() {
+            let (table, method) = (&call.receiver, &call.method);
+            let ty = if call.method == "len" { Ty::Other } else { Ty::Bool };
+            return Rhs::Use(Operand::Const(Const { tokens: quote!(#table.#method()), ty }));
+        }
         if let Some(slice) = self.slice_binding(&call.receiver) {
             if call.method == "len" && call.args.is_empty() {
                 return Rhs::Use(slice.len);
@@ -61,6 +71,11 @@ impl Lowerer<'_> {
         if call.method != "len" {
             if let Some(model) = self.model_var(&receiver) {
                 return self.lower_model_method(model, call, out);
+            }
+            // `data[i].weight()`, `s.weight()` of `for s in data`: a
+            // method of a table's element, whose type the table's says.
+            if let Some(ty) = self.table_element_type(&receiver) {
+                return self.lower_constant_method(ty, receiver, call, out);
             }
             if let Some(constant) = self.constant_struct(&receiver) {
                 let Some(ty) = self.vars[constant.0].declared.as_ref().and_then(referenced_type) else {

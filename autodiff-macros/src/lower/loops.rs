@@ -512,10 +512,12 @@ impl Lowerer<'_> {
                 let place = self.element(&sources[*n], index, body, ident.span());
                 // `for x in xs.iter()` over rows: `x` is a `&[f64; N]`; over
                 // a field of a model or of a struct left out of `wrt(..)`,
-                // whose elements may be floats or models (`for layer in
-                // &net.layers`), a reference to either: a float is read
-                // through it, a model lent by it.
-                let unseen = crate::ir::is_unseen_field(&self.vars[place.var.0], &place);
+                // or a table (`data: &[Sample]`), whose elements may be
+                // floats or structs (`for layer in &net.layers`), a
+                // reference to either: a float is read through it, a struct
+                // lent by it.
+                let info = &self.vars[place.var.0];
+                let unseen = crate::ir::is_unseen_field(info, &place);
                 let row_reference = sources[*n].by_reference
                     && !is_reference_pattern(written)
                     && (unseen || matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat));

@@ -348,6 +348,7 @@ impl Lowerer<'_> {
                 None if is_bool(param.ty) => (Ty::Bool, None, None, None),
                 None => match constant_aggregate(param.ty) {
                     Some((float, dims)) => (Ty::Aggregate, Some(float), Some(dims), None),
+                    None if crate::ir::is_table_type(param.ty) => (Ty::Aggregate, None, None, None),
                     None => (type_of(param.ty), None, None, None),
                 },
             },

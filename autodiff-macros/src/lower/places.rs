@@ -375,10 +375,37 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => (&*reference.expr, reference.mutability.is_some(), true),
             other => (other, false, false),
         };
+        // A table parameter (`data: &[Sample]`) passed on: constant data,
+        // as written, for a callee that cannot differentiate it either.
+        if self.table_param(inner).is_some() {
+            return Arg::Value(Operand::Const(Const { tokens: quote!(#arg), ty: Ty::Other }));
+        }
+        // `&data[i]` of `data: &[[Sample; 2]]`: a row of a table, which a
+        // callee would take as a table, with no slots (`data[i][j]` has them).
+        if let Expr::Index(index) = inner {
+            if let (Some(table), false) = (self.table_param(&index.expr), matches!(&*index.index, Expr::Range(_))) {
+                if crate::ir::table_depth(&self.vars[table.0]) > 1 {
+                    self.cx.error_spanned_by(
+                        arg,
+                        "#[grad] does not lend a row of a slice of structs; pass the whole slice and the row's \
+                         index (`helper(data, i)`), or its elements (`&data[i][j]`)",
+                    );
+                    return Arg::Value(dummy());
+                }
+            }
+        }
         // `&mut` arguments are checked by `lower_call` (`check_written_argument`).
         // `&x[a..b]`: a slice of an aggregate.
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
+                if self.table_param(&index.expr).is_some() {
+                    self.cx.error_spanned_by(
+                        arg,
+                        "#[grad] does not lend a part of a slice of structs; pass the whole slice and the bounds \
+                         of the part (`helper(data, a, b)`)",
+                    );
+                    return Arg::Value(dummy());
+                }
                 let Some(place) = self.place(&index.expr, out) else { return Arg::Value(dummy()) };
                 let lo = range.start.as_ref().map(|lo| self.lower_expr(lo, out));
                 let hi = range.end.as_ref().map(|hi| self.lower_expr(hi, out));
@@ -525,6 +552,75 @@ impl Lowerer<'_> {
             }
         }
         Arg::Value(self.lower_expr(inner, out))
+    }
+
+    /// `let row = &x[i];` (a row of floats, an element of a model's vector
+    /// or of a table, `&data[i]`) or `let v = &x[i];` (a float): `row` reads the element
+    /// in place, as the element of a `for` loop does, at the index it was
+    /// bound at (a `mut` index is copied, since it may change later).
+    /// Returns whether it bound `name`.
+    pub(super) fn bind_element_reference(
+        &mut self,
+        name: &syn::Ident,
+        pat: &syn::Pat,
+        init: &Expr,
+        out: &mut Block,
+    ) -> bool {
+        let Expr::Reference(reference) = init else { return false };
+        let indexed = matches!(&*reference.expr, Expr::Index(index) if !matches!(&*index.index, Expr::Range(_)));
+        let plain_name = matches!(pat, syn::Pat::Ident(ident) if ident.mutability.is_none() && ident.by_ref.is_none());
+        if reference.mutability.is_some() || !indexed || !plain_name {
+            return false;
+        }
+        let Some(mut place) = self.place(&reference.expr, out) else { return true };
+        let base = &self.vars[place.var.0];
+        if base.by_ref && (base.mutable || self.mutable_locals.contains(&place.var)) {
+            let base = &base.ident;
+            self.cx.error_spanned_by(
+                init,
+                format!(
+                    "a reference into `{base}`, a `mut` name that may be given another slice, is not supported \
+                     inside #[grad] functions; take it from a name that is not `mut` (`let whole = {base}; let \
+                     part = &whole[i];`)"
+                ),
+            );
+            return true;
+        }
+        for proj in &mut place.proj {
+            if let Proj::Index(Operand::Var(index)) = proj {
+                if self.mutable_locals.contains(index) || self.vars[index.0].mutable {
+                    let copy = self.temp(Ty::Other);
+                    self.assign(out, copy, Rhs::Use(Operand::Var(*index)), AssignKind::Init, init.span());
+                    *index = copy;
+                }
+            }
+        }
+        // (A model's element may be a model, lent by the reference.)
+        let unseen = crate::ir::is_unseen_field(&self.vars[place.var.0], &place);
+        let row = unseen || matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat);
+        self.bind(name, if row { Binding::Row(place) } else { Binding::Place(place) });
+        true
+    }
+
+    /// The type of `operand` if it is an element of a table parameter
+    /// (`data[i]` of `data: &[Sample]`: `Sample`).
+    pub(super) fn table_element_type(&self, operand: &Operand) -> Option<syn::Type> {
+        let Operand::Place(place) = operand else { return None };
+        let info = &self.vars[place.var.0];
+        if info.kind != VarKind::Param || !crate::ir::is_table_element(info, place) {
+            return None;
+        }
+        let syn::Type::Reference(reference) = info.declared.as_ref()? else { return None };
+        crate::signature::element_type(&reference.elem, place.proj.len())
+    }
+
+    /// The parameter `expr` names if it is a table (`data: &[Sample]`,
+    /// `ir::is_table`).
+    pub(super) fn table_param(&self, expr: &Expr) -> Option<crate::ir::Var> {
+        match self.lookup(name_of_path(expr)?)? {
+            Binding::Var(var) if crate::ir::is_table(&self.vars[var.0]) => Some(var),
+            _ => None,
+        }
     }
 
     /// Whether `var` is a parameter `m: &Model` (a struct by reference) left
@@ -679,7 +775,11 @@ impl Lowerer<'_> {
         match expr {
             Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_some()),
             Expr::Field(field) => self.expr_is_rooted(&field.base),
-            Expr::Index(index) => self.expr_is_rooted(&index.expr),
+            // (`TABLE[i]`: an element of a `const` or `static` table.)
+            Expr::Index(index) => {
+                self.expr_is_rooted(&index.expr)
+                    || matches!(&*index.expr, Expr::Path(path) if path.path.get_ident().is_some())
+            }
             Expr::Paren(paren) => self.expr_is_rooted(&paren.expr),
             _ => false,
         }

@@ -162,7 +162,7 @@ impl Lowerer<'_> {
                 self.lower_collect(ident, declared.as_ref(), call, out);
                 return;
             }
-            if self.bind_sub_slice(ident, expr, out) {
+            if self.bind_sub_slice(ident, expr, out) || self.bind_element_reference(ident, pat, expr, out) {
                 return;
             }
             let mutable = matches!(pat, Pat::Ident(binding) if binding.mutability.is_some());
