@@ -374,12 +374,13 @@ pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
 
 /// The span of the field an unseen place reads (`scale` of `s.scale`, `v`
 /// of `s.inner.v`), where rustc's verdict on its type points.
-fn field_span(place: &Place) -> Span {
+fn field_span(body: &Body, place: &Place) -> Span {
     let member = place.proj.iter().rev().find_map(|proj| match proj {
         Proj::Field(member) => Some(member),
         Proj::Index(_) => None,
     });
-    member.map_or_else(Span::call_site, syn::spanned::Spanned::span)
+    // (An element of a table, `W[1]`: the table's name.)
+    member.map_or_else(|| body.var(place.var).ident.span(), syn::spanned::Spanned::span)
 }
 
 /// `guards::Unseen`'s probe of a field whose type the macro cannot see
@@ -387,7 +388,7 @@ fn field_span(place: &Place) -> Span {
 /// one lent by reference. Its verdict is a `guards::Seen`.
 fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
     let root = body.var(place.var).ident.to_token_stream();
-    probe_of(&place_at(body, place, &root), field_span(place), lent)
+    probe_of(&place_at(body, place, &root), field_span(body, place), lent)
 }
 
 /// `probe` of the value `field` stands for.
@@ -457,7 +458,7 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
         if !body.is_unseen_field(place) || (lent && crate::ir::is_table_element(body.var(place.var), place)) {
             continue;
         }
-        let span = field_span(place);
+        let span = field_span(body, place);
         let gate = if lent { quote_spanned!(span=> lent) } else { quote_spanned!(span=> passed_by_value) };
         callee = gated(callee, probe(body, place, lent), gate, span);
     }
@@ -476,7 +477,7 @@ fn is_unseen_constant(constant: &crate::ir::Const) -> bool {
 /// type the macro cannot see (`Body::is_unseen_field`): the throwaway
 /// shadow of a constant, or its zero tangent (`guards::lent_zero`).
 pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
-    let span = field_span(place);
+    let span = field_span(body, place);
     let probe = probe(body, place, true);
     let root = body.var(place.var).ident.to_token_stream();
     let field = place_at(body, place, &root);

@@ -567,7 +567,7 @@ pub(crate) fn is_named(path: &syn::Path, name: &Ident) -> bool {
 /// generated functions call the user's function and each other, which a
 /// `#[deprecated]` on the original marks too (the user's own calls still warn).
 pub(crate) fn lints() -> TokenStream {
-    quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, clippy::all, clippy::pedantic)])
+    quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, invalid_nan_comparisons, clippy::all, clippy::pedantic)])
 }
 
 /// What the generated functions return: `(value, partials..)`, the value

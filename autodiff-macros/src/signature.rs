@@ -628,9 +628,11 @@ fn outer_type_parameter(ty: &Type, sig: &syn::Signature) -> Option<String> {
     let declared = sig.generics.type_params().any(|param| param.ident == *ident);
     (looks_generic && !declared).then(|| {
         format!(
-            " (`{text}` is not a type parameter of this function: #[grad] on a method does not see the type \
-             parameters of its `impl` block; write a free function generic over it, `fn {name}<{text}: Float>(s: \
-             &Struct<{text}>, x: {text}) -> {text}`, with `wrt(x)` if the struct is a constant)",
+            " (`{text}` is not a type parameter of this function. If it is a type alias, write the type it \
+             names (`f64`, `[f64; 3]`): #[grad] cannot see through an alias. If it is a type parameter of the \
+             `impl` block around a method, which the attribute on the method cannot see, write a free function \
+             generic over it, `fn {name}<{text}: Float>(s: &Struct<{text}>, x: {text}) -> {text}`, with `wrt(x)` \
+             if the struct is a constant)",
             name = sig.ident
         )
     })
@@ -661,7 +663,7 @@ mod tests {
     }
 
     #[test]
-    fn primitive_paths_are_floats_and_aliased_elements_are_refused() {
+    fn primitive_paths_are_floats_and_opaque_elements_are_constant_data() {
         let item = parse_quote!(
             fn f(x: std::primitive::f64, y: ::core::primitive::f32, w: &[core::primitive::f64]) -> f64 {
                 x
@@ -669,13 +671,21 @@ mod tests {
         );
         let got = classes(item, TokenStream::new()).unwrap();
         assert_eq!(got, ["active", "active", "array d_w"]);
+        // (Floats behind an alias are refused by rustc: `guards::constant_data`.)
         let item = parse_quote!(
-            fn f(x: f64, w: &[Real], v: &Vec<[Real; 2]>, s: &[String]) -> f64 {
+            fn f(x: f64, w: &[Sample], v: &Vec<[Real; 2]>, s: &[String]) -> f64 {
+                x
+            }
+        );
+        let got = classes(item, TokenStream::new()).unwrap();
+        assert_eq!(got, ["active", "constant", "constant", "constant"]);
+        let item = parse_quote!(
+            fn f(x: f64, w: &mut [Real]) -> f64 {
                 x
             }
         );
         let errors = classes(item, TokenStream::new()).unwrap_err();
-        assert!(errors.contains("cannot tell whether the elements of this parameter are floats"), "{errors}");
+        assert!(errors.contains("cannot tell whether the elements of this `&mut` parameter are floats"), "{errors}");
     }
 
     #[test]

@@ -200,6 +200,26 @@ impl Lowerer<'_> {
                      with its length (`let mut v = vec![[0.0; 2]; n];`) and write its rows (`v[i] = [a, b];`)",
                 );
             }
+            if loops::is_iterator_source(method) {
+                return refuse(
+                    self,
+                    method,
+                    format!(
+                        "an iterator outside a `for` loop or a reduction (`let it = x.{method}();`) is not supported \
+                         inside #[grad] functions; loop over it where it is made (`for v in x.{method}()`) or reduce \
+                         it there (`x.{method}().sum::<f64>()`)"
+                    ),
+                );
+            }
+            if method == "split_at" {
+                return refuse(
+                    self,
+                    method,
+                    "`split_at` is not supported inside #[grad] functions; cut the two parts as sub-slices (`let left \
+                     = &x[..k]; let right = &x[k..];`)"
+                        .to_owned(),
+                );
+            }
             return refuse(
                 self,
                 method,

@@ -382,12 +382,20 @@ pub(super) fn unsupported_message(expr: &Expr) -> String {
         ),
         Expr::Unsafe(_) => ("`unsafe` blocks are", "move the unsafe code out of the differentiated function"),
         Expr::Macro(mac) => return macro_message(&mac.mac),
-        Expr::Tuple(_) => ("tuples are", "use separate variables"),
+        Expr::Tuple(_) => (
+            "tuple values here (a closure's result, an operand, an argument) are",
+            "take a tuple apart where it is made (`let (a, b) = (x, y);`, or `let (s, c) = sin_cos(t);` of a \
+             #[grad] function returning `(f64, f64)`, which a closure cannot be)",
+        ),
         Expr::Struct(_) => (
             "struct literals outside a `let` are",
             "bind the struct with `let` (`let st = State { .. };`) and use its fields",
         ),
-        Expr::Reference(_) => ("references are", "pass references only as call arguments or loop sources"),
+        Expr::Reference(_) => (
+            "references are",
+            "pass references as call arguments or loop sources, or bind an element by one (`let row = &x[i];`) or \
+             a sub-slice (`let part = &x[a..b];`)",
+        ),
         Expr::Range(_) => ("ranges are", "use ranges as `for` loop sources or slice arguments"),
         Expr::Try(_) => ("the `?` operator is", "differentiate a function that returns a float"),
         Expr::Async(_) | Expr::Await(_) => ("`async` and `.await` are", "differentiate a synchronous function"),

@@ -159,6 +159,11 @@ pub(super) fn is_iterator(expr: &Expr) -> bool {
     }
 }
 
+/// Whether `method` makes an iterator (`iter`, `windows`, ..).
+pub(super) fn is_iterator_source(method: &syn::Ident) -> bool {
+    ADAPTORS.iter().any(|adaptor| method == adaptor)
+}
+
 pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `iter_mut`, \
@@ -996,6 +1001,10 @@ impl Lowerer<'_> {
         let info = &self.vars[base.var.0];
         let untyped = base.proj.is_empty() && info.declared.is_none() && info.ty == Ty::Unknown;
         let call_result = untyped && info.kind == VarKind::Local && self.call_results.contains(&base.var);
+        if self.refused.contains(&base.var) {
+            // (A refused construct's value: reported where it was refused.)
+            return None;
+        }
         if self.place_ty(&base) != Ty::Aggregate && !in_model && !integers && !call_result {
             let message = if untyped {
                 // `let z = self.logits(x);` then `z.iter()`: a call's value

@@ -739,7 +739,9 @@ impl Lowerer<'_> {
         if let Some((_, var)) = self.tables.iter().find(|(table, _)| crate::naming::name_of(table) == name) {
             return Some(*var);
         }
-        let reference = self.namer.fresh(&format!("__table_{name}"));
+        let mut reference = self.namer.fresh(&format!("__table_{name}"));
+        // (Where rustc reports the table, `guards::passed_by_value`.)
+        reference.set_span(reference.span().located_at(ident.span()));
         let var = self.new_var(reference, Ty::Aggregate, VarKind::Local, Some(syn::parse_quote!(_)));
         let info = &mut self.vars[var.0];
         info.by_ref = true;

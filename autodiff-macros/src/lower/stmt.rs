@@ -250,6 +250,7 @@ impl Lowerer<'_> {
         {
             values = inner;
         }
+        let errors = self.cx.error_count();
         let (lowered, spans): (Vec<Operand>, Vec<proc_macro2::Span>) = match values {
             Expr::Tuple(values) => {
                 if values.elems.len() != pattern.elems.len() {
@@ -283,6 +284,10 @@ impl Lowerer<'_> {
                 Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
                     let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
                     let var = self.user_var(&binding.ident, ty, declared);
+                    if self.cx.error_count() > errors {
+                        // (`let (l, r) = x.split_at(k);`, refused: its names say nothing more.)
+                        self.refused.insert(var);
+                    }
                     self.lower_operand_into(value, var, out, span);
                     self.bind(&binding.ident, Binding::Var(var));
                 }
