@@ -189,10 +189,10 @@ fn models_of_a_constant_lent_in_a_loop(n: &Net, x: f64) -> f64 {
     s
 }
 
-/// Lent in a branch, forward and reverse: the forward sweep's zero for it
-/// was declared at the top of the function, reading the loop's index
-/// (E0425). With `hessian` it still fails in `_hvp` (see stop 18's note).
-#[grad(forward, reverse, wrt(x))]
+/// Lent in a branch: the forward sweep's zero for it was declared at the
+/// top of the function, reading the loop's index (E0425), in `_jvp` and
+/// then in `_hvp`, whose reverse sweep makes its own.
+#[grad(forward, reverse, hessian, wrt(x))]
 fn models_of_a_constant_lent_in_a_branch(n: &Net, x: f64) -> f64 {
     let mut s = 0.0;
     for layer in n.layers.iter() {
@@ -260,6 +260,12 @@ fn structs_passed_whole_second_order_matches_differences_of_the_gradient() {
         check_hvp(
             |p| vec![models_of_a_constant_lent_in_a_loop_grad(&n, p[0]).1],
             |p, v| vec![models_of_a_constant_lent_in_a_loop_hvp(&n, p[0], v[0]).1],
+            &[x],
+            &[vx],
+        );
+        check_hvp(
+            |p| vec![models_of_a_constant_lent_in_a_branch_grad(&n, p[0]).1],
+            |p, v| vec![models_of_a_constant_lent_in_a_branch_hvp(&n, p[0], v[0]).1],
             &[x],
             &[vx],
         );

@@ -110,8 +110,10 @@ impl Layout {
                 }
                 // (A forward sweep's temporary, read only in the block that
                 // sets it, as the zero a call lends in a branch: declared
-                // up front, its initializer could read the loop's index.)
-                let confined = forward_only
+                // up front, its initializer could read the loop's index. The
+                // reverse sweep makes its own if it needs it again.)
+                let own_in_reverse = !saves.is_needed(Var(i)) || saves.is_recomputed(Var(i));
+                let confined = (forward_only || own_in_reverse)
                     && info.kind == VarKind::Temp
                     && inits[i] == 1
                     && !flat_init[i]
