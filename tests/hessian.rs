@@ -341,3 +341,38 @@ fn the_hvp_of_powi_at_the_smallest_exponent_does_not_overflow() {
     assert_eq!(powi_of_integer_hvp(2.0, 0.5, 3), (8.0, 6.0));
     assert_eq!(powi_of_integer_hvp(2.0, 0.5, i32::MIN), (0.0, 0.0));
 }
+
+/// `exp(x₀x₁)`: at `x₁ = 0` the tangent of `x₀x₁` along `e₀` is exactly 0.
+#[grad(reverse, hessian)]
+fn exp_of_a_product(x: &[f64]) -> f64 {
+    (x[0] * x[1]).exp()
+}
+
+/// Every rule whose partial can be infinite, of `k = s·b/2 + 1.2`, whose
+/// tangent along `(1, −1)` at `s = b` is exactly 0.
+#[grad(reverse, hessian)]
+fn rules_that_can_blow_up(s: f64, b: f64) -> f64 {
+    let k = s * b * 0.5 + 1.2;
+    k.sqrt() + k.exp() + k.ln() + k.powi(3) + k.powf(1.5) + 1.0 / k + k.cbrt() + (k * k + 4.25).sqrt()
+}
+
+#[test]
+fn a_tangent_that_is_exactly_zero_keeps_its_second_derivative() {
+    // H of exp(x₀x₁) = exp(x₀x₁)·[[x₁², 1 + x₀x₁], [1 + x₀x₁, x₀²]]: at (2, 0), [[0, 1], [1, 4]].
+    // The tangent body branched on `ẋ != 0` for `exp`'s partial, and its
+    // reverse sweep took the zero arm along e₀: column 0 came out [0, 0].
+    let expected = [[0.0, 1.0], [1.0, 4.0]];
+    for (j, column) in expected.iter().enumerate() {
+        let mut v = [0.0; 2];
+        v[j] = 1.0;
+        let mut got = [0.0; 2];
+        exp_of_a_product_hvp(&[2.0, 0.0], &v, &mut got);
+        assert!(close(got[0], column[0], 1e-12) && close(got[1], column[1], 1e-12), "column {j}: {got:?}");
+    }
+    // Along (1, −1) at s = b = 1 the tangent of k is 0; H·v against differences of the gradient.
+    let h = 1e-6;
+    let (_, hs, hb) = rules_that_can_blow_up_hvp(1.0, 1.0, 1.0, -1.0);
+    let (plus, minus) = (rules_that_can_blow_up_grad(1.0 + h, 1.0 - h), rules_that_can_blow_up_grad(1.0 - h, 1.0 + h));
+    let (ns, nb) = ((plus.1 - minus.1) / (2.0 * h), (plus.2 - minus.2) / (2.0 * h));
+    assert!(hs != 0.0 && close(hs, ns, 1e-6) && close(hb, nb, 1e-6), "({hs}, {hb}) against ({ns}, {nb})");
+}

@@ -454,6 +454,12 @@ impl Forward<'_> {
 
     /// `if ẋ != 0 { ∂ · ẋ } else { 0 }`: a partial that can be infinite
     /// must not turn a zero tangent into NaN.
+    ///
+    /// A tangent body the reverse sweep differentiates (`Calls::Split`,
+    /// `NAME_hvp`) tests the partial instead: `if ∂ is finite || ẋ != 0`.
+    /// Branching on `ẋ` alone, the reverse sweep of a pass where `ẋ` is
+    /// exactly 0 (a unit direction, a product with a zero factor) took the
+    /// arm `0` and dropped `∂` from the adjoint of `ẋ`: a wrong `H·v`.
     #[allow(clippy::too_many_arguments)]
     fn guarded_term(
         &mut self,
@@ -465,10 +471,22 @@ impl Forward<'_> {
         span: Span,
         out: &mut Block,
     ) -> Operand {
-        let moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
+        let mut moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
         let term = self.temp(Ty::Float(float));
         let mut then = Block::default();
-        let value = self.term(partial, args, result, dx.clone(), float, span, &mut then);
+        let value = if self.calls == Calls::Split {
+            // (In a typed temporary: a literal's `is_finite` has no type to call.)
+            let value = self.lower_d(partial, args, result, float, span, out);
+            let typed = self.temp(Ty::Float(float));
+            out.stmts.push(init(typed, Rhs::Use(value), span));
+            let finite = self.temp(Ty::Bool);
+            let is_finite = Ident::new("is_finite", span);
+            out.stmts.push(init(finite, Rhs::Method(Operand::Var(typed), is_finite, Vec::new()), span));
+            moves = self.op(Op::BitOr, vec![Operand::Var(finite), moves], Ty::Bool, span, out);
+            self.op(Op::Mul, vec![Operand::Var(typed), dx.clone()], Ty::Float(float), span, &mut then)
+        } else {
+            self.term(partial, args, result, dx.clone(), float, span, &mut then)
+        };
         then.stmts.push(init(term, Rhs::Use(value), span));
         let els = Block { stmts: vec![init(term, Rhs::Use(zero(float, span)), span)] };
         out.stmts.push(Stmt::If { cond: moves, then, els, span });
