@@ -129,6 +129,24 @@ fn element_references(a: f64, b: f64) -> f64 {
     row[0] * row[1] + xs[i][0] * v + v * v
 }
 
+/// A helper taking a sample by value.
+#[grad(forward, reverse, hessian, wrt(a))]
+fn by_value(a: f64, s: Sample) -> f64 {
+    a * a * s.x[0] + s.y
+}
+
+/// Elements passed by value, and the table through a name of its own
+/// (review 5: an arity error in `_jvp`'s call, E0425 for `d.len()`).
+#[grad(forward, reverse, hessian)]
+fn elements_by_value(a: f64, b: f64, data: &[Sample]) -> f64 {
+    let d = data;
+    let mut l = by_value(a * b, data[1]);
+    for s in d {
+        l += by_value(b, *s) * a;
+    }
+    l / d.len() as f64 + if d.is_empty() { 0.0 } else { a }
+}
+
 #[grad(forward, reverse, hessian)]
 fn wnorm(k: f64, v: [f64; 3]) -> f64 {
     (k * v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
@@ -165,6 +183,8 @@ fn cases() -> Vec<Case> {
               (a, b, &rows()) [a, along(0), b, along(1), &rows()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(element_references, element_references_grad, element_references_vjp, element_references_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(elements_by_value, elements_by_value_grad, elements_by_value_vjp, elements_by_value_jvp;
+              (a, b, &samples()) [a, along(0), b, along(1), &samples()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(constant_arrays_by_value, constant_arrays_by_value_grad, constant_arrays_by_value_vjp,
               constant_arrays_by_value_jvp;
               (s, [0.25, -1.0, 0.5], &points()) [s, along(0), [0.25, -1.0, 0.5], &points()]; s in [0.5, 1.5]),
@@ -222,6 +242,18 @@ fn constant_data_second_order_matches_differences_of_the_gradient() {
             },
             |p, v| {
                 let (_, ha, hb) = of_rows_hvp(p[0], v[0], p[1], v[1], &grid);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = elements_by_value_grad(p[0], p[1], &data);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = elements_by_value_hvp(p[0], v[0], p[1], v[1], &data);
                 vec![ha, hb]
             },
             &[a, b],

@@ -478,17 +478,22 @@ pub(crate) fn shadow_length_checks(sig: &Signature) -> Vec<TokenStream> {
         .collect()
 }
 
-/// One probe per table parameter (`data: &[Sample]`, `ir::is_table`), on
-/// entry: its elements must be no floats behind a name (`type Real = f64`),
-/// which #[grad] would read as constants (`guards::Elements`).
+/// One probe per table parameter (`data: &[Sample]`, `ir::is_table`) when
+/// no `wrt(..)` says what is differentiated, on entry: its elements must
+/// hold no floats behind a name (`type Real = f64`, `type Vec3 = [f64; 3]`)
+/// and be no models, which #[grad] would read as constants
+/// (`guards::Elements`).
 pub(crate) fn constant_data_checks(sig: &Signature) -> TokenStream {
+    if sig.wrt_written {
+        return TokenStream::new();
+    }
     let checks = sig.params.iter().filter(|param| crate::ir::is_table_type(param.ty)).filter_map(|param| {
         let elem = crate::signature::innermost_element(param.ty)?;
         Some(quote_spanned! {elem.span()=>
             {
                 #[allow(unused_imports)]
-                use ::autodiff::guards::{FloatElementsProbe as _, OtherElementsProbe as _};
-                ::autodiff::guards::constant_data((&::autodiff::guards::Elements::<#elem>::probe()).table());
+                use ::autodiff::guards::{FloatElementsProbe as _, ModelElementsProbe as _, OtherElementsProbe as _};
+                ::autodiff::guards::constant_data((&&::autodiff::guards::Elements::<#elem>::probe()).table());
             }
         })
     });

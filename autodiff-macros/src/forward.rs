@@ -714,10 +714,12 @@ impl Forward<'_> {
         match operand {
             Operand::Var(var) => self.vars[var.0].ty.is_float(),
             Operand::Const(constant) => constant.ty.is_float(),
+            // (An element of a table, `data[i]`, is a constant of a type
+            // not in sight, passed as no float: `emit::gated_callee`.)
             Operand::Place(place) => {
                 let info = &self.vars[place.var.0];
                 let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
-                info.ty == Ty::Aggregate && info.dims.is_none_or(|dims| indices >= dims)
+                info.ty == Ty::Aggregate && !crate::ir::is_table(info) && info.dims.is_none_or(|dims| indices >= dims)
             }
         }
     }

@@ -27,6 +27,11 @@ pub struct Signature<'a> {
     /// are the array `ret_array`; `NAME_vjp` and `NAME_jvp` take and return
     /// tuples.
     pub ret_tuple: Option<usize>,
+    /// Whether `wrt(..)` names the differentiated parameters: a slice
+    /// whose elements the macro cannot see (`ir::is_table_type`) left out
+    /// of it is constant data by the user's word; without it, rustc checks
+    /// that the elements hold no floats (`expand::constant_data_checks`).
+    pub wrt_written: bool,
     /// The body lowered to IR, made once for every mode that starts from it
     /// (see `expand::lowered`).
     pub lowered: OnceCell<syn::Result<(Body, Namer)>>,
@@ -502,6 +507,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
     Some(Signature {
         item,
         params,
+        wrt_written: args.wrt.is_some(),
         ret: ret?,
         ret_array,
         ret_tuple: ret_tuple.map(|(_, len)| len),

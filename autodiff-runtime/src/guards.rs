@@ -716,8 +716,22 @@ impl<T> Elements<T> {
     }
 }
 
-/// `table`, first: floats.
+/// `table`, first: floats, or arrays or vectors of them.
 pub trait FloatElementsProbe<T> {
+    /// [`Shaped`].
+    #[inline(always)]
+    fn table(self) -> Seen<Shaped, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: FloatShape> FloatElementsProbe<T> for &&Elements<T> {}
+
+/// `table`, second: models.
+pub trait ModelElementsProbe<T> {
     /// [`Floats`].
     #[inline(always)]
     fn table(self) -> Seen<Floats, T>
@@ -728,7 +742,7 @@ pub trait FloatElementsProbe<T> {
     }
 }
 
-impl<T: crate::Float> FloatElementsProbe<T> for &Elements<T> {}
+impl<T: crate::Params> ModelElementsProbe<T> for &Elements<T> {}
 
 /// `table` for anything else.
 pub trait OtherElementsProbe<T> {
@@ -744,12 +758,14 @@ pub trait OtherElementsProbe<T> {
 
 impl<T> OtherElementsProbe<T> for Elements<T> {}
 
-/// Constant data: elements that are no floats.
+/// Constant data: elements that are no floats and no models.
 #[diagnostic::on_unimplemented(
-    message = "#[grad] reads this slice as constant data, since it cannot see that its elements (`{T}`) are floats",
+    message = "#[grad] reads this slice as constant data, since it cannot see that its elements (`{T}`) hold \
+               floats",
     label = "a slice of `{T}`, which #[grad] does not differentiate",
-    note = "write the element type by name (`&[f64]`, `&[[f64; 3]]`): a slice of floats is differentiated, or left \
-            out of `wrt(..)` as a constant"
+    note = "write the element type by name (`&[f64]`, `&[[f64; 3]]`): a slice of floats is differentiated; models \
+            are differentiated in a field of a model (`#[derive(Params)] struct Net {{ layers: Vec<{T}> }}`, then \
+            `net: &Net`); or name what is differentiated in `wrt(..)`, leaving this slice out as a constant"
 )]
 pub trait ConstantData<T> {}
 

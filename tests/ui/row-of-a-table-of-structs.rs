@@ -18,4 +18,15 @@ fn grid_loss(a: f64, grid: &[[Sample; 2]]) -> f64 {
     pair_loss(a, &grid[0])
 }
 
+
+// The same row, bound by a loop.
+#[grad(wrt(a))]
+fn grid_loss_by_rows(a: f64, grid: &[[Sample; 2]]) -> f64 {
+    let mut l = 0.0;
+    for row in grid {
+        l += pair_loss(a, row);
+    }
+    l
+}
+
 fn main() {}

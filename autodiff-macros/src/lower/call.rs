@@ -1,7 +1,7 @@
 //! Calls: float methods (`x.exp()`), float functions written as paths
 //! (`f64::exp(x)`), and calls of other functions by name or path.
 
-use quote::quote;
+use quote::{quote, ToTokens};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident};
@@ -28,11 +28,17 @@ impl Lowerer<'_> {
         }
         // `TABLE.len()` of a `const` or `static` table or `data.len()` of a
         // table parameter (`data: &[Sample]`): a constant.
-        let of_a_table = self.table_param(&call.receiver).is_some()
-            || matches!(&*call.receiver, Expr::Path(path)
-                if path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_none()));
-        if of_a_table && (call.method == "len" || call.method == "is_empty") && call.args.is_empty() {
-            let (table, method) = (&call.receiver, &call.method);
+        // (A table parameter by its own name: `let d = data;` binds `d` to it.)
+        let table = match self.table_param(&call.receiver) {
+            Some(var) => Some(self.vars[var.0].ident.to_token_stream()),
+            None => matches!(&*call.receiver, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_none()))
+            .then(|| call.receiver.to_token_stream()),
+        };
+        if let Some(table) =
+            table.filter(|_| (call.method == "len" || call.method == "is_empty") && call.args.is_empty())
+        {
+            let method = &call.method;
             let ty = if call.method == "len" { Ty::Other } else { Ty::Bool };
             return Rhs::Use(Operand::Const(Const { tokens: quote!(#table.#method()), ty }));
         }
@@ -46,7 +52,7 @@ impl Lowerer<'_> {
             if call.method == "to_vec" {
                 return self.unsupported(&call.method, to_vec_message());
             }
-            let name = quote::ToTokens::to_token_stream(&call.receiver);
+            let name = call.receiver.to_token_stream();
             return self.unsupported(&call.receiver, super::places::slice_use_message(name));
         }
         if let Some((ty, receiver)) = self.local_constant_receiver(&call.receiver) {
@@ -266,8 +272,8 @@ impl Lowerer<'_> {
         let message = if let Some(message) = not_constant {
             message
         } else if let Some(ty) = by_value_struct {
-            let name = quote::ToTokens::to_token_stream(&*call.receiver).to_string().replace(' ', "");
-            let ty = quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+            let name = call.receiver.to_token_stream().to_string().replace(' ', "");
+            let ty = ty.to_token_stream().to_string().replace(' ', "");
             format!(
                 "#[grad] calls the methods of a struct or an enum parameter taken by reference; take `{name}` by \
                  reference (`{name}: &{ty}`) to call `{method}` on it"

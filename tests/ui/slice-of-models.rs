@@ -1,0 +1,30 @@
+// A slice of models, or of floats behind an alias of an array, is not read
+// as constant data unless `wrt(..)` leaves it out: rustc's probe of the
+// elements refuses it with the ways out, rather than drop its derivative.
+use autodiff::prelude::*;
+
+#[derive(Params, Clone)]
+pub struct Lin {
+    pub w: f64,
+    pub b: f64,
+}
+
+type Vec3 = [f64; 3];
+
+#[grad]
+fn models(a: f64, ms: &[Lin]) -> f64 {
+    a * ms[0].w + ms[1].b
+}
+
+#[grad]
+fn points(k: f64, pos: &[Vec3]) -> f64 {
+    k * pos[0][0] * pos[1][2]
+}
+
+// Left out of `wrt(..)`, they are constants by the user's word.
+#[grad(wrt(a))]
+fn models_left_out(a: f64, ms: &[Lin]) -> f64 {
+    a * ms[0].w
+}
+
+fn main() {}
