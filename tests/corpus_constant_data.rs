@@ -7,6 +7,9 @@
 //! passed on whole. Before, such a parameter was refused ("a slice of
 //! structs #[grad] cannot read").
 //!
+//! A slice of tuples (`pairs: &[(f64, f64)]`) left out of `wrt(..)` is a
+//! table too, its elements taken apart by a loop's pattern.
+//!
 //! Also here: `let row = &x[i];` (a row, a float, a model's element, an
 //! element of a table) read in place at the index it was bound at, and
 //! `TABLE.len()` of a `const` table; and a constant array passed by value
@@ -129,6 +132,31 @@ fn element_references(a: f64, b: f64) -> f64 {
     row[0] * row[1] + xs[i][0] * v + v * v
 }
 
+/// A slice of pairs left out of `wrt(..)`: constant data, taken apart by
+/// the loop's pattern (user round 5: refused with no way out).
+#[grad(forward, reverse, hessian, wrt(a, b))]
+fn pairs_fit(a: f64, b: f64, pairs: &[(f64, f64)]) -> f64 {
+    let mut l = 0.0;
+    for &(x, y) in pairs {
+        l += (a * x + b - y).powi(2);
+    }
+    for p in pairs.iter() {
+        l += a * p.0 * p.1;
+    }
+    l + b * pairs[1].1
+}
+
+/// Reductions over arrays made for them (user round 5: "element access"
+/// refused `[x, y, 2.0].iter()`).
+#[grad(forward, reverse, hessian)]
+fn reductions_of_array_literals(a: f64, b: f64) -> f64 {
+    let mut s = [a, b, 2.0].iter().product::<f64>() + [a * b, a].iter().map(|v| v.sin()).sum::<f64>();
+    for v in [a, b * b] {
+        s += v * a;
+    }
+    s
+}
+
 /// A helper taking a sample by value.
 #[grad(forward, reverse, hessian, wrt(a))]
 fn by_value(a: f64, s: Sample) -> f64 {
@@ -185,6 +213,12 @@ fn cases() -> Vec<Case> {
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(elements_by_value, elements_by_value_grad, elements_by_value_vjp, elements_by_value_jvp;
               (a, b, &samples()) [a, along(0), b, along(1), &samples()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(pairs_fit, pairs_fit_grad, pairs_fit_vjp, pairs_fit_jvp;
+              (a, b, &[(1.0, 2.0), (0.5, -1.0)]) [a, along(0), b, along(1), &[(1.0, 2.0), (0.5, -1.0)]];
+              a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(reductions_of_array_literals, reductions_of_array_literals_grad, reductions_of_array_literals_vjp,
+              reductions_of_array_literals_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(constant_arrays_by_value, constant_arrays_by_value_grad, constant_arrays_by_value_vjp,
               constant_arrays_by_value_jvp;
               (s, [0.25, -1.0, 0.5], &points()) [s, along(0), [0.25, -1.0, 0.5], &points()]; s in [0.5, 1.5]),

@@ -249,7 +249,8 @@ pub fn is_opaque(ty: &Type) -> bool {
 /// Whether `ty` is `[T]`, `[T; N]` or `Vec<T>` (or a nesting of them) whose
 /// innermost `T` is opaque: elements that may be floats the macro cannot see.
 pub fn opaque_elements(ty: &Type) -> bool {
-    let element = |elem: &Type| is_opaque(elem) || opaque_elements(elem);
+    // (A tuple, `(f64, f64)`, is no array the macro differentiates either.)
+    let element = |elem: &Type| is_opaque(elem) || matches!(elem, Type::Tuple(_)) || opaque_elements(elem);
     match ty {
         Type::Slice(slice) => element(&slice.elem),
         Type::Array(array) => element(&array.elem),

@@ -513,6 +513,21 @@ impl<S: FloatShape, const N: usize> FloatShape for [S; N] {
     }
 }
 
+/// A tuple of floats (`(f64, f64)`, the element of a slice of pairs).
+impl<A: FloatShape, B: FloatShape> FloatShape for (A, B) {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        (self.0.zeroed(), self.1.zeroed())
+    }
+}
+
+impl<A: FloatShape, B: FloatShape, C: FloatShape> FloatShape for (A, B, C) {
+    #[inline(always)]
+    fn zeroed(&self) -> Self {
+        (self.0.zeroed(), self.1.zeroed(), self.2.zeroed())
+    }
+}
+
 impl<S: FloatShape> FloatShape for Vec<S> {
     #[inline(always)]
     fn zeroed(&self) -> Self {
@@ -760,8 +775,7 @@ impl<T> OtherElementsProbe<T> for Elements<T> {}
 
 /// Constant data: elements that are no floats and no models.
 #[diagnostic::on_unimplemented(
-    message = "#[grad] reads this slice as constant data, since it cannot see that its elements (`{T}`) hold \
-               floats",
+    message = "#[grad] reads this slice as constant data, but its elements (`{T}`) hold floats",
     label = "a slice of `{T}`, which #[grad] does not differentiate",
     note = "write the element type by name (`&[f64]`, `&[[f64; 3]]`): a slice of floats is differentiated; models \
             are differentiated in a field of a model (`#[derive(Params)] struct Net {{ layers: Vec<{T}> }}`, then \

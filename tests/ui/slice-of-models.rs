@@ -1,6 +1,7 @@
-// A slice of models, or of floats behind an alias of an array, is not read
-// as constant data unless `wrt(..)` leaves it out: rustc's probe of the
-// elements refuses it with the ways out, rather than drop its derivative.
+// A slice of models, of floats behind an alias of an array or of tuples of
+// floats is not read as constant data unless `wrt(..)` leaves it out:
+// rustc's probe of the elements refuses it with the ways out, rather than
+// drop its derivative.
 use autodiff::prelude::*;
 
 #[derive(Params, Clone)]
@@ -19,6 +20,11 @@ fn models(a: f64, ms: &[Lin]) -> f64 {
 #[grad]
 fn points(k: f64, pos: &[Vec3]) -> f64 {
     k * pos[0][0] * pos[1][2]
+}
+
+#[grad]
+fn pairs(a: f64, pairs: &[(f64, f64)]) -> f64 {
+    a * pairs[0].0
 }
 
 // Left out of `wrt(..)`, they are constants by the user's word.

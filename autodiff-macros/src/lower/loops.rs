@@ -528,6 +528,27 @@ impl Lowerer<'_> {
                     && (unseen || matches!(self.place_ty(&place), Ty::Aggregate | Ty::AnyFloat));
                 self.bind(&ident.ident, if row_reference { Binding::Row(place) } else { Binding::Place(place) });
             }
+            // `for &(x, y) in pairs` of `pairs: &[(f64, f64)]`, a table:
+            // each name reads its part of the element in place.
+            (Shape::Elem(n), Pat::Tuple(tuple)) if crate::ir::is_table(&self.vars[sources[*n].base.var.0]) => {
+                let place = self.element(&sources[*n], index, body, tuple.span());
+                for (k, part) in tuple.elems.iter().enumerate() {
+                    match strip_pattern(part) {
+                        Pat::Wild(_) => {}
+                        Pat::Ident(ident) if ident.mutability.is_none() && ident.subpat.is_none() => {
+                            let mut part = place.clone();
+                            let member = syn::Member::Unnamed(syn::Index { index: k as u32, span: ident.span() });
+                            part.proj.push(crate::ir::Proj::Field(member));
+                            self.bind(&ident.ident, Binding::Place(part));
+                        }
+                        other => self.cx.error_spanned_by(
+                            other,
+                            "the parts of a tuple element are bound by plain names inside #[grad] functions \
+                             (`for &(x, y) in pairs`)",
+                        ),
+                    }
+                }
+            }
             (Shape::Pair(first, second), Pat::Tuple(tuple)) if tuple.elems.len() == 2 => {
                 self.bind_pattern(&tuple.elems[0], first, index, sources, body);
                 self.bind_pattern(&tuple.elems[1], second, index, sources, body);
@@ -980,9 +1001,17 @@ impl Lowerer<'_> {
                 });
             }
         }
-        // `ITEMS.iter()` of a `const` or `static` table.
+        // `ITEMS.iter()` of a `const` or `static` table; `[x, y, 2.0].iter()`
+        // of an array made for the loop, a local of its own.
         let table = self.table(inner).map(|var| Place { var, proj: Vec::new() });
-        let base = match table {
+        let made = match Self::makes_array(inner) {
+            true => match self.lower_expr(inner, out) {
+                Operand::Var(var) => Some(Place { var, proj: Vec::new() }),
+                _ => return None,
+            },
+            false => None,
+        };
+        let base = match table.or(made) {
             Some(base) => base,
             None => self.place(inner, out)?,
         };

@@ -737,7 +737,7 @@ impl Lowerer<'_> {
     }
 
     /// Whether `expr` builds a new array: `[a, b]`, `[v; N]`, `vec![..]`.
-    fn makes_array(expr: &Expr) -> bool {
+    pub(super) fn makes_array(expr: &Expr) -> bool {
         match expr {
             Expr::Array(_) | Expr::Repeat(_) => true,
             Expr::Macro(mac) => mac.mac.path.is_ident("vec"),
