@@ -91,3 +91,28 @@ fn model_rows() {
         assert!((a - b).abs() < 1e-6);
     }
 }
+
+#[derive(Params, Clone)]
+struct Parts {
+    c: [f64; 3],
+    s: f64,
+}
+
+/// A model's parts taken apart by a tuple `let` whose types are written on
+/// the tuple (review 4: the annotation was not seen, and `a[1]` was taken
+/// for the index of a float).
+#[grad]
+fn tuple_of_parts(m: &Parts) -> f64 {
+    let (a, b): ([f64; 3], f64) = (m.c, m.s);
+    a[1] * b + a[2] * a[0]
+}
+
+#[test]
+fn a_tuple_let_with_its_types_written_differentiates_each_part() {
+    let m = Parts { c: [1.0, 2.0, 3.0], s: 0.5 };
+    let mut d = Parts { c: [0.0; 3], s: 0.0 };
+    let value = tuple_of_parts_grad(&m, &mut d);
+    // f = c1·s + c2·c0: ∂c = (c2, s, c0), ∂s = c1.
+    assert_eq!(value, 2.0 * 0.5 + 3.0 * 1.0);
+    assert_eq!((d.c, d.s), ([3.0, 0.5, 1.0], 2.0));
+}

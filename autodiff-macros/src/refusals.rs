@@ -255,15 +255,17 @@ fn call_results_indexed_without_type(body: &Body, cx: &Ctxt) {
     let mut check = |operand: &Operand| {
         let Some(place) = operand.place() else { return };
         let info = body.var(place.var);
-        let indexed = place.proj.iter().any(|proj| matches!(proj, crate::ir::Proj::Index(_)));
-        if indexed && info.ty.is_float() && !reported.contains(&place.var) {
+        let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+        if indices > 0 && info.ty.is_float() && !reported.contains(&place.var) {
             reported.push(place.var);
+            let shape = if indices > 1 { "[[f64; N]; M]" } else { "[f64; N]" };
             cx.error_spanned_by(
                 &info.ident,
                 format!(
-                    "`{}` is indexed, but #[grad] takes it for a float: if it is the array a #[grad] function \
-                     returns, write its type (`let {}: [f64; N] = ..`)",
-                    info.ident, info.ident
+                    "`{name}` is indexed, but #[grad] takes it for a float, since it cannot see its type (the array \
+                     a #[grad] function returns, a model's field): write its type where it is bound (`let {name}: \
+                     {shape} = ..`)",
+                    name = info.ident,
                 ),
             );
         }

@@ -151,6 +151,16 @@ impl Lowerer<'_> {
             self.assign(out, len, rhs, crate::ir::AssignKind::Init, method.span());
             return is_zero(Operand::Var(len));
         }
+        if model_part && method == "to_vec" {
+            return refuse(
+                self,
+                method,
+                "`to_vec` of a model's field is not supported inside #[grad] functions; read the field in place \
+                 (`m.w[i]`, `m.w.iter()`), or copy it into a vector whose type is written (`let mut w: Vec<f64> = \
+                 vec![0.0; m.w.len()];`, then `w[i] = m.w[i];` in a loop)"
+                    .to_owned(),
+            );
+        }
         if model_part && symbol::float_method(method).is_none() && !symbol::is_float_predicate(method) {
             return refuse(
                 self,
@@ -861,7 +871,7 @@ fn unknown_receiver_message(receiver: &Expr, method: &Ident) -> String {
     match name {
         Some(name) => format!(
             "cannot tell the type of `{name}`, which `{method}` is called on; write it where `{name}` is bound \
-             (`let {name}: usize = ..`, `let {name}: Config = ..`)"
+             (`let {name}: usize = ..`, `let mut {name}: Vec<f64> = Vec::new();`, `let {name}: Config = ..`)"
         ),
         None => format!(
             "cannot tell the type of the value `{method}` is called on; bind it with a typed `let` (`let n: usize = \

@@ -315,7 +315,7 @@ impl Lowerer<'_> {
                     syn::PatTuple { attrs: Vec::new(), paren_token: Default::default(), elems: pattern.elems.clone() };
                 let values =
                     syn::ExprTuple { attrs: Vec::new(), paren_token: Default::default(), elems: values.elems.clone() };
-                self.destructure_tuple(&names, &Expr::Tuple(values), out);
+                self.destructure_tuple(&names, &[], &Expr::Tuple(values), out);
                 return;
             }
         }

@@ -135,7 +135,11 @@ impl Lowerer<'_> {
             }
             Pat::Tuple(tuple) => {
                 if let Some(init) = &local.init {
-                    self.destructure_tuple(tuple, &init.expr, out);
+                    let types = match &declared {
+                        Some(syn::Type::Tuple(types)) => types.elems.iter().cloned().collect(),
+                        _ => Vec::new(),
+                    };
+                    self.destructure_tuple(tuple, &types, &init.expr, out);
                 }
                 return;
             }
@@ -212,13 +216,7 @@ impl Lowerer<'_> {
             }
         }
         if let Some(declared) = &declared {
-            if let Some((float, dims)) = constant_aggregate(declared) {
-                let info = &mut self.vars[var.0];
-                info.ty = Ty::Aggregate;
-                info.elem = Some(float);
-                info.dims = Some(dims);
-                info.zero = places::zero_of_type(declared);
-            }
+            self.declare_shape(var, declared);
         }
         if let Some(init) = &local.init {
             let vector_of_floats = self.vars[var.0].ty == Ty::Aggregate && self.vars[var.0].dims == Some(1);
@@ -243,7 +241,27 @@ impl Lowerer<'_> {
 
     /// `let (a, b) = (x, y);`: every value first, then the names, so
     /// `let (a, b) = (b, a);` swaps.
-    pub(super) fn destructure_tuple(&mut self, pattern: &syn::PatTuple, init: &Expr, out: &mut Block) {
+    /// `var`, declared an array or a vector of floats (`let a: [f64; 3]`):
+    /// an aggregate of that shape.
+    fn declare_shape(&mut self, var: Var, declared: &syn::Type) {
+        if let Some((float, dims)) = constant_aggregate(declared) {
+            let info = &mut self.vars[var.0];
+            info.ty = Ty::Aggregate;
+            info.elem = Some(float);
+            info.dims = Some(dims);
+            info.zero = places::zero_of_type(declared);
+        }
+    }
+
+    /// `let (a, b) = ..;`, with the types `let (a, b): (A, B)` writes
+    /// (`types`, empty when none are written).
+    pub(super) fn destructure_tuple(
+        &mut self,
+        pattern: &syn::PatTuple,
+        types: &[syn::Type],
+        init: &Expr,
+        out: &mut Block,
+    ) {
         let mut values = init;
         while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
             values
@@ -274,16 +292,19 @@ impl Lowerer<'_> {
                 return;
             }
         };
-        for ((name, value), span) in pattern.elems.iter().zip(lowered).zip(spans) {
+        for (k, ((name, value), span)) in pattern.elems.iter().zip(lowered).zip(spans).enumerate() {
             let (inner, declared) = match name {
                 Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
-                other => (other, None),
+                other => (other, types.get(k).cloned()),
             };
             match inner {
                 Pat::Wild(_) => {}
                 Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
                     let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
-                    let var = self.user_var(&binding.ident, ty, declared);
+                    let var = self.user_var(&binding.ident, ty, declared.clone());
+                    if let Some(declared) = &declared {
+                        self.declare_shape(var, declared);
+                    }
                     if self.cx.error_count() > errors {
                         // (`let (l, r) = x.split_at(k);`, refused: its names say nothing more.)
                         self.refused.insert(var);
