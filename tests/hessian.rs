@@ -376,3 +376,28 @@ fn a_tangent_that_is_exactly_zero_keeps_its_second_derivative() {
     let (ns, nb) = ((plus.1 - minus.1) / (2.0 * h), (plus.2 - minus.2) / (2.0 * h));
     assert!(hs != 0.0 && close(hs, ns, 1e-6) && close(hb, nb, 1e-6), "({hs}, {hb}) against ({ns}, {nb})");
 }
+
+/// `xʸ`, `yˣ` and a computed exponent, at `y = 0`.
+#[grad(reverse, hessian)]
+fn powers_at_a_zero_exponent(a: f64, b: f64) -> f64 {
+    a.powf(b) + b.powf(a) + (a + 1.0).powf(a * b)
+}
+
+#[test]
+fn a_zero_exponent_keeps_the_mixed_second_derivative() {
+    // ∂(aᵇ)/∂a is 0 at b = 0 by value, but its derivative in b is a⁻¹: the
+    // partial was the constant 0 there (user round 7), and H·e_a lost it.
+    let h = 1e-6;
+    // (Along e_a at b = 0 with a > 1, so that `bᵃ` and its gradient stay
+    // defined; any direction inside.)
+    let cases = [(2.0, 0.0, 1.0, 0.0), (3.0, 0.0, 1.0, 0.0), (1.5, 0.75, 0.0, 1.0), (1.5, 0.75, 0.6, -0.8)];
+    for (a, b, va, vb) in cases {
+        let (_, ha, hb) = powers_at_a_zero_exponent_hvp(a, va, b, vb);
+        let (plus, minus) = (
+            powers_at_a_zero_exponent_grad(a + h * va, b + h * vb),
+            powers_at_a_zero_exponent_grad(a - h * va, b - h * vb),
+        );
+        let (na, nb) = ((plus.1 - minus.1) / (2.0 * h), (plus.2 - minus.2) / (2.0 * h));
+        assert!(close(ha, na, 1e-6) && close(hb, nb, 1e-6), "({ha}, {hb}) against ({na}, {nb}) at ({a}, {b})");
+    }
+}

@@ -171,10 +171,17 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
                 None,
             ]
         }
-        Powf => all(vec![
-            sel(cmp(Cmp::Eq, x(1), n(0.0)), n(0.0), x(1) * call2(Powf, x(0), x(1) - n(1.0))),
-            sel(cmp(Cmp::Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
-        ]),
+        // `y·xʸ⁻¹` is `0·0⁻¹` = NaN at `y = 0`, `x = 0` only: the case is 0
+        // there. Elsewhere at `y = 0` the product itself is taken (its value
+        // is 0 too), so that its derivative in `y`, which `NAME_hvp` reads,
+        // is `xʸ⁻¹` and not that of the constant 0.
+        Powf => {
+            let power = || x(1) * call2(Powf, x(0), x(1) - n(1.0));
+            all(vec![
+                sel(cmp(Cmp::Eq, x(1), n(0.0)), sel(cmp(Cmp::Eq, x(0), n(0.0)), n(0.0), power()), power()),
+                sel(cmp(Cmp::Eq, x(0), n(0.0)), n(0.0), y() * call(Ln, x(0))),
+            ])
+        }
 
         Sin => all(vec![call(Cos, x(0))]),
         Cos => all(vec![-call(Sin, x(0))]),
