@@ -1020,6 +1020,12 @@ fn k_min(a: f64, b: f64) -> f64 {
     f64::min(a, b)
 }
 
+/// Softplus `ln(1 + eᵐ)` written the stable way, through two kinks at 0.
+#[grad(forward, reverse, hessian)]
+fn k_stable_softplus(m: f64) -> f64 {
+    m.max(0.0) + (-m.abs()).exp().ln_1p()
+}
+
 /// `f = xʸ`.
 #[grad(forward, reverse, hessian)]
 fn k_powf(x: f64, y: f64) -> f64 {
@@ -1551,10 +1557,15 @@ fn abs_at_zero_has_derivative_zero() {
 }
 
 #[test]
-fn max_and_min_pick_the_first_operand_on_ties() {
-    assert_eq!(k_max_grad(1.5, 1.5), (1.5, 1.0, 0.0));
-    assert_eq!(k_min_grad(1.5, 1.5), (1.5, 1.0, 0.0));
-    assert_eq!(k_max_grad(-0.25, -0.25), (-0.25, 1.0, 0.0));
+fn max_and_min_split_ties_evenly() {
+    // As JAX's `maximum` and PyTorch's: each equal operand gets half.
+    assert_eq!(k_max_grad(1.5, 1.5), (1.5, 0.5, 0.5));
+    assert_eq!(k_min_grad(1.5, 1.5), (1.5, 0.5, 0.5));
+    assert_eq!(k_max_grad(-0.25, -0.25), (-0.25, 0.5, 0.5));
+    // The stable softplus at 0, where a training loop starts from zero
+    // weights: σ(0) = ½ (user round 7: 1, the tie all to `m`).
+    assert_eq!(k_stable_softplus_grad(0.0).1, 0.5);
+    assert_eq!(k_stable_softplus_jvp(0.0, 2.0).1, 1.0);
     assert_eq!(k_max_grad(1.0, 2.0), (2.0, 0.0, 1.0));
     assert_eq!(k_min_grad(1.0, 2.0), (1.0, 1.0, 0.0));
 }

@@ -1002,10 +1002,11 @@ fn max_and_min_differentiate_the_operand_they_return() {
     let mut d_x = [0.0; 3];
     assert_eq!(running_min_from_nan_grad(&[2.0, 0.5, 1.0], &mut d_x), 0.5);
     assert_eq!(d_x, [0.0, 1.0, 0.0]);
-    // Ties keep the convention: the first operand.
+    // Ties split evenly, pass by pass: max(x₂, max(x₁, x₀)) gives x₂ half,
+    // and half of the other half to each of x₁ and x₀.
     let mut d_x = [0.0; 3];
     assert_eq!(running_max_from_nan_grad(&[1.0, 1.0, 1.0], &mut d_x), 1.0);
-    assert_eq!(d_x, [0.0, 0.0, 1.0]);
+    assert_eq!(d_x, [0.25, 0.25, 0.5]);
 }
 
 #[test]

@@ -288,9 +288,13 @@ pub fn transpose_form(rhs: &Rhs) -> Vec<(Operand, Transpose)> {
 /// The partials of `max` (`order = Ge`) or `min` (`Le`): 1 for the operand
 /// returned, 0 for the other.
 fn select_first(order: Cmp) -> Vec<Option<D>> {
-    let first = || sel(cmp(order, x(0), x(1)), n(1.0), sel(cmp(Cmp::Ne, x(1), x(1)), n(1.0), n(0.0)));
+    // A tie splits the derivative evenly, as JAX's `maximum` and PyTorch's
+    // do: `m.max(0.0) + (-m.abs()).exp().ln_1p()` (softplus, written the
+    // stable way) then has its derivative ½ at 0.
+    let tie = |then: D| sel(cmp(Cmp::Eq, x(0), x(1)), n(0.5), then);
+    let first = sel(cmp(order, x(0), x(1)), n(1.0), sel(cmp(Cmp::Ne, x(1), x(1)), n(1.0), n(0.0)));
     let second = sel(cmp(order, x(0), x(1)), n(0.0), sel(cmp(Cmp::Ne, x(1), x(1)), n(0.0), n(1.0)));
-    vec![Some(first()), Some(second)]
+    vec![Some(tie(first)), Some(tie(second))]
 }
 
 /// Whether `op` can give an infinite or NaN partial (and result) from
@@ -551,9 +555,11 @@ mod tests {
     fn conventions_at_kinks() {
         let at = |op: Op, i: usize, args: &[f64]| eval(&partials(op)[i].clone().unwrap(), args, apply(op, args));
         assert_eq!(at(Op::Abs, 0, &[0.0]), 0.0);
-        assert_eq!(at(Op::Max, 0, &[1.0, 1.0]), 1.0);
-        assert_eq!(at(Op::Max, 1, &[1.0, 1.0]), 0.0);
-        assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 1.0);
+        assert_eq!(at(Op::Max, 0, &[1.0, 1.0]), 0.5);
+        assert_eq!(at(Op::Max, 1, &[1.0, 1.0]), 0.5);
+        assert_eq!(at(Op::Min, 0, &[1.0, 1.0]), 0.5);
+        assert_eq!((at(Op::Max, 0, &[2.0, 1.0]), at(Op::Max, 1, &[2.0, 1.0])), (1.0, 0.0));
+        assert_eq!((at(Op::Min, 0, &[2.0, 1.0]), at(Op::Min, 1, &[2.0, 1.0])), (0.0, 1.0));
         // The operand Rust returns gets the derivative: the one not NaN.
         for op in [Op::Max, Op::Min] {
             assert_eq!((at(op, 0, &[1.0, f64::NAN]), at(op, 1, &[1.0, f64::NAN])), (1.0, 0.0));

@@ -1127,10 +1127,10 @@ mod tests {
                 x.abs() + x.max(y)
             }
         });
-        // `max` gives the derivative to `x` on ties and where `y` is NaN.
-        let to_x = "if x >= y {\n        __bar_x += __bar_t2;\n    } else {\n        if y != y {\n            __bar_x += __bar_t2;\n        }\n    }";
+        // `max` splits a tie evenly, and gives the derivative to `x` where `y` is NaN.
+        let to_x = "if x == y {\n        __bar_x += __bar_t2 * 0.5;\n    } else {\n        if x >= y {\n            __bar_x += __bar_t2;\n        } else {\n            if y != y {\n                __bar_x += __bar_t2;\n            }\n        }\n    }";
         assert!(got.contains(to_x), "{got}");
-        let to_y = "if !(x >= y) {\n        if !(y != y) {\n            __bar_y += __bar_t2;\n        }\n    }";
+        let to_y = "if x == y {\n        __bar_y += __bar_t2 * 0.5;\n    } else {\n        if !(x >= y) {\n            if !(y != y) {\n                __bar_y += __bar_t2;\n            }\n        }\n    }";
         assert!(got.contains(to_y), "{got}");
         assert!(got.contains("if x > 0.0 {\n        __bar_x += __bar_t1;\n    } else {\n        if x < 0.0 {\n            __bar_x -= __bar_t1;\n        }\n    }"), "{got}");
     }
