@@ -102,12 +102,27 @@ fn chunks_reduction(x: &[f64; 5]) -> f64 {
     firsts + weighted
 }
 
+/// `vec![a, b, c]` bound by a `let` (user round 7: refused), of floats and
+/// of rows, its items in order (one reads the name it shadows).
+#[allow(clippy::useless_vec)]
+#[grad(forward, reverse, hessian)]
+fn listed_vectors(x: f64, y: f64) -> f64 {
+    let v = vec![0.5, -0.5 * x, x * y];
+    let mut w = vec![x, 1.0];
+    w[1] = w[0] * y;
+    let rows = vec![[x, y], [y * y, 2.0]];
+    let v = vec![v[2], v[1] * w[1]];
+    v[0] * x + v[1] + rows[1][0] * rows[0][1]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(const_table, const_table_grad, const_table_vjp, const_table_jvp; 3; in [-2.0, 2.0]),
         array_case!(const_matrix, const_matrix_grad, const_matrix_vjp, const_matrix_jvp; 2; in [-2.0, 2.0]),
         array_case!(integer_tables, integer_tables_grad, integer_tables_vjp, integer_tables_jvp; 3; in [-2.0, 2.0]),
         case!(table_in_body, table_in_body_grad, table_in_body_vjp, table_in_body_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(listed_vectors, listed_vectors_grad, listed_vectors_vjp, listed_vectors_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         array_case!(to_vec_copies, to_vec_copies_grad, to_vec_copies_vjp, to_vec_copies_jvp; 4; in [-2.0, 2.0]),
         array_case!(to_vec_row_at, to_vec_row_grad_flat, to_vec_row_grad_at, to_vec_row_jvp_at; 4; in [-2.0, 2.0]),
         array_case!(pushed_squares, pushed_squares_grad, pushed_squares_vjp, pushed_squares_jvp; 4; in [-2.0, 2.0]),

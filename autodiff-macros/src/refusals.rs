@@ -44,9 +44,10 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
             cx.error_spanned_by(
                 &container.ident,
                 format!(
-                    "#[grad] cannot tell that `{}` holds floats, so a float written into it would lose its \
-                     derivative; give it a type (`let mut {}: Vec<[f64; N]> = ..`)",
-                    container.ident, container.ident
+                    "#[grad] cannot tell that `{name}` holds floats, so a float written into it would lose its \
+                     derivative; give it a type of its shape (`let mut {name}: [f64; N] = ..`, `[[f64; N]; M]`, \
+                     `Vec<f64>`, `Vec<[f64; N]>`)",
+                    name = container.ident
                 ),
             );
         }

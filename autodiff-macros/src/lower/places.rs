@@ -242,8 +242,11 @@ impl Lowerer<'_> {
                 let len = self.lower_expr(&len, out);
                 Rhs::VecRepeat(value, len)
             }
-            Err(_) => self
-                .unsupported(mac, "#[grad] supports `vec![value; len]`; build other vectors outside and pass them in"),
+            Err(_) => self.unsupported(
+                mac,
+                "#[grad] supports `vec![value; len]`, and `vec![a, b, c]` bound by a `let` (`let v = vec![a, b];`); \
+                     bind it first, or build it outside and pass it in",
+            ),
         }
     }
 

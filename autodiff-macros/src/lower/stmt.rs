@@ -157,6 +157,10 @@ impl Lowerer<'_> {
                 self.bind_closure(ident, closure);
                 return;
             }
+            if let Some(stmts) = vec_of_items(ident, declared.as_ref(), expr) {
+                self.lower_stmts(&stmts, out, Sink::Discard);
+                return;
+            }
             let copied = super::loops::to_vec_call(expr)
                 .is_some_and(|call| self.lower_to_vec(ident, declared.as_ref(), call, out));
             if copied {
@@ -786,4 +790,31 @@ fn peel_parens(expr: &Expr) -> &Expr {
         Expr::Paren(paren) => peel_parens(&paren.expr),
         other => other,
     }
+}
+
+/// `let name = vec![a, b, c];` as the statements a person writes without
+/// the list form: the items in order, then a vector of the first one
+/// repeated and the others written into it.
+fn vec_of_items(name: &syn::Ident, declared: Option<&syn::Type>, expr: &Expr) -> Option<Vec<syn::Stmt>> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("vec") {
+        return None;
+    }
+    let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+    let items = syn::parse::Parser::parse2(parser, mac.mac.tokens.clone()).ok()?;
+    if items.is_empty() {
+        return None;
+    }
+    let span = mac.mac.path.span();
+    let temps: Vec<syn::Ident> = (0..items.len())
+        .map(|k| syn::Ident::new(&format!("__vec_item_{k}"), proc_macro2::Span::mixed_site()))
+        .collect();
+    let (first, len, ty) = (&temps[0], items.len(), declared.map(|ty| quote::quote!(: #ty)));
+    let mut stmts: Vec<syn::Stmt> =
+        items.iter().zip(&temps).map(|(item, temp)| syn::parse_quote_spanned!(span=> let #temp = #item;)).collect();
+    stmts.push(syn::parse_quote_spanned!(span=> let mut #name #ty = vec![#first; #len];));
+    for (k, temp) in temps.iter().enumerate().skip(1) {
+        stmts.push(syn::parse_quote_spanned!(span=> #name[#k] = #temp;));
+    }
+    Some(stmts)
 }
