@@ -136,6 +136,24 @@ impl Lowerer<'_> {
         }
         let method = &call.method;
         let receiver_ty = self.operand_ty(&receiver);
+        // `DATA[i].weight()` of a `const` table, whose element type is not
+        // in sight: a plain method of a constant, kept as written when its
+        // arguments are constants too.
+        let of_a_table = matches!(&receiver, Operand::Place(place) if crate::ir::is_table(&self.vars[place.var.0]));
+        if of_a_table {
+            if args.iter().any(|arg| self.operand_ty(arg).is_differentiable()) {
+                return refuse(
+                    self,
+                    method,
+                    format!(
+                        "`{method}` of an element of a `const` or `static` table is given a float, and #[grad] \
+                         cannot see the element's type to differentiate it; copy the element into a local of its type \
+                         (`let s: Sample = TABLE[i];`) and call `s.{method}(..)`"
+                    ),
+                );
+            }
+            return Rhs::Method(receiver, method.clone(), args);
+        }
         // A model's field (`m.coef.len()`): an aggregate the macro cannot see into.
         let model_part = matches!(&receiver, Operand::Place(place)
             if self.vars[place.var.0].ty == Ty::Aggregate && self.vars[place.var.0].dims.is_none());

@@ -170,7 +170,8 @@ impl Lowerer<'_> {
                 self.lower_collect(ident, declared.as_ref(), call, out);
                 return;
             }
-            if self.bind_sub_slice(ident, expr, out) || self.bind_element_reference(ident, pat, expr, out) {
+            let element_reference = declared.is_none() && self.bind_element_reference(ident, pat, expr, out);
+            if element_reference || self.bind_sub_slice(ident, expr, out) {
                 return;
             }
             let mutable = matches!(pat, Pat::Ident(binding) if binding.mutability.is_some());
