@@ -35,6 +35,7 @@ mod items;
 mod loops;
 mod matches;
 mod places;
+mod sources;
 mod stmt;
 mod structs;
 mod vectors;
@@ -176,7 +177,7 @@ enum Binding {
     Row(Place),
     Closure(std::rc::Rc<closures::LocalClosure>),
     /// `let y = &x[a..b];`: elements `a..b` of `x`, read in place.
-    Slice(loops::Source),
+    Slice(sources::Source),
     /// `let st = State { .. };`: a struct built in the body, its fields
     /// kept as separate bindings.
     Struct(std::rc::Rc<structs::LocalStruct>),

@@ -146,7 +146,7 @@ impl Lowerer<'_> {
     }
 
     /// `y[i]` of a sub-slice `y = &x[a..]`: `x[a + i]`.
-    fn slice_element(&mut self, slice: super::loops::Source, index: &Expr, out: &mut Block) -> Place {
+    fn slice_element(&mut self, slice: super::sources::Source, index: &Expr, out: &mut Block) -> Place {
         let position = self.lower_expr(index, out);
         let position = match slice.offset {
             None => position,

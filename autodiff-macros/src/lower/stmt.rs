@@ -161,7 +161,7 @@ impl Lowerer<'_> {
                 self.lower_stmts(&stmts, out, Sink::Discard);
                 return;
             }
-            let copied = super::loops::to_vec_call(expr)
+            let copied = super::sources::to_vec_call(expr)
                 .is_some_and(|call| self.lower_to_vec(ident, declared.as_ref(), call, out));
             if copied {
                 return;
