@@ -32,7 +32,7 @@ mod common;
 
 use autodiff::grad;
 use common::close;
-use common::rows::{along, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+use common::rows::{along, check_hvp, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
 
 #[grad(forward, reverse, hessian)]
 fn changed_by_the_right_operand(x: f64, y: f64) -> f64 {
@@ -199,8 +199,61 @@ fn given_another_slice_in_a_loop(x: &[f64], y: &[f64]) -> f64 {
     s + a[0]
 }
 
+#[grad(forward, reverse, hessian)]
+fn scale_first(x: f64, out: &mut [f64; 2]) {
+    out[0] = x * out[0];
+}
+
+#[grad(forward, reverse, hessian)]
+fn scale_first_of(x: f64, out: &mut [f64]) {
+    out[0] = x * out[0];
+}
+
+/// An argument read from the buffer the call writes (review 6: the call's
+/// reverse half read `b[0]` again after the call had written it, so the
+/// gradient of x² came out 3x).
+#[grad(forward, reverse, hessian)]
+fn argument_from_the_written_buffer(x: f64, y: f64) -> f64 {
+    let mut b = [x, y];
+    scale_first(b[0], &mut b);
+    let mut v = vec![y, x];
+    for _ in 0..2 {
+        scale_first_of(v[1], &mut v);
+    }
+    b[0] * v[0]
+}
+
+/// A product in one arm of an `if` and a product of the same names in the
+/// other (review 6: the forward sweep took the other arm's `p = 3x` for
+/// this one's, and doubled `p·x`).
+#[grad(forward, reverse, hessian)]
+fn products_in_both_arms(x: f64, y: f64) -> f64 {
+    let mut p = y;
+    let mut r = 0.0;
+    if x > 0.0 {
+        p = 3.0 * x;
+    } else {
+        r = p * x;
+    }
+    r + p * p
+}
+
+/// `sin_cos` taken apart where it is bound (user round 6: refused).
+#[grad(forward, reverse, hessian)]
+fn sine_and_cosine(x: f64, y: f64) -> f64 {
+    let (s, c) = (x * y).sin_cos();
+    s * c * y + s
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        case!(argument_from_the_written_buffer, argument_from_the_written_buffer_grad,
+              argument_from_the_written_buffer_vjp, argument_from_the_written_buffer_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(products_in_both_arms, products_in_both_arms_grad, products_in_both_arms_vjp, products_in_both_arms_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 1e-3),
+        case!(sine_and_cosine, sine_and_cosine_grad, sine_and_cosine_vjp, sine_and_cosine_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(changed_by_the_right_operand, changed_by_the_right_operand_grad, changed_by_the_right_operand_vjp,
               changed_by_the_right_operand_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(changed_by_a_later_argument, changed_by_a_later_argument_grad, changed_by_a_later_argument_vjp,
@@ -248,6 +301,44 @@ fn the_reviews_points_have_rusts_values() {
     let mut d = [0.0; 5];
     assert_eq!(every_other_kept_grad(&[1.0, -1.0, 2.0, 3.0, 0.5], &mut d), 10.0);
     assert_eq!(d, [2.0, 0.0, 0.0, 6.0, 0.0]);
+}
+
+#[test]
+fn second_order_of_the_reviews_rows_matches_differences_of_the_gradient() {
+    // At (x, y) = (−2, 5) the else arm runs: f = xy + y², H = [[0, 1], [1, 2]].
+    let (_, hx, hy) = products_in_both_arms_hvp(-2.0, 1.0, 5.0, 0.0);
+    assert_eq!((hx, hy), (0.0, 1.0));
+    let (_, hx, hy) = products_in_both_arms_hvp(-2.0, 0.0, 5.0, 1.0);
+    assert_eq!((hx, hy), (1.0, 2.0));
+    // f = x²·y²·x⁴ for the buffer rows: b[0] = x², v = [y·x·x, x]: b[0]·v[0] = x⁴y.
+    for (x, y, vx, vy) in [(1.5, -0.5, 1.0, 0.0), (0.7, 1.2, 0.0, 1.0), (-1.1, 0.4, 0.6, -0.8)] {
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = argument_from_the_written_buffer_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = argument_from_the_written_buffer_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+        check_hvp(
+            |p| {
+                let (_, dx, dy) = sine_and_cosine_grad(p[0], p[1]);
+                vec![dx, dy]
+            },
+            |p, v| {
+                let (_, hx, hy) = sine_and_cosine_hvp(p[0], v[0], p[1], v[1]);
+                vec![hx, hy]
+            },
+            &[x, y],
+            &[vx, vy],
+        );
+    }
+    // x⁴y at (2, 3): ∂x = 4x³y = 96, ∂y = x⁴ = 16.
+    assert_eq!(argument_from_the_written_buffer_grad(2.0, 3.0), (48.0, 96.0, 16.0));
 }
 
 #[test]

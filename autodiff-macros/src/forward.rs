@@ -264,7 +264,10 @@ impl Forward<'_> {
                 }
             }
             Stmt::If { cond, then, els, span } => {
-                let (then, els) = (self.block(then), self.block(els));
+                // (What one arm's products saw is not so on the other's path.)
+                let then = self.block(then);
+                self.scaled.clear();
+                let els = self.block(els);
                 out.stmts.push(Stmt::If { cond: cond.clone(), then, els, span: *span });
             }
             Stmt::Loop(lp) => {

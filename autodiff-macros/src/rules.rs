@@ -7,9 +7,10 @@
 //! forward mode computes `ẏ = Σ ∂y/∂xi · ẋi` from the same table. The match
 //! is exhaustive, so a primitive without a rule does not compile.
 //!
-//! Conventions at kinks and edges (those of JAX and PyTorch): `abs'(0) = 0`;
-//! `max`, `min` and `clamp` give the derivative to the operand they return,
-//! the first on ties; `∂(0^b)/∂b = 0` and `∂(x^0)/∂x = 0`; `hypot` and
+//! Conventions at kinks and edges: `abs'(0) = 0`; `max` and `min` give the
+//! derivative to the operand they return, split evenly on ties (as JAX's
+//! `maximum` and PyTorch's); `clamp` gives it to `x` at its bounds (as
+//! PyTorch); `∂(0^b)/∂b = 0` and `∂(0^0)/∂x = 0`; `hypot` and
 //! `atan2` have derivative 0 at the origin; `signum`, `floor`, `ceil`,
 //! `round` and `trunc` have derivative 0, `fract` has derivative 1.
 

@@ -309,8 +309,10 @@ impl Lowerer<'_> {
         } else if receiver_ty == Ty::Unknown {
             unknown_receiver_message(&call.receiver, method)
         } else {
+            let sin_cos =
+                if method == "sin_cos" { " here (it is taken apart in `let (s, c) = x.sin_cos();`)" } else { "" };
             format!(
-                "unsupported method `{method}`; #[grad] differentiates these float methods: {}; \
+                "unsupported method `{method}`{sin_cos}; #[grad] differentiates these float methods: {}; \
                  for anything else, call a #[grad] function that computes it",
                 symbol::supported_methods()
             )
@@ -765,7 +767,29 @@ impl Lowerer<'_> {
             Arg::Value(value) => Some(value.clone()),
             Arg::Ref { .. } => None,
         };
-        self.lower_each_in_order(&exprs, out, Self::call_arg, value, Arg::Value)
+        let mut lowered = self.lower_each_in_order(&exprs, out, Self::call_arg, value, Arg::Value);
+        // `scale(b[0], &mut b)`: a value read from a buffer the call writes
+        // is read before the call, as Rust does, into a temporary of its
+        // own; read in place, the call's reverse half would read it again
+        // after the call wrote it.
+        let written: Vec<Var> = lowered
+            .iter()
+            .filter_map(|arg| match arg {
+                Arg::Ref { place, mutable: true, .. } => Some(place.var),
+                _ => None,
+            })
+            .collect();
+        for (arg, expr) in lowered.iter_mut().zip(&exprs) {
+            let Arg::Value(value) = arg else { continue };
+            if value.reads().iter().any(|var| written.contains(var)) {
+                let read = self.temp(self.operand_ty(value));
+                let rhs = Rhs::Use(value.clone());
+                self.adopt(read, &rhs);
+                self.assign(out, read, rhs, crate::ir::AssignKind::Init, expr.span());
+                *value = Operand::Var(read);
+            }
+        }
+        lowered
     }
 
     /// `value`, or a temporary holding it (assigned in `out`) when the

@@ -888,6 +888,13 @@ fn element_access_message(expr: &Expr) -> String {
              `x.{0}(3).enumerate()`, `y.iter().zip(x.{0}(3))`); write the loop over it",
             call.method
         ),
+        Expr::MethodCall(call) if call.method == "sin_cos" => {
+            "#[grad] takes `sin_cos` apart where it is bound: `let (s, c) = x.sin_cos();`".to_string()
+        }
+        Expr::MethodCall(_) | Expr::Call(_) => "a part of a call's value (`f(x).0`, `v.method()[i]`) is not \
+             supported inside #[grad] functions; bind the value first (`let (a, b) = f(x);`, `let v: [f64; N] = \
+             ..;`) and read its parts"
+            .to_string(),
         _ => "#[grad] supports element access of the form `x[i]`, `x[i][j]` or `m.field[i]`".to_string(),
     }
 }

@@ -284,6 +284,20 @@ impl Lowerer<'_> {
                 let lowered = self.lower_in_order(&values_in_order, out);
                 (lowered, values.elems.iter().map(|value| value.span()).collect())
             }
+            // `let (s, c) = t.sin_cos();`: the sine and the cosine of `t`.
+            Expr::MethodCall(call) if is_sin_cos(call) && pattern.elems.len() == 2 => {
+                let angle = self.lower_expr(&call.receiver, out);
+                let span = call.method.span();
+                let sine = self.prim_call(Op::Sin, angle.clone(), Vec::new(), &syn::Ident::new("sin", span));
+                let cosine = self.prim_call(Op::Cos, angle, Vec::new(), &syn::Ident::new("cos", span));
+                let parts = [sine, cosine].map(|rhs| {
+                    let part = self.temp(Ty::Unknown);
+                    self.adopt(part, &rhs);
+                    self.assign(out, part, rhs, AssignKind::Init, span);
+                    Operand::Var(part)
+                });
+                (parts.to_vec(), vec![span; 2])
+            }
             Expr::Call(_) | Expr::MethodCall(_) => {
                 let lowered = self.tuple_of_call(values, pattern.elems.len(), out);
                 (lowered, vec![values.span(); pattern.elems.len()])
@@ -818,4 +832,9 @@ fn vec_of_items(name: &syn::Ident, declared: Option<&syn::Type>, expr: &Expr) ->
         stmts.push(syn::parse_quote_spanned!(span=> #name[#k] = #temp;));
     }
     Some(stmts)
+}
+
+/// `t.sin_cos()`.
+fn is_sin_cos(call: &syn::ExprMethodCall) -> bool {
+    call.method == "sin_cos" && call.args.is_empty() && call.turbofish.is_none()
 }
