@@ -238,6 +238,20 @@ fn products_in_both_arms(x: f64, y: f64) -> f64 {
     r + p * p
 }
 
+/// Reductions assigned to a name their closure reads (the fuzzer, seed 6:
+/// they accumulated into the name itself, so each pass read the partial
+/// sum: `_grad`'s value and gradient were those of another function).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn reductions_reading_their_destination(x: f64, v: &[f64; 3]) -> f64 {
+    let mut t = 0.5 + x;
+    t = v.iter().map(|w| t * w).sum::<f64>();
+    let mut u = x * v[0];
+    u = v.iter().map(|_| u * x).product::<f64>();
+    let mut r = x;
+    r = v.iter().fold(r * 2.0, |acc, w| acc + r * w);
+    t + u + r
+}
+
 /// `sin_cos` taken apart where it is bound (user round 6: refused).
 #[grad(forward, reverse, hessian)]
 fn sine_and_cosine(x: f64, y: f64) -> f64 {
@@ -254,6 +268,10 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 1e-3),
         case!(sine_and_cosine, sine_and_cosine_grad, sine_and_cosine_vjp, sine_and_cosine_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(reductions_reading_their_destination, reductions_reading_their_destination_grad,
+              reductions_reading_their_destination_vjp, reductions_reading_their_destination_jvp;
+              (x, &[0.5, -1.5, 2.0]) [x, along(0), &[0.5, -1.5, 2.0]];
+              x in [-2.0, 2.0]),
         case!(changed_by_the_right_operand, changed_by_the_right_operand_grad, changed_by_the_right_operand_vjp,
               changed_by_the_right_operand_jvp; (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(changed_by_a_later_argument, changed_by_a_later_argument_grad, changed_by_a_later_argument_vjp,
@@ -337,6 +355,11 @@ fn second_order_of_the_reviews_rows_matches_differences_of_the_gradient() {
             &[vx, vy],
         );
     }
+    // With Σv = 1: t = 0.5 + x, u = (v₀x·x)³ = x⁶/8, r = 2x + x·Σv = 3x.
+    let x = 1.0f64;
+    let (value, dx) = reductions_reading_their_destination_grad(x, &[0.5, -1.5, 2.0]);
+    assert!(close(value, 0.5 + x + x.powi(6) / 8.0 + 3.0 * x, 1e-15), "{value}");
+    assert!(close(dx, 1.0 + 0.75 * x.powi(5) + 3.0, 1e-15), "{dx}");
     // x⁴y at (2, 3): ∂x = 4x³y = 96, ∂y = x⁴ = 16.
     assert_eq!(argument_from_the_written_buffer_grad(2.0, 3.0), (48.0, 96.0, 16.0));
 }

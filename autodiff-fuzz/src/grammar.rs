@@ -124,9 +124,9 @@ impl Function {
     pub fn source(&self) -> String {
         let args = self.attr_args();
         let attr = if args.is_empty() {
-            "#[grad(forward, reverse)]".to_owned()
+            "#[grad(forward, reverse, hessian)]".to_owned()
         } else {
-            format!("#[grad(forward, reverse, {args})]")
+            format!("#[grad(forward, reverse, hessian, {args})]")
         };
         format!("{attr}\n{}", self.item())
     }
@@ -165,14 +165,19 @@ impl Function {
         // tangent, taken from the flat direction `v`.
         let mut jvp_args = Vec::new();
         let mut shadows = Vec::new();
+        // `NAME_hvp`: each differentiated input's direction after it, and
+        // for a reference its product buffer (the shadow's name and zeros).
+        let mut hvp_args: Vec<String> = Vec::new();
         let mut at = 0;
         for (i, (name, kind)) in self.params.iter().enumerate() {
             match kind {
                 ParamKind::Scalar => {
                     args.push(format!("p[{at}]"));
                     jvp_args.push(format!("p[{at}]"));
+                    hvp_args.push(format!("p[{at}]"));
                     if self.is_differentiated(i) {
                         jvp_args.push(format!("v[{at}]"));
+                        hvp_args.push(format!("v[{at}]"));
                     }
                 }
                 ParamKind::Slice | ParamKind::Array => {
@@ -182,10 +187,13 @@ impl Function {
                     let slice = if *kind == ParamKind::Slice { "[..]" } else { "" };
                     args.push(format!("&[{}]{slice}", elements("p")));
                     jvp_args.push(format!("&[{}]{slice}", elements("p")));
+                    hvp_args.push(format!("&[{}]{slice}", elements("p")));
                     if self.is_differentiated(i) {
                         args.push(format!("&mut d_{name}{slice}"));
                         shadows.push(format!("d_{name}"));
                         jvp_args.push(format!("&[{}]{slice}", elements("v")));
+                        hvp_args.push(format!("&[{}]{slice}", elements("v")));
+                        hvp_args.push(format!("&mut d_{name}{slice}"));
                     }
                 }
             }
@@ -217,9 +225,11 @@ impl Function {
              value: |p: &[f64]| {name}({plain}), \
              grad: |p: &[f64]| -> (f64, Vec<f64>) {grad}, \
              vjp: |p: &[f64], seed: f64| -> (f64, Vec<f64>) {vjp}, \
-             jvp: |p: &[f64], v: &[f64]| -> (f64, f64) {{ {name}_jvp({jvp_args}) }} }}",
+             jvp: |p: &[f64], v: &[f64]| -> (f64, f64) {{ {name}_jvp({jvp_args}) }}, \
+             hvp: |p: &[f64], v: &[f64]| -> (f64, Vec<f64>) {{ {declare}let {pattern} = {name}_hvp({hvp_args}); (value, vec![{gathered}]) }} }}",
             name = self.name,
             jvp_args = jvp_args.join(", "),
+            hvp_args = hvp_args.join(", "),
             source = self.source(),
             inputs = self.inputs(),
             diff = self.differentiated_inputs(),

@@ -13,6 +13,10 @@
 use autodiff::grad;
 use autodiff_fuzz::grammar::Rng;
 
+/// A derivative along a flat direction at a flat point: the value, and one
+/// number per differentiated input.
+type Along = fn(&[f64], &[f64]) -> (f64, Vec<f64>);
+
 /// A generated function, called on a flat point: its scalars, then the
 /// elements of its slices and arrays.
 pub struct Case {
@@ -27,6 +31,133 @@ pub struct Case {
     /// `NAME_jvp` along a direction over the flat inputs (only the
     /// differentiated ones are read).
     jvp: fn(&[f64], &[f64]) -> (f64, f64),
+    /// `NAME_hvp` along a flat direction: (value, H·v over the differentiated inputs, grad's order).
+    hvp: Along,
+}
+
+#[test]
+fn generated_hvps_match_differences_of_grad() {
+    let cases = cases::cases();
+    let mut rng = Rng::new(cases::SEED ^ 0x4E55);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut unstable = 0;
+    for case in &cases {
+        let diff = case.differentiated;
+        let m = diff.len();
+        'points: for _ in 0..POINTS {
+            for _ in 0..DRAWS {
+                // (A quarter of the coordinates exactly 0 where the function
+                // has no kink: a tangent that is exactly 0 while it depends
+                // on the point, `(x₀x₁)˙` at `x₁ = 0` along e₀, is where a
+                // tangent body that branches on it loses a second
+                // derivative. At a kink, the conventions decide instead.)
+                let zeros = if has_a_kink(case.source) { 0.0 } else { 0.25 };
+                let point: Vec<f64> = (0..case.inputs)
+                    .map(|_| if rng.float(0.0, 1.0) < zeros { 0.0 } else { rng.float(-RANGE, RANGE) })
+                    .collect();
+                // H columns by central differences of grad with two steps,
+                // and by one-sided ones on each side: the point is smooth
+                // (no branch's edge, no kink) where they all agree.
+                let mut fd = vec![vec![0.0; m]; m];
+                let mut stable = true;
+                let at = (case.grad)(&point).1;
+                for (j, &flat) in diff.iter().enumerate() {
+                    let moved = |h: f64| {
+                        let mut p = point.clone();
+                        p[flat] += h;
+                        (case.grad)(&p).1
+                    };
+                    let central = |h: f64| {
+                        let (gp, gm) = (moved(h), moved(-h));
+                        (0..m).map(|i| (gp[i] - gm[i]) / (2.0 * h)).collect::<Vec<f64>>()
+                    };
+                    let (a, b) = (central(1e-4), central(1e-6));
+                    let (ahead, behind) = (moved(1e-5), moved(-1e-5));
+                    for i in 0..m {
+                        let one_sided = [(ahead[i] - at[i]) / 1e-5, (at[i] - behind[i]) / 1e-5];
+                        let agree = |x: f64| (a[i] - x).abs() <= 1e-3 * (1.0 + a[i].abs());
+                        if !a[i].is_finite() || !agree(b[i]) || !one_sided.iter().all(|&x| agree(x)) {
+                            stable = false;
+                        }
+                        fd[i][j] = a[i];
+                    }
+                }
+                if !stable {
+                    continue;
+                }
+                let mut hm = vec![vec![0.0; m]; m];
+                for (j, &flat) in diff.iter().enumerate() {
+                    let mut e = vec![0.0; case.inputs];
+                    e[flat] = 1.0;
+                    let (value, col) = (case.hvp)(&point, &e);
+                    let want = (case.value)(&point);
+                    if value != want && !(value.is_nan() && want.is_nan()) {
+                        failures
+                            .push(format!("{}: hvp value {value} vs {want} at {point:?}\n{}", case.name, case.source));
+                        break 'points;
+                    }
+                    for i in 0..m {
+                        hm[i][j] = col[i];
+                    }
+                }
+                let mut bad = Vec::new();
+                for i in 0..m {
+                    for j in 0..m {
+                        if apart(hm[i][j], fd[i][j], 2e-3 * (1.0 + fd[i][j].abs())) {
+                            bad.push(format!("H[{i}][{j}] hvp {} fd {}", hm[i][j], fd[i][j]));
+                        }
+                        if apart(hm[i][j], hm[j][i], 1e-8 * (1.0 + hm[i][j].abs())) {
+                            bad.push(format!("asym H[{i}][{j}] {} H[{j}][{i}] {}", hm[i][j], hm[j][i]));
+                        }
+                    }
+                }
+                let dir: Vec<f64> = (0..case.inputs).map(|_| rng.float(-1.0, 1.0)).collect();
+                let (_, hv) = (case.hvp)(&point, &dir);
+                for i in 0..m {
+                    let want: f64 = (0..m).map(|j| hm[i][j] * dir[diff[j]]).sum();
+                    let scale: f64 = (0..m).map(|j| (hm[i][j] * dir[diff[j]]).abs()).sum();
+                    if apart(hv[i], want, 1e-9 * (1.0 + scale)) {
+                        bad.push(format!("generic dir row {i}: {} vs {}", hv[i], want));
+                    }
+                }
+                if !bad.is_empty() {
+                    failures.push(format!("{} at {point:?}: {}\n{}", case.name, bad.join("; "), case.source));
+                    break 'points;
+                }
+                checked += 1;
+                continue 'points;
+            }
+            unstable += 1;
+            break;
+        }
+    }
+    println!(
+        "hvp: {} functions, {checked} points checked, {unstable} without a stable point, {} failures",
+        cases.len(),
+        failures.len()
+    );
+    for f in &failures {
+        println!("FAIL {f}\n");
+    }
+    assert!(failures.is_empty());
+}
+
+/// Whether `a` and `b` differ by more than `bound` (or either is NaN).
+fn apart(a: f64, b: f64, bound: f64) -> bool {
+    let gap = (a - b).abs();
+    gap.is_nan() || gap > bound
+}
+
+/// Whether `source` calls a function with a kink or a jump, or compares
+/// values (a branch's edge), where a second derivative at 0 is a matter of
+/// convention.
+fn has_a_kink(source: &str) -> bool {
+    const KINKS: &[&str] = &[
+        "abs", "floor", "ceil", "round", "trunc", "fract", "signum", "clamp", "max", "min", "hypot", "atan2",
+        "softplus", "relu",
+    ];
+    KINKS.iter().any(|kink| source.contains(kink))
 }
 
 #[allow(unused, clippy::all, clippy::pedantic)]

@@ -867,11 +867,49 @@ impl Lowerer<'_> {
             None => None,
         };
         let Some(iteration) = self.iteration(source, out) else { return };
-        let (accumulator, kind) = match sink {
-            Sink::Var(dst, kind) => (dst, kind),
-            Sink::Discard => (self.temp(Ty::Unknown), AssignKind::Init),
+        // `t = v.iter().map(|w| t * w).sum()`: the chain reads `t` on every
+        // pass, so it accumulates in a temporary of its own, given to `t`
+        // at the end.
+        let (accumulator, kind, after) = match sink {
+            Sink::Var(dst, kind) if self.mentions(call, dst) => {
+                let temp = self.temp(Ty::Unknown);
+                (temp, AssignKind::Init, Some((dst, kind)))
+            }
+            Sink::Var(dst, kind) => (dst, kind, None),
+            Sink::Discard => (self.temp(Ty::Unknown), AssignKind::Init, None),
         };
-        match terminal.as_str() {
+        self.lower_reduction(call, &terminal, map, iteration, accumulator, kind, out);
+        if let Some((dst, kind)) = after {
+            let rhs = Rhs::Use(Operand::Var(accumulator));
+            self.adopt(dst, &rhs);
+            self.assign(out, dst, rhs, kind, span);
+        }
+    }
+
+    /// Whether `expr` names `var` anywhere.
+    fn mentions(&self, expr: &syn::ExprMethodCall, var: Var) -> bool {
+        let mut names = crate::names::NameSet::default();
+        crate::names::collect_idents(quote::ToTokens::to_token_stream(expr), &mut names);
+        names.iter().any(|name| {
+            let bound = self.scopes.iter().rev().find_map(|scope| scope.get(name.trim_start_matches("r#")));
+            matches!(bound, Some(Binding::Var(found)) if *found == var)
+        })
+    }
+
+    /// The loop of a reduction (`terminal`) over `iteration`, into `accumulator`.
+    #[allow(clippy::too_many_arguments)]
+    fn lower_reduction(
+        &mut self,
+        call: &syn::ExprMethodCall,
+        terminal: &str,
+        map: Option<InlineClosure>,
+        iteration: Iteration,
+        accumulator: Var,
+        kind: AssignKind,
+        out: &mut Block,
+    ) {
+        let span = call.method.span();
+        match terminal {
             "sum" | "product" => {
                 if !call.args.is_empty() {
                     self.cx.error_spanned_by(&call.args, format!("`{terminal}` takes no arguments"));
