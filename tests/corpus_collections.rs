@@ -115,12 +115,27 @@ fn listed_vectors(x: f64, y: f64) -> f64 {
     v[0] * x + v[1] + rows[1][0] * rows[0][1]
 }
 
+/// Index tables built in the body, typed or of integer literals (they
+/// were taken for floats: "floats cannot index arrays"), and an element
+/// bound by reference at an index read from one, which changes after.
+#[grad(forward, reverse, hessian)]
+fn local_index_tables(x: f64, y: f64) -> f64 {
+    let v = [x, y, x * y];
+    let mut idx: [usize; 2] = [0, 2];
+    let order = [2usize, 1, 0];
+    let r = &v[idx[1]];
+    idx[1] = 0;
+    r * v[idx[1]] * r + v[order[1]] * v[order[0]]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         array_case!(const_table, const_table_grad, const_table_vjp, const_table_jvp; 3; in [-2.0, 2.0]),
         array_case!(const_matrix, const_matrix_grad, const_matrix_vjp, const_matrix_jvp; 2; in [-2.0, 2.0]),
         array_case!(integer_tables, integer_tables_grad, integer_tables_vjp, integer_tables_jvp; 3; in [-2.0, 2.0]),
         case!(table_in_body, table_in_body_grad, table_in_body_vjp, table_in_body_jvp; (x) [x, along(0)]; x in [-2.0, 2.0]),
+        case!(local_index_tables, local_index_tables_grad, local_index_tables_vjp, local_index_tables_jvp;
+              (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         case!(listed_vectors, listed_vectors_grad, listed_vectors_vjp, listed_vectors_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
         array_case!(to_vec_copies, to_vec_copies_grad, to_vec_copies_vjp, to_vec_copies_jvp; 4; in [-2.0, 2.0]),

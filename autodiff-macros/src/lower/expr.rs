@@ -100,6 +100,15 @@ impl Lowerer<'_> {
             // `let z = x;` of a reference parameter is a reference too.
             self.vars[dst.0].by_ref |= self.vars[source.0].by_ref;
         }
+        // `let idx: [usize; 2] = [0, 2];`, `let idx = [0usize, 2];`: integers,
+        // an index table, no aggregate of floats.
+        let declared_other = self.vars[dst.0].ty == Ty::Other && self.vars[dst.0].declared.is_some();
+        let integers = matches!(rhs, Rhs::ArrayLit(items)
+            if !items.is_empty() && items.iter().all(|item| self.operand_ty(item) == Ty::Other));
+        if declared_other || integers {
+            self.vars[dst.0].ty = Ty::Other;
+            return;
+        }
         if let Some((elem, dims, zero)) = self.aggregate_of(rhs) {
             let info = &mut self.vars[dst.0];
             info.ty = Ty::Aggregate;

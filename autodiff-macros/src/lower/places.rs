@@ -587,12 +587,17 @@ impl Lowerer<'_> {
             return true;
         }
         for proj in &mut place.proj {
-            if let Proj::Index(Operand::Var(index)) = proj {
-                if self.mutable_locals.contains(index) || self.vars[index.0].mutable {
-                    let copy = self.temp(Ty::Other);
-                    self.assign(out, copy, Rhs::Use(Operand::Var(*index)), AssignKind::Init, init.span());
-                    *index = copy;
-                }
+            let Proj::Index(index) = proj else { continue };
+            // (`&x[i]` with `i` mut, `&x[idx[k]]`: what the index reads may change.)
+            let changeable = match index {
+                Operand::Var(var) => self.mutable_locals.contains(var) || self.vars[var.0].mutable,
+                Operand::Place(_) => true,
+                Operand::Const(_) => false,
+            };
+            if changeable {
+                let copy = self.temp(Ty::Other);
+                self.assign(out, copy, Rhs::Use(index.clone()), AssignKind::Init, init.span());
+                *index = Operand::Var(copy);
             }
         }
         // (A model's element may be a model, lent by the reference.)
