@@ -252,6 +252,21 @@ fn reductions_reading_their_destination(x: f64, v: &[f64; 3]) -> f64 {
     t + u + r
 }
 
+struct Running {
+    t: f64,
+    u: f64,
+}
+
+/// The same into a field of a local struct (review 7: still accumulated
+/// into the field).
+#[grad(forward, reverse, hessian)]
+fn reductions_reading_their_field(x: f64, y: f64, z: f64) -> f64 {
+    let mut s = Running { t: x, u: y };
+    s.t = [y, z].iter().map(|w| s.t * w + s.u).sum::<f64>();
+    s.t = [y, x].iter().fold(1.0, |a, w| a + s.t * w);
+    s.t
+}
+
 /// `sin_cos` taken apart where it is bound (user round 6: refused).
 #[grad(forward, reverse, hessian)]
 fn sine_and_cosine(x: f64, y: f64) -> f64 {
@@ -268,6 +283,9 @@ fn cases() -> Vec<Case> {
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]; where x.abs() > 1e-3),
         case!(sine_and_cosine, sine_and_cosine_grad, sine_and_cosine_vjp, sine_and_cosine_jvp;
               (x, y) [x, along(0), y, along(1)]; x in [-2.0, 2.0], y in [-2.0, 2.0]),
+        case!(reductions_reading_their_field, reductions_reading_their_field_grad,
+              reductions_reading_their_field_vjp, reductions_reading_their_field_jvp;
+              (x, y, z) [x, along(0), y, along(1), z, along(2)]; x in [-2.0, 2.0], y in [-2.0, 2.0], z in [-2.0, 2.0]),
         case!(reductions_reading_their_destination, reductions_reading_their_destination_grad,
               reductions_reading_their_destination_vjp, reductions_reading_their_destination_jvp;
               (x, &[0.5, -1.5, 2.0]) [x, along(0), &[0.5, -1.5, 2.0]];

@@ -139,8 +139,9 @@ impl Lowerer<'_> {
         // `DATA[i].weight()` of a `const` table, whose element type is not
         // in sight: a plain method of a constant, kept as written when its
         // arguments are constants too.
+        // (A float method of a float part, `data[i].y.max(w)`, is the float's.)
         let of_a_table = matches!(&receiver, Operand::Place(place) if crate::ir::is_table(&self.vars[place.var.0]));
-        if of_a_table {
+        if of_a_table && symbol::float_method(method).is_none() && !symbol::is_float_predicate(method) {
             if args.iter().any(|arg| self.operand_ty(arg).is_differentiable()) {
                 return refuse(
                     self,

@@ -892,7 +892,12 @@ impl Lowerer<'_> {
         crate::names::collect_idents(quote::ToTokens::to_token_stream(expr), &mut names);
         names.iter().any(|name| {
             let bound = self.scopes.iter().rev().find_map(|scope| scope.get(name.trim_start_matches("r#")));
-            matches!(bound, Some(Binding::Var(found)) if *found == var)
+            match bound {
+                Some(Binding::Var(found)) => *found == var,
+                // (`s.t = v.iter().map(|w| s.t * w).sum()`: a field of a local struct.)
+                Some(Binding::Struct(local)) => local.holds(var),
+                _ => false,
+            }
         })
     }
 

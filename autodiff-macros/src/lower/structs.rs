@@ -32,6 +32,15 @@ impl LocalStruct {
         let name = member_name(member);
         self.fields.iter().find(|(field, _)| *field == name).map(|(_, binding)| binding)
     }
+
+    /// Whether `var` is one of its fields (a field of a field too).
+    pub(super) fn holds(&self, var: crate::ir::Var) -> bool {
+        self.fields.iter().any(|(_, binding)| match binding {
+            Binding::Var(field) => *field == var,
+            Binding::Struct(inner) => inner.holds(var),
+            _ => false,
+        })
+    }
 }
 
 impl Lowerer<'_> {
