@@ -12,4 +12,10 @@ fn f(x: f64) -> f64 {
     total(&vec![x, 2.0 * x])
 }
 
+// Reduced in place: reported once (a second error named a temporary).
+#[grad]
+fn g(x: f64) -> f64 {
+    vec![x, 2.0 * x].iter().sum::<f64>()
+}
+
 fn main() {}

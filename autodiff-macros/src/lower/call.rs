@@ -828,8 +828,10 @@ impl Lowerer<'_> {
             return Rhs::Prim(Op::ToFloat(float), args);
         }
         let Some(op) = symbol::float_method(name) else {
+            let sin_cos =
+                if name == "sin_cos" { " here (it is taken apart in `let (s, c) = x.sin_cos();`)" } else { "" };
             let message = format!(
-                "unsupported function `{}::{name}`; #[grad] differentiates these float methods: {}",
+                "unsupported function `{}::{name}`{sin_cos}; #[grad] differentiates these float methods: {}",
                 emit::float_type(float),
                 symbol::supported_methods()
             );

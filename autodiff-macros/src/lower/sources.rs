@@ -166,10 +166,15 @@ impl Lowerer<'_> {
         // of an array made for the loop, a local of its own.
         let table = self.table(inner).map(|var| Place { var, proj: Vec::new() });
         let made = match Self::makes_array(inner) {
-            true => match self.lower_expr(inner, out) {
-                Operand::Var(var) => Some(Place { var, proj: Vec::new() }),
-                _ => return None,
-            },
+            true => {
+                let errors = self.cx.error_count();
+                match self.lower_expr(inner, out) {
+                    // (Refused, `vec![x, y]` not bound by a `let`: reported once.)
+                    _ if self.cx.error_count() > errors => return None,
+                    Operand::Var(var) => Some(Place { var, proj: Vec::new() }),
+                    _ => return None,
+                }
+            }
             false => None,
         };
         let base = match table.or(made) {
