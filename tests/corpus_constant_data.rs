@@ -202,6 +202,59 @@ fn constant_arrays_by_value(s: f64, v: [f64; 3], pts: &[[f64; 3]]) -> f64 {
     t + wnorm(s, pts[1])
 }
 
+const PAIRS: [(f64, f64); 3] = [(1.0, 2.0), (0.5, -1.0), (-0.25, 0.75)];
+const WEIGHTS: [f64; 3] = [0.5, 1.5, -2.0];
+const ONE: Sample = Sample { x: [0.75, -0.5], y: 0.125 };
+
+#[grad(forward, reverse, hessian)]
+fn weighted_squares(v: &[f64], w: &[f64]) -> f64 {
+    v.iter().zip(w).map(|(p, q)| q * p * p).sum()
+}
+
+#[grad(forward, reverse, hessian, wrt(a))]
+fn first_pairs(a: f64, pairs: &[(f64, f64); 3]) -> f64 {
+    a * pairs[0].0 + a * a * pairs[2].1
+}
+
+/// `const` and `static` tables lent whole to `#[grad]` callees: of pairs
+/// (to a slice and to an array parameter), of floats (to a differentiated
+/// slice parameter, whose shadow is a zero of the table's shape), of
+/// structs, and a `const` struct (review 7: E0061, and an unsized `Slot`
+/// for `&W` to `&[f64]`).
+#[grad(forward, reverse, hessian)]
+fn const_tables_lent_whole(a: f64, b: f64) -> f64 {
+    let v = [a, b, a * b];
+    pairs_fit(a, b, &PAIRS)
+        + weighted_squares(&v, &WEIGHTS)
+        + first_pairs(b, &PAIRS)
+        + least_squares(a, b, &DATA)
+        + residual(b, a, &ONE).powi(2)
+}
+
+/// A table parameter passed on to callees that leave it out of `wrt(..)`
+/// and to one that differentiates nothing else of it.
+#[grad(forward, reverse, hessian, wrt(a, b))]
+fn pairs_passed_on(a: f64, b: f64, pairs: &[(f64, f64)]) -> f64 {
+    pairs_fit(b, a, pairs) * a + pairs_fit(a * b, b, &pairs)
+}
+
+/// `let Sample { x, y } = data[i];` and the other struct patterns a `let`
+/// takes apart (user round 7: "unsupported pattern in `let`").
+#[grad(forward, reverse, hessian)]
+fn struct_patterns(a: f64, b: f64, data: &[Sample]) -> f64 {
+    let mut l = 0.0;
+    for i in 0..data.len() {
+        let Sample { x, y } = data[i];
+        l += (a * x[0] + b * x[1] - y).powi(2);
+    }
+    for s in data {
+        let Sample { y: target, .. } = s;
+        l += a * target;
+    }
+    let Sample { x: first, y: _ } = DATA[1];
+    l + b * first[1]
+}
+
 fn points() -> Vec<[f64; 3]> {
     vec![[1.0, 2.0, 2.0], [0.5, -1.0, 3.0]]
 }
@@ -228,6 +281,13 @@ fn cases() -> Vec<Case> {
         case!(reductions_of_array_literals, reductions_of_array_literals_grad, reductions_of_array_literals_vjp,
               reductions_of_array_literals_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(const_tables_lent_whole, const_tables_lent_whole_grad, const_tables_lent_whole_vjp,
+              const_tables_lent_whole_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(pairs_passed_on, pairs_passed_on_grad, pairs_passed_on_vjp, pairs_passed_on_jvp;
+              (a, b, &PAIRS) [a, along(0), b, along(1), &PAIRS]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(struct_patterns, struct_patterns_grad, struct_patterns_vjp, struct_patterns_jvp;
+              (a, b, &samples()) [a, along(0), b, along(1), &samples()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(constant_arrays_by_value, constant_arrays_by_value_grad, constant_arrays_by_value_vjp,
               constant_arrays_by_value_jvp;
               (s, [0.25, -1.0, 0.5], &points()) [s, along(0), [0.25, -1.0, 0.5], &points()]; s in [0.5, 1.5]),
@@ -307,6 +367,42 @@ fn constant_data_second_order_matches_differences_of_the_gradient() {
             |p, v| vec![constant_arrays_by_value_hvp(p[0], v[0], [0.25, -1.0, 0.5], &points()).1],
             &[a.abs() + 0.5],
             &[va],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = const_tables_lent_whole_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = const_tables_lent_whole_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = pairs_passed_on_grad(p[0], p[1], &PAIRS);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = pairs_passed_on_hvp(p[0], v[0], p[1], v[1], &PAIRS);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = struct_patterns_grad(p[0], p[1], &data);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = struct_patterns_hvp(p[0], v[0], p[1], v[1], &data);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
         );
         check_hvp(
             |p| {

@@ -28,10 +28,13 @@
 //!   `tangent_vjp_in_place` (`tangent_methods_in_place`).
 //!
 //! Every float parameter has its slots (partial, shadow, tangent), whatever
-//! `wrt` says, and so has every struct parameter (`m: &Model`, `s: &Spring`):
-//! typed `guards::NoShadow` where `wrt` leaves the struct out, so that a
-//! caller fills them with `guards::slot` (a zero model or `NoShadow`, as the
-//! parameter's type says) without knowing what the callee differentiates.
+//! `wrt` says, and so has every struct parameter (`m: &Model`, `s: &Spring`)
+//! and every table (`data: &[Sample]`, `pairs: &[(f64, f64)]`): typed
+//! `guards::NoShadow` where `wrt` leaves the struct out and for a table, so
+//! that a caller fills them with `guards::slot` (a zero model or
+//! `NoShadow`, as the parameter's type says) without knowing what the
+//! callee differentiates, and lends a `const` whose type it cannot see
+//! (`&W`) with the slots its type calls for (`emit::table_slot`).
 //! Those `wrt` leaves out are constants, as in the function's
 //! own derivatives (`Signature::left_out`), and the companion implements
 //! `guards::LeavesOut<I>` for each, so that a caller passing one a value

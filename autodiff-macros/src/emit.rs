@@ -488,6 +488,26 @@ pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
     quote_spanned!(span=> ::autodiff::guards::#zero(#probe, &#field))
 }
 
+/// The filling of the slot of a table lent whole to a `#[grad]` call:
+/// `data` of `data: &[Sample]` has the slots of a struct the callee leaves
+/// out (`guards::slot`, a `NoShadow`); `&W` of a `const` or `static`, whose
+/// type the macro cannot see, those its type calls for
+/// (`guards::element_zero`: a zero of its shape for floats, which a slice
+/// parameter's shadow or tangent takes; the slots of a struct otherwise).
+pub fn table_slot(info: &crate::ir::VarInfo) -> TokenStream {
+    let ident = &info.ident;
+    if info.kind == VarKind::Param {
+        return quote!(::autodiff::guards::slot(#ident));
+    }
+    let span = ident.span();
+    let probe = quote_spanned!(span=> {
+        #[allow(unused_imports)]
+        use ::autodiff::guards::{FloatsConstantProbe as _, ModelConstantProbe as _, OtherConstantProbe as _};
+        (&&&::autodiff::guards::Unseen::of(&*#ident)).constant()
+    });
+    quote_spanned!(span=> ::autodiff::guards::element_zero(#probe, #ident))
+}
+
 /// The filling of the slot of a struct (`var`, lent whole) that the caller
 /// does not differentiate, in a call: a zero model or `guards::NoShadow`,
 /// as the callee's parameter says (`guards::slot`); `&mut` for a shadow.

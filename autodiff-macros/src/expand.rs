@@ -159,10 +159,24 @@ pub(crate) fn try_expand_with(
             positions(full_sig, &named_left_out)
         };
         let cx = Ctxt::new();
-        signature::slot_left_out_structs(full_sig, &cx);
+        signature::slot_constant_references(full_sig, &cx);
         cx.check()?;
     }
-    let companion_sig = full_sig.as_ref().unwrap_or(&sig);
+    // The companion has the slots of every table (`slot_constant_references`),
+    // which a function without `wrt(..)` gets in a signature of its own.
+    let has_table = sig.params.iter().any(|param| crate::ir::is_table_type(param.ty));
+    let slotted_sig = match &full_sig {
+        None if has_table => {
+            let mut slotted = checked_signature(item, &args, Ctxt::new())?;
+            slotted.left_out = sig.left_out.clone();
+            let cx = Ctxt::new();
+            signature::slot_constant_references(&mut slotted, &cx);
+            cx.check()?;
+            Some(slotted)
+        }
+        _ => None,
+    };
+    let companion_sig = full_sig.as_ref().or(slotted_sig.as_ref()).unwrap_or(&sig);
     let (jvp_fn, companion_jvp) = forward_functions(&args, &sig, companion_sig)?;
     let hvp_fn = args.hessian.as_ref().map(|_| hvp::function(&sig)).transpose()?;
     let jvp_fn = quote!(#jvp_fn #hvp_fn);
@@ -182,7 +196,7 @@ pub(crate) fn try_expand_with(
         let mut slotted = checked_signature(item, &args, Ctxt::new())?;
         slotted.left_out = sig.left_out.clone();
         let cx = Ctxt::new();
-        signature::slot_left_out_structs(&mut slotted, &cx);
+        signature::slot_constant_references(&mut slotted, &cx);
         cx.check()?;
         let companion = companion::generated(&slotted, &seed, &|_| false, body, None, None, companion_jvp);
         return Ok(quote!(#functions #jvp_fn #graph_fn #companion));
@@ -209,7 +223,8 @@ pub(crate) fn try_expand_with(
         } else {
             vjp.body
         };
-        companion::generated(&sig, &vjp.seed, &mutated, body, vjp.split.as_ref(), vjp.in_place.as_ref(), companion_jvp)
+        let (split, in_place) = (vjp.split.as_ref(), vjp.in_place.as_ref());
+        companion::generated(companion_sig, &vjp.seed, &mutated, body, split, in_place, companion_jvp)
     };
     Ok(quote!(#functions #jvp_fn #companion #second_order))
 }
@@ -442,7 +457,16 @@ fn split_call(sig: &Signature, vjp: &ReverseMode) -> TokenStream {
     let checks = &vjp.checks;
     let params = sig.params.iter().map(|param| param.ident);
     let tape = Ident::new("__tape", Span::mixed_site());
-    let forwarded = sig.forwarded();
+    // (The companion's `rev` has the slots of every table.)
+    let forwarded = sig.params.iter().flat_map(|param| {
+        let ident = param.ident.to_token_stream();
+        let slot = match param.class.shadow() {
+            Some((shadow, _)) => Some(shadow.to_token_stream()),
+            None if crate::ir::is_table_type(param.ty) => Some(quote!(&mut ::autodiff::guards::NoShadow)),
+            None => None,
+        };
+        std::iter::once(ident).chain(slot)
+    });
     let seed = &vjp.seed;
     quote! {
         #checks

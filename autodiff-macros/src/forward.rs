@@ -761,6 +761,15 @@ impl Forward<'_> {
             out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Other })), span));
             return buffer;
         }
+        if crate::ir::is_table(info) && place.proj.is_empty() {
+            // A table: the slots its type calls for (`emit::table_slot`),
+            // which the same tokens make again for this tangent's shadow.
+            let tokens = crate::emit::table_slot(info);
+            let buffer = self.temp(Ty::Aggregate);
+            self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
+            out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
+            return buffer;
+        }
         let ident = &info.ident;
         // A constant parameter has no zero of its own: its type gives one.
         let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));

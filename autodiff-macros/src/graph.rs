@@ -610,6 +610,7 @@ impl Hooks {
                     let shape = emit::unguarded_argument(body, arg);
                     let info = body.var(place.var);
                     let zero = match info.dims {
+                        None if crate::ir::is_table(info) && place.proj.is_empty() => emit::table_slot(info),
                         // A struct the function does not differentiate (`guards::slot`).
                         None if info.ty != Ty::Aggregate => quote!(::autodiff::guards::slot(&*#shape)),
                         None => quote!(::autodiff::Params::zeros_like(&*#shape)),

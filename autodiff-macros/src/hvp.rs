@@ -283,7 +283,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let (body, mut namer) = lowered(sig)?;
     let mut plan = Plan::default();
     for (i, (param, &var)) in sig.params.iter().zip(&body.params).enumerate() {
-        plan.param(param, var, sig.is_left_out_struct(i), &mut namer);
+        plan.param(param, var, sig.has_empty_slots(i), &mut namer);
     }
     let outputs: Vec<Var> = plan.outputs.iter().map(|output| output.var).collect();
     // A parameter `left_out` keeps its slots and is a constant.

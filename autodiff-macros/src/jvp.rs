@@ -82,7 +82,7 @@ impl Jvp {
         for (i, ((param, &var), tangent)) in sig.params.iter().zip(&body.params).zip(&tangents).enumerate() {
             let Some(tangent) = tangent else { continue };
             // A struct left out has the slot of a tangent (`guards::NoShadow`), which holds none.
-            if sig.is_left_out_struct(i) {
+            if sig.has_empty_slots(i) {
                 continue;
             }
             tangent_params.push((var, tangent.clone()));
@@ -167,7 +167,7 @@ impl Jvp {
             args.push(ident.to_token_stream());
             match &param.class {
                 // A struct left out: the companion's `vjp` has its slot.
-                _ if sig.is_left_out_struct(i) => {
+                _ if sig.has_empty_slots(i) => {
                     args.push(quote!(&mut ::autodiff::guards::NoShadow));
                 }
                 // An array's partial is an array: this needs `jvp = ..`.

@@ -50,10 +50,10 @@ impl Signature<'_> {
         !self.left_out.contains(&index)
     }
 
-    /// Whether parameter `index` is a struct left out of `wrt(..)`, which
-    /// has the slots of a model typed `guards::NoShadow` and is a constant
-    /// (`slot_left_out_structs`).
-    pub fn is_left_out_struct(&self, index: usize) -> bool {
+    /// Whether parameter `index` is a struct left out of `wrt(..)` or a
+    /// table, which has the slots of a model typed `guards::NoShadow` and is
+    /// a constant (`slot_constant_references`).
+    pub fn has_empty_slots(&self, index: usize) -> bool {
         !self.differentiates(index)
             && matches!(self.params[index].class, ParamClass::Shadowed { kind: RefKind::Model, .. })
     }
@@ -586,7 +586,7 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
 
 /// Whether a parameter of type `ty` is a struct taken by reference
 /// (`&Model`, `&Spring`): the slots of a model between `#[grad]` functions,
-/// whatever `wrt(..)` says (`slot_left_out_structs`).
+/// whatever `wrt(..)` says (`slot_constant_references`).
 pub fn is_struct_reference(ty: &Type) -> bool {
     // (Its errors, if any, are the function's own, reported with its signature.)
     let scratch = Ctxt::new();
@@ -595,20 +595,22 @@ pub fn is_struct_reference(ty: &Type) -> bool {
     matches!(class, Some(ParamClass::Shadowed { kind: RefKind::Model, .. }))
 }
 
-/// Gives each struct parameter that `sig` leaves out of `wrt(..)` the slots
-/// of a model, typed `guards::NoShadow`, and lists it in `left_out`: for
-/// the companion, where every struct parameter has its slots whatever the
+/// Gives each struct parameter that `sig` leaves out of `wrt(..)`, and each
+/// table (`data: &[Sample]`, `ir::is_table_type`), the slots of a model,
+/// typed `guards::NoShadow`, and lists it in `left_out`: for the companion,
+/// where every parameter taken by reference has its slots whatever the
 /// function differentiates, because a caller (which reads one function at
-/// a time) fills the same slots for any callee (`guards::slot`). A method's
+/// a time, and cannot see the type of a `const` it lends) fills the same
+/// slots for any callee (`guards::slot`, `emit::table_slot`). A method's
 /// `self` keeps the convention of `method.rs`.
-pub fn slot_left_out_structs(sig: &mut Signature, cx: &Ctxt) {
+pub fn slot_constant_references(sig: &mut Signature, cx: &Ctxt) {
     let no_shadow: Box<Type> = Box::new(syn::parse_quote!(::autodiff::guards::NoShadow));
     let idents: Vec<Ident> = sig.params.iter().map(|param| param.ident.clone()).collect();
     for (i, param) in sig.params.iter_mut().enumerate() {
         if param.class != ParamClass::Constant || param.ident == crate::method::PLACEHOLDER {
             continue;
         }
-        if !is_struct_reference(param.ty) {
+        if !is_struct_reference(param.ty) && !crate::ir::is_table_type(param.ty) {
             continue;
         }
         let shadow = format_ident!("d_{}", param.ident);

@@ -6,7 +6,7 @@ mod parts;
 mod slots;
 
 pub use parts::{add_part, ModelPart};
-pub use slots::{slot, NoShadow, Slot};
+pub use slots::{slot, FloatsConstantProbe, ModelConstantProbe, NoShadow, OtherConstantProbe, SliceShape, Slot};
 
 /// A call's value that `#[grad]` took for the float `F`: only `F` itself
 /// is one (`impl<F> TakenForAFloat<F> for F`), so an array returned into a

@@ -98,7 +98,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> =
-        sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, sig.is_left_out_struct(i))).collect();
+        sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, sig.has_empty_slots(i))).collect();
     lowerer.constant_params = (sig.params.iter().zip(&params).enumerate())
         .filter(|(i, (param, _))| !param.mutable && (param.class == ParamClass::Constant || !sig.differentiates(*i)))
         .map(|(_, (_, &var))| var)

@@ -379,9 +379,10 @@ impl Lowerer<'_> {
             other => (other, false, false),
         };
         // A table parameter (`data: &[Sample]`) passed on: constant data,
-        // as written, for a callee that cannot differentiate it either.
-        if self.table_param(inner).is_some() {
-            return Arg::Value(Operand::Const(Const { tokens: quote!(#arg), ty: Ty::Other }));
+        // with the slots of a struct the callee leaves out
+        // (`signature::slot_constant_references`).
+        if let Some(var) = self.table_param(inner) {
+            return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
         }
         // `&data[i]` of `data: &[[Sample; 2]]` (or `row` of `for row in
         // data`): a row of a table, which a callee would take as a table,

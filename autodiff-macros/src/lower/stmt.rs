@@ -143,11 +143,18 @@ impl Lowerer<'_> {
                 }
                 return;
             }
+            Pat::Struct(pattern) if declared.is_none() => {
+                if let Some(init) = &local.init {
+                    self.destructure_struct(pattern, &init.expr, out);
+                }
+                return;
+            }
             _ => {
                 self.cx.error_spanned_by(
                     pat,
                     "unsupported pattern in `let`; #[grad] supports `let name = ..`, `let mut name = ..`, \
-                     `let name: T = ..`, `let (a, b) = (x, y);` and `let [a, b] = *array;`",
+                     `let name: T = ..`, `let (a, b) = (x, y);`, `let [a, b] = *array;` and `let Sample { x, y } \
+                     = data[i];`",
                 );
                 return;
             }
@@ -255,6 +262,57 @@ impl Lowerer<'_> {
             info.elem = Some(float);
             info.dims = Some(dims);
             info.zero = places::zero_of_type(declared);
+        }
+    }
+
+    /// `let Sample { x, y: w, .. } = data[i];`: `let x = data[i].x;` and
+    /// `let w = data[i].y;`, each field read where the struct is. (Rust
+    /// checks the pattern against the type in the function as written.)
+    fn destructure_struct(&mut self, pattern: &syn::PatStruct, init: &Expr, out: &mut Block) {
+        let mut place = init;
+        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
+            place
+        {
+            place = inner;
+        }
+        // (Read once per field: only a place, whose indices are integers.)
+        if !matches!(place, Expr::Path(_) | Expr::Field(_) | Expr::Index(_)) {
+            self.cx.error_spanned_by(
+                init,
+                "#[grad] takes a struct apart where it is stored (`let Sample { x, y } = data[i];`, `= s`, `= \
+                 m.layer`); bind this value to a name first (`let s = ..;`) and take `s` apart",
+            );
+            return;
+        }
+        // The fields are read one after the other: a name the pattern binds
+        // must not be one the place reads (`let S { i, .. } = data[i];`).
+        let mut read = crate::names::NameSet::default();
+        crate::names::collect_idents(place.to_token_stream(), &mut read);
+        let mut bound = crate::names::NameSet::default();
+        for field in &pattern.fields {
+            crate::names::collect_idents(field.pat.to_token_stream(), &mut bound);
+        }
+        if let Some(name) = bound.iter().find(|name| read.contains(*name)) {
+            self.cx.error_spanned_by(
+                pattern,
+                format!("this pattern binds `{name}`, which the value it takes apart reads; rename the binding"),
+            );
+            return;
+        }
+        for field in &pattern.fields {
+            let member = &field.member;
+            let local = syn::Local {
+                attrs: Vec::new(),
+                let_token: Default::default(),
+                pat: (*field.pat).clone(),
+                init: Some(syn::LocalInit {
+                    eq_token: Default::default(),
+                    expr: Box::new(parse_quote_spanned!(field.span()=> #place.#member)),
+                    diverge: None,
+                }),
+                semi_token: Default::default(),
+            };
+            self.lower_local(&local, out);
         }
     }
 

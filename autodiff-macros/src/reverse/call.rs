@@ -349,6 +349,11 @@ impl Sweep<'_> {
                             let target = emit::sliced(self.body, &quote!((#zero)), range.as_ref());
                             quote!(&mut #target)
                         }
+                        // A table has the slots of a struct the callee leaves out.
+                        None if crate::ir::is_table(self.body.var(place.var)) && place.proj.is_empty() => {
+                            let slot = emit::table_slot(self.body.var(place.var));
+                            quote!(&mut #slot)
+                        }
                         // An inactive aggregate still needs a buffer for the
                         // callee to add into; it is thrown away.
                         None => {
