@@ -10,6 +10,11 @@
 //! A slice of tuples (`pairs: &[(f64, f64)]`) left out of `wrt(..)` is a
 //! table too, its elements taken apart by a loop's pattern.
 //!
+//! Tables lent to `#[grad]` callees: a table parameter passed on, a row
+//! or a part of one (`&grid[0]`, `&data[1..]`), a `const` table lent whole
+//! (`&PAIRS`, `&WEIGHTS` to a slice of floats) or by row or element; and
+//! `let Sample { x, y } = data[i];`.
+//!
 //! Also here: `let row = &x[i];` (a row, a float, a model's element, an
 //! element of a table) read in place at the index it was bound at, and
 //! `TABLE.len()` of a `const` table; and a constant array passed by value
@@ -255,6 +260,38 @@ fn struct_patterns(a: f64, b: f64, data: &[Sample]) -> f64 {
     l + b * first[1]
 }
 
+const GRID: [[Sample; 2]; 2] = [
+    [Sample { x: [1.0, 0.5], y: 2.0 }, Sample { x: [0.5, -0.25], y: 1.0 }],
+    [Sample { x: [2.0, 1.0], y: -1.0 }, Sample { x: [-1.5, 0.75], y: 0.5 }],
+];
+
+#[grad(forward, reverse, hessian, wrt(a))]
+fn pair_loss(a: f64, pair: &[Sample; 2]) -> f64 {
+    (a * pair[0].x[0] - pair[1].y).powi(2) + a * pair[1].x[1]
+}
+
+/// Rows of tables lent to a callee taking a table (`&grid[0]`, `row` of
+/// `for row in grid`: refused before, "does not lend a row"), and the
+/// elements and rows of a 2-D `const` table (review 7: "lent where floats
+/// are expected").
+#[grad(forward, reverse, hessian)]
+fn table_rows_lent(a: f64, b: f64, grid: &[[Sample; 2]]) -> f64 {
+    let mut l = pair_loss(a * b, &grid[0]);
+    for row in grid {
+        l += pair_loss(b, row) * a;
+    }
+    l + pair_loss(a, &GRID[1]) + residual(a, b, &GRID[0][1]).powi(2) + residual(b, a, &grid[1][0])
+}
+
+/// Parts of tables lent: `&data[1..]` of a table parameter and a name
+/// bound to one (refused before, "does not lend a part").
+#[grad(forward, reverse, hessian)]
+fn table_parts_lent(a: f64, b: f64, data: &[Sample]) -> f64 {
+    let tail = &data[1..];
+    let v = [a, b, a - b];
+    least_squares(a, b, &data[1..]) + least_squares(b, a * b, tail) + weighted_squares(&v[1..], &v[..2])
+}
+
 fn points() -> Vec<[f64; 3]> {
     vec![[1.0, 2.0, 2.0], [0.5, -1.0, 3.0]]
 }
@@ -286,6 +323,10 @@ fn cases() -> Vec<Case> {
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(pairs_passed_on, pairs_passed_on_grad, pairs_passed_on_vjp, pairs_passed_on_jvp;
               (a, b, &PAIRS) [a, along(0), b, along(1), &PAIRS]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(table_rows_lent, table_rows_lent_grad, table_rows_lent_vjp, table_rows_lent_jvp;
+              (a, b, &rows()) [a, along(0), b, along(1), &rows()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(table_parts_lent, table_parts_lent_grad, table_parts_lent_vjp, table_parts_lent_jvp;
+              (a, b, &samples()) [a, along(0), b, along(1), &samples()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(struct_patterns, struct_patterns_grad, struct_patterns_vjp, struct_patterns_jvp;
               (a, b, &samples()) [a, along(0), b, along(1), &samples()]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(constant_arrays_by_value, constant_arrays_by_value_grad, constant_arrays_by_value_vjp,
@@ -387,6 +428,30 @@ fn constant_data_second_order_matches_differences_of_the_gradient() {
             },
             |p, v| {
                 let (_, ha, hb) = pairs_passed_on_hvp(p[0], v[0], p[1], v[1], &PAIRS);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = table_rows_lent_grad(p[0], p[1], &grid);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = table_rows_lent_hvp(p[0], v[0], p[1], v[1], &grid);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = table_parts_lent_grad(p[0], p[1], &data);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = table_parts_lent_hvp(p[0], v[0], p[1], v[1], &data);
                 vec![ha, hb]
             },
             &[a, b],

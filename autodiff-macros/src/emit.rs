@@ -455,7 +455,7 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
         };
         // (A table's element lent whole is any constant: the callee's
         // parameter decides its slots.)
-        if !body.is_unseen_field(place) || (lent && crate::ir::is_table_element(body.var(place.var), place)) {
+        if !body.is_unseen_field(place) || (lent && crate::ir::is_lent_table_part(body.var(place.var), place)) {
             continue;
         }
         let span = field_span(body, place);
@@ -481,7 +481,7 @@ pub fn lent_zero(body: &Body, place: &Place) -> TokenStream {
     let probe = probe(body, place, true);
     let root = body.var(place.var).ident.to_token_stream();
     let field = place_at(body, place, &root);
-    let zero = match crate::ir::is_table_element(body.var(place.var), place) {
+    let zero = match crate::ir::is_lent_table_part(body.var(place.var), place) {
         true => quote_spanned!(span=> element_zero),
         false => quote_spanned!(span=> lent_zero),
     };

@@ -631,12 +631,18 @@ impl Forward<'_> {
                         None if crate::ir::is_unseen_field(&self.vars[place.var.0], place) => {
                             Place { var: self.lent_zero(place, span, out), proj: Vec::new() }
                         }
-                        None => Place { var: self.zero_buffer(place, span, out), proj: place.proj.clone() },
+                        None => {
+                            let buffer = self.zero_buffer(place, range.is_some(), span, out);
+                            Place { var: buffer, proj: place.proj.clone() }
+                        }
                     };
+                    // (A table's slot is the whole of it, `emit::table_slot`.)
+                    let table = crate::ir::is_table_slot(&self.vars[place.var.0], place, range.is_some());
+                    let range = if table { None } else { range.clone() };
                     let borrowed = *borrowed || self.tangent[place.var.0].is_none();
                     // An output's tangent is written by the callee's `jvp`.
                     let mutable = *mutable;
-                    jvp_args.push(Arg::Ref { place: tangent_place, range: range.clone(), mutable, borrowed });
+                    jvp_args.push(Arg::Ref { place: tangent_place, range, mutable, borrowed });
                 }
             }
         }
@@ -752,7 +758,7 @@ impl Forward<'_> {
 
     /// A zero tangent for an aggregate argument that is not differentiated:
     /// a local of its shape (a vector as long as it, for a slice).
-    fn zero_buffer(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
+    fn zero_buffer(&mut self, place: &Place, range: bool, span: Span, out: &mut Block) -> Var {
         let info = &self.vars[place.var.0];
         if info.ty != Ty::Aggregate && place.proj.is_empty() {
             // A struct the caller does not differentiate.
@@ -761,7 +767,7 @@ impl Forward<'_> {
             out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Other })), span));
             return buffer;
         }
-        if crate::ir::is_table(info) && place.proj.is_empty() {
+        if crate::ir::is_table_slot(info, place, range) {
             // A table: the slots its type calls for (`emit::table_slot`),
             // which the same tokens make again for this tangent's shadow.
             let tokens = crate::emit::table_slot(info);

@@ -603,14 +603,14 @@ impl Hooks {
                     unit_args.extend([argument, quote!(&mut #unit_part)]);
                     continue;
                 }
-                Arg::Ref { place, .. } => {
+                Arg::Ref { place, range, .. } => {
                     // A zero shadow for the callee to add the partials into.
                     let buffer = reference_partials(i);
                     let argument = emit::argument(body, arg, span);
                     let shape = emit::unguarded_argument(body, arg);
                     let info = body.var(place.var);
                     let zero = match info.dims {
-                        None if crate::ir::is_table(info) && place.proj.is_empty() => emit::table_slot(info),
+                        None if crate::ir::is_table_slot(info, place, range.is_some()) => emit::table_slot(info),
                         // A struct the function does not differentiate (`guards::slot`).
                         None if info.ty != Ty::Aggregate => quote!(::autodiff::guards::slot(&*#shape)),
                         None => quote!(::autodiff::Params::zeros_like(&*#shape)),

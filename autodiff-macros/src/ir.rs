@@ -713,6 +713,30 @@ pub fn is_table_element(info: &VarInfo, place: &Place) -> bool {
         && place.proj.iter().all(|proj| matches!(proj, Proj::Index(_)))
 }
 
+/// Whether `place` is a part of a table lent whole to a call: an element
+/// (`is_table_element`) or a row (`&grid[i]` of `grid: &[[Sample; 2]]`;
+/// any part of a `const` table, whose depth is not in sight), whose slots
+/// in a callee are what its type calls for (`guards::element_zero`: a
+/// struct's, which a table parameter has too, or a zero of its floats).
+pub fn is_lent_table_part(info: &VarInfo, place: &Place) -> bool {
+    let deep_enough = match &info.declared {
+        Some(syn::Type::Infer(_)) => true,
+        _ => place.proj.len() <= table_depth(info),
+    };
+    is_table(info)
+        && !place.proj.is_empty()
+        && deep_enough
+        && place.proj.iter().all(|proj| matches!(proj, Proj::Index(_)))
+}
+
+/// Whether the slot of `place`, lent whole to a call (`range`: a part of
+/// it), is `emit::table_slot`'s: a table's, or a part of a table
+/// parameter's. (A part of a `const` table is a copy of floats, as any
+/// array's part, since the macro cannot see that it holds structs.)
+pub fn is_table_slot(info: &VarInfo, place: &Place, range: bool) -> bool {
+    is_table(info) && place.proj.is_empty() && (!range || info.kind == VarKind::Param)
+}
+
 /// How many indices reach an element of a table: one for a `const` table
 /// (whose type is not in sight), the nesting of a parameter's type
 /// (`&[[Sample; 2]]`: two).

@@ -31,4 +31,13 @@ fn moved(x: f64) -> f64 {
     y * s
 }
 
+// The same under a raw name (the fuzzer's: the message's span panicked).
+#[grad(forward, reverse, hessian)]
+fn moved_raw(x: f64) -> f64 {
+    let r#loop: Config = make(2.0);
+    let y = r#loop.apply(x);
+    let s = total(r#loop);
+    y * s
+}
+
 fn main() {}

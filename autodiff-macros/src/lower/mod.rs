@@ -442,8 +442,11 @@ impl Lowerer<'_> {
                 continue;
             }
             let name = &self.vars[var.0].ident;
+            // (A clone keeps a raw name, `r#loop`, raw.)
+            let mut at = name.clone();
+            at.set_span(*span);
             self.cx.error_spanned_by(
-                Ident::new(&name.to_string(), *span),
+                at,
                 format!(
                     "`{name}` is moved here, but the derivative code #[grad] generates lends `&{name}` to the \
                      #[grad] calls it is used in after the function's own code has run; pass a reference \

@@ -384,29 +384,10 @@ impl Lowerer<'_> {
         if let Some(var) = self.table_param(inner) {
             return Arg::Ref { place: Place { var, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
         }
-        // `&data[i]` of `data: &[[Sample; 2]]` (or `row` of `for row in
-        // data`): a row of a table, which a callee would take as a table,
-        // with no slots (`data[i][j]` has them).
-        if self.is_table_row(inner) {
-            self.cx.error_spanned_by(
-                arg,
-                "#[grad] does not lend a row of a slice of structs; pass the whole slice and the row's index \
-                 (`helper(data, i)`), or its elements (`&data[i][j]`)",
-            );
-            return Arg::Value(dummy());
-        }
         // `&mut` arguments are checked by `lower_call` (`check_written_argument`).
         // `&x[a..b]`: a slice of an aggregate.
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
-                if self.table_param(&index.expr).is_some() {
-                    self.cx.error_spanned_by(
-                        arg,
-                        "#[grad] does not lend a part of a slice of structs; pass the whole slice and the bounds \
-                         of the part (`helper(data, a, b)`)",
-                    );
-                    return Arg::Value(dummy());
-                }
                 let Some(place) = self.place(&index.expr, out) else { return Arg::Value(dummy()) };
                 let lo = range.start.as_ref().map(|lo| self.lower_expr(lo, out));
                 let hi = range.end.as_ref().map(|hi| self.lower_expr(hi, out));
@@ -618,31 +599,6 @@ impl Lowerer<'_> {
         }
         let syn::Type::Reference(reference) = info.declared.as_ref()? else { return None };
         crate::signature::element_type(&reference.elem, place.proj.len())
-    }
-
-    /// Whether `expr` is a row of a table parameter, fewer indices in than
-    /// its elements (`data[i]` of `data: &[[Sample; 2]]`, or a name bound
-    /// to one).
-    fn is_table_row(&self, expr: &Expr) -> bool {
-        let indices = |this: &Self, mut expr: &Expr| {
-            let mut count = 0;
-            while let Expr::Index(index) = expr {
-                if matches!(&*index.index, Expr::Range(_)) {
-                    return None;
-                }
-                count += 1;
-                expr = &index.expr;
-            }
-            let place = match this.lookup(name_of_path(expr)?)? {
-                Binding::Var(var) => Place { var, proj: Vec::new() },
-                Binding::Place(place) | Binding::Row(place) => place,
-                _ => return None,
-            };
-            let info = &this.vars[place.var.0];
-            (info.kind == VarKind::Param && crate::ir::is_table(info))
-                .then(|| (count + place.proj.len(), crate::ir::table_depth(info)))
-        };
-        matches!(indices(self, expr), Some((count, depth)) if count > 0 && count < depth)
     }
 
     /// The parameter `expr` names if it is a table (`data: &[Sample]`,

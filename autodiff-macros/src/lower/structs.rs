@@ -92,7 +92,8 @@ impl Lowerer<'_> {
             let field_name = member_name(&member);
             let ident = self.namer.fresh(&format!("{name}_{field_name}"));
             // Errors about the field point at it.
-            let ident = syn::Ident::new(&ident.to_string(), member.span().resolved_at(ident.span()));
+            let mut ident = ident;
+            ident.set_span(member.span().resolved_at(ident.span()));
             let mutability = mutable.then(<syn::Token![mut]>::default);
             let stmt: syn::Stmt = syn::parse_quote_spanned!(value.span()=> let #mutability #ident = #value;);
             if let syn::Stmt::Local(local) = &stmt {

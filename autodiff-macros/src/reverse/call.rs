@@ -349,8 +349,10 @@ impl Sweep<'_> {
                             let target = emit::sliced(self.body, &quote!((#zero)), range.as_ref());
                             quote!(&mut #target)
                         }
-                        // A table has the slots of a struct the callee leaves out.
-                        None if crate::ir::is_table(self.body.var(place.var)) && place.proj.is_empty() => {
+                        // A table has the slots of a struct the callee leaves
+                        // out; a part of a table parameter too. (A part of a
+                        // `const` one is a copy, as for any array below.)
+                        None if crate::ir::is_table_slot(self.body.var(place.var), place, range.is_some()) => {
                             let slot = emit::table_slot(self.body.var(place.var));
                             quote!(&mut #slot)
                         }
