@@ -150,7 +150,13 @@ pub fn zero(shape: &Zero, like: &TokenStream) -> TokenStream {
             let inner = match &**inner {
                 Zero::Scalar => quote!(0.0),
                 Zero::Array(tokens) => tokens.clone(),
-                Zero::Vec(_) | Zero::OfCallResult => quote!(::std::vec::Vec::new()),
+                // Rows of their own lengths (`vec![vec![0.0; n]; m]`).
+                Zero::Vec(_) => {
+                    let row = Ident::new("__row", Span::mixed_site());
+                    let row_zero = zero(inner, &row.to_token_stream());
+                    return quote!(#like.iter().map(|#row| #row_zero).collect::<::std::vec::Vec<_>>());
+                }
+                Zero::OfCallResult => quote!(::std::vec::Vec::new()),
             };
             quote!(::std::vec![#inner; #like.len()])
         }

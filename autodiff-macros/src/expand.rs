@@ -521,7 +521,19 @@ pub(crate) fn constant_data_checks(sig: &Signature) -> TokenStream {
             }
         })
     });
-    quote!(#(#checks)*)
+    // (A parameter by value of a type the macro cannot see: `m: Lin`.)
+    let values = sig.params.iter().filter(|param| param.class == ParamClass::Constant);
+    let values = values.filter(|param| crate::signature::is_opaque(param.ty)).map(|param| {
+        let ty = param.ty;
+        quote_spanned! {ty.span()=>
+            {
+                #[allow(unused_imports)]
+                use ::autodiff::guards::{FloatElementsProbe as _, ModelElementsProbe as _, OtherElementsProbe as _};
+                ::autodiff::guards::constant_value((&&::autodiff::guards::Elements::<#ty>::probe()).table());
+            }
+        }
+    });
+    quote!(#(#checks)* #(#values)*)
 }
 
 fn is_array(ty: &syn::Type) -> bool {

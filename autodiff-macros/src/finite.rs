@@ -69,6 +69,88 @@ fn beyond_domains(body: &Body) -> Vec<bool> {
     }
 }
 
+/// For every variable, whether its tangent may be infinite or NaN although
+/// the directions and the value are finite: one computed by an operation
+/// whose partial has a pole where its value is finite (`√x`, `∛x`, `xʸ`
+/// at 0, `asin`/`acos` at ±1, `acosh` at 1, `x.powi(n)` for `n < 1`) or by
+/// a call, or from such a tangent. Forward mode's dual of the reverse
+/// sweep's zero-adjoint guard: a zero partial times such a tangent (`w·√x`
+/// at `w = 0`, `x = 0`) is 0, not NaN, as the reverse sweep, which skips a
+/// zero adjoint's product with an infinite partial, has it
+/// (`forward::Forward::zero_partial_guard`). Where the value is not finite
+/// either (`ln 0`, `1/0`, `exp` overflowing) the function's value is NaN
+/// there anyway, as the README says.
+///
+/// The root of a sum of squares (`(x * x + y * y).sqrt()`, a norm) is not
+/// counted: where the sum is 0 every square's tangent `2x·ẋ` is 0 too, and
+/// the root's rule makes no infinity of a zero tangent.
+pub fn tangents_unbounded(body: &Body) -> Vec<bool> {
+    let mut assignments = vec![0usize; body.vars.len()];
+    let mut definition: Vec<Option<&Rhs>> = vec![None; body.vars.len()];
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, rhs, .. } = stmt {
+            assignments[dst.0] += 1;
+            definition[dst.0] = Some(rhs);
+        }
+    });
+    let single = |var: crate::ir::Var| definition[var.0].filter(|_| assignments[var.0] == 1);
+    let mut marked = vec![false; body.vars.len()];
+    loop {
+        let mut changed = false;
+        walk(&body.block, 0, &mut |stmt, _| {
+            let (dst, unbounded) = match stmt {
+                Stmt::Assign { dst, rhs, .. } => {
+                    let made = match rhs {
+                        Rhs::Prim(Op::Sqrt, args) => !is_sum_of_squares(&args[0], &single, &marked),
+                        Rhs::Prim(Op::Powi, args) => literal_integer(&args[1]).is_none_or(|n| n < 1),
+                        Rhs::Prim(Op::Cbrt | Op::Powf | Op::Asin | Op::Acos | Op::Acosh, _) => true,
+                        Rhs::Call(..) => true,
+                        _ => false,
+                    };
+                    (*dst, made || rhs.reads().iter().any(|var| marked[var.0]))
+                }
+                Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
+                Stmt::If { .. } | Stmt::Loop(_) => return,
+            };
+            if unbounded && !marked[dst.0] {
+                marked[dst.0] = true;
+                changed = true;
+            }
+        });
+        if !changed {
+            return marked;
+        }
+    }
+}
+
+/// The value of an integer literal operand (`2`, `-1i32`).
+fn literal_integer(operand: &Operand) -> Option<i64> {
+    let Operand::Const(constant) = operand else { return None };
+    let text: String = constant.tokens.to_string().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let digits =
+        ["i8", "i16", "i32", "i64", "isize"].iter().find_map(|suffix| text.strip_suffix(suffix)).unwrap_or(&text);
+    digits.parse().ok()
+}
+
+/// Whether `operand` is a sum of squares of values whose tangents are
+/// bounded (`x * x + y.powi(2)`), each computed once (`single`).
+fn is_sum_of_squares<'a>(
+    operand: &Operand,
+    single: &dyn Fn(crate::ir::Var) -> Option<&'a Rhs>,
+    marked: &[bool],
+) -> bool {
+    let Operand::Var(var) = operand else { return false };
+    let bounded = |operand: &Operand| operand.reads().iter().all(|var| !marked[var.0]);
+    match single(*var) {
+        Some(Rhs::Prim(Op::Mul, args)) => same_operand(&args[0], &args[1]) && bounded(&args[0]),
+        Some(Rhs::Prim(Op::Powi, args)) => {
+            literal_integer(&args[1]).is_some_and(|n| n > 0 && n % 2 == 0) && bounded(&args[0])
+        }
+        Some(Rhs::Prim(Op::Add, args)) => args.iter().all(|arg| is_sum_of_squares(arg, single, marked)),
+        _ => false,
+    }
+}
+
 /// Whether `operand` may be infinite or NaN: a marked variable (or an
 /// element of one), or a constant not known to be finite.
 pub fn may_be_non_finite(operand: &Operand, marked: &[bool]) -> bool {

@@ -61,6 +61,10 @@ pub fn forward(
         calls,
         namer,
         scaled: Vec::new(),
+        tangent_unbounded: match calls {
+            Calls::Jvp => crate::finite::tangents_unbounded(body),
+            Calls::Split => Vec::new(),
+        },
     };
     let mut params = body.params.clone();
     for (var, ident) in tangents {
@@ -124,6 +128,11 @@ struct Forward<'a> {
     /// `q` assigned since: `p·q` then has the tangent `2·(p·q̇)`
     /// (`100 * a * a`, whose two product-rule terms are the same number).
     scaled: Vec<(Var, Var)>,
+    /// For `NAME_jvp`, the primal variables whose tangents may be infinite
+    /// (`finite::tangents_unbounded`): a partial that is 0 zeroes their
+    /// term (`zero_partial_guard`). Empty for a tangent body the reverse
+    /// sweep differentiates, whose value no one reads where it is NaN.
+    tangent_unbounded: Vec<bool>,
 }
 
 impl Forward<'_> {
@@ -384,9 +393,12 @@ impl Forward<'_> {
         let mut terms = Vec::new();
         for (i, partial) in partials.iter().enumerate() {
             let (Some(partial), Some(dx)) = (partial, self.tangent_of(&args[i])) else { continue };
+            let unbounded_dx = args[i].reads().iter().any(|var| self.tangent_unbounded.get(var.0) == Some(&true));
             let term = if let Op::ToFloat(target) = op {
                 // `x as f32`: the tangent changes type with the value.
                 self.op(Op::ToFloat(target), vec![dx], Ty::Float(target), span, out)
+            } else if unbounded_dx && partial.may_vanish() {
+                self.zero_partial_guard(partial, args, &result, &dx, rules::can_blow_up(op), float, span, out)
             } else if rules::can_blow_up(op) {
                 self.guarded_term(partial, args, &result, &dx, float, span, out)
             } else {
@@ -490,6 +502,38 @@ impl Forward<'_> {
         } else {
             self.term(partial, args, result, dx.clone(), float, span, &mut then)
         };
+        then.stmts.push(init(term, Rhs::Use(value), span));
+        let els = Block { stmts: vec![init(term, Rhs::Use(zero(float, span)), span)] };
+        out.stmts.push(Stmt::If { cond: moves, then, els, span });
+        Operand::Var(term)
+    }
+
+    /// `if ∂ != 0 { ∂ · ẋ } else { 0 }` for a tangent `ẋ` that may be
+    /// infinite (`finite::tangents_unbounded`): `w·√x` at `w = 0`, `x = 0`
+    /// has the tangent 0, as the reverse sweep gives it (its adjoint of `√x`
+    /// is 0, and it skips the infinite partial), not `0·∞`. A partial that
+    /// may be infinite itself (`blows_up`) also needs `ẋ != 0`.
+    #[allow(clippy::too_many_arguments)]
+    fn zero_partial_guard(
+        &mut self,
+        partial: &D,
+        args: &[Operand],
+        result: &Operand,
+        dx: &Operand,
+        blows_up: bool,
+        float: FloatTy,
+        span: Span,
+        out: &mut Block,
+    ) -> Operand {
+        let d = self.lower_d(partial, args, result, float, span, out);
+        let mut moves = self.op(Op::Ne, vec![d.clone(), zero(float, span)], Ty::Bool, span, out);
+        if blows_up {
+            let dx_moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
+            moves = self.op(Op::BitAnd, vec![moves, dx_moves], Ty::Bool, span, out);
+        }
+        let term = self.temp(Ty::Float(float));
+        let mut then = Block::default();
+        let value = self.op(Op::Mul, vec![d, dx.clone()], Ty::Float(float), span, &mut then);
         then.stmts.push(init(term, Rhs::Use(value), span));
         let els = Block { stmts: vec![init(term, Rhs::Use(zero(float, span)), span)] };
         out.stmts.push(Stmt::If { cond: moves, then, els, span });

@@ -339,7 +339,19 @@ pub fn check_forward(body: &Body, active: &[bool], given: &dyn Fn(Var) -> bool, 
         let info = body.var(*dst);
         if !operands.iter().any(is_active) {
             // A reference's zero tangent would have to borrow a buffer that outlives it.
-            if info.ty == Ty::Aggregate && (info.zero.is_none() || info.by_ref) {
+            let of_vectors =
+                matches!(rhs, Rhs::ArrayLit(items) if items.iter().any(|item| body.ty(item) == Ty::Aggregate));
+            if info.ty == Ty::Aggregate && info.zero.is_none() && of_vectors {
+                // (Forward mode's tangent, which the companion has for callers.)
+                cx.error_spanned_by(
+                    &info.ident,
+                    format!(
+                        "#[grad] cannot build the zero derivative of `{}`, an array of vectors; build it with \
+                         `vec![vec![0.0; n]; m]`, or `[[0.0; N]; M]` for fixed sizes",
+                        info.ident
+                    ),
+                );
+            } else if info.ty == Ty::Aggregate && (info.zero.is_none() || info.by_ref) {
                 cx.error_spanned_by(
                     &info.ident,
                     format!(

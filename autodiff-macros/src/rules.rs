@@ -317,10 +317,18 @@ pub fn can_blow_up(op: Op) -> bool {
 }
 
 impl D {
-    /// Whether this partial can be non-finite when the operands and the
-    /// result it reads are finite except those `unbounded` says may not be
-    /// (`None` for the result). A select's condition does not count: only
-    /// the values it chooses between do.
+    /// Whether this partial may be exactly 0 at some point, as a product
+    /// to write: a literal's term needs no product (`∂(x + y)/∂x = 1`; a 0
+    /// drops the term), and a select's arms are terms of their own (`max`'s
+    /// losing side is a literal 0).
+    pub fn may_vanish(&self) -> bool {
+        match self {
+            D::Lit(_) | D::Select(..) => false,
+            D::Neg(inner) => inner.may_vanish(),
+            _ => true,
+        }
+    }
+
     pub fn reads_unbounded(&self, unbounded: &dyn Fn(Option<usize>) -> bool) -> bool {
         match self {
             D::Arg(i) => unbounded(Some(*i)),

@@ -202,6 +202,40 @@ pub fn is_array_value(ty: &Type) -> bool {
     }
 }
 
+/// Whether `ty` visibly holds floats: `f32`, `f64` or a type parameter
+/// bounded by `Float`, alone or in a tuple, a reference, a slice, an array
+/// or a container (`Vec<(f64, f64)>`, `Box<[f64]>`).
+fn holds_floats(ty: &Type, generics: &syn::Generics) -> bool {
+    let float_parameter = |ident: &Ident| {
+        generics.type_params().any(|param| {
+            param.ident == *ident
+                && param.bounds.iter().any(|bound| {
+                    matches!(bound, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Float"))
+                })
+        })
+    };
+    match ty {
+        _ if float_ty(ty).is_some() => true,
+        Type::Tuple(tuple) => tuple.elems.iter().any(|elem| holds_floats(elem, generics)),
+        Type::Reference(reference) => holds_floats(&reference.elem, generics),
+        Type::Slice(slice) => holds_floats(&slice.elem, generics),
+        Type::Array(array) => holds_floats(&array.elem, generics),
+        Type::Paren(paren) => holds_floats(&paren.elem, generics),
+        Type::Group(group) => holds_floats(&group.elem, generics),
+        // (An `Option<f64>` is a setting, which `match` and `if let` read.)
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else { return false };
+            let container = ["Vec", "Box", "Rc", "Arc"].iter().any(|name| last.ident == name);
+            path.path.get_ident().is_some_and(float_parameter)
+                || container
+                    && matches!(&last.arguments, syn::PathArguments::AngleBracketed(args) if args.args.iter().any(|arg| {
+                        matches!(arg, syn::GenericArgument::Type(ty) if holds_floats(ty, generics))
+                    }))
+        }
+        _ => false,
+    }
+}
+
 /// `f32` or `f64` written as a plain type.
 pub fn float_ty(ty: &Type) -> Option<FloatTy> {
     let ident = plain_ident(ty)?;
@@ -444,6 +478,27 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
             if !output && !wrt.iter().any(|name| same_name(name, param.ident)) {
                 param.class = ParamClass::Constant;
             }
+        }
+    }
+
+    // Without `wrt(..)`, a constant that visibly holds floats would be
+    // left out of the derivative without a word (the contract's "other
+    // types"): `p: (f64, f64)`, `x: &&[f64]`, `rows: &[&[f64]]`. (A table,
+    // `&[(f64, f64)]`, is probed by rustc instead: `constant_data_checks`.)
+    if args.wrt.is_none() {
+        for param in params.iter().filter(|param| param.class == ParamClass::Constant) {
+            if crate::ir::is_table_type(param.ty) || !holds_floats(param.ty, &sig.generics) {
+                continue;
+            }
+            let name = param.ident;
+            cx.error_spanned_by(
+                param.ty,
+                format!(
+                    "`{name}` holds floats that #[grad] does not differentiate in this type; take them as `f64` \
+                     parameters, an array (`[f64; N]`, `&[f64]`, `&[[f64; N]]`) or a `#[derive(Params)]` model \
+                     by reference, or name what is differentiated in `wrt(..)`, leaving `{name}` out as a constant"
+                ),
+            );
         }
     }
 

@@ -790,6 +790,27 @@ impl<T> ConstantData<T> for NoFloats {}
 #[inline(always)]
 pub fn constant_data<K: ConstantData<T>, T>(_seen: Seen<K, T>) {}
 
+/// A parameter taken by value whose type `#[grad]` cannot see (`m: Lin`,
+/// `s: Spring`, `p: Vec3`): a constant, like every "other type" of the
+/// contract, but only where it holds no floats `#[grad]` could see through
+/// a probe (a model, floats behind an alias); those would be left out of
+/// the derivative without a word.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] takes this parameter by value as a constant, but `{T}` holds floats",
+    label = "a `{T}` by value, which #[grad] does not differentiate",
+    note = "take a model by reference to differentiate it (`m: &Model`); write floats behind an alias by their \
+            type (`f64`, `[f64; 3]`); or name what is differentiated in `wrt(..)`, leaving this parameter out as a \
+            constant"
+)]
+pub trait ConstantValue<T> {}
+
+impl<T> ConstantValue<T> for NoFloats {}
+
+/// Checks that a parameter taken by value as a constant (see
+/// [`ConstantValue`]) holds no floats.
+#[inline(always)]
+pub fn constant_value<K: ConstantValue<T>, T>(_seen: Seen<K, T>) {}
+
 /// The zero [`element_zero`] makes: as [`LentZero`], and for [`NoFloats`]
 /// (a struct) the filling of the callee's slots for a struct.
 pub trait ElementZero<T, Z> {

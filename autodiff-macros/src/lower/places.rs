@@ -296,6 +296,26 @@ impl Lowerer<'_> {
                 let info = &self.vars[var.0];
                 Some((info.elem, info.dims, info.zero.clone()))
             }
+            // `let a = tri[0];` of `tri: &[[f64; 3]; 3]` or of a vector of
+            // arrays: a row, whose shape the type written, or the vector's
+            // zero, says.
+            Rhs::Use(Operand::Place(place))
+                if self.place_ty(place) == Ty::Aggregate
+                    && place.proj.iter().all(|proj| matches!(proj, crate::ir::Proj::Index(_))) =>
+            {
+                let info = &self.vars[place.var.0];
+                let depth = place.proj.len();
+                let written = info.declared.as_ref().and_then(|ty| match ty {
+                    syn::Type::Reference(reference) => crate::signature::element_type(&reference.elem, depth),
+                    ty => crate::signature::element_type(ty, depth),
+                });
+                let zero = written.as_ref().and_then(zero_of_type).or_else(|| match (&info.zero, depth) {
+                    (Some(Zero::Vec(row)), 1) if matches!(**row, Zero::Array(_)) => Some((**row).clone()),
+                    _ => None,
+                });
+                let dims = info.dims.and_then(|dims| dims.checked_sub(depth));
+                zero.map(|zero| (info.elem, dims, Some(zero)))
+            }
             _ => None,
         }
     }

@@ -1,0 +1,235 @@
+//! Round 8 of user programs (issue 8), the findings that were wrong or
+//! failed, each checked against central differences, `NAME_jvp` against
+//! `NAME_vjp` by the dot-product test, and `NAME_hvp` against central
+//! differences of the gradient:
+//!
+//! - a local `vec![vec![0.0; n]; m]` (a Gram matrix, a Cholesky factor)
+//!   panicked in every mode: its adjoint and tangent had empty rows;
+//! - `_jvp` was NaN where `_grad` is finite: a zero weight times a root at
+//!   0 (`w * x.sqrt()` at `w = 0`, `x = 0`), whose tangent is infinite; the
+//!   reverse sweep skips the infinite partial of a zero adjoint, and forward
+//!   mode now zeroes the product of a zero partial with such a tangent;
+//! - a `const` array lent to a `&[f64]` parameter (`horner(&C4, x)`),
+//!   E0277 in generated code;
+//! - a row bound by value from a parameter whose type says its shape
+//!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
+//!   type.
+
+#![allow(clippy::needless_range_loop)]
+
+#[macro_use]
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+use common::rows::{along, check_hvp, rows_jvp_is_the_transpose_of_vjp, rows_match_numeric_gradient, Case};
+
+/// A kernel matrix in a local `Vec<Vec<f64>>`, then its 2×2 Cholesky
+/// factor in another, as a Gaussian process's likelihood writes them.
+#[grad(forward, reverse, hessian)]
+fn gram_cholesky(a: f64, b: f64) -> f64 {
+    let xs = [0.0, 0.5, 1.5];
+    let mut k = vec![vec![0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            let d = xs[i] - xs[j];
+            k[i][j] = a * a * (-d * d / (b * b)).exp();
+        }
+        k[i][i] += 0.1;
+    }
+    let mut l: Vec<Vec<f64>> = vec![vec![0.0; 2]; 2];
+    l[0][0] = k[0][0].sqrt();
+    l[1][0] = k[1][0] / l[0][0];
+    l[1][1] = (k[1][1] - l[1][0] * l[1][0]).sqrt();
+    l[0][0].ln() + l[1][1].ln() + k[2][0] * k[0][2]
+}
+
+struct Holder {
+    m: Vec<Vec<f64>>,
+}
+
+/// The same rows in a field of a struct built in the body.
+#[grad(forward, reverse, hessian)]
+fn matrix_in_a_struct(a: f64, b: f64) -> f64 {
+    let mut s = Holder { m: vec![vec![0.0; 2]; 3] };
+    s.m[2][1] = a * b;
+    s.m[0][0] = s.m[2][1] * a;
+    s.m[0][0] + s.m[2][1] * b
+}
+
+/// Roots weighted by constants, some exactly 0, and through a `#[grad]`
+/// call: at `x = 0` the root's tangent is infinite.
+#[grad(forward, reverse, hessian)]
+fn root(v: f64) -> f64 {
+    v.sqrt()
+}
+
+#[grad(forward, reverse, hessian)]
+fn masked_roots(a: f64, b: f64) -> f64 {
+    let w = [0.0, 1.0];
+    let x = [a, b * b + 1.0];
+    let mut s = a + b;
+    for i in 0..2 {
+        s += w[i] * x[i].sqrt() + w[i] * root(x[i]);
+    }
+    s
+}
+
+const C4: [f64; 4] = [1.0, -0.5, 0.25, 0.125];
+static S3: [f64; 3] = [0.5, 2.0, -1.0];
+
+#[grad(forward, reverse, hessian)]
+fn horner(c: &[f64], x: f64) -> f64 {
+    let mut acc = 0.0;
+    for &ci in c.iter().rev() {
+        acc = acc * x + ci;
+    }
+    acc
+}
+
+/// A `const` and a `static` table of coefficients lent whole.
+#[grad(forward, reverse, hessian)]
+fn polynomials(a: f64, b: f64) -> f64 {
+    horner(&C4, a) * horner(&S3, b)
+}
+
+/// Rows bound by value from parameters whose type says their shape
+/// (`let a = tri[0];`): "cannot tell the shape of `a`" before.
+#[grad(forward, reverse, hessian)]
+fn rows_by_value(a: f64, b: f64) -> f64 {
+    let tri = [[a, b, 1.0], [b * b, a, -0.5], [0.25, a * b, 2.0]];
+    let pts = vec![[a, 1.0], [b, a - b]];
+    side_lengths(&tri, &pts)
+}
+
+#[grad(forward, reverse, hessian)]
+fn side_lengths(tri: &[[f64; 3]; 3], pts: &[[f64; 2]]) -> f64 {
+    let p = tri[0];
+    let q = tri[1];
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += (p[k] - q[k]) * (p[k] - q[k]) * tri[2][k];
+    }
+    for i in 0..pts.len() {
+        let x = pts[i];
+        s += x[0] * x[1];
+    }
+    s
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case!(gram_cholesky, gram_cholesky_grad, gram_cholesky_vjp, gram_cholesky_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [0.5, 1.5], b in [0.5, 1.5]),
+        case!(matrix_in_a_struct, matrix_in_a_struct_grad, matrix_in_a_struct_vjp, matrix_in_a_struct_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(masked_roots, masked_roots_grad, masked_roots_vjp, masked_roots_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [0.1, 1.5], b in [-1.5, 1.5]),
+        case!(rows_by_value, rows_by_value_grad, rows_by_value_vjp, rows_by_value_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(polynomials, polynomials_grad, polynomials_vjp, polynomials_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+    ]
+}
+
+#[test]
+fn round_8_rows_match_numeric_gradient() {
+    rows_match_numeric_gradient("round 8 row(s)", cases());
+}
+
+#[test]
+fn round_8_jvp_is_the_transpose_of_vjp() {
+    rows_jvp_is_the_transpose_of_vjp("round 8 row(s)", cases());
+}
+
+#[test]
+fn round_8_second_order_matches_differences_of_the_gradient() {
+    for (a, b, va, vb) in [(0.7, 1.1, 0.5, 1.0), (1.2, 0.6, -0.8, 0.3)] {
+        check_hvp(
+            |p| {
+                let (_, da, db) = gram_cholesky_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = gram_cholesky_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = matrix_in_a_struct_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = matrix_in_a_struct_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = rows_by_value_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = rows_by_value_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+        check_hvp(
+            |p| {
+                let (_, da, db) = polynomials_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = polynomials_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
+    }
+}
+
+/// At `a = 0` the masked root's tangent is infinite: every mode agrees
+/// with the closed form `f = a + b + 2·√(b² + 1)`, whose partials are
+/// `1` and `1 + 2b/√(b² + 1)`.
+#[test]
+fn a_zero_weight_times_an_infinite_tangent_is_zero_in_every_mode() {
+    let b: f64 = 0.75;
+    let db = 1.0 + 2.0 * b / (b * b + 1.0).sqrt();
+    let (_, ga, gb) = masked_roots_grad(0.0, b);
+    assert!(close(ga, 1.0, 1e-12) && close(gb, db, 1e-12), "grad ({ga}, {gb})");
+    for (va, vb) in [(1.0, 0.0), (0.0, 1.0), (0.5, -2.0)] {
+        let (_, tangent) = masked_roots_jvp(0.0, va, b, vb);
+        let expected = va + db * vb;
+        assert!(close(tangent, expected, 1e-12), "jvp along ({va}, {vb}): {tangent}, expected {expected}");
+    }
+    // A differentiated gate at 0: `w·√x + x` at (0, 0) has the partials (0, 1).
+    let (_, tangent) = gate_jvp(0.0, 0.0, 0.0, 1.0);
+    assert_eq!(tangent, 1.0);
+    let (_, tangent) = gate_jvp(0.0, 1.0, 0.0, 0.0);
+    assert_eq!(tangent, 0.0);
+}
+
+#[grad(forward, reverse)]
+fn gate(w: f64, x: f64) -> f64 {
+    w * x.sqrt() + x
+}
+
+/// The closed form of the coefficients' polynomials.
+#[test]
+fn const_tables_lent_to_a_slice_parameter_have_their_closed_form() {
+    let (a, b): (f64, f64) = (0.8, -0.6);
+    let p = |c: &[f64], x: f64| c.iter().enumerate().map(|(i, c)| c * x.powi(i as i32)).sum::<f64>();
+    let dp =
+        |c: &[f64], x: f64| c.iter().enumerate().skip(1).map(|(i, c)| i as f64 * c * x.powi(i as i32 - 1)).sum::<f64>();
+    let (value, da, db) = polynomials_grad(a, b);
+    assert!(close(value, p(&C4, a) * p(&S3, b), 1e-12));
+    assert!(close(da, dp(&C4, a) * p(&S3, b), 1e-12) && close(db, p(&C4, a) * dp(&S3, b), 1e-12));
+}
