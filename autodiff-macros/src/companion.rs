@@ -259,6 +259,7 @@ pub fn generated(
 
         #(#left_out)*
 
+        #[allow(dead_code)]
         impl #name {
             #[doc(hidden)]
             #vis const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();
@@ -669,6 +670,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
             #[allow(non_camel_case_types, dead_code)]
             pub struct #name {}
 
+            #[allow(dead_code)]
             impl #name {
                 #[doc(hidden)]
                 pub const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();
@@ -739,6 +741,7 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
 
         #second_order
 
+        #[allow(dead_code)]
         impl #name {
             #[doc(hidden)]
             pub const COMPANION: ::autodiff::guards::Me<#name> = ::autodiff::guards::Me::new();

@@ -607,8 +607,10 @@ pub(crate) fn is_named(path: &syn::Path, name: &Ident) -> bool {
 /// Lints that generated code would trip by construction. `deprecated`: the
 /// generated functions call the user's function and each other, which a
 /// `#[deprecated]` on the original marks too (the user's own calls still warn).
+/// `dead_code`: a derivative the user does not call (`NAME_hvp` beside the
+/// `NAME_grad` they use, a companion's methods) is no mistake of theirs.
 pub(crate) fn lints() -> TokenStream {
-    quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, invalid_nan_comparisons, clippy::all, clippy::pedantic)])
+    quote!(#[allow(unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, deprecated, invalid_nan_comparisons, dead_code, clippy::all, clippy::pedantic)])
 }
 
 /// What the generated functions return: `(value, partials..)`, the value
