@@ -17,9 +17,47 @@ pub fn check_reverse(body: &Body, activity: &Activity, cx: &Ctxt) {
 /// An active local aggregate gets an adjoint of its shape: the shape must
 /// be known.
 fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
+    // Where each variable is first set, and from what.
+    let mut definitions: Vec<Option<(&Rhs, proc_macro2::Span)>> = vec![None; body.vars.len()];
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, rhs, span, .. } = stmt {
+            definitions[dst.0].get_or_insert((rhs, *span));
+        }
+    });
+    let is_model = |var: Var| {
+        let info = body.var(var);
+        info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.dims.is_none() && info.zero.is_none()
+    };
     for (i, info) in body.vars.iter().enumerate() {
         let local_aggregate = info.ty == Ty::Aggregate && info.kind != VarKind::Param;
-        if local_aggregate && activity.is_active(Var(i)) && info.zero.is_none() {
+        if !(local_aggregate && activity.is_active(Var(i)) && info.zero.is_none()) {
+            continue;
+        }
+        let definition = definitions[i];
+        let model = definition.and_then(|(rhs, _)| match rhs {
+            Rhs::Deref(source) | Rhs::Use(Operand::Var(source)) => Some(*source).filter(|&source| is_model(source)),
+            _ => None,
+        });
+        let span = match (info.kind, definition) {
+            (VarKind::Temp, Some((_, span))) => span,
+            _ => info.ident.span(),
+        };
+        if let Some(model) = model {
+            let model = &body.var(model).ident;
+            cx.push(syn::Error::new(
+                span,
+                format!(
+                    "#[grad] differentiates the model `{model}` through references, not a copy of it; pass `{model}` \
+                     itself to a callee that takes it by reference (`&Model`)"
+                ),
+            ));
+        } else if info.kind == VarKind::Temp {
+            cx.push(syn::Error::new(
+                span,
+                "#[grad] cannot tell the shape of this value to build its adjoint; bind it with its type (`let v: \
+                 [f64; N] = ..`)",
+            ));
+        } else {
             cx.error_spanned_by(
                 &info.ident,
                 format!(
