@@ -34,7 +34,15 @@ impl Lowerer<'_> {
                         None
                     }
                     None => {
-                        self.cx.error_spanned_by(path, format!("`{ident}` is not a local variable or parameter"));
+                        // (Where a table is read in place, `table` took it.)
+                        self.cx.error_spanned_by(
+                            path,
+                            format!(
+                                "`{ident}` is not a local variable or parameter; a `const` or `static` table is read \
+                                 by element (`{ident}[i]`) or lent whole (`&{ident}`), and a part of it is lent from \
+                                 a typed copy (`let t: [f64; N] = {ident};`, then `&t[a..b]`)"
+                            ),
+                        );
                         None
                     }
                 }
