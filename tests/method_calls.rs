@@ -373,3 +373,66 @@ fn a_tuple_let_destructures_a_method_call() {
     let (_, tangent) = tip_product_jvp(&arm, &direction, 0.3, 1.0, 0.7, -2.0);
     assert!(close(tangent, da - 2.0 * db, 1e-12));
 }
+
+/// A neuron whose method passes its fields by value (`affine(self.w[0],
+/// self.b, x)`) and lends one (`&self.w`) to `#[grad]` helpers. The
+/// method's twin for a constant `self` took those fields for values of a
+/// type it cannot see and asked for a typed `let` (issue 8): it now reads
+/// them as the method does, a model's floats.
+#[derive(Params, Clone)]
+struct Neuron {
+    w: [f64; 2],
+    b: f64,
+}
+
+#[grad(forward, reverse, hessian)]
+fn affine(w: f64, b: f64, x: f64) -> f64 {
+    w * x + b
+}
+
+#[grad(forward, reverse, hessian)]
+fn poly2(w: &[f64; 2], x: f64) -> f64 {
+    w[0] * x + w[1] * x * x
+}
+
+impl Neuron {
+    #[grad(forward, reverse, hessian)]
+    fn fire(&self, x: f64) -> f64 {
+        affine(self.w[0], self.b, x).tanh() + poly2(&self.w, x) * self.b
+    }
+}
+
+/// The neuron as a constant: through the twin.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn fire_twice(n: &Neuron, x: f64) -> f64 {
+    n.fire(x * x) * x
+}
+
+#[test]
+fn fields_of_self_passed_by_value_and_lent_in_the_twin_for_a_constant_self() {
+    let n = Neuron { w: [0.5, -1.25], b: 0.3 };
+    let fire = |w0: f64, w1: f64, b: f64, x: f64| (w0 * x + b).tanh() + (w0 * x + w1 * x * x) * b;
+    // The method itself: the model's partials and x's, against the closed form.
+    let x = 0.7;
+    let mut d = n.zeros_like();
+    let (value, dx) = n.fire_grad(&mut d, x);
+    let sech2 = 1.0 - (n.w[0] * x + n.b).tanh().powi(2);
+    assert!(close(value, fire(n.w[0], n.w[1], n.b, x), 1e-14));
+    assert!(close(d.w[0], x * sech2 + x * n.b, 1e-12));
+    assert!(close(d.w[1], x * x * n.b, 1e-12));
+    assert!(close(d.b, sech2 + n.w[0] * x + n.w[1] * x * x, 1e-12));
+    assert!(close(dx, n.w[0] * sech2 + (n.w[0] + 2.0 * n.w[1] * x) * n.b, 1e-12));
+    // The twin, in every mode, against central differences.
+    let g = |x: f64| fire(n.w[0], n.w[1], n.b, x * x) * x;
+    let h = 1e-6;
+    for x in [-0.9, 0.2, 1.1] {
+        let numeric = (g(x + h) - g(x - h)) / (2.0 * h);
+        let (value, dx) = fire_twice_grad(&n, x);
+        assert!(close(value, g(x), 1e-14) && close(dx, numeric, 1e-6), "{dx} against {numeric}");
+        let (_, tangent) = fire_twice_jvp(&n, x, 2.0);
+        assert!(close(tangent, 2.0 * dx, 1e-12));
+        let second = (fire_twice_grad(&n, x + h).1 - fire_twice_grad(&n, x - h).1) / (2.0 * h);
+        let (_, hv) = fire_twice_hvp(&n, x, 1.0);
+        assert!(close(hv, second, 1e-5), "{hv} against {second}");
+    }
+}

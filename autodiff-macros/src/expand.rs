@@ -110,6 +110,9 @@ pub(crate) fn try_expand(args: TokenStream, item: &ItemFn, companion: Companion)
 pub(crate) struct ForCallers {
     pub wrt: Vec<Ident>,
     pub left_out: Vec<Ident>,
+    /// Parameters that are models although constants here
+    /// (`Signature::constant_models`).
+    pub models: Vec<Ident>,
 }
 
 /// `try_expand`, with the companion differentiating only the parameters
@@ -132,11 +135,12 @@ pub(crate) fn try_expand_with(
     }
     attributes::check(item, &cx);
     let mut sig = checked_signature(item, &args, cx)?;
-    let (companion_wrt, named_left_out) = match for_callers {
-        Some(ForCallers { wrt, left_out }) => (Some(wrt), left_out),
-        None => (None, Vec::new()),
+    let (companion_wrt, named_left_out, models) = match for_callers {
+        Some(ForCallers { wrt, left_out, models }) => (Some(wrt), left_out, models),
+        None => (None, Vec::new(), Vec::new()),
     };
     sig.left_out = positions(&sig, &named_left_out);
+    sig.constant_models = positions(&sig, &models);
     if let (Some(_), Some(path)) = (sig.ret_tuple, args.custom_vjp.as_ref().or(args.custom_jvp.as_ref())) {
         return Err(syn::Error::new_spanned(
             path,
@@ -158,6 +162,7 @@ pub(crate) fn try_expand_with(
         } else {
             positions(full_sig, &named_left_out)
         };
+        full_sig.constant_models = positions(full_sig, &models);
         let cx = Ctxt::new();
         signature::slot_constant_references(full_sig, &cx);
         cx.check()?;

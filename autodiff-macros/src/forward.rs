@@ -821,6 +821,15 @@ impl Forward<'_> {
             return buffer;
         }
         let ident = &info.ident;
+        if info.kind == VarKind::Param && info.dims.is_none() && info.zero.is_none() && !place.proj.is_empty() {
+            // A part of a constant model (`&self.w` in a method's twin for a
+            // constant `self`): that part of a zero model.
+            let tokens = quote_spanned!(span=> ::autodiff::Params::zeros_like(#ident));
+            let buffer = self.temp(Ty::Aggregate);
+            self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
+            out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
+            return buffer;
+        }
         // A constant parameter has no zero of its own: its type gives one.
         let zero = info.zero.clone().or_else(|| info.declared.as_ref().and_then(crate::lower::zero_of_type));
         let tokens = match zero {

@@ -200,7 +200,12 @@ fn constant_self_variant(args: &crate::attr::Args, function: &ItemFn) -> TokenSt
     let modes = modes.into_iter().flatten();
     let variant_args = quote!(#(#modes,)* wrt(#(#wrt),*));
     // An error here is one of the method's own, reported by its expansion.
-    let for_callers = crate::expand::ForCallers { wrt, left_out };
+    // A method that differentiates `self` compiles only for `Self: Params`:
+    // its twin reads `self`'s fields as the method does.
+    let self_differentiated = args.wrt.as_ref().is_none_or(|wrt| wrt.iter().any(|name| name == PLACEHOLDER));
+    let models =
+        if self_differentiated { vec![Ident::new(PLACEHOLDER, proc_macro2::Span::call_site())] } else { Vec::new() };
+    let for_callers = crate::expand::ForCallers { wrt, left_out, models };
     let Ok(generated) =
         crate::expand::try_expand_with(variant_args, &variant, crate::expand::Companion::Dropped, Some(for_callers))
     else {

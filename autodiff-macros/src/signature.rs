@@ -42,6 +42,11 @@ pub struct Signature<'a> {
     /// functions). A caller that passes such a parameter a varied value is
     /// stopped at compile time (`guards::LeavesOut`).
     pub left_out: Vec<usize>,
+    /// The positions of the parameters known to be models although they
+    /// are constants: `self` in the twin for a constant `self` of a method
+    /// that differentiates it (`Self: Params`, see `method.rs`), whose fields
+    /// are floats where they are used as floats, as in the method itself.
+    pub constant_models: Vec<usize>,
 }
 
 impl Signature<'_> {
@@ -569,6 +574,7 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
         ret_tuple: ret_tuple.map(|(_, len)| len),
         lowered: OnceCell::new(),
         left_out: Vec::new(),
+        constant_models: Vec::new(),
     })
 }
 

@@ -326,7 +326,19 @@ impl Lowerer<'_> {
     fn model_var(&self, receiver: &Operand) -> Option<Var> {
         let Operand::Var(var) = receiver else { return None };
         let info = &self.vars[var.0];
-        (info.ty == Ty::Aggregate && info.dims.is_none()).then_some(*var)
+        (info.ty == Ty::Aggregate && info.dims.is_none() && !self.is_constant_model(*var)).then_some(*var)
+    }
+
+    /// `self` in a method's twin for a constant `self`
+    /// (`Signature::constant_models`): a model, not differentiated, whose
+    /// methods are called through their own twins.
+    fn is_constant_model(&self, var: Var) -> bool {
+        let info = &self.vars[var.0];
+        info.kind == VarKind::Param
+            && info.ty == Ty::Aggregate
+            && info.dims.is_none()
+            && info.zero.is_none()
+            && self.constant_params.contains(&var)
     }
 
     /// A parameter `s: &S` of a struct type that is not differentiated
@@ -337,7 +349,8 @@ impl Lowerer<'_> {
         let is_struct = info.declared.as_ref().and_then(referenced_type).is_some_and(
             |ty| matches!(&ty, syn::Type::Path(path) if path.qself.is_none() && !is_primitive(&path.path)),
         );
-        (info.kind == VarKind::Param && info.ty == Ty::Other && is_struct).then_some(*var)
+        let constant = info.ty == Ty::Other || self.is_constant_model(*var);
+        (info.kind == VarKind::Param && constant && is_struct).then_some(*var)
     }
 
     /// `spring.energy(x)` on a constant struct: a plain method call when no
@@ -376,6 +389,14 @@ impl Lowerer<'_> {
             }
             let path = crate::companion::method_on_constant(ty, &call.method);
             self.declare_fallback(&call.method, true, args.len() + 1);
+            // (A constant model, `self` of a twin, is passed as the constant it is.)
+            let receiver = match receiver {
+                Operand::Var(var) if self.is_constant_model(var) => {
+                    let ident = &self.vars[var.0].ident;
+                    Operand::Const(Const { tokens: quote!(#ident), ty: Ty::Other })
+                }
+                receiver => receiver,
+            };
             return Rhs::Call(path, std::iter::once(Arg::Value(receiver)).chain(args).collect());
         }
         out.stmts.extend(probe.stmts);

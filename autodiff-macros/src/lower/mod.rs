@@ -97,8 +97,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         mutable_locals: HashSet::new(),
     };
     items::check_scopes(sig.item, cx);
-    let params: Vec<Var> =
-        sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, sig.has_empty_slots(i))).collect();
+    let params: Vec<Var> = sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, i, sig)).collect();
     lowerer.constant_params = (sig.params.iter().zip(&params).enumerate())
         .filter(|(i, (param, _))| !param.mutable && (param.class == ParamClass::Constant || !sig.differentiates(*i)))
         .map(|(_, (_, &var))| var)
@@ -330,10 +329,23 @@ impl Lowerer<'_> {
         Var(self.vars.len() - 1)
     }
 
-    /// A variable for `param`; a struct the function leaves out of
-    /// `wrt(..)` (`left_out_struct`) is a constant, whatever slots it has.
-    fn param(&mut self, param: &crate::signature::Param, left_out_struct: bool) -> Var {
-        let class = if left_out_struct { &ParamClass::Constant } else { &param.class };
+    /// A variable for `param`, the `index`-th of `sig`; a struct the function
+    /// leaves out of `wrt(..)` or a table (`Signature::has_empty_slots`) is a
+    /// constant, whatever slots it has; a constant model
+    /// (`Signature::constant_models`) is a model, not differentiated.
+    fn param(&mut self, param: &crate::signature::Param, index: usize, sig: &crate::signature::Signature) -> Var {
+        let model = ParamClass::Shadowed {
+            shadow: param.ident.clone(),
+            target: Box::new(param.ty.clone()),
+            kind: RefKind::Model,
+        };
+        let class = if sig.constant_models.contains(&index) {
+            &model
+        } else if sig.has_empty_slots(index) {
+            &ParamClass::Constant
+        } else {
+            &param.class
+        };
         let (ty, elem, dims, zero) = match class {
             ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => {
                 (Ty::Aggregate, Some(*float), Some(array_dims(param.ty)), places::zero_of_type(param.ty))
