@@ -11,11 +11,14 @@
 //!   mode now zeroes the product of a zero partial with such a tangent;
 //! - a `const` array lent to a `&[f64]` parameter (`horner(&C4, x)`),
 //!   E0277 in generated code;
+//! - review 8: a `const` named by a path lent whole (`&consts::W`) and a
+//!   local typed `_` lent to a call;
 //! - a row bound by value from a parameter whose type says its shape
 //!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
 //!   type.
 
-#![allow(clippy::needless_range_loop)]
+// `let x: _` is among the forms under test.
+#![allow(clippy::needless_range_loop, clippy::let_with_type_underscore)]
 
 #[macro_use]
 mod common;
@@ -117,6 +120,24 @@ fn side_lengths(tri: &[[f64; 3]; 3], pts: &[[f64; 2]]) -> f64 {
     s
 }
 
+mod consts {
+    pub const W: [f64; 2] = [3.0, -2.0];
+}
+
+/// Review 8: a `const` named by a path lent whole (E0061), and a local
+/// typed `_` lent (taken for a `const` table: E0308, a zero gradient
+/// before).
+#[grad(forward, reverse, hessian)]
+fn consts_by_path(a: f64, b: f64) -> f64 {
+    let x: _ = [a, a * b];
+    weighted_squares(&x, &consts::W) + consts::W[1] * b
+}
+
+#[grad(forward, reverse, hessian)]
+fn weighted_squares(v: &[f64], w: &[f64]) -> f64 {
+    v.iter().zip(w).map(|(p, q)| q * p * p).sum()
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case!(gram_cholesky, gram_cholesky_grad, gram_cholesky_vjp, gram_cholesky_jvp;
@@ -126,6 +147,8 @@ fn cases() -> Vec<Case> {
         case!(masked_roots, masked_roots_grad, masked_roots_vjp, masked_roots_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [0.1, 1.5], b in [-1.5, 1.5]),
         case!(rows_by_value, rows_by_value_grad, rows_by_value_vjp, rows_by_value_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(consts_by_path, consts_by_path_grad, consts_by_path_vjp, consts_by_path_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(polynomials, polynomials_grad, polynomials_vjp, polynomials_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
@@ -145,6 +168,18 @@ fn round_8_jvp_is_the_transpose_of_vjp() {
 #[test]
 fn round_8_second_order_matches_differences_of_the_gradient() {
     for (a, b, va, vb) in [(0.7, 1.1, 0.5, 1.0), (1.2, 0.6, -0.8, 0.3)] {
+        check_hvp(
+            |p| {
+                let (_, da, db) = consts_by_path_grad(p[0], p[1]);
+                vec![da, db]
+            },
+            |p, v| {
+                let (_, ha, hb) = consts_by_path_hvp(p[0], v[0], p[1], v[1]);
+                vec![ha, hb]
+            },
+            &[a, b],
+            &[va, vb],
+        );
         check_hvp(
             |p| {
                 let (_, da, db) = gram_cholesky_grad(p[0], p[1]);
@@ -220,6 +255,33 @@ fn a_zero_weight_times_an_infinite_tangent_is_zero_in_every_mode() {
 #[grad(forward, reverse)]
 fn gate(w: f64, x: f64) -> f64 {
     w * x.sqrt() + x
+}
+
+/// Review 8: the product of a root with itself (forward mode's doubled
+/// product), and partials that select (`powi`, `hypot`, `atan2`).
+#[grad(forward, reverse)]
+fn roots_reused(w: f64, x: f64) -> f64 {
+    let s = x.sqrt();
+    s * s + s.powi(2) + w.hypot(s) + w.atan2(1.0 + s)
+}
+
+#[grad(forward, reverse)]
+fn hypot_of_a_root(w: f64, x: f64) -> f64 {
+    w.hypot(x.sqrt())
+}
+
+/// At `w = 0`, `x = 0` every term's partial in the root is 0: `_jvp` is
+/// `⟨_grad, v⟩`, not NaN; so is `hypot(1, √x)`'s at `x = 0`.
+#[test]
+fn roots_reused_at_zero_agree_with_the_gradient() {
+    let (_, dw, dx) = roots_reused_grad(0.0, 0.0);
+    for (vw, vx) in [(0.0, 1.0), (1.0, 1.0), (-0.5, 2.0)] {
+        let (_, tangent) = roots_reused_jvp(0.0, vw, 0.0, vx);
+        assert!(close(tangent, dw * vw + dx * vx, 1e-12), "along ({vw}, {vx}): {tangent}");
+    }
+    let (_, dw, dx) = hypot_of_a_root_grad(1.0, 0.0);
+    assert_eq!((dw, dx), (1.0, 0.0));
+    assert_eq!(hypot_of_a_root_jvp(1.0, 1.0, 0.0, 1.0).1, 1.0);
 }
 
 /// The closed form of the coefficients' polynomials.

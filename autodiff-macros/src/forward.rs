@@ -380,7 +380,9 @@ impl Forward<'_> {
             let put = Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(value)), kind, span };
             (Operand::Var(value), Some(put))
         };
-        if op == Op::Mul {
+        let unbounded =
+            |this: &Self, arg: &Operand| arg.reads().iter().any(|var| this.tangent_unbounded.get(var.0) == Some(&true));
+        if op == Op::Mul && !args.iter().any(|arg| unbounded(self, arg)) {
             if let Some((p, q_dot)) = self.doubled_product(args) {
                 // `2·(p·q̇)`: one product instead of two, and `u·q̇` not needed.
                 let term = self.op(Op::Mul, vec![p, q_dot], Ty::Float(float), span, out);
@@ -393,7 +395,7 @@ impl Forward<'_> {
         let mut terms = Vec::new();
         for (i, partial) in partials.iter().enumerate() {
             let (Some(partial), Some(dx)) = (partial, self.tangent_of(&args[i])) else { continue };
-            let unbounded_dx = args[i].reads().iter().any(|var| self.tangent_unbounded.get(var.0) == Some(&true));
+            let unbounded_dx = unbounded(self, &args[i]);
             let term = if let Op::ToFloat(target) = op {
                 // `x as f32`: the tangent changes type with the value.
                 self.op(Op::ToFloat(target), vec![dx], Ty::Float(target), span, out)

@@ -195,6 +195,11 @@ impl Hooks {
             if hooks.drawn[dst.0] && !reads.is_empty() {
                 hooks.reads.insert(site, reads);
             }
+            // A `const` table reads as its path (`W`, not its reference's name).
+            if let (true, Rhs::Use(Operand::Const(path))) = (crate::ir::is_table(body.var(dst)), rhs) {
+                let path = path.tokens.to_string().replace(' ', "");
+                hooks.texts[dst.0] = (path.trim_start_matches('&').to_owned(), ATOM);
+            }
             // A temporary assigned once reads as the expression it holds.
             if body.var(dst).kind == VarKind::Temp && assignments.get(&dst) == Some(&1) {
                 hooks.texts[dst.0] = (hooks.expression(body, rhs), binding(rhs));
@@ -318,7 +323,11 @@ impl Hooks {
                             if let Some(range) = range {
                                 text += &self.range_text(body, range);
                             }
+                            // (A table lent whole was written `&W`.)
+                            let table =
+                                crate::ir::is_table(body.var(place.var)) && body.var(place.var).kind != VarKind::Param;
                             match (borrowed, mutable) {
+                                (false, _) if table && place.proj.is_empty() => format!("&{text}"),
                                 (false, _) => text,
                                 (true, false) => format!("&{text}"),
                                 (true, true) => format!("&mut {text}"),

@@ -319,12 +319,13 @@ pub fn can_blow_up(op: Op) -> bool {
 impl D {
     /// Whether this partial may be exactly 0 at some point, as a product
     /// to write: a literal's term needs no product (`∂(x + y)/∂x = 1`; a 0
-    /// drops the term), and a select's arms are terms of their own (`max`'s
-    /// losing side is a literal 0).
+    /// drops the term), nor does a select between literals (`max`'s losing
+    /// side is a literal 0).
     pub fn may_vanish(&self) -> bool {
         match self {
-            D::Lit(_) | D::Select(..) => false,
+            D::Lit(_) => false,
             D::Neg(inner) => inner.may_vanish(),
+            D::Select(_, then, els) => then.may_vanish() || els.may_vanish(),
             _ => true,
         }
     }

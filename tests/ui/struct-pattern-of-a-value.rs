@@ -25,4 +25,16 @@ fn rebinding(a: f64, data: &[Sample], i: usize) -> f64 {
     a * x * i as f64
 }
 
+// An index with an effect would run once per field (review 8: the value
+// and the derivative of another function).
+#[grad(wrt(a))]
+fn effect_in_the_index(a: f64, data: &[Sample]) -> f64 {
+    let mut k = 0;
+    let Sample { x, .. } = data[{
+        k += 1;
+        k - 1
+    }];
+    a * x + k as f64
+}
+
 fn main() {}

@@ -239,7 +239,7 @@ struct Lowerer<'a> {
     escapes: BTreeMap<Var, usize>,
     /// The `const` and `static` tables the body indexes (`W[i]`), each read
     /// through a reference made at the top of the function.
-    tables: Vec<(Ident, Var)>,
+    tables: Vec<(syn::Path, Var)>,
     /// Untyped local vectors (`let mut v = Vec::new();`), until their first
     /// `push` tells whether they hold floats (`vectors.rs`).
     untyped_vectors: HashSet<Var>,
@@ -303,10 +303,11 @@ impl Lowerer<'_> {
 
     /// `let __table_W = &W;` for each table, first in the body.
     fn bind_tables(&mut self, block: &mut Block) {
-        let bindings = self.tables.iter().map(|(ident, var)| {
-            let tokens = quote::quote_spanned!(ident.span()=> &#ident);
+        let bindings = self.tables.iter().map(|(path, var)| {
+            let span = syn::spanned::Spanned::span(path);
+            let tokens = quote::quote_spanned!(span=> &#path);
             let rhs = Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate }));
-            Stmt::Assign { dst: *var, rhs, kind: AssignKind::Init, span: ident.span() }
+            Stmt::Assign { dst: *var, rhs, kind: AssignKind::Init, span }
         });
         block.stmts.splice(0..0, bindings.collect::<Vec<_>>());
     }

@@ -744,24 +744,27 @@ impl Lowerer<'_> {
     /// `static` table (`const W: [f64; 3] = ..;`), read through a reference
     /// made once at the top of the function (`lower` writes it), so the
     /// reads are element reads like any other. It is never differentiated.
+    /// A path (`consts::W`, `Self::W`) names one as well.
     pub(super) fn table(&mut self, expr: &Expr) -> Option<crate::ir::Var> {
         let Expr::Path(path) = expr else { return None };
-        let ident = path.path.get_ident().filter(|_| path.qself.is_none())?;
-        if self.lookup(ident).is_some() {
+        let plain = path.qself.is_none() && path.path.segments.iter().all(|segment| segment.arguments.is_none());
+        let last = path.path.segments.last().filter(|_| plain)?;
+        if path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_some()) {
             return None;
         }
-        let name = crate::naming::name_of(ident);
-        if let Some((_, var)) = self.tables.iter().find(|(table, _)| crate::naming::name_of(table) == name) {
+        let text = path.path.to_token_stream().to_string();
+        if let Some((_, var)) = self.tables.iter().find(|(table, _)| table.to_token_stream().to_string() == text) {
             return Some(*var);
         }
+        let name = crate::naming::name_of(&last.ident);
         let mut reference = self.namer.fresh(&format!("__table_{name}"));
         // (Where rustc reports the table, `guards::passed_by_value`.)
-        reference.set_span(reference.span().located_at(ident.span()));
+        reference.set_span(reference.span().located_at(last.ident.span()));
         let var = self.new_var(reference, Ty::Aggregate, VarKind::Local, Some(syn::parse_quote!(_)));
         let info = &mut self.vars[var.0];
         info.by_ref = true;
         info.scope.clear();
-        self.tables.push((ident.clone(), var));
+        self.tables.push((path.path.clone(), var));
         Some(var)
     }
 

@@ -110,6 +110,8 @@ impl Lowerer<'_> {
 
     pub(super) fn lower_local(&mut self, local: &syn::Local, out: &mut Block) {
         let (pat, declared) = match &local.pat {
+            // (`let x: _ = ..` says nothing; `_` also marks a `const` table.)
+            Pat::Type(typed) if matches!(*typed.ty, syn::Type::Infer(_)) => (&*typed.pat, None),
             Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
             pat => (pat, None),
         };
@@ -275,8 +277,17 @@ impl Lowerer<'_> {
         {
             place = inner;
         }
-        // (Read once per field: only a place, whose indices are integers.)
-        if !matches!(place, Expr::Path(_) | Expr::Field(_) | Expr::Index(_)) {
+        // (Read once per field: only a place whose indices read names and
+        // literals, so that reading it again reads the same element.)
+        if matches!(place, Expr::Index(_)) && !is_pure_place(place) {
+            self.cx.error_spanned_by(
+                init,
+                "#[grad] reads each field of the pattern from this place, which computes its index with an effect; \
+                 bind the index to a name first (`let i = ..;`, then `data[i]`)",
+            );
+            return;
+        }
+        if !matches!(place, Expr::Path(_) | Expr::Field(_) | Expr::Index(_)) || !is_pure_place(place) {
             self.cx.error_spanned_by(
                 init,
                 "#[grad] takes a struct apart where it is stored (`let Sample { x, y } = data[i];`, `= s`, `= \
@@ -655,6 +666,16 @@ impl Lowerer<'_> {
             );
             return;
         };
+        // A row that is a vector may change length, which a copy element by
+        // element would not do (nor the derivatives' rows, made once).
+        if matches!(shape.2, Some(Zero::Vec(_))) {
+            self.cx.error_spanned_by(
+                right,
+                "#[grad] does not store a whole row into a vector of vectors (a row may change its length); write \
+                 its elements one by one (`for j in 0..n { m[i][j] = r[j]; }`)",
+            );
+            return;
+        }
         if let Expr::Index(source) = peel_parens(right) {
             // A row of an array (`h[t] = g[s]`): copied straight, element by
             // element; rows at one depth are the same or disjoint, so no
@@ -895,4 +916,36 @@ fn vec_of_items(name: &syn::Ident, declared: Option<&syn::Type>, expr: &Expr) ->
 /// `t.sin_cos()`.
 fn is_sin_cos(call: &syn::ExprMethodCall) -> bool {
     call.method == "sin_cos" && call.args.is_empty() && call.turbofish.is_none()
+}
+
+/// Whether `expr`, a place, reads only names, literals and arithmetic of
+/// them (`data[i + 1].x`): no call, block or assignment whose effect would
+/// happen once per read.
+fn is_pure_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) | Expr::Lit(_) => true,
+        Expr::Field(field) => is_pure_place(&field.base),
+        Expr::Index(index) => is_pure_place(&index.expr) && is_pure_place(&index.index),
+        Expr::Paren(paren) => is_pure_place(&paren.expr),
+        Expr::Group(group) => is_pure_place(&group.expr),
+        Expr::Cast(cast) => is_pure_place(&cast.expr),
+        Expr::Unary(unary) => is_pure_place(&unary.expr),
+        Expr::Binary(binary) => {
+            let assigns = matches!(
+                binary.op,
+                BinOp::AddAssign(_)
+                    | BinOp::SubAssign(_)
+                    | BinOp::MulAssign(_)
+                    | BinOp::DivAssign(_)
+                    | BinOp::RemAssign(_)
+                    | BinOp::BitAndAssign(_)
+                    | BinOp::BitOrAssign(_)
+                    | BinOp::BitXorAssign(_)
+                    | BinOp::ShlAssign(_)
+                    | BinOp::ShrAssign(_)
+            );
+            !assigns && is_pure_place(&binary.left) && is_pure_place(&binary.right)
+        }
+        _ => false,
+    }
 }
