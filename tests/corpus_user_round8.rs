@@ -11,8 +11,8 @@
 //!   mode now zeroes the product of a zero partial with such a tangent;
 //! - a `const` array lent to a `&[f64]` parameter (`horner(&C4, x)`),
 //!   E0277 in generated code;
-//! - review 8: a `const` named by a path lent whole (`&consts::W`) and a
-//!   local typed `_` lent to a call;
+//! - review 8: a `const` named by a path lent whole (`&consts::W`), a
+//!   local typed `_` lent to a call, and `vec![r; 2]` of a local vector;
 //! - a row bound by value from a parameter whose type says its shape
 //!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
 //!   type.
@@ -120,6 +120,15 @@ fn side_lengths(tri: &[[f64; 3]; 3], pts: &[[f64; 2]]) -> f64 {
     s
 }
 
+/// Review 8: `vec![r; 2]` of a local vector moved it, which the derivative
+/// code read afterwards (E0382).
+#[grad(forward, reverse, hessian)]
+fn rows_repeated(a: f64, b: f64) -> f64 {
+    let r = vec![a, b * a];
+    let m = vec![r; 2];
+    m[0][0] * m[1][1] + m[1][0]
+}
+
 mod consts {
     pub const W: [f64; 2] = [3.0, -2.0];
 }
@@ -149,6 +158,8 @@ fn cases() -> Vec<Case> {
         case!(rows_by_value, rows_by_value_grad, rows_by_value_vjp, rows_by_value_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(consts_by_path, consts_by_path_grad, consts_by_path_vjp, consts_by_path_jvp;
+              (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
+        case!(rows_repeated, rows_repeated_grad, rows_repeated_vjp, rows_repeated_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),
         case!(polynomials, polynomials_grad, polynomials_vjp, polynomials_jvp;
               (a, b) [a, along(0), b, along(1)]; a in [-1.5, 1.5], b in [-1.5, 1.5]),

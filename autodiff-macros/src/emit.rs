@@ -314,8 +314,14 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
             quote_spanned!(span=> [#value; #len])
         }
         Rhs::VecRepeat(value, len) => {
+            // (`vec![r; 2]` of a local vector moves it, which the derivative
+            // code reads after: a copy is repeated instead.)
+            let moved = matches!(value, Operand::Var(var) if body.var(*var).ty == Ty::Aggregate);
             let (value, len) = (operand(body, value), operand(body, len));
-            quote_spanned!(span=> ::std::vec![#value; #len])
+            match moved {
+                true => quote_spanned!(span=> ::std::vec![::core::clone::Clone::clone(&#value); #len]),
+                false => quote_spanned!(span=> ::std::vec![#value; #len]),
+            }
         }
         Rhs::Deref(var) => {
             let ident = &body.var(*var).ident;
