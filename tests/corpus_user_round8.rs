@@ -17,8 +17,8 @@
 //!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
 //!   type.
 
-// `let x: _` is among the forms under test.
-#![allow(clippy::needless_range_loop, clippy::let_with_type_underscore)]
+// `let x: _` and `s[0] = s[0] * s[1]` are among the forms under test.
+#![allow(clippy::needless_range_loop, clippy::let_with_type_underscore, clippy::assign_op_pattern)]
 
 #[macro_use]
 mod common;
@@ -305,4 +305,84 @@ fn const_tables_lent_to_a_slice_parameter_have_their_closed_form() {
     let (value, da, db) = polynomials_grad(a, b);
     assert!(close(value, p(&C4, a) * p(&S3, b), 1e-12));
     assert!(close(da, dp(&C4, a) * p(&S3, b), 1e-12) && close(db, p(&C4, a) * dp(&S3, b), 1e-12));
+}
+
+/// Round 9: an array taken by value as `mut` and written in a loop. The
+/// reverse sweep deferred its additions to the end of each pass, as for an
+/// input the loop only reads, past the reverse of the writes that consume
+/// them: `_grad` and `_hvp` were wrong, `_jvp` right.
+#[grad(forward, reverse, hessian)]
+fn mut_array_param(mut s: [f64; 2]) -> f64 {
+    for _ in 0..2 {
+        s[0] = s[0] * s[1];
+        s[1] = s[0] + s[1];
+    }
+    s[0]
+}
+
+#[test]
+fn a_mut_array_parameter_written_in_a_loop_has_its_closed_form() {
+    // Pass 1: s₀ = ab, s₁ = ab + b; pass 2: s₀ = ab(ab + b) = a²b² + ab².
+    // ∇ = (2ab² + b², 2a²b + 2ab); H = [[2b², 4ab + 2b], [4ab + 2b, 2a² + 2a]].
+    let (a, b) = (2.0, 3.0);
+    let (value, grad) = mut_array_param_grad([a, b]);
+    assert_eq!(value, a * a * b * b + a * b * b);
+    assert_eq!(grad, [2.0 * a * b * b + b * b, 2.0 * a * a * b + 2.0 * a * b]);
+    let (_, column) = mut_array_param_hvp([a, b], [1.0, 0.0]);
+    assert_eq!(column, [2.0 * b * b, 4.0 * a * b + 2.0 * b]);
+    let (_, tangent) = mut_array_param_jvp([a, b], [0.5, -1.0]);
+    assert_eq!(tangent, 0.5 * grad[0] - grad[1]);
+}
+
+const PERMUTATION: [usize; 3] = [2, 0, 1];
+
+/// Round 9: an index read from a table at a computed position, in a loop
+/// (`x[idx[i + 1]]`, read and written, of a parameter and of a `const`):
+/// the reverse sweep read the temporary `i + 1` without computing it again
+/// (E0425 in every mode).
+#[grad(forward, reverse, hessian)]
+fn indirect(x: &[f64], idx: &[usize]) -> f64 {
+    let mut s = 0.0;
+    let mut b = [0.0; 3];
+    for i in 0..2 {
+        s += x[idx[i + 1]] * x[i] + x[PERMUTATION[2 - i]].powi(2);
+        b[idx[i + 1]] = x[i] * x[i];
+    }
+    s + b[0] + b[1] * b[2]
+}
+
+#[test]
+fn indices_read_from_tables_at_computed_positions_match_differences() {
+    let idx = [1, 2, 0];
+    let f = |x: &[f64]| indirect(x, &idx);
+    let h = 1e-6;
+    for x in [[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]] {
+        let mut grad = [0.0; 3];
+        let value = indirect_grad(&x, &mut grad, &idx);
+        assert_eq!(value, f(&x));
+        for k in 0..3 {
+            let (mut up, mut down) = (x, x);
+            up[k] += h;
+            down[k] -= h;
+            let numeric = (f(&up) - f(&down)) / (2.0 * h);
+            assert!(close(grad[k], numeric, 1e-6), "∂/∂x{k}: {} against {numeric}", grad[k]);
+        }
+        let v = [0.5, -1.0, 0.25];
+        let (_, tangent) = indirect_jvp(&x, &v, &idx);
+        assert!(close(tangent, grad.iter().zip(&v).map(|(g, v)| g * v).sum(), 1e-12));
+        check_hvp(
+            |p| {
+                let mut g = vec![0.0; 3];
+                indirect_grad(p, &mut g, &idx);
+                g
+            },
+            |p, v| {
+                let mut hv = vec![0.0; 3];
+                indirect_hvp(p, v, &mut hv, &idx);
+                hv
+            },
+            &x,
+            &v,
+        );
+    }
 }

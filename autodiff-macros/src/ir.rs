@@ -161,9 +161,11 @@ pub struct Place {
 impl Place {
     /// The variables its indices read.
     pub fn index_vars(&self) -> impl Iterator<Item = Var> + '_ {
-        self.proj.iter().filter_map(|proj| match proj {
-            Proj::Index(operand) => operand.var(),
-            Proj::Field(_) => None,
+        // (An index read from a table, `x[idx[i + 1]]`, reads `idx` and the
+        // temporary `i + 1` too.)
+        self.proj.iter().flat_map(|proj| match proj {
+            Proj::Index(operand) => operand.reads(),
+            Proj::Field(_) => Vec::new(),
         })
     }
 }
@@ -219,7 +221,7 @@ impl Operand {
                 // (`index_vars`, unrolled.)
                 for proj in &place.proj {
                     if let Proj::Index(index) = proj {
-                        vars.extend(index.var());
+                        index.push_reads(vars);
                     }
                 }
             }

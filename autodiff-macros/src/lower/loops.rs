@@ -942,9 +942,12 @@ impl Lowerer<'_> {
                     return;
                 };
                 let Some((params, value)) = closure(folder, 2, self) else { return };
+                let errors = self.cx.error_count();
                 self.lower_into(init, out, Sink::Var(accumulator, kind));
                 let acc_name = match strip_pattern(&params[0]) {
                     Pat::Ident(ident) => ident.ident.clone(),
+                    // (A tuple accumulator's start, refused already, says why.)
+                    _ if self.cx.error_count() > errors => return,
                     other => {
                         self.cx.error_spanned_by(other, "name the accumulator of `fold` (`|acc, v| ..`)");
                         return;

@@ -521,6 +521,22 @@ impl Lowerer<'_> {
             // `c = m;` of `mut c: &Model`: which struct the calls after it
             // lend, with or without a derivative, is decided as the
             // function is read, once.
+            // `a = b;` of `mut a: &[f64]`: the shadows are the caller's, one
+            // per parameter, and cannot follow the name.
+            Binding::Var(var)
+                if self.vars[var.0].kind == VarKind::Param
+                    && self.vars[var.0].by_ref
+                    && self.vars[var.0].ty == Ty::Aggregate =>
+            {
+                let name = &self.vars[var.0].ident;
+                self.cx.error_spanned_by(
+                    left,
+                    format!(
+                        "#[grad] does not give the slice parameter `{name}` another slice; bind a local name to it \
+                         (`let mut s = {name};`) and give that one the other slice"
+                    ),
+                );
+            }
             Binding::Var(var)
                 if self.vars[var.0].declared.as_ref().is_some_and(crate::signature::is_struct_reference) =>
             {

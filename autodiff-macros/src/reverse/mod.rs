@@ -584,8 +584,13 @@ impl Sweep<'_> {
         let input_shadow = info.kind == VarKind::Param
             && !matches!(&info.declared, Some(syn::Type::Reference(r)) if r.mutability.is_some());
         let mut deferred = self.deferred.borrow_mut();
+        // (An array taken by value is the function's own copy, which the pass
+        // may write: the reverse of that write reads the adjoint then.)
+        let stable = |deferred: &Deferred| {
+            deferred.stable.contains(&place.var) && place.index_vars().all(|var| deferred.stable.contains(&var))
+        };
         match deferred.as_mut() {
-            Some(deferred) if input_shadow && place.index_vars().all(|var| deferred.stable.contains(&var)) => {
+            Some(deferred) if input_shadow && stable(deferred) => {
                 deferred.additions.push(addition);
                 None
             }
