@@ -131,15 +131,16 @@ fn rows_repeated(a: f64, b: f64) -> f64 {
 
 mod consts {
     pub const W: [f64; 2] = [3.0, -2.0];
+    pub const Q: [[f64; 2]; 2] = [[1.0, 2.0], [3.0, 4.0]];
 }
 
 /// Review 8: a `const` named by a path lent whole (E0061), and a local
 /// typed `_` lent (taken for a `const` table: E0308, a zero gradient
-/// before).
+/// before); review 9: a row of one lent, its length.
 #[grad(forward, reverse, hessian)]
 fn consts_by_path(a: f64, b: f64) -> f64 {
     let x: _ = [a, a * b];
-    weighted_squares(&x, &consts::W) + consts::W[1] * b
+    weighted_squares(&x, &consts::W) + consts::W[1] * b + weighted_squares(&x, &consts::Q[1]) * consts::W.len() as f64
 }
 
 #[grad(forward, reverse, hessian)]

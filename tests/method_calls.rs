@@ -395,17 +395,28 @@ fn poly2(w: &[f64; 2], x: f64) -> f64 {
     w[0] * x + w[1] * x * x
 }
 
+#[grad(forward, reverse, hessian)]
+fn poly2_by_value(w: [f64; 2], x: f64) -> f64 {
+    w[0] * x + w[1] * x * x
+}
+
 impl Neuron {
     #[grad(forward, reverse, hessian)]
     fn fire(&self, x: f64) -> f64 {
         affine(self.w[0], self.b, x).tanh() + poly2(&self.w, x) * self.b
+    }
+
+    /// An array field passed by value (review 9: E0308 in the twin).
+    #[grad(forward, reverse, hessian)]
+    fn fire_by_value(&self, x: f64) -> f64 {
+        poly2_by_value(self.w, x) * self.b
     }
 }
 
 /// The neuron as a constant: through the twin.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn fire_twice(n: &Neuron, x: f64) -> f64 {
-    n.fire(x * x) * x
+    n.fire(x * x) * x + n.fire_by_value(x)
 }
 
 #[test]
@@ -423,7 +434,7 @@ fn fields_of_self_passed_by_value_and_lent_in_the_twin_for_a_constant_self() {
     assert!(close(d.b, sech2 + n.w[0] * x + n.w[1] * x * x, 1e-12));
     assert!(close(dx, n.w[0] * sech2 + (n.w[0] + 2.0 * n.w[1] * x) * n.b, 1e-12));
     // The twin, in every mode, against central differences.
-    let g = |x: f64| fire(n.w[0], n.w[1], n.b, x * x) * x;
+    let g = |x: f64| fire(n.w[0], n.w[1], n.b, x * x) * x + (n.w[0] * x + n.w[1] * x * x) * n.b;
     let h = 1e-6;
     for x in [-0.9, 0.2, 1.1] {
         let numeric = (g(x + h) - g(x - h)) / (2.0 * h);

@@ -661,7 +661,9 @@ impl Forward<'_> {
             jvp_args.push(arg.clone());
             match arg {
                 Arg::Value(operand) if self.is_float(operand) => {
-                    jvp_args.push(Arg::Value(self.tangent_of(operand).unwrap_or_else(|| zero(float, span))));
+                    let tangent = self.tangent_of(operand);
+                    let tangent = tangent.or_else(|| self.zero_of_a_constant_models_field(operand, float, span));
+                    jvp_args.push(Arg::Value(tangent.unwrap_or_else(|| zero(float, span))));
                 }
                 // A float array passed by value: its tangent, by value too.
                 Arg::Value(operand) if self.is_array_value(operand) => {
@@ -800,6 +802,35 @@ impl Forward<'_> {
         self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
         out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
         buffer
+    }
+
+    /// The zero tangent of a field of a model that is not differentiated
+    /// (`self.w` in a method's twin for a constant `self`) passed by value:
+    /// of the field's own shape (`guards::FloatShape`), which the macro takes
+    /// for a float but may be an array.
+    fn zero_of_a_constant_models_field(&self, operand: &Operand, float: FloatTy, span: Span) -> Option<Operand> {
+        let Operand::Place(place) = operand else { return None };
+        let info = &self.vars[place.var.0];
+        let model =
+            info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.dims.is_none() && info.zero.is_none();
+        if !model || !matches!(place.proj.first(), Some(crate::ir::Proj::Field(_))) {
+            return None;
+        }
+        // `emit` names the place's variables from a body; the variables so
+        // far are all it reads (rare: one per such field).
+        let body = Body {
+            vars: self.vars.clone(),
+            params: Vec::new(),
+            block: Block::default(),
+            ret: None,
+            items: Vec::new(),
+            structs: Vec::new(),
+        };
+        let field = quote::ToTokens::into_token_stream(crate::emit::operand(&body, operand));
+        let tokens = quote_spanned!(span=> ::autodiff::guards::FloatShape::zeroed(&#field));
+        // (Typed as the float the macro takes the field for: the call's
+        // derivatives count it among the floats.)
+        Some(Operand::Const(Const { tokens, ty: Ty::Float(float) }))
     }
 
     /// A zero tangent for an aggregate argument that is not differentiated:

@@ -43,7 +43,8 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
             _ => info.ident.span(),
         };
         if let Some(model) = model {
-            let model = &body.var(model).ident;
+            // (A method's `self` is a parameter `__self` while it is lowered.)
+            let model = body.var(model).ident.to_string().replace(crate::method::PLACEHOLDER, "self");
             cx.push(syn::Error::new(
                 span,
                 format!(

@@ -28,4 +28,14 @@ fn loss_of_a_copy(m: &Lin, x: f64, y: f64) -> f64 {
     (p - y).powi(2)
 }
 
+impl Lin {
+    // In a method, the model is `self` (review 9: the message named the
+    // macro's `__self`).
+    #[grad]
+    fn loss_of_self(&self, x: f64, y: f64) -> f64 {
+        let p = predict_by_value(*self, x);
+        (p - y).powi(2)
+    }
+}
+
 fn main() {}

@@ -31,8 +31,9 @@ impl Lowerer<'_> {
         // (A table parameter by its own name: `let d = data;` binds `d` to it.)
         let table = match self.table_param(&call.receiver) {
             Some(var) => Some(self.vars[var.0].ident.to_token_stream()),
+            // (`W.len()`, `tables::W.len()`.)
             None => matches!(&*call.receiver, Expr::Path(path)
-                if path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_none()))
+                if path.path.get_ident().is_none_or(|ident| self.lookup(ident).is_none()))
             .then(|| call.receiver.to_token_stream()),
         };
         if let Some(table) =

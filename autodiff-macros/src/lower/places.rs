@@ -17,7 +17,10 @@ impl Lowerer<'_> {
             Expr::Group(group) => self.place(&group.expr, out),
             Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => self.place(&unary.expr, out),
             Expr::Path(path) => {
-                let ident = path.path.get_ident()?;
+                // `tables::Q[1]`: a table named by a path.
+                let Some(ident) = path.path.get_ident() else {
+                    return self.table(expr).map(|var| Place { var, proj: Vec::new() });
+                };
                 match self.lookup(ident) {
                     Some(Binding::Var(var)) => Some(Place { var, proj: Vec::new() }),
                     Some(Binding::Place(place) | Binding::Row(place)) => Some(place),
@@ -795,10 +798,9 @@ impl Lowerer<'_> {
         match expr {
             Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_some()),
             Expr::Field(field) => self.expr_is_rooted(&field.base),
-            // (`TABLE[i]`: an element of a `const` or `static` table.)
+            // (`TABLE[i]`, `tables::Q[i]`: an element of a `const` or `static` table.)
             Expr::Index(index) => {
-                self.expr_is_rooted(&index.expr)
-                    || matches!(&*index.expr, Expr::Path(path) if path.path.get_ident().is_some())
+                self.expr_is_rooted(&index.expr) || matches!(&*index.expr, Expr::Path(path) if path.qself.is_none())
             }
             Expr::Paren(paren) => self.expr_is_rooted(&paren.expr),
             _ => false,
