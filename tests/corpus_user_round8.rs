@@ -17,8 +17,14 @@
 //!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
 //!   type.
 
-// `let x: _` and `s[0] = s[0] * s[1]` are among the forms under test.
-#![allow(clippy::needless_range_loop, clippy::let_with_type_underscore, clippy::assign_op_pattern)]
+// `let x: _`, `s[0] = s[0] * s[1]` and a counter beside a loop index are
+// among the forms under test.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::let_with_type_underscore,
+    clippy::assign_op_pattern,
+    clippy::explicit_counter_loop
+)]
 
 #[macro_use]
 mod common;
@@ -380,6 +386,66 @@ fn indices_read_from_tables_at_computed_positions_match_differences() {
             |p, v| {
                 let mut hv = vec![0.0; 3];
                 indirect_hvp(p, v, &mut hv, &idx);
+                hv
+            },
+            &x,
+            &v,
+        );
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn head_squared(b: &[f64]) -> f64 {
+    b[0] * b[0] + b[0] * b[b.len() - 1]
+}
+
+/// Review 10: a sub-slice whose bound is read from a table at a counter
+/// (`&x[idx[k]..]`, `k` changed later in the pass): the reverse sweep did
+/// not count `k` among the call's reads and used its last value in every
+/// pass (a wrong gradient; E0425 with `idx[i + 1]`). And a local index
+/// table changed between reads (`id[0] = id[1]`): its saved entries were
+/// kept in a float buffer (E0308).
+#[grad(forward, reverse, hessian)]
+fn through_index_tables(x: &[f64], idx: &[usize]) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    let mut id: [usize; 3] = [0, 1, 2];
+    for i in 0..2 {
+        s += head_squared(&x[idx[k]..]) * x[id[0]] + head_squared(&x[idx[i + 1]..]);
+        k += 1;
+        id[0] = id[1];
+        id[1] = (id[1] + 1) % 3;
+    }
+    s
+}
+
+#[test]
+fn sub_slices_at_indices_from_tables_match_differences() {
+    let idx = [0, 1, 2];
+    let f = |x: &[f64]| through_index_tables(x, &idx);
+    let h = 1e-6;
+    for x in [[1.0, 2.0, 3.0], [0.5, -1.5, 0.25]] {
+        let mut grad = [0.0; 3];
+        assert_eq!(through_index_tables_grad(&x, &mut grad, &idx), f(&x));
+        for k in 0..3 {
+            let (mut up, mut down) = (x, x);
+            up[k] += h;
+            down[k] -= h;
+            let numeric = (f(&up) - f(&down)) / (2.0 * h);
+            assert!(close(grad[k], numeric, 1e-6), "∂/∂x{k}: {} against {numeric}", grad[k]);
+        }
+        let v = [1.0, -0.5, 2.0];
+        let (_, tangent) = through_index_tables_jvp(&x, &v, &idx);
+        assert!(close(tangent, grad.iter().zip(&v).map(|(g, v)| g * v).sum(), 1e-12));
+        check_hvp(
+            |p| {
+                let mut g = vec![0.0; 3];
+                through_index_tables_grad(p, &mut g, &idx);
+                g
+            },
+            |p, v| {
+                let mut hv = vec![0.0; 3];
+                through_index_tables_hvp(p, v, &mut hv, &idx);
                 hv
             },
             &x,

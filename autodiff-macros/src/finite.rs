@@ -58,7 +58,7 @@ fn beyond_domains(body: &Body) -> Vec<bool> {
                 Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
-            if unbounded && !marked[dst.0] {
+            if unbounded && !marked[dst.0] && holds_floats(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
             }
@@ -151,6 +151,12 @@ fn is_sum_of_squares<'a>(
     }
 }
 
+/// Whether `var` may hold a float: an integer (`k = (3 * i) % 4`, an
+/// index) or a flag is never infinite.
+fn holds_floats(body: &Body, var: crate::ir::Var) -> bool {
+    !matches!(body.var(var).ty, Ty::Other | Ty::Bool)
+}
+
 /// Whether `operand` may be infinite or NaN: a marked variable (or an
 /// element of one), or a constant not known to be finite.
 pub fn may_be_non_finite(operand: &Operand, marked: &[bool]) -> bool {
@@ -211,7 +217,7 @@ fn overflowed(body: &Body, mut marked: Vec<bool>) -> Vec<bool> {
                 Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
-            if unbounded && !marked[dst.0] {
+            if unbounded && !marked[dst.0] && holds_floats(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
             }

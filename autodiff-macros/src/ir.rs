@@ -563,7 +563,8 @@ impl Rhs {
                         vars.push(place.var);
                         vars.extend(place.index_vars());
                         if let Some(range) = range {
-                            vars.extend(range.lo.iter().chain(&range.hi).filter_map(Operand::var));
+                            // (A bound read from a table, `&x[idx[k]..]`, reads `k` too.)
+                            range.lo.iter().chain(&range.hi).for_each(|bound| bound.push_reads(&mut vars));
                         }
                     }
                 }

@@ -332,7 +332,8 @@ fn calls_lending_an_adjoint_twice(body: &Body, activity: &Activity, cx: &Ctxt) {
             if !activity.is_active(place.var) {
                 continue;
             }
-            let dims = body.var(place.var).dims.unwrap_or(1).saturating_sub(place.index_vars().count());
+            let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+            let dims = body.var(place.var).dims.unwrap_or(1).saturating_sub(indices);
             if lent.contains(&place.var) && dims > 1 {
                 cx.error_spanned_by(
                     &body.var(place.var).ident,

@@ -808,7 +808,12 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
     let base = crate::naming::derived_base("__saved_", &info.ident);
     let ident = namer.fresh(&base);
     let (ty, declared) = if element {
-        (info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat), None)
+        // (An element of an integer table, `id[0] = id[1]`, is an integer.)
+        let ty = match info.ty {
+            Ty::Aggregate => info.elem.map(Ty::Float).unwrap_or(Ty::AnyFloat),
+            _ => Ty::Other,
+        };
+        (ty, None)
     } else if info.by_ref && info.kind == VarKind::Param {
         // The values an output parameter points to, owned (`Vec<F>`, `[F; N]`).
         (info.ty, None)
