@@ -58,7 +58,7 @@ fn beyond_domains(body: &Body) -> Vec<bool> {
                 Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
-            if unbounded && !marked[dst.0] && holds_floats(body, dst) {
+            if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
             }
@@ -112,7 +112,7 @@ pub fn tangents_unbounded(body: &Body) -> Vec<bool> {
                 Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
-            if unbounded && !marked[dst.0] {
+            if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
             }
@@ -153,7 +153,7 @@ fn is_sum_of_squares<'a>(
 
 /// Whether `var` may hold a float: an integer (`k = (3 * i) % 4`, an
 /// index) or a flag is never infinite.
-fn holds_floats(body: &Body, var: crate::ir::Var) -> bool {
+fn may_hold_a_float(body: &Body, var: crate::ir::Var) -> bool {
     !matches!(body.var(var).ty, Ty::Other | Ty::Bool)
 }
 
@@ -217,7 +217,7 @@ fn overflowed(body: &Body, mut marked: Vec<bool>) -> Vec<bool> {
                 Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
                 Stmt::If { .. } | Stmt::Loop(_) => return,
             };
-            if unbounded && !marked[dst.0] && holds_floats(body, dst) {
+            if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
             }

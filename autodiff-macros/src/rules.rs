@@ -330,6 +330,10 @@ impl D {
         }
     }
 
+    /// Whether this partial can be non-finite when the operands and the
+    /// result it reads are finite except those `unbounded` says may not be
+    /// (`None` for the result). A select's condition does not count: only
+    /// the values it chooses between do.
     pub fn reads_unbounded(&self, unbounded: &dyn Fn(Option<usize>) -> bool) -> bool {
         match self {
             D::Arg(i) => unbounded(Some(*i)),

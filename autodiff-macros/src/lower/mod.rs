@@ -335,12 +335,13 @@ impl Lowerer<'_> {
     /// constant, whatever slots it has; a constant model
     /// (`Signature::constant_models`) is a model, not differentiated.
     fn param(&mut self, param: &crate::signature::Param, index: usize, sig: &crate::signature::Signature) -> Var {
-        let model = ParamClass::Shadowed {
-            shadow: param.ident.clone(),
-            target: Box::new(param.ty.clone()),
-            kind: RefKind::Model,
-        };
+        let model;
         let class = if sig.constant_models.contains(&index) {
+            model = ParamClass::Shadowed {
+                shadow: param.ident.clone(),
+                target: Box::new(param.ty.clone()),
+                kind: RefKind::Model,
+            };
             &model
         } else if sig.has_empty_slots(index) {
             &ParamClass::Constant
