@@ -17,13 +17,14 @@
 //!   (`let p = tri[0];` of `tri: &[[f64; 3]; 3]`), refused for want of a
 //!   type.
 
-// `let x: _`, `s[0] = s[0] * s[1]` and a counter beside a loop index are
-// among the forms under test.
+// `let x: _`, `s[0] = s[0] * s[1]`, a counter beside a loop index and a
+// `vec!` of indices are among the forms under test.
 #![allow(
     clippy::needless_range_loop,
     clippy::let_with_type_underscore,
     clippy::assign_op_pattern,
-    clippy::explicit_counter_loop
+    clippy::explicit_counter_loop,
+    clippy::useless_vec
 )]
 
 #[macro_use]
@@ -452,4 +453,63 @@ fn sub_slices_at_indices_from_tables_match_differences() {
             &v,
         );
     }
+}
+
+#[derive(Clone, Copy)]
+struct Ratio {
+    a: f64,
+    b: f64,
+}
+
+impl Ratio {
+    fn ratio(&self) -> f64 {
+        self.a / self.b
+    }
+}
+
+/// Review 11: a plain method's value may be infinite (`a / b` at `b = 0`):
+/// on the branch not taken, its product with `x` has a zero adjoint, and
+/// the reverse sweep must skip it (it gave NaN, typed or not).
+#[grad(forward, reverse)]
+fn ratio_by_a_method(x: f64, data: &[Ratio]) -> f64 {
+    let r = data[0].ratio();
+    let typed: f64 = data[0].ratio();
+    let y = r * x + typed * x;
+    if data[0].b != 0.0 {
+        y
+    } else {
+        x * x
+    }
+}
+
+/// Review 11: a local table of flags written in a loop (its saved entries
+/// were kept in a float buffer, E0308), and an untyped vector of indices
+/// ("floats cannot index arrays").
+#[grad(forward, reverse, hessian)]
+fn flags_and_indices(x: f64) -> f64 {
+    let mut seen = [false; 2];
+    let order = vec![2usize, 0, 1];
+    let w = [x, x * x, 3.0];
+    let mut s = 0.0;
+    for i in 0..3 {
+        if seen[0] {
+            s += w[order[i]] * x;
+        }
+        seen[0] = !seen[0];
+    }
+    s
+}
+
+#[test]
+fn a_plain_methods_infinite_value_on_a_branch_not_taken_and_flag_tables() {
+    let data = [Ratio { a: 1.0, b: 0.0 }];
+    assert_eq!(ratio_by_a_method_grad(1.5, &data), (2.25, 3.0));
+    assert_eq!(ratio_by_a_method_jvp(1.5, 1.0, &data), (2.25, 3.0));
+    let data = [Ratio { a: 1.0, b: 4.0 }];
+    assert_eq!(ratio_by_a_method_grad(1.5, &data), (0.75, 0.5));
+    // Only the pass i = 1 adds: s = w[0]·x = x², ds/dx = 2x.
+    let x = 1.5;
+    assert_eq!(flags_and_indices_grad(x), (x * x, 2.0 * x));
+    assert_eq!(flags_and_indices_jvp(x, 1.0), (x * x, 2.0 * x));
+    assert_eq!(flags_and_indices_hvp(x, 1.0), (x * x, 2.0));
 }

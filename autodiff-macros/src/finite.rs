@@ -31,7 +31,7 @@
 //! flow-insensitive, like activity: a variable is marked if any of its
 //! assignments is.
 
-use crate::ir::{walk, Block, Body, Const, FloatTy, LoopId, Op, Operand, Rhs, Stmt, Ty};
+use crate::ir::{walk, Arg, Block, Body, Const, FloatTy, LoopId, Op, Operand, Rhs, Stmt, Ty};
 use crate::rules::partials;
 
 /// For every variable, whether it may hold an infinite or NaN value.
@@ -49,15 +49,25 @@ pub fn unbounded(body: &Body) -> Vec<bool> {
 /// and `as f32`.
 fn beyond_domains(body: &Body) -> Vec<bool> {
     let nonnegative = nonnegative(body);
-    let mut marked = vec![false; body.vars.len()];
+    mark_until_fixed(body, vec![false; body.vars.len()], |stmt, marked| match stmt {
+        Stmt::Assign { dst, rhs, .. } => Some((*dst, makes_unbounded(rhs, marked, &nonnegative))),
+        Stmt::Store { place, value, .. } => Some((place.var, may_be_non_finite(value, marked))),
+        Stmt::If { .. } | Stmt::Loop(_) => None,
+    })
+}
+
+/// `marked`, with every float variable marked that a statement sets to a
+/// value `rule` says may be infinite or NaN (given the marks so far),
+/// until no mark is added.
+fn mark_until_fixed(
+    body: &Body,
+    mut marked: Vec<bool>,
+    rule: impl Fn(&Stmt, &[bool]) -> Option<(crate::ir::Var, bool)>,
+) -> Vec<bool> {
     loop {
         let mut changed = false;
         walk(&body.block, 0, &mut |stmt, _| {
-            let (dst, unbounded) = match stmt {
-                Stmt::Assign { dst, rhs, .. } => (*dst, makes_unbounded(rhs, &marked, &nonnegative)),
-                Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
-                Stmt::If { .. } | Stmt::Loop(_) => return,
-            };
+            let Some((dst, unbounded)) = rule(stmt, &marked) else { return };
             if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
                 marked[dst.0] = true;
                 changed = true;
@@ -94,33 +104,20 @@ pub fn tangents_unbounded(body: &Body) -> Vec<bool> {
         }
     });
     let single = |var: crate::ir::Var| definition[var.0].filter(|_| assignments[var.0] == 1);
-    let mut marked = vec![false; body.vars.len()];
-    loop {
-        let mut changed = false;
-        walk(&body.block, 0, &mut |stmt, _| {
-            let (dst, unbounded) = match stmt {
-                Stmt::Assign { dst, rhs, .. } => {
-                    let made = match rhs {
-                        Rhs::Prim(Op::Sqrt, args) => !is_sum_of_squares(&args[0], &single, &marked),
-                        Rhs::Prim(Op::Powi, args) => literal_integer(&args[1]).is_none_or(|n| n < 1),
-                        Rhs::Prim(Op::Cbrt | Op::Powf | Op::Asin | Op::Acos | Op::Acosh, _) => true,
-                        Rhs::Call(..) => true,
-                        _ => false,
-                    };
-                    (*dst, made || rhs.reads().iter().any(|var| marked[var.0]))
-                }
-                Stmt::Store { place, value, .. } => (place.var, value.reads().iter().any(|var| marked[var.0])),
-                Stmt::If { .. } | Stmt::Loop(_) => return,
+    mark_until_fixed(body, vec![false; body.vars.len()], |stmt, marked| match stmt {
+        Stmt::Assign { dst, rhs, .. } => {
+            let made = match rhs {
+                Rhs::Prim(Op::Sqrt, args) => !is_sum_of_squares(&args[0], &single, marked),
+                Rhs::Prim(Op::Powi, args) => literal_integer(&args[1]).is_none_or(|n| n < 1),
+                Rhs::Prim(Op::Cbrt | Op::Powf | Op::Asin | Op::Acos | Op::Acosh, _) => true,
+                Rhs::Call(..) => true,
+                _ => false,
             };
-            if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
-                marked[dst.0] = true;
-                changed = true;
-            }
-        });
-        if !changed {
-            return marked;
+            Some((*dst, made || rhs.reads().iter().any(|var| marked[var.0])))
         }
-    }
+        Stmt::Store { place, value, .. } => Some((place.var, value.reads().iter().any(|var| marked[var.0]))),
+        Stmt::If { .. } | Stmt::Loop(_) => None,
+    })
 }
 
 /// The value of an integer literal operand (`2`, `-1i32`).
@@ -151,10 +148,12 @@ fn is_sum_of_squares<'a>(
     }
 }
 
-/// Whether `var` may hold a float: an integer (`k = (3 * i) % 4`, an
-/// index) or a flag is never infinite.
+/// Whether `var` may hold a float: a flag is never infinite. (An integer
+/// may be marked, `k = (3 * i) % 4`, but an index never makes an element
+/// non-finite, `may_be_non_finite`; and a value the macro takes for no
+/// float, a plain method's, `data[0].ratio()`, may be one.)
 fn may_hold_a_float(body: &Body, var: crate::ir::Var) -> bool {
-    !matches!(body.var(var).ty, Ty::Other | Ty::Bool)
+    body.var(var).ty != Ty::Bool
 }
 
 /// Whether `operand` may be infinite or NaN: a marked variable (or an
@@ -162,13 +161,20 @@ fn may_hold_a_float(body: &Body, var: crate::ir::Var) -> bool {
 pub fn may_be_non_finite(operand: &Operand, marked: &[bool]) -> bool {
     match operand {
         Operand::Const(constant) => !is_finite_constant(constant),
-        _ => operand.reads().iter().any(|var| marked[var.0]),
+        Operand::Var(var) => marked[var.0],
+        // (An element is as finite as its aggregate: indices are integers.)
+        Operand::Place(place) => marked[place.var.0],
     }
 }
 
 /// Whether the right-hand side reads a value that may be infinite or NaN.
 pub fn reads_non_finite(rhs: &Rhs, marked: &[bool]) -> bool {
-    rhs.reads().iter().any(|var| marked[var.0]) || rhs.operands().into_iter().any(|op| may_be_non_finite(op, marked))
+    let whole = match rhs {
+        Rhs::Call(_, args) => args.iter().any(|arg| matches!(arg, Arg::Ref { place, .. } if marked[place.var.0])),
+        Rhs::Deref(var) => marked[var.0],
+        _ => false,
+    };
+    whole || rhs.operands().into_iter().any(|op| may_be_non_finite(op, marked))
 }
 
 /// A constant known to be finite: an integer or boolean, a finite float
@@ -196,7 +202,8 @@ fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
         // An `f64` beyond `f32::MAX` is infinite as an `f32`.
         Rhs::Prim(Op::ToFloat(FloatTy::F32), _) => true,
         Rhs::Prim(op, _) => from_operand || makes_non_finite(*op),
-        Rhs::Call(..) => true,
+        // (A plain method's value, `data[0].ratio()`, may be anything.)
+        Rhs::Call(..) | Rhs::Method(..) => true,
         _ => from_operand,
     }
 }
@@ -204,28 +211,16 @@ fn makes_unbounded(rhs: &Rhs, marked: &[bool], nonnegative: &[bool]) -> bool {
 /// Adds the values that plain arithmetic (`+ - *`, `mul_add`) may make
 /// infinite by overflow (`x·x·x` at 1e120), and what is computed from them;
 /// `tanh` and `atan` of an infinity are finite and stop it.
-fn overflowed(body: &Body, mut marked: Vec<bool>) -> Vec<bool> {
-    loop {
-        let mut changed = false;
-        walk(&body.block, 0, &mut |stmt, _| {
-            let (dst, unbounded) = match stmt {
-                Stmt::Assign { dst, rhs: Rhs::Prim(Op::Tanh | Op::Atan, _), .. } => (*dst, false),
-                Stmt::Assign { dst, rhs: rhs @ Rhs::Prim(op, _), .. } => {
-                    (*dst, body.var(*dst).ty.is_float() && (overflows(*op) || reads_non_finite(rhs, &marked)))
-                }
-                Stmt::Assign { dst, rhs, .. } => (*dst, reads_non_finite(rhs, &marked)),
-                Stmt::Store { place, value, .. } => (place.var, may_be_non_finite(value, &marked)),
-                Stmt::If { .. } | Stmt::Loop(_) => return,
-            };
-            if unbounded && !marked[dst.0] && may_hold_a_float(body, dst) {
-                marked[dst.0] = true;
-                changed = true;
-            }
-        });
-        if !changed {
-            return marked;
+fn overflowed(body: &Body, marked: Vec<bool>) -> Vec<bool> {
+    mark_until_fixed(body, marked, |stmt, marked| match stmt {
+        Stmt::Assign { dst, rhs: Rhs::Prim(Op::Tanh | Op::Atan, _), .. } => Some((*dst, false)),
+        Stmt::Assign { dst, rhs: rhs @ Rhs::Prim(op, _), .. } => {
+            Some((*dst, body.var(*dst).ty.is_float() && (overflows(*op) || reads_non_finite(rhs, marked))))
         }
-    }
+        Stmt::Assign { dst, rhs, .. } => Some((*dst, reads_non_finite(rhs, marked))),
+        Stmt::Store { place, value, .. } => Some((place.var, may_be_non_finite(value, marked))),
+        Stmt::If { .. } | Stmt::Loop(_) => None,
+    })
 }
 
 fn overflows(op: Op) -> bool {

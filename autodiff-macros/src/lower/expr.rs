@@ -103,8 +103,13 @@ impl Lowerer<'_> {
         // `let idx: [usize; 2] = [0, 2];`, `let idx = [0usize, 2];`: integers,
         // an index table, no aggregate of floats.
         let declared_other = self.vars[dst.0].ty == Ty::Other && self.vars[dst.0].declared.is_some();
-        let integers = matches!(rhs, Rhs::ArrayLit(items)
-            if !items.is_empty() && items.iter().all(|item| self.operand_ty(item) == Ty::Other));
+        // (Flags too: `[false; 2]`, `vec![0usize, 1, 2]`.)
+        let no_float = |item: &Operand| matches!(self.operand_ty(item), Ty::Other | Ty::Bool);
+        let integers = match rhs {
+            Rhs::ArrayLit(items) => !items.is_empty() && items.iter().all(no_float),
+            Rhs::Repeat(item, _) | Rhs::VecRepeat(item, _) => no_float(item),
+            _ => false,
+        };
         if declared_other || integers {
             self.vars[dst.0].ty = Ty::Other;
             return;
