@@ -787,21 +787,25 @@ impl Forward<'_> {
     /// where one is needed (the throwaway shadow of this tangent, in
     /// `NAME_hvp`).
     fn lent_zero(&mut self, place: &Place, span: Span, out: &mut Block) -> Var {
-        // `emit` names the place's variables (an index) from a body; the
-        // variables so far are all it reads. (Rare: one per lent field.)
-        let body = Body {
+        let tokens = crate::emit::lent_zero(&self.naming_body(), place);
+        let buffer = self.temp(Ty::Aggregate);
+        self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
+        out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
+        buffer
+    }
+
+    /// A body of the variables so far, from which `emit` names a place's
+    /// variables (an index): rare, one per field lent or passed whose zero
+    /// the forward sweep writes as tokens.
+    fn naming_body(&self) -> Body {
+        Body {
             vars: self.vars.clone(),
             params: Vec::new(),
             block: Block::default(),
             ret: None,
             items: Vec::new(),
             structs: Vec::new(),
-        };
-        let tokens = crate::emit::lent_zero(&body, place);
-        let buffer = self.temp(Ty::Aggregate);
-        self.vars[buffer.0].zero = Some(Zero::Array(tokens.clone()));
-        out.stmts.push(init(buffer, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Aggregate })), span));
-        buffer
+        }
     }
 
     /// The zero tangent of a field of a model that is not differentiated
@@ -816,17 +820,7 @@ impl Forward<'_> {
         if !model || !matches!(place.proj.first(), Some(crate::ir::Proj::Field(_))) {
             return None;
         }
-        // `emit` names the place's variables from a body; the variables so
-        // far are all it reads (rare: one per such field).
-        let body = Body {
-            vars: self.vars.clone(),
-            params: Vec::new(),
-            block: Block::default(),
-            ret: None,
-            items: Vec::new(),
-            structs: Vec::new(),
-        };
-        let field = quote::ToTokens::into_token_stream(crate::emit::operand(&body, operand));
+        let field = quote::ToTokens::into_token_stream(crate::emit::operand(&self.naming_body(), operand));
         let tokens = quote_spanned!(span=> ::autodiff::guards::FloatShape::zeroed(&#field));
         // (Typed as the float the macro takes the field for: the call's
         // derivatives count it among the floats.)
