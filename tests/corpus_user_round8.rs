@@ -359,39 +359,58 @@ fn indirect(x: &[f64], idx: &[usize]) -> f64 {
     s + b[0] + b[1] * b[2]
 }
 
-#[test]
-fn indices_read_from_tables_at_computed_positions_match_differences() {
-    let idx = [1, 2, 0];
-    let f = |x: &[f64]| indirect(x, &idx);
-    let h = 1e-6;
-    for x in [[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]] {
-        let mut grad = [0.0; 3];
-        let value = indirect_grad(&x, &mut grad, &idx);
-        assert_eq!(value, f(&x));
-        for k in 0..3 {
-            let (mut up, mut down) = (x, x);
+/// The generated functions of `f(x: &[f64], idx: &[usize])`, checked at
+/// `x` along `v`: `_grad` against central differences, `_jvp` against
+/// `⟨_grad, v⟩`, `_hvp` against differences of `_grad`.
+struct SliceFunction {
+    f: fn(&[f64], &[usize]) -> f64,
+    grad: fn(&[f64], &mut [f64], &[usize]) -> f64,
+    jvp: SliceJvp,
+    hvp: SliceHvp,
+}
+
+/// `NAME_jvp` of such a function: the value and `⟨∇f, v⟩`.
+type SliceJvp = fn(&[f64], &[f64], &[usize]) -> (f64, f64);
+
+/// `NAME_hvp` of such a function: the value, `H·v` added into the buffer.
+type SliceHvp = fn(&[f64], &[f64], &mut [f64], &[usize]) -> f64;
+
+impl SliceFunction {
+    fn check(&self, x: &[f64], v: &[f64], idx: &[usize]) {
+        let h = 1e-6;
+        let mut grad = vec![0.0; x.len()];
+        assert_eq!((self.grad)(x, &mut grad, idx), (self.f)(x, idx));
+        for k in 0..x.len() {
+            let (mut up, mut down) = (x.to_vec(), x.to_vec());
             up[k] += h;
             down[k] -= h;
-            let numeric = (f(&up) - f(&down)) / (2.0 * h);
+            let numeric = ((self.f)(&up, idx) - (self.f)(&down, idx)) / (2.0 * h);
             assert!(close(grad[k], numeric, 1e-6), "∂/∂x{k}: {} against {numeric}", grad[k]);
         }
-        let v = [0.5, -1.0, 0.25];
-        let (_, tangent) = indirect_jvp(&x, &v, &idx);
-        assert!(close(tangent, grad.iter().zip(&v).map(|(g, v)| g * v).sum(), 1e-12));
+        let (_, tangent) = (self.jvp)(x, v, idx);
+        assert!(close(tangent, grad.iter().zip(v).map(|(g, v)| g * v).sum(), 1e-12));
         check_hvp(
             |p| {
-                let mut g = vec![0.0; 3];
-                indirect_grad(p, &mut g, &idx);
+                let mut g = vec![0.0; p.len()];
+                (self.grad)(p, &mut g, idx);
                 g
             },
             |p, v| {
-                let mut hv = vec![0.0; 3];
-                indirect_hvp(p, v, &mut hv, &idx);
+                let mut hv = vec![0.0; p.len()];
+                (self.hvp)(p, v, &mut hv, idx);
                 hv
             },
-            &x,
-            &v,
+            x,
+            v,
         );
+    }
+}
+
+#[test]
+fn indices_read_from_tables_at_computed_positions_match_differences() {
+    let indirect = SliceFunction { f: indirect, grad: indirect_grad, jvp: indirect_jvp, hvp: indirect_hvp };
+    for x in [[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]] {
+        indirect.check(&x, &[0.5, -1.0, 0.25], &[1, 2, 0]);
     }
 }
 
@@ -422,36 +441,14 @@ fn through_index_tables(x: &[f64], idx: &[usize]) -> f64 {
 
 #[test]
 fn sub_slices_at_indices_from_tables_match_differences() {
-    let idx = [0, 1, 2];
-    let f = |x: &[f64]| through_index_tables(x, &idx);
-    let h = 1e-6;
+    let through = SliceFunction {
+        f: through_index_tables,
+        grad: through_index_tables_grad,
+        jvp: through_index_tables_jvp,
+        hvp: through_index_tables_hvp,
+    };
     for x in [[1.0, 2.0, 3.0], [0.5, -1.5, 0.25]] {
-        let mut grad = [0.0; 3];
-        assert_eq!(through_index_tables_grad(&x, &mut grad, &idx), f(&x));
-        for k in 0..3 {
-            let (mut up, mut down) = (x, x);
-            up[k] += h;
-            down[k] -= h;
-            let numeric = (f(&up) - f(&down)) / (2.0 * h);
-            assert!(close(grad[k], numeric, 1e-6), "∂/∂x{k}: {} against {numeric}", grad[k]);
-        }
-        let v = [1.0, -0.5, 2.0];
-        let (_, tangent) = through_index_tables_jvp(&x, &v, &idx);
-        assert!(close(tangent, grad.iter().zip(&v).map(|(g, v)| g * v).sum(), 1e-12));
-        check_hvp(
-            |p| {
-                let mut g = vec![0.0; 3];
-                through_index_tables_grad(p, &mut g, &idx);
-                g
-            },
-            |p, v| {
-                let mut hv = vec![0.0; 3];
-                through_index_tables_hvp(p, v, &mut hv, &idx);
-                hv
-            },
-            &x,
-            &v,
-        );
+        through.check(&x, &[1.0, -0.5, 2.0], &[0, 1, 2]);
     }
 }
 
