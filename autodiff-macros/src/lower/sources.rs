@@ -59,29 +59,23 @@ impl Lowerer<'_> {
                 self.integer(Rhs::Method(rest, min, vec![window.size.clone()]), body, span)
             }
         };
-        let start = match &source.offset {
-            None => Operand::Var(start),
-            Some(offset) => {
-                let shifted = self.temp(Ty::Other);
-                let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(start), offset.clone()]);
-                self.assign(body, shifted, rhs, AssignKind::Init, span);
-                Operand::Var(shifted)
-            }
-        };
+        let start = self.past_offset(source, start, body, span);
         Source { offset: Some(start), len, window: None, ..source.clone() }
+    }
+
+    /// `position` counted from the start of `source`'s base: `position +
+    /// offset` of a sub-slice, in a temporary.
+    fn past_offset(&mut self, source: &Source, position: Var, body: &mut Block, span: Span) -> Operand {
+        let Some(offset) = &source.offset else { return Operand::Var(position) };
+        let shifted = self.temp(Ty::Other);
+        let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(position), offset.clone()]);
+        self.assign(body, shifted, rhs, AssignKind::Init, span);
+        Operand::Var(shifted)
     }
 
     /// The element of `source` at the pass's index.
     pub(super) fn element(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Place {
-        let position = match &source.offset {
-            None => Operand::Var(index),
-            Some(offset) => {
-                let shifted = self.temp(Ty::Other);
-                let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(index), offset.clone()]);
-                self.assign(body, shifted, rhs, AssignKind::Init, span);
-                Operand::Var(shifted)
-            }
-        };
+        let position = self.past_offset(source, index, body, span);
         let mut place = source.base.clone();
         place.proj.push(Proj::Index(position));
         place
