@@ -53,11 +53,13 @@ fn fixed(place: &Place, written: &BTreeSet<Var>) -> bool {
         })
 }
 
-/// The value operands of a statement that may be replaced.
-fn operands_mut(stmt: &mut Stmt) -> Vec<&mut Operand> {
+/// The value operands of a statement that may be replaced, each with
+/// whether it is an operand of arithmetic (so a number, where a copy
+/// `let w: [f64; 3] = m.w;` may read a whole field).
+fn operands_mut(stmt: &mut Stmt) -> Vec<(&mut Operand, bool)> {
     match stmt {
-        Stmt::Assign { rhs: Rhs::Prim(_, args), .. } => args.iter_mut().collect(),
-        Stmt::Assign { rhs: Rhs::Use(operand), .. } => vec![operand],
+        Stmt::Assign { rhs: Rhs::Prim(_, args), .. } => args.iter_mut().map(|arg| (arg, true)).collect(),
+        Stmt::Assign { rhs: Rhs::Use(operand), .. } => vec![(operand, false)],
         _ => Vec::new(),
     }
 }
@@ -73,28 +75,33 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
             share_in(&mut lp.body, &inner, &inner_scope, vars, namer);
         }
     }
-    let mut counts: Vec<((Var, Vec<String>), usize, Place)> = Vec::new();
+    // Each place: its reads, and whether arithmetic reads it (the temporary
+    // is typed as a number; a place only copied may hold an array).
+    let mut counts: Vec<((Var, Vec<String>), usize, bool, Place)> = Vec::new();
     for stmt in &mut block.stmts {
-        for operand in operands_mut(stmt) {
+        for (operand, in_arithmetic) in operands_mut(stmt) {
             let Operand::Place(place) = operand else { continue };
             if !fixed(place, written) || vars[place.var.0].ty != Ty::Aggregate {
                 continue;
             }
             let id = key(place);
-            match counts.iter_mut().find(|(k, _, _)| *k == id) {
-                Some(entry) => entry.1 += 1,
-                None => counts.push((id, 1, (**place).clone())),
+            match counts.iter_mut().find(|(k, ..)| *k == id) {
+                Some(entry) => {
+                    entry.1 += 1;
+                    entry.2 |= in_arithmetic;
+                }
+                None => counts.push((id, 1, in_arithmetic, (**place).clone())),
             }
         }
     }
-    for (id, count, place) in counts {
-        if count < 2 {
+    for (id, count, is_a_number, place) in counts {
+        if count < 2 || !is_a_number {
             continue;
         }
         let Some(first) = block
             .stmts
             .iter_mut()
-            .position(|stmt| operands_mut(stmt).iter().any(|o| matches!(o, Operand::Place(p) if key(p) == id)))
+            .position(|stmt| operands_mut(stmt).iter().any(|(o, _)| matches!(o, Operand::Place(p) if key(p) == id)))
         else {
             continue;
         };
@@ -113,7 +120,7 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
         });
         let temp = Var(vars.len() - 1);
         for stmt in &mut block.stmts {
-            for operand in operands_mut(stmt) {
+            for (operand, _) in operands_mut(stmt) {
                 if matches!(operand, Operand::Place(p) if key(p) == id) {
                     *operand = Operand::Var(temp);
                 }
