@@ -169,7 +169,7 @@ pub fn method_on_constant(ty: syn::Type, method: &Ident) -> syn::ExprPath {
 }
 
 /// Whether a method call's path is `method_on_constant`'s.
-fn on_constant_self(path: &syn::ExprPath) -> bool {
+pub fn on_constant_self(path: &syn::ExprPath) -> bool {
     path.qself.as_ref().is_some_and(|qself| matches!(&*qself.ty, syn::Type::Group(_)))
 }
 

@@ -302,7 +302,7 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
             } else {
                 path.to_token_stream()
             };
-            let args = args.iter().map(|arg| argument(body, arg, span));
+            let args = args.iter().enumerate().map(|(i, arg)| call_argument(body, path, i, arg, span));
             quote_spanned!(span=> #callee(#(#args),*))
         }
         Rhs::ArrayLit(items) => {
@@ -382,6 +382,27 @@ pub fn argument(body: &Body, arg: &Arg, span: Span) -> TokenStream {
             }
         }
     }
+}
+
+/// `argument`, at `position` among the arguments of a call of `path`: the
+/// receiver of a method's twin for a constant `self` (`ls[i].f(x)`,
+/// `companion::method_on_constant`) read in place is lent, as the twin takes
+/// `&Self` (an element of a table need not be `Copy`). It stays a value
+/// operand in the IR, so the analyses see the index it reads.
+pub fn call_argument(body: &Body, path: &syn::ExprPath, position: usize, arg: &Arg, span: Span) -> TokenStream {
+    match arg {
+        Arg::Value(Operand::Place(place)) if is_lent_receiver(path, position) => {
+            let element = operand(body, &Operand::Place(place.clone()));
+            quote_spanned!(span=> &#element)
+        }
+        _ => argument(body, arg, span),
+    }
+}
+
+/// Whether the argument at `position` of a call of `path` is the receiver
+/// of a method's twin for a constant `self`, which takes `&Self`.
+pub fn is_lent_receiver(path: &syn::ExprPath, position: usize) -> bool {
+    position == 0 && crate::companion::on_constant_self(path)
 }
 
 /// The span of the field an unseen place reads (`scale` of `s.scale`, `v`

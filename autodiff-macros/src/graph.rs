@@ -389,6 +389,10 @@ impl Hooks {
                 let copies = value_operands(rhs).into_iter().enumerate().map(|(k, operand)| {
                     let copy = operand_copy(k);
                     let value = emit::operand(body, operand);
+                    // (A constant receiver of a method's twin is lent, `emit::call_argument`.)
+                    let lent = matches!((rhs, operand), (Rhs::Call(path, _), Operand::Place(_))
+                        if emit::is_lent_receiver(path, k));
+                    let value = if lent { quote!(&#value) } else { value.into_token_stream() };
                     quote_spanned!(*span=> let #copy = #value;)
                 });
                 // A call writing in place: the part it writes, before it.

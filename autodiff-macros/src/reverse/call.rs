@@ -23,7 +23,7 @@ impl Sweep<'_> {
         };
         let fwd = companion::method(path, companion::FWD_IN_PLACE, span);
         let fwd = emit::gated_callee(self.body, &fwd, args);
-        let args = args.iter().map(|arg| emit::argument(self.body, arg, span));
+        let args = args.iter().enumerate().map(|(i, arg)| emit::call_argument(self.body, path, i, arg, span));
         let tape_ident = self.ident(tape);
         let save =
             self.saves.slot(SaveKey::Tape(id)).map(|slot| self.save(slot, &tape_ident.to_token_stream(), tape, span));
@@ -252,7 +252,7 @@ impl Sweep<'_> {
                     };
                     quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry))
                 }
-                _ => emit::argument(self.body, arg, span),
+                _ => emit::call_argument(self.body, path, i, arg, span),
             });
             match arg {
                 Arg::Value(operand) => {

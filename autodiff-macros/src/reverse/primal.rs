@@ -120,7 +120,8 @@ impl Sweep<'_> {
                         let call = Ident::new("__call", Span::mixed_site());
                         let fwd = companion::method(path, companion::FWD, *span);
                         let fwd = emit::gated_callee(self.body, &fwd, args);
-                        let args = args.iter().map(|arg| emit::argument(self.body, arg, *span));
+                        let args =
+                            args.iter().enumerate().map(|(i, arg)| emit::call_argument(self.body, path, i, arg, *span));
                         tokens.extend(quote_spanned!(*span=> let #call = #fwd(#(#args),*);));
                         let tape_ident = self.ident(tape);
                         if let Some(slot) = self.saves.slot(SaveKey::Tape(id)) {

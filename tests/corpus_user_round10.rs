@@ -1,0 +1,168 @@
+//! Stop 21's findings, each checked against its closed form in every mode
+//! the function has:
+//!
+//! - a `#[grad]` method called on an element of a constant slice of
+//!   structs (`terms[i].eval(x)`, `for t in terms { t.eval(x) }`,
+//!   `terms.iter().map(|t| t.eval(x))`) failed with E0308: the receiver
+//!   was passed by value to the method's twin for a constant `self`, which
+//!   takes `&Self` (and an element that is not `Copy` cannot be moved);
+//! - two typed `let`s copying the same array field of a model (`let w:
+//!   [f64; 3] = m.w; let c: [f64; 3] = m.w;`) failed with E0308: the two
+//!   reads were shared in a temporary taken for a number.
+
+#![allow(clippy::needless_range_loop)]
+
+#[macro_use]
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+
+/// A term `a·xᵖ` of a polynomial, with a name: not `Copy`.
+struct Term {
+    a: f64,
+    power: i32,
+    #[allow(dead_code)]
+    name: String,
+}
+
+impl Term {
+    #[grad(forward, reverse, hessian, wrt(x))]
+    fn eval(&self, x: f64) -> f64 {
+        self.a * x.powi(self.power)
+    }
+}
+
+#[grad(forward, reverse, hessian, graph)]
+fn by_index(terms: &[Term], x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..terms.len() {
+        s += terms[i].eval(x);
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian, graph)]
+fn by_element(terms: &[Term], x: f64) -> f64 {
+    let mut s = 0.0;
+    for t in terms {
+        s += t.eval(x);
+    }
+    s
+}
+
+#[grad(forward, reverse, hessian, graph)]
+fn by_iterator(terms: &[Term], x: f64) -> f64 {
+    terms.iter().map(|t| t.eval(x)).sum()
+}
+
+/// Horner's scheme over the terms' values, the element chosen by a counter
+/// that changes after the call: the reverse pass must call the twin on
+/// the element the forward pass used.
+#[grad(forward, reverse, hessian, graph)]
+fn by_counter(terms: &[Term], x: f64) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    while k < terms.len() {
+        let v = terms[k].eval(x);
+        k += 1;
+        s = s * x + v;
+    }
+    s
+}
+
+fn terms() -> Vec<Term> {
+    [(1.5, 3), (-2.0, 2), (0.5, 1)]
+        .into_iter()
+        .map(|(a, power)| Term { a, power, name: format!("{a}x^{power}") })
+        .collect()
+}
+
+/// The value, first and second derivative of Σ aₖ·x^pₖ.
+fn sum_of_terms(terms: &[Term], x: f64) -> [f64; 3] {
+    terms.iter().fold([0.0; 3], |[f, d, h], t| {
+        let p = t.power as f64;
+        [f + t.a * x.powi(t.power), d + t.a * p * x.powi(t.power - 1), h + t.a * p * (p - 1.0) * x.powi(t.power - 2)]
+    })
+}
+
+/// The same of Horner's `s ← s·x + vₖ`: `s' ← s'·x + s + vₖ'`,
+/// `s'' ← s''·x + 2s' + vₖ''`.
+fn horner_of_terms(terms: &[Term], x: f64) -> [f64; 3] {
+    terms.iter().fold([0.0; 3], |[s, d, h], t| {
+        let [v, dv, hv] = sum_of_terms(std::slice::from_ref(t), x);
+        [s * x + v, d * x + s + dv, h * x + 2.0 * d + hv]
+    })
+}
+
+#[test]
+fn methods_on_elements_of_a_constant_slice_of_structs_have_their_closed_forms() {
+    let terms = terms();
+    type Modes = (
+        fn(&[Term], f64) -> (f64, f64),
+        fn(&[Term], f64, f64) -> (f64, f64),
+        fn(&[Term], f64, f64) -> (f64, f64),
+        fn(&[Term], f64) -> autodiff::Graph,
+        fn(&[Term], f64) -> [f64; 3],
+    );
+    let functions: [(&str, Modes); 4] = [
+        ("by_index", (by_index_grad, by_index_jvp, by_index_hvp, by_index_graph, sum_of_terms)),
+        ("by_element", (by_element_grad, by_element_jvp, by_element_hvp, by_element_graph, sum_of_terms)),
+        ("by_iterator", (by_iterator_grad, by_iterator_jvp, by_iterator_hvp, by_iterator_graph, sum_of_terms)),
+        ("by_counter", (by_counter_grad, by_counter_jvp, by_counter_hvp, by_counter_graph, horner_of_terms)),
+    ];
+    for (name, (grad, jvp, hvp, graph, exact)) in functions {
+        for x in [-1.3, 0.4, 2.0] {
+            let [f, d, h] = exact(&terms, x);
+            let (value, dx) = grad(&terms, x);
+            assert!(
+                close(value, f, 1e-12) && close(dx, d, 1e-12),
+                "{name}_grad at {x}: ({value}, {dx}), want ({f}, {d})"
+            );
+            let (value, tangent) = jvp(&terms, x, 0.5);
+            assert!(close(value, f, 1e-12) && close(tangent, 0.5 * d, 1e-12), "{name}_jvp at {x}: {tangent}");
+            let (value, hv) = hvp(&terms, x, 0.5);
+            assert!(close(value, f, 1e-12) && close(hv, 0.5 * h, 1e-12), "{name}_hvp at {x}: {hv}, want {}", 0.5 * h);
+            let g = graph(&terms, x);
+            let adjoint = common::graph::adjoint(&g, "x");
+            assert!(close(adjoint, d, 1e-12), "{name}_graph at {x}: adjoint of x {adjoint}, want {d}");
+        }
+    }
+}
+
+#[derive(Params, Clone, Default)]
+struct Lin {
+    w: [f64; 3],
+    b: f64,
+}
+
+/// The same array field copied twice by typed `let`s.
+#[grad(forward, reverse, hessian)]
+fn field_copied_twice(m: &Lin, x: f64) -> f64 {
+    let w: [f64; 3] = m.w;
+    let c: [f64; 3] = m.w;
+    w[0] * x + c[1] * x * x + c[2] * w[2] + m.b
+}
+
+#[test]
+fn an_array_field_copied_twice_has_its_closed_form() {
+    let m = Lin { w: [0.5, -1.5, 2.0], b: 0.25 };
+    let x = 1.2;
+    let f = m.w[0] * x + m.w[1] * x * x + m.w[2] * m.w[2] + m.b;
+    let mut d_m = Lin::default();
+    let (value, dx) = field_copied_twice_grad(&m, &mut d_m, x);
+    assert!(close(value, f, 1e-12));
+    assert!(close(dx, m.w[0] + 2.0 * m.w[1] * x, 1e-12));
+    assert_eq!(d_m.w, [x, x * x, 2.0 * m.w[2]]);
+    assert_eq!(d_m.b, 1.0);
+    // Along (v_m, vx) = (w: [0, 1, 1], b: 0; 1): ḟ = x² + 2·w₂ + (w₀ + 2·w₁·x).
+    let v_m = Lin { w: [0.0, 1.0, 1.0], b: 0.0 };
+    let (_, tangent) = field_copied_twice_jvp(&m, &v_m, x, 1.0);
+    assert!(close(tangent, x * x + 2.0 * m.w[2] + m.w[0] + 2.0 * m.w[1] * x, 1e-12));
+    // H·v: ∂/∂x = 2·x·v_w₁ + 2·w₁·vx, ∂/∂w = [vx, 2·x·vx, 2·v_w₂], ∂/∂b = 0.
+    let mut hv_m = Lin::default();
+    let (_, hx) = field_copied_twice_hvp(&m, &v_m, &mut hv_m, x, 1.0);
+    assert!(close(hx, 2.0 * x + 2.0 * m.w[1], 1e-12));
+    assert_eq!(hv_m.w, [1.0, 2.0 * x, 2.0]);
+    assert_eq!(hv_m.b, 0.0);
+}
