@@ -8,7 +8,11 @@
 //!   takes `&Self` (and an element that is not `Copy` cannot be moved);
 //! - two typed `let`s copying the same array field of a model (`let w:
 //!   [f64; 3] = m.w; let c: [f64; 3] = m.w;`) failed with E0308: the two
-//!   reads were shared in a temporary taken for a number.
+//!   reads were shared in a temporary taken for a number;
+//! - review 12: a custom `vjp` on a generic function with a slice
+//!   parameter (E0369 in the companion's `jvp`), and a custom `vjp` whose
+//!   `wrt(..)` leaves a float parameter out (E0061: the companion's `vjp`
+//!   had no slot for it, which its callers pass).
 
 #![allow(clippy::needless_range_loop)]
 
@@ -16,6 +20,7 @@
 mod common;
 
 use autodiff::prelude::*;
+use autodiff::Float;
 use common::close;
 
 /// A term `a·xᵖ` of a polynomial, with a name: not `Copy`.
@@ -165,4 +170,66 @@ fn an_array_field_copied_twice_has_its_closed_form() {
     assert!(close(hx, 2.0 * x + 2.0 * m.w[1], 1e-12));
     assert_eq!(hv_m.w, [1.0, 2.0 * x, 2.0]);
     assert_eq!(hv_m.b, 0.0);
+}
+
+/// `a·Σ xᵢ²`, generic, with a hand-written reverse derivative.
+#[grad(vjp = generic_norm_vjp)]
+fn generic_norm<T: Float>(x: &[T], a: T) -> T {
+    x.iter().fold(T::zero(), |s, v| s + *v * *v) * a
+}
+
+fn generic_norm_vjp<T: Float>(x: &[T], d_x: &mut [T], a: T, seed: T) -> (T, T) {
+    let mut s = T::zero();
+    for i in 0..x.len() {
+        s = s + x[i] * x[i];
+        d_x[i] = d_x[i] + seed * T::from_f64(2.0) * x[i] * a;
+    }
+    (s * a, seed * s)
+}
+
+/// Forward mode through the custom reverse derivative (`⟨∇f, ẋ⟩` from one `vjp`).
+#[grad(forward, reverse)]
+fn norm_of_a_pair(p: &[f32]) -> f32 {
+    generic_norm(p, p[0]) + p[1]
+}
+
+/// `a²·w₀`, differentiated in `a` only, by hand.
+#[grad(wrt(a), vjp = scaled_square_vjp)]
+fn scaled_square(a: f64, w: &[f64], b: f64) -> f64 {
+    a * a * w[0] + b
+}
+
+fn scaled_square_vjp(a: f64, w: &[f64], b: f64, seed: f64) -> (f64, f64) {
+    (scaled_square(a, w, b), 2.0 * a * w[0] * seed)
+}
+
+#[grad(forward, reverse)]
+fn through_scaled_square(x: &[f64]) -> f64 {
+    scaled_square(x[0] * x[1], &[2.0, 3.0], 0.5) * x[1]
+}
+
+#[test]
+fn custom_reverse_derivatives_generic_or_restricted_serve_their_callers() {
+    let x = [3.0, 4.0];
+    let mut d_x = [0.0; 2];
+    assert_eq!(generic_norm_grad(&x, &mut d_x, 2.0), (50.0, 25.0));
+    assert_eq!(d_x, [12.0, 16.0]);
+    // f = p₀(p₀² + p₁²) + p₁: ∇f = (3p₀² + p₁², 2p₀p₁ + 1).
+    let p = [1.5f32, -0.5];
+    let gradient = [3.0 * p[0] * p[0] + p[1] * p[1], 2.0 * p[0] * p[1] + 1.0];
+    let mut d_p = [0.0f32; 2];
+    norm_of_a_pair_grad(&p, &mut d_p);
+    assert_eq!(d_p, gradient);
+    let (_, tangent) = norm_of_a_pair_jvp(&p, &[1.0, 2.0]);
+    assert!((tangent - (gradient[0] + 2.0 * gradient[1])).abs() < 1e-5);
+
+    assert_eq!(scaled_square_grad(0.5, &[2.0], 1.0), (1.5, 2.0));
+    // f = 2(x₀x₁)²x₁ + 0.5x₁ = 2x₀²x₁³ + 0.5x₁.
+    let x = [0.4f64, 0.7];
+    let gradient = [4.0 * x[0] * x[1].powi(3), 6.0 * x[0] * x[0] * x[1] * x[1] + 0.5];
+    let mut d_x = [0.0; 2];
+    through_scaled_square_grad(&x, &mut d_x);
+    assert!(close(d_x[0], gradient[0], 1e-12) && close(d_x[1], gradient[1], 1e-12), "{d_x:?}");
+    let (_, tangent) = through_scaled_square_jvp(&x, &[0.3, -0.5]);
+    assert!(close(tangent, 0.3 * gradient[0] - 0.5 * gradient[1], 1e-12));
 }

@@ -194,16 +194,24 @@ pub(crate) fn try_expand_with(
         let functions = args.reverse.then(|| functions(&sig, &seed, &|_| false, Vjp::Custom(path.clone())));
         let target = custom_target(path, &sig.item.sig.generics);
         let graph_fn = args.graph.as_ref().map(|_| graph::custom_function(&sig, &target)).transpose()?;
-        let body = forward_call(&sig, target, &seed);
-        // The companion has the slots of every struct parameter (the
+        // The companion has the slots of every struct parameter and, for a
+        // function restricted by `wrt(..)`, of every float one (the
         // convention of `companion.rs`); the custom derivative is called
-        // without those of the structs it leaves out.
-        let mut slotted = checked_signature(item, &args, Ctxt::new())?;
-        slotted.left_out = sig.left_out.clone();
-        let cx = Ctxt::new();
-        signature::slot_constant_references(&mut slotted, &cx);
-        cx.check()?;
-        let companion = companion::generated(&slotted, &seed, &|_| false, body, None, None, companion_jvp);
+        // without those it leaves out, whose partials are zero (a caller
+        // passes them constants: `guards::LeavesOut`).
+        let (companion_sig, body) = match &full_sig {
+            Some(full_sig) => (None, padded_custom_call(&sig, full_sig, target, &seed)),
+            None => {
+                let mut slotted = checked_signature(item, &args, Ctxt::new())?;
+                slotted.left_out = sig.left_out.clone();
+                let cx = Ctxt::new();
+                signature::slot_constant_references(&mut slotted, &cx);
+                cx.check()?;
+                (Some(slotted), forward_call(&sig, target, &seed))
+            }
+        };
+        let companion_sig = companion_sig.as_ref().or(full_sig.as_ref()).unwrap_or(&sig);
+        let companion = companion::generated(companion_sig, &seed, &|_| false, body, None, None, companion_jvp);
         return Ok(quote!(#functions #jvp_fn #graph_fn #companion));
     }
     let graph_fn = args.graph.as_ref().map(|_| graph::function(&sig)).transpose()?;
@@ -590,6 +598,48 @@ fn forward_call(sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStre
     let forwarded = sig.forwarded();
     let seed = sig.ret.map(|_| quote!(#seed));
     quote!(#target (#(#forwarded,)* #seed))
+}
+
+/// The companion's `vjp` of a restricted function with a custom derivative:
+/// the custom `vjp` called with `sig`'s parameters, its partials given back
+/// in the places of `full_sig`'s (which differentiates every float), with a
+/// zero for each parameter `wrt(..)` leaves out.
+fn padded_custom_call(sig: &Signature, full_sig: &Signature, target: TokenStream, seed: &Ident) -> TokenStream {
+    let call = forward_call(sig, target, seed);
+    let partial = |param: &signature::Param| format_ident!("__d_{}", param.ident, span = Span::mixed_site());
+    let value = sig.ret.map(|_| Ident::new("__value", Span::mixed_site()));
+    let own: Vec<Ident> = sig.active().map(|(param, _)| partial(param)).collect();
+    let given = match (&value, own.len()) {
+        (Some(value), 0) => quote!(#value),
+        (Some(value), _) => quote!((#value, #(#own),*)),
+        (None, _) => quote!((#(#own,)*)),
+    };
+    let partials: Vec<TokenStream> = full_sig
+        .active()
+        .map(|(param, _)| match own.iter().find(|own| **own == partial(param)) {
+            Some(own) => own.to_token_stream(),
+            None => zero_of(param.ty),
+        })
+        .collect();
+    let padded = match (&value, partials.len()) {
+        (Some(value), 0) => quote!(#value),
+        (Some(value), _) => quote!((#value, #(#partials),*)),
+        (None, _) => quote!((#(#partials,)*)),
+    };
+    quote!(let #given = #call; #padded)
+}
+
+/// A zero of a float or a (nested) float array type: `0.0`, `[[0.0; N]; M]`.
+fn zero_of(ty: &syn::Type) -> TokenStream {
+    match ty {
+        syn::Type::Array(array) => {
+            let (elem, len) = (zero_of(&array.elem), &array.len);
+            quote!([#elem; #len])
+        }
+        syn::Type::Paren(paren) => zero_of(&paren.elem),
+        syn::Type::Group(group) => zero_of(&group.elem),
+        _ => quote!(0.0),
+    }
 }
 
 /// A custom derivative as called: as written when the user gave its generic

@@ -177,7 +177,7 @@ impl Jvp {
                     terms.push(quote!(#partial * #tangent));
                     partials.push(partial);
                 }
-                ParamClass::Shadowed { target, kind: RefKind::Array(elem), .. } => {
+                ParamClass::Shadowed { target, kind: RefKind::Array(_), .. } => {
                     let gradient = namer.fresh(&format!("__gradient_{}", naming::name_of(ident)));
                     let zero = match &**target {
                         syn::Type::Array(array) if crate::signature::float_ty(&array.elem).is_some() => {
@@ -188,8 +188,8 @@ impl Jvp {
                     };
                     buffers.extend(quote!(let mut #gradient = #zero;));
                     args.push(quote!(&mut #gradient));
-                    let elem = emit::float_type(*elem);
-                    terms.push(quote!(#gradient.iter().zip(#tangent.iter()).map(|(g, t)| g * t).sum::<#elem>()));
+                    // (A fold, not `sum`: a generic float has neither `&T * &T` nor `Sum`.)
+                    terms.push(quote!(#gradient.iter().zip(#tangent.iter()).fold(0.0, |s, (g, t)| s + *g * *t)));
                 }
                 ParamClass::Shadowed { .. } | ParamClass::Output { .. } => return None,
                 ParamClass::Constant => {}
