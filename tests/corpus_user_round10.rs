@@ -12,7 +12,16 @@
 //! - review 12: a custom `vjp` on a generic function with a slice
 //!   parameter (E0369 in the companion's `jvp`), and a custom `vjp` whose
 //!   `wrt(..)` leaves a float parameter out (E0061: the companion's `vjp`
-//!   had no slot for it, which its callers pass).
+//!   had no slot for it, which its callers pass);
+//! - round 10: the textbook sigmoid `1 / (1 + e⁻ˣ)` past `x = −709.78`,
+//!   where `e⁻ˣ` overflows and the reciprocal brings it back to 0: `_grad`
+//!   was 0 (the reverse sweep skips a zero adjoint's infinite partial),
+//!   `_jvp` and `_hvp` NaN (`−1/u² · u̇` = `0 · ∞`); the same zero partial
+//!   guard in a tangent body must keep the derivative of a partial that is
+//!   exactly 0 (`(1 − y)·eˣ` at `y = 1`);
+//! - round 10: a `match` arm whose pattern starts with `..=` (`..=0.0 =>`)
+//!   failed to compile: `matches!`, which tests each arm, takes no such
+//!   pattern.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -232,4 +241,108 @@ fn custom_reverse_derivatives_generic_or_restricted_serve_their_callers() {
     assert!(close(d_x[0], gradient[0], 1e-12) && close(d_x[1], gradient[1], 1e-12), "{d_x:?}");
     let (_, tangent) = through_scaled_square_jvp(&x, &[0.3, -0.5]);
     assert!(close(tangent, 0.3 * gradient[0] - 0.5 * gradient[1], 1e-12));
+}
+
+/// The logistic function as a textbook writes it.
+#[grad(forward, reverse, hessian)]
+fn textbook_sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The negative log-likelihood of logistic regression, one sample's margin
+/// far past where `e⁻ᶻ` overflows.
+#[grad(forward, reverse, hessian, wrt(w))]
+fn logistic_nll(w: &[f64], xs: &[[f64; 2]], ys: &[f64]) -> f64 {
+    let mut nll = 0.0;
+    for i in 0..ys.len() {
+        let p = textbook_sigmoid(w[0] * xs[i][0] + w[1] * xs[i][1]);
+        nll -= if ys[i] > 0.5 { p.ln() } else { (1.0 - p).ln() };
+    }
+    nll
+}
+
+/// `(1 − y)·eˣ`: the partial `1 − y` of the product is exactly 0 at `y = 1`.
+#[grad(forward, reverse, hessian)]
+fn vanishing_factor(x: f64, y: f64) -> f64 {
+    (1.0 - y) * x.exp()
+}
+
+#[test]
+fn an_overflow_the_function_recovers_from_has_the_gradients_limit_in_every_mode() {
+    for x in [-800.0, -710.0, 800.0] {
+        assert_eq!(textbook_sigmoid_grad(x).1, 0.0, "grad at {x}");
+        assert_eq!(textbook_sigmoid_jvp(x, 1.0).1, 0.0, "jvp at {x}");
+        assert_eq!(textbook_sigmoid_hvp(x, 1.0).1, 0.0, "hvp at {x}");
+    }
+    // σ' = σ(1 − σ), σ'' = σ'(1 − 2σ), away from the overflow.
+    let x = 0.3;
+    let s = 1.0 / (1.0 + f64::exp(-x));
+    assert!(close(textbook_sigmoid_jvp(x, 1.0).1, s * (1.0 - s), 1e-14));
+    assert!(close(textbook_sigmoid_hvp(x, 1.0).1, s * (1.0 - s) * (1.0 - 2.0 * s), 1e-12));
+
+    // The third sample (margin −800, label 0) adds −ln(1 − σ) = 0, whose
+    // derivatives σ·x and σ(1 − σ)·x² underflow to 0 with σ. The closed
+    // forms: ∇ = Σ (σ − y)·x, H = Σ σ(1 − σ)·x·xᵀ.
+    let (xs, ys) = ([[1.0, 2.0], [0.5, -1.0], [800.0, 0.0]], [1.0, 0.0, 0.0]);
+    let w = [-1.0, 0.5];
+    let mut gradient = [0.0; 2];
+    let mut hessian = [[0.0; 2]; 2];
+    for (x, y) in xs.iter().zip(ys) {
+        let s = 1.0 / (1.0 + f64::exp(-(w[0] * x[0] + w[1] * x[1])));
+        for i in 0..2 {
+            gradient[i] += (s - y) * x[i];
+            for j in 0..2 {
+                hessian[i][j] += s * (1.0 - s) * x[i] * x[j];
+            }
+        }
+    }
+    let mut d_w = [0.0; 2];
+    logistic_nll_grad(&w, &mut d_w, &xs, &ys);
+    assert!(close(d_w[0], gradient[0], 1e-12) && close(d_w[1], gradient[1], 1e-12), "{d_w:?}, want {gradient:?}");
+    let (_, tangent) = logistic_nll_jvp(&w, &[1.0, -2.0], &xs, &ys);
+    assert!(close(tangent, gradient[0] - 2.0 * gradient[1], 1e-12), "{tangent}");
+    let mut hv = [0.0; 2];
+    logistic_nll_hvp(&w, &[1.0, -2.0], &mut hv, &xs, &ys);
+    for i in 0..2 {
+        let want = hessian[i][0] - 2.0 * hessian[i][1];
+        assert!(close(hv[i], want, 1e-12), "H·v[{i}] = {}, want {want}", hv[i]);
+    }
+
+    // H = [[(1 − y)eˣ, −eˣ], [−eˣ, 0]]: at y = 1, H·(1, 0) = (0, −eˣ).
+    let x = 0.4;
+    let (_, hx, hy) = vanishing_factor_hvp(x, 1.0, 1.0, 0.0);
+    assert_eq!((hx, hy), (0.0, -x.exp()));
+    assert_eq!(vanishing_factor_jvp(x, 1.0, 1.0, 0.0).1, 0.0);
+}
+
+/// A smooth ReLU6 by pieces, its arms as range patterns.
+#[grad(forward, reverse, hessian)]
+fn soft_relu6(x: f64) -> f64 {
+    match x {
+        ..=0.0 => 0.01 * x,
+        0.0..=6.0 => x * x / 12.0 + 0.5 * x,
+        _ => 6.0 + 0.01 * (x - 6.0),
+    }
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn by_degree(x: f64, degree: u32) -> f64 {
+    match degree {
+        ..=1 => x,
+        2..=3 => x * x,
+        _ => x * x * x,
+    }
+}
+
+#[test]
+fn match_arms_of_half_open_ranges_take_their_pieces_derivatives() {
+    for (x, slope, curvature) in [(-1.0, 0.01, 0.0), (3.0, 3.0 / 6.0 + 0.5, 1.0 / 6.0), (7.0, 0.01, 0.0)] {
+        assert_eq!(soft_relu6_grad(x).1, slope, "at {x}");
+        assert_eq!(soft_relu6_jvp(x, 2.0).1, 2.0 * slope, "at {x}");
+        assert_eq!(soft_relu6_hvp(x, 2.0).1, 2.0 * curvature, "at {x}");
+    }
+    for (degree, slope) in [(0, 1.0), (2, 4.0), (5, 12.0)] {
+        assert_eq!(by_degree_grad(2.0, degree).1, slope, "degree {degree}");
+        assert_eq!(by_degree_jvp(2.0, 1.0, degree).1, slope, "degree {degree}");
+    }
 }

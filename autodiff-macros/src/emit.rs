@@ -339,7 +339,9 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
         }
         Rhs::Matches(value, pat, None) => {
             let value = operand(body, value);
-            quote_spanned!(span=> ::core::matches!(#value, #pat))
+            // (In parentheses: `matches!` takes no pattern that starts with
+            // `..=`, which an arm does, `..=0.0 => ..`.)
+            quote_spanned!(span=> ::core::matches!(#value, (#pat)))
         }
         Rhs::Matches(value, pat, Some(name)) => {
             // Lowering took this branch only on a match; an irrefutable

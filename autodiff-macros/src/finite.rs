@@ -80,16 +80,16 @@ fn mark_until_fixed(
 }
 
 /// For every variable, whether its tangent may be infinite or NaN although
-/// the directions and the value are finite: one computed by an operation
-/// whose partial has a pole where its value is finite (`√x`, `∛x`, `xʸ`
-/// at 0, `asin`/`acos` at ±1, `acosh` at 1, `x.powi(n)` for `n < 1`) or by
-/// a call, or from such a tangent. Forward mode's dual of the reverse
-/// sweep's zero-adjoint guard: a zero partial times such a tangent (`w·√x`
-/// at `w = 0`, `x = 0`) is 0, not NaN, as the reverse sweep, which skips a
+/// the directions are finite: one computed by an operation whose partial
+/// can be infinite at finite operands (`rules::can_blow_up`: a pole where
+/// the value is finite, `√x` at 0, or where it is not, `1/x` at 0, or an
+/// overflow, `eˣ` at 710) or by a call, or from such a tangent. Forward
+/// mode's dual of the reverse sweep's zero-adjoint guard: a zero partial
+/// times such a tangent is 0, not NaN, as the reverse sweep, which skips a
 /// zero adjoint's product with an infinite partial, has it
-/// (`forward::Forward::zero_partial_guard`). Where the value is not finite
-/// either (`ln 0`, `1/0`, `exp` overflowing) the function's value is NaN
-/// there anyway, as the README says.
+/// (`forward::Forward::zero_partial_guard`): `w·√x` at `w = 0`, `x = 0`,
+/// and `1 / (1 + e⁻ˣ)` at `x = −800`, whose `e⁻ˣ` overflows to a value
+/// the reciprocal brings back to 0, with the partial `−1/u² = 0`.
 ///
 /// The root of a sum of squares (`(x * x + y * y).sqrt()`, a norm) is not
 /// counted: where the sum is 0 every square's tangent `2x·ẋ` is 0 too, and
@@ -108,8 +108,7 @@ pub fn tangents_unbounded(body: &Body) -> Vec<bool> {
         Stmt::Assign { dst, rhs, .. } => {
             let made = match rhs {
                 Rhs::Prim(Op::Sqrt, args) => !is_sum_of_squares(&args[0], &single, marked),
-                Rhs::Prim(Op::Powi, args) => literal_integer(&args[1]).is_none_or(|n| n < 1),
-                Rhs::Prim(Op::Cbrt | Op::Powf | Op::Asin | Op::Acos | Op::Acosh, _) => true,
+                Rhs::Prim(op, _) => crate::rules::can_blow_up(*op),
                 Rhs::Call(..) => true,
                 _ => false,
             };

@@ -61,10 +61,7 @@ pub fn forward(
         calls,
         namer,
         scaled: Vec::new(),
-        tangent_unbounded: match calls {
-            Calls::Jvp => crate::finite::tangents_unbounded(body),
-            Calls::Split => Vec::new(),
-        },
+        tangent_unbounded: crate::finite::tangents_unbounded(body),
     };
     let mut params = body.params.clone();
     for (var, ident) in tangents {
@@ -515,6 +512,12 @@ impl Forward<'_> {
     /// has the tangent 0, as the reverse sweep gives it (its adjoint of `√x`
     /// is 0, and it skips the infinite partial), not `0·∞`. A partial that
     /// may be infinite itself (`blows_up`) also needs `ẋ != 0`.
+    ///
+    /// A tangent body the reverse sweep differentiates (`Calls::Split`)
+    /// tests `ẋ is finite || ∂ != 0` instead (and `∂ is finite || ẋ != 0`),
+    /// as `guarded_term` does: branching on `∂` alone, a pass where `∂` is
+    /// exactly 0 (`(1 − y)·ẋ` at `y = 1`) took the arm `0` and dropped `ẋ`
+    /// from the adjoint of `∂`: a wrong `H·v`.
     #[allow(clippy::too_many_arguments)]
     fn zero_partial_guard(
         &mut self,
@@ -529,8 +532,16 @@ impl Forward<'_> {
     ) -> Operand {
         let d = self.lower_d(partial, args, result, float, span, out);
         let mut moves = self.op(Op::Ne, vec![d.clone(), zero(float, span)], Ty::Bool, span, out);
+        if self.calls == Calls::Split {
+            let dx_finite = self.is_finite(dx, float, span, out);
+            moves = self.op(Op::BitOr, vec![dx_finite, moves], Ty::Bool, span, out);
+        }
         if blows_up {
-            let dx_moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
+            let mut dx_moves = self.op(Op::Ne, vec![dx.clone(), zero(float, span)], Ty::Bool, span, out);
+            if self.calls == Calls::Split {
+                let d_finite = self.is_finite(&d, float, span, out);
+                dx_moves = self.op(Op::BitOr, vec![d_finite, dx_moves], Ty::Bool, span, out);
+            }
             moves = self.op(Op::BitAnd, vec![moves, dx_moves], Ty::Bool, span, out);
         }
         let term = self.temp(Ty::Float(float));
@@ -540,6 +551,16 @@ impl Forward<'_> {
         let els = Block { stmts: vec![init(term, Rhs::Use(zero(float, span)), span)] };
         out.stmts.push(Stmt::If { cond: moves, then, els, span });
         Operand::Var(term)
+    }
+
+    /// `value.is_finite()`, of a typed copy (a literal's `is_finite` has no
+    /// type to call).
+    fn is_finite(&mut self, value: &Operand, float: FloatTy, span: Span, out: &mut Block) -> Operand {
+        let typed = self.temp(Ty::Float(float));
+        out.stmts.push(init(typed, Rhs::Use(value.clone()), span));
+        let finite = self.temp(Ty::Bool);
+        out.stmts.push(init(finite, Rhs::Method(Operand::Var(typed), Ident::new("is_finite", span), Vec::new()), span));
+        Operand::Var(finite)
     }
 
     fn sum(&mut self, terms: Vec<Operand>, float: FloatTy, span: Span, out: &mut Block) -> Operand {
@@ -1022,9 +1043,11 @@ mod tests {
                 s
             }
         });
+        // (`s` holds an exponential, whose tangent may be infinite: the
+        // product is guarded, `zero_partial_guard`.)
         assert!(got.contains("__t1: f64 = exp(s)\n"), "{got}");
-        assert!(got.contains("__t4: f64 = mul(__t1, __dot_s)"), "{got}");
-        assert!(got.contains("__dot_s: f64 := __t3\n    s: f64 := __t1\n"), "{got}");
+        assert!(got.contains("__t6: f64 = mul(__t1, __dot_s)"), "{got}");
+        assert!(got.contains("__dot_s: f64 := __t5\n    s: f64 := __t1\n"), "{got}");
     }
 
     #[test]
