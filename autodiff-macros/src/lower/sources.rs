@@ -204,7 +204,13 @@ impl Lowerer<'_> {
                      (`let {name}: [f64; N] = ..` or `Vec<f64>`)"
                 )
             } else {
-                "#[grad] iterates ranges (`0..n`) and float arrays, slices and vectors".to_owned()
+                // (`for t in triples` of `&[[usize; 3]]`, a slice of index rows.)
+                let name = quote::ToTokens::to_token_stream(expr).to_string().replace(' ', "");
+                format!(
+                    "#[grad] iterates ranges (`0..n`), float arrays, slices and vectors, slices of integers and of \
+                     structs; iterate the positions of this one instead (`for k in 0..{name}.len()`, then \
+                     `{name}[k][0]`)"
+                )
             };
             self.cx.error_spanned_by(expr, message);
             return None;
