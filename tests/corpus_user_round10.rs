@@ -21,7 +21,12 @@
 //!   exactly 0 (`(1 − y)·eˣ` at `y = 1`);
 //! - round 10: a `match` arm whose pattern starts with `..=` (`..=0.0 =>`)
 //!   failed to compile: `matches!`, which tests each arm, takes no such
-//!   pattern.
+//!   pattern;
+//! - review 13: the same place compared twice (`m.rows[0] == m.rows[1]`,
+//!   `terms[i].name == terms[0].name`) was shared in a temporary taken for
+//!   a number (E0308, E0508); a method called by its path on an element of
+//!   a slice of structs (`Term::eval(&terms[1], x)`, `Term::eval(t, x)` in
+//!   `for t in terms`) failed with E0223.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -345,4 +350,76 @@ fn match_arms_of_half_open_ranges_take_their_pieces_derivatives() {
         assert_eq!(by_degree_grad(2.0, degree).1, slope, "degree {degree}");
         assert_eq!(by_degree_jvp(2.0, 1.0, degree).1, slope, "degree {degree}");
     }
+}
+
+#[derive(Params, Clone, Default)]
+struct Rows {
+    rows: [[f64; 2]; 2],
+    b: f64,
+}
+
+/// Two rows of a model compared twice, and two names of a table.
+#[grad(forward, reverse, hessian)]
+fn compared_twice(m: &Rows, x: f64) -> f64 {
+    let same = m.rows[0] == m.rows[1];
+    let other = m.rows[0] != m.rows[1];
+    if same && !other {
+        x * m.b
+    } else {
+        x * m.rows[0][1]
+    }
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn names_compared_twice(terms: &[Term], x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..terms.len() {
+        let first = terms[i].name == terms[0].name;
+        let later = terms[i].name != terms[0].name;
+        if first && !later {
+            s += x;
+        } else {
+            s = s * x + terms[i].eval(x);
+        }
+    }
+    s
+}
+
+/// The method by its path, on an element and on a loop's element.
+#[grad(forward, reverse, hessian, graph)]
+fn by_path_on_an_element(terms: &[Term], x: f64) -> f64 {
+    let mut s = Term::eval(&terms[1], x) * x;
+    for t in terms {
+        s += Term::eval(t, x);
+    }
+    s
+}
+
+#[test]
+fn places_compared_twice_and_methods_by_path_on_elements() {
+    let m = Rows { rows: [[0.3, -0.7], [1.1, 0.4]], b: 0.25 };
+    let mut d_m = Rows::default();
+    assert_eq!(compared_twice_grad(&m, &mut d_m, 2.0), (-1.4, -0.7));
+    assert_eq!(d_m.rows, [[0.0, 2.0], [0.0, 0.0]]);
+    assert_eq!(compared_twice_jvp(&m, &Rows::default(), 2.0, 1.0), (-1.4, -0.7));
+
+    // Σ over the names: x for the first, then s·x + aᵢxᵖⁱ: -x² for these two.
+    let terms = terms();
+    let x = 0.7;
+    let s2 = x * x + terms[1].a * x * x;
+    let ds2 = 2.0 * x + 2.0 * terms[1].a * x;
+    let s3 = s2 * x + terms[2].a * x;
+    let ds3 = ds2 * x + s2 + terms[2].a;
+    let (value, dx) = names_compared_twice_grad(&terms, x);
+    assert!(close(value, s3, 1e-12) && close(dx, ds3, 1e-12), "({value}, {dx}), want ({s3}, {ds3})");
+
+    // a₁x²·x + Σ aᵢxᵖⁱ.
+    let [f, d, h] = sum_of_terms(&terms, x);
+    let a1 = terms[1].a;
+    let (value, dx) = by_path_on_an_element_grad(&terms, x);
+    assert!(close(value, a1 * x.powi(3) + f, 1e-12) && close(dx, 3.0 * a1 * x * x + d, 1e-12));
+    assert!(close(by_path_on_an_element_jvp(&terms, x, 1.0).1, 3.0 * a1 * x * x + d, 1e-12));
+    assert!(close(by_path_on_an_element_hvp(&terms, x, 1.0).1, 6.0 * a1 * x + h, 1e-12));
+    let g = by_path_on_an_element_graph(&terms, x);
+    assert!(close(common::graph::adjoint(&g, "x"), 3.0 * a1 * x * x + d, 1e-12));
 }

@@ -55,10 +55,14 @@ fn fixed(place: &Place, written: &BTreeSet<Var>) -> bool {
 
 /// The value operands of a statement that may be replaced, each with
 /// whether it is an operand of arithmetic (so a number, where a copy
-/// `let w: [f64; 3] = m.w;` may read a whole field).
+/// `let w: [f64; 3] = m.w;` may read a whole field, and a comparison
+/// `m.rows[0] == m.rows[1]` two rows or two `String`s).
 fn operands_mut(stmt: &mut Stmt) -> Vec<(&mut Operand, bool)> {
     match stmt {
-        Stmt::Assign { rhs: Rhs::Prim(_, args), .. } => args.iter_mut().map(|arg| (arg, true)).collect(),
+        Stmt::Assign { rhs: Rhs::Prim(op, args), .. } => {
+            let arithmetic = !op.is_comparison();
+            args.iter_mut().map(|arg| (arg, arithmetic)).collect()
+        }
         Stmt::Assign { rhs: Rhs::Use(operand), .. } => vec![(operand, false)],
         _ => Vec::new(),
     }

@@ -682,15 +682,17 @@ impl Lowerer<'_> {
             Expr::Reference(reference) if reference.mutability.is_none() => &*reference.expr,
             other => other,
         };
-        let Expr::Path(path) = receiver else { return None };
-        let name = path.path.get_ident()?;
         // The receiver's type, which must be the path's owner: `Other::scale(&c, x)`
         // with `c: Config` is `Other`'s function, not `c.scale(x)`.
-        let receiver_type: Option<syn::Type> = match self.lookup(name)? {
-            super::Binding::Struct(local) => {
+        let name = match receiver {
+            Expr::Path(path) => path.path.get_ident(),
+            _ => None,
+        };
+        let receiver_type: Option<syn::Type> = match name.and_then(|name| self.lookup(name)) {
+            Some(super::Binding::Struct(local)) => {
                 Some(syn::Type::Path(syn::TypePath { qself: None, path: local.path.clone() }))
             }
-            super::Binding::Var(var) => {
+            Some(super::Binding::Var(var)) => {
                 let info = &self.vars[var.0];
                 if info.kind == VarKind::Param {
                     info.declared.as_ref().and_then(referenced_type).filter(names_a_struct)
@@ -700,9 +702,12 @@ impl Lowerer<'_> {
                     None
                 }
             }
-            _ => None,
+            // An element of a slice of structs (`Term::eval(&terms[i], x)`,
+            // or `t` of `for t in terms`).
+            _ => self.table_element_type_of(receiver).filter(names_a_struct),
         };
         let receiver_type = receiver_type?;
+        let name = name.map_or_else(String::new, ToString::to_string);
         let type_name = match &receiver_type {
             syn::Type::Path(ty) => ty.path.segments.last().map(|last| last.ident.clone()),
             _ => None,

@@ -632,6 +632,32 @@ impl Lowerer<'_> {
         crate::signature::element_type(&reference.elem, place.proj.len())
     }
 
+    /// The type of the element of a table parameter that `expr` names, as
+    /// written (`terms[i]`, `grid[i][j]`, `t` of `for t in terms`), before
+    /// it is lowered.
+    pub(super) fn table_element_type_of(&self, expr: &Expr) -> Option<syn::Type> {
+        let place = match expr {
+            Expr::Path(path) => match self.lookup(path.path.get_ident()?)? {
+                Binding::Place(place) | Binding::Row(place) => place,
+                _ => return None,
+            },
+            Expr::Index(_) => {
+                let mut depth = 0;
+                let mut root = expr;
+                while let Expr::Index(index) = root {
+                    depth += 1;
+                    root = &index.expr;
+                }
+                let var = self.table_param(root)?;
+                let proj =
+                    (0..depth).map(|_| Proj::Index(Operand::Const(Const { tokens: quote::quote!(0), ty: Ty::Other })));
+                Place { var, proj: proj.collect() }
+            }
+            _ => return None,
+        };
+        self.table_element_type(&Operand::Place(Box::new(place)))
+    }
+
     /// The parameter `expr` names if it is a table (`data: &[Sample]`,
     /// `ir::is_table`).
     pub(super) fn table_param(&self, expr: &Expr) -> Option<crate::ir::Var> {
