@@ -26,7 +26,10 @@
 //!   `terms[i].name == terms[0].name`) was shared in a temporary taken for
 //!   a number (E0308, E0508); a method called by its path on an element of
 //!   a slice of structs (`Term::eval(&terms[1], x)`, `Term::eval(t, x)` in
-//!   `for t in terms`) failed with E0223.
+//!   `for t in terms`) failed with E0223;
+//! - round 10: `debug_assert_eq!(pred.len(), target.len());` at the top of
+//!   a loss, as numeric code starts, was refused; assertions are kept in
+//!   every mode, with no derivative.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -422,4 +425,51 @@ fn places_compared_twice_and_methods_by_path_on_elements() {
     assert!(close(by_path_on_an_element_hvp(&terms, x, 1.0).1, 6.0 * a1 * x + h, 1e-12));
     let g = by_path_on_an_element_graph(&terms, x);
     assert!(close(common::graph::adjoint(&g, "x"), 3.0 * a1 * x * x + d, 1e-12));
+}
+
+/// A loss that checks its inputs as numeric code does.
+#[grad(forward, reverse, hessian, graph)]
+fn checked_mse(pred: &[f64], target: &[f64]) -> f64 {
+    debug_assert_eq!(pred.len(), target.len());
+    assert!(!pred.is_empty(), "no predictions");
+    let mut s = 0.0;
+    for i in 0..pred.len() {
+        let r = pred[i] - target[i];
+        assert!(r.is_finite());
+        s += r * r;
+    }
+    if s > 100.0 {
+        std::assert_ne!(s, 1000.0)
+    }
+    s / pred.len() as f64
+}
+
+#[test]
+fn assertions_are_kept_in_every_mode_and_have_no_derivative() {
+    let (pred, target) = ([1.0, 2.0, 4.0], [0.5, 2.5, 3.0]);
+    let n = pred.len() as f64;
+    let residual: Vec<f64> = pred.iter().zip(&target).map(|(p, t)| p - t).collect();
+    let (mut d_pred, mut d_target) = ([0.0; 3], [0.0; 3]);
+    let value = checked_mse_grad(&pred, &mut d_pred, &target, &mut d_target);
+    assert!(close(value, residual.iter().map(|r| r * r).sum::<f64>() / n, 1e-15));
+    for i in 0..3 {
+        assert!(close(d_pred[i], 2.0 * residual[i] / n, 1e-15) && close(d_target[i], -2.0 * residual[i] / n, 1e-15));
+    }
+    let (_, tangent) = checked_mse_jvp(&pred, &[1.0, 0.0, 0.0], &target, &[0.0; 3]);
+    assert!(close(tangent, 2.0 * residual[0] / n, 1e-15));
+    let mut hv = ([0.0; 3], [0.0; 3]);
+    checked_mse_hvp(&pred, &[1.0, 0.0, 0.0], &mut hv.0, &target, &[0.0; 3], &mut hv.1);
+    assert_eq!(hv, ([2.0 / n, 0.0, 0.0], [-2.0 / n, 0.0, 0.0]));
+    assert!(close(common::graph::adjoint(&checked_mse_graph(&pred, &target), "s = s + r * r"), 1.0 / n, 1e-15));
+
+    // Each assertion still fails where it should, in each mode.
+    let short = || checked_mse_grad(&[1.0], &mut [0.0], &[1.0, 2.0][..1], &mut [0.0]);
+    assert!(std::panic::catch_unwind(short).is_ok());
+    let unequal = std::panic::catch_unwind(|| checked_mse_jvp(&[1.0], &[0.0], &[1.0, 2.0], &[0.0; 2]));
+    assert!(cfg!(debug_assertions) == unequal.is_err());
+    let empty = std::panic::catch_unwind(|| checked_mse_grad(&[], &mut [], &[], &mut []));
+    assert!(empty.is_err());
+    let infinite =
+        std::panic::catch_unwind(|| checked_mse_hvp(&[f64::INFINITY], &[1.0], &mut [0.0], &[0.0], &[0.0], &mut [0.0]));
+    assert!(infinite.is_err());
 }

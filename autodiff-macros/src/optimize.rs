@@ -68,6 +68,16 @@ fn operands_mut(stmt: &mut Stmt) -> Vec<(&mut Operand, bool)> {
     }
 }
 
+/// The reads of one place in a block.
+struct Reads {
+    id: (Var, Vec<String>),
+    count: usize,
+    /// Whether arithmetic reads it: the temporary is typed as a number, and
+    /// a place only copied or compared may hold an array.
+    is_a_number: bool,
+    place: Place,
+}
+
 /// `scope`: the loops around `block` (each pass of the innermost makes a
 /// new instance of what the block defines).
 fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: &mut Vec<VarInfo>, namer: &mut Namer) {
@@ -79,9 +89,7 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
             share_in(&mut lp.body, &inner, &inner_scope, vars, namer);
         }
     }
-    // Each place: its reads, and whether arithmetic reads it (the temporary
-    // is typed as a number; a place only copied may hold an array).
-    let mut counts: Vec<((Var, Vec<String>), usize, bool, Place)> = Vec::new();
+    let mut reads: Vec<Reads> = Vec::new();
     for stmt in &mut block.stmts {
         for (operand, in_arithmetic) in operands_mut(stmt) {
             let Operand::Place(place) = operand else { continue };
@@ -89,16 +97,16 @@ fn share_in(block: &mut Block, written: &BTreeSet<Var>, scope: &[LoopId], vars: 
                 continue;
             }
             let id = key(place);
-            match counts.iter_mut().find(|(k, ..)| *k == id) {
-                Some(entry) => {
-                    entry.1 += 1;
-                    entry.2 |= in_arithmetic;
+            match reads.iter_mut().find(|reads| reads.id == id) {
+                Some(reads) => {
+                    reads.count += 1;
+                    reads.is_a_number |= in_arithmetic;
                 }
-                None => counts.push((id, 1, in_arithmetic, (**place).clone())),
+                None => reads.push(Reads { id, count: 1, is_a_number: in_arithmetic, place: (**place).clone() }),
             }
         }
     }
-    for (id, count, is_a_number, place) in counts {
+    for Reads { id, count, is_a_number, place } in reads {
         if count < 2 || !is_a_number {
             continue;
         }

@@ -114,6 +114,17 @@ impl<T: ?Sized> SameType<T> for T {}
 #[inline(always)]
 pub fn owner_is_self<Owner: ?Sized + SameType<S>, S: ?Sized>() {}
 
+/// An `assert!` (`assert_eq!`, `debug_assert!`, ..) of a `#[grad]`
+/// function, kept in its derivatives: panics with the macro as written
+/// when `holds` is false.
+#[inline(always)]
+#[track_caller]
+pub fn assertion(holds: bool, written: &'static str) {
+    if !holds {
+        panic!("assertion failed: {written}");
+    }
+}
+
 /// Ties the types of two values: the adjoint of an array copied from
 /// another (`let k = a;`), whose length nothing else fixes, to the adjoint
 /// of its source.

@@ -27,6 +27,7 @@
 //! the supported subset is reported to `Ctxt` with the span of the
 //! offending code, and lowering goes on, so one run reports every problem.
 
+mod assertions;
 mod call;
 mod closures;
 mod collect;

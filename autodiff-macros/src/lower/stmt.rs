@@ -71,6 +71,10 @@ impl Lowerer<'_> {
         for (i, stmt) in stmts.iter().enumerate() {
             let before = self.escapes.clone();
             let last = i + 1 == stmts.len();
+            if let Some((assertion, span)) = super::assertions::of_statement(stmt) {
+                self.lower_assertion(&assertion, span, out);
+                continue;
+            }
             match stmt {
                 syn::Stmt::Local(local) => self.lower_local(local, out),
                 syn::Stmt::Item(item) => self.items.push(item.clone()),

@@ -367,14 +367,17 @@ fn find_recomputable(body: &Body) -> BTreeSet<Var> {
 }
 
 /// The aggregates changed in place (an element stored, `v.push(..)`): their
-/// definition alone (`let mut v = w;`) does not give their value later.
+/// definition alone (`let mut v = w;`) does not give their value later. (A
+/// float's methods, `r.is_finite()`, change nothing.)
 fn changed_in_place(body: &Body) -> BTreeSet<Var> {
     let mut changed = BTreeSet::new();
     walk(&body.block, 0, &mut |stmt, _| match stmt {
         Stmt::Store { place, .. } => {
             changed.insert(place.var);
         }
-        Stmt::Assign { rhs: Rhs::Method(Operand::Var(receiver), method, _), .. } if method != "len" => {
+        Stmt::Assign { rhs: Rhs::Method(Operand::Var(receiver), method, _), .. }
+            if method != "len" && !body.var(*receiver).ty.is_float() =>
+        {
             changed.insert(*receiver);
         }
         _ => {}
