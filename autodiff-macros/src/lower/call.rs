@@ -256,13 +256,18 @@ impl Lowerer<'_> {
                         .to_owned(),
                 );
             }
+            // (`extend_from_slice`, `extend`, `append`: a vector grown by a
+            // slice, which `push` in a loop does.)
+            let growing = matches!(method.to_string().as_str(), "extend_from_slice" | "extend" | "append");
+            let push = if growing { "; grow a vector with `push` in a loop (`for v in b { f.push(*v); }`)" } else { "" };
             return refuse(
                 self,
                 method,
                 format!(
-                    "unsupported method `{method}` on an array; #[grad] supports `.len()`, indexing, `for` loops and \
-                     the iterator reductions `sum`, `product`, `fold`, `for_each` (after `iter`, `enumerate`, `zip`, \
-                     `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `rev`, `step_by`)"
+                    "unsupported method `{method}` on an array, slice or vector; #[grad] supports `.len()`, indexing, \
+                     `for` loops, `push` and the iterator reductions `sum`, `product`, `fold`, `for_each` (after \
+                     `iter`, `enumerate`, `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `rev`, \
+                     `step_by`){push}"
                 ),
             );
         }
