@@ -437,7 +437,10 @@ fn fixed_length_of(body: &Body, rhs: &Rhs) -> Option<Var> {
 fn is_cheap(rhs: &Rhs) -> bool {
     match rhs {
         Rhs::Use(_) | Rhs::Cast(..) => true,
-        Rhs::Method(_, method, _) => method == "len",
+        // (`is_finite` and friends: a guard's test, `forward.rs`.)
+        Rhs::Method(_, method, _) => {
+            matches!(method.to_string().as_str(), "len" | "is_finite" | "is_nan" | "is_infinite")
+        }
         Rhs::Prim(op, _) => op.facts().cheap,
         Rhs::Call(..) | Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) | Rhs::Matches(..) => {
             false
