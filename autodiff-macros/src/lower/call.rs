@@ -259,7 +259,8 @@ impl Lowerer<'_> {
             // (`extend_from_slice`, `extend`, `append`: a vector grown by a
             // slice, which `push` in a loop does.)
             let growing = matches!(method.to_string().as_str(), "extend_from_slice" | "extend" | "append");
-            let push = if growing { "; grow a vector with `push` in a loop (`for v in b { f.push(*v); }`)" } else { "" };
+            let push =
+                if growing { "; grow a vector with `push` in a loop (`for v in b { f.push(*v); }`)" } else { "" };
             return refuse(
                 self,
                 method,
