@@ -31,7 +31,8 @@
 //!   a loss, as numeric code starts, was refused; assertions are kept in
 //!   every mode, with no derivative.
 
-#![allow(clippy::needless_range_loop)]
+// Index loops are among the forms under test; a generic float has no `+=`.
+#![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
 
 #[macro_use]
 mod common;
