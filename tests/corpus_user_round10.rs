@@ -12,7 +12,9 @@
 //! - review 12: a custom `vjp` on a generic function with a slice
 //!   parameter (E0369 in the companion's `jvp`), and a custom `vjp` whose
 //!   `wrt(..)` leaves a float parameter out (E0061: the companion's `vjp`
-//!   had no slot for it, which its callers pass);
+//!   had no slot for it, which its callers pass); review 14: the same
+//!   with its own `forward` (E0061), and a custom `vjp` of an array taken by
+//!   value, whose companion had no `jvp` for callers (E0599 in each);
 //! - round 10: the textbook sigmoid `1 / (1 + e⁻ˣ)` past `x = −709.78`,
 //!   where `e⁻ˣ` overflows and the reciprocal brings it back to 0: `_grad`
 //!   was 0 (the reverse sweep skips a zero adjoint's infinite partial),
@@ -211,8 +213,9 @@ fn norm_of_a_pair(p: &[f32]) -> f32 {
     generic_norm(p, p[0]) + p[1]
 }
 
-/// `a²·w₀`, differentiated in `a` only, by hand.
-#[grad(wrt(a), vjp = scaled_square_vjp)]
+/// `a²·w₀`, differentiated in `a` only, by hand; its own forward mode goes
+/// through the hand-written derivative (review 14: E0061).
+#[grad(forward, reverse, wrt(a), vjp = scaled_square_vjp)]
 fn scaled_square(a: f64, w: &[f64], b: f64) -> f64 {
     a * a * w[0] + b
 }
@@ -224,6 +227,32 @@ fn scaled_square_vjp(a: f64, w: &[f64], b: f64, seed: f64) -> (f64, f64) {
 #[grad(forward, reverse)]
 fn through_scaled_square(x: &[f64]) -> f64 {
     scaled_square(x[0] * x[1], &[2.0, 3.0], 0.5) * x[1]
+}
+
+/// `a·(w₀² + 2w₁²)`, an array by value, differentiated by hand.
+#[grad(forward, vjp = weighted_vjp)]
+fn weighted(a: f64, w: [f64; 2]) -> f64 {
+    a * (w[0] * w[0] + 2.0 * w[1] * w[1])
+}
+
+fn weighted_vjp(a: f64, w: [f64; 2], seed: f64) -> (f64, f64, [f64; 2]) {
+    (weighted(a, w), seed * (w[0] * w[0] + 2.0 * w[1] * w[1]), [seed * 2.0 * a * w[0], seed * 4.0 * a * w[1]])
+}
+
+/// A plain reverse-mode caller (whose companion's forward mode calls
+/// `weighted`'s), and a grid of arrays by value.
+#[grad(forward, reverse)]
+fn through_weighted(x: f64, y: f64) -> f64 {
+    weighted(x, [y, x * y]) + grid_sum([[x, y], [y, 1.0]])
+}
+
+#[grad(vjp = grid_sum_vjp)]
+fn grid_sum(g: [[f64; 2]; 2]) -> f64 {
+    g[0][0] * g[1][1] + g[0][1]
+}
+
+fn grid_sum_vjp(g: [[f64; 2]; 2], seed: f64) -> (f64, [[f64; 2]; 2]) {
+    (grid_sum(g), [[seed * g[1][1], seed], [0.0, seed * g[0][0]]])
 }
 
 #[test]
@@ -242,6 +271,7 @@ fn custom_reverse_derivatives_generic_or_restricted_serve_their_callers() {
     assert!((tangent - (gradient[0] + 2.0 * gradient[1])).abs() < 1e-5);
 
     assert_eq!(scaled_square_grad(0.5, &[2.0], 1.0), (1.5, 2.0));
+    assert_eq!(scaled_square_jvp(0.5, 3.0, &[2.0], 1.0), (1.5, 6.0));
     // f = 2(x₀x₁)²x₁ + 0.5x₁ = 2x₀²x₁³ + 0.5x₁.
     let x = [0.4f64, 0.7];
     let gradient = [4.0 * x[0] * x[1].powi(3), 6.0 * x[0] * x[0] * x[1] * x[1] + 0.5];
@@ -250,6 +280,16 @@ fn custom_reverse_derivatives_generic_or_restricted_serve_their_callers() {
     assert!(close(d_x[0], gradient[0], 1e-12) && close(d_x[1], gradient[1], 1e-12), "{d_x:?}");
     let (_, tangent) = through_scaled_square_jvp(&x, &[0.3, -0.5]);
     assert!(close(tangent, 0.3 * gradient[0] - 0.5 * gradient[1], 1e-12));
+
+    // f = x(y² + 2x²y²) + x·1 + y = xy² + 2x³y² + x + y.
+    let (x, y): (f64, f64) = (0.7, -1.3);
+    let gradient = [y * y + 6.0 * x * x * y * y + 1.0, 2.0 * x * y + 4.0 * x.powi(3) * y + 1.0];
+    let (_, dx, dy) = through_weighted_grad(x, y);
+    assert!(close(dx, gradient[0], 1e-12) && close(dy, gradient[1], 1e-12), "({dx}, {dy}), want {gradient:?}");
+    let (_, tangent) = through_weighted_jvp(x, 0.5, y, 2.0);
+    assert!(close(tangent, 0.5 * gradient[0] + 2.0 * gradient[1], 1e-12), "{tangent}");
+    let (_, tangent) = weighted_jvp(x, 1.0, [y, 2.0], [0.0, 1.0]);
+    assert!(close(tangent, (y * y + 8.0) + 8.0 * x, 1e-12), "{tangent}");
 }
 
 /// The logistic function as a textbook writes it.

@@ -720,7 +720,10 @@ pub fn hand_written(input: TokenStream) -> syn::Result<TokenStream> {
     let jvp_method = Ident::new(JVP, Span::call_site());
     let jvp = match &derivatives.jvp {
         Some(path) => Some(crate::jvp::Jvp::forwarding(&sig, &quote!(#path))),
-        None => crate::jvp::Jvp::through_vjp(&sig),
+        None => {
+            let turbofish = turbofish(&sig.item.sig.generics);
+            crate::jvp::Jvp::through_vjp(&sig, &quote!(#name::vjp #turbofish))
+        }
     }
     .map(|jvp| jvp.function(&sig, &jvp_method, false));
     let tangent_methods = match &derivatives.tangent_vjp {

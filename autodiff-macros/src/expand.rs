@@ -313,8 +313,12 @@ fn forward_functions(
         let method = jvp::Jvp::forwarding(companion_sig, &target).function(companion_sig, &jvp_method, false);
         return Ok((jvp_fn, method));
     }
-    if args.custom_vjp.is_some() {
-        let through_vjp = jvp::Jvp::through_vjp(companion_sig);
+    if let Some(path) = &args.custom_vjp {
+        // The companion's `vjp` takes the companion's parameters; `NAME_jvp`
+        // calls the user's, which takes the function's own.
+        let name = &sig.item.sig.ident;
+        let turbofish = turbofish(&sig.item.sig.generics);
+        let through_vjp = jvp::Jvp::through_vjp(companion_sig, &quote!(#name::vjp #turbofish));
         let jvp_fn = match (&args.forward, &through_vjp) {
             (Some(mode), None) => {
                 return Err(syn::Error::new(
@@ -324,7 +328,10 @@ fn forward_functions(
                      `#[grad(forward, vjp = my_vjp, jvp = my_jvp)]`",
                 ))
             }
-            (Some(_), Some(_)) => jvp::Jvp::through_vjp(sig).map(|jvp| jvp.function(sig, &jvp_name, true)),
+            (Some(_), Some(_)) => {
+                let target = custom_target(path, &sig.item.sig.generics);
+                jvp::Jvp::through_vjp(sig, &target).map(|jvp| jvp.function(sig, &jvp_name, true))
+            }
             (None, _) => None,
         };
         let method = through_vjp.map(|jvp| jvp.function(companion_sig, &jvp_method, false)).unwrap_or_default();

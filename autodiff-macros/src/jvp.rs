@@ -144,11 +144,12 @@ impl Jvp {
         Jvp { inputs: inputs(sig, &tangents, &|_| false), body: quote!(#target(#(#args),*)) }
     }
 
-    /// `⟨∇f, t⟩` from one call of the companion's `vjp` with seed 1: for a
-    /// function whose derivative is a custom `vjp`. Only for a float result
-    /// and parameters that are floats, slices, vectors or arrays of floats
-    /// (`None` otherwise).
-    pub fn through_vjp(sig: &Signature) -> Option<Jvp> {
+    /// `⟨∇f, t⟩` from one call of `vjp` with seed 1, which takes `sig`'s
+    /// parameters: for a function whose derivative is a custom `vjp` (the
+    /// companion's, or the user's own for `NAME_jvp`). Only for a float
+    /// result and parameters that are floats, slices, vectors or arrays of
+    /// floats (`None` otherwise).
+    pub fn through_vjp(sig: &Signature, vjp: &TokenStream) -> Option<Jvp> {
         sig.ret?;
         // Several outputs: their tangents are not one dot product.
         if sig.ret_array.is_some() {
@@ -156,8 +157,6 @@ impl Jvp {
         }
         let mut namer = Namer::new(sig.item);
         let tangents = tangent_names(sig, &mut namer);
-        let name = &sig.item.sig.ident;
-        let turbofish = turbofish(&sig.item.sig.generics);
         let mut buffers = TokenStream::new();
         let mut args = Vec::new();
         let mut partials = Vec::new();
@@ -170,8 +169,16 @@ impl Jvp {
                 _ if sig.has_empty_slots(i) => {
                     args.push(quote!(&mut ::autodiff::guards::NoShadow));
                 }
-                // An array's partial is an array: this needs `jvp = ..`.
-                ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => return None,
+                // An array's partial is an array, its tangent too: their
+                // elements' products, of every row of an array of arrays.
+                ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => {
+                    let partial = namer.fresh(&format!("__d_{}", naming::name_of(ident)));
+                    let depth = array_depth(param.ty);
+                    let flat = |array: TokenStream| (1..depth).fold(array, |a, _| quote!(#a.as_flattened()));
+                    let (partials_of, tangents_of) = (flat(partial.to_token_stream()), flat(tangent.to_token_stream()));
+                    terms.push(quote!(#partials_of.iter().zip(#tangents_of.iter()).fold(0.0, |s, (g, t)| s + *g * *t)));
+                    partials.push(partial);
+                }
                 ParamClass::Active(_) => {
                     let partial = namer.fresh(&format!("__d_{}", naming::name_of(ident)));
                     terms.push(quote!(#partial * #tangent));
@@ -200,7 +207,7 @@ impl Jvp {
         let terms = terms.iter().map(|term| quote!(+ #term));
         let body = quote! {
             #buffers
-            let #pattern = #name::vjp #turbofish (#(#args,)* 1.0);
+            let #pattern = #vjp(#(#args,)* 1.0);
             (#value, 0.0 #(#terms)*)
         };
         Some(Jvp { inputs: inputs(sig, &tangents, &|_| false), body })
@@ -253,5 +260,15 @@ impl Jvp {
                 #body
             }
         }
+    }
+}
+
+/// How many arrays deep `ty` is: 1 for `[F; N]`, 2 for `[[F; N]; M]`.
+fn array_depth(ty: &syn::Type) -> usize {
+    match ty {
+        syn::Type::Array(array) => 1 + array_depth(&array.elem),
+        syn::Type::Paren(paren) => array_depth(&paren.elem),
+        syn::Type::Group(group) => array_depth(&group.elem),
+        _ => 0,
     }
 }
