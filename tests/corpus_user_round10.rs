@@ -33,7 +33,12 @@
 //!   a loss, as numeric code starts, was refused; assertions are kept in
 //!   every mode, with no derivative;
 //! - round 10 found two forms that work and were not documented: a
-//!   recursive `#[grad]` function and jagged weights `&[Vec<f64>]`.
+//!   recursive `#[grad]` function and jagged weights `&[Vec<f64>]`;
+//! - round 11: a local enum chosen by an `if` or a `match` (`let stage = if
+//!   t < a { Stage::Attack } else { .. };`) was declared up front as
+//!   `Default::default()` (E0277 for an enum without `Default`); a
+//!   `hessian` function writing a `&mut [[f64; N]; M]` output added its
+//!   adjoint with `+=` on rows (E0368).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -579,4 +584,82 @@ fn recursion_and_jagged_rows_have_their_closed_forms() {
     for j in 0..3 {
         assert!(close(hv[0][j], 2.0 * x[j] * x[0], 1e-14), "{hv:?}");
     }
+}
+
+/// An envelope's stage, chosen by an `if`; no `Default`.
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    Attack,
+    Sustain,
+}
+
+#[grad(forward, reverse, hessian)]
+fn envelope(attack: f64, sustain: f64, t: f64) -> f64 {
+    let stage = if t < attack { Stage::Attack } else { Stage::Sustain };
+    match stage {
+        Stage::Attack => t / attack,
+        Stage::Sustain => sustain,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Region {
+    Low,
+    High,
+}
+
+/// A region chosen by a `match`, in a loop.
+#[grad(forward, reverse, hessian)]
+fn knees(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in x {
+        let region = match v < 1.0 {
+            true => Region::Low,
+            false => Region::High,
+        };
+        s += match region {
+            Region::Low => v * v,
+            Region::High => 2.0 * v - 1.0,
+        };
+    }
+    s
+}
+
+/// An output of rows, in a function with second order.
+#[grad(forward, reverse, hessian)]
+fn squares_scaled(a: &[[f64; 2]; 2], s: f64, out: &mut [[f64; 2]; 2]) {
+    for i in 0..2 {
+        for j in 0..2 {
+            out[i][j] = s * a[i][j] * a[i][j];
+        }
+    }
+}
+
+#[test]
+fn enums_chosen_by_branches_and_outputs_of_rows() {
+    let (value, da, ds, dt) = envelope_grad(0.5, 0.7, 0.25);
+    assert_eq!((value, da, ds, dt), (0.5, -1.0, 0.0, 2.0));
+    assert_eq!(envelope_grad(0.5, 0.7, 0.9), (0.7, 0.0, 1.0, 0.0));
+    // t/a: ∂²/∂a² = 2t/a³.
+    assert_eq!(envelope_hvp(0.5, 1.0, 0.7, 0.0, 0.25, 0.0), (0.5, 4.0, 0.0, -4.0));
+
+    let x = [0.5, 2.0, -1.0];
+    let mut d_x = [0.0; 3];
+    assert_eq!(knees_grad(&x, &mut d_x), 0.25 + 3.0 + 1.0);
+    assert_eq!(d_x, [1.0, 2.0, -2.0]);
+    let (_, tangent) = knees_jvp(&x, &[1.0, 1.0, 1.0]);
+    assert_eq!(tangent, 1.0);
+
+    let a = [[1.0, -2.0], [0.5, 3.0]];
+    let mut out = [[0.0; 2]; 2];
+    let mut d_out = [[1.0, 0.0], [0.0, 2.0]];
+    let mut d_a = [[0.0; 2]; 2];
+    let (ds,) = squares_scaled_vjp(&a, &mut d_a, 1.5, &mut out, &mut d_out);
+    assert_eq!(out, [[1.5, 6.0], [0.375, 13.5]]);
+    // ∂/∂s = Σ d_outᵢⱼ·aᵢⱼ², ∂/∂aᵢⱼ = d_outᵢⱼ·2s·aᵢⱼ.
+    assert_eq!(ds, 1.0 + 2.0 * 9.0);
+    assert_eq!(d_a, [[3.0, 0.0], [0.0, 18.0]]);
+    let mut t_out = [[0.0; 2]; 2];
+    squares_scaled_jvp(&a, &[[0.0; 2]; 2], 1.5, 1.0, &mut out, &mut t_out);
+    assert_eq!(t_out, [[1.0, 4.0], [0.25, 9.0]]);
 }

@@ -190,10 +190,44 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
         (Ty::Aggregate, Some(Zero::Array(tokens))) => quote!(let mut #ident = #tokens;),
         (Ty::Aggregate, Some(Zero::Vec(_))) => quote!(let mut #ident = ::std::vec::Vec::new();),
         (Ty::Aggregate, Some(Zero::OfCallResult)) => quote!(let mut #ident = ::core::array::from_fn(|_| 0.0);),
-        _ => match &info.declared {
-            Some(ty) => quote!(let mut #ident: #ty = ::core::default::Default::default();),
-            None => quote!(let mut #ident = ::core::default::Default::default();),
-        },
+        _ => {
+            let value = initial_value(body, var);
+            match &info.declared {
+                Some(ty) => quote!(let mut #ident: #ty = #value;),
+                None => quote!(let mut #ident = #value;),
+            }
+        }
+    }
+}
+
+/// What a variable of a type the macro does not know starts as, declared
+/// up front: a constant it is assigned somewhere (`Stage::Attack` of `let
+/// stage = if c { Stage::Attack } else { .. };`, an enum that need not be
+/// `Default`), or its type's default.
+pub fn initial_value(body: &Body, var: Var) -> TokenStream {
+    let mut constant = None;
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, rhs: Rhs::Use(Operand::Const(value)), .. } if *dst == var && constant.is_none() => {
+            constant = is_a_plain_constant(&value.tokens).then(|| value.tokens.clone());
+        }
+        _ => {}
+    });
+    constant.unwrap_or_else(|| quote!(::core::default::Default::default()))
+}
+
+/// A literal, a path to an enum's variant or a `const` (which mean the same
+/// anywhere in the function), not an expression that may read a local.
+fn is_a_plain_constant(tokens: &TokenStream) -> bool {
+    match syn::parse2::<syn::Expr>(tokens.clone()) {
+        Ok(syn::Expr::Lit(_)) => true,
+        Ok(syn::Expr::Path(path)) => {
+            let segments = &path.path.segments;
+            let capitalized = |ident: &Ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase());
+            path.qself.is_none()
+                && segments.iter().all(|segment| segment.arguments.is_none())
+                && (segments.len() > 1 || segments.first().is_some_and(|segment| capitalized(&segment.ident)))
+        }
+        _ => false,
     }
 }
 

@@ -26,7 +26,7 @@ pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
             let zero = match body.var(Var(i)).ty {
                 Ty::Bool => quote!(false),
                 Ty::Float(_) | Ty::AnyFloat => quote!(0.0),
-                _ => quote!(::core::default::Default::default()),
+                _ => emit::initial_value(body, Var(i)),
             };
             let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
             quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
