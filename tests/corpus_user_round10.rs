@@ -38,7 +38,10 @@
 //!   t < a { Stage::Attack } else { .. };`) was declared up front as
 //!   `Default::default()` (E0277 for an enum without `Default`); a
 //!   `hessian` function writing a `&mut [[f64; N]; M]` output added its
-//!   adjoint with `+=` on rows (E0368).
+//!   adjoint with `+=` on rows (E0368);
+//! - round 11: `w.iter().zip(h.iter().rev())` (a FIR filter) was refused;
+//!   a source reversed inside a chain is read from its end now (zipped,
+//!   enumerated, cut by `skip` and `take`).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -662,4 +665,49 @@ fn enums_chosen_by_branches_and_outputs_of_rows() {
     let mut t_out = [[0.0; 2]; 2];
     squares_scaled_jvp(&a, &[[0.0; 2]; 2], 1.5, 1.0, &mut out, &mut t_out);
     assert_eq!(t_out, [[1.0, 4.0], [0.25, 9.0]]);
+}
+
+/// A FIR filter's output at the last sample: Σₖ wₖ·x_{n−1−k}.
+#[grad(forward, reverse, hessian)]
+fn fir_last(w: &[f64], x: &[f64]) -> f64 {
+    w.iter().zip(x.iter().rev()).map(|(a, b)| a * b).sum()
+}
+
+/// Horner's scheme with the coefficients enumerated from the end, and the
+/// same cut by `skip` and `take` after `rev`.
+#[grad(forward, reverse, hessian)]
+fn reversed_chains(c: &[f64], t: f64) -> f64 {
+    let mut s = 0.0;
+    for (k, ck) in c.iter().rev().enumerate() {
+        s += ck * t.powi(k as i32);
+    }
+    let skipped: f64 = c.iter().zip(c.iter().rev().skip(1)).map(|(a, b)| a * b).sum();
+    let taken: f64 = c.iter().rev().take(2).map(|v| v * t).sum();
+    s + skipped + taken
+}
+
+#[test]
+fn sources_reversed_inside_chains_read_from_their_end() {
+    let (w, x) = ([0.5, -1.0, 2.0], [1.0, 3.0, -2.0, 4.0]);
+    let value: f64 = (0..3).map(|k| w[k] * x[3 - k]).sum();
+    let (mut d_w, mut d_x) = ([0.0; 3], [0.0; 4]);
+    assert_eq!(fir_last_grad(&w, &mut d_w, &x, &mut d_x), value);
+    assert_eq!(d_w, [4.0, -2.0, 3.0]);
+    assert_eq!(d_x, [0.0, 2.0, -1.0, 0.5]);
+    let (_, tangent) = fir_last_jvp(&w, &[1.0, 0.0, 0.0], &x, &[0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(tangent, 4.0 + 0.5);
+
+    // c = [c₀, c₁, c₂]: Σₖ c_{2−k}tᵏ + (c₀c₁ + c₁c₀) + (c₂ + c₁)t.
+    let (c, t) = ([2.0, -1.0, 0.5], 1.5);
+    let value = c[2] + c[1] * t + c[0] * t * t + 2.0 * c[0] * c[1] + (c[2] + c[1]) * t;
+    let mut d_c = [0.0; 3];
+    let (got, dt) = reversed_chains_grad(&c, &mut d_c, t);
+    assert!(close(got, value, 1e-14), "{got}, want {value}");
+    assert!(close(dt, c[1] + 2.0 * c[0] * t + c[2] + c[1], 1e-14), "{dt}");
+    let want = [t * t + 2.0 * c[1], t + 2.0 * c[0] + t, 1.0 + t];
+    for i in 0..3 {
+        assert!(close(d_c[i], want[i], 1e-14), "{d_c:?}, want {want:?}");
+    }
+    let (_, curvature) = reversed_chains_hvp(&c, &[0.0; 3], &mut [0.0; 3], t, 1.0);
+    assert!(close(curvature, 2.0 * c[0], 1e-14));
 }

@@ -708,13 +708,21 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            // `h.iter().rev()` zipped or enumerated: one source read from its end.
+            ("rev", 0) if self.reversible(&call.receiver) => {
+                let mut items = self.items(&call.receiver, out)?;
+                if let Kind::Elements(sources) = &mut items.kind {
+                    sources[0].reversed = true;
+                }
+                Some(items)
+            }
             ("rev" | "step_by", _) => {
                 // Moving it to the end would change the meaning: say so,
                 // rather than suggest a rewrite that numbers, pairs or skips
                 // other items.
                 let example = if call.method == "rev" {
-                    "`x.iter().rev().enumerate()` numbers the last item 0, `x.iter().enumerate().rev()` numbers it \
-                     `n - 1`"
+                    "`x.iter().zip(y).rev()` starts at the end of the shorter one; `.rev()` of one slice, \
+                     `x.iter().rev()`, may come anywhere"
                 } else {
                     "`x.iter().step_by(2).enumerate()` numbers the items 0, 1, 2, .., \
                      `x.iter().enumerate().step_by(2)` numbers them 0, 2, 4, .."
@@ -766,12 +774,17 @@ impl Lowerer<'_> {
                 sources
                     .into_iter()
                     .map(|source| {
+                        let saturating_sub = syn::Ident::new("saturating_sub", span);
+                        let len =
+                            self.integer(Rhs::Method(source.len.clone(), saturating_sub, vec![n.clone()]), out, span);
+                        // (A reversed source skips its last items.)
+                        if source.reversed {
+                            return Source { len, ..source };
+                        }
                         let offset = match source.offset {
                             None => n.clone(),
                             Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, n.clone()]), out, span),
                         };
-                        let saturating_sub = syn::Ident::new("saturating_sub", span);
-                        let len = self.integer(Rhs::Method(source.len, saturating_sub, vec![n.clone()]), out, span);
                         Source { offset: Some(offset), len, ..source }
                     })
                     .collect(),
@@ -818,6 +831,17 @@ impl Lowerer<'_> {
                     .map(|source| {
                         let len =
                             self.integer(Rhs::Method(source.len.clone(), min.clone(), vec![n.clone()]), out, span);
+                        // (A reversed source takes its last items: those from
+                        // `old len − len` on.)
+                        if source.reversed {
+                            let dropped =
+                                self.integer(Rhs::Prim(Op::Sub, vec![source.len.clone(), len.clone()]), out, span);
+                            let offset = match source.offset.clone() {
+                                None => dropped,
+                                Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, dropped]), out, span),
+                            };
+                            return Source { offset: Some(offset), len, ..source };
+                        }
                         Source { len, ..source }
                     })
                     .collect(),
@@ -840,6 +864,26 @@ impl Lowerer<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// Whether `expr`, followed by `.rev()` inside a chain (`zip(h.iter().rev())`,
+    /// `x.iter().rev().enumerate()`), is one source read from its end: a
+    /// slice, a sub-slice or one's `iter()` (of windows or chunks too), not
+    /// a range, a zip (whose reverse starts at the shorter one's end) or a
+    /// filter.
+    fn reversible(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Paren(paren) => self.reversible(&paren.expr),
+            Expr::Range(_) => false,
+            Expr::MethodCall(call) => match call.method.to_string().as_str() {
+                "iter" | "into_iter" | "windows" | "chunks" | "chunks_exact" => {
+                    !matches!(&*call.receiver, Expr::Range(_) | Expr::MethodCall(_))
+                }
+                "copied" | "cloned" => self.reversible(&call.receiver),
+                _ => false,
+            },
+            _ => true,
         }
     }
 

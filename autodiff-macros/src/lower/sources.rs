@@ -29,6 +29,9 @@ pub(super) struct Source {
     pub(super) by_reference: bool,
     /// `y.iter_mut()`: its elements are places the body writes through.
     pub(super) written_through: bool,
+    /// `h.iter().rev()` zipped or enumerated: pass `k` reads the item
+    /// `len − 1 − k`.
+    pub(super) reversed: bool,
 }
 
 /// The sub-slices `windows`, `chunks_exact` and `chunks` give: `size`
@@ -48,6 +51,7 @@ impl Lowerer<'_> {
     /// at most `size`: the last one takes what is left).
     pub(super) fn window(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Source {
         let Some(window) = &source.window else { return source.clone() };
+        let index = self.item_of_pass(source, index, body, span);
         let start = self.temp(Ty::Other);
         let rhs = Rhs::Prim(Op::Mul, vec![Operand::Var(index), window.stride.clone()]);
         self.assign(body, start, rhs, AssignKind::Init, span);
@@ -73,8 +77,29 @@ impl Lowerer<'_> {
         Operand::Var(shifted)
     }
 
+    /// The item a pass reads: the pass's index, or for a reversed source
+    /// `len − 1 − index`.
+    fn item_of_pass(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Var {
+        if !source.reversed {
+            return index;
+        }
+        let last = self.temp(Ty::Other);
+        let one = Operand::Const(Const { tokens: quote::quote!(1usize), ty: Ty::Other });
+        self.assign(body, last, Rhs::Prim(Op::Sub, vec![source.len.clone(), one]), AssignKind::Init, span);
+        let item = self.temp(Ty::Other);
+        self.assign(
+            body,
+            item,
+            Rhs::Prim(Op::Sub, vec![Operand::Var(last), Operand::Var(index)]),
+            AssignKind::Init,
+            span,
+        );
+        item
+    }
+
     /// The element of `source` at the pass's index.
     pub(super) fn element(&mut self, source: &Source, index: Var, body: &mut Block, span: Span) -> Place {
+        let index = self.item_of_pass(source, index, body, span);
         let position = self.past_offset(source, index, body, span);
         let mut place = source.base.clone();
         place.proj.push(Proj::Index(position));
@@ -153,6 +178,7 @@ impl Lowerer<'_> {
                     window: None,
                     by_reference: true,
                     written_through,
+                    reversed: false,
                 });
             }
         }
@@ -217,7 +243,7 @@ impl Lowerer<'_> {
         }
         let len = self.length(&base, out, span);
         let by_reference = borrows || self.vars[base.var.0].by_ref;
-        Some(Source { base, offset: None, len, integers, window: None, by_reference, written_through })
+        Some(Source { base, offset: None, len, integers, window: None, by_reference, written_through, reversed: false })
     }
 
     /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
