@@ -500,8 +500,8 @@ impl Lowerer<'_> {
                     let name = &info.ident;
                     let message = format!(
                         "#[grad] cannot see the type of `{name}` here, so it cannot tell what `&{name}` lends; \
-                         write its type (`let {name}: [f64; N] = ..` for an array, `let {name}: Config = ..` for a \
-                         struct, which is lent as a constant)"
+                         write its type (`let {name}: [f64; N] = ..` for an array, `[[f64; N]; M]` for one of \
+                         rows, `let {name}: Config = ..` for a struct, which is lent as a constant)"
                     );
                     self.cx.error_spanned_by(arg, message);
                     return Arg::Value(dummy());

@@ -227,7 +227,7 @@ impl Lowerer<'_> {
                 let name = &info.ident;
                 format!(
                     "#[grad] cannot see the type of `{name}` here, so it cannot iterate it; write its type \
-                     (`let {name}: [f64; N] = ..` or `Vec<f64>`)"
+                     (`let {name}: [f64; N] = ..`, `[[f64; N]; M]` for rows, or `Vec<f64>`)"
                 )
             } else {
                 // (`for t in triples` of `&[[usize; 3]]`, a slice of index rows.)
