@@ -41,7 +41,10 @@
 //!   adjoint with `+=` on rows (E0368);
 //! - round 11: `w.iter().zip(h.iter().rev())` (a FIR filter) was refused;
 //!   a source reversed inside a chain is read from its end now (zipped,
-//!   enumerated, cut by `skip` and `take`).
+//!   enumerated, cut by `skip` and `take`);
+//! - round 11: `let s = &episode[t].state;`, a field of a table's element
+//!   bound by reference, was refused; it is read in place like `&data[i]`
+//!   (and `&m.layers[i].w` of a model's part).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -710,4 +713,83 @@ fn sources_reversed_inside_chains_read_from_their_end() {
     }
     let (_, curvature) = reversed_chains_hvp(&c, &[0.0; 3], &mut [0.0; 3], t, 1.0);
     assert!(close(curvature, 2.0 * c[0], 1e-14));
+}
+
+#[derive(Clone, Copy)]
+struct Transition {
+    state: [f64; 2],
+    reward: f64,
+}
+
+/// A value function's squared TD errors, each state borrowed from its step.
+#[grad(forward, reverse, hessian, wrt(w))]
+fn td_loss(w: &[f64], episode: &[Transition]) -> f64 {
+    let mut loss = 0.0;
+    for t in 0..episode.len() {
+        let s = &episode[t].state;
+        let r = w[0] * s[0] + w[1] * s[1] * s[1] - episode[t].reward;
+        loss += r * r;
+    }
+    loss
+}
+
+#[derive(Params, Clone)]
+struct Quadratic {
+    w: [f64; 2],
+    b: f64,
+}
+
+#[derive(Params, Clone)]
+struct Stack {
+    layers: Vec<Quadratic>,
+}
+
+/// Each layer's weights borrowed from the model.
+#[grad(forward, reverse, hessian)]
+fn stacked(m: &Stack, x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.layers.len() {
+        let w = &m.layers[i].w;
+        s += w[0] * x + w[1] * x * x + m.layers[i].b;
+    }
+    s
+}
+
+#[test]
+fn fields_of_elements_borrowed_by_name() {
+    let episode = [Transition { state: [1.0, 2.0], reward: 0.5 }, Transition { state: [-1.0, 0.5], reward: 1.0 }];
+    let w = [0.3, -0.2];
+    // ∇ = Σ 2r·(s₀, s₁²), H = Σ 2·(s₀, s₁²)ᵀ(s₀, s₁²).
+    let (mut gradient, mut hessian) = ([0.0; 2], [[0.0; 2]; 2]);
+    for step in &episode {
+        let feature = [step.state[0], step.state[1] * step.state[1]];
+        let r = w[0] * feature[0] + w[1] * feature[1] - step.reward;
+        for i in 0..2 {
+            gradient[i] += 2.0 * r * feature[i];
+            for j in 0..2 {
+                hessian[i][j] += 2.0 * feature[i] * feature[j];
+            }
+        }
+    }
+    let mut d_w = [0.0; 2];
+    td_loss_grad(&w, &mut d_w, &episode);
+    assert!(close(d_w[0], gradient[0], 1e-14) && close(d_w[1], gradient[1], 1e-14), "{d_w:?}");
+    assert!(close(td_loss_jvp(&w, &[1.0, 2.0], &episode).1, gradient[0] + 2.0 * gradient[1], 1e-14));
+    let mut hv = [0.0; 2];
+    td_loss_hvp(&w, &[1.0, 2.0], &mut hv, &episode);
+    for i in 0..2 {
+        assert!(close(hv[i], hessian[i][0] + 2.0 * hessian[i][1], 1e-14), "{hv:?}");
+    }
+
+    let m = Stack { layers: vec![Quadratic { w: [1.0, 2.0], b: 0.5 }, Quadratic { w: [-1.0, 0.5], b: 0.0 }] };
+    let zero = || Stack { layers: vec![Quadratic { w: [0.0; 2], b: 0.0 }; 2] };
+    let mut d_m = zero();
+    let x = 2.0;
+    assert_eq!(stacked_grad(&m, &mut d_m, x), (2.0 + 8.0 + 0.5 - 2.0 + 2.0, 1.0 + 8.0 - 1.0 + 2.0));
+    assert_eq!((d_m.layers[0].w, d_m.layers[1].w, d_m.layers[1].b), ([x, x * x], [x, x * x], 1.0));
+    let (_, tangent) = stacked_jvp(&m, &zero(), x, 1.0);
+    assert_eq!(tangent, 10.0);
+    let mut hv = zero();
+    let (_, hx) = stacked_hvp(&m, &zero(), &mut hv, x, 1.0);
+    assert_eq!((hx, hv.layers[0].w, hv.layers[1].b), (2.0 * (2.0 + 0.5), [1.0, 2.0 * x], 0.0));
 }

@@ -568,7 +568,8 @@ impl Lowerer<'_> {
     }
 
     /// `let row = &x[i];` (a row of floats, an element of a model's vector
-    /// or of a table, `&data[i]`) or `let v = &x[i];` (a float): `row` reads the element
+    /// or of a table, `&data[i]`, or a field of one, `&data[i].state`) or
+    /// `let v = &x[i];` (a float): `row` reads the element
     /// in place, as the element of a `for` loop does, at the index it was
     /// bound at (a `mut` index is copied, since it may change later).
     /// Returns whether it bound `name`.
@@ -580,7 +581,7 @@ impl Lowerer<'_> {
         out: &mut Block,
     ) -> bool {
         let Expr::Reference(reference) = init else { return false };
-        let indexed = matches!(&*reference.expr, Expr::Index(index) if !matches!(&*index.index, Expr::Range(_)));
+        let indexed = reaches_an_element(&reference.expr);
         let plain_name = matches!(pat, syn::Pat::Ident(ident) if ident.mutability.is_none() && ident.by_ref.is_none());
         if reference.mutability.is_some() || !indexed || !plain_name {
             return false;
@@ -935,4 +936,15 @@ fn is_struct_type(ty: Option<&syn::Type>) -> bool {
         if path.qself.is_none()
             && !super::call::is_primitive(&path.path)
             && crate::signature::array_elem(ty).is_none())
+}
+
+/// Whether `expr` names an element (`x[i]`, not a range) or a field of
+/// one (`data[i].state`, `m.layers[i].w`).
+fn reaches_an_element(expr: &Expr) -> bool {
+    match expr {
+        Expr::Index(index) => !matches!(&*index.index, Expr::Range(_)),
+        Expr::Field(field) => reaches_an_element(&field.base),
+        Expr::Paren(paren) => reaches_an_element(&paren.expr),
+        _ => false,
+    }
 }
