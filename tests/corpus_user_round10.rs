@@ -44,7 +44,9 @@
 //!   enumerated, cut by `skip` and `take`);
 //! - round 11: `let s = &episode[t].state;`, a field of a table's element
 //!   bound by reference, was refused; it is read in place like `&data[i]`
-//!   (and `&m.layers[i].w` of a model's part).
+//!   (and `&m.layers[i].w` of a model's part);
+//! - round 11: a sub-slice binding cut again (`&head[1..]`) was refused; it
+//!   is a range of the binding's base, checked to lie within the binding.
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -792,4 +794,41 @@ fn fields_of_elements_borrowed_by_name() {
     let mut hv = zero();
     let (_, hx) = stacked_hvp(&m, &zero(), &mut hv, x, 1.0);
     assert_eq!((hx, hv.layers[0].w, hv.layers[1].b), (2.0 * (2.0 + 0.5), [1.0, 2.0 * x], 0.0));
+}
+
+#[grad(forward, reverse, hessian)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// A sub-slice cut from a sub-slice binding: lent, iterated and bound.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn cut_again(x: &[f64], w: &[f64]) -> f64 {
+    let head = &x[1..];
+    let tail = &head[1..=2];
+    let mut s = dot(&head[1..], w);
+    for v in &head[..2] {
+        s += v * v;
+    }
+    s + tail[1] * tail[0]
+}
+
+#[test]
+fn sub_slices_cut_from_a_binding() {
+    let x = [1.0, 2.0, -1.0, 0.5, 3.0];
+    let w = [0.5, 2.0, -1.0];
+    // head = x[1..], head[1..] = x[2..], head[..2] = x[1..3], tail = x[2..4].
+    let value = x[2] * w[0] + x[3] * w[1] + x[4] * w[2] + x[1] * x[1] + x[2] * x[2] + x[3] * x[2];
+    let want = [0.0, 2.0 * x[1], w[0] + 2.0 * x[2] + x[3], w[1] + x[2], w[2]];
+    let mut d_x = [0.0; 5];
+    assert_eq!(cut_again_grad(&x, &mut d_x, &w), value);
+    assert_eq!(d_x, want);
+    let (_, tangent) = cut_again_jvp(&x, &[0.0, 0.0, 1.0, 0.0, 0.0], &w);
+    assert_eq!(tangent, want[2]);
+    let mut hv = [0.0; 5];
+    cut_again_hvp(&x, &[0.0, 0.0, 1.0, 0.0, 0.0], &mut hv, &w);
+    assert_eq!(hv, [0.0, 0.0, 2.0, 1.0, 0.0]);
+    // A range past the binding's end panics, as Rust's slicing does.
+    let short = std::panic::catch_unwind(|| cut_again_grad(&x[..3], &mut [0.0; 3], &w));
+    assert!(short.is_err());
 }

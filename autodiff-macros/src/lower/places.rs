@@ -403,6 +403,23 @@ impl Lowerer<'_> {
         }
     }
 
+    /// A sub-slice passed on (`f(y)`, `f(&y)` of a binding `y`, or
+    /// `f(&y[1..])`): a borrow of the range of its base it stands for.
+    fn slice_argument(
+        &mut self,
+        slice: super::sources::Source,
+        mutable: bool,
+        span: proc_macro2::Span,
+        out: &mut Block,
+    ) -> Arg {
+        let lo = slice.offset.unwrap_or_else(|| Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other }));
+        let hi = self.temp(Ty::Other);
+        let rhs = Rhs::Prim(crate::ir::Op::Add, vec![lo.clone(), slice.len]);
+        self.assign(out, hi, rhs, AssignKind::Init, span);
+        let range = SliceRange { lo: Some(lo), hi: Some(Operand::Var(hi)), inclusive: false };
+        Arg::Ref { place: slice.base, range: Some(range), mutable, borrowed: true }
+    }
+
     /// An argument of a call: a reference to (a slice of) an aggregate, or a value.
     pub(super) fn call_arg(&mut self, arg: &Expr, out: &mut Block) -> Arg {
         let (inner, mutable, borrowed) = match arg {
@@ -419,6 +436,11 @@ impl Lowerer<'_> {
         // `&x[a..b]`: a slice of an aggregate.
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
+                // (`&head[1..]` of a sub-slice binding: a range of its base.)
+                if let Some(slice) = self.slice_binding(&index.expr) {
+                    let cut = self.cut(slice, range, out, arg.span());
+                    return self.slice_argument(cut, mutable, arg.span(), out);
+                }
                 let Some(place) = self.place(&index.expr, out) else { return Arg::Value(dummy()) };
                 let lo = range.start.as_ref().map(|lo| self.lower_expr(lo, out));
                 let hi = range.end.as_ref().map(|hi| self.lower_expr(hi, out));
@@ -427,13 +449,7 @@ impl Lowerer<'_> {
             }
         }
         if let Some(slice) = self.slice_binding(inner) {
-            // A sub-slice binding passed on (`f(y)` or `f(&y)`): a borrow of the range it stands for.
-            let lo = slice.offset.unwrap_or_else(|| Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other }));
-            let hi = self.temp(Ty::Other);
-            let rhs = Rhs::Prim(crate::ir::Op::Add, vec![lo.clone(), slice.len]);
-            self.assign(out, hi, rhs, AssignKind::Init, arg.span());
-            let range = SliceRange { lo: Some(lo), hi: Some(Operand::Var(hi)), inclusive: false };
-            return Arg::Ref { place: slice.base, range: Some(range), mutable, borrowed: true };
+            return self.slice_argument(slice, mutable, arg.span(), out);
         }
         if borrowed {
             if let Expr::Struct(_) = inner {

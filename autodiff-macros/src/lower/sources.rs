@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::Expr;
 
 use super::{is_integer_type, place_operand, Binding, Lowerer, Sink};
-use crate::ir::{AssignKind, Block, Const, Op, Operand, Place, Proj, Rhs, Ty, Var, VarKind};
+use crate::ir::{Arg, AssignKind, Block, Const, Op, Operand, Place, Proj, Rhs, Ty, Var, VarKind};
 
 /// An aggregate iterated element by element, from `offset` on; also what
 /// a sub-slice binding (`let y = &x[a..b];`) stands for.
@@ -106,6 +106,37 @@ impl Lowerer<'_> {
         place
     }
 
+    /// `&head[a..b]` of a sub-slice binding `head`: the elements `a..b` of
+    /// it, a range of its base, checked to lie within it as Rust checks
+    /// (`guards::assertion`).
+    pub(super) fn cut(&mut self, slice: Source, range: &syn::ExprRange, out: &mut Block, span: Span) -> Source {
+        let mut bound = |this: &mut Self, bound: &Option<Box<Expr>>, closed: bool| {
+            let value = bound.as_ref().map(|bound| this.lower_expr(bound, out))?;
+            let value = if closed {
+                let one = Operand::Const(Const { tokens: quote!(1usize), ty: Ty::Other });
+                this.integer(Rhs::Prim(Op::Add, vec![value, one]), out, span)
+            } else {
+                value
+            };
+            Some(this.fixed(value, Ty::Other, out, span))
+        };
+        let lo = bound(self, &range.start, false);
+        let closed = matches!(range.limits, syn::RangeLimits::Closed(_));
+        let end = bound(self, &range.end, closed).unwrap_or_else(|| slice.len.clone());
+        let within = self.integer(Rhs::Prim(Op::Le, vec![end.clone(), slice.len.clone()]), out, span);
+        let check: syn::ExprPath = syn::parse_quote_spanned!(span=> ::autodiff::guards::assertion);
+        let message = Operand::Const(Const { tokens: quote!("a range within the sub-slice"), ty: Ty::Other });
+        let done = self.temp(Ty::Other);
+        self.assign(out, done, Rhs::Call(check, vec![Arg::Value(within), Arg::Value(message)]), AssignKind::Init, span);
+        let Some(lo) = lo else { return Source { len: end, ..slice } };
+        let len = self.integer(Rhs::Prim(Op::Sub, vec![end, lo.clone()]), out, span);
+        let offset = match slice.offset.clone() {
+            Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, lo]), out, span),
+            None => lo,
+        };
+        Source { offset: Some(offset), len, ..slice }
+    }
+
     /// An aggregate iterated element by element: `x`, `&x`, `x.iter()`,
     /// `&x[1..]`, `x[a..b].iter()`, `w[i].iter()`.
     pub(super) fn source(&mut self, expr: &Expr, out: &mut Block) -> Option<Source> {
@@ -138,6 +169,9 @@ impl Lowerer<'_> {
         let span = expr.span();
         if let Expr::Index(index) = inner {
             if let Expr::Range(range) = &*index.index {
+                if let Some(slice) = self.slice_binding(&index.expr) {
+                    return Some(self.cut(slice, range, out, span));
+                }
                 let base = self.place(&index.expr, out)?;
                 let lo = match &range.start {
                     Some(lo) => {
