@@ -545,8 +545,9 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                     ty,
                     format!(
                         "#[grad] differentiates functions that return `f32` or `f64`, an array of them (`[f64; N]`), \
-                         or `()` and write `&mut` float outputs; return the scalar you want the gradient of{}",
-                        outer_type_parameter(ty, sig).unwrap_or_default()
+                         or `()` and write `&mut` float outputs; return the scalar you want the gradient of{}{}",
+                        outer_type_parameter(ty, sig).unwrap_or_default(),
+                        several_arrays(ty, &sig.ident)
                     ),
                 );
                 None
@@ -685,6 +686,24 @@ pub fn slot_constant_references(sig: &mut Signature, cx: &Ctxt) {
         sig.left_out.push(i);
     }
     sig.left_out.sort_unstable();
+}
+
+/// For a result of several arrays (`([f64; 2], [f64; 4])`, a Kalman
+/// filter's prediction), the outputs that give them.
+fn several_arrays(ty: &Type, name: &Ident) -> String {
+    let Type::Tuple(tuple) = ty else { return String::new() };
+    if tuple.elems.len() < 2 || !tuple.elems.iter().all(|elem| matches!(elem, Type::Array(_))) {
+        return String::new();
+    }
+    let outputs: Vec<String> = tuple
+        .elems
+        .iter()
+        .enumerate()
+        .map(|(i, elem)| {
+            format!("out{i}: &mut {}", quote::ToTokens::to_token_stream(elem).to_string().replace(' ', ""))
+        })
+        .collect();
+    format!(" (for several arrays, write each into an output: `fn {name}(.., {})`)", outputs.join(", "))
 }
 
 /// For a type written as a lone name like `T` that the function does not
