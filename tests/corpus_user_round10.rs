@@ -46,7 +46,11 @@
 //!   bound by reference, was refused; it is read in place like `&data[i]`
 //!   (and `&m.layers[i].w` of a model's part);
 //! - round 11: a sub-slice binding cut again (`&head[1..]`) was refused; it
-//!   is a range of the binding's base, checked to lie within the binding.
+//!   is a range of the binding's base, checked to lie within the binding;
+//! - review 15: an enum without `Default` saved per pass of a loop over a
+//!   literal range (a stack `[Default::default(); 3]`), and a custom `vjp`
+//!   of rows by reference (`&[[f64; 2]; 2]`: no forward mode for callers;
+//!   `&Vec<[f64; 2]>`, `&[[f64; 2]]`: a buffer of floats for its partials).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -831,4 +835,82 @@ fn sub_slices_cut_from_a_binding() {
     // A range past the binding's end panics, as Rust's slicing does.
     let short = std::panic::catch_unwind(|| cut_again_grad(&x[..3], &mut [0.0; 3], &w));
     assert!(short.is_err());
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mode {
+    Linear,
+    Square,
+}
+
+#[grad(forward, reverse, hessian)]
+fn by_mode(x: f64, mode: Mode) -> f64 {
+    match mode {
+        Mode::Linear => x,
+        Mode::Square => x * x,
+    }
+}
+
+/// The mode of each pass, chosen by a branch or carried from the pass
+/// before: saved per pass, in a stack of three.
+#[grad(forward, reverse, hessian)]
+fn modes_per_pass(x: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    let mut carried = Mode::Linear;
+    for i in 0..3 {
+        let chosen = if x[i] > 0.0 { Mode::Square } else { Mode::Linear };
+        s += by_mode(x[i], chosen) + by_mode(x[i], carried);
+        carried = Mode::Square;
+    }
+    s
+}
+
+/// `m₀₀·m₁₁ + m₀₁`, of rows lent, differentiated by hand.
+#[grad(forward, vjp = rows_vjp)]
+fn rows_product(m: &[[f64; 2]; 2]) -> f64 {
+    m[0][0] * m[1][1] + m[0][1]
+}
+
+fn rows_vjp(m: &[[f64; 2]; 2], d_m: &mut [[f64; 2]; 2], seed: f64) -> f64 {
+    d_m[0][0] += seed * m[1][1];
+    d_m[1][1] += seed * m[0][0];
+    d_m[0][1] += seed;
+    rows_product(m)
+}
+
+#[grad(forward, vjp = vector_of_rows_vjp)]
+fn vector_of_rows(m: &Vec<[f64; 2]>) -> f64 {
+    m[0][0] * m[1][1]
+}
+
+fn vector_of_rows_vjp(m: &Vec<[f64; 2]>, d_m: &mut Vec<[f64; 2]>, seed: f64) -> f64 {
+    d_m[0][0] += seed * m[1][1];
+    d_m[1][1] += seed * m[0][0];
+    vector_of_rows(m)
+}
+
+/// A caller in both modes: f = x² + y + (x + y)·x.
+#[grad(forward, reverse)]
+fn through_rows(x: f64, y: f64) -> f64 {
+    let m = [[x, y], [y, x]];
+    let v = vec![[x, 1.0], [2.0, x + y]];
+    rows_product(&m) + vector_of_rows(&v)
+}
+
+#[test]
+fn enums_saved_per_pass_and_custom_derivatives_of_rows() {
+    let x = [2.0, -1.0, 0.5];
+    // chosen: x², x, x²; carried: x, x², x².
+    let value = 4.0 + -1.0 + 0.25 + 2.0 + 1.0 + 0.25;
+    let mut d_x = [0.0; 3];
+    assert_eq!(modes_per_pass_grad(&x, &mut d_x), value);
+    assert_eq!(d_x, [4.0 + 1.0, 1.0 - 2.0, 1.0 + 1.0]);
+    assert_eq!(modes_per_pass_jvp(&x, &[0.0, 1.0, 0.0]).1, -1.0);
+
+    let (x, y) = (1.5, -0.5);
+    let gradient = [2.0 * x + 2.0 * x + y, 1.0 + x];
+    assert_eq!(through_rows_grad(x, y), (x * x + y + (x + y) * x, gradient[0], gradient[1]));
+    assert_eq!(through_rows_jvp(x, 1.0, y, 2.0).1, gradient[0] + 2.0 * gradient[1]);
+    assert_eq!(rows_product_jvp(&[[1.0, 2.0], [3.0, 4.0]], &[[1.0, 1.0], [0.0, 1.0]]), (6.0, 4.0 + 1.0 + 1.0));
+    assert_eq!(vector_of_rows_jvp(&vec![[2.0, 0.0], [0.0, 3.0]], &vec![[1.0, 0.0], [0.0, 1.0]]), (6.0, 5.0));
 }

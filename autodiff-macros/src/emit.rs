@@ -203,16 +203,31 @@ pub fn declaration(body: &Body, var: Var, stack: bool) -> TokenStream {
 /// What a variable of a type the macro does not know starts as, declared
 /// up front: a constant it is assigned somewhere (`Stage::Attack` of `let
 /// stage = if c { Stage::Attack } else { .. };`, an enum that need not be
-/// `Default`), or its type's default.
+/// `Default`), or for a save slot the constant of what it saves
+/// (`saves.rs`, kept as its `zero`), or its type's default.
 pub fn initial_value(body: &Body, var: Var) -> TokenStream {
+    let info = body.var(var);
+    if let (true, Some(Zero::Array(start))) = (info.ty != Ty::Aggregate, &info.zero) {
+        return start.clone();
+    }
+    assigned_constant(body, var, false).unwrap_or_else(|| quote!(::core::default::Default::default()))
+}
+
+/// A plain constant that `var` (or, with `elements`, one of its elements)
+/// is set to somewhere.
+pub fn assigned_constant(body: &Body, var: Var, elements: bool) -> Option<TokenStream> {
     let mut constant = None;
-    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
-        Stmt::Assign { dst, rhs: Rhs::Use(Operand::Const(value)), .. } if *dst == var && constant.is_none() => {
-            constant = is_a_plain_constant(&value.tokens).then(|| value.tokens.clone());
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+        let value = match stmt {
+            Stmt::Assign { dst, rhs: Rhs::Use(Operand::Const(value)), .. } if !elements && *dst == var => value,
+            Stmt::Store { place, value: Operand::Const(value), .. } if elements && place.var == var => value,
+            _ => return,
+        };
+        if constant.is_none() && is_a_plain_constant(&value.tokens) {
+            constant = Some(value.tokens.clone());
         }
-        _ => {}
     });
-    constant.unwrap_or_else(|| quote!(::core::default::Default::default()))
+    constant
 }
 
 /// A literal, a path to an enum's variant or a `const` (which mean the same

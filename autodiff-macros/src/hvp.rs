@@ -509,7 +509,7 @@ impl Plan {
             });
             // (Row by row for an output of rows, `&mut [[f64; N]; M]`.)
             let mut add = quote!(*__sum += *__part;);
-            for _ in 1..elements_depth(target) {
+            for _ in 1..crate::signature::elements_depth(target) {
                 add = quote!(for (__sum, __part) in __sum.iter_mut().zip(__part.iter()) { #add });
             }
             adds.extend(quote! {
@@ -526,28 +526,6 @@ impl Plan {
             #partials
         };
         (tangent_body, vjp_body)
-    }
-}
-
-/// How many levels of elements a buffer type has: 1 for `[f64]`, `[f64;
-/// N]` and `Vec<f64>`, 2 for `[[f64; N]; M]` and `Vec<[f64; N]>`.
-fn elements_depth(ty: &syn::Type) -> usize {
-    match ty {
-        syn::Type::Array(array) => 1 + elements_depth(&array.elem),
-        syn::Type::Slice(slice) => 1 + elements_depth(&slice.elem),
-        syn::Type::Paren(paren) => elements_depth(&paren.elem),
-        syn::Type::Group(group) => elements_depth(&group.elem),
-        syn::Type::Path(path) => match path.path.segments.last() {
-            Some(last) if last.ident == "Vec" => match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                    Some(syn::GenericArgument::Type(elem)) => 1 + elements_depth(elem),
-                    _ => 1,
-                },
-                _ => 1,
-            },
-            _ => 0,
-        },
-        _ => 0,
     }
 }
 

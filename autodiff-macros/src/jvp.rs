@@ -173,7 +173,7 @@ impl Jvp {
                 // elements' products, of every row of an array of arrays.
                 ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => {
                     let partial = namer.fresh(&format!("__d_{}", naming::name_of(ident)));
-                    let depth = array_depth(param.ty);
+                    let depth = crate::signature::elements_depth(param.ty);
                     let flat = |array: TokenStream| (1..depth).fold(array, |a, _| quote!(#a.as_flattened()));
                     let (partials_of, tangents_of) = (flat(partial.to_token_stream()), flat(tangent.to_token_stream()));
                     terms.push(quote!(#partials_of.iter().zip(#tangents_of.iter()).fold(0.0, |s, (g, t)| s + *g * *t)));
@@ -184,19 +184,22 @@ impl Jvp {
                     terms.push(quote!(#partial * #tangent));
                     partials.push(partial);
                 }
+                // A copy of the parameter, zeroed, takes its partials; rows
+                // (`&[[f64; N]; M]`, `&Vec<[f64; N]>`) are flattened.
                 ParamClass::Shadowed { target, kind: RefKind::Array(_), .. } => {
                     let gradient = namer.fresh(&format!("__gradient_{}", naming::name_of(ident)));
-                    let zero = match &**target {
-                        syn::Type::Array(array) if crate::signature::float_ty(&array.elem).is_some() => {
-                            quote!(#ident.map(|_| 0.0))
-                        }
-                        syn::Type::Array(_) => return None,
-                        _ => quote!(::std::vec![0.0; #ident.len()]),
-                    };
-                    buffers.extend(quote!(let mut #gradient = #zero;));
+                    let depth = crate::signature::elements_depth(target);
+                    let zeroed = (1..depth).fold(gradient.to_token_stream(), |a, _| quote!(#a.as_flattened_mut()));
+                    buffers.extend(quote! {
+                        let mut #gradient = ::std::borrow::ToOwned::to_owned(#ident);
+                        #zeroed.fill(0.0);
+                    });
                     args.push(quote!(&mut #gradient));
+                    let flat = |array: TokenStream| (1..depth).fold(array, |a, _| quote!(#a.as_flattened()));
+                    let (partials_of, tangents_of) =
+                        (flat(gradient.to_token_stream()), flat(tangent.to_token_stream()));
                     // (A fold, not `sum`: a generic float has neither `&T * &T` nor `Sum`.)
-                    terms.push(quote!(#gradient.iter().zip(#tangent.iter()).fold(0.0, |s, (g, t)| s + *g * *t)));
+                    terms.push(quote!(#partials_of.iter().zip(#tangents_of.iter()).fold(0.0, |s, (g, t)| s + *g * *t)));
                 }
                 ParamClass::Shadowed { .. } | ParamClass::Output { .. } => return None,
                 ParamClass::Constant => {}
@@ -260,15 +263,5 @@ impl Jvp {
                 #body
             }
         }
-    }
-}
-
-/// How many arrays deep `ty` is: 1 for `[F; N]`, 2 for `[[F; N]; M]`.
-fn array_depth(ty: &syn::Type) -> usize {
-    match ty {
-        syn::Type::Array(array) => 1 + array_depth(&array.elem),
-        syn::Type::Paren(paren) => array_depth(&paren.elem),
-        syn::Type::Group(group) => array_depth(&group.elem),
-        _ => 0,
     }
 }

@@ -207,6 +207,28 @@ pub fn is_array_value(ty: &Type) -> bool {
     }
 }
 
+/// How many levels of elements a buffer or array type has: 1 for `[f64]`,
+/// `[f64; N]` and `Vec<f64>`, 2 for `[[f64; N]; M]` and `Vec<[f64; N]>`.
+pub fn elements_depth(ty: &syn::Type) -> usize {
+    match ty {
+        Type::Array(array) => 1 + elements_depth(&array.elem),
+        Type::Slice(slice) => 1 + elements_depth(&slice.elem),
+        Type::Paren(paren) => elements_depth(&paren.elem),
+        Type::Group(group) => elements_depth(&group.elem),
+        Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Vec" => match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(elem)) => 1 + elements_depth(elem),
+                    _ => 1,
+                },
+                _ => 1,
+            },
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
 /// Whether `ty` visibly holds floats: `f32`, `f64` or a type parameter
 /// bounded by `Float`, alone or in a tuple, a reference, a slice, an array
 /// or a container (`Vec<(f64, f64)>`, `Box<[f64]>`).

@@ -826,7 +826,12 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
     } else {
         (info.ty, info.declared.clone())
     };
-    let zero = if element {
+    // (A value of a type the macro does not know, an enum, starts as a
+    // constant it is given: `[Mode::Lin; 3]` needs no `Default`.)
+    let unknown = !element && matches!(info.ty, Ty::Other | Ty::Unknown) || element && ty == Ty::Other;
+    let zero = if unknown && !info.by_ref {
+        crate::emit::assigned_constant(body, of, element).map(crate::ir::Zero::Array)
+    } else if element {
         None
     } else if info.by_ref && matches!(info.kind, VarKind::Local | VarKind::Tangent) {
         // A slice name (`let mut a = x;` given `y` in a branch): the slot
