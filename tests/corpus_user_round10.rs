@@ -878,11 +878,14 @@ fn rows_vjp(m: &[[f64; 2]; 2], d_m: &mut [[f64; 2]; 2], seed: f64) -> f64 {
     rows_product(m)
 }
 
+// (`&Vec<[f64; 2]>` is the form under test.)
+#[allow(clippy::ptr_arg)]
 #[grad(forward, vjp = vector_of_rows_vjp)]
 fn vector_of_rows(m: &Vec<[f64; 2]>) -> f64 {
     m[0][0] * m[1][1]
 }
 
+#[allow(clippy::ptr_arg)]
 fn vector_of_rows_vjp(m: &Vec<[f64; 2]>, d_m: &mut Vec<[f64; 2]>, seed: f64) -> f64 {
     d_m[0][0] += seed * m[1][1];
     d_m[1][1] += seed * m[0][0];
