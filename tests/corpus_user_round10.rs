@@ -50,7 +50,9 @@
 //! - review 15: an enum without `Default` saved per pass of a loop over a
 //!   literal range (a stack `[Default::default(); 3]`), and a custom `vjp`
 //!   of rows by reference (`&[[f64; 2]; 2]`: no forward mode for callers;
-//!   `&Vec<[f64; 2]>`, `&[[f64; 2]]`: a buffer of floats for its partials).
+//!   `&Vec<[f64; 2]>`, `&[[f64; 2]]`: a buffer of floats for its partials);
+//!   `NAME_graph` of an array literal of rows holding a variable (`[[1.0,
+//!   x], [y, 2.0]]`) panicked: a row was stored as one number.
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -916,4 +918,35 @@ fn enums_saved_per_pass_and_custom_derivatives_of_rows() {
     assert_eq!(through_rows_jvp(x, 1.0, y, 2.0).1, gradient[0] + 2.0 * gradient[1]);
     assert_eq!(rows_product_jvp(&[[1.0, 2.0], [3.0, 4.0]], &[[1.0, 1.0], [0.0, 1.0]]), (6.0, 4.0 + 1.0 + 1.0));
     assert_eq!(vector_of_rows_jvp(&vec![[2.0, 0.0], [0.0, 3.0]], &vec![[1.0, 0.0], [0.0, 1.0]]), (6.0, 5.0));
+}
+
+#[grad(graph)]
+fn literal_rows(x: f64, y: f64) -> f64 {
+    let m = [[1.0, x], [y, 2.0]];
+    m[0][1] * m[1][0]
+}
+
+#[grad(graph)]
+fn rows_by_value(y: f64, m: [[f64; 2]; 2]) -> f64 {
+    y * m[0][1] + m[1][0] * m[1][1]
+}
+
+#[grad(graph)]
+fn literal_rows_passed(x: f64, y: f64) -> f64 {
+    rows_by_value(y, [[1.0, x], [y, 2.0]])
+}
+
+#[test]
+fn graphs_of_literal_rows_hold_their_adjoints() {
+    let (x, y) = (1.5, -0.5);
+    for (g, grad) in [
+        (literal_rows_graph(x, y), literal_rows_grad(x, y)),
+        (literal_rows_passed_graph(x, y), literal_rows_passed_grad(x, y)),
+    ] {
+        assert_eq!(common::graph::adjoint(&g, "x"), grad.1);
+        assert_eq!(common::graph::adjoint(&g, "y"), grad.2);
+    }
+    // xy, and y·x + 2y.
+    assert_eq!(literal_rows_grad(x, y), (x * y, y, x));
+    assert_eq!(literal_rows_passed_grad(x, y), (y * x + 2.0 * y, y, x + 2.0));
 }

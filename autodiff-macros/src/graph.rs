@@ -504,11 +504,19 @@ impl Hooks {
                         let read = read_node(site_index, k);
                         quote!(#read = #from;)
                     });
+                    // (A row, `[[1.0, x], [y, 2.0]]`: an edge into the array,
+                    // which shows all its numbers, as a row stored does.)
+                    let into = if body.ty(item) == Ty::Aggregate {
+                        let numbers = self.value(body, dst);
+                        quote!(#g.write(__array, __from, #numbers))
+                    } else {
+                        quote!(#g.store(__array, #k, __from))
+                    };
                     tokens.extend(quote! {
                         #element
                         #kept
                         if let (::core::option::Option::Some(__array), ::core::option::Option::Some(__from)) = (#site, #from) {
-                            #g.store(__array, #k, __from);
+                            #into;
                         }
                     });
                 }
