@@ -535,6 +535,14 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
                 callee = gated(callee, probe_of(&constant.tokens, span, false), gate, span);
                 continue;
             }
+            // `let k = e[0].1; scale(x, k)`: an untyped copy of such a field
+            // is as unseen as the field (round 12: E0061 in generated code).
+            Arg::Value(Operand::Var(var)) if copies_an_unseen_field(body, *var) => {
+                let ident = &body.var(*var).ident;
+                let gate = quote_spanned!(ident.span()=> passed_by_value);
+                callee = gated(callee, probe_of(&ident.to_token_stream(), ident.span(), false), gate, ident.span());
+                continue;
+            }
             _ => continue,
         };
         // (A table's element lent whole is any constant: the callee's
@@ -547,6 +555,22 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
         callee = gated(callee, probe(body, place, lent), gate, span);
     }
     callee
+}
+
+/// Whether `var` is a local without a written type, set to a field whose
+/// type the macro cannot see (`let k = e[0].1;`, `let S { k } = e[0];`).
+fn copies_an_unseen_field(body: &Body, var: Var) -> bool {
+    let info = body.var(var);
+    if info.kind != VarKind::Local || info.declared.is_some() || info.ty.is_float() {
+        return false;
+    }
+    let mut copies = false;
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Assign { dst, rhs: Rhs::Use(Operand::Place(place)), .. } = stmt {
+            copies |= *dst == var && body.is_unseen_field(place);
+        }
+    });
+    copies
 }
 
 /// A name bound to nothing in the body (a `const` or `static`), read as a
