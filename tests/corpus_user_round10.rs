@@ -52,7 +52,9 @@
 //!   of rows by reference (`&[[f64; 2]; 2]`: no forward mode for callers;
 //!   `&Vec<[f64; 2]>`, `&[[f64; 2]]`: a buffer of floats for its partials);
 //!   `NAME_graph` of an array literal of rows holding a variable (`[[1.0,
-//!   x], [y, 2.0]]`) panicked: a row was stored as one number.
+//!   x], [y, 2.0]]`) panicked: a row was stored as one number; an enum's
+//!   variant made of literals (`let p: Pen = Pen::L2(0.5);`) was taken for
+//!   a call's float (E0308).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -949,4 +951,37 @@ fn graphs_of_literal_rows_hold_their_adjoints() {
     // xy, and y·x + 2y.
     assert_eq!(literal_rows_grad(x, y), (x * y, y, x));
     assert_eq!(literal_rows_passed_grad(x, y), (y * x + 2.0 * y, y, x + 2.0));
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Penalty {
+    Lasso(f64),
+    Ridge(f64),
+}
+
+/// A penalty chosen per coordinate by its sign, its weight in the variant.
+#[grad(forward, reverse, hessian)]
+fn penalized(x: &[f64; 3]) -> f64 {
+    let fixed: Penalty = Penalty::Ridge(0.5);
+    let mut s = 0.0;
+    for i in 0..3 {
+        let p = if x[i] > 0.0 { fixed } else { Penalty::Lasso(0.25) };
+        s += match p {
+            Penalty::Ridge(l) => l * x[i] * x[i],
+            Penalty::Lasso(l) => l * x[i].abs(),
+        };
+    }
+    s
+}
+
+#[test]
+fn enum_variants_made_of_literals_are_constants() {
+    let x = [2.0, -1.0, 0.5];
+    let mut d_x = [0.0; 3];
+    assert_eq!(penalized_grad(&x, &mut d_x), 2.0 + 0.25 + 0.125);
+    assert_eq!(d_x, [2.0, -0.25, 0.5]);
+    assert_eq!(penalized_jvp(&x, &[1.0, 1.0, 1.0]).1, 2.0 - 0.25 + 0.5);
+    let mut hv = [0.0; 3];
+    penalized_hvp(&x, &[1.0, 1.0, 1.0], &mut hv);
+    assert_eq!(hv, [1.0, 0.0, 1.0]);
 }

@@ -230,17 +230,25 @@ pub fn assigned_constant(body: &Body, var: Var, elements: bool) -> Option<TokenS
     constant
 }
 
-/// A literal, a path to an enum's variant or a `const` (which mean the same
-/// anywhere in the function), not an expression that may read a local.
+/// A literal, a path to an enum's variant or a `const`, or a variant made
+/// of literals (`Pen::L2(0.5)`), which mean the same anywhere in the
+/// function; not an expression that may read a local.
 fn is_a_plain_constant(tokens: &TokenStream) -> bool {
-    match syn::parse2::<syn::Expr>(tokens.clone()) {
-        Ok(syn::Expr::Lit(_)) => true,
-        Ok(syn::Expr::Path(path)) => {
+    syn::parse2::<syn::Expr>(tokens.clone()).is_ok_and(|expr| is_constant_expr(&expr))
+}
+
+fn is_constant_expr(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Path(path) => {
             let segments = &path.path.segments;
             let capitalized = |ident: &Ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase());
             path.qself.is_none()
                 && segments.iter().all(|segment| segment.arguments.is_none())
                 && (segments.len() > 1 || segments.first().is_some_and(|segment| capitalized(&segment.ident)))
+        }
+        syn::Expr::Call(call) => {
+            is_constant_expr(&call.func) && call.args.iter().all(|arg| matches!(arg, syn::Expr::Lit(_)))
         }
         _ => false,
     }

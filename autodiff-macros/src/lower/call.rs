@@ -625,6 +625,12 @@ impl Lowerer<'_> {
                 ),
             );
         }
+        // `Pen::L2(0.5)`: an enum's value made of literals, a constant of a
+        // type the macro does not know (no float, whatever its `let` says).
+        if super::structs::is_variant_call(call) && args.iter().all(|arg| matches!(arg, Arg::Value(Operand::Const(_))))
+        {
+            return Rhs::Use(Operand::Const(Const { tokens: quote::ToTokens::to_token_stream(call), ty: Ty::Other }));
+        }
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
             return self.unsupported(
