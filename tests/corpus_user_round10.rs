@@ -54,7 +54,8 @@
 //!   `NAME_graph` of an array literal of rows holding a variable (`[[1.0,
 //!   x], [y, 2.0]]`) panicked: a row was stored as one number; an enum's
 //!   variant made of literals (`let p: Pen = Pen::L2(0.5);`) was taken for
-//!   a call's float (E0308).
+//!   a call's float (E0308); `#[grad(graph, vjp = ..)]` of an array taken
+//!   by value drew it as one number (E0277).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -984,4 +985,22 @@ fn enum_variants_made_of_literals_are_constants() {
     let mut hv = [0.0; 3];
     penalized_hvp(&x, &[1.0, 1.0, 1.0], &mut hv);
     assert_eq!(hv, [1.0, 0.0, 1.0]);
+}
+
+/// `a·w₀·w₁`, an array by value, its graph drawn around a hand-written vjp.
+#[grad(graph, vjp = area_vjp)]
+fn area(a: f64, w: [f64; 2]) -> f64 {
+    a * w[0] * w[1]
+}
+
+fn area_vjp(a: f64, w: [f64; 2], seed: f64) -> (f64, f64, [f64; 2]) {
+    (area(a, w), seed * w[0] * w[1], [seed * a * w[1], seed * a * w[0]])
+}
+
+#[test]
+fn a_graph_around_a_custom_vjp_draws_an_array_by_value() {
+    let g = area_graph(2.0, [3.0, 4.0]);
+    assert_eq!(common::graph::adjoint(&g, "a"), 12.0);
+    let w = g.node(common::graph::node(&g, "w"));
+    assert_eq!(w.adjoint(), Some(&autodiff::Value::Array(vec![8.0, 6.0])));
 }

@@ -1292,6 +1292,17 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
         let node = format_ident!("__graph_param_{}", k, span = Span::mixed_site());
         args.push(ident.to_token_stream());
         match &param.class {
+            // An array by value: its numbers, and its partials (an array)
+            // on the link into the call, as a slice's are.
+            ParamClass::Active(_) if crate::signature::is_array_value(param.ty) => {
+                let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
+                nodes.extend(quote!(let #node = #g.input(#name, ::autodiff::Value::numbers(&#ident));));
+                pattern.push(partial.to_token_stream());
+                adjoints.extend(quote! {
+                    #g.link(#node, #call, ::core::option::Option::Some(::autodiff::Value::numbers(&#partial)));
+                    #g.set_adjoint(#node, ::autodiff::Value::numbers(&#partial));
+                });
+            }
             ParamClass::Active(_) => {
                 let partial = format_ident!("__graph_d{}", k, span = Span::mixed_site());
                 nodes.extend(quote!(let #node = #g.input(#name, ::autodiff::graph::number(#ident));));
