@@ -68,9 +68,11 @@ pub fn float_in_place<F, V: UsedAsAFloat<F>>(value: V) -> F {
     message = "a `#[grad(hessian)]` function calls `{Self}`, whose derivatives are first-order only",
     label = "called here, and differentiated twice",
     note = "put `hessian` in the `#[grad(..)]` of `{Self}` (`#[grad(reverse, hessian)]`, with `forward` if its \
-            `NAME_jvp` is used): a function's Hessian needs the second derivatives of what it calls. Of the \
-            runtime's functions, `softmax` and `log_softmax` have none: write them in the function \
-            (`p[i] = (z[i] - m).exp() / s`), or use `log_sum_exp` or `softmax_cross_entropy`, which have"
+            `NAME_jvp` is used): a function's Hessian needs the second derivatives of what it calls. A \
+            function with a custom `vjp = ..` has none: drop the custom derivative so that `hessian` \
+            differentiates its body. Of the runtime's functions, `softmax` and `log_softmax` have none: write \
+            them in the function (`p[i] = (z[i] - m).exp() / s`), or use `log_sum_exp` or \
+            `softmax_cross_entropy`, which have"
 )]
 pub trait SecondOrder {}
 
