@@ -225,7 +225,8 @@ impl Lowerer<'_> {
                 return self.unsupported(
                     method,
                     "`clone` of an array or a vector is not supported inside #[grad] functions; copy a vector with \
-                     `let v = x.to_vec();` and an array with `let a = x;`",
+                     `let v = x.to_vec();` and an array with `let a = x;` (to give a buffer another's values, \
+                     `u = next.clone();`, bind the copy first: `let copy = next.to_vec(); u = copy;`)",
                 );
             }
             if method == "push" {
@@ -910,7 +911,8 @@ pub(super) fn derivative_called(expr: &Expr) -> Option<String> {
 }
 
 fn to_vec_message() -> &'static str {
-    "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v`"
+    "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v` \
+     (to give a buffer another's values, `u = next.to_vec();`: `let copy = next.to_vec(); u = copy;`)"
 }
 
 /// Whether `ty` is `Self`.
