@@ -55,7 +55,9 @@
 //!   x], [y, 2.0]]`) panicked: a row was stored as one number; an enum's
 //!   variant made of literals (`let p: Pen = Pen::L2(0.5);`) was taken for
 //!   a call's float (E0308); `#[grad(graph, vjp = ..)]` of an array taken
-//!   by value drew it as one number (E0277).
+//!   by value drew it as one number (E0277);
+//! - round 12: `rem_euclid` and `div_euclid` (an angle wrapped into
+//!   `[0, 2π)`, a periodic cell) were refused.
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -1003,4 +1005,31 @@ fn a_graph_around_a_custom_vjp_draws_an_array_by_value() {
     assert_eq!(common::graph::adjoint(&g, "a"), 12.0);
     let w = g.node(common::graph::node(&g, "w"));
     assert_eq!(w.adjoint(), Some(&autodiff::Value::Array(vec![8.0, 6.0])));
+}
+
+/// A pendulum's energy at an angle wrapped into `[0, 2π)`, and the cell a
+/// position falls in, on a periodic grid of width `w`.
+#[grad(forward, reverse, hessian)]
+fn wrapped(theta: f64, x: f64, w: f64) -> f64 {
+    let tau = 2.0 * std::f64::consts::PI;
+    let angle = theta.rem_euclid(tau);
+    let cell = x.div_euclid(w);
+    let offset = x.rem_euclid(w);
+    (1.0 - angle.cos()) + angle * 0.1 + cell * offset * offset
+}
+
+#[test]
+fn euclidean_remainders_have_the_remainders_derivatives() {
+    // At θ = −1: angle = 2π − 1, ∂/∂θ = sin(angle) + 0.1. At x = 7.5, w = 2:
+    // cell 3, offset 1.5 = x − 3w: ∂/∂x = 2·3·1.5, ∂/∂w = 2·3·1.5·(−3).
+    let (theta, x, w) = (-1.0f64, 7.5, 2.0);
+    let angle = theta + 2.0 * std::f64::consts::PI;
+    let (value, d_theta, d_x, d_w) = wrapped_grad(theta, x, w);
+    assert!(close(value, 1.0 - angle.cos() + 0.1 * angle + 3.0 * 1.5 * 1.5, 1e-14));
+    assert!(close(d_theta, angle.sin() + 0.1, 1e-14));
+    assert_eq!((d_x, d_w), (9.0, -27.0));
+    assert_eq!(wrapped_jvp(theta, 0.0, x, 1.0, w, 1.0).1, 9.0 - 27.0);
+    // ∂²/∂x² = 2·3, ∂²/∂x∂w = −2·3·3.
+    let (_, h_theta, h_x, h_w) = wrapped_hvp(theta, 0.0, x, 1.0, w, 0.0);
+    assert_eq!((h_theta, h_x, h_w), (0.0, 6.0, -18.0));
 }

@@ -335,6 +335,8 @@ fn makes_non_finite(op: Op) -> bool {
     matches!(
         op,
         Div | Rem
+            | RemEuclid
+            | DivEuclid
             | Recip
             | Exp
             | Exp2

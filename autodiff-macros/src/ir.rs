@@ -326,6 +326,8 @@ pub enum Op {
     Round,
     Trunc,
     Fract,
+    RemEuclid,
+    DivEuclid,
 }
 
 /// How an op is written in Rust.
@@ -419,6 +421,8 @@ impl Op {
             Round => (1, Method("round"), true),
             Trunc => (1, Method("trunc"), true),
             Fract => (1, Method("fract"), true),
+            RemEuclid => (2, Method("rem_euclid"), true),
+            DivEuclid => (2, Method("div_euclid"), true),
         };
         OpFacts { arity, spelling, cheap }
     }

@@ -151,6 +151,9 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         // division first, and is one off where it lands on an integer
         // (`1.0 % 0.1` takes 9 tenths, `1.0 / 0.1` is exactly 10).
         Rem => all(vec![n(1.0), -call(Round, (x(0) - y()) / x(1))]),
+        // `x − y·q` with `q = x.div_euclid(y)`, a whole number: from the result.
+        RemEuclid => all(vec![n(1.0), -call(Round, (x(0) - y()) / x(1))]),
+        DivEuclid => none(),
         Neg => all(vec![-n(1.0)]),
         ToFloat(_) => all(vec![n(1.0)]),
         Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr => none(),
@@ -308,11 +311,11 @@ fn select_first(order: Cmp) -> Vec<Option<D>> {
 pub fn can_blow_up(op: Op) -> bool {
     use Op::*;
     match op {
-        Div | Rem | Exp | Exp2 | ExpM1 | Ln | Ln1p | Log | Log2 | Log10 | Sqrt | Cbrt | Powi | Powf | Asin | Acos
-        | Acosh | Atanh | Sinh | Cosh | Recip => true,
+        Div | Rem | RemEuclid | Exp | Exp2 | ExpM1 | Ln | Ln1p | Log | Log2 | Log10 | Sqrt | Cbrt | Powi | Powf
+        | Asin | Acos | Acosh | Atanh | Sinh | Cosh | Recip => true,
         Add | Sub | Mul | Neg | Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr
         | ToFloat(_) | Sin | Cos | Tan | Atan | Atan2 | Tanh | Asinh | Abs | Max | Min | Hypot | MulAdd | Clamp
-        | ToDegrees | ToRadians | Signum | Floor | Ceil | Round | Trunc | Fract => false,
+        | ToDegrees | ToRadians | Signum | Floor | Ceil | Round | Trunc | Fract | DivEuclid => false,
     }
 }
 
@@ -429,6 +432,8 @@ mod tests {
             Mul => a[0] * a[1],
             Div => a[0] / a[1],
             Rem => a[0] % a[1],
+            RemEuclid => a[0].rem_euclid(a[1]),
+            DivEuclid => a[0].div_euclid(a[1]),
             Neg => -a[0],
             Exp => a[0].exp(),
             Exp2 => a[0].exp2(),
@@ -482,6 +487,7 @@ mod tests {
             (Mul, &[0.3, -1.2]),
             (Div, &[0.3, -1.2]),
             (Rem, &[5.3, 1.2]),
+            (RemEuclid, &[-5.3, 1.2]),
             (Neg, &[0.7]),
             (Exp, &[0.7]),
             (Exp2, &[0.7]),

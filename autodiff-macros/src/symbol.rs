@@ -79,6 +79,8 @@ const FLOAT_METHODS: &[Op] = &[
     Op::Round,
     Op::Trunc,
     Op::Fract,
+    Op::RemEuclid,
+    Op::DivEuclid,
 ];
 
 /// Float methods that answer a question about the value; they are kept as
