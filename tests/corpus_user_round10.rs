@@ -57,7 +57,8 @@
 //!   a call's float (E0308); `#[grad(graph, vjp = ..)]` of an array taken
 //!   by value drew it as one number (E0277);
 //! - round 12: `rem_euclid` and `div_euclid` (an angle wrapped into
-//!   `[0, 2π)`, a periodic cell) were refused.
+//!   `[0, 2π)`, a periodic cell) were refused; so was `let (i, j, k) =
+//!   edges[t];`, a tuple stored in a table taken apart.
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -1032,4 +1033,29 @@ fn euclidean_remainders_have_the_remainders_derivatives() {
     // ∂²/∂x² = 2·3, ∂²/∂x∂w = −2·3·3.
     let (_, h_theta, h_x, h_w) = wrapped_hvp(theta, 0.0, x, 1.0, w, 0.0);
     assert_eq!((h_theta, h_x, h_w), (0.0, 6.0, -18.0));
+}
+
+/// A truss's spring energy, each edge taken apart where it is stored.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn truss_energy(x: &[f64], edges: &[(usize, usize, f64)]) -> f64 {
+    let mut energy = 0.0;
+    for t in 0..edges.len() {
+        let (i, j, k) = edges[t];
+        let (_, stretch): (usize, f64) = (0, x[j] - x[i]);
+        energy += 0.5 * k * stretch * stretch;
+    }
+    energy
+}
+
+#[test]
+fn tuples_stored_in_tables_are_taken_apart_in_place() {
+    let edges = [(0usize, 1usize, 2.0), (1, 2, 3.0)];
+    let x = [0.0, 1.0, 3.0];
+    let mut d_x = [0.0; 3];
+    assert_eq!(truss_energy_grad(&x, &mut d_x, &edges), 1.0 + 6.0);
+    assert_eq!(d_x, [-2.0, 2.0 - 6.0, 6.0]);
+    assert_eq!(truss_energy_jvp(&x, &[0.0, 0.0, 1.0], &edges).1, 6.0);
+    let mut hv = [0.0; 3];
+    truss_energy_hvp(&x, &[1.0, 0.0, 0.0], &mut hv, &edges);
+    assert_eq!(hv, [2.0, -2.0, 0.0]);
 }

@@ -275,6 +275,20 @@ impl Lowerer<'_> {
     /// `let w = data[i].y;`, each field read where the struct is. (Rust
     /// checks the pattern against the type in the function as written.)
     fn destructure_struct(&mut self, pattern: &syn::PatStruct, init: &Expr, out: &mut Block) {
+        let fields = pattern.fields.iter().map(|field| (field.member.clone(), (*field.pat).clone())).collect();
+        self.destructure_place(pattern, fields, init, out);
+    }
+
+    /// The fields of the value stored at `init` (a struct's, `let Sample
+    /// { x, y } = data[i];`, or a tuple's, `let (i, j, k) = edges[t];`),
+    /// each bound by its pattern as `let pattern = init.field;` is.
+    fn destructure_place(
+        &mut self,
+        pattern: &dyn ToTokens,
+        fields: Vec<(syn::Member, syn::Pat)>,
+        init: &Expr,
+        out: &mut Block,
+    ) {
         let mut place = init;
         while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
             place
@@ -304,8 +318,8 @@ impl Lowerer<'_> {
         let mut read = crate::names::NameSet::default();
         crate::names::collect_idents(place.to_token_stream(), &mut read);
         let mut bound = crate::names::NameSet::default();
-        for field in &pattern.fields {
-            crate::names::collect_idents(field.pat.to_token_stream(), &mut bound);
+        for (_, pat) in &fields {
+            crate::names::collect_idents(pat.to_token_stream(), &mut bound);
         }
         if let Some(name) = bound.iter().find(|name| read.contains(*name)) {
             self.cx.error_spanned_by(
@@ -314,17 +328,16 @@ impl Lowerer<'_> {
             );
             return;
         }
-        for field in &pattern.fields {
-            let member = &field.member;
+        for (member, pat) in fields {
             let local = syn::Local {
                 attrs: Vec::new(),
                 let_token: Default::default(),
-                pat: (*field.pat).clone(),
                 init: Some(syn::LocalInit {
                     eq_token: Default::default(),
-                    expr: Box::new(parse_quote_spanned!(field.span()=> #place.#member)),
+                    expr: Box::new(parse_quote_spanned!(pat.span()=> #place.#member)),
                     diverge: None,
                 }),
+                pat,
                 semi_token: Default::default(),
             };
             self.lower_local(&local, out);
@@ -374,6 +387,23 @@ impl Lowerer<'_> {
             Expr::Call(_) | Expr::MethodCall(_) => {
                 let lowered = self.tuple_of_call(values, pattern.elems.len(), out);
                 (lowered, vec![values.span(); pattern.elems.len()])
+            }
+            // `let (i, j, k) = edges[t];`: a tuple stored in a table, taken
+            // apart where it is stored.
+            Expr::Index(_) | Expr::Field(_) => {
+                let fields = pattern.elems.iter().enumerate().filter(|(_, pat)| !matches!(pat, Pat::Wild(_)));
+                let fields = fields
+                    .map(|(k, pat)| {
+                        let member = syn::Member::Unnamed(syn::Index { index: k as u32, span: pat.span() });
+                        let pat = match types.get(k) {
+                            Some(ty) => Pat::Type(parse_quote_spanned!(pat.span()=> #pat: #ty)),
+                            None => pat.clone(),
+                        };
+                        (member, pat)
+                    })
+                    .collect();
+                self.destructure_place(pattern, fields, values, out);
+                return;
             }
             _ => {
                 self.cx.error_spanned_by(
