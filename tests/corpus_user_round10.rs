@@ -58,7 +58,12 @@
 //!   by value drew it as one number (E0277);
 //! - round 12: `rem_euclid` and `div_euclid` (an angle wrapped into
 //!   `[0, 2π)`, a periodic cell) were refused; so was `let (i, j, k) =
-//!   edges[t];`, a tuple stored in a table taken apart.
+//!   edges[t];`, a tuple stored in a table taken apart;
+//! - review 16: an element or a range of a sub-slice read from its base
+//!   past the sub-slice's end did not panic (`head[2]` of `&x[1..3]`,
+//!   `x[1..9].iter()` of 6 elements, `&head[3..2]`), where Rust's slicing
+//!   does; an enum's variants of negative literals or `const`s chosen by a
+//!   branch (E0277); a custom `vjp` of jagged rows `&[Vec<f64>]` (E0599).
 
 // Index loops are among the forms under test; a generic float has no `+=`.
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
@@ -1058,4 +1063,68 @@ fn tuples_stored_in_tables_are_taken_apart_in_place() {
     let mut hv = [0.0; 3];
     truss_energy_hvp(&x, &[1.0, 0.0, 0.0], &mut hv, &edges);
     assert_eq!(hv, [2.0, -2.0, 0.0]);
+}
+
+/// Sub-slices read past their ends must panic, as Rust's slicing does.
+#[grad(forward, reverse)]
+fn past_the_end(x: &[f64], k: usize, lo: usize) -> f64 {
+    let head = &x[1..3];
+    let mut s = head[k] * head[0];
+    for v in x[1..4].iter() {
+        s += v * v;
+    }
+    let cut = &head[lo..];
+    s + cut.len() as f64
+}
+
+const WEIGHT: f64 = 0.5;
+
+/// Variants of a negative literal, two literals, and a `const`.
+#[grad(forward, reverse, hessian)]
+fn signed_penalty(x: f64) -> f64 {
+    let p = if x > 1.0 {
+        Penalty::Ridge(-0.5)
+    } else if x > 0.0 {
+        Penalty::Lasso(WEIGHT)
+    } else {
+        Penalty::Ridge(WEIGHT)
+    };
+    match p {
+        Penalty::Ridge(l) => l * x * x,
+        Penalty::Lasso(l) => l * x.abs(),
+    }
+}
+
+/// `w₀₀·w₁₀`, jagged rows differentiated by hand (reverse mode only).
+#[grad(vjp = jagged_product_vjp)]
+fn jagged_product(w: &[Vec<f64>]) -> f64 {
+    w[0][0] * w[1][0]
+}
+
+fn jagged_product_vjp(w: &[Vec<f64>], d_w: &mut [Vec<f64>], seed: f64) -> f64 {
+    d_w[0][0] += seed * w[1][0];
+    d_w[1][0] += seed * w[0][0];
+    jagged_product(w)
+}
+
+#[test]
+fn sub_slices_check_their_bounds_and_constants_of_variants() {
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let mut d_x = [0.0; 4];
+    assert_eq!(past_the_end_grad(&x, &mut d_x, 1, 0), 2.0 * 3.0 + 4.0 + 9.0 + 16.0 + 2.0);
+    assert_eq!(d_x, [0.0, 3.0 + 4.0, 2.0 + 6.0, 8.0]);
+    // `head[2]`, `x[1..4]` of 3 elements, `&head[3..]` of 2.
+    assert!(std::panic::catch_unwind(|| past_the_end_grad(&x, &mut [0.0; 4], 2, 0)).is_err());
+    assert!(std::panic::catch_unwind(|| past_the_end_jvp(&x[..3], &[0.0; 3], 1, 0)).is_err());
+    assert!(std::panic::catch_unwind(|| past_the_end_grad(&x, &mut [0.0; 4], 1, 3)).is_err());
+
+    assert_eq!(signed_penalty_grad(2.0), (-2.0, -2.0));
+    assert_eq!(signed_penalty_grad(0.5), (0.25, 0.5));
+    assert_eq!(signed_penalty_grad(-2.0), (2.0, -2.0));
+    assert_eq!(signed_penalty_hvp(2.0, 1.0), (-2.0, -1.0));
+
+    let w = vec![vec![2.0, 1.0], vec![3.0]];
+    let mut d_w = vec![vec![0.0; 2], vec![0.0]];
+    assert_eq!(jagged_product_grad(&w, &mut d_w), 6.0);
+    assert_eq!(d_w, vec![vec![3.0, 0.0], vec![2.0]]);
 }

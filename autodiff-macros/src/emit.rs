@@ -231,8 +231,8 @@ pub fn assigned_constant(body: &Body, var: Var, elements: bool) -> Option<TokenS
 }
 
 /// A literal, a path to an enum's variant or a `const`, or a variant made
-/// of literals (`Pen::L2(0.5)`), which mean the same anywhere in the
-/// function; not an expression that may read a local.
+/// of such constants (`Pen::L2(-0.5)`, `Pen::L2(LAMBDA)`), which mean the
+/// same anywhere in the function; not an expression that may read a local.
 fn is_a_plain_constant(tokens: &TokenStream) -> bool {
     syn::parse2::<syn::Expr>(tokens.clone()).is_ok_and(|expr| is_constant_expr(&expr))
 }
@@ -247,9 +247,10 @@ fn is_constant_expr(expr: &syn::Expr) -> bool {
                 && segments.iter().all(|segment| segment.arguments.is_none())
                 && (segments.len() > 1 || segments.first().is_some_and(|segment| capitalized(&segment.ident)))
         }
-        syn::Expr::Call(call) => {
-            is_constant_expr(&call.func) && call.args.iter().all(|arg| matches!(arg, syn::Expr::Lit(_)))
-        }
+        syn::Expr::Call(call) => is_constant_expr(&call.func) && call.args.iter().all(is_constant_expr),
+        // `-0.5`, `Pen::L2(-0.5)`.
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => is_constant_expr(&unary.expr),
+        syn::Expr::Paren(paren) => is_constant_expr(&paren.expr),
         _ => false,
     }
 }

@@ -186,6 +186,12 @@ impl Jvp {
                 }
                 // A copy of the parameter, zeroed, takes its partials; rows
                 // (`&[[f64; N]; M]`, `&Vec<[f64; N]>`) are flattened.
+                // (Rows of their own lengths have no flat view: `jvp = ..`.)
+                ParamClass::Shadowed { target, kind: RefKind::Array(_), .. }
+                    if crate::signature::has_jagged_rows(target) =>
+                {
+                    return None
+                }
                 ParamClass::Shadowed { target, kind: RefKind::Array(_), .. } => {
                     let gradient = namer.fresh(&format!("__gradient_{}", naming::name_of(ident)));
                     let depth = crate::signature::elements_depth(target);

@@ -229,6 +229,28 @@ pub fn elements_depth(ty: &syn::Type) -> usize {
     }
 }
 
+/// Whether `ty` holds rows of their own lengths (`[Vec<f64>]`,
+/// `Vec<Vec<f64>>`), which no flat view covers.
+pub fn has_jagged_rows(ty: &Type) -> bool {
+    let elem = match ty {
+        Type::Array(array) => &*array.elem,
+        Type::Slice(slice) => &*slice.elem,
+        Type::Paren(paren) => return has_jagged_rows(&paren.elem),
+        Type::Group(group) => return has_jagged_rows(&group.elem),
+        Type::Path(path) => match path.path.segments.last().map(|last| (&last.ident, &last.arguments)) {
+            Some((ident, syn::PathArguments::AngleBracketed(args))) if ident == "Vec" => match args.args.first() {
+                Some(syn::GenericArgument::Type(elem)) => elem,
+                _ => return false,
+            },
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(elem, Type::Path(path) if path.path.segments.last().is_some_and(|last| last.ident == "Vec"))
+        || matches!(elem, Type::Slice(_))
+        || has_jagged_rows(elem)
+}
+
 /// Whether `ty` visibly holds floats: `f32`, `f64` or a type parameter
 /// bounded by `Float`, alone or in a tuple, a reference, a slice, an array
 /// or a container (`Vec<(f64, f64)>`, `Box<[f64]>`).

@@ -159,6 +159,9 @@ impl Lowerer<'_> {
     /// `y[i]` of a sub-slice `y = &x[a..]`: `x[a + i]`.
     fn slice_element(&mut self, slice: super::sources::Source, index: &Expr, out: &mut Block) -> Place {
         let position = self.lower_expr(index, out);
+        let position = self.fixed(position, Ty::Other, out, index.span());
+        let what = "an index within the sub-slice";
+        self.check(crate::ir::Op::Lt, position.clone(), slice.len.clone(), what, out, index.span());
         let position = match slice.offset {
             None => position,
             Some(offset) => {

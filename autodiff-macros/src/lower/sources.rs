@@ -106,6 +106,26 @@ impl Lowerer<'_> {
         place
     }
 
+    /// `guards::assertion(left op right)`: a bound Rust's slicing checks,
+    /// which the element or range of a sub-slice, read from its base,
+    /// would not.
+    pub(super) fn check(&mut self, op: Op, left: Operand, right: Operand, what: &str, out: &mut Block, span: Span) {
+        let holds = self.integer(Rhs::Prim(op, vec![left, right]), out, span);
+        let check: syn::ExprPath = syn::parse_quote_spanned!(span=> ::autodiff::guards::assertion);
+        let message = Operand::Const(Const { tokens: quote!(#what), ty: Ty::Other });
+        let done = self.temp(Ty::Other);
+        self.assign(out, done, Rhs::Call(check, vec![Arg::Value(holds), Arg::Value(message)]), AssignKind::Init, span);
+    }
+
+    /// `end − lo` of a range checked to start before it ends, saturating:
+    /// rustc would report a literal range's overflow (`&head[2..1]`) at
+    /// compile time, where Rust's slicing panics at run time, as the check
+    /// does. (A path call types the literals: `usize::saturating_sub(3, 1)`.)
+    fn length_between(&mut self, lo: Operand, end: Operand, out: &mut Block, span: Span) -> Operand {
+        let saturating_sub: syn::ExprPath = syn::parse_quote_spanned!(span=> ::core::primitive::usize::saturating_sub);
+        self.integer(Rhs::Call(saturating_sub, vec![Arg::Value(end), Arg::Value(lo)]), out, span)
+    }
+
     /// `&head[a..b]` of a sub-slice binding `head`: the elements `a..b` of
     /// it, a range of its base, checked to lie within it as Rust checks
     /// (`guards::assertion`).
@@ -123,13 +143,10 @@ impl Lowerer<'_> {
         let lo = bound(self, &range.start, false);
         let closed = matches!(range.limits, syn::RangeLimits::Closed(_));
         let end = bound(self, &range.end, closed).unwrap_or_else(|| slice.len.clone());
-        let within = self.integer(Rhs::Prim(Op::Le, vec![end.clone(), slice.len.clone()]), out, span);
-        let check: syn::ExprPath = syn::parse_quote_spanned!(span=> ::autodiff::guards::assertion);
-        let message = Operand::Const(Const { tokens: quote!("a range within the sub-slice"), ty: Ty::Other });
-        let done = self.temp(Ty::Other);
-        self.assign(out, done, Rhs::Call(check, vec![Arg::Value(within), Arg::Value(message)]), AssignKind::Init, span);
+        self.check(Op::Le, end.clone(), slice.len.clone(), "a range within the sub-slice", out, span);
         let Some(lo) = lo else { return Source { len: end, ..slice } };
-        let len = self.integer(Rhs::Prim(Op::Sub, vec![end, lo.clone()]), out, span);
+        self.check(Op::Le, lo.clone(), end.clone(), "a range that starts before it ends", out, span);
+        let len = self.length_between(lo.clone(), end, out, span);
         let offset = match slice.offset.clone() {
             Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, lo]), out, span),
             None => lo,
@@ -191,15 +208,18 @@ impl Lowerer<'_> {
                         } else {
                             hi
                         };
-                        self.fixed(hi, Ty::Other, out, span)
+                        let hi = self.fixed(hi, Ty::Other, out, span);
+                        // (Read from the base, the range is checked as Rust's slicing checks it.)
+                        let length = self.length(&base, out, span);
+                        self.check(Op::Le, hi.clone(), length, "a range within the slice", out, span);
+                        hi
                     }
                     None => self.length(&base, out, span),
                 };
                 let len = match &lo {
                     Some(lo) => {
-                        let len = self.temp(Ty::Other);
-                        self.assign(out, len, Rhs::Prim(Op::Sub, vec![end, lo.clone()]), AssignKind::Init, span);
-                        Operand::Var(len)
+                        self.check(Op::Le, lo.clone(), end.clone(), "a range that starts before it ends", out, span);
+                        self.length_between(lo.clone(), end, out, span)
                     }
                     None => end,
                 };
