@@ -352,7 +352,9 @@ impl Lowerer<'_> {
     /// ```text
     /// let __to_vec_source = &x[..];            // a sub-slice binding
     /// let mut name = vec![0.0; __to_vec_source.len()];
-    /// for __to_vec_index in 0..__to_vec_source.len() { name[__to_vec_index] = __to_vec_source[__to_vec_index]; }
+    /// for (__to_vec_index, __to_vec_value) in __to_vec_source.iter().enumerate() {
+    ///     name[__to_vec_index] = *__to_vec_value;
+    /// }
     /// ```
     ///
     /// Returns whether it did: the copy of a slice of integers (no
@@ -381,10 +383,13 @@ impl Lowerer<'_> {
         out.stmts.extend(probe.stmts);
         self.bind(&source, Binding::Slice(slice));
         let ty = declared.map(|ty| quote!(: #ty));
+        // (Iterated, not indexed: an index of a sub-slice is checked against
+        // its length, which a copy of all of it needs not.)
+        let value = syn::Ident::new("__to_vec_value", Span::mixed_site());
         let copy: Vec<syn::Stmt> = syn::parse_quote_spanned! {span=>
             let mut #name #ty = vec![0.0; #source.len()];
-            for #index in 0..#source.len() {
-                #name[#index] = #source[#index];
+            for (#index, #value) in #source.iter().enumerate() {
+                #name[#index] = *#value;
             }
         };
         self.lower_stmts(&copy, out, Sink::Discard);
