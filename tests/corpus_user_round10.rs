@@ -63,9 +63,15 @@
 //!   past the sub-slice's end did not panic (`head[2]` of `&x[1..3]`,
 //!   `x[1..9].iter()` of 6 elements, `&head[3..2]`), where Rust's slicing
 //!   does; an enum's variants of negative literals or `const`s chosen by a
-//!   branch (E0277); a custom `vjp` of jagged rows `&[Vec<f64>]` (E0599).
+//!   branch (E0277); a custom `vjp` of jagged rows `&[Vec<f64>]` (E0599);
+//!   a local array of enums written after it is made (`[Pen::Zero; 3]`,
+//!   then `qs[1] = ..`) was typed as floats (E0308);
+//! - review 17: a range from a literal 0 (`&x[0..n]`) made rustc warn of
+//!   the check `0 <= n`; `x.windows(0)` did not panic, as Rust's does.
 
 // Index loops are among the forms under test; a generic float has no `+=`.
+// The generated code raises no warning of its own (review 17: `0 <= n`).
+#![deny(warnings)]
 #![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
 
 #[macro_use]
@@ -1127,4 +1133,56 @@ fn sub_slices_check_their_bounds_and_constants_of_variants() {
     let mut d_w = vec![vec![0.0; 2], vec![0.0]];
     assert_eq!(jagged_product_grad(&w, &mut d_w), 6.0);
     assert_eq!(d_w, vec![vec![3.0, 0.0], vec![2.0]]);
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Weighting {
+    Plain,
+    Scaled(f64),
+}
+
+/// A local table of enums, one entry changed after it is made.
+#[grad(forward, reverse, hessian)]
+fn weighted_terms(x: f64) -> f64 {
+    let mut table = [Weighting::Plain; 3];
+    table[1] = Weighting::Scaled(3.0);
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += match table[i] {
+            Weighting::Plain => x,
+            Weighting::Scaled(l) => l * x * x,
+        };
+    }
+    s
+}
+
+#[test]
+fn a_local_table_of_enums_is_no_array_of_floats() {
+    assert_eq!(weighted_terms_grad(2.0), (2.0 + 12.0 + 2.0, 1.0 + 12.0 + 1.0));
+    assert_eq!(weighted_terms_jvp(2.0, 1.0).1, 14.0);
+    assert_eq!(weighted_terms_hvp(2.0, 1.0), (16.0, 6.0));
+}
+
+/// Ranges from 0 and windows of a size given at run time.
+#[grad(forward, reverse)]
+fn from_zero(x: &[f64], n: usize, size: usize) -> f64 {
+    let head = &x[0..n];
+    let all = &head[0..];
+    let mut s = all[0];
+    for v in x[0..n].iter() {
+        s += v * v;
+    }
+    for w in x.windows(size) {
+        s += w[0];
+    }
+    s
+}
+
+#[test]
+fn ranges_from_zero_and_windows_of_zero() {
+    let x = [1.0, 2.0, 3.0];
+    let mut d_x = [0.0; 3];
+    assert_eq!(from_zero_grad(&x, &mut d_x, 2, 2), 1.0 + 1.0 + 4.0 + 1.0 + 2.0);
+    assert_eq!(d_x, [1.0 + 2.0 + 1.0, 4.0 + 1.0, 0.0]);
+    assert!(std::panic::catch_unwind(|| from_zero_grad(&x, &mut [0.0; 3], 2, 0)).is_err());
 }

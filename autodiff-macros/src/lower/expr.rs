@@ -246,6 +246,8 @@ impl Lowerer<'_> {
             Ty::Float(FloatTy::F64)
         } else if mentions("f32") {
             Ty::Float(FloatTy::F32)
+        } else if names_a_variant(&path.path) {
+            Ty::Other
         } else {
             Ty::Unknown
         };
@@ -384,6 +386,18 @@ pub(super) fn binary_op(op: &BinOp) -> Option<Op> {
         BinOp::Shr(_) => Op::Shr,
         _ => return None,
     })
+}
+
+/// Whether `path` names an enum's unit variant (`Mode::Linear`,
+/// `Ordering::Less`): a type's name then a name in `CamelCase`, where a
+/// `const` is in `SCREAMING_CASE` (`Config::SCALE`): a value that is no
+/// float, so that `[Mode::Linear; 3]` is no array of floats.
+fn names_a_variant(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|segment| crate::naming::name_of(&segment.ident)).collect();
+    let camel = |name: &String| {
+        name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().any(|c| c.is_ascii_lowercase())
+    };
+    matches!(segments.as_slice(), [.., owner, last] if camel(owner) && camel(last) && owner != "Self")
 }
 
 /// What to say about an expression outside the subset: the construct and the way out.

@@ -630,6 +630,11 @@ impl Lowerer<'_> {
                 let size = self.lower_expr(&call.args[0], out);
                 let size = self.fixed(size, Ty::Other, out, call.args[0].span());
                 let span = call.method.span();
+                if method == "windows" {
+                    // (`chunks(0)` panics by itself, in the count of chunks.)
+                    let zero = Operand::Const(Const { tokens: quote!(0usize), ty: Ty::Other });
+                    self.check(Op::Lt, zero, size.clone(), "a window size that is not zero", out, span);
+                }
                 let mut ragged = None;
                 let (len, stride) = if method == "windows" {
                     // `len + 1 − k` windows, none when the slice is shorter than `k`.
