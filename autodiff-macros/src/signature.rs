@@ -207,8 +207,9 @@ pub fn is_array_value(ty: &Type) -> bool {
     }
 }
 
-/// How many levels of elements a buffer or array type has: 1 for `[f64]`,
-/// `[f64; N]` and `Vec<f64>`, 2 for `[[f64; N]; M]` and `Vec<[f64; N]>`.
+/// How many levels of elements a buffer or array type has (how many
+/// indices reach a float): 1 for `[f64]`, `[f64; N]` and `Vec<f64>`, 2 for
+/// `[[f64; N]; M]` and `Vec<[f64; N]>`.
 pub fn elements_depth(ty: &syn::Type) -> usize {
     match ty {
         Type::Array(array) => 1 + elements_depth(&array.elem),

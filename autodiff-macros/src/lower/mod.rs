@@ -112,7 +112,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         let ret = lowerer.new_var(ident, Ty::Aggregate, VarKind::Ret, Some((**array).clone()));
         let info = &mut lowerer.vars[ret.0];
         info.elem = Some(float);
-        info.dims = Some(array_dims(array));
+        info.dims = Some(crate::signature::elements_depth(array));
         info.zero = places::zero_of_type(array);
         ret
     });
@@ -350,14 +350,20 @@ impl Lowerer<'_> {
             &param.class
         };
         let (ty, elem, dims, zero) = match class {
-            ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => {
-                (Ty::Aggregate, Some(*float), Some(array_dims(param.ty)), places::zero_of_type(param.ty))
-            }
+            ParamClass::Active(float) if crate::signature::is_array_value(param.ty) => (
+                Ty::Aggregate,
+                Some(*float),
+                Some(crate::signature::elements_depth(param.ty)),
+                places::zero_of_type(param.ty),
+            ),
             ParamClass::Active(float) => (Ty::Float(*float), None, None, None),
             ParamClass::Shadowed { target, kind: RefKind::Array(float), .. }
-            | ParamClass::Output { target, elem: float, .. } => {
-                (Ty::Aggregate, Some(*float), Some(array_dims(target)), places::zero_of_type(target))
-            }
+            | ParamClass::Output { target, elem: float, .. } => (
+                Ty::Aggregate,
+                Some(*float),
+                Some(crate::signature::elements_depth(target)),
+                places::zero_of_type(target),
+            ),
             ParamClass::Shadowed { kind: RefKind::Model, .. } => (Ty::Aggregate, None, None, None),
             ParamClass::Constant => match float_ty(param.ty) {
                 Some(float) => (Ty::Float(float), None, None, None),
@@ -619,27 +625,7 @@ fn constant_aggregate(ty: &syn::Type) -> Option<(FloatTy, usize)> {
         syn::Type::Reference(reference) => &*reference.elem,
         ty => ty,
     };
-    crate::signature::array_elem(target).map(|float| (float, array_dims(target)))
-}
-
-/// How many indices reach a float in `[[f64; N]; M]`, `Vec<[f64; N]>`, ...
-fn array_dims(ty: &syn::Type) -> usize {
-    match ty {
-        syn::Type::Slice(slice) => 1 + array_dims(&slice.elem),
-        syn::Type::Array(array) => 1 + array_dims(&array.elem),
-        syn::Type::Paren(paren) => array_dims(&paren.elem),
-        syn::Type::Path(path) => match path.path.segments.last() {
-            Some(last) if last.ident == "Vec" => match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                    Some(syn::GenericArgument::Type(elem)) => 1 + array_dims(elem),
-                    _ => 1,
-                },
-                _ => 1,
-            },
-            _ => 0,
-        },
-        _ => 0,
-    }
+    crate::signature::array_elem(target).map(|float| (float, crate::signature::elements_depth(target)))
 }
 
 /// Whether any statement reads `var`.
