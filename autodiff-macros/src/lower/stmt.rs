@@ -289,12 +289,7 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) {
-        let mut place = init;
-        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
-            place
-        {
-            place = inner;
-        }
+        let place = unwrapped(init);
         // (Read once per field: only a place whose indices read names and
         // literals, so that reading it again reads the same element.)
         if matches!(place, Expr::Index(_)) && !is_pure_place(place) {
@@ -353,12 +348,7 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) {
-        let mut values = init;
-        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
-            values
-        {
-            values = inner;
-        }
+        let values = unwrapped(init);
         let errors = self.cx.error_count();
         let (lowered, spans): (Vec<Operand>, Vec<proc_macro2::Span>) = match values {
             Expr::Tuple(values) => {
@@ -497,12 +487,7 @@ impl Lowerer<'_> {
         if binding.mutability.is_some() || !matches!(declared, None | Some(syn::Type::Reference(_))) {
             return None;
         }
-        let mut expr = &*init?.expr;
-        while let Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) =
-            expr
-        {
-            expr = inner;
-        }
+        let expr = unwrapped(&init?.expr);
         let Expr::Path(path) = expr else { return None };
         // (A name that may be given another slice later is no alias: `t`
         // keeps the slice `v` names now.)
@@ -926,6 +911,16 @@ pub(super) fn contains_return(expr: &Expr) -> bool {
     let mut find = Find(false);
     syn::visit::Visit::visit_expr(&mut find, expr);
     find.0
+}
+
+/// `expr` without the parentheses and invisible groups around it.
+fn unwrapped(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(syn::ExprParen { expr: inner, .. }) | Expr::Group(syn::ExprGroup { expr: inner, .. }) => {
+            unwrapped(inner)
+        }
+        other => other,
+    }
 }
 
 /// `expr` without the parentheses around it.
