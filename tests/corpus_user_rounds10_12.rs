@@ -1,5 +1,5 @@
-//! Stop 21's findings, each checked against its closed form in every mode
-//! the function has:
+//! Stop 21's findings (user rounds 10 to 12, reviews 12 to 17), each
+//! checked against its closed form in every mode the function has:
 //!
 //! - a `#[grad]` method called on an element of a constant slice of
 //!   structs (`terms[i].eval(x)`, `for t in terms { t.eval(x) }`,
