@@ -11,7 +11,7 @@
 //! What the reverse sweep reads back, saves and tapes are reverse-only
 //! facts: `reverse/saves.rs` computes them from this.
 
-use crate::ir::{walk, Arg, Body, Rhs, Stmt, Var};
+use crate::ir::{walk, Arg, Body, Operand, Rhs, Stmt, Var};
 use crate::rules::partials;
 
 pub struct Activity {
@@ -45,7 +45,13 @@ pub fn differentiable_operands(body: &Body, rhs: &Rhs) -> Vec<usize> {
 /// The variables a derivative flows from into the result of `rhs`.
 fn differentiable_sources(body: &Body, rhs: &Rhs) -> Vec<Var> {
     let operands = rhs.operands();
-    let mut vars: Vec<Var> = differentiable_operands(body, rhs).into_iter().filter_map(|i| operands[i].var()).collect();
+    // (A model's field that holds no float, `m.n_in as f64`, carries none.)
+    let carries = |operand: &Operand| !matches!(operand, Operand::Place(place) if body.is_constant_field(place));
+    let mut vars: Vec<Var> = differentiable_operands(body, rhs)
+        .into_iter()
+        .filter(|&i| carries(operands[i]))
+        .filter_map(|i| operands[i].var())
+        .collect();
     match rhs {
         Rhs::Deref(var) => vars.push(*var),
         Rhs::Call(_, args) => vars.extend(args.iter().filter_map(|arg| match arg {

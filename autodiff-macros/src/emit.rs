@@ -338,12 +338,31 @@ pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: Piece, span:
 pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> Piece {
     match rhs {
         Rhs::Use(value) => operand(body, value),
+        // `m.n as f64` of a model's field taken for a float: rustc checks it
+        // is one (`constant_fields.rs` found no use as an integer).
+        Rhs::Prim(op @ Op::ToFloat(_), args) if is_model_field(body, &args[0]) => {
+            let value = operand(body, &args[0]);
+            let checked = quote_spanned!(span=> ::autodiff::guards::float_field(#value));
+            prim_piece(*op, vec![Piece::Stream(checked)], float, span)
+        }
         Rhs::Prim(op, args) => {
             let args: Vec<Piece> = args.iter().map(|arg| operand(body, arg)).collect();
             prim_piece(*op, args, float, span)
         }
         _ => Piece::Stream(rhs_stream(body, rhs, float, span)),
     }
+}
+
+/// Whether `value` reads a field of a model (or of its shadow or tangent),
+/// whose type the macro cannot see, taken for floats.
+fn is_model_field(body: &Body, value: &Operand) -> bool {
+    let Operand::Place(place) = value else { return false };
+    let info = body.var(place.var);
+    info.ty == Ty::Aggregate
+        && info.dims.is_none()
+        && !place.proj.is_empty()
+        && !crate::ir::is_table(info)
+        && !body.is_constant_field(place)
 }
 
 /// `rhs` for the forms that are not kept as trees.
@@ -404,11 +423,18 @@ fn rhs_stream(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> TokenStream
         Rhs::Matches(value, pat, Some(name)) => {
             // Lowering took this branch only on a match; an irrefutable
             // pattern makes the other arm unreachable.
+            // On a reference, Rust binds the names to references into it.
+            let bound = match value {
+                Operand::Var(var) if crate::ir::binds_through_a_reference(body.var(*var), pat) => {
+                    quote_spanned!(span=> ::autodiff::guards::copied_out(#name))
+                }
+                _ => name.to_token_stream(),
+            };
             let value = operand(body, value);
             quote_spanned!(span=> {
                 #[allow(unreachable_patterns)]
                 let bound = match #value {
-                    #pat => #name,
+                    #pat => #bound,
                     _ => ::core::unreachable!(),
                 };
                 bound

@@ -28,8 +28,8 @@ use crate::naming::{self, Namer};
 use crate::signature::{ParamClass, RefKind, Signature};
 use crate::validate::Stage;
 use crate::{
-    activity, attr, attributes, companion, fallback, generic, graph, hvp, infer, jvp, lower, method, optimize,
-    refusals, reverse, signature, validate,
+    activity, attr, attributes, companion, constant_fields, fallback, generic, graph, hvp, infer, jvp, lower, method,
+    optimize, refusals, reverse, signature, validate,
 };
 
 pub fn grad(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -379,6 +379,7 @@ fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
+    constant_fields::find(&mut body);
     validate_ir(sig, &body, Stage::Lowered)?;
     optimize::share_element_reads(&mut body, &mut namer);
     validate_ir(sig, &body, Stage::Lowered)?;

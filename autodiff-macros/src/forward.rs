@@ -36,6 +36,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote_spanned;
 use syn::Ident;
 
+use crate::constant_fields::is_within;
 use crate::ir::{
     Arg, AssignKind, Block, Body, Const, FloatTy, LoopId, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarInfo,
     VarKind, Zero,
@@ -56,6 +57,7 @@ pub fn forward(
 ) -> (Body, Vec<Option<Var>>) {
     let mut pass = Forward {
         vars: body.vars.clone(),
+        constant_fields: &body.constant_fields,
         tangent: vec![None; body.vars.len()],
         loops: Vec::new(),
         calls,
@@ -95,6 +97,7 @@ pub fn forward(
         ret: body.ret,
         items: body.items.clone(),
         structs: body.structs.clone(),
+        constant_fields: body.constant_fields.clone(),
     };
     (out, tangent)
 }
@@ -114,6 +117,8 @@ struct Forward<'a> {
     /// The variables of the new body: those of the primal, then tangents
     /// and temporaries.
     vars: Vec<VarInfo>,
+    /// The model fields that hold no float (`Body::constant_fields`).
+    constant_fields: &'a [Place],
     /// The tangent of each primal variable, if it is active.
     tangent: Vec<Option<Var>>,
     /// The loops around the statement being transformed.
@@ -176,6 +181,7 @@ impl Forward<'_> {
     fn tangent_of(&self, operand: &Operand) -> Option<Operand> {
         match operand {
             Operand::Var(var) => self.tangent[var.0].map(Operand::Var),
+            Operand::Place(place) if self.constant_fields.iter().any(|field| is_within(field, place)) => None,
             Operand::Place(place) => self.tangent[place.var.0]
                 .map(|tangent| Operand::Place(Box::new(Place { var: tangent, proj: place.proj.clone() }))),
             Operand::Const(_) => None,
@@ -826,6 +832,7 @@ impl Forward<'_> {
             ret: None,
             items: Vec::new(),
             structs: Vec::new(),
+            constant_fields: Vec::new(),
         }
     }
 

@@ -648,6 +648,9 @@ pub struct Body {
     /// Locals whose type is not written but whose named fields are read
     /// (`let cfg = make(k); cfg.rate`): structs.
     pub structs: Vec<Var>,
+    /// The fields of models that hold no float (`m.n_in`), as paths of
+    /// fields (`constant_fields.rs`): constants.
+    pub constant_fields: Vec<Place>,
 }
 
 /// Whether `info` is a table of constants whose element type the macro
@@ -660,6 +663,21 @@ pub fn is_table(info: &VarInfo) -> bool {
         Some(ty) => info.kind == VarKind::Param && is_table_type(ty),
         None => false,
     }
+}
+
+/// Whether a name that `pat` binds in a `match` on `scrutinee` is, in Rust,
+/// a reference into it: the scrutinee is one (`match act { Act::Leaky(s)
+/// => .. }` with `act: &Act`) and the pattern does not start with `&`.
+/// `#[grad]` holds a copy of the value instead (`guards::copied_out`).
+pub fn binds_through_a_reference(scrutinee: &VarInfo, pat: &syn::Pat) -> bool {
+    fn is_reference_pattern(pat: &syn::Pat) -> bool {
+        match pat {
+            syn::Pat::Paren(paren) => is_reference_pattern(&paren.pat),
+            syn::Pat::Reference(_) => true,
+            _ => false,
+        }
+    }
+    scrutinee.by_ref && !is_reference_pattern(pat)
 }
 
 /// `&[Sample]`, `&Vec<Sample>`: a parameter type whose elements the macro
@@ -691,6 +709,12 @@ impl Body {
         is_unseen_field(self.var(place.var), place)
     }
 
+    /// Whether `place` reads a field of a model that holds no float
+    /// (`m.n_in`, `m.sizes[i]`: `constant_fields.rs`).
+    pub fn is_constant_field(&self, place: &Place) -> bool {
+        self.constant_fields.iter().any(|field| crate::constant_fields::is_within(field, place))
+    }
+
     /// An element of an aggregate is a float of the aggregate's element type
     /// once it is fully indexed; fewer indices leave an aggregate (a row).
     /// Model fields are taken as floats unless used otherwise; the elements
@@ -698,6 +722,9 @@ impl Body {
     pub fn place_ty(&self, place: &Place) -> Ty {
         let info = self.var(place.var);
         let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
+        if self.is_constant_field(place) {
+            return Ty::Other;
+        }
         match info.ty {
             Ty::Aggregate if is_table(info) && !place.proj.is_empty() => Ty::Unknown,
             Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,

@@ -6,6 +6,11 @@
 //!   `[F; K]` of one: a
 //!   collection of sub-models, visited element by element (recursively, so
 //!   `Vec<[Layer; 2]>` works);
+//! - an integer, `bool`, `char` or `String`, or an array, `Vec`, `Option`
+//!   or tuple of those (`n_in: usize`, `sizes: Vec<usize>`), and any field
+//!   marked `#[params(skip)]` (an enum choosing the activation): a constant
+//!   of the model, which holds no parameter and is cloned into a zero model
+//!   as it is;
 //! - anything else (`f64`, `[f64; N]`, `[[f64; N]; M]`, `Vec<f64>`,
 //!   `Vec<[f64; N]>`, another model struct, a type alias): a value that
 //!   implements `Params` itself, whose methods are called.
@@ -35,13 +40,21 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let fields = named_fields(input)?;
     let mut errors = Errors::default();
     check_generics(input, &mut errors);
-    errors.finish()?;
 
     let name = &input.ident;
     // Named fields always have an ident; `filter_map` keeps the derive free
     // of panics all the same.
-    let fields: Vec<(&Ident, Shape)> =
-        fields.iter().filter_map(|f| Some((f.ident.as_ref()?, Shape::of(&f.ty)))).collect();
+    let mut shapes = Vec::new();
+    for field in &fields {
+        let Some(ident) = field.ident.as_ref() else { continue };
+        match is_skipped(field) {
+            Ok(true) => shapes.push((ident, Shape::Constant)),
+            Ok(false) => shapes.push((ident, Shape::of(&field.ty))),
+            Err(error) => errors.push(error),
+        }
+    }
+    errors.finish()?;
+    let fields = shapes;
 
     let zeros = fields.iter().map(|(ident, shape)| {
         let value = shape.zeros(&Access::Place(quote!(self.#ident)), 0);
@@ -133,6 +146,24 @@ fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
     }
 }
 
+/// Whether the field is marked `#[params(skip)]`: a constant of the model.
+fn is_skipped(field: &Field) -> syn::Result<bool> {
+    let mut skipped = false;
+    for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("params")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                skipped = true;
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "`#[params(..)]` takes `skip`: a field that holds no parameter, cloned into a zero model as it is",
+                ))
+            }
+        })?;
+    }
+    Ok(skipped)
+}
+
 /// Rejects lifetime parameters: a model owns its parameters.
 fn check_generics(input: &DeriveInput, errors: &mut Errors) {
     for lifetime in input.generics.lifetimes() {
@@ -168,11 +199,17 @@ enum Shape<'a> {
     Vec(Box<Shape<'a>>),
     /// An array of sub-models, walked element by element.
     Array(Box<Shape<'a>>),
+    /// A value that holds no parameter (`n_in: usize`, a field marked
+    /// `#[params(skip)]`): not visited, and cloned into a zero model.
+    Constant,
 }
 
 impl<'a> Shape<'a> {
     /// Classifies a field type by its syntax.
     fn of(ty: &'a Type) -> Shape<'a> {
+        if is_constant(ty) {
+            return Shape::Constant;
+        }
         match ty {
             Type::Paren(inner) => Shape::of(&inner.elem),
             Type::Group(inner) => Shape::of(&inner.elem),
@@ -206,6 +243,10 @@ impl<'a> Shape<'a> {
                     #item
                 }))
             }
+            Shape::Constant => {
+                let arg = value.by_ref(false);
+                quote!(::core::clone::Clone::clone(#arg))
+            }
         }
     }
 
@@ -222,6 +263,7 @@ impl<'a> Shape<'a> {
                 let iter = value.iter(false);
                 quote!(#iter.map(|#e| #item).sum::<usize>())
             }
+            Shape::Constant => quote!(0),
         }
     }
 
@@ -239,6 +281,7 @@ impl<'a> Shape<'a> {
                 let iter = value.iter(mutable);
                 quote!(for #e in #iter { #body })
             }
+            Shape::Constant => TokenStream::new(),
         }
     }
 
@@ -267,6 +310,7 @@ impl<'a> Shape<'a> {
                     for (#e, #o) in #a.zip(#b) { #body }
                 }
             }
+            Shape::Constant => TokenStream::new(),
         }
     }
 }
@@ -337,6 +381,33 @@ fn is_leaf_element(elem: &Type) -> bool {
         Type::Group(inner) => is_leaf_element(&inner.elem),
         Type::Array(array) => is_float(&array.elem),
         ty => is_float(ty),
+    }
+}
+
+/// Whether `ty` holds no float (by its syntax): an integer, `bool`, `char`
+/// or `String`, or an array, `Vec`, `Option` or tuple of those.
+fn is_constant(ty: &Type) -> bool {
+    const PRIMITIVES: [&str; 16] = [
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool", "char",
+        "String", "str",
+    ];
+    match ty {
+        Type::Paren(inner) => is_constant(&inner.elem),
+        Type::Group(inner) => is_constant(&inner.elem),
+        Type::Array(array) => is_constant(&array.elem),
+        Type::Tuple(tuple) => !tuple.elems.is_empty() && tuple.elems.iter().all(is_constant),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else { return false };
+            match &last.arguments {
+                PathArguments::None => PRIMITIVES.iter().any(|name| last.ident == name),
+                PathArguments::AngleBracketed(args) if last.ident == "Vec" || last.ident == "Option" => {
+                    matches!(args.args.iter().collect::<Vec<_>>().as_slice(),
+                        [GenericArgument::Type(elem)] if is_constant(elem))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -434,6 +505,46 @@ mod tests {
             matches!(Shape::of(&parse_quote!(Vec<[Layer; 2]>)), Shape::Vec(inner) if matches!(*inner, Shape::Array(_)))
         );
         assert!(matches!(Shape::of(&parse_quote!(Vec<Vec<f64>>)), Shape::Vec(_)));
+    }
+
+    #[test]
+    fn fields_without_floats_are_constants() {
+        let constant = |ty: Type| matches!(Shape::of(&ty), Shape::Constant);
+        for ty in [
+            parse_quote!(usize),
+            parse_quote!(bool),
+            parse_quote!(String),
+            parse_quote!(Vec<usize>),
+            parse_quote!([i32; 3]),
+            parse_quote!(Option<u8>),
+            parse_quote!((usize, bool)),
+        ] {
+            assert!(constant(ty));
+        }
+        for ty in [parse_quote!(f64), parse_quote!(Vec<(usize, f64)>), parse_quote!(Option<f64>), parse_quote!(Act)] {
+            assert!(!constant(ty));
+        }
+        let item = run(quote!(
+            struct Layer {
+                w: Vec<f64>,
+                n: usize,
+                #[params(skip)]
+                act: Act,
+            }
+        ))
+        .unwrap();
+        let text = item.to_token_stream().to_string();
+        assert!(text.contains("n : :: core :: clone :: Clone :: clone (& self . n)"), "{text}");
+        assert!(text.contains("act : :: core :: clone :: Clone :: clone (& self . act)"), "{text}");
+        assert!(!text.contains("self . act , __autodiff_f"), "{text}");
+        let error = run(quote!(
+            struct Layer {
+                #[params(constant)]
+                n: usize,
+            }
+        ))
+        .unwrap_err();
+        assert!(error[0].contains("takes `skip`"), "{error:?}");
     }
 
     #[test]

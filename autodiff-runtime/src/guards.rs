@@ -129,6 +129,57 @@ pub fn assertion(holds: bool, written: &'static str) {
     }
 }
 
+/// A field of a model converted with `as` (`m.n as f64`), which `#[grad]`
+/// takes for a float: it cannot see the model's struct, and nothing else in
+/// the body says the field is an integer.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this field of a model for a float, but it is `{Self}`",
+    label = "converted with `as`, which tells #[grad] nothing of the field's type",
+    note = "#[grad] cannot see the model's struct: a field it reads is a float unless the body uses it where Rust \
+            takes an integer or a `bool` (a range bound, an index, a condition, a typed `let`); read this one \
+            through a typed `let` first (`let n: {Self} = m.field;`)"
+)]
+pub trait FloatField: Copy {}
+
+impl FloatField for f32 {}
+
+impl FloatField for f64 {}
+
+/// `value`, a model's field that `#[grad]` took for a float (see [`FloatField`]).
+#[inline(always)]
+pub fn float_field<F: FloatField>(value: F) -> F {
+    value
+}
+
+/// A name bound inside a pattern on a reference (`match act { Act::Leaky(s)
+/// => .. }` with `act: &Act`), which Rust binds to a reference: `#[grad]`
+/// computes with a copy of the value, as `*s` would be.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] copies the names bound in a pattern on a reference out of it, and this one is `{Self}`",
+    label = "bound here to a `&{Self}`",
+    note = "#[grad] copies floats, integers, `bool`s and arrays and tuples of them; take the value itself as \
+            the parameter (`s: Shape`, not `&Shape`), or pass what the variant holds as a parameter of its own"
+)]
+pub trait CopiedOut: Copy {}
+
+macro_rules! copied_out {
+    ($($ty:ty),*) => { $(impl CopiedOut for $ty {})* };
+}
+
+copied_out!(f32, f64, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, bool, char);
+
+impl<T: CopiedOut, const N: usize> CopiedOut for [T; N] {}
+
+impl<A: CopiedOut, B: CopiedOut> CopiedOut for (A, B) {}
+
+impl<A: CopiedOut, B: CopiedOut, C: CopiedOut> CopiedOut for (A, B, C) {}
+
+/// The value `bound` refers to (see [`CopiedOut`]).
+#[inline(always)]
+pub fn copied_out<T: CopiedOut>(bound: &T) -> T {
+    *bound
+}
+
 /// Ties the types of two values: the adjoint of an array copied from
 /// another (`let k = a;`), whose length nothing else fixes, to the adjoint
 /// of its source.

@@ -147,7 +147,7 @@ impl Lowerer<'_> {
                 // `*v` for a `&f64` element binding is the element itself.
                 self.lower_expr(&unary.expr, out)
             }
-            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) && self.is_position(&unary.expr) => {
+            Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) && self.is_held_by_value(&unary.expr) => {
                 // `*i` of `.filter(|(i, _)| *i != 2)`: the position itself.
                 self.lower_expr(&unary.expr, out)
             }
@@ -172,11 +172,12 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Whether `expr` names a loop's index or position (`Lowerer::positions`).
-    fn is_position(&self, expr: &Expr) -> bool {
+    /// Whether `expr` names a value Rust would bind by reference
+    /// (`Lowerer::by_value`).
+    fn is_held_by_value(&self, expr: &Expr) -> bool {
         let Expr::Path(path) = expr else { return false };
         let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
-        matches!(binding, Some(Binding::Var(var)) if self.positions.contains(&var))
+        matches!(binding, Some(Binding::Var(var)) if self.by_value.contains(&var))
     }
 
     pub(super) fn is_place_binding(&self, expr: &Expr) -> bool {

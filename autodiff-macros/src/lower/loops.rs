@@ -450,7 +450,7 @@ impl Lowerer<'_> {
                 self.bind(&ident.ident, Binding::Var(copy));
             }
             (Shape::Index, Pat::Ident(ident)) => {
-                self.positions.insert(index);
+                self.by_value.insert(index);
                 self.bind(&ident.ident, Binding::Var(index));
             }
             (Shape::Position(skipped), Pat::Ident(ident)) => {
@@ -458,7 +458,7 @@ impl Lowerer<'_> {
                 self.vars[position.0].mutable = ident.mutability.is_some();
                 let rhs = Rhs::Prim(Op::Add, vec![Operand::Var(index), skipped.clone()]);
                 self.assign(body, position, rhs, AssignKind::Init, ident.span());
-                self.positions.insert(position);
+                self.by_value.insert(position);
                 self.bind(&ident.ident, Binding::Var(position));
             }
             (Shape::Elem(n), Pat::Ident(ident)) if ident.mutability.is_some() => {

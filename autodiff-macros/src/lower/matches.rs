@@ -139,26 +139,6 @@ impl Lowerer<'_> {
     /// arm names it and the value could change under that name.
     fn scrutinee(&mut self, expr: &Expr, patterns: &[ArmPattern], out: &mut Block) -> Option<Operand> {
         let operand = self.lower_expr(expr, out);
-        if patterns.iter().any(|pattern| !pattern.inner.is_empty()) {
-            if let Operand::Var(var) = &operand {
-                if self.vars[var.0].by_ref {
-                    // `self` of a method is lowered under its placeholder name.
-                    let name = quote::ToTokens::to_token_stream(expr)
-                        .to_string()
-                        .replace(' ', "")
-                        .replace(crate::method::PLACEHOLDER, "self");
-                    self.cx.error_spanned_by(
-                        expr,
-                        format!(
-                            "binding names inside a pattern on a reference is not supported in #[grad] functions; \
-                             match a copy of the value (`*{name}`, for a `Copy` type) or pass the value itself \
-                             (`Option<f64>`, not `&Option<f64>`)"
-                        ),
-                    );
-                    return None;
-                }
-            }
-        }
         if patterns.iter().all(|pattern| pattern.name.is_none()) {
             return Some(operand);
         }
@@ -257,6 +237,9 @@ impl Lowerer<'_> {
         }
         for (name, only) in &pattern.inner {
             let var = self.user_var(name, Ty::Unknown, None);
+            // Held by value whether Rust binds a reference (`act: &Act`, the
+            // element of `for act in acts`) or the value: `*k` is `k`.
+            self.by_value.insert(var);
             let rhs = Rhs::Matches(scrutinee.clone(), Box::new(only.clone()), Some(name.clone()));
             self.assign(out, var, rhs, AssignKind::Init, span);
             self.bind(name, Binding::Var(var));

@@ -88,7 +88,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         constructed: HashMap::new(),
         call_results: HashSet::new(),
         float_call_args: HashMap::new(),
-        positions: HashSet::new(),
+        by_value: HashSet::new(),
         refused: HashSet::new(),
         read_refused: std::cell::Cell::new(false),
         constant_params: HashSet::new(),
@@ -154,7 +154,15 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
     let mut structs: Vec<Var> = lowerer.structs_by_field.iter().chain(constructed).copied().collect();
     structs.sort_by_key(|var| var.0);
     structs.dedup();
-    Body { vars: lowerer.vars, params, block, ret: lowerer.ret, items: lowerer.items, structs }
+    Body {
+        vars: lowerer.vars,
+        params,
+        block,
+        ret: lowerer.ret,
+        items: lowerer.items,
+        structs,
+        constant_fields: Vec::new(),
+    }
 }
 
 /// Where the value of an expression goes.
@@ -272,10 +280,12 @@ struct Lowerer<'a> {
     call_results: HashSet<Var>,
     /// The arguments of the call that made each of `call_results`.
     float_call_args: HashMap<Var, Vec<crate::ir::Arg>>,
-    /// The names loops bind to a pass's index or position (`i` of
-    /// `for (i, v) in x.iter().enumerate()`), which a closure's pattern
-    /// (`.filter(|(i, _)| *i != 2)`) binds by reference in Rust.
-    positions: HashSet<Var>,
+    /// Names Rust binds to a reference and `#[grad]` to the value, so that
+    /// `*v` is `v`: a pass's index or position (`i` of `for (i, v) in
+    /// x.iter().enumerate()`), which a closure's pattern (`.filter(|(i, _)|
+    /// *i != 2)`) binds by reference in Rust, and a name bound in a pattern
+    /// on a reference (`match act { Act::Leaky(s) => .. }`, `act: &Act`).
+    by_value: HashSet<Var>,
     /// Locals whose value a refused construct gave, directly or through
     /// another such local (`let i = x.partition_point(..); let j = i + 1;`):
     /// their type is unknown because of an error already reported, so what

@@ -289,6 +289,7 @@ impl Sweep<'_> {
     fn adjoint_piece(&self, operand: &Operand) -> Option<emit::Piece> {
         match operand {
             Operand::Var(var) => self.adjoint(*var).map(emit::Piece::word),
+            Operand::Place(place) if self.body.is_constant_field(place) => None,
             Operand::Place(place) => {
                 let root = self.adjoint(place.var)?;
                 let held = self.held.borrow();

@@ -1,0 +1,222 @@
+//! The fields of a model that hold no float (`n_in: usize`, `on: bool`,
+//! `sizes: Vec<usize>`), told from how the body uses them.
+//!
+//! `#[grad]` cannot see a model's struct, so it takes each field it reads
+//! for floats. A field the body uses where Rust takes only an integer or a
+//! `bool` is not one: a range bound (`0..m.n_in`), an index (`w[m.k]`), a
+//! condition (`if m.on`), the exponent of `powi`, a typed `let` of an
+//! integer (`let n: usize = m.n_in;`), or arithmetic and comparisons with
+//! integers (`m.n_in - 1`, `i < m.n_in`). Each of these fails to compile
+//! for a float, so the evidence is sound: taking such a field for a
+//! constant never drops a derivative. Evidence flows through copies and
+//! arithmetic (`let n = m.n_in; for i in 0..n`) until nothing changes.
+//! Without evidence a field stays a float (`m.scale as f64` says nothing).
+//!
+//! Before: `__t1 = m.n_in` typed as a float, and `m.n_in` given an adjoint.
+//! After: `m.n_in` in `Body::constant_fields`, read as a constant, and
+//! `__t1` an integer.
+
+use crate::ir::{walk, Arg, Body, Header, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind};
+
+/// Finds the model fields that hold no float, records them in
+/// `body.constant_fields`, and types the values copied or computed from
+/// them as integers.
+pub fn find(body: &mut Body) {
+    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new() };
+    seed(body, &mut found);
+    while spread(body, &mut found) {}
+    for (i, is_integer) in found.vars.iter().enumerate() {
+        let info = &mut body.vars[i];
+        if *is_integer && info.ty.is_float() {
+            info.ty = Ty::Other;
+        }
+    }
+    body.constant_fields = found.fields;
+}
+
+/// Values known to be integers (or `bool`s): variables, and model fields
+/// named by their path of fields (`m.sizes` for `m.sizes[i]`).
+struct Integers {
+    vars: Vec<bool>,
+    fields: Vec<Place>,
+}
+
+impl Integers {
+    /// Marks `operand` as an integer; whether that is news.
+    fn mark(&mut self, body: &Body, operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(var) if !self.vars[var.0] && may_be_integer(body, *var) => {
+                self.vars[var.0] = true;
+                true
+            }
+            Operand::Place(place) => match model_field(body, place) {
+                Some(field) if !self.fields.iter().any(|known| same_field(known, &field)) => {
+                    self.fields.push(field);
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn holds(&self, body: &Body, operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(var) => self.vars[var.0],
+            Operand::Const(constant) => {
+                matches!(constant.ty, Ty::Other | Ty::Bool) && is_integer_literal(&constant.tokens)
+            }
+            Operand::Place(place) => {
+                model_field(body, place).is_some_and(|field| self.fields.iter().any(|known| same_field(known, &field)))
+            }
+        }
+    }
+}
+
+/// Where Rust takes only an integer or a `bool`, and the variables whose
+/// written type is one.
+fn seed(body: &Body, found: &mut Integers) {
+    for (i, info) in body.vars.iter().enumerate() {
+        if info.declared.as_ref().is_some_and(is_integer_type) {
+            found.vars[i] = true;
+        }
+    }
+    walk(&body.block, 0, &mut |stmt, _| {
+        let mut integers: Vec<&Operand> = Vec::new();
+        for place in places(stmt) {
+            for proj in &place.proj {
+                if let Proj::Index(index) = proj {
+                    integers.push(index);
+                }
+            }
+        }
+        match stmt {
+            Stmt::Loop(lp) => {
+                if let Header::Range { lo, hi, .. } = &lp.header {
+                    integers.extend([lo, hi]);
+                }
+            }
+            Stmt::If { cond, .. } => integers.push(cond),
+            Stmt::Assign { rhs: Rhs::Prim(Op::Powi | Op::Shl | Op::Shr, args), .. } => integers.push(&args[1]),
+            Stmt::Assign { rhs: Rhs::VecRepeat(_, len), .. } => integers.push(len),
+            Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
+                for arg in args {
+                    if let Arg::Ref { range: Some(range), .. } = arg {
+                        integers.extend(range.lo.iter().chain(&range.hi));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for operand in integers {
+            found.mark(body, operand);
+        }
+    });
+    walk(&body.block, 0, &mut |stmt, _| {
+        if let Stmt::Loop(lp) = stmt {
+            if let Header::Range { index, .. } = &lp.header {
+                found.vars[index.0] = true;
+            }
+        }
+    });
+}
+
+/// One round of evidence through copies, arithmetic and comparisons, which
+/// tie their operands to one type; whether anything was found.
+fn spread(body: &Body, found: &mut Integers) -> bool {
+    let mut changed = false;
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { dst, rhs, .. } = stmt else { return };
+        let dst = Operand::Var(*dst);
+        let tied: Vec<&Operand> = match rhs {
+            Rhs::Use(operand) => vec![&dst, operand],
+            // Only operators: `max`, `min` and `abs` are methods of integers too,
+            // but `powi`'s result is a float.
+            Rhs::Prim(op, args) if op.is_comparison() => args.iter().collect(),
+            Rhs::Prim(Op::Shl | Op::Shr, args) => vec![&dst, &args[0]],
+            Rhs::Prim(op, args) if op.method_name().is_none() && !matches!(op, Op::ToFloat(_)) => {
+                std::iter::once(&dst).chain(args).collect()
+            }
+            _ => return,
+        };
+        if tied.iter().any(|operand| found.holds(body, operand)) {
+            for operand in tied {
+                changed |= found.mark(body, operand);
+            }
+        }
+    });
+    changed
+}
+
+/// Whether `var` could hold an integer: not a float by its written type or
+/// by being a parameter.
+fn may_be_integer(body: &Body, var: Var) -> bool {
+    let info = body.var(var);
+    info.ty != Ty::Aggregate && info.kind != VarKind::Param && info.declared.as_ref().is_none_or(is_integer_type)
+}
+
+/// The model field `place` reads (its path of fields up to the first
+/// index): a place of a struct whose fields `#[grad]` cannot see.
+fn model_field(body: &Body, place: &Place) -> Option<Place> {
+    let info = body.var(place.var);
+    if info.ty != Ty::Aggregate || info.dims.is_some() || crate::ir::is_table(info) {
+        return None;
+    }
+    let fields: Vec<Proj> = place.proj.iter().take_while(|proj| matches!(proj, Proj::Field(_))).cloned().collect();
+    (!fields.is_empty()).then(|| Place { var: place.var, proj: fields })
+}
+
+fn same_field(a: &Place, b: &Place) -> bool {
+    a.var == b.var
+        && a.proj.len() == b.proj.len()
+        && a.proj.iter().zip(&b.proj).all(|pair| match pair {
+            (Proj::Field(a), Proj::Field(b)) => a == b,
+            _ => false,
+        })
+}
+
+/// Whether `field` (a path of fields) starts `place`.
+pub fn is_within(field: &Place, place: &Place) -> bool {
+    field.var == place.var
+        && field.proj.len() <= place.proj.len()
+        && field.proj.iter().zip(&place.proj).all(|pair| match pair {
+            (Proj::Field(a), Proj::Field(b)) => a == b,
+            _ => false,
+        })
+}
+
+/// `usize`, `i32`, `bool`, ..: a type written as a primitive integer or `bool`.
+fn is_integer_type(ty: &syn::Type) -> bool {
+    const INTEGERS: [&str; 13] =
+        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool"];
+    matches!(ty, syn::Type::Path(path) if path.qself.is_none()
+        && INTEGERS.iter().any(|name| path.path.is_ident(name)))
+}
+
+/// An integer literal (`1`, `2usize`) or `true`/`false`.
+fn is_integer_literal(tokens: &proc_macro2::TokenStream) -> bool {
+    matches!(syn::parse2::<syn::Lit>(tokens.clone()), Ok(syn::Lit::Int(_) | syn::Lit::Bool(_)))
+}
+
+/// The places `stmt` reads or writes (not inside nested blocks).
+fn places(stmt: &Stmt) -> Vec<&Place> {
+    let operands: Vec<&Operand> = match stmt {
+        Stmt::Assign { rhs, .. } => rhs.operands(),
+        Stmt::Store { value, .. } => vec![value],
+        Stmt::If { cond, .. } => vec![cond],
+        Stmt::Loop(lp) => match &lp.header {
+            Header::Range { lo, hi, .. } => vec![lo, hi],
+            Header::Forever => Vec::new(),
+        },
+    };
+    let mut places: Vec<&Place> = operands.into_iter().filter_map(Operand::place).collect();
+    match stmt {
+        Stmt::Store { place, .. } => places.push(place),
+        Stmt::Assign { rhs: Rhs::Call(_, args), .. } => places.extend(args.iter().filter_map(|arg| match arg {
+            Arg::Ref { place, .. } => Some(place),
+            Arg::Value(_) => None,
+        })),
+        _ => {}
+    }
+    places
+}

@@ -1,0 +1,222 @@
+//! Models whose structs hold constants beside their floats (`n_in: usize`,
+//! `on: bool`, `sizes: Vec<usize>`, `name: String`, an enum marked
+//! `#[params(skip)]`), as models are written: `#[derive(Params)]` clones
+//! the constants into a zero model and visits the floats alone, and
+//! `#[grad]` reads a field the body uses as an integer or a `bool` (a range
+//! bound, an index, a condition, a `powi` exponent, a typed `let`,
+//! arithmetic with integers) as a constant. Each function is checked
+//! against its closed form in every mode it has, and the constants of the
+//! shadows and tangents are left as they were.
+
+#![deny(warnings)]
+// Index loops bounded by a model's constant are among the forms under test.
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use autodiff::prelude::*;
+use autodiff::Params;
+use common::close;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Act {
+    Tanh,
+    Relu,
+}
+
+#[derive(Params, Clone, Debug, PartialEq)]
+struct Layer {
+    w: Vec<f64>,
+    b: f64,
+    n_in: usize,
+    power: i32,
+    squared: bool,
+    sizes: Vec<usize>,
+    name: String,
+    #[params(skip)]
+    act: Act,
+}
+
+impl Layer {
+    /// `act(b + Σ_{i < n_in} wᵢxᵢ)`: `self.n_in` a range bound, `self.act` matched.
+    #[grad(forward, reverse, hessian, graph)]
+    fn forward(&self, x: &[f64]) -> f64 {
+        let mut s = self.b;
+        for i in 0..self.n_in {
+            s += self.w[i] * x[i];
+        }
+        match self.act {
+            Act::Tanh => s.tanh(),
+            Act::Relu => s.max(0.0),
+        }
+    }
+}
+
+/// `sᵏ·n` with `s = b + Σ_{i < n} wᵢxᵢ`: the constants read through typed `let`s.
+#[grad(forward, reverse, hessian, graph)]
+fn typed(m: &Layer, x: &[f64]) -> f64 {
+    let n: usize = m.n_in;
+    let k: i32 = m.power;
+    let mut s = m.b;
+    for i in 0..n {
+        s += m.w[i] * x[i];
+    }
+    s.powi(k) * (n as f64)
+}
+
+/// The constants read in place and through untyped copies: `s = b + Σ_{i <
+/// n} wᵢxᵢ`, squared when `on`, then `s^power + s·Σ_{j < sizes[1]} j ·
+/// sizes[0] + n·s` (`m.sizes[0] as f64` tells nothing by itself; `m.sizes[1]`
+/// bounds a range, so the field holds integers).
+#[grad(forward, reverse, hessian, graph)]
+fn untyped(m: &Layer, x: &[f64]) -> f64 {
+    let n = m.n_in;
+    let last = n - 1;
+    let mut s = m.b;
+    for i in 0..=last {
+        s += m.w[i] * x[i];
+    }
+    if m.squared {
+        s = s * s;
+    }
+    let mut t = 0.0;
+    for j in 0..m.sizes[1] {
+        t += s * (j as f64);
+    }
+    s.powi(m.power) + t * (m.sizes[0] as f64) + (n as f64) * s
+}
+
+fn layer(act: Act, squared: bool) -> Layer {
+    Layer {
+        w: vec![0.3, -0.5, 0.8, 1.7],
+        b: 0.2,
+        n_in: 3,
+        power: 3,
+        squared,
+        sizes: vec![2, 4],
+        name: "hidden".to_string(),
+        act,
+    }
+}
+
+const X: [f64; 4] = [0.9, -0.4, 0.6, 2.0];
+
+/// `b + Σ_{i < 3} wᵢxᵢ`.
+fn pre(m: &Layer) -> f64 {
+    m.b + (0..3).map(|i| m.w[i] * X[i]).sum::<f64>()
+}
+
+/// The gradient with respect to `(w, b)` and to `x` of `g(s)`, whose
+/// derivative at `s` is `dg`.
+fn chain(m: &Layer, dg: f64) -> (Vec<f64>, f64, Vec<f64>) {
+    let dw = (0..4).map(|i| if i < 3 { dg * X[i] } else { 0.0 }).collect();
+    let dx = (0..4).map(|i| if i < 3 { dg * m.w[i] } else { 0.0 }).collect();
+    (dw, dg, dx)
+}
+
+/// The adjoint of `x` in a graph, against the closed form.
+fn assert_graph_adjoint(graph: &autodiff::Graph, m: &Layer, dg: f64) {
+    let node = graph.node(common::graph::node(graph, "x"));
+    let adjoint = node.adjoint().and_then(autodiff::Value::as_array).expect("an adjoint of `x`");
+    let (_, _, dx) = chain(m, dg);
+    for i in 0..4 {
+        assert!(close(adjoint[i], dx[i], 1e-12), "x[{i}]: {} against {}", adjoint[i], dx[i]);
+    }
+}
+
+fn assert_gradient(d_m: &Layer, d_x: &[f64], m: &Layer, dg: f64) {
+    let (dw, db, dx) = chain(m, dg);
+    for i in 0..4 {
+        assert!(close(d_m.w[i], dw[i], 1e-12), "w[{i}]: {} against {}", d_m.w[i], dw[i]);
+        assert!(close(d_x[i], dx[i], 1e-12), "x[{i}]: {} against {}", d_x[i], dx[i]);
+    }
+    assert!(close(d_m.b, db, 1e-12));
+    // The constants of the shadow are the model's, untouched.
+    assert_eq!(
+        (d_m.n_in, d_m.power, d_m.squared, &d_m.sizes, &d_m.name, d_m.act),
+        (3, 3, m.squared, &vec![2, 4], &m.name, m.act)
+    );
+}
+
+#[test]
+fn the_derive_clones_constants_and_visits_floats() {
+    let m = layer(Act::Tanh, false);
+    assert_eq!(m.num_params(), 5);
+    assert_eq!(m.to_flat(), [0.3, -0.5, 0.8, 1.7, 0.2]);
+    let zero = m.zeros_like();
+    assert_eq!(zero, Layer { w: vec![0.0; 4], b: 0.0, ..m.clone() });
+}
+
+#[test]
+fn a_method_reads_its_constants_in_every_mode() {
+    for act in [Act::Tanh, Act::Relu] {
+        let m = layer(act, false);
+        let s = pre(&m);
+        let (dg, d2g) = match act {
+            Act::Tanh => (1.0 - s.tanh().powi(2), -2.0 * s.tanh() * (1.0 - s.tanh().powi(2))),
+            Act::Relu => (if s > 0.0 { 1.0 } else { 0.0 }, 0.0),
+        };
+        let mut d_m = m.zeros_like();
+        let mut d_x = [0.0; 4];
+        m.forward_grad(&mut d_m, &X, &mut d_x);
+        assert_gradient(&d_m, &d_x, &m, dg);
+
+        // Along the direction that moves b alone: the tangent is g'(s), and
+        // H·v is g''(s)·(∂s/∂w, ∂s/∂b, ∂s/∂x).
+        let mut v = m.zeros_like();
+        v.b = 1.0;
+        let (_, tangent) = m.forward_jvp(&v, &X, &[0.0; 4]);
+        assert!(close(tangent, dg, 1e-12));
+        let mut hv_m = m.zeros_like();
+        let mut hv_x = [0.0; 4];
+        m.forward_hvp(&v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
+        assert_gradient(&hv_m, &hv_x, &m, d2g);
+
+        assert_graph_adjoint(&m.forward_graph(&X), &m, dg);
+    }
+}
+
+#[test]
+fn typed_lets_of_constants_in_every_mode() {
+    let m = layer(Act::Tanh, false);
+    let s = pre(&m);
+    // d/ds (3 s³) and d²/ds².
+    let (dg, d2g) = (9.0 * s * s, 18.0 * s);
+    let mut d_m = m.zeros_like();
+    let mut d_x = [0.0; 4];
+    typed_grad(&m, &mut d_m, &X, &mut d_x);
+    assert_gradient(&d_m, &d_x, &m, dg);
+    let mut v = m.zeros_like();
+    v.b = 1.0;
+    assert!(close(typed_jvp(&m, &v, &X, &[0.0; 4]).1, dg, 1e-12));
+    let mut hv_m = m.zeros_like();
+    let mut hv_x = [0.0; 4];
+    typed_hvp(&m, &v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
+    assert_gradient(&hv_m, &hv_x, &m, d2g);
+    assert_graph_adjoint(&typed_graph(&m, &X), &m, dg);
+}
+
+#[test]
+fn constants_read_in_place_and_through_copies_in_every_mode() {
+    for squared in [false, true] {
+        let m = layer(Act::Tanh, squared);
+        let s = pre(&m);
+        // u = s or s²; g(u) = u³ + u·(0+1+2+3)·2 + 3u.
+        let (u, du, d2u) = if squared { (s * s, 2.0 * s, 2.0) } else { (s, 1.0, 0.0) };
+        let (dg_du, d2g_du2) = (3.0 * u * u + 12.0 + 3.0, 6.0 * u);
+        let dg = dg_du * du;
+        let d2g = d2g_du2 * du * du + dg_du * d2u;
+        let mut d_m = m.zeros_like();
+        let mut d_x = [0.0; 4];
+        untyped_grad(&m, &mut d_m, &X, &mut d_x);
+        assert_gradient(&d_m, &d_x, &m, dg);
+        let mut v = m.zeros_like();
+        v.b = 1.0;
+        assert!(close(untyped_jvp(&m, &v, &X, &[0.0; 4]).1, dg, 1e-12));
+        let mut hv_m = m.zeros_like();
+        let mut hv_x = [0.0; 4];
+        untyped_hvp(&m, &v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
+        assert_gradient(&hv_m, &hv_x, &m, d2g);
+        assert_graph_adjoint(&untyped_graph(&m, &X), &m, dg);
+    }
+}

@@ -1,0 +1,10 @@
+use autodiff::Params;
+
+#[derive(Params, Clone)]
+struct Layer {
+    w: Vec<f64>,
+    #[params(constant)]
+    label: u8,
+}
+
+fn main() {}
