@@ -89,6 +89,12 @@ fn var_node(var: Var) -> Ident {
     format_ident!("__graph_var_{}", var.0, span = Span::mixed_site())
 }
 
+/// The node of parameter `var` on entry, which keeps its adjoint when the
+/// body assigns the parameter (`mut x: f64`, then `x = x * x`).
+fn input_node(var: Var) -> Ident {
+    format_ident!("__graph_input_{}", var.0, span = Span::mixed_site())
+}
+
 /// The node of assignment `site`.
 fn site_node(site: usize) -> Ident {
     format_ident!("__graph_site_{}", site, span = Span::mixed_site())
@@ -247,7 +253,11 @@ impl Hooks {
                 ParamClass::Output { .. } => quote!(output_parameter),
                 _ => quote!(input),
             };
-            tokens.extend(quote!(#node = ::core::option::Option::Some(#g.#method(#name, #value));));
+            let input = input_node(var);
+            tokens.extend(quote! {
+                #node = ::core::option::Option::Some(#g.#method(#name, #value));
+                let #input = #node;
+            });
         }
         tokens
     }
@@ -480,25 +490,14 @@ impl Hooks {
             // No derivative flows through these (a pattern test is a bool).
             Rhs::ArrayLit(_) | Rhs::Method(..) | Rhs::Cast(..) | Rhs::Matches(..) => {}
         }
-        let expr = self.expression(body, rhs);
-        let value = self.value(body, dst);
-        let name = naming::name_of(&info.ident);
-        let node = with_flows(&parents, |differentiated| match rhs {
-            Rhs::Call(..) => {
-                let label = if named { format!("{name} = {expr}") } else { expr };
-                quote!(#g.call(#label, #value, #differentiated))
-            }
-            _ if named => quote!(#g.bind(#name, #expr, #value, #differentiated)),
-            _ => quote!(#g.op(#expr, #value, #differentiated)),
-        });
-        tokens
-            .extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site; #array_links));
         // An array literal: an edge from each element's node, into its index.
+        // The elements are read from the arrays' nodes before this node
+        // replaces `dst`'s (`s = [s[1], s[0]]` reads the old `s`).
+        let mut literal_links = TokenStream::new();
         if let Rhs::ArrayLit(items) = rhs {
             for (k, item) in items.iter().enumerate() {
                 if self.is_drawn_operand(body, item) {
-                    let mut element = TokenStream::new();
-                    let from = self.parent(body, item, k, &mut element);
+                    let from = self.parent(body, item, k, &mut tokens);
                     // An element read keeps its node for its adjoint.
                     let kept = self.is_read(site_index, k).then(|| {
                         let read = read_node(site_index, k);
@@ -512,8 +511,7 @@ impl Hooks {
                     } else {
                         quote!(#g.store(__array, #k, __from))
                     };
-                    tokens.extend(quote! {
-                        #element
+                    literal_links.extend(quote! {
                         #kept
                         if let (::core::option::Option::Some(__array), ::core::option::Option::Some(__from)) = (#site, #from) {
                             #into;
@@ -522,6 +520,20 @@ impl Hooks {
                 }
             }
         }
+        let expr = self.expression(body, rhs);
+        let value = self.value(body, dst);
+        let name = naming::name_of(&info.ident);
+        let node = with_flows(&parents, |differentiated| match rhs {
+            Rhs::Call(..) => {
+                let label = if named { format!("{name} = {expr}") } else { expr };
+                quote!(#g.call(#label, #value, #differentiated))
+            }
+            _ if named => quote!(#g.bind(#name, #expr, #value, #differentiated)),
+            _ => quote!(#g.op(#expr, #value, #differentiated)),
+        });
+        tokens
+            .extend(quote_spanned!(span=> #site = ::core::option::Option::Some(#node); #current = #site; #array_links));
+        tokens.extend(literal_links);
         tokens
     }
 
@@ -1226,7 +1238,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     // `(partials of the scalars..,)` for a function that returns nothing.
     let first_partial = usize::from(body.ret.is_some());
     let scalar_adjoints = scalars.iter().enumerate().map(|(k, var)| {
-        let node = var_node(*var);
+        let node = input_node(*var);
         let index = syn::Index::from(k + first_partial);
         // A float, or an array taken by value.
         let partial = aggregate_value(&body, *var, &quote!(#result.#index));
@@ -1241,7 +1253,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     });
     let shadow_adjoints =
         shadows.iter().filter(|(var, _)| hooks.drawn[var.0] && !is_output(*var)).map(|(var, shadow)| {
-            let node = var_node(*var);
+            let node = input_node(*var);
             let partials = aggregate_value(&body, *var, &shadow.to_token_stream());
             quote!(if let ::core::option::Option::Some(__node) = #node { #g.set_adjoint(__node, #partials); })
         });
