@@ -6,6 +6,9 @@
 //! taken from the new array's node, so it showed wrong numbers. Each node
 //! is checked against the closed form.
 
+// The labels under test are of assignments as written (`x = x + 1.0`).
+#![allow(clippy::assign_op_pattern)]
+
 mod common;
 
 use autodiff::prelude::*;

@@ -187,10 +187,7 @@ pub fn is_within(field: &Place, place: &Place) -> bool {
 
 /// `usize`, `i32`, `bool`, ..: a type written as a primitive integer or `bool`.
 fn is_integer_type(ty: &syn::Type) -> bool {
-    const INTEGERS: [&str; 13] =
-        ["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool"];
-    matches!(ty, syn::Type::Path(path) if path.qself.is_none()
-        && INTEGERS.iter().any(|name| path.path.is_ident(name)))
+    crate::lower::is_integer_type(ty) || crate::lower::is_bool(ty)
 }
 
 /// An integer literal (`1`, `2usize`) or `true`/`false`.

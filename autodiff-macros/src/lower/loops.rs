@@ -480,6 +480,8 @@ impl Lowerer<'_> {
                 let copy = self.user_var(&ident.ident, Ty::Other, None);
                 self.assign(body, copy, Rhs::Use(place_operand(place)), AssignKind::Init, ident.span());
                 self.bind(&ident.ident, Binding::Var(copy));
+                // (`for m in mask.iter()` binds a `&bool` in Rust: `*m` is `m`.)
+                self.by_value.insert(copy);
             }
             (Shape::Elem(n), Pat::Ident(ident)) => {
                 let place = self.element(&sources[*n], index, body, ident.span());

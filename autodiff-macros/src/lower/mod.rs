@@ -613,7 +613,7 @@ pub(crate) fn is_integer_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if INTEGERS.iter().any(|name| path.path.is_ident(name)))
 }
 
-fn is_bool(ty: &syn::Type) -> bool {
+pub(crate) fn is_bool(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path) if path.path.is_ident("bool"))
 }
 

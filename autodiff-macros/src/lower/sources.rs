@@ -453,7 +453,7 @@ impl Lowerer<'_> {
             },
             _ => return false,
         };
-        is_integer_type(elem)
+        is_integer_type(elem) || super::is_bool(elem)
     }
 
     pub(super) fn length(&mut self, base: &Place, out: &mut Block, span: Span) -> Operand {

@@ -736,9 +736,12 @@ impl Lowerer<'_> {
             this.bind(&target, Binding::Place(place));
             this.lower_stmts(&copy.stmts[..1], out, Sink::Discard);
             // The row has the shape of the element it is stored into, even
-            // where its own initializer does not say (`[[x; 2]; 2]`).
+            // where its own initializer does not say (`[[x; 2]; 2]`, a call
+            // whose result is not typed, `k[st] = f(y)`): in Rust it has that
+            // element's type.
             if let Some(Binding::Var(var)) = this.lookup(&row) {
                 let info = &mut this.vars[var.0];
+                info.ty = Ty::Aggregate;
                 (info.elem, info.dims, info.zero) =
                     (info.elem.or(shape.0), info.dims.or(shape.1), info.zero.take().or(shape.2));
             }
