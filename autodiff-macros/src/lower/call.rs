@@ -14,7 +14,14 @@ use crate::{emit, symbol};
 impl Lowerer<'_> {
     pub(super) fn lower_method(&mut self, call: &syn::ExprMethodCall, out: &mut Block) -> Rhs {
         if loops::is_iterator(&call.receiver) {
-            return self.unsupported(&call.method, loops::unsupported_iterator_method(&call.method));
+            // `let scaled = x.iter().map(..);`: a step the macro lowers, where
+            // nothing consumes the chain.
+            let message = if loops::is_iterator_source(&call.method) {
+                loops::unconsumed_chain_message(&call.method)
+            } else {
+                loops::unsupported_iterator_method(&call.method)
+            };
+            return self.unsupported(&call.method, message);
         }
         if let Some(turbofish) = &call.turbofish {
             return self

@@ -25,6 +25,10 @@ impl Lowerer<'_> {
             Expr::Group(group) => self.lower_into(&group.expr, out, sink),
             Expr::If(expr_if) => self.lower_if(expr_if, out, sink),
             Expr::Match(expr_match) => self.lower_match(expr_match, out, sink),
+            Expr::Macro(mac) if mac.mac.path.is_ident("matches") => match super::matches::as_match(&mac.mac) {
+                Ok(expr_match) => self.lower_match(&expr_match, out, sink),
+                Err(error) => self.cx.push(error),
+            },
             Expr::Call(call) if self.called_closure(call).is_some() => {
                 if let Some(local) = self.called_closure(call) {
                     self.lower_closure_call(&local, call, out, sink);

@@ -147,6 +147,15 @@ pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     )
 }
 
+/// The error for a chain of steps the macro lowers that nothing consumes
+/// where it is written (`let scaled = x.iter().map(..);`).
+pub(super) fn unconsumed_chain_message(method: &syn::Ident) -> String {
+    format!(
+        "#[grad] lowers an iterator chain (here `.{method}(..)`) where it is consumed, not kept in a variable: \
+         write the reduction on the chain itself (`x.iter().map(|v| v * 3.0).sum::<f64>()`), or a `for` loop over it"
+    )
+}
+
 /// Whether `call` ends an iterator chain the macro lowers to a loop.
 pub(super) fn is_chain_terminal(call: &syn::ExprMethodCall) -> bool {
     REDUCTIONS.iter().any(|name| call.method == name)

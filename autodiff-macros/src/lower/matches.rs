@@ -403,6 +403,27 @@ fn erase_bindings(pat: &Pat, keep: Option<&Ident>) -> Pat {
     pat
 }
 
+/// `matches!(value, pattern if guard)` as the `match` it stands for:
+/// `match value { pattern if guard => true, _ => false }`.
+pub(super) fn as_match(mac: &syn::Macro) -> syn::Result<syn::ExprMatch> {
+    let parse = |input: syn::parse::ParseStream| -> syn::Result<syn::ExprMatch> {
+        let value: Expr = input.parse()?;
+        input.parse::<syn::Token![,]>()?;
+        let pattern = Pat::parse_multi_with_leading_vert(input)?;
+        let guard = match input.parse::<Option<syn::Token![if]>>()? {
+            Some(_) => {
+                let guard: Expr = input.parse()?;
+                Some(quote!(if #guard))
+            }
+            None => None,
+        };
+        input.parse::<Option<syn::Token![,]>>()?;
+        let span = mac.path.span();
+        Ok(syn::parse_quote_spanned! {span=> match #value { #pattern #guard => true, _ => false } })
+    };
+    syn::parse::Parser::parse2(parse, mac.tokens.clone())
+}
+
 fn peel(expr: &Expr) -> &Expr {
     match expr {
         Expr::Paren(paren) => peel(&paren.expr),

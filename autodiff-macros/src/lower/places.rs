@@ -929,6 +929,14 @@ fn element_access_message(expr: &Expr) -> String {
              `x.{0}(3).enumerate()`, `y.iter().zip(x.{0}(3))`); write the loop over it",
             call.method
         ),
+        // `*x.iter().max_by(..).unwrap()`: a reduction the macro does not lower.
+        Expr::MethodCall(call) if super::loops::is_iterator(&call.receiver) => {
+            super::loops::unsupported_iterator_method(&call.method)
+        }
+        // `std::iter::zip(x, &y).map(..)`.
+        Expr::Call(syn::ExprCall { func, .. }) if matches!(&**func, Expr::Path(path) if path.path.segments.last().is_some_and(|last| last.ident == "zip")) => {
+            "#[grad] zips with the method: write `a.iter().zip(b)` for `zip(a, b)`".to_string()
+        }
         Expr::MethodCall(call) if call.method == "sin_cos" => {
             "#[grad] takes `sin_cos` apart where it is bound: `let (s, c) = x.sin_cos();`".to_string()
         }
