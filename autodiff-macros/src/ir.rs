@@ -328,6 +328,7 @@ pub enum Op {
     Fract,
     RemEuclid,
     DivEuclid,
+    Copysign,
 }
 
 /// How an op is written in Rust.
@@ -423,6 +424,7 @@ impl Op {
             Fract => (1, Method("fract"), true),
             RemEuclid => (2, Method("rem_euclid"), true),
             DivEuclid => (2, Method("div_euclid"), true),
+            Copysign => (2, Method("copysign"), true),
         };
         OpFacts { arity, spelling, cheap }
     }

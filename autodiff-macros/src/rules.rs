@@ -232,6 +232,15 @@ pub fn partials(op: Op) -> Vec<Option<D>> {
         ToRadians => all(vec![D::Const(MathConst::Pi) / n(180.0)]),
         Signum | Floor | Ceil | Round | Trunc => none(),
         Fract => all(vec![n(1.0)]),
+        // `|x₀|` with the sign of `x₁`: `±1` in `x₀` (0 at 0, as `abs`), none in `x₁`.
+        Copysign => vec![
+            Some(sel(
+                cmp(Cmp::Gt, x(0), n(0.0)),
+                call(Signum, x(1)),
+                sel(cmp(Cmp::Lt, x(0), n(0.0)), -call(Signum, x(1)), n(0.0)),
+            )),
+            None,
+        ],
     }
 }
 
@@ -315,7 +324,7 @@ pub fn can_blow_up(op: Op) -> bool {
         | Asin | Acos | Acosh | Atanh | Sinh | Cosh | Recip => true,
         Add | Sub | Mul | Neg | Eq | Ne | Lt | Le | Gt | Ge | Not | BitAnd | BitOr | BitXor | Shl | Shr
         | ToFloat(_) | Sin | Cos | Tan | Atan | Atan2 | Tanh | Asinh | Abs | Max | Min | Hypot | MulAdd | Clamp
-        | ToDegrees | ToRadians | Signum | Floor | Ceil | Round | Trunc | Fract | DivEuclid => false,
+        | ToDegrees | ToRadians | Signum | Floor | Ceil | Round | Trunc | Fract | DivEuclid | Copysign => false,
     }
 }
 
@@ -434,6 +443,7 @@ mod tests {
             Rem => a[0] % a[1],
             RemEuclid => a[0].rem_euclid(a[1]),
             DivEuclid => a[0].div_euclid(a[1]),
+            Copysign => a[0].copysign(a[1]),
             Neg => -a[0],
             Exp => a[0].exp(),
             Exp2 => a[0].exp2(),
@@ -472,6 +482,7 @@ mod tests {
             Trunc => a[0].trunc(),
             Round => a[0].round(),
             Fract => a[0].fract(),
+            Signum => a[0].signum(),
             other => panic!("no evaluator for {other:?}"),
         }
     }
@@ -524,6 +535,9 @@ mod tests {
             (ToDegrees, &[0.7]),
             (ToRadians, &[0.7]),
             (Fract, &[2.3]),
+            (Copysign, &[0.7, -1.1]),
+            (Copysign, &[-0.7, -1.1]),
+            (Copysign, &[-0.7, 1.1]),
         ];
         for &(op, point) in cases {
             let out = apply(op, point);

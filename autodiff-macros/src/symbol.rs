@@ -81,6 +81,7 @@ const FLOAT_METHODS: &[Op] = &[
     Op::Fract,
     Op::RemEuclid,
     Op::DivEuclid,
+    Op::Copysign,
 ];
 
 /// Float methods that answer a question about the value; they are kept as
