@@ -220,3 +220,60 @@ fn constants_read_in_place_and_through_copies_in_every_mode() {
         assert_graph_adjoint(&untyped_graph(&m, &X), &m, dg);
     }
 }
+
+/// A layer of a network, with its width beside its weights.
+#[derive(Params, Clone)]
+struct Unit {
+    w: Vec<f64>,
+    n: usize,
+}
+
+#[derive(Params, Clone)]
+struct Net {
+    units: Vec<Unit>,
+}
+
+/// `s²` with `s = Σ_l Σ_{j < n_l} w_lj·x_j`: `m.units[l].n` bounds a range,
+/// which makes every unit's `n` a constant and leaves their `w` floats
+/// (review 18: the evidence once took all of `m.units` for constants, and
+/// the gradient in the weights was 0).
+#[grad(forward, reverse, hessian, graph)]
+fn net(m: &Net, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for l in 0..m.units.len() {
+        for j in 0..m.units[l].n {
+            s += m.units[l].w[j] * x[j];
+        }
+    }
+    s * s
+}
+
+#[test]
+fn a_constant_of_each_element_leaves_the_elements_floats() {
+    let m = Net { units: vec![Unit { w: vec![0.5, -1.0, 2.0], n: 2 }, Unit { w: vec![1.5, 0.25, -0.5], n: 3 }] };
+    let x = [0.8, 0.6, -0.4];
+    let s: f64 = m.units.iter().map(|u| (0..u.n).map(|j| u.w[j] * x[j]).sum::<f64>()).sum();
+    let mut d_m = m.zeros_like();
+    let mut d_x = [0.0; 3];
+    net_grad(&m, &mut d_m, &x, &mut d_x);
+    for (unit, d_unit) in m.units.iter().zip(&d_m.units) {
+        assert_eq!(d_unit.n, unit.n);
+        for j in 0..3 {
+            let want = if j < unit.n { 2.0 * s * x[j] } else { 0.0 };
+            assert!(close(d_unit.w[j], want, 1e-12), "{} against {want}", d_unit.w[j]);
+        }
+    }
+    // Along the weights of the first unit: 2s·(x₀ + x₁), and H·v = 2(x₀ + x₁)·∂s.
+    let mut v = m.zeros_like();
+    v.units[0].w = vec![1.0; 3];
+    let along = x[0] + x[1];
+    assert!(close(net_jvp(&m, &v, &x, &[0.0; 3]).1, 2.0 * s * along, 1e-12));
+    let mut hv_m = m.zeros_like();
+    let mut hv_x = [0.0; 3];
+    net_hvp(&m, &v, &mut hv_m, &x, &[0.0; 3], &mut hv_x);
+    assert!(close(hv_m.units[1].w[2], 2.0 * along * x[2], 1e-12));
+    let g = net_graph(&m, &x);
+    let node = g.node(common::graph::node(&g, "m"));
+    let flat = node.adjoint().and_then(autodiff::Value::as_array).expect("the model's adjoint");
+    assert!(close(flat[0], 2.0 * s * x[0], 1e-12));
+}

@@ -8,7 +8,8 @@
 //! integer (`let n: usize = m.n_in;`), or arithmetic and comparisons with
 //! integers (`m.n_in - 1`, `i < m.n_in`). Each of these fails to compile
 //! for a float, so the evidence is sound: taking such a field for a
-//! constant never drops a derivative. Evidence flows through copies and
+//! constant never drops a derivative. It is about the value so used, whose
+//! path is kept whole (`m.layers[_].n`: every layer's `n`, and not its `w`). Evidence flows through copies and
 //! arithmetic (`let n = m.n_in; for i in 0..n`) until nothing changes.
 //! Without evidence a field stays a float (`m.scale as f64` says nothing).
 //!
@@ -35,7 +36,7 @@ pub fn find(body: &mut Body) {
 }
 
 /// Values known to be integers (or `bool`s): variables, and model fields
-/// named by their path of fields (`m.sizes` for `m.sizes[i]`).
+/// named by their path (`m.sizes[_]` for `m.sizes[i]`).
 struct Integers {
     vars: Vec<bool>,
     fields: Vec<Place>,
@@ -155,32 +156,40 @@ fn may_be_integer(body: &Body, var: Var) -> bool {
     info.ty != Ty::Aggregate && info.kind != VarKind::Param && info.declared.as_ref().is_none_or(is_integer_type)
 }
 
-/// The model field `place` reads (its path of fields up to the first
-/// index): a place of a struct whose fields `#[grad]` cannot see.
+/// The model field `place` reads, as its path with any index standing for
+/// all (`m.layers[_].n` for `m.layers[l].n`): a place of a struct whose
+/// fields `#[grad]` cannot see. Elements of one array have one type, so
+/// evidence about one is evidence about all; the path goes down to the
+/// value itself, so that a sibling field (`m.layers[l].w`) stays apart.
 fn model_field(body: &Body, place: &Place) -> Option<Place> {
     let info = body.var(place.var);
-    if info.ty != Ty::Aggregate || info.dims.is_some() || crate::ir::is_table(info) {
+    if info.ty != Ty::Aggregate || info.dims.is_some() || crate::ir::is_table(info) || place.proj.is_empty() {
         return None;
     }
-    let fields: Vec<Proj> = place.proj.iter().take_while(|proj| matches!(proj, Proj::Field(_))).cloned().collect();
-    (!fields.is_empty()).then(|| Place { var: place.var, proj: fields })
+    let any = || Operand::Const(crate::ir::Const { tokens: quote::quote!(_), ty: Ty::Other });
+    let path = place
+        .proj
+        .iter()
+        .map(|proj| match proj {
+            Proj::Field(member) => Proj::Field(member.clone()),
+            Proj::Index(_) => Proj::Index(any()),
+        })
+        .collect();
+    Some(Place { var: place.var, proj: path })
 }
 
 fn same_field(a: &Place, b: &Place) -> bool {
-    a.var == b.var
-        && a.proj.len() == b.proj.len()
-        && a.proj.iter().zip(&b.proj).all(|pair| match pair {
-            (Proj::Field(a), Proj::Field(b)) => a == b,
-            _ => false,
-        })
+    a.proj.len() == b.proj.len() && is_within(a, b)
 }
 
-/// Whether `field` (a path of fields) starts `place`.
+/// Whether `field` (a path from `model_field`) starts `place`: the same
+/// fields, any index where the path has one.
 pub fn is_within(field: &Place, place: &Place) -> bool {
     field.var == place.var
         && field.proj.len() <= place.proj.len()
         && field.proj.iter().zip(&place.proj).all(|pair| match pair {
             (Proj::Field(a), Proj::Field(b)) => a == b,
+            (Proj::Index(_), Proj::Index(_)) => true,
             _ => false,
         })
 }

@@ -650,8 +650,9 @@ pub struct Body {
     /// Locals whose type is not written but whose named fields are read
     /// (`let cfg = make(k); cfg.rate`): structs.
     pub structs: Vec<Var>,
-    /// The fields of models that hold no float (`m.n_in`), as paths of
-    /// fields (`constant_fields.rs`): constants.
+    /// The fields of models that hold no float (`m.n_in`, `m.layers[_].n`),
+    /// as paths where an index stands for all (`constant_fields.rs`):
+    /// constants.
     pub constant_fields: Vec<Place>,
 }
 
