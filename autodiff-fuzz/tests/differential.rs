@@ -92,7 +92,12 @@ fn generated_hvps_match_differences_of_grad() {
                     e[flat] = 1.0;
                     let (value, col) = (case.hvp)(&point, &e);
                     let want = (case.value)(&point);
-                    if value != want && !(value.is_nan() && want.is_nan()) {
+                    // Within rounding, as `_grad`'s value: `powi` is not
+                    // correctly rounded, and LLVM folds it at compile time
+                    // where the function's own body lets it (seed 22's
+                    // case43 differed by one ulp).
+                    let both_nan = value.is_nan() && want.is_nan();
+                    if !(close(value, want, 1e-12) || both_nan) {
                         failures
                             .push(format!("{}: hvp value {value} vs {want} at {point:?}\n{}", case.name, case.source));
                         break 'points;
