@@ -1,7 +1,7 @@
 //! Models whose structs hold constants beside their floats (`n_in: usize`,
-//! `on: bool`, `sizes: Vec<usize>`, `name: String`, an enum marked
-//! `#[params(skip)]`), as models are written: `#[derive(Params)]` clones
-//! the constants into a zero model and visits the floats alone, and
+//! `on: bool`, `sizes: Vec<usize>`, `name: String`, an enum that implements
+//! `Params` with no parameter), as models are written: `#[derive(Params)]`
+//! clones the constants into a zero model and visits the floats alone, and
 //! `#[grad]` reads a field the body uses as an integer or a `bool` (a range
 //! bound, an index, a condition, a `powi` exponent, a typed `let`,
 //! arithmetic with integers) as a constant. Each function is checked
@@ -33,8 +33,23 @@ struct Layer {
     squared: bool,
     sizes: Vec<usize>,
     name: String,
-    #[params(skip)]
     act: Act,
+}
+
+/// The activation a layer applies: no parameter of its own. (An enum's
+/// payload is read by patterns, which give constants, so cloning it into a
+/// zero model is safe; `#[derive(Params)]` cannot tell an enum from a
+/// struct of weights by its name, so this is written out.)
+impl Params for Act {
+    fn zeros_like(&self) -> Self {
+        *self
+    }
+    fn num_params(&self) -> usize {
+        0
+    }
+    fn for_each_slice(&self, _: &mut dyn FnMut(&[f64])) {}
+    fn for_each_slice_mut(&mut self, _: &mut dyn FnMut(&mut [f64])) {}
+    fn zip_slices_mut(&mut self, _: &Self, _: &mut dyn FnMut(&mut [f64], &[f64])) {}
 }
 
 impl Layer {

@@ -53,6 +53,16 @@ fn activate(act: &Act, x: f64) -> f64 {
     }
 }
 
+/// Or-patterns of `&` patterns bind the values themselves too (review 18:
+/// E0308 in the generated code).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn or_of_reference_patterns(act: &Act, x: f64) -> f64 {
+    match act {
+        &Act::Leaky(a) | &Act::Band { lo: a, .. } => a * x * x,
+        _ => x,
+    }
+}
+
 /// The explicit `&` pattern binds the value itself.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn explicit_reference_pattern(act: &Act, x: f64) -> f64 {
@@ -132,6 +142,10 @@ fn an_explicit_reference_pattern_binds_the_value() {
     assert!(close(explicit_reference_pattern_jvp(&Act::Leaky(1.5), x, 1.0).1, 3.0 * x, 1e-12));
     assert!(close(explicit_reference_pattern_hvp(&Act::Leaky(1.5), x, 1.0).1, 3.0, 1e-12));
     assert!(close(explicit_reference_pattern_grad(&Act::Relu, x).1, 1.0, 1e-12));
+    let band = Act::Band { lo: 1.5, hi: 4.0 };
+    assert!(close(or_of_reference_patterns_grad(&band, x).1, 3.0 * x, 1e-12));
+    assert!(close(or_of_reference_patterns_jvp(&Act::Leaky(1.5), x, 1.0).1, 3.0 * x, 1e-12));
+    assert!(close(or_of_reference_patterns_hvp(&band, x, 1.0).1, 3.0, 1e-12));
 }
 
 #[test]

@@ -670,12 +670,14 @@ pub fn is_table(info: &VarInfo) -> bool {
 
 /// Whether a name that `pat` binds in a `match` on `scrutinee` is, in Rust,
 /// a reference into it: the scrutinee is one (`match act { Act::Leaky(s)
-/// => .. }` with `act: &Act`) and the pattern does not start with `&`.
-/// `#[grad]` holds a copy of the value instead (`guards::copied_out`).
+/// => .. }` with `act: &Act`) and the pattern does not start with `&` (nor
+/// do the cases of an or-pattern, which Rust binds alike). `#[grad]` holds a
+/// copy of the value instead (`guards::copied_out`).
 pub fn binds_through_a_reference(scrutinee: &VarInfo, pat: &syn::Pat) -> bool {
     fn is_reference_pattern(pat: &syn::Pat) -> bool {
         match pat {
             syn::Pat::Paren(paren) => is_reference_pattern(&paren.pat),
+            syn::Pat::Or(or) => or.cases.first().is_some_and(is_reference_pattern),
             syn::Pat::Reference(_) => true,
             _ => false,
         }

@@ -62,7 +62,7 @@ pub fn __companion(input: TokenStream) -> TokenStream {
 
 /// Implements `autodiff::Params` for a model struct: a zeroed shadow of the
 /// same shape, the parameter count, and every parameter as flat slices.
-#[proc_macro_derive(Params, attributes(params))]
+#[proc_macro_derive(Params)]
 pub fn derive_params(input: TokenStream) -> TokenStream {
     params::derive(input.into()).into()
 }

@@ -7,10 +7,11 @@
 //!   collection of sub-models, visited element by element (recursively, so
 //!   `Vec<[Layer; 2]>` works);
 //! - an integer, `bool`, `char` or `String`, or an array, `Vec`, `Option`
-//!   or tuple of those (`n_in: usize`, `sizes: Vec<usize>`), and any field
-//!   marked `#[params(skip)]` (an enum choosing the activation): a constant
-//!   of the model, which holds no parameter and is cloned into a zero model
-//!   as it is;
+//!   or tuple of those (`n_in: usize`, `sizes: Vec<usize>`): a constant of
+//!   the model, which holds no parameter and is cloned into a zero model as
+//!   it is. Only such types: `#[grad]` cannot see the struct and takes any
+//!   field it reads as a number for a weight (`constant_fields.rs`), so a
+//!   constant float cloned into a tangent model would be read as a tangent;
 //! - anything else (`f64`, `[f64; N]`, `[[f64; N]; M]`, `Vec<f64>`,
 //!   `Vec<[f64; N]>`, another model struct, a type alias): a value that
 //!   implements `Params` itself, whose methods are called.
@@ -40,21 +41,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let fields = named_fields(input)?;
     let mut errors = Errors::default();
     check_generics(input, &mut errors);
+    errors.finish()?;
 
     let name = &input.ident;
     // Named fields always have an ident; `filter_map` keeps the derive free
     // of panics all the same.
-    let mut shapes = Vec::new();
-    for field in &fields {
-        let Some(ident) = field.ident.as_ref() else { continue };
-        match is_skipped(field) {
-            Ok(true) => shapes.push((ident, Shape::Constant)),
-            Ok(false) => shapes.push((ident, Shape::of(&field.ty))),
-            Err(error) => errors.push(error),
-        }
-    }
-    errors.finish()?;
-    let fields = shapes;
+    let fields: Vec<(&Ident, Shape)> =
+        fields.iter().filter_map(|f| Some((f.ident.as_ref()?, Shape::of(&f.ty)))).collect();
 
     let zeros = fields.iter().map(|(ident, shape)| {
         let value = shape.zeros(&Access::Place(quote!(self.#ident)), 0);
@@ -146,24 +139,6 @@ fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
     }
 }
 
-/// Whether the field is marked `#[params(skip)]`: a constant of the model.
-fn is_skipped(field: &Field) -> syn::Result<bool> {
-    let mut skipped = false;
-    for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("params")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("skip") {
-                skipped = true;
-                Ok(())
-            } else {
-                Err(meta.error(
-                    "`#[params(..)]` takes `skip`: a field that holds no parameter, cloned into a zero model as it is",
-                ))
-            }
-        })?;
-    }
-    Ok(skipped)
-}
-
 /// Rejects lifetime parameters: a model owns its parameters.
 fn check_generics(input: &DeriveInput, errors: &mut Errors) {
     for lifetime in input.generics.lifetimes() {
@@ -199,8 +174,8 @@ enum Shape<'a> {
     Vec(Box<Shape<'a>>),
     /// An array of sub-models, walked element by element.
     Array(Box<Shape<'a>>),
-    /// A value that holds no parameter (`n_in: usize`, a field marked
-    /// `#[params(skip)]`): not visited, and cloned into a zero model.
+    /// A value that holds no float (`n_in: usize`): not visited, and cloned
+    /// into a zero model.
     Constant,
 }
 
@@ -528,23 +503,12 @@ mod tests {
             struct Layer {
                 w: Vec<f64>,
                 n: usize,
-                #[params(skip)]
-                act: Act,
             }
         ))
         .unwrap();
         let text = item.to_token_stream().to_string();
         assert!(text.contains("n : :: core :: clone :: Clone :: clone (& self . n)"), "{text}");
-        assert!(text.contains("act : :: core :: clone :: Clone :: clone (& self . act)"), "{text}");
-        assert!(!text.contains("self . act , __autodiff_f"), "{text}");
-        let error = run(quote!(
-            struct Layer {
-                #[params(constant)]
-                n: usize,
-            }
-        ))
-        .unwrap_err();
-        assert!(error[0].contains("takes `skip`"), "{error:?}");
+        assert!(!text.contains("self . n , __autodiff_f"), "{text}");
     }
 
     #[test]
