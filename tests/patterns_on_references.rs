@@ -63,6 +63,16 @@ fn or_of_reference_patterns(act: &Act, x: f64) -> f64 {
     }
 }
 
+/// `match *act`, a copy of the enum (review 18: its graph failed to
+/// compile, drawing the copy as a model).
+#[grad(forward, reverse, hessian, graph, wrt(x))]
+fn match_on_a_copy(act: &Act, x: f64) -> f64 {
+    match *act {
+        Act::Leaky(a) => a * x * x,
+        _ => x,
+    }
+}
+
 /// The explicit `&` pattern binds the value itself.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn explicit_reference_pattern(act: &Act, x: f64) -> f64 {
@@ -142,6 +152,9 @@ fn an_explicit_reference_pattern_binds_the_value() {
     assert!(close(explicit_reference_pattern_jvp(&Act::Leaky(1.5), x, 1.0).1, 3.0 * x, 1e-12));
     assert!(close(explicit_reference_pattern_hvp(&Act::Leaky(1.5), x, 1.0).1, 3.0, 1e-12));
     assert!(close(explicit_reference_pattern_grad(&Act::Relu, x).1, 1.0, 1e-12));
+    assert!(close(match_on_a_copy_grad(&Act::Leaky(1.5), x).1, 3.0 * x, 1e-12));
+    assert!(close(match_on_a_copy_hvp(&Act::Leaky(1.5), x, 1.0).1, 3.0, 1e-12));
+    assert!(close(common::graph::adjoint(&match_on_a_copy_graph(&Act::Leaky(1.5), x), "x"), 3.0 * x, 1e-12));
     let band = Act::Band { lo: 1.5, hi: 4.0 };
     assert!(close(or_of_reference_patterns_grad(&band, x).1, 3.0 * x, 1e-12));
     assert!(close(or_of_reference_patterns_jvp(&Act::Leaky(1.5), x, 1.0).1, 3.0 * x, 1e-12));

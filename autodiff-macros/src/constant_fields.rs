@@ -93,7 +93,8 @@ fn seed(body: &Body, found: &mut Integers) {
         }
         match stmt {
             Stmt::Loop(lp) => {
-                if let Header::Range { lo, hi, .. } = &lp.header {
+                if let Header::Range { index, lo, hi, .. } = &lp.header {
+                    found.vars[index.0] = true;
                     integers.extend([lo, hi]);
                 }
             }
@@ -111,13 +112,6 @@ fn seed(body: &Body, found: &mut Integers) {
         }
         for operand in integers {
             found.mark(body, operand);
-        }
-    });
-    walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Loop(lp) = stmt {
-            if let Header::Range { index, .. } = &lp.header {
-                found.vars[index.0] = true;
-            }
         }
     });
 }
@@ -161,7 +155,7 @@ fn may_be_integer(body: &Body, var: Var) -> bool {
 /// fields `#[grad]` cannot see. Elements of one array have one type, so
 /// evidence about one is evidence about all; the path goes down to the
 /// value itself, so that a sibling field (`m.layers[l].w`) stays apart.
-fn model_field(body: &Body, place: &Place) -> Option<Place> {
+pub fn model_field(body: &Body, place: &Place) -> Option<Place> {
     let info = body.var(place.var);
     if info.ty != Ty::Aggregate || info.dims.is_some() || crate::ir::is_table(info) || place.proj.is_empty() {
         return None;

@@ -338,7 +338,7 @@ pub fn checked_call_result(body: &Body, dst: Var, rhs: &Rhs, value: Piece, span:
 pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> Piece {
     match rhs {
         Rhs::Use(value) => operand(body, value),
-        // `m.n as f64` of a model's field taken for a float: rustc checks it
+        // `m.n as f64`, `f64::from(m.n)` of a model's field taken for a float: rustc checks it
         // is one (`constant_fields.rs` found no use as an integer).
         Rhs::Prim(op @ Op::ToFloat(_), args) if is_model_field(body, &args[0]) => {
             let value = operand(body, &args[0]);
@@ -357,12 +357,7 @@ pub fn rhs(body: &Body, rhs: &Rhs, float: FloatTy, span: Span) -> Piece {
 /// whose type the macro cannot see, taken for floats.
 fn is_model_field(body: &Body, value: &Operand) -> bool {
     let Operand::Place(place) = value else { return false };
-    let info = body.var(place.var);
-    info.ty == Ty::Aggregate
-        && info.dims.is_none()
-        && !place.proj.is_empty()
-        && !crate::ir::is_table(info)
-        && !body.is_constant_field(place)
+    crate::constant_fields::model_field(body, place).is_some() && !body.is_constant_field(place)
 }
 
 /// `rhs` for the forms that are not kept as trees.

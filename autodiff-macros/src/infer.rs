@@ -48,6 +48,16 @@ pub fn prim_ty(op: Op, operands: &[Ty]) -> Ty {
     }
 }
 
+/// The type of `*v` from `v`'s: what a reference to floats (a slice, an
+/// array, a model) refers to is an aggregate; what a reference to anything
+/// else refers to (`*act` of an enum behind `&`) is what `v` is taken for.
+pub fn deref_ty(source: Ty) -> Ty {
+    match source {
+        Ty::Other | Ty::Bool | Ty::Unknown => source,
+        _ => Ty::Aggregate,
+    }
+}
+
 pub fn infer(body: &mut Body, default: FloatTy) {
     let block = body.block.clone();
     while pass(body, &block) {}
@@ -355,7 +365,8 @@ fn constraint<'r>(body: &mut Body, rhs: &'r Rhs) -> (Ty, Vec<&'r Operand>) {
             (prim_ty(*op, &tys), tied)
         }
         Rhs::Call(..) => (Ty::Unknown, Vec::new()),
-        Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => (Ty::Aggregate, Vec::new()),
+        Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) => (Ty::Aggregate, Vec::new()),
+        Rhs::Deref(source) => (deref_ty(body.var(*source).ty), Vec::new()),
         Rhs::Method(receiver, method, _) => {
             let ty = if crate::symbol::is_float_predicate(method) || body.ty(receiver) == Ty::Bool {
                 Ty::Bool

@@ -129,12 +129,12 @@ pub fn assertion(holds: bool, written: &'static str) {
     }
 }
 
-/// A field of a model converted with `as` (`m.n as f64`), which `#[grad]`
+/// A field of a model converted to a float (`m.n as f64`, `f64::from(m.n)`), which `#[grad]`
 /// takes for a float: it cannot see the model's struct, and nothing else in
 /// the body says the field is an integer.
 #[diagnostic::on_unimplemented(
     message = "#[grad] took this field of a model for a float, but it is `{Self}`",
-    label = "converted with `as`, which tells #[grad] nothing of the field's type",
+    label = "converted to a float (`as f64`, `f64::from`), which tells #[grad] nothing of the field's type",
     note = "#[grad] cannot see the model's struct: a field it reads is a float unless the body uses it where Rust \
             takes an integer or a `bool` (a range bound, an index, a condition, a typed `let`); read this one \
             through a typed `let` first (`let n: {Self} = m.field;`)"

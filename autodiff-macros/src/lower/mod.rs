@@ -580,7 +580,8 @@ impl Lowerer<'_> {
                 crate::infer::prim_ty(*op, &tys)
             }
             Rhs::Call(..) => Ty::Unknown,
-            Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) | Rhs::Deref(_) => Ty::Aggregate,
+            Rhs::ArrayLit(_) | Rhs::Repeat(..) | Rhs::VecRepeat(..) => Ty::Aggregate,
+            Rhs::Deref(source) => crate::infer::deref_ty(self.vars[source.0].ty),
             Rhs::Method(receiver, method, _) => {
                 if symbol::is_float_predicate(method) {
                     Ty::Bool

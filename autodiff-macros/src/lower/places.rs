@@ -302,7 +302,8 @@ impl Lowerer<'_> {
                 let (elem, dims, zero) = item(self, value);
                 Some((elem, dims.map(|d| d + 1), zero.map(|zero| Zero::Vec(Box::new(zero)))))
             }
-            Rhs::Deref(var) => {
+            // (`*act` of an enum behind a reference is no aggregate.)
+            Rhs::Deref(var) if self.vars[var.0].ty == Ty::Aggregate => {
                 let info = &self.vars[var.0];
                 Some((info.elem, info.dims, info.zero.clone()))
             }
