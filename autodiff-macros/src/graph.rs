@@ -554,6 +554,10 @@ impl Hooks {
         let mut array_links = self.call_partials(body, site_index, path, args, span, &mut tokens, &mut parents);
         array_links.extend(self.reference_links(body, args, &site));
         let written = args.iter().position(|arg| matches!(arg, Arg::Ref { mutable: true, .. })).unwrap_or_default();
+        let depth = match &args[written] {
+            Arg::Ref { place, .. } => written_depth(body, place),
+            Arg::Value(_) => 1,
+        };
         let Some(part) = written_part(body, args, dst) else { return TokenStream::new() };
         let label = self.expression(body, rhs);
         let node = with_flows(
@@ -561,6 +565,7 @@ impl Hooks {
             |differentiated| quote!(#g.call(#label, ::autodiff::Value::numbers(&#part), #differentiated)),
         );
         let (buffer, entry_partials) = (self.current(dst), reference_partials(written));
+        let entry_numbers = flattened(entry_partials.to_token_stream(), depth, false);
         let partial = if self.active[dst.0] {
             quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#entry_partials)))
         } else {
@@ -571,7 +576,7 @@ impl Hooks {
             #site = ::core::option::Option::Some(#node);
             #array_links
             if let (::core::option::Option::Some(__buffer), ::core::option::Option::Some(__call)) = (#buffer, #site) {
-                if #entry_partials.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
+                if #entry_numbers.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
                     #g.link(__buffer, __call, #partial);
                 }
                 #g.write(__buffer, __call, #numbers);
@@ -612,11 +617,12 @@ impl Hooks {
                 // callee to overwrite, and a seed of 1 in each element it
                 // writes, which the callee leaves as the partials in its
                 // entry value.
-                Arg::Ref { mutable: true, .. } => {
+                Arg::Ref { place, mutable: true, .. } => {
                     let (entry, seed) = (written_entry(), reference_partials(i));
+                    let numbers = flattened(seed.to_token_stream(), written_depth(body, place), true);
                     tokens.extend(quote_spanned!(span=>
                         let mut #seed = ::std::borrow::ToOwned::to_owned(&#entry);
-                        #seed.fill(1.0);
+                        #numbers.fill(1.0);
                     ));
                     let copy = quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry));
                     call_args.extend([copy.clone(), quote!(&mut #seed)]);
@@ -1023,6 +1029,19 @@ fn written_part_of(body: &Body, args: &[Arg], buffer: Var, root: &TokenStream) -
     })
 }
 
+/// The numbers of `array`, of `depth` levels, as one slice: `a`,
+/// `a.as_flattened()`, .. (`_mut` for a `mutable` one).
+fn flattened(array: TokenStream, depth: usize, mutable: bool) -> TokenStream {
+    (1..depth).fold(array, |a, _| if mutable { quote!(#a.as_flattened_mut()) } else { quote!(#a.as_flattened()) })
+}
+
+/// How many indices reach a number of the buffer part `place` a call
+/// writes (`b` of `[[f64; N]; M]`: 2; `b[i]`: 1).
+fn written_depth(body: &Body, place: &Place) -> usize {
+    let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+    body.var(place.var).dims.unwrap_or(1).saturating_sub(indices).max(1)
+}
+
 /// `(node, Some(partial))`, or `(node, None)` for a flow without a derivative.
 fn flow(node: &TokenStream, partial: Option<&TokenStream>) -> TokenStream {
     match partial {
@@ -1349,10 +1368,11 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             }
             // An output: its node with its entry value, a shadow seeded as
             // `NAME_graph` seeds outputs, written by the call (see below).
-            ParamClass::Output { .. } => {
+            ParamClass::Output { target, .. } => {
                 let buffer = reference_partials(k);
                 let seed = format_ident!("__graph_seed_{}", k, span = Span::mixed_site());
-                let fill = sig.ret.is_none().then(|| quote!(#buffer.fill(1.0);));
+                let numbers = flattened(buffer.to_token_stream(), crate::signature::elements_depth(target), true);
+                let fill = sig.ret.is_none().then(|| quote!(#numbers.fill(1.0);));
                 nodes.extend(quote! {
                     let #node = #g.output_parameter(#name, ::autodiff::Value::numbers(&*#ident));
                     let mut #buffer = ::autodiff::graph::ZeroShadow::zero_shadow(&*#ident);
@@ -1449,7 +1469,9 @@ fn shadow_buffer(info: &crate::ir::VarInfo, shadow: &Ident, target: &syn::Type, 
         None => quote!(::autodiff::Params::zeros_like(#ident)),
         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#ident)),
     };
-    let seed = seeded.then(|| quote!(#buffer.fill(1.0);));
+    // (An output of rows, `&mut [[f64; N]; M]`, is seeded number by number.)
+    let numbers = flattened(buffer.to_token_stream(), info.dims.unwrap_or(1), true);
+    let seed = seeded.then(|| quote!(#numbers.fill(1.0);));
     quote!(let mut #buffer = #zero; #seed let #shadow: &mut #target = &mut #buffer;)
 }
 

@@ -781,12 +781,7 @@ impl Lowerer<'_> {
         let message = if (info.kind == VarKind::Param || info.by_ref) && !output_param {
             "inside #[grad] code, `&mut` passes a local float buffer or a `&mut` output of the function to a \
              #[grad] function; write into a local buffer (`let mut out = [0.0; N];`)"
-        } else if place.proj.is_empty() && info.dims.is_some_and(|dims| dims > 1) {
-            // (`[[0.0; 3]; 3]` lent whole: round 11.)
-            "inside #[grad] code, `&mut` lends a #[grad] function a buffer of one dimension only, not of rows \
-             (`[[0.0; N]; M]`); write into a flat one (`let mut out = [0.0; M * N];`, the callee indexing \
-             `out[i * N + j]`)"
-        } else if !place.proj.is_empty() || info.dims != Some(1) || info.zero.is_none() {
+        } else if !place.proj.is_empty() || info.dims.is_none() || info.zero.is_none() {
             "inside #[grad] code, `&mut` passes a local float buffer (`[0.0; N]`, `vec![0.0; n]`), a `&mut` \
              output of the function, or a range of one (`&mut out[a..b]`) to a #[grad] function; write into such \
              a buffer"

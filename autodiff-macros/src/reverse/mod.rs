@@ -642,14 +642,21 @@ impl Sweep<'_> {
                 return restore_written().unwrap_or_default();
             }
             // With two outputs, the call runs when either has an adjoint.
-            let bars: Vec<&Ident> = rhs.outputs().into_iter().filter_map(|output| self.adjoint(output)).collect();
+            let outputs: Vec<Var> =
+                rhs.outputs().into_iter().filter(|&output| self.adjoint(output).is_some()).collect();
+            let bars: Vec<&Ident> = outputs.iter().filter_map(|&output| self.adjoint(output)).collect();
             if written == dst && !bars.is_empty() {
                 let restore = restore_written();
                 let mut call = self.reverse_call(path, call_args, tape, None, span);
                 // As for a call that returns a float: with an argument that may
                 // not be finite, a zero adjoint (the whole buffers') skips it.
                 if crate::finite::reads_non_finite(rhs, self.unbounded) {
-                    call = quote_spanned!(span=> if #(#bars.iter().any(|s| *s != 0.0))||* { #call });
+                    // (A buffer of rows, `[[f64; N]; M]`, is tested number by number.)
+                    let numbers = outputs.iter().zip(&bars).map(|(&output, bar)| {
+                        let flatten = (1..self.body.var(output).dims.unwrap_or(1)).map(|_| quote!(.flatten()));
+                        quote!(#bar.iter()#(#flatten)*)
+                    });
+                    call = quote_spanned!(span=> if #(#numbers.any(|s| *s != 0.0))||* { #call });
                 }
                 // The tape of the previous call at this site comes back.
                 let restore_tape = tape.and_then(|tape| {
