@@ -621,6 +621,12 @@ impl Lowerer<'_> {
             }
             return self.lower_method(&method_call, out);
         }
+        // `Pen::L2(0.5)`, `Pen::L1(-(0.5))`, `Pen::L2(2.0 * LAMBDA)`: an enum's
+        // value made of constants, a constant of a type the macro does not
+        // know (no float, whatever its `let` says).
+        if super::structs::is_variant_call(call) && call.args.iter().all(|arg| self.is_constant_value(arg)) {
+            return Rhs::Use(Operand::Const(Const { tokens: quote::ToTokens::to_token_stream(call), ty: Ty::Other }));
+        }
         let args: Vec<Arg> = self.call_args(&call.args, out);
         if super::structs::is_variant_call(call) && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
@@ -632,12 +638,6 @@ impl Lowerer<'_> {
                      and a `bool` or an enum without floats), or take the enum as a parameter and `match` on it"
                 ),
             );
-        }
-        // `Pen::L2(0.5)`: an enum's value made of literals, a constant of a
-        // type the macro does not know (no float, whatever its `let` says).
-        if super::structs::is_variant_call(call) && args.iter().all(|arg| matches!(arg, Arg::Value(Operand::Const(_))))
-        {
-            return Rhs::Use(Operand::Const(Const { tokens: quote::ToTokens::to_token_stream(call), ty: Ty::Other }));
         }
         if super::structs::tuple_struct_literal(&Expr::Call(call.clone())).is_some() && self.holds_a_float(&args) {
             let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
@@ -755,6 +755,33 @@ impl Lowerer<'_> {
             args: call.args.iter().skip(1).cloned().collect(),
         };
         Some((method_call, owner_check))
+    }
+
+    /// Whether `expr` is computed from literals and `const`s alone (`0.5`,
+    /// `-(0.5)`, `2.0 * LAMBDA`, `f64::consts::PI`): a name in scope is a
+    /// variable, whatever its case.
+    fn is_constant_value(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Lit(_) => true,
+            Expr::Paren(paren) => self.is_constant_value(&paren.expr),
+            Expr::Group(group) => self.is_constant_value(&group.expr),
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => self.is_constant_value(&unary.expr),
+            Expr::Binary(binary)
+                if matches!(
+                    binary.op,
+                    syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_)
+                ) =>
+            {
+                self.is_constant_value(&binary.left) && self.is_constant_value(&binary.right)
+            }
+            Expr::Path(path) if path.qself.is_none() => match path.path.get_ident() {
+                Some(ident) => {
+                    self.lookup(ident).is_none() && ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+                }
+                None => path.path.segments.iter().all(|segment| segment.arguments.is_none()),
+            },
+            _ => false,
+        }
     }
 
     /// Whether an argument is a variable holding floats (a literal or an
