@@ -141,3 +141,47 @@ fn a_buffer_of_rows_lent_to_a_helper_in_every_mode() {
     // Each input pixel reaches its row's outputs with weights summing to 1.
     assert!(adjoint.iter().all(|a| close(*a, 1.0, 1e-12)), "{adjoint:?}");
 }
+
+/// Writes `xᵢ·xⱼ` into jagged rows (a `&mut Vec<Vec<f64>>` output, the form
+/// under test).
+#[allow(clippy::ptr_arg)]
+#[grad(forward, reverse, hessian, graph)]
+fn outer_rows(x: &[f64], out: &mut Vec<Vec<f64>>) {
+    for i in 0..2 {
+        for j in 0..2 {
+            out[i][j] = x[i] * x[j];
+        }
+    }
+}
+
+/// `b[0][1]·b[1][1] = x₀x₁³` through a jagged buffer lent (review 19: its
+/// graph failed to compile).
+#[grad(forward, reverse, hessian, graph)]
+fn jagged(x: &[f64]) -> f64 {
+    let mut b = vec![vec![0.0; 2]; 2];
+    outer_rows(x, &mut b);
+    b[0][1] * b[1][1]
+}
+
+#[test]
+fn a_jagged_buffer_lent_to_a_helper_in_every_mode() {
+    let x = [1.5_f64, -0.7];
+    let want = [x[1].powi(3), 3.0 * x[0] * x[1].powi(2)];
+    let mut d = [0.0; 2];
+    assert!(close(jagged_grad(&x, &mut d), x[0] * x[1].powi(3), 1e-12));
+    assert!(close(d[0], want[0], 1e-12) && close(d[1], want[1], 1e-12));
+    assert!(close(jagged_jvp(&x, &[1.0, 2.0]).1, want[0] + 2.0 * want[1], 1e-12));
+    // H = [[0, 3x₁²], [3x₁², 6x₀x₁]]; H·(1, 0) = (0, 3x₁²).
+    let mut hv = [0.0; 2];
+    jagged_hvp(&x, &[1.0, 0.0], &mut hv);
+    assert!(close(hv[0], 0.0, 1e-12) && close(hv[1], 3.0 * x[1] * x[1], 1e-12));
+    let graph = jagged_graph(&x);
+    let node = graph.node(common::graph::node(&graph, "x"));
+    let adjoint = node.adjoint().and_then(autodiff::Value::as_array).expect("an adjoint of `x`");
+    assert!(close(adjoint[0], want[0], 1e-12) && close(adjoint[1], want[1], 1e-12));
+    // The helper's own graph: every number of the output seeded 1, Σᵢⱼ xᵢxⱼ.
+    let graph = outer_rows_graph(&x, &mut vec![vec![0.0; 2]; 2]);
+    let node = graph.node(common::graph::node(&graph, "x"));
+    let adjoint = node.adjoint().and_then(autodiff::Value::as_array).expect("an adjoint of `x`");
+    assert!(adjoint.iter().all(|a| close(*a, 2.0 * (x[0] + x[1]), 1e-12)), "{adjoint:?}");
+}

@@ -22,6 +22,7 @@ use common::close;
 enum Act {
     Tanh,
     Relu,
+    Leaky(f64),
 }
 
 #[derive(Params, Clone, Debug, PartialEq)]
@@ -63,6 +64,14 @@ impl Layer {
         match self.act {
             Act::Tanh => s.tanh(),
             Act::Relu => s.max(0.0),
+            // The payload of a model's enum of settings is a constant.
+            Act::Leaky(slope) => {
+                if s > 0.0 {
+                    s
+                } else {
+                    slope * s
+                }
+            }
         }
     }
 }
@@ -164,12 +173,14 @@ fn the_derive_clones_constants_and_visits_floats() {
 
 #[test]
 fn a_method_reads_its_constants_in_every_mode() {
-    for act in [Act::Tanh, Act::Relu] {
-        let m = layer(act, false);
+    // (A bias of −3 puts the pre-activation below 0, where `Leaky` reads its slope.)
+    for (act, b) in [(Act::Tanh, 0.2), (Act::Relu, 0.2), (Act::Leaky(0.1), 0.2), (Act::Leaky(0.1), -3.0)] {
+        let m = Layer { b, ..layer(act, false) };
         let s = pre(&m);
         let (dg, d2g) = match act {
             Act::Tanh => (1.0 - s.tanh().powi(2), -2.0 * s.tanh() * (1.0 - s.tanh().powi(2))),
             Act::Relu => (if s > 0.0 { 1.0 } else { 0.0 }, 0.0),
+            Act::Leaky(slope) => (if s > 0.0 { 1.0 } else { slope }, 0.0),
         };
         let mut d_m = m.zeros_like();
         let mut d_x = [0.0; 4];

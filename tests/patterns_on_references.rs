@@ -73,6 +73,31 @@ fn match_on_a_copy(act: &Act, x: f64) -> f64 {
     }
 }
 
+/// A bound name copied by `let` (`let c = *a;`, `let j: i32 = *k;`, review
+/// 19: E0614), and passed on to a `#[grad]` call through a typed `let`
+/// (round 14: passed bare, its type unseen, it gets rustc's request for
+/// one, `tests/ui/payload-passed-to-a-call.rs`).
+#[grad(forward, reverse, hessian, wrt(x))]
+fn copied_by_let(act: &Act, x: f64) -> f64 {
+    match act {
+        Act::Leaky(a) => {
+            let c = *a;
+            let slope: f64 = *a;
+            scaled(x * x, slope) * c
+        }
+        Act::Pow(k) => {
+            let j: i32 = *k;
+            x.powi(j)
+        }
+        _ => x,
+    }
+}
+
+#[grad(forward, reverse, hessian)]
+fn scaled(v: f64, k: f64) -> f64 {
+    v * k
+}
+
 /// The explicit `&` pattern binds the value itself.
 #[grad(forward, reverse, hessian, wrt(x))]
 fn explicit_reference_pattern(act: &Act, x: f64) -> f64 {
@@ -155,6 +180,11 @@ fn an_explicit_reference_pattern_binds_the_value() {
     assert!(close(match_on_a_copy_grad(&Act::Leaky(1.5), x).1, 3.0 * x, 1e-12));
     assert!(close(match_on_a_copy_hvp(&Act::Leaky(1.5), x, 1.0).1, 3.0, 1e-12));
     assert!(close(common::graph::adjoint(&match_on_a_copy_graph(&Act::Leaky(1.5), x), "x"), 3.0 * x, 1e-12));
+    // a²·x² and its derivatives; x³.
+    assert!(close(copied_by_let_grad(&Act::Leaky(1.5), x).1, 2.0 * 2.25 * x, 1e-12));
+    assert!(close(copied_by_let_jvp(&Act::Leaky(1.5), x, 1.0).1, 2.0 * 2.25 * x, 1e-12));
+    assert!(close(copied_by_let_hvp(&Act::Leaky(1.5), x, 1.0).1, 2.0 * 2.25, 1e-12));
+    assert!(close(copied_by_let_grad(&Act::Pow(3), x).1, 3.0 * x * x, 1e-12));
     let band = Act::Band { lo: 1.5, hi: 4.0 };
     assert!(close(or_of_reference_patterns_grad(&band, x).1, 3.0 * x, 1e-12));
     assert!(close(or_of_reference_patterns_jvp(&Act::Leaky(1.5), x, 1.0).1, 3.0 * x, 1e-12));

@@ -329,5 +329,6 @@ fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64, direction: &
 }
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
-    a == b || (a - b).abs() <= tolerance * (1.0 + a.abs().max(b.abs()))
+    // (An infinity is close to itself only: `∞ ≤ tolerance · ∞` would hold.)
+    a == b || (a.is_finite() && b.is_finite() && (a - b).abs() <= tolerance * (1.0 + a.abs().max(b.abs())))
 }

@@ -101,7 +101,7 @@ pub fn active(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
 
 /// Which variables are varied (depend on a differentiated input), useful or
 /// not: what a refusal of a value that would lose its derivative asks
-/// (`refusals::plain_calls_of_varied_values`), since a value kept out of the
+/// (`refusals::drops_of_varied_values`), since a value kept out of the
 /// derivative code is no longer useful to activity.
 pub fn varied(body: &Body, seeds: &[Var], outputs: &[Var]) -> Vec<bool> {
     let count = body.vars.len();

@@ -588,17 +588,20 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
 }
 
 /// Whether `var` is a local without a written type, set to a field whose
-/// type the macro cannot see (`let k = e[0].1;`, `let S { k } = e[0];`).
+/// type the macro cannot see (`let k = e[0].1;`, `let S { k } = e[0];`), or
+/// a name a pattern binds inside a value (`Loss::Huber(d) => ..`).
 fn copies_an_unseen_field(body: &Body, var: Var) -> bool {
     let info = body.var(var);
     if info.kind != VarKind::Local || info.declared.is_some() || info.ty.is_float() {
         return false;
     }
     let mut copies = false;
-    crate::ir::walk(&body.block, 0, &mut |stmt, _| {
-        if let Stmt::Assign { dst, rhs: Rhs::Use(Operand::Place(place)), .. } = stmt {
+    crate::ir::walk(&body.block, 0, &mut |stmt, _| match stmt {
+        Stmt::Assign { dst, rhs: Rhs::Use(Operand::Place(place)), .. } => {
             copies |= *dst == var && body.is_unseen_field(place);
         }
+        Stmt::Assign { dst, rhs: Rhs::Matches(_, _, Some(_)), .. } => copies |= *dst == var,
+        _ => {}
     });
     copies
 }

@@ -432,7 +432,7 @@ pub(crate) fn analyzed(sig: &Signature) -> syn::Result<Analyzed> {
     validate_ir(sig, &body, Stage::Analyzed(&saves))?;
     let cx = Ctxt::new();
     refusals::check_reverse(&body, &activity, &cx);
-    refusals::plain_calls_of_varied_values(&body, &activity::varied(&body, &seeds, &outputs), &cx);
+    refusals::drops_of_varied_values(&body, &activity::varied(&body, &seeds, &outputs), &cx);
     cx.check()?;
     Ok(Analyzed { body, namer, activity, saves, scalars, shadows })
 }

@@ -565,7 +565,7 @@ impl Hooks {
             |differentiated| quote!(#g.call(#label, ::autodiff::Value::numbers(&#part), #differentiated)),
         );
         let (buffer, entry_partials) = (self.current(dst), reference_partials(written));
-        let entry_numbers = flattened(entry_partials.to_token_stream(), depth, false);
+        let entry_numbers = numbers(entry_partials.to_token_stream(), depth, false);
         let partial = if self.active[dst.0] {
             quote!(::core::option::Option::Some(::autodiff::Value::numbers(&#entry_partials)))
         } else {
@@ -576,7 +576,7 @@ impl Hooks {
             #site = ::core::option::Option::Some(#node);
             #array_links
             if let (::core::option::Option::Some(__buffer), ::core::option::Option::Some(__call)) = (#buffer, #site) {
-                if #entry_numbers.iter().any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
+                if #entry_numbers.any(|d| ::autodiff::graph::number(*d) != ::autodiff::graph::number(0.0)) {
                     #g.link(__buffer, __call, #partial);
                 }
                 #g.write(__buffer, __call, #numbers);
@@ -619,10 +619,10 @@ impl Hooks {
                 // entry value.
                 Arg::Ref { place, mutable: true, .. } => {
                     let (entry, seed) = (written_entry(), reference_partials(i));
-                    let numbers = flattened(seed.to_token_stream(), written_depth(body, place), true);
+                    let seeded = numbers(seed.to_token_stream(), written_depth(body, place), true);
                     tokens.extend(quote_spanned!(span=>
                         let mut #seed = ::std::borrow::ToOwned::to_owned(&#entry);
-                        #numbers.fill(1.0);
+                        #seeded.for_each(|__d| *__d = 1.0);
                     ));
                     let copy = quote!(&mut ::std::borrow::ToOwned::to_owned(&#entry));
                     call_args.extend([copy.clone(), quote!(&mut #seed)]);
@@ -1029,10 +1029,12 @@ fn written_part_of(body: &Body, args: &[Arg], buffer: Var, root: &TokenStream) -
     })
 }
 
-/// The numbers of `array`, of `depth` levels, as one slice: `a`,
-/// `a.as_flattened()`, .. (`_mut` for a `mutable` one).
-fn flattened(array: TokenStream, depth: usize, mutable: bool) -> TokenStream {
-    (1..depth).fold(array, |a, _| if mutable { quote!(#a.as_flattened_mut()) } else { quote!(#a.as_flattened()) })
+/// The numbers of `array`, of `depth` levels (rows of arrays or of
+/// vectors), as one iterator: `a.iter()`, `a.iter().flatten()`, ..
+/// (`iter_mut` for a `mutable` one).
+fn numbers(array: TokenStream, depth: usize, mutable: bool) -> TokenStream {
+    let iter = if mutable { quote!(#array.iter_mut()) } else { quote!(#array.iter()) };
+    (1..depth).fold(iter, |a, _| quote!(#a.flatten()))
 }
 
 /// How many indices reach a number of the buffer part `place` a call
@@ -1371,8 +1373,8 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
             ParamClass::Output { target, .. } => {
                 let buffer = reference_partials(k);
                 let seed = format_ident!("__graph_seed_{}", k, span = Span::mixed_site());
-                let numbers = flattened(buffer.to_token_stream(), crate::signature::elements_depth(target), true);
-                let fill = sig.ret.is_none().then(|| quote!(#numbers.fill(1.0);));
+                let seeded = numbers(buffer.to_token_stream(), crate::signature::elements_depth(target), true);
+                let fill = sig.ret.is_none().then(|| quote!(#seeded.for_each(|__d| *__d = 1.0);));
                 nodes.extend(quote! {
                     let #node = #g.output_parameter(#name, ::autodiff::Value::numbers(&*#ident));
                     let mut #buffer = ::autodiff::graph::ZeroShadow::zero_shadow(&*#ident);
@@ -1470,8 +1472,8 @@ fn shadow_buffer(info: &crate::ir::VarInfo, shadow: &Ident, target: &syn::Type, 
         Some(_) => quote!(::autodiff::graph::ZeroShadow::zero_shadow(&*#ident)),
     };
     // (An output of rows, `&mut [[f64; N]; M]`, is seeded number by number.)
-    let numbers = flattened(buffer.to_token_stream(), info.dims.unwrap_or(1), true);
-    let seed = seeded.then(|| quote!(#numbers.fill(1.0);));
+    let numbers = numbers(buffer.to_token_stream(), info.dims.unwrap_or(1), true);
+    let seed = seeded.then(|| quote!(#numbers.for_each(|__d| *__d = 1.0);));
     quote!(let mut #buffer = #zero; #seed let #shadow: &mut #target = &mut #buffer;)
 }
 

@@ -107,7 +107,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let differentiated: Vec<Var> = scalars.iter().copied().chain(shadows.iter().map(|(var, _)| *var)).collect();
     let active = activity::active(&body, &differentiated, &[]);
     refusals::check_forward(&body, &active, &|var| directions.iter().any(|(param, _)| *param == var), &cx);
-    refusals::plain_calls_of_varied_values(&body, &activity::varied(&body, &differentiated, &[]), &cx);
+    refusals::drops_of_varied_values(&body, &activity::varied(&body, &differentiated, &[]), &cx);
     refusals::calls_writing_two_outputs_in_second_order(&body, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =
@@ -292,7 +292,7 @@ pub fn tangent_methods(sig: &Signature) -> syn::Result<TokenStream> {
     let active = activity::active(&body, &plan.differentiated, &outputs);
     let cx = Ctxt::new();
     refusals::check_forward(&body, &active, &|var| plan.tangents.iter().any(|(param, _)| *param == var), &cx);
-    refusals::plain_calls_of_varied_values(&body, &activity::varied(&body, &plan.differentiated, &outputs), &cx);
+    refusals::drops_of_varied_values(&body, &activity::varied(&body, &plan.differentiated, &outputs), &cx);
     refusals::calls_writing_two_outputs_in_second_order(&body, &cx);
     cx.check()?;
     let (mut tangent_body, tangent_of) =

@@ -96,7 +96,7 @@ impl Jvp {
         let active = activity::active(&body, &differentiated, &outputs);
         let cx = Ctxt::new();
         refusals::check_forward(&body, &active, &|var| tangent_params.iter().any(|(param, _)| *param == var), &cx);
-        refusals::plain_calls_of_varied_values(&body, &activity::varied(&body, &differentiated, &outputs), &cx);
+        refusals::drops_of_varied_values(&body, &activity::varied(&body, &differentiated, &outputs), &cx);
         cx.check()?;
         let (tangent_body, tangent_of) =
             forward::forward(&body, &active, &tangent_params, forward::Calls::Jvp, &mut namer);

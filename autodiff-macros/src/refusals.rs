@@ -93,16 +93,74 @@ fn floats_stored_into_untyped_containers(body: &Body, cx: &Ctxt) {
     });
 }
 
-/// The refusals of calls that no derivative code goes through although a
-/// differentiated value reaches them, in every mode, on the primal body.
-/// `varied` is `activity::varied` of the differentiated inputs: whether
-/// such a call's result is useful cannot be asked, since the derivative it
+/// The refusals of constructs that no derivative goes through although a
+/// differentiated value reaches them (calls kept as written, names bound
+/// in patterns), in every mode, on the primal body. `varied` is
+/// `activity::varied` of the differentiated inputs: whether such a
+/// construct's result is useful cannot be asked, since the derivative it
 /// drops is what would make it so (`sigmoid(s.apply(y))`: `y` reaches the
 /// output only through the call kept as written).
-pub fn plain_calls_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
+pub fn drops_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
+    patterns_on_varied_values(body, varied, cx);
     calls_making_structs_of_varied_values(body, varied, cx);
     floats_passed_to_methods_kept_as_written(body, &|var| varied[var.0], cx);
     methods_by_path_on_fields(body, varied, cx);
+}
+
+/// `match xs { [a, b, ..] => a * b }` of a differentiated `xs`: a name bound
+/// inside a pattern is a constant (`Rhs::Matches`), right for what an enum
+/// holds, a silent loss for the elements of floats. Told after inference,
+/// which types a call's value (`let k = pair(x);`, then `match k`). A
+/// model's field (or a copy of it) matched by an enum's variant
+/// (`Act::Leaky(a)`, `Some(a)`: a path no float or array matches) is an
+/// enum of the model's settings, its payload a constant.
+fn patterns_on_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
+    // (Each name of a pattern is bound on its own: one error per value.)
+    let mut reported = std::collections::HashSet::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        let Stmt::Assign { rhs: Rhs::Matches(value, pattern, Some(_)), span, .. } = stmt else { return };
+        let Some(var) = value.var().filter(|var| varied[var.0]) else { return };
+        if reported.contains(&var) {
+            return;
+        }
+        let ty = body.ty(value);
+        let info = body.var(var);
+        let model = info.ty == Ty::Aggregate && info.dims.is_none() && !crate::ir::is_table(info);
+        let whole_model = model && value.place().is_none_or(|place| place.proj.is_empty());
+        let message = if whole_model && info.kind == VarKind::Param {
+            let name = info.ident.to_string().replace(crate::method::PLACEHOLDER, "self");
+            format!(
+                "`{name}` is differentiated as a model (a `&T` parameter), so what a pattern binds inside it would \
+                 carry no derivative; if it is an enum of settings, leave it out of `wrt(..)` (`#[grad(wrt(..))]` \
+                 naming the others)"
+            )
+        } else if (ty.is_float() || (model && !whole_model)) && names_a_variant(pattern) {
+            return;
+        } else if ty.is_float() || ty == Ty::Aggregate {
+            "names bound inside a pattern on floats (a slice, an array, a model: `[a, b] => ..`) would carry no \
+             derivative in #[grad] functions; read the elements by their index (`let a = x[0];`), or take the \
+             array apart with a `let` (`let [a, b] = p;`)"
+                .to_owned()
+        } else {
+            return;
+        };
+        reported.insert(var);
+        cx.push(syn::Error::new(*span, message));
+    });
+}
+
+/// Whether `pattern` is an enum's variant: a path of two segments or more
+/// (`Act::Leaky(a)`, `Act::Band { lo, .. }`), or `Some`, `Ok`, `Err`.
+fn names_a_variant(pattern: &syn::Pat) -> bool {
+    let path = match pattern {
+        syn::Pat::Paren(paren) => return names_a_variant(&paren.pat),
+        syn::Pat::Reference(reference) => return names_a_variant(&reference.pat),
+        syn::Pat::Or(or) => return or.cases.iter().all(names_a_variant),
+        syn::Pat::TupleStruct(tuple) => &tuple.path,
+        syn::Pat::Struct(braced) => &braced.path,
+        _ => return false,
+    };
+    path.segments.len() > 1 || ["Some", "Ok", "Err"].iter().any(|name| path.is_ident(name))
 }
 
 /// `Lin::predict(&p.lin, x)`, `x` differentiated: a method called by its

@@ -30,4 +30,43 @@ fn rows(m: &[[f64; 2]]) -> f64 {
     s
 }
 
+#[grad]
+fn pair(x: f64) -> [f64; 2] {
+    [x * x, 3.0 * x]
+}
+
+// A call's value whose type is not written, known to be an array only from
+// a later index (review 19: zero derivatives, when checked before types
+// were inferred).
+#[grad]
+fn indexed_later(x: f64) -> f64 {
+    let k = pair(x);
+    let r = match k {
+        [a, b] => a * b,
+    };
+    r + k[0]
+}
+
+// A slice of settings left out of `wrt(..)` is a constant: its pattern is fine.
+#[grad(wrt(x))]
+fn constant_pair(x: f64, p: [f64; 2]) -> f64 {
+    match p {
+        [a, b] => a * x + b,
+    }
+}
+
+// An enum of settings differentiated as a model (no `wrt`): the error
+// says to leave it out.
+#[derive(Clone, Copy)]
+enum Act {
+    Leaky(f64),
+}
+
+#[grad]
+fn activate(act: &Act, z: f64) -> f64 {
+    match act {
+        Act::Leaky(a) => a * z,
+    }
+}
+
 fn main() {}

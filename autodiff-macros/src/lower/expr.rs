@@ -178,7 +178,7 @@ impl Lowerer<'_> {
 
     /// Whether `expr` names a value Rust would bind by reference
     /// (`Lowerer::by_value`).
-    fn is_held_by_value(&self, expr: &Expr) -> bool {
+    pub(super) fn is_held_by_value(&self, expr: &Expr) -> bool {
         let Expr::Path(path) = expr else { return false };
         let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
         matches!(binding, Some(Binding::Var(var)) if self.by_value.contains(&var))

@@ -139,17 +139,6 @@ impl Lowerer<'_> {
     /// arm names it and the value could change under that name.
     fn scrutinee(&mut self, expr: &Expr, patterns: &[ArmPattern], out: &mut Block) -> Option<Operand> {
         let operand = self.lower_expr(expr, out);
-        // A name bound inside a pattern is a constant (`Rhs::Matches`): right
-        // for what an enum holds, wrong for the elements of floats.
-        if patterns.iter().any(|pattern| !pattern.inner.is_empty()) && self.holds_derivatives(expr, &operand) {
-            self.cx.error_spanned_by(
-                expr,
-                "names bound inside a pattern on floats (a slice, an array, a model's field: `[a, b] => ..`) would \
-                 carry no derivative in #[grad] functions; read the elements by their index (`let a = x[0];`), or \
-                 take the array apart with a `let` (`let [a, b] = p;`)",
-            );
-            return None;
-        }
         if patterns.iter().all(|pattern| pattern.name.is_none()) {
             return Some(operand);
         }
@@ -175,25 +164,6 @@ impl Lowerer<'_> {
                 Some(Operand::Var(var))
             }
             operand => Some(operand),
-        }
-    }
-
-    /// Whether `value`, lowered from `expr`, is of a type the macro
-    /// differentiates: a float, or floats in an array, a slice or a model
-    /// (not a table of constants). `*v` is what `v` refers to: a copy of a
-    /// constant (`match *self` of an enum) holds none.
-    fn holds_derivatives(&self, expr: &Expr, value: &Operand) -> bool {
-        if let Expr::Unary(syn::ExprUnary { op: syn::UnOp::Deref(_), expr: inner, .. }) = peel(expr) {
-            if let Expr::Path(path) = peel(inner) {
-                if let Some(Binding::Var(var)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) {
-                    return self.holds_derivatives(inner, &Operand::Var(var));
-                }
-            }
-        }
-        match self.operand_ty(value) {
-            Ty::Float(_) | Ty::AnyFloat => true,
-            Ty::Aggregate => value.var().is_none_or(|var| !crate::ir::is_table(&self.vars[var.0])),
-            _ => false,
         }
     }
 

@@ -234,8 +234,13 @@ impl Lowerer<'_> {
         self.loops.iter().any(|ctx| ctx.index == Some(var))
     }
 
-    /// `*x`: a copy of the whole array behind a reference.
+    /// `*x`: a copy of the whole array behind a reference (of the value
+    /// itself, for a name Rust binds to a reference and #[grad] to the
+    /// value, `Lowerer::by_value`).
     pub(super) fn lower_deref(&mut self, unary: &syn::ExprUnary, out: &mut Block) -> Rhs {
+        if self.is_held_by_value(&unary.expr) {
+            return Rhs::Use(self.lower_expr(&unary.expr, out));
+        }
         match self.place(&unary.expr, out) {
             Some(place) if place.proj.is_empty() => Rhs::Deref(place.var),
             Some(place) => Rhs::Use(place_operand(place)),
