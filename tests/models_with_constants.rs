@@ -303,3 +303,70 @@ fn a_constant_of_each_element_leaves_the_elements_floats() {
     let flat = node.adjoint().and_then(autodiff::Value::as_array).expect("the model's adjoint");
     assert!(close(flat[0], 2.0 * s * x[0], 1e-12));
 }
+
+/// A dense layer whose weights are stored row by row, `w[o·n_in + i]`
+/// (user round 14: the index was refused as a float, `n_in` being a float
+/// by default until its use as an integer is seen).
+#[derive(Params, Clone)]
+struct Dense {
+    w: Vec<f64>,
+    n_in: usize,
+    n_out: usize,
+}
+
+/// `s²` with `s = Σ_o (o + 1) Σ_i w[o·n_in + i]·x_i`.
+#[grad(forward, reverse, hessian, graph)]
+fn dense(layer: &Dense, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for o in 0..layer.n_out {
+        for i in 0..layer.n_in {
+            s += layer.w[o * layer.n_in + i] * x[i] * (o + 1) as f64;
+        }
+    }
+    s * s
+}
+
+/// `w[n_in − 1]·x₀ + w[n_in]·x₁`, the index computed in a `let` and read in place.
+#[grad(forward, reverse, hessian)]
+fn edge_weights(layer: &Dense, x: &[f64]) -> f64 {
+    let n = layer.n_in;
+    let k = n - 1;
+    layer.w[k] * x[0] + layer.w[layer.n_in] * x[1]
+}
+
+#[test]
+fn row_major_weights_indexed_by_a_constant_width() {
+    let layer = Dense { w: vec![0.5, -1.0, 2.0, 0.25, 1.5, -0.75], n_in: 3, n_out: 2 };
+    let x = [0.8, -0.6, 0.4];
+    let s: f64 = (0..2).map(|o| (0..3).map(|i| layer.w[o * 3 + i] * x[i] * (o + 1) as f64).sum::<f64>()).sum();
+    let mut d = layer.zeros_like();
+    let mut d_x = [0.0; 3];
+    dense_grad(&layer, &mut d, &x, &mut d_x);
+    for o in 0..2 {
+        for i in 0..3 {
+            assert!(close(d.w[o * 3 + i], 2.0 * s * x[i] * (o + 1) as f64, 1e-12));
+        }
+    }
+    assert_eq!((d.n_in, d.n_out), (3, 2));
+    let mut v = layer.zeros_like();
+    v.w[4] = 1.0;
+    assert!(close(dense_jvp(&layer, &v, &x, &[0.0; 3]).1, 2.0 * s * x[1] * 2.0, 1e-12));
+    let mut hv = layer.zeros_like();
+    let mut hv_x = [0.0; 3];
+    dense_hvp(&layer, &v, &mut hv, &x, &[0.0; 3], &mut hv_x);
+    // ∂²f/∂w₄∂w₀ = 2·(x₁·2)·(x₀·1).
+    assert!(close(hv.w[0], 2.0 * (x[1] * 2.0) * x[0], 1e-12));
+    let graph = dense_graph(&layer, &x);
+    let node = graph.node(common::graph::node(&graph, "layer"));
+    let adjoint = node.adjoint().and_then(autodiff::Value::as_array).expect("the layer's adjoint");
+    assert!(close(adjoint[4], d.w[4], 1e-12));
+
+    let mut d = layer.zeros_like();
+    let mut d_x = [0.0; 3];
+    edge_weights_grad(&layer, &mut d, &x, &mut d_x);
+    assert_eq!(d.w, [0.0, 0.0, x[0], x[1], 0.0, 0.0]);
+    assert_eq!(d_x, [layer.w[2], layer.w[3], 0.0]);
+    let mut v = layer.zeros_like();
+    v.w[3] = 1.0;
+    assert!(close(edge_weights_jvp(&layer, &v, &x, &[0.0; 3]).1, x[1], 1e-12));
+}

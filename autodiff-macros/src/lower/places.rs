@@ -119,7 +119,18 @@ impl Lowerer<'_> {
                     None => self.place(&index.expr, out)?,
                 };
                 let position = self.lower_expr(&index.index, out);
-                if self.operand_ty(&position).is_float() && !self.is_refused(&position) {
+                // Refused where the index is a float by its written type; a
+                // value computed from a model's field (`w[o * m.n_in + i]`,
+                // `let k = m.n_in - 1; w[k]`) is one only by default, and
+                // `constant_fields.rs` learns from this index that it is an
+                // integer (rustc reports any other float index in the
+                // function as written).
+                let written_float = match &position {
+                    Operand::Const(_) => true,
+                    Operand::Var(var) => self.vars[var.0].declared.is_some(),
+                    Operand::Place(_) => false,
+                };
+                if written_float && self.operand_ty(&position).is_float() && !self.is_refused(&position) {
                     self.cx.error_spanned_by(
                         &index.index,
                         "an index must be an integer; floats cannot index arrays (cast with `as usize` if you mean it)",
