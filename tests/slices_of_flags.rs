@@ -41,6 +41,43 @@ fn masked(x: &[f64], mask: &[bool]) -> f64 {
     s
 }
 
+/// The mean of the squares the mask keeps, over `count()` of the mask
+/// (round 14: `count` was refused), plus the number of items (counted as
+/// `iter().count()` on purpose).
+#[allow(clippy::iter_count)]
+#[grad(forward, reverse, hessian, graph, wrt(x))]
+fn masked_mean(x: &[f64], mask: &[bool]) -> f64 {
+    let kept = mask.iter().filter(|&&m| m).count();
+    let mut s = 0.0;
+    for (v, &m) in x.iter().zip(mask) {
+        if m {
+            s += v * v;
+        }
+    }
+    s / kept as f64 + x.iter().count() as f64
+}
+
+#[test]
+fn a_count_of_flags_in_every_mode() {
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let mask = [true, false, true, true];
+    let mut d_x = [0.0; 4];
+    let value = masked_mean_grad(&x, &mut d_x, &mask);
+    assert!(close(value, (0.25 + 4.0 + 0.0625) / 3.0 + 4.0, 1e-12));
+    let want = [2.0 * 0.5 / 3.0, 0.0, 2.0 * 2.0 / 3.0, 2.0 * 0.25 / 3.0];
+    for i in 0..4 {
+        assert!(close(d_x[i], want[i], 1e-12));
+    }
+    assert!(close(masked_mean_jvp(&x, &[1.0; 4], &mask).1, want.iter().sum(), 1e-12));
+    let mut hv = [0.0; 4];
+    masked_mean_hvp(&x, &[1.0; 4], &mut hv, &mask);
+    assert!(close(hv[0], 2.0 / 3.0, 1e-12) && close(hv[1], 0.0, 1e-12));
+    let g = masked_mean_graph(&x, &mask);
+    let node = g.node(common::graph::node(&g, "x"));
+    let adjoint = node.adjoint().and_then(autodiff::Value::as_array).expect("an adjoint of `x`");
+    assert!(close(adjoint[2], want[2], 1e-12));
+}
+
 #[test]
 fn a_censored_likelihood_in_every_mode() {
     let times = [0.7, 1.9, 2.4, 0.3];

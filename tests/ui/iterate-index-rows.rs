@@ -12,4 +12,17 @@ fn bpr(u: &[f64], triples: &[[usize; 3]]) -> f64 {
     loss
 }
 
+// Through `.iter().enumerate()` of a slice of options (round 14: the fix
+// named `ws.iter().len()`).
+#[grad(wrt(x))]
+fn optional_weights(x: f64, ws: &[Option<f64>]) -> f64 {
+    let mut s = 0.0;
+    for (i, w) in ws.iter().enumerate() {
+        if let Some(w) = w {
+            s += w * x * i as f64;
+        }
+    }
+    s
+}
+
 fn main() {}

@@ -136,7 +136,7 @@ pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
     format!(
         "iterator method `{method}` is not supported inside #[grad] functions; #[grad] lowers `iter`, `iter_mut`, \
          `enumerate`, `zip`, `map`, `skip`, `take`, `filter`, `copied`, `cloned`, `windows`, `chunks_exact`, \
-         `chunks`, `rev`, `step_by`, the reductions `sum`, `product`, `fold`, `for_each`, `any`, `all`, and \
+         `chunks`, `rev`, `step_by`, the reductions `sum`, `product`, `fold`, `for_each`, `any`, `all`, `count`, and \
          `collect` into a typed `let`: write the loop out with `for` and `if`{}",
         match method.to_string().as_str() {
             "reduce" | "max_by" | "min_by" | "max" | "min" => {
@@ -158,7 +158,12 @@ pub(super) fn unconsumed_chain_message(method: &syn::Ident) -> String {
 
 /// Whether `call` ends an iterator chain the macro lowers to a loop.
 pub(super) fn is_chain_terminal(call: &syn::ExprMethodCall) -> bool {
-    REDUCTIONS.iter().any(|name| call.method == name)
+    REDUCTIONS.iter().any(|name| call.method == name) || is_count(call)
+}
+
+/// `.count()`, an integer: the fold `.fold(0usize, |n, _| n + 1)`.
+fn is_count(call: &syn::ExprMethodCall) -> bool {
+    call.method == "count" && call.args.is_empty()
 }
 
 impl Lowerer<'_> {
@@ -914,6 +919,12 @@ impl Lowerer<'_> {
     /// `.for_each(|v| { .. })`.
     pub(super) fn lower_chain(&mut self, call: &syn::ExprMethodCall, out: &mut Block, sink: Sink) {
         let span = call.method.span();
+        if is_count(call) {
+            let receiver = &call.receiver;
+            let fold: syn::ExprMethodCall =
+                syn::parse_quote_spanned!(span=> #receiver.fold(0usize, |__count, _| __count + 1));
+            return self.lower_chain(&fold, out, sink);
+        }
         let terminal = call.method.to_string();
         let (source, map) = match &*call.receiver {
             Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {

@@ -294,12 +294,17 @@ impl Lowerer<'_> {
                      (`let {name}: [f64; N] = ..`, `[[f64; N]; M]` for rows, or `Vec<f64>`)"
                 )
             } else {
-                // (`for t in triples` of `&[[usize; 3]]`, a slice of index rows.)
-                let name = quote::ToTokens::to_token_stream(expr).to_string().replace(' ', "");
+                // (`for t in triples` of `&[[usize; 3]]`, a slice of index rows;
+                // `ws.iter()` of `&[Option<f64>]`.)
+                let written = quote::ToTokens::to_token_stream(expr).to_string().replace(' ', "");
+                let name = [".iter()", ".iter_mut()", ".into_iter()"]
+                    .iter()
+                    .fold(written.as_str(), |name, suffix| name.strip_suffix(suffix).unwrap_or(name))
+                    .trim_start_matches('&');
                 format!(
-                    "#[grad] iterates ranges (`0..n`), float arrays, slices and vectors, slices of integers and of \
-                     structs; iterate the positions of this one instead (`for k in 0..{name}.len()`, then \
-                     `{name}[k][0]`)"
+                    "#[grad] iterates ranges (`0..n`), float arrays, slices and vectors, slices of integers, flags and \
+                     structs; iterate the positions of this one instead (`for k in 0..{name}.len()`, then read \
+                     `{name}[k]`)"
                 )
             };
             self.cx.error_spanned_by(expr, message);
