@@ -636,6 +636,16 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
     }
     let shadow = format_ident!("d_{}", ident);
     match ty {
+        // (The generated functions name the function as a value, which an
+        // `impl Trait` argument leaves without a type to infer, E0283.)
+        Type::ImplTrait(_) => {
+            cx.error_spanned_by(
+                ty,
+                "`impl Trait` parameters are not supported in #[grad] functions; take the type itself (`x: f64`), \
+                 or a generic parameter (`fn f<T: Float>(x: T)`)",
+            );
+            None
+        }
         Type::Reference(reference) if float_ty(&reference.elem).is_some() => {
             cx.error_spanned_by(
                 reference,
