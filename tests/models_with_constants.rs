@@ -76,6 +76,19 @@ impl Layer {
     }
 }
 
+/// The activation copied out of the model before it is matched (review 20:
+/// the copy was typed as a float, E0308): a value matched by an enum's
+/// variant holds no float, nor does the field it copies.
+#[grad(forward, reverse, hessian)]
+fn copied_activation(m: &Layer, x: &[f64]) -> f64 {
+    let act = m.act;
+    let s = m.w[0] * x[0] + m.b;
+    match act {
+        Act::Leaky(slope) => slope * s,
+        _ => s,
+    }
+}
+
 /// `sᵏ·n` with `s = b + Σ_{i < n} wᵢxᵢ`: the constants read through typed `let`s.
 #[grad(forward, reverse, hessian, graph)]
 fn typed(m: &Layer, x: &[f64]) -> f64 {
@@ -200,6 +213,19 @@ fn a_method_reads_its_constants_in_every_mode() {
 
         assert_graph_adjoint(&m.forward_graph(&X), &m, dg);
     }
+}
+
+#[test]
+fn an_activation_copied_before_its_match() {
+    let m = layer(Act::Leaky(0.5), false);
+    let mut d = m.zeros_like();
+    let mut d_x = [0.0; 4];
+    copied_activation_grad(&m, &mut d, &X, &mut d_x);
+    assert!(close(d.w[0], 0.5 * X[0], 1e-12) && close(d.b, 0.5, 1e-12) && close(d_x[0], 0.5 * m.w[0], 1e-12));
+    let mut v = m.zeros_like();
+    v.b = 1.0;
+    assert!(close(copied_activation_jvp(&m, &v, &X, &[0.0; 4]).1, 0.5, 1e-12));
+    assert_eq!(d.act, m.act);
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! for floats. A field the body uses where Rust takes only an integer or a
 //! `bool` is not one: a range bound (`0..m.n_in`), an index (`w[m.k]`), a
 //! condition (`if m.on`), the exponent of `powi`, a typed `let` of an
-//! integer (`let n: usize = m.n_in;`), or arithmetic and comparisons with
-//! integers (`m.n_in - 1`, `i < m.n_in`). Each of these fails to compile
+//! integer (`let n: usize = m.n_in;`), arithmetic and comparisons with
+//! integers (`m.n_in - 1`, `i < m.n_in`), or a `match` by an enum's
+//! variant (`Act::Leaky(a)`, `ir::names_a_variant`), which holds no float
+//! itself (what the "integers" below stand for: values of no float). Each of these fails to compile
 //! for a float, so the evidence is sound: taking such a field for a
 //! constant never drops a derivative. It is about the value so used, whose
 //! path is kept whole (`m.layers[_].n`: every layer's `n`, and not its `w`). Evidence flows through copies and
@@ -100,6 +102,10 @@ fn seed(body: &Body, found: &mut Integers) {
             }
             Stmt::If { cond, .. } => integers.push(cond),
             Stmt::Assign { rhs: Rhs::Prim(Op::Powi | Op::Shl | Op::Shr, args), .. } => integers.push(&args[1]),
+            // `match m.act { Act::Leaky(a) => .. }`: an enum, no float.
+            Stmt::Assign { rhs: Rhs::Matches(value, pattern, _), .. } if crate::ir::names_a_variant(pattern) => {
+                integers.push(value)
+            }
             Stmt::Assign { rhs: Rhs::VecRepeat(_, len), .. } => integers.push(len),
             Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
                 for arg in args {

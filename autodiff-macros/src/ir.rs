@@ -685,6 +685,21 @@ pub fn binds_through_a_reference(scrutinee: &VarInfo, pat: &syn::Pat) -> bool {
     scrutinee.by_ref && !is_reference_pattern(pat)
 }
 
+/// Whether `pattern` is an enum's variant with a payload: a tuple pattern
+/// of a path of two segments or more (`Act::Leaky(a)`), or `Some`, `Ok`,
+/// `Err`, which no float or array matches. (A braced pattern,
+/// `nn::Lin { w, b }`, is as likely a struct of weights: not one.)
+pub fn names_a_variant(pattern: &syn::Pat) -> bool {
+    let path = match pattern {
+        syn::Pat::Paren(paren) => return names_a_variant(&paren.pat),
+        syn::Pat::Reference(reference) => return names_a_variant(&reference.pat),
+        syn::Pat::Or(or) => return or.cases.iter().all(names_a_variant),
+        syn::Pat::TupleStruct(tuple) => &tuple.path,
+        _ => return false,
+    };
+    path.segments.len() > 1 || ["Some", "Ok", "Err"].iter().any(|name| path.is_ident(name))
+}
+
 /// `&[Sample]`, `&Vec<Sample>`: a parameter type whose elements the macro
 /// cannot see.
 pub fn is_table_type(ty: &syn::Type) -> bool {

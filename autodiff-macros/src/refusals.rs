@@ -112,8 +112,8 @@ pub fn drops_of_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
 /// holds, a silent loss for the elements of floats. Told after inference,
 /// which types a call's value (`let k = pair(x);`, then `match k`). A
 /// model's field (or a copy of it) matched by an enum's variant
-/// (`Act::Leaky(a)`, `Some(a)`: a path no float or array matches) is an
-/// enum of the model's settings, its payload a constant.
+/// (`Act::Leaky(a)`, `Some(a)`: `ir::names_a_variant`) is an enum of the
+/// model's settings, its payload a constant.
 fn patterns_on_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
     // (Each name of a pattern is bound on its own: one error per value.)
     let mut reported = std::collections::HashSet::new();
@@ -134,7 +134,7 @@ fn patterns_on_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
                  carry no derivative; if it is an enum of settings, leave it out of `wrt(..)` (`#[grad(wrt(..))]` \
                  naming the others)"
             )
-        } else if (ty.is_float() || (model && !whole_model)) && names_a_variant(pattern) {
+        } else if (ty.is_float() || (model && !whole_model)) && crate::ir::names_a_variant(pattern) {
             return;
         } else if ty.is_float() || ty == Ty::Aggregate {
             "names bound inside a pattern on floats (a slice, an array, a model: `[a, b] => ..`) would carry no \
@@ -147,20 +147,6 @@ fn patterns_on_varied_values(body: &Body, varied: &[bool], cx: &Ctxt) {
         reported.insert(var);
         cx.push(syn::Error::new(*span, message));
     });
-}
-
-/// Whether `pattern` is an enum's variant: a path of two segments or more
-/// (`Act::Leaky(a)`, `Act::Band { lo, .. }`), or `Some`, `Ok`, `Err`.
-fn names_a_variant(pattern: &syn::Pat) -> bool {
-    let path = match pattern {
-        syn::Pat::Paren(paren) => return names_a_variant(&paren.pat),
-        syn::Pat::Reference(reference) => return names_a_variant(&reference.pat),
-        syn::Pat::Or(or) => return or.cases.iter().all(names_a_variant),
-        syn::Pat::TupleStruct(tuple) => &tuple.path,
-        syn::Pat::Struct(braced) => &braced.path,
-        _ => return false,
-    };
-    path.segments.len() > 1 || ["Some", "Ok", "Err"].iter().any(|name| path.is_ident(name))
 }
 
 /// `Lin::predict(&p.lin, x)`, `x` differentiated: a method called by its

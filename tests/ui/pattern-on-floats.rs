@@ -69,4 +69,26 @@ fn activate(act: &Act, z: f64) -> f64 {
     }
 }
 
+// A sub-model matched by a braced pattern (review 20: zero derivatives,
+// as at stop 21): its fields are weights, however its path reads.
+pub mod nn {
+    #[derive(autodiff::Params, Clone)]
+    pub struct Lin {
+        pub w: f64,
+        pub b: f64,
+    }
+}
+
+#[derive(autodiff::Params, Clone)]
+struct Net {
+    lin: nn::Lin,
+}
+
+#[grad]
+fn through_a_sub_model(m: &Net, x: f64) -> f64 {
+    match m.lin {
+        nn::Lin { w, b } => w * x + b,
+    }
+}
+
 fn main() {}

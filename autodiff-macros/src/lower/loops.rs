@@ -161,9 +161,10 @@ pub(super) fn is_chain_terminal(call: &syn::ExprMethodCall) -> bool {
     REDUCTIONS.iter().any(|name| call.method == name) || is_count(call)
 }
 
-/// `.count()`, an integer: the fold `.fold(0usize, |n, _| n + 1)`.
+/// `.count()` of an iterator (not a method of the user's named so), an
+/// integer: the fold `.fold(0usize, |n, _| n + 1)`.
 fn is_count(call: &syn::ExprMethodCall) -> bool {
-    call.method == "count" && call.args.is_empty()
+    call.method == "count" && call.args.is_empty() && is_iterator(&call.receiver)
 }
 
 impl Lowerer<'_> {
