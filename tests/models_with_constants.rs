@@ -175,6 +175,40 @@ fn assert_gradient(d_m: &Layer, d_x: &[f64], m: &Layer, dg: f64) {
     );
 }
 
+/// `NAME_jvp` of a function of a layer and `x`: `(value, tangent)`.
+type Jvp = fn(&Layer, &Layer, &[f64], &[f64]) -> (f64, f64);
+
+/// `NAME_hvp` of the same: the layer's and `x`'s parts of H·v are added
+/// into the `&mut` arguments.
+type Hvp = fn(&Layer, &Layer, &mut Layer, &[f64], &[f64], &mut [f64]) -> f64;
+
+/// A function of the layer's pre-activation `s = b + Σ_{i < 3} wᵢxᵢ`, in
+/// every mode it has.
+struct Modes {
+    grad: fn(&Layer, &mut Layer, &[f64], &mut [f64]) -> f64,
+    jvp: Jvp,
+    hvp: Hvp,
+    graph: fn(&Layer, &[f64]) -> autodiff::Graph,
+}
+
+/// Checks each mode of `g(s)` against `g'(s) = dg`, `g''(s) = d2g`. Along
+/// the direction that moves `b` alone the tangent is `g'(s)`, and H·v is
+/// `g''(s)·(∂s/∂w, ∂s/∂b, ∂s/∂x)`.
+fn assert_every_mode(modes: &Modes, m: &Layer, dg: f64, d2g: f64) {
+    let mut d_m = m.zeros_like();
+    let mut d_x = [0.0; 4];
+    (modes.grad)(m, &mut d_m, &X, &mut d_x);
+    assert_gradient(&d_m, &d_x, m, dg);
+    let mut v = m.zeros_like();
+    v.b = 1.0;
+    assert!(close((modes.jvp)(m, &v, &X, &[0.0; 4]).1, dg, 1e-12));
+    let mut hv_m = m.zeros_like();
+    let mut hv_x = [0.0; 4];
+    (modes.hvp)(m, &v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
+    assert_gradient(&hv_m, &hv_x, m, d2g);
+    assert_graph_adjoint(&(modes.graph)(m, &X), m, dg);
+}
+
 #[test]
 fn the_derive_clones_constants_and_visits_floats() {
     let m = layer(Act::Tanh, false);
@@ -195,23 +229,13 @@ fn a_method_reads_its_constants_in_every_mode() {
             Act::Relu => (if s > 0.0 { 1.0 } else { 0.0 }, 0.0),
             Act::Leaky(slope) => (if s > 0.0 { 1.0 } else { slope }, 0.0),
         };
-        let mut d_m = m.zeros_like();
-        let mut d_x = [0.0; 4];
-        m.forward_grad(&mut d_m, &X, &mut d_x);
-        assert_gradient(&d_m, &d_x, &m, dg);
-
-        // Along the direction that moves b alone: the tangent is g'(s), and
-        // H·v is g''(s)·(∂s/∂w, ∂s/∂b, ∂s/∂x).
-        let mut v = m.zeros_like();
-        v.b = 1.0;
-        let (_, tangent) = m.forward_jvp(&v, &X, &[0.0; 4]);
-        assert!(close(tangent, dg, 1e-12));
-        let mut hv_m = m.zeros_like();
-        let mut hv_x = [0.0; 4];
-        m.forward_hvp(&v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
-        assert_gradient(&hv_m, &hv_x, &m, d2g);
-
-        assert_graph_adjoint(&m.forward_graph(&X), &m, dg);
+        let modes = Modes {
+            grad: Layer::forward_grad,
+            jvp: Layer::forward_jvp,
+            hvp: Layer::forward_hvp,
+            graph: Layer::forward_graph,
+        };
+        assert_every_mode(&modes, &m, dg, d2g);
     }
 }
 
@@ -234,18 +258,8 @@ fn typed_lets_of_constants_in_every_mode() {
     let s = pre(&m);
     // d/ds (3 s³) and d²/ds².
     let (dg, d2g) = (9.0 * s * s, 18.0 * s);
-    let mut d_m = m.zeros_like();
-    let mut d_x = [0.0; 4];
-    typed_grad(&m, &mut d_m, &X, &mut d_x);
-    assert_gradient(&d_m, &d_x, &m, dg);
-    let mut v = m.zeros_like();
-    v.b = 1.0;
-    assert!(close(typed_jvp(&m, &v, &X, &[0.0; 4]).1, dg, 1e-12));
-    let mut hv_m = m.zeros_like();
-    let mut hv_x = [0.0; 4];
-    typed_hvp(&m, &v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
-    assert_gradient(&hv_m, &hv_x, &m, d2g);
-    assert_graph_adjoint(&typed_graph(&m, &X), &m, dg);
+    let modes = Modes { grad: typed_grad, jvp: typed_jvp, hvp: typed_hvp, graph: typed_graph };
+    assert_every_mode(&modes, &m, dg, d2g);
 }
 
 #[test]
@@ -258,18 +272,8 @@ fn constants_read_in_place_and_through_copies_in_every_mode() {
         let (dg_du, d2g_du2) = (3.0 * u * u + 12.0 + 3.0, 6.0 * u);
         let dg = dg_du * du;
         let d2g = d2g_du2 * du * du + dg_du * d2u;
-        let mut d_m = m.zeros_like();
-        let mut d_x = [0.0; 4];
-        untyped_grad(&m, &mut d_m, &X, &mut d_x);
-        assert_gradient(&d_m, &d_x, &m, dg);
-        let mut v = m.zeros_like();
-        v.b = 1.0;
-        assert!(close(untyped_jvp(&m, &v, &X, &[0.0; 4]).1, dg, 1e-12));
-        let mut hv_m = m.zeros_like();
-        let mut hv_x = [0.0; 4];
-        untyped_hvp(&m, &v, &mut hv_m, &X, &[0.0; 4], &mut hv_x);
-        assert_gradient(&hv_m, &hv_x, &m, d2g);
-        assert_graph_adjoint(&untyped_graph(&m, &X), &m, dg);
+        let modes = Modes { grad: untyped_grad, jvp: untyped_jvp, hvp: untyped_hvp, graph: untyped_graph };
+        assert_every_mode(&modes, &m, dg, d2g);
     }
 }
 

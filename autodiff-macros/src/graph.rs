@@ -1040,7 +1040,7 @@ fn numbers(array: TokenStream, depth: usize, mutable: bool) -> TokenStream {
 /// How many indices reach a number of the buffer part `place` a call
 /// writes (`b` of `[[f64; N]; M]`: 2; `b[i]`: 1).
 fn written_depth(body: &Body, place: &Place) -> usize {
-    let indices = place.proj.iter().filter(|proj| matches!(proj, crate::ir::Proj::Index(_))).count();
+    let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();
     body.var(place.var).dims.unwrap_or(1).saturating_sub(indices).max(1)
 }
 
