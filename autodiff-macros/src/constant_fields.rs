@@ -18,14 +18,25 @@
 //! Before: `__t1 = m.n_in` typed as a float, and `m.n_in` given an adjoint.
 //! After: `m.n_in` in `Body::constant_fields`, read as a constant, and
 //! `__t1` an integer.
+//!
+//! The same evidence decides what a `const` or `static` is when it is
+//! passed by value to a `#[grad]` call (`step(s, DT)`), where the callee's
+//! slots (a partial, a tangent) depend on whether it is a float: a name in
+//! capitals is taken for a float constant unless the body uses it as an
+//! integer (`0..N`, `[0.0; N]`, `x[K]`, `N - 1`). rustc checks the guess
+//! (`guards::PassedAsFloat`, a typed `let` as the fix), so a wrong one
+//! fails to compile and never changes a derivative: a constant has none.
 
-use crate::ir::{walk, Arg, Body, Header, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind};
+use crate::ir::{
+    walk, Arg, Block, Body, Const, FloatTy, Header, Op, Operand, Place, Proj, Rhs, Stmt, Ty, Var, VarKind,
+};
 
 /// Finds the model fields that hold no float, records them in
 /// `body.constant_fields`, and types the values copied or computed from
-/// them as integers.
-pub fn find(body: &mut Body) {
-    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new() };
+/// them as integers; types the constants in capitals passed by value to
+/// `#[grad]` calls, and not used as integers, as floats of type `float`.
+pub fn find(body: &mut Body, float: FloatTy) {
+    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new(), constants: Vec::new() };
     seed(body, &mut found);
     while spread(body, &mut found) {}
     for (i, is_integer) in found.vars.iter().enumerate() {
@@ -34,7 +45,57 @@ pub fn find(body: &mut Body) {
             info.ty = Ty::Other;
         }
     }
+    type_float_constants(&mut body.block, &found.constants, float);
     body.constant_fields = found.fields;
+}
+
+/// `step(s, DT)`: `DT` typed a float where nothing says it is an integer.
+fn type_float_constants(block: &mut Block, integers: &[String], float: FloatTy) {
+    for stmt in &mut block.stmts {
+        match stmt {
+            Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
+                for arg in args {
+                    if let Arg::Value(Operand::Const(constant)) = arg {
+                        let text = constant.tokens.to_string();
+                        if constant.ty == Ty::Unknown && is_capital_name(constant) && !integers.contains(&text) {
+                            constant.ty = Ty::Float(float);
+                        }
+                    }
+                }
+            }
+            Stmt::If { then, els, .. } => {
+                type_float_constants(then, integers, float);
+                type_float_constants(els, integers, float);
+            }
+            Stmt::Loop(lp) => type_float_constants(&mut lp.body, integers, float),
+            Stmt::Assign { .. } | Stmt::Store { .. } => {}
+        }
+    }
+}
+
+/// A constant `type_float_constants` took for a float (or an array of
+/// floats): rustc checks it (`emit::gated_callee`), and its zero tangent
+/// takes the callee's parameter's shape (`guards::zero_array`).
+pub fn is_taken_for_a_float(constant: &Const) -> bool {
+    let names_a_float = constant
+        .tokens
+        .clone()
+        .into_iter()
+        .any(|token| matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "f64" || ident == "f32"));
+    constant.ty.is_float() && !names_a_float && is_capital_name(constant)
+}
+
+/// A name bound to nothing in the body, written in capitals (`DT`,
+/// `consts::G`, `Self::RATE`): a `const` or `static` by Rust's naming
+/// convention, whose type the macro cannot see. (An enum's variant or a
+/// unit struct is written in camel case.)
+pub fn is_capital_name(constant: &Const) -> bool {
+    let Ok(path) = syn::parse2::<syn::Path>(constant.tokens.clone()) else { return false };
+    let Some(last) = path.segments.last() else { return false };
+    let name = crate::naming::name_of(&last.ident);
+    path.segments.iter().all(|segment| segment.arguments.is_none())
+        && name.chars().any(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Values known to be integers (or `bool`s): variables, and model fields
@@ -42,6 +103,8 @@ pub fn find(body: &mut Body) {
 struct Integers {
     vars: Vec<bool>,
     fields: Vec<Place>,
+    /// Constants in capitals (`N`), by their text.
+    constants: Vec<String>,
 }
 
 impl Integers {
@@ -59,15 +122,27 @@ impl Integers {
                 }
                 _ => false,
             },
+            Operand::Const(constant) if constant.ty == Ty::Unknown && is_capital_name(constant) => {
+                self.mark_constant(constant.tokens.to_string())
+            }
             _ => false,
         }
+    }
+
+    fn mark_constant(&mut self, text: String) -> bool {
+        if self.constants.contains(&text) {
+            return false;
+        }
+        self.constants.push(text);
+        true
     }
 
     fn holds(&self, body: &Body, operand: &Operand) -> bool {
         match operand {
             Operand::Var(var) => self.vars[var.0],
             Operand::Const(constant) => {
-                matches!(constant.ty, Ty::Other | Ty::Bool) && is_integer_literal(&constant.tokens)
+                (matches!(constant.ty, Ty::Other | Ty::Bool) && is_integer_literal(&constant.tokens))
+                    || self.constants.contains(&constant.tokens.to_string())
             }
             Operand::Place(place) => {
                 model_field(body, place).is_some_and(|field| self.fields.iter().any(|known| same_field(known, &field)))
@@ -107,6 +182,13 @@ fn seed(body: &Body, found: &mut Integers) {
                 integers.push(value)
             }
             Stmt::Assign { rhs: Rhs::VecRepeat(_, len), .. } => integers.push(len),
+            // `[0.0; N]`: an array's length.
+            Stmt::Assign { rhs: Rhs::Repeat(_, len), .. } => {
+                let constant = Const { tokens: len.clone(), ty: Ty::Unknown };
+                if is_capital_name(&constant) {
+                    found.mark_constant(constant.tokens.to_string());
+                }
+            }
             Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
                 for arg in args {
                     if let Arg::Ref { range: Some(range), .. } = arg {

@@ -558,6 +558,14 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
             Arg::Ref { place, mutable: false, .. } => (place, true),
             // `two(s, K)` of a `const` or `static` `K`, whose type is not in
             // sight: passed as no float, which rustc checks.
+            // `step(s, DT)`: taken for a float (`constant_fields`), which rustc checks.
+            Arg::Value(Operand::Const(constant)) if crate::constant_fields::is_taken_for_a_float(constant) => {
+                let span =
+                    constant.tokens.clone().into_iter().last().map_or_else(Span::call_site, |token| token.span());
+                let gate = quote_spanned!(span=> passed_as_float);
+                callee = gated(callee, probe_of(&constant.tokens, span, false), gate, span);
+                continue;
+            }
             Arg::Value(Operand::Const(constant)) if is_unseen_constant(constant) => {
                 let span =
                     constant.tokens.clone().into_iter().next().map_or_else(Span::call_site, |token| token.span());

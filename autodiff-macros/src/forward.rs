@@ -687,6 +687,11 @@ impl Forward<'_> {
         for arg in args {
             jvp_args.push(arg.clone());
             match arg {
+                // (Of the callee's parameter's shape, a float or an array.)
+                Arg::Value(Operand::Const(constant)) if crate::constant_fields::is_taken_for_a_float(constant) => {
+                    let zero = quote_spanned!(span=> ::autodiff::guards::zero_array());
+                    jvp_args.push(Arg::Value(Operand::Const(Const { tokens: zero, ty: constant.ty })));
+                }
                 Arg::Value(operand) if self.is_float(operand) => {
                     let tangent = self.tangent_of(operand);
                     let tangent = tangent.or_else(|| self.zero_of_a_constant_models_field(operand, float, span));

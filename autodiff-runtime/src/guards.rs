@@ -680,6 +680,42 @@ pub fn passed_by_value<K: PassedByValue<T>, T, F>(_seen: Seen<K, T>, callee: F) 
     K::callee(callee)
 }
 
+/// A `const` or `static` whose type `#[grad]` cannot see, named in
+/// capitals and passed by value to a `#[grad]` call (`step(s, DT)`):
+/// `#[grad]` takes it for a constant float (or an array of them) and fills
+/// the callee's slots for one (no partial, a zero tangent), and only a
+/// float value lets that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] cannot see the type of this `const` and took it for a float, but it is `{T}`; bind it with \
+               a typed `let` (`let v: {T} = ..;`) and pass `v`",
+    label = "#[grad] took this value for a constant float (or an array of floats)",
+    note = "a name in capitals passed by value to a #[grad] function is taken for a float constant, unless the \
+            body uses it as an integer (a range bound, an index, an array's length)"
+)]
+pub trait PassedAsFloat<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+impl<T: FloatValue> PassedAsFloat<T> for Floats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// `callee`, the derivative of a call given a `const` taken for a float
+/// by value (see [`PassedAsFloat`]).
+#[inline(always)]
+pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
 /// The gates of a call of the function whose companion is `C` (the
 /// derivative `C::rev`, `C::jvp`, ..), as methods of `C::COMPANION`: where
 /// the call's path names no companion (a function without a derivative,
@@ -690,6 +726,12 @@ impl<C> Me<C> {
     #[inline(always)]
     pub fn passed_by_value<K: PassedByValue<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
         passed_by_value(seen, callee)
+    }
+
+    /// [`passed_as_float`].
+    #[inline(always)]
+    pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        passed_as_float(seen, callee)
     }
 
     /// [`lent`].

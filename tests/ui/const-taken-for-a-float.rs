@@ -1,0 +1,36 @@
+// A `const` passed by value to a #[grad] function, named in capitals:
+// #[grad] cannot see its type and takes it for a float constant unless the
+// body uses it as an integer. rustc's probe refuses a guess that is wrong
+// (a struct; an integer used as nothing else) with the fix, a typed `let`,
+// instead of a call with extra arguments.
+use autodiff::grad;
+
+#[derive(Clone, Copy)]
+struct Drag {
+    c: f64,
+}
+
+const AIR: Drag = Drag { c: 0.47 };
+const DEGREE: i32 = 3;
+
+#[grad(forward, reverse, hessian, wrt(v))]
+fn drag(v: f64, d: Drag) -> f64 {
+    d.c * v * v
+}
+
+#[grad(forward, reverse, hessian)]
+fn in_air(v: f64) -> f64 {
+    drag(v, AIR)
+}
+
+#[grad(forward, reverse, hessian)]
+fn power(x: f64, n: i32) -> f64 {
+    x.powi(n)
+}
+
+#[grad(forward, reverse, hessian)]
+fn cubic(x: f64) -> f64 {
+    power(x, DEGREE)
+}
+
+fn main() {}
