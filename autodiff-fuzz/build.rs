@@ -21,6 +21,7 @@ fn main() {
     let mut out = String::new();
     writeln!(out, "// {count} functions generated from seed {seed} by src/grammar.rs.").unwrap();
     writeln!(out, "pub const SEED: u64 = {seed};").unwrap();
+    writeln!(out, "{}", grammar::constants_source()).unwrap();
     for function in &functions {
         writeln!(out, "{}\n", function.source()).unwrap();
     }

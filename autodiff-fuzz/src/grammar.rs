@@ -60,6 +60,18 @@ impl Rng {
 /// The length of every slice and array parameter.
 pub const LEN: usize = 3;
 
+/// The module's `const`s the functions may pass to calls by value
+/// (`scale(x, QUARTER)`, as simulation code passes `DT`): written beside
+/// the functions, with the multiples of a quarter a call's constant
+/// arguments take.
+pub const CONSTANTS: &[(&str, f64)] =
+    &[("QUARTER", 0.25), ("HALF", 0.5), ("THREE_QUARTERS", 0.75), ("ONE", 1.0), ("FIVE_QUARTERS", 1.25)];
+
+/// The items `CONSTANTS` names, as source.
+pub fn constants_source() -> String {
+    CONSTANTS.iter().map(|(name, value)| format!("const {name}: f64 = {value:?};\n")).collect()
+}
+
 /// How a parameter is passed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ParamKind {
@@ -559,6 +571,9 @@ impl<'a> Gen<'a> {
             let mut args = Vec::new();
             for (i, (_, kind)) in callee.params.iter().enumerate() {
                 args.push(match kind {
+                    ParamKind::Scalar if !callee.is_differentiated(i) && self.rng.chance(50) => {
+                        self.rng.pick(CONSTANTS).0.to_owned()
+                    }
                     ParamKind::Scalar if !callee.is_differentiated(i) => {
                         format!("{:.2}", 0.25 * (1 + self.rng.below(6)) as f64)
                     }
