@@ -34,9 +34,11 @@ use crate::ir::{
 /// Finds the model fields that hold no float, records them in
 /// `body.constant_fields`, and types the values copied or computed from
 /// them as integers; types the constants in capitals passed by value to
-/// `#[grad]` calls, and not used as integers, as floats of type `float`.
-pub fn find(body: &mut Body, float: FloatTy) {
+/// `#[grad]` calls, and not used as integers, as floats (`sig.float()`).
+pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
     let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new(), constants: Vec::new() };
+    let written = WrittenConstants::of(body, sig);
+    found.constants.extend(written.others.iter().cloned());
     seed(body, &mut found);
     while spread(body, &mut found) {}
     for (i, is_integer) in found.vars.iter().enumerate() {
@@ -45,8 +47,43 @@ pub fn find(body: &mut Body, float: FloatTy) {
             info.ty = Ty::Other;
         }
     }
-    type_float_constants(&mut body.block, &found.constants, float);
+    type_float_constants(&mut body.block, &found.constants, sig.float());
     body.constant_fields = found.fields;
+}
+
+/// The constants whose type is written where the macro sees it: a `const`
+/// or `static` of the body, a const generic parameter (`N` of `[f64; N]`).
+struct WrittenConstants {
+    /// Of any type but a float or an array of them.
+    others: Vec<String>,
+}
+
+impl WrittenConstants {
+    fn of(body: &Body, sig: &crate::signature::Signature) -> Self {
+        let mut others: Vec<String> =
+            sig.item.sig.generics.const_params().map(|param| param.ident.to_string()).collect();
+        for item in &body.items {
+            let (ident, ty) = match item {
+                syn::Item::Const(item) => (&item.ident, &*item.ty),
+                syn::Item::Static(item) => (&item.ident, &*item.ty),
+                _ => continue,
+            };
+            if !holds_floats_by_value(ty) {
+                others.push(ident.to_string());
+            }
+        }
+        WrittenConstants { others }
+    }
+}
+
+/// `f64`, `f32`, `[f64; N]`, `[[f32; N]; M]`: what a callee takes with
+/// float slots by value.
+fn holds_floats_by_value(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Array(array) => holds_floats_by_value(&array.elem),
+        syn::Type::Paren(paren) => holds_floats_by_value(&paren.elem),
+        ty => crate::signature::float_ty(ty).is_some(),
+    }
 }
 
 /// `step(s, DT)`: `DT` typed a float where nothing says it is an integer.
@@ -56,8 +93,8 @@ fn type_float_constants(block: &mut Block, integers: &[String], float: FloatTy) 
             Stmt::Assign { rhs: Rhs::Call(_, args), .. } => {
                 for arg in args {
                     if let Arg::Value(Operand::Const(constant)) = arg {
-                        let text = constant.tokens.to_string();
-                        if constant.ty == Ty::Unknown && is_capital_name(constant) && !integers.contains(&text) {
+                        let known = integers.contains(&constant.tokens.to_string());
+                        if constant.ty == Ty::Unknown && is_capital_name(constant) && !known {
                             constant.ty = Ty::Float(float);
                         }
                     }
@@ -86,16 +123,28 @@ pub fn is_taken_for_a_float(constant: &Const) -> bool {
 }
 
 /// A name bound to nothing in the body, written in capitals (`DT`,
-/// `consts::G`, `Self::RATE`): a `const` or `static` by Rust's naming
-/// convention, whose type the macro cannot see. (An enum's variant or a
-/// unit struct is written in camel case.)
+/// `consts::G`, `Self::RATE`, negated: `-K`): a `const` or `static` by
+/// Rust's naming convention, whose type the macro cannot see. (An enum's
+/// variant or a unit struct is written in camel case; a variant of one
+/// letter, `Axis::X`, is both, and is taken for a variant.)
 pub fn is_capital_name(constant: &Const) -> bool {
-    let Ok(path) = syn::parse2::<syn::Path>(constant.tokens.clone()) else { return false };
+    let mut tokens: Vec<proc_macro2::TokenTree> = constant.tokens.clone().into_iter().collect();
+    if matches!(tokens.first(), Some(proc_macro2::TokenTree::Punct(minus)) if minus.as_char() == '-') {
+        tokens.remove(0);
+    }
+    let Ok(path) = syn::parse2::<syn::Path>(tokens.into_iter().collect()) else { return false };
     let Some(last) = path.segments.last() else { return false };
     let name = crate::naming::name_of(&last.ident);
+    let owner = path.segments.iter().rev().nth(1).map(|owner| crate::naming::name_of(&owner.ident));
+    let camel_owner = owner.is_some_and(|owner| {
+        owner != "Self"
+            && owner.starts_with(|c: char| c.is_ascii_uppercase())
+            && owner.chars().any(|c| c.is_ascii_lowercase())
+    });
     path.segments.iter().all(|segment| segment.arguments.is_none())
         && name.chars().any(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !(camel_owner && name.len() == 1)
 }
 
 /// Values known to be integers (or `bool`s): variables, and model fields

@@ -505,6 +505,17 @@ fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
     probe_of(&place_at(body, place, &root), field_span(body, place), lent)
 }
 
+/// The probe of a `const` taken for a float: `guards::Floats` for a float
+/// or an array of them by value, `guards::NoFloats` for anything else (a
+/// reference to floats too, which the callee would lend a shadow).
+fn float_value_probe(constant: &TokenStream, span: Span) -> TokenStream {
+    quote_spanned!(span=> {
+        #[allow(unused_imports)]
+        use ::autodiff::guards::{FloatValueProbe as _, OtherValueProbe as _};
+        (&&::autodiff::guards::Unseen::of(&#constant)).passed()
+    })
+}
+
 /// `probe` of the value `field` stands for.
 fn probe_of(field: &TokenStream, span: Span, lent: bool) -> TokenStream {
     let (method, traits) = if lent {
@@ -530,11 +541,12 @@ fn probe_of(field: &TokenStream, span: Span, lent: bool) -> TokenStream {
 }
 
 /// `callee`, a derivative (`f::rev`, `f::jvp`, ..) of a call given fields
-/// whose types the macro cannot see (`Body::is_unseen_field`), checked by
-/// rustc to be what the macro wrote the call for: a field passed by value
-/// is no float (it gets no partial and no tangent, as an integer), a field
-/// lent by reference holds floats (it gets a shadow or a tangent, as a
-/// constant slice). Where one is not, the check fails with the fix and
+/// or constants whose types the macro cannot see (`Body::is_unseen_field`),
+/// checked by rustc to be what the macro wrote the call for: a field passed
+/// by value is no float (it gets no partial and no tangent, as an integer),
+/// a `const` in capitals is a float or an array of them
+/// (`constant_fields::is_taken_for_a_float`), a field lent by reference
+/// holds floats (it gets a shadow or a tangent, as a constant slice). Where one is not, the check fails with the fix and
 /// rustc says nothing else of the call (`guards::passed_by_value`,
 /// `guards::lent`). Other calls are as they are. The gate of a function's
 /// derivative (`f::rev`) is a method of its companion's `f::COMPANION`
@@ -558,14 +570,17 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
             Arg::Ref { place, mutable: false, .. } => (place, true),
             // `two(s, K)` of a `const` or `static` `K`, whose type is not in
             // sight: passed as no float, which rustc checks.
-            // `step(s, DT)`: taken for a float (`constant_fields`), which rustc checks.
+            // `step(s, DT)` of a `const` in capitals: taken for a float
+            // (`constant_fields`), which rustc checks.
             Arg::Value(Operand::Const(constant)) if crate::constant_fields::is_taken_for_a_float(constant) => {
                 let span =
                     constant.tokens.clone().into_iter().last().map_or_else(Span::call_site, |token| token.span());
                 let gate = quote_spanned!(span=> passed_as_float);
-                callee = gated(callee, probe_of(&constant.tokens, span, false), gate, span);
+                callee = gated(callee, float_value_probe(&constant.tokens, span), gate, span);
                 continue;
             }
+            // `two(s, k)` of any other `const` or `static`: passed as no
+            // float, which rustc checks.
             Arg::Value(Operand::Const(constant)) if is_unseen_constant(constant) => {
                 let span =
                     constant.tokens.clone().into_iter().next().map_or_else(Span::call_site, |token| token.span());
@@ -595,9 +610,10 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
     callee
 }
 
-/// Whether `var` is a local without a written type, set to a field whose
-/// type the macro cannot see (`let k = e[0].1;`, `let S { k } = e[0];`), or
-/// a name a pattern binds inside a value (`Loss::Huber(d) => ..`).
+/// Whether `var` is a local without a written type, set to a field or a
+/// constant whose type the macro cannot see (`let k = e[0].1;`, `let S { k }
+/// = e[0];`, `let k = K;`), or a name a pattern binds inside a value
+/// (`Loss::Huber(d) => ..`).
 fn copies_an_unseen_field(body: &Body, var: Var) -> bool {
     let info = body.var(var);
     if info.kind != VarKind::Local || info.declared.is_some() || info.ty.is_float() {
@@ -609,6 +625,11 @@ fn copies_an_unseen_field(body: &Body, var: Var) -> bool {
             copies |= *dst == var && body.is_unseen_field(place);
         }
         Stmt::Assign { dst, rhs: Rhs::Matches(_, _, Some(_)), .. } => copies |= *dst == var,
+        // `let k = K;`
+        Stmt::Assign { dst, rhs: Rhs::Use(Operand::Const(constant)), .. } => {
+            copies |=
+                *dst == var && (is_unseen_constant(constant) || crate::constant_fields::is_capital_name(constant));
+        }
         _ => {}
     });
     copies

@@ -379,7 +379,7 @@ fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
-    constant_fields::find(&mut body, sig.float());
+    constant_fields::find(&mut body, sig);
     validate_ir(sig, &body, Stage::Lowered)?;
     optimize::share_element_reads(&mut body, &mut namer);
     validate_ir(sig, &body, Stage::Lowered)?;

@@ -687,7 +687,10 @@ impl Forward<'_> {
         for arg in args {
             jvp_args.push(arg.clone());
             match arg {
-                // (Of the callee's parameter's shape, a float or an array.)
+                // A `const` taken for a float: a zero of the callee's
+                // parameter's shape, a float or an array, typed as the
+                // `const` is so that the reverse sweep of `NAME_hvp` leaves
+                // its partial out (`_`) as for any constant float.
                 Arg::Value(Operand::Const(constant)) if crate::constant_fields::is_taken_for_a_float(constant) => {
                     let zero = quote_spanned!(span=> ::autodiff::guards::zero_array());
                     jvp_args.push(Arg::Value(Operand::Const(Const { tokens: zero, ty: constant.ty })));

@@ -700,7 +700,8 @@ pub trait PassedAsFloat<T> {
     fn callee<F>(callee: F) -> Self::Callee<F>;
 }
 
-impl<T: FloatValue> PassedAsFloat<T> for Floats {
+/// (`emit::float_value_probe` finds [`Floats`] for a float value alone.)
+impl<T> PassedAsFloat<T> for Floats {
     type Callee<F> = F;
 
     #[inline(always)]

@@ -33,4 +33,31 @@ fn cubic(x: f64) -> f64 {
     power(x, DEGREE)
 }
 
+// A reference to floats is no float value: the callee would lend it a shadow.
+const WEIGHTS: &[f64] = &[1.0, 2.0];
+
+#[grad]
+fn dot(x: f64, w: &[f64]) -> f64 {
+    x * (w[0] + w[1])
+}
+
+#[grad]
+fn weighted(x: f64) -> f64 {
+    dot(x * x, WEIGHTS)
+}
+
+const K: f64 = 2.0;
+
+// An untyped copy of a `const` is as unseen as the `const`.
+#[grad(forward, reverse, hessian)]
+fn copied(x: f64) -> f64 {
+    let k = K;
+    two(x, k)
+}
+
+#[grad(forward, reverse, hessian)]
+fn two(a: f64, b: f64) -> f64 {
+    a * b
+}
+
 fn main() {}

@@ -162,6 +162,19 @@ impl Lowerer<'_> {
                 let tokens = &constant.tokens;
                 Operand::Const(Const { tokens: quote!(-#tokens), ty: constant.ty })
             }
+            Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr: inner, .. })
+                if self.names_a_constant(inner).is_some() =>
+            {
+                // `-DT` stays a constant, of the type `DT` has.
+                let Some(path) = self.names_a_constant(inner) else { return self.lower_expr(inner, out) };
+                match self.path_operand(path) {
+                    Operand::Const(constant) => {
+                        let tokens = &constant.tokens;
+                        Operand::Const(Const { tokens: quote!(-#tokens), ty: constant.ty })
+                    }
+                    operand => operand,
+                }
+            }
             _ => {
                 let temp = self.temp(Ty::Unknown);
                 // `Holder::new(Settings::new(0.5))`: a constructor's value
@@ -214,6 +227,19 @@ impl Lowerer<'_> {
             }
         };
         Const { tokens: lit.to_token_stream(), ty }
+    }
+
+    /// The path of `expr` (in parentheses or not) when it names a constant
+    /// (`DT`, `consts::G`, `f64::EPSILON`) rather than a local.
+    fn names_a_constant<'e>(&self, expr: &'e Expr) -> Option<&'e syn::ExprPath> {
+        match expr {
+            Expr::Paren(paren) => self.names_a_constant(&paren.expr),
+            Expr::Path(path) if path.qself.is_none() => {
+                let bound = path.path.get_ident().is_some_and(|ident| self.lookup(ident).is_some());
+                (!bound).then_some(path)
+            }
+            _ => None,
+        }
     }
 
     /// A local variable, an element binding, or a constant such as `PI` or
