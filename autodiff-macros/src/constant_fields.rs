@@ -36,9 +36,8 @@ use crate::ir::{
 /// them as integers; types the constants in capitals passed by value to
 /// `#[grad]` calls, and not used as integers, as floats (`sig.float()`).
 pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
-    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new(), constants: Vec::new() };
-    let written = WrittenConstants::of(body, sig);
-    found.constants.extend(written.others.iter().cloned());
+    let constants = written_non_floats(body, sig);
+    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new(), constants };
     seed(body, &mut found);
     while spread(body, &mut found) {}
     for (i, is_integer) in found.vars.iter().enumerate() {
@@ -51,29 +50,22 @@ pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
     body.constant_fields = found.fields;
 }
 
-/// The constants whose type is written where the macro sees it: a `const`
-/// or `static` of the body, a const generic parameter (`N` of `[f64; N]`).
-struct WrittenConstants {
-    /// Of any type but a float or an array of them.
-    others: Vec<String>,
-}
-
-impl WrittenConstants {
-    fn of(body: &Body, sig: &crate::signature::Signature) -> Self {
-        let mut others: Vec<String> =
-            sig.item.sig.generics.const_params().map(|param| param.ident.to_string()).collect();
-        for item in &body.items {
-            let (ident, ty) = match item {
-                syn::Item::Const(item) => (&item.ident, &*item.ty),
-                syn::Item::Static(item) => (&item.ident, &*item.ty),
-                _ => continue,
-            };
-            if !holds_floats_by_value(ty) {
-                others.push(ident.to_string());
-            }
+/// The constants whose type is written where the macro sees it, a `const`
+/// or `static` of the body or a const generic parameter (`N` of `[f64;
+/// N]`), of any type but a float or an array of them.
+fn written_non_floats(body: &Body, sig: &crate::signature::Signature) -> Vec<String> {
+    let mut names: Vec<String> = sig.item.sig.generics.const_params().map(|param| param.ident.to_string()).collect();
+    for item in &body.items {
+        let (ident, ty) = match item {
+            syn::Item::Const(item) => (&item.ident, &*item.ty),
+            syn::Item::Static(item) => (&item.ident, &*item.ty),
+            _ => continue,
+        };
+        if !holds_floats_by_value(ty) {
+            names.push(ident.to_string());
         }
-        WrittenConstants { others }
     }
+    names
 }
 
 /// `f64`, `f32`, `[f64; N]`, `[[f32; N]; M]`: what a callee takes with

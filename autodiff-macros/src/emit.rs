@@ -546,8 +546,9 @@ fn probe_of(field: &TokenStream, span: Span, lent: bool) -> TokenStream {
 /// by value is no float (it gets no partial and no tangent, as an integer),
 /// a `const` in capitals is a float or an array of them
 /// (`constant_fields::is_taken_for_a_float`), a field lent by reference
-/// holds floats (it gets a shadow or a tangent, as a constant slice). Where one is not, the check fails with the fix and
-/// rustc says nothing else of the call (`guards::passed_by_value`,
+/// holds floats (it gets a shadow or a tangent, as a constant slice).
+/// Where one is not, the check fails with the fix and rustc says nothing
+/// else of the call (`guards::passed_by_value`,
 /// `guards::lent`). Other calls are as they are. The gate of a function's
 /// derivative (`f::rev`) is a method of its companion's `f::COMPANION`
 /// (`guards::Me`), so that where `f` has none, rustc reports the path
@@ -568,8 +569,6 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
         let (place, lent) = match arg {
             Arg::Value(Operand::Place(place)) => (&**place, false),
             Arg::Ref { place, mutable: false, .. } => (place, true),
-            // `two(s, K)` of a `const` or `static` `K`, whose type is not in
-            // sight: passed as no float, which rustc checks.
             // `step(s, DT)` of a `const` in capitals: taken for a float
             // (`constant_fields`), which rustc checks.
             Arg::Value(Operand::Const(constant)) if crate::constant_fields::is_taken_for_a_float(constant) => {
