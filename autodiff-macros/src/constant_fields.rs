@@ -37,7 +37,8 @@ use crate::ir::{
 /// `#[grad]` calls, and not used as integers, as floats (`sig.float()`).
 pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
     let constants = written_non_floats(body, sig);
-    let mut found = Integers { vars: vec![false; body.vars.len()], fields: Vec::new(), constants };
+    let fields = std::mem::take(&mut body.constant_fields);
+    let mut found = Integers { vars: vec![false; body.vars.len()], fields, constants };
     seed(body, &mut found);
     while spread(body, &mut found) {}
     for (i, is_integer) in found.vars.iter().enumerate() {
@@ -285,7 +286,11 @@ fn may_be_integer(body: &Body, var: Var) -> bool {
 /// evidence about one is evidence about all; the path goes down to the
 /// value itself, so that a sibling field (`m.layers[l].w`) stays apart.
 pub fn model_field(body: &Body, place: &Place) -> Option<Place> {
-    let info = body.var(place.var);
+    model_field_of(body.var(place.var), place)
+}
+
+/// `model_field`, given the information of the place's variable.
+pub fn model_field_of(info: &crate::ir::VarInfo, place: &Place) -> Option<Place> {
     if info.ty != Ty::Aggregate || info.dims.is_some() || crate::ir::is_table(info) || place.proj.is_empty() {
         return None;
     }

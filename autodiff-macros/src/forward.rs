@@ -808,6 +808,7 @@ impl Forward<'_> {
             Operand::Const(constant) => constant.ty.is_float(),
             // (An element of a table, `data[i]`, is a constant of a type
             // not in sight, passed as no float: `emit::gated_callee`.)
+            Operand::Place(place) if self.constant_fields.iter().any(|field| is_within(field, place)) => false,
             Operand::Place(place) => {
                 let info = &self.vars[place.var.0];
                 let indices = place.proj.iter().filter(|proj| matches!(proj, Proj::Index(_))).count();

@@ -707,6 +707,21 @@ pub fn is_table_type(ty: &syn::Type) -> bool {
         if reference.mutability.is_none() && crate::signature::opaque_elements(&reference.elem))
 }
 
+/// Whether two places name the same element the same way (`x[col]` and
+/// `x[col]`; not `x[col]` and `x[row]`, which may be equal too).
+pub fn same_place(a: &Place, b: &Place) -> bool {
+    a.var == b.var
+        && a.proj.len() == b.proj.len()
+        && a.proj.iter().zip(&b.proj).all(|pair| match pair {
+            (Proj::Index(Operand::Var(a)), Proj::Index(Operand::Var(b))) => a == b,
+            (Proj::Index(Operand::Const(a)), Proj::Index(Operand::Const(b))) => {
+                a.tokens.to_string() == b.tokens.to_string()
+            }
+            (Proj::Field(a), Proj::Field(b)) => a == b,
+            _ => false,
+        })
+}
+
 impl Body {
     pub fn var(&self, var: Var) -> &VarInfo {
         &self.vars[var.0]

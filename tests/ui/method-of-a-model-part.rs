@@ -1,3 +1,6 @@
+// A method called on a part of a model whose type #[grad] cannot see: the
+// refusal names the fix, a reference bound with its type
+// (`tests/methods_of_model_parts.rs` has it working).
 use autodiff::prelude::*;
 
 #[derive(Params, Clone)]
@@ -16,6 +19,7 @@ impl Line {
 #[derive(Params, Clone)]
 struct Model {
     line: Line,
+    lines: Vec<Line>,
     scale: f64,
 }
 
@@ -24,6 +28,18 @@ impl Model {
     fn loss(&self, x: f64, y: f64) -> f64 {
         let r = self.scale * self.line.predict(x) - y;
         r * r
+    }
+}
+
+impl Model {
+    #[grad]
+    fn total(&self, x: f64) -> f64 {
+        let mut sum = 0.0;
+        for line in &self.lines {
+            sum += line.predict(x);
+        }
+        let first = &self.lines[0];
+        sum + first.predict(x)
     }
 }
 

@@ -86,6 +86,18 @@ impl Lowerer<'_> {
             if let Some(model) = self.model_var(&receiver) {
                 return self.lower_model_method(model, call, out);
             }
+            if let Some((part, ty)) = self.typed_part(&receiver) {
+                // (A part of a model that is not differentiated: through the
+                // method's twin for a constant `self`, as the model's own.)
+                if self.constant_params.contains(&part.var) {
+                    if let Some(field) = crate::constant_fields::model_field_of(&self.vars[part.var.0], &part) {
+                        self.constant_parts.push(field);
+                    }
+                    return self.lower_constant_method(ty, receiver, call, out);
+                }
+                let args = self.call_args(&call.args, out);
+                return self.part_method_call(part, ty, call, args);
+            }
             // `data[i].weight()`, `s.weight()` of `for s in data`: a
             // method of a table's element, whose type the table's says.
             if let Some(ty) = self.table_element_type(&receiver) {
@@ -193,9 +205,11 @@ impl Lowerer<'_> {
                 self,
                 method,
                 format!(
-                    "calling a method (`{method}`) of a part of a model is not supported inside #[grad] functions; \
-                     call it on the model itself (`self.{method}(..)`, `model.{method}(..)`), or make `{method}` a \
-                     #[grad] free function and pass it the part (`{method}(&self.part, ..)`)"
+                    "#[grad] cannot see the type of this part of a model to call its method `{method}`; bind the \
+                     part by a reference whose type is written and call the method on that (`let part: &Layer = \
+                     &self.layers[l]; part.{method}(..)`, in an index loop rather than `for layer in \
+                     &self.layers`), or make `{method}` a #[grad] free function and pass it the part \
+                     (`{method}(&self.layers[l], ..)`)"
                 ),
             );
         }
@@ -491,22 +505,39 @@ impl Lowerer<'_> {
 
     /// `<Model>::method(model, args..)`, `model` a parameter `&Model`.
     fn model_method_call(&mut self, model: Var, call: &syn::ExprMethodCall, args: Vec<Arg>) -> Rhs {
-        let method = &call.method;
-        if let Some(refusal) = self.methods_write_one_output(method, &args) {
-            return refusal;
-        }
         let Some(ty) = self.vars[model.0].declared.as_ref().and_then(referenced_type) else {
+            let method = &call.method;
             let message = format!(
                 "cannot tell the type of the model `{method}` is called on; call it on `self` or on a parameter \
                  `model: &Model`"
             );
             return self.unsupported(method, message);
         };
-        let receiver =
-            Arg::Ref { place: Place { var: model, proj: Vec::new() }, range: None, mutable: false, borrowed: false };
+        self.part_method_call(Place { var: model, proj: Vec::new() }, ty, call, args)
+    }
+
+    /// `<T>::method(part, args..)`: a method of a model or of a part of one
+    /// of type `T` (`typed_parts`), the part lent as the model is, so that
+    /// the callee's derivative adds into the part's shadow (`d_self.layers[l]`).
+    fn part_method_call(&mut self, part: Place, ty: syn::Type, call: &syn::ExprMethodCall, args: Vec<Arg>) -> Rhs {
+        let method = &call.method;
+        if let Some(refusal) = self.methods_write_one_output(method, &args) {
+            return refusal;
+        }
+        // (A model parameter is a reference already; a part is lent by one.)
+        let borrowed = !part.proj.is_empty();
+        let receiver = Arg::Ref { place: part, range: None, mutable: false, borrowed };
         let path: syn::ExprPath = syn::parse_quote_spanned!(method.span()=> <#ty>::#method);
         self.declare_fallback(method, false, args.len() + 1);
         Rhs::Call(path, std::iter::once(receiver).chain(args).collect())
+    }
+
+    /// The part of a model `receiver` reads, with its written type, if it
+    /// is one of `typed_parts` (`layer` of `let layer: &Layer = ..`).
+    fn typed_part(&self, receiver: &Operand) -> Option<(Place, syn::Type)> {
+        let Operand::Place(place) = receiver else { return None };
+        let (_, ty) = self.typed_parts.iter().rev().find(|(part, _)| crate::ir::same_place(part, place))?;
+        Some(((**place).clone(), ty.clone()))
     }
 
     /// The items that name the fix if `method` has no derivative
@@ -955,6 +986,12 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
         syn::Type::Reference(reference) if reference.mutability.is_none() => Some((*reference.elem).clone()),
         _ => None,
     }
+}
+
+/// `T` of `&T` written for a part of a model (`let layer: &Layer = ..`): a
+/// struct's type.
+pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
+    referenced_type(declared).filter(names_a_struct)
 }
 
 /// Whether `ty` names a struct or an enum (a path that is no primitive).

@@ -96,6 +96,8 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         lent_constants: HashSet::new(),
         moved_constants: Vec::new(),
         mutable_locals: HashSet::new(),
+        typed_parts: Vec::new(),
+        constant_parts: Vec::new(),
     };
     items::check_scopes(sig.item, cx);
     let params: Vec<Var> = sig.params.iter().enumerate().map(|(i, param)| lowerer.param(param, i, sig)).collect();
@@ -161,7 +163,9 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         ret: lowerer.ret,
         items: lowerer.items,
         structs,
-        constant_fields: Vec::new(),
+        // (The parts of a model that is not differentiated whose methods are
+        // called: `constant_fields` adds those the body uses as integers.)
+        constant_fields: lowerer.constant_parts,
     }
 }
 
@@ -307,6 +311,14 @@ struct Lowerer<'a> {
     moved_constants: Vec<(Var, proc_macro2::Span)>,
     /// The user's locals declared `mut`, for the wording of a refusal.
     mutable_locals: HashSet<Var>,
+    /// Parts of a model bound by a reference whose type is written (`let
+    /// layer: &Layer = &self.layers[l];`): a method called on one goes
+    /// through that type's companion (`call.rs` `part_method_call`).
+    typed_parts: Vec<(Place, syn::Type)>,
+    /// Those of a model that is not differentiated whose methods are
+    /// called, as `constant_fields::model_field` paths: constants, passed
+    /// to the methods' twins for a constant `self` with no slots.
+    constant_parts: Vec<Place>,
 }
 
 impl Lowerer<'_> {

@@ -657,6 +657,60 @@ impl Lowerer<'_> {
         true
     }
 
+    /// `let layer: &Layer = &self.layers[l];` (or `&m.head`): a part of a
+    /// model, bound by reference as an element is, whose type is written,
+    /// so that its methods can be called (`call.rs` `part_method_call`).
+    /// Whether `init` was such a part.
+    pub(super) fn bind_typed_part(
+        &mut self,
+        name: &syn::Ident,
+        pat: &syn::Pat,
+        ty: syn::Type,
+        init: &Expr,
+        out: &mut Block,
+    ) -> bool {
+        let Expr::Reference(reference) = init else { return false };
+        let plain_name = matches!(pat, syn::Pat::Ident(ident) if ident.mutability.is_none() && ident.by_ref.is_none());
+        if reference.mutability.is_some() || !plain_name || !self.is_model_part(&reference.expr) {
+            return false;
+        }
+        if reaches_an_element(&reference.expr) {
+            if !self.bind_element_reference(name, pat, init, out) {
+                return false;
+            }
+        } else {
+            let Some(place) = self.place(&reference.expr, out) else { return true };
+            self.bind(name, Binding::Row(place));
+        }
+        if let Some(Binding::Row(place) | Binding::Place(place)) = self.lookup(name) {
+            self.typed_parts.push((place, ty));
+        }
+        true
+    }
+
+    /// Whether `expr` names a part of a model (`self.layers[l]`, `m.head`):
+    /// a field, at any depth, of a model parameter.
+    pub(super) fn is_model_part(&self, expr: &Expr) -> bool {
+        let mut root = expr;
+        let mut projected = false;
+        loop {
+            match root {
+                Expr::Field(field) => root = &field.base,
+                Expr::Index(index) => root = &index.expr,
+                Expr::Paren(paren) => root = &paren.expr,
+                _ => break,
+            }
+            projected = true;
+        }
+        let Expr::Path(path) = root else { return false };
+        let Some(Binding::Var(var)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) else { return false };
+        let info = &self.vars[var.0];
+        // (A model left out of `wrt` may be typed as any constant struct.)
+        let model = (info.ty == Ty::Aggregate && info.dims.is_none() && !crate::ir::is_table(info))
+            || (info.ty == Ty::Other && self.constant_params.contains(&var));
+        projected && info.kind == VarKind::Param && model
+    }
+
     /// The type of `operand` if it is an element of a table parameter
     /// (`data[i]` of `data: &[Sample]`: `Sample`).
     pub(super) fn table_element_type(&self, operand: &Operand) -> Option<syn::Type> {

@@ -183,6 +183,11 @@ impl Lowerer<'_> {
                 self.lower_collect(ident, declared.as_ref(), call, out);
                 return;
             }
+            if let Some(ty) = declared.as_ref().and_then(super::call::model_part_type) {
+                if self.bind_typed_part(ident, pat, ty, expr, out) {
+                    return;
+                }
+            }
             let element_reference = declared.is_none() && self.bind_element_reference(ident, pat, expr, out);
             if element_reference || self.bind_sub_slice(ident, expr, out) {
                 return;

@@ -306,3 +306,4 @@ fn a_method_is_called_on_a_local_struct_only_when_it_is_a_constant() {
     let errors = ir(syn::parse_quote! { fn f(x: f64) -> f64 { let mut cfg = Config { scale: 2.0 }; cfg.apply(x) } });
     assert!(errors.contains("`cfg` is declared `mut`"), "{errors}");
 }
+

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use syn::Ident;
 
-use crate::ir::{Arg, Block, Body, FloatTy, Header, Operand, Place, Proj, Rhs, Stmt, StmtId, Ty, Var};
+use crate::ir::{same_place, Arg, Block, Body, FloatTy, Header, Operand, Place, Proj, Rhs, Stmt, StmtId, Ty, Var};
 use crate::naming::{self, Namer};
 
 /// An element whose adjoint a loop's reverse keeps in the local `name`.
@@ -123,21 +123,6 @@ fn register_base(body: &Body, place: &Place) -> String {
         base = format!("{base}_{field}");
     }
     format!("{base}_at_{}", indices.join("_"))
-}
-
-/// Whether two places name the same element the same way (`x[col]` and
-/// `x[col]`; not `x[col]` and `x[row]`, which may be equal too).
-pub fn same_place(a: &Place, b: &Place) -> bool {
-    a.var == b.var
-        && a.proj.len() == b.proj.len()
-        && a.proj.iter().zip(&b.proj).all(|pair| match pair {
-            (Proj::Index(Operand::Var(a)), Proj::Index(Operand::Var(b))) => a == b,
-            (Proj::Index(Operand::Const(a)), Proj::Index(Operand::Const(b))) => {
-                a.tokens.to_string() == b.tokens.to_string()
-            }
-            (Proj::Field(a), Proj::Field(b)) => a == b,
-            _ => false,
-        })
 }
 
 /// Every mention of each variable in a loop: `Some(place)` for a read of an

@@ -293,7 +293,7 @@ impl Sweep<'_> {
             Operand::Place(place) => {
                 let root = self.adjoint(place.var)?;
                 let held = self.held.borrow();
-                match held.iter().find(|(held, _)| invariant::same_place(held, place)) {
+                match held.iter().find(|(held, _)| crate::ir::same_place(held, place)) {
                     Some((_, register)) => Some(emit::Piece::word(register)),
                     None => Some(emit::element(self.body, place, emit::Piece::word(root))),
                 }

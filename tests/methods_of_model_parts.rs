@@ -1,0 +1,167 @@
+//! A method called on a part of a model (issue 8 item 3, round 15): an
+//! MLP written as `Vec<Layer>` calls each layer's `#[grad]` method. The
+//! macro cannot see the part's type, so the part is bound by a reference
+//! whose type is written (`let layer: &Layer = &self.layers[l];`), and
+//! the call goes through `Layer`'s companion with the part's shadow
+//! (`d_self.layers[l]`). Checked in every mode against central
+//! differences of the value (reverse), the gradient (forward: `J·v`) and
+//! differences of the gradient (second order). Without the type, the
+//! call is refused with this fix (`tests/ui/method-of-a-model-part.rs`).
+
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+
+#[derive(Params, Clone, Debug)]
+struct Layer {
+    w: Vec<f64>,
+    b: f64,
+}
+
+impl Layer {
+    /// One neuron of one input: `tanh(w₀·x + b)`, plus a square of `w₁`.
+    #[grad(forward, reverse, hessian)]
+    fn forward(&self, x: f64) -> f64 {
+        (self.w[0] * x + self.b).tanh() + 0.1 * self.w[1] * self.w[1] * x
+    }
+}
+
+#[derive(Params, Clone, Debug)]
+struct Net {
+    layers: Vec<Layer>,
+    head: Layer,
+    scale: f64,
+}
+
+impl Net {
+    /// The layers in turn, then the head: each part's own method.
+    #[grad(forward, reverse, hessian)]
+    fn forward(&self, x: f64) -> f64 {
+        let mut h = x;
+        for l in 0..self.layers.len() {
+            let layer: &Layer = &self.layers[l];
+            h = layer.forward(h);
+        }
+        let head: &Layer = &self.head;
+        self.scale * head.forward(h)
+    }
+}
+
+/// The same network through a free function of the model.
+#[grad(forward, reverse, hessian)]
+fn squared(net: &Net, x: f64) -> f64 {
+    let first: &Layer = &net.layers[0];
+    let y = net.forward(x) + first.forward(x);
+    y * y
+}
+
+fn net() -> Net {
+    let layer = |w0: f64, w1: f64, b: f64| Layer { w: vec![w0, w1], b };
+    Net { layers: vec![layer(0.8, -0.3, 0.1), layer(-1.2, 0.5, 0.4)], head: layer(0.7, 0.2, -0.2), scale: 1.3 }
+}
+
+/// Every parameter of `net`, in `Params` order.
+fn flat(net: &Net) -> Vec<f64> {
+    let mut all = Vec::new();
+    net.for_each_slice(&mut |s| all.extend_from_slice(s));
+    all
+}
+
+/// `net` with its parameters replaced by `values`, in `Params` order.
+fn with(net: &Net, values: &[f64]) -> Net {
+    let mut out = net.clone();
+    let mut at = 0;
+    out.for_each_slice_mut(&mut |s| {
+        s.copy_from_slice(&values[at..at + s.len()]);
+        at += s.len();
+    });
+    out
+}
+
+/// Central differences of `f` in every parameter of `net`.
+fn differences(net: &Net, f: &dyn Fn(&Net) -> f64) -> Vec<f64> {
+    let p = flat(net);
+    let h = 1e-6;
+    (0..p.len())
+        .map(|k| {
+            let (mut up, mut down) = (p.clone(), p.clone());
+            up[k] += h;
+            down[k] -= h;
+            (f(&with(net, &up)) - f(&with(net, &down))) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[test]
+fn a_method_of_each_part_differentiates_into_its_shadow() {
+    let net = net();
+    let x = 0.6;
+    let mut d_net = net.zeros_like();
+    let (value, dx) = net.forward_grad(&mut d_net, x);
+    assert!(close(value, net.forward(x), 1e-15));
+    let want = differences(&net, &|n| n.forward(x));
+    for (got, want) in flat(&d_net).iter().zip(&want) {
+        assert!(close(*got, *want, 1e-7), "{got} vs {want}");
+    }
+    let h = 1e-6;
+    assert!(close(dx, (net.forward(x + h) - net.forward(x - h)) / (2.0 * h), 1e-7));
+}
+
+#[test]
+fn forward_mode_agrees_with_the_gradient() {
+    let net = net();
+    let x = -0.4;
+    let mut d_net = net.zeros_like();
+    let (_, dx) = squared_grad(&net, &mut d_net, x);
+    let direction = with(&net, &(0..flat(&net).len()).map(|k| 0.3 - 0.1 * k as f64).collect::<Vec<_>>());
+    let (_, jv) = squared_jvp(&net, &direction, x, 0.7);
+    let want: f64 = flat(&d_net).iter().zip(flat(&direction)).map(|(g, v)| g * v).sum::<f64>() + dx * 0.7;
+    assert!(close(jv, want, 1e-12), "{jv} vs {want}");
+}
+
+#[test]
+fn second_order_agrees_with_differences_of_the_gradient() {
+    let net = net();
+    let x = 0.9;
+    let v: Vec<f64> = (0..flat(&net).len()).map(|k| 0.2 + 0.05 * k as f64).collect();
+    let direction = with(&net, &v);
+    let mut hv = net.zeros_like();
+    let (value, hvx) = net.forward_hvp(&direction, &mut hv, x, 0.0);
+    assert!(close(value, net.forward(x), 1e-15));
+    let h = 1e-5;
+    let gradient = |t: f64| {
+        let p: Vec<f64> = flat(&net).iter().zip(&v).map(|(p, v)| p + t * v).collect();
+        let moved = with(&net, &p);
+        let mut d = moved.zeros_like();
+        let (_, dx) = moved.forward_grad(&mut d, x);
+        (flat(&d), dx)
+    };
+    let ((up, up_x), (down, down_x)) = (gradient(h), gradient(-h));
+    for ((got, up), down) in flat(&hv).iter().zip(&up).zip(&down) {
+        let want = (up - down) / (2.0 * h);
+        assert!(close(*got, want, 1e-6), "{got} vs {want}");
+    }
+    assert!(close(hvx, (up_x - down_x) / (2.0 * h), 1e-6));
+}
+
+/// The network's output scaled by `k`, the network left out of `wrt`: a
+/// part's method goes through its twin for a constant `self`.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn through_a_constant_net(net: &Net, x: f64) -> f64 {
+    let head: &Layer = &net.head;
+    head.forward(x) * net.forward(x)
+}
+
+#[test]
+fn a_part_of_a_constant_model_differentiates_in_its_arguments() {
+    let net = net();
+    let x = 0.35;
+    let f = |x: f64| net.head.forward(x) * net.forward(x);
+    let h = 1e-6;
+    let slope = (f(x + h) - f(x - h)) / (2.0 * h);
+    assert!(close(through_a_constant_net_grad(&net, x).1, slope, 1e-7));
+    assert!(close(through_a_constant_net_jvp(&net, x, 1.0).1, slope, 1e-7));
+    let curvature = (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h);
+    assert!(close(through_a_constant_net_hvp(&net, x, 1.0).1, curvature, 1e-3));
+}
