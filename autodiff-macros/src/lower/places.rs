@@ -225,6 +225,20 @@ impl Lowerer<'_> {
                 return None;
             }
         }
+        if let Some(Binding::Place(place)) = &binding {
+            // `n[t] = ..` of `n: usize` (rustc's E0608; a fuzzer's mutation):
+            // no element to write, and `n` may bound the loop it is in.
+            let info = &self.vars[place.var.0];
+            let primitive = |ty: &syn::Type| super::is_integer_type(ty) || super::is_bool(ty);
+            if info.kind == VarKind::Param && info.declared.as_ref().is_some_and(primitive) {
+                let name = &info.ident;
+                self.cx.error_spanned_by(
+                    left,
+                    format!("`{name}` is no array, slice, vector or model, so it has no element to write"),
+                );
+                return None;
+            }
+        }
         if binding.as_ref().is_some_and(|binding| self.is_loop_index(binding)) {
             // The reverse sweep walks the index again: it must not change.
             self.cx.error_spanned_by(

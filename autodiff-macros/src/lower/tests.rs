@@ -307,3 +307,19 @@ fn a_method_is_called_on_a_local_struct_only_when_it_is_a_constant() {
     assert!(errors.contains("`cfg` is declared `mut`"), "{errors}");
 }
 
+/// `n[t] = ..` of an integer parameter (a fuzzer's mutation): refused at
+/// the element, not an internal error about the loop `n` bounds.
+#[test]
+fn an_element_of_an_integer_parameter_is_refused() {
+    let got = ir(syn::parse_quote! {
+        fn f(x: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            for t in 0..n {
+                n[t] = [x[t], 0.5];
+                s += x[t];
+            }
+            s
+        }
+    });
+    assert!(got.contains("`n` is no array, slice, vector or model"), "{got}");
+}
