@@ -48,6 +48,18 @@ impl Net {
     }
 }
 
+/// `Net::forward` written with the loop over the layers, each typed once.
+#[grad(forward, reverse, hessian)]
+fn by_loop(net: &Net, x: f64) -> f64 {
+    let mut h = x;
+    for layer in &net.layers {
+        let layer: &Layer = layer;
+        h = layer.forward(h);
+    }
+    let head: &Layer = &net.head;
+    net.scale * head.forward(h)
+}
+
 /// The same network through a free function of the model.
 #[grad(forward, reverse, hessian)]
 fn squared(net: &Net, x: f64) -> f64 {
@@ -164,4 +176,27 @@ fn a_part_of_a_constant_model_differentiates_in_its_arguments() {
     assert!(close(through_a_constant_net_jvp(&net, x, 1.0).1, slope, 1e-7));
     let curvature = (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h);
     assert!(close(through_a_constant_net_hvp(&net, x, 1.0).1, curvature, 1e-3));
+}
+
+#[test]
+fn the_loop_over_the_layers_gives_the_same_derivatives() {
+    let net = net();
+    let x = -0.7;
+    let (mut by_method, mut looped) = (net.zeros_like(), net.zeros_like());
+    let (value, dx) = net.forward_grad(&mut by_method, x);
+    let (loop_value, loop_dx) = by_loop_grad(&net, &mut looped, x);
+    assert!(close(value, loop_value, 1e-15) && close(dx, loop_dx, 1e-15));
+    for (a, b) in flat(&by_method).iter().zip(flat(&looped)) {
+        assert!(close(*a, b, 1e-15));
+    }
+    let direction = with(&net, &(0..flat(&net).len()).map(|k| 0.1 * k as f64 - 0.4).collect::<Vec<_>>());
+    let want: f64 = flat(&looped).iter().zip(flat(&direction)).map(|(g, v)| g * v).sum::<f64>() + 0.5 * loop_dx;
+    assert!(close(by_loop_jvp(&net, &direction, x, 0.5).1, want, 1e-12));
+    let mut hv = net.zeros_like();
+    let mut hv_loop = net.zeros_like();
+    net.forward_hvp(&direction, &mut hv, x, 0.5);
+    by_loop_hvp(&net, &direction, &mut hv_loop, x, 0.5);
+    for (a, b) in flat(&hv).iter().zip(flat(&hv_loop)) {
+        assert!(close(*a, b, 1e-12));
+    }
 }

@@ -207,8 +207,8 @@ impl Lowerer<'_> {
                 format!(
                     "#[grad] cannot see the type of this part of a model to call its method `{method}`; bind the \
                      part by a reference whose type is written and call the method on that (`let part: &Layer = \
-                     &self.layers[l]; part.{method}(..)`, in an index loop rather than `for layer in \
-                     &self.layers`), or make `{method}` a #[grad] free function and pass it the part \
+                     &self.layers[l]; part.{method}(..)`; in `for layer in &self.layers`, `let layer: &Layer = \
+                     layer;`), or make `{method}` a #[grad] free function and pass it the part \
                      (`{method}(&self.layers[l], ..)`)"
                 ),
             );

@@ -683,8 +683,20 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) -> bool {
-        let Expr::Reference(reference) = init else { return false };
         let plain_name = matches!(pat, syn::Pat::Ident(ident) if ident.mutability.is_none() && ident.by_ref.is_none());
+        // `for layer in &self.layers { let layer: &Layer = layer; .. }`: the
+        // loop's element, typed.
+        if let Expr::Path(path) = init {
+            let bound = path.path.get_ident().and_then(|ident| self.lookup(ident));
+            let Some(Binding::Row(place) | Binding::Place(place)) = bound else { return false };
+            if !plain_name || !self.is_part_of_a_model(&place) {
+                return false;
+            }
+            self.bind(name, Binding::Row(place.clone()));
+            self.typed_parts.push((place, ty));
+            return true;
+        }
+        let Expr::Reference(reference) = init else { return false };
         if reference.mutability.is_some() || !plain_name || !self.is_model_part(&reference.expr) {
             return false;
         }
@@ -718,11 +730,21 @@ impl Lowerer<'_> {
         }
         let Expr::Path(path) = root else { return false };
         let Some(Binding::Var(var)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) else { return false };
+        projected && self.is_model_param(var)
+    }
+
+    /// Whether `place` is a part of a model parameter (`self.layers[l]`).
+    fn is_part_of_a_model(&self, place: &Place) -> bool {
+        !place.proj.is_empty() && self.is_model_param(place.var)
+    }
+
+    /// Whether `var` is a model parameter (`&self`, `m: &Model`).
+    fn is_model_param(&self, var: crate::ir::Var) -> bool {
         let info = &self.vars[var.0];
         // (A model left out of `wrt` may be typed as any constant struct.)
         let model = (info.ty == Ty::Aggregate && info.dims.is_none() && !crate::ir::is_table(info))
             || (info.ty == Ty::Other && self.constant_params.contains(&var));
-        projected && info.kind == VarKind::Param && model
+        info.kind == VarKind::Param && model
     }
 
     /// The type of `operand` if it is an element of a table parameter
