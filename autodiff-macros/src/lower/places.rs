@@ -877,6 +877,10 @@ impl Lowerer<'_> {
         let message = if super::collect::collect_call(borrowed).is_some() {
             "inside #[grad] code, a collected vector is built in a `let`; bind it first \
              (`let v: Vec<f64> = ..collect();`) and pass `&v`"
+        } else if super::sources::to_vec_call(borrowed).is_some() {
+            // (`axpy(a, &y.to_vec(), &mut y)`, round 15.)
+            "inside #[grad] code, a copy made by `to_vec` is built in a `let`; bind it first \
+             (`let copy = y.to_vec();`) and pass `&copy`"
         } else {
             "inside #[grad] code, `&` passes arrays, slices and models to calls; pass this value by value \
              (make the callee take it by value)"
