@@ -19,6 +19,10 @@
 //! After: `m.n_in` in `Body::constant_fields`, read as a constant, and
 //! `__t1` an integer.
 //!
+//! Lowering seeds the list with the parts of a model left out of `wrt`
+//! whose methods the body calls (`let layer: &Layer = &m.layers[l];`):
+//! constants too, passed to the methods' twins for a constant `self`.
+//!
 //! The same evidence decides what a `const` or `static` is when it is
 //! passed by value to a `#[grad]` call (`step(s, DT)`), where the callee's
 //! slots (a partial, a tangent) depend on whether it is a float: a name in

@@ -86,7 +86,7 @@ impl Lowerer<'_> {
             if let Some(model) = self.model_var(&receiver) {
                 return self.lower_model_method(model, call, out);
             }
-            if let Some((part, ty)) = self.typed_part(&receiver) {
+            if let Some((part, ty)) = self.typed_part(&call.receiver) {
                 // (A part of a model that is not differentiated: through the
                 // method's twin for a constant `self`, as the model's own.)
                 if self.constant_params.contains(&part.var) {
@@ -530,14 +530,6 @@ impl Lowerer<'_> {
         let path: syn::ExprPath = syn::parse_quote_spanned!(method.span()=> <#ty>::#method);
         self.declare_fallback(method, false, args.len() + 1);
         Rhs::Call(path, std::iter::once(receiver).chain(args).collect())
-    }
-
-    /// The part of a model `receiver` reads, with its written type, if it
-    /// is one of `typed_parts` (`layer` of `let layer: &Layer = ..`).
-    fn typed_part(&self, receiver: &Operand) -> Option<(Place, syn::Type)> {
-        let Operand::Place(place) = receiver else { return None };
-        let (_, ty) = self.typed_parts.iter().rev().find(|(part, _)| crate::ir::same_place(part, place))?;
-        Some(((**place).clone(), ty.clone()))
     }
 
     /// The items that name the fix if `method` has no derivative
@@ -989,9 +981,14 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
 }
 
 /// `T` of `&T` written for a part of a model (`let layer: &Layer = ..`): a
-/// struct's type.
+/// struct's type, not a standard container's (`&Vec<f64>`, `&Box<Layer>`,
+/// whose methods are not the part's).
 pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
-    referenced_type(declared).filter(names_a_struct)
+    const CONTAINERS: &[&str] = &["Vec", "Box", "Option", "Rc", "Arc", "String", "VecDeque", "HashMap", "BTreeMap"];
+    referenced_type(declared).filter(names_a_struct).filter(|ty| {
+        let syn::Type::Path(path) = ty else { return false };
+        path.path.segments.last().is_some_and(|last| !CONTAINERS.iter().any(|name| last.ident == name))
+    })
 }
 
 /// Whether `ty` names a struct or an enum (a path that is no primitive).

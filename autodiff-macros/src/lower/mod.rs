@@ -195,6 +195,15 @@ enum Binding {
     Struct(std::rc::Rc<structs::LocalStruct>),
 }
 
+/// A name bound to a part of a model with its type written, in the scope
+/// at `depth`; it names the part while the name is bound to that place.
+struct TypedPart {
+    name: String,
+    place: Place,
+    ty: syn::Type,
+    depth: usize,
+}
+
 /// A loop being lowered, for `break` and `continue`.
 struct LoopCtx {
     id: LoopId,
@@ -314,7 +323,7 @@ struct Lowerer<'a> {
     /// Parts of a model bound by a reference whose type is written (`let
     /// layer: &Layer = &self.layers[l];`): a method called on one goes
     /// through that type's companion (`call.rs` `part_method_call`).
-    typed_parts: Vec<(Place, syn::Type)>,
+    typed_parts: Vec<TypedPart>,
     /// Those of a model that is not differentiated whose methods are
     /// called, as `constant_fields::model_field` paths: constants, passed
     /// to the methods' twins for a constant `self` with no slots.
@@ -510,6 +519,8 @@ impl Lowerer<'_> {
         self.scopes.push(Scope::new());
         let result = f(self);
         self.scopes.pop();
+        let depth = self.scopes.len();
+        self.typed_parts.retain(|part| part.depth <= depth);
         result
     }
 

@@ -693,7 +693,7 @@ impl Lowerer<'_> {
                 return false;
             }
             self.bind(name, Binding::Row(place.clone()));
-            self.typed_parts.push((place, ty));
+            self.type_part(name, place, ty);
             return true;
         }
         let Expr::Reference(reference) = init else { return false };
@@ -709,9 +709,31 @@ impl Lowerer<'_> {
             self.bind(name, Binding::Row(place));
         }
         if let Some(Binding::Row(place) | Binding::Place(place)) = self.lookup(name) {
-            self.typed_parts.push((place, ty));
+            self.type_part(name, place, ty);
         }
+        // (`true` after an error too: the `let` is reported once.)
         true
+    }
+
+    fn type_part(&mut self, name: &syn::Ident, place: Place, ty: syn::Type) {
+        let name = crate::naming::name_of(name);
+        self.typed_parts.push(super::TypedPart { name, place, ty, depth: self.scopes.len() });
+    }
+
+    /// The part of a model `receiver` names, with its written type, if it
+    /// is a name bound by `bind_typed_part` (`layer` of `let layer: &Layer
+    /// = ..`) and still bound to that part.
+    pub(super) fn typed_part(&self, receiver: &Expr) -> Option<(Place, syn::Type)> {
+        let Expr::Path(path) = receiver else { return None };
+        let ident = path.path.get_ident()?;
+        let name = crate::naming::name_of(ident);
+        let typed = self.typed_parts.iter().rev().find(|part| part.name == name)?;
+        match self.lookup(ident)? {
+            Binding::Row(place) | Binding::Place(place) if crate::ir::same_place(&place, &typed.place) => {
+                Some((place, typed.ty.clone()))
+            }
+            _ => None,
+        }
     }
 
     /// Whether `expr` names a part of a model (`self.layers[l]`, `m.head`):
@@ -729,8 +751,12 @@ impl Lowerer<'_> {
             projected = true;
         }
         let Expr::Path(path) = root else { return false };
-        let Some(Binding::Var(var)) = path.path.get_ident().and_then(|ident| self.lookup(ident)) else { return false };
-        projected && self.is_model_param(var)
+        match path.path.get_ident().and_then(|ident| self.lookup(ident)) {
+            Some(Binding::Var(var)) => projected && self.is_model_param(var),
+            // A part of a part bound by reference (`&block.layers[0]`).
+            Some(Binding::Row(place) | Binding::Place(place)) => projected && self.is_part_of_a_model(&place),
+            _ => false,
+        }
     }
 
     /// Whether `place` is a part of a model parameter (`self.layers[l]`).
