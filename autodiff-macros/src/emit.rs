@@ -505,13 +505,14 @@ fn probe(body: &Body, place: &Place, lent: bool) -> TokenStream {
     probe_of(&place_at(body, place, &root), field_span(body, place), lent)
 }
 
-/// The probe of a `const` taken for a float: `guards::Floats` for a float
-/// or an array of them by value, `guards::NoFloats` for anything else (a
-/// reference to floats too, which the callee would lend a shadow).
+/// The probe of a `const` or a model's field taken for a float:
+/// `guards::Floats` for a float (of a generic type too) or an array of
+/// them by value, `guards::NoFloats` for anything else (a reference to
+/// floats too, which the callee would lend a shadow).
 fn float_value_probe(constant: &TokenStream, span: Span) -> TokenStream {
     quote_spanned!(span=> {
         #[allow(unused_imports)]
-        use ::autodiff::guards::{FloatValueProbe as _, OtherValueProbe as _};
+        use ::autodiff::guards::{FloatScalarProbe as _, FloatValueProbe as _, OtherValueProbe as _};
         (&&::autodiff::guards::Unseen::of(&#constant)).passed()
     })
 }
@@ -597,6 +598,15 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
             }
             _ => continue,
         };
+        // `activate(z, self.act)`: a model's field, taken for a float (or
+        // an array of them), which rustc checks.
+        if !lent && is_model_field(body, &Operand::Place(Box::new(place.clone()))) {
+            let span = field_span(body, place);
+            let root = body.var(place.var).ident.to_token_stream();
+            let probe = float_value_probe(&place_at(body, place, &root), span);
+            callee = gated(callee, probe, quote_spanned!(span=> field_by_value), span);
+            continue;
+        }
         // (A table's element lent whole is any constant: the callee's
         // parameter decides its slots.)
         if !body.is_unseen_field(place) || (lent && crate::ir::is_lent_table_part(body.var(place.var), place)) {

@@ -560,6 +560,10 @@ pub fn zero_array<A: ZeroArray>() -> A {
 /// The floats of a generic float type a field may hold (`Vec<T>`,
 /// `[T; N]`, `Vec<[T; N]>`, `[[T; N]; M]`, `T: Float`), with a zero of the
 /// same shape.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this value for floats (a float, or an array or a vector of them), but it is `{Self}`",
+    label = "#[grad] makes a zero of this value's shape"
+)]
 pub trait FloatShape {
     /// Zeros, of the shape of `self`.
     fn zeroed(&self) -> Self;
@@ -717,6 +721,43 @@ pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(_seen: Seen<K, T>, callee: F) 
     K::callee(callee)
 }
 
+/// A field of a model passed by value to a `#[grad]` call
+/// (`activate(z, self.act)`): `#[grad]` cannot see the model's struct and
+/// takes the field for a float (or an array of them), a parameter whose
+/// partial and tangent the callee's slots carry, and only a float value
+/// lets that call through.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] cannot see the model's struct and took this field for a float, but it is `{T}`",
+    label = "a model's field of type `{T}`, passed by value to a #[grad] function",
+    note = "a field of a model that holds no float cannot be passed by value to a #[grad] function: give the \
+            model a #[grad] method that reads it (`self.activate(z)`, with `match self.act {{ .. }}` inside), or \
+            match it where it is read"
+)]
+pub trait FieldTakenForAFloat<T> {
+    /// The callee, as it is.
+    type Callee<F>;
+
+    /// `callee`, as it is.
+    fn callee<F>(callee: F) -> Self::Callee<F>;
+}
+
+/// (`emit::float_value_probe` finds [`Floats`] for a float value alone.)
+impl<T> FieldTakenForAFloat<T> for Floats {
+    type Callee<F> = F;
+
+    #[inline(always)]
+    fn callee<F>(callee: F) -> F {
+        callee
+    }
+}
+
+/// `callee`, the derivative of a call given a model's field by value (see
+/// [`FieldTakenForAFloat`]).
+#[inline(always)]
+pub fn field_by_value<K: FieldTakenForAFloat<T>, T, F>(_seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+    K::callee(callee)
+}
+
 /// The gates of a call of the function whose companion is `C` (the
 /// derivative `C::rev`, `C::jvp`, ..), as methods of `C::COMPANION`: where
 /// the call's path names no companion (a function without a derivative,
@@ -733,6 +774,12 @@ impl<C> Me<C> {
     #[inline(always)]
     pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
         passed_as_float(seen, callee)
+    }
+
+    /// [`field_by_value`].
+    #[inline(always)]
+    pub fn field_by_value<K: FieldTakenForAFloat<T>, T, F>(self, seen: Seen<K, T>, callee: F) -> K::Callee<F> {
+        field_by_value(seen, callee)
     }
 
     /// [`lent`].

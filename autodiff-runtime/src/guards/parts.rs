@@ -3,6 +3,11 @@
 //! them (nested too).
 
 /// A part of a model, into which its adjoint is added.
+#[diagnostic::on_unimplemented(
+    message = "#[grad] took this part of a model for floats, but it is `{Self}`",
+    label = "#[grad] adds a derivative into this part",
+    note = "#[grad] cannot see the model's struct; a part that holds no float is read where it is, not passed on"
+)]
 pub trait ModelPart {
     /// `self += part`, element by element.
     fn add_part(&mut self, part: &Self);
