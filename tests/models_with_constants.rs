@@ -18,7 +18,9 @@ use autodiff::prelude::*;
 use autodiff::Params;
 use common::close;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The activation a layer applies, an enum of settings: no parameter of
+/// its own (an enum's payload is read by patterns, which give constants).
+#[derive(Params, Clone, Copy, Debug, PartialEq)]
 enum Act {
     Tanh,
     Relu,
@@ -35,22 +37,6 @@ struct Layer {
     sizes: Vec<usize>,
     name: String,
     act: Act,
-}
-
-/// The activation a layer applies: no parameter of its own. (An enum's
-/// payload is read by patterns, which give constants, so cloning it into a
-/// zero model is safe; `#[derive(Params)]` cannot tell an enum from a
-/// struct of weights by its name, so this is written out.)
-impl Params for Act {
-    fn zeros_like(&self) -> Self {
-        *self
-    }
-    fn num_params(&self) -> usize {
-        0
-    }
-    fn for_each_slice(&self, _: &mut dyn FnMut(&[f64])) {}
-    fn for_each_slice_mut(&mut self, _: &mut dyn FnMut(&mut [f64])) {}
-    fn zip_slices_mut(&mut self, _: &Self, _: &mut dyn FnMut(&mut [f64], &[f64])) {}
 }
 
 impl Layer {

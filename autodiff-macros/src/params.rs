@@ -16,9 +16,13 @@
 //!   `Vec<[f64; N]>`, another model struct, a type alias): a value that
 //!   implements `Params` itself, whose methods are called.
 //!
+//! On an enum (`enum Act { Relu, Leaky(f64) }`) it makes an enum of
+//! settings: no parameter, cloned into zero models; a variant that may hold
+//! weights is refused (`expand_settings`).
+//!
 //! The generated impl visits the fields in declaration order. Type
 //! parameters get a `T: Params` bound; const parameters are kept as they are;
-//! lifetimes, enums, unions, tuple and unit structs are rejected with a
+//! lifetimes, unions, tuple and unit structs are rejected with a
 //! spanned error (the derive never panics). `f32` fields are leaves like
 //! `f64` ones (the runtime visits them as `f64` slices).
 
@@ -38,6 +42,9 @@ pub fn derive(input: TokenStream) -> TokenStream {
 
 /// The impl, or every error found in the struct.
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if let Data::Enum(data) = &input.data {
+        return expand_settings(input, data);
+    }
     let fields = named_fields(input)?;
     let mut errors = Errors::default();
     check_generics(input, &mut errors);
@@ -99,6 +106,59 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     })
 }
 
+/// An enum of settings (`enum Act { Relu, Leaky(f64) }`, a field of a
+/// model): a value with no parameter, cloned into zero models, whose
+/// payloads `#[grad]` code reads as constants (a `match` binds them). A
+/// payload that may hold weights (a sub-model, a type the derive cannot
+/// read) is refused, since it would never be trained.
+fn expand_settings(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    check_generics(input, &mut errors);
+    for field in data.variants.iter().flat_map(|variant| variant.fields.iter()) {
+        if !is_setting(&field.ty) {
+            errors.push(syn::Error::new(
+                field.ty.span(),
+                "`#[derive(Params)]` on an enum makes an enum of settings, with no parameter to train: a \
+                 variant holds numbers, flags or text (`Leaky(f64)`, `Power(i32)`); keep weights in a struct's \
+                 fields (`struct Head { lin: Lin }`)",
+            ));
+        }
+    }
+    errors.finish()?;
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    Ok(quote! {
+        #[automatically_derived]
+        impl #impl_generics ::autodiff::Params for #name #ty_generics #where_clause {
+            fn zeros_like(&self) -> Self {
+                ::core::clone::Clone::clone(self)
+            }
+
+            fn num_params(&self) -> usize {
+                0
+            }
+
+            fn for_each_slice(&self, _: &mut dyn ::core::ops::FnMut(&[f64])) {}
+
+            fn for_each_slice_mut(&mut self, _: &mut dyn ::core::ops::FnMut(&mut [f64])) {}
+
+            fn zip_slices_mut(&mut self, _: &Self, _: &mut dyn ::core::ops::FnMut(&mut [f64], &[f64])) {}
+        }
+    })
+}
+
+/// A setting's type: a float, an integer, `bool`, `char` or `String`, or
+/// an array, tuple, `Vec` or `Option` of those.
+fn is_setting(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(inner) => is_setting(&inner.elem),
+        Type::Group(inner) => is_setting(&inner.elem),
+        Type::Array(array) => is_setting(&array.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().all(is_setting),
+        ty => is_float(ty) || is_constant(ty) || vec_element(ty).is_some_and(is_setting),
+    }
+}
+
 /// The name of the generated methods' closure parameter.
 const F: Name = Name("__autodiff_f");
 /// The name of `zip_slices_mut`'s second value.
@@ -132,7 +192,8 @@ fn named_fields(input: &DeriveInput) -> syn::Result<Vec<&Field>> {
                 format!("{NEEDS}; a unit struct has no parameters to differentiate"),
             )),
         },
-        Data::Enum(data) => Err(syn::Error::new(data.enum_token.span(), format!("{NEEDS}; enums are not supported"))),
+        // (`expand_settings` takes enums.)
+        Data::Enum(data) => Err(syn::Error::new(data.enum_token.span(), format!("{NEEDS}; or an enum of settings"))),
         Data::Union(data) => {
             Err(syn::Error::new(data.union_token.span(), format!("{NEEDS}; unions are not supported")))
         }
@@ -547,16 +608,8 @@ mod tests {
     }
 
     #[test]
-    fn rejects_enums_unions_tuple_and_unit_structs() {
+    fn rejects_unions_tuple_and_unit_structs() {
         let cases = [
-            (
-                quote!(
-                    enum E {
-                        A(f64),
-                    }
-                ),
-                "enums are not supported",
-            ),
             (
                 quote!(
                     union U {
@@ -584,6 +637,31 @@ mod tests {
             assert!(errors[0].starts_with("`#[derive(Params)]` needs a struct with named fields"), "{errors:?}");
             assert!(errors[0].contains(message), "{errors:?}");
         }
+    }
+
+    #[test]
+    fn an_enum_is_one_of_settings_and_holds_no_weights() {
+        let settings = run(quote!(
+            enum Act {
+                Relu,
+                Leaky(f64),
+                Power(i32, [f32; 2]),
+            }
+        ))
+        .unwrap()
+        .to_token_stream()
+        .to_string();
+        assert!(settings.contains("fn num_params (& self) -> usize { 0 }"), "{settings}");
+        let errors = run(quote!(
+            enum Head {
+                Plain,
+                Linear(Lin, f64),
+                Deep(Vec<Lin>),
+            }
+        ))
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().all(|e| e.contains("an enum of settings, with no parameter to train")), "{errors:?}");
     }
 
     #[test]

@@ -5,22 +5,10 @@
 // call failed in generated code (round 15).
 use autodiff::prelude::*;
 
-#[derive(Clone, Copy)]
+#[derive(Params, Clone, Copy)]
 enum Act {
     Relu,
     Leaky(f64),
-}
-
-impl Params for Act {
-    fn zeros_like(&self) -> Self {
-        *self
-    }
-    fn num_params(&self) -> usize {
-        0
-    }
-    fn for_each_slice(&self, _f: &mut dyn FnMut(&[f64])) {}
-    fn for_each_slice_mut(&mut self, _f: &mut dyn FnMut(&mut [f64])) {}
-    fn zip_slices_mut(&mut self, _other: &Self, _f: &mut dyn FnMut(&mut [f64], &[f64])) {}
 }
 
 #[grad(wrt(z))]
