@@ -258,3 +258,36 @@ fn a_part_of_a_part_in_every_mode() {
         assert!(close(*got, (up - down) / (2.0 * h), 1e-6));
     }
 }
+
+/// The layers' method called by the type's path (review 22: refused with
+/// an outdated fix), on a part and on a typed name.
+#[grad(forward, reverse, hessian)]
+fn by_path(net: &Net, x: f64) -> f64 {
+    let mut h = x;
+    for l in 0..net.layers.len() {
+        h = Layer::forward(&net.layers[l], h);
+    }
+    let head: &Layer = &net.head;
+    net.scale * Layer::forward(head, h)
+}
+
+#[test]
+fn a_method_called_by_its_types_path_is_the_method() {
+    let net = net();
+    let x = 0.25;
+    let (mut by_method, mut by_path_) = (net.zeros_like(), net.zeros_like());
+    let (value, dx) = net.forward_grad(&mut by_method, x);
+    let (path_value, path_dx) = by_path_grad(&net, &mut by_path_, x);
+    assert!(close(value, path_value, 1e-15) && close(dx, path_dx, 1e-15));
+    for (a, b) in flat(&by_method).iter().zip(flat(&by_path_)) {
+        assert!(close(*a, b, 1e-15));
+    }
+    let direction = with(&net, &(0..flat(&net).len()).map(|k| 0.2 - 0.03 * k as f64).collect::<Vec<_>>());
+    assert!(close(by_path_jvp(&net, &direction, x, 1.0).1, net.forward_jvp(&direction, x, 1.0).1, 1e-14));
+    let (mut hv, mut hv_path) = (net.zeros_like(), net.zeros_like());
+    net.forward_hvp(&direction, &mut hv, x, 1.0);
+    by_path_hvp(&net, &direction, &mut hv_path, x, 1.0);
+    for (a, b) in flat(&hv).iter().zip(flat(&hv_path)) {
+        assert!(close(*a, b, 1e-12));
+    }
+}

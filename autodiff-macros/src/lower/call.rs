@@ -644,6 +644,9 @@ impl Lowerer<'_> {
             }
             return self.lower_method(&method_call, out);
         }
+        if let Some(rhs) = self.part_method_by_path(func, call, out) {
+            return rhs;
+        }
         // `Pen::L2(0.5)`, `Pen::L1(-(0.5))`, `Pen::L2(2.0 * LAMBDA)`: an enum's
         // value made of constants, a constant of a type the macro does not
         // know (no float, whatever its `let` says).
@@ -701,6 +704,45 @@ impl Lowerer<'_> {
     /// `Other`'s function). Returned with the owner whose being `Self`
     /// rustc must check (`Gain::apply(self, ..)`: the method cannot see its
     /// `impl`'s type).
+    /// `Layer::forward(&self.layers[l], h)`, `Layer::forward(layer, h)`: a
+    /// method of a part of a model called by its type's path, which names
+    /// the part's type (review 22), lowered as `part.forward(h)` on the part
+    /// typed so (`places.rs` `bind_typed_part`). rustc checks the type.
+    fn part_method_by_path(&mut self, func: &syn::ExprPath, call: &syn::ExprCall, out: &mut Block) -> Option<Rhs> {
+        let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
+        let (method, before) = segments.split_last()?;
+        let owner = before.last()?;
+        let type_like = crate::naming::name_of(&owner.ident).starts_with(|c: char| c.is_ascii_uppercase());
+        let snake = !crate::naming::name_of(&method.ident).starts_with(|c: char| c.is_ascii_uppercase());
+        if func.qself.is_some() || !type_like || owner.ident == "Self" || !snake || !method.arguments.is_none() {
+            return None;
+        }
+        let (first, rest) = (call.args.first()?, call.args.iter().skip(1));
+        let method = &method.ident;
+        let span = method.span();
+        if let Expr::Path(name) = first {
+            self.typed_part(first)?;
+            let call: syn::ExprMethodCall = syn::parse_quote_spanned!(span=> #name.#method(#(#rest),*));
+            return Some(self.lower_method(&call, out));
+        }
+        let Expr::Reference(reference) = first else { return None };
+        if reference.mutability.is_some() || !self.is_model_part(&reference.expr) {
+            return None;
+        }
+        let mut ty = func.path.clone();
+        ty.segments.pop();
+        ty.segments.pop_punct();
+        let ty = syn::Type::Path(syn::TypePath { qself: None, path: ty });
+        let part = Ident::new("__autodiff_part", proc_macro2::Span::mixed_site());
+        Some(self.in_scope(|this| {
+            let Some(place) = this.place(&reference.expr, out) else { return this.already_refused() };
+            this.bind(&part, super::Binding::Row(place.clone()));
+            this.type_part(&part, place, ty);
+            let call: syn::ExprMethodCall = syn::parse_quote_spanned!(span=> #part.#method(#(#rest),*));
+            this.lower_method(&call, out)
+        }))
+    }
+
     fn method_called_by_path(
         &self,
         func: &syn::ExprPath,

@@ -715,7 +715,7 @@ impl Lowerer<'_> {
         true
     }
 
-    fn type_part(&mut self, name: &syn::Ident, place: Place, ty: syn::Type) {
+    pub(super) fn type_part(&mut self, name: &syn::Ident, place: Place, ty: syn::Type) {
         let name = crate::naming::name_of(name);
         self.typed_parts.push(super::TypedPart { name, place, ty, depth: self.scopes.len() });
     }
