@@ -291,3 +291,31 @@ fn a_method_called_by_its_types_path_is_the_method() {
         assert!(close(*a, b, 1e-12));
     }
 }
+
+/// A model inside a plain struct left out of `wrt`, its method called by
+/// the type's path (refused before typed parts, `ui` kept the refusal):
+/// differentiated in its other arguments through the method's twin for a
+/// constant `self`.
+struct Pipeline {
+    first: Layer,
+    offset: f64,
+}
+
+#[grad(forward, reverse, hessian, wrt(x))]
+fn through_a_pipeline(p: &Pipeline, x: f64) -> f64 {
+    Layer::forward(&p.first, x * x) + p.offset
+}
+
+#[test]
+fn a_models_method_inside_a_constant_struct() {
+    let p = Pipeline { first: net().head, offset: 0.5 };
+    let x = 0.8;
+    let f = |x: f64| p.first.forward(x * x) + p.offset;
+    let h = 1e-6;
+    let slope = (f(x + h) - f(x - h)) / (2.0 * h);
+    assert!(close(through_a_pipeline_grad(&p, x).1, slope, 1e-7));
+    assert!(close(through_a_pipeline_jvp(&p, x, 1.0).1, slope, 1e-7));
+    let h = 1e-4;
+    let curvature = (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h);
+    assert!(close(through_a_pipeline_hvp(&p, x, 1.0).1, curvature, 1e-5));
+}

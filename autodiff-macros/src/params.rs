@@ -148,14 +148,32 @@ fn expand_settings(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<Tok
 }
 
 /// A setting's type: a float, an integer, `bool`, `char` or `String`, or
-/// an array, tuple, `Vec` or `Option` of those.
+/// an array, tuple, `Vec`, `Option` or shared reference (`&'static str`)
+/// of those.
 fn is_setting(ty: &Type) -> bool {
     match ty {
         Type::Paren(inner) => is_setting(&inner.elem),
         Type::Group(inner) => is_setting(&inner.elem),
         Type::Array(array) => is_setting(&array.elem),
         Type::Tuple(tuple) => tuple.elems.iter().all(is_setting),
-        ty => is_float(ty) || is_constant(ty) || vec_element(ty).is_some_and(is_setting),
+        Type::Reference(reference) => reference.mutability.is_none() && is_setting(&reference.elem),
+        ty => {
+            is_float(ty)
+                || is_constant(ty)
+                || vec_element(ty).is_some_and(is_setting)
+                || option_element(ty).is_some_and(is_setting)
+        }
+    }
+}
+
+/// `T` if `ty` is written `Option<T>`.
+fn option_element(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last().filter(|last| path.qself.is_none() && last.ident == "Option")?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(elem)] => Some(elem),
+        _ => None,
     }
 }
 
@@ -646,6 +664,8 @@ mod tests {
                 Relu,
                 Leaky(f64),
                 Power(i32, [f32; 2]),
+                Clip(Option<f64>),
+                Named(&'static str),
             }
         ))
         .unwrap()

@@ -729,9 +729,9 @@ pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(_seen: Seen<K, T>, callee: F) 
 #[diagnostic::on_unimplemented(
     message = "#[grad] cannot see the model's struct and took this field for a float, but it is `{T}`",
     label = "a model's field of type `{T}`, passed by value to a #[grad] function",
-    note = "a field of a model that holds no float cannot be passed by value to a #[grad] function: give the \
-            model a #[grad] method that reads it (`self.activate(z)`, with `match self.act {{ .. }}` inside), or \
-            match it where it is read"
+    note = "pass an integer field through a typed `let` (`let n: usize = m.n;`, then `n`); an enum of settings \
+            cannot be passed by value: match it where it is read, or in a #[grad] method of the model \
+            (`self.activate(z)`, with `match self.act {{ .. }}` inside)"
 )]
 pub trait FieldTakenForAFloat<T> {
     /// The callee, as it is.

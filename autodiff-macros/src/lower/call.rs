@@ -693,17 +693,6 @@ impl Lowerer<'_> {
         rhs
     }
 
-    /// `Config::apply(s, x)` (or `Config::apply(&cfg, x)`, `Self::apply(self,
-    /// x)`): a method called by its path, the same as `s.apply(x)`, which
-    /// it is lowered as (as a path call, its derivative would be named
-    /// `Config::apply::vjp`, which is no path). Taken for one when the path
-    /// is a type's (`Config::`, `Self::`) and the first argument names a
-    /// struct of that type the method may be called on: a struct
-    /// parameter, a model, a local constant struct (`Config::new(k)`, an
-    /// associated function, is no method; `Other::scale(&cfg, x)` is
-    /// `Other`'s function). Returned with the owner whose being `Self`
-    /// rustc must check (`Gain::apply(self, ..)`: the method cannot see its
-    /// `impl`'s type).
     /// `Layer::forward(&self.layers[l], h)`, `Layer::forward(layer, h)`: a
     /// method of a part of a model called by its type's path, which names
     /// the part's type (review 22), lowered as `part.forward(h)` on the part
@@ -712,9 +701,9 @@ impl Lowerer<'_> {
         let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
         let (method, before) = segments.split_last()?;
         let owner = before.last()?;
-        let type_like = crate::naming::name_of(&owner.ident).starts_with(|c: char| c.is_ascii_uppercase());
         let snake = !crate::naming::name_of(&method.ident).starts_with(|c: char| c.is_ascii_uppercase());
-        if func.qself.is_some() || !type_like || owner.ident == "Self" || !snake || !method.arguments.is_none() {
+        let plain = func.qself.is_none() && method.arguments.is_none();
+        if !plain || !may_name_a_part(&owner.ident) || owner.ident == "Self" || !snake {
             return None;
         }
         let (first, rest) = (call.args.first()?, call.args.iter().skip(1));
@@ -743,6 +732,17 @@ impl Lowerer<'_> {
         }))
     }
 
+    /// `Config::apply(s, x)` (or `Config::apply(&cfg, x)`, `Self::apply(self,
+    /// x)`): a method called by its path, the same as `s.apply(x)`, which
+    /// it is lowered as (as a path call, its derivative would be named
+    /// `Config::apply::vjp`, which is no path). Taken for one when the path
+    /// is a type's (`Config::`, `Self::`) and the first argument names a
+    /// struct of that type the method may be called on: a struct
+    /// parameter, a model, a local constant struct (`Config::new(k)`, an
+    /// associated function, is no method; `Other::scale(&cfg, x)` is
+    /// `Other`'s function). Returned with the owner whose being `Self`
+    /// rustc must check (`Gain::apply(self, ..)`: the method cannot see its
+    /// `impl`'s type).
     fn method_called_by_path(
         &self,
         func: &syn::ExprPath,
@@ -1023,14 +1023,52 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
 }
 
 /// `T` of `&T` written for a part of a model (`let layer: &Layer = ..`): a
-/// struct's type, not a standard container's (`&Vec<f64>`, `&Box<Layer>`,
-/// whose methods are not the part's).
+/// struct's type (`may_name_a_part`).
 pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
-    const CONTAINERS: &[&str] = &["Vec", "Box", "Option", "Rc", "Arc", "String", "VecDeque", "HashMap", "BTreeMap"];
     referenced_type(declared).filter(names_a_struct).filter(|ty| {
         let syn::Type::Path(path) = ty else { return false };
-        path.path.segments.last().is_some_and(|last| !CONTAINERS.iter().any(|name| last.ident == name))
+        path.path.segments.last().is_some_and(|last| may_name_a_part(&last.ident))
     })
+}
+
+/// Whether a type's name may be a part's (`Layer`): not a standard
+/// container's (`Vec`, `Box`, whose methods are not the part's) nor a
+/// trait's often called by its path (`Clone::clone(&m.w)`).
+fn may_name_a_part(name: &Ident) -> bool {
+    const STANDARD: &[&str] = &[
+        "Vec",
+        "Box",
+        "Option",
+        "Rc",
+        "Arc",
+        "Cow",
+        "Cell",
+        "RefCell",
+        "Mutex",
+        "String",
+        "VecDeque",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "Params",
+        "Clone",
+        "Default",
+        "Iterator",
+        "IntoIterator",
+        "Into",
+        "From",
+        "PartialEq",
+        "PartialOrd",
+        "Ord",
+        "Add",
+        "Sub",
+        "Mul",
+        "Div",
+        "Neg",
+        "Float",
+    ];
+    name.to_string().starts_with(|c: char| c.is_ascii_uppercase()) && !STANDARD.iter().any(|std| name == std)
 }
 
 /// Whether `ty` names a struct or an enum (a path that is no primitive).

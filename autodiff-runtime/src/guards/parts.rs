@@ -4,9 +4,9 @@
 
 /// A part of a model, into which its adjoint is added.
 #[diagnostic::on_unimplemented(
-    message = "#[grad] took this part of a model for floats, but it is `{Self}`",
-    label = "#[grad] adds a derivative into this part",
-    note = "#[grad] cannot see the model's struct; a part that holds no float is read where it is, not passed on"
+    message = "#[grad] adds a derivative into this part of a model, of type `{Self}`, which it can add only to \
+               an `f64` or `f32` or an array or vector of them",
+    label = "#[grad] adds a derivative into this part"
 )]
 pub trait ModelPart {
     /// `self += part`, element by element.
