@@ -144,6 +144,9 @@ fn expand_settings(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<Tok
 
             fn zip_slices_mut(&mut self, _: &Self, _: &mut dyn ::core::ops::FnMut(&mut [f64], &[f64])) {}
         }
+
+        #[automatically_derived]
+        impl #impl_generics ::autodiff::guards::Settings for #name #ty_generics #where_clause {}
     })
 }
 
@@ -659,7 +662,7 @@ mod tests {
 
     #[test]
     fn an_enum_is_one_of_settings_and_holds_no_weights() {
-        let settings = run(quote!(
+        let input: DeriveInput = syn::parse_quote!(
             enum Act {
                 Relu,
                 Leaky(f64),
@@ -667,11 +670,10 @@ mod tests {
                 Clip(Option<f64>),
                 Named(&'static str),
             }
-        ))
-        .unwrap()
-        .to_token_stream()
-        .to_string();
+        );
+        let settings = expand(&input).unwrap().to_string();
         assert!(settings.contains("fn num_params (& self) -> usize { 0 }"), "{settings}");
+        assert!(settings.contains(":: autodiff :: guards :: Settings for Act"), "{settings}");
         let errors = run(quote!(
             enum Head {
                 Plain,

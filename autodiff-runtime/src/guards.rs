@@ -111,6 +111,24 @@ pub trait SameType<T: ?Sized> {}
 
 impl<T: ?Sized> SameType<T> for T {}
 
+/// An enum of settings (`#[derive(Params)] enum Act { .. }`), which holds
+/// no parameter: a model's field of this type, copied into a typed `let`
+/// (`let act: Act = self.act;`), is a constant that may be passed on by
+/// value (the check [`holds_settings`] makes).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is no enum of settings: a model's field of this type may hold weights, which a copy would \
+               not differentiate",
+    label = "#[grad] takes this copy for a constant",
+    note = "derive `Params` on an enum of settings (`#[derive(Params, Clone, Copy)] enum Act {{ .. }}`), or read \
+            a part that holds weights in place (`self.lin.w[i]`, or its method through `let lin: &Lin = \
+            &self.lin;`)"
+)]
+pub trait Settings {}
+
+/// Checks that `T` is an enum of settings (see [`Settings`]).
+#[inline(always)]
+pub fn holds_settings<T: Settings>() {}
+
 /// Checks that `Owner` is `S`: `Gain::apply(self, ..)` in a method, which
 /// `#[grad]` takes for `self.apply(..)` only where `Gain` is `Self` (the
 /// method cannot see its `impl`'s type; rustc can), or `Cf::apply(&cfg, ..)`
@@ -729,9 +747,8 @@ pub fn passed_as_float<K: PassedAsFloat<T>, T, F>(_seen: Seen<K, T>, callee: F) 
 #[diagnostic::on_unimplemented(
     message = "#[grad] cannot see the model's struct and took this field for a float, but it is `{T}`",
     label = "a model's field of type `{T}`, passed by value to a #[grad] function",
-    note = "pass an integer field through a typed `let` (`let n: usize = m.n;`, then `n`); an enum of settings \
-            cannot be passed by value: match it where it is read, or in a #[grad] method of the model \
-            (`self.activate(z)`, with `match self.act {{ .. }}` inside)"
+    note = "copy the field into a typed `let` and pass the copy: `let n: usize = m.n;` for an integer, `let act: \
+            Act = self.act;` for an enum of settings (`#[derive(Params)]` on the enum)"
 )]
 pub trait FieldTakenForAFloat<T> {
     /// The callee, as it is.

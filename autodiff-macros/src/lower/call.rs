@@ -1031,6 +1031,13 @@ pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
     })
 }
 
+/// Whether `ty`, written by value, may be an enum of settings (`Act`): a
+/// type whose name may be a part's (`may_name_a_part`), not a primitive.
+pub(super) fn may_name_settings(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else { return false };
+    names_a_struct(ty) && path.path.segments.last().is_some_and(|last| may_name_a_part(&last.ident))
+}
+
 /// Whether a type's name may be a part's (`Layer`): not a standard
 /// container's (`Vec`, `Box`, whose methods are not the part's) nor a
 /// trait's often called by its path (`Clone::clone(&m.w)`).

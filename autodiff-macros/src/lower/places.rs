@@ -736,6 +736,28 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `let act: Act = self.act;`: a model's field copied into a local of a
+    /// type that may be an enum of settings. The field is a constant
+    /// (`Body::constant_fields`), so the copy may be passed on by value
+    /// (`activate(z, act)`), and rustc checks that the type is one
+    /// (`guards::holds_settings`): a copy of a sub-model would hold weights.
+    /// Whether `init` was such a field.
+    pub(super) fn copy_of_settings(&mut self, ty: &syn::Type, init: &Expr, out: &mut Block) -> bool {
+        if !self.is_model_part(init) {
+            return false;
+        }
+        // (The place's indices are lowered apart: the path alone is kept.)
+        let Some(place) = self.place(init, &mut Block::default()) else { return false };
+        if let Some(field) = crate::constant_fields::model_field_of(&self.vars[place.var.0], &place) {
+            self.constant_parts.push(field);
+        }
+        let span = init.span();
+        let tokens = quote::quote_spanned!(span=> ::autodiff::guards::holds_settings::<#ty>);
+        let check = self.temp(Ty::Other);
+        self.assign(out, check, Rhs::Use(Operand::Const(Const { tokens, ty: Ty::Other })), AssignKind::Init, span);
+        true
+    }
+
     /// Whether `expr` names a part of a model (`self.layers[l]`, `m.head`):
     /// a field, at any depth, of a model parameter.
     pub(super) fn is_model_part(&self, expr: &Expr) -> bool {

@@ -188,6 +188,7 @@ impl Lowerer<'_> {
                     return;
                 }
             }
+
             let element_reference = declared.is_none() && self.bind_element_reference(ident, pat, expr, out);
             if element_reference || self.bind_sub_slice(ident, expr, out) {
                 return;
@@ -216,7 +217,12 @@ impl Lowerer<'_> {
                 return;
             }
         }
-        let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
+        // `let act: Act = self.act;`: a constant of the enum's type.
+        let settings = match (&declared, &local.init) {
+            (Some(ty), Some(init)) if super::call::may_name_settings(ty) => self.copy_of_settings(ty, &init.expr, out),
+            _ => false,
+        };
+        let ty = if settings { Ty::Other } else { declared.as_ref().map(type_of).unwrap_or(Ty::Unknown) };
         // The initializer is lowered before the new binding enters scope:
         // `let x = x + 1.0` reads the old `x`.
         let var = self.user_var(ident, ty, declared.clone());
