@@ -373,10 +373,34 @@ pub(crate) fn lowered(sig: &Signature) -> syn::Result<(Body, Namer)> {
     sig.lowered.get_or_init(|| lower_body(sig)).clone()
 }
 
+/// The names the generated functions give parameters beside a reference
+/// parameter `x`, which the user's locals must not take (round 16: a local
+/// `v_x` replaced `NAME_hvp`'s direction, a silent wrong `H·v`): its shadow
+/// `d_x`, and `NAME_hvp`'s direction `v_x` and product `hv_x` (for `self`
+/// of a method, `d_self`, `v_self`, `hv_self`).
+fn reserved_names(sig: &Signature) -> Vec<Ident> {
+    let mut names = Vec::new();
+    for param in &sig.params {
+        let Some((shadow, _)) = param.class.shadow() else { continue };
+        names.push(shadow.clone());
+        let name = naming::name_of(param.ident);
+        let mut bases = vec![name.clone()];
+        if name == crate::method::PLACEHOLDER {
+            bases.push("self".to_owned());
+        }
+        for base in bases {
+            for prefix in ["d", "v", "hv"] {
+                names.push(format_ident!("{prefix}_{base}"));
+            }
+        }
+    }
+    names
+}
+
 fn lower_body(sig: &Signature) -> syn::Result<(Body, Namer)> {
     let cx = Ctxt::new();
     let mut namer = Namer::new(sig.item);
-    namer.reserve(sig.params.iter().filter_map(|param| param.class.shadow()).map(|(shadow, _)| shadow));
+    namer.reserve(&reserved_names(sig));
     let mut body = lower::lower(sig, &mut namer, &cx);
     cx.check()?;
     constant_fields::find(&mut body, sig);
