@@ -15,4 +15,22 @@ fn second_row(s: f64) -> f64 {
     wnorm(s, W[1])
 }
 
+const DATA: [f64; 3] = [1.0, 2.0, 3.0];
+
+#[grad]
+fn sq(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+// The elements of a table iterated by value (round 16: raw errors, the
+// element was lent by reference).
+#[grad]
+fn by_value(x: f64) -> f64 {
+    let mut s = 0.0;
+    for y in DATA {
+        s += sq(x, y);
+    }
+    s
+}
+
 fn main() {}

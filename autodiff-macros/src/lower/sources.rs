@@ -311,7 +311,11 @@ impl Lowerer<'_> {
             return None;
         }
         let len = self.length(&base, out, span);
-        let by_reference = borrows || self.vars[base.var.0].by_ref;
+        // (A `const` table is read through a reference the macro makes, but
+        // `for y in DATA` iterates its elements by value, round 16.)
+        let info = &self.vars[base.var.0];
+        let const_table = crate::ir::is_table(info) && info.kind != VarKind::Param;
+        let by_reference = borrows || (info.by_ref && !const_table);
         Some(Source { base, offset: None, len, integers, window: None, by_reference, written_through, reversed: false })
     }
 
