@@ -95,8 +95,11 @@ impl Lowerer<'_> {
         // closure's item (`|v| ..` collected into `v`) and the source
         // (`let x: Vec<f64> = x.iter()..`) may be named as the vector is.
         let vector = self.namer.fresh("__collect_vector");
+        // (In parentheses: a struct literal, `S { a: x }.a`, cannot stand
+        // bare before a `for` loop's body; a fuzzer's mutation made the
+        // macro panic here.)
         let pushes: syn::Stmt = syn::parse_quote_spanned! {span=>
-            for #pattern in #source {
+            for #pattern in (#source) {
                 #vector.push(#item);
             }
         };

@@ -427,7 +427,8 @@ pub(super) fn as_match(mac: &syn::Macro) -> syn::Result<syn::ExprMatch> {
         };
         input.parse::<Option<syn::Token![,]>>()?;
         let span = mac.path.span();
-        Ok(syn::parse_quote_spanned! {span=> match #value { #pattern #guard => true, _ => false } })
+        // (`(#value)`: a struct literal cannot stand bare before the arms.)
+        Ok(syn::parse_quote_spanned! {span=> match (#value) { #pattern #guard => true, _ => false } })
     };
     syn::parse::Parser::parse2(parse, mac.tokens.clone())
 }

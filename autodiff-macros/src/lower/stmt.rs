@@ -727,7 +727,7 @@ impl Lowerer<'_> {
             // element; rows at one depth are the same or disjoint, so no
             // element is written before it is read.
             let copy: syn::Block = parse_quote_spanned! {span=> {
-                for #k in 0..#source.len() {
+                for #k in 0..(#source).len() {
                     #target[#k] = #source[#k];
                 }
             }};

@@ -323,3 +323,25 @@ fn an_element_of_an_integer_parameter_is_refused() {
     });
     assert!(got.contains("`n` is no array, slice, vector or model"), "{got}");
 }
+
+/// A struct literal where the macro writes an expression into a loop's
+/// header or a `match` (a fuzzer's mutation): lowered or refused, never a
+/// panic of the macro's own parsing.
+#[test]
+fn a_struct_literal_in_a_written_header_does_not_panic() {
+    for item in [
+        syn::parse_quote! {
+            fn f(x: &[f64; 4]) -> f64 {
+                let scaled: Vec<_> = S { a: x }.a.collect();
+                scaled[0]
+            }
+        },
+        syn::parse_quote! {
+            fn f(x: f64) -> f64 {
+                if matches!(S { a: 1 }, S { .. }) { x } else { 0.0 }
+            }
+        },
+    ] {
+        let _ = ir(item);
+    }
+}
