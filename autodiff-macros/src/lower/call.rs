@@ -1023,16 +1023,13 @@ fn referenced_type(declared: &syn::Type) -> Option<syn::Type> {
 }
 
 /// `T` of `&T` written for a part of a model (`let layer: &Layer = ..`): a
-/// struct's type (`may_name_a_part`).
+/// struct's type (`may_name_settings`).
 pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
-    referenced_type(declared).filter(names_a_struct).filter(|ty| {
-        let syn::Type::Path(path) = ty else { return false };
-        path.path.segments.last().is_some_and(|last| may_name_a_part(&last.ident))
-    })
+    referenced_type(declared).filter(may_name_settings)
 }
 
-/// Whether `ty`, written by value, may be an enum of settings (`Act`): a
-/// type whose name may be a part's (`may_name_a_part`), not a primitive.
+/// Whether `ty` may be a part's or an enum of settings' (`Layer`, `Act`):
+/// a type whose name may be a part's (`may_name_a_part`), not a primitive.
 pub(super) fn may_name_settings(ty: &syn::Type) -> bool {
     let syn::Type::Path(path) = ty else { return false };
     names_a_struct(ty) && path.path.segments.last().is_some_and(|last| may_name_a_part(&last.ident))

@@ -188,7 +188,6 @@ impl Lowerer<'_> {
                     return;
                 }
             }
-
             let element_reference = declared.is_none() && self.bind_element_reference(ident, pat, expr, out);
             if element_reference || self.bind_sub_slice(ident, expr, out) {
                 return;
