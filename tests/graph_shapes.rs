@@ -136,6 +136,24 @@ fn an_array_of_arrays_is_one_node_of_its_numbers() {
     assert!(g.to_svg().contains("rows"));
 }
 
+/// A result of rows (round 16: its graph's seed was one array of ones, which
+/// failed to compile as rows).
+#[grad(reverse, graph)]
+fn diagonal(x: f64) -> [[f64; 2]; 2] {
+    [[x, 0.0], [0.0, x * x]]
+}
+
+#[test]
+fn a_result_of_rows_is_seeded_one_in_every_number() {
+    let x = 1.5;
+    let g = diagonal_graph(x);
+    // The graph of the numbers' sum: x + x², whose derivative is 1 + 2x.
+    assert_eq!(array(&g, "[[x, 0.0], [0.0, x * x]]"), [1.5, 0.0, 0.0, 2.25]);
+    assert!(close(adjoint(&g, "x"), 1.0 + 2.0 * x));
+    let (_, dx) = diagonal_vjp(x, [[1.0; 2]; 2]);
+    assert!(close(adjoint(&g, "x"), dx));
+}
+
 // ------------------------------------------------------------ `&mut` outputs
 
 /// y = 2x element by element, and the sum of squares returned.

@@ -1251,7 +1251,10 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let float = emit::float_type(sig.float());
     // Several results (an array, a tuple): each seeded 1, the graph of their sum.
     let seed_value = match &sig.ret_array {
-        Some(array) => quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+        Some(array) => {
+            let ones = ones_of(array);
+            quote!(let #seed: #array = #ones;)
+        }
         None => quote!(let #seed: #float = 1.0;),
     };
     let result = Ident::new("__graph_result", Span::mixed_site());
@@ -1402,7 +1405,10 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     let seed = Ident::new("__graph_seed", Span::mixed_site());
     let (seed_value, value_after, value_of, seed_of) = match (&sig.ret_array, sig.ret) {
         (Some(array), _) => (
-            quote!(let #seed: #array = ::core::array::from_fn(|_| 1.0);),
+            {
+                let ones = ones_of(array);
+                quote!(let #seed: #array = #ones;)
+            },
             TokenStream::new(),
             quote!(::autodiff::Value::numbers(&#value)),
             quote!(::autodiff::Value::numbers(&#seed)),
@@ -1510,6 +1516,13 @@ pub fn declaration(sig: &Signature, mutated: &dyn Fn(&Ident) -> bool, body: Toke
             #body
         }
     }
+}
+
+/// An array of ones of the type `array` (`[[F; N]; M]` too, round 16:
+/// one `from_fn` gave rows of floats).
+fn ones_of(array: &syn::Type) -> TokenStream {
+    (0..crate::signature::elements_depth(array))
+        .fold(quote!(1.0), |inner, _| quote!(::core::array::from_fn(|_| #inner)))
 }
 
 #[cfg(test)]
