@@ -154,6 +154,21 @@ fn a_result_of_rows_is_seeded_one_in_every_number() {
     assert!(close(adjoint(&g, "x"), dx));
 }
 
+/// A call of it, whose rows are seeded one each at the call.
+#[grad(reverse, graph)]
+fn trace_of_diagonal(x: f64) -> f64 {
+    let m: [[f64; 2]; 2] = diagonal(x);
+    m[0][0] + m[1][1]
+}
+
+#[test]
+fn a_call_returning_rows_is_seeded_one_in_every_number() {
+    let x = -0.7;
+    let g = trace_of_diagonal_graph(x);
+    assert!(close(adjoint(&g, "x"), 1.0 + 2.0 * x));
+    assert!(close(adjoint(&g, "x"), trace_of_diagonal_grad(x).1));
+}
+
 // ------------------------------------------------------------ `&mut` outputs
 
 /// y = 2x element by element, and the sum of squares returned.

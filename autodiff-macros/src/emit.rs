@@ -546,7 +546,8 @@ fn probe_of(field: &TokenStream, span: Span, lent: bool) -> TokenStream {
 /// checked by rustc to be what the macro wrote the call for: a field passed
 /// by value is no float (it gets no partial and no tangent, as an integer),
 /// a `const` in capitals is a float or an array of them
-/// (`constant_fields::is_taken_for_a_float`), a field lent by reference
+/// (`constant_fields::is_taken_for_a_float`), and so is a model's field
+/// passed by value (`guards::field_by_value`), a field lent by reference
 /// holds floats (it gets a shadow or a tangent, as a constant slice).
 /// Where one is not, the check fails with the fix and rustc says nothing
 /// else of the call (`guards::passed_by_value`,

@@ -697,7 +697,8 @@ impl Hooks {
                 quote_spanned!(span=> let (#(#pattern),*) = #vjp(#(#args,)* #seed);)
             }
         };
-        let ones = if several { quote!(::core::array::from_fn(|_| 1.0)) } else { quote!(1.0) };
+        // (Of the callee's result's shape: a float, an array, rows.)
+        let ones = if several { quote!(::autodiff::guards::one_array()) } else { quote!(1.0) };
         tokens.extend(call(&call_args, ones));
         // An element read passed to a call of several floats: its partial
         // in each float, by a call seeded with that float alone.
@@ -1251,10 +1252,7 @@ pub fn function(sig: &Signature) -> syn::Result<TokenStream> {
     let float = emit::float_type(sig.float());
     // Several results (an array, a tuple): each seeded 1, the graph of their sum.
     let seed_value = match &sig.ret_array {
-        Some(array) => {
-            let ones = ones_of(array);
-            quote!(let #seed: #array = #ones;)
-        }
+        Some(array) => quote!(let #seed: #array = ::autodiff::guards::one_array();),
         None => quote!(let #seed: #float = 1.0;),
     };
     let result = Ident::new("__graph_result", Span::mixed_site());
@@ -1405,10 +1403,7 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     let seed = Ident::new("__graph_seed", Span::mixed_site());
     let (seed_value, value_after, value_of, seed_of) = match (&sig.ret_array, sig.ret) {
         (Some(array), _) => (
-            {
-                let ones = ones_of(array);
-                quote!(let #seed: #array = #ones;)
-            },
+            quote!(let #seed: #array = ::autodiff::guards::one_array();),
             TokenStream::new(),
             quote!(::autodiff::Value::numbers(&#value)),
             quote!(::autodiff::Value::numbers(&#seed)),
@@ -1516,13 +1511,6 @@ pub fn declaration(sig: &Signature, mutated: &dyn Fn(&Ident) -> bool, body: Toke
             #body
         }
     }
-}
-
-/// An array of ones of the type `array` (`[[F; N]; M]` too, round 16:
-/// one `from_fn` gave rows of floats).
-fn ones_of(array: &syn::Type) -> TokenStream {
-    (0..crate::signature::elements_depth(array))
-        .fold(quote!(1.0), |inner, _| quote!(::core::array::from_fn(|_| #inner)))
 }
 
 #[cfg(test)]

@@ -551,12 +551,20 @@ impl<T> OtherValueProbe<T> for Unseen<T> {}
 pub trait ZeroArray {
     /// Zeros.
     fn zero_array() -> Self;
+
+    /// Ones: the seed of every number of a result (`NAME_graph`).
+    fn one_array() -> Self;
 }
 
 impl<F: crate::Float> ZeroArray for F {
     #[inline(always)]
     fn zero_array() -> F {
         F::zero()
+    }
+
+    #[inline(always)]
+    fn one_array() -> F {
+        F::one()
     }
 }
 
@@ -565,6 +573,18 @@ impl<S: ZeroArray, const N: usize> ZeroArray for [S; N] {
     fn zero_array() -> Self {
         core::array::from_fn(|_| S::zero_array())
     }
+
+    #[inline(always)]
+    fn one_array() -> Self {
+        core::array::from_fn(|_| S::one_array())
+    }
+}
+
+/// Ones of the shape rustc infers (a float, an array of them, rows): the
+/// seed `NAME_graph` gives every number of a result it draws the sum of.
+#[inline(always)]
+pub fn one_array<A: ZeroArray>() -> A {
+    A::one_array()
 }
 
 /// The zero tangent of a constant array passed by value to a `#[grad]`
