@@ -42,7 +42,7 @@ use crate::ir::{
 pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
     let constants = written_non_floats(body, sig);
     let fields = std::mem::take(&mut body.constant_fields);
-    let mut found = Integers { vars: vec![false; body.vars.len()], fields, constants };
+    let mut found = Integers { vars: vec![false; body.vars.len()], fields, constants, tables: Vec::new() };
     seed(body, &mut found);
     while spread(body, &mut found) {}
     for (i, is_integer) in found.vars.iter().enumerate() {
@@ -52,6 +52,10 @@ pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
         }
     }
     type_float_constants(&mut body.block, &found.constants, sig.float());
+    body.float_tables = float_tables(body, &found.tables);
+    for &table in &body.float_tables {
+        body.vars[table.0].elem.get_or_insert(sig.float());
+    }
     body.constant_fields = found.fields;
 }
 
@@ -107,6 +111,52 @@ fn type_float_constants(block: &mut Block, integers: &[String], float: FloatTy) 
     }
 }
 
+/// `sq(x, DATA[i])`: the `const` tables in capitals an element of which
+/// (or a row: `W[1]`) is passed by value to a `#[grad]` call, taken for
+/// tables of floats, as a constant in capitals is (`type_float_constants`),
+/// unless the body uses an element as an integer (`integers`) or reads a
+/// field of one (`PAIRS[i].0`, a table of tuples or structs). rustc checks
+/// the guess (`emit::gated_callee`).
+fn float_tables(body: &Body, integers: &[Var]) -> Vec<Var> {
+    let taken = |place: &Place| {
+        crate::ir::is_table(body.var(place.var))
+            && table_path(body, place.var).is_some_and(|path| is_capital_name(&path))
+            && !integers.contains(&place.var)
+    };
+    let mut tables = Vec::new();
+    let mut with_fields = Vec::new();
+    walk(&body.block, 0, &mut |stmt, _| {
+        for place in places(stmt) {
+            if place.proj.iter().any(|proj| matches!(proj, Proj::Field(_))) {
+                with_fields.push(place.var);
+            }
+        }
+        if let Stmt::Assign { rhs: Rhs::Call(_, args), .. } = stmt {
+            for arg in args {
+                if let Arg::Value(Operand::Place(place)) = arg {
+                    if taken(place) && !tables.contains(&place.var) {
+                        tables.push(place.var);
+                    }
+                }
+            }
+        }
+    });
+    tables.retain(|table| !with_fields.contains(table));
+    tables
+}
+
+/// `DATA` of a `const` table the body reads (`let __table_DATA = &DATA;`,
+/// first in the body: `lower::bind_tables`).
+fn table_path(body: &Body, table: Var) -> Option<Const> {
+    body.block.stmts.iter().find_map(|stmt| match stmt {
+        Stmt::Assign { dst, rhs: Rhs::Use(Operand::Const(reference)), .. } if *dst == table => {
+            let path = reference.tokens.clone().into_iter().skip(1).collect();
+            Some(Const { tokens: path, ty: Ty::Unknown })
+        }
+        _ => None,
+    })
+}
+
 /// A constant `type_float_constants` took for a float (or an array of
 /// floats): rustc checks it (`emit::gated_callee`), and its zero tangent
 /// takes the callee's parameter's shape (`guards::zero_array`).
@@ -151,6 +201,9 @@ struct Integers {
     fields: Vec<Place>,
     /// Constants in capitals (`N`), by their text.
     constants: Vec<String>,
+    /// `const` tables (`crate::ir::is_table`) an element of which is used
+    /// as an integer (`x[IDX[i]]`): elements of one table have one type.
+    tables: Vec<Var>,
 }
 
 impl Integers {
@@ -160,6 +213,13 @@ impl Integers {
             Operand::Var(var) if !self.vars[var.0] && may_be_integer(body, *var) => {
                 self.vars[var.0] = true;
                 true
+            }
+            Operand::Place(place) if crate::ir::is_table(body.var(place.var)) => {
+                let news = !self.tables.contains(&place.var);
+                if news {
+                    self.tables.push(place.var);
+                }
+                news
             }
             Operand::Place(place) => match model_field(body, place) {
                 Some(field) if !self.fields.iter().any(|known| same_field(known, &field)) => {
@@ -190,6 +250,7 @@ impl Integers {
                 (matches!(constant.ty, Ty::Other | Ty::Bool) && is_integer_literal(&constant.tokens))
                     || self.constants.contains(&constant.tokens.to_string())
             }
+            Operand::Place(place) if crate::ir::is_table(body.var(place.var)) => self.tables.contains(&place.var),
             Operand::Place(place) => {
                 model_field(body, place).is_some_and(|field| self.fields.iter().any(|known| same_field(known, &field)))
             }

@@ -599,6 +599,15 @@ pub fn gated_callee(body: &Body, callee: &syn::ExprPath, args: &[Arg]) -> TokenS
             }
             _ => continue,
         };
+        // `sq(x, DATA[i])`: an element of a `const` table in capitals,
+        // taken for a float (or a row of them), which rustc checks.
+        if !lent && body.float_tables.contains(&place.var) {
+            let span = field_span(body, place);
+            let root = body.var(place.var).ident.to_token_stream();
+            let probe = float_value_probe(&place_at(body, place, &root), span);
+            callee = gated(callee, probe, quote_spanned!(span=> passed_as_float), span);
+            continue;
+        }
         // `activate(z, self.act)`: a model's field, taken for a float (or
         // an array of them), which rustc checks.
         if !lent && is_model_field(body, &Operand::Place(Box::new(place.clone()))) {

@@ -58,6 +58,7 @@ pub fn forward(
     let mut pass = Forward {
         vars: body.vars.clone(),
         constant_fields: &body.constant_fields,
+        float_tables: &body.float_tables,
         tangent: vec![None; body.vars.len()],
         loops: Vec::new(),
         calls,
@@ -98,6 +99,7 @@ pub fn forward(
         items: body.items.clone(),
         structs: body.structs.clone(),
         constant_fields: body.constant_fields.clone(),
+        float_tables: body.float_tables.clone(),
     };
     (out, tangent)
 }
@@ -119,6 +121,8 @@ struct Forward<'a> {
     vars: Vec<VarInfo>,
     /// The model fields that hold no float (`Body::constant_fields`).
     constant_fields: &'a [Place],
+    /// The tables taken for tables of floats (`Body::float_tables`).
+    float_tables: &'a [Var],
     /// The tangent of each primal variable, if it is active.
     tangent: Vec<Option<Var>>,
     /// The loops around the statement being transformed.
@@ -695,6 +699,12 @@ impl Forward<'_> {
                     let zero = quote_spanned!(span=> ::autodiff::guards::zero_array());
                     jvp_args.push(Arg::Value(Operand::Const(Const { tokens: zero, ty: constant.ty })));
                 }
+                // An element of a table taken for floats (`DATA[i]`, or a
+                // row, `W[1]`): likewise.
+                Arg::Value(Operand::Place(place)) if self.float_tables.contains(&place.var) => {
+                    let zero = quote_spanned!(span=> ::autodiff::guards::zero_array());
+                    jvp_args.push(Arg::Value(Operand::Const(Const { tokens: zero, ty: Ty::Float(float) })));
+                }
                 Arg::Value(operand) if self.is_float(operand) => {
                     let tangent = self.tangent_of(operand);
                     let tangent = tangent.or_else(|| self.zero_of_a_constant_models_field(operand, float, span));
@@ -842,6 +852,7 @@ impl Forward<'_> {
             items: Vec::new(),
             structs: Vec::new(),
             constant_fields: Vec::new(),
+            float_tables: Vec::new(),
         }
     }
 

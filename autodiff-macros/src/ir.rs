@@ -654,6 +654,10 @@ pub struct Body {
     /// as paths where an index stands for all (`constant_fields.rs`):
     /// constants.
     pub constant_fields: Vec<Place>,
+    /// The `const` tables in capitals whose elements are passed by value to
+    /// `#[grad]` calls (`sq(x, DATA[i])`), taken for tables of floats
+    /// (`constant_fields.rs`): their elements are floats, which rustc checks.
+    pub float_tables: Vec<Var>,
 }
 
 /// Whether `info` is a table of constants whose element type the macro
@@ -761,7 +765,9 @@ impl Body {
             return Ty::Other;
         }
         match info.ty {
-            Ty::Aggregate if is_table(info) && !place.proj.is_empty() => Ty::Unknown,
+            Ty::Aggregate if is_table(info) && !place.proj.is_empty() && !self.float_tables.contains(&place.var) => {
+                Ty::Unknown
+            }
             Ty::Aggregate if place.proj.is_empty() => Ty::Aggregate,
             Ty::Aggregate if info.dims.is_some_and(|dims| indices < dims) => Ty::Aggregate,
             Ty::Aggregate => match info.elem {

@@ -166,6 +166,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         // (The parts of a model that is not differentiated whose methods are
         // called: `constant_fields` adds those the body uses as integers.)
         constant_fields: lowerer.constant_parts,
+        float_tables: Vec::new(),
     }
 }
 
