@@ -118,9 +118,13 @@ impl Lowerer<'_> {
                 Some(Binding::Var(var)) if self.vars[var.0].ty == Ty::Aggregate => return Binding::Var(var),
                 // A struct left out of `wrt(..)`: itself, lent with its slots.
                 Some(Binding::Var(var)) if self.is_constant_struct_reference(var) => return Binding::Var(var),
-                Some(slice @ Binding::Slice(_)) => return slice,
+                // (`let r = &pts[i]; dist(r)`: the row itself, round 17.)
+                Some(binding @ (Binding::Slice(_) | Binding::Row(_))) => return binding,
                 _ => {}
             }
+        }
+        if let Some(binding) = self.reference_argument(name, arg, out) {
+            return binding;
         }
         let value = self.lower_expr(arg, out);
         let ty = declared.as_ref().map(type_of).unwrap_or(Ty::Unknown);
@@ -130,5 +134,24 @@ impl Lowerer<'_> {
         self.adopt(copy, &rhs);
         self.assign(out, copy, rhs, AssignKind::Init, arg.span());
         Binding::Var(copy)
+    }
+
+    /// `f(&x[1..])`, `f(&pts[i])`: the parameter names those elements, as
+    /// `let a = &x[1..];` or `let a = &pts[i];` would (round 17: refused,
+    /// and a row given to a `&[f64]` parameter failed to compile).
+    fn reference_argument(&mut self, name: &Ident, arg: &Expr, out: &mut Block) -> Option<Binding> {
+        if !matches!(arg, Expr::Reference(reference) if reference.mutability.is_none()) {
+            return None;
+        }
+        let pattern: Pat = syn::parse_quote!(#name);
+        self.scopes.push(super::Scope::new());
+        let bound = self.bind_element_reference(name, &pattern, arg, out) || self.bind_sub_slice(name, arg, out);
+        let binding = self.scopes.pop().and_then(|mut scope| scope.remove(&crate::naming::name_of(name)));
+        // (A refusal of the argument was reported where it was bound.)
+        match binding {
+            Some(binding) => Some(binding),
+            None if bound => Some(Binding::Var(self.temp(Ty::Other))),
+            None => None,
+        }
     }
 }
