@@ -148,7 +148,7 @@ impl Forward<'_> {
         let given = name.is_some();
         let ident = name.unwrap_or_else(|| self.namer.fresh(&naming::derived_base("__dot_", &primal.ident)));
         // A parameter's given tangent is a parameter too.
-        let kind = if primal.kind == VarKind::Param && given { VarKind::Param } else { VarKind::Tangent };
+        let kind = if primal.kind == VarKind::Param && given { VarKind::Param } else { VarKind::Tangent(var) };
         let info = VarInfo { ident, kind, mutable: true, ..primal.clone() };
         self.vars.push(info);
         let tangent = Var(self.vars.len() - 1);

@@ -92,7 +92,7 @@ pub enum VarKind {
     /// What a call's forward pass keeps for its reverse pass.
     Tape,
     /// The tangent of a variable (forward mode).
-    Tangent,
+    Tangent(Var),
     /// The adjoint of a variable (reverse mode, `reverse/adjoints.rs`).
     Adjoint(Var),
 }

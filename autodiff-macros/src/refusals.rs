@@ -28,9 +28,19 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
         let info = body.var(var);
         info.kind == VarKind::Param && info.ty == Ty::Aggregate && info.dims.is_none() && info.zero.is_none()
     };
+    // (`NAME_hvp`: a tangent of unknown shape is its primal's, told once
+    // by the primal's name, which the user wrote.)
+    let mut told = std::collections::HashSet::new();
     for (i, info) in body.vars.iter().enumerate() {
         let local_aggregate = info.ty == Ty::Aggregate && info.kind != VarKind::Param;
         if !(local_aggregate && activity.is_active(Var(i)) && info.zero.is_none()) {
+            continue;
+        }
+        let info = match info.kind {
+            VarKind::Tangent(primal) => body.var(primal),
+            _ => info,
+        };
+        if !told.insert(info.ident.to_string()) {
             continue;
         }
         let definition = definitions[i];
@@ -55,14 +65,14 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
         } else if info.kind == VarKind::Temp {
             cx.push(syn::Error::new(
                 span,
-                "#[grad] cannot tell the shape of this value to build its adjoint; bind it with its type (`let v: \
+                "#[grad] cannot tell the shape of this value to build its derivative; bind it with its type (`let v: \
                  [f64; N] = ..`)",
             ));
         } else {
             cx.error_spanned_by(
                 &info.ident,
                 format!(
-                    "#[grad] cannot tell the shape of `{}` to build its adjoint; give it a type (`let {}: [f64; N] = \
+                    "#[grad] cannot tell the shape of `{}` to build its derivative; give it a type (`let {}: [f64; N] = \
                      ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
                     info.ident, info.ident
                 ),

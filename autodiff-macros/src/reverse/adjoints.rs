@@ -1,6 +1,6 @@
 //! The adjoint variables: one IR variable of kind `VarKind::Adjoint(of)`
 //! for each variable the reverse sweep differentiates, as forward mode
-//! makes one of kind `VarKind::Tangent` per tangent. A reference
+//! makes one of kind `VarKind::Tangent(of)` per tangent. A reference
 //! parameter's adjoint is its shadow (`d_x`), a parameter of the generated
 //! function; the others are locals the reverse sweep declares (`__bar_x`).
 //!

@@ -833,7 +833,7 @@ fn new_slot(body: &mut Body, namer: &mut Namer, of: Var, element: bool, loops: V
         crate::emit::assigned_constant(body, of, element).map(crate::ir::Zero::Array)
     } else if element {
         None
-    } else if info.by_ref && matches!(info.kind, VarKind::Local | VarKind::Tangent) {
+    } else if info.by_ref && matches!(info.kind, VarKind::Local | VarKind::Tangent(_)) {
         // A slice name (`let mut a = x;` given `y` in a branch): the slot
         // keeps a reference, copied, and starts as the slice `a` first names.
         crate::emit::alias_root(body, of)

@@ -1,0 +1,20 @@
+// A row copied into an untyped local (a row swap of Gaussian elimination):
+// its derivative needs its shape. One error, at the user's name, in every
+// mode: `NAME_hvp` also told it for the generated tangent `__dot_row`, at
+// the attribute (round 17).
+use autodiff::grad;
+
+#[grad(reverse, hessian)]
+fn swapped(a: &[[f64; 2]; 2]) -> f64 {
+    let mut m = *a;
+    for k in 0..2 {
+        if m[1][k] > m[0][k] {
+            let row = m[0];
+            m[0] = m[1];
+            m[1] = row;
+        }
+    }
+    m[0][0] * m[1][1]
+}
+
+fn main() {}
