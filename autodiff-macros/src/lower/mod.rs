@@ -39,6 +39,7 @@ mod places;
 mod sources;
 mod stmt;
 mod structs;
+mod tuple_values;
 mod vectors;
 
 pub use places::zero_of_type;

@@ -358,6 +358,9 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) {
+        if self.destructure_branch(pattern, types, init, out) {
+            return;
+        }
         let values = unwrapped(init);
         let errors = self.cx.error_count();
         let (lowered, spans): (Vec<Operand>, Vec<proc_macro2::Span>) = match values {

@@ -132,7 +132,7 @@ fn unsupported_constructs_are_all_reported() {
         fn f(x: f64) -> f64 {
             let c = move |v: f64| v;
             println!("{}", x);
-            let (a, b) = if x > 0.0 { (x, x) } else { (x, 1.0) };
+            let (a, b) = [x, 1.0];
             x
         }
     });
