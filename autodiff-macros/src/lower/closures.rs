@@ -72,8 +72,8 @@ impl Lowerer<'_> {
         }
         let mut params = Vec::new();
         for (pattern, arg) in closure.inputs.iter().zip(&call.args) {
-            let Some((name, declared)) = self.closure_parameter(pattern) else { return };
-            let binding = self.closure_argument(&name, declared, arg, out);
+            let Some((name, declared, mutable)) = self.closure_parameter(pattern) else { return };
+            let binding = self.closure_argument(&name, declared, mutable, arg, out);
             params.push((name, binding));
         }
         let caller_scopes = std::mem::replace(&mut self.scopes, local.scopes.clone());
@@ -85,15 +85,16 @@ impl Lowerer<'_> {
         self.scopes = caller_scopes;
     }
 
-    /// The name and type of a closure parameter (`v`, `mut v`, `v: f64`).
-    fn closure_parameter(&self, pattern: &Pat) -> Option<(Ident, Option<syn::Type>)> {
+    /// The name and type of a closure parameter (`v`, `mut v`, `v: f64`),
+    /// and whether it is `mut`.
+    fn closure_parameter(&self, pattern: &Pat) -> Option<(Ident, Option<syn::Type>, bool)> {
         let (inner, declared) = match pattern {
             Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
             other => (other, None),
         };
         match inner {
             Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
-                Some((binding.ident.clone(), declared))
+                Some((binding.ident.clone(), declared, binding.mutability.is_some()))
             }
             _ => {
                 self.cx.error_spanned_by(
@@ -106,13 +107,24 @@ impl Lowerer<'_> {
     }
 
     /// What a parameter stands for in the body: the caller's array itself
-    /// for an array passed by reference, a copy of the value otherwise.
-    fn closure_argument(&mut self, name: &Ident, declared: Option<syn::Type>, arg: &Expr, out: &mut Block) -> Binding {
+    /// for an array passed by reference, or by value to a parameter that is
+    /// not `mut` (which cannot change it), a copy of the value otherwise (a
+    /// `mut` parameter that the body writes must not write the caller's:
+    /// review 24 found the derivative silently wrong).
+    fn closure_argument(
+        &mut self,
+        name: &Ident,
+        declared: Option<syn::Type>,
+        mutable: bool,
+        arg: &Expr,
+        out: &mut Block,
+    ) -> Binding {
         let unborrowed = match arg {
             Expr::Reference(reference) if reference.mutability.is_none() => &*reference.expr,
             other => other,
         };
-        if let Expr::Path(path) = unborrowed {
+        let by_value = std::ptr::eq(unborrowed, arg);
+        if let (Expr::Path(path), false) = (unborrowed, mutable && by_value) {
             let binding = path.path.get_ident().and_then(|ident| self.lookup(ident));
             match binding {
                 Some(Binding::Var(var)) if self.vars[var.0].ty == Ty::Aggregate => return Binding::Var(var),

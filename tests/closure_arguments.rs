@@ -1,3 +1,5 @@
+//! What a local closure's parameter stands for.
+//!
 //! A local closure given a reference (round 17): `dist(&pts[i], ..)`,
 //! `total(&x[1..])`, or a row bound first, `let a = &pts[i]; dist(a, b)`.
 //! The first two were refused ("references are not supported"); the row
@@ -74,4 +76,30 @@ fn sub_slices_given_to_a_closure() {
     let mut hv = [0.0; 3];
     overlapping_squares_hvp(&x, &[1.0, 1.0, 1.0], &mut hv);
     assert_eq!(hv, [2.0, 4.0, 2.0]);
+}
+
+/// A `mut` array parameter given a local array by value writes a copy:
+/// the caller's `a` keeps its values (review 24: the closure wrote `a`,
+/// and the value and the gradient were silently wrong).
+#[grad(forward, reverse, hessian)]
+fn copied_into_a_mut_parameter(x: &[f64]) -> f64 {
+    let mut a = [x[0], x[1]];
+    let f = |mut v: [f64; 2]| {
+        v[0] = v[1] * v[1];
+        v[0] + v[1]
+    };
+    let r = f(a);
+    a[1] = a[1] * 2.0;
+    r * a[0] + a[1]
+}
+
+#[test]
+fn a_mut_parameter_by_value_is_a_copy() {
+    // (x₁² + x₁)·x₀ + 2x₁
+    let x = [0.3, -1.2];
+    let mut d = [0.0; 2];
+    let value = copied_into_a_mut_parameter_grad(&x, &mut d);
+    assert!(close(value, (x[1] * x[1] + x[1]) * x[0] + 2.0 * x[1], 1e-12));
+    assert!(close(d[0], x[1] * x[1] + x[1], 1e-12) && close(d[1], (2.0 * x[1] + 1.0) * x[0] + 2.0, 1e-12), "{d:?}");
+    assert!(close(copied_into_a_mut_parameter_jvp(&x, &[1.0, 0.0]).1, d[0], 1e-12));
 }
