@@ -89,7 +89,7 @@ fn copied_into_a_mut_parameter(x: &[f64]) -> f64 {
         v[0] + v[1]
     };
     let r = f(a);
-    a[1] = a[1] * 2.0;
+    a[1] *= 2.0;
     r * a[0] + a[1]
 }
 

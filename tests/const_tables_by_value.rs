@@ -6,7 +6,10 @@
 //! does not use as integers is now taken for a table of floats (or of rows
 //! of floats), as a `const` in capitals is (`constants_by_value.rs`); rustc
 //! checks the guess (`tests/ui/const-table-element-taken-for-a-float.rs`).
-//! Each function is checked in every mode it has against its closed form.
+//! Only a table the body reads no other way is taken (review 24: a copy
+//! of a row, or an `f32` table read in `f64` arithmetic, took the guess
+//! too and failed to compile). Each function is checked in every mode it
+//! has against its closed form.
 
 mod common;
 
@@ -19,6 +22,14 @@ const YS: [f64; 4] = [1.0, 2.5, 5.0, 6.5];
 const W: [[f64; 3]; 2] = [[1.0, 2.0, 2.0], [0.0, 3.0, 4.0]];
 const ORDER: [usize; 2] = [2, 0];
 const PAIRS: [(f64, f64); 2] = [(1.0, 2.0), (3.0, 4.0)];
+const HALVES: [f32; 3] = [0.5, 1.0, 2.0];
+
+#[derive(Clone, Copy)]
+struct Spring {
+    k: f64,
+}
+
+const SPRINGS: [Spring; 2] = [Spring { k: 1.0 }, Spring { k: 2.0 }];
 
 /// The squared residual of the line `w₀ + w₁·x` at `(x, y)`.
 #[grad(forward, reverse, hessian)]
@@ -146,4 +157,48 @@ fn a_table_of_tuples_is_read_by_field() {
     let (value, slope) = pairs_grad(x);
     assert!(close(value, 4.0 * x * x + 6.0, 1e-12) && close(slope, 8.0 * x, 1e-12));
     assert!(close(pairs_jvp(x, 1.0).1, 8.0 * x, 1e-12));
+}
+
+#[grad(forward, reverse, hessian)]
+fn cubic32(a: f32, y: f32) -> f32 {
+    (a - y) * (a - y) * a * y
+}
+
+/// An `f32` table passed to an `f32` helper from an `f64` function.
+#[grad(forward, reverse, hessian)]
+fn through_f32(x: f64) -> f64 {
+    let mut s = 0.0;
+    for y in HALVES {
+        s += cubic32(x as f32, y) as f64;
+    }
+    s
+}
+
+#[test]
+fn an_f32_table_keeps_its_type() {
+    let x = 0.7f64;
+    // d/da of (a - y)²·a·y is y·(a - y)·(3a - y).
+    let slope: f64 = HALVES.iter().map(|&y| (y * (0.7 - y) * (2.1 - y)) as f64).sum();
+    let (_, got) = through_f32_grad(x);
+    assert!(close(got, slope, 1e-5), "{got} {slope}");
+    assert!(close(through_f32_jvp(x, 1.0).1, slope, 1e-5));
+}
+
+#[grad(wrt(x))]
+fn stretch(x: f64, s: Spring) -> f64 {
+    0.5 * s.k * x * x
+}
+
+/// A table of structs, one copied and read by field, one passed on.
+#[grad(reverse)]
+fn energy(x: f64) -> f64 {
+    let s = SPRINGS[1];
+    stretch(x, SPRINGS[0]) + s.k * x
+}
+
+#[test]
+fn a_table_read_otherwise_is_left_as_it_was() {
+    let x = 0.7;
+    let (value, slope) = energy_grad(x);
+    assert!(close(value, 0.5 * x * x + 2.0 * x, 1e-12) && close(slope, x + 2.0, 1e-12));
 }

@@ -53,9 +53,6 @@ pub fn find(body: &mut Body, sig: &crate::signature::Signature) {
     }
     type_float_constants(&mut body.block, &found.constants, sig.float());
     body.float_tables = float_tables(body, &found.tables);
-    for &table in &body.float_tables {
-        body.vars[table.0].elem.get_or_insert(sig.float());
-    }
     body.constant_fields = found.fields;
 }
 
@@ -111,37 +108,54 @@ fn type_float_constants(block: &mut Block, integers: &[String], float: FloatTy) 
     }
 }
 
-/// `sq(x, DATA[i])`: the `const` tables in capitals an element of which
-/// (or a row: `W[1]`) is passed by value to a `#[grad]` call, taken for
-/// tables of floats, as a constant in capitals is (`type_float_constants`),
-/// unless the body uses an element as an integer (`integers`) or reads a
-/// field of one (`PAIRS[i].0`, a table of tuples or structs). rustc checks
-/// the guess (`emit::gated_callee`).
+/// `sq(x, DATA[i])`: the `const` tables in capitals whose elements (or
+/// rows: `W[1]`) the body only passes by value to calls, taken for tables
+/// of floats, as a constant in capitals is (`type_float_constants`). A
+/// table read any other way (`let r = W[0];`, `T[i] * 2.0`, `&T[..]`,
+/// `PAIRS[i].0`, an index `x[IDX[i]]`) is left as it was: its elements'
+/// type is what that use says, and a guess would have to hold there too
+/// (review 24: a copy of a row typed as a float, an `f32` table read in
+/// `f64` arithmetic). rustc checks the guess (`emit::gated_callee`).
 fn float_tables(body: &Body, integers: &[Var]) -> Vec<Var> {
-    let taken = |place: &Place| {
-        crate::ir::is_table(body.var(place.var))
-            && table_path(body, place.var).is_some_and(|path| is_capital_name(&path))
-            && !integers.contains(&place.var)
-    };
-    let mut tables = Vec::new();
-    let mut with_fields = Vec::new();
+    let is_table = |var: Var| crate::ir::is_table(body.var(var));
+    let mut passed = Vec::new();
+    let mut read_otherwise = integers.to_vec();
     walk(&body.block, 0, &mut |stmt, _| {
+        let arguments: Vec<&Place> = match stmt {
+            Stmt::Assign { rhs: Rhs::Call(_, args), .. } => args
+                .iter()
+                .filter_map(|arg| match arg {
+                    Arg::Value(Operand::Place(place)) => Some(&**place),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let by_value = |place: &Place| {
+            arguments.iter().any(|argument| std::ptr::eq(*argument, place))
+                && place.proj.iter().all(|proj| matches!(proj, Proj::Index(_)))
+        };
+        // (`for y in DATA` counts the table's elements first.)
+        let length = matches!(stmt, Stmt::Assign { rhs: Rhs::Method(_, method, args), .. }
+            if method == "len" && args.is_empty());
         for place in places(stmt) {
-            if place.proj.iter().any(|proj| matches!(proj, Proj::Field(_))) {
-                with_fields.push(place.var);
+            if !is_table(place.var) {
+                continue;
             }
-        }
-        if let Stmt::Assign { rhs: Rhs::Call(_, args), .. } = stmt {
-            for arg in args {
-                if let Arg::Value(Operand::Place(place)) = arg {
-                    if taken(place) && !tables.contains(&place.var) {
-                        tables.push(place.var);
-                    }
-                }
+            if by_value(place) {
+                passed.push(place.var);
+            } else if !(length && place.proj.is_empty()) {
+                read_otherwise.push(place.var);
             }
         }
     });
-    tables.retain(|table| !with_fields.contains(table));
+    let mut tables: Vec<Var> = Vec::new();
+    for table in passed {
+        let named = table_path(body, table).is_some_and(|path| is_capital_name(&path));
+        if named && !read_otherwise.contains(&table) && !tables.contains(&table) {
+            tables.push(table);
+        }
+    }
     tables
 }
 
