@@ -137,7 +137,7 @@ impl Hooks {
             .collect();
         let mut hooks = Hooks {
             sites: HashMap::new(),
-            texts: body.vars.iter().map(|info| (user_name(&info.ident), ATOM)).collect(),
+            texts: body.vars.iter().map(|info| (naming::user_name(&info.ident), ATOM)).collect(),
             drawn,
             active: (0..body.vars.len()).map(|i| activity.is_active(Var(i))).collect(),
             reads: std::collections::BTreeMap::new(),
@@ -245,7 +245,7 @@ impl Hooks {
             if !self.drawn[var.0] {
                 continue;
             }
-            let name = user_name(param.ident);
+            let name = naming::user_name(param.ident);
             let value = self.value(body, var);
             let node = var_node(var);
             let method = match param.class {
@@ -1106,26 +1106,6 @@ fn number(x: &TokenStream) -> TokenStream {
     quote!(::autodiff::graph::number(#x))
 }
 
-/// The name the user wrote for a binding: lowering renames a binding that
-/// shadows another (`i` of a second loop → `i_1`), keeping the span of the
-/// name as written, which the label shows; a method's `self` is `self`.
-fn user_name(ident: &Ident) -> String {
-    let name = naming::name_of(ident);
-    // A method's `self`, a parameter while the method is differentiated.
-    if name == crate::method::PLACEHOLDER {
-        return "self".to_owned();
-    }
-    let written = ident.span().source_text().map(|text| text.trim_start_matches("r#").to_owned());
-    let is_suffixed = |written: &str| {
-        let suffix = name.strip_prefix(written).and_then(|rest| rest.strip_prefix('_'));
-        suffix.is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
-    };
-    match written {
-        Some(written) if is_suffixed(&written) => written,
-        _ => name,
-    }
-}
-
 /// How tightly a name, a call or a method call binds.
 const ATOM: u8 = 20;
 
@@ -1315,14 +1295,15 @@ pub fn custom_function(sig: &Signature, target: &TokenStream) -> syn::Result<Tok
     check_custom(sig)?;
     let g = graph();
     let title = naming::name_of(&sig.item.sig.ident);
-    let label = format!("{title}({})", sig.params.iter().map(|p| user_name(p.ident)).collect::<Vec<_>>().join(", "));
+    let label =
+        format!("{title}({})", sig.params.iter().map(|p| naming::user_name(p.ident)).collect::<Vec<_>>().join(", "));
     let (mut nodes, mut args, mut pattern, mut edges, mut adjoints) =
         (TokenStream::new(), Vec::new(), Vec::new(), Vec::new(), TokenStream::new());
     // What the call writes into each output, after it.
     let mut written = Vec::new();
     let call = Ident::new("__graph_call", Span::mixed_site());
     for (k, param) in sig.params.iter().enumerate() {
-        let (ident, name) = (param.ident, user_name(param.ident));
+        let (ident, name) = (param.ident, naming::user_name(param.ident));
         let node = format_ident!("__graph_param_{}", k, span = Span::mixed_site());
         args.push(ident.to_token_stream());
         match &param.class {

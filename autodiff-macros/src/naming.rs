@@ -114,6 +114,26 @@ pub fn jvp_fn(ident: &Ident) -> Ident {
     format_ident!("{}_jvp", ident)
 }
 
+/// The name the user wrote for a binding: lowering renames a binding that
+/// shadows another (`i` of a second loop → `i_1`), keeping the span of the
+/// name as written, which labels and messages show; a method's `self` is `self`.
+pub fn user_name(ident: &Ident) -> String {
+    let name = name_of(ident);
+    // A method's `self`, a parameter while the method is differentiated.
+    if name == crate::method::PLACEHOLDER {
+        return "self".to_owned();
+    }
+    let written = ident.span().source_text().map(|text| text.trim_start_matches("r#").to_owned());
+    let is_suffixed = |written: &str| {
+        let suffix = name.strip_prefix(written).and_then(|rest| rest.strip_prefix('_'));
+        suffix.is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+    };
+    match written {
+        Some(written) if is_suffixed(&written) => written,
+        _ => name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

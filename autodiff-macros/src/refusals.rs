@@ -36,13 +36,14 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
         if !(local_aggregate && activity.is_active(Var(i)) && info.zero.is_none()) {
             continue;
         }
-        let info = match info.kind {
-            VarKind::Tangent(primal) => body.var(primal),
-            _ => info,
+        let told_of = match info.kind {
+            VarKind::Tangent(primal) => primal,
+            _ => Var(i),
         };
-        if !told.insert(info.ident.to_string()) {
+        if !told.insert(told_of) {
             continue;
         }
+        let info = body.var(told_of);
         let definition = definitions[i];
         let model = definition.and_then(|(rhs, _)| match rhs {
             Rhs::Deref(source) | Rhs::Use(Operand::Var(source)) => Some(*source).filter(|&source| is_model(source)),
@@ -69,12 +70,12 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
                  [f64; N] = ..`)",
             ));
         } else {
+            let name = crate::naming::user_name(&info.ident);
             cx.error_spanned_by(
                 &info.ident,
                 format!(
-                    "#[grad] cannot tell the shape of `{}` to build its derivative; give it a type (`let {}: [f64; N] = \
-                     ..`) or build it with `[0.0; N]` / `vec![0.0; n]`",
-                    info.ident, info.ident
+                    "#[grad] cannot tell the shape of `{name}` to build its derivative; give it a type (`let {name}: \
+                     [f64; N] = ..`) or build it with `[0.0; N]` / `vec![0.0; n]`"
                 ),
             );
         }

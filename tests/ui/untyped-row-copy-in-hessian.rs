@@ -17,4 +17,20 @@ fn swapped(a: &[[f64; 2]; 2]) -> f64 {
     m[0][0] * m[1][1]
 }
 
+// A second `row`, which lowering renames `row_1`, is told by the name the
+// user wrote (review 24).
+#[grad(hessian)]
+fn shadowed(a: &[[f64; 2]; 2]) -> f64 {
+    let mut m = *a;
+    let mut s = 0.0;
+    {
+        let row = m[0];
+        s += row[0];
+    }
+    let row = m[1];
+    m[1] = m[0];
+    m[0] = row;
+    s + m[0][1] * m[1][0]
+}
+
 fn main() {}
