@@ -647,10 +647,20 @@ fn classify(ident: &Ident, ty: &Type, cx: &Ctxt) -> Option<ParamClass> {
             None
         }
         Type::Reference(reference) if float_ty(&reference.elem).is_some() => {
-            cx.error_spanned_by(
-                reference,
-                "#[grad] takes floats by value; write `x: f64` instead of a reference to one",
-            );
+            let elem = &reference.elem;
+            let message = match reference.mutability {
+                // (Round 18: the advice to take it by value dropped the output.)
+                Some(_) => format!(
+                    "#[grad] does not write a float through `&mut {elem}`; return the value (`-> {elem}`), or take \
+                     an array of one (`{ident}: &mut [{elem}; 1]`, written `{ident}[0] = ..`)",
+                    elem = quote::ToTokens::to_token_stream(elem),
+                ),
+                None => format!(
+                    "#[grad] takes floats by value; write `{ident}: {elem}` instead of a reference to one",
+                    elem = quote::ToTokens::to_token_stream(elem),
+                ),
+            };
+            cx.error_spanned_by(reference, message);
             None
         }
         // `data: &[Sample]`: constant data the body reads (`ir::is_table`).
