@@ -319,3 +319,47 @@ fn a_models_method_inside_a_constant_struct() {
     let curvature = (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h);
     assert!(close(through_a_pipeline_hvp(&p, x, 1.0).1, curvature, 1e-5));
 }
+
+/// A part type named as a standard type is (an RNN's `Cell`): written
+/// without type arguments, it is the user's own (round 18: refused).
+#[derive(Params, Clone, Debug)]
+struct Cell {
+    w: f64,
+}
+
+impl Cell {
+    #[grad(forward, reverse, hessian)]
+    fn apply(&self, x: f64) -> f64 {
+        self.w * x * x
+    }
+}
+
+#[derive(Params, Clone, Debug)]
+struct Recurrent {
+    cells: Vec<Cell>,
+}
+
+impl Recurrent {
+    /// `w₁·(w₀·x²)²`.
+    #[grad(forward, reverse, hessian)]
+    fn run(&self, x: f64) -> f64 {
+        let mut h = x;
+        for cell in &self.cells {
+            let cell: &Cell = cell;
+            h = cell.apply(h);
+        }
+        h
+    }
+}
+
+#[test]
+fn a_part_named_as_a_standard_type() {
+    let (w0, w1, x) = (2.0, 0.5, 0.7);
+    let net = Recurrent { cells: vec![Cell { w: w0 }, Cell { w: w1 }] };
+    let mut d = net.zeros_like();
+    let (value, dx) = net.run_grad(&mut d, x);
+    assert!(close(value, w1 * w0 * w0 * x.powi(4), 1e-12));
+    assert!(close(dx, 4.0 * w1 * w0 * w0 * x.powi(3), 1e-12));
+    assert!(close(d.cells[0].w, 2.0 * w1 * w0 * x.powi(4), 1e-12));
+    assert!(close(d.cells[1].w, w0 * w0 * x.powi(4), 1e-12));
+}

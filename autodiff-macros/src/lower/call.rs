@@ -1029,10 +1029,15 @@ pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
 }
 
 /// Whether `ty` may be a part's or an enum of settings' (`Layer`, `Act`):
-/// a type whose name may be a part's (`may_name_a_part`), not a primitive.
+/// a struct's type, not a primitive, nor a standard container's as written
+/// (`Vec<f64>`, `Cell<f64>`, `String`). A name of the standard library's
+/// written without its type arguments is the user's own (`struct Cell`,
+/// an RNN's; round 18), as `may_name_a_part` cannot tell in a path.
 pub(super) fn may_name_settings(ty: &syn::Type) -> bool {
     let syn::Type::Path(path) = ty else { return false };
-    names_a_struct(ty) && path.path.segments.last().is_some_and(|last| may_name_a_part(&last.ident))
+    let Some(last) = path.path.segments.last() else { return false };
+    let standard = last.ident == "String" || !last.arguments.is_none() && !may_name_a_part(&last.ident);
+    names_a_struct(ty) && last.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase()) && !standard
 }
 
 /// Whether a type's name may be a part's (`Layer`): not a standard
