@@ -992,8 +992,22 @@ impl Lowerer<'_> {
                     self.cx.error_spanned_by(&call.args, format!("`{terminal}` takes no arguments"));
                     return;
                 }
-                let (start, op) = if terminal == "sum" { (quote!(0.0), Op::Add) } else { (quote!(1.0), Op::Mul) };
-                let start = Operand::Const(Const { tokens: start, ty: Ty::AnyFloat });
+                // (`idx.iter().sum::<usize>()`, `let n: usize = idx.iter().sum();`:
+                // integers, from an integer start; review 24.)
+                let integers = call.turbofish.as_ref().is_some_and(|turbofish| {
+                    turbofish
+                        .args
+                        .iter()
+                        .any(|arg| matches!(arg, syn::GenericArgument::Type(ty) if super::is_integer_type(ty)))
+                }) || self.vars[accumulator.0].declared.as_ref().is_some_and(super::is_integer_type);
+                let (start, op) = match (terminal == "sum", integers) {
+                    (true, false) => (quote!(0.0), Op::Add),
+                    (false, false) => (quote!(1.0), Op::Mul),
+                    (true, true) => (quote!(0), Op::Add),
+                    (false, true) => (quote!(1), Op::Mul),
+                };
+                let ty = if integers { Ty::Other } else { Ty::AnyFloat };
+                let start = Operand::Const(Const { tokens: start, ty });
                 self.adopt(accumulator, &Rhs::Use(start.clone()));
                 self.assign(out, accumulator, Rhs::Use(start), kind, span);
                 let pattern = map.as_ref().map(|(params, _)| params[0].clone());

@@ -1,0 +1,32 @@
+//! Sums and products of integers (`idx.iter().sum::<usize>()`, `let n:
+//! usize = idx.iter().sum();`) inside `#[grad]` code: the reduction
+//! started from `0.0`, and rustc rejected the generated code (review 24,
+//! older than it). An integer turbofish or a typed `let` starts it from
+//! an integer. Checked in every mode against the closed form.
+
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+
+/// `x₀ · (Σ idx + Σ idx + Π 2·idx)`.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn weighted_by_counts(x: &[f64], idx: &[usize]) -> f64 {
+    let n = idx.iter().sum::<usize>();
+    let m: usize = idx.iter().sum();
+    let p = idx.iter().map(|i| i * 2).product::<usize>();
+    x[0] * x[0] * (n + m + p) as f64
+}
+
+#[test]
+fn integer_sums_and_products() {
+    let (x, idx) = ([0.7, 1.0], [1usize, 2, 3]);
+    let k = (6 + 6 + 48) as f64;
+    let mut d = [0.0; 2];
+    assert!(close(weighted_by_counts_grad(&x, &mut d, &idx), k * 0.49, 1e-12));
+    assert!(close(d[0], 2.0 * k * 0.7, 1e-12) && d[1] == 0.0);
+    assert!(close(weighted_by_counts_jvp(&x, &[1.0, 5.0], &idx).1, 2.0 * k * 0.7, 1e-12));
+    let mut hv = [0.0; 2];
+    weighted_by_counts_hvp(&x, &[1.0, 0.0], &mut hv, &idx);
+    assert!(close(hv[0], 2.0 * k, 1e-12) && hv[1] == 0.0);
+}
