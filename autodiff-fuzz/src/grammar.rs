@@ -67,9 +67,15 @@ pub const LEN: usize = 3;
 pub const CONSTANTS: &[(&str, f64)] =
     &[("QUARTER", 0.25), ("HALF", 0.5), ("THREE_QUARTERS", 0.75), ("ONE", 1.0), ("FIVE_QUARTERS", 1.25)];
 
-/// The items `CONSTANTS` names, as source.
+/// A module's `const` table whose elements the functions may pass to calls
+/// by value (`scale(x, QUARTERS[2])`, as data fitting passes `XS[i]`).
+pub const TABLE: (&str, [f64; 4]) = ("QUARTERS", [0.25, 0.5, 0.75, 1.25]);
+
+/// The items `CONSTANTS` and `TABLE` name, as source.
 pub fn constants_source() -> String {
-    CONSTANTS.iter().map(|(name, value)| format!("const {name}: f64 = {value:?};\n")).collect()
+    let constants: String = CONSTANTS.iter().map(|(name, value)| format!("const {name}: f64 = {value:?};\n")).collect();
+    let (table, values) = TABLE;
+    format!("{constants}const {table}: [f64; 4] = {values:?};\n")
 }
 
 /// How a parameter is passed.
@@ -572,7 +578,11 @@ impl<'a> Gen<'a> {
             for (i, (_, kind)) in callee.params.iter().enumerate() {
                 args.push(match kind {
                     ParamKind::Scalar if !callee.is_differentiated(i) && self.rng.chance(50) => {
-                        self.rng.pick(CONSTANTS).0.to_owned()
+                        if self.rng.chance(50) {
+                            self.rng.pick(CONSTANTS).0.to_owned()
+                        } else {
+                            format!("{}[{}]", TABLE.0, self.rng.below(TABLE.1.len()))
+                        }
                     }
                     ParamKind::Scalar if !callee.is_differentiated(i) => {
                         format!("{:.2}", 0.25 * (1 + self.rng.below(6)) as f64)
