@@ -654,8 +654,8 @@ pub struct Body {
     /// as paths where an index stands for all (`constant_fields.rs`):
     /// constants.
     pub constant_fields: Vec<Place>,
-    /// The `const` tables in capitals whose elements are passed by value to
-    /// `#[grad]` calls (`sq(x, DATA[i])`), taken for tables of floats
+    /// The `const` tables in capitals whose elements the body only passes by
+    /// value to calls (`sq(x, DATA[i])`), taken for tables of floats
     /// (`constant_fields.rs`): their elements are floats, which rustc checks.
     pub float_tables: Vec<Var>,
 }

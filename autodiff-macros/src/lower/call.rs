@@ -1036,7 +1036,7 @@ pub(super) fn model_part_type(declared: &syn::Type) -> Option<syn::Type> {
 pub(super) fn may_name_settings(ty: &syn::Type) -> bool {
     let syn::Type::Path(path) = ty else { return false };
     let Some(last) = path.path.segments.last() else { return false };
-    let standard = last.ident == "String" || !last.arguments.is_none() && !may_name_a_part(&last.ident);
+    let standard = last.ident == "String" || (!last.arguments.is_none() && !may_name_a_part(&last.ident));
     names_a_struct(ty) && last.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase()) && !standard
 }
 
