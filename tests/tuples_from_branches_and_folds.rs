@@ -145,3 +145,41 @@ fn running_sums_by_fold() {
         assert!(close(hv[j], 2.0 * (v[j] - v_mean) / (n - 1.0), 1e-12), "{hv:?}");
     }
 }
+
+/// Rows chosen in a typed tuple, and a fold whose closure holds a closure
+/// that returns (review 25: refused as a return of the fold's closure).
+#[grad(forward, reverse, hessian)]
+fn typed_rows(x: &[f64]) -> f64 {
+    let p = [x[0], x[1]];
+    let q = [x[1], x[0] * 2.0];
+    let (r, s): ([f64; 2], f64) = if x[2] > 0.0 { (p, x[2]) } else { (q, x[3]) };
+    r[0] * r[1] * s
+}
+
+#[grad(forward, reverse, hessian)]
+fn positive_squares_times_sum(x: &[f64]) -> f64 {
+    let (a, b) = x.iter().fold((0.0, 0.0), |(a, b), &v| {
+        let square = |u: f64| {
+            if u < 0.0 {
+                return 0.0;
+            }
+            u * u
+        };
+        (a + square(v), b + v)
+    });
+    a * b
+}
+
+#[test]
+fn typed_rows_and_nested_closures() {
+    let x = [0.5, 1.5, 2.0, -1.0];
+    let mut d = [0.0; 4];
+    assert!(close(typed_rows_grad(&x, &mut d), 1.5, 1e-12));
+    assert_eq!(d, [3.0, 1.0, 0.75, 0.0]);
+    // a = 0.25 + 4, b = 1: ∂/∂x₀ = 2·0.5·b + a, ∂/∂x₁ = a, ∂/∂x₂ = 2·2·b + a.
+    let y = [0.5, -1.5, 2.0];
+    let mut d = [0.0; 3];
+    assert!(close(positive_squares_times_sum_grad(&y, &mut d), 4.25, 1e-12));
+    assert!(close(d[0], 5.25, 1e-12) && close(d[1], 4.25, 1e-12) && close(d[2], 8.25, 1e-12), "{d:?}");
+    assert!(close(positive_squares_times_sum_jvp(&y, &[1.0, 1.0, 1.0]).1, 17.75, 1e-12));
+}

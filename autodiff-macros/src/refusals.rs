@@ -44,7 +44,7 @@ fn shapes_of_adjoints(body: &Body, activity: &Activity, cx: &Ctxt) {
             continue;
         }
         let info = body.var(told_of);
-        let definition = definitions[i];
+        let definition = definitions[told_of.0];
         let model = definition.and_then(|(rhs, _)| match rhs {
             Rhs::Deref(source) | Rhs::Use(Operand::Var(source)) => Some(*source).filter(|&source| is_model(source)),
             _ => None,

@@ -21,4 +21,12 @@ fn returned(x: &[f64]) -> f64 {
     s * q
 }
 
+// A slice chosen in a tuple has no shape to take apart (review 25: it
+// failed to compile in the generated code); the fixes are in the message.
+#[grad]
+fn pick(x: &[f64], y: &[f64], c: bool) -> f64 {
+    let (r, s): (&[f64], f64) = if c { (x, 1.0) } else { (y, 2.0) };
+    r[0] * r[1] * s
+}
+
 fn main() {}

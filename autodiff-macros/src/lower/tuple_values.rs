@@ -52,6 +52,11 @@ impl Lowerer<'_> {
         init: &Expr,
         out: &mut Block,
     ) -> bool {
+        // (A tuple of one is no tuple this takes apart.)
+        let rest = pattern.elems.iter().any(|elem| matches!(elem, syn::Pat::Rest(_)));
+        if pattern.elems.len() < 2 || rest {
+            return false;
+        }
         if let Expr::MethodCall(fold) = unparenthesized(init) {
             return self.tuple_fold(pattern, types, fold, out);
         }
@@ -83,7 +88,39 @@ impl Lowerer<'_> {
         let mut stmts = declarations;
         stmts.push(syn::Stmt::Expr(branch, Some(Default::default())));
         self.lower_stmts(&stmts, out, super::Sink::Discard);
+        if self.chooses_an_unshaped_aggregate(pattern, &temps, init) {
+            return true;
+        }
         self.destructure_tuple(pattern, types, &values, out);
+        true
+    }
+
+    /// Whether an element the branch chooses is a slice, or an array whose
+    /// shape no written type gives, which has no derivative to choose
+    /// (review 25: a slice failed to compile, an array was told by the
+    /// generated name); told with the fixes.
+    fn chooses_an_unshaped_aggregate(
+        &mut self,
+        pattern: &syn::PatTuple,
+        temps: &[Ident],
+        init: &impl quote::ToTokens,
+    ) -> bool {
+        let unshaped = temps.iter().zip(&pattern.elems).find(|(temp, _)| {
+            let Some(super::Binding::Var(var)) = self.lookup(temp) else { return false };
+            let info = &self.vars[var.0];
+            let reference = matches!(info.declared, Some(syn::Type::Reference(_)));
+            info.ty == crate::ir::Ty::Aggregate && (info.zero.is_none() || info.by_ref || reference)
+        });
+        let Some((_, name)) = unshaped else { return false };
+        self.cx.error_spanned_by(
+            init,
+            format!(
+                "#[grad] cannot choose `{}`, an array or a slice, inside a tuple from a branch without its \
+                 shape; write the tuple's type with the array's (`let (r, s): ([f64; 2], f64) = ..`), or \
+                 choose a slice on its own (`let r = if c {{ x }} else {{ y }};`)",
+                quote::ToTokens::to_token_stream(name)
+            ),
+        );
         true
     }
 
@@ -109,7 +146,7 @@ impl Lowerer<'_> {
             return false;
         }
         let span = fold.method.span();
-        if super::stmt::contains_return(&folder.body) {
+        if returns_from(&folder.body) {
             self.cx.error_spanned_by(
                 &folder.body,
                 "a `fold` with a tuple accumulator inside #[grad] functions gives its value as the closure's last \
@@ -136,6 +173,9 @@ impl Lowerer<'_> {
             parse_quote_spanned!(span=> #iteration.for_each(|#item| { let #accumulator = #values; #body });),
         ];
         self.lower_stmts(&stmts, out, super::Sink::Discard);
+        if self.chooses_an_unshaped_aggregate(pattern, &temps, fold) {
+            return true;
+        }
         self.destructure_tuple(pattern, types, &values, out);
         true
     }
@@ -203,6 +243,22 @@ impl Lowerer<'_> {
         ident.set_span(ident.span().located_at(span));
         ident
     }
+}
+
+/// Whether `expr` has a `return` of its own (not of a closure or an item
+/// inside it).
+fn returns_from(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_expr(&mut find, expr);
+    find.0
 }
 
 fn unparenthesized(expr: &Expr) -> &Expr {
