@@ -198,7 +198,6 @@ impl Lowerer<'_> {
                 parse_quote_spanned!(span=> { let (#(#parts),*) = #value; #(#temps = #parts;)* })
             }
             Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => value.clone(),
-            Expr::Macro(mac) if is_diverging_macro(&mac.mac) => value.clone(),
             Expr::Block(block) => {
                 let mut block = block.clone();
                 self.assigning_block(&mut block.block, temps)?;
@@ -232,7 +231,6 @@ impl Lowerer<'_> {
             }
             // (A block that ends in a jump: `{ return 0.0; }`.)
             Some(syn::Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), Some(_))) => Some(()),
-            Some(syn::Stmt::Macro(stmt)) if is_diverging_macro(&stmt.mac) => Some(()),
             _ => None,
         }
     }
@@ -266,10 +264,4 @@ fn unparenthesized(expr: &Expr) -> &Expr {
         Expr::Paren(paren) => unparenthesized(&paren.expr),
         other => other,
     }
-}
-
-/// `panic!(..)`, `unreachable!(..)`, `todo!()`, `unimplemented!()`: an arm
-/// that gives no value.
-fn is_diverging_macro(mac: &syn::Macro) -> bool {
-    ["panic", "unreachable", "todo", "unimplemented"].iter().any(|name| mac.path.is_ident(name))
 }
