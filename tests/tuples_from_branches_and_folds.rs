@@ -183,3 +183,39 @@ fn typed_rows_and_nested_closures() {
     assert!(close(d[0], 5.25, 1e-12) && close(d[1], 4.25, 1e-12) && close(d[2], 8.25, 1e-12), "{d:?}");
     assert!(close(positive_squares_times_sum_jvp(&y, &[1.0, 1.0, 1.0]).1, 17.75, 1e-12));
 }
+
+/// Rows chosen without a type, in a tuple and by a deferred `let`: the
+/// name takes the shape of the array it is given (review 25: refused,
+/// naming the generated `__tuple`). (The deferred `let` is written as some
+/// users write it, which clippy would have be an `if` value.)
+#[allow(clippy::needless_late_init)]
+#[grad(forward, reverse, hessian)]
+fn untyped_rows(x: &[f64]) -> f64 {
+    let p = [x[0], x[1]];
+    let q = [x[1], x[0] * 2.0];
+    let (r, s) = if x[2] > 0.0 { (p, x[2]) } else { (q, x[3]) };
+    let t;
+    if x[3] > 0.0 {
+        t = p;
+    } else {
+        t = q;
+    }
+    r[0] * r[1] * s + t[1]
+}
+
+#[test]
+fn untyped_rows_take_their_shape() {
+    for x in [[0.5, 1.5, 2.0, -1.0], [0.5, 1.5, -2.0, 3.0]] {
+        let mut d = [0.0; 4];
+        let value = untyped_rows_grad(&x, &mut d);
+        let (want, gradient) = if x[2] > 0.0 {
+            (x[0] * x[1] * x[2] + 2.0 * x[0], [x[1] * x[2] + 2.0, x[0] * x[2], x[0] * x[1], 0.0])
+        } else {
+            (2.0 * x[0] * x[1] * x[3] + x[1], [2.0 * x[1] * x[3], 2.0 * x[0] * x[3] + 1.0, 0.0, 2.0 * x[0] * x[1]])
+        };
+        assert!(close(value, want, 1e-12), "{value} {want}");
+        assert!(d.iter().zip(&gradient).all(|(d, g)| close(*d, *g, 1e-12)), "{d:?} {gradient:?}");
+        let v = [1.0, -1.0, 0.5, 2.0];
+        assert!(close(untyped_rows_jvp(&x, &v).1, dot(&d, &v), 1e-12));
+    }
+}

@@ -582,7 +582,11 @@ impl Lowerer<'_> {
                 );
             }
             Binding::Var(var) => self.mark_refused(var, |this| match op {
-                None => this.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite)),
+                None => {
+                    let before = out.stmts.len();
+                    this.lower_into(right, out, Sink::Var(var, AssignKind::Overwrite));
+                    this.shape_from_an_array(var, &out.stmts[before..]);
+                }
                 Some(op) => {
                     let value = this.lower_expr(right, out);
                     let rhs = Rhs::Prim(op, vec![Operand::Var(var), value]);
@@ -632,6 +636,33 @@ impl Lowerer<'_> {
                 out.stmts.push(Stmt::Store { place, value, span });
             }
         }
+    }
+
+    /// `let r; if c { r = p; } else { r = q; }` of local arrays: `r`, whose
+    /// type is not written, takes the shape of the array it is first given
+    /// (its adjoint needs one; review 25 met it in a tuple from a branch,
+    /// which `tuple_values.rs` lowers so). Only a local array's shape: the
+    /// same type in Rust, whatever arm gives it.
+    fn shape_from_an_array(&mut self, var: Var, assigned: &[Stmt]) {
+        let info = &self.vars[var.0];
+        if info.declared.is_some() || info.zero.is_some() || !matches!(info.ty, Ty::Unknown | Ty::Aggregate) {
+            return;
+        }
+        let source = assigned.iter().rev().find_map(|stmt| match stmt {
+            Stmt::Assign { dst, rhs: Rhs::Use(Operand::Var(source)), .. } if *dst == var => Some(*source),
+            _ => None,
+        });
+        let Some(source) = source else { return };
+        let source = &self.vars[source.0];
+        if source.ty != Ty::Aggregate || source.by_ref || !matches!(source.zero, Some(crate::ir::Zero::Array(_))) {
+            return;
+        }
+        let (elem, dims, zero) = (source.elem, source.dims, source.zero.clone());
+        let info = &mut self.vars[var.0];
+        info.ty = Ty::Aggregate;
+        info.elem = elem;
+        info.dims = dims;
+        info.zero = zero;
     }
 
     /// `(a, b) = (b, a + b);`, `[p[0], p[1]] = [p[1], p[0]];`, `(a, b) =
