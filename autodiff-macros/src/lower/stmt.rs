@@ -948,16 +948,34 @@ pub(super) fn macro_message(mac: &syn::Macro) -> String {
 
 /// Whether `expr` contains a `return` (not counting nested items).
 pub(super) fn contains_return(expr: &Expr) -> bool {
-    struct Find(bool);
+    finds_return(expr, true)
+}
+
+/// Whether `expr` has a `return` of its own: not of a closure or an item
+/// inside it.
+pub(super) fn returns_from(expr: &Expr) -> bool {
+    finds_return(expr, false)
+}
+
+fn finds_return(expr: &Expr, into_closures: bool) -> bool {
+    struct Find {
+        found: bool,
+        into_closures: bool,
+    }
     impl<'ast> syn::visit::Visit<'ast> for Find {
         fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
+            self.found = true;
+        }
+        fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+            if self.into_closures {
+                syn::visit::visit_expr_closure(self, closure);
+            }
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut find = Find(false);
+    let mut find = Find { found: false, into_closures };
     syn::visit::Visit::visit_expr(&mut find, expr);
-    find.0
+    find.found
 }
 
 /// `expr` without the parentheses and invisible groups around it.

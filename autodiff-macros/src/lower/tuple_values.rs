@@ -146,7 +146,7 @@ impl Lowerer<'_> {
             return false;
         }
         let span = fold.method.span();
-        if returns_from(&folder.body) {
+        if super::stmt::returns_from(&folder.body) {
             self.cx.error_spanned_by(
                 &folder.body,
                 "a `fold` with a tuple accumulator inside #[grad] functions gives its value as the closure's last \
@@ -241,22 +241,6 @@ impl Lowerer<'_> {
         ident.set_span(ident.span().located_at(span));
         ident
     }
-}
-
-/// Whether `expr` has a `return` of its own (not of a closure or an item
-/// inside it).
-fn returns_from(expr: &Expr) -> bool {
-    struct Find(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut find = Find(false);
-    syn::visit::Visit::visit_expr(&mut find, expr);
-    find.0
 }
 
 fn unparenthesized(expr: &Expr) -> &Expr {
