@@ -447,3 +447,114 @@ fn fields_of_self_passed_by_value_and_lent_in_the_twin_for_a_constant_self() {
         assert!(close(hv, second, 1e-5), "{hv} against {second}");
     }
 }
+
+/// A layer whose method writes an output through another method's untyped
+/// value (round 18, C1): `let z = self.pre(x);` given a slice `x`. Its twin
+/// for a constant `self` took `z` for a value of unknown type and was
+/// silently left out, so a caller on a constant layer failed with "`apply`
+/// has no derivative".
+#[derive(Params, Clone)]
+struct Layer1 {
+    w: Vec<f64>,
+}
+
+impl Layer1 {
+    #[grad(forward, reverse, hessian)]
+    fn pre(&self, x: &[f64]) -> f64 {
+        self.w[0] * x[0] + self.w[1] * x[1]
+    }
+
+    #[grad(forward, reverse, hessian)]
+    fn act(&self, z: f64) -> f64 {
+        z.tanh()
+    }
+
+    #[grad(forward, reverse, hessian)]
+    fn apply(&self, x: &[f64], out: &mut [f64]) {
+        let z = self.pre(x);
+        out[0] = self.act(z);
+        out[1] = z * z;
+    }
+}
+
+/// Through the twin: the layer is a constant here.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn through_constant_layer(layer: &Layer1, x: &[f64]) -> f64 {
+    let mut out = [0.0; 2];
+    layer.apply(x, &mut out);
+    out[0] + out[1] * x[0]
+}
+
+#[test]
+fn an_untyped_value_of_a_method_given_a_slice_reaches_the_twin_for_a_constant_self() {
+    let layer = Layer1 { w: vec![0.6, -0.4] };
+    let f = |x: &[f64]| {
+        let z = 0.6 * x[0] - 0.4 * x[1];
+        z.tanh() + z * z * x[0]
+    };
+    let h = 1e-6;
+    for x in [[0.3, -0.7], [-1.1, 0.4]] {
+        let mut dx = [0.0; 2];
+        let value = through_constant_layer_grad(&layer, &x, &mut dx);
+        assert!(close(value, f(&x), 1e-14));
+        // Closed form: z = w·x, f = tanh z + z² x₀.
+        let z = 0.6 * x[0] - 0.4 * x[1];
+        let dz = 1.0 - z.tanh().powi(2) + 2.0 * z * x[0];
+        assert_all_close(&dx, &[dz * 0.6 + z * z, dz * -0.4], 1e-12);
+        let v = [0.8, -0.5];
+        let (_, tangent) = through_constant_layer_jvp(&layer, &x, &v);
+        assert!(close(tangent, dx[0] * v[0] + dx[1] * v[1], 1e-12));
+        let mut hv = [0.0; 2];
+        through_constant_layer_hvp(&layer, &x, &v, &mut hv);
+        for i in 0..2 {
+            let shifted = |s: f64| {
+                let xs = [x[0] + s * v[0], x[1] + s * v[1]];
+                let mut d = [0.0; 2];
+                through_constant_layer_grad(&layer, &xs, &mut d);
+                d[i]
+            };
+            assert!(close(hv[i], (shifted(h) - shifted(-h)) / (2.0 * h), 1e-5), "{hv:?}");
+        }
+    }
+}
+
+/// Settings that are not a model: a constant receiver.
+struct Gain {
+    scale: f64,
+}
+
+impl Gain {
+    #[grad(forward, reverse, wrt(x))]
+    fn apply(&self, x: f64) -> f64 {
+        self.scale * x.sin()
+    }
+}
+
+#[grad(forward, reverse)]
+fn total(v: &[f64]) -> f64 {
+    v.iter().sum()
+}
+
+/// `y`, the value of a call given a slice, passed to a method of a
+/// constant: taken for a float (refused before as of a type unseen).
+#[grad(forward, reverse, wrt(x))]
+fn through_a_call_given_a_slice(g: &Gain, x: &[f64]) -> f64 {
+    let y = total(x);
+    autodiff::sigmoid(g.apply(y))
+}
+
+#[test]
+fn a_call_given_a_slice_gives_a_float_to_a_method_of_a_constant() {
+    let g = Gain { scale: 1.7 };
+    let x = [0.4, -0.9, 0.25];
+    let mut dx = [0.0; 3];
+    let value = through_a_call_given_a_slice_grad(&g, &x, &mut dx);
+    let s: f64 = x.iter().sum();
+    let u = g.scale * s.sin();
+    let sigma = 1.0 / (1.0 + (-u).exp());
+    assert!(close(value, sigma, 1e-14));
+    let partial = sigma * (1.0 - sigma) * g.scale * s.cos();
+    assert_all_close(&dx, &[partial; 3], 1e-12);
+    let (_, tangent) = through_a_call_given_a_slice_jvp(&g, &x, &[1.0, 2.0, -0.5]);
+    assert!(close(tangent, 2.5 * partial, 1e-12));
+}

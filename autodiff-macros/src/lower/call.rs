@@ -457,8 +457,14 @@ impl Lowerer<'_> {
         };
         args.is_some_and(|args| {
             args.iter().any(|arg| match arg {
-                Arg::Value(Operand::Var(arg)) => self.vars[arg.0].ty.is_float() && !self.constant_params.contains(arg),
+                Arg::Value(Operand::Var(arg)) => {
+                    self.vars[arg.0].ty.is_differentiable() && !self.constant_params.contains(arg)
+                }
                 Arg::Value(Operand::Place(place)) => !self.constant_params.contains(&place.var),
+                // (`self.pre(x)` of a slice `x`, in a twin for a constant `self`.)
+                Arg::Ref { place, .. } => {
+                    self.vars[place.var.0].ty.is_differentiable() && !self.constant_params.contains(&place.var)
+                }
                 _ => false,
             })
         })
