@@ -340,6 +340,26 @@ fn rk4_untyped(s: &[f64], k: f64, h: f64) -> f64 {
     x * x + y
 }
 
+/// `s + a·k` of a four-state.
+#[grad(forward, reverse)]
+fn stage(s: [f64; 4], k: [f64; 4], a: f64) -> [f64; 4] {
+    [s[0] + a * k[0], s[1] + a * k[1], s[2] + a * k[2], s[3] + a * k[3]]
+}
+
+/// `rk4_untyped` with each stage point made in place, `deriv(stage(..), k)`
+/// (round 17, D1).
+#[grad(forward, reverse)]
+fn rk4_nested(w: &[f64; 6]) -> f64 {
+    let (s0, k, h) = ([w[0], w[1], w[2], w[3]], w[4], w[5]);
+    let k1 = deriv(s0, k);
+    let k2 = deriv(stage(s0, k1, 0.5 * h), k);
+    let k3 = deriv(stage(s0, k2, 0.5 * h), k);
+    let k4 = deriv(stage(s0, k3, h), k);
+    let x = s0[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]);
+    let y = s0[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]);
+    x * x + y
+}
+
 /// `rk4_untyped` over its six numbers, for the harness.
 #[grad(forward, reverse)]
 fn rk4_untyped_row(w: &[f64; 6]) -> f64 {
@@ -663,6 +683,7 @@ fn cases() -> Vec<Case> {
         row!(two_ranges_of_one_slice, two_ranges_of_one_slice_grad, two_ranges_of_one_slice_vjp, two_ranges_of_one_slice_jvp; 5; in [-1.2, 1.2]),
         row!(rk4_row, rk4_row_grad, rk4_row_vjp, rk4_row_jvp; 6; in [0.1, 1.0]),
         row!(rk4_untyped_row, rk4_untyped_row_grad, rk4_untyped_row_vjp, rk4_untyped_row_jvp; 6; in [0.1, 1.0]),
+        row!(rk4_nested, rk4_nested_grad, rk4_nested_vjp, rk4_nested_jvp; 6; in [0.1, 1.0]),
         row!(untyped_in_a_loop, untyped_in_a_loop_grad, untyped_in_a_loop_vjp, untyped_in_a_loop_jvp; 5; in [0.1, 1.0]),
         row!(oscillator_steps, oscillator_steps_grad, oscillator_steps_vjp, oscillator_steps_jvp; 3; in [-1.0, 1.0]),
         row!(euler_row, euler_row_grad, euler_row_vjp, euler_row_jvp; 5; in [0.1, 1.0]),

@@ -231,6 +231,29 @@ fn rk4_by_value(w: &[f64; 3]) -> f64 {
     energy(next, k)
 }
 
+/// `s + a·k`, the stage point of RK4.
+#[grad(reverse, hessian)]
+fn axpy2(s: [f64; 2], k: [f64; 2], a: f64) -> [f64; 2] {
+    [s[0] + a * k[0], s[1] + a * k[1]]
+}
+
+/// `rk4_by_value` with each stage's point made by a call in place
+/// (`deriv(axpy2(s, k1, h / 2), k)`, round 17 D1): `deriv`'s other call
+/// says it takes an array, so the nested value is one.
+#[grad(reverse, hessian)]
+fn rk4_nested(w: &[f64; 3]) -> f64 {
+    let (s, k, h) = ([w[0], w[1]], w[2], 0.3);
+    let k1 = deriv(s, k);
+    let k2 = deriv(axpy2(s, k1, 0.5 * h), k);
+    let k3 = deriv(axpy2(s, k2, 0.5 * h), k);
+    let k4 = deriv(axpy2(s, k3, h), k);
+    let next = [
+        s[0] + h / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0]),
+        s[1] + h / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1]),
+    ];
+    energy(next, k)
+}
+
 /// A scalar function of an array taken by value: its own `energy_hvp`
 /// takes the array's direction by value and returns its part of `H·v`.
 #[grad(reverse, hessian)]
@@ -321,6 +344,7 @@ fn cases() -> Vec<Case> {
         row!(calls_a_buffer_user, calls_a_buffer_user_grad, calls_a_buffer_user_hvp; 3; in [-1.5, 1.5]),
         row!(vec_output, vec_output_grad, vec_output_hvp; 3; in [-1.5, 1.5]),
         row!(rk4_by_value, rk4_by_value_grad, rk4_by_value_hvp; 3; in [-1.5, 1.5]),
+        row!(rk4_nested, rk4_nested_grad, rk4_nested_hvp; 3; in [-1.5, 1.5]),
         row!(rows_by_value, rows_by_value_grad, rows_by_value_hvp; 4; in [-1.5, 1.5]),
     ]
 }
@@ -503,5 +527,20 @@ fn a_constant_parameter_passed_to_a_callee_writing_in_place() {
     let numeric = numeric_hvp(|w, g| restricted_grad(w, g, &c), &w, &v);
     for i in 0..2 {
         assert!(close(hv[i] - PRIOR, numeric[i], HVP_TOL), "(H·v){i} = {} vs {}", hv[i] - PRIOR, numeric[i]);
+    }
+}
+
+/// The nested calls give the gradient and `H·v` of the calls bound first.
+#[test]
+fn rk4_with_nested_calls_is_rk4() {
+    let (w, v) = ([0.4, -0.7, 1.3], [0.5, 0.2, -0.9]);
+    let (mut g_nested, mut g_bound) = ([0.0; 3], [0.0; 3]);
+    let value = rk4_nested_grad(&w, &mut g_nested);
+    assert_eq!(value, rk4_by_value_grad(&w, &mut g_bound));
+    let (mut h_nested, mut h_bound) = ([0.0; 3], [0.0; 3]);
+    rk4_nested_hvp(&w, &v, &mut h_nested);
+    rk4_by_value_hvp(&w, &v, &mut h_bound);
+    for i in 0..3 {
+        assert!(close(g_nested[i], g_bound[i], 1e-14) && close(h_nested[i], h_bound[i], 1e-13));
     }
 }

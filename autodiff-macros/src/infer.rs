@@ -163,7 +163,9 @@ fn untyped_call_results(body: &Body) -> Vec<bool> {
     let mut candidates: Vec<bool> = body
         .vars
         .iter()
-        .map(|info| info.ty.is_float() && info.kind == VarKind::Local && info.declared.is_none())
+        .map(|info| {
+            info.ty.is_float() && matches!(info.kind, VarKind::Local | VarKind::Temp) && info.declared.is_none()
+        })
         .collect();
     let mut set_by_call = vec![false; body.vars.len()];
     walk(&body.block, 0, &mut |stmt, _| {
