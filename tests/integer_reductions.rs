@@ -2,7 +2,9 @@
 //! usize = idx.iter().sum();`) inside `#[grad]` code: the reduction
 //! started from `0.0`, and rustc rejected the generated code (review 24,
 //! older than it). An integer turbofish or a typed `let` starts it from
-//! an integer. Checked in every mode against the closed form.
+//! an integer, and so do items that are integers whatever the context
+//! (a call's `usize` parameter, a typed tuple pattern, an alias: review
+//! 25). Checked in every mode against the closed form.
 
 mod common;
 
@@ -28,5 +30,34 @@ fn integer_sums_and_products() {
     assert!(close(weighted_by_counts_jvp(&x, &[1.0, 5.0], &idx).1, 2.0 * k * 0.7, 1e-12));
     let mut hv = [0.0; 2];
     weighted_by_counts_hvp(&x, &[1.0, 0.0], &mut hv, &idx);
+    assert!(close(hv[0], 2.0 * k, 1e-12) && hv[1] == 0.0);
+}
+
+/// An alias the macro cannot see through.
+type Count = usize;
+
+fn as_float(n: usize) -> f64 {
+    n as f64
+}
+
+/// Integer sums typed only by their context: `x₀² · (Σ idx + Σ idx + Σ_{i<n} i² + Σ_{i<n} i + Π idx)`.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn counts_typed_by_context(x: &[f64], idx: &[usize], n: usize) -> f64 {
+    let a: Count = idx.iter().sum();
+    let (b, y): (usize, f64) = (idx.iter().copied().sum(), x[0]);
+    let squares = as_float((0..n).map(|i| i * i).sum());
+    y * x[0] * ((a + b) as f64 + squares + as_float((0..n).sum()) + as_float(idx.iter().product()))
+}
+
+#[test]
+fn integer_sums_typed_by_their_context() {
+    let (x, idx, n) = ([0.7, 1.0], [1usize, 2, 3], 4);
+    let k = (6 + 6 + 14 + 6 + 6) as f64;
+    let mut d = [0.0; 2];
+    assert!(close(counts_typed_by_context_grad(&x, &mut d, &idx, n), k * 0.49, 1e-12));
+    assert!(close(d[0], 2.0 * k * 0.7, 1e-12) && d[1] == 0.0);
+    assert!(close(counts_typed_by_context_jvp(&x, &[1.0, 5.0], &idx, n).1, 2.0 * k * 0.7, 1e-12));
+    let mut hv = [0.0; 2];
+    counts_typed_by_context_hvp(&x, &[1.0, 0.0], &mut hv, &idx, n);
     assert!(close(hv[0], 2.0 * k, 1e-12) && hv[1] == 0.0);
 }

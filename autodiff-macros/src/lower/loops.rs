@@ -1009,18 +1009,33 @@ impl Lowerer<'_> {
                 let ty = if integers { Ty::Other } else { Ty::AnyFloat };
                 let start = Operand::Const(Const { tokens: start, ty });
                 self.adopt(accumulator, &Rhs::Use(start.clone()));
+                let start_at = out.stmts.len();
                 self.assign(out, accumulator, Rhs::Use(start), kind, span);
                 let pattern = map.as_ref().map(|(params, _)| params[0].clone());
                 let wildcard: Pat = syn::parse_quote!(__item);
                 let pattern = pattern.unwrap_or(wildcard);
+                let mut integer_items = false;
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
                         Some((_, value)) => this.mapped_item(value, body),
                         None => this.path_operand(&syn::parse_quote!(__item)),
                     };
+                    integer_items = this.operand_ty(&item) == Ty::Other;
                     let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), item]);
                     this.assign(body, accumulator, rhs, AssignKind::Overwrite, span);
                 });
+                // Items that are integers (`idx.iter().sum()` of `idx: &[usize]`,
+                // `(0..n).map(|i| i * i).sum()`) whose sum nothing types: an
+                // integer sum, whatever type the context gives it (a call's
+                // `usize` parameter, a typed tuple pattern, an alias).
+                if integer_items && !integers {
+                    let one = if terminal == "sum" { quote!(0) } else { quote!(1) };
+                    let start = Operand::Const(Const { tokens: one, ty: Ty::Other });
+                    self.vars[accumulator.0].ty = Ty::Other;
+                    if let Some(Stmt::Assign { rhs, .. }) = out.stmts.get_mut(start_at) {
+                        *rhs = Rhs::Use(start);
+                    }
+                }
             }
             "fold" => {
                 let (Some(init), Some(folder)) = (call.args.first(), call.args.get(1)) else {
