@@ -285,3 +285,42 @@ fn passes_reversed_at_once_at_f64_and_f32() {
     got32.push(f64::from(dw32));
     assert_all_close(&got32, &want, 1e-3);
 }
+
+/// Conversions written the way `num_traits` code writes them (round 19):
+/// a length, an integer parameter and arithmetic of it, a count cast to
+/// `f64`, and a negative literal. `f = −½ (2s + 1 + n) Σ xᵢ² / n` with
+/// `n = x.len()`, so `∂ᵢ f = −(2s + 1 + n) xᵢ / n`.
+#[grad(forward, reverse, hessian)]
+fn scaled_mean_square<T: autodiff::num_traits::Float>(x: &[T], steps: usize) -> T {
+    let n = T::from(x.len()).unwrap();
+    let k = T::from(steps * 2 + 1).unwrap() + T::from(x.len() as f64).unwrap();
+    let half = T::from(-0.5).unwrap();
+    x.iter().map(|&v| v * v).fold(T::zero(), |s, v| s + v) / n * k * half
+}
+
+/// A negative literal by `autodiff::Float`'s conversion.
+#[grad(forward, reverse)]
+fn negative_literal<T: Float>(x: T) -> T {
+    T::from_f64(-0.284496736) * x * x
+}
+
+#[test]
+fn integers_and_negative_literals_converted_to_t() {
+    let (x, steps) = ([0.5, -1.5, 2.0], 2);
+    let k = (2 * steps + 1 + 3) as f64;
+    let mut d = [0.0; 3];
+    let value = scaled_mean_square_grad(&x, &mut d, steps);
+    assert!(close(value, -0.5 * k * (0.25 + 2.25 + 4.0) / 3.0, 1e-14));
+    assert_all_close(&d, &x.map(|v| -k * v / 3.0), 1e-13);
+    let (_, tangent) = scaled_mean_square_jvp(&x, &[1.0, 0.0, 2.0], steps);
+    assert!(close(tangent, d[0] + 2.0 * d[2], 1e-13));
+    let mut hv = [0.0; 3];
+    scaled_mean_square_hvp(&x, &[1.0, 0.0, 2.0], &mut hv, steps);
+    assert_all_close(&hv, &[-k / 3.0, 0.0, -2.0 * k / 3.0], 1e-13);
+    let mut d32 = [0.0f32; 3];
+    scaled_mean_square_grad(&x.map(|v| v as f32), &mut d32, steps);
+    assert_all_close(&d32.map(f64::from), &d, 1e-6);
+    let (value, dx) = negative_literal_grad(1.5f64);
+    assert!(close(value, -0.284496736 * 2.25, 1e-15) && close(dx, -0.284496736 * 3.0, 1e-15));
+    assert!(close(f64::from(negative_literal_grad(1.5f32).1), dx, 1e-6));
+}

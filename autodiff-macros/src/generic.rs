@@ -88,7 +88,7 @@ pub fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
     written.visit_block(&item.block);
 
     let mut concrete = item.clone();
-    let mut standin = StandIn { cx: &cx, float };
+    let mut standin = StandIn { cx: &cx, float, integer_params: integer_params(item) };
     for input in &mut concrete.sig.inputs {
         standin.visit_fn_arg_mut(input);
     }
@@ -132,6 +132,9 @@ impl Visit<'_> for ConcreteFloats<'_> {
 struct StandIn<'a> {
     cx: &'a Ctxt,
     float: &'a Ident,
+    /// The parameters declared as integers (`steps: usize`), which
+    /// `T::from(steps)` converts.
+    integer_params: Vec<Ident>,
 }
 
 impl StandIn<'_> {
@@ -172,34 +175,55 @@ impl StandIn<'_> {
         (path.qself.is_none() && segments.len() == 2 && segments[0].ident == *self.float).then(|| &segments[1].ident)
     }
 
-    /// The literal argument of a conversion, or an error that says to write one.
+    /// The literal argument of a conversion (`2.0`, `-0.5`), an integer
+    /// made a float (`n as f64`, also for `T::from(x.len())`), or an error
+    /// that says to write one.
     fn argument(&self, call: &syn::ExprCall) -> Option<Expr> {
         if integer_cast(call, self.float).is_some() {
             let value = &call.args[0];
             return Some(syn::parse_quote!((#value)));
         }
-        let value = match call.args.first() {
-            Some(Expr::Lit(lit)) if call.args.len() == 1 => match &lit.lit {
-                syn::Lit::Float(float) => float.base10_parse::<f64>().ok(),
-                syn::Lit::Int(int) => int.base10_parse::<i64>().ok().map(|int| int as f64),
-                _ => None,
-            },
-            _ => None,
-        };
-        match value {
-            Some(value) => Some(float_literal(value, call.func.span())),
-            None => {
-                let float = self.float;
-                self.cx.error_spanned_by(
-                    call,
-                    format!(
-                        "#[grad] converts to `{float}` only literals and integers (`{float}::from_f64(2.0)`, \
-                         `{float}::from_f64(n as f64)`); compute this value from `{float}` values instead"
-                    ),
-                );
-                None
-            }
+        let [argument] = &call.args.iter().collect::<Vec<_>>()[..] else { return self.not_a_literal(call) };
+        if let Some(value) = literal_value(argument) {
+            return Some(float_literal(value, call.func.span()));
         }
+        if self.is_integer(argument) {
+            return Some(syn::parse_quote_spanned!(argument.span()=> ((#argument) as f64)));
+        }
+        self.not_a_literal(call)
+    }
+
+    /// Whether `expr` is an integer by its form: an integer literal, a
+    /// length, a parameter declared as an integer, a cast to an integer
+    /// type, or arithmetic of these.
+    fn is_integer(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
+            Expr::MethodCall(call) => call.method == "len" && call.args.is_empty(),
+            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.integer_params.contains(ident)),
+            Expr::Cast(cast) => crate::lower::is_integer_type(&cast.ty),
+            Expr::Paren(paren) => self.is_integer(&paren.expr),
+            Expr::Binary(binary) => {
+                use syn::BinOp::{Add, Div, Mul, Rem, Sub};
+                matches!(binary.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
+                    && self.is_integer(&binary.left)
+                    && self.is_integer(&binary.right)
+            }
+            _ => false,
+        }
+    }
+
+    fn not_a_literal(&self, call: &syn::ExprCall) -> Option<Expr> {
+        let float = self.float;
+        self.cx.error_spanned_by(
+            call,
+            format!(
+                "#[grad] converts to `{float}` only literals and integers (`{float}::from(2.0).unwrap()`, \
+                 `{float}::from(x.len()).unwrap()`, `{float}::from(n as f64).unwrap()`, or with `autodiff::Float`, \
+                 `{float}::from_f64(2.0)`); compute this value from `{float}` values instead"
+            ),
+        );
+        None
     }
 }
 
@@ -342,11 +366,43 @@ fn is_int_cast(group: &Group) -> bool {
         && matches!(&tokens[..], [.., TokenTree::Ident(r#as), TokenTree::Ident(ty)] if r#as == "as" && ty == "f64")
 }
 
-/// `n` in `T::from_f64(n as f64)`: a primitive (`T` has no `as`) made a float.
+/// The value of a numeric literal, negated or not (`2.0`, `3`, `-0.5`).
+fn literal_value(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            syn::Lit::Float(float) => float.base10_parse::<f64>().ok(),
+            syn::Lit::Int(int) => int.base10_parse::<i64>().ok().map(|int| int as f64),
+            _ => None,
+        },
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => literal_value(&unary.expr).map(|value| -value),
+        Expr::Paren(paren) => literal_value(&paren.expr),
+        _ => None,
+    }
+}
+
+/// The parameters of `item` declared as integers.
+fn integer_params(item: &ItemFn) -> Vec<Ident> {
+    let typed = item.sig.inputs.iter().filter_map(|input| match input {
+        syn::FnArg::Typed(typed) => Some(typed),
+        syn::FnArg::Receiver(_) => None,
+    });
+    typed
+        .filter(|typed| crate::lower::is_integer_type(&typed.ty))
+        .filter_map(|typed| match &*typed.pat {
+            syn::Pat::Ident(binding) => Some(binding.ident.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `n` in `T::from_f64(n as f64)` (or `T::from(n as f64)`): a primitive
+/// (`T` has no `as`) made a float.
 fn integer_cast<'e>(call: &'e syn::ExprCall, float: &Ident) -> Option<&'e Expr> {
     let Expr::Path(path) = &*call.func else { return None };
     let segments = &path.path.segments;
-    let from_f64 = segments.len() == 2 && segments[0].ident == *float && segments[1].ident == "from_f64";
+    let from_f64 = segments.len() == 2
+        && segments[0].ident == *float
+        && (segments[1].ident == "from_f64" || segments[1].ident == "from");
     let [Expr::Cast(cast)] = &call.args.iter().collect::<Vec<_>>()[..] else { return None };
     let to_f64 = matches!(&*cast.ty, syn::Type::Path(ty) if ty.path.is_ident("f64"));
     (from_f64 && to_f64).then_some(&*cast.expr)
