@@ -462,7 +462,7 @@ impl Lowerer<'_> {
             },
             _ => return false,
         };
-        is_integer_type(elem) || super::is_bool(elem)
+        holds_only_integers(elem)
     }
 
     pub(super) fn length(&mut self, base: &Place, out: &mut Block, span: Span) -> Operand {
@@ -477,6 +477,16 @@ impl Lowerer<'_> {
         let method = syn::Ident::new("len", span);
         self.assign(out, len, Rhs::Method(place_operand(base.clone()), method, Vec::new()), AssignKind::Init, span);
         Operand::Var(len)
+    }
+}
+
+/// Whether an element of type `elem` is an integer or a flag, or an array
+/// of them (`tris: &[[usize; 3]]`, a triangle's corners: each pass copies
+/// the row, an index table).
+fn holds_only_integers(elem: &syn::Type) -> bool {
+    match elem {
+        syn::Type::Array(array) => holds_only_integers(&array.elem),
+        elem => is_integer_type(elem) || super::is_bool(elem),
     }
 }
 

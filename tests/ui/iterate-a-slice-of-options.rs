@@ -1,16 +1,8 @@
-// A slice of index rows (BPR triples, `&[[usize; 3]]`) is not iterated;
-// the message names the index loop that reads it (user round 10: it named
-// no way out).
+// A slice the macro does not iterate (options, here) gets a message naming
+// the index loop that reads it (user round 10: it named no way out; rows
+// of indices, `&[[usize; 3]]`, are iterated since round 19:
+// `tests/index_rows.rs`).
 use autodiff::grad;
-
-#[grad(wrt(u))]
-fn bpr(u: &[f64], triples: &[[usize; 3]]) -> f64 {
-    let mut loss = 0.0;
-    for t in triples {
-        loss += u[t[0]] * u[t[1]] - u[t[2]];
-    }
-    loss
-}
 
 // Through `.iter().enumerate()` of a slice of options (round 14: the fix
 // named `ws.iter().len()`).
