@@ -324,3 +324,45 @@ fn integers_and_negative_literals_converted_to_t() {
     assert!(close(value, -0.284496736 * 2.25, 1e-15) && close(dx, -0.284496736 * 3.0, 1e-15));
     assert!(close(f64::from(negative_literal_grad(1.5f32).1), dx, 1e-6));
 }
+
+const P: f64 = 0.3275911;
+const AS_A: [f64; 3] = [0.254829592, -0.284496736, 1.421413741];
+
+/// Constants converted to `T` (round 19, D1): the coefficients of an
+/// erf-like polynomial in `t = 1 / (1 + P·x)`, `t·(a₀ + t·(a₁ + t·a₂))`.
+#[grad(forward, reverse, hessian)]
+fn polynomial_in_t<T: autodiff::num_traits::Float>(x: T) -> T {
+    let t = T::one() / (T::one() + T::from(P).unwrap() * x);
+    let mut s = T::zero();
+    for i in 0..3 {
+        s = s * t + T::from(AS_A[2 - i]).unwrap();
+    }
+    s * t
+}
+
+#[grad(forward, reverse)]
+fn affine_in_constants<T: Float>(x: T) -> T {
+    T::from_f64(P) * x + T::from_f64(AS_A[1])
+}
+
+#[test]
+fn constants_converted_to_t() {
+    let f = |x: f64| {
+        let t = 1.0 / (1.0 + P * x);
+        t * (AS_A[0] + t * (AS_A[1] + t * AS_A[2]))
+    };
+    for x in [0.2, 1.3] {
+        let (value, dx) = polynomial_in_t_grad(x);
+        assert!(close(value, f(x), 1e-15));
+        // d/dx of Σ aₖ tᵏ⁺¹ with dt/dx = −P t².
+        let t = 1.0 / (1.0 + P * x);
+        let dt = -P * t * t;
+        let want = (AS_A[0] + 2.0 * AS_A[1] * t + 3.0 * AS_A[2] * t * t) * dt;
+        assert!(close(dx, want, 1e-13), "{dx} against {want}");
+        assert!(close(polynomial_in_t_jvp(x, 2.0).1, 2.0 * dx, 1e-13));
+        let second = central(|w| polynomial_in_t_grad(w[0]).1, &[x])[0];
+        assert!(close(polynomial_in_t_hvp(x, 1.0).1, second, 1e-6));
+        assert!(close(f64::from(polynomial_in_t_grad(x as f32).1), dx, 1e-5));
+    }
+    assert_eq!(affine_in_constants_grad(2.0), (P * 2.0 + AS_A[1], P));
+}

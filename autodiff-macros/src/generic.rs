@@ -175,9 +175,9 @@ impl StandIn<'_> {
         (path.qself.is_none() && segments.len() == 2 && segments[0].ident == *self.float).then(|| &segments[1].ident)
     }
 
-    /// The literal argument of a conversion (`2.0`, `-0.5`), an integer
-    /// made a float (`n as f64`, also for `T::from(x.len())`), or an error
-    /// that says to write one.
+    /// The literal argument of a conversion (`2.0`, `-0.5`), an integer or
+    /// a constant made a float (`n as f64`, also for `T::from(x.len())`
+    /// and `T::from(P)`), or an error that says to write one.
     fn argument(&self, call: &syn::ExprCall) -> Option<Expr> {
         if integer_cast(call, self.float).is_some() {
             let value = &call.args[0];
@@ -187,7 +187,8 @@ impl StandIn<'_> {
         if let Some(value) = literal_value(argument) {
             return Some(float_literal(value, call.func.span()));
         }
-        if self.is_integer(argument) {
+        // (A `const` is no `T`: converted as an integer is, `P as f64`.)
+        if self.is_integer(argument) || is_constant(argument) {
             return Some(syn::parse_quote_spanned!(argument.span()=> ((#argument) as f64)));
         }
         self.not_a_literal(call)
@@ -218,9 +219,10 @@ impl StandIn<'_> {
         self.cx.error_spanned_by(
             call,
             format!(
-                "#[grad] converts to `{float}` only literals and integers (`{float}::from(2.0).unwrap()`, \
-                 `{float}::from(x.len()).unwrap()`, `{float}::from(n as f64).unwrap()`, or with `autodiff::Float`, \
-                 `{float}::from_f64(2.0)`); compute this value from `{float}` values instead"
+                "#[grad] converts to `{float}` only literals, integers and constants (`{float}::from(2.0).unwrap()`, \
+                 `{float}::from(x.len()).unwrap()`, `{float}::from(n as f64).unwrap()`, `{float}::from(P).unwrap()` \
+                 of a `const P`, or with `autodiff::Float`, `{float}::from_f64(2.0)`); compute this value from \
+                 `{float}` values instead"
             ),
         );
         None
@@ -377,6 +379,24 @@ fn literal_value(expr: &Expr) -> Option<f64> {
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => literal_value(&unary.expr).map(|value| -value),
         Expr::Paren(paren) => literal_value(&paren.expr),
         _ => None,
+    }
+}
+
+/// Whether `expr` reads a `const` or `static` by its name in capitals
+/// (`P`, `consts::P`, `AS_A[i]`, `W[i][j]`): a number that cannot be a `T`.
+fn is_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| {
+                    let name = last.ident.to_string();
+                    name.chars().any(|c| c.is_ascii_uppercase())
+                        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                })
+        }
+        Expr::Index(index) => is_constant(&index.expr),
+        Expr::Paren(paren) => is_constant(&paren.expr),
+        _ => false,
     }
 }
 
