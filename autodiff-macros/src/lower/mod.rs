@@ -35,6 +35,7 @@ mod expr;
 mod items;
 mod loops;
 mod matches;
+mod picks;
 mod places;
 mod sources;
 mod stmt;
@@ -131,7 +132,8 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         None => Sink::Discard,
     };
     lowerer.body_depth = lowerer.scopes.len();
-    lowerer.lower_stmts(&sig.item.block.stmts, &mut block, sink);
+    let body = picks::by_index(&sig.item.block);
+    lowerer.lower_stmts(&body.stmts, &mut block, sink);
     lowerer.declare_inferred_vectors(&mut block);
     lowerer.constants_lent_after_a_move();
     lowerer.bind_tables(&mut block);

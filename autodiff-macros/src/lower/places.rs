@@ -1071,7 +1071,13 @@ fn element_access_message(expr: &Expr) -> String {
             Expr::Unary(syn::ExprUnary { op: syn::UnOp::Deref(_), expr, .. })
             | Expr::Paren(syn::ExprParen { expr, .. })
             | Expr::Reference(syn::ExprReference { expr, .. }) => peeled = expr,
-            Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => peeled = &call.receiver,
+            Expr::MethodCall(call)
+                if ["unwrap", "expect", "unwrap_or", "unwrap_or_default", "unwrap_or_else"]
+                    .iter()
+                    .any(|name| call.method == name) =>
+            {
+                peeled = &call.receiver
+            }
             _ => break,
         }
     }

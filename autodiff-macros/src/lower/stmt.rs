@@ -176,7 +176,7 @@ impl Lowerer<'_> {
             }
             let copied = super::sources::to_vec_call(expr)
                 .is_some_and(|call| self.lower_to_vec(ident, declared.as_ref(), call, out));
-            if copied {
+            if copied || self.lower_clone(pat, declared.as_ref(), expr, out) {
                 return;
             }
             if let Some(call) = super::collect::collect_call(expr) {
@@ -265,6 +265,52 @@ impl Lowerer<'_> {
             }
         }
         self.bind(ident, Binding::Var(var));
+    }
+
+    /// `let old = u.clone();` (or `to_owned`) of a float vector (a local,
+    /// or a `&Vec` parameter): its copy, as `u.to_vec()` makes it; of a
+    /// float array (a local, or a `&[F; N]` parameter): its copy, as
+    /// `let old = u;` (`*u`) makes it. Returns whether it did (a slice's
+    /// `clone` is the reference again, which lowering refuses).
+    fn lower_clone(&mut self, pat: &Pat, declared: Option<&syn::Type>, expr: &Expr, out: &mut Block) -> bool {
+        let Expr::MethodCall(call) = expr else { return false };
+        let copies = call.method == "clone" || call.method == "to_owned";
+        if !copies || !call.args.is_empty() || call.turbofish.is_some() {
+            return false;
+        }
+        let Expr::Path(path) = &*call.receiver else { return false };
+        let Some(name) = path.path.get_ident() else { return false };
+        let Some(Binding::Var(var)) = self.lookup(name) else { return false };
+        let info = &self.vars[var.0];
+        if info.ty != Ty::Aggregate || info.dims.is_none() {
+            return false;
+        }
+        let declared_vec = |ty: &syn::Type| {
+            let mut ty = ty;
+            while let syn::Type::Reference(reference) = ty {
+                ty = &reference.elem;
+            }
+            matches!(ty, syn::Type::Path(path) if path.path.segments.last().is_some_and(|last| last.ident == "Vec"))
+        };
+        let vector = match &info.declared {
+            Some(ty) => declared_vec(ty),
+            None => !info.by_ref && matches!(info.zero, Some(Zero::Vec(_))),
+        };
+        let array = !vector && matches!(info.zero, Some(Zero::Array(_)));
+        let Pat::Ident(binding) = pat else { return false };
+        let span = call.method.span();
+        if vector {
+            let to_vec: syn::ExprMethodCall = syn::parse_quote_spanned!(span=> #name.to_vec());
+            return self.lower_to_vec(&binding.ident, declared, &to_vec, out);
+        }
+        if !array {
+            return false;
+        }
+        let value: Expr = if info.by_ref { syn::parse_quote!(*#name) } else { syn::parse_quote!(#name) };
+        let ty = declared.map(|ty| quote!(: #ty));
+        let copy: syn::Stmt = syn::parse_quote_spanned!(span=> let #binding #ty = #value;);
+        self.lower_stmts(&[copy], out, Sink::Discard);
+        true
     }
 
     /// `let (a, b) = (x, y);`: every value first, then the names, so

@@ -1,0 +1,119 @@
+//! Element picks and copies written the way Rust code writes them (round
+//! 19, D5 and D7): `*x.last().unwrap()`, `x.first().unwrap()`,
+//! `x.get(i).expect(..)`, read as the element they pick, and `u.clone()` of
+//! a vector or an array, a copy with its own derivative (the explicit heat
+//! equation keeps the old state with `let old = u.clone();`). Refused
+//! before, each asking for the index or `to_vec`. Checked in every mode
+//! against closed forms and central differences.
+
+// The clones are the point: as a user writes them, before clippy.
+#![allow(clippy::clone_on_copy, clippy::ptr_arg)]
+
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+
+/// `x_{n−1}·x₀ + x₁² + r₁·r₀₀` with `r = rows[1]`.
+#[grad(forward, reverse, hessian)]
+fn picks(x: &[f64], rows: &[[f64; 2]]) -> f64 {
+    let last = *x.last().unwrap();
+    let first = x.first().unwrap();
+    let k = 1;
+    let g = x.get(k).expect("two elements");
+    let r = rows[k].last().unwrap();
+    last * first + g * g + r * rows.first().unwrap()[0] - -x.last().unwrap()
+}
+
+#[test]
+fn picked_elements_are_the_elements() {
+    let (x, rows) = ([0.5, -1.5, 2.0], [[0.25, 3.0], [-0.75, 1.25]]);
+    let (mut dx, mut drows) = ([0.0; 3], [[0.0; 2]; 2]);
+    let value = picks_grad(&x, &mut dx, &rows, &mut drows);
+    assert!(close(value, 2.0 * 0.5 + 2.25 + 1.25 * 0.25 + 2.0, 1e-15));
+    assert_eq!(dx, [2.0, 2.0 * -1.5, 0.5 + 1.0]);
+    assert_eq!(drows, [[1.25, 0.0], [0.0, 0.25]]);
+    let (v, vr) = ([1.0, 0.5, -1.0], [[2.0, 0.0], [0.0, 1.0]]);
+    let (_, tangent) = picks_jvp(&x, &v, &rows, &vr);
+    let along = dx.iter().zip(&v).map(|(d, v)| d * v).sum::<f64>() + 1.25 * 2.0 + 0.25 * 1.0;
+    assert!(close(tangent, along, 1e-15));
+    let (mut hx, mut hr) = ([0.0; 3], [[0.0; 2]; 2]);
+    picks_hvp(&x, &v, &mut hx, &rows, &vr, &mut hr);
+    // The Hessian of the bilinear and square terms, applied to v.
+    assert_eq!(hx, [v[2], 2.0 * v[1], v[0]]);
+    assert_eq!(hr, [[vr[1][1], 0.0], [0.0, vr[0][0]]]);
+}
+
+/// Three explicit steps of the heat equation, the old state kept by
+/// `clone`, then `Σ uᵢ² + 2a₀·a₁` of an array cloned and changed.
+#[grad(forward, reverse, hessian)]
+fn heat(u0: &[f64], k: f64) -> f64 {
+    let mut u = u0.to_vec();
+    for _ in 0..3 {
+        let old = u.clone();
+        for i in 1..u.len() - 1 {
+            u[i] = old[i] + k * (old[i - 1] - 2.0 * old[i] + old[i + 1]);
+        }
+    }
+    let a = [u[0], u[1]];
+    let mut b = a.clone();
+    b[0] *= 2.0;
+    u.iter().map(|v| v * v).sum::<f64>() + b[0] * a[1]
+}
+
+/// Clones of a `&Vec` and of a `&[f64; 2]` parameter: `2·w₀·p₁·w₁ + p₀`.
+#[grad(forward, reverse, hessian)]
+fn clone_params(w: &Vec<f64>, p: &[f64; 2]) -> f64 {
+    let mut c = w.clone();
+    let q = p.to_owned();
+    c[0] *= q[1];
+    2.0 * c[0] * c[1] + q[0] + w[0] * 0.0
+}
+
+#[test]
+fn clones_are_copies_with_their_own_derivative() {
+    let (u0, k) = ([0.0, 1.0, 0.5, -0.25, 0.0], 0.2);
+    let plain = |w: &[f64]| {
+        let mut u = w[..5].to_vec();
+        for _ in 0..3 {
+            let old = u.clone();
+            for i in 1..4 {
+                u[i] = old[i] + w[5] * (old[i - 1] - 2.0 * old[i] + old[i + 1]);
+            }
+        }
+        u.iter().map(|v| v * v).sum::<f64>() + 2.0 * u[0] * u[1]
+    };
+    let at = [u0[0], u0[1], u0[2], u0[3], u0[4], k];
+    let mut du = [0.0; 5];
+    let (value, dk) = heat_grad(&u0, &mut du, k);
+    assert!(close(value, plain(&at), 1e-14));
+    let numeric = numeric_gradient(plain, &at);
+    for (got, want) in du.iter().chain([&dk]).zip(&numeric) {
+        assert!(close(*got, *want, 1e-7), "{du:?} {dk} against {numeric:?}");
+    }
+    let v = [0.5, -1.0, 0.25, 0.0, 1.0];
+    let (_, tangent) = heat_jvp(&u0, &v, k, 0.5);
+    let along = du.iter().zip(&v).map(|(d, v)| d * v).sum::<f64>() + 0.5 * dk;
+    assert!(close(tangent, along, 1e-12));
+    let mut hu = [0.0; 5];
+    let (_, hk) = heat_hvp(&u0, &v, &mut hu, k, 0.5);
+    let step = 1e-5;
+    let shifted = |s: f64| {
+        let w: Vec<f64> = u0.iter().zip(&v).map(|(u, v)| u + s * v).collect();
+        let mut d = [0.0; 5];
+        let (_, dk) = heat_grad(&w, &mut d, k + s * 0.5);
+        (d, dk)
+    };
+    let ((plus, plus_k), (minus, minus_k)) = (shifted(step), shifted(-step));
+    for i in 0..5 {
+        assert!(close(hu[i], (plus[i] - minus[i]) / (2.0 * step), 1e-6), "{hu:?}");
+    }
+    assert!(close(hk, (plus_k - minus_k) / (2.0 * step), 1e-6));
+
+    let (w, p) = (vec![0.5, -2.0], [3.0, 1.5]);
+    let (mut dw, mut dp) = (vec![0.0; 2], [0.0; 2]);
+    let value = clone_params_grad(&w, &mut dw, &p, &mut dp);
+    assert!(close(value, 2.0 * 0.5 * 1.5 * -2.0 + 3.0, 1e-15));
+    assert_eq!(dw, [2.0 * 1.5 * -2.0, 2.0 * 0.5 * 1.5]);
+    assert_eq!(dp, [1.0, 2.0 * 0.5 * -2.0]);
+}
