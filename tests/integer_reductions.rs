@@ -61,3 +61,42 @@ fn integer_sums_typed_by_their_context() {
     counts_typed_by_context_hvp(&x, &[1.0, 0.0], &mut hv, &idx, n);
     assert!(close(hv[0], 2.0 * k, 1e-12) && hv[1] == 0.0);
 }
+
+/// Settings that are no model: their floats are of a type #[grad] cannot
+/// see, which must not be taken for integers (review 26, B1).
+struct Gains {
+    w: Vec<f64>,
+    scale: Option<f64>,
+}
+
+impl Gains {
+    fn get(&self, i: usize) -> f64 {
+        self.w[i]
+    }
+
+    /// `x² · Σ w`, `self` constant.
+    #[grad(forward, reverse, wrt(x))]
+    fn energy(&self, x: f64) -> f64 {
+        let total: f64 = self.w.iter().sum();
+        x * x * total
+    }
+}
+
+/// `x · (Σ w² + n · scale + Π gᵢ)` of constant settings.
+#[grad(forward, reverse, hessian, wrt(x))]
+fn sums_of_unseen_floats(x: f64, g: &Gains, n: usize) -> f64 {
+    let s: f64 = (0..n).map(|_i| g.scale.unwrap_or(1.0)).sum();
+    x * (g.w.iter().map(|w| w * w).sum::<f64>() + s + (0..g.w.len()).map(|i| g.get(i)).product::<f64>())
+}
+
+#[test]
+fn sums_of_floats_of_unseen_type_start_from_a_float() {
+    let g = Gains { w: vec![1.0, 2.0, 3.5], scale: Some(0.5) };
+    let (value, dx) = g.energy_grad(2.0);
+    assert!(close(value, 4.0 * 6.5, 1e-15) && close(dx, 4.0 * 6.5, 1e-15));
+    let k = 1.0 + 4.0 + 12.25 + 2.0 + 7.0;
+    let (value, dx) = sums_of_unseen_floats_grad(2.0, &g, 4);
+    assert!(close(value, 2.0 * k, 1e-14) && close(dx, k, 1e-14));
+    assert!(close(sums_of_unseen_floats_jvp(2.0, 3.0, &g, 4).1, 3.0 * k, 1e-14));
+    assert_eq!(sums_of_unseen_floats_hvp(2.0, 1.0, &g, 4).1, 0.0);
+}

@@ -1014,21 +1014,29 @@ impl Lowerer<'_> {
                 let pattern = map.as_ref().map(|(params, _)| params[0].clone());
                 let wildcard: Pat = syn::parse_quote!(__item);
                 let pattern = pattern.unwrap_or(wildcard);
-                let mut integer_items = false;
+                // Items that are integers (`idx.iter().sum()` of `idx: &[usize]`,
+                // `(0..n).map(|i| i * i).sum()`) whose sum nothing types: an
+                // integer sum, whatever type the context gives it (a call's
+                // `usize` parameter, a typed tuple pattern, an alias). Told
+                // by their form: the items of a range or of a slice of
+                // integers, mapped (if at all) by integer arithmetic of them.
+                let integer_items = !integers
+                    && !says_float(call, self.vars[accumulator.0].declared.as_ref())
+                    && match &iteration.kind {
+                        Kind::Range { .. } => true,
+                        Kind::Elements(sources) => sources.len() == 1 && sources[0].integers,
+                    }
+                    && matches!(iteration.shape, Shape::Index | Shape::Elem(_))
+                    && map.as_ref().is_none_or(|(params, value)| integer_arithmetic_of(value, params));
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
                         Some((_, value)) => this.mapped_item(value, body),
                         None => this.path_operand(&syn::parse_quote!(__item)),
                     };
-                    integer_items = this.operand_ty(&item) == Ty::Other;
                     let rhs = Rhs::Prim(op, vec![Operand::Var(accumulator), item]);
                     this.assign(body, accumulator, rhs, AssignKind::Overwrite, span);
                 });
-                // Items that are integers (`idx.iter().sum()` of `idx: &[usize]`,
-                // `(0..n).map(|i| i * i).sum()`) whose sum nothing types: an
-                // integer sum, whatever type the context gives it (a call's
-                // `usize` parameter, a typed tuple pattern, an alias).
-                if integer_items && !integers {
+                if integer_items {
                     let one = if terminal == "sum" { quote!(0) } else { quote!(1) };
                     let start = Operand::Const(Const { tokens: one, ty: Ty::Other });
                     self.vars[accumulator.0].ty = Ty::Other;
@@ -1149,6 +1157,49 @@ impl Lowerer<'_> {
 
 /// An inline closure's parameters and body.
 type InlineClosure = (Vec<Pat>, Expr);
+
+/// Whether a reduction's turbofish or its accumulator's declared type
+/// names a float (`sum::<f64>()`, `let s: f32 = ..`).
+fn says_float(call: &syn::ExprMethodCall, declared: Option<&syn::Type>) -> bool {
+    let float = |ty: &syn::Type| crate::signature::float_ty(ty).is_some();
+    let turbofish = call.turbofish.iter().flat_map(|turbofish| &turbofish.args);
+    turbofish.into_iter().any(|arg| matches!(arg, syn::GenericArgument::Type(ty) if float(ty)))
+        || declared.is_some_and(float)
+}
+
+/// Whether `value`, a `map` closure's result, is integer arithmetic of its
+/// parameters (`i * i`, `*i + 1`, `(i % 2) as i32`): given integer items,
+/// an integer (Rust has no arithmetic mixing an integer and a float).
+fn integer_arithmetic_of(value: &Expr, params: &[Pat]) -> bool {
+    let names: Vec<&syn::Ident> = params.iter().filter_map(|param| pattern_ident(param)).collect();
+    fn of(expr: &Expr, names: &[&syn::Ident]) -> bool {
+        match expr {
+            Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
+            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| names.contains(&ident)),
+            Expr::Paren(paren) => of(&paren.expr, names),
+            Expr::Unary(unary) => of(&unary.expr, names),
+            Expr::Cast(cast) => super::is_integer_type(&cast.ty) && of(&cast.expr, names),
+            Expr::Binary(binary) => {
+                use syn::BinOp::{Add, Div, Mul, Rem, Sub};
+                matches!(binary.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
+                    && of(&binary.left, names)
+                    && of(&binary.right, names)
+            }
+            _ => false,
+        }
+    }
+    !names.is_empty() && of(value, &names)
+}
+
+/// The name a closure parameter binds (`i`, `&i`, `i: usize`).
+fn pattern_ident(pattern: &Pat) -> Option<&syn::Ident> {
+    match pattern {
+        Pat::Ident(binding) => Some(&binding.ident),
+        Pat::Reference(reference) => pattern_ident(&reference.pat),
+        Pat::Type(typed) => pattern_ident(&typed.pat),
+        _ => None,
+    }
+}
 
 /// The parameters and body of an inline closure with `arity` parameters.
 fn closure(expr: &Expr, arity: usize, lowerer: &Lowerer) -> Option<InlineClosure> {

@@ -174,6 +174,7 @@ impl Lowerer<'_> {
             _ => false,
         };
         let written_through = matches!(expr, Expr::MethodCall(call) if call.method == "iter_mut");
+        let mutably = written_through || matches!(expr, Expr::Reference(reference) if reference.mutability.is_some());
         let inner = match expr {
             // `iter_mut` binds each element as a place, so `*o = ..` is a
             // store into it.
@@ -234,6 +235,10 @@ impl Lowerer<'_> {
                     None => end,
                 };
                 let integers = self.holds_integers(&base);
+                if integers && mutably {
+                    self.integers_iterated_mutably(expr);
+                    return None;
+                }
                 return Some(Source {
                     base,
                     offset: lo,
@@ -274,6 +279,13 @@ impl Lowerer<'_> {
             && base.proj.first().is_some_and(|proj| matches!(proj, crate::ir::Proj::Field(_)));
         let in_model = in_model || of_constant_struct;
         let integers = self.holds_integers(&base);
+        // (`for t in tris` of `tris: &mut [[usize; 2]]` lends each row mutably too.)
+        let mutable_param = matches!(expr, Expr::Path(_))
+            && matches!(&self.vars[base.var.0].declared, Some(syn::Type::Reference(reference)) if reference.mutability.is_some());
+        if integers && (mutably || mutable_param) {
+            self.integers_iterated_mutably(expr);
+            return None;
+        }
         // `let h = self.hidden(x);` then `h.iter()`: a call's value whose
         // type is not written, iterated as the array it must then be (its
         // elements read `h[i]` tell inference so, `infer::arrays_by_their_use`).
@@ -317,6 +329,18 @@ impl Lowerer<'_> {
         let const_table = crate::ir::is_table(info) && info.kind != VarKind::Param;
         let by_reference = borrows || (info.by_ref && !const_table);
         Some(Source { base, offset: None, len, integers, window: None, by_reference, written_through, reversed: false })
+    }
+
+    /// Integers lent mutably by the loop (`tris.iter_mut()`, `&mut idx`):
+    /// each pass would write a copy (an integer is bound by value), so the
+    /// writes would be lost. Refused, with the loop that writes by index.
+    fn integers_iterated_mutably(&self, expr: &Expr) {
+        self.cx.error_spanned_by(
+            expr,
+            "#[grad] binds each integer a loop gives as a copy, and cannot write integers through it \
+             (`iter_mut()`, `&mut v`); write them by index (`for k in 0..v.len() { v[k] = ..; }`, \
+             `v[k][1] = ..` for rows)",
+        );
     }
 
     /// The sub-slice a name stands for (`y` after `let y = &x[1..];`).
