@@ -366,3 +366,26 @@ fn constants_converted_to_t() {
     }
     assert_eq!(affine_in_constants_grad(2.0), (P * 2.0 + AS_A[1], P));
 }
+
+/// A loop's index and a local declared as an integer, converted to `T`
+/// (review 26, C2): `(Σ i·xᵢ) · 2s`.
+#[allow(clippy::needless_range_loop)]
+#[grad(forward, reverse)]
+fn indexed<T: autodiff::num_traits::Float>(x: &[T], steps: usize) -> T {
+    let mut s = T::zero();
+    for i in 0..x.len() {
+        s = s + x[i] * T::from(i).unwrap();
+    }
+    let m: usize = steps * 2;
+    s * T::from(m).unwrap()
+}
+
+#[test]
+fn loop_indices_and_integer_locals_converted_to_t() {
+    let x = [0.5, -1.0, 2.0];
+    let mut d = [0.0; 3];
+    let value = indexed_grad(&x, &mut d, 3);
+    assert!(close(value, 6.0 * (-1.0 + 4.0), 1e-15));
+    assert_eq!(d, [0.0, 6.0, 12.0]);
+    assert!(close(indexed_jvp(&x, &[1.0, 1.0, 1.0], 3).1, 18.0, 1e-15));
+}

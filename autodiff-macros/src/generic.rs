@@ -88,7 +88,7 @@ pub fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
     written.visit_block(&item.block);
 
     let mut concrete = item.clone();
-    let mut standin = StandIn { cx: &cx, float, integer_params: integer_params(item) };
+    let mut standin = StandIn { cx: &cx, float, integer_names: integer_names(item) };
     for input in &mut concrete.sig.inputs {
         standin.visit_fn_arg_mut(input);
     }
@@ -132,9 +132,9 @@ impl Visit<'_> for ConcreteFloats<'_> {
 struct StandIn<'a> {
     cx: &'a Ctxt,
     float: &'a Ident,
-    /// The parameters declared as integers (`steps: usize`), which
+    /// The names bound only to integers (`steps: usize`), which
     /// `T::from(steps)` converts.
-    integer_params: Vec<Ident>,
+    integer_names: Vec<Ident>,
 }
 
 impl StandIn<'_> {
@@ -201,7 +201,7 @@ impl StandIn<'_> {
         match expr {
             Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
             Expr::MethodCall(call) => call.method == "len" && call.args.is_empty(),
-            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.integer_params.contains(ident)),
+            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.integer_names.contains(ident)),
             Expr::Cast(cast) => crate::lower::is_integer_type(&cast.ty),
             Expr::Paren(paren) => self.is_integer(&paren.expr),
             Expr::Binary(binary) => {
@@ -220,9 +220,9 @@ impl StandIn<'_> {
             call,
             format!(
                 "#[grad] converts to `{float}` only literals, integers and constants (`{float}::from(2.0).unwrap()`, \
-                 `{float}::from(x.len()).unwrap()`, `{float}::from(n as f64).unwrap()`, `{float}::from(P).unwrap()` \
-                 of a `const P`, or with `autodiff::Float`, `{float}::from_f64(2.0)`); compute this value from \
-                 `{float}` values instead"
+                 `{float}::from(x.len()).unwrap()`, `{float}::from(n).unwrap()` of a name the function binds only to \
+                 integers, `{float}::from(n as f64).unwrap()`, `{float}::from(P).unwrap()` of a `const P`, or with \
+                 `autodiff::Float`, `{float}::from_f64(2.0)`); compute this value from `{float}` values instead"
             ),
         );
         None
@@ -400,19 +400,67 @@ fn is_constant(expr: &Expr) -> bool {
     }
 }
 
-/// The parameters of `item` declared as integers.
-fn integer_params(item: &ItemFn) -> Vec<Ident> {
-    let typed = item.sig.inputs.iter().filter_map(|input| match input {
-        syn::FnArg::Typed(typed) => Some(typed),
-        syn::FnArg::Receiver(_) => None,
-    });
-    typed
-        .filter(|typed| crate::lower::is_integer_type(&typed.ty))
-        .filter_map(|typed| match &*typed.pat {
-            syn::Pat::Ident(binding) => Some(binding.ident.clone()),
-            _ => None,
-        })
-        .collect()
+/// The names `item` binds only to integers: parameters and `let`s
+/// declared as integers, and the variables of loops over ranges (`for i in
+/// 0..n`). A name bound anywhere to anything else (`let n = x * x;`, a
+/// closure's `|&n|`) is none: it may be a `T` where it is converted.
+fn integer_names(item: &ItemFn) -> Vec<Ident> {
+    let mut names = Bindings::default();
+    for input in &item.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            names.bind(&typed.pat, crate::lower::is_integer_type(&typed.ty));
+        }
+    }
+    names.visit_block(&item.block);
+    names.integers.retain(|name| !names.others.contains(name));
+    names.integers
+}
+
+/// The names a function binds, by whether each binding is an integer.
+#[derive(Default)]
+struct Bindings {
+    integers: Vec<Ident>,
+    others: Vec<Ident>,
+}
+
+impl Bindings {
+    fn bind(&mut self, pattern: &syn::Pat, integer: bool) {
+        match pattern {
+            syn::Pat::Ident(binding) if integer => self.integers.push(binding.ident.clone()),
+            syn::Pat::Type(typed) => self.bind(&typed.pat, integer || crate::lower::is_integer_type(&typed.ty)),
+            other => Names(&mut self.others).visit_pat(other),
+        }
+    }
+}
+
+impl Visit<'_> for Bindings {
+    fn visit_local(&mut self, local: &syn::Local) {
+        self.bind(&local.pat, false);
+        if let Some(init) = &local.init {
+            self.visit_local_init(init);
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, for_loop: &syn::ExprForLoop) {
+        self.bind(&for_loop.pat, matches!(&*for_loop.expr, Expr::Range(_)));
+        self.visit_expr(&for_loop.expr);
+        self.visit_block(&for_loop.body);
+    }
+
+    fn visit_pat(&mut self, pattern: &syn::Pat) {
+        // (Closure parameters, `match` arms, `if let`: not integers here.)
+        self.bind(pattern, false);
+    }
+}
+
+/// Every name a pattern binds.
+struct Names<'a>(&'a mut Vec<Ident>);
+
+impl Visit<'_> for Names<'_> {
+    fn visit_pat_ident(&mut self, binding: &syn::PatIdent) {
+        self.0.push(binding.ident.clone());
+        syn::visit::visit_pat_ident(self, binding);
+    }
 }
 
 /// `n` in `T::from_f64(n as f64)` (or `T::from(n as f64)`): a primitive

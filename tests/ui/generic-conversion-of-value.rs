@@ -5,4 +5,12 @@ fn f<T: Float>(x: T, y: T) -> T {
     x * T::from(y).unwrap()
 }
 
+// An integer parameter's name given to a `T` value: converting it is no
+// integer conversion (review 26, B2: rustc's "non-primitive cast" before).
+#[grad]
+fn shadowed<T: autodiff::num_traits::Float>(x: T, n: usize) -> T {
+    let n = x * x + T::from(n).unwrap();
+    T::from(n).unwrap()
+}
+
 fn main() {}
