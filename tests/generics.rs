@@ -389,3 +389,21 @@ fn loop_indices_and_integer_locals_converted_to_t() {
     assert_eq!(d, [0.0, 6.0, 12.0]);
     assert!(close(indexed_jvp(&x, &[1.0, 1.0, 1.0], 3).1, 18.0, 1e-15));
 }
+
+/// An integer rebound by its form and a reversed range (review 27, R3,
+/// C1): `3 · x · Σ_{i<3} i` for `n ≥ 3`.
+#[grad(forward, reverse)]
+fn clamped_count<T: autodiff::num_traits::Float>(x: T, n: usize) -> T {
+    let n = n.min(3);
+    let mut s = T::zero();
+    for i in (0..n).rev() {
+        s = s + x * T::from(i).unwrap();
+    }
+    s * T::from(n).unwrap()
+}
+
+#[test]
+fn integers_rebound_by_their_form_convert_to_t() {
+    assert_eq!(clamped_count_grad(2.0f64, 5), (18.0, 9.0));
+    assert_eq!(clamped_count_grad(2.0f32, 2), (4.0, 2.0));
+}

@@ -117,3 +117,36 @@ fn clones_are_copies_with_their_own_derivative() {
     assert_eq!(dw, [2.0 * 1.5 * -2.0, 2.0 * 0.5 * 1.5]);
     assert_eq!(dp, [1.0, 2.0 * 0.5 * -2.0]);
 }
+
+/// A type of the user's whose `get` is not its index (review 27, A1: the
+/// pick was read as `r[0]`, a silent wrong value): kept as written, a
+/// method of a constant.
+struct Ring {
+    buf: Vec<f64>,
+    head: usize,
+}
+
+impl Ring {
+    fn get(&self, i: usize) -> Option<f64> {
+        self.buf.get((self.head + i) % self.buf.len()).copied()
+    }
+}
+
+impl std::ops::Index<usize> for Ring {
+    type Output = f64;
+    fn index(&self, i: usize) -> &f64 {
+        &self.buf[i]
+    }
+}
+
+#[grad(forward, reverse, wrt(x))]
+fn through_a_ring(x: f64, r: &Ring) -> f64 {
+    x * x * r.get(0).unwrap()
+}
+
+#[test]
+fn a_get_of_another_type_is_its_own() {
+    let r = Ring { buf: vec![10.0, 20.0, 30.0], head: 1 };
+    assert_eq!(through_a_ring_grad(2.0, &r), (80.0, 80.0));
+    assert_eq!(through_a_ring_jvp(2.0, 1.0, &r), (80.0, 80.0));
+}

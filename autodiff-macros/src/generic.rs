@@ -88,7 +88,7 @@ pub fn concrete(item: &ItemFn, float: &Ident) -> syn::Result<ItemFn> {
     written.visit_block(&item.block);
 
     let mut concrete = item.clone();
-    let mut standin = StandIn { cx: &cx, float, integer_names: integer_names(item) };
+    let mut standin = StandIn { cx: &cx, float, names: Bindings::of(item) };
     for input in &mut concrete.sig.inputs {
         standin.visit_fn_arg_mut(input);
     }
@@ -132,9 +132,9 @@ impl Visit<'_> for ConcreteFloats<'_> {
 struct StandIn<'a> {
     cx: &'a Ctxt,
     float: &'a Ident,
-    /// The names bound only to integers (`steps: usize`), which
-    /// `T::from(steps)` converts.
-    integer_names: Vec<Ident>,
+    /// The names the function binds: only to integers (`steps: usize`),
+    /// which `T::from(steps)` converts, or to anything else.
+    names: Bindings,
 }
 
 impl StandIn<'_> {
@@ -188,28 +188,33 @@ impl StandIn<'_> {
             return Some(float_literal(value, call.func.span()));
         }
         // (A `const` is no `T`: converted as an integer is, `P as f64`.)
-        if self.is_integer(argument) || is_constant(argument) {
+        if integer_form(argument, &self.names.integers) || self.is_constant(argument) {
             return Some(syn::parse_quote_spanned!(argument.span()=> ((#argument) as f64)));
         }
         self.not_a_literal(call)
     }
 
-    /// Whether `expr` is an integer by its form: an integer literal, a
-    /// length, a parameter declared as an integer, a cast to an integer
-    /// type, or arithmetic of these.
-    fn is_integer(&self, expr: &Expr) -> bool {
+    /// Whether `expr` reads a `const` or `static` by its name in capitals
+    /// (`P`, `consts::P`, `AS_A[i]`, `W[i][j]`): a number that cannot be a
+    /// `T`. A name the function binds (`let K = x * x;`, `X: T`) is none,
+    /// nor is an associated constant of `T` (`T::HALF`).
+    fn is_constant(&self, expr: &Expr) -> bool {
         match expr {
-            Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
-            Expr::MethodCall(call) => call.method == "len" && call.args.is_empty(),
-            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| self.integer_names.contains(ident)),
-            Expr::Cast(cast) => crate::lower::is_integer_type(&cast.ty),
-            Expr::Paren(paren) => self.is_integer(&paren.expr),
-            Expr::Binary(binary) => {
-                use syn::BinOp::{Add, Div, Mul, Rem, Sub};
-                matches!(binary.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
-                    && self.is_integer(&binary.left)
-                    && self.is_integer(&binary.right)
+            Expr::Path(path) => {
+                let segments = &path.path.segments;
+                let bound = path.path.get_ident().is_some_and(|name| self.names.binds(name));
+                let of_float = segments.len() > 1 && segments[0].ident == *self.float;
+                path.qself.is_none()
+                    && !bound
+                    && !of_float
+                    && segments.last().is_some_and(|last| {
+                        let name = last.ident.to_string();
+                        name.chars().any(|c| c.is_ascii_uppercase())
+                            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    })
             }
+            Expr::Index(index) => self.is_constant(&index.expr),
+            Expr::Paren(paren) => self.is_constant(&paren.expr),
             _ => false,
         }
     }
@@ -382,41 +387,50 @@ fn literal_value(expr: &Expr) -> Option<f64> {
     }
 }
 
-/// Whether `expr` reads a `const` or `static` by its name in capitals
-/// (`P`, `consts::P`, `AS_A[i]`, `W[i][j]`): a number that cannot be a `T`.
-fn is_constant(expr: &Expr) -> bool {
+/// Whether `expr` is an integer by its form: an integer literal, a
+/// length, one of `integers` (names bound only to integers), a cast to an
+/// integer type, or arithmetic of these (`n.min(x.len())`, `2 * k + 1`).
+fn integer_form(expr: &Expr, integers: &[Ident]) -> bool {
+    const METHODS: &[&str] = &["min", "max", "pow", "abs", "saturating_sub", "saturating_add", "div_euclid"];
     match expr {
-        Expr::Path(path) => {
-            path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| {
-                    let name = last.ident.to_string();
-                    name.chars().any(|c| c.is_ascii_uppercase())
-                        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                })
+        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
+        Expr::MethodCall(call) if call.method == "len" => call.args.is_empty(),
+        Expr::MethodCall(call) => {
+            METHODS.iter().any(|name| call.method == name)
+                && integer_form(&call.receiver, integers)
+                && call.args.iter().all(|arg| integer_form(arg, integers))
         }
-        Expr::Index(index) => is_constant(&index.expr),
-        Expr::Paren(paren) => is_constant(&paren.expr),
+        Expr::Path(path) => path.path.get_ident().is_some_and(|ident| integers.contains(ident)),
+        Expr::Cast(cast) => crate::lower::is_integer_type(&cast.ty),
+        Expr::Paren(paren) => integer_form(&paren.expr, integers),
+        Expr::Binary(binary) => {
+            use syn::BinOp::{Add, Div, Mul, Rem, Sub};
+            matches!(binary.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
+                && integer_form(&binary.left, integers)
+                && integer_form(&binary.right, integers)
+        }
         _ => false,
     }
 }
 
-/// The names `item` binds only to integers: parameters and `let`s
-/// declared as integers, and the variables of loops over ranges (`for i in
-/// 0..n`). A name bound anywhere to anything else (`let n = x * x;`, a
-/// closure's `|&n|`) is none: it may be a `T` where it is converted.
-fn integer_names(item: &ItemFn) -> Vec<Ident> {
-    let mut names = Bindings::default();
-    for input in &item.sig.inputs {
-        if let syn::FnArg::Typed(typed) = input {
-            names.bind(&typed.pat, crate::lower::is_integer_type(&typed.ty));
+/// Whether `expr` is a range, reversed, stepped or cut or not (`0..n`,
+/// `(0..n).rev()`): what a `for` over it binds is an integer.
+fn is_range(expr: &Expr) -> bool {
+    match expr {
+        Expr::Range(_) => true,
+        Expr::Paren(paren) => is_range(&paren.expr),
+        Expr::MethodCall(call) => {
+            ["rev", "step_by", "skip", "take"].iter().any(|name| call.method == name) && is_range(&call.receiver)
         }
+        _ => false,
     }
-    names.visit_block(&item.block);
-    names.integers.retain(|name| !names.others.contains(name));
-    names.integers
 }
 
-/// The names a function binds, by whether each binding is an integer.
+/// The names a function binds, by whether each binding is an integer: its
+/// parameters and `let`s declared as integers, the `let`s given an integer
+/// by their form (`let n = n.min(x.len());`), and the variables of loops
+/// over ranges. A name also bound to anything else (`let n = x * x;`, a
+/// closure's `|&n|`) is no integer: it may be a `T` where it is converted.
 #[derive(Default)]
 struct Bindings {
     integers: Vec<Ident>,
@@ -424,6 +438,23 @@ struct Bindings {
 }
 
 impl Bindings {
+    fn of(item: &ItemFn) -> Self {
+        let mut names = Bindings::default();
+        for input in &item.sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                names.bind(&typed.pat, crate::lower::is_integer_type(&typed.ty));
+            }
+        }
+        names.visit_block(&item.block);
+        let others = names.others.clone();
+        names.integers.retain(|name| !others.contains(name));
+        names
+    }
+
+    fn binds(&self, name: &Ident) -> bool {
+        self.integers.contains(name) || self.others.contains(name)
+    }
+
     fn bind(&mut self, pattern: &syn::Pat, integer: bool) {
         match pattern {
             syn::Pat::Ident(binding) if integer => self.integers.push(binding.ident.clone()),
@@ -435,14 +466,15 @@ impl Bindings {
 
 impl Visit<'_> for Bindings {
     fn visit_local(&mut self, local: &syn::Local) {
-        self.bind(&local.pat, false);
+        let integer = local.init.as_ref().is_some_and(|init| integer_form(&init.expr, &self.integers));
         if let Some(init) = &local.init {
             self.visit_local_init(init);
         }
+        self.bind(&local.pat, integer);
     }
 
     fn visit_expr_for_loop(&mut self, for_loop: &syn::ExprForLoop) {
-        self.bind(&for_loop.pat, matches!(&*for_loop.expr, Expr::Range(_)));
+        self.bind(&for_loop.pat, is_range(&for_loop.expr));
         self.visit_expr(&for_loop.expr);
         self.visit_block(&for_loop.body);
     }

@@ -13,4 +13,13 @@ fn shadowed<T: autodiff::num_traits::Float>(x: T, n: usize) -> T {
     T::from(n).unwrap()
 }
 
+// A name in capitals the function binds is no `const` (review 27, B1:
+// rustc's "non-primitive cast" before).
+#[grad]
+fn capital_local<T: autodiff::num_traits::Float>(x: T) -> T {
+    #[allow(non_snake_case)]
+    let K = x * x;
+    T::from(K).unwrap()
+}
+
 fn main() {}
