@@ -100,3 +100,37 @@ fn sums_of_floats_of_unseen_type_start_from_a_float() {
     assert!(close(sums_of_unseen_floats_jvp(2.0, 3.0, &g, 4).1, 3.0 * k, 1e-14));
     assert_eq!(sums_of_unseen_floats_hvp(2.0, 1.0, &g, 4).1, 0.0);
 }
+
+#[grad(forward, reverse, hessian)]
+fn squared_at(x: &[f64], m: usize) -> f64 {
+    x[m] * x[m]
+}
+
+/// Integer items mapped by arithmetic of captured integers, integer
+/// tables and rows, and integer methods (review 27, R2): each sum is an
+/// index, typed only by where it goes.
+#[grad(forward, reverse, hessian)]
+fn indices_summed(x: &[f64], tris: &[[usize; 2]], counts: &[usize], stride: usize) -> f64 {
+    let (a, w): (usize, f64) = (tris.iter().map(|t| t[0] + t[1]).sum(), 2.0);
+    let (b, _): (usize, f64) = ((0..3usize).map(|i| i.pow(2)).sum(), 0.0);
+    let c: Count = counts.iter().map(|&c| c.min(1)).sum();
+    let d: Count = (0..2).map(|j| tris[j][0] * stride + counts[j]).sum();
+    squared_at(x, (0..2).map(|i| i * stride).sum()) + w * x[a % 3] + x[b % 3] * x[c] + x[d % 3]
+}
+
+#[test]
+fn integer_items_mapped_by_integer_arithmetic() {
+    let (x, tris, counts, stride) = ([0.7, -1.3, 0.4], [[0, 1], [2, 1]], [1usize, 0], 1);
+    // a = 4, b = 5, c = 1, d = 0 + 1 + 2 + 0 = 3, the call's index 1.
+    let f = |x: &[f64]| x[1] * x[1] + 2.0 * x[1] + x[2] * x[1] + x[0];
+    let mut g = [0.0; 3];
+    let value = indices_summed_grad(&x, &mut g, &tris, &counts, stride);
+    assert!(close(value, f(&x), 1e-15));
+    let want = [1.0, 2.0 * -1.3 + 2.0 + 0.4, -1.3];
+    assert!((0..3).all(|i| close(g[i], want[i], 1e-15)), "{g:?}");
+    let (_, tangent) = indices_summed_jvp(&x, &[1.0, 1.0, 1.0], &tris, &counts, stride);
+    assert!(close(tangent, g.iter().sum(), 1e-15));
+    let mut hv = [0.0; 3];
+    indices_summed_hvp(&x, &[0.0, 1.0, 0.0], &mut hv, &tris, &counts, stride);
+    assert_eq!(hv, [0.0, 2.0, 1.0]);
+}

@@ -1027,7 +1027,7 @@ impl Lowerer<'_> {
                         Kind::Elements(sources) => sources.len() == 1 && sources[0].integers,
                     }
                     && matches!(iteration.shape, Shape::Index | Shape::Elem(_))
-                    && map.as_ref().is_none_or(|(params, value)| integer_arithmetic_of(value, params));
+                    && map.as_ref().is_none_or(|(params, value)| self.integer_arithmetic_of(value, params));
                 self.lower_iteration(iteration, &pattern, out, span, |this, body| {
                     let item = match &map {
                         Some((_, value)) => this.mapped_item(value, body),
@@ -1167,28 +1167,71 @@ fn says_float(call: &syn::ExprMethodCall, declared: Option<&syn::Type>) -> bool 
         || declared.is_some_and(float)
 }
 
-/// Whether `value`, a `map` closure's result, is integer arithmetic of its
-/// parameters (`i * i`, `*i + 1`, `(i % 2) as i32`): given integer items,
-/// an integer (Rust has no arithmetic mixing an integer and a float).
-fn integer_arithmetic_of(value: &Expr, params: &[Pat]) -> bool {
-    let names: Vec<&syn::Ident> = params.iter().filter_map(|param| pattern_ident(param)).collect();
-    fn of(expr: &Expr, names: &[&syn::Ident]) -> bool {
+impl Lowerer<'_> {
+    /// Whether `value`, a `map` closure's result, is integer arithmetic
+    /// (`i * i`, `*i + 1`, `i * stride`, `t[0] + t[1]`, `counts[k]`,
+    /// `i.pow(2)`, `(i % 2) as i32`) of its parameters, given integer items,
+    /// and of names bound to integers: an integer, as Rust has no
+    /// arithmetic mixing an integer and a float.
+    fn integer_arithmetic_of(&self, value: &Expr, params: &[Pat]) -> bool {
+        let params: Vec<&syn::Ident> = params.iter().filter_map(|param| pattern_ident(param)).collect();
+        !params.is_empty() && self.integer_form(value, &params)
+    }
+
+    fn integer_form(&self, expr: &Expr, params: &[&syn::Ident]) -> bool {
+        const METHODS: &[&str] = &["pow", "min", "max", "abs", "saturating_sub", "saturating_add", "rem_euclid"];
         match expr {
             Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
-            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| names.contains(&ident)),
-            Expr::Paren(paren) => of(&paren.expr, names),
-            Expr::Unary(unary) => of(&unary.expr, names),
-            Expr::Cast(cast) => super::is_integer_type(&cast.ty) && of(&cast.expr, names),
+            Expr::Path(path) => {
+                path.path.get_ident().is_some_and(|ident| params.contains(&ident) || self.holds_an_integer(ident))
+            }
+            Expr::Paren(paren) => self.integer_form(&paren.expr, params),
+            Expr::Unary(unary) => self.integer_form(&unary.expr, params),
+            Expr::Cast(cast) => super::is_integer_type(&cast.ty) && self.integer_form(&cast.expr, params),
+            // `t[0]` of a row of integers, `counts[k]`, `tris[j][0]` of integers.
+            Expr::Index(index) => self.indexes_integers(&index.expr, params) && self.integer_form(&index.index, params),
+            Expr::MethodCall(call) => {
+                METHODS.iter().any(|name| call.method == name)
+                    && self.integer_form(&call.receiver, params)
+                    && call.args.iter().all(|arg| self.integer_form(arg, params))
+            }
             Expr::Binary(binary) => {
                 use syn::BinOp::{Add, Div, Mul, Rem, Sub};
                 matches!(binary.op, Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_))
-                    && of(&binary.left, names)
-                    && of(&binary.right, names)
+                    && self.integer_form(&binary.left, params)
+                    && self.integer_form(&binary.right, params)
             }
             _ => false,
         }
     }
-    !names.is_empty() && of(value, &names)
+
+    /// Whether indexing `expr` reads an integer: a parameter of the map (a
+    /// row of integers), a name bound to integers, or a row of either.
+    fn indexes_integers(&self, expr: &Expr, params: &[&syn::Ident]) -> bool {
+        match expr {
+            Expr::Path(path) => {
+                path.path.get_ident().is_some_and(|name| params.contains(&name) || self.names_integers(name))
+            }
+            Expr::Index(index) => self.indexes_integers(&index.expr, params) && self.integer_form(&index.index, params),
+            Expr::Paren(paren) => self.indexes_integers(&paren.expr, params),
+            _ => false,
+        }
+    }
+
+    /// Whether `name` is bound to an integer: declared as one, or a loop's
+    /// index, position or integer item.
+    fn holds_an_integer(&self, name: &syn::Ident) -> bool {
+        let Some(Binding::Var(var)) = self.lookup(name) else { return false };
+        let info = &self.vars[var.0];
+        info.declared.as_ref().is_some_and(super::is_integer_type)
+            || (self.by_value.contains(&var) && info.ty == Ty::Other)
+    }
+
+    /// Whether `name` is bound to integers in a slice, an array or a vector.
+    fn names_integers(&self, name: &syn::Ident) -> bool {
+        let Some(Binding::Var(var)) = self.lookup(name) else { return false };
+        self.holds_integers(&crate::ir::Place { var, proj: Vec::new() })
+    }
 }
 
 /// The name a closure parameter binds (`i`, `&i`, `i: usize`).
