@@ -22,7 +22,8 @@ fn picks(x: &[f64], rows: &[[f64; 2]]) -> f64 {
     let k = 1;
     let g = x.get(k).expect("two elements");
     let r = rows[k].last().unwrap();
-    last * first + g * g + r * rows.first().unwrap()[0] - -x.last().unwrap()
+    let sign = if x.first().unwrap() > &0.0 { 1.0 } else { -1.0 };
+    last * first * sign + g * g + r * rows.first().unwrap()[0] - -x.last().unwrap()
 }
 
 #[test]

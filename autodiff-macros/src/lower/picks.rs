@@ -52,9 +52,23 @@ impl VisitMut for Picks {
                 }
             }
             Expr::Binary(binary) => {
+                let mut picked = false;
                 for operand in [&mut binary.left, &mut binary.right] {
                     if let Some(element) = self.picked_element(operand) {
                         **operand = element;
+                        picked = true;
+                    }
+                }
+                // `x.first().unwrap() > &0.5` compares references: the
+                // element with the value.
+                if picked && is_comparison(&binary.op) {
+                    for operand in [&mut binary.left, &mut binary.right] {
+                        if let Expr::Reference(reference) = &**operand {
+                            if reference.mutability.is_none() {
+                                let value = (*reference.expr).clone();
+                                **operand = value;
+                            }
+                        }
                     }
                 }
             }
@@ -156,6 +170,11 @@ impl Visit<'_> for Sequences {
         // (Loop variables, closure parameters, `match` arms: not known here.)
         self.bind(pattern, false);
     }
+}
+
+fn is_comparison(op: &syn::BinOp) -> bool {
+    use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
+    matches!(op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_))
 }
 
 /// Every name a pattern binds.
