@@ -459,7 +459,7 @@ impl Bindings {
         match pattern {
             syn::Pat::Ident(binding) if integer => self.integers.push(binding.ident.clone()),
             syn::Pat::Type(typed) => self.bind(&typed.pat, integer || crate::lower::is_integer_type(&typed.ty)),
-            other => Names(&mut self.others).visit_pat(other),
+            other => crate::names::bound_by(other, &mut self.others),
         }
     }
 }
@@ -482,16 +482,6 @@ impl Visit<'_> for Bindings {
     fn visit_pat(&mut self, pattern: &syn::Pat) {
         // (Closure parameters, `match` arms, `if let`: not integers here.)
         self.bind(pattern, false);
-    }
-}
-
-/// Every name a pattern binds.
-struct Names<'a>(&'a mut Vec<Ident>);
-
-impl Visit<'_> for Names<'_> {
-    fn visit_pat_ident(&mut self, binding: &syn::PatIdent) {
-        self.0.push(binding.ident.clone());
-        syn::visit::visit_pat_ident(self, binding);
     }
 }
 

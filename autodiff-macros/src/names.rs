@@ -2,6 +2,7 @@
 //! where a `BTreeSet<String>` (a string comparison per level) and the
 //! standard SipHash cost much of the expansion of a long function; the
 //! names are short and not chosen to collide, so rustc's own FxHash does.
+//! And the names a pattern binds.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -54,6 +55,18 @@ pub fn collect_idents(tokens: proc_macro2::TokenStream, names: &mut NameSet) {
             _ => {}
         }
     }
+}
+
+/// Every name `pattern` binds, added to `names`.
+pub fn bound_by(pattern: &syn::Pat, names: &mut Vec<proc_macro2::Ident>) {
+    struct Names<'a>(&'a mut Vec<proc_macro2::Ident>);
+    impl syn::visit::Visit<'_> for Names<'_> {
+        fn visit_pat_ident(&mut self, binding: &syn::PatIdent) {
+            self.0.push(binding.ident.clone());
+            syn::visit::visit_pat_ident(self, binding);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut Names(names), pattern);
 }
 
 #[cfg(test)]

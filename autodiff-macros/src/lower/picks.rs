@@ -152,7 +152,7 @@ impl Sequences {
         match pattern {
             Pat::Ident(binding) if sequence && binding.subpat.is_none() => self.names.push(binding.ident.clone()),
             Pat::Type(typed) => self.bind(&typed.pat, sequence || is_sequence_type(&typed.ty)),
-            other => Names(&mut self.others).visit_pat(other),
+            other => crate::names::bound_by(other, &mut self.others),
         }
     }
 }
@@ -175,16 +175,6 @@ impl Visit<'_> for Sequences {
 fn is_comparison(op: &syn::BinOp) -> bool {
     use syn::BinOp::{Eq, Ge, Gt, Le, Lt, Ne};
     matches!(op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_))
-}
-
-/// Every name a pattern binds.
-struct Names<'a>(&'a mut Vec<Ident>);
-
-impl Visit<'_> for Names<'_> {
-    fn visit_pat_ident(&mut self, binding: &syn::PatIdent) {
-        self.0.push(binding.ident.clone());
-        syn::visit::visit_pat_ident(self, binding);
-    }
 }
 
 /// `[F]`, `[F; N]` or `Vec<F>`, behind references or not.
