@@ -407,3 +407,20 @@ fn integers_rebound_by_their_form_convert_to_t() {
     assert_eq!(clamped_count_grad(2.0f64, 5), (18.0, 9.0));
     assert_eq!(clamped_count_grad(2.0f32, 2), (4.0, 2.0));
 }
+
+/// An `enumerate()` position converted to `T` (round 20, D4): `Σ i·xᵢ`.
+#[grad(forward, reverse)]
+fn weighted_by_position<T: autodiff::num_traits::Float>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for (i, v) in x.iter().enumerate() {
+        s = s + *v * T::from(i).unwrap();
+    }
+    s
+}
+
+#[test]
+fn enumerate_positions_convert_to_t() {
+    let mut d = [0.0; 3];
+    assert_eq!(weighted_by_position_grad(&[0.5, -1.0, 2.0], &mut d), 3.0);
+    assert_eq!(d, [0.0, 1.0, 2.0]);
+}

@@ -426,10 +426,22 @@ fn is_range(expr: &Expr) -> bool {
     }
 }
 
+/// Whether `expr` ends in `enumerate()` (then `rev`, `skip`, .. or not).
+fn is_enumerated(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call) if call.method == "enumerate" => true,
+        Expr::MethodCall(call) => {
+            ["rev", "step_by", "skip", "take"].iter().any(|name| call.method == name) && is_enumerated(&call.receiver)
+        }
+        Expr::Paren(paren) => is_enumerated(&paren.expr),
+        _ => false,
+    }
+}
+
 /// The names a function binds, by whether each binding is an integer: its
 /// parameters and `let`s declared as integers, the `let`s given an integer
 /// by their form (`let n = n.min(x.len());`), and the variables of loops
-/// over ranges. A name also bound to anything else (`let n = x * x;`, a
+/// over ranges and the positions of loops over `enumerate()`. A name also bound to anything else (`let n = x * x;`, a
 /// closure's `|&n|`) is no integer: it may be a `T` where it is converted.
 #[derive(Default)]
 struct Bindings {
@@ -474,7 +486,14 @@ impl Visit<'_> for Bindings {
     }
 
     fn visit_expr_for_loop(&mut self, for_loop: &syn::ExprForLoop) {
-        self.bind(&for_loop.pat, is_range(&for_loop.expr));
+        match (&*for_loop.pat, is_enumerated(&for_loop.expr)) {
+            // `for (i, v) in x.iter().enumerate()`: `i` is a position.
+            (syn::Pat::Tuple(tuple), true) if tuple.elems.len() == 2 => {
+                self.bind(&tuple.elems[0], true);
+                self.bind(&tuple.elems[1], false);
+            }
+            (pattern, _) => self.bind(pattern, is_range(&for_loop.expr)),
+        }
         self.visit_expr(&for_loop.expr);
         self.visit_block(&for_loop.body);
     }

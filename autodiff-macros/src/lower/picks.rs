@@ -148,6 +148,14 @@ struct Sequences {
 }
 
 impl Sequences {
+    /// `u.clone()` (`to_owned()`) of a name bound so far to a sequence.
+    fn copies_one(&self, expr: &Expr) -> bool {
+        let Expr::MethodCall(call) = expr else { return false };
+        let copies = (call.method == "clone" || call.method == "to_owned") && call.args.is_empty();
+        copies
+            && matches!(&*call.receiver, Expr::Path(path) if path.path.get_ident().is_some_and(|name| self.names.contains(name)))
+    }
+
     fn bind(&mut self, pattern: &Pat, sequence: bool) {
         match pattern {
             Pat::Ident(binding) if sequence && binding.subpat.is_none() => self.names.push(binding.ident.clone()),
@@ -159,7 +167,7 @@ impl Sequences {
 
 impl Visit<'_> for Sequences {
     fn visit_local(&mut self, local: &syn::Local) {
-        let made = local.init.as_ref().is_some_and(|init| makes_a_sequence(&init.expr));
+        let made = local.init.as_ref().is_some_and(|init| makes_a_sequence(&init.expr) || self.copies_one(&init.expr));
         self.bind(&local.pat, made);
         if let Some(init) = &local.init {
             self.visit_local_init(init);

@@ -26,7 +26,7 @@ impl GradChecker {
     /// ```
     /// use autodiff_runtime::GradChecker;
     ///
-    /// // y = (x₀x₁, x₀ + x₁): J·v = (x₁v₀ + x₀v₁, v₀ + v₁) = (5, 2) at x = (1, 2), v = (1, 1.5).
+    /// // y = (x₀x₁, x₀ + x₁): J·v = (x₁v₀ + x₀v₁, v₀ + v₁) = (3.5, 2.5) at x = (1, 2), v = (1, 1.5).
     /// let f = |x: &[f64], y: &mut [f64]| y.copy_from_slice(&[x[0] * x[1], x[0] + x[1]]);
     /// let report = GradChecker::new().check_jvp(f, &[1.0, 2.0], &[1.0, 1.5], &[3.5, 2.5]);
     /// assert!(report.passes(1e-8), "{report:#}");
