@@ -424,3 +424,38 @@ fn enumerate_positions_convert_to_t() {
     assert_eq!(weighted_by_position_grad(&[0.5, -1.0, 2.0], &mut d), 3.0);
     assert_eq!(d, [0.0, 1.0, 2.0]);
 }
+
+/// A math constant of `f64` converted to `T` (round 20, C7): `π·x²`.
+#[grad(forward, reverse, hessian)]
+fn circle_area<T: autodiff::num_traits::Float>(r: T) -> T {
+    T::from(std::f64::consts::PI).unwrap() * r * r
+}
+
+#[test]
+fn math_constants_convert_to_t() {
+    let pi = std::f64::consts::PI;
+    assert_eq!(circle_area_grad(2.0f64), (4.0 * pi, 4.0 * pi));
+    let (value, dr) = circle_area_grad(2.0f32);
+    assert!((f64::from(value) - 4.0 * pi).abs() < 1e-5 && (f64::from(dr) - 4.0 * pi).abs() < 1e-5);
+    assert_eq!(circle_area_hvp(2.0f64, 1.0).1, 2.0 * pi);
+}
+
+/// `log2` and `log10` in generic code, whose derivatives hold `ln 2` and
+/// `ln 10`: the expansion failed to compile (found by round 20's C7 fix,
+/// older than this stop): `x·log₂x + log₁₀x`.
+#[grad(forward, reverse, hessian)]
+fn logarithms<T: Float>(x: T) -> T {
+    x * x.log2() + x.log10()
+}
+
+#[test]
+fn logarithms_in_generic_code() {
+    let (ln2, ln10) = (std::f64::consts::LN_2, std::f64::consts::LN_10);
+    for x in [0.5, 2.0, 7.0] {
+        let (value, dx) = logarithms_grad(x);
+        assert!(close(value, x * x.log2() + x.log10(), 1e-15));
+        assert!(close(dx, x.log2() + 1.0 / ln2 + 1.0 / (x * ln10), 1e-14), "{dx}");
+        assert!(close(logarithms_hvp(x, 1.0).1, 1.0 / (x * ln2) - 1.0 / (x * x * ln10), 1e-13));
+        assert!(close(f64::from(logarithms_grad(x as f32).1), dx, 1e-5));
+    }
+}

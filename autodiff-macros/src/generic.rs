@@ -107,9 +107,11 @@ struct ConcreteFloats<'a> {
 
 impl Visit<'_> for ConcreteFloats<'_> {
     fn visit_expr_call(&mut self, call: &syn::ExprCall) {
-        // `T::from_f64(n as f64)`: the one place `f64` belongs.
+        // `T::from_f64(n as f64)`, `T::from(std::f64::consts::PI)`: the
+        // places `f64` belongs.
         match integer_cast(call, self.float) {
             Some(value) => self.visit_expr(value),
+            None if converts_a_math_constant(call, self.float) => {}
             None => syn::visit::visit_expr_call(self, call),
         }
     }
@@ -184,6 +186,10 @@ impl StandIn<'_> {
             return Some(syn::parse_quote!((#value)));
         }
         let [argument] = &call.args.iter().collect::<Vec<_>>()[..] else { return self.not_a_literal(call) };
+        if let Some(name) = math_constant_name(argument) {
+            // (The stand-in's constant, which `respell` converts at `T`.)
+            return Some(syn::parse_quote_spanned!(argument.span()=> ::core::f64::consts::#name));
+        }
         if let Some(value) = literal_value(argument) {
             return Some(float_literal(value, call.func.span()));
         }
@@ -280,7 +286,8 @@ pub fn respell(tokens: TokenStream, float: &Ident) -> TokenStream {
             TokenTree::Ident(ident) if ident == "f64" => {
                 if let Some(constant) = math_constant(&tokens[i..], &mut out) {
                     out.extend(convert(constant, float));
-                    i += 4;
+                    // (`f64`, `::`, `consts`, `::`, `NAME`: `::` is two tokens.)
+                    i += 6;
                 } else if let Some(value) = special_constant(&tokens[i..], &mut out, float) {
                     out.extend(value);
                     i += 3;
@@ -371,6 +378,26 @@ fn is_int_cast(group: &Group) -> bool {
     let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
     group.delimiter() == Delimiter::Parenthesis
         && matches!(&tokens[..], [.., TokenTree::Ident(r#as), TokenTree::Ident(ty)] if r#as == "as" && ty == "f64")
+}
+
+/// `NAME` of `std::f64::consts::NAME` (or `core::`, or `f64::consts::NAME`).
+fn math_constant_name(expr: &Expr) -> Option<&Ident> {
+    let Expr::Path(path) = expr else { return None };
+    let names: Vec<&Ident> = path.path.segments.iter().map(|segment| &segment.ident).collect();
+    match names[..] {
+        [.., float, consts, name] if float == "f64" && consts == "consts" => Some(name),
+        _ => None,
+    }
+}
+
+/// Whether `call` is `T::from(std::f64::consts::PI)` or `T::from_f64(..)` of one.
+fn converts_a_math_constant(call: &syn::ExprCall, float: &Ident) -> bool {
+    let Expr::Path(path) = &*call.func else { return false };
+    let segments = &path.path.segments;
+    let converts = segments.len() == 2
+        && segments[0].ident == *float
+        && (segments[1].ident == "from_f64" || segments[1].ident == "from");
+    converts && call.args.len() == 1 && math_constant_name(&call.args[0]).is_some()
 }
 
 /// The value of a numeric literal, negated or not (`2.0`, `3`, `-0.5`).
