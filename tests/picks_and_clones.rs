@@ -2,9 +2,10 @@
 //! 19, D5 and D7): `*x.last().unwrap()`, `x.first().unwrap()`,
 //! `x.get(i).expect(..)`, read as the element they pick, and `u.clone()` of
 //! a vector or an array, a copy with its own derivative (the explicit heat
-//! equation keeps the old state with `let old = u.clone();`). Refused
-//! before, each asking for the index or `to_vec`. Checked in every mode
-//! against closed forms and central differences.
+//! equation keeps the old state with `let old = u.clone();`), and a buffer
+//! given a copy, `u = next.clone();` (round 20, D6: the time step's swap).
+//! Refused before, each asking for the index or `to_vec`. Checked in every
+//! mode against closed forms and central differences.
 
 // The clones are the point: as a user writes them, before clippy.
 #![allow(clippy::clone_on_copy, clippy::ptr_arg)]
@@ -151,4 +152,92 @@ fn a_get_of_another_type_is_its_own() {
     let r = Ring { buf: vec![10.0, 20.0, 30.0], head: 1 };
     assert_eq!(through_a_ring_grad(2.0, &r), (80.0, 80.0));
     assert_eq!(through_a_ring_jvp(2.0, 1.0, &r), (80.0, 80.0));
+}
+
+/// Three explicit heat steps that swap buffers by `u = next.clone()` (round
+/// 20, D6), then `Σ uᵢ²`; the first step's source is a slice parameter's
+/// copy (`u = u0.to_vec()`), and an array takes another's values by
+/// `a = b.clone()`: `+ a₀·a₁` of `a = [u₁, u₂]` (after `a = [k, k]`, read
+/// before: `+ a₀ − k`).
+#[grad(forward, reverse, hessian)]
+fn heat_by_swaps(u0: &[f64], k: f64) -> f64 {
+    let mut u = vec![0.0; u0.len()];
+    u = u0.to_vec();
+    let mut next = u.clone();
+    for _ in 0..3 {
+        for i in 1..u.len() - 1 {
+            next[i] = u[i] + k * (u[i - 1] - 2.0 * u[i] + u[i + 1]);
+        }
+        u = next.clone();
+    }
+    let mut a = [k, k];
+    let before = a[0] - k;
+    let b = [u[1], u[2]];
+    a = b.clone();
+    u.iter().map(|v| v * v).sum::<f64>() + a[0] * a[1] + before
+}
+
+/// A buffer given a longer one's values: `u` takes `w`'s length, as in Rust
+/// (`Σ uᵢ·wᵢ` over all of `w`'s elements, so `2·Σ wᵢ²`).
+#[grad(forward, reverse, hessian)]
+fn takes_the_length(w: &[f64]) -> f64 {
+    let mut u = vec![1.0; 1];
+    let mut longer = vec![0.0; w.len()];
+    for i in 0..w.len() {
+        longer[i] = 2.0 * w[i];
+    }
+    u = longer.to_owned();
+    u.iter().zip(w).map(|(a, b)| a * b).sum()
+}
+
+#[test]
+fn buffers_given_a_copy_by_assignment() {
+    let plain = |w: &[f64]| {
+        let (u0, k) = (&w[..5], w[5]);
+        let mut u = u0.to_vec();
+        let mut next = u.clone();
+        for _ in 0..3 {
+            for i in 1..4 {
+                next[i] = u[i] + k * (u[i - 1] - 2.0 * u[i] + u[i + 1]);
+            }
+            u = next.clone();
+        }
+        u.iter().map(|v| v * v).sum::<f64>() + u[1] * u[2]
+    };
+    let (u0, k) = ([0.25, 1.0, 0.5, -0.25, 0.75], 0.2);
+    let at = [u0[0], u0[1], u0[2], u0[3], u0[4], k];
+    let mut du = [0.0; 5];
+    let (value, dk) = heat_by_swaps_grad(&u0, &mut du, k);
+    assert!(close(value, plain(&at), 1e-14));
+    let numeric = numeric_gradient(plain, &at);
+    for (got, want) in du.iter().chain([&dk]).zip(&numeric) {
+        assert!(close(*got, *want, 1e-7), "{du:?} {dk} against {numeric:?}");
+    }
+    let v = [0.5, -1.0, 0.25, 0.0, 1.0];
+    let (_, tangent) = heat_by_swaps_jvp(&u0, &v, k, 0.5);
+    let along = du.iter().zip(&v).map(|(d, v)| d * v).sum::<f64>() + 0.5 * dk;
+    assert!(close(tangent, along, 1e-12));
+    let mut hu = [0.0; 5];
+    let (_, hk) = heat_by_swaps_hvp(&u0, &v, &mut hu, k, 0.5);
+    let step = 1e-5;
+    let shifted = |s: f64| {
+        let w: Vec<f64> = u0.iter().zip(&v).map(|(u, v)| u + s * v).collect();
+        let mut d = [0.0; 5];
+        let (_, dk) = heat_by_swaps_grad(&w, &mut d, k + s * 0.5);
+        (d, dk)
+    };
+    let ((plus, plus_k), (minus, minus_k)) = (shifted(step), shifted(-step));
+    for i in 0..5 {
+        assert!(close(hu[i], (plus[i] - minus[i]) / (2.0 * step), 1e-6), "{hu:?}");
+    }
+    assert!(close(hk, (plus_k - minus_k) / (2.0 * step), 1e-6));
+
+    let w = [0.5, -2.0, 3.0];
+    let mut dw = [0.0; 3];
+    assert_eq!(takes_the_length_grad(&w, &mut dw), 2.0 * (0.25 + 4.0 + 9.0));
+    assert_eq!(dw, [2.0, -8.0, 12.0]);
+    assert_eq!(takes_the_length_jvp(&w, &[1.0, 0.0, 2.0]).1, 2.0 + 24.0);
+    let mut hw = [0.0; 3];
+    takes_the_length_hvp(&w, &[1.0, 0.0, 2.0], &mut hw);
+    assert_eq!(hw, [4.0, 0.0, 8.0]);
 }

@@ -245,9 +245,8 @@ impl Lowerer<'_> {
             if method == "clone" && args.is_empty() {
                 return self.unsupported(
                     method,
-                    "`clone` of an array or a vector is not supported inside #[grad] functions; copy a vector with \
-                     `let v = x.to_vec();` and an array with `let a = x;` (to give a buffer another's values, \
-                     `u = next.clone();`, bind the copy first: `let copy = next.to_vec(); u = copy;`)",
+                    "`clone` of an array or a vector is supported inside #[grad] functions only as a value bound by \
+                     `let` (`let v = x.clone();`) or given to a name (`u = next.clone();`); bind the copy first",
                 );
             }
             if method == "push" {
@@ -1012,7 +1011,7 @@ pub(super) fn derivative_called(expr: &Expr) -> Option<String> {
 
 fn to_vec_message() -> &'static str {
     "`to_vec` inside #[grad] functions makes a local vector: bind it with `let` (`let v = x.to_vec();`) and use `v` \
-     (to give a buffer another's values, `u = next.to_vec();`: `let copy = next.to_vec(); u = copy;`)"
+     (or give it to a name: `u = next.to_vec();`)"
 }
 
 /// Whether `ty` is `Self`.

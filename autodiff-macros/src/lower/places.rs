@@ -922,16 +922,30 @@ impl Lowerer<'_> {
             Expr::Reference(reference) => &*reference.expr,
             other => other,
         };
+        let copied_by = match borrowed {
+            Expr::MethodCall(call) if call.args.is_empty() && (call.method == "clone" || call.method == "to_owned") => {
+                Some(call.method.to_string())
+            }
+            _ => None,
+        };
         let message = if super::collect::collect_call(borrowed).is_some() {
             "inside #[grad] code, a collected vector is built in a `let`; bind it first \
              (`let v: Vec<f64> = ..collect();`) and pass `&v`"
+                .to_string()
         } else if super::sources::to_vec_call(borrowed).is_some() {
             // (`axpy(a, &y.to_vec(), &mut y)`, round 15.)
             "inside #[grad] code, a copy made by `to_vec` is built in a `let`; bind it first \
              (`let copy = y.to_vec();`) and pass `&copy`"
+                .to_string()
+        } else if let Some(method) = copied_by {
+            format!(
+                "inside #[grad] code, a copy made by `{method}` is built in a `let`; bind it first \
+                 (`let copy = u.{method}();`) and pass `&copy`, or pass the original if the callee only reads it"
+            )
         } else {
             "inside #[grad] code, `&` passes arrays, slices and models to calls; pass this value by value \
              (make the callee take it by value)"
+                .to_string()
         };
         self.cx.error_spanned_by(arg, message);
         Arg::Value(dummy())

@@ -588,6 +588,9 @@ impl Lowerer<'_> {
         if op.is_none() && self.destructuring_assignment(left, right, out, span) {
             return;
         }
+        if op.is_none() && self.assign_a_copy(left, right, out) {
+            return;
+        }
         // Rust evaluates the value before the place (`a[{ i += 1; i }] +=
         // a[i]` reads `a[i]` at the old `i`): the place's statements wait.
         let mut place_block = Block::default();
@@ -682,6 +685,27 @@ impl Lowerer<'_> {
                 out.stmts.push(Stmt::Store { place, value, span });
             }
         }
+    }
+
+    /// `u = next.clone();` (or `to_owned`, `to_vec`), a time step's swap of
+    /// buffers: the copy bound first (`let copy = next.clone(); u = copy;`),
+    /// so `let`'s rules for copies apply and `u` takes the copy by a move, as
+    /// in Rust. (Not `u = next`: a use of a vector in the IR moves it, and
+    /// `next` is read after.) `false` when `right` is no copy into a name.
+    fn assign_a_copy(&mut self, left: &Expr, right: &Expr, out: &mut Block) -> bool {
+        let Expr::MethodCall(call) = right else { return false };
+        let copies = matches!(call.method.to_string().as_str(), "clone" | "to_owned" | "to_vec");
+        if !copies || !call.args.is_empty() || call.turbofish.is_some() {
+            return false;
+        }
+        let Expr::Path(target) = left else { return false };
+        if !matches!(target.path.get_ident().and_then(|name| self.lookup(name)), Some(Binding::Var(_))) {
+            return false;
+        }
+        let copy = syn::Ident::new("__autodiff_copy", proc_macro2::Span::mixed_site());
+        let stmts: Vec<syn::Stmt> = parse_quote_spanned!(call.method.span()=> let #copy = #right; #left = #copy;);
+        self.lower_stmts(&stmts, out, Sink::Discard);
+        true
     }
 
     /// `let r; if c { r = p; } else { r = q; }` of local arrays: `r`, whose
