@@ -310,6 +310,7 @@ pub fn check_opaque_types(body: &Body, cx: &Ctxt) {
 fn pass(body: &mut Body, block: &Block) -> bool {
     let mut changed = false;
     for stmt in &block.stmts {
+        changed |= integers_by_their_use(body, stmt);
         match stmt {
             Stmt::Assign { dst, rhs, .. } => {
                 let (result, tied) = constraint(body, rhs);
@@ -339,6 +340,44 @@ fn pass(body: &mut Body, block: &Block) -> bool {
             }
             Stmt::Loop(lp) => changed |= pass(body, &lp.body),
         }
+    }
+    changed
+}
+
+/// An index (`h[b]`) and a loop's bounds (`0..n`) are integers: no float,
+/// whatever else is guessed (`let b = bucket(x[i], n);` with `bucket` a
+/// plain function returning `usize`, round 20 C2, was taken for a float).
+/// Evidence of a float still wins (`join`), and rustc checks both.
+fn integers_by_their_use(body: &mut Body, stmt: &Stmt) -> bool {
+    let mut indices: Vec<Operand> = Vec::new();
+    let mut from_place = |place: &crate::ir::Place| {
+        for proj in &place.proj {
+            if let crate::ir::Proj::Index(index) = proj {
+                indices.push(index.clone());
+            }
+        }
+    };
+    match stmt {
+        Stmt::Assign { rhs, .. } => rhs.operands().into_iter().filter_map(Operand::place).for_each(&mut from_place),
+        Stmt::Store { place, value, .. } => {
+            from_place(place);
+            value.place().into_iter().for_each(&mut from_place);
+        }
+        Stmt::If { .. } => {}
+        Stmt::Loop(lp) => {
+            if let crate::ir::Header::Range { lo, hi, adaptors, .. } = &lp.header {
+                indices.extend([lo.clone(), hi.clone()]);
+                for adaptor in adaptors {
+                    if let crate::ir::Adaptor::StepBy(step) = adaptor {
+                        indices.push(step.clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut changed = false;
+    for index in &indices {
+        changed |= refine_operand(body, index, Ty::Other);
     }
     changed
 }
