@@ -188,7 +188,10 @@ impl Lowerer<'_> {
                     return;
                 }
             }
-            let element_reference = declared.is_none() && self.bind_element_reference(ident, pat, expr, out);
+            // (A reference's type written, `let r: &[f64; 3] = &rows[i];`,
+            // says what rustc checks in the function as written.)
+            let untyped = declared.as_ref().is_none_or(is_shared_reference);
+            let element_reference = untyped && self.bind_element_reference(ident, pat, expr, out);
             if element_reference || self.bind_sub_slice(ident, expr, out) {
                 return;
             }
@@ -198,7 +201,7 @@ impl Lowerer<'_> {
             }
         }
         if let Some(aliased) = self.reference_alias(pat, declared.as_ref(), local.init.as_ref()) {
-            self.bind(ident, Binding::Var(aliased));
+            self.bind(ident, aliased);
             return;
         }
         if let (Pat::Ident(binding), Some(init)) = (pat, &local.init) {
@@ -535,13 +538,15 @@ impl Lowerer<'_> {
     }
 
     /// `let t = v;` without `mut`, of a reference parameter (or another such
-    /// name): `t` is another name for `v`, whose shadow it shares.
+    /// name): `t` is another name for `v`, whose shadow it shares; so is
+    /// `let r: &Vec<f64> = r;` of a row or sub-slice binding (round 21, B1:
+    /// the type written made a local of the row, which did not compile).
     pub(super) fn reference_alias(
         &self,
         pat: &Pat,
         declared: Option<&syn::Type>,
         init: Option<&syn::LocalInit>,
-    ) -> Option<Var> {
+    ) -> Option<Binding> {
         let Pat::Ident(binding) = pat else { return None };
         if binding.mutability.is_some() || !matches!(declared, None | Some(syn::Type::Reference(_))) {
             return None;
@@ -557,10 +562,11 @@ impl Lowerer<'_> {
                     && !self.vars[var.0].mutable
                     && !self.mutable_locals.contains(&var) =>
             {
-                Some(var)
+                Some(Binding::Var(var))
             }
             // A struct parameter left out of `wrt(..)`, renamed.
-            Binding::Var(var) if self.is_constant_struct_reference(var) => Some(var),
+            Binding::Var(var) if self.is_constant_struct_reference(var) => Some(Binding::Var(var)),
+            row @ (Binding::Row(_) | Binding::Slice(_)) => Some(row),
             _ => None,
         }
     }
@@ -1128,4 +1134,9 @@ fn is_pure_place(expr: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `&T`, not `&mut T`.
+fn is_shared_reference(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(reference) if reference.mutability.is_none())
 }
