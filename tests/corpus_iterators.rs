@@ -113,6 +113,35 @@ fn enumerated_then_cut(x: &[f64; 4]) -> f64 {
     s
 }
 
+/// `skip` and `take` of `windows`, `chunks_exact` and `chunks` (round 20,
+/// D5, and round 21, C4: refused, and the fix offered, `x[1..].windows(2)`,
+/// numbered the windows from 0 where `enumerate().skip(1)` numbers them from
+/// 1): a chunk's neighbour below (`zip` with `.skip(1)`), the short last
+/// chunk of `chunks`, and cuts of reversed windows and chunks.
+#[grad(forward, reverse, hessian)]
+fn windows_and_chunks_cut(x: &[f64; 7]) -> f64 {
+    let mut s = 0.0;
+    for (i, w) in x.windows(2).enumerate().skip(1) {
+        s += w[0] * w[1] * i as f64;
+    }
+    for (a, b) in x.chunks_exact(2).zip(x.chunks_exact(2).skip(1)) {
+        s += a[0] * b[1] - a[1] * b[0];
+    }
+    for c in x.chunks(3).skip(1) {
+        s += c.iter().map(|v| v.sin()).sum::<f64>() * c.len() as f64;
+    }
+    for c in x.chunks(3).take(2).skip(1) {
+        s += c[0] * c[c.len() - 1];
+    }
+    for w in x.windows(3).rev().skip(1).take(2) {
+        s += w[0] - w[2] * w[1];
+    }
+    for c in x.chunks(3).rev().take(2) {
+        s += c[0] * c.len() as f64;
+    }
+    s
+}
+
 #[grad(forward, reverse)]
 fn collected_maps(x: &[f64; 4]) -> f64 {
     let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
@@ -544,6 +573,8 @@ const REVIEW_POINTS: [[f64; 4]; 3] = [[0.7, -1.3, 0.4, 1.9], [-0.45, 0.8, -1.7, 
 fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
+        array_case!(windows_and_chunks_cut, windows_and_chunks_cut_grad, windows_and_chunks_cut_vjp,
+            windows_and_chunks_cut_jvp; 7; in [-2.0, 2.0]),
         array_case!(zipped_with_chains, zipped_with_chains_grad, zipped_with_chains_vjp, zipped_with_chains_jvp; 4;
                     in [-2.0, 2.0]),
         array_case!(zipped_with_windows, zipped_with_windows_grad, zipped_with_windows_vjp, zipped_with_windows_jvp; 4;
@@ -767,4 +798,24 @@ fn the_review_rows_draw_graphs_whose_adjoints_are_the_gradient() {
             assert!(graph.to_dot().starts_with("digraph"), "{name}");
         }
     }
+}
+
+#[test]
+fn cut_windows_and_chunks_have_their_second_derivative() {
+    let grad = |x: &[f64]| {
+        let mut d = [0.0; 7];
+        windows_and_chunks_cut_grad(&x.try_into().unwrap(), &mut d);
+        d.to_vec()
+    };
+    let hvp = |x: &[f64], v: &[f64]| {
+        let mut hv = [0.0; 7];
+        windows_and_chunks_cut_hvp(&x.try_into().unwrap(), &v.try_into().unwrap(), &mut hv);
+        hv.to_vec()
+    };
+    let (x, v) = ([0.5, -1.0, 1.5, 2.0, -0.25, 0.75, 1.25], [1.0, -2.0, 0.5, 3.0, 0.0, -1.0, 2.0]);
+    common::rows::check_hvp(grad, hvp, &x, &v);
+    // The value is the function's.
+    let mut d = [0.0; 7];
+    let value = windows_and_chunks_cut_grad(&x, &mut d);
+    assert!(close(value, windows_and_chunks_cut(&x), 1e-15));
 }

@@ -677,18 +677,6 @@ impl Lowerer<'_> {
             ("skip" | "take", 1) => {
                 let items = self.items(&call.receiver, out)?;
                 let enumerated = matches!(items.kind, Kind::Elements(_)) && has_position(&items.shape);
-                let windowed =
-                    matches!(&items.kind, Kind::Elements(sources) if sources.iter().any(|s| s.window.is_some()));
-                if windowed {
-                    self.cx.error_spanned_by(
-                        &call.method,
-                        format!(
-                            "`{method}` of `windows`, `chunks_exact` or `chunks` is not supported inside #[grad] functions; \
-                                 take the sub-slice first (`x[1..].windows(2)`)"
-                        ),
-                    );
-                    return None;
-                }
                 if !items.filters.is_empty() {
                     self.cx.error_spanned_by(
                         &call.method,
@@ -796,22 +784,41 @@ impl Lowerer<'_> {
                 sources
                     .into_iter()
                     .map(|source| {
-                        let saturating_sub = syn::Ident::new("saturating_sub", span);
-                        let len =
-                            self.integer(Rhs::Method(source.len.clone(), saturating_sub, vec![n.clone()]), out, span);
                         // (A reversed source skips its last items.)
                         if source.reversed {
-                            return Source { len, ..source };
+                            let saturating_sub = syn::Ident::new("saturating_sub", span);
+                            let len = Rhs::Method(source.len.clone(), saturating_sub, vec![n.clone()]);
+                            return Source { len: self.integer(len, out, span), ..source };
                         }
-                        let offset = match source.offset {
-                            None => n.clone(),
-                            Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, n.clone()]), out, span),
-                        };
-                        Source { offset: Some(offset), len, ..source }
+                        self.advance(source, n.clone(), out, span)
                     })
                     .collect(),
             ),
         }
+    }
+
+    /// `source` without its first `n` items (at most all): its start moved
+    /// on by `n` elements, or by `n` windows (`n·stride` elements, also off
+    /// the length `chunks` cuts its last chunk from).
+    fn advance(&mut self, source: Source, n: Operand, out: &mut Block, span: Span) -> Source {
+        let saturating_sub = syn::Ident::new("saturating_sub", span);
+        let len = self.integer(Rhs::Method(source.len.clone(), saturating_sub.clone(), vec![n.clone()]), out, span);
+        let (shift, window) = match source.window {
+            None => (n, None),
+            Some(window) => {
+                let shift = self.integer(Rhs::Prim(Op::Mul, vec![n, window.stride.clone()]), out, span);
+                let ragged = window.ragged.map(|total| {
+                    let rest = Rhs::Method(*total, saturating_sub.clone(), vec![shift.clone()]);
+                    Box::new(self.integer(rest, out, span))
+                });
+                (shift, Some(Window { ragged, ..window }))
+            }
+        };
+        let offset = match source.offset {
+            None => shift,
+            Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, shift]), out, span),
+        };
+        Source { offset: Some(offset), len, window, ..source }
     }
 
     /// `shape` after `skip(n)`: each `enumerate` position `n` further on.
@@ -858,11 +865,7 @@ impl Lowerer<'_> {
                         if source.reversed {
                             let dropped =
                                 self.integer(Rhs::Prim(Op::Sub, vec![source.len.clone(), len.clone()]), out, span);
-                            let offset = match source.offset.clone() {
-                                None => dropped,
-                                Some(offset) => self.integer(Rhs::Prim(Op::Add, vec![offset, dropped]), out, span),
-                            };
-                            return Source { offset: Some(offset), len, ..source };
+                            return self.advance(source, dropped, out, span);
                         }
                         Source { len, ..source }
                     })
