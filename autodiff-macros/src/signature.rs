@@ -780,7 +780,15 @@ fn outer_type_parameter(ty: &Type, sig: &syn::Signature) -> Option<String> {
     let text = ident.to_string();
     let looks_generic = text.len() <= 2 && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     let declared = sig.generics.type_params().any(|param| param.ident == *ident);
-    (looks_generic && !declared).then(|| {
+    if declared {
+        // (A parameter bounded by a `Float` trait stands for `f64` by now.)
+        return Some(format!(
+            " (`{text}` is a type parameter whose bounds #[grad] does not read as a float: it knows a float type \
+             parameter by a trait named `Float`, `{text}: Float` or `{text}: num_traits::Float`, not by a \
+             renamed import (`Float as NFloat`) or another trait (`Real`); bound `{text}` by `Float`)"
+        ));
+    }
+    looks_generic.then(|| {
         format!(
             " (`{text}` is not a type parameter of this function. If it is a type alias, write the type it \
              names (`f64`, `[f64; 3]`): #[grad] cannot see through an alias. If it is a type parameter of the \
