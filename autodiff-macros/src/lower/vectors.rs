@@ -243,13 +243,19 @@ impl Lowerer<'_> {
             return false;
         }
         let name = written_name(call).unwrap_or_else(|| info.ident.clone());
-        self.cx.error_spanned_by(
-            &call.method,
+        // (`pts.push([x, y])`: a `Vec<f64>` is not what it holds, round 21 C3.)
+        let message = if args.iter().any(|arg| self.operand_ty(arg) == Ty::Aggregate) {
+            format!(
+                "`push` of an array onto a vector is not supported inside #[grad] functions; make the vector \
+                 with its length (`let mut {name} = vec![[0.0; 2]; n];`) and write its rows (`{name}[i] = [a, b];`)"
+            )
+        } else {
             format!(
                 "#[grad] cannot tell that `{name}` holds floats, so a float pushed onto it would lose its \
                  derivative; give it its type: `let mut {name}: Vec<f64> = Vec::new();`"
-            ),
-        );
+            )
+        };
+        self.cx.error_spanned_by(&call.method, message);
         true
     }
 }
