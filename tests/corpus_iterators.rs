@@ -142,6 +142,19 @@ fn windows_and_chunks_cut(x: &[f64; 7]) -> f64 {
     s
 }
 
+/// Consecutive `map`s (round 21, D7: refused, the message asking for one
+/// `map` just before the reduction): before `sum`, `fold` and `collect`,
+/// three in a row, over a `zip`, with a typed pattern.
+#[grad(forward, reverse, hessian)]
+fn maps_in_a_row(x: &[f64; 4]) -> f64 {
+    let k = x[0];
+    let a = x.iter().map(|v| v * k).map(|w| w.sin()).sum::<f64>();
+    let b =
+        x.iter().zip(&x[1..]).map(|(p, q)| p * q).map(|r| r.exp()).map(|e: f64| e - 1.0).fold(0.0, |acc, v| acc + v);
+    let c: Vec<f64> = x.iter().map(|v| v * v).map(|s| s + 1.0).collect();
+    a + b + c.iter().map(|v| v.ln()).sum::<f64>()
+}
+
 #[grad(forward, reverse)]
 fn collected_maps(x: &[f64; 4]) -> f64 {
     let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
@@ -573,6 +586,7 @@ const REVIEW_POINTS: [[f64; 4]; 3] = [[0.7, -1.3, 0.4, 1.9], [-0.45, 0.8, -1.7, 
 fn cases() -> Vec<Case> {
     vec![
         array_case!(collected_maps, collected_maps_grad, collected_maps_vjp, collected_maps_jvp; 4; in [-2.0, 2.0]),
+        array_case!(maps_in_a_row, maps_in_a_row_grad, maps_in_a_row_vjp, maps_in_a_row_jvp; 4; in [-1.0, 1.0]),
         array_case!(windows_and_chunks_cut, windows_and_chunks_cut_grad, windows_and_chunks_cut_vjp,
             windows_and_chunks_cut_jvp; 7; in [-2.0, 2.0]),
         array_case!(zipped_with_chains, zipped_with_chains_grad, zipped_with_chains_vjp, zipped_with_chains_jvp; 4;
@@ -818,4 +832,19 @@ fn cut_windows_and_chunks_have_their_second_derivative() {
     let mut d = [0.0; 7];
     let value = windows_and_chunks_cut_grad(&x, &mut d);
     assert!(close(value, windows_and_chunks_cut(&x), 1e-15));
+}
+
+#[test]
+fn maps_in_a_row_have_their_second_derivative() {
+    let grad = |x: &[f64]| {
+        let mut d = [0.0; 4];
+        maps_in_a_row_grad(&x.try_into().unwrap(), &mut d);
+        d.to_vec()
+    };
+    let hvp = |x: &[f64], v: &[f64]| {
+        let mut hv = [0.0; 4];
+        maps_in_a_row_hvp(&x.try_into().unwrap(), &v.try_into().unwrap(), &mut hv);
+        hv.to_vec()
+    };
+    common::rows::check_hvp(grad, hvp, &[0.5, -0.25, 0.75, 0.1], &[1.0, -2.0, 0.5, 3.0]);
 }

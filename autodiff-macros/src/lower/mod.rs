@@ -32,6 +32,7 @@ mod call;
 mod closures;
 mod collect;
 mod expr;
+mod fused_maps;
 mod items;
 mod loops;
 mod matches;
@@ -132,7 +133,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         None => Sink::Discard,
     };
     lowerer.body_depth = lowerer.scopes.len();
-    let body = picks::by_index(sig.item);
+    let body = fused_maps::fused(picks::by_index(sig.item));
     lowerer.lower_stmts(&body.stmts, &mut block, sink);
     lowerer.declare_inferred_vectors(&mut block);
     lowerer.constants_lent_after_a_move();

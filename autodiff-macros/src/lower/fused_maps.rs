@@ -1,0 +1,78 @@
+//! Consecutive `map`s fused before lowering: `x.iter().map(|v| v * k).map(|w|
+//! w.sin()).sum()` is read as `x.iter().map(|v| { let w = v * k; w.sin()
+//! }).sum()`, which lowering knows (a `map` just before the reduction, or
+//! before `collect`). The same values in the same order: each item goes
+//! through the first closure, then the second, before the next item.
+//!
+//! Only closures of one argument, with no explicit return type, no
+//! `return` and no `?` (either would leave the fused closure at another
+//! point than the first closure), and not `move`, `async` or attributed.
+
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, ExprClosure};
+
+/// `block` with every `a.map(f).map(g)` of such closures fused.
+pub(super) fn fused(mut block: syn::Block) -> syn::Block {
+    Fuse.visit_block_mut(&mut block);
+    block
+}
+
+struct Fuse;
+
+impl VisitMut for Fuse {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // Inner chains first: `a.map(f).map(g).map(h)` fuses `f` and `g`,
+        // then that with `h`.
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let Expr::MethodCall(outer) = expr else { return };
+        let Some(second) = map_closure(outer) else { return };
+        let Expr::MethodCall(inner) = &*outer.receiver else { return };
+        let Some(first) = map_closure(inner) else { return };
+        let input = &first.inputs[0];
+        let (body, then) = (&first.body, &second.body);
+        let output = &second.inputs[0];
+        let fused: ExprClosure = syn::parse_quote!(|#input| { let #output = #body; #then });
+        let source = inner.receiver.clone();
+        outer.receiver = source;
+        outer.args[0] = Expr::Closure(fused);
+    }
+
+    // (The items of a body are not the function's.)
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The closure of `call` when it is a `map` of one such closure.
+fn map_closure(call: &syn::ExprMethodCall) -> Option<&ExprClosure> {
+    if call.method != "map" || call.args.len() != 1 || call.turbofish.is_some() {
+        return None;
+    }
+    let Expr::Closure(closure) = &call.args[0] else { return None };
+    let plain = closure.inputs.len() == 1
+        && closure.attrs.is_empty()
+        && closure.movability.is_none()
+        && closure.asyncness.is_none()
+        && closure.capture.is_none()
+        && matches!(closure.output, syn::ReturnType::Default)
+        && !leaves_early(&closure.body);
+    plain.then_some(closure)
+}
+
+/// Whether `body` has a `return` or a `?` of its own (not of a closure or
+/// an item inside it).
+fn leaves_early(body: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    find.visit_expr(body);
+    find.0
+}
