@@ -4,9 +4,7 @@
 //! before `collect`). The same values in the same order: each item goes
 //! through the first closure, then the second, before the next item.
 //!
-//! Only closures of one argument, with no explicit return type, no
-//! `return` and no `?` (either would leave the fused closure at another
-//! point than the first closure), and not `move`, `async` or attributed.
+//! Only closures that can be inlined (`is_inlinable`).
 
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -48,14 +46,21 @@ fn map_closure(call: &syn::ExprMethodCall) -> Option<&ExprClosure> {
         return None;
     }
     let Expr::Closure(closure) = &call.args[0] else { return None };
-    let plain = closure.inputs.len() == 1
+    is_inlinable(closure).then_some(closure)
+}
+
+/// Whether `closure`'s body can stand where it is called, its argument
+/// bound by `let` (or a `for` pattern): one argument, no explicit return
+/// type, no `return` or `?` of its own (either would leave at another
+/// point), not `move`, `async` or attributed.
+pub(super) fn is_inlinable(closure: &ExprClosure) -> bool {
+    closure.inputs.len() == 1
         && closure.attrs.is_empty()
         && closure.movability.is_none()
         && closure.asyncness.is_none()
         && closure.capture.is_none()
         && matches!(closure.output, syn::ReturnType::Default)
-        && !leaves_early(&closure.body);
-    plain.then_some(closure)
+        && !leaves_early(&closure.body)
 }
 
 /// Whether `body` has a `return` or a `?` of its own (not of a closure or

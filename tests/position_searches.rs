@@ -1,0 +1,72 @@
+//! `position` of an iterator, unwrapped (round 21, D3: refused): a knot
+//! search in an interpolation, `ts.iter().position(|&s| s > t)
+//! .unwrap_or(n - 1)`, and `.unwrap()` / `.expect(..)`, read as the loop
+//! that searches. What it finds is an index, with no derivative. Checked in
+//! every mode against the closed forms, and the panics of `unwrap` and
+//! `expect` where nothing is found.
+
+mod common;
+
+use autodiff::prelude::*;
+use common::close;
+
+/// Piecewise-linear interpolation at `t` through the knots `ts` (rising)
+/// with values `ys`, extended linearly past the last knot.
+#[grad(forward, reverse, hessian)]
+fn interpolated(ts: &[f64], ys: &[f64], t: f64) -> f64 {
+    let n = ts.len();
+    let k = ts.iter().position(|&s| s > t).unwrap_or(n - 1).max(1);
+    let w = (t - ts[k - 1]) / (ts[k] - ts[k - 1]);
+    ys[k - 1] * (1.0 - w) + ys[k] * w
+}
+
+/// `x_i·x_j` of the first element above 1 and the first whose square is
+/// above ½.
+#[grad(forward, reverse, hessian)]
+fn first_found(x: &[f64]) -> f64 {
+    let i = x.iter().position(|v| *v > 1.0).expect("an element above 1");
+    let j = x.iter().position(|v| v * v > 0.5).unwrap();
+    x[i] * x[j]
+}
+
+#[test]
+fn a_knot_search_finds_the_segment() {
+    let (ts, ys) = ([0.0, 1.0, 2.0, 4.0], [1.0, 3.0, 2.0, 6.0]);
+    let (mut dts, mut dys) = ([0.0; 4], [0.0; 4]);
+    // t = 2.5: the segment [2, 4], w = 0.25.
+    let (value, dt) = interpolated_grad(&ts, &mut dts, &ys, &mut dys, 2.5);
+    assert!(close(value, 2.0 * 0.75 + 6.0 * 0.25, 1e-15));
+    assert_eq!(dys, [0.0, 0.0, 0.75, 0.25]);
+    assert!(close(dt, (6.0 - 2.0) / 2.0, 1e-15));
+    // ∂/∂t₂ = (y₃ − y₂)·(t − t₃)/(t₃ − t₂)², ∂/∂t₃ = −(y₃ − y₂)·(t − t₂)/(t₃ − t₂)².
+    assert!(close(dts[2], 4.0 * (2.5 - 4.0) / 4.0, 1e-15) && close(dts[3], -4.0 * 0.5 / 4.0, 1e-15));
+    assert!(dts[0] == 0.0 && dts[1] == 0.0);
+    // Past the last knot: the last segment, extended.
+    let (mut dts, mut dys) = ([0.0; 4], [0.0; 4]);
+    let (value, dt) = interpolated_grad(&ts, &mut dts, &ys, &mut dys, 5.0);
+    assert!(close(value, 8.0, 1e-15) && close(dt, 2.0, 1e-15));
+    assert_eq!(dys, [0.0, 0.0, -0.5, 1.5]);
+    let zero = [0.0; 4];
+    let (_, tangent) = interpolated_jvp(&ts, &zero, &ys, &[0.0, 0.0, 1.0, 2.0], 2.5, 1.0);
+    assert!(close(tangent, 0.75 + 2.0 * 0.25 + 2.0, 1e-15));
+    let (mut hts, mut hys) = ([0.0; 4], [0.0; 4]);
+    let ht = interpolated_hvp(&ts, &zero, &mut hts, &ys, &zero, &mut hys, 2.5, 1.0).1;
+    // Linear in t: ∂²/∂t² = 0; ∂²/∂t∂y = ∂w/∂t = ±½.
+    assert_eq!(ht, 0.0);
+    assert_eq!(hys, [0.0, 0.0, -0.5, 0.5]);
+}
+
+#[test]
+fn unwrapped_searches_are_indices() {
+    let x = [0.5, 0.8, 1.5, 3.0];
+    let mut d = [0.0; 4];
+    // i = 2 (1.5), j = 1 (0.64 > 0.5).
+    assert!(close(first_found_grad(&x, &mut d), 1.5 * 0.8, 1e-15));
+    assert_eq!(d, [0.0, 1.5, 0.8, 0.0]);
+    assert!(close(first_found_jvp(&x, &[1.0, 2.0, 3.0, 4.0]).1, 2.0 * 1.5 + 3.0 * 0.8, 1e-15));
+    let mut h = [0.0; 4];
+    first_found_hvp(&x, &[1.0, 2.0, 3.0, 4.0], &mut h);
+    assert_eq!(h, [0.0, 3.0, 2.0, 0.0]);
+    let none_above_one = std::panic::catch_unwind(|| first_found_grad(&[0.5, 0.9], &mut [0.0; 2]));
+    assert!(none_above_one.is_err());
+}
