@@ -159,7 +159,7 @@ fn a_get_of_another_type_is_its_own() {
 /// copy (`u = u0.to_vec()`), and an array takes another's values by
 /// `a = b.clone()`: `+ a₀·a₁` of `a = [u₁, u₂]` (after `a = [k, k]`, read
 /// before: `+ a₀ − k`).
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn heat_by_swaps(u0: &[f64], k: f64) -> f64 {
     let mut u = vec![0.0; u0.len()];
     u = u0.to_vec();
@@ -179,7 +179,7 @@ fn heat_by_swaps(u0: &[f64], k: f64) -> f64 {
 
 /// A buffer given a longer one's values: `u` takes `w`'s length, as in Rust
 /// (`Σ uᵢ·wᵢ` over all of `w`'s elements, so `2·Σ wᵢ²`).
-#[grad(forward, reverse, hessian)]
+#[grad(forward, reverse, hessian, graph)]
 fn takes_the_length(w: &[f64]) -> f64 {
     let mut u = vec![1.0; 1];
     let mut longer = vec![0.0; w.len()];
@@ -231,8 +231,14 @@ fn buffers_given_a_copy_by_assignment() {
         assert!(close(hu[i], (plus[i] - minus[i]) / (2.0 * step), 1e-6), "{hu:?}");
     }
     assert!(close(hk, (plus_k - minus_k) / (2.0 * step), 1e-6));
+    // The graph draws the copies (review 28, F1: its expansion did not
+    // compile), its result the function's value.
+    let g = heat_by_swaps_graph(&u0, k);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(value));
 
     let w = [0.5, -2.0, 3.0];
+    let g = takes_the_length_graph(&w);
+    assert_eq!(g.node(g.result().unwrap()).value().as_scalar(), Some(2.0 * (0.25 + 4.0 + 9.0)));
     let mut dw = [0.0; 3];
     assert_eq!(takes_the_length_grad(&w, &mut dw), 2.0 * (0.25 + 4.0 + 9.0));
     assert_eq!(dw, [2.0, -8.0, 12.0]);
@@ -240,4 +246,28 @@ fn buffers_given_a_copy_by_assignment() {
     let mut hw = [0.0; 3];
     takes_the_length_hvp(&w, &[1.0, 0.0, 2.0], &mut hw);
     assert_eq!(hw, [4.0, 0.0, 8.0]);
+}
+
+/// A local named like the copy's temporary (review 28, F4: the temporary
+/// took its place, a silent wrong value): `2x₀² + x₁`.
+#[grad(forward, reverse, hessian)]
+fn copy_beside_a_like_name(x: &[f64]) -> f64 {
+    let __copy = x[0] * 2.0;
+    let mut u = vec![0.0; 2];
+    let next = vec![x[0], x[1]];
+    if u[0] == 0.0 {
+        u = next.clone();
+    }
+    u[0] * __copy + u[1]
+}
+
+#[test]
+fn a_copy_keeps_to_its_own_name() {
+    let mut d = [0.0; 2];
+    assert_eq!(copy_beside_a_like_name_grad(&[1.5, 0.25], &mut d), 2.0 * 2.25 + 0.25);
+    assert_eq!(d, [6.0, 1.0]);
+    assert_eq!(copy_beside_a_like_name_jvp(&[1.5, 0.25], &[1.0, 2.0]).1, 6.0 + 2.0);
+    let mut h = [0.0; 2];
+    copy_beside_a_like_name_hvp(&[1.5, 0.25], &[1.0, 2.0], &mut h);
+    assert_eq!(h, [4.0, 0.0]);
 }

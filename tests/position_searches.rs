@@ -70,3 +70,24 @@ fn unwrapped_searches_are_indices() {
     let none_above_one = std::panic::catch_unwind(|| first_found_grad(&[0.5, 0.9], &mut [0.0; 2]));
     assert!(none_above_one.is_err());
 }
+
+/// A search whose test reads locals named like the loop's own (`__found`,
+/// `__index`): they stay the user's. `x_k²` of the first `x_k > 1`.
+#[grad(forward, reverse, hessian)]
+fn search_beside_like_names(x: &[f64]) -> f64 {
+    let (__found, __index) = (1.0, 0usize);
+    let k = x.iter().position(|v| *v > __found).unwrap_or(__index);
+    x[k] * x[k]
+}
+
+#[test]
+fn a_search_keeps_to_its_own_names() {
+    let x = [0.5, 2.0, 3.0];
+    let mut d = [0.0; 3];
+    assert_eq!(search_beside_like_names_grad(&x, &mut d), 4.0);
+    assert_eq!(d, [0.0, 4.0, 0.0]);
+    assert_eq!(search_beside_like_names_jvp(&x, &[1.0, 1.0, 1.0]).1, 4.0);
+    let mut h = [0.0; 3];
+    search_beside_like_names_hvp(&x, &[1.0, 1.0, 1.0], &mut h);
+    assert_eq!(h, [0.0, 2.0, 0.0]);
+}

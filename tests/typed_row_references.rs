@@ -7,7 +7,7 @@
 //! the closed forms.
 
 // Index loops and the types written are the point.
-#![allow(clippy::needless_range_loop, clippy::ptr_arg)]
+#![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::useless_vec)]
 
 mod common;
 
@@ -123,4 +123,65 @@ fn typed_rows_are_the_rows() {
             assert!(close(hv[r][j], row[1], 1e-14), "{hv:?}");
         }
     }
+}
+
+/// Elements bound again with their types (review 28, F3): `Σ xᵢ² + 6(x₀ +
+/// x₁) + 9x₀x₁` through `let v: &f64 = v;` and a written element
+/// reborrowed, `let o: &mut f64 = o;` then `let r: &f64 = o;`.
+#[grad(forward, reverse, hessian)]
+fn typed_elements(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        let v: &f64 = v;
+        s += *v * v;
+    }
+    let mut y = vec![0.0; 2];
+    for (o, v) in y.iter_mut().zip(x) {
+        let o: &mut f64 = o;
+        *o = v * 3.0;
+        let r: &f64 = o;
+        s += *r * 2.0;
+    }
+    s + y[0] * y[1]
+}
+
+/// A row written through `iter_mut` and read through a shared reborrow
+/// with its type (review 28, F5).
+#[grad(forward, reverse, hessian)]
+fn typed_written_rows(x: &[f64]) -> f64 {
+    let mut rows = [[0.0; 2]; 3];
+    let mut s = 0.0;
+    for (k, r) in rows.iter_mut().enumerate() {
+        r[0] = x[k] * x[k + 1];
+        r[1] = x[k].sin();
+        let r: &[f64; 2] = r;
+        s += r[0] * r[1];
+    }
+    s + rows[2][0] * rows[1][1]
+}
+
+#[test]
+fn typed_elements_are_the_elements() {
+    let (a, b, c) = (0.5, -1.5, 2.0);
+    let x = [a, b, c];
+    let mut d = [0.0; 3];
+    let value = typed_elements_grad(&x, &mut d);
+    assert!(close(value, a * a + b * b + c * c + 6.0 * (a + b) + 9.0 * a * b, 1e-14));
+    assert_eq!(d, [2.0 * a + 6.0 + 9.0 * b, 2.0 * b + 6.0 + 9.0 * a, 2.0 * c]);
+    let v = [1.0, -1.0, 0.5];
+    assert!(close(typed_elements_jvp(&x, &v).1, d[0] - d[1] + 0.5 * d[2], 1e-14));
+    let mut h = [0.0; 3];
+    typed_elements_hvp(&x, &v, &mut h);
+    assert_eq!(h, [2.0 - 9.0, 9.0 - 2.0, 1.0]);
+
+    let x = [0.5, -1.0, 1.5, 0.75];
+    let mut d = [0.0; 4];
+    let value = typed_written_rows_grad(&x, &mut d);
+    assert!(close(value, typed_written_rows(&x), 1e-15));
+    let numeric = numeric_gradient(typed_written_rows, &x);
+    for (got, want) in d.iter().zip(&numeric) {
+        assert!(close(*got, *want, 1e-7), "{d:?} against {numeric:?}");
+    }
+    let along: f64 = d.iter().zip(&v).map(|(d, v)| d * v).sum();
+    assert!(close(typed_written_rows_jvp(&x, &[1.0, -1.0, 0.5, 0.0]).1, along, 1e-12));
 }

@@ -847,16 +847,20 @@ impl Hooks {
             quote!(::core::option::Option::Some(#g.op(#text, #value, &[])))
         };
         // An array of arrays shows all its numbers again, after the write.
+        // (The names bound and read, one span: the statement's may be
+        // `mixed_site`, a name the lowering made, which `quote!` is not.)
+        let (node, from_node) = (quote!(__array), quote!(__from));
         let write = match single_index(body, place) {
-            Some(index) => quote!(#g.store(__array, (#index) as usize, __from)),
+            Some(index) => quote!(#g.store(#node, (#index) as usize, #from_node)),
             None => {
                 let numbers = self.value(body, place.var);
-                quote!(#g.write(__array, __from, #numbers))
+                quote!(#g.write(#node, #from_node, #numbers))
             }
         };
+        let bound = quote!((::core::option::Option::Some(#node), ::core::option::Option::Some(#from_node)));
         quote_spanned!(span=> {
             #tokens
-            if let (::core::option::Option::Some(__array), ::core::option::Option::Some(__from)) = (#array, #from) {
+            if let #bound = (#array, #from) {
                 #write;
             }
         })

@@ -245,8 +245,10 @@ impl Lowerer<'_> {
             if method == "clone" && args.is_empty() {
                 return self.unsupported(
                     method,
-                    "`clone` of an array or a vector is supported inside #[grad] functions only as a value bound by \
-                     `let` (`let v = x.clone();`) or given to a name (`u = next.clone();`); bind the copy first",
+                    "`clone` inside #[grad] functions copies a vector or an array of floats (a local, or a `&Vec` or \
+                     `&[F; N]` parameter) bound by `let` or given to a name (`let v = x.clone();`, `u = \
+                     next.clone();`); an array row is copied by `let r = rows[i];`, and a vector of arrays row by \
+                     row (`let mut v = vec![[0.0; N]; x.len()];` then `v[i] = x[i];`)",
                 );
             }
             if method == "push" {

@@ -21,18 +21,26 @@ use proc_macro2::Span;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident};
 
+use crate::names::NameSet;
+
 /// `block` with every `position(..)` unwrapped so written as its loop.
 pub(super) fn as_loops(mut block: syn::Block) -> syn::Block {
-    Positions.visit_block_mut(&mut block);
+    let mut taken = NameSet::default();
+    crate::names::collect_idents(quote::ToTokens::to_token_stream(&block), &mut taken);
+    Positions { taken }.visit_block_mut(&mut block);
     block
 }
 
-struct Positions;
+/// The names the function uses, and those the loops took: a loop's own
+/// names are none of them (a user's `found` is not the search's).
+struct Positions {
+    taken: NameSet,
+}
 
 impl VisitMut for Positions {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
-        if let Some(search) = search_loop(expr) {
+        if let Some(search) = self.search_loop(expr) {
             *expr = search;
         }
     }
@@ -41,58 +49,70 @@ impl VisitMut for Positions {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// The loop `expr` stands for, if it unwraps a `position` of such a closure.
-fn search_loop(expr: &Expr) -> Option<Expr> {
-    let Expr::MethodCall(unwrap) = expr else { return None };
-    let Expr::MethodCall(position) = &*unwrap.receiver else { return None };
-    if position.method != "position" || position.args.len() != 1 || position.turbofish.is_some() {
-        return None;
-    }
-    let Expr::Closure(test) = &position.args[0] else { return None };
-    if !super::fused_maps::is_inlinable(test) {
-        return None;
-    }
-    let found = Ident::new("__autodiff_found", Span::mixed_site());
-    let index = Ident::new("__autodiff_index", Span::mixed_site());
-    let (items, pattern, holds) = (&position.receiver, &test.inputs[0], &test.body);
-    let pattern = match pattern {
-        syn::Pat::Type(typed) => &*typed.pat,
-        pattern => pattern,
-    };
-    let search: syn::Block = syn::parse_quote! {{
-        let mut #found = usize::MAX;
-        for (#index, #pattern) in #items.enumerate() {
-            if #holds {
-                #found = #index;
-                break;
-            }
+impl Positions {
+    /// The loop `expr` stands for, if it unwraps a `position` of such a closure.
+    fn search_loop(&mut self, expr: &Expr) -> Option<Expr> {
+        let Expr::MethodCall(unwrap) = expr else { return None };
+        let Expr::MethodCall(position) = &*unwrap.receiver else { return None };
+        if position.method != "position" || position.args.len() != 1 || position.turbofish.is_some() {
+            return None;
         }
-    }};
-    let mut stmts = search.stmts;
-    let missing = quote::quote!(#found == usize::MAX);
-    let result: Vec<syn::Stmt> = match (unwrap.method.to_string().as_str(), unwrap.args.len()) {
-        ("unwrap_or", 1) => {
-            let default = Ident::new("__autodiff_default", Span::mixed_site());
-            let value = &unwrap.args[0];
-            syn::parse_quote! {
-                let #default = #value;
-                if #missing { #default } else { #found }
-            }
+        let Expr::Closure(test) = &position.args[0] else { return None };
+        if !super::fused_maps::is_inlinable(test) {
+            return None;
         }
-        ("unwrap", 0) => syn::parse_quote! {
-            assert!(!(#missing), "called `Option::unwrap()` on a `None` value");
-            #found
-        },
-        ("expect", 1) => {
-            let message = &unwrap.args[0];
-            syn::parse_quote! {
-                assert!(!(#missing), "{}", #message);
+        let (found, index) = (self.fresh("__found"), self.fresh("__index"));
+        let (items, pattern, holds) = (&position.receiver, &test.inputs[0], &test.body);
+        let pattern = match pattern {
+            syn::Pat::Type(typed) => &*typed.pat,
+            pattern => pattern,
+        };
+        let search: syn::Block = syn::parse_quote! {{
+            let mut #found = usize::MAX;
+            for (#index, #pattern) in #items.enumerate() {
+                if #holds {
+                    #found = #index;
+                    break;
+                }
+            }
+        }};
+        let mut stmts = search.stmts;
+        let missing = quote::quote!(#found == usize::MAX);
+        let result: Vec<syn::Stmt> = match (unwrap.method.to_string().as_str(), unwrap.args.len()) {
+            ("unwrap_or", 1) => {
+                let default = self.fresh("__default");
+                let value = &unwrap.args[0];
+                syn::parse_quote! {
+                    let #default = #value;
+                    if #missing { #default } else { #found }
+                }
+            }
+            ("unwrap", 0) => syn::parse_quote! {
+                assert!(!(#missing), "called `Option::unwrap()` on a `None` value");
                 #found
+            },
+            ("expect", 1) => {
+                let message = &unwrap.args[0];
+                syn::parse_quote! {
+                    assert!(!(#missing), "{}", #message);
+                    #found
+                }
             }
+            _ => return None,
+        };
+        stmts.extend(result);
+        let block = syn::Block { brace_token: Default::default(), stmts };
+        Some(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block }))
+    }
+
+    /// A name none of the function's, nor another loop's.
+    fn fresh(&mut self, base: &str) -> Ident {
+        let mut name = base.to_owned();
+        let mut n = 1;
+        while !self.taken.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}_{n}");
         }
-        _ => return None,
-    };
-    stmts.extend(result);
-    let block = syn::Block { brace_token: Default::default(), stmts };
-    Some(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block }))
+        Ident::new(&name, Span::mixed_site())
+    }
 }

@@ -539,8 +539,9 @@ impl Lowerer<'_> {
 
     /// `let t = v;` without `mut`, of a reference parameter (or another such
     /// name): `t` is another name for `v`, whose shadow it shares; so is
-    /// `let r: &Vec<f64> = r;` of a row or sub-slice binding (round 21, B1:
-    /// the type written made a local of the row, which did not compile).
+    /// `let r: &Vec<f64> = r;` of a row, sub-slice or element binding
+    /// (round 21, B1, and review 28, F3, F5: the type written made a local
+    /// of it, whose expansion did not compile).
     pub(super) fn reference_alias(
         &self,
         pat: &Pat,
@@ -566,7 +567,7 @@ impl Lowerer<'_> {
             }
             // A struct parameter left out of `wrt(..)`, renamed.
             Binding::Var(var) if self.is_constant_struct_reference(var) => Some(Binding::Var(var)),
-            row @ (Binding::Row(_) | Binding::Slice(_)) => Some(row),
+            row @ (Binding::Row(_) | Binding::Slice(_) | Binding::Place(_)) => Some(row),
             _ => None,
         }
     }
@@ -708,7 +709,7 @@ impl Lowerer<'_> {
         if !matches!(target.path.get_ident().and_then(|name| self.lookup(name)), Some(Binding::Var(_))) {
             return false;
         }
-        let copy = syn::Ident::new("__autodiff_copy", proc_macro2::Span::mixed_site());
+        let copy = self.namer.fresh("__copy");
         let stmts: Vec<syn::Stmt> = parse_quote_spanned!(call.method.span()=> let #copy = #right; #left = #copy;);
         self.lower_stmts(&stmts, out, Sink::Discard);
         true
