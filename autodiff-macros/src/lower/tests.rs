@@ -150,7 +150,7 @@ fn a_refused_value_is_reported_once() {
             let k = j.min(3);
             let w = some_macro!(t);
             let mut n = 0;
-            n = x.iter().position(|&v| v > t).unwrap();
+            n = x.iter().position(|&v| v > t).unwrap_or_default();
             x[i] * x[k] * w.sin() + w.unknown() + x[n].bad()
         }
     });
