@@ -98,11 +98,11 @@ impl ParamKind {
         }
     }
 
-    fn type_text(self) -> String {
+    fn type_text(self, float: &str) -> String {
         match self {
-            ParamKind::Scalar => "f64".to_owned(),
-            ParamKind::Slice => "&[f64]".to_owned(),
-            ParamKind::Array => format!("&[f64; {LEN}]"),
+            ParamKind::Scalar => float.to_owned(),
+            ParamKind::Slice => format!("&[{float}]"),
+            ParamKind::Array => format!("&[{float}; {LEN}]"),
         }
     }
 }
@@ -117,6 +117,29 @@ pub struct Function {
     pub wrt: Option<Vec<usize>>,
     /// The body, braces included.
     pub body: String,
+    /// How the function is generic over its float type, or `None` for an
+    /// `f64` function (see [`generic_twins`]).
+    pub generic: Option<Generic>,
+}
+
+/// How a generic twin declares its float type parameter `T`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Generic {
+    /// `fn f<T: Float>(..)`, with `autodiff::Float` imported.
+    Float,
+    /// `fn f<T: autodiff::Float>(..)`.
+    AutodiffFloat,
+    /// `fn f<T>(..) where T: autodiff::Float`.
+    WhereFloat,
+    /// `fn f<T: autodiff::num_traits::Float>(..)`: no `T::from_f64`.
+    NumTraits,
+}
+
+impl Generic {
+    /// Whether `T::from_f64` exists (`autodiff::Float`'s, not `num_traits`').
+    pub fn has_from_f64(self) -> bool {
+        self != Generic::NumTraits
+    }
 }
 
 impl Function {
@@ -133,9 +156,18 @@ impl Function {
 
     /// The function without its attribute.
     pub fn item(&self) -> String {
+        let float = if self.generic.is_some() { "T" } else { "f64" };
         let params: Vec<String> =
-            self.params.iter().map(|(name, kind)| format!("{name}: {}", kind.type_text())).collect();
-        format!("fn {}({}) -> f64 {}", self.name, params.join(", "), self.body)
+            self.params.iter().map(|(name, kind)| format!("{name}: {}", kind.type_text(float))).collect();
+        let (generics, clause) = match self.generic {
+            None => ("", ""),
+            Some(Generic::Float) => ("<T: Float>", ""),
+            Some(Generic::AutodiffFloat) => ("<T: autodiff::Float>", ""),
+            Some(Generic::WhereFloat) => ("<T>", "\nwhere\n    T: autodiff::Float,\n"),
+            Some(Generic::NumTraits) => ("<T: autodiff::num_traits::Float>", ""),
+        };
+        let space = if clause.is_empty() { " " } else { "" };
+        format!("fn {}{generics}({}) -> {float}{clause}{space}{}", self.name, params.join(", "), self.body)
     }
 
     /// The function as a user writes it.
@@ -178,6 +210,17 @@ impl Function {
     /// the function called on a flat point `p`, plainly, through
     /// `NAME_grad` and through `NAME_vjp`.
     pub fn harness(&self) -> String {
+        self.harness_at("f64")
+    }
+
+    /// [`Self::harness`] with the function instantiated at `float` (`"f64"`,
+    /// or `"f32"` for a generic one): the table's closures still take and
+    /// give `f64`s, converted at the call.
+    pub fn harness_at(&self, float: &str) -> String {
+        let narrow = float != "f64";
+        // An `f64` of the table as an argument, and a result as an `f64`.
+        let arg = |text: String| if narrow { format!("({text} as {float})") } else { text };
+        let widen = |text: String| if narrow { format!("{text} as f64") } else { text };
         let mut args = Vec::new();
         // `NAME_jvp`'s arguments: each differentiated one followed by its
         // tangent, taken from the flat direction `v`.
@@ -190,17 +233,17 @@ impl Function {
         for (i, (name, kind)) in self.params.iter().enumerate() {
             match kind {
                 ParamKind::Scalar => {
-                    args.push(format!("p[{at}]"));
-                    jvp_args.push(format!("p[{at}]"));
-                    hvp_args.push(format!("p[{at}]"));
+                    args.push(arg(format!("p[{at}]")));
+                    jvp_args.push(arg(format!("p[{at}]")));
+                    hvp_args.push(arg(format!("p[{at}]")));
                     if self.is_differentiated(i) {
-                        jvp_args.push(format!("v[{at}]"));
-                        hvp_args.push(format!("v[{at}]"));
+                        jvp_args.push(arg(format!("v[{at}]")));
+                        hvp_args.push(arg(format!("v[{at}]")));
                     }
                 }
                 ParamKind::Slice | ParamKind::Array => {
                     let elements = |of: &str| -> String {
-                        (at..at + LEN).map(|k| format!("{of}[{k}]")).collect::<Vec<_>>().join(", ")
+                        (at..at + LEN).map(|k| arg(format!("{of}[{k}]"))).collect::<Vec<_>>().join(", ")
                     };
                     let slice = if *kind == ParamKind::Slice { "[..]" } else { "" };
                     args.push(format!("&[{}]{slice}", elements("p")));
@@ -227,45 +270,152 @@ impl Function {
             .count();
         let partials: Vec<String> = (0..scalars).map(|k| format!("g{k}")).collect();
         let pattern = if scalars == 0 { "value".to_owned() } else { format!("(value, {})", partials.join(", ")) };
-        let declare: String = shadows.iter().map(|s| format!("let mut {s} = [0.0f64; {LEN}]; ")).collect();
-        let mut gathered: Vec<String> = partials.clone();
-        gathered.extend(shadows.iter().flat_map(|s| (0..LEN).map(move |k| format!("{s}[{k}]"))));
+        let declare: String = shadows.iter().map(|s| format!("let mut {s} = [0.0{float}; {LEN}]; ")).collect();
+        let mut gathered: Vec<String> = partials.iter().map(|g| widen(g.clone())).collect();
+        gathered.extend(shadows.iter().flat_map(|s| (0..LEN).map(move |k| widen(format!("{s}[{k}]")))));
         let gathered = gathered.join(", ");
+        let value = widen("value".to_owned());
         let call = |suffix: &str, seed: &str| {
             format!(
-                "{{ {declare}let {pattern} = {name}_{suffix}({args}{seed}); (value, vec![{gathered}]) }}",
+                "{{ {declare}let {pattern} = {name}_{suffix}({args}{seed}); ({value}, vec![{gathered}]) }}",
                 name = self.name,
                 args = args.join(", "),
             )
         };
+        let jvp = if narrow {
+            format!(
+                "{{ let (value, along) = {}_jvp({}); (value as f64, along as f64) }}",
+                self.name,
+                jvp_args.join(", ")
+            )
+        } else {
+            format!("{{ {}_jvp({}) }}", self.name, jvp_args.join(", "))
+        };
+        let plain = if narrow { format!("{}({plain}) as f64", self.name) } else { format!("{}({plain})", self.name) };
         format!(
             "Case {{ name: {name:?}, source: {source:?}, inputs: {inputs}, differentiated: &{diff:?}, \
-             value: |p: &[f64]| {name}({plain}), \
+             value: |p: &[f64]| {plain}, \
              grad: |p: &[f64]| -> (f64, Vec<f64>) {grad}, \
              vjp: |p: &[f64], seed: f64| -> (f64, Vec<f64>) {vjp}, \
-             jvp: |p: &[f64], v: &[f64]| -> (f64, f64) {{ {name}_jvp({jvp_args}) }}, \
-             hvp: |p: &[f64], v: &[f64]| -> (f64, Vec<f64>) {{ {declare}let {pattern} = {name}_hvp({hvp_args}); (value, vec![{gathered}]) }} }}",
+             jvp: |p: &[f64], v: &[f64]| -> (f64, f64) {jvp}, \
+             hvp: |p: &[f64], v: &[f64]| -> (f64, Vec<f64>) {{ {declare}let {pattern} = {name}_hvp({hvp_args}); ({value}, vec![{gathered}]) }} }}",
             name = self.name,
-            jvp_args = jvp_args.join(", "),
             hvp_args = hvp_args.join(", "),
             source = self.source(),
             inputs = self.inputs(),
             diff = self.differentiated_inputs(),
             grad = call("grad", ""),
-            vjp = call("vjp", ", seed"),
+            vjp = call("vjp", &if narrow { format!(", seed as {float}") } else { ", seed".to_owned() }),
         )
     }
 }
 
 /// `count` functions from `seed`; a function may call the ones before it.
 pub fn program(seed: u64, count: usize) -> Vec<Function> {
+    program_and_states(seed, count).0
+}
+
+/// [`program`], and the generator's state before each function and after
+/// the last.
+fn program_and_states(seed: u64, count: usize) -> (Vec<Function>, Vec<Rng>) {
     let mut rng = Rng::new(seed);
     let mut functions: Vec<Function> = Vec::new();
+    let mut states = Vec::new();
     for index in 0..count {
+        states.push(rng.clone());
         let function = Gen::function(&mut rng, format!("case{index}"), &functions);
         functions.push(function);
     }
-    functions
+    states.push(rng);
+    (functions, states)
+}
+
+/// The share of `program`'s functions that get a generic twin by default,
+/// in percent: what keeps the differential check's default run within
+/// about 30 s more (each twin is compiled at `f64` and at `f32`).
+pub const GENERIC_SHARE: u32 = 12;
+
+/// Generic twins of `share` percent (see [`GENERIC_SHARE`]) of `program(seed, count)`'s functions
+/// (functions chosen at random, with the ones they call), each with its
+/// index in the program:
+/// `caseN_g<T: Float>`, the same function as `caseN` written the way
+/// generic float code is (`T` for `f64`, literals `T::from(0.5).unwrap()`,
+/// `T::from_f64(0.5)`, `T::one()`, integers `T::from(i).unwrap()`,
+/// constants `T::from(QUARTER).unwrap()`, `T::sin(e)`, folds for `sum` and
+/// `product`, the runtime's `autodiff::generic::sigmoid`, the callees' own
+/// twins), generated from the same random choices, so that at `T = f64` it
+/// computes what `caseN` does.
+pub fn generic_twins(seed: u64, count: usize, share: u32) -> Vec<(usize, Function)> {
+    let (functions, states) = program_and_states(seed, count);
+    let mut pick = Rng::new(seed ^ 0x6E6E_7269);
+    // Functions in a random order, each taken with the ones it calls
+    // (directly or not: a twin calls the twins of its callees) while
+    // `share` percent of them are not taken yet.
+    let target = count * share as usize / 100;
+    let mut order: Vec<usize> = (0..count).collect();
+    for i in (1..count).rev() {
+        order.swap(i, pick.below(i + 1));
+    }
+    let mut chosen = vec![false; count];
+    let mut taken = 0;
+    for index in order {
+        let mut needed = vec![index];
+        let mut at = 0;
+        while at < needed.len() {
+            for callee in callees_of(&functions[needed[at]]) {
+                if !needed.contains(&callee) {
+                    needed.push(callee);
+                }
+            }
+            at += 1;
+        }
+        needed.retain(|&i| !chosen[i]);
+        if !needed.is_empty() && taken + needed.len() <= target {
+            taken += needed.len();
+            for i in needed {
+                chosen[i] = true;
+            }
+        }
+    }
+    let mut twins = Vec::new();
+    let mut bounds: Vec<Option<Generic>> = vec![None; count];
+    for index in (0..count).filter(|&i| chosen[i]) {
+        let mut bound = *pick.pick(&[Generic::Float, Generic::AutodiffFloat, Generic::WhereFloat, Generic::NumTraits]);
+        // `T: num_traits::Float` cannot call what needs `T: autodiff::Float`:
+        // the runtime's generic functions, twins bounded by it.
+        let calls_autodiff_float = functions[index].body.contains("autodiff::")
+            || callees_of(&functions[index]).iter().any(|&callee| bounds[callee] != Some(Generic::NumTraits));
+        if bound == Generic::NumTraits && calls_autodiff_float {
+            bound = Generic::AutodiffFloat;
+        }
+        bounds[index] = Some(bound);
+        let spell = Rng::new(seed.wrapping_mul(31).wrapping_add(index as u64) ^ 0x5BE1);
+        let mut rng = states[index].clone();
+        let name = format!("{}_g", functions[index].name);
+        let twin = Gen::function_over(&mut rng, name, &functions[..index], Some((bound, spell)));
+        // The same choices: the same parameters, and the generator where
+        // the `f64` function left it.
+        assert_eq!(rng.state, states[index + 1].state, "the twin of case{index} took other choices");
+        assert_eq!((&twin.params, &twin.wrt), (&functions[index].params, &functions[index].wrt));
+        twins.push((index, twin));
+    }
+    twins
+}
+
+/// The indices of the generated functions `function` calls (`case7(..)`).
+fn callees_of(function: &Function) -> Vec<usize> {
+    let body = &function.body;
+    let mut found = Vec::new();
+    for (at, _) in body.match_indices("case") {
+        let digits: String = body[at + 4..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let after = body[at + 4 + digits.len()..].chars().next();
+        let before = body[..at].chars().next_back();
+        let starts_a_name = !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if starts_a_name && !digits.is_empty() && after == Some('(') {
+            found.push(digits.parse().expect("digits"));
+        }
+    }
+    found
 }
 
 /// A name in scope and what it holds.
@@ -315,12 +465,26 @@ struct Gen<'a> {
     depth: usize,
     /// Functions defined earlier that this one may call.
     callees: &'a [Function],
+    /// For a generic twin: its bound, and the generator of its spellings
+    /// (`T::from(0.5).unwrap()` or `T::from_f64(0.5)`), apart from `rng`
+    /// so that the twin has the structure of its `f64` function.
+    generic: Option<(Generic, Rng)>,
 }
 
 const MAX_DEPTH: usize = 2;
 
 impl<'a> Gen<'a> {
     fn function(rng: &'a mut Rng, name: String, callees: &'a [Function]) -> Function {
+        Gen::function_over(rng, name, callees, None)
+    }
+
+    /// The function `rng` gives, over `f64` or, with `generic`, over `T`.
+    fn function_over(
+        rng: &'a mut Rng,
+        name: String,
+        callees: &'a [Function],
+        generic: Option<(Generic, Rng)>,
+    ) -> Function {
         let mut params = Vec::new();
         let scalars = 1 + rng.below(3);
         for i in 0..scalars {
@@ -339,7 +503,8 @@ impl<'a> Gen<'a> {
             }
             chosen
         });
-        let mut gen = Gen { rng, scopes: vec![Vec::new()], names: 0, loops: Vec::new(), depth: 0, callees };
+        let bound = generic.as_ref().map(|(bound, _)| *bound);
+        let mut gen = Gen { rng, scopes: vec![Vec::new()], names: 0, loops: Vec::new(), depth: 0, callees, generic };
         for (name, kind) in &params {
             let kind = match kind {
                 ParamKind::Scalar => LocalKind::Float,
@@ -355,7 +520,91 @@ impl<'a> Gen<'a> {
         }
         let result = gen.result();
         body += &format!("    {}\n}}", result.text);
-        Function { name, params, wrt, body }
+        Function { name, params, wrt, body, generic: bound }
+    }
+
+    // ---- spelling: `f64`, or generic over `T` ----
+
+    /// The float type as written: `f64` or `T`.
+    fn float(&self) -> &'static str {
+        if self.generic.is_some() {
+            "T"
+        } else {
+            "f64"
+        }
+    }
+
+    /// A float literal (`"0.5"`, `"-1.0"`) as the function writes it: as is
+    /// over `f64`; over `T`, one of the conversions the README lists
+    /// (`T::from(0.5).unwrap()`, `T::from_f64(0.5)`, `T::one()`, ..).
+    fn number(&mut self, value: &str) -> String {
+        let Some((bound, spell)) = &mut self.generic else { return value.to_owned() };
+        let magnitude = value.trim_start_matches('-');
+        let sign = if value.starts_with('-') { "-" } else { "" };
+        let whole = magnitude.parse::<f64>().ok().filter(|v| v.fract() == 0.0).map(|v| v as i64);
+        // Rarely, a `std::f64::consts` constant converted (0.5 and 2.0 to
+        // an ulp: the twin check allows for rounding).
+        let root = match value {
+            "0.5" => Some("FRAC_1_SQRT_2"),
+            "2.0" => Some("SQRT_2"),
+            _ => None,
+        };
+        if let Some(root) = root.filter(|_| spell.chance(10)) {
+            return if bound.has_from_f64() && spell.chance(50) {
+                format!("T::from_f64(std::f64::consts::{root}).powi(2)")
+            } else {
+                format!("T::from(std::f64::consts::{root}).unwrap().powi(2)")
+            };
+        }
+        match spell.below(6) {
+            0 if magnitude.parse::<f64>() == Ok(1.0) => format!("{sign}T::one()"),
+            0 if magnitude.parse::<f64>() == Ok(0.0) => "T::zero()".to_owned(),
+            1 | 2 if bound.has_from_f64() => format!("T::from_f64({value})"),
+            // `T::from(2).unwrap()`: an integer literal converts too.
+            3 if whole.is_some() => format!("T::from({sign}{}).unwrap()", whole.unwrap_or(0)),
+            _ => format!("T::from({value}).unwrap()"),
+        }
+    }
+
+    /// An integer name as a float: `(i as f64)`, or over `T`
+    /// `T::from(i).unwrap()`, `T::from_f64(i as f64)`, ..
+    fn integer_as_float(&mut self, int: &str) -> String {
+        let Some((bound, spell)) = &mut self.generic else { return format!("({int} as f64)") };
+        match spell.below(3) {
+            0 if bound.has_from_f64() => format!("T::from_f64({int} as f64)"),
+            1 => format!("T::from({int} as f64).unwrap()"),
+            _ => format!("T::from({int}).unwrap()"),
+        }
+    }
+
+    /// A module constant (`QUARTER`, `QUARTERS[2]`) as a float argument.
+    fn constant(&mut self, name: String) -> String {
+        let Some((bound, spell)) = &mut self.generic else { return name };
+        if bound.has_from_f64() && spell.chance(50) {
+            format!("T::from_f64({name})")
+        } else {
+            format!("T::from({name}).unwrap()")
+        }
+    }
+
+    /// `target op= value;`, or `target = target op value;` under
+    /// `num_traits::Float`, which has no compound assignments.
+    fn compound(&self, target: &str, op: &str, value: &str) -> String {
+        if matches!(self.generic, Some((Generic::NumTraits, _))) {
+            format!("{target} = {target} {op} {value};")
+        } else {
+            format!("{target} {op}= {value};")
+        }
+    }
+
+    /// A runtime activation or loss: `autodiff::sigmoid`, or over `T` the
+    /// one in `autodiff::generic`.
+    fn runtime(&self, name: &str) -> String {
+        if self.generic.is_some() {
+            format!("autodiff::generic::{name}")
+        } else {
+            format!("autodiff::{name}")
+        }
     }
 
     // ---- scope ----
@@ -442,7 +691,7 @@ impl<'a> Gen<'a> {
                 let mut ints = indices;
                 ints.extend(self.locals(LocalKind::Counter));
                 let int = self.rng.pick(&ints).text.clone();
-                Expr { text: format!("({int} as f64)"), typed: true }
+                Expr { text: self.integer_as_float(&int), typed: true }
             }
             _ => self.literal(),
         }
@@ -450,11 +699,13 @@ impl<'a> Gen<'a> {
 
     fn literal(&mut self) -> Expr {
         let value = *self.rng.pick(&["0.5", "1.5", "2.0", "0.25", "3.0", "0.1", "1.0", "0.75"]);
-        match self.rng.below(4) {
-            0 => Expr { text: format!("{value}f64"), typed: true },
-            1 => Expr { text: format!("{value}_f64"), typed: true },
-            _ => Expr { text: value.to_owned(), typed: false },
-        }
+        let typed = match self.rng.below(4) {
+            0 if self.generic.is_none() => return Expr { text: format!("{value}f64"), typed: true },
+            1 if self.generic.is_none() => return Expr { text: format!("{value}_f64"), typed: true },
+            0 | 1 => true,
+            _ => false,
+        };
+        Expr { text: self.number(value), typed }
     }
 
     fn binary(&mut self, budget: usize) -> Expr {
@@ -466,7 +717,7 @@ impl<'a> Gen<'a> {
             1 => format!("({} - {})", a.text, b.text),
             2 | 3 => format!("({} * {})", a.text, b.text),
             // A denominator at least 1.
-            _ => format!("({} / ({b} * {b} + 1.0))", a.text, b = b.text),
+            _ => format!("({} / ({b} * {b} + {one}))", a.text, b = b.text, one = self.number("1.0")),
         };
         Expr { text, typed }
     }
@@ -483,7 +734,7 @@ impl<'a> Gen<'a> {
             format!("{receiver}.{name}({})", args.join(", "))
         } else {
             let all: Vec<&str> = std::iter::once(receiver.text.as_str()).chain(args.iter().copied()).collect();
-            format!("f64::{name}({})", all.join(", "))
+            format!("{}::{name}({})", self.float(), all.join(", "))
         };
         Expr { text, typed: true }
     }
@@ -504,20 +755,22 @@ impl<'a> Gen<'a> {
             }
             6 | 7 => {
                 // Positive and away from the singularities (`acosh` at 1).
-                let positive = Expr { text: format!("({e} * {e} + 1.25)", e = e.text), typed: e.typed };
+                let positive =
+                    Expr { text: format!("({e} * {e} + {c})", e = e.text, c = self.number("1.25")), typed: e.typed };
                 let name = *self.rng.pick(&["ln", "sqrt", "log2", "log10", "recip", "cbrt", "acosh", "ln_1p"]);
                 self.method(&positive, name, &[])
             }
             8 => {
                 let power = self.rng.pick(&["2", "3", "-1"]).to_string();
-                let positive = Expr { text: format!("({e} * {e} + 0.5)", e = e.text), typed: e.typed };
+                let positive =
+                    Expr { text: format!("({e} * {e} + {c})", e = e.text, c = self.number("0.5")), typed: e.typed };
                 let base = if power == "-1" { &positive } else { &e };
                 self.method(base, "powi", &[&power])
             }
             9 => {
                 let bounded = self.method(&e, "tanh", &[]);
                 let name = *self.rng.pick(&["asin", "acos", "atanh"]);
-                let shrunk = Expr { text: format!("(0.5 * {})", bounded.text), typed: true };
+                let shrunk = Expr { text: format!("({} * {})", self.number("0.5"), bounded.text), typed: true };
                 self.method(&shrunk, name, &[])
             }
             10 => {
@@ -526,9 +779,13 @@ impl<'a> Gen<'a> {
                 self.method(&e, name, &[])
             }
             11 => Expr { text: format!("(-{})", e.text), typed: e.typed },
-            12 => self.method(&e, "clamp", &["-1.0", "1.0"]),
+            12 => {
+                let (lo, hi) = (self.number("-1.0"), self.number("1.0"));
+                self.method(&e, "clamp", &[&lo, &hi])
+            }
             _ => {
-                let positive = Expr { text: format!("({e} * {e} + 1.0)", e = e.text), typed: e.typed };
+                let positive =
+                    Expr { text: format!("({e} * {e} + {c})", e = e.text, c = self.number("1.0")), typed: e.typed };
                 let exponent = self.expr(budget - 1);
                 let exponent = self.method(&exponent, "sin", &[]);
                 self.method(&positive, "powf", &[&exponent.text])
@@ -550,8 +807,10 @@ impl<'a> Gen<'a> {
                 self.method(&a, "mul_add", &[&b.text, &c.text])
             }
             _ => {
-                let positive = Expr { text: format!("({e} * {e} + 1.0)", e = a.text), typed: a.typed };
-                let base = Expr { text: format!("({e} * {e} + 2.0)", e = b_typed.text), typed: true };
+                let positive =
+                    Expr { text: format!("({e} * {e} + {c})", e = a.text, c = self.number("1.0")), typed: a.typed };
+                let base =
+                    Expr { text: format!("({e} * {e} + {c})", e = b_typed.text, c = self.number("2.0")), typed: true };
                 self.method(&positive, "log", &[&base.text])
             }
         }
@@ -578,29 +837,39 @@ impl<'a> Gen<'a> {
             for (i, (_, kind)) in callee.params.iter().enumerate() {
                 args.push(match kind {
                     ParamKind::Scalar if !callee.is_differentiated(i) && self.rng.chance(50) => {
-                        if self.rng.chance(50) {
+                        let constant = if self.rng.chance(50) {
                             self.rng.pick(CONSTANTS).0.to_owned()
                         } else {
                             format!("{}[{}]", TABLE.0, self.rng.below(TABLE.1.len()))
-                        }
+                        };
+                        self.constant(constant)
                     }
                     ParamKind::Scalar if !callee.is_differentiated(i) => {
-                        format!("{:.2}", 0.25 * (1 + self.rng.below(6)) as f64)
+                        let value = format!("{:.2}", 0.25 * (1 + self.rng.below(6)) as f64);
+                        self.number(&value)
                     }
                     ParamKind::Scalar => self.expr(budget - 1).text,
                     ParamKind::Slice => self.pick_local(LocalKind::Slice),
                     ParamKind::Array => self.pick_local(LocalKind::Array),
                 });
             }
-            return Expr { text: format!("{}({})", callee.name, args.join(", ")), typed: true };
+            // Over `T`, the callee's generic twin, `T` inferred or written.
+            let name = match &mut self.generic {
+                None => callee.name.clone(),
+                Some((_, spell)) => {
+                    let turbofish = if spell.chance(20) { "::<T>" } else { "" };
+                    format!("{}_g{turbofish}", callee.name)
+                }
+            };
+            return Expr { text: format!("{name}({})", args.join(", ")), typed: true };
         }
         let a = self.expr(budget - 1).text;
         let text = match self.rng.below(6) {
-            0 | 1 => format!("autodiff::sigmoid({a})"),
-            2 => format!("autodiff::softplus({a})"),
-            3 => format!("autodiff::tanh({a})"),
-            4 => format!("autodiff::squared_error({a}, {})", self.expr(budget - 1).text),
-            _ => format!("autodiff::leaky_relu({a}, 0.1)"),
+            0 | 1 => format!("{}({a})", self.runtime("sigmoid")),
+            2 => format!("{}({a})", self.runtime("softplus")),
+            3 => format!("{}({a})", self.runtime("tanh")),
+            4 => format!("{}({a}, {})", self.runtime("squared_error"), self.expr(budget - 1).text),
+            _ => format!("{}({a}, {})", self.runtime("leaky_relu"), self.number("0.1")),
         };
         Expr { text, typed: true }
     }
@@ -624,7 +893,12 @@ impl<'a> Gen<'a> {
             gen.bind(Local { text, kind: LocalKind::Float, mutable: false });
             gen.expr(budget - 1).text
         });
+        // `num_traits::Float` has no `Sum` or `Product`: over `T`, a fold.
+        let generic = self.generic.is_some();
         let text = match self.rng.below(4) {
+            0 if generic => {
+                format!("{source}.map(|{pattern}| {closure_body}).fold({}, |sum, term| sum + term)", self.number("0.0"))
+            }
             0 => format!("{source}.map(|{pattern}| {closure_body}).sum::<f64>()"),
             1 => {
                 let acc = self.fresh("acc");
@@ -638,10 +912,16 @@ impl<'a> Gen<'a> {
                     gen.expr(budget - 1).text
                 });
                 let combine = if self.rng.chance(50) { "+" } else { "*" };
-                let step = if combine == "*" { format!("f64::cos({step})") } else { step };
-                format!("{source}.fold(0.5f64, |{acc}, {pattern}| {acc} {combine} {step})")
+                let step = if combine == "*" { format!("{}::cos({step})", self.float()) } else { step };
+                let start = if generic { self.number("0.5") } else { "0.5f64".to_owned() };
+                format!("{source}.fold({start}, |{acc}, {pattern}| {acc} {combine} {step})")
             }
+            2 if generic => format!("{source}.fold({}, |sum, &term| sum + term)", self.number("0.0")),
             2 => format!("{source}.sum::<f64>()"),
+            _ if generic => format!(
+                "{source}.map(|{pattern}| {closure_body}).fold({}, |product, term| product * term)",
+                self.number("1.0")
+            ),
             _ => format!("{source}.map(|{pattern}| {closure_body}).product::<f64>()"),
         };
         Expr { text: format!("({text})"), typed: true }
@@ -655,8 +935,8 @@ impl<'a> Gen<'a> {
         let simple = format!("{a} {op} {b}");
         match self.rng.below(6) {
             0 => format!("!({simple})"),
-            1 => format!("{simple} && {} > 0.0", self.expr(1).text),
-            2 => format!("{simple} || {} < 0.2", self.expr(1).text),
+            1 => format!("{simple} && {} > {}", self.expr(1).text, self.number("0.0")),
+            2 => format!("{simple} || {} < {}", self.expr(1).text, self.number("0.2")),
             _ => simple,
         }
     }
@@ -707,7 +987,7 @@ impl<'a> Gen<'a> {
         let e = self.expr(3);
         let mutable = self.rng.chance(50);
         let annotate = !e.typed || self.rng.chance(20);
-        let ty = if annotate { ": f64" } else { "" };
+        let ty = if annotate { format!(": {}", self.float()) } else { String::new() };
         let mutability = if mutable { "mut " } else { "" };
         let text = format!("{}let {mutability}{name}{ty} = {};\n", self.indent(), e.text);
         self.bind(Local { text: name, kind: LocalKind::Float, mutable });
@@ -723,10 +1003,13 @@ impl<'a> Gen<'a> {
         let e = self.expr(2);
         let text = match self.rng.below(5) {
             0 => format!("{target} = {};", e.text),
-            1 => format!("{target} += {};", e.text),
-            2 => format!("{target} -= {};", e.text),
+            1 => self.compound(&target, "+", &e.text),
+            2 => self.compound(&target, "-", &e.text),
             // Bounded factors, so loops do not overflow.
-            3 => format!("{target} *= {};", self.method(&e, "cos", &[]).text),
+            3 => {
+                let factor = self.method(&e, "cos", &[]).text;
+                self.compound(&target, "*", &factor)
+            }
             _ => format!("{target} = {target} * {} + {};", self.method(&e, "tanh", &[]).text, self.expr(1).text),
         };
         Some(format!("{}{text}\n", self.indent()))
@@ -761,7 +1044,7 @@ impl<'a> Gen<'a> {
         let cond = self.condition();
         let a = self.expr(2);
         let b = self.expr(2);
-        let ty = if a.typed || b.typed { "" } else { ": f64" };
+        let ty = if a.typed || b.typed { String::new() } else { format!(": {}", self.float()) };
         let text = format!("{}let {name}{ty} = if {cond} {{ {} }} else {{ {} }};\n", self.indent(), a.text, b.text);
         self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
         text
@@ -782,13 +1065,15 @@ impl<'a> Gen<'a> {
             gen.expr(2).text
         });
         let text = match self.rng.below(3) {
-            0 => format!("let mut {name}: Vec<f64> = {source}.iter().map(|&{element}| {item}).collect();"),
+            0 => format!("let mut {name}: Vec<{}> = {source}.iter().map(|&{element}| {item}).collect();", self.float()),
             // `Vec<_>`: the item is one the macro can tell is a float.
             1 => {
                 let item = self.float_of(&element);
                 format!("let mut {name}: Vec<_> = {source}.iter().map(|&{element}| {item}).collect();")
             }
-            _ => format!("let mut {name} = {source}.iter().map(|&{element}| {item}).collect::<Vec<f64>>();"),
+            _ => {
+                format!("let mut {name} = {source}.iter().map(|&{element}| {item}).collect::<Vec<{}>>();", self.float())
+            }
         };
         self.bind(Local { text: name, kind: LocalKind::Vector, mutable: true });
         Some(format!("{}{text}\n", self.indent()))
@@ -812,7 +1097,7 @@ impl<'a> Gen<'a> {
         let (declaration, item) = match self.rng.below(3) {
             0 => (format!("let mut {name} = Vec::new();"), self.float_of(&element)),
             1 => (format!("let mut {name} = Vec::with_capacity({LEN});"), self.float_of(&element)),
-            _ => (format!("let mut {name}: Vec<f64> = Vec::new();"), item),
+            _ => (format!("let mut {name}: Vec<{}> = Vec::new();", self.float()), item),
         };
         let indent = self.indent();
         let text =
@@ -844,10 +1129,13 @@ impl<'a> Gen<'a> {
                 let element = self.fresh("w");
                 format!("for ({out}, &{element}) in {vector}.iter_mut().zip({other}.iter()) {{ *{out} = *{out} * {factor} + {element}; }}")
             }
-            (_, 1) => format!("{vector}.iter_mut().for_each(|{out}| *{out} *= {factor});"),
-            _ => format!("for {out} in {vector}.iter_mut() {{ *{out} += {factor}; }}"),
+            (_, 1) => {
+                let step = self.compound(&format!("*{out}"), "*", &factor);
+                format!("{vector}.iter_mut().for_each(|{out}| {});", step.trim_end_matches(';'))
+            }
+            _ => format!("for {out} in {vector}.iter_mut() {{ {} }}", self.compound(&format!("*{out}"), "+", &factor)),
         };
-        Some(format!("{indent}let {factor}: f64 = {value};\n{indent}{text}\n"))
+        Some(format!("{indent}let {factor}: {} = {value};\n{indent}{text}\n", self.float()))
     }
 
     /// A float of the element `w` whose type the macro sees (no call): what
@@ -868,8 +1156,9 @@ impl<'a> Gen<'a> {
         let (a, b, c) = (self.expr(2).text, self.expr(2).text, self.expr(2).text);
         let last = if self.rng.chance(50) { "_" } else { "(false, _)" };
         let text = format!(
-            "{}let {name}: f64 = match ({first}, {second}) {{ (true, true) => {a}, (true, false) => {b}, {last} => {c} }};\n",
-            self.indent()
+            "{}let {name}: {} = match ({first}, {second}) {{ (true, true) => {a}, (true, false) => {b}, {last} => {c} }};\n",
+            self.indent(),
+            self.float()
         );
         self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
         text
@@ -882,7 +1171,7 @@ impl<'a> Gen<'a> {
             let value = gen.expr(2).text;
             format!("{{ {} {value} }}", statement.trim())
         });
-        let text = format!("{}let {name}: f64 = {inner};\n", self.indent());
+        let text = format!("{}let {name}: {} = {inner};\n", self.indent(), self.float());
         self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
         text
     }
@@ -987,7 +1276,8 @@ impl<'a> Gen<'a> {
         let exit = format!("{counter} += 1; if {counter} > {bound} {{ break {value}; }}");
         let body = self.loop_body(LoopKind::Valued, vec![int], &exit);
         let indent = self.indent();
-        let text = format!("{indent}let mut {counter} = 0usize;\n{indent}let {name}: f64 = loop {body};\n");
+        let text =
+            format!("{indent}let mut {counter} = 0usize;\n{indent}let {name}: {} = loop {body};\n", self.float());
         self.bind(Local { text: name, kind: LocalKind::Float, mutable: false });
         text
     }

@@ -37,12 +37,21 @@ pub struct Case {
 
 #[test]
 fn generated_hvps_match_differences_of_grad() {
-    let cases = cases::cases();
-    let mut rng = Rng::new(cases::SEED ^ 0x4E55);
+    hvps_match_differences_of_grad(&cases::cases(), cases::SEED ^ 0x4E55, "hvp");
+}
+
+/// The same for the generic twins, instantiated at `f64`.
+#[test]
+fn generic_hvps_match_differences_of_grad() {
+    hvps_match_differences_of_grad(&cases::generic_cases(), cases::SEED ^ 0x4E56, "generic hvp");
+}
+
+fn hvps_match_differences_of_grad(cases: &[Case], seed: u64, label: &str) {
+    let mut rng = Rng::new(seed);
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut unstable = 0;
-    for case in &cases {
+    for case in cases {
         let diff = case.differentiated;
         let m = diff.len();
         'points: for _ in 0..POINTS {
@@ -144,7 +153,7 @@ fn generated_hvps_match_differences_of_grad() {
         }
     }
     println!(
-        "hvp: {} functions, {checked} points checked, {unstable} without a stable point, {} failures",
+        "{label}: {} functions, {checked} points checked, {unstable} without a stable point, {} failures",
         cases.len(),
         failures.len()
     );
@@ -174,6 +183,8 @@ fn has_a_kink(source: &str) -> bool {
 #[allow(unused, clippy::all, clippy::pedantic)]
 mod cases {
     use super::{grad, Case};
+    // (The bound of the generic twins written `T: Float`.)
+    use autodiff::Float;
     include!(concat!(env!("OUT_DIR"), "/cases.rs"));
 }
 
@@ -186,12 +197,21 @@ const RANGE: f64 = 1.5;
 
 #[test]
 fn generated_gradients_match_central_differences() {
-    let cases = cases::cases();
-    let mut rng = Rng::new(cases::SEED ^ 0xD1FF);
+    gradients_match_central_differences(&cases::cases(), cases::SEED ^ 0xD1FF, "functions");
+}
+
+/// The same for the generic twins, instantiated at `f64`.
+#[test]
+fn generic_gradients_match_central_differences() {
+    gradients_match_central_differences(&cases::generic_cases(), cases::SEED ^ 0xD200, "generic twins at f64");
+}
+
+fn gradients_match_central_differences(cases: &[Case], seed: u64, label: &str) {
+    let mut rng = Rng::new(seed);
     let mut failures = Vec::new();
     let mut rough = Vec::new();
     let mut checked = 0;
-    for case in &cases {
+    for case in cases {
         for _ in 0..POINTS {
             let outcome = match check_point(case, &mut rng) {
                 // Too rough for central differences: the two modes checked
@@ -215,19 +235,13 @@ fn generated_gradients_match_central_differences() {
             }
         }
     }
-    println!("{} functions (seed {}), {checked} points checked, {} failures", cases.len(), cases::SEED, failures.len());
+    println!("{} {label} (seed {}), {checked} points checked, {} failures", cases.len(), cases::SEED, failures.len());
     println!(
         "{} functions had no point among {DRAWS} draws where central differences with two steps agree; \
          their `_jvp`, `_vjp` and `_grad` were checked against each other only: {rough:?}",
         rough.len()
     );
-    assert!(
-        failures.is_empty(),
-        "{} of {} generated functions fail:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} of {} {label} fail:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
 }
 
 enum Problem {
@@ -337,4 +351,165 @@ fn compare(case: &Case, point: &[f64], expected: &[f64], seed: f64, direction: &
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
     // (An infinity is close to itself only: `∞ ≤ tolerance · ∞` would hold.)
     a == b || (a.is_finite() && b.is_finite() && (a - b).abs() <= tolerance * (1.0 + a.abs().max(b.abs())))
+}
+
+/// Every number a case's derivatives give at `point`, labelled: the value,
+/// `_grad`, `_vjp` with `seed`, `_jvp` and `_hvp` along `direction`.
+fn outputs(case: &Case, point: &[f64], seed: f64, direction: &[f64]) -> Vec<(String, f64)> {
+    let mut all = vec![("value".to_owned(), (case.value)(point))];
+    let (value, gradient) = (case.grad)(point);
+    all.push(("`_grad` value".to_owned(), value));
+    all.extend(gradient.iter().enumerate().map(|(k, &g)| (format!("`_grad` partial {k}"), g)));
+    let (value, scaled) = (case.vjp)(point, seed);
+    all.push(("`_vjp` value".to_owned(), value));
+    all.extend(scaled.iter().enumerate().map(|(k, &g)| (format!("`_vjp` partial {k}"), g)));
+    let (value, along) = (case.jvp)(point, direction);
+    all.push(("`_jvp` value".to_owned(), value));
+    all.push(("`_jvp` derivative".to_owned(), along));
+    let (value, product) = (case.hvp)(point, direction);
+    all.push(("`_hvp` value".to_owned(), value));
+    all.extend(product.iter().enumerate().map(|(k, &h)| (format!("`_hvp` row {k}"), h)));
+    all
+}
+
+/// A generic twin `caseN_g<T>` instantiated at `f64` is `caseN` spelled
+/// over `T`: at random points its value and every derivative (`_grad`,
+/// `_vjp`, `_jvp`, `_hvp`) are `caseN`'s, bit for bit or within rounding
+/// (its folds stand for `sum` and `product`, which the macro may
+/// differentiate in another order).
+#[test]
+fn generic_twins_at_f64_compute_what_their_f64_functions_do() {
+    let (plain, twins) = (cases::cases(), cases::generic_cases());
+    let mut rng = Rng::new(cases::SEED ^ 0x7A1F);
+    let (mut numbers, mut identical) = (0, 0);
+    let mut failures = Vec::new();
+    for (twin, &index) in twins.iter().zip(cases::TWIN_OF) {
+        let case = &plain[index];
+        for _ in 0..POINTS {
+            let point: Vec<f64> = (0..case.inputs).map(|_| rng.float(-RANGE, RANGE)).collect();
+            let direction: Vec<f64> = (0..case.inputs).map(|_| rng.float(-1.0, 1.0)).collect();
+            let seed = rng.float(-2.0, 2.0);
+            let want = outputs(case, &point, seed, &direction);
+            let got = outputs(twin, &point, seed, &direction);
+            let wrong: Vec<String> = want
+                .iter()
+                .zip(&got)
+                .filter_map(|((what, want), (_, got))| {
+                    numbers += 1;
+                    if want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()) {
+                        identical += 1;
+                        None
+                    } else if close(*want, *got, 1e-9) {
+                        None
+                    } else {
+                        Some(format!("{what}: {got} over `T`, {want} over `f64`"))
+                    }
+                })
+                .collect();
+            if !wrong.is_empty() {
+                failures.push(format!(
+                    "{} at {point:?} (seed {seed}, direction {direction:?}): {}\n{}\n{}",
+                    twin.name,
+                    wrong.join("; "),
+                    twin.source,
+                    case.source
+                ));
+                break;
+            }
+        }
+    }
+    println!(
+        "generic twins at f64: {} twins, {numbers} numbers compared with their f64 functions', {identical} bit for bit, \
+         {} failures",
+        twins.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{} generic twins differ:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// A generic twin instantiated at `f32` gives, at points that are `f32`s,
+/// what it gives at `f64`, to `f32`'s precision: its value (to `1e-4`),
+/// every derivative (to `1e-2`, relative to `1 + |d|`), and its modes
+/// agree with each other in `f32`. A point where the `f64` results move by
+/// more than a tenth of that when the inputs move by a few `f32` ulps (a
+/// kink, a branch's edge, a large condition number) is drawn again, up to
+/// `DRAWS` times; a function without such a point is named, not failed.
+#[test]
+fn generic_twins_at_f32_agree_with_f64() {
+    let (wide, narrow) = (cases::generic_cases(), cases::generic_cases_f32());
+    let mut rng = Rng::new(cases::SEED ^ 0xF32);
+    let mut failures = Vec::new();
+    let mut conditioned = Vec::new();
+    let mut checked = 0;
+    for (at64, at32) in wide.iter().zip(&narrow) {
+        'points: for _ in 0..POINTS {
+            for _ in 0..DRAWS {
+                let f32_point = |rng: &mut Rng, range: f64| -> Vec<f64> {
+                    (0..at64.inputs).map(|_| rng.float(-range, range) as f32 as f64).collect()
+                };
+                let point = f32_point(&mut rng, RANGE);
+                let direction = f32_point(&mut rng, 1.0);
+                let seed = rng.float(-2.0, 2.0) as f32 as f64;
+                let want = outputs(at64, &point, seed, &direction);
+                // A few f32 ulps away.
+                let nudged: Vec<f64> = point.iter().map(|x| x * (1.0 + rng.float(-1e-6, 1e-6))).collect();
+                let near = outputs(at64, &nudged, seed, &direction);
+                let tolerance = |what: &str, w: f64| if what.contains("value") { 1e-4 } else { 1e-2 } * (1.0 + w.abs());
+                let steady = want
+                    .iter()
+                    .zip(&near)
+                    .all(|((what, w), (_, n))| w.is_finite() && (w - n).abs() <= 0.1 * tolerance(what, *w));
+                if !steady {
+                    continue;
+                }
+                let got = outputs(at32, &point, seed, &direction);
+                let mut wrong: Vec<String> = want
+                    .iter()
+                    .zip(&got)
+                    .filter(|((what, w), (_, g))| !g.is_finite() || (w - g).abs() > tolerance(what, *w))
+                    .map(|((what, w), (_, g))| format!("{what}: {g} at f32, {w} at f64"))
+                    .collect();
+                // In f32 alone: `_vjp` is seed × `_grad`, the values are the function's.
+                let (value, gradient) = (at32.grad)(&point);
+                let (vjp_value, scaled) = (at32.vjp)(&point, seed);
+                let plain = (at32.value)(&point);
+                for (what, v) in [("`_grad`", value), ("`_vjp`", vjp_value)] {
+                    if !close32(v, plain) {
+                        wrong.push(format!("{what} value {v} at f32, the function gives {plain}"));
+                    }
+                }
+                for (k, (&s, &g)) in scaled.iter().zip(&gradient).enumerate() {
+                    if !close32(s, seed * g) {
+                        wrong.push(format!("`_vjp` partial {k} {s} at f32, seed × `_grad` is {}", seed * g));
+                    }
+                }
+                if !wrong.is_empty() {
+                    failures.push(format!(
+                        "{} at f32 at {point:?} (seed {seed}, direction {direction:?}): {}\n{}",
+                        at32.name,
+                        wrong.join("; "),
+                        at32.source
+                    ));
+                    break 'points;
+                }
+                checked += 1;
+                continue 'points;
+            }
+            conditioned.push(at32.name);
+            break;
+        }
+    }
+    println!(
+        "generic twins at f32: {} twins, {checked} points checked, {} failures; {} without a point where f32 \
+         suffices: {conditioned:?}",
+        narrow.len(),
+        failures.len(),
+        conditioned.len()
+    );
+    assert!(failures.is_empty(), "{} generic twins differ at f32:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// Two f32 results of the same computation (widened): within a few ulps.
+fn close32(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-5 * (1.0 + a.abs().max(b.abs()))
 }

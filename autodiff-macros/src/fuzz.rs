@@ -344,7 +344,9 @@ fn mutated_project_functions_expand_safely() {
 fn generated_functions_are_accepted_and_expand_safely() {
     let count = env_number("AUTODIFF_FUZZ_INPUTS", 3000) as usize / 10;
     let seed = env_number("AUTODIFF_FUZZ_SEED", 1);
-    let functions = grammar::program(seed, count);
+    let mut functions = grammar::program(seed, count);
+    // Their generic twins (`fn caseN_g<T: Float>`) too.
+    functions.extend(grammar::generic_twins(seed, count, grammar::GENERIC_SHARE).into_iter().map(|(_, twin)| twin));
     let mut report = Report { inputs: functions.len(), ..Report::default() };
     for function in &functions {
         let args: TokenStream = function.attr_args().parse().expect("generated arguments parse");
