@@ -152,7 +152,11 @@ fn maps_in_a_row(x: &[f64; 4]) -> f64 {
     let b =
         x.iter().zip(&x[1..]).map(|(p, q)| p * q).map(|r| r.exp()).map(|e: f64| e - 1.0).fold(0.0, |acc, v| acc + v);
     let c: Vec<f64> = x.iter().map(|v| v * v).map(|s| s + 1.0).collect();
-    a + b + c.iter().map(|v| v.ln()).sum::<f64>()
+    // A later body that leads with a block (review 29: printed and parsed
+    // again, `if .. {} else {} - 1.0` read as an `if` statement, then `-1.0`).
+    let d = x.iter().map(|v| v * 2.0).map(|w| if w > 0.0 { w } else { 0.5 * w } - 1.0).sum::<f64>();
+    let e = x.iter().map(|v| v * 2.0).map(|w| { w * w } * 3.0).sum::<f64>();
+    a + b + c.iter().map(|v| v.ln()).sum::<f64>() + d + e
 }
 
 #[grad(forward, reverse)]

@@ -91,3 +91,23 @@ fn a_search_keeps_to_its_own_names() {
     search_beside_like_names_hvp(&x, &[1.0, 1.0, 1.0], &mut h);
     assert_eq!(h, [0.0, 2.0, 0.0]);
 }
+
+/// A search over a range (review 29: `enumerate` of the range was
+/// refused): `x_k²` of the first `k` with `x_k > 1`.
+#[grad(forward, reverse, hessian)]
+fn search_of_a_range(x: &[f64]) -> f64 {
+    let k = (0..x.len()).position(|i| x[i] > 1.0).unwrap_or(0);
+    x[k] * x[k]
+}
+
+#[test]
+fn a_range_is_searched_by_counting() {
+    let x = [0.3, 1.5, 2.0];
+    let mut d = [0.0; 3];
+    assert_eq!(search_of_a_range_grad(&x, &mut d), 2.25);
+    assert_eq!(d, [0.0, 3.0, 0.0]);
+    assert_eq!(search_of_a_range_jvp(&x, &[1.0, 1.0, 1.0]).1, 3.0);
+    let mut d = [0.0; 2];
+    assert_eq!(search_of_a_range_grad(&[0.5, 0.25], &mut d), 0.25);
+    assert_eq!(d, [1.0, 0.0]);
+}

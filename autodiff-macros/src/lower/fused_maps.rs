@@ -4,7 +4,9 @@
 //! before `collect`). The same values in the same order: each item goes
 //! through the first closure, then the second, before the next item.
 //!
-//! Only closures that can be inlined (`is_inlinable`).
+//! Only closures that can be inlined (`is_inlinable`), and only when the
+//! later closure reads no name the earlier one's argument binds (the fused
+//! closure would give it the argument); lowering refuses what is left.
 
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -27,17 +29,42 @@ impl VisitMut for Fuse {
         let Some(second) = map_closure(outer) else { return };
         let Expr::MethodCall(inner) = &*outer.receiver else { return };
         let Some(first) = map_closure(inner) else { return };
-        let input = &first.inputs[0];
-        let (body, then) = (&first.body, &second.body);
-        let output = &second.inputs[0];
-        let fused: ExprClosure = syn::parse_quote!(|#input| { let #output = #body; #then });
-        let source = inner.receiver.clone();
-        outer.receiver = source;
+        if captures_a_name_of(second, first) {
+            return;
+        }
+        // Built as syntax, not printed and parsed again: the second body
+        // leads a statement (`if c { w } else { 0.5 * w } - 1.0` would read
+        // as an `if` statement, then `-1.0`), review 29.
+        let binding = syn::Stmt::Local(syn::Local {
+            attrs: Vec::new(),
+            let_token: Default::default(),
+            pat: second.inputs[0].clone(),
+            init: Some(syn::LocalInit { eq_token: Default::default(), expr: first.body.clone(), diverge: None }),
+            semi_token: Default::default(),
+        });
+        let stmts = vec![binding, syn::Stmt::Expr((*second.body).clone(), None)];
+        let block = syn::Block { brace_token: Default::default(), stmts };
+        let mut fused = first.clone();
+        fused.body = Box::new(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block }));
+        outer.receiver = inner.receiver.clone();
         outer.args[0] = Expr::Closure(fused);
     }
 
     // (The items of a body are not the function's.)
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Whether `second`'s body reads a name that `first`'s argument binds (and
+/// `second`'s does not): the name outside, which the fused closure would
+/// shadow (`let v = x[0]; x.iter().map(|v| v * 2.0).map(|w| w * v)`,
+/// review 29: a silent wrong value). Any mention counts.
+fn captures_a_name_of(second: &ExprClosure, first: &ExprClosure) -> bool {
+    let (mut bound, mut rebound) = (Vec::new(), Vec::new());
+    crate::names::bound_by(&first.inputs[0], &mut bound);
+    crate::names::bound_by(&second.inputs[0], &mut rebound);
+    let mut read = crate::names::NameSet::default();
+    crate::names::collect_idents(quote::ToTokens::to_token_stream(&second.body), &mut read);
+    bound.iter().any(|name| read.contains(&name.to_string()) && !rebound.contains(name))
 }
 
 /// The closure of `call` when it is a `map` of one such closure.

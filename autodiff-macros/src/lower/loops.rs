@@ -941,6 +941,20 @@ impl Lowerer<'_> {
             Some(Some(map)) => Some(map),
             None => None,
         };
+        let unfused = match source {
+            Expr::MethodCall(inner) if map.is_some() && inner.method == "map" => Some(inner),
+            _ => None,
+        };
+        if let Some(unfused) = unfused {
+            // (Left unfused by `fused_maps.rs`.)
+            self.cx.error_spanned_by(
+                &unfused.method,
+                "#[grad] fuses consecutive `map`s when each closure takes one argument, with no `return` or `?`, \
+                 and the later closure reads no name the earlier one's argument binds (it would read the argument \
+                 instead); rename that argument, or write one `map`",
+            );
+            return;
+        }
         let Some(iteration) = self.iteration(source, out) else { return };
         // `t = v.iter().map(|w| t * w).sum()`: the chain reads `t` on every
         // pass, so it accumulates in a temporary of its own, given to `t`

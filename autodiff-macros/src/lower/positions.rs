@@ -12,7 +12,8 @@
 //! }
 //! ```
 //!
-//! and `.unwrap()` / `.expect(..)` asserts that an item was found (and
+//! (a range's items counted instead of enumerated), and `.unwrap()` /
+//! `.expect(..)` asserts that an item was found (and
 //! panics as they do where none was). The test's closure takes one
 //! argument, with no `return` or `?` of its own. An index is an integer:
 //! the search has no derivative, what it finds is read like any index.
@@ -67,15 +68,32 @@ impl Positions {
             syn::Pat::Type(typed) => &*typed.pat,
             pattern => pattern,
         };
-        let search: syn::Block = syn::parse_quote! {{
-            let mut #found = usize::MAX;
-            for (#index, #pattern) in #items.enumerate() {
-                if #holds {
-                    #found = #index;
-                    break;
+        // (A range's items are counted, not enumerated: `enumerate` of a
+        // range is refused, review 29. The test and the items are
+        // parenthesized where they stand: `if` and `for` headers.)
+        let search: syn::Block = if is_range(items) {
+            syn::parse_quote! {{
+                let mut #found = usize::MAX;
+                let mut #index = 0usize;
+                for #pattern in (#items) {
+                    if (#holds) {
+                        #found = #index;
+                        break;
+                    }
+                    #index += 1;
                 }
-            }
-        }};
+            }}
+        } else {
+            syn::parse_quote! {{
+                let mut #found = usize::MAX;
+                for (#index, #pattern) in (#items).enumerate() {
+                    if (#holds) {
+                        #found = #index;
+                        break;
+                    }
+                }
+            }}
+        };
         let mut stmts = search.stmts;
         let missing = quote::quote!(#found == usize::MAX);
         let result: Vec<syn::Stmt> = match (unwrap.method.to_string().as_str(), unwrap.args.len()) {
@@ -114,5 +132,14 @@ impl Positions {
             name = format!("{base}_{n}");
         }
         Ident::new(&name, Span::mixed_site())
+    }
+}
+
+/// Whether `expr` is a range, `a..b`, in parentheses or not.
+fn is_range(expr: &Expr) -> bool {
+    match expr {
+        Expr::Range(_) => true,
+        Expr::Paren(paren) => is_range(&paren.expr),
+        _ => false,
     }
 }
