@@ -12,11 +12,11 @@
 //! }
 //! ```
 //!
-//! (a range's items counted instead of enumerated), and `.unwrap()` /
-//! `.expect(..)` asserts that an item was found (and
-//! panics as they do where none was). The test's closure takes one
-//! argument, with no `return` or `?` of its own. An index is an integer:
-//! the search has no derivative, what it finds is read like any index.
+//! (a range's items are counted instead of enumerated), and `.unwrap()` /
+//! `.expect(..)` assert that an item was found, panicking as they do where
+//! none was. The test's closure is inlinable (`fused_maps::is_inlinable`).
+//! An index is an integer: the search has no derivative, and what it finds
+//! is read like any index.
 
 use proc_macro2::Span;
 use syn::visit_mut::VisitMut;
