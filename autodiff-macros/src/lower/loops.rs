@@ -142,6 +142,11 @@ pub(super) fn unsupported_iterator_method(method: &syn::Ident) -> String {
             "reduce" | "max_by" | "min_by" | "max" | "min" => {
                 " (a maximum: `.fold(f64::NEG_INFINITY, f64::max)`; a minimum: `.fold(f64::INFINITY, f64::min)`)"
             }
+            // (`lower/positions.rs` reads the forms named.)
+            "position" => {
+                " (`position(|v| ..)` of a slice's or a range's items is read when unwrapped right away: \
+                 `.unwrap()`, `.expect(..)`, `.unwrap_or(n)`)"
+            }
             _ => "",
         }
     )
