@@ -134,7 +134,7 @@ pub fn lower(sig: &Signature, namer: &mut Namer, cx: &Ctxt) -> Body {
         None => Sink::Discard,
     };
     lowerer.body_depth = lowerer.scopes.len();
-    let body = positions::as_loops(fused_maps::fused(picks::by_index(sig.item)));
+    let body = positions::as_loops(fused_maps::fused(picks::by_index(sig.item)), lowerer.namer);
     lowerer.lower_stmts(&body.stmts, &mut block, sink);
     lowerer.declare_inferred_vectors(&mut block);
     lowerer.constants_lent_after_a_move();

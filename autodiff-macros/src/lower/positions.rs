@@ -18,27 +18,24 @@
 //! An index is an integer: the search has no derivative, and what it finds
 //! is read like any index.
 
-use proc_macro2::Span;
 use syn::visit_mut::VisitMut;
-use syn::{Expr, Ident};
+use syn::Expr;
 
-use crate::names::NameSet;
+use crate::naming::Namer;
 
-/// `block` with every `position(..)` unwrapped so written as its loop.
-pub(super) fn as_loops(mut block: syn::Block) -> syn::Block {
-    let mut taken = NameSet::default();
-    crate::names::collect_idents(quote::ToTokens::to_token_stream(&block), &mut taken);
-    Positions { taken }.visit_block_mut(&mut block);
+/// `block` with every `position(..)` unwrapped so written as its loop,
+/// whose names `namer` gives: none of the function's (a user's `found` is
+/// not the search's).
+pub(super) fn as_loops(mut block: syn::Block, namer: &mut Namer) -> syn::Block {
+    Positions { namer }.visit_block_mut(&mut block);
     block
 }
 
-/// The names the function uses, and those the loops took: a loop's own
-/// names are none of them (a user's `found` is not the search's).
-struct Positions {
-    taken: NameSet,
+struct Positions<'a> {
+    namer: &'a mut Namer,
 }
 
-impl VisitMut for Positions {
+impl VisitMut for Positions<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
         if let Some(search) = self.search_loop(expr) {
@@ -50,7 +47,7 @@ impl VisitMut for Positions {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-impl Positions {
+impl Positions<'_> {
     /// The loop `expr` stands for, if it unwraps a `position` of such a closure.
     fn search_loop(&mut self, expr: &Expr) -> Option<Expr> {
         let Expr::MethodCall(unwrap) = expr else { return None };
@@ -62,7 +59,7 @@ impl Positions {
         if !super::fused_maps::is_inlinable(test) {
             return None;
         }
-        let (found, index) = (self.fresh("__found"), self.fresh("__index"));
+        let (found, index) = (self.namer.fresh("__found"), self.namer.fresh("__index"));
         let (items, pattern, holds) = (&position.receiver, &test.inputs[0], &test.body);
         let pattern = match pattern {
             syn::Pat::Type(typed) => &*typed.pat,
@@ -98,7 +95,7 @@ impl Positions {
         let missing = quote::quote!(#found == usize::MAX);
         let result: Vec<syn::Stmt> = match (unwrap.method.to_string().as_str(), unwrap.args.len()) {
             ("unwrap_or", 1) => {
-                let default = self.fresh("__default");
+                let default = self.namer.fresh("__default");
                 let value = &unwrap.args[0];
                 syn::parse_quote! {
                     let #default = #value;
@@ -121,17 +118,6 @@ impl Positions {
         stmts.extend(result);
         let block = syn::Block { brace_token: Default::default(), stmts };
         Some(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block }))
-    }
-
-    /// A name none of the function's, nor another loop's.
-    fn fresh(&mut self, base: &str) -> Ident {
-        let mut name = base.to_owned();
-        let mut n = 1;
-        while !self.taken.insert(name.clone()) {
-            n += 1;
-            name = format!("{base}_{n}");
-        }
-        Ident::new(&name, Span::mixed_site())
     }
 }
 
