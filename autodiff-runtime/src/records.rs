@@ -10,18 +10,19 @@
 /// has a capacity of `usize::MAX` and no reservation to fill.)
 #[inline(always)]
 pub fn put<T: Copy>(records: &mut Vec<T>, at: usize, value: T) {
-    if at >= records.len() {
-        grow(records, at, value);
+    // (One comparison on the way that does not grow: the index is the test.)
+    match records.get_mut(at) {
+        Some(slot) => *slot = value,
+        None => grow(records, at, value),
     }
-    records[at] = value;
 }
 
 #[cold]
 #[inline(never)]
-fn grow<T: Copy>(records: &mut Vec<T>, at: usize, fill: T) {
+fn grow<T: Copy>(records: &mut Vec<T>, at: usize, value: T) {
     let reserved = if std::mem::size_of::<T>() == 0 { 0 } else { records.capacity() };
     let len = reserved.max(2 * records.len()).max(at + 1);
-    records.resize(len, fill);
+    records.resize(len, value);
 }
 
 #[cfg(test)]
