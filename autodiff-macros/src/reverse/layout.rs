@@ -31,7 +31,8 @@ pub(super) fn declarations(body: &Body, layout: &Layout) -> TokenStream {
             let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
             quote!(let mut #ident = [#zero; #capacity]; let mut #top = 0usize;)
         }
-        None if layout.records.is_member(Var(i)) => Records::member_declaration(&body.var(Var(i)).ident),
+        // (A member's values live in its group's vector.)
+        None if layout.records.is_member(Var(i)) => TokenStream::new(),
         None => emit::declaration(body, Var(i), layout.stack[i]),
     });
     quote!(#records #(#each)*)

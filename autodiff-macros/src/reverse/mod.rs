@@ -437,9 +437,10 @@ impl Sweep<'_> {
         if body.is_empty() && restore_index.is_none() {
             return TokenStream::new();
         }
+        let unrecorded = self.layout.records.pass_unrecorded(lp.id);
         let declarations = self.adjoint_declarations(Some(lp.id), None);
         let recomputations = self.recomputations(&lp.body);
-        let declarations = quote!(#declarations #recomputations);
+        let declarations = quote!(#unrecorded #declarations #recomputations);
         match (&lp.header, lp.trips) {
             (Header::Range { index, lo, hi, inclusive, adaptors, .. }, None) => {
                 let range = self.range_tokens(lo, hi, *inclusive);

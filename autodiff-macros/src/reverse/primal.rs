@@ -202,7 +202,7 @@ impl Sweep<'_> {
     /// Keeps `value` in `slot`.
     pub(super) fn save_value(&self, slot: Var, value: &TokenStream, span: Span) -> TokenStream {
         let slot_ident = self.ident(slot);
-        if let Some(put) = self.layout.records.put(slot, slot_ident, value) {
+        if let Some(put) = self.layout.records.put(slot, value) {
             put
         } else if self.layout.fixed_capacity[slot.0].is_some() {
             let top = stack_top(slot_ident);
@@ -219,7 +219,7 @@ impl Sweep<'_> {
     /// Puts the value kept in `slot` back into `target`.
     pub(super) fn restore(&self, slot: Var, target: &TokenStream, span: Span) -> TokenStream {
         let slot_ident = self.ident(slot);
-        if let Some(take) = self.layout.records.take(slot, slot_ident, target) {
+        if let Some(take) = self.layout.records.take(slot, target) {
             take
         } else if self.layout.fixed_capacity[slot.0].is_some() {
             let top = stack_top(slot_ident);
@@ -394,6 +394,8 @@ impl Sweep<'_> {
         }
         let reserve = self.reservations(lp);
         let body = self.forward(&lp.body, id.after(1));
+        let recorded = self.layout.records.pass_recorded(lp.id);
+        let body = quote!(#body #recorded);
         let count = lp.trips.map(|trips| {
             let trips = self.ident(trips);
             quote_spanned!(span=> #trips += 1;)

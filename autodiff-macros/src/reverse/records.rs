@@ -1,11 +1,12 @@
 //! Stacks that share one vector: the floats (or flags, or the tapes of one
 //! helper's calls) the forward sweep saves on every pass of one loop nest
 //! are kept as one record per pass, the way a hand-written adjoint keeps a
-//! `struct Saved` per step. A member stack is then a count (its slot's
-//! variable, a `usize`), and its `j`-th value sits at `j * width + k` in
-//! the group's vector: one allocation per call instead of one per stack (a
-//! helper called once per step of a caller's loop allocates per call), and
-//! a pass's values side by side.
+//! `struct Saved` per step. The group counts its records (one per pass of
+//! its innermost loop), and the `k`-th member's value of record `j` sits at
+//! `j * width + k` in the group's vector: one allocation per call instead
+//! of one per stack (a helper called once per step of a caller's loop
+//! allocates per call), a pass's values side by side, and one count per
+//! loop instead of one per stack (each a register, or a spill).
 //!
 //! Before:
 //! ```text
@@ -14,13 +15,24 @@
 //! ```
 //! After:
 //! ```text
-//! ::autodiff::records::put(&mut __records_0, __saved_a * 2 + 0, a); __saved_a += 1; ..
-//! __saved_b -= 1; b = __records_0[__saved_b * 2 + 1]; ..
+//! for i in .. {                                          // forward
+//!     ::autodiff::records::put(&mut __records_0, __recorded_0 * 2 + 0, a); ..
+//!     ::autodiff::records::put(&mut __records_0, __recorded_0 * 2 + 1, b); ..
+//!     __recorded_0 += 1;
+//! }
+//! for i in (..).rev() {                                  // reverse
+//!     __recorded_0 -= 1;
+//!     .. b = __records_0[__recorded_0 * 2 + 1]; .. a = __records_0[__recorded_0 * 2 + 0];
+//! }
 //! ```
-//! Each member keeps its own count, so it pops exactly what it pushed
-//! whatever the order of the other members' pushes and pops; `put` grows
-//! the vector when a count goes past it (a reservation is a hint, never a
-//! bound), so a wrong estimate costs time, not a value.
+//! Why one count serves every member: a member is saved exactly once on
+//! every pass (a save in a branch, or after an early exit, which lowering
+//! puts in a branch, is no member), so the count, moved on at the end of
+//! each forward pass and back at the start of each reverse one, is the
+//! pass's record for every save and restore in it, in whatever order the
+//! sweeps make them. `put` grows the vector when a count goes past it (a
+//! reservation is a hint, never a bound), so a wrong estimate costs time,
+//! not a value.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +54,10 @@ pub(super) struct Records {
 
 struct Group {
     ident: Ident,
+    /// The records put so far: the pass of `innermost` that is running.
+    count: Ident,
+    /// The loop whose passes the records are.
+    innermost: LoopId,
     /// The element type, written for values (a tape's is inferred).
     ty: Option<Ident>,
     /// The values in one record.
@@ -94,7 +110,8 @@ impl Records {
             }
         }
         let mut records = Records { member: vec![None; body.vars.len()], groups: Vec::new() };
-        for ((_, kind), mut members) in by_nest {
+        for ((scope, kind), mut members) in by_nest {
+            let Some(&innermost) = scope.last() else { continue };
             if members.len() < 2 {
                 continue;
             }
@@ -104,13 +121,14 @@ impl Records {
                 records.member[member.0] = Some((index, k));
             }
             let ident = Ident::new(&format!("__records_{index}"), Span::mixed_site());
+            let count = Ident::new(&format!("__recorded_{index}"), Span::mixed_site());
             let ty = match kind.as_str() {
                 "f32" => Some(emit::float_type(FloatTy::F32)),
                 "f64" => Some(emit::float_type(FloatTy::F64)),
                 "bool" => Some(Ident::new("bool", Span::call_site())),
                 _ => None, // a tape: what `put` stores says
             };
-            records.groups.push(Group { ident, ty, width: members.len() });
+            records.groups.push(Group { ident, count, innermost, ty, width: members.len() });
         }
         records
     }
@@ -120,21 +138,30 @@ impl Records {
         self.member.get(slot.0).is_some_and(Option::is_some)
     }
 
-    /// The vectors of the groups, declared up front.
+    /// The vectors of the groups and their counts, declared up front.
     pub(super) fn declarations(&self) -> TokenStream {
         self.groups
             .iter()
             .map(|group| {
-                let ident = &group.ident;
+                let (ident, count) = (&group.ident, &group.count);
                 let ty = group.ty.as_ref().map(|ty| quote!(: ::std::vec::Vec<#ty>));
-                quote!(let mut #ident #ty = ::std::vec::Vec::new();)
+                quote!(let mut #ident #ty = ::std::vec::Vec::new(); let mut #count = 0usize;)
             })
             .collect()
     }
 
-    /// A member's count, declared up front in place of its vector.
-    pub(super) fn member_declaration(ident: &Ident) -> TokenStream {
-        quote!(let mut #ident = 0usize;)
+    /// The end of a forward pass of `lp`: the next pass's saves go into
+    /// the next records.
+    pub(super) fn pass_recorded(&self, lp: LoopId) -> TokenStream {
+        let counts = self.groups.iter().filter(|group| group.innermost == lp).map(|group| &group.count);
+        quote!(#(#counts += 1;)*)
+    }
+
+    /// The start of a reverse pass of `lp`: its restores read the last
+    /// records.
+    pub(super) fn pass_unrecorded(&self, lp: LoopId) -> TokenStream {
+        let counts = self.groups.iter().filter(|group| group.innermost == lp).map(|group| &group.count);
+        quote!(#(#counts -= 1;)*)
     }
 
     /// The group vector of `slot` and its room for `passes` passes of the
@@ -150,24 +177,23 @@ impl Records {
         Some(quote!(#ident.reserve(#passes * #width);))
     }
 
-    /// Keeps `value` as the next value of the member `slot` (counted by
-    /// `count`, the slot's variable).
-    pub(super) fn put(&self, slot: Var, count: &Ident, value: &TokenStream) -> Option<TokenStream> {
-        let (at, ident) = self.place(slot, count)?;
-        Some(quote!(::autodiff::records::put(&mut #ident, #at, #value); #count += 1;))
+    /// Keeps `value` as the member `slot`'s value of this pass.
+    pub(super) fn put(&self, slot: Var, value: &TokenStream) -> Option<TokenStream> {
+        let (at, ident) = self.place(slot)?;
+        Some(quote!(::autodiff::records::put(&mut #ident, #at, #value);))
     }
 
-    /// Puts the last value of the member `slot` back into `target`.
-    pub(super) fn take(&self, slot: Var, count: &Ident, target: &TokenStream) -> Option<TokenStream> {
-        let (at, ident) = self.place(slot, count)?;
-        Some(quote!(#count -= 1; #target = #ident[#at];))
+    /// Puts the member `slot`'s value of this pass back into `target`.
+    pub(super) fn take(&self, slot: Var, target: &TokenStream) -> Option<TokenStream> {
+        let (at, ident) = self.place(slot)?;
+        Some(quote!(#target = #ident[#at];))
     }
 
     /// `count * width + k` and the group's vector.
-    fn place(&self, slot: Var, count: &Ident) -> Option<(TokenStream, &Ident)> {
+    fn place(&self, slot: Var) -> Option<(TokenStream, &Ident)> {
         let (index, k) = self.member.get(slot.0).copied().flatten()?;
         let group = &self.groups[index];
-        let (width, k) = (Literal::usize_unsuffixed(group.width), Literal::usize_unsuffixed(k));
+        let (count, width, k) = (&group.count, Literal::usize_unsuffixed(group.width), Literal::usize_unsuffixed(k));
         Some((quote!(#count * #width + #k), &group.ident))
     }
 }
@@ -219,16 +245,21 @@ mod tests {
             }
         }));
         // One vector for the floats, one for the tapes of `g`, each
-        // reserved once for every pass; the stacks are counts.
+        // reserved once for every pass and counted once per pass.
         assert!(got.contains("letmut__records_0:::std::vec::Vec<f64>=::std::vec::Vec::new();"), "{got}");
         assert!(got.contains("letmut__records_1=::std::vec::Vec::new();"), "{got}");
         assert!(got.contains("__records_0.reserve((0..__t1).size_hint().0*4);"), "{got}");
         assert!(got.contains("__records_1.reserve((0..__t1).size_hint().0*2);"), "{got}");
         assert!(!got.contains(".push("), "{got}");
-        assert!(got.contains("::autodiff::records::put(&mut__records_0,__saved_a*4+0,a);__saved_a+=1;"), "{got}");
-        assert!(got.contains("__saved_a-=1;a=__records_0[__saved_a*4+0];"), "{got}");
-        assert!(got.contains("::autodiff::records::put(&mut__records_1,__saved_tape_b*2+1,__tape_b);"), "{got}");
-        assert!(got.contains("__saved_tape_b-=1;__tape_b=__records_1[__saved_tape_b*2+1];"), "{got}");
+        assert!(got.contains("::autodiff::records::put(&mut__records_0,__recorded_0*4+0,a);"), "{got}");
+        assert!(got.contains("a=__records_0[__recorded_0*4+0];"), "{got}");
+        assert!(got.contains("::autodiff::records::put(&mut__records_1,__recorded_1*2+1,__tape_b);"), "{got}");
+        assert!(got.contains("__tape_b=__records_1[__recorded_1*2+1];"), "{got}");
+        // Moved on after the forward pass's last statement, back before
+        // the reverse pass's first.
+        assert!(got.contains("__recorded_0+=1;__recorded_1+=1;}"), "{got}");
+        assert!(got.contains("foriin(0..__t1).rev(){__recorded_0-=1;__recorded_1-=1;"), "{got}");
+        assert!(!got.contains("__saved_a"), "{got}");
     }
 
     #[test]
@@ -279,7 +310,10 @@ mod tests {
             }
         }));
         assert!(!got.contains(".reserve("), "{got}");
-        assert!(got.contains("::autodiff::records::put(&mut__records_0,__saved_s*3+1,s);"), "{got}");
-        assert!(got.contains("__saved_s-=1;s=__records_0[__saved_s*3+1];"), "{got}");
+        assert!(got.contains("::autodiff::records::put(&mut__records_0,__recorded_0*3+1,s);"), "{got}");
+        assert!(got.contains("s=__records_0[__recorded_0*3+1];"), "{got}");
+        // Counted by the inner loop's passes.
+        assert!(got.contains("q=f64::cos(__t4);__recorded_0+=1;}m=m+1;"), "{got}");
+        assert!(got.contains("forjin(0..__t1).rev(){__recorded_0-=1;"), "{got}");
     }
 }
