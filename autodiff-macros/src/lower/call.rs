@@ -295,6 +295,16 @@ impl Lowerer<'_> {
                 ),
             );
         }
+        // `bucket(v, 6).min(3)`: `min`, `max` or `clamp` given an integer
+        // (a float's takes floats only) is an integer's, so is the value it
+        // is called on, which would otherwise be taken for a float.
+        let integer_too = matches!(method.to_string().as_str(), "min" | "max" | "clamp");
+        if integer_too && receiver_ty == Ty::Unknown && args.iter().any(|arg| self.operand_ty(arg) == Ty::Other) {
+            if let Operand::Var(var) = receiver {
+                self.vars[var.0].ty = Ty::Other;
+            }
+            return Rhs::Method(receiver, method.clone(), args);
+        }
         if let Some(op) = symbol::float_method(method) {
             return self.prim_call(op, receiver, args, method);
         }
