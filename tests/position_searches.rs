@@ -111,3 +111,29 @@ fn a_range_is_searched_by_counting() {
     assert_eq!(search_of_a_range_grad(&[0.5, 0.25], &mut d), 0.25);
     assert_eq!(d, [1.0, 0.0]);
 }
+
+/// A generic knot search: the position converted to `T` (`T::from(k)`,
+/// refused while only names bound to integers were converted), `x_k · k`
+/// of the first `k` with `x_k > t`, else the last.
+#[grad(forward, reverse, hessian)]
+fn weighted_by_position<T: Float>(x: &[T], t: T) -> T {
+    let k = x.iter().position(|&v| v > t).unwrap_or(x.len() - 1);
+    x[k] * T::from(k).unwrap()
+}
+
+#[test]
+fn a_position_converts_to_a_generic_float() {
+    let x = [0.5, 2.0, 3.0];
+    let mut d = [0.0; 3];
+    // k = 1 at t = 1: x₁·1; at t = 5, nothing is above: the last, x₂·2.
+    assert_eq!(weighted_by_position_grad(&x, &mut d, 1.0), (2.0, 0.0));
+    assert_eq!(d, [0.0, 1.0, 0.0]);
+    let mut d = [0.0f32; 3];
+    assert_eq!(weighted_by_position_grad(&[0.5f32, 2.0, 3.0], &mut d, 5.0), (6.0, 0.0));
+    assert_eq!(d, [0.0, 0.0, 2.0]);
+    assert_eq!(weighted_by_position_jvp(&x, &[1.0, 1.0, 1.0], 1.0, 1.0).1, 1.0);
+    // Linear in `x` where `k` holds, and constant in `t`: H = 0.
+    let mut h = [1.0; 3];
+    let (_, ht) = weighted_by_position_hvp(&x, &[1.0, 1.0, 1.0], &mut h, 1.0, 1.0);
+    assert_eq!((h, ht), ([1.0; 3], 0.0));
+}

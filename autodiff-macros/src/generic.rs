@@ -415,13 +415,19 @@ fn literal_value(expr: &Expr) -> Option<f64> {
 }
 
 /// Whether `expr` is an integer by its form: an integer literal, a
-/// length, one of `integers` (names bound only to integers), a cast to an
-/// integer type, or arithmetic of these (`n.min(x.len())`, `2 * k + 1`).
+/// length, a position found (`x.iter().position(|&v| v > t).unwrap_or(0)`),
+/// one of `integers` (names bound only to integers), a cast to an integer
+/// type, or arithmetic of these (`n.min(x.len())`, `2 * k + 1`).
 fn integer_form(expr: &Expr, integers: &[Ident]) -> bool {
-    const METHODS: &[&str] = &["min", "max", "pow", "abs", "saturating_sub", "saturating_add", "div_euclid"];
+    const METHODS: &[&str] = &["min", "max", "clamp", "pow", "abs", "saturating_sub", "saturating_add", "div_euclid"];
     match expr {
         Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Int(_)),
         Expr::MethodCall(call) if call.method == "len" => call.args.is_empty(),
+        Expr::MethodCall(call) if is_position(&call.receiver) => match call.method.to_string().as_str() {
+            "unwrap" | "expect" => true,
+            "unwrap_or" => call.args.iter().all(|arg| integer_form(arg, integers)),
+            _ => false,
+        },
         Expr::MethodCall(call) => {
             METHODS.iter().any(|name| call.method == name)
                 && integer_form(&call.receiver, integers)
@@ -438,6 +444,11 @@ fn integer_form(expr: &Expr, integers: &[Ident]) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `expr` is an iterator's `position(..)` (an `Option<usize>`).
+fn is_position(expr: &Expr) -> bool {
+    matches!(expr, Expr::MethodCall(call) if call.method == "position" || call.method == "rposition")
 }
 
 /// Whether `expr` is a range, reversed, stepped or cut or not (`0..n`,
