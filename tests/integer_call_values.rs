@@ -135,3 +135,38 @@ fn integer_min_max_and_clamp_of_a_call_are_constants() {
         assert!(close(*got, numeric, 1e-6), "{i}: {got} {numeric}");
     }
 }
+
+/// Limits of a setting the macro cannot see the type of.
+struct Limits {
+    low: f64,
+    high: f64,
+}
+
+fn square(x: f64) -> f64 {
+    x * x
+}
+
+/// A float `min` and `clamp` given a field of a constant struct: the
+/// field's type is unseen (no integer for certain), so the call's value
+/// stays a float with its derivative (the first version of the integer
+/// `min` took the field for an integer, and the derivative for zero).
+#[grad(forward, reverse, wrt(x))]
+fn limited(x: f64, limits: &Limits) -> f64 {
+    let a = cube(x).min(limits.high);
+    let b = cube(x).clamp(limits.low, limits.high);
+    a + b + square(2.0)
+}
+
+#[grad(forward, reverse)]
+fn cube(x: f64) -> f64 {
+    x * x * x
+}
+
+#[test]
+fn a_float_min_of_an_unseen_field_keeps_its_derivative() {
+    let limits = Limits { low: 0.1, high: 8.0 };
+    // Inside the limits both terms are x³: 6x²; above `high` both are flat.
+    assert_eq!(limited_grad(1.5, &limits), (2.0 * 3.375 + 4.0, 6.0 * 2.25));
+    assert_eq!(limited_grad(3.0, &limits), (16.0 + 4.0, 0.0));
+    assert_eq!(limited_jvp(1.5, 1.0, &limits).1, 6.0 * 2.25);
+}

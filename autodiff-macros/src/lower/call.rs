@@ -299,7 +299,7 @@ impl Lowerer<'_> {
         // (a float's takes floats only) is an integer's, so is the value it
         // is called on, which would otherwise be taken for a float.
         let integer_too = matches!(method.to_string().as_str(), "min" | "max" | "clamp");
-        if integer_too && receiver_ty == Ty::Unknown && args.iter().any(|arg| self.operand_ty(arg) == Ty::Other) {
+        if integer_too && receiver_ty == Ty::Unknown && args.iter().any(|arg| self.is_integer(arg)) {
             if let Operand::Var(var) = receiver {
                 self.vars[var.0].ty = Ty::Other;
             }
@@ -586,6 +586,19 @@ impl Lowerer<'_> {
                 ),
             )
         })
+    }
+
+    /// Whether `operand` is an integer for certain: an integer literal, or
+    /// a name whose integer type is written (`n: usize`). (`Ty::Other` is
+    /// no proof: a field of a struct the macro cannot see is one too.)
+    fn is_integer(&self, operand: &Operand) -> bool {
+        match operand {
+            Operand::Const(constant) => {
+                syn::parse2::<syn::LitInt>(constant.tokens.clone()).is_ok_and(|int| !int.suffix().starts_with('f'))
+            }
+            Operand::Var(var) => self.vars[var.0].declared.as_ref().is_some_and(super::is_integer_type),
+            Operand::Place(_) => false,
+        }
     }
 
     pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {
