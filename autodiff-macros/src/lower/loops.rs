@@ -735,19 +735,26 @@ impl Lowerer<'_> {
                 // Moving it to the end would change the meaning: say so,
                 // rather than suggest a rewrite that numbers, pairs or skips
                 // other items.
-                let example = if call.method == "rev" {
-                    "`x.iter().zip(y).rev()` starts at the end of the shorter one; `.rev()` of one slice, \
-                     `x.iter().rev()`, may come anywhere"
+                let (last, example) = if call.method == "rev" {
+                    (
+                        "`x.iter().enumerate().skip(1).rev()`",
+                        "`x.iter().zip(y).rev()` starts at the end of the shorter one; `.rev()` of one slice, \
+                         `x.iter().rev()`, may come anywhere",
+                    )
                 } else {
-                    "`x.iter().step_by(2).enumerate()` numbers the items 0, 1, 2, .., \
-                     `x.iter().enumerate().step_by(2)` numbers them 0, 2, 4, .."
+                    (
+                        "`x.iter().enumerate().step_by(2)`",
+                        "`x.iter().step_by(2).enumerate()` numbers the items 0, 1, 2, .., \
+                         `x.iter().enumerate().step_by(2)` numbers them 0, 2, 4, ..",
+                    )
                 };
                 self.cx.error_spanned_by(
                     &call.method,
                     format!(
-                        "#[grad] supports `.{method}()` only last in the chain (after `enumerate`, `zip`, `skip`, \
-                         `take`), and moving it there changes which items are numbered, paired or skipped ({example}); \
-                         write the loop over indices instead (`for k in 0..n {{ let i = ..; .. x[i] .. }}`)",
+                        "#[grad] supports `.{method}()` after other adaptors (`enumerate`, `zip`, `skip`, `take`) only as \
+                         the last adaptor, with none after it ({last}), and moving it \
+                         there changes which items are numbered, paired or skipped ({example}); write the loop over \
+                         indices instead (`for k in 0..n {{ let i = ..; .. x[i] .. }}`)",
                         method = call.method
                     ),
                 );
