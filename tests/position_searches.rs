@@ -137,3 +137,42 @@ fn a_position_converts_to_a_generic_float() {
     let (_, ht) = weighted_by_position_hvp(&x, &[1.0, 1.0, 1.0], &mut h, 1.0, 1.0);
     assert_eq!((h, ht), ([1.0; 3], 0.0));
 }
+
+/// A search over mapped items (`.map(..).position(..)`, refused before:
+/// `map` was read only before a reduction): the first element whose square
+/// is above `t`, and one found through two maps. The maps are fused into
+/// the search's test.
+#[grad(forward, reverse, hessian)]
+fn first_mapped_above(x: &[f64], t: f64) -> f64 {
+    let k = x.iter().map(|v| v * v).position(|s| s > t).unwrap_or(0);
+    let j = x.iter().map(|&v| v * t).map(|w| w.sin()).position(|s| s > 0.5).unwrap_or(x.len() - 1);
+    x[k] * t + x[j] * x[j]
+}
+
+#[test]
+fn a_search_over_mapped_items_tests_the_mapped_values() {
+    let x = [0.2, 0.9, 1.5, 0.4];
+    for t in [0.3f64, 0.7, 1.1, 3.0] {
+        let k = x.iter().position(|v| v * v > t).unwrap_or(0);
+        let j = x.iter().position(|v| (v * t).sin() > 0.5).unwrap_or(3);
+        let mut d = [0.0; 4];
+        let (value, dt) = first_mapped_above_grad(&x, &mut d, t);
+        assert_eq!(value, x[k] * t + x[j] * x[j]);
+        let mut want = [0.0; 4];
+        want[k] += t;
+        want[j] += 2.0 * x[j];
+        assert_eq!((d, dt), (want, x[k]));
+        // ∂²/∂x_k∂t = 1, ∂²/∂x_j² = 2.
+        let (v, vt) = ([1.0, -1.0, 0.5, 2.0], 0.25);
+        assert_eq!(
+            first_mapped_above_jvp(&x, &v, t, vt).1,
+            want.iter().zip(&v).map(|(g, v)| g * v).sum::<f64>() + x[k] * vt
+        );
+        let mut h = [0.0; 4];
+        let (_, ht) = first_mapped_above_hvp(&x, &v, &mut h, t, vt);
+        let mut want_h = [0.0; 4];
+        want_h[k] += vt;
+        want_h[j] += 2.0 * v[j];
+        assert_eq!((h, ht), (want_h, v[k]));
+    }
+}

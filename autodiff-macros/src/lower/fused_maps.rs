@@ -2,7 +2,9 @@
 //! w.sin()).sum()` is read as `x.iter().map(|v| { let w = v * k; w.sin()
 //! }).sum()`, which lowering knows (a `map` just before the reduction, or
 //! before `collect`). The same values in the same order: each item goes
-//! through the first closure, then the second, before the next item.
+//! through the first closure, then the second, before the next item. A
+//! `map` before `position` is fused into the search's test the same way
+//! (`.map(|v| v * v).position(|s| s > t)` tests `{ let s = v * v; s > t }`).
 //!
 //! Only closures that can be inlined (`is_inlinable`), and only when the
 //! later closure reads no name the earlier one's argument binds (the fused
@@ -12,7 +14,8 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprClosure};
 
-/// `block` with every `a.map(f).map(g)` of such closures fused.
+/// `block` with every `a.map(f).map(g)` and `a.map(f).position(g)` of such
+/// closures fused.
 pub(super) fn fused(mut block: syn::Block) -> syn::Block {
     Fuse.visit_block_mut(&mut block);
     block
@@ -26,9 +29,9 @@ impl VisitMut for Fuse {
         // then that with `h`.
         syn::visit_mut::visit_expr_mut(self, expr);
         let Expr::MethodCall(outer) = expr else { return };
-        let Some(second) = map_closure(outer) else { return };
+        let Some(second) = closure_of(outer, &["map", "position"]) else { return };
         let Expr::MethodCall(inner) = &*outer.receiver else { return };
-        let Some(first) = map_closure(inner) else { return };
+        let Some(first) = closure_of(inner, &["map"]) else { return };
         if captures_a_name_of(second, first) {
             return;
         }
@@ -67,9 +70,9 @@ fn captures_a_name_of(second: &ExprClosure, first: &ExprClosure) -> bool {
     bound.iter().any(|name| read.contains(&name.to_string()) && !rebound.contains(name))
 }
 
-/// The closure of `call` when it is a `map` of one such closure.
-fn map_closure(call: &syn::ExprMethodCall) -> Option<&ExprClosure> {
-    if call.method != "map" || call.args.len() != 1 || call.turbofish.is_some() {
+/// The closure of `call` when it is one of `methods` of one such closure.
+fn closure_of<'c>(call: &'c syn::ExprMethodCall, methods: &[&str]) -> Option<&'c ExprClosure> {
+    if !methods.iter().any(|method| call.method == method) || call.args.len() != 1 || call.turbofish.is_some() {
         return None;
     }
     let Expr::Closure(closure) = &call.args[0] else { return None };
