@@ -295,16 +295,6 @@ impl Lowerer<'_> {
                 ),
             );
         }
-        // `bucket(v, 6).min(3)`: `min`, `max` or `clamp` given an integer
-        // (a float's takes floats only) is an integer's, so is the value it
-        // is called on, which would otherwise be taken for a float.
-        let integer_too = matches!(method.to_string().as_str(), "min" | "max" | "clamp");
-        if integer_too && receiver_ty == Ty::Unknown && args.iter().any(|arg| self.is_integer(arg)) {
-            if let Operand::Var(var) = receiver {
-                self.vars[var.0].ty = Ty::Other;
-            }
-            return Rhs::Method(receiver, method.clone(), args);
-        }
         if let Some(op) = symbol::float_method(method) {
             return self.prim_call(op, receiver, args, method);
         }
@@ -586,19 +576,6 @@ impl Lowerer<'_> {
                 ),
             )
         })
-    }
-
-    /// Whether `operand` is an integer for certain: an integer literal, or
-    /// a name whose integer type is written (`n: usize`). (`Ty::Other` is
-    /// no proof: a field of a struct the macro cannot see is one too.)
-    fn is_integer(&self, operand: &Operand) -> bool {
-        match operand {
-            Operand::Const(constant) => {
-                syn::parse2::<syn::LitInt>(constant.tokens.clone()).is_ok_and(|int| !int.suffix().starts_with('f'))
-            }
-            Operand::Var(var) => self.vars[var.0].declared.as_ref().is_some_and(super::is_integer_type),
-            Operand::Place(_) => false,
-        }
     }
 
     pub(super) fn prim_call(&mut self, op: Op, receiver: Operand, args: Vec<Operand>, name: &Ident) -> Rhs {
