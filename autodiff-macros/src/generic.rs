@@ -446,9 +446,13 @@ fn integer_form(expr: &Expr, integers: &[Ident]) -> bool {
     }
 }
 
-/// Whether `expr` is an iterator's `position(..)` (an `Option<usize>`).
+/// Whether `expr` is an iterator's `position(..)` of a closure (an
+/// `Option<usize>`), the form lowering writes as a search loop: not a
+/// method of the same name of another type (`track.position(1)`, review 31).
 fn is_position(expr: &Expr) -> bool {
-    matches!(expr, Expr::MethodCall(call) if call.method == "position" || call.method == "rposition")
+    matches!(expr, Expr::MethodCall(call) if call.method == "position"
+        && matches!(&call.args.iter().collect::<Vec<_>>()[..], [Expr::Closure(_)])
+        && crate::lower::is_iterator(&call.receiver))
 }
 
 /// Whether `expr` is a range, reversed, stepped or cut or not (`0..n`,

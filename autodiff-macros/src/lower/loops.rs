@@ -90,7 +90,7 @@ const ADAPTORS: &[&str] = &[
 ];
 
 /// Whether `expr` is an iterator: a range or a chain of iterator methods.
-pub(super) fn is_iterator(expr: &Expr) -> bool {
+pub(crate) fn is_iterator(expr: &Expr) -> bool {
     match expr {
         Expr::Range(_) => true,
         Expr::Paren(paren) => is_iterator(&paren.expr),

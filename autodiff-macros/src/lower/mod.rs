@@ -45,6 +45,7 @@ mod structs;
 mod tuple_values;
 mod vectors;
 
+pub(crate) use loops::is_iterator;
 pub use places::zero_of_type;
 pub use structs::constructor_owner;
 pub use vectors::is_growth;
