@@ -590,9 +590,10 @@ pub fn check<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<Signature<'
                     ty,
                     format!(
                         "#[grad] differentiates functions that return `f32` or `f64`, an array of them (`[f64; N]`), \
-                         or `()` and write `&mut` float outputs; return the scalar you want the gradient of{}{}",
+                         or `()` and write `&mut` float outputs; return the scalar you want the gradient of{}{}{}",
                         outer_type_parameter(ty, sig).unwrap_or_default(),
-                        several_arrays(ty, &sig.ident)
+                        several_arrays(ty, &sig.ident),
+                        a_vector(ty, &sig.ident)
                     ),
                 );
                 None
@@ -769,6 +770,23 @@ fn several_arrays(ty: &Type, name: &Ident) -> String {
         })
         .collect();
     format!(" (for several arrays, write each into an output: `fn {name}(.., {})`)", outputs.join(", "))
+}
+
+/// For a vector of floats returned (`-> Vec<f64>`, a softmax), the output
+/// that carries it with its adjoints: a `&mut [f64]` parameter.
+fn a_vector(ty: &Type, name: &Ident) -> String {
+    let Type::Path(path) = ty else { return String::new() };
+    let Some(last) = path.path.segments.last().filter(|segment| segment.ident == "Vec") else {
+        return String::new();
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return String::new() };
+    let [syn::GenericArgument::Type(elem)] = &args.args.iter().collect::<Vec<_>>()[..] else { return String::new() };
+    let Some(float) = float_ty(elem) else { return String::new() };
+    let float = crate::emit::float_type(float);
+    format!(
+        " (for a vector of results, write them into an output the caller makes, whose shadow carries their \
+         adjoints: `fn {name}(.., out: &mut [{float}])`, `out[i] = ..`)"
+    )
 }
 
 /// For a type written as a lone name like `T` that the function does not

@@ -251,8 +251,22 @@ impl Lowerer<'_> {
                      row (`let mut v = vec![[0.0; N]; x.len()];` then `v[i] = x[i];`)",
                 );
             }
+            let output = matches!(&receiver, Operand::Var(var) if self.vars[var.0].kind == VarKind::Param
+                && matches!(&self.vars[var.0].declared, Some(syn::Type::Reference(r)) if r.mutability.is_some()));
+            if output && matches!(method.to_string().as_str(), "push" | "clear" | "truncate" | "resize") {
+                // (An output's shadow is made by the caller, of its length.)
+                return self.unsupported(
+                    method,
+                    format!(
+                        "`{method}` on a `&mut` parameter is not supported inside #[grad] functions: an output keeps the \
+                         length its caller gave it, which its shadow has too; have the caller make it (`vec![0.0; \
+                         n]`) and write its elements (`out[i] = ..`), or grow a local vector (`let mut v: Vec<f64> = \
+                         Vec::new();`, `v.push(..)`) and copy it in (`out[i] = v[i]`)"
+                    ),
+                );
+            }
             if method == "push" {
-                // (A vector of floats takes `push`; this one holds arrays.)
+                // (A local vector of floats takes `push`; this one holds arrays.)
                 return self.unsupported(
                     method,
                     "`push` onto a vector of arrays is not supported inside #[grad] functions; make the vector \
