@@ -141,3 +141,27 @@ fn a_layers_method_copies_its_own_setting() {
         assert!(close(layer.forward_jvp(&layer.zeros_like(), x, 1.0).1, dx, 1e-12));
     }
 }
+
+/// The same activation without `wrt(..)` (round 22 C1: refused as a
+/// parameter "holding floats", the enum being `Params`): an enum of
+/// settings taken by value is a constant like any other by-value type.
+#[grad(forward, reverse, hessian)]
+fn activate_unnamed(z: f64, act: Act) -> f64 {
+    activate(z, act) * 2.0
+}
+
+#[test]
+fn a_setting_by_value_needs_no_wrt() {
+    for act in [Act::Relu, Act::Tanh, Act::Leaky(0.1), Act::Clip(Some(0.5)), Act::Clip(None)] {
+        for z in [-0.7, 0.3, 1.2] {
+            let (value, dz) = activate_unnamed_grad(z, act);
+            let (want, want_dz) = activate_grad(z, act);
+            assert_eq!((value, dz), (2.0 * want, 2.0 * want_dz), "{act:?} {z}");
+            assert_eq!(activate_unnamed_jvp(z, 1.0, act).1, 2.0 * want_dz, "{act:?} {z}");
+            let step = 1e-6;
+            let numeric =
+                (activate_unnamed_grad(z + step, act).1 - activate_unnamed_grad(z - step, act).1) / (2.0 * step);
+            assert!(close(activate_unnamed_hvp(z, 1.0, act).1, numeric, 1e-5), "{act:?} {z}");
+        }
+    }
+}

@@ -566,15 +566,19 @@ pub(crate) fn constant_data_checks(sig: &Signature) -> TokenStream {
             }
         })
     });
-    // (A parameter by value of a type the macro cannot see: `m: Lin`.)
+    // (A parameter by value of a type the macro cannot see: `m: Lin`; an
+    // enum of settings is one too, although it is `Params`.)
     let values = sig.params.iter().filter(|param| param.class == ParamClass::Constant);
     let values = values.filter(|param| crate::signature::is_opaque(param.ty)).map(|param| {
         let ty = param.ty;
         quote_spanned! {ty.span()=>
             {
                 #[allow(unused_imports)]
-                use ::autodiff::guards::{FloatElementsProbe as _, ModelElementsProbe as _, OtherElementsProbe as _};
-                ::autodiff::guards::constant_value((&&::autodiff::guards::Elements::<#ty>::probe()).table());
+                use ::autodiff::guards::{
+                    FloatElementsProbe as _, ModelElementsProbe as _, OtherElementsProbe as _,
+                    SettingsElementsProbe as _,
+                };
+                ::autodiff::guards::constant_value((&&&::autodiff::guards::Elements::<#ty>::probe()).table());
             }
         }
     });

@@ -924,6 +924,22 @@ impl<T> Elements<T> {
     }
 }
 
+/// `table` of a value taken by value, before the others: an enum of
+/// settings (`#[derive(Params)] enum Act { Tanh, Leaky(f64) }`), which holds
+/// no parameter and is a constant, although it is `Params` (round 22 C1).
+pub trait SettingsElementsProbe<T> {
+    /// [`NoFloats`].
+    #[inline(always)]
+    fn table(self) -> Seen<NoFloats, T>
+    where
+        Self: Sized,
+    {
+        Seen::new()
+    }
+}
+
+impl<T: Settings> SettingsElementsProbe<T> for &&&Elements<T> {}
+
 /// `table`, first: floats, or arrays or vectors of them.
 pub trait FloatElementsProbe<T> {
     /// [`Shaped`].
