@@ -751,10 +751,10 @@ impl Lowerer<'_> {
                 self.cx.error_spanned_by(
                     &call.method,
                     format!(
-                        "#[grad] supports `.{method}()` after other adaptors (`enumerate`, `zip`, `skip`, `take`) only as \
-                         the last adaptor, with none after it ({last}), and moving it \
-                         there changes which items are numbered, paired or skipped ({example}); write the loop over \
-                         indices instead (`for k in 0..n {{ let i = ..; .. x[i] .. }}`)",
+                        "#[grad] supports `.{method}()` after other adaptors (`enumerate`, `zip`, `skip`, `take`) \
+                         only as the last adaptor, with none after it ({last}), and moving it there changes which \
+                         items are numbered, paired or skipped ({example}); write the loop over indices instead \
+                         (`for k in 0..n {{ let i = ..; .. x[i] .. }}`)",
                         method = call.method
                     ),
                 );
